@@ -1,0 +1,120 @@
+/*
+ * graph.h - the dependency graph of a loaded log.
+ *
+ * bt_graph_load() maps a log (through bt_log), validates every record once,
+ * and builds compact indexes over the mapped events without copying them:
+ * for every object the events that affect it (in-list) and the events it
+ * causes (out-list), each sorted by time, as u32 references (the event's
+ * byte offset / 8, so a log holds at most 32 GiB of records).  Memory beyond
+ * the mapping is about 8 bytes per event plus some 40 bytes per object; no
+ * allocation per event.
+ *
+ * It does not walk (walk.h) and does not print.
+ */
+#ifndef BT_GRAPH_H
+#define BT_GRAPH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "record.h"
+
+struct bt_graph;
+
+/* Called now and then during a long load (done/total bytes), e.g. for a
+ * progress line; may be NULL. */
+typedef void (*bt_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+/*
+ * Load the log at `path`.  The caller owns *out (bt_graph_free()).
+ * BT_ECORRUPT with the byte offset for a bad record, BT_EVERSION, BT_EIO,
+ * BT_ENOMEM, BT_ELIMIT for a log too large for the index.
+ */
+int bt_graph_load(struct bt_graph **out, const char *path,
+		  bt_progress_fn progress, void *arg);
+
+/* Build the graph from an open log; takes ownership of `log` (closed by
+ * bt_graph_free(), also on error). */
+int bt_graph_from_log(struct bt_graph **out, struct bt_log *log,
+		      bt_progress_fn progress, void *arg);
+
+void bt_graph_free(struct bt_graph *g);
+
+/* The underlying log (borrowed) and its warning (torn tail) or NULL. */
+const struct bt_log *bt_graph_log(const struct bt_graph *g);
+const char *bt_graph_warning(const struct bt_graph *g);
+
+uint32_t bt_graph_nobjects(const struct bt_graph *g);  /* ids 1..n */
+uint64_t bt_graph_nevents(const struct bt_graph *g);
+
+/* Bytes the graph allocated beyond the mapping (for the benchmark). */
+size_t bt_graph_memory(const struct bt_graph *g);
+
+enum bt_obj_kind bt_graph_kind(const struct bt_graph *g, uint32_t id);
+
+/* What is known of an object.  Strings are borrowed from the mapping (valid
+ * until bt_graph_free()), NULL when unknown. */
+struct bt_object_info {
+	uint32_t id;
+	enum bt_obj_kind kind;
+	/* process */
+	uint32_t pid, ppid, uid;
+	uint64_t start;
+	const char *exe;
+	const char *argv;       /* NUL-separated, argv_len bytes */
+	size_t argv_len;
+	const char *comm;
+	/* file */
+	uint64_t dev, ino;
+	uint32_t file_flags;
+	const char *path;       /* filename: the path; file: the last path it
+	                           was seen under; page/region: its file's;
+	                           endpoint: the address */
+	/* page, region */
+	uint32_t file;          /* file object id */
+	uint64_t page;          /* page: index; region: first page */
+	uint64_t count;         /* region: pages */
+	uint32_t process;       /* region: the mapping process */
+	uint32_t prot;          /* region: BT_PROT_* */
+};
+int bt_graph_object(const struct bt_graph *g, uint32_t id,
+		    struct bt_object_info *out);
+
+/* Every path a file was seen under, oldest first: calls fn for each. */
+void bt_graph_file_paths(const struct bt_graph *g, uint32_t file,
+			 void (*fn)(void *arg, const char *path, uint64_t time),
+			 void *arg);
+
+/* Event lists, sorted by time (ties in log order).  *out is borrowed. */
+size_t bt_graph_in(const struct bt_graph *g, uint32_t id,
+		   const uint32_t **out);
+size_t bt_graph_out(const struct bt_graph *g, uint32_t id,
+		    const uint32_t **out);
+/* The event a reference names (borrowed from the mapping). */
+const struct bt_rec_event *bt_graph_event(const struct bt_graph *g,
+					  uint32_t ref);
+
+/* Pages of a file (page object ids, by index), regions of a file. */
+size_t bt_graph_file_pages(const struct bt_graph *g, uint32_t file,
+			   const uint32_t **out);
+size_t bt_graph_file_regions(const struct bt_graph *g, uint32_t file,
+			     const uint32_t **out);
+/* Whether a file has page-level events (then object-level mmap events of
+ * its shared mappings are ignored at page and vma granularity). */
+bool bt_graph_file_has_pages(const struct bt_graph *g, uint32_t file);
+
+/* Lookups for detection points.  BT_ENOTFOUND with a message if none. */
+int bt_graph_find_file(const struct bt_graph *g, const char *path,
+		       uint32_t *out);  /* latest file seen under path */
+int bt_graph_find_filename(const struct bt_graph *g, const char *path,
+			   uint32_t *out);
+int bt_graph_find_process(const struct bt_graph *g, uint32_t pid,
+			  uint64_t at, uint32_t *out);  /* at = 0: latest */
+int bt_graph_find_page(const struct bt_graph *g, uint32_t file,
+		       uint64_t index, uint32_t *out);
+int bt_graph_find_endpoint(const struct bt_graph *g, const char *addr,
+			   uint32_t *out);
+
+#endif

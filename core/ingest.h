@@ -1,0 +1,104 @@
+/*
+ * ingest.h - turn observations into log objects and events.
+ *
+ * Every capture source (the JSONL and auditd importers, the ptrace recorder,
+ * the kernel ring drainer, the synthetic generator's checks) describes what
+ * it saw as a struct bt_obs: pids, paths, inodes, page indexes.  bt_ingest
+ * interns those into objects (a process is (pid, start), a file (dev, ino),
+ * a filename a path, a page (file, index), an endpoint an address), writes
+ * each object record once, and writes the events the dependency rules give
+ * (DESIGN.md, man/btrack-log.5).  It commits after each observation, so the
+ * log never holds half of one.
+ *
+ * It does not decide what a source means (that is the importer's job) and
+ * allocates only when a new object appears, never per event.
+ *
+ * Rules it applies beyond the plain op -> event mapping:
+ *  - A pid seen after its exit, or with a different start time, is a new
+ *    process.  A process first seen without a fork gets start = its first
+ *    observation's time (or bt_obs.start when the source knows it).
+ *  - Files are found by (dev, ino) when the source gives them, otherwise by
+ *    path: a created path after an unlink or before any sighting is a new
+ *    file, rename moves the file to the new path, link adds a path.
+ *  - A filename that some process created, renamed, linked or unlinked is
+ *    "modified"; later reads, writes and execs through it add a LOOKUP event
+ *    filename -> process (BackTracker's name dependency).  Names never
+ *    modified in the log add nothing, which keeps /etc and /usr out.
+ *  - mmap makes a region object; page events name the region of the same
+ *    process and file that holds the page (aux).
+ */
+#ifndef BT_INGEST_H
+#define BT_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "record.h"
+
+/* One observation.  Fields not used by an op are ignored; strings are
+ * borrowed for the duration of bt_ingest_add(). */
+struct bt_obs {
+	uint64_t time;          /* ns since the epoch */
+	unsigned op;            /* enum bt_raw_op */
+	uint32_t pid;           /* the acting process */
+	uint64_t start;         /* its start time if known, else 0 */
+	uint32_t ppid;          /* 0 if unknown */
+	uint32_t uid;           /* UINT32_MAX if unknown */
+	const char *exe;        /* NULL if unknown */
+	const char *comm;       /* NULL if unknown */
+
+	uint32_t child;         /* FORK: the new process's pid */
+	uint64_t child_start;   /* FORK: its start time if known, else time */
+
+	const char *path;       /* file ops: absolute path (NULL if unknown) */
+	const char *new_path;   /* RENAME, LINK: the new name */
+	bool has_ino;           /* dev and ino are valid */
+	uint64_t dev, ino;
+
+	const char *const *argv;/* EXEC */
+	size_t argc;
+
+	bool shared;            /* MMAP: MAP_SHARED */
+	unsigned prot;          /* MMAP: BT_PROT_READ | BT_PROT_WRITE */
+	uint64_t map_first;     /* MMAP: first page of the file mapped */
+	uint64_t map_count;     /* MMAP: pages mapped, 0 if unknown (= all) */
+	uint64_t page;          /* PAGE_READ, PAGE_WRITE: page index */
+
+	const char *remote;     /* CONNECT, ACCEPT, RECV, SEND: "addr:port" */
+	uint64_t bytes;         /* READ, WRITE, RECV, SEND: 0 if unknown */
+};
+
+/* Initialise an observation: everything zero, uid unknown. */
+void bt_obs_init(struct bt_obs *o);
+
+struct bt_ingest_stats {
+	uint64_t observations;
+	uint64_t events;
+	uint64_t objects[BT_REC_TYPE_MAX + 1];  /* by record type */
+	uint64_t ignored;       /* observations that make no dependency */
+};
+
+struct bt_ingest;
+
+/* Start ingesting into `w` (borrowed; must outlive the ingest).  The caller
+ * owns *out (bt_ingest_free()). */
+int bt_ingest_new(struct bt_ingest **out, struct bt_log_writer *w);
+
+/*
+ * Add one observation.  BT_EINVAL (with a message that says which field)
+ * for one that cannot be meaningful, e.g. a rename without new_path; the log
+ * is unchanged then.  BT_EIO/BT_ENOMEM from the writer pass up unchanged.
+ */
+int bt_ingest_add(struct bt_ingest *ing, const struct bt_obs *o);
+
+void bt_ingest_stats(const struct bt_ingest *ing, struct bt_ingest_stats *out);
+
+void bt_ingest_free(struct bt_ingest *ing);
+
+/* Names of raw ops ("fork", "page_read") and back; NULL / BT_EINVAL. */
+const char *bt_raw_op_name(unsigned op);
+int bt_raw_op_parse(unsigned *out, const char *name);
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * record.h - the btrack log format and the raw capture record.
+ *
+ * This is the one definition of what btrack records, shared by user space
+ * and the kernel module (kmod/ includes it too), so it uses kernel-safe
+ * fixed-width types only and contains no code.  The prose specification is
+ * man/btrack-log.5; this comment and that page must agree.
+ *
+ * A log file is:
+ *
+ *   offset  size  field
+ *   0       8     magic "BTRKLOG\0"
+ *   8       4     format version (BT_LOG_VERSION)
+ *   12      4     flags (BT_LOGF_*)
+ *   16      8     committed: end offset of the last complete record; the
+ *                 writer advances it (release store) only after the records
+ *                 it covers are fully written.  Bytes past it are not part of
+ *                 the log (a torn tail, or preallocated zeros).
+ *   24      8     created: ns since the epoch (UTC) when the log was created
+ *   32      4     header size (BT_LOG_HEADER_SIZE); records start here
+ *   36      4     reserved, 0
+ *   40      24    reserved, 0
+ *   64      ...   records, each 8-byte aligned, up to `committed`
+ *
+ * Every field is little-endian.  The file may be longer than `committed`
+ * (the writer preallocates in chunks); a clean close truncates it to
+ * `committed`.
+ *
+ * Records.  Every record starts with a 8-byte head { u16 type, u16 x, u32 y }.
+ * An event record (type BT_REC_EVENT) is exactly 24 bytes: the head's x is
+ * { u8 op, u8 flags } and y is `aux`.  Every other record is variable length
+ * and y is its length in bytes (a multiple of 8, at least the fixed part of
+ * its type); x is 0.  Object ids are assigned by the writer, 1, 2, 3 ... in
+ * the order the object records appear; 0 means "none".  An event refers only
+ * to objects defined before it.  Strings inside records are a u32 byte
+ * length, the bytes, a NUL, and zero padding to the record's 8-byte end; a
+ * reader checks that the NUL is there, so a borrowed pointer to the bytes is
+ * a C string (which may be shorter than its length if it holds a NUL).
+ */
+#ifndef BT_RECORD_H
+#define BT_RECORD_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdint.h>
+typedef uint8_t __u8;
+typedef uint16_t __u16;
+typedef uint32_t __u32;
+typedef uint64_t __u64;
+typedef int32_t __s32;
+typedef int64_t __s64;
+#endif
+
+#define BT_LOG_MAGIC "BTRKLOG"   /* 8 bytes with the NUL */
+#define BT_LOG_VERSION 1
+#define BT_LOG_HEADER_SIZE 64
+
+/* Log flags. */
+#define BT_LOGF_CLOSED    0x1   /* the writer closed the log cleanly */
+#define BT_LOGF_OBJ_LEVEL 0x2   /* some shared mappings were recorded at
+                                   object level only (e.g. static binaries) */
+
+struct bt_log_header {
+	char magic[8];
+	__u32 version;
+	__u32 flags;
+	__u64 committed;
+	__u64 created;
+	__u32 header_size;
+	__u32 reserved0;
+	__u8 reserved[24];
+};
+
+/* Record types. */
+enum bt_rec_type {
+	BT_REC_EVENT    = 1,  /* struct bt_rec_event, 24 bytes */
+	BT_REC_PROCESS  = 2,  /* struct bt_rec_process */
+	BT_REC_FILE     = 3,  /* struct bt_rec_file */
+	BT_REC_FILENAME = 4,  /* struct bt_rec_filename + path string */
+	BT_REC_PAGE     = 5,  /* struct bt_rec_page */
+	BT_REC_ENDPOINT = 6,  /* struct bt_rec_endpoint + address string */
+	BT_REC_REGION   = 7,  /* struct bt_rec_region: a mapped file range */
+	BT_REC_LABEL    = 8,  /* struct bt_rec_label + string: an attribute */
+	BT_REC_NOTE     = 9,  /* struct bt_rec_note + string: source, drops */
+	BT_REC_TYPE_MAX = 9
+};
+
+/* Object kinds, as seen by the graph.  The object record types above. */
+enum bt_obj_kind {
+	BT_OBJ_NONE     = 0,
+	BT_OBJ_PROCESS  = BT_REC_PROCESS,
+	BT_OBJ_FILE     = BT_REC_FILE,
+	BT_OBJ_FILENAME = BT_REC_FILENAME,
+	BT_OBJ_PAGE     = BT_REC_PAGE,
+	BT_OBJ_ENDPOINT = BT_REC_ENDPOINT,
+	BT_OBJ_REGION   = BT_REC_REGION
+};
+
+/*
+ * Operations.  Each event is one dependency cause -> effect.  The table of
+ * which objects may stand on each side is in man/btrack-log.5 and enforced
+ * by the reader (bt_op_kinds_ok() in log.h).
+ */
+enum bt_op {
+	BT_OP_FORK       = 1,   /* process -> process (fork, clone, vfork) */
+	BT_OP_EXEC       = 2,   /* file -> process */
+	BT_OP_READ       = 3,   /* file -> process (read, pread, readv, ...) */
+	BT_OP_WRITE      = 4,   /* process -> file (write, pwrite, writev) */
+	BT_OP_TRUNCATE   = 5,   /* process -> file */
+	BT_OP_MMAP_READ  = 6,   /* file -> process: a readable mapping */
+	BT_OP_MMAP_WRITE = 7,   /* process -> file: a writable shared mapping */
+	BT_OP_PAGE_READ  = 8,   /* page -> process */
+	BT_OP_PAGE_WRITE = 9,   /* process -> page */
+	BT_OP_CREATE     = 10,  /* process -> filename */
+	BT_OP_RENAME     = 11,  /* process -> filename (old and new name) */
+	BT_OP_LINK       = 12,  /* process -> filename (the new name) */
+	BT_OP_UNLINK     = 13,  /* process -> filename */
+	BT_OP_LOOKUP     = 14,  /* filename -> process: path resolution */
+	BT_OP_CONNECT    = 15,  /* endpoint -> process */
+	BT_OP_ACCEPT     = 16,  /* endpoint -> process */
+	BT_OP_RECV       = 17,  /* endpoint -> process */
+	BT_OP_SEND       = 18,  /* process -> endpoint */
+	BT_OP_MAX        = 18
+};
+
+/* Event flags. */
+#define BT_EVF_SHARED 0x1  /* mmap events: the mapping is MAP_SHARED */
+
+/*
+ * aux, by op: READ/WRITE/RECV/SEND: bytes moved (saturated at 2^32-1, 0 if
+ * unknown); PAGE_READ/PAGE_WRITE: the region object id the page was touched
+ * through (0 if unknown); MMAP_*: the region object id; others 0.
+ */
+struct bt_rec_event {
+	__u16 type;    /* BT_REC_EVENT */
+	__u8 op;       /* enum bt_op */
+	__u8 flags;    /* BT_EVF_* */
+	__u32 aux;
+	__u64 time;    /* ns since the epoch, UTC */
+	__u32 cause;   /* object id */
+	__u32 effect;  /* object id */
+};
+
+/* Common head of every variable-length record. */
+struct bt_rec_head {
+	__u16 type;
+	__u16 x;       /* 0 */
+	__u32 len;     /* bytes, multiple of 8, including this head */
+};
+
+/* A process: (pid, start) is its identity. */
+struct bt_rec_process {
+	struct bt_rec_head h;
+	__u32 id;
+	__u32 pid;
+	__u64 start;   /* ns since the epoch: fork time, or first sighting */
+	__u32 ppid;    /* 0 if unknown */
+	__u32 uid;     /* (__u32)-1 if unknown */
+};
+
+/* A file: (dev, ino) is its identity.  Importers without inodes number
+ * files themselves and set BT_FILEF_SYNTH. */
+#define BT_FILEF_SYNTH 0x1
+struct bt_rec_file {
+	struct bt_rec_head h;
+	__u32 id;
+	__u32 flags;   /* BT_FILEF_* */
+	__u64 dev;
+	__u64 ino;
+};
+
+/* A string inside a record. */
+struct bt_rec_str {
+	__u32 len;     /* bytes, not counting the NUL that follows them */
+	char s[];
+};
+
+/* A filename: a path. */
+struct bt_rec_filename {
+	struct bt_rec_head h;
+	__u32 id;
+	struct bt_rec_str path;
+};
+
+/* A shared-memory page: (file, index) is its identity. */
+struct bt_rec_page {
+	struct bt_rec_head h;
+	__u32 id;
+	__u32 file;    /* file object id */
+	__u64 index;   /* page index in the file (offset / 4096) */
+};
+
+/* A remote endpoint, e.g. "203.0.113.9:4444" or "[2001:db8::1]:80". */
+struct bt_rec_endpoint {
+	struct bt_rec_head h;
+	__u32 id;
+	struct bt_rec_str addr;
+};
+
+/* A mapped range of a file, by one process: pages [first, first+count). */
+struct bt_rec_region {
+	struct bt_rec_head h;
+	__u32 id;
+	__u32 file;    /* file object id */
+	__u32 process; /* process object id */
+	__u32 prot;    /* BT_PROT_* */
+	__u64 first;
+	__u64 count;
+};
+#define BT_PROT_READ  0x1
+#define BT_PROT_WRITE 0x2
+#define BT_PROT_SHARED 0x4
+
+/* An attribute of an object.  A later label of the same key replaces the
+ * earlier one for display, except BT_LABEL_PATH, of which a file keeps all. */
+enum bt_label_key {
+	BT_LABEL_EXE  = 1,  /* process: the executable's path */
+	BT_LABEL_ARGV = 2,  /* process: argv, NUL-separated */
+	BT_LABEL_COMM = 3,  /* process: comm */
+	BT_LABEL_PATH = 4,  /* file: a path it was seen under */
+	BT_LABEL_MAX  = 4
+};
+struct bt_rec_label {
+	struct bt_rec_head h;
+	__u32 object;  /* object id */
+	__u32 key;     /* enum bt_label_key */
+	__u64 time;    /* when it became true */
+	struct bt_rec_str value;
+};
+
+/* A note about the recording: who wrote it, what was dropped.  The reader
+ * keeps notes for `btrack log info`. */
+enum bt_note_key {
+	BT_NOTE_SOURCE = 1,  /* e.g. "import jsonl events.jsonl" */
+	BT_NOTE_DROPS  = 2,  /* "cause=count ..." */
+	BT_NOTE_TEXT   = 3
+};
+struct bt_rec_note {
+	struct bt_rec_head h;
+	__u32 key;     /* enum bt_note_key */
+	__u32 reserved;
+	__u64 time;
+	struct bt_rec_str text;
+};
+
+/*
+ * The raw capture record.  This is what the kernel module writes into its
+ * per-CPU rings and the LD_PRELOAD page monitor into its ring: an
+ * observation in terms of pids, paths and inodes, before objects exist.
+ * capture/ turns it into a struct bt_obs (core/ingest.h).  A raw record is
+ * { struct bt_raw head, then `nstr` strings, each a u16 length and bytes },
+ * 8-byte aligned, `len` bytes in all.
+ */
+enum bt_raw_op {
+	BT_RAW_FORK = 1, BT_RAW_EXEC, BT_RAW_EXIT, BT_RAW_OPEN, BT_RAW_READ,
+	BT_RAW_WRITE, BT_RAW_TRUNCATE, BT_RAW_MMAP, BT_RAW_MUNMAP,
+	BT_RAW_PAGE_READ, BT_RAW_PAGE_WRITE, BT_RAW_CREATE, BT_RAW_RENAME,
+	BT_RAW_LINK, BT_RAW_UNLINK, BT_RAW_CONNECT, BT_RAW_ACCEPT, BT_RAW_RECV,
+	BT_RAW_SEND, BT_RAW_OP_MAX = BT_RAW_SEND
+};
+
+struct bt_raw {
+	__u16 len;     /* bytes, 8-byte multiple, including strings */
+	__u8 op;       /* enum bt_raw_op */
+	__u8 nstr;     /* strings after the head */
+	__u32 pid;     /* tgid in kernel terms */
+	__u64 time;    /* ns since the epoch, UTC */
+	__u64 start;   /* process start time, ns since the epoch */
+	__u32 tid;
+	__u32 arg32;   /* op-specific: child pid (FORK), prot|flags (MMAP) */
+	__u64 dev;
+	__u64 ino;
+	__u64 arg;     /* op-specific: page index, offset, bytes */
+	__u64 arg2;    /* op-specific: page count (MMAP) */
+};
+
+#endif /* BT_RECORD_H */

@@ -1,0 +1,49 @@
+/*
+ * export.h - a walk result as something people and programs read.
+ *
+ * DOT is built through cgraph, so every name (quotes, newlines, invalid
+ * UTF-8 in hostile file names) is escaped by graphviz itself; SVG, PNG and
+ * PDF are laid out and rendered through gvc; JSON is built with jansson
+ * (invalid UTF-8 is replaced, never passed through); text is a summary for
+ * a terminal.  Node shapes by kind (process: box, file: ellipse, filename:
+ * note, page: component, endpoint: diamond); the detection point is drawn
+ * bold and red, entry points filled.
+ *
+ * The JSON document:
+ *   {"direction": "backward"|"forward", "granularity": ...,
+ *    "since": T|null, "until": T|null, "truncated": bool, "limit": str|null,
+ *    "detection": NODE-ID,
+ *    "nodes": [{"id", "kind", "label", "entry": bool, "detection": bool,
+ *               "threshold", "depth", kind-specific: "pid", "start", "exe",
+ *               "argv", "uid", "path", "paths", "dev", "inode", "page",
+ *               "pages": [first, last], "address"}],
+ *    "edges": [{"from", "to", "op", "time", "first", "last", "count"}]}
+ * Times are integer ns since the epoch; node ids are strings "n0", "n1"...
+ * in result order.
+ */
+#ifndef BT_EXPORT_H
+#define BT_EXPORT_H
+
+#include <stdio.h>
+
+#include "../core/walk.h"
+
+enum bt_format {
+	BT_FMT_TEXT, BT_FMT_DOT, BT_FMT_JSON, BT_FMT_SVG, BT_FMT_PNG,
+	BT_FMT_PDF
+};
+
+/* "text", "dot", "json", "svg", "png", "pdf"; BT_EINVAL otherwise. */
+int bt_format_parse(enum bt_format *out, const char *name);
+/* Guess from an output file name's extension; BT_EINVAL if none fits. */
+int bt_format_from_path(enum bt_format *out, const char *path);
+
+/* Write `r` to `out` in `fmt`.  BT_EIO on a write error, BT_ENOMEM. */
+int bt_export(const struct bt_result *r, enum bt_format fmt, FILE *out);
+
+/* A one-line label for a node, e.g. "bash [1234]" or "/tmp/x#3".  Writes at
+ * most n bytes (NUL included); returns the full length. */
+size_t bt_node_label(const struct bt_result *r, size_t node, char *buf,
+		     size_t n);
+
+#endif

@@ -1,0 +1,81 @@
+#!/bin/sh
+# Run every test: the Check unit suites (build/tests/check_*, fork mode) and
+# the shell tests (tests/cli/*.sh, tests/scenario/*.sh).  A shell test passes
+# with exit 0, is skipped with exit 77 (it says why), fails otherwise.
+# Prints one closing line: "N passed, N failed, N skipped".
+# TESTS="check_log cli/log.sh" runs only those.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+export BTRACK="$top/btrack" BTRACK_TOP="$top" BTRACK_NO_PROGRESS=1
+export CK_FORK=yes
+passed=0 failed=0 skipped=0 failures=""
+out=$top/build/test-logs
+mkdir -p "$out"
+
+suites=""
+for t in build/tests/check_*; do
+	[ -x "$t" ] && suites="$suites $t"
+done
+shells=$(ls tests/cli/*.sh tests/scenario/*.sh 2>/dev/null)
+if [ -n "${TESTS:-}" ]; then
+	sel=""
+	for w in $TESTS; do
+		for t in $suites $shells; do
+			case "$t" in *"$w"*) sel="$sel $t";; esac
+		done
+	done
+	suites="" shells=""
+	for t in $sel; do
+		case "$t" in build/*) suites="$suites $t";; *) shells="$shells $t";; esac
+	done
+fi
+
+for t in $suites; do
+	name=${t##*/}
+	log="$out/$name.log"
+	"$t" >"$log" 2>&1
+	rc=$?
+	# Check prints "NN%: Checks: N, Failures: N, Errors: N".
+	line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -n 1)
+	n=$(echo "$line" | sed -n 's/.*Checks: \([0-9]*\).*/\1/p')
+	f=$(echo "$line" | sed -n 's/.*Failures: \([0-9]*\).*/\1/p')
+	e=$(echo "$line" | sed -n 's/.*Errors: \([0-9]*\).*/\1/p')
+	n=${n:-0} f=${f:-0} e=${e:-0}
+	if [ -z "$line" ] || [ "$rc" -ne 0 ] && [ $((f + e)) -eq 0 ]; then
+		f=$((f + 1)) n=$((n + 1))
+	fi
+	passed=$((passed + n - f - e))
+	failed=$((failed + f + e))
+	if [ $((f + e)) -gt 0 ] || [ "$rc" -ne 0 ]; then
+		printf 'FAIL %s\n' "$name"
+		grep -E ':[EF]:' "$log" | head -n 20 | sed 's/^/    /'
+		[ -z "$line" ] && tail -n 20 "$log" | sed 's/^/    /'
+		failures="$failures $name"
+	else
+		printf 'ok   %s (%s checks)\n' "$name" "$n"
+	fi
+done
+
+for t in $shells; do
+	name=${t#tests/}
+	log="$out/$(echo "$name" | tr / _).log"
+	sh "$t" >"$log" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		passed=$((passed + 1))
+		printf 'ok   %s\n' "$name"
+	elif [ $rc -eq 77 ]; then
+		skipped=$((skipped + 1))
+		printf 'skip %s: %s\n' "$name" "$(tail -n 1 "$log")"
+	else
+		failed=$((failed + 1))
+		failures="$failures $name"
+		printf 'FAIL %s\n' "$name"
+		tail -n 25 "$log" | sed 's/^/    /'
+	fi
+done
+
+[ -n "$failures" ] && printf '\nfailed:%s\n(logs in %s)\n' "$failures" "$out"
+printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+[ "$failed" -eq 0 ]
