@@ -13,7 +13,9 @@ MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/btrack
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-B := build
+B ?= build
+# The binary: ./btrack for the default build, $(B)/btrack for another B.
+BIN ?= $(if $(filter build,$(B)),btrack,$(B)/btrack)
 
 PKGS := sqlite3 libcgraph libgvc jansson
 # '=' (not ':='): pkg-config runs only when a rule needs the flags, so
@@ -48,9 +50,9 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 LIB := $(B)/libbtrack.a
 MAN := $(sort $(wildcard man/*.[0-9]))
 
-all: btrack
+all: $(BIN)
 
-btrack: $(CLI_OBJ) $(LIB)
+$(BIN): $(CLI_OBJ) $(LIB)
 	$(call q,LINK,$@)$(CC) $(CFLAGS) $(BT_LDFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS) -lm
 
 $(LIB): $(LIB_OBJ)
@@ -63,7 +65,7 @@ $(B)/%.o: %.c
 $(B)/tests/check_%: $(B)/tests/check_%.o $(B)/tests/testutil.o $(LIB)
 	$(call q,LINK,$@)$(CC) $(CFLAGS) $(BT_LDFLAGS) $(LDFLAGS) -o $@ $< $(B)/tests/testutil.o $(LIB) $(CHECK_LIBS) $(PKG_LIBS) -lm
 
-tests-build: btrack $(TEST_BIN)
+tests-build: $(BIN) $(TEST_BIN)
 
 # Install the Debian packages the build and tests need, if missing.
 deps:
@@ -72,16 +74,16 @@ deps:
 check:
 	$(Q)sh tests/deps.sh
 	$(Q)$(MAKE) --no-print-directory tests-build
-	$(Q)sh tests/run.sh
+	$(Q)B=$(B) BIN=$(BIN) sh tests/run.sh
 
 bench:
 	$(Q)sh tests/deps.sh
-	$(Q)$(MAKE) --no-print-directory btrack
+	$(Q)$(MAKE) --no-print-directory $(BIN)
 	$(Q)sh tests/bench.sh
 
 demo:
 	$(Q)sh tests/deps.sh
-	$(Q)$(MAKE) --no-print-directory btrack
+	$(Q)$(MAKE) --no-print-directory $(BIN)
 	$(Q)sh tests/demo.sh
 
 # Fuzz targets: tests/fuzz/fuzz_*.c, built with clang's libFuzzer.
@@ -102,10 +104,13 @@ uninstall:
 	for m in $(MAN); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 
 clean:
-	rm -rf $(B) btrack
+	rm -rf $(B) $(BIN)
 
 -include $(sort $(wildcard mk/*.mk))
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
+ifneq ($(BIN),btrack)
+btrack: $(BIN)
+endif
 .PHONY: all check bench demo deps fuzz install uninstall clean tests-build
 .DELETE_ON_ERROR:

@@ -7,14 +7,17 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-export BTRACK="$top/btrack" BTRACK_TOP="$top" BTRACK_NO_PROGRESS=1
+B=${B:-build}
+BIN=${BIN:-btrack}
+case "$BIN" in /*) ;; *) BIN="$top/$BIN";; esac
+export BTRACK="$BIN" BTRACK_TOP="$top" BTRACK_NO_PROGRESS=1
 export CK_FORK=yes
 passed=0 failed=0 skipped=0 failures=""
-out=$top/build/test-logs
+out=$top/$B/test-logs
 mkdir -p "$out"
 
 suites=""
-for t in build/tests/check_*; do
+for t in "$B"/tests/check_*; do
 	[ -x "$t" ] && suites="$suites $t"
 done
 shells=$(ls tests/cli/*.sh tests/scenario/*.sh 2>/dev/null)
@@ -27,7 +30,7 @@ if [ -n "${TESTS:-}" ]; then
 	done
 	suites="" shells=""
 	for t in $sel; do
-		case "$t" in build/*) suites="$suites $t";; *) shells="$shells $t";; esac
+		case "$t" in "$B"/*) suites="$suites $t";; *) shells="$shells $t";; esac
 	done
 fi
 
