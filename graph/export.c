@@ -1,21 +1,1073 @@
-/* STUB: generated placeholder until the module lands; every function fails. */
-#include "stddef.h"
-#include "export.h"
+/*
+ * export.c - a walk result (core/walk.h) as DOT, SVG, PNG, PDF, JSON or
+ * text; the contract is graph/export.h, the user-facing description
+ * man/btrack-backtrack.1 (OUTPUT).
+ *
+ * Every string taken from the log (paths, argv, addresses) is untrusted: a
+ * hostile file name may hold quotes, backslashes, newlines, terminal escape
+ * sequences or bytes that are not UTF-8.  All formats show such strings
+ * through one rule (show_str() below), so that DOT, SVG, JSON and text agree
+ * and the original bytes can be recovered: a backslash is written "\\"; a
+ * byte that is not part of valid UTF-8, a control character (C0, DEL, C1),
+ * a Unicode line/paragraph separator or bidirectional override, and an '&'
+ * that starts something looking like an XML entity are written "\xNN" per
+ * byte.  DOT quoting itself is cgraph's (agwrite); on top, labels double
+ * their backslashes because graphviz reads "\n", "\N" ... in labels.
+ *
+ * This module does not walk (core/walk.c) and does not print to the
+ * terminal: it writes to the FILE * it is given and returns errors.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <graphviz/cgraph.h>
+#include <graphviz/gvc.h>
+#include <jansson.h>
+
 #include "../core/error.h"
-int bt_format_parse(enum bt_format *out, const char *name)
+#include "../core/graph.h"
+#include "../core/log.h"
+#include "../core/timefmt.h"
+#include "../core/util.h"
+#include "../core/walk.h"
+#include "export.h"
+
+/* ---- a growing string ------------------------------------------------ */
+
+struct sb {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_addn(struct sb *b, const char *s, size_t n)
 {
-	return bt_error_set(BT_EINVAL, "bt_format_parse: not implemented");
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap &&
+	    bt_grow(&b->buf, &b->cap, b->len + n + 1, 1)) {
+		b->oom = true;
+		return;
+	}
+	memcpy(b->buf + b->len, s, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
 }
-int bt_format_from_path(enum bt_format *out, const char *path)
+
+static void sb_adds(struct sb *b, const char *s)
 {
-	return bt_error_set(BT_EINVAL, "bt_format_from_path: not implemented");
+	sb_addn(b, s, strlen(s));
 }
-int bt_export(const struct bt_result *r, enum bt_format fmt, FILE *out)
+
+static void __attribute__((format(printf, 2, 3)))
+sb_addf(struct sb *b, const char *fmt, ...)
 {
-	return bt_error_set(BT_EINVAL, "bt_export: not implemented");
+	char tmp[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(tmp)) {
+		sb_addn(b, tmp, (size_t)n);
+		return;
+	}
+	/* Long: format again into the buffer itself. */
+	if (b->oom || bt_grow(&b->buf, &b->cap, b->len + (size_t)n + 1, 1)) {
+		b->oom = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
 }
+
+static void sb_reset(struct sb *b)
+{
+	b->len = 0;
+	if (b->buf)
+		b->buf[0] = '\0';
+}
+
+static const char *sb_str(struct sb *b)
+{
+	return b->buf ? b->buf : "";
+}
+
+static void sb_release(struct sb *b)
+{
+	free(b->buf);
+	b->buf = NULL;
+	b->len = b->cap = 0;
+}
+
+/* ---- the display rule for untrusted strings --------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (1..4) and its code point, or 0
+ * if the bytes there are not valid UTF-8 (overlong, surrogate, too large,
+ * truncated). */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t len, i;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static bool cp_unsafe(uint32_t c)
+{
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
+	       c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) ||
+	       (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f ||
+	       c == 0x061c;
+}
+
+/* "&name;" or "&#123;": what graphviz and SVG viewers would decode. */
+static bool looks_like_entity(const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n && i < 34; i++) {
+		if (s[i] == ';')
+			return i > 1;
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '#'))
+			return false;
+	}
+	return false;
+}
+
+static void show_strn(struct sb *b, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, k, run = 0;
+	uint32_t cp;
+
+	while (i < n) {
+		k = utf8_seq(s + i, n - i, &cp);
+		if (k && !cp_unsafe(cp) && cp != '\\' &&
+		    !(cp == '&' && looks_like_entity(s + i, n - i))) {
+			i += k;
+			run += k;
+			continue;
+		}
+		sb_addn(b, str + i - run, run);
+		run = 0;
+		if (k == 1 && cp == '\\') {
+			sb_addn(b, "\\\\", 2);
+			i++;
+			continue;
+		}
+		if (!k)
+			k = 1;
+		while (k--)
+			sb_addf(b, "\\x%02x", s[i++]);
+	}
+	sb_addn(b, str + i - run, run);
+}
+
+static void show_str(struct sb *b, const char *s)
+{
+	show_strn(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* ---- names, times, labels --------------------------------------------- */
+
+static const char *op_name(unsigned op)
+{
+	const char *s = bt_op_name(op);
+
+	return s ? s : "?";
+}
+
+static const char *kind_name(unsigned kind)
+{
+	const char *s = bt_kind_name(kind);
+
+	return s ? s : "?";
+}
+
+/* RFC 3339 with the fraction's trailing zeros trimmed; the integer ns if
+ * the time cannot be formatted. */
+static const char *fmt_time(char buf[BT_TIME_BUFSZ], uint64_t ns)
+{
+	size_t n = bt_time_format(buf, BT_TIME_BUFSZ, ns);
+	char *dot, *z;
+
+	if (!n || n >= BT_TIME_BUFSZ || buf[n - 1] != 'Z') {
+		snprintf(buf, BT_TIME_BUFSZ, "%llu", (unsigned long long)ns);
+		return buf;
+	}
+	dot = strchr(buf, '.');
+	if (dot) {
+		z = buf + n - 1;
+		while (z > dot + 1 && z[-1] == '0')
+			z--;
+		if (z == dot + 1)
+			z = dot;
+		memmove(z, "Z", 2);
+	}
+	return buf;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s && s[1] ? s + 1 : p;
+}
+
+static void file_label(struct sb *b, const struct bt_graph *g, uint32_t file)
+{
+	struct bt_object_info fi;
+
+	if (bt_graph_object(g, file, &fi) == 0 && fi.path) {
+		show_str(b, fi.path);
+	} else if (bt_graph_object(g, file, &fi) == 0 &&
+		   !(fi.file_flags & BT_FILEF_SYNTH)) {
+		sb_addf(b, "file (%llu:%llu)", (unsigned long long)fi.dev,
+			(unsigned long long)fi.ino);
+	} else {
+		sb_addf(b, "file #%u", file);
+	}
+}
+
+/* The display label of node i, by the rule at the top of this file. */
+static void node_label(struct sb *b, const struct bt_result *r, size_t i)
+{
+	const struct bt_node *nd = &r->nodes[i];
+	struct bt_object_info in;
+	bool have = bt_graph_object(r->g, nd->obj, &in) == 0;
+
+	switch (nd->kind) {
+	case BT_OBJ_PROCESS:
+		if (have && in.exe && *in.exe)
+			show_str(b, base_name(in.exe));
+		else if (have && in.comm && *in.comm)
+			show_str(b, in.comm);
+		else
+			sb_adds(b, "process");
+		sb_addf(b, " [%u]", have ? in.pid : 0);
+		break;
+	case BT_OBJ_FILE:
+		file_label(b, r->g, nd->obj);
+		break;
+	case BT_OBJ_FILENAME:
+		sb_adds(b, "name: ");
+		show_str(b, have ? in.path : NULL);
+		break;
+	case BT_OBJ_PAGE:
+		file_label(b, r->g, nd->file ? nd->file : (have ? in.file : 0));
+		if (r->opts.gran == BT_GRAN_OBJECT)
+			sb_adds(b, " (pages)");
+		else if (nd->page_first == nd->page_last)
+			sb_addf(b, " #%llu",
+				(unsigned long long)nd->page_first);
+		else
+			sb_addf(b, " #%llu-%llu",
+				(unsigned long long)nd->page_first,
+				(unsigned long long)nd->page_last);
+		break;
+	case BT_OBJ_ENDPOINT:
+		show_str(b, have ? in.path : NULL);
+		break;
+	default:
+		sb_addf(b, "%s #%u", kind_name(nd->kind), nd->obj);
+		break;
+	}
+}
+
 size_t bt_node_label(const struct bt_result *r, size_t node, char *buf,
 		     size_t n)
 {
+	struct sb b = { 0 };
+	size_t len;
+
+	if (!r || node >= r->nnodes) {
+		if (n)
+			buf[0] = '\0';
+		return 0;
+	}
+	node_label(&b, r, node);
+	len = b.len;
+	if (n) {
+		size_t k = len < n - 1 ? len : n - 1;
+
+		memcpy(buf, sb_str(&b), k);
+		buf[k] = '\0';
+	}
+	sb_release(&b);
+	return len;
+}
+
+/* argv (NUL-separated) as one line, words shown by the rule. */
+static void argv_line(struct sb *b, const char *argv, size_t len)
+{
+	size_t i = 0, k;
+
+	while (i < len) {
+		k = strnlen(argv + i, len - i);
+		if (i)
+			sb_adds(b, " ");
+		show_strn(b, argv + i, k);
+		i += k + 1;
+	}
+}
+
+/* ---- format names ----------------------------------------------------- */
+
+static const char *const fmt_names[] = {
+	[BT_FMT_TEXT] = "text", [BT_FMT_DOT] = "dot", [BT_FMT_JSON] = "json",
+	[BT_FMT_SVG] = "svg", [BT_FMT_PNG] = "png", [BT_FMT_PDF] = "pdf",
+};
+
+int bt_format_parse(enum bt_format *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < BT_ARRAY_SIZE(fmt_names); i++) {
+		if (!strcmp(name, fmt_names[i])) {
+			*out = (enum bt_format)i;
+			return 0;
+		}
+	}
+	return bt_error_set(BT_EINVAL,
+			    "unknown format '%s' (text, dot, json, svg, png, "
+			    "pdf)", name ? name : "");
+}
+
+int bt_format_from_path(enum bt_format *out, const char *path)
+{
+	static const struct { const char *ext; enum bt_format f; } ext[] = {
+		{ "txt", BT_FMT_TEXT }, { "text", BT_FMT_TEXT },
+		{ "dot", BT_FMT_DOT }, { "gv", BT_FMT_DOT },
+		{ "json", BT_FMT_JSON }, { "svg", BT_FMT_SVG },
+		{ "png", BT_FMT_PNG }, { "pdf", BT_FMT_PDF },
+	};
+	const char *dot = path ? strrchr(path, '.') : NULL;
+	size_t i;
+
+	if (dot && !strchr(dot, '/')) {
+		for (i = 0; i < BT_ARRAY_SIZE(ext); i++) {
+			if (!strcasecmp(dot + 1, ext[i].ext)) {
+				*out = ext[i].f;
+				return 0;
+			}
+		}
+	}
+	return bt_error_set(BT_EINVAL, "cannot tell the format of '%s' from "
+			    "its name", path ? path : "");
+}
+
+/* ---- edges by node ---------------------------------------------------- */
+
+/* Edge indexes grouped by node (their `to` for backward, `from` for
+ * forward), each group in result order: idx[start[i] .. start[i+1]). */
+struct by_node {
+	size_t *start;
+	size_t *idx;
+};
+
+static int by_node_build(struct by_node *bn, const struct bt_result *r,
+			 bool by_to)
+{
+	size_t i, n = r->nnodes, *pos;
+
+	bn->start = calloc(n + 1, sizeof(*bn->start));
+	bn->idx = calloc(r->nedges ? r->nedges : 1, sizeof(*bn->idx));
+	pos = calloc(n + 1, sizeof(*pos));
+	if (!bn->start || !bn->idx || !pos) {
+		free(pos);
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < r->nedges; i++) {
+		uint32_t k = by_to ? r->edges[i].to : r->edges[i].from;
+
+		if (k < n)
+			bn->start[k + 1]++;
+	}
+	for (i = 0; i < n; i++)
+		bn->start[i + 1] += bn->start[i];
+	memcpy(pos, bn->start, (n + 1) * sizeof(*pos));
+	for (i = 0; i < r->nedges; i++) {
+		uint32_t k = by_to ? r->edges[i].to : r->edges[i].from;
+
+		if (k < n)
+			bn->idx[pos[k]++] = i;
+	}
+	free(pos);
 	return 0;
+}
+
+static void by_node_release(struct by_node *bn)
+{
+	free(bn->start);
+	free(bn->idx);
+}
+
+/* ---- text ------------------------------------------------------------- */
+
+static void text_window(struct sb *b, const struct bt_result *r)
+{
+	char t[BT_TIME_BUFSZ];
+
+	sb_adds(b, "window: since ");
+	sb_adds(b, r->opts.since ? fmt_time(t, r->opts.since) : "-");
+	sb_adds(b, ", until ");
+	sb_adds(b, r->opts.until != BT_TIME_NONE ?
+		fmt_time(t, r->opts.until) : "-");
+	sb_adds(b, "\n");
+}
+
+static int export_text(const struct bt_result *r, FILE *out)
+{
+	bool back = r->dir == BT_BACKWARD;
+	struct by_node bn = { 0 };
+	struct sb b = { 0 };
+	char t[BT_TIME_BUFSZ];
+	size_t i, k, nentry = 0;
+	int err;
+
+	err = by_node_build(&bn, r, back);
+	if (err)
+		return err;
+	sb_addf(&b, "%s from ", back ? "backtrack" : "forward");
+	if (r->nnodes)
+		node_label(&b, r, r->detection);
+	sb_addf(&b, " (%s), granularity %s\n",
+		r->nnodes ? kind_name(r->nodes[r->detection].kind) : "?",
+		bt_gran_name(r->opts.gran));
+	text_window(&b, r);
+	sb_addf(&b, "result: %zu objects, %zu dependencies, %llu events "
+		"examined\n", r->nnodes, r->nedges,
+		(unsigned long long)r->examined);
+	if (r->truncated)
+		sb_addf(&b, "truncated: %s\n", r->limit);
+
+	for (i = 0; i < r->nnodes; i++) {
+		const struct bt_node *nd = &r->nodes[i];
+
+		if (i == 0 || nd->depth != r->nodes[i - 1].depth)
+			sb_addf(&b, "\ndepth %u:\n", nd->depth);
+		sb_addf(&b, "  [%zu] ", i);
+		node_label(&b, r, i);
+		sb_addf(&b, "  (%s", kind_name(nd->kind));
+		if (nd->flags & BT_NODE_DETECTION)
+			sb_adds(&b, ", detection point");
+		if (nd->flags & BT_NODE_ENTRY)
+			sb_adds(&b, back ? ", entry point" : ", leaf");
+		if (nd->flags & BT_NODE_REMOTE)
+			sb_adds(&b, ", remote");
+		if (nd->threshold != BT_TIME_NONE && nd->threshold)
+			sb_addf(&b, ", %s %s", back ? "until" : "from",
+				fmt_time(t, nd->threshold));
+		sb_adds(&b, ")\n");
+		for (k = bn.start[i]; k < bn.start[i + 1]; k++) {
+			const struct bt_edge *e = &r->edges[bn.idx[k]];
+			uint32_t o = back ? e->from : e->to;
+
+			sb_addf(&b, "        %s %-10s %s [%u] ",
+				back ? "<-" : "->", op_name(e->op),
+				back ? "from" : "to  ", o);
+			if (o < r->nnodes)
+				node_label(&b, r, o);
+			sb_addf(&b, "  at %s", fmt_time(t, e->first));
+			if (e->count > 1)
+				sb_addf(&b, " (x%u, last %s)", e->count,
+					fmt_time(t, e->last));
+			sb_adds(&b, "\n");
+		}
+		if (b.len > 65536) {
+			if (fwrite(b.buf, 1, b.len, out) != b.len)
+				break;
+			sb_reset(&b);
+		}
+	}
+
+	for (i = 0; i < r->nnodes; i++)
+		if (r->nodes[i].flags & (BT_NODE_ENTRY | BT_NODE_REMOTE))
+			nentry++;
+	sb_addf(&b, "\n%s (%zu):\n", back ? "entry points" : "leaves",
+		nentry);
+	for (i = 0; i < r->nnodes; i++) {
+		if (!(r->nodes[i].flags & (BT_NODE_ENTRY | BT_NODE_REMOTE)))
+			continue;
+		sb_addf(&b, "  [%zu] ", i);
+		node_label(&b, r, i);
+		sb_addf(&b, "  (%s)\n", kind_name(r->nodes[i].kind));
+	}
+	if (r->truncated)
+		sb_addf(&b, "\nthe result is incomplete: %s\n", r->limit);
+
+	err = 0;
+	if (b.oom)
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+	else if (fwrite(sb_str(&b), 1, b.len, out) != b.len || ferror(out))
+		err = bt_error_set_os(BT_EIO, "cannot write the text output");
+	sb_release(&b);
+	by_node_release(&bn);
+	return err;
+}
+
+/* ---- DOT, through cgraph ---------------------------------------------- */
+
+/* Graphviz reads escapes ("\n", "\N", "\l") in labels and tooltips: double
+ * the backslashes that show_str() left, so the text shows as it is. */
+static void dot_esc(struct sb *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			sb_addn(out, "\\\\", 2);
+		else
+			sb_addn(out, s, 1);
+	}
+}
+
+static void set(void *obj, const char *name, const char *value)
+{
+	agsafeset(obj, (char *)name, (char *)value, (char *)"");
+}
+
+static const char *shape_of(unsigned kind)
+{
+	switch (kind) {
+	case BT_OBJ_PROCESS:
+		return "box";
+	case BT_OBJ_FILE:
+		return "ellipse";
+	case BT_OBJ_FILENAME:
+		return "note";
+	case BT_OBJ_PAGE:
+		return "component";
+	case BT_OBJ_ENDPOINT:
+		return "diamond";
+	default:
+		return "octagon";
+	}
+}
+
+/* The last graphviz error message, captured instead of printed. */
+static char gv_err[512];
+
+static int gv_errf(char *msg)
+{
+	size_t n = strlen(gv_err);
+
+	if (n < sizeof(gv_err) - 1)
+		snprintf(gv_err + n, sizeof(gv_err) - n, "%s%s",
+			 n ? "; " : "", msg);
+	/* graphviz ends its messages with a newline; ours do not. */
+	n = strlen(gv_err);
+	while (n && (gv_err[n - 1] == '\n' || gv_err[n - 1] == ' '))
+		gv_err[--n] = '\0';
+	return 0;
+}
+
+static void node_tooltip(struct sb *b, const struct bt_result *r, size_t i)
+{
+	const struct bt_node *nd = &r->nodes[i];
+	struct bt_object_info in;
+	char t[BT_TIME_BUFSZ];
+
+	if (bt_graph_object(r->g, nd->obj, &in))
+		return;
+	switch (nd->kind) {
+	case BT_OBJ_PROCESS:
+		sb_addf(b, "pid %u, started %s", in.pid,
+			fmt_time(t, in.start));
+		if (in.exe) {
+			sb_adds(b, ", exe ");
+			show_str(b, in.exe);
+		}
+		if (in.argv && in.argv_len) {
+			sb_adds(b, ", argv: ");
+			argv_line(b, in.argv, in.argv_len);
+		}
+		break;
+	case BT_OBJ_FILE:
+		if (!(in.file_flags & BT_FILEF_SYNTH))
+			sb_addf(b, "inode %llu:%llu",
+				(unsigned long long)in.dev,
+				(unsigned long long)in.ino);
+		else
+			sb_addf(b, "file #%u", nd->obj);
+		break;
+	default:
+		node_label(b, r, i);
+		break;
+	}
+}
+
+static int build_agraph(Agraph_t **out, const struct bt_result *r)
+{
+	bool back = r->dir == BT_BACKWARD;
+	struct sb lab = { 0 }, esc = { 0 };
+	char t[BT_TIME_BUFSZ], name[32];
+	Agraph_t *g;
+	Agnode_t **nodes = NULL;
+	size_t i;
+	int err = 0;
+
+	g = agopen((char *)"btrack", Agdirected, NULL);
+	if (!g)
+		return bt_error_set(BT_ENOMEM, "cannot create a graph");
+	nodes = calloc(r->nnodes ? r->nnodes : 1, sizeof(*nodes));
+	if (!nodes) {
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+		goto out_graph;
+	}
+	set(g, "rankdir", "LR");
+	set(g, "fontname", "Helvetica");
+	agattr(g, AGNODE, (char *)"fontname", (char *)"Helvetica");
+	agattr(g, AGEDGE, (char *)"fontname", (char *)"Helvetica");
+	agattr(g, AGEDGE, (char *)"fontsize", (char *)"10");
+	sb_adds(&lab, back ? "backtrack from " : "forward from ");
+	if (r->nnodes)
+		node_label(&lab, r, r->detection);
+	sb_addf(&lab, " (granularity %s)", bt_gran_name(r->opts.gran));
+	if (r->truncated)
+		sb_addf(&lab, " - incomplete: %s", r->limit);
+	dot_esc(&esc, sb_str(&lab));
+	set(g, "label", sb_str(&esc));
+	set(g, "labelloc", "t");
+
+	for (i = 0; i < r->nnodes; i++) {
+		const struct bt_node *nd = &r->nodes[i];
+		struct sb style = { 0 };
+		Agnode_t *n;
+
+		snprintf(name, sizeof(name), "n%zu", i);
+		n = agnode(g, name, 1);
+		if (!n) {
+			err = bt_error_set(BT_ENOMEM, "cannot add a node");
+			goto out_nodes;
+		}
+		nodes[i] = n;
+		sb_reset(&lab);
+		sb_reset(&esc);
+		node_label(&lab, r, i);
+		dot_esc(&esc, sb_str(&lab));
+		set(n, "label", sb_str(&esc));
+		set(n, "shape", shape_of(nd->kind));
+		set(n, "kind", kind_name(nd->kind));
+		snprintf(name, sizeof(name), "%u", nd->obj);
+		set(n, "object", name);
+		snprintf(name, sizeof(name), "%u", nd->depth);
+		set(n, "depth", name);
+		sb_reset(&lab);
+		sb_reset(&esc);
+		node_tooltip(&lab, r, i);
+		if (lab.len) {
+			dot_esc(&esc, sb_str(&lab));
+			set(n, "tooltip", sb_str(&esc));
+		}
+		if (nd->kind == BT_OBJ_PROCESS) {
+			struct bt_object_info in;
+
+			if (!bt_graph_object(r->g, nd->obj, &in) && in.argv &&
+			    in.argv_len) {
+				sb_reset(&lab);
+				argv_line(&lab, in.argv, in.argv_len);
+				set(n, "argv", sb_str(&lab));
+			}
+		}
+		if (nd->flags & BT_NODE_DETECTION) {
+			sb_adds(&style, "bold");
+			set(n, "color", "red");
+			set(n, "fontcolor", "red");
+			set(n, "penwidth", "2");
+		}
+		if (nd->flags & (BT_NODE_ENTRY | BT_NODE_REMOTE)) {
+			sb_adds(&style, style.len ? ",filled" : "filled");
+			set(n, "fillcolor",
+			    nd->flags & BT_NODE_REMOTE ? "orange" : "lightblue");
+		}
+		if (style.len)
+			set(n, "style", sb_str(&style));
+		set(n, "entry", nd->flags & (BT_NODE_ENTRY | BT_NODE_REMOTE) ?
+		    "true" : "false");
+		if (style.oom)
+			err = bt_error_set(BT_ENOMEM, "out of memory");
+		sb_release(&style);
+		if (err)
+			goto out_nodes;
+	}
+
+	for (i = 0; i < r->nedges; i++) {
+		const struct bt_edge *e = &r->edges[i];
+		Agedge_t *ed;
+
+		if (e->from >= r->nnodes || e->to >= r->nnodes) {
+			err = bt_error_set(BT_EINVAL, "edge %zu refers to node "
+					   "%u of %zu", i,
+					   e->from > e->to ? e->from : e->to,
+					   r->nnodes);
+			goto out_nodes;
+		}
+		ed = agedge(g, nodes[e->from], nodes[e->to], NULL, 1);
+		if (!ed) {
+			err = bt_error_set(BT_ENOMEM, "cannot add an edge");
+			goto out_nodes;
+		}
+		sb_reset(&lab);
+		sb_adds(&lab, op_name(e->op));
+		if (e->count > 1)
+			sb_addf(&lab, " \xc3\x97%u", e->count);
+		sb_addf(&lab, "\\n%s", fmt_time(t, e->first));
+		set(ed, "label", sb_str(&lab));
+		set(ed, "op", op_name(e->op));
+		snprintf(name, sizeof(name), "%u", e->count);
+		set(ed, "count", name);
+		snprintf(name, sizeof(name), "%llu",
+			 (unsigned long long)e->first);
+		set(ed, "first", name);
+		snprintf(name, sizeof(name), "%llu",
+			 (unsigned long long)e->last);
+		set(ed, "last", name);
+	}
+	if (lab.oom || esc.oom) {
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+		goto out_nodes;
+	}
+	free(nodes);
+	sb_release(&lab);
+	sb_release(&esc);
+	*out = g;
+	return 0;
+
+out_nodes:
+	free(nodes);
+out_graph:
+	sb_release(&lab);
+	sb_release(&esc);
+	agclose(g);
+	return err;
+}
+
+static int export_dot(const struct bt_result *r, FILE *out)
+{
+	Agraph_t *g;
+	int err;
+
+	err = build_agraph(&g, r);
+	if (err)
+		return err;
+	if (agwrite(g, out) != 0 || fflush(out) != 0 || ferror(out))
+		err = bt_error_set_os(BT_EIO, "cannot write the DOT output");
+	agclose(g);
+	return err;
+}
+
+static int export_render(const struct bt_result *r, const char *fmt,
+			 FILE *out)
+{
+	agusererrf old;
+	Agraph_t *g;
+	GVC_t *gvc;
+	int err;
+
+	err = build_agraph(&g, r);
+	if (err)
+		return err;
+	gv_err[0] = '\0';
+	old = agseterrf(gv_errf);
+	gvc = gvContext();
+	if (!gvc) {
+		err = bt_error_set(BT_ENOMEM, "cannot start graphviz");
+		goto out_graph;
+	}
+	if (gvLayout(gvc, g, "dot") != 0) {
+		err = bt_error_set(BT_EINVAL, "graphviz cannot lay out the "
+				   "graph%s%s", gv_err[0] ? ": " : "", gv_err);
+		goto out_gvc;
+	}
+	if (gvRender(gvc, g, fmt, out) != 0) {
+		err = bt_error_set(BT_EINVAL, "graphviz cannot render %s%s%s",
+				   fmt, gv_err[0] ? ": " : "", gv_err);
+	} else if (fflush(out) != 0 || ferror(out)) {
+		err = bt_error_set_os(BT_EIO, "cannot write the %s output",
+				      fmt);
+	}
+	gvFreeLayout(gvc, g);
+out_gvc:
+	gvFreeContext(gvc);
+out_graph:
+	agseterrf(old);
+	agclose(g);
+	return err;
+}
+
+/* ---- JSON, through jansson -------------------------------------------- */
+
+static json_t *jstr(struct sb *tmp, const char *s)
+{
+	sb_reset(tmp);
+	show_str(tmp, s);
+	if (tmp->oom)
+		return NULL;
+	return json_stringn(sb_str(tmp), tmp->len);
+}
+
+static json_t *jtime(uint64_t t)
+{
+	return t == BT_TIME_NONE ? json_null() : json_integer((json_int_t)t);
+}
+
+/* Set key to v (stolen); remember a failure. */
+static void jset(json_t *o, const char *key, json_t *v, bool *bad)
+{
+	if (!v || json_object_set_new(o, key, v))
+		*bad = true;
+}
+
+struct paths_ctx {
+	json_t *arr;
+	struct sb *tmp;
+	bool *bad;
+};
+
+static void add_path(void *arg, const char *path, uint64_t time)
+{
+	struct paths_ctx *c = arg;
+	json_t *v = jstr(c->tmp, path);
+
+	if (!v || json_array_append_new(c->arr, v))
+		*c->bad = true;
+}
+
+static void json_file_fields(json_t *o, const struct bt_result *r,
+			     uint32_t file, struct sb *tmp, bool *bad)
+{
+	struct bt_object_info fi;
+	struct paths_ctx pc = { json_array(), tmp, bad };
+
+	if (bt_graph_object(r->g, file, &fi)) {
+		json_decref(pc.arr);
+		return;
+	}
+	jset(o, "file", json_integer(file), bad);
+	jset(o, "path", fi.path ? jstr(tmp, fi.path) : json_null(), bad);
+	if (pc.arr)
+		bt_graph_file_paths(r->g, file, add_path, &pc);
+	jset(o, "paths", pc.arr, bad);
+	jset(o, "synthetic", json_boolean(fi.file_flags & BT_FILEF_SYNTH),
+	     bad);
+	if (!(fi.file_flags & BT_FILEF_SYNTH)) {
+		jset(o, "dev", json_integer((json_int_t)fi.dev), bad);
+		jset(o, "inode", json_integer((json_int_t)fi.ino), bad);
+	}
+}
+
+static json_t *json_node(const struct bt_result *r, size_t i,
+			 struct sb *tmp, bool *bad)
+{
+	const struct bt_node *nd = &r->nodes[i];
+	struct bt_object_info in;
+	json_t *o = json_object();
+	char id[32];
+
+	if (!o) {
+		*bad = true;
+		return NULL;
+	}
+	snprintf(id, sizeof(id), "n%zu", i);
+	jset(o, "id", json_string(id), bad);
+	jset(o, "object", json_integer(nd->obj), bad);
+	jset(o, "kind", json_string(kind_name(nd->kind)), bad);
+	sb_reset(tmp);
+	node_label(tmp, r, i);
+	jset(o, "label", tmp->oom ? NULL : json_stringn(sb_str(tmp), tmp->len),
+	     bad);
+	jset(o, "entry", json_boolean(nd->flags & (BT_NODE_ENTRY |
+						   BT_NODE_REMOTE)), bad);
+	jset(o, "detection", json_boolean(nd->flags & BT_NODE_DETECTION), bad);
+	jset(o, "threshold", jtime(nd->threshold), bad);
+	jset(o, "depth", json_integer(nd->depth), bad);
+	if (bt_graph_object(r->g, nd->obj, &in))
+		return o;
+	switch (nd->kind) {
+	case BT_OBJ_PROCESS: {
+		json_t *argv = json_array();
+		size_t k = 0, n;
+
+		jset(o, "pid", json_integer(in.pid), bad);
+		jset(o, "start", json_integer((json_int_t)in.start), bad);
+		if (in.ppid)
+			jset(o, "ppid", json_integer(in.ppid), bad);
+		if (in.uid != UINT32_MAX)
+			jset(o, "uid", json_integer(in.uid), bad);
+		jset(o, "exe", in.exe ? jstr(tmp, in.exe) : json_null(), bad);
+		if (in.comm)
+			jset(o, "comm", jstr(tmp, in.comm), bad);
+		while (argv && in.argv && k < in.argv_len) {
+			n = strnlen(in.argv + k, in.argv_len - k);
+			sb_reset(tmp);
+			show_strn(tmp, in.argv + k, n);
+			if (tmp->oom || json_array_append_new(argv,
+			    json_stringn(sb_str(tmp), tmp->len)))
+				*bad = true;
+			k += n + 1;
+		}
+		jset(o, "argv", argv, bad);
+		break;
+	}
+	case BT_OBJ_FILE:
+		json_file_fields(o, r, nd->obj, tmp, bad);
+		break;
+	case BT_OBJ_FILENAME:
+		jset(o, "path", jstr(tmp, in.path), bad);
+		break;
+	case BT_OBJ_PAGE: {
+		json_t *pages = json_array();
+
+		json_file_fields(o, r, nd->file ? nd->file : in.file, tmp,
+				 bad);
+		if (nd->page_first == nd->page_last &&
+		    r->opts.gran == BT_GRAN_PAGE)
+			jset(o, "page", json_integer((json_int_t)
+						     nd->page_first), bad);
+		if (!pages ||
+		    json_array_append_new(pages, json_integer((json_int_t)
+				nd->page_first)) ||
+		    json_array_append_new(pages, json_integer((json_int_t)
+				nd->page_last)))
+			*bad = true;
+		jset(o, "pages", pages, bad);
+		break;
+	}
+	case BT_OBJ_ENDPOINT:
+		jset(o, "address", jstr(tmp, in.path), bad);
+		break;
+	default:
+		break;
+	}
+	return o;
+}
+
+static int export_json(const struct bt_result *r, FILE *out)
+{
+	json_t *root = json_object(), *nodes = json_array(),
+	       *edges = json_array();
+	struct sb tmp = { 0 };
+	char id[32], t[BT_TIME_BUFSZ];
+	bool bad = !root || !nodes || !edges;
+	size_t i;
+	int err = 0;
+
+	if (bad) {
+		json_decref(root);
+		json_decref(nodes);
+		json_decref(edges);
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	}
+	jset(root, "direction", json_string(r->dir == BT_BACKWARD ?
+					    "backward" : "forward"), &bad);
+	jset(root, "granularity", json_string(bt_gran_name(r->opts.gran)),
+	     &bad);
+	jset(root, "since", r->opts.since ? jtime(r->opts.since) : json_null(),
+	     &bad);
+	jset(root, "until", jtime(r->opts.until), &bad);
+	jset(root, "truncated", json_boolean(r->truncated), &bad);
+	jset(root, "limit", r->truncated ? json_string(r->limit) : json_null(),
+	     &bad);
+	snprintf(id, sizeof(id), "n%u", r->detection);
+	jset(root, "detection", json_string(id), &bad);
+	jset(root, "examined", json_integer((json_int_t)r->examined), &bad);
+	for (i = 0; i < r->nnodes && !bad; i++)
+		if (json_array_append_new(nodes, json_node(r, i, &tmp, &bad)))
+			bad = true;
+	for (i = 0; i < r->nedges && !bad; i++) {
+		const struct bt_edge *e = &r->edges[i];
+		json_t *o = json_object();
+
+		if (!o) {
+			bad = true;
+			break;
+		}
+		snprintf(id, sizeof(id), "n%u", e->from);
+		jset(o, "from", json_string(id), &bad);
+		snprintf(id, sizeof(id), "n%u", e->to);
+		jset(o, "to", json_string(id), &bad);
+		jset(o, "op", json_string(op_name(e->op)), &bad);
+		jset(o, "time", json_integer((json_int_t)e->first), &bad);
+		jset(o, "time_text", json_string(fmt_time(t, e->first)), &bad);
+		jset(o, "first", json_integer((json_int_t)e->first), &bad);
+		jset(o, "last", json_integer((json_int_t)e->last), &bad);
+		jset(o, "count", json_integer(e->count), &bad);
+		if (json_array_append_new(edges, o))
+			bad = true;
+	}
+	jset(root, "nodes", nodes, &bad);
+	jset(root, "edges", edges, &bad);
+	sb_release(&tmp);
+	if (bad)
+		err = bt_error_set(BT_ENOMEM, "cannot build the JSON output");
+	else if (json_dumpf(root, out, JSON_INDENT(2)) != 0 ||
+		 fputc('\n', out) == EOF || fflush(out) != 0 || ferror(out))
+		err = bt_error_set_os(BT_EIO, "cannot write the JSON output");
+	json_decref(root);
+	return err;
+}
+
+/* ---- entry ------------------------------------------------------------ */
+
+int bt_export(const struct bt_result *r, enum bt_format fmt, FILE *out)
+{
+	if (!r || !out || (r->nnodes && r->detection >= r->nnodes))
+		return bt_error_set(BT_EINVAL, "bt_export: bad result");
+	errno = 0;
+	switch (fmt) {
+	case BT_FMT_TEXT:
+		return export_text(r, out);
+	case BT_FMT_DOT:
+		return export_dot(r, out);
+	case BT_FMT_JSON:
+		return export_json(r, out);
+	case BT_FMT_SVG:
+		return export_render(r, "svg", out);
+	case BT_FMT_PNG:
+		return export_render(r, "png", out);
+	case BT_FMT_PDF:
+		return export_render(r, "pdf", out);
+	}
+	return bt_error_set(BT_EINVAL, "bt_export: unknown format %d",
+			    (int)fmt);
 }
