@@ -28,6 +28,12 @@
  * trusts nothing it reads from the ring (head, tail, seq, raw fields) until
  * it has checked it, never follows a length or index it did not bound, and
  * counts slots it rejects.
+ *
+ * Producers reserve with a compare-and-swap on head (load head h; if h -
+ * tail >= nslots drop; else CAS head h -> h+1), which is the fetch_add
+ * above without burning a ticket on a drop: a burnt ticket would be a hole
+ * the consumer has to wait out.  Consumers do not depend on which of the
+ * two a producer uses (a burnt ticket is skipped as a hole).
  */
 #ifndef BT_PAGERING_H
 #define BT_PAGERING_H
@@ -50,7 +56,9 @@ struct bt_pagering_hdr {
 	__u64 dropped;       /* producers: ring full */
 	__u64 faults;        /* producers: page faults handled */
 	__u64 static_bins;   /* producers: unused, reserved */
-	__u64 pad[9];        /* to 128 bytes */
+	__u64 unmonitored;   /* producers: MAP_SHARED file mappings left
+	                        unmonitored (table full, no memory) */
+	__u64 pad[8];        /* to 128 bytes */
 };
 
 struct bt_pagering_slot {
@@ -69,6 +77,8 @@ struct bt_pagering_stats {
 	uint64_t invalid;    /* slots the consumer rejected */
 	uint64_t holes;      /* slots never published (a producer died) */
 	uint64_t faults;     /* faults the producers report handling */
+	uint64_t unmonitored; /* shared mappings the producers could not
+	                         monitor (see the header field) */
 };
 
 /* Create a ring of `nslots` (rounded up to a power of two) in a memfd.
