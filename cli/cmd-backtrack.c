@@ -1,7 +1,24 @@
-/* STUB: placeholder until the command lands. */
-#include "cli.h"
+/*
+ * cmd-backtrack.c - `btrack backtrack`: walk back from a detection point to
+ * the entry points (King and Chen's rule, core/walk.h).  The work is in
+ * walkcmd.c, shared with `btrack forward`; the page is
+ * man/btrack-backtrack.1.
+ */
+#include "walkcmd.h"
+
+static const struct cli_cmd backtrack_cmd = {
+	.name = "backtrack",
+	.synopsis = "backtrack --log LOG --from SPEC [--since T] [--until T] "
+		    "[--granularity page|vma|object] [--max-nodes N] "
+		    "[--max-depth N] [--format text|dot|json|svg|png|pdf] "
+		    "[-o OUT]",
+	.summary = "Walk back from a detection point (SPEC: file:PATH, "
+		   "proc:PID, proc:PID@TIME,\npage:PATH#N, filename:PATH, "
+		   "endpoint:ADDR) to what caused it.",
+	.opts = walkcmd_opts,
+};
+
 int cmd_backtrack(int argc, char **argv)
 {
-	cli_error("backtrack: not implemented yet");
-	return EXIT_ERROR;
+	return walkcmd_run(&backtrack_cmd, BT_BACKWARD, argc, argv);
 }

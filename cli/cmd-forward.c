@@ -1,7 +1,24 @@
-/* STUB: placeholder until the command lands. */
-#include "cli.h"
+/*
+ * cmd-forward.c - `btrack forward`: walk forward from an object to what it
+ * affected (the impact of an entry point; core/walk.h).  The work is in
+ * walkcmd.c, shared with `btrack backtrack`; the page is
+ * man/btrack-forward.1.
+ */
+#include "walkcmd.h"
+
+static const struct cli_cmd forward_cmd = {
+	.name = "forward",
+	.synopsis = "forward --log LOG --from SPEC [--since T] [--until T] "
+		    "[--granularity page|vma|object] [--max-nodes N] "
+		    "[--max-depth N] [--format text|dot|json|svg|png|pdf] "
+		    "[-o OUT]",
+	.summary = "Walk forward from an object (SPEC: file:PATH, proc:PID, "
+		   "proc:PID@TIME,\npage:PATH#N, filename:PATH, endpoint:ADDR) "
+		   "to everything it affected.",
+	.opts = walkcmd_opts,
+};
+
 int cmd_forward(int argc, char **argv)
 {
-	cli_error("forward: not implemented yet");
-	return EXIT_ERROR;
+	return walkcmd_run(&forward_cmd, BT_FORWARD, argc, argv);
 }

@@ -1,0 +1,204 @@
+/*
+ * walkcmd.c - the body of `btrack backtrack` and `btrack forward` (see
+ * walkcmd.h): parse the options, load the graph from its source, resolve
+ * the detection point, walk, and write the result in the chosen format.
+ *
+ * The graph comes from one function, load_source(), so that another source
+ * (a case database, --db) can be added beside the log.  Nothing is written
+ * to the output file until the walk has succeeded, and a failed export
+ * removes the file it created.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/error.h"
+#include "../core/graph.h"
+#include "../core/walk.h"
+#include "../graph/export.h"
+#include "walkcmd.h"
+
+enum {
+	OPT_LOG = 256, OPT_FROM, OPT_SINCE, OPT_UNTIL, OPT_GRAN,
+	OPT_MAX_NODES, OPT_MAX_DEPTH, OPT_FORMAT
+};
+
+const struct cli_opt walkcmd_opts[] = {
+	{ OPT_LOG, "log", "LOG", "the log to read" },
+	{ OPT_FROM, "from", "SPEC", "the detection point (see SPEC below)" },
+	{ OPT_SINCE, "since", "T", "ignore events before T (RFC 3339, epoch s)" },
+	{ OPT_UNTIL, "until", "T", "ignore events after T" },
+	{ OPT_GRAN, "granularity", "G", "page (default), vma or object" },
+	{ OPT_MAX_NODES, "max-nodes", "N", "stop after N objects" },
+	{ OPT_MAX_DEPTH, "max-depth", "N", "stop N dependencies away" },
+	{ OPT_FORMAT, "format", "F", "text (default), dot, json, svg, png, pdf" },
+	{ 'o', "output", "OUT", "write to OUT (format from its extension)" },
+	{ 0, NULL, NULL, NULL }
+};
+
+struct walkargs {
+	const struct cli_cmd *cmd;
+	const char *log;
+	const char *from;
+	const char *out;
+	struct bt_walk_opts wo;
+	enum bt_format fmt;
+	bool have_fmt;
+};
+
+static int u32_opt(const struct cli_cmd *c, const char *opt, const char *val,
+		   uint32_t *out)
+{
+	uint64_t v;
+	int r = cli_u64(c, opt, val, &v);
+
+	if (r)
+		return r;
+	if (v > UINT32_MAX)
+		return cli_usage_error(c, "option '%s': %s is too large", opt,
+				       val);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int on_opt(void *ctx, int id, const char *val)
+{
+	struct walkargs *a = ctx;
+	const struct cli_cmd *c = a->cmd;
+
+	switch (id) {
+	case OPT_LOG:
+		a->log = val;
+		return 0;
+	case OPT_FROM:
+		a->from = val;
+		return 0;
+	case OPT_SINCE:
+		return cli_time(c, "--since", val, &a->wo.since);
+	case OPT_UNTIL:
+		return cli_time(c, "--until", val, &a->wo.until);
+	case OPT_GRAN:
+		if (bt_gran_parse(&a->wo.gran, val))
+			return cli_usage_error(c, "unknown granularity '%s' "
+					       "(page, vma, object)", val);
+		return 0;
+	case OPT_MAX_NODES:
+		return u32_opt(c, "--max-nodes", val, &a->wo.max_nodes);
+	case OPT_MAX_DEPTH:
+		return u32_opt(c, "--max-depth", val, &a->wo.max_depth);
+	case OPT_FORMAT:
+		if (bt_format_parse(&a->fmt, val))
+			return cli_usage_error(c, "unknown format '%s' (text, "
+					       "dot, json, svg, png, pdf)",
+					       val);
+		a->have_fmt = true;
+		return 0;
+	case 'o':
+		a->out = val;
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+/* The one place the graph comes from. */
+static int load_source(struct bt_graph **out, const struct walkargs *a)
+{
+	int err;
+
+	err = bt_graph_load(out, a->log, cli_progress, (void *)"loading");
+	cli_progress_done();
+	return err;
+}
+
+static bool to_stdout(const char *out)
+{
+	return !out || !strcmp(out, "-");
+}
+
+int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
+		char **argv)
+{
+	struct walkargs a = { .cmd = c, .fmt = BT_FMT_TEXT };
+	struct bt_graph *g = NULL;
+	struct bt_result *res = NULL;
+	const char *warn;
+	uint64_t spec_time;
+	uint32_t start;
+	FILE *f;
+	int first, r, err;
+
+	bt_walk_opts_init(&a.wo);
+	r = cli_parse(c, argc, argv, on_opt, &a, &first);
+	if (r)
+		return r < 0 ? EXIT_OK : r;
+	if (first < argc)
+		return cli_usage_error(c, "unexpected argument '%s'",
+				       argv[first]);
+	if (!a.log)
+		return cli_usage_error(c, "--log LOG is required");
+	if (!a.from)
+		return cli_usage_error(c, "--from SPEC is required");
+	if (a.wo.until != BT_TIME_NONE && a.wo.since > a.wo.until)
+		return cli_usage_error(c, "--since is after --until");
+	if (!a.have_fmt && !to_stdout(a.out) &&
+	    bt_format_from_path(&a.fmt, a.out))
+		a.fmt = BT_FMT_TEXT;
+	if ((a.fmt == BT_FMT_PNG || a.fmt == BT_FMT_PDF) &&
+	    to_stdout(a.out) && isatty(1))
+		return cli_usage_error(c, "not writing %s to a terminal; use "
+				       "-o FILE or a pipe",
+				       a.fmt == BT_FMT_PNG ? "png" : "pdf");
+
+	err = load_source(&g, &a);
+	if (err)
+		return cli_fail(err);
+	warn = bt_graph_warning(g);
+	if (warn)
+		cli_warn("%s", warn);
+
+	err = bt_spec_resolve(&start, &spec_time, g, a.from);
+	if (err == BT_EINVAL) {
+		r = cli_usage_error(c, "%s", bt_error_msg());
+		goto out_graph;
+	}
+	if (err) {
+		r = cli_fail(err);
+		goto out_graph;
+	}
+	if (dir == BT_BACKWARD)
+		err = bt_backtrack(&res, g, start, &a.wo);
+	else
+		err = bt_forward(&res, g, start, &a.wo);
+	if (err) {
+		r = cli_fail(err);
+		goto out_graph;
+	}
+	if (res->truncated)
+		cli_warn("the result is incomplete: %s", res->limit);
+
+	f = cli_open_out(a.out);
+	if (!f) {
+		r = EXIT_ERROR;
+		goto out_result;
+	}
+	err = bt_export(res, a.fmt, f);
+	if (err) {
+		r = cli_fail(err);
+		if (f != stdout) {
+			fclose(f);
+			unlink(a.out);
+		}
+		goto out_result;
+	}
+	r = cli_close_out(f, a.out);
+	if (r && !to_stdout(a.out))
+		unlink(a.out);
+
+out_result:
+	bt_result_free(res);
+out_graph:
+	bt_graph_free(g);
+	return r;
+}

@@ -1,0 +1,20 @@
+/*
+ * walkcmd.h - what `btrack backtrack` and `btrack forward` share: one
+ * option table, loading the graph, resolving the detection point, walking
+ * and writing the result.  The commands differ only in direction; see
+ * man/btrack-backtrack.1 and man/btrack-forward.1.
+ */
+#ifndef BT_WALKCMD_H
+#define BT_WALKCMD_H
+
+#include "../core/walk.h"
+#include "cli.h"
+
+/* The options rows both commands use (ending with a zeroed row). */
+extern const struct cli_opt walkcmd_opts[];
+
+/* Run the command `c` walking in direction `dir`; returns the exit code. */
+int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
+		char **argv);
+
+#endif
