@@ -27,7 +27,7 @@ enum {
 
 const struct cli_opt walkcmd_opts[] = {
 	{ OPT_LOG, "log", "LOG", "the log to read" },
-	{ OPT_FROM, "from", "SPEC", "the detection point (see SPEC below)" },
+	{ OPT_FROM, "from", "SPEC", "the detection point (SPEC forms above)" },
 	{ OPT_SINCE, "since", "T", "ignore events before T (RFC 3339, epoch s)" },
 	{ OPT_UNTIL, "until", "T", "ignore events after T" },
 	{ OPT_GRAN, "granularity", "G", "page (default), vma or object" },
