@@ -1,107 +1,846 @@
-/* STUB: generated placeholder until the module lands; every function fails. */
-#include "stddef.h"
-#include "graph.h"
+/*
+ * graph.c - load a log into compact per-object indexes (see graph.h).
+ *
+ * Two passes over the mapped records, no copy of the events:
+ *  1. bt_log_next() validates every record; we note each object's record
+ *     offset and kind and count, per object, the events it causes and the
+ *     events that affect it, its pages, regions and labels.  We also note
+ *     whether each object's lists arrive in time order (they usually do).
+ *  2. A raw walk over the records pass 1 validated fills the CSR arrays
+ *     (prefix sums of the counts), links labels, and then sorts only the
+ *     lists that arrived out of order, by (time, log order).
+ * Per event the graph keeps two u32 references (offset / 8): 8 bytes.  Per
+ * object about 30 bytes.  Arrays are allocated from counts (per-object ones
+ * grow geometrically during pass 1), never per event.
+ *
+ * Lookups (find_file, find_process, ...) scan the label or object tables
+ * once per query: linear in objects, which is fine for a detection point
+ * resolved once per walk; find_page binary-searches the file's page list.
+ *
+ * It does not walk (walk.c) and does not print.  Format: core/record.h and
+ * man/btrack-log.5.
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "error.h"
-int bt_graph_load(struct bt_graph **out, const char *path,
-		  bt_progress_fn progress, void *arg)
+#include "graph.h"
+#include "log.h"
+#include "util.h"
+
+/* Objects flags (oflags[]). */
+#define OF_HAS_PAGES 0x1   /* file: some page of it has page events */
+#define OF_IN_UNSORTED 0x2 /* in-list not in time order (pass 1) */
+#define OF_OUT_UNSORTED 0x4
+
+/* A label, linked per object. */
+struct lab {
+	uint32_t rec;     /* record offset / 8 */
+	uint32_t next;    /* index + 1 of the next label, 0 = end */
+};
+
+struct bt_graph {
+	struct bt_log *log;
+	const uint8_t *data;
+	uint64_t end;          /* end of the validated records */
+	uint32_t n;            /* objects, ids 1..n */
+	uint64_t nev;
+	size_t cap;            /* capacity of the per-object arrays */
+
+	uint8_t *kind;         /* [cap] enum bt_obj_kind */
+	uint8_t *oflags;       /* [cap] OF_* */
+	uint32_t *off;         /* [cap] object record offset / 8 */
+	uint32_t *in_idx;      /* [cap] CSR: list of id is [idx[id], idx[id+1]) */
+	uint32_t *out_idx;
+	uint32_t *pg_idx;
+	uint32_t *rg_idx;
+	uint32_t *path_head;   /* [cap] PATH labels, oldest first */
+	uint32_t *attr_head;   /* [cap] other labels, one per key */
+
+	uint32_t *in_refs;     /* [nev] */
+	uint32_t *out_refs;
+	uint32_t *pg;          /* [npages] page ids per file, by index */
+	uint32_t npg;
+	uint32_t *rg;          /* [nregions] region ids per file, log order */
+	uint32_t nrg;
+	struct lab *labs;
+	uint32_t nlabs;
+
+	/* pass 1 only */
+	uint64_t *last_in, *last_out;
+};
+
+#define MAX_LOG_BYTES (UINT64_C(1) << 35)   /* u32 refs of offset / 8 */
+
+static inline const void *rec_at(const struct bt_graph *g, uint32_t ref)
 {
-	return bt_error_set(BT_EINVAL, "bt_graph_load: not implemented");
+	return g->data + (size_t)ref * 8;
 }
+
+static inline const struct bt_rec_event *ev_at(const struct bt_graph *g,
+					       uint32_t ref)
+{
+	return rec_at(g, ref);
+}
+
+/* Grow every per-object array to hold index `need`; new slots zeroed. */
+static int grow_objs(struct bt_graph *g, size_t need)
+{
+	size_t ncap = g->cap ? g->cap : 1024;
+	void *p;
+
+	if (need < g->cap)
+		return 0;
+	while (ncap <= need) {
+		if (ncap > SIZE_MAX / 16)
+			return bt_error_set(BT_ENOMEM, "too many objects");
+		ncap *= 2;
+	}
+#define GROW(field) do { \
+		p = realloc(g->field, ncap * sizeof(*g->field)); \
+		if (!p) \
+			return bt_error_set(BT_ENOMEM, "out of memory"); \
+		g->field = p; \
+		memset(g->field + g->cap, 0, \
+		       (ncap - g->cap) * sizeof(*g->field)); \
+	} while (0)
+	GROW(kind);
+	GROW(oflags);
+	GROW(off);
+	GROW(in_idx);
+	GROW(out_idx);
+	GROW(pg_idx);
+	GROW(rg_idx);
+	GROW(path_head);
+	GROW(attr_head);
+	GROW(last_in);
+	GROW(last_out);
+#undef GROW
+	g->cap = ncap;
+	return 0;
+}
+
+/* Counts in idx[0..n] -> exclusive starts; returns the total. */
+static uint64_t prefix(uint32_t *idx, uint32_t n)
+{
+	uint64_t s = 0;
+	uint32_t i, t;
+
+	for (i = 0; i <= n + 1; i++) {
+		t = idx[i];
+		idx[i] = (uint32_t)s;
+		s += t;
+	}
+	return s;
+}
+
+/* After filling with idx[id]++, idx[id] is the end of id: shift back. */
+static void unshift(uint32_t *idx, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = n + 1; i > 0; i--)
+		idx[i] = idx[i - 1];
+	idx[0] = 0;
+}
+
+static int cmp_ref_time(const void *a, const void *b, void *arg)
+{
+	const struct bt_graph *g = arg;
+	uint32_t ra = *(const uint32_t *)a, rb = *(const uint32_t *)b;
+	uint64_t ta = ev_at(g, ra)->time, tb = ev_at(g, rb)->time;
+
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return ra < rb ? -1 : ra > rb;
+}
+
+static uint64_t page_index(const struct bt_graph *g, uint32_t page)
+{
+	const struct bt_rec_page *p = rec_at(g, g->off[page]);
+
+	return p->index;
+}
+
+static int cmp_page_index(const void *a, const void *b, void *arg)
+{
+	const struct bt_graph *g = arg;
+	uint32_t pa = *(const uint32_t *)a, pb = *(const uint32_t *)b;
+	uint64_t ia = page_index(g, pa), ib = page_index(g, pb);
+
+	if (ia != ib)
+		return ia < ib ? -1 : 1;
+	return pa < pb ? -1 : pa > pb;
+}
+
+static void sort_lists(struct bt_graph *g)
+{
+	uint32_t id, i, a, b;
+	uint64_t prev;
+	bool sorted;
+
+	for (id = 1; id <= g->n; id++) {
+		if (g->oflags[id] & OF_IN_UNSORTED) {
+			a = g->in_idx[id], b = g->in_idx[id + 1];
+			qsort_r(g->in_refs + a, b - a, sizeof(uint32_t),
+				cmp_ref_time, g);
+		}
+		if (g->oflags[id] & OF_OUT_UNSORTED) {
+			a = g->out_idx[id], b = g->out_idx[id + 1];
+			qsort_r(g->out_refs + a, b - a, sizeof(uint32_t),
+				cmp_ref_time, g);
+		}
+		g->oflags[id] &= ~(OF_IN_UNSORTED | OF_OUT_UNSORTED);
+		a = g->pg_idx[id], b = g->pg_idx[id + 1];
+		if (b - a < 2)
+			continue;
+		sorted = true;
+		prev = page_index(g, g->pg[a]);
+		for (i = a + 1; i < b && sorted; i++) {
+			uint64_t x = page_index(g, g->pg[i]);
+
+			sorted = x >= prev;
+			prev = x;
+		}
+		if (!sorted)
+			qsort_r(g->pg + a, b - a, sizeof(uint32_t),
+				cmp_page_index, g);
+	}
+}
+
+/* Pass 1: validate, note objects, count. */
+static int pass1(struct bt_graph *g, bt_progress_fn progress, void *arg)
+{
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	uint64_t total = g->end, step, next, npg = 0, nrg = 0, nlabs = 0;
+	int r;
+
+	step = total / 100 ? total / 100 : 1;
+	next = step;
+	bt_log_iter_init(&it, g->log);
+	while ((r = bt_log_next(&it, &h)) == 1) {
+		uint64_t off = (const uint8_t *)h - g->data;
+
+		if (h->type == BT_REC_EVENT) {
+			const struct bt_rec_event *e = (const void *)h;
+
+			g->nev++;
+			g->in_idx[e->effect]++;
+			g->out_idx[e->cause]++;
+			if (e->time < g->last_in[e->effect])
+				g->oflags[e->effect] |= OF_IN_UNSORTED;
+			g->last_in[e->effect] = e->time;
+			if (e->time < g->last_out[e->cause])
+				g->oflags[e->cause] |= OF_OUT_UNSORTED;
+			g->last_out[e->cause] = e->time;
+			if (e->op == BT_OP_PAGE_READ ||
+			    e->op == BT_OP_PAGE_WRITE) {
+				uint32_t pgid = e->op == BT_OP_PAGE_READ ?
+					e->cause : e->effect;
+				const struct bt_rec_page *p =
+					rec_at(g, g->off[pgid]);
+
+				if (g->kind[pgid] == BT_OBJ_PAGE)
+					g->oflags[p->file] |= OF_HAS_PAGES;
+			}
+		} else if (h->type == BT_REC_LABEL) {
+			nlabs++;
+		} else if (h->type != BT_REC_NOTE) {
+			/* An object record: ids are sequential (checked by
+			 * the reader), the id follows the head. */
+			uint32_t id = ((const uint32_t *)h)[2];
+
+			if (id != it.nobjects || id == 0) {
+				r = bt_error_set(BT_ECORRUPT,
+					"object id %u out of sequence at offset %llu",
+					id, (unsigned long long)off);
+				break;
+			}
+			if ((size_t)id + 2 > g->cap &&
+			    (r = grow_objs(g, (size_t)id + 2)))
+				break;
+			g->n = id;
+			g->kind[id] = (uint8_t)h->type;
+			g->off[id] = (uint32_t)(off / 8);
+			if (h->type == BT_REC_PAGE ||
+			    h->type == BT_REC_REGION) {
+				/* Both have the file id after their id. */
+				uint32_t f = ((const uint32_t *)h)[3];
+
+				if (f == 0 || f >= id ||
+				    g->kind[f] != BT_OBJ_FILE) {
+					r = bt_error_set(BT_ECORRUPT,
+						"bad file id %u at offset %llu",
+						f, (unsigned long long)off);
+					break;
+				}
+				if (h->type == BT_REC_PAGE) {
+					g->pg_idx[f]++;
+					npg++;
+				} else {
+					g->rg_idx[f]++;
+					nrg++;
+				}
+			}
+		}
+		if (progress && it.off >= next) {
+			progress(arg, it.off, total);
+			next = it.off + step;
+		}
+	}
+	g->end = it.off;
+	bt_log_iter_release(&it);
+	if (r < 0)
+		return r;
+	if (g->nev > UINT32_MAX || npg > UINT32_MAX || nrg > UINT32_MAX ||
+	    nlabs > UINT32_MAX - 1)
+		return bt_error_set(BT_ELIMIT, "log too large for the index");
+	g->npg = (uint32_t)npg;
+	g->nrg = (uint32_t)nrg;
+	g->nlabs = 0;
+	if ((r = grow_objs(g, (size_t)g->n + 2)))
+		return r;
+	if (progress)
+		progress(arg, total, total);
+	/* keep nlabs capacity */
+	g->labs = malloc((nlabs ? nlabs : 1) * sizeof(*g->labs));
+	if (!g->labs)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	return 0;
+}
+
+static void add_label(struct bt_graph *g, const struct bt_rec_label *l,
+		      uint32_t ref)
+{
+	uint32_t *head, i;
+	struct lab *x;
+
+	if (l->object == 0 || l->object > g->n || l->key == 0 ||
+	    l->key > BT_LABEL_MAX)
+		return;
+	if (l->key == BT_LABEL_PATH) {
+		/* Prepended; reversed to oldest first after the pass. */
+		head = &g->path_head[l->object];
+	} else {
+		head = &g->attr_head[l->object];
+		for (i = *head; i; i = g->labs[i - 1].next) {
+			const struct bt_rec_label *o;
+
+			x = &g->labs[i - 1];
+			o = rec_at(g, x->rec);
+			if (o->key != l->key)
+				continue;
+			if (l->time >= o->time)
+				x->rec = ref;
+			return;
+		}
+	}
+	x = &g->labs[g->nlabs++];
+	x->rec = ref;
+	x->next = *head;
+	*head = g->nlabs;
+}
+
+static void reverse_paths(struct bt_graph *g)
+{
+	uint32_t id, i, prev, next;
+
+	for (id = 1; id <= g->n; id++) {
+		prev = 0;
+		for (i = g->path_head[id]; i; i = next) {
+			next = g->labs[i - 1].next;
+			g->labs[i - 1].next = prev;
+			prev = i;
+		}
+		g->path_head[id] = prev;
+	}
+}
+
+/* Pass 2: the records are valid; fill the lists. */
+static int pass2(struct bt_graph *g)
+{
+	uint64_t off = bt_log_header(g->log)->header_size, len;
+	uint32_t n = g->n;
+
+	if (prefix(g->in_idx, n) != g->nev || prefix(g->out_idx, n) != g->nev)
+		return bt_error_set(BT_ECORRUPT, "event count mismatch");
+	prefix(g->pg_idx, n);
+	prefix(g->rg_idx, n);
+	g->in_refs = malloc((g->nev ? g->nev : 1) * sizeof(uint32_t));
+	g->out_refs = malloc((g->nev ? g->nev : 1) * sizeof(uint32_t));
+	g->pg = malloc((g->npg ? g->npg : 1) * sizeof(uint32_t));
+	g->rg = malloc((g->nrg ? g->nrg : 1) * sizeof(uint32_t));
+	if (!g->in_refs || !g->out_refs || !g->pg || !g->rg)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+
+	for (; off < g->end; off += len) {
+		const struct bt_rec_head *h = (const void *)(g->data + off);
+		uint32_t ref = (uint32_t)(off / 8);
+
+		if (h->type == BT_REC_EVENT) {
+			const struct bt_rec_event *e = (const void *)h;
+
+			len = sizeof(*e);
+			g->in_refs[g->in_idx[e->effect]++] = ref;
+			g->out_refs[g->out_idx[e->cause]++] = ref;
+			continue;
+		}
+		len = h->len;
+		if (len == 0)   /* cannot happen after pass 1 */
+			return bt_error_set(BT_ECORRUPT,
+				"bad record length at offset %llu",
+				(unsigned long long)off);
+		switch (h->type) {
+		case BT_REC_PAGE: {
+			const struct bt_rec_page *p = (const void *)h;
+
+			g->pg[g->pg_idx[p->file]++] = p->id;
+			break;
+		}
+		case BT_REC_REGION: {
+			const struct bt_rec_region *rg = (const void *)h;
+
+			g->rg[g->rg_idx[rg->file]++] = rg->id;
+			break;
+		}
+		case BT_REC_LABEL:
+			add_label(g, (const void *)h, ref);
+			break;
+		default:
+			break;
+		}
+	}
+	unshift(g->in_idx, n);
+	unshift(g->out_idx, n);
+	unshift(g->pg_idx, n);
+	unshift(g->rg_idx, n);
+	reverse_paths(g);
+	sort_lists(g);
+	return 0;
+}
+
 int bt_graph_from_log(struct bt_graph **out, struct bt_log *log,
 		      bt_progress_fn progress, void *arg)
 {
-	return bt_error_set(BT_EINVAL, "bt_graph_from_log: not implemented");
+	struct bt_graph *g;
+	uint64_t end;
+	int r;
+
+	*out = NULL;
+	g = calloc(1, sizeof(*g));
+	if (!g) {
+		bt_log_close(log);
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	}
+	g->log = log;
+	g->data = bt_log_data(log);
+	end = bt_log_committed(log);
+	if (end > bt_log_file_size(log))
+		end = bt_log_file_size(log);
+	if (end > MAX_LOG_BYTES) {
+		r = bt_error_set(BT_ELIMIT,
+			"log of %llu bytes is too large for the index (at most 32 GiB of records)",
+			(unsigned long long)end);
+		goto fail;
+	}
+	g->end = end;
+	if ((r = grow_objs(g, 2)))
+		goto fail;
+	if ((r = pass1(g, progress, arg)))
+		goto fail;
+	free(g->last_in);
+	free(g->last_out);
+	g->last_in = g->last_out = NULL;
+	if ((r = pass2(g)))
+		goto fail;
+	*out = g;
+	return 0;
+fail:
+	bt_graph_free(g);
+	return r;
 }
+
+int bt_graph_load(struct bt_graph **out, const char *path,
+		  bt_progress_fn progress, void *arg)
+{
+	struct bt_log *log;
+	int r;
+
+	*out = NULL;
+	if ((r = bt_log_open(&log, path)))
+		return r;
+	return bt_graph_from_log(out, log, progress, arg);
+}
+
 void bt_graph_free(struct bt_graph *g)
 {
-	
+	if (!g)
+		return;
+	free(g->kind);
+	free(g->oflags);
+	free(g->off);
+	free(g->in_idx);
+	free(g->out_idx);
+	free(g->pg_idx);
+	free(g->rg_idx);
+	free(g->path_head);
+	free(g->attr_head);
+	free(g->last_in);
+	free(g->last_out);
+	free(g->in_refs);
+	free(g->out_refs);
+	free(g->pg);
+	free(g->rg);
+	free(g->labs);
+	bt_log_close(g->log);
+	free(g);
 }
-const struct bt_log * bt_graph_log(const struct bt_graph *g)
+
+const struct bt_log *bt_graph_log(const struct bt_graph *g)
 {
-	return NULL;
+	return g->log;
 }
-const char * bt_graph_warning(const struct bt_graph *g)
+
+const char *bt_graph_warning(const struct bt_graph *g)
 {
-	return NULL;
+	return bt_log_warning(g->log);
 }
+
 uint32_t bt_graph_nobjects(const struct bt_graph *g)
 {
-	return 0;
+	return g->n;
 }
+
 uint64_t bt_graph_nevents(const struct bt_graph *g)
 {
-	return 0;
+	return g->nev;
 }
+
 size_t bt_graph_memory(const struct bt_graph *g)
 {
-	return 0;
+	size_t per_obj = 2 * sizeof(uint8_t) + 7 * sizeof(uint32_t);
+
+	return sizeof(*g) + g->cap * per_obj +
+		(size_t)g->nev * 2 * sizeof(uint32_t) +
+		((size_t)g->npg + g->nrg) * sizeof(uint32_t) +
+		(size_t)g->nlabs * sizeof(struct lab);
 }
+
 enum bt_obj_kind bt_graph_kind(const struct bt_graph *g, uint32_t id)
 {
-	return 0;
+	if (id == 0 || id > g->n)
+		return BT_OBJ_NONE;
+	return g->kind[id];
 }
+
+static const struct bt_rec_label *attr(const struct bt_graph *g, uint32_t id,
+				       uint32_t key)
+{
+	uint32_t i;
+
+	for (i = g->attr_head[id]; i; i = g->labs[i - 1].next) {
+		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+
+		if (l->key == key)
+			return l;
+	}
+	return NULL;
+}
+
+/* The latest PATH label of a file (ties: the later in the log). */
+static const struct bt_rec_label *last_path(const struct bt_graph *g,
+					    uint32_t file)
+{
+	const struct bt_rec_label *best = NULL;
+	uint32_t i;
+
+	for (i = g->path_head[file]; i; i = g->labs[i - 1].next) {
+		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+
+		if (!best || l->time >= best->time)
+			best = l;
+	}
+	return best;
+}
+
+static const char *file_path(const struct bt_graph *g, uint32_t file)
+{
+	const struct bt_rec_label *l;
+
+	if (file == 0 || file > g->n)
+		return NULL;
+	l = last_path(g, file);
+	return l ? bt_rec_str(&l->value) : NULL;
+}
+
 int bt_graph_object(const struct bt_graph *g, uint32_t id,
 		    struct bt_object_info *out)
 {
-	return bt_error_set(BT_EINVAL, "bt_graph_object: not implemented");
+	const void *rec;
+	const struct bt_rec_label *l;
+
+	memset(out, 0, sizeof(*out));
+	if (id == 0 || id > g->n)
+		return bt_error_set(BT_ENOTFOUND, "no object %u in the log", id);
+	rec = rec_at(g, g->off[id]);
+	out->id = id;
+	out->kind = g->kind[id];
+	switch (g->kind[id]) {
+	case BT_OBJ_PROCESS: {
+		const struct bt_rec_process *p = rec;
+
+		out->pid = p->pid;
+		out->ppid = p->ppid;
+		out->uid = p->uid;
+		out->start = p->start;
+		if ((l = attr(g, id, BT_LABEL_EXE)))
+			out->exe = bt_rec_str(&l->value);
+		if ((l = attr(g, id, BT_LABEL_ARGV))) {
+			out->argv = bt_rec_str(&l->value);
+			out->argv_len = l->value.len;
+		}
+		if ((l = attr(g, id, BT_LABEL_COMM)))
+			out->comm = bt_rec_str(&l->value);
+		break;
+	}
+	case BT_OBJ_FILE: {
+		const struct bt_rec_file *f = rec;
+
+		out->dev = f->dev;
+		out->ino = f->ino;
+		out->file_flags = f->flags;
+		out->path = file_path(g, id);
+		break;
+	}
+	case BT_OBJ_FILENAME:
+		out->path = bt_rec_str(
+			&((const struct bt_rec_filename *)rec)->path);
+		break;
+	case BT_OBJ_ENDPOINT:
+		out->path = bt_rec_str(
+			&((const struct bt_rec_endpoint *)rec)->addr);
+		break;
+	case BT_OBJ_PAGE: {
+		const struct bt_rec_page *p = rec;
+
+		out->file = p->file;
+		out->page = p->index;
+		out->path = file_path(g, p->file);
+		break;
+	}
+	case BT_OBJ_REGION: {
+		const struct bt_rec_region *rg = rec;
+
+		out->file = rg->file;
+		out->page = rg->first;
+		out->count = rg->count;
+		out->process = rg->process;
+		out->prot = rg->prot;
+		out->path = file_path(g, rg->file);
+		break;
+	}
+	default:
+		break;
+	}
+	return 0;
 }
+
 void bt_graph_file_paths(const struct bt_graph *g, uint32_t file,
 			 void (*fn)(void *arg, const char *path, uint64_t time),
 			 void *arg)
 {
-	
+	uint32_t i;
+
+	if (file == 0 || file > g->n)
+		return;
+	for (i = g->path_head[file]; i; i = g->labs[i - 1].next) {
+		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+
+		fn(arg, bt_rec_str(&l->value), l->time);
+	}
 }
+
 size_t bt_graph_in(const struct bt_graph *g, uint32_t id,
 		   const uint32_t **out)
 {
-	return 0;
+	if (id == 0 || id > g->n) {
+		*out = NULL;
+		return 0;
+	}
+	*out = g->in_refs + g->in_idx[id];
+	return g->in_idx[id + 1] - g->in_idx[id];
 }
+
 size_t bt_graph_out(const struct bt_graph *g, uint32_t id,
 		    const uint32_t **out)
 {
-	return 0;
+	if (id == 0 || id > g->n) {
+		*out = NULL;
+		return 0;
+	}
+	*out = g->out_refs + g->out_idx[id];
+	return g->out_idx[id + 1] - g->out_idx[id];
 }
-const struct bt_rec_event * bt_graph_event(const struct bt_graph *g,
+
+const struct bt_rec_event *bt_graph_event(const struct bt_graph *g,
 					  uint32_t ref)
 {
-	return NULL;
+	return ev_at(g, ref);
 }
+
 size_t bt_graph_file_pages(const struct bt_graph *g, uint32_t file,
 			   const uint32_t **out)
 {
-	return 0;
+	if (file == 0 || file > g->n) {
+		*out = NULL;
+		return 0;
+	}
+	*out = g->pg + g->pg_idx[file];
+	return g->pg_idx[file + 1] - g->pg_idx[file];
 }
+
 size_t bt_graph_file_regions(const struct bt_graph *g, uint32_t file,
 			     const uint32_t **out)
 {
-	return 0;
+	if (file == 0 || file > g->n) {
+		*out = NULL;
+		return 0;
+	}
+	*out = g->rg + g->rg_idx[file];
+	return g->rg_idx[file + 1] - g->rg_idx[file];
 }
+
 bool bt_graph_file_has_pages(const struct bt_graph *g, uint32_t file)
 {
-	return false;
+	return file && file <= g->n && (g->oflags[file] & OF_HAS_PAGES);
 }
+
+static bool str_eq(const struct bt_rec_str *s, const char *p, size_t len)
+{
+	return s->len == len && memcmp(s->s, p, len) == 0;
+}
+
 int bt_graph_find_file(const struct bt_graph *g, const char *path,
 		       uint32_t *out)
 {
-	return bt_error_set(BT_EINVAL, "bt_graph_find_file: not implemented");
+	size_t len = strlen(path);
+	const struct bt_rec_label *best = NULL;
+	uint32_t best_file = 0, i, id;
+
+	/* Linear over files and their PATH labels: once per query. */
+	for (id = 1; id <= g->n; id++) {
+		if (g->kind[id] != BT_OBJ_FILE)
+			continue;
+		for (i = g->path_head[id]; i; i = g->labs[i - 1].next) {
+			const struct bt_rec_label *l =
+				rec_at(g, g->labs[i - 1].rec);
+
+			if (!str_eq(&l->value, path, len))
+				continue;
+			if (!best || l->time > best->time ||
+			    (l->time == best->time && l > best)) {
+				best = l;
+				best_file = id;
+			}
+		}
+	}
+	if (!best)
+		return bt_error_set(BT_ENOTFOUND, "no file '%s' in the log",
+				    path);
+	*out = best_file;
+	return 0;
 }
+
 int bt_graph_find_filename(const struct bt_graph *g, const char *path,
 			   uint32_t *out)
 {
-	return bt_error_set(BT_EINVAL, "bt_graph_find_filename: not implemented");
+	size_t len = strlen(path);
+	uint32_t id;
+
+	for (id = 1; id <= g->n; id++) {
+		const struct bt_rec_filename *f;
+
+		if (g->kind[id] != BT_OBJ_FILENAME)
+			continue;
+		f = rec_at(g, g->off[id]);
+		if (str_eq(&f->path, path, len)) {
+			*out = id;
+			return 0;
+		}
+	}
+	return bt_error_set(BT_ENOTFOUND, "no filename '%s' in the log", path);
 }
+
 int bt_graph_find_process(const struct bt_graph *g, uint32_t pid,
 			  uint64_t at, uint32_t *out)
 {
-	return bt_error_set(BT_EINVAL, "bt_graph_find_process: not implemented");
+	const struct bt_rec_process *best = NULL;
+	uint32_t id, best_id = 0;
+
+	for (id = 1; id <= g->n; id++) {
+		const struct bt_rec_process *p;
+
+		if (g->kind[id] != BT_OBJ_PROCESS)
+			continue;
+		p = rec_at(g, g->off[id]);
+		if (p->pid != pid || (at && p->start > at))
+			continue;
+		if (!best || p->start >= best->start) {
+			best = p;
+			best_id = id;
+		}
+	}
+	if (!best) {
+		if (at)
+			return bt_error_set(BT_ENOTFOUND,
+				"no process %u started at or before %llu ns in the log",
+				pid, (unsigned long long)at);
+		return bt_error_set(BT_ENOTFOUND,
+				    "no process %u in the log", pid);
+	}
+	*out = best_id;
+	return 0;
 }
+
 int bt_graph_find_page(const struct bt_graph *g, uint32_t file,
 		       uint64_t index, uint32_t *out)
 {
-	return bt_error_set(BT_EINVAL, "bt_graph_find_page: not implemented");
+	const uint32_t *pg;
+	size_t n = bt_graph_file_pages(g, file, &pg), lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (page_index(g, pg[mid]) < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && page_index(g, pg[lo]) == index) {
+		*out = pg[lo];
+		return 0;
+	}
+	return bt_error_set(BT_ENOTFOUND, "no page %llu of file %u in the log",
+			    (unsigned long long)index, file);
 }
+
 int bt_graph_find_endpoint(const struct bt_graph *g, const char *addr,
 			   uint32_t *out)
 {
-	return bt_error_set(BT_EINVAL, "bt_graph_find_endpoint: not implemented");
+	size_t len = strlen(addr);
+	uint32_t id;
+
+	for (id = 1; id <= g->n; id++) {
+		const struct bt_rec_endpoint *e;
+
+		if (g->kind[id] != BT_OBJ_ENDPOINT)
+			continue;
+		e = rec_at(g, g->off[id]);
+		if (str_eq(&e->addr, addr, len)) {
+			*out = id;
+			return 0;
+		}
+	}
+	return bt_error_set(BT_ENOTFOUND, "no endpoint '%s' in the log", addr);
 }

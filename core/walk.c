@@ -1,35 +1,833 @@
-/* STUB: generated placeholder until the module lands; every function fails. */
-#include "stddef.h"
-#include "walk.h"
+/*
+ * walk.c - backward (backtrack) and forward walks over a loaded graph, and
+ * detection point specs (see walk.h for the rules and the result's order).
+ *
+ * A walk is a work queue of result nodes.  A node is one object, or at vma
+ * and object granularity a group of page objects (with, at object
+ * granularity, their file).  Its "members" are the objects whose event
+ * lists it reads: itself and a slice of its file's page list (sorted by page
+ * index).  Each list is sorted by time, so the events inside a node's time
+ * window are found with two binary searches.  A node remembers the window
+ * it has examined; when its threshold moves (up backward, down forward) only
+ * the events between the old and the new bound are examined, so every event
+ * is looked at at most once and a walk is linear in the events it touches.
+ *
+ * vma groups (the file's regions, overlapping ones merged) are computed per
+ * file the first time a page of that file is reached, never for the whole
+ * log.  Arrays grow geometrically; nothing is allocated per event.
+ *
+ * It does not load (graph.c) and does not print.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "error.h"
+#include "hash.h"
+#include "timefmt.h"
+#include "util.h"
+#include "walk.h"
+
+/* Node indexes fit in 28 bits so (from, to, op) packs into an edge key. */
+#define MAX_WALK_NODES (UINT32_C(1) << 28)
+
+struct wnode {
+	uint32_t obj;        /* the node's object id (its key) */
+	uint8_t kind;
+	bool queued, has_done;
+	uint32_t depth;
+	uint64_t t;          /* threshold */
+	uint64_t done;       /* threshold already examined (if has_done) */
+	uint32_t self;       /* member object with its own lists, or 0 */
+	uint32_t file;       /* page groups and files with pages */
+	uint32_t ps, pe;     /* slice of file's pages that are members */
+	uint64_t pfirst, plast;
+};
+
+/* A merged range of a file's regions. */
+struct range {
+	uint64_t first, last;
+};
+
+/* Per file, the merged ranges: ranges[at .. at+n). */
+struct vma {
+	size_t at, n;
+};
+
+struct walker {
+	const struct bt_graph *g;
+	struct bt_walk_opts o;
+	enum bt_dir dir;
+	struct bt_result *r;
+
+	struct wnode *nodes;
+	size_t nnodes, nodes_cap;
+	struct bt_u64map obj2node;   /* object id -> node index + 1 */
+
+	struct bt_edge *edges;
+	size_t nedges, edges_cap;
+	struct bt_u64map edge_map;   /* packed (from, to, op) -> edge + 1 */
+
+	uint32_t *queue;
+	size_t qhead, qlen, qcap;
+
+	struct bt_u64map file2vma;   /* file id -> vma index + 1 */
+	struct vma *vmas;
+	size_t nvmas, vmas_cap;
+	struct range *ranges;
+	size_t nranges, ranges_cap;
+};
+
 void bt_walk_opts_init(struct bt_walk_opts *o)
 {
-	
+	memset(o, 0, sizeof(*o));
+	o->gran = BT_GRAN_PAGE;
+	o->since = 0;
+	o->until = BT_TIME_NONE;
 }
+
+static const char *const gran_names[] = { "page", "vma", "object" };
+
 int bt_gran_parse(enum bt_gran *out, const char *name)
 {
-	return bt_error_set(BT_EINVAL, "bt_gran_parse: not implemented");
+	size_t i;
+
+	for (i = 0; i < BT_ARRAY_SIZE(gran_names); i++) {
+		if (strcmp(name, gran_names[i]) == 0) {
+			*out = (enum bt_gran)i;
+			return 0;
+		}
+	}
+	return bt_error_set(BT_EINVAL,
+		"bad granularity '%s': expected page, vma or object", name);
 }
-const char * bt_gran_name(enum bt_gran g)
+
+const char *bt_gran_name(enum bt_gran g)
 {
-	return NULL;
+	if ((unsigned)g >= BT_ARRAY_SIZE(gran_names))
+		return NULL;
+	return gran_names[g];
 }
+
+/* ---- time windows over sorted lists ------------------------------------ */
+
+static inline uint64_t ev_time(const struct bt_graph *g, uint32_t ref)
+{
+	return bt_graph_event(g, ref)->time;
+}
+
+/* First index whose event time is >= t. */
+static size_t lower_bound(const struct bt_graph *g, const uint32_t *l,
+			  size_t n, uint64_t t)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ev_time(g, l[mid]) < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* First index whose event time is > t. */
+static size_t upper_bound(const struct bt_graph *g, const uint32_t *l,
+			  size_t n, uint64_t t)
+{
+	if (t == UINT64_MAX)
+		return n;
+	return lower_bound(g, l, n, t + 1);
+}
+
+/* ---- nodes --------------------------------------------------------------- */
+
+static uint64_t page_index(const struct bt_graph *g, uint32_t page)
+{
+	struct bt_object_info info;
+
+	bt_graph_object(g, page, &info);
+	return info.page;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return x->last < y->last ? -1 : x->last > y->last;
+}
+
+/* The merged region ranges of `file`, computed once per walk. */
+static int file_vma(struct walker *w, uint32_t file, const struct vma **out)
+{
+	uint32_t v = bt_u64map_get(&w->file2vma, file);
+	const uint32_t *rg;
+	size_t n, i, at;
+	struct vma *vm;
+	int r;
+
+	if (v) {
+		*out = &w->vmas[v - 1];
+		return 0;
+	}
+	n = bt_graph_file_regions(w->g, file, &rg);
+	if (w->nranges + n > w->ranges_cap &&
+	    (r = bt_grow(&w->ranges, &w->ranges_cap, w->nranges + n,
+			 sizeof(*w->ranges))))
+		return r;
+	if (w->nvmas + 1 > w->vmas_cap &&
+	    (r = bt_grow(&w->vmas, &w->vmas_cap, w->nvmas + 1,
+			 sizeof(*w->vmas))))
+		return r;
+	at = w->nranges;
+	for (i = 0; i < n; i++) {
+		struct bt_object_info info;
+		struct range *x = &w->ranges[at + i];
+
+		bt_graph_object(w->g, rg[i], &info);
+		x->first = info.page;
+		/* A count of 0 means "to the end of the file". */
+		if (info.count == 0 || info.count - 1 > UINT64_MAX - info.page)
+			x->last = UINT64_MAX;
+		else
+			x->last = info.page + info.count - 1;
+	}
+	qsort(w->ranges + at, n, sizeof(*w->ranges), cmp_range);
+	/* Merge overlapping ranges in place. */
+	{
+		size_t k = 0;
+
+		for (i = 0; i < n; i++) {
+			struct range *x = &w->ranges[at + i];
+
+			if (k && x->first <= w->ranges[at + k - 1].last) {
+				if (x->last > w->ranges[at + k - 1].last)
+					w->ranges[at + k - 1].last = x->last;
+				continue;
+			}
+			w->ranges[at + k++] = *x;
+		}
+		n = k;
+	}
+	w->nranges = at + n;
+	vm = &w->vmas[w->nvmas++];
+	vm->at = at;
+	vm->n = n;
+	if ((r = bt_u64map_put(&w->file2vma, file, (uint32_t)w->nvmas)))
+		return r;
+	*out = vm;
+	return 0;
+}
+
+/* Slice [*ps, *pe) of the file's (index-sorted) pages within [a, b]. */
+static void page_slice(const struct bt_graph *g, uint32_t file, uint64_t a,
+		       uint64_t b, uint32_t *ps, uint32_t *pe)
+{
+	const uint32_t *pg;
+	size_t n = bt_graph_file_pages(g, file, &pg), lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (page_index(g, pg[mid]) < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*ps = (uint32_t)lo;
+	hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (page_index(g, pg[mid]) <= b)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pe = (uint32_t)lo;
+}
+
+/* What node `obj` belongs to at this granularity: fills the key and the
+ * members of a new node in *n. */
+static int describe(struct walker *w, uint32_t obj, struct wnode *n)
+{
+	const struct bt_graph *g = w->g;
+	struct bt_object_info info;
+	const uint32_t *pg;
+	size_t npg;
+
+	memset(n, 0, sizeof(*n));
+	bt_graph_object(g, obj, &info);
+	n->obj = obj;
+	n->kind = info.kind;
+	n->self = obj;
+	if (info.kind == BT_OBJ_PAGE && w->o.gran == BT_GRAN_OBJECT) {
+		return describe(w, info.file, n);
+	} else if (info.kind == BT_OBJ_FILE && w->o.gran == BT_GRAN_OBJECT) {
+		npg = bt_graph_file_pages(g, obj, &pg);
+		if (npg) {
+			n->file = obj;
+			n->ps = 0;
+			n->pe = (uint32_t)npg;
+			n->pfirst = page_index(g, pg[0]);
+			n->plast = page_index(g, pg[npg - 1]);
+		}
+	} else if (info.kind == BT_OBJ_PAGE) {
+		n->file = info.file;
+		n->pfirst = n->plast = info.page;
+		if (w->o.gran == BT_GRAN_VMA) {
+			const struct vma *vm;
+			size_t lo = 0, hi;
+			int r;
+
+			if ((r = file_vma(w, info.file, &vm)))
+				return r;
+			hi = vm->n;
+			/* Last range starting at or before the page. */
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+
+				if (w->ranges[vm->at + mid].first <= info.page)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo && w->ranges[vm->at + lo - 1].last >= info.page) {
+				const struct range *x =
+					&w->ranges[vm->at + lo - 1];
+
+				page_slice(g, info.file, x->first, x->last,
+					   &n->ps, &n->pe);
+				npg = bt_graph_file_pages(g, info.file, &pg);
+				if (n->ps < n->pe && n->pe <= npg) {
+					n->obj = pg[n->ps];
+					n->self = 0;
+					n->pfirst = x->first;
+					n->plast = x->last;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * The node of object `obj`, created with `depth` if new (*created).  Returns
+ * the node index + 1, 0 when a limit refused a new node, or a negative
+ * bt_error.
+ */
+static long long node_of(struct walker *w, uint32_t obj, uint32_t depth,
+			 bool *created)
+{
+	uint32_t v = bt_u64map_get(&w->obj2node, obj);
+	struct wnode n;
+	int r;
+
+	*created = false;
+	if (v)
+		return v;
+	if ((r = describe(w, obj, &n)))
+		return r;
+	v = bt_u64map_get(&w->obj2node, n.obj);
+	if (!v) {
+		if (w->nnodes && w->o.max_depth && depth > w->o.max_depth) {
+			if (!w->r->truncated) {
+				w->r->truncated = true;
+				snprintf(w->r->limit, sizeof(w->r->limit),
+					 "stopped at depth %u (--max-depth)",
+					 w->o.max_depth);
+			}
+			return 0;
+		}
+		if (w->nnodes && ((w->o.max_nodes &&
+				   w->nnodes >= w->o.max_nodes) ||
+				  w->nnodes >= MAX_WALK_NODES)) {
+			if (!w->r->truncated) {
+				w->r->truncated = true;
+				snprintf(w->r->limit, sizeof(w->r->limit),
+					 "stopped at %zu nodes (--max-nodes)",
+					 w->nnodes);
+			}
+			return 0;
+		}
+		if (w->nnodes + 1 > w->nodes_cap &&
+		    (r = bt_grow(&w->nodes, &w->nodes_cap, w->nnodes + 1,
+				 sizeof(*w->nodes))))
+			return r;
+		n.depth = depth;
+		w->nodes[w->nnodes++] = n;
+		v = (uint32_t)w->nnodes;
+		if (n.obj != obj &&
+		    (r = bt_u64map_put(&w->obj2node, n.obj, v)))
+			return r;
+		*created = true;
+	}
+	if ((r = bt_u64map_put(&w->obj2node, obj, v)))
+		return r;
+	return v;
+}
+
+static int push(struct walker *w, uint32_t node)
+{
+	int r;
+
+	if (w->nodes[node].queued)
+		return 0;
+	if (w->qhead && w->qhead == w->qlen)
+		w->qhead = w->qlen = 0;
+	if (w->qlen + 1 > w->qcap) {
+		if (w->qhead > w->qcap / 2) {
+			memmove(w->queue, w->queue + w->qhead,
+				(w->qlen - w->qhead) * sizeof(*w->queue));
+			w->qlen -= w->qhead;
+			w->qhead = 0;
+		} else if ((r = bt_grow(&w->queue, &w->qcap, w->qlen + 1,
+					sizeof(*w->queue)))) {
+			return r;
+		}
+	}
+	w->queue[w->qlen++] = node;
+	w->nodes[node].queued = true;
+	return 0;
+}
+
+static int add_edge(struct walker *w, uint32_t from, uint32_t to,
+		    uint8_t op, uint64_t t)
+{
+	uint64_t key = (uint64_t)from << 36 | (uint64_t)to << 8 | op;
+	uint32_t v = bt_u64map_get(&w->edge_map, key);
+	struct bt_edge *e;
+	int r;
+
+	if (v) {
+		e = &w->edges[v - 1];
+		e->count++;
+		if (t < e->first)
+			e->first = t;
+		if (t > e->last)
+			e->last = t;
+		return 0;
+	}
+	if (w->nedges + 1 > w->edges_cap &&
+	    (r = bt_grow(&w->edges, &w->edges_cap, w->nedges + 1,
+			 sizeof(*w->edges))))
+		return r;
+	e = &w->edges[w->nedges++];
+	e->from = from;
+	e->to = to;
+	e->op = op;
+	e->count = 1;
+	e->first = e->last = t;
+	return bt_u64map_put(&w->edge_map, key, (uint32_t)w->nedges);
+}
+
+/* Object-level mmap events of shared mappings of files with page events
+ * stand for the page events: ignored at page and vma granularity. */
+static bool skip_event(const struct walker *w, const struct bt_rec_event *e)
+{
+	if (w->o.gran == BT_GRAN_OBJECT || !(e->flags & BT_EVF_SHARED))
+		return false;
+	if (e->op == BT_OP_MMAP_READ)
+		return bt_graph_file_has_pages(w->g, e->cause);
+	if (e->op == BT_OP_MMAP_WRITE)
+		return bt_graph_file_has_pages(w->g, e->effect);
+	return false;
+}
+
+/* The event list of member i of a node (self first, then the page slice;
+ * in-lists backward, out-lists forward); false past the last member. */
+static bool member(const struct walker *w, const struct wnode *n, size_t i,
+		   const uint32_t **l, size_t *len)
+{
+	const uint32_t *pg;
+	uint32_t obj;
+
+	if (n->self && i == 0) {
+		obj = n->self;
+	} else {
+		i -= n->self ? 1 : 0;
+		if (i >= (size_t)(n->pe - n->ps))
+			return false;
+		bt_graph_file_pages(w->g, n->file, &pg);
+		obj = pg[n->ps + i];
+	}
+	if (w->dir == BT_BACKWARD)
+		*len = bt_graph_in(w->g, obj, l);
+	else
+		*len = bt_graph_out(w->g, obj, l);
+	return true;
+}
+
+/* Backward: the time of the last event that affects node 0 (not ignored);
+ * forward: of the first it causes.  BT_TIME_NONE / 0 if none. */
+static uint64_t default_threshold(const struct walker *w,
+				  const struct wnode *n)
+{
+	const uint32_t *l;
+	size_t len, i, j;
+	bool back = w->dir == BT_BACKWARD;
+	uint64_t best = back ? 0 : BT_TIME_NONE;
+	bool found = false;
+
+	for (i = 0; member(w, n, i, &l, &len); i++) {
+		for (j = 0; j < len; j++) {
+			const struct bt_rec_event *e =
+				bt_graph_event(w->g, l[back ? len - 1 - j : j]);
+
+			if (skip_event(w, e))
+				continue;
+			if (back ? e->time >= best : e->time <= best)
+				best = e->time;
+			found = true;
+			break;
+		}
+	}
+	if (!found)
+		return back ? BT_TIME_NONE : 0;
+	return best;
+}
+
+/* Examine the events of node v inside its window that were not examined
+ * before, and follow them. */
+static int expand(struct walker *w, uint32_t v)
+{
+	const struct bt_graph *g = w->g;
+	const uint32_t *l;
+	size_t len, i, j, lo, hi, x;
+	bool back = w->dir == BT_BACKWARD, created;
+	struct wnode *n = &w->nodes[v];
+	uint64_t t = n->t, done = n->done;
+	bool has_done = n->has_done;
+	int r;
+
+	n->done = t;
+	n->has_done = true;
+	for (i = 0; member(w, &w->nodes[v], i, &l, &len); i++) {
+		if (back) {
+			/* since <= time <= t, and > done if examined */
+			lo = lower_bound(g, l, len, w->o.since);
+			if (has_done) {
+				x = upper_bound(g, l, len, done);
+				lo = x > lo ? x : lo;
+			}
+			hi = upper_bound(g, l, len, t);
+		} else {
+			/* t <= time <= until, and < done if examined */
+			lo = lower_bound(g, l, len, t);
+			hi = upper_bound(g, l, len, w->o.until);
+			if (has_done) {
+				x = lower_bound(g, l, len, done);
+				hi = x < hi ? x : hi;
+			}
+		}
+		for (j = lo; j < hi; j++) {
+			const struct bt_rec_event *e = bt_graph_event(g, l[j]);
+			uint32_t other = back ? e->cause : e->effect;
+			long long o;
+			struct wnode *on;
+
+			w->r->examined++;
+			if (skip_event(w, e))
+				continue;
+			o = node_of(w, other, w->nodes[v].depth + 1, &created);
+			if (o < 0)
+				return (int)o;
+			if (o == 0 || (uint32_t)(o - 1) == v)
+				continue;
+			on = &w->nodes[o - 1];
+			if ((r = back ? add_edge(w, (uint32_t)(o - 1), v,
+						 e->op, e->time) :
+				 add_edge(w, v, (uint32_t)(o - 1), e->op,
+					  e->time)))
+				return r;
+			if (created || (back ? e->time > on->t :
+					e->time < on->t)) {
+				on->t = e->time;
+				if ((r = push(w, (uint32_t)(o - 1))))
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
+static int cmp_node(const void *a, const void *b, void *arg)
+{
+	const struct wnode *nodes = arg;
+	const struct wnode *x = &nodes[*(const uint32_t *)a];
+	const struct wnode *y = &nodes[*(const uint32_t *)b];
+
+	if (x->depth != y->depth)
+		return x->depth < y->depth ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return x->obj < y->obj ? -1 : x->obj > y->obj;
+}
+
+static int cmp_edge(const void *a, const void *b)
+{
+	const struct bt_edge *x = a, *y = b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	return x->op < y->op ? -1 : x->op > y->op;
+}
+
+/* Order the result as walk.h states and set the flags. */
+static int finish(struct walker *w)
+{
+	struct bt_result *r = w->r;
+	uint32_t *perm = NULL, *rank = NULL;
+	size_t i;
+	int ret = 0;
+
+	r->nodes = calloc(w->nnodes ? w->nnodes : 1, sizeof(*r->nodes));
+	perm = malloc((w->nnodes ? w->nnodes : 1) * sizeof(*perm));
+	rank = malloc((w->nnodes ? w->nnodes : 1) * sizeof(*rank));
+	if (!r->nodes || !perm || !rank) {
+		ret = bt_error_set(BT_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < w->nnodes; i++)
+		perm[i] = (uint32_t)i;
+	/* Node 0 is the only node at depth 0, so it stays first. */
+	qsort_r(perm, w->nnodes, sizeof(*perm), cmp_node, w->nodes);
+	for (i = 0; i < w->nnodes; i++) {
+		const struct wnode *n = &w->nodes[perm[i]];
+		struct bt_node *o = &r->nodes[i];
+
+		rank[perm[i]] = (uint32_t)i;
+		o->obj = n->obj;
+		o->kind = n->kind;
+		o->depth = n->depth;
+		o->threshold = n->t;
+		o->file = n->file;
+		o->page_first = n->pfirst;
+		o->page_last = n->plast;
+		o->flags = BT_NODE_ENTRY;
+		if (n->kind == BT_OBJ_ENDPOINT)
+			o->flags |= BT_NODE_REMOTE;
+	}
+	r->nnodes = w->nnodes;
+	if (r->nnodes)
+		r->nodes[0].flags |= BT_NODE_DETECTION;
+	for (i = 0; i < w->nedges; i++) {
+		struct bt_edge *e = &w->edges[i];
+
+		e->from = rank[e->from];
+		e->to = rank[e->to];
+		/* Backward: a node with a cause is not an entry point;
+		 * forward: a node that affects something is not a leaf. */
+		if (w->dir == BT_BACKWARD)
+			r->nodes[e->to].flags &= ~BT_NODE_ENTRY;
+		else
+			r->nodes[e->from].flags &= ~BT_NODE_ENTRY;
+	}
+	for (i = 0; i < r->nnodes; i++)
+		if (r->nodes[i].flags & BT_NODE_REMOTE)
+			r->nodes[i].flags |= BT_NODE_ENTRY;
+	qsort(w->edges, w->nedges, sizeof(*w->edges), cmp_edge);
+	r->edges = w->edges;
+	r->nedges = w->nedges;
+	w->edges = NULL;
+out:
+	free(perm);
+	free(rank);
+	return ret;
+}
+
+static int walk(struct bt_result **out, const struct bt_graph *g,
+		uint32_t start, const struct bt_walk_opts *o, enum bt_dir dir)
+{
+	struct walker w;
+	struct bt_result *r;
+	bool created;
+	long long v;
+	int ret;
+
+	*out = NULL;
+	if (!g || !o)
+		return bt_error_set(BT_EINVAL, "no graph or options");
+	if (start == 0 || start > bt_graph_nobjects(g) ||
+	    bt_graph_kind(g, start) == BT_OBJ_REGION)
+		return bt_error_set(BT_EINVAL,
+			"bad start object %u for a walk", start);
+	if ((unsigned)o->gran > BT_GRAN_OBJECT)
+		return bt_error_set(BT_EINVAL, "bad granularity %d",
+				    (int)o->gran);
+	if (o->until != BT_TIME_NONE && o->since > o->until)
+		return bt_error_set(BT_EINVAL,
+			"the time window is empty (since is after until)");
+	memset(&w, 0, sizeof(w));
+	w.g = g;
+	w.o = *o;
+	w.dir = dir;
+	bt_u64map_init(&w.obj2node);
+	bt_u64map_init(&w.edge_map);
+	bt_u64map_init(&w.file2vma);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	w.r = r;
+	r->g = g;
+	r->dir = dir;
+	r->detection = 0;
+
+	v = node_of(&w, start, 0, &created);
+	if (v <= 0) {
+		ret = v < 0 ? (int)v : bt_error_set(BT_EINVAL, "bad start");
+		goto fail;
+	}
+	if (dir == BT_BACKWARD)
+		w.nodes[0].t = o->until != BT_TIME_NONE ? o->until :
+			default_threshold(&w, &w.nodes[0]);
+	else
+		w.nodes[0].t = o->since != 0 ? o->since :
+			default_threshold(&w, &w.nodes[0]);
+	if (dir == BT_BACKWARD)
+		w.o.until = w.nodes[0].t;
+	else
+		w.o.since = w.nodes[0].t;
+	r->opts = w.o;
+	if ((ret = push(&w, 0)))
+		goto fail;
+	while (w.qhead < w.qlen) {
+		uint32_t n = w.queue[w.qhead++];
+
+		w.nodes[n].queued = false;
+		if ((ret = expand(&w, n)))
+			goto fail;
+	}
+	if ((ret = finish(&w)))
+		goto fail;
+	*out = r;
+	r = NULL;
+fail:
+	bt_result_free(r);
+	free(w.nodes);
+	free(w.edges);
+	free(w.queue);
+	free(w.vmas);
+	free(w.ranges);
+	bt_u64map_release(&w.obj2node);
+	bt_u64map_release(&w.edge_map);
+	bt_u64map_release(&w.file2vma);
+	return ret;
+}
+
 int bt_backtrack(struct bt_result **out, const struct bt_graph *g,
 		 uint32_t start, const struct bt_walk_opts *o)
 {
-	return bt_error_set(BT_EINVAL, "bt_backtrack: not implemented");
+	return walk(out, g, start, o, BT_BACKWARD);
 }
+
 int bt_forward(struct bt_result **out, const struct bt_graph *g,
 	       uint32_t start, const struct bt_walk_opts *o)
 {
-	return bt_error_set(BT_EINVAL, "bt_forward: not implemented");
+	return walk(out, g, start, o, BT_FORWARD);
 }
+
 void bt_result_free(struct bt_result *r)
 {
-	
+	if (!r)
+		return;
+	free(r->nodes);
+	free(r->edges);
+	free(r);
 }
+
+/* ---- detection point specs ------------------------------------------- */
+
+static bool parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 20)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		if (v > (max - (uint64_t)(s[i] - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
 int bt_spec_resolve(uint32_t *out, uint64_t *out_time,
 		    const struct bt_graph *g, const char *spec)
 {
-	return bt_error_set(BT_EINVAL, "bt_spec_resolve: not implemented");
+	const char *arg;
+	uint64_t v, t;
+	int r;
+
+	*out_time = BT_TIME_NONE;
+	if (!strncmp(spec, "file:", 5) && spec[5]) {
+		arg = spec + 5;
+		return bt_graph_find_file(g, arg, out);
+	}
+	if (!strncmp(spec, "filename:", 9) && spec[9])
+		return bt_graph_find_filename(g, spec + 9, out);
+	if (!strncmp(spec, "endpoint:", 9) && spec[9])
+		return bt_graph_find_endpoint(g, spec + 9, out);
+	if (!strncmp(spec, "proc:", 5)) {
+		const char *at;
+
+		arg = spec + 5;
+		at = strchr(arg, '@');
+		if (!parse_u64(arg, at ? (size_t)(at - arg) : strlen(arg),
+			       UINT32_MAX, &v))
+			return bt_error_set(BT_EINVAL,
+				"bad detection point '%s': expected proc:PID or proc:PID@TIME",
+				spec);
+		t = 0;
+		if (at) {
+			if ((r = bt_time_parse(&t, at + 1)))
+				return bt_error_set(r,
+					"bad detection point '%s': %s", spec,
+					bt_error_msg());
+			if (t == 0)
+				t = 1;   /* 0 means "latest" below */
+			*out_time = t;
+		}
+		return bt_graph_find_process(g, (uint32_t)v, t, out);
+	}
+	if (!strncmp(spec, "page:", 5)) {
+		const char *hash = strrchr(spec + 5, '#');
+		char path[4096];
+		uint32_t file;
+		size_t n;
+
+		arg = spec + 5;
+		if (!hash || hash == arg ||
+		    !parse_u64(hash + 1, strlen(hash + 1), UINT64_MAX, &v))
+			return bt_error_set(BT_EINVAL,
+				"bad detection point '%s': expected page:PATH#N",
+				spec);
+		n = (size_t)(hash - arg);
+		if (n >= sizeof(path))
+			return bt_error_set(BT_EINVAL,
+				"bad detection point '%s': path too long", spec);
+		memcpy(path, arg, n);
+		path[n] = '\0';
+		if ((r = bt_graph_find_file(g, path, &file)))
+			return r;
+		if ((r = bt_graph_find_page(g, file, v, out)))
+			return bt_error_set(r, "no page %llu of '%s' in the log",
+					    (unsigned long long)v, path);
+		return 0;
+	}
+	return bt_error_set(BT_EINVAL,
+		"bad detection point '%s': expected file:PATH, proc:PID[@TIME], page:PATH#N, filename:PATH or endpoint:ADDR",
+		spec);
 }
