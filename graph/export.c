@@ -225,6 +225,13 @@ static const char *kind_name(unsigned kind)
 	return s ? s : "?";
 }
 
+static const char *gran_name(enum bt_gran g)
+{
+	const char *s = bt_gran_name(g);
+
+	return s ? s : "?";
+}
+
 /* RFC 3339 with the fraction's trailing zeros trimmed; the integer ns if
  * the time cannot be formatted. */
 static const char *fmt_time(char buf[BT_TIME_BUFSZ], uint64_t ns)
@@ -474,7 +481,7 @@ static int export_text(const struct bt_result *r, FILE *out)
 		node_label(&b, r, r->detection);
 	sb_addf(&b, " (%s), granularity %s\n",
 		r->nnodes ? kind_name(r->nodes[r->detection].kind) : "?",
-		bt_gran_name(r->opts.gran));
+		gran_name(r->opts.gran));
 	text_window(&b, r);
 	sb_addf(&b, "result: %zu objects, %zu dependencies, %llu events "
 		"examined\n", r->nnodes, r->nedges,
@@ -540,7 +547,8 @@ static int export_text(const struct bt_result *r, FILE *out)
 	err = 0;
 	if (b.oom)
 		err = bt_error_set(BT_ENOMEM, "out of memory");
-	else if (fwrite(sb_str(&b), 1, b.len, out) != b.len || ferror(out))
+	else if (fwrite(sb_str(&b), 1, b.len, out) != b.len ||
+		 fflush(out) != 0 || ferror(out))
 		err = bt_error_set_os(BT_EIO, "cannot write the text output");
 	sb_release(&b);
 	by_node_release(&bn);
@@ -662,7 +670,7 @@ static int build_agraph(Agraph_t **out, const struct bt_result *r)
 	sb_adds(&lab, back ? "backtrack from " : "forward from ");
 	if (r->nnodes)
 		node_label(&lab, r, r->detection);
-	sb_addf(&lab, " (granularity %s)", bt_gran_name(r->opts.gran));
+	sb_addf(&lab, " (granularity %s)", gran_name(r->opts.gran));
 	if (r->truncated)
 		sb_addf(&lab, " - incomplete: %s", r->limit);
 	dot_esc(&esc, sb_str(&lab));
@@ -1000,7 +1008,7 @@ static int export_json(const struct bt_result *r, FILE *out)
 	}
 	jset(root, "direction", json_string(r->dir == BT_BACKWARD ?
 					    "backward" : "forward"), &bad);
-	jset(root, "granularity", json_string(bt_gran_name(r->opts.gran)),
+	jset(root, "granularity", json_string(gran_name(r->opts.gran)),
 	     &bad);
 	jset(root, "since", r->opts.since ? jtime(r->opts.since) : json_null(),
 	     &bad);
