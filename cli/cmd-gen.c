@@ -1,7 +1,173 @@
-/* STUB: placeholder until the command lands. */
+/*
+ * cmd-gen.c - `btrack gen`: write a synthetic log (capture/gen.h) for
+ * benchmarks and tests at scale.
+ *
+ * The log is written beside LOG under a temporary name and renamed over it
+ * only when generation succeeded, so a failed run leaves no half log and
+ * --force never destroys the old log for nothing.  The summary, the
+ * planted detection point and its entry point go to stderr (stdout stays
+ * empty, as for `btrack import`); man/btrack-gen.1 documents their form,
+ * which scripts may parse:
+ *
+ *   btrack: generated N events, M objects into 'LOG' in S s (R M events/s, B bytes/event)
+ *   detection point: file:/var/tmp/.x/loot
+ *   entry point: endpoint:203.0.113.66:4444
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../capture/gen.h"
+#include "../core/error.h"
+#include "../core/log.h"
 #include "cli.h"
+
+enum { OPT_START = 256 };
+
+static const struct cli_opt gen_opts[] = {
+	{ 'n', "events", "N", "about N events (suffixes k, M, G: 10^3, 10^6, 10^9)" },
+	{ 's', "seed", "S", "random seed (default 1): same seed, same log" },
+	{ OPT_START, "start", "TIME", "time of the first event (RFC 3339 or epoch s)" },
+	{ 'f', "force", NULL, "replace LOG if it exists" },
+	{ 'o', "output", "LOG", "the log to write" },
+	{ 0, NULL, NULL, NULL }
+};
+
+static const struct cli_cmd gen_cmd = {
+	"gen",
+	"gen --events N [--seed S] [--start TIME] [--force] -o LOG",
+	"Generate a synthetic log with one planted attack chain.",
+	gen_opts
+};
+
+struct gen_args {
+	struct bt_gen_opts o;
+	int have_events;
+	int force;
+	const char *out;
+};
+
+/* N with an optional decimal suffix k, M or G. */
+static int parse_count(const char *val, uint64_t *out)
+{
+	char *end;
+	unsigned long long v, mul = 1;
+
+	errno = 0;
+	if (!val || *val < '0' || *val > '9')
+		return -1;
+	v = strtoull(val, &end, 10);
+	if (errno)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		mul = 1000ull, end++;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1000000ull, end++;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1000000000ull, end++;
+	if (*end || (v && mul > UINT64_MAX / v))
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+static int opt(void *ctx, int id, const char *val)
+{
+	struct gen_args *a = ctx;
+
+	switch (id) {
+	case 'n':
+		if (parse_count(val, &a->o.events) || !a->o.events)
+			return cli_usage_error(&gen_cmd,
+				"option '--events' wants a positive number "
+				"(suffixes k, M, G), not '%s'", val);
+		a->have_events = 1;
+		return 0;
+	case 's':
+		return cli_u64(&gen_cmd, "--seed", val, &a->o.seed);
+	case OPT_START:
+		return cli_time(&gen_cmd, "--start", val, &a->o.start);
+	case 'f':
+		a->force = 1;
+		return 0;
+	case 'o':
+		a->out = val;
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int cmd_gen(int argc, char **argv)
 {
-	cli_error("gen: not implemented yet");
-	return EXIT_ERROR;
+	struct gen_args a = { .o = { .seed = 1 } };
+	struct bt_log_writer *w = NULL;
+	struct bt_gen_info info;
+	char *tmp = NULL;
+	double t0, t;
+	uint64_t size;
+	int first, r, err;
+
+	r = cli_parse(&gen_cmd, argc, argv, opt, &a, &first);
+	if (r)
+		return r < 0 ? EXIT_OK : r;
+	if (first < argc)
+		return cli_usage_error(&gen_cmd, "unexpected argument '%s'",
+				       argv[first]);
+	if (!a.have_events)
+		return cli_usage_error(&gen_cmd, "missing '--events N'");
+	if (!a.out)
+		return cli_usage_error(&gen_cmd, "missing '-o LOG'");
+	if (!a.force && access(a.out, F_OK) == 0) {
+		cli_error("'%s' exists; use --force to replace it", a.out);
+		return EXIT_ERROR;
+	}
+	if (asprintf(&tmp, "%s.gen-%ld", a.out, (long)getpid()) < 0) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
+	err = bt_log_writer_open(&w, tmp, BT_LOGW_CREATE | BT_LOGW_TRUNC);
+	if (err)
+		goto fail;
+	t0 = seconds();
+	err = bt_gen(w, &a.o, &info);
+	t = seconds() - t0;
+	if (err) {
+		bt_log_writer_abort(w);
+		goto fail;
+	}
+	size = bt_log_writer_size(w);
+	err = bt_log_writer_close(w);
+	if (err)
+		goto fail;
+	if (rename(tmp, a.out)) {
+		err = bt_error_set_os(BT_EIO, "cannot rename '%s' to '%s'", tmp,
+				      a.out);
+		goto fail;
+	}
+	free(tmp);
+	cli_error("generated %llu events, %llu objects into '%s' in %.2f s "
+		  "(%.1f M events/s, %.1f bytes/event)",
+		  (unsigned long long)info.events,
+		  (unsigned long long)info.objects, a.out, t,
+		  t > 0 ? (double)info.events / t / 1e6 : 0.0,
+		  info.events ? (double)size / (double)info.events : 0.0);
+	fprintf(stderr, "detection point: %s\n", info.detection);
+	fprintf(stderr, "entry point: endpoint:%s\n", info.entry);
+	return EXIT_OK;
+fail:
+	r = cli_fail(err);
+	unlink(tmp);
+	free(tmp);
+	return r;
 }
