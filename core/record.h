@@ -40,17 +40,10 @@
 #ifndef BT_RECORD_H
 #define BT_RECORD_H
 
-#ifdef __KERNEL__
+/* The kernel's fixed-width types, in the kernel and in user space alike
+ * (user space gets them from the UAPI header, so this file and any other
+ * UAPI header agree on them). */
 #include <linux/types.h>
-#else
-#include <stdint.h>
-typedef uint8_t __u8;
-typedef uint16_t __u16;
-typedef uint32_t __u32;
-typedef uint64_t __u64;
-typedef int32_t __s32;
-typedef int64_t __s64;
-#endif
 
 #define BT_LOG_MAGIC "BTRKLOG"   /* 8 bytes with the NUL */
 #define BT_LOG_VERSION 1
