@@ -1,7 +1,292 @@
-/* STUB: placeholder until the command lands. */
+/*
+ * cmd-import.c - `btrack import`: read events in an interchange format
+ * (JSONL now; auditd plugs into the same table) and write a log.
+ *
+ * The log is written to a temporary file beside the output and renamed over
+ * it only when every input was imported, so a bad line (without
+ * --keep-going) or an I/O error leaves no log behind and never destroys an
+ * existing one.  Parsing is capture/jsonl.c, the object and event rules are
+ * core/ingest.c; this file only opens, counts and reports.  The user-facing
+ * specification is man/btrack-import.1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../capture/jsonl.h"
+#include "../core/error.h"
+#include "../core/ingest.h"
+#include "../core/log.h"
+#include "../core/timefmt.h"
 #include "cli.h"
+
+enum { OPT_FORMAT = 256, OPT_KEEP_GOING, OPT_FORCE };
+
+static const struct cli_opt opts[] = {
+	{ OPT_FORMAT, "format", "FMT", "input format: jsonl (default), auditd" },
+	{ OPT_KEEP_GOING, "keep-going", NULL,
+	  "skip and count bad lines instead of stopping" },
+	{ OPT_FORCE, "force", NULL, "replace an existing LOG" },
+	{ 'o', "output", "LOG", "the log to write (required)" },
+	{ 0, NULL, NULL, NULL }
+};
+
+static const struct cli_cmd cmd = {
+	"import",
+	"import [--format jsonl|auditd] [--keep-going] [--force] -o LOG FILE...",
+	"Import events from FILEs ('-' is standard input), in order, into one "
+	"new log.",
+	opts
+};
+
+/* What one input contributed. */
+struct counts {
+	uint64_t lines;
+	uint64_t bad;
+};
+
+/* One input format: import all of `in` into `ing`. */
+struct format {
+	const char *name;
+	int (*import)(struct bt_ingest *ing, FILE *in, const char *name,
+		      bool keep_going, struct counts *out);
+};
+
+static int import_jsonl(struct bt_ingest *ing, FILE *in, const char *name,
+			bool keep_going, struct counts *out)
+{
+	struct bt_jsonl_stats st;
+	int r = bt_jsonl_import(ing, in, name, keep_going, &st);
+
+	out->lines += st.lines;
+	out->bad += st.bad;
+	return r;
+}
+
+static const struct format formats[] = {
+	{ "jsonl", import_jsonl },
+	{ "auditd", NULL },     /* capture/auditd.c, not built yet */
+};
+
+struct args {
+	const struct format *fmt;
+	bool keep_going, force;
+	const char *out;
+};
+
+static int opt(void *ctx, int id, const char *val)
+{
+	struct args *a = ctx;
+	size_t i;
+
+	switch (id) {
+	case OPT_FORMAT:
+		for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+			if (!strcmp(formats[i].name, val))
+				break;
+		if (i == sizeof(formats) / sizeof(formats[0]))
+			return cli_usage_error(&cmd, "unknown format '%s'",
+					       val);
+		a->fmt = &formats[i];
+		return 0;
+	case OPT_KEEP_GOING:
+		a->keep_going = true;
+		return 0;
+	case OPT_FORCE:
+		a->force = true;
+		return 0;
+	case 'o':
+		a->out = val;
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+/* ---- progress: count the bytes the importer reads ---------------------- */
+
+struct progress {
+	FILE *in;
+	uint64_t done, total, shown;
+};
+
+static ssize_t progress_read(void *cookie, char *buf, size_t n)
+{
+	struct progress *p = cookie;
+	size_t r = fread(buf, 1, n, p->in);
+
+	if (r == 0 && ferror(p->in))
+		return -1;
+	p->done += r;
+	if (p->done - p->shown >= (1u << 20)) {
+		p->shown = p->done;
+		cli_progress((void *)"importing", p->done, p->total);
+	}
+	return (ssize_t)r;
+}
+
+/* Open input `path` ("-" is stdin); on a terminal, wrapped to show
+ * progress.  *raw is what to fclose() besides the wrapper. */
+static FILE *open_input(const char *path, struct progress *p, FILE **raw)
+{
+	static const cookie_io_functions_t io = { .read = progress_read };
+	off_t size;
+	FILE *f, *w;
+
+	*raw = NULL;
+	if (!strcmp(path, "-"))
+		f = stdin;
+	else if (!(f = fopen(path, "rb")))
+		return NULL;
+	if (!cli_isatty_stderr())
+		return f;
+	p->in = f;
+	p->done = p->shown = 0;
+	/* <sys/stat.h> clashes with record.h's __u64 on glibc (statx pulls
+	 * in linux/types.h), so the size of a regular file comes from lseek;
+	 * a pipe fails it and shows a count instead of a percentage. */
+	size = lseek(fileno(f), 0, SEEK_END);
+	p->total = size > 0 && lseek(fileno(f), 0, SEEK_SET) == 0 ?
+		   (uint64_t)size : 0;
+	w = fopencookie(p, "r", io);
+	if (!w)
+		return f;
+	*raw = f;
+	return w;
+}
+
+static void close_input(FILE *f, FILE *raw)
+{
+	if (raw) {
+		fclose(f);
+		f = raw;
+	}
+	if (f && f != stdin)
+		fclose(f);
+}
+
+/* ---- the command ------------------------------------------------------ */
+
+/* A new temporary log beside `out`: "DIR/.NAME.tmp.PID.N". */
+static int open_temp(struct bt_log_writer **w, const char *out, char *tmp,
+		     size_t n)
+{
+	const char *slash = strrchr(out, '/');
+	int dirlen = slash ? (int)(slash - out + 1) : 0;
+	int i, r = BT_EINVAL;
+
+	for (i = 0; i < 100; i++) {
+		if ((size_t)snprintf(tmp, n, "%.*s.%s.tmp.%ld.%d", dirlen,
+				     out, out + dirlen, (long)getpid(), i) >= n)
+			return bt_error_set(BT_EINVAL, "path too long '%s'",
+					    out);
+		r = bt_log_writer_open(w, tmp, BT_LOGW_CREATE);
+		if (r != BT_EINVAL)
+			return r;
+	}
+	return r;
+}
+
+static void summary(const struct bt_ingest_stats *st,
+		    const struct counts *c, const char *out)
+{
+	fprintf(stderr, "imported %llu events (%llu processes, %llu files, "
+		"%llu filenames, %llu pages, %llu regions, %llu endpoints) "
+		"from %llu lines into %s",
+		(unsigned long long)st->events,
+		(unsigned long long)st->objects[BT_REC_PROCESS],
+		(unsigned long long)st->objects[BT_REC_FILE],
+		(unsigned long long)st->objects[BT_REC_FILENAME],
+		(unsigned long long)st->objects[BT_REC_PAGE],
+		(unsigned long long)st->objects[BT_REC_REGION],
+		(unsigned long long)st->objects[BT_REC_ENDPOINT],
+		(unsigned long long)c->lines, out);
+	if (c->bad)
+		fprintf(stderr, "; skipped %llu bad lines",
+			(unsigned long long)c->bad);
+	fputc('\n', stderr);
+}
+
 int cmd_import(int argc, char **argv)
 {
-	cli_error("import: not implemented yet");
-	return EXIT_ERROR;
+	struct args a = { &formats[0], false, false, NULL };
+	struct bt_log_writer *w = NULL;
+	struct bt_ingest *ing = NULL;
+	struct bt_ingest_stats st;
+	struct counts c = { 0, 0 };
+	struct progress prog;
+	char tmp[4096], note[512];
+	int first, r, i, rc = EXIT_ERROR;
+	size_t nl;
+
+	r = cli_parse(&cmd, argc, argv, opt, &a, &first);
+	if (r)
+		return r < 0 ? EXIT_OK : r;
+	if (!a.out)
+		return cli_usage_error(&cmd, "option '-o LOG' is required");
+	if (first >= argc)
+		return cli_usage_error(&cmd, "no input FILE (use '-' for "
+				       "standard input)");
+	if (!a.fmt->import) {
+		cli_error("import: format '%s' is not built yet", a.fmt->name);
+		return EXIT_ERROR;
+	}
+	if (!a.force && faccessat(AT_FDCWD, a.out, F_OK,
+				  AT_SYMLINK_NOFOLLOW) == 0) {
+		cli_error("'%s' already exists; use --force to replace it",
+			  a.out);
+		return EXIT_ERROR;
+	}
+
+	if ((r = open_temp(&w, a.out, tmp, sizeof(tmp))))
+		return cli_fail(r);
+	if ((r = bt_ingest_new(&ing, w)))
+		goto fail;
+	nl = (size_t)snprintf(note, sizeof(note), "import %s", a.fmt->name);
+	for (i = first; i < argc && nl < sizeof(note); i++)
+		nl += (size_t)snprintf(note + nl, sizeof(note) - nl, " %s",
+				       argv[i]);
+	if ((r = bt_log_append_note(w, BT_NOTE_SOURCE, bt_time_now(), note,
+				    strlen(note))))
+		goto fail;
+
+	for (i = first; i < argc; i++) {
+		FILE *raw, *in = open_input(argv[i], &prog, &raw);
+
+		if (!in) {
+			r = bt_error_set_os(BT_EIO, "cannot open '%s'",
+					    argv[i]);
+			goto fail;
+		}
+		r = a.fmt->import(ing, in, !strcmp(argv[i], "-") ?
+				  "<stdin>" : argv[i], a.keep_going, &c);
+		close_input(in, raw);
+		cli_progress_done();
+		if (r)
+			goto fail;
+	}
+
+	bt_ingest_stats(ing, &st);
+	bt_ingest_free(ing);
+	ing = NULL;
+	r = bt_log_writer_close(w);
+	w = NULL;
+	if (r)
+		goto fail;
+	if (rename(tmp, a.out) < 0) {
+		r = bt_error_set_os(BT_EIO, "cannot rename '%s' to '%s'", tmp,
+				    a.out);
+		goto fail;
+	}
+	summary(&st, &c, a.out);
+	return EXIT_OK;
+fail:
+	cli_progress_done();
+	rc = cli_fail(r);
+	bt_ingest_free(ing);
+	bt_log_writer_abort(w);
+	unlink(tmp);
+	return rc;
 }
