@@ -1,0 +1,77 @@
+/*
+ * auditd.h - import Linux audit logs (auditd's audit.log, RAW or ENRICHED
+ * format) into a log.
+ *
+ * A line is "[node=N ]type=T msg=audit(SECONDS.MILLIS:SERIAL): k=v ...",
+ * ENRICHED lines add "\x1dK=V ..." interpretations, which are ignored.
+ * Records of one event share (time, serial) and may interleave with other
+ * events' records; an event is complete at its EOE record, when too many
+ * events are open (the oldest is completed), or at the end of the input.
+ * Used record types: SYSCALL, EXECVE (split long arguments aN_len/aN[i],
+ * hex-encoded values), CWD, PATH, PROCTITLE, SOCKADDR, FD_PAIR, MMAP, EOE.
+ * Others are counted as unused.  Syscalls are x86-64 (arch=c000003e), by
+ * number or, in interpreted logs, by name.
+ *
+ * What a syscall becomes (audit sees no read(2)/write(2) in the usual
+ * rules, so opens stand for them, as in SPADE): open/openat/openat2/creat
+ * for reading -> read, for writing -> write, with O_CREAT of a new name ->
+ * create; execve -> exec; clone/fork/vfork -> fork; rename*, link*,
+ * symlink*, unlink*, truncate -> the same ops; mmap of an fd -> mmap;
+ * connect/accept -> connect/accept; sendto/sendmsg/recvfrom/recvmsg ->
+ * send/recv.  Failed syscalls (success=no) make nothing.  The rules that
+ * produce such a log are in man/btrack-import.1 and man/btrack-audit.rules.
+ *
+ * The input is untrusted: every field is bounded and checked; a line that
+ * does not have the audit shape is a bad line reported with its number.
+ */
+#ifndef BT_AUDITD_H
+#define BT_AUDITD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../core/ingest.h"
+
+struct bt_auditd_stats {
+	uint64_t lines;       /* lines read */
+	uint64_t records;     /* well-formed records */
+	uint64_t events;      /* audit events (by serial) completed */
+	uint64_t used;        /* observations ingested */
+	uint64_t unused;      /* records of types btrack does not use */
+	uint64_t failed;      /* syscalls that failed (no dependency) */
+	uint64_t unknown;     /* syscalls btrack does not map */
+	uint64_t truncated;   /* strings cut at the field limit */
+	uint64_t bad;         /* malformed lines skipped (keep_going) */
+	uint64_t first_bad;   /* line number of the first, 0 if none */
+};
+
+struct bt_auditd;
+
+/* Start an import into `ing` (borrowed).  The caller owns *out and ends it
+ * with bt_auditd_finish() then bt_auditd_free(). */
+int bt_auditd_new(struct bt_auditd **out, struct bt_ingest *ing);
+
+/*
+ * Read `in` to its end.  Several inputs (rotated logs, oldest first) may be
+ * fed to one import: open events and per-process state carry over.  A
+ * malformed line is BT_ECORRUPT naming "NAME:LINE" unless keep_going, which
+ * counts and skips it.  Writer errors pass up unchanged.
+ */
+int bt_auditd_feed(struct bt_auditd *a, FILE *in, const char *name,
+		   bool keep_going);
+
+/* Feed one line (without its newline); for fuzzing and tests.  `lineno` is
+ * used in messages. */
+int bt_auditd_line(struct bt_auditd *a, const char *line, size_t len,
+		   const char *name, uint64_t lineno);
+
+/* Complete every open event (end of input). */
+int bt_auditd_finish(struct bt_auditd *a);
+
+void bt_auditd_stats(const struct bt_auditd *a, struct bt_auditd_stats *out);
+
+void bt_auditd_free(struct bt_auditd *a);
+
+#endif
