@@ -1,0 +1,87 @@
+/*
+ * fdtable.h - the recorder's per-process file descriptor tables.
+ *
+ * `btrack record` (capture/record.c) learns what each descriptor of a traced
+ * process refers to when the descriptor is made (open, dup, accept, pipe,
+ * connect) and keeps it here, so a read(2) or write(2) costs no look-up in
+ * /proc.  A table is shared by the tasks created with CLONE_FILES (threads),
+ * copied on fork, and loses its close-on-exec entries on exec, as the
+ * kernel's own table does.  An fd the table does not know (inherited, made
+ * by a system call the recorder does not trace) is simply absent: the
+ * recorder resolves it through /proc/PID/fd/N and stores the answer.
+ *
+ * This module only keeps state; it makes no system calls.  Descriptors at
+ * or above BT_FDTABLE_MAX are never cached (always resolved through /proc).
+ */
+#ifndef BT_FDTABLE_H
+#define BT_FDTABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BT_FDTABLE_MAX (1 << 20)
+
+enum bt_fd_kind {
+	BT_FD_NONE = 0,     /* slot unused */
+	BT_FD_FILE,         /* a regular file */
+	BT_FD_PIPE,         /* a pipe or FIFO: a file-like object (its inode) */
+	BT_FD_SOCKET,       /* a socket; `remote` if known */
+	BT_FD_OTHER         /* a directory, device, eventfd...: not recorded */
+};
+
+struct bt_fd {
+	uint8_t kind;       /* enum bt_fd_kind */
+	bool cloexec;
+	uint64_t dev, ino;
+	char *path;         /* owned: absolute path, or "pipe:[N]"; may be NULL */
+	char *remote;       /* owned: socket endpoint ("1.2.3.4:80"), or NULL */
+};
+
+struct bt_fdtable {
+	unsigned refs;      /* tasks sharing it (CLONE_FILES) */
+	struct bt_fd *fds;  /* fds[0..cap) */
+	size_t cap;
+};
+
+/* A new empty table with one reference.  The caller owns *out
+ * (bt_fdtable_unref()). */
+int bt_fdtable_new(struct bt_fdtable **out);
+
+/* A private copy of t (fork without CLONE_FILES), one reference. */
+int bt_fdtable_copy(struct bt_fdtable **out, const struct bt_fdtable *t);
+
+/* Take / drop a reference; the last unref frees.  unref accepts NULL. */
+struct bt_fdtable *bt_fdtable_ref(struct bt_fdtable *t);
+void bt_fdtable_unref(struct bt_fdtable *t);
+
+/* The entry of fd (borrowed, valid until the table changes), or NULL. */
+const struct bt_fd *bt_fdtable_get(const struct bt_fdtable *t, int fd);
+
+/* Set fd's entry, replacing what was there.  Strings are copied (NULL is
+ * fine).  BT_EINVAL for fd < 0, BT_ELIMIT for fd >= BT_FDTABLE_MAX (not
+ * cached), BT_ENOMEM. */
+int bt_fdtable_set(struct bt_fdtable *t, int fd, unsigned kind, uint64_t dev,
+		   uint64_t ino, const char *path, const char *remote,
+		   bool cloexec);
+
+/* Set the remote endpoint of a known fd (connect, accept). */
+int bt_fdtable_set_remote(struct bt_fdtable *t, int fd, const char *remote);
+
+/* close(fd): forget it.  Out-of-range fds are ignored. */
+void bt_fdtable_close(struct bt_fdtable *t, int fd);
+
+/* close_range(first, last): forget every fd in [first, last]. */
+void bt_fdtable_close_range(struct bt_fdtable *t, unsigned first,
+			    unsigned last);
+
+/* dup2(oldfd, newfd) and friends: newfd becomes what oldfd is, with its own
+ * close-on-exec flag; if oldfd is unknown, newfd is forgotten. */
+int bt_fdtable_dup(struct bt_fdtable *t, int oldfd, int newfd, bool cloexec);
+
+/* fcntl(F_SETFD): set or clear close-on-exec of a known fd. */
+void bt_fdtable_set_cloexec(struct bt_fdtable *t, int fd, bool cloexec);
+
+/* exec: drop every close-on-exec entry. */
+void bt_fdtable_exec(struct bt_fdtable *t);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * record.h - `btrack record`: run a command under ptrace with a seccomp-bpf
+ * filter and write what it and every descendant do into a log.
+ *
+ * The child installs a seccomp filter (after PR_SET_NO_NEW_PRIVS) that
+ * returns SECCOMP_RET_TRACE for the system calls that make dependencies
+ * (open, read, write, mmap, rename, connect, dup, close, ...; the list is in
+ * record.c and man/btrack-record.1) and ALLOW for all others, so only those
+ * stop the tracee.  At the seccomp stop the recorder reads the arguments
+ * (PTRACE_GET_SYSCALL_INFO), resumes with PTRACE_SYSCALL to get the exit
+ * stop, and records the call with its result there: failed calls make no
+ * dependency.  fork/clone/exec/exit come from ptrace events.  Each
+ * observation goes to bt_ingest_add(), which commits after each one, so a
+ * recorder killed at any instant leaves a valid log.
+ *
+ * Unless pages are off, the recorder also creates the page ring
+ * (capture/pagering.h), loads the page monitor into the command with
+ * LD_PRELOAD and drains the ring into PAGE_READ/PAGE_WRITE observations.
+ *
+ * Tracees are attached with PTRACE_O_EXITKILL: a process whose seccomp
+ * filter says TRACE gets ENOSYS from those calls when no tracer is left, so
+ * a command that outlived a killed recorder would run wrong; it is killed
+ * with it instead.  The log is still valid up to the last commit.
+ *
+ * x86-64 only (the filter checks AUDIT_ARCH_X86_64; 32-bit system calls
+ * are allowed and not recorded).  The library never prints: warnings are
+ * counted and described in the stats for the CLI to show.
+ */
+#ifndef BT_RECORD_CAPTURE_H
+#define BT_RECORD_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/log.h"
+
+#define BT_RECORD_SLICE_NS_DEFAULT 4000000ULL  /* 4 ms */
+
+struct bt_record_opts {
+	char *const *argv;      /* the command, argv[0] looked up in PATH */
+	bool pages;             /* load the page monitor */
+	const char *preload;    /* path of libbtrack-pages.so (pages only) */
+	uint64_t slice_ns;      /* page re-arm period, ns (0: default) */
+	uint32_t ring_slots;    /* page ring size (0: default 65536) */
+};
+
+struct bt_record_stats {
+	uint64_t syscalls;      /* seccomp stops handled */
+	uint64_t observations;  /* given to ingest */
+	uint64_t events;        /* events written (from ingest) */
+	uint64_t processes;     /* process objects */
+	uint64_t files;         /* file objects */
+	uint64_t pages;         /* page objects */
+	uint64_t page_events;   /* page observations from the ring */
+	uint64_t drops;         /* page events dropped (ring full, invalid,
+	                           holes) */
+	uint64_t lost;          /* observations ingest refused (BT_EINVAL) */
+	uint64_t static_bins;   /* execs of binaries without PT_INTERP */
+	int status;             /* the command's exit status, 128+N if killed
+	                           by signal N; -1 if it never ran */
+	bool ran;               /* the command was exec'd */
+	bool obj_level;         /* some mappings recorded at object level */
+	bool interrupted;       /* stopped by bt_record_interrupt() */
+	char warning[256];      /* the first warning, or "" */
+};
+
+/*
+ * Run the command and record into `w` (borrowed, open for writing; the
+ * caller closes it).  Returns 0 when the recording ran to the end (whatever
+ * the command's exit status, which is in out->status), BT_EIO if the command
+ * could not be started (out->status -1) or the log could not be written,
+ * BT_ENOMEM.  The log is valid whatever happens: every observation is
+ * committed as it is added.
+ */
+int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
+		  struct bt_record_stats *out);
+
+/*
+ * Ask a running bt_record_run() to stop (async-signal-safe; call it from a
+ * SIGINT/SIGTERM handler).  The first call forwards `sig` to the command's
+ * first process and keeps recording while the command winds down; a second
+ * call, or the command still running 5 s later, kills every tracee
+ * (SIGKILL) and ends the recording.
+ */
+void bt_record_interrupt(int sig);
+
+/* Helpers, exposed for tests. */
+
+/* Join `rel` to the absolute directory `base` (ignored when rel is
+ * absolute) and normalise "." and ".." and repeated '/' lexically (symbolic
+ * links are not resolved).  BT_ELIMIT if the result does not fit in n
+ * bytes, BT_EINVAL if base is not absolute when needed. */
+int bt_record_path_join(char *out, size_t n, const char *base,
+			const char *rel);
+
+/* Format a sockaddr read from a tracee (untrusted: `len` bytes at `sa`)
+ * as "1.2.3.4:80", "[2001:db8::1]:80", "unix:/path", "unix:@abstract" or
+ * "unix:unnamed".  BT_EINVAL for a family or length that makes no sense
+ * (the out string then says "family N"). */
+int bt_record_sockaddr_fmt(char *out, size_t n, const void *sa, size_t len);
+
+/* Whether an ELF image (its first `len` bytes) has a PT_INTERP program
+ * header (a dynamically linked program the page monitor can load into).
+ * 1 yes, 0 no (static), BT_EINVAL if it is not a 64-bit ELF we can read. */
+int bt_record_elf_has_interp(const void *data, size_t len);
+
+#endif

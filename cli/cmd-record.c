@@ -1,0 +1,210 @@
+/*
+ * cmd-record.c - `btrack record`: run a command under the ptrace + seccomp
+ * recorder (capture/record.c) and write its activity into a log.
+ *
+ * The log is written in place, not through a temporary file: the point is
+ * that a recorder killed at any instant (or Ctrl-C) leaves the events it
+ * committed in LOG.  This file parses options, finds the page monitor
+ * library, opens the log, turns SIGINT/SIGTERM/SIGHUP into
+ * bt_record_interrupt(), prints the summary and exits with the command's
+ * status.  The user-facing specification is man/btrack-record.1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../capture/record.h"
+#include "../core/error.h"
+#include "../core/log.h"
+#include "cli.h"
+
+#ifndef BTRACK_LIBDIR
+#define BTRACK_LIBDIR "/usr/local/lib"
+#endif
+#define PRELOAD_NAME "libbtrack-pages.so"
+
+enum { OPT_SLICE = 256, OPT_NO_PAGES, OPT_APPEND, OPT_FORCE };
+
+static const struct cli_opt opts[] = {
+	{ 'o', "output", "LOG", "the log to write (default btrack.btl)" },
+	{ OPT_SLICE, "slice", "MS",
+	  "page re-arm period in milliseconds (default 4)" },
+	{ OPT_NO_PAGES, "no-pages", NULL,
+	  "no page monitor: shared mappings at object level" },
+	{ OPT_APPEND, "append", NULL, "append to an existing LOG" },
+	{ OPT_FORCE, "force", NULL, "replace an existing LOG" },
+	{ 0, NULL, NULL, NULL }
+};
+
+static const struct cli_cmd cmd = {
+	"record",
+	"record [-o LOG] [--slice MS] [--no-pages] [--append] [--force] "
+	"-- CMD [ARGS...]",
+	"Run CMD and record what it and its descendants do to files, "
+	"filenames, shared mappings (down to the page) and sockets.",
+	opts
+};
+
+struct args {
+	const char *out;
+	uint64_t slice_ms;
+	bool slice_set, no_pages, append, force;
+};
+
+static int opt(void *ctx, int id, const char *val)
+{
+	struct args *a = ctx;
+
+	switch (id) {
+	case 'o':
+		a->out = val;
+		return 0;
+	case OPT_SLICE:
+		if (cli_u64(&cmd, "--slice", val, &a->slice_ms))
+			return EXIT_USAGE;
+		if (a->slice_ms == 0 || a->slice_ms > 60000)
+			return cli_usage_error(&cmd, "option '--slice' wants "
+					       "1 to 60000 ms, not '%s'", val);
+		a->slice_set = true;
+		return 0;
+	case OPT_NO_PAGES:
+		a->no_pages = true;
+		return 0;
+	case OPT_APPEND:
+		a->append = true;
+		return 0;
+	case OPT_FORCE:
+		a->force = true;
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+/* The page monitor: $BTRACK_PRELOAD, else beside the binary (a build tree:
+ * DIR/build/ or DIR/), else the installed one.  NULL if none exists. */
+static const char *find_preload(char *buf, size_t n)
+{
+	const char *env = getenv("BTRACK_PRELOAD");
+	char exe[PATH_MAX], *slash;
+	ssize_t k;
+
+	if (env && *env)
+		return access(env, R_OK) == 0 ? env : NULL;
+	k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (k > 0) {
+		exe[k] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			if ((size_t)snprintf(buf, n, "%s/build/%s", exe,
+					     PRELOAD_NAME) < n &&
+			    access(buf, R_OK) == 0)
+				return buf;
+			if ((size_t)snprintf(buf, n, "%s/%s", exe,
+					     PRELOAD_NAME) < n &&
+			    access(buf, R_OK) == 0)
+				return buf;
+		}
+	}
+	snprintf(buf, n, "%s/btrack/%s", BTRACK_LIBDIR, PRELOAD_NAME);
+	return access(buf, R_OK) == 0 ? buf : NULL;
+}
+
+static void on_signal(int sig)
+{
+	bt_record_interrupt(sig);
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct args a = { "btrack.btl", 0, false, false, false, false };
+	struct bt_record_opts ro;
+	struct bt_record_stats st;
+	struct bt_log_writer *w = NULL;
+	struct sigaction sa, old[3];
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	char preload[PATH_MAX];
+	unsigned flags;
+	int first, r, i, rc;
+
+	r = cli_parse(&cmd, argc, argv, opt, &a, &first);
+	if (r)
+		return r < 0 ? EXIT_OK : r;
+	if (first >= argc)
+		return cli_usage_error(&cmd, "no command to record");
+	if (a.append && a.force)
+		return cli_usage_error(&cmd, "--append and --force exclude "
+				       "each other");
+	if (!a.append && !a.force && faccessat(AT_FDCWD, a.out, F_OK,
+					       AT_SYMLINK_NOFOLLOW) == 0) {
+		cli_error("'%s' already exists; use --force to replace it or "
+			  "--append to add to it", a.out);
+		return EXIT_ERROR;
+	}
+
+	memset(&ro, 0, sizeof(ro));
+	ro.argv = argv + first;
+	ro.slice_ns = a.slice_set ? a.slice_ms * 1000000ULL : 0;
+	ro.pages = !a.no_pages;
+	if (ro.pages) {
+		ro.preload = find_preload(preload, sizeof(preload));
+		if (!ro.preload) {
+			cli_warn("page monitor %s not found (set "
+				 "BTRACK_PRELOAD); recording shared mappings "
+				 "at object level", PRELOAD_NAME);
+			ro.pages = false;
+		}
+	}
+
+	flags = a.append ? BT_LOGW_APPEND : BT_LOGW_CREATE |
+		(a.force ? BT_LOGW_TRUNC : 0);
+	if ((r = bt_log_writer_open(&w, a.out, flags)))
+		return cli_fail(r);
+	if (!ro.pages)
+		bt_log_writer_set_flags(w, BT_LOGF_OBJ_LEVEL);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;  /* no SA_RESTART: the wait returns */
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	r = bt_record_run(w, &ro, &st);
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+
+	if (r && !st.ran) {
+		/* the command never started: 127 not found, 126 not run */
+		cli_error("%s", bt_error_msg());
+		bt_log_writer_close(w);
+		return st.status > 0 ? st.status : EXIT_ERROR;
+	}
+	rc = st.status < 0 ? EXIT_ERROR : st.status;
+	if (r) {
+		cli_error("%s", bt_error_msg());
+		rc = EXIT_ERROR;
+	}
+	if (st.warning[0])
+		cli_warn("%s", st.warning);
+	if (st.static_bins)
+		cli_warn("%llu static program(s): shared mappings recorded "
+			 "at object level",
+			 (unsigned long long)st.static_bins);
+	if ((r = bt_log_writer_close(w))) {
+		cli_error("%s", bt_error_msg());
+		rc = EXIT_ERROR;
+	}
+	fprintf(stderr, "btrack: recorded %llu events (%llu processes, "
+		"%llu files, %llu pages, %llu drops)%s into %s\n",
+		(unsigned long long)st.events,
+		(unsigned long long)st.processes,
+		(unsigned long long)st.files,
+		(unsigned long long)st.pages,
+		(unsigned long long)st.drops,
+		st.interrupted ? " (interrupted)" : "", a.out);
+	return rc;
+}
