@@ -1,0 +1,206 @@
+#!/bin/sh
+# btrack backtrack / forward: the Sarmoria and Chapin example end to end
+# (import, walk, every output format), the options that shape the walk,
+# hostile names, and the exit codes for bad specs, usage and corrupt logs.
+set -eu
+: "${BTRACK:=btrack}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+command -v python3 >/dev/null 2>&1 || { echo "python3 is not installed"; exit 77; }
+if "$BTRACK" import -h 2>&1 | grep -q 'not implemented'; then
+	echo "btrack import is not implemented yet"
+	exit 77
+fi
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# expect CODE CMD...: run CMD, its stderr in $tmp/err, and check the code.
+expect() {
+	want=$1
+	shift
+	set +e
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	set -e
+	[ "$rc" -eq "$want" ] || {
+		cat "$tmp/err" >&2
+		fail "exit $rc, not $want: $*"
+	}
+}
+
+# T0 process 1 creates process 2; T1 process 2 writes file B; T2 process 2
+# writes file C; T3 process 1 reads file A; T4 process 1 creates process 3;
+# T5 process 3 reads file B; T6 process 3 writes file X; T7 process 3 reads
+# file C; T8 process 1 creates process 4; T9 process 4 writes file D.
+cat >"$tmp/s.jsonl" <<'EOF'
+{"time": "2026-11-21T10:00:00Z", "op": "fork", "pid": 1, "child": 2}
+{"time": "2026-11-21T10:00:01Z", "op": "write", "pid": 2, "path": "/B"}
+{"time": "2026-11-21T10:00:02Z", "op": "write", "pid": 2, "path": "/C"}
+{"time": "2026-11-21T10:00:03Z", "op": "read", "pid": 1, "path": "/A"}
+{"time": "2026-11-21T10:00:04Z", "op": "fork", "pid": 1, "child": 3}
+{"time": "2026-11-21T10:00:05Z", "op": "read", "pid": 3, "path": "/B"}
+{"time": "2026-11-21T10:00:06Z", "op": "write", "pid": 3, "path": "/X"}
+{"time": "2026-11-21T10:00:07Z", "op": "read", "pid": 3, "path": "/C"}
+{"time": "2026-11-21T10:00:08Z", "op": "fork", "pid": 1, "child": 4}
+{"time": "2026-11-21T10:00:09Z", "op": "write", "pid": 4, "path": "/D"}
+EOF
+log=$tmp/s.btl
+expect 0 "$BTRACK" import -o "$log" "$tmp/s.jsonl"
+
+# labels FILE: the sorted node labels of a JSON result, one per line, then
+# "entry:" and the sorted labels of entry nodes.
+labels() {
+	python3 - "$1" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["nodes"][0]["id"] == d["detection"], "detection is not n0"
+assert d["nodes"][0]["detection"] is True
+ids = {n["id"] for n in d["nodes"]}
+for e in d["edges"]:
+    assert e["from"] in ids and e["to"] in ids, e
+    assert e["count"] >= 1 and e["first"] <= e["last"], e
+for l in sorted(n["label"] for n in d["nodes"]):
+    print(l)
+print("entry:", " ".join(sorted(n["label"] for n in d["nodes"] if n["entry"])))
+print("truncated:", d["truncated"])
+EOF
+}
+
+# Backtracking from X: exactly X, process 3, B, process 2, process 1, A.
+expect 0 "$BTRACK" backtrack --log "$log" --from file:/X --format json
+labels "$tmp/out" >"$tmp/got"
+cat >"$tmp/want" <<'EOF'
+/A
+/B
+/X
+process [1]
+process [2]
+process [3]
+entry: /A
+truncated: False
+EOF
+diff -u "$tmp/want" "$tmp/got" || fail "backtrack from X"
+python3 - "$tmp/out" <<'EOF' || fail "backtrack JSON fields"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["direction"] == "backward" and d["granularity"] == "page"
+n = {x["label"]: x for x in d["nodes"]}
+assert n["/X"]["kind"] == "file" and n["process [3]"]["pid"] == 3
+# X's threshold is the time it was last written (T6), B's when p3 read it.
+t6 = 1795255206 * 10**9
+assert n["/X"]["threshold"] == t6, n["/X"]
+assert n["/B"]["threshold"] == t6 - 10**9, n["/B"]
+ops = sorted((e["op"], e["time_text"]) for e in d["edges"])
+assert ("write", "2026-11-21T10:00:06Z") in ops, ops
+assert not any(e["op"] == "read" and e["time"] == t6 + 10**9 for e in d["edges"]), "C read after X"
+EOF
+
+# Forward from A: A, process 1, processes 3 and 4, X and D.
+expect 0 "$BTRACK" forward --log "$log" --from file:/A --format json
+labels "$tmp/out" >"$tmp/got"
+cat >"$tmp/want" <<'EOF'
+/A
+/D
+/X
+process [1]
+process [3]
+process [4]
+entry: /D /X
+truncated: False
+EOF
+diff -u "$tmp/want" "$tmp/got" || fail "forward from A"
+
+# Text: the detection point, the entry points at the end, RFC 3339 times.
+expect 0 "$BTRACK" backtrack --log "$log" --from file:/X
+grep -q '^backtrack from /X' "$tmp/out" || fail "text heading"
+grep -q '2026-11-21T10:00:06Z' "$tmp/out" || fail "text times"
+sed -n '/^entry points (1):/,$p' "$tmp/out" | grep -q '/A' ||
+	fail "text entry points"
+
+# DOT is accepted by dot(1); SVG written to -o (format from the name).
+expect 0 "$BTRACK" backtrack --log "$log" --from file:/X --format dot
+grep -q '^digraph' "$tmp/out" || fail "not DOT"
+if command -v dot >/dev/null 2>&1; then
+	dot -Tsvg "$tmp/out" >"$tmp/dot.svg" || fail "dot rejects the DOT"
+fi
+expect 0 "$BTRACK" backtrack --log "$log" --from file:/X -o "$tmp/g.svg"
+[ ! -s "$tmp/out" ] || fail "-o also wrote to stdout"
+head -c 5 "$tmp/g.svg" | grep -q '<?xml' || fail "svg header"
+grep -q '</svg>' "$tmp/g.svg" || fail "svg end"
+grep -q 'process \[3\]' "$tmp/g.svg" || fail "svg labels"
+expect 0 "$BTRACK" forward --log "$log" --from proc:1 -o "$tmp/g.png"
+printf '\211PNG' | cmp -n 4 - "$tmp/g.png" || fail "png signature"
+expect 0 "$BTRACK" backtrack --log "$log" --from file:/X -o "$tmp/r.json"
+labels "$tmp/r.json" >/dev/null || fail "json guessed from -o"
+
+# --until before X was written: nothing affected it yet.
+expect 0 "$BTRACK" backtrack --log "$log" --from file:/X \
+	--until 2026-11-21T10:00:05Z --format json
+[ "$(labels "$tmp/out" | head -n 1)" = "/X" ] &&
+	[ "$(labels "$tmp/out" | grep -c .)" -eq 3 ] || fail "--until"
+# --since after p1 read A: A is out of the window.
+expect 0 "$BTRACK" backtrack --log "$log" --from file:/X \
+	--since 1795255203.5 --format json
+labels "$tmp/out" | grep -q '^/A$' && fail "--since kept A"
+labels "$tmp/out" | grep -q '^/B$' || fail "--since lost B"
+
+# A limit: a warning, and the JSON says truncated.
+expect 0 "$BTRACK" backtrack --log "$log" --from file:/X --max-nodes 2 \
+	--format json
+grep -q 'btrack: warning: .*incomplete' "$tmp/err" || fail "no limit warning"
+labels "$tmp/out" | grep -q 'truncated: True' || fail "not truncated"
+[ "$(labels "$tmp/out" | grep -c '^[/p]')" -eq 2 ] || fail "--max-nodes 2"
+expect 0 "$BTRACK" backtrack --log "$log" --from file:/X --max-depth 1
+grep -q 'process \[3\]' "$tmp/out" || fail "--max-depth 1 lost p3"
+grep -q '/B' "$tmp/out" && fail "--max-depth 1 kept B"
+
+# Hostile names cannot reach the terminal or break the DOT.
+printf '%s\n' \
+ '{"time": 1, "op": "write", "pid": 7, "path": "/tmp/a\n\u001b[2Jb\"c\\d"}' \
+ '{"time": 2, "op": "read", "pid": 8, "path": "/tmp/a\n\u001b[2Jb\"c\\d"}' \
+ '{"time": 3, "op": "write", "pid": 8, "path": "/out"}' >"$tmp/h.jsonl"
+expect 0 "$BTRACK" import -o "$tmp/h.btl" "$tmp/h.jsonl"
+expect 0 "$BTRACK" backtrack --log "$tmp/h.btl" --from file:/out
+esc=$(printf '\033')
+grep -q "$esc" "$tmp/out" && fail "an escape character reached the text"
+grep -q 'a\\x0a\\x1b\[2Jb"c\\\\d' "$tmp/out" || fail "hostile name not shown"
+if command -v dot >/dev/null 2>&1; then
+	expect 0 "$BTRACK" backtrack --log "$tmp/h.btl" --from file:/out \
+		--format dot
+	dot -Tsvg "$tmp/out" >/dev/null || fail "dot rejects hostile DOT"
+fi
+
+# Errors: a spec naming nothing (1), a bad spec, options (2), corrupt (3).
+expect 1 "$BTRACK" backtrack --log "$log" --from file:/nope
+grep -q "'/nope'" "$tmp/err" || fail "message does not name the file"
+expect 1 "$BTRACK" forward --log "$log" --from proc:99
+expect 2 "$BTRACK" backtrack --log "$log" --from nonsense
+expect 2 "$BTRACK" backtrack --log "$log"
+grep -q -- '--from' "$tmp/err" || fail "missing --from not explained"
+expect 2 "$BTRACK" backtrack --from file:/X
+expect 2 "$BTRACK" backtrack --log "$log" --from file:/X --format gif
+expect 2 "$BTRACK" backtrack --log "$log" --from file:/X --granularity x
+expect 2 "$BTRACK" backtrack --log "$log" --from file:/X --max-nodes -1
+expect 2 "$BTRACK" backtrack --log "$log" --from file:/X --since yesterday
+expect 2 "$BTRACK" backtrack --log "$log" --from file:/X extra
+expect 1 "$BTRACK" backtrack --log "$tmp/missing.btl" --from file:/X
+expect 1 "$BTRACK" backtrack --log "$log" --from file:/X -o "$tmp/no/such/dir.json"
+expect 0 "$BTRACK" backtrack -h
+grep -q '^usage: btrack backtrack --log LOG --from SPEC' "$tmp/out" ||
+	fail "-h usage"
+
+# Corrupt: the first record's type (offset 64) becomes 99.
+cp "$log" "$tmp/bad.btl"
+printf '\143' | dd of="$tmp/bad.btl" bs=1 seek=64 conv=notrunc 2>/dev/null
+expect 3 "$BTRACK" backtrack --log "$tmp/bad.btl" --from file:/X
+grep -q 'offset 64' "$tmp/err" || fail "corrupt: no offset in '$(cat "$tmp/err")'"
+expect 3 "$BTRACK" forward --log "$tmp/bad.btl" --from file:/A
+
+# A torn tail is a warning, not an error.
+cp "$log" "$tmp/torn.btl"
+printf 'garbage!garbage!garbage!' >>"$tmp/torn.btl"
+expect 0 "$BTRACK" backtrack --log "$tmp/torn.btl" --from file:/X
+grep -q '^btrack: warning: ' "$tmp/err" || fail "torn tail: no warning"
+grep -q 'process \[3\]' "$tmp/out" || fail "torn tail: wrong result"
+echo ok
