@@ -679,7 +679,8 @@ static void daemon_step(struct gen *g, uint32_t slot)
 		}
 		break;
 	case R_CRON:
-		if (r < 60)
+		/* crontab now and then; mostly its log */
+		if (r < 8)
 			ev(g, BT_OP_READ, 0, 0, g->conf0 + 7, p->id);
 		else if (r < 85)
 			ev(g, BT_OP_WRITE, 0, 60, p->id, p->outlog);

@@ -1,0 +1,356 @@
+/*
+ * bench_load.c - the measuring half of `make bench` (tests/bench.sh does
+ * the reporting).  Linked with the library, single threaded; prints
+ * "key=value" lines for the script to read:
+ *
+ *   bench_load gen N LOG         generate N events (capture/gen.h): rate,
+ *                                bytes per event on disk, detection spec
+ *   bench_load load LOG SPEC     load the graph (best of 3), its memory
+ *                                beyond the mapping (bt_graph_memory and
+ *                                the anonymous RSS delta), backtrack SPEC at
+ *                                page granularity (median of 5: resolving
+ *                                the spec and walking; the resolving part
+ *                                alone too), peak RSS
+ *   bench_load jsonl LOG OUT     write the JSONL observations equivalent to
+ *                                LOG (for the import rate)
+ *
+ * It measures; it never judges (the targets live in bench.sh).  Errors go
+ * to stderr with exit 1.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "../capture/gen.h"
+#include "../core/error.h"
+#include "../core/graph.h"
+#include "../core/log.h"
+#include "../core/walk.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "bench_load: %s: %s\n", what, bt_error_msg());
+	return 1;
+}
+
+/* A field of /proc/self/status in kB ("RssAnon"), or 0. */
+static long status_kb(const char *key)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	size_t n = strlen(key);
+	long v = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int do_gen(const char *count, const char *path)
+{
+	struct bt_log_writer *w;
+	struct bt_gen_opts o = { .events = strtoull(count, NULL, 10),
+				 .seed = 1 };
+	struct bt_gen_info info;
+	uint64_t size;
+	double t0, t1;
+
+	if (bt_log_writer_open(&w, path, BT_LOGW_CREATE | BT_LOGW_TRUNC))
+		return fail(path);
+	t0 = now();
+	if (bt_gen(w, &o, &info)) {
+		bt_log_writer_abort(w);
+		return fail("gen");
+	}
+	t1 = now();
+	size = bt_log_writer_size(w);
+	if (bt_log_writer_close(w))
+		return fail("close");
+	printf("gen_events=%llu\n", (unsigned long long)info.events);
+	printf("gen_objects=%llu\n", (unsigned long long)info.objects);
+	printf("gen_seconds=%.3f\n", t1 - t0);
+	printf("gen_rate=%.0f\n", (double)info.events / (t1 - t0));
+	printf("disk_bytes=%llu\n", (unsigned long long)size);
+	printf("disk_per_event=%.2f\n", (double)size / (double)info.events);
+	printf("detection=%s\n", info.detection);
+	printf("entry=%s\n", info.entry);
+	return 0;
+}
+
+static int do_load(const char *path, const char *spec)
+{
+	struct bt_graph *g = NULL;
+	struct bt_walk_opts o;
+	struct bt_result *res;
+	struct rusage ru;
+	double best = 0, lat[5], res_lat[5];
+	long anon0, anon1 = 0;
+	uint64_t events = 0;
+	size_t mem = 0, nodes = 0;
+	uint32_t start;
+	uint64_t t;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		double t0, t1;
+
+		anon0 = status_kb("RssAnon");
+		t0 = now();
+		if (bt_graph_load(&g, path, NULL, NULL))
+			return fail(path);
+		t1 = now();
+		if (!i || t1 - t0 < best)
+			best = t1 - t0;
+		if (!i)
+			anon1 = status_kb("RssAnon") - anon0;
+		events = bt_graph_nevents(g);
+		mem = bt_graph_memory(g);
+		if (i < 2) {
+			bt_graph_free(g);
+			g = NULL;
+		}
+	}
+	for (i = 0; i < 5; i++) {
+		double t0 = now();
+
+		if (bt_spec_resolve(&start, &t, g, spec))
+			return fail(spec);
+		res_lat[i] = now() - t0;
+		bt_walk_opts_init(&o);
+		o.gran = BT_GRAN_PAGE;
+		if (bt_backtrack(&res, g, start, &o))
+			return fail("backtrack");
+		lat[i] = now() - t0;
+		nodes = res->nnodes;
+		bt_result_free(res);
+	}
+	qsort(lat, 5, sizeof(lat[0]), cmp_double);
+	qsort(res_lat, 5, sizeof(res_lat[0]), cmp_double);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("load_events=%llu\n", (unsigned long long)events);
+	printf("load_seconds=%.3f\n", best);
+	printf("load_rate=%.0f\n", (double)events / best);
+	printf("graph_memory=%zu\n", mem);
+	printf("mem_per_event=%.2f\n", (double)mem / (double)events);
+	printf("rss_anon_delta=%ld\n", anon1 * 1024);
+	printf("rss_per_event=%.2f\n", (double)anon1 * 1024 / (double)events);
+	printf("backtrack_ms=%.3f\n", lat[2] * 1e3);
+	printf("resolve_ms=%.3f\n", res_lat[2] * 1e3);
+	printf("backtrack_nodes=%zu\n", nodes);
+	printf("peak_rss=%ld\n", ru.ru_maxrss * 1024);
+	bt_graph_free(g);
+	return 0;
+}
+
+/* ---- JSONL ------------------------------------------------------------ */
+
+/* Per object: what a JSONL line names it by. */
+struct obj {
+	const struct bt_rec_head *rec;  /* the object record */
+	const char *name;               /* path or address, or NULL */
+};
+
+static void put_str(FILE *f, const char *s)
+{
+	putc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putc('\\', f);
+		if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			putc(*s, f);
+	}
+	putc('"', f);
+}
+
+static uint32_t pid_of(const struct obj *o, uint32_t id)
+{
+	return ((const struct bt_rec_process *)o[id].rec)->pid;
+}
+
+static const char *name_of(const struct obj *o, uint32_t id)
+{
+	const struct bt_rec_head *h = o[id].rec;
+
+	if (h->type == BT_REC_PAGE)
+		return o[((const struct bt_rec_page *)h)->file].name;
+	return o[id].name ? o[id].name : "/unknown";
+}
+
+static int do_jsonl(const char *path, const char *out)
+{
+	static const char *const opname[BT_OP_MAX + 1] = {
+		[BT_OP_EXEC] = "exec", [BT_OP_READ] = "read",
+		[BT_OP_WRITE] = "write", [BT_OP_TRUNCATE] = "truncate",
+		[BT_OP_CREATE] = "create", [BT_OP_UNLINK] = "unlink",
+		[BT_OP_LINK] = "link", [BT_OP_PAGE_READ] = "page_read",
+		[BT_OP_PAGE_WRITE] = "page_write", [BT_OP_CONNECT] = "connect",
+		[BT_OP_ACCEPT] = "accept", [BT_OP_RECV] = "recv",
+		[BT_OP_SEND] = "send",
+	};
+	struct bt_log *log;
+	struct bt_log_stats st;
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	struct obj *o;
+	const char *rename_old = NULL;
+	uint64_t lines = 0;
+	uint32_t id = 0;
+	FILE *f;
+	int r;
+
+	if (bt_log_open(&log, path) || bt_log_stats(log, &st))
+		return fail(path);
+	o = calloc(st.objects + 1, sizeof(*o));
+	f = fopen(out, "w");
+	if (!o || !f) {
+		perror(out);
+		return 1;
+	}
+	bt_log_iter_init(&it, log);
+	while ((r = bt_log_next(&it, &h)) == 1) {
+		const struct bt_rec_event *e = (const void *)h;
+		uint32_t c, x, proc;
+
+		switch (h->type) {
+		case BT_REC_EVENT:
+			break;
+		case BT_REC_FILENAME:
+			o[++id].rec = h;
+			o[id].name = ((const struct bt_rec_filename *)h)->path.s;
+			continue;
+		case BT_REC_ENDPOINT:
+			o[++id].rec = h;
+			o[id].name = ((const struct bt_rec_endpoint *)h)->addr.s;
+			continue;
+		case BT_REC_LABEL: {
+			const struct bt_rec_label *l = (const void *)h;
+
+			if (l->key == BT_LABEL_PATH)
+				o[l->object].name = l->value.s;
+			continue;
+		}
+		case BT_REC_NOTE:
+			continue;
+		default:
+			o[++id].rec = h;
+			continue;
+		}
+		c = e->cause;
+		x = e->effect;
+		/* the acting process: the effect of inflows, else the cause */
+		proc = o[x].rec->type == BT_REC_PROCESS ? x : c;
+		switch (e->op) {
+		case BT_OP_LOOKUP:
+		case BT_OP_MMAP_WRITE:
+			/* made again by ingest; the mmap line says "rw" */
+			continue;
+		case BT_OP_RENAME:
+			if (!rename_old) {
+				rename_old = name_of(o, x);
+				continue;
+			}
+			fprintf(f, "{\"time\":%llu,\"op\":\"rename\",\"pid\":%u,"
+				"\"path\":", (unsigned long long)e->time,
+				pid_of(o, c));
+			put_str(f, rename_old);
+			fputs(",\"new_path\":", f);
+			put_str(f, name_of(o, x));
+			fputs("}\n", f);
+			rename_old = NULL;
+			lines++;
+			continue;
+		case BT_OP_FORK:
+			fprintf(f, "{\"time\":%llu,\"op\":\"fork\",\"pid\":%u,"
+				"\"child\":%u}\n", (unsigned long long)e->time,
+				pid_of(o, c), pid_of(o, x));
+			lines++;
+			continue;
+		case BT_OP_MMAP_READ: {
+			const struct bt_rec_region *rg = (const void *)o[e->aux].rec;
+
+			fprintf(f, "{\"time\":%llu,\"op\":\"mmap\",\"pid\":%u,"
+				"\"path\":", (unsigned long long)e->time,
+				pid_of(o, x));
+			put_str(f, name_of(o, c));
+			fprintf(f, ",\"shared\":true,\"prot\":\"%s\","
+				"\"offset\":%llu,\"length\":%llu}\n",
+				rg->prot & BT_PROT_WRITE ? "rw" : "r",
+				(unsigned long long)rg->first * 4096,
+				(unsigned long long)rg->count * 4096);
+			lines++;
+			continue;
+		}
+		default:
+			break;
+		}
+		if (e->op > BT_OP_MAX || !opname[e->op])
+			continue;
+		fprintf(f, "{\"time\":%llu,\"op\":\"%s\",\"pid\":%u,",
+			(unsigned long long)e->time, opname[e->op],
+			pid_of(o, proc));
+		if (e->op >= BT_OP_CONNECT) {
+			fputs("\"remote\":", f);
+			put_str(f, name_of(o, proc == x ? c : x));
+		} else {
+			fputs("\"path\":", f);
+			put_str(f, name_of(o, proc == x ? c : x));
+		}
+		if (e->op == BT_OP_PAGE_READ || e->op == BT_OP_PAGE_WRITE)
+			fprintf(f, ",\"page\":%llu", (unsigned long long)
+				((const struct bt_rec_page *)o[proc == x ? c : x]
+				 .rec)->index);
+		else if (e->aux && e->op != BT_OP_EXEC)
+			fprintf(f, ",\"bytes\":%u", e->aux);
+		fputs("}\n", f);
+		lines++;
+	}
+	bt_log_iter_release(&it);
+	if (r < 0)
+		return fail(path);
+	if (fclose(f)) {
+		perror(out);
+		return 1;
+	}
+	printf("jsonl_lines=%llu\n", (unsigned long long)lines);
+	free(o);
+	bt_log_close(log);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "gen"))
+		return do_gen(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "load"))
+		return do_load(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "jsonl"))
+		return do_jsonl(argv[2], argv[3]);
+	fputs("usage: bench_load gen N LOG | load LOG SPEC | jsonl LOG OUT\n",
+	      stderr);
+	return 2;
+}
