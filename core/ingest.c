@@ -615,6 +615,10 @@ static int check(const struct bt_obs *o)
 
 	if (!name)
 		return bt_error_set(BT_EINVAL, "unknown op %u", o->op);
+	/* The log reserves time 0 (a reader treats it as corruption). */
+	if (!o->time)
+		return bt_error_set(BT_EINVAL, "%s: field 'time' must be after "
+				    "the epoch", name);
 	switch (o->op) {
 	case BT_RAW_FORK:
 	case BT_RAW_EXIT:
