@@ -280,6 +280,8 @@ struct rec {
 	struct proc *procs[NBUCKET];
 	struct devino *devinos[NBUCKET];
 	unsigned ntasks;
+	bool has_ring_ino;      /* the ring's memfd: never recorded */
+	uint64_t ring_dev, ring_ino;
 	pid_t top;
 	bool top_exec;          /* the command was exec'd */
 	int fatal;              /* a log error: stop */
@@ -532,7 +534,10 @@ static const struct bt_fd *fd_lookup(struct rec *r, struct task *t, int fd,
 		return NULL;
 	if (read_link(r->scratch, sizeof(r->scratch), t->tid, NULL, fd))
 		path = NULL;
-	if (S_ISREG(sb.st_mode))
+	if (r->has_ring_ino && sb.st_dev == r->ring_dev &&
+	    sb.st_ino == r->ring_ino)
+		kind = BT_FD_OTHER;   /* our own page ring */
+	else if (S_ISREG(sb.st_mode))
 		kind = BT_FD_FILE;
 	else if (S_ISFIFO(sb.st_mode))
 		kind = BT_FD_PIPE;
@@ -1437,6 +1442,8 @@ static void task_gone(struct rec *r, struct task *t, int status)
 	free(t);
 }
 
+static void drain(struct rec *r, bool final);
+
 static void resume(struct task *t, int sig)
 {
 	ptrace(t->in_sys ? PTRACE_SYSCALL : PTRACE_CONT, t->tid, 0,
@@ -1449,6 +1456,9 @@ static void on_stop(struct rec *r, pid_t pid, int status)
 	int sig, event;
 	siginfo_t si;
 
+	/* page events first: they happened before this stop, and a process
+	 * must not be gone (exit) or replaced (exec) when its events come */
+	drain(r, false);
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		if (t)
 			task_gone(r, t, status);
@@ -1642,6 +1652,7 @@ int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
 	struct bt_ingest_stats is;
 	struct proc *p;
 	struct task *t;
+	struct stat rsb;
 	char text[256];
 
 	memset(out, 0, sizeof(*out));
@@ -1662,6 +1673,11 @@ int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
 					 o->ring_slots : 65536, &ring_fd);
 		if (err)
 			goto out_ingest;
+		if (fstat(ring_fd, &rsb) == 0) {
+			r->has_ring_ino = true;
+			r->ring_dev = rsb.st_dev;
+			r->ring_ino = rsb.st_ino;
+		}
 	}
 	snprintf(text, sizeof(text), "record %s%s", o->argv[0],
 		 r->ring ? "" : " (object level: no page monitor)");
