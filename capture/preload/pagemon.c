@@ -1,0 +1,1320 @@
+/*
+ * pagemon.c - the page-level monitor for MAP_SHARED file mappings, an
+ * LD_PRELOAD library (build/libbtrack-pages.so) that `btrack record` loads
+ * into every traced process.
+ *
+ * After Sarmoria and Chapin, "Monitoring Access to Shared Memory-Mapped
+ * Files" (DFRWS 2005): every page of a shared file mapping is kept
+ * inaccessible (PROT_NONE) until the program touches it; the SIGSEGV that
+ * follows is ours: we record a page_read or page_write into the page ring
+ * (capture/pagering.h), grant the access the fault needed and let the
+ * instruction restart.  Every time slice (BTRACK_SLICE_NS, default 4 ms)
+ * the pages granted are revoked again, so one slice costs at most one fault
+ * for a run of reads of a page, one for a run of writes, two for reads then
+ * writes.  A write grant includes read (x86 cannot write-protect without
+ * read-protecting), so a read that follows a write in the same slice, and
+ * the read half of a read-modify-write instruction, are not recorded
+ * separately.
+ *
+ * What it does not do: it records nothing itself beyond page events (the
+ * recorder sees the mmap calls through ptrace); it does not see accesses
+ * made through io_uring, through syscall(2) called directly, by libc
+ * internals that call read/write without the PLT, or through mappings made
+ * before this library's constructor ran.  If BTRACK_PAGERING_FD is absent
+ * or not a valid ring it does nothing at all and every wrapper passes
+ * straight through.
+ *
+ * Concurrency: one spinlock guards the mapping table and the list of
+ * granted pages.  It is taken by the SIGSEGV handler and, with every signal
+ * blocked, by the wrappers and the re-arm thread, so a handler can never
+ * spin on a lock its own thread holds.  Nothing reachable from the handler
+ * allocates, uses stdio or takes a libc lock; memory for per-page state is
+ * mapped by the mmap wrapper.  Re-arming is done by a helper thread
+ * (created with the first monitored mapping, again in fork children) that
+ * sleeps on a futex until a page is granted, then sleeps until the end of
+ * the slice; the fault handler also re-arms lazily when it sees a slice has
+ * ended (a child made by raw clone has no helper).  No timer signal is
+ * used, so the program never sees EINTR because of us.
+ *
+ * Protection changes use pkey_mprotect(pkey -1) (same as mprotect) so a
+ * recorder whose seccomp filter traces mprotect is not stopped by ours.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "../pagering.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+#define MAX_MAPS 256           /* monitored mappings per process */
+#define GRANT_MAX 16384        /* pages granted per slice before overflow */
+#define SLICE_DEFAULT_NS 4000000ull
+
+/* Per-page state, one byte per page of a monitored mapping. */
+#define PG_PR  0x01  /* the program's prot allows read */
+#define PG_PW  0x02  /* the program's prot allows write */
+#define PG_GR  0x04  /* granted read this slice */
+#define PG_GW  0x08  /* granted write this slice */
+#define PG_OFF 0x80  /* not monitored (unmapped, replaced, executable) */
+
+struct map {
+	uintptr_t start, end;  /* page aligned; start == end: free */
+	uint64_t dev, ino;
+	uint64_t pgoff;        /* file page index of start */
+	uint8_t *pg;           /* (end - start) / psz bytes, mapped */
+	size_t pglen;
+	uint32_t gen;          /* bumped when the slot is freed */
+	int live;              /* pages not PG_OFF remain */
+};
+
+struct grant {
+	uint32_t map, gen;
+	uint64_t idx;
+};
+
+/* Resolved in the constructor; the raw-syscall fallbacks serve calls made
+ * before it (other libraries' constructors). */
+static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+static int (*real_munmap)(void *, size_t);
+static void *(*real_mremap)(void *, size_t, size_t, int, ...);
+static int (*real_mprotect)(void *, size_t, int);
+static int (*real_sigaction)(int, const struct sigaction *,
+			     struct sigaction *);
+static int (*real_sigprocmask)(int, const sigset_t *, sigset_t *);
+static int (*real_pthread_sigmask)(int, const sigset_t *, sigset_t *);
+static ssize_t (*real_read)(int, void *, size_t);
+static ssize_t (*real_read_chk)(int, void *, size_t, size_t);
+static ssize_t (*real_pread)(int, void *, size_t, off_t);
+static ssize_t (*real_pread64)(int, void *, size_t, off_t);
+static ssize_t (*real_readv)(int, const struct iovec *, int);
+static ssize_t (*real_preadv)(int, const struct iovec *, int, off_t);
+static ssize_t (*real_recv)(int, void *, size_t, int);
+static ssize_t (*real_recvfrom)(int, void *, size_t, int,
+				struct sockaddr *, socklen_t *);
+static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
+static ssize_t (*real_write)(int, const void *, size_t);
+static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
+static ssize_t (*real_pwrite64)(int, const void *, size_t, off_t);
+static ssize_t (*real_writev)(int, const struct iovec *, int);
+static ssize_t (*real_pwritev)(int, const struct iovec *, int, off_t);
+static ssize_t (*real_send)(int, const void *, size_t, int);
+static ssize_t (*real_sendto)(int, const void *, size_t, int,
+			      const struct sockaddr *, socklen_t);
+static ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
+
+static int active;             /* a valid ring was found */
+static size_t psz = 4096;
+static uint64_t slice_ns = SLICE_DEFAULT_NS;
+static int ring_fd = -1;
+static uint64_t ring_dev, ring_ino;
+static struct bt_pagering_hdr *ring;
+static struct bt_pagering_slot *ring_slots;
+static uint32_t ring_n;
+
+static int lock_word;
+static struct map maps[MAX_MAPS];
+static int nlive;              /* live maps (atomic): the wrappers' fast path */
+static struct grant grants[GRANT_MAX];
+static uint32_t ngrants;
+static int grant_overflow;
+static uint64_t slice_end;     /* CLOCK_MONOTONIC ns; 0: nothing granted */
+static int grants_pending;     /* futex word for the helper */
+static int inflight;           /* wrapped syscalls using granted pages */
+static int helper_up;
+static struct sigaction prog_segv; /* the program's SIGSEGV action */
+static __thread sigset_t fork_mask;
+
+/* ---- small async-signal-safe helpers ---- */
+
+static uint64_t now_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void lock(void)
+{
+	while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE))
+		syscall(SYS_sched_yield);
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+}
+
+static void block_all(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, old, _NSIG / 8);
+}
+
+static void restore_mask(const sigset_t *old)
+{
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, _NSIG / 8);
+}
+
+static void *sys_mmap(void *a, size_t l, int p, int f, int fd, off_t o)
+{
+	if (real_mmap)
+		return real_mmap(a, l, p, f, fd, o);
+	return (void *)syscall(SYS_mmap, a, l, p, f, fd, o);
+}
+
+static int sys_munmap(void *a, size_t l)
+{
+	if (real_munmap)
+		return real_munmap(a, l);
+	return (int)syscall(SYS_munmap, a, l);
+}
+
+/* Change protection without a mprotect(2) the recorder may trace. */
+static int set_prot(uintptr_t a, size_t l, int prot)
+{
+	static int no_pkey;
+
+	if (!no_pkey) {
+		long r = syscall(SYS_pkey_mprotect, a, l, prot, -1);
+
+		if (r == 0 || errno != ENOSYS)
+			return (int)r;
+		no_pkey = 1;
+	}
+	return (int)syscall(SYS_mprotect, a, l, prot);
+}
+
+static void futex_wake(int *w)
+{
+	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* ---- the ring (producer side, see pagering.h) ---- */
+
+static void emit(int op, const struct map *m, uint64_t idx)
+{
+	struct bt_pagering_slot *s;
+	struct bt_raw raw;
+	uint64_t h, t, npages = (m->end - m->start) / psz;
+
+	memset(&raw, 0, sizeof(raw));
+	raw.len = sizeof(raw);
+	raw.op = (uint8_t)op;
+	raw.pid = (uint32_t)syscall(SYS_getpid);
+	raw.tid = (uint32_t)syscall(SYS_gettid);
+	raw.time = now_ns(CLOCK_REALTIME);
+	raw.dev = m->dev;
+	raw.ino = m->ino;
+	raw.arg = m->pgoff + idx;
+	raw.arg2 = m->pgoff;
+	raw.arg32 = npages > UINT32_MAX ? UINT32_MAX : (uint32_t)npages;
+
+	h = __atomic_load_n(&ring->head, __ATOMIC_RELAXED);
+	for (;;) {
+		t = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
+		if (h - t >= ring_n) {
+			__atomic_fetch_add(&ring->dropped, 1, __ATOMIC_RELAXED);
+			return;
+		}
+		if (__atomic_compare_exchange_n(&ring->head, &h, h + 1, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			break;
+	}
+	s = &ring_slots[h & (ring_n - 1)];
+	memcpy(&s->raw, &raw, sizeof(raw));
+	__atomic_store_n(&s->seq, h + 1, __ATOMIC_RELEASE);
+}
+
+/* ---- the mapping table (lock held) ---- */
+
+/* The live mapping and page index holding addr, or NULL. */
+static struct map *find(uintptr_t a, uint64_t *idx)
+{
+	int i;
+
+	for (i = 0; i < MAX_MAPS; i++) {
+		struct map *m = &maps[i];
+
+		if (m->start == m->end || a < m->start || a >= m->end)
+			continue;
+		*idx = (a - m->start) / psz;
+		if (!(m->pg[*idx] & PG_OFF))
+			return m;
+	}
+	return NULL;
+}
+
+static int effective_prot(uint8_t b)
+{
+	int p = 0;
+
+	if ((b & PG_GR) && (b & PG_PR))
+		p |= PROT_READ;
+	if ((b & PG_GW) && (b & PG_PW))
+		p |= PROT_READ | PROT_WRITE;
+	return p;
+}
+
+static void free_map(struct map *m)
+{
+	uint8_t *pg = m->pg;
+	size_t len = m->pglen;
+
+	m->start = m->end = 0;
+	m->pg = NULL;
+	m->gen++;
+	m->live = 0;
+	__atomic_fetch_sub(&nlive, 1, __ATOMIC_RELAXED);
+	sys_munmap(pg, len);
+}
+
+/* Mark [a, a+len) unmonitored in every mapping (it was unmapped or
+ * replaced); free mappings left with no monitored page. */
+static void forget_range(uintptr_t a, size_t len)
+{
+	uintptr_t e = a + len;
+	int i;
+
+	for (i = 0; i < MAX_MAPS; i++) {
+		struct map *m = &maps[i];
+		uintptr_t s, x;
+		size_t k, n, live = 0;
+
+		if (m->start == m->end || e <= m->start || a >= m->end)
+			continue;
+		s = a > m->start ? a : m->start;
+		x = e < m->end ? e : m->end;
+		for (k = (s - m->start) / psz; k < (x - m->start + psz - 1) / psz;
+		     k++)
+			m->pg[k] = PG_OFF;
+		n = (m->end - m->start) / psz;
+		for (k = 0; k < n; k++)
+			live += !(m->pg[k] & PG_OFF);
+		if (!live)
+			free_map(m);
+	}
+}
+
+/* Revoke every page granted this slice (lock held). */
+static void rearm_locked(void)
+{
+	uint32_t i;
+	int mi;
+
+	if (grant_overflow) {
+		for (mi = 0; mi < MAX_MAPS; mi++) {
+			struct map *m = &maps[mi];
+			size_t k, n = (m->end - m->start) / psz;
+
+			for (k = 0; k < n; k++) {
+				if (m->pg[k] & PG_OFF ||
+				    !(m->pg[k] & (PG_GR | PG_GW)))
+					continue;
+				m->pg[k] &= (uint8_t)~(PG_GR | PG_GW);
+				set_prot(m->start + k * psz, psz, PROT_NONE);
+			}
+		}
+	} else {
+		for (i = 0; i < ngrants; ) {
+			struct grant *g = &grants[i];
+			struct map *m = &maps[g->map];
+			uint64_t first = g->idx, n = 1;
+
+			i++;
+			if (m->gen != g->gen || m->start == m->end)
+				continue;
+			/* Coalesce a run of consecutive pages of one map. */
+			while (i < ngrants && grants[i].map == g->map &&
+			       grants[i].gen == g->gen &&
+			       grants[i].idx == first + n) {
+				i++;
+				n++;
+			}
+			for (uint64_t k = first; k < first + n; k++)
+				if (!(m->pg[k] & PG_OFF))
+					m->pg[k] &= (uint8_t)~(PG_GR | PG_GW);
+			/* Pages that went PG_OFF in the run belong to another
+			 * mapping now: revoke page by page around them. */
+			for (uint64_t k = first; k < first + n; ) {
+				uint64_t r = k;
+
+				while (r < first + n && !(m->pg[r] & PG_OFF))
+					r++;
+				if (r > k)
+					set_prot(m->start + k * psz,
+						 (r - k) * psz, PROT_NONE);
+				k = r + 1;
+			}
+		}
+	}
+	ngrants = 0;
+	grant_overflow = 0;
+	slice_end = 0;
+	__atomic_store_n(&grants_pending, 0, __ATOMIC_RELAXED);
+}
+
+static void maybe_rearm_locked(uint64_t now)
+{
+	if (slice_end && now >= slice_end &&
+	    !__atomic_load_n(&inflight, __ATOMIC_ACQUIRE))
+		rearm_locked();
+}
+
+/* Grant `want` (PG_GR or PG_GW) on page idx of m if the program allows it.
+ * Returns 1 if granted now, 0 if already granted, -1 if not allowed. */
+static int grant_locked(struct map *m, uint64_t idx, int want, uint64_t now)
+{
+	uint8_t b = m->pg[idx], nb;
+
+	if (want == PG_GW ? !(b & PG_PW) : !(b & PG_PR))
+		return -1;
+	if (b & want)
+		return 0;
+	nb = b | (uint8_t)want | (want == PG_GW ? PG_GR : 0);
+	if (set_prot(m->start + idx * psz, psz, effective_prot(nb)) < 0)
+		return -1;
+	m->pg[idx] = nb;
+	if (!(b & (PG_GR | PG_GW))) {
+		if (ngrants < GRANT_MAX)
+			grants[ngrants++] = (struct grant){
+				(uint32_t)(m - maps), m->gen, idx };
+		else
+			grant_overflow = 1;
+	}
+	if (!slice_end) {
+		slice_end = now + slice_ns;
+		__atomic_store_n(&grants_pending, 1, __ATOMIC_RELEASE);
+		futex_wake(&grants_pending);
+	}
+	return 1;
+}
+
+/* ---- the fault handler ---- */
+
+/*
+ * Was the fault a write?  1 write, 0 read, -1 unknown.  x86-64 only: the
+ * page-fault error code (bit 1: write access).  Elsewhere the handler
+ * treats a fault on a page with no grant as a read, and a fault on a page
+ * already granted read as a write.
+ */
+static int fault_is_write(void *uc)
+{
+#if defined(__x86_64__)
+	ucontext_t *u = uc;
+
+	return (u->uc_mcontext.gregs[REG_ERR] & 2) ? 1 : 0;
+#else
+	(void)uc;
+	return -1;
+#endif
+}
+
+/* 1: the fault was ours and the access is granted; 0: the program's. */
+static int handle_fault(uintptr_t a, int w)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC), idx;
+	struct map *m;
+	int r, want;
+
+	lock();
+	maybe_rearm_locked(now);
+	m = find(a, &idx);
+	if (!m) {
+		unlock();
+		return 0;
+	}
+	if (w < 0)
+		w = (m->pg[idx] & PG_GR) ? 1 : 0;
+	want = w ? PG_GW : PG_GR;
+	r = grant_locked(m, idx, want, now);
+	if (r > 0) {
+		emit(w ? BT_RAW_PAGE_WRITE : BT_RAW_PAGE_READ, m, idx);
+		__atomic_fetch_add(&ring->faults, 1, __ATOMIC_RELAXED);
+	} else if (r == 0) {
+		/* Another thread granted it meanwhile; make sure the
+		 * protection matches so the instruction cannot loop. */
+		set_prot(m->start + idx * psz, psz,
+			 effective_prot(m->pg[idx]));
+	}
+	unlock();
+	return r >= 0;
+}
+
+/* Hand a SIGSEGV that is not ours to the program's action. */
+static void chain(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction a = prog_segv;
+
+	if (a.sa_flags & SA_RESETHAND)
+		prog_segv.sa_handler = SIG_DFL;
+	if (a.sa_flags & SA_SIGINFO) {
+		if (a.sa_sigaction) {
+			a.sa_sigaction(sig, si, uc);
+			return;
+		}
+	} else if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN) {
+		a.sa_handler(sig);
+		return;
+	}
+	if (a.sa_handler == SIG_IGN && si->si_code <= 0)
+		return;  /* a kill(2) of an ignored signal */
+	/* Default action: restore it and let the fault happen again (or,
+	 * for a sent signal, send it again: it stays blocked until we
+	 * return). */
+	{
+		struct sigaction d;
+
+		memset(&d, 0, sizeof(d));
+		d.sa_handler = SIG_DFL;
+		real_sigaction(SIGSEGV, &d, NULL);
+		if (si->si_code <= 0)
+			syscall(SYS_tgkill, syscall(SYS_getpid),
+				syscall(SYS_gettid), SIGSEGV);
+	}
+}
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+
+	if (si->si_code > 0 &&
+	    handle_fault((uintptr_t)si->si_addr, fault_is_write(uc))) {
+		errno = saved;
+		return;
+	}
+	errno = saved;
+	chain(sig, si, uc);
+}
+
+/* ---- re-arming ---- */
+
+static void *helper_main(void *arg)
+{
+	sigset_t old;
+
+	(void)arg;
+	block_all(&old);
+	for (;;) {
+		struct timespec ts;
+		uint64_t end, now;
+
+		while (!__atomic_load_n(&grants_pending, __ATOMIC_ACQUIRE))
+			syscall(SYS_futex, &grants_pending, FUTEX_WAIT_PRIVATE,
+				0, NULL, NULL, 0);
+		lock();
+		end = slice_end;
+		unlock();
+		now = now_ns(CLOCK_MONOTONIC);
+		if (!end || end <= now) {
+			lock();
+			if (__atomic_load_n(&inflight, __ATOMIC_ACQUIRE))
+				slice_end = now + slice_ns; /* retry later */
+			else
+				maybe_rearm_locked(now);
+			unlock();
+			if (!end)
+				__atomic_store_n(&grants_pending, 0,
+						 __ATOMIC_RELAXED);
+			continue;
+		}
+		ts.tv_sec = (time_t)(end / 1000000000ull);
+		ts.tv_nsec = (long)(end % 1000000000ull);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	}
+	return NULL;
+}
+
+/* Start the re-arm thread (not from the signal handler, no lock held). */
+static void ensure_helper(void)
+{
+	pthread_attr_t at;
+	pthread_t t;
+
+	if (__atomic_exchange_n(&helper_up, 1, __ATOMIC_ACQ_REL))
+		return;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 64 * 1024);
+	if (pthread_create(&t, &at, helper_main, NULL) != 0)
+		__atomic_store_n(&helper_up, 0, __ATOMIC_RELEASE);
+	pthread_attr_destroy(&at);
+}
+
+static void atfork_prepare(void)
+{
+	block_all(&fork_mask);
+	lock();
+}
+
+static void atfork_parent(void)
+{
+	unlock();
+	restore_mask(&fork_mask);
+}
+
+static void atfork_child(void)
+{
+	int any;
+
+	/* The child starts a fresh slice: its first touches are its own
+	 * events.  The helper thread did not survive the fork. */
+	if (ngrants || grant_overflow)
+		rearm_locked();
+	any = __atomic_load_n(&nlive, __ATOMIC_RELAXED) > 0;
+	unlock();
+	__atomic_store_n(&helper_up, 0, __ATOMIC_RELAXED);
+	if (any)
+		ensure_helper();
+	restore_mask(&fork_mask);
+}
+
+/* ---- tracking mappings (wrappers, not the handler) ---- */
+
+static uint8_t prot_bits(int prot)
+{
+	return (uint8_t)(((prot & PROT_READ) ? PG_PR : 0) |
+			 ((prot & PROT_WRITE) ? PG_PW | PG_PR : 0));
+}
+
+/* Enter [a, a+len) into the table, all pages revoked. */
+static void add_map(uintptr_t a, size_t len, int prot, uint64_t dev,
+		    uint64_t ino, uint64_t pgoff)
+{
+	uint8_t *pg;
+	size_t n, pglen;
+	sigset_t old;
+	int i;
+
+	n = (len + psz - 1) / psz;
+	pglen = (n + psz - 1) / psz * psz;
+	pg = sys_mmap(NULL, pglen, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pg == MAP_FAILED) {
+		__atomic_fetch_add(&ring->unmonitored, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	memset(pg, prot_bits(prot), n);
+	block_all(&old);
+	lock();
+	for (i = 0; i < MAX_MAPS && maps[i].start != maps[i].end; i++)
+		;
+	if (i == MAX_MAPS || set_prot(a, n * psz, PROT_NONE) < 0) {
+		unlock();
+		restore_mask(&old);
+		sys_munmap(pg, pglen);
+		__atomic_fetch_add(&ring->unmonitored, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	maps[i].dev = dev;
+	maps[i].ino = ino;
+	maps[i].pgoff = pgoff;
+	maps[i].pg = pg;
+	maps[i].pglen = pglen;
+	maps[i].live = 1;
+	maps[i].start = a;
+	maps[i].end = a + n * psz;
+	__atomic_fetch_add(&nlive, 1, __ATOMIC_RELAXED);
+	unlock();
+	restore_mask(&old);
+	ensure_helper();
+}
+
+static void track(uintptr_t a, size_t len, int prot, int fd, off_t off)
+{
+	struct stat st;
+
+	if (prot & PROT_EXEC || fd < 0 || off < 0 || fstat(fd, &st) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return;
+	if ((uint64_t)st.st_dev == ring_dev && (uint64_t)st.st_ino == ring_ino)
+		return;  /* the ring itself */
+	add_map(a, len, prot, (uint64_t)st.st_dev, (uint64_t)st.st_ino,
+		(uint64_t)off / psz);
+}
+
+static bool overlaps_any(uintptr_t a, size_t len)
+{
+	int i;
+
+	if (!__atomic_load_n(&nlive, __ATOMIC_RELAXED))
+		return false;
+	for (i = 0; i < MAX_MAPS; i++) {
+		struct map *m = &maps[i];
+
+		if (m->start != m->end && a < m->end && a + len > m->start)
+			return true;
+	}
+	return false;
+}
+
+static bool is_shared(int flags)
+{
+	int t = flags & MAP_TYPE;
+
+	return t == MAP_SHARED || t == MAP_SHARED_VALIDATE;
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
+		  off_t off)
+{
+	void *p = sys_mmap(addr, len, prot, flags, fd, off);
+	int saved = errno;
+
+	if (p == MAP_FAILED || !active)
+		return p;
+	if (overlaps_any((uintptr_t)p, len)) {
+		sigset_t old;
+
+		block_all(&old);
+		lock();
+		forget_range((uintptr_t)p, len);
+		unlock();
+		restore_mask(&old);
+	}
+	if (is_shared(flags) && !(flags & MAP_ANONYMOUS))
+		track((uintptr_t)p, len, prot, fd, off);
+	errno = saved;
+	return p;
+}
+
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
+		    off_t off)
+{
+	return mmap(addr, len, prot, flags, fd, off);
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+	int r = sys_munmap(addr, len);
+	int saved = errno;
+
+	if (r == 0 && active && overlaps_any((uintptr_t)addr, len)) {
+		sigset_t old;
+
+		block_all(&old);
+		lock();
+		forget_range((uintptr_t)addr, len);
+		unlock();
+		restore_mask(&old);
+	}
+	errno = saved;
+	return r;
+}
+
+EXPORT int mprotect(void *addr, size_t len, int prot)
+{
+	uintptr_t a = (uintptr_t)addr, e = a + len;
+	sigset_t old;
+	int r, i;
+
+	if (!real_mprotect)
+		real_mprotect = dlsym(RTLD_NEXT, "mprotect");
+	if (!active || !overlaps_any(a, len))
+		return real_mprotect(addr, len, prot);
+	block_all(&old);
+	lock();
+	r = real_mprotect(addr, len, prot);
+	if (r == 0) {
+		for (i = 0; i < MAX_MAPS; i++) {
+			struct map *m = &maps[i];
+			uintptr_t s, x;
+			size_t k;
+
+			if (m->start == m->end || e <= m->start ||
+			    a >= m->end)
+				continue;
+			s = a > m->start ? a : m->start;
+			x = e < m->end ? e : m->end;
+			for (k = (s - m->start) / psz;
+			     k < (x - m->start + psz - 1) / psz; k++) {
+				uint8_t b = m->pg[k];
+
+				if (b & PG_OFF)
+					continue;
+				if (prot & PROT_EXEC) {
+					m->pg[k] = PG_OFF; /* code: leave */
+					continue;
+				}
+				b &= (uint8_t)~(PG_PR | PG_PW);
+				b |= (uint8_t)(((prot & PROT_READ) ? PG_PR :
+						0) | ((prot & PROT_WRITE) ?
+						PG_PW | PG_PR : 0));
+				m->pg[k] = b;
+				set_prot(m->start + k * psz, psz,
+					 effective_prot(b));
+			}
+		}
+	}
+	unlock();
+	restore_mask(&old);
+	return r;
+}
+
+EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len,
+		    int flags, ...)
+{
+	uintptr_t a = (uintptr_t)old_addr;
+	void *na = NULL, *p;
+	struct map *m = NULL;
+	uint64_t idx = 0, dev = 0, ino = 0, pgoff = 0;
+	int prot = 0, saved, i;
+	sigset_t old;
+
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+
+		va_start(ap, flags);
+		na = va_arg(ap, void *);
+		va_end(ap);
+	}
+	if (!active || !overlaps_any(a, old_len))
+		goto plain;
+	block_all(&old);
+	lock();
+	for (i = 0; i < MAX_MAPS && !m; i++) {
+		if (maps[i].start == maps[i].end || a < maps[i].start ||
+		    a >= maps[i].end)
+			continue;
+		idx = (a - maps[i].start) / psz;
+		if (!(maps[i].pg[idx] & PG_OFF))
+			m = &maps[i];
+	}
+	if (m) {
+		uint8_t b = m->pg[idx];
+		size_t k, n = (m->end - m->start) / psz;
+
+		dev = m->dev;
+		ino = m->ino;
+		pgoff = m->pgoff + idx;
+		prot = ((b & PG_PR) ? PROT_READ : 0) |
+		       ((b & PG_PW) ? PROT_WRITE : 0);
+		/* One protection over the range so it is one VMA again
+		 * (mremap refuses to span several). */
+		for (k = idx; k < n && m->start + k * psz < a + old_len; k++)
+			if (!(m->pg[k] & PG_OFF)) {
+				m->pg[k] &= (uint8_t)~(PG_GR | PG_GW);
+				set_prot(m->start + k * psz, psz, PROT_NONE);
+			}
+	}
+	p = real_mremap ? real_mremap(old_addr, old_len, new_len, flags, na)
+			: (void *)syscall(SYS_mremap, old_addr, old_len,
+					  new_len, flags, na);
+	saved = errno;
+	if (p != MAP_FAILED) {
+		forget_range(a, old_len);
+		if (m && (flags & MREMAP_MAYMOVE || p == old_addr))
+			forget_range((uintptr_t)p, new_len);
+	}
+	unlock();
+	restore_mask(&old);
+	if (p != MAP_FAILED && m)  /* track the new range afresh */
+		add_map((uintptr_t)p, new_len, prot, dev, ino, pgoff);
+	errno = saved;
+	return p;
+
+plain:
+	if (real_mremap)
+		return real_mremap(old_addr, old_len, new_len, flags, na);
+	return (void *)syscall(SYS_mremap, old_addr, old_len, new_len, flags,
+			       na);
+}
+
+/* ---- signal interception: the program's SIGSEGV action ---- */
+
+static void strip_segv(sigset_t *s)
+{
+	sigdelset(s, SIGSEGV);
+}
+
+EXPORT int sigaction(int sig, const struct sigaction *act,
+		     struct sigaction *oldact)
+{
+	struct sigaction copy;
+	sigset_t old;
+
+	if (!real_sigaction)
+		real_sigaction = dlsym(RTLD_NEXT, "sigaction");
+	if (!active)
+		return real_sigaction(sig, act, oldact);
+	if (sig != SIGSEGV) {
+		/* A program handler running with SIGSEGV blocked would be
+		 * killed by the first monitored page it touches. */
+		if (act) {
+			copy = *act;
+			strip_segv(&copy.sa_mask);
+			act = &copy;
+		}
+		return real_sigaction(sig, act, oldact);
+	}
+	block_all(&old);
+	lock();
+	if (oldact)
+		*oldact = prog_segv;
+	if (act)
+		prog_segv = *act;
+	unlock();
+	restore_mask(&old);
+	return 0;
+}
+
+EXPORT sighandler_t signal(int sig, sighandler_t h)
+{
+	struct sigaction a, o;
+
+	memset(&a, 0, sizeof(a));
+	a.sa_handler = h;
+	a.sa_flags = SA_RESTART;
+	if (sigaction(sig, &a, &o) < 0)
+		return SIG_ERR;
+	return o.sa_handler;
+}
+
+EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *oldset)
+{
+	sigset_t copy;
+
+	if (!real_sigprocmask)
+		real_sigprocmask = dlsym(RTLD_NEXT, "sigprocmask");
+	if (active && set && how != SIG_UNBLOCK) {
+		copy = *set;
+		strip_segv(&copy);
+		set = &copy;
+	}
+	return real_sigprocmask(how, set, oldset);
+}
+
+EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)
+{
+	sigset_t copy;
+
+	if (!real_pthread_sigmask)
+		real_pthread_sigmask = dlsym(RTLD_NEXT, "pthread_sigmask");
+	if (active && set && how != SIG_UNBLOCK) {
+		copy = *set;
+		strip_segv(&copy);
+		set = &copy;
+	}
+	return real_pthread_sigmask(how, set, oldset);
+}
+
+/* ---- I/O into and out of monitored pages ---- */
+
+/*
+ * The kernel reads (write(2) family) or writes (read(2) family) the
+ * program's buffer on its behalf; a revoked page would make the call fail
+ * with EFAULT.  Grant the access first and record it as the program's.
+ * Returns true if the caller must call io_done() after the syscall (the
+ * grants are kept from being revoked until then).
+ */
+static bool io_grant(const void *buf, size_t len, bool kernel_writes)
+{
+	uintptr_t a = (uintptr_t)buf, e, p;
+	uint64_t now, idx;
+	sigset_t old;
+	bool any = false;
+
+	if (!active || !len || !buf || !overlaps_any(a, len))
+		return false;
+	e = a + len < a ? UINTPTR_MAX : a + len;
+	now = now_ns(CLOCK_MONOTONIC);
+	block_all(&old);
+	lock();
+	maybe_rearm_locked(now);
+	for (p = a & ~(uintptr_t)(psz - 1); p < e; p += psz) {
+		struct map *m = find(p, &idx);
+
+		if (!m)
+			continue;
+		any = true;
+		if (grant_locked(m, idx, kernel_writes ? PG_GW : PG_GR,
+				 now) > 0)
+			emit(kernel_writes ? BT_RAW_PAGE_WRITE :
+			     BT_RAW_PAGE_READ, m, idx);
+		if (p + psz < p)
+			break;
+	}
+	if (any)
+		__atomic_fetch_add(&inflight, 1, __ATOMIC_ACQ_REL);
+	unlock();
+	restore_mask(&old);
+	return any;
+}
+
+static void io_done(bool any)
+{
+	if (any)
+		__atomic_fetch_sub(&inflight, 1, __ATOMIC_ACQ_REL);
+}
+
+static bool iov_grant(const struct iovec *iov, int n, bool kernel_writes)
+{
+	bool any = false;
+	int i;
+
+	if (!active || !__atomic_load_n(&nlive, __ATOMIC_RELAXED) || !iov ||
+	    n <= 0 || n > IOV_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		bool g = io_grant(iov[i].iov_base, iov[i].iov_len,
+				  kernel_writes);
+
+		/* Keep one inflight count for the whole call. */
+		if (g && any)
+			io_done(true);
+		any |= g;
+	}
+	return any;
+}
+
+#define RESOLVE(name, sym) \
+	do { if (!real_##name) real_##name = dlsym(RTLD_NEXT, sym); } while (0)
+
+EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(read, "read");
+	g = io_grant(buf, n, true);
+	r = real_read(fd, buf, n);
+	io_done(g);
+	return r;
+}
+
+ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
+EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(read_chk, "__read_chk");
+	g = io_grant(buf, n, true);
+	r = real_read_chk(fd, buf, n, buflen);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(pread, "pread");
+	g = io_grant(buf, n, true);
+	r = real_pread(fd, buf, n, off);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(pread64, "pread64");
+	g = io_grant(buf, n, true);
+	r = real_pread64(fd, buf, n, off);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(readv, "readv");
+	g = iov_grant(iov, cnt, true);
+	r = real_readv(fd, iov, cnt);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t preadv(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(preadv, "preadv");
+	g = iov_grant(iov, cnt, true);
+	r = real_preadv(fd, iov, cnt, off);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(recv, "recv");
+	g = io_grant(buf, n, true);
+	r = real_recv(fd, buf, n, flags);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
+			struct sockaddr *sa, socklen_t *salen)
+{
+	bool g, g2 = false, g3 = false;
+	ssize_t r;
+
+	RESOLVE(recvfrom, "recvfrom");
+	g = io_grant(buf, n, true);
+	if (sa && salen) {
+		g2 = io_grant(salen, sizeof(*salen), true);
+		g3 = io_grant(sa, *salen, true);
+	}
+	r = real_recvfrom(fd, buf, n, flags, sa, salen);
+	io_done(g);
+	io_done(g2);
+	io_done(g3);
+	return r;
+}
+
+EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	bool g = false, g2 = false, g3 = false;
+	ssize_t r;
+
+	RESOLVE(recvmsg, "recvmsg");
+	if (msg) {
+		g = iov_grant(msg->msg_iov, (int)msg->msg_iovlen, true);
+		g2 = io_grant(msg->msg_name, msg->msg_namelen, true);
+		g3 = io_grant(msg->msg_control, msg->msg_controllen, true);
+	}
+	r = real_recvmsg(fd, msg, flags);
+	io_done(g);
+	io_done(g2);
+	io_done(g3);
+	return r;
+}
+
+EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(write, "write");
+	g = io_grant(buf, n, false);
+	r = real_write(fd, buf, n);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(pwrite, "pwrite");
+	g = io_grant(buf, n, false);
+	r = real_pwrite(fd, buf, n, off);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(pwrite64, "pwrite64");
+	g = io_grant(buf, n, false);
+	r = real_pwrite64(fd, buf, n, off);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(writev, "writev");
+	g = iov_grant(iov, cnt, false);
+	r = real_writev(fd, iov, cnt);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(pwritev, "pwritev");
+	g = iov_grant(iov, cnt, false);
+	r = real_pwritev(fd, iov, cnt, off);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(send, "send");
+	g = io_grant(buf, n, false);
+	r = real_send(fd, buf, n, flags);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
+		      const struct sockaddr *sa, socklen_t salen)
+{
+	bool g, g2;
+	ssize_t r;
+
+	RESOLVE(sendto, "sendto");
+	g = io_grant(buf, n, false);
+	g2 = io_grant(sa, salen, false);
+	r = real_sendto(fd, buf, n, flags, sa, salen);
+	io_done(g);
+	io_done(g2);
+	return r;
+}
+
+EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	bool g = false, g2 = false, g3 = false;
+	ssize_t r;
+
+	RESOLVE(sendmsg, "sendmsg");
+	if (msg) {
+		g = iov_grant(msg->msg_iov, (int)msg->msg_iovlen, false);
+		g2 = io_grant(msg->msg_name, msg->msg_namelen, false);
+		g3 = io_grant(msg->msg_control, msg->msg_controllen, false);
+	}
+	r = real_sendmsg(fd, msg, flags);
+	io_done(g);
+	io_done(g2);
+	io_done(g3);
+	return r;
+}
+
+/* ---- start-up ---- */
+
+/* Map the ring named by the environment; false if there is none or it is
+ * not a ring of ours (then the library stays inert). */
+static bool open_ring(void)
+{
+	const char *v = getenv(BT_PAGERING_ENV);
+	struct bt_pagering_hdr h;
+	struct stat st;
+	char *end;
+	long fd;
+	size_t len;
+	void *p;
+
+	if (!v || !*v)
+		return false;
+	errno = 0;
+	fd = strtol(v, &end, 10);
+	if (errno || *end || fd < 0 || fd > INT_MAX)
+		return false;
+	if (fstat((int)fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < (off_t)sizeof(h))
+		return false;
+	if (pread((int)fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return false;
+	if (h.magic != BT_PAGERING_MAGIC || h.version != BT_PAGERING_VERSION ||
+	    h.nslots < 2 || h.nslots > (1u << 24) ||
+	    (h.nslots & (h.nslots - 1)))
+		return false;
+	len = sizeof(h) + (size_t)h.nslots * sizeof(struct bt_pagering_slot);
+	if ((uint64_t)st.st_size < len)
+		return false;
+	p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd,
+		     0);
+	if (p == MAP_FAILED)
+		return false;
+	ring = p;
+	ring_slots = (void *)((char *)p + sizeof(h));
+	ring_n = h.nslots;
+	ring_fd = (int)fd;
+	ring_dev = (uint64_t)st.st_dev;
+	ring_ino = (uint64_t)st.st_ino;
+	return true;
+}
+
+__attribute__((constructor)) static void pagemon_init(void)
+{
+	struct sigaction sa;
+	const char *v;
+	long ps;
+
+	real_mmap = dlsym(RTLD_NEXT, "mmap");
+	real_munmap = dlsym(RTLD_NEXT, "munmap");
+	real_mremap = dlsym(RTLD_NEXT, "mremap");
+	real_mprotect = dlsym(RTLD_NEXT, "mprotect");
+	real_sigaction = dlsym(RTLD_NEXT, "sigaction");
+	real_sigprocmask = dlsym(RTLD_NEXT, "sigprocmask");
+	real_pthread_sigmask = dlsym(RTLD_NEXT, "pthread_sigmask");
+	RESOLVE(read, "read");
+	RESOLVE(pread, "pread");
+	RESOLVE(pread64, "pread64");
+	RESOLVE(readv, "readv");
+	RESOLVE(preadv, "preadv");
+	RESOLVE(recv, "recv");
+	RESOLVE(recvfrom, "recvfrom");
+	RESOLVE(recvmsg, "recvmsg");
+	RESOLVE(write, "write");
+	RESOLVE(pwrite, "pwrite");
+	RESOLVE(pwrite64, "pwrite64");
+	RESOLVE(writev, "writev");
+	RESOLVE(pwritev, "pwritev");
+	RESOLVE(send, "send");
+	RESOLVE(sendto, "sendto");
+	RESOLVE(sendmsg, "sendmsg");
+	RESOLVE(read_chk, "__read_chk");
+	if (!real_mmap || !real_munmap || !real_mprotect || !real_sigaction)
+		return;
+	ps = sysconf(_SC_PAGESIZE);
+	if (ps > 0)
+		psz = (size_t)ps;
+	if (!open_ring())
+		return;
+	v = getenv(BT_PAGERING_SLICE_ENV);
+	if (v && *v) {
+		char *end;
+		unsigned long long s = strtoull(v, &end, 10);
+
+		if (!*end && s >= 100000ull && s <= 100000000000ull)
+			slice_ns = s;
+	}
+	real_sigaction(SIGSEGV, NULL, &prog_segv);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	if (real_sigaction(SIGSEGV, &sa, NULL) < 0)
+		return;
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	__atomic_store_n(&active, 1, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,487 @@
+/*
+ * check_pagemon.c - the LD_PRELOAD page monitor end to end, without the
+ * recorder: each test creates a page ring, runs a test program
+ * (tests/progs/pagemon-*.c) with LD_PRELOAD=libbtrack-pages.so and the
+ * ring's fd in its environment, drains the ring and checks the events:
+ * fault counts per slice, program-owned SIGSEGV handlers, read(2) into
+ * revoked pages, pids of several processes and of fork children, and that
+ * nothing happens without a ring.
+ *
+ * The library and programs are found next to this binary's build
+ * directory: $(B)/libbtrack-pages.so and $(B)/progs/.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../capture/pagering.h"
+#include "../core/error.h"
+#include "testutil.h"
+
+#define MAXEV 4096
+
+static char bdir[PATH_MAX];     /* the build directory */
+
+struct evs {
+	int n;
+	struct bt_raw ev[MAXEV];
+};
+
+static struct evs evs;
+
+static void find_bdir(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	ck_assert_int_gt(n, 0);
+	exe[n] = 0;
+	/* $(B)/tests/check_pagemon -> $(B) */
+	snprintf(bdir, sizeof(bdir), "%s", dirname(dirname(exe)));
+}
+
+static const char *prog(const char *name)
+{
+	static char p[PATH_MAX + 64];
+
+	snprintf(p, sizeof(p), "%s/progs/%s", bdir, name);
+	return p;
+}
+
+static int collect(void *arg, const struct bt_raw *raw)
+{
+	struct evs *e = arg;
+
+	if (e->n < MAXEV)
+		e->ev[e->n++] = *raw;
+	return 0;
+}
+
+/* A file of npages zero pages in the temp dir. */
+static const char *mkfile(const char *name, int npages)
+{
+	const char *p = tu_path(name);
+	int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)npages * 4096), 0);
+	close(fd);
+	return p;
+}
+
+/*
+ * Start argv[0] with the monitor preloaded.  ringfd < 0: no ring variable;
+ * envfd: the value to put in BTRACK_PAGERING_FD if not NULL (overrides
+ * ringfd).  Stdout goes to `out` if not NULL.  Returns the pid.
+ */
+static pid_t start(char **argv, int ringfd, const char *envfd,
+		   const char *slice_ns, const char *out)
+{
+	char so[PATH_MAX + 64], fdbuf[16];
+	pid_t pid;
+
+	snprintf(so, sizeof(so), "%s/libbtrack-pages.so", bdir);
+	ck_assert_msg(access(so, R_OK) == 0, "missing %s", so);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		setenv("LD_PRELOAD", so, 1);
+		unsetenv(BT_PAGERING_ENV);
+		if (envfd) {
+			setenv(BT_PAGERING_ENV, envfd, 1);
+		} else if (ringfd >= 0) {
+			snprintf(fdbuf, sizeof(fdbuf), "%d", ringfd);
+			setenv(BT_PAGERING_ENV, fdbuf, 1);
+		}
+		if (slice_ns)
+			setenv(BT_PAGERING_SLICE_ENV, slice_ns, 1);
+		if (out) {
+			int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+			if (fd < 0 || dup2(fd, 1) < 0)
+				_exit(126);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int finish(pid_t pid)
+{
+	int st;
+
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
+/* Run to completion; returns the wait status. */
+static int run(char **argv, int ringfd, const char *slice_ns,
+	       const char *out)
+{
+	return finish(start(argv, ringfd, NULL, slice_ns, out));
+}
+
+static void drain_all(struct bt_pagering *r)
+{
+	evs.n = 0;
+	ck_assert_int_eq(bt_pagering_drain(r, true, collect, &evs), 0);
+}
+
+/* Events of op for (pid, page); pid 0 or page -1 match any. */
+static int count(int op, uint32_t pid, long page)
+{
+	int i, c = 0;
+
+	for (i = 0; i < evs.n; i++)
+		if (evs.ev[i].op == op && (!pid || evs.ev[i].pid == pid) &&
+		    (page < 0 || evs.ev[i].arg == (uint64_t)page))
+			c++;
+	return c;
+}
+
+static void assert_exit0(int st)
+{
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "program status 0x%x", st);
+}
+
+static struct bt_pagering *ring;
+static int ringfd;
+
+static void setup(void)
+{
+	find_bdir();
+	ck_assert_int_eq(bt_pagering_create(&ring, 4096, &ringfd), 0);
+}
+
+static void teardown(void)
+{
+	bt_pagering_free(ring);
+	ring = NULL;
+}
+
+/* ---- fault counts per slice ---- */
+
+/* A long slice: no re-arm during the run. */
+#define LONG_SLICE "10000000000"
+
+START_TEST(counts_read_run)
+{
+	const char *f = mkfile("c1", 8);
+	char *argv[] = { (char *)prog("pagemon-counts"), (char *)f, "8", "r",
+			 "r", NULL };
+	struct bt_pagering_stats st;
+	long p;
+
+	assert_exit0(run(argv, ringfd, LONG_SLICE, NULL));
+	drain_all(ring);
+	/* 20 passes over 8 pages: one fault per page. */
+	for (p = 0; p < 8; p++)
+		ck_assert_int_eq(count(BT_RAW_PAGE_READ, 0, p), 1);
+	ck_assert_int_eq(count(BT_RAW_PAGE_READ, 0, -1), 8);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, -1), 0);
+	bt_pagering_stats(ring, &st);
+	ck_assert_uint_eq(st.faults, 8);
+	ck_assert_uint_eq(st.dropped, 0);
+	ck_assert_uint_eq(st.invalid, 0);
+}
+END_TEST
+
+START_TEST(counts_read_then_write)
+{
+	const char *f = mkfile("c2", 8);
+	char *argv[] = { (char *)prog("pagemon-counts"), (char *)f, "8", "r",
+			 "w", "r", "w", NULL };
+	long p;
+
+	assert_exit0(run(argv, ringfd, LONG_SLICE, NULL));
+	drain_all(ring);
+	for (p = 0; p < 8; p++) {
+		ck_assert_int_eq(count(BT_RAW_PAGE_READ, 0, p), 1);
+		ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, p), 1);
+	}
+	ck_assert_int_eq(evs.n, 16);
+}
+END_TEST
+
+START_TEST(counts_write_run)
+{
+	const char *f = mkfile("c3", 8);
+	char *argv[] = { (char *)prog("pagemon-counts"), (char *)f, "8", "w",
+			 "r", "w", NULL };
+	long p;
+
+	assert_exit0(run(argv, ringfd, LONG_SLICE, NULL));
+	drain_all(ring);
+	/* A write grant includes read: one fault per page. */
+	for (p = 0; p < 8; p++)
+		ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, p), 1);
+	ck_assert_int_eq(count(BT_RAW_PAGE_READ, 0, -1), 0);
+}
+END_TEST
+
+START_TEST(counts_rearm)
+{
+	const char *f = mkfile("c4", 8);
+	/* 20 ms slices, phases 300 ms apart: every phase is re-armed. */
+	char *argv[] = { (char *)prog("pagemon-counts"), (char *)f, "8", "r",
+			 "s300", "r", "s300", "w", "s300", "r", "w", NULL };
+	long p;
+
+	assert_exit0(run(argv, ringfd, "20000000", NULL));
+	drain_all(ring);
+	for (p = 0; p < 8; p++) {
+		ck_assert_int_eq(count(BT_RAW_PAGE_READ, 0, p), 3);
+		ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, p), 2);
+	}
+}
+END_TEST
+
+START_TEST(counts_fields)
+{
+	const char *f = mkfile("c5", 8);
+	char *argv[] = { (char *)prog("pagemon-counts"), (char *)f, "8", "w5",
+			 NULL };
+	struct stat st;
+	struct timespec ts;
+	uint64_t t0;
+	pid_t pid;
+
+	ck_assert_int_eq(stat(f, &st), 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t0 = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	pid = start(argv, ringfd, NULL, LONG_SLICE, NULL);
+	assert_exit0(finish(pid));
+	drain_all(ring);
+	ck_assert_int_eq(evs.n, 1);
+	ck_assert_int_eq(evs.ev[0].op, BT_RAW_PAGE_WRITE);
+	ck_assert_uint_eq(evs.ev[0].pid, (uint32_t)pid);
+	ck_assert_uint_eq(evs.ev[0].tid, (uint32_t)pid);
+	ck_assert_uint_eq(evs.ev[0].dev, (uint64_t)st.st_dev);
+	ck_assert_uint_eq(evs.ev[0].ino, (uint64_t)st.st_ino);
+	ck_assert_uint_eq(evs.ev[0].arg, 5);
+	ck_assert_uint_eq(evs.ev[0].arg2, 0);
+	ck_assert_uint_eq(evs.ev[0].arg32, 8);
+	ck_assert_uint_ge(evs.ev[0].time, t0);
+	ck_assert_uint_lt(evs.ev[0].time, t0 + 60ull * 1000000000ull);
+}
+END_TEST
+
+/* ---- the program's own SIGSEGV ---- */
+
+static void segv_mode(const char *mode, const char *want)
+{
+	const char *f = mkfile("s", 4), *out = tu_path("segv.out");
+	char *argv[] = { (char *)prog("pagemon-segv"), (char *)f,
+			 (char *)mode, NULL };
+	size_t len;
+	char *text;
+
+	assert_exit0(run(argv, ringfd, LONG_SLICE, out));
+	text = tu_read_file(out, &len);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(len >= strlen(want) && !memcmp(text, want, strlen(want)),
+		      "output '%.*s', want '%s'", (int)len, text, want);
+	free(text);
+	drain_all(ring);
+	/* The monitor kept working around the program's handler. */
+	ck_assert_int_ge(count(BT_RAW_PAGE_WRITE, 0, 0), 1);
+	ck_assert_int_ge(count(BT_RAW_PAGE_WRITE, 0, 1), 1);
+}
+
+START_TEST(segv_unrelated)
+{
+	segv_mode("unrelated", "handled 2");
+}
+END_TEST
+
+START_TEST(segv_signal)
+{
+	segv_mode("signal", "handled 2");
+}
+END_TEST
+
+START_TEST(segv_ownpage)
+{
+	segv_mode("ownpage", "handled 1");
+	/* The page the program protected itself: written after its
+	 * handler made it writable, through the monitor. */
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, 2), 1);
+}
+END_TEST
+
+START_TEST(segv_readonly_write)
+{
+	const char *f = mkfile("ro", 4);
+	char *argv[] = { (char *)prog("pagemon-segv"), (char *)f, "rowrite",
+			 NULL };
+	int st = run(argv, ringfd, LONG_SLICE, NULL);
+
+	/* Writing a read-only mapping is the program's fault: default
+	 * action, as without the monitor; the read before it was seen. */
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+		      "status 0x%x", st);
+	drain_all(ring);
+	ck_assert_int_eq(count(BT_RAW_PAGE_READ, 0, 0), 1);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, -1), 0);
+}
+END_TEST
+
+/* ---- system calls on revoked pages ---- */
+
+START_TEST(io_into_revoked)
+{
+	const char *f = mkfile("io", 4), *src = tu_path("src"),
+		   *dst = tu_path("dst"), *out = tu_path("io.out");
+	char *argv[] = { (char *)prog("pagemon-io"), (char *)f, (char *)src,
+			 (char *)dst, NULL };
+	size_t len;
+	char *text;
+
+	ck_assert_int_eq(tu_write_file(src, "0123456789abcdef", 16), 0);
+	assert_exit0(run(argv, ringfd, LONG_SLICE, out));
+	text = tu_read_file(dst, &len);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(len, 16);
+	ck_assert(!memcmp(text, "0123456789abcdef", 16));
+	free(text);
+	drain_all(ring);
+	/* read, readv, pread wrote pages 1, 2, 3 on the program's behalf. */
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, 1), 1);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, 2), 1);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, 3), 1);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, 0), 0);
+}
+END_TEST
+
+/* ---- processes ---- */
+
+START_TEST(two_processes)
+{
+	const char *f = mkfile("two", 8);
+	char *a1[] = { (char *)prog("pagemon-counts"), (char *)f, "8", "w1",
+		       "s100", "w1", NULL };
+	char *a5[] = { (char *)prog("pagemon-counts"), (char *)f, "8", "w5",
+		       "r5", NULL };
+	pid_t p1 = start(a1, ringfd, NULL, LONG_SLICE, NULL);
+	pid_t p5 = start(a5, ringfd, NULL, LONG_SLICE, NULL);
+
+	assert_exit0(finish(p1));
+	assert_exit0(finish(p5));
+	drain_all(ring);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, (uint32_t)p1, 1), 1);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, (uint32_t)p5, 5), 1);
+	ck_assert_int_eq(evs.n, 2);
+}
+END_TEST
+
+START_TEST(fork_child_pid)
+{
+	const char *f = mkfile("fork", 4), *out = tu_path("fork.out");
+	char *argv[] = { (char *)prog("pagemon-fork"), (char *)f, NULL };
+	pid_t parent = start(argv, ringfd, NULL, LONG_SLICE, out), child;
+	size_t len;
+	char *text;
+
+	assert_exit0(finish(parent));
+	text = tu_read_file(out, &len);
+	ck_assert_ptr_nonnull(text);
+	child = (pid_t)atoi(text);
+	free(text);
+	ck_assert_int_gt(child, 0);
+	ck_assert_int_ne(child, parent);
+	drain_all(ring);
+	ck_assert_int_eq(count(BT_RAW_PAGE_READ, (uint32_t)parent, 0), 1);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, (uint32_t)child, 3), 1);
+	/* The child starts a fresh slice: its own read of page 0. */
+	ck_assert_int_eq(count(BT_RAW_PAGE_READ, (uint32_t)child, 0), 1);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, (uint32_t)parent, 1), 1);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, (uint32_t)parent, 3), 0);
+	ck_assert_int_eq(evs.n, 4);
+}
+END_TEST
+
+/* ---- no ring: the program runs as if the library were not there ---- */
+
+START_TEST(no_ring)
+{
+	const char *f = mkfile("none", 4), *out = tu_path("none.out");
+	char *argv[] = { (char *)prog("pagemon-counts"), (char *)f, "4", "w",
+			 "r", NULL };
+	char devnull[16];
+	const char *bad[] = { NULL, "", "abc", "-1", "99999", "2",
+			      devnull };
+	int fd = open("/dev/null", O_RDONLY), i;
+	size_t len;
+	char *text;
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(devnull, sizeof(devnull), "%d", fd);
+	for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
+		pid_t pid = start(argv, -1, bad[i], NULL, out);
+
+		assert_exit0(finish(pid));
+		text = tu_read_file(out, &len);
+		ck_assert_ptr_nonnull(text);
+		/* 10 passes over 4 pages of bytes (p + k), k < 10. */
+		ck_assert_str_eq(text, "240\n");
+		free(text);
+	}
+	drain_all(ring);
+	ck_assert_int_eq(evs.n, 0);
+	close(fd);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("pagemon");
+	struct { const char *name; const TTest *t; } tests[] = {
+		{ "counts_read_run", counts_read_run },
+		{ "counts_read_then_write", counts_read_then_write },
+		{ "counts_write_run", counts_write_run },
+		{ "counts_rearm", counts_rearm },
+		{ "counts_fields", counts_fields },
+		{ "segv_unrelated", segv_unrelated },
+		{ "segv_signal", segv_signal },
+		{ "segv_ownpage", segv_ownpage },
+		{ "segv_readonly_write", segv_readonly_write },
+		{ "io_into_revoked", io_into_revoked },
+		{ "two_processes", two_processes },
+		{ "fork_child_pid", fork_child_pid },
+		{ "no_ring", no_ring },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		TCase *tc = tcase_create(tests[i].name);
+
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_set_timeout(tc, 30);
+		tcase_add_test(tc, tests[i].t);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed != 0;
+}
