@@ -1,0 +1,180 @@
+#!/bin/sh
+# tests/bench.sh - `make bench`: measure btrack on a synthetic log and print
+# one aligned table, each figure beside its target with PASS or MISS.
+#
+# A benchmark reports; it does not judge the build: a MISS still exits 0.
+# It exits 1 only when something could not be measured at all (a program
+# failed), and says which.
+#
+#   BENCH_EVENTS=N          events of the generated log (default 10000000)
+#   BENCH_IMPORT_EVENTS=N   events behind the JSONL import (default 1000000)
+#   BENCH_SECTIONS="..."    which sections, in order (default: all below)
+#
+# Adding a section: write a function section_NAME that measures and calls
+# `row LABEL VALUE UNIT CMP TARGET` for each figure (CMP: ge, le, lt, eq, or
+# - for a figure without a target), and add NAME to SECTIONS.  Files go in
+# "$tmp" (removed at exit); "$log" is the generated log once section_gen
+# ran, "$detection" and "$entry" its planted detection and entry points.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+B=${B:-build}
+BIN=${BIN:-btrack}
+case "$BIN" in /*) ;; *) BIN="$top/$BIN";; esac
+EVENTS=${BENCH_EVENTS:-10000000}
+IMPORT_EVENTS=${BENCH_IMPORT_EVENTS:-1000000}
+SECTIONS=${BENCH_SECTIONS:-gen import load}
+LOAD="$top/$B/bench_load"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/btbench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+rows="$tmp/rows"
+: >"$rows"
+errors=""
+log="$tmp/bench.btl"
+detection=""
+entry=""
+
+# row LABEL VALUE UNIT CMP TARGET: one line of the table.
+row() {
+	st=$(awk -v v="$2" -v c="$4" -v t="$5" 'BEGIN {
+		if (c == "-" || v == "error") { print (v == "error" ? "MISS" : ""); exit }
+		ok = (c == "ge" && v + 0 >= t + 0) || (c == "le" && v + 0 <= t + 0) ||
+		     (c == "lt" && v + 0 < t + 0) || (c == "eq" && v == t)
+		print ok ? "PASS" : "MISS" }')
+	case "$4" in
+	ge) tgt=">= $5";; le) tgt="<= $5";; lt) tgt="< $5";; eq) tgt="$5";;
+	*) tgt="-";;
+	esac
+	printf '%s|%s %s|%s|%s\n' "$1" "$2" "$3" "$tgt" "$st" >>"$rows"
+}
+
+# kv FILE KEY: the value of a key=value line of bench_load's output.
+kv() {
+	sed -n "s/^$2=//p" "$1" | head -n 1
+}
+
+# fmt SCALE DIGITS VALUE: VALUE / SCALE with DIGITS decimals.
+fmt() {
+	awk -v s="$1" -v d="$2" -v v="$3" 'BEGIN { printf "%.*f", d, v / s }'
+}
+
+now() {
+	date +%s.%N
+}
+
+fail() {
+	echo "bench: $1" >&2
+	errors="$errors $1;"
+}
+
+section_gen() {
+	if ! "$LOAD" gen "$EVENTS" "$log" >"$tmp/gen.out"; then
+		fail "generating $EVENTS events failed"
+		row "gen: events/s" error "" ge 10
+		return 0
+	fi
+	detection=$(kv "$tmp/gen.out" detection)
+	entry=$(kv "$tmp/gen.out" entry)
+	# The target is on CPU time: on a shared machine the wall clock
+	# also counts other jobs and the kernel's writeback of the log.
+	row "gen: rate (CPU time)" \
+		"$(fmt 1e6 1 "$(kv "$tmp/gen.out" gen_cpu_rate)")" \
+		"M events/s" ge 10
+	row "gen: rate (wall clock)" \
+		"$(fmt 1e6 1 "$(kv "$tmp/gen.out" gen_rate)")" "M events/s" - -
+	row "log on disk" "$(fmt 1 1 "$(kv "$tmp/gen.out" disk_per_event)")" \
+		"bytes/event" le 32
+	row "log: events, objects" "$(kv "$tmp/gen.out" gen_events)," \
+		"$(kv "$tmp/gen.out" gen_objects)" - -
+}
+
+section_import() {
+	small="$tmp/import.btl"
+	if ! "$LOAD" gen "$IMPORT_EVENTS" "$small" >/dev/null ||
+	   ! "$LOAD" jsonl "$small" "$tmp/events.jsonl" >"$tmp/jsonl.out"; then
+		fail "writing the JSONL for import failed"
+		row "import (JSONL): lines/s" error "" - -
+		return 0
+	fi
+	lines=$(kv "$tmp/jsonl.out" jsonl_lines)
+	t0=$(now)
+	if ! "$BIN" import --force -o "$tmp/imported.btl" "$tmp/events.jsonl" \
+		2>"$tmp/import.err"; then
+		fail "btrack import: $(tail -n 1 "$tmp/import.err")"
+		row "import (JSONL): rate" error "" - -
+		return 0
+	fi
+	t1=$(now)
+	rate=$(awk -v n="$lines" -v a="$t0" -v b="$t1" \
+		'BEGIN { printf "%.0f", n / (b - a) }')
+	row "import (JSONL, $(fmt 1e6 1 "$lines") M lines): rate" \
+		"$(fmt 1e3 0 "$rate")" "k lines/s" - -
+	rm -f "$small" "$tmp/events.jsonl" "$tmp/imported.btl"
+}
+
+section_load() {
+	if [ ! -f "$log" ]; then
+		section_gen
+	fi
+	if ! "$LOAD" load "$log" "$detection" >"$tmp/load.out"; then
+		fail "loading or backtracking the log failed"
+		row "load: rate" error "" ge 20
+		return 0
+	fi
+	row "load: rate (best of 3, 1 thread)" \
+		"$(fmt 1e6 1 "$(kv "$tmp/load.out" load_rate)")" \
+		"M events/s" ge 20
+	row "resident beyond map (graph)" \
+		"$(fmt 1 1 "$(kv "$tmp/load.out" mem_per_event)")" \
+		"bytes/event" le 16
+	row "resident beyond map (RssAnon)" \
+		"$(fmt 1 1 "$(kv "$tmp/load.out" rss_per_event)")" \
+		"bytes/event" le 16
+	row "backtrack $detection (median of 5)" \
+		"$(fmt 1 2 "$(kv "$tmp/load.out" backtrack_ms)")" ms lt 50
+	row "  of which resolving the spec" \
+		"$(fmt 1 2 "$(kv "$tmp/load.out" resolve_ms)")" ms - -
+	row "  result" "$(kv "$tmp/load.out" backtrack_nodes)" nodes - -
+	reached=no
+	if "$BIN" backtrack --log "$log" --from "$detection" --format json \
+		2>/dev/null | grep -q "\"$entry\""; then
+		reached=yes
+	fi
+	row "  reaches the planted entry point" "$reached" "" eq yes
+	row "peak RSS (load, incl. mapped log)" \
+		"$(fmt 1048576 0 "$(kv "$tmp/load.out" peak_rss)")" MiB - -
+}
+
+if ! make --no-print-directory -s B="$B" "$B/bench_load" >&2; then
+	echo "bench: cannot build $B/bench_load" >&2
+	exit 1
+fi
+echo "btrack benchmark: $EVENTS events (seed 1), $(uname -m), $(nproc) cpus, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+start=$(now)
+for s in $SECTIONS; do
+	"section_$s"
+done
+end=$(now)
+
+echo
+awk -F'|' '
+	{ a[NR] = $1; v[NR] = $2; t[NR] = $3; s[NR] = $4
+	  if (length($1) > w1) w1 = length($1)
+	  if (length($2) > w2) w2 = length($2)
+	  if (length($3) > w3) w3 = length($3) }
+	END {
+		if (w3 < 6) w3 = 6
+		printf "%-*s  %*s  %-*s  %s\n", w1, "measure", w2, "value", w3, "target", "status"
+		for (i = 1; i <= NR; i++)
+			printf "%-*s  %*s  %-*s  %s\n", w1, a[i], w2, v[i], w3, t[i], s[i]
+	}' "$rows"
+echo
+misses=$(grep -c '|MISS$' "$rows" || true)
+printf 'bench: %s miss(es), %s s\n' "$misses" \
+	"$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", b - a }')"
+if [ -n "$errors" ]; then
+	echo "bench: could not measure:$errors" >&2
+	exit 1
+fi
+exit 0
