@@ -1,0 +1,103 @@
+#!/bin/sh
+# btrack import: a small scenario's summary counts, a bad line (exit 3, the
+# line number, no log left behind), --keep-going, stdin, several files into
+# one log, refusing to overwrite, --force, usage errors and -h.
+set -eu
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+cat >ev.jsonl <<'X'
+{"time": 1700000000000000001, "op": "fork", "pid": 100, "child": 101}
+{"time": "2026-11-21T10:00:01.5Z", "op": "exec", "pid": 101, "path": "/bin/sh", "argv": ["sh", "-c", "x"]}
+
+{"time": 1700000000000000003, "op": "recv", "pid": 101, "remote": "203.0.113.9:4444", "bytes": 10}
+{"time": 1700000000000000004, "op": "create", "pid": 101, "path": "/tmp/drop.sh"}
+{"time": 1700000000000000005, "op": "write", "pid": 101, "path": "/tmp/drop.sh"}
+{"time": 1700000000000000006, "op": "mmap", "pid": 101, "path": "/dev/shm/s", "shared": true, "prot": "rw"}
+{"time": 1700000000000000007, "op": "page_write", "pid": 101, "path": "/dev/shm/s", "page": 3}
+{"time": 1700000000000000008, "op": "exit", "pid": 101}
+X
+# Expected: processes 100, 101; files /bin/sh, /tmp/drop.sh, /dev/shm/s;
+# filename /tmp/drop.sh; page 3; one region; one endpoint.  Events: fork,
+# exec, recv, create, lookup + write (the name was created), mmap read +
+# mmap write, page write = 9.  9 lines, one blank.
+"$BTRACK" import -o ev.btl ev.jsonl 2>err || fail "import failed: $(cat err)"
+want="imported 9 events (2 processes, 3 files, 1 filenames, 1 pages, 1 regions, 1 endpoints) from 9 lines into ev.btl"
+[ "$(cat err)" = "$want" ] || fail "summary: '$(cat err)', want '$want'"
+[ -s ev.btl ] || fail "no log written"
+head -c 7 ev.btl | grep -q BTRKLOG || fail "not a log"
+
+# Refuses to overwrite; the old log survives.
+cp ev.btl keep.btl
+set +e
+"$BTRACK" import -o ev.btl ev.jsonl 2>err
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "overwrite: exit $rc"
+grep -q "'ev.btl' already exists" err || fail "overwrite message: $(cat err)"
+cmp -s ev.btl keep.btl || fail "existing log changed"
+
+# A bad line: exit 3, name and line number, no log, existing log intact.
+printf '%s\n' '{"time": 5, "op": "exit", "pid": 1}' \
+	'{"time": 5, "op": "exit", "pid": -4}' >bad.jsonl
+set +e
+"$BTRACK" import -o new.btl bad.jsonl 2>err
+rc=$?
+set -e
+[ $rc -eq 3 ] || fail "bad line: exit $rc"
+grep -q "bad.jsonl:2: field 'pid' must be a non-negative integer" err ||
+	fail "bad line message: $(cat err)"
+[ ! -e new.btl ] || fail "log left behind after a bad line"
+[ -z "$(ls -A | grep tmp)" ] || fail "temporary file left: $(ls -A)"
+set +e
+"$BTRACK" import --force -o ev.btl ev.jsonl bad.jsonl 2>err
+rc=$?
+set -e
+[ $rc -eq 3 ] || fail "bad line with --force: exit $rc"
+cmp -s ev.btl keep.btl || fail "a failed --force import replaced the log"
+
+# --keep-going skips and counts.
+"$BTRACK" import --keep-going -o kg.btl ev.jsonl bad.jsonl 2>err ||
+	fail "keep-going failed: $(cat err)"
+grep -q "from 11 lines into kg.btl; skipped 1 bad lines" err ||
+	fail "keep-going summary: $(cat err)"
+
+# Standard input, and --force replaces.
+"$BTRACK" import --force -o ev.btl - <ev.jsonl 2>err ||
+	fail "stdin failed: $(cat err)"
+[ "$(cat err)" = "$want" ] || fail "stdin summary: $(cat err)"
+
+# Several files go into one log, in order: the second file's write to the
+# dropped script by pid 200 needs no new file.
+printf '%s\n' '{"time": 9, "op": "read", "pid": 200, "path": "/tmp/drop.sh"}' \
+	>more.jsonl
+"$BTRACK" import -o two.btl ev.jsonl more.jsonl 2>err || fail "two files"
+grep -q "^imported 11 events (3 processes, 3 files," err ||
+	fail "two files summary: $(cat err)"
+
+# Usage errors and missing inputs.
+set +e
+"$BTRACK" import ev.jsonl 2>err; rc=$?
+[ $rc -eq 2 ] || fail "no -o: exit $rc"
+"$BTRACK" import -o x.btl 2>err; rc=$?
+[ $rc -eq 2 ] || fail "no FILE: exit $rc"
+"$BTRACK" import --format xml -o x.btl ev.jsonl 2>err; rc=$?
+[ $rc -eq 2 ] || fail "bad format: exit $rc"
+"$BTRACK" import --bogus 2>err; rc=$?
+[ $rc -eq 2 ] || fail "unknown option: exit $rc"
+"$BTRACK" import -o x.btl no-such.jsonl 2>err; rc=$?
+[ $rc -eq 1 ] || fail "missing input: exit $rc"
+grep -q "cannot open 'no-such.jsonl'" err || fail "missing: $(cat err)"
+[ ! -e x.btl ] || fail "log left after a missing input"
+"$BTRACK" import -o /nonexistent-dir/x.btl ev.jsonl 2>err; rc=$?
+[ $rc -eq 1 ] || fail "unwritable output: exit $rc"
+set -e
+
+"$BTRACK" import -h >out || fail "-h failed"
+grep -q "^usage: btrack import \[--format jsonl|auditd\] \[--keep-going\] \[--force\] -o LOG FILE\.\.\.$" out ||
+	fail "-h output: $(cat out)"
+"$BTRACK" help import >out || fail "help import failed"
+grep -q -- "--keep-going" out || fail "help import output"
+exit 0
