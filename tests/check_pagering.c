@@ -1,0 +1,440 @@
+/*
+ * check_pagering.c - the page-event ring (capture/pagering.c): creation,
+ * one producer, many producer processes racing a small ring (every event
+ * delivered or counted as dropped), a hostile producer scribbling over the
+ * ring while the consumer drains, holes left by a producer that died
+ * between reserving and publishing, and a callback error.
+ *
+ * The producers here follow the protocol in capture/pagering.h through
+ * their own mapping of the ring's fd, as the preload library does.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../capture/pagering.h"
+#include "../core/error.h"
+#include "testutil.h"
+
+struct prod {
+	struct bt_pagering_hdr *h;
+	struct bt_pagering_slot *s;
+	uint32_t n;
+	size_t len;
+};
+
+static struct prod pmap(int fd)
+{
+	struct prod p;
+	struct stat st;
+	void *m;
+
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	p.h = m;
+	p.s = (void *)((char *)m + sizeof(*p.h));
+	p.n = p.h->nslots;
+	p.len = (size_t)st.st_size;
+	return p;
+}
+
+static struct bt_raw mkraw(uint32_t pid, uint64_t seq)
+{
+	struct bt_raw r;
+
+	memset(&r, 0, sizeof(r));
+	r.len = sizeof(r);
+	r.op = (seq & 1) ? BT_RAW_PAGE_WRITE : BT_RAW_PAGE_READ;
+	r.pid = pid;
+	r.tid = pid;
+	r.time = 1000 + seq;
+	r.dev = 7;
+	r.ino = 42;
+	r.arg = seq;
+	return r;
+}
+
+/* Reserve a ticket (the CAS of pagering.h); -1 if the ring is full. */
+static int64_t reserve(struct prod *p)
+{
+	uint64_t h = __atomic_load_n(&p->h->head, __ATOMIC_RELAXED), t;
+
+	for (;;) {
+		t = __atomic_load_n(&p->h->tail, __ATOMIC_ACQUIRE);
+		if (h - t >= p->n) {
+			__atomic_fetch_add(&p->h->dropped, 1, __ATOMIC_RELAXED);
+			return -1;
+		}
+		if (__atomic_compare_exchange_n(&p->h->head, &h, h + 1, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return (int64_t)h;
+	}
+}
+
+static void publish(struct prod *p, uint64_t t, const struct bt_raw *r)
+{
+	struct bt_pagering_slot *s = &p->s[t & (p->n - 1)];
+
+	s->raw = *r;
+	__atomic_store_n(&s->seq, t + 1, __ATOMIC_RELEASE);
+}
+
+static int produce(struct prod *p, const struct bt_raw *r)
+{
+	int64_t t = reserve(p);
+
+	if (t < 0)
+		return 0;
+	publish(p, (uint64_t)t, r);
+	return 1;
+}
+
+struct sink {
+	uint64_t n;
+	uint64_t next[8];   /* per producer index: next seq expected */
+	int order_ok;
+	struct bt_raw last;
+	int fail_at;        /* return an error at this event (1-based) */
+};
+
+static int take(void *arg, const struct bt_raw *raw)
+{
+	struct sink *k = arg;
+
+	k->n++;
+	k->last = *raw;
+	if (raw->pid >= 1000 && raw->pid < 1008) {
+		/* Each producer's events arrive in its own order. */
+		if (raw->arg < k->next[raw->pid - 1000])
+			k->order_ok = 0;
+		k->next[raw->pid - 1000] = raw->arg + 1;
+	}
+	if (k->fail_at && k->n == (uint64_t)k->fail_at)
+		return bt_error_set(BT_EINVAL, "stop here");
+	return 0;
+}
+
+START_TEST(create_sizes)
+{
+	struct bt_pagering *r;
+	struct prod p;
+	int fd;
+
+	ck_assert_int_eq(bt_pagering_create(&r, 1000, &fd), 0);
+	ck_assert_int_ge(fd, 0);
+	p = pmap(fd);
+	ck_assert_uint_eq(p.h->magic, BT_PAGERING_MAGIC);
+	ck_assert_uint_eq(p.h->version, BT_PAGERING_VERSION);
+	ck_assert_uint_eq(p.h->nslots, 1024);
+	ck_assert_uint_eq(p.len, 128 + 1024 * sizeof(struct bt_pagering_slot));
+	/* Sealed: a traced program cannot shrink it under the recorder. */
+	ck_assert_int_lt(ftruncate(fd, 0), 0);
+	munmap(p.h, p.len);
+	bt_pagering_free(r);
+
+	ck_assert_int_eq(bt_pagering_create(&r, 0, &fd), 0);
+	p = pmap(fd);
+	ck_assert_uint_eq(p.h->nslots, 2);
+	munmap(p.h, p.len);
+	bt_pagering_free(r);
+
+	ck_assert_int_eq(bt_pagering_create(&r, 0xffffffffu, &fd), BT_EINVAL);
+	ck_assert_ptr_null(r);
+	bt_pagering_free(NULL);
+}
+END_TEST
+
+START_TEST(single_producer)
+{
+	struct bt_pagering *r;
+	struct bt_pagering_stats st;
+	struct sink k = { .order_ok = 1 };
+	struct prod p;
+	struct bt_raw w;
+	int fd, i, round;
+
+	ck_assert_int_eq(bt_pagering_create(&r, 16, &fd), 0);
+	p = pmap(fd);
+	/* Several laps around the ring. */
+	for (round = 0; round < 5; round++) {
+		for (i = 0; i < 10; i++) {
+			w = mkraw(1000, (uint64_t)(round * 10 + i));
+			ck_assert_int_eq(produce(&p, &w), 1);
+		}
+		ck_assert_int_eq(bt_pagering_drain(r, false, take, &k), 0);
+		ck_assert_uint_eq(k.n, (uint64_t)(round + 1) * 10);
+	}
+	ck_assert(k.order_ok);
+	w = mkraw(1000, 49);
+	ck_assert_mem_eq(&k.last, &w, sizeof(w));
+	/* Full: 16 fit, the 17th is dropped. */
+	for (i = 0; i < 17; i++) {
+		w = mkraw(1000, (uint64_t)(50 + i));
+		produce(&p, &w);
+	}
+	ck_assert_int_eq(bt_pagering_drain(r, true, take, &k), 0);
+	bt_pagering_stats(r, &st);
+	ck_assert_uint_eq(st.events, 66);
+	ck_assert_uint_eq(st.dropped, 1);
+	ck_assert_uint_eq(st.invalid, 0);
+	ck_assert_uint_eq(st.holes, 0);
+	munmap(p.h, p.len);
+	bt_pagering_free(r);
+}
+END_TEST
+
+START_TEST(many_producers)
+{
+	enum { NPROC = 4, PER = 100000 };
+	struct bt_pagering *r;
+	struct bt_pagering_stats st;
+	struct sink k = { .order_ok = 1 };
+	pid_t pids[NPROC];
+	int fd, i, alive, status;
+
+	ck_assert_int_eq(bt_pagering_create(&r, 1024, &fd), 0);
+	for (i = 0; i < NPROC; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			struct prod p = pmap(fd);
+			uint64_t j;
+
+			for (j = 0; j < PER; j++) {
+				struct bt_raw w = mkraw(1000 + (uint32_t)i, j);
+
+				produce(&p, &w);
+			}
+			_exit(0);
+		}
+	}
+	alive = NPROC;
+	while (alive) {
+		ck_assert_int_eq(bt_pagering_drain(r, false, take, &k), 0);
+		while (alive && waitpid(-1, &status, WNOHANG) > 0) {
+			ck_assert(WIFEXITED(status) &&
+				  WEXITSTATUS(status) == 0);
+			alive--;
+		}
+	}
+	ck_assert_int_eq(bt_pagering_drain(r, true, take, &k), 0);
+	bt_pagering_stats(r, &st);
+	ck_assert_uint_eq(st.events + st.dropped, (uint64_t)NPROC * PER);
+	ck_assert_uint_eq(st.events, k.n);
+	ck_assert_uint_eq(st.invalid, 0);
+	ck_assert_uint_eq(st.holes, 0);
+	ck_assert(k.order_ok);
+	ck_assert_uint_gt(st.events, 1024);  /* the consumer kept up some */
+	bt_pagering_free(r);
+}
+END_TEST
+
+START_TEST(invalid_slots)
+{
+	struct bt_pagering *r;
+	struct bt_pagering_stats st;
+	struct sink k = { .order_ok = 1 };
+	struct prod p;
+	struct bt_raw w;
+	int fd, i;
+
+	ck_assert_int_eq(bt_pagering_create(&r, 16, &fd), 0);
+	p = pmap(fd);
+	for (i = 0; i < 7; i++) {
+		w = mkraw(1000, (uint64_t)i);
+		switch (i) {
+		case 1: w.op = BT_RAW_READ; break;
+		case 2: w.pid = 0; break;
+		case 3: w.time = 0; break;
+		case 4: w.len = 200; break;
+		case 5: w.nstr = 3; break;
+		case 6: w.op = 0xff; break;
+		}
+		ck_assert_int_eq(produce(&p, &w), 1);
+	}
+	w = mkraw(1000, 7);
+	produce(&p, &w);
+	ck_assert_int_eq(bt_pagering_drain(r, false, take, &k), 0);
+	bt_pagering_stats(r, &st);
+	ck_assert_uint_eq(st.events, 2);
+	ck_assert_uint_eq(st.invalid, 6);
+	ck_assert_uint_eq(k.last.arg, 7);
+	munmap(p.h, p.len);
+	bt_pagering_free(r);
+}
+END_TEST
+
+START_TEST(hostile_scribbler)
+{
+	struct bt_pagering *r;
+	struct bt_pagering_stats st;
+	struct sink k = { .order_ok = 1 };
+	struct timespec t0, t1;
+	pid_t pid;
+	int fd, status, rc;
+
+	ck_assert_int_eq(bt_pagering_create(&r, 64, &fd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct prod p = pmap(fd);
+		unsigned char *b = (unsigned char *)p.h;
+		uint64_t x = 88172645463325252ull, j;
+
+		/* Valid events mixed with random bytes everywhere, and
+		 * plausible lies: seq values just ahead of the consumer, huge
+		 * or backwards heads. */
+		for (j = 0; ; j++) {
+			struct bt_raw w = mkraw(1000, j);
+			size_t off;
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			off = (size_t)(x % p.len);
+			switch (j % 4) {
+			case 0:
+				b[off] = (unsigned char)(x >> 32);
+				break;
+			case 1:
+				produce(&p, &w);
+				break;
+			case 2:
+				p.s[x % p.n].seq = p.h->tail + 1 + (x >> 60);
+				break;
+			case 3:
+				if (j % 1000 == 3)
+					p.h->head = (x & 1) ? x : 0;
+				memcpy(&p.s[(x >> 8) % p.n].raw, &x, 8);
+				break;
+			}
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		rc = bt_pagering_drain(r, false, take, &k);
+		ck_assert_int_eq(rc, 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	} while (t1.tv_sec - t0.tv_sec < 2);
+	ck_assert_int_eq(bt_pagering_drain(r, true, take, &k), 0);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(bt_pagering_drain(r, true, take, &k), 0);
+	bt_pagering_stats(r, &st);
+	ck_assert_uint_eq(st.events, k.n);
+	ck_assert_uint_gt(st.invalid + st.holes, 0);
+	bt_pagering_free(r);
+}
+END_TEST
+
+START_TEST(holes)
+{
+	struct bt_pagering *r;
+	struct bt_pagering_stats st;
+	struct sink k = { .order_ok = 1 };
+	struct prod p;
+	struct bt_raw w;
+	struct timespec ts = { 0, 700000000 };
+	int fd;
+
+	ck_assert_int_eq(bt_pagering_create(&r, 16, &fd), 0);
+	p = pmap(fd);
+	/* A producer reserved ticket 0 and died; ticket 1 is published. */
+	ck_assert_int_eq(reserve(&p), 0);
+	w = mkraw(1000, 1);
+	ck_assert_int_eq(produce(&p, &w), 1);
+	ck_assert_int_eq(bt_pagering_drain(r, false, take, &k), 0);
+	ck_assert_uint_eq(k.n, 0);      /* waits for the hole ... */
+	ck_assert_int_eq(bt_pagering_drain(r, false, take, &k), 0);
+	ck_assert_uint_eq(k.n, 0);
+	nanosleep(&ts, NULL);           /* ... for a grace period */
+	ck_assert_int_eq(bt_pagering_drain(r, false, take, &k), 0);
+	ck_assert_uint_eq(k.n, 1);
+	ck_assert_uint_eq(k.last.arg, 1);
+	bt_pagering_stats(r, &st);
+	ck_assert_uint_eq(st.holes, 1);
+
+	/* At the end of recording a hole is skipped at once. */
+	ck_assert_int_eq(reserve(&p), 2);
+	w = mkraw(1000, 3);
+	ck_assert_int_eq(produce(&p, &w), 1);
+	ck_assert_int_eq(bt_pagering_drain(r, true, take, &k), 0);
+	ck_assert_uint_eq(k.n, 2);
+	bt_pagering_stats(r, &st);
+	ck_assert_uint_eq(st.holes, 2);
+	/* The tail the producers see moved past the holes. */
+	ck_assert_uint_eq(p.h->tail, 4);
+	munmap(p.h, p.len);
+	bt_pagering_free(r);
+}
+END_TEST
+
+START_TEST(callback_error)
+{
+	struct bt_pagering *r;
+	struct sink k = { .order_ok = 1, .fail_at = 2 };
+	struct prod p;
+	struct bt_raw w;
+	int fd, i;
+
+	ck_assert_int_eq(bt_pagering_create(&r, 16, &fd), 0);
+	p = pmap(fd);
+	for (i = 0; i < 4; i++) {
+		w = mkraw(1000, (uint64_t)i);
+		produce(&p, &w);
+	}
+	ck_assert_int_eq(bt_pagering_drain(r, false, take, &k), BT_EINVAL);
+	ck_assert_uint_eq(k.n, 2);
+	/* The failed event was consumed; the next drain goes on after it. */
+	k.fail_at = 0;
+	ck_assert_int_eq(bt_pagering_drain(r, false, take, &k), 0);
+	ck_assert_uint_eq(k.n, 4);
+	ck_assert_uint_eq(k.last.arg, 3);
+	munmap(p.h, p.len);
+	bt_pagering_free(r);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("pagering");
+	struct { const char *name; const TTest *t; } tests[] = {
+		{ "create_sizes", create_sizes },
+		{ "single_producer", single_producer },
+		{ "many_producers", many_producers },
+		{ "invalid_slots", invalid_slots },
+		{ "hostile_scribbler", hostile_scribbler },
+		{ "holes", holes },
+		{ "callback_error", callback_error },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		TCase *tc = tcase_create(tests[i].name);
+
+		tcase_set_timeout(tc, 60);
+		tcase_add_test(tc, tests[i].t);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed != 0;
+}
