@@ -634,7 +634,8 @@ static int finish(struct walker *w)
 	for (i = 0; i < r->nnodes; i++)
 		if (r->nodes[i].flags & BT_NODE_REMOTE)
 			r->nodes[i].flags |= BT_NODE_ENTRY;
-	qsort(w->edges, w->nedges, sizeof(*w->edges), cmp_edge);
+	if (w->nedges)
+		qsort(w->edges, w->nedges, sizeof(*w->edges), cmp_edge);
 	r->edges = w->edges;
 	r->nedges = w->nedges;
 	w->edges = NULL;
