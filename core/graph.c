@@ -4,11 +4,12 @@
  * Two passes over the mapped records, no copy of the events:
  *  1. bt_log_next() validates every record; we note each object's record
  *     offset and kind and count, per object, the events it causes and the
- *     events that affect it, its pages, regions and labels.  We also note
- *     whether each object's lists arrive in time order (they usually do).
+ *     events that affect it, its pages, regions and labels, and whether the
+ *     log's events are in time order (they usually are).
  *  2. A raw walk over the records pass 1 validated fills the CSR arrays
- *     (prefix sums of the counts), links labels, and then sorts only the
- *     lists that arrived out of order, by (time, log order).
+ *     (prefix sums of the counts) and links labels.  If the log was
+ *     not in time order, the lists that are not get sorted, by (time, log
+ *     order); a list of a time-ordered log is in order by construction.
  * Per event the graph keeps two u32 references (offset / 8): 8 bytes.  Per
  * object about 30 bytes.  Arrays are allocated from counts (per-object ones
  * grow geometrically during pass 1), never per event.
@@ -30,8 +31,6 @@
 
 /* Objects flags (oflags[]). */
 #define OF_HAS_PAGES 0x1   /* file: some page of it has page events */
-#define OF_IN_UNSORTED 0x2 /* in-list not in time order (pass 1) */
-#define OF_OUT_UNSORTED 0x4
 
 /* A label, linked per object. */
 struct lab {
@@ -66,8 +65,7 @@ struct bt_graph {
 	struct lab *labs;
 	uint32_t nlabs;
 
-	/* pass 1 only */
-	uint64_t *last_in, *last_out;
+	bool unsorted;         /* some event is earlier than one before it */
 };
 
 #define MAX_LOG_BYTES (UINT64_C(1) << 35)   /* u32 refs of offset / 8 */
@@ -113,8 +111,6 @@ static int grow_objs(struct bt_graph *g, size_t need)
 	GROW(rg_idx);
 	GROW(path_head);
 	GROW(attr_head);
-	GROW(last_in);
-	GROW(last_out);
 #undef GROW
 	g->cap = ncap;
 	return 0;
@@ -173,6 +169,22 @@ static int cmp_page_index(const void *a, const void *b, void *arg)
 	return pa < pb ? -1 : pa > pb;
 }
 
+static bool in_order(const struct bt_graph *g, const uint32_t *l, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (ev_at(g, l[i])->time < ev_at(g, l[i - 1])->time)
+			return false;
+	return true;
+}
+
+/*
+ * Sort the lists that are out of time order (only when the log as a whole
+ * is not in time order: then every list already is), and each file's
+ * pages by index.  Mark files with page events: a page's only events are
+ * page events, so a file has them if one of its pages has any event.
+ */
 static void sort_lists(struct bt_graph *g)
 {
 	uint32_t id, i, a, b;
@@ -180,17 +192,23 @@ static void sort_lists(struct bt_graph *g)
 	bool sorted;
 
 	for (id = 1; id <= g->n; id++) {
-		if (g->oflags[id] & OF_IN_UNSORTED) {
+		if (g->unsorted) {
 			a = g->in_idx[id], b = g->in_idx[id + 1];
-			qsort_r(g->in_refs + a, b - a, sizeof(uint32_t),
-				cmp_ref_time, g);
-		}
-		if (g->oflags[id] & OF_OUT_UNSORTED) {
+			if (!in_order(g, g->in_refs + a, b - a))
+				qsort_r(g->in_refs + a, b - a,
+					sizeof(uint32_t), cmp_ref_time, g);
 			a = g->out_idx[id], b = g->out_idx[id + 1];
-			qsort_r(g->out_refs + a, b - a, sizeof(uint32_t),
-				cmp_ref_time, g);
+			if (!in_order(g, g->out_refs + a, b - a))
+				qsort_r(g->out_refs + a, b - a,
+					sizeof(uint32_t), cmp_ref_time, g);
 		}
-		g->oflags[id] &= ~(OF_IN_UNSORTED | OF_OUT_UNSORTED);
+		if (g->kind[id] == BT_OBJ_PAGE &&
+		    (g->in_idx[id] != g->in_idx[id + 1] ||
+		     g->out_idx[id] != g->out_idx[id + 1])) {
+			const struct bt_rec_page *p = rec_at(g, g->off[id]);
+
+			g->oflags[p->file] |= OF_HAS_PAGES;
+		}
 		a = g->pg_idx[id], b = g->pg_idx[id + 1];
 		if (b - a < 2)
 			continue;
@@ -214,6 +232,7 @@ static int pass1(struct bt_graph *g, bt_progress_fn progress, void *arg)
 	struct bt_log_iter it;
 	const struct bt_rec_head *h;
 	uint64_t total = g->end, step, next, npg = 0, nrg = 0, nlabs = 0;
+	uint64_t last = 0;
 	int r;
 
 	step = total / 100 ? total / 100 : 1;
@@ -225,25 +244,14 @@ static int pass1(struct bt_graph *g, bt_progress_fn progress, void *arg)
 		if (h->type == BT_REC_EVENT) {
 			const struct bt_rec_event *e = (const void *)h;
 
+			/* The hot path: two counters; time order is checked
+			 * for the whole log (then every list is in order). */
 			g->nev++;
 			g->in_idx[e->effect]++;
 			g->out_idx[e->cause]++;
-			if (e->time < g->last_in[e->effect])
-				g->oflags[e->effect] |= OF_IN_UNSORTED;
-			g->last_in[e->effect] = e->time;
-			if (e->time < g->last_out[e->cause])
-				g->oflags[e->cause] |= OF_OUT_UNSORTED;
-			g->last_out[e->cause] = e->time;
-			if (e->op == BT_OP_PAGE_READ ||
-			    e->op == BT_OP_PAGE_WRITE) {
-				uint32_t pgid = e->op == BT_OP_PAGE_READ ?
-					e->cause : e->effect;
-				const struct bt_rec_page *p =
-					rec_at(g, g->off[pgid]);
-
-				if (g->kind[pgid] == BT_OBJ_PAGE)
-					g->oflags[p->file] |= OF_HAS_PAGES;
-			}
+			if (e->time < last)
+				g->unsorted = true;
+			last = e->time;
 		} else if (h->type == BT_REC_LABEL) {
 			nlabs++;
 		} else if (h->type != BT_REC_NOTE) {
@@ -449,9 +457,6 @@ int bt_graph_from_log(struct bt_graph **out, struct bt_log *log,
 		goto fail;
 	if ((r = pass1(g, progress, arg)))
 		goto fail;
-	free(g->last_in);
-	free(g->last_out);
-	g->last_in = g->last_out = NULL;
 	if ((r = pass2(g)))
 		goto fail;
 	*out = g;
@@ -486,8 +491,6 @@ void bt_graph_free(struct bt_graph *g)
 	free(g->rg_idx);
 	free(g->path_head);
 	free(g->attr_head);
-	free(g->last_in);
-	free(g->last_out);
 	free(g->in_refs);
 	free(g->out_refs);
 	free(g->pg);
@@ -728,21 +731,20 @@ int bt_graph_find_file(const struct bt_graph *g, const char *path,
 	const struct bt_rec_label *best = NULL;
 	uint32_t best_file = 0, i, id;
 
-	/* Linear over files and their PATH labels: once per query. */
-	for (id = 1; id <= g->n; id++) {
+	/* Linear over the labels, in log order (sequential in the mapping):
+	 * once per query. */
+	for (i = 0; i < g->nlabs; i++) {
+		const struct bt_rec_label *l = rec_at(g, g->labs[i].rec);
+
+		if (l->key != BT_LABEL_PATH || !str_eq(&l->value, path, len))
+			continue;
+		id = l->object;
 		if (g->kind[id] != BT_OBJ_FILE)
 			continue;
-		for (i = g->path_head[id]; i; i = g->labs[i - 1].next) {
-			const struct bt_rec_label *l =
-				rec_at(g, g->labs[i - 1].rec);
-
-			if (!str_eq(&l->value, path, len))
-				continue;
-			if (!best || l->time > best->time ||
-			    (l->time == best->time && l > best)) {
-				best = l;
-				best_file = id;
-			}
+		if (!best || l->time > best->time ||
+		    (l->time == best->time && l > best)) {
+			best = l;
+			best_file = id;
 		}
 	}
 	if (!best)
