@@ -310,14 +310,21 @@ END_TEST
 
 START_TEST(test_bad_args)
 {
+	struct bt_log_writer *w;
 	struct bt_gen_opts o = { .events = 10 };
 	struct bt_gen_info info;
 
 	ck_assert_int_eq(bt_gen(NULL, &o, &info), BT_EINVAL);
+	ck_assert_int_eq(bt_log_writer_open(&w, tu_path("bad.btl"),
+					    BT_LOGW_CREATE), 0);
+	ck_assert_int_eq(bt_gen(w, NULL, &info), BT_EINVAL);
+	ck_assert_int_eq(bt_gen(w, &o, NULL), BT_EINVAL);
 	o.events = (uint64_t)1 << 50;
-	ck_assert_int_eq(bt_gen((struct bt_log_writer *)&o, &o, &info),
-			 BT_EINVAL);
+	ck_assert_int_eq(bt_gen(w, &o, &info), BT_EINVAL);
 	ck_assert(strstr(bt_error_msg(), "too many") != NULL);
+	/* nothing was written by the refused calls */
+	ck_assert_uint_eq(bt_log_writer_objects(w), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
 }
 END_TEST
 
