@@ -1017,69 +1017,83 @@ static json_t *json_node(const struct bt_result *r, size_t i,
 	return o;
 }
 
+static json_t *json_edge(const struct bt_result *r, size_t i, bool *bad)
+{
+	const struct bt_edge *e = &r->edges[i];
+	json_t *o = json_object();
+	char id[32], t[BT_TIME_BUFSZ];
+
+	if (!o) {
+		*bad = true;
+		return NULL;
+	}
+	snprintf(id, sizeof(id), "n%u", e->from);
+	jset(o, "from", json_string(id), bad);
+	snprintf(id, sizeof(id), "n%u", e->to);
+	jset(o, "to", json_string(id), bad);
+	jset(o, "op", json_string(op_name(e->op)), bad);
+	jset(o, "time", json_integer((json_int_t)e->first), bad);
+	jset(o, "time_text", json_string(fmt_time(t, e->first)), bad);
+	jset(o, "first", json_integer((json_int_t)e->first), bad);
+	jset(o, "last", json_integer((json_int_t)e->last), bad);
+	jset(o, "count", json_integer(e->count), bad);
+	return o;
+}
+
+/* Write one value (stolen) after `lead`; false on failure. */
+static bool json_put(FILE *out, const char *lead, json_t *v, bool bad)
+{
+	bool ok = !bad && v && fputs(lead, out) != EOF &&
+		  json_dumpf(v, out, JSON_ENCODE_ANY) == 0;
+
+	json_decref(v);
+	return ok;
+}
+
+/*
+ * The document is streamed: the head keys, then one node or edge object
+ * per line, built and freed one at a time, so a result of 100 000 nodes
+ * does not become a jansson tree of a gigabyte.
+ */
 static int export_json(const struct bt_result *r, FILE *out)
 {
-	json_t *root = json_object(), *nodes = json_array(),
-	       *edges = json_array();
 	struct sb tmp = { 0 };
-	char id[32], t[BT_TIME_BUFSZ];
-	bool bad = !root || !nodes || !edges;
+	char id[32];
+	bool bad = false, ok;
 	size_t i;
-	int err = 0;
 
-	if (bad) {
-		json_decref(root);
-		json_decref(nodes);
-		json_decref(edges);
-		return bt_error_set(BT_ENOMEM, "out of memory");
-	}
-	jset(root, "direction", json_string(r->dir == BT_BACKWARD ?
-					    "backward" : "forward"), &bad);
-	jset(root, "granularity", json_string(gran_name(r->opts.gran)),
-	     &bad);
-	jset(root, "since", r->opts.since ? jtime(r->opts.since) : json_null(),
-	     &bad);
-	jset(root, "until", jtime(r->opts.until), &bad);
-	jset(root, "truncated", json_boolean(r->truncated), &bad);
-	jset(root, "limit", r->truncated ? json_string(r->limit) : json_null(),
-	     &bad);
 	snprintf(id, sizeof(id), "n%u", r->detection);
-	jset(root, "detection", json_string(id), &bad);
-	jset(root, "examined", json_integer((json_int_t)r->examined), &bad);
-	for (i = 0; i < r->nnodes && !bad; i++)
-		if (json_array_append_new(nodes, json_node(r, i, &tmp, &bad)))
-			bad = true;
-	for (i = 0; i < r->nedges && !bad; i++) {
-		const struct bt_edge *e = &r->edges[i];
-		json_t *o = json_object();
-
-		if (!o) {
-			bad = true;
-			break;
-		}
-		snprintf(id, sizeof(id), "n%u", e->from);
-		jset(o, "from", json_string(id), &bad);
-		snprintf(id, sizeof(id), "n%u", e->to);
-		jset(o, "to", json_string(id), &bad);
-		jset(o, "op", json_string(op_name(e->op)), &bad);
-		jset(o, "time", json_integer((json_int_t)e->first), &bad);
-		jset(o, "time_text", json_string(fmt_time(t, e->first)), &bad);
-		jset(o, "first", json_integer((json_int_t)e->first), &bad);
-		jset(o, "last", json_integer((json_int_t)e->last), &bad);
-		jset(o, "count", json_integer(e->count), &bad);
-		if (json_array_append_new(edges, o))
-			bad = true;
-	}
-	jset(root, "nodes", nodes, &bad);
-	jset(root, "edges", edges, &bad);
+	ok = json_put(out, "{\n  \"direction\": ",
+		      json_string(r->dir == BT_BACKWARD ? "backward" :
+				  "forward"), bad) &&
+	     json_put(out, ",\n  \"granularity\": ",
+		      json_string(gran_name(r->opts.gran)), bad) &&
+	     json_put(out, ",\n  \"since\": ", r->opts.since ?
+		      jtime(r->opts.since) : json_null(), bad) &&
+	     json_put(out, ",\n  \"until\": ", jtime(r->opts.until), bad) &&
+	     json_put(out, ",\n  \"truncated\": ",
+		      json_boolean(r->truncated), bad) &&
+	     json_put(out, ",\n  \"limit\": ", r->truncated ?
+		      json_string(r->limit) : json_null(), bad) &&
+	     json_put(out, ",\n  \"detection\": ", json_string(id), bad) &&
+	     json_put(out, ",\n  \"examined\": ",
+		      json_integer((json_int_t)r->examined), bad) &&
+	     fputs(",\n  \"nodes\": [", out) != EOF;
+	for (i = 0; ok && i < r->nnodes; i++)
+		ok = json_put(out, i ? ",\n    " : "\n    ",
+			      json_node(r, i, &tmp, &bad), bad);
+	ok = ok && fputs(r->nnodes ? "\n  ],\n  \"edges\": [" :
+			 "],\n  \"edges\": [", out) != EOF;
+	for (i = 0; ok && i < r->nedges; i++)
+		ok = json_put(out, i ? ",\n    " : "\n    ",
+			      json_edge(r, i, &bad), bad);
+	ok = ok && fputs(r->nedges ? "\n  ]\n}\n" : "]\n}\n", out) != EOF;
 	sb_release(&tmp);
 	if (bad)
-		err = bt_error_set(BT_ENOMEM, "cannot build the JSON output");
-	else if (json_dumpf(root, out, JSON_INDENT(2)) != 0 ||
-		 fputc('\n', out) == EOF || fflush(out) != 0 || ferror(out))
-		err = bt_error_set_os(BT_EIO, "cannot write the JSON output");
-	json_decref(root);
-	return err;
+		return bt_error_set(BT_ENOMEM, "cannot build the JSON output");
+	if (!ok || fflush(out) != 0 || ferror(out))
+		return bt_error_set_os(BT_EIO, "cannot write the JSON output");
+	return 0;
 }
 
 /* ---- entry ------------------------------------------------------------ */

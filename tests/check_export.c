@@ -554,6 +554,45 @@ START_TEST(test_json_truncated)
 }
 END_TEST
 
+/* A lone detection point (nothing affected it): every format copes with
+ * a result without edges. */
+START_TEST(test_single_node)
+{
+	struct bt_graph *g = load_fixture("/etc/passwd", 11);
+	enum bt_format fmts[] = { BT_FMT_TEXT, BT_FMT_DOT, BT_FMT_JSON,
+				  BT_FMT_SVG };
+	struct bt_result r;
+	json_t *doc;
+	Agraph_t *ag;
+	char *out;
+	size_t len, i;
+
+	make_result(&r, g);
+	r.nnodes = 1;
+	r.nedges = 0;
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		out = export_mem(&r, fmts[i], &len);
+		ck_assert_uint_gt(len, 0);
+		free(out);
+	}
+	out = export_mem(&r, BT_FMT_JSON, &len);
+	doc = json_loadb(out, len, 0, NULL);
+	ck_assert_msg(doc != NULL, "%s", out);
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "nodes")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "edges")), 0);
+	json_decref(doc);
+	free(out);
+	out = export_mem(&r, BT_FMT_DOT, &len);
+	ag = agmemread(out);
+	ck_assert_ptr_nonnull(ag);
+	ck_assert_int_eq(agnnodes(ag), 1);
+	ck_assert_int_eq(agnedges(ag), 0);
+	agclose(ag);
+	free(out);
+	bt_graph_free(g);
+}
+END_TEST
+
 /* ---- rendered formats ------------------------------------------------- */
 
 START_TEST(test_svg)
@@ -839,6 +878,7 @@ static Suite *export_suite(void)
 	TC("json schema", test_json_schema);
 	TCL("json hostile names", test_json_hostile);
 	TC("json truncated", test_json_truncated);
+	TC("single node", test_single_node);
 	TC("svg", test_svg);
 	TC("png and pdf", test_png_pdf);
 	TC("text", test_text);
