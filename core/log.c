@@ -844,7 +844,11 @@ static int check_header(struct bt_log *log)
 		return 0;
 	}
 	log->end = committed;
-	torn = last_nonzero(log->data, committed, log->size);
+	/* Report whole 8-byte units: records are 8-byte aligned. */
+	torn = (last_nonzero(log->data, committed, log->size) + 7) &
+	       ~(uint64_t)7;
+	if (torn > log->size)
+		torn = log->size;
 	if (torn > committed)
 		snprintf(log->warning, sizeof(log->warning),
 			 "ignoring %llu bytes of uncommitted records after "

@@ -1,0 +1,1200 @@
+/*
+ * check_log.c - tests for the log writer and reader (core/log.c).
+ *
+ * Round trips of every record type, the writer's refusals, corruption at
+ * named offsets in the style of git's t5318-commit-graph.sh, torn tails and
+ * truncated copies, a writer SIGKILLed at random moments, append mode, two
+ * writers, a full disk (RLIMIT_FSIZE), and randomly mutated logs (the fuzz
+ * target's logic, so CI runs it without libFuzzer).  The format is
+ * core/record.h and man/btrack-log.5.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/error.h"
+#include "../core/log.h"
+#include "testutil.h"
+
+#define T0 1700000000000000000ull
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static struct bt_log_writer *wopen(const char *path, unsigned flags)
+{
+	struct bt_log_writer *w = NULL;
+	int r = bt_log_writer_open(&w, path, flags);
+
+	ck_assert_msg(r == 0, "open '%s': %s", path, bt_error_msg());
+	return w;
+}
+
+/* Read every record; returns the bt_log_next() result that ended it. */
+static int count_records(const struct bt_log *log, uint64_t *n)
+{
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	int r;
+
+	*n = 0;
+	bt_log_iter_init(&it, log);
+	while ((r = bt_log_next(&it, &h)) == 1)
+		(*n)++;
+	bt_log_iter_release(&it);
+	return r;
+}
+
+/* Offsets of the records of the standard log, for corruption tests. */
+struct std_log {
+	uint64_t process, file, filename, page, endpoint, region, label, note;
+	uint64_t ev_read, ev_page, ev_recv, end;
+	void *data;
+	size_t size;
+};
+
+/*
+ * The standard log: one of each record type, and events between them.
+ * ids: 1 process, 2 file, 3 filename, 4 page (of 2), 5 endpoint,
+ * 6 region (2 mapped by 1).
+ */
+static void std_log(struct std_log *s)
+{
+	const char *path = tu_path("std.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE | BT_LOGW_TRUNC);
+
+	memset(s, 0, sizeof(*s));
+	s->process = bt_log_writer_size(w);
+	ck_assert_int_eq(bt_log_append_process(w, 1, 100, T0, 1, 0), 0);
+	s->file = bt_log_writer_size(w);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 8, 1234), 0);
+	s->filename = bt_log_writer_size(w);
+	ck_assert_int_eq(bt_log_append_filename(w, 3, "/etc/passwd", 11), 0);
+	s->ev_read = bt_log_writer_size(w);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0, 10, T0 + 1,
+					     2, 1), 0);
+	s->page = bt_log_writer_size(w);
+	ck_assert_int_eq(bt_log_append_page(w, 4, 2, 7), 0);
+	s->endpoint = bt_log_writer_size(w);
+	ck_assert_int_eq(bt_log_append_endpoint(w, 5, "203.0.113.9:4444",
+						16), 0);
+	s->region = bt_log_writer_size(w);
+	ck_assert_int_eq(bt_log_append_region(w, 6, 2, 1, BT_PROT_WRITE |
+					      BT_PROT_SHARED, 0, 16), 0);
+	s->ev_page = bt_log_writer_size(w);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_PAGE_WRITE, 0, 6,
+					     T0 + 2, 1, 4), 0);
+	s->label = bt_log_writer_size(w);
+	ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_EXE, T0,
+					     "/bin/sh", 7), 0);
+	s->note = bt_log_writer_size(w);
+	ck_assert_int_eq(bt_log_append_note(w, BT_NOTE_SOURCE, T0, "test", 4),
+			 0);
+	s->ev_recv = bt_log_writer_size(w);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_RECV, 0, 99, T0 + 3,
+					     5, 1), 0);
+	s->end = bt_log_writer_size(w);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	s->data = tu_read_file(path, &s->size);
+	ck_assert_ptr_nonnull(s->data);
+	ck_assert_uint_eq(s->size, s->end);
+}
+
+static void put32(void *data, uint64_t off, uint32_t v)
+{
+	memcpy((uint8_t *)data + off, &v, 4);
+}
+
+static void put64(void *data, uint64_t off, uint64_t v)
+{
+	memcpy((uint8_t *)data + off, &v, 8);
+}
+
+/*
+ * Open a damaged copy and read it all: expect `code`, and the message to
+ * hold `want` (e.g. "at offset 96").
+ */
+static void expect_bad(const void *data, size_t size, int code,
+		       const char *want)
+{
+	struct bt_log *log = NULL;
+	struct bt_log_stats st;
+	int r;
+
+	r = bt_log_open_mem(&log, data, size);
+	if (!r) {
+		r = bt_log_stats(log, &st);
+		bt_log_close(log);
+	}
+	ck_assert_msg(r == code, "got %d (%s), want %d", r, bt_error_msg(),
+		      code);
+	ck_assert_msg(strstr(bt_error_msg(), want), "message '%s' lacks '%s'",
+		      bt_error_msg(), want);
+}
+
+static const char *at(uint64_t off)
+{
+	static char buf[4][64];
+	static int n;
+	char *b = buf[n++ % 4];
+
+	snprintf(b, sizeof(buf[0]), "at offset %llu",
+		 (unsigned long long)off);
+	return b;
+}
+
+/* ---- round trips ------------------------------------------------------ */
+
+START_TEST(test_roundtrip_all_types)
+{
+	struct std_log s;
+	struct bt_log *log;
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	const struct bt_rec_event *e;
+	const struct bt_rec_process *p;
+	const struct bt_rec_file *f;
+	const struct bt_rec_filename *fn;
+	const struct bt_rec_page *pg;
+	const struct bt_rec_endpoint *ep;
+	const struct bt_rec_region *rg;
+	const struct bt_rec_label *lb;
+	const struct bt_rec_note *nt;
+
+	std_log(&s);
+	ck_assert_int_eq(bt_log_open(&log, tu_path("std.btl")), 0);
+	ck_assert_ptr_null(bt_log_warning(log));
+	ck_assert(bt_log_header(log)->flags & BT_LOGF_CLOSED);
+	ck_assert_uint_eq(bt_log_header(log)->version, BT_LOG_VERSION);
+	ck_assert_uint_eq(bt_log_committed(log), s.end);
+	ck_assert_uint_eq(bt_log_file_size(log), s.end);
+	bt_log_iter_init(&it, log);
+
+	ck_assert_int_eq(bt_log_next(&it, &h), 1);
+	p = (const void *)h;
+	ck_assert_uint_eq(h->type, BT_REC_PROCESS);
+	ck_assert_uint_eq(p->id, 1);
+	ck_assert_uint_eq(p->pid, 100);
+	ck_assert_uint_eq(p->start, T0);
+	ck_assert_uint_eq(p->ppid, 1);
+	ck_assert_uint_eq(p->uid, 0);
+
+	ck_assert_int_eq(bt_log_next(&it, &h), 1);
+	f = (const void *)h;
+	ck_assert_uint_eq(h->type, BT_REC_FILE);
+	ck_assert_uint_eq(f->id, 2);
+	ck_assert_uint_eq(f->dev, 8);
+	ck_assert_uint_eq(f->ino, 1234);
+
+	ck_assert_int_eq(bt_log_next(&it, &h), 1);
+	fn = (const void *)h;
+	ck_assert_uint_eq(h->type, BT_REC_FILENAME);
+	ck_assert_uint_eq(fn->id, 3);
+	ck_assert_uint_eq(fn->path.len, 11);
+	ck_assert_str_eq(bt_rec_str(&fn->path), "/etc/passwd");
+
+	ck_assert_int_eq(bt_log_next(&it, &h), 1);
+	e = (const void *)h;
+	ck_assert_uint_eq(e->type, BT_REC_EVENT);
+	ck_assert_uint_eq(e->op, BT_OP_READ);
+	ck_assert_uint_eq(e->aux, 10);
+	ck_assert_uint_eq(e->time, T0 + 1);
+	ck_assert_uint_eq(e->cause, 2);
+	ck_assert_uint_eq(e->effect, 1);
+
+	ck_assert_int_eq(bt_log_next(&it, &h), 1);
+	pg = (const void *)h;
+	ck_assert_uint_eq(h->type, BT_REC_PAGE);
+	ck_assert_uint_eq(pg->id, 4);
+	ck_assert_uint_eq(pg->file, 2);
+	ck_assert_uint_eq(pg->index, 7);
+
+	ck_assert_int_eq(bt_log_next(&it, &h), 1);
+	ep = (const void *)h;
+	ck_assert_uint_eq(h->type, BT_REC_ENDPOINT);
+	ck_assert_uint_eq(ep->id, 5);
+	ck_assert_str_eq(bt_rec_str(&ep->addr), "203.0.113.9:4444");
+
+	ck_assert_int_eq(bt_log_next(&it, &h), 1);
+	rg = (const void *)h;
+	ck_assert_uint_eq(h->type, BT_REC_REGION);
+	ck_assert_uint_eq(rg->id, 6);
+	ck_assert_uint_eq(rg->file, 2);
+	ck_assert_uint_eq(rg->process, 1);
+	ck_assert_uint_eq(rg->prot, BT_PROT_WRITE | BT_PROT_SHARED);
+	ck_assert_uint_eq(rg->first, 0);
+	ck_assert_uint_eq(rg->count, 16);
+
+	ck_assert_int_eq(bt_log_next(&it, &h), 1);
+	e = (const void *)h;
+	ck_assert_uint_eq(e->op, BT_OP_PAGE_WRITE);
+	ck_assert_uint_eq(e->aux, 6);
+	ck_assert_uint_eq(e->cause, 1);
+	ck_assert_uint_eq(e->effect, 4);
+
+	ck_assert_int_eq(bt_log_next(&it, &h), 1);
+	lb = (const void *)h;
+	ck_assert_uint_eq(h->type, BT_REC_LABEL);
+	ck_assert_uint_eq(lb->object, 1);
+	ck_assert_uint_eq(lb->key, BT_LABEL_EXE);
+	ck_assert_uint_eq(lb->time, T0);
+	ck_assert_str_eq(bt_rec_str(&lb->value), "/bin/sh");
+
+	ck_assert_int_eq(bt_log_next(&it, &h), 1);
+	nt = (const void *)h;
+	ck_assert_uint_eq(h->type, BT_REC_NOTE);
+	ck_assert_uint_eq(nt->key, BT_NOTE_SOURCE);
+	ck_assert_str_eq(bt_rec_str(&nt->text), "test");
+
+	ck_assert_int_eq(bt_log_next(&it, &h), 1);
+	e = (const void *)h;
+	ck_assert_uint_eq(e->op, BT_OP_RECV);
+	ck_assert_uint_eq(e->cause, 5);
+
+	ck_assert_int_eq(bt_log_next(&it, &h), 0);
+	ck_assert_uint_eq(it.off, s.end);
+	ck_assert_uint_eq(it.nobjects, 6);
+	bt_log_iter_release(&it);
+	bt_log_close(log);
+	free(s.data);
+}
+END_TEST
+
+START_TEST(test_roundtrip_hostile_strings)
+{
+#define S(x) { x, sizeof(x) - 1 }
+	static const struct { const char *s; size_t len; } v[] = {
+		S(""),
+		S("a\0b"),
+		S("\0"),
+		S("say \"hi\" 'there'\\"),
+		S("\xff\xfe\xc0\x80\xed\xa0\x80 bad utf-8"),
+		S("line\nforged: 1\r\n\x1b[31mred\x1b[0m"),
+		S("1234567"),    /* string + NUL ends exactly at 8 */
+		S("12345678"),
+	};
+#undef S
+	const char *path = tu_path("str.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE);
+	struct bt_log *log;
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	char big[5000];
+	size_t i;
+	uint32_t id = 1;
+
+	memset(big, 'x', sizeof(big));
+	big[100] = '\0';
+	ck_assert_int_eq(bt_log_append_process(w, id++, 1, T0, 0, 0), 0);
+	for (i = 0; i < (sizeof(v) / sizeof(v[0])); i++) {
+		ck_assert_int_eq(bt_log_append_filename(w, id++, v[i].s,
+							v[i].len), 0);
+		ck_assert_int_eq(bt_log_append_endpoint(w, id++, v[i].s,
+							v[i].len), 0);
+		ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_ARGV, T0,
+						     v[i].s, v[i].len), 0);
+		ck_assert_int_eq(bt_log_append_note(w, BT_NOTE_TEXT, T0,
+						    v[i].s, v[i].len), 0);
+	}
+	ck_assert_int_eq(bt_log_append_filename(w, id++, big, sizeof(big)), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	bt_log_iter_init(&it, log);
+	ck_assert_int_eq(bt_log_next(&it, &h), 1);
+	for (i = 0; i < (sizeof(v) / sizeof(v[0])); i++) {
+		int k;
+
+		for (k = 0; k < 4; k++) {
+			const struct bt_rec_str *s;
+
+			ck_assert_int_eq(bt_log_next(&it, &h), 1);
+			ck_assert_uint_eq(h->len % 8, 0);
+			if (k == 0)
+				s = &((const struct bt_rec_filename *)h)->path;
+			else if (k == 1)
+				s = &((const struct bt_rec_endpoint *)h)->addr;
+			else if (k == 2)
+				s = &((const struct bt_rec_label *)h)->value;
+			else
+				s = &((const struct bt_rec_note *)h)->text;
+			ck_assert_uint_eq(s->len, v[i].len);
+			ck_assert_msg(!memcmp(s->s, v[i].s, v[i].len),
+				      "string %zu kind %d differs", i, k);
+			ck_assert_int_eq(s->s[s->len], 0);
+		}
+	}
+	ck_assert_int_eq(bt_log_next(&it, &h), 1);
+	ck_assert_uint_eq(((const struct bt_rec_filename *)h)->path.len,
+			  sizeof(big));
+	ck_assert(!memcmp(((const struct bt_rec_filename *)h)->path.s, big,
+			  sizeof(big)));
+	ck_assert_int_eq(bt_log_next(&it, &h), 0);
+	bt_log_iter_release(&it);
+	bt_log_close(log);
+}
+END_TEST
+
+START_TEST(test_many_events_grow)
+{
+	/* Enough events to grow the file through several chunks. */
+	const char *path = tu_path("grow.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE);
+	struct bt_log *log;
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	struct bt_log_stats st;
+	const uint64_t n = 300000;
+	uint64_t i, size, bad = 0;
+	int r = 0;
+
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	for (i = 0; i < n && !r; i++)
+		r = bt_log_append_event(w, i & 1 ? BT_OP_READ : BT_OP_WRITE, 0,
+					(uint32_t)i, T0 + i, i & 1 ? 2 : 1,
+					i & 1 ? 1 : 2);
+	ck_assert_msg(r == 0, "event %llu: %s", (unsigned long long)i,
+		      bt_error_msg());
+	size = bt_log_writer_size(w);
+	ck_assert_uint_eq(size, 64 + 64 + n * 24);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	ck_assert_uint_eq(bt_log_file_size(log), size);
+	ck_assert_int_eq(bt_log_stats(log, &st), 0);
+	ck_assert_uint_eq(st.events, n);
+	ck_assert_uint_eq(st.objects, 2);
+	ck_assert_uint_eq(st.records, n + 2);
+	ck_assert_uint_eq(st.by_op[BT_OP_READ], n / 2);
+	ck_assert_uint_eq(st.by_op[BT_OP_WRITE], n / 2);
+	ck_assert_uint_eq(st.by_type[BT_REC_PROCESS], 1);
+	ck_assert_uint_eq(st.first_time, T0);
+	ck_assert_uint_eq(st.last_time, T0 + n - 1);
+	ck_assert_uint_eq(st.bytes, size - 64);
+	bt_log_iter_init(&it, log);
+	bt_log_next(&it, &h);
+	bt_log_next(&it, &h);
+	for (i = 0; i < n; i++) {
+		const struct bt_rec_event *e;
+
+		if (bt_log_next(&it, &h) != 1)
+			break;
+		e = (const void *)h;
+		bad += e->aux != i || e->time != T0 + i;
+	}
+	ck_assert_uint_eq(i, n);
+	ck_assert_uint_eq(bad, 0);
+	bt_log_iter_release(&it);
+	bt_log_close(log);
+}
+END_TEST
+
+/* ---- the writer's refusals -------------------------------------------- */
+
+START_TEST(test_writer_checks_ids_and_refs)
+{
+	struct bt_log_writer *w = wopen(tu_path("ids.btl"), BT_LOGW_CREATE);
+
+	ck_assert_uint_eq(bt_log_writer_objects(w), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 2, 1, T0, 0, 0), BT_EINVAL);
+	ck_assert_int_eq(bt_log_append_process(w, 0, 1, T0, 0, 0), BT_EINVAL);
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 1, 0, 1, 1), BT_EINVAL);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	ck_assert_uint_eq(bt_log_writer_objects(w), 2);
+	/* undefined objects, wrong kinds, bad op, time 0 */
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0, 0, T0, 3, 1),
+			 BT_EINVAL);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0, 0, T0, 0, 1),
+			 BT_EINVAL);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0, 0, T0, 1, 2),
+			 BT_EINVAL);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "read"));
+	ck_assert_int_eq(bt_log_append_event(w, 0, 0, 0, T0, 2, 1), BT_EINVAL);
+	ck_assert_int_eq(bt_log_append_event(w, 200, 0, 0, T0, 2, 1),
+			 BT_EINVAL);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0, 0, 0, 2, 1),
+			 BT_EINVAL);
+	/* page of a process, region of a file by a file, label on a file */
+	ck_assert_int_eq(bt_log_append_page(w, 3, 1, 0), BT_EINVAL);
+	ck_assert_int_eq(bt_log_append_region(w, 3, 2, 2, 0, 0, 1), BT_EINVAL);
+	ck_assert_int_eq(bt_log_append_label(w, 2, BT_LABEL_EXE, T0, "x", 1),
+			 BT_EINVAL);
+	ck_assert_int_eq(bt_log_append_label(w, 1, 99, T0, "x", 1), BT_EINVAL);
+	ck_assert_int_eq(bt_log_append_note(w, 99, T0, "x", 1), BT_EINVAL);
+	/* mmap aux must be a region */
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_MMAP_WRITE, 0, 2, T0, 1,
+					     2), BT_EINVAL);
+	ck_assert_int_eq(bt_log_append_region(w, 3, 2, 1, 0, 0, 1), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_MMAP_WRITE, 0, 3, T0, 1,
+					     2), 0);
+	ck_assert_uint_eq(bt_log_writer_objects(w), 3);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+}
+END_TEST
+
+START_TEST(test_op_names)
+{
+	unsigned op, parsed;
+
+	for (op = 1; op <= BT_OP_MAX; op++) {
+		ck_assert_ptr_nonnull(bt_op_name(op));
+		ck_assert_int_eq(bt_op_parse(&parsed, bt_op_name(op)), 0);
+		ck_assert_uint_eq(parsed, op);
+	}
+	ck_assert_ptr_null(bt_op_name(0));
+	ck_assert_ptr_null(bt_op_name(BT_OP_MAX + 1));
+	ck_assert_str_eq(bt_op_name(BT_OP_MMAP_WRITE), "mmap_write");
+	ck_assert_str_eq(bt_op_name(BT_OP_RECV), "recv");
+	ck_assert_int_eq(bt_op_parse(&parsed, "page_read"), 0);
+	ck_assert_uint_eq(parsed, BT_OP_PAGE_READ);
+	ck_assert_int_eq(bt_op_parse(&parsed, "reads"), BT_EINVAL);
+	ck_assert_int_eq(bt_op_parse(&parsed, ""), BT_EINVAL);
+	ck_assert_str_eq(bt_kind_name(BT_OBJ_PROCESS), "process");
+	ck_assert_str_eq(bt_kind_name(BT_OBJ_FILENAME), "filename");
+	ck_assert_str_eq(bt_kind_name(BT_OBJ_REGION), "region");
+	ck_assert_ptr_null(bt_kind_name(BT_OBJ_NONE));
+	ck_assert_ptr_null(bt_kind_name(99));
+	/* the dependency rules of DESIGN.md */
+	ck_assert(bt_op_kinds_ok(BT_OP_FORK, BT_OBJ_PROCESS, BT_OBJ_PROCESS));
+	ck_assert(bt_op_kinds_ok(BT_OP_EXEC, BT_OBJ_FILE, BT_OBJ_PROCESS));
+	ck_assert(!bt_op_kinds_ok(BT_OP_EXEC, BT_OBJ_PROCESS, BT_OBJ_FILE));
+	ck_assert(bt_op_kinds_ok(BT_OP_WRITE, BT_OBJ_PROCESS, BT_OBJ_FILE));
+	ck_assert(bt_op_kinds_ok(BT_OP_PAGE_READ, BT_OBJ_PAGE,
+				 BT_OBJ_PROCESS));
+	ck_assert(bt_op_kinds_ok(BT_OP_LOOKUP, BT_OBJ_FILENAME,
+				 BT_OBJ_PROCESS));
+	ck_assert(bt_op_kinds_ok(BT_OP_RENAME, BT_OBJ_PROCESS,
+				 BT_OBJ_FILENAME));
+	ck_assert(bt_op_kinds_ok(BT_OP_RECV, BT_OBJ_ENDPOINT, BT_OBJ_PROCESS));
+	ck_assert(bt_op_kinds_ok(BT_OP_SEND, BT_OBJ_PROCESS, BT_OBJ_ENDPOINT));
+	ck_assert(!bt_op_kinds_ok(BT_OP_RECV, BT_OBJ_PROCESS,
+				  BT_OBJ_ENDPOINT));
+	ck_assert(!bt_op_kinds_ok(BT_OP_READ, BT_OBJ_REGION, BT_OBJ_PROCESS));
+	ck_assert(!bt_op_kinds_ok(0, BT_OBJ_FILE, BT_OBJ_PROCESS));
+	ck_assert(!bt_op_kinds_ok(1000, BT_OBJ_PROCESS, BT_OBJ_PROCESS));
+	ck_assert(!bt_op_kinds_ok(BT_OP_FORK, 1000, BT_OBJ_PROCESS));
+}
+END_TEST
+
+/* ---- corruption at named offsets -------------------------------------- */
+
+START_TEST(test_corrupt_header)
+{
+	struct std_log s;
+	uint8_t *c;
+
+	std_log(&s);
+	c = malloc(s.size);
+
+	memcpy(c, s.data, s.size);
+	c[0] = 'X';
+	expect_bad(c, s.size, BT_ECORRUPT, "not a btrack log");
+
+	expect_bad("BTRK", 4, BT_ECORRUPT, "not a btrack log");
+	expect_bad("", 0, BT_ECORRUPT, "not a btrack log");
+	expect_bad(s.data, 40, BT_ECORRUPT, "header truncated");
+
+	memcpy(c, s.data, s.size);
+	put32(c, 8, 2);
+	expect_bad(c, s.size, BT_EVERSION, "version 2");
+
+	memcpy(c, s.data, s.size);
+	put32(c, 32, 128);
+	expect_bad(c, s.size, BT_ECORRUPT, "bad header size 128 at offset 32");
+
+	memcpy(c, s.data, s.size);
+	put64(c, 16, 12);
+	expect_bad(c, s.size, BT_ECORRUPT, "bad committed length 12 at "
+		   "offset 16");
+
+	memcpy(c, s.data, s.size);
+	put64(c, 16, s.end - 4);
+	expect_bad(c, s.size, BT_ECORRUPT, "at offset 16");
+	free(c);
+	free(s.data);
+}
+END_TEST
+
+START_TEST(test_corrupt_record_length)
+{
+	static const uint32_t lens[] = { 0, 7, 12, 0x7ffffff8u, 0xffffffffu };
+	struct std_log s;
+	uint8_t *c;
+	size_t i;
+
+	std_log(&s);
+	c = malloc(s.size);
+	for (i = 0; i < (sizeof(lens) / sizeof(lens[0])); i++) {
+		char want[80];
+
+		memcpy(c, s.data, s.size);
+		put32(c, s.filename + 4, lens[i]);
+		snprintf(want, sizeof(want), "bad record length %u %s",
+			 lens[i], at(s.filename));
+		expect_bad(c, s.size, BT_ECORRUPT, want);
+	}
+	/* a length that runs exactly one record too far */
+	memcpy(c, s.data, s.size);
+	put32(c, s.note + 4, (uint32_t)(s.end - s.note + 8));
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.note));
+	free(c);
+	free(s.data);
+}
+END_TEST
+
+START_TEST(test_corrupt_record_type)
+{
+	struct std_log s;
+	uint8_t *c;
+
+	std_log(&s);
+	c = malloc(s.size);
+
+	memcpy(c, s.data, s.size);
+	c[s.file] = 99;
+	expect_bad(c, s.size, BT_ECORRUPT, "unknown record type 99");
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.file));
+
+	memcpy(c, s.data, s.size);
+	c[s.ev_recv] = 0;
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.ev_recv));
+
+	/* an event whose type was made a process record */
+	memcpy(c, s.data, s.size);
+	c[s.ev_read] = BT_REC_PROCESS;
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.ev_read));
+	free(c);
+	free(s.data);
+}
+END_TEST
+
+START_TEST(test_corrupt_strings)
+{
+	struct std_log s;
+	uint8_t *c;
+	uint64_t so;
+
+	std_log(&s);
+	c = malloc(s.size);
+	so = s.filename + 12;    /* the path's u32 length */
+
+	memcpy(c, s.data, s.size);
+	put32(c, so, 5000);
+	expect_bad(c, s.size, BT_ECORRUPT, "bad string length 5000");
+	expect_bad(c, s.size, BT_ECORRUPT, at(so));
+
+	memcpy(c, s.data, s.size);
+	put32(c, so, 0xffffffffu);
+	expect_bad(c, s.size, BT_ECORRUPT, at(so));
+
+	/* "/etc/passwd" is 11 bytes: the NUL is at so + 4 + 11 */
+	memcpy(c, s.data, s.size);
+	c[so + 4 + 11] = 'x';
+	expect_bad(c, s.size, BT_ECORRUPT, "missing NUL");
+	expect_bad(c, s.size, BT_ECORRUPT, at(so + 4 + 11));
+
+	/* the label's string: 8-byte head, object, key, time, then length */
+	memcpy(c, s.data, s.size);
+	put32(c, s.label + 24, 13);
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.label + 24));
+	free(c);
+	free(s.data);
+}
+END_TEST
+
+START_TEST(test_corrupt_references)
+{
+	struct std_log s;
+	uint8_t *c;
+
+	std_log(&s);
+	c = malloc(s.size);
+
+	/* event cause undefined (at the time) and out of range */
+	memcpy(c, s.data, s.size);
+	put32(c, s.ev_read + 16, 50);
+	expect_bad(c, s.size, BT_ECORRUPT, "undefined object 50");
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.ev_read));
+
+	memcpy(c, s.data, s.size);
+	put32(c, s.ev_read + 20, 4);   /* page 4 is defined later */
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.ev_read));
+
+	memcpy(c, s.data, s.size);
+	put32(c, s.ev_read + 20, 0);
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.ev_read));
+
+	/* op whose kinds do not fit: write is process -> file */
+	memcpy(c, s.data, s.size);
+	c[s.ev_read + 2] = BT_OP_WRITE;
+	expect_bad(c, s.size, BT_ECORRUPT, "op 'write' cannot join a file "
+		   "to a process");
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.ev_read));
+
+	/* op out of range, time 0 */
+	memcpy(c, s.data, s.size);
+	c[s.ev_recv + 2] = 200;
+	expect_bad(c, s.size, BT_ECORRUPT, "bad op 200");
+	memcpy(c, s.data, s.size);
+	put64(c, s.ev_recv + 8, 0);
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.ev_recv));
+
+	/* page-write aux names a region: make it the file */
+	memcpy(c, s.data, s.size);
+	put32(c, s.ev_page + 4, 2);
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.ev_page));
+
+	/* page of a filename; region mapped by a file; label on a file */
+	memcpy(c, s.data, s.size);
+	put32(c, s.page + 12, 3);
+	expect_bad(c, s.size, BT_ECORRUPT, "is a filename, not a file");
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.page + 12));
+	memcpy(c, s.data, s.size);
+	put32(c, s.region + 16, 2);
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.region + 16));
+	memcpy(c, s.data, s.size);
+	put32(c, s.label + 8, 2);
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.label + 8));
+	memcpy(c, s.data, s.size);
+	put32(c, s.label + 12, 77);
+	expect_bad(c, s.size, BT_ECORRUPT, "bad label key 77");
+
+	/* id out of sequence */
+	memcpy(c, s.data, s.size);
+	put32(c, s.file + 8, 5);
+	expect_bad(c, s.size, BT_ECORRUPT, "object id 5 out of sequence");
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.file + 8));
+	memcpy(c, s.data, s.size);
+	put32(c, s.endpoint + 8, 4);
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.endpoint + 8));
+	free(c);
+	free(s.data);
+}
+END_TEST
+
+START_TEST(test_open_mem_unaligned)
+{
+	struct std_log s;
+	struct bt_log *log;
+	struct bt_log_stats st;
+	uint8_t *c;
+
+	std_log(&s);
+	c = malloc(s.size + 1);
+	memcpy(c + 1, s.data, s.size);
+	ck_assert_int_eq(bt_log_open_mem(&log, c + 1, s.size), 0);
+	ck_assert_int_eq(bt_log_stats(log, &st), 0);
+	ck_assert_uint_eq(st.records, 11);
+	ck_assert_uint_eq(st.events, 3);
+	ck_assert_uint_eq(st.objects, 6);
+	bt_log_close(log);
+	free(c);
+	free(s.data);
+}
+END_TEST
+
+/* ---- torn tails and truncated copies ---------------------------------- */
+
+START_TEST(test_torn_tail)
+{
+	const char *path = tu_path("torn.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE);
+	struct bt_log *log;
+	struct bt_log_stats st;
+	uint64_t committed;
+	int i;
+
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	for (i = 0; i < 10; i++)
+		bt_log_append_event(w, BT_OP_READ, 0, 0, T0 + i, 2, 1);
+	bt_log_writer_commit(w);
+	committed = bt_log_writer_size(w);
+	for (i = 0; i < 5; i++)
+		bt_log_append_event(w, BT_OP_WRITE, 0, 0, T0 + 100, 1, 2);
+	ck_assert_int_eq(bt_log_append_filename(w, 3, "/uncommitted", 12), 0);
+	bt_log_writer_abort(w);
+
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	ck_assert_ptr_nonnull(bt_log_warning(log));
+	ck_assert_msg(strstr(bt_log_warning(log), "ignoring 152 bytes of "
+			     "uncommitted records after offset"),
+		      "warning: %s", bt_log_warning(log));
+	ck_assert_uint_eq(bt_log_committed(log), committed);
+	ck_assert(!(bt_log_header(log)->flags & BT_LOGF_CLOSED));
+	ck_assert_int_eq(bt_log_stats(log, &st), 0);
+	ck_assert_uint_eq(st.records, 12);
+	ck_assert_uint_eq(st.events, 10);
+	ck_assert_uint_eq(st.by_op[BT_OP_WRITE], 0);
+	ck_assert_uint_eq(st.objects, 2);
+	bt_log_close(log);
+
+	/* appending drops the torn tail and continues after the commit */
+	w = wopen(path, BT_LOGW_APPEND);
+	ck_assert_uint_eq(bt_log_writer_objects(w), 2);
+	ck_assert_uint_eq(bt_log_writer_size(w), committed);
+	ck_assert_int_eq(bt_log_append_filename(w, 3, "/after", 6), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	ck_assert_ptr_null(bt_log_warning(log));
+	ck_assert_int_eq(bt_log_stats(log, &st), 0);
+	ck_assert_uint_eq(st.records, 13);
+	ck_assert_uint_eq(st.objects, 3);
+	bt_log_close(log);
+}
+END_TEST
+
+START_TEST(test_truncated_copy)
+{
+	struct std_log s;
+	struct bt_log *log;
+	struct bt_log_stats st;
+	uint64_t n;
+
+	std_log(&s);
+	/* cut in the middle of the region record: 6 complete records */
+	ck_assert_int_eq(bt_log_open_mem(&log, s.data, s.region + 12), 0);
+	ck_assert_ptr_nonnull(bt_log_warning(log));
+	ck_assert_ptr_nonnull(strstr(bt_log_warning(log), "shorter than"));
+	ck_assert_int_eq(count_records(log, &n), 0);
+	ck_assert_uint_eq(n, 6);
+	ck_assert_int_eq(bt_log_stats(log, &st), 0);
+	ck_assert_uint_eq(st.objects, 5);
+	bt_log_close(log);
+	/* cut in the middle of an event */
+	ck_assert_int_eq(bt_log_open_mem(&log, s.data, s.ev_recv + 20), 0);
+	ck_assert_int_eq(count_records(log, &n), 0);
+	ck_assert_uint_eq(n, 10);
+	bt_log_close(log);
+	/* and on a record boundary */
+	ck_assert_int_eq(bt_log_open_mem(&log, s.data, s.page), 0);
+	ck_assert_int_eq(count_records(log, &n), 0);
+	ck_assert_uint_eq(n, 4);
+	bt_log_close(log);
+	free(s.data);
+}
+END_TEST
+
+/* ---- a writer killed at random moments ---------------------------------- */
+
+/*
+ * The intended sequence: record 0 is process 1, record 1 file 2; then
+ * record i (i >= 2) is a filename "/f/<i>" when i % 7 == 0, else an event
+ * whose op, time and aux are functions of i.
+ */
+static int seq_is_name(uint64_t i)
+{
+	return i >= 2 && i % 7 == 0;
+}
+
+static int seq_append(struct bt_log_writer *w, uint64_t i)
+{
+	char name[32];
+	int n;
+
+	if (i == 0)
+		return bt_log_append_process(w, 1, 42, T0, 1, 0);
+	if (i == 1)
+		return bt_log_append_file(w, 2, 0, 8, 99);
+	if (seq_is_name(i)) {
+		n = snprintf(name, sizeof(name), "/f/%llu",
+			     (unsigned long long)i);
+		return bt_log_append_filename(w, bt_log_writer_objects(w) + 1,
+					      name, (size_t)n);
+	}
+	if (i % 3 == 0)
+		return bt_log_append_event(w, BT_OP_WRITE, 0, (uint32_t)i,
+					   T0 + i, 1, 2);
+	return bt_log_append_event(w, BT_OP_READ, 0, (uint32_t)i, T0 + i,
+				   2, 1);
+}
+
+/*
+ * Check the log holds a prefix of the sequence; returns its length.  Plain
+ * compares in the loop: every ck_assert is a write to Check's pipe, too
+ * slow for hundreds of thousands of records.
+ */
+static uint64_t seq_check(const char *path)
+{
+	struct bt_log *log;
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	uint64_t i = 0;
+	uint32_t names = 0;
+	bool ok = true;
+	int r;
+
+	r = bt_log_open(&log, path);
+	ck_assert_msg(r == 0, "open after kill: %s", bt_error_msg());
+	bt_log_iter_init(&it, log);
+	while (ok && (r = bt_log_next(&it, &h)) == 1) {
+		if (i == 0) {
+			ok = h->type == BT_REC_PROCESS &&
+			     ((const struct bt_rec_process *)h)->pid == 42;
+		} else if (i == 1) {
+			ok = h->type == BT_REC_FILE &&
+			     ((const struct bt_rec_file *)h)->ino == 99;
+		} else if (seq_is_name(i)) {
+			const struct bt_rec_filename *f = (const void *)h;
+			char name[32];
+
+			snprintf(name, sizeof(name), "/f/%llu",
+				 (unsigned long long)i);
+			ok = h->type == BT_REC_FILENAME &&
+			     f->id == 3 + names &&
+			     !strcmp(bt_rec_str(&f->path), name);
+			names++;
+		} else {
+			const struct bt_rec_event *e = (const void *)h;
+
+			ok = h->type == BT_REC_EVENT &&
+			     e->op == (i % 3 == 0 ? BT_OP_WRITE : BT_OP_READ) &&
+			     e->aux == i && e->time == T0 + i;
+		}
+		i++;
+	}
+	ck_assert_msg(ok, "record %llu differs from the intended sequence",
+		      (unsigned long long)i - 1);
+	ck_assert_msg(r == 0, "record %llu: %s", (unsigned long long)i,
+		      bt_error_msg());
+	bt_log_iter_release(&it);
+	bt_log_close(log);
+	return i;
+}
+
+static void seq_child(const char *path, uint64_t from, unsigned seed,
+		      int ready)
+{
+	struct bt_log_writer *w;
+	uint64_t i = from;
+
+	if (bt_log_writer_open(&w, path, BT_LOGW_APPEND))
+		_exit(1);
+	if (write(ready, "", 1) != 1)
+		_exit(3);
+	srand(seed);
+	for (;;) {
+		int batch = 1 + rand() % 8, k;
+
+		for (k = 0; k < batch; k++, i++)
+			if (seq_append(w, i))
+				_exit(2);
+		bt_log_writer_commit(w);
+	}
+}
+
+START_TEST(test_crash_safety)
+{
+	const char *path = tu_path("crash.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE);
+	uint64_t have = 0, grew = 0;
+	struct timespec ts;
+	int round;
+
+	bt_log_writer_close(w);
+	srand(12345);
+	for (round = 0; round < 250; round++) {
+		uint64_t now;
+		pid_t pid;
+		int status, ready[2];
+		char c;
+
+		ck_assert_int_eq(pipe(ready), 0);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0)
+			seq_child(path, have, (unsigned)round, ready[1]);
+		close(ready[1]);
+		/* Every other round, kill while writing, not while the
+		 * appender opens (slow under sanitizers). */
+		if (round % 2 == 0)
+			ck_assert_int_eq(read(ready[0], &c, 1), 1);
+		close(ready[0]);
+		ts.tv_sec = 0;
+		ts.tv_nsec = (rand() % 3000) * 1000L;
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(WIFSIGNALED(status), "child exited with %d",
+			      WEXITSTATUS(status));
+		now = seq_check(path);
+		ck_assert_uint_ge(now, have);
+		grew += now > have;
+		have = now;
+		/* keep the log small so the test stays fast */
+		if (have > 200000) {
+			w = wopen(path, BT_LOGW_CREATE | BT_LOGW_TRUNC);
+			bt_log_writer_close(w);
+			have = 0;
+		}
+	}
+	/* the kills must land while writing, not all before the first
+	 * commit */
+	ck_assert_uint_gt(grew, 50);
+}
+END_TEST
+
+/* ---- append mode, two writers, a full disk ---------------------------- */
+
+START_TEST(test_append_continues_ids)
+{
+	const char *path = tu_path("append.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE);
+	struct bt_log *log;
+	struct bt_log_stats st;
+
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	ck_assert_int_eq(bt_log_append_page(w, 3, 2, 0), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+
+	ck_assert_int_eq(bt_log_writer_open(&w, path, BT_LOGW_CREATE),
+			 BT_EINVAL);
+	w = wopen(path, BT_LOGW_APPEND);
+	ck_assert_uint_eq(bt_log_writer_objects(w), 3);
+	ck_assert_int_eq(bt_log_append_file(w, 3, 0, 1, 2), BT_EINVAL);
+	ck_assert_int_eq(bt_log_append_file(w, 4, 0, 1, 2), 0);
+	/* kinds of the old objects are known to the appender */
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_PAGE_READ, 0, 0, T0, 3,
+					     1), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_PAGE_READ, 0, 0, T0, 2,
+					     1), BT_EINVAL);
+	/* while open, the log is not marked closed */
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	ck_assert(!(bt_log_header(log)->flags & BT_LOGF_CLOSED));
+	bt_log_close(log);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	ck_assert(bt_log_header(log)->flags & BT_LOGF_CLOSED);
+	ck_assert_int_eq(bt_log_stats(log, &st), 0);
+	ck_assert_uint_eq(st.objects, 4);
+	ck_assert_uint_eq(st.events, 1);
+	bt_log_close(log);
+
+	/* appending to something that is not a log fails and leaves it */
+	ck_assert_int_eq(tu_write_file(tu_path("junk"), "hello world", 11), 0);
+	ck_assert_int_eq(bt_log_writer_open(&w, tu_path("junk"),
+					    BT_LOGW_APPEND), BT_ECORRUPT);
+	ck_assert_int_eq(bt_log_writer_open(&w, tu_path("none"),
+					    BT_LOGW_APPEND), BT_ENOTFOUND);
+}
+END_TEST
+
+START_TEST(test_two_writers)
+{
+	const char *path = tu_path("two.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE), *w2 = NULL;
+	pid_t pid;
+	int status;
+
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	bt_log_writer_commit(w);
+	ck_assert_int_ne(bt_log_writer_open(&w2, path, BT_LOGW_APPEND), 0);
+	ck_assert_ptr_null(w2);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "another"));
+	/* TRUNC must not destroy a log being written */
+	ck_assert_int_ne(bt_log_writer_open(&w2, path, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	/* and another process is refused too */
+	pid = fork();
+	if (pid == 0)
+		_exit(bt_log_writer_open(&w2, path, BT_LOGW_APPEND) ? 0 : 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	w = wopen(path, BT_LOGW_APPEND);
+	ck_assert_uint_eq(bt_log_writer_objects(w), 2);
+	bt_log_writer_abort(w);
+}
+END_TEST
+
+START_TEST(test_disk_full)
+{
+	const char *path = tu_path("full.btl");
+	struct rlimit rl = { 4 << 20, 4 << 20 };
+	int fds[2], status;
+	uint64_t committed = 0;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct bt_log_writer *w;
+		uint64_t i, n = 0;
+		int r = 0;
+
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl))
+			_exit(10);
+		if (bt_log_writer_open(&w, path, BT_LOGW_CREATE))
+			_exit(11);
+		if (bt_log_append_process(w, 1, 1, T0, 0, 0) ||
+		    bt_log_append_file(w, 2, 0, 1, 1))
+			_exit(12);
+		for (i = 0; i < 10000000 && !r; i++) {
+			r = bt_log_append_event(w, BT_OP_READ, 0, (uint32_t)i,
+						T0 + i, 2, 1);
+			if (!r && i % 100 == 99) {
+				bt_log_writer_commit(w);
+				n = i + 1;
+			}
+		}
+		if (write(fds[1], &n, sizeof(n)) != sizeof(n))
+			_exit(13);
+		if (r != BT_EIO || !strstr(bt_error_msg(), "File too large"))
+			_exit(14);
+		/* the records that fit are committed and a close works */
+		bt_log_writer_close(w);
+		_exit(0);
+	}
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], &committed, sizeof(committed)),
+			 sizeof(committed));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child status %d", status);
+	ck_assert_uint_gt(committed, 1000);
+	{
+		struct bt_log *log;
+		struct bt_log_stats st;
+
+		ck_assert_int_eq(bt_log_open(&log, path), 0);
+		ck_assert_int_eq(bt_log_stats(log, &st), 0);
+		ck_assert_uint_ge(st.events, committed);
+		ck_assert_uint_le(bt_log_file_size(log), 4 << 20);
+		bt_log_close(log);
+	}
+}
+END_TEST
+
+/* ---- mutated logs (the fuzz target's logic) ---------------------------- */
+
+static int fuzz_one(const uint8_t *data, size_t size)
+{
+	struct bt_log *log;
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	struct bt_log_stats st;
+	int r;
+
+	r = bt_log_open_mem(&log, data, size);
+	if (r)
+		return r;
+	bt_log_iter_init(&it, log);
+	while ((r = bt_log_next(&it, &h)) == 1)
+		ck_assert_uint_le(it.off, size);
+	bt_log_iter_release(&it);
+	ck_assert_int_eq(bt_log_stats(log, &st), r);
+	bt_log_close(log);
+	return r;
+}
+
+START_TEST(test_mutated_logs)
+{
+	struct std_log s;
+	uint8_t *c;
+	int i, bad = 0;
+
+	std_log(&s);
+	c = malloc(s.size + 64);
+	srand(777);
+	for (i = 0; i < 600; i++) {
+		size_t size = s.size;
+		int k, nmut = 1 + rand() % 4, r;
+
+		memcpy(c, s.data, s.size);
+		for (k = 0; k < nmut; k++) {
+			size_t off = 64 + (size_t)rand() % (s.size - 64);
+
+			switch (rand() % 4) {
+			case 0:
+				c[off] = (uint8_t)rand();
+				break;
+			case 1:
+				c[off] ^= (uint8_t)(1 << (rand() % 8));
+				break;
+			case 2:
+				put32(c, off & ~(size_t)3, (uint32_t)rand());
+				break;
+			default:
+				size = off;
+				break;
+			}
+		}
+		if (rand() % 10 == 0)
+			c[rand() % 64] ^= 0xff;
+		r = fuzz_one(c, size);
+		if (r == BT_ECORRUPT) {
+			bad++;
+			ck_assert_msg(strstr(bt_error_msg(), "offset"),
+				      "no offset in '%s'", bt_error_msg());
+		} else {
+			ck_assert_msg(r == 0 || r == BT_EVERSION,
+				      "unexpected %d: %s", r, bt_error_msg());
+		}
+	}
+	/* most mutations must be caught */
+	ck_assert_int_gt(bad, 100);
+	free(c);
+	free(s.data);
+}
+END_TEST
+
+static Suite *log_suite(void)
+{
+	Suite *s = suite_create("log");
+	struct { const char *name; const TTest *t; int timeout; } tc[] = {
+		{ "roundtrip", test_roundtrip_all_types, 0 },
+		{ "hostile_strings", test_roundtrip_hostile_strings, 0 },
+		{ "grow", test_many_events_grow, 30 },
+		{ "writer_checks", test_writer_checks_ids_and_refs, 0 },
+		{ "names", test_op_names, 0 },
+		{ "corrupt_header", test_corrupt_header, 0 },
+		{ "corrupt_length", test_corrupt_record_length, 0 },
+		{ "corrupt_type", test_corrupt_record_type, 0 },
+		{ "corrupt_strings", test_corrupt_strings, 0 },
+		{ "corrupt_refs", test_corrupt_references, 0 },
+		{ "unaligned", test_open_mem_unaligned, 0 },
+		{ "torn_tail", test_torn_tail, 0 },
+		{ "truncated_copy", test_truncated_copy, 0 },
+		{ "crash_safety", test_crash_safety, 60 },
+		{ "append", test_append_continues_ids, 0 },
+		{ "two_writers", test_two_writers, 0 },
+		{ "disk_full", test_disk_full, 30 },
+		{ "mutated", test_mutated_logs, 30 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tc) / sizeof(tc[0]); i++) {
+		TCase *t = tcase_create(tc[i].name);
+
+		if (tc[i].timeout)
+			tcase_set_timeout(t, tc[i].timeout);
+		tcase_add_test(t, tc[i].t);
+		suite_add_tcase(s, t);
+	}
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(log_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed != 0;
+}
