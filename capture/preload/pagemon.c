@@ -49,6 +49,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -119,6 +120,17 @@ static ssize_t (*real_send)(int, const void *, size_t, int);
 static ssize_t (*real_sendto)(int, const void *, size_t, int,
 			      const struct sockaddr *, socklen_t);
 static ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
+static ssize_t (*real_preadv2)(int, const struct iovec *, int, off_t, int);
+static ssize_t (*real_pwritev2)(int, const struct iovec *, int, off_t, int);
+static ssize_t (*real_pread64_chk)(int, void *, size_t, off_t, size_t);
+static ssize_t (*real_recv_chk)(int, void *, size_t, size_t, int);
+static ssize_t (*real_recvfrom_chk)(int, void *, size_t, size_t, int,
+				    struct sockaddr *, socklen_t *);
+static size_t (*real_fread)(void *, size_t, size_t, FILE *);
+static size_t (*real_fread_unlocked)(void *, size_t, size_t, FILE *);
+static size_t (*real_fread_chk)(void *, size_t, size_t, size_t, FILE *);
+static size_t (*real_fwrite)(const void *, size_t, size_t, FILE *);
+static size_t (*real_fwrite_unlocked)(const void *, size_t, size_t, FILE *);
 
 static int active;             /* a valid ring was found */
 static size_t psz = 4096;
@@ -525,23 +537,29 @@ static void *helper_main(void *arg)
 				0, NULL, NULL, 0);
 		lock();
 		end = slice_end;
+		if (!end)  /* re-armed lazily meanwhile */
+			__atomic_store_n(&grants_pending, 0, __ATOMIC_RELAXED);
 		unlock();
+		if (!end)
+			continue;
 		now = now_ns(CLOCK_MONOTONIC);
-		if (!end || end <= now) {
-			lock();
-			if (__atomic_load_n(&inflight, __ATOMIC_ACQUIRE))
-				slice_end = now + slice_ns; /* retry later */
-			else
-				maybe_rearm_locked(now);
-			unlock();
-			if (!end)
-				__atomic_store_n(&grants_pending, 0,
-						 __ATOMIC_RELAXED);
+		if (now < end) {
+			ts.tv_sec = (time_t)(end / 1000000000ull);
+			ts.tv_nsec = (long)(end % 1000000000ull);
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+					NULL);
 			continue;
 		}
-		ts.tv_sec = (time_t)(end / 1000000000ull);
-		ts.tv_nsec = (long)(end % 1000000000ull);
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		lock();
+		if (slice_end && now >= slice_end) {
+			/* A wrapped syscall is using granted pages: revoking
+			 * them now would make it fail with EFAULT. */
+			if (__atomic_load_n(&inflight, __ATOMIC_ACQUIRE))
+				slice_end = now + slice_ns;
+			else
+				rearm_locked();
+		}
+		unlock();
 	}
 	return NULL;
 }
@@ -707,18 +725,21 @@ EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
 
 EXPORT int munmap(void *addr, size_t len)
 {
-	int r = sys_munmap(addr, len);
-	int saved = errno;
+	sigset_t old;
+	int r, saved;
 
-	if (r == 0 && active && overlaps_any((uintptr_t)addr, len)) {
-		sigset_t old;
-
-		block_all(&old);
-		lock();
+	if (!active || !overlaps_any((uintptr_t)addr, len))
+		return sys_munmap(addr, len);
+	/* Under the lock, so that no re-arm can touch a new mapping that
+	 * another thread makes at this address in between. */
+	block_all(&old);
+	lock();
+	r = sys_munmap(addr, len);
+	saved = errno;
+	if (r == 0)
 		forget_range((uintptr_t)addr, len);
-		unlock();
-		restore_mask(&old);
-	}
+	unlock();
+	restore_mask(&old);
 	errno = saved;
 	return r;
 }
@@ -851,7 +872,7 @@ static void strip_segv(sigset_t *s)
 EXPORT int sigaction(int sig, const struct sigaction *act,
 		     struct sigaction *oldact)
 {
-	struct sigaction copy;
+	struct sigaction copy, prev;
 	sigset_t old;
 
 	if (!real_sigaction)
@@ -868,14 +889,19 @@ EXPORT int sigaction(int sig, const struct sigaction *act,
 		}
 		return real_sigaction(sig, act, oldact);
 	}
+	/* Copy the program's structs outside the lock: they may lie in a
+	 * monitored page, and a fault with the lock held would deadlock. */
+	if (act)
+		copy = *act;
 	block_all(&old);
 	lock();
-	if (oldact)
-		*oldact = prog_segv;
+	prev = prog_segv;
 	if (act)
-		prog_segv = *act;
+		prog_segv = copy;
 	unlock();
 	restore_mask(&old);
+	if (oldact)
+		*oldact = prev;
 	return 0;
 }
 
@@ -1218,6 +1244,162 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return r;
 }
 
+EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int cnt, off_t off,
+		       int flags)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(preadv2, "preadv2");
+	g = iov_grant(iov, cnt, true);
+	r = real_preadv2(fd, iov, cnt, off, flags);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off,
+			int flags)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(pwritev2, "pwritev2");
+	g = iov_grant(iov, cnt, false);
+	r = real_pwritev2(fd, iov, cnt, off, flags);
+	io_done(g);
+	return r;
+}
+
+/* The _FORTIFY_SOURCE entry points that Debian's programs call. */
+ssize_t __pread64_chk(int fd, void *buf, size_t n, off_t off, size_t buflen);
+ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen,
+		       int flags, struct sockaddr *sa, socklen_t *salen);
+size_t __fread_chk(void *ptr, size_t ptrlen, size_t size, size_t n,
+		   FILE *f);
+
+EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, off_t off,
+			     size_t buflen)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(pread64_chk, "__pread64_chk");
+	g = io_grant(buf, n, true);
+	r = real_pread64_chk(fd, buf, n, off, buflen);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen,
+			  int flags)
+{
+	bool g;
+	ssize_t r;
+
+	RESOLVE(recv_chk, "__recv_chk");
+	g = io_grant(buf, n, true);
+	r = real_recv_chk(fd, buf, n, buflen, flags);
+	io_done(g);
+	return r;
+}
+
+EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen,
+			      int flags, struct sockaddr *sa,
+			      socklen_t *salen)
+{
+	bool g, g2 = false, g3 = false;
+	ssize_t r;
+
+	RESOLVE(recvfrom_chk, "__recvfrom_chk");
+	g = io_grant(buf, n, true);
+	if (sa && salen) {
+		g2 = io_grant(salen, sizeof(*salen), true);
+		g3 = io_grant(sa, *salen, true);
+	}
+	r = real_recvfrom_chk(fd, buf, n, buflen, flags, sa, salen);
+	io_done(g);
+	io_done(g2);
+	io_done(g3);
+	return r;
+}
+
+/*
+ * stdio reads large requests straight into the caller's buffer (and writes
+ * straight from it) with internal read/write calls that no wrapper sees;
+ * grant the buffer around the call.  Smaller requests go through the FILE
+ * buffer and memcpy, which faults normally.
+ */
+#undef fread_unlocked
+#undef fwrite_unlocked
+
+static size_t mul_sat(size_t a, size_t b)
+{
+	return b && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+EXPORT size_t fread(void *ptr, size_t size, size_t n, FILE *f)
+{
+	bool g;
+	size_t r;
+
+	RESOLVE(fread, "fread");
+	g = io_grant(ptr, mul_sat(size, n), true);
+	r = real_fread(ptr, size, n, f);
+	io_done(g);
+	return r;
+}
+
+EXPORT size_t fread_unlocked(void *ptr, size_t size, size_t n, FILE *f)
+{
+	bool g;
+	size_t r;
+
+	RESOLVE(fread_unlocked, "fread_unlocked");
+	g = io_grant(ptr, mul_sat(size, n), true);
+	r = real_fread_unlocked(ptr, size, n, f);
+	io_done(g);
+	return r;
+}
+
+EXPORT size_t __fread_chk(void *ptr, size_t ptrlen, size_t size, size_t n,
+			  FILE *f)
+{
+	bool g;
+	size_t r;
+
+	RESOLVE(fread_chk, "__fread_chk");
+	g = io_grant(ptr, mul_sat(size, n), true);
+	r = real_fread_chk(ptr, ptrlen, size, n, f);
+	io_done(g);
+	return r;
+}
+
+EXPORT size_t fwrite(const void *ptr, size_t size, size_t n, FILE *f)
+{
+	bool g;
+	size_t r;
+
+	RESOLVE(fwrite, "fwrite");
+	g = io_grant(ptr, mul_sat(size, n), false);
+	r = real_fwrite(ptr, size, n, f);
+	io_done(g);
+	return r;
+}
+
+EXPORT size_t fwrite_unlocked(const void *ptr, size_t size, size_t n,
+			      FILE *f)
+{
+	bool g;
+	size_t r;
+
+	RESOLVE(fwrite_unlocked, "fwrite_unlocked");
+	g = io_grant(ptr, mul_sat(size, n), false);
+	r = real_fwrite_unlocked(ptr, size, n, f);
+	io_done(g);
+	return r;
+}
+
 /* ---- start-up ---- */
 
 /* Map the ring named by the environment; false if there is none or it is
@@ -1293,6 +1475,16 @@ __attribute__((constructor)) static void pagemon_init(void)
 	RESOLVE(sendto, "sendto");
 	RESOLVE(sendmsg, "sendmsg");
 	RESOLVE(read_chk, "__read_chk");
+	RESOLVE(preadv2, "preadv2");
+	RESOLVE(pwritev2, "pwritev2");
+	RESOLVE(pread64_chk, "__pread64_chk");
+	RESOLVE(recv_chk, "__recv_chk");
+	RESOLVE(recvfrom_chk, "__recvfrom_chk");
+	RESOLVE(fread, "fread");
+	RESOLVE(fread_unlocked, "fread_unlocked");
+	RESOLVE(fread_chk, "__fread_chk");
+	RESOLVE(fwrite, "fwrite");
+	RESOLVE(fwrite_unlocked, "fwrite_unlocked");
 	if (!real_mmap || !real_munmap || !real_mprotect || !real_sigaction)
 		return;
 	ps = sysconf(_SC_PAGESIZE);
