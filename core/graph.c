@@ -63,7 +63,7 @@ struct bt_graph {
 	uint32_t *rg;          /* [nregions] region ids per file, log order */
 	uint32_t nrg;
 	struct lab *labs;
-	uint32_t nlabs;
+	uint32_t nlabs, labs_cap;
 
 	bool unsorted;         /* some event is earlier than one before it */
 };
@@ -314,7 +314,7 @@ static int pass1(struct bt_graph *g, bt_progress_fn progress, void *arg)
 		return r;
 	if (progress)
 		progress(arg, total, total);
-	/* keep nlabs capacity */
+	g->labs_cap = (uint32_t)nlabs;
 	g->labs = malloc((nlabs ? nlabs : 1) * sizeof(*g->labs));
 	if (!g->labs)
 		return bt_error_set(BT_ENOMEM, "out of memory");
@@ -368,6 +368,13 @@ static void reverse_paths(struct bt_graph *g)
 	}
 }
 
+static int changed(uint64_t off)
+{
+	return bt_error_set(BT_ECORRUPT,
+		"log changed while loading (record at offset %llu)",
+		(unsigned long long)off);
+}
+
 /* Pass 2: the records are valid; fill the lists. */
 static int pass2(struct bt_graph *g)
 {
@@ -414,29 +421,40 @@ static int pass2(struct bt_graph *g)
 				}
 			}
 			len = sizeof(*e);
+			/* Pass 1 validated these bytes; they change only if
+			 * someone rewrites the file under us.  Stay in bounds
+			 * then. */
+			if (e->effect > n || e->cause > n ||
+			    g->in_idx[e->effect] >= g->nev ||
+			    g->out_idx[e->cause] >= g->nev)
+				return changed(off);
 			g->in_refs[g->in_idx[e->effect]++] = ref;
 			g->out_refs[g->out_idx[e->cause]++] = ref;
 			continue;
 		}
 		len = h->len;
-		if (len == 0)   /* cannot happen after pass 1 */
-			return bt_error_set(BT_ECORRUPT,
-				"bad record length at offset %llu",
-				(unsigned long long)off);
+		if (len < 8 || len % 8)
+			return changed(off);
 		switch (h->type) {
 		case BT_REC_PAGE: {
 			const struct bt_rec_page *p = (const void *)h;
 
+			if (p->file > n || g->pg_idx[p->file] >= g->npg)
+				return changed(off);
 			g->pg[g->pg_idx[p->file]++] = p->id;
 			break;
 		}
 		case BT_REC_REGION: {
 			const struct bt_rec_region *rg = (const void *)h;
 
+			if (rg->file > n || g->rg_idx[rg->file] >= g->nrg)
+				return changed(off);
 			g->rg[g->rg_idx[rg->file]++] = rg->id;
 			break;
 		}
 		case BT_REC_LABEL:
+			if (g->nlabs >= g->labs_cap)
+				return changed(off);
 			add_label(g, (const void *)h, ref);
 			break;
 		default:

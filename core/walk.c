@@ -31,6 +31,9 @@
 /* Node indexes fit in 28 bits so (from, to, op) packs into an edge key. */
 #define MAX_WALK_NODES (UINT32_C(1) << 28)
 
+/* expand() prefetches the event this many list entries ahead. */
+#define WALK_PREFETCH 8
+
 struct wnode {
 	uint32_t obj;        /* the node's object id (its key) */
 	uint8_t kind;
@@ -526,12 +529,19 @@ static int expand(struct walker *w, uint32_t v)
 		}
 		for (j = lo; j < hi; j++) {
 			const struct bt_rec_event *e = bt_graph_event(g, l[j]);
+
+			/* Events of a long list are scattered over the log:
+			 * ask for one a few steps ahead. */
+			if (j + WALK_PREFETCH < hi)
+				__builtin_prefetch(bt_graph_event(g,
+						l[j + WALK_PREFETCH]));
 			uint32_t other = back ? e->cause : e->effect;
 			long long o;
 			struct wnode *on;
 
 			w->r->examined++;
-			if (skip_event(w, e))
+			if (skip_event(w, e) || other == 0 ||
+			    other > bt_graph_nobjects(g))
 				continue;
 			o = node_of(w, other, w->nodes[v].depth + 1, &created);
 			if (o < 0)
@@ -793,10 +803,16 @@ int bt_spec_resolve(uint32_t *out, uint64_t *out_time,
 				spec);
 		t = 0;
 		if (at) {
-			if ((r = bt_time_parse(&t, at + 1)))
+			if ((r = bt_time_parse(&t, at + 1))) {
+				char msg[256];
+
+				/* bt_error_msg() is the buffer we write. */
+				snprintf(msg, sizeof(msg), "%s",
+					 bt_error_msg());
 				return bt_error_set(r,
 					"bad detection point '%s': %s", spec,
-					bt_error_msg());
+					msg);
+			}
 			if (t == 0)
 				t = 1;   /* 0 means "latest" below */
 			*out_time = t;
