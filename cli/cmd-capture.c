@@ -212,6 +212,7 @@ int cmd_capture(int argc, char **argv)
 		goto fail;
 	if (a.duration_ns)
 		deadline = bt_time_now() + a.duration_ns;
+	fprintf(stderr, "btrack capture: capturing into '%s'\n", a.out);
 	while (!stop_flag) {
 		uint64_t now = bt_time_now();
 

@@ -1,0 +1,180 @@
+#!/bin/sh
+# /init of the VM test's initramfs (built by tests/vm/run.sh): runs the
+# kernel module's scenarios inside Debian's kernel and hands the results
+# back to the host.  Progress and figures go to the console (ttyS0) as
+# "VMTEST: ..." lines, logs to the second serial port (ttyS1) as base64
+# between "=== BEGIN name ===" and "=== END name ===".  The last console
+# line is "VMTEST: DONE rc=N"; the host checks the logs (tests/vm/run.sh).
+# /mode says what to run: "check" (scenarios) or "bench".
+PATH=/bin
+export PATH
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+exec 3>/dev/ttyS1
+rc=0
+t0=$(cut -d. -f1 /proc/uptime)
+
+say() { echo "VMTEST: $*"; }
+fail() { say "FAIL: $*"; rc=1; }
+send() {
+	echo "=== BEGIN $1 ===" >&3
+	base64 "$2" >&3
+	echo "=== END $1 ===" >&3
+}
+
+# The page monitor needs a fault per page: no fault-around (man/btrack.ko.4).
+echo 4096 >/sys/kernel/debug/fault_around_bytes || fail "fault_around_bytes"
+
+# start_capture LOG [options]: start `btrack capture` in the background and
+# wait until the module captures.
+start_capture() {
+	log=$1
+	shift
+	rm -f /tmp/cap.err
+	btrack capture -o "$log" "$@" 2>/tmp/cap.err &
+	cap=$!
+	n=0
+	while ! grep -q capturing /tmp/cap.err 2>/dev/null; do
+		n=$((n + 1))
+		if [ $n -gt 200 ] || ! kill -0 $cap 2>/dev/null; then
+			fail "capture did not start"
+			cat /tmp/cap.err
+			return 1
+		fi
+		usleep 50000
+	done
+}
+
+stop_capture() {
+	kill -INT $cap
+	wait $cap
+	crc=$?
+	sed 's/^/VMTEST: | /' /tmp/cap.err
+	[ $crc -eq 0 ] || fail "capture exited with $crc"
+}
+
+pid_of() { sed -n 's/^pid=\([0-9]*\).*/\1/p' "$1"; }
+
+scenarios() {
+	# 1. A process chain writing and renaming files.
+	say "scenario chain"
+	insmod /btrack.ko || fail "insmod"
+	ls -l /dev/btrack | grep -q '^crw-------' || fail "/dev/btrack is not 0600"
+	start_capture /tmp/chain.btl
+	mkdir -p /tmp/w
+	echo payload >/tmp/w/dl
+	sh -c 'cat /tmp/w/dl >/tmp/w/stage && mv /tmp/w/stage /tmp/w/final'
+	echo unrelated >/tmp/w/other
+	stop_capture
+	send chain /tmp/chain.btl
+
+	# 2. Two writers on different pages of one shared mapping, one reader.
+	say "scenario pages"
+	mkdir -p /tmp/shm
+	pagetest create /tmp/shm/f 2 >/dev/null
+	start_capture /tmp/pages.btl --slice 10
+	pagetest write /tmp/shm/f 0 300 >/tmp/pa &
+	pa=$!
+	pagetest write /tmp/shm/f 1 300 >/tmp/pb &
+	pb=$!
+	wait $pa
+	wait $pb
+	pagetest read /tmp/shm/f 0 >/tmp/pc
+	stop_capture
+	echo "A=$(pid_of /tmp/pa) B=$(pid_of /tmp/pb) C=$(pid_of /tmp/pc)" >/tmp/pages.meta
+	send pages /tmp/pages.btl
+	send pagesmeta /tmp/pages.meta
+	rmmod btrack || fail "rmmod"
+
+	# 3. A burst of 1 M events through small rings: every event is either
+	# logged or counted as dropped.
+	say "scenario burst"
+	insmod /btrack.ko ring_kb=64 || fail "insmod ring_kb=64"
+	start_capture /tmp/burst.btl
+	b0=$(cut -d' ' -f1 /proc/uptime)
+	burst 1000000 /tmp/burstfile &
+	bp=$!
+	wait $bp || fail "burst"
+	b1=$(cut -d' ' -f1 /proc/uptime)
+	stop_capture
+	w=$(vmcheck count /tmp/burst.btl write $bp) || fail "burst log invalid"
+	d=$(vmcheck notes /tmp/burst.btl | sed -n 's/.* op\.write=\([0-9]*\).*/\1/p')
+	d=${d:-0}
+	say "burst: 1000000 writes, $w logged, $d dropped, $(ls -l /tmp/burst.btl | awk '{print $5}') log bytes, $b0..$b1 s"
+	[ $((w + d)) -eq 1000000 ] || fail "burst: $w logged + $d dropped != 1000000"
+	[ "$d" -gt 0 ] || say "burst: no drops (rings kept up)"
+	vmcheck notes /tmp/burst.btl | sed 's/^/VMTEST: | /'
+	rm -f /tmp/burst.btl /tmp/burstfile
+	rmmod btrack || fail "rmmod"
+
+	# 4. Load and unload ten times under load.
+	say "scenario unload"
+	mkdir -p /tmp/l
+	(
+		while :; do
+			echo x >/tmp/l/f
+			cat /tmp/l/f >/dev/null
+			mv /tmp/l/f /tmp/l/g
+			pagetest write /tmp/shm/f 1 >/dev/null
+		done
+	) &
+	load=$!
+	i=0
+	while [ $i -lt 10 ]; do
+		insmod /btrack.ko ring_kb=64 slice_ms=1 || fail "insmod $i"
+		start_capture /tmp/u$i.btl
+		usleep 200000
+		if [ $i -eq 5 ] && rmmod btrack 2>/dev/null; then
+			fail "rmmod succeeded while the device was open"
+		fi
+		stop_capture
+		vmcheck events /tmp/u$i.btl >/tmp/u.txt || fail "log u$i invalid"
+		say "unload $i: $(wc -l </tmp/u.txt) events"
+		rm -f /tmp/u$i.btl
+		rmmod btrack || fail "rmmod $i"
+		i=$((i + 1))
+	done
+	kill $load
+	wait $load 2>/dev/null
+	# And once while the probes fire with nobody capturing.
+	insmod /btrack.ko && rmmod btrack || fail "idle load/unload"
+}
+
+bench() {
+	n=200000
+	mkdir -p /tmp/shm
+	pagetest create /tmp/shm/b 64 >/dev/null
+	t_file0=$(burst $n /tmp/bf | sed -n 's/.*elapsed_ns=//p')
+	t_shm0=$(pagetest bench /tmp/shm/b 64 2000 | sed -n 's/.*elapsed_ns=//p')
+	insmod /btrack.ko || fail "insmod"
+	start_capture /tmp/bench.btl
+	s0=$(cut -d' ' -f1 /proc/uptime)
+	t_file1=$(burst $n /tmp/bf | sed -n 's/.*elapsed_ns=//p')
+	t_shm1=$(pagetest bench /tmp/shm/b 64 2000 | sed -n 's/.*elapsed_ns=//p')
+	s1=$(cut -d' ' -f1 /proc/uptime)
+	stop_capture
+	r=$(sed -n 's/.*: \([0-9]*\) records drained.*/\1/p' /tmp/cap.err)
+	say "bench file: $n pwrite calls: $t_file0 ns without, $t_file1 ns capturing, ratio $(echo "scale=2; $t_file1 / $t_file0" | bc)"
+	say "bench shm: 64 pages x 2000 stores: $t_shm0 ns without, $t_shm1 ns capturing, ratio $(echo "scale=2; $t_shm1 / $t_shm0" | bc)"
+	say "bench drained: $r records in $s0..$s1 s of uptime, $(echo "scale=0; $r / ($s1 - $s0)" | bc) records/s"
+	rmmod btrack || fail "rmmod"
+}
+
+case $(cat /mode) in
+check) scenarios ;;
+bench) bench ;;
+*) fail "unknown mode" ;;
+esac
+
+dmesg >/tmp/dmesg.txt
+send dmesg /tmp/dmesg.txt
+if grep -E 'WARNING|BUG|Oops|leak|Call Trace|general protection' /tmp/dmesg.txt; then
+	fail "kernel log has warnings"
+fi
+say "DONE rc=$rc in $(( $(cut -d. -f1 /proc/uptime) - t0 )) s"
+sync
+poweroff -f

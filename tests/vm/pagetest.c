@@ -1,0 +1,93 @@
+/*
+ * pagetest.c - a test program for the VM test (tests/vm/): touches chosen
+ * pages of a MAP_SHARED file mapping, so the page monitor of the btrack
+ * module can be checked page by page.  Built static and run inside the VM.
+ *
+ *   pagetest create FILE NPAGES       write NPAGES zero pages with write(2)
+ *   pagetest write FILE PAGE [MS]     map shared, store one byte in PAGE,
+ *                                     then sleep MS ms (default 0)
+ *   pagetest read FILE PAGE           map shared, load one byte of PAGE
+ *   pagetest bench FILE NPAGES ITER   store into every page ITER times;
+ *                                     prints the elapsed ns
+ * Each prints "pid=N" first.  Not part of btrack.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static unsigned char *map(const char *path, size_t npages, int prot)
+{
+	int fd = open(path, O_RDWR);
+	void *p;
+
+	if (fd < 0)
+		die(path);
+	p = mmap(NULL, npages * 4096, prot, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap");
+	close(fd);
+	return p;
+}
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+	static char zero[4096];
+	volatile unsigned char *p;
+	unsigned long page;
+
+	if (argc < 4)
+		return 2;
+	printf("pid=%d\n", (int)getpid());
+	fflush(stdout);
+	page = strtoul(argv[3], NULL, 10);
+	if (!strcmp(argv[1], "create")) {
+		int fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0644);
+		unsigned long i;
+
+		if (fd < 0)
+			die(argv[2]);
+		for (i = 0; i < page; i++)
+			if (write(fd, zero, sizeof(zero)) != sizeof(zero))
+				die("write");
+		close(fd);
+	} else if (!strcmp(argv[1], "write")) {
+		p = map(argv[2], page + 1, PROT_READ | PROT_WRITE);
+		p[page * 4096 + 7] = 'W';
+		if (argc > 4)
+			usleep(atoi(argv[4]) * 1000);
+	} else if (!strcmp(argv[1], "read")) {
+		p = map(argv[2], page + 1, PROT_READ);
+		printf("byte=%d\n", p[page * 4096 + 7]);
+	} else if (!strcmp(argv[1], "bench") && argc > 4) {
+		unsigned long i, n = strtoul(argv[4], NULL, 10), j;
+		unsigned long long t0;
+
+		p = map(argv[2], page, PROT_READ | PROT_WRITE);
+		t0 = now_ns();
+		for (i = 0; i < n; i++)
+			for (j = 0; j < page; j++)
+				p[j * 4096 + (i & 4095)]++;
+		printf("elapsed_ns=%llu\n", now_ns() - t0);
+	} else {
+		return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,150 @@
+#!/bin/sh
+# tests/vm/run.sh MODE - the kernel module's test in a virtual machine
+# (make vm-check: MODE check; make vm-bench: MODE bench).
+#
+# Builds a busybox initramfs holding kmod/btrack.ko, btrack (with the shared
+# libraries ldd names), the static test programs and tests/vm/init.sh as
+# /init; boots Debian's kernel for KDIR under qemu-system-x86_64 -accel tcg
+# (never KVM), bounded by timeout(1); collects the console (ttyS0) and the
+# data port (ttyS1, logs in base64); then checks the logs on the host.  On
+# failure it prints the console log.  Exit 0 pass, 1 fail.
+# BTRACK_VM_TIMEOUT (s, default 480), BTRACK_VM_KEEP=1 keeps the work dir.
+set -eu
+mode=${1:-check}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+B=${B:-build}
+BIN=${BIN:-btrack}
+case "$BIN" in /*) ;; *) BIN="$top/$BIN" ;; esac
+KDIR=${KDIR:-$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)}
+kver=${KDIR##*/linux-headers-}
+kernel=/boot/vmlinuz-$kver
+vmcheck=$top/$B/vm/vmcheck
+
+for f in "$kernel" kmod/btrack.ko "$BIN" "$vmcheck" "$B/vm/pagetest" "$B/vm/burst"; do
+	[ -r "$f" ] || { echo "vm: missing $f (make vm-check builds the rest; the kernel is Debian's linux-image-amd64 for $kver)"; exit 1; }
+done
+
+work=$(mktemp -d /tmp/btrack-vm.XXXXXX)
+cleanup() {
+	if [ "${BTRACK_VM_KEEP:-0}" = 1 ]; then
+		echo "vm: kept $work"
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+
+# ---- the initramfs ------------------------------------------------------
+root=$work/root
+mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
+cp /bin/busybox "$root/bin/busybox"
+for a in $(/bin/busybox --list); do
+	[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+done
+copy_bin() {
+	cp "$1" "$root/bin/$2"
+	ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+	while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		[ -e "$root$lib" ] || cp -L "$lib" "$root$lib"
+	done
+}
+copy_bin "$BIN" btrack
+copy_bin "$vmcheck" vmcheck
+cp "$B/vm/pagetest" "$B/vm/burst" "$root/bin/"
+cp kmod/btrack.ko "$root/btrack.ko"
+cp tests/vm/init.sh "$root/init"
+chmod 755 "$root/init"
+echo "$mode" >"$root/mode"
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$work/initrd.gz"
+
+# ---- boot ---------------------------------------------------------------
+echo "vm: booting $kernel ($(du -k "$work/initrd.gz" | cut -f1) KiB initramfs), mode $mode"
+t0=$(date +%s)
+set +e
+timeout "${BTRACK_VM_TIMEOUT:-480}" qemu-system-x86_64 -accel tcg -m 1024 \
+	-smp 2 -nodefaults -display none -no-reboot \
+	-kernel "$kernel" -initrd "$work/initrd.gz" \
+	-append "console=ttyS0 quiet oops=panic panic=-1 rdinit=/init" \
+	-serial "file:$work/console.log" -serial "file:$work/data.out" \
+	</dev/null >"$work/qemu.out" 2>&1
+qrc=$?
+set -e
+t1=$(date +%s)
+tr -d '\r' <"$work/console.log" >"$work/console.txt"
+tr -d '\r' <"$work/data.out" >"$work/data.txt"
+grep '^VMTEST: ' "$work/console.txt" || true
+echo "vm: qemu exit $qrc after $((t1 - t0)) s"
+
+failed=0
+fail() {
+	echo "vm: FAIL: $*"
+	failed=1
+}
+[ $qrc -eq 124 ] && fail "the VM timed out"
+grep -q '^VMTEST: DONE rc=0' "$work/console.txt" || fail "the scenarios in the VM did not all pass"
+
+# extract NAME FILE: decode a log sent on the data port
+extract() {
+	awk -v n="$1" '$0 == "=== BEGIN " n " ===" { on = 1; next }
+		$0 == "=== END " n " ===" { on = 0 } on' "$work/data.txt" |
+		base64 -d >"$2" 2>/dev/null || fail "cannot decode $1"
+}
+
+# ---- host checks ----------------------------------------------------------
+# expect FILE PATTERN WHAT: FILE has a line matching the extended regex
+expect() {
+	grep -Eq "$2" "$1" || fail "$3 (no line /$2/ in $(basename "$1"))"
+}
+
+if [ "$mode" = check ] && [ $failed -eq 0 ]; then
+	extract chain "$work/chain.btl"
+	extract pages "$work/pages.btl"
+	extract pagesmeta "$work/pages.meta"
+	"$vmcheck" events "$work/chain.btl" >"$work/chain.txt" || fail "chain log invalid"
+	"$vmcheck" events "$work/pages.btl" >"$work/pages.txt" || fail "pages log invalid"
+	# The chain: the shell wrote dl, cat read it and wrote stage, mv
+	# renamed stage to final; unrelated writes stay apart.
+	expect "$work/chain.txt" '^write proc:[0-9]+ file:/tmp/w/dl$' "the shell's write to dl"
+	expect "$work/chain.txt" '^read file:/tmp/w/dl proc:[0-9]+$' "cat reading dl"
+	expect "$work/chain.txt" '^write proc:[0-9]+ file:/tmp/w/stage$' "cat writing stage"
+	expect "$work/chain.txt" '^rename proc:[0-9]+ name:/tmp/w/stage$' "mv: old name"
+	expect "$work/chain.txt" '^rename proc:[0-9]+ name:/tmp/w/final$' "mv: new name"
+	expect "$work/chain.txt" '^exec file:/bin/busybox proc:[0-9]+$' "exec of busybox"
+	expect "$work/chain.txt" '^fork proc:[0-9]+ proc:[0-9]+$' "forks"
+	# The pages: exactly these page events for A, B and C.
+	. "$work/pages.meta"
+	grep -E "^page_(read|write) .*proc:($A|$B|$C)( |$)" "$work/pages.txt" |
+		sed "s/proc:$A\b/A/; s/proc:$B\b/B/; s/proc:$C\b/C/" | sort -u >"$work/pages.got"
+	printf '%s\n' "page_read page:/tmp/shm/f#0 C" "page_write A page:/tmp/shm/f#0" \
+		"page_write B page:/tmp/shm/f#1" | sort >"$work/pages.want"
+	if ! cmp -s "$work/pages.want" "$work/pages.got"; then
+		fail "page events differ from the expected ones"
+		diff "$work/pages.want" "$work/pages.got" || true
+	fi
+	# With `btrack backtrack`: the walk from final reaches dl.
+	if "$BIN" backtrack --log "$work/chain.btl" --from file:/tmp/w/final >"$work/bt.txt" 2>"$work/bt.err"; then
+		grep -q '/tmp/w/dl' "$work/bt.txt" || fail "backtrack from /tmp/w/final does not reach /tmp/w/dl"
+		grep -q '/tmp/w/other' "$work/bt.txt" && fail "backtrack from /tmp/w/final reaches the unrelated /tmp/w/other"
+		echo "vm: backtrack from /tmp/w/final: $(wc -l <"$work/bt.txt") lines"
+	else
+		echo "vm: btrack backtrack unavailable or failed: $(head -n 1 "$work/bt.err")"
+	fi
+	if [ $failed -eq 0 ]; then
+		echo "vm: chain $(wc -l <"$work/chain.txt") events, pages $(wc -l <"$work/pages.txt") events: as expected"
+	fi
+fi
+extract dmesg "$work/dmesg.txt"
+if grep -E 'WARNING|BUG|Oops|leak|Call Trace|general protection' "$work/dmesg.txt" "$work/console.txt"; then
+	fail "kernel warnings"
+fi
+
+if [ $failed -ne 0 ]; then
+	echo "---- console log ----"
+	tail -n 200 "$work/console.txt"
+	echo "---- qemu ----"
+	cat "$work/qemu.out"
+	exit 1
+fi
+echo "vm: ok ($((t1 - t0)) s in the VM)"
