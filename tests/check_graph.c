@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "../core/error.h"
 #include "../core/graph.h"
@@ -403,6 +405,29 @@ START_TEST(corrupt_log)
 }
 END_TEST
 
+/* A log whose records pass 32 GiB cannot be indexed with u32 references:
+ * a sparse file claims 33 GiB of committed records. */
+START_TEST(too_large)
+{
+	struct bt_log_writer *w = wopen("huge.btl");
+	struct bt_graph *g = NULL;
+	uint64_t size = UINT64_C(33) << 30;
+	int fd;
+
+	ck_assert_int_eq(bt_log_append_process(w, 1, 10, 1, 0, 0), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	fd = open(tu_path("huge.btl"), O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
+	ck_assert_int_eq(pwrite(fd, &size, 8, 16), 8);   /* committed */
+	close(fd);
+	ck_assert_int_eq(bt_graph_load(&g, tu_path("huge.btl"), NULL, NULL),
+			 BT_ELIMIT);
+	ck_assert_ptr_null(g);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "32 GiB"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("graph");
@@ -420,6 +445,7 @@ int main(void)
 		{ "progress_and_memory", progress_and_memory },
 		{ "torn_tail_warning", torn_tail_warning },
 		{ "corrupt_log", corrupt_log },
+		{ "too_large", too_large },
 	};
 	size_t i;
 

@@ -542,6 +542,37 @@ START_TEST(granularity)
 }
 END_TEST
 
+/* The mirror: what p11's write of page 5 affected.  Page: nothing reads
+ * page 5.  vma apart: nothing reads pages 4-5.  vma overlapping: p12 read
+ * page 1 of the same group 0-5 at T5 and wrote /out.  Object: the file,
+ * then everyone who mapped or read it after T1 (p10 mapped it at T0,
+ * before p11 acted: not reached). */
+START_TEST(granularity_forward)
+{
+	struct bt_graph *g = import("shm1.btl", shm_log(W11_APART));
+	struct bt_result *r;
+
+	r = walk(g, BT_FORWARD, proc_id(g, 11), BT_GRAN_PAGE, 0,
+		 BT_TIME_NONE);
+	ck_assert_str_eq(nodeset(r), "dev/shm/s#5 p11");
+	bt_result_free(r);
+	r = walk(g, BT_FORWARD, proc_id(g, 11), BT_GRAN_VMA, 0, BT_TIME_NONE);
+	ck_assert_str_eq(nodeset(r), "dev/shm/s#4-5 p11");
+	bt_result_free(r);
+	r = walk(g, BT_FORWARD, proc_id(g, 11), BT_GRAN_OBJECT, 0,
+		 BT_TIME_NONE);
+	ck_assert_str_eq(nodeset(r), "dev/shm/s out p11 p12");
+	bt_result_free(r);
+	bt_graph_free(g);
+
+	g = import("shm2.btl", shm_log(W11_OVERLAP));
+	r = walk(g, BT_FORWARD, proc_id(g, 11), BT_GRAN_VMA, 0, BT_TIME_NONE);
+	ck_assert_str_eq(nodeset(r), "dev/shm/s#0-5 out p11 p12");
+	bt_result_free(r);
+	bt_graph_free(g);
+}
+END_TEST
+
 /* A shared file mapped but never watched page by page: its object-level
  * mmap events are the only evidence and count at every granularity. */
 static const char mmap_only[] =
@@ -785,6 +816,7 @@ int main(void)
 		{ "pid_reuse", pid_reuse },
 		{ "forward_mirror", forward_mirror },
 		{ "granularity", granularity },
+		{ "granularity_forward", granularity_forward },
 		{ "mmap_events_without_pages", mmap_events_without_pages },
 		{ "limits", limits },
 		{ "determinism", determinism },
