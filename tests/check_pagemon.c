@@ -421,6 +421,114 @@ START_TEST(fork_child_pid)
 }
 END_TEST
 
+START_TEST(exec_child)
+{
+	const char *f = mkfile("exec", 4);
+	char cmd[PATH_MAX * 2];
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	pid_t sh;
+
+	/* sh forks and execs the program: its events carry its own pid. */
+	snprintf(cmd, sizeof(cmd), "'%s' '%s' 4 w2; true",
+		 prog("pagemon-counts"), f);
+	sh = start(argv, ringfd, NULL, LONG_SLICE, NULL);
+	assert_exit0(finish(sh));
+	drain_all(ring);
+	ck_assert_int_eq(evs.n, 1);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, 2), 1);
+	ck_assert_uint_ne(evs.ev[0].pid, (uint32_t)sh);
+}
+END_TEST
+
+START_TEST(threads)
+{
+	const char *f = mkfile("thr", 8), *out = tu_path("thr.out");
+	char *argv[] = { (char *)prog("pagemon-misc"), "threads", (char *)f,
+			 "4", NULL };
+	pid_t pid = start(argv, ringfd, NULL, LONG_SLICE, out);
+	int tids[4], i, j;
+	size_t len;
+	char *text, *s;
+
+	assert_exit0(finish(pid));
+	text = tu_read_file(out, &len);
+	ck_assert_ptr_nonnull(text);
+	for (i = 0, s = text; i < 4; i++)
+		tids[i] = (int)strtol(s, &s, 10);
+	free(text);
+	drain_all(ring);
+	ck_assert_int_eq(evs.n, 4);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, (uint32_t)pid, i), 1);
+		for (j = 0; j < evs.n; j++)
+			if (evs.ev[j].arg == (uint64_t)i)
+				ck_assert_uint_eq(evs.ev[j].tid,
+						  (uint32_t)tids[i]);
+		ck_assert_int_ne(tids[i], pid);
+	}
+}
+END_TEST
+
+START_TEST(remap)
+{
+	const char *f = mkfile("rm1", 8), *f2 = mkfile("rm2", 1);
+	char *argv[] = { (char *)prog("pagemon-misc"), "remap", (char *)f,
+			 (char *)f2, NULL };
+	struct stat s1, s2;
+	int i;
+
+	ck_assert_int_eq(stat(f, &s1), 0);
+	ck_assert_int_eq(stat(f2, &s2), 0);
+	assert_exit0(run(argv, ringfd, LONG_SLICE, NULL));
+	drain_all(ring);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, 0), 2);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, 6), 1);
+	for (i = 0; i < evs.n; i++) {
+		const struct bt_raw *e = &evs.ev[i];
+
+		if (e->arg == 6) {
+			ck_assert_uint_eq(e->ino, (uint64_t)s1.st_ino);
+			ck_assert_uint_eq(e->arg32, 8);  /* the new length */
+		}
+	}
+	/* The last event is the write to the second file, mapped where the
+	 * first one was. */
+	ck_assert_uint_eq(evs.ev[evs.n - 1].ino, (uint64_t)s2.st_ino);
+	ck_assert_uint_eq(evs.ev[evs.n - 1].arg, 0);
+	ck_assert_uint_eq(evs.ev[evs.n - 1].arg32, 1);
+}
+END_TEST
+
+START_TEST(table_full)
+{
+	const char *f = mkfile("many", 1);
+	char *argv[] = { (char *)prog("pagemon-misc"), "many", (char *)f,
+			 "300", NULL };
+	struct bt_pagering_stats st;
+
+	assert_exit0(run(argv, ringfd, LONG_SLICE, NULL));
+	drain_all(ring);
+	bt_pagering_stats(ring, &st);
+	/* Mappings beyond the table run unmonitored, and are counted. */
+	ck_assert_uint_gt(st.unmonitored, 0);
+	ck_assert_uint_eq((uint64_t)evs.n + st.unmonitored, 300);
+}
+END_TEST
+
+START_TEST(blocking_read)
+{
+	const char *f = mkfile("blk", 4);
+	char *argv[] = { (char *)prog("pagemon-misc"), "blockread",
+			 (char *)f, NULL };
+
+	/* 5 ms slices: the re-arm must not revoke the page the blocked
+	 * read(2) is about to fill. */
+	assert_exit0(run(argv, ringfd, "5000000", NULL));
+	drain_all(ring);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, 1), 1);
+}
+END_TEST
+
 /* ---- no ring: the program runs as if the library were not there ---- */
 
 START_TEST(no_ring)
@@ -469,6 +577,11 @@ static Suite *suite(void)
 		{ "io_into_revoked", io_into_revoked },
 		{ "two_processes", two_processes },
 		{ "fork_child_pid", fork_child_pid },
+		{ "exec_child", exec_child },
+		{ "threads", threads },
+		{ "remap", remap },
+		{ "table_full", table_full },
+		{ "blocking_read", blocking_read },
 		{ "no_ring", no_ring },
 	};
 	size_t i;

@@ -1,0 +1,130 @@
+/*
+ * pagemon-misc - more programs for tests/check_pagemon.c, one per mode:
+ *
+ *   threads FILE N    N threads write pages 0..N-1 of FILE (8 pages), each
+ *                     its own, 1000 times; prints the threads' tids
+ *   remap FILE FILE2  map 4 pages of FILE (8 pages), write page 0, mremap
+ *                     to 8 pages, write page 6, unmap; map FILE2 at the
+ *                     same address (MAP_FIXED) and write its page 0
+ *   many FILE N       map page 0 of FILE N times, write each mapping
+ *   blockread FILE    read(2) from a pipe into page 1 while the writer
+ *                     waits 300 ms (many slices) before writing
+ * Exits 0 when every step worked.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile unsigned char *m;
+static long psz;
+static pthread_barrier_t bar;
+static int tids[64];
+
+static void *worker(void *arg)
+{
+	long i = (long)arg, k;
+
+	tids[i] = (int)syscall(SYS_gettid);
+	pthread_barrier_wait(&bar);
+	for (k = 0; k < 1000; k++)
+		m[i * psz + (k % 64)] = (unsigned char)k;
+	return NULL;
+}
+
+static volatile unsigned char *map(const char *path, long pages, void *at)
+{
+	int fd = open(path, O_RDWR);
+	void *p;
+
+	if (fd < 0)
+		exit(1);
+	p = mmap(at, (size_t)(pages * psz), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | (at ? MAP_FIXED : 0), fd, 0);
+	if (p == MAP_FAILED)
+		exit(1);
+	close(fd);
+	return p;
+}
+
+int main(int argc, char **argv)
+{
+	psz = sysconf(_SC_PAGESIZE);
+	if (argc < 3)
+		return 1;
+	if (!strcmp(argv[1], "threads") && argc == 4) {
+		long n = atol(argv[3]), i;
+		pthread_t t[64];
+
+		if (n < 1 || n > 8)
+			return 1;
+		m = map(argv[2], 8, NULL);
+		pthread_barrier_init(&bar, NULL, (unsigned)n);
+		for (i = 0; i < n; i++)
+			if (pthread_create(&t[i], NULL, worker, (void *)i))
+				return 1;
+		for (i = 0; i < n; i++)
+			pthread_join(t[i], NULL);
+		for (i = 0; i < n; i++)
+			printf("%d\n", tids[i]);
+		return 0;
+	}
+	if (!strcmp(argv[1], "remap") && argc == 4) {
+		volatile unsigned char *a = map(argv[2], 4, NULL), *b;
+
+		a[0] = 1;
+		b = mremap((void *)a, (size_t)(4 * psz), (size_t)(8 * psz),
+			   MREMAP_MAYMOVE);
+		if (b == MAP_FAILED)
+			return 2;
+		if (b[0] != 1)
+			return 3;
+		b[6 * psz] = 6;
+		if (munmap((void *)b, (size_t)(8 * psz)))
+			return 4;
+		a = map(argv[3], 1, (void *)b);
+		a[0] = 2;
+		return 0;
+	}
+	if (!strcmp(argv[1], "many") && argc == 4) {
+		long n = atol(argv[3]), i;
+
+		for (i = 0; i < n; i++) {
+			volatile unsigned char *p = map(argv[2], 1, NULL);
+
+			p[i % 64] = (unsigned char)i;
+		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "blockread")) {
+		int pfd[2], st;
+		pid_t c;
+
+		m = map(argv[2], 4, NULL);
+		if (pipe(pfd))
+			return 1;
+		c = fork();
+		if (c == 0) {
+			struct timespec ts = { 0, 300000000 };
+
+			nanosleep(&ts, NULL);
+			_exit(write(pfd[1], "0123456789abcdef", 16) != 16);
+		}
+		m[0] = 1;  /* keep slices going in this process */
+		if (read(pfd[0], (void *)(m + psz), 16) != 16) {
+			perror("read");
+			return 2;
+		}
+		if (memcmp((void *)(m + psz), "0123456789abcdef", 16))
+			return 3;
+		waitpid(c, &st, 0);
+		return 0;
+	}
+	return 1;
+}
