@@ -234,12 +234,12 @@ END_TEST
 START_TEST(counts_rearm)
 {
 	const char *f = mkfile("c4", 8);
-	/* 20 ms slices, phases 300 ms apart: every phase is re-armed. */
+	/* 100 ms slices, phases 400 ms apart: every phase is re-armed. */
 	char *argv[] = { (char *)prog("pagemon-counts"), (char *)f, "8", "r",
-			 "s300", "r", "s300", "w", "s300", "r", "w", NULL };
+			 "s400", "r", "s400", "w", "s400", "r", "w", NULL };
 	long p;
 
-	assert_exit0(run(argv, ringfd, "20000000", NULL));
+	assert_exit0(run(argv, ringfd, "100000000", NULL));
 	drain_all(ring);
 	for (p = 0; p < 8; p++) {
 		ck_assert_int_eq(count(BT_RAW_PAGE_READ, 0, p), 3);
