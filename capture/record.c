@@ -747,7 +747,9 @@ static unsigned bt_prot(uint64_t prot)
 
 /* ---- system calls ------------------------------------------------------ */
 
-static void on_sys_entry(struct rec *r, struct task *t)
+/* Returns whether the call needs its exit stop (most do: the result says
+ * whether a dependency happened). */
+static bool on_sys_entry(struct rec *r, struct task *t)
 {
 	struct __ptrace_syscall_info si;
 	uint64_t *a = t->args;
@@ -760,12 +762,21 @@ static void on_sys_entry(struct rec *r, struct task *t)
 	t->nr = -1;
 	t->ok1 = t->ok2 = t->has_ino = t->existed = false;
 	if (k <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP ||
-	    si.arch != AUDIT_ARCH_X86_64)
-		return;
+	    si.arch != AUDIT_ARCH_X86_64) {
+		t->in_sys = false;
+		return false;
+	}
 	r->st->syscalls++;
 	t->nr = (int)si.seccomp.nr;
 	memcpy(t->args, si.seccomp.args, sizeof(t->args));
 	switch (t->nr) {
+	case SYS_close:
+		/* the fd is released even when close fails (EINTR, EIO), and
+		 * an fd close rejects (EBADF) is not in the table: no need
+		 * for the exit stop */
+		bt_fdtable_close(t->p->fdt, (int)a[0]);
+		t->in_sys = false;
+		return false;
 	case SYS_open:
 	case SYS_creat:
 	case SYS_openat:
@@ -781,7 +792,7 @@ static void on_sys_entry(struct rec *r, struct task *t)
 			flags = 0;
 		t->args[5] = flags;  /* openat2: keep the flags at hand */
 		if (!(flags & O_CREAT))
-			return;
+			return true;
 		t->ok1 = !resolve_at(r, t, (t->nr == SYS_openat ||
 					   t->nr == SYS_openat2) ?
 				     (int)a[0] : AT_FDCWD,
@@ -789,15 +800,15 @@ static void on_sys_entry(struct rec *r, struct task *t)
 				      t->nr == SYS_openat2) ? a[1] : a[0],
 				     t->path1);
 		t->existed = t->ok1 && lstat(t->path1, &sb) == 0;
-		return;
+		return true;
 	case SYS_truncate:
 	case SYS_chdir:
 		t->ok1 = !resolve_at(r, t, AT_FDCWD, a[0], t->path1);
-		return;
+		return true;
 	case SYS_unlink:
 	case SYS_unlinkat:
 		if (t->nr == SYS_unlinkat && (a[2] & AT_REMOVEDIR))
-			return;
+			return true;
 		t->ok1 = !resolve_at(r, t, t->nr == SYS_unlink ? AT_FDCWD :
 				     (int)a[0], t->nr == SYS_unlink ? a[0] :
 				     a[1], t->path1);
@@ -815,23 +826,25 @@ static void on_sys_entry(struct rec *r, struct task *t)
 		break;
 	case SYS_symlink:
 		t->ok1 = !resolve_at(r, t, AT_FDCWD, a[1], t->path1);
-		return;
+		return true;
 	case SYS_symlinkat:
 		t->ok1 = !resolve_at(r, t, (int)a[1], a[2], t->path1);
-		return;
+		return true;
 	default:
-		return;
+		return true;
 	}
-	/* unlink, rename, link: the inode the old name points at now */
-	if (t->ok1 && lstat(t->path1, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
-		t->has_ino = true;
-		t->dev = sb.st_dev;
-		t->ino = sb.st_ino;
-	} else if (t->ok1 && !S_ISDIR(sb.st_mode)) {
-		t->has_ino = false;
-	} else {
-		t->ok1 = false;   /* a directory: not recorded */
+	/* unlink, rename, link: the inode the old name points at now (a
+	 * directory is not recorded; a name that does not exist will fail) */
+	if (t->ok1 && lstat(t->path1, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode)) {
+			t->ok1 = false;
+		} else {
+			t->has_ino = true;
+			t->dev = sb.st_dev;
+			t->ino = sb.st_ino;
+		}
 	}
+	return true;
 }
 
 static void path_obs(struct rec *r, struct task *t, unsigned op,
@@ -1148,9 +1161,6 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		else if (a[1] == F_SETFD)
 			bt_fdtable_set_cloexec(t->p->fdt, (int)a[0],
 					       a[2] & FD_CLOEXEC);
-		break;
-	case SYS_close:
-		bt_fdtable_close(t->p->fdt, (int)a[0]);
 		break;
 	case SYS_close_range:
 		if (a[2] & CLOSE_RANGE_CLOEXEC) {
@@ -1491,8 +1501,11 @@ static void on_stop(struct rec *r, pid_t pid, int status)
 	if (sig == SIGTRAP && event) {
 		switch (event) {
 		case PTRACE_EVENT_SECCOMP:
-			if (t->p)
-				on_sys_entry(r, t);
+			if (t->p && !on_sys_entry(r, t)) {
+				ptrace(PTRACE_CONT, pid, 0, 0);
+				return;
+			}
+			t->in_sys = true;
 			ptrace(PTRACE_SYSCALL, pid, 0, 0);
 			return;
 		case PTRACE_EVENT_FORK:
