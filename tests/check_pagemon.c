@@ -529,6 +529,22 @@ START_TEST(blocking_read)
 }
 END_TEST
 
+START_TEST(raw_handler)
+{
+	const char *f = mkfile("raw", 4);
+	char *argv[] = { (char *)prog("pagemon-misc"), "rawsegv", (char *)f,
+			 NULL };
+
+	/* A handler installed behind the library's back: the monitor gives
+	 * every page its protection back at the next slice, and the program
+	 * lives. */
+	assert_exit0(run(argv, ringfd, "20000000", NULL));
+	drain_all(ring);
+	ck_assert_int_eq(evs.n, 1);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, 0), 1);
+}
+END_TEST
+
 /* ---- no ring: the program runs as if the library were not there ---- */
 
 START_TEST(no_ring)
@@ -582,6 +598,7 @@ static Suite *suite(void)
 		{ "remap", remap },
 		{ "table_full", table_full },
 		{ "blocking_read", blocking_read },
+		{ "raw_handler", raw_handler },
 		{ "no_ring", no_ring },
 	};
 	size_t i;

@@ -387,6 +387,49 @@ static void rearm_locked(void)
 	__atomic_store_n(&grants_pending, 0, __ATOMIC_RELAXED);
 }
 
+static void on_segv(int sig, siginfo_t *si, void *uc);
+
+/* Is our SIGSEGV handler still installed?  A runtime that installs its own
+ * with a raw rt_sigaction (Go does) bypasses the sigaction wrapper. */
+static bool handler_ok(void)
+{
+	struct sigaction cur;
+
+	if (real_sigaction(SIGSEGV, NULL, &cur) < 0)
+		return false;
+	return (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_segv;
+}
+
+/* Stop monitoring for good: give every page the program's protection back
+ * (its faults would now go to a handler that knows nothing of ours). */
+static void give_up_locked(void)
+{
+	int i;
+
+	for (i = 0; i < MAX_MAPS; i++) {
+		struct map *m = &maps[i];
+		size_t k, n = (m->end - m->start) / psz;
+
+		if (m->start == m->end)
+			continue;
+		for (k = 0; k < n; k++) {
+			uint8_t b = m->pg[k];
+
+			if (b & PG_OFF)
+				continue;
+			set_prot(m->start + k * psz, psz,
+				 ((b & PG_PR) ? PROT_READ : 0) |
+				 ((b & PG_PW) ? PROT_WRITE : 0));
+		}
+		free_map(m);
+	}
+	ngrants = 0;
+	grant_overflow = 0;
+	slice_end = 0;
+	__atomic_store_n(&grants_pending, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&active, 0, __ATOMIC_RELEASE);
+}
+
 static void maybe_rearm_locked(uint64_t now)
 {
 	if (slice_end && now >= slice_end &&
@@ -550,6 +593,12 @@ static void *helper_main(void *arg)
 					NULL);
 			continue;
 		}
+		if (!handler_ok()) {
+			lock();
+			give_up_locked();
+			unlock();
+			continue;
+		}
 		lock();
 		if (slice_end && now >= slice_end) {
 			/* A wrapped syscall is using granted pages: revoking
@@ -711,8 +760,19 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
 		unlock();
 		restore_mask(&old);
 	}
-	if (is_shared(flags) && !(flags & MAP_ANONYMOUS))
-		track((uintptr_t)p, len, prot, fd, off);
+	if (is_shared(flags) && !(flags & MAP_ANONYMOUS)) {
+		if (handler_ok()) {
+			track((uintptr_t)p, len, prot, fd, off);
+		} else {
+			sigset_t old;
+
+			block_all(&old);
+			lock();
+			give_up_locked();
+			unlock();
+			restore_mask(&old);
+		}
+	}
 	errno = saved;
 	return p;
 }

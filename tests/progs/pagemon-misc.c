@@ -9,10 +9,15 @@
  *   many FILE N       map page 0 of FILE N times, write each mapping
  *   blockread FILE    read(2) from a pipe into page 1 while the writer
  *                     waits 300 ms (many slices) before writing
+ *   rawsegv FILE      write page 0, then set SIGSEGV to SIG_IGN with a raw
+ *                     rt_sigaction (as Go's runtime installs handlers),
+ *                     wait 300 ms, write pages 0 and 1, map FILE again
+ *                     and write it: must not die
  * Exits 0 when every step worked.
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +105,23 @@ int main(int argc, char **argv)
 
 			p[i % 64] = (unsigned char)i;
 		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "rawsegv")) {
+		struct { void *h; unsigned long flags; void *r; unsigned long
+			 mask; } ka = { SIG_IGN, 0, NULL, 0 };
+		struct timespec ts = { 0, 300000000 };
+		volatile unsigned char *b;
+
+		m = map(argv[2], 4, NULL);
+		m[0] = 1;
+		if (syscall(SYS_rt_sigaction, SIGSEGV, &ka, NULL, 8))
+			return 2;
+		nanosleep(&ts, NULL);
+		m[0] = 2;
+		m[psz] = 3;
+		b = map(argv[2], 4, NULL);
+		b[2 * psz] = 4;
 		return 0;
 	}
 	if (!strcmp(argv[1], "blockread")) {
