@@ -84,11 +84,39 @@ static inline const struct bt_rec_event *ev_at(const struct bt_graph *g,
 	return rec_at(g, ref);
 }
 
-/* Grow every per-object array to hold index `need`; new slots zeroed. */
+/* Give every per-object array `ncap` slots; new slots are zeroed.  Used to
+ * grow geometrically during pass 1 and to fit exactly after it. */
+static int resize_objs(struct bt_graph *g, size_t ncap)
+{
+	void *p;
+
+#define RESIZE(field) do { \
+		p = realloc(g->field, ncap * sizeof(*g->field)); \
+		if (!p) \
+			return bt_error_set(BT_ENOMEM, "out of memory"); \
+		g->field = p; \
+		if (ncap > g->cap) \
+			memset(g->field + g->cap, 0, \
+			       (ncap - g->cap) * sizeof(*g->field)); \
+	} while (0)
+	RESIZE(kind);
+	RESIZE(oflags);
+	RESIZE(off);
+	RESIZE(in_idx);
+	RESIZE(out_idx);
+	RESIZE(pg_idx);
+	RESIZE(rg_idx);
+	RESIZE(path_head);
+	RESIZE(attr_head);
+#undef RESIZE
+	g->cap = ncap;
+	return 0;
+}
+
+/* Make room for index `need` in every per-object array. */
 static int grow_objs(struct bt_graph *g, size_t need)
 {
 	size_t ncap = g->cap ? g->cap : 1024;
-	void *p;
 
 	if (need < g->cap)
 		return 0;
@@ -97,26 +125,7 @@ static int grow_objs(struct bt_graph *g, size_t need)
 			return bt_error_set(BT_ENOMEM, "too many objects");
 		ncap *= 2;
 	}
-#define GROW(field) do { \
-		p = realloc(g->field, ncap * sizeof(*g->field)); \
-		if (!p) \
-			return bt_error_set(BT_ENOMEM, "out of memory"); \
-		g->field = p; \
-		memset(g->field + g->cap, 0, \
-		       (ncap - g->cap) * sizeof(*g->field)); \
-	} while (0)
-	GROW(kind);
-	GROW(oflags);
-	GROW(off);
-	GROW(in_idx);
-	GROW(out_idx);
-	GROW(pg_idx);
-	GROW(rg_idx);
-	GROW(path_head);
-	GROW(attr_head);
-#undef GROW
-	g->cap = ncap;
-	return 0;
+	return resize_objs(g, ncap);
 }
 
 /* Counts in idx[0..n] -> exclusive starts; returns the total. */
@@ -310,7 +319,8 @@ static int pass1(struct bt_graph *g, bt_progress_fn progress, void *arg)
 	g->npg = (uint32_t)npg;
 	g->nrg = (uint32_t)nrg;
 	g->nlabs = 0;
-	if ((r = grow_objs(g, (size_t)g->n + 2)))
+	/* Fit: ids 0..n and the end of the last list at n + 1. */
+	if ((r = resize_objs(g, (size_t)g->n + 2)))
 		return r;
 	if (progress)
 		progress(arg, total, total);
