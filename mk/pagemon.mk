@@ -17,13 +17,19 @@ $(PAGEMON_SO): $(PAGEMON_SRC) capture/pagering.h core/record.h
 	@mkdir -p $(dir $@)
 	$(call q,SO,$@)$(CC) $(PAGEMON_CFLAGS) $(CFLAGS) -shared -o $@ $(PAGEMON_SRC) -ldl -lpthread
 
+# The same library with the architecture-neutral fault classification, for
+# check_pagemon (see fault_is_write() in pagemon.c).
+$(B)/progs/libbtrack-pages-generic.so: $(PAGEMON_SRC) capture/pagering.h core/record.h
+	@mkdir -p $(dir $@)
+	$(call q,SO,$@)$(CC) $(PAGEMON_CFLAGS) -DBT_PAGEMON_GENERIC $(CFLAGS) -shared -o $@ $(PAGEMON_SRC) -ldl -lpthread
+
 $(B)/progs/pagemon-%: tests/progs/pagemon-%.c
 	@mkdir -p $(dir $@)
 	$(call q,CC,$@)$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(if $(filter 1,$(DEVELOPER)),-Werror) $(CFLAGS) -o $@ $< -lpthread
 
 all: $(PAGEMON_SO)
-tests-build: $(PAGEMON_SO) $(PAGEMON_PROGS)
-$(B)/tests/check_pagemon: $(PAGEMON_SO) $(PAGEMON_PROGS)
+tests-build: $(PAGEMON_SO) $(PAGEMON_PROGS) $(B)/progs/libbtrack-pages-generic.so
+$(B)/tests/check_pagemon: $(PAGEMON_SO) $(PAGEMON_PROGS) $(B)/progs/libbtrack-pages-generic.so
 
 install: install-pagemon
 install-pagemon: $(PAGEMON_SO)
