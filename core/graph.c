@@ -305,7 +305,7 @@ static int pass1(struct bt_graph *g, bt_progress_fn progress, void *arg)
 			}
 		}
 		if (progress && it.off >= next) {
-			progress(arg, it.off, total);
+			progress(arg, it.off / 2, total);
 			next = it.off + step;
 		}
 	}
@@ -322,8 +322,6 @@ static int pass1(struct bt_graph *g, bt_progress_fn progress, void *arg)
 	/* Fit: ids 0..n and the end of the last list at n + 1. */
 	if ((r = resize_objs(g, (size_t)g->n + 2)))
 		return r;
-	if (progress)
-		progress(arg, total, total);
 	g->labs_cap = (uint32_t)nlabs;
 	g->labs = malloc((nlabs ? nlabs : 1) * sizeof(*g->labs));
 	if (!g->labs)
@@ -385,10 +383,13 @@ static int changed(uint64_t off)
 		(unsigned long long)off);
 }
 
-/* Pass 2: the records are valid; fill the lists. */
-static int pass2(struct bt_graph *g)
+/* Pass 2: the records are valid; fill the lists.  Progress: pass 1 is
+ * reported as the first half of the bytes, pass 2 as the second. */
+static int pass2(struct bt_graph *g, uint64_t total, bt_progress_fn progress,
+		 void *arg)
 {
 	uint64_t off = bt_log_header(g->log)->header_size, len;
+	uint64_t step = total / 100 ? total / 100 : 1, next = step;
 	uint32_t n = g->n;
 
 	if (prefix(g->in_idx, n) != g->nev || prefix(g->out_idx, n) != g->nev)
@@ -406,6 +407,10 @@ static int pass2(struct bt_graph *g)
 		const struct bt_rec_head *h = (const void *)(g->data + off);
 		uint32_t ref = (uint32_t)(off / 8);
 
+		if (progress && off >= next) {
+			progress(arg, total / 2 + off / 2, total);
+			next = off + step;
+		}
 		if (h->type == BT_REC_EVENT) {
 			const struct bt_rec_event *e = (const void *)h;
 
@@ -477,6 +482,8 @@ static int pass2(struct bt_graph *g)
 	unshift(g->rg_idx, n);
 	reverse_paths(g);
 	sort_lists(g);
+	if (progress)
+		progress(arg, total, total);
 	return 0;
 }
 
@@ -509,7 +516,7 @@ int bt_graph_from_log(struct bt_graph **out, struct bt_log *log,
 		goto fail;
 	if ((r = pass1(g, progress, arg)))
 		goto fail;
-	if ((r = pass2(g)))
+	if ((r = pass2(g, end, progress, arg)))
 		goto fail;
 	*out = g;
 	return 0;
