@@ -311,6 +311,11 @@ static int describe(struct walker *w, uint32_t obj, struct wnode *n)
 					n->self = 0;
 					n->pfirst = x->first;
 					n->plast = x->last;
+					/* A mapping of unknown length reaches
+					 * to the end: show the pages seen. */
+					if (x->last == UINT64_MAX)
+						n->plast = page_index(g,
+							pg[n->pe - 1]);
 				}
 			}
 		}

@@ -493,6 +493,9 @@ static char *shm_log(const char *w11)
 	"\"path\":\"/dev/shm/s\",\"shared\":true,\"prot\":\"rw\"," \
 	"\"offset\":0,\"length\":24576")
 
+#define W11_WHOLE L("01", "\"op\":\"mmap\",\"pid\":11," \
+	"\"path\":\"/dev/shm/s\",\"shared\":true,\"prot\":\"rw\"")
+
 START_TEST(granularity)
 {
 	struct bt_graph *g = import("shm1.btl", shm_log(W11_APART));
@@ -537,6 +540,15 @@ START_TEST(granularity)
 	/* page granularity does not depend on the mappings */
 	r = walk(g, BT_BACKWARD, out, BT_GRAN_PAGE, 0, BT_TIME_NONE);
 	ck_assert_str_eq(nodeset(r), "dev/shm/s#1 out p10 p12");
+	bt_result_free(r);
+	bt_graph_free(g);
+
+	/* p11 maps the whole file (no length): one group from page 0 to
+	 * the end, shown up to the last page seen */
+	g = import("shm3.btl", shm_log(W11_WHOLE));
+	r = walk(g, BT_BACKWARD, file_id(g, "/out"), BT_GRAN_VMA, 0,
+		 BT_TIME_NONE);
+	ck_assert_str_eq(nodeset(r), "dev/shm/s#0-5 out p10 p11 p12");
 	bt_result_free(r);
 	bt_graph_free(g);
 }
