@@ -39,6 +39,8 @@ enum bt_dir { BT_BACKWARD = 0, BT_FORWARD = 1 };
 
 #define BT_TIME_NONE UINT64_MAX
 
+struct bt_filter_report;
+
 struct bt_walk_opts {
 	enum bt_gran gran;
 	uint64_t since;       /* 0: no lower bound */
@@ -88,6 +90,9 @@ struct bt_result {
 	bool truncated;            /* a limit stopped the walk */
 	char limit[128];           /* which, for the user, if truncated */
 	uint64_t examined;         /* events looked at */
+	/* What filters removed (filter.h), or NULL: borrowed, owned by
+	 * whoever ran bt_filter_apply(). */
+	const struct bt_filter_report *filters;
 };
 
 /*

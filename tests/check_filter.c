@@ -1,0 +1,406 @@
+/*
+ * check_filter.c - the result filters (readonly, helpers, noise, hide),
+ * their guarantee that no kept node loses its path to the detection point,
+ * and IDS alerts as detection points.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../capture/gen.h"
+#include "../core/alert.h"
+#include "../core/error.h"
+#include "../core/filter.h"
+#include "../core/graph.h"
+#include "../core/log.h"
+#include "../core/walk.h"
+#include "testutil.h"
+
+#define EV(t, rest) "{\"time\": " #t ", " rest "}\n"
+
+/*
+ * An attack: 203.0.113.9 -> p10 (recv) writes /tmp/evil; p20 runs a helper
+ * (p21, "uname") through a pipe, reads /tmp/evil, /etc/secret and the
+ * widely read /lib/libc.so.6, writes /dev/null and the output /srv/out.
+ * Four other processes read libc too.
+ */
+static const char attack[] =
+	EV(100, "\"op\": \"exec\", \"pid\": 10, \"path\": \"/usr/bin/curl\"")
+	EV(101, "\"op\": \"read\", \"pid\": 10, \"path\": \"/lib/libc.so.6\"")
+	EV(102, "\"op\": \"recv\", \"pid\": 10, \"remote\": \"203.0.113.9:4444\"")
+	EV(103, "\"op\": \"create\", \"pid\": 10, \"path\": \"/tmp/evil\"")
+	EV(104, "\"op\": \"write\", \"pid\": 10, \"path\": \"/tmp/evil\"")
+	EV(110, "\"op\": \"exec\", \"pid\": 20, \"path\": \"/usr/bin/python3\"")
+	EV(111, "\"op\": \"read\", \"pid\": 20, \"path\": \"/lib/libc.so.6\"")
+	EV(112, "\"op\": \"fork\", \"pid\": 20, \"child\": 21")
+	EV(113, "\"op\": \"exec\", \"pid\": 21, \"path\": \"/usr/bin/uname\"")
+	EV(114, "\"op\": \"read\", \"pid\": 21, \"path\": \"/lib/libc.so.6\"")
+	EV(115, "\"op\": \"write\", \"pid\": 21, \"path\": \"/proc/20/fd/pipe:[77]\", \"inode\": 77, \"dev\": 9")
+	EV(116, "\"op\": \"read\", \"pid\": 20, \"path\": \"/proc/20/fd/pipe:[77]\", \"inode\": 77, \"dev\": 9")
+	EV(117, "\"op\": \"read\", \"pid\": 20, \"path\": \"/tmp/evil\"")
+	EV(118, "\"op\": \"read\", \"pid\": 20, \"path\": \"/etc/secret\"")
+	EV(119, "\"op\": \"write\", \"pid\": 20, \"path\": \"/dev/null\"")
+	EV(120, "\"op\": \"read\", \"pid\": 20, \"path\": \"/dev/tty1\"")
+	EV(121, "\"op\": \"create\", \"pid\": 20, \"path\": \"/srv/out\"")
+	EV(122, "\"op\": \"write\", \"pid\": 20, \"path\": \"/srv/out\"")
+	EV(130, "\"op\": \"read\", \"pid\": 30, \"path\": \"/lib/libc.so.6\"")
+	EV(131, "\"op\": \"read\", \"pid\": 31, \"path\": \"/lib/libc.so.6\"")
+	EV(132, "\"op\": \"read\", \"pid\": 32, \"path\": \"/lib/libc.so.6\"");
+
+static struct bt_graph *load(const char *jsonl)
+{
+	const char *log = tu_path("f.btl");
+	struct bt_graph *g = NULL;
+
+	ck_assert_msg(tu_log_from_jsonl(log, jsonl) == 0, "%s",
+		      bt_error_msg());
+	ck_assert_msg(bt_graph_load(&g, log, NULL, NULL) == 0, "%s",
+		      bt_error_msg());
+	return g;
+}
+
+static struct bt_result *walk_from(struct bt_graph *g, const char *spec,
+				   enum bt_dir dir)
+{
+	struct bt_result *r = NULL;
+	struct bt_walk_opts o;
+	uint32_t obj;
+	uint64_t t;
+
+	ck_assert_msg(bt_spec_resolve(&obj, &t, g, spec) == 0, "%s",
+		      bt_error_msg());
+	bt_walk_opts_init(&o);
+	if (dir == BT_BACKWARD)
+		ck_assert_int_eq(bt_backtrack(&r, g, obj, &o), 0);
+	else
+		ck_assert_int_eq(bt_forward(&r, g, obj, &o), 0);
+	return r;
+}
+
+/* Index of the node for `path` (file/filename/endpoint) or pid, or -1. */
+static long find(const struct bt_result *r, const char *path, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < r->nnodes; i++) {
+		struct bt_object_info info;
+
+		ck_assert_int_eq(bt_graph_object(r->g, r->nodes[i].obj, &info),
+				 0);
+		if (path && info.path && !strcmp(info.path, path) &&
+		    info.kind != BT_OBJ_FILENAME)
+			return (long)i;
+		if (pid && info.kind == BT_OBJ_PROCESS && info.pid == pid)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Every node reaches the detection point (node 0) along the walk's
+ * direction using the result's own edges. */
+static void assert_connected(const struct bt_result *r)
+{
+	char *reach = calloc(r->nnodes + 1, 1);
+	size_t i, changed = 1;
+
+	reach[0] = 1;
+	while (changed) {
+		changed = 0;
+		for (i = 0; i < r->nedges; i++) {
+			const struct bt_edge *e = &r->edges[i];
+			uint32_t near = r->dir == BT_BACKWARD ? e->to : e->from;
+			uint32_t far = r->dir == BT_BACKWARD ? e->from : e->to;
+
+			if (reach[near] && !reach[far]) {
+				reach[far] = 1;
+				changed = 1;
+			}
+		}
+	}
+	for (i = 0; i < r->nnodes; i++)
+		ck_assert_msg(reach[i], "node %zu is cut off after filtering",
+			      i);
+	free(reach);
+}
+
+START_TEST(default_filters_remove_noise_and_keep_the_attack)
+{
+	struct bt_graph *g = load(attack);
+	struct bt_result *r = walk_from(g, "file:/srv/out", BT_BACKWARD);
+	struct bt_filter_opts o;
+	struct bt_filter_report *rep;
+	size_t before = r->nnodes;
+
+	/* Unfiltered, everything is there. */
+	ck_assert_int_ge(find(r, "/lib/libc.so.6", 0), 0);
+	ck_assert_int_ge(find(r, "/dev/null", 0), -1);
+	ck_assert_int_ge(find(r, "/dev/tty1", 0), 0);
+	ck_assert_int_ge(find(r, NULL, 21), 0);
+
+	bt_filter_opts_init(&o);
+	ck_assert_int_eq(bt_filter_apply(r, &o, &rep), 0);
+	ck_assert_ptr_eq(r->filters, rep);
+	ck_assert_uint_eq(rep->nodes_before, before);
+	ck_assert_uint_eq(rep->nodes_after, r->nnodes);
+	ck_assert_uint_lt(r->nnodes, before);
+	/* libc: read by five processes, written by none. */
+	ck_assert_int_eq(find(r, "/lib/libc.so.6", 0), -1);
+	ck_assert_uint_ge(rep->removed_by[BT_FILTER_READONLY], 1);
+	/* The terminal is noise; the helper and its pipe are gone. */
+	ck_assert_int_eq(find(r, "/dev/tty1", 0), -1);
+	ck_assert_int_eq(find(r, NULL, 21), -1);
+	ck_assert_uint_ge(rep->removed_by[BT_FILTER_HELPERS], 1);
+	ck_assert_uint_ge(rep->removed_by[BT_FILTER_NOISE], 1);
+	/* The secret, read by one process, stays; so does the whole path to
+	 * the entry point. */
+	ck_assert_int_ge(find(r, "/etc/secret", 0), 0);
+	ck_assert_int_ge(find(r, "/tmp/evil", 0), 0);
+	ck_assert_int_ge(find(r, NULL, 10), 0);
+	ck_assert_int_ge(find(r, "203.0.113.9:4444", 0), 0);
+	ck_assert_int_eq(r->nodes[0].flags & BT_NODE_DETECTION,
+			 BT_NODE_DETECTION);
+	assert_connected(r);
+	ck_assert_uint_eq(rep->nremoved, before - r->nnodes);
+	bt_result_free(r);
+	bt_filter_report_free(rep);
+	bt_graph_free(g);
+}
+END_TEST
+
+START_TEST(each_filter_can_be_turned_off)
+{
+	struct bt_graph *g = load(attack);
+	struct bt_result *r = walk_from(g, "file:/srv/out", BT_BACKWARD);
+	struct bt_filter_opts o;
+	struct bt_filter_report *rep;
+	size_t before = r->nnodes;
+
+	bt_filter_opts_init(&o);
+	o.enabled = 0;
+	ck_assert_int_eq(bt_filter_apply(r, &o, &rep), 0);
+	ck_assert_uint_eq(r->nnodes, before);
+	bt_filter_report_free(rep);
+
+	o.enabled = 1u << BT_FILTER_NOISE;
+	ck_assert_int_eq(bt_filter_apply(r, &o, &rep), 0);
+	ck_assert_int_ge(find(r, "/lib/libc.so.6", 0), 0);
+	ck_assert_int_ge(find(r, NULL, 21), 0);
+	ck_assert_int_eq(find(r, "/dev/tty1", 0), -1);
+	bt_filter_report_free(rep);
+	bt_result_free(r);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* Hiding the only link to the entry point keeps it: a filter never cuts a
+ * path. */
+START_TEST(hide_never_cuts_a_path)
+{
+	struct bt_graph *g = load(attack);
+	struct bt_result *r = walk_from(g, "file:/srv/out", BT_BACKWARD);
+	struct bt_filter_opts o;
+	struct bt_filter_report *rep;
+	const char *const globs[] = { "/tmp/evi*", "/etc/secret" };
+
+	bt_filter_opts_init(&o);
+	o.enabled |= 1u << BT_FILTER_HIDE;
+	o.hide = globs;
+	o.nhide = 2;
+	ck_assert_int_eq(bt_filter_apply(r, &o, &rep), 0);
+	/* /etc/secret is a leaf: hidden.  The file /tmp/evil and its name
+	 * both join curl and the endpoint to the output (the write, and the
+	 * create then lookup): one of the two must stay, and is counted as
+	 * kept; the other goes. */
+	ck_assert_int_eq(find(r, "/etc/secret", 0), -1);
+	ck_assert_int_ge(find(r, "203.0.113.9:4444", 0), 0);
+	ck_assert_int_ge(find(r, NULL, 10), 0);
+	ck_assert_uint_eq(rep->kept_by[BT_FILTER_HIDE], 1);
+	ck_assert_uint_eq(rep->removed_by[BT_FILTER_HIDE], 2);
+	assert_connected(r);
+	bt_result_free(r);
+	bt_filter_report_free(rep);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* On a generated log with thousands of processes: filtering shrinks the
+ * result, keeps every kept node connected, and keeps the planted entry. */
+START_TEST(generated_log_keeps_the_planted_entry)
+{
+	const char *log = tu_path("gen.btl");
+	struct bt_log_writer *w = NULL;
+	struct bt_gen_opts go = { 200000, 7, 1700000000000000000ULL };
+	struct bt_gen_info info;
+	struct bt_graph *g = NULL;
+	struct bt_result *r;
+	struct bt_filter_opts o;
+	struct bt_filter_report *rep;
+	size_t before;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, log, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	ck_assert_msg(bt_gen(w, &go, &info) == 0, "%s", bt_error_msg());
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	r = walk_from(g, info.detection, BT_BACKWARD);
+	before = r->nnodes;
+	ck_assert_int_ge(find(r, info.entry, 0), 0);
+	bt_filter_opts_init(&o);
+	ck_assert_int_eq(bt_filter_apply(r, &o, &rep), 0);
+	ck_assert_int_ge(find(r, info.entry, 0), 0);
+	ck_assert_uint_le(r->nnodes, before);
+	assert_connected(r);
+	bt_result_free(r);
+	bt_filter_report_free(rep);
+	bt_graph_free(g);
+}
+END_TEST
+
+START_TEST(forward_walks_keep_connectivity)
+{
+	struct bt_graph *g = load(attack);
+	struct bt_result *r = walk_from(g, "endpoint:203.0.113.9:4444",
+					BT_FORWARD);
+	struct bt_filter_opts o;
+	struct bt_filter_report *rep;
+
+	bt_filter_opts_init(&o);
+	ck_assert_int_eq(bt_filter_apply(r, &o, &rep), 0);
+	ck_assert_int_ge(find(r, "/srv/out", 0), 0);
+	ck_assert_int_eq(find(r, "/dev/null", 0), -1);
+	assert_connected(r);
+	bt_result_free(r);
+	bt_filter_report_free(rep);
+	bt_graph_free(g);
+}
+END_TEST
+
+START_TEST(filter_lists_parse)
+{
+	unsigned v;
+
+	ck_assert_int_eq(bt_filter_parse(&v, "readonly,noise"), 0);
+	ck_assert_uint_eq(v, (1u << BT_FILTER_READONLY) |
+			  (1u << BT_FILTER_NOISE));
+	ck_assert_int_eq(bt_filter_parse(&v, "none"), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(bt_filter_parse(&v, "all"), 0);
+	ck_assert_uint_eq(v, 15);
+	ck_assert_int_eq(bt_filter_parse(&v, "readonly,bogus"), BT_EINVAL);
+	ck_assert(strstr(bt_error_msg(), "bogus"));
+}
+END_TEST
+
+/* ---- alerts -------------------------------------------------------------- */
+
+static int read_alerts(const char *text, struct bt_alert **a, size_t *n)
+{
+	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	int r = bt_alert_read(a, n, in, "alerts.json");
+
+	fclose(in);
+	return r;
+}
+
+START_TEST(falco_alerts_become_detection_points)
+{
+	static const char text[] =
+"{\"hostname\":\"h\",\"output\":\"File below /etc opened for writing\",\"priority\":\"Error\",\"rule\":\"Write below etc\",\"source\":\"syscall\",\"time\":\"2026-11-21T10:00:01.500000000Z\",\"output_fields\":{\"evt.time\":1700000000000000000,\"fd.name\":\"/etc/passwd\",\"proc.exepath\":\"/usr/bin/x\",\"proc.pid\":1234}}\n"
+"\n"
+"{\"rule\":\"Outbound connection\",\"time\":\"2026-11-21T10:00:02Z\",\"output_fields\":{\"fd.name\":\"10.0.0.1:5->10.0.0.2:80\",\"proc.pid\":77}}\n"
+"{\"object\":\"file:/var/tmp/.x/loot\",\"time\":1700000000000000123}\n";
+	struct bt_alert *a;
+	size_t n;
+
+	ck_assert_msg(read_alerts(text, &a, &n) == 0, "%s", bt_error_msg());
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(a[0].spec, "file:/etc/passwd");
+	/* "time" wins over evt.time */
+	ck_assert_uint_eq(a[0].time, 1795255201500000000ULL);
+	ck_assert_str_eq(a[0].rule, "Write below etc");
+	/* A socket fd.name is not a path: the process at that time. */
+	ck_assert_str_eq(a[1].spec, "proc:77@2026-11-21T10:00:02.000000000Z");
+	ck_assert_str_eq(a[2].spec, "file:/var/tmp/.x/loot");
+	ck_assert_uint_eq(a[2].time, 1700000000000000123ULL);
+	ck_assert_uint_eq(a[2].where, 4);
+	free(a);
+}
+END_TEST
+
+START_TEST(generic_alert_array)
+{
+	static const char text[] =
+		"[{\"object\": \"proc:5\"}, {\"object\": \"page:/dev/shm/s#3\","
+		" \"time\": \"2026-01-01T00:00:00Z\"}]";
+	struct bt_alert *a;
+	size_t n;
+
+	ck_assert_int_eq(read_alerts(text, &a, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(a[0].spec, "proc:5");
+	ck_assert_uint_eq(a[0].time, BT_TIME_NONE);
+	ck_assert_str_eq(a[1].spec, "page:/dev/shm/s#3");
+	free(a);
+}
+END_TEST
+
+START_TEST(bad_alerts_name_where)
+{
+	static const struct { const char *text, *where; } bad[] = {
+		{ "{\"object\": 5}\n", "alerts.json:1:" },
+		{ "{\"x\": 1}\n{\"object\": \"file:/a\"}\n{oops\n",
+		  "alerts.json:1:" },
+		{ "{\"object\": \"file:/a\"}\n{oops\n", "alerts.json:2:" },
+		{ "[{\"object\": \"file:/a\"}, 7]", "alerts.json:alert 2:" },
+		{ "{\"object\": \"file:/a\", \"time\": \"yesterday\"}",
+		  "alerts.json:1:" },
+		{ "{\"output_fields\": {\"proc.exepath\": \"/x\"}}",
+		  "alerts.json:1:" },
+		{ "{\"object\": \"file:/a\\nfile:/b\"}", "alerts.json:1:" },
+	};
+	struct bt_alert *a;
+	size_t n, i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(read_alerts(bad[i].text, &a, &n), BT_ECORRUPT);
+		ck_assert_msg(strstr(bt_error_msg(), bad[i].where),
+			      "case %zu: '%s'", i, bt_error_msg());
+	}
+	ck_assert_int_eq(read_alerts("", &a, &n), BT_EINVAL);
+	ck_assert_int_eq(read_alerts("\n\n", &a, &n), BT_EINVAL);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("filter");
+	TCase *tc;
+
+	tc = tcase_create("filters");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, default_filters_remove_noise_and_keep_the_attack);
+	tcase_add_test(tc, each_filter_can_be_turned_off);
+	tcase_add_test(tc, hide_never_cuts_a_path);
+	tcase_add_test(tc, generated_log_keeps_the_planted_entry);
+	tcase_add_test(tc, forward_walks_keep_connectivity);
+	tcase_add_test(tc, filter_lists_parse);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("alerts");
+	tcase_add_test(tc, falco_alerts_become_detection_points);
+	tcase_add_test(tc, generic_alert_array);
+	tcase_add_test(tc, bad_alerts_name_where);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed != 0;
+}
