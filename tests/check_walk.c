@@ -15,6 +15,7 @@
 
 #include "../core/error.h"
 #include "../core/graph.h"
+#include "../core/log.h"
 #include "../core/timefmt.h"
 #include "../core/walk.h"
 #include "testutil.h"
@@ -238,6 +239,54 @@ START_TEST(sarmoria_backtrack)
 			ck_assert_uint_eq(e->first, T(3));
 	}
 	ck_assert(!r->truncated);
+	bt_result_free(r);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* The same example written out of time order (a merge of several
+ * recorders may do that): the loader sorts each list, the walk is the
+ * same. */
+START_TEST(sarmoria_out_of_order)
+{
+	static const struct { int t; uint8_t op; uint32_t c, e; } ev[] = {
+		/* objects: 1-4 = p1-p4, 5 A, 6 B, 7 C, 8 D, 9 X */
+		{ 9, BT_OP_WRITE, 4, 8 }, { 3, BT_OP_READ, 5, 1 },
+		{ 6, BT_OP_WRITE, 3, 9 }, { 0, BT_OP_FORK, 1, 2 },
+		{ 7, BT_OP_READ, 7, 3 }, { 1, BT_OP_WRITE, 2, 6 },
+		{ 8, BT_OP_FORK, 1, 4 }, { 5, BT_OP_READ, 6, 3 },
+		{ 2, BT_OP_WRITE, 2, 7 }, { 4, BT_OP_FORK, 1, 3 },
+	};
+	static const char *const files[] = { "/A", "/B", "/C", "/D", "/X" };
+	struct bt_log_writer *w = NULL;
+	struct bt_graph *g = NULL;
+	struct bt_result *r;
+	uint32_t i;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, tu_path("shuf.btl"),
+				BT_LOGW_CREATE | BT_LOGW_TRUNC), 0);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(bt_log_append_process(w, i + 1, i + 1,
+				 T(0), 0, 0), 0);
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(bt_log_append_file(w, i + 5, BT_FILEF_SYNTH,
+						    0, i + 1), 0);
+		ck_assert_int_eq(bt_log_append_label(w, i + 5, BT_LABEL_PATH,
+				 T(0), files[i], 2), 0);
+	}
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
+		ck_assert_int_eq(bt_log_append_event(w, ev[i].op, 0, 0,
+				 T(ev[i].t), ev[i].c, ev[i].e), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	ck_assert_int_eq(bt_graph_load(&g, tu_path("shuf.btl"), NULL, NULL),
+			 0);
+
+	r = walk(g, BT_BACKWARD, 9, BT_GRAN_PAGE, 0, BT_TIME_NONE);
+	ck_assert_str_eq(nodeset(r), "A B X p1 p2 p3");
+	ck_assert_uint_eq(node(r, 1)->threshold, T(4));
+	bt_result_free(r);
+	r = walk(g, BT_FORWARD, 5, BT_GRAN_PAGE, 0, BT_TIME_NONE);
+	ck_assert_str_eq(nodeset(r), "A D X p1 p3 p4");
 	bt_result_free(r);
 	bt_graph_free(g);
 }
@@ -822,6 +871,7 @@ int main(void)
 		const TTest *t;
 	} cases[] = {
 		{ "sarmoria_backtrack", sarmoria_backtrack },
+		{ "sarmoria_out_of_order", sarmoria_out_of_order },
 		{ "order_and_entry_flags", order_and_entry_flags },
 		{ "since_until", since_until },
 		{ "reached_twice_keeps_max", reached_twice_keeps_max },
