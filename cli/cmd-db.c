@@ -1,0 +1,526 @@
+/*
+ * cmd-db.c - `btrack db`: load logs into a sqlite case database (add),
+ * show what it holds (info), and keep investigations in it (save, list,
+ * show).  The database itself is core/db.c; walks over it go through a
+ * temporary log (bt_db_graph()), as `backtrack --db` does.  The pages are
+ * man/btrack-db.1 (the command) and man/btrack-db.5 (the schema).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "../core/db.h"
+#include "../core/error.h"
+#include "../core/timefmt.h"
+#include "../core/walk.h"
+#include "../graph/export.h"
+#include "cli.h"
+
+enum {
+	OPT_DB = 256, OPT_HOST, OPT_FROM, OPT_SINCE, OPT_UNTIL, OPT_GRAN,
+	OPT_MAX_NODES, OPT_MAX_DEPTH, OPT_FORWARD, OPT_FORMAT
+};
+
+#define SYN_ADD "db add --db CASE.db [--host NAME] LOG..."
+#define SYN_INFO "db info --db CASE.db"
+#define SYN_SAVE "db save --db CASE.db NAME --from SPEC [--forward] " \
+		 "[--since T] [--until T] [--granularity page|vma|object] " \
+		 "[--max-nodes N] [--max-depth N]"
+#define SYN_LIST "db list --db CASE.db"
+#define SYN_SHOW "db show --db CASE.db NAME [--format text|json]"
+
+static const struct cli_opt no_opts[] = { { 0, NULL, NULL, NULL } };
+
+static const struct cli_cmd db_cmd = {
+	"db",
+	SYN_ADD "\n" SYN_INFO "\n" SYN_SAVE "\n" SYN_LIST "\n" SYN_SHOW,
+	"Load logs into a case database and query it; keep investigations "
+	"in it.\nThe schema, for SQL queries: btrack-db(5).",
+	no_opts
+};
+
+static const struct cli_opt add_opts[] = {
+	{ OPT_DB, "db", "CASE.db", "the case database (created if missing)" },
+	{ OPT_HOST, "host", "NAME", "the host the logs come from "
+	  "(default: localhost)" },
+	{ 0, NULL, NULL, NULL }
+};
+static const struct cli_cmd add_cmd = {
+	"db", SYN_ADD,
+	"Add LOGs to the database; a log already in it is skipped.", add_opts
+};
+
+static const struct cli_opt db_only_opts[] = {
+	{ OPT_DB, "db", "CASE.db", "the case database" },
+	{ 0, NULL, NULL, NULL }
+};
+static const struct cli_cmd info_cmd = {
+	"db", SYN_INFO, "Show the logs, hosts and counts of the database.",
+	db_only_opts
+};
+static const struct cli_cmd list_cmd = {
+	"db", SYN_LIST, "List the saved investigations.", db_only_opts
+};
+
+static const struct cli_opt save_opts[] = {
+	{ OPT_DB, "db", "CASE.db", "the case database" },
+	{ OPT_FROM, "from", "SPEC", "the detection point" },
+	{ OPT_FORWARD, "forward", NULL, "walk forward instead of back" },
+	{ OPT_SINCE, "since", "T", "ignore events before T" },
+	{ OPT_UNTIL, "until", "T", "ignore events after T" },
+	{ OPT_GRAN, "granularity", "G", "page (default), vma or object" },
+	{ OPT_MAX_NODES, "max-nodes", "N", "stop after N objects" },
+	{ OPT_MAX_DEPTH, "max-depth", "N", "stop N dependencies away" },
+	{ 0, NULL, NULL, NULL }
+};
+static const struct cli_cmd save_cmd = {
+	"db", SYN_SAVE,
+	"Walk from SPEC over the database and save the detection point, the "
+	"options\nand the result as investigation NAME (replacing one of "
+	"that name).", save_opts
+};
+
+static const struct cli_opt show_opts[] = {
+	{ OPT_DB, "db", "CASE.db", "the case database" },
+	{ OPT_FORMAT, "format", "F", "text (default) or json (the result)" },
+	{ 0, NULL, NULL, NULL }
+};
+static const struct cli_cmd show_cmd = {
+	"db", SYN_SHOW, "Show a saved investigation.", show_opts
+};
+
+struct args {
+	const struct cli_cmd *cmd;
+	const char *db, *host, *from;
+	bool forward, json;
+	struct bt_walk_opts wo;
+	char options[512];      /* the walk options as given */
+	char **ops;             /* operands */
+	int nops;
+};
+
+static void note_opt(struct args *a, const char *name, const char *val)
+{
+	size_t n = strlen(a->options);
+
+	snprintf(a->options + n, sizeof(a->options) - n, "%s--%s%s%s",
+		 n ? " " : "", name, val ? " " : "", val ? val : "");
+}
+
+static int u32_opt(const struct cli_cmd *c, const char *opt, const char *val,
+		   uint32_t *out)
+{
+	uint64_t v;
+	int r = cli_u64(c, opt, val, &v);
+
+	if (r)
+		return r;
+	if (v > UINT32_MAX)
+		return cli_usage_error(c, "option '%s': %s is too large", opt,
+				       val);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int on_opt(void *ctx, int id, const char *val)
+{
+	struct args *a = ctx;
+	const struct cli_cmd *c = a->cmd;
+
+	switch (id) {
+	case OPT_DB:
+		a->db = val;
+		return 0;
+	case OPT_HOST:
+		if (!*val)
+			return cli_usage_error(c, "--host needs a name");
+		a->host = val;
+		return 0;
+	case OPT_FROM:
+		a->from = val;
+		return 0;
+	case OPT_FORWARD:
+		a->forward = true;
+		return 0;
+	case OPT_SINCE:
+		note_opt(a, "since", val);
+		return cli_time(c, "--since", val, &a->wo.since);
+	case OPT_UNTIL:
+		note_opt(a, "until", val);
+		return cli_time(c, "--until", val, &a->wo.until);
+	case OPT_GRAN:
+		note_opt(a, "granularity", val);
+		if (bt_gran_parse(&a->wo.gran, val))
+			return cli_usage_error(c, "unknown granularity '%s' "
+					       "(page, vma, object)", val);
+		return 0;
+	case OPT_MAX_NODES:
+		note_opt(a, "max-nodes", val);
+		return u32_opt(c, "--max-nodes", val, &a->wo.max_nodes);
+	case OPT_MAX_DEPTH:
+		note_opt(a, "max-depth", val);
+		return u32_opt(c, "--max-depth", val, &a->wo.max_depth);
+	case OPT_FORMAT:
+		if (!strcmp(val, "json"))
+			a->json = true;
+		else if (!strcmp(val, "text"))
+			a->json = false;
+		else
+			return cli_usage_error(c, "unknown format '%s' "
+					       "(text, json)", val);
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+/* Parse options anywhere among the operands ("--" ends the options).
+ * Returns 0, an exit code, or a negative value for -h. */
+static int parse(struct args *a, const struct cli_cmd *c, int argc,
+		 char **argv)
+{
+	int first, r;
+
+	a->cmd = c;
+	a->ops = calloc((size_t)argc + 1, sizeof(*a->ops));
+	if (!a->ops) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
+	for (;;) {
+		r = cli_parse(c, argc, argv, on_opt, a, &first);
+		if (r)
+			return r;
+		if (first > 1 && !strcmp(argv[first - 1], "--")) {
+			while (first < argc)
+				a->ops[a->nops++] = argv[first++];
+			break;
+		}
+		if (first >= argc)
+			break;
+		/* argv[first] is an operand: continue after it, with it in
+		 * the place getopt skips (argv[0]). */
+		a->ops[a->nops++] = argv[first];
+		argc -= first;
+		argv += first;
+	}
+	if (!a->db)
+		return cli_usage_error(c, "--db CASE.db is required");
+	return 0;
+}
+
+static int open_db(struct bt_db **out, const struct args *a, unsigned fl)
+{
+	int err = bt_db_open(out, a->db, fl);
+
+	return err ? cli_fail(err) : 0;
+}
+
+/* ---- add --------------------------------------------------------------- */
+
+static int db_add(struct args *a)
+{
+	struct bt_db_add_stats st;
+	struct bt_db *db;
+	const char *host = a->host ? a->host : "localhost";
+	int i, err, r, worst = EXIT_OK;
+
+	if (a->nops == 0)
+		return cli_usage_error(a->cmd, "no LOG to add");
+	if ((r = open_db(&db, a, BT_DB_CREATE)))
+		return r;
+	for (i = 0; i < a->nops; i++) {
+		err = bt_db_add(db, a->ops[i], host, cli_progress,
+				(void *)"adding", &st);
+		cli_progress_done();
+		if (err) {
+			r = cli_fail(err);
+			if (r > worst)
+				worst = r;
+			continue;
+		}
+		if (st.already)
+			printf("%s: already in the database as log %lld, "
+			       "nothing added\n", a->ops[i],
+			       (long long)st.log);
+		else
+			printf("%s: added as log %lld (host %s): %llu "
+			       "events, %llu objects (%llu new)\n",
+			       a->ops[i], (long long)st.log, host,
+			       (unsigned long long)st.events,
+			       (unsigned long long)st.objects,
+			       (unsigned long long)st.new_objects);
+	}
+	bt_db_close(db);
+	return worst;
+}
+
+/* ---- info -------------------------------------------------------------- */
+
+static void print_time(const char *label, uint64_t t)
+{
+	char buf[BT_TIME_BUFSZ];
+
+	if (!t)
+		return;
+	bt_time_format(buf, sizeof(buf), t);
+	printf("%-15s %s\n", label, buf);
+}
+
+static int db_info(struct args *a)
+{
+	struct bt_db_info in;
+	struct bt_db *db;
+	sqlite3_stmt *s;
+	int r, err;
+
+	if (a->nops)
+		return cli_usage_error(a->cmd, "unexpected argument '%s'",
+				       a->ops[0]);
+	if ((r = open_db(&db, a, BT_DB_READONLY)))
+		return r;
+	if ((err = bt_db_info(db, &in))) {
+		r = cli_fail(err);
+		goto out;
+	}
+	printf("%-15s %llu\n%-15s %llu\n%-15s %llu\n%-15s %llu\n"
+	       "%-15s %llu\n", "logs", (unsigned long long)in.logs,
+	       "hosts", (unsigned long long)in.hosts,
+	       "objects", (unsigned long long)in.objects,
+	       "events", (unsigned long long)in.events,
+	       "investigations", (unsigned long long)in.investigations);
+	print_time("first event", in.first_time);
+	print_time("last event", in.last_time);
+	if (sqlite3_prepare_v2(bt_db_sqlite(db), "SELECT id, host, events, "
+			       "objects, hash, path FROM logs ORDER BY id",
+			       -1, &s, NULL) != SQLITE_OK) {
+		cli_error("'%s': %s", a->db, sqlite3_errmsg(bt_db_sqlite(db)));
+		r = EXIT_ERROR;
+		goto out;
+	}
+	while (sqlite3_step(s) == SQLITE_ROW)
+		printf("log %lld: host %s, %lld events, %lld objects, %s, "
+		       "%s\n", sqlite3_column_int64(s, 0),
+		       (const char *)sqlite3_column_text(s, 1),
+		       sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
+		       (const char *)sqlite3_column_text(s, 4),
+		       (const char *)sqlite3_column_text(s, 5));
+	sqlite3_finalize(s);
+out:
+	bt_db_close(db);
+	return r;
+}
+
+/* ---- save, list, show -------------------------------------------------- */
+
+static int db_save(struct args *a)
+{
+	struct bt_db_inv inv = { 0 };
+	struct bt_graph *g = NULL;
+	struct bt_result *res = NULL;
+	struct bt_db *db;
+	uint64_t spec_time;
+	uint32_t start;
+	size_t len = 0;
+	FILE *m;
+	int r, err;
+
+	if (a->nops != 1)
+		return cli_usage_error(a->cmd, a->nops ? "one NAME only" :
+				       "a NAME is required");
+	if (!a->from)
+		return cli_usage_error(a->cmd, "--from SPEC is required");
+	if (a->wo.until != BT_TIME_NONE && a->wo.since > a->wo.until)
+		return cli_usage_error(a->cmd, "--since is after --until");
+	if ((r = open_db(&db, a, 0)))
+		return r;
+	err = bt_db_graph(&g, db, cli_progress, (void *)"loading");
+	cli_progress_done();
+	if (err) {
+		r = cli_fail(err);
+		goto out;
+	}
+	err = bt_spec_resolve(&start, &spec_time, g, a->from);
+	if (err == BT_EINVAL) {
+		r = cli_usage_error(a->cmd, "%s", bt_error_msg());
+		goto out;
+	}
+	if (!err)
+		err = a->forward ? bt_forward(&res, g, start, &a->wo) :
+		      bt_backtrack(&res, g, start, &a->wo);
+	if (err) {
+		r = cli_fail(err);
+		goto out;
+	}
+	if (res->truncated)
+		cli_warn("the result is incomplete: %s", res->limit);
+	m = open_memstream(&inv.result, &len);
+	if (!m) {
+		cli_error("out of memory");
+		r = EXIT_ERROR;
+		goto out;
+	}
+	err = bt_export(res, BT_FMT_JSON, m);
+	if (fclose(m) && !err)
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+	if (err) {
+		r = cli_fail(err);
+		goto out;
+	}
+	inv.name = a->ops[0];
+	inv.direction = a->forward ? "forward" : "backward";
+	inv.spec = (char *)a->from;
+	inv.options = a->options;
+	inv.created = bt_time_now();
+	inv.nodes = res->nnodes;
+	inv.edges = res->nedges;
+	if ((err = bt_db_save(db, &inv))) {
+		r = cli_fail(err);
+		goto out;
+	}
+	printf("saved '%s': %s from %s, %zu nodes, %zu edges\n", inv.name,
+	       inv.direction, inv.spec, res->nnodes, res->nedges);
+out:
+	free(inv.result);
+	bt_result_free(res);
+	bt_graph_free(g);
+	bt_db_close(db);
+	return r;
+}
+
+static int list_one(void *arg, const struct bt_db_inv *inv)
+{
+	char t[BT_TIME_BUFSZ];
+
+	(void)arg;
+	bt_time_format(t, sizeof(t), inv->created);
+	printf("%s\t%s\t%s\t%llu nodes\t%llu edges\t%s%s%s\n", inv->name,
+	       inv->direction, inv->spec, (unsigned long long)inv->nodes,
+	       (unsigned long long)inv->edges, t, *inv->options ? "\t" : "",
+	       inv->options);
+	return 0;
+}
+
+static int db_list(struct args *a)
+{
+	struct bt_db *db;
+	int r, err;
+
+	if (a->nops)
+		return cli_usage_error(a->cmd, "unexpected argument '%s'",
+				       a->ops[0]);
+	if ((r = open_db(&db, a, BT_DB_READONLY)))
+		return r;
+	if ((err = bt_db_list(db, list_one, NULL)))
+		r = cli_fail(err);
+	bt_db_close(db);
+	return r;
+}
+
+/* The nodes of a saved JSON result, one a line. */
+static int show_text(const struct bt_db_inv *inv)
+{
+	char t[BT_TIME_BUFSZ];
+	json_error_t jerr;
+	json_t *doc, *nodes, *n;
+	size_t i;
+
+	bt_time_format(t, sizeof(t), inv->created);
+	printf("name:       %s\ndirection:  %s\nfrom:       %s\n"
+	       "options:    %s\nsaved:      %s\nresult:     %llu nodes, "
+	       "%llu edges\n", inv->name, inv->direction, inv->spec,
+	       *inv->options ? inv->options : "(none)", t,
+	       (unsigned long long)inv->nodes,
+	       (unsigned long long)inv->edges);
+	doc = json_loads(inv->result, 0, &jerr);
+	if (!doc) {
+		cli_error("investigation '%s': its result is not valid JSON "
+			  "(line %d: %s)", inv->name, jerr.line, jerr.text);
+		return EXIT_CORRUPT;
+	}
+	nodes = json_object_get(doc, "nodes");
+	json_array_foreach(nodes, i, n) {
+		const char *label = json_string_value(json_object_get(n,
+								      "label"));
+		const char *kind = json_string_value(json_object_get(n,
+								     "kind"));
+
+		printf("  %-9s %s%s%s\n", kind ? kind : "?",
+		       label ? label : "?",
+		       json_is_true(json_object_get(n, "detection")) ?
+		       "  (detection point)" : "",
+		       json_is_true(json_object_get(n, "entry")) ?
+		       "  (entry point)" : "");
+	}
+	json_decref(doc);
+	return EXIT_OK;
+}
+
+static int db_show(struct args *a)
+{
+	struct bt_db_inv inv;
+	struct bt_db *db;
+	int r, err;
+
+	if (a->nops != 1)
+		return cli_usage_error(a->cmd, a->nops ? "one NAME only" :
+				       "a NAME is required");
+	if ((r = open_db(&db, a, BT_DB_READONLY)))
+		return r;
+	if ((err = bt_db_get(db, a->ops[0], &inv))) {
+		r = cli_fail(err);
+		goto out;
+	}
+	if (a->json)
+		fputs(inv.result, stdout);
+	else
+		r = show_text(&inv);
+	bt_db_inv_release(&inv);
+	if (!r && (fflush(stdout) || ferror(stdout))) {
+		cli_error("cannot write the output");
+		r = EXIT_ERROR;
+	}
+out:
+	bt_db_close(db);
+	return r;
+}
+
+static const struct {
+	const char *name;
+	const struct cli_cmd *cmd;
+	int (*fn)(struct args *a);
+} subs[] = {
+	{ "add", &add_cmd, db_add },
+	{ "info", &info_cmd, db_info },
+	{ "save", &save_cmd, db_save },
+	{ "list", &list_cmd, db_list },
+	{ "show", &show_cmd, db_show },
+};
+
+int cmd_db(int argc, char **argv)
+{
+	struct args a = { 0 };
+	size_t i;
+	int r;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "--help")) {
+		cli_usage(&db_cmd, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (!strcmp(argv[1], subs[i].name))
+			break;
+	if (i == sizeof(subs) / sizeof(subs[0]))
+		return cli_usage_error(&db_cmd, "unknown subcommand '%s' "
+				       "(add, info, save, list, show)",
+				       argv[1]);
+	bt_walk_opts_init(&a.wo);
+	r = parse(&a, subs[i].cmd, argc - 1, argv + 1);
+	if (!r)
+		r = subs[i].fn(&a);
+	free(a.ops);
+	return r < 0 ? EXIT_OK : r;
+}

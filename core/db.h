@@ -1,0 +1,124 @@
+/*
+ * db.h - the sqlite case database: many logs, from many hosts, in one file
+ * that analysts can query with plain SQL, and saved investigations.
+ *
+ * bt_db_add() loads a log (any source: they share one format,
+ * core/record.h) into the database: objects merged by identity across logs
+ * (a process is (host, pid, start), a file (host, dev, ino) or, for a file
+ * numbered by an importer (BT_FILEF_SYNTH), (host, path), a filename
+ * (host, path), a page (file, index), an endpoint its address, a region
+ * (process, file, prot, pages)), events with the id of the log they came
+ * from, labels, notes, and a row in `logs` identified by a hash of the
+ * log's committed bytes, so adding the same log twice changes nothing.
+ * One transaction per log.
+ *
+ * Walks do not run on SQL: bt_db_graph() writes the database's objects and
+ * events into a temporary log with the log writer and loads it with
+ * bt_graph_load(), so a walk over the database is the walk over a log, with
+ * the same results (for a single log: the same object ids too).
+ *
+ * The schema is specified for users in man/btrack-db.5; the statements
+ * that create it are in db.c and must agree with that page.  This module
+ * never prints and never exits.
+ */
+#ifndef BT_DB_H
+#define BT_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "graph.h"
+
+/* The schema version (PRAGMA user_version) this build reads and writes. */
+#define BT_DB_VERSION 1
+/* PRAGMA application_id of a btrack case database: "BTCD". */
+#define BT_DB_APPID 0x42544344
+
+struct bt_db;
+
+enum bt_db_open_flags {
+	BT_DB_CREATE = 0x1,    /* create the file and schema if missing */
+	BT_DB_READONLY = 0x2   /* open read-only (no CREATE) */
+};
+
+/*
+ * Open a case database.  BT_ENOTFOUND if it does not exist (without
+ * BT_DB_CREATE), BT_ECORRUPT for a file that is not an sqlite database or
+ * not a btrack one, BT_EVERSION for another schema version, BT_EIO.  The
+ * caller owns *out (bt_db_close()).
+ */
+int bt_db_open(struct bt_db **out, const char *path, unsigned flags);
+void bt_db_close(struct bt_db *db);  /* accepts NULL */
+
+/* The sqlite handle (borrowed, valid until bt_db_close()), for tests and
+ * for queries the API does not cover. */
+struct sqlite3 *bt_db_sqlite(struct bt_db *db);
+
+/* What bt_db_add() did. */
+struct bt_db_add_stats {
+	int64_t log;            /* the log's id in `logs` */
+	bool already;           /* it was there: nothing changed */
+	uint64_t events;        /* events of the log */
+	uint64_t objects;       /* object records of the log */
+	uint64_t new_objects;   /* of which were not in the database yet */
+	uint64_t first_time, last_time;  /* of its events; 0 if none */
+	char hash[33];          /* hex of the 128-bit hash of the log */
+};
+
+/*
+ * Add the log at `path` as coming from `host` (non-empty).  The whole log
+ * is read and validated first; a corrupt log (BT_ECORRUPT, offset in the
+ * message) adds nothing.  A torn tail is ignored (the committed records are
+ * added).  `progress` as for bt_graph_load() (may be NULL).
+ */
+int bt_db_add(struct bt_db *db, const char *path, const char *host,
+	      bt_progress_fn progress, void *arg,
+	      struct bt_db_add_stats *out);
+
+/* Counts for `btrack db info`. */
+struct bt_db_info {
+	uint64_t logs, hosts, objects, events, investigations;
+	uint64_t first_time, last_time;
+};
+int bt_db_info(struct bt_db *db, struct bt_db_info *out);
+
+/*
+ * Write every object, label and event of the database into a new log at
+ * `path` (BT_LOGW_CREATE|BT_LOGW_TRUNC).  Objects keep the order of their
+ * database ids, events the order they were added in.
+ */
+int bt_db_export_log(struct bt_db *db, const char *path,
+		     bt_progress_fn progress, void *arg);
+
+/*
+ * The dependency graph of the whole database: bt_db_export_log() into an
+ * unlinked temporary file in $TMPDIR (or /tmp), then bt_graph_load().  The
+ * caller owns *out (bt_graph_free()).
+ */
+int bt_db_graph(struct bt_graph **out, struct bt_db *db,
+		bt_progress_fn progress, void *arg);
+
+/* A saved investigation.  Strings are owned by the struct
+ * (bt_db_inv_release()). */
+struct bt_db_inv {
+	char *name;
+	char *direction;        /* "backward" or "forward" */
+	char *spec;             /* the detection point */
+	char *options;          /* the walk options, as given */
+	uint64_t created;       /* ns since the epoch */
+	uint64_t nodes, edges;
+	char *result;           /* the result, JSON (graph/export.h) */
+};
+void bt_db_inv_release(struct bt_db_inv *inv);
+
+/* Save (or replace) an investigation; the strings are copied. */
+int bt_db_save(struct bt_db *db, const struct bt_db_inv *inv);
+/* Get one by name: BT_ENOTFOUND if none.  *out is the caller's
+ * (bt_db_inv_release()). */
+int bt_db_get(struct bt_db *db, const char *name, struct bt_db_inv *out);
+/* Call fn for each, by name; the struct is borrowed for the call (result
+ * is NULL).  fn returns 0 or stops the listing with its value. */
+int bt_db_list(struct bt_db *db,
+	       int (*fn)(void *arg, const struct bt_db_inv *inv), void *arg);
+
+#endif
