@@ -49,7 +49,7 @@ struct bt_graph {
 	uint8_t *kind;         /* [cap] enum bt_obj_kind */
 	uint8_t *oflags;       /* [cap] OF_* */
 	uint32_t *off;         /* [cap] object record offset / 8 */
-	uint32_t *in_idx;      /* [cap] CSR: list of id is [idx[id], idx[id+1]) */
+	uint32_t *in_idx;      /* [cap] CSR: id's list is [idx[id], idx[id+1]) */
 	uint32_t *out_idx;
 	uint32_t *pg_idx;
 	uint32_t *rg_idx;
@@ -376,6 +376,35 @@ static void reverse_paths(struct bt_graph *g)
 	}
 }
 
+/*
+ * Pass 2 scatters every event into two lists: the misses on the counters
+ * and list slots dominate.  Prefetch the counters of the event
+ * PREFETCH_AHEAD bytes ahead and the slots of the one half as far.  The
+ * bytes there are a guess (they may not be an event): ids are checked
+ * against n, and a prefetch never faults.
+ */
+static inline void prefetch_fill(const struct bt_graph *g, uint64_t off)
+{
+	const struct bt_rec_event *a;
+	uint32_t n = g->n;
+
+	if (off + PREFETCH_AHEAD + sizeof(*a) <= g->end) {
+		a = (const void *)(g->data + off + PREFETCH_AHEAD);
+		if (a->effect <= n && a->cause <= n) {
+			__builtin_prefetch(g->in_idx + a->effect, 1);
+			__builtin_prefetch(g->out_idx + a->cause, 1);
+		}
+	}
+	if (off + PREFETCH_AHEAD / 2 + sizeof(*a) <= g->end) {
+		a = (const void *)(g->data + off + PREFETCH_AHEAD / 2);
+		if (a->effect <= n && a->cause <= n) {
+			__builtin_prefetch(g->in_refs + g->in_idx[a->effect], 1);
+			__builtin_prefetch(g->out_refs + g->out_idx[a->cause],
+					   1);
+		}
+	}
+}
+
 static int changed(uint64_t off)
 {
 	return bt_error_set(BT_ECORRUPT,
@@ -414,27 +443,7 @@ static int pass2(struct bt_graph *g, uint64_t total, bt_progress_fn progress,
 		if (h->type == BT_REC_EVENT) {
 			const struct bt_rec_event *e = (const void *)h;
 
-			/* The counters of the objects of an event a few
-			 * records ahead: a guess (the bytes there may not be
-			 * an event), checked against n, only a prefetch. */
-			if (off + PREFETCH_AHEAD + sizeof(*e) <= g->end) {
-				const struct bt_rec_event *a = (const void *)
-					(g->data + off + PREFETCH_AHEAD);
-
-				if (a->effect <= n && a->cause <= n) {
-					__builtin_prefetch(&g->in_idx[a->effect], 1);
-					__builtin_prefetch(&g->out_idx[a->cause], 1);
-				}
-			}
-			if (off + PREFETCH_AHEAD / 2 + sizeof(*e) <= g->end) {
-				const struct bt_rec_event *a = (const void *)
-					(g->data + off + PREFETCH_AHEAD / 2);
-
-				if (a->effect <= n && a->cause <= n) {
-					__builtin_prefetch(&g->in_refs[g->in_idx[a->effect]], 1);
-					__builtin_prefetch(&g->out_refs[g->out_idx[a->cause]], 1);
-				}
-			}
+			prefetch_fill(g, off);
 			len = sizeof(*e);
 			/* Pass 1 validated these bytes; they change only if
 			 * someone rewrites the file under us.  Stay in bounds
@@ -644,7 +653,8 @@ int bt_graph_object(const struct bt_graph *g, uint32_t id,
 
 	memset(out, 0, sizeof(*out));
 	if (id == 0 || id > g->n)
-		return bt_error_set(BT_ENOTFOUND, "no object %u in the log", id);
+		return bt_error_set(BT_ENOTFOUND, "no object %u in the log",
+				    id);
 	rec = rec_at(g, g->off[id]);
 	out->id = id;
 	out->kind = g->kind[id];

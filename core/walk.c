@@ -284,6 +284,7 @@ static int describe(struct walker *w, uint32_t obj, struct wnode *n)
 		n->pfirst = n->plast = info.page;
 		if (w->o.gran == BT_GRAN_VMA) {
 			const struct vma *vm;
+			const struct range *x;
 			size_t lo = 0, hi;
 			int r;
 
@@ -299,10 +300,8 @@ static int describe(struct walker *w, uint32_t obj, struct wnode *n)
 				else
 					hi = mid;
 			}
-			if (lo && w->ranges[vm->at + lo - 1].last >= info.page) {
-				const struct range *x =
-					&w->ranges[vm->at + lo - 1];
-
+			x = lo ? &w->ranges[vm->at + lo - 1] : NULL;
+			if (x && x->last >= info.page) {
 				page_slice(g, info.file, x->first, x->last,
 					   &n->ps, &n->pe);
 				npg = bt_graph_file_pages(g, info.file, &pg);
