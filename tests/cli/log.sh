@@ -1,0 +1,177 @@
+#!/bin/sh
+# btrack log: info counts for a small imported scenario, verify ok, verify
+# of corrupted copies (exit 3 with the offset), torn tails and truncated
+# copies (ok with a warning), dump one line per record with hostile strings
+# escaped, --from-offset and --limit, usage errors and -h.
+set -eu
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/btlog.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# expect CODE CMD...: run, keep stdout/stderr in out/err, check the exit.
+expect() {
+	want=$1
+	shift
+	set +e
+	"$@" >out 2>err
+	rc=$?
+	set -e
+	[ "$rc" -eq "$want" ] ||
+		fail "'$*' exited $rc, want $want: $(cat err)"
+}
+
+# at OFF BYTE...: overwrite bytes of c.btl at OFF (octal escapes).
+at() {
+	off=$1
+	shift
+	printf "$@" | dd of=c.btl bs=1 seek="$off" conv=notrunc 2>/dev/null
+}
+
+# A scenario with a hostile file name: a newline that would forge a dump
+# line and terminal escape codes.
+cat >ev.jsonl <<'X'
+{"time": 1700000000000000001, "op": "fork", "pid": 100, "child": 101}
+{"time": 1700000000000000002, "op": "exec", "pid": 101, "path": "/bin/sh", "argv": ["sh", "-c", "x"]}
+{"time": 1700000000000000003, "op": "recv", "pid": 101, "remote": "203.0.113.9:4444", "bytes": 10}
+{"time": 1700000000000000004, "op": "create", "pid": 101, "path": "/tmp/evil\n4242 event forged\u001b[31m"}
+{"time": 1700000000000000005, "op": "write", "pid": 101, "path": "/tmp/evil\n4242 event forged\u001b[31m"}
+{"time": 1700000000000000006, "op": "mmap", "pid": 101, "path": "/dev/shm/s", "shared": true, "prot": "rw"}
+{"time": 1700000000000000007, "op": "page_write", "pid": 101, "path": "/dev/shm/s", "page": 3}
+X
+if ! "$BTRACK" import --format jsonl -o ev.btl ev.jsonl 2>ierr; then
+	cat ierr
+	echo "btrack import --format jsonl does not work yet: $(head -n 1 ierr)"
+	exit 77
+fi
+"$BTRACK" log info ev.btl >/dev/null 2>lerr || {
+	if grep -q 'not implemented' lerr; then
+		echo "btrack log is not implemented yet"
+		exit 77
+	fi
+}
+
+# -h and usage errors.
+expect 0 "$BTRACK" log -h
+grep -q '^usage: btrack log info LOG' out || fail "-h: $(cat out)"
+grep -q 'btrack log dump LOG \[--from-offset N\] \[--limit N\]' out ||
+	fail "-h lacks dump: $(cat out)"
+expect 2 "$BTRACK" log
+expect 2 "$BTRACK" log frobnicate ev.btl
+grep -q "unknown subcommand 'frobnicate'" err || fail "$(cat err)"
+expect 2 "$BTRACK" log info
+expect 2 "$BTRACK" log info ev.btl extra
+expect 2 "$BTRACK" log dump ev.btl --limit x
+expect 2 "$BTRACK" log verify ev.btl --limit 3
+expect 1 "$BTRACK" log info missing.btl
+grep -q "cannot open 'missing.btl'" err || fail "missing: $(cat err)"
+
+# info: the scenario's objects and events.  Processes 100, 101; files
+# /bin/sh, the evil file, /dev/shm/s; one filename, endpoint, region, page.
+# Events: fork exec recv create lookup write mmap_read mmap_write
+# page_write = 9.
+expect 0 "$BTRACK" log info ev.btl
+line() { grep -q "^$1" out || fail "info lacks '$1': $(cat out)"; }
+line 'format: *version 1$'
+line 'flags: *0x1 closed'
+line 'events: *9$'
+line 'objects: *9$'
+line '  process  *2$'
+line '  file  *3$'
+line '  filename  *1$'
+line '  endpoint  *1$'
+line '  region  *1$'
+line '  page  *1$'
+for op in fork exec recv create lookup write mmap_read mmap_write page_write
+do
+	line "  $op  *1\$"
+done
+line 'first: *2023-11-14T22:13:20.000000001Z$'
+line 'last: *2023-11-14T22:13:20.000000007Z$'
+size=$(wc -c <ev.btl | tr -d ' ')
+line "file size: *$size bytes"
+line "committed: *$size bytes"
+[ ! -s err ] || fail "info warned on a clean log: $(cat err)"
+
+# dump: one line per record, each "OFFSET TYPE ...", strings escaped.
+expect 0 "$BTRACK" log dump ev.btl
+cp out dump
+n=$(wc -l <dump | tr -d ' ')
+grep -Eqv '^[0-9]+ (event|process|file|filename|page|endpoint|region|label|note) ' dump &&
+	fail "a dump line is not 'OFFSET TYPE': $(grep -Ev '^[0-9]+ [a-z]+ ' dump)"
+grep -q '4242 event forged' dump || fail "the hostile name is not in the dump"
+grep -q '^4242' dump && fail "the hostile name forged a dump line"
+esc=$(printf '\033')
+grep -q "$esc" dump && fail "an escape code reached the terminal"
+grep -q 'path="/tmp/evil\\n4242 event forged\\x1b\[31m"' dump ||
+	fail "hostile name not escaped as expected: $(grep evil dump)"
+grep -q 'value="sh\\x00-c\\x00x"' dump || fail "argv NULs: $(grep argv dump)"
+# events in the dump agree with info
+[ "$(grep -c '^[0-9]* event ' dump)" -eq 9 ] || fail "dump has not 9 events"
+
+# verify: ok, with the record count the dump shows.
+expect 0 "$BTRACK" log verify ev.btl
+[ "$(cat out)" = "ev.btl: ok, $n records" ] ||
+	fail "verify says '$(cat out)', want 'ev.btl: ok, $n records'"
+grep -q "^records: *$n\$" <<EOF || fail "info records differ from dump ($n)"
+$("$BTRACK" log info ev.btl)
+EOF
+
+# --limit and --from-offset.
+expect 0 "$BTRACK" log dump ev.btl --limit 2
+[ "$(wc -l <out | tr -d ' ')" -eq 2 ] || fail "--limit 2: $(cat out)"
+sed -n 1,2p dump | cmp -s - out || fail "--limit 2 differs from the dump"
+third=$(sed -n 3p dump | cut -d' ' -f1)
+expect 0 "$BTRACK" log dump --from-offset "$third" ev.btl
+sed -n '3,$p' dump | cmp -s - out || fail "--from-offset $third"
+expect 0 "$BTRACK" log dump --from-offset $((third - 1)) --limit 1 ev.btl
+[ "$(cut -d' ' -f1 out)" = "$third" ] || fail "--from-offset mid-record: $(cat out)"
+expect 0 "$BTRACK" log dump ev.btl --limit 0
+[ ! -s out ] || fail "--limit 0 printed $(cat out)"
+
+# Corruption: exit 3, the offset in the message.  The offsets are where
+# dump put the records.
+ev=$(grep -m1 '^[0-9]* event ' dump | cut -d' ' -f1)
+fn=$(grep -m1 '^[0-9]* filename ' dump | cut -d' ' -f1)
+cp ev.btl c.btl; at "$fn" '\143'        # type 99
+expect 3 "$BTRACK" log verify c.btl
+grep -q "corrupt log 'c.btl': unknown record type 99 at offset $fn" err ||
+	fail "type 99: $(cat err)"
+cp ev.btl c.btl; at $((fn + 4)) '\007\000\000\000'   # length 7
+expect 3 "$BTRACK" log verify c.btl
+grep -q "bad record length 7 at offset $fn" err || fail "len 7: $(cat err)"
+cp ev.btl c.btl; at $((ev + 16)) '\167\000\000\000'   # cause 119: undefined
+expect 3 "$BTRACK" log verify c.btl
+grep -q "at offset $ev" err || fail "undefined cause: $(cat err)"
+expect 3 "$BTRACK" log info c.btl
+grep -q "at offset $ev" err || fail "info on corrupt: $(cat err)"
+expect 3 "$BTRACK" log dump c.btl
+grep -q "at offset $ev" err || fail "dump on corrupt: $(cat err)"
+[ "$(tail -n 1 out | cut -d' ' -f1)" -lt "$ev" ] ||
+	fail "dump printed the corrupt record"
+cp ev.btl c.btl; at 0 'X'
+expect 3 "$BTRACK" log verify c.btl
+grep -q "not a btrack log" err || fail "magic: $(cat err)"
+cp ev.btl c.btl; at 8 '\011'
+expect 3 "$BTRACK" log verify c.btl
+grep -q "version 9" err || fail "version: $(cat err)"
+
+# A torn tail (bytes after committed): ok, with a warning.
+cp ev.btl c.btl
+printf 'garbage!' >>c.btl
+expect 0 "$BTRACK" log verify c.btl
+[ "$(cat out)" = "c.btl: ok, $n records" ] || fail "torn: $(cat out)"
+grep -q "ignoring 8 bytes of uncommitted records after offset $size" err ||
+	fail "torn tail warning: $(cat err)"
+expect 0 "$BTRACK" log info c.btl
+grep -q '^warning: *ignoring 8 bytes' out || fail "info torn: $(cat out)"
+
+# A truncated copy: the complete records, with a warning.
+last=$(tail -n 1 dump | cut -d' ' -f1)
+head -c $((last + 5)) ev.btl >c.btl
+expect 0 "$BTRACK" log verify c.btl
+[ "$(cat out)" = "c.btl: ok, $((n - 1)) records" ] ||
+	fail "truncated: $(cat out)"
+grep -q 'shorter than its committed length' err ||
+	fail "truncated warning: $(cat err)"
+echo ok
