@@ -190,10 +190,11 @@ static bool decode(struct ring *r, size_t len)
 	/* File ops: the first string is the path (absolute, or none, e.g.
 	 * "pipe:[12]"), RENAME and LINK have the new name second. */
 	if (raw->nstr >= 1) {
-		if (memchr(str[0], 0, slen[0]))
+		if (!slen[0] || memchr(str[0], 0, slen[0]))
 			return false;
-		if (bt_drain_normpath((char *)str[0]))
-			o->path = str[0];
+		/* absolute, or a d_path name such as "pipe:[12]" */
+		bt_drain_normpath((char *)str[0]);
+		o->path = str[0];
 	}
 	if (op == BT_RAW_RENAME || op == BT_RAW_LINK) {
 		if (raw->nstr != 2 || !o->path || memchr(str[1], 0, slen[1]) ||

@@ -146,9 +146,11 @@ static void report(struct bt_drain *d, const struct sink *s, FILE *f)
 	bt_ingest_stats(s->ing, &is);
 	bt_drain_format_drops(drops, sizeof(drops), &st);
 	fprintf(f, "btrack capture: %llu records drained (%llu written by "
-		"the module), %llu events logged, %llu invalid; drops: %s\n",
+		"the module, %llu page faults), %llu events logged, %llu "
+		"invalid; drops: %s\n",
 		(unsigned long long)st.records,
 		(unsigned long long)st.kernel_events,
+		(unsigned long long)st.faults,
 		(unsigned long long)is.events,
 		(unsigned long long)s->invalid, drops);
 }

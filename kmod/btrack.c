@@ -7,9 +7,13 @@
  *
  * Hooks: the raw syscall tracepoints sys_enter (munmap only) and sys_exit
  * (every other syscall, recorded with its result; failed calls make no
- * record), sched_process_fork/exec/exit, and a kprobe on handle_mm_fault
- * for faults on MAP_SHARED file mappings (the page monitor of Sarmoria and
- * Chapin).  Touched pages are re-armed once per time slice by a delayed
+ * record), sched_process_fork/exec/exit, and the x86 tracepoint
+ * exceptions:page_fault_user for faults on MAP_SHARED file mappings (the
+ * page monitor of Sarmoria and Chapin).  A kprobe on handle_mm_fault was
+ * the first design; under repeated load and unload on 6.1 it crashed
+ * through the ftrace trampoline (RIP 0 from do_user_addr_fault), and the
+ * tracepoint gives the same facts (address, write bit) before the fault
+ * is handled.  Touched pages are re-armed once per time slice by a delayed
  * work item with unmap_mapping_range(), so that the next access by any
  * process faults again; PTEs are never edited by hand and vm_ops are never
  * swapped.
@@ -35,7 +39,6 @@
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/hash.h>
-#include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/miscdevice.h>
@@ -59,6 +62,7 @@
 #include <net/ipv6.h>
 #include <asm/syscall.h>
 #include <asm/unistd.h>
+#include <asm/trap_pf.h>
 
 #include "btrack_ioctl.h"
 
@@ -82,12 +86,6 @@ struct bt_cpu {
 	int busy;
 	u8 *rec;			/* BT_RAW_MAX scratch for one record */
 	char *p1, *p2;			/* PATH_MAX scratch each */
-	/* the last fault recorded, to skip a retried fault */
-	pid_t last_tid;
-	struct file *last_file;
-	pgoff_t last_index;
-	unsigned long last_jiffies;
-	bool last_write;
 };
 
 static struct bt_cpu *bt_cpus;
@@ -835,60 +833,66 @@ static bool prefix_ok(struct bt_cpu *c, struct file *f)
 	return false;
 }
 
-static int bt_fault_pre(struct kprobe *kp, struct pt_regs *regs)
+/*
+ * A user page fault (the x86 tracepoint exceptions:page_fault_user, which
+ * fires before the fault is handled).  Faults on MAP_SHARED mappings of
+ * regular files become PAGE_READ/PAGE_WRITE records.  The mapping is found
+ * under the mmap lock taken with a trylock (a busy lock is a counted drop
+ * of cause "lock", op unknown: the fault may not have been on a monitored
+ * mapping).
+ */
+static void bt_fault(void *data, unsigned long addr, struct pt_regs *regs,
+		     unsigned long error_code)
 {
-	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 0);
-	unsigned long addr = regs_get_kernel_argument(regs, 1);
-	unsigned int flags = regs_get_kernel_argument(regs, 2);
-	struct file *f;
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct file *f = NULL;
 	struct bt_cpu *c;
 	struct bt_raw *r;
-	pgoff_t index;
-	bool write;
-	unsigned int op;
+	pgoff_t index = 0, first = 0;
+	unsigned long npages = 0;
+	bool write = error_code & X86_PF_WRITE;
+	unsigned int op = write ? BT_RAW_PAGE_WRITE : BT_RAW_PAGE_READ;
 
-	if (!READ_ONCE(bt_on) || !vma || !current->mm || vma->vm_mm != current->mm)
-		return 0;
-	if (!(vma->vm_flags & VM_SHARED) || !vma->vm_file ||
-	    (vma->vm_flags & (VM_IO | VM_PFNMAP)))
-		return 0;
-	f = vma->vm_file;
-	if (!S_ISREG(file_inode(f)->i_mode))
-		return 0;
-	write = flags & FAULT_FLAG_WRITE;
-	op = write ? BT_RAW_PAGE_WRITE : BT_RAW_PAGE_READ;
-	index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	if (!READ_ONCE(bt_on) || !mm)
+		return;
 	c = probe_enter(op);
 	if (!c)
-		return 0;
-	/* A fault retried after VM_FAULT_RETRY is the same access. */
-	if ((c->last_tid == current->pid && c->last_file == f &&
-	     c->last_index == index && c->last_write == write &&
-	     c->last_jiffies == jiffies) || !prefix_ok(c, f)) {
-		probe_exit(c);
-		return 0;
+		return;
+	if (!mmap_read_trylock(mm)) {
+		drop(c, 0, BT_DROP_LOCK);
+		goto out;
 	}
-	c->last_tid = current->pid;
-	c->last_file = f;
-	c->last_index = index;
-	c->last_write = write;
-	c->last_jiffies = jiffies;
+	vma = vma_lookup(mm, addr);
+	if (vma && (vma->vm_flags & VM_SHARED) && vma->vm_file &&
+	    !(vma->vm_flags & (VM_IO | VM_PFNMAP)) &&
+	    S_ISREG(file_inode(vma->vm_file)->i_mode)) {
+		f = get_file(vma->vm_file);
+		first = vma->vm_pgoff;
+		index = first + ((addr - vma->vm_start) >> PAGE_SHIFT);
+		npages = vma_pages(vma);
+	}
+	mmap_read_unlock(mm);
+	if (!f)
+		goto out;
+	if (!prefix_ok(c, f))
+		goto out_put;
 	WRITE_ONCE(c->ctl->faults, c->ctl->faults + 1);
 	r = rec_begin(c, op);
 	rec_file(r, f);
 	r->arg = index;
-	r->arg2 = vma->vm_pgoff;
-	r->arg32 |= min_t(unsigned long, vma_pages(vma), 0x7fffffff);
-	rec_commit(c);
+	r->arg2 = first;
+	r->arg32 |= min_t(unsigned long, npages, 0x7fffffff);
+	if (rec_file_path(c, f))
+		drop(c, op, BT_DROP_TOOLONG);
+	else
+		rec_commit(c);
 	touch_add(c, f, index);
+out_put:
+	fput(f);
+out:
 	probe_exit(c);
-	return 0;
 }
-
-static struct kprobe bt_kp = {
-	.symbol_name = "handle_mm_fault",
-	.pre_handler = bt_fault_pre,
-};
 
 /* Re-arm the pages touched in the last slice, so the next access by any
  * process faults again; drop the file references.  Process context. */
@@ -938,6 +942,7 @@ static struct bt_tp bt_tps[] = {
 	{ "sched_process_fork", bt_fork },
 	{ "sched_process_exec", bt_exec },
 	{ "sched_process_exit", bt_exit },
+	{ "page_fault_user", bt_fault },
 };
 
 static void find_tp(struct tracepoint *tp, void *priv)
@@ -1021,7 +1026,6 @@ static void capture_start(void)
 		ctl->abi = BT_KMOD_ABI;
 		c->head = 0;
 		c->busy = 0;
-		c->last_file = NULL;
 	}
 	WRITE_ONCE(bt_excl, current->tgid);
 	smp_store_release(&bt_on, 1);
@@ -1282,19 +1286,12 @@ static int __init bt_init(void)
 	err = tps_register();
 	if (err)
 		goto fail_free;
-	err = register_kprobe(&bt_kp);
-	if (err) {
-		pr_err("btrack: cannot probe handle_mm_fault: %d\n", err);
-		goto fail_tps;
-	}
 	err = misc_register(&bt_misc);
 	if (err)
-		goto fail_kp;
+		goto fail_tps;
 	pr_info("btrack: loaded, %u CPU rings of %llu KiB, slice %u ms\n",
 		nr_cpu_ids, ring_size >> 10, slice_ms);
 	return 0;
-fail_kp:
-	unregister_kprobe(&bt_kp);
 fail_tps:
 	tps_unregister();
 fail_free:
@@ -1307,7 +1304,6 @@ static void __exit bt_exit_module(void)
 	misc_deregister(&bt_misc);
 	capture_stop();
 	tps_unregister();		/* includes tracepoint_synchronize_unregister */
-	unregister_kprobe(&bt_kp);	/* waits for running handlers */
 	synchronize_rcu();
 	cancel_delayed_work_sync(&rearm_work);
 	touch_flush();
