@@ -65,7 +65,7 @@ static struct bt_raw mkraw(uint32_t pid, uint64_t seq)
 /* Reserve a ticket (the CAS of pagering.h); -1 if the ring is full. */
 static int64_t reserve(struct prod *p)
 {
-	uint64_t h = __atomic_load_n(&p->h->head, __ATOMIC_RELAXED), t;
+	__u64 h = __atomic_load_n(&p->h->head, __ATOMIC_RELAXED), t;
 
 	for (;;) {
 		t = __atomic_load_n(&p->h->tail, __ATOMIC_ACQUIRE);

@@ -228,7 +228,8 @@ static void emit(int op, const struct map *m, uint64_t idx)
 {
 	struct bt_pagering_slot *s;
 	struct bt_raw raw;
-	uint64_t h, t, npages = (m->end - m->start) / psz;
+	__u64 h, t;
+	uint64_t npages = (m->end - m->start) / psz;
 
 	memset(&raw, 0, sizeof(raw));
 	raw.len = sizeof(raw);
