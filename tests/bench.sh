@@ -23,7 +23,7 @@ BIN=${BIN:-btrack}
 case "$BIN" in /*) ;; *) BIN="$top/$BIN";; esac
 EVENTS=${BENCH_EVENTS:-10000000}
 IMPORT_EVENTS=${BENCH_IMPORT_EVENTS:-1000000}
-SECTIONS=${BENCH_SECTIONS:-gen import load}
+SECTIONS=${BENCH_SECTIONS:-gen import load record}
 LOAD="$top/$B/bench_load"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/btbench.XXXXXX")
@@ -144,6 +144,71 @@ section_load() {
 	row "  reaches the planted entry point" "$reached" "" eq yes
 	row "peak RSS (load, incl. mapped log)" \
 		"$(fmt 1048576 0 "$(kv "$tmp/load.out" peak_rss)")" MiB - -
+}
+
+# section_record: the ptrace + seccomp recorder's overhead on a file-heavy
+# workload (extract a tarball of BENCH_RECORD_SRC, default /usr/include, and
+# archive it again; on /dev/shm when writable, to measure the tracing and
+# not the disk), plain, under `btrack record` and under strace with the
+# same seccomp-bpf filtering and system calls.  Best of BENCH_RECORD_RUNS
+# (default 3) each: the machine is shared.
+section_record() {
+	src=${BENCH_RECORD_SRC:-/usr/include}
+	runs=${BENCH_RECORD_RUNS:-3}
+	work="$tmp/record"
+	[ -d /dev/shm ] && [ -w /dev/shm ] && work=$(mktemp -d /dev/shm/btbench.XXXXXX)
+	mkdir -p "$work"
+	if ! tar cf "$work/src.tar" -C "$(dirname "$src")" "$(basename "$src")" 2>/dev/null; then
+		fail "cannot archive $src for the record benchmark"
+		row "record: overhead" error "" - -
+		rm -rf "$work"
+		return 0
+	fi
+	wl="cd '$work' && rm -rf x && mkdir x && tar xf src.tar -C x && tar cf out.tar -C x . && rm -rf x out.tar"
+	sc=open,openat,openat2,creat,read,pread64,readv,preadv,preadv2,sendfile,splice,copy_file_range
+	sc=$sc,write,pwrite64,writev,pwritev,pwritev2,truncate,ftruncate,rename,renameat,renameat2
+	sc=$sc,link,linkat,symlink,symlinkat,unlink,unlinkat,mmap,munmap,mremap,mprotect,connect
+	sc=$sc,accept,accept4,recvfrom,recvmsg,sendto,sendmsg,dup,dup2,dup3,fcntl,close,close_range
+	sc=$sc,pipe,pipe2,chdir,fchdir,execve,execveat
+	have_strace=yes
+	command -v strace >/dev/null 2>&1 || have_strace=no
+	best_plain="" best_rec="" best_st=""
+	i=0
+	while [ $i -lt "$runs" ]; do
+		t0=$(now)
+		sh -c "$wl" || { fail "record workload failed"; break; }
+		t1=$(now)
+		if ! "$BIN" record --force -o "$work/rec.btl" -- sh -c "$wl" \
+			2>"$tmp/record.err"; then
+			fail "btrack record: $(tail -n 1 "$tmp/record.err")"
+			break
+		fi
+		t2=$(now)
+		if [ $have_strace = yes ]; then
+			strace -f --seccomp-bpf -e trace=$sc -o /dev/null \
+				sh -c "$wl" || have_strace=no
+		fi
+		t3=$(now)
+		best_plain=$(awk -v b="$best_plain" -v x="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" 'BEGIN { print (b == "" || x < b) ? x : b }')
+		best_rec=$(awk -v b="$best_rec" -v x="$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')" 'BEGIN { print (b == "" || x < b) ? x : b }')
+		best_st=$(awk -v b="$best_st" -v x="$(awk -v a="$t2" -v b="$t3" 'BEGIN { print b - a }')" 'BEGIN { print (b == "" || x < b) ? x : b }')
+		i=$((i + 1))
+	done
+	if [ $i -lt "$runs" ]; then
+		row "record: overhead" error "" - -
+		rm -rf "$work"
+		return 0
+	fi
+	events=$(sed -n 's/.*recorded \([0-9]*\) events.*/\1/p' "$tmp/record.err")
+	row "record workload: tar x + c of $(basename "$src"), plain" "$(fmt 1 2 "$best_plain")" s - -
+	row "  under btrack record ($events events)" "$(fmt 1 2 "$best_rec")" s - -
+	row "  record overhead" "$(awk -v a="$best_rec" -v b="$best_plain" 'BEGIN { printf "%.1f", a / b }')" x - -
+	if [ $have_strace = yes ]; then
+		row "  under strace -f --seccomp-bpf (same calls)" "$(fmt 1 2 "$best_st")" s - -
+		row "  strace overhead" "$(awk -v a="$best_st" -v b="$best_plain" 'BEGIN { printf "%.1f", a / b }')" x - -
+		row "  record time / strace time" "$(awk -v a="$best_rec" -v b="$best_st" 'BEGIN { printf "%.2f", a / b }')" "" lt 1
+	fi
+	rm -rf "$work"
 }
 
 if ! make --no-print-directory -s B="$B" "$B/bench_load" >&2; then
