@@ -777,6 +777,27 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 		bt_fdtable_close(t->p->fdt, (int)a[0]);
 		t->in_sys = false;
 		return false;
+	case SYS_read:
+	case SYS_pread64:
+	case SYS_readv:
+	case SYS_preadv:
+	case SYS_preadv2:
+	case SYS_write:
+	case SYS_pwrite64:
+	case SYS_writev:
+	case SYS_pwritev:
+	case SYS_pwritev2: {
+		/* a terminal, /dev/null, an eventfd...: never a dependency,
+		 * so no exit stop either */
+		const struct bt_fd *f = fd_lookup(r, t, (int)a[0], false,
+						  false);
+
+		if (!f || f->kind == BT_FD_OTHER) {
+			t->in_sys = false;
+			return false;
+		}
+		return true;
+	}
 	case SYS_open:
 	case SYS_creat:
 	case SYS_openat:
