@@ -63,8 +63,10 @@ PY
 
 cd "$T"
 printf 'TOPSECRET-%s' $$ > secret
-sqlite3 db.sqlite 'PRAGMA journal_mode=WAL; CREATE TABLE t(x);' >/dev/null
+# the database is made inside the recording, so it is an object some
+# recorded process wrote (not a read-only input)
 "$BTRACK" record -o log.btl -- sh -c '
+	sqlite3 db.sqlite "PRAGMA journal_mode=WAL; CREATE TABLE t(x);" >/dev/null
 	(echo "SELECT count(*) FROM t;"; sleep 1.5) | sqlite3 db.sqlite >/dev/null &
 	sleep 0.5
 	sqlite3 db.sqlite "INSERT INTO t VALUES(readfile('"'secret'"'));"
