@@ -196,11 +196,13 @@ static int get_prot(json_t *root, unsigned *out)
 	if (!json_is_string(v))
 		return bad_field("prot", "must be a string of 'r', 'w', 'x'");
 	for (s = json_string_value(v); *s; s++) {
-		if (*s == 'r')
+		/* An executable mapping is readable (x86 and arm64 have
+		 * no execute-only user mappings by default): code read. */
+		if (*s == 'r' || *s == 'x')
 			p |= BT_PROT_READ;
 		else if (*s == 'w')
 			p |= BT_PROT_WRITE;
-		else if (*s != 'x' && *s != '-')
+		else if (*s != '-')
 			return bad_field("prot",
 					 "must be a string of 'r', 'w', 'x'");
 	}

@@ -103,6 +103,12 @@ START_TEST(every_op)
 	ck_assert(!O.shared);
 	ck_assert_uint_eq(O.prot, BT_PROT_READ);
 	ck_assert_uint_eq(O.map_count, 0);
+	good("{\"time\":5,\"op\":\"mmap\",\"pid\":1,\"path\":\"/lib/a.so\","
+	     "\"prot\":\"x\"}");
+	ck_assert_uint_eq(O.prot, BT_PROT_READ);
+	good("{\"time\":5,\"op\":\"mmap\",\"pid\":1,\"path\":\"/lib/a.so\","
+	     "\"prot\":\"-w-\"}");
+	ck_assert_uint_eq(O.prot, BT_PROT_WRITE);
 	good("{\"time\":5,\"op\":\"munmap\",\"pid\":1,\"path\":\"/lib/a.so\"}");
 	ck_assert_uint_eq(O.op, BT_RAW_MUNMAP);
 
