@@ -401,29 +401,38 @@ static bool handler_ok(void)
 	return (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_segv;
 }
 
+static int prog_prot(uint8_t b)
+{
+	return ((b & PG_PR) ? PROT_READ : 0) | ((b & PG_PW) ? PROT_WRITE : 0);
+}
+
+/* Give the monitored pages of m the program's own protection (in runs, so
+ * the VMAs merge again) and drop m from the table. */
+static void abandon_locked(struct map *m)
+{
+	size_t k, r, n = (m->end - m->start) / psz;
+
+	for (k = 0; k < n; k = r) {
+		uint8_t b = m->pg[k];
+
+		for (r = k + 1; r < n && m->pg[r] == b; r++)
+			;
+		if (!(b & PG_OFF))
+			set_prot(m->start + k * psz, (r - k) * psz,
+				 prog_prot(b));
+	}
+	free_map(m);
+}
+
 /* Stop monitoring for good: give every page the program's protection back
  * (its faults would now go to a handler that knows nothing of ours). */
 static void give_up_locked(void)
 {
 	int i;
 
-	for (i = 0; i < MAX_MAPS; i++) {
-		struct map *m = &maps[i];
-		size_t k, n = (m->end - m->start) / psz;
-
-		if (m->start == m->end)
-			continue;
-		for (k = 0; k < n; k++) {
-			uint8_t b = m->pg[k];
-
-			if (b & PG_OFF)
-				continue;
-			set_prot(m->start + k * psz, psz,
-				 ((b & PG_PR) ? PROT_READ : 0) |
-				 ((b & PG_PW) ? PROT_WRITE : 0));
-		}
-		free_map(m);
-	}
+	for (i = 0; i < MAX_MAPS; i++)
+		if (maps[i].start != maps[i].end)
+			abandon_locked(&maps[i]);
 	ngrants = 0;
 	grant_overflow = 0;
 	slice_end = 0;
@@ -439,7 +448,8 @@ static void maybe_rearm_locked(uint64_t now)
 }
 
 /* Grant `want` (PG_GR or PG_GW) on page idx of m if the program allows it.
- * Returns 1 if granted now, 0 if already granted, -1 if not allowed. */
+ * Returns 1 if granted now, 0 if already granted (or m was abandoned: the
+ * program has its own access now), -1 if not allowed. */
 static int grant_locked(struct map *m, uint64_t idx, int want, uint64_t now)
 {
 	uint8_t b = m->pg[idx], nb;
@@ -449,8 +459,14 @@ static int grant_locked(struct map *m, uint64_t idx, int want, uint64_t now)
 	if (b & want)
 		return 0;
 	nb = b | (uint8_t)want | (want == PG_GW ? PG_GR : 0);
-	if (set_prot(m->start + idx * psz, psz, effective_prot(nb)) < 0)
-		return -1;
+	if (set_prot(m->start + idx * psz, psz, effective_prot(nb)) < 0) {
+		/* Most likely vm.max_map_count: every lone granted page
+		 * splits a VMA.  Stop monitoring this mapping rather than
+		 * fail the program's access. */
+		abandon_locked(m);
+		__atomic_fetch_add(&ring->unmonitored, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
 	m->pg[idx] = nb;
 	if (!(b & (PG_GR | PG_GW))) {
 		if (ngrants < GRANT_MAX)
@@ -510,7 +526,7 @@ static int handle_fault(uintptr_t a, int w)
 	if (r > 0) {
 		emit(w ? BT_RAW_PAGE_WRITE : BT_RAW_PAGE_READ, m, idx);
 		__atomic_fetch_add(&ring->faults, 1, __ATOMIC_RELAXED);
-	} else if (r == 0) {
+	} else if (r == 0 && m->start != m->end) {
 		/* Another thread granted it meanwhile; make sure the
 		 * protection matches so the instruction cannot loop. */
 		set_prot(m->start + idx * psz, psz,
