@@ -3,17 +3,20 @@
  * walkcmd.h): parse the options, load the graph from its source, resolve
  * the detection point, walk, and write the result in the chosen format.
  *
- * The graph comes from one function, load_source(), so that another source
- * (a case database, --db) can be added beside the log.  Nothing is written
+ * The graph comes from one function, load_source(): the log, or a case
+ * database (--db, core/db.h) turned into a temporary log.  --from-list runs
+ * one walk per line of a file on a graph loaded once (batch_run()).  Nothing is written
  * to the output file until the walk has succeeded, and a failed export
  * removes the file it created.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/db.h"
 #include "../core/error.h"
 #include "../core/graph.h"
 #include "../core/walk.h"
@@ -25,9 +28,15 @@ enum {
 	OPT_MAX_NODES, OPT_MAX_DEPTH, OPT_FORMAT
 };
 
+/* The case database and batch options (numbered apart from the others). */
+enum { OPT_DB = 512, OPT_FROM_LIST };
+
 const struct cli_opt walkcmd_opts[] = {
 	{ OPT_LOG, "log", "LOG", "the log to read" },
+	{ OPT_DB, "db", "CASE.db", "read a case database instead (btrack db)" },
 	{ OPT_FROM, "from", "SPEC", "the detection point (SPEC forms above)" },
+	{ OPT_FROM_LIST, "from-list", "POINTS",
+	  "one SPEC a line; a result each into the directory -o DIR" },
 	{ OPT_SINCE, "since", "T", "ignore events before T (RFC 3339, epoch s)" },
 	{ OPT_UNTIL, "until", "T", "ignore events after T" },
 	{ OPT_GRAN, "granularity", "G", "page (default), vma or object" },
@@ -41,6 +50,8 @@ const struct cli_opt walkcmd_opts[] = {
 struct walkargs {
 	const struct cli_cmd *cmd;
 	const char *log;
+	const char *db;           /* --db: a case database */
+	const char *from_list;    /* --from-list: a file of SPECs */
 	const char *from;
 	const char *out;
 	struct bt_walk_opts wo;
@@ -71,6 +82,12 @@ static int on_opt(void *ctx, int id, const char *val)
 	switch (id) {
 	case OPT_LOG:
 		a->log = val;
+		return 0;
+	case OPT_DB:
+		a->db = val;
+		return 0;
+	case OPT_FROM_LIST:
+		a->from_list = val;
 		return 0;
 	case OPT_FROM:
 		a->from = val;
@@ -105,9 +122,19 @@ static int on_opt(void *ctx, int id, const char *val)
 /* The one place the graph comes from. */
 static int load_source(struct bt_graph **out, const struct walkargs *a)
 {
+	struct bt_db *db;
 	int err;
 
-	err = bt_graph_load(out, a->log, cli_progress, (void *)"loading");
+	if (a->db) {
+		err = bt_db_open(&db, a->db, BT_DB_READONLY);
+		if (!err)
+			err = bt_db_graph(out, db, cli_progress,
+					  (void *)"loading");
+		bt_db_close(db);
+	} else {
+		err = bt_graph_load(out, a->log, cli_progress,
+				    (void *)"loading");
+	}
 	cli_progress_done();
 	return err;
 }
@@ -115,6 +142,160 @@ static int load_source(struct bt_graph **out, const struct walkargs *a)
 static bool to_stdout(const char *out)
 {
 	return !out || !strcmp(out, "-");
+}
+
+/* A file name for a detection point: letters, digits, '-' and '_' kept,
+ * every run of anything else one '_' (no '/', no "..": it stays in DIR). */
+static void point_name(char *buf, size_t n, size_t num, const char *spec)
+{
+	size_t k;
+	bool sep = false;
+
+	k = (size_t)snprintf(buf, n, "%03zu-", num);
+	for (; *spec && k + 1 < n && k < 80; spec++) {
+		unsigned char ch = (unsigned char)*spec;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_') {
+			buf[k++] = (char)ch;
+			sep = false;
+		} else if (!sep) {
+			buf[k++] = '_';
+			sep = true;
+		}
+	}
+	buf[k] = '\0';
+}
+
+/* Write one result as DIR/NAME.EXT; 0 or an exit code. */
+static int write_result(const struct bt_result *res, enum bt_format fmt,
+			const char *dir, const char *name, const char *ext)
+{
+	char *path;
+	FILE *f;
+	int err, r = EXIT_OK;
+
+	if (asprintf(&path, "%s/%s.%s", dir, name, ext) < 0) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
+	f = fopen(path, "w");
+	if (!f) {
+		cli_error("cannot write '%s': %s", path, strerror(errno));
+		free(path);
+		return EXIT_ERROR;
+	}
+	err = bt_export(res, fmt, f);
+	if (err)
+		r = cli_fail(err);
+	if (fclose(f) && !r) {
+		cli_error("cannot write '%s': %s", path, strerror(errno));
+		r = EXIT_ERROR;
+	}
+	if (r)
+		unlink(path);
+	free(path);
+	return r;
+}
+
+/*
+ * --from-list POINTS -o DIR: one walk per detection point, a line each
+ * (blank lines and '#' comments skipped), on one graph.  A bad line is
+ * reported with its number and the others still run; exit status 1 if
+ * any point failed.
+ */
+static int batch_run(const struct cli_cmd *c, enum bt_dir dir,
+		     const struct walkargs *a)
+{
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+	char *line = NULL, *p, *e, name[128];
+	size_t cap = 0, lineno = 0, num = 0, bad = 0;
+	uint64_t spec_time;
+	uint32_t start;
+	ssize_t len;
+	FILE *in;
+	int err, r = EXIT_OK;
+
+	if (a->from)
+		return cli_usage_error(c, "--from and --from-list exclude "
+				       "each other");
+	if (to_stdout(a->out))
+		return cli_usage_error(c, "--from-list needs -o DIR");
+	if (mkdir(a->out, 0777) && errno != EEXIST) {
+		cli_error("cannot create '%s': %s", a->out, strerror(errno));
+		return EXIT_ERROR;
+	}
+	in = strcmp(a->from_list, "-") ? fopen(a->from_list, "r") : stdin;
+	if (!in) {
+		cli_error("cannot open '%s': %s", a->from_list,
+			  strerror(errno));
+		return EXIT_ERROR;
+	}
+	err = load_source(&g, a);
+	if (err) {
+		r = cli_fail(err);
+		goto out;
+	}
+	if (bt_graph_warning(g))
+		cli_warn("%s", bt_graph_warning(g));
+	while ((len = getline(&line, &cap, in)) >= 0) {
+		lineno++;
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		e = line + len;
+		while (e > p && (e[-1] == '\n' || e[-1] == '\r' ||
+				 e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (!*p || *p == '#')
+			continue;
+		num++;
+		if ((size_t)(e - p) != strlen(p)) {
+			cli_error("'%s' line %zu: a NUL byte in the line",
+				  a->from_list, lineno);
+			bad++;
+			continue;
+		}
+		err = bt_spec_resolve(&start, &spec_time, g, p);
+		if (!err)
+			err = dir == BT_BACKWARD ?
+			      bt_backtrack(&res, g, start, &a->wo) :
+			      bt_forward(&res, g, start, &a->wo);
+		if (err) {
+			cli_error("'%s' line %zu: %s", a->from_list, lineno,
+				  bt_error_msg());
+			bad++;
+			continue;
+		}
+		if (res->truncated)
+			cli_warn("'%s' line %zu: the result is incomplete: %s",
+				 a->from_list, lineno, res->limit);
+		point_name(name, sizeof(name), num, p);
+		if (write_result(res, BT_FMT_JSON, a->out, name, "json") ||
+		    write_result(res, BT_FMT_DOT, a->out, name, "dot"))
+			bad++;
+		else
+			printf("%s/%s.json\n", a->out, name);
+		bt_result_free(res);
+	}
+	if (ferror(in)) {
+		cli_error("cannot read '%s': %s", a->from_list,
+			  strerror(errno));
+		r = EXIT_ERROR;
+	} else if (bad) {
+		cli_error("%zu of %zu detection points failed", bad, num);
+		r = EXIT_ERROR;
+	}
+	if (fflush(stdout)) {
+		cli_error("cannot write the output");
+		r = EXIT_ERROR;
+	}
+out:
+	free(line);
+	if (in != stdin)
+		fclose(in);
+	bt_graph_free(g);
+	return r;
 }
 
 int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
@@ -136,8 +317,11 @@ int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 	if (first < argc)
 		return cli_usage_error(c, "unexpected argument '%s'",
 				       argv[first]);
-	if (!a.log)
-		return cli_usage_error(c, "--log LOG is required");
+	if (!a.log == !a.db)
+		return cli_usage_error(c, "one of --log LOG and --db CASE.db "
+				       "is required");
+	if (a.from_list)
+		return batch_run(c, dir, &a);
 	if (!a.from)
 		return cli_usage_error(c, "--from SPEC is required");
 	if (a.wo.until != BT_TIME_NONE && a.wo.since > a.wo.until)

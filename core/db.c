@@ -387,12 +387,17 @@ static int scan_log(const struct bt_log *log, struct scan *s)
 
 			if (l->key != BT_LABEL_PATH)
 				continue;
-			if (l->object >= s->path_cap &&
-			    bt_grow(&s->path_off, &s->path_cap,
-				    (size_t)l->object + 1,
-				    sizeof(*s->path_off))) {
-				r = BT_ENOMEM;
-				break;
+			if (l->object >= s->path_cap) {
+				size_t old = s->path_cap;
+
+				if (bt_grow(&s->path_off, &s->path_cap,
+					    (size_t)l->object + 1,
+					    sizeof(*s->path_off))) {
+					r = BT_ENOMEM;
+					break;
+				}
+				memset(s->path_off + old, 0, (s->path_cap - old)
+				       * sizeof(*s->path_off));
 			}
 			if (!s->path_off[l->object])
 				s->path_off[l->object] =
