@@ -16,13 +16,40 @@
  * the read half of a read-modify-write instruction, are not recorded
  * separately.
  *
- * What it does not do: it records nothing itself beyond page events (the
- * recorder sees the mmap calls through ptrace); it does not see accesses
- * made through io_uring, through syscall(2) called directly, by libc
- * internals that call read/write without the PLT, or through mappings made
- * before this library's constructor ran.  If BTRACK_PAGERING_FD is absent
- * or not a valid ring it does nothing at all and every wrapper passes
- * straight through.
+ * The program's own SIGSEGV handling keeps working: sigaction(2) and
+ * signal(2) for SIGSEGV are intercepted, the program's action is
+ * remembered and called (or the default action restored and the fault
+ * retaken) for every fault that is not ours, including a write to a page
+ * the program itself mapped or protected read-only.  SIGSEGV is removed
+ * from masks the program sets (a blocked SIGSEGV on a fault kills).  The
+ * read/write system call families (read, pread, readv, preadv, recv*,
+ * write, pwrite, writev, pwritev, send*, their _chk and 2 variants, and
+ * fread/fwrite, which read large requests straight into the buffer) grant
+ * their buffers first and record the kernel's access as the program's, so
+ * they never fail with EFAULT; grants in use by such a call are not
+ * revoked until it returns.
+ *
+ * Mappings are tracked in a static table of MAX_MAPS; one that does not
+ * fit, or whose page cannot be granted (vm.max_map_count: each lone
+ * granted page splits a VMA), is left to the program unmonitored and
+ * counted in the ring header's `unmonitored`.  Ring full: counted in
+ * `dropped`, never blocks.  fork children record under their own pid
+ * (getpid(2) at record time) and start a fresh slice; exec loads the
+ * library afresh.  A runtime that installs its SIGSEGV handler with a raw
+ * system call (Go) is noticed at the next mapping or slice, and monitoring
+ * stops with every page given back.
+ *
+ * What it does not do: it records nothing but page events (the recorder
+ * sees the mmap calls through ptrace).  It does not see, and cannot grant
+ * for, accesses the kernel makes to a revoked page in other system calls
+ * (those fail with EFAULT: e.g. a path string or a struct in a shared
+ * mapping, io_uring, syscall(2) called directly, libc internals other than
+ * the stdio paths above; a futex word is fine, since the program touches it
+ * first).  Mappings made before the constructor ran are not monitored, nor
+ * processes that close the ring's fd before exec.  _Fork() and raw clone
+ * children get no re-arm thread (they re-arm lazily at their next fault).
+ * If BTRACK_PAGERING_FD is absent or not a valid ring it does nothing at
+ * all and every wrapper passes straight through.
  *
  * Concurrency: one spinlock guards the mapping table and the list of
  * granted pages.  It is taken by the SIGSEGV handler and, with every signal
