@@ -57,6 +57,8 @@ void cli_usage(const struct cli_cmd *c, FILE *f);
 /* stderr messages, "btrack: " prefixed, newline added. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Information for the user (not a problem): "btrack: " prefixed. */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error for command c: message, a hint, returns EXIT_USAGE. */
 int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

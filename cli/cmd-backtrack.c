@@ -8,9 +8,10 @@
 
 static const struct cli_cmd backtrack_cmd = {
 	.name = "backtrack",
-	.synopsis = "backtrack --log LOG --from SPEC [--since T] [--until T] "
+	.synopsis = "backtrack --log LOG (--from SPEC | --alert FILE) [--since T] [--until T] "
 		    "[--granularity page|vma|object] [--max-nodes N] "
-		    "[--max-depth N] [--format text|dot|json|svg|png|pdf] "
+		    "[--max-depth N] [--filters LIST | --no-filters] [--hide GLOB] "
+		    "[--explain] [--format text|dot|json|svg|png|pdf] "
 		    "[-o OUT]",
 	.summary = "Walk back from a detection point (SPEC: file:PATH, "
 		   "proc:PID, proc:PID@TIME,\npage:PATH#N, filename:PATH, "

@@ -16,8 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/alert.h"
 #include "../core/db.h"
 #include "../core/error.h"
+#include "../core/filter.h"
 #include "../core/graph.h"
 #include "../core/walk.h"
 #include "../graph/export.h"
@@ -25,8 +27,11 @@
 
 enum {
 	OPT_LOG = 256, OPT_FROM, OPT_SINCE, OPT_UNTIL, OPT_GRAN,
-	OPT_MAX_NODES, OPT_MAX_DEPTH, OPT_FORMAT
+	OPT_MAX_NODES, OPT_MAX_DEPTH, OPT_FORMAT, OPT_FILTERS, OPT_NO_FILTERS,
+	OPT_HIDE, OPT_EXPLAIN, OPT_ALERT
 };
+
+#define MAX_HIDE 64
 
 /* The case database and batch options (numbered apart from the others). */
 enum { OPT_DB = 512, OPT_FROM_LIST };
@@ -44,6 +49,11 @@ const struct cli_opt walkcmd_opts[] = {
 	{ OPT_MAX_DEPTH, "max-depth", "N", "stop N dependencies away" },
 	{ OPT_FORMAT, "format", "F", "text (default), dot, json, svg, png, pdf" },
 	{ 'o', "output", "OUT", "write to OUT (format from its extension)" },
+	{ OPT_ALERT, "alert", "FILE", "detection point and time from an IDS alert (Falco JSON, generic JSON)" },
+	{ OPT_FILTERS, "filters", "LIST", "readonly,helpers,noise (default), all, none" },
+	{ OPT_NO_FILTERS, "no-filters", NULL, "show the whole result (--filters none)" },
+	{ OPT_HIDE, "hide", "GLOB", "also hide objects whose path, exe or address matches" },
+	{ OPT_EXPLAIN, "explain", NULL, "list what each filter removed" },
 	{ 0, NULL, NULL, NULL }
 };
 
@@ -57,6 +67,10 @@ struct walkargs {
 	struct bt_walk_opts wo;
 	enum bt_format fmt;
 	bool have_fmt;
+	const char *alert;
+	struct bt_filter_opts fo;
+	const char *hide[MAX_HIDE];
+	bool explain;
 };
 
 static int u32_opt(const struct cli_cmd *c, const char *opt, const char *val,
@@ -115,8 +129,67 @@ static int on_opt(void *ctx, int id, const char *val)
 	case 'o':
 		a->out = val;
 		return 0;
+	case OPT_ALERT:
+		a->alert = val;
+		return 0;
+	case OPT_FILTERS:
+		if (bt_filter_parse(&a->fo.enabled, val))
+			return cli_usage_error(c, "%s", bt_error_msg());
+		return 0;
+	case OPT_NO_FILTERS:
+		a->fo.enabled = 0;
+		return 0;
+	case OPT_HIDE:
+		if (a->fo.nhide == MAX_HIDE)
+			return cli_usage_error(c, "more than %d --hide globs",
+					       MAX_HIDE);
+		a->hide[a->fo.nhide++] = val;
+		a->fo.enabled |= 1u << BT_FILTER_HIDE;
+		return 0;
+	case OPT_EXPLAIN:
+		a->explain = true;
+		return 0;
 	}
 	return EXIT_USAGE;
+}
+
+/*
+ * --alert FILE: the detection point and its threshold from an IDS alert.
+ * The alert's time is the threshold unless --until is given.  A file with
+ * several alerts takes the last one (the others are listed).
+ */
+static char alert_spec[sizeof(((struct bt_alert *)0)->spec)];
+
+static int alert_point(struct walkargs *a)
+{
+	struct bt_alert *al = NULL;
+	size_t n = 0, i;
+	FILE *in;
+	int err;
+
+	in = strcmp(a->alert, "-") ? fopen(a->alert, "r") : stdin;
+	if (!in) {
+		cli_error("cannot open '%s': %s", a->alert, strerror(errno));
+		return EXIT_ERROR;
+	}
+	err = bt_alert_read(&al, &n, in, a->alert);
+	if (in != stdin)
+		fclose(in);
+	if (err)
+		return cli_fail(err);
+	if (n > 1) {
+		cli_warn("'%s' has %zu alerts; using the last one (%s)",
+			 a->alert, n, al[n - 1].spec);
+		for (i = 0; i + 1 < n; i++)
+			cli_note("  also: %s%s%s", al[i].spec,
+				 al[i].rule[0] ? " rule " : "", al[i].rule);
+	}
+	snprintf(alert_spec, sizeof(alert_spec), "%s", al[n - 1].spec);
+	a->from = alert_spec;
+	if (a->wo.until == BT_TIME_NONE)
+		a->wo.until = al[n - 1].time;
+	free(al);
+	return 0;
 }
 
 /* The one place the graph comes from. */
@@ -304,6 +377,7 @@ int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 	struct walkargs a = { .cmd = c, .fmt = BT_FMT_TEXT };
 	struct bt_graph *g = NULL;
 	struct bt_result *res = NULL;
+	struct bt_filter_report *frep = NULL;
 	const char *warn;
 	uint64_t spec_time;
 	uint32_t start;
@@ -311,6 +385,8 @@ int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 	int first, r, err;
 
 	bt_walk_opts_init(&a.wo);
+	bt_filter_opts_init(&a.fo);
+	a.fo.hide = a.hide;
 	r = cli_parse(c, argc, argv, on_opt, &a, &first);
 	if (r)
 		return r < 0 ? EXIT_OK : r;
@@ -322,8 +398,16 @@ int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 				       "is required");
 	if (a.from_list)
 		return batch_run(c, dir, &a);
+	if (a.alert && a.from)
+		return cli_usage_error(c, "--from and --alert exclude each other");
+	if (a.alert) {
+		r = alert_point(&a);
+		if (r)
+			return r;
+	}
 	if (!a.from)
-		return cli_usage_error(c, "--from SPEC is required");
+		return cli_usage_error(c, "--from SPEC (or --alert FILE) is "
+				       "required");
 	if (a.wo.until != BT_TIME_NONE && a.wo.since > a.wo.until)
 		return cli_usage_error(c, "--since is after --until");
 	if (!a.have_fmt && !to_stdout(a.out) &&
@@ -361,6 +445,19 @@ int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 	}
 	if (res->truncated)
 		cli_warn("the result is incomplete: %s", res->limit);
+	err = bt_filter_apply(res, &a.fo, &frep);
+	if (err) {
+		r = cli_fail(err);
+		goto out_result;
+	}
+	frep->explain = a.explain;
+	if (frep->nremoved)
+		cli_note("graph: %zu objects, %zu dependencies; after filters "
+			 "%zu objects, %zu dependencies%s", frep->nodes_before,
+			 frep->edges_before, frep->nodes_after,
+			 frep->edges_after, a.explain ? "" :
+			 " (--explain lists what was removed, --no-filters "
+			 "shows all)");
 
 	f = cli_open_out(a.out);
 	if (!f) {
@@ -382,6 +479,7 @@ int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 
 out_result:
 	bt_result_free(res);
+	bt_filter_report_free(frep);
 out_graph:
 	bt_graph_free(g);
 	return r;

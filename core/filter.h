@@ -33,6 +33,7 @@
 #ifndef BT_FILTER_H
 #define BT_FILTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +73,8 @@ struct bt_filter_report {
 	struct bt_node *removed;               /* the removed nodes */
 	uint8_t *removed_filter;               /* which filter, per node */
 	size_t nremoved;
+	bool explain;     /* set by the caller: list removed objects in
+	                     text output, not only their counts */
 };
 
 /*

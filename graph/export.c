@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "../core/error.h"
+#include "../core/filter.h"
 #include "../core/graph.h"
 #include "../core/log.h"
 #include "../core/timefmt.h"
@@ -278,9 +279,9 @@ static void file_label(struct sb *b, const struct bt_graph *g, uint32_t file)
 }
 
 /* The display label of node i, by the rule at the top of this file. */
-static void node_label(struct sb *b, const struct bt_result *r, size_t i)
+static void label_of(struct sb *b, const struct bt_result *r,
+		     const struct bt_node *nd)
 {
-	const struct bt_node *nd = &r->nodes[i];
 	struct bt_object_info in;
 	bool have = bt_graph_object(r->g, nd->obj, &in) == 0;
 
@@ -320,6 +321,32 @@ static void node_label(struct sb *b, const struct bt_result *r, size_t i)
 		sb_addf(b, "%s #%u", kind_name(nd->kind), nd->obj);
 		break;
 	}
+}
+
+static void node_label(struct sb *b, const struct bt_result *r, size_t i)
+{
+	label_of(b, r, &r->nodes[i]);
+}
+
+/* "filters removed 12 of 40 objects (readonly 9, noise 3)", or nothing. */
+static void filter_summary(struct sb *b, const struct bt_result *r)
+{
+	const struct bt_filter_report *f = r->filters;
+	unsigned k;
+	int first = 1;
+
+	if (!f || !f->nremoved)
+		return;
+	sb_addf(b, "filters removed %zu of %zu objects (", f->nremoved,
+		f->nodes_before);
+	for (k = 0; k < BT_FILTER_COUNT; k++) {
+		if (!f->removed_by[k])
+			continue;
+		sb_addf(b, "%s%s %u", first ? "" : ", ", bt_filter_name(k),
+			f->removed_by[k]);
+		first = 0;
+	}
+	sb_adds(b, ")");
 }
 
 size_t bt_node_label(const struct bt_result *r, size_t node, char *buf,
@@ -488,6 +515,18 @@ static int export_text(const struct bt_result *r, FILE *out)
 		(unsigned long long)r->examined);
 	if (r->truncated)
 		sb_addf(&b, "truncated: %s\n", r->limit);
+	if (r->filters && r->filters->nremoved) {
+		const struct bt_filter_report *f = r->filters;
+
+		filter_summary(&b, r);
+		sb_adds(&b, "\n");
+		for (i = 0; f->explain && i < f->nremoved; i++) {
+			sb_addf(&b, "  - %-8s ",
+				bt_filter_name(f->removed_filter[i]));
+			label_of(&b, r, &f->removed[i]);
+			sb_addf(&b, "  (%s)\n", kind_name(f->removed[i].kind));
+		}
+	}
 
 	for (i = 0; i < r->nnodes; i++) {
 		const struct bt_node *nd = &r->nodes[i];
@@ -673,6 +712,10 @@ static int build_agraph(Agraph_t **out, const struct bt_result *r)
 	sb_addf(&lab, " (granularity %s)", gran_name(r->opts.gran));
 	if (r->truncated)
 		sb_addf(&lab, " - incomplete: %s", r->limit);
+	if (r->filters && r->filters->nremoved) {
+		sb_adds(&lab, " - ");
+		filter_summary(&lab, r);
+	}
 	dot_esc(&esc, sb_str(&lab));
 	set(g, "label", sb_str(&esc));
 	set(g, "labelloc", "t");
@@ -1050,6 +1093,55 @@ static bool json_put(FILE *out, const char *lead, json_t *v, bool bad)
 	return ok;
 }
 
+/* {"before": {nodes, edges}, "after": {...}, "removed": [{"filter",
+ * "kind", "label"}], "kept": {filter: n}} or null. */
+static json_t *json_filters(const struct bt_result *r, struct sb *tmp,
+			    bool *bad)
+{
+	const struct bt_filter_report *f = r->filters;
+	json_t *o, *rm, *kept, *x;
+	size_t i;
+	unsigned k;
+
+	if (!f)
+		return json_null();
+	o = json_object();
+	rm = json_array();
+	kept = json_object();
+	x = json_object();
+	jset(x, "nodes", json_integer((json_int_t)f->nodes_before), bad);
+	jset(x, "edges", json_integer((json_int_t)f->edges_before), bad);
+	jset(o, "before", x, bad);
+	x = json_object();
+	jset(x, "nodes", json_integer((json_int_t)f->nodes_after), bad);
+	jset(x, "edges", json_integer((json_int_t)f->edges_after), bad);
+	jset(o, "after", x, bad);
+	for (i = 0; rm && i < f->nremoved; i++) {
+		json_t *e = json_object();
+
+		jset(e, "filter",
+		     json_string(bt_filter_name(f->removed_filter[i])), bad);
+		jset(e, "kind", json_string(kind_name(f->removed[i].kind)),
+		     bad);
+		sb_reset(tmp);
+		label_of(tmp, r, &f->removed[i]);
+		/* label_of() has escaped it already. */
+		jset(e, "label", tmp->oom ? NULL :
+		     json_stringn(sb_str(tmp), tmp->len), bad);
+		if (!e || json_array_append_new(rm, e))
+			*bad = true;
+	}
+	for (k = 0; kept && k < BT_FILTER_COUNT; k++)
+		if (f->kept_by[k])
+			jset(kept, bt_filter_name(k),
+			     json_integer(f->kept_by[k]), bad);
+	jset(o, "removed", rm, bad);
+	jset(o, "kept_for_paths", kept, bad);
+	if (!o)
+		*bad = true;
+	return o;
+}
+
 /*
  * The document is streamed: the head keys, then one node or edge object
  * per line, built and freed one at a time, so a result of 100 000 nodes
@@ -1078,6 +1170,8 @@ static int export_json(const struct bt_result *r, FILE *out)
 	     json_put(out, ",\n  \"detection\": ", json_string(id), bad) &&
 	     json_put(out, ",\n  \"examined\": ",
 		      json_integer((json_int_t)r->examined), bad) &&
+	     json_put(out, ",\n  \"filters\": ",
+		      json_filters(r, &tmp, &bad), bad) &&
 	     fputs(",\n  \"nodes\": [", out) != EOF;
 	for (i = 0; ok && i < r->nnodes; i++)
 		ok = json_put(out, i ? ",\n    " : "\n    ",
