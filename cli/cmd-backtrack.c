@@ -12,7 +12,10 @@ static const struct cli_cmd backtrack_cmd = {
 		    "[--granularity page|vma|object] [--max-nodes N] "
 		    "[--max-depth N] [--filters LIST | --no-filters] [--hide GLOB] "
 		    "[--explain] [--format text|dot|json|svg|png|pdf] "
-		    "[-o OUT]",
+		    "[-o OUT]\n"
+		    "backtrack --db CASE.db --from SPEC [options]\n"
+		    "backtrack (--log LOG | --db CASE.db) --from-list POINTS "
+		    "-o DIR [options]",
 	.summary = "Walk back from a detection point (SPEC: file:PATH, "
 		   "proc:PID, proc:PID@TIME,\npage:PATH#N, filename:PATH, "
 		   "endpoint:ADDR) to what caused it.",

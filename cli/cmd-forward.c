@@ -12,7 +12,10 @@ static const struct cli_cmd forward_cmd = {
 		    "[--granularity page|vma|object] [--max-nodes N] "
 		    "[--max-depth N] [--filters LIST | --no-filters] [--hide GLOB] "
 		    "[--explain] [--format text|dot|json|svg|png|pdf] "
-		    "[-o OUT]",
+		    "[-o OUT]\n"
+		    "forward --db CASE.db --from SPEC [options]\n"
+		    "forward (--log LOG | --db CASE.db) --from-list POINTS "
+		    "-o DIR [options]",
 	.summary = "Walk forward from an object (SPEC: file:PATH, proc:PID, "
 		   "proc:PID@TIME,\npage:PATH#N, filename:PATH, endpoint:ADDR) "
 		   "to everything it affected.",
