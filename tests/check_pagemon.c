@@ -550,6 +550,43 @@ START_TEST(blocking_read)
 }
 END_TEST
 
+START_TEST(stress)
+{
+	const char *f = mkfile("stress", 64);
+	char *argv[] = { (char *)prog("pagemon-misc"), "stress", (char *)f,
+			 "1500", NULL };
+	struct bt_pagering_stats st;
+	uint64_t total = 0;
+	pid_t pid, r, other = 0;
+	int i, status = 0, done = 0;
+
+	/* Threads, fork children and mapping churn under 1 ms slices: no
+	 * deadlock or crash, no corrupt slot, children's own pids. */
+	pid = start(argv, ringfd, NULL, "1000000", NULL);
+	while (!done) {
+		evs.n = 0;
+		ck_assert_int_eq(bt_pagering_drain(ring, false, collect, &evs),
+				 0);
+		for (i = 0; i < evs.n; i++)
+			if (evs.ev[i].pid != (uint32_t)pid)
+				other = (pid_t)evs.ev[i].pid;
+		total += (uint64_t)evs.n;
+		r = waitpid(pid, &status, WNOHANG);
+		ck_assert_int_ne(r, -1);
+		done = r == pid;
+		usleep(2000);
+	}
+	assert_exit0(status);
+	drain_all(ring);
+	total += (uint64_t)evs.n;
+	bt_pagering_stats(ring, &st);
+	ck_assert_uint_gt(total, 1000);
+	ck_assert_uint_eq(st.invalid, 0);
+	ck_assert_uint_eq(st.holes, 0);
+	ck_assert_int_gt(other, 0);
+}
+END_TEST
+
 START_TEST(raw_handler)
 {
 	const char *f = mkfile("raw", 4);
@@ -620,6 +657,7 @@ static Suite *suite(void)
 		{ "remap", remap },
 		{ "table_full", table_full },
 		{ "blocking_read", blocking_read },
+		{ "stress", stress },
 		{ "raw_handler", raw_handler },
 		{ "no_ring", no_ring },
 	};

@@ -9,6 +9,10 @@
  *   many FILE N       map page 0 of FILE N times, write each mapping
  *   blockread FILE    read(2) from a pipe into page 1 while the writer
  *                     waits 300 ms (many slices) before writing
+ *   stress FILE MS    4 threads read and write random pages of FILE (64
+ *                     pages) for MS ms while a fifth forks children that
+ *                     do the same briefly and munmap/mmap/mprotect churn
+ *                     goes on; must finish with status 0
  *   rawsegv FILE      write page 0, then set SIGSEGV to SIG_IGN with a raw
  *                     rt_sigaction (as Go's runtime installs handlers),
  *                     wait 300 ms, write pages 0 and 1, map FILE again
@@ -31,6 +35,81 @@ static volatile unsigned char *m;
 static long psz;
 static pthread_barrier_t bar;
 static int tids[64];
+
+static volatile int stop;
+static const char *stress_file;
+
+static void touch_random(unsigned *seed, long npages, long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		long p = rand_r(seed) % npages;
+		volatile unsigned char *c = m + p * psz + (rand_r(seed) % 64);
+
+		if (rand_r(seed) & 1) {
+			unsigned char v = (unsigned char)rand_r(seed);
+
+			*c = v;
+			(void)*c;
+		} else {
+			(void)*c;
+		}
+	}
+}
+
+static void *stresser(void *arg)
+{
+	unsigned seed = (unsigned)(long)arg;
+
+	while (!stop)
+		touch_random(&seed, 64, 1000);
+	return NULL;
+}
+
+static void *forker(void *arg)
+{
+	unsigned seed = 99;
+
+	(void)arg;
+	while (!stop) {
+		pid_t c = fork();
+		int st;
+
+		if (c == 0) {
+			touch_random(&seed, 64, 200);
+			_exit(0);
+		}
+		if (c < 0 || waitpid(c, &st, 0) != c || !WIFEXITED(st) ||
+		    WEXITSTATUS(st))
+			exit(5);
+	}
+	return NULL;
+}
+
+static void *churner(void *arg)
+{
+	int fd = open(stress_file, O_RDWR);
+
+	(void)arg;
+	if (fd < 0)
+		exit(6);
+	while (!stop) {
+		volatile unsigned char *p = mmap(NULL, (size_t)(8 * psz),
+						 PROT_READ | PROT_WRITE,
+						 MAP_SHARED, fd, 0);
+
+		if (p == MAP_FAILED)
+			exit(7);
+		p[0] = 1;
+		mprotect((void *)p, (size_t)psz, PROT_READ);
+		(void)p[psz];
+		(void)p[0];
+		munmap((void *)p, (size_t)(8 * psz));
+	}
+	close(fd);
+	return NULL;
+}
 
 static void *worker(void *arg)
 {
@@ -105,6 +184,24 @@ int main(int argc, char **argv)
 
 			p[i % 64] = (unsigned char)i;
 		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "stress") && argc == 4) {
+		struct timespec ts = { atol(argv[3]) / 1000,
+				       atol(argv[3]) % 1000 * 1000000 };
+		pthread_t t[6];
+		long i;
+
+		stress_file = argv[2];
+		m = map(argv[2], 64, NULL);
+		for (i = 0; i < 4; i++)
+			pthread_create(&t[i], NULL, stresser, (void *)(i + 1));
+		pthread_create(&t[4], NULL, forker, NULL);
+		pthread_create(&t[5], NULL, churner, NULL);
+		nanosleep(&ts, NULL);
+		stop = 1;
+		for (i = 0; i < 6; i++)
+			pthread_join(t[i], NULL);
 		return 0;
 	}
 	if (!strcmp(argv[1], "rawsegv")) {
