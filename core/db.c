@@ -805,6 +805,22 @@ int bt_db_add(struct bt_db *db, const char *path, const char *host,
 	if ((err = add_records(&a, progress, arg)))
 		goto out;
 	out->new_objects = a.new_objects;
+	/* A file's path column: the latest path it was seen under, for SQL
+	 * (the walk takes paths from the labels). */
+	if ((err = prepare(db, &s, "UPDATE objects SET path = (SELECT value"
+			   " FROM labels l WHERE l.object = objects.id AND"
+			   " l.key = 'path' ORDER BY l.time DESC, l.id DESC"
+			   " LIMIT 1) WHERE log = ?1 AND kind = 'file' AND"
+			   " path IS NULL")))
+		goto out;
+	sqlite3_bind_int64(s, 1, a.logid);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc != SQLITE_DONE) {
+		err = sqlerr(db, BT_EIO, "setting file paths");
+		goto out;
+	}
 	if (progress)
 		progress(arg, sc.end, sc.end);
 	for (i = 0; i < BT_ARRAY_SIZE(event_indexes); i++)
