@@ -204,6 +204,8 @@ static int kinds_reserve(uint8_t **kinds, uint32_t *cap, uint64_t need)
 	return 0;
 }
 
+static uint64_t last_nonzero(const uint8_t *d, uint64_t from, uint64_t to);
+
 /* ---- writing ---------------------------------------------------------- */
 
 struct bt_log_writer {
@@ -299,7 +301,8 @@ static int writer_load(struct bt_log_writer *w)
 	struct bt_log *log = NULL;
 	struct bt_log_iter it;
 	const struct bt_rec_head *h;
-	uint64_t end;
+	uint64_t end, tail;
+	off_t fsize;
 	int r;
 
 	r = bt_log_open(&log, w->path);
@@ -319,23 +322,27 @@ static int writer_load(struct bt_log_writer *w)
 	bt_log_close(log);
 	if (r)
 		return r;
-	/* Discard the uncommitted tail (zeros from here on), then map. */
-	if (ftruncate(w->fd, (off_t)end) < 0)
-		return bt_error_set_os(BT_EIO, "cannot truncate log '%s'",
-				       w->path);
-	w->cap = end;
+	/*
+	 * Map the whole file (no truncation: a reader may have it mapped),
+	 * publish `end` as the committed length before anything grows the
+	 * file (a short copy's larger committed must never cover the zeros
+	 * appended after it), then zero the uncommitted tail.
+	 */
+	fsize = lseek(w->fd, 0, SEEK_END);
+	if (fsize < (off_t)end)
+		return bt_error_set_os(BT_EIO, "cannot read log '%s'", w->path);
+	w->cap = (uint64_t)fsize;
 	w->size = end;
-	w->map = mmap(NULL, end, PROT_READ | PROT_WRITE, MAP_SHARED, w->fd, 0);
+	w->map = mmap(NULL, w->cap, PROT_READ | PROT_WRITE, MAP_SHARED, w->fd,
+		      0);
 	if (w->map == MAP_FAILED) {
 		w->map = NULL;
 		return bt_error_set_os(BT_EIO, "cannot map log '%s'", w->path);
 	}
-	/* The mapping must be a page multiple for mremap: grow it now. */
-	r = reserve(w, end + 1);
-	if (r)
-		return r;
 	__atomic_store_n(&whdr(w)->committed, end, __ATOMIC_RELEASE);
 	whdr(w)->flags &= ~(uint32_t)BT_LOGF_CLOSED;
+	tail = last_nonzero(w->map, end, w->cap);
+	memset(w->map + end, 0, tail - end);
 	return 0;
 }
 

@@ -781,6 +781,30 @@ START_TEST(test_truncated_copy)
 	ck_assert_int_eq(count_records(log, &n), 0);
 	ck_assert_uint_eq(n, 4);
 	bt_log_close(log);
+
+	/* appending to a truncated copy continues after its last complete
+	 * record, and the old, larger committed length does not survive */
+	{
+		const char *path = tu_path("short.btl");
+		struct bt_log_writer *w;
+
+		ck_assert_int_eq(tu_write_file(path, s.data, s.region + 12), 0);
+		w = wopen(path, BT_LOGW_APPEND);
+		ck_assert_uint_eq(bt_log_writer_objects(w), 5);
+		ck_assert_uint_eq(bt_log_writer_size(w), s.region);
+		ck_assert_int_eq(bt_log_append_region(w, 6, 2, 1, 0, 0, 1), 0);
+		ck_assert_int_eq(bt_log_append_event(w, BT_OP_MMAP_READ, 0, 6,
+						     T0, 2, 1), 0);
+		bt_log_writer_abort(w);   /* commits nothing new */
+		ck_assert_int_eq(bt_log_open(&log, path), 0);
+		ck_assert_ptr_null(strstr(bt_log_warning(log) ?
+					  bt_log_warning(log) : "",
+					  "shorter"));
+		ck_assert_uint_eq(bt_log_committed(log), s.region);
+		ck_assert_int_eq(count_records(log, &n), 0);
+		ck_assert_uint_eq(n, 6);
+		bt_log_close(log);
+	}
 	free(s.data);
 }
 END_TEST
