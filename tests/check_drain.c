@@ -1,0 +1,634 @@
+/*
+ * check_drain.c - the drainer of the kernel rings (capture/drain.h) against
+ * fake rings in memory.
+ *
+ * The test has its own producer, written from the ring format in
+ * kmod/btrack_ioctl.h (records never wrap: a pad record fills the end), so
+ * a drainer that disagrees with the format fails here.  Cases: decoding of
+ * each kind of record, the time merge across rings and its lookahead
+ * window, wrapping many times around a small ring, hostile framing and
+ * hostile records (counted, never trusted, never a crash), drop counters
+ * summed across rings and written as the note text, path normalisation,
+ * the device errors.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../capture/drain.h"
+#include "../core/error.h"
+#include "testutil.h"
+
+#define NR 3
+#define RSIZE 4096
+#define MAXOUT 4096
+
+static struct bt_ring_ctl ctls[NR];
+static uint8_t datas[NR][RSIZE] __attribute__((aligned(8)));
+static uint64_t heads[NR];
+
+/* What emit saw, with the strings copied. */
+struct got {
+	struct bt_obs o;
+	char path[256], new_path[256], remote[64], argv0[64], argvl[64];
+	size_t argc;
+};
+static struct got out[MAXOUT];
+static size_t nout;
+static int fail_emit;   /* emit returns BT_EIO once when set */
+
+static void cpy(char *dst, const char *s)
+{
+	snprintf(dst, 256, "%s", s ? s : "(null)");
+}
+
+static int emit(void *ctx, const struct bt_obs *o)
+{
+	struct got *g;
+
+	if (fail_emit) {
+		fail_emit = 0;
+		return BT_EIO;
+	}
+	ck_assert_uint_lt(nout, MAXOUT);
+	g = &out[nout++];
+	g->o = *o;
+	cpy(g->path, o->path);
+	cpy(g->new_path, o->new_path);
+	snprintf(g->remote, sizeof(g->remote), "%s",
+		 o->remote ? o->remote : "(null)");
+	g->argc = o->argc;
+	if (o->argc) {
+		snprintf(g->argv0, sizeof(g->argv0), "%s", o->argv[0]);
+		snprintf(g->argvl, sizeof(g->argvl), "%s",
+			 o->argv[o->argc - 1]);
+	}
+	return 0;
+}
+
+static struct bt_drain *fresh(void)
+{
+	struct bt_ring_ctl *c[NR];
+	const uint8_t *d[NR];
+	struct bt_drain *dr;
+	int i;
+
+	memset(ctls, 0, sizeof(ctls));
+	memset(datas, 0xa5, sizeof(datas));
+	memset(heads, 0, sizeof(heads));
+	nout = 0;
+	fail_emit = 0;
+	for (i = 0; i < NR; i++) {
+		ctls[i].ring_size = RSIZE;
+		ctls[i].abi = BT_KMOD_ABI;
+		c[i] = &ctls[i];
+		d[i] = datas[i];
+	}
+	ck_assert_int_eq(bt_drain_new_mem(&dr, NR, c, d, RSIZE), 0);
+	return dr;
+}
+
+/* A record under construction, as the module builds it. */
+struct rec {
+	uint8_t b[BT_RAW_MAX];
+	size_t len;
+};
+
+static struct bt_raw *rec_new(struct rec *r, unsigned op, uint32_t pid,
+			      uint64_t time)
+{
+	struct bt_raw *h = (struct bt_raw *)r->b;
+
+	memset(r->b, 0, sizeof(r->b));
+	h->op = op;
+	h->pid = pid;
+	h->tid = pid;
+	h->time = time;
+	h->start = 1000;
+	r->len = BT_RAW_HEAD;
+	return h;
+}
+
+static void rec_str(struct rec *r, const char *s, size_t n)
+{
+	uint16_t n16 = n;
+
+	memcpy(r->b + r->len, &n16, 2);
+	memcpy(r->b + r->len + 2, s, n);
+	r->len += 2 + n;
+	((struct bt_raw *)r->b)->nstr++;
+}
+
+/* Publish r in ring i like the module: pad to the end when it does not
+ * fit, then store-release head.  Returns 0, or -1 if the ring is full. */
+static int put(int i, struct rec *r)
+{
+	struct bt_raw *h = (struct bt_raw *)r->b;
+	uint64_t len = (r->len + 7) & ~7ull, head = heads[i];
+	uint64_t tail = __atomic_load_n(&ctls[i].tail, __ATOMIC_ACQUIRE);
+	uint64_t pos = head % RSIZE, pad = RSIZE - pos < len ? RSIZE - pos : 0;
+
+	h->len = len;
+	if (head + pad + len - tail > RSIZE)
+		return -1;
+	if (pad) {
+		struct bt_raw *p = (struct bt_raw *)(datas[i] + pos);
+
+		p->len = pad;
+		p->op = BT_RAW_PAD;
+		head += pad;
+		pos = 0;
+	}
+	memcpy(datas[i] + pos, r->b, len);
+	heads[i] = head + len;
+	__atomic_store_n(&ctls[i].head, heads[i], __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void put_write(int i, uint32_t pid, uint64_t time, const char *path)
+{
+	struct rec r;
+	struct bt_raw *h = rec_new(&r, BT_RAW_WRITE, pid, time);
+
+	h->arg32 = BT_RAWF_INO;
+	h->dev = 8;
+	h->ino = 77;
+	h->arg = 5;
+	rec_str(&r, path, strlen(path));
+	ck_assert_int_eq(put(i, &r), 0);
+}
+
+static size_t drain_all(struct bt_drain *d)
+{
+	size_t n;
+
+	ck_assert_int_eq(bt_drain_poll(d, 0, true, 0, emit, NULL, &n), 0);
+	return n;
+}
+
+/* ---- decoding --------------------------------------------------------- */
+
+START_TEST(decode_ops)
+{
+	struct bt_drain *d = fresh();
+	static const char argv[] = "sh\0-c\0echo hi";
+	struct rec r;
+	struct bt_raw *h;
+
+	h = rec_new(&r, BT_RAW_FORK, 10, 100);
+	h->arg32 = 11;
+	h->arg = 99;
+	ck_assert_int_eq(put(0, &r), 0);
+	h = rec_new(&r, BT_RAW_EXEC, 11, 101);
+	h->arg32 = BT_RAWF_INO;
+	h->dev = 3;
+	h->ino = 4;
+	rec_str(&r, "/bin/./busybox", 14);
+	rec_str(&r, argv, sizeof(argv) - 1);
+	ck_assert_int_eq(put(0, &r), 0);
+	h = rec_new(&r, BT_RAW_RENAME, 11, 102);
+	rec_str(&r, "/tmp/w/../a", 11);
+	rec_str(&r, "/tmp//b", 7);
+	ck_assert_int_eq(put(0, &r), 0);
+	h = rec_new(&r, BT_RAW_PAGE_WRITE, 11, 103);
+	h->arg32 = BT_RAWF_INO | 2;
+	h->dev = 5;
+	h->ino = 6;
+	h->arg = 1;
+	rec_str(&r, "/dev/shm/s", 10);
+	ck_assert_int_eq(put(0, &r), 0);
+	h = rec_new(&r, BT_RAW_CONNECT, 11, 104);
+	rec_str(&r, "203.0.113.9:4444", 16);
+	ck_assert_int_eq(put(0, &r), 0);
+	h = rec_new(&r, BT_RAW_MMAP, 11, 105);
+	h->arg32 = BT_RAWF_INO | BT_PROT_READ | BT_PROT_WRITE | BT_PROT_SHARED;
+	h->ino = 6;
+	h->arg = 2;
+	h->arg2 = 3;
+	rec_str(&r, "/dev/shm/s", 10);
+	ck_assert_int_eq(put(0, &r), 0);
+
+	ck_assert_uint_eq(drain_all(d), 6);
+	ck_assert_uint_eq(out[0].o.op, BT_RAW_FORK);
+	ck_assert_uint_eq(out[0].o.pid, 10);
+	ck_assert_uint_eq(out[0].o.child, 11);
+	ck_assert_uint_eq(out[0].o.child_start, 99);
+	ck_assert_uint_eq(out[0].o.start, 1000);
+	ck_assert_str_eq(out[1].path, "/bin/busybox");
+	ck_assert(out[1].o.has_ino);
+	ck_assert_uint_eq(out[1].o.ino, 4);
+	ck_assert_uint_eq(out[1].argc, 3);
+	ck_assert_str_eq(out[1].argv0, "sh");
+	ck_assert_str_eq(out[1].argvl, "echo hi");
+	ck_assert_str_eq(out[2].path, "/tmp/a");
+	ck_assert_str_eq(out[2].new_path, "/tmp/b");
+	ck_assert(!out[2].o.has_ino);
+	ck_assert_uint_eq(out[3].o.op, BT_RAW_PAGE_WRITE);
+	ck_assert_uint_eq(out[3].o.page, 1);
+	ck_assert_uint_eq(out[3].o.dev, 5);
+	ck_assert_str_eq(out[4].remote, "203.0.113.9:4444");
+	ck_assert(out[5].o.shared);
+	ck_assert_uint_eq(out[5].o.prot, BT_PROT_READ | BT_PROT_WRITE);
+	ck_assert_uint_eq(out[5].o.map_first, 2);
+	ck_assert_uint_eq(out[5].o.map_count, 3);
+	/* every byte consumed and the tail published */
+	ck_assert_uint_eq(ctls[0].tail, heads[0]);
+	bt_drain_close(d);
+}
+END_TEST
+
+/* ---- merging ---------------------------------------------------------- */
+
+START_TEST(merge_by_time)
+{
+	struct bt_drain *d = fresh();
+	static const uint64_t t0[] = { 10, 40, 70 }, t1[] = { 20, 50 },
+			      t2[] = { 30, 60, 80, 90 };
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		put_write(0, 1, t0[i], "/a");
+	for (i = 0; i < 2; i++)
+		put_write(1, 2, t1[i], "/b");
+	for (i = 0; i < 4; i++)
+		put_write(2, 3, t2[i], "/c");
+	ck_assert_uint_eq(drain_all(d), 9);
+	for (i = 0; i < 9; i++)
+		ck_assert_uint_eq(out[i].o.time, (i + 1) * 10);
+	bt_drain_close(d);
+}
+END_TEST
+
+START_TEST(merge_window)
+{
+	struct bt_drain *d = fresh();
+	size_t n;
+
+	bt_drain_set_window(d, 100);
+	put_write(0, 1, 1000, "/a");
+	put_write(1, 2, 1050, "/b");
+	/* Ring 2 is empty: a record is emitted only once it is older than
+	 * the window. */
+	ck_assert_int_eq(bt_drain_poll(d, 1080, false, 0, emit, NULL, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(bt_drain_poll(d, 1120, false, 0, emit, NULL, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(out[0].o.time, 1000);
+	/* A late record with an earlier time on ring 2 still comes first. */
+	put_write(2, 3, 1040, "/c");
+	put_write(0, 1, 2000, "/a");
+	/* every ring has a record: the earliest is safe to emit at once */
+	ck_assert_int_eq(bt_drain_poll(d, 1121, false, 1, emit, NULL, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(out[1].o.time, 1040);
+	ck_assert_uint_eq(drain_all(d), 2);
+	ck_assert_uint_eq(out[2].o.time, 1050);
+	ck_assert_uint_eq(out[3].o.time, 2000);
+	bt_drain_close(d);
+}
+END_TEST
+
+START_TEST(wrap_many_times)
+{
+	struct bt_drain *d = fresh();
+	char path[200];
+	size_t total = 0, i;
+
+	/* Records of varying length through a 4 KiB ring, 50 times its
+	 * size: pads at the end, never a torn record. */
+	for (i = 0; i < 2000; i++) {
+		snprintf(path, sizeof(path), "/f/%0*zu", (int)(i % 97) + 1, i);
+		put_write(i % 2, 1, i + 1, path);
+		if (i % 7 == 6)
+			total += drain_all(d);
+	}
+	total += drain_all(d);
+	ck_assert_uint_eq(total, 2000);
+	for (i = 0; i < 2000; i++) {
+		snprintf(path, sizeof(path), "/f/%0*zu", (int)(i % 97) + 1, i);
+		ck_assert_uint_eq(out[i].o.time, i + 1);
+		ck_assert_str_eq(out[i].path, path);
+	}
+	ck_assert_uint_gt(heads[0], 20 * RSIZE);
+	bt_drain_close(d);
+}
+END_TEST
+
+START_TEST(ring_full_is_refused)
+{
+	struct bt_drain *d = fresh();
+	struct rec r;
+	size_t n = 0;
+
+	/* The producer never writes over unread bytes. */
+	rec_new(&r, BT_RAW_EXIT, 1, 1);
+	while (put(0, &r) == 0)
+		n++;
+	ck_assert_uint_eq(n, RSIZE / BT_RAW_HEAD);
+	ck_assert_uint_eq(drain_all(d), n);
+	ck_assert_int_eq(put(0, &r), 0);
+	bt_drain_close(d);
+}
+END_TEST
+
+START_TEST(emit_error_keeps_record)
+{
+	struct bt_drain *d = fresh();
+	size_t n;
+
+	put_write(0, 1, 5, "/a");
+	fail_emit = 1;
+	ck_assert_int_eq(bt_drain_poll(d, 0, true, 0, emit, NULL, &n),
+			 BT_EIO);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(drain_all(d), 1);
+	ck_assert_uint_eq(out[0].o.time, 5);
+	bt_drain_close(d);
+}
+END_TEST
+
+/* ---- hostile rings ---------------------------------------------------- */
+
+/* Overwrite ring 0's first record's bytes at off with v (size n). */
+static void poke(size_t off, const void *v, size_t n)
+{
+	memcpy(datas[0] + off, v, n);
+}
+
+/* Each hostile framing makes the drainer skip the ring to head (a
+ * resync), emit nothing from it, and carry on with the others. */
+static const struct {
+	const char *name;
+	int kind;
+} framing[] = {
+	{ "len 0", 0 }, { "len 12", 1 }, { "len past head", 2 },
+	{ "len past the end", 3 }, { "head beyond size", 4 },
+	{ "head behind tail", 5 }, { "pad short of the end", 6 },
+	{ "len 16 record", 7 }, { "len above max", 8 },
+};
+
+START_TEST(hostile_framing)
+{
+	struct bt_drain *d = fresh();
+	struct bt_drain_stats st;
+	uint16_t v;
+	uint8_t op;
+
+	put_write(0, 1, 10, "/a");
+	put_write(1, 2, 20, "/b");
+	switch (framing[_i].kind) {
+	case 0: v = 0; poke(0, &v, 2); break;
+	case 1: v = 12; poke(0, &v, 2); break;
+	case 2: v = 4000; poke(0, &v, 2); break;
+	case 3:
+		/* a record claiming to run past the end of the data */
+		ctls[0].tail = heads[0] = RSIZE - 64;
+		d = (bt_drain_close(d), d);
+		{
+			struct bt_ring_ctl *c[NR] = { &ctls[0], &ctls[1],
+						      &ctls[2] };
+			const uint8_t *dd[NR] = { datas[0], datas[1],
+						  datas[2] };
+
+			ck_assert_int_eq(bt_drain_new_mem(&d, NR, c, dd,
+							  RSIZE), 0);
+		}
+		put_write(0, 1, 10, "/a");      /* pads, lands at 0 */
+		v = 128;
+		poke(RSIZE - 64, &v, 2);        /* the pad now claims 128 */
+		break;
+	case 4: ctls[0].head = RSIZE * 3; break;
+	case 5: ctls[0].tail = 64; ctls[0].head = 8; d = (bt_drain_close(d),
+		d); {
+			struct bt_ring_ctl *c[NR] = { &ctls[0], &ctls[1],
+						      &ctls[2] };
+			const uint8_t *dd[NR] = { datas[0], datas[1],
+						  datas[2] };
+
+			ck_assert_int_eq(bt_drain_new_mem(&d, NR, c, dd,
+							  RSIZE), 0);
+		}
+		break;
+	case 6: op = BT_RAW_PAD; poke(2, &op, 1); break;
+	case 7: v = 16; poke(0, &v, 2); break;
+	case 8: v = 40000; poke(0, &v, 2); break;
+	}
+	drain_all(d);
+	bt_drain_stats(d, &st);
+	ck_assert_msg(st.resyncs == 1, "%s: resyncs %llu", framing[_i].name,
+		      (unsigned long long)st.resyncs);
+	ck_assert_uint_eq(nout, 1);
+	ck_assert_uint_eq(out[0].o.pid, 2);
+	/* after the resync the ring works again */
+	ctls[0].head = heads[0] = ctls[0].tail;
+	put_write(0, 1, 30, "/a2");
+	ck_assert_uint_eq(drain_all(d), 1);
+	ck_assert_str_eq(out[1].path, "/a2");
+	bt_drain_close(d);
+}
+END_TEST
+
+/* Each hostile record (sound framing) is skipped and counted as bad; the
+ * good records around it still come out. */
+static const struct {
+	const char *name;
+	int kind;
+} records[] = {
+	{ "op 0x63", 0 }, { "pid 0", 1 }, { "time 0", 2 }, { "nstr 3", 3 },
+	{ "string past the record", 4 }, { "rename with one name", 5 },
+	{ "NUL inside the path", 6 }, { "junk after the strings", 7 },
+	{ "file op without path or inode", 8 }, { "fork of pid 0", 9 },
+	{ "connect without address", 10 }, { "page without inode", 11 },
+};
+
+START_TEST(hostile_records)
+{
+	struct bt_drain *d = fresh();
+	struct bt_drain_stats st;
+	struct rec r;
+	struct bt_raw *h;
+	uint16_t big = 500;
+
+	put_write(0, 1, 10, "/before");
+	h = rec_new(&r, BT_RAW_WRITE, 1, 20);
+	h->arg32 = BT_RAWF_INO;
+	rec_str(&r, "/x", 2);
+	switch (records[_i].kind) {
+	case 0: h->op = 0x63; break;
+	case 1: h->pid = 0; break;
+	case 2: h->time = 0; break;
+	case 3: rec_str(&r, "/y", 2); rec_str(&r, "/z", 2); break;
+	case 4: memcpy(r.b + BT_RAW_HEAD, &big, 2); break;
+	case 5: h->op = BT_RAW_RENAME; break;
+	case 6: r.b[BT_RAW_HEAD + 3] = 0; break;
+	case 7: r.len += 16; break;
+	case 8: rec_new(&r, BT_RAW_UNLINK, 1, 20); break;
+	case 9: rec_new(&r, BT_RAW_FORK, 1, 20); break;
+	case 10: rec_new(&r, BT_RAW_CONNECT, 1, 20); break;
+	case 11: rec_new(&r, BT_RAW_PAGE_READ, 1, 20);
+		rec_str(&r, "/x", 2); break;
+	}
+	ck_assert_int_eq(put(0, &r), 0);
+	put_write(0, 1, 30, "/after");
+	drain_all(d);
+	bt_drain_stats(d, &st);
+	ck_assert_msg(st.bad == 1, "%s: bad %llu", records[_i].name,
+		      (unsigned long long)st.bad);
+	ck_assert_uint_eq(st.resyncs, 0);
+	ck_assert_uint_eq(nout, 2);
+	ck_assert_str_eq(out[0].path, "/before");
+	ck_assert_str_eq(out[1].path, "/after");
+	bt_drain_close(d);
+}
+END_TEST
+
+START_TEST(random_garbage)
+{
+	struct bt_drain *d = fresh();
+	unsigned seed = 12345, round;
+	size_t i;
+
+	/* Random bytes and random heads: the drainer survives and never
+	 * reports more records than could fit. */
+	for (round = 0; round < 300; round++) {
+		for (i = 0; i < RSIZE; i++)
+			datas[round % NR][i] = rand_r(&seed);
+		ctls[round % NR].head = ctls[round % NR].tail +
+					(rand_r(&seed) % (RSIZE + 64)) * 8 / 8;
+		nout = 0;
+		drain_all(d);
+		ck_assert_uint_le(nout, RSIZE / BT_RAW_HEAD * NR);
+	}
+	bt_drain_close(d);
+}
+END_TEST
+
+/* ---- counters --------------------------------------------------------- */
+
+START_TEST(drop_accounting)
+{
+	struct bt_drain *d = fresh();
+	struct bt_drain_stats st;
+	char text[512];
+	size_t n;
+
+	ctls[0].events = 100;
+	ctls[1].events = 23;
+	ctls[0].drops[BT_DROP_FULL] = 4;
+	ctls[2].drops[BT_DROP_FULL] = 3;
+	ctls[1].drops[BT_DROP_FAULT] = 2;
+	ctls[0].drops_by_op[BT_RAW_WRITE] = 5;
+	ctls[2].drops_by_op[BT_RAW_READ] = 2;
+	ctls[1].drops_by_op[BT_RAW_EXEC] = 2;
+	bt_drain_stats(d, &st);
+	ck_assert_uint_eq(st.kernel_events, 123);
+	ck_assert_uint_eq(st.drops[BT_DROP_FULL], 7);
+	ck_assert_uint_eq(st.drops[BT_DROP_FAULT], 2);
+	ck_assert_uint_eq(st.drops_by_op[BT_RAW_WRITE], 5);
+	n = bt_drain_format_drops(text, sizeof(text), &st);
+	ck_assert_uint_eq(n, strlen(text));
+	ck_assert_ptr_nonnull(strstr(text, "full=7 fault=2 toolong=0"));
+	ck_assert_ptr_nonnull(strstr(text, " op.write=5"));
+	ck_assert_ptr_nonnull(strstr(text, " op.read=2"));
+	ck_assert_ptr_nonnull(strstr(text, " op.exec=2"));
+	ck_assert_ptr_null(strstr(text, "op.fork"));
+	/* a short buffer: truncated, NUL-terminated, full length returned */
+	ck_assert_uint_eq(bt_drain_format_drops(text, 10, &st), n);
+	ck_assert_uint_eq(strlen(text), 9);
+	ck_assert_str_eq(bt_drop_name(BT_DROP_REARM), "rearm");
+	ck_assert_ptr_null(bt_drop_name(BT_DROP_NCAUSE));
+	bt_drain_close(d);
+}
+END_TEST
+
+/* ---- paths and the device --------------------------------------------- */
+
+START_TEST(normpath)
+{
+	static const char *const cases[][2] = {
+		{ "/", "/" }, { "//", "/" }, { "/a/b", "/a/b" },
+		{ "/a//b/", "/a/b" }, { "/a/./b", "/a/b" },
+		{ "/a/../b", "/b" }, { "/../../x", "/x" }, { "/a/b/..", "/a" },
+		{ "/a/..", "/" }, { "/tmp/x (deleted)", "/tmp/x" },
+		{ "/a/...", "/a/..." }, { "/a/.b/..c", "/a/.b/..c" },
+	};
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", cases[i][0]);
+		ck_assert(bt_drain_normpath(buf));
+		ck_assert_msg(!strcmp(buf, cases[i][1]), "'%s' -> '%s'",
+			      cases[i][0], buf);
+	}
+	snprintf(buf, sizeof(buf), "pipe:[12]");
+	ck_assert(!bt_drain_normpath(buf));
+	ck_assert_str_eq(buf, "pipe:[12]");
+}
+END_TEST
+
+START_TEST(device_errors)
+{
+	struct bt_drain *d = NULL;
+	const char *f = tu_path("notadevice");
+
+	ck_assert_int_eq(bt_drain_open(&d, tu_path("absent")), BT_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(),
+				     "is the btrack module loaded?"));
+	ck_assert_int_eq(tu_write_file(f, "x", 1), 0);
+	ck_assert_int_eq(bt_drain_open(&d, f), BT_EINVAL);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "not the btrack device"));
+	ck_assert_int_eq(bt_drain_open(&d, "/dev/null"), BT_EINVAL);
+	ck_assert_ptr_null(d);
+}
+END_TEST
+
+START_TEST(bad_geometry)
+{
+	struct bt_ring_ctl *c[1] = { &ctls[0] };
+	const uint8_t *dd[1] = { datas[0] };
+	struct bt_drain *d = NULL;
+
+	ck_assert_int_eq(bt_drain_new_mem(&d, 0, c, dd, RSIZE), BT_EINVAL);
+	ck_assert_int_eq(bt_drain_new_mem(&d, 1, c, dd, 3000), BT_EINVAL);
+	ck_assert_int_eq(bt_drain_new_mem(&d, 1, c, dd, 32), BT_EINVAL);
+	ck_assert_ptr_null(d);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("drain");
+	SRunner *sr;
+	TCase *tc;
+	int failed;
+
+#define ADD(name, fn) do { tc = tcase_create(name); \
+		tcase_add_test(tc, fn); suite_add_tcase(s, tc); } while (0)
+	ADD("decode", decode_ops);
+	ADD("merge", merge_by_time);
+	ADD("window", merge_window);
+	ADD("wrap", wrap_many_times);
+	ADD("full", ring_full_is_refused);
+	ADD("emit error", emit_error_keeps_record);
+	tc = tcase_create("hostile framing");
+	tcase_add_loop_test(tc, hostile_framing, 0,
+			    sizeof(framing) / sizeof(framing[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("hostile records");
+	tcase_add_loop_test(tc, hostile_records, 0,
+			    sizeof(records) / sizeof(records[0]));
+	suite_add_tcase(s, tc);
+	ADD("garbage", random_garbage);
+	ADD("drops", drop_accounting);
+	ADD("normpath", normpath);
+	ADD("device", device_errors);
+	ADD("geometry", bad_geometry);
+#undef ADD
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed != 0;
+}
