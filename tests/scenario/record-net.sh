@@ -1,0 +1,128 @@
+#!/bin/sh
+# record-net.sh - sockets and pipes under btrack record: a TCP server
+# (python3) accepts a connection from a client, receives a payload and
+# writes it to a file; backtracking the file reaches the client's address
+# as an entry point (accept/recv endpoint -> server).  A pipeline
+# `cat SRC | tr ... > OUT` links OUT to SRC through the pipe object.  A
+# set-user-ID program gets a no_new_privs note.
+set -eu
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+T=$tmp
+B=${B:-build}
+"$BTRACK" record --no-pages -o "$T/probe.btl" -- true 2>"$T/err" || {
+	cat "$T/err"
+	echo "ptrace/seccomp not usable here: $(tail -n 1 "$T/err")"
+	exit 77
+}
+command -v python3 >/dev/null 2>&1 || { echo "no python3"; exit 77; }
+# chain JSON STEP... : a directed path through the result graph visits
+# nodes matching the steps in order (kind:text matches a node of that kind
+# whose path, exe or label ends with text; text* : contains text).
+chain() {
+	python3 - "$@" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+nodes = {n["id"]: n for n in d["nodes"]}
+out = {}
+for e in d["edges"]:
+    out.setdefault(e["from"], set()).add(e["to"])
+def match(n, step):
+    kind, text = step.split(":", 1)
+    if n["kind"] != kind:
+        return False
+    vals = [str(n.get(k) or "") for k in ("path", "exe", "label")]
+    if text.endswith("*"):
+        return any(text[:-1] in v for v in vals)
+    return any(v.endswith(text) for v in vals)
+def reach(a, b):
+    seen, todo = {a}, [a]
+    while todo:
+        x = todo.pop()
+        if x == b:
+            return True
+        for y in out.get(x, ()):
+            if y not in seen:
+                seen.add(y); todo.append(y)
+    return False
+steps = sys.argv[2:]
+cur = [i for i, n in nodes.items() if match(n, steps[0])]
+if not cur:
+    sys.exit("no node for %s" % steps[0])
+for s in steps[1:]:
+    nxt = [i for i, n in nodes.items() if match(n, s)]
+    if not nxt:
+        sys.exit("no node for %s" % s)
+    cur = [b for b in nxt if any(reach(a, b) for a in cur)]
+    if not cur:
+        sys.exit("no path to %s" % s)
+PY
+}
+
+cd "$T"
+cat > server.py <<'PY'
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+c, addr = s.accept()
+data = b""
+while True:
+    b = c.recv(4096)
+    if not b:
+        break
+    data += b
+open(sys.argv[2], "wb").write(data)
+PY
+cat > client.py <<'PY'
+import socket, sys, time
+for _ in range(100):
+    try:
+        port = int(open(sys.argv[1]).read())
+        break
+    except Exception:
+        time.sleep(0.05)
+c = socket.create_connection(("127.0.0.1", port))
+c.sendall(b"payload from the network")
+c.close()
+PY
+"$BTRACK" record -o net.btl -- sh -c "
+	python3 server.py '$T/port' '$T/received' & python3 client.py '$T/port'
+	wait" 2>err
+cat err
+[ "$(cat received)" = "payload from the network" ]
+"$BTRACK" backtrack --log net.btl --from "file:$T/received" --format json \
+	-o net.json
+# the server received from the client's (ephemeral) address: an endpoint
+# 127.0.0.1:PORT that is an entry point of the result
+python3 - net.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+eps = [n for n in d["nodes"] if n["kind"] == "endpoint"]
+assert any(n["label"].startswith("127.0.0.1:") for n in eps), eps
+ops = {e["op"] for e in d["edges"]
+       if d["nodes"][[n["id"] for n in d["nodes"]].index(e["from"])]["kind"] == "endpoint"}
+assert ops & {"recv", "accept"}, ops
+PY
+# the client side: connect and send toward the server's address
+"$BTRACK" forward --log net.btl --from "file:$T/client.py" --format json \
+	-o fwd.json 2>/dev/null || true
+grep -q "127.0.0.1:$(cat port)" fwd.json
+
+echo "== pipes"
+printf 'piped secret\n' > src
+"$BTRACK" record -o pipe.btl -- sh -c "cat '$T/src' | tr a-z A-Z > '$T/upper'" 2>err
+[ "$(cat upper)" = "PIPED SECRET" ]
+"$BTRACK" backtrack --log pipe.btl --from "file:$T/upper" --format json \
+	-o pipe.json
+chain pipe.json "file:$T/src" process:/cat "file:pipe:[*" process:/tr \
+	"file:$T/upper"
+
+echo "== set-user-ID programs run without privileges"
+cp /bin/true "$T/suid-true"
+chmod 4755 "$T/suid-true"
+"$BTRACK" record -o suid.btl -- "$T/suid-true" 2>err
+"$BTRACK" log dump suid.btl 2>/dev/null | grep -q "no_new_privs" ||
+	grep -q "no_new_privs" suid.btl
+echo ok
