@@ -1,0 +1,733 @@
+/*
+ * check_db.c - the sqlite case database (core/db.c): adding a log is
+ * idempotent, logs merge objects by identity, the schema has the columns
+ * man/btrack-db.5 documents, a walk over the database gives the same result
+ * (JSON) as over the log, saved investigations round-trip, and files that
+ * are not case databases, damaged databases and corrupt logs give clear
+ * errors.
+ */
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../capture/gen.h"
+#include "../core/db.h"
+#include "../core/error.h"
+#include "../core/log.h"
+#include "../core/timefmt.h"
+#include "../core/walk.h"
+#include "../graph/export.h"
+#include "testutil.h"
+
+#define L(ss, rest) "{\"time\":\"2026-11-21T10:00:" ss "Z\"," rest "}\n"
+
+/* T0 p1 creates p2; T1 p2 writes B; T2 p2 writes C; T3 p1 reads A;
+ * T4 p1 creates p3; T5 p3 reads B; T6 p3 writes X; T7 p3 reads C;
+ * T8 p1 creates p4; T9 p4 writes D. */
+static const char sarmoria[] =
+	L("00", "\"op\":\"fork\",\"pid\":1,\"child\":2")
+	L("01", "\"op\":\"write\",\"pid\":2,\"path\":\"/B\"")
+	L("02", "\"op\":\"write\",\"pid\":2,\"path\":\"/C\"")
+	L("03", "\"op\":\"read\",\"pid\":1,\"path\":\"/A\"")
+	L("04", "\"op\":\"fork\",\"pid\":1,\"child\":3")
+	L("05", "\"op\":\"read\",\"pid\":3,\"path\":\"/B\"")
+	L("06", "\"op\":\"write\",\"pid\":3,\"path\":\"/X\"")
+	L("07", "\"op\":\"read\",\"pid\":3,\"path\":\"/C\"")
+	L("08", "\"op\":\"fork\",\"pid\":1,\"child\":4")
+	L("09", "\"op\":\"write\",\"pid\":4,\"path\":\"/D\"");
+
+static uint64_t T(int k)
+{
+	uint64_t t;
+
+	ck_assert_int_eq(bt_time_parse(&t, "2026-11-21T10:00:00Z"), 0);
+	return t + (uint64_t)k * 1000000000u;
+}
+
+static const char *import(const char *name, const char *jsonl)
+{
+	const char *p = tu_path(name);
+	int r = tu_log_from_jsonl(p, jsonl);
+
+	ck_assert_msg(r == 0, "import: %s", bt_error_msg());
+	return p;
+}
+
+static struct bt_db *open_new(const char *name)
+{
+	struct bt_db *db = NULL;
+	int r;
+
+	unlink(tu_path(name));
+	r = bt_db_open(&db, tu_path(name), BT_DB_CREATE);
+	ck_assert_msg(r == 0, "open: %s", bt_error_msg());
+	return db;
+}
+
+static void add(struct bt_db *db, const char *log, const char *host,
+		struct bt_db_add_stats *st)
+{
+	int r = bt_db_add(db, log, host, NULL, NULL, st);
+
+	ck_assert_msg(r == 0, "add %s: %s", log, bt_error_msg());
+}
+
+static int64_t q(struct bt_db *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(bt_db_sqlite(db), sql, -1, &s,
+					    NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* The JSON of a walk from `spec`, malloc'd. */
+static char *walk_json(const struct bt_graph *g, const char *spec,
+		       enum bt_dir dir, const struct bt_walk_opts *o)
+{
+	struct bt_result *res = NULL;
+	uint64_t t;
+	uint32_t start;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	int r;
+
+	r = bt_spec_resolve(&start, &t, g, spec);
+	ck_assert_msg(r == 0, "resolve %s: %s", spec, bt_error_msg());
+	r = dir == BT_BACKWARD ? bt_backtrack(&res, g, start, o) :
+	    bt_forward(&res, g, start, o);
+	ck_assert_msg(r == 0, "walk: %s", bt_error_msg());
+	m = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(bt_export(res, BT_FMT_JSON, m), 0);
+	fclose(m);
+	bt_result_free(res);
+	return buf;
+}
+
+static struct bt_graph *db_graph(struct bt_db *db)
+{
+	struct bt_graph *g = NULL;
+	int r = bt_db_graph(&g, db, NULL, NULL);
+
+	ck_assert_msg(r == 0, "db graph: %s", bt_error_msg());
+	return g;
+}
+
+static struct bt_graph *log_graph(const char *path)
+{
+	struct bt_graph *g = NULL;
+	int r = bt_graph_load(&g, path, NULL, NULL);
+
+	ck_assert_msg(r == 0, "load: %s", bt_error_msg());
+	return g;
+}
+
+/* ---- add ---------------------------------------------------------------- */
+
+START_TEST(add_idempotent)
+{
+	const char *log = import("s.btl", sarmoria);
+	struct bt_db *db = open_new("a.db");
+	struct bt_db_add_stats st1, st2;
+	int64_t ev, obj, lab;
+
+	add(db, log, "h1", &st1);
+	ck_assert(!st1.already);
+	ck_assert_uint_eq(st1.events, 10);
+	ck_assert_uint_eq(st1.objects, 9);      /* p1..p4, A B C D X */
+	ck_assert_uint_eq(st1.new_objects, 9);
+	ck_assert_uint_eq(st1.first_time, T(0));
+	ck_assert_uint_eq(st1.last_time, T(9));
+	ev = q(db, "SELECT count(*) FROM events");
+	obj = q(db, "SELECT count(*) FROM objects");
+	lab = q(db, "SELECT count(*) FROM labels");
+	ck_assert_int_eq(ev, 10);
+	ck_assert_int_eq(obj, 9);
+
+	add(db, log, "h1", &st2);
+	ck_assert(st2.already);
+	ck_assert_int_eq(st2.log, st1.log);
+	ck_assert_str_eq(st2.hash, st1.hash);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM events"), ev);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM objects"), obj);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM labels"), lab);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM logs"), 1);
+	/* The same log under another host is still the same log. */
+	add(db, log, "h2", &st2);
+	ck_assert(st2.already);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM events"), ev);
+	bt_db_close(db);
+
+	/* And after closing and reopening. */
+	ck_assert_int_eq(bt_db_open(&db, tu_path("a.db"), 0), 0);
+	add(db, log, "h1", &st2);
+	ck_assert(st2.already);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM events"), ev);
+	ck_assert_int_eq(q(db, "SELECT events FROM logs"), 10);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM hosts"), 1);
+	bt_db_close(db);
+}
+END_TEST
+
+/* Two logs written by hand, so that processes keep their start time:
+ * log 1: p1 forks p2 (T0), p2 writes /B (T1);
+ * log 2: p1 forks p3 (T4), p3 reads /B (T5), p3 writes /X (T6), with /B
+ * numbered differently (an importer's synthetic inode). */
+static const char *two_logs(const char **second)
+{
+	struct bt_log_writer *w;
+	const char *p1 = tu_path("m1.btl"), *p2 = tu_path("m2.btl");
+
+	ck_assert_int_eq(bt_log_writer_open(&w, p1, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T(0), 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 2, 2, T(0), 1, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 3, BT_FILEF_SYNTH, 0, 1), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 3, BT_LABEL_PATH, T(1), "/B",
+					     2), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_FORK, 0, 0, T(0), 1, 2),
+			 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_WRITE, 0, 5, T(1), 2,
+					     3), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+
+	ck_assert_int_eq(bt_log_writer_open(&w, p2, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 1, 0, 8, 100), 0);  /* /X */
+	ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_PATH, T(6), "/X",
+					     2), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 2, 3, T(4), 1, 0), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 3, 1, T(0), 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 4, BT_FILEF_SYNTH, 0, 9), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 4, BT_LABEL_PATH, T(5), "/B",
+					     2), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_FORK, 0, 0, T(4), 3, 2),
+			 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0, 5, T(5), 4, 2),
+			 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_WRITE, 0, 5, T(6), 2,
+					     1), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	*second = p2;
+	return p1;
+}
+
+START_TEST(two_logs_merge)
+{
+	const char *l2, *l1 = two_logs(&l2);
+	struct bt_db *db = open_new("m.db");
+	struct bt_db_add_stats st;
+	struct bt_graph *g;
+	char *json;
+
+	add(db, l1, "web", &st);
+	ck_assert_uint_eq(st.new_objects, 3);
+	add(db, l2, "web", &st);
+	ck_assert_uint_eq(st.objects, 4);
+	ck_assert_uint_eq(st.new_objects, 2);   /* /X and p3; p1, /B merged */
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM objects"), 5);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM objects WHERE kind ="
+			   " 'process' AND pid = 1"), 1);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM objects WHERE kind ="
+			   " 'file' AND path = '/B'"), 1);
+	ck_assert_int_eq(q(db, "SELECT count(DISTINCT log) FROM events"), 2);
+	/* Events of both logs meet at the merged objects. */
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM events e JOIN objects o"
+			   " ON o.id = e.cause WHERE o.path = '/B'"), 1);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM events e JOIN objects o"
+			   " ON o.id = e.effect WHERE o.path = '/B'"), 1);
+
+	/* The walk crosses from log 2 into log 1. */
+	g = db_graph(db);
+	json = walk_json(g, "file:/X", BT_BACKWARD, &(struct bt_walk_opts){
+			 .gran = BT_GRAN_PAGE, .until = BT_TIME_NONE });
+	ck_assert_ptr_nonnull(strstr(json, "\"process [2]\""));
+	ck_assert_ptr_nonnull(strstr(json, "\"process [1]\""));
+	ck_assert_ptr_nonnull(strstr(json, "\"/B\""));
+	free(json);
+	bt_graph_free(g);
+
+	/* Another host's objects are not merged with these. */
+	{
+		const char *l3 = import("other.btl",
+			L("00", "\"op\":\"write\",\"pid\":1,\"path\":\"/B\""));
+
+		add(db, l3, "db1", &st);
+		ck_assert_uint_eq(st.new_objects, st.objects);
+		ck_assert_int_eq(q(db, "SELECT count(*) FROM objects WHERE"
+				   " kind = 'file' AND path = '/B'"), 2);
+		ck_assert_int_eq(q(db, "SELECT count(*) FROM hosts"), 2);
+	}
+	bt_db_close(db);
+}
+END_TEST
+
+/* ---- schema ------------------------------------------------------------- */
+
+/* The columns man/btrack-db.5 documents, in order. */
+static const struct {
+	const char *table;
+	const char *cols;
+} documented[] = {
+	{ "logs", "id hash path host size events objects first_time last_time "
+		  "flags added_at" },
+	{ "hosts", "name added_at" },
+	{ "objects", "id kind host ident log pid start ppid uid dev ino flags "
+		     "path file page process prot first_page pages" },
+	{ "events", "id log time op flags aux cause effect" },
+	{ "ops", "op name cause effect" },
+	{ "labels", "id log object key time value" },
+	{ "notes", "id log key time text" },
+	{ "investigations", "name direction spec options created nodes edges "
+			    "result" },
+	{ "event_view", "id log time op cause effect aux flags" },
+};
+
+START_TEST(schema_as_documented)
+{
+	struct bt_db *db = open_new("s.db");
+	char sql[128], got[512];
+	sqlite3_stmt *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(documented) / sizeof(documented[0]); i++) {
+		snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)",
+			 documented[i].table);
+		ck_assert_int_eq(sqlite3_prepare_v2(bt_db_sqlite(db), sql, -1,
+						    &s, NULL), SQLITE_OK);
+		got[0] = '\0';
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			if (got[0])
+				strcat(got, " ");
+			strcat(got, (const char *)sqlite3_column_text(s, 1));
+		}
+		sqlite3_finalize(s);
+		ck_assert_msg(!strcmp(got, documented[i].cols),
+			      "table %s: columns '%s', documented '%s'",
+			      documented[i].table, got, documented[i].cols);
+	}
+	/* Indexes for both walks, the ops table, the ids. */
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM sqlite_master WHERE type"
+			   " = 'index' AND name IN ('events_effect',"
+			   " 'events_cause')"), 2);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM ops"), BT_OP_MAX);
+	ck_assert_int_eq(q(db, "SELECT op FROM ops WHERE name = 'page_write'"),
+			 BT_OP_PAGE_WRITE);
+	ck_assert_int_eq(q(db, "PRAGMA application_id"), BT_DB_APPID);
+	ck_assert_int_eq(q(db, "PRAGMA user_version"), BT_DB_VERSION);
+	bt_db_close(db);
+
+	/* The man page names every table and column listed here. */
+	{
+		char path[4096];
+		size_t len;
+		char *page;
+
+		snprintf(path, sizeof(path), "%s/man/btrack-db.5",
+			 getenv("BTRACK_TOP") ? getenv("BTRACK_TOP") : ".");
+		page = tu_read_file(path, &len);
+		if (!page)
+			return;  /* run outside the tree */
+		for (i = 0; i < sizeof(documented) / sizeof(documented[0]);
+		     i++)
+			ck_assert_msg(strstr(page, documented[i].table),
+				      "btrack-db.5 does not name table %s",
+				      documented[i].table);
+		free(page);
+	}
+}
+END_TEST
+
+/* ---- walks over the database == walks over the log ----------------------- */
+
+START_TEST(sarmoria_same_as_log)
+{
+	const char *log = import("s.btl", sarmoria);
+	struct bt_db *db = open_new("w.db");
+	struct bt_db_add_stats st;
+	struct bt_graph *gl, *gd;
+	struct bt_walk_opts o;
+	struct bt_result *res;
+	struct bt_object_info in;
+	uint32_t start;
+	uint64_t t;
+	char *a, *b, names[256] = "";
+	const char *specs[] = { "file:/X", "file:/D", "proc:3", "file:/A" };
+	size_t i;
+
+	add(db, log, "localhost", &st);
+	gl = log_graph(log);
+	gd = db_graph(db);
+	ck_assert_uint_eq(bt_graph_nevents(gd), bt_graph_nevents(gl));
+	ck_assert_uint_eq(bt_graph_nobjects(gd), bt_graph_nobjects(gl));
+	bt_walk_opts_init(&o);
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		a = walk_json(gl, specs[i], BT_BACKWARD, &o);
+		b = walk_json(gd, specs[i], BT_BACKWARD, &o);
+		ck_assert_str_eq(b, a);
+		free(a);
+		free(b);
+		a = walk_json(gl, specs[i], BT_FORWARD, &o);
+		b = walk_json(gd, specs[i], BT_FORWARD, &o);
+		ck_assert_str_eq(b, a);
+		free(a);
+		free(b);
+	}
+
+	/* From X: exactly X, p3, B, p2, p1, A. */
+	ck_assert_int_eq(bt_spec_resolve(&start, &t, gd, "file:/X"), 0);
+	ck_assert_int_eq(bt_backtrack(&res, gd, start, &o), 0);
+	ck_assert_uint_eq(res->nnodes, 6);
+	for (i = 0; i < res->nnodes; i++) {
+		ck_assert_int_eq(bt_graph_object(gd, res->nodes[i].obj, &in),
+				 0);
+		if (in.kind == BT_OBJ_PROCESS)
+			snprintf(names + strlen(names),
+				 sizeof(names) - strlen(names), "p%u ", in.pid);
+		else
+			snprintf(names + strlen(names),
+				 sizeof(names) - strlen(names), "%s ", in.path);
+	}
+	/* Nodes by (depth, kind, id): X; p3; p1, B; p2, A. */
+	ck_assert_str_eq(names, "/X p3 p1 /B p2 /A ");
+	bt_result_free(res);
+	bt_graph_free(gl);
+	bt_graph_free(gd);
+	bt_db_close(db);
+}
+END_TEST
+
+START_TEST(gen_same_as_log)
+{
+	const char *log = tu_path("g.btl");
+	struct bt_gen_opts go = { .events = 60000, .seed = 7,
+				  .start = T(0) };
+	struct bt_gen_info gi;
+	struct bt_log_writer *w;
+	struct bt_db *db = open_new("g.db");
+	struct bt_db_add_stats st;
+	struct bt_graph *gl, *gd;
+	struct bt_walk_opts o;
+	char *a, *b, spec[300];
+	int gran;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, log, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	ck_assert_int_eq(bt_gen(w, &go, &gi), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	add(db, log, "gen", &st);
+	ck_assert_uint_eq(st.events, gi.events);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM events"),
+			 (int64_t)gi.events);
+	gl = log_graph(log);
+	gd = db_graph(db);
+	ck_assert_uint_eq(bt_graph_nobjects(gd), bt_graph_nobjects(gl));
+	for (gran = BT_GRAN_PAGE; gran <= BT_GRAN_OBJECT; gran++) {
+		bt_walk_opts_init(&o);
+		o.gran = (enum bt_gran)gran;
+		a = walk_json(gl, gi.detection, BT_BACKWARD, &o);
+		b = walk_json(gd, gi.detection, BT_BACKWARD, &o);
+		ck_assert_msg(!strcmp(a, b), "backtrack %s at %s differs",
+			      gi.detection, bt_gran_name(o.gran));
+		ck_assert_ptr_nonnull(strstr(a, gi.entry));
+		free(a);
+		free(b);
+	}
+	/* Forward from the entry point, with a window and a limit. */
+	snprintf(spec, sizeof(spec), "endpoint:%s", gi.entry);
+	bt_walk_opts_init(&o);
+	o.max_nodes = 500;
+	o.until = T(0) + 3600ull * 1000000000u;
+	a = walk_json(gl, spec, BT_FORWARD, &o);
+	b = walk_json(gd, spec, BT_FORWARD, &o);
+	ck_assert_msg(!strcmp(a, b), "forward from %s differs", spec);
+	free(a);
+	free(b);
+	bt_graph_free(gl);
+	bt_graph_free(gd);
+	bt_db_close(db);
+}
+END_TEST
+
+/* Hostile names and argv with NULs survive the round trip. */
+START_TEST(strings_round_trip)
+{
+	const char *log = tu_path("h.btl");
+	static const char argv[] = "sh\0-c\0echo 'x'\n";
+	static const char bad[] = "/tmp/\xff\xfe\n\"quote\"";
+	struct bt_log_writer *w;
+	struct bt_db *db = open_new("h.db");
+	struct bt_db_add_stats st;
+	struct bt_graph *g;
+	struct bt_object_info in;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, log, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 1, 42, T(0), 1, 1000), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_ARGV, T(0), argv,
+					     sizeof(argv) - 1), 0);
+	ck_assert_int_eq(bt_log_append_filename(w, 2, bad, sizeof(bad) - 1),
+			 0);
+	ck_assert_int_eq(bt_log_append_endpoint(w, 3, "[2001:db8::1]:80", 16),
+			 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_CREATE, 0, 0, T(1), 1,
+					     2), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_RECV, 0, 9, T(2), 3, 1),
+			 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	add(db, log, "h", &st);
+	g = db_graph(db);
+	ck_assert_int_eq(bt_graph_object(g, 1, &in), 0);
+	ck_assert_uint_eq(in.pid, 42);
+	ck_assert_uint_eq(in.uid, 1000);
+	ck_assert_uint_eq(in.argv_len, sizeof(argv) - 1);
+	ck_assert_mem_eq(in.argv, argv, sizeof(argv) - 1);
+	ck_assert_int_eq(bt_graph_object(g, 2, &in), 0);
+	ck_assert_str_eq(in.path, bad);
+	ck_assert_int_eq(bt_graph_object(g, 3, &in), 0);
+	ck_assert_str_eq(in.path, "[2001:db8::1]:80");
+	ck_assert_uint_eq(bt_graph_nevents(g), 2);
+	bt_graph_free(g);
+	bt_db_close(db);
+}
+END_TEST
+
+/* ---- investigations ------------------------------------------------------ */
+
+START_TEST(investigations)
+{
+	struct bt_db *db = open_new("i.db");
+	struct bt_db_inv inv = { .name = "case-1", .direction = "backward",
+				 .spec = "file:/X", .options = "--until 5",
+				 .created = 123, .nodes = 6, .edges = 6,
+				 .result = "{\"nodes\": []}" };
+	struct bt_db_inv got;
+
+	ck_assert_int_eq(bt_db_get(db, "case-1", &got), BT_ENOTFOUND);
+	ck_assert_int_eq(bt_db_save(db, &inv), 0);
+	ck_assert_int_eq(bt_db_get(db, "case-1", &got), 0);
+	ck_assert_str_eq(got.spec, "file:/X");
+	ck_assert_str_eq(got.options, "--until 5");
+	ck_assert_str_eq(got.result, "{\"nodes\": []}");
+	ck_assert_uint_eq(got.created, 123);
+	ck_assert_uint_eq(got.nodes, 6);
+	bt_db_inv_release(&got);
+	/* Saving the same name replaces it. */
+	inv.spec = "proc:3";
+	ck_assert_int_eq(bt_db_save(db, &inv), 0);
+	inv.name = "case-0";
+	ck_assert_int_eq(bt_db_save(db, &inv), 0);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM investigations"), 2);
+	ck_assert_int_eq(bt_db_get(db, "case-1", &got), 0);
+	ck_assert_str_eq(got.spec, "proc:3");
+	bt_db_inv_release(&got);
+	inv.name = "";
+	ck_assert_int_eq(bt_db_save(db, &inv), BT_EINVAL);
+	bt_db_close(db);
+}
+END_TEST
+
+static int list_names(void *arg, const struct bt_db_inv *inv)
+{
+	strcat(arg, inv->name);
+	strcat(arg, " ");
+	return 0;
+}
+
+START_TEST(investigations_list)
+{
+	struct bt_db *db = open_new("l.db");
+	struct bt_db_inv inv = { .direction = "forward", .spec = "proc:1",
+				 .options = "", .result = "{}" };
+	char names[64] = "";
+
+	inv.name = "zeta";
+	ck_assert_int_eq(bt_db_save(db, &inv), 0);
+	inv.name = "alpha";
+	ck_assert_int_eq(bt_db_save(db, &inv), 0);
+	ck_assert_int_eq(bt_db_list(db, list_names, names), 0);
+	ck_assert_str_eq(names, "alpha zeta ");
+	bt_db_close(db);
+}
+END_TEST
+
+/* ---- bad files ----------------------------------------------------------- */
+
+START_TEST(not_a_database)
+{
+	struct bt_db *db = NULL;
+	const char *p = tu_path("text.db");
+	sqlite3 *s;
+	int r;
+
+	/* Missing, without create. */
+	r = bt_db_open(&db, tu_path("missing.db"), 0);
+	ck_assert_int_eq(r, BT_ENOTFOUND);
+	ck_assert_ptr_null(db);
+	ck_assert_int_ne(access(tu_path("missing.db"), F_OK), 0);
+
+	/* A text file. */
+	ck_assert_int_eq(tu_write_file(p, "hello, not sqlite\n", 18), 0);
+	r = bt_db_open(&db, p, BT_DB_CREATE);
+	ck_assert_int_eq(r, BT_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), p));
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "not a database"));
+
+	/* 64 KiB of 0xff after a valid sqlite header magic. */
+	{
+		char buf[65536];
+
+		memset(buf, 0xff, sizeof(buf));
+		memcpy(buf, "SQLite format 3", 16);
+		ck_assert_int_eq(tu_write_file(p, buf, sizeof(buf)), 0);
+		r = bt_db_open(&db, p, 0);
+		ck_assert_int_eq(r, BT_ECORRUPT);
+	}
+
+	/* An empty file, opened for a walk (no create). */
+	ck_assert_int_eq(tu_write_file(p, "", 0), 0);
+	r = bt_db_open(&db, p, BT_DB_READONLY);
+	ck_assert_int_eq(r, BT_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "not a btrack case"));
+
+	/* Another program's sqlite database. */
+	unlink(p);
+	ck_assert_int_eq(sqlite3_open(p, &s), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(s, "CREATE TABLE t(x)", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sqlite3_close(s);
+	r = bt_db_open(&db, p, BT_DB_CREATE);
+	ck_assert_int_eq(r, BT_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "not a btrack case"));
+	/* ...and it was left alone. */
+	ck_assert_int_eq(sqlite3_open(p, &s), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(s, "SELECT x FROM t", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(s);
+
+	/* A case database of a later schema. */
+	db = open_new("v.db");
+	ck_assert_int_eq(sqlite3_exec(bt_db_sqlite(db), "PRAGMA user_version"
+				      "=99", NULL, NULL, NULL), SQLITE_OK);
+	bt_db_close(db);
+	r = bt_db_open(&db, tu_path("v.db"), 0);
+	ck_assert_int_eq(r, BT_EVERSION);
+}
+END_TEST
+
+/* A database damaged after it was written: an error, never a crash. */
+START_TEST(damaged_database)
+{
+	const char *log = import("s.btl", sarmoria);
+	const char *p = tu_path("d.db");
+	struct bt_db *db = open_new("d.db");
+	struct bt_db_add_stats st;
+	struct bt_graph *g = NULL;
+	size_t len, off;
+	char *bytes;
+	int r;
+
+	add(db, log, "h", &st);
+	ck_assert_int_eq(sqlite3_exec(bt_db_sqlite(db), "PRAGMA "
+				      "wal_checkpoint(TRUNCATE)", NULL, NULL,
+				      NULL), SQLITE_OK);
+	bt_db_close(db);
+	bytes = tu_read_file(p, &len);
+	ck_assert_ptr_nonnull(bytes);
+	ck_assert_uint_gt(len, 8192);
+	/* Every page after the first: garbage. */
+	for (off = 4096; off < len; off++)
+		bytes[off] = (char)(off * 131 + 7);
+	ck_assert_int_eq(tu_write_file(p, bytes, len), 0);
+	free(bytes);
+	r = bt_db_open(&db, p, BT_DB_READONLY);
+	if (r == 0) {
+		r = bt_db_graph(&g, db, NULL, NULL);
+		bt_graph_free(g);
+		bt_db_close(db);
+	}
+	ck_assert_int_eq(r, BT_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), p));
+}
+END_TEST
+
+START_TEST(corrupt_log_adds_nothing)
+{
+	const char *log = import("s.btl", sarmoria);
+	struct bt_db *db = open_new("c.db");
+	struct bt_db_add_stats st;
+	size_t len;
+	char *bytes = tu_read_file(log, &len);
+	uint32_t bad = 0xdead;
+
+	ck_assert_ptr_nonnull(bytes);
+	/* An event near the end refers to an object that does not exist:
+	 * the last record is an event; its effect is its last 4 bytes. */
+	ck_assert_uint_gt(len, 64 + 24);
+	memcpy(bytes + len - 4, &bad, 4);
+	ck_assert_int_eq(tu_write_file(tu_path("bad.btl"), bytes, len), 0);
+	free(bytes);
+	ck_assert_int_eq(bt_db_add(db, tu_path("bad.btl"), "h", NULL, NULL,
+				   &st), BT_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "bad.btl"));
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM logs"), 0);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM objects"), 0);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM events"), 0);
+	/* Not a log at all. */
+	ck_assert_int_eq(tu_write_file(tu_path("x.btl"), "text", 4), 0);
+	ck_assert_int_lt(bt_db_add(db, tu_path("x.btl"), "h", NULL, NULL,
+				   &st), 0);
+	/* No host. */
+	ck_assert_int_eq(bt_db_add(db, log, "", NULL, NULL, &st), BT_EINVAL);
+	/* The good log still goes in afterwards. */
+	add(db, log, "h", &st);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM events"), 10);
+	bt_db_close(db);
+}
+END_TEST
+
+int main(void)
+{
+	const struct {
+		const char *name;
+		const TTest *fn;
+	} tests[] = {
+		{ "add_idempotent", add_idempotent },
+		{ "two_logs_merge", two_logs_merge },
+		{ "schema_as_documented", schema_as_documented },
+		{ "sarmoria_same_as_log", sarmoria_same_as_log },
+		{ "gen_same_as_log", gen_same_as_log },
+		{ "strings_round_trip", strings_round_trip },
+		{ "investigations", investigations },
+		{ "investigations_list", investigations_list },
+		{ "not_a_database", not_a_database },
+		{ "damaged_database", damaged_database },
+		{ "corrupt_log_adds_nothing", corrupt_log_adds_nothing },
+	};
+	Suite *s = suite_create("db");
+	SRunner *sr;
+	size_t i;
+	int failed;
+
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		TCase *tc = tcase_create(tests[i].name);
+
+		tcase_set_timeout(tc, 60);
+		tcase_add_test(tc, tests[i].fn);
+		suite_add_tcase(s, tc);
+	}
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed != 0;
+}
