@@ -1,0 +1,48 @@
+#!/bin/sh
+# btrack capture outside the VM (the module itself is tested by
+# tests/scenario/kmod-vm.sh): -h, usage errors (exit 2), no device (the
+# message that says to load the module, exit 1, no log left), a file that
+# is not the device, and the command in `btrack help`.
+set -eu
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$BTRACK" capture -h >help || fail "-h failed"
+grep -q '^usage: btrack capture \[-o LOG\] \[--force\] \[--duration S\] \[--slice MS\] \[--pages PATH\]\.\.\. \[--device DEV\]' help ||
+	fail "usage line: $(head -n 1 help)"
+"$BTRACK" help | grep -q '^  capture ' || fail "capture missing from btrack help"
+
+usage() {
+	rc=0
+	"$BTRACK" capture "$@" 2>err || rc=$?
+	[ $rc -eq 2 ] || fail "capture $*: exit $rc, want 2 ($(cat err))"
+}
+usage --slice 0
+usage --slice 10001
+usage --slice x
+usage --duration -1
+usage --duration 1s
+usage --pages relative/path
+usage extra-argument
+usage --no-such-option
+
+rc=0
+"$BTRACK" capture --device "$tmp/absent" -o out.btl 2>err || rc=$?
+[ $rc -eq 1 ] || fail "absent device: exit $rc"
+grep -q "no $tmp/absent: is the btrack module loaded?" err || fail "absent device: $(cat err)"
+[ ! -e out.btl ] || fail "a log was left behind without a device"
+
+echo x >plain
+rc=0
+"$BTRACK" capture --device plain -o out.btl 2>err || rc=$?
+[ $rc -eq 1 ] || fail "plain file: exit $rc"
+grep -q "'plain' is not the btrack device" err || fail "plain file: $(cat err)"
+
+rc=0
+"$BTRACK" capture --device /dev/null -o out.btl 2>err || rc=$?
+[ $rc -eq 1 ] || fail "/dev/null: exit $rc"
+grep -q "not the btrack device" err || fail "/dev/null: $(cat err)"
+[ ! -e out.btl ] || fail "a log was left behind for /dev/null"
+echo ok
