@@ -711,35 +711,38 @@ static uint8_t prot_bits(int prot)
 			 ((prot & PROT_WRITE) ? PG_PW | PG_PR : 0));
 }
 
-/* Enter [a, a+len) into the table, all pages revoked. */
-static void add_map(uintptr_t a, size_t len, int prot, uint64_t dev,
-		    uint64_t ino, uint64_t pgoff)
+/* Per-page state for a mapping of len bytes, all pages with the program's
+ * prot; NULL (counted unmonitored) if there is no memory.  Not under the
+ * lock: it maps memory. */
+static uint8_t *alloc_pg(size_t len, int prot, size_t *pglen)
 {
+	size_t n = (len + psz - 1) / psz;
 	uint8_t *pg;
-	size_t n, pglen;
-	sigset_t old;
-	int i;
 
-	n = (len + psz - 1) / psz;
-	pglen = (n + psz - 1) / psz * psz;
-	pg = sys_mmap(NULL, pglen, PROT_READ | PROT_WRITE,
+	*pglen = (n + psz - 1) / psz * psz;
+	pg = sys_mmap(NULL, *pglen, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (pg == MAP_FAILED) {
 		__atomic_fetch_add(&ring->unmonitored, 1, __ATOMIC_RELAXED);
-		return;
+		return NULL;
 	}
 	memset(pg, prot_bits(prot), n);
-	block_all(&old);
-	lock();
+	return pg;
+}
+
+/* Enter [a, a+len) into the table and revoke its pages (lock held).  Takes
+ * pg; false if the table is full (pg is the caller's again). */
+static bool insert_locked(uintptr_t a, size_t len, uint64_t dev,
+			  uint64_t ino, uint64_t pgoff, uint8_t *pg,
+			  size_t pglen)
+{
+	size_t n = (len + psz - 1) / psz;
+	int i;
+
 	for (i = 0; i < MAX_MAPS && maps[i].start != maps[i].end; i++)
 		;
-	if (i == MAX_MAPS || set_prot(a, n * psz, PROT_NONE) < 0) {
-		unlock();
-		restore_mask(&old);
-		sys_munmap(pg, pglen);
-		__atomic_fetch_add(&ring->unmonitored, 1, __ATOMIC_RELAXED);
-		return;
-	}
+	if (i == MAX_MAPS || set_prot(a, n * psz, PROT_NONE) < 0)
+		return false;
 	maps[i].dev = dev;
 	maps[i].ino = ino;
 	maps[i].pgoff = pgoff;
@@ -749,8 +752,29 @@ static void add_map(uintptr_t a, size_t len, int prot, uint64_t dev,
 	maps[i].start = a;
 	maps[i].end = a + n * psz;
 	__atomic_fetch_add(&nlive, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+static void add_map(uintptr_t a, size_t len, int prot, uint64_t dev,
+		    uint64_t ino, uint64_t pgoff)
+{
+	size_t pglen;
+	uint8_t *pg = alloc_pg(len, prot, &pglen);
+	sigset_t old;
+	bool ok;
+
+	if (!pg)
+		return;
+	block_all(&old);
+	lock();
+	ok = insert_locked(a, len, dev, ino, pgoff, pg, pglen);
 	unlock();
 	restore_mask(&old);
+	if (!ok) {
+		sys_munmap(pg, pglen);
+		__atomic_fetch_add(&ring->unmonitored, 1, __ATOMIC_RELAXED);
+		return;
+	}
 	ensure_helper();
 }
 
@@ -905,8 +929,11 @@ EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len,
 	uintptr_t a = (uintptr_t)old_addr;
 	void *na = NULL, *p;
 	struct map *m = NULL;
-	uint64_t idx = 0, dev = 0, ino = 0, pgoff = 0;
-	int prot = 0, saved, i;
+	uint64_t idx = 0;
+	uint8_t *pg = NULL;
+	size_t pglen = 0;
+	int saved, i;
+	bool kept = false;
 	sigset_t old;
 
 	if (flags & MREMAP_FIXED) {
@@ -930,34 +957,70 @@ EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len,
 	}
 	if (m) {
 		uint8_t b = m->pg[idx];
+		uint64_t dev = m->dev, ino = m->ino, pgoff = m->pgoff + idx;
 		size_t k, n = (m->end - m->start) / psz;
 
-		dev = m->dev;
-		ino = m->ino;
-		pgoff = m->pgoff + idx;
-		prot = ((b & PG_PR) ? PROT_READ : 0) |
-		       ((b & PG_PW) ? PROT_WRITE : 0);
-		/* One protection over the range so it is one VMA again
-		 * (mremap refuses to span several). */
-		for (k = idx; k < n && m->start + k * psz < a + old_len; k++)
-			if (!(m->pg[k] & PG_OFF)) {
-				m->pg[k] &= (uint8_t)~(PG_GR | PG_GW);
-				set_prot(m->start + k * psz, psz, PROT_NONE);
-			}
-	}
-	p = real_mremap ? real_mremap(old_addr, old_len, new_len, flags, na)
-			: (void *)syscall(SYS_mremap, old_addr, old_len,
-					  new_len, flags, na);
-	saved = errno;
-	if (p != MAP_FAILED) {
-		forget_range(a, old_len);
-		if (m && (flags & MREMAP_MAYMOVE || p == old_addr))
+		/* The state for the new range, mapped outside the lock; the
+		 * table may change meanwhile, so look again after. */
+		unlock();
+		pg = alloc_pg(new_len, prog_prot(b), &pglen);
+		lock();
+		m = NULL;
+		for (i = 0; i < MAX_MAPS && !m; i++)
+			if (maps[i].start != maps[i].end &&
+			    a >= maps[i].start && a < maps[i].end &&
+			    maps[i].dev == dev && maps[i].ino == ino &&
+			    !(maps[i].pg[(a - maps[i].start) / psz] & PG_OFF))
+				m = &maps[i];
+		if (m) {
+			idx = (a - m->start) / psz;
+			n = (m->end - m->start) / psz;
+			/* One protection over the range so it is one VMA
+			 * again (mremap refuses to span several). */
+			for (k = idx; k < n && m->start + k * psz < a + old_len;
+			     k++)
+				if (!(m->pg[k] & PG_OFF)) {
+					m->pg[k] &= (uint8_t)~(PG_GR | PG_GW);
+					set_prot(m->start + k * psz, psz,
+						 PROT_NONE);
+				}
+		}
+		p = real_mremap ? real_mremap(old_addr, old_len, new_len,
+					      flags, na)
+				: (void *)syscall(SYS_mremap, old_addr, old_len,
+						  new_len, flags, na);
+		saved = errno;
+		if (p != MAP_FAILED) {
+			forget_range(a, old_len);
 			forget_range((uintptr_t)p, new_len);
+			/* Under the lock: another thread touching the new
+			 * range must find it in the table. */
+			if (m && pg)
+				kept = insert_locked((uintptr_t)p, new_len,
+						     dev, ino, pgoff, pg,
+						     pglen);
+			if (m && !kept)
+				set_prot((uintptr_t)p, new_len, prog_prot(b));
+		}
+	} else {
+		p = real_mremap ? real_mremap(old_addr, old_len, new_len,
+					      flags, na)
+				: (void *)syscall(SYS_mremap, old_addr, old_len,
+						  new_len, flags, na);
+		saved = errno;
+		if (p != MAP_FAILED)
+			forget_range(a, old_len);
 	}
 	unlock();
 	restore_mask(&old);
-	if (p != MAP_FAILED && m)  /* track the new range afresh */
-		add_map((uintptr_t)p, new_len, prot, dev, ino, pgoff);
+	if (pg && !kept) {
+		sys_munmap(pg, pglen);
+		if (p != MAP_FAILED && m)
+			__atomic_fetch_add(&ring->unmonitored, 1,
+					   __ATOMIC_RELAXED);
+	}
+	if (kept)
+		ensure_helper();
 	errno = saved;
 	return p;
 
