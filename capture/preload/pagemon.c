@@ -26,8 +26,9 @@
  * write, pwrite, writev, pwritev, send*, their _chk and 2 variants, and
  * fread/fwrite, which read large requests straight into the buffer) grant
  * their buffers first and record the kernel's access as the program's, so
- * they never fail with EFAULT; grants in use by such a call are not
- * revoked until it returns.
+ * they never fail with EFAULT; while such a call is in the kernel the
+ * process's re-arm waits (a call that blocks for long, say a recv into a
+ * shared mapping, delays the re-arm of every page of the process).
  *
  * Mappings are tracked in a static table of MAX_MAPS; one that does not
  * fit, or whose page cannot be granted (vm.max_map_count: each lone
@@ -266,8 +267,10 @@ static void emit(int op, const struct map *m, uint64_t idx)
 	raw.time = now_ns(CLOCK_REALTIME);
 	raw.dev = m->dev;
 	raw.ino = m->ino;
-	raw.arg = m->pgoff + idx;
-	raw.arg2 = m->pgoff;
+	/* The log counts pages of 4096 bytes whatever the MMU's size. */
+	raw.arg = (m->pgoff + idx) * (psz / 4096);
+	raw.arg2 = m->pgoff * (psz / 4096);
+	npages *= psz / 4096;
 	raw.arg32 = npages > UINT32_MAX ? UINT32_MAX : (uint32_t)npages;
 
 	h = __atomic_load_n(&ring->head, __ATOMIC_RELAXED);
