@@ -14,6 +14,7 @@
 
 #include "../core/db.h"
 #include "../core/error.h"
+#include "../core/filter.h"
 #include "../core/timefmt.h"
 #include "../core/walk.h"
 #include "../graph/export.h"
@@ -21,14 +22,14 @@
 
 enum {
 	OPT_DB = 256, OPT_HOST, OPT_FROM, OPT_SINCE, OPT_UNTIL, OPT_GRAN,
-	OPT_MAX_NODES, OPT_MAX_DEPTH, OPT_FORWARD, OPT_FORMAT
+	OPT_MAX_NODES, OPT_MAX_DEPTH, OPT_FORWARD, OPT_FORMAT, OPT_NO_FILTERS
 };
 
 #define SYN_ADD "db add --db CASE.db [--host NAME] LOG..."
 #define SYN_INFO "db info --db CASE.db"
 #define SYN_SAVE "db save --db CASE.db NAME --from SPEC [--forward] " \
 		 "[--since T] [--until T] [--granularity page|vma|object] " \
-		 "[--max-nodes N] [--max-depth N]"
+		 "[--max-nodes N] [--max-depth N] [--no-filters]"
 #define SYN_LIST "db list --db CASE.db"
 #define SYN_SHOW "db show --db CASE.db NAME [--format text|json]"
 
@@ -74,6 +75,8 @@ static const struct cli_opt save_opts[] = {
 	{ OPT_GRAN, "granularity", "G", "page (default), vma or object" },
 	{ OPT_MAX_NODES, "max-nodes", "N", "stop after N objects" },
 	{ OPT_MAX_DEPTH, "max-depth", "N", "stop N dependencies away" },
+	{ OPT_NO_FILTERS, "no-filters", NULL,
+	  "save the whole result (default: the default filters)" },
 	{ 0, NULL, NULL, NULL }
 };
 static const struct cli_cmd save_cmd = {
@@ -95,7 +98,7 @@ static const struct cli_cmd show_cmd = {
 struct args {
 	const struct cli_cmd *cmd;
 	const char *db, *host, *from;
-	bool forward, json;
+	bool forward, json, no_filters;
 	struct bt_walk_opts wo;
 	char options[512];      /* the walk options as given */
 	char **ops;             /* operands */
@@ -144,6 +147,10 @@ static int on_opt(void *ctx, int id, const char *val)
 		return 0;
 	case OPT_FORWARD:
 		a->forward = true;
+		return 0;
+	case OPT_NO_FILTERS:
+		note_opt(a, "no-filters", NULL);
+		a->no_filters = true;
 		return 0;
 	case OPT_SINCE:
 		note_opt(a, "since", val);
@@ -320,6 +327,8 @@ static int db_save(struct args *a)
 	struct bt_db_inv inv = { 0 };
 	struct bt_graph *g = NULL;
 	struct bt_result *res = NULL;
+	struct bt_filter_report *frep = NULL;
+	struct bt_filter_opts fo;
 	struct bt_db *db;
 	uint64_t spec_time;
 	uint32_t start;
@@ -356,6 +365,14 @@ static int db_save(struct args *a)
 	}
 	if (res->truncated)
 		cli_warn("the result is incomplete: %s", res->limit);
+	/* What `btrack backtrack` shows with the same options. */
+	bt_filter_opts_init(&fo);
+	if (a->no_filters)
+		fo.enabled = 0;
+	if ((err = bt_filter_apply(res, &fo, &frep))) {
+		r = cli_fail(err);
+		goto out;
+	}
 	m = open_memstream(&inv.result, &len);
 	if (!m) {
 		cli_error("out of memory");
@@ -385,6 +402,7 @@ static int db_save(struct args *a)
 out:
 	free(inv.result);
 	bt_result_free(res);
+	bt_filter_report_free(frep);
 	bt_graph_free(g);
 	bt_db_close(db);
 	return r;

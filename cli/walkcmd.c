@@ -282,6 +282,7 @@ static int batch_run(const struct cli_cmd *c, enum bt_dir dir,
 {
 	struct bt_graph *g = NULL;
 	struct bt_result *res;
+	struct bt_filter_report *frep;
 	char *line = NULL, *p, *e, name[128];
 	size_t cap = 0, lineno = 0, num = 0, bad = 0;
 	uint64_t spec_time;
@@ -290,9 +291,9 @@ static int batch_run(const struct cli_cmd *c, enum bt_dir dir,
 	FILE *in;
 	int err, r = EXIT_OK;
 
-	if (a->from)
-		return cli_usage_error(c, "--from and --from-list exclude "
-				       "each other");
+	if (a->from || a->alert)
+		return cli_usage_error(c, "--from-list excludes --from and "
+				       "--alert");
 	if (to_stdout(a->out))
 		return cli_usage_error(c, "--from-list needs -o DIR");
 	if (mkdir(a->out, 0777) && errno != EEXIST) {
@@ -343,13 +344,23 @@ static int batch_run(const struct cli_cmd *c, enum bt_dir dir,
 		if (res->truncated)
 			cli_warn("'%s' line %zu: the result is incomplete: %s",
 				 a->from_list, lineno, res->limit);
+		/* The same filters as a single walk with these options. */
+		frep = NULL;
+		err = bt_filter_apply(res, &a->fo, &frep);
 		point_name(name, sizeof(name), num, p);
-		if (write_result(res, BT_FMT_JSON, a->out, name, "json") ||
-		    write_result(res, BT_FMT_DOT, a->out, name, "dot"))
+		if (err) {
+			cli_error("'%s' line %zu: %s", a->from_list, lineno,
+				  bt_error_msg());
 			bad++;
-		else
+		} else if (write_result(res, BT_FMT_JSON, a->out, name,
+					"json") ||
+			   write_result(res, BT_FMT_DOT, a->out, name, "dot")) {
+			bad++;
+		} else {
 			printf("%s/%s.json\n", a->out, name);
+		}
 		bt_result_free(res);
+		bt_filter_report_free(frep);
 	}
 	if (ferror(in)) {
 		cli_error("cannot read '%s': %s", a->from_list,
