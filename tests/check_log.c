@@ -520,6 +520,26 @@ START_TEST(test_corrupt_header)
 	memcpy(c, s.data, s.size);
 	put64(c, 16, s.end - 4);
 	expect_bad(c, s.size, BT_ECORRUPT, "at offset 16");
+
+	/* committed inside a record: that record runs past the end */
+	memcpy(c, s.data, s.size);
+	put64(c, 16, s.note + 8);
+	expect_bad(c, s.size, BT_ECORRUPT, at(s.note));
+
+	/* committed beyond the file is a truncated copy, not corruption:
+	 * every complete record, and a warning */
+	memcpy(c, s.data, s.size);
+	put64(c, 16, s.end + 8000);
+	{
+		struct bt_log *log;
+		struct bt_log_stats st;
+
+		ck_assert_int_eq(bt_log_open_mem(&log, c, s.size), 0);
+		ck_assert_ptr_nonnull(bt_log_warning(log));
+		ck_assert_int_eq(bt_log_stats(log, &st), 0);
+		ck_assert_uint_eq(st.records, 11);
+		bt_log_close(log);
+	}
 	free(c);
 	free(s.data);
 }
