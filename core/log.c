@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -867,7 +868,7 @@ static int check_header(struct bt_log *log)
 int bt_log_open(struct bt_log **out, const char *path)
 {
 	struct bt_log *log;
-	off_t fsize;
+	struct stat st;
 	void *m;
 	int fd, r;
 
@@ -886,15 +887,15 @@ int bt_log_open(struct bt_log **out, const char *path)
 				    "cannot open '%s'", path);
 		goto fail;
 	}
-	/* <sys/stat.h> pulls in <linux/types.h>, whose __u64 clashes with
-	 * record.h's; the size from lseek() does as well (a directory fails
-	 * here or at mmap). */
-	fsize = lseek(fd, 0, SEEK_END);
-	if (fsize < 0) {
-		r = bt_error_set_os(BT_EIO, "cannot read '%s'", path);
+	if (fstat(fd, &st) < 0) {
+		r = bt_error_set_os(BT_EIO, "cannot stat '%s'", path);
 		goto fail_fd;
 	}
-	log->size = (uint64_t)fsize;
+	if (!S_ISREG(st.st_mode)) {
+		r = bt_error_set(BT_EINVAL, "'%s' is not a regular file", path);
+		goto fail_fd;
+	}
+	log->size = (uint64_t)st.st_size;
 	if (log->size < BT_LOG_HEADER_SIZE) {
 		/* too short to map usefully; read what is there for the
 		 * message */
