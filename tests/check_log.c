@@ -988,6 +988,39 @@ START_TEST(test_crash_safety)
 }
 END_TEST
 
+START_TEST(test_live_reader)
+{
+	/* A reader beside a live writer sees exactly what was committed when
+	 * it opened, and later readers see later commits. */
+	const char *path = tu_path("live.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE);
+	struct bt_log *log;
+	uint64_t n;
+	int i;
+
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	bt_log_writer_commit(w);
+	for (i = 0; i < 100; i++)
+		ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0, 0,
+						     T0 + i, 2, 1), 0);
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	ck_assert_int_eq(count_records(log, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	bt_log_close(log);
+	bt_log_writer_commit(w);
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	ck_assert_int_eq(count_records(log, &n), 0);
+	ck_assert_uint_eq(n, 102);
+	ck_assert(!(bt_log_header(log)->flags & BT_LOGF_CLOSED));
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	/* the writer's close (truncation) does not disturb the reader */
+	ck_assert_int_eq(count_records(log, &n), 0);
+	ck_assert_uint_eq(n, 102);
+	bt_log_close(log);
+}
+END_TEST
+
 /* ---- append mode, two writers, a full disk ---------------------------- */
 
 START_TEST(test_append_continues_ids)
@@ -1214,6 +1247,7 @@ static Suite *log_suite(void)
 		{ "torn_tail", test_torn_tail, 0 },
 		{ "truncated_copy", test_truncated_copy, 0 },
 		{ "crash_safety", test_crash_safety, 60 },
+		{ "live_reader", test_live_reader, 0 },
 		{ "append", test_append_continues_ids, 0 },
 		{ "two_writers", test_two_writers, 0 },
 		{ "disk_full", test_disk_full, 30 },
