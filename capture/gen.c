@@ -32,6 +32,10 @@
  * Cost: objects are written once; all tables are allocated once at the
  * start; an event is a few PRNG draws and one bt_log_append_event().
  * The PRNG is splitmix64, so a seed gives the same log everywhere.
+ *
+ * bt_gen_jsonl() at the end turns a (generated) log back into the JSONL
+ * observations `btrack import` reads, to exercise and measure the importer
+ * at scale: `btrack gen --jsonl`, `make bench`.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -877,4 +881,231 @@ int bt_gen(struct bt_log_writer *w, const struct bt_gen_opts *o,
 	snprintf(out->entry, sizeof(out->entry), "%s", ATTACK_ENTRY);
 	free(g);
 	return err;
+}
+
+/* ---- the same log as JSONL observations -------------------------------- */
+
+#define JSONL_PIDS 4194304u  /* pids tracked for reuse (Linux's pid_max) */
+
+struct jobj {
+	const struct bt_rec_head *rec;  /* the object record */
+	const char *name;               /* path (last PATH label), address */
+};
+
+struct jsonl {
+	FILE *f;
+	struct jobj *o;
+	uint32_t nobj;
+	uint32_t *owner;    /* owner[pid]: the process object using it */
+	uint64_t lines;
+	char unknown[32];
+};
+
+static void put_str(FILE *f, const char *s)
+{
+	putc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			putc(c, f);
+	}
+	putc('"', f);
+}
+
+static const char *jname(struct jsonl *j, uint32_t id)
+{
+	const struct bt_rec_head *h = j->o[id].rec;
+
+	if (h->type == BT_REC_PAGE || h->type == BT_REC_REGION) {
+		id = h->type == BT_REC_PAGE ?
+		     ((const struct bt_rec_page *)h)->file :
+		     ((const struct bt_rec_region *)h)->file;
+	}
+	if (j->o[id].name)
+		return j->o[id].name;
+	snprintf(j->unknown, sizeof(j->unknown), "/unknown/%u", id);
+	return j->unknown;
+}
+
+/* The pid of process `id`, after an exit line for an older process that
+ * held the same pid (so the importer does not merge the two). */
+static uint32_t jpid(struct jsonl *j, uint32_t id, uint64_t time)
+{
+	uint32_t pid = ((const struct bt_rec_process *)j->o[id].rec)->pid;
+
+	if (pid < JSONL_PIDS) {
+		if (j->owner[pid] && j->owner[pid] != id) {
+			fprintf(j->f, "{\"time\":%llu,\"op\":\"exit\","
+				"\"pid\":%u}\n", (unsigned long long)time, pid);
+			j->lines++;
+		}
+		j->owner[pid] = id;
+	}
+	return pid;
+}
+
+static void jline(struct jsonl *j, const struct bt_rec_event *e,
+		  const char **rename_old)
+{
+	static const char *const opname[BT_OP_MAX + 1] = {
+		[BT_OP_EXEC] = "exec", [BT_OP_READ] = "read",
+		[BT_OP_WRITE] = "write", [BT_OP_TRUNCATE] = "truncate",
+		[BT_OP_CREATE] = "create", [BT_OP_UNLINK] = "unlink",
+		[BT_OP_PAGE_READ] = "page_read",
+		[BT_OP_PAGE_WRITE] = "page_write", [BT_OP_CONNECT] = "connect",
+		[BT_OP_ACCEPT] = "accept", [BT_OP_RECV] = "recv",
+		[BT_OP_SEND] = "send",
+	};
+	unsigned long long t = (unsigned long long)e->time;
+	const struct bt_rec_region *rg = NULL;
+	uint32_t proc, other, cpid;
+	bool in;
+
+	/* kinds fit the op (the reader checked): the process is the effect
+	 * of inflows and the cause of outflows */
+	in = j->o[e->effect].rec->type == BT_REC_PROCESS;
+	proc = in ? e->effect : e->cause;
+	other = in ? e->cause : e->effect;
+	if ((e->op == BT_OP_MMAP_READ || e->op == BT_OP_MMAP_WRITE) &&
+	    e->aux && e->aux <= j->nobj &&
+	    j->o[e->aux].rec->type == BT_REC_REGION)
+		rg = (const void *)j->o[e->aux].rec;
+
+	switch (e->op) {
+	case BT_OP_LOOKUP:
+	case BT_OP_LINK:        /* the log keeps only the new name */
+		return;
+	case BT_OP_MMAP_WRITE:
+		if (rg && (rg->prot & BT_PROT_READ))
+			return;  /* its MMAP_READ's line said "rw" */
+		/* fall through */
+	case BT_OP_MMAP_READ:
+		fprintf(j->f, "{\"time\":%llu,\"op\":\"mmap\",\"pid\":%u,"
+			"\"path\":", t, jpid(j, proc, e->time));
+		put_str(j->f, jname(j, other));
+		fprintf(j->f, ",\"shared\":%s,\"prot\":\"%s\"",
+			e->flags & BT_EVF_SHARED ? "true" : "false",
+			e->op == BT_OP_MMAP_WRITE ||
+			(rg && (rg->prot & BT_PROT_WRITE)) ? "rw" : "r");
+		if (rg)
+			fprintf(j->f, ",\"offset\":%llu,\"length\":%llu",
+				(unsigned long long)rg->first * 4096,
+				(unsigned long long)rg->count * 4096);
+		fputs("}\n", j->f);
+		break;
+	case BT_OP_RENAME:
+		/* the old name's event, then the new name's */
+		if (!*rename_old) {
+			*rename_old = jname(j, other);
+			return;
+		}
+		fprintf(j->f, "{\"time\":%llu,\"op\":\"rename\",\"pid\":%u,"
+			"\"path\":", t, jpid(j, proc, e->time));
+		put_str(j->f, *rename_old);
+		fputs(",\"new_path\":", j->f);
+		put_str(j->f, jname(j, other));
+		fputs("}\n", j->f);
+		*rename_old = NULL;
+		break;
+	case BT_OP_FORK:
+		cpid = jpid(j, e->effect, e->time);
+		fprintf(j->f, "{\"time\":%llu,\"op\":\"fork\",\"pid\":%u,"
+			"\"child\":%u}\n", t, jpid(j, e->cause, e->time), cpid);
+		break;
+	default:
+		if (e->op > BT_OP_MAX || !opname[e->op])
+			return;
+		fprintf(j->f, "{\"time\":%llu,\"op\":\"%s\",\"pid\":%u,%s", t,
+			opname[e->op], jpid(j, proc, e->time),
+			e->op >= BT_OP_CONNECT ? "\"remote\":" : "\"path\":");
+		put_str(j->f, jname(j, other));
+		if (e->op == BT_OP_PAGE_READ || e->op == BT_OP_PAGE_WRITE)
+			fprintf(j->f, ",\"page\":%llu", (unsigned long long)
+				((const struct bt_rec_page *)j->o[other].rec)
+				->index);
+		else if (e->aux && e->op != BT_OP_EXEC)
+			fprintf(j->f, ",\"bytes\":%u", e->aux);
+		fputs("}\n", j->f);
+		break;
+	}
+	j->lines++;
+}
+
+int bt_gen_jsonl(FILE *out, const char *path, uint64_t *out_lines)
+{
+	struct jsonl j = { .f = out };
+	struct bt_log *log = NULL;
+	struct bt_log_stats st;
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	const char *rename_old = NULL;
+	uint32_t id = 0;
+	int r;
+
+	if (!out || !path)
+		return bt_error_set(BT_EINVAL, "bt_gen_jsonl: missing argument");
+	r = bt_log_open(&log, path);
+	if (!r)
+		r = bt_log_stats(log, &st);
+	if (r)
+		goto out_log;
+	if (st.objects >= UINT32_MAX) {
+		r = bt_error_set(BT_ELIMIT, "too many objects in '%s'", path);
+		goto out_log;
+	}
+	j.nobj = (uint32_t)st.objects;
+	j.o = calloc((size_t)st.objects + 1, sizeof(*j.o));
+	j.owner = calloc(JSONL_PIDS, sizeof(*j.owner));
+	if (!j.o || !j.owner) {
+		r = bt_error_set(BT_ENOMEM, "out of memory");
+		goto out_mem;
+	}
+	bt_log_iter_init(&it, log);
+	while ((r = bt_log_next(&it, &h)) == 1) {
+		switch (h->type) {
+		case BT_REC_EVENT:
+			jline(&j, (const void *)h, &rename_old);
+			break;
+		case BT_REC_FILENAME:
+			j.o[++id].rec = h;
+			j.o[id].name = ((const struct bt_rec_filename *)h)->path.s;
+			break;
+		case BT_REC_ENDPOINT:
+			j.o[++id].rec = h;
+			j.o[id].name = ((const struct bt_rec_endpoint *)h)->addr.s;
+			break;
+		case BT_REC_LABEL: {
+			const struct bt_rec_label *l = (const void *)h;
+
+			if (l->key == BT_LABEL_PATH && l->object <= id)
+				j.o[l->object].name = l->value.s;
+			break;
+		}
+		case BT_REC_NOTE:
+			break;
+		default:
+			j.o[++id].rec = h;
+			break;
+		}
+	}
+	bt_log_iter_release(&it);
+	if (r < 0)
+		goto out_mem;
+	r = 0;
+	if (fflush(out) || ferror(out))
+		r = bt_error_set_os(BT_EIO, "cannot write the JSONL of '%s'",
+				    path);
+	if (out_lines)
+		*out_lines = j.lines;
+out_mem:
+	free(j.owner);
+	free(j.o);
+out_log:
+	bt_log_close(log);
+	return r;
 }

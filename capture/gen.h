@@ -15,6 +15,7 @@
 #define BT_GEN_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../core/log.h"
 
@@ -33,5 +34,19 @@ struct bt_gen_info {
 
 int bt_gen(struct bt_log_writer *w, const struct bt_gen_opts *o,
 	   struct bt_gen_info *out);
+
+/*
+ * Write the observations behind the log at `path` as JSON Lines, the
+ * `btrack import` format (capture/jsonl.h, man/btrack-import.1), so the
+ * importer can be exercised and measured at scale: importing the output
+ * gives an equivalent log.  One line per event, except what ingest derives
+ * again by itself (LOOKUP events; the MMAP_WRITE of a mapping, whose mmap
+ * line says "rw"); a rename's two events make one line; an "exit" line
+ * comes before a pid is reused.  Meant for generated logs; for others,
+ * files seen under no path are named "/unknown/<id>".  *out_lines (may be
+ * NULL) gets the number of lines.  BT_EIO when `out` fails, the reader's
+ * errors (BT_ECORRUPT, ...) for a bad log, BT_ENOMEM.
+ */
+int bt_gen_jsonl(FILE *out, const char *path, uint64_t *out_lines);
 
 #endif

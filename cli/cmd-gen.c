@@ -4,7 +4,9 @@
  *
  * The log is written beside LOG under a temporary name and renamed over it
  * only when generation succeeded, so a failed run leaves no half log and
- * --force never destroys the old log for nothing.  The summary, the
+ * --force never destroys the old log for nothing.  --jsonl turns that
+ * temporary log into JSONL observations (bt_gen_jsonl()) before the
+ * rename: the input `btrack import` reads, at any scale.  The summary, the
  * planted detection point and its entry point go to stderr (stdout stays
  * empty, as for `btrack import`); man/btrack-gen.1 documents their form,
  * which scripts may parse:
@@ -25,20 +27,21 @@
 #include "../core/log.h"
 #include "cli.h"
 
-enum { OPT_START = 256 };
+enum { OPT_START = 256, OPT_JSONL };
 
 static const struct cli_opt gen_opts[] = {
 	{ 'n', "events", "N", "about N events (suffixes k, M, G: 10^3, 10^6, 10^9)" },
 	{ 's', "seed", "S", "random seed (default 1): same seed, same log" },
 	{ OPT_START, "start", "TIME", "time of the first event (RFC 3339 or epoch s)" },
 	{ 'f', "force", NULL, "replace LOG if it exists" },
+	{ OPT_JSONL, "jsonl", NULL, "write JSONL observations (btrack import's format)" },
 	{ 'o', "output", "LOG", "the log to write" },
 	{ 0, NULL, NULL, NULL }
 };
 
 static const struct cli_cmd gen_cmd = {
 	"gen",
-	"gen --events N [--seed S] [--start TIME] [--force] -o LOG",
+	"gen --events N [--seed S] [--start TIME] [--force] [--jsonl] -o LOG",
 	"Generate a synthetic log with one planted attack chain.",
 	gen_opts
 };
@@ -47,6 +50,7 @@ struct gen_args {
 	struct bt_gen_opts o;
 	int have_events;
 	int force;
+	int jsonl;
 	const char *out;
 };
 
@@ -93,6 +97,9 @@ static int opt(void *ctx, int id, const char *val)
 	case 'f':
 		a->force = 1;
 		return 0;
+	case OPT_JSONL:
+		a->jsonl = 1;
+		return 0;
 	case 'o':
 		a->out = val;
 		return 0;
@@ -108,6 +115,35 @@ static double seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * Replace the log at `path` by its JSONL observations: written beside it,
+ * then renamed over it (the caller renames the result into place).
+ */
+static int to_jsonl(const char *path, uint64_t *lines)
+{
+	char *j = NULL;
+	FILE *f;
+	int err;
+
+	if (asprintf(&j, "%s.jsonl", path) < 0)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	f = fopen(j, "w");
+	if (!f) {
+		err = bt_error_set_os(BT_EIO, "cannot create '%s'", j);
+		free(j);
+		return err;
+	}
+	err = bt_gen_jsonl(f, path, lines);
+	if (fclose(f) && !err)
+		err = bt_error_set_os(BT_EIO, "cannot write '%s'", j);
+	if (!err && rename(j, path))
+		err = bt_error_set_os(BT_EIO, "cannot rename '%s'", j);
+	if (err)
+		unlink(j);
+	free(j);
+	return err;
+}
+
 int cmd_gen(int argc, char **argv)
 {
 	struct gen_args a = { .o = { .seed = 1 } };
@@ -115,7 +151,7 @@ int cmd_gen(int argc, char **argv)
 	struct bt_gen_info info;
 	char *tmp = NULL;
 	double t0, t;
-	uint64_t size;
+	uint64_t size, lines = 0;
 	int first, r, err;
 
 	r = cli_parse(&gen_cmd, argc, argv, opt, &a, &first);
@@ -150,18 +186,31 @@ int cmd_gen(int argc, char **argv)
 	err = bt_log_writer_close(w);
 	if (err)
 		goto fail;
+	if (a.jsonl) {
+		err = to_jsonl(tmp, &lines);
+		if (err)
+			goto fail;
+	}
 	if (rename(tmp, a.out)) {
 		err = bt_error_set_os(BT_EIO, "cannot rename '%s' to '%s'", tmp,
 				      a.out);
 		goto fail;
 	}
 	free(tmp);
-	cli_error("generated %llu events, %llu objects into '%s' in %.2f s "
-		  "(%.1f M events/s, %.1f bytes/event)",
-		  (unsigned long long)info.events,
-		  (unsigned long long)info.objects, a.out, t,
-		  t > 0 ? (double)info.events / t / 1e6 : 0.0,
-		  info.events ? (double)size / (double)info.events : 0.0);
+	if (a.jsonl)
+		cli_error("generated %llu events, %llu objects as %llu JSONL "
+			  "lines into '%s' in %.2f s",
+			  (unsigned long long)info.events,
+			  (unsigned long long)info.objects,
+			  (unsigned long long)lines, a.out, t);
+	else
+		cli_error("generated %llu events, %llu objects into '%s' in "
+			  "%.2f s (%.1f M events/s, %.1f bytes/event)",
+			  (unsigned long long)info.events,
+			  (unsigned long long)info.objects, a.out, t,
+			  t > 0 ? (double)info.events / t / 1e6 : 0.0,
+			  info.events ? (double)size / (double)info.events :
+			  0.0);
 	fprintf(stderr, "detection point: %s\n", info.detection);
 	fprintf(stderr, "entry point: endpoint:%s\n", info.entry);
 	return EXIT_OK;

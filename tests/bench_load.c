@@ -13,7 +13,7 @@
  *                                the spec and walking; the resolving part
  *                                alone too), peak RSS
  *   bench_load jsonl LOG OUT     write the JSONL observations equivalent to
- *                                LOG (for the import rate)
+ *                                LOG (bt_gen_jsonl; for the import rate)
  *
  * It measures; it never judges (the targets live in bench.sh).  Errors go
  * to stderr with exit 1.
@@ -190,180 +190,24 @@ static int do_load(const char *path, const char *spec)
 	return 0;
 }
 
-/* ---- JSONL ------------------------------------------------------------ */
-
-/* Per object: what a JSONL line names it by. */
-struct obj {
-	const struct bt_rec_head *rec;  /* the object record */
-	const char *name;               /* path or address, or NULL */
-};
-
-static void put_str(FILE *f, const char *s)
-{
-	putc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			putc('\\', f);
-		if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", (unsigned char)*s);
-		else
-			putc(*s, f);
-	}
-	putc('"', f);
-}
-
-static uint32_t pid_of(const struct obj *o, uint32_t id)
-{
-	return ((const struct bt_rec_process *)o[id].rec)->pid;
-}
-
-static const char *name_of(const struct obj *o, uint32_t id)
-{
-	const struct bt_rec_head *h = o[id].rec;
-
-	if (h->type == BT_REC_PAGE)
-		return o[((const struct bt_rec_page *)h)->file].name;
-	return o[id].name ? o[id].name : "/unknown";
-}
-
 static int do_jsonl(const char *path, const char *out)
 {
-	static const char *const opname[BT_OP_MAX + 1] = {
-		[BT_OP_EXEC] = "exec", [BT_OP_READ] = "read",
-		[BT_OP_WRITE] = "write", [BT_OP_TRUNCATE] = "truncate",
-		[BT_OP_CREATE] = "create", [BT_OP_UNLINK] = "unlink",
-		[BT_OP_LINK] = "link", [BT_OP_PAGE_READ] = "page_read",
-		[BT_OP_PAGE_WRITE] = "page_write", [BT_OP_CONNECT] = "connect",
-		[BT_OP_ACCEPT] = "accept", [BT_OP_RECV] = "recv",
-		[BT_OP_SEND] = "send",
-	};
-	struct bt_log *log;
-	struct bt_log_stats st;
-	struct bt_log_iter it;
-	const struct bt_rec_head *h;
-	struct obj *o;
-	const char *rename_old = NULL;
-	uint64_t lines = 0;
-	uint32_t id = 0;
-	FILE *f;
-	int r;
+	FILE *f = fopen(out, "w");
+	uint64_t lines;
 
-	if (bt_log_open(&log, path) || bt_log_stats(log, &st))
-		return fail(path);
-	o = calloc(st.objects + 1, sizeof(*o));
-	f = fopen(out, "w");
-	if (!o || !f) {
+	if (!f) {
 		perror(out);
 		return 1;
 	}
-	bt_log_iter_init(&it, log);
-	while ((r = bt_log_next(&it, &h)) == 1) {
-		const struct bt_rec_event *e = (const void *)h;
-		uint32_t c, x, proc;
-
-		switch (h->type) {
-		case BT_REC_EVENT:
-			break;
-		case BT_REC_FILENAME:
-			o[++id].rec = h;
-			o[id].name = ((const struct bt_rec_filename *)h)->path.s;
-			continue;
-		case BT_REC_ENDPOINT:
-			o[++id].rec = h;
-			o[id].name = ((const struct bt_rec_endpoint *)h)->addr.s;
-			continue;
-		case BT_REC_LABEL: {
-			const struct bt_rec_label *l = (const void *)h;
-
-			if (l->key == BT_LABEL_PATH)
-				o[l->object].name = l->value.s;
-			continue;
-		}
-		case BT_REC_NOTE:
-			continue;
-		default:
-			o[++id].rec = h;
-			continue;
-		}
-		c = e->cause;
-		x = e->effect;
-		/* the acting process: the effect of inflows, else the cause */
-		proc = o[x].rec->type == BT_REC_PROCESS ? x : c;
-		switch (e->op) {
-		case BT_OP_LOOKUP:
-		case BT_OP_MMAP_WRITE:
-			/* made again by ingest; the mmap line says "rw" */
-			continue;
-		case BT_OP_RENAME:
-			if (!rename_old) {
-				rename_old = name_of(o, x);
-				continue;
-			}
-			fprintf(f, "{\"time\":%llu,\"op\":\"rename\",\"pid\":%u,"
-				"\"path\":", (unsigned long long)e->time,
-				pid_of(o, c));
-			put_str(f, rename_old);
-			fputs(",\"new_path\":", f);
-			put_str(f, name_of(o, x));
-			fputs("}\n", f);
-			rename_old = NULL;
-			lines++;
-			continue;
-		case BT_OP_FORK:
-			fprintf(f, "{\"time\":%llu,\"op\":\"fork\",\"pid\":%u,"
-				"\"child\":%u}\n", (unsigned long long)e->time,
-				pid_of(o, c), pid_of(o, x));
-			lines++;
-			continue;
-		case BT_OP_MMAP_READ: {
-			const struct bt_rec_region *rg = (const void *)o[e->aux].rec;
-
-			fprintf(f, "{\"time\":%llu,\"op\":\"mmap\",\"pid\":%u,"
-				"\"path\":", (unsigned long long)e->time,
-				pid_of(o, x));
-			put_str(f, name_of(o, c));
-			fprintf(f, ",\"shared\":true,\"prot\":\"%s\","
-				"\"offset\":%llu,\"length\":%llu}\n",
-				rg->prot & BT_PROT_WRITE ? "rw" : "r",
-				(unsigned long long)rg->first * 4096,
-				(unsigned long long)rg->count * 4096);
-			lines++;
-			continue;
-		}
-		default:
-			break;
-		}
-		if (e->op > BT_OP_MAX || !opname[e->op])
-			continue;
-		fprintf(f, "{\"time\":%llu,\"op\":\"%s\",\"pid\":%u,",
-			(unsigned long long)e->time, opname[e->op],
-			pid_of(o, proc));
-		if (e->op >= BT_OP_CONNECT) {
-			fputs("\"remote\":", f);
-			put_str(f, name_of(o, proc == x ? c : x));
-		} else {
-			fputs("\"path\":", f);
-			put_str(f, name_of(o, proc == x ? c : x));
-		}
-		if (e->op == BT_OP_PAGE_READ || e->op == BT_OP_PAGE_WRITE)
-			fprintf(f, ",\"page\":%llu", (unsigned long long)
-				((const struct bt_rec_page *)o[proc == x ? c : x]
-				 .rec)->index);
-		else if (e->aux && e->op != BT_OP_EXEC)
-			fprintf(f, ",\"bytes\":%u", e->aux);
-		fputs("}\n", f);
-		lines++;
-	}
-	bt_log_iter_release(&it);
-	if (r < 0)
+	if (bt_gen_jsonl(f, path, &lines)) {
+		fclose(f);
 		return fail(path);
+	}
 	if (fclose(f)) {
 		perror(out);
 		return 1;
 	}
 	printf("jsonl_lines=%llu\n", (unsigned long long)lines);
-	free(o);
-	bt_log_close(log);
 	return 0;
 }
 

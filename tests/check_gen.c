@@ -328,6 +328,129 @@ START_TEST(test_bad_args)
 }
 END_TEST
 
+/* ---- bt_gen_jsonl ------------------------------------------------------ */
+
+/* The log at `log` as JSONL text (caller frees). */
+static char *to_jsonl(const char *log, uint64_t *lines)
+{
+	const char *out = tu_path("out.jsonl");
+	FILE *f = fopen(out, "w");
+	char *text;
+	int r;
+
+	ck_assert_ptr_nonnull(f);
+	r = bt_gen_jsonl(f, log, lines);
+	ck_assert_msg(r == 0, "jsonl: %s", bt_error_msg());
+	ck_assert_int_eq(fclose(f), 0);
+	text = tu_read_file(out, NULL);
+	ck_assert_ptr_nonnull(text);
+	return text;
+}
+
+static unsigned count_lines(const char *s, const char *needle)
+{
+	unsigned n = 0;
+
+	for (; (s = strstr(s, needle)); s++)
+		n++;
+	return n;
+}
+
+/* Imported back, a generated log's JSONL holds about the same events and
+ * the same planted chain. */
+START_TEST(test_jsonl_roundtrip)
+{
+	const char *p = tu_path("j.btl"), *q = tu_path("ji.btl");
+	struct bt_gen_info info = gen_log(p, 30000, 4);
+	struct bt_log *log;
+	struct bt_log_stats st;
+	struct bt_graph *g;
+	struct found f;
+	uint64_t lines;
+	char *text = to_jsonl(p, &lines);
+	int r;
+
+	ck_assert_uint_eq(count_lines(text, "\n"), lines);
+	ck_assert_uint_gt(lines, info.events * 9 / 10);
+	r = tu_log_from_jsonl(q, text);
+	ck_assert_msg(r == 0, "import: %s", bt_error_msg());
+	free(text);
+	ck_assert_int_eq(bt_log_open(&log, q), 0);
+	ck_assert_int_eq(bt_log_stats(log, &st), 0);
+	ck_assert_uint_ge(st.events, info.events * 95 / 100);
+	ck_assert_uint_le(st.events, info.events * 105 / 100);
+	ck_assert_uint_gt(st.by_op[BT_OP_LOOKUP], 0);  /* derived again */
+	bt_log_close(log);
+
+	ck_assert_int_eq(bt_graph_load(&g, q, NULL, NULL), 0);
+	f = walk(g, &info, BT_GRAN_PAGE);
+	ck_assert_msg(f.entry && f.payload && f.page && !f.noise,
+		      "imported, page: entry %d payload %d page %d noise %d",
+		      f.entry, f.payload, f.page, f.noise);
+	f = walk(g, &info, BT_GRAN_OBJECT);
+	ck_assert(f.entry && f.noise);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* Two processes with one pid: an exit line between them keeps them apart
+ * on import.  A hostile path comes back byte-exact. */
+START_TEST(test_jsonl_pid_reuse_and_escapes)
+{
+	static const char evil[] = "/tmp/a\"b\\c\nd\te\x01";
+	const char *p = tu_path("h.btl"), *q = tu_path("hi.btl");
+	struct bt_log_writer *w;
+	struct bt_graph *g;
+	uint32_t file, a, b;
+	uint64_t lines;
+	char *text;
+	int r;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, p, BT_LOGW_CREATE), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 1, 10, 1000, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 7), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 2, BT_LABEL_PATH, 1000, evil,
+					     strlen(evil)), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_WRITE, 0, 5, 2000, 1, 2),
+			 0);
+	ck_assert_int_eq(bt_log_append_process(w, 3, 10, 3000, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0, 5, 4000, 2, 3),
+			 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+
+	text = to_jsonl(p, &lines);
+	ck_assert_uint_eq(lines, 3);
+	ck_assert_msg(strstr(text, "\"op\":\"exit\",\"pid\":10") != NULL,
+		      "no exit line: %s", text);
+	ck_assert_ptr_null(strchr(text, '\t'));  /* escaped, not raw */
+	r = tu_log_from_jsonl(q, text);
+	ck_assert_msg(r == 0, "import: %s\n%s", bt_error_msg(), text);
+	free(text);
+
+	ck_assert_int_eq(bt_graph_load(&g, q, NULL, NULL), 0);
+	ck_assert_int_eq(bt_graph_find_file(g, evil, &file), 0);
+	ck_assert_int_eq(bt_graph_find_process(g, 10, 2500, &a), 0);
+	ck_assert_int_eq(bt_graph_find_process(g, 10, 0, &b), 0);
+	ck_assert_uint_ne(a, b);
+	bt_graph_free(g);
+}
+END_TEST
+
+START_TEST(test_jsonl_bad_input)
+{
+	const char *p = tu_path("notalog");
+	FILE *f = tmpfile();
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(tu_write_file(p, "hello, world\n", 13), 0);
+	ck_assert_int_eq(bt_gen_jsonl(f, p, NULL), BT_ECORRUPT);
+	ck_assert_int_lt(bt_gen_jsonl(f, tu_path("missing"), NULL), 0);
+	ck_assert_int_eq(bt_gen_jsonl(NULL, p, NULL), BT_EINVAL);
+	ck_assert_int_eq(bt_gen_jsonl(f, NULL, NULL), BT_EINVAL);
+	fclose(f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("gen");
@@ -357,6 +480,12 @@ static Suite *suite(void)
 	tc = tcase_create("fresh");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_chain_fresh);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("jsonl");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_jsonl_roundtrip);
+	tcase_add_test(tc, test_jsonl_pid_reuse_and_escapes);
+	tcase_add_test(tc, test_jsonl_bad_input);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bad_args");
 	tcase_add_test(tc, test_bad_args);

@@ -63,6 +63,34 @@ grep -q '"203.0.113.66:4444"' object.json ||
 grep -q 'shmcached' object.json ||
 	fail "object granularity did not reach the other page's writer"
 
+# --jsonl: the same activity as import input; imported, the chain is
+# there with the same page/object contrast.
+"$BTRACK" gen --events 20k --seed 42 --jsonl -o ev.jsonl 2>err ||
+	fail "gen --jsonl exited $?: $(cat err)"
+grep -q "^btrack: generated [0-9]* events, [0-9]* objects as [0-9]* JSONL lines into 'ev.jsonl'" err ||
+	fail "no JSONL summary: $(cat err)"
+lines=$(sed -n 's/.* as \([0-9]*\) JSONL lines.*/\1/p' err)
+[ "$(wc -l <ev.jsonl)" -eq "$lines" ] || fail "line count differs from summary"
+[ "$(ls | grep -c gen-)" -eq 0 ] || fail "temporary file left: $(ls)"
+if "$BTRACK" import -o im.btl ev.jsonl 2>im.err; then
+	# shellcheck disable=SC2086
+	"$BTRACK" backtrack --log im.btl --from "$spec" $nf --format json \
+		>im.json || fail "backtrack of the imported log exited $?"
+	grep -q '"203.0.113.66:4444"' im.json ||
+		fail "imported: entry endpoint not reached"
+	! grep -q 'shmcached' im.json ||
+		fail "imported: page granularity reached the other writer"
+	# shellcheck disable=SC2086
+	"$BTRACK" backtrack --log im.btl --from "$spec" $nf \
+		--granularity object --format json >im.json
+	grep -q 'shmcached' im.json ||
+		fail "imported: object granularity missed the other writer"
+elif grep -q 'not implemented' im.err; then
+	echo "note: btrack import not implemented yet, step skipped"
+else
+	fail "import of gen --jsonl: $(cat im.err)"
+fi
+
 # Same seed, same log (but for the created time at bytes 24..31); another
 # seed, another log.
 "$BTRACK" gen --events 100k --seed 42 -o b.btl 2>/dev/null
@@ -103,7 +131,7 @@ for args in "-o x.btl" "-n 10" "-n abc -o x.btl" "-n 1x -o x.btl" \
 	[ ! -e x.btl ] || fail "'gen $args' wrote a log"
 done
 "$BTRACK" gen -h >help || fail "gen -h exited $?"
-grep -q 'btrack gen --events N \[--seed S\] \[--start TIME\] \[--force\] -o LOG' help ||
+grep -q 'btrack gen --events N \[--seed S\] \[--start TIME\] \[--force\] \[--jsonl\] -o LOG' help ||
 	fail "no synopsis in -h"
 
 # A log that cannot be written: exit 1, nothing left behind.
