@@ -522,8 +522,8 @@ static void put_str(struct bt_rec_str *s, const char *str, size_t len)
 	s->s[len] = '\0';
 }
 
-/* An object id must be the next one. */
-static int new_object(struct bt_log_writer *w, uint32_t id, unsigned kind)
+/* An object id must be the next one; make room for its kind. */
+static int new_object(struct bt_log_writer *w, uint32_t id)
 {
 	if (id != w->objects + 1u || id == 0)
 		return bt_error_set(BT_EINVAL, "object id %u out of sequence "
@@ -550,7 +550,7 @@ int bt_log_append_process(struct bt_log_writer *w, uint32_t id, uint32_t pid,
 			  uint64_t start, uint32_t ppid, uint32_t uid)
 {
 	struct bt_rec_process *p;
-	int r = new_object(w, id, BT_OBJ_PROCESS);
+	int r = new_object(w, id);
 
 	if (r)
 		return r;
@@ -571,7 +571,7 @@ int bt_log_append_file(struct bt_log_writer *w, uint32_t id, uint32_t flags,
 		       uint64_t dev, uint64_t ino)
 {
 	struct bt_rec_file *f;
-	int r = new_object(w, id, BT_OBJ_FILE);
+	int r = new_object(w, id);
 
 	if (r)
 		return r;
@@ -596,7 +596,7 @@ static int str_object(struct bt_log_writer *w, uint32_t id, unsigned type,
 
 	if (len > UINT32_MAX - 64)
 		return bt_error_set(BT_EINVAL, "string too long");
-	r = new_object(w, id, type);
+	r = new_object(w, id);
 	if (r)
 		return r;
 	r = rec_begin(&f, w, (uint16_t)type,
@@ -630,7 +630,7 @@ int bt_log_append_page(struct bt_log_writer *w, uint32_t id, uint32_t file,
 	int r = ref_ok(w, file, BT_OBJ_FILE, "page's file");
 
 	if (!r)
-		r = new_object(w, id, BT_OBJ_PAGE);
+		r = new_object(w, id);
 	if (r)
 		return r;
 	r = rec_begin(&p, w, BT_REC_PAGE, sizeof(*p));
@@ -654,7 +654,7 @@ int bt_log_append_region(struct bt_log_writer *w, uint32_t id, uint32_t file,
 	if (!r)
 		r = ref_ok(w, process, BT_OBJ_PROCESS, "region's process");
 	if (!r)
-		r = new_object(w, id, BT_OBJ_REGION);
+		r = new_object(w, id);
 	if (r)
 		return r;
 	r = rec_begin(&g, w, BT_REC_REGION, sizeof(*g));
