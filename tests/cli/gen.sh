@@ -139,4 +139,15 @@ rc=0
 "$BTRACK" gen -n 1k -o "$tmp/no/such/dir/x.btl" 2>err || rc=$?
 [ "$rc" -eq 1 ] || fail "unwritable output exited $rc, not 1"
 grep -q 'btrack: ' err || fail "no message for an unwritable output"
+# A full disk (a 2 MiB file size limit; SIGXFSZ ignored so the writer
+# sees EFBIG): exit 1 with a message, no log and no temporary file left,
+# an existing log untouched.
+cp keep.btl full.btl
+rc=0
+( trap '' XFSZ; ulimit -f 2048; "$BTRACK" gen -n 1M --force -o full.btl ) \
+	2>err || rc=$?
+[ "$rc" -eq 1 ] || fail "full disk exited $rc, not 1: $(cat err)"
+grep -q 'btrack: ' err || fail "no message for a full disk"
+cmp -s full.btl keep.btl || fail "a failed --force run changed the old log"
+[ "$(ls | grep -c gen-)" -eq 0 ] || fail "temporary file left: $(ls)"
 echo ok
