@@ -20,12 +20,15 @@
 #include "../core/util.h"
 #include "auditd.h"
 
-#define MAX_OPEN   64      /* events open at once */
+#define MAX_SLOTS  256     /* events open or waiting at once */
+#define REORDER_N  128     /* completed events held back for ordering */
+#define REORDER_NS 2000000000ULL  /* ... or for at most this long */
 #define ARENA      32768   /* string bytes per event */
 #define MAX_ITEMS  8       /* PATH records per event */
 #define MAX_ARGS   256     /* EXECVE arguments kept */
 #define MAX_LINE   (1 << 20)
 #define FIELD_MAX  8192    /* a decoded field's bytes */
+#define MAX_WOPEN  8       /* files a process holds open for writing */
 
 /* x86-64 syscall numbers btrack maps. */
 enum {
@@ -89,8 +92,18 @@ struct arg {
 	uint32_t len, cap;
 };
 
+/*
+ * An event's slot is free, open (records still arriving) or done (its EOE
+ * came; waiting to be ingested in time order).  Audit stamps an event at
+ * syscall entry but writes it at exit, so a vfork is written after its
+ * child has exec'd and run: completed events are held back and released
+ * oldest first (by time, then serial) once more than REORDER_N wait or
+ * the oldest is REORDER_NS older than the newest record.
+ */
+enum { SLOT_FREE = 0, SLOT_OPEN = 1, SLOT_DONE = 2 };
+
 struct aev {
-	int used;
+	int used;            /* SLOT_* */
 	uint64_t time, serial, seq;
 	int has_syscall;
 	int sysno;
@@ -115,11 +128,23 @@ struct aev {
 
 struct bt_auditd {
 	struct bt_ingest *ing;
-	struct aev *ev;      /* MAX_OPEN */
+	struct aev *ev;      /* MAX_SLOTS */
+	size_t ndone;        /* slots completed, waiting to be ingested */
+	uint64_t max_time;   /* latest record time seen */
 	uint64_t seq;
 	struct bt_auditd_stats st;
 	/* fd tables: key (pid << 32 | fd) -> index + 1 into strs */
 	struct bt_u64map fds;
+	/* Files each process opened for writing, most recent last: pid ->
+	 * index + 1 into wopen (a pool that grows with new processes). */
+	struct bt_u64map wmap;
+	struct wopen { uint32_t n; uint32_t str[MAX_WOPEN]; } *wopen;
+	size_t nwopen, wopen_cap;
+	/* pid -> index + 1 into seen_ms: the millisecond the process that now
+	 * has this pid was first seen (by a fork, or as an actor). */
+	struct bt_u64map seen;
+	uint64_t *seen_ms;
+	size_t nseen, seen_cap;
 	char *strs;
 	size_t strs_len, strs_cap;
 	char line[FIELD_MAX * 2];   /* scratch for one decoded field */
@@ -237,7 +262,7 @@ static const char *astr(const struct aev *e, uint32_t ref)
 }
 
 static struct aev *event_find(struct bt_auditd *a, uint64_t time,
-			      uint64_t serial, int create, int *evicted);
+			      uint64_t serial, int create, int *err);
 
 /* ---- the fd table -------------------------------------------------------- */
 
@@ -270,6 +295,106 @@ static const char *fd_get(const struct bt_auditd *a, uint32_t pid,
 		return NULL;
 	v = bt_u64map_get(&a->fds, (uint64_t)pid << 32 | (uint64_t)fd);
 	return v ? a->strs + v - 1 : NULL;
+}
+
+/*
+ * Audit logs opens, not write(2): a file opened for writing may receive
+ * anything the process reads afterwards, until it exits (closes are not
+ * logged either).  So a process's read or exec is followed by a write to
+ * each file it holds open for writing, at the same time; without that, a
+ * redirection opened before the program runs (sh -c 'cat a > b') would
+ * write b before cat read a, and the walk would rightly not connect them.
+ */
+static int wopen_add(struct bt_auditd *a, uint32_t pid, const char *path)
+{
+	uint32_t v = bt_u64map_get(&a->wmap, pid), off, i;
+	struct wopen *w;
+	size_t n = strlen(path) + 1;
+	int r;
+
+	if (a->strs_len + n > UINT32_MAX - 1)
+		return 0;
+	if (!v) {
+		r = bt_grow(&a->wopen, &a->wopen_cap, a->nwopen + 1,
+			    sizeof(*a->wopen));
+		if (!r)
+			r = bt_u64map_put(&a->wmap, pid,
+					  (uint32_t)a->nwopen + 1);
+		if (r)
+			return r;
+		a->wopen[a->nwopen].n = 0;
+		v = (uint32_t)++a->nwopen;
+	}
+	w = &a->wopen[v - 1];
+	for (i = 0; i < w->n; i++)
+		if (!strcmp(a->strs + w->str[i], path))
+			return 0;
+	r = bt_grow(&a->strs, &a->strs_cap, a->strs_len + n, 1);
+	if (r)
+		return r;
+	off = (uint32_t)a->strs_len;
+	memcpy(a->strs + off, path, n);
+	a->strs_len += n;
+	if (w->n == MAX_WOPEN) {
+		memmove(w->str, w->str + 1, (MAX_WOPEN - 1) * sizeof(*w->str));
+		w->n--;
+	}
+	w->str[w->n++] = off;
+	return 0;
+}
+
+static int add(struct bt_auditd *a, const struct bt_obs *o);
+
+/* A child inherits its parent's open files (a redirection set up by the
+ * shell before fork).  A pid reused by a new process starts empty. */
+static int wopen_inherit(struct bt_auditd *a, uint32_t parent,
+			 uint32_t child)
+{
+	uint32_t pv = bt_u64map_get(&a->wmap, parent);
+	uint32_t cv = bt_u64map_get(&a->wmap, child);
+	int r;
+
+	if (!pv && cv) {
+		a->wopen[cv - 1].n = 0;
+		return 0;
+	}
+	if (!pv)
+		return 0;
+	if (!cv) {
+		r = bt_grow(&a->wopen, &a->wopen_cap, a->nwopen + 1,
+			    sizeof(*a->wopen));
+		if (!r)
+			r = bt_u64map_put(&a->wmap, child,
+					  (uint32_t)a->nwopen + 1);
+		if (r)
+			return r;
+		cv = (uint32_t)++a->nwopen;
+	}
+	a->wopen[cv - 1] = a->wopen[pv - 1];
+	return 0;
+}
+
+/* After process `pid` read something at `time`: it may have written it
+ * into every file it holds open for writing. */
+static int wopen_flow(struct bt_auditd *a, const struct bt_obs *base)
+{
+	uint32_t v = bt_u64map_get(&a->wmap, base->pid), i;
+	struct bt_obs o;
+	int r = 0;
+
+	if (!v)
+		return 0;
+	for (i = 0; !r && i < a->wopen[v - 1].n; i++) {
+		o = *base;
+		o.op = BT_RAW_WRITE;
+		o.path = a->strs + a->wopen[v - 1].str[i];
+		o.has_ino = false;
+		o.bytes = 0;
+		o.argv = NULL;
+		o.argc = 0;
+		r = add(a, &o);
+	}
+	return r;
 }
 
 /* ---- paths ----------------------------------------------------------------- */
@@ -489,6 +614,8 @@ static int do_open(struct bt_auditd *a, const struct aev *e)
 		o.path = p;
 		obs_item(&o, e, i);
 		r = add(a, &o);
+		if (!r)
+			r = wopen_flow(a, &o);
 	}
 	if (!r && (acc == 1 || acc == 2 || creat)) {
 		obs_base(&o, e);
@@ -496,6 +623,8 @@ static int do_open(struct bt_auditd *a, const struct aev *e)
 		o.path = p;
 		obs_item(&o, e, i);
 		r = add(a, &o);
+		if (!r)
+			r = wopen_add(a, e->pid, p);
 	}
 	if (!r && e->exit >= 0)
 		r = fd_set_str(a, e->pid, e->exit, p);
@@ -505,24 +634,28 @@ static int do_open(struct bt_auditd *a, const struct aev *e)
 static int do_exec(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
-	int i, n = 0;
+	int item, k, n = 0, r;
 	const char *p;
 
-	i = find_item(e, M(NT_NORMAL) | M(NT_UNKNOWN), 0);
-	p = i >= 0 ? item_path(a, e, i, -1, a->path, sizeof(a->path)) : NULL;
-	if (!p)
+	item = find_item(e, M(NT_NORMAL) | M(NT_UNKNOWN), 0);
+	p = item >= 0 ? item_path(a, e, item, -1, a->path, sizeof(a->path)) :
+	    NULL;
+	if (!p) {
 		p = astr(e, e->exe);
+		item = -1;
+	}
 	if (!p)
 		return 0;
-	for (i = 0; i < e->nargs; i++)
-		a->argv[n++] = e->args[i].off ? astr(e, e->args[i].off) : "";
+	for (k = 0; k < e->nargs; k++)
+		a->argv[n++] = e->args[k].off ? astr(e, e->args[k].off) : "";
 	obs_base(&o, e);
 	o.op = BT_RAW_EXEC;
 	o.path = p;
 	o.argv = a->argv;
 	o.argc = (size_t)n;
-	obs_item(&o, e, i >= 0 && i < e->nitems ? i : -1);
-	return add(a, &o);
+	obs_item(&o, e, item);
+	r = add(a, &o);
+	return r ? r : wopen_flow(a, &o);
 }
 
 static int do_names(struct bt_auditd *a, const struct aev *e)
@@ -703,6 +836,56 @@ static int do_mmap(struct bt_auditd *a, const struct aev *e)
 	return add(a, &o);
 }
 
+/* Note that the process with `pid` was first seen in millisecond `ms`. */
+static int seen_set(struct bt_auditd *a, uint32_t pid, uint64_t ms)
+{
+	uint32_t v = bt_u64map_get(&a->seen, pid);
+	int r;
+
+	if (!v) {
+		r = bt_grow(&a->seen_ms, &a->seen_cap, a->nseen + 1,
+			    sizeof(*a->seen_ms));
+		if (!r)
+			r = bt_u64map_put(&a->seen, pid,
+					  (uint32_t)a->nseen + 1);
+		if (r)
+			return r;
+		v = (uint32_t)++a->nseen;
+	}
+	a->seen_ms[v - 1] = ms;
+	return 0;
+}
+
+/*
+ * Audit writes a vfork (and a fork whose parent is descheduled) after the
+ * child's own first events, and in the same millisecond the child's events
+ * may carry smaller serials.  So a process is joined to its parent (ppid)
+ * when it is first seen, and a fork record arriving later for a child
+ * first seen in the fork's millisecond or after is that same link, skipped.
+ * A fork of a pid last seen earlier is a new process (pid reuse).
+ */
+static int first_sighting(struct bt_auditd *a, const struct aev *e)
+{
+	struct bt_obs o;
+	int r;
+
+	if (bt_u64map_get(&a->seen, e->pid))
+		return 0;
+	r = seen_set(a, e->pid, e->time / 1000000ULL);
+	if (r || !e->ppid || e->ppid == e->pid)
+		return r;
+	if (!bt_u64map_get(&a->seen, e->ppid) &&
+	    (r = seen_set(a, e->ppid, e->time / 1000000ULL)))
+		return r;
+	bt_obs_init(&o);
+	o.time = e->time;
+	o.op = BT_RAW_FORK;
+	o.pid = e->ppid;
+	o.child = e->pid;
+	r = add(a, &o);
+	return r ? r : wopen_inherit(a, e->ppid, e->pid);
+}
+
 static int complete(struct bt_auditd *a, struct aev *e)
 {
 	struct bt_obs o;
@@ -710,6 +893,8 @@ static int complete(struct bt_auditd *a, struct aev *e)
 
 	a->st.events++;
 	if (!e->has_syscall)
+		goto out;
+	if (e->success && (r = first_sighting(a, e)))
 		goto out;
 	if (!e->success) {
 		a->st.failed++;
@@ -728,10 +913,21 @@ static int complete(struct bt_auditd *a, struct aev *e)
 		/* clone with CLONE_THREAD makes a thread of this process. */
 		if (e->sysno == SYS_clone && (e->a[0] & 0x10000))
 			break;
+		{
+			uint32_t v = bt_u64map_get(&a->seen,
+						   (uint64_t)e->exit);
+
+			if (v && a->seen_ms[v - 1] >= e->time / 1000000ULL)
+				break;  /* joined at its first sighting */
+		}
 		obs_base(&o, e);
 		o.op = BT_RAW_FORK;
 		o.child = (uint32_t)e->exit;
 		r = add(a, &o);
+		if (!r)
+			r = seen_set(a, o.child, e->time / 1000000ULL);
+		if (!r)
+			r = wopen_inherit(a, e->pid, o.child);
 		break;
 	case SYS_unlink: case SYS_unlinkat: case SYS_rename:
 	case SYS_renameat: case SYS_renameat2: case SYS_link:
@@ -766,45 +962,101 @@ static int complete(struct bt_auditd *a, struct aev *e)
 		break;
 	}
 out:
-	e->used = 0;
+	e->used = SLOT_FREE;
 	return r;
 }
 
 /* ---- grouping ------------------------------------------------------------ */
 
+/* The done event that comes first in time (then serial), or NULL. */
+static struct aev *first_done(struct bt_auditd *a)
+{
+	struct aev *best = NULL;
+	int i;
+
+	for (i = 0; i < MAX_SLOTS; i++) {
+		struct aev *e = &a->ev[i];
+
+		if (e->used != SLOT_DONE)
+			continue;
+		if (!best || e->time < best->time ||
+		    (e->time == best->time && e->serial < best->serial))
+			best = e;
+	}
+	return best;
+}
+
+/* Ingest done events in order while the window says they may go (all of
+ * them with `all`). */
+static int drain(struct bt_auditd *a, int all)
+{
+	struct aev *e;
+	int r;
+
+	while ((e = first_done(a))) {
+		if (!all && a->ndone <= REORDER_N &&
+		    e->time + REORDER_NS > a->max_time)
+			break;
+		a->ndone--;
+		r = complete(a, e);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int close_event(struct bt_auditd *a, struct aev *e)
+{
+	e->used = SLOT_DONE;
+	a->ndone++;
+	return drain(a, 0);
+}
+
+/*
+ * The open slot of (time, serial); with `create`, a free slot (making one
+ * if all are taken: the first done event is ingested, or else the oldest
+ * open one is closed and ingested).  NULL without `create` if none.
+ */
 static struct aev *event_find(struct bt_auditd *a, uint64_t time,
-			      uint64_t serial, int create, int *evicted)
+			      uint64_t serial, int create, int *err)
 {
 	struct aev *free_slot = NULL, *oldest = NULL;
 	int i;
 
-	*evicted = 0;
-	for (i = 0; i < MAX_OPEN; i++) {
+	*err = 0;
+	for (i = 0; i < MAX_SLOTS; i++) {
 		struct aev *e = &a->ev[i];
 
-		if (!e->used) {
+		if (e->used == SLOT_FREE) {
 			if (!free_slot)
 				free_slot = e;
 			continue;
 		}
+		if (e->used != SLOT_OPEN)
+			continue;
 		if (e->serial == serial && e->time == time)
 			return e;
 		if (!oldest || e->seq < oldest->seq)
 			oldest = e;
 	}
-	if (!create)
-		return NULL;
-	if (!free_slot) {
-		*evicted = 1;
-		free_slot = oldest;
+	if (!create || free_slot)
+		return free_slot;
+	if (!first_done(a) && oldest) {
+		oldest->used = SLOT_DONE;
+		a->ndone++;
 	}
-	return free_slot;
+	free_slot = first_done(a);
+	if (!free_slot)
+		return NULL;
+	a->ndone--;
+	*err = complete(a, free_slot);
+	return *err ? NULL : free_slot;
 }
 
 static void event_init(struct bt_auditd *a, struct aev *e, uint64_t time,
 		       uint64_t serial)
 {
-	e->used = 1;
+	e->used = SLOT_OPEN;
 	e->time = time;
 	e->serial = serial;
 	e->seq = a->seq++;
@@ -1140,7 +1392,7 @@ int bt_auditd_line(struct bt_auditd *a, const char *line, size_t len,
 	enum rtype rt = R_OTHER;
 	struct aev *e;
 	size_t i, tn;
-	int evicted, r = 0;
+	int r = 0;
 
 	while (end > p && (end[-1] == '\r' || end[-1] == ' '))
 		end--;
@@ -1195,15 +1447,14 @@ int bt_auditd_line(struct bt_auditd *a, const char *line, size_t len,
 	}
 	/* Events in one millisecond keep their serial order. */
 	time = sec * 1000000000ULL + ms * 1000000ULL + serial % 1000000ULL;
-	e = event_find(a, time, serial, rt != R_EOE, &evicted);
+	if (time > a->max_time)
+		a->max_time = time;
+	e = event_find(a, time, serial, rt != R_EOE, &r);
+	if (r)
+		return r;
 	if (!e)
 		return 0;  /* EOE of an event already completed */
-	if (evicted) {
-		r = complete(a, e);
-		if (r)
-			return r;
-	}
-	if (!e->used)
+	if (e->used == SLOT_FREE)
 		event_init(a, e, time, serial);
 	switch (rt) {
 	case R_SYSCALL:
@@ -1216,7 +1467,7 @@ int bt_auditd_line(struct bt_auditd *a, const char *line, size_t len,
 		rec_path(a, e, p, end);
 		break;
 	case R_EOE:
-		return complete(a, e);
+		return close_event(a, e);
 	default:
 		rec_simple(a, e, rt, p, end);
 		break;
@@ -1259,23 +1510,15 @@ int bt_auditd_feed(struct bt_auditd *a, FILE *in, const char *name,
 
 int bt_auditd_finish(struct bt_auditd *a)
 {
-	int r = 0;
+	int i;
 
-	for (;;) {
-		struct aev *oldest = NULL;
-		int i;
-
-		for (i = 0; i < MAX_OPEN; i++)
-			if (a->ev[i].used &&
-			    (!oldest || a->ev[i].seq < oldest->seq))
-				oldest = &a->ev[i];
-		if (!oldest)
-			break;
-		r = complete(a, oldest);
-		if (r)
-			break;
+	for (i = 0; i < MAX_SLOTS; i++) {
+		if (a->ev[i].used == SLOT_OPEN) {
+			a->ev[i].used = SLOT_DONE;
+			a->ndone++;
+		}
 	}
-	return r;
+	return drain(a, 1);
 }
 
 int bt_auditd_new(struct bt_auditd **out, struct bt_ingest *ing)
@@ -1285,13 +1528,15 @@ int bt_auditd_new(struct bt_auditd **out, struct bt_ingest *ing)
 	*out = NULL;
 	if (!a)
 		return bt_error_set(BT_ENOMEM, "out of memory");
-	a->ev = calloc(MAX_OPEN, sizeof(*a->ev));
+	a->ev = calloc(MAX_SLOTS, sizeof(*a->ev));
 	if (!a->ev) {
 		free(a);
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	}
 	a->ing = ing;
 	bt_u64map_init(&a->fds);
+	bt_u64map_init(&a->wmap);
+	bt_u64map_init(&a->seen);
 	*out = a;
 	return 0;
 }
@@ -1306,6 +1551,10 @@ void bt_auditd_free(struct bt_auditd *a)
 	if (!a)
 		return;
 	bt_u64map_release(&a->fds);
+	bt_u64map_release(&a->wmap);
+	bt_u64map_release(&a->seen);
+	free(a->seen_ms);
+	free(a->wopen);
 	free(a->strs);
 	free(a->ev);
 	free(a);
