@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -729,7 +730,10 @@ int bt_db_add(struct bt_db *db, const char *path, const char *host,
 	out->first_time = sc.first;
 	out->last_time = sc.last;
 
+	/* One transaction per log: a cache large enough that the insert
+	 * does not spill pages to the WAL before the commit. */
 	if ((err = exec(db, "PRAGMA synchronous=NORMAL")) ||
+	    (err = exec(db, "PRAGMA cache_size=-262144")) ||
 	    (err = exec(db, "BEGIN IMMEDIATE")))
 		goto out;
 	in_tx = true;
@@ -1078,14 +1082,34 @@ out:
 	return err;
 }
 
+/* The temporary log: a memfd (no disk, no fsync) through /proc/self/fd
+ * when the kernel has them, else an unlinked file in $TMPDIR. */
+static int graph_via(struct bt_graph **out, struct bt_db *db,
+		     const char *path, bt_progress_fn progress, void *arg)
+{
+	int err = bt_db_export_log(db, path, progress, arg);
+
+	return err ? err : bt_graph_load(out, path, progress, arg);
+}
+
 int bt_db_graph(struct bt_graph **out, struct bt_db *db,
 		bt_progress_fn progress, void *arg)
 {
 	const char *dir = getenv("TMPDIR");
-	char *path;
+	char *path, proc[64];
 	int fd, err;
 
 	*out = NULL;
+	fd = memfd_create("btrack-db", MFD_CLOEXEC);
+	if (fd >= 0) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (access(proc, R_OK | W_OK) == 0) {
+			err = graph_via(out, db, proc, progress, arg);
+			close(fd);
+			return err;
+		}
+		close(fd);
+	}
 	if (!dir || !*dir)
 		dir = "/tmp";
 	if (asprintf(&path, "%s/btrack-db-XXXXXX", dir) < 0)
@@ -1098,9 +1122,7 @@ int bt_db_graph(struct bt_graph **out, struct bt_db *db,
 		return err;
 	}
 	close(fd);
-	err = bt_db_export_log(db, path, progress, arg);
-	if (!err)
-		err = bt_graph_load(out, path, progress, arg);
+	err = graph_via(out, db, path, progress, arg);
 	unlink(path);
 	free(path);
 	return err;

@@ -91,9 +91,9 @@ int bt_db_export_log(struct bt_db *db, const char *path,
 		     bt_progress_fn progress, void *arg);
 
 /*
- * The dependency graph of the whole database: bt_db_export_log() into an
- * unlinked temporary file in $TMPDIR (or /tmp), then bt_graph_load().  The
- * caller owns *out (bt_graph_free()).
+ * The dependency graph of the whole database: bt_db_export_log() into a
+ * memfd (or, without memfds, an unlinked temporary file in $TMPDIR or
+ * /tmp), then bt_graph_load().  The caller owns *out (bt_graph_free()).
  */
 int bt_db_graph(struct bt_graph **out, struct bt_db *db,
 		bt_progress_fn progress, void *arg);
