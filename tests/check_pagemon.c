@@ -333,6 +333,12 @@ START_TEST(segv_signal)
 }
 END_TEST
 
+START_TEST(segv_nodefer)
+{
+	segv_mode("nodefer", "handled 2");
+}
+END_TEST
+
 START_TEST(segv_ownpage)
 {
 	segv_mode("ownpage", "handled 1");
@@ -647,6 +653,7 @@ static Suite *suite(void)
 		{ "counts_generic", counts_generic },
 		{ "segv_unrelated", segv_unrelated },
 		{ "segv_signal", segv_signal },
+		{ "segv_nodefer", segv_nodefer },
 		{ "segv_ownpage", segv_ownpage },
 		{ "segv_readonly_write", segv_readonly_write },
 		{ "io_into_revoked", io_into_revoked },

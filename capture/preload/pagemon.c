@@ -566,20 +566,34 @@ static int handle_fault(uintptr_t a, int w)
 	return r >= 0;
 }
 
-/* Hand a SIGSEGV that is not ours to the program's action. */
+/*
+ * Hand a SIGSEGV that is not ours to the program's action.  Its handler
+ * runs inside ours with the mask it asked for (its sa_mask, SIGSEGV itself
+ * unless SA_NODEFER); returning from ours restores the interrupted mask, as
+ * returning from its own would.
+ */
 static void chain(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction a = prog_segv;
 
 	if (a.sa_flags & SA_RESETHAND)
 		prog_segv.sa_handler = SIG_DFL;
-	if (a.sa_flags & SA_SIGINFO) {
-		if (a.sa_sigaction) {
+	if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN) {
+		sigset_t seg;
+
+		sigemptyset(&seg);
+		sigaddset(&seg, SIGSEGV);
+		syscall(SYS_rt_sigprocmask, SIG_BLOCK, &a.sa_mask, NULL,
+			_NSIG / 8);
+		if (!(a.sa_flags & SA_NODEFER) ||
+		    !sigismember(&a.sa_mask, SIGSEGV))
+			syscall(SYS_rt_sigprocmask, (a.sa_flags & SA_NODEFER) ?
+				SIG_UNBLOCK : SIG_BLOCK, &seg, NULL,
+				_NSIG / 8);
+		if (a.sa_flags & SA_SIGINFO)
 			a.sa_sigaction(sig, si, uc);
-			return;
-		}
-	} else if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN) {
-		a.sa_handler(sig);
+		else
+			a.sa_handler(sig);
 		return;
 	}
 	if (a.sa_handler == SIG_IGN && si->si_code <= 0)
@@ -1673,6 +1687,10 @@ __attribute__((constructor)) static void pagemon_init(void)
 			slice_ns = s;
 	}
 	real_sigaction(SIGSEGV, NULL, &prog_segv);
+	/* No SA_NODEFER: a fault inside our own handler (a bug, or a
+	 * program that unmapped the ring) kills the process at once instead
+	 * of recursing into a lock it holds.  SA_ONSTACK: a program that
+	 * catches stack overflows on an alternate stack still can. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_segv;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;

@@ -5,6 +5,8 @@
  * usage: pagemon-segv FILE MODE
  *   unrelated  sigaction handler, fault on an unmapped address, siglongjmp
  *   signal     the same with signal(2)
+ *   nodefer    the same with SA_NODEFER and _longjmp (no mask restored):
+ *              SIGSEGV must not stay blocked after the first
  *   ownpage    mprotect one page of the shared mapping PROT_NONE itself;
  *              its handler makes it writable again and returns
  *   rowrite    map the file read-only and write to it: must die of SIGSEGV
@@ -25,6 +27,15 @@ static volatile sig_atomic_t handled;
 static volatile unsigned char *own;
 static long psz;
 static volatile uintptr_t bad_addr = 16;
+
+static jmp_buf plain_env;
+
+static void plain_jump(int sig)
+{
+	(void)sig;
+	handled++;
+	_longjmp(plain_env, 1);
+}
 
 static void jump(int sig)
 {
@@ -86,6 +97,14 @@ int main(int argc, char **argv)
 		munmap((void *)hole, (size_t)psz);
 		if (!sigsetjmp(env, 1))
 			(void)*hole;
+	} else if (!strcmp(argv[2], "nodefer")) {
+		sa.sa_handler = plain_jump;
+		sa.sa_flags = SA_NODEFER;
+		sigaction(SIGSEGV, &sa, NULL);
+		if (!_setjmp(plain_env))
+			*(volatile int *)bad_addr = 1;
+		if (!_setjmp(plain_env))
+			*(volatile int *)bad_addr = 2;
 	} else if (!strcmp(argv[2], "ownpage")) {
 		own = m + 2 * psz;
 		sa.sa_sigaction = fix;
