@@ -822,6 +822,20 @@ static void attack_stage(struct gen *g, struct attack *a)
 
 /* ---- entry ------------------------------------------------------------ */
 
+/* Say where the log came from (`btrack log info` shows notes). */
+static void note_source(struct gen *g, const struct bt_gen_opts *o)
+{
+	char note[96];
+	int len = snprintf(note, sizeof(note), "gen events=%llu seed=%llu",
+			   (unsigned long long)o->events,
+			   (unsigned long long)o->seed);
+	int r = bt_log_append_note(g->w, BT_NOTE_SOURCE, g->now, note,
+				   (size_t)len);
+
+	if (r)
+		g->err = r;
+}
+
 int bt_gen(struct bt_log_writer *w, const struct bt_gen_opts *o,
 	   struct bt_gen_info *out)
 {
@@ -857,6 +871,7 @@ int bt_gen(struct bt_log_writer *w, const struct bt_gen_opts *o,
 	g->plant[1] = n / 100 * 60;
 	g->plant[2] = n / 100 * 65;
 
+	note_source(g, o);
 	mkworld(g);
 	boot(g);
 	while (g->events < n && !g->err) {

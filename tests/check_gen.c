@@ -159,6 +159,8 @@ START_TEST(test_shapes)
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		ck_assert_msg(st.by_op[ops[i]] > 0, "no %s event",
 			      bt_op_name(ops[i]));
+	/* one note says where the log came from */
+	ck_assert_uint_eq(st.by_type[BT_REC_NOTE], 1);
 	/* many processes and files; reads dominate */
 	ck_assert_uint_gt(st.by_type[BT_REC_PROCESS], 1000);
 	ck_assert_uint_gt(st.by_type[BT_REC_FILE], 1000);
