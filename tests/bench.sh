@@ -219,7 +219,7 @@ if ! make --no-print-directory -s B="$B" "$B/bench_load" >&2; then
 	echo "bench: cannot build $B/bench_load" >&2
 	exit 1
 fi
-echo "btrack benchmark: $EVENTS events (seed 1), $(uname -m), $(nproc) cpus, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "btrack benchmark: $EVENTS events (seed 1), $(uname -m), $(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?'), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 start=$(now)
 for s in $SECTIONS; do
 	"section_$s"
