@@ -256,6 +256,7 @@ struct task {
 	bool in_sys;            /* between seccomp stop and exit stop */
 	int nr;
 	uint64_t args[6];
+	uint64_t entry_time;    /* ns, at the seccomp stop */
 	/* what the entry stop found out */
 	bool existed, has_ino;
 	uint64_t dev, ino;
@@ -294,9 +295,9 @@ static volatile sig_atomic_t g_intr_count;
 static volatile sig_atomic_t g_intr_sig;
 static volatile sig_atomic_t g_alarm;
 
-void bt_record_interrupt(int sig)
+void bt_record_interrupt(int sig, bool forward)
 {
-	g_intr_sig = sig;
+	g_intr_sig = forward ? sig : 0;
 	g_intr_count++;
 }
 
@@ -602,10 +603,34 @@ static int resolve_at(struct rec *r, struct task *t, int dirfd,
 
 /* ---- observations ----------------------------------------------------- */
 
+/*
+ * Times.  Stops of different tasks reach the recorder in any order, so the
+ * time of a stop is not the order of what happened.  Data a call puts into
+ * an object (write, send, truncate, create, rename, ...) is stamped at the
+ * call's entry, data it takes out (read, recv, accept, connect) at its exit:
+ * whatever a reader got from a writer, the writer's event is then earlier,
+ * which is what the backward walk's time rule needs.
+ */
+static bool is_sink(unsigned op)
+{
+	switch (op) {
+	case BT_RAW_WRITE:
+	case BT_RAW_TRUNCATE:
+	case BT_RAW_CREATE:
+	case BT_RAW_RENAME:
+	case BT_RAW_LINK:
+	case BT_RAW_UNLINK:
+	case BT_RAW_SEND:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void obs_init(struct bt_obs *ob, struct task *t, unsigned op)
 {
 	bt_obs_init(ob);
-	ob->time = now_ns();
+	ob->time = is_sink(op) && t->entry_time ? t->entry_time : now_ns();
 	ob->op = op;
 	ob->pid = t->p->pid;
 	ob->start = t->p->start;
@@ -757,6 +782,7 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 	uint64_t flags;
 	long k;
 
+	t->entry_time = now_ns();
 	k = ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(si), &si);
 	t->in_sys = true;
 	t->nr = -1;
@@ -1066,6 +1092,9 @@ static void on_sys_exit(struct rec *r, struct task *t)
 			fd_io(r, t, (int)a[0], true, (uint64_t)rv, NULL);
 		break;
 	case SYS_sendfile:   /* out, in */
+		/* copies: the write carries what the read got, so both are
+		 * stamped at the exit, the read first */
+		t->entry_time = 0;
 		if (rv > 0) {
 			fd_io(r, t, (int)a[1], false, (uint64_t)rv, NULL);
 			fd_io(r, t, (int)a[0], true, (uint64_t)rv, NULL);
@@ -1073,6 +1102,7 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		break;
 	case SYS_splice:     /* in, off, out */
 	case SYS_copy_file_range:
+		t->entry_time = 0;
 		if (rv > 0) {
 			fd_io(r, t, (int)a[0], false, (uint64_t)rv, NULL);
 			fd_io(r, t, (int)a[2], true, (uint64_t)rv, NULL);
@@ -1772,7 +1802,8 @@ int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
 	while (r->ntasks > 0) {
 		if (g_intr_count != handled) {
 			if (handled == 0 && g_intr_count == 1) {
-				kill(r->top, g_intr_sig);
+				if (g_intr_sig)
+					kill(r->top, g_intr_sig);
 				kill_at = now_ns() + INTERRUPT_GRACE_NS;
 			} else {
 				kill_all(r, SIGKILL);

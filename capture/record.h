@@ -79,11 +79,12 @@ int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
 /*
  * Ask a running bt_record_run() to stop (async-signal-safe; call it from a
  * SIGINT/SIGTERM handler).  The first call forwards `sig` to the command's
- * first process and keeps recording while the command winds down; a second
- * call, or the command still running 5 s later, kills every tracee
- * (SIGKILL) and ends the recording.
+ * first process (unless `forward` is false: a terminal's Ctrl-C already
+ * reached the whole foreground process group) and keeps recording while
+ * the command winds down; a second call, or the command still running 5 s
+ * later, kills every tracee (SIGKILL) and ends the recording.
  */
-void bt_record_interrupt(int sig);
+void bt_record_interrupt(int sig, bool forward);
 
 /* Helpers, exposed for tests. */
 

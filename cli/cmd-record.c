@@ -115,9 +115,12 @@ static const char *find_preload(char *buf, size_t n)
 	return access(buf, R_OK) == 0 ? buf : NULL;
 }
 
-static void on_signal(int sig)
+/* A terminal's Ctrl-C (si_code SI_KERNEL) reached the command too: do not
+ * send it a second one. */
+static void on_signal(int sig, siginfo_t *si, void *ctx)
 {
-	bt_record_interrupt(sig);
+	(void)ctx;
+	bt_record_interrupt(sig, !si || si->si_code != SI_KERNEL);
 }
 
 int cmd_record(int argc, char **argv)
@@ -169,7 +172,8 @@ int cmd_record(int argc, char **argv)
 		bt_log_writer_set_flags(w, BT_LOGF_OBJ_LEVEL);
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;  /* no SA_RESTART: the wait returns */
+	sa.sa_sigaction = on_signal;  /* no SA_RESTART: the wait returns */
+	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < 3; i++)
 		sigaction(sigs[i], &sa, &old[i]);

@@ -71,8 +71,8 @@ grep -q '^btrack: recorded [1-9][0-9]* events' "$T/err"
 chain "$T/bt.json" "file:$src" process:/cat "file:$T/a" process:/cp \
 	"file:$T/b"
 chain "$T/bt.json" "filename:$T/a" process:/cp "file:$T/b"
-# the object level agrees
-"$BTRACK" backtrack --log "$T/log.btl" --from "file:$T/b" \
+# the object level, unfiltered, agrees
+"$BTRACK" backtrack --log "$T/log.btl" --from "file:$T/b" --no-filters \
 	--granularity object --format json -o "$T/bt-obj.json"
 chain "$T/bt-obj.json" "file:$src" process:/cat "file:$T/a" \
 	process:/cp "file:$T/b"
