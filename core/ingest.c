@@ -13,6 +13,13 @@
  *    index), regions by (process, file), and the (file, path) pairs already
  *    labelled with BT_LABEL_PATH.
  *  - endpoints by address.
+ *  - per real file (one with a (dev, ino)): its inode and how many paths
+ *    are bound to it.  When its last path goes (unlink, or a rename away)
+ *    its (dev, ino) is forgotten, so a file that later gets the same inode
+ *    number (inodes are reused) is a new file, not the deleted one.  A
+ *    file reached through another hard link after that becomes a new file
+ *    too: the lesser error, since hard links are rare and inode reuse of
+ *    temporary files is constant.
  * Each observation's records are appended and then committed together, so
  * a reader never sees half of one.  Argument checks happen before anything
  * is appended: a rejected observation leaves the log as it was.
@@ -170,6 +177,10 @@ struct bt_ingest {
 	size_t nregions, regions_cap;
 	struct bt_strmap endpoints;/* address -> endpoint id */
 
+	struct bt_u64map fidx;     /* real file id -> rfiles index + 1 */
+	struct rfile { uint64_t dev, ino; uint32_t nbound; } *rfiles;
+	size_t nrfiles, rfiles_cap;
+
 	uint64_t synth_ino;        /* last synthetic inode number */
 	char *argbuf;              /* ARGV joined, reused */
 	size_t argbuf_cap;
@@ -220,6 +231,7 @@ int bt_ingest_new(struct bt_ingest **out, struct bt_log_writer *w)
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	ing->w = w;
 	bt_u64map_init(&ing->pids);
+	bt_u64map_init(&ing->fidx);
 	bt_strmap_init(&ing->pathmap);
 	bt_strmap_init(&ing->endpoints);
 	*out = ing;
@@ -237,6 +249,8 @@ void bt_ingest_free(struct bt_ingest *ing)
 	pair_release(&ing->pages);
 	pair_release(&ing->regmap);
 	pair_release(&ing->labelled);
+	bt_u64map_release(&ing->fidx);
+	free(ing->rfiles);
 	free(ing->procs);
 	free(ing->paths);
 	free(ing->regions);
@@ -360,12 +374,45 @@ static int new_file(struct bt_ingest *ing, uint32_t flags, uint64_t dev,
 	int r;
 
 	if ((r = next_id(ing, &id)) ||
+	    (r = bt_grow(&ing->rfiles, &ing->rfiles_cap, ing->nrfiles + 1,
+			 sizeof(*ing->rfiles))) ||
 	    (r = bt_log_append_file(ing->w, id, flags, dev, ino)) ||
-	    (r = pair_put(&ing->files, dev, ino, id)))
+	    (r = pair_put(&ing->files, dev, ino, id)) ||
+	    (r = bt_u64map_put(&ing->fidx, id, (uint32_t)ing->nrfiles + 1)))
 		return r;
+	ing->rfiles[ing->nrfiles++] = (struct rfile){ dev, ino, 0 };
 	ing->st.objects[BT_REC_FILE]++;
 	*out = id;
 	return 0;
+}
+
+/* Count a path bound to (+1) or taken from (-1) a file; a real file that
+ * loses its last path forgets its (dev, ino). */
+static int count_bound(struct bt_ingest *ing, uint32_t file, int delta)
+{
+	uint32_t v = file ? bt_u64map_get(&ing->fidx, file) : 0;
+	struct rfile *f;
+
+	if (!v)
+		return 0;  /* synthetic, or none */
+	f = &ing->rfiles[v - 1];
+	if (delta > 0) {
+		f->nbound++;
+		return 0;
+	}
+	if (f->nbound && --f->nbound == 0 &&
+	    pair_get(&ing->files, f->dev, f->ino) == file)
+		return pair_put(&ing->files, f->dev, f->ino, 0);
+	return 0;
+}
+
+/* Take path index pi away from its file (unlink, rename away). */
+static int unbind(struct bt_ingest *ing, size_t pi)
+{
+	uint32_t old = ing->paths[pi].file;
+
+	ing->paths[pi].file = 0;
+	return count_bound(ing, old, -1);
 }
 
 /* Bind path index pi to file, with a PATH label the first time the file is
@@ -373,8 +420,12 @@ static int new_file(struct bt_ingest *ing, uint32_t flags, uint64_t dev,
 static int bind(struct bt_ingest *ing, size_t pi, uint32_t file,
 		uint64_t time, const char *path)
 {
+	uint32_t old = ing->paths[pi].file;
 	int r;
 
+	if (old != file && ((r = count_bound(ing, old, -1)) ||
+			    (r = count_bound(ing, file, +1))))
+		return r;
 	ing->paths[pi].file = file;
 	if (!file || pair_get(&ing->labelled, file, pi))
 		return 0;
@@ -751,9 +802,9 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 	case BT_RAW_UNLINK:
 		if ((r = path_index(ing, o->path, &pi)) ||
 		    (r = get_fname(ing, pi, o->path, &fn)) ||
-		    (r = event(ing, BT_OP_UNLINK, 0, 0, o->time, proc, fn)))
+		    (r = event(ing, BT_OP_UNLINK, 0, 0, o->time, proc, fn)) ||
+		    (r = unbind(ing, pi)))
 			return r;
-		ing->paths[pi].file = 0;
 		break;
 	case BT_RAW_RENAME:
 	case BT_RAW_LINK:
@@ -769,8 +820,8 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 		if ((r = get_fname(ing, pi2, o->new_path, &fn2)) ||
 		    (r = event(ing, op, 0, 0, o->time, proc, fn2)))
 			return r;
-		if (op == BT_OP_RENAME && pi != pi2)
-			ing->paths[pi].file = 0;
+		if (op == BT_OP_RENAME && pi != pi2 && (r = unbind(ing, pi)))
+			return r;
 		if (ing->paths[pi2].file != file &&
 		    (r = bind(ing, pi2, file, o->time, o->new_path)))
 			return r;

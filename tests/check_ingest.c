@@ -419,6 +419,43 @@ START_TEST(hard_link_by_dev_ino)
 }
 END_TEST
 
+/*
+ * Inodes are reused: a file deleted (its last name unlinked, or renamed
+ * over) and a later file with the same (dev, ino) are two files, not one
+ * file with both histories.  This merged a deleted temporary file with an
+ * unrelated file in real audit logs.
+ */
+START_TEST(inode_reuse_after_unlink_is_new_file)
+{
+	uint32_t f, g;
+
+	build("{\"time\":1,\"op\":\"create\",\"pid\":10,\"path\":\"/t/a\","
+	      "\"dev\":8,\"inode\":77}\n"
+	      "{\"time\":2,\"op\":\"unlink\",\"pid\":10,\"path\":\"/t/a\","
+	      "\"dev\":8,\"inode\":77}\n"
+	      "{\"time\":3,\"op\":\"write\",\"pid\":20,\"path\":\"/u/b\","
+	      "\"dev\":8,\"inode\":77}\n"
+	      /* renamed over: /u/c's old file loses its only name */
+	      "{\"time\":4,\"op\":\"write\",\"pid\":20,\"path\":\"/u/c\","
+	      "\"dev\":8,\"inode\":88}\n"
+	      "{\"time\":5,\"op\":\"rename\",\"pid\":20,\"path\":\"/u/b\","
+	      "\"new_path\":\"/u/c\",\"dev\":8,\"inode\":77}\n"
+	      "{\"time\":6,\"op\":\"write\",\"pid\":30,\"path\":\"/v/d\","
+	      "\"dev\":8,\"inode\":88}\n");
+	f = file_at("/t/a", 0);
+	g = file_at("/u/b", 0);
+	ck_assert_uint_ne(f, 0);
+	ck_assert_uint_ne(g, 0);
+	ck_assert_uint_ne(f, g);
+	ck_assert_uint_eq(count_labels(f, BT_LABEL_PATH), 1);
+	/* The file renamed onto /u/c keeps its identity... */
+	ck_assert_uint_eq(file_at("/u/c", 1), g);
+	/* ... and the one it replaced is gone: inode 88 again is new. */
+	ck_assert_uint_ne(file_at("/v/d", 0), file_at("/u/c", 0));
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 4);
+}
+END_TEST
+
 START_TEST(link_by_path)
 {
 	uint32_t f, p;
@@ -726,6 +763,7 @@ int main(void)
 	T(open_through_modified_name_looks_up);
 	T(unlink_then_create_is_new_file);
 	T(hard_link_by_dev_ino);
+	T(inode_reuse_after_unlink_is_new_file);
 	T(link_by_path);
 	T(page_events_name_region);
 	T(private_writable_mapping_is_read_only_dependency);
