@@ -23,7 +23,7 @@ BIN=${BIN:-btrack}
 case "$BIN" in /*) ;; *) BIN="$top/$BIN";; esac
 EVENTS=${BENCH_EVENTS:-10000000}
 IMPORT_EVENTS=${BENCH_IMPORT_EVENTS:-1000000}
-SECTIONS=${BENCH_SECTIONS:-gen import load record}
+SECTIONS=${BENCH_SECTIONS:-gen import load record db}
 LOAD="$top/$B/bench_load"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/btbench.XXXXXX")
@@ -213,6 +213,127 @@ section_record() {
 		row "  record time / strace time" "$(awk -v a="$best_rec" -v b="$best_st" 'BEGIN { printf "%.2f", a / b }')" "" lt 1
 	fi
 	rm -rf "$work"
+}
+
+# section_db: the case database (btrack db, man/btrack-db.5) on a
+# BENCH_DB_EVENTS (default 1000000) event gen log: the `db add` rate, then
+# the same backtrack from the planted detection point three ways: btrack on
+# the log and btrack on the database (end to end, a process each, JSON
+# compared), and the recursive CTE of btrack-db(5) in SQLite (python3's
+# sqlite3, median of 5) beside btrack's backtrack on the loaded graph
+# (bench_load, median of 5).  Both are timed with and without finding the
+# detection point (btrack: bt_spec_resolve; SQL: the objects lookup); the
+# target is on the walks.  The CTE runs at object level with pages as
+# objects, so its node count is shown, not compared.
+section_db() {
+	n=${BENCH_DB_EVENTS:-1000000}
+	dlog="$tmp/db.btl"
+	db="$tmp/case.db"
+	if ! "$LOAD" gen "$n" "$dlog" >"$tmp/dbgen.out"; then
+		fail "generating $n events for the database failed"
+		row "db add: rate" error "" - -
+		return 0
+	fi
+	det=$(kv "$tmp/dbgen.out" detection)
+	nev=$(kv "$tmp/dbgen.out" gen_events)
+	cpu=""
+	t0=$(now)
+	if command -v /usr/bin/time >/dev/null 2>&1; then
+		/usr/bin/time -f '%U %S' -o "$tmp/dbadd.time" \
+			"$BIN" db add --db "$db" "$dlog" >/dev/null 2>"$tmp/dbadd.err" ||
+			{ fail "btrack db add: $(tail -n 1 "$tmp/dbadd.err")"; row "db add: rate" error "" - -; return 0; }
+		cpu=$(awk '{ print $1 + $2 }' "$tmp/dbadd.time")
+	elif ! "$BIN" db add --db "$db" "$dlog" >/dev/null 2>"$tmp/dbadd.err"; then
+		fail "btrack db add: $(tail -n 1 "$tmp/dbadd.err")"
+		row "db add: rate" error "" - -
+		return 0
+	fi
+	t1=$(now)
+	row "db add ($(fmt 1e6 1 "$nev") M events): rate (wall clock)" \
+		"$(awk -v n="$nev" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) / 1000 }')" \
+		"k events/s" - -
+	[ -n "$cpu" ] && row "db add: rate (CPU time)" \
+		"$(awk -v n="$nev" -v c="$cpu" 'BEGIN { printf "%.0f", n / (c > 0 ? c : 0.001) / 1000 }')" \
+		"k events/s" - -
+	row "db on disk" "$(awk -v s="$(wc -c <"$db")" -v n="$nev" 'BEGIN { printf "%.1f", s / n }')" \
+		"bytes/event" - -
+
+	t0=$(now)
+	"$BIN" backtrack --log "$dlog" --from "$det" --format json --no-filters \
+		>"$tmp/dblog.json" 2>"$tmp/db.err" || fail "backtrack --log: $(tail -n 1 "$tmp/db.err")"
+	t1=$(now)
+	"$BIN" backtrack --db "$db" --from "$det" --format json --no-filters \
+		>"$tmp/dbdb.json" 2>"$tmp/db.err" || fail "backtrack --db: $(tail -n 1 "$tmp/db.err")"
+	t2=$(now)
+	row "backtrack $det: btrack on the log (end to end)" \
+		"$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" s - -
+	row "  btrack on the database (end to end)" \
+		"$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.3f", b - a }')" s - -
+	same=no
+	cmp -s "$tmp/dblog.json" "$tmp/dbdb.json" && same=yes
+	row "  same result (JSON) from the log and the database" "$same" "" eq yes
+	if ! "$LOAD" load "$dlog" "$det" >"$tmp/dbload.out"; then
+		fail "bench_load on the database's log failed"
+		return 0
+	fi
+	bt_ms=$(kv "$tmp/dbload.out" backtrack_ms)
+	walk_ms=$(awk -v a="$bt_ms" -v b="$(kv "$tmp/dbload.out" resolve_ms)" \
+		'BEGIN { w = a - b; printf "%.3f", (w > 0.001 ? w : 0.001) }')
+	row "  btrack on the loaded graph (median of 5)" "$(fmt 1 3 "$bt_ms")" ms - -
+	row "    of which the walk" "$walk_ms" ms - -
+	row "  result" "$(kv "$tmp/dbload.out" backtrack_nodes)" nodes - -
+	if ! command -v python3 >/dev/null 2>&1 ||
+	   ! python3 -c 'import sqlite3' 2>/dev/null; then
+		row "  SQLite recursive CTE" "skipped (no python3 sqlite3)" "" - -
+		return 0
+	fi
+	if ! python3 - "$db" "${det#file:}" >"$tmp/cte.out" 2>"$tmp/cte.err" <<'PY'
+import sqlite3, sys, time
+q = """
+WITH RECURSIVE walk(obj, threshold) AS (
+  SELECT o.id, (SELECT max(e.time) FROM events e WHERE e.effect = o.id)
+  FROM objects o WHERE o.kind = 'file' AND o.path = ?
+  UNION
+  SELECT e.cause, e.time
+  FROM walk w JOIN events e
+    ON e.effect = w.obj AND e.time <= w.threshold
+)
+SELECT obj, max(threshold) FROM walk GROUP BY obj
+"""
+# The walk alone: the same query from the object's id.
+w = q.replace("o.id", "?1").replace(
+    "FROM objects o WHERE o.kind = 'file' AND o.path = ?\n", "")
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+(start,) = c.execute("SELECT id FROM objects WHERE kind = 'file' AND"
+                     " path = ?", (sys.argv[2],)).fetchone()
+ta, tw = [], []
+for i in range(5):
+    t = time.perf_counter()
+    rows = c.execute(q, (sys.argv[2],)).fetchall()
+    ta.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    rows2 = c.execute(w, (start,)).fetchall()
+    tw.append(time.perf_counter() - t)
+assert sorted(rows) == sorted(rows2), "the two queries differ"
+print("cte_ms=%.3f" % (sorted(ta)[2] * 1000))
+print("cte_walk_ms=%.3f" % (sorted(tw)[2] * 1000))
+print("cte_nodes=%d" % len(rows))
+PY
+	then
+		fail "the recursive CTE failed: $(tail -n 1 "$tmp/cte.err")"
+		row "  SQLite recursive CTE" error "" - -
+		return 0
+	fi
+	cte_ms=$(kv "$tmp/cte.out" cte_ms)
+	cte_walk=$(kv "$tmp/cte.out" cte_walk_ms)
+	row "  SQLite recursive CTE (btrack-db(5), median of 5)" "$(fmt 1 3 "$cte_ms")" ms - -
+	row "    of which the walk (from the object id)" "$(fmt 1 3 "$cte_walk")" ms - -
+	row "  CTE result" "$(kv "$tmp/cte.out" cte_nodes)" nodes - -
+	row "  CTE / btrack, finding the point included" \
+		"$(awk -v a="$cte_ms" -v b="$bt_ms" 'BEGIN { printf "%.0f", a / b }')" x - -
+	row "  CTE walk / btrack walk" \
+		"$(awk -v a="$cte_walk" -v b="$walk_ms" 'BEGIN { printf "%.0f", a / b }')" x ge 100
+	rm -f "$dlog" "$db" "$db-wal" "$db-shm"
 }
 
 if ! make --no-print-directory -s B="$B" "$B/bench_load" >&2; then
