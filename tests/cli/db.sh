@@ -181,6 +181,18 @@ expect 0 "$BTRACK" db -h
 grep -q 'btrack db add --db CASE.db' "$tmp/out" || fail "db -h: no usage"
 expect 0 "$BTRACK" db add -h
 
+# The recursive CTE documented in btrack-db(5) finds what backtrack finds.
+if command -v sqlite3 >/dev/null 2>&1 && command -v mandoc >/dev/null 2>&1
+then
+	mandoc -T ascii "$BTRACK_TOP/man/btrack-db.5" | sed 's/.\x08//g' |
+		sed -n '/WITH RECURSIVE/,/GROUP BY o.id;/p' >"$tmp/cte.sql"
+	grep -q 'GROUP BY o.id;' "$tmp/cte.sql" || fail "no CTE in btrack-db.5"
+	sqlite3 "$db" <"$tmp/cte.sql" | cut -d'|' -f3 | sort >"$tmp/cte.out"
+	printf '/A\n/B\n/X\n1\n2\n3\n' >"$tmp/want"
+	diff "$tmp/want" "$tmp/cte.out" >&2 ||
+		fail "the CTE of btrack-db.5 does not find X p3 B p2 p1 A"
+fi
+
 # The man pages.
 for page in btrack-db.1 btrack-db.5; do
 	[ -s "$BTRACK_TOP/man/$page" ] || fail "no man/$page"
