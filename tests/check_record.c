@@ -458,6 +458,61 @@ START_TEST(e2e_redirect)
 }
 END_TEST
 
+/* Every read from a pipe comes no earlier than the first write into it,
+ * whatever order the two tasks' stops reached the recorder in. */
+START_TEST(e2e_pipe_order)
+{
+	char *argv[] = { "/bin/sh", "-c", "i=0; while [ $i -lt 40 ]; do "
+			 "echo $i$i$i | cat > /dev/null; i=$((i + 1)); done",
+			 NULL };
+	struct bt_record_stats st;
+	struct bt_log *log;
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	static uint64_t first_write[1 << 16], first_read[1 << 16];
+	static char is_pipe[1 << 16];
+	uint32_t i, pipes = 0;
+	int r;
+
+	ck_assert_int_eq(record(tu_path("pipe.btl"), argv, &st), 0);
+	ck_assert_int_eq(st.status, 0);
+	ck_assert_int_eq(bt_log_open(&log, tu_path("pipe.btl")), 0);
+	bt_log_iter_init(&it, log);
+	while ((r = bt_log_next(&it, &h)) == 1) {
+		if (h->type == BT_REC_LABEL) {
+			const struct bt_rec_label *l = (const void *)h;
+
+			if (l->object < (1 << 16) && l->key == BT_LABEL_PATH &&
+			    !strncmp(l->value.s, "pipe:[", 6))
+				is_pipe[l->object] = 1;
+		}
+		if (h->type == BT_REC_EVENT) {
+			const struct bt_rec_event *e = (const void *)h;
+
+			if (e->op == BT_OP_WRITE && e->effect < (1 << 16) &&
+			    (!first_write[e->effect] ||
+			     e->time < first_write[e->effect]))
+				first_write[e->effect] = e->time;
+			if (e->op == BT_OP_READ && e->cause < (1 << 16) &&
+			    (!first_read[e->cause] ||
+			     e->time < first_read[e->cause]))
+				first_read[e->cause] = e->time;
+		}
+	}
+	ck_assert_int_eq(r, 0);
+	for (i = 1; i < (1 << 16); i++) {
+		if (!is_pipe[i] || !first_read[i])
+			continue;
+		pipes++;
+		ck_assert_uint_ne(first_write[i], 0);
+		ck_assert_uint_le(first_write[i], first_read[i]);
+	}
+	ck_assert_uint_eq(pipes, 40);
+	bt_log_iter_release(&it);
+	bt_log_close(log);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("record");
@@ -506,6 +561,7 @@ int main(void)
 	tcase_add_test(tc, e2e_true_false);
 	tcase_add_test(tc, e2e_missing_program);
 	tcase_add_test(tc, e2e_redirect);
+	tcase_add_test(tc, e2e_pipe_order);
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);
