@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,8 +213,33 @@ static void close_input(FILE *f, FILE *raw)
 
 /* ---- the command ------------------------------------------------------ */
 
+/* The temporary log, removed if the user interrupts the import. */
+static char tmp[4096];
+static volatile sig_atomic_t tmp_live;
+
+static void on_signal(int sig)
+{
+	if (tmp_live)
+		unlink(tmp);   /* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 /* A new temporary log beside `out`: "DIR/.NAME.tmp.PID.N". */
-static int open_temp(struct bt_log_writer **w, const char *out, char *tmp,
+static int open_temp(struct bt_log_writer **w, const char *out, char *buf,
 		     size_t n)
 {
 	const char *slash = strrchr(out, '/');
@@ -221,11 +247,11 @@ static int open_temp(struct bt_log_writer **w, const char *out, char *tmp,
 	int i, r = BT_EINVAL;
 
 	for (i = 0; i < 100; i++) {
-		if ((size_t)snprintf(tmp, n, "%.*s.%s.tmp.%ld.%d", dirlen,
+		if ((size_t)snprintf(buf, n, "%.*s.%s.tmp.%ld.%d", dirlen,
 				     out, out + dirlen, (long)getpid(), i) >= n)
 			return bt_error_set(BT_EINVAL, "path too long '%s'",
 					    out);
-		r = bt_log_writer_open(w, tmp, BT_LOGW_CREATE);
+		r = bt_log_writer_open(w, buf, BT_LOGW_CREATE);
 		if (r != BT_EINVAL)
 			return r;
 	}
@@ -271,7 +297,7 @@ int cmd_import(int argc, char **argv)
 	struct bt_ingest_stats st;
 	struct counts c = { 0 };
 	struct progress prog;
-	char tmp[4096], note[512];
+	char note[512];
 	int first, r, i, rc = EXIT_ERROR;
 	size_t nl;
 
@@ -290,8 +316,10 @@ int cmd_import(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 
+	catch_signals();
 	if ((r = open_temp(&w, a.out, tmp, sizeof(tmp))))
 		return cli_fail(r);
+	tmp_live = 1;
 	if ((r = bt_ingest_new(&ing, w)))
 		goto fail;
 	nl = (size_t)snprintf(note, sizeof(note), "import %s", a.fmt->name);
@@ -332,6 +360,7 @@ int cmd_import(int argc, char **argv)
 				    a.out);
 		goto fail;
 	}
+	tmp_live = 0;
 	summary(&st, &c, a.out);
 	return EXIT_OK;
 fail:
@@ -342,5 +371,6 @@ fail:
 	bt_ingest_free(ing);
 	bt_log_writer_abort(w);
 	unlink(tmp);
+	tmp_live = 0;
 	return rc;
 }
