@@ -95,6 +95,23 @@ grep -q "cannot open 'no-such.jsonl'" err || fail "missing: $(cat err)"
 [ $rc -eq 1 ] || fail "unwritable output: exit $rc"
 set -e
 
+# Interrupted while reading: the temporary log goes away.  The FIFO keeps
+# the import blocked in open() after it made its temporary file.
+mkfifo fifo
+"$BTRACK" import -o int.btl fifo 2>/dev/null &
+pid=$!
+n=0
+while [ -z "$(ls -A | grep '^\.int\.btl\.tmp\.')" ] && [ $n -lt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+[ $n -lt 100 ] || fail "no temporary log seen"
+kill -TERM $pid
+set +e
+wait $pid
+set -e
+[ -z "$(ls -A | grep 'int\.btl')" ] || fail "left behind: $(ls -A)"
+
 "$BTRACK" import -h >out || fail "-h failed"
 grep -q "^usage: btrack import \[--format jsonl|auditd\] \[--keep-going\] \[--force\] -o LOG FILE\.\.\.$" out ||
 	fail "-h output: $(cat out)"
