@@ -401,6 +401,25 @@ START_TEST(io_into_revoked)
 }
 END_TEST
 
+START_TEST(io_short_read)
+{
+	const char *f = mkfile("short", 8), *src = tu_path("src16");
+	char *argv[] = { (char *)prog("pagemon-misc"), "shortread", (char *)f,
+			 (char *)src, NULL };
+
+	/* A read(2) offered 3 pages but filling 16 bytes of the first:
+	 * one page_write; the pages it did not fill are revoked again, so
+	 * the program's own write to one of them is seen. */
+	ck_assert_int_eq(tu_write_file(src, "0123456789abcdef", 16), 0);
+	assert_exit0(run(argv, ringfd, LONG_SLICE, NULL));
+	drain_all(ring);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, 4), 1);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, 5), 1);
+	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, 6), 0);
+	ck_assert_int_eq(evs.n, 2);
+}
+END_TEST
+
 /* ---- processes ---- */
 
 START_TEST(two_processes)
@@ -659,6 +678,7 @@ static Suite *suite(void)
 		{ "io_into_revoked", io_into_revoked },
 		{ "two_processes", two_processes },
 		{ "fork_child_pid", fork_child_pid },
+		{ "io_short_read", io_short_read },
 		{ "exec_child", exec_child },
 		{ "threads", threads },
 		{ "remap", remap },

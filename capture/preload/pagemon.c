@@ -1135,328 +1135,161 @@ EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)
 
 /*
  * The kernel reads (write(2) family) or writes (read(2) family) the
- * program's buffer on its behalf; a revoked page would make the call fail
- * with EFAULT.  Grant the access first and record it as the program's.
- * Returns true if the caller must call io_done() after the syscall (the
- * grants are kept from being revoked until then).
+ * program's buffers on its behalf; a revoked page would make the call fail
+ * with EFAULT.  io_add() grants the access before the call; io_end(), after
+ * it, records the pages the result says the kernel touched as the
+ * program's accesses and takes back the grants it did not use (so the
+ * program's own next touch of them still faults).  Beyond IO_DEFER pages
+ * the grants are recorded at once, touched or not.  While a call holds
+ * grants, no re-arm revokes them (the inflight count).
  */
-static bool io_grant(const void *buf, size_t len, bool kernel_writes)
+#define IO_DEFER 32
+#define IO_RESULT 0  /* touched if in [lo, lo + result bytes) */
+#define IO_DATA   1  /* touched if the result is > 0 (iovec data) */
+#define IO_OK     2  /* touched if the call succeeded (addresses, lengths) */
+
+struct io_page {
+	uintptr_t page;
+	uint8_t old;     /* the page's grant bits before */
+	uint8_t kind;
+	uint8_t write;
+};
+
+struct io {
+	bool held;       /* holds one inflight count */
+	int n;
+	uintptr_t lo;    /* start of the IO_RESULT buffer */
+	struct io_page pg[IO_DEFER];
+};
+
+static void io_begin(struct io *io)
 {
-	uintptr_t a = (uintptr_t)buf, e, p;
+	io->held = false;
+	io->n = 0;
+	io->lo = 0;
+}
+
+static uintptr_t add_sat(uintptr_t a, size_t len)
+{
+	return a + len < a ? UINTPTR_MAX : a + len;
+}
+
+static void io_add(struct io *io, const void *buf, size_t len, int kind,
+		   bool write)
+{
+	uintptr_t a = (uintptr_t)buf, e = add_sat(a, len), hi = 0, p;
 	uint64_t now, idx;
 	sigset_t old;
-	bool any = false;
+	int i;
 
+	if (kind == IO_RESULT)
+		io->lo = a;
 	if (!active || !len || !buf || !overlaps_any(a, len))
-		return false;
-	e = a + len < a ? UINTPTR_MAX : a + len;
+		return;
 	now = now_ns(CLOCK_MONOTONIC);
 	block_all(&old);
 	lock();
 	maybe_rearm_locked(now);
+	if (!io->held) {
+		__atomic_fetch_add(&inflight, 1, __ATOMIC_ACQ_REL);
+		io->held = true;
+	}
+	for (i = 0; i < MAX_MAPS; i++)
+		if (maps[i].start != maps[i].end && maps[i].end > hi)
+			hi = maps[i].end;
+	if (e > hi)
+		e = hi;  /* a huge length walks no further than the table */
 	for (p = a & ~(uintptr_t)(psz - 1); p < e; p += psz) {
 		struct map *m = find(p, &idx);
+		uint8_t before;
 
 		if (!m)
 			continue;
-		any = true;
-		if (grant_locked(m, idx, kernel_writes ? PG_GW : PG_GR,
-				 now) > 0)
-			emit(kernel_writes ? BT_RAW_PAGE_WRITE :
-			     BT_RAW_PAGE_READ, m, idx);
-		if (p + psz < p)
-			break;
+		before = m->pg[idx];
+		if (grant_locked(m, idx, write ? PG_GW : PG_GR, now) <= 0)
+			continue;
+		if (io->n < IO_DEFER)
+			io->pg[io->n++] = (struct io_page){
+				p, (uint8_t)(before & (PG_GR | PG_GW)),
+				(uint8_t)kind, write };
+		else
+			emit(write ? BT_RAW_PAGE_WRITE : BT_RAW_PAGE_READ, m,
+			     idx);
 	}
-	if (any)
-		__atomic_fetch_add(&inflight, 1, __ATOMIC_ACQ_REL);
 	unlock();
 	restore_mask(&old);
-	return any;
 }
 
-static void io_done(bool any)
+static void io_end(struct io *io, ssize_t result)
 {
-	if (any)
-		__atomic_fetch_sub(&inflight, 1, __ATOMIC_ACQ_REL);
+	int saved = errno, i;
+	sigset_t old;
+
+	if (!io->held)
+		return;
+	if (io->n) {
+		block_all(&old);
+		lock();
+		for (i = 0; i < io->n; i++) {
+			const struct io_page *g = &io->pg[i];
+			uint64_t idx;
+			struct map *m = find(g->page, &idx);
+			bool touched;
+
+			if (!m)
+				continue;
+			if (g->kind == IO_RESULT)
+				touched = result > 0 &&
+					  g->page < add_sat(io->lo,
+							    (size_t)result) &&
+					  g->page + psz > io->lo;
+			else if (g->kind == IO_DATA)
+				touched = result > 0;
+			else
+				touched = result >= 0;
+			if (touched) {
+				emit(g->write ? BT_RAW_PAGE_WRITE :
+				     BT_RAW_PAGE_READ, m, idx);
+				continue;
+			}
+			m->pg[idx] = (uint8_t)((m->pg[idx] & ~(PG_GR | PG_GW)) |
+					       g->old);
+			set_prot(g->page, psz, effective_prot(m->pg[idx]));
+		}
+		unlock();
+		restore_mask(&old);
+	}
+	__atomic_fetch_sub(&inflight, 1, __ATOMIC_ACQ_REL);
+	errno = saved;
 }
 
-static bool iov_grant(const struct iovec *iov, int n, bool kernel_writes)
+static void io_iov(struct io *io, const struct iovec *iov, size_t n,
+		   bool write)
 {
-	bool any = false;
-	int i;
+	size_t i;
 
 	if (!active || !__atomic_load_n(&nlive, __ATOMIC_RELAXED) || !iov ||
-	    n <= 0 || n > IOV_MAX)
-		return false;
-	for (i = 0; i < n; i++) {
-		bool g = io_grant(iov[i].iov_base, iov[i].iov_len,
-				  kernel_writes);
+	    n > IOV_MAX)
+		return;
+	for (i = 0; i < n; i++)
+		io_add(io, iov[i].iov_base, iov[i].iov_len, IO_DATA, write);
+}
 
-		/* Keep one inflight count for the whole call. */
-		if (g && any)
-			io_done(true);
-		any |= g;
-	}
-	return any;
+/* Bytes moved by a stdio call that returned `got` of `n` items: a short
+ * count may have moved part of one more item. */
+static ssize_t stdio_bytes(size_t got, size_t size, size_t n)
+{
+	size_t items = got < n ? got + 1 : n;
+
+	return items && size > (size_t)SSIZE_MAX / items ? SSIZE_MAX :
+	       (ssize_t)(items * size);
 }
 
 #define RESOLVE(name, sym) \
 	do { if (!real_##name) real_##name = dlsym(RTLD_NEXT, sym); } while (0)
 
-EXPORT ssize_t read(int fd, void *buf, size_t n)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(read, "read");
-	g = io_grant(buf, n, true);
-	r = real_read(fd, buf, n);
-	io_done(g);
-	return r;
-}
-
-ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
-EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(read_chk, "__read_chk");
-	g = io_grant(buf, n, true);
-	r = real_read_chk(fd, buf, n, buflen);
-	io_done(g);
-	return r;
-}
-
-EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(pread, "pread");
-	g = io_grant(buf, n, true);
-	r = real_pread(fd, buf, n, off);
-	io_done(g);
-	return r;
-}
-
-EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(pread64, "pread64");
-	g = io_grant(buf, n, true);
-	r = real_pread64(fd, buf, n, off);
-	io_done(g);
-	return r;
-}
-
-EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(readv, "readv");
-	g = iov_grant(iov, cnt, true);
-	r = real_readv(fd, iov, cnt);
-	io_done(g);
-	return r;
-}
-
-EXPORT ssize_t preadv(int fd, const struct iovec *iov, int cnt, off_t off)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(preadv, "preadv");
-	g = iov_grant(iov, cnt, true);
-	r = real_preadv(fd, iov, cnt, off);
-	io_done(g);
-	return r;
-}
-
-EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(recv, "recv");
-	g = io_grant(buf, n, true);
-	r = real_recv(fd, buf, n, flags);
-	io_done(g);
-	return r;
-}
-
-EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
-			struct sockaddr *sa, socklen_t *salen)
-{
-	bool g, g2 = false, g3 = false;
-	ssize_t r;
-
-	RESOLVE(recvfrom, "recvfrom");
-	g = io_grant(buf, n, true);
-	if (sa && salen) {
-		g2 = io_grant(salen, sizeof(*salen), true);
-		g3 = io_grant(sa, *salen, true);
-	}
-	r = real_recvfrom(fd, buf, n, flags, sa, salen);
-	io_done(g);
-	io_done(g2);
-	io_done(g3);
-	return r;
-}
-
-EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
-{
-	bool g = false, g2 = false, g3 = false;
-	ssize_t r;
-
-	RESOLVE(recvmsg, "recvmsg");
-	if (msg) {
-		g = iov_grant(msg->msg_iov, (int)msg->msg_iovlen, true);
-		g2 = io_grant(msg->msg_name, msg->msg_namelen, true);
-		g3 = io_grant(msg->msg_control, msg->msg_controllen, true);
-	}
-	r = real_recvmsg(fd, msg, flags);
-	io_done(g);
-	io_done(g2);
-	io_done(g3);
-	return r;
-}
-
-EXPORT ssize_t write(int fd, const void *buf, size_t n)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(write, "write");
-	g = io_grant(buf, n, false);
-	r = real_write(fd, buf, n);
-	io_done(g);
-	return r;
-}
-
-EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(pwrite, "pwrite");
-	g = io_grant(buf, n, false);
-	r = real_pwrite(fd, buf, n, off);
-	io_done(g);
-	return r;
-}
-
-EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(pwrite64, "pwrite64");
-	g = io_grant(buf, n, false);
-	r = real_pwrite64(fd, buf, n, off);
-	io_done(g);
-	return r;
-}
-
-EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(writev, "writev");
-	g = iov_grant(iov, cnt, false);
-	r = real_writev(fd, iov, cnt);
-	io_done(g);
-	return r;
-}
-
-EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(pwritev, "pwritev");
-	g = iov_grant(iov, cnt, false);
-	r = real_pwritev(fd, iov, cnt, off);
-	io_done(g);
-	return r;
-}
-
-EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(send, "send");
-	g = io_grant(buf, n, false);
-	r = real_send(fd, buf, n, flags);
-	io_done(g);
-	return r;
-}
-
-EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
-		      const struct sockaddr *sa, socklen_t salen)
-{
-	bool g, g2;
-	ssize_t r;
-
-	RESOLVE(sendto, "sendto");
-	g = io_grant(buf, n, false);
-	g2 = io_grant(sa, salen, false);
-	r = real_sendto(fd, buf, n, flags, sa, salen);
-	io_done(g);
-	io_done(g2);
-	return r;
-}
-
-EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
-{
-	bool g = false, g2 = false, g3 = false;
-	ssize_t r;
-
-	RESOLVE(sendmsg, "sendmsg");
-	if (msg) {
-		g = iov_grant(msg->msg_iov, (int)msg->msg_iovlen, false);
-		g2 = io_grant(msg->msg_name, msg->msg_namelen, false);
-		g3 = io_grant(msg->msg_control, msg->msg_controllen, false);
-	}
-	r = real_sendmsg(fd, msg, flags);
-	io_done(g);
-	io_done(g2);
-	io_done(g3);
-	return r;
-}
-
-EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int cnt, off_t off,
-		       int flags)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(preadv2, "preadv2");
-	g = iov_grant(iov, cnt, true);
-	r = real_preadv2(fd, iov, cnt, off, flags);
-	io_done(g);
-	return r;
-}
-
-EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off,
-			int flags)
-{
-	bool g;
-	ssize_t r;
-
-	RESOLVE(pwritev2, "pwritev2");
-	g = iov_grant(iov, cnt, false);
-	r = real_pwritev2(fd, iov, cnt, off, flags);
-	io_done(g);
-	return r;
-}
-
 /* The _FORTIFY_SOURCE entry points that Debian's programs call. */
+ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
 ssize_t __pread64_chk(int fd, void *buf, size_t n, off_t off, size_t buflen);
 ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
 ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen,
@@ -1464,29 +1297,164 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen,
 size_t __fread_chk(void *ptr, size_t ptrlen, size_t size, size_t n,
 		   FILE *f);
 
-EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, off_t off,
-			     size_t buflen)
+EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
-	bool g;
+	struct io io;
 	ssize_t r;
 
-	RESOLVE(pread64_chk, "__pread64_chk");
-	g = io_grant(buf, n, true);
-	r = real_pread64_chk(fd, buf, n, off, buflen);
-	io_done(g);
+	RESOLVE(read, "read");
+	io_begin(&io);
+	io_add(&io, buf, n, IO_RESULT, true);
+	r = real_read(fd, buf, n);
+	io_end(&io, r);
 	return r;
 }
 
-EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen,
-			  int flags)
+EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 {
-	bool g;
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(read_chk, "__read_chk");
+	io_begin(&io);
+	io_add(&io, buf, n, IO_RESULT, true);
+	r = real_read_chk(fd, buf, n, buflen);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(pread, "pread");
+	io_begin(&io);
+	io_add(&io, buf, n, IO_RESULT, true);
+	r = real_pread(fd, buf, n, off);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(pread64, "pread64");
+	io_begin(&io);
+	io_add(&io, buf, n, IO_RESULT, true);
+	r = real_pread64(fd, buf, n, off);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(pread64_chk, "__pread64_chk");
+	io_begin(&io);
+	io_add(&io, buf, n, IO_RESULT, true);
+	r = real_pread64_chk(fd, buf, n, off, buflen);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(recv, "recv");
+	io_begin(&io);
+	io_add(&io, buf, n, IO_RESULT, true);
+	r = real_recv(fd, buf, n, flags);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+{
+	struct io io;
 	ssize_t r;
 
 	RESOLVE(recv_chk, "__recv_chk");
-	g = io_grant(buf, n, true);
+	io_begin(&io);
+	io_add(&io, buf, n, IO_RESULT, true);
 	r = real_recv_chk(fd, buf, n, buflen, flags);
-	io_done(g);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(write, "write");
+	io_begin(&io);
+	io_add(&io, buf, n, IO_RESULT, false);
+	r = real_write(fd, buf, n);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(pwrite, "pwrite");
+	io_begin(&io);
+	io_add(&io, buf, n, IO_RESULT, false);
+	r = real_pwrite(fd, buf, n, off);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(pwrite64, "pwrite64");
+	io_begin(&io);
+	io_add(&io, buf, n, IO_RESULT, false);
+	r = real_pwrite64(fd, buf, n, off);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(send, "send");
+	io_begin(&io);
+	io_add(&io, buf, n, IO_RESULT, false);
+	r = real_send(fd, buf, n, flags);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
+			struct sockaddr *sa, socklen_t *salen)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(recvfrom, "recvfrom");
+	io_begin(&io);
+	io_add(&io, buf, n, IO_RESULT, true);
+	if (sa && salen) {
+		io_add(&io, salen, sizeof(*salen), IO_OK, true);
+		io_add(&io, sa, *salen, IO_OK, true);
+	}
+	r = real_recvfrom(fd, buf, n, flags, sa, salen);
+	io_end(&io, r);
 	return r;
 }
 
@@ -1494,19 +1462,156 @@ EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen,
 			      int flags, struct sockaddr *sa,
 			      socklen_t *salen)
 {
-	bool g, g2 = false, g3 = false;
+	struct io io;
 	ssize_t r;
 
 	RESOLVE(recvfrom_chk, "__recvfrom_chk");
-	g = io_grant(buf, n, true);
+	io_begin(&io);
+	io_add(&io, buf, n, IO_RESULT, true);
 	if (sa && salen) {
-		g2 = io_grant(salen, sizeof(*salen), true);
-		g3 = io_grant(sa, *salen, true);
+		io_add(&io, salen, sizeof(*salen), IO_OK, true);
+		io_add(&io, sa, *salen, IO_OK, true);
 	}
 	r = real_recvfrom_chk(fd, buf, n, buflen, flags, sa, salen);
-	io_done(g);
-	io_done(g2);
-	io_done(g3);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
+		      const struct sockaddr *sa, socklen_t salen)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(sendto, "sendto");
+	io_begin(&io);
+	io_add(&io, buf, n, IO_RESULT, false);
+	io_add(&io, sa, salen, IO_OK, false);
+	r = real_sendto(fd, buf, n, flags, sa, salen);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(readv, "readv");
+	io_begin(&io);
+	if (cnt > 0)
+		io_iov(&io, iov, (size_t)cnt, true);
+	r = real_readv(fd, iov, cnt);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t preadv(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(preadv, "preadv");
+	io_begin(&io);
+	if (cnt > 0)
+		io_iov(&io, iov, (size_t)cnt, true);
+	r = real_preadv(fd, iov, cnt, off);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int cnt, off_t off,
+		       int flags)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(preadv2, "preadv2");
+	io_begin(&io);
+	if (cnt > 0)
+		io_iov(&io, iov, (size_t)cnt, true);
+	r = real_preadv2(fd, iov, cnt, off, flags);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(writev, "writev");
+	io_begin(&io);
+	if (cnt > 0)
+		io_iov(&io, iov, (size_t)cnt, false);
+	r = real_writev(fd, iov, cnt);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(pwritev, "pwritev");
+	io_begin(&io);
+	if (cnt > 0)
+		io_iov(&io, iov, (size_t)cnt, false);
+	r = real_pwritev(fd, iov, cnt, off);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off,
+			int flags)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(pwritev2, "pwritev2");
+	io_begin(&io);
+	if (cnt > 0)
+		io_iov(&io, iov, (size_t)cnt, false);
+	r = real_pwritev2(fd, iov, cnt, off, flags);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(recvmsg, "recvmsg");
+	io_begin(&io);
+	if (msg) {
+		io_add(&io, msg, sizeof(*msg), IO_OK, true);
+		io_iov(&io, msg->msg_iov, msg->msg_iovlen, true);
+		io_add(&io, msg->msg_name, msg->msg_namelen, IO_OK, true);
+		io_add(&io, msg->msg_control, msg->msg_controllen, IO_OK,
+		       true);
+	}
+	r = real_recvmsg(fd, msg, flags);
+	io_end(&io, r);
+	return r;
+}
+
+EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct io io;
+	ssize_t r;
+
+	RESOLVE(sendmsg, "sendmsg");
+	io_begin(&io);
+	if (msg) {
+		io_iov(&io, msg->msg_iov, msg->msg_iovlen, false);
+		io_add(&io, msg->msg_name, msg->msg_namelen, IO_OK, false);
+		io_add(&io, msg->msg_control, msg->msg_controllen, IO_OK,
+		       false);
+	}
+	r = real_sendmsg(fd, msg, flags);
+	io_end(&io, r);
 	return r;
 }
 
@@ -1526,63 +1631,68 @@ static size_t mul_sat(size_t a, size_t b)
 
 EXPORT size_t fread(void *ptr, size_t size, size_t n, FILE *f)
 {
-	bool g;
+	struct io io;
 	size_t r;
 
 	RESOLVE(fread, "fread");
-	g = io_grant(ptr, mul_sat(size, n), true);
+	io_begin(&io);
+	io_add(&io, ptr, mul_sat(size, n), IO_RESULT, true);
 	r = real_fread(ptr, size, n, f);
-	io_done(g);
+	io_end(&io, stdio_bytes(r, size, n));
 	return r;
 }
 
 EXPORT size_t fread_unlocked(void *ptr, size_t size, size_t n, FILE *f)
 {
-	bool g;
+	struct io io;
 	size_t r;
 
 	RESOLVE(fread_unlocked, "fread_unlocked");
-	g = io_grant(ptr, mul_sat(size, n), true);
+	io_begin(&io);
+	io_add(&io, ptr, mul_sat(size, n), IO_RESULT, true);
 	r = real_fread_unlocked(ptr, size, n, f);
-	io_done(g);
+	io_end(&io, stdio_bytes(r, size, n));
 	return r;
 }
 
 EXPORT size_t __fread_chk(void *ptr, size_t ptrlen, size_t size, size_t n,
 			  FILE *f)
 {
-	bool g;
+	struct io io;
 	size_t r;
 
 	RESOLVE(fread_chk, "__fread_chk");
-	g = io_grant(ptr, mul_sat(size, n), true);
+	io_begin(&io);
+	io_add(&io, ptr, mul_sat(size, n), IO_RESULT, true);
 	r = real_fread_chk(ptr, ptrlen, size, n, f);
-	io_done(g);
+	io_end(&io, stdio_bytes(r, size, n));
 	return r;
 }
 
 EXPORT size_t fwrite(const void *ptr, size_t size, size_t n, FILE *f)
 {
-	bool g;
+	struct io io;
 	size_t r;
 
 	RESOLVE(fwrite, "fwrite");
-	g = io_grant(ptr, mul_sat(size, n), false);
+	io_begin(&io);
+	io_add(&io, ptr, mul_sat(size, n), IO_RESULT, false);
 	r = real_fwrite(ptr, size, n, f);
-	io_done(g);
+	io_end(&io, stdio_bytes(r, size, n));
 	return r;
 }
 
 EXPORT size_t fwrite_unlocked(const void *ptr, size_t size, size_t n,
 			      FILE *f)
 {
-	bool g;
+	struct io io;
 	size_t r;
 
 	RESOLVE(fwrite_unlocked, "fwrite_unlocked");
-	g = io_grant(ptr, mul_sat(size, n), false);
+	io_begin(&io);
+	io_add(&io, ptr, mul_sat(size, n), IO_RESULT, false);
 	r = real_fwrite_unlocked(ptr, size, n, f);
-	io_done(g);
+	io_end(&io, stdio_bytes(r, size, n));
 	return r;
 }
 

@@ -13,6 +13,9 @@
  *                     pages) for MS ms while a fifth forks children that
  *                     do the same briefly and munmap/mmap/mprotect churn
  *                     goes on; must finish with status 0
+ *   shortread FILE SRC  read(2) up to 3 pages into pages 4-6 of FILE (8
+ *                     pages) from SRC, which holds 16 bytes (page 4 only),
+ *                     then write page 5 itself
  *   rawsegv FILE      write page 0, then set SIGSEGV to SIG_IGN with a raw
  *                     rt_sigaction (as Go's runtime installs handlers),
  *                     wait 300 ms, write pages 0 and 1, map FILE again
@@ -202,6 +205,16 @@ int main(int argc, char **argv)
 		stop = 1;
 		for (i = 0; i < 6; i++)
 			pthread_join(t[i], NULL);
+		return 0;
+	}
+	if (!strcmp(argv[1], "shortread") && argc == 4) {
+		int src = open(argv[3], O_RDONLY);
+
+		m = map(argv[2], 8, NULL);
+		if (src < 0 || read(src, (void *)(m + 4 * psz + 4000),
+				    (size_t)(3 * psz)) != 16)
+			return 2;
+		m[5 * psz] = 5;
 		return 0;
 	}
 	if (!strcmp(argv[1], "rawsegv")) {
