@@ -563,15 +563,30 @@ END_TEST
 
 START_TEST(blocking_read)
 {
-	const char *f = mkfile("blk", 4);
+	const char *f = mkfile("blk", 4), *out = tu_path("blk.out");
 	char *argv[] = { (char *)prog("pagemon-misc"), "blockread",
 			 (char *)f, NULL };
+	uint64_t t0;
+	size_t len;
+	char *text;
 
 	/* 5 ms slices: the re-arm must not revoke the page the blocked
 	 * read(2) is about to fill. */
-	assert_exit0(run(argv, ringfd, "5000000", NULL));
+	assert_exit0(run(argv, ringfd, "5000000", out));
+	text = tu_read_file(out, &len);
+	ck_assert_ptr_nonnull(text);
+	t0 = strtoull(text, NULL, 10);
+	free(text);
 	drain_all(ring);
 	ck_assert_int_eq(count(BT_RAW_PAGE_WRITE, 0, 1), 1);
+	/* Dated when the call began, not when it returned 300 ms later:
+	 * the recorder dates the read no earlier, and a backward walk
+	 * drops causes later than their effect. */
+	for (int i = 0; i < evs.n; i++)
+		if (evs.ev[i].arg == 1) {
+			ck_assert_uint_ge(evs.ev[i].time, t0);
+			ck_assert_uint_lt(evs.ev[i].time, t0 + 150000000ull);
+		}
 }
 END_TEST
 

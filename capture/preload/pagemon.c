@@ -252,7 +252,8 @@ static void futex_wake(int *w)
 
 /* ---- the ring (producer side, see pagering.h) ---- */
 
-static void emit(int op, const struct map *m, uint64_t idx)
+/* Record a page event that happened at `time` (CLOCK_REALTIME ns). */
+static void emit_at(int op, const struct map *m, uint64_t idx, uint64_t time)
 {
 	struct bt_pagering_slot *s;
 	struct bt_raw raw;
@@ -264,7 +265,7 @@ static void emit(int op, const struct map *m, uint64_t idx)
 	raw.op = (uint8_t)op;
 	raw.pid = (uint32_t)syscall(SYS_getpid);
 	raw.tid = (uint32_t)syscall(SYS_gettid);
-	raw.time = now_ns(CLOCK_REALTIME);
+	raw.time = time;
 	raw.dev = m->dev;
 	raw.ino = m->ino;
 	/* The log counts pages of 4096 bytes whatever the MMU's size. */
@@ -288,6 +289,11 @@ static void emit(int op, const struct map *m, uint64_t idx)
 	s = &ring_slots[h & (ring_n - 1)];
 	memcpy(&s->raw, &raw, sizeof(raw));
 	__atomic_store_n(&s->seq, h + 1, __ATOMIC_RELEASE);
+}
+
+static void emit(int op, const struct map *m, uint64_t idx)
+{
+	emit_at(op, m, idx, now_ns(CLOCK_REALTIME));
 }
 
 /* ---- the mapping table (lock held) ---- */
@@ -1159,6 +1165,9 @@ struct io {
 	bool held;       /* holds one inflight count */
 	int n;
 	uintptr_t lo;    /* start of the IO_RESULT buffer */
+	uint64_t time;   /* CLOCK_REALTIME before the call: the kernel's
+			    accesses happen during it, so they are dated no
+			    later than the recorder dates the call */
 	struct io_page pg[IO_DEFER];
 };
 
@@ -1193,6 +1202,7 @@ static void io_add(struct io *io, const void *buf, size_t len, int kind,
 	if (!io->held) {
 		__atomic_fetch_add(&inflight, 1, __ATOMIC_ACQ_REL);
 		io->held = true;
+		io->time = now_ns(CLOCK_REALTIME);
 	}
 	for (i = 0; i < MAX_MAPS; i++)
 		if (maps[i].start != maps[i].end && maps[i].end > hi)
@@ -1213,8 +1223,8 @@ static void io_add(struct io *io, const void *buf, size_t len, int kind,
 				p, (uint8_t)(before & (PG_GR | PG_GW)),
 				(uint8_t)kind, write };
 		else
-			emit(write ? BT_RAW_PAGE_WRITE : BT_RAW_PAGE_READ, m,
-			     idx);
+			emit_at(write ? BT_RAW_PAGE_WRITE : BT_RAW_PAGE_READ,
+				m, idx, io->time);
 	}
 	unlock();
 	restore_mask(&old);
@@ -1248,8 +1258,8 @@ static void io_end(struct io *io, ssize_t result)
 			else
 				touched = result >= 0;
 			if (touched) {
-				emit(g->write ? BT_RAW_PAGE_WRITE :
-				     BT_RAW_PAGE_READ, m, idx);
+				emit_at(g->write ? BT_RAW_PAGE_WRITE :
+					BT_RAW_PAGE_READ, m, idx, io->time);
 				continue;
 			}
 			m->pg[idx] = (uint8_t)((m->pg[idx] & ~(PG_GR | PG_GW)) |

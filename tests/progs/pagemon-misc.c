@@ -8,7 +8,8 @@
  *                     same address (MAP_FIXED) and write its page 0
  *   many FILE N       map page 0 of FILE N times, write each mapping
  *   blockread FILE    read(2) from a pipe into page 1 while the writer
- *                     waits 300 ms (many slices) before writing
+ *                     waits 300 ms (many slices) before writing; prints
+ *                     CLOCK_REALTIME ns taken just before the read
  *   stress FILE MS    4 threads read and write random pages of FILE (64
  *                     pages) for MS ms while a fifth forks children that
  *                     do the same briefly and munmap/mmap/mprotect churn
@@ -235,6 +236,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "blockread")) {
+		struct timespec t0;
 		int pfd[2], st;
 		pid_t c;
 
@@ -249,6 +251,9 @@ int main(int argc, char **argv)
 			_exit(write(pfd[1], "0123456789abcdef", 16) != 16);
 		}
 		m[0] = 1;  /* keep slices going in this process */
+		clock_gettime(CLOCK_REALTIME, &t0);
+		printf("%lld\n", (long long)t0.tv_sec * 1000000000ll +
+		       t0.tv_nsec);
 		if (read(pfd[0], (void *)(m + psz), 16) != 16) {
 			perror("read");
 			return 2;
