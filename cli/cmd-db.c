@@ -248,7 +248,13 @@ static int db_add(struct args *a)
 				worst = r;
 			continue;
 		}
-		if (st.already)
+		if (st.extended)
+			printf("%s: log %lld grew since it was added: %llu "
+			       "new events added (%llu new objects)\n",
+			       a->ops[i], (long long)st.log,
+			       (unsigned long long)st.events,
+			       (unsigned long long)st.new_objects);
+		else if (st.already)
 			printf("%s: already in the database as log %lld, "
 			       "nothing added\n", a->ops[i],
 			       (long long)st.log);

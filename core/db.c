@@ -56,6 +56,7 @@ static const char *const schema[] = {
 	" first_time INTEGER,"
 	" last_time INTEGER,"
 	" flags INTEGER NOT NULL,"
+	" created INTEGER NOT NULL,"
 	" added_at INTEGER NOT NULL)",
 	"CREATE TABLE hosts ("
 	" name TEXT PRIMARY KEY,"
@@ -359,6 +360,21 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 33);
 }
 
+/* The name of a log: a 128-bit hash of its creation time and its records
+ * up to `end`, as 32 hex digits. */
+static void log_hash(const struct bt_log *log, uint64_t created,
+		     uint64_t end, char out[33])
+{
+	uint64_t h[2];
+
+	h[0] = mix(created ^ 0x6274726b);
+	h[1] = mix(end);
+	hash128(bt_log_data(log) + BT_LOG_HEADER_SIZE,
+		end - BT_LOG_HEADER_SIZE, h);
+	snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, mix(h[0] ^ end),
+		 mix(h[1] + h[0]));
+}
+
 /* What the first pass found. */
 struct scan {
 	uint64_t events, objects, first, last, end;
@@ -446,11 +462,15 @@ struct adder {
 	struct bt_db *db;
 	const struct bt_log *log;
 	const char *host;
+	char *host_owned;       /* the host of a log that grew */
 	int64_t logid;
 	uint32_t *map;          /* [log id] = database id */
 	struct scan *scan;
 	struct ident ident;
 	uint64_t new_objects;
+	uint64_t skip;          /* records before this offset are in the
+	                           database already (a log that grew) */
+	uint64_t events;        /* events added */
 };
 
 static void bind_u64(sqlite3_stmt *s, int i, uint64_t v)
@@ -617,6 +637,16 @@ static int add_records(struct adder *a, bt_progress_fn progress, void *arg)
 	sqlite3_bind_int64(ev, 1, a->logid);
 	bt_log_iter_init(&it, a->log);
 	while ((r = bt_log_next(&it, &h)) == 1) {
+		if ((uint64_t)((const uint8_t *)h - bt_log_data(a->log)) <
+		    a->skip) {
+			/* Added before: only map its objects' ids. */
+			if (h->type != BT_REC_EVENT &&
+			    h->type != BT_REC_LABEL &&
+			    h->type != BT_REC_NOTE &&
+			    (err = add_object(a, h)))
+				break;
+			continue;
+		}
 		if (h->type == BT_REC_EVENT) {
 			const struct bt_rec_event *e = (const void *)h;
 			uint32_t aux = e->aux;
@@ -636,6 +666,7 @@ static int add_records(struct adder *a, bt_progress_fn progress, void *arg)
 				break;
 			}
 			sqlite3_reset(ev);
+			a->events++;
 			if (progress && !(++n & 0xffff))
 				progress(arg, it.off, a->scan->end);
 		} else if (h->type == BT_REC_LABEL) {
@@ -687,6 +718,52 @@ static int add_records(struct adder *a, bt_progress_fn progress, void *arg)
 	return err;
 }
 
+/*
+ * A log that grew since it was added (a recording that went on): same
+ * creation time, and its first `size` bytes hash to what the database
+ * has.  Then only the records past them are added, into the same log row
+ * and host.  Sets a->logid, a->skip and a->host, or leaves them.
+ */
+static int find_prefix(struct bt_db *db, const struct bt_log *log,
+		       uint64_t created, uint64_t end, struct adder *a)
+{
+	sqlite3_stmt *s;
+	char hash[33];
+	int64_t size;
+	int rc, err;
+
+	if ((err = prepare(db, &s, "SELECT id, size, hash, host FROM logs"
+			   " WHERE created = ?1 AND size < ?2 ORDER BY size"
+			   " DESC")))
+		return err;
+	bind_u64(s, 1, created);
+	bind_u64(s, 2, end);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(s, 2);
+		const char *ho = (const char *)sqlite3_column_text(s, 3);
+
+		size = sqlite3_column_int64(s, 1);
+		if (size < BT_LOG_HEADER_SIZE || (size & 7) || !h || !ho)
+			continue;
+		log_hash(log, created, (uint64_t)size, hash);
+		if (strcmp(hash, h))
+			continue;
+		a->host_owned = strdup(ho);
+		if (!a->host_owned) {
+			err = bt_error_set(BT_ENOMEM, "out of memory");
+			break;
+		}
+		a->host = a->host_owned;
+		a->logid = sqlite3_column_int64(s, 0);
+		a->skip = (uint64_t)size;
+		break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = sqlerr(db, BT_EIO, "finding the log");
+	sqlite3_finalize(s);
+	return err;
+}
+
 int bt_db_add(struct bt_db *db, const char *path, const char *host,
 	      bt_progress_fn progress, void *arg,
 	      struct bt_db_add_stats *out)
@@ -695,7 +772,7 @@ int bt_db_add(struct bt_db *db, const char *path, const char *host,
 	struct scan sc = { 0 };
 	struct adder a = { .db = db, .host = host, .scan = &sc };
 	sqlite3_stmt *s = NULL;
-	uint64_t h[2], created;
+	uint64_t created;
 	int64_t nev;
 	bool bulk, in_tx = false;
 	int err, rc;
@@ -719,12 +796,7 @@ int bt_db_add(struct bt_db *db, const char *path, const char *host,
 
 	/* Identity: the creation time and the committed records. */
 	memcpy(&created, bt_log_data(log) + 24, 8);
-	h[0] = mix(created ^ 0x6274726b);
-	h[1] = mix(sc.end);
-	hash128(bt_log_data(log) + BT_LOG_HEADER_SIZE,
-		sc.end - BT_LOG_HEADER_SIZE, h);
-	snprintf(out->hash, sizeof(out->hash), "%016" PRIx64 "%016" PRIx64,
-		 mix(h[0] ^ sc.end), mix(h[1] + h[0]));
+	log_hash(log, created, sc.end, out->hash);
 	out->events = sc.events;
 	out->objects = sc.objects;
 	out->first_time = sc.first;
@@ -753,6 +825,8 @@ int bt_db_add(struct bt_db *db, const char *path, const char *host,
 		err = sqlerr(db, BT_EIO, "finding the log");
 		goto out;
 	}
+	if ((err = find_prefix(db, log, created, sc.end, &a)))
+		goto out;
 
 	if ((err = query_int(db, "SELECT count(*) FROM (SELECT 1 FROM events"
 			     " LIMIT 1)", 0, &nev)))
@@ -762,11 +836,14 @@ int bt_db_add(struct bt_db *db, const char *path, const char *host,
 		     (err = exec(db, "DROP INDEX IF EXISTS events_cause"))))
 		goto out;
 
-	/* The logs row first: objects and events refer to it. */
+	/* The logs row first: objects and events refer to it.  A log that
+	 * grew keeps its row, updated after its new records are in. */
+	if (a.skip)
+		goto add;
 	if ((err = prepare(db, &s, "INSERT INTO logs(hash, path, host, size,"
 			   " events, objects, first_time, last_time, flags,"
-			   " added_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-			   " ?9, ?10)")))
+			   " created, added_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+			   " ?7, ?8, ?9, ?11, ?10)")))
 		goto out;
 	sqlite3_bind_text(s, 1, out->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
@@ -780,6 +857,7 @@ int bt_db_add(struct bt_db *db, const char *path, const char *host,
 	}
 	sqlite3_bind_int64(s, 9, bt_log_header(log)->flags);
 	bind_u64(s, 10, bt_time_now());
+	bind_u64(s, 11, created);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	s = NULL;
@@ -801,6 +879,7 @@ int bt_db_add(struct bt_db *db, const char *path, const char *host,
 		goto out;
 	}
 
+add:
 	a.map = calloc((size_t)sc.objects + 1, sizeof(*a.map));
 	if (!a.map) {
 		err = bt_error_set(BT_ENOMEM, "out of memory");
@@ -809,6 +888,33 @@ int bt_db_add(struct bt_db *db, const char *path, const char *host,
 	if ((err = add_records(&a, progress, arg)))
 		goto out;
 	out->new_objects = a.new_objects;
+	out->events = a.events;
+	if (a.skip) {
+		out->extended = true;
+		if ((err = prepare(db, &s, "UPDATE logs SET hash = ?1, path ="
+				   " ?2, size = ?3, events = ?4, objects = ?5,"
+				   " first_time = ?6, last_time = ?7, flags ="
+				   " ?8 WHERE id = ?9")))
+			goto out;
+		sqlite3_bind_text(s, 1, out->hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
+		bind_u64(s, 3, sc.end);
+		bind_u64(s, 4, sc.events);
+		bind_u64(s, 5, sc.objects);
+		if (sc.events) {
+			bind_u64(s, 6, sc.first);
+			bind_u64(s, 7, sc.last);
+		}
+		sqlite3_bind_int64(s, 8, bt_log_header(log)->flags);
+		sqlite3_bind_int64(s, 9, a.logid);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		s = NULL;
+		if (rc != SQLITE_DONE) {
+			err = sqlerr(db, BT_EIO, "updating the log");
+			goto out;
+		}
+	}
 	/* A file's path column: the latest path it was seen under, for SQL
 	 * (the walk takes paths from the labels). */
 	if ((err = prepare(db, &s, "UPDATE objects SET path = (SELECT value"
@@ -839,6 +945,7 @@ out:
 	if (in_tx)
 		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 	free(a.map);
+	free(a.host_owned);
 	free(a.ident.buf);
 	free(sc.path_off);
 	bt_log_close(log);

@@ -9,8 +9,9 @@
  * (host, path), a page (file, index), an endpoint its address, a region
  * (process, file, prot, pages)), events with the id of the log they came
  * from, labels, notes, and a row in `logs` identified by a hash of the
- * log's committed bytes, so adding the same log twice changes nothing.
- * One transaction per log.
+ * log's committed bytes, so adding the same log twice changes nothing, and
+ * adding a log that grew since (same creation time, same bytes up to the
+ * size it had) adds only its new records.  One transaction per log.
  *
  * Walks do not run on SQL: bt_db_graph() writes the database's objects and
  * events into a temporary log with the log writer and loads it with
@@ -58,7 +59,10 @@ struct sqlite3 *bt_db_sqlite(struct bt_db *db);
 struct bt_db_add_stats {
 	int64_t log;            /* the log's id in `logs` */
 	bool already;           /* it was there: nothing changed */
-	uint64_t events;        /* events of the log */
+	bool extended;          /* it was there shorter (a recording that
+	                           went on): only its new records were added,
+	                           to the same log id and host */
+	uint64_t events;        /* events added */
 	uint64_t objects;       /* object records of the log */
 	uint64_t new_objects;   /* of which were not in the database yet */
 	uint64_t first_time, last_time;  /* of its events; 0 if none */

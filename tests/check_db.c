@@ -178,6 +178,70 @@ START_TEST(add_idempotent)
 }
 END_TEST
 
+/* A recording that went on after it was added: only its new records go
+ * in, into the same log; then it is the same log again. */
+START_TEST(grown_log_adds_the_rest)
+{
+	const char *log = tu_path("grow.btl");
+	struct bt_log_writer *w;
+	struct bt_db *db = open_new("grow.db");
+	struct bt_db_add_stats st;
+	struct bt_graph *gl, *gd;
+	struct bt_walk_opts o;
+	char *a, *b;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, log, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T(0), 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 8, 1), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 2, BT_LABEL_PATH, T(0), "/in",
+					     3), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0, 1, T(1), 2, 1),
+			 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	add(db, log, "rec", &st);
+	ck_assert_uint_eq(st.events, 1);
+
+	ck_assert_int_eq(bt_log_writer_open(&w, log, BT_LOGW_APPEND), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 3, 0, 8, 2), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 3, BT_LABEL_PATH, T(2), "/out",
+					     4), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_WRITE, 0, 1, T(2), 1,
+					     3), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_WRITE, 0, 1, T(3), 1,
+					     3), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	/* Even under another --host: it is the same recording. */
+	add(db, log, "other", &st);
+	ck_assert(st.extended);
+	ck_assert(!st.already);
+	ck_assert_uint_eq(st.events, 2);
+	ck_assert_uint_eq(st.new_objects, 1);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM logs"), 1);
+	ck_assert_int_eq(q(db, "SELECT events FROM logs"), 3);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM events"), 3);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM objects"), 3);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM hosts"), 1);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM labels"), 2);
+	add(db, log, "rec", &st);
+	ck_assert(st.already);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM events"), 3);
+
+	gl = log_graph(log);
+	gd = db_graph(db);
+	bt_walk_opts_init(&o);
+	a = walk_json(gl, "file:/out", BT_BACKWARD, &o);
+	b = walk_json(gd, "file:/out", BT_BACKWARD, &o);
+	ck_assert_str_eq(b, a);
+	ck_assert_ptr_nonnull(strstr(a, "\"/in\""));
+	free(a);
+	free(b);
+	bt_graph_free(gl);
+	bt_graph_free(gd);
+	bt_db_close(db);
+}
+END_TEST
+
 /* Two logs written by hand, so that processes keep their start time:
  * log 1: p1 forks p2 (T0), p2 writes /B (T1);
  * log 2: p1 forks p3 (T4), p3 reads /B (T5), p3 writes /X (T6), with /B
@@ -279,7 +343,7 @@ static const struct {
 	const char *cols;
 } documented[] = {
 	{ "logs", "id hash path host size events objects first_time last_time "
-		  "flags added_at" },
+		  "flags created added_at" },
 	{ "hosts", "name added_at" },
 	{ "objects", "id kind host ident log pid start ppid uid dev ino flags "
 		     "path file page process prot first_page pages" },
@@ -703,6 +767,7 @@ int main(void)
 	} tests[] = {
 		{ "add_idempotent", add_idempotent },
 		{ "two_logs_merge", two_logs_merge },
+		{ "grown_log_adds_the_rest", grown_log_adds_the_rest },
 		{ "schema_as_documented", schema_as_documented },
 		{ "sarmoria_same_as_log", sarmoria_same_as_log },
 		{ "gen_same_as_log", gen_same_as_log },
