@@ -248,6 +248,8 @@ static int db_add(struct args *a)
 				worst = r;
 			continue;
 		}
+		if (st.warning[0])
+			cli_warn("%s: %s", a->ops[i], st.warning);
 		if (st.extended)
 			printf("%s: log %lld grew since it was added: %llu "
 			       "new events added (%llu new objects)\n",

@@ -272,7 +272,8 @@ int bt_db_open(struct bt_db **out, const char *path, unsigned flags)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->sql, 0);
-	sqlite3_busy_timeout(db->sql, 10000);
+	/* Another `db add` holds the write lock for one log at most. */
+	sqlite3_busy_timeout(db->sql, 600000);
 	if ((err = query_int(db, "SELECT count(*) FROM sqlite_master", 0,
 			     &tables)))
 		goto fail;
@@ -795,6 +796,9 @@ int bt_db_add(struct bt_db *db, const char *path, const char *host,
 	}
 
 	/* Identity: the creation time and the committed records. */
+	if (bt_log_warning(log))
+		snprintf(out->warning, sizeof(out->warning), "%s",
+			 bt_log_warning(log));
 	memcpy(&created, bt_log_data(log) + 24, 8);
 	log_hash(log, created, sc.end, out->hash);
 	out->events = sc.events;

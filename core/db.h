@@ -67,6 +67,7 @@ struct bt_db_add_stats {
 	uint64_t new_objects;   /* of which were not in the database yet */
 	uint64_t first_time, last_time;  /* of its events; 0 if none */
 	char hash[33];          /* hex of the 128-bit hash of the log */
+	char warning[256];      /* the log's warning (torn tail) or "" */
 };
 
 /*

@@ -161,6 +161,13 @@ expect 2 "$BTRACK" backtrack --db "$db" --from-list "$tmp/good"
 expect 2 "$BTRACK" backtrack --db "$db" --from file:/X --from-list \
 	"$tmp/good" -o "$tmp/res4"
 
+# A torn tail: the complete records go in, with a warning.
+cp "$log" "$tmp/torn.btl"
+truncate -s -8 "$tmp/torn.btl"
+expect 0 "$BTRACK" db add --db "$tmp/torn.db" "$tmp/torn.btl"
+grep -q 'warning: .*torn.btl' "$tmp/err" || fail "no torn-tail warning"
+grep -q ': 9 events' "$tmp/out" || fail "torn add: $(cat "$tmp/out")"
+
 # Bad databases and usage.
 printf 'not a database at all, just text\n' >"$tmp/text.db"
 expect 3 "$BTRACK" backtrack --db "$tmp/text.db" --from file:/X
