@@ -81,6 +81,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -640,6 +641,7 @@ static void *helper_main(void *arg)
 
 	(void)arg;
 	block_all(&old);
+	prctl(PR_SET_NAME, "btrack-pagemon", 0, 0, 0);
 	for (;;) {
 		struct timespec ts;
 		uint64_t end, now;
