@@ -13,7 +13,7 @@ static const struct cli_cmd backtrack_cmd = {
 		    "[--max-depth N] [--filters LIST | --no-filters] [--hide GLOB] "
 		    "[--explain] [--format text|dot|json|svg|png|pdf] "
 		    "[-o OUT]\n"
-		    "backtrack --db CASE.db --from SPEC [options]\n"
+		    "backtrack --db CASE.db [--host NAME] --from SPEC [options]\n"
 		    "backtrack (--log LOG | --db CASE.db) --from-list POINTS "
 		    "-o DIR [options]",
 	.summary = "Walk back from a detection point (SPEC: file:PATH, "

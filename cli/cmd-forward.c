@@ -13,7 +13,7 @@ static const struct cli_cmd forward_cmd = {
 		    "[--max-depth N] [--filters LIST | --no-filters] [--hide GLOB] "
 		    "[--explain] [--format text|dot|json|svg|png|pdf] "
 		    "[-o OUT]\n"
-		    "forward --db CASE.db --from SPEC [options]\n"
+		    "forward --db CASE.db [--host NAME] --from SPEC [options]\n"
 		    "forward (--log LOG | --db CASE.db) --from-list POINTS "
 		    "-o DIR [options]",
 	.summary = "Walk forward from an object (SPEC: file:PATH, proc:PID, "

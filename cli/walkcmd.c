@@ -34,11 +34,12 @@ enum {
 #define MAX_HIDE 64
 
 /* The case database and batch options (numbered apart from the others). */
-enum { OPT_DB = 512, OPT_FROM_LIST };
+enum { OPT_DB = 512, OPT_FROM_LIST, OPT_HOST };
 
 const struct cli_opt walkcmd_opts[] = {
 	{ OPT_LOG, "log", "LOG", "the log to read" },
 	{ OPT_DB, "db", "CASE.db", "read a case database instead (btrack db)" },
+	{ OPT_HOST, "host", "NAME", "with --db: only this host's objects" },
 	{ OPT_FROM, "from", "SPEC", "the detection point (SPEC forms above)" },
 	{ OPT_FROM_LIST, "from-list", "POINTS",
 	  "one SPEC a line; a result each into the directory -o DIR" },
@@ -61,6 +62,7 @@ struct walkargs {
 	const struct cli_cmd *cmd;
 	const char *log;
 	const char *db;           /* --db: a case database */
+	const char *host;         /* --host: one host of it */
 	const char *from_list;    /* --from-list: a file of SPECs */
 	const char *from;
 	const char *out;
@@ -99,6 +101,9 @@ static int on_opt(void *ctx, int id, const char *val)
 		return 0;
 	case OPT_DB:
 		a->db = val;
+		return 0;
+	case OPT_HOST:
+		a->host = val;
 		return 0;
 	case OPT_FROM_LIST:
 		a->from_list = val;
@@ -201,8 +206,8 @@ static int load_source(struct bt_graph **out, const struct walkargs *a)
 	if (a->db) {
 		err = bt_db_open(&db, a->db, BT_DB_READONLY);
 		if (!err)
-			err = bt_db_graph(out, db, cli_progress,
-					  (void *)"loading");
+			err = bt_db_graph_host(out, db, a->host, cli_progress,
+					       (void *)"loading");
 		bt_db_close(db);
 	} else {
 		err = bt_graph_load(out, a->log, cli_progress,
@@ -407,6 +412,8 @@ int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 	if (!a.log == !a.db)
 		return cli_usage_error(c, "one of --log LOG and --db CASE.db "
 				       "is required");
+	if (a.host && !a.db)
+		return cli_usage_error(c, "--host needs --db");
 	if (a.from_list)
 		return batch_run(c, dir, &a);
 	if (a.alert && a.from)

@@ -1015,16 +1015,20 @@ static uint32_t col_ref(sqlite3_stmt *s, int i, const uint32_t *map,
 }
 
 static int write_objects(struct bt_db *db, struct bt_log_writer *w,
-			 uint32_t *map, int64_t max)
+			 uint32_t *map, int64_t max, const char *host)
 {
 	sqlite3_stmt *s;
 	uint32_t id = 0;
 	int rc, err;
 
+	/* With a host: its objects and the endpoints (shared by all). */
 	if ((err = prepare(db, &s, "SELECT id, kind, pid, start, ppid, uid,"
 			   " dev, ino, flags, path, file, page, process, prot,"
-			   " first_page, pages FROM objects ORDER BY id")))
+			   " first_page, pages FROM objects WHERE ?1 IS NULL"
+			   " OR host IS NULL OR host = ?1 ORDER BY id")))
 		return err;
+	if (host)
+		sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t dbid = sqlite3_column_int64(s, 0);
 		const char *kind = (const char *)sqlite3_column_text(s, 1);
@@ -1106,8 +1110,18 @@ static int write_labels(struct bt_db *db, struct bt_log_writer *w,
 	return err;
 }
 
+/* Whether column i names an object that exists but was left out (another
+ * host's). */
+static bool left_out(sqlite3_stmt *s, int i, const uint32_t *map,
+		     int64_t max)
+{
+	int64_t v = sqlite3_column_int64(s, i);
+
+	return v > 0 && v <= max && !map[v];
+}
+
 static int write_events(struct bt_db *db, struct bt_log_writer *w,
-			const uint32_t *map, int64_t max,
+			const uint32_t *map, int64_t max, bool some,
 			bt_progress_fn progress, void *arg, int64_t total)
 {
 	sqlite3_stmt *s;
@@ -1125,6 +1139,9 @@ static int write_events(struct bt_db *db, struct bt_log_writer *w,
 			aux = col_ref(s, 3, map, max);
 		cause = col_ref(s, 4, map, max);
 		effect = col_ref(s, 5, map, max);
+		if (some && (!cause || !effect) && (cause || left_out(s, 4,
+		    map, max)) && (effect || left_out(s, 5, map, max)))
+			continue;
 		if (op <= 0 || op > BT_OP_MAX || !cause || !effect) {
 			err = bt_error_set(BT_ECORRUPT, "'%s': a bad event row"
 					   " (op %d, cause %u, effect %u)",
@@ -1148,8 +1165,34 @@ static int write_events(struct bt_db *db, struct bt_log_writer *w,
 	return err;
 }
 
+/* Whether `host` is in the database: 0 or BT_ENOTFOUND. */
+static int check_host(struct bt_db *db, const char *host)
+{
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if ((err = prepare(db, &s, "SELECT 1 FROM hosts WHERE name = ?1")))
+		return err;
+	sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return sqlerr(db, BT_EIO, "finding the host");
+	return bt_error_set(BT_ENOTFOUND, "no host '%s' in '%s'", host,
+			    db->path);
+}
+
 int bt_db_export_log(struct bt_db *db, const char *path,
 		     bt_progress_fn progress, void *arg)
+{
+	return bt_db_export_log_host(db, path, NULL, progress, arg);
+}
+
+int bt_db_export_log_host(struct bt_db *db, const char *path,
+			  const char *host, bt_progress_fn progress,
+			  void *arg)
 {
 	struct bt_log_writer *w = NULL;
 	uint32_t *map = NULL;
@@ -1158,7 +1201,8 @@ int bt_db_export_log(struct bt_db *db, const char *path,
 
 	if ((err = exec(db, "BEGIN")))
 		return err;
-	if ((err = query_int(db, "SELECT max(id) FROM objects", 0, &max)) ||
+	if ((host && (err = check_host(db, host))) ||
+	    (err = query_int(db, "SELECT max(id) FROM objects", 0, &max)) ||
 	    (err = query_int(db, "SELECT coalesce(sum(events), 0) FROM logs",
 			     0, &total)) ||
 	    (err = query_int(db, "SELECT (SELECT coalesce(max(flags & 2), 0)"
@@ -1179,9 +1223,10 @@ int bt_db_export_log(struct bt_db *db, const char *path,
 		goto out;
 	if (flags)
 		bt_log_writer_set_flags(w, BT_LOGF_OBJ_LEVEL);
-	if ((err = write_objects(db, w, map, max)) ||
+	if ((err = write_objects(db, w, map, max, host)) ||
 	    (err = write_labels(db, w, map, max)) ||
-	    (err = write_events(db, w, map, max, progress, arg, total)))
+	    (err = write_events(db, w, map, max, host != NULL, progress, arg,
+				total)))
 		goto out;
 	err = bt_log_writer_close(w);
 	w = NULL;
@@ -1196,15 +1241,22 @@ out:
 /* The temporary log: a memfd (no disk, no fsync) through /proc/self/fd
  * when the kernel has them, else an unlinked file in $TMPDIR. */
 static int graph_via(struct bt_graph **out, struct bt_db *db,
-		     const char *path, bt_progress_fn progress, void *arg)
+		     const char *path, const char *host,
+		     bt_progress_fn progress, void *arg)
 {
-	int err = bt_db_export_log(db, path, progress, arg);
+	int err = bt_db_export_log_host(db, path, host, progress, arg);
 
 	return err ? err : bt_graph_load(out, path, progress, arg);
 }
 
 int bt_db_graph(struct bt_graph **out, struct bt_db *db,
 		bt_progress_fn progress, void *arg)
+{
+	return bt_db_graph_host(out, db, NULL, progress, arg);
+}
+
+int bt_db_graph_host(struct bt_graph **out, struct bt_db *db,
+		     const char *host, bt_progress_fn progress, void *arg)
 {
 	const char *dir = getenv("TMPDIR");
 	char *path, proc[64];
@@ -1215,7 +1267,7 @@ int bt_db_graph(struct bt_graph **out, struct bt_db *db,
 	if (fd >= 0) {
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		if (access(proc, R_OK | W_OK) == 0) {
-			err = graph_via(out, db, proc, progress, arg);
+			err = graph_via(out, db, proc, host, progress, arg);
 			close(fd);
 			return err;
 		}
@@ -1233,7 +1285,7 @@ int bt_db_graph(struct bt_graph **out, struct bt_db *db,
 		return err;
 	}
 	close(fd);
-	err = graph_via(out, db, path, progress, arg);
+	err = graph_via(out, db, path, host, progress, arg);
 	unlink(path);
 	free(path);
 	return err;

@@ -103,6 +103,17 @@ int bt_db_export_log(struct bt_db *db, const char *path,
 int bt_db_graph(struct bt_graph **out, struct bt_db *db,
 		bt_progress_fn progress, void *arg);
 
+/*
+ * The same for one host: its objects, the endpoints (shared by all hosts)
+ * and the events between them.  host NULL: all.  BT_ENOTFOUND for a host
+ * the database does not have.
+ */
+int bt_db_export_log_host(struct bt_db *db, const char *path,
+			  const char *host, bt_progress_fn progress,
+			  void *arg);
+int bt_db_graph_host(struct bt_graph **out, struct bt_db *db,
+		     const char *host, bt_progress_fn progress, void *arg);
+
 /* A saved investigation.  Strings are owned by the struct
  * (bt_db_inv_release()). */
 struct bt_db_inv {

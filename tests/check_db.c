@@ -331,6 +331,24 @@ START_TEST(two_logs_merge)
 				   " kind = 'file' AND path = '/B'"), 2);
 		ck_assert_int_eq(q(db, "SELECT count(*) FROM hosts"), 2);
 	}
+
+	/* One host's graph: its objects and the events between them. */
+	ck_assert_int_eq(bt_db_graph_host(&g, db, "web", NULL, NULL), 0);
+	ck_assert_uint_eq(bt_graph_nobjects(g), 5);
+	ck_assert_uint_eq(bt_graph_nevents(g), 5);
+	json = walk_json(g, "file:/X", BT_BACKWARD, &(struct bt_walk_opts){
+			 .gran = BT_GRAN_PAGE, .until = BT_TIME_NONE });
+	ck_assert_ptr_nonnull(strstr(json, "\"process [2]\""));
+	free(json);
+	bt_graph_free(g);
+	ck_assert_int_eq(bt_db_graph_host(&g, db, "db1", NULL, NULL), 0);
+	ck_assert_uint_eq(bt_graph_nobjects(g), 2);
+	ck_assert_uint_eq(bt_graph_nevents(g), 1);
+	bt_graph_free(g);
+	ck_assert_int_eq(bt_db_graph_host(&g, db, "nope", NULL, NULL),
+			 BT_ENOTFOUND);
+	ck_assert_ptr_null(g);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "'nope'"));
 	bt_db_close(db);
 }
 END_TEST

@@ -83,6 +83,21 @@ for spec in file:/X file:/D proc:3; do
 	cmp -s "$tmp/out" "$tmp/log.json" ||
 		fail "forward --db $spec differs from --log"
 done
+# One host of a database with two: the same as the log of that host.
+expect 0 "$BTRACK" db add --db "$tmp/two.db" --host web1 "$log"
+printf '{"time": "2026-11-21T11:00:00Z", "op": "read", "pid": 9, "path": "/X"}\n' \
+	>>"$tmp/s.jsonl"
+expect 0 "$BTRACK" import --force -o "$tmp/other.btl" "$tmp/s.jsonl"
+expect 0 "$BTRACK" db add --db "$tmp/two.db" --host db1 "$tmp/other.btl"
+expect 0 "$BTRACK" forward --log "$log" --from file:/A --format json
+mv "$tmp/out" "$tmp/log.json"
+expect 0 "$BTRACK" forward --db "$tmp/two.db" --host web1 --from file:/A \
+	--format json
+cmp -s "$tmp/out" "$tmp/log.json" || fail "forward --db --host differs"
+expect 1 "$BTRACK" backtrack --db "$tmp/two.db" --host nosuch --from file:/X
+grep -q "no host 'nosuch'" "$tmp/err" || fail "$(cat "$tmp/err")"
+expect 2 "$BTRACK" backtrack --log "$log" --host web1 --from file:/X
+
 expect 0 "$BTRACK" backtrack --db "$db" --from file:/X --format json \
 	--no-filters
 for want in '"/X"' '"/B"' '"/A"' '"process \[1\]"' '"process \[2\]"' \
