@@ -27,7 +27,8 @@ enum {
 
 #define SYN_ADD "db add --db CASE.db [--host NAME] LOG..."
 #define SYN_INFO "db info --db CASE.db"
-#define SYN_SAVE "db save --db CASE.db NAME --from SPEC [--forward] " \
+#define SYN_SAVE "db save --db CASE.db [--host NAME] NAME --from SPEC " \
+		 "[--forward] " \
 		 "[--since T] [--until T] [--granularity page|vma|object] " \
 		 "[--max-nodes N] [--max-depth N] [--no-filters]"
 #define SYN_LIST "db list --db CASE.db"
@@ -68,6 +69,7 @@ static const struct cli_cmd list_cmd = {
 
 static const struct cli_opt save_opts[] = {
 	{ OPT_DB, "db", "CASE.db", "the case database" },
+	{ OPT_HOST, "host", "NAME", "walk over this host's objects only" },
 	{ OPT_FROM, "from", "SPEC", "the detection point" },
 	{ OPT_FORWARD, "forward", NULL, "walk forward instead of back" },
 	{ OPT_SINCE, "since", "T", "ignore events before T" },
@@ -141,6 +143,8 @@ static int on_opt(void *ctx, int id, const char *val)
 		if (!*val)
 			return cli_usage_error(c, "--host needs a name");
 		a->host = val;
+		if (c == &save_cmd)
+			note_opt(a, "host", val);
 		return 0;
 	case OPT_FROM:
 		a->from = val;
@@ -353,7 +357,8 @@ static int db_save(struct args *a)
 		return cli_usage_error(a->cmd, "--since is after --until");
 	if ((r = open_db(&db, a, 0)))
 		return r;
-	err = bt_db_graph(&g, db, cli_progress, (void *)"loading");
+	err = bt_db_graph_host(&g, db, a->host, cli_progress,
+			       (void *)"loading");
 	cli_progress_done();
 	if (err) {
 		r = cli_fail(err);

@@ -97,6 +97,13 @@ cmp -s "$tmp/out" "$tmp/log.json" || fail "forward --db --host differs"
 expect 1 "$BTRACK" backtrack --db "$tmp/two.db" --host nosuch --from file:/X
 grep -q "no host 'nosuch'" "$tmp/err" || fail "$(cat "$tmp/err")"
 expect 2 "$BTRACK" backtrack --log "$log" --host web1 --from file:/X
+expect 0 "$BTRACK" db save --db "$tmp/two.db" --host web1 w1 --from file:/X
+expect 0 "$BTRACK" db show --db "$tmp/two.db" w1
+grep -q '^options: *--host web1$' "$tmp/out" || fail "show: $(cat "$tmp/out")"
+expect 0 "$BTRACK" db show --db "$tmp/two.db" w1 --format json
+mv "$tmp/out" "$tmp/w1.json"
+expect 0 "$BTRACK" backtrack --log "$log" --from file:/X --format json
+cmp -s "$tmp/out" "$tmp/w1.json" || fail "db save --host differs from the log"
 
 expect 0 "$BTRACK" backtrack --db "$db" --from file:/X --format json \
 	--no-filters
