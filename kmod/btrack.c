@@ -47,6 +47,7 @@
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
@@ -894,12 +895,29 @@ out:
 	probe_exit(c);
 }
 
-/* Re-arm the pages touched in the last slice, so the next access by any
- * process faults again; drop the file references.  Process context. */
+static int touch_cmp(const void *a, const void *b)
+{
+	const struct bt_touch *x = a, *y = b;
+
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->index != y->index)
+		return x->index < y->index ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Re-arm the pages touched in the last slice, so the next access by any
+ * process faults again; drop the file references.  Process context.  One
+ * unmap_mapping_range() per file, over the span from its lowest to its
+ * highest touched page: each call costs a TLB shootdown, which per page
+ * made re-arming far slower than the slice (pages in the span that were
+ * not touched fault once more too, which records a real access).
+ */
 static void touch_flush(void)
 {
 	struct bt_touch *t;
-	unsigned int i, n;
+	unsigned int i, j, n;
 
 	spin_lock(&touch_lock);
 	t = touch_cur;
@@ -908,15 +926,32 @@ static void touch_flush(void)
 	n = touch_n;
 	touch_n = 0;
 	spin_unlock(&touch_lock);
-	for (i = 0; n && i < TOUCH_SLOTS; i++) {
+	if (!n)
+		return;
+	/* Pack the entries to the front, then sort them by (file, index). */
+	for (i = 0, j = 0; i < TOUCH_SLOTS && j < n; i++) {
 		if (!t[i].file)
 			continue;
-		unmap_mapping_range(t[i].file->f_mapping,
-				    (loff_t)t[i].index << PAGE_SHIFT,
-				    PAGE_SIZE, 0);
-		fput(t[i].file);
-		t[i].file = NULL;
-		n--;
+		if (i != j) {
+			t[j] = t[i];
+			t[i].file = NULL;
+		}
+		j++;
+	}
+	n = j;
+	sort(t, n, sizeof(*t), touch_cmp, NULL);
+	for (i = 0; i < n; i = j) {
+		struct file *f = t[i].file;
+		pgoff_t first = t[i].index, last = first;
+
+		for (j = i; j < n && t[j].file == f; j++)
+			last = t[j].index;
+		unmap_mapping_range(f->f_mapping, (loff_t)first << PAGE_SHIFT,
+				    (loff_t)(last - first + 1) << PAGE_SHIFT, 0);
+		for (; i < j; i++) {
+			fput(t[i].file);
+			t[i].file = NULL;
+		}
 	}
 }
 

@@ -5,7 +5,9 @@
 # "VMTEST: ..." lines, logs to the second serial port (ttyS1) as base64
 # between "=== BEGIN name ===" and "=== END name ===".  The last console
 # line is "VMTEST: DONE rc=N"; the host checks the logs (tests/vm/run.sh).
-# /mode says what to run: "check" (scenarios) or "bench".
+# /mode says what to run: "check" (scenarios), "bench", or "script" (a
+# developer's /script.sh, from BTRACK_VM_SCRIPT; it may use the functions
+# below).
 PATH=/bin
 export PATH
 mount -t proc proc /proc
@@ -37,10 +39,10 @@ start_capture() {
 	rm -f /tmp/cap.err
 	btrack capture -o "$log" "$@" 2>/tmp/cap.err &
 	cap=$!
-	n=0
+	tries=0
 	while ! grep -q capturing /tmp/cap.err 2>/dev/null; do
-		n=$((n + 1))
-		if [ $n -gt 200 ] || ! kill -0 $cap 2>/dev/null; then
+		tries=$((tries + 1))
+		if [ $tries -gt 200 ] || ! kill -0 $cap 2>/dev/null; then
 			fail "capture did not start"
 			cat /tmp/cap.err
 			return 1
@@ -149,17 +151,18 @@ bench() {
 	mkdir -p /tmp/shm
 	pagetest create /tmp/shm/b 64 >/dev/null
 	t_file0=$(burst $n /tmp/bf | sed -n 's/.*elapsed_ns=//p')
-	t_shm0=$(pagetest bench /tmp/shm/b 64 2000 | sed -n 's/.*elapsed_ns=//p')
+	t_shm0=$(pagetest bench /tmp/shm/b 64 1000000 | sed -n 's/.*elapsed_ns=//p')
 	insmod /btrack.ko || fail "insmod"
 	start_capture /tmp/bench.btl
 	s0=$(cut -d' ' -f1 /proc/uptime)
 	t_file1=$(burst $n /tmp/bf | sed -n 's/.*elapsed_ns=//p')
-	t_shm1=$(pagetest bench /tmp/shm/b 64 2000 | sed -n 's/.*elapsed_ns=//p')
+	t_shm1=$(pagetest bench /tmp/shm/b 64 1000000 | sed -n 's/.*elapsed_ns=//p')
 	s1=$(cut -d' ' -f1 /proc/uptime)
 	stop_capture
 	r=$(sed -n 's/.*: \([0-9]*\) records drained.*/\1/p' /tmp/cap.err)
+	pf=$(sed -n 's/.*module, \([0-9]*\) page faults.*/\1/p' /tmp/cap.err)
 	say "bench file: $n pwrite calls: $t_file0 ns without, $t_file1 ns capturing, ratio $(echo "scale=2; $t_file1 / $t_file0" | bc)"
-	say "bench shm: 64 pages x 2000 stores: $t_shm0 ns without, $t_shm1 ns capturing, ratio $(echo "scale=2; $t_shm1 / $t_shm0" | bc)"
+	say "bench shm: 64 pages x 1000000 stores: $t_shm0 ns without, $t_shm1 ns capturing, ratio $(echo "scale=2; $t_shm1 / $t_shm0" | bc), $pf page faults recorded"
 	say "bench drained: $r records in $s0..$s1 s of uptime, $(echo "scale=0; $r / ($s1 - $s0)" | bc) records/s"
 	rmmod btrack || fail "rmmod"
 }
@@ -167,6 +170,7 @@ bench() {
 case $(cat /mode) in
 check) scenarios ;;
 bench) bench ;;
+script) . /script.sh ;;
 *) fail "unknown mode" ;;
 esac
 

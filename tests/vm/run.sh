@@ -9,6 +9,7 @@
 # data port (ttyS1, logs in base64); then checks the logs on the host.  On
 # failure it prints the console log.  Exit 0 pass, 1 fail.
 # BTRACK_VM_TIMEOUT (s, default 480), BTRACK_VM_KEEP=1 keeps the work dir.
+# MODE script runs BTRACK_VM_SCRIPT (a file of sh) inside the VM instead.
 set -eu
 mode=${1:-check}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -57,6 +58,9 @@ cp kmod/btrack.ko "$root/btrack.ko"
 cp tests/vm/init.sh "$root/init"
 chmod 755 "$root/init"
 echo "$mode" >"$root/mode"
+if [ "$mode" = script ]; then
+	cp "${BTRACK_VM_SCRIPT:?BTRACK_VM_SCRIPT=FILE names the script}" "$root/script.sh"
+fi
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$work/initrd.gz"
 
 # ---- boot ---------------------------------------------------------------
