@@ -71,6 +71,10 @@ scenarios() {
 	echo payload >/tmp/w/dl
 	sh -c 'cat /tmp/w/dl >/tmp/w/stage && mv /tmp/w/stage /tmp/w/final'
 	echo unrelated >/tmp/w/other
+	# SIGUSR1 prints the counters without stopping.
+	kill -USR1 $cap
+	usleep 300000
+	grep -q 'records drained' /tmp/cap.err || fail "no report on SIGUSR1"
 	stop_capture
 	send chain /tmp/chain.btl
 
@@ -133,9 +137,16 @@ scenarios() {
 		if [ $i -eq 5 ] && rmmod btrack 2>/dev/null; then
 			fail "rmmod succeeded while the device was open"
 		fi
-		stop_capture
+		if [ $i -eq 3 ]; then
+			# SIGKILL: the log keeps what was committed
+			kill -KILL $cap
+			wait $cap
+		else
+			stop_capture
+		fi
 		vmcheck events /tmp/u$i.btl >/tmp/u.txt || fail "log u$i invalid"
 		say "unload $i: $(wc -l </tmp/u.txt) events"
+		[ -s /tmp/u.txt ] || fail "log u$i holds no events"
 		rm -f /tmp/u$i.btl
 		rmmod btrack || fail "rmmod $i"
 		i=$((i + 1))
