@@ -31,6 +31,13 @@ static const char *const noise_globs[] = {
 	"/var/log/lastlog", "/etc/ld.so.cache", "/etc/localtime",
 };
 
+/* Where programs, libraries and runtime files live: a file here that
+ * nothing wrote during the window is read-only whoever read it. */
+static const char *const system_globs[] = {
+	"/usr/*", "/lib/*", "/lib32/*", "/lib64/*", "/libx32/*", "/bin/*",
+	"/sbin/*", "/opt/*", "*/__pycache__/*", "*.pyc", "*.so", "*.so.*",
+};
+
 void bt_filter_opts_init(struct bt_filter_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -152,11 +159,12 @@ static int is_write_op(unsigned op)
 	       op == BT_OP_MMAP_WRITE || op == BT_OP_PAGE_WRITE;
 }
 
-/* A file nothing wrote in [since, until] and that at least `min` distinct
- * processes read in the whole log. */
-static int is_readonly(const struct bt_graph *g, uint32_t file,
+/* A file nothing wrote in [since, until] that is a system file or that at
+ * least `min` distinct processes read in the whole log. */
+static int is_readonly(const struct bt_graph *g, const struct bt_node *nd,
 		       uint64_t since, uint64_t until, uint32_t min)
 {
+	uint32_t file = nd->obj;
 	const uint32_t *refs;
 	uint32_t seen[64];
 	size_t n, i, nseen = 0, k;
@@ -168,6 +176,9 @@ static int is_readonly(const struct bt_graph *g, uint32_t file,
 		if (e->time >= since && e->time <= until && is_write_op(e->op))
 			return 0;
 	}
+	if (node_matches(g, nd, system_globs,
+			 sizeof(system_globs) / sizeof(system_globs[0])))
+		return 1;
 	if (min > 64)
 		min = 64;
 	n = bt_graph_out(g, file, &refs);
@@ -221,15 +232,34 @@ static uint32_t other_end(const struct bt_edge *e, uint32_t v)
 	return e->from == v ? e->to : e->from;
 }
 
+/* Are all of x's edges to a or b (or x itself)? */
+static int only_touches(const struct bt_result *r, const struct adj *a,
+			uint32_t x, uint32_t h, uint32_t p)
+{
+	size_t j;
+
+	for (j = a->start[x]; j < a->start[x + 1]; j++) {
+		uint32_t y = other_end(&r->edges[a->edge[j]], x);
+
+		if (y != h && y != p && y != x)
+			return 0;
+	}
+	return 1;
+}
+
 /*
- * A helper: a process forked by a process p, every edge of which joins it
- * to p, to a node already a candidate, or to an object that only it and p
- * touch.  Marks the helper and those private objects.
+ * A helper: a process forked by a process p that takes nothing from
+ * outside and gives only to p.  Its causes may be p, the program it
+ * executes (a file nothing else touches) and nodes other filters remove;
+ * a file, page or endpoint it reads is information from outside, so a
+ * process that reads one is no helper (`secret=$(cat secret)` must stay).
+ * Its effects must be objects only it and p touch (its pipes).  Marks the
+ * helper and those private objects.
  */
 static void mark_helpers(const struct bt_result *r, const struct adj *a,
 			 uint8_t *cand)
 {
-	size_t v, k, j;
+	size_t v, k;
 
 	for (v = 1; v < r->nnodes; v++) {
 		uint32_t p = UINT32_MAX;
@@ -247,25 +277,17 @@ static void mark_helpers(const struct bt_result *r, const struct adj *a,
 		if (p == UINT32_MAX)
 			continue;
 		for (k = a->start[v]; k < a->start[v + 1] && ok; k++) {
-			uint32_t x = other_end(&r->edges[a->edge[k]],
-					       (uint32_t)v);
+			const struct bt_edge *e = &r->edges[a->edge[k]];
+			uint32_t x = other_end(e, (uint32_t)v);
 
 			if (x == p || x == v || cand[x])
 				continue;
 			if (x == 0 || r->nodes[x].kind == BT_OBJ_PROCESS ||
-			    r->nodes[x].kind == BT_OBJ_ENDPOINT) {
+			    r->nodes[x].kind == BT_OBJ_ENDPOINT ||
+			    !only_touches(r, a, x, (uint32_t)v, p))
 				ok = 0;
-				break;
-			}
-			for (j = a->start[x]; j < a->start[x + 1]; j++) {
-				uint32_t y = other_end(&r->edges[a->edge[j]],
-						       x);
-
-				if (y != v && y != p && y != x) {
-					ok = 0;
-					break;
-				}
-			}
+			else if (e->to == v && e->op != BT_OP_EXEC)
+				ok = 0;  /* data from outside */
 		}
 		if (!ok)
 			continue;
@@ -443,7 +465,7 @@ int bt_filter_apply(struct bt_result *r, const struct bt_filter_opts *o,
 		}
 		if ((o->enabled & (1u << BT_FILTER_READONLY)) &&
 		    r->dir == BT_BACKWARD && v->kind == BT_OBJ_FILE &&
-		    is_readonly(r->g, v->obj, since,
+		    is_readonly(r->g, v, since,
 				until == BT_TIME_NONE ? UINT64_MAX : until,
 				o->readonly_readers))
 			cand[i] = BT_FILTER_READONLY + 1;

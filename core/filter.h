@@ -4,10 +4,12 @@
  *
  * Filters (each can be turned on or off; the default set is "readonly,
  * helpers,noise"):
- *  - readonly: files that nothing wrote during the window and that many
- *    processes read (at least `readonly_readers` distinct readers in the
- *    whole log): shared libraries, locale data, configuration.  A file
- *    read by one or two processes (a secret that was stolen) stays.
+ *  - readonly: files that nothing wrote during the window and that are
+ *    system files (under /usr, /lib*, /bin, /sbin, /opt; shared objects;
+ *    Python bytecode) or that many processes read (at least
+ *    `readonly_readers` distinct readers in the whole log): programs,
+ *    libraries, locale data, common configuration.  A file elsewhere read
+ *    by one or two processes (a secret that was stolen) stays.
  *    Backward walks only.
  *  - helpers: processes that only talk to their parent: forked by it, and
  *    connected to nothing but the parent, objects only the two of them

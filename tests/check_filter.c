@@ -168,6 +168,49 @@ START_TEST(default_filters_remove_noise_and_keep_the_attack)
 }
 END_TEST
 
+/* `secret=$(cat secret)`: a child that reads data from outside and hands
+ * it to its parent through a pipe is how the data flows, not a helper. */
+START_TEST(a_child_reading_outside_data_is_no_helper)
+{
+	static const char text[] =
+	EV(100, "\"op\": \"exec\", \"pid\": 20, \"path\": \"/bin/sh\"")
+	EV(101, "\"op\": \"fork\", \"pid\": 20, \"child\": 22")
+	EV(102, "\"op\": \"exec\", \"pid\": 22, \"path\": \"/bin/cat\"")
+	EV(103, "\"op\": \"read\", \"pid\": 22, \"path\": \"/home/u/secret\"")
+	EV(104, "\"op\": \"write\", \"pid\": 22, \"path\": \"/proc/20/fd/pipe:[78]\", \"inode\": 78, \"dev\": 9")
+	EV(105, "\"op\": \"read\", \"pid\": 20, \"path\": \"/proc/20/fd/pipe:[78]\", \"inode\": 78, \"dev\": 9")
+	EV(106, "\"op\": \"fork\", \"pid\": 20, \"child\": 23")
+	EV(107, "\"op\": \"exec\", \"pid\": 23, \"path\": \"/bin/uname\"")
+	EV(108, "\"op\": \"write\", \"pid\": 23, \"path\": \"/proc/20/fd/pipe:[79]\", \"inode\": 79, \"dev\": 9")
+	EV(109, "\"op\": \"read\", \"pid\": 20, \"path\": \"/proc/20/fd/pipe:[79]\", \"inode\": 79, \"dev\": 9")
+	EV(110, "\"op\": \"write\", \"pid\": 20, \"path\": \"/srv/out\"");
+	struct bt_graph *g = load(text);
+	struct bt_result *r = walk_from(g, "file:/srv/out", BT_BACKWARD);
+	struct bt_filter_opts o;
+	struct bt_filter_report *rep;
+
+	bt_filter_opts_init(&o);
+	ck_assert_int_eq(bt_filter_apply(r, &o, &rep), 0);
+	ck_assert_int_ge(find(r, NULL, 22), 0);
+	ck_assert_int_ge(find(r, "/home/u/secret", 0), 0);
+	/* uname took nothing from outside: a helper, gone with its pipe and
+	 * its program. */
+	ck_assert_int_eq(find(r, NULL, 23), -1);
+	ck_assert_int_eq(find(r, "/bin/uname", 0), -1);
+	ck_assert_int_eq(find(r, "/proc/20/fd/pipe:[79]", 0), -1);
+	/* (the pipe's /proc path is noise and /bin/uname a system file:
+	 * other filters may take those two first) */
+	ck_assert_uint_ge(rep->removed_by[BT_FILTER_HELPERS], 1);
+	ck_assert_uint_eq(rep->removed_by[BT_FILTER_HELPERS] +
+			  rep->removed_by[BT_FILTER_NOISE] +
+			  rep->removed_by[BT_FILTER_READONLY], 3);
+	assert_connected(r);
+	bt_result_free(r);
+	bt_filter_report_free(rep);
+	bt_graph_free(g);
+}
+END_TEST
+
 START_TEST(each_filter_can_be_turned_off)
 {
 	struct bt_graph *g = load(attack);
@@ -381,6 +424,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, default_filters_remove_noise_and_keep_the_attack);
 	tcase_add_test(tc, each_filter_can_be_turned_off);
+	tcase_add_test(tc, a_child_reading_outside_data_is_no_helper);
 	tcase_add_test(tc, hide_never_cuts_a_path);
 	tcase_add_test(tc, generated_log_keeps_the_planted_entry);
 	tcase_add_test(tc, forward_walks_keep_connectivity);
