@@ -10,10 +10,20 @@ KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
 VM_B := $(B)/vm
 VM_PROGS := $(VM_B)/pagetest $(VM_B)/burst $(VM_B)/vmcheck
 
+# Kbuild runs in $(B)/kmod (a copy of btrack.c; the headers are found in
+# kmod/ through -I), so its outputs stay out of the source tree and apart
+# per build directory; the module is then copied to kmod/btrack.ko.
+KMOD_B := $(B)/kmod
+
 kmod:
 	@if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
 		echo "btrack: no kernel headers: apt-get install linux-headers-amd64, or set KDIR=" >&2; exit 1; fi
-	$(call q,KBUILD,kmod/btrack.ko)$(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR)/kmod modules $(if $(Q),>$(CURDIR)/kmod/.build.log 2>&1 || { cat $(CURDIR)/kmod/.build.log; exit 1; })
+	@mkdir -p $(KMOD_B)
+	@cmp -s kmod/btrack.c $(KMOD_B)/btrack.c || cp kmod/btrack.c $(KMOD_B)/btrack.c
+	@printf 'obj-m := btrack.o\nccflags-y := -I$(CURDIR)/kmod\n' >$(KMOD_B)/Kbuild.new
+	@cmp -s $(KMOD_B)/Kbuild.new $(KMOD_B)/Kbuild && rm -f $(KMOD_B)/Kbuild.new || mv -f $(KMOD_B)/Kbuild.new $(KMOD_B)/Kbuild
+	$(call q,KBUILD,$(KMOD_B)/btrack.ko)$(MAKE) --no-print-directory -C $(KDIR) M=$(abspath $(KMOD_B)) modules $(if $(Q),>$(KMOD_B)/build.log 2>&1 || { cat $(KMOD_B)/build.log; exit 1; })
+	@cp $(KMOD_B)/btrack.ko kmod/.btrack.ko.$$$$ && mv -f kmod/.btrack.ko.$$$$ kmod/btrack.ko
 
 $(VM_B)/pagetest: tests/vm/pagetest.c
 	@mkdir -p $(dir $@)
@@ -28,9 +38,9 @@ $(VM_B)/vmcheck: tests/vm/vmcheck.c $(LIB)
 	$(call q,CC,$@)$(CC) $(BT_CFLAGS) $(CFLAGS) $(BT_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
 vm-check: kmod $(BIN) $(VM_PROGS)
-	$(Q)KDIR=$(KDIR) B=$(B) BIN=$(BIN) sh tests/vm/run.sh check
+	$(Q)KDIR=$(KDIR) B=$(B) BIN=$(BIN) KMOD=$(KMOD_B)/btrack.ko sh tests/vm/run.sh check
 
 vm-bench: kmod $(BIN) $(VM_PROGS)
-	$(Q)KDIR=$(KDIR) B=$(B) BIN=$(BIN) sh tests/vm/run.sh bench
+	$(Q)KDIR=$(KDIR) B=$(B) BIN=$(BIN) KMOD=$(KMOD_B)/btrack.ko sh tests/vm/run.sh bench
 
 .PHONY: kmod vm-check vm-bench

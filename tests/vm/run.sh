@@ -21,8 +21,9 @@ KDIR=${KDIR:-$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail
 kver=${KDIR##*/linux-headers-}
 kernel=/boot/vmlinuz-$kver
 vmcheck=$top/$B/vm/vmcheck
+KMOD=${KMOD:-kmod/btrack.ko}
 
-for f in "$kernel" kmod/btrack.ko "$BIN" "$vmcheck" "$B/vm/pagetest" "$B/vm/burst"; do
+for f in "$kernel" "$KMOD" "$BIN" "$vmcheck" "$B/vm/pagetest" "$B/vm/burst"; do
 	[ -r "$f" ] || { echo "vm: missing $f (make vm-check builds the rest; the kernel is Debian's linux-image-amd64 for $kver)"; exit 1; }
 done
 
@@ -54,7 +55,7 @@ copy_bin() {
 copy_bin "$BIN" btrack
 copy_bin "$vmcheck" vmcheck
 cp "$B/vm/pagetest" "$B/vm/burst" "$root/bin/"
-cp kmod/btrack.ko "$root/btrack.ko"
+cp "$KMOD" "$root/btrack.ko"
 cp tests/vm/init.sh "$root/init"
 chmod 755 "$root/init"
 echo "$mode" >"$root/mode"
