@@ -23,7 +23,7 @@ BIN=${BIN:-btrack}
 case "$BIN" in /*) ;; *) BIN="$top/$BIN";; esac
 EVENTS=${BENCH_EVENTS:-10000000}
 IMPORT_EVENTS=${BENCH_IMPORT_EVENTS:-1000000}
-SECTIONS=${BENCH_SECTIONS:-gen import load record db}
+SECTIONS=${BENCH_SECTIONS:-gen import load record db auditd kmod}
 LOAD="$top/$B/bench_load"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/btbench.XXXXXX")
@@ -334,6 +334,64 @@ PY
 	row "  CTE walk / btrack walk" \
 		"$(awk -v a="$cte_walk" -v b="$walk_ms" 'BEGIN { printf "%.0f", a / b }')" x ge 100
 	rm -f "$dlog" "$db" "$db-wal" "$db-shm"
+}
+
+# The kernel module's capture cost, measured inside the VM (make vm-bench,
+# tests/vm/run.sh): TCG timings, slow and noisy; no targets.
+# A real audit log: a file-heavy workload recorded by a private auditd with
+# btrack's rules, repeated to BENCH_AUDIT_LINES lines (default 1 M), then
+# imported.  Needs root and auditd (tests/audit-capture.sh says why not).
+section_auditd() {
+	want=${BENCH_AUDIT_LINES:-1000000}
+	rc=0
+	sh "$top/tests/audit-capture.sh" "$tmp/aud" -- sh -c '
+		for i in 1 2 3; do
+			find /usr/include -type f -name "*.h" | head -n 3000 |
+				xargs cat >/dev/null
+			tar cf - -C /usr/include linux 2>/dev/null | tar xf - -C "$0"
+			rm -rf "$0/linux"
+		done' "$tmp" >"$tmp/aud.out" 2>&1 || rc=$?
+	if [ $rc -ne 0 ] || [ ! -s "$tmp/aud/audit.log" ]; then
+		row "auditd import: rate" "skipped ($(tail -n 1 "$tmp/aud.out"))" \
+			"" - -
+		return 0
+	fi
+	n=$(wc -l <"$tmp/aud/audit.log")
+	: >"$tmp/big.log"
+	k=0
+	while [ $k -lt "$want" ]; do
+		cat "$tmp/aud/audit.log" >>"$tmp/big.log"
+		k=$((k + n))
+	done
+	t0=$(now)
+	if ! "$BIN" import --format auditd -o "$tmp/aud.btl" "$tmp/big.log" \
+		2>"$tmp/aud.err"; then
+		fail "btrack import --format auditd: $(tail -n 1 "$tmp/aud.err")"
+		row "auditd import: rate" error "" ge 500
+		return 0
+	fi
+	t1=$(now)
+	rate=$(awk -v n="$k" -v a="$t0" -v b="$t1" \
+		'BEGIN { printf "%.0f", n / (b - a) }')
+	row "auditd import ($(fmt 1e6 2 "$k") M lines, real log x$((k / n)))" \
+		"$(fmt 1e3 0 "$rate")" "k lines/s" ge 500
+	rm -f "$tmp/big.log" "$tmp/aud.btl"
+}
+
+section_kmod() {
+	if ! command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+	   ! ls /usr/src/linux-headers-*-amd64 >/dev/null 2>&1; then
+		row "kmod capture (VM, TCG)" "skipped: no qemu or kernel headers" "" - -
+		return
+	fi
+	if ! make --no-print-directory -s B="$B" vm-bench >"$tmp/vm.out" 2>&1; then
+		fail "make vm-bench (see its output: $(tail -n 1 "$tmp/vm.out"))"
+		return
+	fi
+	row "kmod file workload, capturing/not (TCG)" "$(sed -n 's/.*bench file:.*ratio \([0-9.]*\).*/\1/p' "$tmp/vm.out")" x - -
+	row "kmod shm workload, capturing/not (TCG)" "$(sed -n 's/.*bench shm:.*ratio \([0-9.]*\),.*/\1/p' "$tmp/vm.out")" x - -
+	row "kmod records drained (TCG)" "$(sed -n 's/.*records\/s.*, \([0-9]*\) records\/s/\1/p; s/.* \([0-9]*\) records\/s$/\1/p' "$tmp/vm.out" | head -n 1)" /s - -
+	row "kmod drops (ring full)" "$(sed -n 's/.*bench drops: full=\([0-9]*\).*/\1/p' "$tmp/vm.out")" "" - -
 }
 
 if ! make --no-print-directory -s B="$B" "$B/bench_load" >&2; then
