@@ -175,6 +175,7 @@ bench() {
 	say "bench file: $n pwrite calls: $t_file0 ns without, $t_file1 ns capturing, ratio $(echo "scale=2; $t_file1 / $t_file0" | bc)"
 	say "bench shm: 64 pages x 1000000 stores: $t_shm0 ns without, $t_shm1 ns capturing, ratio $(echo "scale=2; $t_shm1 / $t_shm0" | bc), $pf page faults recorded"
 	say "bench drained: $r records in $s0..$s1 s of uptime, $(echo "scale=0; $r / ($s1 - $s0)" | bc) records/s"
+	say "bench drops: $(sed -n 's/.*drops: //p' /tmp/cap.err)"
 	rmmod btrack || fail "rmmod"
 }
 
