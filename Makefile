@@ -97,10 +97,13 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 btrack $(DESTDIR)$(BINDIR)/btrack
+	install -d $(DESTDIR)$(DATADIR)
+	install -m 644 capture/audit/btrack.rules $(DESTDIR)$(DATADIR)/btrack.rules
 	for m in $(MAN); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/btrack
+	rm -f $(DESTDIR)$(BINDIR)/btrack $(DESTDIR)$(DATADIR)/btrack.rules
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 	for m in $(MAN); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 
 clean:
