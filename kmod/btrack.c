@@ -79,6 +79,9 @@ MODULE_PARM_DESC(slice_ms, "page re-arm period in ms, 1..10000 (default 10)");
 static char *pages;
 module_param(pages, charp, 0444);
 MODULE_PARM_DESC(pages, "comma-separated path prefixes whose shared mappings are monitored (default: all)");
+static unsigned int test_abi = BT_KMOD_ABI;
+module_param(test_abi, uint, 0444);
+MODULE_PARM_DESC(test_abi, "for tests: the ring ABI version the handshake claims (default: the real one)");
 
 struct bt_cpu {
 	struct bt_ring_ctl *ctl;	/* vmalloc_user, one page */
@@ -1091,10 +1094,10 @@ static long bt_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 
 		if (copy_from_user(&h, ua, sizeof(h)))
 			return -EFAULT;
-		ok = h.abi == BT_KMOD_ABI && h.log_version == BT_LOG_VERSION &&
+		ok = h.abi == test_abi && h.log_version == BT_LOG_VERSION &&
 		     h.raw_head == BT_RAW_HEAD;
 		memset(&h, 0, sizeof(h));
-		h.abi = BT_KMOD_ABI;
+		h.abi = test_abi;
 		h.log_version = BT_LOG_VERSION;
 		h.raw_head = BT_RAW_HEAD;
 		h.ncpus = nr_cpu_ids;
