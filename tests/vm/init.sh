@@ -42,7 +42,7 @@ start_capture() {
 	tries=0
 	while ! grep -q capturing /tmp/cap.err 2>/dev/null; do
 		tries=$((tries + 1))
-		if [ $tries -gt 200 ] || ! kill -0 $cap 2>/dev/null; then
+		if [ $tries -gt 600 ] || ! kill -0 $cap 2>/dev/null; then
 			fail "capture did not start"
 			cat /tmp/cap.err
 			return 1
