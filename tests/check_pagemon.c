@@ -333,6 +333,12 @@ START_TEST(segv_signal)
 }
 END_TEST
 
+START_TEST(segv_sysv)
+{
+	segv_mode("sysv", "handled 2");
+}
+END_TEST
+
 START_TEST(segv_nodefer)
 {
 	segv_mode("nodefer", "handled 2");
@@ -687,6 +693,7 @@ static Suite *suite(void)
 		{ "counts_generic", counts_generic },
 		{ "segv_unrelated", segv_unrelated },
 		{ "segv_signal", segv_signal },
+		{ "segv_sysv", segv_sysv },
 		{ "segv_nodefer", segv_nodefer },
 		{ "segv_ownpage", segv_ownpage },
 		{ "segv_readonly_write", segv_readonly_write },

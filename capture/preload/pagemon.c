@@ -1099,16 +1099,43 @@ EXPORT int sigaction(int sig, const struct sigaction *act,
 	return 0;
 }
 
-EXPORT sighandler_t signal(int sig, sighandler_t h)
+static sighandler_t set_handler(int sig, sighandler_t h, int flags)
 {
 	struct sigaction a, o;
 
 	memset(&a, 0, sizeof(a));
 	a.sa_handler = h;
-	a.sa_flags = SA_RESTART;
+	a.sa_flags = flags;
+	if (!(flags & SA_NODEFER))
+		sigaddset(&a.sa_mask, sig);
 	if (sigaction(sig, &a, &o) < 0)
 		return SIG_ERR;
 	return o.sa_handler;
+}
+
+/* signal(2) and its historical variants, which glibc implements with an
+ * internal sigaction the wrapper above would not see.  A program built
+ * with -std=c99 calls __sysv_signal for signal(). */
+EXPORT sighandler_t signal(int sig, sighandler_t h)
+{
+	return set_handler(sig, h, SA_RESTART);
+}
+
+sighandler_t bsd_signal(int sig, sighandler_t h);
+EXPORT sighandler_t bsd_signal(int sig, sighandler_t h)
+{
+	return set_handler(sig, h, SA_RESTART);
+}
+
+EXPORT sighandler_t sysv_signal(int sig, sighandler_t h)
+{
+	return set_handler(sig, h, SA_RESETHAND | SA_NODEFER);
+}
+
+sighandler_t __sysv_signal(int sig, sighandler_t h);
+EXPORT sighandler_t __sysv_signal(int sig, sighandler_t h)
+{
+	return set_handler(sig, h, SA_RESETHAND | SA_NODEFER);
 }
 
 EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *oldset)

@@ -5,6 +5,7 @@
  * usage: pagemon-segv FILE MODE
  *   unrelated  sigaction handler, fault on an unmapped address, siglongjmp
  *   signal     the same with signal(2)
+ *   sysv       the same with sysv_signal(3) (handler reset after each)
  *   nodefer    the same with SA_NODEFER and _longjmp (no mask restored):
  *              SIGSEGV must not stay blocked after the first
  *   ownpage    mprotect one page of the shared mapping PROT_NONE itself;
@@ -97,6 +98,13 @@ int main(int argc, char **argv)
 		munmap((void *)hole, (size_t)psz);
 		if (!sigsetjmp(env, 1))
 			(void)*hole;
+	} else if (!strcmp(argv[2], "sysv")) {
+		sysv_signal(SIGSEGV, plain_jump);
+		if (!_setjmp(plain_env))
+			*(volatile int *)bad_addr = 1;
+		sysv_signal(SIGSEGV, plain_jump);
+		if (!_setjmp(plain_env))
+			*(volatile int *)bad_addr = 2;
 	} else if (!strcmp(argv[2], "nodefer")) {
 		sa.sa_handler = plain_jump;
 		sa.sa_flags = SA_NODEFER;
