@@ -78,13 +78,13 @@ check:
 
 bench:
 	$(Q)sh tests/deps.sh
-	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/bench.sh
 
 demo:
 	$(Q)sh tests/deps.sh
-	$(Q)$(MAKE) --no-print-directory $(BIN)
-	$(Q)sh tests/demo.sh
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BTRACK=$(abspath $(BIN)) sh tests/demo.sh
 
 # Fuzz targets: tests/fuzz/fuzz_*.c, built with clang's libFuzzer.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
