@@ -14,40 +14,40 @@
 #include "../core/util.h"
 #include "cli.h"
 
+/* "btrack: " PREFIX MESSAGE "\n" on stderr, after stdout is flushed. */
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "btrack: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("btrack: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void cli_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("btrack: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg("warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void cli_note(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("btrack: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int cli_exit_code(int err)
@@ -190,6 +190,21 @@ int cli_u64(const struct cli_cmd *c, const char *opt, const char *val,
 bad:
 	return cli_usage_error(c, "option '%s' wants a number, not '%s'", opt,
 			       val ? val : "");
+}
+
+int cli_u32(const struct cli_cmd *c, const char *opt, const char *val,
+	    uint32_t *out)
+{
+	uint64_t v;
+	int r = cli_u64(c, opt, val, &v);
+
+	if (r)
+		return r;
+	if (v > UINT32_MAX)
+		return cli_usage_error(c, "option '%s': %s is too large", opt,
+				       val);
+	*out = (uint32_t)v;
+	return 0;
 }
 
 int cli_time(const struct cli_cmd *c, const char *opt, const char *val,

@@ -73,6 +73,8 @@ int cli_u64(const struct cli_cmd *c, const char *opt, const char *val,
 	    uint64_t *out);
 int cli_time(const struct cli_cmd *c, const char *opt, const char *val,
 	     uint64_t *out);
+int cli_u32(const struct cli_cmd *c, const char *opt, const char *val,
+	    uint32_t *out);
 
 /* A progress line on stderr when it is a terminal: "label: 42%".  Pass as a
  * bt_progress_fn with a const char *label as arg; cli_progress_done()

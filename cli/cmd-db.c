@@ -19,6 +19,7 @@
 #include "../core/walk.h"
 #include "../graph/export.h"
 #include "cli.h"
+#include "walkcmd.h"
 
 enum {
 	OPT_DB = 256, OPT_HOST, OPT_FROM, OPT_SINCE, OPT_UNTIL, OPT_GRAN,
@@ -115,21 +116,6 @@ static void note_opt(struct args *a, const char *name, const char *val)
 		 n ? " " : "", name, val ? " " : "", val ? val : "");
 }
 
-static int u32_opt(const struct cli_cmd *c, const char *opt, const char *val,
-		   uint32_t *out)
-{
-	uint64_t v;
-	int r = cli_u64(c, opt, val, &v);
-
-	if (r)
-		return r;
-	if (v > UINT32_MAX)
-		return cli_usage_error(c, "option '%s': %s is too large", opt,
-				       val);
-	*out = (uint32_t)v;
-	return 0;
-}
-
 static int on_opt(void *ctx, int id, const char *val)
 {
 	struct args *a = ctx;
@@ -164,16 +150,13 @@ static int on_opt(void *ctx, int id, const char *val)
 		return cli_time(c, "--until", val, &a->wo.until);
 	case OPT_GRAN:
 		note_opt(a, "granularity", val);
-		if (bt_gran_parse(&a->wo.gran, val))
-			return cli_usage_error(c, "unknown granularity '%s' "
-					       "(page, vma, object)", val);
-		return 0;
+		return walkcmd_gran(c, val, &a->wo.gran);
 	case OPT_MAX_NODES:
 		note_opt(a, "max-nodes", val);
-		return u32_opt(c, "--max-nodes", val, &a->wo.max_nodes);
+		return cli_u32(c, "--max-nodes", val, &a->wo.max_nodes);
 	case OPT_MAX_DEPTH:
 		note_opt(a, "max-depth", val);
-		return u32_opt(c, "--max-depth", val, &a->wo.max_depth);
+		return cli_u32(c, "--max-depth", val, &a->wo.max_depth);
 	case OPT_FORMAT:
 		if (!strcmp(val, "json"))
 			a->json = true;

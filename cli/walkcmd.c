@@ -75,18 +75,11 @@ struct walkargs {
 	bool explain;
 };
 
-static int u32_opt(const struct cli_cmd *c, const char *opt, const char *val,
-		   uint32_t *out)
+int walkcmd_gran(const struct cli_cmd *c, const char *val, enum bt_gran *out)
 {
-	uint64_t v;
-	int r = cli_u64(c, opt, val, &v);
-
-	if (r)
-		return r;
-	if (v > UINT32_MAX)
-		return cli_usage_error(c, "option '%s': %s is too large", opt,
-				       val);
-	*out = (uint32_t)v;
+	if (bt_gran_parse(out, val))
+		return cli_usage_error(c, "unknown granularity '%s' (page, "
+				       "vma, object)", val);
 	return 0;
 }
 
@@ -116,14 +109,11 @@ static int on_opt(void *ctx, int id, const char *val)
 	case OPT_UNTIL:
 		return cli_time(c, "--until", val, &a->wo.until);
 	case OPT_GRAN:
-		if (bt_gran_parse(&a->wo.gran, val))
-			return cli_usage_error(c, "unknown granularity '%s' "
-					       "(page, vma, object)", val);
-		return 0;
+		return walkcmd_gran(c, val, &a->wo.gran);
 	case OPT_MAX_NODES:
-		return u32_opt(c, "--max-nodes", val, &a->wo.max_nodes);
+		return cli_u32(c, "--max-nodes", val, &a->wo.max_nodes);
 	case OPT_MAX_DEPTH:
-		return u32_opt(c, "--max-depth", val, &a->wo.max_depth);
+		return cli_u32(c, "--max-depth", val, &a->wo.max_depth);
 	case OPT_FORMAT:
 		if (bt_format_parse(&a->fmt, val))
 			return cli_usage_error(c, "unknown format '%s' (text, "

@@ -13,6 +13,9 @@
 /* The options rows both commands use (ending with a zeroed row). */
 extern const struct cli_opt walkcmd_opts[];
 
+/* Parse --granularity for command c (usage error and EXIT_USAGE if bad). */
+int walkcmd_gran(const struct cli_cmd *c, const char *val, enum bt_gran *out);
+
 /* Run the command `c` walking in direction `dir`; returns the exit code. */
 int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 		char **argv);
