@@ -11,16 +11,10 @@ trap 'rm -rf "$tmp"' EXIT
 T=$tmp
 B=${B:-build}
 prog=$BTRACK_TOP/$B/progs/record-mmap
-so=${BTRACK_PRELOAD:-$BTRACK_TOP/$B/libbtrack-pages.so}
 
 [ -x "$prog" ] || { echo "$prog not built (make tests-build)"; exit 77; }
-[ -f "$so" ] || { echo "page monitor $so not built yet"; exit 77; }
-export BTRACK_PRELOAD="$so"
-"$BTRACK" record --no-pages -o "$T/probe.btl" -- true 2>"$T/err" || {
-	cat "$T/err"
-	echo "ptrace/seccomp not usable here: $(tail -n 1 "$T/err")"
-	exit 77
-}
+. "$BTRACK_TOP/tests/lib.sh"
+bt_need_record pages
 
 # writers: which "record-mmap FILE write N" processes a result holds
 writers() {

@@ -10,54 +10,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 T=$tmp
 B=${B:-build}
-"$BTRACK" record --no-pages -o "$T/probe.btl" -- true 2>"$T/err" || {
-	cat "$T/err"
-	echo "ptrace/seccomp not usable here: $(tail -n 1 "$T/err")"
-	exit 77
-}
+. "$BTRACK_TOP/tests/lib.sh"
+bt_need_record
 command -v python3 >/dev/null 2>&1 || { echo "no python3"; exit 77; }
-# chain JSON STEP... : a directed path through the result graph visits
-# nodes matching the steps in order (kind:text matches a node of that kind
-# whose path, exe or label ends with text; text* : contains text).
-chain() {
-	python3 - "$@" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-nodes = {n["id"]: n for n in d["nodes"]}
-out = {}
-for e in d["edges"]:
-    out.setdefault(e["from"], set()).add(e["to"])
-def match(n, step):
-    kind, text = step.split(":", 1)
-    if n["kind"] != kind:
-        return False
-    vals = [str(n.get(k) or "") for k in ("path", "exe", "label")]
-    if text.endswith("*"):
-        return any(text[:-1] in v for v in vals)
-    return any(v.endswith(text) for v in vals)
-def reach(a, b):
-    seen, todo = {a}, [a]
-    while todo:
-        x = todo.pop()
-        if x == b:
-            return True
-        for y in out.get(x, ()):
-            if y not in seen:
-                seen.add(y); todo.append(y)
-    return False
-steps = sys.argv[2:]
-cur = [i for i, n in nodes.items() if match(n, steps[0])]
-if not cur:
-    sys.exit("no node for %s" % steps[0])
-for s in steps[1:]:
-    nxt = [i for i, n in nodes.items() if match(n, s)]
-    if not nxt:
-        sys.exit("no node for %s" % s)
-    cur = [b for b in nxt if any(reach(a, b) for a in cur)]
-    if not cur:
-        sys.exit("no path to %s" % s)
-PY
-}
 
 cd "$T"
 cat > server.py <<'PY'
@@ -116,7 +71,7 @@ printf 'piped secret\n' > src
 [ "$(cat upper)" = "PIPED SECRET" ]
 "$BTRACK" backtrack --log pipe.btl --from "file:$T/upper" --format json \
 	-o pipe.json
-chain pipe.json "file:$T/src" process:/cat "file:pipe:[*" process:/tr \
+bt_chain pipe.json "file:$T/src" process:/cat "file:pipe:[*" process:/tr \
 	"file:$T/upper"
 
 echo "== set-user-ID programs run without privileges"

@@ -12,11 +12,8 @@ T=$tmp
 B=${B:-build}
 progs=$BTRACK_TOP/$B/progs
 [ -x "$progs/record-threads" ] || { echo "test programs not built (make tests-build)"; exit 77; }
-"$BTRACK" record --no-pages -o "$T/probe.btl" -- true 2>"$T/err" || {
-	cat "$T/err"
-	echo "ptrace/seccomp not usable here: $(tail -n 1 "$T/err")"
-	exit 77
-}
+. "$BTRACK_TOP/tests/lib.sh"
+bt_need_record
 
 # A valid log: `btrack log verify` once it exists; until then loading it
 # for a backtrack must not report corruption (exit 3).

@@ -1,0 +1,65 @@
+# tests/lib.sh - what the scenario tests share; source it with
+#   . "$BTRACK_TOP/tests/lib.sh"
+# (it lives outside tests/scenario/ so the runner does not run it).
+#
+#   bt_need_record [pages]  skip (77) unless `btrack record` works here;
+#                           with "pages", also unless the page monitor is
+#                           built (then BTRACK_PRELOAD points at it)
+#   bt_chain JSON STEP...   a directed path through a JSON result visits
+#                           nodes matching the steps in order; kind:text
+#                           matches a node of that kind whose path, exe or
+#                           label ends with text (text* : contains text)
+# Both expect $T, a temporary directory the test removes.
+
+bt_need_record() {
+	if [ "${1:-}" = pages ]; then
+		so=${BTRACK_PRELOAD:-$BTRACK_TOP/${B:-build}/libbtrack-pages.so}
+		[ -f "$so" ] || { echo "page monitor $so not built yet"; exit 77; }
+		export BTRACK_PRELOAD="$so"
+	fi
+	"$BTRACK" record --no-pages -o "$T/probe.btl" -- true 2>"$T/err" || {
+		cat "$T/err"
+		echo "ptrace/seccomp not usable here: $(tail -n 1 "$T/err")"
+		exit 77
+	}
+}
+
+bt_chain() {
+	python3 - "$@" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+nodes = {n["id"]: n for n in d["nodes"]}
+out = {}
+for e in d["edges"]:
+    out.setdefault(e["from"], set()).add(e["to"])
+def match(n, step):
+    kind, text = step.split(":", 1)
+    if n["kind"] != kind:
+        return False
+    vals = [str(n.get(k) or "") for k in ("path", "exe", "label")]
+    if text.endswith("*"):
+        return any(text[:-1] in v for v in vals)
+    return any(v.endswith(text) for v in vals)
+def reach(a, b):
+    seen, todo = {a}, [a]
+    while todo:
+        x = todo.pop()
+        if x == b:
+            return True
+        for y in out.get(x, ()):
+            if y not in seen:
+                seen.add(y); todo.append(y)
+    return False
+steps = sys.argv[2:]
+cur = [i for i, n in nodes.items() if match(n, steps[0])]
+if not cur:
+    sys.exit("no node for %s" % steps[0])
+for s in steps[1:]:
+    nxt = [i for i, n in nodes.items() if match(n, s)]
+    if not nxt:
+        sys.exit("no node for %s" % s)
+    cur = [b for b in nxt if any(reach(a, b) for a in cur)]
+    if not cur:
+        sys.exit("no path to %s" % s)
+PY
+}
