@@ -1,8 +1,8 @@
 /*
  * burst.c - a test program for the VM test (tests/vm/): makes exactly N
  * successful one-byte pwrite(2) calls on FILE, the event burst whose drops
- * the btrack module must count exactly.  Prints "pid=P writes=N
- * elapsed_ns=T" to standard output (a terminal in the VM: not recorded).
+ * the btrack module must count exactly.  Prints "VMTEST: burst: pid=P
+ * writes=N elapsed_ns=T" to standard output (a terminal in the VM: not recorded).
  * Built static and run inside the VM.  Not part of btrack.
  */
 #include <fcntl.h>
@@ -31,7 +31,8 @@ int main(int argc, char **argv)
 			ok++;
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	close(fd);
-	printf("pid=%d writes=%lu elapsed_ns=%llu\n", (int)getpid(), ok,
+	printf("VMTEST: burst: pid=%d writes=%lu elapsed_ns=%llu\n",
+	       (int)getpid(), ok,
 	       (b.tv_sec - a.tv_sec) * 1000000000ull + b.tv_nsec - a.tv_nsec);
 	return ok == n ? 0 : 1;
 }
