@@ -12,7 +12,9 @@ VM_PROGS := $(VM_B)/pagetest $(VM_B)/burst $(VM_B)/vmcheck
 
 # Kbuild runs in $(B)/kmod (a copy of btrack.c; the headers are found in
 # kmod/ through -I), so its outputs stay out of the source tree and apart
-# per build directory; the module is then copied to kmod/btrack.ko.
+# per build directory (one Kbuild at a time there: flock, since several
+# `make check` may share a tree); the module is then copied to
+# kmod/btrack.ko.
 KMOD_B := $(B)/kmod
 
 kmod:
@@ -22,7 +24,7 @@ kmod:
 	@cmp -s kmod/btrack.c $(KMOD_B)/btrack.c || cp kmod/btrack.c $(KMOD_B)/btrack.c
 	@printf 'obj-m := btrack.o\nccflags-y := -I$(CURDIR)/kmod\n' >$(KMOD_B)/Kbuild.new
 	@cmp -s $(KMOD_B)/Kbuild.new $(KMOD_B)/Kbuild && rm -f $(KMOD_B)/Kbuild.new || mv -f $(KMOD_B)/Kbuild.new $(KMOD_B)/Kbuild
-	$(call q,KBUILD,$(KMOD_B)/btrack.ko)$(MAKE) --no-print-directory -C $(KDIR) M=$(abspath $(KMOD_B)) modules $(if $(Q),>$(KMOD_B)/build.log 2>&1 || { cat $(KMOD_B)/build.log; exit 1; })
+	$(call q,KBUILD,$(KMOD_B)/btrack.ko)flock $(KMOD_B)/.lock $(MAKE) --no-print-directory -C $(KDIR) M=$(abspath $(KMOD_B)) modules $(if $(Q),>$(KMOD_B)/build.log 2>&1 || { cat $(KMOD_B)/build.log; exit 1; })
 	@cp $(KMOD_B)/btrack.ko kmod/.btrack.ko.$$$$ && mv -f kmod/.btrack.ko.$$$$ kmod/btrack.ko
 
 $(VM_B)/pagetest: tests/vm/pagetest.c
