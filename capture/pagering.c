@@ -138,6 +138,25 @@ static bool raw_is_valid(const struct bt_raw *raw)
 	return raw->pid != 0 && raw->time != 0;
 }
 
+/*
+ * Has a producer published a ticket after the tail's?  Evidence that the
+ * tail slot is a hole or scribble rather than one being filled right now.
+ * Without it the consumer waits: a head scribbled far ahead must not make
+ * it skip slots that honest producers will still fill, or run its tail past
+ * theirs (they would then drop everything).  At most nslots loads.
+ */
+static bool later_published(const struct bt_pagering *r, uint64_t head)
+{
+	uint64_t t, end = head - r->tail > r->nslots ? r->tail + r->nslots :
+		head;
+
+	for (t = r->tail + 1; t < end; t++)
+		if (__atomic_load_n(&slot(r, t)->seq, __ATOMIC_ACQUIRE) ==
+		    t + 1)
+			return true;
+	return false;
+}
+
 /* Skip the slot at the tail (a hole or a rejected slot). */
 static void advance(struct bt_pagering *r)
 {
@@ -160,6 +179,13 @@ int bt_pagering_drain(struct bt_pagering *r, bool final,
 		uint64_t head, seq, seq2;
 
 		seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+		/* A producer reserves (head) before it publishes (seq), so a
+		 * published slot lies below head; a seq that says otherwise
+		 * was scribbled, and following it would run the tail past
+		 * the producers. */
+		head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
+		if (head <= r->tail || head - r->tail > (1ull << 62))
+			break;  /* nothing more (or a head scribbled back) */
 		if (seq == r->tail + 1) {
 			memcpy(&raw, &s->raw, sizeof(raw));
 			/* A producer (or a scribbler) that rewrote the slot
@@ -178,10 +204,18 @@ int bt_pagering_drain(struct bt_pagering *r, bool final,
 				break;
 			continue;
 		}
-		/* Not published.  Is anything reserved at or past it? */
-		head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
-		if (head <= r->tail || head - r->tail > (1ull << 62))
-			break;  /* nothing more (or a head scribbled back) */
+		/* Not published, though reserved.  An honest unpublished
+		 * slot still holds the seq of an earlier lap (or 0, never
+		 * used): anything else is scribble, rejected as soon as a
+		 * later slot shows the producers are past it. */
+		if (seq != 0 && (seq > r->tail ||
+				 ((r->tail + 1 - seq) & (r->nslots - 1)))) {
+			if (!final && !later_published(r, head))
+				break;
+			r->st.invalid++;
+			advance(r);
+			continue;
+		}
 		if (final) {
 			r->st.holes++;
 			advance(r);
@@ -192,7 +226,8 @@ int bt_pagering_drain(struct bt_pagering *r, bool final,
 			r->hole_since = mono_ns();
 			break;
 		}
-		if (mono_ns() - r->hole_since < HOLE_GRACE_NS)
+		if (mono_ns() - r->hole_since < HOLE_GRACE_NS ||
+		    !later_published(r, head))
 			break;
 		r->st.holes++;
 		advance(r);
