@@ -358,8 +358,14 @@ static int sock_remote(struct socket *sock, const void __user *uaddr,
 		}
 		if (ipv6_addr_any(&s6.sin6_addr))
 			return -1;
-		snprintf(out, n, "[%pI6c]:%u", &s6.sin6_addr,
-			 ntohs(s6.sin6_port));
+		/* A v4-mapped peer of a dual-stack socket is that IPv4
+		 * endpoint: one name for one remote. */
+		if (ipv6_addr_v4mapped(&s6.sin6_addr))
+			snprintf(out, n, "%pI4:%u", &s6.sin6_addr.s6_addr32[3],
+				 ntohs(s6.sin6_port));
+		else
+			snprintf(out, n, "[%pI6c]:%u", &s6.sin6_addr,
+				 ntohs(s6.sin6_port));
 		return 0;
 	}
 #endif

@@ -81,6 +81,14 @@ scenarios() {
 	echo payload >/tmp/w/dl
 	sh -c 'cat /tmp/w/dl >/tmp/w/stage && mv /tmp/w/stage /tmp/w/final'
 	echo unrelated >/tmp/w/other
+	# A connection over loopback: the server stores what it received.
+	ip link set lo up
+	timeout 10 nc -l -p 5555 >/tmp/w/recv &
+	np=$!
+	usleep 300000
+	echo secret | timeout 5 nc 127.0.0.1 5555
+	wait $np
+	grep -q secret /tmp/w/recv || fail "nc: nothing received"
 	# SIGUSR1 prints the counters without stopping.
 	kill -USR1 $cap
 	usleep 300000

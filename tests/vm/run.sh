@@ -118,6 +118,11 @@ if [ "$mode" = check ] && [ $failed -eq 0 ]; then
 	expect "$work/chain.txt" '^rename proc:[0-9]+ name:/tmp/w/final$' "mv: new name"
 	expect "$work/chain.txt" '^exec file:/bin/busybox proc:[0-9]+$' "exec of busybox"
 	expect "$work/chain.txt" '^fork proc:[0-9]+ proc:[0-9]+$' "forks"
+	expect "$work/chain.txt" '^connect ep:127\.0\.0\.1:5555 proc:[0-9]+$' "nc: connect"
+	expect "$work/chain.txt" '^send proc:[0-9]+ ep:127\.0\.0\.1:5555$' "nc: send"
+	expect "$work/chain.txt" '^accept ep:127\.0\.0\.1:[0-9]+ proc:[0-9]+$' "nc -l: accept"
+	expect "$work/chain.txt" '^recv ep:127\.0\.0\.1:[0-9]+ proc:[0-9]+$' "nc -l: recv"
+	expect "$work/chain.txt" '^write proc:[0-9]+ file:/tmp/w/recv$' "nc -l: write of recv"
 	# The pages: exactly these page events for A, B and C.
 	. "$work/pages.meta"
 	grep -E "^page_(read|write) .*proc:($A|$B|$C)( |$)" "$work/pages.txt" |
@@ -133,6 +138,9 @@ if [ "$mode" = check ] && [ $failed -eq 0 ]; then
 		grep -q '/tmp/w/dl' "$work/bt.txt" || fail "backtrack from /tmp/w/final does not reach /tmp/w/dl"
 		grep -q '/tmp/w/other' "$work/bt.txt" && fail "backtrack from /tmp/w/final reaches the unrelated /tmp/w/other"
 		echo "vm: backtrack from /tmp/w/final: $(wc -l <"$work/bt.txt") lines"
+		"$BIN" backtrack --log "$work/chain.btl" --from file:/tmp/w/recv >"$work/bt2.txt" 2>&1 ||
+			fail "backtrack from /tmp/w/recv: $(head -n 3 "$work/bt2.txt")"
+		grep -q '127\.0\.0\.1' "$work/bt2.txt" || fail "backtrack from /tmp/w/recv does not reach the remote endpoint"
 	else
 		echo "vm: btrack backtrack unavailable or failed: $(head -n 1 "$work/bt.err")"
 	fi
