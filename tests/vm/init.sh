@@ -108,8 +108,9 @@ scenarios() {
 	wait $pa
 	wait $pb
 	pagetest read /tmp/shm/f 0 >/tmp/pc
+	pagetest remap /tmp/shm/f 1 >/tmp/pd
 	stop_capture
-	echo "A=$(pid_of /tmp/pa) B=$(pid_of /tmp/pb) C=$(pid_of /tmp/pc)" >/tmp/pages.meta
+	echo "A=$(pid_of /tmp/pa) B=$(pid_of /tmp/pb) C=$(pid_of /tmp/pc) D=$(pid_of /tmp/pd)" >/tmp/pages.meta
 	send pages /tmp/pages.btl
 	send pagesmeta /tmp/pages.meta
 	rmmod btrack || fail "rmmod"

@@ -7,6 +7,8 @@
  *   pagetest write FILE PAGE [MS]     map shared, store one byte in PAGE,
  *                                     then sleep MS ms (default 0)
  *   pagetest read FILE PAGE           map shared, load one byte of PAGE
+ *   pagetest remap FILE NPAGES        map shared read-write, mprotect to
+ *                                     read-only, munmap
  *   pagetest bench FILE NPAGES ITER   store into every page ITER times;
  *                                     prints the elapsed ns
  * Each prints "pid=N" first.  Not part of btrack.
@@ -76,6 +78,13 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "read")) {
 		p = map(argv[2], page + 1, PROT_READ);
 		printf("byte=%d\n", p[page * 4096 + 7]);
+	} else if (!strcmp(argv[1], "remap")) {
+		/* map shared read-write, make it read-only, unmap */
+		p = map(argv[2], page + 1, PROT_READ | PROT_WRITE);
+		if (mprotect((void *)p, (page + 1) * 4096, PROT_READ))
+			die("mprotect");
+		if (munmap((void *)p, (page + 1) * 4096))
+			die("munmap");
 	} else if (!strcmp(argv[1], "bench") && argc > 4) {
 		unsigned long i, n = strtoul(argv[4], NULL, 10), j;
 		unsigned long long t0;

@@ -133,6 +133,11 @@ if [ "$mode" = check ] && [ $failed -eq 0 ]; then
 		fail "page events differ from the expected ones"
 		diff "$work/pages.want" "$work/pages.got" || true
 	fi
+	# mmap then mprotect to read-only: two readable mappings, one writable.
+	[ "$(grep -c "^mmap_read file:/tmp/shm/f proc:$D\$" "$work/pages.txt")" -eq 2 ] ||
+		fail "mmap + mprotect: want 2 mmap_read events of D"
+	[ "$(grep -c "^mmap_write proc:$D file:/tmp/shm/f\$" "$work/pages.txt")" -eq 1 ] ||
+		fail "mmap: want 1 mmap_write event of D"
 	# With `btrack backtrack`: the walk from final reaches dl.
 	if "$BIN" backtrack --log "$work/chain.btl" --from file:/tmp/w/final >"$work/bt.txt" 2>"$work/bt.err"; then
 		grep -q '/tmp/w/dl' "$work/bt.txt" || fail "backtrack from /tmp/w/final does not reach /tmp/w/dl"
