@@ -86,7 +86,7 @@ MODULE_PARM_DESC(test_abi, "for tests: the ring ABI version the handshake claims
 struct bt_cpu {
 	struct bt_ring_ctl *ctl;	/* vmalloc_user, one page */
 	u8 *data;			/* vmalloc_user, ring_size bytes */
-	u64 head;			/* the kernel's own copy of ctl->head */
+	u64 head;			/* the kernel's copy of ctl->head */
 	int busy;
 	u8 *rec;			/* BT_RAW_MAX scratch for one record */
 	char *p1, *p2;			/* PATH_MAX scratch each */
@@ -100,7 +100,7 @@ static unsigned long slice_jiffies;
 static atomic_t bt_open_count = ATOMIC_INIT(0);
 
 static char bt_prefix[BT_MAX_PREFIXES][BT_PREFIX_MAX];
-static int bt_nprefix;			/* changed only while not capturing */
+static int bt_nprefix;		/* changed only while not capturing */
 
 /* Pages touched in the current slice: a small open-addressing set of
  * (file, index), each file pinned with get_file() until re-armed. */
@@ -955,7 +955,8 @@ static void touch_flush(void)
 
 		for (j = i; j < n && t[j].file == f; j++)
 			last = t[j].index;
-		unmap_mapping_range(f->f_mapping, (loff_t)first << PAGE_SHIFT,
+		unmap_mapping_range(f->f_mapping,
+				    (loff_t)first << PAGE_SHIFT,
 				    (loff_t)(last - first + 1) << PAGE_SHIFT, 0);
 		for (; i < j; i++) {
 			fput(t[i].file);
@@ -1347,7 +1348,8 @@ static void __exit bt_exit_module(void)
 {
 	misc_deregister(&bt_misc);
 	capture_stop();
-	tps_unregister();		/* includes tracepoint_synchronize_unregister */
+	/* includes tracepoint_synchronize_unregister() */
+	tps_unregister();
 	synchronize_rcu();
 	cancel_delayed_work_sync(&rearm_work);
 	touch_flush();

@@ -2,7 +2,8 @@
  * burst.c - a test program for the VM test (tests/vm/): makes exactly N
  * successful one-byte pwrite(2) calls on FILE, the event burst whose drops
  * the btrack module must count exactly.  Prints "VMTEST: burst: pid=P
- * writes=N elapsed_ns=T" to standard output (a terminal in the VM: not recorded).
+ * writes=N elapsed_ns=T" to standard output (a terminal in the VM: not
+ * recorded).
  * Built static and run inside the VM.  Not part of btrack.
  */
 #include <fcntl.h>
