@@ -33,7 +33,9 @@
  * tail >= nslots drop; else CAS head h -> h+1), which is the fetch_add
  * above without burning a ticket on a drop: a burnt ticket would be a hole
  * the consumer has to wait out.  Consumers do not depend on which of the
- * two a producer uses (a burnt ticket is skipped as a hole).
+ * two a producer uses (a burnt ticket is skipped as a hole).  A producer
+ * that finds tail ahead of head (head was scribbled) moves head up to tail
+ * with a CAS before reserving, so the ring recovers.
  */
 #ifndef BT_PAGERING_H
 #define BT_PAGERING_H

@@ -278,6 +278,15 @@ static void emit_at(int op, const struct map *m, uint64_t idx, uint64_t time)
 	h = __atomic_load_n(&ring->head, __ATOMIC_RELAXED);
 	for (;;) {
 		t = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
+		if (t > h && t - h < (1ull << 62)) {
+			/* head was scribbled behind the consumer: move it up
+			 * (see pagering.h), or every producer would drop. */
+			__atomic_compare_exchange_n(&ring->head, &h, t, false,
+						    __ATOMIC_ACQ_REL,
+						    __ATOMIC_RELAXED);
+			h = __atomic_load_n(&ring->head, __ATOMIC_RELAXED);
+			continue;
+		}
 		if (h - t >= ring_n) {
 			__atomic_fetch_add(&ring->dropped, 1, __ATOMIC_RELAXED);
 			return;
