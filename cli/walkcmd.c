@@ -21,6 +21,7 @@
 #include "../core/error.h"
 #include "../core/filter.h"
 #include "../core/graph.h"
+#include "../core/util.h"
 #include "../core/walk.h"
 #include "../graph/export.h"
 #include "walkcmd.h"
@@ -149,43 +150,120 @@ static int on_opt(void *ctx, int id, const char *val)
 }
 
 /*
- * --alert FILE: the detection point and its threshold from an IDS alert.
- * The alert's time is the threshold unless --until is given.  A file with
- * several alerts takes the last one (the others are listed).
+ * Detection points for a batch: --from-list lines or --alert alerts, each
+ * with its threshold (an alert's time) and where it came from, for
+ * messages.  A line that cannot be a point is kept with spec NULL so it
+ * is reported in its turn.
  */
-static char alert_spec[sizeof(((struct bt_alert *)0)->spec)];
+struct point {
+	char *spec;
+	uint64_t until;      /* BT_TIME_NONE: as the options say */
+	size_t where;        /* line number, or alert number */
+};
 
-static int alert_point(struct walkargs *a)
+struct points {
+	struct point *v;
+	size_t n, cap;
+	const char *src;     /* the file, for messages */
+	const char *unit;    /* "line" or "alert" */
+};
+
+static void points_free(struct points *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		free(ps->v[i].spec);
+	free(ps->v);
+}
+
+static int points_add(struct points *ps, const char *spec, uint64_t until,
+		      size_t where)
+{
+	char *copy = NULL;
+
+	if ((ps->n == ps->cap &&
+	     bt_grow(&ps->v, &ps->cap, ps->n + 1, sizeof(*ps->v))) ||
+	    (spec && !(copy = strdup(spec)))) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
+	ps->v[ps->n++] = (struct point){ copy, until, where };
+	return 0;
+}
+
+static FILE *open_in(const char *path)
+{
+	FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
+
+	if (!in)
+		cli_error("cannot open '%s': %s", path, strerror(errno));
+	return in;
+}
+
+/* --from-list FILE: one SPEC a line; blank lines and # comments skipped. */
+static int read_list(struct points *ps, const char *path)
+{
+	char *line = NULL, *p, *e;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	FILE *in = open_in(path);
+	int r = 0;
+
+	if (!in)
+		return EXIT_ERROR;
+	ps->src = path;
+	ps->unit = "line";
+	while (!r && (len = getline(&line, &cap, in)) >= 0) {
+		lineno++;
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		e = line + len;
+		while (e > p && (e[-1] == '\n' || e[-1] == '\r' ||
+				 e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (!*p || *p == '#')
+			continue;
+		/* A NUL byte: reported when its turn comes. */
+		r = points_add(ps, (size_t)(e - p) == strlen(p) ? p : NULL,
+			       BT_TIME_NONE, lineno);
+	}
+	if (!r && ferror(in)) {
+		cli_error("cannot read '%s': %s", path, strerror(errno));
+		r = EXIT_ERROR;
+	}
+	free(line);
+	if (in != stdin)
+		fclose(in);
+	return r;
+}
+
+/* --alert FILE: IDS alerts (core/alert.h); an alert's time is its
+ * point's threshold. */
+static int read_alerts(struct points *ps, const char *path)
 {
 	struct bt_alert *al = NULL;
 	size_t n = 0, i;
-	FILE *in;
-	int err;
+	FILE *in = open_in(path);
+	int err, r = 0;
 
-	in = strcmp(a->alert, "-") ? fopen(a->alert, "r") : stdin;
-	if (!in) {
-		cli_error("cannot open '%s': %s", a->alert, strerror(errno));
+	if (!in)
 		return EXIT_ERROR;
-	}
-	err = bt_alert_read(&al, &n, in, a->alert);
+	ps->src = path;
+	ps->unit = "alert";
+	err = bt_alert_read(&al, &n, in, path);
 	if (in != stdin)
 		fclose(in);
 	if (err)
 		return cli_fail(err);
-	if (n > 1) {
-		cli_warn("'%s' has %zu alerts; using the last one (%s)",
-			 a->alert, n, al[n - 1].spec);
-		for (i = 0; i + 1 < n; i++)
-			cli_note("  also: %s%s%s", al[i].spec,
-				 al[i].rule[0] ? " rule " : "", al[i].rule);
-	}
-	snprintf(alert_spec, sizeof(alert_spec), "%s", al[n - 1].spec);
-	a->from = alert_spec;
-	if (a->wo.until == BT_TIME_NONE)
-		a->wo.until = al[n - 1].time;
+	for (i = 0; !r && i < n; i++)
+		r = points_add(ps, al[i].spec, al[i].time, i + 1);
 	free(al);
-	return 0;
+	return r;
 }
+
+/* The one alert's point, when --alert names just one. */
+static char alert_spec[sizeof(((struct bt_alert *)0)->spec)];
 
 /* The one place the graph comes from. */
 static int load_source(struct bt_graph **out, const struct walkargs *a)
@@ -273,79 +351,65 @@ static int write_result(const struct bt_result *res, enum bt_format fmt,
  * any point failed.
  */
 static int batch_run(const struct cli_cmd *c, enum bt_dir dir,
-		     const struct walkargs *a)
+		     const struct walkargs *a, const struct points *ps)
 {
 	struct bt_graph *g = NULL;
 	struct bt_result *res;
 	struct bt_filter_report *frep;
-	char *line = NULL, *p, *e, name[128];
-	size_t cap = 0, lineno = 0, num = 0, bad = 0;
+	struct bt_walk_opts wo;
+	char name[128];
+	size_t i, bad = 0;
 	uint64_t spec_time;
 	uint32_t start;
-	ssize_t len;
-	FILE *in;
 	int err, r = EXIT_OK;
 
-	if (a->from || a->alert)
-		return cli_usage_error(c, "--from-list excludes --from and "
-				       "--alert");
 	if (to_stdout(a->out))
-		return cli_usage_error(c, "--from-list needs -o DIR");
+		return cli_usage_error(c, "%s '%s' has several detection "
+				       "points: give -o DIR for one result "
+				       "each", a->from_list ? "--from-list" :
+				       "--alert", ps->src);
 	if (mkdir(a->out, 0777) && errno != EEXIST) {
 		cli_error("cannot create '%s': %s", a->out, strerror(errno));
 		return EXIT_ERROR;
 	}
-	in = strcmp(a->from_list, "-") ? fopen(a->from_list, "r") : stdin;
-	if (!in) {
-		cli_error("cannot open '%s': %s", a->from_list,
-			  strerror(errno));
-		return EXIT_ERROR;
-	}
 	err = load_source(&g, a);
-	if (err) {
-		r = cli_fail(err);
-		goto out;
-	}
+	if (err)
+		return cli_fail(err);
 	if (bt_graph_warning(g))
 		cli_warn("%s", bt_graph_warning(g));
-	while ((len = getline(&line, &cap, in)) >= 0) {
-		lineno++;
-		for (p = line; *p == ' ' || *p == '\t'; p++)
-			;
-		e = line + len;
-		while (e > p && (e[-1] == '\n' || e[-1] == '\r' ||
-				 e[-1] == ' ' || e[-1] == '\t'))
-			*--e = '\0';
-		if (!*p || *p == '#')
-			continue;
-		num++;
-		if ((size_t)(e - p) != strlen(p)) {
-			cli_error("'%s' line %zu: a NUL byte in the line",
-				  a->from_list, lineno);
+	for (i = 0; i < ps->n; i++) {
+		const struct point *pt = &ps->v[i];
+
+		if (!pt->spec) {
+			cli_error("'%s' %s %zu: a NUL byte in the line",
+				  ps->src, ps->unit, pt->where);
 			bad++;
 			continue;
 		}
-		err = bt_spec_resolve(&start, &spec_time, g, p);
+		wo = a->wo;
+		if (wo.until == BT_TIME_NONE)
+			wo.until = pt->until;
+		err = bt_spec_resolve(&start, &spec_time, g, pt->spec);
 		if (!err)
 			err = dir == BT_BACKWARD ?
-			      bt_backtrack(&res, g, start, &a->wo) :
-			      bt_forward(&res, g, start, &a->wo);
+			      bt_backtrack(&res, g, start, &wo) :
+			      bt_forward(&res, g, start, &wo);
 		if (err) {
-			cli_error("'%s' line %zu: %s", a->from_list, lineno,
-				  bt_error_msg());
+			cli_error("'%s' %s %zu: %s", ps->src, ps->unit,
+				  pt->where, bt_error_msg());
 			bad++;
 			continue;
 		}
 		if (res->truncated)
-			cli_warn("'%s' line %zu: the result is incomplete: %s",
-				 a->from_list, lineno, res->limit);
+			cli_warn("'%s' %s %zu: the result is incomplete: %s",
+				 ps->src, ps->unit, pt->where, res->limit);
 		/* The same filters as a single walk with these options. */
 		frep = NULL;
 		err = bt_filter_apply(res, &a->fo, &frep);
-		point_name(name, sizeof(name), num, p);
+		point_name(name, sizeof(name), i + 1, pt->spec);
 		if (err) {
-			cli_error("'%s' line %zu: %s", a->from_list, lineno,
-				  bt_error_msg());
+			cli_error("'%s' %s %zu: %s", ps->src, ps->unit,
+				  pt->where, bt_error_msg());
 			bad++;
 		} else if (write_result(res, BT_FMT_JSON, a->out, name,
 					"json") ||
@@ -357,22 +421,14 @@ static int batch_run(const struct cli_cmd *c, enum bt_dir dir,
 		bt_result_free(res);
 		bt_filter_report_free(frep);
 	}
-	if (ferror(in)) {
-		cli_error("cannot read '%s': %s", a->from_list,
-			  strerror(errno));
-		r = EXIT_ERROR;
-	} else if (bad) {
-		cli_error("%zu of %zu detection points failed", bad, num);
+	if (bad) {
+		cli_error("%zu of %zu detection points failed", bad, ps->n);
 		r = EXIT_ERROR;
 	}
 	if (fflush(stdout)) {
 		cli_error("cannot write the output");
 		r = EXIT_ERROR;
 	}
-out:
-	free(line);
-	if (in != stdin)
-		fclose(in);
 	bt_graph_free(g);
 	return r;
 }
@@ -404,13 +460,27 @@ int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 				       "is required");
 	if (a.host && !a.db)
 		return cli_usage_error(c, "--host needs --db");
-	if (a.from_list)
-		return batch_run(c, dir, &a);
-	if (a.alert && a.from)
-		return cli_usage_error(c, "--from and --alert exclude each other");
-	if (a.alert) {
-		r = alert_point(&a);
-		if (r)
+	if (!!a.from + !!a.alert + !!a.from_list > 1)
+		return cli_usage_error(c, "--from, --alert and --from-list "
+				       "exclude each other");
+	if (a.from_list || a.alert) {
+		struct points ps = { NULL, 0, 0, NULL, NULL };
+
+		r = a.from_list ? read_list(&ps, a.from_list) :
+		    read_alerts(&ps, a.alert);
+		/* One alert is one walk like --from (to stdout or -o FILE);
+		 * a list, or several alerts, one result each in -o DIR. */
+		if (!r && a.alert && ps.n == 1) {
+			snprintf(alert_spec, sizeof(alert_spec), "%s",
+				 ps.v[0].spec);
+			a.from = alert_spec;
+			if (a.wo.until == BT_TIME_NONE)
+				a.wo.until = ps.v[0].until;
+		} else if (!r) {
+			r = batch_run(c, dir, &a, &ps);
+		}
+		points_free(&ps);
+		if (r || !a.from)
 			return r;
 	}
 	if (!a.from)

@@ -81,6 +81,26 @@ PY
 echo '{"object": "file:/srv/out"}' | "$B" backtrack --log case.btl --alert - --format json -o g.json 2>/dev/null
 labels g.json | grep -qx '203.0.113.9:4444'
 
+# Several alerts: one result each in -o DIR, each bounded by its time;
+# without a directory, a usage error.
+cat >two.json <<'J'
+[{"object": "file:/srv/out", "time": "1970-01-01T00:00:00.000000150Z"},
+ {"object": "file:/tmp/evil"}]
+J
+"$B" backtrack --log case.btl --alert two.json -o res >list 2>/dev/null
+[ "$(wc -l <list)" -eq 2 ]
+python3 - res <<'PY'
+import json, os, sys
+files = sorted(f for f in os.listdir(sys.argv[1]) if f.endswith(".json"))
+assert len(files) == 2, files
+first = json.load(open(os.path.join(sys.argv[1], files[0])))
+assert first["until"] == 150, first["until"]
+PY
+set +e
+"$B" backtrack --log case.btl --alert two.json 2>err; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q 'give -o DIR' err
+
 # A bad alert: exit 3 with the line.
 printf '{"object": "file:/srv/out"}\n{"object": 7}\n' >bad.json
 set +e
