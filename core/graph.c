@@ -26,6 +26,7 @@
 
 #include "error.h"
 #include "graph.h"
+#include "hash.h"
 #include "log.h"
 #include "util.h"
 
@@ -36,7 +37,16 @@
 struct lab {
 	uint32_t rec;     /* record offset / 8 */
 	uint32_t next;    /* index + 1 of the next label, 0 = end */
+	uint32_t hash;    /* PATH labels: path_hash() of the path, so that
+	                     bt_graph_find_file() scans this array and reads
+	                     the mapped log only on a match; others 0 */
 };
+
+/* The hash of a PATH label's bytes (low half of bt_hash_bytes()). */
+static uint32_t path_hash(const char *s, size_t n)
+{
+	return (uint32_t)bt_hash_bytes(s, n);
+}
 
 struct bt_graph {
 	struct bt_log *log;
@@ -358,6 +368,8 @@ static void add_label(struct bt_graph *g, const struct bt_rec_label *l,
 	x = &g->labs[g->nlabs++];
 	x->rec = ref;
 	x->next = *head;
+	x->hash = l->key == BT_LABEL_PATH ?
+		  path_hash(l->value.s, l->value.len) : 0;
 	*head = g->nlabs;
 }
 
@@ -798,13 +810,16 @@ int bt_graph_find_file(const struct bt_graph *g, const char *path,
 {
 	size_t len = strlen(path);
 	const struct bt_rec_label *best = NULL;
-	uint32_t best_file = 0, i, id;
+	uint32_t best_file = 0, i, id, h = path_hash(path, len);
 
-	/* Linear over the labels, in log order (sequential in the mapping):
-	 * once per query. */
+	/* Linear over the label table, comparing hashes; the mapped log is
+	 * read only for the labels whose hash matches: once per query. */
 	for (i = 0; i < g->nlabs; i++) {
-		const struct bt_rec_label *l = rec_at(g, g->labs[i].rec);
+		const struct bt_rec_label *l;
 
+		if (g->labs[i].hash != h)
+			continue;
+		l = rec_at(g, g->labs[i].rec);
 		if (l->key != BT_LABEL_PATH || !str_eq(&l->value, path, len))
 			continue;
 		id = l->object;
