@@ -1336,6 +1336,45 @@ static ssize_t stdio_bytes(size_t got, size_t size, size_t n)
 #define RESOLVE(name, sym) \
 	do { if (!real_##name) real_##name = dlsym(RTLD_NEXT, sym); } while (0)
 
+/*
+ * Wrappers of calls that make the kernel read or write the program's
+ * memory: the pages of the buffers are granted before the call, so it
+ * cannot fail with EFAULT on a revoked page, and recorded after it
+ * (into: the kernel writes them, a page write; else a page read).
+ * FN is the exported symbol, REAL the suffix of its real_* pointer, SYM
+ * the name dlsym finds, PARAMS and ARGS the parameter list and the
+ * arguments passed on.  WRAP_BUF moves up to n bytes of buf (the result
+ * says how many); WRAP_IOV moves cnt iovecs.
+ */
+#define WRAP_BUF(FN, REAL, SYM, into, PARAMS, ARGS) \
+	EXPORT ssize_t FN PARAMS \
+	{ \
+		struct io io; \
+		ssize_t r; \
+ \
+		RESOLVE(REAL, SYM); \
+		io_begin(&io); \
+		io_add(&io, buf, n, IO_RESULT, into); \
+		r = real_##REAL ARGS; \
+		io_end(&io, r); \
+		return r; \
+	}
+
+#define WRAP_IOV(FN, REAL, SYM, into, PARAMS, ARGS) \
+	EXPORT ssize_t FN PARAMS \
+	{ \
+		struct io io; \
+		ssize_t r; \
+ \
+		RESOLVE(REAL, SYM); \
+		io_begin(&io); \
+		if (cnt > 0) \
+			io_iov(&io, iov, (size_t)cnt, into); \
+		r = real_##REAL ARGS; \
+		io_end(&io, r); \
+		return r; \
+	}
+
 /* The _FORTIFY_SOURCE entry points that Debian's programs call. */
 ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
 ssize_t __pread64_chk(int fd, void *buf, size_t n, off_t off, size_t buflen);
@@ -1345,148 +1384,38 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen,
 size_t __fread_chk(void *ptr, size_t ptrlen, size_t size, size_t n,
 		   FILE *f);
 
-EXPORT ssize_t read(int fd, void *buf, size_t n)
-{
-	struct io io;
-	ssize_t r;
+WRAP_BUF(read, read, "read", true,
+	 (int fd, void *buf, size_t n), (fd, buf, n))
 
-	RESOLVE(read, "read");
-	io_begin(&io);
-	io_add(&io, buf, n, IO_RESULT, true);
-	r = real_read(fd, buf, n);
-	io_end(&io, r);
-	return r;
-}
+WRAP_BUF(__read_chk, read_chk, "__read_chk", true,
+	 (int fd, void *buf, size_t n, size_t buflen), (fd, buf, n, buflen))
 
-EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
-{
-	struct io io;
-	ssize_t r;
+WRAP_BUF(pread, pread, "pread", true,
+	 (int fd, void *buf, size_t n, off_t off), (fd, buf, n, off))
 
-	RESOLVE(read_chk, "__read_chk");
-	io_begin(&io);
-	io_add(&io, buf, n, IO_RESULT, true);
-	r = real_read_chk(fd, buf, n, buflen);
-	io_end(&io, r);
-	return r;
-}
+WRAP_BUF(pread64, pread64, "pread64", true,
+	 (int fd, void *buf, size_t n, off_t off), (fd, buf, n, off))
 
-EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
-{
-	struct io io;
-	ssize_t r;
+WRAP_BUF(__pread64_chk, pread64_chk, "__pread64_chk", true,
+	 (int fd, void *buf, size_t n, off_t off, size_t buflen), (fd, buf, n, off, buflen))
 
-	RESOLVE(pread, "pread");
-	io_begin(&io);
-	io_add(&io, buf, n, IO_RESULT, true);
-	r = real_pread(fd, buf, n, off);
-	io_end(&io, r);
-	return r;
-}
+WRAP_BUF(recv, recv, "recv", true,
+	 (int fd, void *buf, size_t n, int flags), (fd, buf, n, flags))
 
-EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
-{
-	struct io io;
-	ssize_t r;
+WRAP_BUF(__recv_chk, recv_chk, "__recv_chk", true,
+	 (int fd, void *buf, size_t n, size_t buflen, int flags), (fd, buf, n, buflen, flags))
 
-	RESOLVE(pread64, "pread64");
-	io_begin(&io);
-	io_add(&io, buf, n, IO_RESULT, true);
-	r = real_pread64(fd, buf, n, off);
-	io_end(&io, r);
-	return r;
-}
+WRAP_BUF(write, write, "write", false,
+	 (int fd, const void *buf, size_t n), (fd, buf, n))
 
-EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)
-{
-	struct io io;
-	ssize_t r;
+WRAP_BUF(pwrite, pwrite, "pwrite", false,
+	 (int fd, const void *buf, size_t n, off_t off), (fd, buf, n, off))
 
-	RESOLVE(pread64_chk, "__pread64_chk");
-	io_begin(&io);
-	io_add(&io, buf, n, IO_RESULT, true);
-	r = real_pread64_chk(fd, buf, n, off, buflen);
-	io_end(&io, r);
-	return r;
-}
+WRAP_BUF(pwrite64, pwrite64, "pwrite64", false,
+	 (int fd, const void *buf, size_t n, off_t off), (fd, buf, n, off))
 
-EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
-{
-	struct io io;
-	ssize_t r;
-
-	RESOLVE(recv, "recv");
-	io_begin(&io);
-	io_add(&io, buf, n, IO_RESULT, true);
-	r = real_recv(fd, buf, n, flags);
-	io_end(&io, r);
-	return r;
-}
-
-EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
-{
-	struct io io;
-	ssize_t r;
-
-	RESOLVE(recv_chk, "__recv_chk");
-	io_begin(&io);
-	io_add(&io, buf, n, IO_RESULT, true);
-	r = real_recv_chk(fd, buf, n, buflen, flags);
-	io_end(&io, r);
-	return r;
-}
-
-EXPORT ssize_t write(int fd, const void *buf, size_t n)
-{
-	struct io io;
-	ssize_t r;
-
-	RESOLVE(write, "write");
-	io_begin(&io);
-	io_add(&io, buf, n, IO_RESULT, false);
-	r = real_write(fd, buf, n);
-	io_end(&io, r);
-	return r;
-}
-
-EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
-{
-	struct io io;
-	ssize_t r;
-
-	RESOLVE(pwrite, "pwrite");
-	io_begin(&io);
-	io_add(&io, buf, n, IO_RESULT, false);
-	r = real_pwrite(fd, buf, n, off);
-	io_end(&io, r);
-	return r;
-}
-
-EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
-{
-	struct io io;
-	ssize_t r;
-
-	RESOLVE(pwrite64, "pwrite64");
-	io_begin(&io);
-	io_add(&io, buf, n, IO_RESULT, false);
-	r = real_pwrite64(fd, buf, n, off);
-	io_end(&io, r);
-	return r;
-}
-
-EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
-{
-	struct io io;
-	ssize_t r;
-
-	RESOLVE(send, "send");
-	io_begin(&io);
-	io_add(&io, buf, n, IO_RESULT, false);
-	r = real_send(fd, buf, n, flags);
-	io_end(&io, r);
-	return r;
-}
+WRAP_BUF(send, send, "send", false,
+	 (int fd, const void *buf, size_t n, int flags), (fd, buf, n, flags))
 
 EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
 			struct sockaddr *sa, socklen_t *salen)
@@ -1540,91 +1469,23 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 	return r;
 }
 
-EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
-{
-	struct io io;
-	ssize_t r;
+WRAP_IOV(readv, readv, "readv", true,
+	 (int fd, const struct iovec *iov, int cnt), (fd, iov, cnt))
 
-	RESOLVE(readv, "readv");
-	io_begin(&io);
-	if (cnt > 0)
-		io_iov(&io, iov, (size_t)cnt, true);
-	r = real_readv(fd, iov, cnt);
-	io_end(&io, r);
-	return r;
-}
+WRAP_IOV(preadv, preadv, "preadv", true,
+	 (int fd, const struct iovec *iov, int cnt, off_t off), (fd, iov, cnt, off))
 
-EXPORT ssize_t preadv(int fd, const struct iovec *iov, int cnt, off_t off)
-{
-	struct io io;
-	ssize_t r;
+WRAP_IOV(preadv2, preadv2, "preadv2", true,
+	 (int fd, const struct iovec *iov, int cnt, off_t off, int flags), (fd, iov, cnt, off, flags))
 
-	RESOLVE(preadv, "preadv");
-	io_begin(&io);
-	if (cnt > 0)
-		io_iov(&io, iov, (size_t)cnt, true);
-	r = real_preadv(fd, iov, cnt, off);
-	io_end(&io, r);
-	return r;
-}
+WRAP_IOV(writev, writev, "writev", false,
+	 (int fd, const struct iovec *iov, int cnt), (fd, iov, cnt))
 
-EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int cnt, off_t off,
-		       int flags)
-{
-	struct io io;
-	ssize_t r;
+WRAP_IOV(pwritev, pwritev, "pwritev", false,
+	 (int fd, const struct iovec *iov, int cnt, off_t off), (fd, iov, cnt, off))
 
-	RESOLVE(preadv2, "preadv2");
-	io_begin(&io);
-	if (cnt > 0)
-		io_iov(&io, iov, (size_t)cnt, true);
-	r = real_preadv2(fd, iov, cnt, off, flags);
-	io_end(&io, r);
-	return r;
-}
-
-EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
-{
-	struct io io;
-	ssize_t r;
-
-	RESOLVE(writev, "writev");
-	io_begin(&io);
-	if (cnt > 0)
-		io_iov(&io, iov, (size_t)cnt, false);
-	r = real_writev(fd, iov, cnt);
-	io_end(&io, r);
-	return r;
-}
-
-EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
-{
-	struct io io;
-	ssize_t r;
-
-	RESOLVE(pwritev, "pwritev");
-	io_begin(&io);
-	if (cnt > 0)
-		io_iov(&io, iov, (size_t)cnt, false);
-	r = real_pwritev(fd, iov, cnt, off);
-	io_end(&io, r);
-	return r;
-}
-
-EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off,
-			int flags)
-{
-	struct io io;
-	ssize_t r;
-
-	RESOLVE(pwritev2, "pwritev2");
-	io_begin(&io);
-	if (cnt > 0)
-		io_iov(&io, iov, (size_t)cnt, false);
-	r = real_pwritev2(fd, iov, cnt, off, flags);
-	io_end(&io, r);
-	return r;
-}
+WRAP_IOV(pwritev2, pwritev2, "pwritev2", false,
+	 (int fd, const struct iovec *iov, int cnt, off_t off, int flags), (fd, iov, cnt, off, flags))
 
 EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
