@@ -1397,13 +1397,15 @@ WRAP_BUF(pread64, pread64, "pread64", true,
 	 (int fd, void *buf, size_t n, off_t off), (fd, buf, n, off))
 
 WRAP_BUF(__pread64_chk, pread64_chk, "__pread64_chk", true,
-	 (int fd, void *buf, size_t n, off_t off, size_t buflen), (fd, buf, n, off, buflen))
+	 (int fd, void *buf, size_t n, off_t off, size_t buflen),
+	 (fd, buf, n, off, buflen))
 
 WRAP_BUF(recv, recv, "recv", true,
 	 (int fd, void *buf, size_t n, int flags), (fd, buf, n, flags))
 
 WRAP_BUF(__recv_chk, recv_chk, "__recv_chk", true,
-	 (int fd, void *buf, size_t n, size_t buflen, int flags), (fd, buf, n, buflen, flags))
+	 (int fd, void *buf, size_t n, size_t buflen, int flags),
+	 (fd, buf, n, buflen, flags))
 
 WRAP_BUF(write, write, "write", false,
 	 (int fd, const void *buf, size_t n), (fd, buf, n))
