@@ -1475,19 +1475,23 @@ WRAP_IOV(readv, readv, "readv", true,
 	 (int fd, const struct iovec *iov, int cnt), (fd, iov, cnt))
 
 WRAP_IOV(preadv, preadv, "preadv", true,
-	 (int fd, const struct iovec *iov, int cnt, off_t off), (fd, iov, cnt, off))
+	 (int fd, const struct iovec *iov, int cnt, off_t off),
+	 (fd, iov, cnt, off))
 
 WRAP_IOV(preadv2, preadv2, "preadv2", true,
-	 (int fd, const struct iovec *iov, int cnt, off_t off, int flags), (fd, iov, cnt, off, flags))
+	 (int fd, const struct iovec *iov, int cnt, off_t off, int flags),
+	 (fd, iov, cnt, off, flags))
 
 WRAP_IOV(writev, writev, "writev", false,
 	 (int fd, const struct iovec *iov, int cnt), (fd, iov, cnt))
 
 WRAP_IOV(pwritev, pwritev, "pwritev", false,
-	 (int fd, const struct iovec *iov, int cnt, off_t off), (fd, iov, cnt, off))
+	 (int fd, const struct iovec *iov, int cnt, off_t off),
+	 (fd, iov, cnt, off))
 
 WRAP_IOV(pwritev2, pwritev2, "pwritev2", false,
-	 (int fd, const struct iovec *iov, int cnt, off_t off, int flags), (fd, iov, cnt, off, flags))
+	 (int fd, const struct iovec *iov, int cnt, off_t off, int flags),
+	 (fd, iov, cnt, off, flags))
 
 EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
