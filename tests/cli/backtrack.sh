@@ -8,10 +8,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 command -v python3 >/dev/null 2>&1 || { echo "python3 is not installed"; exit 77; }
-if "$BTRACK" import -h 2>&1 | grep -q 'not implemented'; then
-	echo "btrack import is not implemented yet"
-	exit 77
-fi
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 

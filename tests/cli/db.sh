@@ -9,10 +9,6 @@ set -eu
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-if "$BTRACK" import -h 2>&1 | grep -q 'not implemented'; then
-	echo "btrack import is not implemented yet"
-	exit 77
-fi
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 

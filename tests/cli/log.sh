@@ -44,12 +44,6 @@ if ! "$BTRACK" import --format jsonl -o ev.btl ev.jsonl 2>ierr; then
 	echo "btrack import --format jsonl does not work yet: $(head -n 1 ierr)"
 	exit 77
 fi
-"$BTRACK" log info ev.btl >/dev/null 2>lerr || {
-	if grep -q 'not implemented' lerr; then
-		echo "btrack log is not implemented yet"
-		exit 77
-	fi
-}
 
 # -h and usage errors.
 expect 0 "$BTRACK" log -h
