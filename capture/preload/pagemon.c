@@ -1147,32 +1147,38 @@ EXPORT sighandler_t __sysv_signal(int sig, sighandler_t h)
 	return set_handler(sig, h, SA_RESETHAND | SA_NODEFER);
 }
 
+/* Resolve real_NAME, the next definition of SYM, on first use. */
+#define RESOLVE(name, sym) \
+	do { if (!real_##name) real_##name = dlsym(RTLD_NEXT, sym); } while (0)
+
+/* The mask a program asks for, without SIGSEGV: the monitor's faults must
+ * always be delivered.  Returns set, or copy holding the stripped mask. */
+static const sigset_t *mask_without_segv(int how, const sigset_t *set,
+					 sigset_t *copy)
+{
+	if (!active || !set || how == SIG_UNBLOCK)
+		return set;
+	*copy = *set;
+	strip_segv(copy);
+	return copy;
+}
+
 EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *oldset)
 {
 	sigset_t copy;
 
-	if (!real_sigprocmask)
-		real_sigprocmask = dlsym(RTLD_NEXT, "sigprocmask");
-	if (active && set && how != SIG_UNBLOCK) {
-		copy = *set;
-		strip_segv(&copy);
-		set = &copy;
-	}
-	return real_sigprocmask(how, set, oldset);
+	RESOLVE(sigprocmask, "sigprocmask");
+	return real_sigprocmask(how, mask_without_segv(how, set, &copy),
+				oldset);
 }
 
 EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)
 {
 	sigset_t copy;
 
-	if (!real_pthread_sigmask)
-		real_pthread_sigmask = dlsym(RTLD_NEXT, "pthread_sigmask");
-	if (active && set && how != SIG_UNBLOCK) {
-		copy = *set;
-		strip_segv(&copy);
-		set = &copy;
-	}
-	return real_pthread_sigmask(how, set, oldset);
+	RESOLVE(pthread_sigmask, "pthread_sigmask");
+	return real_pthread_sigmask(how, mask_without_segv(how, set, &copy),
+				    oldset);
 }
 
 /* ---- I/O into and out of monitored pages ---- */
@@ -1333,8 +1339,6 @@ static ssize_t stdio_bytes(size_t got, size_t size, size_t n)
 	       (ssize_t)(items * size);
 }
 
-#define RESOLVE(name, sym) \
-	do { if (!real_##name) real_##name = dlsym(RTLD_NEXT, sym); } while (0)
 
 /*
  * Wrappers of calls that make the kernel read or write the program's
