@@ -117,3 +117,14 @@ int tu_log_from_jsonl(const char *path, const char *jsonl)
 	fclose(in);
 	return r;
 }
+
+int tu_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed != 0;
+}

@@ -5,6 +5,7 @@
 #ifndef BT_TESTUTIL_H
 #define BT_TESTUTIL_H
 
+#include <check.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,5 +25,9 @@ int tu_write_file(const char *path, const void *data, size_t len);
 /* Import JSONL text (lines separated by '\n') into a new log at path, via
  * bt_ingest and the JSONL parser.  Returns the bt_error. */
 int tu_log_from_jsonl(const char *path, const char *jsonl);
+
+/* Run suite s (owned: freed here) in the mode CK_FORK says; returns the
+ * exit status of a test program: 0 if every test passed, 1 otherwise. */
+int tu_run(Suite *s);
 
 #endif
