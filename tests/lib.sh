@@ -9,7 +9,11 @@
 #                           nodes matching the steps in order; kind:text
 #                           matches a node of that kind whose path, exe or
 #                           label ends with text (text* : contains text)
-# Both expect $T, a temporary directory the test removes.
+#   fail MSG...             print "FAIL: MSG" and exit 1
+#   expect CODE CMD...      run CMD (stdout in $tmp/out, stderr in
+#                           $tmp/err) and fail unless it exits CODE
+# They expect $T (bt_*) or $tmp (expect), a temporary directory the test
+# removes.
 
 bt_need_record() {
 	if [ "${1:-}" = pages ]; then
@@ -62,4 +66,19 @@ for s in steps[1:]:
     if not cur:
         sys.exit("no path to %s" % s)
 PY
+}
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+expect() {
+	want=$1
+	shift
+	set +e
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	set -e
+	[ "$rc" -eq "$want" ] || {
+		cat "$tmp/err" >&2
+		fail "exit $rc, not $want: $*"
+	}
 }

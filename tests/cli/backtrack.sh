@@ -4,43 +4,20 @@
 # hostile names, and the exit codes for bad specs, usage and corrupt logs.
 set -eu
 : "${BTRACK:=btrack}"
+: "${BTRACK_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 command -v python3 >/dev/null 2>&1 || { echo "python3 is not installed"; exit 77; }
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$BTRACK_TOP/tests/lib.sh"
 
-# expect CODE CMD...: run CMD, its stderr in $tmp/err, and check the code.
-expect() {
-	want=$1
-	shift
-	set +e
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	set -e
-	[ "$rc" -eq "$want" ] || {
-		cat "$tmp/err" >&2
-		fail "exit $rc, not $want: $*"
-	}
-}
-
+# The worked example of Sarmoria and Chapin (tests/data/sarmoria.jsonl):
 # T0 process 1 creates process 2; T1 process 2 writes file B; T2 process 2
 # writes file C; T3 process 1 reads file A; T4 process 1 creates process 3;
 # T5 process 3 reads file B; T6 process 3 writes file X; T7 process 3 reads
 # file C; T8 process 1 creates process 4; T9 process 4 writes file D.
-cat >"$tmp/s.jsonl" <<'EOF'
-{"time": "2026-11-21T10:00:00Z", "op": "fork", "pid": 1, "child": 2}
-{"time": "2026-11-21T10:00:01Z", "op": "write", "pid": 2, "path": "/B"}
-{"time": "2026-11-21T10:00:02Z", "op": "write", "pid": 2, "path": "/C"}
-{"time": "2026-11-21T10:00:03Z", "op": "read", "pid": 1, "path": "/A"}
-{"time": "2026-11-21T10:00:04Z", "op": "fork", "pid": 1, "child": 3}
-{"time": "2026-11-21T10:00:05Z", "op": "read", "pid": 3, "path": "/B"}
-{"time": "2026-11-21T10:00:06Z", "op": "write", "pid": 3, "path": "/X"}
-{"time": "2026-11-21T10:00:07Z", "op": "read", "pid": 3, "path": "/C"}
-{"time": "2026-11-21T10:00:08Z", "op": "fork", "pid": 1, "child": 4}
-{"time": "2026-11-21T10:00:09Z", "op": "write", "pid": 4, "path": "/D"}
-EOF
+cp "$BTRACK_TOP/tests/data/sarmoria.jsonl" "$tmp/s.jsonl"
 log=$tmp/s.btl
 expect 0 "$BTRACK" import -o "$log" "$tmp/s.jsonl"
 

@@ -10,36 +10,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$BTRACK_TOP/tests/lib.sh"
 
-# expect CODE CMD...: run CMD (stdout in $tmp/out, stderr in $tmp/err) and
-# check its exit code.
-expect() {
-	want=$1
-	shift
-	set +e
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	set -e
-	[ "$rc" -eq "$want" ] || {
-		cat "$tmp/err" >&2
-		fail "exit $rc, not $want: $*"
-	}
-}
-
-# The Sarmoria and Chapin example, in two logs (T0-T4 and T5-T9).
-cat >"$tmp/s.jsonl" <<'EOF'
-{"time": "2026-11-21T10:00:00Z", "op": "fork", "pid": 1, "child": 2}
-{"time": "2026-11-21T10:00:01Z", "op": "write", "pid": 2, "path": "/B"}
-{"time": "2026-11-21T10:00:02Z", "op": "write", "pid": 2, "path": "/C"}
-{"time": "2026-11-21T10:00:03Z", "op": "read", "pid": 1, "path": "/A"}
-{"time": "2026-11-21T10:00:04Z", "op": "fork", "pid": 1, "child": 3}
-{"time": "2026-11-21T10:00:05Z", "op": "read", "pid": 3, "path": "/B"}
-{"time": "2026-11-21T10:00:06Z", "op": "write", "pid": 3, "path": "/X"}
-{"time": "2026-11-21T10:00:07Z", "op": "read", "pid": 3, "path": "/C"}
-{"time": "2026-11-21T10:00:08Z", "op": "fork", "pid": 1, "child": 4}
-{"time": "2026-11-21T10:00:09Z", "op": "write", "pid": 4, "path": "/D"}
-EOF
+# The Sarmoria and Chapin example (tests/data/sarmoria.jsonl).
+cp "$BTRACK_TOP/tests/data/sarmoria.jsonl" "$tmp/s.jsonl"
 log=$tmp/s.btl
 db=$tmp/case.db
 expect 0 "$BTRACK" import -o "$log" "$tmp/s.jsonl"
