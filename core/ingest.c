@@ -196,7 +196,9 @@ static const char *const op_names[] = {
 	[BT_RAW_RENAME] = "rename", [BT_RAW_LINK] = "link",
 	[BT_RAW_UNLINK] = "unlink", [BT_RAW_CONNECT] = "connect",
 	[BT_RAW_ACCEPT] = "accept", [BT_RAW_RECV] = "recv",
-	[BT_RAW_SEND] = "send",
+	[BT_RAW_SEND] = "send", [BT_RAW_SYMLINK] = "symlink",
+	[BT_RAW_CHMOD] = "chmod", [BT_RAW_CHOWN] = "chown",
+	[BT_RAW_SETID] = "setid", [BT_RAW_PIPE] = "pipe",
 };
 
 const char *bt_raw_op_name(unsigned op)
@@ -220,7 +222,18 @@ int bt_raw_op_parse(unsigned *out, const char *name)
 void bt_obs_init(struct bt_obs *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->uid = UINT32_MAX;
+	o->uid = o->euid = o->gid = o->egid = UINT32_MAX;
+	o->mode = o->owner = o->group = UINT32_MAX;
+}
+
+static int sink_add(void *arg, const struct bt_obs *o)
+{
+	return bt_ingest_add(arg, o);
+}
+
+struct bt_obs_sink bt_ingest_sink(struct bt_ingest *ing)
+{
+	return (struct bt_obs_sink){ sink_add, ing };
 }
 
 int bt_ingest_new(struct bt_ingest **out, struct bt_log_writer *w)

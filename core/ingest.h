@@ -68,9 +68,35 @@ struct bt_obs {
 
 	const char *remote;     /* CONNECT, ACCEPT, RECV, SEND: "addr:port" */
 	uint64_t bytes;         /* READ, WRITE, RECV, SEND: 0 if unknown */
+
+	/* The acting process's credentials when known (UINT32_MAX if not;
+	 * `uid` above is the real uid).  SETID: the credentials after the
+	 * call.  A change from the last known ones is a BT_LABEL_CRED. */
+	uint32_t euid, gid, egid;
+
+	uint32_t file_flags;    /* BT_FILEF_PIPE, BT_FILEF_ANON for a file
+	                           made by this observation (PIPE, a read or
+	                           write of a channel, memfd) */
+	const char *target;     /* SYMLINK: the link's content as given;
+	                           `path` is the link's own (absolute) name */
+	uint32_t mode;          /* CHMOD: the new mode (UINT32_MAX unknown) */
+	uint32_t owner, group;  /* CHOWN: UINT32_MAX = unchanged/unknown */
 };
 
-/* Initialise an observation: everything zero, uid unknown. */
+/*
+ * Where every capture source sends its observations: one shape for the
+ * JSONL and auditd importers, the recorder and the kernel ring drainer.
+ * add() returns 0 or a negative enum bt_error (passed up unchanged by the
+ * source).  bt_ingest_sink() gives the sink that writes into a log;
+ * tests can pass their own to see what a source observed.
+ */
+struct bt_obs_sink {
+	int (*add)(void *arg, const struct bt_obs *o);
+	void *arg;
+};
+
+/* Initialise an observation: everything zero, uid, euid, gid, egid, mode,
+ * owner and group unknown. */
 void bt_obs_init(struct bt_obs *o);
 
 struct bt_ingest_stats {
@@ -94,6 +120,9 @@ int bt_ingest_new(struct bt_ingest **out, struct bt_log_writer *w);
 int bt_ingest_add(struct bt_ingest *ing, const struct bt_obs *o);
 
 void bt_ingest_stats(const struct bt_ingest *ing, struct bt_ingest_stats *out);
+
+/* The sink that calls bt_ingest_add(ing, ...); ing is borrowed. */
+struct bt_obs_sink bt_ingest_sink(struct bt_ingest *ing);
 
 void bt_ingest_free(struct bt_ingest *ing);
 

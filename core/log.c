@@ -96,6 +96,9 @@ static const uint64_t op_kinds[256] = {
 	[BT_OP_ACCEPT] = K(E, P),
 	[BT_OP_RECV] = K(E, P),
 	[BT_OP_SEND] = K(P, E),
+	[BT_OP_SYMLINK] = K(P, N),
+	[BT_OP_CHMOD] = K(P, F),
+	[BT_OP_CHOWN] = K(P, F),
 };
 #undef P
 #undef F
@@ -119,6 +122,8 @@ static const char *const op_names[BT_OP_MAX + 1] = {
 	[BT_OP_LINK] = "link", [BT_OP_UNLINK] = "unlink",
 	[BT_OP_LOOKUP] = "lookup", [BT_OP_CONNECT] = "connect",
 	[BT_OP_ACCEPT] = "accept", [BT_OP_RECV] = "recv", [BT_OP_SEND] = "send",
+	[BT_OP_SYMLINK] = "symlink", [BT_OP_CHMOD] = "chmod",
+	[BT_OP_CHOWN] = "chown",
 };
 
 static const char *const kind_names[] = {
@@ -166,6 +171,7 @@ static unsigned label_kind(uint32_t key)
 	case BT_LABEL_EXE:
 	case BT_LABEL_ARGV:
 	case BT_LABEL_COMM:
+	case BT_LABEL_CRED:
 		return BT_OBJ_PROCESS;
 	case BT_LABEL_PATH:
 		return BT_OBJ_FILE;

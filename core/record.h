@@ -114,7 +114,10 @@ enum bt_op {
 	BT_OP_ACCEPT     = 16,  /* endpoint -> process */
 	BT_OP_RECV       = 17,  /* endpoint -> process */
 	BT_OP_SEND       = 18,  /* process -> endpoint */
-	BT_OP_MAX        = 18
+	BT_OP_SYMLINK    = 19,  /* process -> filename: the link's name */
+	BT_OP_CHMOD      = 20,  /* process -> file: mode changed */
+	BT_OP_CHOWN      = 21,  /* process -> file: owner or group changed */
+	BT_OP_MAX        = 21
 };
 
 /* Event flags. */
@@ -123,7 +126,8 @@ enum bt_op {
 /*
  * aux, by op: READ/WRITE/RECV/SEND: bytes moved (saturated at 2^32-1, 0 if
  * unknown); PAGE_READ/PAGE_WRITE: the region object id the page was touched
- * through (0 if unknown); MMAP_*: the region object id; others 0.
+ * through (0 if unknown); MMAP_*: the region object id; CHMOD: the new mode
+ * (0xffffffff if unknown); others 0.
  */
 struct bt_rec_event {
 	__u16 type;    /* BT_REC_EVENT */
@@ -155,6 +159,10 @@ struct bt_rec_process {
 /* A file: (dev, ino) is its identity.  Importers without inodes number
  * files themselves and set BT_FILEF_SYNTH. */
 #define BT_FILEF_SYNTH 0x1
+#define BT_FILEF_PIPE  0x2  /* an unnamed channel: pipe, socketpair (a
+                               named FIFO has its path too) */
+#define BT_FILEF_ANON  0x4  /* no name in any file system: memfd, O_TMPFILE
+                               before a link */
 struct bt_rec_file {
 	struct bt_rec_head h;
 	__u32 id;
@@ -212,7 +220,11 @@ enum bt_label_key {
 	BT_LABEL_ARGV = 2,  /* process: argv, NUL-separated */
 	BT_LABEL_COMM = 3,  /* process: comm */
 	BT_LABEL_PATH = 4,  /* file: a path it was seen under */
-	BT_LABEL_MAX  = 4
+	BT_LABEL_CRED = 5,  /* process: credentials from `time` on, as
+	                       "uid=N euid=N gid=N egid=N" (unknown fields
+	                       left out); the process record's uid is the
+	                       first one */
+	BT_LABEL_MAX  = 5
 };
 struct bt_rec_label {
 	struct bt_rec_head h;
@@ -250,7 +262,10 @@ enum bt_raw_op {
 	BT_RAW_WRITE, BT_RAW_TRUNCATE, BT_RAW_MMAP, BT_RAW_MUNMAP,
 	BT_RAW_PAGE_READ, BT_RAW_PAGE_WRITE, BT_RAW_CREATE, BT_RAW_RENAME,
 	BT_RAW_LINK, BT_RAW_UNLINK, BT_RAW_CONNECT, BT_RAW_ACCEPT, BT_RAW_RECV,
-	BT_RAW_SEND, BT_RAW_OP_MAX = BT_RAW_SEND
+	BT_RAW_SEND,
+	/* Not produced by the kernel module (yet); user-space sources only. */
+	BT_RAW_SYMLINK, BT_RAW_CHMOD, BT_RAW_CHOWN, BT_RAW_SETID, BT_RAW_PIPE,
+	BT_RAW_OP_MAX = BT_RAW_PIPE
 };
 
 struct bt_raw {
