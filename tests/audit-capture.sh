@@ -12,6 +12,12 @@ shift
 [ "${1:-}" = "--" ] && shift
 command -v auditd >/dev/null 2>&1 || { echo "auditd is not installed"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "auditd needs root"; exit 77; }
+# One private auditd at a time on this machine: wait for the others
+# (several checkouts may run their tests at once).
+if [ -z "${BTRACK_AUDIT_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then
+	BTRACK_AUDIT_LOCKED=1 exec flock /run/lock/btrack-auditd.lock \
+		sh "$0" "$dir" -- "$@"
+fi
 if auditctl -s 2>/dev/null | grep -q '^pid [1-9]'; then
 	echo "another audit daemon is running (auditctl -s): not disturbing it"
 	exit 77
