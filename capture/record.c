@@ -21,9 +21,10 @@
  * Reads and writes on known descriptors allocate nothing and make no system
  * call besides the two ptrace requests of the stop.
  *
- * Not captured (man page): io_uring, 32-bit system calls, descriptors
- * received over unix sockets until first used, data exchanged through
- * socketpairs, writes to non-file memory.
+ * Not captured (man page): io_uring (detected and reported), 32-bit system
+ * calls, descriptors received over unix sockets until first used, the two
+ * ends of a unix connection made by connect/accept, writes to non-file
+ * memory.  The page monitor library's own loading is never recorded.
  */
 #include <dirent.h>
 #include <elf.h>
@@ -866,6 +867,9 @@ static bool is_sink(unsigned op)
 	case BT_RAW_LINK:
 	case BT_RAW_UNLINK:
 	case BT_RAW_SEND:
+	case BT_RAW_SYMLINK:
+	case BT_RAW_CHMOD:
+	case BT_RAW_CHOWN:
 		return true;
 	default:
 		return false;
