@@ -430,6 +430,7 @@ struct task {
 	uint64_t entry_time;    /* ns, at the seccomp stop */
 	/* what the entry stop found out */
 	bool existed, has_ino;
+	bool link_anon;         /* linkat of a file that has no name */
 	uint64_t dev, ino;
 	char *path1, *path2;    /* PATH_MAX each, owned */
 	bool ok1, ok2;
@@ -1104,6 +1105,71 @@ static bool read_creds(struct rec *r, struct proc *p, uint32_t tid)
 	return bt_record_parse_status(p->cred, r->scratch, len) == 0;
 }
 
+/*
+ * linkat(fd, "", ..., AT_EMPTY_PATH) and linkat(AT_FDCWD, "/proc/self/fd/N",
+ * ..., AT_SYMLINK_FOLLOW) link the open file itself, not a name: the
+ * /proc path is never a name of the file.  The file is found by its inode;
+ * its old name is the one its descriptor has, if any, else the file is
+ * anonymous (O_TMPFILE, memfd) and the link is its first name.  Returns
+ * whether the call was one of those (t->path1/ok1/has_ino/link_anon set).
+ */
+static bool link_by_fd(struct rec *r, struct task *t)
+{
+	uint64_t *a = t->args;
+	char *rel = r->scratch2, procp[96], *end;
+	const char *q;
+	unsigned long pid, fd;
+	struct stat sb;
+	ssize_t k;
+
+	if (peek_str(t->tid, a[1], rel, PATH_MAX))
+		return false;
+	if (!rel[0] && (a[4] & AT_EMPTY_PATH)) {
+		if ((int)a[0] < 0)
+			return false;
+		snprintf(procp, sizeof(procp), "/proc/%u/fd/%d", t->tid,
+			 (int)a[0]);
+	} else if ((a[4] & AT_SYMLINK_FOLLOW) &&
+		   !resolve_at(r, t, (int)a[0], a[1], t->path1) &&
+		   !strncmp(t->path1, "/proc/", 6)) {
+		q = t->path1 + 6;
+		if (!strncmp(q, "self/", 5)) {
+			pid = t->p->pid;
+			q += 5;
+		} else if (!strncmp(q, "thread-self/", 12)) {
+			pid = t->tid;
+			q += 12;
+		} else {
+			pid = strtoul(q, &end, 10);
+			if (end == q || *end != '/')
+				return false;
+			q = end + 1;
+		}
+		if (strncmp(q, "fd/", 3))
+			return false;
+		fd = strtoul(q + 3, &end, 10);
+		if (end == q + 3 || *end || fd > INT32_MAX)
+			return false;
+		snprintf(procp, sizeof(procp), "/proc/%lu/fd/%lu", pid, fd);
+	} else {
+		return false;
+	}
+	t->ok1 = false;
+	if (stat(procp, &sb) || S_ISDIR(sb.st_mode))
+		return true;
+	t->has_ino = true;
+	t->dev = sb.st_dev;
+	t->ino = sb.st_ino;
+	k = readlink(procp, t->path1, PATH_MAX - 1);
+	if (k > 0) {
+		t->path1[k] = '\0';
+		t->ok1 = t->path1[0] == '/' && !(is_deleted(t->path1) &&
+						 !same_file(t->path1, &sb));
+	}
+	t->link_anon = !t->ok1;
+	return true;
+}
+
 /* Returns whether the call needs its exit stop (most do: the result says
  * whether a dependency happened). */
 static bool on_sys_entry(struct rec *r, struct task *t)
@@ -1112,14 +1178,14 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 	uint64_t *a = t->args;
 	struct stat sb;
 	uint64_t flags;
-	bool dir_ok = false;
+	bool dir_ok = false, follow = false;
 	long k;
 
 	t->entry_time = now_ns();
 	k = ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(si), &si);
 	t->in_sys = true;
 	t->nr = -1;
-	t->ok1 = t->ok2 = t->has_ino = t->existed = false;
+	t->ok1 = t->ok2 = t->has_ino = t->existed = t->link_anon = false;
 	if (k <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP ||
 	    si.arch != AUDIT_ARCH_X86_64) {
 		t->in_sys = false;
@@ -1225,9 +1291,15 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 		break;
 	case SYS_renameat:
 	case SYS_renameat2:
-	case SYS_linkat:
 		t->ok1 = !resolve_at(r, t, (int)a[0], a[1], t->path1);
 		t->ok2 = !resolve_at(r, t, (int)a[2], a[3], t->path2);
+		break;
+	case SYS_linkat:
+		t->ok2 = !resolve_at(r, t, (int)a[2], a[3], t->path2);
+		if (link_by_fd(r, t))
+			return true;
+		t->ok1 = !resolve_at(r, t, (int)a[0], a[1], t->path1);
+		follow = a[4] & AT_SYMLINK_FOLLOW;
 		break;
 	case SYS_symlink:
 	case SYS_symlinkat:
@@ -1243,7 +1315,8 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 	/* unlink, rmdir, rename, link: the inode the old name points at now
 	 * (a directory is recorded by rmdir only; a name that does not exist
 	 * will fail) */
-	if (t->ok1 && lstat(t->path1, &sb) == 0) {
+	if (t->ok1 && (follow ? stat(t->path1, &sb) :
+			lstat(t->path1, &sb)) == 0) {
 		if (S_ISDIR(sb.st_mode) && !dir_ok) {
 			t->ok1 = false;
 		} else {
@@ -1759,6 +1832,10 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		break;
 	case SYS_link:
 	case SYS_linkat:
+		/* a file without a name gets its first one */
+		if (t->link_anon && t->ok2)
+			path_obs(r, t, BT_RAW_CREATE, t->path2, NULL, true,
+				 t->dev, t->ino);
 		if (t->ok1 && t->ok2)
 			path_obs(r, t, BT_RAW_LINK, t->path1, t->path2,
 				 t->has_ino, t->dev, t->ino);

@@ -658,6 +658,27 @@ static void channel_case(const char *mode)
 START_TEST(obs_splice)     { channel_case("splice"); } END_TEST
 START_TEST(obs_tee)        { channel_case("tee"); } END_TEST
 START_TEST(obs_vmsplice)   { channel_case("vmsplice"); } END_TEST
+/* An O_TMPFILE file linked through /proc/self/fd/N: the link names the
+ * file written (its inode), and /proc/self/fd/N is never a name. */
+START_TEST(obs_tmpfile_link)
+{
+	size_t i;
+	struct stat sb;
+	const struct ob *c;
+
+	channel_case("tmpfile");
+	stat_ok(tu_path("out"), &sb);
+	c = find_ob(BT_RAW_CREATE, tu_path("out"));
+	ck_assert_ptr_nonnull(c);
+	ck_assert(c->has_ino && c->ino == sb.st_ino);
+	for (i = 0; i < nobs; i++)
+		ck_assert_msg(!strstr(obs[i].path, "/proc/") &&
+			      !strstr(obs[i].new_path, "/proc/"),
+			      "%s names %s", bt_raw_op_name(obs[i].op),
+			      obs[i].path);
+}
+END_TEST
+
 START_TEST(obs_socketpair)
 {
 	size_t i, pipes = 0;
@@ -1129,6 +1150,7 @@ int main(void)
 	tcase_add_test(tc, obs_tee);
 	tcase_add_test(tc, obs_vmsplice);
 	tcase_add_test(tc, obs_socketpair);
+	tcase_add_test(tc, obs_tmpfile_link);
 	tcase_add_test(tc, obs_accept_null);
 	tcase_add_test(tc, obs_udp);
 	tcase_add_test(tc, obs_memfd_exec);

@@ -16,6 +16,9 @@
  *                                      program; OUT unused)
  *   record-channels io_uring SRC OUT   io_uring_setup (fails or not): the
  *                                      recorder must say it saw it
+ *   record-channels tmpfile SRC OUT    SRC copied into an O_TMPFILE file in
+ *                                      OUT's directory, linked as OUT
+ *                                      through /proc/self/fd/N
  *   record-channels trunc SRC OUT      open OUT with O_TRUNC, no O_CREAT
  *   record-channels udp SRC OUT        SRC sent over UDP loopback with
  *                                      sendto, sendmsg and a connected
@@ -188,6 +191,25 @@ int main(int argc, char **argv)
 
 		if (fd >= 0)
 			close((int)fd);
+		return 0;
+	}
+	if (!strcmp(mode, "tmpfile")) {
+		char dir[4096], *sl, pp[64];
+
+		snprintf(dir, sizeof(dir), "%s", out);
+		sl = strrchr(dir, '/');
+		if (!sl)
+			die("OUT must have a directory");
+		*sl = '\0';
+		o = open(dir, O_TMPFILE | O_WRONLY, 0644);
+		if (o < 0)
+			die("O_TMPFILE");
+		n = slurp(src);
+		if (write(o, buf, (size_t)n) != n)
+			die("write");
+		snprintf(pp, sizeof(pp), "/proc/self/fd/%d", o);
+		if (linkat(AT_FDCWD, pp, AT_FDCWD, out, AT_SYMLINK_FOLLOW))
+			die("linkat");
 		return 0;
 	}
 	if (!strcmp(mode, "trunc")) {
