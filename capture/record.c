@@ -33,6 +33,8 @@
 #include <limits.h>
 #include <linux/audit.h>
 #include <linux/close_range.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
 #include <linux/filter.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
@@ -431,6 +433,8 @@ struct task {
 	/* what the entry stop found out */
 	bool existed, has_ino;
 	bool link_anon;         /* linkat of a file that has no name */
+	bool has_ino2;          /* RENAME_EXCHANGE: the other name's inode */
+	uint64_t dev2, ino2;
 	uint64_t dev, ino;
 	char *path1, *path2;    /* PATH_MAX each, owned */
 	bool ok1, ok2;
@@ -1077,10 +1081,10 @@ static unsigned bt_prot(uint64_t prot)
 
 /* ---- system calls ------------------------------------------------------ */
 
-/* io_uring: the ring's reads and writes happen in the kernel, without a
- * system call the filter sees.  Say so, once per process, in the log; the
- * CLI warns at the end. */
-static void on_io_uring(struct rec *r, struct task *t)
+/* io_uring and Linux AIO (io_submit): the reads and writes happen in the
+ * kernel, without a system call the filter sees.  Say so, once per process,
+ * in the log; the CLI warns at the end. */
+static void on_async(struct rec *r, struct task *t, const char *what)
 {
 	char msg[160];
 
@@ -1089,8 +1093,8 @@ static void on_io_uring(struct rec *r, struct task *t)
 		return;
 	t->p->io_uring = true;
 	r->st->io_uring_procs++;
-	snprintf(msg, sizeof(msg), "io_uring used by pid %u: its I/O through "
-		 "the ring is not recorded", t->p->pid);
+	snprintf(msg, sizeof(msg), "%s used by pid %u: its I/O is not "
+		 "recorded", what, t->p->pid);
 	note(r, BT_NOTE_TEXT, msg);
 }
 
@@ -1186,6 +1190,7 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 	t->in_sys = true;
 	t->nr = -1;
 	t->ok1 = t->ok2 = t->has_ino = t->existed = t->link_anon = false;
+	t->has_ino2 = false;
 	if (k <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP ||
 	    si.arch != AUDIT_ARCH_X86_64) {
 		t->in_sys = false;
@@ -1281,19 +1286,34 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 	case SYS_io_uring_setup:
 	case SYS_io_uring_enter:
 	case SYS_io_uring_register:
-		on_io_uring(r, t);
+		on_async(r, t, "io_uring");
 		t->in_sys = false;
 		return false;
 	case SYS_rename:
 	case SYS_link:
+		/* a directory's rename is recorded (its files keep their
+		 * identity; the name changed), a directory cannot be linked */
+		dir_ok = t->nr == SYS_rename;
 		t->ok1 = !resolve_at(r, t, AT_FDCWD, a[0], t->path1);
 		t->ok2 = !resolve_at(r, t, AT_FDCWD, a[1], t->path2);
 		break;
 	case SYS_renameat:
 	case SYS_renameat2:
+		dir_ok = true;
 		t->ok1 = !resolve_at(r, t, (int)a[0], a[1], t->path1);
 		t->ok2 = !resolve_at(r, t, (int)a[2], a[3], t->path2);
+		if (t->nr == SYS_renameat2 && (a[4] & RENAME_EXCHANGE) &&
+		    t->ok2 && lstat(t->path2, &sb) == 0) {
+			t->has_ino2 = true;
+			t->dev2 = sb.st_dev;
+			t->ino2 = sb.st_ino;
+		}
 		break;
+	case SYS_io_setup:
+	case SYS_io_submit:
+		on_async(r, t, "aio");
+		t->in_sys = false;
+		return false;
 	case SYS_linkat:
 		t->ok2 = !resolve_at(r, t, (int)a[2], a[3], t->path2);
 		if (link_by_fd(r, t))
@@ -1829,6 +1849,17 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		if (t->ok1 && t->ok2)
 			path_obs(r, t, BT_RAW_RENAME, t->path1, t->path2,
 				 t->has_ino, t->dev, t->ino);
+		/* RENAME_EXCHANGE: the other file took the first name */
+		if (t->ok1 && t->ok2 && t->has_ino2)
+			path_obs(r, t, BT_RAW_RENAME, t->path2, t->path1, true,
+				 t->dev2, t->ino2);
+		break;
+	case SYS_fallocate:
+		/* punching a hole, zeroing, collapsing or inserting a range
+		 * changes the content: a write of len bytes */
+		if (a[1] & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE |
+			    FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
+			fd_io(r, t, (int)a[0], true, a[3], NULL);
 		break;
 	case SYS_link:
 	case SYS_linkat:
@@ -1947,6 +1978,7 @@ static const int traced[] = {
 	SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setresuid,
 	SYS_setresgid,
 	SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
+	SYS_io_setup, SYS_io_submit, SYS_fallocate,
 };
 
 #define ARG_LO(n) (offsetof(struct seccomp_data, args) + 8 * (n))

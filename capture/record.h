@@ -66,8 +66,9 @@ struct bt_record_stats {
 	                           holes) */
 	uint64_t lost;          /* observations ingest refused (BT_EINVAL) */
 	uint64_t static_bins;   /* execs of binaries without PT_INTERP */
-	uint64_t io_uring;      /* io_uring_setup/enter/register calls: the
-	                           I/O they do is not recorded */
+	uint64_t io_uring;      /* io_uring_setup/enter/register and Linux
+	                           AIO io_setup/io_submit calls: the I/O they
+	                           do is not recorded */
 	uint64_t io_uring_procs;/* processes that made them */
 	int status;             /* the command's exit status, 128+N if killed
 	                           by signal N; -1 if it never ran */

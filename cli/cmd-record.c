@@ -195,8 +195,8 @@ int cmd_record(int argc, char **argv)
 	if (st.warning[0])
 		cli_warn("%s", st.warning);
 	if (st.io_uring)
-		cli_warn("%llu process(es) used io_uring (%llu calls): I/O "
-			 "through the ring is not recorded",
+		cli_warn("%llu process(es) used io_uring or Linux AIO (%llu "
+			 "calls): their I/O is not recorded",
 			 (unsigned long long)st.io_uring_procs,
 			 (unsigned long long)st.io_uring);
 	if (st.static_bins)

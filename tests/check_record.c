@@ -679,6 +679,41 @@ START_TEST(obs_tmpfile_link)
 }
 END_TEST
 
+/* renameat2(RENAME_EXCHANGE): each name now names the other file, and
+ * each rename says which file (inode) took the name. */
+START_TEST(obs_rename_exchange)
+{
+	char src[4096], out[4096];
+	char *argv[] = { channels(), "exchange", src, out, NULL };
+	struct bt_record_stats st;
+	struct stat s1, s2, a1, a2;
+	const struct ob *r1, *r2;
+	FILE *f;
+
+	snprintf(src, sizeof(src), "%s", tu_path("one"));
+	snprintf(out, sizeof(out), "%s", tu_path("two"));
+	f = fopen(src, "w");
+	fclose(f);
+	f = fopen(out, "w");
+	fclose(f);
+	stat_ok(src, &s1);
+	stat_ok(out, &s2);
+	ck_assert_int_eq(record_obs(tu_path("ex.btl"), argv, false, &st), 0);
+	ck_assert_int_eq(st.status, 0);
+	stat_ok(src, &a1);
+	stat_ok(out, &a2);
+	ck_assert_uint_eq(a2.st_ino, s1.st_ino);
+	r1 = find_ob(BT_RAW_RENAME, src);
+	r2 = find_ob(BT_RAW_RENAME, out);
+	ck_assert_ptr_nonnull(r1);
+	ck_assert_ptr_nonnull(r2);
+	ck_assert_str_eq(r1->new_path, out);
+	ck_assert_uint_eq(r1->ino, a2.st_ino);
+	ck_assert_str_eq(r2->new_path, src);
+	ck_assert_uint_eq(r2->ino, a1.st_ino);
+}
+END_TEST
+
 START_TEST(obs_socketpair)
 {
 	size_t i, pipes = 0;
@@ -1151,6 +1186,7 @@ int main(void)
 	tcase_add_test(tc, obs_vmsplice);
 	tcase_add_test(tc, obs_socketpair);
 	tcase_add_test(tc, obs_tmpfile_link);
+	tcase_add_test(tc, obs_rename_exchange);
 	tcase_add_test(tc, obs_accept_null);
 	tcase_add_test(tc, obs_udp);
 	tcase_add_test(tc, obs_memfd_exec);

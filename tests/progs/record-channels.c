@@ -19,6 +19,7 @@
  *   record-channels tmpfile SRC OUT    SRC copied into an O_TMPFILE file in
  *                                      OUT's directory, linked as OUT
  *                                      through /proc/self/fd/N
+ *   record-channels exchange SRC OUT   renameat2(SRC, OUT, RENAME_EXCHANGE)
  *   record-channels trunc SRC OUT      open OUT with O_TRUNC, no O_CREAT
  *   record-channels udp SRC OUT        SRC sent over UDP loopback with
  *                                      sendto, sendmsg and a connected
@@ -210,6 +211,11 @@ int main(int argc, char **argv)
 		snprintf(pp, sizeof(pp), "/proc/self/fd/%d", o);
 		if (linkat(AT_FDCWD, pp, AT_FDCWD, out, AT_SYMLINK_FOLLOW))
 			die("linkat");
+		return 0;
+	}
+	if (!strcmp(mode, "exchange")) {
+		if (renameat2(AT_FDCWD, src, AT_FDCWD, out, RENAME_EXCHANGE))
+			die("renameat2");
 		return 0;
 	}
 	if (!strcmp(mode, "trunc")) {
