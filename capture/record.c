@@ -36,6 +36,10 @@
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
@@ -370,6 +374,60 @@ bad:
 			    (unsigned long long)ino);
 }
 
+int bt_record_unix_diag_parse(struct bt_unix_sock *out, const void *msg,
+			      size_t len)
+{
+	struct nlmsghdr nh;
+	struct unix_diag_msg um;
+	struct rtattr ra;
+	const unsigned char *p = msg;
+	size_t off, alen;
+
+	memset(out, 0, sizeof(*out));
+	if (len < sizeof(nh))
+		return bt_error_set(BT_EINVAL, "short netlink answer");
+	memcpy(&nh, p, sizeof(nh));
+	if (nh.nlmsg_len < sizeof(nh) || nh.nlmsg_len > len)
+		return bt_error_set(BT_EINVAL, "bad netlink length %u",
+				    nh.nlmsg_len);
+	if (nh.nlmsg_type == NLMSG_ERROR || nh.nlmsg_type == NLMSG_DONE)
+		return bt_error_set(BT_ENOTFOUND, "no such unix socket");
+	if (nh.nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    nh.nlmsg_len < NLMSG_LENGTH(sizeof(um)))
+		return bt_error_set(BT_EINVAL, "not a unix_diag answer");
+	memcpy(&um, p + NLMSG_HDRLEN, sizeof(um));
+	if (um.udiag_family != AF_UNIX)
+		return bt_error_set(BT_EINVAL, "not a unix socket");
+	out->type = um.udiag_type;
+	out->ino = um.udiag_ino;
+	for (off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(um)));
+	     off + sizeof(ra) <= nh.nlmsg_len; off += RTA_ALIGN(ra.rta_len)) {
+		memcpy(&ra, p + off, sizeof(ra));
+		if (ra.rta_len < sizeof(ra) || ra.rta_len > nh.nlmsg_len - off)
+			return bt_error_set(BT_EINVAL, "bad attribute length");
+		alen = ra.rta_len - RTA_LENGTH(0);
+		if (ra.rta_type == UNIX_DIAG_PEER && alen >= 4) {
+			memcpy(&out->peer, p + off + RTA_LENGTH(0), 4);
+		} else if (ra.rta_type == UNIX_DIAG_NAME && alen) {
+			struct sockaddr_un su;
+
+			memset(&su, 0, sizeof(su));
+			su.sun_family = AF_UNIX;
+			if (alen > sizeof(su.sun_path))
+				alen = sizeof(su.sun_path);
+			memcpy(su.sun_path, p + off + RTA_LENGTH(0), alen);
+			if (bt_record_sockaddr_fmt(out->name, sizeof(out->name),
+						   &su, offsetof(struct
+						   sockaddr_un, sun_path) +
+						   alen))
+				out->name[0] = '\0';
+		}
+		if (RTA_ALIGN(ra.rta_len) > nh.nlmsg_len - off)
+			break;
+	}
+	return 0;
+}
+
 int bt_record_elf_has_interp(const void *data, size_t len)
 {
 	Elf64_Ehdr eh;
@@ -465,6 +523,10 @@ struct rec {
 	uint64_t pre_dev, pre_ino;
 	char *netbuf;           /* /proc/PID/net/... text, owned */
 	size_t netcap;
+	int diag_fd;            /* NETLINK_SOCK_DIAG, once needed */
+	bool diag_tried;
+	uint32_t diag_seq;
+	char diagbuf[8192];
 	pid_t top;
 	bool top_exec;          /* the command was exec'd */
 	int fatal;              /* a log error: stop */
@@ -968,6 +1030,92 @@ static int sock_peer(struct rec *r, struct task *t, uint64_t ino, char *out,
 	return -1;
 }
 
+/* What the kernel says about the unix socket with inode ino (asked in the
+ * recorder's network namespace); 0 or -1. */
+static int unix_query(struct rec *r, uint64_t ino, struct bt_unix_sock *out)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct unix_diag_req req;
+	} q;
+	ssize_t n;
+
+	if (ino > UINT32_MAX)
+		return -1;
+	if (!r->diag_tried) {
+		r->diag_tried = true;
+		r->diag_fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+				    NETLINK_SOCK_DIAG);
+	}
+	if (r->diag_fd < 0)
+		return -1;
+	memset(&q, 0, sizeof(q));
+	q.nh.nlmsg_len = sizeof(q);
+	q.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	q.nh.nlmsg_flags = NLM_F_REQUEST;
+	q.nh.nlmsg_seq = ++r->diag_seq;
+	q.req.sdiag_family = AF_UNIX;
+	q.req.udiag_states = ~0U;
+	q.req.udiag_ino = (uint32_t)ino;
+	q.req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER;
+	q.req.udiag_cookie[0] = q.req.udiag_cookie[1] = ~0U;
+	if (send(r->diag_fd, &q, sizeof(q), 0) != (ssize_t)sizeof(q))
+		return -1;
+	/* the kernel answers within send(): nothing to wait for */
+	n = recv(r->diag_fd, r->diagbuf, sizeof(r->diagbuf), MSG_DONTWAIT);
+	if (n <= 0 || bt_record_unix_diag_parse(out, r->diagbuf, (size_t)n))
+		return -1;
+	return out->ino == ino ? 0 : -1;
+}
+
+/*
+ * The endpoint of a unix stream connection, the same string from both
+ * ends: "unix:PATH#INO", PATH the listener's name (what the client
+ * connected to), INO the client's socket inode.  Data sent by one end is
+ * received by the other through this one object; two connections to one
+ * server are two objects (no dependency between its clients is invented);
+ * a server outside the recording is still named.  `path` is the address
+ * the client connected to (connect), or NULL: `server` says the socket
+ * came from accept, else the role is found from which end has a name.
+ * The server's end has no inode until accept(), so the client names its
+ * own.  0, or -1 for a socket that is no unix stream (or unknown).
+ */
+static int unix_conn(struct rec *r, uint64_t ino, const char *path,
+		     bool server, char *out, size_t n)
+{
+	struct bt_unix_sock a, b;
+
+	if (unix_query(r, ino, &a) || a.type == SOCK_DGRAM)
+		return -1;
+	if (path) {
+		snprintf(out, n, "%.200s#%u", path, a.ino);
+		return 0;
+	}
+	if (!a.peer)
+		return -1;
+	if (server) {
+		snprintf(out, n, "%.200s#%u", a.name[0] ? a.name :
+			 "unix:unnamed", a.peer);
+		return 0;
+	}
+	if (unix_query(r, a.peer, &b))
+		b.name[0] = '\0';
+	if (a.name[0] && !b.name[0])        /* the accepted end */
+		snprintf(out, n, "%.200s#%u", a.name, a.peer);
+	else if (!a.name[0] && b.name[0])   /* the connecting end */
+		snprintf(out, n, "%.200s#%u", b.name, a.ino);
+	else                                /* cannot tell: both ends */
+		snprintf(out, n, "%.200s#%u-%u", a.name[0] ? a.name :
+			 "unix:unnamed", a.ino < a.peer ? a.ino : a.peer,
+			 a.ino < a.peer ? a.peer : a.ino);
+	return 0;
+}
+
+static bool is_unix_conn(const char *remote)
+{
+	return remote && !strncmp(remote, "unix:", 5) && strchr(remote, '#');
+}
+
 /* A file-ish observation through fd: READ/WRITE/TRUNCATE on a file or pipe,
  * RECV/SEND on a socket. */
 static void fd_io(struct rec *r, struct task *t, int fd, bool out,
@@ -981,11 +1129,16 @@ static void fd_io(struct rec *r, struct task *t, int fd, bool out,
 		return;
 	if (f->kind == BT_FD_SOCKET) {
 		obs_init(&ob, t, out ? BT_RAW_SEND : BT_RAW_RECV);
-		ob.remote = remote_override ? remote_override : f->remote;
+		/* a unix connection's one endpoint, whatever address the
+		 * call names (recvfrom gives the peer's bound name) */
+		ob.remote = remote_override && !is_unix_conn(f->remote) ?
+			    remote_override : f->remote;
 		if (!ob.remote) {
 			/* inherited, or accepted without an address: ask the
 			 * kernel's socket tables once, then remember */
-			if (sock_peer(r, t, f->ino, ep, sizeof(ep)))
+			if (unix_conn(r, f->ino, NULL, false, ep,
+				      sizeof(ep)) &&
+			    sock_peer(r, t, f->ino, ep, sizeof(ep)))
 				snprintf(ep, sizeof(ep), "socket:[%llu]",
 					 (unsigned long long)f->ino);
 			bt_fdtable_set_remote(t->p->fdt, fd, ep);
@@ -1395,11 +1548,19 @@ static void on_connect(struct rec *r, struct task *t, int fd, uint64_t addr,
 
 	if (len > sizeof(sa))
 		len = sizeof(sa);
+	const struct bt_fd *f;
+
 	if (!addr || peek(t->tid, addr, sa, len) != (ssize_t)len ||
 	    bt_record_sockaddr_fmt(ep, sizeof(ep), sa, len))
 		return;
-	if (!fd_lookup(r, t, fd, false, false))
+	if (!(f = fd_lookup(r, t, fd, false, false)))
 		return;
+	if (!strncmp(ep, "unix:", 5)) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s", ep);
+		unix_conn(r, f->ino, path, false, ep, sizeof(ep));
+	}
 	bt_fdtable_set_remote(t->p->fdt, fd, ep);
 	obs_init(&ob, t, op);
 	ob.remote = ep;
@@ -1420,7 +1581,10 @@ static void on_accept(struct rec *r, struct task *t, int fd)
 	if (!f)
 		return;
 	ep[0] = '\0';
-	if (a[1] && a[2] && peek(t->tid, a[2], &alen, 4) == 4) {
+	/* a unix connection: the connection, not the client's (unnamed)
+	 * address */
+	if (unix_conn(r, f->ino, NULL, true, ep, sizeof(ep)) && a[1] &&
+	    a[2] && peek(t->tid, a[2], &alen, 4) == 4) {
 		if (alen > sizeof(sa))
 			alen = sizeof(sa);
 		if (peek(t->tid, a[1], sa, alen) != (ssize_t)alen ||
@@ -2428,6 +2592,8 @@ static void release(struct rec *r)
 		}
 	}
 	free(r->netbuf);
+	if (r->diag_tried && r->diag_fd >= 0)
+		close(r->diag_fd);
 }
 
 int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,

@@ -129,6 +129,19 @@ int bt_record_parse_status(uint32_t cred[4], const char *text, size_t len);
 int bt_record_net_peer(char *out, size_t n, const char *text, size_t len,
 		       bool v6, uint64_t ino);
 
+/* A unix socket as sock_diag describes it (struct unix_diag_msg and its
+ * attributes, one netlink message of `len` bytes at `msg`, checked: a
+ * truncated or malformed answer is BT_EINVAL, a netlink error BT_ENOTFOUND).
+ * type: SOCK_STREAM...; peer: the peer's inode, 0 if none; name: the
+ * bound address as "unix:/path", "unix:@abstract" or "" if unnamed. */
+struct bt_unix_sock {
+	unsigned type;
+	uint32_t ino, peer;
+	char name[256];
+};
+int bt_record_unix_diag_parse(struct bt_unix_sock *out, const void *msg,
+			      size_t len);
+
 /* Whether an ELF image (its first `len` bytes) has a PT_INTERP program
  * header (a dynamically linked program the page monitor can load into).
  * 1 yes, 0 no (static), BT_EINVAL if it is not a 64-bit ELF we can read. */

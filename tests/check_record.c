@@ -714,6 +714,46 @@ START_TEST(obs_rename_exchange)
 }
 END_TEST
 
+/* A unix stream connection is one endpoint seen from both ends: what the
+ * client sends, the server receives, and back; named by the server's
+ * path, so a server outside the recording is still named. */
+START_TEST(obs_unix_stream)
+{
+	char src[4096], out[4096];
+	char *argv[] = { channels(), "unix", src, out, NULL };
+	struct bt_record_stats st;
+	size_t i, n = 0;
+	const char *ep = NULL;
+	char sock[4200];
+
+	make_src();
+	snprintf(src, sizeof(src), "%s", tu_path("src"));
+	snprintf(out, sizeof(out), "%s", tu_path("out"));
+	if (strlen(out) > 90)
+		return;   /* a socket path has 108 bytes */
+	ck_assert_int_eq(record_obs(tu_path("unix.btl"), argv, false, &st),
+			 0);
+	ck_assert_int_eq(st.status, 0);
+	snprintf(sock, sizeof(sock), "unix:%s", tu_path("sock"));
+	for (i = 0; i < nobs; i++) {
+		const struct ob *o = &obs[i];
+
+		if (o->op != BT_RAW_SEND && o->op != BT_RAW_RECV &&
+		    o->op != BT_RAW_ACCEPT && o->op != BT_RAW_CONNECT)
+			continue;
+		if (!ep)
+			ep = o->remote;
+		ck_assert_msg(!strcmp(o->remote, ep), "%s with '%s', not '%s'",
+			      bt_raw_op_name(o->op), o->remote, ep);
+		n++;
+	}
+	/* connect, accept, send, recv, send, recv */
+	ck_assert_uint_eq(n, 6);
+	ck_assert_msg(!strncmp(ep, sock, strlen(sock)) &&
+		      ep[strlen(sock)] == '#', "endpoint '%s'", ep);
+}
+END_TEST
+
 START_TEST(obs_socketpair)
 {
 	size_t i, pipes = 0;
@@ -1187,6 +1227,7 @@ int main(void)
 	tcase_add_test(tc, obs_socketpair);
 	tcase_add_test(tc, obs_tmpfile_link);
 	tcase_add_test(tc, obs_rename_exchange);
+	tcase_add_test(tc, obs_unix_stream);
 	tcase_add_test(tc, obs_accept_null);
 	tcase_add_test(tc, obs_udp);
 	tcase_add_test(tc, obs_memfd_exec);

@@ -19,6 +19,10 @@
  *   record-channels tmpfile SRC OUT    SRC copied into an O_TMPFILE file in
  *                                      OUT's directory, linked as OUT
  *                                      through /proc/self/fd/N
+ *   record-channels unix SRC OUT       as accept, over a unix stream socket
+ *                                      bound in OUT's directory; the
+ *                                      parent also answers, the child
+ *                                      reads the answer
  *   record-channels exchange SRC OUT   renameat2(SRC, OUT, RENAME_EXCHANGE)
  *   record-channels trunc SRC OUT      open OUT with O_TRUNC, no O_CREAT
  *   record-channels udp SRC OUT        SRC sent over UDP loopback with
@@ -37,6 +41,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -211,6 +216,41 @@ int main(int argc, char **argv)
 		snprintf(pp, sizeof(pp), "/proc/self/fd/%d", o);
 		if (linkat(AT_FDCWD, pp, AT_FDCWD, out, AT_SYMLINK_FOLLOW))
 			die("linkat");
+		return 0;
+	}
+	if (!strcmp(mode, "unix")) {
+		struct sockaddr_un a = { 0 };
+		int l = socket(AF_UNIX, SOCK_STREAM, 0), c;
+		char *sl;
+
+		a.sun_family = AF_UNIX;
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s", out);
+		sl = strrchr(a.sun_path, '/');
+		if (!sl || sl - a.sun_path > 90)
+			die("OUT's directory is too long for a socket");
+		snprintf(sl + 1, 10, "sock");
+		unlink(a.sun_path);
+		if (l < 0 || bind(l, (void *)&a, sizeof(a)) || listen(l, 1))
+			die("listen");
+		if (fork() == 0) {
+			c = socket(AF_UNIX, SOCK_STREAM, 0);
+			if (c < 0 || connect(c, (void *)&a, sizeof(a)))
+				die("connect");
+			n = slurp(src);
+			if (write(c, buf, (size_t)n) != n ||
+			    read(c, buf, 2) != 2)
+				die("client");
+			_exit(0);
+		}
+		c = accept(l, NULL, NULL);
+		if (c < 0)
+			die("accept");
+		n = read(c, buf, sizeof(buf));
+		if (n <= 0 || write(c, "ok", 2) != 2)
+			die("read");
+		wait(NULL);
+		unlink(a.sun_path);
+		put(out, buf, (size_t)n);
 		return 0;
 	}
 	if (!strcmp(mode, "exchange")) {
