@@ -20,6 +20,10 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 
 #include "../capture/fdtable.h"
 #include "../capture/record.h"
@@ -1111,6 +1115,71 @@ START_TEST(status_parse)
 }
 END_TEST
 
+/* A unix_diag answer: a good one, then lengths that lie. */
+START_TEST(unix_diag_parse)
+{
+	unsigned char m[256];
+	struct nlmsghdr nh = { 0 };
+	struct unix_diag_msg um = { 0 };
+	struct rtattr ra;
+	struct bt_unix_sock u;
+	uint32_t peer = 4242;
+	size_t off, len;
+	static const char name[] = "/run/x.sock";
+
+	memset(m, 0, sizeof(m));
+	um.udiag_family = AF_UNIX;
+	um.udiag_type = SOCK_STREAM;
+	um.udiag_ino = 77;
+	memcpy(m + NLMSG_HDRLEN, &um, sizeof(um));
+	off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(um)));
+	ra.rta_type = UNIX_DIAG_NAME;
+	ra.rta_len = RTA_LENGTH(sizeof(name) - 1);
+	memcpy(m + off, &ra, sizeof(ra));
+	memcpy(m + off + RTA_LENGTH(0), name, sizeof(name) - 1);
+	off += RTA_ALIGN(ra.rta_len);
+	ra.rta_type = UNIX_DIAG_PEER;
+	ra.rta_len = RTA_LENGTH(4);
+	memcpy(m + off, &ra, sizeof(ra));
+	memcpy(m + off + RTA_LENGTH(0), &peer, 4);
+	off += RTA_ALIGN(ra.rta_len);
+	len = off;
+	nh.nlmsg_len = (uint32_t)len;
+	nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	memcpy(m, &nh, sizeof(nh));
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, len), 0);
+	ck_assert_uint_eq(u.ino, 77);
+	ck_assert_uint_eq(u.peer, 4242);
+	ck_assert_uint_eq(u.type, SOCK_STREAM);
+	ck_assert_str_eq(u.name, "unix:/run/x.sock");
+	/* the buffer is shorter than the message says */
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, len - 1), BT_EINVAL);
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, 3), BT_EINVAL);
+	/* an attribute longer than the message */
+	ra.rta_type = UNIX_DIAG_PEER;
+	ra.rta_len = 200;
+	memcpy(m + off - RTA_ALIGN(RTA_LENGTH(4)), &ra, sizeof(ra));
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, len), BT_EINVAL);
+	/* an attribute shorter than its header */
+	ra.rta_len = 2;
+	memcpy(m + off - RTA_ALIGN(RTA_LENGTH(4)), &ra, sizeof(ra));
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, len), BT_EINVAL);
+	/* an error answer; another family */
+	nh.nlmsg_type = NLMSG_ERROR;
+	memcpy(m, &nh, sizeof(nh));
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, len), BT_ENOTFOUND);
+	nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	memcpy(m, &nh, sizeof(nh));
+	um.udiag_family = AF_INET;
+	memcpy(m + NLMSG_HDRLEN, &um, sizeof(um));
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, len), BT_EINVAL);
+	/* a message too short for its body */
+	nh.nlmsg_len = NLMSG_HDRLEN + 2;
+	memcpy(m, &nh, sizeof(nh));
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, len), BT_EINVAL);
+}
+END_TEST
+
 START_TEST(net_peer_parse)
 {
 	static const char tcp[] =
@@ -1240,6 +1309,7 @@ int main(void)
 	tc = tcase_create("proc_text");
 	tcase_add_test(tc, status_parse);
 	tcase_add_test(tc, net_peer_parse);
+	tcase_add_test(tc, unix_diag_parse);
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);
