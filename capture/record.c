@@ -492,6 +492,8 @@ struct task {
 	bool existed, has_ino;
 	bool link_anon;         /* linkat of a file that has no name */
 	bool has_ino2;          /* RENAME_EXCHANGE: the other name's inode */
+	bool exec_pending;      /* execve entry seen: path1, dev, ino name
+	                           the file asked for (a script, maybe) */
 	uint64_t dev2, ino2;
 	uint64_t dev, ino;
 	char *path1, *path2;    /* PATH_MAX each, owned */
@@ -1343,7 +1345,7 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 	t->in_sys = true;
 	t->nr = -1;
 	t->ok1 = t->ok2 = t->has_ino = t->existed = t->link_anon = false;
-	t->has_ino2 = false;
+	t->has_ino2 = t->exec_pending = false;
 	if (k <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP ||
 	    si.arch != AUDIT_ARCH_X86_64) {
 		t->in_sys = false;
@@ -1462,6 +1464,33 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 			t->ino2 = sb.st_ino;
 		}
 		break;
+	case SYS_execve:
+	case SYS_execveat: {
+		/* the file asked for: when the kernel runs an interpreter
+		 * instead (#!), the script is read by the kernel, not by a
+		 * system call; the exec event then names it too */
+		int dfd = t->nr == SYS_execve ? AT_FDCWD : (int)a[0];
+		uint64_t pa = t->nr == SYS_execve ? a[0] : a[1];
+		char pp[64];
+
+		t->in_sys = false;
+		if (resolve_at(r, t, dfd, pa, t->path1))
+			return false;
+		if (t->nr == SYS_execveat && !r->scratch2[0] &&
+		    (a[4] & AT_EMPTY_PATH)) {
+			snprintf(pp, sizeof(pp), "/proc/%u/fd/%d", t->tid,
+				 dfd);
+			if (stat(pp, &sb))
+				return false;
+			t->path1[0] = '\0';
+		} else if (stat(t->path1, &sb)) {
+			return false;
+		}
+		t->exec_pending = true;
+		t->dev = sb.st_dev;
+		t->ino = sb.st_ino;
+		return false;
+	}
 	case SYS_io_setup:
 	case SYS_io_submit:
 		on_async(r, t, "aio");
@@ -2143,6 +2172,7 @@ static const int traced[] = {
 	SYS_setresgid,
 	SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
 	SYS_io_setup, SYS_io_submit, SYS_fallocate,
+	SYS_execve, SYS_execveat,
 };
 
 #define ARG_LO(n) (offsetof(struct seccomp_data, args) + 8 * (n))
@@ -2210,6 +2240,15 @@ static void on_exec(struct rec *r, struct task *t)
 	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former);
 	if (former && former != t->tid && (old = task_find(r, (uint32_t)former))) {
 		/* exec from a thread: it took the leader's tid */
+		if (old->exec_pending) {
+			char *sw = t->path1;
+
+			t->path1 = old->path1;
+			old->path1 = sw;
+			t->exec_pending = true;
+			t->dev = old->dev;
+			t->ino = old->ino;
+		}
 		task_unlink(r, old);
 		if (old->p)
 			old->p->ntasks--;
@@ -2274,6 +2313,26 @@ static void on_exec(struct rec *r, struct task *t)
 	ob.argv = argv;
 	ob.argc = argc;
 	add(r, &ob);
+	if (t->exec_pending && has_exe &&
+	    (t->dev != sb.st_dev || t->ino != sb.st_ino)) {
+		/* a script (or a binfmt_misc file): the kernel read it to
+		 * choose the interpreter, which reads it again; it is what
+		 * was executed.  The exe stays the interpreter's. */
+		struct stat ss;
+		char *real = t->path1[0] ? realpath(t->path1, NULL) : NULL;
+
+		ob.exe = NULL;
+		ob.path = real ? real : t->path1[0] ? t->path1 : NULL;
+		ob.dev = t->dev;
+		ob.ino = t->ino;
+		ob.file_flags = devino_flags(r, t->dev, t->ino);
+		if (ob.path && (stat(ob.path, &ss) || ss.st_ino != t->ino ||
+				ss.st_dev != t->dev))
+			ob.path = NULL;   /* replaced since: the file only */
+		add(r, &ob);
+		free(real);
+	}
+	t->exec_pending = false;
 	if (!has_exe)
 		return;
 	if (sb.st_mode & (S_ISUID | S_ISGID)) {

@@ -1023,6 +1023,37 @@ START_TEST(obs_setid)
 }
 END_TEST
 
+/* A script run through #!: the kernel reads it, then the interpreter:
+ * the script is executed (an exec of its inode), the exe stays the
+ * interpreter's. */
+START_TEST(obs_script_exec)
+{
+	static char cmd[8192], script[4096];
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	struct bt_record_stats st;
+	struct stat sb;
+	size_t i;
+	bool seen = false;
+	FILE *f;
+
+	snprintf(script, sizeof(script), "%s", tu_path("run.sh"));
+	f = fopen(script, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("#!/bin/sh\nexit 0\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(script, 0755), 0);
+	stat_ok(script, &sb);
+	snprintf(cmd, sizeof(cmd), "'%s'", script);
+	ck_assert_int_eq(record_obs(tu_path("sc.btl"), argv, false, &st), 0);
+	ck_assert_int_eq(st.status, 0);
+	for (i = 0; i < nobs; i++)
+		if (obs[i].op == BT_RAW_EXEC && obs[i].ino == sb.st_ino &&
+		    !strcmp(obs[i].path, script))
+			seen = true;
+	ck_assert_msg(seen, "no exec of the script");
+}
+END_TEST
+
 /* The page monitor library is loaded into every process: its open, read
  * and mappings by the loader are never recorded. */
 START_TEST(obs_preload_not_recorded)
@@ -1305,6 +1336,7 @@ int main(void)
 	tcase_add_test(tc, obs_names_attrs);
 	tcase_add_test(tc, obs_setid);
 	tcase_add_test(tc, obs_preload_not_recorded);
+	tcase_add_test(tc, obs_script_exec);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("proc_text");
 	tcase_add_test(tc, status_parse);
