@@ -34,7 +34,7 @@ static int import(const char *path, const char *text, int keep_going)
 	if (!r)
 		r = bt_ingest_new(&ing, w);
 	if (!r)
-		r = bt_auditd_new(&a, ing);
+		r = bt_auditd_new(&a, bt_ingest_sink(ing));
 	if (!r)
 		r = bt_auditd_feed(a, in, "audit.log", keep_going);
 	if (!r)
@@ -276,7 +276,7 @@ START_TEST(nul_byte_is_a_bad_line)
 	ck_assert_int_eq(bt_log_writer_open(&w, tu_path("n.btl"),
 					    BT_LOGW_CREATE | BT_LOGW_TRUNC), 0);
 	ck_assert_int_eq(bt_ingest_new(&ing, w), 0);
-	ck_assert_int_eq(bt_auditd_new(&a, ing), 0);
+	ck_assert_int_eq(bt_auditd_new(&a, bt_ingest_sink(ing)), 0);
 	ck_assert_int_eq(bt_auditd_line(a, text + 30, 7, "x", 2),
 			 BT_ECORRUPT);
 	bt_auditd_free(a);
@@ -303,7 +303,7 @@ START_TEST(hostile_lines_never_crash)
 	ck_assert_int_eq(bt_log_writer_open(&w, log,
 					    BT_LOGW_CREATE | BT_LOGW_TRUNC), 0);
 	ck_assert_int_eq(bt_ingest_new(&ing, w), 0);
-	ck_assert_int_eq(bt_auditd_new(&a, ing), 0);
+	ck_assert_int_eq(bt_auditd_new(&a, bt_ingest_sink(ing)), 0);
 	for (round = 0; round < 20000; round++) {
 		/* Start from a line of the scenario, then mutate bytes. */
 		const char *s = scenario;

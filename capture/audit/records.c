@@ -327,7 +327,7 @@ static void event_init(struct bt_arec *a, struct aev *e, uint64_t time,
 	e->exit = 0;
 	memset(e->a, 0, sizeof(e->a));
 	e->pid = e->ppid = 0;
-	e->uid = UINT32_MAX;
+	e->uid = e->euid = e->gid = e->egid = UINT32_MAX;
 	e->comm = e->exe = e->cwd = e->sockaddr = 0;
 	e->has_mmap = e->has_fdpair = 0;
 	e->nitems = 0;
@@ -436,6 +436,15 @@ static int rec_syscall(struct bt_arec *a, struct aev *e, const char *p,
 		} else if (key_is(&f, "uid")) {
 			if (!parse_u64(f.v, f.vn, 10, &v) && v < UINT32_MAX)
 				e->uid = (uint32_t)v;
+		} else if (key_is(&f, "euid")) {
+			if (!parse_u64(f.v, f.vn, 10, &v) && v < UINT32_MAX)
+				e->euid = (uint32_t)v;
+		} else if (key_is(&f, "gid")) {
+			if (!parse_u64(f.v, f.vn, 10, &v) && v < UINT32_MAX)
+				e->gid = (uint32_t)v;
+		} else if (key_is(&f, "egid")) {
+			if (!parse_u64(f.v, f.vn, 10, &v) && v < UINT32_MAX)
+				e->egid = (uint32_t)v;
 		} else if (key_is(&f, "comm")) {
 			e->comm = put_str(a, e, &f);
 		} else if (key_is(&f, "exe")) {
@@ -553,7 +562,7 @@ static void rec_path(struct bt_arec *a, struct aev *e, const char *p,
 		     const char *end)
 {
 	struct field f;
-	struct aud_item it = { 0, NT_UNKNOWN, 0, 0, 0 };
+	struct aud_item it = { 0, NT_UNKNOWN, 0, 0, 0, 0, 0 };
 	int have_ino = 0, have_dev = 0;
 	uint64_t v;
 
@@ -574,6 +583,17 @@ static void rec_path(struct bt_arec *a, struct aev *e, const char *p,
 				       &mi) && ma < 4096 && mi < (1u << 20)) {
 				it.dev = makedev((unsigned)ma, (unsigned)mi);
 				have_dev = 1;
+			}
+		} else if (key_is(&f, "mode")) {
+			/* octal, e.g. 0100644; a bad one stays unknown */
+			size_t k;
+
+			for (k = 0, v = 0; k < f.vn && k < 12 &&
+			     f.v[k] >= '0' && f.v[k] <= '7'; k++)
+				v = v * 8 + (uint64_t)(f.v[k] - '0');
+			if (k == f.vn && k > 0 && v <= UINT32_MAX) {
+				it.mode = (uint32_t)v;
+				it.has_mode = 1;
 			}
 		} else if (key_is(&f, "nametype")) {
 			if (f.vn == 6 && !memcmp(f.v, "NORMAL", 6))

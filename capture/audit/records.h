@@ -36,6 +36,8 @@ struct aud_item {
 	enum nametype nt;
 	int has_ino;
 	uint64_t ino, dev;
+	int has_mode;
+	uint32_t mode;       /* mode= (octal): file type and permissions */
 };
 
 struct aud_arg {
@@ -57,6 +59,7 @@ struct aev {
 	int64_t exit;
 	uint64_t a[4];
 	uint32_t pid, ppid, uid;
+	uint32_t euid, gid, egid;  /* UINT32_MAX if absent */
 	uint32_t comm, exe, cwd, sockaddr;
 	int has_mmap;
 	int64_t mmap_fd;

@@ -25,6 +25,22 @@ static const char *const names[SYS__COUNT] = {
 	[SYS_accept4] = "accept4", [SYS_dup3] = "dup3",
 	[SYS_renameat2] = "renameat2", [SYS_execveat] = "execveat",
 	[SYS_clone3] = "clone3", [SYS_openat2] = "openat2",
+	[SYS_close] = "close", [SYS_close_range] = "close_range",
+	[SYS_fcntl] = "fcntl", [SYS_pipe] = "pipe", [SYS_pipe2] = "pipe2",
+	[SYS_socketpair] = "socketpair", [SYS_bind] = "bind",
+	[SYS_exit] = "exit", [SYS_exit_group] = "exit_group",
+	[SYS_chmod] = "chmod", [SYS_fchmod] = "fchmod",
+	[SYS_fchmodat] = "fchmodat", [SYS_fchmodat2] = "fchmodat2",
+	[SYS_chown] = "chown", [SYS_fchown] = "fchown",
+	[SYS_lchown] = "lchown", [SYS_fchownat] = "fchownat",
+	[SYS_setuid] = "setuid", [SYS_setreuid] = "setreuid",
+	[SYS_setresuid] = "setresuid", [SYS_setgid] = "setgid",
+	[SYS_setregid] = "setregid", [SYS_setresgid] = "setresgid",
+	[SYS_setfsuid] = "setfsuid", [SYS_setfsgid] = "setfsgid",
+	[SYS_mkdir] = "mkdir", [SYS_mkdirat] = "mkdirat",
+	[SYS_rmdir] = "rmdir", [SYS_mknod] = "mknod",
+	[SYS_mknodat] = "mknodat", [SYS_memfd_create] = "memfd_create",
+	[SYS_send] = "send", [SYS_recv] = "recv",
 };
 
 static const struct { uint16_t nr, sys; } x86_64[] = {
@@ -41,6 +57,17 @@ static const struct { uint16_t nr, sys; } x86_64[] = {
 	{ 266, SYS_symlinkat }, { 288, SYS_accept4 }, { 292, SYS_dup3 },
 	{ 316, SYS_renameat2 }, { 322, SYS_execveat }, { 435, SYS_clone3 },
 	{ 437, SYS_openat2 },
+	{ 3, SYS_close }, { 436, SYS_close_range }, { 72, SYS_fcntl },
+	{ 22, SYS_pipe }, { 293, SYS_pipe2 }, { 53, SYS_socketpair },
+	{ 49, SYS_bind }, { 60, SYS_exit }, { 231, SYS_exit_group },
+	{ 90, SYS_chmod }, { 91, SYS_fchmod }, { 268, SYS_fchmodat },
+	{ 452, SYS_fchmodat2 }, { 92, SYS_chown }, { 93, SYS_fchown },
+	{ 94, SYS_lchown }, { 260, SYS_fchownat }, { 105, SYS_setuid },
+	{ 113, SYS_setreuid }, { 117, SYS_setresuid }, { 106, SYS_setgid },
+	{ 114, SYS_setregid }, { 119, SYS_setresgid }, { 122, SYS_setfsuid },
+	{ 123, SYS_setfsgid }, { 83, SYS_mkdir }, { 258, SYS_mkdirat },
+	{ 84, SYS_rmdir }, { 133, SYS_mknod }, { 259, SYS_mknodat },
+	{ 319, SYS_memfd_create },
 };
 
 int bt_asys_x86_64(uint64_t nr)

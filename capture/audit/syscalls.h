@@ -19,6 +19,14 @@ enum bt_sys {
 	SYS_openat, SYS_unlinkat, SYS_renameat, SYS_linkat, SYS_symlinkat,
 	SYS_accept4, SYS_dup3, SYS_renameat2, SYS_execveat, SYS_clone3,
 	SYS_openat2,
+	/* added by the auditd (semantics) helper */
+	SYS_close, SYS_close_range, SYS_fcntl, SYS_pipe, SYS_pipe2,
+	SYS_socketpair, SYS_bind, SYS_exit, SYS_exit_group, SYS_chmod,
+	SYS_fchmod, SYS_fchmodat, SYS_fchmodat2, SYS_chown, SYS_fchown,
+	SYS_lchown, SYS_fchownat, SYS_setuid, SYS_setreuid, SYS_setresuid,
+	SYS_setgid, SYS_setregid, SYS_setresgid, SYS_setfsuid, SYS_setfsgid,
+	SYS_mkdir, SYS_mkdirat, SYS_rmdir, SYS_mknod, SYS_mknodat,
+	SYS_memfd_create, SYS_send, SYS_recv,
 	SYS__COUNT
 };
 
