@@ -506,7 +506,10 @@ static int do_open(struct bt_auditd *a, const struct aev *e)
 	case SYS_open: flags = e->a[1]; break;
 	case SYS_creat: flags = 01 | A_O_CREAT | A_O_TRUNC; break;
 	case SYS_openat: flags = e->a[2]; dirfd = dirfd_arg(e->a[0]); break;
-	default: flags = 0; dirfd = dirfd_arg(e->a[0]); break; /* openat2 */
+	default: /* openat2: its flags are in the OPENAT2 record */
+		flags = e->has_oflag ? e->oflag : 0;
+		dirfd = dirfd_arg(e->a[0]);
+		break;
 	}
 	i = find_item(e, M(NT_CREATE) | M(NT_NORMAL) | M(NT_UNKNOWN), 1);
 	if (i < 0)
@@ -923,7 +926,6 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		return r == BT_ELIMIT ? 0 : r;
 	case SYS_sendto:
 	case SYS_sendmsg:
-	case SYS_send:
 		o.op = BT_RAW_SEND;
 		break;
 	default:
@@ -1226,14 +1228,18 @@ static int complete(void *ctx, struct aev *e)
 
 	if (!e->has_syscall)
 		return 0;
-	if (e->sysno == SYS_exit_group) {
+	if (e->arch == BT_ARCH_OTHER) {
+		/* counted by the record layer (arch_other): not decoded */
+		return first_sighting(a, e);
+	}
+	if (aev_exits_process(e)) {
 		/* No result: an exit never fails.  (exit(2) ends one thread:
 		 * not the process.) */
 		if ((r = first_sighting(a, e)))
 			return r;
 		return do_exit(a, e);
 	}
-	if (!e->success) {
+	if (e->success == AEV_NO) {
 		a->st.failed++;
 		return 0;
 	}
@@ -1265,7 +1271,9 @@ static int complete(void *ctx, struct aev *e)
 		return do_fd_io(a, e);
 	case SYS_connect: case SYS_accept: case SYS_accept4: case SYS_bind:
 	case SYS_sendto: case SYS_sendmsg: case SYS_recvfrom:
-	case SYS_recvmsg: case SYS_send: case SYS_recv:
+	case SYS_recvmsg:
+		if (e->args_unknown)
+			return 0;  /* i386 socketcall without its arguments */
 		return do_net(a, e);
 	case SYS_mmap:
 		return do_mmap(a, e);
