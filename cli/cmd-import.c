@@ -9,8 +9,7 @@
  * a wrong format or rules that log nothing btrack uses must not pass for an
  * empty investigation).  Parsing is capture/jsonl.c and capture/auditd.c
  * (which sends its observations through bt_ingest_sink()), the object and
- * event rules are
- * core/ingest.c; this file only opens, counts and reports.  The user-facing
+ * event rules are core/ingest.c; this file only opens, counts and reports.  The user-facing
  * specification is man/btrack-import.1.
  */
 #include <errno.h>
