@@ -28,6 +28,13 @@
  *    channel is read (its reader lets go) or an anonymous file executed,
  *    every other process holding it for writing at that moment may have
  *    written first: each gets a write then.
+ *  - A channel end counts only in a process that was exec'd holding it
+ *    (BT_FD_EXECD): the programs of a pipeline.  The shell that made the
+ *    pipe, and each forked child before its exec, hold both ends for a
+ *    moment and close them unused; counting those would route the pipe's
+ *    data into the shell and everything it runs later.  The price: a
+ *    process reading a pipe it made itself ($(cmd), popen) is seen only
+ *    when the rules log read(2) (do_fd_io).
  *  - A descriptor the table does not know (inherited from before the log,
  *    made by an unlogged call) makes nothing: a read, write or mmap through
  *    it is counted as a gap (stats.gaps), never guessed.
@@ -274,6 +281,7 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 
 			if (!(f->access & BT_FD_WRITE) ||
 			    !(fd_is_channel(f) || fd_is_anon(f)) ||
+			    (fd_is_channel(f) && !(f->access & BT_FD_EXECD)) ||
 			    (fd_is_channel(f) ? f->dev : f->ino) != id)
 				continue;
 			bt_obs_init(&o);
@@ -312,6 +320,8 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 		o.op = pass ? BT_RAW_SEND : BT_RAW_RECV;
 		return add(a, &o);
 	}
+	if (fd_is_channel(f) && !(f->access & BT_FD_EXECD))
+		return 0;  /* not a program's: see the top of this file */
 	if (pass == 0) {
 		if (!(f->access & BT_FD_READ) || !fd_is_channel(f))
 			return 0;

@@ -713,6 +713,16 @@ START_TEST(pipeline_joins_writer_and_reader)
 	ck_assert_str_eq(p->path, "");
 	/* and nothing reaches secret's reader from out.gz's side */
 	ck_assert(!sem_reaches("/w/secret", "/w/out.gz"));
+	/* sh made the pipe and closed both ends unused: neither a reader
+	 * (which would route secret into all sh runs later) nor a writer */
+	{
+		size_t k;
+
+		for (k = 0; k < nsem; k++)
+			if ((sem[k].op == BT_RAW_READ ||
+			     sem[k].op == BT_RAW_WRITE) && !sem[k].path[0])
+				ck_assert_uint_ne(sem[k].pid, 100);
+	}
 }
 END_TEST
 
