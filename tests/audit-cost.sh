@@ -7,7 +7,10 @@
 #   - wall time, and the slowdown against the same workload without rules;
 #   - audit records the workload's processes produced, per second of its run;
 #   - records per 1,000 system calls of the workload (counted once with
-#     strace -f -c, without auditd).
+#     strace -f -c, without auditd);
+#   - records the kernel lost, if any (then the figures are low).
+# Other load on the machine moves the times; the records per 1,000 calls
+# do not move.
 # The figures in btrack-import(1) come from this script.  Needs root,
 # auditd and strace; exits 77 (skip) without them.  Not part of `make check`
 # (it takes a minute and its numbers depend on the machine).
@@ -107,7 +110,7 @@ for w in $workloads; do
 		t0=$(now)
 		BTRACK_AUDIT_FORMAT=RAW sh "$tmp/top-$set/tests/audit-capture.sh" \
 			"$tmp/cap-$w-$set" -- sh -c 's=$(date +%s.%N); sh "$0" "$1" "$2" >/dev/null 2>&1; e=$(date +%s.%N); echo "$s $e" >"$2/span"' \
-			"$tmp/work.sh" "$w" "$tmp/$w" >/dev/null 2>&1
+			"$tmp/work.sh" "$w" "$tmp/$w" >/dev/null 2>"$tmp/$w-$set.err"
 		rc=$?
 		[ $rc -eq 77 ] && { echo "auditd unavailable"; exit 77; }
 		read s e <"$tmp/$w/span"
@@ -117,6 +120,7 @@ for w in $workloads; do
 			"$(echo "$t / $base" | bc -l)" \
 			"$(echo "$recs / $t" | bc -l)" \
 			"$(echo "$recs * 1000 / $calls" | bc -l)"
+		grep -h 'lost' "$tmp/$w-$set.err" | sed 's/^/  /'
 	done
 	echo "  ($w: $calls system calls)"
 done
