@@ -109,8 +109,12 @@ for w in $workloads; do
 		rm -rf "$tmp/cap-$w-$set"
 		t0=$(now)
 		BTRACK_AUDIT_FORMAT=RAW sh "$tmp/top-$set/tests/audit-capture.sh" \
-			"$tmp/cap-$w-$set" -- sh -c 's=$(date +%s.%N); sh "$0" "$1" "$2" >/dev/null 2>&1; e=$(date +%s.%N); echo "$s $e" >"$2/span"' \
-			"$tmp/work.sh" "$w" "$tmp/$w" >/dev/null 2>"$tmp/$w-$set.err"
+			"$tmp/cap-$w-$set" -- sh -c 's=$(date +%s.%N); sh "$0" "$1" "$2" >/dev/null 2>&1; e=$(date +%s.%N); echo "$s $e" >"$2/span"
+				# wait until auditd has written everything
+				m=btrack-cost-end-$$; auditctl -m $m; i=0
+				while ! grep -q $m "$3" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done' \
+			"$tmp/work.sh" "$w" "$tmp/$w" "$tmp/cap-$w-$set/audit.log" \
+			>/dev/null 2>"$tmp/$w-$set.err"
 		rc=$?
 		[ $rc -eq 77 ] && { echo "auditd unavailable"; exit 77; }
 		read s e <"$tmp/$w/span"

@@ -62,10 +62,24 @@ cat lnk > o1
 sh -c 'echo x > a; i=0; while [ \$i -lt 20 ]; do cat b > /dev/null; i=\$((i + 1)); done; cat b'
 SH
 
+# The rules log every process on the machine, and auditd may lag behind
+# the kernel on a busy one: the captured command ends by waiting until a
+# marker it logs (auditctl -m) is in the log, so stopping auditd loses
+# nothing of the scenario.
+cat >flushed.sh <<'SH'
+# flushed.sh LOG SCRIPT: run SCRIPT, then wait for auditd to catch up
+sh "$2" || exit $?
+m="btrack-scenario-end-$$"
+auditctl -m "$m" 2>/dev/null || exit 0
+i=0
+while ! grep -q "$m" "$1" 2>/dev/null && [ $i -lt 300 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+SH
 run() {
 	fmt=$1
 	rc=0
-	BTRACK_AUDIT_FORMAT=$fmt sh "$top/tests/audit-capture.sh" "$tmp/audit-$fmt" -- sh scenario.sh || rc=$?
+	BTRACK_AUDIT_FORMAT=$fmt sh "$top/tests/audit-capture.sh" "$tmp/audit-$fmt" -- sh flushed.sh "$tmp/audit-$fmt/audit.log" scenario.sh || rc=$?
 	[ $rc -eq 77 ] && { echo "auditd unavailable"; exit 77; }
 	[ $rc -eq 0 ] || { echo "scenario failed ($rc)"; exit 1; }
 }
@@ -128,7 +142,7 @@ cp "$top/tests/audit-capture.sh" minitop/tests/
 cp "$top/capture/audit/btrack-minimal.rules" minitop/capture/audit/btrack.rules
 i8run() {
 	rc=0
-	BTRACK_AUDIT_FORMAT=RAW sh "$1/tests/audit-capture.sh" "$tmp/$2" -- sh issue8.sh >/dev/null || rc=$?
+	BTRACK_AUDIT_FORMAT=RAW sh "$1/tests/audit-capture.sh" "$tmp/$2" -- sh flushed.sh "$tmp/$2/audit.log" issue8.sh >/dev/null || rc=$?
 	[ $rc -eq 77 ] && { echo "auditd unavailable"; exit 77; }
 	[ $rc -eq 0 ] || { echo "issue8 scenario failed ($rc)"; exit 1; }
 	rm -f i8/.part i8/run.sh i8/out i8/out.gz i8/lnk i8/o1 i8/a
