@@ -16,12 +16,14 @@
  *  - An open is a read (O_RDONLY, O_RDWR) and a write (O_WRONLY, O_RDWR,
  *    creat) of the file at the open: with the minimal rules (exec and open
  *    only) that is all there is, one write at open time, nothing later.
- *  - When the log shows descriptor lifetimes (it has close or exit_group
- *    records), a descriptor's holder may move data through it at any time
- *    until it lets go of it, so the release of a descriptor open for
- *    writing is a write by its holder at that moment (and a pipe's or a
- *    socket's read end a read, since data written into a channel while
- *    the reader holds it reaches it).  Reads come before writes when a
+ *  - When the log shows descriptor lifetimes (it has close records: then
+ *    the rules are taken to log dup*, fcntl and pipes too, as btrack.rules
+ *    does; exits alone would leave descriptors closed unseen in the tables
+ *    and in every child's), a descriptor's holder may move data through it
+ *    at any time until it lets go of it, so the release of a descriptor
+ *    open for writing is a write by its holder at that moment (and a
+ *    pipe's or a socket's read end a read, since data written into a
+ *    channel while the reader holds it reaches it).  Reads come before writes when a
  *    process releases several at once (exit).
  *  - Pipes and socketpairs are objects (BT_FILEF_PIPE) numbered by the
  *    importer; a memfd is an anonymous file (BT_FILEF_ANON).  When a
@@ -429,10 +431,12 @@ static const char *item_path(struct bt_auditd *a, const struct aev *e,
 					bt_fdtable_get(p->fds, (int)dirfd) :
 					NULL;
 
-		if (d && d->path && d->path[0] == '/')
+		if (d && d->path && d->path[0] == '/') {
 			base = d->path;
-		else
-			base = NULL;  /* unknown directory: no guess */
+		} else {
+			a->st.gaps++;  /* unknown directory: no guess */
+			return NULL;
+		}
 	}
 	return bt_path_join(out, cap, base, name) ? NULL : out;
 }
@@ -1148,7 +1152,6 @@ static int do_exit(struct bt_auditd *a, const struct aev *e)
 	struct bt_obs o;
 	int r = 0;
 
-	a->fdlife = true;
 	if (pr && pr->fds && pr->fds->refs == 1)
 		r = release_range(a, e, pr->fds, 0, BT_FDTABLE_MAX, false);
 	if (r)
