@@ -1000,7 +1000,10 @@ static int do_mmap(struct bt_auditd *a, const struct aev *e)
 	int64_t fd = e->has_mmap ? e->mmap_fd : -1;
 	const struct bt_fd *f;
 
-	if (e->has_mmap)
+	/* The SYSCALL record's a3 is the flags; the MMAP record's flags=0x1
+	 * (hex with a prefix) is taken only where a3 is not there (i386's old
+	 * mmap passes a pointer). */
+	if (e->has_mmap && e->mmap_flags)
 		flags = e->mmap_flags;
 	if (fd < 0)
 		return 0;  /* anonymous memory */
