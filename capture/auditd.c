@@ -30,13 +30,17 @@
  *    channel is read (its reader lets go) or an anonymous file executed,
  *    every other process holding it for writing at that moment may have
  *    written first: each gets a write then.
- *  - A channel end counts only in a process that was exec'd holding it
- *    (BT_FD_EXECD): the programs of a pipeline.  The shell that made the
- *    pipe, and each forked child before its exec, hold both ends for a
- *    moment and close them unused; counting those would route the pipe's
- *    data into the shell and everything it runs later.  The price: a
- *    process reading a pipe it made itself ($(cmd), popen) is seen only
- *    when the rules log read(2) (do_fd_io).
+ *  - A channel end counts in a process that was exec'd holding it
+ *    (BT_FD_EXECD: the programs of a pipeline), or, in a process that was
+ *    not, only if no other process holds that end when it lets go of it.
+ *    The shell that made a pipeline's pipe, and each forked child before
+ *    its exec, hold both ends for a moment and close them unused while
+ *    the children hold them: counting those would route the pipe's data
+ *    into the shell and everything it runs later.  A process that keeps
+ *    one end for itself ($(cmd), popen, a parent reading its child) is
+ *    its only holder when it lets go, and counts.
+ *  - A descriptor closed while the process holds the same object through
+ *    another one (close(3) after dup2(3, 1)) is not let go of yet.
  *  - When the log shows read(2) and write(2) themselves (a read or write
  *    family record was seen, as in SPADE's logs), nothing is inferred at
  *    release: each read and write is its own observation, at its time.
@@ -271,6 +275,33 @@ static bool obs_fd(struct bt_obs *o, const struct bt_fd *f, bool write)
 	return false;
 }
 
+/* Does a live process other than `pid` hold channel `f`'s same end (the
+ * object it reads, or the one it writes)? */
+static bool other_holder(struct bt_auditd *a, uint32_t pid,
+			 const struct bt_fd *f, bool write)
+{
+	uint64_t id = write ? f->dev : f->ino;
+	unsigned want = write ? BT_FD_WRITE : BT_FD_READ;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < a->nprocs; i++) {
+		struct proc *p = &a->procs[i];
+
+		if (!p->pid || p->pid == pid || !p->fds)
+			continue;
+		for (fd = bt_fdtable_next(p->fds, 0); fd >= 0;
+		     fd = bt_fdtable_next(p->fds, fd + 1)) {
+			const struct bt_fd *g = bt_fdtable_get(p->fds, fd);
+
+			if (fd_is_channel(g) && (g->access & want) &&
+			    (write ? g->dev : g->ino) == id)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Every live process other than `except` holding synthetic object `id`
  * open for writing may have written it before now: a write by each. */
 static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
@@ -293,7 +324,8 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 
 			if (!(f->access & BT_FD_WRITE) ||
 			    !(fd_is_channel(f) || fd_is_anon(f)) ||
-			    (fd_is_channel(f) && !(f->access & BT_FD_EXECD)) ||
+			    (fd_is_channel(f) && !(f->access & BT_FD_EXECD) &&
+			     other_holder(a, p->pid, f, true)) ||
 			    (fd_is_channel(f) ? f->dev : f->ino) != id)
 				continue;
 			bt_obs_init(&o);
@@ -332,8 +364,12 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 		o.op = pass ? BT_RAW_SEND : BT_RAW_RECV;
 		return add(a, &o);
 	}
-	if (fd_is_channel(f) && !(f->access & BT_FD_EXECD))
-		return 0;  /* not a program's: see the top of this file */
+	/* A channel end held by a process that was not exec'd with it counts
+	 * only if no other process holds that end: see the top of this
+	 * file. */
+	if (fd_is_channel(f) && !(f->access & BT_FD_EXECD) &&
+	    other_holder(a, e->pid, f, pass == 1))
+		return 0;
 	if (pass == 0) {
 		if (!(f->access & BT_FD_READ) || !fd_is_channel(f))
 			return 0;
@@ -348,6 +384,19 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 	return obs_fd(&o, f, true) ? add(a, &o) : 0;
 }
 
+/* Do g and f refer to the same thing, the same way? */
+static bool same_fd(const struct bt_fd *g, const struct bt_fd *f)
+{
+	return g->kind == f->kind &&
+	       (g->access & (BT_FD_READ | BT_FD_WRITE)) ==
+	       (f->access & (BT_FD_READ | BT_FD_WRITE)) &&
+	       g->dev == f->dev && g->ino == f->ino &&
+	       (g->path == NULL) == (f->path == NULL) &&
+	       (!g->path || !strcmp(g->path, f->path)) &&
+	       (g->remote == NULL) == (f->remote == NULL) &&
+	       (!g->remote || !strcmp(g->remote, f->remote));
+}
+
 /* Does an fd below `fd` in t refer to the same object as f (so releasing
  * both at once would say the same thing twice)? */
 static bool same_before(const struct bt_fdtable *t, int fd,
@@ -356,17 +405,9 @@ static bool same_before(const struct bt_fdtable *t, int fd,
 	int k;
 
 	for (k = bt_fdtable_next(t, 0); k >= 0 && k < fd;
-	     k = bt_fdtable_next(t, k + 1)) {
-		const struct bt_fd *g = bt_fdtable_get(t, k);
-
-		if (g->kind == f->kind && g->access == f->access &&
-		    g->dev == f->dev && g->ino == f->ino &&
-		    (g->path == NULL) == (f->path == NULL) &&
-		    (!g->path || !strcmp(g->path, f->path)) &&
-		    (g->remote == NULL) == (f->remote == NULL) &&
-		    (!g->remote || !strcmp(g->remote, f->remote)))
+	     k = bt_fdtable_next(t, k + 1))
+		if (same_fd(bt_fdtable_get(t, k), f))
 			return true;
-	}
 	return false;
 }
 
@@ -404,8 +445,23 @@ static int release_range(struct bt_auditd *a, const struct aev *e,
 static int release_one(struct bt_auditd *a, const struct aev *e,
 		       struct bt_fdtable *t, int64_t fd)
 {
+	const struct bt_fd *f;
+	int k;
+
 	if (!t || fd < 0 || fd >= BT_FDTABLE_MAX)
 		return 0;
+	f = bt_fdtable_get(t, (int)fd);
+	if (!f)
+		return 0;
+	/* Still held through another fd (close(3) after dup2(3, 1)): the
+	 * process has not let go of it yet. */
+	for (k = bt_fdtable_next(t, 0); k >= 0; k = bt_fdtable_next(t, k + 1))
+		if (k != fd && same_fd(bt_fdtable_get(t, k), f))
+			break;
+	if (k >= 0) {
+		bt_fdtable_close(t, (int)fd);
+		return 0;
+	}
 	return release_range(a, e, t, (unsigned)fd, (unsigned)fd, false);
 }
 
