@@ -180,7 +180,12 @@ struct finfo {
 	uint64_t dev, ino;
 	uint32_t nbound;       /* paths bound to it now */
 	uint32_t flags;        /* FI_* */
+	uint64_t target;       /* FI_SYMLINK: offset + 1 of its content in
+	                          targets, 0 = unknown */
 };
+
+/* Symbolic links a lookup follows at most (the kernel's: 40). */
+#define MAX_FOLLOW 40
 
 struct bt_ingest {
 	struct bt_log_writer *w;
@@ -213,6 +218,13 @@ struct bt_ingest {
 	size_t argbuf_cap;
 	char *pbuf[2];             /* paths without a trailing '/', reused */
 	size_t pbuf_cap[2];
+	char *rbuf[2];             /* paths through symbolic links, reused */
+	size_t rbuf_cap[2];
+	char *targets;             /* symbolic links' contents, NUL-ended */
+	size_t targets_len, targets_cap;
+	size_t via;                /* paths index of the name a lookup
+	                              reached through symbolic links in this
+	                              observation, or NOPATH */
 };
 
 static const char *const op_names[] = {
@@ -299,6 +311,9 @@ void bt_ingest_free(struct bt_ingest *ing)
 	free(ing->argbuf);
 	free(ing->pbuf[0]);
 	free(ing->pbuf[1]);
+	free(ing->rbuf[0]);
+	free(ing->rbuf[1]);
+	free(ing->targets);
 	free(ing);
 }
 
@@ -573,7 +588,7 @@ static int new_file(struct bt_ingest *ing, bool real, uint64_t dev,
 	if (!real)
 		ing->synth_ino++;
 	ing->finfo[ing->nfinfo++] = (struct finfo){ dev, ino, 0,
-		fi | (real ? FI_REAL : 0) };
+		fi | (real ? FI_REAL : 0), 0 };
 	ing->st.objects[BT_REC_FILE]++;
 	*out = id;
 	return 0;
@@ -628,7 +643,116 @@ static int bind(struct bt_ingest *ing, size_t pi, uint32_t file,
 	return 0;
 }
 
-enum { FIND = 0, FRESH = 1 };
+enum { FIND = 0, FRESH = 1, NOFOLLOW = 2 };
+
+/*
+ * `target` read from the link at `link` (absolute), as an absolute path
+ * without "." or ".." components or repeated '/', in ing->rbuf[which].
+ * *out = NULL when the link is not an absolute path.
+ */
+static int resolve(struct bt_ingest *ing, int which, const char *link,
+		   const char *target, const char **out)
+{
+	size_t ll = strlen(link), tl = strlen(target), need, n = 0;
+	const char *p, *end;
+	char *b;
+
+	*out = NULL;
+	if (*link != '/')
+		return 0;
+	need = ll + tl + 3;
+	if (need > ing->rbuf_cap[which] &&
+	    bt_grow(&ing->rbuf[which], &ing->rbuf_cap[which], need, 1))
+		return BT_ENOMEM;
+	b = ing->rbuf[which];
+	/* The directory of the link, then the target (or the target alone
+	 * when absolute); then fold the components. */
+	if (*target != '/') {
+		const char *slash = strrchr(link, '/');
+
+		memcpy(b, link, (size_t)(slash - link) + 1);
+		n = (size_t)(slash - link) + 1;
+	}
+	memcpy(b + n, target, tl + 1);
+	n = 0;
+	for (p = b; *p; p = end) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		end = strchr(p, '/');
+		if (!end)
+			end = p + strlen(p);
+		len = (size_t)(end - p);
+		if (!len || (len == 1 && p[0] == '.'))
+			continue;
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (n && b[n - 1] != '/')
+				n--;
+			if (n)
+				n--;            /* the '/' before it */
+			continue;
+		}
+		/* writing never overtakes reading: n <= p - b */
+		b[n++] = '/';
+		memmove(b + n, p, len);
+		n += len;
+	}
+	if (!n)
+		b[n++] = '/';
+	b[n] = '\0';
+	*out = b;
+	return 0;
+}
+
+/*
+ * A source without inodes names a file through a symbolic link the log
+ * saw made: the file is the one at the link's target (one link after
+ * another, up to MAX_FOLLOW).  *pi and *path become the target's;
+ * ing->via remembers it so the lookup covers that name too.
+ */
+static int follow(struct bt_ingest *ing, size_t *pi, const char **path)
+{
+	unsigned i;
+	int r;
+
+	for (i = 0; i < MAX_FOLLOW && *pi != NOPATH; i++) {
+		struct finfo *fi = finfo(ing, ing->paths[*pi].file);
+		const char *to;
+
+		if (!fi || !(fi->flags & FI_SYMLINK) || !fi->target)
+			return 0;
+		if ((r = resolve(ing, (int)(i & 1), *path,
+				 ing->targets + fi->target - 1, &to)))
+			return r;
+		if (!to)
+			return 0;
+		if ((r = path_index(ing, to, pi)))
+			return r;
+		*path = to;
+		ing->via = *pi;
+	}
+	return 0;
+}
+
+/* Remember the content of symlink file `file`. */
+static int keep_target(struct bt_ingest *ing, uint32_t file,
+		       const char *target)
+{
+	size_t len = strlen(target) + 1;
+	struct finfo *fi = finfo(ing, file);
+
+	if (!fi)
+		return 0;
+	if (ing->targets_len + len > ing->targets_cap &&
+	    bt_grow(&ing->targets, &ing->targets_cap, ing->targets_len + len,
+		    1))
+		return BT_ENOMEM;
+	memcpy(ing->targets + ing->targets_len, target, len);
+	fi->target = ing->targets_len + 1;
+	ing->targets_len += len;
+	return 0;
+}
 
 /*
  * The file an observation names, in *file (0 when nothing names one: a
@@ -638,7 +762,10 @@ enum { FIND = 0, FRESH = 1 };
  * file in any case (the observation made it: a pipe, a symlink, a memfd).
  * The path is then bound to the file, except that a path naming a
  * symbolic link keeps naming the link when the source gives the inode of
- * the file the link leads to (a lookup through the link).
+ * the file the link leads to (a lookup through the link); without an
+ * inode, FIND follows the link to its target's file (NOFOLLOW does not:
+ * rename and link act on the link itself).  *pi stays the index of `path`
+ * as given, for the caller's lookup.
  */
 static int get_file(struct bt_ingest *ing, const struct bt_obs *o,
 		    const char *path, int how, uint32_t fi, uint32_t *file,
@@ -646,32 +773,36 @@ static int get_file(struct bt_ingest *ing, const struct bt_obs *o,
 {
 	uint32_t f = 0, flags = o->file_flags;
 	struct finfo *bound;
+	size_t ti;
 	int r;
 
 	*file = 0;
 	if ((r = path_index(ing, path, pi)))
 		return r;
+	ti = *pi;
 	if (o->has_ino) {
-		if (how == FIND)
+		if (how != FRESH)
 			f = pair_get(&ing->files, o->dev, o->ino);
 		if (!f && (r = new_file(ing, true, o->dev, o->ino, flags, fi,
 					&f)))
 			return r;
-	} else if (*pi != NOPATH || how == FRESH) {
-		if (how == FIND)
-			f = ing->paths[*pi].file;
+	} else if (ti != NOPATH || how == FRESH) {
+		if (how == FIND && (r = follow(ing, &ti, &path)))
+			return r;
+		if (how != FRESH && ti != NOPATH)
+			f = ing->paths[ti].file;
 		if (!f && (r = new_file(ing, false, 0, 0, flags, fi, &f)))
 			return r;
 	} else {
 		return 0;
 	}
 	*file = f;
-	if (*pi == NOPATH || ing->paths[*pi].file == f)
+	if (ti == NOPATH || ing->paths[ti].file == f)
 		return 0;
-	bound = finfo(ing, ing->paths[*pi].file);
+	bound = finfo(ing, ing->paths[ti].file);
 	if (how == FIND && bound && (bound->flags & FI_SYMLINK))
 		return 0;
-	return bind(ing, *pi, f, o->time, path);
+	return bind(ing, ti, f, o->time, path);
 }
 
 /* The filename object of path index pi (made, and so "modified", now). */
@@ -705,14 +836,21 @@ static int event(struct bt_ingest *ing, unsigned op, unsigned flags,
 	return r;
 }
 
-/* A LOOKUP filename -> process when the name at pi was modified. */
+/* A LOOKUP filename -> process when the name at pi was modified, and
+ * one for the name symbolic links led to (ing->via), if modified. */
 static int lookup(struct bt_ingest *ing, size_t pi, uint64_t time,
 		  uint32_t proc)
 {
-	if (pi == NOPATH || !ing->paths[pi].fname)
+	size_t v = ing->via;
+	int r;
+
+	if (pi != NOPATH && ing->paths[pi].fname &&
+	    (r = event(ing, BT_OP_LOOKUP, 0, 0, time, ing->paths[pi].fname,
+		       proc)))
+		return r;
+	if (v == NOPATH || v == pi || !ing->paths[v].fname)
 		return 0;
-	return event(ing, BT_OP_LOOKUP, 0, 0, time, ing->paths[pi].fname,
-		     proc);
+	return event(ing, BT_OP_LOOKUP, 0, 0, time, ing->paths[v].fname, proc);
 }
 
 static uint32_t sat32(uint64_t v)
@@ -974,7 +1112,7 @@ static int add_rename(struct bt_ingest *ing, const struct bt_obs *o,
 	size_t pi, pi2;
 	int r;
 
-	if ((r = get_file(ing, o, o->path, FIND, 0, &file, &pi)) ||
+	if ((r = get_file(ing, o, o->path, NOFOLLOW, 0, &file, &pi)) ||
 	    (!file && (r = new_file(ing, false, 0, 0, o->file_flags, 0,
 				    &file))) ||
 	    (r = path_index(ing, o->new_path, &pi2)))
@@ -1009,6 +1147,7 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 	uint64_t before = ing->st.events;
 	int r;
 
+	ing->via = NOPATH;
 	switch (o->op) {
 	case BT_RAW_FORK: {
 		size_t cs;
@@ -1138,7 +1277,8 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 		 * so a backtrack from the link finds who made it and reads
 		 * through the name look it up. */
 		if ((r = get_file(ing, o, o->path, FRESH, FI_SYMLINK, &file,
-				  &pi)))
+				  &pi)) ||
+		    (r = keep_target(ing, file, o->target)))
 			return r;
 		if (pi == NOPATH)
 			break;

@@ -1063,6 +1063,51 @@ START_TEST(symlink_links_creator)
 }
 END_TEST
 
+/* Without inodes, a read through a link the log saw made reads the file at
+ * its target (relative to the link's directory, through "..", and link
+ * after link); the names on the way are looked up.  Rename and unlink act
+ * on the link itself. */
+START_TEST(symlink_followed_without_inodes)
+{
+	struct bt_result *r;
+	uint32_t s, l, q;
+
+	gbuild("{\"time\":1,\"op\":\"write\",\"pid\":49,\"path\":\"/w/d/s.txt\"}\n"
+	       "{\"time\":2,\"op\":\"symlink\",\"pid\":50,\"path\":\"/w/e/l\","
+	       "\"target\":\"../d/./s.txt\"}\n"
+	       "{\"time\":3,\"op\":\"symlink\",\"pid\":50,\"path\":\"/w/l2\","
+	       "\"target\":\"e//l\"}\n"
+	       "{\"time\":4,\"op\":\"read\",\"pid\":51,\"path\":\"/w/l2\"}\n"
+	       "{\"time\":5,\"op\":\"write\",\"pid\":51,\"path\":\"/w/o1\"}\n"
+	       "{\"time\":6,\"op\":\"rename\",\"pid\":52,\"path\":\"/w/e/l\","
+	       "\"new_path\":\"/w/e/m\"}\n"
+	       "{\"time\":7,\"op\":\"symlink\",\"pid\":53,\"path\":\"/w/loop\","
+	       "\"target\":\"/w/loop\"}\n"
+	       "{\"time\":8,\"op\":\"read\",\"pid\":54,\"path\":\"/w/loop\"}\n"
+	       "{\"time\":9,\"op\":\"symlink\",\"pid\":55,\"path\":\"/w/up\","
+	       "\"target\":\"../../../../d/s.txt\"}\n"
+	       "{\"time\":10,\"op\":\"read\",\"pid\":55,\"path\":\"/w/up\"}\n");
+	s = file_at("/w/d/s.txt", 0);
+	l = file_at("/w/e/l", 0);
+	q = proc(51, 0);
+	ck_assert_uint_ne(s, 0);
+	ck_assert_uint_ne(l, s);
+	ck_assert_int_ge(find_ev(0, BT_OP_READ, s, q), 0);
+	ck_assert_int_lt(find_ev(0, BT_OP_READ, l, q), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_LOOKUP, fname("/w/l2"), q), 0);
+	/* The link's own file moved with the rename, as a link. */
+	ck_assert_uint_eq(file_at("/w/e/m", 0), l);
+	/* A loop ends: the read goes to the link's file, no hang. */
+	ck_assert_int_ge(find_op(0, BT_OP_READ), 0);
+	/* ".." above / stays at /. */
+	ck_assert_uint_ne(file_at("/d/s.txt", 0), 0);
+	r = gwalk(BT_BACKWARD, "file:/w/o1");
+	ck_assert(has_proc(r, 49));             /* the target's writer */
+	ck_assert(has_proc(r, 50));             /* the links' maker */
+	bt_result_free(r);
+}
+END_TEST
+
 START_TEST(chmod_chown_change_the_file)
 {
 	struct bt_result *r;
@@ -1395,6 +1440,7 @@ int main(void)
 	TL(fd_paths_are_not_names, 6);
 	T(fd_path_recognition);
 	T(symlink_links_creator);
+	T(symlink_followed_without_inodes);
 	T(chmod_chown_change_the_file);
 	T(credentials);
 	T(pipes_carry_data);
