@@ -1110,6 +1110,7 @@ static int add_rename(struct bt_ingest *ing, const struct bt_obs *o,
 	unsigned op = o->op == BT_RAW_RENAME ? BT_OP_RENAME : BT_OP_LINK;
 	uint32_t file, fn;
 	size_t pi, pi2;
+	bool same;
 	int r;
 
 	if ((r = get_file(ing, o, o->path, NOFOLLOW, 0, &file, &pi)) ||
@@ -1124,6 +1125,8 @@ static int add_rename(struct bt_ingest *ing, const struct bt_obs *o,
 		return r;
 	if (pi2 == NOPATH)
 		return 0;       /* not a name: nothing is bound */
+	/* rename(2) of two names of one file does nothing: both stay. */
+	same = ing->paths[pi2].file == file;
 	if ((r = get_fname(ing, pi2, o->new_path, &fn)) ||
 	    (r = event(ing, op, 0, 0, o->time, proc, fn)))
 		return r;
@@ -1132,7 +1135,7 @@ static int add_rename(struct bt_ingest *ing, const struct bt_obs *o,
 	 * two names, so its (dev, ino) is kept. */
 	if ((r = bind(ing, pi2, file, o->time, o->new_path)))
 		return r;
-	if (op == BT_OP_RENAME && pi != NOPATH && pi != pi2 &&
+	if (op == BT_OP_RENAME && pi != NOPATH && pi != pi2 && !same &&
 	    ing->paths[pi].file == file && (r = unbind(ing, pi)))
 		return r;
 	return 0;

@@ -934,6 +934,10 @@ static const char *const link_logs[2] = {
 	"{\"time\":2,\"op\":\"write\",\"pid\":30,\"path\":\"/w/x\"" INO(7) "}\n"
 	"{\"time\":3,\"op\":\"link\",\"pid\":30,\"path\":\"/w/x\","
 	"\"new_path\":\"/w/y\"" INO(7) "}\n"
+	/* rename of two names of one file does nothing */
+	"{\"time\":4,\"op\":\"rename\",\"pid\":30,\"path\":\"/w/x\","
+	"\"new_path\":\"/w/y\"" INO(7) "}\n"
+	"{\"time\":4,\"op\":\"read\",\"pid\":33,\"path\":\"/w/x\"}\n"
 	"{\"time\":4,\"op\":\"unlink\",\"pid\":30,\"path\":\"/w/x\"" INO(7) "}\n"
 	"{\"time\":5,\"op\":\"read\",\"pid\":31,\"path\":\"/w/y\"" INO(7) "}\n"
 	"{\"time\":6,\"op\":\"unlink\",\"pid\":31,\"path\":\"/w/y\"" INO(7) "}\n"
@@ -943,6 +947,9 @@ static const char *const link_logs[2] = {
 	"{\"time\":2,\"op\":\"write\",\"pid\":30,\"path\":\"/w/x\"}\n"
 	"{\"time\":3,\"op\":\"link\",\"pid\":30,\"path\":\"/w/x\","
 	"\"new_path\":\"/w/y\"}\n"
+	"{\"time\":4,\"op\":\"rename\",\"pid\":30,\"path\":\"/w/x\","
+	"\"new_path\":\"/w/y\"}\n"
+	"{\"time\":4,\"op\":\"read\",\"pid\":33,\"path\":\"/w/x\"}\n"
 	"{\"time\":4,\"op\":\"unlink\",\"pid\":30,\"path\":\"/w/x\"}\n"
 	"{\"time\":5,\"op\":\"read\",\"pid\":31,\"path\":\"/w/y\"}\n"
 	"{\"time\":6,\"op\":\"unlink\",\"pid\":31,\"path\":\"/w/y\"}\n"
@@ -955,6 +962,9 @@ START_TEST(hard_link_outlives_a_name)
 
 	gbuild(link_logs[_i]);
 	ck_assert_uint_eq(file_at("/w/y", 0), file_at("/w/x", 0));
+	/* After rename(x, y) of one file's two names, x still names it. */
+	ck_assert_int_ge(find_ev(0, BT_OP_READ, file_at("/w/x", 0),
+				 proc(33, 0)), 0);
 	r = gwalk(BT_BACKWARD, "proc:31");
 	ck_assert(has_proc(r, 30));
 	bt_result_free(r);
