@@ -1122,6 +1122,7 @@ static void mmap_obs(struct rec *r, struct task *t, const struct map *x,
 	ob.has_ino = true;
 	ob.dev = x->dev;
 	ob.ino = x->ino;
+	ob.file_flags = devino_flags(r, x->dev, x->ino);  /* a memfd */
 	ob.shared = x->shared;
 	ob.prot = x->prot;
 	ob.map_first = x->pgoff;
@@ -2489,6 +2490,7 @@ static int page_cb(void *arg, const struct bt_raw *raw)
 	ob.dev = raw->dev;
 	ob.ino = raw->ino;
 	ob.path = devino_path(r, raw->dev, raw->ino);
+	ob.file_flags = devino_flags(r, raw->dev, raw->ino);
 	ob.page = raw->arg;
 	if (p) {
 		ob.uid = p->cred[0];
