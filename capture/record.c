@@ -1014,6 +1014,22 @@ static int unix_query(struct rec *r, uint64_t ino, struct bt_unix_sock *out)
 	return out->ino == ino ? 0 : -1;
 }
 
+/* A unix socket path as given to bind or connect may be relative: made
+ * absolute against the process's working directory, so the two ends of
+ * a connection spell it alike ("unix:/dir/sock" for "sock" and "./sock"). */
+static void unix_abs(struct rec *r, struct task *t, char *name, size_t n)
+{
+	const char *cwd;
+	char tmp[sizeof(((struct bt_unix_sock *)0)->name)];
+
+	if (strncmp(name, "unix:", 5) || name[5] == '/' || name[5] == '@' ||
+	    !strcmp(name + 5, "unnamed") || !(cwd = proc_cwd(r, t)) ||
+	    bt_path_join(tmp, sizeof(tmp), cwd, name + 5))
+		return;
+	if ((size_t)snprintf(name, n, "unix:%.240s", tmp) >= n)
+		name[0] = '\0';
+}
+
 /*
  * The endpoint of a unix stream connection, the same string from both
  * ends: "unix:PATH#INO", PATH the listener's name (what the client
@@ -1026,13 +1042,14 @@ static int unix_query(struct rec *r, uint64_t ino, struct bt_unix_sock *out)
  * The server's end has no inode until accept(), so the client names its
  * own.  0, or -1 for a socket that is no unix stream (or unknown).
  */
-static int unix_conn(struct rec *r, uint64_t ino, const char *path,
-		     bool server, char *out, size_t n)
+static int unix_conn(struct rec *r, struct task *t, uint64_t ino,
+		     const char *path, bool server, char *out, size_t n)
 {
 	struct bt_unix_sock a, b;
 
 	if (unix_query(r, ino, &a) || a.type == SOCK_DGRAM)
 		return -1;
+	unix_abs(r, t, a.name, sizeof(a.name));
 	if (path) {
 		snprintf(out, n, "%.200s#%u", path, a.ino);
 		return 0;
@@ -1046,6 +1063,7 @@ static int unix_conn(struct rec *r, uint64_t ino, const char *path,
 	}
 	if (unix_query(r, a.peer, &b))
 		b.name[0] = '\0';
+	unix_abs(r, t, b.name, sizeof(b.name));
 	if (a.name[0] && !b.name[0])        /* the accepted end */
 		snprintf(out, n, "%.200s#%u", a.name, a.peer);
 	else if (!a.name[0] && b.name[0])   /* the connecting end */
@@ -1082,7 +1100,7 @@ static void fd_io(struct rec *r, struct task *t, int fd, bool out,
 		if (!ob.remote) {
 			/* inherited, or accepted without an address: ask the
 			 * kernel's socket tables once, then remember */
-			if (unix_conn(r, f->ino, NULL, false, ep,
+			if (unix_conn(r, t, f->ino, NULL, false, ep,
 				      sizeof(ep)) &&
 			    sock_peer(r, t, f->ino, ep, sizeof(ep)))
 				snprintf(ep, sizeof(ep), "socket:[%llu]",
@@ -1533,7 +1551,8 @@ static void on_connect(struct rec *r, struct task *t, int fd, uint64_t addr,
 		char path[256];
 
 		snprintf(path, sizeof(path), "%s", ep);
-		unix_conn(r, f->ino, path, false, ep, sizeof(ep));
+		unix_abs(r, t, path, sizeof(path));
+		unix_conn(r, t, f->ino, path, false, ep, sizeof(ep));
 	}
 	bt_fdtable_set_remote(t->p->fdt, fd, ep);
 	obs_init(&ob, t, op);
@@ -1557,7 +1576,7 @@ static void on_accept(struct rec *r, struct task *t, int fd)
 	ep[0] = '\0';
 	/* a unix connection: the connection, not the client's (unnamed)
 	 * address */
-	if (unix_conn(r, f->ino, NULL, true, ep, sizeof(ep)) && a[1] &&
+	if (unix_conn(r, t, f->ino, NULL, true, ep, sizeof(ep)) && a[1] &&
 	    a[2] && peek(t->tid, a[2], &alen, 4) == 4) {
 		if (alen > sizeof(sa))
 			alen = sizeof(sa);

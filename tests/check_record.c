@@ -722,10 +722,10 @@ END_TEST
 /* A unix stream connection is one endpoint seen from both ends: what the
  * client sends, the server receives, and back; named by the server's
  * path, so a server outside the recording is still named. */
-START_TEST(obs_unix_stream)
+static void unix_case(const char *mode)
 {
 	char src[4096], out[4096];
-	char *argv[] = { channels(), "unix", src, out, NULL };
+	char *argv[] = { channels(), (char *)mode, src, out, NULL };
 	struct bt_record_stats st;
 	size_t i, n = 0;
 	const char *ep = NULL;
@@ -757,7 +757,10 @@ START_TEST(obs_unix_stream)
 	ck_assert_msg(!strncmp(ep, sock, strlen(sock)) &&
 		      ep[strlen(sock)] == '#', "endpoint '%s'", ep);
 }
-END_TEST
+
+START_TEST(obs_unix_stream) { unix_case("unix"); } END_TEST
+/* bind("sock") and connect("./sock"): one endpoint all the same */
+START_TEST(obs_unix_relative) { unix_case("unix-rel"); } END_TEST
 
 START_TEST(obs_socketpair)
 {
@@ -1329,6 +1332,7 @@ int main(void)
 	tcase_add_test(tc, obs_tmpfile_link);
 	tcase_add_test(tc, obs_rename_exchange);
 	tcase_add_test(tc, obs_unix_stream);
+	tcase_add_test(tc, obs_unix_relative);
 	tcase_add_test(tc, obs_accept_null);
 	tcase_add_test(tc, obs_udp);
 	tcase_add_test(tc, obs_memfd_exec);
