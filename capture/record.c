@@ -469,6 +469,11 @@ struct rec {
 	uint64_t pre_dev, pre_ino;
 	char *netbuf;           /* /proc/PID/net/... text, owned */
 	size_t netcap;
+	/* unix stream connects not yet seen accepted, oldest first: a
+	 * server that accepts after its client closed finds the client's
+	 * inode here (the accept queue is first in, first out) */
+	struct uconn { char name[128]; uint32_t ino; } *uconn;
+	size_t nuconn, uconncap;
 	int diag_fd;            /* NETLINK_SOCK_DIAG, once needed */
 	bool diag_tried;
 	uint32_t diag_seq;
@@ -1030,6 +1035,44 @@ static void unix_abs(struct rec *r, struct task *t, char *name, size_t n)
 		name[0] = '\0';
 }
 
+/* A traced client connected to name with socket ino. */
+static void uconn_put(struct rec *r, const char *name, uint32_t ino)
+{
+	if (strlen(name) >= sizeof(r->uconn->name))
+		return;
+	if (r->nuconn == 4096) {   /* never accepted here: forget the oldest */
+		memmove(r->uconn, r->uconn + 1,
+			(r->nuconn - 1) * sizeof(*r->uconn));
+		r->nuconn--;
+	}
+	if (r->nuconn + 1 > r->uconncap &&
+	    bt_grow(&r->uconn, &r->uconncap, r->nuconn + 1,
+		    sizeof(*r->uconn)))
+		return;
+	snprintf(r->uconn[r->nuconn].name, sizeof(r->uconn->name), "%s",
+		 name);
+	r->uconn[r->nuconn++].ino = ino;
+}
+
+/* An accept on the listener `name` whose peer is `peer` (0 if the client
+ * is gone): the client's inode, and that connect is no longer pending. */
+static uint32_t uconn_take(struct rec *r, const char *name, uint32_t peer)
+{
+	size_t i;
+
+	for (i = 0; i < r->nuconn; i++) {
+		if (peer ? r->uconn[i].ino != peer :
+		    strcmp(r->uconn[i].name, name))
+			continue;
+		peer = r->uconn[i].ino;
+		memmove(r->uconn + i, r->uconn + i + 1,
+			(r->nuconn - i - 1) * sizeof(*r->uconn));
+		r->nuconn--;
+		break;
+	}
+	return peer;
+}
+
 /*
  * The endpoint of a unix stream connection, the same string from both
  * ends: "unix:PATH#INO", PATH the listener's name (what the client
@@ -1051,9 +1094,12 @@ static int unix_conn(struct rec *r, struct task *t, uint64_t ino,
 		return -1;
 	unix_abs(r, t, a.name, sizeof(a.name));
 	if (path) {
+		uconn_put(r, path, a.ino);
 		snprintf(out, n, "%.200s#%u", path, a.ino);
 		return 0;
 	}
+	if (server && a.name[0])
+		a.peer = uconn_take(r, a.name, a.peer);
 	if (!a.peer)
 		return -1;
 	if (server) {
@@ -2616,6 +2662,7 @@ static void release(struct rec *r)
 		}
 	}
 	free(r->netbuf);
+	free(r->uconn);
 	if (r->diag_tried && r->diag_fd >= 0)
 		close(r->diag_fd);
 }

@@ -26,6 +26,8 @@
  *   record-channels unix-rel SRC OUT   the same, in OUT's directory: the
  *                                      server binds "sock", the client
  *                                      connects to "./sock"
+ *   record-channels unix-late SRC OUT  the client connects, sends and
+ *                                      exits before the server accepts
  *   record-channels exchange SRC OUT   renameat2(SRC, OUT, RENAME_EXCHANGE)
  *   record-channels trunc SRC OUT      open OUT with O_TRUNC, no O_CREAT
  *   record-channels udp SRC OUT        SRC sent over UDP loopback with
@@ -222,10 +224,12 @@ int main(int argc, char **argv)
 			die("linkat");
 		return 0;
 	}
-	if (!strcmp(mode, "unix") || !strcmp(mode, "unix-rel")) {
+	if (!strcmp(mode, "unix") || !strcmp(mode, "unix-rel") ||
+	    !strcmp(mode, "unix-late")) {
 		struct sockaddr_un a = { 0 };
 		int l = socket(AF_UNIX, SOCK_STREAM, 0), c;
 		bool rel = !strcmp(mode, "unix-rel");
+		bool late = !strcmp(mode, "unix-late");
 		char *sl;
 
 		a.sun_family = AF_UNIX;
@@ -253,15 +257,17 @@ int main(int argc, char **argv)
 				die("connect");
 			n = slurp(src);
 			if (write(c, buf, (size_t)n) != n ||
-			    read(c, buf, 2) != 2)
+			    (!late && read(c, buf, 2) != 2))
 				die("client");
 			_exit(0);
 		}
+		if (late)
+			wait(NULL);   /* the client is gone before accept */
 		c = accept(l, NULL, NULL);
 		if (c < 0)
 			die("accept");
 		n = read(c, buf, sizeof(buf));
-		if (n <= 0 || write(c, "ok", 2) != 2)
+		if (n <= 0 || (!late && write(c, "ok", 2) != 2))
 			die("read");
 		wait(NULL);
 		unlink(a.sun_path);
