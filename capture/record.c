@@ -1054,15 +1054,24 @@ static void uconn_put(struct rec *r, const char *name, uint32_t ino)
 	r->uconn[r->nuconn++].ino = ino;
 }
 
-/* An accept on the listener `name` whose peer is `peer` (0 if the client
- * is gone): the client's inode, and that connect is no longer pending. */
-static uint32_t uconn_take(struct rec *r, const char *name, uint32_t peer)
+static int unix_query(struct rec *r, uint64_t ino, struct bt_unix_sock *out);
+
+/* An accept of socket `self` on the listener `name` whose peer is `peer`
+ * (0 if the client is gone): the client's inode, and that connect is no
+ * longer pending.  A pending client whose socket is still open and joined
+ * to another socket (or to none yet) is not this one. */
+static uint32_t uconn_take(struct rec *r, const char *name, uint32_t self,
+			   uint32_t peer)
 {
+	struct bt_unix_sock c;
 	size_t i;
 
 	for (i = 0; i < r->nuconn; i++) {
 		if (peer ? r->uconn[i].ino != peer :
 		    strcmp(r->uconn[i].name, name))
+			continue;
+		if (!peer && !unix_query(r, r->uconn[i].ino, &c) &&
+		    c.peer != self)
 			continue;
 		peer = r->uconn[i].ino;
 		memmove(r->uconn + i, r->uconn + i + 1,
@@ -1099,7 +1108,7 @@ static int unix_conn(struct rec *r, struct task *t, uint64_t ino,
 		return 0;
 	}
 	if (server && a.name[0])
-		a.peer = uconn_take(r, a.name, a.peer);
+		a.peer = uconn_take(r, a.name, a.ino, a.peer);
 	if (!a.peer)
 		return -1;
 	if (server) {
