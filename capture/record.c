@@ -8,7 +8,9 @@
  *    inode does unlink remove?) are resolved here; resume with
  *    PTRACE_SYSCALL to get the exit stop;
  *  - syscall-exit stops: the result; a successful call becomes observations
- *    for bt_ingest_add(); then PTRACE_CONT until the next traced call;
+ *    for the sink (bt_ingest_sink() unless the caller gives one), each
+ *    with the process's credentials; then PTRACE_CONT until the next
+ *    traced call;
  *  - fork/vfork/clone and exec events, signal-delivery stops (the signal is
  *    passed on) and group stops (classic attach: resumed);
  *  - exits: a process ends when its last task is gone.
@@ -17,14 +19,19 @@
  *
  * State: tasks (threads) by tid, processes by pid, each process with its fd
  * table (capture/fdtable.h, shared with CLONE_FILES), its file mappings (for
- * munmap/mprotect), its cwd.  A (dev, ino) -> path map names page events.
+ * munmap/mprotect), its cwd and credentials.  A (dev, ino) -> path map
+ * names page events and marks anonymous files (memfd).  Pipes and
+ * socketpairs are channel objects in the fd table (a socketpair: one per
+ * direction); a unix stream connection is one endpoint named the same from
+ * both ends (NETLINK_SOCK_DIAG); a TCP/UDP peer the call does not give is
+ * read from /proc/PID/net by socket inode.
  * Reads and writes on known descriptors allocate nothing and make no system
  * call besides the two ptrace requests of the stop.
  *
- * Not captured (man page): io_uring (detected and reported), 32-bit system
- * calls, descriptors received over unix sockets until first used, the two
- * ends of a unix connection made by connect/accept, writes to non-file
- * memory.  The page monitor library's own loading is never recorded.
+ * Not captured (man page): io_uring and Linux AIO (detected and reported),
+ * 32-bit system calls, descriptors received over unix sockets until first
+ * used, unix datagrams from unnamed sockets, writes to non-file memory.
+ * The page monitor library's own loading is never recorded.
  */
 #include <dirent.h>
 #include <elf.h>
