@@ -41,9 +41,11 @@
  *    its only holder when it lets go, and counts.
  *  - A descriptor closed while the process holds the same object through
  *    another one (close(3) after dup2(3, 1)) is not let go of yet.
- *  - When the log shows read(2) and write(2) themselves (a read or write
- *    family record was seen, as in SPADE's logs), nothing is inferred at
- *    release: each read and write is its own observation, at its time.
+ *  - When the log shows a process's read(2) and write(2) themselves (a
+ *    read or write family record of it was seen, as in SPADE's logs),
+ *    nothing is inferred when it lets go of a descriptor: each read and
+ *    write is its own observation, at its time.  (Per process: a login
+ *    logs the write to /proc/self/loginuid whatever the rules.)
  *  - Observations through a descriptor name its object by (dev, ino),
  *    without a path: no name is resolved by a read(2), so no lookup.
  *  - A descriptor the table does not know (inherited from before the log,
@@ -96,6 +98,7 @@ struct proc {
 	uint64_t seen_ms;        /* millisecond first seen (fork or actor) */
 	uint64_t start;          /* forced start for ingest, 0 = none */
 	struct bt_fdtable *fds;  /* owned reference; NULL: nothing known */
+	bool iolog;              /* the log shows its read(2)/write(2) */
 };
 
 struct bt_auditd {
@@ -111,7 +114,6 @@ struct bt_auditd {
 	uint32_t *pfree;
 	size_t npfree, pfree_cap;
 	bool fdlife;             /* the log shows descriptor lifetimes */
-	bool iolog;              /* ... and read(2)/write(2) themselves */
 	uint64_t next_obj;       /* next synthetic object */
 	char path[8192];         /* scratch for joined paths */
 	char path2[8192];
@@ -311,13 +313,11 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 	size_t i;
 	int fd, r;
 
-	if (a->iolog)
-		return 0;  /* the writes are in the log */
 	for (i = 0; i < a->nprocs; i++) {
 		struct proc *p = &a->procs[i];
 
-		if (!p->pid || p->pid == except || !p->fds)
-			continue;
+		if (!p->pid || p->pid == except || !p->fds || p->iolog)
+			continue;  /* (its writes are in the log) */
 		for (fd = bt_fdtable_next(p->fds, 0); fd >= 0;
 		     fd = bt_fdtable_next(p->fds, fd + 1)) {
 			const struct bt_fd *f = bt_fdtable_get(p->fds, fd);
@@ -351,10 +351,11 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 static int release_fd(struct bt_auditd *a, const struct aev *e,
 		      const struct bt_fd *f, int pass)
 {
+	struct proc *pr = proc_get(a, e->pid);
 	struct bt_obs o;
 	int r;
 
-	if (!a->fdlife || a->iolog)
+	if (!a->fdlife || (pr && pr->iolog))
 		return 0;
 	obs_base(&o, a, e);
 	if (f->kind == BT_FD_SOCKET) {
@@ -911,8 +912,8 @@ static int do_fd_io(struct bt_auditd *a, const struct aev *e)
 	bool write = e->sysno == SYS_write || e->sysno == SYS_pwrite64 ||
 		     e->sysno == SYS_writev || e->sysno == SYS_ftruncate;
 
-	if (e->sysno != SYS_ftruncate)
-		a->iolog = true;
+	if (e->sysno != SYS_ftruncate && pr)
+		pr->iolog = true;
 	if (!f) {
 		a->st.gaps++;
 		return 0;
