@@ -9,9 +9,11 @@
  */
 #include <check.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../core/error.h"
 #include "../core/graph.h"
@@ -20,9 +22,9 @@
 #include "../core/walk.h"
 #include "testutil.h"
 
-#define MAXOBJ 256
-#define MAXEV 256
-#define MAXLAB 256
+#define MAXOBJ 2048
+#define MAXEV 2048
+#define MAXLAB 4096
 
 struct obj {
 	unsigned kind;
@@ -932,6 +934,10 @@ static const char *const link_logs[2] = {
 	"{\"time\":2,\"op\":\"write\",\"pid\":30,\"path\":\"/w/x\"" INO(7) "}\n"
 	"{\"time\":3,\"op\":\"link\",\"pid\":30,\"path\":\"/w/x\","
 	"\"new_path\":\"/w/y\"" INO(7) "}\n"
+	/* rename of two names of one file does nothing */
+	"{\"time\":4,\"op\":\"rename\",\"pid\":30,\"path\":\"/w/x\","
+	"\"new_path\":\"/w/y\"" INO(7) "}\n"
+	"{\"time\":4,\"op\":\"read\",\"pid\":33,\"path\":\"/w/x\"}\n"
 	"{\"time\":4,\"op\":\"unlink\",\"pid\":30,\"path\":\"/w/x\"" INO(7) "}\n"
 	"{\"time\":5,\"op\":\"read\",\"pid\":31,\"path\":\"/w/y\"" INO(7) "}\n"
 	"{\"time\":6,\"op\":\"unlink\",\"pid\":31,\"path\":\"/w/y\"" INO(7) "}\n"
@@ -941,6 +947,9 @@ static const char *const link_logs[2] = {
 	"{\"time\":2,\"op\":\"write\",\"pid\":30,\"path\":\"/w/x\"}\n"
 	"{\"time\":3,\"op\":\"link\",\"pid\":30,\"path\":\"/w/x\","
 	"\"new_path\":\"/w/y\"}\n"
+	"{\"time\":4,\"op\":\"rename\",\"pid\":30,\"path\":\"/w/x\","
+	"\"new_path\":\"/w/y\"}\n"
+	"{\"time\":4,\"op\":\"read\",\"pid\":33,\"path\":\"/w/x\"}\n"
 	"{\"time\":4,\"op\":\"unlink\",\"pid\":30,\"path\":\"/w/x\"}\n"
 	"{\"time\":5,\"op\":\"read\",\"pid\":31,\"path\":\"/w/y\"}\n"
 	"{\"time\":6,\"op\":\"unlink\",\"pid\":31,\"path\":\"/w/y\"}\n"
@@ -953,12 +962,63 @@ START_TEST(hard_link_outlives_a_name)
 
 	gbuild(link_logs[_i]);
 	ck_assert_uint_eq(file_at("/w/y", 0), file_at("/w/x", 0));
+	/* After rename(x, y) of one file's two names, x still names it. */
+	ck_assert_int_ge(find_ev(0, BT_OP_READ, file_at("/w/x", 0),
+				 proc(33, 0)), 0);
 	r = gwalk(BT_BACKWARD, "proc:31");
 	ck_assert(has_proc(r, 30));
 	bt_result_free(r);
 	/* Both names gone: inode 7 again is another file. */
 	ck_assert_uint_ne(file_at("/w/z", 0), file_at("/w/x", 0));
 	ck_assert_uint_eq(count_kind(BT_REC_FILE), 2);
+}
+END_TEST
+
+/* mv d e: the files under d are the same files under e (their history
+ * goes along), and d's old paths no longer name them, so when they are
+ * unlinked under e their inodes are free again. */
+static const char *const dir_logs[2] = {
+	"{\"time\":1,\"op\":\"create\",\"pid\":60,\"path\":\"/w/d\"" INO(20) "}\n"
+	"{\"time\":2,\"op\":\"write\",\"pid\":60,\"path\":\"/w/d/f\"" INO(21) "}\n"
+	"{\"time\":3,\"op\":\"write\",\"pid\":60,\"path\":\"/w/d/s/g\"" INO(22) "}\n"
+	"{\"time\":4,\"op\":\"rename\",\"pid\":61,\"path\":\"/w/d\","
+	"\"new_path\":\"/w/e\"" INO(20) "}\n"
+	"{\"time\":5,\"op\":\"read\",\"pid\":62,\"path\":\"/w/e/f\"" INO(21) "}\n"
+	"{\"time\":6,\"op\":\"read\",\"pid\":62,\"path\":\"/w/e/s/g\"" INO(22) "}\n"
+	"{\"time\":7,\"op\":\"unlink\",\"pid\":62,\"path\":\"/w/e/f\"" INO(21) "}\n"
+	"{\"time\":8,\"op\":\"write\",\"pid\":63,\"path\":\"/w/h\"" INO(21) "}\n"
+	"{\"time\":9,\"op\":\"read\",\"pid\":64,\"path\":\"/w/d/f\"}\n",
+
+	"{\"time\":1,\"op\":\"create\",\"pid\":60,\"path\":\"/w/d\"}\n"
+	"{\"time\":2,\"op\":\"write\",\"pid\":60,\"path\":\"/w/d/f\"}\n"
+	"{\"time\":3,\"op\":\"write\",\"pid\":60,\"path\":\"/w/d/s/g\"}\n"
+	"{\"time\":4,\"op\":\"rename\",\"pid\":61,\"path\":\"/w/d\","
+	"\"new_path\":\"/w/e\"}\n"
+	"{\"time\":5,\"op\":\"read\",\"pid\":62,\"path\":\"/w/e/f\"}\n"
+	"{\"time\":6,\"op\":\"read\",\"pid\":62,\"path\":\"/w/e/s/g\"}\n"
+	"{\"time\":7,\"op\":\"unlink\",\"pid\":62,\"path\":\"/w/e/f\"}\n"
+	"{\"time\":8,\"op\":\"write\",\"pid\":63,\"path\":\"/w/h\"}\n"
+	"{\"time\":9,\"op\":\"read\",\"pid\":64,\"path\":\"/w/d/f\"}\n",
+};
+
+START_TEST(directory_rename_moves_its_files)
+{
+	struct bt_result *r;
+	uint32_t f, g;
+
+	gbuild(dir_logs[_i]);
+	f = file_at("/w/d/f", 0);
+	g = file_at("/w/d/s/g", 0);
+	ck_assert_uint_eq(file_at("/w/e/f", 0), f);
+	ck_assert_uint_eq(file_at("/w/e/s/g", 0), g);
+	r = gwalk(BT_BACKWARD, "proc:62");
+	ck_assert(has_proc(r, 60));
+	bt_result_free(r);
+	/* f's names are all gone: inode 21 again is another file, and the
+	 * old path names nothing (a new file). */
+	ck_assert_uint_ne(file_at("/w/h", 0), f);
+	ck_assert_int_lt(find_ev(0, BT_OP_READ, f, proc(64, 0)), 0);
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 5);
 }
 END_TEST
 
@@ -1013,8 +1073,12 @@ START_TEST(fd_path_recognition)
 	      "{\"time\":2,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/12x/fd/3\"}\n"
 	      "{\"time\":3,\"op\":\"write\",\"pid\":1,\"path\":\"/dev/fdx\"}\n"
 	      "{\"time\":4,\"op\":\"write\",\"pid\":1,\"path\":\"/home/proc/self/fd/3\"}\n"
-	      "{\"time\":5,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/1/task/x/fd/3\"}\n");
-	ck_assert_uint_eq(count_kind(BT_REC_FILE), 5);
+	      "{\"time\":5,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/1/task/x/fd/3\"}\n"
+	      "{\"time\":6,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/1/fd/pipe:[7]\"}\n"
+	      "{\"time\":7,\"op\":\"write\",\"pid\":1,\"path\":\"/dev/fd/x\"}\n"
+	      "{\"time\":8,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/1/fd/3x\"}\n"
+	      "{\"time\":9,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/1/fd/3/f\"}\n");
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 8);
 	ck_assert_uint_ne(file_at("/proc/self/fdinfo/3", 0), 0);
 	ck_assert_uint_ne(file_at("/home/proc/self/fd/3", 0), 0);
 }
@@ -1053,6 +1117,51 @@ START_TEST(symlink_links_creator)
 	r = gwalk(BT_BACKWARD, "file:/w/o1");
 	ck_assert(has_file(r, "/w/s.txt"));
 	ck_assert(has_proc(r, 50));             /* through the name */
+	bt_result_free(r);
+}
+END_TEST
+
+/* Without inodes, a read through a link the log saw made reads the file at
+ * its target (relative to the link's directory, through "..", and link
+ * after link); the names on the way are looked up.  Rename and unlink act
+ * on the link itself. */
+START_TEST(symlink_followed_without_inodes)
+{
+	struct bt_result *r;
+	uint32_t s, l, q;
+
+	gbuild("{\"time\":1,\"op\":\"write\",\"pid\":49,\"path\":\"/w/d/s.txt\"}\n"
+	       "{\"time\":2,\"op\":\"symlink\",\"pid\":50,\"path\":\"/w/e/l\","
+	       "\"target\":\"../d/./s.txt\"}\n"
+	       "{\"time\":3,\"op\":\"symlink\",\"pid\":50,\"path\":\"/w/l2\","
+	       "\"target\":\"e//l\"}\n"
+	       "{\"time\":4,\"op\":\"read\",\"pid\":51,\"path\":\"/w/l2\"}\n"
+	       "{\"time\":5,\"op\":\"write\",\"pid\":51,\"path\":\"/w/o1\"}\n"
+	       "{\"time\":6,\"op\":\"rename\",\"pid\":52,\"path\":\"/w/e/l\","
+	       "\"new_path\":\"/w/e/m\"}\n"
+	       "{\"time\":7,\"op\":\"symlink\",\"pid\":53,\"path\":\"/w/loop\","
+	       "\"target\":\"/w/loop\"}\n"
+	       "{\"time\":8,\"op\":\"read\",\"pid\":54,\"path\":\"/w/loop\"}\n"
+	       "{\"time\":9,\"op\":\"symlink\",\"pid\":55,\"path\":\"/w/up\","
+	       "\"target\":\"../../../../d/s.txt\"}\n"
+	       "{\"time\":10,\"op\":\"read\",\"pid\":55,\"path\":\"/w/up\"}\n");
+	s = file_at("/w/d/s.txt", 0);
+	l = file_at("/w/e/l", 0);
+	q = proc(51, 0);
+	ck_assert_uint_ne(s, 0);
+	ck_assert_uint_ne(l, s);
+	ck_assert_int_ge(find_ev(0, BT_OP_READ, s, q), 0);
+	ck_assert_int_lt(find_ev(0, BT_OP_READ, l, q), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_LOOKUP, fname("/w/l2"), q), 0);
+	/* The link's own file moved with the rename, as a link. */
+	ck_assert_uint_eq(file_at("/w/e/m", 0), l);
+	/* A loop ends: the read goes to the link's file, no hang. */
+	ck_assert_int_ge(find_op(0, BT_OP_READ), 0);
+	/* ".." above / stays at /. */
+	ck_assert_uint_ne(file_at("/d/s.txt", 0), 0);
+	r = gwalk(BT_BACKWARD, "file:/w/o1");
+	ck_assert(has_proc(r, 49));             /* the target's writer */
+	ck_assert(has_proc(r, 50));             /* the links' maker */
 	bt_result_free(r);
 }
 END_TEST
@@ -1226,6 +1335,132 @@ START_TEST(directories)
 }
 END_TEST
 
+/*
+ * A full disk (here: the file size limit) in the middle of an observation:
+ * ingest rolls the writer back to the last commit and refuses what
+ * follows, so even a close after the error never publishes half an
+ * observation.  Each observation here is a new process exec'ing a new
+ * file with a long argv: process, file, PATH label, exec, EXE and ARGV
+ * labels, the ARGV label last and largest.
+ */
+START_TEST(full_disk_rolls_back)
+{
+	struct bt_log_writer *w;
+	struct bt_ingest *ing;
+	struct bt_ingest_stats st;
+	struct bt_obs o;
+	struct rlimit rl;
+	static char arg[3000];
+	const char *argv[2] = { "x", arg };
+	char path[64];
+	uint64_t committed = 0, size;
+	unsigned i, procs = 0, execs = 0, argvs = 0;
+	int r = 0;
+
+	signal(SIGXFSZ, SIG_IGN);
+	memset(arg, 'a', sizeof(arg) - 1);
+	ck_assert_int_eq(bt_log_writer_open(&w, tu_path("full.btl"),
+					    BT_LOGW_CREATE), 0);
+	ck_assert_int_eq(bt_ingest_new(&ing, w), 0);
+	/* The writer preallocates 1 MiB: the next growth fails. */
+	rl.rlim_cur = rl.rlim_max = 1 << 20;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	bt_obs_init(&o);
+	o.op = BT_RAW_EXEC;
+	o.argv = argv;
+	o.argc = 2;
+	o.path = path;
+	for (i = 1; i < 10000; i++) {
+		o.time = i;
+		o.pid = i;
+		snprintf(path, sizeof(path), "/bin/p%u", i);
+		size = bt_log_writer_size(w);
+		r = bt_ingest_add(ing, &o);
+		if (r)
+			break;
+		committed = bt_log_writer_size(w);
+		ck_assert_uint_gt(committed, size);
+	}
+	ck_assert_int_eq(r, BT_EIO);
+	ck_assert_msg(strstr(bt_error_msg(), "cannot grow"), "%s",
+		      bt_error_msg());
+	ck_assert_uint_eq(bt_log_writer_size(w), committed);
+	/* Poisoned: the next observation is refused with the same error,
+	 * even a small one that would fit. */
+	o.op = BT_RAW_EXIT;
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EIO);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "stopped"));
+	ck_assert_uint_eq(bt_log_writer_size(w), committed);
+	bt_ingest_stats(ing, &st);
+	ck_assert_uint_eq(st.observations, i - 1);
+	bt_ingest_free(ing);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	/* Every observation in the log is whole. */
+	load(tu_path("full.btl"));
+	procs = count_kind(BT_REC_PROCESS);
+	execs = count_op(BT_OP_EXEC);
+	for (i = 0; i < M.nlab; i++)
+		argvs += M.lab[i].key == BT_LABEL_ARGV;
+	ck_assert_uint_gt(procs, 100);
+	ck_assert_uint_eq(procs, st.observations);
+	ck_assert_uint_eq(execs, procs);
+	ck_assert_uint_eq(argvs, procs);
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), procs);
+}
+END_TEST
+
+/* A rejected observation (checked before anything is appended) does not
+ * stop ingest; strings past the bound are refused before the writer
+ * sees them. */
+START_TEST(rejection_does_not_poison)
+{
+	struct bt_log_writer *w;
+	struct bt_ingest *ing;
+	struct bt_obs o;
+	char *big = malloc((1 << 20) + 2);
+	uint64_t size;
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'a', (1 << 20) + 1);
+	big[0] = '/';
+	big[(1 << 20) + 1] = '\0';
+	ck_assert_int_eq(bt_log_writer_open(&w, tu_path("p.btl"),
+					    BT_LOGW_CREATE), 0);
+	ck_assert_int_eq(bt_ingest_new(&ing, w), 0);
+	size = bt_log_writer_size(w);
+	bt_obs_init(&o);
+	o.time = 1;
+	o.pid = 1;
+	o.op = BT_RAW_READ;
+	o.path = big;
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "'path' longer"));
+	o.path = "/a";
+	o.comm = big;
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
+	o.comm = NULL;
+	o.file_flags = 0x80;
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
+	o.file_flags = BT_FILEF_SYNTH;          /* ingest's own, not a source's */
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
+	o.file_flags = 0;
+	o.op = BT_RAW_SYMLINK;                  /* no target */
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "target"));
+	o.op = BT_RAW_UNLINK;                   /* a name op needs a path */
+	o.path = NULL;
+	o.has_ino = true;
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
+	ck_assert_uint_eq(bt_log_writer_size(w), size);
+	o.op = BT_RAW_READ;                     /* by inode alone: fine */
+	ck_assert_int_eq(bt_ingest_add(ing, &o), 0);
+	ck_assert_uint_gt(bt_log_writer_size(w), size);
+	bt_ingest_free(ing);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	free(big);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ingest");
@@ -1260,13 +1495,17 @@ int main(void)
 	TL(rename_keeps_the_file, 2);
 	TL(atomic_replace, 2);
 	TL(hard_link_outlives_a_name, 2);
+	TL(directory_rename_moves_its_files, 2);
 	TL(fd_paths_are_not_names, 6);
 	T(fd_path_recognition);
 	T(symlink_links_creator);
+	T(symlink_followed_without_inodes);
 	T(chmod_chown_change_the_file);
 	T(credentials);
 	T(pipes_carry_data);
 	T(directories);
+	T(full_disk_rolls_back);
+	T(rejection_does_not_poison);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
