@@ -897,6 +897,11 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 		p += 6;
 	else
 		return bad_line(a, name, lineno, "no msg=audit(...)");
+	q = memchr(p, ')', (size_t)(end - p));
+	if (q && memchr(p, '/', (size_t)(q - p)))
+		return bad_line(a, name, lineno, "a local-time stamp "
+				"(ausearch -i): import the raw log, or "
+				"ausearch --raw output");
 	q = memchr(p, '.', (size_t)(end - p));
 	if (!q || parse_u64(p, (size_t)(q - p), 10, &sec) ||
 	    sec > 9000000000ULL)
