@@ -1216,12 +1216,35 @@ START_TEST(records_accept_every_line_form)
 }
 END_TEST
 
-/* ausearch -i writes local time, which is not a stamp: the message says
- * what to import instead. */
+/* The kernel writes MMAP's flags as 0x%lx: MAP_SHARED (0x1) was read as
+ * 0, so every shared mapping with an MMAP record looked private. */
+START_TEST(mmap_record_flags_are_hex_with_0x)
+{
+	struct bt_auditd_stats st;
+
+	st = rec_feed(
+"type=SYSCALL msg=audit(1700001000.000:1): arch=c000003e syscall=9 success=yes exit=140000000 a0=0 a1=1000 a2=3 a3=1 items=0 ppid=1 pid=990 uid=0 comm=\"w\" exe=\"/w\"\n"
+"type=MMAP msg=audit(1700001000.000:1): fd=3 flags=0x1\n"
+"type=EOE msg=audit(1700001000.000:1): \n"
+"type=SYSCALL msg=audit(1700001000.100:2): arch=c000003e syscall=9 success=yes exit=140000000 a0=0 a1=1000 a2=1 a3=812 items=0 ppid=1 pid=990 uid=0 comm=\"w\" exe=\"/w\"\n"
+"type=MMAP msg=audit(1700001000.100:2): fd=4 flags=0x812\n");
+	ck_assert_int_eq(rec_nev, 2);
+	ck_assert(rec_ev[0].has_mmap);
+	ck_assert_int_eq(rec_ev[0].mmap_fd, 3);
+	ck_assert_uint_eq(rec_ev[0].mmap_flags, 0x1);
+	ck_assert_uint_eq(rec_ev[1].mmap_flags, 0x812);
+	ck_assert_uint_eq(st.bad_fields, 0);
+}
+END_TEST
+
+/* ausearch -i writes local time, which is not a stamp, and journalctl's
+ * short form drops it: the message says what to import instead. */
 START_TEST(interpreted_time_stamps_say_what_to_do)
 {
 	static const char line[] =
 "type=SYSCALL msg=audit(11/14/2023 10:00:00.000:6) : arch=i386 syscall=chown32 success=yes exit=0 a0=1 a1=2 a2=3 a3=0 items=1 ppid=1 pid=304 uid=root comm=chown exe=/bin/chown";
+	static const char journal[] =
+"Nov 30 10:00:00 host audit[4242]: SYSCALL arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=0 items=2 ppid=1 pid=4242 uid=0 comm=\"id\" exe=\"/usr/bin/id\"";
 	struct bt_auditd_stats st;
 	struct bt_arec *p = NULL;
 
@@ -1232,6 +1255,11 @@ START_TEST(interpreted_time_stamps_say_what_to_do)
 	ck_assert_msg(strstr(bt_error_msg(), "i.log:7:") &&
 		      strstr(bt_error_msg(), "ausearch --raw"), "%s",
 		      bt_error_msg());
+	/* journalctl's short form has lost the stamp */
+	ck_assert_int_eq(bt_arec_line(p, journal, sizeof(journal) - 1,
+				      "j.log", 3), BT_ECORRUPT);
+	ck_assert_msg(strstr(bt_error_msg(), "j.log:3:") &&
+		      strstr(bt_error_msg(), "stamp"), "%s", bt_error_msg());
 	bt_arec_free(p);
 }
 END_TEST
@@ -1462,6 +1490,7 @@ static void add_record_layer_tests(Suite *s)
 	tcase_add_test(tc, records_decode_each_architecture);
 	tcase_add_test(tc, records_accept_every_line_form);
 	tcase_add_test(tc, interpreted_time_stamps_say_what_to_do);
+	tcase_add_test(tc, mmap_record_flags_are_hex_with_0x);
 	tcase_add_test(tc, records_keep_items_in_place_and_bad_fields);
 	tcase_add_test(tc, i386_and_aarch64_logs_backtrack);
 	tcase_add_test(tc, other_architectures_are_counted_not_decoded);
