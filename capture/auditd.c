@@ -773,12 +773,21 @@ static int do_exec(struct bt_auditd *a, const struct aev *e)
 	/* The other NORMAL items are the script's interpreter and the ELF
 	 * loader: their code runs in the process too (SPADE's "load"). */
 	for (k = 0; k < e->nitems; k++) {
-		if (k == item || e->items[k].nt != NT_NORMAL ||
-		    !aev_str(e, e->items[k].name) ||
-		    !*aev_str(e, e->items[k].name) ||
-		    !(p = item_path(a, e, k, -1, a->path2, sizeof(a->path2))))
+		const struct aud_item *x = &e->items[k];
+		const char *xn = aev_str(e, x->name);
+
+		if (k == item || x->nt != NT_NORMAL || !xn || !*xn)
+			continue;
+		/* Older kernels log the program twice. */
+		if (item >= 0 && (!strcmp(xn, aev_str(e, e->items[item].name)) ||
+				  (x->has_ino && e->items[item].has_ino &&
+				   x->ino == e->items[item].ino &&
+				   x->dev == e->items[item].dev)))
+			continue;
+		if (!(p = item_path(a, e, k, -1, a->path2, sizeof(a->path2))))
 			continue;
 		obs_base(&o, a, e);
+		o.exe = NULL;  /* the exec just named the program */
 		o.op = BT_RAW_READ;
 		o.path = p;
 		obs_item(&o, e, k);
