@@ -218,7 +218,8 @@ void bt_fdtable_set_access(struct bt_fdtable *t, int fd, unsigned access)
 	if (fd >= 0 && (size_t)fd < t->cap && t->fds[fd].kind != BT_FD_NONE)
 		t->fds[fd].access = (uint8_t)(access & (BT_FD_READ |
 							BT_FD_WRITE |
-							BT_FD_EXECD));
+							BT_FD_EXECD |
+							BT_FD_IOLOG));
 }
 
 int bt_fdtable_set_local(struct bt_fdtable *t, int fd, const char *local)

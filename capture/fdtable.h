@@ -38,6 +38,7 @@ enum bt_fd_kind {
 #define BT_FD_READ  0x1
 #define BT_FD_WRITE 0x2
 #define BT_FD_EXECD 0x4
+#define BT_FD_IOLOG 0x8   /* its I/O calls are in the log (audit) */
 
 struct bt_fd {
 	uint8_t kind;       /* enum bt_fd_kind */
