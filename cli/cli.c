@@ -117,6 +117,15 @@ int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* Whether the first operand ends the options: a command that runs another
+ * command ("record CMD -x": -x is CMD's).  cmd-record.c predates the flag,
+ * hence its name too. */
+static bool operand_ends_options(const struct cli_cmd *c)
+{
+	return (c->flags & CLI_OPERAND_ENDS_OPTIONS) ||
+	       (c->name && !strcmp(c->name, "record"));
+}
+
 int cli_parse(const struct cli_cmd *c, int argc, char **argv,
 	      int (*fn)(void *ctx, int id, const char *val), void *ctx,
 	      int *first_arg)
@@ -127,9 +136,12 @@ int cli_parse(const struct cli_cmd *c, int argc, char **argv,
 	const struct cli_opt *o;
 	int ch, r;
 
-	/* '+': stop at the first operand, so "record -- CMD -x" works;
+	/* Options and operands may mix, as with GNU getopt and git: getopt
+	 * permutes the operands to the end; "--" ends the options.  '+'
+	 * instead stops at the first operand, for commands that run one.
 	 * ':': report a missing argument distinctly. */
-	sopts[k++] = '+';
+	if (operand_ends_options(c))
+		sopts[k++] = '+';
 	sopts[k++] = ':';
 	sopts[k++] = 'h';
 	for (o = c->opts; o && o->lname && n < BT_ARRAY_SIZE(lopts) - 2; o++) {
@@ -148,7 +160,9 @@ int cli_parse(const struct cli_cmd *c, int argc, char **argv,
 	lopts[n] = (struct option){ 0, 0, 0, 0 };
 	sopts[k] = '\0';
 
-	optind = 1;
+	/* 0, not 1: glibc then forgets the permutation state of an earlier
+	 * call (cmd-log and cmd-db parse again after each operand). */
+	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
 		if (ch == 'h') {
