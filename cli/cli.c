@@ -118,12 +118,16 @@ int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
 }
 
 /* Whether the first operand ends the options: a command that runs another
- * command ("record CMD -x": -x is CMD's).  cmd-record.c predates the flag,
- * hence its name too. */
+ * command ("record CMD -x": -x is CMD's). */
 static bool operand_ends_options(const struct cli_cmd *c)
 {
-	return (c->flags & CLI_OPERAND_ENDS_OPTIONS) ||
-	       (c->name && !strcmp(c->name, "record"));
+	static const char *const runs_a_command[] = { "record" };
+	size_t i;
+
+	for (i = 0; c->name && i < BT_ARRAY_SIZE(runs_a_command); i++)
+		if (!strcmp(c->name, runs_a_command[i]))
+			return true;
+	return false;
 }
 
 int cli_parse(const struct cli_cmd *c, int argc, char **argv,
