@@ -42,6 +42,8 @@ struct wnode {
 	uint64_t t;          /* threshold */
 	uint64_t done;       /* threshold already examined (if has_done) */
 	uint32_t self;       /* member object with its own lists, or 0 */
+	uint32_t extra;      /* page nodes: their file, whose read(2) and
+	                        write(2) events the pages depend on, or 0 */
 	uint32_t file;       /* page groups and files with pages */
 	uint32_t ps, pe;     /* slice of file's pages that are members */
 	uint64_t pfirst, plast;
@@ -270,7 +272,12 @@ static int describe(struct walker *w, uint32_t obj, struct wnode *n)
 	n->self = obj;
 	if (info.kind == BT_OBJ_PAGE && w->o.gran == BT_GRAN_OBJECT) {
 		return describe(w, info.file, n);
-	} else if (info.kind == BT_OBJ_FILE && w->o.gran == BT_GRAN_OBJECT) {
+	} else if (info.kind == BT_OBJ_FILE) {
+		/* At object granularity the pages are the file.  At page and
+		 * vma granularity a read(2) of a file, whose offsets the log
+		 * does not hold, depends on every page write before it, and
+		 * a page write reaches every later read(2): conservative,
+		 * never missing (the pages are members of the file's node). */
 		npg = bt_graph_file_pages(g, obj, &pg);
 		if (npg) {
 			n->file = obj;
@@ -281,6 +288,7 @@ static int describe(struct walker *w, uint32_t obj, struct wnode *n)
 		}
 	} else if (info.kind == BT_OBJ_PAGE) {
 		n->file = info.file;
+		n->extra = info.file;
 		n->pfirst = n->plast = info.page;
 		if (w->o.gran == BT_GRAN_VMA) {
 			const struct vma *vm;
@@ -436,6 +444,11 @@ static int add_edge(struct walker *w, uint32_t from, uint32_t to,
  * stand for the page events: ignored at page and vma granularity. */
 static bool skip_event(const struct walker *w, const struct bt_rec_event *e)
 {
+	/* The recorder's preload library is in every traced process and
+	 * never a cause of what the programs did. */
+	if ((e->op == BT_OP_READ || e->op == BT_OP_MMAP_READ ||
+	     e->op == BT_OP_EXEC) && bt_graph_is_recorder(w->g, e->cause))
+		return true;
 	if (w->o.gran == BT_GRAN_OBJECT || !(e->flags & BT_EVF_SHARED))
 		return false;
 	if (e->op == BT_OP_MMAP_READ)
@@ -445,8 +458,9 @@ static bool skip_event(const struct walker *w, const struct bt_rec_event *e)
 	return false;
 }
 
-/* The event list of member i of a node (self first, then the page slice;
- * in-lists backward, out-lists forward); false past the last member. */
+/* The event list of member i of a node (self first, then the extra
+ * object, then the page slice; in-lists backward, out-lists forward);
+ * false past the last member. */
 static bool member(const struct walker *w, const struct wnode *n, size_t i,
 		   const uint32_t **l, size_t *len)
 {
@@ -455,8 +469,10 @@ static bool member(const struct walker *w, const struct wnode *n, size_t i,
 
 	if (n->self && i == 0) {
 		obj = n->self;
+	} else if (n->extra && i == (n->self ? 1u : 0u)) {
+		obj = n->extra;
 	} else {
-		i -= n->self ? 1 : 0;
+		i -= (n->self ? 1 : 0) + (n->extra ? 1 : 0);
 		if (i >= (size_t)(n->pe - n->ps))
 			return false;
 		bt_graph_file_pages(w->g, n->file, &pg);
