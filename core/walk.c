@@ -18,9 +18,11 @@
  *
  * It does not load (graph.c) and does not print.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "hash.h"
@@ -795,6 +797,133 @@ static bool parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
 	return true;
 }
 
+/* ---- paths of detection points ----------------------------------------- */
+
+#define MAX_CANDIDATES 4
+
+struct candidates {
+	char path[MAX_CANDIDATES][PATH_MAX];
+	size_t n;
+};
+
+static void cand_add(struct candidates *c, const char *p)
+{
+	size_t i;
+
+	if (!*p || strlen(p) >= PATH_MAX || c->n == MAX_CANDIDATES)
+		return;
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->path[i], p))
+			return;
+	strcpy(c->path[c->n++], p);
+}
+
+/* `path` made absolute against `cwd` (if relative) and normalised without
+ * looking at the file system: "//" and "." dropped, ".." takes back one
+ * component.  false if it does not fit. */
+static bool lexical(char *out, size_t n, const char *cwd, const char *path)
+{
+	char buf[PATH_MAX];
+	size_t k = 0, len;
+	const char *p, *e;
+
+	if (*path == '/')
+		len = (size_t)snprintf(buf, sizeof(buf), "%s", path);
+	else
+		len = (size_t)snprintf(buf, sizeof(buf), "%s/%s", cwd, path);
+	if (len >= sizeof(buf) || n < 2)
+		return false;
+	out[0] = '\0';
+	for (p = buf; *p; p = e) {
+		while (*p == '/')
+			p++;
+		e = p + strcspn(p, "/");
+		if (e == p || (e - p == 1 && p[0] == '.'))
+			continue;
+		if (e - p == 2 && p[0] == '.' && p[1] == '.') {
+			while (k > 0 && out[k - 1] != '/')
+				k--;
+			if (k > 0)
+				k--;
+			out[k] = '\0';
+			continue;
+		}
+		if (k + 1 + (size_t)(e - p) + 1 > n)
+			return false;
+		out[k++] = '/';
+		memcpy(out + k, p, (size_t)(e - p));
+		k += (size_t)(e - p);
+		out[k] = '\0';
+	}
+	if (k == 0) {
+		out[0] = '/';
+		out[1] = '\0';
+	}
+	return true;
+}
+
+/*
+ * The names a user's path may have in the log: as given; absolute and
+ * normalised against the current directory; with symbolic links resolved
+ * (realpath(3)) if it exists now, or else its directory resolved.  The log
+ * holds the paths the programs used, which may differ from the user's
+ * ("./x", a symlinked /tmp): each is tried in this order.
+ */
+static void path_candidates(struct candidates *c, const char *path)
+{
+	char cwd[PATH_MAX], buf[PATH_MAX], real[PATH_MAX], *slash;
+
+	c->n = 0;
+	cand_add(c, path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		strcpy(cwd, "/");
+	if (lexical(buf, sizeof(buf), cwd, path))
+		cand_add(c, buf);
+	else
+		return;
+	if (realpath(buf, real)) {
+		cand_add(c, real);
+		return;
+	}
+	slash = strrchr(buf, '/');
+	if (!slash || slash == buf)
+		return;
+	*slash = '\0';
+	if (realpath(buf, real) &&
+	    strlen(real) + 1 + strlen(slash + 1) < sizeof(real)) {
+		strcat(real, real[1] ? "/" : "");
+		strcat(real, slash + 1);
+		cand_add(c, real);
+	}
+}
+
+typedef int (*find_path_fn)(const struct bt_graph *g, const char *path,
+			    uint32_t *out);
+
+/* The first candidate of `path` that `find` knows; BT_ENOTFOUND naming
+ * the candidates tried. */
+static int find_path(const struct bt_graph *g, const char *path,
+		     find_path_fn find, const char *what, uint32_t *out)
+{
+	struct candidates c;
+	char tried[1024];
+	size_t i, k = 0;
+
+	path_candidates(&c, path);
+	for (i = 0; i < c.n; i++)
+		if (find(g, c.path[i], out) == 0)
+			return 0;
+	tried[0] = '\0';
+	for (i = 1; i < c.n && k < sizeof(tried); i++)
+		k += (size_t)snprintf(tried + k, sizeof(tried) - k, "%s'%s'",
+				      i > 1 ? ", " : "", c.path[i]);
+	if (c.n > 1)
+		return bt_error_set(BT_ENOTFOUND,
+				    "no %s '%s' in the log (nor %s)", what,
+				    path, tried);
+	return bt_error_set(BT_ENOTFOUND, "no %s '%s' in the log", what, path);
+}
+
 int bt_spec_resolve(uint32_t *out, uint64_t *out_time,
 		    const struct bt_graph *g, const char *spec)
 {
@@ -805,10 +934,11 @@ int bt_spec_resolve(uint32_t *out, uint64_t *out_time,
 	*out_time = BT_TIME_NONE;
 	if (!strncmp(spec, "file:", 5) && spec[5]) {
 		arg = spec + 5;
-		return bt_graph_find_file(g, arg, out);
+		return find_path(g, arg, bt_graph_find_file, "file", out);
 	}
 	if (!strncmp(spec, "filename:", 9) && spec[9])
-		return bt_graph_find_filename(g, spec + 9, out);
+		return find_path(g, spec + 9, bt_graph_find_filename,
+				 "filename", out);
 	if (!strncmp(spec, "endpoint:", 9) && spec[9])
 		return bt_graph_find_endpoint(g, spec + 9, out);
 	if (!strncmp(spec, "proc:", 5)) {
@@ -857,7 +987,8 @@ int bt_spec_resolve(uint32_t *out, uint64_t *out_time,
 				"bad detection point '%s': path too long", spec);
 		memcpy(path, arg, n);
 		path[n] = '\0';
-		if ((r = bt_graph_find_file(g, path, &file)))
+		if ((r = find_path(g, path, bt_graph_find_file, "file",
+				   &file)))
 			return r;
 		if ((r = bt_graph_find_page(g, file, v, out)))
 			return bt_error_set(r, "no page %llu of '%s' in the log",

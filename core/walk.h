@@ -109,7 +109,10 @@ void bt_result_free(struct bt_result *r);
 /*
  * A detection point: "file:PATH", "proc:PID", "proc:PID@TIME",
  * "page:PATH#N", "filename:PATH", "endpoint:ADDR".  *out_time is the time
- * the spec names (proc:PID@TIME) or BT_TIME_NONE.  BT_EINVAL for a spec
+ * the spec names (proc:PID@TIME) or BT_TIME_NONE.  A PATH is tried as
+ * given, then made absolute against the current directory and normalised
+ * ("./x", "a/../b"), then with symbolic links resolved (realpath(3), when
+ * it exists here): the first the log knows wins.  BT_EINVAL for a spec
  * that does not parse, BT_ENOTFOUND for one naming nothing in the log.
  */
 int bt_spec_resolve(uint32_t *out, uint64_t *out_time,
