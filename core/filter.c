@@ -1,13 +1,16 @@
 /*
- * filter.c - BackTracker's result filters (see filter.h for what each one
- * removes and the guarantee that none of them cuts a path).
+ * filter.c - the result filters and the ranking of entry points (see
+ * filter.h for what each filter removes, the rule none of them breaks and
+ * the guarantee that none cuts a path).
  *
  * The work is on the result, not the log: results are small (the walk
  * already bounded them), so a few passes over their nodes and edges and a
  * few look-ups in the graph per candidate are cheap.  The path guarantee
  * is a 0-1 breadth-first search from the detection point in which a
  * candidate costs 1: for every kept node cut off by the candidates, the
- * candidates on its cheapest path are kept.
+ * candidates on its cheapest path are kept.  Runtime files are not
+ * dropped: each process they were loaded by gets one summary node with
+ * their edges (per operation, counted).
  */
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -16,9 +19,20 @@
 #include "error.h"
 #include "filter.h"
 #include "graph.h"
+#include "hash.h"
 
 static const char *const names[BT_FILTER_COUNT] = {
-	"readonly", "helpers", "noise", "hide"
+	"runtime", "helpers", "noise", "hide", "private", "names"
+};
+
+static const char *const rank_names[BT_RANK_MAX + 1] = {
+	[BT_RANK_REMOTE] = "remote endpoint",
+	[BT_RANK_WRITTEN] = "written before the window",
+	[BT_RANK_DATA] = "data few processes read",
+	[BT_RANK_PROGRAM] = "program or library outside the system directories",
+	[BT_RANK_PROCESS] = "process with no cause in the window",
+	[BT_RANK_COMMON] = "system or configuration file, or one many processes read",
+	[BT_RANK_NAME] = "file name nobody changed in the window",
 };
 
 /* Objects that carry no information flow an analyst wants to see. */
@@ -31,11 +45,42 @@ static const char *const noise_globs[] = {
 	"/var/log/lastlog", "/etc/ld.so.cache", "/etc/localtime",
 };
 
-/* Where programs, libraries and runtime files live: a file here that
- * nothing wrote during the window is read-only whoever read it. */
+/* Where programs, libraries and runtime files live. */
 static const char *const system_globs[] = {
 	"/usr/*", "/lib/*", "/lib32/*", "/lib64/*", "/libx32/*", "/bin/*",
-	"/sbin/*", "/opt/*", "*/__pycache__/*", "*.pyc", "*.so", "*.so.*",
+	"/sbin/*", "/opt/*", "/etc/*",
+};
+
+/*
+ * What programs load rather than process: a file under these names that
+ * nothing wrote in the window is runtime for every process that only
+ * read or mapped it.  (Executables are recognised by their exec.)  The
+ * list is in man/btrack-backtrack.1 too.
+ */
+static const char *const runtime_globs[] = {
+	/* shared libraries and the loader */
+	"/usr/lib*/*.so", "/usr/lib*/*.so.*", "/lib*/*.so", "/lib*/*.so.*",
+	"/usr/local/lib*/*.so", "/usr/local/lib*/*.so.*",
+	"/etc/ld.so.cache", "/etc/ld.so.preload", "/etc/ld.so.conf",
+	"/etc/ld.so.conf.d/*",
+	/* locale, character sets, time zones, terminals */
+	"/usr/lib/locale/*", "/usr/share/locale/*", "/usr/share/i18n/*",
+	"/etc/locale.alias", "/etc/locale.conf", "/etc/default/locale",
+	"/usr/lib/*/gconv/*", "/usr/lib/gconv/*", "/etc/localtime",
+	"/usr/share/zoneinfo/*", "/etc/timezone", "/usr/share/terminfo/*",
+	"/lib/terminfo/*", "/etc/terminfo/*",
+	/* name service */
+	"/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/hosts",
+	"/etc/host.conf", "/etc/resolv.conf", "/etc/gai.conf",
+	"/etc/services", "/etc/protocols", "/etc/networks",
+	/* what libraries read as they start */
+	"/usr/lib/ssl/openssl.cnf", "/etc/ssl/openssl.cnf",
+	"/proc/filesystems", "/proc/meminfo", "/proc/sys/vm/overcommit_memory",
+	"/proc/sys/kernel/ngroups_max", "/sys/devices/system/cpu/*",
+	"/sys/fs/selinux/*", "/etc/selinux/config",
+	/* interpreters' own modules */
+	"/usr/lib/python3*/*", "/usr/lib/python2*/*", "/usr/share/perl*/*",
+	"/usr/lib/*/perl*/*", "*/__pycache__/*.pyc",
 };
 
 void bt_filter_opts_init(struct bt_filter_opts *o)
@@ -73,10 +118,13 @@ int bt_filter_parse(unsigned *out, const char *list)
 		for (i = 0; i < BT_FILTER_COUNT; i++)
 			if (strlen(names[i]) == n && !memcmp(names[i], p, n))
 				break;
+		if (n == 8 && !memcmp(p, "readonly", 8))
+			i = BT_FILTER_RUNTIME;   /* its old name */
 		if (i == BT_FILTER_COUNT)
 			return bt_error_set(BT_EINVAL,
-				"unknown filter '%.*s' (readonly, helpers, "
-				"noise, hide, all, none)", (int)n, p);
+				"unknown filter '%.*s' (runtime, helpers, "
+				"noise, private, names, hide, all, none)",
+				(int)n, p);
 		v |= 1u << i;
 		p += n;
 		if (*p == ',')
@@ -84,6 +132,35 @@ int bt_filter_parse(unsigned *out, const char *list)
 	}
 	*out = v;
 	return 0;
+}
+
+const char *bt_entry_rank_name(unsigned rank)
+{
+	return rank && rank <= BT_RANK_MAX ? rank_names[rank] : NULL;
+}
+
+static bool bracketed(const char *p, const char *prefix)
+{
+	size_t n = strlen(prefix), len;
+
+	if (!p || strncmp(p, prefix, n))
+		return false;
+	len = strlen(p);
+	return len > n + 1 && p[len - 1] == ']';
+}
+
+bool bt_file_is_pipe(const struct bt_object_info *info)
+{
+	if (info->kind != BT_OBJ_FILE)
+		return false;
+	if (info->file_flags & BT_FILEF_PIPE)
+		return true;
+	if (bracketed(info->path, "pipe:[") ||
+	    bracketed(info->path, "socket:["))
+		return true;
+	/* "/proc/PID/fd/pipe:[N]", as some importers name them. */
+	return info->path && !strncmp(info->path, "/proc/", 6) &&
+	       fnmatch("/proc/*/fd/pipe:\\[*\\]", info->path, 0) == 0;
 }
 
 void bt_filter_report_free(struct bt_filter_report *rep)
@@ -159,41 +236,46 @@ static int is_write_op(unsigned op)
 	       op == BT_OP_MMAP_WRITE || op == BT_OP_PAGE_WRITE;
 }
 
-/* A file nothing wrote in [since, until] that is a system file or that at
- * least `min` distinct processes read in the whole log. */
-static int is_readonly(const struct bt_graph *g, const struct bt_node *nd,
-		       uint64_t since, uint64_t until, uint32_t min)
+/* A path that takes a detour ("/usr/lib/../../tmp/x.so") is not where it
+ * seems: it never matches the system or runtime lists. */
+static bool plain_path(const char *p)
 {
-	uint32_t file = nd->obj;
-	const uint32_t *refs;
-	uint32_t seen[64];
-	size_t n, i, nseen = 0, k;
-
-	n = bt_graph_in(g, file, &refs);
-	for (i = 0; i < n; i++) {
-		const struct bt_rec_event *e = bt_graph_event(g, refs[i]);
-
-		if (e->time >= since && e->time <= until && is_write_op(e->op))
-			return 0;
-	}
-	if (node_matches(g, nd, system_globs,
-			 sizeof(system_globs) / sizeof(system_globs[0])))
-		return 1;
-	if (min > 64)
-		min = 64;
-	n = bt_graph_out(g, file, &refs);
-	for (i = 0; i < n && nseen < min; i++) {
-		const struct bt_rec_event *e = bt_graph_event(g, refs[i]);
-
-		for (k = 0; k < nseen && seen[k] != e->effect; k++)
-			;
-		if (k == nseen)
-			seen[nseen++] = e->effect;
-	}
-	return nseen >= min;
+	return !strstr(p, "/../") && !strstr(p, "/./") &&
+	       !(strlen(p) >= 3 && !strcmp(p + strlen(p) - 3, "/.."));
 }
 
+struct all_match {
+	const char *const *globs;
+	size_t n;
+	int all, any;
+};
+
+static void match_all_path(void *arg, const char *path, uint64_t time)
+{
+	struct all_match *m = arg;
+
+	(void)time;
+	m->any = 1;
+	if (!plain_path(path) || !match_any(m->globs, m->n, path))
+		m->all = 0;
+}
+
+/* Does every path of file `file` match the globs (and has it one)? */
+static bool file_all_match(const struct bt_graph *g, uint32_t file,
+			   const char *const *globs, size_t ng)
+{
+	struct all_match m = { globs, ng, 1, 0 };
+
+	bt_graph_file_paths(g, file, match_all_path, &m);
+	return m.any && m.all;
+}
+
+#define NGLOBS(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Incident edges of each node, both directions (CSR). */
+struct adj;
+static uint32_t other_end(const struct bt_edge *e, uint32_t v);
+
 struct adj {
 	size_t *start;   /* nnodes + 1 */
 	uint32_t *edge;  /* 2 * nedges */
@@ -300,6 +382,134 @@ static void mark_helpers(const struct bt_result *r, const struct adj *a,
 				cand[x] = BT_FILTER_HELPERS + 1;
 		}
 	}
+}
+
+/*
+ * runtime: a file the result shows nothing writing (an entry point) whose
+ * every edge is a load by a process: an exec of a file in the system
+ * directories (and that process's reads of it: an interpreter reading its
+ * script), or a read or mapping of a file on the runtime list.
+ */
+static bool is_runtime(const struct bt_result *r, const struct adj *a,
+		       uint32_t v)
+{
+	const struct bt_node *nd = &r->nodes[v];
+	size_t k, j;
+	int cached_sys = -1, cached_rt = -1;
+
+	if (nd->kind != BT_OBJ_FILE || !(nd->flags & BT_NODE_ENTRY) ||
+	    a->start[v] == a->start[v + 1])
+		return false;
+	for (k = a->start[v]; k < a->start[v + 1]; k++) {
+		const struct bt_edge *e = &r->edges[a->edge[k]];
+		bool exec_too = false;
+
+		if (e->from != v || r->nodes[e->to].kind != BT_OBJ_PROCESS)
+			return false;
+		if (e->op != BT_OP_EXEC && e->op != BT_OP_READ &&
+		    e->op != BT_OP_MMAP_READ)
+			return false;
+		if (cached_sys < 0)
+			cached_sys = file_all_match(r->g, nd->obj, system_globs,
+						    NGLOBS(system_globs));
+		if (e->op == BT_OP_EXEC) {
+			if (!cached_sys)
+				return false;
+			continue;
+		}
+		for (j = a->start[v]; j < a->start[v + 1]; j++) {
+			const struct bt_edge *x = &r->edges[a->edge[j]];
+
+			if (x->op == BT_OP_EXEC && x->to == e->to)
+				exec_too = true;
+		}
+		if (exec_too && cached_sys)
+			continue;
+		if (cached_rt < 0)
+			cached_rt = file_all_match(r->g, nd->obj, runtime_globs,
+						   NGLOBS(runtime_globs));
+		if (!cached_rt)
+			return false;
+	}
+	return true;
+}
+
+/* The one process all of v's edges join it to, or UINT32_MAX. */
+static uint32_t sole_process(const struct bt_result *r, const struct adj *a,
+			     uint32_t v)
+{
+	uint32_t p = UINT32_MAX;
+	size_t k;
+
+	for (k = a->start[v]; k < a->start[v + 1]; k++) {
+		uint32_t x = other_end(&r->edges[a->edge[k]], v);
+
+		if (x == v)
+			continue;
+		if (r->nodes[x].kind != BT_OBJ_PROCESS ||
+		    (p != UINT32_MAX && p != x))
+			return UINT32_MAX;
+		p = x;
+	}
+	return p;
+}
+
+/*
+ * private: a file or file name only one process touches in the result and
+ * that the process made: for a file, its first event in the whole log is
+ * that process's write (nothing else put data in it first: sort's
+ * temporary files); a name is private when only that process used it.
+ */
+static bool is_private(const struct bt_result *r, const struct adj *a,
+		       uint32_t v)
+{
+	const struct bt_node *nd = &r->nodes[v];
+	const struct bt_graph *g = r->g;
+	const uint32_t *in, *out;
+	size_t nin, nout;
+	uint32_t p;
+
+	if (nd->kind != BT_OBJ_FILE && nd->kind != BT_OBJ_FILENAME)
+		return false;
+	p = sole_process(r, a, v);
+	if (p == UINT32_MAX)
+		return false;
+	if (nd->kind == BT_OBJ_FILENAME)
+		return true;
+	if (nd->flags & BT_NODE_ENTRY)
+		return false;
+	nin = bt_graph_in(g, nd->obj, &in);
+	nout = bt_graph_out(g, nd->obj, &out);
+	if (!nin)
+		return false;
+	{
+		const struct bt_rec_event *first = bt_graph_event(g, in[0]);
+
+		if (!is_write_op(first->op) || first->cause != r->nodes[p].obj)
+			return false;
+		if (nout && bt_graph_event(g, out[0])->time < first->time)
+			return false;
+	}
+	return true;
+}
+
+/* names: a file name nobody changed in the window whose only edges are
+ * lookups by processes. */
+static bool is_lookup_only(const struct bt_result *r, const struct adj *a,
+			   uint32_t v)
+{
+	size_t k;
+
+	if (r->nodes[v].kind != BT_OBJ_FILENAME ||
+	    !(r->nodes[v].flags & BT_NODE_ENTRY))
+		return false;
+	for (k = a->start[v]; k < a->start[v + 1]; k++) {
+		const struct bt_edge *e = &r->edges[a->edge[k]];
+
+		if (e->from != v || e->op != BT_OP_LOOKUP)
+			return false;
+	}
+	return true;
 }
 
 /* ---- the path guarantee -------------------------------------------------- */
@@ -415,6 +625,385 @@ out:
 	return ret;
 }
 
+/* ---- runtime summaries ------------------------------------------------- */
+
+/* The summary of one process: the runtime files removed from its causes. */
+struct summary {
+	uint32_t proc;          /* kept node index (after compaction) */
+	uint32_t count;         /* files */
+	uint32_t rep;           /* the object that names it */
+	int rep_score;
+	uint64_t threshold;
+	uint32_t depth;
+	struct {
+		uint32_t count;
+		uint64_t first, last;
+	} op[BT_OP_MAX + 1];
+};
+
+/* Which file names a summary: libc first, then the executable, then a
+ * library, then any. */
+static int rep_score(const struct bt_graph *g, uint32_t file, unsigned op)
+{
+	struct bt_object_info in;
+	const char *b;
+
+	if (bt_graph_object(g, file, &in) || !in.path)
+		return 0;
+	b = strrchr(in.path, '/');
+	b = b ? b + 1 : in.path;
+	if (!strncmp(b, "libc.so", 7))
+		return 4;
+	if (op == BT_OP_EXEC)
+		return 3;
+	if (strstr(b, ".so"))
+		return 2;
+	return 1;
+}
+
+/*
+ * For every runtime file removed (cand == RUNTIME) and each kept process
+ * it was loaded by, count it in that process's summary.  map[] gives the
+ * kept nodes' new indexes.  Appends the summary nodes and their edges to
+ * r (whose arrays are grown).
+ */
+static int add_summaries(struct bt_result *r, const struct bt_node *old_nodes,
+			 size_t old_n, const struct bt_edge *old_edges,
+			 size_t old_ne, const uint8_t *cand, const uint32_t *map,
+			 uint32_t *nsum_out)
+{
+	uint32_t *slot = NULL;
+	struct summary *sum = NULL;
+	struct bt_u64map pairs;   /* (file, process) counted */
+	size_t nsum = 0, i, k, nedges = 0;
+	int ret = 0;
+
+	*nsum_out = 0;
+	bt_u64map_init(&pairs);
+	slot = malloc((r->nnodes + 1) * sizeof(*slot));
+	sum = calloc(r->nnodes + 1, sizeof(*sum));
+	if (!slot || !sum) {
+		ret = bt_error_set(BT_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < r->nnodes; i++)
+		slot[i] = UINT32_MAX;
+	for (i = 0; i < old_ne; i++) {
+		const struct bt_edge *e = &old_edges[i];
+		struct summary *s;
+		uint32_t p;
+		int sc;
+
+		if (e->from >= old_n || e->to >= old_n ||
+		    cand[e->from] != BT_FILTER_RUNTIME + 1 ||
+		    map[e->to] == UINT32_MAX)
+			continue;
+		p = map[e->to];
+		if (slot[p] == UINT32_MAX) {
+			slot[p] = (uint32_t)nsum;
+			s = &sum[nsum++];
+			s->proc = p;
+			s->depth = r->nodes[p].depth + 1;
+		}
+		s = &sum[slot[p]];
+		if (!bt_u64map_get(&pairs, (uint64_t)e->from << 32 | p)) {
+			if ((ret = bt_u64map_put(&pairs,
+					(uint64_t)e->from << 32 | p, 1)))
+				goto out;
+			s->count++;
+		}
+		sc = rep_score(r->g, old_nodes[e->from].obj, e->op);
+		if (!s->rep || sc > s->rep_score) {
+			s->rep = old_nodes[e->from].obj;
+			s->rep_score = sc;
+		}
+		if (e->last > s->threshold)
+			s->threshold = e->last;
+		if (!s->op[e->op].count++) {
+			s->op[e->op].first = e->first;
+			s->op[e->op].last = e->last;
+			nedges++;
+		} else {
+			if (e->first < s->op[e->op].first)
+				s->op[e->op].first = e->first;
+			if (e->last > s->op[e->op].last)
+				s->op[e->op].last = e->last;
+		}
+		s->op[e->op].count += e->count - 1;
+	}
+	if (!nsum)
+		goto out;
+	{
+		struct bt_node *nn = realloc(r->nodes, (r->nnodes + nsum) *
+					     sizeof(*nn));
+		struct bt_edge *ne;
+
+		if (!nn) {
+			ret = bt_error_set(BT_ENOMEM, "out of memory");
+			goto out;
+		}
+		r->nodes = nn;
+		ne = realloc(r->edges, (r->nedges + nedges + 1) * sizeof(*ne));
+		if (!ne) {
+			ret = bt_error_set(BT_ENOMEM, "out of memory");
+			goto out;
+		}
+		r->edges = ne;
+	}
+	for (k = 0; k < nsum; k++) {
+		const struct summary *s = &sum[k];
+		struct bt_node *nd = &r->nodes[r->nnodes];
+		unsigned op;
+
+		memset(nd, 0, sizeof(*nd));
+		nd->obj = s->rep;
+		nd->kind = BT_OBJ_FILE;
+		nd->flags = BT_NODE_SUMMARY;
+		nd->depth = s->depth;
+		nd->threshold = s->threshold;
+		nd->summary = s->count;
+		for (op = 0; op <= BT_OP_MAX; op++) {
+			struct bt_edge *e;
+
+			if (!s->op[op].count)
+				continue;
+			e = &r->edges[r->nedges++];
+			e->from = (uint32_t)r->nnodes;
+			e->to = s->proc;
+			e->op = (uint8_t)op;
+			e->count = s->op[op].count;
+			e->first = s->op[op].first;
+			e->last = s->op[op].last;
+		}
+		r->nnodes++;
+	}
+	*nsum_out = (uint32_t)nsum;
+out:
+	bt_u64map_release(&pairs);
+	free(slot);
+	free(sum);
+	return ret;
+}
+
+/* ---- order --------------------------------------------------------------- */
+
+static int cmp_node(const void *a, const void *b, void *arg)
+{
+	const struct bt_node *nodes = arg;
+	const struct bt_node *x = &nodes[*(const uint32_t *)a];
+	const struct bt_node *y = &nodes[*(const uint32_t *)b];
+	bool sx = x->flags & BT_NODE_SUMMARY, sy = y->flags & BT_NODE_SUMMARY;
+
+	if (x->flags & BT_NODE_DETECTION)
+		return -1;
+	if (y->flags & BT_NODE_DETECTION)
+		return 1;
+	if (x->depth != y->depth)
+		return x->depth < y->depth ? -1 : 1;
+	if (sx != sy)
+		return sx ? 1 : -1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->obj != y->obj)
+		return x->obj < y->obj ? -1 : 1;
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+static int cmp_edge(const void *a, const void *b)
+{
+	const struct bt_edge *x = a, *y = b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	return x->op < y->op ? -1 : x->op > y->op;
+}
+
+/* Nodes by (depth, summaries last, kind, object), the detection point
+ * first; edges remapped and sorted as walk.h says. */
+static int reorder(struct bt_result *r)
+{
+	uint32_t *perm, *rank;
+	struct bt_node *nodes;
+	size_t i, n = r->nnodes;
+
+	perm = malloc((n + 1) * sizeof(*perm));
+	rank = malloc((n + 1) * sizeof(*rank));
+	nodes = malloc((n + 1) * sizeof(*nodes));
+	if (!perm || !rank || !nodes) {
+		free(perm);
+		free(rank);
+		free(nodes);
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		perm[i] = (uint32_t)i;
+	qsort_r(perm, n, sizeof(*perm), cmp_node, r->nodes);
+	for (i = 0; i < n; i++) {
+		rank[perm[i]] = (uint32_t)i;
+		nodes[i] = r->nodes[perm[i]];
+	}
+	memcpy(r->nodes, nodes, n * sizeof(*nodes));
+	for (i = 0; i < r->nedges; i++) {
+		r->edges[i].from = rank[r->edges[i].from];
+		r->edges[i].to = rank[r->edges[i].to];
+	}
+	if (r->nedges)
+		qsort(r->edges, r->nedges, sizeof(*r->edges), cmp_edge);
+	free(perm);
+	free(rank);
+	free(nodes);
+	return 0;
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+/* Distinct processes that read, mapped or executed `file` in the whole
+ * log, up to `min`. */
+static uint32_t readers(const struct bt_graph *g, uint32_t file, uint32_t min)
+{
+	const uint32_t *refs;
+	uint32_t seen[64];
+	size_t n, i, k, nseen = 0;
+
+	if (min > 64)
+		min = 64;
+	n = bt_graph_out(g, file, &refs);
+	for (i = 0; i < n && nseen < min; i++) {
+		const struct bt_rec_event *e = bt_graph_event(g, refs[i]);
+
+		for (k = 0; k < nseen && seen[k] != e->effect; k++)
+			;
+		if (k == nseen)
+			seen[nseen++] = e->effect;
+	}
+	return (uint32_t)nseen;
+}
+
+/* Was `file` (or a page of it) written before `since`? */
+static bool written_before(const struct bt_graph *g, uint32_t file,
+			   uint64_t since)
+{
+	const uint32_t *refs, *pg;
+	size_t n, i, np, p;
+
+	if (!since)
+		return false;
+	for (p = 0, np = bt_graph_file_pages(g, file, &pg); p <= np; p++) {
+		uint32_t obj = p == 0 ? file : pg[p - 1];
+
+		n = bt_graph_in(g, obj, &refs);
+		for (i = 0; i < n; i++) {
+			const struct bt_rec_event *e = bt_graph_event(g,
+								      refs[i]);
+
+			if (e->time >= since)
+				break;
+			if (is_write_op(e->op))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Readers that make a file outside the system directories common (a
+ * dotfile every shell reads), not data. */
+#define COMMON_OUTSIDE 16
+
+/* Was `file` executed by anyone in the log? */
+static bool executed(const struct bt_graph *g, uint32_t file)
+{
+	const uint32_t *refs;
+	size_t n = bt_graph_out(g, file, &refs), i;
+
+	for (i = 0; i < n; i++)
+		if (bt_graph_event(g, refs[i])->op == BT_OP_EXEC)
+			return true;
+	return false;
+}
+
+static uint8_t rank_of(const struct bt_result *r, const struct bt_node *nd,
+		       uint32_t common)
+{
+	struct bt_object_info in;
+	const char *b;
+	uint32_t file;
+	bool sys;
+
+	if (nd->flags & BT_NODE_REMOTE || nd->kind == BT_OBJ_ENDPOINT)
+		return BT_RANK_REMOTE;
+	if (nd->kind == BT_OBJ_PROCESS)
+		return BT_RANK_PROCESS;
+	if (nd->kind != BT_OBJ_FILE && nd->kind != BT_OBJ_PAGE)
+		return BT_RANK_NAME;
+	file = nd->kind == BT_OBJ_FILE ? nd->obj : nd->file;
+	if (written_before(r->g, file, r->opts.since))
+		return BT_RANK_WRITTEN;
+	if (file_all_match(r->g, file, runtime_globs, NGLOBS(runtime_globs)))
+		return BT_RANK_COMMON;
+	sys = file_all_match(r->g, file, system_globs, NGLOBS(system_globs));
+	if (bt_graph_object(r->g, file, &in) == 0 && in.path) {
+		b = strrchr(in.path, '/');
+		b = b ? b + 1 : in.path;
+	} else {
+		b = "";
+	}
+	if (executed(r->g, file) || strstr(b, ".so"))
+		return sys ? BT_RANK_COMMON : BT_RANK_PROGRAM;
+	/* Data, in the system directories (zcat of /usr/share/doc/x.gz) or
+	 * not, unless many processes read it: configuration.  Outside the
+	 * system directories "many" is more than a few copies of a secret
+	 * (cat, cp, tar of one file): COMMON_OUTSIDE readers. */
+	if (readers(r->g, file, sys ? common : COMMON_OUTSIDE) >=
+	    (sys ? common : COMMON_OUTSIDE))
+		return BT_RANK_COMMON;
+	return BT_RANK_DATA;
+}
+
+/*
+ * Backward: entry points are the objects with no cause left.  A process
+ * whose causes were all removed (runtime files, noise) becomes one; a
+ * file, page or name written in the window never does; a pipe never is;
+ * a summary is not one.  Each entry point gets its rank.
+ */
+static int mark_entries(struct bt_result *r, uint32_t common)
+{
+	uint8_t *caused;
+	size_t i;
+
+	if (r->dir != BT_BACKWARD)
+		return 0;
+	caused = calloc(r->nnodes + 1, 1);
+	if (!caused)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	for (i = 0; i < r->nedges; i++)
+		if (!(r->nodes[r->edges[i].from].flags & BT_NODE_SUMMARY))
+			caused[r->edges[i].to] = 1;
+	for (i = 0; i < r->nnodes; i++) {
+		struct bt_node *nd = &r->nodes[i];
+		struct bt_object_info in;
+
+		nd->rank = BT_RANK_NONE;
+		if (nd->flags & BT_NODE_SUMMARY) {
+			nd->flags &= (uint8_t)~BT_NODE_ENTRY;
+			continue;
+		}
+		if (nd->kind == BT_OBJ_PROCESS && !caused[i])
+			nd->flags |= BT_NODE_ENTRY;
+		if (nd->kind == BT_OBJ_FILE &&
+		    bt_graph_object(r->g, nd->obj, &in) == 0 &&
+		    bt_file_is_pipe(&in))
+			nd->flags &= (uint8_t)~BT_NODE_ENTRY;
+		if (nd->flags & (BT_NODE_ENTRY | BT_NODE_REMOTE))
+			nd->rank = rank_of(r, nd, common);
+	}
+	free(caused);
+	return 0;
+}
+
 /* ---- applying ------------------------------------------------------------ */
 
 int bt_filter_apply(struct bt_result *r, const struct bt_filter_opts *o,
@@ -423,9 +1012,11 @@ int bt_filter_apply(struct bt_result *r, const struct bt_filter_opts *o,
 	struct bt_filter_report *rep;
 	struct adj a = { NULL, NULL };
 	uint8_t *cand = NULL;
-	uint32_t *map = NULL;
-	size_t i, n = r->nnodes, kept = 0, nr = 0, ne = 0;
-	uint64_t since = r->opts.since, until = r->opts.until;
+	uint32_t *map = NULL, nsum = 0;
+	struct bt_node *old_nodes = NULL;
+	struct bt_edge *old_edges = NULL;
+	size_t i, n = r->nnodes, kept = 0, nr = 0, ne = 0, old_ne;
+	bool back = r->dir == BT_BACKWARD;
 	int ret;
 
 	*out = NULL;
@@ -458,19 +1049,25 @@ int bt_filter_apply(struct bt_result *r, const struct bt_filter_opts *o,
 			continue;
 		if ((o->enabled & (1u << BT_FILTER_NOISE)) &&
 		    (v->kind == BT_OBJ_FILE || v->kind == BT_OBJ_FILENAME) &&
-		    node_matches(r->g, v, noise_globs,
-				 sizeof(noise_globs) / sizeof(noise_globs[0]))) {
+		    node_matches(r->g, v, noise_globs, NGLOBS(noise_globs))) {
 			cand[i] = BT_FILTER_NOISE + 1;
 			continue;
 		}
-		if ((o->enabled & (1u << BT_FILTER_READONLY)) &&
-		    r->dir == BT_BACKWARD && v->kind == BT_OBJ_FILE &&
-		    is_readonly(r->g, v, since,
-				until == BT_TIME_NONE ? UINT64_MAX : until,
-				o->readonly_readers))
-			cand[i] = BT_FILTER_READONLY + 1;
+		if ((o->enabled & (1u << BT_FILTER_RUNTIME)) && back &&
+		    is_runtime(r, &a, (uint32_t)i)) {
+			cand[i] = BT_FILTER_RUNTIME + 1;
+			continue;
+		}
+		if ((o->enabled & (1u << BT_FILTER_PRIVATE)) &&
+		    is_private(r, &a, (uint32_t)i)) {
+			cand[i] = BT_FILTER_PRIVATE + 1;
+			continue;
+		}
+		if ((o->enabled & (1u << BT_FILTER_NAMES)) && back &&
+		    is_lookup_only(r, &a, (uint32_t)i))
+			cand[i] = BT_FILTER_NAMES + 1;
 	}
-	if ((o->enabled & (1u << BT_FILTER_HELPERS)) && r->dir == BT_BACKWARD)
+	if ((o->enabled & (1u << BT_FILTER_HELPERS)) && back)
 		mark_helpers(r, &a, cand);
 	ret = keep_paths(r, &a, cand, rep->kept_by);
 	if (ret)
@@ -483,10 +1080,16 @@ int bt_filter_apply(struct bt_result *r, const struct bt_filter_opts *o,
 		goto done;
 	rep->removed = malloc(nr * sizeof(*rep->removed));
 	rep->removed_filter = malloc(nr);
-	if (!rep->removed || !rep->removed_filter) {
+	old_nodes = malloc(n * sizeof(*old_nodes));
+	old_edges = malloc((r->nedges + 1) * sizeof(*old_edges));
+	if (!rep->removed || !rep->removed_filter || !old_nodes ||
+	    !old_edges) {
 		ret = bt_error_set(BT_ENOMEM, "out of memory");
 		goto fail;
 	}
+	memcpy(old_nodes, r->nodes, n * sizeof(*old_nodes));
+	memcpy(old_edges, r->edges, r->nedges * sizeof(*old_edges));
+	old_ne = r->nedges;
 	for (i = 0; i < n; i++) {
 		if (cand[i]) {
 			rep->removed[rep->nremoved] = r->nodes[i];
@@ -509,11 +1112,24 @@ int bt_filter_apply(struct bt_result *r, const struct bt_filter_opts *o,
 	}
 	r->nnodes = kept;
 	r->nedges = ne;
-	rep->nodes_after = kept;
-	rep->edges_after = ne;
+	ret = add_summaries(r, old_nodes, n, old_edges, old_ne, cand, map,
+			    &nsum);
+	if (ret)
+		goto fail;
+	rep->summaries = nsum;
+	ret = reorder(r);
+	if (ret)
+		goto fail;
+	rep->nodes_after = r->nnodes;
+	rep->edges_after = r->nedges;
 done:
+	ret = mark_entries(r, o->readonly_readers ? o->readonly_readers : 3);
+	if (ret)
+		goto fail;
 	free(cand);
 	free(map);
+	free(old_nodes);
+	free(old_edges);
 	free(a.start);
 	free(a.edge);
 	r->filters = rep;
@@ -522,6 +1138,8 @@ done:
 fail:
 	free(cand);
 	free(map);
+	free(old_nodes);
+	free(old_edges);
 	free(a.start);
 	free(a.edge);
 	bt_filter_report_free(rep);

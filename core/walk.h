@@ -57,6 +57,27 @@ const char *bt_gran_name(enum bt_gran g);
 #define BT_NODE_ENTRY     0x2  /* backward: no cause inside the window;
                                   forward: nothing it affects (a leaf) */
 #define BT_NODE_REMOTE    0x4  /* an endpoint: always an entry point */
+#define BT_NODE_SUMMARY   0x8  /* not an object: the runtime files the
+                                  filters collapsed for one process
+                                  (filter.h); obj is one of them */
+
+/*
+ * Entry points, most likely first (filter.h ranks them; 0: not ranked).
+ */
+enum bt_entry_rank {
+	BT_RANK_NONE = 0,
+	BT_RANK_REMOTE = 1,    /* a remote endpoint */
+	BT_RANK_WRITTEN = 2,   /* a file the log shows written before the
+	                          window (--since) */
+	BT_RANK_DATA = 3,      /* a file few processes read */
+	BT_RANK_PROGRAM = 4,   /* a program or library outside the system
+	                          directories */
+	BT_RANK_PROCESS = 5,   /* a process with no cause in the window */
+	BT_RANK_COMMON = 6,    /* a system or configuration file, or one
+	                          many processes read */
+	BT_RANK_NAME = 7,      /* a file name nobody changed in the window */
+	BT_RANK_MAX = 7
+};
 
 struct bt_node {
 	uint32_t obj;         /* object id: for a page node at vma/object
@@ -69,6 +90,9 @@ struct bt_node {
 	uint32_t file;        /* page nodes: the file object id */
 	uint64_t page_first;  /* page nodes: the pages it stands for */
 	uint64_t page_last;
+	uint32_t summary;     /* BT_NODE_SUMMARY: how many files it stands
+	                         for; 0 otherwise */
+	uint8_t rank;         /* entry points: enum bt_entry_rank */
 };
 
 struct bt_edge {
