@@ -384,11 +384,48 @@ static void mark_helpers(const struct bt_result *r, const struct adj *a,
 	}
 }
 
+struct comm_match {
+	const char *base;
+	bool hit;
+};
+
+static void comm_is(void *arg, const char *value, size_t len, uint64_t time)
+{
+	struct comm_match *m = arg;
+	size_t n = strlen(m->base);
+
+	(void)time;
+	/* comm is the name executed, cut at 15 bytes. */
+	if (len && (len == n || (len == 15 && n > 15)) &&
+	    !memcmp(value, m->base, len))
+		m->hit = true;
+}
+
+/* Does process `proc` run under the name of `file` (its comm is the
+ * file's name): a script read by the interpreter the kernel started for
+ * it ("zcat" is /bin/sh reading /usr/bin/zcat), or a program reading
+ * its own image? */
+static bool runs_as(const struct bt_graph *g, uint32_t proc, uint32_t file)
+{
+	struct bt_object_info in;
+	struct comm_match m = { NULL, false };
+
+	if (bt_graph_object(g, file, &in) || !in.path)
+		return false;
+	m.base = strrchr(in.path, '/');
+	m.base = m.base ? m.base + 1 : in.path;
+	if (!*m.base)
+		return false;
+	bt_graph_labels(g, proc, BT_LABEL_COMM, comm_is, &m);
+	return m.hit;
+}
+
 /*
  * runtime: a file the result shows nothing writing (an entry point) whose
  * every edge is a load by a process: an exec of a file in the system
- * directories (and that process's reads of it: an interpreter reading its
- * script), or a read or mapping of a file on the runtime list.
+ * directories (and that process's reads of it), a read of a script there
+ * by the interpreter that runs it (the process's comm is its name), or a
+ * read or mapping of a file on the runtime list.
  */
 static bool is_runtime(const struct bt_result *r, const struct adj *a,
 		       uint32_t v)
@@ -423,7 +460,8 @@ static bool is_runtime(const struct bt_result *r, const struct adj *a,
 			if (x->op == BT_OP_EXEC && x->to == e->to)
 				exec_too = true;
 		}
-		if (exec_too && cached_sys)
+		if (cached_sys &&
+		    (exec_too || runs_as(r->g, r->nodes[e->to].obj, nd->obj)))
 			continue;
 		if (cached_rt < 0)
 			cached_rt = file_all_match(r->g, nd->obj, runtime_globs,
@@ -627,18 +665,33 @@ out:
 
 /* ---- runtime summaries ------------------------------------------------- */
 
-/* The summary of one process: the runtime files removed from its causes. */
-struct summary {
+/* One runtime file's edge into a kept process. */
+struct load {
 	uint32_t proc;          /* kept node index (after compaction) */
-	uint32_t count;         /* files */
+	uint32_t file;          /* old node index of the runtime file */
+	uint32_t edge;          /* old edge index */
+};
+
+static int cmp_load(const void *a, const void *b)
+{
+	const struct load *x = a, *y = b;
+
+	if (x->proc != y->proc)
+		return x->proc < y->proc ? -1 : 1;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->edge < y->edge ? -1 : x->edge > y->edge;
+}
+
+/* A summary node: the set of runtime files it stands for is that of the
+ * first process that got it, loads[at .. at + n) (n loads, count files). */
+struct summary {
+	size_t at, n;
+	uint32_t count;
 	uint32_t rep;           /* the object that names it */
 	int rep_score;
 	uint64_t threshold;
 	uint32_t depth;
-	struct {
-		uint32_t count;
-		uint64_t first, last;
-	} op[BT_OP_MAX + 1];
 };
 
 /* Which file names a summary: libc first, then the executable, then a
@@ -661,126 +714,167 @@ static int rep_score(const struct bt_graph *g, uint32_t file, unsigned op)
 	return 1;
 }
 
+/* Do two processes' load lists name the same files? */
+static bool same_files(const struct load *a, size_t na, const struct load *b,
+		       size_t nb)
+{
+	size_t i = 0, j = 0;
+
+	while (i < na && j < nb) {
+		if (a[i].file != b[j].file)
+			return false;
+		while (i + 1 < na && a[i + 1].file == a[i].file)
+			i++;
+		while (j + 1 < nb && b[j + 1].file == b[j].file)
+			j++;
+		i++;
+		j++;
+	}
+	return i == na && j == nb;
+}
+
 /*
- * For every runtime file removed (cand == RUNTIME) and each kept process
- * it was loaded by, count it in that process's summary.  map[] gives the
- * kept nodes' new indexes.  Appends the summary nodes and their edges to
- * r (whose arrays are grown).
+ * The runtime files removed (cand == RUNTIME) become summary nodes: one
+ * per process that loaded them, shared by the processes that loaded the
+ * very same files (200 runs of one program: one summary, not 200), with
+ * the edges per (process, operation), counted.  map[] gives the kept
+ * nodes' new indexes.  Appends the nodes and edges to r.
  */
 static int add_summaries(struct bt_result *r, const struct bt_node *old_nodes,
 			 size_t old_n, const struct bt_edge *old_edges,
 			 size_t old_ne, const uint8_t *cand, const uint32_t *map,
 			 uint32_t *nsum_out)
 {
-	uint32_t *slot = NULL;
+	struct load *loads = NULL;
 	struct summary *sum = NULL;
-	struct bt_u64map pairs;   /* (file, process) counted */
-	size_t nsum = 0, i, k, nedges = 0;
+	struct bt_u64map by_hash;   /* hash of a file set -> summary + 1 */
+	size_t nl = 0, nsum = 0, i, j, k, nedges = 0, ne;
 	int ret = 0;
 
 	*nsum_out = 0;
-	bt_u64map_init(&pairs);
-	slot = malloc((r->nnodes + 1) * sizeof(*slot));
-	sum = calloc(r->nnodes + 1, sizeof(*sum));
-	if (!slot || !sum) {
+	bt_u64map_init(&by_hash);
+	for (i = 0; i < old_ne; i++)
+		if (old_edges[i].from < old_n && old_edges[i].to < old_n &&
+		    cand[old_edges[i].from] == BT_FILTER_RUNTIME + 1 &&
+		    map[old_edges[i].to] != UINT32_MAX)
+			nl++;
+	if (!nl)
+		return 0;
+	loads = malloc(nl * sizeof(*loads));
+	sum = calloc(nl, sizeof(*sum));
+	if (!loads || !sum) {
 		ret = bt_error_set(BT_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < r->nnodes; i++)
-		slot[i] = UINT32_MAX;
-	for (i = 0; i < old_ne; i++) {
+	for (i = 0, nl = 0; i < old_ne; i++) {
 		const struct bt_edge *e = &old_edges[i];
-		struct summary *s;
-		uint32_t p;
-		int sc;
 
-		if (e->from >= old_n || e->to >= old_n ||
-		    cand[e->from] != BT_FILTER_RUNTIME + 1 ||
-		    map[e->to] == UINT32_MAX)
-			continue;
-		p = map[e->to];
-		if (slot[p] == UINT32_MAX) {
-			slot[p] = (uint32_t)nsum;
-			s = &sum[nsum++];
-			s->proc = p;
-			s->depth = r->nodes[p].depth + 1;
-		}
-		s = &sum[slot[p]];
-		if (!bt_u64map_get(&pairs, (uint64_t)e->from << 32 | p)) {
-			if ((ret = bt_u64map_put(&pairs,
-					(uint64_t)e->from << 32 | p, 1)))
-				goto out;
-			s->count++;
-		}
-		sc = rep_score(r->g, old_nodes[e->from].obj, e->op);
-		if (!s->rep || sc > s->rep_score) {
-			s->rep = old_nodes[e->from].obj;
-			s->rep_score = sc;
-		}
-		if (e->last > s->threshold)
-			s->threshold = e->last;
-		if (!s->op[e->op].count++) {
-			s->op[e->op].first = e->first;
-			s->op[e->op].last = e->last;
-			nedges++;
-		} else {
-			if (e->first < s->op[e->op].first)
-				s->op[e->op].first = e->first;
-			if (e->last > s->op[e->op].last)
-				s->op[e->op].last = e->last;
-		}
-		s->op[e->op].count += e->count - 1;
+		if (e->from < old_n && e->to < old_n &&
+		    cand[e->from] == BT_FILTER_RUNTIME + 1 &&
+		    map[e->to] != UINT32_MAX)
+			loads[nl++] = (struct load){ map[e->to], e->from,
+						     (uint32_t)i };
 	}
-	if (!nsum)
-		goto out;
+	qsort(loads, nl, sizeof(*loads), cmp_load);
+	/* Every (process, op) pair is at most one edge. */
 	{
-		struct bt_node *nn = realloc(r->nodes, (r->nnodes + nsum) *
-					     sizeof(*nn));
-		struct bt_edge *ne;
+		struct bt_node *nn;
+		struct bt_edge *nedg;
 
+		nn = realloc(r->nodes, (r->nnodes + nl) * sizeof(*nn));
 		if (!nn) {
 			ret = bt_error_set(BT_ENOMEM, "out of memory");
 			goto out;
 		}
 		r->nodes = nn;
-		ne = realloc(r->edges, (r->nedges + nedges + 1) * sizeof(*ne));
-		if (!ne) {
+		nedg = realloc(r->edges, (r->nedges + nl + 1) * sizeof(*nedg));
+		if (!nedg) {
 			ret = bt_error_set(BT_ENOMEM, "out of memory");
 			goto out;
 		}
-		r->edges = ne;
+		r->edges = nedg;
 	}
+	ne = r->nedges;
+	for (i = 0; i < nl; i = j) {
+		uint64_t h = 0x9e3779b97f4a7c15ULL;
+		uint32_t files = 0, si, v;
+		struct summary *sm;
+
+		for (j = i; j < nl && loads[j].proc == loads[i].proc; j++) {
+			if (j == i || loads[j].file != loads[j - 1].file) {
+				h = bt_hash_u64(h ^ old_nodes[loads[j].file].obj);
+				files++;
+			}
+		}
+		v = bt_u64map_get(&by_hash, h);
+		if (v && same_files(loads + sum[v - 1].at, sum[v - 1].n,
+				    loads + i, j - i)) {
+			si = v - 1;
+		} else {
+			si = (uint32_t)nsum++;
+			sum[si].at = i;
+			sum[si].n = j - i;
+			sum[si].count = files;
+			sum[si].depth = UINT32_MAX;
+			if (!v && (ret = bt_u64map_put(&by_hash, h, si + 1)))
+				goto out;
+		}
+		sm = &sum[si];
+		if (r->nodes[loads[i].proc].depth + 1 < sm->depth)
+			sm->depth = r->nodes[loads[i].proc].depth + 1;
+		/* The edges of this process, one per op. */
+		for (k = i; k < j; k++) {
+			const struct bt_edge *e = &old_edges[loads[k].edge];
+			struct bt_edge *x = NULL;
+			size_t m;
+			int sc = rep_score(r->g, old_nodes[loads[k].file].obj,
+					   e->op);
+
+			if (!sm->rep || sc > sm->rep_score) {
+				sm->rep = old_nodes[loads[k].file].obj;
+				sm->rep_score = sc;
+			}
+			if (e->last > sm->threshold)
+				sm->threshold = e->last;
+			for (m = ne; m < r->nedges; m++)
+				if (r->edges[m].op == e->op)
+					x = &r->edges[m];
+			if (!x) {
+				x = &r->edges[r->nedges++];
+				*x = *e;
+				/* Summary nodes are numbered after the kept
+				 * ones: r->nnodes + si, fixed below. */
+				x->from = si;
+				x->to = loads[i].proc;
+				nedges++;
+				continue;
+			}
+			x->count += e->count;
+			if (e->first < x->first)
+				x->first = e->first;
+			if (e->last > x->last)
+				x->last = e->last;
+		}
+		ne = r->nedges;
+	}
+	for (k = r->nedges - nedges; k < r->nedges; k++)
+		r->edges[k].from += (uint32_t)r->nnodes;
 	for (k = 0; k < nsum; k++) {
-		const struct summary *s = &sum[k];
-		struct bt_node *nd = &r->nodes[r->nnodes];
-		unsigned op;
+		struct bt_node *nd = &r->nodes[r->nnodes + k];
 
 		memset(nd, 0, sizeof(*nd));
-		nd->obj = s->rep;
+		nd->obj = sum[k].rep;
 		nd->kind = BT_OBJ_FILE;
 		nd->flags = BT_NODE_SUMMARY;
-		nd->depth = s->depth;
-		nd->threshold = s->threshold;
-		nd->summary = s->count;
-		for (op = 0; op <= BT_OP_MAX; op++) {
-			struct bt_edge *e;
-
-			if (!s->op[op].count)
-				continue;
-			e = &r->edges[r->nedges++];
-			e->from = (uint32_t)r->nnodes;
-			e->to = s->proc;
-			e->op = (uint8_t)op;
-			e->count = s->op[op].count;
-			e->first = s->op[op].first;
-			e->last = s->op[op].last;
-		}
-		r->nnodes++;
+		nd->depth = sum[k].depth;
+		nd->threshold = sum[k].threshold;
+		nd->summary = sum[k].count;
 	}
+	r->nnodes += nsum;
 	*nsum_out = (uint32_t)nsum;
 out:
-	bt_u64map_release(&pairs);
-	free(slot);
+	bt_u64map_release(&by_hash);
+	free(loads);
 	free(sum);
 	return ret;
 }
