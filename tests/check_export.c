@@ -880,7 +880,9 @@ static Suite *export_suite(void)
 	TC("json truncated", test_json_truncated);
 	TC("single node", test_single_node);
 	TC("svg", test_svg);
+	tcase_set_timeout(tc, 60);  /* graphviz and fontconfig start slowly */
 	TC("png and pdf", test_png_pdf);
+	tcase_set_timeout(tc, 60);
 	TC("text", test_text);
 	TCL("text hostile names", test_text_hostile);
 	TC("node label", test_node_label);
