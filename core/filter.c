@@ -79,7 +79,8 @@ static const char *const runtime_globs[] = {
 	"/proc/sys/kernel/ngroups_max", "/sys/devices/system/cpu/*",
 	"/sys/fs/selinux/*", "/etc/selinux/config",
 	/* interpreters' own modules */
-	"/usr/lib/python3*/*", "/usr/lib/python2*/*", "/usr/share/perl*/*",
+	"/usr/lib/python3*/*", "/usr/lib/python2*/*",
+	"/usr/local/lib/python3*/*", "/usr/share/perl*/*",
 	"/usr/lib/*/perl*/*", "*/__pycache__/*.pyc",
 };
 
