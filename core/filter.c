@@ -434,10 +434,14 @@ static bool is_runtime(const struct bt_result *r, const struct adj *a,
 	const struct bt_node *nd = &r->nodes[v];
 	size_t k, j;
 	int cached_sys = -1, cached_rt = -1;
+	bool any_exec = false;
 
 	if (nd->kind != BT_OBJ_FILE || !(nd->flags & BT_NODE_ENTRY) ||
 	    a->start[v] == a->start[v + 1])
 		return false;
+	for (k = a->start[v]; k < a->start[v + 1]; k++)
+		if (r->edges[a->edge[k]].op == BT_OP_EXEC)
+			any_exec = true;
 	for (k = a->start[v]; k < a->start[v + 1]; k++) {
 		const struct bt_edge *e = &r->edges[a->edge[k]];
 		bool exec_too = false;
@@ -455,19 +459,19 @@ static bool is_runtime(const struct bt_result *r, const struct adj *a,
 				return false;
 			continue;
 		}
-		for (j = a->start[v]; j < a->start[v + 1]; j++) {
+		if (cached_rt < 0)
+			cached_rt = file_all_match(r->g, nd->obj, runtime_globs,
+						   NGLOBS(runtime_globs));
+		if (cached_rt)
+			continue;
+		for (j = a->start[v]; any_exec && j < a->start[v + 1]; j++) {
 			const struct bt_edge *x = &r->edges[a->edge[j]];
 
 			if (x->op == BT_OP_EXEC && x->to == e->to)
 				exec_too = true;
 		}
-		if (cached_sys &&
-		    (exec_too || runs_as(r->g, r->nodes[e->to].obj, nd->obj)))
-			continue;
-		if (cached_rt < 0)
-			cached_rt = file_all_match(r->g, nd->obj, runtime_globs,
-						   NGLOBS(runtime_globs));
-		if (!cached_rt)
+		if (!cached_sys ||
+		    !(exec_too || runs_as(r->g, r->nodes[e->to].obj, nd->obj)))
 			return false;
 	}
 	return true;
