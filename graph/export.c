@@ -1052,6 +1052,12 @@ static int build_agraph(Agraph_t **out, const struct bt_result *r)
 			set(n, "fillcolor",
 			    nd->flags & BT_NODE_REMOTE ? "orange" : "lightblue");
 		}
+		if (nd->flags & BT_NODE_SUMMARY) {
+			/* Context, not evidence: drawn quietly. */
+			sb_adds(&style, style.len ? ",dashed" : "dashed");
+			set(n, "color", "gray50");
+			set(n, "fontcolor", "gray35");
+		}
 		if (style.len)
 			set(n, "style", sb_str(&style));
 		set(n, "entry", nd->flags & (BT_NODE_ENTRY | BT_NODE_REMOTE) ?
