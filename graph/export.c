@@ -816,6 +816,7 @@ static int export_text(const struct bt_result *r, FILE *out)
 			sb_addf(&b, "  [%zu] ", i);
 			node_label(&b, r, i);
 			sb_addf(&b, "  (%s", node_kind_name(r, nd));
+			text_details(&b, r, nd);
 			why = back ? bt_entry_rank_name(nd->rank) : NULL;
 			if (why)
 				sb_addf(&b, ": %s", why);
