@@ -84,6 +84,12 @@ static const char *const runtime_globs[] = {
 	"/usr/lib/*/perl*/*", "*/__pycache__/*.pyc",
 };
 
+/* Names (of the last component) of configuration files. */
+static const char *const config_names[] = {
+	"*.conf", "*.cnf", "*.cfg", "*.ini", "*config", ".*rc", "*.rc",
+	".profile", ".*_profile", "*.toml", "*.yaml", "*.yml",
+};
+
 void bt_filter_opts_init(struct bt_filter_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -1052,6 +1058,10 @@ static uint8_t rank_of(const struct bt_result *r, const struct bt_node *nd,
 	}
 	if (executed(r->g, file) || strstr(b, ".so"))
 		return sys ? BT_RANK_COMMON : BT_RANK_PROGRAM;
+	/* A configuration file by its name (.gitconfig, app.conf, .bashrc):
+	 * read, it may matter, but after the data. */
+	if (match_any(config_names, NGLOBS(config_names), b))
+		return BT_RANK_COMMON;
 	/* Data, in the system directories (zcat of /usr/share/doc/x.gz) or
 	 * not, unless many processes read it: configuration.  Outside the
 	 * system directories "many" is more than a few copies of a secret

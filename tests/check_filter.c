@@ -538,6 +538,7 @@ START_TEST(entry_points_are_ranked)
 	EV(104, "\"op\": \"read\", \"pid\": 11, \"path\": \"/etc/app.conf\"")
 	EV(105, "\"op\": \"read\", \"pid\": 12, \"path\": \"/etc/app.conf\"")
 	EV(106, "\"op\": \"write\", \"pid\": 13, \"path\": \"/tmp/out\"")
+	EV(107, "\"op\": \"read\", \"pid\": 10, \"path\": \"/home/u/.gitconfig\"")
 	EV(110, "\"op\": \"write\", \"pid\": 10, \"path\": \"/tmp/out\"");
 	struct bt_graph *g = load(text);
 	struct bt_result *r = NULL;
@@ -562,6 +563,9 @@ START_TEST(entry_points_are_ranked)
 	ck_assert_uint_eq(r->nodes[find(r, NULL, 10)].rank, BT_RANK_NONE);
 	ck_assert_uint_eq(r->nodes[find(r, NULL, 13)].rank, BT_RANK_PROCESS);
 	ck_assert_uint_eq(r->nodes[find(r, "/etc/app.conf", 0)].rank,
+			  BT_RANK_COMMON);
+	/* Configuration by its name, wherever it is. */
+	ck_assert_uint_eq(r->nodes[find(r, "/home/u/.gitconfig", 0)].rank,
 			  BT_RANK_COMMON);
 	ck_assert_str_eq(bt_entry_rank_name(BT_RANK_REMOTE), "remote endpoint");
 	ck_assert_ptr_null(bt_entry_rank_name(BT_RANK_NONE));
