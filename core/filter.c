@@ -75,6 +75,7 @@ static const char *const runtime_globs[] = {
 	"/etc/services", "/etc/protocols", "/etc/networks",
 	/* what libraries read as they start */
 	"/usr/lib/ssl/openssl.cnf", "/etc/ssl/openssl.cnf",
+	"/etc/ssl/certs/*", "/usr/lib/ssl/certs/*", "/usr/share/ca-certificates/*",
 	"/proc/filesystems", "/proc/meminfo", "/proc/sys/vm/overcommit_memory",
 	"/proc/sys/kernel/ngroups_max", "/sys/devices/system/cpu/*",
 	"/sys/fs/selinux/*", "/etc/selinux/config",
@@ -82,6 +83,12 @@ static const char *const runtime_globs[] = {
 	"/usr/lib/python3*/*", "/usr/lib/python2*/*",
 	"/usr/local/lib/python3*/*", "/usr/share/perl*/*",
 	"/usr/lib/*/perl*/*", "*/__pycache__/*.pyc",
+};
+
+/* Names (of the last component) of program code interpreters load. */
+static const char *const code_names[] = {
+	"*.py", "*.pyc", "*.pth", "*.pm", "*.pl", "*.rb", "*.sh", "*.bash",
+	"*.js", "*.jar", "*.class", "*.elc",
 };
 
 /* Names (of the last component) of configuration files. */
@@ -1030,6 +1037,23 @@ static bool executed(const struct bt_graph *g, uint32_t file)
 	return false;
 }
 
+/* Is `file` read by a process that runs under its name (a script)? */
+static bool run_by_reader(const struct bt_graph *g, uint32_t file)
+{
+	const uint32_t *refs;
+	size_t n = bt_graph_out(g, file, &refs), i;
+
+	for (i = 0; i < n && i < 64; i++) {
+		const struct bt_rec_event *e = bt_graph_event(g, refs[i]);
+
+		if (e->op == BT_OP_READ &&
+		    bt_graph_kind(g, e->effect) == BT_OBJ_PROCESS &&
+		    runs_as(g, e->effect, file))
+			return true;
+	}
+	return false;
+}
+
 static uint8_t rank_of(const struct bt_result *r, const struct bt_node *nd,
 		       uint32_t common)
 {
@@ -1056,7 +1080,9 @@ static uint8_t rank_of(const struct bt_result *r, const struct bt_node *nd,
 	} else {
 		b = "";
 	}
-	if (executed(r->g, file) || strstr(b, ".so"))
+	if (executed(r->g, file) || strstr(b, ".so") ||
+	    match_any(code_names, NGLOBS(code_names), b) ||
+	    run_by_reader(r->g, file))
 		return sys ? BT_RANK_COMMON : BT_RANK_PROGRAM;
 	/* A configuration file by its name (.gitconfig, app.conf, .bashrc):
 	 * read, it may matter, but after the data. */
