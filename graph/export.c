@@ -516,7 +516,7 @@ static void node_label(struct sb *b, const struct bt_result *r, size_t i)
 	label_of(b, r, &r->nodes[i]);
 }
 
-/* "filters removed 12 of 40 objects (readonly 9, noise 3)", or nothing. */
+/* "filters removed 12 of 40 objects (runtime 9, noise 3)", or nothing. */
 static void filter_summary(struct sb *b, const struct bt_result *r)
 {
 	const struct bt_filter_report *f = r->filters;
