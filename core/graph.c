@@ -33,6 +33,7 @@
 /* Objects flags (oflags[]). */
 #define OF_HAS_PAGES 0x1   /* file: some page of it has page events */
 #define OF_RECORDER  0x2   /* file: the recorder's own preload library */
+#define OF_RG_PAGES  0x4   /* region: some page event went through it */
 
 /* The page monitor btrack record preloads (capture/pagemon.c): a file by
  * this name that nothing in the log wrote is the recorder's, never a cause
@@ -212,6 +213,22 @@ static bool in_order(const struct bt_graph *g, const uint32_t *l, size_t n)
 	return true;
 }
 
+/* The regions page events went through (their aux, checked by the
+ * reader to be a region when not 0). */
+static void mark_regions(struct bt_graph *g, const uint32_t *l, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct bt_rec_event *e = ev_at(g, l[i]);
+
+		if ((e->op == BT_OP_PAGE_READ || e->op == BT_OP_PAGE_WRITE) &&
+		    e->aux && e->aux <= g->n &&
+		    g->kind[e->aux] == BT_OBJ_REGION)
+			g->oflags[e->aux] |= OF_RG_PAGES;
+	}
+}
+
 /*
  * Sort the lists that are out of time order (only when the log as a whole
  * is not in time order: then every list already is), and each file's
@@ -241,6 +258,10 @@ static void sort_lists(struct bt_graph *g)
 			const struct bt_rec_page *p = rec_at(g, g->off[id]);
 
 			g->oflags[p->file] |= OF_HAS_PAGES;
+			mark_regions(g, g->in_refs + g->in_idx[id],
+				     g->in_idx[id + 1] - g->in_idx[id]);
+			mark_regions(g, g->out_refs + g->out_idx[id],
+				     g->out_idx[id + 1] - g->out_idx[id]);
 		}
 		a = g->pg_idx[id], b = g->pg_idx[id + 1];
 		if (b - a < 2)
@@ -896,6 +917,11 @@ void bt_graph_labels(const struct bt_graph *g, uint32_t id, uint32_t key,
 		if (l->key == key)
 			fn(arg, bt_rec_str(&l->value), l->value.len, l->time);
 	}
+}
+
+bool bt_graph_region_has_pages(const struct bt_graph *g, uint32_t region)
+{
+	return region && region <= g->n && (g->oflags[region] & OF_RG_PAGES);
 }
 
 bool bt_graph_is_recorder(const struct bt_graph *g, uint32_t id)

@@ -127,6 +127,10 @@ size_t bt_graph_file_regions(const struct bt_graph *g, uint32_t file,
  * its shared mappings are ignored at page and vma granularity). */
 bool bt_graph_file_has_pages(const struct bt_graph *g, uint32_t file);
 
+/* Whether some page event went through a region (a monitored mapping
+ * that was touched). */
+bool bt_graph_region_has_pages(const struct bt_graph *g, uint32_t region);
+
 /* Lookups for detection points.  BT_ENOTFOUND with a message if none. */
 int bt_graph_find_file(const struct bt_graph *g, const char *path,
 		       uint32_t *out);  /* latest file seen under path */

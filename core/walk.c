@@ -83,6 +83,8 @@ struct walker {
 	size_t nvmas, vmas_cap;
 	struct range *ranges;
 	size_t nranges, ranges_cap;
+
+	bool obj_level;              /* the log has BT_LOGF_OBJ_LEVEL */
 };
 
 void bt_walk_opts_init(struct bt_walk_opts *o)
@@ -451,13 +453,17 @@ static bool skip_event(const struct walker *w, const struct bt_rec_event *e)
 	if ((e->op == BT_OP_READ || e->op == BT_OP_MMAP_READ ||
 	     e->op == BT_OP_EXEC) && bt_graph_is_recorder(w->g, e->cause))
 		return true;
-	if (w->o.gran == BT_GRAN_OBJECT || !(e->flags & BT_EVF_SHARED))
+	if (w->o.gran == BT_GRAN_OBJECT || !(e->flags & BT_EVF_SHARED) ||
+	    (e->op != BT_OP_MMAP_READ && e->op != BT_OP_MMAP_WRITE))
+		return false;
+	/* A log with mappings recorded at object level only (a static
+	 * program the page monitor could not enter): a mapping no page event
+	 * went through may be one of them, and counts at object level. */
+	if (w->obj_level && !bt_graph_region_has_pages(w->g, e->aux))
 		return false;
 	if (e->op == BT_OP_MMAP_READ)
 		return bt_graph_file_has_pages(w->g, e->cause);
-	if (e->op == BT_OP_MMAP_WRITE)
-		return bt_graph_file_has_pages(w->g, e->effect);
-	return false;
+	return bt_graph_file_has_pages(w->g, e->effect);
 }
 
 /* The event list of member i of a node (self first, then the extra
@@ -703,6 +709,8 @@ static int walk(struct bt_result **out, const struct bt_graph *g,
 	w.g = g;
 	w.o = *o;
 	w.dir = dir;
+	w.obj_level = bt_graph_log(g) &&
+		(bt_log_header(bt_graph_log(g))->flags & BT_LOGF_OBJ_LEVEL);
 	bt_u64map_init(&w.obj2node);
 	bt_u64map_init(&w.edge_map);
 	bt_u64map_init(&w.file2vma);
