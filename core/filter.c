@@ -169,8 +169,10 @@ bool bt_file_is_pipe(const struct bt_object_info *info)
 		return false;
 	if (info->file_flags & BT_FILEF_PIPE)
 		return true;
-	if (bracketed(info->path, "pipe:[") ||
-	    bracketed(info->path, "socket:["))
+	/* "socket:[N]" without the flag may be a connection to a daemon
+	 * outside the recording: a source, not a channel between two
+	 * recorded processes. */
+	if (bracketed(info->path, "pipe:["))
 		return true;
 	/* "/proc/PID/fd/pipe:[N]", as some importers name them. */
 	return info->path && !strncmp(info->path, "/proc/", 6) &&

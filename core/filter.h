@@ -99,8 +99,8 @@ const char *bt_filter_name(unsigned id);
 const char *bt_entry_rank_name(unsigned rank);
 
 /* Whether a file is an unnamed channel (a pipe or socketpair: flagged
- * BT_FILEF_PIPE, or named "pipe:[N]", "socket:[N]" or
- * "/proc/PID/fd/pipe:[N]" by a source that does not flag it).  `info` is the file's bt_graph_object(). */
+ * BT_FILEF_PIPE, or named "pipe:[N]" or "/proc/PID/fd/pipe:[N]" by a
+ * source that does not flag it).  `info` is the file's bt_graph_object(). */
 bool bt_file_is_pipe(const struct bt_object_info *info);
 
 /* What the filters did. */
