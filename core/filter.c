@@ -82,7 +82,7 @@ static const char *const runtime_globs[] = {
 	/* interpreters' own modules */
 	"/usr/lib/python3*/*", "/usr/lib/python2*/*",
 	"/usr/local/lib/python3*/*", "/usr/share/perl*/*",
-	"/usr/lib/*/perl*/*", "*/__pycache__/*.pyc",
+	"/usr/lib/*/perl*/*",
 };
 
 /* Names (of the last component) of program code interpreters load. */
@@ -289,9 +289,6 @@ static bool file_all_match(const struct bt_graph *g, uint32_t file,
 #define NGLOBS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Incident edges of each node, both directions (CSR). */
-struct adj;
-static uint32_t other_end(const struct bt_edge *e, uint32_t v);
-
 struct adj {
 	size_t *start;   /* nnodes + 1 */
 	uint32_t *edge;  /* 2 * nedges */
@@ -568,6 +565,38 @@ static bool is_lookup_only(const struct bt_result *r, const struct adj *a,
 			return false;
 	}
 	return true;
+}
+
+/*
+ * /proc/PID/... is noise to process PID itself (its maps, its status);
+ * read by another process it is information from PID (its environ, its
+ * memory): not noise.  True when a process joined to node v in the result
+ * has another pid than the one in v's path.
+ */
+static bool other_process_proc(const struct bt_result *r, const struct adj *a,
+			       uint32_t v)
+{
+	struct bt_object_info in, p;
+	unsigned long pid;
+	char *end;
+	size_t k;
+
+	if (bt_graph_object(r->g, r->nodes[v].obj, &in) || !in.path ||
+	    strncmp(in.path, "/proc/", 6) || in.path[6] < '0' ||
+	    in.path[6] > '9')
+		return false;
+	pid = strtoul(in.path + 6, &end, 10);
+	if (*end != '/')
+		return false;
+	for (k = a->start[v]; k < a->start[v + 1]; k++) {
+		uint32_t x = other_end(&r->edges[a->edge[k]], v);
+
+		if (x != v && r->nodes[x].kind == BT_OBJ_PROCESS &&
+		    !bt_graph_object(r->g, r->nodes[x].obj, &p) &&
+		    p.pid != pid)
+			return true;
+	}
+	return false;
 }
 
 /* ---- the path guarantee -------------------------------------------------- */
@@ -1186,7 +1215,8 @@ int bt_filter_apply(struct bt_result *r, const struct bt_filter_opts *o,
 			continue;
 		if ((o->enabled & (1u << BT_FILTER_NOISE)) &&
 		    (v->kind == BT_OBJ_FILE || v->kind == BT_OBJ_FILENAME) &&
-		    node_matches(r->g, v, noise_globs, NGLOBS(noise_globs))) {
+		    node_matches(r->g, v, noise_globs, NGLOBS(noise_globs)) &&
+		    !other_process_proc(r, &a, (uint32_t)i)) {
 			cand[i] = BT_FILTER_NOISE + 1;
 			continue;
 		}

@@ -575,6 +575,31 @@ START_TEST(entry_points_are_ranked)
 }
 END_TEST
 
+/* /proc/PID/... is noise to PID itself, information from PID to anyone
+ * else (reading another process's environment or memory). */
+START_TEST(another_process_proc_is_no_noise)
+{
+	static const char text[] =
+	EV(100, "\"op\": \"read\", \"pid\": 30, \"path\": \"/proc/30/status\"")
+	EV(101, "\"op\": \"read\", \"pid\": 30, \"path\": \"/proc/99/environ\"")
+	EV(102, "\"op\": \"read\", \"pid\": 30, \"path\": \"/proc/self/maps\"")
+	EV(103, "\"op\": \"write\", \"pid\": 30, \"path\": \"/tmp/out\"");
+	struct bt_graph *g = load(text);
+	struct bt_result *r = walk_from(g, "file:/tmp/out", BT_BACKWARD);
+	struct bt_filter_opts o;
+	struct bt_filter_report *rep;
+
+	bt_filter_opts_init(&o);
+	ck_assert_int_eq(bt_filter_apply(r, &o, &rep), 0);
+	ck_assert_int_ge(find(r, "/proc/99/environ", 0), 0);
+	ck_assert_int_eq(find(r, "/proc/30/status", 0), -1);
+	ck_assert_int_eq(find(r, "/proc/self/maps", 0), -1);
+	bt_result_free(r);
+	bt_filter_report_free(rep);
+	bt_graph_free(g);
+}
+END_TEST
+
 /* ---- alerts -------------------------------------------------------------- */
 
 static int read_alerts(const char *text, struct bt_alert **a, size_t *n)
@@ -673,6 +698,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, system_directory_data_stays);
 	tcase_add_test(tc, suspicious_runtime_files_stay);
 	tcase_add_test(tc, entry_points_are_ranked);
+	tcase_add_test(tc, another_process_proc_is_no_noise);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("alerts");
 	tcase_add_test(tc, falco_alerts_become_detection_points);
