@@ -4,7 +4,7 @@
 usage: check.py JOBS DESIGN KNOWN TABLE
 
 Each line of JOBS (tab-separated) is one probe run under one source:
-    SOURCE PROBE KIND SRC SINK EXE RUN BACK.json FWD.json BACKF.json
+    SOURCE PROBE KIND SRC SINK EXE RUN BACK.json FWD.json BACKF.json EXTRA
 KIND is the probe's kind (flow, exec, net, name, attr, cred); SRC and SINK
 its source and sink paths; EXE the probe program; RUN "ok", "unavailable
 WHY" or "failed WHY"; the JSON files the results of `btrack backtrack
@@ -18,7 +18,10 @@ name and attr probes the probe's process), fwd (a forward walk from the
 source reaches the sink: for net probes the sink or an endpoint), decoy
 (the decoy read after the sink was done is not blamed), filters (the
 default filters keep the source), cred (the sink's writer shows its new
-uid 65534).
+uid 65534); EXTRA adds checks the script made itself, as
+"CHECK=ok" or "CHECK=missing:DETAIL", ";"-separated (detect: the source
+says it cannot see the call).  A DESIGN row covers every check of its
+probe but these.
 
 DESIGN lines: "SOURCE PROBE REASON" (the source cannot see it by design);
 KNOWN lines: "SOURCE:PROBE:CHECK TITLE" (shell patterns; a known bug).
@@ -173,17 +176,25 @@ def main():
                               *(load(x) for x in f[7:10])))
         else:
             res = [("run", False, run)]
+        extra = []
+        for x in (f[10] if len(f) > 10 else "").split(";"):
+            if "=" in x:
+                c, v = x.split("=", 1)
+                extra.append((c, v == "ok", v.partition(":")[2]))
+        res += extra
         bad, kn = [], []
         for check, ok, detail in res:
+            why = design.get((s, p)) if (check, ok, detail) not in extra \
+                else None
             title = next((t for pat, t in known
                           if fnmatch.fnmatchcase("%s:%s:%s" % (s, p, check),
                                                  pat)), None)
             if ok:
-                if why is not None:
+                if why is not None and check == "back":
                     print("now ok: %s %s %s (listed as not visible: %s)"
                           % (s, p, check, why))
                     nowok += 1
-                elif title:
+                elif why is None and title:
                     print("now ok: %s %s %s (known: %s): remove it from "
                           "KNOWN" % (s, p, check, title))
                     nowok += 1
@@ -198,8 +209,10 @@ def main():
                 print("FAIL: %s %s %s: %s" % (s, p, check, detail))
                 bad.append(check)
                 failed += 1
+        why = design.get((s, p))
         if why is not None:
-            cells[s, p] = "not visible: " + why
+            cells[s, p] = "not visible: " + why + \
+                ("" if not bad + kn else " (missing: %s)" % ",".join(bad + kn))
         elif bad or kn:
             cells[s, p] = "missing: " + ",".join(bad + kn)
         else:
