@@ -4,14 +4,15 @@
 usage: check.py JOBS DESIGN KNOWN TABLE
 
 Each line of JOBS (tab-separated) is one probe run under one source:
-    SOURCE PROBE KIND SRC SINK EXE RUN BACK.json FWD.json BACKF.json EXTRA
+    SOURCE PROBE KIND SRC SINK EXE RUN LOG FROM EXTRA
 KIND is the probe's kind (flow, exec, net, name, attr, cred); SRC and SINK
 its source and sink paths; EXE the probe program; RUN "ok", "unavailable
-WHY" or "failed WHY"; the JSON files the results of `btrack backtrack
---no-filters` from the sink, `btrack forward --no-filters` from the source
-and `btrack backtrack` (default filters) from the sink: "-" where a walk
-was not run, "!MESSAGE" where it failed.  (One python run for all: python
-starts slowly on small machines.)
+WHY" or "failed WHY"; LOG the log to walk and FROM the sink's SPEC.  It
+runs (with $BTRACK, a few at a time) `btrack backtrack --no-filters` from
+the sink, `btrack forward --no-filters` from the source and `btrack
+backtrack` (default filters) from the sink, and keeps the JSON results
+beside the sink.  (One python run for all: python and process creation
+are slow on small machines.)
 
 The checks: back (a backtrack from the sink reaches the source, or for
 name and attr probes the probe's process), fwd (a forward walk from the
@@ -29,7 +30,10 @@ Prints a line per check that is not plainly ok, the coverage table (also
 written to TABLE, markdown), and exits 1 if a check failed that is
 neither by design nor known.
 """
+import concurrent.futures
 import fnmatch
+import os
+import subprocess
 import json
 import sys
 
@@ -101,13 +105,21 @@ def summary(d, limit=12):
 def checks(kind, src, sink, exe, back, fwd, backf):
     """Yields (check, ok, detail)."""
     proc = "process:" + exe
+    want_fwd = ["file:" + sink]
     if kind in ("name", "attr"):
         want_back = [proc]
     elif kind == "net":
-        want_back = ["file:" + src, "endpoint:*"]
+        # the peers' addresses, as the probe printed them: the server's
+        # (where the source went) and the client's (where the sink's data
+        # came from; unnamed for unix sockets)
+        peer = {}
+        for line in open(os.path.join(os.path.dirname(sink), "out")):
+            k, _, v = line.strip().partition(" ")
+            peer[k] = v
+        want_back = ["file:" + src, "endpoint:" + peer.get("client", "*")]
+        want_fwd.append("endpoint:" + peer["server"])
     else:
         want_back = ["file:" + src]
-    want_fwd = ["file:" + sink] + (["endpoint:*"] if kind == "net" else [])
 
     def walk_check(name, d, want, forward):
         if isinstance(d, str):
@@ -152,15 +164,50 @@ def table_lines(path):
     return out
 
 
+def walk(log, out, args):
+    """Runs btrack ARGS on LOG into OUT (JSON); returns OUT or "!error"."""
+    r = subprocess.run([os.environ["BTRACK"]] + args +
+                       ["--log", log, "--format", "json", "-o", out],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True)
+    if r.returncode == 0:
+        return out
+    return "!" + (r.stderr.strip().splitlines() or ["exit %d" %
+                                                     r.returncode])[-1]
+
+
+def run_walks(rows):
+    """For each job row, starts its walks; returns futures by row index."""
+    pool = concurrent.futures.ThreadPoolExecutor(4)
+    futs = {}
+    for i, f in enumerate(rows):
+        kind, src, sink, run, log, frm = f[2], f[3], f[4], f[6], f[7], f[8]
+        if run != "ok":
+            continue
+        d = os.path.dirname(sink)
+        back = pool.submit(walk, log, d + "/back.json",
+                           ["backtrack", "--from", frm, "--no-filters"])
+        fwd = backf = None
+        if kind not in ("name", "attr"):
+            fwd = pool.submit(walk, log, d + "/fwd.json",
+                              ["forward", "--from", "file:" + src,
+                               "--no-filters"])
+            backf = pool.submit(walk, log, d + "/backf.json",
+                                ["backtrack", "--from", frm])
+        futs[i] = (back, fwd, backf)
+    return futs
+
+
 def main():
     jobs, design_f, known_f, table_f = sys.argv[1:5]
+    rows = [line.rstrip("\n").split("\t") for line in open(jobs)]
+    futs = run_walks(rows)
     design = {(f[0], f[1]): f[2] if len(f) > 2 else "" for f in
               table_lines(design_f)}
     known = [(f[0], " ".join(f[1:])) for f in table_lines(known_f)]
     sources, probes, cells = [], [], {}
     failed = nknown = nowok = 0
-    for line in open(jobs):
-        f = line.rstrip("\n").split("\t")
+    for i, f in enumerate(rows):
         s, p, kind, src, sink, exe, run = f[:7]
         if s not in sources:
             sources.append(s)
@@ -173,11 +220,12 @@ def main():
             continue
         if run == "ok":
             res = list(checks(kind, src, sink, exe,
-                              *(load(x) for x in f[7:10])))
+                              *(load(x.result() if x else "-")
+                                for x in futs[i])))
         else:
             res = [("run", False, run)]
         extra = []
-        for x in (f[10] if len(f) > 10 else "").split(";"):
+        for x in (f[9] if len(f) > 9 else "").split(";"):
             if "=" in x:
                 c, v = x.split("=", 1)
                 extra.append((c, v == "ok", v.partition(":")[2]))

@@ -1,7 +1,7 @@
 /* netio.h - a child reads the source and sends it to the parent over a
  * socket; the parent receives it and writes the sink.  The variant says
  * which calls each side uses.  The server's address is printed on stdout
- * as "server ADDR". */
+ * as "server ADDR", the client's (inet only) as "client ADDR". */
 #include "probe.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -50,6 +50,11 @@ static ssize_t xrecv(const struct net *n, int s, char *buf, size_t len)
 
 	switch (n->io) {
 	case IO_SENDRECV:
+		/* an unconnected datagram socket's recv() names no peer:
+		 * no source could know it; recvfrom does */
+		if (n->type == SOCK_DGRAM)
+			return recvfrom(s, buf, len, 0,
+					(struct sockaddr *)&from, &fl);
 		return recv(s, buf, len, 0);
 	case IO_SENDTO:
 		return recvfrom(s, buf, len, 0, (struct sockaddr *)&from, &fl);
@@ -119,6 +124,15 @@ static int network(const struct net *n, const char *src, const char *sink)
 		} else if (xsend(n, c, buf, len, (struct sockaddr *)&ss, sl) !=
 			   (ssize_t)len) {
 			die("sendto");
+		}
+		if (n->family == AF_INET) {
+			struct sockaddr_in me;
+			socklen_t ml = sizeof me;
+
+			if (getsockname(c, (struct sockaddr *)&me, &ml) < 0)
+				die("getsockname");
+			printf("client 127.0.0.1:%u\n", ntohs(me.sin_port));
+			fflush(stdout);
 		}
 		close(c);
 		_exit(0);

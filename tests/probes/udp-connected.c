@@ -1,4 +1,5 @@
-/* UDP: connect, then send and recv. */
+/* UDP: the client connects, then sends; the server uses recvfrom (recv
+ * on its unconnected socket would name no peer). */
 #include "netio.h"
 
 int main(int argc, char **argv)
