@@ -337,6 +337,9 @@ for s in $sources; do
 		# files (they would be in every probe's history).
 		{
 			echo "set +e"
+			# a new audit session for this test's processes
+			echo "echo 0 >/proc/self/loginuid 2>/dev/null"
+			echo "cat /proc/self/sessionid >'$T/auditd/ses'"
 			for p in $probes; do
 				d=$T/auditd/$p
 				echo "sh -c 'cd \"\$1\" && exec \"\$2\" \"\$1/src\" \"\$1/sink\" >out 2>err' - '$d' '$bin/$p'; echo \"rc $p \$?\""
@@ -353,12 +356,12 @@ for s in $sources; do
 			continue
 		fi
 		[ $rc = 0 ] || { cat "$T/auditd/capture.out"; echo "FAIL: audit capture ($rc)"; exit 1; }
-		# only this test's processes (tests/probes/audit-tree.py says
+		# only this test's session (tests/probes/audit-session.py says
 		# why); the whole log stays in cap/audit.log
-		python3 "$top/tests/probes/audit-tree.py" "$T/auditd/run.sh" \
-			<"$T/auditd/cap/audit.log" >"$T/auditd/cap/tree.log"
+		python3 "$top/tests/probes/audit-session.py" "$(cat "$T/auditd/ses")" \
+			<"$T/auditd/cap/audit.log" >"$T/auditd/cap/session.log"
 		"$BT" import --format auditd -o "$T/auditd/log.btl" \
-			"$T/auditd/cap/tree.log" 2>"$T/auditd/import.err" ||
+			"$T/auditd/cap/session.log" 2>"$T/auditd/import.err" ||
 			{ cat "$T/auditd/import.err"; echo "FAIL: import"; exit 1; }
 		walks auditd "$T/auditd/log.btl"
 		;;
