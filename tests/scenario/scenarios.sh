@@ -85,18 +85,20 @@ prepare() {
 	echo "data $$" >"$1/rename-exec/data"
 	echo "the secret $$" >"$1/pidreuse/secret"
 	echo "other data $$" >"$1/pidreuse/other"
-	# pid reuse: a writes a from the secret as pid P; then, from another
-	# parent, b is written from other by a new process given the same
-	# pid P (ns_last_pid; retried when another process took P first).
+	# pid reuse: a is written from the secret by pid P; then, from another
+	# parent, b from other by a new process given the same pid P
+	# (ns_last_pid; tried again while another process takes P first).
 	cat >"$1/pidreuse.sh" <<'SH'
+sh -c 'exec cat secret > a' &
+p=$!
+wait $p
 i=0
-while [ $i -lt 40 ]; do
-	sh -c 'exec cat secret > a' &
-	p=$!
-	wait $p
+while [ $i -lt 200 ]; do
+	# a child of a subshell (another parent) that got pid p writes b;
+	# the children that did not get it touch nothing
 	echo $((p - 2)) >/proc/sys/kernel/ns_last_pid 2>/dev/null || exit 0
-	( sh -c 'echo $$ > q; exec cat other > b' & wait )
-	[ "$(cat q)" = "$p" ] && { echo "pid $p reused"; exit 0; }
+	( sh -c '[ $$ = '$p' ] && exec cat other > b; exit 0' & wait )
+	[ -e b ] && { echo "pid $p reused"; exit 0; }
 	i=$((i + 1))
 done
 echo "pid reuse not achieved"
