@@ -39,7 +39,7 @@ static int dupstr(char **out, const char *s)
 
 int bt_fdtable_copy(struct bt_fdtable **out, const struct bt_fdtable *t)
 {
-	struct bt_fdtable *c;
+	struct bt_fdtable *c = NULL;
 	size_t i;
 	int err;
 
@@ -124,6 +124,16 @@ int bt_fdtable_set(struct bt_fdtable *t, int fd, unsigned kind, uint64_t dev,
 	return 0;
 }
 
+int bt_fdtable_set_flow(struct bt_fdtable *t, int fd, uint64_t rino,
+			uint32_t file_flags)
+{
+	if (fd < 0 || (size_t)fd >= t->cap || t->fds[fd].kind == BT_FD_NONE)
+		return bt_error_set(BT_ENOTFOUND, "unknown descriptor %d", fd);
+	t->fds[fd].rino = rino;
+	t->fds[fd].file_flags = file_flags;
+	return 0;
+}
+
 int bt_fdtable_set_remote(struct bt_fdtable *t, int fd, const char *remote)
 {
 	char *r;
@@ -177,6 +187,9 @@ int bt_fdtable_dup(struct bt_fdtable *t, int oldfd, int newfd, bool cloexec)
 				     cloexec);
 		free(p);
 		free(r);
+		if (!err)
+			err = bt_fdtable_set_flow(t, newfd, c.rino,
+						  c.file_flags);
 		return err;
 	}
 }

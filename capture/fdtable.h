@@ -35,6 +35,12 @@ struct bt_fd {
 	uint64_t dev, ino;
 	char *path;         /* owned: absolute path, or "pipe:[N]"; may be NULL */
 	char *remote;       /* owned: socket endpoint ("1.2.3.4:80"), or NULL */
+	/* A channel (pipe, socketpair end): reads come out of the object
+	 * (dev, rino), writes go into (dev, ino).  rino == ino for a pipe;
+	 * for a socketpair end rino is the peer end's inode, so each
+	 * direction is one object.  0: same as ino. */
+	uint64_t rino;
+	uint32_t file_flags; /* BT_FILEF_PIPE, BT_FILEF_ANON (core/record.h) */
 };
 
 struct bt_fdtable {
@@ -63,6 +69,12 @@ const struct bt_fd *bt_fdtable_get(const struct bt_fdtable *t, int fd);
 int bt_fdtable_set(struct bt_fdtable *t, int fd, unsigned kind, uint64_t dev,
 		   uint64_t ino, const char *path, const char *remote,
 		   bool cloexec);
+
+/* Make a known fd a channel or an anonymous file: reads from (dev, rino)
+ * (0: ino), file_flags for the object (BT_FILEF_*).  Kept by dup and
+ * copy.  BT_ENOTFOUND for an unknown fd. */
+int bt_fdtable_set_flow(struct bt_fdtable *t, int fd, uint64_t rino,
+			uint32_t file_flags);
 
 /* Set the remote endpoint of a known fd (connect, accept). */
 int bt_fdtable_set_remote(struct bt_fdtable *t, int fd, const char *remote);
