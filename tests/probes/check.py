@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """check.py - judge the probes' walks (tests/scenario/probes.sh).
 
-usage: check.py JOBS DESIGN KNOWN TABLE
+usage: check.py JOBS DESIGN KNOWN TABLE [LIST]
 
 Each line of JOBS (tab-separated) is one probe run under one source:
     SOURCE PROBE KIND SRC SINK EXE RUN LOG FROM EXTRA
@@ -26,8 +26,10 @@ probe but these.
 
 DESIGN lines: "SOURCE PROBE REASON" (the source cannot see it by design);
 KNOWN lines: "SOURCE:PROBE:CHECK TITLE" (shell patterns; a known bug).
-Prints a line per check that is not plainly ok, the coverage table (also
-written to TABLE, markdown), and exits 1 if a check failed that is
+LIST: the probe list of probes.sh (name kind precondition calls...), for
+the table's "calls" column.  Prints a line per check that is not plainly
+ok, the coverage table (also written to TABLE, markdown; a known failure
+shows its finding's number), and exits 1 if a check failed that is
 neither by design nor known.
 """
 import concurrent.futures
@@ -200,6 +202,11 @@ def run_walks(rows):
 
 def main():
     jobs, design_f, known_f, table_f = sys.argv[1:5]
+    calls = {}
+    if len(sys.argv) > 5:
+        for f in table_lines(sys.argv[5]):
+            if len(f) == 3:
+                calls[f[0]] = f[2].split(None, 1)[-1]
     rows = [line.rstrip("\n").split("\t") for line in open(jobs)]
     futs = run_walks(rows)
     design = {(f[0], f[1]): f[2] if len(f) > 2 else "" for f in
@@ -230,7 +237,7 @@ def main():
                 c, v = x.split("=", 1)
                 extra.append((c, v == "ok", v.partition(":")[2]))
         res += extra
-        bad, kn = [], []
+        bad, kn, ids = [], [], []
         for check, ok, detail in res:
             why = design.get((s, p)) if (check, ok, detail) not in extra \
                 else None
@@ -252,6 +259,8 @@ def main():
                 print("known: %s %s %s [%s]: %s" % (s, p, check, title,
                                                      detail))
                 kn.append(check)
+                if title.split()[0] not in ids:
+                    ids.append(title.split()[0])
                 nknown += 1
             else:
                 print("FAIL: %s %s %s: %s" % (s, p, check, detail))
@@ -262,13 +271,14 @@ def main():
             cells[s, p] = "not visible: " + why + \
                 ("" if not bad + kn else " (missing: %s)" % ",".join(bad + kn))
         elif bad or kn:
-            cells[s, p] = "missing: " + ",".join(bad + kn)
+            cells[s, p] = "missing: " + ",".join(bad + kn) + \
+                (" (%s)" % ", ".join(ids) if ids else "")
         else:
             cells[s, p] = "ok"
-    rows = ["| probe | kind | " + " | ".join(sources) + " |",
+    rows = ["| probe | calls | " + " | ".join(sources) + " |",
             "|---|---|" + "---|" * len(sources)]
     for p, kind in probes:
-        rows.append("| %s | %s | %s |" % (p, kind, " | ".join(
+        rows.append("| %s | %s | %s |" % (p, calls.get(p, kind), " | ".join(
             cells.get((s, p), "-") for s in sources)))
     with open(table_f, "w") as t:
         t.write("\n".join(rows) + "\n")

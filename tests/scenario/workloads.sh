@@ -53,7 +53,7 @@ CHECKS='
 build	back	file:@/src/prog	none	reaches	file:@/evil.txt	file:@/src/config.h	file:@/src/main.c	file:@/src/util.c	file:@/src/util.h
 build	back	file:@/src/prog	none	lacks	file:@/notes.txt	file:@/src/unused.h
 build	back	file:@/src/prog	default	reaches	file:@/evil.txt	file:@/src/config.h	file:@/src/main.c
-build	back	file:@/src/prog	default	max	60
+build	back	file:@/src/prog	default	max	80
 build	fwd	file:@/evil.txt	none	reaches	file:@/src/prog
 download	back	file:@/stolen	none	reaches	endpoint:127.0.0.1:*	file:@/creds
 download	back	file:@/stolen	default	reaches	endpoint:127.0.0.1:*	file:@/creds
