@@ -72,6 +72,8 @@ def match(n, spec):
         return False
     if text == "*":
         return True
+    if text.endswith("*"):
+        return any(text[:-1] in v for v in vals(n))
     return any(v == text or v.endswith(text) for v in vals(n))
 
 
@@ -119,7 +121,9 @@ def checks(kind, src, sink, exe, back, fwd, backf):
             k, _, v = line.strip().partition(" ")
             peer[k] = v
         want_back = ["file:" + src, "endpoint:" + peer.get("client", "*")]
-        want_fwd.append("endpoint:" + peer["server"])
+        # (a unix server's address, possibly with a connection suffix)
+        want_fwd.append("endpoint:" + peer["server"] +
+                        ("*" if peer["server"].startswith("/") else ""))
     else:
         want_back = ["file:" + src]
 
