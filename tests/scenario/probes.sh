@@ -224,7 +224,7 @@ record:mmap-read:filters         R4 mmap shared write, then read(2)/pread(2), at
 record:mmap-read:fwd             R4 mmap shared write, then read(2)/pread(2), at page granularity
 record:setresuid:cred            R10 credentials: uid never shown, setuid/setresuid not recorded
 record:setuid:cred               R10 credentials: uid never shown, setuid/setresuid not recorded
-record:unix-stream:fwd           R14 (flaky) a send is stamped after the receiver's recv
+record:unix-stream:fwd           R14 (flaky) a send is stamped after the recv of the receiver
 '
 
 # ---------------------------------------------------------------------
