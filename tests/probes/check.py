@@ -26,6 +26,8 @@ probe but these.
 
 DESIGN lines: "SOURCE PROBE REASON" (the source cannot see it by design);
 KNOWN lines: "SOURCE:PROBE:CHECK TITLE" (shell patterns; a known bug).
+With PROBES_FAILING set, prints only the names of the probes with an
+unexpected failure (probes.sh records those once more).
 LIST: the probe list of probes.sh (name kind precondition calls...), for
 the table's "calls" column.  Prints a line per check that is not plainly
 ok, the coverage table (also written to TABLE, markdown; a known failure
@@ -218,6 +220,9 @@ def main():
     known = [(f[0], " ".join(f[1:])) for f in table_lines(known_f)]
     sources, probes, cells = [], [], {}
     failed = nknown = nowok = 0
+    failing = set()
+    if os.environ.get("PROBES_FAILING"):
+        sys.stdout = open(os.devnull, "w")  # only the names, at the end
     for i, f in enumerate(rows):
         s, p, kind, src, sink, exe, run = f[:7]
         if s not in sources:
@@ -270,6 +275,7 @@ def main():
                 print("FAIL: %s %s %s: %s" % (s, p, check, detail))
                 bad.append(check)
                 failed += 1
+                failing.add(p)
         why = design.get((s, p))
         if why is not None:
             cells[s, p] = "not visible: " + why + \
@@ -286,6 +292,10 @@ def main():
             cells.get((s, p), "-") for s in sources)))
     with open(table_f, "w") as t:
         t.write("\n".join(rows) + "\n")
+    if os.environ.get("PROBES_FAILING"):
+        sys.stdout = sys.__stdout__
+        print(" ".join(sorted(failing)))
+        sys.exit(0)
     print("\ncoverage (missing: the checks that fail):")
     print("\n".join(rows))
     print("\nprobes: %d failed, %d known failures, %d now ok"
