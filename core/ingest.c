@@ -222,6 +222,13 @@ struct bt_ingest {
 	size_t rbuf_cap[2];
 	char *targets;             /* symbolic links' contents, NUL-ended */
 	size_t targets_len, targets_cap;
+	struct bt_strmap dirs;     /* every directory above a path seen -> 1 */
+	char *dbuf;                /* a path being cut into its directories */
+	size_t dbuf_cap;
+	struct move { size_t pi; uint32_t off; } *moves;
+	size_t moves_cap;          /* paths under a renamed directory */
+	char *mbuf;                /* a path moved with its directory */
+	size_t mbuf_cap;
 	size_t via;                /* paths index of the name a lookup
 	                              reached through symbolic links in this
 	                              observation, or NOPATH */
@@ -288,6 +295,7 @@ int bt_ingest_new(struct bt_ingest **out, struct bt_log_writer *w)
 	bt_u64map_init(&ing->fidx);
 	bt_strmap_init(&ing->pathmap);
 	bt_strmap_init(&ing->endpoints);
+	bt_strmap_init(&ing->dirs);
 	*out = ing;
 	return 0;
 }
@@ -314,6 +322,10 @@ void bt_ingest_free(struct bt_ingest *ing)
 	free(ing->rbuf[0]);
 	free(ing->rbuf[1]);
 	free(ing->targets);
+	bt_strmap_release(&ing->dirs);
+	free(ing->dbuf);
+	free(ing->moves);
+	free(ing->mbuf);
 	free(ing);
 }
 
@@ -521,6 +533,31 @@ static int cred_update(struct bt_ingest *ing, size_t slot,
 
 #define NOPATH SIZE_MAX
 
+/* Remember the directories above a new path ("/a/b/c": "/a/b", "/a"),
+ * so a rename can tell a directory with paths under it.  Once for each
+ * new directory; stops at the first one already known. */
+static int note_dirs(struct bt_ingest *ing, const char *path)
+{
+	size_t len = strlen(path);
+	char *slash;
+	int r;
+
+	if (*path != '/')
+		return 0;
+	if (len + 1 > ing->dbuf_cap &&
+	    bt_grow(&ing->dbuf, &ing->dbuf_cap, len + 1, 1))
+		return BT_ENOMEM;
+	memcpy(ing->dbuf, path, len + 1);
+	while ((slash = strrchr(ing->dbuf, '/')) && slash != ing->dbuf) {
+		*slash = '\0';
+		if (bt_strmap_get(&ing->dirs, ing->dbuf))
+			return 0;
+		if ((r = bt_strmap_put(&ing->dirs, ing->dbuf, 1)))
+			return r;
+	}
+	return 0;
+}
+
 /* The index of path in paths[], made on first sight; NOPATH for no path
  * or a path that names a descriptor (is_fd_path). */
 static int path_index(struct bt_ingest *ing, const char *path, size_t *out)
@@ -543,7 +580,8 @@ static int path_index(struct bt_ingest *ing, const char *path, size_t *out)
 		    sizeof(*ing->paths)))
 		return BT_ENOMEM;
 	if ((r = bt_strmap_put(&ing->pathmap, path,
-			       (uint32_t)ing->npaths + 1)))
+			       (uint32_t)ing->npaths + 1)) ||
+	    (r = note_dirs(ing, path)))
 		return r;
 	ing->paths[ing->npaths].file = 0;
 	ing->paths[ing->npaths].fname = 0;
@@ -1104,6 +1142,61 @@ static int check(const struct bt_obs *o)
 	return bt_error_set(BT_EINVAL, "%s: field 'path' is missing", name);
 }
 
+/*
+ * A renamed directory takes the paths under it along: every bound path
+ * "OLD/x" binds its file to "NEW/x" and lets go of the old one, so the
+ * files keep their identity and their names' counts stay right.  Rare,
+ * so a scan of every path is fine.
+ */
+static int move_children(struct bt_ingest *ing, const char *from,
+			 const char *to, uint64_t time)
+{
+	const struct bt_strmap *m = &ing->pathmap;
+	size_t fl = strlen(from), tl = strlen(to), n = 0, i;
+	int r;
+
+	if (!bt_strmap_get(&ing->dirs, from))
+		return 0;
+	for (i = 0; i < m->cap; i++) {
+		const char *key;
+		size_t pi;
+
+		if (!m->offs[i])
+			continue;
+		key = m->arena + m->offs[i] - 1;
+		pi = m->vals[i] - 1;
+		if (strncmp(key, from, fl) || key[fl] != '/' ||
+		    !ing->paths[pi].file)
+			continue;
+		if (n + 1 > ing->moves_cap &&
+		    bt_grow(&ing->moves, &ing->moves_cap, n + 1,
+			    sizeof(*ing->moves)))
+			return BT_ENOMEM;
+		ing->moves[n++] = (struct move){ pi, m->offs[i] - 1 };
+	}
+	for (i = 0; i < n; i++) {
+		/* path_index() may move the arena: copy before. */
+		const char *rest = m->arena + ing->moves[i].off + fl;
+		size_t rl = strlen(rest), npi;
+		uint32_t file = ing->paths[ing->moves[i].pi].file;
+
+		if (tl + rl + 1 > ing->mbuf_cap &&
+		    bt_grow(&ing->mbuf, &ing->mbuf_cap, tl + rl + 1, 1))
+			return BT_ENOMEM;
+		memcpy(ing->mbuf, to, tl);
+		memcpy(ing->mbuf + tl, rest, rl + 1);
+		if ((r = path_index(ing, ing->mbuf, &npi)))
+			return r;
+		if (npi == NOPATH || npi == ing->moves[i].pi)
+			continue;
+		if ((r = bind(ing, npi, file, time, ing->mbuf)) ||
+		    (ing->paths[ing->moves[i].pi].file == file &&
+		     (r = unbind(ing, ing->moves[i].pi))))
+			return r;
+	}
+	return 0;
+}
+
 static int add_rename(struct bt_ingest *ing, const struct bt_obs *o,
 		      uint32_t proc)
 {
@@ -1137,6 +1230,9 @@ static int add_rename(struct bt_ingest *ing, const struct bt_obs *o,
 		return r;
 	if (op == BT_OP_RENAME && pi != NOPATH && pi != pi2 && !same &&
 	    ing->paths[pi].file == file && (r = unbind(ing, pi)))
+		return r;
+	if (op == BT_OP_RENAME && pi != NOPATH && pi != pi2 && !same &&
+	    (r = move_children(ing, o->path, o->new_path, o->time)))
 		return r;
 	return 0;
 }

@@ -974,6 +974,54 @@ START_TEST(hard_link_outlives_a_name)
 }
 END_TEST
 
+/* mv d e: the files under d are the same files under e (their history
+ * goes along), and d's old paths no longer name them, so when they are
+ * unlinked under e their inodes are free again. */
+static const char *const dir_logs[2] = {
+	"{\"time\":1,\"op\":\"create\",\"pid\":60,\"path\":\"/w/d\"" INO(20) "}\n"
+	"{\"time\":2,\"op\":\"write\",\"pid\":60,\"path\":\"/w/d/f\"" INO(21) "}\n"
+	"{\"time\":3,\"op\":\"write\",\"pid\":60,\"path\":\"/w/d/s/g\"" INO(22) "}\n"
+	"{\"time\":4,\"op\":\"rename\",\"pid\":61,\"path\":\"/w/d\","
+	"\"new_path\":\"/w/e\"" INO(20) "}\n"
+	"{\"time\":5,\"op\":\"read\",\"pid\":62,\"path\":\"/w/e/f\"" INO(21) "}\n"
+	"{\"time\":6,\"op\":\"read\",\"pid\":62,\"path\":\"/w/e/s/g\"" INO(22) "}\n"
+	"{\"time\":7,\"op\":\"unlink\",\"pid\":62,\"path\":\"/w/e/f\"" INO(21) "}\n"
+	"{\"time\":8,\"op\":\"write\",\"pid\":63,\"path\":\"/w/h\"" INO(21) "}\n"
+	"{\"time\":9,\"op\":\"read\",\"pid\":64,\"path\":\"/w/d/f\"}\n",
+
+	"{\"time\":1,\"op\":\"create\",\"pid\":60,\"path\":\"/w/d\"}\n"
+	"{\"time\":2,\"op\":\"write\",\"pid\":60,\"path\":\"/w/d/f\"}\n"
+	"{\"time\":3,\"op\":\"write\",\"pid\":60,\"path\":\"/w/d/s/g\"}\n"
+	"{\"time\":4,\"op\":\"rename\",\"pid\":61,\"path\":\"/w/d\","
+	"\"new_path\":\"/w/e\"}\n"
+	"{\"time\":5,\"op\":\"read\",\"pid\":62,\"path\":\"/w/e/f\"}\n"
+	"{\"time\":6,\"op\":\"read\",\"pid\":62,\"path\":\"/w/e/s/g\"}\n"
+	"{\"time\":7,\"op\":\"unlink\",\"pid\":62,\"path\":\"/w/e/f\"}\n"
+	"{\"time\":8,\"op\":\"write\",\"pid\":63,\"path\":\"/w/h\"}\n"
+	"{\"time\":9,\"op\":\"read\",\"pid\":64,\"path\":\"/w/d/f\"}\n",
+};
+
+START_TEST(directory_rename_moves_its_files)
+{
+	struct bt_result *r;
+	uint32_t f, g;
+
+	gbuild(dir_logs[_i]);
+	f = file_at("/w/d/f", 0);
+	g = file_at("/w/d/s/g", 0);
+	ck_assert_uint_eq(file_at("/w/e/f", 0), f);
+	ck_assert_uint_eq(file_at("/w/e/s/g", 0), g);
+	r = gwalk(BT_BACKWARD, "proc:62");
+	ck_assert(has_proc(r, 60));
+	bt_result_free(r);
+	/* f's names are all gone: inode 21 again is another file, and the
+	 * old path names nothing (a new file). */
+	ck_assert_uint_ne(file_at("/w/h", 0), f);
+	ck_assert_int_lt(find_ev(0, BT_OP_READ, f, proc(64, 0)), 0);
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 5);
+}
+END_TEST
+
 /* /proc/self/fd/N and friends name a descriptor, not a file: never bound,
  * never labelled.  A linkat through /proc/self/fd gives only the new name,
  * so when the real names are unlinked the inode is free again. */
@@ -1447,6 +1495,7 @@ int main(void)
 	TL(rename_keeps_the_file, 2);
 	TL(atomic_replace, 2);
 	TL(hard_link_outlives_a_name, 2);
+	TL(directory_rename_moves_its_files, 2);
 	TL(fd_paths_are_not_names, 6);
 	T(fd_path_recognition);
 	T(symlink_links_creator);
