@@ -12,14 +12,21 @@
  * Others are counted as unused.  Syscalls are x86-64 (arch=c000003e), by
  * number or, in interpreted logs, by name.
  *
- * What a syscall becomes (audit sees no read(2)/write(2) in the usual
- * rules, so opens stand for them, as in SPADE): open/openat/openat2/creat
- * for reading -> read, for writing -> write, with O_CREAT of a new name ->
- * create; execve -> exec; clone/fork/vfork -> fork; rename*, link*,
- * symlink*, unlink*, truncate -> the same ops; mmap of an fd -> mmap;
- * connect/accept -> connect/accept; sendto/sendmsg/recvfrom/recvmsg ->
- * send/recv.  Failed syscalls (success=no) make nothing.  The rules that
- * produce such a log are in man/btrack-import.1 and man/btrack-audit.rules.
+ * What a syscall becomes (audit sees no read(2)/write(2) in the shipped
+ * rules, so opens and descriptor lifetimes stand for them; the inference
+ * is described at the top of auditd.c): open/openat/openat2/creat for
+ * reading -> read, for writing -> write, O_CREAT of a new name -> create,
+ * O_TRUNC of an existing file -> truncate; execve, execveat -> exec (and
+ * reads of the interpreter and loader); clone/fork/vfork -> fork;
+ * exit_group -> exit; rename*, link*, unlink*, rmdir, mkdir*, mknod*,
+ * truncate -> name ops; symlink* -> symlink; chmod/chown families -> chmod,
+ * chown; set*id -> setid; pipe, pipe2, socketpair -> pipe objects; close,
+ * dup*, fcntl, close_range -> the fd tables; mmap of an fd -> mmap;
+ * connect/accept/bind -> connect/accept and socket addresses;
+ * sendto/sendmsg/recvfrom/recvmsg -> send/recv.  Failed syscalls
+ * (success=no) make nothing.  The rules that produce such a log are
+ * capture/audit/btrack.rules and btrack-minimal.rules; btrack-import(1)
+ * says what each gives.
  *
  * The input is untrusted: every field is bounded and checked; a line that
  * does not have the audit shape is a bad line reported with its number.
@@ -42,16 +49,30 @@ struct bt_auditd_stats {
 	uint64_t unused;      /* records of types btrack does not use */
 	uint64_t failed;      /* syscalls that failed (no dependency) */
 	uint64_t unknown;     /* syscalls btrack does not map */
+	uint64_t gaps;        /* events naming a descriptor or peer the log
+	                         never showed (an fd inherited from before the
+	                         log, accept with no address): no dependency
+	                         is guessed */
 	uint64_t truncated;   /* strings cut at the field limit */
 	uint64_t bad;         /* malformed lines skipped (keep_going) */
 	uint64_t first_bad;   /* line number of the first, 0 if none */
+	uint64_t bad_fields;  /* malformed fields (hex of odd length, a
+			       * number that is not one): decoded as far as
+			       * they can be, their event kept */
+	uint64_t arch_other;  /* SYSCALL events of an architecture btrack
+			       * does not decode (not x86-64, i386, aarch64):
+			       * their syscalls are not used */
+	uint32_t arch_other_first; /* its AUDIT_ARCH_* value (first seen),
+				    * 0 if given by an unknown name */
+	uint64_t uring;       /* io_uring operations (URINGOP): not used */
 };
 
 struct bt_auditd;
 
-/* Start an import into `ing` (borrowed).  The caller owns *out and ends it
+/* Start an import into `sink` (its arg is borrowed; bt_ingest_sink()
+ * gives the one that writes a log).  The caller owns *out and ends it
  * with bt_auditd_finish() then bt_auditd_free(). */
-int bt_auditd_new(struct bt_auditd **out, struct bt_ingest *ing);
+int bt_auditd_new(struct bt_auditd **out, struct bt_obs_sink sink);
 
 /*
  * Read `in` to its end.  Several inputs (rotated logs, oldest first) may be

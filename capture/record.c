@@ -68,6 +68,7 @@
 #include "../core/util.h"
 #include "fdtable.h"
 #include "pagering.h"
+#include "path.h"
 #include "record.h"
 
 #ifndef SYS_fchmodat2
@@ -80,63 +81,6 @@
 #define INTERRUPT_GRACE_NS 5000000000ULL
 
 /* ---- helpers exposed for tests ---------------------------------------- */
-
-int bt_record_path_join(char *out, size_t n, const char *base,
-			const char *rel)
-{
-	size_t len = 0, seg;
-	const char *p, *src[2];
-	int k;
-
-	if (n < 2)
-		return bt_error_set(BT_ELIMIT, "path buffer too small");
-	if (!rel)
-		return bt_error_set(BT_EINVAL, "no path");
-	src[0] = rel[0] == '/' ? NULL : base;
-	src[1] = rel;
-	if (src[0] && src[0][0] != '/')
-		return bt_error_set(BT_EINVAL, "base '%s' is not absolute",
-				    base ? base : "");
-	if (!src[0] && rel[0] != '/')
-		return bt_error_set(BT_EINVAL, "no base for '%s'", rel);
-	out[0] = '/';
-	len = 1;
-	for (k = 0; k < 2; k++) {
-		if (!src[k])
-			continue;
-		for (p = src[k]; *p;) {
-			while (*p == '/')
-				p++;
-			if (!*p)
-				break;
-			seg = strcspn(p, "/");
-			if (seg == 1 && p[0] == '.') {
-				/* nothing */
-			} else if (seg == 2 && p[0] == '.' && p[1] == '.') {
-				while (len > 1 && out[len - 1] != '/')
-					len--;
-				if (len > 1)
-					len--;  /* the '/' before it */
-			} else {
-				if (len > 1) {
-					if (len + 1 >= n)
-						goto long_path;
-					out[len++] = '/';
-				}
-				if (len + seg >= n)
-					goto long_path;
-				memcpy(out + len, p, seg);
-				len += seg;
-			}
-			p += seg;
-		}
-	}
-	out[len] = '\0';
-	return 0;
-long_path:
-	out[0] = '\0';
-	return bt_error_set(BT_ELIMIT, "path too long");
-}
 
 /* Copy bytes as printable text: \xNN for anything else. */
 static void put_escaped(char *out, size_t n, const unsigned char *s,
@@ -492,6 +436,8 @@ struct task {
 	bool existed, has_ino;
 	bool link_anon;         /* linkat of a file that has no name */
 	bool has_ino2;          /* RENAME_EXCHANGE: the other name's inode */
+	bool exec_pending;      /* execve entry seen: path1, dev, ino name
+	                           the file asked for (a script, maybe) */
 	uint64_t dev2, ino2;
 	uint64_t dev, ino;
 	char *path1, *path2;    /* PATH_MAX each, owned */
@@ -523,6 +469,11 @@ struct rec {
 	uint64_t pre_dev, pre_ino;
 	char *netbuf;           /* /proc/PID/net/... text, owned */
 	size_t netcap;
+	/* unix stream connects not yet seen accepted, oldest first: a
+	 * server that accepts after its client closed finds the client's
+	 * inode here (the accept queue is first in, first out) */
+	struct uconn { char name[128]; uint32_t ino; } *uconn;
+	size_t nuconn, uconncap;
 	int diag_fd;            /* NETLINK_SOCK_DIAG, once needed */
 	bool diag_tried;
 	uint32_t diag_seq;
@@ -911,7 +862,7 @@ static int resolve_at(struct rec *r, struct task *t, int dirfd,
 		if (!base)
 			return -1;
 	}
-	return bt_record_path_join(out, PATH_MAX, base, rel) ? -1 : 0;
+	return bt_path_join(out, PATH_MAX, base, rel) ? -1 : 0;
 }
 
 /* ---- observations ----------------------------------------------------- */
@@ -1068,6 +1019,69 @@ static int unix_query(struct rec *r, uint64_t ino, struct bt_unix_sock *out)
 	return out->ino == ino ? 0 : -1;
 }
 
+/* A unix socket path as given to bind or connect may be relative: made
+ * absolute against the process's working directory, so the two ends of
+ * a connection spell it alike ("unix:/dir/sock" for "sock" and "./sock"). */
+static void unix_abs(struct rec *r, struct task *t, char *name, size_t n)
+{
+	const char *cwd;
+	char tmp[sizeof(((struct bt_unix_sock *)0)->name)];
+
+	if (strncmp(name, "unix:", 5) || name[5] == '/' || name[5] == '@' ||
+	    !strcmp(name + 5, "unnamed") || !(cwd = proc_cwd(r, t)) ||
+	    bt_path_join(tmp, sizeof(tmp), cwd, name + 5))
+		return;
+	if ((size_t)snprintf(name, n, "unix:%.240s", tmp) >= n)
+		name[0] = '\0';
+}
+
+/* A traced client connected to name with socket ino. */
+static void uconn_put(struct rec *r, const char *name, uint32_t ino)
+{
+	if (strlen(name) >= sizeof(r->uconn->name))
+		return;
+	if (r->nuconn == 4096) {   /* never accepted here: forget the oldest */
+		memmove(r->uconn, r->uconn + 1,
+			(r->nuconn - 1) * sizeof(*r->uconn));
+		r->nuconn--;
+	}
+	if (r->nuconn + 1 > r->uconncap &&
+	    bt_grow(&r->uconn, &r->uconncap, r->nuconn + 1,
+		    sizeof(*r->uconn)))
+		return;
+	snprintf(r->uconn[r->nuconn].name, sizeof(r->uconn->name), "%s",
+		 name);
+	r->uconn[r->nuconn++].ino = ino;
+}
+
+static int unix_query(struct rec *r, uint64_t ino, struct bt_unix_sock *out);
+
+/* An accept of socket `self` on the listener `name` whose peer is `peer`
+ * (0 if the client is gone): the client's inode, and that connect is no
+ * longer pending.  A pending client whose socket is still open and joined
+ * to another socket (or to none yet) is not this one. */
+static uint32_t uconn_take(struct rec *r, const char *name, uint32_t self,
+			   uint32_t peer)
+{
+	struct bt_unix_sock c;
+	size_t i;
+
+	for (i = 0; i < r->nuconn; i++) {
+		if (peer ? r->uconn[i].ino != peer :
+		    strcmp(r->uconn[i].name, name))
+			continue;
+		if (!peer && !unix_query(r, r->uconn[i].ino, &c) &&
+		    c.peer != self)
+			continue;
+		peer = r->uconn[i].ino;
+		memmove(r->uconn + i, r->uconn + i + 1,
+			(r->nuconn - i - 1) * sizeof(*r->uconn));
+		r->nuconn--;
+		break;
+	}
+	return peer;
+}
+
 /*
  * The endpoint of a unix stream connection, the same string from both
  * ends: "unix:PATH#INO", PATH the listener's name (what the client
@@ -1080,17 +1094,21 @@ static int unix_query(struct rec *r, uint64_t ino, struct bt_unix_sock *out)
  * The server's end has no inode until accept(), so the client names its
  * own.  0, or -1 for a socket that is no unix stream (or unknown).
  */
-static int unix_conn(struct rec *r, uint64_t ino, const char *path,
-		     bool server, char *out, size_t n)
+static int unix_conn(struct rec *r, struct task *t, uint64_t ino,
+		     const char *path, bool server, char *out, size_t n)
 {
 	struct bt_unix_sock a, b;
 
 	if (unix_query(r, ino, &a) || a.type == SOCK_DGRAM)
 		return -1;
+	unix_abs(r, t, a.name, sizeof(a.name));
 	if (path) {
+		uconn_put(r, path, a.ino);
 		snprintf(out, n, "%.200s#%u", path, a.ino);
 		return 0;
 	}
+	if (server && a.name[0])
+		a.peer = uconn_take(r, a.name, a.ino, a.peer);
 	if (!a.peer)
 		return -1;
 	if (server) {
@@ -1100,6 +1118,7 @@ static int unix_conn(struct rec *r, uint64_t ino, const char *path,
 	}
 	if (unix_query(r, a.peer, &b))
 		b.name[0] = '\0';
+	unix_abs(r, t, b.name, sizeof(b.name));
 	if (a.name[0] && !b.name[0])        /* the accepted end */
 		snprintf(out, n, "%.200s#%u", a.name, a.peer);
 	else if (!a.name[0] && b.name[0])   /* the connecting end */
@@ -1136,7 +1155,7 @@ static void fd_io(struct rec *r, struct task *t, int fd, bool out,
 		if (!ob.remote) {
 			/* inherited, or accepted without an address: ask the
 			 * kernel's socket tables once, then remember */
-			if (unix_conn(r, f->ino, NULL, false, ep,
+			if (unix_conn(r, t, f->ino, NULL, false, ep,
 				      sizeof(ep)) &&
 			    sock_peer(r, t, f->ino, ep, sizeof(ep)))
 				snprintf(ep, sizeof(ep), "socket:[%llu]",
@@ -1176,6 +1195,7 @@ static void mmap_obs(struct rec *r, struct task *t, const struct map *x,
 	ob.has_ino = true;
 	ob.dev = x->dev;
 	ob.ino = x->ino;
+	ob.file_flags = devino_flags(r, x->dev, x->ino);  /* a memfd */
 	ob.shared = x->shared;
 	ob.prot = x->prot;
 	ob.map_first = x->pgoff;
@@ -1343,7 +1363,7 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 	t->in_sys = true;
 	t->nr = -1;
 	t->ok1 = t->ok2 = t->has_ino = t->existed = t->link_anon = false;
-	t->has_ino2 = false;
+	t->has_ino2 = t->exec_pending = false;
 	if (k <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP ||
 	    si.arch != AUDIT_ARCH_X86_64) {
 		t->in_sys = false;
@@ -1462,6 +1482,33 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 			t->ino2 = sb.st_ino;
 		}
 		break;
+	case SYS_execve:
+	case SYS_execveat: {
+		/* the file asked for: when the kernel runs an interpreter
+		 * instead (#!), the script is read by the kernel, not by a
+		 * system call; the exec event then names it too */
+		int dfd = t->nr == SYS_execve ? AT_FDCWD : (int)a[0];
+		uint64_t pa = t->nr == SYS_execve ? a[0] : a[1];
+		char pp[64];
+
+		t->in_sys = false;
+		if (resolve_at(r, t, dfd, pa, t->path1))
+			return false;
+		if (t->nr == SYS_execveat && !r->scratch2[0] &&
+		    (a[4] & AT_EMPTY_PATH)) {
+			snprintf(pp, sizeof(pp), "/proc/%u/fd/%d", t->tid,
+				 dfd);
+			if (stat(pp, &sb))
+				return false;
+			t->path1[0] = '\0';
+		} else if (stat(t->path1, &sb)) {
+			return false;
+		}
+		t->exec_pending = true;
+		t->dev = sb.st_dev;
+		t->ino = sb.st_ino;
+		return false;
+	}
 	case SYS_io_setup:
 	case SYS_io_submit:
 		on_async(r, t, "aio");
@@ -1559,7 +1606,8 @@ static void on_connect(struct rec *r, struct task *t, int fd, uint64_t addr,
 		char path[256];
 
 		snprintf(path, sizeof(path), "%s", ep);
-		unix_conn(r, f->ino, path, false, ep, sizeof(ep));
+		unix_abs(r, t, path, sizeof(path));
+		unix_conn(r, t, f->ino, path, false, ep, sizeof(ep));
 	}
 	bt_fdtable_set_remote(t->p->fdt, fd, ep);
 	obs_init(&ob, t, op);
@@ -1583,7 +1631,7 @@ static void on_accept(struct rec *r, struct task *t, int fd)
 	ep[0] = '\0';
 	/* a unix connection: the connection, not the client's (unnamed)
 	 * address */
-	if (unix_conn(r, f->ino, NULL, true, ep, sizeof(ep)) && a[1] &&
+	if (unix_conn(r, t, f->ino, NULL, true, ep, sizeof(ep)) && a[1] &&
 	    a[2] && peek(t->tid, a[2], &alen, 4) == 4) {
 		if (alen > sizeof(sa))
 			alen = sizeof(sa);
@@ -2143,6 +2191,7 @@ static const int traced[] = {
 	SYS_setresgid,
 	SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
 	SYS_io_setup, SYS_io_submit, SYS_fallocate,
+	SYS_execve, SYS_execveat,
 };
 
 #define ARG_LO(n) (offsetof(struct seccomp_data, args) + 8 * (n))
@@ -2210,6 +2259,15 @@ static void on_exec(struct rec *r, struct task *t)
 	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former);
 	if (former && former != t->tid && (old = task_find(r, (uint32_t)former))) {
 		/* exec from a thread: it took the leader's tid */
+		if (old->exec_pending) {
+			char *sw = t->path1;
+
+			t->path1 = old->path1;
+			old->path1 = sw;
+			t->exec_pending = true;
+			t->dev = old->dev;
+			t->ino = old->ino;
+		}
 		task_unlink(r, old);
 		if (old->p)
 			old->p->ntasks--;
@@ -2274,6 +2332,26 @@ static void on_exec(struct rec *r, struct task *t)
 	ob.argv = argv;
 	ob.argc = argc;
 	add(r, &ob);
+	if (t->exec_pending && has_exe &&
+	    (t->dev != sb.st_dev || t->ino != sb.st_ino)) {
+		/* a script (or a binfmt_misc file): the kernel read it to
+		 * choose the interpreter, which reads it again; it is what
+		 * was executed.  The exe stays the interpreter's. */
+		struct stat ss;
+		char *real = t->path1[0] ? realpath(t->path1, NULL) : NULL;
+
+		ob.exe = NULL;
+		ob.path = real ? real : t->path1[0] ? t->path1 : NULL;
+		ob.dev = t->dev;
+		ob.ino = t->ino;
+		ob.file_flags = devino_flags(r, t->dev, t->ino);
+		if (ob.path && (stat(ob.path, &ss) || ss.st_ino != t->ino ||
+				ss.st_dev != t->dev))
+			ob.path = NULL;   /* replaced since: the file only */
+		add(r, &ob);
+		free(real);
+	}
+	t->exec_pending = false;
 	if (!has_exe)
 		return;
 	if (sb.st_mode & (S_ISUID | S_ISGID)) {
@@ -2486,6 +2564,7 @@ static int page_cb(void *arg, const struct bt_raw *raw)
 	ob.dev = raw->dev;
 	ob.ino = raw->ino;
 	ob.path = devino_path(r, raw->dev, raw->ino);
+	ob.file_flags = devino_flags(r, raw->dev, raw->ino);
 	ob.page = raw->arg;
 	if (p) {
 		ob.uid = p->cred[0];
@@ -2592,6 +2671,7 @@ static void release(struct rec *r)
 		}
 	}
 	free(r->netbuf);
+	free(r->uconn);
 	if (r->diag_tried && r->diag_fd >= 0)
 		close(r->diag_fd);
 }

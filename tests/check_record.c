@@ -26,6 +26,7 @@
 #include <linux/unix_diag.h>
 
 #include "../capture/fdtable.h"
+#include "../capture/path.h"
 #include "../capture/record.h"
 #include "../core/error.h"
 #include "../core/ingest.h"
@@ -173,7 +174,7 @@ static const char *join(const char *base, const char *rel)
 {
 	static char out[4096];
 
-	if (bt_record_path_join(out, sizeof(out), base, rel))
+	if (bt_path_join(out, sizeof(out), base, rel))
 		return NULL;
 	return out;
 }
@@ -212,15 +213,15 @@ START_TEST(path_bad)
 	ck_assert_ptr_null(join("relative", "f"));
 	ck_assert_ptr_null(join(NULL, "f"));
 	ck_assert_ptr_null(join("/a", NULL));
-	ck_assert_int_eq(bt_record_path_join(small, sizeof(small), "/abc",
+	ck_assert_int_eq(bt_path_join(small, sizeof(small), "/abc",
 					     "defgh"), BT_ELIMIT);
-	ck_assert_int_eq(bt_record_path_join(small, sizeof(small), "/",
+	ck_assert_int_eq(bt_path_join(small, sizeof(small), "/",
 					     "abcdef"), 0);
 	ck_assert_str_eq(small, "/abcdef");
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	ck_assert_ptr_null(join("/", big));
-	ck_assert_int_eq(bt_record_path_join(small, 1, "/", "a"), BT_ELIMIT);
+	ck_assert_int_eq(bt_path_join(small, 1, "/", "a"), BT_ELIMIT);
 }
 END_TEST
 
@@ -721,10 +722,10 @@ END_TEST
 /* A unix stream connection is one endpoint seen from both ends: what the
  * client sends, the server receives, and back; named by the server's
  * path, so a server outside the recording is still named. */
-START_TEST(obs_unix_stream)
+static void unix_case(const char *mode)
 {
 	char src[4096], out[4096];
-	char *argv[] = { channels(), "unix", src, out, NULL };
+	char *argv[] = { channels(), (char *)mode, src, out, NULL };
 	struct bt_record_stats st;
 	size_t i, n = 0;
 	const char *ep = NULL;
@@ -751,12 +752,18 @@ START_TEST(obs_unix_stream)
 			      bt_raw_op_name(o->op), o->remote, ep);
 		n++;
 	}
-	/* connect, accept, send, recv, send, recv */
-	ck_assert_uint_eq(n, 6);
+	/* connect, accept, send, recv, send, recv (late: one way) */
+	ck_assert_uint_eq(n, strcmp(mode, "unix-late") ? 6 : 4);
 	ck_assert_msg(!strncmp(ep, sock, strlen(sock)) &&
 		      ep[strlen(sock)] == '#', "endpoint '%s'", ep);
 }
-END_TEST
+
+START_TEST(obs_unix_stream) { unix_case("unix"); } END_TEST
+/* bind("sock") and connect("./sock"): one endpoint all the same */
+START_TEST(obs_unix_relative) { unix_case("unix-rel"); } END_TEST
+/* the client has closed its end before the server accepts: the kernel
+ * no longer names the peer; the recorder matched the connect */
+START_TEST(obs_unix_late_accept) { unix_case("unix-late"); } END_TEST
 
 START_TEST(obs_socketpair)
 {
@@ -1020,6 +1027,37 @@ START_TEST(obs_setid)
 	w = find_ob(BT_RAW_CREATE, out);
 	ck_assert_ptr_nonnull(w);
 	ck_assert_uint_eq(w->uid, 65534);
+}
+END_TEST
+
+/* A script run through #!: the kernel reads it, then the interpreter:
+ * the script is executed (an exec of its inode), the exe stays the
+ * interpreter's. */
+START_TEST(obs_script_exec)
+{
+	static char cmd[8192], script[4096];
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	struct bt_record_stats st;
+	struct stat sb;
+	size_t i;
+	bool seen = false;
+	FILE *f;
+
+	snprintf(script, sizeof(script), "%s", tu_path("run.sh"));
+	f = fopen(script, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("#!/bin/sh\nexit 0\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(script, 0755), 0);
+	stat_ok(script, &sb);
+	snprintf(cmd, sizeof(cmd), "'%s'", script);
+	ck_assert_int_eq(record_obs(tu_path("sc.btl"), argv, false, &st), 0);
+	ck_assert_int_eq(st.status, 0);
+	for (i = 0; i < nobs; i++)
+		if (obs[i].op == BT_RAW_EXEC && obs[i].ino == sb.st_ino &&
+		    !strcmp(obs[i].path, script))
+			seen = true;
+	ck_assert_msg(seen, "no exec of the script");
 }
 END_TEST
 
@@ -1297,6 +1335,8 @@ int main(void)
 	tcase_add_test(tc, obs_tmpfile_link);
 	tcase_add_test(tc, obs_rename_exchange);
 	tcase_add_test(tc, obs_unix_stream);
+	tcase_add_test(tc, obs_unix_relative);
+	tcase_add_test(tc, obs_unix_late_accept);
 	tcase_add_test(tc, obs_accept_null);
 	tcase_add_test(tc, obs_udp);
 	tcase_add_test(tc, obs_memfd_exec);
@@ -1305,6 +1345,7 @@ int main(void)
 	tcase_add_test(tc, obs_names_attrs);
 	tcase_add_test(tc, obs_setid);
 	tcase_add_test(tc, obs_preload_not_recorded);
+	tcase_add_test(tc, obs_script_exec);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("proc_text");
 	tcase_add_test(tc, status_parse);

@@ -23,6 +23,11 @@
  *                                      bound in OUT's directory; the
  *                                      parent also answers, the child
  *                                      reads the answer
+ *   record-channels unix-rel SRC OUT   the same, in OUT's directory: the
+ *                                      server binds "sock", the client
+ *                                      connects to "./sock"
+ *   record-channels unix-late SRC OUT  the client connects, sends and
+ *                                      exits before the server accepts
  *   record-channels exchange SRC OUT   renameat2(SRC, OUT, RENAME_EXCHANGE)
  *   record-channels trunc SRC OUT      open OUT with O_TRUNC, no O_CREAT
  *   record-channels udp SRC OUT        SRC sent over UDP loopback with
@@ -33,6 +38,7 @@
  *                                      then write SRC's content into OUT
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,9 +224,12 @@ int main(int argc, char **argv)
 			die("linkat");
 		return 0;
 	}
-	if (!strcmp(mode, "unix")) {
+	if (!strcmp(mode, "unix") || !strcmp(mode, "unix-rel") ||
+	    !strcmp(mode, "unix-late")) {
 		struct sockaddr_un a = { 0 };
 		int l = socket(AF_UNIX, SOCK_STREAM, 0), c;
+		bool rel = !strcmp(mode, "unix-rel");
+		bool late = !strcmp(mode, "unix-late");
 		char *sl;
 
 		a.sun_family = AF_UNIX;
@@ -228,25 +237,37 @@ int main(int argc, char **argv)
 		sl = strrchr(a.sun_path, '/');
 		if (!sl || sl - a.sun_path > 90)
 			die("OUT's directory is too long for a socket");
-		snprintf(sl + 1, 10, "sock");
+		if (rel) {
+			*sl = '\0';
+			if (chdir(a.sun_path))
+				die("chdir");
+			snprintf(a.sun_path, sizeof(a.sun_path), "sock");
+		} else {
+			snprintf(sl + 1, 10, "sock");
+		}
 		unlink(a.sun_path);
 		if (l < 0 || bind(l, (void *)&a, sizeof(a)) || listen(l, 1))
 			die("listen");
 		if (fork() == 0) {
 			c = socket(AF_UNIX, SOCK_STREAM, 0);
+			if (rel)
+				snprintf(a.sun_path, sizeof(a.sun_path),
+					 "./sock");
 			if (c < 0 || connect(c, (void *)&a, sizeof(a)))
 				die("connect");
 			n = slurp(src);
 			if (write(c, buf, (size_t)n) != n ||
-			    read(c, buf, 2) != 2)
+			    (!late && read(c, buf, 2) != 2))
 				die("client");
 			_exit(0);
 		}
+		if (late)
+			wait(NULL);   /* the client is gone before accept */
 		c = accept(l, NULL, NULL);
 		if (c < 0)
 			die("accept");
 		n = read(c, buf, sizeof(buf));
-		if (n <= 0 || write(c, "ok", 2) != 2)
+		if (n <= 0 || (!late && write(c, "ok", 2) != 2))
 			die("read");
 		wait(NULL);
 		unlink(a.sun_path);

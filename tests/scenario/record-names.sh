@@ -57,6 +57,47 @@ grep -q libbtrack-pages b.txt && fail "the page monitor is in the result"
 bt_chain bdb.json "file:$T/secret" process:/cat "file:$T/a" process:/cp \
 	"file:$T/b" || fail "the case database disagrees with the log"
 
+echo "== rename, chmod, exec: the program run is the file cp wrote"
+printf '#!/bin/sh\ncat payload-data > "$1"\n' > payload
+echo "exfil" > payload-data
+"$BTRACK" record -o rce.btl -- sh -c \
+	'cp payload .part; mv .part run.sh; chmod +x run.sh; ./run.sh out' \
+	2>err || { cat err; fail "record"; }
+[ "$(cat out)" = exfil ] || fail "run.sh did not run"
+"$BTRACK" backtrack --log rce.btl --from "file:$T/out" --format json \
+	-o rce.json 2>/dev/null
+bt_chain rce.json "file:$T/payload" process:/cp "file:$T/run.sh" \
+	"file:$T/out" ||
+	{ labels rce.json; fail "the program run is not the file cp wrote"; }
+python3 - rce.json "$T/run.sh" <<'PY' || fail "run.sh is not executed"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ids = {n["id"] for n in d["nodes"] if n.get("path") == sys.argv[2]}
+assert any(e["from"] in ids and e["op"] == "exec" for e in d["edges"]), \
+    [e for e in d["edges"] if e["from"] in ids]
+PY
+bt_chain rce.json process:/chmod "file:$T/run.sh" ||
+	fail "chmod +x of the program is not in the result"
+"$BTRACK" db add --db rce.db rce.btl >/dev/null 2>&1 || fail "db add"
+"$BTRACK" backtrack --db rce.db --from "file:$T/out" --format json \
+	-o rcedb.json 2>/dev/null || fail "backtrack --db"
+bt_chain rcedb.json "file:$T/payload" process:/cp "file:$T/run.sh" \
+	"file:$T/out" || fail "the case database disagrees with the log"
+
+echo "== a redirection, then many children: no invented writes"
+"$BTRACK" record -o redir.btl -- sh -c 'echo x > r; i=0
+	while [ $i -lt 10 ]; do cat r > /dev/null; i=$((i + 1)); done
+	mv r r2' 2>err || { cat err; fail "record"; }
+"$BTRACK" backtrack --log redir.btl --from "file:$T/r2" --no-filters \
+	--format json -o redir.json 2>/dev/null
+python3 - redir.json <<'PY' || fail "a later child is blamed for r2"
+import json, sys
+d = json.load(open(sys.argv[1]))
+cats = [n for n in d["nodes"] if n["kind"] == "process" and
+        (n.get("exe") or "").endswith("/cat")]
+assert not cats, "cat processes in the result: %s" % [n["label"] for n in cats]
+PY
+
 echo "== symlink"
 "$BTRACK" record -o ln.btl -- sh -c 'ln -s secret l; cat l > o1' 2>err ||
 	{ cat err; fail "record"; }
