@@ -41,9 +41,11 @@
  *    its only holder when it lets go, and counts.
  *  - A descriptor closed while the process holds the same object through
  *    another one (close(3) after dup2(3, 1)) is not let go of yet.
- *  - When the log shows read(2) and write(2) themselves (a read or write
- *    family record was seen, as in SPADE's logs), nothing is inferred at
- *    release: each read and write is its own observation, at its time.
+ *  - When the log shows a process's read(2) and write(2) themselves (a
+ *    read or write family record of it was seen, as in SPADE's logs),
+ *    nothing is inferred when it lets go of a descriptor: each read and
+ *    write is its own observation, at its time.  (Per process: a login
+ *    logs the write to /proc/self/loginuid whatever the rules.)
  *  - Observations through a descriptor name its object by (dev, ino),
  *    without a path: no name is resolved by a read(2), so no lookup.
  *  - A descriptor the table does not know (inherited from before the log,
@@ -96,6 +98,7 @@ struct proc {
 	uint64_t seen_ms;        /* millisecond first seen (fork or actor) */
 	uint64_t start;          /* forced start for ingest, 0 = none */
 	struct bt_fdtable *fds;  /* owned reference; NULL: nothing known */
+	bool iolog;              /* the log shows its read(2)/write(2) */
 };
 
 struct bt_auditd {
@@ -111,7 +114,6 @@ struct bt_auditd {
 	uint32_t *pfree;
 	size_t npfree, pfree_cap;
 	bool fdlife;             /* the log shows descriptor lifetimes */
-	bool iolog;              /* ... and read(2)/write(2) themselves */
 	uint64_t next_obj;       /* next synthetic object */
 	char path[8192];         /* scratch for joined paths */
 	char path2[8192];
@@ -311,13 +313,11 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 	size_t i;
 	int fd, r;
 
-	if (a->iolog)
-		return 0;  /* the writes are in the log */
 	for (i = 0; i < a->nprocs; i++) {
 		struct proc *p = &a->procs[i];
 
-		if (!p->pid || p->pid == except || !p->fds)
-			continue;
+		if (!p->pid || p->pid == except || !p->fds || p->iolog)
+			continue;  /* (its writes are in the log) */
 		for (fd = bt_fdtable_next(p->fds, 0); fd >= 0;
 		     fd = bt_fdtable_next(p->fds, fd + 1)) {
 			const struct bt_fd *f = bt_fdtable_get(p->fds, fd);
@@ -340,48 +340,6 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 		}
 	}
 	return 0;
-}
-
-/*
- * Process e->pid lets go of fd f now (close, dup2 over it, exec, exit):
- * whatever it read so far may have gone into it.  `pass` 0 gives the reads
- * (a channel's or socket's read end), 1 the writes; nothing unless the log
- * shows descriptor lifetimes.
- */
-static int release_fd(struct bt_auditd *a, const struct aev *e,
-		      const struct bt_fd *f, int pass)
-{
-	struct bt_obs o;
-	int r;
-
-	if (!a->fdlife || a->iolog)
-		return 0;
-	obs_base(&o, a, e);
-	if (f->kind == BT_FD_SOCKET) {
-		if (!f->remote)
-			return 0;
-		o.remote = f->remote;
-		o.op = pass ? BT_RAW_SEND : BT_RAW_RECV;
-		return add(a, &o);
-	}
-	/* A channel end held by a process that was not exec'd with it counts
-	 * only if no other process holds that end: see the top of this
-	 * file. */
-	if (fd_is_channel(f) && !(f->access & BT_FD_EXECD) &&
-	    other_holder(a, e->pid, f, pass == 1))
-		return 0;
-	if (pass == 0) {
-		if (!(f->access & BT_FD_READ) || !fd_is_channel(f))
-			return 0;
-		if ((r = flush_writers(a, f->ino, e->time, e->pid)))
-			return r;
-		o.op = BT_RAW_READ;
-		return obs_fd(&o, f, false) ? add(a, &o) : 0;
-	}
-	if (!(f->access & BT_FD_WRITE))
-		return 0;
-	o.op = BT_RAW_WRITE;
-	return obs_fd(&o, f, true) ? add(a, &o) : 0;
 }
 
 /* Do g and f refer to the same thing, the same way? */
@@ -409,6 +367,92 @@ static bool same_before(const struct bt_fdtable *t, int fd,
 		if (same_fd(bt_fdtable_get(t, k), f))
 			return true;
 	return false;
+}
+
+/* Does channel end f count in process pid (see the top of this file)? */
+static bool channel_counts(struct bt_auditd *a, uint32_t pid,
+			   const struct bt_fd *f, bool write)
+{
+	return (f->access & BT_FD_EXECD) || !other_holder(a, pid, f, write);
+}
+
+/*
+ * Before process e->pid's inferred write into `out`: each channel it holds
+ * for reading may have delivered data by now (a reader that writes a file
+ * and closes it before its pipe), so a read of each, after the writes of
+ * their other holders.
+ */
+static int pull_channels(struct bt_auditd *a, const struct aev *e,
+			 const struct bt_fdtable *t, const struct bt_fd *out)
+{
+	struct bt_obs o;
+	int fd, r;
+
+	for (fd = bt_fdtable_next(t, 0); fd >= 0;
+	     fd = bt_fdtable_next(t, fd + 1)) {
+		const struct bt_fd *f = bt_fdtable_get(t, fd);
+
+		if (f == out || !fd_is_channel(f) ||
+		    !(f->access & BT_FD_READ) || (fd_is_channel(out) &&
+						  out->dev == f->ino) ||
+		    same_before(t, fd, f) ||
+		    !channel_counts(a, e->pid, f, false))
+			continue;
+		if ((r = flush_writers(a, f->ino, e->time, e->pid)))
+			return r;
+		obs_base(&o, a, e);
+		o.op = BT_RAW_READ;
+		obs_fd(&o, f, false);
+		if ((r = add(a, &o)))
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Process e->pid lets go of fd f now (close, dup2 over it, exec, exit):
+ * whatever it read so far may have gone into it.  `pass` 0 gives the reads
+ * (a channel's or socket's read end), 1 the writes; nothing unless the log
+ * shows descriptor lifetimes.
+ */
+static int release_fd(struct bt_auditd *a, const struct aev *e,
+		      const struct bt_fd *f, int pass)
+{
+	struct proc *pr = proc_get(a, e->pid);
+	struct bt_obs o;
+	int r;
+
+	if (!a->fdlife || (pr && pr->iolog))
+		return 0;
+	obs_base(&o, a, e);
+	if (f->kind == BT_FD_SOCKET) {
+		if (!f->remote)
+			return 0;
+		o.remote = f->remote;
+		o.op = pass ? BT_RAW_SEND : BT_RAW_RECV;
+		return add(a, &o);
+	}
+	/* A channel end held by a process that was not exec'd with it counts
+	 * only if no other process holds that end: see the top of this
+	 * file. */
+	if (fd_is_channel(f) && !channel_counts(a, e->pid, f, pass == 1))
+		return 0;
+	if (pass == 0) {
+		if (!(f->access & BT_FD_READ) || !fd_is_channel(f))
+			return 0;
+		if ((r = flush_writers(a, f->ino, e->time, e->pid)))
+			return r;
+		o.op = BT_RAW_READ;
+		return obs_fd(&o, f, false) ? add(a, &o) : 0;
+	}
+	if (!(f->access & BT_FD_WRITE))
+		return 0;
+	/* Whatever the process's pipes delivered so far may be in it. */
+	if (pr && pr->fds && (r = pull_channels(a, e, pr->fds, f)))
+		return r;
+	obs_base(&o, a, e);
+	o.op = BT_RAW_WRITE;
+	return obs_fd(&o, f, true) ? add(a, &o) : 0;
 }
 
 /* Release the fds of t in [first, last] (only the close-on-exec ones with
@@ -911,8 +955,8 @@ static int do_fd_io(struct bt_auditd *a, const struct aev *e)
 	bool write = e->sysno == SYS_write || e->sysno == SYS_pwrite64 ||
 		     e->sysno == SYS_writev || e->sysno == SYS_ftruncate;
 
-	if (e->sysno != SYS_ftruncate)
-		a->iolog = true;
+	if (e->sysno != SYS_ftruncate && pr)
+		pr->iolog = true;
 	if (!f) {
 		a->st.gaps++;
 		return 0;
