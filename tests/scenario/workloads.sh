@@ -92,34 +92,8 @@ auditd-min:mmap-workers:back#25  auditd sees the mappings, not the page accesses
 
 # Known failures: source:scenario:check and the finding's title.
 KNOWN='
-auditd:build:back#1                      A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:build:back#3                      A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:build:fwd#5                       A14 writes and reads through inherited or early-opened descriptors are dated at the open
 auditd:download:back#6                   A14 writes and reads through inherited or early-opened descriptors are dated at the open
 auditd:download:back#7                   A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:git:back#10                       A12 a shell fd table collects the redirections of its children
-auditd:git:back#11                       A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:git:back#12                       A12 a shell fd table collects the redirections of its children
-auditd:git:back#9                        A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:git:fwd#13                        A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:mmap-workers:back#26              A12 a shell fd table collects the redirections of its children
-auditd:mv-chain:back#30                  A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:mv-chain:back#31                  A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:mv-chain:fwd#32                   A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:pipeline:back#27                  A3 pipes: pipe, pipe2, splice, tee, vmsplice
-auditd:pipeline:back#28                  A3 pipes: pipe, pipe2, splice, tee, vmsplice
-auditd:pipeline:fwd#29                   A3 pipes: pipe, pipe2, splice, tee, vmsplice
-auditd:sort-sed:back#20                  A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:sort-sed:back#21                  A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:sort-sed:back#22                  A12 a shell fd table collects the redirections of its children
-auditd:sort-sed:fwd#23                   A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:tar-split:back#14                 A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:tar-split:back#15                 A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:tar-split:back#17                 A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:tar-split:back#18                 A12 a shell fd table collects the redirections of its children
-auditd:tar-split:fwd#19                  A14 writes and reads through inherited or early-opened descriptors are dated at the open
-record:git:back#12                       N1 default filters keep per-process temp files
-record:sort-sed:back#22                  N1 default filters keep per-process temp files
 '
 
 # ---------------------------------------------------------------------
