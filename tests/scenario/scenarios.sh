@@ -9,7 +9,9 @@
 # Scenarios: a pipeline; a symlink (and chmod); rename+chmod+exec (the
 # file run is the one cp wrote); a redirection followed by many children
 # (no invented writes); pid reuse (a second process given the first's pid,
-# by a different parent; clone records only under the shipped rules).
+# by a different parent; clone records only under the shipped rules);
+# character devices (/dev/null, /dev/zero) written by one process and read
+# by another carry nothing between them.
 # Every walk is made twice, on the log and on a case database (`btrack db
 # add`, `backtrack --db`): the two must agree.
 #
@@ -35,6 +37,7 @@ symlink	ln -s s.txt l; cat l > o1; cp s.txt c; chmod 600 c
 rename-exec	cp payload .part; mv .part run.sh; chmod +x run.sh; ./run.sh out
 redirect	sh -c '"'"'echo x > a; for i in $(seq 20); do cat a > /dev/null; done; mv a b'"'"'
 pidreuse	sh ../pidreuse.sh BIN/wl-pidreuse
+devnull	cat secret > /dev/null; cat /dev/null > out; cat secret > /dev/zero 2>/dev/null || :; head -c 16 /dev/zero > zero
 '
 
 # The checks: scenario, walk (back|fwd), from, filters (none|default),
@@ -59,6 +62,8 @@ pidreuse	back	file:@/b	none	reaches	file:@/other
 pidreuse	back	file:@/b	none	lacks	file:@/secret	file:@/a
 pidreuse	back	file:@/a	none	reaches	file:@/secret
 pidreuse	back	file:@/a	none	lacks	file:@/other	file:@/b
+devnull	back	file:@/out	none	lacks	file:@/secret
+devnull	back	file:@/zero	none	lacks	file:@/secret
 '
 
 # What a source cannot see, by design: source:scenario:check (shell
@@ -88,6 +93,7 @@ prepare() {
 	echo "data $$" >"$1/rename-exec/data"
 	echo "the secret $$" >"$1/pidreuse/secret"
 	echo "other data $$" >"$1/pidreuse/other"
+	echo "the secret $$" >"$1/devnull/secret"
 	# pid reuse: a is written from the secret by pid P; then, from another
 	# parent, b from other by a new process given the same pid P
 	# (tests/probes/wl-pidreuse.c).
