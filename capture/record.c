@@ -837,7 +837,30 @@ static const struct bt_fd *fd_lookup(struct rec *r, struct task *t, int fd,
 	return bt_fdtable_get(t->p->fdt, fd);
 }
 
-/* Resolve a path argument (dirfd, addr) to an absolute path in out. */
+/* "/proc/self/..." and "/proc/thread-self/..." mean the tracee, not the
+ * recorder that looks at them: "/proc/PID/...", "/proc/TID/...". */
+static void proc_self(struct task *t, char *path)
+{
+	static const char *const pre[] = { "/proc/self", "/proc/thread-self" };
+	char tmp[32];
+	size_t i, k, m;
+
+	for (i = 0; i < 2; i++) {
+		k = strlen(pre[i]);
+		if (strncmp(path, pre[i], k) || (path[k] && path[k] != '/'))
+			continue;
+		m = (size_t)snprintf(tmp, sizeof(tmp), "/proc/%u",
+				     i ? t->tid : t->p->pid);
+		if (strlen(path) - k + m >= PATH_MAX)
+			return;
+		memmove(path + m, path + k, strlen(path + k) + 1);
+		memcpy(path, tmp, m);
+		return;
+	}
+}
+
+/* Resolve a path argument (dirfd, addr) to an absolute path in out
+ * (PATH_MAX bytes). */
 static int resolve_at(struct rec *r, struct task *t, int dirfd,
 		      uint64_t addr, char *out)
 {
@@ -862,7 +885,10 @@ static int resolve_at(struct rec *r, struct task *t, int dirfd,
 		if (!base)
 			return -1;
 	}
-	return bt_path_join(out, PATH_MAX, base, rel) ? -1 : 0;
+	if (bt_path_join(out, PATH_MAX, base, rel))
+		return -1;
+	proc_self(t, out);
+	return 0;
 }
 
 /* ---- observations ----------------------------------------------------- */

@@ -848,10 +848,10 @@ END_TEST
 
 /* memfd_create + fexecve: the memfd is an anonymous file, written by its
  * creator, then executed; no name is invented for it. */
-START_TEST(obs_memfd_exec)
+static void memfd_case(const char *mode)
 {
 	char out[4096];
-	char *argv[] = { channels(), "memfd", "/bin/true", out, NULL };
+	char *argv[] = { channels(), (char *)mode, "/bin/true", out, NULL };
 	struct bt_record_stats st;
 	const struct ob *w = NULL, *e = NULL;
 	size_t i;
@@ -873,8 +873,17 @@ START_TEST(obs_memfd_exec)
 	ck_assert_str_eq(e->path, "");
 	ck_assert_uint_eq(e->file_flags & BT_FILEF_ANON, BT_FILEF_ANON);
 	ck_assert_uint_ne(e->pid, w->pid);
+	/* one exec, of that file: "/proc/self/fd/N" is the tracee's, not
+	 * the recorder's, and never a name */
+	for (i = 0; i < nobs; i++)
+		if (obs[i].op == BT_RAW_EXEC && obs[i].pid == e->pid)
+			ck_assert_uint_eq(obs[i].ino, w->ino);
+	for (i = 0; i < nobs; i++)
+		ck_assert(!strstr(obs[i].path, "/proc/"));
 }
-END_TEST
+
+START_TEST(obs_memfd_exec) { memfd_case("memfd"); } END_TEST
+START_TEST(obs_memfd_proc_exec) { memfd_case("memfd-proc"); } END_TEST
 
 /* io_uring is seen and said: stats, and a note in the log. */
 START_TEST(obs_io_uring)
@@ -1340,6 +1349,7 @@ int main(void)
 	tcase_add_test(tc, obs_accept_null);
 	tcase_add_test(tc, obs_udp);
 	tcase_add_test(tc, obs_memfd_exec);
+	tcase_add_test(tc, obs_memfd_proc_exec);
 	tcase_add_test(tc, obs_io_uring);
 	tcase_add_test(tc, obs_trunc_without_creat);
 	tcase_add_test(tc, obs_names_attrs);

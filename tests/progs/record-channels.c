@@ -14,6 +14,8 @@
  *   record-channels memfd SRC OUT      SRC copied into a memfd; a child
  *                                      runs it with fexecve (SRC is a
  *                                      program; OUT unused)
+ *   record-channels memfd-proc SRC OUT as memfd, run through execv of
+ *                                      "/proc/self/fd/N"
  *   record-channels io_uring SRC OUT   io_uring_setup (fails or not): the
  *                                      recorder must say it saw it
  *   record-channels tmpfile SRC OUT    SRC copied into an O_TMPFILE file in
@@ -179,7 +181,7 @@ int main(int argc, char **argv)
 		put(out, buf, (size_t)n);
 		return 0;
 	}
-	if (!strcmp(mode, "memfd")) {
+	if (!strcmp(mode, "memfd") || !strcmp(mode, "memfd-proc")) {
 		int m = memfd_create("payload", 0), st;
 		char *args[] = { "payload", NULL }, *env[] = { NULL };
 
@@ -190,8 +192,14 @@ int main(int argc, char **argv)
 			if (write(m, buf, (size_t)n) != n)
 				die("write");
 		if (fork() == 0) {
-			fexecve(m, args, env);
-			die("fexecve");
+			char pp[64];
+
+			snprintf(pp, sizeof(pp), "/proc/self/fd/%d", m);
+			if (!strcmp(mode, "memfd"))
+				fexecve(m, args, env);
+			else
+				execve(pp, args, env);
+			die("exec");
 		}
 		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
 			die("child");
