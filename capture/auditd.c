@@ -1410,6 +1410,13 @@ static int first_sighting(struct bt_auditd *a, const struct aev *e)
 }
 
 /* The record layer's callback: one completed event, in time order. */
+/* A non-blocking connect that returned EINPROGRESS: it completes later
+ * (poll), so it is a connection, though the record says success=no. */
+static bool connect_in_progress(const struct aev *e)
+{
+	return e->sysno == SYS_connect && e->has_exit && e->exit == -115;
+}
+
 static int complete(void *ctx, struct aev *e)
 {
 	struct bt_auditd *a = ctx;
@@ -1429,7 +1436,7 @@ static int complete(void *ctx, struct aev *e)
 			return r;
 		return do_exit(a, e);
 	}
-	if (e->success == AEV_NO) {
+	if (e->success == AEV_NO && !connect_in_progress(e)) {
 		a->st.failed++;
 		return 0;
 	}

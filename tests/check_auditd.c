@@ -1634,6 +1634,34 @@ START_TEST(connect_then_accept_same_fd_keep_the_endpoint)
 }
 END_TEST
 
+
+/* A non-blocking connect returns EINPROGRESS (exit=-115, success=no) and
+ * completes later: curl and most clients connect so.  It is a connection
+ * all the same; dropping it as a failed call lost every download. */
+START_TEST(nonblocking_connect_is_a_connection)
+{
+	const char *log = tu_path("nb.btl");
+	struct bt_graph *g = NULL;
+	uint32_t obj;
+	uint64_t t;
+
+	ck_assert_msg(import(log,
+"type=SYSCALL msg=audit(1700000900.000:1): arch=c000003e syscall=42 success=no exit=-115 a0=5 a1=7ff a2=10 a3=0 items=0 ppid=1 pid=971 uid=0 comm=\"curl\" exe=\"/usr/bin/curl\"\n"
+"type=SOCKADDR msg=audit(1700000900.000:1): saddr=020000500A0000010000000000000000\n"
+"type=EOE msg=audit(1700000900.000:1): \n"
+"type=SYSCALL msg=audit(1700000900.100:2): arch=c000003e syscall=42 success=no exit=-111 a0=6 a1=7ff a2=10 a3=0 items=0 ppid=1 pid=971 uid=0 comm=\"curl\" exe=\"/usr/bin/curl\"\n"
+"type=SOCKADDR msg=audit(1700000900.100:2): saddr=020000510A0000010000000000000000\n"
+"type=EOE msg=audit(1700000900.100:2): \n", 0) == 0, "%s", bt_error_msg());
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert_int_eq(bt_spec_resolve(&obj, &t, g, "endpoint:10.0.0.1:80"),
+			 0);
+	/* A refused connect (ECONNREFUSED) is not a connection. */
+	ck_assert_int_eq(bt_spec_resolve(&obj, &t, g, "endpoint:10.0.0.1:81"),
+			 BT_ENOTFOUND);
+	bt_graph_free(g);
+}
+END_TEST
+
 static void add_record_layer_tests(Suite *s)
 {
 	TCase *tc = tcase_create("records");
@@ -1732,6 +1760,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, parent_closing_its_write_end_late);
 	suite_add_tcase(s, tc);
 	add_record_layer_tests(s);
+	tc = tcase_create("nonblocking");
+	tcase_add_test(tc, nonblocking_connect_is_a_connection);
+	suite_add_tcase(s, tc);
 	return s;
 }
 
