@@ -519,7 +519,10 @@ class Compare:
         for i, o in bt.objs.items():
             if o['kind'] == 'process':
                 pids.add(int(o['pid']))
-                proc_execs[int(o['pid'])] += len(bt.exec_times.get(i, ()))
+                # one btrack process carries all of SPADE's vertices of a pid:
+                # its exec count must reach the vertex's generation
+                proc_execs[int(o['pid'])] = max(proc_execs[int(o['pid'])],
+                                                len(bt.exec_times.get(i, ())))
         files = set()
         eps = set()
         npipes = 0
