@@ -14,6 +14,7 @@ static void fd_clear(struct bt_fd *f)
 {
 	free(f->path);
 	free(f->remote);
+	free(f->local);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -39,7 +40,7 @@ static int dupstr(char **out, const char *s)
 
 int bt_fdtable_copy(struct bt_fdtable **out, const struct bt_fdtable *t)
 {
-	struct bt_fdtable *c;
+	struct bt_fdtable *c = NULL;
 	size_t i;
 	int err;
 
@@ -58,8 +59,10 @@ int bt_fdtable_copy(struct bt_fdtable **out, const struct bt_fdtable *t)
 		c->fds[i] = t->fds[i];
 		c->fds[i].path = NULL;
 		c->fds[i].remote = NULL;
+		c->fds[i].local = NULL;
 		if (dupstr(&c->fds[i].path, t->fds[i].path) ||
-		    dupstr(&c->fds[i].remote, t->fds[i].remote)) {
+		    dupstr(&c->fds[i].remote, t->fds[i].remote) ||
+		    dupstr(&c->fds[i].local, t->fds[i].local)) {
 			bt_fdtable_unref(c);
 			return BT_ENOMEM;
 		}
@@ -166,17 +169,25 @@ int bt_fdtable_dup(struct bt_fdtable *t, int oldfd, int newfd, bool cloexec)
 	/* set() may move t->fds: copy the source first. */
 	{
 		struct bt_fd c = *o;
-		char *p = NULL, *r = NULL;
+		char *p = NULL, *r = NULL, *l = NULL;
 		int err;
 
-		if (dupstr(&p, c.path) || dupstr(&r, c.remote)) {
+		if (dupstr(&p, c.path) || dupstr(&r, c.remote) ||
+		    dupstr(&l, c.local)) {
 			free(p);
+			free(r);
 			return BT_ENOMEM;
 		}
 		err = bt_fdtable_set(t, newfd, c.kind, c.dev, c.ino, p, r,
 				     cloexec);
 		free(p);
 		free(r);
+		if (!err) {
+			t->fds[newfd].access = c.access;
+			t->fds[newfd].local = l;
+		} else {
+			free(l);
+		}
 		return err;
 	}
 }
@@ -194,4 +205,34 @@ void bt_fdtable_exec(struct bt_fdtable *t)
 	for (i = 0; i < t->cap; i++)
 		if (t->fds[i].kind != BT_FD_NONE && t->fds[i].cloexec)
 			fd_clear(&t->fds[i]);
+}
+
+void bt_fdtable_set_access(struct bt_fdtable *t, int fd, unsigned access)
+{
+	if (fd >= 0 && (size_t)fd < t->cap && t->fds[fd].kind != BT_FD_NONE)
+		t->fds[fd].access = (uint8_t)(access & (BT_FD_READ |
+							BT_FD_WRITE));
+}
+
+int bt_fdtable_set_local(struct bt_fdtable *t, int fd, const char *local)
+{
+	char *l;
+
+	if (fd < 0 || (size_t)fd >= t->cap || t->fds[fd].kind == BT_FD_NONE)
+		return bt_error_set(BT_ENOTFOUND, "unknown descriptor %d", fd);
+	if (dupstr(&l, local))
+		return BT_ENOMEM;
+	free(t->fds[fd].local);
+	t->fds[fd].local = l;
+	return 0;
+}
+
+int bt_fdtable_next(const struct bt_fdtable *t, int from)
+{
+	size_t i;
+
+	for (i = from < 0 ? 0 : (size_t)from; i < t->cap; i++)
+		if (t->fds[i].kind != BT_FD_NONE)
+			return (int)i;
+	return -1;
 }

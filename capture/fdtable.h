@@ -10,6 +10,10 @@
  * by a system call the recorder does not trace) is simply absent: the
  * recorder resolves it through /proc/PID/fd/N and stores the answer.
  *
+ * The audit log importer (capture/auditd.c) keeps one per process too, from
+ * the open, dup*, fcntl, pipe*, socketpair, close and exit records the rules
+ * log: there an fd the table does not know stays unknown (a gap, counted).
+ *
  * This module only keeps state; it makes no system calls.  Descriptors at
  * or above BT_FDTABLE_MAX are never cached (always resolved through /proc).
  */
@@ -29,12 +33,18 @@ enum bt_fd_kind {
 	BT_FD_OTHER         /* a directory, device, eventfd...: not recorded */
 };
 
+/* bt_fd.access: how the descriptor was opened, 0 if unknown. */
+#define BT_FD_READ  0x1
+#define BT_FD_WRITE 0x2
+
 struct bt_fd {
 	uint8_t kind;       /* enum bt_fd_kind */
 	bool cloexec;
+	uint8_t access;     /* BT_FD_READ | BT_FD_WRITE, 0 = unknown */
 	uint64_t dev, ino;
 	char *path;         /* owned: absolute path, or "pipe:[N]"; may be NULL */
 	char *remote;       /* owned: socket endpoint ("1.2.3.4:80"), or NULL */
+	char *local;        /* owned: a socket's own address (bind), or NULL */
 };
 
 struct bt_fdtable {
@@ -83,5 +93,19 @@ void bt_fdtable_set_cloexec(struct bt_fdtable *t, int fd, bool cloexec);
 
 /* exec: drop every close-on-exec entry. */
 void bt_fdtable_exec(struct bt_fdtable *t);
+
+/* Set the access mode (BT_FD_READ | BT_FD_WRITE) of a known fd; unknown
+ * fds are ignored.  Kept by dup and copy, like every other field. */
+void bt_fdtable_set_access(struct bt_fdtable *t, int fd, unsigned access);
+
+/* Set the local address of a known socket (bind; an accept on it then
+ * knows which of its own addresses the peer reached).  BT_ENOTFOUND for
+ * an unknown fd, BT_ENOMEM. */
+int bt_fdtable_set_local(struct bt_fdtable *t, int fd, const char *local);
+
+/* The first known fd >= from, or -1: for (fd = bt_fdtable_next(t, 0);
+ * fd >= 0; fd = bt_fdtable_next(t, fd + 1)).  Lets a caller see what a
+ * close_range, an exec or an exit is about to forget. */
+int bt_fdtable_next(const struct bt_fdtable *t, int from);
 
 #endif

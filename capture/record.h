@@ -88,13 +88,6 @@ void bt_record_interrupt(int sig, bool forward);
 
 /* Helpers, exposed for tests. */
 
-/* Join `rel` to the absolute directory `base` (ignored when rel is
- * absolute) and normalise "." and ".." and repeated '/' lexically (symbolic
- * links are not resolved).  BT_ELIMIT if the result does not fit in n
- * bytes, BT_EINVAL if base is not absolute when needed. */
-int bt_record_path_join(char *out, size_t n, const char *base,
-			const char *rel);
-
 /* Format a sockaddr read from a tracee (untrusted: `len` bytes at `sa`)
  * as "1.2.3.4:80", "[2001:db8::1]:80", "unix:/path", "unix:@abstract" or
  * "unix:unnamed".  BT_EINVAL for a family or length that makes no sense

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../capture/fdtable.h"
+#include "../capture/path.h"
 #include "../capture/record.h"
 #include "../core/error.h"
 #include "../core/log.h"
@@ -162,7 +163,7 @@ static const char *join(const char *base, const char *rel)
 {
 	static char out[4096];
 
-	if (bt_record_path_join(out, sizeof(out), base, rel))
+	if (bt_path_join(out, sizeof(out), base, rel))
 		return NULL;
 	return out;
 }
@@ -201,15 +202,15 @@ START_TEST(path_bad)
 	ck_assert_ptr_null(join("relative", "f"));
 	ck_assert_ptr_null(join(NULL, "f"));
 	ck_assert_ptr_null(join("/a", NULL));
-	ck_assert_int_eq(bt_record_path_join(small, sizeof(small), "/abc",
+	ck_assert_int_eq(bt_path_join(small, sizeof(small), "/abc",
 					     "defgh"), BT_ELIMIT);
-	ck_assert_int_eq(bt_record_path_join(small, sizeof(small), "/",
+	ck_assert_int_eq(bt_path_join(small, sizeof(small), "/",
 					     "abcdef"), 0);
 	ck_assert_str_eq(small, "/abcdef");
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	ck_assert_ptr_null(join("/", big));
-	ck_assert_int_eq(bt_record_path_join(small, 1, "/", "a"), BT_ELIMIT);
+	ck_assert_int_eq(bt_path_join(small, 1, "/", "a"), BT_ELIMIT);
 }
 END_TEST
 

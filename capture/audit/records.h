@@ -1,0 +1,110 @@
+/*
+ * records.h - the record layer of the audit log importer: lines ->
+ * records -> events.
+ *
+ * A line is "[node=N ]type=T msg=audit(SECONDS.MILLIS:SERIAL): k=v ...".
+ * Records of one event share (time, serial) and may interleave with other
+ * events' records; an event is complete at its EOE record, when too many
+ * events are open (the oldest is completed), or at the end of the input.
+ * Completed events are held back and handed to the caller's callback in
+ * time order (then serial), one at a time, as a struct aev.
+ *
+ * Nothing is allocated per line or per event: events live in a fixed table
+ * of slots, each with a fixed string arena.  An aev and every string it
+ * refers to are borrowed by the callback, valid until it returns.
+ */
+#ifndef BT_AUDIT_RECORDS_H
+#define BT_AUDIT_RECORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../auditd.h"
+
+#define AUD_ARENA     32768   /* string bytes per event */
+#define AUD_MAX_ITEMS 8       /* PATH records per event */
+#define AUD_MAX_ARGS  256     /* EXECVE arguments kept */
+
+/* A PATH record's nametype=. */
+enum nametype { NT_NONE, NT_NORMAL, NT_PARENT, NT_CREATE, NT_DELETE,
+		NT_UNKNOWN };
+
+struct aud_item {
+	uint32_t name;       /* arena offset + 1, 0 = none */
+	enum nametype nt;
+	int has_ino;
+	uint64_t ino, dev;
+};
+
+struct aud_arg {
+	uint32_t off;        /* arena offset + 1 */
+	uint32_t len, cap;
+};
+
+/*
+ * One audit event.  String fields are arena references (offset + 1, 0 =
+ * absent): read them with aev_str().  sysno is the canonical syscall
+ * (enum bt_sys in syscalls.h), whatever the record's architecture.
+ */
+struct aev {
+	int used;            /* slot state, private to the record layer */
+	uint64_t time, serial, seq;
+	int has_syscall;
+	int sysno;
+	int success;
+	int64_t exit;
+	uint64_t a[4];
+	uint32_t pid, ppid, uid;
+	uint32_t comm, exe, cwd, sockaddr;
+	int has_mmap;
+	int64_t mmap_fd;
+	uint64_t mmap_flags;
+	int has_fdpair;
+	int64_t fd0, fd1;
+	struct aud_item items[AUD_MAX_ITEMS];
+	int nitems;
+	int argc;            /* from EXECVE argc=, -1 if none */
+	struct aud_arg args[AUD_MAX_ARGS];
+	int nargs;
+	char arena[AUD_ARENA];
+	uint32_t alen;
+};
+
+/* The string at arena reference `ref`, NULL if 0.  Borrowed from e. */
+static inline const char *aev_str(const struct aev *e, uint32_t ref)
+{
+	return ref ? e->arena + ref - 1 : NULL;
+}
+
+/* Called once per completed event, in time order.  A nonzero return stops
+ * the import and is passed up unchanged. */
+typedef int (*bt_arec_complete_fn)(void *ctx, struct aev *e);
+
+struct bt_arec;
+
+/* A new record parser that counts into *st (lines, records, events,
+ * unused, truncated, bad, first_bad; borrowed) and hands completed events
+ * to fn(ctx, e).  The caller owns *out and frees it with bt_arec_free(). */
+int bt_arec_new(struct bt_arec **out, struct bt_auditd_stats *st,
+		bt_arec_complete_fn fn, void *ctx);
+
+/* One line without its newline; see bt_auditd_line(). */
+int bt_arec_line(struct bt_arec *p, const char *line, size_t len,
+		 const char *name, uint64_t lineno);
+
+/* Read `in` to its end; see bt_auditd_feed(). */
+int bt_arec_feed(struct bt_arec *p, FILE *in, const char *name,
+		 bool keep_going);
+
+/* Complete every open event (end of input). */
+int bt_arec_finish(struct bt_arec *p);
+
+void bt_arec_free(struct bt_arec *p);
+
+/* Render a SOCKADDR saddr= hex value as "a.b.c.d:port", "[v6]:port" or
+ * "unix:path" into out (empty if not one of those). */
+void bt_arec_sockaddr_text(const char *hex, char *out, size_t cap);
+
+#endif
