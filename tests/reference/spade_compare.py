@@ -67,8 +67,10 @@ CATEGORIES = ['processes', 'files', 'endpoints', 'fork', 'exec', 'read',
               'setuid', 'pipe I/O']
 # Reported, but not bars of the issue: writes and reads on descriptors opened
 # before the log began (SPADE's "unknown" artifacts), and whether each of
-# SPADE's files is one btrack file (not split in two by an unlink, say).
-EXTRA_CATEGORIES = ['inherited-fd I/O', 'file identity']
+# SPADE's files is one btrack file (not split in two by an unlink, say), and
+# whether btrack knows the uid that SPADE's process vertex has (from the
+# SYSCALL record's uid=; the process record's uid or a cred label).
+EXTRA_CATEGORIES = ['inherited-fd I/O', 'file identity', 'process uid']
 
 # ---------------------------------------------------------------- SPADE DOT
 
@@ -250,6 +252,10 @@ class Btrack:
                 self.objs[int(f['id'])] = o
         for o in self.objs.values():
             o['paths'] = set()
+        for lb in self.labels:
+            # `btrack log dump` names key 5 "?" until cli/cmd-log.c knows "cred"
+            if lb['key'] == '?' and lb['value'].startswith(('uid=', 'euid=', 'gid=')):
+                lb['key'] = 'cred'
         for lb in self.labels:
             if lb['key'] == 'path' and lb['obj'] in self.objs:
                 self.objs[lb['obj']]['paths'].add(lb['value'])
@@ -538,6 +544,7 @@ class Compare:
             t = n.get('type')
             st = n.get('subtype')
             if t == 'Process':
+                self.check_uid(k, n)
                 cat = 'processes'
                 pid = int(n.get('pid', -1))
                 ok = pid in pids and proc_execs[pid] >= self.gen.get(k, 0)
@@ -584,6 +591,27 @@ class Compare:
                                         'ino=%s flags=%s' % (self.bt.objs[i].get('ino'),
                                                              self.bt.objs[i].get('flags'))
                                         for i in objs), len(eps))))
+
+    def check_uid(self, k, n):
+        if not n.get('uid'):
+            return
+        pid, uid = int(n.get('pid', -1)), n['uid']
+        ok = False
+        for i, o in self.bt.objs.items():
+            if o['kind'] != 'process' or int(o['pid']) != pid:
+                continue
+            if o.get('uid') == uid:
+                ok = True
+            for lb in self.bt.labels:
+                if lb['obj'] == i and lb['key'] == 'cred' and \
+                        re.search(r'(^| )uid=%s( |$)' % uid, lb['value']):
+                    ok = True
+        self.total['process uid'] += 1
+        if ok:
+            self.found['process uid'] += 1
+        else:
+            self.misses.append(('process uid', '%s: process %s gen %d: SPADE uid=%s' % (
+                self.test, pid, self.gen.get(k, 0), uid)))
 
     def node_in_scope(self, k):
         """A file vertex counts unless every edge that touches it is out of scope
