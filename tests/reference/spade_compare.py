@@ -99,7 +99,12 @@ def read_dot(path):
                 e = dot_kv(m.group(3))
                 e['src'], e['dst'] = m.group(1), m.group(2)
                 edges.append(e)
-    return nodes, edges
+    # an edge we cannot place (no time, no event id, an undefined vertex) is
+    # dropped here and counted by the caller
+    good = [e for e in edges if e['src'] in nodes and e['dst'] in nodes and
+            re.match(r'^\d+\.\d+$', e.get('time', '')) and
+            e.get('event id', '').isdigit() and 'type' in e]
+    return nodes, good, len(edges) - len(good)
 
 
 def spade_time_key(e):
@@ -697,9 +702,13 @@ def load_explained(path):
     return rules
 
 
+USED_RULES = set()
+
+
 def explain(rules, which, kind):
     for w, pat, reason in rules:
         if w == which and fnmatch.fnmatchcase(kind, pat):
+            USED_RULES.add((w, pat))
             return pat, reason
     return None, None
 
@@ -795,7 +804,9 @@ def run(args, tmp):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             dump = d.stdout.decode('utf-8', errors='replace')
             os.unlink(btl)
-        nodes, edges = read_dot(dot)
+        nodes, edges, bad = read_dot(dot)
+        if bad:
+            failed_imports.append('%s: %d reference edges unreadable' % (name, bad))
         audit, pids, inodes = read_audit(log)
         c = Compare(name, nodes, edges, audit, pids, inodes, Btrack(dump))
         c.run()
@@ -811,11 +822,11 @@ def run(args, tmp):
     status = 0
     print('SPADE unit tests compared: %d' % len(tests))
     for f in failed_imports:
-        print('import failed: ' + f)
+        print('error: ' + f)
         status = 1
     print()
     print('%-18s %7s %7s %7s' % ('category', 'found', 'total', 'recall'))
-    base = load_baseline(args.baseline)
+    base = {} if args.tests else load_baseline(args.baseline)
     regress = []
     for cat in CATEGORIES + EXTRA_CATEGORIES:
         t = total[cat]
@@ -870,6 +881,12 @@ def run(args, tmp):
         print('\nUNEXPLAINED btrack events (kind: count, first example):')
         for k, v in unexplained:
             print('  %4d  %s\n        e.g. %s' % (v, k, examples.get(k)))
+    stale = [(w, p) for w, p, _ in rules if (w, p) not in USED_RULES]
+    if stale and not args.tests:
+        print('\nrows of %s that matched nothing (fixed? remove them):' %
+              os.path.basename(args.explained))
+        for w, p in stale:
+            print('  %s\t%s' % (w, p))
     if unexplained or unexplained_ref:
         status = 1
     if regress:
