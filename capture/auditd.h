@@ -45,6 +45,15 @@ struct bt_auditd_stats {
 	uint64_t truncated;   /* strings cut at the field limit */
 	uint64_t bad;         /* malformed lines skipped (keep_going) */
 	uint64_t first_bad;   /* line number of the first, 0 if none */
+	uint64_t bad_fields;  /* malformed fields (hex of odd length, a
+			       * number that is not one): decoded as far as
+			       * they can be, their event kept */
+	uint64_t arch_other;  /* SYSCALL events of an architecture btrack
+			       * does not decode (not x86-64, i386, aarch64):
+			       * their syscalls are not used */
+	uint32_t arch_other_first; /* its AUDIT_ARCH_* value (first seen),
+				    * 0 if given by an unknown name */
+	uint64_t uring;       /* io_uring operations (URINGOP): not used */
 };
 
 struct bt_auditd;

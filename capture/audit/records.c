@@ -4,6 +4,7 @@
  * storage, grouping by (time, serial) and the order events complete in.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -23,14 +24,19 @@
 
 enum rtype {
 	R_OTHER, R_SYSCALL, R_EXECVE, R_CWD, R_PATH, R_PROCTITLE, R_SOCKADDR,
-	R_FD_PAIR, R_MMAP, R_EOE
+	R_FD_PAIR, R_MMAP, R_EOE, R_SOCKETCALL, R_OPENAT2, R_URINGOP
 };
 
-static const struct { const char *name; enum rtype t; } rtypes[] = {
-	{ "SYSCALL", R_SYSCALL }, { "EXECVE", R_EXECVE }, { "CWD", R_CWD },
-	{ "PATH", R_PATH }, { "PROCTITLE", R_PROCTITLE },
-	{ "SOCKADDR", R_SOCKADDR }, { "FD_PAIR", R_FD_PAIR },
-	{ "MMAP", R_MMAP }, { "EOE", R_EOE },
+/* Record types by name (auditd) and number (the kernel's own log lines,
+ * "audit: type=1300 audit(...)"; linux/audit.h). */
+static const struct { const char *name; uint16_t num; enum rtype t; }
+rtypes[] = {
+	{ "SYSCALL", 1300, R_SYSCALL }, { "EXECVE", 1309, R_EXECVE },
+	{ "CWD", 1307, R_CWD }, { "PATH", 1302, R_PATH },
+	{ "PROCTITLE", 1327, R_PROCTITLE }, { "SOCKADDR", 1306, R_SOCKADDR },
+	{ "FD_PAIR", 1317, R_FD_PAIR }, { "MMAP", 1323, R_MMAP },
+	{ "EOE", 1320, R_EOE }, { "SOCKETCALL", 1304, R_SOCKETCALL },
+	{ "OPENAT2", 1337, R_OPENAT2 }, { "URINGOP", 1336, R_URINGOP },
 };
 
 
@@ -76,9 +82,9 @@ static int parse_u64(const char *s, size_t n, int base, uint64_t *out)
 	if (n == 0 || n > 20)
 		return -1;
 	for (i = 0; i < n; i++) {
-		int d = base == 16 ? hexval(s[i]) :
-			(s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
-		if (d < 0)
+		int d = hexval(s[i]);
+
+		if (d < 0 || d >= base)
 			return -1;
 		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
 			return -1;
@@ -100,12 +106,15 @@ static int parse_i64(const char *s, size_t n, int64_t *out)
 }
 
 /*
- * Decode an audit string value: "quoted" (taken as is), (null), or hex.
- * Writes at most cap-1 bytes and a NUL into out; *trunc set if cut.
- * Returns the decoded length, or -1 if the value is neither form.
+ * Decode an audit string value: "quoted" (taken as is), hex, or absent:
+ * (null), "?" or empty.  Writes at most cap-1 bytes and a NUL into out;
+ * *trunc set if cut.  A value that is none of these (hex of odd length,
+ * a non-hex byte) is decoded as far as it can be and sets *bad: hex up to
+ * its last whole pair, other bare text as it is.  Returns the decoded
+ * length, or -1 if absent.
  */
 static long decode_str(const char *v, size_t n, char *out, size_t cap,
-		       int *trunc)
+		       int *trunc, int *bad)
 {
 	size_t i, k = 0;
 
@@ -120,15 +129,27 @@ static long decode_str(const char *v, size_t n, char *out, size_t cap,
 		out[k] = '\0';
 		return (long)k;
 	}
-	if (n == 6 && !memcmp(v, "(null)", 6))
+	if (n == 0 || (n == 6 && !memcmp(v, "(null)", 6)) ||
+	    (n == 1 && v[0] == '?'))
 		return -1;
+	for (i = 0; i < n; i++) {
+		if (hexval(v[i]) < 0) {
+			/* Not hex: bare text, kept as it is. */
+			*bad = 1;
+			if (n + 1 > cap) {
+				*trunc = 1;
+				n = cap - 1;
+			}
+			memcpy(out, v, n);
+			out[n] = '\0';
+			return (long)n;
+		}
+	}
 	if (n % 2)
-		return -1;
+		*bad = 1;  /* the last digit is lost */
 	for (i = 0; i + 1 < n; i += 2) {
 		int h = hexval(v[i]), l = hexval(v[i + 1]);
 
-		if (h < 0 || l < 0)
-			return -1;
 		if (k + 1 >= cap) {
 			*trunc = 1;
 			break;
@@ -158,8 +179,7 @@ static uint32_t arena_put(struct bt_arec *a, struct aev *e, const char *s,
 	return off + 1;
 }
 
-static struct aev *event_find(struct bt_arec *a, uint64_t time,
-			      uint64_t serial, int create, int *err);
+static void resolve_syscall(struct bt_arec *a, struct aev *e);
 
 /* ---- decoding a socket address ------------------------------------------ */
 
@@ -224,6 +244,7 @@ static int hand_over(struct bt_arec *a, struct aev *e)
 	int r;
 
 	a->st->events++;
+	resolve_syscall(a, e);
 	r = a->complete(a->ctx, e);
 	e->used = SLOT_FREE;
 	return r;
@@ -279,7 +300,8 @@ static int close_event(struct bt_arec *a, struct aev *e)
  * open one is closed and ingested).  NULL without `create` if none.
  */
 static struct aev *event_find(struct bt_arec *a, uint64_t time,
-			      uint64_t serial, int create, int *err)
+			      uint64_t serial, uint32_t node, int create,
+			      int *err)
 {
 	struct aev *free_slot = NULL, *oldest = NULL;
 	int i;
@@ -295,8 +317,14 @@ static struct aev *event_find(struct bt_arec *a, uint64_t time,
 		}
 		if (e->used != SLOT_OPEN)
 			continue;
-		if (e->serial == serial && e->time == time)
+		/* A record without node= joins its event's records with
+		 * one (a log is not expected to mix them). */
+		if (e->serial == serial && e->time == time &&
+		    (e->node == node || !node || !e->node)) {
+			if (!e->node)
+				e->node = node;
 			return e;
+		}
 		if (!oldest || e->seq < oldest->seq)
 			oldest = e;
 	}
@@ -315,25 +343,26 @@ static struct aev *event_find(struct bt_arec *a, uint64_t time,
 }
 
 static void event_init(struct bt_arec *a, struct aev *e, uint64_t time,
-		       uint64_t serial)
+		       uint64_t serial, uint32_t node)
 {
+	/* The fields before the arrays; items, args and arena are used only
+	 * up to nitems, nargs and alen. */
+	memset(e, 0, offsetof(struct aev, items));
 	e->used = SLOT_OPEN;
 	e->time = time;
 	e->serial = serial;
+	e->node = node;
 	e->seq = a->seq++;
-	e->has_syscall = 0;
 	e->sysno = SYS_UNKNOWN;
-	e->success = 0;
-	e->exit = 0;
-	memset(e->a, 0, sizeof(e->a));
-	e->pid = e->ppid = 0;
-	e->uid = UINT32_MAX;
-	e->comm = e->exe = e->cwd = e->sockaddr = 0;
-	e->has_mmap = e->has_fdpair = 0;
-	e->nitems = 0;
+	e->nr = -1;
+	e->success = AEV_UNSTATED;
+	e->uid = e->euid = e->suid = e->fsuid = UINT32_MAX;
+	e->gid = e->egid = e->sgid = e->fsgid = UINT32_MAX;
+	e->auid = e->ses = UINT32_MAX;
+	e->mmap_fd = -1;
+	e->fd0 = e->fd1 = -1;
 	e->argc = -1;
-	e->nargs = 0;
-	e->alen = 0;
+	e->uring_op = -1;
 }
 
 /* ---- records ------------------------------------------------------------- */
@@ -341,6 +370,8 @@ static void event_init(struct bt_arec *a, struct aev *e, uint64_t time,
 struct field {
 	const char *k, *v;
 	size_t kn, vn;
+	const char *u;       /* the value without its quotes, if quoted */
+	size_t un;
 };
 
 /* Next "key=value" in [*p, end); 0 at the end or the enriched part. */
@@ -360,8 +391,8 @@ static int next_field(const char **p, const char *end, struct field *f)
 		*p = q;
 		f->k = s;
 		f->kn = (size_t)(q - s);
-		f->v = q;
-		f->vn = 0;
+		f->v = f->u = q;
+		f->vn = f->un = 0;
 		return 1;
 	}
 	f->k = s;
@@ -378,6 +409,13 @@ static int next_field(const char **p, const char *end, struct field *f)
 			q++;
 	}
 	f->vn = (size_t)(q - f->v);
+	f->u = f->v;
+	f->un = f->vn;
+	if (f->vn >= 2 && (f->v[0] == '"' || f->v[0] == '\'') &&
+	    f->v[f->vn - 1] == f->v[0]) {
+		f->u++;
+		f->un -= 2;
+	}
 	*p = q;
 	return 1;
 }
@@ -387,14 +425,61 @@ static int key_is(const struct field *f, const char *k)
 	return f->kn == strlen(k) && !memcmp(f->k, k, f->kn);
 }
 
-static uint32_t put_str(struct bt_arec *a, struct aev *e,
-			const struct field *f)
+static int val_is(const struct field *f, const char *v)
 {
-	int trunc = 0;
-	long n = decode_str(f->v, f->vn, a->line, sizeof(a->line), &trunc);
+	return f->un == strlen(v) && !memcmp(f->u, v, f->un);
+}
+
+/* Numeric fields, quoted or not.  A malformed one is counted. */
+static int fu64(struct bt_arec *a, const struct field *f, int base,
+		uint64_t *out)
+{
+	if (!parse_u64(f->u, f->un, base, out))
+		return 0;
+	a->st->bad_fields++;
+	return -1;
+}
+
+static int fi64(struct bt_arec *a, const struct field *f, int64_t *out)
+{
+	if (!parse_i64(f->u, f->un, out))
+		return 0;
+	a->st->bad_fields++;
+	return -1;
+}
+
+/* An id field (uid=, auid=, ...): UINT32_MAX (unset) if 4294967295 or
+ * malformed. */
+static uint32_t fid(struct bt_arec *a, const struct field *f)
+{
+	uint64_t v;
+
+	if (f->un == 2 && !memcmp(f->u, "-1", 2))
+		return UINT32_MAX;
+	if (fu64(a, f, 10, &v) || v > UINT32_MAX)
+		return UINT32_MAX;
+	return (uint32_t)v;
+}
+
+/* Decode a string field into a->line; -1 if absent. */
+static long fstr(struct bt_arec *a, const struct field *f)
+{
+	int trunc = 0, bad = 0;
+	long n = decode_str(f->v, f->vn, a->line, sizeof(a->line), &trunc,
+			    &bad);
 
 	if (trunc)
 		a->st->truncated++;
+	if (bad)
+		a->st->bad_fields++;
+	return n;
+}
+
+static uint32_t put_str(struct bt_arec *a, struct aev *e,
+			const struct field *f)
+{
+	long n = fstr(a, f);
+
 	if (n < 0)
 		return 0;
 	return arena_put(a, e, a->line, (size_t)n);
@@ -410,41 +495,104 @@ static int rec_syscall(struct bt_arec *a, struct aev *e, const char *p,
 	e->has_syscall = 1;
 	while (next_field(&p, end, &f)) {
 		if (key_is(&f, "syscall")) {
-			if (!parse_u64(f.v, f.vn, 10, &v) && v < 1024)
-				e->sysno = bt_asys_x86_64(v);
-			else
-				e->sysno = bt_asys_by_name(f.v, f.vn);
+			if (!parse_u64(f.u, f.un, 10, &v) && v <= INT64_MAX) {
+				e->nr = (int64_t)v;
+			} else if (f.un && f.un < 64) {
+				e->nr = -1;  /* interpreted: by name */
+				e->sysname = arena_put(a, e, f.u, f.un);
+			} else {
+				a->st->bad_fields++;
+			}
 		} else if (key_is(&f, "arch")) {
-			if (!(f.vn == 8 && !memcmp(f.v, "c000003e", 8)) &&
-			    !(f.vn == 6 && !memcmp(f.v, "x86_64", 6)))
-				e->sysno = SYS_UNKNOWN;  /* not x86-64 */
+			e->arch = bt_asys_arch(f.u, f.un, &e->arch_raw);
 		} else if (key_is(&f, "success")) {
-			e->success = f.vn == 3 && !memcmp(f.v, "yes", 3);
+			if (val_is(&f, "yes"))
+				e->success = AEV_YES;
+			else if (val_is(&f, "no"))
+				e->success = AEV_NO;
+			else
+				a->st->bad_fields++;
 		} else if (key_is(&f, "exit")) {
-			if (!parse_i64(f.v, f.vn, &s))
+			if (!fi64(a, &f, &s)) {
 				e->exit = s;
+				e->has_exit = 1;
+			}
 		} else if (f.kn == 2 && f.k[0] == 'a' && f.k[1] >= '0' &&
 			   f.k[1] <= '3') {
-			if (!parse_u64(f.v, f.vn, 16, &v))
+			if (!fu64(a, &f, 16, &v))
 				e->a[f.k[1] - '0'] = v;
 		} else if (key_is(&f, "pid")) {
-			if (!parse_u64(f.v, f.vn, 10, &v) && v <= UINT32_MAX)
+			if (!fu64(a, &f, 10, &v) && v <= UINT32_MAX)
 				e->pid = (uint32_t)v;
 		} else if (key_is(&f, "ppid")) {
-			if (!parse_u64(f.v, f.vn, 10, &v) && v <= UINT32_MAX)
+			if (!fu64(a, &f, 10, &v) && v <= UINT32_MAX)
 				e->ppid = (uint32_t)v;
 		} else if (key_is(&f, "uid")) {
-			if (!parse_u64(f.v, f.vn, 10, &v) && v < UINT32_MAX)
-				e->uid = (uint32_t)v;
+			e->uid = fid(a, &f);
+		} else if (key_is(&f, "euid")) {
+			e->euid = fid(a, &f);
+		} else if (key_is(&f, "suid")) {
+			e->suid = fid(a, &f);
+		} else if (key_is(&f, "fsuid")) {
+			e->fsuid = fid(a, &f);
+		} else if (key_is(&f, "gid")) {
+			e->gid = fid(a, &f);
+		} else if (key_is(&f, "egid")) {
+			e->egid = fid(a, &f);
+		} else if (key_is(&f, "sgid")) {
+			e->sgid = fid(a, &f);
+		} else if (key_is(&f, "fsgid")) {
+			e->fsgid = fid(a, &f);
+		} else if (key_is(&f, "auid")) {
+			e->auid = fid(a, &f);
+		} else if (key_is(&f, "ses")) {
+			e->ses = fid(a, &f);
 		} else if (key_is(&f, "comm")) {
 			e->comm = put_str(a, e, &f);
 		} else if (key_is(&f, "exe")) {
 			e->exe = put_str(a, e, &f);
+		} else if (key_is(&f, "key")) {
+			e->key = put_str(a, e, &f);
+		} else if (key_is(&f, "uring_op")) {
+			if (!fu64(a, &f, 10, &v) && v < INT32_MAX)
+				e->uring_op = (int)v;
 		}
 	}
 	if (!e->pid)
 		e->has_syscall = 0;
 	return 0;
+}
+
+/*
+ * What the whole event says about its syscall, once all records are in:
+ * the canonical syscall of (arch, number or name), i386's socketcall
+ * resolved to its sub-call with the SOCKETCALL record's arguments.
+ */
+static void resolve_syscall(struct bt_arec *a, struct aev *e)
+{
+	if (!e->has_syscall)
+		return;
+	if (e->arch == BT_ARCH_OTHER) {
+		e->sysno = SYS_UNKNOWN;
+		if (!a->st->arch_other++)
+			a->st->arch_other_first = e->arch_raw;
+		return;
+	}
+	if (e->nr >= 0)
+		e->sysno = bt_asys_by_nr(e->arch, (uint64_t)e->nr);
+	else if (e->sysname)
+		e->sysno = bt_asys_by_name(e->arch, aev_str(e, e->sysname),
+					   strlen(aev_str(e, e->sysname)));
+	if (e->sysno == SYS_socketcall) {
+		e->sysno = bt_asys_socketcall(e->a[0]);
+		if (e->has_socketcall) {
+			memcpy(e->a, e->sc_a, sizeof(e->a));
+		} else {
+			/* The arguments are in user memory: unknown. */
+			memset(e->a, 0xff, sizeof(e->a));
+			e->args_unknown = 1;
+		}
+	}
 }
 
 static int parse_argidx(const struct field *f, unsigned *idx, int *chunk,
@@ -492,12 +640,12 @@ static void rec_execve(struct bt_arec *a, struct aev *e, const char *p,
 
 	while (next_field(&p, end, &f)) {
 		unsigned idx, cidx;
-		int chunk, is_len, trunc = 0;
+		int chunk, is_len;
 		long n;
 		struct aud_arg *g;
 
 		if (key_is(&f, "argc")) {
-			if (!parse_u64(f.v, f.vn, 10, &v) && v < 1000000)
+			if (!fu64(a, &f, 10, &v) && v < 1000000)
 				e->argc = (int)v;
 			continue;
 		}
@@ -512,7 +660,7 @@ static void rec_execve(struct bt_arec *a, struct aev *e, const char *p,
 		g = &e->args[idx];
 		if (is_len) {
 			/* Reserve the whole argument; chunks fill it. */
-			if (parse_u64(f.v, f.vn, 10, &v) || v > AUD_ARENA ||
+			if (fu64(a, &f, 10, &v) || v > AUD_ARENA ||
 			    v + 1 > AUD_ARENA - e->alen) {
 				a->st->truncated++;
 				continue;
@@ -524,7 +672,7 @@ static void rec_execve(struct bt_arec *a, struct aev *e, const char *p,
 			e->alen += (uint32_t)v + 1;
 			continue;
 		}
-		n = decode_str(f.v, f.vn, a->line, sizeof(a->line), &trunc);
+		n = fstr(a, &f);
 		if (n < 0)
 			continue;
 		if (chunk) {
@@ -553,45 +701,66 @@ static void rec_path(struct bt_arec *a, struct aev *e, const char *p,
 		     const char *end)
 {
 	struct field f;
-	struct aud_item it = { 0, NT_UNKNOWN, 0, 0, 0 };
-	int have_ino = 0, have_dev = 0;
+	struct aud_item it = { .nt = NT_UNKNOWN, .ouid = UINT32_MAX,
+			       .ogid = UINT32_MAX };
+	int have_ino = 0, have_dev = 0, idx = -1;
 	uint64_t v;
 
 	while (next_field(&p, end, &f)) {
-		if (key_is(&f, "name")) {
+		if (key_is(&f, "item")) {
+			if (!fu64(a, &f, 10, &v) && v < 1000)
+				idx = (int)v;
+		} else if (key_is(&f, "name")) {
 			it.name = put_str(a, e, &f);
 		} else if (key_is(&f, "inode")) {
-			if (!parse_u64(f.v, f.vn, 10, &v)) {
+			if (!fu64(a, &f, 10, &v)) {
 				it.ino = v;
 				have_ino = 1;
 			}
 		} else if (key_is(&f, "dev")) {
-			const char *c = memchr(f.v, ':', f.vn);
+			const char *c = memchr(f.u, ':', f.un);
 			uint64_t ma, mi;
 
-			if (c && !parse_u64(f.v, (size_t)(c - f.v), 16, &ma) &&
-			    !parse_u64(c + 1, f.vn - (size_t)(c - f.v) - 1, 16,
+			if (c && !parse_u64(f.u, (size_t)(c - f.u), 16, &ma) &&
+			    !parse_u64(c + 1, f.un - (size_t)(c - f.u) - 1, 16,
 				       &mi) && ma < 4096 && mi < (1u << 20)) {
 				it.dev = makedev((unsigned)ma, (unsigned)mi);
 				have_dev = 1;
+			} else {
+				a->st->bad_fields++;
 			}
+		} else if (key_is(&f, "mode")) {
+			if (!fu64(a, &f, 8, &v) && v <= UINT32_MAX) {
+				it.mode = (uint32_t)v;
+				it.has_mode = 1;
+			}
+		} else if (key_is(&f, "ouid")) {
+			it.ouid = fid(a, &f);
+		} else if (key_is(&f, "ogid")) {
+			it.ogid = fid(a, &f);
 		} else if (key_is(&f, "nametype")) {
-			if (f.vn == 6 && !memcmp(f.v, "NORMAL", 6))
+			if (val_is(&f, "NORMAL"))
 				it.nt = NT_NORMAL;
-			else if (f.vn == 6 && !memcmp(f.v, "PARENT", 6))
+			else if (val_is(&f, "PARENT"))
 				it.nt = NT_PARENT;
-			else if (f.vn == 6 && !memcmp(f.v, "CREATE", 6))
+			else if (val_is(&f, "CREATE"))
 				it.nt = NT_CREATE;
-			else if (f.vn == 6 && !memcmp(f.v, "DELETE", 6))
+			else if (val_is(&f, "DELETE"))
 				it.nt = NT_DELETE;
 		}
 	}
 	it.has_ino = have_ino && have_dev;
-	if (e->nitems >= AUD_MAX_ITEMS) {
+	/* PATH records may come in any order (laurel's test data has them
+	 * reversed): item=N goes to slot N, the gaps stay NT_NONE. */
+	if (idx < 0)
+		idx = e->nitems;
+	if (idx >= AUD_MAX_ITEMS) {
 		a->st->truncated++;
 		return;
 	}
-	e->items[e->nitems++] = it;
+	while (e->nitems <= idx)
+		e->items[e->nitems++] = (struct aud_item){ .nt = NT_NONE };
+	e->items[idx] = it;
 }
 
 static void rec_simple(struct bt_arec *a, struct aev *e, enum rtype t,
@@ -608,23 +777,37 @@ static void rec_simple(struct bt_arec *a, struct aev *e, enum rtype t,
 				e->cwd = put_str(a, e, &f);
 			break;
 		case R_SOCKADDR:
-			if (key_is(&f, "saddr") && f.vn < 512)
-				e->sockaddr = arena_put(a, e, f.v, f.vn);
+			if (key_is(&f, "saddr") && f.un < 512)
+				e->sockaddr = arena_put(a, e, f.u, f.un);
 			break;
 		case R_MMAP:
-			if (key_is(&f, "fd") && !parse_i64(f.v, f.vn, &s)) {
+			if (key_is(&f, "fd") && !fi64(a, &f, &s)) {
 				e->mmap_fd = s;
 				e->has_mmap = 1;
 			} else if (key_is(&f, "flags") &&
-				   !parse_u64(f.v, f.vn, 16, &v)) {
+				   !fu64(a, &f, 16, &v)) {
 				e->mmap_flags = v;
 			}
 			break;
 		case R_FD_PAIR:
-			if (key_is(&f, "fd0") && !parse_i64(f.v, f.vn, &s))
+			if (key_is(&f, "fd0") && !fi64(a, &f, &s))
 				e->fd0 = s, e->has_fdpair = 1;
-			else if (key_is(&f, "fd1") && !parse_i64(f.v, f.vn, &s))
+			else if (key_is(&f, "fd1") && !fi64(a, &f, &s))
 				e->fd1 = s;
+			break;
+		case R_SOCKETCALL:
+			/* i386 socketcall's arguments: a0..a3 kept. */
+			if (f.kn == 2 && f.k[0] == 'a' && f.k[1] >= '0' &&
+			    f.k[1] <= '3' && !fu64(a, &f, 16, &v)) {
+				e->sc_a[f.k[1] - '0'] = v;
+				e->has_socketcall = 1;
+			}
+			break;
+		case R_OPENAT2:
+			if (key_is(&f, "oflag") && !fu64(a, &f, 8, &v)) {
+				e->oflag = v;
+				e->has_oflag = 1;
+			}
 			break;
 		default:
 			break;
@@ -639,26 +822,64 @@ static int bad_line(struct bt_arec *a, const char *name, uint64_t lineno,
 			    why);
 }
 
+/*
+ * Where the record starts: at the line's start ("type=" or "node="), or,
+ * after a syslog or journal prefix ("Nov 30 10:00:00 host audispd: ",
+ * "... kernel: audit: "), at the first " type=" or " node=".  NULL if
+ * neither.
+ */
+static const char *record_start(const char *p, const char *end)
+{
+	const char *q;
+
+	if ((size_t)(end - p) >= 5 &&
+	    (!memcmp(p, "type=", 5) || !memcmp(p, "node=", 5)))
+		return p;
+	for (q = p; (q = memchr(q, ' ', (size_t)(end - q))); q++) {
+		if ((size_t)(end - q) > 6 &&
+		    (!memcmp(q + 1, "type=", 5) || !memcmp(q + 1, "node=", 5)))
+			return q + 1;
+	}
+	return NULL;
+}
+
+/* A 32-bit hash of a node= name, never 0 (0 is "no node"). */
+static uint32_t node_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h ? h : 1;
+}
+
 int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
-		   const char *name, uint64_t lineno)
+		 const char *name, uint64_t lineno)
 {
 	const char *p = line, *end = line + len, *t, *q;
-	uint64_t sec, ms, serial, time;
+	uint64_t sec, ms, serial, time, num;
 	enum rtype rt = R_OTHER;
+	uint32_t node = 0;
 	struct aev *e;
 	size_t i, tn;
 	int r = 0;
 
-	while (end > p && (end[-1] == '\r' || end[-1] == ' '))
+	while (end > p && (end[-1] == '\r' || end[-1] == ' ' ||
+			   end[-1] == '\n'))
 		end--;
-	if (p == end)
-		return 0;
+	if (p == end || *p == '#')
+		return 0;  /* blank, or a comment (laurel's test data) */
 	if (memchr(p, '\0', len))
 		return bad_line(a, name, lineno, "NUL byte in line");
-	if ((size_t)(end - p) > 5 && !memcmp(p, "node=", 5)) {
+	p = record_start(p, end);
+	if (!p)
+		return bad_line(a, name, lineno, "not an audit record (no type=)");
+	if (!memcmp(p, "node=", 5)) {
 		q = memchr(p, ' ', (size_t)(end - p));
 		if (!q)
 			return bad_line(a, name, lineno, "no record after node=");
+		node = node_hash(p + 5, (size_t)(q - p - 5));
 		p = q + 1;
 	}
 	if ((size_t)(end - p) < 5 || memcmp(p, "type=", 5))
@@ -669,9 +890,13 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 		return bad_line(a, name, lineno, "no msg= after the type");
 	tn = (size_t)(q - t);
 	p = q + 1;
-	if ((size_t)(end - p) < 11 || memcmp(p, "msg=audit(", 10))
+	/* auditd writes msg=audit(...), the kernel's own log audit(...). */
+	if ((size_t)(end - p) >= 10 && !memcmp(p, "msg=audit(", 10))
+		p += 10;
+	else if ((size_t)(end - p) >= 6 && !memcmp(p, "audit(", 6))
+		p += 6;
+	else
 		return bad_line(a, name, lineno, "no msg=audit(...)");
-	p += 10;
 	q = memchr(p, '.', (size_t)(end - p));
 	if (!q || parse_u64(p, (size_t)(q - p), 10, &sec) ||
 	    sec > 9000000000ULL)
@@ -690,9 +915,11 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 		p++;
 	a->st->records++;
 
+	if (parse_u64(t, tn, 10, &num))
+		num = 0;
 	for (i = 0; i < BT_ARRAY_SIZE(rtypes); i++)
-		if (strlen(rtypes[i].name) == tn &&
-		    !memcmp(rtypes[i].name, t, tn))
+		if ((strlen(rtypes[i].name) == tn &&
+		     !memcmp(rtypes[i].name, t, tn)) || num == rtypes[i].num)
 			rt = rtypes[i].t;
 	if (rt == R_OTHER || rt == R_PROCTITLE) {
 		/* PROCTITLE repeats EXECVE's argv; other types carry no
@@ -704,16 +931,22 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 	time = sec * 1000000000ULL + ms * 1000000ULL + serial % 1000000ULL;
 	if (time > a->max_time)
 		a->max_time = time;
-	e = event_find(a, time, serial, rt != R_EOE, &r);
+	e = event_find(a, time, serial, node, rt != R_EOE, &r);
 	if (r)
 		return r;
 	if (!e)
 		return 0;  /* EOE of an event already completed */
 	if (e->used == SLOT_FREE)
-		event_init(a, e, time, serial);
+		event_init(a, e, time, serial, node);
 	switch (rt) {
 	case R_SYSCALL:
 		rec_syscall(a, e, p, end);
+		break;
+	case R_URINGOP:
+		rec_syscall(a, e, p, end);
+		e->has_syscall = 0;
+		e->has_uring = 1;
+		a->st->uring++;
 		break;
 	case R_EXECVE:
 		rec_execve(a, e, p, end);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "../auditd.h"
+#include "syscalls.h"
 
 #define AUD_ARENA     32768   /* string bytes per event */
 #define AUD_MAX_ITEMS 8       /* PATH records per event */
@@ -34,8 +35,11 @@ enum nametype { NT_NONE, NT_NORMAL, NT_PARENT, NT_CREATE, NT_DELETE,
 struct aud_item {
 	uint32_t name;       /* arena offset + 1, 0 = none */
 	enum nametype nt;
-	int has_ino;
+	int has_ino;         /* inode= and dev= both present */
 	uint64_t ino, dev;
+	int has_mode;
+	uint32_t mode;       /* mode= (octal in the log): type and permissions */
+	uint32_t ouid, ogid; /* owner; UINT32_MAX if not given */
 };
 
 struct aud_arg {
@@ -43,34 +47,66 @@ struct aud_arg {
 	uint32_t len, cap;
 };
 
+/* struct aev's success: the SYSCALL record's success= field.  A syscall
+ * that does not return (exit, exit_group; one the process died in) has
+ * no success= and no exit= field: AEV_UNSTATED, which is not a failure. */
+#define AEV_NO        0
+#define AEV_YES       1
+#define AEV_UNSTATED  (-1)
+
 /*
  * One audit event.  String fields are arena references (offset + 1, 0 =
- * absent): read them with aev_str().  sysno is the canonical syscall
- * (enum bt_sys in syscalls.h), whatever the record's architecture.
+ * absent): read them with aev_str().  Ids (uid ... ses) are UINT32_MAX
+ * when absent or unset (4294967295 in the log).
  */
 struct aev {
 	int used;            /* slot state, private to the record layer */
 	uint64_t time, serial, seq;
-	int has_syscall;
-	int sysno;
-	int success;
+	uint32_t node;       /* hash of node=NAME, 0 if none: part of the key */
+	int has_syscall;     /* a SYSCALL record with a pid came */
+	int sysno;           /* enum bt_sys, whatever the architecture;
+			      * SYS_UNKNOWN for an unmapped call or for
+			      * arch == BT_ARCH_OTHER (never misdecoded) */
+	int arch;            /* enum bt_arch (BT_ARCH_NONE: no arch=) */
+	uint32_t arch_raw;   /* AUDIT_ARCH_* as logged, 0 if unknown */
+	int64_t nr;          /* syscall= number as logged, -1 if by name */
+	uint32_t sysname;    /* syscall= name of an interpreted log */
+	int success;         /* AEV_YES, AEV_NO or AEV_UNSTATED */
+	int has_exit;        /* exit= present */
 	int64_t exit;
-	uint64_t a[4];
-	uint32_t pid, ppid, uid;
-	uint32_t comm, exe, cwd, sockaddr;
+	uint64_t a[4];       /* for i386 socketcall: the sub-call's own
+			      * arguments (SOCKETCALL record) */
+	int args_unknown;    /* socketcall without its SOCKETCALL record:
+			      * a[] are all ones, not arguments */
+	int has_socketcall;
+	uint64_t sc_a[4];
+	uint32_t pid, ppid;
+	uint32_t uid, euid, suid, fsuid, gid, egid, sgid, fsgid, auid, ses;
+	uint32_t comm, exe, cwd, sockaddr, key;
 	int has_mmap;
 	int64_t mmap_fd;
 	uint64_t mmap_flags;
 	int has_fdpair;
 	int64_t fd0, fd1;
-	struct aud_item items[AUD_MAX_ITEMS];
+	int has_oflag;       /* OPENAT2 record: openat2's open_how.flags */
+	uint64_t oflag;
+	int has_uring;       /* a URINGOP record (io_uring op, no syscall) */
+	int uring_op;
 	int nitems;
 	int argc;            /* from EXECVE argc=, -1 if none */
-	struct aud_arg args[AUD_MAX_ARGS];
 	int nargs;
-	char arena[AUD_ARENA];
 	uint32_t alen;
+	struct aud_item items[AUD_MAX_ITEMS];
+	struct aud_arg args[AUD_MAX_ARGS];
+	char arena[AUD_ARENA];
 };
+
+/* Does this event end its process?  exit_group does; exit ends a thread
+ * (the last thread's exit ends the process, which the log cannot tell). */
+static inline bool aev_exits_process(const struct aev *e)
+{
+	return e->has_syscall && e->sysno == SYS_exit_group;
+}
 
 /* The string at arena reference `ref`, NULL if 0.  Borrowed from e. */
 static inline const char *aev_str(const struct aev *e, uint32_t ref)

@@ -1,69 +1,162 @@
 /*
- * syscalls.c - syscall numbers per architecture -> enum bt_sys.
+ * syscalls.c - syscall numbers per architecture -> enum bt_sys (see
+ * syscalls.h).  The tables are in syscalls-tab.h, generated.
  */
 #include <string.h>
 
 #include "../../core/util.h"
 #include "syscalls.h"
+#include "syscalls-tab.h"
 
-static const char *const names[SYS__COUNT] = {
-	[SYS_UNKNOWN] = "?",
-	[SYS_read] = "read", [SYS_write] = "write", [SYS_open] = "open",
-	[SYS_mmap] = "mmap", [SYS_pread64] = "pread64",
-	[SYS_pwrite64] = "pwrite64", [SYS_readv] = "readv",
-	[SYS_writev] = "writev", [SYS_dup] = "dup", [SYS_dup2] = "dup2",
-	[SYS_connect] = "connect", [SYS_accept] = "accept",
-	[SYS_sendto] = "sendto", [SYS_recvfrom] = "recvfrom",
-	[SYS_sendmsg] = "sendmsg", [SYS_recvmsg] = "recvmsg",
-	[SYS_clone] = "clone", [SYS_fork] = "fork", [SYS_vfork] = "vfork",
-	[SYS_execve] = "execve", [SYS_truncate] = "truncate",
-	[SYS_ftruncate] = "ftruncate", [SYS_rename] = "rename",
-	[SYS_creat] = "creat", [SYS_link] = "link", [SYS_unlink] = "unlink",
-	[SYS_symlink] = "symlink", [SYS_openat] = "openat",
-	[SYS_unlinkat] = "unlinkat", [SYS_renameat] = "renameat",
-	[SYS_linkat] = "linkat", [SYS_symlinkat] = "symlinkat",
-	[SYS_accept4] = "accept4", [SYS_dup3] = "dup3",
-	[SYS_renameat2] = "renameat2", [SYS_execveat] = "execveat",
-	[SYS_clone3] = "clone3", [SYS_openat2] = "openat2",
-};
+#define X32_BIT 0x40000000u
 
-static const struct { uint16_t nr, sys; } x86_64[] = {
-	{ 0, SYS_read }, { 1, SYS_write }, { 2, SYS_open }, { 9, SYS_mmap },
-	{ 17, SYS_pread64 }, { 18, SYS_pwrite64 }, { 19, SYS_readv },
-	{ 20, SYS_writev }, { 32, SYS_dup }, { 33, SYS_dup2 },
-	{ 42, SYS_connect }, { 43, SYS_accept }, { 44, SYS_sendto },
-	{ 45, SYS_recvfrom }, { 46, SYS_sendmsg }, { 47, SYS_recvmsg },
-	{ 56, SYS_clone }, { 57, SYS_fork }, { 58, SYS_vfork },
-	{ 59, SYS_execve }, { 76, SYS_truncate }, { 77, SYS_ftruncate },
-	{ 82, SYS_rename }, { 85, SYS_creat }, { 86, SYS_link },
-	{ 87, SYS_unlink }, { 88, SYS_symlink }, { 257, SYS_openat },
-	{ 263, SYS_unlinkat }, { 264, SYS_renameat }, { 265, SYS_linkat },
-	{ 266, SYS_symlinkat }, { 288, SYS_accept4 }, { 292, SYS_dup3 },
-	{ 316, SYS_renameat2 }, { 322, SYS_execveat }, { 435, SYS_clone3 },
-	{ 437, SYS_openat2 },
-};
-
-int bt_asys_x86_64(uint64_t nr)
+static int lookup(const uint16_t *tab, size_t n, uint64_t nr)
 {
-	size_t i;
+	return nr < n ? tab[nr] : SYS_UNKNOWN;
+}
 
-	for (i = 0; i < BT_ARRAY_SIZE(x86_64); i++)
-		if (x86_64[i].nr == nr)
-			return x86_64[i].sys;
+int bt_asys_by_nr(enum bt_arch arch, uint64_t nr)
+{
+	switch (arch) {
+	case BT_ARCH_NONE:
+	case BT_ARCH_X86_64:
+		if (nr & X32_BIT)
+			return lookup(tab_x32, BT_ARRAY_SIZE(tab_x32),
+				      nr & ~(uint64_t)X32_BIT);
+		/* 512-547 are x32's own; not x86-64 calls */
+		if (nr >= 512 && nr < 548)
+			return SYS_UNKNOWN;
+		return lookup(tab_x86_64, BT_ARRAY_SIZE(tab_x86_64), nr);
+	case BT_ARCH_I386:
+		return lookup(tab_i386, BT_ARRAY_SIZE(tab_i386), nr);
+	case BT_ARCH_AARCH64:
+		return lookup(tab_aarch64, BT_ARRAY_SIZE(tab_aarch64), nr);
+	default:
+		return SYS_UNKNOWN;
+	}
+}
+
+static int name_is(const char *name, size_t n, const char *s)
+{
+	return strlen(s) == n && !memcmp(name, s, n);
+}
+
+int bt_asys_by_name(enum bt_arch arch, const char *name, size_t n)
+{
+	/* i386 names whose canonical call differs (see mksyscalls.sh). */
+	static const struct { const char *from, *to; } i386[] = {
+		{ "mmap", "old_mmap" }, { "mmap2", "mmap" },
+		{ "select", "old_select" }, { "_newselect", "select" },
+		{ "fcntl64", "fcntl" }, { "truncate64", "truncate" },
+		{ "ftruncate64", "ftruncate" }, { "sendfile64", "sendfile" },
+		{ "stat64", "stat" }, { "lstat64", "lstat" },
+		{ "fstat64", "fstat" }, { "fstatat64", "newfstatat" },
+	};
+	size_t lo = 1, hi = SYS__COUNT, i;
+
+	if (arch == BT_ARCH_OTHER || n == 0)
+		return SYS_UNKNOWN;
+	if (arch == BT_ARCH_I386) {
+		for (i = 0; i < BT_ARRAY_SIZE(i386); i++)
+			if (name_is(name, n, i386[i].from))
+				return bt_asys_by_name(BT_ARCH_X86_64,
+						       i386[i].to,
+						       strlen(i386[i].to));
+		/* chown32, setuid32, getgroups32, ... */
+		if (n > 2 && name[n - 2] == '3' && name[n - 1] == '2')
+			n -= 2;
+	}
+	/* sys_names[1..] is sorted (C locale). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *s = sys_names[mid];
+		size_t sn = strlen(s);
+		int c = memcmp(name, s, n < sn ? n : sn);
+
+		if (!c)
+			c = n < sn ? -1 : n > sn;
+		if (!c)
+			return (int)mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return SYS_UNKNOWN;
 }
 
-int bt_asys_by_name(const char *name, size_t n)
+int bt_asys_socketcall(uint64_t call)
 {
-	int i;
+	/* linux/net.h SYS_SOCKET (1) .. SYS_SENDMMSG (20) */
+	static const uint16_t sub[] = {
+		SYS_UNKNOWN, SYS_socket, SYS_bind, SYS_connect, SYS_listen,
+		SYS_accept, SYS_getsockname, SYS_getpeername, SYS_socketpair,
+		SYS_sendto /* send */, SYS_recvfrom /* recv */, SYS_sendto,
+		SYS_recvfrom, SYS_shutdown, SYS_setsockopt, SYS_getsockopt,
+		SYS_sendmsg, SYS_recvmsg, SYS_accept4, SYS_recvmmsg,
+		SYS_sendmmsg,
+	};
 
-	for (i = 1; i < SYS__COUNT; i++)
-		if (strlen(names[i]) == n && !memcmp(names[i], name, n))
-			return i;
-	return SYS_UNKNOWN;
+	return call < BT_ARRAY_SIZE(sub) ? sub[call] : SYS_UNKNOWN;
+}
+
+enum bt_arch bt_asys_arch(const char *v, size_t n, uint32_t *raw)
+{
+	static const struct { const char *name; uint32_t raw;
+			      enum bt_arch a; } known[] = {
+		{ "x86_64", BT_AUDIT_ARCH_X86_64, BT_ARCH_X86_64 },
+		{ "i386", BT_AUDIT_ARCH_I386, BT_ARCH_I386 },
+		{ "i486", BT_AUDIT_ARCH_I386, BT_ARCH_I386 },
+		{ "i586", BT_AUDIT_ARCH_I386, BT_ARCH_I386 },
+		{ "i686", BT_AUDIT_ARCH_I386, BT_ARCH_I386 },
+		{ "aarch64", BT_AUDIT_ARCH_AARCH64, BT_ARCH_AARCH64 },
+	};
+	uint64_t x = 0;
+	size_t i;
+
+	*raw = 0;
+	for (i = 0; i < BT_ARRAY_SIZE(known); i++) {
+		if (name_is(v, n, known[i].name)) {
+			*raw = known[i].raw;
+			return known[i].a;
+		}
+	}
+	if (n == 0 || n > 8)
+		return BT_ARCH_OTHER;
+	for (i = 0; i < n; i++) {
+		int c = v[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return BT_ARCH_OTHER;
+		x = x << 4 | (uint64_t)d;
+	}
+	*raw = (uint32_t)x;
+	switch (*raw) {
+	case BT_AUDIT_ARCH_X86_64: return BT_ARCH_X86_64;
+	case BT_AUDIT_ARCH_I386: return BT_ARCH_I386;
+	case BT_AUDIT_ARCH_AARCH64: return BT_ARCH_AARCH64;
+	default: return BT_ARCH_OTHER;
+	}
 }
 
 const char *bt_asys_name(int sys)
 {
-	return sys > 0 && sys < SYS__COUNT ? names[sys] : "?";
+	return sys > 0 && sys < SYS__COUNT ? sys_names[sys] : "?";
+}
+
+const char *bt_asys_arch_name(enum bt_arch arch)
+{
+	switch (arch) {
+	case BT_ARCH_NONE:
+	case BT_ARCH_X86_64: return "x86_64";
+	case BT_ARCH_I386: return "i386";
+	case BT_ARCH_AARCH64: return "aarch64";
+	default: return "?";
+	}
 }
