@@ -330,7 +330,7 @@ def classify_ref(e, nodes, audit):
         if op == 'execve':
             return 'exec', {'ops': {'exec'}, 'a': ('proc', s), 'b': ('any-file', None)}
         if op in SETID_OPS:
-            return 'setuid', {'label': 'cred', 'a': ('proc', s)}
+            return 'setuid', {'label': 'cred', 'a': ('proc', s)}   # s: the new vertex
         return None, None
     if typ == 'WasDerivedFrom':
         if op in ('rename', 'link') and sc not in ('symlink', 'symlinkat'):
@@ -476,11 +476,7 @@ class Compare:
             return False
         tk = spade_time_key(e)
         if 'label' in spec:
-            for lb in self.bt.labels:
-                if lb['key'] == spec['label'] and btrack_time_key(lb['t']) == tk and \
-                        self.match_obj(spec['a'], lb['obj']):
-                    return True
-            return False
+            return self.match_cred(spec['a'], tk)
         hit = False
         if spec.get('before'):
             # time order: an event no later than the reference's (a vfork's
@@ -501,6 +497,27 @@ class Compare:
                     hit = True
                     break
         return hit
+
+    def match_cred(self, spec, tk):
+        """A setuid-like call: found when the credentials btrack gives the
+        process at that audit event (its latest cred label up to then) are
+        those of SPADE's new vertex.  A call that changes nothing needs no new
+        label, so a label from earlier counts as long as it agrees."""
+        n = spec[1]
+        want = {k: n.get(k) for k in ('uid', 'euid', 'gid', 'egid') if n.get(k)}
+        best = None
+        for lb in self.bt.labels:
+            if lb['key'] != 'cred' or btrack_time_key(lb['t']) > tk or \
+                    not self.match_obj(spec, lb['obj']):
+                continue
+            if best is None or lb['t'] >= best['t']:
+                best = lb
+        if best is None:
+            return False
+        have = dict(kv.split('=', 1) for kv in best['value'].split() if '=' in kv)
+        if 'uid' not in have or 'euid' not in have:
+            return False
+        return all(have.get(k, v) == v for k, v in want.items())
 
     def describe_miss(self, e):
         tk = spade_time_key(e)
