@@ -74,8 +74,8 @@ EXTRA_CATEGORIES = ['inherited-fd I/O', 'file identity', 'process uid']
 
 # ---------------------------------------------------------------- SPADE DOT
 
-NODE_RE = re.compile(r'^"([0-9a-f]+)" \[label="(.*)" shape=')
-EDGE_RE = re.compile(r'^"([0-9a-f]+)" -> "([0-9a-f]+)" \[label="\((.*)\)" color=')
+NODE_RE = re.compile(r'^"([^"]+)" \[label="(.*)" shape=')
+EDGE_RE = re.compile(r'^"([^"]+)" -> "([^"]+)" \[label="\((.*)\)" color=')
 
 
 def dot_kv(s):
@@ -88,8 +88,12 @@ def dot_kv(s):
 
 def read_dot(path):
     nodes, edges = {}, []
+    unparsed = 0
     with open(path, encoding='utf-8', errors='replace') as f:
         for line in f:
+            if ' -> ' in line and not EDGE_RE.match(line):
+                unparsed += 1
+                continue
             m = NODE_RE.match(line)
             if m:
                 nodes[m.group(1)] = dot_kv(m.group(2))
@@ -104,7 +108,7 @@ def read_dot(path):
     good = [e for e in edges if e['src'] in nodes and e['dst'] in nodes and
             re.match(r'^\d+\.\d+$', e.get('time', '')) and
             e.get('event id', '').isdigit() and 'type' in e]
-    return nodes, good, len(edges) - len(good)
+    return nodes, good, len(edges) - len(good) + unparsed
 
 
 def spade_time_key(e):
