@@ -5,9 +5,37 @@
  * record layer (audit/records.c); syscall numbers become enum bt_sys in
  * audit/syscalls.c.
  *
- * Per-process fd tables (fd -> path or remote address, learnt from
- * open/connect/accept results) live in one hash map with a string arena
- * that grows only when a new path is learnt.
+ * Audit logs system calls, not data: btrack's rules do not log read(2) and
+ * write(2).  What a process may have read or written is inferred from the
+ * descriptors it holds, kept per process in a capture/fdtable table (the
+ * recorder's) built from open, dup*, fcntl(F_DUPFD*), pipe*, socketpair,
+ * memfd_create, connect, accept, bind, copied at fork, trimmed at exec
+ * (close-on-exec), released by close, close_range, dup2 over a descriptor
+ * and exit_group.  The inference, never more than the log supports:
+ *
+ *  - An open is a read (O_RDONLY, O_RDWR) and a write (O_WRONLY, O_RDWR,
+ *    creat) of the file at the open: with the minimal rules (exec and open
+ *    only) that is all there is, one write at open time, nothing later.
+ *  - When the log shows descriptor lifetimes (it has close or exit_group
+ *    records), a descriptor's holder may move data through it at any time
+ *    until it lets go of it, so the release of a descriptor open for
+ *    writing is a write by its holder at that moment (and a pipe's or a
+ *    socket's read end a read, since data written into a channel while
+ *    the reader holds it reaches it).  Reads come before writes when a
+ *    process releases several at once (exit).
+ *  - Pipes and socketpairs are objects (BT_FILEF_PIPE) numbered by the
+ *    importer; a memfd is an anonymous file (BT_FILEF_ANON).  When a
+ *    channel is read (its reader lets go) or an anonymous file executed,
+ *    every other process holding it for writing at that moment may have
+ *    written first: each gets a write then.
+ *  - A descriptor the table does not know (inherited from before the log,
+ *    made by an unlogged call) makes nothing: a read, write or mmap through
+ *    it is counted as a gap (stats.gaps), never guessed.
+ *
+ * Synthetic objects (pipes, socketpair directions, memfds) are (dev 0,
+ * ino SYNTH_BASE + n): fdtable entries of kind BT_FD_PIPE without a path
+ * keep the object read through the fd in `ino` and the one written in
+ * `dev` (the same for a pipe end, the two directions for a socketpair).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,212 +49,350 @@
 #include "audit/records.h"
 #include "audit/syscalls.h"
 #include "auditd.h"
+#include "fdtable.h"
+#include "path.h"
 
-#define MAX_WOPEN  8       /* files a process holds open for writing */
+#define SYNTH_BASE (1ULL << 62)  /* first synthetic object number */
+
+/* Open flags, fcntl commands and friends (x86-64, i386 and aarch64 agree
+ * on these). */
+#define A_O_ACCMODE  03
+#define A_O_CREAT    0100
+#define A_O_TRUNC    01000
+#define A_O_CLOEXEC  02000000
+#define A_F_DUPFD    0
+#define A_F_SETFD    2
+#define A_F_DUPFD_CLOEXEC 1030
+#define A_CLOSE_RANGE_CLOEXEC 4
+#define A_CLONE_FILES  0x400
+#define A_CLONE_THREAD 0x10000
+#define A_MFD_CLOEXEC  1
+#define A_S_IFMT   0170000
+#define A_S_IFREG  0100000
+#define A_S_IFDIR  0040000
+#define A_S_IFIFO  0010000
+
+/* One live process as the importer knows it. */
+struct proc {
+	uint32_t pid, ppid;
+	uint64_t seen_ms;        /* millisecond first seen (fork or actor) */
+	uint64_t start;          /* forced start for ingest, 0 = none */
+	struct bt_fdtable *fds;  /* owned reference; NULL: nothing known */
+};
 
 struct bt_auditd {
-	struct bt_ingest *ing;
+	struct bt_obs_sink sink;
 	struct bt_arec *rec;
 	struct bt_auditd_stats st;
-	/* fd tables: key (pid << 32 | fd) -> index + 1 into strs */
-	struct bt_u64map fds;
-	/* Files each process opened for writing, most recent last: pid ->
-	 * index + 1 into wopen (a pool that grows with new processes). */
-	struct bt_u64map wmap;
-	struct wopen { uint32_t n; uint32_t str[MAX_WOPEN]; } *wopen;
-	size_t nwopen, wopen_cap;
-	/* pid -> index + 1 into seen_ms: the millisecond the process that now
-	 * has this pid was first seen (by a fork, or as an actor). */
-	struct bt_u64map seen;
-	uint64_t *seen_ms;
-	size_t nseen, seen_cap;
-	char *strs;
-	size_t strs_len, strs_cap;
-	char path[8192];            /* scratch for joined paths */
+	/* live processes: pid -> index + 1 into procs; freed slots are
+	 * reused (pfree), so the pool is as big as the most processes
+	 * alive at once (plus those whose exit the log does not show). */
+	struct bt_u64map pmap;
+	struct proc *procs;
+	size_t nprocs, procs_cap;
+	uint32_t *pfree;
+	size_t npfree, pfree_cap;
+	bool fdlife;             /* the log shows descriptor lifetimes */
+	uint64_t next_obj;       /* next synthetic object */
+	char path[8192];         /* scratch for joined paths */
 	char path2[8192];
+	char addr[256];          /* scratch for socket addresses */
 	const char *argv[AUD_MAX_ARGS];
 };
 
-/* ---- the fd table -------------------------------------------------------- */
-
-static int fd_set_str(struct bt_auditd *a, uint32_t pid, int64_t fd,
-		      const char *s)
+static int add(struct bt_auditd *a, const struct bt_obs *o)
 {
-	size_t n = strlen(s) + 1;
-	int r;
+	int r = a->sink.add(a->sink.arg, o);
 
-	if (fd < 0 || fd > INT32_MAX || !pid)
-		return 0;
-	if (a->strs_len + n > UINT32_MAX - 1)
-		return 0;  /* table full: forget, do not fail the import */
-	r = bt_grow(&a->strs, &a->strs_cap, a->strs_len + n, 1);
-	if (r)
-		return r;
-	memcpy(a->strs + a->strs_len, s, n);
-	r = bt_u64map_put(&a->fds, (uint64_t)pid << 32 | (uint64_t)fd,
-			  (uint32_t)a->strs_len + 1);
-	a->strs_len += n;
+	if (r == BT_EINVAL)
+		return 0;  /* not meaningful: skip, the ingest said why */
+	if (!r)
+		a->st.used++;
 	return r;
 }
 
-static const char *fd_get(const struct bt_auditd *a, uint32_t pid,
-			  int64_t fd)
-{
-	uint32_t v;
+/* ---- processes ------------------------------------------------------------ */
 
-	if (fd < 0 || fd > INT32_MAX)
+static struct proc *proc_get(struct bt_auditd *a, uint32_t pid)
+{
+	uint32_t v = bt_u64map_get(&a->pmap, pid);
+
+	return v ? &a->procs[v - 1] : NULL;
+}
+
+/* A fresh entry for pid (replacing a stale one), with no fd table. */
+static int proc_new(struct bt_auditd *a, uint32_t pid, uint32_t ppid,
+		    uint64_t ms, struct proc **out)
+{
+	uint32_t v = bt_u64map_get(&a->pmap, pid);
+	struct proc *p;
+	int r;
+
+	if (!v) {
+		bool popped = a->npfree > 0;
+
+		if (popped) {
+			v = a->pfree[--a->npfree] + 1;
+		} else {
+			if (a->nprocs + 1 > a->procs_cap &&
+			    bt_grow(&a->procs, &a->procs_cap, a->nprocs + 1,
+				    sizeof(*a->procs)))
+				return BT_ENOMEM;
+			v = (uint32_t)++a->nprocs;
+			a->procs[v - 1].fds = NULL;
+			a->procs[v - 1].pid = 0;
+		}
+		if ((r = bt_u64map_put(&a->pmap, pid, v))) {
+			if (popped)
+				a->npfree++;  /* still there */
+			else
+				a->nprocs--;
+			return r;
+		}
+	}
+	p = &a->procs[v - 1];
+	bt_fdtable_unref(p->fds);
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->ppid = ppid;
+	p->seen_ms = ms;
+	*out = p;
+	return 0;
+}
+
+static void proc_del(struct bt_auditd *a, uint32_t pid)
+{
+	uint32_t v = bt_u64map_get(&a->pmap, pid);
+
+	if (!v)
+		return;
+	bt_fdtable_unref(a->procs[v - 1].fds);
+	a->procs[v - 1].fds = NULL;
+	a->procs[v - 1].pid = 0;
+	bt_u64map_put(&a->pmap, pid, 0);
+	/* pfree never needs more room than nprocs. */
+	if (a->npfree + 1 > a->pfree_cap &&
+	    bt_grow(&a->pfree, &a->pfree_cap, a->nprocs, sizeof(*a->pfree)))
+		return;  /* the slot is lost, not the import */
+	a->pfree[a->npfree++] = v - 1;
+}
+
+/* The process's fd table, made empty if it has none.  NULL on ENOMEM. */
+static struct bt_fdtable *proc_fds(struct proc *p)
+{
+	if (!p->fds && bt_fdtable_new(&p->fds))
 		return NULL;
-	v = bt_u64map_get(&a->fds, (uint64_t)pid << 32 | (uint64_t)fd);
-	return v ? a->strs + v - 1 : NULL;
+	return p->fds;
+}
+
+/* ---- observations ----------------------------------------------------------- */
+
+static void obs_base(struct bt_obs *o, const struct bt_auditd *a,
+		     const struct aev *e)
+{
+	const struct proc *p = proc_get((struct bt_auditd *)a, e->pid);
+
+	bt_obs_init(o);
+	o->time = e->time;
+	o->pid = e->pid;
+	o->start = p ? p->start : 0;
+	o->ppid = e->ppid;
+	o->uid = e->uid;
+	o->euid = e->euid;
+	o->gid = e->gid;
+	o->egid = e->egid;
+	o->comm = aev_str(e, e->comm);
+	o->exe = aev_str(e, e->exe);
+}
+
+static void obs_item(struct bt_obs *o, const struct aev *e, int i)
+{
+	if (i >= 0 && e->items[i].has_ino) {
+		o->has_ino = true;
+		o->dev = e->items[i].dev;
+		o->ino = e->items[i].ino;
+	}
+}
+
+static bool fd_is_channel(const struct bt_fd *f)
+{
+	return f->kind == BT_FD_PIPE && !f->path;
+}
+
+static bool fd_is_anon(const struct bt_fd *f)
+{
+	return f->kind == BT_FD_FILE && !f->path && f->ino >= SYNTH_BASE;
+}
+
+/* Point o at the object fd f refers to, for a read (or, with `write`, a
+ * write) through it.  False if f names nothing btrack records. */
+static bool obs_fd(struct bt_obs *o, const struct bt_fd *f, bool write)
+{
+	if (fd_is_channel(f)) {
+		o->has_ino = true;
+		o->dev = 0;
+		o->ino = write ? f->dev : f->ino;
+		o->file_flags = BT_FILEF_PIPE;
+		return true;
+	}
+	if (fd_is_anon(f)) {
+		o->has_ino = true;
+		o->dev = 0;
+		o->ino = f->ino;
+		o->file_flags = BT_FILEF_ANON;
+		return true;
+	}
+	if ((f->kind == BT_FD_FILE || f->kind == BT_FD_PIPE) && f->path) {
+		o->path = f->path;
+		if (f->ino) {
+			o->has_ino = true;
+			o->dev = f->dev;
+			o->ino = f->ino;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Every live process other than `except` holding synthetic object `id`
+ * open for writing may have written it before now: a write by each. */
+static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
+			 uint32_t except)
+{
+	struct bt_obs o;
+	size_t i;
+	int fd, r;
+
+	for (i = 0; i < a->nprocs; i++) {
+		struct proc *p = &a->procs[i];
+
+		if (!p->pid || p->pid == except || !p->fds)
+			continue;
+		for (fd = bt_fdtable_next(p->fds, 0); fd >= 0;
+		     fd = bt_fdtable_next(p->fds, fd + 1)) {
+			const struct bt_fd *f = bt_fdtable_get(p->fds, fd);
+
+			if (!(f->access & BT_FD_WRITE) ||
+			    !(fd_is_channel(f) || fd_is_anon(f)) ||
+			    (fd_is_channel(f) ? f->dev : f->ino) != id)
+				continue;
+			bt_obs_init(&o);
+			o.time = time;
+			o.pid = p->pid;
+			o.start = p->start;
+			o.op = BT_RAW_WRITE;
+			obs_fd(&o, f, true);
+			if ((r = add(a, &o)))
+				return r;
+			break;  /* one write per process is enough */
+		}
+	}
+	return 0;
 }
 
 /*
- * Audit logs opens, not write(2): a file opened for writing may receive
- * anything the process reads afterwards, until it exits (closes are not
- * logged either).  So a process's read or exec is followed by a write to
- * each file it holds open for writing, at the same time; without that, a
- * redirection opened before the program runs (sh -c 'cat a > b') would
- * write b before cat read a, and the walk would rightly not connect them.
+ * Process e->pid lets go of fd f now (close, dup2 over it, exec, exit):
+ * whatever it read so far may have gone into it.  `pass` 0 gives the reads
+ * (a channel's or socket's read end), 1 the writes; nothing unless the log
+ * shows descriptor lifetimes.
  */
-static int wopen_add(struct bt_auditd *a, uint32_t pid, const char *path)
+static int release_fd(struct bt_auditd *a, const struct aev *e,
+		      const struct bt_fd *f, int pass)
 {
-	uint32_t v = bt_u64map_get(&a->wmap, pid), off, i;
-	struct wopen *w;
-	size_t n = strlen(path) + 1;
-	int r;
-
-	if (a->strs_len + n > UINT32_MAX - 1)
-		return 0;
-	if (!v) {
-		r = bt_grow(&a->wopen, &a->wopen_cap, a->nwopen + 1,
-			    sizeof(*a->wopen));
-		if (!r)
-			r = bt_u64map_put(&a->wmap, pid,
-					  (uint32_t)a->nwopen + 1);
-		if (r)
-			return r;
-		a->wopen[a->nwopen].n = 0;
-		v = (uint32_t)++a->nwopen;
-	}
-	w = &a->wopen[v - 1];
-	for (i = 0; i < w->n; i++)
-		if (!strcmp(a->strs + w->str[i], path))
-			return 0;
-	r = bt_grow(&a->strs, &a->strs_cap, a->strs_len + n, 1);
-	if (r)
-		return r;
-	off = (uint32_t)a->strs_len;
-	memcpy(a->strs + off, path, n);
-	a->strs_len += n;
-	if (w->n == MAX_WOPEN) {
-		memmove(w->str, w->str + 1, (MAX_WOPEN - 1) * sizeof(*w->str));
-		w->n--;
-	}
-	w->str[w->n++] = off;
-	return 0;
-}
-
-static int add(struct bt_auditd *a, const struct bt_obs *o);
-
-/* A child inherits its parent's open files (a redirection set up by the
- * shell before fork).  A pid reused by a new process starts empty. */
-static int wopen_inherit(struct bt_auditd *a, uint32_t parent,
-			 uint32_t child)
-{
-	uint32_t pv = bt_u64map_get(&a->wmap, parent);
-	uint32_t cv = bt_u64map_get(&a->wmap, child);
-	int r;
-
-	if (!pv && cv) {
-		a->wopen[cv - 1].n = 0;
-		return 0;
-	}
-	if (!pv)
-		return 0;
-	if (!cv) {
-		r = bt_grow(&a->wopen, &a->wopen_cap, a->nwopen + 1,
-			    sizeof(*a->wopen));
-		if (!r)
-			r = bt_u64map_put(&a->wmap, child,
-					  (uint32_t)a->nwopen + 1);
-		if (r)
-			return r;
-		cv = (uint32_t)++a->nwopen;
-	}
-	a->wopen[cv - 1] = a->wopen[pv - 1];
-	return 0;
-}
-
-/* After process `pid` read something at `time`: it may have written it
- * into every file it holds open for writing. */
-static int wopen_flow(struct bt_auditd *a, const struct bt_obs *base)
-{
-	uint32_t v = bt_u64map_get(&a->wmap, base->pid), i;
 	struct bt_obs o;
-	int r = 0;
+	int r;
 
-	if (!v)
+	if (!a->fdlife)
 		return 0;
-	for (i = 0; !r && i < a->wopen[v - 1].n; i++) {
-		o = *base;
-		o.op = BT_RAW_WRITE;
-		o.path = a->strs + a->wopen[v - 1].str[i];
-		o.has_ino = false;
-		o.bytes = 0;
-		o.argv = NULL;
-		o.argc = 0;
-		r = add(a, &o);
+	obs_base(&o, a, e);
+	if (f->kind == BT_FD_SOCKET) {
+		if (!f->remote)
+			return 0;
+		o.remote = f->remote;
+		o.op = pass ? BT_RAW_SEND : BT_RAW_RECV;
+		return add(a, &o);
 	}
-	return r;
+	if (pass == 0) {
+		if (!(f->access & BT_FD_READ) || !fd_is_channel(f))
+			return 0;
+		if ((r = flush_writers(a, f->ino, e->time, e->pid)))
+			return r;
+		o.op = BT_RAW_READ;
+		return obs_fd(&o, f, false) ? add(a, &o) : 0;
+	}
+	if (!(f->access & BT_FD_WRITE))
+		return 0;
+	o.op = BT_RAW_WRITE;
+	return obs_fd(&o, f, true) ? add(a, &o) : 0;
+}
+
+/* Does an fd below `fd` in t refer to the same object as f (so releasing
+ * both at once would say the same thing twice)? */
+static bool same_before(const struct bt_fdtable *t, int fd,
+			const struct bt_fd *f)
+{
+	int k;
+
+	for (k = bt_fdtable_next(t, 0); k >= 0 && k < fd;
+	     k = bt_fdtable_next(t, k + 1)) {
+		const struct bt_fd *g = bt_fdtable_get(t, k);
+
+		if (g->kind == f->kind && g->access == f->access &&
+		    g->dev == f->dev && g->ino == f->ino &&
+		    (g->path == NULL) == (f->path == NULL) &&
+		    (!g->path || !strcmp(g->path, f->path)) &&
+		    (g->remote == NULL) == (f->remote == NULL) &&
+		    (!g->remote || !strcmp(g->remote, f->remote)))
+			return true;
+	}
+	return false;
+}
+
+/* Release the fds of t in [first, last] (only the close-on-exec ones with
+ * `cloexec_only`), reads first, and forget them. */
+static int release_range(struct bt_auditd *a, const struct aev *e,
+			 struct bt_fdtable *t, unsigned first, unsigned last,
+			 bool cloexec_only)
+{
+	int pass, fd, r;
+
+	if (!t)
+		return 0;
+	for (pass = 0; pass < 2; pass++) {
+		for (fd = bt_fdtable_next(t, (int)first);
+		     fd >= 0 && (unsigned)fd <= last;
+		     fd = bt_fdtable_next(t, fd + 1)) {
+			const struct bt_fd *f = bt_fdtable_get(t, fd);
+
+			if ((cloexec_only && !f->cloexec) ||
+			    same_before(t, fd, f))
+				continue;
+			if ((r = release_fd(a, e, f, pass)))
+				return r;
+		}
+	}
+	if (cloexec_only)
+		bt_fdtable_exec(t);
+	else
+		bt_fdtable_close_range(t, first, last);
+	return 0;
+}
+
+/* close(fd) and what dup2 does to its newfd. */
+static int release_one(struct bt_auditd *a, const struct aev *e,
+		       struct bt_fdtable *t, int64_t fd)
+{
+	if (!t || fd < 0 || fd >= BT_FDTABLE_MAX)
+		return 0;
+	return release_range(a, e, t, (unsigned)fd, (unsigned)fd, false);
+}
+
+static int fd_ok(int64_t fd)
+{
+	return fd >= 0 && fd < BT_FDTABLE_MAX;
 }
 
 /* ---- paths ----------------------------------------------------------------- */
-
-/* Join base and name and fold "." and ".." lexically into out. */
-static const char *join_path(char *out, size_t cap, const char *base,
-			     const char *name)
-{
-	char tmp[8192];
-	size_t k = 0, i, n;
-	int r;
-
-	if (name[0] == '/' || !base)
-		r = snprintf(tmp, sizeof(tmp), "%s", name);
-	else
-		r = snprintf(tmp, sizeof(tmp), "%s/%s", base, name);
-	if (r < 0 || (size_t)r >= sizeof(tmp) || tmp[0] != '/')
-		return NULL;
-	n = (size_t)r;
-	out[k++] = '/';
-	for (i = 0; i < n;) {
-		size_t j;
-
-		while (i < n && tmp[i] == '/')
-			i++;
-		for (j = i; j < n && tmp[j] != '/'; j++)
-			;
-		if (j == i)
-			break;
-		if (j - i == 1 && tmp[i] == '.') {
-			;
-		} else if (j - i == 2 && tmp[i] == '.' && tmp[i + 1] == '.') {
-			while (k > 1 && out[k - 1] != '/')
-				k--;
-			if (k > 1)
-				k--;
-		} else {
-			if (k > 1)
-				out[k++] = '/';
-			if (k + (j - i) + 1 >= cap)
-				return NULL;
-			memcpy(out + k, tmp + i, j - i);
-			k += j - i;
-		}
-		i = j;
-	}
-	out[k] = '\0';
-	return out;
-}
 
 /* The path of PATH item i, made absolute against dirfd's path or cwd. */
 static const char *item_path(struct bt_auditd *a, const struct aev *e,
@@ -238,15 +404,20 @@ static const char *item_path(struct bt_auditd *a, const struct aev *e,
 		return NULL;
 	base = aev_str(e, e->cwd);
 	if (name[0] != '/' && dirfd >= 0) {
-		const char *d = fd_get(a, e->pid, dirfd);
+		struct proc *p = proc_get(a, e->pid);
+		const struct bt_fd *d = p && p->fds ?
+					bt_fdtable_get(p->fds, (int)dirfd) :
+					NULL;
 
-		if (d && d[0] == '/')
-			base = d;
+		if (d && d->path && d->path[0] == '/')
+			base = d->path;
+		else
+			base = NULL;  /* unknown directory: no guess */
 	}
-	return join_path(out, cap, base, name);
+	return bt_path_join(out, cap, base, name) ? NULL : out;
 }
 
-/* The last item of the given name types, or -1. */
+/* The last (or first) item of the given name types, or -1. */
 static int find_item(const struct aev *e, unsigned mask, int from_end)
 {
 	int i;
@@ -265,39 +436,6 @@ static int find_item(const struct aev *e, unsigned mask, int from_end)
 
 #define M(nt) (1u << (nt))
 
-/* ---- turning an event into observations --------------------------------- */
-
-static void obs_base(struct bt_obs *o, const struct aev *e)
-{
-	bt_obs_init(o);
-	o->time = e->time;
-	o->pid = e->pid;
-	o->ppid = e->ppid;
-	o->uid = e->uid;
-	o->comm = aev_str(e, e->comm);
-	o->exe = aev_str(e, e->exe);
-}
-
-static void obs_item(struct bt_obs *o, const struct aev *e, int i)
-{
-	if (i >= 0 && e->items[i].has_ino) {
-		o->has_ino = true;
-		o->dev = e->items[i].dev;
-		o->ino = e->items[i].ino;
-	}
-}
-
-static int add(struct bt_auditd *a, const struct bt_obs *o)
-{
-	int r = bt_ingest_add(a->ing, o);
-
-	if (r == BT_EINVAL)
-		return 0;  /* not meaningful: skip, the ingest said why */
-	if (!r)
-		a->st.used++;
-	return r;
-}
-
 static int64_t dirfd_arg(uint64_t v)
 {
 	/* AT_FDCWD is -100; audit prints a0 as unsigned hex of 64 or 32
@@ -309,20 +447,69 @@ static int64_t dirfd_arg(uint64_t v)
 	return s == -100 ? -1 : s;
 }
 
+/* A 32-bit id argument: (uid_t)-1 means "unchanged". */
+static uint32_t id_arg(uint64_t v)
+{
+	return (uint32_t)v;
+}
+
+/* "/dev/fd/N", "/proc/self/fd/N", "/proc/PID/fd/N" of this process: N,
+ * else -1.  Such a name is the descriptor's object, not a file. */
+static int64_t fd_alias(const char *path, uint32_t pid)
+{
+	const char *p = NULL;
+	char pre[40];
+	uint64_t n = 0;
+
+	if (!strncmp(path, "/dev/fd/", 8))
+		p = path + 8;
+	else if (!strncmp(path, "/proc/self/fd/", 14))
+		p = path + 14;
+	else if (snprintf(pre, sizeof(pre), "/proc/%u/fd/", pid) > 0 &&
+		 !strncmp(path, pre, strlen(pre)))
+		p = path + strlen(pre);
+	if (!p || !*p)
+		return -1;
+	for (; *p; p++) {
+		if (!isdigit((unsigned char)*p) || n > BT_FDTABLE_MAX)
+			return -1;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	return (int64_t)n;
+}
+
+static unsigned item_kind(const struct aev *e, int i)
+{
+	unsigned fmt = e->items[i].mode & A_S_IFMT;
+
+	if (!e->items[i].has_mode || fmt == A_S_IFREG)
+		return BT_FD_FILE;
+	if (fmt == A_S_IFIFO)
+		return BT_FD_PIPE;
+	return BT_FD_OTHER;
+}
+
+/* ---- turning an event into observations --------------------------------- */
 
 static int do_open(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
+	struct proc *pr = proc_get(a, e->pid);
+	struct bt_fdtable *t = pr ? proc_fds(pr) : NULL;
 	uint64_t flags;
-	int64_t dirfd = -1;
-	int i, r = 0, acc, creat;
+	int64_t dirfd = -1, alias;
+	int i, r = 0, acc, creat, trunc;
+	unsigned kind, access;
 	const char *p;
 
 	switch (e->sysno) {
 	case SYS_open: flags = e->a[1]; break;
-	case SYS_creat: flags = 01 | 0100 | 01000; break;
+	case SYS_creat: flags = 01 | A_O_CREAT | A_O_TRUNC; break;
 	case SYS_openat: flags = e->a[2]; dirfd = dirfd_arg(e->a[0]); break;
-	default: flags = 0; dirfd = dirfd_arg(e->a[0]); break; /* openat2 */
+	default: /* openat2: its flags are in the OPENAT2 record */
+		flags = e->has_oflag ? e->oflag : 0;
+		dirfd = dirfd_arg(e->a[0]);
+		break;
 	}
 	i = find_item(e, M(NT_CREATE) | M(NT_NORMAL) | M(NT_UNKNOWN), 1);
 	if (i < 0)
@@ -330,63 +517,125 @@ static int do_open(struct bt_auditd *a, const struct aev *e)
 	p = item_path(a, e, i, dirfd, a->path, sizeof(a->path));
 	if (!p)
 		return 0;
-	acc = (int)(flags & 3);
+	acc = (int)(flags & A_O_ACCMODE);
+	access = (acc == 0 || acc == 2 ? BT_FD_READ : 0) |
+		 (acc == 1 || acc == 2 ? BT_FD_WRITE : 0);
+	/* /dev/fd/N: another descriptor of N's object (a pipe, a memfd). */
+	if ((alias = fd_alias(p, e->pid)) >= 0 && t &&
+	    bt_fdtable_get(t, (int)alias)) {
+		const struct bt_fd *f = bt_fdtable_get(t, (int)alias);
+
+		if ((access & BT_FD_READ) && !fd_is_channel(f)) {
+			obs_base(&o, a, e);
+			o.op = BT_RAW_READ;
+			if (obs_fd(&o, f, false) && (r = add(a, &o)))
+				return r;
+		}
+		if (!fd_ok(e->exit))
+			return 0;
+		if ((r = bt_fdtable_dup(t, (int)alias, (int)e->exit,
+					(flags & A_O_CLOEXEC) != 0)))
+			return r == BT_ELIMIT ? 0 : r;
+		bt_fdtable_set_access(t, (int)e->exit, access);
+		return 0;
+	}
+	kind = item_kind(e, i);
 	creat = e->items[i].nt == NT_CREATE;
-	if (creat) {
-		obs_base(&o, e);
-		o.op = BT_RAW_CREATE;
+	trunc = !creat && acc != 0 && (flags & A_O_TRUNC);
+	if (kind != BT_FD_OTHER) {
+		obs_base(&o, a, e);
 		o.path = p;
 		obs_item(&o, e, i);
-		r = add(a, &o);
+		if (creat) {
+			o.op = BT_RAW_CREATE;
+			r = add(a, &o);
+		} else if (trunc) {
+			o.op = BT_RAW_TRUNCATE;
+			r = add(a, &o);
+		}
+		if (!r && (access & BT_FD_READ) && !creat) {
+			o.op = BT_RAW_READ;
+			r = add(a, &o);
+		}
+		if (!r && ((access & BT_FD_WRITE) || creat)) {
+			o.op = BT_RAW_WRITE;
+			r = add(a, &o);
+		}
 	}
-	if (!r && (acc == 0 || acc == 2) && !creat) {
-		obs_base(&o, e);
-		o.op = BT_RAW_READ;
-		o.path = p;
-		obs_item(&o, e, i);
-		r = add(a, &o);
-		if (!r)
-			r = wopen_flow(a, &o);
-	}
-	if (!r && (acc == 1 || acc == 2 || creat)) {
-		obs_base(&o, e);
-		o.op = BT_RAW_WRITE;
-		o.path = p;
-		obs_item(&o, e, i);
-		r = add(a, &o);
-		if (!r)
-			r = wopen_add(a, e->pid, p);
-	}
-	if (!r && e->exit >= 0)
-		r = fd_set_str(a, e->pid, e->exit, p);
+	if (r || !t || !fd_ok(e->exit))
+		return r;
+	r = bt_fdtable_set(t, (int)e->exit, kind,
+			   e->items[i].has_ino ? e->items[i].dev : 0,
+			   e->items[i].has_ino ? e->items[i].ino : 0, p, NULL,
+			   (flags & A_O_CLOEXEC) != 0);
+	if (!r)
+		bt_fdtable_set_access(t, (int)e->exit, access);
 	return r;
 }
 
+/* The file execve ran, as an observation's path or object; NULL if none. */
 static int do_exec(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
+	struct proc *pr = proc_get(a, e->pid);
+	const struct bt_fd *f = NULL;
 	int item, k, n = 0, r;
-	const char *p;
+	const char *p = NULL, *name;
 
 	item = find_item(e, M(NT_NORMAL) | M(NT_UNKNOWN), 0);
-	p = item >= 0 ? item_path(a, e, item, -1, a->path, sizeof(a->path)) :
-	    NULL;
-	if (!p) {
+	name = item >= 0 ? aev_str(e, e->items[item].name) : NULL;
+	obs_base(&o, a, e);
+	if (e->sysno == SYS_execveat && name && !*name && pr && pr->fds) {
+		/* fexecve / execveat(fd, "", AT_EMPTY_PATH): the fd's file. */
+		f = bt_fdtable_get(pr->fds, (int)dirfd_arg(e->a[0]));
+		if (f && !obs_fd(&o, f, false))
+			f = NULL;
+		if (!f) {
+			a->st.gaps++;
+			return 0;
+		}
+		if (fd_is_anon(f) &&
+		    (r = flush_writers(a, f->ino, e->time, 0)))
+			return r;
+		p = o.path;
+		item = -1;
+	} else if (item >= 0) {
+		p = item_path(a, e, item,
+			      e->sysno == SYS_execveat ?
+			      dirfd_arg(e->a[0]) : -1, a->path,
+			      sizeof(a->path));
+	}
+	if (!p && !f) {
 		p = aev_str(e, e->exe);
 		item = -1;
 	}
-	if (!p)
+	if (!p && !f)
 		return 0;
 	for (k = 0; k < e->nargs; k++)
 		a->argv[n++] = e->args[k].off ? aev_str(e, e->args[k].off) : "";
-	obs_base(&o, e);
 	o.op = BT_RAW_EXEC;
 	o.path = p;
 	o.argv = a->argv;
 	o.argc = (size_t)n;
-	obs_item(&o, e, item);
-	r = add(a, &o);
-	return r ? r : wopen_flow(a, &o);
+	if (!f)
+		obs_item(&o, e, item);
+	if ((r = add(a, &o)))
+		return r;
+	if (pr && pr->fds)
+		return release_range(a, e, pr->fds, 0, BT_FDTABLE_MAX, true);
+	return 0;
+}
+
+/* The link target of a symlink event: the name that is neither the parent
+ * nor the new link (audit logs it as a PATH item of its own). */
+static const char *symlink_target(const struct aev *e)
+{
+	int i;
+
+	for (i = 0; i < e->nitems; i++)
+		if (e->items[i].nt != NT_PARENT && e->items[i].nt != NT_CREATE)
+			return aev_str(e, e->items[i].name);
+	return NULL;
 }
 
 static int do_names(struct bt_auditd *a, const struct aev *e)
@@ -396,10 +645,11 @@ static int do_names(struct bt_auditd *a, const struct aev *e)
 	int i, j;
 	const char *p, *q;
 
-	obs_base(&o, e);
+	obs_base(&o, a, e);
 	switch (e->sysno) {
 	case SYS_unlink:
 	case SYS_unlinkat:
+	case SYS_rmdir:
 		if (e->sysno == SYS_unlinkat)
 			dirfd = dirfd_arg(e->a[0]);
 		i = find_item(e, M(NT_DELETE), 1);
@@ -407,6 +657,20 @@ static int do_names(struct bt_auditd *a, const struct aev *e)
 		    !(p = item_path(a, e, i, dirfd, a->path, sizeof(a->path))))
 			return 0;
 		o.op = BT_RAW_UNLINK;
+		o.path = p;
+		obs_item(&o, e, i);
+		return add(a, &o);
+	case SYS_mkdir:
+	case SYS_mkdirat:
+	case SYS_mknod:
+	case SYS_mknodat:
+		if (e->sysno == SYS_mkdirat || e->sysno == SYS_mknodat)
+			dirfd = dirfd_arg(e->a[0]);
+		i = find_item(e, M(NT_CREATE), 1);
+		if (i < 0 ||
+		    !(p = item_path(a, e, i, dirfd, a->path, sizeof(a->path))))
+			return 0;
+		o.op = BT_RAW_CREATE;
 		o.path = p;
 		obs_item(&o, e, i);
 		return add(a, &o);
@@ -432,33 +696,33 @@ static int do_names(struct bt_auditd *a, const struct aev *e)
 		return add(a, &o);
 	case SYS_link:
 	case SYS_linkat:
-	case SYS_symlink:
-	case SYS_symlinkat:
 		if (e->sysno == SYS_linkat) {
 			dirfd = dirfd_arg(e->a[0]);
 			dirfd2 = dirfd_arg(e->a[2]);
-		} else if (e->sysno == SYS_symlinkat) {
-			dirfd2 = dirfd_arg(e->a[1]);
 		}
+		j = find_item(e, M(NT_CREATE), 1);
+		i = find_item(e, M(NT_NORMAL), 0);
+		if (j < 0 || i < 0 ||
+		    !(q = item_path(a, e, j, dirfd2, a->path2,
+				    sizeof(a->path2))) ||
+		    !(p = item_path(a, e, i, dirfd, a->path, sizeof(a->path))))
+			return 0;
+		o.op = BT_RAW_LINK;
+		o.path = p;
+		o.new_path = q;
+		obs_item(&o, e, i);
+		return add(a, &o);
+	case SYS_symlink:
+	case SYS_symlinkat:
+		if (e->sysno == SYS_symlinkat)
+			dirfd2 = dirfd_arg(e->a[1]);
 		j = find_item(e, M(NT_CREATE), 1);
 		if (j < 0 || !(q = item_path(a, e, j, dirfd2, a->path2,
 					     sizeof(a->path2))))
 			return 0;
-		if (e->sysno == SYS_link || e->sysno == SYS_linkat) {
-			i = find_item(e, M(NT_NORMAL), 0);
-			p = i >= 0 ? item_path(a, e, i, dirfd, a->path,
-					       sizeof(a->path)) : NULL;
-			if (p) {
-				o.op = BT_RAW_LINK;
-				o.path = p;
-				o.new_path = q;
-				obs_item(&o, e, i);
-				return add(a, &o);
-			}
-		}
-		/* A symlink is a new name holding a path: a create. */
-		o.op = BT_RAW_CREATE;
+		o.op = BT_RAW_SYMLINK;
 		o.path = q;
+		o.target = symlink_target(e);
 		obs_item(&o, e, j);
 		return add(a, &o);
 	case SYS_truncate:
@@ -474,64 +738,192 @@ static int do_names(struct bt_auditd *a, const struct aev *e)
 	return 0;
 }
 
+/* chmod and chown families: by name (a PATH item) or by fd. */
+static int do_attr(struct bt_auditd *a, const struct aev *e)
+{
+	struct bt_obs o;
+	struct proc *pr = proc_get(a, e->pid);
+	int64_t dirfd = -1;
+	int i;
+	bool byfd = false;
+
+	obs_base(&o, a, e);
+	switch (e->sysno) {
+	case SYS_chmod:
+		o.op = BT_RAW_CHMOD;
+		o.mode = (uint32_t)(e->a[1] & 07777);
+		break;
+	case SYS_fchmod:
+		o.op = BT_RAW_CHMOD;
+		o.mode = (uint32_t)(e->a[1] & 07777);
+		byfd = true;
+		break;
+	case SYS_fchmodat:
+	case SYS_fchmodat2:
+		o.op = BT_RAW_CHMOD;
+		o.mode = (uint32_t)(e->a[2] & 07777);
+		dirfd = dirfd_arg(e->a[0]);
+		break;
+	case SYS_chown:
+	case SYS_lchown:
+		o.op = BT_RAW_CHOWN;
+		o.owner = id_arg(e->a[1]);
+		o.group = id_arg(e->a[2]);
+		break;
+	case SYS_fchown:
+		o.op = BT_RAW_CHOWN;
+		o.owner = id_arg(e->a[1]);
+		o.group = id_arg(e->a[2]);
+		byfd = true;
+		break;
+	default: /* fchownat */
+		o.op = BT_RAW_CHOWN;
+		o.owner = id_arg(e->a[2]);
+		o.group = id_arg(e->a[3]);
+		dirfd = dirfd_arg(e->a[0]);
+		break;
+	}
+	i = find_item(e, M(NT_NORMAL) | M(NT_UNKNOWN), 0);
+	if (!byfd && i >= 0 && aev_str(e, e->items[i].name) &&
+	    *aev_str(e, e->items[i].name)) {
+		o.path = item_path(a, e, i, dirfd, a->path, sizeof(a->path));
+		if (!o.path)
+			return 0;
+		obs_item(&o, e, i);
+		return add(a, &o);
+	}
+	/* fchmod, fchown, or *at with AT_EMPTY_PATH: the fd's file. */
+	{
+		const struct bt_fd *f = pr && pr->fds ?
+			bt_fdtable_get(pr->fds, (int)dirfd_arg(e->a[0])) :
+			NULL;
+
+		if (!f || !obs_fd(&o, f, true)) {
+			a->st.gaps++;
+			return 0;
+		}
+	}
+	return add(a, &o);
+}
+
+/* read/write family, ftruncate, when the rules log them: by fd. */
 static int do_fd_io(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
-	const char *p = fd_get(a, e->pid, (int64_t)e->a[0]);
-	int write = e->sysno == SYS_write || e->sysno == SYS_pwrite64 ||
-		    e->sysno == SYS_writev || e->sysno == SYS_ftruncate;
+	struct proc *pr = proc_get(a, e->pid);
+	const struct bt_fd *f = pr && pr->fds ?
+		bt_fdtable_get(pr->fds, (int)dirfd_arg(e->a[0])) : NULL;
+	bool write = e->sysno == SYS_write || e->sysno == SYS_pwrite64 ||
+		     e->sysno == SYS_writev || e->sysno == SYS_ftruncate;
 
-	if (!p)
+	if (!f) {
+		a->st.gaps++;
 		return 0;
-	obs_base(&o, e);
-	if (p[0] != '/') {
-		/* A socket's remote. */
-		if (e->sysno == SYS_ftruncate)
+	}
+	obs_base(&o, a, e);
+	if (f->kind == BT_FD_SOCKET) {
+		if (e->sysno == SYS_ftruncate || !f->remote)
 			return 0;
 		o.op = write ? BT_RAW_SEND : BT_RAW_RECV;
-		o.remote = p;
+		o.remote = f->remote;
 	} else {
+		if (!obs_fd(&o, f, write))
+			return 0;
 		o.op = e->sysno == SYS_ftruncate ? BT_RAW_TRUNCATE :
 		       write ? BT_RAW_WRITE : BT_RAW_READ;
-		o.path = p;
+		if (!write && fd_is_channel(f)) {
+			int r = flush_writers(a, f->ino, e->time, e->pid);
+
+			if (r)
+				return r;
+		}
 	}
 	if (e->exit > 0 && e->sysno != SYS_ftruncate)
 		o.bytes = (uint64_t)e->exit;
 	return add(a, &o);
 }
 
+/* The socket fd's entry, made if unknown (a socket(2) the rules do not
+ * log); NULL if it cannot be kept. */
+static const struct bt_fd *sock_fd(struct proc *pr, int64_t fd)
+{
+	struct bt_fdtable *t = pr ? proc_fds(pr) : NULL;
+	const struct bt_fd *f;
+
+	if (!t || !fd_ok(fd))
+		return NULL;
+	f = bt_fdtable_get(t, (int)fd);
+	if (f && f->kind == BT_FD_SOCKET)
+		return f;
+	if (bt_fdtable_set(t, (int)fd, BT_FD_SOCKET, 0, 0, NULL, NULL, false))
+		return NULL;
+	bt_fdtable_set_access(t, (int)fd, BT_FD_READ | BT_FD_WRITE);
+	return bt_fdtable_get(t, (int)fd);
+}
+
 static int do_net(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
-	char addr[160];
+	struct proc *pr = proc_get(a, e->pid);
+	struct bt_fdtable *t = pr ? proc_fds(pr) : NULL;
 	const char *sa = aev_str(e, e->sockaddr), *remote = NULL;
+	const struct bt_fd *f;
+	char *addr = a->addr;
 	int r;
 
 	addr[0] = '\0';
 	if (sa)
-		bt_arec_sockaddr_text(sa, addr, sizeof(addr));
+		bt_arec_sockaddr_text(sa, addr, sizeof(a->addr));
 	if (addr[0])
 		remote = addr;
-	else
-		remote = fd_get(a, e->pid, (int64_t)e->a[0]);
-	if (!remote || remote[0] == '/')
-		return 0;
-	obs_base(&o, e);
-	o.remote = remote;
+	obs_base(&o, a, e);
 	switch (e->sysno) {
+	case SYS_bind:
+		if (remote && (f = sock_fd(pr, dirfd_arg(e->a[0]))))
+			return bt_fdtable_set_local(t, (int)dirfd_arg(e->a[0]),
+						    remote) == BT_ENOMEM ?
+			       BT_ENOMEM : 0;
+		return 0;
 	case SYS_connect:
+		if (!remote)
+			return 0;
 		o.op = BT_RAW_CONNECT;
-		r = add(a, &o);
-		if (!r)
-			r = fd_set_str(a, e->pid, (int64_t)e->a[0], remote);
-		return r;
+		o.remote = remote;
+		if ((r = add(a, &o)))
+			return r;
+		if (sock_fd(pr, dirfd_arg(e->a[0])) &&
+		    bt_fdtable_set_remote(t, (int)dirfd_arg(e->a[0]),
+					  remote) == BT_ENOMEM)
+			return BT_ENOMEM;
+		return 0;
 	case SYS_accept:
 	case SYS_accept4:
+		if (!remote) {
+			/* accept(fd, NULL, NULL): no SOCKADDR.  Name the
+			 * peer by the listener's own address, or count it. */
+			f = t ? bt_fdtable_get(t, (int)dirfd_arg(e->a[0])) :
+			    NULL;
+			if (!f || !f->local) {
+				a->st.gaps++;
+				return 0;
+			}
+			snprintf(a->path2, sizeof(a->path2),
+				 "unknown peer on local %s", f->local);
+			remote = a->path2;
+		}
 		o.op = BT_RAW_ACCEPT;
-		r = add(a, &o);
-		if (!r && e->exit >= 0)
-			r = fd_set_str(a, e->pid, e->exit, remote);
-		return r;
+		o.remote = remote;
+		if ((r = add(a, &o)))
+			return r;
+		if (!t || !fd_ok(e->exit))
+			return 0;
+		r = bt_fdtable_set(t, (int)e->exit, BT_FD_SOCKET, 0, 0, NULL,
+				   remote, e->sysno == SYS_accept4 &&
+				   (e->a[3] & A_O_CLOEXEC));
+		if (!r)
+			bt_fdtable_set_access(t, (int)e->exit,
+					      BT_FD_READ | BT_FD_WRITE);
+		return r == BT_ELIMIT ? 0 : r;
 	case SYS_sendto:
 	case SYS_sendmsg:
 		o.op = BT_RAW_SEND;
@@ -540,6 +932,20 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		o.op = BT_RAW_RECV;
 		break;
 	}
+	if (!remote) {
+		/* A connected socket: its peer. */
+		f = t ? bt_fdtable_get(t, (int)dirfd_arg(e->a[0])) : NULL;
+		if (f && f->kind != BT_FD_SOCKET) {
+			/* send on a pipe?  Not a socket we know. */
+			f = NULL;
+		}
+		remote = f ? f->remote : NULL;
+	}
+	if (!remote) {
+		a->st.gaps++;
+		return 0;
+	}
+	o.remote = remote;
 	if (e->exit > 0)
 		o.bytes = (uint64_t)e->exit;
 	return add(a, &o);
@@ -548,18 +954,24 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 static int do_mmap(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
-	const char *p;
+	struct proc *pr = proc_get(a, e->pid);
 	uint64_t prot = e->a[2], flags = e->a[3];
 	int64_t fd = e->has_mmap ? e->mmap_fd : -1;
+	const struct bt_fd *f;
 
 	if (e->has_mmap)
 		flags = e->mmap_flags;
-	p = fd_get(a, e->pid, fd);
-	if (!p || p[0] != '/')
+	if (fd < 0)
+		return 0;  /* anonymous memory */
+	f = pr && pr->fds ? bt_fdtable_get(pr->fds, (int)fd) : NULL;
+	if (!f) {
+		a->st.gaps++;
 		return 0;
-	obs_base(&o, e);
+	}
+	obs_base(&o, a, e);
+	if (f->kind != BT_FD_FILE || !obs_fd(&o, f, false))
+		return 0;
 	o.op = BT_RAW_MMAP;
-	o.path = p;
 	o.shared = (flags & 0x03) == 0x01;
 	o.prot = (prot & 1 ? BT_PROT_READ : 0) | (prot & 2 ? BT_PROT_WRITE : 0);
 	o.map_first = 0;
@@ -567,134 +979,334 @@ static int do_mmap(struct bt_auditd *a, const struct aev *e)
 	return add(a, &o);
 }
 
-/* Note that the process with `pid` was first seen in millisecond `ms`. */
-static int seen_set(struct bt_auditd *a, uint32_t pid, uint64_t ms)
+/* dup, dup2, dup3, fcntl(F_DUPFD*, F_SETFD). */
+static int do_dup(struct bt_auditd *a, const struct aev *e)
 {
-	uint32_t v = bt_u64map_get(&a->seen, pid);
+	struct proc *pr = proc_get(a, e->pid);
+	struct bt_fdtable *t = pr ? pr->fds : NULL;
+	int64_t oldfd = dirfd_arg(e->a[0]), newfd = e->exit;
+	bool cloexec = false;
 	int r;
 
-	if (!v) {
-		r = bt_grow(&a->seen_ms, &a->seen_cap, a->nseen + 1,
-			    sizeof(*a->seen_ms));
-		if (!r)
-			r = bt_u64map_put(&a->seen, pid,
-					  (uint32_t)a->nseen + 1);
-		if (r)
+	if (!t)
+		return 0;
+	switch (e->sysno) {
+	case SYS_fcntl:
+		if (e->a[1] == A_F_SETFD) {
+			if (fd_ok(oldfd))
+				bt_fdtable_set_cloexec(t, (int)oldfd,
+						       e->a[2] & 1);
+			return 0;
+		}
+		if (e->a[1] != A_F_DUPFD && e->a[1] != A_F_DUPFD_CLOEXEC)
+			return 0;
+		cloexec = e->a[1] == A_F_DUPFD_CLOEXEC;
+		break;
+	case SYS_dup3:
+		cloexec = (e->a[2] & A_O_CLOEXEC) != 0;
+		/* fall through */
+	case SYS_dup2:
+		newfd = dirfd_arg(e->a[1]);
+		if (newfd == oldfd)
+			return 0;
+		/* dup2 closes newfd first. */
+		if ((r = release_one(a, e, t, newfd)))
 			return r;
-		v = (uint32_t)++a->nseen;
+		break;
+	default:
+		break;
 	}
-	a->seen_ms[v - 1] = ms;
+	if (!fd_ok(oldfd) || !fd_ok(newfd))
+		return 0;
+	r = bt_fdtable_dup(t, (int)oldfd, (int)newfd, cloexec);
+	return r == BT_ELIMIT ? 0 : r;
+}
+
+/* pipe, pipe2, socketpair: FD_PAIR gives the two fds. */
+static int do_pair(struct bt_auditd *a, const struct aev *e)
+{
+	struct bt_obs o;
+	struct proc *pr = proc_get(a, e->pid);
+	struct bt_fdtable *t = pr ? proc_fds(pr) : NULL;
+	uint64_t x, y;
+	bool cloexec;
+	int r;
+
+	if (!e->has_fdpair || !t || !fd_ok(e->fd0) || !fd_ok(e->fd1))
+		return 0;
+	x = SYNTH_BASE + a->next_obj++;
+	if (e->sysno == SYS_socketpair) {
+		/* Two directions: fd0 writes x and reads y, fd1 the other
+		 * way round. */
+		y = SYNTH_BASE + a->next_obj++;
+		cloexec = (e->a[1] & A_O_CLOEXEC) != 0;
+	} else {
+		y = x;
+		cloexec = e->sysno == SYS_pipe2 && (e->a[1] & A_O_CLOEXEC);
+	}
+	obs_base(&o, a, e);
+	o.op = BT_RAW_PIPE;
+	o.has_ino = true;
+	o.dev = 0;
+	o.ino = x;
+	o.file_flags = BT_FILEF_PIPE;
+	if ((r = add(a, &o)))
+		return r;
+	if (y != x) {
+		o.ino = y;
+		if ((r = add(a, &o)))
+			return r;
+	}
+	if (e->sysno == SYS_socketpair) {
+		if ((r = bt_fdtable_set(t, (int)e->fd0, BT_FD_PIPE, x, y, NULL,
+					NULL, cloexec)) ||
+		    (r = bt_fdtable_set(t, (int)e->fd1, BT_FD_PIPE, y, x, NULL,
+					NULL, cloexec)))
+			return r;
+		bt_fdtable_set_access(t, (int)e->fd0, BT_FD_READ | BT_FD_WRITE);
+		bt_fdtable_set_access(t, (int)e->fd1, BT_FD_READ | BT_FD_WRITE);
+		return 0;
+	}
+	if ((r = bt_fdtable_set(t, (int)e->fd0, BT_FD_PIPE, x, x, NULL, NULL,
+				cloexec)) ||
+	    (r = bt_fdtable_set(t, (int)e->fd1, BT_FD_PIPE, x, x, NULL, NULL,
+				cloexec)))
+		return r;
+	bt_fdtable_set_access(t, (int)e->fd0, BT_FD_READ);
+	bt_fdtable_set_access(t, (int)e->fd1, BT_FD_WRITE);
 	return 0;
+}
+
+static int do_memfd(struct bt_auditd *a, const struct aev *e)
+{
+	struct proc *pr = proc_get(a, e->pid);
+	struct bt_fdtable *t = pr ? proc_fds(pr) : NULL;
+	uint64_t m = SYNTH_BASE + a->next_obj++;
+	int r;
+
+	if (!t || !fd_ok(e->exit))
+		return 0;
+	r = bt_fdtable_set(t, (int)e->exit, BT_FD_FILE, m, m, NULL, NULL,
+			   (e->a[1] & A_MFD_CLOEXEC) != 0);
+	if (!r)
+		bt_fdtable_set_access(t, (int)e->exit,
+				      BT_FD_READ | BT_FD_WRITE);
+	return r;
+}
+
+static int do_setid(struct bt_auditd *a, const struct aev *e)
+{
+	struct bt_obs o;
+
+	/* The SYSCALL record shows the credentials at the call's exit. */
+	obs_base(&o, a, e);
+	o.op = BT_RAW_SETID;
+	return add(a, &o);
+}
+
+/* exit_group: the process's descriptors go, then the process. */
+static int do_exit(struct bt_auditd *a, const struct aev *e)
+{
+	struct proc *pr = proc_get(a, e->pid);
+	struct bt_obs o;
+	int r = 0;
+
+	a->fdlife = true;
+	if (pr && pr->fds && pr->fds->refs == 1)
+		r = release_range(a, e, pr->fds, 0, BT_FDTABLE_MAX, false);
+	if (r)
+		return r;
+	obs_base(&o, a, e);
+	o.op = BT_RAW_EXIT;
+	r = add(a, &o);
+	proc_del(a, e->pid);
+	return r;
+}
+
+static int do_fork(struct bt_auditd *a, const struct aev *e)
+{
+	struct proc *pr, *child;
+	struct bt_obs o;
+	uint32_t cpid;
+	int r;
+
+	if (e->exit <= 0 || e->exit > UINT32_MAX)
+		return 0;
+	/* clone with CLONE_THREAD makes a thread of this process. */
+	if (e->sysno == SYS_clone && (e->a[0] & A_CLONE_THREAD))
+		return 0;
+	cpid = (uint32_t)e->exit;
+	child = proc_get(a, cpid);
+	if (child && child->seen_ms >= e->time / 1000000ULL &&
+	    child->ppid == e->pid)
+		return 0;  /* joined at its first sighting */
+	obs_base(&o, a, e);
+	o.op = BT_RAW_FORK;
+	o.child = cpid;
+	if ((r = add(a, &o)))
+		return r;
+	if ((r = proc_new(a, cpid, e->pid, e->time / 1000000ULL, &child)))
+		return r;
+	pr = proc_get(a, e->pid);
+	if (!pr || !pr->fds)
+		return 0;
+	if (e->sysno == SYS_clone && (e->a[0] & A_CLONE_FILES)) {
+		child->fds = bt_fdtable_ref(pr->fds);
+		return 0;
+	}
+	return bt_fdtable_copy(&child->fds, pr->fds);
 }
 
 /*
  * Audit writes a vfork (and a fork whose parent is descheduled) after the
  * child's own first events, and in the same millisecond the child's events
  * may carry smaller serials.  So a process is joined to its parent (ppid)
- * when it is first seen, and a fork record arriving later for a child
- * first seen in the fork's millisecond or after is that same link, skipped.
- * A fork of a pid last seen earlier is a new process (pid reuse).
+ * when it is first seen (with a copy of the parent's descriptors), and a
+ * fork record arriving later for a child first seen in the fork's
+ * millisecond or after is that same link, skipped.  A fork of a pid last
+ * seen earlier is a new process (pid reuse).
+ *
+ * Without clone or exit records, a pid that execs under another parent is
+ * a new process too (pid reuse), unless the new parent is init (pid 1),
+ * which adopts orphans: that process may be the old one, re-parented.
  */
 static int first_sighting(struct bt_auditd *a, const struct aev *e)
 {
+	struct proc *pr = proc_get(a, e->pid), *pp;
 	struct bt_obs o;
+	uint64_t ms = e->time / 1000000ULL, start = 0;
 	int r;
 
-	if (bt_u64map_get(&a->seen, e->pid))
+	if (pr && !(e->sysno == SYS_execve || e->sysno == SYS_execveat))
 		return 0;
-	r = seen_set(a, e->pid, e->time / 1000000ULL);
-	if (r || !e->ppid || e->ppid == e->pid)
+	if (pr) {
+		if (!pr->ppid || !e->ppid || pr->ppid == e->ppid ||
+		    e->ppid == 1)
+			return 0;
+		/* A new process on an old pid: the old one ended unseen. */
+		bt_obs_init(&o);
+		o.time = e->time;
+		o.op = BT_RAW_EXIT;
+		o.pid = e->pid;
+		o.start = pr->start;
+		if ((r = add(a, &o)))
+			return r;
+		start = e->time;
+	}
+	if ((r = proc_new(a, e->pid, e->ppid, ms, &pr)))
 		return r;
-	if (!bt_u64map_get(&a->seen, e->ppid) &&
-	    (r = seen_set(a, e->ppid, e->time / 1000000ULL)))
-		return r;
+	pr->start = start;
+	if (!e->ppid || e->ppid == e->pid)
+		return 0;
+	pp = proc_get(a, e->ppid);
+	if (!pp) {
+		if ((r = proc_new(a, e->ppid, 0, ms, &pp)))
+			return r;
+		pr = proc_get(a, e->pid);  /* the pool may have moved */
+	}
 	bt_obs_init(&o);
 	o.time = e->time;
 	o.op = BT_RAW_FORK;
 	o.pid = e->ppid;
+	o.start = pp->start;
 	o.child = e->pid;
-	r = add(a, &o);
-	return r ? r : wopen_inherit(a, e->ppid, e->pid);
+	o.child_start = start;
+	if ((r = add(a, &o)))
+		return r;
+	pp = proc_get(a, e->ppid);
+	if (pp->fds)
+		return bt_fdtable_copy(&pr->fds, pp->fds);
+	return 0;
 }
 
 /* The record layer's callback: one completed event, in time order. */
 static int complete(void *ctx, struct aev *e)
 {
 	struct bt_auditd *a = ctx;
-	struct bt_obs o;
+	struct proc *pr;
 	int r = 0;
 
 	if (!e->has_syscall)
-		goto out;
-	if (e->success && (r = first_sighting(a, e)))
-		goto out;
-	if (!e->success) {
-		a->st.failed++;
-		goto out;
+		return 0;
+	if (e->arch == BT_ARCH_OTHER) {
+		/* counted by the record layer (arch_other): not decoded */
+		return first_sighting(a, e);
 	}
+	if (aev_exits_process(e)) {
+		/* No result: an exit never fails.  (exit(2) ends one thread:
+		 * not the process.) */
+		if ((r = first_sighting(a, e)))
+			return r;
+		return do_exit(a, e);
+	}
+	if (e->success == AEV_NO) {
+		a->st.failed++;
+		return 0;
+	}
+	if ((r = first_sighting(a, e)))
+		return r;
 	switch (e->sysno) {
 	case SYS_open: case SYS_openat: case SYS_openat2: case SYS_creat:
-		r = do_open(a, e);
-		break;
+		return do_open(a, e);
 	case SYS_execve: case SYS_execveat:
-		r = do_exec(a, e);
-		break;
+		return do_exec(a, e);
 	case SYS_clone: case SYS_fork: case SYS_vfork: case SYS_clone3:
-		if (e->exit <= 0 || e->exit > UINT32_MAX)
-			break;
-		/* clone with CLONE_THREAD makes a thread of this process. */
-		if (e->sysno == SYS_clone && (e->a[0] & 0x10000))
-			break;
-		{
-			uint32_t v = bt_u64map_get(&a->seen,
-						   (uint64_t)e->exit);
-
-			if (v && a->seen_ms[v - 1] >= e->time / 1000000ULL)
-				break;  /* joined at its first sighting */
-		}
-		obs_base(&o, e);
-		o.op = BT_RAW_FORK;
-		o.child = (uint32_t)e->exit;
-		r = add(a, &o);
-		if (!r)
-			r = seen_set(a, o.child, e->time / 1000000ULL);
-		if (!r)
-			r = wopen_inherit(a, e->pid, o.child);
-		break;
+		return do_fork(a, e);
 	case SYS_unlink: case SYS_unlinkat: case SYS_rename:
 	case SYS_renameat: case SYS_renameat2: case SYS_link:
 	case SYS_linkat: case SYS_symlink: case SYS_symlinkat:
-	case SYS_truncate:
-		r = do_names(a, e);
-		break;
+	case SYS_truncate: case SYS_mkdir: case SYS_mkdirat:
+	case SYS_rmdir: case SYS_mknod: case SYS_mknodat:
+		return do_names(a, e);
+	case SYS_chmod: case SYS_fchmod: case SYS_fchmodat:
+	case SYS_fchmodat2: case SYS_chown: case SYS_fchown:
+	case SYS_lchown: case SYS_fchownat:
+		return do_attr(a, e);
+	case SYS_setuid: case SYS_setreuid: case SYS_setresuid:
+	case SYS_setgid: case SYS_setregid: case SYS_setresgid:
+	case SYS_setfsuid: case SYS_setfsgid:
+		return do_setid(a, e);
 	case SYS_read: case SYS_write: case SYS_pread64: case SYS_pwrite64:
 	case SYS_readv: case SYS_writev: case SYS_ftruncate:
-		r = do_fd_io(a, e);
-		break;
-	case SYS_connect: case SYS_accept: case SYS_accept4:
+		return do_fd_io(a, e);
+	case SYS_connect: case SYS_accept: case SYS_accept4: case SYS_bind:
 	case SYS_sendto: case SYS_sendmsg: case SYS_recvfrom:
 	case SYS_recvmsg:
-		r = do_net(a, e);
-		break;
+		if (e->args_unknown)
+			return 0;  /* i386 socketcall without its arguments */
+		return do_net(a, e);
 	case SYS_mmap:
-		r = do_mmap(a, e);
-		break;
-	case SYS_dup: case SYS_dup2: case SYS_dup3: {
-		const char *p = fd_get(a, e->pid, (int64_t)e->a[0]);
+		return do_mmap(a, e);
+	case SYS_dup: case SYS_dup2: case SYS_dup3: case SYS_fcntl:
+		return do_dup(a, e);
+	case SYS_pipe: case SYS_pipe2: case SYS_socketpair:
+		return do_pair(a, e);
+	case SYS_memfd_create:
+		return do_memfd(a, e);
+	case SYS_close:
+		a->fdlife = true;
+		pr = proc_get(a, e->pid);
+		return pr ? release_one(a, e, pr->fds, dirfd_arg(e->a[0])) : 0;
+	case SYS_close_range:
+		a->fdlife = true;
+		pr = proc_get(a, e->pid);
+		if (!pr || !pr->fds)
+			return 0;
+		if (e->a[2] & A_CLOSE_RANGE_CLOEXEC) {
+			uint64_t fd;
 
-		if (p && e->exit >= 0) {
-			/* p may move when the string table grows. */
-			snprintf(a->path, sizeof(a->path), "%s", p);
-			r = fd_set_str(a, e->pid, e->exit, a->path);
+			for (fd = e->a[0]; fd <= e->a[1] &&
+			     fd < BT_FDTABLE_MAX; fd++)
+				bt_fdtable_set_cloexec(pr->fds, (int)fd, true);
+			return 0;
 		}
-		break;
-	}
+		return release_range(a, e, pr->fds, (unsigned)e->a[0],
+				     e->a[1] > UINT32_MAX ? UINT32_MAX :
+				     (unsigned)e->a[1], false);
 	default:
 		a->st.unknown++;
-		break;
+		return 0;
 	}
-out:
-	return r;
 }
 
 int bt_auditd_line(struct bt_auditd *a, const char *line, size_t len,
@@ -714,7 +1326,7 @@ int bt_auditd_finish(struct bt_auditd *a)
 	return bt_arec_finish(a->rec);
 }
 
-int bt_auditd_new(struct bt_auditd **out, struct bt_ingest *ing)
+int bt_auditd_new(struct bt_auditd **out, struct bt_obs_sink sink)
 {
 	struct bt_auditd *a = calloc(1, sizeof(*a));
 	int r;
@@ -727,10 +1339,8 @@ int bt_auditd_new(struct bt_auditd **out, struct bt_ingest *ing)
 		free(a);
 		return r;
 	}
-	a->ing = ing;
-	bt_u64map_init(&a->fds);
-	bt_u64map_init(&a->wmap);
-	bt_u64map_init(&a->seen);
+	a->sink = sink;
+	bt_u64map_init(&a->pmap);
 	*out = a;
 	return 0;
 }
@@ -742,14 +1352,15 @@ void bt_auditd_stats(const struct bt_auditd *a, struct bt_auditd_stats *out)
 
 void bt_auditd_free(struct bt_auditd *a)
 {
+	size_t i;
+
 	if (!a)
 		return;
-	bt_u64map_release(&a->fds);
-	bt_u64map_release(&a->wmap);
-	bt_u64map_release(&a->seen);
-	free(a->seen_ms);
-	free(a->wopen);
-	free(a->strs);
+	for (i = 0; i < a->nprocs; i++)
+		bt_fdtable_unref(a->procs[i].fds);
+	bt_u64map_release(&a->pmap);
+	free(a->procs);
+	free(a->pfree);
 	bt_arec_free(a->rec);
 	free(a);
 }

@@ -42,6 +42,10 @@ struct bt_auditd_stats {
 	uint64_t unused;      /* records of types btrack does not use */
 	uint64_t failed;      /* syscalls that failed (no dependency) */
 	uint64_t unknown;     /* syscalls btrack does not map */
+	uint64_t gaps;        /* events naming a descriptor or peer the log
+	                         never showed (an fd inherited from before the
+	                         log, accept with no address): no dependency
+	                         is guessed */
 	uint64_t truncated;   /* strings cut at the field limit */
 	uint64_t bad;         /* malformed lines skipped (keep_going) */
 	uint64_t first_bad;   /* line number of the first, 0 if none */
@@ -58,9 +62,10 @@ struct bt_auditd_stats {
 
 struct bt_auditd;
 
-/* Start an import into `ing` (borrowed).  The caller owns *out and ends it
+/* Start an import into `sink` (its arg is borrowed; bt_ingest_sink()
+ * gives the one that writes a log).  The caller owns *out and ends it
  * with bt_auditd_finish() then bt_auditd_free(). */
-int bt_auditd_new(struct bt_auditd **out, struct bt_ingest *ing);
+int bt_auditd_new(struct bt_auditd **out, struct bt_obs_sink sink);
 
 /*
  * Read `in` to its end.  Several inputs (rotated logs, oldest first) may be

@@ -133,6 +133,78 @@ static int get_str(json_t *root, const char *name, bool required,
 	return 0;
 }
 
+/* A uid or gid: 0 .. 2^32-2 ((uid_t)-1 means "unchanged" to the kernel and
+ * "unknown" to ingest, so it is never a value). */
+static int get_id(json_t *root, const char *name, uint32_t *out)
+{
+	uint64_t v = 0;
+	bool present;
+	int r = get_uint(root, name, UINT32_MAX - 1, false, &v, &present);
+
+	if (!r && present)
+		*out = (uint32_t)v;
+	return r;
+}
+
+/* A file mode: an integer or a string of octal digits, at most 07777 (the
+ * permission bits chmod sets). */
+static int get_mode(json_t *root, uint32_t *out)
+{
+	json_t *v = json_object_get(root, "mode");
+	const char *s;
+	uint32_t m = 0;
+
+	if (!v)
+		return 0;
+	if (json_is_integer(v)) {
+		json_int_t i = json_integer_value(v);
+
+		if (i < 0 || i > 07777)
+			return bad_field("mode", "must be at most 07777");
+		*out = (uint32_t)i;
+		return 0;
+	}
+	if (!json_is_string(v))
+		return bad_field("mode", "must be an integer or a string of "
+				 "octal digits");
+	s = json_string_value(v);
+	if (!*s || strlen(s) > 5)
+		return bad_field("mode", "must be at most 07777");
+	for (; *s; s++) {
+		if (*s < '0' || *s > '7')
+			return bad_field("mode", "must be an integer or a "
+					 "string of octal digits");
+		m = m * 8 + (uint32_t)(*s - '0');
+	}
+	if (m > 07777)
+		return bad_field("mode", "must be at most 07777");
+	*out = m;
+	return 0;
+}
+
+/* "kind": what a file is when this line makes it. */
+static int get_kind(json_t *root, uint32_t *out)
+{
+	static const struct { const char *name; uint32_t flags; } kinds[] = {
+		{ "file", 0 }, { "pipe", BT_FILEF_PIPE },
+		{ "socketpair", BT_FILEF_PIPE }, { "anon", BT_FILEF_ANON },
+		{ "memfd", BT_FILEF_ANON },
+	};
+	json_t *v = json_object_get(root, "kind");
+	size_t i;
+
+	if (!v)
+		return 0;
+	if (json_is_string(v))
+		for (i = 0; i < BT_ARRAY_SIZE(kinds); i++)
+			if (!strcmp(json_string_value(v), kinds[i].name)) {
+				*out = kinds[i].flags;
+				return 0;
+			}
+	return bad_field("kind", "must be one of 'file', 'pipe', "
+			 "'socketpair', 'anon', 'memfd'");
+}
+
 static int get_time(json_t *root, uint64_t *out)
 {
 	json_t *v = json_object_get(root, "time");
@@ -249,7 +321,7 @@ int bt_jsonl_parse(struct bt_jsonl_line *l, const char *line, size_t len,
 	json_error_t jerr;
 	json_t *root;
 	const char *op = NULL;
-	bool has_ino, has_dev;
+	bool has_ino, has_dev, anon, need_path;
 	uint64_t dev = 0, ino = 0;
 	int r;
 
@@ -272,7 +344,11 @@ int bt_jsonl_parse(struct bt_jsonl_line *l, const char *line, size_t len,
 	if ((r = get_time(root, &o->time)) ||
 	    (r = get_u32(root, "pid", true, &o->pid)) ||
 	    (r = get_u32(root, "ppid", false, &o->ppid)) ||
-	    (r = get_u32(root, "uid", false, &o->uid)) ||
+	    (r = get_id(root, "uid", &o->uid)) ||
+	    (r = get_id(root, "euid", &o->euid)) ||
+	    (r = get_id(root, "gid", &o->gid)) ||
+	    (r = get_id(root, "egid", &o->egid)) ||
+	    (r = get_kind(root, &o->file_flags)) ||
 	    (r = get_str(root, "exe", false, true, &o->exe)) ||
 	    (r = get_str(root, "comm", false, false, &o->comm)) ||
 	    (r = get_uint(root, "inode", UINT64_MAX, false, &ino, &has_ino)) ||
@@ -284,13 +360,26 @@ int bt_jsonl_parse(struct bt_jsonl_line *l, const char *line, size_t len,
 	o->dev = dev;
 	o->ino = ino;
 
+	/* A channel or an anonymous file has a name that is not a path
+	 * ("pipe:[1234]", "memfd:x"), and may be known by its inode only. */
+	anon = o->file_flags != 0 || o->op == BT_RAW_PIPE;
+	need_path = !(anon || has_ino);
+	if (o->op == BT_RAW_PIPE)
+		o->file_flags |= BT_FILEF_PIPE;
+
 	switch (o->op) {
 	case BT_RAW_FORK:
 		return get_u32(root, "child", true, &o->child);
 	case BT_RAW_EXIT:
 		return 0;
+	case BT_RAW_SETID:
+		if (o->uid == UINT32_MAX && o->euid == UINT32_MAX &&
+		    o->gid == UINT32_MAX && o->egid == UINT32_MAX)
+			return bt_error_set(BT_ECORRUPT, "setid needs one of "
+					    "'uid', 'euid', 'gid', 'egid'");
+		return 0;
 	case BT_RAW_EXEC:
-		if ((r = get_str(root, "path", true, true, &o->path)))
+		if ((r = get_str(root, "path", need_path, !anon, &o->path)))
 			return r;
 		return get_argv(l, root, o);
 	case BT_RAW_READ:
@@ -298,25 +387,46 @@ int bt_jsonl_parse(struct bt_jsonl_line *l, const char *line, size_t len,
 		if ((r = get_uint(root, "bytes", UINT64_MAX, false, &o->bytes,
 				  NULL)))
 			return r;
-		return get_str(root, "path", true, true, &o->path);
+		return get_str(root, "path", need_path, !anon, &o->path);
 	case BT_RAW_OPEN:
 	case BT_RAW_TRUNCATE:
-	case BT_RAW_CREATE:
-	case BT_RAW_UNLINK:
 	case BT_RAW_MUNMAP:
+	case BT_RAW_PIPE:
+		return get_str(root, "path", need_path, !anon, &o->path);
+	case BT_RAW_CREATE:
+		return get_str(root, "path", true, !anon, &o->path);
+	case BT_RAW_UNLINK:
 		return get_str(root, "path", true, true, &o->path);
+	case BT_RAW_CHMOD:
+		if ((r = get_mode(root, &o->mode)))
+			return r;
+		return get_str(root, "path", need_path, !anon, &o->path);
+	case BT_RAW_CHOWN:
+		if ((r = get_id(root, "owner", &o->owner)) ||
+		    (r = get_id(root, "group", &o->group)))
+			return r;
+		return get_str(root, "path", need_path, !anon, &o->path);
+	case BT_RAW_SYMLINK:
+		if ((r = get_str(root, "path", true, true, &o->path)) ||
+		    (r = get_str(root, "target", true, false, &o->target)))
+			return r;
+		/* The kernel's bound on a link's content (PATH_MAX - 1). */
+		if (strlen(o->target) > 4095)
+			return bad_field("target", "is longer than 4095 "
+					 "bytes");
+		return 0;
 	case BT_RAW_RENAME:
 	case BT_RAW_LINK:
-		if ((r = get_str(root, "path", true, true, &o->path)))
+		if ((r = get_str(root, "path", true, !anon, &o->path)))
 			return r;
 		return get_str(root, "new_path", true, true, &o->new_path);
 	case BT_RAW_MMAP:
-		if ((r = get_str(root, "path", true, true, &o->path)))
+		if ((r = get_str(root, "path", need_path, !anon, &o->path)))
 			return r;
 		return get_mmap(root, o);
 	case BT_RAW_PAGE_READ:
 	case BT_RAW_PAGE_WRITE:
-		if ((r = get_str(root, "path", true, true, &o->path)))
+		if ((r = get_str(root, "path", need_path, !anon, &o->path)))
 			return r;
 		return get_uint(root, "page", INT64_MAX, true, &o->page, NULL);
 	case BT_RAW_RECV:
@@ -389,6 +499,15 @@ static bool is_blank(const char *s, size_t n)
 int bt_jsonl_import(struct bt_ingest *ing, FILE *in, const char *name,
 		    bool keep_going, struct bt_jsonl_stats *stats)
 {
+	struct bt_obs_sink sink = bt_ingest_sink(ing);
+
+	return bt_jsonl_import_sink(&sink, in, name, keep_going, stats);
+}
+
+int bt_jsonl_import_sink(const struct bt_obs_sink *sink, FILE *in,
+			 const char *name, bool keep_going,
+			 struct bt_jsonl_stats *stats)
+{
 	struct bt_jsonl_line *l = NULL;
 	struct bt_obs o;
 	char *buf = NULL;
@@ -421,7 +540,7 @@ int bt_jsonl_import(struct bt_ingest *ing, FILE *in, const char *name,
 				continue;
 			r = bt_jsonl_parse(l, buf, len, &o);
 			if (!r) {
-				r = bt_ingest_add(ing, &o);
+				r = sink->add(sink->arg, &o);
 				/* An observation that cannot be meaningful
 				 * is a bad line; writer errors stop. */
 				if (r == BT_EINVAL)

@@ -83,7 +83,7 @@ static int import_auditd(struct bt_ingest *ing, FILE *in, const char *name,
 	int r;
 
 	if (!a) {
-		r = bt_auditd_new(&a, ing);
+		r = bt_auditd_new(&a, bt_ingest_sink(ing));
 		if (r)
 			return r;
 		out->state = a;

@@ -27,6 +27,7 @@
  * This module does not parse any source format and does not order events
  * by time: it writes them in the order they are added.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,11 +139,18 @@ static void pair_release(struct pairmap *m)
 
 /* ---- state ------------------------------------------------------------ */
 
+/* Credentials known for a process (UINT32_MAX = unknown). */
+struct cred {
+	uint32_t uid, euid, gid, egid;
+};
+
 struct proc {
 	uint32_t id;           /* process object id */
 	uint64_t start;
 	uint64_t exe_hash;     /* of the last EXE label written, 0 = none */
 	uint64_t comm_hash;    /* of the last COMM label written */
+	struct cred cred;      /* last known: the record's uid, then every
+	                          CRED label (or inherited at fork) */
 };
 
 struct path {
@@ -157,9 +165,20 @@ struct region {
 	uint64_t first, count; /* pages; count 0 = the whole file */
 };
 
+/* Per file object. */
+#define FI_REAL    0x1     /* in the (dev, ino) map while it has a name */
+#define FI_SYMLINK 0x2     /* a symbolic link's own file */
+struct finfo {
+	uint64_t dev, ino;
+	uint32_t nbound;       /* paths bound to it now */
+	uint32_t flags;        /* FI_* */
+};
+
 struct bt_ingest {
 	struct bt_log_writer *w;
 	struct bt_ingest_stats st;
+	int poisoned;              /* the error that stopped ingest, or 0 */
+	char why[256];             /* its message */
 
 	struct bt_u64map pids;     /* pid -> procs index + 1 */
 	struct proc *procs;
@@ -177,13 +196,15 @@ struct bt_ingest {
 	size_t nregions, regions_cap;
 	struct bt_strmap endpoints;/* address -> endpoint id */
 
-	struct bt_u64map fidx;     /* real file id -> rfiles index + 1 */
-	struct rfile { uint64_t dev, ino; uint32_t nbound; } *rfiles;
-	size_t nrfiles, rfiles_cap;
+	struct bt_u64map fidx;     /* file id -> finfo index + 1 */
+	struct finfo *finfo;
+	size_t nfinfo, finfo_cap;
 
 	uint64_t synth_ino;        /* last synthetic inode number */
 	char *argbuf;              /* ARGV joined, reused */
 	size_t argbuf_cap;
+	char *pbuf[2];             /* paths without a trailing '/', reused */
+	size_t pbuf_cap[2];
 };
 
 static const char *const op_names[] = {
@@ -263,17 +284,90 @@ void bt_ingest_free(struct bt_ingest *ing)
 	pair_release(&ing->regmap);
 	pair_release(&ing->labelled);
 	bt_u64map_release(&ing->fidx);
-	free(ing->rfiles);
+	free(ing->finfo);
 	free(ing->procs);
 	free(ing->paths);
 	free(ing->regions);
 	free(ing->argbuf);
+	free(ing->pbuf[0]);
+	free(ing->pbuf[1]);
 	free(ing);
 }
 
 void bt_ingest_stats(const struct bt_ingest *ing, struct bt_ingest_stats *out)
 {
 	*out = ing->st;
+}
+
+/* ---- names that are not names ----------------------------------------- */
+
+static bool digits(const char **p)
+{
+	const char *s = *p;
+
+	while (**p >= '0' && **p <= '9')
+		(*p)++;
+	return *p != s;
+}
+
+/*
+ * Whether path names a file descriptor rather than a file: /dev/fd/N,
+ * /dev/stdin, /dev/stdout, /dev/stderr, /proc/{self,thread-self,PID}/fd/N
+ * and /proc/PID/task/TID/fd/N.  The kernel resolves these to whatever the
+ * descriptor holds (a deleted file, a pipe, an O_TMPFILE), so they are
+ * never bound to a file nor labelled: otherwise a file would keep a
+ * "name" after its real names are gone, and a later file that reuses its
+ * inode would be merged with it (linkat through /proc/self/fd).
+ */
+static bool is_fd_path(const char *p)
+{
+	if (!strncmp(p, "/dev/", 5)) {
+		p += 5;
+		return !strncmp(p, "fd/", 3) || !strcmp(p, "stdin") ||
+		       !strcmp(p, "stdout") || !strcmp(p, "stderr");
+	}
+	if (strncmp(p, "/proc/", 6))
+		return false;
+	p += 6;
+	if (!strncmp(p, "self/", 5))
+		p += 5;
+	else if (!strncmp(p, "thread-self/", 12))
+		p += 12;
+	else if (digits(&p) && *p == '/') {
+		p++;
+		if (!strncmp(p, "task/", 5)) {
+			p += 5;
+			if (!digits(&p) || *p != '/')
+				return false;
+			p++;
+		}
+	} else
+		return false;
+	return !strncmp(p, "fd/", 3);
+}
+
+/* path without trailing '/' ("/tmp/d/" from mkdir is "/tmp/d"), in
+ * ing->pbuf[which] if it had to change; *out = NULL for NULL. */
+static int norm_path(struct bt_ingest *ing, int which, const char *path,
+		     const char **out)
+{
+	size_t len;
+
+	*out = path;
+	if (!path)
+		return 0;
+	len = strlen(path);
+	if (len < 2 || path[len - 1] != '/')
+		return 0;
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	if (len + 1 > ing->pbuf_cap[which] &&
+	    bt_grow(&ing->pbuf[which], &ing->pbuf_cap[which], len + 1, 1))
+		return BT_ENOMEM;
+	memcpy(ing->pbuf[which], path, len);
+	ing->pbuf[which][len] = '\0';
+	*out = ing->pbuf[which];
+	return 0;
 }
 
 /* ---- objects ---------------------------------------------------------- */
@@ -310,14 +404,13 @@ static int new_process(struct bt_ingest *ing, uint32_t pid, uint64_t start,
 	if ((r = next_id(ing, &id)) ||
 	    (r = bt_log_append_process(ing->w, id, pid, start, ppid, uid)))
 		return r;
-	/* Only a map failure can follow; the record is not committed then
-	 * and the caller stops. */
 	if ((r = bt_u64map_put(&ing->pids, pid, (uint32_t)ing->nprocs + 1)))
 		return r;
 	p = &ing->procs[ing->nprocs];
 	memset(p, 0, sizeof(*p));
 	p->id = id;
 	p->start = start;
+	p->cred = (struct cred){ uid, UINT32_MAX, UINT32_MAX, UINT32_MAX };
 	*slot = ing->nprocs++;
 	ing->st.objects[BT_REC_PROCESS]++;
 	return 0;
@@ -356,11 +449,58 @@ static int proc_label(struct bt_ingest *ing, size_t slot, uint32_t key,
 	return 0;
 }
 
+/*
+ * Credentials: the observation's known fields over the last known ones;
+ * a CRED label with the result when anything changed.  The process
+ * record's uid starts the history, so a process whose observations only
+ * ever carry that uid gets no label.
+ */
+static int cred_update(struct bt_ingest *ing, size_t slot,
+		       const struct bt_obs *o)
+{
+	struct proc *p = &ing->procs[slot];
+	struct cred c = p->cred;
+	char buf[96];
+	int n = 0, r;
+
+	if (o->uid != UINT32_MAX)
+		c.uid = o->uid;
+	if (o->euid != UINT32_MAX)
+		c.euid = o->euid;
+	if (o->gid != UINT32_MAX)
+		c.gid = o->gid;
+	if (o->egid != UINT32_MAX)
+		c.egid = o->egid;
+	if (!memcmp(&c, &p->cred, sizeof(c)))
+		return 0;
+#define FIELD(f) do { if (c.f != UINT32_MAX) \
+	n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s" #f "=%u", \
+		      n ? " " : "", c.f); } while (0)
+	FIELD(uid);
+	FIELD(euid);
+	FIELD(gid);
+	FIELD(egid);
+#undef FIELD
+	/* Four fields of at most 15 bytes each: n < sizeof(buf). */
+	if ((r = label(ing, p->id, BT_LABEL_CRED, o->time, buf, (size_t)n)))
+		return r;
+	p->cred = c;
+	return 0;
+}
+
+#define NOPATH SIZE_MAX
+
+/* The index of path in paths[], made on first sight; NOPATH for no path
+ * or a path that names a descriptor (is_fd_path). */
 static int path_index(struct bt_ingest *ing, const char *path, size_t *out)
 {
-	uint32_t v = bt_strmap_get(&ing->pathmap, path);
+	uint32_t v;
 	int r;
 
+	*out = NOPATH;
+	if (!path || is_fd_path(path))
+		return 0;
+	v = bt_strmap_get(&ing->pathmap, path);
 	if (v) {
 		*out = v - 1;
 		return 0;
@@ -380,40 +520,63 @@ static int path_index(struct bt_ingest *ing, const char *path, size_t *out)
 	return 0;
 }
 
-static int new_file(struct bt_ingest *ing, uint32_t flags, uint64_t dev,
-		    uint64_t ino, uint32_t *out)
+static struct finfo *finfo(struct bt_ingest *ing, uint32_t file)
+{
+	uint32_t v = file ? bt_u64map_get(&ing->fidx, file) : 0;
+
+	return v ? &ing->finfo[v - 1] : NULL;
+}
+
+/*
+ * A new file object: by (dev, ino) when real (it then replaces whatever
+ * file the map held for them: the caller knows it is a new file), else
+ * with a synthetic inode.  Synthetic files live on dev 0 with inodes
+ * counted from 1 and carry BT_FILEF_SYNTH; they are never entered into the
+ * (dev, ino) map, so a source giving real inodes on dev 0 for some files
+ * and none for others cannot collide.
+ */
+static int new_file(struct bt_ingest *ing, bool real, uint64_t dev,
+		    uint64_t ino, uint32_t flags, uint32_t fi, uint32_t *out)
 {
 	uint32_t id;
 	int r;
 
+	if (!real) {
+		flags |= BT_FILEF_SYNTH;
+		dev = 0;
+		ino = ing->synth_ino + 1;
+	}
 	if ((r = next_id(ing, &id)) ||
-	    (r = bt_grow(&ing->rfiles, &ing->rfiles_cap, ing->nrfiles + 1,
-			 sizeof(*ing->rfiles))) ||
+	    (ing->nfinfo + 1 > ing->finfo_cap &&
+	     (r = bt_grow(&ing->finfo, &ing->finfo_cap, ing->nfinfo + 1,
+			  sizeof(*ing->finfo)))) ||
 	    (r = bt_log_append_file(ing->w, id, flags, dev, ino)) ||
-	    (r = pair_put(&ing->files, dev, ino, id)) ||
-	    (r = bt_u64map_put(&ing->fidx, id, (uint32_t)ing->nrfiles + 1)))
+	    (real && (r = pair_put(&ing->files, dev, ino, id))) ||
+	    (r = bt_u64map_put(&ing->fidx, id, (uint32_t)ing->nfinfo + 1)))
 		return r;
-	ing->rfiles[ing->nrfiles++] = (struct rfile){ dev, ino, 0 };
+	if (!real)
+		ing->synth_ino++;
+	ing->finfo[ing->nfinfo++] = (struct finfo){ dev, ino, 0,
+		fi | (real ? FI_REAL : 0) };
 	ing->st.objects[BT_REC_FILE]++;
 	*out = id;
 	return 0;
 }
 
 /* Count a path bound to (+1) or taken from (-1) a file; a real file that
- * loses its last path forgets its (dev, ino). */
+ * loses its last path forgets its (dev, ino), so a later file with the
+ * same inode is a new file. */
 static int count_bound(struct bt_ingest *ing, uint32_t file, int delta)
 {
-	uint32_t v = file ? bt_u64map_get(&ing->fidx, file) : 0;
-	struct rfile *f;
+	struct finfo *f = finfo(ing, file);
 
-	if (!v)
-		return 0;  /* synthetic, or none */
-	f = &ing->rfiles[v - 1];
+	if (!f)
+		return 0;
 	if (delta > 0) {
 		f->nbound++;
 		return 0;
 	}
-	if (f->nbound && --f->nbound == 0 &&
+	if (f->nbound && --f->nbound == 0 && (f->flags & FI_REAL) &&
 	    pair_get(&ing->files, f->dev, f->ino) == file)
 		return pair_put(&ing->files, f->dev, f->ino, 0);
 	return 0;
@@ -429,15 +592,16 @@ static int unbind(struct bt_ingest *ing, size_t pi)
 }
 
 /* Bind path index pi to file, with a PATH label the first time the file is
- * seen under that path. */
+ * seen under that path.  The new binding is counted before the old one is
+ * dropped, so a file moving between its own names never looks nameless. */
 static int bind(struct bt_ingest *ing, size_t pi, uint32_t file,
 		uint64_t time, const char *path)
 {
 	uint32_t old = ing->paths[pi].file;
 	int r;
 
-	if (old != file && ((r = count_bound(ing, old, -1)) ||
-			    (r = count_bound(ing, file, +1))))
+	if (old != file && ((r = count_bound(ing, file, +1)) ||
+			    (r = count_bound(ing, old, -1))))
 		return r;
 	ing->paths[pi].file = file;
 	if (!file || pair_get(&ing->labelled, file, pi))
@@ -448,45 +612,50 @@ static int bind(struct bt_ingest *ing, size_t pi, uint32_t file,
 	return 0;
 }
 
+enum { FIND = 0, FRESH = 1 };
+
 /*
- * The file at `path` now: by (dev, ino) when the source gave them, else
- * the file bound to the path, else a new file with a synthetic inode.
+ * The file an observation names, in *file (0 when nothing names one: a
+ * descriptor path without an inode), and the index of `path` in *pi
+ * (NOPATH for none).  FIND: by (dev, ino) when the source gave them, else
+ * the file bound to the path, else a new synthetic file.  FRESH: a new
+ * file in any case (the observation made it: a pipe, a symlink, a memfd).
+ * The path is then bound to the file, except that a path naming a
+ * symbolic link keeps naming the link when the source gives the inode of
+ * the file the link leads to (a lookup through the link).
  */
 static int get_file(struct bt_ingest *ing, const struct bt_obs *o,
-		    const char *path, bool use_ino, uint32_t *file, size_t *pi)
+		    const char *path, int how, uint32_t fi, uint32_t *file,
+		    size_t *pi)
 {
-	uint32_t f = 0;
+	uint32_t f = 0, flags = o->file_flags;
+	struct finfo *bound;
 	int r;
 
+	*file = 0;
 	if ((r = path_index(ing, path, pi)))
 		return r;
-	if (use_ino && o->has_ino) {
-		f = pair_get(&ing->files, o->dev, o->ino);
-		if (!f && (r = new_file(ing, 0, o->dev, o->ino, &f)))
+	if (o->has_ino) {
+		if (how == FIND)
+			f = pair_get(&ing->files, o->dev, o->ino);
+		if (!f && (r = new_file(ing, true, o->dev, o->ino, flags, fi,
+					&f)))
+			return r;
+	} else if (*pi != NOPATH || how == FRESH) {
+		if (how == FIND)
+			f = ing->paths[*pi].file;
+		if (!f && (r = new_file(ing, false, 0, 0, flags, fi, &f)))
 			return r;
 	} else {
-		f = ing->paths[*pi].file;
-		/* Synthetic files live on dev 0 with inodes counted from 1;
-		 * a source giving real inodes on dev 0 for some files and
-		 * none for others could collide, so synthetic ones are
-		 * kept apart by the SYNTH flag and never entered into the
-		 * (dev, ino) map. */
-		if (!f) {
-			uint32_t id;
-
-			if ((r = next_id(ing, &id)) ||
-			    (r = bt_log_append_file(ing->w, id, BT_FILEF_SYNTH,
-						    0, ing->synth_ino + 1)))
-				return r;
-			ing->synth_ino++;
-			ing->st.objects[BT_REC_FILE]++;
-			f = id;
-		}
+		return 0;
 	}
-	if (ing->paths[*pi].file != f && (r = bind(ing, *pi, f, o->time, path)))
-		return r;
 	*file = f;
-	return 0;
+	if (*pi == NOPATH || ing->paths[*pi].file == f)
+		return 0;
+	bound = finfo(ing, ing->paths[*pi].file);
+	if (how == FIND && bound && (bound->flags & FI_SYMLINK))
+		return 0;
+	return bind(ing, *pi, f, o->time, path);
 }
 
 /* The filename object of path index pi (made, and so "modified", now). */
@@ -524,7 +693,7 @@ static int event(struct bt_ingest *ing, unsigned op, unsigned flags,
 static int lookup(struct bt_ingest *ing, size_t pi, uint64_t time,
 		  uint32_t proc)
 {
-	if (!ing->paths[pi].fname)
+	if (pi == NOPATH || !ing->paths[pi].fname)
 		return 0;
 	return event(ing, BT_OP_LOOKUP, 0, 0, time, ing->paths[pi].fname,
 		     proc);
@@ -535,17 +704,21 @@ static uint32_t sat32(uint64_t v)
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
+/* Bytes of argv joined with NULs (check() bounds it). */
+static size_t argv_len(const struct bt_obs *o)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < o->argc; i++)
+		n += (o->argv[i] ? strlen(o->argv[i]) : 0) + 1;
+	return n;
+}
+
 static int argv_label(struct bt_ingest *ing, uint32_t proc,
 		      const struct bt_obs *o)
 {
-	size_t n = 0, i, len;
+	size_t n = argv_len(o), i, len;
 
-	for (i = 0; i < o->argc; i++) {
-		len = o->argv[i] ? strlen(o->argv[i]) : 0;
-		if (len > SIZE_MAX - n - 1)
-			return bt_error_set(BT_EINVAL, "argv too long");
-		n += len + 1;
-	}
 	if (!n)
 		return 0;
 	if (n > ing->argbuf_cap &&
@@ -673,9 +846,29 @@ static int get_endpoint(struct bt_ingest *ing, const char *addr,
 
 /* ---- observations ----------------------------------------------------- */
 
+/* Bounds on what one observation may carry: far above what a kernel
+ * gives (PATH_MAX is 4096, ARG_MAX a few MiB), far below what a record
+ * holds (4 GiB), so the writer never refuses a string half way. */
+#define STR_MAX ((size_t)1 << 20)
+#define ARGV_MAX ((size_t)1 << 28)
+
+static int check_str(const char *name, const char *field, const char *s)
+{
+	if (s && strnlen(s, STR_MAX + 1) > STR_MAX)
+		return bt_error_set(BT_EINVAL, "%s: field '%s' longer than "
+				    "%zu bytes", name, field, STR_MAX);
+	return 0;
+}
+
+/*
+ * Everything that could make an observation fail other than the writer
+ * and memory, checked before anything is appended.
+ */
 static int check(const struct bt_obs *o)
 {
 	const char *name = bt_raw_op_name(o->op);
+	size_t i, n = 0;
+	int r;
 
 	if (!name)
 		return bt_error_set(BT_EINVAL, "unknown op %u", o->op);
@@ -683,10 +876,23 @@ static int check(const struct bt_obs *o)
 	if (!o->time)
 		return bt_error_set(BT_EINVAL, "%s: field 'time' must be after "
 				    "the epoch", name);
+	if (o->file_flags & ~(uint32_t)(BT_FILEF_PIPE | BT_FILEF_ANON))
+		return bt_error_set(BT_EINVAL, "%s: bad file flags 0x%x",
+				    name, o->file_flags);
+	if ((r = check_str(name, "exe", o->exe)) ||
+	    (r = check_str(name, "comm", o->comm)) ||
+	    (r = check_str(name, "path", o->path)) ||
+	    (r = check_str(name, "new_path", o->new_path)) ||
+	    (r = check_str(name, "remote", o->remote)) ||
+	    (r = check_str(name, "target", o->target)))
+		return r;
 	switch (o->op) {
 	case BT_RAW_FORK:
 	case BT_RAW_EXIT:
+	case BT_RAW_SETID:
 		return 0;
+	case BT_RAW_PIPE:
+		return 0;               /* a path (e.g. "pipe:[12]") is optional */
 	case BT_RAW_CONNECT:
 	case BT_RAW_ACCEPT:
 	case BT_RAW_RECV:
@@ -695,11 +901,30 @@ static int check(const struct bt_obs *o)
 			return bt_error_set(BT_EINVAL, "%s: field 'remote' "
 					    "is missing", name);
 		return 0;
+	case BT_RAW_EXEC:
+		if (o->argc && !o->argv)
+			return bt_error_set(BT_EINVAL, "exec: argv missing");
+		for (i = 0; i < o->argc; i++) {
+			size_t len = o->argv[i] ?
+				strnlen(o->argv[i], ARGV_MAX) : 0;
+
+			if (len >= ARGV_MAX - n)
+				return bt_error_set(BT_EINVAL, "exec: argv "
+						    "longer than %zu bytes",
+						    ARGV_MAX);
+			n += len + 1;
+		}
+		break;
 	case BT_RAW_RENAME:
 	case BT_RAW_LINK:
 		if (!o->new_path || !*o->new_path)
 			return bt_error_set(BT_EINVAL, "%s: field 'new_path' "
 					    "is missing", name);
+		break;
+	case BT_RAW_SYMLINK:
+		if (!o->target || !*o->target)
+			return bt_error_set(BT_EINVAL, "symlink: field "
+					    "'target' is missing");
 		break;
 	case BT_RAW_MMAP:
 		if (o->map_count && o->map_first > UINT64_MAX - o->map_count)
@@ -707,18 +932,64 @@ static int check(const struct bt_obs *o)
 					    "overflows");
 		break;
 	}
-	if (!o->path || !*o->path)
-		return bt_error_set(BT_EINVAL, "%s: field 'path' is missing",
-				    name);
+	if (o->path && *o->path)
+		return 0;
+	/* Without a path a file is still known by its inode, except for the
+	 * ops that are about a name. */
+	switch (o->op) {
+	case BT_RAW_CREATE:
+	case BT_RAW_UNLINK:
+	case BT_RAW_RENAME:
+	case BT_RAW_LINK:
+	case BT_RAW_SYMLINK:
+		break;
+	default:
+		if (o->has_ino && !o->path)
+			return 0;
+	}
+	return bt_error_set(BT_EINVAL, "%s: field 'path' is missing", name);
+}
+
+static int add_rename(struct bt_ingest *ing, const struct bt_obs *o,
+		      uint32_t proc)
+{
+	unsigned op = o->op == BT_RAW_RENAME ? BT_OP_RENAME : BT_OP_LINK;
+	uint32_t file, fn;
+	size_t pi, pi2;
+	int r;
+
+	if ((r = get_file(ing, o, o->path, FIND, 0, &file, &pi)) ||
+	    (!file && (r = new_file(ing, false, 0, 0, o->file_flags, 0,
+				    &file))) ||
+	    (r = path_index(ing, o->new_path, &pi2)))
+		return r;
+	/* path_index may have moved paths[]: pi stays valid. */
+	if (op == BT_OP_RENAME && pi != NOPATH &&
+	    ((r = get_fname(ing, pi, o->path, &fn)) ||
+	     (r = event(ing, op, 0, 0, o->time, proc, fn))))
+		return r;
+	if (pi2 == NOPATH)
+		return 0;       /* not a name: nothing is bound */
+	if ((r = get_fname(ing, pi2, o->new_path, &fn)) ||
+	    (r = event(ing, op, 0, 0, o->time, proc, fn)))
+		return r;
+	/* The new name first: a replaced target loses it (and ends if it
+	 * was its last), and the file itself is never nameless between its
+	 * two names, so its (dev, ino) is kept. */
+	if ((r = bind(ing, pi2, file, o->time, o->new_path)))
+		return r;
+	if (op == BT_OP_RENAME && pi != NOPATH && pi != pi2 &&
+	    ing->paths[pi].file == file && (r = unbind(ing, pi)))
+		return r;
 	return 0;
 }
 
 static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 {
-	uint32_t proc = ing->procs[ps].id, file = 0, fn = 0, fn2 = 0, rg = 0;
+	uint32_t proc = ing->procs[ps].id, file = 0, fn = 0, rg = 0;
 	uint32_t pg = 0, ep = 0;
-	size_t pi, pi2;
-	unsigned flags, op;
+	size_t pi;
+	unsigned flags;
 	uint64_t before = ing->st.events;
 	int r;
 
@@ -727,9 +998,12 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 		size_t cs;
 
 		if ((r = new_process(ing, o->child, o->child_start ?
-				     o->child_start : o->time, o->pid, o->uid,
-				     &cs)))
+				     o->child_start : o->time, o->pid,
+				     ing->procs[ps].cred.uid, &cs)))
 			return r;
+		/* The child has its parent's credentials; a later change is
+		 * labelled on the child. */
+		ing->procs[cs].cred = ing->procs[ps].cred;
 		if ((r = event(ing, BT_OP_FORK, 0, 0, o->time, proc,
 			       ing->procs[cs].id)))
 			return r;
@@ -738,24 +1012,37 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 	case BT_RAW_EXIT:
 		bt_u64map_put(&ing->pids, o->pid, 0);
 		break;
-	case BT_RAW_EXEC:
-		if ((r = get_file(ing, o, o->path, true, &file, &pi)) ||
+	case BT_RAW_SETID:
+		break;                  /* cred_update() did it */
+	case BT_RAW_EXEC: {
+		const char *exe = o->path && !is_fd_path(o->path) ? o->path :
+				  o->exe;
+
+		if ((r = get_file(ing, o, o->path, FIND, 0, &file, &pi)) ||
 		    (r = lookup(ing, pi, o->time, proc)) ||
-		    (r = event(ing, BT_OP_EXEC, 0, 0, o->time, file, proc)) ||
-		    (r = proc_label(ing, ps, BT_LABEL_EXE, o->time, o->path)) ||
+		    (file && (r = event(ing, BT_OP_EXEC, 0, 0, o->time, file,
+					proc))) ||
+		    (exe && (r = proc_label(ing, ps, BT_LABEL_EXE, o->time,
+					    exe))) ||
 		    (r = argv_label(ing, proc, o)))
 			return r;
 		break;
+	}
 	case BT_RAW_OPEN:
-		if ((r = get_file(ing, o, o->path, true, &file, &pi)) ||
+		if ((r = get_file(ing, o, o->path, FIND, 0, &file, &pi)) ||
 		    (r = lookup(ing, pi, o->time, proc)))
 			return r;
 		break;
 	case BT_RAW_READ:
 	case BT_RAW_WRITE:
 	case BT_RAW_TRUNCATE:
-		if ((r = get_file(ing, o, o->path, true, &file, &pi)) ||
-		    (r = lookup(ing, pi, o->time, proc)))
+	case BT_RAW_CHMOD:
+	case BT_RAW_CHOWN:
+		if ((r = get_file(ing, o, o->path, FIND, 0, &file, &pi)))
+			return r;
+		if (!file)
+			break;          /* a descriptor path and no inode */
+		if ((r = lookup(ing, pi, o->time, proc)))
 			return r;
 		if (o->op == BT_RAW_READ)
 			r = event(ing, BT_OP_READ, 0, sat32(o->bytes),
@@ -763,16 +1050,25 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 		else if (o->op == BT_RAW_WRITE)
 			r = event(ing, BT_OP_WRITE, 0, sat32(o->bytes),
 				  o->time, proc, file);
-		else
+		else if (o->op == BT_RAW_TRUNCATE)
 			r = event(ing, BT_OP_TRUNCATE, 0, 0, o->time, proc,
 				  file);
+		else if (o->op == BT_RAW_CHMOD)
+			r = event(ing, BT_OP_CHMOD, 0, o->mode == UINT32_MAX ?
+				  UINT32_MAX : o->mode & 07777, o->time, proc,
+				  file);
+		else
+			r = event(ing, BT_OP_CHOWN, 0, 0, o->time, proc, file);
 		if (r)
 			return r;
 		break;
 	case BT_RAW_MMAP:
 		flags = o->shared ? BT_EVF_SHARED : 0;
-		if ((r = get_file(ing, o, o->path, true, &file, &pi)) ||
-		    (r = lookup(ing, pi, o->time, proc)) ||
+		if ((r = get_file(ing, o, o->path, FIND, 0, &file, &pi)))
+			return r;
+		if (!file)
+			break;
+		if ((r = lookup(ing, pi, o->time, proc)) ||
 		    (r = new_region(ing, proc, file, o, &rg)))
 			return r;
 		if ((o->prot & BT_PROT_READ) &&
@@ -785,14 +1081,18 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 			return r;
 		break;
 	case BT_RAW_MUNMAP:
-		if ((r = get_file(ing, o, o->path, true, &file, &pi)) ||
-		    (r = drop_regions(ing, proc, file, o)))
+		if ((r = get_file(ing, o, o->path, FIND, 0, &file, &pi)))
+			return r;
+		if (file && (r = drop_regions(ing, proc, file, o)))
 			return r;
 		break;
 	case BT_RAW_PAGE_READ:
 	case BT_RAW_PAGE_WRITE:
-		if ((r = get_file(ing, o, o->path, true, &file, &pi)) ||
-		    (r = get_page(ing, file, o->page, &pg)))
+		if ((r = get_file(ing, o, o->path, FIND, 0, &file, &pi)))
+			return r;
+		if (!file)
+			break;
+		if ((r = get_page(ing, file, o->page, &pg)))
 			return r;
 		rg = find_region(ing, proc, file, o->page);
 		if (o->op == BT_RAW_PAGE_READ)
@@ -805,38 +1105,50 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 			return r;
 		break;
 	case BT_RAW_CREATE:
-		/* An unbound path (never seen, or unlinked) gets a new
-		 * file in get_file(). */
-		if ((r = get_file(ing, o, o->path, true, &file, &pi)) ||
-		    (r = get_fname(ing, pi, o->path, &fn)) ||
+		/* An unbound path (never seen, or unlinked) gets a new file
+		 * in get_file(); a memfd or a pipe is always a new one. */
+		if ((r = get_file(ing, o, o->path, o->file_flags ? FRESH :
+				  FIND, 0, &file, &pi)))
+			return r;
+		if (pi == NOPATH)
+			break;
+		if ((r = get_fname(ing, pi, o->path, &fn)) ||
 		    (r = event(ing, BT_OP_CREATE, 0, 0, o->time, proc, fn)))
 			return r;
 		break;
+	case BT_RAW_SYMLINK:
+		/* The link is a file of its own (its content is the target
+		 * string): the creator writes it, and its name is modified,
+		 * so a backtrack from the link finds who made it and reads
+		 * through the name look it up. */
+		if ((r = get_file(ing, o, o->path, FRESH, FI_SYMLINK, &file,
+				  &pi)))
+			return r;
+		if (pi == NOPATH)
+			break;
+		if ((r = get_fname(ing, pi, o->path, &fn)) ||
+		    (r = event(ing, BT_OP_SYMLINK, 0, 0, o->time, proc, fn)) ||
+		    (r = event(ing, BT_OP_WRITE, 0, sat32(strlen(o->target)),
+			       o->time, proc, file)))
+			return r;
+		break;
+	case BT_RAW_PIPE:
+		if ((r = get_file(ing, o, o->path, FRESH, 0, &file, &pi)))
+			return r;
+		break;
 	case BT_RAW_UNLINK:
-		if ((r = path_index(ing, o->path, &pi)) ||
-		    (r = get_fname(ing, pi, o->path, &fn)) ||
+		if ((r = path_index(ing, o->path, &pi)))
+			return r;
+		if (pi == NOPATH)
+			break;
+		if ((r = get_fname(ing, pi, o->path, &fn)) ||
 		    (r = event(ing, BT_OP_UNLINK, 0, 0, o->time, proc, fn)) ||
 		    (r = unbind(ing, pi)))
 			return r;
 		break;
 	case BT_RAW_RENAME:
 	case BT_RAW_LINK:
-		op = o->op == BT_RAW_RENAME ? BT_OP_RENAME : BT_OP_LINK;
-		if ((r = get_file(ing, o, o->path, true, &file, &pi)) ||
-		    (r = path_index(ing, o->new_path, &pi2)))
-			return r;
-		/* path_index may have moved paths[]: pi stays valid. */
-		if (op == BT_OP_RENAME &&
-		    ((r = get_fname(ing, pi, o->path, &fn)) ||
-		     (r = event(ing, op, 0, 0, o->time, proc, fn))))
-			return r;
-		if ((r = get_fname(ing, pi2, o->new_path, &fn2)) ||
-		    (r = event(ing, op, 0, 0, o->time, proc, fn2)))
-			return r;
-		if (op == BT_OP_RENAME && pi != pi2 && (r = unbind(ing, pi)))
-			return r;
-		if (ing->paths[pi2].file != file &&
-		    (r = bind(ing, pi2, file, o->time, o->new_path)))
+		if ((r = add_rename(ing, o, proc)))
 			return r;
 		break;
 	case BT_RAW_CONNECT:
@@ -862,29 +1174,46 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 	return 0;
 }
 
-int bt_ingest_add(struct bt_ingest *ing, const struct bt_obs *o)
+/* After anything was appended (or the maps changed) a failure leaves
+ * state that the log does not hold: roll the log back to the last commit
+ * and refuse everything after, with the same error. */
+static int poison(struct bt_ingest *ing, int r)
 {
+	bt_log_writer_rollback(ing->w);
+	ing->poisoned = r;
+	snprintf(ing->why, sizeof(ing->why), "%s", bt_error_msg());
+	return r;
+}
+
+int bt_ingest_add(struct bt_ingest *ing, const struct bt_obs *obs)
+{
+	struct bt_obs o;
 	size_t ps;
 	int r;
 
-	if ((r = check(o)))
+	if (ing->poisoned)
+		return bt_error_set(ing->poisoned, "%s (ingest stopped there)",
+				    ing->why);
+	if ((r = check(obs)))
 		return r;
-	if (o->op == BT_RAW_EXIT && !bt_u64map_get(&ing->pids, o->pid)) {
+	o = *obs;
+	if ((r = norm_path(ing, 0, obs->path, &o.path)) ||
+	    (r = norm_path(ing, 1, obs->new_path, &o.new_path)))
+		return r;
+	if (o.op == BT_RAW_EXIT && !bt_u64map_get(&ing->pids, o.pid)) {
 		/* The exit of a process never seen: nothing to record. */
 		ing->st.observations++;
 		ing->st.ignored++;
 		return 0;
 	}
-	if ((r = get_process(ing, o, &ps)))
-		return r;
-	if (o->exe && o->op != BT_RAW_EXEC &&
-	    (r = proc_label(ing, ps, BT_LABEL_EXE, o->time, o->exe)))
-		return r;
-	if (o->comm && (r = proc_label(ing, ps, BT_LABEL_COMM, o->time,
-				       o->comm)))
-		return r;
-	if ((r = add(ing, o, ps)))
-		return r;
+	if ((r = get_process(ing, &o, &ps)) ||
+	    (r = cred_update(ing, ps, &o)) ||
+	    (o.exe && o.op != BT_RAW_EXEC &&
+	     (r = proc_label(ing, ps, BT_LABEL_EXE, o.time, o.exe))) ||
+	    (o.comm && (r = proc_label(ing, ps, BT_LABEL_COMM, o.time,
+				       o.comm))) ||
+	    (r = add(ing, &o, ps)))
+		return poison(ing, r);
 	bt_log_writer_commit(ing->w);
 	ing->st.observations++;
 	return 0;

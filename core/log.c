@@ -222,6 +222,8 @@ struct bt_log_writer {
 	uint64_t cap;        /* file size = mapping size, a page multiple */
 	uint64_t size;       /* bytes appended (header included) */
 	uint32_t objects;    /* objects appended */
+	uint64_t csize;      /* size at the last commit (= header committed) */
+	uint32_t cobjects;   /* objects at the last commit */
 	uint8_t *kinds;      /* kinds[id], 1 <= id <= objects */
 	uint32_t kinds_cap;
 };
@@ -347,6 +349,8 @@ static int writer_load(struct bt_log_writer *w)
 		return bt_error_set_os(BT_EIO, "cannot map log '%s'", w->path);
 	}
 	__atomic_store_n(&whdr(w)->committed, end, __ATOMIC_RELEASE);
+	w->csize = end;
+	w->cobjects = w->objects;
 	whdr(w)->flags &= ~(uint32_t)BT_LOGF_CLOSED;
 	tail = last_nonzero(w->map, end, w->cap);
 	memset(w->map + end, 0, tail - end);
@@ -418,6 +422,7 @@ int bt_log_writer_open(struct bt_log_writer **out, const char *path,
 	hdr->created = now_ns();
 	hdr->header_size = BT_LOG_HEADER_SIZE;
 	w->size = BT_LOG_HEADER_SIZE;
+	w->csize = w->size;
 	__atomic_store_n(&hdr->committed, w->size, __ATOMIC_RELEASE);
 	*out = w;
 	return 0;
@@ -728,6 +733,24 @@ int bt_log_append_note(struct bt_log_writer *w, uint32_t key, uint64_t time,
 void bt_log_writer_commit(struct bt_log_writer *w)
 {
 	__atomic_store_n(&whdr(w)->committed, w->size, __ATOMIC_RELEASE);
+	w->csize = w->size;
+	w->cobjects = w->objects;
+}
+
+/*
+ * Forget what was appended since the last commit: the size and the object
+ * count go back, and the bytes are zeroed so the file past `committed` is
+ * zeros again, as a fresh preallocation is (a reader never looks there, but
+ * a torn-tail warning should not be caused by records nobody committed).
+ * The kinds of the forgotten objects stay in the table; they are
+ * overwritten when ids are assigned again.
+ */
+void bt_log_writer_rollback(struct bt_log_writer *w)
+{
+	if (w->size > w->csize)
+		memset(w->map + w->csize, 0, w->size - w->csize);
+	w->size = w->csize;
+	w->objects = w->cobjects;
 }
 
 void bt_log_writer_set_flags(struct bt_log_writer *w, uint32_t flags)

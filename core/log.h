@@ -83,6 +83,13 @@ int bt_log_append_note(struct bt_log_writer *w, uint32_t key, uint64_t time,
 /* Publish everything appended so far (one release store; cheap). */
 void bt_log_writer_commit(struct bt_log_writer *w);
 
+/* Drop everything appended since the last commit (or since the open):
+ * the next append continues from the committed end and the next object id
+ * is the committed count + 1.  What an appender that failed half way (e.g.
+ * ingest on a full disk) calls so a later close does not commit half of an
+ * observation.  Cheap; never fails. */
+void bt_log_writer_rollback(struct bt_log_writer *w);
+
 /* Set header flags (BT_LOGF_*), e.g. BT_LOGF_OBJ_LEVEL. */
 void bt_log_writer_set_flags(struct bt_log_writer *w, uint32_t flags);
 

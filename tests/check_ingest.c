@@ -14,8 +14,10 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/graph.h"
 #include "../core/ingest.h"
 #include "../core/log.h"
+#include "../core/walk.h"
 #include "testutil.h"
 
 #define MAXOBJ 256
@@ -746,6 +748,484 @@ START_TEST(no_allocation_per_event)
 }
 END_TEST
 
+/* ---- walks over what ingest built (core/walk.h) ----------------------- */
+
+static struct bt_graph *G;
+
+static void gbuild(const char *jsonl)
+{
+	build(jsonl);
+	bt_graph_free(G);
+	G = NULL;
+	ck_assert_msg(bt_graph_load(&G, tu_path("t.btl"), NULL, NULL) == 0,
+		      "load: %s", bt_error_msg());
+}
+
+static struct bt_result *gwalk(enum bt_dir dir, const char *spec)
+{
+	struct bt_walk_opts o;
+	struct bt_result *r = NULL;
+	uint64_t t;
+	uint32_t id;
+
+	ck_assert_msg(bt_spec_resolve(&id, &t, G, spec) == 0, "%s: %s", spec,
+		      bt_error_msg());
+	bt_walk_opts_init(&o);
+	if (t != BT_TIME_NONE)
+		o.until = t;
+	ck_assert_int_eq(dir == BT_BACKWARD ? bt_backtrack(&r, G, id, &o) :
+			 bt_forward(&r, G, id, &o), 0);
+	return r;
+}
+
+struct path_hit { const char *want; bool hit; };
+
+static void path_cb(void *arg, const char *path, uint64_t time)
+{
+	struct path_hit *h = arg;
+
+	(void)time;
+	if (!strcmp(path, h->want))
+		h->hit = true;
+}
+
+/* Whether the result holds a file once seen under path. */
+static bool has_file(const struct bt_result *r, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < r->nnodes; i++) {
+		struct path_hit h = { path, false };
+
+		if (r->nodes[i].kind != BT_OBJ_FILE)
+			continue;
+		bt_graph_file_paths(G, r->nodes[i].obj, path_cb, &h);
+		if (h.hit)
+			return true;
+	}
+	return false;
+}
+
+static bool has_proc(const struct bt_result *r, uint32_t pid)
+{
+	struct bt_object_info in;
+	size_t i;
+
+	for (i = 0; i < r->nnodes; i++)
+		if (r->nodes[i].kind == BT_OBJ_PROCESS &&
+		    bt_graph_object(G, r->nodes[i].obj, &in) == 0 &&
+		    in.pid == pid)
+			return true;
+	return false;
+}
+
+/* `cat secret > t; mv t a; cp a b` as sources give it: with inodes (the
+ * recorder, auditd) and without (a JSONL writer).  Rename used to unbind
+ * the old name first, so the inode was forgotten and the next access made
+ * a new file with no history. */
+#define INO(n) ",\"dev\":8,\"inode\":" #n
+static const char *const rename_logs[2] = {
+	"{\"time\":1,\"op\":\"fork\",\"pid\":10,\"child\":11}\n"
+	"{\"time\":2,\"op\":\"read\",\"pid\":11,\"path\":\"/w/secret\"" INO(1) "}\n"
+	"{\"time\":3,\"op\":\"create\",\"pid\":11,\"path\":\"/w/t\"" INO(2) "}\n"
+	"{\"time\":4,\"op\":\"write\",\"pid\":11,\"path\":\"/w/t\"" INO(2) "}\n"
+	"{\"time\":5,\"op\":\"exit\",\"pid\":11}\n"
+	"{\"time\":6,\"op\":\"fork\",\"pid\":10,\"child\":12}\n"
+	"{\"time\":7,\"op\":\"rename\",\"pid\":12,\"path\":\"/w/t\","
+	"\"new_path\":\"/w/a\"" INO(2) "}\n"
+	"{\"time\":8,\"op\":\"fork\",\"pid\":10,\"child\":13}\n"
+	"{\"time\":9,\"op\":\"read\",\"pid\":13,\"path\":\"/w/a\"" INO(2) "}\n"
+	"{\"time\":10,\"op\":\"create\",\"pid\":13,\"path\":\"/w/b\"" INO(3) "}\n"
+	"{\"time\":11,\"op\":\"write\",\"pid\":13,\"path\":\"/w/b\"" INO(3) "}\n",
+
+	"{\"time\":1,\"op\":\"fork\",\"pid\":10,\"child\":11}\n"
+	"{\"time\":2,\"op\":\"read\",\"pid\":11,\"path\":\"/w/secret\"}\n"
+	"{\"time\":3,\"op\":\"create\",\"pid\":11,\"path\":\"/w/t\"}\n"
+	"{\"time\":4,\"op\":\"write\",\"pid\":11,\"path\":\"/w/t\"}\n"
+	"{\"time\":5,\"op\":\"exit\",\"pid\":11}\n"
+	"{\"time\":6,\"op\":\"fork\",\"pid\":10,\"child\":12}\n"
+	"{\"time\":7,\"op\":\"rename\",\"pid\":12,\"path\":\"/w/t\","
+	"\"new_path\":\"/w/a\"}\n"
+	"{\"time\":8,\"op\":\"fork\",\"pid\":10,\"child\":13}\n"
+	"{\"time\":9,\"op\":\"read\",\"pid\":13,\"path\":\"/w/a\"}\n"
+	"{\"time\":10,\"op\":\"create\",\"pid\":13,\"path\":\"/w/b\"}\n"
+	"{\"time\":11,\"op\":\"write\",\"pid\":13,\"path\":\"/w/b\"}\n",
+};
+
+START_TEST(rename_keeps_the_file)
+{
+	struct bt_result *r;
+
+	gbuild(rename_logs[_i]);
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 3);  /* secret, t=a, b */
+	ck_assert_uint_eq(file_at("/w/a", 0), file_at("/w/t", 0));
+	r = gwalk(BT_BACKWARD, "file:/w/b");
+	ck_assert(has_file(r, "/w/secret"));
+	ck_assert(has_file(r, "/w/a"));
+	ck_assert(has_proc(r, 11));             /* the writer of t */
+	bt_result_free(r);
+	r = gwalk(BT_BACKWARD, "file:/w/a");
+	ck_assert(has_proc(r, 11));
+	ck_assert(has_file(r, "/w/secret"));
+	ck_assert_uint_gt(r->nnodes, 1);
+	bt_result_free(r);
+	r = gwalk(BT_FORWARD, "file:/w/secret");
+	ck_assert(has_file(r, "/w/b"));
+	ck_assert(has_proc(r, 13));
+	bt_result_free(r);
+}
+END_TEST
+
+/* Atomic replace (sed -i, editors, git's lock files): write a temporary
+ * file, rename it over the target.  The target path names the new file;
+ * the old target file ends (its inode, reused, is a new file). */
+static const char *const replace_logs[2] = {
+	"{\"time\":1,\"op\":\"write\",\"pid\":20,\"path\":\"/w/cfg\"" INO(5) "}\n"
+	"{\"time\":2,\"op\":\"read\",\"pid\":21,\"path\":\"/w/src\"" INO(4) "}\n"
+	"{\"time\":3,\"op\":\"create\",\"pid\":21,\"path\":\"/w/cfg.tmp\"" INO(6) "}\n"
+	"{\"time\":4,\"op\":\"write\",\"pid\":21,\"path\":\"/w/cfg.tmp\"" INO(6) "}\n"
+	"{\"time\":5,\"op\":\"rename\",\"pid\":21,\"path\":\"/w/cfg.tmp\","
+	"\"new_path\":\"/w/cfg\"" INO(6) "}\n"
+	"{\"time\":6,\"op\":\"read\",\"pid\":22,\"path\":\"/w/cfg\"" INO(6) "}\n"
+	"{\"time\":7,\"op\":\"write\",\"pid\":22,\"path\":\"/w/out\"" INO(7) "}\n"
+	"{\"time\":8,\"op\":\"write\",\"pid\":23,\"path\":\"/w/other\"" INO(5) "}\n",
+
+	"{\"time\":1,\"op\":\"write\",\"pid\":20,\"path\":\"/w/cfg\"}\n"
+	"{\"time\":2,\"op\":\"read\",\"pid\":21,\"path\":\"/w/src\"}\n"
+	"{\"time\":3,\"op\":\"create\",\"pid\":21,\"path\":\"/w/cfg.tmp\"}\n"
+	"{\"time\":4,\"op\":\"write\",\"pid\":21,\"path\":\"/w/cfg.tmp\"}\n"
+	"{\"time\":5,\"op\":\"rename\",\"pid\":21,\"path\":\"/w/cfg.tmp\","
+	"\"new_path\":\"/w/cfg\"}\n"
+	"{\"time\":6,\"op\":\"read\",\"pid\":22,\"path\":\"/w/cfg\"}\n"
+	"{\"time\":7,\"op\":\"write\",\"pid\":22,\"path\":\"/w/out\"}\n"
+	"{\"time\":8,\"op\":\"write\",\"pid\":23,\"path\":\"/w/other\"}\n",
+};
+
+START_TEST(atomic_replace)
+{
+	struct bt_result *r;
+	uint32_t old = 0, nw;
+
+	gbuild(replace_logs[_i]);
+	old = file_at("/w/cfg", 0);
+	nw = file_at("/w/cfg.tmp", 0);
+	ck_assert_uint_ne(old, nw);
+	ck_assert_uint_eq(file_at("/w/cfg", 1), nw);
+	r = gwalk(BT_BACKWARD, "file:/w/out");
+	ck_assert(has_proc(r, 21));
+	ck_assert(has_file(r, "/w/src"));
+	ck_assert(!has_proc(r, 20));            /* the replaced file's writer */
+	bt_result_free(r);
+	r = gwalk(BT_BACKWARD, "file:/w/cfg");
+	ck_assert(has_proc(r, 21));
+	ck_assert(!has_proc(r, 20));
+	bt_result_free(r);
+	/* The replaced file lost its only name: inode 5 again is new. */
+	ck_assert_uint_ne(file_at("/w/other", 0), old);
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 5);
+}
+END_TEST
+
+/* Link then unlink one name: the other still names the file. */
+static const char *const link_logs[2] = {
+	"{\"time\":1,\"op\":\"create\",\"pid\":30,\"path\":\"/w/x\"" INO(7) "}\n"
+	"{\"time\":2,\"op\":\"write\",\"pid\":30,\"path\":\"/w/x\"" INO(7) "}\n"
+	"{\"time\":3,\"op\":\"link\",\"pid\":30,\"path\":\"/w/x\","
+	"\"new_path\":\"/w/y\"" INO(7) "}\n"
+	"{\"time\":4,\"op\":\"unlink\",\"pid\":30,\"path\":\"/w/x\"" INO(7) "}\n"
+	"{\"time\":5,\"op\":\"read\",\"pid\":31,\"path\":\"/w/y\"" INO(7) "}\n"
+	"{\"time\":6,\"op\":\"unlink\",\"pid\":31,\"path\":\"/w/y\"" INO(7) "}\n"
+	"{\"time\":7,\"op\":\"write\",\"pid\":32,\"path\":\"/w/z\"" INO(7) "}\n",
+
+	"{\"time\":1,\"op\":\"create\",\"pid\":30,\"path\":\"/w/x\"}\n"
+	"{\"time\":2,\"op\":\"write\",\"pid\":30,\"path\":\"/w/x\"}\n"
+	"{\"time\":3,\"op\":\"link\",\"pid\":30,\"path\":\"/w/x\","
+	"\"new_path\":\"/w/y\"}\n"
+	"{\"time\":4,\"op\":\"unlink\",\"pid\":30,\"path\":\"/w/x\"}\n"
+	"{\"time\":5,\"op\":\"read\",\"pid\":31,\"path\":\"/w/y\"}\n"
+	"{\"time\":6,\"op\":\"unlink\",\"pid\":31,\"path\":\"/w/y\"}\n"
+	"{\"time\":7,\"op\":\"write\",\"pid\":32,\"path\":\"/w/z\"}\n",
+};
+
+START_TEST(hard_link_outlives_a_name)
+{
+	struct bt_result *r;
+
+	gbuild(link_logs[_i]);
+	ck_assert_uint_eq(file_at("/w/y", 0), file_at("/w/x", 0));
+	r = gwalk(BT_BACKWARD, "proc:31");
+	ck_assert(has_proc(r, 30));
+	bt_result_free(r);
+	/* Both names gone: inode 7 again is another file. */
+	ck_assert_uint_ne(file_at("/w/z", 0), file_at("/w/x", 0));
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 2);
+}
+END_TEST
+
+/* /proc/self/fd/N and friends name a descriptor, not a file: never bound,
+ * never labelled.  A linkat through /proc/self/fd gives only the new name,
+ * so when the real names are unlinked the inode is free again. */
+START_TEST(fd_paths_are_not_names)
+{
+	static const char *const fdpaths[] = {
+		"/proc/self/fd/3", "/proc/4242/fd/3", "/dev/fd/3",
+		"/proc/thread-self/fd/3", "/proc/4242/task/4243/fd/3",
+		"/dev/stdin",
+	};
+	char log[2048];
+	const char *fp = fdpaths[_i];
+	uint32_t f;
+	unsigned i;
+
+	snprintf(log, sizeof(log),
+		 "{\"time\":1,\"op\":\"create\",\"pid\":40,\"path\":\"/w/a\"" INO(9) "}\n"
+		 "{\"time\":2,\"op\":\"write\",\"pid\":40,\"path\":\"%s\"" INO(9) "}\n"
+		 "{\"time\":3,\"op\":\"link\",\"pid\":40,\"path\":\"%s\","
+		 "\"new_path\":\"/w/b\"" INO(9) "}\n"
+		 "{\"time\":4,\"op\":\"read\",\"pid\":41,\"path\":\"%s\"" INO(9) "}\n"
+		 "{\"time\":5,\"op\":\"unlink\",\"pid\":40,\"path\":\"/w/a\"" INO(9) "}\n"
+		 "{\"time\":6,\"op\":\"unlink\",\"pid\":40,\"path\":\"/w/b\"" INO(9) "}\n"
+		 "{\"time\":7,\"op\":\"write\",\"pid\":42,\"path\":\"/w/c\"" INO(9) "}\n"
+		 "{\"time\":8,\"op\":\"read\",\"pid\":43,\"path\":\"%s\"}\n",
+		 fp, fp, fp, fp);
+	build(log);
+	f = file_at("/w/a", 0);
+	ck_assert_uint_ne(f, 0);
+	ck_assert_uint_eq(file_at("/w/b", 0), f);
+	ck_assert_uint_eq(file_at(fp, 0), 0);   /* never a label */
+	ck_assert_uint_eq(fname(fp), 0);        /* never a filename */
+	/* The data moved through the descriptor all the same. */
+	ck_assert_int_ge(find_ev(0, BT_OP_WRITE, proc(40, 0), f), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_READ, f, proc(41, 0)), 0);
+	/* Real names gone: inode 9 again is a new file. */
+	ck_assert_uint_ne(file_at("/w/c", 0), f);
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 2);
+	/* A descriptor path without an inode names nothing: no event. */
+	for (i = 0; i < M.nev; i++)
+		ck_assert_uint_ne(M.ev[i].effect, proc(43, 0));
+}
+END_TEST
+
+START_TEST(fd_path_recognition)
+{
+	/* Names that only look like descriptors are names. */
+	build("{\"time\":1,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/self/fdinfo/3\"}\n"
+	      "{\"time\":2,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/12x/fd/3\"}\n"
+	      "{\"time\":3,\"op\":\"write\",\"pid\":1,\"path\":\"/dev/fdx\"}\n"
+	      "{\"time\":4,\"op\":\"write\",\"pid\":1,\"path\":\"/home/proc/self/fd/3\"}\n"
+	      "{\"time\":5,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/1/task/x/fd/3\"}\n");
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 5);
+	ck_assert_uint_ne(file_at("/proc/self/fdinfo/3", 0), 0);
+	ck_assert_uint_ne(file_at("/home/proc/self/fd/3", 0), 0);
+}
+END_TEST
+
+/* A symlink: its own file, written by its creator, under a modified name.
+ * Reads through it (the source gives the target's inode) look the name up
+ * and read the target; the name keeps naming the link. */
+START_TEST(symlink_links_creator)
+{
+	struct bt_result *r;
+	uint32_t l, s, fn;
+
+	gbuild("{\"time\":1,\"op\":\"write\",\"pid\":49,\"path\":\"/w/s.txt\"" INO(10) "}\n"
+	       "{\"time\":2,\"op\":\"symlink\",\"pid\":50,\"path\":\"/w/l\","
+	       "\"target\":\"s.txt\"" INO(11) "}\n"
+	       "{\"time\":3,\"op\":\"read\",\"pid\":51,\"path\":\"/w/l\"" INO(10) "}\n"
+	       "{\"time\":4,\"op\":\"write\",\"pid\":51,\"path\":\"/w/o1\"" INO(12) "}\n"
+	       "{\"time\":5,\"op\":\"symlink\",\"pid\":52,\"path\":\"/w/l2\","
+	       "\"target\":\"/w/s.txt\"}\n");
+	l = file_at("/w/l", 0);
+	s = file_at("/w/s.txt", 0);
+	fn = fname("/w/l");
+	ck_assert_uint_ne(l, 0);
+	ck_assert_uint_ne(l, s);
+	ck_assert_uint_eq(file_at("/w/l", 1), 0);       /* not relabelled */
+	ck_assert_int_ge(find_ev(0, BT_OP_SYMLINK, proc(50, 0), fn), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_WRITE, proc(50, 0), l), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_LOOKUP, fn, proc(51, 0)), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_READ, s, proc(51, 0)), 0);
+	/* Without an inode the link is a synthetic file. */
+	ck_assert_uint_eq(M.obj[file_at("/w/l2", 0)].c, BT_FILEF_SYNTH);
+	r = gwalk(BT_BACKWARD, "file:/w/l");
+	ck_assert(has_proc(r, 50));
+	bt_result_free(r);
+	r = gwalk(BT_BACKWARD, "file:/w/o1");
+	ck_assert(has_file(r, "/w/s.txt"));
+	ck_assert(has_proc(r, 50));             /* through the name */
+	bt_result_free(r);
+}
+END_TEST
+
+START_TEST(chmod_chown_change_the_file)
+{
+	struct bt_result *r;
+	uint32_t f;
+	int i;
+
+	gbuild("{\"time\":1,\"op\":\"write\",\"pid\":60,\"path\":\"/w/run.sh\"}\n"
+	       "{\"time\":2,\"op\":\"chmod\",\"pid\":61,\"path\":\"/w/run.sh\","
+	       "\"mode\":\"0755\"}\n"
+	       "{\"time\":3,\"op\":\"chown\",\"pid\":62,\"path\":\"/w/run.sh\","
+	       "\"owner\":0}\n"
+	       "{\"time\":4,\"op\":\"chmod\",\"pid\":61,\"path\":\"/w/run.sh\"}\n"
+	       "{\"time\":5,\"op\":\"exec\",\"pid\":63,\"path\":\"/w/run.sh\"}\n");
+	f = file_at("/w/run.sh", 0);
+	i = find_ev(0, BT_OP_CHMOD, proc(61, 0), f);
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(M.ev[i].aux, 0755);
+	i = find_ev((unsigned)i + 1, BT_OP_CHMOD, proc(61, 0), f);
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(M.ev[i].aux, UINT32_MAX);     /* unknown mode */
+	ck_assert_int_ge(find_ev(0, BT_OP_CHOWN, proc(62, 0), f), 0);
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 1);
+	r = gwalk(BT_BACKWARD, "proc:63");
+	ck_assert(has_proc(r, 60));
+	ck_assert(has_proc(r, 61));
+	ck_assert(has_proc(r, 62));
+	bt_result_free(r);
+}
+END_TEST
+
+static const char *cred_of(uint32_t obj, unsigned nth)
+{
+	unsigned i;
+
+	for (i = 0; i < M.nlab; i++)
+		if (M.lab[i].obj == obj && M.lab[i].key == BT_LABEL_CRED &&
+		    nth-- == 0)
+			return M.lab[i].v;
+	return NULL;
+}
+
+START_TEST(credentials)
+{
+	uint32_t p, c, q, s;
+
+	build(/* first seen with full credentials: one label */
+	      "{\"time\":1,\"op\":\"read\",\"pid\":70,\"path\":\"/a\","
+	      "\"uid\":1000,\"euid\":1000,\"gid\":100,\"egid\":100}\n"
+	      /* same again: nothing */
+	      "{\"time\":2,\"op\":\"read\",\"pid\":70,\"path\":\"/a\","
+	      "\"uid\":1000,\"euid\":1000,\"gid\":100,\"egid\":100}\n"
+	      /* a child inherits them: no label */
+	      "{\"time\":3,\"op\":\"fork\",\"pid\":70,\"child\":71,"
+	      "\"uid\":1000}\n"
+	      "{\"time\":4,\"op\":\"read\",\"pid\":71,\"path\":\"/a\","
+	      "\"uid\":1000,\"euid\":1000,\"gid\":100,\"egid\":100}\n"
+	      /* setuid binary: euid 0 from the exec on */
+	      "{\"time\":5,\"op\":\"exec\",\"pid\":71,\"path\":\"/bin/su\","
+	      "\"uid\":1000,\"euid\":0,\"gid\":100,\"egid\":100}\n"
+	      /* setresuid(0, 0, 0) */
+	      "{\"time\":6,\"op\":\"setid\",\"pid\":71,\"uid\":0,\"euid\":0}\n"
+	      /* uid only, as the record has it: no label */
+	      "{\"time\":7,\"op\":\"read\",\"pid\":72,\"path\":\"/a\","
+	      "\"uid\":33}\n"
+	      "{\"time\":8,\"op\":\"read\",\"pid\":72,\"path\":\"/a\"}\n"
+	      /* unknown first, known later */
+	      "{\"time\":9,\"op\":\"read\",\"pid\":73,\"path\":\"/a\"}\n"
+	      "{\"time\":10,\"op\":\"setid\",\"pid\":73,\"egid\":5}\n");
+	p = proc(70, 0);
+	c = proc(71, 0);
+	q = proc(72, 0);
+	s = proc(73, 0);
+	ck_assert_uint_eq(count_labels(p, BT_LABEL_CRED), 1);
+	ck_assert_str_eq(cred_of(p, 0), "uid=1000 euid=1000 gid=100 egid=100");
+	ck_assert_uint_eq(count_labels(c, BT_LABEL_CRED), 2);
+	ck_assert_str_eq(cred_of(c, 0), "uid=1000 euid=0 gid=100 egid=100");
+	ck_assert_str_eq(cred_of(c, 1), "uid=0 euid=0 gid=100 egid=100");
+	ck_assert_uint_eq(count_labels(q, BT_LABEL_CRED), 0);
+	ck_assert_str_eq(cred_of(s, 0), "egid=5");
+	/* The process record's uid: the first known. */
+	{
+		struct bt_log *log;
+		struct bt_log_iter it;
+		const struct bt_rec_head *h;
+		unsigned seen = 0;
+
+		ck_assert_int_eq(bt_log_open(&log, tu_path("t.btl")), 0);
+		bt_log_iter_init(&it, log);
+		while (bt_log_next(&it, &h) == 1) {
+			const struct bt_rec_process *pr = (const void *)h;
+
+			if (h->type != BT_REC_PROCESS)
+				continue;
+			if (pr->pid < 70 || pr->pid > 73)
+				continue;
+			ck_assert_uint_eq(pr->uid, pr->pid <= 71 ? 1000 :
+					  pr->pid == 72 ? 33 : UINT32_MAX);
+			seen++;
+		}
+		ck_assert_uint_eq(seen, 4);
+		bt_log_iter_release(&it);
+		bt_log_close(log);
+	}
+	/* Label times: when the change was seen. */
+	{
+		unsigned i;
+
+		for (i = 0; i < M.nlab; i++)
+			if (M.lab[i].obj == s && M.lab[i].key == BT_LABEL_CRED)
+				ck_assert_uint_eq(M.lab[i].len, 6);
+	}
+}
+END_TEST
+
+/* cat secret | gzip -c > out.gz: the pipe is a file the data moves
+ * through; a new pipe on a reused pipefs inode is a new object. */
+START_TEST(pipes_carry_data)
+{
+	struct bt_result *r;
+	uint32_t pf;
+
+	gbuild("{\"time\":1,\"op\":\"pipe\",\"pid\":80,\"dev\":12,\"inode\":900}\n"
+	       "{\"time\":2,\"op\":\"fork\",\"pid\":80,\"child\":81}\n"
+	       "{\"time\":3,\"op\":\"fork\",\"pid\":80,\"child\":82}\n"
+	       "{\"time\":4,\"op\":\"read\",\"pid\":81,\"path\":\"/w/secret\"}\n"
+	       "{\"time\":5,\"op\":\"write\",\"pid\":81,\"dev\":12,\"inode\":900}\n"
+	       "{\"time\":6,\"op\":\"read\",\"pid\":82,\"dev\":12,\"inode\":900}\n"
+	       "{\"time\":7,\"op\":\"write\",\"pid\":82,\"path\":\"/w/out.gz\"}\n"
+	       "{\"time\":8,\"op\":\"pipe\",\"pid\":80,\"dev\":12,\"inode\":900}\n"
+	       "{\"time\":9,\"op\":\"write\",\"pid\":83,\"dev\":12,\"inode\":900}\n"
+	       /* a socketpair end seen first on a read, by name */
+	       "{\"time\":10,\"op\":\"read\",\"pid\":84,\"path\":\"socket:[5]\","
+	       "\"kind\":\"socketpair\"}\n");
+	pf = M.ev[find_op(0, BT_OP_WRITE)].effect;
+	ck_assert_uint_eq(M.obj[pf].c, BT_FILEF_PIPE);
+	ck_assert_uint_eq(M.obj[pf].b, 900);
+	ck_assert_int_ge(find_ev(0, BT_OP_READ, pf, proc(82, 0)), 0);
+	r = gwalk(BT_BACKWARD, "file:/w/out.gz");
+	ck_assert(has_file(r, "/w/secret"));
+	ck_assert(has_proc(r, 81));
+	ck_assert(!has_proc(r, 83));            /* the later pipe's writer */
+	bt_result_free(r);
+	ck_assert_int_lt(find_ev(0, BT_OP_WRITE, proc(83, 0), pf), 0);
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 5);
+	ck_assert_uint_eq(M.obj[file_at("socket:[5]", 0)].c,
+			  BT_FILEF_PIPE | BT_FILEF_SYNTH);
+}
+END_TEST
+
+/* mkdir("/w/d/") and rmdir("/w/d"): one name. */
+START_TEST(directories)
+{
+	uint32_t p;
+
+	build("{\"time\":1,\"op\":\"create\",\"pid\":90,\"path\":\"/w/d/\"}\n"
+	      "{\"time\":2,\"op\":\"create\",\"pid\":90,\"path\":\"/w/d/f\"}\n"
+	      "{\"time\":3,\"op\":\"unlink\",\"pid\":90,\"path\":\"/w/d/f\"}\n"
+	      "{\"time\":4,\"op\":\"unlink\",\"pid\":90,\"path\":\"/w/d\"}\n"
+	      "{\"time\":5,\"op\":\"create\",\"pid\":90,\"path\":\"/\"}\n");
+	p = proc(90, 0);
+	ck_assert_uint_ne(fname("/w/d"), 0);
+	ck_assert_uint_eq(fname("/w/d/"), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_CREATE, p, fname("/w/d")), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_UNLINK, p, fname("/w/d")), 0);
+	ck_assert_uint_ne(fname("/"), 0);
+	ck_assert_uint_eq(count_kind(BT_REC_FILENAME), 3);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ingest");
@@ -773,6 +1253,20 @@ int main(void)
 	T(exit_of_unknown_process_is_ignored);
 	T(raw_op_names);
 	T(no_allocation_per_event);
+#define TL(fn, n) do { tc = tcase_create(#fn); \
+		       tcase_add_loop_test(tc, fn, 0, n); \
+		       tcase_set_timeout(tc, 120); suite_add_tcase(s, tc); \
+		  } while (0)
+	TL(rename_keeps_the_file, 2);
+	TL(atomic_replace, 2);
+	TL(hard_link_outlives_a_name, 2);
+	TL(fd_paths_are_not_names, 6);
+	T(fd_path_recognition);
+	T(symlink_links_creator);
+	T(chmod_chown_change_the_file);
+	T(credentials);
+	T(pipes_carry_data);
+	T(directories);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

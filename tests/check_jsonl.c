@@ -137,6 +137,113 @@ START_TEST(every_op)
 }
 END_TEST
 
+/* The ops and fields of issue 8: symlinks, attributes, credentials,
+ * channels. */
+START_TEST(new_ops)
+{
+	good("{\"time\":5,\"op\":\"symlink\",\"pid\":1,\"path\":\"/t/l\","
+	     "\"target\":\"s.txt\"}");
+	ck_assert_uint_eq(O.op, BT_RAW_SYMLINK);
+	ck_assert_str_eq(O.path, "/t/l");
+	ck_assert_str_eq(O.target, "s.txt");
+	good("{\"time\":5,\"op\":\"chmod\",\"pid\":1,\"path\":\"/t/c\","
+	     "\"mode\":384}");
+	ck_assert_uint_eq(O.op, BT_RAW_CHMOD);
+	ck_assert_uint_eq(O.mode, 0600);
+	good("{\"time\":5,\"op\":\"chmod\",\"pid\":1,\"path\":\"/t/c\","
+	     "\"mode\":\"4755\"}");
+	ck_assert_uint_eq(O.mode, 04755);
+	good("{\"time\":5,\"op\":\"chmod\",\"pid\":1,\"path\":\"/t/c\"}");
+	ck_assert_uint_eq(O.mode, UINT32_MAX);          /* unknown */
+	good("{\"time\":5,\"op\":\"chown\",\"pid\":1,\"path\":\"/t/c\","
+	     "\"owner\":0,\"group\":50}");
+	ck_assert_uint_eq(O.op, BT_RAW_CHOWN);
+	ck_assert_uint_eq(O.owner, 0);
+	ck_assert_uint_eq(O.group, 50);
+	good("{\"time\":5,\"op\":\"setid\",\"pid\":1,\"uid\":1000,"
+	     "\"euid\":0,\"gid\":100,\"egid\":0}");
+	ck_assert_uint_eq(O.op, BT_RAW_SETID);
+	ck_assert_uint_eq(O.uid, 1000);
+	ck_assert_uint_eq(O.euid, 0);
+	ck_assert_uint_eq(O.gid, 100);
+	ck_assert_uint_eq(O.egid, 0);
+	good("{\"time\":5,\"op\":\"pipe\",\"pid\":1,\"dev\":12,"
+	     "\"inode\":5001}");
+	ck_assert_uint_eq(O.op, BT_RAW_PIPE);
+	ck_assert_uint_eq(O.file_flags, BT_FILEF_PIPE);
+	ck_assert_ptr_null(O.path);
+	good("{\"time\":5,\"op\":\"pipe\",\"pid\":1,\"path\":\"pipe:[7]\"}");
+	ck_assert_str_eq(O.path, "pipe:[7]");
+	/* A channel is read and written by inode, or by its name. */
+	good("{\"time\":5,\"op\":\"write\",\"pid\":1,\"inode\":5001,"
+	     "\"dev\":12,\"kind\":\"pipe\"}");
+	ck_assert_uint_eq(O.file_flags, BT_FILEF_PIPE);
+	ck_assert_ptr_null(O.path);
+	good("{\"time\":5,\"op\":\"read\",\"pid\":1,\"inode\":5001}");
+	good("{\"time\":5,\"op\":\"create\",\"pid\":1,"
+	     "\"path\":\"memfd:x\",\"kind\":\"memfd\"}");
+	ck_assert_uint_eq(O.file_flags, BT_FILEF_ANON);
+	good("{\"time\":5,\"op\":\"read\",\"pid\":1,\"path\":\"/a\","
+	     "\"kind\":\"socketpair\"}");
+	ck_assert_uint_eq(O.file_flags, BT_FILEF_PIPE);
+	good("{\"time\":5,\"op\":\"read\",\"pid\":1,\"path\":\"/a\","
+	     "\"kind\":\"file\"}");
+	ck_assert_uint_eq(O.file_flags, 0);
+}
+END_TEST
+
+START_TEST(new_ops_hostile)
+{
+	bad("{\"time\":5,\"op\":\"symlink\",\"pid\":1,\"path\":\"/l\"}",
+	    "field 'target' is missing");
+	bad("{\"time\":5,\"op\":\"symlink\",\"pid\":1,\"path\":\"/l\","
+	    "\"target\":\"\"}", "field 'target' must not be empty");
+	bad("{\"time\":5,\"op\":\"symlink\",\"pid\":1,\"path\":\"/l\","
+	    "\"target\":\"a\\u0000b\"}", "JSON_ALLOW_NUL");
+	bad("{\"time\":5,\"op\":\"symlink\",\"pid\":1,\"path\":\"l\","
+	    "\"target\":\"x\"}", "field 'path' must be an absolute");
+	bad("{\"time\":5,\"op\":\"symlink\",\"pid\":1,\"target\":\"x\"}",
+	    "field 'path' is missing");
+	bad("{\"time\":5,\"op\":\"chmod\",\"pid\":1,\"path\":\"/c\","
+	    "\"mode\":4096}", "field 'mode'");
+	bad("{\"time\":5,\"op\":\"chmod\",\"pid\":1,\"path\":\"/c\","
+	    "\"mode\":-1}", "field 'mode'");
+	bad("{\"time\":5,\"op\":\"chmod\",\"pid\":1,\"path\":\"/c\","
+	    "\"mode\":\"0789\"}", "field 'mode'");
+	bad("{\"time\":5,\"op\":\"chmod\",\"pid\":1,\"path\":\"/c\","
+	    "\"mode\":\"17777\"}", "field 'mode'");
+	bad("{\"time\":5,\"op\":\"chmod\",\"pid\":1,\"path\":\"/c\","
+	    "\"mode\":\"\"}", "field 'mode'");
+	bad("{\"time\":5,\"op\":\"chmod\",\"pid\":1,\"path\":\"/c\","
+	    "\"mode\":7.5}", "field 'mode'");
+	bad("{\"time\":5,\"op\":\"chmod\",\"pid\":1}",
+	    "field 'path' is missing");
+	bad("{\"time\":5,\"op\":\"chown\",\"pid\":1,\"path\":\"/c\","
+	    "\"owner\":4294967295}", "field 'owner' is out of range");
+	bad("{\"time\":5,\"op\":\"chown\",\"pid\":1,\"path\":\"/c\","
+	    "\"group\":\"wheel\"}", "field 'group'");
+	bad("{\"time\":5,\"op\":\"setid\",\"pid\":1}", "setid needs");
+	bad("{\"time\":5,\"op\":\"setid\",\"pid\":1,\"euid\":4294967295}",
+	    "field 'euid' is out of range");
+	bad("{\"time\":5,\"op\":\"setid\",\"pid\":1,\"egid\":-3}",
+	    "field 'egid'");
+	bad("{\"time\":5,\"op\":\"read\",\"pid\":1,\"path\":\"/a\","
+	    "\"uid\":4294967295}", "field 'uid' is out of range");
+	bad("{\"time\":5,\"op\":\"read\",\"pid\":1,\"path\":\"/a\","
+	    "\"kind\":\"fifo\"}", "field 'kind'");
+	bad("{\"time\":5,\"op\":\"read\",\"pid\":1,\"path\":\"/a\","
+	    "\"kind\":3}", "field 'kind'");
+	/* A name op always needs a path, an inode is not a name. */
+	bad("{\"time\":5,\"op\":\"unlink\",\"pid\":1,\"inode\":3}",
+	    "field 'path' is missing");
+	bad("{\"time\":5,\"op\":\"unlink\",\"pid\":1,\"path\":\"pipe:[3]\","
+	    "\"kind\":\"pipe\"}", "field 'path' must be an absolute");
+	/* Only a channel or an anonymous file has a name that is not a path. */
+	bad("{\"time\":5,\"op\":\"write\",\"pid\":1,\"path\":\"pipe:[3]\"}",
+	    "field 'path' must be an absolute");
+}
+END_TEST
+
 START_TEST(optional_fields)
 {
 	good("{\"time\":5,\"op\":\"read\",\"pid\":1,\"path\":\"/a\","
@@ -194,7 +301,7 @@ START_TEST(bad_types_and_ranges)
 	bad("{\"time\":5,\"op\":\"exit\"}", "field 'pid' is missing");
 	bad("{\"time\":5,\"pid\":1}", "field 'op' is missing");
 	bad("{\"time\":5,\"op\":7,\"pid\":1}", "field 'op' must be a string");
-	bad("{\"time\":5,\"op\":\"chmod\",\"pid\":1}", "unknown op 'chmod'");
+	bad("{\"time\":5,\"op\":\"chown2\",\"pid\":1}", "unknown op 'chown2'");
 	bad("{\"time\":5,\"op\":\"fork\",\"pid\":1}", "field 'child'");
 	bad("{\"time\":5,\"op\":\"fork\",\"pid\":1,\"child\":-5}",
 	    "field 'child'");
@@ -463,6 +570,8 @@ int main(void)
 		   tcase_add_test(tc, fn); tcase_set_timeout(tc, 60); \
 		   suite_add_tcase(s, tc); } while (0)
 	T(every_op);
+	T(new_ops);
+	T(new_ops_hostile);
 	T(optional_fields);
 	T(time_forms);
 	T(bad_types_and_ranges);

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	close(fd);
 	if (bt_log_writer_open(&w, path, BT_LOGW_CREATE | BT_LOGW_TRUNC) ||
-	    bt_ingest_new(&ing, w) || bt_auditd_new(&a, ing))
+	    bt_ingest_new(&ing, w) || bt_auditd_new(&a, bt_ingest_sink(ing)))
 		abort();
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
