@@ -124,7 +124,9 @@ static bool decode(struct ring *r, size_t len)
 	size_t off = BT_RAW_HEAD, so = 0;
 	unsigned op = raw->op, i;
 
-	if (op < 1 || op > BT_RAW_OP_MAX || raw->nstr > 2 || !raw->pid ||
+	/* Only the ops the module produces: the user-space ones after
+	 * BT_RAW_SEND (symlink, chmod, ...) in a kernel ring are bad bytes. */
+	if (op < 1 || op > BT_RAW_SEND || raw->nstr > 2 || !raw->pid ||
 	    !raw->time)
 		return false;
 	for (i = 0; i < raw->nstr; i++) {
@@ -291,6 +293,15 @@ static void fill(struct bt_drain *d, struct ring *r)
 int bt_drain_poll(struct bt_drain *d, uint64_t now, bool all, size_t budget,
 		  bt_drain_emit_fn emit, void *ctx, size_t *nout)
 {
+	struct bt_obs_sink sink = { emit, ctx };
+
+	return bt_drain_poll_sink(d, now, all, budget, &sink, nout);
+}
+
+int bt_drain_poll_sink(struct bt_drain *d, uint64_t now, bool all,
+		       size_t budget, const struct bt_obs_sink *sink,
+		       size_t *nout)
+{
 	size_t n = 0;
 	int err = 0;
 
@@ -314,7 +325,7 @@ int bt_drain_poll(struct bt_drain *d, uint64_t now, bool all, size_t budget,
 			break;
 		if (!all && !every && min->obs.time + d->window > now)
 			break;
-		err = emit(ctx, &min->obs);
+		err = sink->add(sink->arg, &min->obs);
 		if (err)
 			break;
 		min->have = false;

@@ -2,10 +2,12 @@
  * drain.h - the drainer of the btrack kernel module's rings: maps every
  * CPU's ring from /dev/btrack, copies records out, validates them (the ring
  * is never trusted: every length and string is bounded before use), merges
- * them by time across CPUs and turns each into a struct bt_obs for
- * bt_ingest_add() (core/ingest.h).
+ * them by time across CPUs and turns each into a struct bt_obs for an
+ * observation sink (struct bt_obs_sink, core/ingest.h).  Only the raw ops
+ * the module produces (up to BT_RAW_SEND) are accepted from a ring; any
+ * other is a bad record.
  *
- * It does not write the log (the caller's emit function does) and never
+ * It does not write the log (the caller's sink does) and never
  * prints.  The ring layout and the ioctls are kmod/btrack_ioctl.h; the
  * prose specification is man/btrack.ko.4 and man/btrack-capture.1.
  *
@@ -42,9 +44,7 @@ struct bt_drain_stats {
 	uint64_t faults;        /* faults on monitored mappings */
 };
 
-/* Called for each record in time order; the observation and its strings
- * are borrowed for the call.  A negative return stops bt_drain_poll(),
- * which returns it unchanged. */
+/* The shape of struct bt_obs_sink's add(), for bt_drain_poll(). */
 typedef int (*bt_drain_emit_fn)(void *ctx, const struct bt_obs *o);
 
 /*
@@ -79,11 +79,20 @@ int bt_drain_start(struct bt_drain *d, uint64_t slice_ns,
 int bt_drain_stop(struct bt_drain *d);
 
 /*
- * Drain what is ready: at most `budget` records (0: no limit), emitted in
- * time order as described above; `now` is the current time in ns since the
- * epoch, `all` ignores the window.  *nout (may be NULL) gets the number
- * emitted.  Returns 0 or what emit returned.
+ * Drain what is ready: at most `budget` records (0: no limit), given to
+ * sink->add() in time order as described above (the observation and its
+ * strings are borrowed for the call); `now` is the current time in ns
+ * since the epoch, `all` ignores the window.  *nout (may be NULL) gets the
+ * number emitted.  Returns 0 or the first negative value add() returned,
+ * unchanged (the record it refused stays pending: the next poll offers it
+ * again).
  */
+int bt_drain_poll_sink(struct bt_drain *d, uint64_t now, bool all,
+		       size_t budget, const struct bt_obs_sink *sink,
+		       size_t *nout);
+
+/* The same with the sink as a function and its argument.  Kept for
+ * callers not yet converted to the sink. */
 int bt_drain_poll(struct bt_drain *d, uint64_t now, bool all, size_t budget,
 		  bt_drain_emit_fn emit, void *ctx, size_t *nout);
 

@@ -121,13 +121,16 @@ static void on_report(int sig)
 
 struct sink {
 	struct bt_ingest *ing;
+	struct bt_obs_sink log; /* bt_ingest_sink(ing) */
 	uint64_t invalid;       /* observations ingest refused */
 };
 
+/* The drainer's sink: the log's, counting the observations ingest refuses
+ * as meaningless instead of stopping. */
 static int emit(void *ctx, const struct bt_obs *o)
 {
 	struct sink *s = ctx;
-	int r = bt_ingest_add(s->ing, o);
+	int r = s->log.add(s->log.arg, o);
 
 	if (r == BT_EINVAL) {   /* meaningless: count it, keep going */
 		s->invalid++;
@@ -169,6 +172,7 @@ int cmd_capture(int argc, char **argv)
 	struct bt_drain *d = NULL;
 	struct bt_log_writer *w = NULL;
 	struct sink s = { 0 };
+	struct bt_obs_sink sink = { emit, &s };
 	struct bt_drain_stats st;
 	struct sigaction sa;
 	uint64_t start, idle_ns = 1000000, deadline = 0;
@@ -193,6 +197,7 @@ int cmd_capture(int argc, char **argv)
 	err = bt_ingest_new(&s.ing, w);
 	if (err)
 		goto fail;
+	s.log = bt_ingest_sink(s.ing);
 	start = bt_time_now();
 	n = (size_t)snprintf(text, sizeof(text), "capture %s",
 			     a.device ? a.device : BT_DEV_PATH);
@@ -220,7 +225,7 @@ int cmd_capture(int argc, char **argv)
 
 		if (deadline && now >= deadline)
 			break;
-		err = bt_drain_poll(d, now, false, 65536, emit, &s, &n);
+		err = bt_drain_poll_sink(d, now, false, 65536, &sink, &n);
 		if (err)
 			goto fail;
 		if (report_flag) {
@@ -240,7 +245,8 @@ int cmd_capture(int argc, char **argv)
 	if (err)
 		goto fail;
 	do {
-		err = bt_drain_poll(d, bt_time_now(), true, 0, emit, &s, &n);
+		err = bt_drain_poll_sink(d, bt_time_now(), true, 0, &sink,
+					 &n);
 		if (err)
 			goto fail;
 	} while (n);

@@ -68,7 +68,8 @@ static int import_jsonl(struct bt_ingest *ing, FILE *in, const char *name,
 			bool keep_going, struct counts *out)
 {
 	struct bt_jsonl_stats st;
-	int r = bt_jsonl_import(ing, in, name, keep_going, &st);
+	struct bt_obs_sink sink = bt_ingest_sink(ing);
+	int r = bt_jsonl_import_sink(&sink, in, name, keep_going, &st);
 
 	out->lines += st.lines;
 	out->bad += st.bad;

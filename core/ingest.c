@@ -313,7 +313,8 @@ static bool digits(const char **p)
 /*
  * Whether path names a file descriptor rather than a file: /dev/fd/N,
  * /dev/stdin, /dev/stdout, /dev/stderr, /proc/{self,thread-self,PID}/fd/N
- * and /proc/PID/task/TID/fd/N.  The kernel resolves these to whatever the
+ * and /proc/PID/task/TID/fd/N (N a number; anything after it is a path
+ * under a directory descriptor, no more a name).  The kernel resolves these to whatever the
  * descriptor holds (a deleted file, a pipe, an O_TMPFILE), so they are
  * never bound to a file nor labelled: otherwise a file would keep a
  * "name" after its real names are gone, and a later file that reuses its
@@ -323,7 +324,11 @@ static bool is_fd_path(const char *p)
 {
 	if (!strncmp(p, "/dev/", 5)) {
 		p += 5;
-		return !strncmp(p, "fd/", 3) || !strcmp(p, "stdin") ||
+		if (!strncmp(p, "fd/", 3)) {
+			p += 3;
+			return digits(&p) && (!*p || *p == '/');
+		}
+		return !strcmp(p, "stdin") ||
 		       !strcmp(p, "stdout") || !strcmp(p, "stderr");
 	}
 	if (strncmp(p, "/proc/", 6))
@@ -343,7 +348,10 @@ static bool is_fd_path(const char *p)
 		}
 	} else
 		return false;
-	return !strncmp(p, "fd/", 3);
+	if (strncmp(p, "fd/", 3))
+		return false;
+	p += 3;
+	return digits(&p) && (!*p || *p == '/');
 }
 
 /* path without trailing '/' ("/tmp/d/" from mkdir is "/tmp/d"), in

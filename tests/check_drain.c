@@ -161,9 +161,10 @@ static void put_write(int i, uint32_t pid, uint64_t time, const char *path)
 
 static size_t drain_all(struct bt_drain *d)
 {
+	struct bt_obs_sink sink = { emit, NULL };
 	size_t n;
 
-	ck_assert_int_eq(bt_drain_poll(d, 0, true, 0, emit, NULL, &n), 0);
+	ck_assert_int_eq(bt_drain_poll_sink(d, 0, true, 0, &sink, &n), 0);
 	return n;
 }
 
@@ -440,6 +441,10 @@ static const struct {
 	{ "NUL inside the path", 6 }, { "junk after the strings", 7 },
 	{ "file op without path or inode", 8 }, { "fork of pid 0", 9 },
 	{ "connect without address", 10 }, { "page without inode", 11 },
+	/* The ops of user-space sources only: never from the module. */
+	{ "symlink from a ring", 12 }, { "chmod from a ring", 13 },
+	{ "chown from a ring", 14 }, { "setid from a ring", 15 },
+	{ "pipe from a ring", 16 },
 };
 
 START_TEST(hostile_records)
@@ -468,6 +473,11 @@ START_TEST(hostile_records)
 	case 10: rec_new(&r, BT_RAW_CONNECT, 1, 20); break;
 	case 11: rec_new(&r, BT_RAW_PAGE_READ, 1, 20);
 		rec_str(&r, "/x", 2); break;
+	case 12: h->op = BT_RAW_SYMLINK; break;
+	case 13: h->op = BT_RAW_CHMOD; break;
+	case 14: h->op = BT_RAW_CHOWN; break;
+	case 15: h->op = BT_RAW_SETID; break;
+	case 16: h->op = BT_RAW_PIPE; break;
 	}
 	ck_assert_int_eq(put(0, &r), 0);
 	put_write(0, 1, 30, "/after");

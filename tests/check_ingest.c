@@ -9,9 +9,11 @@
  */
 #include <check.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../core/error.h"
 #include "../core/graph.h"
@@ -20,9 +22,9 @@
 #include "../core/walk.h"
 #include "testutil.h"
 
-#define MAXOBJ 256
-#define MAXEV 256
-#define MAXLAB 256
+#define MAXOBJ 2048
+#define MAXEV 2048
+#define MAXLAB 4096
 
 struct obj {
 	unsigned kind;
@@ -1013,8 +1015,12 @@ START_TEST(fd_path_recognition)
 	      "{\"time\":2,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/12x/fd/3\"}\n"
 	      "{\"time\":3,\"op\":\"write\",\"pid\":1,\"path\":\"/dev/fdx\"}\n"
 	      "{\"time\":4,\"op\":\"write\",\"pid\":1,\"path\":\"/home/proc/self/fd/3\"}\n"
-	      "{\"time\":5,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/1/task/x/fd/3\"}\n");
-	ck_assert_uint_eq(count_kind(BT_REC_FILE), 5);
+	      "{\"time\":5,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/1/task/x/fd/3\"}\n"
+	      "{\"time\":6,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/1/fd/pipe:[7]\"}\n"
+	      "{\"time\":7,\"op\":\"write\",\"pid\":1,\"path\":\"/dev/fd/x\"}\n"
+	      "{\"time\":8,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/1/fd/3x\"}\n"
+	      "{\"time\":9,\"op\":\"write\",\"pid\":1,\"path\":\"/proc/1/fd/3/f\"}\n");
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 8);
 	ck_assert_uint_ne(file_at("/proc/self/fdinfo/3", 0), 0);
 	ck_assert_uint_ne(file_at("/home/proc/self/fd/3", 0), 0);
 }
@@ -1226,6 +1232,132 @@ START_TEST(directories)
 }
 END_TEST
 
+/*
+ * A full disk (here: the file size limit) in the middle of an observation:
+ * ingest rolls the writer back to the last commit and refuses what
+ * follows, so even a close after the error never publishes half an
+ * observation.  Each observation here is a new process exec'ing a new
+ * file with a long argv: process, file, PATH label, exec, EXE and ARGV
+ * labels, the ARGV label last and largest.
+ */
+START_TEST(full_disk_rolls_back)
+{
+	struct bt_log_writer *w;
+	struct bt_ingest *ing;
+	struct bt_ingest_stats st;
+	struct bt_obs o;
+	struct rlimit rl;
+	static char arg[3000];
+	const char *argv[2] = { "x", arg };
+	char path[64];
+	uint64_t committed = 0, size;
+	unsigned i, procs = 0, execs = 0, argvs = 0;
+	int r = 0;
+
+	signal(SIGXFSZ, SIG_IGN);
+	memset(arg, 'a', sizeof(arg) - 1);
+	ck_assert_int_eq(bt_log_writer_open(&w, tu_path("full.btl"),
+					    BT_LOGW_CREATE), 0);
+	ck_assert_int_eq(bt_ingest_new(&ing, w), 0);
+	/* The writer preallocates 1 MiB: the next growth fails. */
+	rl.rlim_cur = rl.rlim_max = 1 << 20;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	bt_obs_init(&o);
+	o.op = BT_RAW_EXEC;
+	o.argv = argv;
+	o.argc = 2;
+	o.path = path;
+	for (i = 1; i < 10000; i++) {
+		o.time = i;
+		o.pid = i;
+		snprintf(path, sizeof(path), "/bin/p%u", i);
+		size = bt_log_writer_size(w);
+		r = bt_ingest_add(ing, &o);
+		if (r)
+			break;
+		committed = bt_log_writer_size(w);
+		ck_assert_uint_gt(committed, size);
+	}
+	ck_assert_int_eq(r, BT_EIO);
+	ck_assert_msg(strstr(bt_error_msg(), "cannot grow"), "%s",
+		      bt_error_msg());
+	ck_assert_uint_eq(bt_log_writer_size(w), committed);
+	/* Poisoned: the next observation is refused with the same error,
+	 * even a small one that would fit. */
+	o.op = BT_RAW_EXIT;
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EIO);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "stopped"));
+	ck_assert_uint_eq(bt_log_writer_size(w), committed);
+	bt_ingest_stats(ing, &st);
+	ck_assert_uint_eq(st.observations, i - 1);
+	bt_ingest_free(ing);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	/* Every observation in the log is whole. */
+	load(tu_path("full.btl"));
+	procs = count_kind(BT_REC_PROCESS);
+	execs = count_op(BT_OP_EXEC);
+	for (i = 0; i < M.nlab; i++)
+		argvs += M.lab[i].key == BT_LABEL_ARGV;
+	ck_assert_uint_gt(procs, 100);
+	ck_assert_uint_eq(procs, st.observations);
+	ck_assert_uint_eq(execs, procs);
+	ck_assert_uint_eq(argvs, procs);
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), procs);
+}
+END_TEST
+
+/* A rejected observation (checked before anything is appended) does not
+ * stop ingest; strings past the bound are refused before the writer
+ * sees them. */
+START_TEST(rejection_does_not_poison)
+{
+	struct bt_log_writer *w;
+	struct bt_ingest *ing;
+	struct bt_obs o;
+	char *big = malloc((1 << 20) + 2);
+	uint64_t size;
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'a', (1 << 20) + 1);
+	big[0] = '/';
+	big[(1 << 20) + 1] = '\0';
+	ck_assert_int_eq(bt_log_writer_open(&w, tu_path("p.btl"),
+					    BT_LOGW_CREATE), 0);
+	ck_assert_int_eq(bt_ingest_new(&ing, w), 0);
+	size = bt_log_writer_size(w);
+	bt_obs_init(&o);
+	o.time = 1;
+	o.pid = 1;
+	o.op = BT_RAW_READ;
+	o.path = big;
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "'path' longer"));
+	o.path = "/a";
+	o.comm = big;
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
+	o.comm = NULL;
+	o.file_flags = 0x80;
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
+	o.file_flags = BT_FILEF_SYNTH;          /* ingest's own, not a source's */
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
+	o.file_flags = 0;
+	o.op = BT_RAW_SYMLINK;                  /* no target */
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "target"));
+	o.op = BT_RAW_UNLINK;                   /* a name op needs a path */
+	o.path = NULL;
+	o.has_ino = true;
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
+	ck_assert_uint_eq(bt_log_writer_size(w), size);
+	o.op = BT_RAW_READ;                     /* by inode alone: fine */
+	ck_assert_int_eq(bt_ingest_add(ing, &o), 0);
+	ck_assert_uint_gt(bt_log_writer_size(w), size);
+	bt_ingest_free(ing);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	free(big);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ingest");
@@ -1267,6 +1399,8 @@ int main(void)
 	T(credentials);
 	T(pipes_carry_data);
 	T(directories);
+	T(full_disk_rolls_back);
+	T(rejection_does_not_poison);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

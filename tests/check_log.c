@@ -1068,6 +1068,50 @@ START_TEST(test_append_continues_ids)
 }
 END_TEST
 
+/* Rollback forgets what was appended since the last commit: records and
+ * object ids; a close after it publishes only committed records. */
+START_TEST(test_rollback)
+{
+	const char *path = tu_path("rollback.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE);
+	struct bt_log *log;
+	struct bt_log_stats st;
+	uint64_t size;
+
+	bt_log_writer_rollback(w);              /* nothing yet: no-op */
+	ck_assert_uint_eq(bt_log_writer_size(w), BT_LOG_HEADER_SIZE);
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	bt_log_writer_commit(w);
+	size = bt_log_writer_size(w);
+	ck_assert_int_eq(bt_log_append_file(w, 3, 0, 1, 2), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0, 0, T0, 3, 1),
+			 0);
+	ck_assert_int_eq(bt_log_append_label(w, 3, BT_LABEL_PATH, T0, "/x",
+					     2), 0);
+	bt_log_writer_rollback(w);
+	ck_assert_uint_eq(bt_log_writer_size(w), size);
+	ck_assert_uint_eq(bt_log_writer_objects(w), 2);
+	/* id 3 is free again, and 3 is not defined any more */
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0, 0, T0, 3, 1),
+			 BT_EINVAL);
+	ck_assert_int_eq(bt_log_append_page(w, 3, 2, 7), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_PAGE_READ, 0, 0, T0, 3,
+					     1), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	ck_assert_ptr_null(bt_log_warning(log));
+	ck_assert_int_eq(bt_log_stats(log, &st), 0);
+	ck_assert_uint_eq(st.objects, 3);
+	ck_assert_uint_eq(st.by_type[BT_REC_FILE], 1);
+	ck_assert_uint_eq(st.by_type[BT_REC_PAGE], 1);
+	ck_assert_uint_eq(st.by_type[BT_REC_LABEL], 0);
+	ck_assert_uint_eq(st.by_op[BT_OP_READ], 0);
+	ck_assert_uint_eq(st.by_op[BT_OP_PAGE_READ], 1);
+	bt_log_close(log);
+}
+END_TEST
+
 START_TEST(test_two_writers)
 {
 	const char *path = tu_path("two.btl");
@@ -1249,6 +1293,7 @@ static Suite *log_suite(void)
 		{ "crash_safety", test_crash_safety, 60 },
 		{ "live_reader", test_live_reader, 0 },
 		{ "append", test_append_continues_ids, 0 },
+		{ "rollback", test_rollback, 0 },
 		{ "two_writers", test_two_writers, 0 },
 		{ "disk_full", test_disk_full, 30 },
 		{ "mutated", test_mutated_logs, 30 },
