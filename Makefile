@@ -99,10 +99,11 @@ install: all
 	install -m 755 btrack $(DESTDIR)$(BINDIR)/btrack
 	install -d $(DESTDIR)$(DATADIR)
 	install -m 644 capture/audit/btrack.rules $(DESTDIR)$(DATADIR)/btrack.rules
+	install -m 644 capture/audit/btrack-minimal.rules $(DESTDIR)$(DATADIR)/btrack-minimal.rules
 	for m in $(MAN); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/btrack $(DESTDIR)$(DATADIR)/btrack.rules
+	rm -f $(DESTDIR)$(BINDIR)/btrack $(DESTDIR)$(DATADIR)/btrack.rules $(DESTDIR)$(DATADIR)/btrack-minimal.rules
 	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 	for m in $(MAN); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 

@@ -28,6 +28,18 @@
  *    channel is read (its reader lets go) or an anonymous file executed,
  *    every other process holding it for writing at that moment may have
  *    written first: each gets a write then.
+ *  - A channel end counts only in a process that was exec'd holding it
+ *    (BT_FD_EXECD): the programs of a pipeline.  The shell that made the
+ *    pipe, and each forked child before its exec, hold both ends for a
+ *    moment and close them unused; counting those would route the pipe's
+ *    data into the shell and everything it runs later.  The price: a
+ *    process reading a pipe it made itself ($(cmd), popen) is seen only
+ *    when the rules log read(2) (do_fd_io).
+ *  - When the log shows read(2) and write(2) themselves (a read or write
+ *    family record was seen, as in SPADE's logs), nothing is inferred at
+ *    release: each read and write is its own observation, at its time.
+ *  - Observations through a descriptor name its object by (dev, ino),
+ *    without a path: no name is resolved by a read(2), so no lookup.
  *  - A descriptor the table does not know (inherited from before the log,
  *    made by an unlogged call) makes nothing: a read, write or mmap through
  *    it is counted as a gap (stats.gaps), never guessed.
@@ -93,6 +105,7 @@ struct bt_auditd {
 	uint32_t *pfree;
 	size_t npfree, pfree_cap;
 	bool fdlife;             /* the log shows descriptor lifetimes */
+	bool iolog;              /* ... and read(2)/write(2) themselves */
 	uint64_t next_obj;       /* next synthetic object */
 	char path[8192];         /* scratch for joined paths */
 	char path2[8192];
@@ -243,11 +256,13 @@ static bool obs_fd(struct bt_obs *o, const struct bt_fd *f, bool write)
 		return true;
 	}
 	if ((f->kind == BT_FD_FILE || f->kind == BT_FD_PIPE) && f->path) {
-		o->path = f->path;
+		/* By inode when known: no name is looked up through an fd. */
 		if (f->ino) {
 			o->has_ino = true;
 			o->dev = f->dev;
 			o->ino = f->ino;
+		} else {
+			o->path = f->path;
 		}
 		return true;
 	}
@@ -263,6 +278,8 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 	size_t i;
 	int fd, r;
 
+	if (a->iolog)
+		return 0;  /* the writes are in the log */
 	for (i = 0; i < a->nprocs; i++) {
 		struct proc *p = &a->procs[i];
 
@@ -274,6 +291,7 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 
 			if (!(f->access & BT_FD_WRITE) ||
 			    !(fd_is_channel(f) || fd_is_anon(f)) ||
+			    (fd_is_channel(f) && !(f->access & BT_FD_EXECD)) ||
 			    (fd_is_channel(f) ? f->dev : f->ino) != id)
 				continue;
 			bt_obs_init(&o);
@@ -302,7 +320,7 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 	struct bt_obs o;
 	int r;
 
-	if (!a->fdlife)
+	if (!a->fdlife || a->iolog)
 		return 0;
 	obs_base(&o, a, e);
 	if (f->kind == BT_FD_SOCKET) {
@@ -312,6 +330,8 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 		o.op = pass ? BT_RAW_SEND : BT_RAW_RECV;
 		return add(a, &o);
 	}
+	if (fd_is_channel(f) && !(f->access & BT_FD_EXECD))
+		return 0;  /* not a program's: see the top of this file */
 	if (pass == 0) {
 		if (!(f->access & BT_FD_READ) || !fd_is_channel(f))
 			return 0;
@@ -621,6 +641,21 @@ static int do_exec(struct bt_auditd *a, const struct aev *e)
 		obs_item(&o, e, item);
 	if ((r = add(a, &o)))
 		return r;
+	/* The other NORMAL items are the script's interpreter and the ELF
+	 * loader: their code runs in the process too (SPADE's "load"). */
+	for (k = 0; k < e->nitems; k++) {
+		if (k == item || e->items[k].nt != NT_NORMAL ||
+		    !aev_str(e, e->items[k].name) ||
+		    !*aev_str(e, e->items[k].name) ||
+		    !(p = item_path(a, e, k, -1, a->path2, sizeof(a->path2))))
+			continue;
+		obs_base(&o, a, e);
+		o.op = BT_RAW_READ;
+		o.path = p;
+		obs_item(&o, e, k);
+		if ((r = add(a, &o)))
+			return r;
+	}
 	if (pr && pr->fds)
 		return release_range(a, e, pr->fds, 0, BT_FDTABLE_MAX, true);
 	return 0;
@@ -816,6 +851,8 @@ static int do_fd_io(struct bt_auditd *a, const struct aev *e)
 	bool write = e->sysno == SYS_write || e->sysno == SYS_pwrite64 ||
 		     e->sysno == SYS_writev || e->sysno == SYS_ftruncate;
 
+	if (e->sysno != SYS_ftruncate)
+		a->iolog = true;
 	if (!f) {
 		a->st.gaps++;
 		return 0;

@@ -202,16 +202,22 @@ void bt_fdtable_exec(struct bt_fdtable *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->cap; i++)
-		if (t->fds[i].kind != BT_FD_NONE && t->fds[i].cloexec)
+	for (i = 0; i < t->cap; i++) {
+		if (t->fds[i].kind == BT_FD_NONE)
+			continue;
+		if (t->fds[i].cloexec)
 			fd_clear(&t->fds[i]);
+		else
+			t->fds[i].access |= BT_FD_EXECD;
+	}
 }
 
 void bt_fdtable_set_access(struct bt_fdtable *t, int fd, unsigned access)
 {
 	if (fd >= 0 && (size_t)fd < t->cap && t->fds[fd].kind != BT_FD_NONE)
 		t->fds[fd].access = (uint8_t)(access & (BT_FD_READ |
-							BT_FD_WRITE));
+							BT_FD_WRITE |
+							BT_FD_EXECD));
 }
 
 int bt_fdtable_set_local(struct bt_fdtable *t, int fd, const char *local)

@@ -33,14 +33,16 @@ enum bt_fd_kind {
 	BT_FD_OTHER         /* a directory, device, eventfd...: not recorded */
 };
 
-/* bt_fd.access: how the descriptor was opened, 0 if unknown. */
+/* bt_fd.access: how the descriptor was opened (0 if unknown), and whether
+ * it survived an exec of its holder (a program was given it). */
 #define BT_FD_READ  0x1
 #define BT_FD_WRITE 0x2
+#define BT_FD_EXECD 0x4
 
 struct bt_fd {
 	uint8_t kind;       /* enum bt_fd_kind */
 	bool cloexec;
-	uint8_t access;     /* BT_FD_READ | BT_FD_WRITE, 0 = unknown */
+	uint8_t access;     /* BT_FD_READ | BT_FD_WRITE | BT_FD_EXECD */
 	uint64_t dev, ino;
 	char *path;         /* owned: absolute path, or "pipe:[N]"; may be NULL */
 	char *remote;       /* owned: socket endpoint ("1.2.3.4:80"), or NULL */
@@ -91,7 +93,7 @@ int bt_fdtable_dup(struct bt_fdtable *t, int oldfd, int newfd, bool cloexec);
 /* fcntl(F_SETFD): set or clear close-on-exec of a known fd. */
 void bt_fdtable_set_cloexec(struct bt_fdtable *t, int fd, bool cloexec);
 
-/* exec: drop every close-on-exec entry. */
+/* exec: drop every close-on-exec entry; the others get BT_FD_EXECD. */
 void bt_fdtable_exec(struct bt_fdtable *t);
 
 /* Set the access mode (BT_FD_READ | BT_FD_WRITE) of a known fd; unknown

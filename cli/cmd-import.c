@@ -1,12 +1,15 @@
 /*
  * cmd-import.c - `btrack import`: read events in an interchange format
- * (JSONL now; auditd plugs into the same table) and write a log.
+ * (JSONL, or Linux audit logs) and write a log.
  *
  * The log is written to a temporary file beside the output and renamed over
  * it only when every input was imported, so a bad line (without
  * --keep-going) or an I/O error leaves no log behind and never destroys an
- * existing one.  Parsing is capture/jsonl.c, the object and event rules are
- * core/ingest.c; this file only opens, counts and reports.  The user-facing
+ * existing one, and so does an input that yields no event at all (exit 3:
+ * a wrong format or rules that log nothing btrack uses must not pass for an
+ * empty investigation).  Parsing is capture/jsonl.c and capture/auditd.c
+ * (which sends its observations through bt_ingest_sink()), the object and
+ * event rules are core/ingest.c; this file only opens, counts and reports.  The user-facing
  * specification is man/btrack-import.1.
  */
 #include <errno.h>
@@ -288,6 +291,22 @@ static void summary(const struct bt_ingest_stats *st,
 			(unsigned long long)c->aud.failed,
 			(unsigned long long)c->aud.unknown,
 			(unsigned long long)c->aud.truncated);
+	if (c->aud.gaps)
+		fprintf(stderr, "audit: %llu events name a descriptor or peer "
+			"the log never showed (opened before the log, or by "
+			"a call the rules do not log): no dependency made\n",
+			(unsigned long long)c->aud.gaps);
+	if (c->aud.arch_other)
+		fprintf(stderr, "audit: %llu syscall events of architecture "
+			"0x%08x not decoded\n",
+			(unsigned long long)c->aud.arch_other,
+			(unsigned)c->aud.arch_other_first);
+	if (c->aud.bad_fields)
+		fprintf(stderr, "audit: %llu malformed fields decoded as far "
+			"as they go\n", (unsigned long long)c->aud.bad_fields);
+	if (c->aud.uring)
+		fprintf(stderr, "audit: %llu io_uring operations: not visible "
+			"to btrack\n", (unsigned long long)c->aud.uring);
 }
 
 int cmd_import(int argc, char **argv)
@@ -350,6 +369,28 @@ int cmd_import(int argc, char **argv)
 	if (a.fmt->finish && (r = a.fmt->finish(ing, &c)))
 		goto fail;
 	bt_ingest_stats(ing, &st);
+	if (st.events == 0 && c.lines > c.bad) {
+		/* Lines were read and none made an event: a wrong format,
+		 * rules that log nothing btrack uses, or input it cannot
+		 * read.  Saying "imported 0 events" and exiting 0 would
+		 * pass for an empty investigation. */
+		if (c.aud.records)
+			r = bt_error_set(BT_ECORRUPT, "no events in the input "
+					 "(%llu lines, %llu audit records, "
+					 "%llu of types btrack does not use, "
+					 "%llu failed syscalls, %llu syscalls "
+					 "it does not map)",
+					 (unsigned long long)c.lines,
+					 (unsigned long long)c.aud.records,
+					 (unsigned long long)c.aud.unused,
+					 (unsigned long long)c.aud.failed,
+					 (unsigned long long)c.aud.unknown);
+		else
+			r = bt_error_set(BT_ECORRUPT, "no events in the input "
+					 "(%llu lines)",
+					 (unsigned long long)c.lines);
+		goto fail;
+	}
 	bt_ingest_free(ing);
 	ing = NULL;
 	r = bt_log_writer_close(w);

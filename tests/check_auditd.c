@@ -415,13 +415,14 @@ static void sem_import(const char *text)
 	fclose(in);
 }
 
-/* An object's key: its path, or "#ino" for one without. */
+/* An object's key: "#ino" when the observation gives the inode (through
+ * a descriptor it gives only that), else its path. */
 static void sem_key(char *out, size_t n, const struct sem_obs *s)
 {
-	if (s->path[0])
-		snprintf(out, n, "%s", s->path);
-	else
+	if (s->has_ino)
 		snprintf(out, n, "#%llu", (unsigned long long)s->ino);
+	else
+		snprintf(out, n, "%s", s->path);
 }
 
 /*
@@ -607,15 +608,21 @@ START_TEST(redirection_then_children_invents_no_write)
 	 * let go of it (dup2 over fd 1), never after. */
 	ck_assert_uint_ge(sem_count(BT_RAW_WRITE, 100, "/w/a"), 1);
 	for (k = 0; k < nsem; k++) {
-		if (sem[k].op != BT_RAW_WRITE || strcmp(sem[k].path, "/w/a"))
+		if (sem[k].op != BT_RAW_WRITE || sem[k].ino != 11)
 			continue;
 		ck_assert_uint_eq(sem[k].pid, 100);
 		ck_assert_uint_lt(sem[k].time, 1700000000200000000ULL);
 	}
-	/* so b, read later by sh and every child, does not flow into a */
-	ck_assert(!sem_reaches("/w/a", "/w/b"));
+	/* so b (inode 12), read later by sh and every child, does not flow
+	 * into a (inode 11) */
+	ck_assert(!sem_reaches("#11", "#12"));
 	ck_assert_uint_eq(sem_count(BT_RAW_READ, 0, "/w/b"), 6);
 	ck_assert_uint_eq(sem_count(BT_RAW_EXIT, 0, NULL), 5);
+	/* a write through a descriptor names no path: no lookup of "a" */
+	for (k = 0; k < nsem; k++)
+		if (sem[k].op == BT_RAW_WRITE && sem[k].time >
+		    1700000000100000001ULL)
+			ck_assert_str_eq(sem[k].path, "");
 }
 END_TEST
 
@@ -628,7 +635,7 @@ START_TEST(minimal_rules_write_once_at_open)
 	minimal_only(text, sizeof(text), redirect_then_children);
 	sem_import(text);
 	ck_assert_uint_eq(sem_count(BT_RAW_WRITE, 0, "/w/a"), 1);
-	ck_assert(!sem_reaches("/w/a", "/w/b"));
+	ck_assert(!sem_reaches("#11", "#12"));
 	ck_assert_uint_eq(sem_count(BT_RAW_READ, 0, "/w/b"), 6);
 }
 END_TEST
@@ -704,7 +711,8 @@ START_TEST(pipeline_joins_writer_and_reader)
 	const struct sem_obs *p;
 
 	sem_import(pipeline);
-	ck_assert(sem_reaches("/w/out.gz", "/w/secret"));
+	/* out.gz (inode 21) comes from secret (inode 20) */
+	ck_assert(sem_reaches("#21", "#20"));
 	/* the pipe is one object, made by sh, unnamed */
 	p = sem_find(BT_RAW_PIPE, 100);
 	ck_assert_ptr_nonnull(p);
@@ -712,7 +720,17 @@ START_TEST(pipeline_joins_writer_and_reader)
 	ck_assert_uint_eq(p->file_flags, BT_FILEF_PIPE);
 	ck_assert_str_eq(p->path, "");
 	/* and nothing reaches secret's reader from out.gz's side */
-	ck_assert(!sem_reaches("/w/secret", "/w/out.gz"));
+	ck_assert(!sem_reaches("#20", "#21"));
+	/* sh made the pipe and closed both ends unused: neither a reader
+	 * (which would route secret into all sh runs later) nor a writer */
+	{
+		size_t k;
+
+		for (k = 0; k < nsem; k++)
+			if ((sem[k].op == BT_RAW_READ ||
+			     sem[k].op == BT_RAW_WRITE) && !sem[k].path[0])
+				ck_assert_uint_ne(sem[k].pid, 100);
+	}
 }
 END_TEST
 
@@ -725,7 +743,7 @@ START_TEST(pipeline_minimal_rules_invent_nothing)
 	sem_import(text);
 	ck_assert_uint_eq(sem_count(BT_RAW_PIPE, 0, NULL), 0);
 	ck_assert_uint_eq(sem_count(BT_RAW_WRITE, 0, "/w/out.gz"), 1);
-	ck_assert(!sem_reaches("/w/out.gz", "/w/secret"));
+	ck_assert(!sem_reaches("#21", "#20"));
 }
 END_TEST
 
@@ -783,10 +801,13 @@ START_TEST(attributes_and_credentials)
 	ck_assert_uint_eq(s->euid, 1000);
 	ck_assert_uint_eq(s->gid, 100);
 	ck_assert_uint_eq(s->egid, 100);
-	ck_assert_uint_eq(sem_count(BT_RAW_CHMOD, 100, "/w/f"), 1);
+	/* fchmod names f by its descriptor: inode 41, mode 0600 */
 	for (k = 0; k < nsem; k++)
-		if (sem[k].op == BT_RAW_CHMOD && !strcmp(sem[k].path, "/w/f"))
-			ck_assert_uint_eq(sem[k].mode, 0600);
+		if (sem[k].op == BT_RAW_CHMOD && sem[k].ino == 41)
+			break;
+	ck_assert_uint_lt(k, nsem);
+	ck_assert_uint_eq(sem[k].mode, 0600);
+	ck_assert_str_eq(sem[k].path, "");
 	s = sem_find(BT_RAW_CHOWN, 100);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_str_eq(s->path, "/w/f");
@@ -985,6 +1006,61 @@ START_TEST(ppid_change_at_exec_is_a_new_process)
 }
 END_TEST
 
+/* A log that shows write(2) itself (SPADE's rules): each write is its own
+ * observation and nothing is inferred when the descriptor goes. */
+START_TEST(logged_writes_are_not_inferred_again)
+{
+	static const char text[] =
+	SC("100", "1", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"t\" exe=\"/bin/t\"")
+	CWD("100", "1")
+	PATHR("100", "1", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("100", "1", "1", "a", "11", "0100644", "CREATE")
+	EOE("100", "1")
+	SC("100", "2", "1", "exit=5 a0=3 a1=7ffc a2=5 a3=0 items=0 ppid=1 pid=100 comm=\"t\" exe=\"/bin/t\"")
+	EOE("100", "2")
+	SC("200", "3", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=100 comm=\"t\" exe=\"/bin/t\"")
+	CWD("200", "3")
+	PATHR("200", "3", "0", "b", "12", "0100644", "NORMAL")
+	EOE("200", "3")
+	SC("300", "4", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"t\" exe=\"/bin/t\"")
+	EOE("300", "4")
+	"type=SYSCALL msg=audit(1700000000.300:5): arch=c000003e syscall=231 a0=0 items=0 ppid=1 pid=100 uid=0 comm=\"t\" exe=\"/bin/t\" key=\"bt\"\n"
+	EOE("300", "5");
+	size_t k, n = 0;
+
+	sem_import(text);
+	for (k = 0; k < nsem; k++)
+		if (sem[k].op == BT_RAW_WRITE) {
+			n++;
+			ck_assert_uint_lt(sem[k].time, 1700000000200000000ULL);
+		}
+	ck_assert_uint_eq(n, 2);    /* at the open, and write(2) */
+	ck_assert(!sem_reaches("#11", "#12"));
+}
+END_TEST
+
+/* execve of a script: the interpreter and the loader are read too. */
+START_TEST(exec_reads_interpreter_and_loader)
+{
+	static const char text[] =
+	SC("100", "1", "59", "exit=0 a0=0 a1=0 a2=0 a3=0 items=3 ppid=1 pid=100 comm=\"run.sh\" exe=\"/usr/bin/dash\"")
+	CWD("100", "1")
+	PATHR("100", "1", "0", "./run.sh", "40", "0100755", "NORMAL")
+	PATHR("100", "1", "1", "/bin/sh", "7", "0100755", "NORMAL")
+	PATHR("100", "1", "2", "/lib64/ld-linux-x86-64.so.2", "8", "0100755", "NORMAL")
+	EOE("100", "1");
+	const struct sem_obs *x;
+
+	sem_import(text);
+	x = sem_find(BT_RAW_EXEC, 100);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_str_eq(x->path, "/w/run.sh");
+	ck_assert_uint_eq(sem_count(BT_RAW_READ, 100, "/bin/sh"), 1);
+	ck_assert_uint_eq(sem_count(BT_RAW_READ, 100,
+				    "/lib64/ld-linux-x86-64.so.2"), 1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("auditd");
@@ -1020,6 +1096,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, memfd_exec_is_the_creators_file);
 	tcase_add_test(tc, truncate_and_directory_names);
 	tcase_add_test(tc, ppid_change_at_exec_is_a_new_process);
+	tcase_add_test(tc, logged_writes_are_not_inferred_again);
+	tcase_add_test(tc, exec_reads_interpreter_and_loader);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -75,6 +75,8 @@ START_TEST(next_walks_the_known_fds)
 	ck_assert_int_eq(bt_fdtable_next(t, 6), -1);
 	bt_fdtable_exec(t);
 	ck_assert_int_eq(bt_fdtable_next(t, 1), -1);
+	/* what survives an exec was given to a program */
+	ck_assert_uint_eq(bt_fdtable_get(t, 0)->access, BT_FD_EXECD);
 	bt_fdtable_unref(t);
 }
 END_TEST

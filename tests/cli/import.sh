@@ -117,4 +117,28 @@ grep -q "^usage: btrack import \[--format jsonl|auditd\] \[--keep-going\] \[--fo
 	fail "-h output: $(cat out)"
 "$BTRACK" help import >out || fail "help import failed"
 grep -q -- "--keep-going" out || fail "help import output"
+
+# An input that yields no event (auditd: only records btrack does not use;
+# JSONL: only blank lines) is an error, exit 3, and leaves no log.
+printf 'type=USER_LOGIN msg=audit(1700000000.100:1): pid=1 uid=0 res=success\n' >nothing.log
+set +e
+"$BTRACK" import --format auditd -o nothing.btl nothing.log 2>err
+rc=$?
+set -e
+[ $rc -eq 3 ] || fail "no events: exit $rc"
+grep -q "no events in the input (1 lines, 1 audit records, 1 of types btrack does not use" err ||
+	fail "no events message: $(cat err)"
+[ ! -e nothing.btl ] || fail "a log was left for an input without events"
+
+# A write through a descriptor the log never saw made is a gap, reported.
+cat >gap.log <<'X'
+type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=59 success=yes exit=0 a0=0 a1=0 a2=0 a3=0 items=1 ppid=1 pid=100 uid=0 comm="w" exe="/bin/w" key="k"
+type=PATH msg=audit(1700000000.100:1): item=0 name="/bin/w" inode=5 dev=fe:00 mode=0100755 nametype=NORMAL
+type=EOE msg=audit(1700000000.100:1):
+type=SYSCALL msg=audit(1700000000.200:2): arch=c000003e syscall=1 success=yes exit=5 a0=1 a1=0 a2=5 a3=0 items=0 ppid=1 pid=100 uid=0 comm="w" exe="/bin/w" key="k"
+type=EOE msg=audit(1700000000.200:2):
+X
+"$BTRACK" import --format auditd -o gap.btl gap.log 2>err || fail "gap import: $(cat err)"
+grep -q "^audit: 1 events name a descriptor or peer the log never showed" err ||
+	fail "gap not reported: $(cat err)"
 exit 0
