@@ -197,6 +197,12 @@ static bool decode(struct ring *r, size_t len)
 		/* absolute, or a d_path name such as "pipe:[12]" */
 		bt_drain_normpath((char *)str[0]);
 		o->path = str[0];
+		/* What d_path says a file is when it is in no file system:
+		 * a pipe, or a memfd ("/memfd:NAME (deleted)"). */
+		if (!strncmp(o->path, "pipe:[", 6))
+			o->file_flags = BT_FILEF_PIPE;
+		else if (!strncmp(o->path, "/memfd:", 7))
+			o->file_flags = BT_FILEF_ANON;
 	}
 	if (op == BT_RAW_RENAME || op == BT_RAW_LINK) {
 		if (raw->nstr != 2 || !o->path || memchr(str[1], 0, slen[1]) ||

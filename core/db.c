@@ -28,6 +28,7 @@
 
 #include "db.h"
 #include "error.h"
+#include "hash.h"
 #include "log.h"
 #include "timefmt.h"
 #include "util.h"
@@ -179,10 +180,36 @@ static int query_int(struct bt_db *db, const char *sql, int64_t dflt,
 	return 0;
 }
 
+/* The ops table: name and the kinds each side may be.  OR IGNORE: a
+ * database made by an older build learns the ops added since (symlink,
+ * chmod, chown) when it is next opened for writing. */
+static int put_ops(struct bt_db *db)
+{
+	char buf[160];
+	unsigned op, ck, ek;
+	int err;
+
+	for (op = 1; op <= BT_OP_MAX; op++) {
+		const char *c = NULL, *e = NULL;
+
+		for (ck = BT_OBJ_PROCESS; ck <= BT_OBJ_ENDPOINT; ck++)
+			for (ek = BT_OBJ_PROCESS; ek <= BT_OBJ_ENDPOINT; ek++)
+				if (bt_op_kinds_ok(op, ck, ek)) {
+					c = bt_kind_name(ck);
+					e = bt_kind_name(ek);
+				}
+		snprintf(buf, sizeof(buf), "INSERT OR IGNORE INTO ops "
+			 "VALUES(%u, '%s', '%s', '%s')", op, bt_op_name(op),
+			 c ? c : "", e ? e : "");
+		if ((err = exec(db, buf)))
+			return err;
+	}
+	return 0;
+}
+
 static int create_schema(struct bt_db *db)
 {
 	char buf[160];
-	unsigned op, ck, ek, ok = 0;
 	size_t i;
 	int err;
 
@@ -195,23 +222,8 @@ static int create_schema(struct bt_db *db)
 	for (i = 0; i < BT_ARRAY_SIZE(event_indexes); i++)
 		if ((err = exec(db, event_indexes[i])))
 			goto fail;
-	/* The ops table: name and the kinds each side may be. */
-	for (op = 1; op <= BT_OP_MAX; op++) {
-		const char *c = NULL, *e = NULL;
-
-		for (ck = BT_OBJ_PROCESS; ck <= BT_OBJ_ENDPOINT; ck++)
-			for (ek = BT_OBJ_PROCESS; ek <= BT_OBJ_ENDPOINT; ek++)
-				if (bt_op_kinds_ok(op, ck, ek)) {
-					c = bt_kind_name(ck);
-					e = bt_kind_name(ek);
-				}
-		snprintf(buf, sizeof(buf), "INSERT INTO ops VALUES(%u, '%s', "
-			 "'%s', '%s')", op, bt_op_name(op), c ? c : "",
-			 e ? e : "");
-		if ((err = exec(db, buf)))
-			goto fail;
-		ok++;
-	}
+	if ((err = put_ops(db)))
+		goto fail;
 	snprintf(buf, sizeof(buf), "PRAGMA application_id=%d",
 		 (int)BT_DB_APPID);
 	if ((err = exec(db, buf)))
@@ -300,10 +312,17 @@ int bt_db_open(struct bt_db **out, const char *path, unsigned flags)
 				   path, version, BT_DB_VERSION);
 		goto fail;
 	}
-	if (!(flags & BT_DB_READONLY))
+	if (!(flags & BT_DB_READONLY)) {
+		int64_t nops = 0;
+
+		if ((err = query_int(db, "SELECT count(*) FROM ops", 0,
+				     &nops)) ||
+		    (nops < BT_OP_MAX && (err = put_ops(db))))
+			goto fail;
 		for (i = 0; i < ST_N; i++)
 			if ((err = prepare(db, &db->st[i], stmt_sql[i])))
 				goto fail;
+	}
 	*out = db;
 	return 0;
 fail:
@@ -473,6 +492,8 @@ struct adder {
 	uint64_t skip;          /* records before this offset are in the
 	                           database already (a log that grew) */
 	uint64_t events;        /* events added */
+	struct bt_strmap gens;  /* a file's identity -> files of this log
+	                           that had it so far */
 };
 
 static void bind_u64(sqlite3_stmt *s, int i, uint64_t v)
@@ -547,6 +568,8 @@ static int add_object(struct adder *a, const struct bt_rec_head *h)
 	case BT_REC_FILE: {
 		const struct bt_rec_file *f = (const void *)h;
 		const struct bt_rec_label *l = NULL;
+		uint32_t gen;
+		int r;
 
 		if ((f->flags & BT_FILEF_SYNTH) && f->id < a->scan->path_cap &&
 		    a->scan->path_off[f->id])
@@ -557,11 +580,39 @@ static int add_object(struct adder *a, const struct bt_rec_head *h)
 				      bt_rec_str(&l->value));
 			sqlite3_bind_text(s, 12, bt_rec_str(&l->value),
 					  (int)l->value.len, SQLITE_STATIC);
+		} else if (f->flags & BT_FILEF_SYNTH) {
+			/* Synthetic inodes are numbered per log. */
+			n = ident_set(&a->ident, a->host, "f:%" PRIu64 ":%"
+				      PRIu64 ":s:%" PRId64, (uint64_t)f->dev,
+				      (uint64_t)f->ino, a->logid);
 		} else {
 			n = ident_set(&a->ident, a->host, "f:%" PRIu64
-				      ":%" PRIu64 "%s", (uint64_t)f->dev,
-				      (uint64_t)f->ino,
-				      (f->flags & BT_FILEF_SYNTH) ? ":s" : "");
+				      ":%" PRIu64, (uint64_t)f->dev,
+				      (uint64_t)f->ino);
+		}
+		if (n < 0)
+			return n;
+		/*
+		 * The log keeps apart files that share an identity key: an
+		 * inode reused after the last name of its file went, a name
+		 * unlinked and made again by a source without inodes.  The
+		 * first such file of a log merges across logs; the later ones
+		 * are this log's own (":LOG:N", N from 2), so the database
+		 * answers as the log does.
+		 */
+		gen = bt_strmap_get(&a->gens, a->ident.buf) + 1;
+		if ((r = bt_strmap_put(&a->gens, a->ident.buf, gen)))
+			return r;
+		if (gen > 1) {
+			int m;
+
+			if ((size_t)n + 48 > a->ident.cap &&
+			    bt_grow(&a->ident.buf, &a->ident.cap,
+				    (size_t)n + 48, 1))
+				return BT_ENOMEM;
+			m = snprintf(a->ident.buf + n, a->ident.cap - (size_t)n,
+				     ":%" PRId64 ":%" PRIu32, a->logid, gen);
+			n += m;
 		}
 		if (n < 0)
 			return n;
@@ -781,6 +832,7 @@ int bt_db_add(struct bt_db *db, const char *path, const char *host,
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
+	bt_strmap_init(&a.gens);
 	if (!host || !*host)
 		return bt_error_set(BT_EINVAL, "a host name is required");
 	if (!db->st[ST_EVENT])
@@ -952,6 +1004,7 @@ out:
 	free(a.map);
 	free(a.host_owned);
 	free(a.ident.buf);
+	bt_strmap_release(&a.gens);
 	free(sc.path_off);
 	bt_log_close(log);
 	return err;

@@ -13,16 +13,24 @@
  *    index), regions by (process, file), and the (file, path) pairs already
  *    labelled with BT_LABEL_PATH.
  *  - endpoints by address.
- *  - per real file (one with a (dev, ino)): its inode and how many paths
- *    are bound to it.  When its last path goes (unlink, or a rename away)
- *    its (dev, ino) is forgotten, so a file that later gets the same inode
- *    number (inodes are reused) is a new file, not the deleted one.  A
- *    file reached through another hard link after that becomes a new file
- *    too: the lesser error, since hard links are rare and inode reuse of
- *    temporary files is constant.
+ *  - per file object (finfo): its (dev, ino), how many paths are bound to
+ *    it, whether it is real (in the (dev, ino) map) and whether it is a
+ *    symbolic link.  When a real file's last path goes (unlink, or a
+ *    rename over it) its (dev, ino) is forgotten, so a file that later
+ *    gets the same inode number (inodes are reused) is a new file, not the
+ *    deleted one.  A rename binds the new path before it drops the old, so
+ *    a file moving between its names never loses its identity.  A file
+ *    reached through another hard link after its last known name went
+ *    becomes a new file too: the lesser error, since hard links are rare
+ *    and inode reuse of temporary files is constant.  Descriptor paths
+ *    (/proc/self/fd/N) are never bound.
+ *  - per process: the last known credentials (CRED labels).
  * Each observation's records are appended and then committed together, so
  * a reader never sees half of one.  Argument checks happen before anything
- * is appended: a rejected observation leaves the log as it was.
+ * is appended: a rejected observation leaves the log as it was.  A failure
+ * after that (the writer, memory, id limits) rolls the writer back to the
+ * last commit and poisons the ingest: the in-memory maps may name objects
+ * the log no longer holds, so every later observation gets the same error.
  *
  * This module does not parse any source format and does not order events
  * by time: it writes them in the order they are added.

@@ -19,7 +19,22 @@
  *    observation's time (or bt_obs.start when the source knows it).
  *  - Files are found by (dev, ino) when the source gives them, otherwise by
  *    path: a created path after an unlink or before any sighting is a new
- *    file, rename moves the file to the new path, link adds a path.
+ *    file, rename moves the file to the new path (binding the new name
+ *    before dropping the old, so the file keeps its identity; a file the
+ *    rename replaced loses that name), link adds a path.  A real file's
+ *    (dev, ino) is forgotten when its last name goes, so a reused inode
+ *    is a new file.
+ *  - /proc/{self,PID}/fd/N, /proc/PID/task/TID/fd/N, /dev/fd/N and
+ *    /dev/std{in,out,err} name descriptors: never bound to a file,
+ *    labelled or made a filename (with an inode the observation reaches
+ *    the file, without one it is ignored).
+ *  - SYMLINK makes the link's own file (written by its creator) under a
+ *    modified name; PIPE always makes a new file flagged BT_FILEF_PIPE;
+ *    any file an observation makes gets its file_flags; CHMOD and CHOWN
+ *    are process -> file.
+ *  - Credentials: per process the last known uid/euid/gid/egid (a forked
+ *    child inherits its parent's); an observation whose known fields
+ *    differ writes a BT_LABEL_CRED label at its time.
  *  - A filename that some process created, renamed, linked or unlinked is
  *    "modified"; later reads, writes and execs through it add a LOOKUP event
  *    filename -> process (BackTracker's name dependency).  Names never
@@ -115,7 +130,10 @@ int bt_ingest_new(struct bt_ingest **out, struct bt_log_writer *w);
 /*
  * Add one observation.  BT_EINVAL (with a message that says which field)
  * for one that cannot be meaningful, e.g. a rename without new_path; the log
- * is unchanged then.  BT_EIO/BT_ENOMEM from the writer pass up unchanged.
+ * is unchanged then, and later observations are taken.  BT_EIO, BT_ENOMEM
+ * and BT_ELIMIT pass up unchanged; the log is rolled back to the last
+ * commit (bt_log_writer_rollback()) and every later call fails with the
+ * same error: ingest never leaves half an observation.
  */
 int bt_ingest_add(struct bt_ingest *ing, const struct bt_obs *o);
 

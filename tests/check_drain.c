@@ -209,8 +209,20 @@ START_TEST(decode_ops)
 	h->arg2 = 3;
 	rec_str(&r, "/dev/shm/s", 10);
 	ck_assert_int_eq(put(0, &r), 0);
+	h = rec_new(&r, BT_RAW_WRITE, 11, 106);
+	h->arg32 = BT_RAWF_INO;
+	h->dev = 12;
+	h->ino = 900;
+	rec_str(&r, "pipe:[900]", 10);
+	ck_assert_int_eq(put(0, &r), 0);
+	h = rec_new(&r, BT_RAW_EXEC, 11, 107);
+	h->arg32 = BT_RAWF_INO;
+	h->dev = 1;
+	h->ino = 9;
+	rec_str(&r, "/memfd:x (deleted)", 18);
+	ck_assert_int_eq(put(0, &r), 0);
 
-	ck_assert_uint_eq(drain_all(d), 6);
+	ck_assert_uint_eq(drain_all(d), 8);
 	ck_assert_uint_eq(out[0].o.op, BT_RAW_FORK);
 	ck_assert_uint_eq(out[0].o.pid, 10);
 	ck_assert_uint_eq(out[0].o.child, 11);
@@ -233,6 +245,12 @@ START_TEST(decode_ops)
 	ck_assert_uint_eq(out[5].o.prot, BT_PROT_READ | BT_PROT_WRITE);
 	ck_assert_uint_eq(out[5].o.map_first, 2);
 	ck_assert_uint_eq(out[5].o.map_count, 3);
+	ck_assert_uint_eq(out[5].o.file_flags, 0);
+	/* a pipe and a memfd, as d_path names them */
+	ck_assert_str_eq(out[6].path, "pipe:[900]");
+	ck_assert_uint_eq(out[6].o.file_flags, BT_FILEF_PIPE);
+	ck_assert_str_eq(out[7].path, "/memfd:x");
+	ck_assert_uint_eq(out[7].o.file_flags, BT_FILEF_ANON);
 	/* every byte consumed and the tail published */
 	ck_assert_uint_eq(ctls[0].tail, heads[0]);
 	bt_drain_close(d);

@@ -2,9 +2,14 @@
  * fuzz_jsonl.c - libFuzzer target for the JSONL importer: the input is
  * split into lines, each parsed with bt_jsonl_parse() and, when accepted,
  * ingested into a real log in a temporary file.  Oracles: no crash or
- * sanitizer report; ingest rejects only with BT_EINVAL; and the log it
+ * sanitizer report; ingest rejects only with BT_EINVAL and then leaves
+ * the log as it was (nothing appended, nothing half); and the log it
  * wrote must read back without corruption (every event's objects defined,
  * kinds fitting the op, aux naming a region).
+ *
+ * Seeds worth giving it: the lines of tests/check_ingest.c and
+ * tests/check_jsonl.c (every op, the symlink/chmod/chown/setid/pipe
+ * fields, descriptor paths, inode reuse).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,8 +53,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
 		if (bt_jsonl_parse(l, p, n, &o) == 0) {
+			uint64_t before = bt_log_writer_size(w);
+			uint32_t objs = bt_log_writer_objects(w);
+
 			r = bt_ingest_add(ing, &o);
 			if (r && r != BT_EINVAL)
+				abort();
+			if (r && (bt_log_writer_size(w) != before ||
+				  bt_log_writer_objects(w) != objs))
 				abort();
 		}
 		p += n + 1;
