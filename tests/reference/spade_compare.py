@@ -62,6 +62,11 @@ SYSCALLS = {
     293: 'pipe2', 259: 'mknodat',
 }
 
+# Calls that move data through a descriptor: a log holding one shows that
+# its rules record I/O itself.
+IO_SYSCALLS = {'read', 'write', 'pread64', 'pwrite64', 'readv', 'writev',
+               'sendto', 'recvfrom', 'sendmsg', 'recvmsg'}
+
 CATEGORIES = ['processes', 'files', 'endpoints', 'fork', 'exec', 'read',
               'write', 'name operations', 'rename/link', 'network', 'chmod',
               'setuid', 'pipe I/O']
@@ -168,6 +173,8 @@ def read_audit(path):
                 ev[serial % 10**6] = {
                     'syscall': name, 'pid': int(pid.group(1)) if pid else -1,
                     'serial': serial, 'body': body.strip()}
+                if name in IO_SYSCALLS and ' success=yes' in body:
+                    ev.setdefault('io', []).append(serial)
                 if pid:
                     pids.add(int(pid.group(1)))
             elif m.group(1) == 'CWD':
@@ -359,7 +366,10 @@ def classify_ref(e, nodes, audit):
     if sub not in ('file', 'named pipe'):
         return None, None
     if op == 'load':
-        return 'exec', {'ops': {'exec', 'mmap_read'}, 'a': ('proc', proc), 'b': ('file', art)}
+        # the binary and its ELF interpreter: btrack's exec, or a read (or
+        # mapping) of the interpreter at the execve: file -> process either way
+        return 'exec', {'ops': {'exec', 'mmap_read', 'read'}, 'a': ('proc', proc),
+                        'b': ('file', art)}
     if op in ('read', 'pread', 'readv', 'mmap (read)'):
         return 'read', {'ops': {'read', 'mmap_read'}, 'a': ('proc', proc), 'b': ('file', art)}
     if op in ('write', 'pwrite', 'writev', 'truncate', 'ftruncate', 'mmap (write)'):
@@ -656,7 +666,7 @@ class Compare:
                 continue
             k = self.extra_kind(ev)
             self.extras[k] += 1
-            self.extra_examples.setdefault(k, '%s: %s' % (self.test, self.describe_ev(ev)))
+            self.extra_examples.setdefault(k, []).append('%s: %s' % (self.test, self.describe_ev(ev)))
 
     def proc_note(self, i):
         o = self.bt.objs.get(i, {})
@@ -681,6 +691,10 @@ class Compare:
     def extra_kind(self, ev):
         a = self.audit.get(btrack_time_key(ev['t'])[1], {})
         sc = a.get('syscall', '?')
+        if sc in ('close', 'exit_group', 'dup2', 'dup3') and a.get('serial') is not None:
+            io = self.audit.get('io', ())
+            if any(x < a['serial'] for x in io):
+                sc += ' (I/O logged before)'
         if sc in ('open', 'openat'):
             m = re.search(r' a%d=([0-9a-f]+)' % (1 if sc == 'open' else 2), a.get('body', ''))
             sc += '(%s)' % open_flags(int(m.group(1), 16) if m else 0)
@@ -836,7 +850,7 @@ def run(args, tmp):
         out_scope.update(c.out_of_scope)
         extras.update(c.extras)
         for k, v in c.extra_examples.items():
-            examples.setdefault(k, v)
+            examples.setdefault(k, []).extend(v)
         misses += c.misses
         per_test.append((name, sum(c.found.values()), sum(c.total.values()),
                          sum(c.extras.values())))
@@ -901,7 +915,7 @@ def run(args, tmp):
     if unexplained:
         print('\nUNEXPLAINED btrack events (kind: count, first example):')
         for k, v in unexplained:
-            print('  %4d  %s\n        e.g. %s' % (v, k, examples.get(k)))
+            print('  %4d  %s\n        e.g. %s' % (v, k, examples.get(k, ['?'])[0]))
     stale = [(w, p) for w, p, _ in rules if (w, p) not in USED_RULES]
     if stale and not args.tests:
         print('\nrows of %s that matched nothing (fixed? remove them):' %
@@ -915,6 +929,11 @@ def run(args, tmp):
         status = 1
 
     if args.verbose:
+        print('\nevery extra that is not explained as correct:')
+        for k in sorted(examples):
+            if explain(rules, 'extra', k)[1] is None:
+                for x in examples[k]:
+                    print('  %s' % x)
         print('\nmisses:')
         for cat, text in sorted(misses):
             print('  [%s] %s' % (cat, text))
