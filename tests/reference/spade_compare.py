@@ -202,7 +202,7 @@ def read_audit(path):
 
 # ------------------------------------------------------------- btrack dump
 
-DUMP_RE = re.compile(r'^(\d+) (\w+) (.*)$')
+DUMP_RE = re.compile(r'^\s*(\d+)\s+(\w+)\s+(.*)$')
 FIELD_RE = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
 TIME_RE = re.compile(r'^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?Z$')
 
@@ -839,6 +839,9 @@ def run(args, tmp):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             dump = d.stdout.decode('utf-8', errors='replace')
             os.unlink(btl)
+            if d.returncode != 0 or not any(DUMP_RE.match(x) for x in dump.splitlines()):
+                failed_imports.append('%s: `btrack log dump` exit %d, no record read' % (
+                    name, d.returncode))
         nodes, edges, bad = read_dot(dot)
         if bad:
             failed_imports.append('%s: %d reference edges unreadable' % (name, bad))
