@@ -16,28 +16,36 @@
  *  - An open is a read (O_RDONLY, O_RDWR) and a write (O_WRONLY, O_RDWR,
  *    creat) of the file at the open: with the minimal rules (exec and open
  *    only) that is all there is, one write at open time, nothing later.
- *  - When the log shows descriptor lifetimes (it has close or exit_group
- *    records), a descriptor's holder may move data through it at any time
- *    until it lets go of it, so the release of a descriptor open for
- *    writing is a write by its holder at that moment (and a pipe's or a
- *    socket's read end a read, since data written into a channel while
- *    the reader holds it reaches it).  Reads come before writes when a
+ *  - When the log shows descriptor lifetimes (it has close records: then
+ *    the rules are taken to log dup*, fcntl and pipes too, as btrack.rules
+ *    does; exits alone would leave descriptors closed unseen in the tables
+ *    and in every child's), a descriptor's holder may move data through it
+ *    at any time until it lets go of it, so the release of a descriptor
+ *    open for writing is a write by its holder at that moment (and a
+ *    pipe's or a socket's read end a read, since data written into a
+ *    channel while the reader holds it reaches it).  Reads come before writes when a
  *    process releases several at once (exit).
  *  - Pipes and socketpairs are objects (BT_FILEF_PIPE) numbered by the
  *    importer; a memfd is an anonymous file (BT_FILEF_ANON).  When a
  *    channel is read (its reader lets go) or an anonymous file executed,
  *    every other process holding it for writing at that moment may have
  *    written first: each gets a write then.
- *  - A channel end counts only in a process that was exec'd holding it
- *    (BT_FD_EXECD): the programs of a pipeline.  The shell that made the
- *    pipe, and each forked child before its exec, hold both ends for a
- *    moment and close them unused; counting those would route the pipe's
- *    data into the shell and everything it runs later.  The price: a
- *    process reading a pipe it made itself ($(cmd), popen) is seen only
- *    when the rules log read(2) (do_fd_io).
- *  - When the log shows read(2) and write(2) themselves (a read or write
- *    family record was seen, as in SPADE's logs), nothing is inferred at
- *    release: each read and write is its own observation, at its time.
+ *  - A channel end counts in a process that was exec'd holding it
+ *    (BT_FD_EXECD: the programs of a pipeline), or, in a process that was
+ *    not, only if no other process holds that end when it lets go of it.
+ *    The shell that made a pipeline's pipe, and each forked child before
+ *    its exec, hold both ends for a moment and close them unused while
+ *    the children hold them: counting those would route the pipe's data
+ *    into the shell and everything it runs later.  A process that keeps
+ *    one end for itself ($(cmd), popen, a parent reading its child) is
+ *    its only holder when it lets go, and counts.
+ *  - A descriptor closed while the process holds the same object through
+ *    another one (close(3) after dup2(3, 1)) is not let go of yet.
+ *  - When the log shows a process's read(2) and write(2) themselves (a
+ *    read or write family record of it was seen, as in SPADE's logs),
+ *    nothing is inferred when it lets go of a descriptor: each read and
+ *    write is its own observation, at its time.  (Per process: a login
+ *    logs the write to /proc/self/loginuid whatever the rules.)
  *  - Observations through a descriptor name its object by (dev, ino),
  *    without a path: no name is resolved by a read(2), so no lookup.
  *  - A descriptor the table does not know (inherited from before the log,
@@ -90,6 +98,7 @@ struct proc {
 	uint64_t seen_ms;        /* millisecond first seen (fork or actor) */
 	uint64_t start;          /* forced start for ingest, 0 = none */
 	struct bt_fdtable *fds;  /* owned reference; NULL: nothing known */
+	bool iolog;              /* the log shows its read(2)/write(2) */
 };
 
 struct bt_auditd {
@@ -105,7 +114,6 @@ struct bt_auditd {
 	uint32_t *pfree;
 	size_t npfree, pfree_cap;
 	bool fdlife;             /* the log shows descriptor lifetimes */
-	bool iolog;              /* ... and read(2)/write(2) themselves */
 	uint64_t next_obj;       /* next synthetic object */
 	char path[8192];         /* scratch for joined paths */
 	char path2[8192];
@@ -269,6 +277,33 @@ static bool obs_fd(struct bt_obs *o, const struct bt_fd *f, bool write)
 	return false;
 }
 
+/* Does a live process other than `pid` hold channel `f`'s same end (the
+ * object it reads, or the one it writes)? */
+static bool other_holder(struct bt_auditd *a, uint32_t pid,
+			 const struct bt_fd *f, bool write)
+{
+	uint64_t id = write ? f->dev : f->ino;
+	unsigned want = write ? BT_FD_WRITE : BT_FD_READ;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < a->nprocs; i++) {
+		struct proc *p = &a->procs[i];
+
+		if (!p->pid || p->pid == pid || !p->fds)
+			continue;
+		for (fd = bt_fdtable_next(p->fds, 0); fd >= 0;
+		     fd = bt_fdtable_next(p->fds, fd + 1)) {
+			const struct bt_fd *g = bt_fdtable_get(p->fds, fd);
+
+			if (fd_is_channel(g) && (g->access & want) &&
+			    (write ? g->dev : g->ino) == id)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Every live process other than `except` holding synthetic object `id`
  * open for writing may have written it before now: a write by each. */
 static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
@@ -278,20 +313,19 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 	size_t i;
 	int fd, r;
 
-	if (a->iolog)
-		return 0;  /* the writes are in the log */
 	for (i = 0; i < a->nprocs; i++) {
 		struct proc *p = &a->procs[i];
 
-		if (!p->pid || p->pid == except || !p->fds)
-			continue;
+		if (!p->pid || p->pid == except || !p->fds || p->iolog)
+			continue;  /* (its writes are in the log) */
 		for (fd = bt_fdtable_next(p->fds, 0); fd >= 0;
 		     fd = bt_fdtable_next(p->fds, fd + 1)) {
 			const struct bt_fd *f = bt_fdtable_get(p->fds, fd);
 
 			if (!(f->access & BT_FD_WRITE) ||
 			    !(fd_is_channel(f) || fd_is_anon(f)) ||
-			    (fd_is_channel(f) && !(f->access & BT_FD_EXECD)) ||
+			    (fd_is_channel(f) && !(f->access & BT_FD_EXECD) &&
+			     other_holder(a, p->pid, f, true)) ||
 			    (fd_is_channel(f) ? f->dev : f->ino) != id)
 				continue;
 			bt_obs_init(&o);
@@ -317,10 +351,11 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 static int release_fd(struct bt_auditd *a, const struct aev *e,
 		      const struct bt_fd *f, int pass)
 {
+	struct proc *pr = proc_get(a, e->pid);
 	struct bt_obs o;
 	int r;
 
-	if (!a->fdlife || a->iolog)
+	if (!a->fdlife || (pr && pr->iolog))
 		return 0;
 	obs_base(&o, a, e);
 	if (f->kind == BT_FD_SOCKET) {
@@ -330,8 +365,12 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 		o.op = pass ? BT_RAW_SEND : BT_RAW_RECV;
 		return add(a, &o);
 	}
-	if (fd_is_channel(f) && !(f->access & BT_FD_EXECD))
-		return 0;  /* not a program's: see the top of this file */
+	/* A channel end held by a process that was not exec'd with it counts
+	 * only if no other process holds that end: see the top of this
+	 * file. */
+	if (fd_is_channel(f) && !(f->access & BT_FD_EXECD) &&
+	    other_holder(a, e->pid, f, pass == 1))
+		return 0;
 	if (pass == 0) {
 		if (!(f->access & BT_FD_READ) || !fd_is_channel(f))
 			return 0;
@@ -346,6 +385,19 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 	return obs_fd(&o, f, true) ? add(a, &o) : 0;
 }
 
+/* Do g and f refer to the same thing, the same way? */
+static bool same_fd(const struct bt_fd *g, const struct bt_fd *f)
+{
+	return g->kind == f->kind &&
+	       (g->access & (BT_FD_READ | BT_FD_WRITE)) ==
+	       (f->access & (BT_FD_READ | BT_FD_WRITE)) &&
+	       g->dev == f->dev && g->ino == f->ino &&
+	       (g->path == NULL) == (f->path == NULL) &&
+	       (!g->path || !strcmp(g->path, f->path)) &&
+	       (g->remote == NULL) == (f->remote == NULL) &&
+	       (!g->remote || !strcmp(g->remote, f->remote));
+}
+
 /* Does an fd below `fd` in t refer to the same object as f (so releasing
  * both at once would say the same thing twice)? */
 static bool same_before(const struct bt_fdtable *t, int fd,
@@ -354,17 +406,9 @@ static bool same_before(const struct bt_fdtable *t, int fd,
 	int k;
 
 	for (k = bt_fdtable_next(t, 0); k >= 0 && k < fd;
-	     k = bt_fdtable_next(t, k + 1)) {
-		const struct bt_fd *g = bt_fdtable_get(t, k);
-
-		if (g->kind == f->kind && g->access == f->access &&
-		    g->dev == f->dev && g->ino == f->ino &&
-		    (g->path == NULL) == (f->path == NULL) &&
-		    (!g->path || !strcmp(g->path, f->path)) &&
-		    (g->remote == NULL) == (f->remote == NULL) &&
-		    (!g->remote || !strcmp(g->remote, f->remote)))
+	     k = bt_fdtable_next(t, k + 1))
+		if (same_fd(bt_fdtable_get(t, k), f))
 			return true;
-	}
 	return false;
 }
 
@@ -402,8 +446,23 @@ static int release_range(struct bt_auditd *a, const struct aev *e,
 static int release_one(struct bt_auditd *a, const struct aev *e,
 		       struct bt_fdtable *t, int64_t fd)
 {
+	const struct bt_fd *f;
+	int k;
+
 	if (!t || fd < 0 || fd >= BT_FDTABLE_MAX)
 		return 0;
+	f = bt_fdtable_get(t, (int)fd);
+	if (!f)
+		return 0;
+	/* Still held through another fd (close(3) after dup2(3, 1)): the
+	 * process has not let go of it yet. */
+	for (k = bt_fdtable_next(t, 0); k >= 0; k = bt_fdtable_next(t, k + 1))
+		if (k != fd && same_fd(bt_fdtable_get(t, k), f))
+			break;
+	if (k >= 0) {
+		bt_fdtable_close(t, (int)fd);
+		return 0;
+	}
 	return release_range(a, e, t, (unsigned)fd, (unsigned)fd, false);
 }
 
@@ -429,10 +488,12 @@ static const char *item_path(struct bt_auditd *a, const struct aev *e,
 					bt_fdtable_get(p->fds, (int)dirfd) :
 					NULL;
 
-		if (d && d->path && d->path[0] == '/')
+		if (d && d->path && d->path[0] == '/') {
 			base = d->path;
-		else
-			base = NULL;  /* unknown directory: no guess */
+		} else {
+			a->st.gaps++;  /* unknown directory: no guess */
+			return NULL;
+		}
 	}
 	return bt_path_join(out, cap, base, name) ? NULL : out;
 }
@@ -851,8 +912,8 @@ static int do_fd_io(struct bt_auditd *a, const struct aev *e)
 	bool write = e->sysno == SYS_write || e->sysno == SYS_pwrite64 ||
 		     e->sysno == SYS_writev || e->sysno == SYS_ftruncate;
 
-	if (e->sysno != SYS_ftruncate)
-		a->iolog = true;
+	if (e->sysno != SYS_ftruncate && pr)
+		pr->iolog = true;
 	if (!f) {
 		a->st.gaps++;
 		return 0;
@@ -996,7 +1057,10 @@ static int do_mmap(struct bt_auditd *a, const struct aev *e)
 	int64_t fd = e->has_mmap ? e->mmap_fd : -1;
 	const struct bt_fd *f;
 
-	if (e->has_mmap)
+	/* The SYSCALL record's a3 is the flags; the MMAP record's flags=0x1
+	 * (hex with a prefix) is taken only where a3 is not there (i386's old
+	 * mmap passes a pointer). */
+	if (e->has_mmap && e->mmap_flags)
 		flags = e->mmap_flags;
 	if (fd < 0)
 		return 0;  /* anonymous memory */
@@ -1148,7 +1212,6 @@ static int do_exit(struct bt_auditd *a, const struct aev *e)
 	struct bt_obs o;
 	int r = 0;
 
-	a->fdlife = true;
 	if (pr && pr->fds && pr->fds->refs == 1)
 		r = release_range(a, e, pr->fds, 0, BT_FDTABLE_MAX, false);
 	if (r)

@@ -12,14 +12,21 @@
  * Others are counted as unused.  Syscalls are x86-64 (arch=c000003e), by
  * number or, in interpreted logs, by name.
  *
- * What a syscall becomes (audit sees no read(2)/write(2) in the usual
- * rules, so opens stand for them, as in SPADE): open/openat/openat2/creat
- * for reading -> read, for writing -> write, with O_CREAT of a new name ->
- * create; execve -> exec; clone/fork/vfork -> fork; rename*, link*,
- * symlink*, unlink*, truncate -> the same ops; mmap of an fd -> mmap;
- * connect/accept -> connect/accept; sendto/sendmsg/recvfrom/recvmsg ->
- * send/recv.  Failed syscalls (success=no) make nothing.  The rules that
- * produce such a log are in man/btrack-import.1 and man/btrack-audit.rules.
+ * What a syscall becomes (audit sees no read(2)/write(2) in the shipped
+ * rules, so opens and descriptor lifetimes stand for them; the inference
+ * is described at the top of auditd.c): open/openat/openat2/creat for
+ * reading -> read, for writing -> write, O_CREAT of a new name -> create,
+ * O_TRUNC of an existing file -> truncate; execve, execveat -> exec (and
+ * reads of the interpreter and loader); clone/fork/vfork -> fork;
+ * exit_group -> exit; rename*, link*, unlink*, rmdir, mkdir*, mknod*,
+ * truncate -> name ops; symlink* -> symlink; chmod/chown families -> chmod,
+ * chown; set*id -> setid; pipe, pipe2, socketpair -> pipe objects; close,
+ * dup*, fcntl, close_range -> the fd tables; mmap of an fd -> mmap;
+ * connect/accept/bind -> connect/accept and socket addresses;
+ * sendto/sendmsg/recvfrom/recvmsg -> send/recv.  Failed syscalls
+ * (success=no) make nothing.  The rules that produce such a log are
+ * capture/audit/btrack.rules and btrack-minimal.rules; btrack-import(1)
+ * says what each gives.
  *
  * The input is untrusted: every field is bounded and checked; a line that
  * does not have the audit shape is a bad line reported with its number.

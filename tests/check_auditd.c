@@ -1061,6 +1061,46 @@ START_TEST(exec_reads_interpreter_and_loader)
 }
 END_TEST
 
+/*
+ * A process reading a pipe it made itself (x=$(cat secret), popen, a parent
+ * reading its forked child): p (100) makes the pipe, forks 101 (no exec),
+ * which reads secret and writes the pipe; 100 keeps the read end alone,
+ * and writes out after.  Each is the only holder of its end when it lets
+ * go of it, so both count.
+ */
+START_TEST(self_made_pipe_counts_for_its_only_holder)
+{
+	static const char text[] =
+	SC("100", "1", "22", "exit=0 a0=7ffc a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	"type=FD_PAIR msg=audit(1700000000.100:1): fd0=3 fd1=4\n"
+	EOE("100", "1")
+	SC("100", "2", "57", "exit=101 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("100", "2")
+	SC("100", "3", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("100", "3")
+	SC("110", "4", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=100 pid=101 comm=\"p\" exe=\"/bin/p\"")
+	EOE("110", "4")
+	SC("110", "5", "257", "exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=100 pid=101 comm=\"p\" exe=\"/bin/p\"")
+	CWD("110", "5")
+	PATHR("110", "5", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("110", "5")
+	"type=SYSCALL msg=audit(1700000000.120:6): arch=c000003e syscall=231 a0=0 items=0 ppid=100 pid=101 uid=0 comm=\"p\" exe=\"/bin/p\" key=\"bt\"\n"
+	EOE("120", "6")
+	SC("130", "7", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("130", "7")
+	SC("140", "8", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	CWD("140", "8")
+	PATHR("140", "8", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("140", "8", "1", "out", "21", "0100644", "CREATE")
+	EOE("140", "8")
+	SC("150", "9", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("150", "9");
+
+	sem_import(text);
+	ck_assert(sem_reaches("#21", "#20"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("auditd");
@@ -1098,6 +1138,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, ppid_change_at_exec_is_a_new_process);
 	tcase_add_test(tc, logged_writes_are_not_inferred_again);
 	tcase_add_test(tc, exec_reads_interpreter_and_loader);
+	tcase_add_test(tc, self_made_pipe_counts_for_its_only_holder);
 	suite_add_tcase(s, tc);
 	return s;
 }
