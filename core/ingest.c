@@ -180,7 +180,12 @@ struct finfo {
 	uint64_t dev, ino;
 	uint32_t nbound;       /* paths bound to it now */
 	uint32_t flags;        /* FI_* */
+	uint64_t target;       /* FI_SYMLINK: offset + 1 of its content in
+	                          targets, 0 = unknown */
 };
+
+/* Symbolic links a lookup follows at most (the kernel's: 40). */
+#define MAX_FOLLOW 40
 
 struct bt_ingest {
 	struct bt_log_writer *w;
@@ -213,6 +218,20 @@ struct bt_ingest {
 	size_t argbuf_cap;
 	char *pbuf[2];             /* paths without a trailing '/', reused */
 	size_t pbuf_cap[2];
+	char *rbuf[2];             /* paths through symbolic links, reused */
+	size_t rbuf_cap[2];
+	char *targets;             /* symbolic links' contents, NUL-ended */
+	size_t targets_len, targets_cap;
+	struct bt_strmap dirs;     /* every directory above a path seen -> 1 */
+	char *dbuf;                /* a path being cut into its directories */
+	size_t dbuf_cap;
+	struct move { size_t pi; uint32_t off; } *moves;
+	size_t moves_cap;          /* paths under a renamed directory */
+	char *mbuf;                /* a path moved with its directory */
+	size_t mbuf_cap;
+	size_t via;                /* paths index of the name a lookup
+	                              reached through symbolic links in this
+	                              observation, or NOPATH */
 };
 
 static const char *const op_names[] = {
@@ -276,6 +295,7 @@ int bt_ingest_new(struct bt_ingest **out, struct bt_log_writer *w)
 	bt_u64map_init(&ing->fidx);
 	bt_strmap_init(&ing->pathmap);
 	bt_strmap_init(&ing->endpoints);
+	bt_strmap_init(&ing->dirs);
 	*out = ing;
 	return 0;
 }
@@ -299,6 +319,13 @@ void bt_ingest_free(struct bt_ingest *ing)
 	free(ing->argbuf);
 	free(ing->pbuf[0]);
 	free(ing->pbuf[1]);
+	free(ing->rbuf[0]);
+	free(ing->rbuf[1]);
+	free(ing->targets);
+	bt_strmap_release(&ing->dirs);
+	free(ing->dbuf);
+	free(ing->moves);
+	free(ing->mbuf);
 	free(ing);
 }
 
@@ -506,6 +533,31 @@ static int cred_update(struct bt_ingest *ing, size_t slot,
 
 #define NOPATH SIZE_MAX
 
+/* Remember the directories above a new path ("/a/b/c": "/a/b", "/a"),
+ * so a rename can tell a directory with paths under it.  Once for each
+ * new directory; stops at the first one already known. */
+static int note_dirs(struct bt_ingest *ing, const char *path)
+{
+	size_t len = strlen(path);
+	char *slash;
+	int r;
+
+	if (*path != '/')
+		return 0;
+	if (len + 1 > ing->dbuf_cap &&
+	    bt_grow(&ing->dbuf, &ing->dbuf_cap, len + 1, 1))
+		return BT_ENOMEM;
+	memcpy(ing->dbuf, path, len + 1);
+	while ((slash = strrchr(ing->dbuf, '/')) && slash != ing->dbuf) {
+		*slash = '\0';
+		if (bt_strmap_get(&ing->dirs, ing->dbuf))
+			return 0;
+		if ((r = bt_strmap_put(&ing->dirs, ing->dbuf, 1)))
+			return r;
+	}
+	return 0;
+}
+
 /* The index of path in paths[], made on first sight; NOPATH for no path
  * or a path that names a descriptor (is_fd_path). */
 static int path_index(struct bt_ingest *ing, const char *path, size_t *out)
@@ -528,7 +580,8 @@ static int path_index(struct bt_ingest *ing, const char *path, size_t *out)
 		    sizeof(*ing->paths)))
 		return BT_ENOMEM;
 	if ((r = bt_strmap_put(&ing->pathmap, path,
-			       (uint32_t)ing->npaths + 1)))
+			       (uint32_t)ing->npaths + 1)) ||
+	    (r = note_dirs(ing, path)))
 		return r;
 	ing->paths[ing->npaths].file = 0;
 	ing->paths[ing->npaths].fname = 0;
@@ -573,7 +626,7 @@ static int new_file(struct bt_ingest *ing, bool real, uint64_t dev,
 	if (!real)
 		ing->synth_ino++;
 	ing->finfo[ing->nfinfo++] = (struct finfo){ dev, ino, 0,
-		fi | (real ? FI_REAL : 0) };
+		fi | (real ? FI_REAL : 0), 0 };
 	ing->st.objects[BT_REC_FILE]++;
 	*out = id;
 	return 0;
@@ -628,7 +681,116 @@ static int bind(struct bt_ingest *ing, size_t pi, uint32_t file,
 	return 0;
 }
 
-enum { FIND = 0, FRESH = 1 };
+enum { FIND = 0, FRESH = 1, NOFOLLOW = 2 };
+
+/*
+ * `target` read from the link at `link` (absolute), as an absolute path
+ * without "." or ".." components or repeated '/', in ing->rbuf[which].
+ * *out = NULL when the link is not an absolute path.
+ */
+static int resolve(struct bt_ingest *ing, int which, const char *link,
+		   const char *target, const char **out)
+{
+	size_t ll = strlen(link), tl = strlen(target), need, n = 0;
+	const char *p, *end;
+	char *b;
+
+	*out = NULL;
+	if (*link != '/')
+		return 0;
+	need = ll + tl + 3;
+	if (need > ing->rbuf_cap[which] &&
+	    bt_grow(&ing->rbuf[which], &ing->rbuf_cap[which], need, 1))
+		return BT_ENOMEM;
+	b = ing->rbuf[which];
+	/* The directory of the link, then the target (or the target alone
+	 * when absolute); then fold the components. */
+	if (*target != '/') {
+		const char *slash = strrchr(link, '/');
+
+		memcpy(b, link, (size_t)(slash - link) + 1);
+		n = (size_t)(slash - link) + 1;
+	}
+	memcpy(b + n, target, tl + 1);
+	n = 0;
+	for (p = b; *p; p = end) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		end = strchr(p, '/');
+		if (!end)
+			end = p + strlen(p);
+		len = (size_t)(end - p);
+		if (!len || (len == 1 && p[0] == '.'))
+			continue;
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (n && b[n - 1] != '/')
+				n--;
+			if (n)
+				n--;            /* the '/' before it */
+			continue;
+		}
+		/* writing never overtakes reading: n <= p - b */
+		b[n++] = '/';
+		memmove(b + n, p, len);
+		n += len;
+	}
+	if (!n)
+		b[n++] = '/';
+	b[n] = '\0';
+	*out = b;
+	return 0;
+}
+
+/*
+ * A source without inodes names a file through a symbolic link the log
+ * saw made: the file is the one at the link's target (one link after
+ * another, up to MAX_FOLLOW).  *pi and *path become the target's;
+ * ing->via remembers it so the lookup covers that name too.
+ */
+static int follow(struct bt_ingest *ing, size_t *pi, const char **path)
+{
+	unsigned i;
+	int r;
+
+	for (i = 0; i < MAX_FOLLOW && *pi != NOPATH; i++) {
+		struct finfo *fi = finfo(ing, ing->paths[*pi].file);
+		const char *to;
+
+		if (!fi || !(fi->flags & FI_SYMLINK) || !fi->target)
+			return 0;
+		if ((r = resolve(ing, (int)(i & 1), *path,
+				 ing->targets + fi->target - 1, &to)))
+			return r;
+		if (!to)
+			return 0;
+		if ((r = path_index(ing, to, pi)))
+			return r;
+		*path = to;
+		ing->via = *pi;
+	}
+	return 0;
+}
+
+/* Remember the content of symlink file `file`. */
+static int keep_target(struct bt_ingest *ing, uint32_t file,
+		       const char *target)
+{
+	size_t len = strlen(target) + 1;
+	struct finfo *fi = finfo(ing, file);
+
+	if (!fi)
+		return 0;
+	if (ing->targets_len + len > ing->targets_cap &&
+	    bt_grow(&ing->targets, &ing->targets_cap, ing->targets_len + len,
+		    1))
+		return BT_ENOMEM;
+	memcpy(ing->targets + ing->targets_len, target, len);
+	fi->target = ing->targets_len + 1;
+	ing->targets_len += len;
+	return 0;
+}
 
 /*
  * The file an observation names, in *file (0 when nothing names one: a
@@ -638,7 +800,10 @@ enum { FIND = 0, FRESH = 1 };
  * file in any case (the observation made it: a pipe, a symlink, a memfd).
  * The path is then bound to the file, except that a path naming a
  * symbolic link keeps naming the link when the source gives the inode of
- * the file the link leads to (a lookup through the link).
+ * the file the link leads to (a lookup through the link); without an
+ * inode, FIND follows the link to its target's file (NOFOLLOW does not:
+ * rename and link act on the link itself).  *pi stays the index of `path`
+ * as given, for the caller's lookup.
  */
 static int get_file(struct bt_ingest *ing, const struct bt_obs *o,
 		    const char *path, int how, uint32_t fi, uint32_t *file,
@@ -646,32 +811,36 @@ static int get_file(struct bt_ingest *ing, const struct bt_obs *o,
 {
 	uint32_t f = 0, flags = o->file_flags;
 	struct finfo *bound;
+	size_t ti;
 	int r;
 
 	*file = 0;
 	if ((r = path_index(ing, path, pi)))
 		return r;
+	ti = *pi;
 	if (o->has_ino) {
-		if (how == FIND)
+		if (how != FRESH)
 			f = pair_get(&ing->files, o->dev, o->ino);
 		if (!f && (r = new_file(ing, true, o->dev, o->ino, flags, fi,
 					&f)))
 			return r;
-	} else if (*pi != NOPATH || how == FRESH) {
-		if (how == FIND)
-			f = ing->paths[*pi].file;
+	} else if (ti != NOPATH || how == FRESH) {
+		if (how == FIND && (r = follow(ing, &ti, &path)))
+			return r;
+		if (how != FRESH && ti != NOPATH)
+			f = ing->paths[ti].file;
 		if (!f && (r = new_file(ing, false, 0, 0, flags, fi, &f)))
 			return r;
 	} else {
 		return 0;
 	}
 	*file = f;
-	if (*pi == NOPATH || ing->paths[*pi].file == f)
+	if (ti == NOPATH || ing->paths[ti].file == f)
 		return 0;
-	bound = finfo(ing, ing->paths[*pi].file);
+	bound = finfo(ing, ing->paths[ti].file);
 	if (how == FIND && bound && (bound->flags & FI_SYMLINK))
 		return 0;
-	return bind(ing, *pi, f, o->time, path);
+	return bind(ing, ti, f, o->time, path);
 }
 
 /* The filename object of path index pi (made, and so "modified", now). */
@@ -705,14 +874,21 @@ static int event(struct bt_ingest *ing, unsigned op, unsigned flags,
 	return r;
 }
 
-/* A LOOKUP filename -> process when the name at pi was modified. */
+/* A LOOKUP filename -> process when the name at pi was modified, and
+ * one for the name symbolic links led to (ing->via), if modified. */
 static int lookup(struct bt_ingest *ing, size_t pi, uint64_t time,
 		  uint32_t proc)
 {
-	if (pi == NOPATH || !ing->paths[pi].fname)
+	size_t v = ing->via;
+	int r;
+
+	if (pi != NOPATH && ing->paths[pi].fname &&
+	    (r = event(ing, BT_OP_LOOKUP, 0, 0, time, ing->paths[pi].fname,
+		       proc)))
+		return r;
+	if (v == NOPATH || v == pi || !ing->paths[v].fname)
 		return 0;
-	return event(ing, BT_OP_LOOKUP, 0, 0, time, ing->paths[pi].fname,
-		     proc);
+	return event(ing, BT_OP_LOOKUP, 0, 0, time, ing->paths[v].fname, proc);
 }
 
 static uint32_t sat32(uint64_t v)
@@ -966,15 +1142,71 @@ static int check(const struct bt_obs *o)
 	return bt_error_set(BT_EINVAL, "%s: field 'path' is missing", name);
 }
 
+/*
+ * A renamed directory takes the paths under it along: every bound path
+ * "OLD/x" binds its file to "NEW/x" and lets go of the old one, so the
+ * files keep their identity and their names' counts stay right.  Rare,
+ * so a scan of every path is fine.
+ */
+static int move_children(struct bt_ingest *ing, const char *from,
+			 const char *to, uint64_t time)
+{
+	const struct bt_strmap *m = &ing->pathmap;
+	size_t fl = strlen(from), tl = strlen(to), n = 0, i;
+	int r;
+
+	if (!bt_strmap_get(&ing->dirs, from))
+		return 0;
+	for (i = 0; i < m->cap; i++) {
+		const char *key;
+		size_t pi;
+
+		if (!m->offs[i])
+			continue;
+		key = m->arena + m->offs[i] - 1;
+		pi = m->vals[i] - 1;
+		if (strncmp(key, from, fl) || key[fl] != '/' ||
+		    !ing->paths[pi].file)
+			continue;
+		if (n + 1 > ing->moves_cap &&
+		    bt_grow(&ing->moves, &ing->moves_cap, n + 1,
+			    sizeof(*ing->moves)))
+			return BT_ENOMEM;
+		ing->moves[n++] = (struct move){ pi, m->offs[i] - 1 };
+	}
+	for (i = 0; i < n; i++) {
+		/* path_index() may move the arena: copy before. */
+		const char *rest = m->arena + ing->moves[i].off + fl;
+		size_t rl = strlen(rest), npi;
+		uint32_t file = ing->paths[ing->moves[i].pi].file;
+
+		if (tl + rl + 1 > ing->mbuf_cap &&
+		    bt_grow(&ing->mbuf, &ing->mbuf_cap, tl + rl + 1, 1))
+			return BT_ENOMEM;
+		memcpy(ing->mbuf, to, tl);
+		memcpy(ing->mbuf + tl, rest, rl + 1);
+		if ((r = path_index(ing, ing->mbuf, &npi)))
+			return r;
+		if (npi == NOPATH || npi == ing->moves[i].pi)
+			continue;
+		if ((r = bind(ing, npi, file, time, ing->mbuf)) ||
+		    (ing->paths[ing->moves[i].pi].file == file &&
+		     (r = unbind(ing, ing->moves[i].pi))))
+			return r;
+	}
+	return 0;
+}
+
 static int add_rename(struct bt_ingest *ing, const struct bt_obs *o,
 		      uint32_t proc)
 {
 	unsigned op = o->op == BT_RAW_RENAME ? BT_OP_RENAME : BT_OP_LINK;
 	uint32_t file, fn;
 	size_t pi, pi2;
+	bool same;
 	int r;
 
-	if ((r = get_file(ing, o, o->path, FIND, 0, &file, &pi)) ||
+	if ((r = get_file(ing, o, o->path, NOFOLLOW, 0, &file, &pi)) ||
 	    (!file && (r = new_file(ing, false, 0, 0, o->file_flags, 0,
 				    &file))) ||
 	    (r = path_index(ing, o->new_path, &pi2)))
@@ -986,6 +1218,8 @@ static int add_rename(struct bt_ingest *ing, const struct bt_obs *o,
 		return r;
 	if (pi2 == NOPATH)
 		return 0;       /* not a name: nothing is bound */
+	/* rename(2) of two names of one file does nothing: both stay. */
+	same = ing->paths[pi2].file == file;
 	if ((r = get_fname(ing, pi2, o->new_path, &fn)) ||
 	    (r = event(ing, op, 0, 0, o->time, proc, fn)))
 		return r;
@@ -994,8 +1228,11 @@ static int add_rename(struct bt_ingest *ing, const struct bt_obs *o,
 	 * two names, so its (dev, ino) is kept. */
 	if ((r = bind(ing, pi2, file, o->time, o->new_path)))
 		return r;
-	if (op == BT_OP_RENAME && pi != NOPATH && pi != pi2 &&
+	if (op == BT_OP_RENAME && pi != NOPATH && pi != pi2 && !same &&
 	    ing->paths[pi].file == file && (r = unbind(ing, pi)))
+		return r;
+	if (op == BT_OP_RENAME && pi != NOPATH && pi != pi2 && !same &&
+	    (r = move_children(ing, o->path, o->new_path, o->time)))
 		return r;
 	return 0;
 }
@@ -1009,6 +1246,7 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 	uint64_t before = ing->st.events;
 	int r;
 
+	ing->via = NOPATH;
 	switch (o->op) {
 	case BT_RAW_FORK: {
 		size_t cs;
@@ -1138,7 +1376,8 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 		 * so a backtrack from the link finds who made it and reads
 		 * through the name look it up. */
 		if ((r = get_file(ing, o, o->path, FRESH, FI_SYMLINK, &file,
-				  &pi)))
+				  &pi)) ||
+		    (r = keep_target(ing, file, o->target)))
 			return r;
 		if (pi == NOPATH)
 			break;

@@ -21,7 +21,8 @@
  *    path: a created path after an unlink or before any sighting is a new
  *    file, rename moves the file to the new path (binding the new name
  *    before dropping the old, so the file keeps its identity; a file the
- *    rename replaced loses that name), link adds a path.  A real file's
+ *    rename replaced loses that name; a renamed directory takes the paths
+ *    under it along), link adds a path.  A real file's
  *    (dev, ino) is forgotten when its last name goes, so a reused inode
  *    is a new file.
  *  - /proc/{self,PID}/fd/N, /proc/PID/task/TID/fd/N, /dev/fd/N and

@@ -934,6 +934,10 @@ static const char *const link_logs[2] = {
 	"{\"time\":2,\"op\":\"write\",\"pid\":30,\"path\":\"/w/x\"" INO(7) "}\n"
 	"{\"time\":3,\"op\":\"link\",\"pid\":30,\"path\":\"/w/x\","
 	"\"new_path\":\"/w/y\"" INO(7) "}\n"
+	/* rename of two names of one file does nothing */
+	"{\"time\":4,\"op\":\"rename\",\"pid\":30,\"path\":\"/w/x\","
+	"\"new_path\":\"/w/y\"" INO(7) "}\n"
+	"{\"time\":4,\"op\":\"read\",\"pid\":33,\"path\":\"/w/x\"}\n"
 	"{\"time\":4,\"op\":\"unlink\",\"pid\":30,\"path\":\"/w/x\"" INO(7) "}\n"
 	"{\"time\":5,\"op\":\"read\",\"pid\":31,\"path\":\"/w/y\"" INO(7) "}\n"
 	"{\"time\":6,\"op\":\"unlink\",\"pid\":31,\"path\":\"/w/y\"" INO(7) "}\n"
@@ -943,6 +947,9 @@ static const char *const link_logs[2] = {
 	"{\"time\":2,\"op\":\"write\",\"pid\":30,\"path\":\"/w/x\"}\n"
 	"{\"time\":3,\"op\":\"link\",\"pid\":30,\"path\":\"/w/x\","
 	"\"new_path\":\"/w/y\"}\n"
+	"{\"time\":4,\"op\":\"rename\",\"pid\":30,\"path\":\"/w/x\","
+	"\"new_path\":\"/w/y\"}\n"
+	"{\"time\":4,\"op\":\"read\",\"pid\":33,\"path\":\"/w/x\"}\n"
 	"{\"time\":4,\"op\":\"unlink\",\"pid\":30,\"path\":\"/w/x\"}\n"
 	"{\"time\":5,\"op\":\"read\",\"pid\":31,\"path\":\"/w/y\"}\n"
 	"{\"time\":6,\"op\":\"unlink\",\"pid\":31,\"path\":\"/w/y\"}\n"
@@ -955,12 +962,63 @@ START_TEST(hard_link_outlives_a_name)
 
 	gbuild(link_logs[_i]);
 	ck_assert_uint_eq(file_at("/w/y", 0), file_at("/w/x", 0));
+	/* After rename(x, y) of one file's two names, x still names it. */
+	ck_assert_int_ge(find_ev(0, BT_OP_READ, file_at("/w/x", 0),
+				 proc(33, 0)), 0);
 	r = gwalk(BT_BACKWARD, "proc:31");
 	ck_assert(has_proc(r, 30));
 	bt_result_free(r);
 	/* Both names gone: inode 7 again is another file. */
 	ck_assert_uint_ne(file_at("/w/z", 0), file_at("/w/x", 0));
 	ck_assert_uint_eq(count_kind(BT_REC_FILE), 2);
+}
+END_TEST
+
+/* mv d e: the files under d are the same files under e (their history
+ * goes along), and d's old paths no longer name them, so when they are
+ * unlinked under e their inodes are free again. */
+static const char *const dir_logs[2] = {
+	"{\"time\":1,\"op\":\"create\",\"pid\":60,\"path\":\"/w/d\"" INO(20) "}\n"
+	"{\"time\":2,\"op\":\"write\",\"pid\":60,\"path\":\"/w/d/f\"" INO(21) "}\n"
+	"{\"time\":3,\"op\":\"write\",\"pid\":60,\"path\":\"/w/d/s/g\"" INO(22) "}\n"
+	"{\"time\":4,\"op\":\"rename\",\"pid\":61,\"path\":\"/w/d\","
+	"\"new_path\":\"/w/e\"" INO(20) "}\n"
+	"{\"time\":5,\"op\":\"read\",\"pid\":62,\"path\":\"/w/e/f\"" INO(21) "}\n"
+	"{\"time\":6,\"op\":\"read\",\"pid\":62,\"path\":\"/w/e/s/g\"" INO(22) "}\n"
+	"{\"time\":7,\"op\":\"unlink\",\"pid\":62,\"path\":\"/w/e/f\"" INO(21) "}\n"
+	"{\"time\":8,\"op\":\"write\",\"pid\":63,\"path\":\"/w/h\"" INO(21) "}\n"
+	"{\"time\":9,\"op\":\"read\",\"pid\":64,\"path\":\"/w/d/f\"}\n",
+
+	"{\"time\":1,\"op\":\"create\",\"pid\":60,\"path\":\"/w/d\"}\n"
+	"{\"time\":2,\"op\":\"write\",\"pid\":60,\"path\":\"/w/d/f\"}\n"
+	"{\"time\":3,\"op\":\"write\",\"pid\":60,\"path\":\"/w/d/s/g\"}\n"
+	"{\"time\":4,\"op\":\"rename\",\"pid\":61,\"path\":\"/w/d\","
+	"\"new_path\":\"/w/e\"}\n"
+	"{\"time\":5,\"op\":\"read\",\"pid\":62,\"path\":\"/w/e/f\"}\n"
+	"{\"time\":6,\"op\":\"read\",\"pid\":62,\"path\":\"/w/e/s/g\"}\n"
+	"{\"time\":7,\"op\":\"unlink\",\"pid\":62,\"path\":\"/w/e/f\"}\n"
+	"{\"time\":8,\"op\":\"write\",\"pid\":63,\"path\":\"/w/h\"}\n"
+	"{\"time\":9,\"op\":\"read\",\"pid\":64,\"path\":\"/w/d/f\"}\n",
+};
+
+START_TEST(directory_rename_moves_its_files)
+{
+	struct bt_result *r;
+	uint32_t f, g;
+
+	gbuild(dir_logs[_i]);
+	f = file_at("/w/d/f", 0);
+	g = file_at("/w/d/s/g", 0);
+	ck_assert_uint_eq(file_at("/w/e/f", 0), f);
+	ck_assert_uint_eq(file_at("/w/e/s/g", 0), g);
+	r = gwalk(BT_BACKWARD, "proc:62");
+	ck_assert(has_proc(r, 60));
+	bt_result_free(r);
+	/* f's names are all gone: inode 21 again is another file, and the
+	 * old path names nothing (a new file). */
+	ck_assert_uint_ne(file_at("/w/h", 0), f);
+	ck_assert_int_lt(find_ev(0, BT_OP_READ, f, proc(64, 0)), 0);
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 5);
 }
 END_TEST
 
@@ -1059,6 +1117,51 @@ START_TEST(symlink_links_creator)
 	r = gwalk(BT_BACKWARD, "file:/w/o1");
 	ck_assert(has_file(r, "/w/s.txt"));
 	ck_assert(has_proc(r, 50));             /* through the name */
+	bt_result_free(r);
+}
+END_TEST
+
+/* Without inodes, a read through a link the log saw made reads the file at
+ * its target (relative to the link's directory, through "..", and link
+ * after link); the names on the way are looked up.  Rename and unlink act
+ * on the link itself. */
+START_TEST(symlink_followed_without_inodes)
+{
+	struct bt_result *r;
+	uint32_t s, l, q;
+
+	gbuild("{\"time\":1,\"op\":\"write\",\"pid\":49,\"path\":\"/w/d/s.txt\"}\n"
+	       "{\"time\":2,\"op\":\"symlink\",\"pid\":50,\"path\":\"/w/e/l\","
+	       "\"target\":\"../d/./s.txt\"}\n"
+	       "{\"time\":3,\"op\":\"symlink\",\"pid\":50,\"path\":\"/w/l2\","
+	       "\"target\":\"e//l\"}\n"
+	       "{\"time\":4,\"op\":\"read\",\"pid\":51,\"path\":\"/w/l2\"}\n"
+	       "{\"time\":5,\"op\":\"write\",\"pid\":51,\"path\":\"/w/o1\"}\n"
+	       "{\"time\":6,\"op\":\"rename\",\"pid\":52,\"path\":\"/w/e/l\","
+	       "\"new_path\":\"/w/e/m\"}\n"
+	       "{\"time\":7,\"op\":\"symlink\",\"pid\":53,\"path\":\"/w/loop\","
+	       "\"target\":\"/w/loop\"}\n"
+	       "{\"time\":8,\"op\":\"read\",\"pid\":54,\"path\":\"/w/loop\"}\n"
+	       "{\"time\":9,\"op\":\"symlink\",\"pid\":55,\"path\":\"/w/up\","
+	       "\"target\":\"../../../../d/s.txt\"}\n"
+	       "{\"time\":10,\"op\":\"read\",\"pid\":55,\"path\":\"/w/up\"}\n");
+	s = file_at("/w/d/s.txt", 0);
+	l = file_at("/w/e/l", 0);
+	q = proc(51, 0);
+	ck_assert_uint_ne(s, 0);
+	ck_assert_uint_ne(l, s);
+	ck_assert_int_ge(find_ev(0, BT_OP_READ, s, q), 0);
+	ck_assert_int_lt(find_ev(0, BT_OP_READ, l, q), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_LOOKUP, fname("/w/l2"), q), 0);
+	/* The link's own file moved with the rename, as a link. */
+	ck_assert_uint_eq(file_at("/w/e/m", 0), l);
+	/* A loop ends: the read goes to the link's file, no hang. */
+	ck_assert_int_ge(find_op(0, BT_OP_READ), 0);
+	/* ".." above / stays at /. */
+	ck_assert_uint_ne(file_at("/d/s.txt", 0), 0);
+	r = gwalk(BT_BACKWARD, "file:/w/o1");
+	ck_assert(has_proc(r, 49));             /* the target's writer */
+	ck_assert(has_proc(r, 50));             /* the links' maker */
 	bt_result_free(r);
 }
 END_TEST
@@ -1392,9 +1495,11 @@ int main(void)
 	TL(rename_keeps_the_file, 2);
 	TL(atomic_replace, 2);
 	TL(hard_link_outlives_a_name, 2);
+	TL(directory_rename_moves_its_files, 2);
 	TL(fd_paths_are_not_names, 6);
 	T(fd_path_recognition);
 	T(symlink_links_creator);
+	T(symlink_followed_without_inodes);
 	T(chmod_chown_change_the_file);
 	T(credentials);
 	T(pipes_carry_data);
