@@ -921,7 +921,7 @@ def run(args, tmp):
             print('  %4d  %s\n        e.g. %s' % (v, k, examples.get(k, ['?'])[0]))
     stale = [(w, p) for w, p, _ in rules if (w, p) not in USED_RULES]
     if stale and not args.tests:
-        print('\nrows of %s that matched nothing (fixed? remove them):' %
+        print('\nrows of %s that matched nothing (a bug row: fixed? remove it):' %
               os.path.basename(args.explained))
         for w, p in stale:
             print('  %s\t%s' % (w, p))
