@@ -73,8 +73,8 @@ CATEGORIES = ['processes', 'files', 'endpoints', 'fork', 'exec', 'read',
 # Reported, but not bars of the issue: writes and reads on descriptors opened
 # before the log began (SPADE's "unknown" artifacts), and whether each of
 # SPADE's files is one btrack file (not split in two by an unlink, say), and
-# whether btrack knows the uid that SPADE's process vertex has (from the
-# SYSCALL record's uid=; the process record's uid or a cred label).
+# whether btrack's process record has the uid that SPADE's process vertex
+# has (the uid= of the process's first SYSCALL record; issue 8 item 9).
 EXTRA_CATEGORIES = ['inherited-fd I/O', 'file identity', 'process uid']
 
 # ---------------------------------------------------------------- SPADE DOT
@@ -629,10 +629,13 @@ class Compare:
                                         for i in objs), len(eps))))
 
     def check_uid(self, k, n):
+        """The process record's uid is the uid of the process's first record
+        (core/record.h: "the process record's uid is the first one"); a
+        cred label alone does not count."""
         if not n.get('uid'):
             return
         pid, uid = int(n.get('pid', -1)), n['uid']
-        ok = False
+        ok, label = False, False
         for i, o in self.bt.objs.items():
             if o['kind'] != 'process' or int(o['pid']) != pid:
                 continue
@@ -641,13 +644,18 @@ class Compare:
             for lb in self.bt.labels:
                 if lb['obj'] == i and lb['key'] == 'cred' and \
                         re.search(r'(^| )uid=%s( |$)' % uid, lb['value']):
-                    ok = True
+                    label = True
         self.total['process uid'] += 1
         if ok:
             self.found['process uid'] += 1
         else:
-            self.misses.append(('process uid', '%s: process %s gen %d: SPADE uid=%s' % (
-                self.test, pid, self.gen.get(k, 0), uid)))
+            self.misses.append(('process uid', '%s: process %s gen %d: SPADE uid=%s, '
+                                'btrack process record uid=%s%s' % (
+                                    self.test, pid, self.gen.get(k, 0), uid,
+                                    ','.join(sorted({o.get('uid') for o in self.bt.objs.values()
+                                                     if o['kind'] == 'process' and
+                                                     int(o['pid']) == pid})) or 'none',
+                                    ' (a cred label has it)' if label else '')))
 
     def node_in_scope(self, k):
         """A file vertex counts unless every edge that touches it is out of scope
