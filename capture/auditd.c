@@ -342,6 +342,73 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 	return 0;
 }
 
+/* Do g and f refer to the same thing, the same way? */
+static bool same_fd(const struct bt_fd *g, const struct bt_fd *f)
+{
+	return g->kind == f->kind &&
+	       (g->access & (BT_FD_READ | BT_FD_WRITE)) ==
+	       (f->access & (BT_FD_READ | BT_FD_WRITE)) &&
+	       g->dev == f->dev && g->ino == f->ino &&
+	       (g->path == NULL) == (f->path == NULL) &&
+	       (!g->path || !strcmp(g->path, f->path)) &&
+	       (g->remote == NULL) == (f->remote == NULL) &&
+	       (!g->remote || !strcmp(g->remote, f->remote));
+}
+
+/* Does an fd below `fd` in t refer to the same object as f (so releasing
+ * both at once would say the same thing twice)? */
+static bool same_before(const struct bt_fdtable *t, int fd,
+			const struct bt_fd *f)
+{
+	int k;
+
+	for (k = bt_fdtable_next(t, 0); k >= 0 && k < fd;
+	     k = bt_fdtable_next(t, k + 1))
+		if (same_fd(bt_fdtable_get(t, k), f))
+			return true;
+	return false;
+}
+
+/* Does channel end f count in process pid (see the top of this file)? */
+static bool channel_counts(struct bt_auditd *a, uint32_t pid,
+			   const struct bt_fd *f, bool write)
+{
+	return (f->access & BT_FD_EXECD) || !other_holder(a, pid, f, write);
+}
+
+/*
+ * Before process e->pid's inferred write into `out`: each channel it holds
+ * for reading may have delivered data by now (a reader that writes a file
+ * and closes it before its pipe), so a read of each, after the writes of
+ * their other holders.
+ */
+static int pull_channels(struct bt_auditd *a, const struct aev *e,
+			 const struct bt_fdtable *t, const struct bt_fd *out)
+{
+	struct bt_obs o;
+	int fd, r;
+
+	for (fd = bt_fdtable_next(t, 0); fd >= 0;
+	     fd = bt_fdtable_next(t, fd + 1)) {
+		const struct bt_fd *f = bt_fdtable_get(t, fd);
+
+		if (f == out || !fd_is_channel(f) ||
+		    !(f->access & BT_FD_READ) || (fd_is_channel(out) &&
+						  out->dev == f->ino) ||
+		    same_before(t, fd, f) ||
+		    !channel_counts(a, e->pid, f, false))
+			continue;
+		if ((r = flush_writers(a, f->ino, e->time, e->pid)))
+			return r;
+		obs_base(&o, a, e);
+		o.op = BT_RAW_READ;
+		obs_fd(&o, f, false);
+		if ((r = add(a, &o)))
+			return r;
+	}
+	return 0;
+}
+
 /*
  * Process e->pid lets go of fd f now (close, dup2 over it, exec, exit):
  * whatever it read so far may have gone into it.  `pass` 0 gives the reads
@@ -368,8 +435,7 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 	/* A channel end held by a process that was not exec'd with it counts
 	 * only if no other process holds that end: see the top of this
 	 * file. */
-	if (fd_is_channel(f) && !(f->access & BT_FD_EXECD) &&
-	    other_holder(a, e->pid, f, pass == 1))
+	if (fd_is_channel(f) && !channel_counts(a, e->pid, f, pass == 1))
 		return 0;
 	if (pass == 0) {
 		if (!(f->access & BT_FD_READ) || !fd_is_channel(f))
@@ -381,35 +447,12 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 	}
 	if (!(f->access & BT_FD_WRITE))
 		return 0;
+	/* Whatever the process's pipes delivered so far may be in it. */
+	if (pr && pr->fds && (r = pull_channels(a, e, pr->fds, f)))
+		return r;
+	obs_base(&o, a, e);
 	o.op = BT_RAW_WRITE;
 	return obs_fd(&o, f, true) ? add(a, &o) : 0;
-}
-
-/* Do g and f refer to the same thing, the same way? */
-static bool same_fd(const struct bt_fd *g, const struct bt_fd *f)
-{
-	return g->kind == f->kind &&
-	       (g->access & (BT_FD_READ | BT_FD_WRITE)) ==
-	       (f->access & (BT_FD_READ | BT_FD_WRITE)) &&
-	       g->dev == f->dev && g->ino == f->ino &&
-	       (g->path == NULL) == (f->path == NULL) &&
-	       (!g->path || !strcmp(g->path, f->path)) &&
-	       (g->remote == NULL) == (f->remote == NULL) &&
-	       (!g->remote || !strcmp(g->remote, f->remote));
-}
-
-/* Does an fd below `fd` in t refer to the same object as f (so releasing
- * both at once would say the same thing twice)? */
-static bool same_before(const struct bt_fdtable *t, int fd,
-			const struct bt_fd *f)
-{
-	int k;
-
-	for (k = bt_fdtable_next(t, 0); k >= 0 && k < fd;
-	     k = bt_fdtable_next(t, k + 1))
-		if (same_fd(bt_fdtable_get(t, k), f))
-			return true;
-	return false;
 }
 
 /* Release the fds of t in [first, last] (only the close-on-exec ones with

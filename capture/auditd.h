@@ -2,15 +2,20 @@
  * auditd.h - import Linux audit logs (auditd's audit.log, RAW or ENRICHED
  * format) into a log.
  *
- * A line is "[node=N ]type=T msg=audit(SECONDS.MILLIS:SERIAL): k=v ...",
- * ENRICHED lines add "\x1dK=V ..." interpretations, which are ignored.
- * Records of one event share (time, serial) and may interleave with other
- * events' records; an event is complete at its EOE record, when too many
- * events are open (the oldest is completed), or at the end of the input.
- * Used record types: SYSCALL, EXECVE (split long arguments aN_len/aN[i],
- * hex-encoded values), CWD, PATH, PROCTITLE, SOCKADDR, FD_PAIR, MMAP, EOE.
- * Others are counted as unused.  Syscalls are x86-64 (arch=c000003e), by
- * number or, in interpreted logs, by name.
+ * The record layer (audit/records.h) reads lines: "[node=N ]type=T
+ * msg=audit(SECONDS.MILLIS:SERIAL): k=v ...", also after a syslog or
+ * journal prefix, or the kernel's "audit: type=1300 audit(...): ..." form;
+ * values plain or quoted; ENRICHED "\x1dK=V ..." interpretations ignored;
+ * '#' lines are comments.  Records of one event share (node, time,
+ * serial) and may interleave with other events' records; an event is
+ * complete at its EOE record, when too many events are open (the oldest is
+ * completed), or at the end of the input.  Used record types: SYSCALL,
+ * EXECVE (split long arguments aN_len/aN[i], hex-encoded values), CWD,
+ * PATH (placed by item=), PROCTITLE, SOCKADDR, SOCKETCALL, FD_PAIR, MMAP,
+ * OPENAT2, EOE.  Others are counted as unused.  Syscalls (audit/syscalls.h)
+ * are x86-64 (arch=c000003e, and x32), i386 (arch=40000003) or aarch64
+ * (arch=c00000b7), by number or, in interpreted logs, by name; other
+ * architectures are counted (arch_other), never decoded.
  *
  * What a syscall becomes (audit sees no read(2)/write(2) in the shipped
  * rules, so opens and descriptor lifetimes stand for them; the inference

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../capture/audit/records.h"
+#include "../capture/audit/syscalls.h"
 #include "../capture/auditd.h"
 #include "../core/error.h"
 #include "../core/graph.h"
@@ -1101,6 +1103,547 @@ START_TEST(self_made_pipe_counts_for_its_only_holder)
 }
 END_TEST
 
+/* ==== record layer and syscall tables (auditd-parse) ==================== *
+ * Architectures, exits, input forms, malformed fields: what the record
+ * layer hands to the semantics (struct aev), and what a user then sees. */
+
+#define EV_MAX 8
+static struct aev rec_ev[EV_MAX];
+static int rec_nev;
+
+static int rec_collect(void *ctx, struct aev *e)
+{
+	(void)ctx;
+	if (rec_nev < EV_MAX)
+		rec_ev[rec_nev++] = *e;
+	return 0;
+}
+
+/* Feed `text` through the record layer alone; events land in rec_ev. */
+static struct bt_auditd_stats rec_feed(const char *text)
+{
+	struct bt_auditd_stats st;
+	struct bt_arec *p = NULL;
+	const char *s = text;
+
+	memset(&st, 0, sizeof(st));
+	rec_nev = 0;
+	ck_assert_int_eq(bt_arec_new(&p, &st, rec_collect, NULL), 0);
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+
+		ck_assert_msg(bt_arec_line(p, s, n, "t", 1) == 0, "%s",
+			      bt_error_msg());
+		s += n + (nl != NULL);
+	}
+	ck_assert_int_eq(bt_arec_finish(p), 0);
+	bt_arec_free(p);
+	return st;
+}
+
+/* The numbers of each architecture, from the kernel's syscall tables
+ * (arch/x86/entry/syscalls/syscall_{32,64}.tbl, asm-generic/unistd.h). */
+START_TEST(syscall_numbers_follow_each_architecture)
+{
+	static const struct { enum bt_arch arch; unsigned nr; int sys; } t[] = {
+		{ BT_ARCH_X86_64, 0, SYS_read }, { BT_ARCH_X86_64, 2, SYS_open },
+		{ BT_ARCH_X86_64, 3, SYS_close }, { BT_ARCH_X86_64, 22, SYS_pipe },
+		{ BT_ARCH_X86_64, 33, SYS_dup2 }, { BT_ARCH_X86_64, 42, SYS_connect },
+		{ BT_ARCH_X86_64, 56, SYS_clone }, { BT_ARCH_X86_64, 57, SYS_fork },
+		{ BT_ARCH_X86_64, 59, SYS_execve }, { BT_ARCH_X86_64, 60, SYS_exit },
+		{ BT_ARCH_X86_64, 82, SYS_rename }, { BT_ARCH_X86_64, 90, SYS_chmod },
+		{ BT_ARCH_X86_64, 105, SYS_setuid },
+		{ BT_ARCH_X86_64, 231, SYS_exit_group },
+		{ BT_ARCH_X86_64, 257, SYS_openat },
+		{ BT_ARCH_X86_64, 268, SYS_fchmodat },
+		{ BT_ARCH_X86_64, 293, SYS_pipe2 },
+		{ BT_ARCH_X86_64, 319, SYS_memfd_create },
+		{ BT_ARCH_X86_64, 322, SYS_execveat },
+		{ BT_ARCH_X86_64, 435, SYS_clone3 },
+		{ BT_ARCH_X86_64, 452, SYS_fchmodat2 },
+		{ BT_ARCH_X86_64, 520, SYS_UNKNOWN },  /* x32's own range */
+		{ BT_ARCH_X86_64, 0x40000000u + 520, SYS_execve },  /* x32 */
+		{ BT_ARCH_X86_64, 0x40000000u + 257, SYS_openat },
+		{ BT_ARCH_I386, 1, SYS_exit }, { BT_ARCH_I386, 2, SYS_fork },
+		{ BT_ARCH_I386, 3, SYS_read }, { BT_ARCH_I386, 5, SYS_open },
+		{ BT_ARCH_I386, 6, SYS_close }, { BT_ARCH_I386, 11, SYS_execve },
+		{ BT_ARCH_I386, 15, SYS_chmod }, { BT_ARCH_I386, 16, SYS_lchown },
+		{ BT_ARCH_I386, 23, SYS_setuid }, { BT_ARCH_I386, 38, SYS_rename },
+		{ BT_ARCH_I386, 42, SYS_pipe }, { BT_ARCH_I386, 63, SYS_dup2 },
+		{ BT_ARCH_I386, 90, SYS_old_mmap },
+		{ BT_ARCH_I386, 102, SYS_socketcall },
+		{ BT_ARCH_I386, 120, SYS_clone }, { BT_ARCH_I386, 190, SYS_vfork },
+		{ BT_ARCH_I386, 192, SYS_mmap }, { BT_ARCH_I386, 212, SYS_chown },
+		{ BT_ARCH_I386, 213, SYS_setuid },
+		{ BT_ARCH_I386, 252, SYS_exit_group },
+		{ BT_ARCH_I386, 295, SYS_openat }, { BT_ARCH_I386, 331, SYS_pipe2 },
+		{ BT_ARCH_I386, 358, SYS_execveat },
+		{ BT_ARCH_I386, 359, SYS_socket }, { BT_ARCH_I386, 362, SYS_connect },
+		{ BT_ARCH_AARCH64, 2, SYS_io_submit },  /* not fork */
+		{ BT_ARCH_AARCH64, 24, SYS_dup3 }, { BT_ARCH_AARCH64, 25, SYS_fcntl },
+		{ BT_ARCH_AARCH64, 34, SYS_mkdirat },
+		{ BT_ARCH_AARCH64, 35, SYS_unlinkat },
+		{ BT_ARCH_AARCH64, 36, SYS_symlinkat },
+		{ BT_ARCH_AARCH64, 37, SYS_linkat },
+		{ BT_ARCH_AARCH64, 38, SYS_renameat },
+		{ BT_ARCH_AARCH64, 53, SYS_fchmodat },
+		{ BT_ARCH_AARCH64, 56, SYS_openat }, { BT_ARCH_AARCH64, 57, SYS_close },
+		{ BT_ARCH_AARCH64, 59, SYS_pipe2 }, { BT_ARCH_AARCH64, 63, SYS_read },
+		{ BT_ARCH_AARCH64, 64, SYS_write }, { BT_ARCH_AARCH64, 93, SYS_exit },
+		{ BT_ARCH_AARCH64, 94, SYS_exit_group },
+		{ BT_ARCH_AARCH64, 146, SYS_setuid },
+		{ BT_ARCH_AARCH64, 203, SYS_connect },
+		{ BT_ARCH_AARCH64, 220, SYS_clone },
+		{ BT_ARCH_AARCH64, 221, SYS_execve },
+		{ BT_ARCH_AARCH64, 222, SYS_mmap },
+		{ BT_ARCH_AARCH64, 276, SYS_renameat2 },
+		{ BT_ARCH_AARCH64, 281, SYS_execveat },
+		{ BT_ARCH_AARCH64, 1024, SYS_UNKNOWN },
+		{ BT_ARCH_OTHER, 2, SYS_UNKNOWN },
+	};
+	size_t i;
+	int s;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(bt_asys_by_nr(t[i].arch, t[i].nr) == t[i].sys,
+			      "arch %d nr %u: %s, want %s", t[i].arch, t[i].nr,
+			      bt_asys_name(bt_asys_by_nr(t[i].arch, t[i].nr)),
+			      bt_asys_name(t[i].sys));
+	/* Every canonical name reads back (interpreted logs). */
+	for (s = 1; s < SYS__COUNT; s++)
+		ck_assert_int_eq(bt_asys_by_name(BT_ARCH_X86_64, bt_asys_name(s),
+						 strlen(bt_asys_name(s))), s);
+	ck_assert_int_eq(bt_asys_by_name(BT_ARCH_I386, "chown32", 7),
+			 SYS_chown);
+	ck_assert_int_eq(bt_asys_by_name(BT_ARCH_I386, "mmap", 4),
+			 SYS_old_mmap);
+	ck_assert_int_eq(bt_asys_by_name(BT_ARCH_I386, "mmap2", 5), SYS_mmap);
+	ck_assert_int_eq(bt_asys_by_name(BT_ARCH_X86_64, "nosuchcall", 10),
+			 SYS_UNKNOWN);
+	ck_assert_int_eq(bt_asys_socketcall(3), SYS_connect);
+	ck_assert_int_eq(bt_asys_socketcall(9), SYS_sendto);  /* send */
+	ck_assert_int_eq(bt_asys_socketcall(21), SYS_UNKNOWN);
+}
+END_TEST
+
+/* What the semantics get from records of each architecture and form. */
+START_TEST(records_decode_each_architecture)
+{
+	struct bt_auditd_stats st;
+
+	/* i386 fork (2; x86-64's 2 is open), ids of every kind */
+	st = rec_feed(
+"type=SYSCALL msg=audit(1700000100.000:1): arch=40000003 syscall=2 success=yes exit=301 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=300 auid=1000 uid=1000 gid=100 euid=0 suid=0 fsuid=0 egid=100 sgid=100 fsgid=100 tty=(none) ses=3 comm=\"sh\" exe=\"/bin/sh\" key=(null)\n"
+"type=EOE msg=audit(1700000100.000:1): \n");
+	ck_assert_int_eq(rec_nev, 1);
+	ck_assert_str_eq(bt_asys_name(rec_ev[0].sysno), "fork");
+	ck_assert_int_eq(rec_ev[0].arch, BT_ARCH_I386);
+	ck_assert_int_eq(rec_ev[0].success, AEV_YES);
+	ck_assert_uint_eq(rec_ev[0].uid, 1000);
+	ck_assert_uint_eq(rec_ev[0].euid, 0);
+	ck_assert_uint_eq(rec_ev[0].gid, 100);
+	ck_assert_uint_eq(rec_ev[0].egid, 100);
+	ck_assert_uint_eq(rec_ev[0].auid, 1000);
+	ck_assert_uint_eq(rec_ev[0].ses, 3);
+	ck_assert_uint_eq(st.arch_other, 0);
+
+	/* aarch64 exit_group: no success=, no exit=; not a failure */
+	rec_feed(
+"type=SYSCALL msg=audit(1700000100.100:2): arch=c00000b7 syscall=94 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=301 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"true\" exe=\"/bin/true\" key=(null)\n");
+	ck_assert_int_eq(rec_nev, 1);
+	ck_assert_int_eq(rec_ev[0].sysno, SYS_exit_group);
+	ck_assert_int_eq(rec_ev[0].success, AEV_UNSTATED);
+	ck_assert(aev_exits_process(&rec_ev[0]));
+	ck_assert_uint_eq(rec_ev[0].auid, UINT32_MAX);
+
+	/* ppc64 (big endian): counted, never decoded */
+	st = rec_feed(
+"type=SYSCALL msg=audit(1700000100.200:3): arch=80000015 syscall=2 success=yes exit=302 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=302 uid=0 comm=\"sh\" exe=\"/bin/sh\"\n");
+	ck_assert_int_eq(rec_ev[0].sysno, SYS_UNKNOWN);
+	ck_assert_int_eq(rec_ev[0].arch, BT_ARCH_OTHER);
+	ck_assert_uint_eq(st.arch_other, 1);
+	ck_assert_uint_eq(st.arch_other_first, 0x80000015u);
+
+	/* i386 socketcall(connect) with and without its SOCKETCALL record */
+	rec_feed(
+"type=SYSCALL msg=audit(1700000100.300:4): arch=40000003 syscall=102 success=yes exit=0 a0=3 a1=bfe6b1c0 a2=0 a3=0 items=0 ppid=1 pid=303 uid=0 comm=\"nc\" exe=\"/bin/nc\"\n"
+"type=SOCKETCALL msg=audit(1700000100.300:4): nargs=3 a0=4 a1=bfe6b1d0 a2=10\n"
+"type=EOE msg=audit(1700000100.300:4): \n"
+"type=SYSCALL msg=audit(1700000100.301:5): arch=40000003 syscall=102 success=yes exit=0 a0=3 a1=bfe6b1c0 a2=0 a3=0 items=0 ppid=1 pid=303 uid=0 comm=\"nc\" exe=\"/bin/nc\"\n"
+"type=EOE msg=audit(1700000100.301:5): \n");
+	ck_assert_int_eq(rec_nev, 2);
+	ck_assert_int_eq(rec_ev[0].sysno, SYS_connect);
+	ck_assert_uint_eq(rec_ev[0].a[0], 4);
+	ck_assert(!rec_ev[0].args_unknown);
+	ck_assert_int_eq(rec_ev[1].sysno, SYS_connect);
+	ck_assert(rec_ev[1].args_unknown);
+	ck_assert_int_eq((int64_t)rec_ev[1].a[0], -1);
+
+	/* interpreted names (arch=i386 syscall=chown32) */
+	rec_feed(
+"type=SYSCALL msg=audit(1700000100.400:6): arch=i386 syscall=chown32 success=yes exit=0 a0=1 a1=2 a2=3 a3=0 items=1 ppid=1 pid=304 uid=0 comm=\"chown\" exe=\"/bin/chown\"\n");
+	ck_assert_int_eq(rec_ev[0].sysno, SYS_chown);
+}
+END_TEST
+
+START_TEST(records_accept_every_line_form)
+{
+	struct bt_auditd_stats st;
+
+	st = rec_feed(
+/* audispd's syslog plugin, with a node and quoted values (laurel) */
+"Nov 30 10:00:00 host audispd: node=h1 type=SYSCALL msg=audit(1700000200.000:7): arch=\"c000003e\" syscall=\"59\" success=\"yes\" exit=\"0\" a0=1 a1=2 a2=3 a3=0 items=\"1\" ppid=\"1\" pid=\"400\" uid=\"1000\" comm=\"cat\" exe=\"/bin/cat\"\x1d" "ARCH=x86_64 SYSCALL=execve\n"
+"Nov 30 10:00:00 host audispd: node=h1 type=PATH msg=audit(1700000200.000:7): item=0 name=\"/bin/cat\" inode=\"5\" dev=\"fd:01\" mode=\"0100755\" ouid=0 ogid=0 nametype=\"NORMAL\"\n"
+"Nov 30 10:00:00 host audispd: node=h1 type=EOE msg=audit(1700000200.000:7): \n"
+/* the kernel's own log (dmesg, journal) */
+"[   12.345678] audit: type=1300 audit(1700000200.100:8): arch=c000003e syscall=257 success=yes exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=400 uid=1000 comm=\"cat\" exe=\"/bin/cat\"\n"
+"Nov 30 10:00:00 host kernel: audit: type=1302 audit(1700000200.100:8): item=0 name=\"/etc/motd\" inode=6 dev=fd:01 mode=0100644 nametype=NORMAL\n"
+"[   12.345680] audit: type=1320 audit(1700000200.100:8): \n");
+	ck_assert_uint_eq(st.bad, 0);
+	ck_assert_int_eq(rec_nev, 2);
+	ck_assert_int_eq(rec_ev[0].sysno, SYS_execve);
+	ck_assert_int_eq(rec_ev[0].success, AEV_YES);
+	ck_assert_uint_eq(rec_ev[0].uid, 1000);
+	ck_assert_uint_ne(rec_ev[0].node, 0);
+	ck_assert_int_eq(rec_ev[0].nitems, 1);
+	ck_assert_int_eq(rec_ev[0].items[0].nt, NT_NORMAL);
+	ck_assert(rec_ev[0].items[0].has_ino);
+	ck_assert_uint_eq(rec_ev[0].items[0].mode, 0100755);
+	ck_assert_int_eq(rec_ev[1].sysno, SYS_openat);
+	ck_assert_str_eq(aev_str(&rec_ev[1], rec_ev[1].items[0].name),
+			 "/etc/motd");
+
+	/* Two nodes' events of one stamp are two events. */
+	rec_feed(
+"node=a type=SYSCALL msg=audit(1700000200.200:9): arch=c000003e syscall=57 success=yes exit=501 items=0 ppid=1 pid=500 comm=\"a\" exe=\"/a\"\n"
+"node=b type=SYSCALL msg=audit(1700000200.200:9): arch=c000003e syscall=57 success=yes exit=601 items=0 ppid=1 pid=600 comm=\"b\" exe=\"/b\"\n");
+	ck_assert_int_eq(rec_nev, 2);
+}
+END_TEST
+
+/* The kernel writes MMAP's flags as 0x%lx: MAP_SHARED (0x1) was read as
+ * 0, so every shared mapping with an MMAP record looked private. */
+START_TEST(mmap_record_flags_are_hex_with_0x)
+{
+	struct bt_auditd_stats st;
+
+	st = rec_feed(
+"type=SYSCALL msg=audit(1700001000.000:1): arch=c000003e syscall=9 success=yes exit=140000000 a0=0 a1=1000 a2=3 a3=1 items=0 ppid=1 pid=990 uid=0 comm=\"w\" exe=\"/w\"\n"
+"type=MMAP msg=audit(1700001000.000:1): fd=3 flags=0x1\n"
+"type=EOE msg=audit(1700001000.000:1): \n"
+"type=SYSCALL msg=audit(1700001000.100:2): arch=c000003e syscall=9 success=yes exit=140000000 a0=0 a1=1000 a2=1 a3=812 items=0 ppid=1 pid=990 uid=0 comm=\"w\" exe=\"/w\"\n"
+"type=MMAP msg=audit(1700001000.100:2): fd=4 flags=0x812\n");
+	ck_assert_int_eq(rec_nev, 2);
+	ck_assert(rec_ev[0].has_mmap);
+	ck_assert_int_eq(rec_ev[0].mmap_fd, 3);
+	ck_assert_uint_eq(rec_ev[0].mmap_flags, 0x1);
+	ck_assert_uint_eq(rec_ev[1].mmap_flags, 0x812);
+	ck_assert_uint_eq(st.bad_fields, 0);
+}
+END_TEST
+
+/* ausearch -i writes local time, which is not a stamp, and journalctl's
+ * short form drops it: the message says what to import instead. */
+START_TEST(interpreted_time_stamps_say_what_to_do)
+{
+	static const char line[] =
+"type=SYSCALL msg=audit(11/14/2023 10:00:00.000:6) : arch=i386 syscall=chown32 success=yes exit=0 a0=1 a1=2 a2=3 a3=0 items=1 ppid=1 pid=304 uid=root comm=chown exe=/bin/chown";
+	static const char journal[] =
+"Nov 30 10:00:00 host audit[4242]: SYSCALL arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=0 items=2 ppid=1 pid=4242 uid=0 comm=\"id\" exe=\"/usr/bin/id\"";
+	struct bt_auditd_stats st;
+	struct bt_arec *p = NULL;
+
+	memset(&st, 0, sizeof(st));
+	ck_assert_int_eq(bt_arec_new(&p, &st, rec_collect, NULL), 0);
+	ck_assert_int_eq(bt_arec_line(p, line, sizeof(line) - 1, "i.log", 7),
+			 BT_ECORRUPT);
+	ck_assert_msg(strstr(bt_error_msg(), "i.log:7:") &&
+		      strstr(bt_error_msg(), "ausearch --raw"), "%s",
+		      bt_error_msg());
+	/* journalctl's short form has lost the stamp */
+	ck_assert_int_eq(bt_arec_line(p, journal, sizeof(journal) - 1,
+				      "j.log", 3), BT_ECORRUPT);
+	ck_assert_msg(strstr(bt_error_msg(), "j.log:3:") &&
+		      strstr(bt_error_msg(), "stamp"), "%s", bt_error_msg());
+	bt_arec_free(p);
+}
+END_TEST
+
+/* PATH records out of order (laurel's test data has them reversed) and
+ * a hex name of odd length: the event is kept, the name decoded as far as
+ * it goes, the bad field counted. */
+START_TEST(records_keep_items_in_place_and_bad_fields)
+{
+	struct bt_auditd_stats st;
+
+	st = rec_feed(
+"type=PATH msg=audit(1700000300.000:10): item=1 name=\"/lib/ld-linux-aarch64.so.1\" inode=7 dev=fd:01 nametype=NORMAL\n"
+"type=PATH msg=audit(1700000300.000:10): item=0 name=\"/bin/true\" inode=8 dev=fd:01 nametype=NORMAL\n"
+"type=SYSCALL msg=audit(1700000300.000:10): arch=c00000b7 syscall=221 success=yes exit=0 a0=0 a1=0 a2=0 a3=0 items=2 ppid=1 pid=700 uid=0 comm=\"true\" exe=\"/bin/true\"\n"
+"type=EOE msg=audit(1700000300.000:10): \n"
+"type=SYSCALL msg=audit(1700000300.100:11): arch=c000003e syscall=257 success=yes exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=700 uid=0 comm=\"cat\" exe=\"/bin/cat\"\n"
+"type=PATH msg=audit(1700000300.100:11): item=0 name=2F6574632F70617373776 inode=9 dev=fd:01 nametype=NORMAL\n"
+"type=EOE msg=audit(1700000300.100:11): \n");
+	ck_assert_int_eq(rec_nev, 2);
+	ck_assert_int_eq(rec_ev[0].sysno, SYS_execve);
+	ck_assert_str_eq(aev_str(&rec_ev[0], rec_ev[0].items[0].name),
+			 "/bin/true");
+	ck_assert_int_eq(rec_ev[1].nitems, 1);
+	ck_assert_str_eq(aev_str(&rec_ev[1], rec_ev[1].items[0].name),
+			 "/etc/passw");
+	ck_assert_uint_eq(st.bad_fields, 1);
+	ck_assert_uint_eq(st.bad, 0);
+}
+END_TEST
+
+/* sh (100) forks 101, which execs cat, reads /s/secret, writes /s/out:
+ * the same run on i386 and on aarch64 backtracks from /s/out to the
+ * secret through cat.  (i386's fork is x86-64's open, its execve is
+ * munmap; aarch64's execve is fadvise64.) */
+START_TEST(i386_and_aarch64_logs_backtrack)
+{
+	static const char i386[] =
+"type=SYSCALL msg=audit(1700000400.000:1): arch=40000003 syscall=2 success=yes exit=101 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 uid=0 comm=\"sh\" exe=\"/bin/sh\"\n"
+"type=EOE msg=audit(1700000400.000:1): \n"
+"type=SYSCALL msg=audit(1700000400.100:2): arch=40000003 syscall=11 success=yes exit=0 a0=0 a1=0 a2=0 a3=0 items=1 ppid=100 pid=101 uid=0 comm=\"cat\" exe=\"/bin/cat\"\n"
+"type=EXECVE msg=audit(1700000400.100:2): argc=2 a0=\"cat\" a1=\"/s/secret\"\n"
+"type=PATH msg=audit(1700000400.100:2): item=0 name=\"/bin/cat\" inode=11 dev=08:01 nametype=NORMAL\n"
+"type=EOE msg=audit(1700000400.100:2): \n"
+"type=SYSCALL msg=audit(1700000400.200:3): arch=40000003 syscall=5 success=yes exit=3 a0=804a000 a1=0 a2=0 a3=0 items=1 ppid=100 pid=101 uid=0 comm=\"cat\" exe=\"/bin/cat\"\n"
+"type=PATH msg=audit(1700000400.200:3): item=0 name=\"/s/secret\" inode=12 dev=08:01 nametype=NORMAL\n"
+"type=EOE msg=audit(1700000400.200:3): \n"
+"type=SYSCALL msg=audit(1700000400.300:4): arch=40000003 syscall=295 success=yes exit=4 a0=ffffff9c a1=804a010 a2=241 a3=1b6 items=2 ppid=100 pid=101 uid=0 comm=\"cat\" exe=\"/bin/cat\"\n"
+"type=PATH msg=audit(1700000400.300:4): item=0 name=\"/s/\" inode=10 dev=08:01 nametype=PARENT\n"
+"type=PATH msg=audit(1700000400.300:4): item=1 name=\"/s/out\" inode=13 dev=08:01 nametype=CREATE\n"
+"type=EOE msg=audit(1700000400.300:4): \n";
+	static const char aarch64[] =
+"type=SYSCALL msg=audit(1700000400.000:1): arch=c00000b7 syscall=220 success=yes exit=101 a0=1200011 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 uid=0 comm=\"sh\" exe=\"/bin/sh\"\n"
+"type=EOE msg=audit(1700000400.000:1): \n"
+"type=SYSCALL msg=audit(1700000400.100:2): arch=c00000b7 syscall=221 success=yes exit=0 a0=0 a1=0 a2=0 a3=0 items=1 ppid=100 pid=101 uid=0 comm=\"cat\" exe=\"/bin/cat\"\n"
+"type=EXECVE msg=audit(1700000400.100:2): argc=2 a0=\"cat\" a1=\"/s/secret\"\n"
+"type=PATH msg=audit(1700000400.100:2): item=0 name=\"/bin/cat\" inode=11 dev=08:01 nametype=NORMAL\n"
+"type=EOE msg=audit(1700000400.100:2): \n"
+"type=SYSCALL msg=audit(1700000400.200:3): arch=c00000b7 syscall=56 success=yes exit=3 a0=ffffff9c a1=aaaa a2=0 a3=0 items=1 ppid=100 pid=101 uid=0 comm=\"cat\" exe=\"/bin/cat\"\n"
+"type=PATH msg=audit(1700000400.200:3): item=0 name=\"/s/secret\" inode=12 dev=08:01 nametype=NORMAL\n"
+"type=EOE msg=audit(1700000400.200:3): \n"
+"type=SYSCALL msg=audit(1700000400.300:4): arch=c00000b7 syscall=56 success=yes exit=4 a0=ffffff9c a1=aaab a2=241 a3=1b6 items=2 ppid=100 pid=101 uid=0 comm=\"cat\" exe=\"/bin/cat\"\n"
+"type=PATH msg=audit(1700000400.300:4): item=0 name=\"/s/\" inode=10 dev=08:01 nametype=PARENT\n"
+"type=PATH msg=audit(1700000400.300:4): item=1 name=\"/s/out\" inode=13 dev=08:01 nametype=CREATE\n"
+"type=EOE msg=audit(1700000400.300:4): \n";
+	const char *logs[] = { i386, aarch64 };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		const char *log = tu_path("arch.btl");
+		struct bt_graph *g = NULL;
+		struct bt_result *res;
+
+		ck_assert_msg(import(log, logs[i], 0) == 0, "%s",
+			      bt_error_msg());
+		ck_assert_uint_eq(last_stats.unknown, 0);
+		ck_assert_uint_eq(last_stats.arch_other, 0);
+		res = backtrack(&g, log, "file:/s/out");
+		ck_assert_msg(has_node(res, BT_OBJ_FILE, "/s/secret", 0),
+			      "%s: /s/out does not reach /s/secret",
+			      i ? "aarch64" : "i386");
+		ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 101));
+		ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 100));
+		ck_assert(has_node(res, BT_OBJ_FILE, "/bin/cat", 0));
+		bt_result_free(res);
+		bt_graph_free(g);
+	}
+}
+END_TEST
+
+/* A ppc64 log: its syscall 2 (fork) must not become x86-64's open. */
+START_TEST(other_architectures_are_counted_not_decoded)
+{
+	static const char text[] =
+"type=SYSCALL msg=audit(1700000500.000:1): arch=80000015 syscall=5 success=yes exit=3 a0=0 a1=0 a2=0 a3=0 items=1 ppid=1 pid=800 uid=0 comm=\"cat\" exe=\"/bin/cat\"\n"
+"type=PATH msg=audit(1700000500.000:1): item=0 name=\"/etc/shadow\" inode=5 dev=08:01 nametype=NORMAL\n"
+"type=EOE msg=audit(1700000500.000:1): \n"
+"type=SYSCALL msg=audit(1700000500.100:2): arch=80000015 syscall=2 success=yes exit=801 a0=0 a1=0 a2=0 a3=0 items=1 ppid=1 pid=800 uid=0 comm=\"sh\" exe=\"/bin/sh\"\n"
+"type=PATH msg=audit(1700000500.100:2): item=0 name=\"/etc/passwd\" inode=6 dev=08:01 nametype=NORMAL\n"
+"type=EOE msg=audit(1700000500.100:2): \n";
+	const char *log = tu_path("ppc.btl");
+	struct bt_graph *g = NULL;
+	uint32_t obj;
+	uint64_t t;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	ck_assert_uint_eq(last_stats.arch_other, 2);
+	ck_assert_uint_eq(last_stats.arch_other_first, 0x80000015u);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert_int_ne(bt_spec_resolve(&obj, &t, g, "file:/etc/passwd"), 0);
+	ck_assert_int_ne(bt_spec_resolve(&obj, &t, g, "file:/etc/shadow"), 0);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* exit_group records have no success= field: not failed syscalls. */
+START_TEST(exit_group_is_not_a_failed_syscall)
+{
+	static const char text[] =
+"type=SYSCALL msg=audit(1700000600.000:1): arch=c000003e syscall=231 a0=0 a1=3c a2=0 a3=7f items=0 ppid=1 pid=900 auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=2 comm=\"true\" exe=\"/usr/bin/true\" key=\"exit\"\n"
+"type=EOE msg=audit(1700000600.000:1): \n";
+
+	ck_assert_msg(import(tu_path("x.btl"), text, 0) == 0, "%s",
+		      bt_error_msg());
+	ck_assert_uint_eq(last_stats.events, 1);
+	ck_assert_uint_eq(last_stats.failed, 0);
+}
+END_TEST
+
+/* laurel-style quoted values and prefixed lines end to end: a backtrack
+ * from /o reaches /i through cat. */
+START_TEST(quoted_and_prefixed_logs_backtrack)
+{
+	static const char text[] =
+"Nov 30 10:00:00 host audispd: node=h1 type=SYSCALL msg=audit(1700000700.000:1): arch=c000003e syscall=59 success=\"yes\" exit=0 a0=1 a1=2 a2=3 a3=0 items=1 ppid=1 pid=950 uid=1000 comm=\"cat\" exe=\"/bin/cat\"\n"
+"Nov 30 10:00:00 host audispd: node=h1 type=EXECVE msg=audit(1700000700.000:1): argc=1 a0=\"cat\"\n"
+"Nov 30 10:00:00 host audispd: node=h1 type=PATH msg=audit(1700000700.000:1): item=0 name=\"/bin/cat\" inode=\"2\" dev=\"08:01\" nametype=\"NORMAL\"\n"
+"Nov 30 10:00:00 host audispd: node=h1 type=EOE msg=audit(1700000700.000:1): \n"
+"node=h1 type=SYSCALL msg=audit(1700000700.100:2): arch=c000003e syscall=257 success=\"yes\" exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=950 uid=1000 comm=\"cat\" exe=\"/bin/cat\"\n"
+"node=h1 type=PATH msg=audit(1700000700.100:2): item=0 name=\"/i\" inode=\"3\" dev=\"08:01\" nametype=\"NORMAL\"\n"
+"node=h1 type=EOE msg=audit(1700000700.100:2): \n"
+"Nov 30 10:00:01 host kernel: audit: type=1300 audit(1700000700.200:3): arch=c000003e syscall=257 success=yes exit=4 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=950 uid=1000 comm=\"cat\" exe=\"/bin/cat\"\n"
+"Nov 30 10:00:01 host kernel: audit: type=1302 audit(1700000700.200:3): item=0 name=\"/\" inode=1 dev=08:01 nametype=PARENT\n"
+"Nov 30 10:00:01 host kernel: audit: type=1302 audit(1700000700.200:3): item=1 name=\"/o\" inode=4 dev=08:01 nametype=CREATE\n"
+"Nov 30 10:00:01 host kernel: audit: type=1320 audit(1700000700.200:3): \n";
+	const char *log = tu_path("q.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+	uint32_t id;
+	struct bt_object_info info;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	ck_assert_uint_eq(last_stats.failed, 0);
+	res = backtrack(&g, log, "file:/o");
+	ck_assert(has_node(res, BT_OBJ_FILE, "/i", 0));
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 950));
+	bt_result_free(res);
+	ck_assert_int_eq(bt_graph_find_process(g, 950, 0, &id), 0);
+	ck_assert_int_eq(bt_graph_object(g, id, &info), 0);
+	ck_assert_str_eq(info.exe, "/bin/cat");
+	bt_graph_free(g);
+}
+END_TEST
+
+/* A hex name of odd length no longer drops its event. */
+START_TEST(odd_hex_name_keeps_its_event)
+{
+	static const char text[] =
+"type=SYSCALL msg=audit(1700000800.000:1): arch=c000003e syscall=257 success=yes exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=960 uid=0 comm=\"cat\" exe=\"/bin/cat\"\n"
+"type=PATH msg=audit(1700000800.000:1): item=0 name=2F6574632F70617373776 inode=5 dev=08:01 nametype=NORMAL\n"
+"type=EOE msg=audit(1700000800.000:1): \n"
+"type=SYSCALL msg=audit(1700000800.100:2): arch=c000003e syscall=257 success=yes exit=4 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=960 uid=0 comm=\"cat\" exe=\"/bin/cat\"\n"
+"type=PATH msg=audit(1700000800.100:2): item=0 name=\"/\" inode=1 dev=08:01 nametype=PARENT\n"
+"type=PATH msg=audit(1700000800.100:2): item=1 name=\"/o\" inode=6 dev=08:01 nametype=CREATE\n"
+"type=EOE msg=audit(1700000800.100:2): \n";
+	const char *log = tu_path("odd.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	ck_assert_uint_eq(last_stats.bad_fields, 1);
+	res = backtrack(&g, log, "file:/o");
+	/* the file read is there, under the decodable part of its name */
+	ck_assert(has_node(res, BT_OBJ_FILE, "/etc/passw", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* connect with a SOCKADDR, then many accepts on the same fd without one:
+ * each accepted fd takes the endpoint from the connected fd's entry while
+ * the fd table's strings grow (a use-after-free under ASan, issue 8 item
+ * 14).  The endpoint stays linked. */
+START_TEST(connect_then_accept_same_fd_keep_the_endpoint)
+{
+	char *text = malloc(1 << 20);
+	size_t n = 0;
+	int i;
+	const char *log = tu_path("uaf.btl");
+	struct bt_graph *g = NULL;
+	uint32_t obj;
+	uint64_t t;
+
+	ck_assert_ptr_nonnull(text);
+	n += (size_t)sprintf(text + n,
+"type=SYSCALL msg=audit(1700000900.000:1): arch=c000003e syscall=42 success=yes exit=0 a0=3 a1=7ff a2=10 a3=0 items=0 ppid=1 pid=970 uid=0 comm=\"nc\" exe=\"/bin/nc\"\n"
+"type=SOCKADDR msg=audit(1700000900.000:1): saddr=020000500A0000010000000000000000\n"
+"type=EOE msg=audit(1700000900.000:1): \n");
+	for (i = 0; i < 2000; i++)
+		n += (size_t)sprintf(text + n,
+"type=SYSCALL msg=audit(1700000901.%03d:%d): arch=c000003e syscall=43 success=yes exit=%d a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=970 uid=0 comm=\"nc\" exe=\"/bin/nc\"\n"
+"type=EOE msg=audit(1700000901.%03d:%d): \n", i % 1000, i + 2, i + 4,
+				     i % 1000, i + 2);
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	free(text);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert_int_eq(bt_spec_resolve(&obj, &t, g, "endpoint:10.0.0.1:80"),
+			 0);
+	bt_graph_free(g);
+}
+END_TEST
+
+static void add_record_layer_tests(Suite *s)
+{
+	TCase *tc = tcase_create("records");
+
+	tcase_add_test(tc, syscall_numbers_follow_each_architecture);
+	tcase_add_test(tc, records_decode_each_architecture);
+	tcase_add_test(tc, records_accept_every_line_form);
+	tcase_add_test(tc, interpreted_time_stamps_say_what_to_do);
+	tcase_add_test(tc, mmap_record_flags_are_hex_with_0x);
+	tcase_add_test(tc, records_keep_items_in_place_and_bad_fields);
+	tcase_add_test(tc, i386_and_aarch64_logs_backtrack);
+	tcase_add_test(tc, other_architectures_are_counted_not_decoded);
+	tcase_add_test(tc, exit_group_is_not_a_failed_syscall);
+	tcase_add_test(tc, quoted_and_prefixed_logs_backtrack);
+	tcase_add_test(tc, odd_hex_name_keeps_its_event);
+	tcase_add_test(tc, connect_then_accept_same_fd_keep_the_endpoint);
+	suite_add_tcase(s, tc);
+}
+
+/* ==== end of the record layer's block =================================== */
+
+/* The same reader writes out and closes it before it closes its pipe: the
+ * pipe's data may be in out all the same. */
+START_TEST(reader_closing_output_before_its_pipe)
+{
+	static const char text[] =
+	SC("100", "1", "22", "exit=0 a0=7ffc a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	"type=FD_PAIR msg=audit(1700000000.100:1): fd0=3 fd1=4\n"
+	EOE("100", "1")
+	SC("100", "2", "57", "exit=101 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("100", "2")
+	SC("100", "3", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("100", "3")
+	SC("110", "4", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=100 pid=101 comm=\"p\" exe=\"/bin/p\"")
+	EOE("110", "4")
+	SC("110", "5", "257", "exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=100 pid=101 comm=\"p\" exe=\"/bin/p\"")
+	CWD("110", "5")
+	PATHR("110", "5", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("110", "5")
+	"type=SYSCALL msg=audit(1700000000.120:6): arch=c000003e syscall=231 a0=0 items=0 ppid=100 pid=101 uid=0 comm=\"p\" exe=\"/bin/p\" key=\"bt\"\n"
+	EOE("120", "6")
+	SC("125", "7", "257", "exit=5 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	CWD("125", "7")
+	PATHR("125", "7", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("125", "7", "1", "out", "21", "0100644", "CREATE")
+	EOE("125", "7")
+	SC("140", "8", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("140", "8")
+	SC("150", "9", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("150", "9");
+
+	sem_import(text);
+	ck_assert(sem_reaches("#21", "#20"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("auditd");
@@ -1139,7 +1682,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, logged_writes_are_not_inferred_again);
 	tcase_add_test(tc, exec_reads_interpreter_and_loader);
 	tcase_add_test(tc, self_made_pipe_counts_for_its_only_holder);
+	tcase_add_test(tc, reader_closing_output_before_its_pipe);
 	suite_add_tcase(s, tc);
+	add_record_layer_tests(s);
 	return s;
 }
 

@@ -434,7 +434,15 @@ static int val_is(const struct field *f, const char *v)
 static int fu64(struct bt_arec *a, const struct field *f, int base,
 		uint64_t *out)
 {
-	if (!parse_u64(f->u, f->un, base, out))
+	const char *v = f->u;
+	size_t n = f->un;
+
+	/* MMAP writes flags=0x%lx; the other hex fields have no prefix. */
+	if (base == 16 && n > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+		v += 2;
+		n -= 2;
+	}
+	if (!parse_u64(v, n, base, out))
 		return 0;
 	a->st->bad_fields++;
 	return -1;
@@ -872,7 +880,14 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 		return 0;  /* blank, or a comment (laurel's test data) */
 	if (memchr(p, '\0', len))
 		return bad_line(a, name, lineno, "NUL byte in line");
+	q = p;
 	p = record_start(p, end);
+	if (!p && memmem(q, (size_t)(end - q), " audit[", 7))
+		/* journalctl's "host audit[PID]: SYSCALL arch=..." */
+		return bad_line(a, name, lineno, "a journal line without its "
+				"audit(TIME:SERIAL) stamp: import "
+				"/var/log/audit/audit.log or ausearch --raw "
+				"output");
 	if (!p)
 		return bad_line(a, name, lineno, "not an audit record (no type=)");
 	if (!memcmp(p, "node=", 5)) {
@@ -897,6 +912,11 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 		p += 6;
 	else
 		return bad_line(a, name, lineno, "no msg=audit(...)");
+	q = memchr(p, ')', (size_t)(end - p));
+	if (q && memchr(p, '/', (size_t)(q - p)))
+		return bad_line(a, name, lineno, "a local-time stamp "
+				"(ausearch -i): import the raw log, or "
+				"ausearch --raw output");
 	q = memchr(p, '.', (size_t)(end - p));
 	if (!q || parse_u64(p, (size_t)(q - p), 10, &sec) ||
 	    sec > 9000000000ULL)

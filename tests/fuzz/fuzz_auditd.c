@@ -1,7 +1,8 @@
 /*
  * fuzz_auditd.c - libFuzzer target for the audit log parser: the input is
- * split into lines and fed through bt_auditd_line() into a real log in a
- * temporary file, which must then verify.
+ * split into lines and fed through bt_auditd_line() (the record layer,
+ * then the semantics) into a real log in a temporary file, which must then
+ * verify.  Seeds: tests/fuzz/seed-auditd.sh; dictionary: fuzz_auditd.dict.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char path[] = "/tmp/fuzz_auditd.XXXXXX";
+	/* tmpfs when there is one: the log is written and synced per run */
+	char path[] = "/dev/shm/fuzz_auditd.XXXXXX";
 	struct bt_log_writer *w = NULL;
 	struct bt_ingest *ing = NULL;
 	struct bt_auditd *a = NULL;
@@ -26,6 +28,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t lineno = 0;
 	int fd = mkstemp(path);
 
+	if (fd < 0) {
+		memcpy(path, "/tmp/fuzz_auditd.XXXXXX",
+		       sizeof("/tmp/fuzz_auditd.XXXXXX"));
+		fd = mkstemp(path);
+	}
 	if (fd < 0)
 		return 0;
 	close(fd);
