@@ -184,6 +184,7 @@ int bt_fdtable_dup(struct bt_fdtable *t, int oldfd, int newfd, bool cloexec)
 		free(r);
 		if (!err) {
 			t->fds[newfd].access = c.access;
+			t->fds[newfd].stamp = c.stamp;
 			t->fds[newfd].local = l;
 		} else {
 			free(l);
@@ -241,4 +242,10 @@ int bt_fdtable_next(const struct bt_fdtable *t, int from)
 		if (t->fds[i].kind != BT_FD_NONE)
 			return (int)i;
 	return -1;
+}
+
+void bt_fdtable_set_stamp(struct bt_fdtable *t, int fd, uint64_t stamp)
+{
+	if (fd >= 0 && (size_t)fd < t->cap && t->fds[fd].kind != BT_FD_NONE)
+		t->fds[fd].stamp = stamp;
 }
