@@ -50,8 +50,17 @@ rtypes[] = {
  */
 enum { SLOT_FREE = 0, SLOT_OPEN = 1, SLOT_DONE = 2 };
 
+/* What event_find() and first_done() scan, apart from the 40 KiB event
+ * bodies: one cache line per few slots instead of a page per slot. */
+struct slot {
+	uint64_t time, serial, seq;
+	uint32_t node;
+	uint8_t state;       /* SLOT_* */
+};
+
 struct bt_arec {
 	struct aev *ev;      /* MAX_SLOTS */
+	struct slot *sl;     /* MAX_SLOTS, sl[i] describes ev[i] */
 	size_t ndone;        /* slots completed, waiting to be handed over */
 	uint64_t max_time;   /* latest record time seen */
 	uint64_t seq;
@@ -246,26 +255,28 @@ static int hand_over(struct bt_arec *a, struct aev *e)
 	a->st->events++;
 	resolve_syscall(a, e);
 	r = a->complete(a->ctx, e);
-	e->used = SLOT_FREE;
+	a->sl[e - a->ev].state = SLOT_FREE;
 	return r;
 }
 
 /* The done event that comes first in time (then serial), or NULL. */
 static struct aev *first_done(struct bt_arec *a)
 {
-	struct aev *best = NULL;
-	int i;
+	const struct slot *best = NULL;
+	int i, b = 0;
 
 	for (i = 0; i < MAX_SLOTS; i++) {
-		struct aev *e = &a->ev[i];
+		const struct slot *e = &a->sl[i];
 
-		if (e->used != SLOT_DONE)
+		if (e->state != SLOT_DONE)
 			continue;
 		if (!best || e->time < best->time ||
-		    (e->time == best->time && e->serial < best->serial))
+		    (e->time == best->time && e->serial < best->serial)) {
 			best = e;
+			b = i;
+		}
 	}
-	return best;
+	return best ? &a->ev[b] : NULL;
 }
 
 /* Ingest done events in order while the window says they may go (all of
@@ -289,7 +300,7 @@ static int drain(struct bt_arec *a, int all)
 
 static int close_event(struct bt_arec *a, struct aev *e)
 {
-	e->used = SLOT_DONE;
+	a->sl[e - a->ev].state = SLOT_DONE;
 	a->ndone++;
 	return drain(a, 0);
 }
@@ -303,27 +314,28 @@ static struct aev *event_find(struct bt_arec *a, uint64_t time,
 			      uint64_t serial, uint32_t node, int create,
 			      int *err)
 {
-	struct aev *free_slot = NULL, *oldest = NULL;
+	struct aev *free_slot = NULL;
+	struct slot *oldest = NULL;
 	int i;
 
 	*err = 0;
 	for (i = 0; i < MAX_SLOTS; i++) {
-		struct aev *e = &a->ev[i];
+		struct slot *e = &a->sl[i];
 
-		if (e->used == SLOT_FREE) {
+		if (e->state == SLOT_FREE) {
 			if (!free_slot)
-				free_slot = e;
+				free_slot = &a->ev[i];
 			continue;
 		}
-		if (e->used != SLOT_OPEN)
+		if (e->state != SLOT_OPEN)
 			continue;
 		/* A record without node= joins its event's records with
 		 * one (a log is not expected to mix them). */
 		if (e->serial == serial && e->time == time &&
 		    (e->node == node || !node || !e->node)) {
 			if (!e->node)
-				e->node = node;
-			return e;
+				e->node = a->ev[i].node = node;
+			return &a->ev[i];
 		}
 		if (!oldest || e->seq < oldest->seq)
 			oldest = e;
@@ -331,7 +343,7 @@ static struct aev *event_find(struct bt_arec *a, uint64_t time,
 	if (!create || free_slot)
 		return free_slot;
 	if (!first_done(a) && oldest) {
-		oldest->used = SLOT_DONE;
+		oldest->state = SLOT_DONE;
 		a->ndone++;
 	}
 	free_slot = first_done(a);
@@ -348,11 +360,12 @@ static void event_init(struct bt_arec *a, struct aev *e, uint64_t time,
 	/* The fields before the arrays; items, args and arena are used only
 	 * up to nitems, nargs and alen. */
 	memset(e, 0, offsetof(struct aev, items));
-	e->used = SLOT_OPEN;
 	e->time = time;
 	e->serial = serial;
 	e->node = node;
 	e->seq = a->seq++;
+	a->sl[e - a->ev] = (struct slot){ time, serial, e->seq, node,
+					  SLOT_OPEN };
 	e->sysno = SYS_UNKNOWN;
 	e->nr = -1;
 	e->success = AEV_UNSTATED;
@@ -956,7 +969,7 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 		return r;
 	if (!e)
 		return 0;  /* EOE of an event already completed */
-	if (e->used == SLOT_FREE)
+	if (a->sl[e - a->ev].state == SLOT_FREE)
 		event_init(a, e, time, serial, node);
 	switch (rt) {
 	case R_SYSCALL:
@@ -1021,8 +1034,8 @@ int bt_arec_finish(struct bt_arec *a)
 	int i;
 
 	for (i = 0; i < MAX_SLOTS; i++) {
-		if (a->ev[i].used == SLOT_OPEN) {
-			a->ev[i].used = SLOT_DONE;
+		if (a->sl[i].state == SLOT_OPEN) {
+			a->sl[i].state = SLOT_DONE;
 			a->ndone++;
 		}
 	}
@@ -1038,7 +1051,10 @@ int bt_arec_new(struct bt_arec **out, struct bt_auditd_stats *st,
 	if (!a)
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	a->ev = calloc(MAX_SLOTS, sizeof(*a->ev));
-	if (!a->ev) {
+	a->sl = calloc(MAX_SLOTS, sizeof(*a->sl));
+	if (!a->ev || !a->sl) {
+		free(a->ev);
+		free(a->sl);
 		free(a);
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	}
@@ -1054,5 +1070,6 @@ void bt_arec_free(struct bt_arec *a)
 	if (!a)
 		return;
 	free(a->ev);
+	free(a->sl);
 	free(a);
 }
