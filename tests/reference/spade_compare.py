@@ -339,7 +339,12 @@ def classify_ref(e, nodes, audit):
             return 'fork', {'ops': {'fork'}, 'a': ('proc', d), 'b': ('proc', s),
                             'before': True}
         if op == 'execve':
-            return 'exec', {'ops': {'exec'}, 'a': ('proc', s), 'b': ('any-file', None)}
+            # the executable: the record's exe= (its path and, through the
+            # PATH records, its inode)
+            m = re.search(r' exe="([^"]*)"', audit.get(spade_time_key(e)[1], {}).get('body', ''))
+            exe = {'path': m.group(1)} if m else None
+            return 'exec', {'ops': {'exec'}, 'a': ('proc', s),
+                            'b': ('file', exe) if exe else ('any-file', None)}
         if op in SETID_OPS:
             return 'setuid', {'label': 'cred', 'a': ('proc', s)}   # s: the new vertex
         return None, None
