@@ -679,7 +679,8 @@ class Compare:
                 continue
             k = self.extra_kind(ev)
             self.extras[k] += 1
-            self.extra_examples.setdefault(k, []).append('%s: %s' % (self.test, self.describe_ev(ev)))
+            self.extra_examples.setdefault(k, []).append(
+                '%s: %s' % (self.test, self.describe_ev(ev)))
 
     def proc_note(self, i):
         o = self.bt.objs.get(i, {})
