@@ -48,7 +48,9 @@
  *    read or write family record of it was seen, as in SPADE's logs),
  *    nothing is inferred when it lets go of a descriptor: each read and
  *    write is its own observation, at its time.  (Per process: a login
- *    logs the write to /proc/self/loginuid whatever the rules.)
+ *    logs the write to /proc/self/loginuid whatever the rules.)  A
+ *    socket whose send/recv calls are in the log is not inferred either
+ *    (per descriptor: the full rules log sendto and friends for UDP).
  *  - Observations through a descriptor name its object by (dev, ino),
  *    without a path: no name is resolved by a read(2), so no lookup.
  *  - A descriptor the table does not know (inherited from before the log,
@@ -444,7 +446,7 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 	struct bt_obs o;
 	int r;
 
-	if (!a->fdlife || (pr && pr->iolog))
+	if (!a->fdlife || (pr && pr->iolog) || (f->access & BT_FD_IOLOG))
 		return 0;
 	obs_base(&o, a, e);
 	if (f->kind == BT_FD_SOCKET) {
@@ -773,12 +775,21 @@ static int do_exec(struct bt_auditd *a, const struct aev *e)
 	/* The other NORMAL items are the script's interpreter and the ELF
 	 * loader: their code runs in the process too (SPADE's "load"). */
 	for (k = 0; k < e->nitems; k++) {
-		if (k == item || e->items[k].nt != NT_NORMAL ||
-		    !aev_str(e, e->items[k].name) ||
-		    !*aev_str(e, e->items[k].name) ||
-		    !(p = item_path(a, e, k, -1, a->path2, sizeof(a->path2))))
+		const struct aud_item *x = &e->items[k];
+		const char *xn = aev_str(e, x->name);
+
+		if (k == item || x->nt != NT_NORMAL || !xn || !*xn)
+			continue;
+		/* Older kernels log the program twice. */
+		if (item >= 0 && (!strcmp(xn, aev_str(e, e->items[item].name)) ||
+				  (x->has_ino && e->items[item].has_ino &&
+				   x->ino == e->items[item].ino &&
+				   x->dev == e->items[item].dev)))
+			continue;
+		if (!(p = item_path(a, e, k, -1, a->path2, sizeof(a->path2))))
 			continue;
 		obs_base(&o, a, e);
+		o.exe = NULL;  /* the exec just named the program */
 		o.op = BT_RAW_READ;
 		o.path = p;
 		obs_item(&o, e, k);
@@ -1098,6 +1109,11 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		o.op = BT_RAW_RECV;
 		break;
 	}
+	/* This socket's sends and receives are in the log: nothing is
+	 * inferred for it when it goes. */
+	if (t && (f = bt_fdtable_get(t, (int)dirfd_arg(e->a[0]))))
+		bt_fdtable_set_access(t, (int)dirfd_arg(e->a[0]),
+				      f->access | BT_FD_IOLOG);
 	if (!remote) {
 		/* A connected socket: its peer. */
 		f = t ? bt_fdtable_get(t, (int)dirfd_arg(e->a[0])) : NULL;

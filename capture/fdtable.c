@@ -127,6 +127,16 @@ int bt_fdtable_set(struct bt_fdtable *t, int fd, unsigned kind, uint64_t dev,
 	return 0;
 }
 
+int bt_fdtable_set_flow(struct bt_fdtable *t, int fd, uint64_t rino,
+			uint32_t file_flags)
+{
+	if (fd < 0 || (size_t)fd >= t->cap || t->fds[fd].kind == BT_FD_NONE)
+		return bt_error_set(BT_ENOTFOUND, "unknown descriptor %d", fd);
+	t->fds[fd].rino = rino;
+	t->fds[fd].file_flags = file_flags;
+	return 0;
+}
+
 int bt_fdtable_set_remote(struct bt_fdtable *t, int fd, const char *remote)
 {
 	char *r;
@@ -186,6 +196,8 @@ int bt_fdtable_dup(struct bt_fdtable *t, int oldfd, int newfd, bool cloexec)
 			t->fds[newfd].access = c.access;
 			t->fds[newfd].stamp = c.stamp;
 			t->fds[newfd].local = l;
+			err = bt_fdtable_set_flow(t, newfd, c.rino,
+						  c.file_flags);
 		} else {
 			free(l);
 		}
@@ -218,7 +230,8 @@ void bt_fdtable_set_access(struct bt_fdtable *t, int fd, unsigned access)
 	if (fd >= 0 && (size_t)fd < t->cap && t->fds[fd].kind != BT_FD_NONE)
 		t->fds[fd].access = (uint8_t)(access & (BT_FD_READ |
 							BT_FD_WRITE |
-							BT_FD_EXECD));
+							BT_FD_EXECD |
+							BT_FD_IOLOG));
 }
 
 int bt_fdtable_set_local(struct bt_fdtable *t, int fd, const char *local)

@@ -38,6 +38,7 @@ enum bt_fd_kind {
 #define BT_FD_READ  0x1
 #define BT_FD_WRITE 0x2
 #define BT_FD_EXECD 0x4
+#define BT_FD_IOLOG 0x8   /* its I/O calls are in the log (audit) */
 
 struct bt_fd {
 	uint8_t kind;       /* enum bt_fd_kind */
@@ -46,6 +47,12 @@ struct bt_fd {
 	uint64_t dev, ino;
 	char *path;         /* owned: absolute path, or "pipe:[N]"; may be NULL */
 	char *remote;       /* owned: socket endpoint ("1.2.3.4:80"), or NULL */
+	/* A channel (pipe, socketpair end): reads come out of the object
+	 * (dev, rino), writes go into (dev, ino).  rino == ino for a pipe;
+	 * for a socketpair end rino is the peer end's inode, so each
+	 * direction is one object.  0: same as ino. */
+	uint64_t rino;
+	uint32_t file_flags; /* BT_FILEF_PIPE, BT_FILEF_ANON (core/record.h) */
 	char *local;        /* owned: a socket's own address (bind), or NULL */
 	uint64_t stamp;     /* the caller's: when the object was first had
 	                       (the audit importer's ns time); kept by dup */
@@ -77,6 +84,12 @@ const struct bt_fd *bt_fdtable_get(const struct bt_fdtable *t, int fd);
 int bt_fdtable_set(struct bt_fdtable *t, int fd, unsigned kind, uint64_t dev,
 		   uint64_t ino, const char *path, const char *remote,
 		   bool cloexec);
+
+/* Make a known fd a channel or an anonymous file: reads from (dev, rino)
+ * (0: ino), file_flags for the object (BT_FILEF_*).  Kept by dup and
+ * copy.  BT_ENOTFOUND for an unknown fd. */
+int bt_fdtable_set_flow(struct bt_fdtable *t, int fd, uint64_t rino,
+			uint32_t file_flags);
 
 /* Set the remote endpoint of a known fd (connect, accept). */
 int bt_fdtable_set_remote(struct bt_fdtable *t, int fd, const char *remote);

@@ -8,7 +8,9 @@
  *    inode does unlink remove?) are resolved here; resume with
  *    PTRACE_SYSCALL to get the exit stop;
  *  - syscall-exit stops: the result; a successful call becomes observations
- *    for bt_ingest_add(); then PTRACE_CONT until the next traced call;
+ *    for the sink (bt_ingest_sink() unless the caller gives one), each
+ *    with the process's credentials; then PTRACE_CONT until the next
+ *    traced call;
  *  - fork/vfork/clone and exec events, signal-delivery stops (the signal is
  *    passed on) and group stops (classic attach: resumed);
  *  - exits: a process ends when its last task is gone.
@@ -17,13 +19,19 @@
  *
  * State: tasks (threads) by tid, processes by pid, each process with its fd
  * table (capture/fdtable.h, shared with CLONE_FILES), its file mappings (for
- * munmap/mprotect), its cwd.  A (dev, ino) -> path map names page events.
+ * munmap/mprotect), its cwd and credentials.  A (dev, ino) -> path map
+ * names page events and marks anonymous files (memfd).  Pipes and
+ * socketpairs are channel objects in the fd table (a socketpair: one per
+ * direction); a unix stream connection is one endpoint named the same from
+ * both ends (NETLINK_SOCK_DIAG); a TCP/UDP peer the call does not give is
+ * read from /proc/PID/net by socket inode.
  * Reads and writes on known descriptors allocate nothing and make no system
  * call besides the two ptrace requests of the stop.
  *
- * Not captured (man page): io_uring, 32-bit system calls, descriptors
- * received over unix sockets until first used, data exchanged through
- * socketpairs, writes to non-file memory.
+ * Not captured (man page): io_uring and Linux AIO (detected and reported),
+ * 32-bit system calls, descriptors received over unix sockets until first
+ * used, unix datagrams from unnamed sockets, writes to non-file memory.
+ * The page monitor library's own loading is never recorded.
  */
 #include <dirent.h>
 #include <elf.h>
@@ -32,7 +40,13 @@
 #include <limits.h>
 #include <linux/audit.h>
 #include <linux/close_range.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
@@ -63,6 +77,10 @@
 #include "pagering.h"
 #include "path.h"
 #include "record.h"
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
 
 #define PAGE 4096ULL
 #define NBUCKET 1024
@@ -143,6 +161,224 @@ int bt_record_sockaddr_fmt(char *out, size_t n, const void *sa, size_t len)
 			    "(%zu bytes)", (unsigned)fam, len);
 }
 
+/* A decimal u32 at *p (advanced past it); -1 if none or too large. */
+static int64_t dec_u32(const char **p, const char *end)
+{
+	uint64_t v = 0;
+	const char *q = *p;
+
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q >= end || *q < '0' || *q > '9')
+		return -1;
+	while (q < end && *q >= '0' && *q <= '9') {
+		v = v * 10 + (uint64_t)(*q - '0');
+		if (v > UINT32_MAX)
+			return -1;
+		q++;
+	}
+	*p = q;
+	return (int64_t)v;
+}
+
+int bt_record_parse_status(uint32_t cred[4], const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl;
+	int64_t v[4] = { -1, -1, -1, -1 };
+	int k;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		k = -1;
+		if (nl - p > 4 && !memcmp(p, "Uid:", 4))
+			k = 0;
+		else if (nl - p > 4 && !memcmp(p, "Gid:", 4))
+			k = 2;
+		if (k >= 0) {
+			const char *q = p + 4;
+
+			v[k] = dec_u32(&q, nl);
+			v[k + 1] = v[k] < 0 ? -1 : dec_u32(&q, nl);
+		}
+		p = nl + 1;
+	}
+	for (k = 0; k < 4; k++)
+		if (v[k] < 0)
+			return bt_error_set(BT_EINVAL, "no Uid:/Gid: line in "
+					    "process status");
+	for (k = 0; k < 4; k++)
+		cred[k] = (uint32_t)v[k];
+	return 0;
+}
+
+/* Hex digits at *p into v (at most `max` digits, exactly `max` if exact);
+ * -1 if none. */
+static int hex_field(const char **p, const char *end, unsigned max,
+		     bool exact, uint32_t *v)
+{
+	unsigned n = 0, d;
+	const char *q = *p;
+
+	*v = 0;
+	while (q < end && n < max) {
+		if (*q >= '0' && *q <= '9')
+			d = (unsigned)(*q - '0');
+		else if (*q >= 'A' && *q <= 'F')
+			d = (unsigned)(*q - 'A' + 10);
+		else if (*q >= 'a' && *q <= 'f')
+			d = (unsigned)(*q - 'a' + 10);
+		else
+			break;
+		*v = *v << 4 | d;
+		n++;
+		q++;
+	}
+	if (!n || (exact && n != max))
+		return -1;
+	*p = q;
+	return 0;
+}
+
+/* Skip blanks, then the next blank-separated token: [*tok, *p). */
+static int next_tok(const char **p, const char *end, const char **tok)
+{
+	const char *q = *p;
+
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q >= end)
+		return -1;
+	*tok = q;
+	while (q < end && *q != ' ' && *q != '\t')
+		q++;
+	*p = q;
+	return 0;
+}
+
+int bt_record_net_peer(char *out, size_t n, const char *text, size_t len,
+		       bool v6, uint64_t ino)
+{
+	const char *p = text, *end = text + len, *nl, *q, *tok, *rem;
+	unsigned words = v6 ? 4 : 1, i, f;
+	uint32_t w[4], port;
+	uint64_t row_ino;
+	char a[INET6_ADDRSTRLEN];
+
+	if (n)
+		out[0] = '\0';
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+		q = p;
+		rem = NULL;
+		for (f = 0; f < 10; f++) {
+			if (next_tok(&q, nl, &tok))
+				break;
+			if (f == 2)
+				rem = tok;
+		}
+		if (f < 10)
+			continue;   /* the header, or a short row */
+		row_ino = 0;
+		for (; tok < q; tok++) {
+			if (*tok < '0' || *tok > '9' ||
+			    row_ino > (UINT64_MAX - 9) / 10)
+				break;
+			row_ino = row_ino * 10 + (uint64_t)(*tok - '0');
+		}
+		if (tok != q || row_ino != ino)
+			continue;
+		q = rem;
+		for (i = 0; i < words; i++)
+			if (hex_field(&q, nl, 8, true, &w[i]))
+				goto bad;
+		if (q >= nl || *q++ != ':' || hex_field(&q, nl, 4, true, &port))
+			goto bad;
+		if (!port || (!w[0] && (!v6 || !(w[1] | w[2] | w[3]))))
+			return bt_error_set(BT_ENOTFOUND, "socket %llu has no "
+					    "peer", (unsigned long long)ino);
+		/* the kernel prints each 32-bit word of the address in the
+		 * host's byte order: native words are the address bytes */
+		if (v6) {
+			struct in6_addr in6;
+
+			memcpy(&in6, w, sizeof(in6));
+			inet_ntop(AF_INET6, &in6, a, sizeof(a));
+			snprintf(out, n, "[%s]:%u", a, port);
+		} else {
+			struct in_addr in;
+
+			memcpy(&in, w, sizeof(in));
+			inet_ntop(AF_INET, &in, a, sizeof(a));
+			snprintf(out, n, "%s:%u", a, port);
+		}
+		return 0;
+	}
+	return bt_error_set(BT_ENOTFOUND, "no socket %llu",
+			    (unsigned long long)ino);
+bad:
+	return bt_error_set(BT_EINVAL, "malformed address of socket %llu",
+			    (unsigned long long)ino);
+}
+
+int bt_record_unix_diag_parse(struct bt_unix_sock *out, const void *msg,
+			      size_t len)
+{
+	struct nlmsghdr nh;
+	struct unix_diag_msg um;
+	struct rtattr ra;
+	const unsigned char *p = msg;
+	size_t off, alen;
+
+	memset(out, 0, sizeof(*out));
+	if (len < sizeof(nh))
+		return bt_error_set(BT_EINVAL, "short netlink answer");
+	memcpy(&nh, p, sizeof(nh));
+	if (nh.nlmsg_len < sizeof(nh) || nh.nlmsg_len > len)
+		return bt_error_set(BT_EINVAL, "bad netlink length %u",
+				    nh.nlmsg_len);
+	if (nh.nlmsg_type == NLMSG_ERROR || nh.nlmsg_type == NLMSG_DONE)
+		return bt_error_set(BT_ENOTFOUND, "no such unix socket");
+	if (nh.nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    nh.nlmsg_len < NLMSG_LENGTH(sizeof(um)))
+		return bt_error_set(BT_EINVAL, "not a unix_diag answer");
+	memcpy(&um, p + NLMSG_HDRLEN, sizeof(um));
+	if (um.udiag_family != AF_UNIX)
+		return bt_error_set(BT_EINVAL, "not a unix socket");
+	out->type = um.udiag_type;
+	out->ino = um.udiag_ino;
+	for (off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(um)));
+	     off + sizeof(ra) <= nh.nlmsg_len; off += RTA_ALIGN(ra.rta_len)) {
+		memcpy(&ra, p + off, sizeof(ra));
+		if (ra.rta_len < sizeof(ra) || ra.rta_len > nh.nlmsg_len - off)
+			return bt_error_set(BT_EINVAL, "bad attribute length");
+		alen = ra.rta_len - RTA_LENGTH(0);
+		if (ra.rta_type == UNIX_DIAG_PEER && alen >= 4) {
+			memcpy(&out->peer, p + off + RTA_LENGTH(0), 4);
+		} else if (ra.rta_type == UNIX_DIAG_NAME && alen) {
+			struct sockaddr_un su;
+
+			memset(&su, 0, sizeof(su));
+			su.sun_family = AF_UNIX;
+			if (alen > sizeof(su.sun_path))
+				alen = sizeof(su.sun_path);
+			memcpy(su.sun_path, p + off + RTA_LENGTH(0), alen);
+			if (bt_record_sockaddr_fmt(out->name, sizeof(out->name),
+						   &su, offsetof(struct
+						   sockaddr_un, sun_path) +
+						   alen))
+				out->name[0] = '\0';
+		}
+		if (RTA_ALIGN(ra.rta_len) > nh.nlmsg_len - off)
+			break;
+	}
+	return 0;
+}
+
 int bt_record_elf_has_interp(const void *data, size_t len)
 {
 	Elf64_Ehdr eh;
@@ -190,6 +426,8 @@ struct proc {
 	struct bt_fdtable *fdt;
 	struct mm mm;
 	char *cwd;              /* owned; NULL until needed */
+	uint32_t cred[4];       /* uid, euid, gid, egid (UINT32_MAX unknown) */
+	bool io_uring;          /* it used io_uring (noted once) */
 	struct proc *next;
 };
 
@@ -203,6 +441,11 @@ struct task {
 	uint64_t entry_time;    /* ns, at the seccomp stop */
 	/* what the entry stop found out */
 	bool existed, has_ino;
+	bool link_anon;         /* linkat of a file that has no name */
+	bool has_ino2;          /* RENAME_EXCHANGE: the other name's inode */
+	bool exec_pending;      /* execve entry seen: path1, dev, ino name
+	                           the file asked for (a script, maybe) */
+	uint64_t dev2, ino2;
 	uint64_t dev, ino;
 	char *path1, *path2;    /* PATH_MAX each, owned */
 	bool ok1, ok2;
@@ -211,7 +454,8 @@ struct task {
 
 struct devino {
 	uint64_t dev, ino;
-	char *path;
+	uint32_t file_flags;    /* BT_FILEF_ANON: a memfd or unnamed file */
+	char *path;             /* may be NULL (anonymous) */
 	struct devino *next;
 };
 
@@ -221,12 +465,26 @@ struct rec {
 	const struct bt_record_opts *o;
 	struct bt_record_stats *st;
 	struct bt_pagering *ring;
+	struct bt_obs_sink sink;
 	struct task *tasks[NBUCKET];
 	struct proc *procs[NBUCKET];
 	struct devino *devinos[NBUCKET];
 	unsigned ntasks;
 	bool has_ring_ino;      /* the ring's memfd: never recorded */
 	uint64_t ring_dev, ring_ino;
+	bool has_pre_ino;       /* the page monitor library: never recorded */
+	uint64_t pre_dev, pre_ino;
+	char *netbuf;           /* /proc/PID/net/... text, owned */
+	size_t netcap;
+	/* unix stream connects not yet seen accepted, oldest first: a
+	 * server that accepts after its client closed finds the client's
+	 * inode here (the accept queue is first in, first out) */
+	struct uconn { char name[128]; uint32_t ino; } *uconn;
+	size_t nuconn, uconncap;
+	int diag_fd;            /* NETLINK_SOCK_DIAG, once needed */
+	bool diag_tried;
+	uint32_t diag_seq;
+	char diagbuf[8192];
 	pid_t top;
 	bool top_exec;          /* the command was exec'd */
 	int fatal;              /* a log error: stop */
@@ -333,6 +591,7 @@ static struct proc *proc_new(struct rec *r, uint32_t pid, uint32_t ppid,
 	p->pid = pid;
 	p->ppid = ppid;
 	p->start = start;
+	memset(p->cred, 0xff, sizeof(p->cred));
 	p->next = r->procs[pid % NBUCKET];
 	r->procs[pid % NBUCKET] = p;
 	return p;
@@ -354,46 +613,81 @@ static void proc_free(struct rec *r, struct proc *p)
 	free(p);
 }
 
-static const char *devino_path(struct rec *r, uint64_t dev, uint64_t ino)
+static struct devino *devino_find(struct rec *r, uint64_t dev, uint64_t ino)
 {
 	struct devino *d;
 
 	for (d = r->devinos[(dev * 31 + ino) % NBUCKET]; d; d = d->next)
 		if (d->dev == dev && d->ino == ino)
-			return d->path;
+			return d;
 	return NULL;
 }
 
-static void devino_put(struct rec *r, uint64_t dev, uint64_t ino,
-		       const char *path)
+static const char *devino_path(struct rec *r, uint64_t dev, uint64_t ino)
+{
+	struct devino *d = devino_find(r, dev, ino);
+
+	return d ? d->path : NULL;
+}
+
+static uint32_t devino_flags(struct rec *r, uint64_t dev, uint64_t ino)
+{
+	struct devino *d = devino_find(r, dev, ino);
+
+	return d ? d->file_flags : 0;
+}
+
+/* Remember a file's path (NULL: keep the one known) and flags (ORed). */
+static void devino_put_flags(struct rec *r, uint64_t dev, uint64_t ino,
+			     const char *path, uint32_t file_flags)
 {
 	struct devino *d;
 	size_t b = (dev * 31 + ino) % NBUCKET;
 	char *s;
 
-	if (!path)
+	if (!path && !file_flags)
 		return;
-	for (d = r->devinos[b]; d; d = d->next) {
-		if (d->dev == dev && d->ino == ino) {
-			if (strcmp(d->path, path) && (s = strdup(path))) {
-				free(d->path);
-				d->path = s;
-			}
-			return;
+	if ((d = devino_find(r, dev, ino))) {
+		d->file_flags |= file_flags;
+		if (path && (!d->path || strcmp(d->path, path)) &&
+		    (s = strdup(path))) {
+			free(d->path);
+			d->path = s;
 		}
+		return;
 	}
 	d = calloc(1, sizeof(*d));
-	if (!d || !(d->path = strdup(path))) {
+	if (!d || (path && !(d->path = strdup(path)))) {
 		free(d);
 		return;
 	}
+	d->file_flags = file_flags;
 	d->dev = dev;
 	d->ino = ino;
 	d->next = r->devinos[b];
 	r->devinos[b] = d;
 }
 
+static void devino_put(struct rec *r, uint64_t dev, uint64_t ino,
+		       const char *path)
+{
+	devino_put_flags(r, dev, ino, path, 0);
+}
+
 /* ---- reading the tracee ---------------------------------------------- */
+
+static void read_file(const char *path, char *buf, size_t n, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t k;
+
+	*len = 0;
+	if (fd < 0)
+		return;
+	while (*len < n && (k = read(fd, buf + *len, n - *len)) > 0)
+		*len += (size_t)k;
+	close(fd);
+}
 
 static ssize_t peek(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
@@ -457,6 +751,22 @@ static const char *proc_cwd(struct rec *r, struct task *t)
 	return p->cwd;
 }
 
+/* Whether a /proc link names a file that has no name now. */
+static bool is_deleted(const char *path)
+{
+	size_t n = strlen(path), k = sizeof(" (deleted)") - 1;
+
+	return n > k && !strcmp(path + n - k, " (deleted)");
+}
+
+static bool same_file(const char *path, const struct stat *sb)
+{
+	struct stat s2;
+
+	return stat(path, &s2) == 0 && s2.st_dev == sb->st_dev &&
+	       s2.st_ino == sb->st_ino;
+}
+
 /* What fd is, from /proc (stat and readlink), stored in the fd table.
  * Returns the entry or NULL. */
 static const struct bt_fd *fd_lookup(struct rec *r, struct task *t, int fd,
@@ -466,6 +776,7 @@ static const struct bt_fd *fd_lookup(struct rec *r, struct task *t, int fd,
 	char p[64];
 	struct stat sb;
 	unsigned kind;
+	uint32_t fflags = 0;
 	const char *path = r->scratch;
 
 	if (fd < 0)
@@ -482,6 +793,9 @@ static const struct bt_fd *fd_lookup(struct rec *r, struct task *t, int fd,
 	if (r->has_ring_ino && sb.st_dev == r->ring_dev &&
 	    sb.st_ino == r->ring_ino)
 		kind = BT_FD_OTHER;   /* our own page ring */
+	else if (r->has_pre_ino && sb.st_dev == r->pre_dev &&
+		 sb.st_ino == r->pre_ino)
+		kind = BT_FD_OTHER;   /* our own page monitor library */
 	else if (S_ISREG(sb.st_mode))
 		kind = BT_FD_FILE;
 	else if (S_ISFIFO(sb.st_mode))
@@ -490,10 +804,22 @@ static const struct bt_fd *fd_lookup(struct rec *r, struct task *t, int fd,
 		kind = BT_FD_SOCKET;
 	else
 		kind = BT_FD_OTHER;
-	if (kind == BT_FD_FILE && path && path[0] != '/')
-		path = NULL;   /* "/x (deleted)" stays; anon inodes do not */
-	if (kind == BT_FD_FILE)
-		devino_put(r, sb.st_dev, sb.st_ino, path);
+	if ((kind == BT_FD_FILE || kind == BT_FD_PIPE) && path &&
+	    path[0] != '/')
+		path = NULL;   /* "pipe:[N]", anon inodes: no name */
+	if (kind == BT_FD_FILE && path && is_deleted(path) &&
+	    !same_file(path, &sb)) {
+		/* a memfd ("/memfd:x (deleted)"), an O_TMPFILE file or a file
+		 * unlinked while open: no name in any file system now */
+		path = NULL;
+		fflags = BT_FILEF_ANON;
+	}
+	if (kind == BT_FD_PIPE)
+		fflags = BT_FILEF_PIPE;
+	if (kind == BT_FD_FILE) {
+		devino_put_flags(r, sb.st_dev, sb.st_ino, path, fflags);
+		fflags |= devino_flags(r, sb.st_dev, sb.st_ino);
+	}
 	if (!cloexec_known) {
 		int fl;
 
@@ -512,12 +838,36 @@ static const struct bt_fd *fd_lookup(struct rec *r, struct task *t, int fd,
 		}
 	}
 	if (bt_fdtable_set(t->p->fdt, fd, kind, sb.st_dev, sb.st_ino, path,
-			   NULL, cloexec))
+			   NULL, cloexec) ||
+	    bt_fdtable_set_flow(t->p->fdt, fd, 0, fflags))
 		return NULL;
 	return bt_fdtable_get(t->p->fdt, fd);
 }
 
-/* Resolve a path argument (dirfd, addr) to an absolute path in out. */
+/* "/proc/self/..." and "/proc/thread-self/..." mean the tracee, not the
+ * recorder that looks at them: "/proc/PID/...", "/proc/TID/...". */
+static void proc_self(struct task *t, char *path)
+{
+	static const char *const pre[] = { "/proc/self", "/proc/thread-self" };
+	char tmp[32];
+	size_t i, k, m;
+
+	for (i = 0; i < 2; i++) {
+		k = strlen(pre[i]);
+		if (strncmp(path, pre[i], k) || (path[k] && path[k] != '/'))
+			continue;
+		m = (size_t)snprintf(tmp, sizeof(tmp), "/proc/%u",
+				     i ? t->tid : t->p->pid);
+		if (strlen(path) - k + m >= PATH_MAX)
+			return;
+		memmove(path + m, path + k, strlen(path + k) + 1);
+		memcpy(path, tmp, m);
+		return;
+	}
+}
+
+/* Resolve a path argument (dirfd, addr) to an absolute path in out
+ * (PATH_MAX bytes). */
 static int resolve_at(struct rec *r, struct task *t, int dirfd,
 		      uint64_t addr, char *out)
 {
@@ -542,7 +892,10 @@ static int resolve_at(struct rec *r, struct task *t, int dirfd,
 		if (!base)
 			return -1;
 	}
-	return bt_path_join(out, PATH_MAX, base, rel) ? -1 : 0;
+	if (bt_path_join(out, PATH_MAX, base, rel))
+		return -1;
+	proc_self(t, out);
+	return 0;
 }
 
 /* ---- observations ----------------------------------------------------- */
@@ -565,6 +918,9 @@ static bool is_sink(unsigned op)
 	case BT_RAW_LINK:
 	case BT_RAW_UNLINK:
 	case BT_RAW_SEND:
+	case BT_RAW_SYMLINK:
+	case BT_RAW_CHMOD:
+	case BT_RAW_CHOWN:
 		return true;
 	default:
 		return false;
@@ -579,6 +935,10 @@ static void obs_init(struct bt_obs *ob, struct task *t, unsigned op)
 	ob->pid = t->p->pid;
 	ob->start = t->p->start;
 	ob->ppid = t->p->ppid;
+	ob->uid = t->p->cred[0];
+	ob->euid = t->p->cred[1];
+	ob->gid = t->p->cred[2];
+	ob->egid = t->p->cred[3];
 }
 
 static void add(struct rec *r, const struct bt_obs *ob)
@@ -587,7 +947,7 @@ static void add(struct rec *r, const struct bt_obs *ob)
 
 	if (r->fatal)
 		return;
-	err = bt_ingest_add(r->ing, ob);
+	err = r->sink.add(r->sink.arg, ob);
 	if (err == BT_EINVAL) {
 		r->st->lost++;
 		warn(r, "observation refused", bt_error_msg());
@@ -608,6 +968,206 @@ static void note(struct rec *r, uint32_t key, const char *text)
 		bt_log_writer_commit(r->w);
 }
 
+/* Read /proc/TID/net/NAME into r->netbuf; its length, or -1. */
+static ssize_t read_net(struct rec *r, struct task *t, const char *name)
+{
+	char p[64];
+	int fd;
+	ssize_t k;
+	size_t len = 0;
+
+	snprintf(p, sizeof(p), "/proc/%u/net/%s", t->tid, name);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		if (len + 4096 > r->netcap &&
+		    bt_grow(&r->netbuf, &r->netcap, len + 4096, 1)) {
+			close(fd);
+			return -1;
+		}
+		k = read(fd, r->netbuf + len, r->netcap - len);
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+	}
+	close(fd);
+	return (ssize_t)len;
+}
+
+/* The remote address of the TCP or UDP socket with inode ino, from the
+ * kernel's tables in the tracee's network namespace; 0 or -1. */
+static int sock_peer(struct rec *r, struct task *t, uint64_t ino, char *out,
+		     size_t n)
+{
+	static const char *const names[] = { "tcp", "tcp6", "udp", "udp6" };
+	size_t i;
+	ssize_t len;
+
+	for (i = 0; i < BT_ARRAY_SIZE(names); i++) {
+		len = read_net(r, t, names[i]);
+		if (len > 0 && bt_record_net_peer(out, n, r->netbuf,
+						  (size_t)len, i % 2 == 1,
+						  ino) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* What the kernel says about the unix socket with inode ino (asked in the
+ * recorder's network namespace); 0 or -1. */
+static int unix_query(struct rec *r, uint64_t ino, struct bt_unix_sock *out)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct unix_diag_req req;
+	} q;
+	ssize_t n;
+
+	if (ino > UINT32_MAX)
+		return -1;
+	if (!r->diag_tried) {
+		r->diag_tried = true;
+		r->diag_fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+				    NETLINK_SOCK_DIAG);
+	}
+	if (r->diag_fd < 0)
+		return -1;
+	memset(&q, 0, sizeof(q));
+	q.nh.nlmsg_len = sizeof(q);
+	q.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	q.nh.nlmsg_flags = NLM_F_REQUEST;
+	q.nh.nlmsg_seq = ++r->diag_seq;
+	q.req.sdiag_family = AF_UNIX;
+	q.req.udiag_states = ~0U;
+	q.req.udiag_ino = (uint32_t)ino;
+	q.req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER;
+	q.req.udiag_cookie[0] = q.req.udiag_cookie[1] = ~0U;
+	if (send(r->diag_fd, &q, sizeof(q), 0) != (ssize_t)sizeof(q))
+		return -1;
+	/* the kernel answers within send(): nothing to wait for */
+	n = recv(r->diag_fd, r->diagbuf, sizeof(r->diagbuf), MSG_DONTWAIT);
+	if (n <= 0 || bt_record_unix_diag_parse(out, r->diagbuf, (size_t)n))
+		return -1;
+	return out->ino == ino ? 0 : -1;
+}
+
+/* A unix socket path as given to bind or connect may be relative: made
+ * absolute against the process's working directory, so the two ends of
+ * a connection spell it alike ("unix:/dir/sock" for "sock" and "./sock"). */
+static void unix_abs(struct rec *r, struct task *t, char *name, size_t n)
+{
+	const char *cwd;
+	char tmp[sizeof(((struct bt_unix_sock *)0)->name)];
+
+	if (strncmp(name, "unix:", 5) || name[5] == '/' || name[5] == '@' ||
+	    !strcmp(name + 5, "unnamed") || !(cwd = proc_cwd(r, t)) ||
+	    bt_path_join(tmp, sizeof(tmp), cwd, name + 5))
+		return;
+	if ((size_t)snprintf(name, n, "unix:%.240s", tmp) >= n)
+		name[0] = '\0';
+}
+
+/* A traced client connected to name with socket ino. */
+static void uconn_put(struct rec *r, const char *name, uint32_t ino)
+{
+	if (strlen(name) >= sizeof(r->uconn->name))
+		return;
+	if (r->nuconn == 4096) {   /* never accepted here: forget the oldest */
+		memmove(r->uconn, r->uconn + 1,
+			(r->nuconn - 1) * sizeof(*r->uconn));
+		r->nuconn--;
+	}
+	if (r->nuconn + 1 > r->uconncap &&
+	    bt_grow(&r->uconn, &r->uconncap, r->nuconn + 1,
+		    sizeof(*r->uconn)))
+		return;
+	snprintf(r->uconn[r->nuconn].name, sizeof(r->uconn->name), "%s",
+		 name);
+	r->uconn[r->nuconn++].ino = ino;
+}
+
+static int unix_query(struct rec *r, uint64_t ino, struct bt_unix_sock *out);
+
+/* An accept of socket `self` on the listener `name` whose peer is `peer`
+ * (0 if the client is gone): the client's inode, and that connect is no
+ * longer pending.  A pending client whose socket is still open and joined
+ * to another socket (or to none yet) is not this one. */
+static uint32_t uconn_take(struct rec *r, const char *name, uint32_t self,
+			   uint32_t peer)
+{
+	struct bt_unix_sock c;
+	size_t i;
+
+	for (i = 0; i < r->nuconn; i++) {
+		if (peer ? r->uconn[i].ino != peer :
+		    strcmp(r->uconn[i].name, name))
+			continue;
+		if (!peer && !unix_query(r, r->uconn[i].ino, &c) &&
+		    c.peer != self)
+			continue;
+		peer = r->uconn[i].ino;
+		memmove(r->uconn + i, r->uconn + i + 1,
+			(r->nuconn - i - 1) * sizeof(*r->uconn));
+		r->nuconn--;
+		break;
+	}
+	return peer;
+}
+
+/*
+ * The endpoint of a unix stream connection, the same string from both
+ * ends: "unix:PATH#INO", PATH the listener's name (what the client
+ * connected to), INO the client's socket inode.  Data sent by one end is
+ * received by the other through this one object; two connections to one
+ * server are two objects (no dependency between its clients is invented);
+ * a server outside the recording is still named.  `path` is the address
+ * the client connected to (connect), or NULL: `server` says the socket
+ * came from accept, else the role is found from which end has a name.
+ * The server's end has no inode until accept(), so the client names its
+ * own.  0, or -1 for a socket that is no unix stream (or unknown).
+ */
+static int unix_conn(struct rec *r, struct task *t, uint64_t ino,
+		     const char *path, bool server, char *out, size_t n)
+{
+	struct bt_unix_sock a, b;
+
+	if (unix_query(r, ino, &a) || a.type == SOCK_DGRAM)
+		return -1;
+	unix_abs(r, t, a.name, sizeof(a.name));
+	if (path) {
+		uconn_put(r, path, a.ino);
+		snprintf(out, n, "%.200s#%u", path, a.ino);
+		return 0;
+	}
+	if (server && a.name[0])
+		a.peer = uconn_take(r, a.name, a.ino, a.peer);
+	if (!a.peer)
+		return -1;
+	if (server) {
+		snprintf(out, n, "%.200s#%u", a.name[0] ? a.name :
+			 "unix:unnamed", a.peer);
+		return 0;
+	}
+	if (unix_query(r, a.peer, &b))
+		b.name[0] = '\0';
+	unix_abs(r, t, b.name, sizeof(b.name));
+	if (a.name[0] && !b.name[0])        /* the accepted end */
+		snprintf(out, n, "%.200s#%u", a.name, a.peer);
+	else if (!a.name[0] && b.name[0])   /* the connecting end */
+		snprintf(out, n, "%.200s#%u", b.name, a.ino);
+	else                                /* cannot tell: both ends */
+		snprintf(out, n, "%.200s#%u-%u", a.name[0] ? a.name :
+			 "unix:unnamed", a.ino < a.peer ? a.ino : a.peer,
+			 a.ino < a.peer ? a.peer : a.ino);
+	return 0;
+}
+
+static bool is_unix_conn(const char *remote)
+{
+	return remote && !strncmp(remote, "unix:", 5) && strchr(remote, '#');
+}
+
 /* A file-ish observation through fd: READ/WRITE/TRUNCATE on a file or pipe,
  * RECV/SEND on a socket. */
 static void fd_io(struct rec *r, struct task *t, int fd, bool out,
@@ -615,16 +1175,25 @@ static void fd_io(struct rec *r, struct task *t, int fd, bool out,
 {
 	const struct bt_fd *f = fd_lookup(r, t, fd, false, false);
 	struct bt_obs ob;
-	char ep[64];
+	char ep[256];
 
 	if (!f || f->kind == BT_FD_OTHER)
 		return;
 	if (f->kind == BT_FD_SOCKET) {
 		obs_init(&ob, t, out ? BT_RAW_SEND : BT_RAW_RECV);
-		ob.remote = remote_override ? remote_override : f->remote;
+		/* a unix connection's one endpoint, whatever address the
+		 * call names (recvfrom gives the peer's bound name) */
+		ob.remote = remote_override && !is_unix_conn(f->remote) ?
+			    remote_override : f->remote;
 		if (!ob.remote) {
-			snprintf(ep, sizeof(ep), "socket:[%llu]",
-				 (unsigned long long)f->ino);
+			/* inherited, or accepted without an address: ask the
+			 * kernel's socket tables once, then remember */
+			if (unix_conn(r, t, f->ino, NULL, false, ep,
+				      sizeof(ep)) &&
+			    sock_peer(r, t, f->ino, ep, sizeof(ep)))
+				snprintf(ep, sizeof(ep), "socket:[%llu]",
+					 (unsigned long long)f->ino);
+			bt_fdtable_set_remote(t->p->fdt, fd, ep);
 			ob.remote = ep;
 		}
 	} else {
@@ -632,7 +1201,8 @@ static void fd_io(struct rec *r, struct task *t, int fd, bool out,
 		ob.path = f->path;
 		ob.has_ino = true;
 		ob.dev = f->dev;
-		ob.ino = f->ino;
+		ob.ino = !out && f->rino ? f->rino : f->ino;
+		ob.file_flags = f->file_flags;
 	}
 	ob.bytes = bytes;
 	add(r, &ob);
@@ -658,6 +1228,7 @@ static void mmap_obs(struct rec *r, struct task *t, const struct map *x,
 	ob.has_ino = true;
 	ob.dev = x->dev;
 	ob.ino = x->ino;
+	ob.file_flags = devino_flags(r, x->dev, x->ino);  /* a memfd */
 	ob.shared = x->shared;
 	ob.prot = x->prot;
 	ob.map_first = x->pgoff;
@@ -716,6 +1287,99 @@ static unsigned bt_prot(uint64_t prot)
 
 /* ---- system calls ------------------------------------------------------ */
 
+/* io_uring and Linux AIO (io_submit): the reads and writes happen in the
+ * kernel, without a system call the filter sees.  Say so, once per process,
+ * in the log; the CLI warns at the end. */
+static void on_async(struct rec *r, struct task *t, const char *what)
+{
+	char msg[160];
+
+	r->st->io_uring++;
+	if (t->p->io_uring)
+		return;
+	t->p->io_uring = true;
+	r->st->io_uring_procs++;
+	snprintf(msg, sizeof(msg), "%s used by pid %u: its I/O is not "
+		 "recorded", what, t->p->pid);
+	note(r, BT_NOTE_TEXT, msg);
+}
+
+/* The credentials of tid now, into p->cred; false if unreadable. */
+static bool read_creds(struct rec *r, struct proc *p, uint32_t tid)
+{
+	char path[64];
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", tid);
+	read_file(path, r->scratch, sizeof(r->scratch), &len);
+	return bt_record_parse_status(p->cred, r->scratch, len) == 0;
+}
+
+/*
+ * linkat(fd, "", ..., AT_EMPTY_PATH) and linkat(AT_FDCWD, "/proc/self/fd/N",
+ * ..., AT_SYMLINK_FOLLOW) link the open file itself, not a name: the
+ * /proc path is never a name of the file.  The file is found by its inode;
+ * its old name is the one its descriptor has, if any, else the file is
+ * anonymous (O_TMPFILE, memfd) and the link is its first name.  Returns
+ * whether the call was one of those (t->path1/ok1/has_ino/link_anon set).
+ */
+static bool link_by_fd(struct rec *r, struct task *t)
+{
+	uint64_t *a = t->args;
+	char *rel = r->scratch2, procp[96], *end;
+	const char *q;
+	unsigned long pid, fd;
+	struct stat sb;
+	ssize_t k;
+
+	if (peek_str(t->tid, a[1], rel, PATH_MAX))
+		return false;
+	if (!rel[0] && (a[4] & AT_EMPTY_PATH)) {
+		if ((int)a[0] < 0)
+			return false;
+		snprintf(procp, sizeof(procp), "/proc/%u/fd/%d", t->tid,
+			 (int)a[0]);
+	} else if ((a[4] & AT_SYMLINK_FOLLOW) &&
+		   !resolve_at(r, t, (int)a[0], a[1], t->path1) &&
+		   !strncmp(t->path1, "/proc/", 6)) {
+		q = t->path1 + 6;
+		if (!strncmp(q, "self/", 5)) {
+			pid = t->p->pid;
+			q += 5;
+		} else if (!strncmp(q, "thread-self/", 12)) {
+			pid = t->tid;
+			q += 12;
+		} else {
+			pid = strtoul(q, &end, 10);
+			if (end == q || *end != '/')
+				return false;
+			q = end + 1;
+		}
+		if (strncmp(q, "fd/", 3))
+			return false;
+		fd = strtoul(q + 3, &end, 10);
+		if (end == q + 3 || *end || fd > INT32_MAX)
+			return false;
+		snprintf(procp, sizeof(procp), "/proc/%lu/fd/%lu", pid, fd);
+	} else {
+		return false;
+	}
+	t->ok1 = false;
+	if (stat(procp, &sb) || S_ISDIR(sb.st_mode))
+		return true;
+	t->has_ino = true;
+	t->dev = sb.st_dev;
+	t->ino = sb.st_ino;
+	k = readlink(procp, t->path1, PATH_MAX - 1);
+	if (k > 0) {
+		t->path1[k] = '\0';
+		t->ok1 = t->path1[0] == '/' && !(is_deleted(t->path1) &&
+						 !same_file(t->path1, &sb));
+	}
+	t->link_anon = !t->ok1;
+	return true;
+}
+
 /* Returns whether the call needs its exit stop (most do: the result says
  * whether a dependency happened). */
 static bool on_sys_entry(struct rec *r, struct task *t)
@@ -724,13 +1388,15 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 	uint64_t *a = t->args;
 	struct stat sb;
 	uint64_t flags;
+	bool dir_ok = false, follow = false;
 	long k;
 
 	t->entry_time = now_ns();
 	k = ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(si), &si);
 	t->in_sys = true;
 	t->nr = -1;
-	t->ok1 = t->ok2 = t->has_ino = t->existed = false;
+	t->ok1 = t->ok2 = t->has_ino = t->existed = t->link_anon = false;
+	t->has_ino2 = t->exec_pending = false;
 	if (k <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP ||
 	    si.arch != AUDIT_ARCH_X86_64) {
 		t->in_sys = false;
@@ -798,36 +1464,113 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 		return true;
 	case SYS_unlink:
 	case SYS_unlinkat:
-		if (t->nr == SYS_unlinkat && (a[2] & AT_REMOVEDIR))
-			return true;
+		dir_ok = t->nr == SYS_unlinkat && (a[2] & AT_REMOVEDIR);
 		t->ok1 = !resolve_at(r, t, t->nr == SYS_unlink ? AT_FDCWD :
 				     (int)a[0], t->nr == SYS_unlink ? a[0] :
 				     a[1], t->path1);
 		break;
+	case SYS_rmdir:
+		dir_ok = true;
+		t->ok1 = !resolve_at(r, t, AT_FDCWD, a[0], t->path1);
+		break;
+	case SYS_chmod:
+	case SYS_chown:
+	case SYS_lchown:
+	case SYS_mkdir:
+	case SYS_mknod:
+		t->ok1 = !resolve_at(r, t, AT_FDCWD, a[0], t->path1);
+		return true;
+	case SYS_fchmodat:
+	case SYS_fchmodat2:
+	case SYS_fchownat:
+	case SYS_mkdirat:
+	case SYS_mknodat:
+		t->ok1 = !resolve_at(r, t, (int)a[0], a[1], t->path1);
+		/* "" with AT_EMPTY_PATH: the file dirfd refers to */
+		t->ok2 = t->ok1 && r->scratch2[0] == '\0';
+		return true;
+	case SYS_io_uring_setup:
+	case SYS_io_uring_enter:
+	case SYS_io_uring_register:
+		on_async(r, t, "io_uring");
+		t->in_sys = false;
+		return false;
 	case SYS_rename:
 	case SYS_link:
+		/* a directory's rename is recorded (its files keep their
+		 * identity; the name changed), a directory cannot be linked */
+		dir_ok = t->nr == SYS_rename;
 		t->ok1 = !resolve_at(r, t, AT_FDCWD, a[0], t->path1);
 		t->ok2 = !resolve_at(r, t, AT_FDCWD, a[1], t->path2);
 		break;
 	case SYS_renameat:
 	case SYS_renameat2:
-	case SYS_linkat:
+		dir_ok = true;
 		t->ok1 = !resolve_at(r, t, (int)a[0], a[1], t->path1);
 		t->ok2 = !resolve_at(r, t, (int)a[2], a[3], t->path2);
+		if (t->nr == SYS_renameat2 && (a[4] & RENAME_EXCHANGE) &&
+		    t->ok2 && lstat(t->path2, &sb) == 0) {
+			t->has_ino2 = true;
+			t->dev2 = sb.st_dev;
+			t->ino2 = sb.st_ino;
+		}
+		break;
+	case SYS_execve:
+	case SYS_execveat: {
+		/* the file asked for: when the kernel runs an interpreter
+		 * instead (#!), the script is read by the kernel, not by a
+		 * system call; the exec event then names it too */
+		int dfd = t->nr == SYS_execve ? AT_FDCWD : (int)a[0];
+		uint64_t pa = t->nr == SYS_execve ? a[0] : a[1];
+		char pp[64];
+
+		t->in_sys = false;
+		if (resolve_at(r, t, dfd, pa, t->path1))
+			return false;
+		if (t->nr == SYS_execveat && !r->scratch2[0] &&
+		    (a[4] & AT_EMPTY_PATH)) {
+			snprintf(pp, sizeof(pp), "/proc/%u/fd/%d", t->tid,
+				 dfd);
+			if (stat(pp, &sb))
+				return false;
+			t->path1[0] = '\0';
+		} else if (stat(t->path1, &sb)) {
+			return false;
+		}
+		t->exec_pending = true;
+		t->dev = sb.st_dev;
+		t->ino = sb.st_ino;
+		return false;
+	}
+	case SYS_io_setup:
+	case SYS_io_submit:
+		on_async(r, t, "aio");
+		t->in_sys = false;
+		return false;
+	case SYS_linkat:
+		t->ok2 = !resolve_at(r, t, (int)a[2], a[3], t->path2);
+		if (link_by_fd(r, t))
+			return true;
+		t->ok1 = !resolve_at(r, t, (int)a[0], a[1], t->path1);
+		follow = a[4] & AT_SYMLINK_FOLLOW;
 		break;
 	case SYS_symlink:
-		t->ok1 = !resolve_at(r, t, AT_FDCWD, a[1], t->path1);
-		return true;
 	case SYS_symlinkat:
-		t->ok1 = !resolve_at(r, t, (int)a[1], a[2], t->path1);
+		t->ok1 = !resolve_at(r, t, t->nr == SYS_symlink ? AT_FDCWD :
+				     (int)a[1], t->nr == SYS_symlink ? a[1] :
+				     a[2], t->path1);
+		/* the link's content, as given (not resolved) */
+		t->ok2 = !peek_str(t->tid, a[0], t->path2, PATH_MAX);
 		return true;
 	default:
 		return true;
 	}
-	/* unlink, rename, link: the inode the old name points at now (a
-	 * directory is not recorded; a name that does not exist will fail) */
-	if (t->ok1 && lstat(t->path1, &sb) == 0) {
-		if (S_ISDIR(sb.st_mode)) {
+	/* unlink, rmdir, rename, link: the inode the old name points at now
+	 * (a directory is recorded by rmdir only; a name that does not exist
+	 * will fail) */
+	if (t->ok1 && (follow ? stat(t->path1, &sb) :
+			lstat(t->path1, &sb)) == 0) {
+		if (S_ISDIR(sb.st_mode) && !dir_ok) {
 			t->ok1 = false;
 		} else {
 			t->has_ino = true;
@@ -857,6 +1600,7 @@ static void on_open_exit(struct rec *r, struct task *t, int fd)
 {
 	uint64_t flags = t->args[5];
 	const struct bt_fd *f;
+	bool created;
 
 	if (t->nr == SYS_open)
 		flags = t->args[1];
@@ -865,13 +1609,12 @@ static void on_open_exit(struct rec *r, struct task *t, int fd)
 	f = fd_lookup(r, t, fd, true, flags & O_CLOEXEC);
 	if (!f || f->kind != BT_FD_FILE)
 		return;
-	if ((flags & O_CREAT) && !t->existed)
-		path_obs(r, t, BT_RAW_CREATE, f->path, NULL, true, f->dev,
-			 f->ino);
-	else
-		path_obs(r, t, BT_RAW_OPEN, f->path, NULL, true, f->dev,
-			 f->ino);
-	if ((flags & O_TRUNC) && t->existed && (flags & O_ACCMODE))
+	created = (flags & O_CREAT) && !t->existed;
+	path_obs(r, t, created ? BT_RAW_CREATE : BT_RAW_OPEN, f->path, NULL,
+		 true, f->dev, f->ino);
+	/* Linux truncates an existing regular file opened with O_TRUNC,
+	 * whatever the access mode and with or without O_CREAT */
+	if ((flags & O_TRUNC) && !created)
 		path_obs(r, t, BT_RAW_TRUNCATE, f->path, NULL, true, f->dev,
 			 f->ino);
 }
@@ -885,11 +1628,20 @@ static void on_connect(struct rec *r, struct task *t, int fd, uint64_t addr,
 
 	if (len > sizeof(sa))
 		len = sizeof(sa);
+	const struct bt_fd *f;
+
 	if (!addr || peek(t->tid, addr, sa, len) != (ssize_t)len ||
 	    bt_record_sockaddr_fmt(ep, sizeof(ep), sa, len))
 		return;
-	if (!fd_lookup(r, t, fd, false, false))
+	if (!(f = fd_lookup(r, t, fd, false, false)))
 		return;
+	if (!strncmp(ep, "unix:", 5)) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s", ep);
+		unix_abs(r, t, path, sizeof(path));
+		unix_conn(r, t, f->ino, path, false, ep, sizeof(ep));
+	}
 	bt_fdtable_set_remote(t->p->fdt, fd, ep);
 	obs_init(&ob, t, op);
 	ob.remote = ep;
@@ -910,13 +1662,19 @@ static void on_accept(struct rec *r, struct task *t, int fd)
 	if (!f)
 		return;
 	ep[0] = '\0';
-	if (a[1] && a[2] && peek(t->tid, a[2], &alen, 4) == 4) {
+	/* a unix connection: the connection, not the client's (unnamed)
+	 * address */
+	if (unix_conn(r, t, f->ino, NULL, true, ep, sizeof(ep)) && a[1] &&
+	    a[2] && peek(t->tid, a[2], &alen, 4) == 4) {
 		if (alen > sizeof(sa))
 			alen = sizeof(sa);
 		if (peek(t->tid, a[1], sa, alen) != (ssize_t)alen ||
 		    bt_record_sockaddr_fmt(ep, sizeof(ep), sa, alen))
 			ep[0] = '\0';
 	}
+	/* accept(fd, NULL, NULL): the peer is in the kernel's tables */
+	if (!ep[0] && sock_peer(r, t, f->ino, ep, sizeof(ep)))
+		ep[0] = '\0';
 	if (!ep[0] || !strcmp(ep, "unix:unnamed"))
 		snprintf(ep, sizeof(ep), "socket:[%llu]",
 			 (unsigned long long)f->ino);
@@ -990,12 +1748,143 @@ static void on_mprotect_exit(struct rec *r, struct task *t)
 	}
 }
 
+/* chmod, chown and friends: the file whose attributes changed.  `fd` >= 0
+ * for the f* calls (and AT_EMPTY_PATH), else t->path1, followed unless
+ * `nofollow`. */
+static void attr_obs(struct rec *r, struct task *t, unsigned op, int fd,
+		     bool nofollow, uint32_t mode, uint32_t owner,
+		     uint32_t group)
+{
+	struct bt_obs ob;
+	struct stat sb;
+	char *real = NULL;
+
+	obs_init(&ob, t, op);
+	if (fd >= 0) {
+		const struct bt_fd *f = fd_lookup(r, t, fd, false, false);
+
+		if (!f || (f->kind != BT_FD_FILE && f->kind != BT_FD_PIPE))
+			return;
+		ob.path = f->path;
+		ob.dev = f->dev;
+		ob.ino = f->ino;
+		ob.file_flags = f->file_flags;
+	} else {
+		if (!t->ok1 || (nofollow ? lstat(t->path1, &sb) :
+				stat(t->path1, &sb)))
+			return;
+		/* through a symbolic link: the file's own name */
+		ob.path = nofollow ? t->path1 :
+			  (real = realpath(t->path1, NULL)) ? real : t->path1;
+		ob.dev = sb.st_dev;
+		ob.ino = sb.st_ino;
+	}
+	ob.has_ino = true;
+	ob.mode = mode == UINT32_MAX ? mode : mode & 07777;
+	ob.owner = owner;
+	ob.group = group;
+	add(r, &ob);
+	free(real);
+}
+
+/* A successful set*id call: the credentials now. */
+static void on_setid(struct rec *r, struct task *t)
+{
+	uint32_t old[4];
+	struct bt_obs ob;
+
+	memcpy(old, t->p->cred, sizeof(old));
+	if (!read_creds(r, t->p, t->tid))
+		return;
+	/* glibc repeats the call in every thread: one observation for a
+	 * change, and one for the main thread's call */
+	if (!memcmp(old, t->p->cred, sizeof(old)) && t->tid != t->p->pid)
+		return;
+	obs_init(&ob, t, BT_RAW_SETID);
+	add(r, &ob);
+}
+
+/* A channel made by pipe or socketpair: fds[0] and fds[1] (ints in the
+ * tracee at addr).  A pipe is one object (its inode); a socketpair is two,
+ * one per direction, each named by the inode of the end written into. */
+static void on_channel(struct rec *r, struct task *t, uint64_t addr,
+		       bool cloexec, bool pair)
+{
+	int fds[2], i;
+	struct stat sb[2];
+	char p[64];
+	struct bt_obs ob;
+
+	if (peek(t->tid, addr, fds, sizeof(fds)) != sizeof(fds))
+		return;
+	for (i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "/proc/%u/fd/%d", t->tid, fds[i]);
+		if (stat(p, &sb[i])) {
+			bt_fdtable_close(t->p->fdt, fds[0]);
+			bt_fdtable_close(t->p->fdt, fds[1]);
+			return;
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		if (bt_fdtable_set(t->p->fdt, fds[i], BT_FD_PIPE, sb[i].st_dev,
+				   sb[i].st_ino, NULL, NULL, cloexec) == 0)
+			bt_fdtable_set_flow(t->p->fdt, fds[i], pair ?
+					    sb[!i].st_ino : 0, BT_FILEF_PIPE);
+		if (i && !pair)
+			break;
+		obs_init(&ob, t, BT_RAW_PIPE);
+		ob.has_ino = true;
+		ob.dev = sb[i].st_dev;
+		ob.ino = sb[i].st_ino;
+		ob.file_flags = BT_FILEF_PIPE;
+		add(r, &ob);
+	}
+}
+
+/* The address of a msghdr at addr (sendmsg's given, recvmsg's filled in),
+ * formatted into ep; NULL if none (a connected socket). */
+static const char *msg_addr(struct task *t, uint64_t addr, char *ep,
+			    size_t n)
+{
+	struct msghdr mh;
+	unsigned char sa[sizeof(struct sockaddr_un) + 16];
+	size_t len;
+
+	if (peek(t->tid, addr, &mh, sizeof(mh)) != sizeof(mh) ||
+	    !mh.msg_name || !mh.msg_namelen)
+		return NULL;
+	len = mh.msg_namelen < sizeof(sa) ? mh.msg_namelen : sizeof(sa);
+	if (peek(t->tid, (uint64_t)(uintptr_t)mh.msg_name, sa, len) !=
+	    (ssize_t)len || bt_record_sockaddr_fmt(ep, n, sa, len) ||
+	    !strcmp(ep, "unix:unnamed"))
+		return NULL;
+	return ep;
+}
+
+/* The direction of an fd from its open flags (vmsplice): true if it is
+ * written into. */
+static bool fd_is_write_end(struct task *t, int fd)
+{
+	char p[64], line[128];
+	FILE *fi;
+	unsigned fl = 0;
+	bool w = false;
+
+	snprintf(p, sizeof(p), "/proc/%u/fdinfo/%d", t->tid, fd);
+	if (!(fi = fopen(p, "re")))
+		return false;
+	while (fgets(line, sizeof(line), fi))
+		if (sscanf(line, "flags: %o", &fl) == 1)
+			w = (fl & O_ACCMODE) == O_WRONLY;
+	fclose(fi);
+	return w;
+}
+
 static void on_sys_exit(struct rec *r, struct task *t)
 {
 	struct __ptrace_syscall_info si;
 	uint64_t *a = t->args;
 	int64_t rv;
-	int pfd[2];
 	long k;
 	struct stat sb;
 
@@ -1079,9 +1968,111 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		break;
 	case SYS_recvmsg:
 	case SYS_sendmsg:
-		if (rv > 0)
+		if (rv > 0) {
+			char ep[256];
+
 			fd_io(r, t, (int)a[0], t->nr == SYS_sendmsg,
+			      (uint64_t)rv, msg_addr(t, a[1], ep, sizeof(ep)));
+		}
+		break;
+	case SYS_recvmmsg:
+	case SYS_sendmmsg: {
+		/* rv messages, each with its own address and length */
+		struct mmsghdr mm;
+		char ep[256];
+		int64_t i;
+		uint64_t at;
+
+		for (i = 0; i < rv && i < 1024; i++) {
+			at = a[1] + (uint64_t)i * sizeof(mm);
+			if (peek(t->tid, at, &mm, sizeof(mm)) != sizeof(mm))
+				break;
+			if (mm.msg_len)
+				fd_io(r, t, (int)a[0], t->nr == SYS_sendmmsg,
+				      mm.msg_len, msg_addr(t, at, ep,
+							   sizeof(ep)));
+		}
+		break;
+	}
+	case SYS_tee:        /* in, out: both pipes; in keeps its data */
+		t->entry_time = 0;
+		if (rv > 0) {
+			fd_io(r, t, (int)a[0], false, (uint64_t)rv, NULL);
+			fd_io(r, t, (int)a[1], true, (uint64_t)rv, NULL);
+		}
+		break;
+	case SYS_vmsplice:
+		if (rv > 0)
+			fd_io(r, t, (int)a[0], fd_is_write_end(t, (int)a[0]),
 			      (uint64_t)rv, NULL);
+		break;
+	case SYS_socketpair:
+		on_channel(r, t, a[3], a[1] & SOCK_CLOEXEC, true);
+		break;
+	case SYS_memfd_create: {
+		const struct bt_fd *f = fd_lookup(r, t, (int)rv, true,
+						  a[1] & MFD_CLOEXEC);
+
+		/* a file with no name: written, then maybe executed */
+		if (f && f->kind == BT_FD_FILE) {
+			devino_put_flags(r, f->dev, f->ino, NULL,
+					 BT_FILEF_ANON);
+			bt_fdtable_set_flow(t->p->fdt, (int)rv, 0,
+					    BT_FILEF_ANON);
+		}
+		break;
+	}
+	case SYS_chmod:
+		attr_obs(r, t, BT_RAW_CHMOD, -1, false, (uint32_t)a[1],
+			 UINT32_MAX, UINT32_MAX);
+		break;
+	case SYS_fchmod:
+		attr_obs(r, t, BT_RAW_CHMOD, (int)a[0], false, (uint32_t)a[1],
+			 UINT32_MAX, UINT32_MAX);
+		break;
+	case SYS_fchmodat:
+	case SYS_fchmodat2: {
+		uint64_t fl = t->nr == SYS_fchmodat2 ? a[3] : 0;
+
+		attr_obs(r, t, BT_RAW_CHMOD, t->ok2 && (fl & AT_EMPTY_PATH) ?
+			 (int)a[0] : -1, fl & AT_SYMLINK_NOFOLLOW,
+			 (uint32_t)a[2], UINT32_MAX, UINT32_MAX);
+		break;
+	}
+	case SYS_chown:
+	case SYS_lchown:
+		attr_obs(r, t, BT_RAW_CHOWN, -1, t->nr == SYS_lchown,
+			 UINT32_MAX, (uint32_t)a[1], (uint32_t)a[2]);
+		break;
+	case SYS_fchown:
+		attr_obs(r, t, BT_RAW_CHOWN, (int)a[0], false, UINT32_MAX,
+			 (uint32_t)a[1], (uint32_t)a[2]);
+		break;
+	case SYS_fchownat:
+		attr_obs(r, t, BT_RAW_CHOWN, t->ok2 && (a[4] & AT_EMPTY_PATH) ?
+			 (int)a[0] : -1, a[4] & AT_SYMLINK_NOFOLLOW,
+			 UINT32_MAX, (uint32_t)a[2], (uint32_t)a[3]);
+		break;
+	case SYS_setuid:
+	case SYS_setgid:
+	case SYS_setreuid:
+	case SYS_setregid:
+	case SYS_setresuid:
+	case SYS_setresgid:
+		on_setid(r, t);
+		break;
+	case SYS_mkdir:
+	case SYS_mkdirat:
+	case SYS_mknod:
+	case SYS_mknodat:
+		if (t->ok1 && lstat(t->path1, &sb) == 0)
+			path_obs(r, t, BT_RAW_CREATE, t->path1, NULL, true,
+				 sb.st_dev, sb.st_ino);
+		break;
+	case SYS_rmdir:
+		if (t->ok1)
+			path_obs(r, t, BT_RAW_UNLINK, t->path1, NULL,
+				 t->has_ino, t->dev, t->ino);
 		break;
 	case SYS_truncate:
 		if (t->ok1 && stat(t->path1, &sb) == 0)
@@ -1103,18 +2094,42 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		if (t->ok1 && t->ok2)
 			path_obs(r, t, BT_RAW_RENAME, t->path1, t->path2,
 				 t->has_ino, t->dev, t->ino);
+		/* RENAME_EXCHANGE: the other file took the first name */
+		if (t->ok1 && t->ok2 && t->has_ino2)
+			path_obs(r, t, BT_RAW_RENAME, t->path2, t->path1, true,
+				 t->dev2, t->ino2);
+		break;
+	case SYS_fallocate:
+		/* punching a hole, zeroing, collapsing or inserting a range
+		 * changes the content: a write of len bytes */
+		if (a[1] & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE |
+			    FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
+			fd_io(r, t, (int)a[0], true, a[3], NULL);
 		break;
 	case SYS_link:
 	case SYS_linkat:
+		/* a file without a name gets its first one */
+		if (t->link_anon && t->ok2)
+			path_obs(r, t, BT_RAW_CREATE, t->path2, NULL, true,
+				 t->dev, t->ino);
 		if (t->ok1 && t->ok2)
 			path_obs(r, t, BT_RAW_LINK, t->path1, t->path2,
 				 t->has_ino, t->dev, t->ino);
 		break;
 	case SYS_symlink:
 	case SYS_symlinkat:
-		if (t->ok1 && lstat(t->path1, &sb) == 0)
-			path_obs(r, t, BT_RAW_CREATE, t->path1, NULL, true,
-				 sb.st_dev, sb.st_ino);
+		if (t->ok1 && lstat(t->path1, &sb) == 0) {
+			struct bt_obs ob;
+
+			/* the link's own name and inode; its content */
+			obs_init(&ob, t, BT_RAW_SYMLINK);
+			ob.path = t->path1;
+			ob.target = t->ok2 ? t->path2 : NULL;
+			ob.has_ino = true;
+			ob.dev = sb.st_dev;
+			ob.ino = sb.st_ino;
+			add(r, &ob);
+		}
 		break;
 	case SYS_unlink:
 	case SYS_unlinkat:
@@ -1170,10 +2185,8 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		break;
 	case SYS_pipe:
 	case SYS_pipe2:
-		if (peek(t->tid, a[0], pfd, sizeof(pfd)) == sizeof(pfd)) {
-			bt_fdtable_close(t->p->fdt, pfd[0]);
-			bt_fdtable_close(t->p->fdt, pfd[1]);
-		}
+		on_channel(r, t, a[0], t->nr == SYS_pipe2 &&
+			   (a[1] & O_CLOEXEC), false);
 		break;
 	case SYS_chdir:
 	case SYS_fchdir:
@@ -1200,8 +2213,18 @@ static const int traced[] = {
 	SYS_connect, SYS_accept, SYS_accept4, SYS_recvfrom, SYS_recvmsg,
 	SYS_sendto, SYS_sendmsg,
 	SYS_dup, SYS_dup2, SYS_dup3, SYS_close, SYS_close_range,
-	SYS_pipe, SYS_pipe2,
+	SYS_pipe, SYS_pipe2, SYS_socketpair, SYS_tee, SYS_vmsplice,
+	SYS_recvmmsg, SYS_sendmmsg,
 	SYS_chdir, SYS_fchdir,
+	SYS_mkdir, SYS_mkdirat, SYS_rmdir, SYS_mknod, SYS_mknodat,
+	SYS_memfd_create,
+	SYS_chmod, SYS_fchmod, SYS_fchmodat, SYS_fchmodat2,
+	SYS_chown, SYS_fchown, SYS_lchown, SYS_fchownat,
+	SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setresuid,
+	SYS_setresgid,
+	SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
+	SYS_io_setup, SYS_io_submit, SYS_fallocate,
+	SYS_execve, SYS_execveat,
 };
 
 #define ARG_LO(n) (offsetof(struct seccomp_data, args) + 8 * (n))
@@ -1250,19 +2273,6 @@ static size_t build_filter(struct sock_filter *f, size_t cap)
 
 /* ---- process lifecycle ------------------------------------------------- */
 
-static void read_file(const char *path, char *buf, size_t n, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t k;
-
-	*len = 0;
-	if (fd < 0)
-		return;
-	while (*len < n && (k = read(fd, buf + *len, n - *len)) > 0)
-		*len += (size_t)k;
-	close(fd);
-}
-
 static void on_exec(struct rec *r, struct task *t)
 {
 	unsigned long former = 0;
@@ -1282,6 +2292,15 @@ static void on_exec(struct rec *r, struct task *t)
 	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former);
 	if (former && former != t->tid && (old = task_find(r, (uint32_t)former))) {
 		/* exec from a thread: it took the leader's tid */
+		if (old->exec_pending) {
+			char *sw = t->path1;
+
+			t->path1 = old->path1;
+			old->path1 = sw;
+			t->exec_pending = true;
+			t->dev = old->dev;
+			t->ino = old->ino;
+		}
 		task_unlink(r, old);
 		if (old->p)
 			old->p->ntasks--;
@@ -1321,19 +2340,51 @@ static void on_exec(struct rec *r, struct task *t)
 		clen--;
 	comm[clen] = '\0';
 
+	/* no_new_privs keeps set-id bits from acting, but a capability
+	 * change at exec (file capabilities) still shows here */
+	read_creds(r, p, t->tid);
 	obs_init(&ob, t, BT_RAW_EXEC);
 	if (has_exe) {
-		ob.path = exe;
 		ob.exe = exe;
 		ob.has_ino = true;
 		ob.dev = sb.st_dev;
 		ob.ino = sb.st_ino;
-		devino_put(r, sb.st_dev, sb.st_ino, exe);
+		if (is_deleted(exe) && !same_file(exe, &sb)) {
+			/* fexecve of a memfd, or a program deleted since:
+			 * the file, not a name */
+			ob.file_flags = BT_FILEF_ANON;
+			devino_put_flags(r, sb.st_dev, sb.st_ino, NULL,
+					 BT_FILEF_ANON);
+		} else {
+			ob.path = exe;
+			ob.file_flags = devino_flags(r, sb.st_dev, sb.st_ino);
+			devino_put(r, sb.st_dev, sb.st_ino, exe);
+		}
 	}
 	ob.comm = clen ? comm : NULL;
 	ob.argv = argv;
 	ob.argc = argc;
 	add(r, &ob);
+	if (t->exec_pending && has_exe &&
+	    (t->dev != sb.st_dev || t->ino != sb.st_ino)) {
+		/* a script (or a binfmt_misc file): the kernel read it to
+		 * choose the interpreter, which reads it again; it is what
+		 * was executed.  The exe stays the interpreter's. */
+		struct stat ss;
+		char *real = t->path1[0] ? realpath(t->path1, NULL) : NULL;
+
+		ob.exe = NULL;
+		ob.path = real ? real : t->path1[0] ? t->path1 : NULL;
+		ob.dev = t->dev;
+		ob.ino = t->ino;
+		ob.file_flags = devino_flags(r, t->dev, t->ino);
+		if (ob.path && (stat(ob.path, &ss) || ss.st_ino != t->ino ||
+				ss.st_dev != t->dev))
+			ob.path = NULL;   /* replaced since: the file only */
+		add(r, &ob);
+		free(real);
+	}
+	t->exec_pending = false;
 	if (!has_exe)
 		return;
 	if (sb.st_mode & (S_ISUID | S_ISGID)) {
@@ -1405,6 +2456,7 @@ static void on_fork(struct rec *r, struct task *t, int event)
 		}
 		if (t->p->cwd)
 			np->cwd = strdup(t->p->cwd);
+		memcpy(np->cred, t->p->cred, sizeof(np->cred));
 		if (!np->fdt) {
 			proc_free(r, np);
 			return;
@@ -1545,8 +2597,15 @@ static int page_cb(void *arg, const struct bt_raw *raw)
 	ob.dev = raw->dev;
 	ob.ino = raw->ino;
 	ob.path = devino_path(r, raw->dev, raw->ino);
+	ob.file_flags = devino_flags(r, raw->dev, raw->ino);
 	ob.page = raw->arg;
-	err = bt_ingest_add(r->ing, &ob);
+	if (p) {
+		ob.uid = p->cred[0];
+		ob.euid = p->cred[1];
+		ob.gid = p->cred[2];
+		ob.egid = p->cred[3];
+	}
+	err = r->sink.add(r->sink.arg, &ob);
 	if (err == BT_EINVAL) {
 		r->st->lost++;
 		return 0;
@@ -1584,7 +2643,7 @@ static void kill_all(struct rec *r, int sig)
 static void child_run(const struct bt_record_opts *o, int ring_fd,
 		      int errpipe)
 {
-	struct sock_filter f[128];
+	struct sock_filter f[192];
 	struct sock_fprog prog;
 	int e;
 
@@ -1644,6 +2703,10 @@ static void release(struct rec *r)
 			free(d);
 		}
 	}
+	free(r->netbuf);
+	free(r->uconn);
+	if (r->diag_tried && r->diag_fd >= 0)
+		close(r->diag_fd);
 }
 
 int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
@@ -1676,6 +2739,7 @@ int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
 	err = bt_ingest_new(&r->ing, w);
 	if (err)
 		goto out_free;
+	r->sink = o->sink ? *o->sink : bt_ingest_sink(r->ing);
 	if (o->pages && o->preload) {
 		err = bt_pagering_create(&r->ring, o->ring_slots ?
 					 o->ring_slots : 65536, &ring_fd);
@@ -1685,6 +2749,13 @@ int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
 			r->has_ring_ino = true;
 			r->ring_dev = rsb.st_dev;
 			r->ring_ino = rsb.st_ino;
+		}
+		/* the loader opens, reads and maps the library in every
+		 * process: that is the recorder, never a cause */
+		if (stat(o->preload, &rsb) == 0) {
+			r->has_pre_ino = true;
+			r->pre_dev = rsb.st_dev;
+			r->pre_ino = rsb.st_ino;
 		}
 	}
 	snprintf(text, sizeof(text), "record %s%s", o->argv[0],
@@ -1734,6 +2805,7 @@ int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
 		close(errpipe[0]);
 		goto out_ring;
 	}
+	read_creds(r, p, (uint32_t)pid);
 	t->attached = true;
 
 	memset(&sa, 0, sizeof(sa));
@@ -1802,6 +2874,13 @@ int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
 	if (out->lost) {
 		snprintf(text, sizeof(text), "refused=%llu",
 			 (unsigned long long)out->lost);
+		note(r, BT_NOTE_DROPS, text);
+	}
+	if (out->io_uring) {
+		snprintf(text, sizeof(text), "io_uring_calls=%llu "
+			 "io_uring_processes=%llu",
+			 (unsigned long long)out->io_uring,
+			 (unsigned long long)out->io_uring_procs);
 		note(r, BT_NOTE_DROPS, text);
 	}
 	if (!err && r->fatal)

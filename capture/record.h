@@ -10,8 +10,13 @@
  * (PTRACE_GET_SYSCALL_INFO), resumes with PTRACE_SYSCALL to get the exit
  * stop, and records the call with its result there: failed calls make no
  * dependency.  fork/clone/exec/exit come from ptrace events.  Each
- * observation goes to bt_ingest_add(), which commits after each one, so a
- * recorder killed at any instant leaves a valid log.
+ * observation goes to the observation sink (core/ingest.h; the log's
+ * ingest unless the caller gives its own), which commits after each one,
+ * so a recorder killed at any instant leaves a valid log.
+ *
+ * Every observation carries the acting process's credentials (uid, euid,
+ * gid, egid), read from /proc/PID/status when the command starts, at each
+ * exec and after each successful set*id call, and inherited on fork.
  *
  * Unless pages are off, the recorder also creates the page ring
  * (capture/pagering.h), loads the page monitor into the command with
@@ -33,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/ingest.h"
 #include "../core/log.h"
 
 #define BT_RECORD_SLICE_NS_DEFAULT 4000000ULL  /* 4 ms */
@@ -43,6 +49,9 @@ struct bt_record_opts {
 	const char *preload;    /* path of libbtrack-pages.so (pages only) */
 	uint64_t slice_ns;      /* page re-arm period, ns (0: default) */
 	uint32_t ring_slots;    /* page ring size (0: default 65536) */
+	/* Where observations go (borrowed): NULL for the log's own ingest
+	 * (bt_ingest_sink()).  Notes always go to the log. */
+	const struct bt_obs_sink *sink;
 };
 
 struct bt_record_stats {
@@ -57,6 +66,10 @@ struct bt_record_stats {
 	                           holes) */
 	uint64_t lost;          /* observations ingest refused (BT_EINVAL) */
 	uint64_t static_bins;   /* execs of binaries without PT_INTERP */
+	uint64_t io_uring;      /* io_uring_setup/enter/register and Linux
+	                           AIO io_setup/io_submit calls: the I/O they
+	                           do is not recorded */
+	uint64_t io_uring_procs;/* processes that made them */
 	int status;             /* the command's exit status, 128+N if killed
 	                           by signal N; -1 if it never ran */
 	bool ran;               /* the command was exec'd */
@@ -93,6 +106,34 @@ void bt_record_interrupt(int sig, bool forward);
  * "unix:unnamed".  BT_EINVAL for a family or length that makes no sense
  * (the out string then says "family N"). */
 int bt_record_sockaddr_fmt(char *out, size_t n, const void *sa, size_t len);
+
+/* The credentials in the text of a /proc/PID/status file (untrusted: `len`
+ * bytes, not NUL-terminated): cred[0..3] = real uid, effective uid, real
+ * gid, effective gid.  BT_EINVAL when a Uid: or Gid: line is missing or
+ * malformed (cred unchanged then). */
+int bt_record_parse_status(uint32_t cred[4], const char *text, size_t len);
+
+/* Find the socket with inode `ino` in the text of /proc/PID/net/tcp, udp
+ * (v6 false) or tcp6, udp6 (v6 true), `len` bytes, and format its remote
+ * address as "1.2.3.4:80" or "[2001:db8::1]:80".  0 found, BT_ENOTFOUND
+ * when no row has that inode or its remote address is unset (an
+ * unconnected UDP socket, a listener), BT_EINVAL for a malformed row of
+ * that inode.  Rows that cannot be read are skipped. */
+int bt_record_net_peer(char *out, size_t n, const char *text, size_t len,
+		       bool v6, uint64_t ino);
+
+/* A unix socket as sock_diag describes it (struct unix_diag_msg and its
+ * attributes, one netlink message of `len` bytes at `msg`, checked: a
+ * truncated or malformed answer is BT_EINVAL, a netlink error BT_ENOTFOUND).
+ * type: SOCK_STREAM...; peer: the peer's inode, 0 if none; name: the
+ * bound address as "unix:/path", "unix:@abstract" or "" if unnamed. */
+struct bt_unix_sock {
+	unsigned type;
+	uint32_t ino, peer;
+	char name[256];
+};
+int bt_record_unix_diag_parse(struct bt_unix_sock *out, const void *msg,
+			      size_t len);
 
 /* Whether an ELF image (its first `len` bytes) has a PT_INTERP program
  * header (a dynamically linked program the page monitor can load into).

@@ -117,6 +117,19 @@ int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* Whether the first operand ends the options: a command that runs another
+ * command ("record CMD -x": -x is CMD's). */
+static bool operand_ends_options(const struct cli_cmd *c)
+{
+	static const char *const runs_a_command[] = { "record" };
+	size_t i;
+
+	for (i = 0; c->name && i < BT_ARRAY_SIZE(runs_a_command); i++)
+		if (!strcmp(c->name, runs_a_command[i]))
+			return true;
+	return false;
+}
+
 int cli_parse(const struct cli_cmd *c, int argc, char **argv,
 	      int (*fn)(void *ctx, int id, const char *val), void *ctx,
 	      int *first_arg)
@@ -127,9 +140,12 @@ int cli_parse(const struct cli_cmd *c, int argc, char **argv,
 	const struct cli_opt *o;
 	int ch, r;
 
-	/* '+': stop at the first operand, so "record -- CMD -x" works;
+	/* Options and operands may mix, as with GNU getopt and git: getopt
+	 * permutes the operands to the end; "--" ends the options.  '+'
+	 * instead stops at the first operand, for commands that run one.
 	 * ':': report a missing argument distinctly. */
-	sopts[k++] = '+';
+	if (operand_ends_options(c))
+		sopts[k++] = '+';
 	sopts[k++] = ':';
 	sopts[k++] = 'h';
 	for (o = c->opts; o && o->lname && n < BT_ARRAY_SIZE(lopts) - 2; o++) {
@@ -148,7 +164,9 @@ int cli_parse(const struct cli_cmd *c, int argc, char **argv,
 	lopts[n] = (struct option){ 0, 0, 0, 0 };
 	sopts[k] = '\0';
 
-	optind = 1;
+	/* 0, not 1: glibc then forgets the permutation state of an earlier
+	 * call (cmd-log and cmd-db parse again after each operand). */
+	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
 		if (ch == 'h') {

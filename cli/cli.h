@@ -42,7 +42,11 @@ struct cli_cmd {
 };
 
 /*
- * Parse argv against c->opts (getopt_long, permuting stops at "--").
+ * Parse argv against c->opts with getopt_long: options may come before,
+ * between and after operands (the operands are permuted to the end of argv,
+ * in their order), except after "--", and except for a command that runs another
+ * command (record: "btrack record -o x sh -c y"), where the first operand
+ * ends them.
  * Calls fn for each option; fn returns 0, or an exit code to stop.  -h and
  * --help print the usage and return a negative value the caller turns into
  * exit 0: so: `r = cli_parse(...); if (r) return r < 0 ? 0 : r;`.  Bad

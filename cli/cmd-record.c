@@ -194,6 +194,11 @@ int cmd_record(int argc, char **argv)
 	}
 	if (st.warning[0])
 		cli_warn("%s", st.warning);
+	if (st.io_uring)
+		cli_warn("%llu process(es) used io_uring or Linux AIO (%llu "
+			 "calls): their I/O is not recorded",
+			 (unsigned long long)st.io_uring_procs,
+			 (unsigned long long)st.io_uring);
 	if (st.static_bins)
 		cli_warn("%llu static program(s): shared mappings recorded "
 			 "at object level",

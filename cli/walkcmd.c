@@ -52,7 +52,7 @@ const struct cli_opt walkcmd_opts[] = {
 	{ OPT_FORMAT, "format", "F", "text (default), dot, json, svg, png, pdf" },
 	{ 'o', "output", "OUT", "write to OUT (format from its extension)" },
 	{ OPT_ALERT, "alert", "FILE", "detection point and time from an IDS alert (Falco JSON, generic JSON)" },
-	{ OPT_FILTERS, "filters", "LIST", "readonly,helpers,noise (default), all, none" },
+	{ OPT_FILTERS, "filters", "LIST", "runtime,helpers,noise,private,names (default), all, none" },
 	{ OPT_NO_FILTERS, "no-filters", NULL, "show the whole result (--filters none)" },
 	{ OPT_HIDE, "hide", "GLOB", "also hide objects whose path, exe or address matches" },
 	{ OPT_EXPLAIN, "explain", NULL, "list what each filter removed" },

@@ -32,6 +32,13 @@
 
 /* Objects flags (oflags[]). */
 #define OF_HAS_PAGES 0x1   /* file: some page of it has page events */
+#define OF_RECORDER  0x2   /* file: the recorder's own preload library */
+#define OF_RG_PAGES  0x4   /* region: some page event went through it */
+
+/* The page monitor btrack record preloads (capture/pagemon.c): a file by
+ * this name that nothing in the log wrote is the recorder's, never a cause
+ * of what the traced programs did. */
+#define RECORDER_LIB "libbtrack-pages.so"
 
 /* A label, linked per object. */
 struct lab {
@@ -64,7 +71,9 @@ struct bt_graph {
 	uint32_t *pg_idx;
 	uint32_t *rg_idx;
 	uint32_t *path_head;   /* [cap] PATH labels, oldest first */
-	uint32_t *attr_head;   /* [cap] other labels, one per key */
+	uint32_t *attr_head;   /* [cap] other labels, oldest first (all of
+	                          them: a process's EXE at a time, its CRED
+	                          changes) */
 
 	uint32_t *in_refs;     /* [nev] */
 	uint32_t *out_refs;
@@ -74,6 +83,9 @@ struct bt_graph {
 	uint32_t nrg;
 	struct lab *labs;
 	uint32_t nlabs, labs_cap;
+	uint32_t *by_path;     /* [npaths] PATH label indexes by (hash, time,
+	                          log order): who else was seen under a path */
+	uint32_t npaths;
 
 	bool unsorted;         /* some event is earlier than one before it */
 };
@@ -201,6 +213,22 @@ static bool in_order(const struct bt_graph *g, const uint32_t *l, size_t n)
 	return true;
 }
 
+/* The regions page events went through (their aux, checked by the
+ * reader to be a region when not 0). */
+static void mark_regions(struct bt_graph *g, const uint32_t *l, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct bt_rec_event *e = ev_at(g, l[i]);
+
+		if ((e->op == BT_OP_PAGE_READ || e->op == BT_OP_PAGE_WRITE) &&
+		    e->aux && e->aux <= g->n &&
+		    g->kind[e->aux] == BT_OBJ_REGION)
+			g->oflags[e->aux] |= OF_RG_PAGES;
+	}
+}
+
 /*
  * Sort the lists that are out of time order (only when the log as a whole
  * is not in time order: then every list already is), and each file's
@@ -230,6 +258,10 @@ static void sort_lists(struct bt_graph *g)
 			const struct bt_rec_page *p = rec_at(g, g->off[id]);
 
 			g->oflags[p->file] |= OF_HAS_PAGES;
+			mark_regions(g, g->in_refs + g->in_idx[id],
+				     g->in_idx[id + 1] - g->in_idx[id]);
+			mark_regions(g, g->out_refs + g->out_idx[id],
+				     g->out_idx[id + 1] - g->out_idx[id]);
 		}
 		a = g->pg_idx[id], b = g->pg_idx[id + 1];
 		if (b - a < 2)
@@ -342,29 +374,19 @@ static int pass1(struct bt_graph *g, bt_progress_fn progress, void *arg)
 static void add_label(struct bt_graph *g, const struct bt_rec_label *l,
 		      uint32_t ref)
 {
-	uint32_t *head, i;
+	uint32_t *head;
 	struct lab *x;
 
 	if (l->object == 0 || l->object > g->n || l->key == 0 ||
 	    l->key > BT_LABEL_MAX)
 		return;
-	if (l->key == BT_LABEL_PATH) {
-		/* Prepended; reversed to oldest first after the pass. */
+	/* Prepended; reversed to oldest (log order) first after the pass.
+	 * Every label is kept: the latest of a key is what a display shows,
+	 * earlier ones say what was true when (exe at a fork, credentials). */
+	if (l->key == BT_LABEL_PATH)
 		head = &g->path_head[l->object];
-	} else {
+	else
 		head = &g->attr_head[l->object];
-		for (i = *head; i; i = g->labs[i - 1].next) {
-			const struct bt_rec_label *o;
-
-			x = &g->labs[i - 1];
-			o = rec_at(g, x->rec);
-			if (o->key != l->key)
-				continue;
-			if (l->time >= o->time)
-				x->rec = ref;
-			return;
-		}
-	}
 	x = &g->labs[g->nlabs++];
 	x->rec = ref;
 	x->next = *head;
@@ -373,19 +395,83 @@ static void add_label(struct bt_graph *g, const struct bt_rec_label *l,
 	*head = g->nlabs;
 }
 
-static void reverse_paths(struct bt_graph *g)
+static void reverse_list(struct bt_graph *g, uint32_t *head)
 {
-	uint32_t id, i, prev, next;
+	uint32_t i, prev = 0, next;
+
+	for (i = *head; i; i = next) {
+		next = g->labs[i - 1].next;
+		g->labs[i - 1].next = prev;
+		prev = i;
+	}
+	*head = prev;
+}
+
+static void reverse_labels(struct bt_graph *g)
+{
+	uint32_t id;
 
 	for (id = 1; id <= g->n; id++) {
-		prev = 0;
-		for (i = g->path_head[id]; i; i = next) {
-			next = g->labs[i - 1].next;
-			g->labs[i - 1].next = prev;
-			prev = i;
-		}
-		g->path_head[id] = prev;
+		reverse_list(g, &g->path_head[id]);
+		reverse_list(g, &g->attr_head[id]);
 	}
+}
+
+static int cmp_by_path(const void *a, const void *b, void *arg)
+{
+	const struct bt_graph *g = arg;
+	const struct lab *x = &g->labs[*(const uint32_t *)a];
+	const struct lab *y = &g->labs[*(const uint32_t *)b];
+	const struct bt_rec_label *lx, *ly;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	lx = rec_at(g, x->rec);
+	ly = rec_at(g, y->rec);
+	if (lx->time != ly->time)
+		return lx->time < ly->time ? -1 : 1;
+	return x->rec < y->rec ? -1 : x->rec > y->rec;
+}
+
+static const char *base_of(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/*
+ * After the lists are built: the PATH labels sorted by path (for versions
+ * and find_file), and the recorder's own library marked.  4 bytes per PATH
+ * label.
+ */
+static int index_paths(struct bt_graph *g)
+{
+	uint32_t i, k = 0;
+
+	for (i = 0; i < g->nlabs; i++) {
+		const struct bt_rec_label *l = rec_at(g, g->labs[i].rec);
+
+		if (l->key != BT_LABEL_PATH)
+			continue;
+		k++;
+		if (g->kind[l->object] == BT_OBJ_FILE &&
+		    !strcmp(base_of(bt_rec_str(&l->value)), RECORDER_LIB) &&
+		    g->in_idx[l->object] == g->in_idx[l->object + 1])
+			g->oflags[l->object] |= OF_RECORDER;
+	}
+	g->by_path = malloc((k ? k : 1) * sizeof(*g->by_path));
+	if (!g->by_path)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	for (i = 0, k = 0; i < g->nlabs; i++) {
+		const struct bt_rec_label *l = rec_at(g, g->labs[i].rec);
+
+		if (l->key == BT_LABEL_PATH)
+			g->by_path[k++] = i;
+	}
+	g->npaths = k;
+	qsort_r(g->by_path, k, sizeof(*g->by_path), cmp_by_path, g);
+	return 0;
 }
 
 /*
@@ -501,11 +587,11 @@ static int pass2(struct bt_graph *g, uint64_t total, bt_progress_fn progress,
 	unshift(g->out_idx, n);
 	unshift(g->pg_idx, n);
 	unshift(g->rg_idx, n);
-	reverse_paths(g);
+	reverse_labels(g);
 	sort_lists(g);
 	if (progress)
 		progress(arg, total, total);
-	return 0;
+	return index_paths(g);
 }
 
 int bt_graph_from_log(struct bt_graph **out, struct bt_log *log,
@@ -576,6 +662,7 @@ void bt_graph_free(struct bt_graph *g)
 	free(g->pg);
 	free(g->rg);
 	free(g->labs);
+	free(g->by_path);
 	bt_log_close(g->log);
 	free(g);
 }
@@ -607,7 +694,8 @@ size_t bt_graph_memory(const struct bt_graph *g)
 	return sizeof(*g) + g->cap * per_obj +
 		(size_t)g->nev * 2 * sizeof(uint32_t) +
 		((size_t)g->npg + g->nrg) * sizeof(uint32_t) +
-		(size_t)g->nlabs * sizeof(struct lab);
+		(size_t)g->nlabs * sizeof(struct lab) +
+		(size_t)g->npaths * sizeof(uint32_t);
 }
 
 enum bt_obj_kind bt_graph_kind(const struct bt_graph *g, uint32_t id)
@@ -617,18 +705,84 @@ enum bt_obj_kind bt_graph_kind(const struct bt_graph *g, uint32_t id)
 	return g->kind[id];
 }
 
-static const struct bt_rec_label *attr(const struct bt_graph *g, uint32_t id,
-				       uint32_t key)
+static bool str_eq(const struct bt_rec_str *s, const char *p, size_t len)
 {
+	return s->len == len && memcmp(s->s, p, len) == 0;
+}
+
+/* The label of `key` that was true at time `at` (the latest not after it;
+ * ties: the later in the log), or NULL.  at = UINT64_MAX: the latest. */
+static const struct bt_rec_label *attr_at(const struct bt_graph *g,
+					  uint32_t id, uint32_t key,
+					  uint64_t at)
+{
+	const struct bt_rec_label *best = NULL;
 	uint32_t i;
 
 	for (i = g->attr_head[id]; i; i = g->labs[i - 1].next) {
 		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
 
-		if (l->key == key)
-			return l;
+		if (l->key == key && l->time <= at &&
+		    (!best || l->time >= best->time))
+			best = l;
 	}
-	return NULL;
+	return best;
+}
+
+static const struct bt_rec_label *attr(const struct bt_graph *g, uint32_t id,
+				       uint32_t key)
+{
+	return attr_at(g, id, key, UINT64_MAX);
+}
+
+/* The process that forked `id` and when, from its fork event. */
+static uint32_t forked_by(const struct bt_graph *g, uint32_t id, uint64_t *t)
+{
+	uint32_t i;
+
+	for (i = g->in_idx[id]; i < g->in_idx[id + 1]; i++) {
+		const struct bt_rec_event *e = ev_at(g, g->in_refs[i]);
+
+		if (e->op == BT_OP_FORK && e->cause && e->cause <= g->n &&
+		    g->kind[e->cause] == BT_OBJ_PROCESS && e->cause != id) {
+			*t = e->time;
+			return e->cause;
+		}
+	}
+	return 0;
+}
+
+/* A process that never executed keeps its parent's image: the exe, argv
+ * and comm its parent had at the fork, up the chain of forks without exec
+ * (bounded: a loop of forks in a corrupt log ends). */
+static void inherit_image(const struct bt_graph *g, uint32_t id,
+			  struct bt_object_info *out)
+{
+	const struct bt_rec_label *l;
+	uint64_t t = 0;
+	uint32_t p = id;
+	int depth;
+
+	for (depth = 0; depth < 64; depth++) {
+		p = forked_by(g, p, &t);
+		if (!p)
+			return;
+		if ((l = attr_at(g, p, BT_LABEL_EXE, t)) ||
+		    (l = attr_at(g, p, BT_LABEL_COMM, t)) ||
+		    (l = attr_at(g, p, BT_LABEL_ARGV, t)))
+			break;
+	}
+	if (depth == 64)
+		return;
+	out->inherited = p;
+	if ((l = attr_at(g, p, BT_LABEL_EXE, t)))
+		out->exe = bt_rec_str(&l->value);
+	if ((l = attr_at(g, p, BT_LABEL_ARGV, t))) {
+		out->argv = bt_rec_str(&l->value);
+		out->argv_len = l->value.len;
+	}
+	if ((l = attr_at(g, p, BT_LABEL_COMM, t)))
+		out->comm = bt_rec_str(&l->value);
 }
 
 /* The latest PATH label of a file (ties: the later in the log). */
@@ -686,6 +840,8 @@ int bt_graph_object(const struct bt_graph *g, uint32_t id,
 		}
 		if ((l = attr(g, id, BT_LABEL_COMM)))
 			out->comm = bt_rec_str(&l->value);
+		if (!out->exe && !out->argv && !out->comm)
+			inherit_image(g, id, out);
 		break;
 	}
 	case BT_OBJ_FILE: {
@@ -745,6 +901,87 @@ void bt_graph_file_paths(const struct bt_graph *g, uint32_t file,
 	}
 }
 
+void bt_graph_labels(const struct bt_graph *g, uint32_t id, uint32_t key,
+		     void (*fn)(void *arg, const char *value, size_t len,
+				uint64_t time),
+		     void *arg)
+{
+	uint32_t i;
+
+	if (id == 0 || id > g->n)
+		return;
+	i = key == BT_LABEL_PATH ? g->path_head[id] : g->attr_head[id];
+	for (; i; i = g->labs[i - 1].next) {
+		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+
+		if (l->key == key)
+			fn(arg, bt_rec_str(&l->value), l->value.len, l->time);
+	}
+}
+
+bool bt_graph_region_has_pages(const struct bt_graph *g, uint32_t region)
+{
+	return region && region <= g->n && (g->oflags[region] & OF_RG_PAGES);
+}
+
+bool bt_graph_is_recorder(const struct bt_graph *g, uint32_t id)
+{
+	return id && id <= g->n && (g->oflags[id] & OF_RECORDER);
+}
+
+/* First index in by_path of labels with hash h. */
+static uint32_t by_path_first(const struct bt_graph *g, uint32_t h)
+{
+	uint32_t lo = 0, hi = g->npaths;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (g->labs[g->by_path[mid]].hash < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void bt_graph_file_version(const struct bt_graph *g, uint32_t file,
+			   uint32_t *version, uint32_t *versions)
+{
+	const struct bt_rec_label *last = NULL;
+	uint32_t i, h, seen[256], n = 0, k;
+	size_t len;
+
+	*version = *versions = 0;
+	if (file == 0 || file > g->n || g->kind[file] != BT_OBJ_FILE ||
+	    !(last = last_path(g, file)))
+		return;
+	len = last->value.len;
+	h = path_hash(last->value.s, len);
+	/* Files seen under the path, in the order of their first time
+	 * there (by_path is in time order within a hash). */
+	for (i = by_path_first(g, h); i < g->npaths &&
+	     g->labs[g->by_path[i]].hash == h; i++) {
+		const struct bt_rec_label *l =
+			rec_at(g, g->labs[g->by_path[i]].rec);
+
+		if (g->kind[l->object] != BT_OBJ_FILE ||
+		    !str_eq(&l->value, last->value.s, len))
+			continue;
+		for (k = 0; k < n && seen[k] != l->object; k++)
+			;
+		if (k < n)
+			continue;
+		if (l->object == file)
+			*version = n + 1;
+		if (n < BT_ARRAY_SIZE(seen))
+			seen[n++] = l->object;
+		else
+			n++;  /* counted, no longer told apart */
+	}
+	*versions = n;
+}
+
 size_t bt_graph_in(const struct bt_graph *g, uint32_t id,
 		   const uint32_t **out)
 {
@@ -798,11 +1035,6 @@ size_t bt_graph_file_regions(const struct bt_graph *g, uint32_t file,
 bool bt_graph_file_has_pages(const struct bt_graph *g, uint32_t file)
 {
 	return file && file <= g->n && (g->oflags[file] & OF_HAS_PAGES);
-}
-
-static bool str_eq(const struct bt_rec_str *s, const char *p, size_t len)
-{
-	return s->len == len && memcmp(s->s, p, len) == 0;
 }
 
 int bt_graph_find_file(const struct bt_graph *g, const char *path,

@@ -66,6 +66,9 @@ struct bt_object_info {
 	const char *argv;       /* NUL-separated, argv_len bytes */
 	size_t argv_len;
 	const char *comm;
+	uint32_t inherited;     /* exe, argv and comm are those of this
+	                           ancestor at the fork (the process never
+	                           executed anything), or 0 */
 	/* file */
 	uint64_t dev, ino;
 	uint32_t file_flags;
@@ -87,6 +90,25 @@ void bt_graph_file_paths(const struct bt_graph *g, uint32_t file,
 			 void (*fn)(void *arg, const char *path, uint64_t time),
 			 void *arg);
 
+/* Every label of `key` an object has, oldest first (log order for equal
+ * times): calls fn with the value (borrowed, `len` bytes and a NUL) and the
+ * time it became true.  For a process, BT_LABEL_CRED gives its credential
+ * changes ("uid=0 euid=0 ..."), BT_LABEL_EXE each program it executed. */
+void bt_graph_labels(const struct bt_graph *g, uint32_t id, uint32_t key,
+		     void (*fn)(void *arg, const char *value, size_t len,
+				uint64_t time),
+		     void *arg);
+
+/* Files seen under a file's last path, numbered by the first time each was
+ * seen there: *version is this file's number (1 ..), *versions how many
+ * there are (0, 0 for a file with no path). */
+void bt_graph_file_version(const struct bt_graph *g, uint32_t file,
+			   uint32_t *version, uint32_t *versions);
+
+/* Whether a file is btrack record's own preload library (by its name, and
+ * nothing in the log wrote it): never a cause, the walks skip it. */
+bool bt_graph_is_recorder(const struct bt_graph *g, uint32_t id);
+
 /* Event lists, sorted by time (ties in log order).  *out is borrowed. */
 size_t bt_graph_in(const struct bt_graph *g, uint32_t id,
 		   const uint32_t **out);
@@ -104,6 +126,10 @@ size_t bt_graph_file_regions(const struct bt_graph *g, uint32_t file,
 /* Whether a file has page-level events (then object-level mmap events of
  * its shared mappings are ignored at page and vma granularity). */
 bool bt_graph_file_has_pages(const struct bt_graph *g, uint32_t file);
+
+/* Whether some page event went through a region (a monitored mapping
+ * that was touched). */
+bool bt_graph_region_has_pages(const struct bt_graph *g, uint32_t region);
 
 /* Lookups for detection points.  BT_ENOTFOUND with a message if none. */
 int bt_graph_find_file(const struct bt_graph *g, const char *path,

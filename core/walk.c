@@ -18,9 +18,11 @@
  *
  * It does not load (graph.c) and does not print.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "hash.h"
@@ -42,6 +44,8 @@ struct wnode {
 	uint64_t t;          /* threshold */
 	uint64_t done;       /* threshold already examined (if has_done) */
 	uint32_t self;       /* member object with its own lists, or 0 */
+	uint32_t extra;      /* page nodes: their file, whose read(2) and
+	                        write(2) events the pages depend on, or 0 */
 	uint32_t file;       /* page groups and files with pages */
 	uint32_t ps, pe;     /* slice of file's pages that are members */
 	uint64_t pfirst, plast;
@@ -79,6 +83,8 @@ struct walker {
 	size_t nvmas, vmas_cap;
 	struct range *ranges;
 	size_t nranges, ranges_cap;
+
+	bool obj_level;              /* the log has BT_LOGF_OBJ_LEVEL */
 };
 
 void bt_walk_opts_init(struct bt_walk_opts *o)
@@ -270,7 +276,12 @@ static int describe(struct walker *w, uint32_t obj, struct wnode *n)
 	n->self = obj;
 	if (info.kind == BT_OBJ_PAGE && w->o.gran == BT_GRAN_OBJECT) {
 		return describe(w, info.file, n);
-	} else if (info.kind == BT_OBJ_FILE && w->o.gran == BT_GRAN_OBJECT) {
+	} else if (info.kind == BT_OBJ_FILE) {
+		/* At object granularity the pages are the file.  At page and
+		 * vma granularity a read(2) of a file, whose offsets the log
+		 * does not hold, depends on every page write before it, and
+		 * a page write reaches every later read(2): conservative,
+		 * never missing (the pages are members of the file's node). */
 		npg = bt_graph_file_pages(g, obj, &pg);
 		if (npg) {
 			n->file = obj;
@@ -281,6 +292,7 @@ static int describe(struct walker *w, uint32_t obj, struct wnode *n)
 		}
 	} else if (info.kind == BT_OBJ_PAGE) {
 		n->file = info.file;
+		n->extra = info.file;
 		n->pfirst = n->plast = info.page;
 		if (w->o.gran == BT_GRAN_VMA) {
 			const struct vma *vm;
@@ -436,17 +448,27 @@ static int add_edge(struct walker *w, uint32_t from, uint32_t to,
  * stand for the page events: ignored at page and vma granularity. */
 static bool skip_event(const struct walker *w, const struct bt_rec_event *e)
 {
-	if (w->o.gran == BT_GRAN_OBJECT || !(e->flags & BT_EVF_SHARED))
+	/* The recorder's preload library is in every traced process and
+	 * never a cause of what the programs did. */
+	if ((e->op == BT_OP_READ || e->op == BT_OP_MMAP_READ ||
+	     e->op == BT_OP_EXEC) && bt_graph_is_recorder(w->g, e->cause))
+		return true;
+	if (w->o.gran == BT_GRAN_OBJECT || !(e->flags & BT_EVF_SHARED) ||
+	    (e->op != BT_OP_MMAP_READ && e->op != BT_OP_MMAP_WRITE))
+		return false;
+	/* A log with mappings recorded at object level only (a static
+	 * program the page monitor could not enter): a mapping no page event
+	 * went through may be one of them, and counts at object level. */
+	if (w->obj_level && !bt_graph_region_has_pages(w->g, e->aux))
 		return false;
 	if (e->op == BT_OP_MMAP_READ)
 		return bt_graph_file_has_pages(w->g, e->cause);
-	if (e->op == BT_OP_MMAP_WRITE)
-		return bt_graph_file_has_pages(w->g, e->effect);
-	return false;
+	return bt_graph_file_has_pages(w->g, e->effect);
 }
 
-/* The event list of member i of a node (self first, then the page slice;
- * in-lists backward, out-lists forward); false past the last member. */
+/* The event list of member i of a node (self first, then the extra
+ * object, then the page slice; in-lists backward, out-lists forward);
+ * false past the last member. */
 static bool member(const struct walker *w, const struct wnode *n, size_t i,
 		   const uint32_t **l, size_t *len)
 {
@@ -455,8 +477,10 @@ static bool member(const struct walker *w, const struct wnode *n, size_t i,
 
 	if (n->self && i == 0) {
 		obj = n->self;
+	} else if (n->extra && i == (n->self ? 1u : 0u)) {
+		obj = n->extra;
 	} else {
-		i -= n->self ? 1 : 0;
+		i -= (n->self ? 1 : 0) + (n->extra ? 1 : 0);
 		if (i >= (size_t)(n->pe - n->ps))
 			return false;
 		bt_graph_file_pages(w->g, n->file, &pg);
@@ -685,6 +709,8 @@ static int walk(struct bt_result **out, const struct bt_graph *g,
 	w.g = g;
 	w.o = *o;
 	w.dir = dir;
+	w.obj_level = bt_graph_log(g) &&
+		(bt_log_header(bt_graph_log(g))->flags & BT_LOGF_OBJ_LEVEL);
 	bt_u64map_init(&w.obj2node);
 	bt_u64map_init(&w.edge_map);
 	bt_u64map_init(&w.file2vma);
@@ -779,6 +805,133 @@ static bool parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
 	return true;
 }
 
+/* ---- paths of detection points ----------------------------------------- */
+
+#define MAX_CANDIDATES 4
+
+struct candidates {
+	char path[MAX_CANDIDATES][PATH_MAX];
+	size_t n;
+};
+
+static void cand_add(struct candidates *c, const char *p)
+{
+	size_t i;
+
+	if (!*p || strlen(p) >= PATH_MAX || c->n == MAX_CANDIDATES)
+		return;
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->path[i], p))
+			return;
+	strcpy(c->path[c->n++], p);
+}
+
+/* `path` made absolute against `cwd` (if relative) and normalised without
+ * looking at the file system: "//" and "." dropped, ".." takes back one
+ * component.  false if it does not fit. */
+static bool lexical(char *out, size_t n, const char *cwd, const char *path)
+{
+	char buf[PATH_MAX];
+	size_t k = 0, len;
+	const char *p, *e;
+
+	if (*path == '/')
+		len = (size_t)snprintf(buf, sizeof(buf), "%s", path);
+	else
+		len = (size_t)snprintf(buf, sizeof(buf), "%s/%s", cwd, path);
+	if (len >= sizeof(buf) || n < 2)
+		return false;
+	out[0] = '\0';
+	for (p = buf; *p; p = e) {
+		while (*p == '/')
+			p++;
+		e = p + strcspn(p, "/");
+		if (e == p || (e - p == 1 && p[0] == '.'))
+			continue;
+		if (e - p == 2 && p[0] == '.' && p[1] == '.') {
+			while (k > 0 && out[k - 1] != '/')
+				k--;
+			if (k > 0)
+				k--;
+			out[k] = '\0';
+			continue;
+		}
+		if (k + 1 + (size_t)(e - p) + 1 > n)
+			return false;
+		out[k++] = '/';
+		memcpy(out + k, p, (size_t)(e - p));
+		k += (size_t)(e - p);
+		out[k] = '\0';
+	}
+	if (k == 0) {
+		out[0] = '/';
+		out[1] = '\0';
+	}
+	return true;
+}
+
+/*
+ * The names a user's path may have in the log: as given; absolute and
+ * normalised against the current directory; with symbolic links resolved
+ * (realpath(3)) if it exists now, or else its directory resolved.  The log
+ * holds the paths the programs used, which may differ from the user's
+ * ("./x", a symlinked /tmp): each is tried in this order.
+ */
+static void path_candidates(struct candidates *c, const char *path)
+{
+	char cwd[PATH_MAX], buf[PATH_MAX], real[PATH_MAX], *slash;
+
+	c->n = 0;
+	cand_add(c, path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		strcpy(cwd, "/");
+	if (lexical(buf, sizeof(buf), cwd, path))
+		cand_add(c, buf);
+	else
+		return;
+	if (realpath(buf, real)) {
+		cand_add(c, real);
+		return;
+	}
+	slash = strrchr(buf, '/');
+	if (!slash || slash == buf)
+		return;
+	*slash = '\0';
+	if (realpath(buf, real) &&
+	    strlen(real) + 1 + strlen(slash + 1) < sizeof(real)) {
+		strcat(real, real[1] ? "/" : "");
+		strcat(real, slash + 1);
+		cand_add(c, real);
+	}
+}
+
+typedef int (*find_path_fn)(const struct bt_graph *g, const char *path,
+			    uint32_t *out);
+
+/* The first candidate of `path` that `find` knows; BT_ENOTFOUND naming
+ * the candidates tried. */
+static int find_path(const struct bt_graph *g, const char *path,
+		     find_path_fn find, const char *what, uint32_t *out)
+{
+	struct candidates c;
+	char tried[1024];
+	size_t i, k = 0;
+
+	path_candidates(&c, path);
+	for (i = 0; i < c.n; i++)
+		if (find(g, c.path[i], out) == 0)
+			return 0;
+	tried[0] = '\0';
+	for (i = 1; i < c.n && k < sizeof(tried); i++)
+		k += (size_t)snprintf(tried + k, sizeof(tried) - k, "%s'%s'",
+				      i > 1 ? ", " : "", c.path[i]);
+	if (c.n > 1)
+		return bt_error_set(BT_ENOTFOUND,
+				    "no %s '%s' in the log (nor %s)", what,
+				    path, tried);
+	return bt_error_set(BT_ENOTFOUND, "no %s '%s' in the log", what, path);
+}
+
 int bt_spec_resolve(uint32_t *out, uint64_t *out_time,
 		    const struct bt_graph *g, const char *spec)
 {
@@ -789,10 +942,11 @@ int bt_spec_resolve(uint32_t *out, uint64_t *out_time,
 	*out_time = BT_TIME_NONE;
 	if (!strncmp(spec, "file:", 5) && spec[5]) {
 		arg = spec + 5;
-		return bt_graph_find_file(g, arg, out);
+		return find_path(g, arg, bt_graph_find_file, "file", out);
 	}
 	if (!strncmp(spec, "filename:", 9) && spec[9])
-		return bt_graph_find_filename(g, spec + 9, out);
+		return find_path(g, spec + 9, bt_graph_find_filename,
+				 "filename", out);
 	if (!strncmp(spec, "endpoint:", 9) && spec[9])
 		return bt_graph_find_endpoint(g, spec + 9, out);
 	if (!strncmp(spec, "proc:", 5)) {
@@ -841,7 +995,8 @@ int bt_spec_resolve(uint32_t *out, uint64_t *out_time,
 				"bad detection point '%s': path too long", spec);
 		memcpy(path, arg, n);
 		path[n] = '\0';
-		if ((r = bt_graph_find_file(g, path, &file)))
+		if ((r = find_path(g, path, bt_graph_find_file, "file",
+				   &file)))
 			return r;
 		if ((r = bt_graph_find_page(g, file, v, out)))
 			return bt_error_set(r, "no page %llu of '%s' in the log",

@@ -57,6 +57,27 @@ const char *bt_gran_name(enum bt_gran g);
 #define BT_NODE_ENTRY     0x2  /* backward: no cause inside the window;
                                   forward: nothing it affects (a leaf) */
 #define BT_NODE_REMOTE    0x4  /* an endpoint: always an entry point */
+#define BT_NODE_SUMMARY   0x8  /* not an object: the runtime files the
+                                  filters collapsed for one process
+                                  (filter.h); obj is one of them */
+
+/*
+ * Entry points, most likely first (filter.h ranks them; 0: not ranked).
+ */
+enum bt_entry_rank {
+	BT_RANK_NONE = 0,
+	BT_RANK_REMOTE = 1,    /* a remote endpoint */
+	BT_RANK_WRITTEN = 2,   /* a file the log shows written before the
+	                          window (--since) */
+	BT_RANK_DATA = 3,      /* a file few processes read */
+	BT_RANK_PROGRAM = 4,   /* a program or library outside the system
+	                          directories */
+	BT_RANK_PROCESS = 5,   /* a process with no cause in the window */
+	BT_RANK_COMMON = 6,    /* a system or configuration file, or one
+	                          many processes read */
+	BT_RANK_NAME = 7,      /* a file name nobody changed in the window */
+	BT_RANK_MAX = 7
+};
 
 struct bt_node {
 	uint32_t obj;         /* object id: for a page node at vma/object
@@ -69,6 +90,9 @@ struct bt_node {
 	uint32_t file;        /* page nodes: the file object id */
 	uint64_t page_first;  /* page nodes: the pages it stands for */
 	uint64_t page_last;
+	uint32_t summary;     /* BT_NODE_SUMMARY: how many files it stands
+	                         for; 0 otherwise */
+	uint8_t rank;         /* entry points: enum bt_entry_rank */
 };
 
 struct bt_edge {
@@ -109,7 +133,10 @@ void bt_result_free(struct bt_result *r);
 /*
  * A detection point: "file:PATH", "proc:PID", "proc:PID@TIME",
  * "page:PATH#N", "filename:PATH", "endpoint:ADDR".  *out_time is the time
- * the spec names (proc:PID@TIME) or BT_TIME_NONE.  BT_EINVAL for a spec
+ * the spec names (proc:PID@TIME) or BT_TIME_NONE.  A PATH is tried as
+ * given, then made absolute against the current directory and normalised
+ * ("./x", "a/../b"), then with symbolic links resolved (realpath(3), when
+ * it exists here): the first the log knows wins.  BT_EINVAL for a spec
  * that does not parse, BT_ENOTFOUND for one naming nothing in the log.
  */
 int bt_spec_resolve(uint32_t *out, uint64_t *out_time,

@@ -263,19 +263,203 @@ static const char *base_name(const char *p)
 	return s && s[1] ? s + 1 : p;
 }
 
+/* "pipe 30633" for a channel named "pipe:[30633]" (or "socket:[N]"). */
+static bool pipe_label(struct sb *b, const struct bt_object_info *fi)
+{
+	const char *p = fi->path, *br;
+
+	if (!bt_file_is_pipe(fi))
+		return false;
+	if (p && (br = strchr(p, '[')) != NULL && br > p) {
+		show_strn(b, p, (size_t)(br - p - (br[-1] == ':')));
+		sb_adds(b, " ");
+		show_strn(b, br + 1, strlen(br + 1) - 1);
+	} else {
+		sb_addf(b, "pipe (%llu:%llu)", (unsigned long long)fi->dev,
+			(unsigned long long)fi->ino);
+	}
+	return true;
+}
+
 static void file_label(struct sb *b, const struct bt_graph *g, uint32_t file)
 {
 	struct bt_object_info fi;
 
-	if (bt_graph_object(g, file, &fi) == 0 && fi.path) {
+	if (bt_graph_object(g, file, &fi) != 0) {
+		sb_addf(b, "file #%u", file);
+		return;
+	}
+	if (pipe_label(b, &fi))
+		return;
+	if (fi.path) {
 		show_str(b, fi.path);
-	} else if (bt_graph_object(g, file, &fi) == 0 &&
-		   !(fi.file_flags & BT_FILEF_SYNTH)) {
+	} else if (!(fi.file_flags & BT_FILEF_SYNTH)) {
 		sb_addf(b, "file (%llu:%llu)", (unsigned long long)fi.dev,
 			(unsigned long long)fi.ino);
 	} else {
 		sb_addf(b, "file #%u", file);
 	}
+}
+
+/* "libc.so.6 and 17 runtime files" */
+static void summary_label(struct sb *b, const struct bt_result *r,
+			  const struct bt_node *nd)
+{
+	struct bt_object_info in;
+
+	if (bt_graph_object(r->g, nd->obj, &in) == 0 && in.path)
+		show_str(b, base_name(in.path));
+	else
+		sb_adds(b, "runtime file");
+	if (nd->summary > 1)
+		sb_addf(b, " and %u runtime file%s", nd->summary - 1,
+			nd->summary > 2 ? "s" : "");
+	else
+		sb_adds(b, " (runtime)");
+}
+
+/* The kind as the outputs name it: "runtime" for a summary, "pipe" for a
+ * channel, else the object kind. */
+static const char *node_kind_name(const struct bt_result *r,
+				  const struct bt_node *nd)
+{
+	struct bt_object_info in;
+
+	if (nd->flags & BT_NODE_SUMMARY)
+		return "runtime";
+	if (nd->kind == BT_OBJ_FILE && bt_graph_object(r->g, nd->obj, &in) == 0 &&
+	    bt_file_is_pipe(&in))
+		return "pipe";
+	return kind_name(nd->kind);
+}
+
+/* ---- credentials ------------------------------------------------------ */
+
+/* A BT_LABEL_CRED value "uid=N euid=N gid=N egid=N" (fields may be
+ * missing: -1). */
+struct cred {
+	int64_t v[4];
+	uint64_t time;
+};
+
+static const char *const cred_keys[4] = { "uid", "euid", "gid", "egid" };
+
+static void cred_parse(struct cred *c, const char *s, size_t len)
+{
+	size_t i = 0, k;
+
+	for (k = 0; k < 4; k++)
+		c->v[k] = -1;
+	while (i < len) {
+		size_t start = i, klen;
+		uint64_t n = 0;
+		bool digits = false;
+
+		while (i < len && s[i] != '=' && s[i] != ' ')
+			i++;
+		klen = i - start;
+		if (i < len && s[i] == '=') {
+			for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+				if (n < UINT32_MAX)
+					n = n * 10 + (uint64_t)(s[i] - '0');
+				digits = true;
+			}
+			for (k = 0; digits && n <= UINT32_MAX && k < 4; k++)
+				if (strlen(cred_keys[k]) == klen &&
+				    !memcmp(cred_keys[k], s + start, klen))
+					c->v[k] = (int64_t)n;
+		}
+		while (i < len && s[i] != ' ')
+			i++;
+		while (i < len && s[i] == ' ')
+			i++;
+	}
+}
+
+struct cred_list {
+	struct cred *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void cred_add(void *arg, const char *value, size_t len, uint64_t time)
+{
+	struct cred_list *l = arg;
+
+	if (l->oom)
+		return;
+	if (l->n == l->cap && bt_grow(&l->v, &l->cap, l->n + 1,
+				      sizeof(*l->v))) {
+		l->oom = true;
+		return;
+	}
+	cred_parse(&l->v[l->n], value, len);
+	l->v[l->n++].time = time;
+}
+
+/*
+ * The credential changes of a process, from its BT_LABEL_CRED labels: one
+ * line each, "uid 1000 -> 0, euid 1000 -> 0 at T".  The process record's
+ * uid and the first label are the start, not changes.  Calls fn for each
+ * change with its text; returns how many.
+ */
+static size_t cred_changes(const struct bt_graph *g, uint32_t proc,
+			   void (*fn)(void *arg, const char *text,
+				      const struct cred *now, uint64_t time),
+			   void *arg)
+{
+	struct cred_list l = { NULL, 0, 0, false };
+	struct bt_object_info in;
+	int64_t cur[4] = { -1, -1, -1, -1 };
+	char t[BT_TIME_BUFSZ];
+	struct sb b = { 0 };
+	size_t i, k, n = 0;
+
+	if (bt_graph_object(g, proc, &in) || in.kind != BT_OBJ_PROCESS)
+		return 0;
+	if (in.uid != UINT32_MAX)
+		cur[0] = in.uid;
+	bt_graph_labels(g, proc, BT_LABEL_CRED, cred_add, &l);
+	for (i = 0; i < l.n; i++) {
+		sb_reset(&b);
+		for (k = 0; k < 4; k++) {
+			int64_t v = l.v[i].v[k];
+
+			if (v < 0 || v == cur[k])
+				continue;
+			if (cur[k] >= 0)
+				sb_addf(&b, "%s%s %lld -> %lld",
+					b.len ? ", " : "", cred_keys[k],
+					(long long)cur[k], (long long)v);
+			cur[k] = v;
+		}
+		if (!b.len)
+			continue;
+		sb_addf(&b, " at %s", fmt_time(t, l.v[i].time));
+		if (!b.oom)
+			fn(arg, sb_str(&b), &l.v[i], l.v[i].time);
+		n++;
+	}
+	sb_release(&b);
+	free(l.v);
+	return n;
+}
+
+struct cred_text {
+	struct sb *b;
+	const char *lead, *sep;
+	size_t n;
+};
+
+static void cred_to_text(void *arg, const char *text, const struct cred *now,
+			 uint64_t time)
+{
+	struct cred_text *c = arg;
+
+	(void)now;
+	(void)time;
+	sb_adds(c->b, c->n++ ? c->sep : c->lead);
+	sb_adds(c->b, text);
 }
 
 /* The display label of node i, by the rule at the top of this file. */
@@ -285,6 +469,10 @@ static void label_of(struct sb *b, const struct bt_result *r,
 	struct bt_object_info in;
 	bool have = bt_graph_object(r->g, nd->obj, &in) == 0;
 
+	if (nd->flags & BT_NODE_SUMMARY) {
+		summary_label(b, r, nd);
+		return;
+	}
 	switch (nd->kind) {
 	case BT_OBJ_PROCESS:
 		if (have && in.exe && *in.exe)
@@ -328,7 +516,7 @@ static void node_label(struct sb *b, const struct bt_result *r, size_t i)
 	label_of(b, r, &r->nodes[i]);
 }
 
-/* "filters removed 12 of 40 objects (readonly 9, noise 3)", or nothing. */
+/* "filters removed 12 of 40 objects (runtime 9, noise 3)", or nothing. */
 static void filter_summary(struct sb *b, const struct bt_result *r)
 {
 	const struct bt_filter_report *f = r->filters;
@@ -347,6 +535,9 @@ static void filter_summary(struct sb *b, const struct bt_result *r)
 		first = 0;
 	}
 	sb_adds(b, ")");
+	if (f->summaries)
+		sb_addf(b, ", runtime files collapsed into %u summar%s",
+			f->summaries, f->summaries > 1 ? "ies" : "y");
 }
 
 size_t bt_node_label(const struct bt_result *r, size_t node, char *buf,
@@ -491,6 +682,35 @@ static void text_window(struct sb *b, const struct bt_result *r)
 	sb_adds(b, "\n");
 }
 
+/* What tells a node apart beyond its label: a file's inode when several
+ * files had its path, a process that runs its parent's image. */
+static void text_details(struct sb *b, const struct bt_result *r,
+			 const struct bt_node *nd)
+{
+	struct bt_object_info in;
+	uint32_t ver, nver;
+
+	if (nd->flags & BT_NODE_SUMMARY || bt_graph_object(r->g, nd->obj, &in))
+		return;
+	if (nd->kind == BT_OBJ_FILE && !(in.file_flags & BT_FILEF_SYNTH) &&
+	    !bt_file_is_pipe(&in)) {
+		/* Several files under one path (replaced by a rename,
+		 * deleted and made again): which one. */
+		bt_graph_file_version(r->g, nd->obj, &ver, &nver);
+		if (nver > 1 && ver)
+			sb_addf(b, ", #%u of %u under this path, inode "
+				"%llu:%llu", ver, nver,
+				(unsigned long long)in.dev,
+				(unsigned long long)in.ino);
+	}
+	if (nd->kind == BT_OBJ_PROCESS && in.inherited) {
+		struct bt_object_info p;
+
+		if (bt_graph_object(r->g, in.inherited, &p) == 0)
+			sb_addf(b, ", forked from [%u] without exec", p.pid);
+	}
+}
+
 static int export_text(const struct bt_result *r, FILE *out)
 {
 	bool back = r->dir == BT_BACKWARD;
@@ -498,6 +718,7 @@ static int export_text(const struct bt_result *r, FILE *out)
 	struct sb b = { 0 };
 	char t[BT_TIME_BUFSZ];
 	size_t i, k, nentry = 0;
+	unsigned rank;
 	int err;
 
 	err = by_node_build(&bn, r, back);
@@ -524,7 +745,8 @@ static int export_text(const struct bt_result *r, FILE *out)
 			sb_addf(&b, "  - %-8s ",
 				bt_filter_name(f->removed_filter[i]));
 			label_of(&b, r, &f->removed[i]);
-			sb_addf(&b, "  (%s)\n", kind_name(f->removed[i].kind));
+			sb_addf(&b, "  (%s)\n",
+				node_kind_name(r, &f->removed[i]));
 		}
 	}
 
@@ -535,7 +757,8 @@ static int export_text(const struct bt_result *r, FILE *out)
 			sb_addf(&b, "\ndepth %u:\n", nd->depth);
 		sb_addf(&b, "  [%zu] ", i);
 		node_label(&b, r, i);
-		sb_addf(&b, "  (%s", kind_name(nd->kind));
+		sb_addf(&b, "  (%s", node_kind_name(r, nd));
+		text_details(&b, r, nd);
 		if (nd->flags & BT_NODE_DETECTION)
 			sb_adds(&b, ", detection point");
 		if (nd->flags & BT_NODE_ENTRY)
@@ -546,6 +769,14 @@ static int export_text(const struct bt_result *r, FILE *out)
 			sb_addf(&b, ", %s %s", back ? "until" : "from",
 				fmt_time(t, nd->threshold));
 		sb_adds(&b, ")\n");
+		if (nd->kind == BT_OBJ_PROCESS &&
+		    !(nd->flags & BT_NODE_SUMMARY)) {
+			struct cred_text ct = { &b, "        credentials: ",
+						"; ", 0 };
+
+			if (cred_changes(r->g, nd->obj, cred_to_text, &ct))
+				sb_adds(&b, "\n");
+		}
 		for (k = bn.start[i]; k < bn.start[i + 1]; k++) {
 			const struct bt_edge *e = &r->edges[bn.idx[k]];
 			uint32_t o = back ? e->from : e->to;
@@ -571,14 +802,26 @@ static int export_text(const struct bt_result *r, FILE *out)
 	for (i = 0; i < r->nnodes; i++)
 		if (r->nodes[i].flags & (BT_NODE_ENTRY | BT_NODE_REMOTE))
 			nentry++;
-	sb_addf(&b, "\n%s (%zu):\n", back ? "entry points" : "leaves",
-		nentry);
-	for (i = 0; i < r->nnodes; i++) {
-		if (!(r->nodes[i].flags & (BT_NODE_ENTRY | BT_NODE_REMOTE)))
-			continue;
-		sb_addf(&b, "  [%zu] ", i);
-		node_label(&b, r, i);
-		sb_addf(&b, "  (%s)\n", kind_name(r->nodes[i].kind));
+	sb_addf(&b, "\n%s (%zu)%s:\n", back ? "entry points" : "leaves",
+		nentry, back && nentry > 1 ? ", most likely first" : "");
+	/* Backward: by rank (filter.h), then in result order. */
+	for (rank = 0; rank <= (back ? BT_RANK_MAX : 0); rank++) {
+		for (i = 0; i < r->nnodes; i++) {
+			const struct bt_node *nd = &r->nodes[i];
+			const char *why;
+
+			if (!(nd->flags & (BT_NODE_ENTRY | BT_NODE_REMOTE)) ||
+			    (back && nd->rank != rank))
+				continue;
+			sb_addf(&b, "  [%zu] ", i);
+			node_label(&b, r, i);
+			sb_addf(&b, "  (%s", node_kind_name(r, nd));
+			text_details(&b, r, nd);
+			why = back ? bt_entry_rank_name(nd->rank) : NULL;
+			if (why)
+				sb_addf(&b, ": %s", why);
+			sb_adds(&b, ")\n");
+		}
 	}
 	if (r->truncated)
 		sb_addf(&b, "\nthe result is incomplete: %s\n", r->limit);
@@ -669,14 +912,25 @@ static void node_tooltip(struct sb *b, const struct bt_result *r, size_t i)
 			argv_line(b, in.argv, in.argv_len);
 		}
 		break;
-	case BT_OBJ_FILE:
+	case BT_OBJ_FILE: {
+		uint32_t ver, nver;
+
+		if (nd->flags & BT_NODE_SUMMARY) {
+			sb_addf(b, "%u runtime files loaded (btrack "
+				"backtrack --explain lists them)", nd->summary);
+			break;
+		}
 		if (!(in.file_flags & BT_FILEF_SYNTH))
 			sb_addf(b, "inode %llu:%llu",
 				(unsigned long long)in.dev,
 				(unsigned long long)in.ino);
 		else
 			sb_addf(b, "file #%u", nd->obj);
+		bt_graph_file_version(r->g, nd->obj, &ver, &nver);
+		if (nver > 1 && ver)
+			sb_addf(b, ", #%u of %u under this path", ver, nver);
 		break;
+	}
 	default:
 		node_label(b, r, i);
 		break;
@@ -736,9 +990,37 @@ static int build_agraph(Agraph_t **out, const struct bt_result *r)
 		sb_reset(&esc);
 		node_label(&lab, r, i);
 		dot_esc(&esc, sb_str(&lab));
+		if (nd->kind == BT_OBJ_PROCESS) {
+			/* Privilege changes under the name, a line each
+			 * (graphviz's "\n"); the text has no backslash. */
+			struct cred_text ct = { &lab, "\n", "\n", 0 };
+			const char *q;
+
+			sb_reset(&lab);
+			if (cred_changes(r->g, nd->obj, cred_to_text, &ct)) {
+				set(n, "credentials", sb_str(&lab) + 1);
+				for (q = sb_str(&lab); *q; q++) {
+					if (*q == '\n')
+						sb_adds(&esc, "\\n");
+					else
+						sb_addn(&esc, q, 1);
+				}
+			}
+		}
 		set(n, "label", sb_str(&esc));
-		set(n, "shape", shape_of(nd->kind));
-		set(n, "kind", kind_name(nd->kind));
+		set(n, "shape", nd->flags & BT_NODE_SUMMARY ? "folder" :
+		    strcmp(node_kind_name(r, nd), "pipe") ? shape_of(nd->kind) :
+		    "cds");
+		set(n, "kind", node_kind_name(r, nd));
+		if (nd->rank) {
+			snprintf(name, sizeof(name), "%u", nd->rank);
+			set(n, "entry_rank", name);
+			set(n, "entry_reason", bt_entry_rank_name(nd->rank));
+		}
+		if (nd->flags & BT_NODE_SUMMARY) {
+			snprintf(name, sizeof(name), "%u", nd->summary);
+			set(n, "summary", name);
+		}
 		snprintf(name, sizeof(name), "%u", nd->obj);
 		set(n, "object", name);
 		snprintf(name, sizeof(name), "%u", nd->depth);
@@ -770,6 +1052,12 @@ static int build_agraph(Agraph_t **out, const struct bt_result *r)
 			sb_adds(&style, style.len ? ",filled" : "filled");
 			set(n, "fillcolor",
 			    nd->flags & BT_NODE_REMOTE ? "orange" : "lightblue");
+		}
+		if (nd->flags & BT_NODE_SUMMARY) {
+			/* Context, not evidence: drawn quietly. */
+			sb_adds(&style, style.len ? ",dashed" : "dashed");
+			set(n, "color", "gray50");
+			set(n, "fontcolor", "gray35");
 		}
 		if (style.len)
 			set(n, "style", sb_str(&style));
@@ -968,10 +1256,59 @@ static void json_file_fields(json_t *o, const struct bt_result *r,
 	jset(o, "paths", pc.arr, bad);
 	jset(o, "synthetic", json_boolean(fi.file_flags & BT_FILEF_SYNTH),
 	     bad);
+	if (bt_file_is_pipe(&fi))
+		jset(o, "pipe", json_true(), bad);
+	else {
+		uint32_t ver, nver;
+
+		bt_graph_file_version(r->g, file, &ver, &nver);
+		if (nver > 1 && ver) {
+			jset(o, "version", json_integer(ver), bad);
+			jset(o, "versions", json_integer(nver), bad);
+		}
+	}
 	if (!(fi.file_flags & BT_FILEF_SYNTH)) {
 		jset(o, "dev", json_integer((json_int_t)fi.dev), bad);
 		jset(o, "inode", json_integer((json_int_t)fi.ino), bad);
 	}
+}
+
+struct cred_json {
+	json_t *arr;
+	bool *bad;
+};
+
+static void cred_to_json(void *arg, const char *text, const struct cred *now,
+			 uint64_t time)
+{
+	struct cred_json *c = arg;
+	json_t *o = json_object();
+	size_t k;
+
+	jset(o, "time", json_integer((json_int_t)time), c->bad);
+	for (k = 0; k < 4; k++)
+		if (now->v[k] >= 0)
+			jset(o, cred_keys[k], json_integer(now->v[k]), c->bad);
+	jset(o, "change", json_string(text), c->bad);
+	if (!o || json_array_append_new(c->arr, o))
+		*c->bad = true;
+}
+
+/* "credentials": [{"time", "uid", "euid", "gid", "egid", "change":
+ * "uid 1000 -> 0 at T"}], the changes only; absent if none. */
+static void json_creds(json_t *o, const struct bt_graph *g, uint32_t proc,
+		       bool *bad)
+{
+	struct cred_json c = { json_array(), bad };
+
+	if (!c.arr) {
+		*bad = true;
+		return;
+	}
+	if (cred_changes(g, proc, cred_to_json, &c))
+		jset(o, "credentials", c.arr, bad);
+	else
+		json_decref(c.arr);
 }
 
 static json_t *json_node(const struct bt_result *r, size_t i,
@@ -989,7 +1326,8 @@ static json_t *json_node(const struct bt_result *r, size_t i,
 	snprintf(id, sizeof(id), "n%zu", i);
 	jset(o, "id", json_string(id), bad);
 	jset(o, "object", json_integer(nd->obj), bad);
-	jset(o, "kind", json_string(kind_name(nd->kind)), bad);
+	jset(o, "kind", json_string(nd->flags & BT_NODE_SUMMARY ? "runtime" :
+				    kind_name(nd->kind)), bad);
 	sb_reset(tmp);
 	node_label(tmp, r, i);
 	jset(o, "label", tmp->oom ? NULL : json_stringn(sb_str(tmp), tmp->len),
@@ -999,6 +1337,16 @@ static json_t *json_node(const struct bt_result *r, size_t i,
 	jset(o, "detection", json_boolean(nd->flags & BT_NODE_DETECTION), bad);
 	jset(o, "threshold", jtime(nd->threshold), bad);
 	jset(o, "depth", json_integer(nd->depth), bad);
+	if (nd->rank) {
+		jset(o, "rank", json_integer(nd->rank), bad);
+		jset(o, "entry_reason",
+		     json_string(bt_entry_rank_name(nd->rank)), bad);
+	}
+	if (nd->flags & BT_NODE_SUMMARY) {
+		/* The files are in "filters"."removed" (filter runtime). */
+		jset(o, "summary", json_integer(nd->summary), bad);
+		return o;
+	}
 	if (bt_graph_object(r->g, nd->obj, &in))
 		return o;
 	switch (nd->kind) {
@@ -1025,6 +1373,16 @@ static json_t *json_node(const struct bt_result *r, size_t i,
 			k += n + 1;
 		}
 		jset(o, "argv", argv, bad);
+		if (in.inherited) {
+			struct bt_object_info p;
+
+			/* exe, argv, comm: the parent's at the fork. */
+			jset(o, "inherited", json_true(), bad);
+			if (bt_graph_object(r->g, in.inherited, &p) == 0)
+				jset(o, "inherited_from_pid",
+				     json_integer(p.pid), bad);
+		}
+		json_creds(o, r->g, nd->obj, bad);
 		break;
 	}
 	case BT_OBJ_FILE:
@@ -1121,7 +1479,7 @@ static json_t *json_filters(const struct bt_result *r, struct sb *tmp,
 
 		jset(e, "filter",
 		     json_string(bt_filter_name(f->removed_filter[i])), bad);
-		jset(e, "kind", json_string(kind_name(f->removed[i].kind)),
+		jset(e, "kind", json_string(node_kind_name(r, &f->removed[i])),
 		     bad);
 		sb_reset(tmp);
 		label_of(tmp, r, &f->removed[i]);
@@ -1137,6 +1495,7 @@ static json_t *json_filters(const struct bt_result *r, struct sb *tmp,
 			     json_integer(f->kept_by[k]), bad);
 	jset(o, "removed", rm, bad);
 	jset(o, "kept_for_paths", kept, bad);
+	jset(o, "summaries", json_integer(f->summaries), bad);
 	if (!o)
 		*bad = true;
 	return o;

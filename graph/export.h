@@ -6,17 +6,22 @@
  * PDF are laid out and rendered through gvc; JSON is built with jansson
  * (invalid UTF-8 is replaced, never passed through); text is a summary for
  * a terminal.  Node shapes by kind (process: box, file: ellipse, filename:
- * note, page: component, endpoint: diamond); the detection point is drawn
- * bold and red, entry points filled.
+ * note, page: component, endpoint: diamond, pipe: cds, runtime summary:
+ * folder); the detection point is drawn bold and red, entry points filled.
+ * Text lists the entry points by rank (core/filter.h).
  *
  * The JSON document:
  *   {"direction": "backward"|"forward", "granularity": ...,
  *    "since": T|null, "until": T|null, "truncated": bool, "limit": str|null,
- *    "detection": NODE-ID,
+ *    "detection": NODE-ID, "examined": N, "filters": {...}|null,
  *    "nodes": [{"id", "kind", "label", "entry": bool, "detection": bool,
- *               "threshold", "depth", kind-specific: "pid", "start", "exe",
- *               "argv", "uid", "path", "paths", "dev", "inode", "page",
- *               "pages": [first, last], "address"}],
+ *               "threshold", "depth", entry points: "rank",
+ *               "entry_reason"; kind-specific: "pid", "start", "exe",
+ *               "argv", "uid", "inherited", "inherited_from_pid",
+ *               "credentials": [{"time", "uid", "euid", "gid", "egid",
+ *               "change"}], "path", "paths", "dev", "inode", "pipe",
+ *               "version", "versions", "page", "pages": [first, last],
+ *               "address"; kind "runtime" (a summary): "summary"}],
  *    "edges": [{"from", "to", "op", "time", "first", "last", "count"}]}
  * Times are integer ns since the epoch; node ids are strings "n0", "n1"...
  * in result order.

@@ -1,7 +1,9 @@
 /*
- * check_filter.c - the result filters (readonly, helpers, noise, hide),
- * their guarantee that no kept node loses its path to the detection point,
- * and IDS alerts as detection points.
+ * check_filter.c - the result filters (runtime, helpers, noise, private,
+ * names, hide), the rule that no filter hides data that flowed into the
+ * detection point, their guarantee that no kept node loses its path to the
+ * detection point, the ranking of entry points, and IDS alerts as
+ * detection points.
  */
 #include <check.h>
 #include <stdio.h>
@@ -78,7 +80,8 @@ static struct bt_result *walk_from(struct bt_graph *g, const char *spec,
 	return r;
 }
 
-/* Index of the node for `path` (file/filename/endpoint) or pid, or -1. */
+/* Index of the node for `path` (file/filename/endpoint) or pid, or -1.
+ * Runtime summaries are not objects: never found. */
 static long find(const struct bt_result *r, const char *path, uint32_t pid)
 {
 	size_t i;
@@ -86,6 +89,8 @@ static long find(const struct bt_result *r, const char *path, uint32_t pid)
 	for (i = 0; i < r->nnodes; i++) {
 		struct bt_object_info info;
 
+		if (r->nodes[i].flags & BT_NODE_SUMMARY)
+			continue;
 		ck_assert_int_eq(bt_graph_object(r->g, r->nodes[i].obj, &info),
 				 0);
 		if (path && info.path && !strcmp(info.path, path) &&
@@ -144,9 +149,11 @@ START_TEST(default_filters_remove_noise_and_keep_the_attack)
 	ck_assert_uint_eq(rep->nodes_before, before);
 	ck_assert_uint_eq(rep->nodes_after, r->nnodes);
 	ck_assert_uint_lt(r->nnodes, before);
-	/* libc: read by five processes, written by none. */
+	/* libc: a library nothing wrote, collapsed into its readers'
+	 * summaries. */
 	ck_assert_int_eq(find(r, "/lib/libc.so.6", 0), -1);
-	ck_assert_uint_ge(rep->removed_by[BT_FILTER_READONLY], 1);
+	ck_assert_uint_ge(rep->removed_by[BT_FILTER_RUNTIME], 1);
+	ck_assert_uint_ge(rep->summaries, 1);
 	/* The terminal is noise; the helper and its pipe are gone. */
 	ck_assert_int_eq(find(r, "/dev/tty1", 0), -1);
 	ck_assert_int_eq(find(r, NULL, 21), -1);
@@ -161,7 +168,7 @@ START_TEST(default_filters_remove_noise_and_keep_the_attack)
 	ck_assert_int_eq(r->nodes[0].flags & BT_NODE_DETECTION,
 			 BT_NODE_DETECTION);
 	assert_connected(r);
-	ck_assert_uint_eq(rep->nremoved, before - r->nnodes);
+	ck_assert_uint_eq(rep->nremoved, before + rep->summaries - r->nnodes);
 	bt_result_free(r);
 	bt_filter_report_free(rep);
 	bt_graph_free(g);
@@ -200,8 +207,9 @@ START_TEST(a_child_reading_outside_data_is_no_helper)
 	ck_assert_int_eq(find(r, "/proc/20/fd/pipe:[79]", 0), -1);
 	ck_assert_uint_ge(rep->removed_by[BT_FILTER_HELPERS], 1);
 	/* What stays is the flow itself: /srv/out <- sh <- pipe 78 <- cat
-	 * <- the secret (the programs are system files, read-only). */
-	ck_assert_uint_eq(r->nnodes, 5);
+	 * <- the secret, and the programs sh and cat ran, as summaries. */
+	ck_assert_uint_eq(r->nnodes, 5 + rep->summaries);
+	ck_assert_uint_eq(rep->summaries, 2);
 	ck_assert_int_ge(find(r, NULL, 20), 0);
 	ck_assert_int_ge(find(r, "/proc/20/fd/pipe:[78]", 0), 0);
 	assert_connected(r);
@@ -329,9 +337,266 @@ START_TEST(filter_lists_parse)
 	ck_assert_int_eq(bt_filter_parse(&v, "none"), 0);
 	ck_assert_uint_eq(v, 0);
 	ck_assert_int_eq(bt_filter_parse(&v, "all"), 0);
-	ck_assert_uint_eq(v, 15);
+	ck_assert_uint_eq(v, (1u << BT_FILTER_COUNT) - 1);
+	ck_assert_int_eq(bt_filter_parse(&v, "runtime,private,names"), 0);
+	ck_assert_uint_eq(v, (1u << BT_FILTER_RUNTIME) |
+			  (1u << BT_FILTER_PRIVATE) | (1u << BT_FILTER_NAMES));
+	ck_assert_int_eq(bt_filter_parse(&v, "default"), 0);
+	ck_assert_uint_eq(v, BT_FILTERS_DEFAULT);
 	ck_assert_int_eq(bt_filter_parse(&v, "readonly,bogus"), BT_EINVAL);
 	ck_assert(strstr(bt_error_msg(), "bogus"));
+}
+END_TEST
+
+
+/*
+ * Issue 8, item 10: `cat s.txt | tr a-z A-Z | sort > o2`, where s.txt was
+ * read by other processes before (ln, cp).  The data that flowed into o2
+ * stays whoever else read it; the programs and libraries are runtime,
+ * collapsed per process; sort's temporary file and its names are private;
+ * the pipes are no entry points; s.txt is the first entry point.
+ */
+static const char pipeline[] =
+	EV(100, "\"op\": \"exec\", \"pid\": 10, \"path\": \"/usr/bin/dash\"")
+	EV(101, "\"op\": \"read\", \"pid\": 10, \"path\": \"/usr/lib/x86_64-linux-gnu/libc.so.6\"")
+	EV(102, "\"op\": \"read\", \"pid\": 10, \"path\": \"/etc/passwd\"")
+	EV(103, "\"op\": \"exec\", \"pid\": 11, \"path\": \"/usr/bin/cp\"")
+	EV(104, "\"op\": \"read\", \"pid\": 11, \"path\": \"/tmp/w/s.txt\"")
+	EV(105, "\"op\": \"write\", \"pid\": 11, \"path\": \"/tmp/w/c\"")
+	EV(106, "\"op\": \"read\", \"pid\": 12, \"path\": \"/tmp/w/s.txt\"")
+	EV(110, "\"op\": \"fork\", \"pid\": 10, \"child\": 20")
+	EV(111, "\"op\": \"exec\", \"pid\": 20, \"path\": \"/usr/bin/cat\"")
+	EV(112, "\"op\": \"read\", \"pid\": 20, \"path\": \"/usr/lib/x86_64-linux-gnu/libc.so.6\"")
+	EV(113, "\"op\": \"read\", \"pid\": 20, \"path\": \"/usr/lib/locale/C.utf8/LC_CTYPE\"")
+	EV(114, "\"op\": \"read\", \"pid\": 20, \"path\": \"/tmp/w/s.txt\"")
+	EV(115, "\"op\": \"write\", \"pid\": 20, \"path\": \"/proc/9/fd/pipe:[501]\", \"inode\": 501, \"dev\": 9")
+	EV(120, "\"op\": \"fork\", \"pid\": 10, \"child\": 21")
+	EV(121, "\"op\": \"exec\", \"pid\": 21, \"path\": \"/usr/bin/tr\"")
+	EV(122, "\"op\": \"read\", \"pid\": 21, \"path\": \"/usr/lib/x86_64-linux-gnu/libc.so.6\"")
+	EV(123, "\"op\": \"read\", \"pid\": 21, \"path\": \"/proc/9/fd/pipe:[501]\", \"inode\": 501, \"dev\": 9")
+	EV(124, "\"op\": \"write\", \"pid\": 21, \"path\": \"/proc/9/fd/pipe:[502]\", \"inode\": 502, \"dev\": 9")
+	EV(130, "\"op\": \"fork\", \"pid\": 10, \"child\": 22")
+	EV(131, "\"op\": \"exec\", \"pid\": 22, \"path\": \"/usr/bin/sort\"")
+	EV(132, "\"op\": \"read\", \"pid\": 22, \"path\": \"/usr/lib/x86_64-linux-gnu/libc.so.6\"")
+	EV(133, "\"op\": \"read\", \"pid\": 22, \"path\": \"/etc/nsswitch.conf\"")
+	EV(134, "\"op\": \"read\", \"pid\": 22, \"path\": \"/proc/9/fd/pipe:[502]\", \"inode\": 502, \"dev\": 9")
+	EV(135, "\"op\": \"create\", \"pid\": 22, \"path\": \"/tmp/sortAbc\"")
+	EV(136, "\"op\": \"write\", \"pid\": 22, \"path\": \"/tmp/sortAbc\"")
+	EV(137, "\"op\": \"read\", \"pid\": 22, \"path\": \"/tmp/sortAbc\"")
+	EV(138, "\"op\": \"unlink\", \"pid\": 22, \"path\": \"/tmp/sortAbc\"")
+	EV(139, "\"op\": \"write\", \"pid\": 22, \"path\": \"/tmp/w/o2\"");
+
+START_TEST(data_stays_runtime_collapses)
+{
+	struct bt_graph *g = load(pipeline);
+	struct bt_result *r = walk_from(g, "file:/tmp/w/o2", BT_BACKWARD);
+	struct bt_filter_opts o;
+	struct bt_filter_report *rep;
+	size_t i, nsum = 0, nentry = 0;
+	long s;
+
+	ck_assert_int_ge(find(r, "/tmp/w/s.txt", 0), 0);
+	bt_filter_opts_init(&o);
+	ck_assert_int_eq(bt_filter_apply(r, &o, &rep), 0);
+	/* Read by three processes, yet it is the data: it stays. */
+	s = find(r, "/tmp/w/s.txt", 0);
+	ck_assert_int_ge(s, 0);
+	ck_assert(r->nodes[s].flags & BT_NODE_ENTRY);
+	ck_assert_uint_eq(r->nodes[s].rank, BT_RANK_DATA);
+	/* Runtime files: gone as objects, counted in summaries. */
+	ck_assert_int_eq(find(r, "/usr/lib/x86_64-linux-gnu/libc.so.6", 0), -1);
+	ck_assert_int_eq(find(r, "/usr/bin/sort", 0), -1);
+	ck_assert_int_eq(find(r, "/etc/nsswitch.conf", 0), -1);
+	ck_assert_int_eq(find(r, "/usr/lib/locale/C.utf8/LC_CTYPE", 0), -1);
+	/* sort's temporary file: private. */
+	ck_assert_int_eq(find(r, "/tmp/sortAbc", 0), -1);
+	ck_assert_uint_ge(rep->removed_by[BT_FILTER_PRIVATE], 1);
+	for (i = 0; i < r->nnodes; i++) {
+		const struct bt_node *nd = &r->nodes[i];
+		struct bt_object_info in;
+
+		if (nd->flags & BT_NODE_SUMMARY) {
+			nsum++;
+			ck_assert(!(nd->flags & BT_NODE_ENTRY));
+			ck_assert_uint_ge(nd->summary, 1);
+			continue;
+		}
+		ck_assert_int_eq(bt_graph_object(g, nd->obj, &in), 0);
+		if (bt_file_is_pipe(&in))
+			ck_assert_msg(!(nd->flags & BT_NODE_ENTRY),
+				      "pipe %s is an entry point", in.path);
+		if (nd->flags & BT_NODE_ENTRY)
+			nentry++;
+	}
+	/* dash, cat, tr, sort: one summary each; sort's names the most. */
+	ck_assert_uint_eq(nsum, 4);
+	ck_assert_uint_eq(rep->summaries, 4);
+	/* The entry points: s.txt and the shell that started it all (its
+	 * only causes were runtime files). */
+	ck_assert_uint_eq(nentry, 2);
+	ck_assert(r->nodes[find(r, NULL, 10)].flags & BT_NODE_ENTRY);
+	ck_assert_uint_eq(r->nodes[find(r, NULL, 10)].rank, BT_RANK_PROCESS);
+	assert_connected(r);
+	bt_result_free(r);
+	bt_filter_report_free(rep);
+
+	/* --no-filters shows everything: libc and the temporary file. */
+	r = walk_from(g, "file:/tmp/w/o2", BT_BACKWARD);
+	o.enabled = 0;
+	ck_assert_int_eq(bt_filter_apply(r, &o, &rep), 0);
+	ck_assert_int_ge(find(r, "/usr/lib/x86_64-linux-gnu/libc.so.6", 0), 0);
+	ck_assert_int_ge(find(r, "/tmp/sortAbc", 0), 0);
+	ck_assert_uint_eq(rep->summaries, 0);
+	/* Ranked anyway: data before the configuration every process
+	 * reads. */
+	ck_assert_uint_eq(r->nodes[find(r, "/tmp/w/s.txt", 0)].rank,
+			  BT_RANK_DATA);
+	ck_assert_uint_eq(r->nodes[find(r, "/usr/lib/x86_64-linux-gnu/libc.so.6",
+					0)].rank, BT_RANK_COMMON);
+	bt_result_free(r);
+	bt_filter_report_free(rep);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* zcat of files under /usr: their content is the data, not runtime. */
+START_TEST(system_directory_data_stays)
+{
+	static const char text[] =
+	EV(100, "\"op\": \"exec\", \"pid\": 10, \"path\": \"/usr/bin/gzip\"")
+	EV(101, "\"op\": \"read\", \"pid\": 10, \"path\": \"/usr/share/doc/a/changelog.gz\"")
+	EV(102, "\"op\": \"write\", \"pid\": 10, \"path\": \"/proc/9/fd/pipe:[9]\", \"inode\": 9, \"dev\": 9")
+	EV(110, "\"op\": \"exec\", \"pid\": 11, \"path\": \"/usr/bin/gzip\"")
+	EV(111, "\"op\": \"read\", \"pid\": 11, \"path\": \"/usr/share/doc/b/changelog.gz\"")
+	EV(112, "\"op\": \"write\", \"pid\": 11, \"path\": \"/proc/9/fd/pipe:[9]\", \"inode\": 9, \"dev\": 9")
+	EV(120, "\"op\": \"exec\", \"pid\": 12, \"path\": \"/usr/bin/wc\"")
+	EV(121, "\"op\": \"read\", \"pid\": 12, \"path\": \"/proc/9/fd/pipe:[9]\", \"inode\": 9, \"dev\": 9")
+	EV(122, "\"op\": \"write\", \"pid\": 12, \"path\": \"/tmp/count\"");
+	struct bt_graph *g = load(text);
+	struct bt_result *r = walk_from(g, "file:/tmp/count", BT_BACKWARD);
+	struct bt_filter_opts o;
+	struct bt_filter_report *rep;
+
+	bt_filter_opts_init(&o);
+	ck_assert_int_eq(bt_filter_apply(r, &o, &rep), 0);
+	ck_assert_int_ge(find(r, "/usr/share/doc/a/changelog.gz", 0), 0);
+	ck_assert_int_ge(find(r, "/usr/share/doc/b/changelog.gz", 0), 0);
+	ck_assert_uint_eq(r->nodes[find(r, "/usr/share/doc/a/changelog.gz",
+					0)].rank, BT_RANK_DATA);
+	ck_assert_int_eq(find(r, "/usr/bin/gzip", 0), -1);
+	bt_result_free(r);
+	bt_filter_report_free(rep);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* A library written in the window (a tampered libc), a library outside the
+ * system directories (LD_PRELOAD=/tmp/evil.so) and a file reached through
+ * a path that only looks like a system one are never runtime. */
+START_TEST(suspicious_runtime_files_stay)
+{
+	static const char text[] =
+	EV(100, "\"op\": \"write\", \"pid\": 5, \"path\": \"/usr/lib/libz.so.1\"")
+	EV(110, "\"op\": \"exec\", \"pid\": 10, \"path\": \"/usr/bin/app\"")
+	EV(111, "\"op\": \"read\", \"pid\": 10, \"path\": \"/usr/lib/libz.so.1\"")
+	EV(112, "\"op\": \"read\", \"pid\": 10, \"path\": \"/tmp/evil.so\"")
+	EV(113, "\"op\": \"read\", \"pid\": 10, \"path\": \"/usr/lib/../../home/u/x.so\"")
+	EV(114, "\"op\": \"read\", \"pid\": 10, \"path\": \"/usr/lib/libc.so.6\"")
+	EV(120, "\"op\": \"write\", \"pid\": 10, \"path\": \"/tmp/out\"");
+	struct bt_graph *g = load(text);
+	struct bt_result *r = walk_from(g, "file:/tmp/out", BT_BACKWARD);
+	struct bt_filter_opts o;
+	struct bt_filter_report *rep;
+	long x;
+
+	bt_filter_opts_init(&o);
+	ck_assert_int_eq(bt_filter_apply(r, &o, &rep), 0);
+	ck_assert_int_ge(find(r, "/usr/lib/libz.so.1", 0), 0);
+	ck_assert_int_ge(find(r, NULL, 5), 0);
+	x = find(r, "/tmp/evil.so", 0);
+	ck_assert_int_ge(x, 0);
+	ck_assert_uint_eq(r->nodes[x].rank, BT_RANK_PROGRAM);
+	ck_assert_int_ge(find(r, "/usr/lib/../../home/u/x.so", 0), 0);
+	ck_assert_int_eq(find(r, "/usr/lib/libc.so.6", 0), -1);
+	bt_result_free(r);
+	bt_filter_report_free(rep);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* Entry points by rank: a remote endpoint, then a file written before the
+ * window, data, a process, configuration; a name nobody changed is the
+ * names filter's. */
+START_TEST(entry_points_are_ranked)
+{
+	static const char text[] =
+	EV(50, "\"op\": \"write\", \"pid\": 3, \"path\": \"/srv/old\"")
+	EV(100, "\"op\": \"recv\", \"pid\": 10, \"remote\": \"198.51.100.7:443\"")
+	EV(101, "\"op\": \"read\", \"pid\": 10, \"path\": \"/srv/old\"")
+	EV(102, "\"op\": \"read\", \"pid\": 10, \"path\": \"/home/u/data\"")
+	EV(103, "\"op\": \"read\", \"pid\": 10, \"path\": \"/etc/app.conf\"")
+	EV(104, "\"op\": \"read\", \"pid\": 11, \"path\": \"/etc/app.conf\"")
+	EV(105, "\"op\": \"read\", \"pid\": 12, \"path\": \"/etc/app.conf\"")
+	EV(106, "\"op\": \"write\", \"pid\": 13, \"path\": \"/tmp/out\"")
+	EV(107, "\"op\": \"read\", \"pid\": 10, \"path\": \"/home/u/.gitconfig\"")
+	EV(110, "\"op\": \"write\", \"pid\": 10, \"path\": \"/tmp/out\"");
+	struct bt_graph *g = load(text);
+	struct bt_result *r = NULL;
+	struct bt_walk_opts wo;
+	struct bt_filter_opts o;
+	struct bt_filter_report *rep;
+	uint32_t obj;
+	uint64_t t;
+
+	ck_assert_int_eq(bt_spec_resolve(&obj, &t, g, "file:/tmp/out"), 0);
+	bt_walk_opts_init(&wo);
+	wo.since = 80;
+	ck_assert_int_eq(bt_backtrack(&r, g, obj, &wo), 0);
+	bt_filter_opts_init(&o);
+	ck_assert_int_eq(bt_filter_apply(r, &o, &rep), 0);
+	ck_assert_uint_eq(r->nodes[find(r, "198.51.100.7:443", 0)].rank,
+			  BT_RANK_REMOTE);
+	ck_assert_uint_eq(r->nodes[find(r, "/srv/old", 0)].rank,
+			  BT_RANK_WRITTEN);
+	ck_assert_uint_eq(r->nodes[find(r, "/home/u/data", 0)].rank,
+			  BT_RANK_DATA);
+	ck_assert_uint_eq(r->nodes[find(r, NULL, 10)].rank, BT_RANK_NONE);
+	ck_assert_uint_eq(r->nodes[find(r, NULL, 13)].rank, BT_RANK_PROCESS);
+	ck_assert_uint_eq(r->nodes[find(r, "/etc/app.conf", 0)].rank,
+			  BT_RANK_COMMON);
+	/* Configuration by its name, wherever it is. */
+	ck_assert_uint_eq(r->nodes[find(r, "/home/u/.gitconfig", 0)].rank,
+			  BT_RANK_COMMON);
+	ck_assert_str_eq(bt_entry_rank_name(BT_RANK_REMOTE), "remote endpoint");
+	ck_assert_ptr_null(bt_entry_rank_name(BT_RANK_NONE));
+	bt_result_free(r);
+	bt_filter_report_free(rep);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* /proc/PID/... is noise to PID itself, information from PID to anyone
+ * else (reading another process's environment or memory). */
+START_TEST(another_process_proc_is_no_noise)
+{
+	static const char text[] =
+	EV(100, "\"op\": \"read\", \"pid\": 30, \"path\": \"/proc/30/status\"")
+	EV(101, "\"op\": \"read\", \"pid\": 30, \"path\": \"/proc/99/environ\"")
+	EV(102, "\"op\": \"read\", \"pid\": 30, \"path\": \"/proc/self/maps\"")
+	EV(103, "\"op\": \"write\", \"pid\": 30, \"path\": \"/tmp/out\"");
+	struct bt_graph *g = load(text);
+	struct bt_result *r = walk_from(g, "file:/tmp/out", BT_BACKWARD);
+	struct bt_filter_opts o;
+	struct bt_filter_report *rep;
+
+	bt_filter_opts_init(&o);
+	ck_assert_int_eq(bt_filter_apply(r, &o, &rep), 0);
+	ck_assert_int_ge(find(r, "/proc/99/environ", 0), 0);
+	ck_assert_int_eq(find(r, "/proc/30/status", 0), -1);
+	ck_assert_int_eq(find(r, "/proc/self/maps", 0), -1);
+	bt_result_free(r);
+	bt_filter_report_free(rep);
+	bt_graph_free(g);
 }
 END_TEST
 
@@ -429,6 +694,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, generated_log_keeps_the_planted_entry);
 	tcase_add_test(tc, forward_walks_keep_connectivity);
 	tcase_add_test(tc, filter_lists_parse);
+	tcase_add_test(tc, data_stays_runtime_collapses);
+	tcase_add_test(tc, system_directory_data_stays);
+	tcase_add_test(tc, suspicious_runtime_files_stay);
+	tcase_add_test(tc, entry_points_are_ranked);
+	tcase_add_test(tc, another_process_proc_is_no_noise);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("alerts");
 	tcase_add_test(tc, falco_alerts_become_detection_points);

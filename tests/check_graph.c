@@ -428,6 +428,151 @@ START_TEST(too_large)
 }
 END_TEST
 
+/* ---- issue 8: labels over time, inherited images, versions ----------- */
+
+static struct bt_graph *from_jsonl(const char *jsonl)
+{
+	struct bt_graph *g = NULL;
+
+	ck_assert_msg(tu_log_from_jsonl(tu_path("j.btl"), jsonl) == 0, "%s",
+		      bt_error_msg());
+	ck_assert_msg(bt_graph_load(&g, tu_path("j.btl"), NULL, NULL) == 0,
+		      "%s", bt_error_msg());
+	return g;
+}
+
+#define J(t, rest) "{\"time\": " #t ", " rest "}\n"
+
+struct seen_labels {
+	char text[256];
+	size_t n;
+};
+
+static void collect(void *arg, const char *value, size_t len, uint64_t time)
+{
+	struct seen_labels *s = arg;
+	size_t k = strlen(s->text);
+
+	(void)len;
+	snprintf(s->text + k, sizeof(s->text) - k, "%s%llu:%s",
+		 s->n++ ? " | " : "", (unsigned long long)time, value);
+}
+
+static uint32_t proc_of(const struct bt_graph *g, uint32_t pid)
+{
+	uint32_t id;
+
+	ck_assert_int_eq(bt_graph_find_process(g, pid, 0, &id), 0);
+	return id;
+}
+
+/* Every label is kept with its time: a process's credential changes and
+ * each program it ran, in order; the latest is what bt_graph_object()
+ * shows. */
+START_TEST(labels_over_time)
+{
+	struct bt_graph *g = from_jsonl(
+		J(100, "\"op\": \"exec\", \"pid\": 5, \"path\": \"/usr/bin/su\", \"uid\": 1000, \"euid\": 1000")
+		J(101, "\"op\": \"setid\", \"pid\": 5, \"euid\": 0")
+		J(102, "\"op\": \"setid\", \"pid\": 5, \"uid\": 0")
+		J(103, "\"op\": \"exec\", \"pid\": 5, \"path\": \"/bin/bash\""));
+	struct seen_labels cred = { "", 0 }, exe = { "", 0 };
+	struct bt_object_info in;
+	uint32_t p = proc_of(g, 5);
+
+	bt_graph_labels(g, p, BT_LABEL_CRED, collect, &cred);
+	ck_assert_uint_ge(cred.n, 2);
+	ck_assert_msg(strstr(cred.text, "101:") && strstr(cred.text, "102:"),
+		      "%s", cred.text);
+	ck_assert_msg(strstr(cred.text, "101:") < strstr(cred.text, "102:"),
+		      "%s", cred.text);
+	bt_graph_labels(g, p, BT_LABEL_EXE, collect, &exe);
+	ck_assert_str_eq(exe.text, "100:/usr/bin/su | 103:/bin/bash");
+	ck_assert_int_eq(bt_graph_object(g, p, &in), 0);
+	ck_assert_str_eq(in.exe, "/bin/bash");
+	ck_assert_uint_eq(in.inherited, 0);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* A child that never executed runs its parent's image: the exe and argv
+ * the parent had at the fork, not the program the parent ran later, and
+ * through a chain of such forks. */
+START_TEST(forked_child_inherits_image)
+{
+	struct bt_graph *g = from_jsonl(
+		J(100, "\"op\": \"exec\", \"pid\": 5, \"path\": \"/bin/sh\", \"comm\": \"sh\"")
+		J(101, "\"op\": \"fork\", \"pid\": 5, \"child\": 6")
+		J(102, "\"op\": \"fork\", \"pid\": 6, \"child\": 7")
+		J(103, "\"op\": \"write\", \"pid\": 7, \"path\": \"/tmp/x\"")
+		J(104, "\"op\": \"exec\", \"pid\": 5, \"path\": \"/usr/bin/make\", \"comm\": \"make\"")
+		J(105, "\"op\": \"fork\", \"pid\": 5, \"child\": 8")
+		J(106, "\"op\": \"fork\", \"pid\": 5, \"child\": 9")
+		J(107, "\"op\": \"exec\", \"pid\": 9, \"path\": \"/usr/bin/cc\""));
+	struct bt_object_info in;
+
+	ck_assert_int_eq(bt_graph_object(g, proc_of(g, 6), &in), 0);
+	ck_assert_str_eq(in.exe, "/bin/sh");
+	ck_assert_str_eq(in.comm, "sh");
+	ck_assert_uint_eq(in.inherited, proc_of(g, 5));
+	ck_assert_int_eq(bt_graph_object(g, proc_of(g, 7), &in), 0);
+	ck_assert_str_eq(in.exe, "/bin/sh");
+	ck_assert_uint_eq(in.inherited, proc_of(g, 5));
+	ck_assert_int_eq(bt_graph_object(g, proc_of(g, 8), &in), 0);
+	ck_assert_str_eq(in.exe, "/usr/bin/make");
+	/* One that executed is itself. */
+	ck_assert_int_eq(bt_graph_object(g, proc_of(g, 9), &in), 0);
+	ck_assert_str_eq(in.exe, "/usr/bin/cc");
+	ck_assert_uint_eq(in.inherited, 0);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* Files under one path are numbered by the first time each was seen
+ * there. */
+START_TEST(file_versions)
+{
+	struct bt_graph *g = from_jsonl(
+		J(100, "\"op\": \"write\", \"pid\": 5, \"path\": \"/r/.git/config\", \"inode\": 10")
+		J(101, "\"op\": \"unlink\", \"pid\": 5, \"path\": \"/r/.git/config\"")
+		J(102, "\"op\": \"write\", \"pid\": 5, \"path\": \"/r/.git/config\", \"inode\": 11")
+		J(103, "\"op\": \"unlink\", \"pid\": 5, \"path\": \"/r/.git/config\"")
+		J(104, "\"op\": \"write\", \"pid\": 5, \"path\": \"/r/.git/config\", \"inode\": 12")
+		J(105, "\"op\": \"write\", \"pid\": 5, \"path\": \"/r/other\", \"inode\": 13"));
+	uint32_t f, v, n;
+
+	ck_assert_int_eq(bt_graph_find_file(g, "/r/.git/config", &f), 0);
+	bt_graph_file_version(g, f, &v, &n);
+	ck_assert_uint_eq(v, 3);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(bt_graph_find_file(g, "/r/other", &f), 0);
+	bt_graph_file_version(g, f, &v, &n);
+	ck_assert_uint_eq(v, 1);
+	ck_assert_uint_eq(n, 1);
+	bt_graph_file_version(g, proc_of(g, 5), &v, &n);
+	ck_assert_uint_eq(n, 0);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* The recorder's preload library is recognised by name, unless the log
+ * shows something writing a file of that name. */
+START_TEST(recorder_library)
+{
+	struct bt_graph *g = from_jsonl(
+		J(100, "\"op\": \"read\", \"pid\": 5, \"path\": \"/usr/lib/btrack/libbtrack-pages.so\"")
+		J(101, "\"op\": \"write\", \"pid\": 6, \"path\": \"/tmp/libbtrack-pages.so\"")
+		J(102, "\"op\": \"read\", \"pid\": 7, \"path\": \"/tmp/libbtrack-pages.so\""));
+	uint32_t f;
+
+	ck_assert_int_eq(bt_graph_find_file(g, "/usr/lib/btrack/libbtrack-pages.so", &f), 0);
+	ck_assert(bt_graph_is_recorder(g, f));
+	ck_assert_int_eq(bt_graph_find_file(g, "/tmp/libbtrack-pages.so", &f), 0);
+	ck_assert(!bt_graph_is_recorder(g, f));
+	bt_graph_free(g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("graph");
@@ -446,6 +591,10 @@ int main(void)
 		{ "torn_tail_warning", torn_tail_warning },
 		{ "corrupt_log", corrupt_log },
 		{ "too_large", too_large },
+		{ "labels_over_time", labels_over_time },
+		{ "forked_child_inherits_image", forked_child_inherits_image },
+		{ "file_versions", file_versions },
+		{ "recorder_library", recorder_library },
 	};
 	size_t i;
 

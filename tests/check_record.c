@@ -2,8 +2,12 @@
  * check_record.c - the recorder's pieces that need no tracee (fd table
  * semantics of dup/close/cloexec/fork/exec, path resolution against a cwd
  * or a dirfd's path, sockaddr formatting of hostile input, the static
- * binary test) and small end-to-end recordings of /bin/true, /bin/false, a
- * missing program and a shell redirection.
+ * binary test), the parsers of /proc text (status, net/tcp) on hostile
+ * input, small end-to-end recordings of /bin/true, /bin/false, a missing
+ * program and a shell redirection, and what the recorder observes (through
+ * its observation sink, before ingest) for each channel a program can move
+ * data through: splice, tee, vmsplice, socketpair, accept without an
+ * address, UDP, memfd + fexecve, names and attributes, set*id, io_uring.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -11,16 +15,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 
 #include "../capture/fdtable.h"
 #include "../capture/path.h"
 #include "../capture/record.h"
 #include "../core/error.h"
+#include "../core/ingest.h"
 #include "../core/log.h"
+#include "../core/util.h"
 #include "testutil.h"
 
 /* ---- fd tables --------------------------------------------------------- */
@@ -459,58 +470,818 @@ START_TEST(e2e_redirect)
 }
 END_TEST
 
+/* ---- observations, through a sink ------------------------------------- */
+
+/* What the recorder observed, copied (strings too) for the assertions. */
+struct ob {
+	unsigned op;
+	uint32_t pid, child, uid, euid, gid, egid, file_flags, mode, owner;
+	uint32_t group;
+	uint64_t time, dev, ino, bytes;
+	bool has_ino;
+	char path[256], new_path[256], target[256], remote[128];
+};
+
+static struct ob obs[8192];
+static size_t nobs;
+
+static void cpy(char *d, size_t n, const char *s)
+{
+	snprintf(d, n, "%s", s ? s : "");
+}
+
+static int collect(void *arg, const struct bt_obs *o)
+{
+	struct ob *x;
+
+	(void)arg;
+	if (nobs >= BT_ARRAY_SIZE(obs))
+		return 0;
+	x = &obs[nobs++];
+	x->op = o->op;
+	x->pid = o->pid;
+	x->child = o->child;
+	x->uid = o->uid;
+	x->euid = o->euid;
+	x->gid = o->gid;
+	x->egid = o->egid;
+	x->file_flags = o->file_flags;
+	x->mode = o->mode;
+	x->owner = o->owner;
+	x->group = o->group;
+	x->time = o->time;
+	x->has_ino = o->has_ino;
+	x->dev = o->dev;
+	x->ino = o->ino;
+	x->bytes = o->bytes;
+	cpy(x->path, sizeof(x->path), o->path);
+	cpy(x->new_path, sizeof(x->new_path), o->new_path);
+	cpy(x->target, sizeof(x->target), o->target);
+	cpy(x->remote, sizeof(x->remote), o->remote);
+	return 0;
+}
+
+/* Record argv into the test's log, observations into obs[]. */
+static int record_obs(const char *log, char *const *argv, bool pages,
+		      struct bt_record_stats *st)
+{
+	struct bt_log_writer *w;
+	struct bt_record_opts o = { 0 };
+	struct bt_obs_sink sink = { collect, NULL };
+	static char so[4096];
+	int r;
+
+	nobs = 0;
+	o.argv = argv;
+	o.sink = &sink;
+	if (pages) {
+		snprintf(so, sizeof(so), "%s/build/libbtrack-pages.so",
+			 getenv("BTRACK_TOP") ? getenv("BTRACK_TOP") : ".");
+		o.pages = true;
+		o.preload = so;
+	}
+	ck_assert_int_eq(bt_log_writer_open(&w, log, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	r = bt_record_run(w, &o, st);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	return r;
+}
+
+static void dump_obs(void)
+{
+	size_t i;
+
+	for (i = 0; i < nobs; i++)
+		fprintf(stderr, "  %s pid=%u path=%s ino=%llu ff=%u "
+			"remote=%s\n", bt_raw_op_name(obs[i].op), obs[i].pid,
+			obs[i].path, (unsigned long long)obs[i].ino,
+			obs[i].file_flags, obs[i].remote);
+}
+
+/* The first observation of op on path (NULL: any) after index from. */
+static const struct ob *find_ob(unsigned op, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < nobs; i++)
+		if (obs[i].op == op && (!path || !strcmp(obs[i].path, path)))
+			return &obs[i];
+	return NULL;
+}
+
+/*
+ * Does data flow from the file (dev, ino) to the file (dev2, ino2) in the
+ * observations, through reads, writes, forks and execs (in time order,
+ * each object reached at some time passes on only to later events)?
+ * What a forward walk from the first file would find.
+ */
+static bool flows(uint64_t dev, uint64_t ino, uint64_t dev2, uint64_t ino2)
+{
+	static struct { bool proc; uint64_t a, b; } reached[4096];
+	size_t nr = 1, i, j;
+	bool cause;
+
+	reached[0].proc = false;
+	reached[0].a = dev;
+	reached[0].b = ino;
+	for (i = 0; i < nobs; i++) {
+		const struct ob *o = &obs[i];
+		bool from_file = o->op == BT_RAW_READ || o->op == BT_RAW_EXEC;
+		bool to_file = o->op == BT_RAW_WRITE;
+
+		cause = false;
+		for (j = 0; j < nr && !cause; j++) {
+			if (from_file && o->has_ino && !reached[j].proc &&
+			    reached[j].a == o->dev && reached[j].b == o->ino)
+				cause = true;
+			if ((to_file || o->op == BT_RAW_FORK) &&
+			    reached[j].proc && reached[j].a == o->pid)
+				cause = true;
+		}
+		if (!cause || nr >= BT_ARRAY_SIZE(reached))
+			continue;
+		if (to_file) {
+			if (o->dev == dev2 && o->ino == ino2)
+				return true;
+			reached[nr].proc = false;
+			reached[nr].a = o->dev;
+			reached[nr++].b = o->ino;
+		} else {
+			reached[nr].proc = true;
+			reached[nr++].a = o->op == BT_RAW_FORK ? o->child :
+					  o->pid;
+		}
+	}
+	return false;
+}
+
+static void stat_ok(const char *path, struct stat *sb)
+{
+	ck_assert_msg(stat(path, sb) == 0, "stat %s", path);
+}
+
+static char prog[4096];
+
+static char *channels(void)
+{
+	snprintf(prog, sizeof(prog), "%s/build/progs/record-channels",
+		 getenv("BTRACK_TOP") ? getenv("BTRACK_TOP") : ".");
+	return prog;
+}
+
+static void make_src(void)
+{
+	FILE *f = fopen(tu_path("src"), "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs("the secret\n", f);
+	fclose(f);
+}
+
+/* One channel mode: SRC's data reaches OUT in the observations. */
+static void channel_case(const char *mode)
+{
+	char src[4096], out[4096], log[4096];
+	char *argv[] = { channels(), (char *)mode, src, out, NULL };
+	struct bt_record_stats st;
+	struct stat s1, s2;
+
+	snprintf(src, sizeof(src), "%s", tu_path("src"));
+	snprintf(out, sizeof(out), "%s", tu_path("out"));
+	snprintf(log, sizeof(log), "%s", tu_path("ch.btl"));
+	make_src();
+	ck_assert_int_eq(record_obs(log, argv, false, &st), 0);
+	ck_assert_int_eq(st.status, 0);
+	stat_ok(src, &s1);
+	stat_ok(out, &s2);
+	if (!flows(s1.st_dev, s1.st_ino, s2.st_dev, s2.st_ino))
+		dump_obs();
+	ck_assert_msg(flows(s1.st_dev, s1.st_ino, s2.st_dev, s2.st_ino),
+		      "%s: the source does not reach the sink", mode);
+}
+
+START_TEST(obs_splice)     { channel_case("splice"); } END_TEST
+START_TEST(obs_tee)        { channel_case("tee"); } END_TEST
+START_TEST(obs_vmsplice)   { channel_case("vmsplice"); } END_TEST
+/* An O_TMPFILE file linked through /proc/self/fd/N: the link names the
+ * file written (its inode), and /proc/self/fd/N is never a name. */
+START_TEST(obs_tmpfile_link)
+{
+	size_t i;
+	struct stat sb;
+	const struct ob *c;
+
+	channel_case("tmpfile");
+	stat_ok(tu_path("out"), &sb);
+	c = find_ob(BT_RAW_CREATE, tu_path("out"));
+	ck_assert_ptr_nonnull(c);
+	ck_assert(c->has_ino && c->ino == sb.st_ino);
+	for (i = 0; i < nobs; i++)
+		ck_assert_msg(!strstr(obs[i].path, "/proc/") &&
+			      !strstr(obs[i].new_path, "/proc/"),
+			      "%s names %s", bt_raw_op_name(obs[i].op),
+			      obs[i].path);
+}
+END_TEST
+
+/* renameat2(RENAME_EXCHANGE): each name now names the other file, and
+ * each rename says which file (inode) took the name. */
+START_TEST(obs_rename_exchange)
+{
+	char src[4096], out[4096];
+	char *argv[] = { channels(), "exchange", src, out, NULL };
+	struct bt_record_stats st;
+	struct stat s1, s2, a1, a2;
+	const struct ob *r1, *r2;
+	FILE *f;
+
+	snprintf(src, sizeof(src), "%s", tu_path("one"));
+	snprintf(out, sizeof(out), "%s", tu_path("two"));
+	f = fopen(src, "w");
+	fclose(f);
+	f = fopen(out, "w");
+	fclose(f);
+	stat_ok(src, &s1);
+	stat_ok(out, &s2);
+	ck_assert_int_eq(record_obs(tu_path("ex.btl"), argv, false, &st), 0);
+	ck_assert_int_eq(st.status, 0);
+	stat_ok(src, &a1);
+	stat_ok(out, &a2);
+	ck_assert_uint_eq(a2.st_ino, s1.st_ino);
+	r1 = find_ob(BT_RAW_RENAME, src);
+	r2 = find_ob(BT_RAW_RENAME, out);
+	ck_assert_ptr_nonnull(r1);
+	ck_assert_ptr_nonnull(r2);
+	ck_assert_str_eq(r1->new_path, out);
+	ck_assert_uint_eq(r1->ino, a2.st_ino);
+	ck_assert_str_eq(r2->new_path, src);
+	ck_assert_uint_eq(r2->ino, a1.st_ino);
+}
+END_TEST
+
+/* A unix stream connection is one endpoint seen from both ends: what the
+ * client sends, the server receives, and back; named by the server's
+ * path, so a server outside the recording is still named. */
+static void unix_case(const char *mode)
+{
+	char src[4096], out[4096];
+	char *argv[] = { channels(), (char *)mode, src, out, NULL };
+	struct bt_record_stats st;
+	size_t i, n = 0;
+	const char *ep = NULL;
+	char sock[4200];
+
+	make_src();
+	snprintf(src, sizeof(src), "%s", tu_path("src"));
+	snprintf(out, sizeof(out), "%s", tu_path("out"));
+	if (strlen(out) > 90)
+		return;   /* a socket path has 108 bytes */
+	ck_assert_int_eq(record_obs(tu_path("unix.btl"), argv, false, &st),
+			 0);
+	ck_assert_int_eq(st.status, 0);
+	snprintf(sock, sizeof(sock), "unix:%s", tu_path("sock"));
+	for (i = 0; i < nobs; i++) {
+		const struct ob *o = &obs[i];
+
+		if (o->op != BT_RAW_SEND && o->op != BT_RAW_RECV &&
+		    o->op != BT_RAW_ACCEPT && o->op != BT_RAW_CONNECT)
+			continue;
+		if (!ep)
+			ep = o->remote;
+		ck_assert_msg(!strcmp(o->remote, ep), "%s with '%s', not '%s'",
+			      bt_raw_op_name(o->op), o->remote, ep);
+		n++;
+	}
+	/* connect, accept, send, recv, send, recv (late: one way) */
+	ck_assert_uint_eq(n, strcmp(mode, "unix-late") ? 6 : 4);
+	ck_assert_msg(!strncmp(ep, sock, strlen(sock)) &&
+		      ep[strlen(sock)] == '#', "endpoint '%s'", ep);
+}
+
+START_TEST(obs_unix_stream) { unix_case("unix"); } END_TEST
+/* bind("sock") and connect("./sock"): one endpoint all the same */
+START_TEST(obs_unix_relative) { unix_case("unix-rel"); } END_TEST
+/* the client has closed its end before the server accepts: the kernel
+ * no longer names the peer; the recorder matched the connect */
+START_TEST(obs_unix_late_accept) { unix_case("unix-late"); } END_TEST
+
+START_TEST(obs_socketpair)
+{
+	size_t i, pipes = 0;
+
+	channel_case("socketpair");
+	/* two objects, one per direction, both channels */
+	for (i = 0; i < nobs; i++)
+		if (obs[i].op == BT_RAW_PIPE) {
+			ck_assert_uint_eq(obs[i].file_flags, BT_FILEF_PIPE);
+			ck_assert_str_eq(obs[i].path, "");
+			pipes++;
+		}
+	ck_assert_uint_eq(pipes, 2);
+}
+END_TEST
+
+/* accept(fd, NULL, NULL) still names the peer: the connecting child's
+ * own address, as the kernel's socket table has it. */
+START_TEST(obs_accept_null)
+{
+	const struct ob *a;
+
+	make_src();
+	{
+		char src[4096], out[4096];
+		char *argv[] = { channels(), "accept", src, out, NULL };
+		struct bt_record_stats st;
+
+		snprintf(src, sizeof(src), "%s", tu_path("src"));
+		snprintf(out, sizeof(out), "%s", tu_path("out"));
+		ck_assert_int_eq(record_obs(tu_path("acc.btl"), argv, false,
+					    &st), 0);
+		ck_assert_int_eq(st.status, 0);
+	}
+	a = find_ob(BT_RAW_ACCEPT, NULL);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_msg(!strncmp(a->remote, "127.0.0.1:", 10), "accept from "
+		      "'%s'", a->remote);
+	/* the data read from the accepted socket comes from that peer */
+	a = find_ob(BT_RAW_RECV, NULL);
+	ck_assert_ptr_nonnull(a);
+	ck_assert(!strncmp(a->remote, "127.0.0.1:", 10));
+}
+END_TEST
+
+/* UDP: sendto, sendmsg and a connected send each reach the receiver's
+ * port; recvfrom and recvmsg name the sender. */
+START_TEST(obs_udp)
+{
+	char src[4096], out[4096];
+	char *argv[] = { channels(), "udp", src, out, NULL };
+	struct bt_record_stats st;
+	size_t i, sends = 0, recvs = 0;
+	const char *to = NULL;
+
+	snprintf(src, sizeof(src), "%s", tu_path("src"));
+	snprintf(out, sizeof(out), "%s", tu_path("out"));
+	make_src();
+	ck_assert_int_eq(record_obs(tu_path("udp.btl"), argv, false, &st), 0);
+	ck_assert_int_eq(st.status, 0);
+	for (i = 0; i < nobs; i++) {
+		if (obs[i].op == BT_RAW_SEND) {
+			if (!to)
+				to = obs[i].remote;
+			ck_assert_str_eq(obs[i].remote, to);
+			ck_assert(!strncmp(to, "127.0.0.1:", 10));
+			sends++;
+		}
+		if (obs[i].op == BT_RAW_RECV) {
+			if (recvs < 2)
+				ck_assert_msg(!strncmp(obs[i].remote,
+						       "127.0.0.1:", 10),
+					      "recv from '%s'", obs[i].remote);
+			recvs++;
+		}
+	}
+	ck_assert_uint_eq(sends, 3);
+	ck_assert_uint_eq(recvs, 3);
+}
+END_TEST
+
+/* memfd_create + fexecve: the memfd is an anonymous file, written by its
+ * creator, then executed; no name is invented for it. */
+static void memfd_case(const char *mode)
+{
+	char out[4096];
+	char *argv[] = { channels(), (char *)mode, "/bin/true", out, NULL };
+	struct bt_record_stats st;
+	const struct ob *w = NULL, *e = NULL;
+	size_t i;
+
+	snprintf(out, sizeof(out), "%s", tu_path("unused"));
+	ck_assert_int_eq(record_obs(tu_path("memfd.btl"), argv, false, &st),
+			 0);
+	ck_assert_int_eq(st.status, 0);
+	for (i = 0; i < nobs; i++) {
+		if (obs[i].op == BT_RAW_WRITE &&
+		    (obs[i].file_flags & BT_FILEF_ANON))
+			w = &obs[i];
+		if (obs[i].op == BT_RAW_EXEC && w && obs[i].ino == w->ino)
+			e = &obs[i];
+	}
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_str_eq(w->path, "");
+	ck_assert_str_eq(e->path, "");
+	ck_assert_uint_eq(e->file_flags & BT_FILEF_ANON, BT_FILEF_ANON);
+	ck_assert_uint_ne(e->pid, w->pid);
+	/* one exec, of that file: "/proc/self/fd/N" is the tracee's, not
+	 * the recorder's, and never a name */
+	for (i = 0; i < nobs; i++)
+		if (obs[i].op == BT_RAW_EXEC && obs[i].pid == e->pid)
+			ck_assert_uint_eq(obs[i].ino, w->ino);
+	for (i = 0; i < nobs; i++)
+		ck_assert(!strstr(obs[i].path, "/proc/"));
+}
+
+START_TEST(obs_memfd_exec) { memfd_case("memfd"); } END_TEST
+START_TEST(obs_memfd_proc_exec) { memfd_case("memfd-proc"); } END_TEST
+
+/* io_uring is seen and said: stats, and a note in the log. */
+START_TEST(obs_io_uring)
+{
+	char *argv[] = { channels(), "io_uring", "x", "y", NULL };
+	struct bt_record_stats st;
+	struct bt_log *log;
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	int r, notes = 0;
+
+	ck_assert_int_eq(record_obs(tu_path("uring.btl"), argv, false, &st),
+			 0);
+	ck_assert_uint_ge(st.io_uring, 1);
+	ck_assert_uint_eq(st.io_uring_procs, 1);
+	ck_assert_int_eq(bt_log_open(&log, tu_path("uring.btl")), 0);
+	bt_log_iter_init(&it, log);
+	while ((r = bt_log_next(&it, &h)) == 1)
+		if (h->type == BT_REC_NOTE &&
+		    strstr(((const struct bt_rec_note *)h)->text.s, "io_uring"))
+			notes++;
+	ck_assert_int_eq(r, 0);
+	ck_assert_int_eq(notes, 2);  /* the text note and the drops note */
+	bt_log_iter_release(&it);
+	bt_log_close(log);
+}
+END_TEST
+
+/* open(O_TRUNC) without O_CREAT truncates, as btrack-record(1) says. */
+START_TEST(obs_trunc_without_creat)
+{
+	char out[4096];
+	char *argv[] = { channels(), "trunc", "x", out, NULL };
+	struct bt_record_stats st;
+	FILE *f;
+
+	snprintf(out, sizeof(out), "%s", tu_path("old"));
+	f = fopen(out, "w");
+	fputs("old content\n", f);
+	fclose(f);
+	ck_assert_int_eq(record_obs(tu_path("tr.btl"), argv, false, &st), 0);
+	ck_assert_int_eq(st.status, 0);
+	ck_assert_ptr_nonnull(find_ob(BT_RAW_TRUNCATE, out));
+}
+END_TEST
+
+/* Names and attributes: a rename keeps the file's inode (the one the
+ * writer wrote), a symlink names its own inode and its content, chmod and
+ * chown the file, mkdir/rmdir/mkfifo their names; credentials ride on
+ * every observation. */
+START_TEST(obs_names_attrs)
+{
+	static char cmd[8192], d[2048];
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	struct bt_record_stats st;
+	const struct ob *c, *rn, *o;
+	char p[4200], q[4200];
+	struct stat sb;
+	size_t i;
+
+	snprintf(d, sizeof(d), "%s", tu_path("names"));
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && echo s3cret > secret && "
+		 "cat secret > t && mv t a && cp a b && ln -s a l && "
+		 "chmod 600 b && chown %u:%u b && mkdir dd && rmdir dd && "
+		 "mkfifo ff && cat l > /dev/null", d, (unsigned)getuid(),
+		 (unsigned)getgid());
+	ck_assert_int_eq(record_obs(tu_path("names.btl"), argv, false, &st),
+			 0);
+	ck_assert_int_eq(st.status, 0);
+	snprintf(p, sizeof(p), "%s/t", d);
+	snprintf(q, sizeof(q), "%s/a", d);
+	c = find_ob(BT_RAW_CREATE, p);
+	rn = find_ob(BT_RAW_RENAME, p);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(rn);
+	ck_assert_str_eq(rn->new_path, q);
+	ck_assert(rn->has_ino && rn->ino == c->ino);
+	stat_ok(q, &sb);
+	ck_assert_uint_eq(sb.st_ino, c->ino);
+	/* the copy: secret -> cat -> t = a -> cp -> b */
+	{
+		struct stat s1, s2;
+
+		snprintf(p, sizeof(p), "%s/secret", d);
+		snprintf(q, sizeof(q), "%s/b", d);
+		stat_ok(p, &s1);
+		stat_ok(q, &s2);
+		ck_assert(flows(s1.st_dev, s1.st_ino, s2.st_dev, s2.st_ino));
+	}
+	snprintf(p, sizeof(p), "%s/l", d);
+	o = find_ob(BT_RAW_SYMLINK, p);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(o->target, "a");
+	ck_assert_int_eq(lstat(p, &sb), 0);
+	ck_assert(o->has_ino && o->ino == sb.st_ino);
+	snprintf(p, sizeof(p), "%s/b", d);
+	o = find_ob(BT_RAW_CHMOD, p);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(o->mode, 0600);
+	stat_ok(p, &sb);
+	ck_assert_uint_eq(o->ino, sb.st_ino);
+	o = find_ob(BT_RAW_CHOWN, p);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(o->owner, getuid());
+	ck_assert_uint_eq(o->group, getgid());
+	snprintf(p, sizeof(p), "%s/dd", d);
+	ck_assert_ptr_nonnull(find_ob(BT_RAW_CREATE, p));
+	ck_assert_ptr_nonnull(find_ob(BT_RAW_UNLINK, p));
+	snprintf(p, sizeof(p), "%s/ff", d);
+	ck_assert_ptr_nonnull(find_ob(BT_RAW_CREATE, p));
+	for (i = 0; i < nobs; i++) {
+		ck_assert_uint_eq(obs[i].uid, getuid());
+		ck_assert_uint_eq(obs[i].euid, geteuid());
+		ck_assert_uint_eq(obs[i].gid, getgid());
+		ck_assert_uint_eq(obs[i].egid, getegid());
+	}
+}
+END_TEST
+
+/* As root: set*id calls give SETID with the credentials after the call,
+ * and the observations after it carry them. */
+START_TEST(obs_setid)
+{
+	char src[4096], out[4096];
+	char *argv[] = { channels(), "setid", src, out, NULL };
+	struct bt_record_stats st;
+	const struct ob *s = NULL, *w;
+	size_t i;
+
+	if (geteuid() != 0)
+		return;   /* needs root; the rest of the suite does not */
+	snprintf(src, sizeof(src), "%s", tu_path("src"));
+	snprintf(out, sizeof(out), "/tmp/btrack-setid-%d", (int)getpid());
+	make_src();
+	ck_assert_int_eq(chmod(tu_path("src"), 0644), 0);
+	ck_assert_int_eq(chmod(tu_tmpdir(), 0755), 0);
+	ck_assert_int_eq(record_obs(tu_path("setid.btl"), argv, false, &st),
+			 0);
+	unlink(out);
+	ck_assert_int_eq(st.status, 0);
+	for (i = 0; i < nobs; i++)
+		if (obs[i].op == BT_RAW_SETID)
+			s = &obs[i];
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->uid, 65534);
+	ck_assert_uint_eq(s->euid, 65534);
+	ck_assert_uint_eq(s->gid, 65534);
+	ck_assert_uint_eq(obs[0].uid, 0);
+	w = find_ob(BT_RAW_CREATE, out);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_uint_eq(w->uid, 65534);
+}
+END_TEST
+
+/* A script run through #!: the kernel reads it, then the interpreter:
+ * the script is executed (an exec of its inode), the exe stays the
+ * interpreter's. */
+START_TEST(obs_script_exec)
+{
+	static char cmd[8192], script[4096];
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	struct bt_record_stats st;
+	struct stat sb;
+	size_t i;
+	bool seen = false;
+	FILE *f;
+
+	snprintf(script, sizeof(script), "%s", tu_path("run.sh"));
+	f = fopen(script, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("#!/bin/sh\nexit 0\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(script, 0755), 0);
+	stat_ok(script, &sb);
+	snprintf(cmd, sizeof(cmd), "'%s'", script);
+	ck_assert_int_eq(record_obs(tu_path("sc.btl"), argv, false, &st), 0);
+	ck_assert_int_eq(st.status, 0);
+	for (i = 0; i < nobs; i++)
+		if (obs[i].op == BT_RAW_EXEC && obs[i].ino == sb.st_ino &&
+		    !strcmp(obs[i].path, script))
+			seen = true;
+	ck_assert_msg(seen, "no exec of the script");
+}
+END_TEST
+
+/* The page monitor library is loaded into every process: its open, read
+ * and mappings by the loader are never recorded. */
+START_TEST(obs_preload_not_recorded)
+{
+	char *argv[] = { "/bin/cat", "/dev/null", NULL };
+	struct bt_record_stats st;
+	size_t i;
+
+	ck_assert_int_eq(record_obs(tu_path("pre.btl"), argv, true, &st), 0);
+	ck_assert_int_eq(st.status, 0);
+	ck_assert_uint_ge(nobs, 2);
+	for (i = 0; i < nobs; i++)
+		ck_assert_msg(!strstr(obs[i].path, "libbtrack-pages"),
+			      "%s of %s recorded", bt_raw_op_name(obs[i].op),
+			      obs[i].path);
+}
+END_TEST
+
 /* Every read from a pipe comes no earlier than the first write into it,
- * whatever order the two tasks' stops reached the recorder in. */
+ * whatever order the two tasks' stops reached the recorder in; a pipe is
+ * an object with no name. */
 START_TEST(e2e_pipe_order)
 {
 	char *argv[] = { "/bin/sh", "-c", "i=0; while [ $i -lt 40 ]; do "
 			 "echo $i$i$i | cat > /dev/null; i=$((i + 1)); done",
 			 NULL };
 	struct bt_record_stats st;
-	struct bt_log *log;
-	struct bt_log_iter it;
-	const struct bt_rec_head *h;
-	static uint64_t first_write[1 << 16], first_read[1 << 16];
-	static char is_pipe[1 << 16];
-	uint32_t i, pipes = 0;
-	int r;
+	size_t i, j, pipes = 0;
 
-	ck_assert_int_eq(record(tu_path("pipe.btl"), argv, &st), 0);
+	ck_assert_int_eq(record_obs(tu_path("pipe.btl"), argv, false, &st),
+			 0);
 	ck_assert_int_eq(st.status, 0);
-	ck_assert_int_eq(bt_log_open(&log, tu_path("pipe.btl")), 0);
-	bt_log_iter_init(&it, log);
-	while ((r = bt_log_next(&it, &h)) == 1) {
-		if (h->type == BT_REC_LABEL) {
-			const struct bt_rec_label *l = (const void *)h;
+	for (i = 0; i < nobs; i++) {
+		uint64_t fw = 0, fr = 0;
 
-			if (l->object < (1 << 16) && l->key == BT_LABEL_PATH &&
-			    !strncmp(l->value.s, "pipe:[", 6))
-				is_pipe[l->object] = 1;
+		if (obs[i].op != BT_RAW_PIPE)
+			continue;
+		ck_assert_uint_eq(obs[i].file_flags, BT_FILEF_PIPE);
+		for (j = i + 1; j < nobs; j++) {
+			if (!obs[j].has_ino || obs[j].ino != obs[i].ino ||
+			    obs[j].dev != obs[i].dev)
+				continue;
+			ck_assert_str_eq(obs[j].path, "");
+			ck_assert_uint_eq(obs[j].file_flags, BT_FILEF_PIPE);
+			if (obs[j].op == BT_RAW_WRITE && (!fw ||
+							  obs[j].time < fw))
+				fw = obs[j].time;
+			if (obs[j].op == BT_RAW_READ && (!fr ||
+							 obs[j].time < fr))
+				fr = obs[j].time;
 		}
-		if (h->type == BT_REC_EVENT) {
-			const struct bt_rec_event *e = (const void *)h;
-
-			if (e->op == BT_OP_WRITE && e->effect < (1 << 16) &&
-			    (!first_write[e->effect] ||
-			     e->time < first_write[e->effect]))
-				first_write[e->effect] = e->time;
-			if (e->op == BT_OP_READ && e->cause < (1 << 16) &&
-			    (!first_read[e->cause] ||
-			     e->time < first_read[e->cause]))
-				first_read[e->cause] = e->time;
-		}
-	}
-	ck_assert_int_eq(r, 0);
-	for (i = 1; i < (1 << 16); i++) {
-		if (!is_pipe[i] || !first_read[i])
+		if (!fr)
 			continue;
 		pipes++;
-		ck_assert_uint_ne(first_write[i], 0);
-		ck_assert_uint_le(first_write[i], first_read[i]);
+		ck_assert_uint_ne(fw, 0);
+		ck_assert_uint_le(fw, fr);
 	}
 	ck_assert_uint_eq(pipes, 40);
-	bt_log_iter_release(&it);
-	bt_log_close(log);
+}
+END_TEST
+
+/* ---- parsers of /proc text --------------------------------------------- */
+
+START_TEST(status_parse)
+{
+	static const char ok[] = "Name:\tcat\nUmask:\t0022\nUid:\t1000\t0\t"
+		"0\t0\nGid:\t100\t50\t50\t50\nGroups:\t\n";
+	uint32_t c[4] = { 9, 9, 9, 9 };
+	static const char *const bad[] = {
+		"", "Uid:\n", "Uid:\t1\t2\t3\t3\n", "Gid:\t1\t2\n",
+		"Uid:\tx\ty\nGid:\t1\t2\n", "Uid:\t99999999999\t1\nGid:\t1\t2\n",
+		"Uid:\t1\nGid:\t1\t2\n", "Uid:\t-1\t1\nGid:\t1\t2\n",
+	};
+	size_t i;
+
+	ck_assert_int_eq(bt_record_parse_status(c, ok, sizeof(ok) - 1), 0);
+	ck_assert_uint_eq(c[0], 1000);
+	ck_assert_uint_eq(c[1], 0);
+	ck_assert_uint_eq(c[2], 100);
+	ck_assert_uint_eq(c[3], 50);
+	for (i = 0; i < BT_ARRAY_SIZE(bad); i++) {
+		c[0] = 7;
+		ck_assert_int_eq(bt_record_parse_status(c, bad[i],
+							strlen(bad[i])),
+				 BT_EINVAL);
+		ck_assert_uint_eq(c[0], 7);
+	}
+	/* the length is the end, not a NUL: a cut Uid: line is no line */
+	ck_assert_int_eq(bt_record_parse_status(c, ok, 30), BT_EINVAL);
+}
+END_TEST
+
+/* A unix_diag answer: a good one, then lengths that lie. */
+START_TEST(unix_diag_parse)
+{
+	unsigned char m[256];
+	struct nlmsghdr nh = { 0 };
+	struct unix_diag_msg um = { 0 };
+	struct rtattr ra;
+	struct bt_unix_sock u;
+	uint32_t peer = 4242;
+	size_t off, len;
+	static const char name[] = "/run/x.sock";
+
+	memset(m, 0, sizeof(m));
+	um.udiag_family = AF_UNIX;
+	um.udiag_type = SOCK_STREAM;
+	um.udiag_ino = 77;
+	memcpy(m + NLMSG_HDRLEN, &um, sizeof(um));
+	off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(um)));
+	ra.rta_type = UNIX_DIAG_NAME;
+	ra.rta_len = RTA_LENGTH(sizeof(name) - 1);
+	memcpy(m + off, &ra, sizeof(ra));
+	memcpy(m + off + RTA_LENGTH(0), name, sizeof(name) - 1);
+	off += RTA_ALIGN(ra.rta_len);
+	ra.rta_type = UNIX_DIAG_PEER;
+	ra.rta_len = RTA_LENGTH(4);
+	memcpy(m + off, &ra, sizeof(ra));
+	memcpy(m + off + RTA_LENGTH(0), &peer, 4);
+	off += RTA_ALIGN(ra.rta_len);
+	len = off;
+	nh.nlmsg_len = (uint32_t)len;
+	nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	memcpy(m, &nh, sizeof(nh));
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, len), 0);
+	ck_assert_uint_eq(u.ino, 77);
+	ck_assert_uint_eq(u.peer, 4242);
+	ck_assert_uint_eq(u.type, SOCK_STREAM);
+	ck_assert_str_eq(u.name, "unix:/run/x.sock");
+	/* the buffer is shorter than the message says */
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, len - 1), BT_EINVAL);
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, 3), BT_EINVAL);
+	/* an attribute longer than the message */
+	ra.rta_type = UNIX_DIAG_PEER;
+	ra.rta_len = 200;
+	memcpy(m + off - RTA_ALIGN(RTA_LENGTH(4)), &ra, sizeof(ra));
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, len), BT_EINVAL);
+	/* an attribute shorter than its header */
+	ra.rta_len = 2;
+	memcpy(m + off - RTA_ALIGN(RTA_LENGTH(4)), &ra, sizeof(ra));
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, len), BT_EINVAL);
+	/* an error answer; another family */
+	nh.nlmsg_type = NLMSG_ERROR;
+	memcpy(m, &nh, sizeof(nh));
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, len), BT_ENOTFOUND);
+	nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	memcpy(m, &nh, sizeof(nh));
+	um.udiag_family = AF_INET;
+	memcpy(m + NLMSG_HDRLEN, &um, sizeof(um));
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, len), BT_EINVAL);
+	/* a message too short for its body */
+	nh.nlmsg_len = NLMSG_HDRLEN + 2;
+	memcpy(m, &nh, sizeof(nh));
+	ck_assert_int_eq(bt_record_unix_diag_parse(&u, m, len), BT_EINVAL);
+}
+END_TEST
+
+START_TEST(net_peer_parse)
+{
+	static const char tcp[] =
+		"  sl  local_address rem_address   st tx_queue rx_queue tr "
+		"tm->when retrnsmt   uid  timeout inode\n"
+		"   0: 0100007F:0277 00000000:0000 0A 00000000:00000000 "
+		"00:00000000 00000000     0        0 111 1 0 100 0 0 10 0\n"
+		"   1: 0100007F:A3F1 0100007F:0016 01 00000000:00000000 "
+		"00:00000000 00000000  1000        0 222 1 0 20 4 30 10 -1\n"
+		"   2: 0100007F:A3F1 0100007F:001 01 00000000:00000000 "
+		"00:00000000 00000000  1000        0 333 1\n"
+		"   3: 0100007F:A3F1 0100007G:0016 01 00000000:00000000 "
+		"00:00000000 00000000  1000        0 444 1\n"
+		"   4: short row 555\n";
+	static const char tcp6[] =
+		"  sl  local_address                         remote_address"
+		"                        st\n"
+		"   0: 00000000000000000000000001000000:1F90 "
+		"B80D0120000000000000000001000000:0050 01 00000000:00000000 "
+		"00:00000000 00000000     0        0 777 1\n";
+	char out[128];
+
+	ck_assert_int_eq(bt_record_net_peer(out, sizeof(out), tcp,
+					    sizeof(tcp) - 1, false, 222), 0);
+	ck_assert_str_eq(out, "127.0.0.1:22");
+	/* a listener has no peer; unknown inode; malformed rows */
+	ck_assert_int_eq(bt_record_net_peer(out, sizeof(out), tcp,
+					    sizeof(tcp) - 1, false, 111),
+			 BT_ENOTFOUND);
+	ck_assert_int_eq(bt_record_net_peer(out, sizeof(out), tcp,
+					    sizeof(tcp) - 1, false, 999),
+			 BT_ENOTFOUND);
+	ck_assert_int_eq(bt_record_net_peer(out, sizeof(out), tcp,
+					    sizeof(tcp) - 1, false, 333),
+			 BT_EINVAL);
+	ck_assert_int_eq(bt_record_net_peer(out, sizeof(out), tcp,
+					    sizeof(tcp) - 1, false, 444),
+			 BT_EINVAL);
+	ck_assert_int_eq(bt_record_net_peer(out, sizeof(out), tcp,
+					    sizeof(tcp) - 1, false, 555),
+			 BT_ENOTFOUND);
+	ck_assert_int_eq(bt_record_net_peer(out, sizeof(out), tcp6,
+					    sizeof(tcp6) - 1, true, 777), 0);
+	ck_assert_str_eq(out, "[2001:db8::1]:80");
+	/* a v6 row read as v4 is malformed, never a wrong address */
+	ck_assert_int_eq(bt_record_net_peer(out, sizeof(out), tcp6,
+					    sizeof(tcp6) - 1, false, 777),
+			 BT_EINVAL);
+	/* the buffer ends inside a row: no read past it */
+	ck_assert_int_eq(bt_record_net_peer(out, sizeof(out), tcp,
+					    (size_t)(strstr(tcp, " 222 ") -
+						     tcp) + 3, false, 222),
+			 BT_ENOTFOUND);
+	ck_assert_int_eq(bt_record_net_peer(out, sizeof(out), "", 0, false,
+					    1), BT_ENOTFOUND);
 }
 END_TEST
 
@@ -563,6 +1334,33 @@ int main(void)
 	tcase_add_test(tc, e2e_missing_program);
 	tcase_add_test(tc, e2e_redirect);
 	tcase_add_test(tc, e2e_pipe_order);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("obs");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, obs_splice);
+	tcase_add_test(tc, obs_tee);
+	tcase_add_test(tc, obs_vmsplice);
+	tcase_add_test(tc, obs_socketpair);
+	tcase_add_test(tc, obs_tmpfile_link);
+	tcase_add_test(tc, obs_rename_exchange);
+	tcase_add_test(tc, obs_unix_stream);
+	tcase_add_test(tc, obs_unix_relative);
+	tcase_add_test(tc, obs_unix_late_accept);
+	tcase_add_test(tc, obs_accept_null);
+	tcase_add_test(tc, obs_udp);
+	tcase_add_test(tc, obs_memfd_exec);
+	tcase_add_test(tc, obs_memfd_proc_exec);
+	tcase_add_test(tc, obs_io_uring);
+	tcase_add_test(tc, obs_trunc_without_creat);
+	tcase_add_test(tc, obs_names_attrs);
+	tcase_add_test(tc, obs_setid);
+	tcase_add_test(tc, obs_preload_not_recorded);
+	tcase_add_test(tc, obs_script_exec);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("proc_text");
+	tcase_add_test(tc, status_parse);
+	tcase_add_test(tc, net_peer_parse);
+	tcase_add_test(tc, unix_diag_parse);
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);

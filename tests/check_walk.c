@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../core/error.h"
 #include "../core/graph.h"
@@ -861,6 +863,112 @@ START_TEST(specs)
 }
 END_TEST
 
+/*
+ * Issue 8: a file written through a shared mapping (page events) and then
+ * read with read(2): the read depends on every page write before it (the
+ * log has no offsets), at every granularity; a page read depends on an
+ * earlier write(2); forward mirrors both.
+ */
+static const char mixed_io[] =
+	L("01", "\"op\":\"write\",\"pid\":10,\"path\":\"/dev/shm/m\"")
+	L("02", "\"op\":\"page_write\",\"pid\":11,\"path\":\"/dev/shm/m\",\"page\":1")
+	L("03", "\"op\":\"read\",\"pid\":12,\"path\":\"/dev/shm/m\"")
+	L("04", "\"op\":\"write\",\"pid\":12,\"path\":\"/out\"")
+	L("05", "\"op\":\"page_write\",\"pid\":13,\"path\":\"/dev/shm/m\",\"page\":2")
+	L("06", "\"op\":\"page_read\",\"pid\":14,\"path\":\"/dev/shm/m\",\"page\":1")
+	L("07", "\"op\":\"write\",\"pid\":14,\"path\":\"/out2\"");
+
+START_TEST(read_after_page_writes)
+{
+	struct bt_graph *g = import("mixed.btl", mixed_io);
+	struct bt_walk_opts o;
+	struct bt_result *r;
+	const char *n;
+	int gran;
+
+	for (gran = BT_GRAN_PAGE; gran <= BT_GRAN_OBJECT; gran++) {
+		bt_walk_opts_init(&o);
+		o.gran = (enum bt_gran)gran;
+		ck_assert_int_eq(bt_backtrack(&r, g, file_id(g, "/out"), &o), 0);
+		n = nodeset(r);
+		/* p11's page write before the read; not p13's after it. */
+		ck_assert_msg(strstr(n, "p11") && strstr(n, "p10") &&
+			      !strstr(n, "p13"), "%s: %s",
+			      bt_gran_name(o.gran), n);
+		bt_result_free(r);
+		/* A page read depends on the write(2) before it. */
+		ck_assert_int_eq(bt_backtrack(&r, g, file_id(g, "/out2"), &o),
+				 0);
+		n = nodeset(r);
+		ck_assert_msg(strstr(n, "p10") && strstr(n, "p11"), "%s: %s",
+			      bt_gran_name(o.gran), n);
+		bt_result_free(r);
+		/* Forward: the page writer reaches the reader of read(2). */
+		ck_assert_int_eq(bt_forward(&r, g, proc_id(g, 11), &o), 0);
+		n = nodeset(r);
+		ck_assert_msg(strstr(n, "out") && strstr(n, "p12"), "%s: %s",
+			      bt_gran_name(o.gran), n);
+		bt_result_free(r);
+	}
+	bt_graph_free(g);
+}
+END_TEST
+
+/* The recorder's preload library is never a cause. */
+START_TEST(recorder_library_is_no_cause)
+{
+	struct bt_graph *g = import("rec.btl",
+		L("01", "\"op\":\"read\",\"pid\":10,\"path\":\"/usr/lib/btrack/libbtrack-pages.so\"")
+		L("02", "\"op\":\"read\",\"pid\":10,\"path\":\"/in\"")
+		L("03", "\"op\":\"write\",\"pid\":10,\"path\":\"/out\""));
+	struct bt_walk_opts o;
+	struct bt_result *r;
+
+	bt_walk_opts_init(&o);
+	ck_assert_int_eq(bt_backtrack(&r, g, file_id(g, "/out"), &o), 0);
+	ck_assert_str_eq(nodeset(r), "in out p10");
+	bt_result_free(r);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* --from paths: relative, "./", "..", through a symlinked directory. */
+START_TEST(spec_paths)
+{
+	char real[4096], jsonl[8192], cwd[4096], spec[4200];
+	struct bt_graph *g;
+	uint32_t id, want;
+	uint64_t t;
+
+	ck_assert_ptr_nonnull(realpath(tu_tmpdir(), real));
+	ck_assert_int_eq(mkdir(tu_path("d"), 0777), 0);
+	ck_assert_int_eq(symlink(tu_path("d"), tu_path("lnk")), 0);
+	snprintf(jsonl, sizeof(jsonl),
+		 L("01", "\"op\":\"write\",\"pid\":10,\"path\":\"%s/d/x\""),
+		 real);
+	g = import("paths.btl", jsonl);
+	snprintf(spec, sizeof(spec), "%s/d/x", real);
+	want = file_id(g, spec);
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(tu_path("d")), 0);
+	ck_assert_int_eq(bt_spec_resolve(&id, &t, g, "file:x"), 0);
+	ck_assert_uint_eq(id, want);
+	ck_assert_int_eq(bt_spec_resolve(&id, &t, g, "file:./x"), 0);
+	ck_assert_uint_eq(id, want);
+	ck_assert_int_eq(bt_spec_resolve(&id, &t, g, "file:../d/./x"), 0);
+	ck_assert_uint_eq(id, want);
+	snprintf(spec, sizeof(spec), "file:%s", tu_path("lnk/x"));
+	ck_assert_int_eq(bt_spec_resolve(&id, &t, g, spec), 0);
+	ck_assert_uint_eq(id, want);
+	/* Naming nothing: the candidates are in the message. */
+	ck_assert_int_eq(bt_spec_resolve(&id, &t, g, "file:nothing"),
+			 BT_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "/d/nothing'"));
+	ck_assert_int_eq(chdir(cwd), 0);
+	bt_graph_free(g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("walk");
@@ -884,6 +992,9 @@ int main(void)
 		{ "determinism", determinism },
 		{ "endpoints_are_entry_points", endpoints_are_entry_points },
 		{ "specs", specs },
+		{ "read_after_page_writes", read_after_page_writes },
+		{ "recorder_library_is_no_cause", recorder_library_is_no_cause },
+		{ "spec_paths", spec_paths },
 	};
 	size_t i;
 

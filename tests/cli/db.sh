@@ -116,7 +116,7 @@ file:/X
 
 file:/nonexistent
 proc:3
-file:/../B
+file:/../Y
 bogus
 EOF
 expect 1 "$BTRACK" backtrack --db "$db" --from-list "$tmp/points" \

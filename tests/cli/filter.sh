@@ -41,7 +41,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 f = d["filters"]
 assert f["before"]["nodes"] > f["after"]["nodes"] == len(d["nodes"]), f
-assert {r["filter"] for r in f["removed"]} >= {"readonly", "noise"}, f
+assert {r["filter"] for r in f["removed"]} >= {"runtime", "noise"}, f
 assert any(r["label"] == "/lib/libc.so.6" for r in f["removed"]), f
 PY
 
@@ -53,7 +53,7 @@ python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["filters"]["rem
 # --explain lists what was removed in the text output.
 "$B" backtrack --log case.btl --from file:/srv/out --explain >t.txt 2>/dev/null
 grep -q 'filters removed' t.txt
-grep -E '^  - readonly +/lib/libc.so.6' t.txt
+grep -E '^  - runtime +/lib/libc.so.6' t.txt
 
 # --hide of a leaf removes it; of the only link to the entry, keeps it.
 "$B" backtrack --log case.btl --from file:/srv/out --hide '/etc/sec*' --format json -o h.json 2>/dev/null

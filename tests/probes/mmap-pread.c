@@ -1,0 +1,8 @@
+/* A shared mapping written by one process, then pread(2) by another. */
+#include "mmapio.h"
+
+int main(int argc, char **argv)
+{
+	usage(argc, argv);
+	return mapped(argv[1], argv[2], 1);
+}

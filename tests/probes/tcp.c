@@ -1,0 +1,10 @@
+/* TCP over loopback: connect, accept, send, recv. */
+#include "netio.h"
+
+int main(int argc, char **argv)
+{
+	static const struct net n = { AF_INET, SOCK_STREAM, IO_SENDRECV, 0, 0 };
+
+	usage(argc, argv);
+	return network(&n, argv[1], argv[2]);
+}

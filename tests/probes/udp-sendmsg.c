@@ -1,0 +1,10 @@
+/* UDP: sendmsg to an address, recvmsg. */
+#include "netio.h"
+
+int main(int argc, char **argv)
+{
+	static const struct net n = { AF_INET, SOCK_DGRAM, IO_SENDMSG, 0, 0 };
+
+	usage(argc, argv);
+	return network(&n, argv[1], argv[2]);
+}

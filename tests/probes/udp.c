@@ -1,0 +1,10 @@
+/* UDP over loopback: sendto an address, recvfrom. */
+#include "netio.h"
+
+int main(int argc, char **argv)
+{
+	static const struct net n = { AF_INET, SOCK_DGRAM, IO_SENDTO, 0, 0 };
+
+	usage(argc, argv);
+	return network(&n, argv[1], argv[2]);
+}

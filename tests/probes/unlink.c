@@ -1,0 +1,16 @@
+/* unlink(2) of an existing file.
+ * argv[2] is the object acted on; argv[1] is not used. */
+#include "probe.h"
+#include <sys/sysmacros.h>
+
+int main(int argc, char **argv)
+{
+	const char *t;
+
+	usage(argc, argv);
+	t = argv[2];
+	if (unlink(t) < 0)
+		die("unlink");
+	decoy();
+	return 0;
+}
