@@ -31,21 +31,26 @@
  *    every other process holding it for writing at that moment may have
  *    written first: each gets a write then.
  *  - A channel end counts in a process that was exec'd holding it
- *    (BT_FD_EXECD: the programs of a pipeline), or, in a process that was
- *    not, only if no other process holds that end when it lets go of it.
+ *    (BT_FD_EXECD: the programs of a pipeline); in a process that was
+ *    not, a read end only if no other process holds it when it lets go
+ *    of it, a write end only if the process took in anything (a read,
+ *    an exec, a receive) since the channel was made (fd stamp).
  *    The shell that made a pipeline's pipe, and each forked child before
  *    its exec, hold both ends for a moment and close them unused while
  *    the children hold them: counting those would route the pipe's data
  *    into the shell and everything it runs later.  A process that keeps
- *    one end for itself ($(cmd), popen, a parent reading its child) is
- *    its only holder when it lets go, and counts.
+ *    a read end for itself ($(cmd), popen, a parent reading its child) is
+ *    its only holder when it lets go; a forked child that writes what it
+ *    read has taken something in.
  *  - A descriptor closed while the process holds the same object through
  *    another one (close(3) after dup2(3, 1)) is not let go of yet.
  *  - When the log shows a process's read(2) and write(2) themselves (a
  *    read or write family record of it was seen, as in SPADE's logs),
  *    nothing is inferred when it lets go of a descriptor: each read and
  *    write is its own observation, at its time.  (Per process: a login
- *    logs the write to /proc/self/loginuid whatever the rules.)
+ *    logs the write to /proc/self/loginuid whatever the rules.)  A
+ *    socket whose send/recv calls are in the log is not inferred either
+ *    (per descriptor: the full rules log sendto and friends for UDP).
  *  - Observations through a descriptor name its object by (dev, ino),
  *    without a path: no name is resolved by a read(2), so no lookup.
  *  - A descriptor the table does not know (inherited from before the log,
@@ -99,6 +104,7 @@ struct proc {
 	uint64_t start;          /* forced start for ingest, 0 = none */
 	struct bt_fdtable *fds;  /* owned reference; NULL: nothing known */
 	bool iolog;              /* the log shows its read(2)/write(2) */
+	uint64_t last_input;     /* time of its latest read, exec, recv... */
 };
 
 struct bt_auditd {
@@ -121,9 +127,20 @@ struct bt_auditd {
 	const char *argv[AUD_MAX_ARGS];
 };
 
+static struct proc *proc_get(struct bt_auditd *a, uint32_t pid);
+
 static int add(struct bt_auditd *a, const struct bt_obs *o)
 {
 	int r = a->sink.add(a->sink.arg, o);
+
+	if (!r && (o->op == BT_RAW_READ || o->op == BT_RAW_EXEC ||
+		   o->op == BT_RAW_RECV || o->op == BT_RAW_ACCEPT ||
+		   o->op == BT_RAW_CONNECT || o->op == BT_RAW_MMAP)) {
+		struct proc *p = proc_get(a, o->pid);
+
+		if (p && o->time > p->last_input)
+			p->last_input = o->time;
+	}
 
 	if (r == BT_EINVAL)
 		return 0;  /* not meaningful: skip, the ingest said why */
@@ -304,6 +321,20 @@ static bool other_holder(struct bt_auditd *a, uint32_t pid,
 	return false;
 }
 
+/* Does channel end f count in process pid (see the top of this file)? */
+static bool channel_counts(struct bt_auditd *a, uint32_t pid,
+			   const struct bt_fd *f, bool write)
+{
+	struct proc *p;
+
+	if (f->access & BT_FD_EXECD)
+		return true;
+	if (!write)
+		return !other_holder(a, pid, f, false);
+	p = proc_get(a, pid);
+	return p && p->last_input > f->stamp;
+}
+
 /* Every live process other than `except` holding synthetic object `id`
  * open for writing may have written it before now: a write by each. */
 static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
@@ -324,8 +355,8 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 
 			if (!(f->access & BT_FD_WRITE) ||
 			    !(fd_is_channel(f) || fd_is_anon(f)) ||
-			    (fd_is_channel(f) && !(f->access & BT_FD_EXECD) &&
-			     other_holder(a, p->pid, f, true)) ||
+			    (fd_is_channel(f) &&
+			     !channel_counts(a, p->pid, f, true)) ||
 			    (fd_is_channel(f) ? f->dev : f->ino) != id)
 				continue;
 			bt_obs_init(&o);
@@ -367,13 +398,6 @@ static bool same_before(const struct bt_fdtable *t, int fd,
 		if (same_fd(bt_fdtable_get(t, k), f))
 			return true;
 	return false;
-}
-
-/* Does channel end f count in process pid (see the top of this file)? */
-static bool channel_counts(struct bt_auditd *a, uint32_t pid,
-			   const struct bt_fd *f, bool write)
-{
-	return (f->access & BT_FD_EXECD) || !other_holder(a, pid, f, write);
 }
 
 /*
@@ -422,7 +446,7 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 	struct bt_obs o;
 	int r;
 
-	if (!a->fdlife || (pr && pr->iolog))
+	if (!a->fdlife || (pr && pr->iolog) || (f->access & BT_FD_IOLOG))
 		return 0;
 	obs_base(&o, a, e);
 	if (f->kind == BT_FD_SOCKET) {
@@ -435,10 +459,9 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 	/* A channel end held by a process that was not exec'd with it counts
 	 * only if no other process holds that end: see the top of this
 	 * file. */
-	if (fd_is_channel(f) && !channel_counts(a, e->pid, f, pass == 1))
-		return 0;
 	if (pass == 0) {
-		if (!(f->access & BT_FD_READ) || !fd_is_channel(f))
+		if (!(f->access & BT_FD_READ) || !fd_is_channel(f) ||
+		    !channel_counts(a, e->pid, f, false))
 			return 0;
 		if ((r = flush_writers(a, f->ino, e->time, e->pid)))
 			return r;
@@ -450,6 +473,8 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 	/* Whatever the process's pipes delivered so far may be in it. */
 	if (pr && pr->fds && (r = pull_channels(a, e, pr->fds, f)))
 		return r;
+	if (fd_is_channel(f) && !channel_counts(a, e->pid, f, true))
+		return 0;
 	obs_base(&o, a, e);
 	o.op = BT_RAW_WRITE;
 	return obs_fd(&o, f, true) ? add(a, &o) : 0;
@@ -692,8 +717,10 @@ static int do_open(struct bt_auditd *a, const struct aev *e)
 			   e->items[i].has_ino ? e->items[i].dev : 0,
 			   e->items[i].has_ino ? e->items[i].ino : 0, p, NULL,
 			   (flags & A_O_CLOEXEC) != 0);
-	if (!r)
+	if (!r) {
 		bt_fdtable_set_access(t, (int)e->exit, access);
+		bt_fdtable_set_stamp(t, (int)e->exit, e->time);
+	}
 	return r;
 }
 
@@ -748,12 +775,21 @@ static int do_exec(struct bt_auditd *a, const struct aev *e)
 	/* The other NORMAL items are the script's interpreter and the ELF
 	 * loader: their code runs in the process too (SPADE's "load"). */
 	for (k = 0; k < e->nitems; k++) {
-		if (k == item || e->items[k].nt != NT_NORMAL ||
-		    !aev_str(e, e->items[k].name) ||
-		    !*aev_str(e, e->items[k].name) ||
-		    !(p = item_path(a, e, k, -1, a->path2, sizeof(a->path2))))
+		const struct aud_item *x = &e->items[k];
+		const char *xn = aev_str(e, x->name);
+
+		if (k == item || x->nt != NT_NORMAL || !xn || !*xn)
+			continue;
+		/* Older kernels log the program twice. */
+		if (item >= 0 && (!strcmp(xn, aev_str(e, e->items[item].name)) ||
+				  (x->has_ino && e->items[item].has_ino &&
+				   x->ino == e->items[item].ino &&
+				   x->dev == e->items[item].dev)))
+			continue;
+		if (!(p = item_path(a, e, k, -1, a->path2, sizeof(a->path2))))
 			continue;
 		obs_base(&o, a, e);
+		o.exe = NULL;  /* the exec just named the program */
 		o.op = BT_RAW_READ;
 		o.path = p;
 		obs_item(&o, e, k);
@@ -1073,6 +1109,11 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		o.op = BT_RAW_RECV;
 		break;
 	}
+	/* This socket's sends and receives are in the log: nothing is
+	 * inferred for it when it goes. */
+	if (t && (f = bt_fdtable_get(t, (int)dirfd_arg(e->a[0]))))
+		bt_fdtable_set_access(t, (int)dirfd_arg(e->a[0]),
+				      f->access | BT_FD_IOLOG);
 	if (!remote) {
 		/* A connected socket: its peer. */
 		f = t ? bt_fdtable_get(t, (int)dirfd_arg(e->a[0])) : NULL;
@@ -1209,6 +1250,8 @@ static int do_pair(struct bt_auditd *a, const struct aev *e)
 			return r;
 		bt_fdtable_set_access(t, (int)e->fd0, BT_FD_READ | BT_FD_WRITE);
 		bt_fdtable_set_access(t, (int)e->fd1, BT_FD_READ | BT_FD_WRITE);
+		bt_fdtable_set_stamp(t, (int)e->fd0, e->time);
+		bt_fdtable_set_stamp(t, (int)e->fd1, e->time);
 		return 0;
 	}
 	if ((r = bt_fdtable_set(t, (int)e->fd0, BT_FD_PIPE, x, x, NULL, NULL,
@@ -1218,6 +1261,8 @@ static int do_pair(struct bt_auditd *a, const struct aev *e)
 		return r;
 	bt_fdtable_set_access(t, (int)e->fd0, BT_FD_READ);
 	bt_fdtable_set_access(t, (int)e->fd1, BT_FD_WRITE);
+	bt_fdtable_set_stamp(t, (int)e->fd0, e->time);
+	bt_fdtable_set_stamp(t, (int)e->fd1, e->time);
 	return 0;
 }
 
@@ -1232,9 +1277,11 @@ static int do_memfd(struct bt_auditd *a, const struct aev *e)
 		return 0;
 	r = bt_fdtable_set(t, (int)e->exit, BT_FD_FILE, m, m, NULL, NULL,
 			   (e->a[1] & A_MFD_CLOEXEC) != 0);
-	if (!r)
+	if (!r) {
 		bt_fdtable_set_access(t, (int)e->exit,
 				      BT_FD_READ | BT_FD_WRITE);
+		bt_fdtable_set_stamp(t, (int)e->exit, e->time);
+	}
 	return r;
 }
 

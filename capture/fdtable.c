@@ -184,6 +184,7 @@ int bt_fdtable_dup(struct bt_fdtable *t, int oldfd, int newfd, bool cloexec)
 		free(r);
 		if (!err) {
 			t->fds[newfd].access = c.access;
+			t->fds[newfd].stamp = c.stamp;
 			t->fds[newfd].local = l;
 		} else {
 			free(l);
@@ -217,7 +218,8 @@ void bt_fdtable_set_access(struct bt_fdtable *t, int fd, unsigned access)
 	if (fd >= 0 && (size_t)fd < t->cap && t->fds[fd].kind != BT_FD_NONE)
 		t->fds[fd].access = (uint8_t)(access & (BT_FD_READ |
 							BT_FD_WRITE |
-							BT_FD_EXECD));
+							BT_FD_EXECD |
+							BT_FD_IOLOG));
 }
 
 int bt_fdtable_set_local(struct bt_fdtable *t, int fd, const char *local)
@@ -241,4 +243,10 @@ int bt_fdtable_next(const struct bt_fdtable *t, int from)
 		if (t->fds[i].kind != BT_FD_NONE)
 			return (int)i;
 	return -1;
+}
+
+void bt_fdtable_set_stamp(struct bt_fdtable *t, int fd, uint64_t stamp)
+{
+	if (fd >= 0 && (size_t)fd < t->cap && t->fds[fd].kind != BT_FD_NONE)
+		t->fds[fd].stamp = stamp;
 }

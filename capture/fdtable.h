@@ -38,6 +38,7 @@ enum bt_fd_kind {
 #define BT_FD_READ  0x1
 #define BT_FD_WRITE 0x2
 #define BT_FD_EXECD 0x4
+#define BT_FD_IOLOG 0x8   /* its I/O calls are in the log (audit) */
 
 struct bt_fd {
 	uint8_t kind;       /* enum bt_fd_kind */
@@ -47,6 +48,8 @@ struct bt_fd {
 	char *path;         /* owned: absolute path, or "pipe:[N]"; may be NULL */
 	char *remote;       /* owned: socket endpoint ("1.2.3.4:80"), or NULL */
 	char *local;        /* owned: a socket's own address (bind), or NULL */
+	uint64_t stamp;     /* the caller's: when the object was first had
+	                       (the audit importer's ns time); kept by dup */
 };
 
 struct bt_fdtable {
@@ -104,6 +107,9 @@ void bt_fdtable_set_access(struct bt_fdtable *t, int fd, unsigned access);
  * knows which of its own addresses the peer reached).  BT_ENOTFOUND for
  * an unknown fd, BT_ENOMEM. */
 int bt_fdtable_set_local(struct bt_fdtable *t, int fd, const char *local);
+
+/* Set the stamp of a known fd; unknown fds are ignored. */
+void bt_fdtable_set_stamp(struct bt_fdtable *t, int fd, uint64_t stamp);
 
 /* The first known fd >= from, or -1: for (fd = bt_fdtable_next(t, 0);
  * fd >= 0; fd = bt_fdtable_next(t, fd + 1)).  Lets a caller see what a

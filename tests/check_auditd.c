@@ -1103,6 +1103,52 @@ START_TEST(self_made_pipe_counts_for_its_only_holder)
 }
 END_TEST
 
+/* The same, but the parent closes its copy of the write end only after
+ * the child has exited (it waited for it): the child, which read secret
+ * before it let go, is the writer; the parent, which took nothing in since
+ * it made the pipe, is not. */
+START_TEST(parent_closing_its_write_end_late)
+{
+	static const char text[] =
+	SC("100", "1", "22", "exit=0 a0=7ffc a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	"type=FD_PAIR msg=audit(1700000000.100:1): fd0=3 fd1=4\n"
+	EOE("100", "1")
+	SC("100", "2", "57", "exit=101 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("100", "2")
+	SC("110", "4", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=100 pid=101 comm=\"p\" exe=\"/bin/p\"")
+	EOE("110", "4")
+	SC("110", "5", "257", "exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=100 pid=101 comm=\"p\" exe=\"/bin/p\"")
+	CWD("110", "5")
+	PATHR("110", "5", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("110", "5")
+	"type=SYSCALL msg=audit(1700000000.120:6): arch=c000003e syscall=231 a0=0 items=0 ppid=100 pid=101 uid=0 comm=\"p\" exe=\"/bin/p\" key=\"bt\"\n"
+	EOE("120", "6")
+	SC("125", "3", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("125", "3")
+	SC("130", "7", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("130", "7")
+	SC("140", "8", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	CWD("140", "8")
+	PATHR("140", "8", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("140", "8", "1", "out", "21", "0100644", "CREATE")
+	EOE("140", "8")
+	SC("150", "9", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("150", "9");
+
+	sem_import(text);
+	ck_assert(sem_reaches("#21", "#20"));
+	{
+		size_t k;
+
+		for (k = 0; k < nsem; k++)
+			if (sem[k].op == BT_RAW_WRITE && sem[k].pid == 100)
+				ck_assert_uint_ne(sem[k].file_flags,
+						  BT_FILEF_PIPE);
+	}
+}
+END_TEST
+
+
 /* ==== record layer and syscall tables (auditd-parse) ==================== *
  * Architectures, exits, input forms, malformed fields: what the record
  * layer hands to the semantics (struct aev), and what a user then sees. */
@@ -1683,6 +1729,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, exec_reads_interpreter_and_loader);
 	tcase_add_test(tc, self_made_pipe_counts_for_its_only_holder);
 	tcase_add_test(tc, reader_closing_output_before_its_pipe);
+	tcase_add_test(tc, parent_closing_its_write_end_late);
 	suite_add_tcase(s, tc);
 	add_record_layer_tests(s);
 	return s;

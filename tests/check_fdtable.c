@@ -21,6 +21,7 @@ START_TEST(access_and_local_follow_dup_and_fork)
 	ck_assert_int_eq(bt_fdtable_set(t, 3, BT_FD_FILE, 8, 42, "/w/a", NULL,
 					false), 0);
 	bt_fdtable_set_access(t, 3, BT_FD_WRITE);
+	bt_fdtable_set_stamp(t, 3, 1234);
 	ck_assert_int_eq(bt_fdtable_set(t, 4, BT_FD_SOCKET, 0, 0, NULL, NULL,
 					false), 0);
 	ck_assert_int_eq(bt_fdtable_set_local(t, 4, "0.0.0.0:8080"), 0);
@@ -32,6 +33,7 @@ START_TEST(access_and_local_follow_dup_and_fork)
 	ck_assert_ptr_nonnull(f);
 	ck_assert_str_eq(f->path, "/w/a");
 	ck_assert_uint_eq(f->access, BT_FD_WRITE);
+	ck_assert_uint_eq(f->stamp, 1234);
 	f = bt_fdtable_get(c, 7);
 	ck_assert_ptr_nonnull(f);
 	ck_assert_str_eq(f->local, "0.0.0.0:8080");
