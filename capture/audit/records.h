@@ -60,6 +60,7 @@ struct aud_arg {
  * when absent or unset (4294967295 in the log).
  */
 struct aev {
+	int slot;            /* private to the record layer */
 	uint64_t time, serial, seq;
 	uint32_t node;       /* hash of node=NAME, 0 if none: part of the key */
 	int has_syscall;     /* a SYSCALL record with a pid came */
