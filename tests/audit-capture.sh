@@ -4,7 +4,11 @@
 # with btrack's rules (capture/audit/btrack.rules), then stop auditd and
 # leave the raw log in DIR/audit.log.  Needs root and the auditd package;
 # exits 77 (skip) when either is missing, or when another audit daemon
-# already owns the kernel's audit socket.  BTRACK_AUDIT_FORMAT=RAW|ENRICHED.
+# already owns the kernel's audit socket.  BTRACK_AUDIT_FORMAT=RAW|ENRICHED;
+# BTRACK_AUDIT_RULES=FILE loads other rules (e.g. btrack-minimal.rules).
+# After CMD it waits until auditd has written a marker logged after CMD
+# (auditctl -m), so a daemon lagging behind the kernel on a busy machine
+# loses nothing of CMD when it is stopped.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$1
@@ -55,12 +59,22 @@ until auditctl -s 2>/dev/null | grep -q "^pid $apid"; do
 	sleep 0.1
 done
 auditctl -b 8192 >/dev/null
-auditctl -R "$top/capture/audit/btrack.rules" >/dev/null || {
+rules=${BTRACK_AUDIT_RULES:-$top/capture/audit/btrack.rules}
+auditctl -R "$rules" >/dev/null || {
 	kill $apid; echo "cannot load the rules"; exit 1; }
 auditctl -e 1 >/dev/null
 "$@"
 rc=$?
-sleep 0.3
+m="btrack-capture-end-$$"
+if auditctl -m "$m" 2>/dev/null; then
+	i=0
+	while ! grep -q "$m" "$dir/audit.log" 2>/dev/null && [ $i -lt 300 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ $i -ge 300 ] && echo "audit-capture: auditd did not catch up in 30 s" >&2
+else
+	sleep 0.3
+fi
 auditctl -D -k btrack >/dev/null
 auditctl -e 0 >/dev/null
 kill -TERM $apid
