@@ -296,14 +296,6 @@ static void fill(struct bt_drain *d, struct ring *r)
 	}
 }
 
-int bt_drain_poll(struct bt_drain *d, uint64_t now, bool all, size_t budget,
-		  bt_drain_emit_fn emit, void *ctx, size_t *nout)
-{
-	struct bt_obs_sink sink = { emit, ctx };
-
-	return bt_drain_poll_sink(d, now, all, budget, &sink, nout);
-}
-
 int bt_drain_poll_sink(struct bt_drain *d, uint64_t now, bool all,
 		       size_t budget, const struct bt_obs_sink *sink,
 		       size_t *nout)

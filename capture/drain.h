@@ -13,7 +13,7 @@
  *
  * Merge: each CPU's ring is in time order (a record is built and published
  * with preemption disabled), but a record with an early time may still be
- * in flight on another CPU.  bt_drain_poll() therefore emits the earliest
+ * in flight on another CPU.  bt_drain_poll_sink() therefore emits the earliest
  * pending record only when every ring has a pending record or that record
  * is older than the lookahead window (BT_DRAIN_WINDOW_NS); with `all` it
  * emits everything pending (at the end of a capture).
@@ -43,9 +43,6 @@ struct bt_drain_stats {
 	uint64_t truncated;     /* argv truncated by the kernel */
 	uint64_t faults;        /* faults on monitored mappings */
 };
-
-/* The shape of struct bt_obs_sink's add(), for bt_drain_poll(). */
-typedef int (*bt_drain_emit_fn)(void *ctx, const struct bt_obs *o);
 
 /*
  * Open the device (NULL: BT_DEV_PATH), check the format handshake and map
@@ -90,11 +87,6 @@ int bt_drain_stop(struct bt_drain *d);
 int bt_drain_poll_sink(struct bt_drain *d, uint64_t now, bool all,
 		       size_t budget, const struct bt_obs_sink *sink,
 		       size_t *nout);
-
-/* The same with the sink as a function and its argument.  Kept for
- * callers not yet converted to the sink. */
-int bt_drain_poll(struct bt_drain *d, uint64_t now, bool all, size_t budget,
-		  bt_drain_emit_fn emit, void *ctx, size_t *nout);
 
 /* The counters: the drainer's own and the kernel's, summed over rings. */
 void bt_drain_stats(const struct bt_drain *d, struct bt_drain_stats *out);

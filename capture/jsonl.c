@@ -496,14 +496,6 @@ static bool is_blank(const char *s, size_t n)
 	return true;
 }
 
-int bt_jsonl_import(struct bt_ingest *ing, FILE *in, const char *name,
-		    bool keep_going, struct bt_jsonl_stats *stats)
-{
-	struct bt_obs_sink sink = bt_ingest_sink(ing);
-
-	return bt_jsonl_import_sink(&sink, in, name, keep_going, stats);
-}
-
 int bt_jsonl_import_sink(const struct bt_obs_sink *sink, FILE *in,
 			 const char *name, bool keep_going,
 			 struct bt_jsonl_stats *stats)

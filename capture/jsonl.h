@@ -38,11 +38,6 @@ int bt_jsonl_import_sink(const struct bt_obs_sink *sink, FILE *in,
 			 const char *name, bool keep_going,
 			 struct bt_jsonl_stats *stats);
 
-/* The same into an ingest (its sink).  Kept for callers not yet converted
- * to the sink. */
-int bt_jsonl_import(struct bt_ingest *ing, FILE *in, const char *name,
-		    bool keep_going, struct bt_jsonl_stats *stats);
-
 /* Parse one line into *o (strings point into storage owned by *ctx until
  * the next call).  Exposed for the fuzz target and tests. */
 struct bt_jsonl_line;

@@ -23,7 +23,8 @@
 
 enum {
 	OPT_DB = 256, OPT_HOST, OPT_FROM, OPT_SINCE, OPT_UNTIL, OPT_GRAN,
-	OPT_MAX_NODES, OPT_MAX_DEPTH, OPT_FORWARD, OPT_FORMAT, OPT_NO_FILTERS
+	OPT_MAX_NODES, OPT_MAX_DEPTH, OPT_FORWARD, OPT_FORMAT, OPT_FILTERS,
+	OPT_NO_FILTERS
 };
 
 #define SYN_ADD "db add --db CASE.db [--host NAME] LOG..."
@@ -31,7 +32,7 @@ enum {
 #define SYN_SAVE "db save --db CASE.db [--host NAME] NAME --from SPEC " \
 		 "[--forward] " \
 		 "[--since T] [--until T] [--granularity page|vma|object] " \
-		 "[--max-nodes N] [--max-depth N] [--no-filters]"
+		 "[--max-nodes N] [--max-depth N] [--filters LIST | --no-filters]"
 #define SYN_LIST "db list --db CASE.db"
 #define SYN_SHOW "db show --db CASE.db NAME [--format text|json]"
 
@@ -78,8 +79,10 @@ static const struct cli_opt save_opts[] = {
 	{ OPT_GRAN, "granularity", "G", "page (default), vma or object" },
 	{ OPT_MAX_NODES, "max-nodes", "N", "stop after N objects" },
 	{ OPT_MAX_DEPTH, "max-depth", "N", "stop N dependencies away" },
+	{ OPT_FILTERS, "filters", "LIST",
+	  "the filters, as for backtrack (default: its defaults)" },
 	{ OPT_NO_FILTERS, "no-filters", NULL,
-	  "save the whole result (default: the default filters)" },
+	  "save the whole result (--filters none)" },
 	{ 0, NULL, NULL, NULL }
 };
 static const struct cli_cmd save_cmd = {
@@ -101,7 +104,8 @@ static const struct cli_cmd show_cmd = {
 struct args {
 	const struct cli_cmd *cmd;
 	const char *db, *host, *from;
-	bool forward, json, no_filters;
+	bool forward, json, filters_set;
+	unsigned filters;       /* with filters_set: 1u << enum bt_filter_id */
 	struct bt_walk_opts wo;
 	char options[512];      /* the walk options as given */
 	char **ops;             /* operands */
@@ -114,6 +118,25 @@ static void note_opt(struct args *a, const char *name, const char *val)
 
 	snprintf(a->options + n, sizeof(a->options) - n, "%s--%s%s%s",
 		 n ? " " : "", name, val ? " " : "", val ? val : "");
+}
+
+/* "--filters runtime,helpers" or "--no-filters" into the options. */
+static void note_filters(struct args *a, unsigned enabled)
+{
+	char list[128] = "";
+	size_t n = 0;
+	unsigned i;
+
+	if (!enabled) {
+		note_opt(a, "no-filters", NULL);
+		return;
+	}
+	for (i = 0; i < BT_FILTER_COUNT; i++)
+		if (enabled & (1u << i) && n < sizeof(list))
+			n += (size_t)snprintf(list + n, sizeof(list) - n,
+					      "%s%s", n ? "," : "",
+					      bt_filter_name(i));
+	note_opt(a, "filters", list);
 }
 
 static int on_opt(void *ctx, int id, const char *val)
@@ -138,9 +161,14 @@ static int on_opt(void *ctx, int id, const char *val)
 	case OPT_FORWARD:
 		a->forward = true;
 		return 0;
+	case OPT_FILTERS:
+		if (bt_filter_parse(&a->filters, val))
+			return cli_usage_error(c, "%s", bt_error_msg());
+		a->filters_set = true;
+		return 0;
 	case OPT_NO_FILTERS:
-		note_opt(a, "no-filters", NULL);
-		a->no_filters = true;
+		a->filters = 0;
+		a->filters_set = true;
 		return 0;
 	case OPT_SINCE:
 		note_opt(a, "since", val);
@@ -361,10 +389,13 @@ static int db_save(struct args *a)
 	}
 	if (res->truncated)
 		cli_warn("the result is incomplete: %s", res->limit);
-	/* What `btrack backtrack` shows with the same options. */
+	/* What `btrack backtrack` shows with the same options.  The filter
+	 * set goes into the options, spelled out, so that the saved result
+	 * can be made again after the defaults change. */
 	bt_filter_opts_init(&fo);
-	if (a->no_filters)
-		fo.enabled = 0;
+	if (a->filters_set)
+		fo.enabled = a->filters;
+	note_filters(a, fo.enabled);
 	if ((err = bt_filter_apply(res, &fo, &frep))) {
 		r = cli_fail(err);
 		goto out;

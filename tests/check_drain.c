@@ -282,6 +282,7 @@ END_TEST
 START_TEST(merge_window)
 {
 	struct bt_drain *d = fresh();
+	struct bt_obs_sink sink = { emit, NULL };
 	size_t n;
 
 	bt_drain_set_window(d, 100);
@@ -289,16 +290,16 @@ START_TEST(merge_window)
 	put_write(1, 2, 1050, "/b");
 	/* Ring 2 is empty: a record is emitted only once it is older than
 	 * the window. */
-	ck_assert_int_eq(bt_drain_poll(d, 1080, false, 0, emit, NULL, &n), 0);
+	ck_assert_int_eq(bt_drain_poll_sink(d, 1080, false, 0, &sink, &n), 0);
 	ck_assert_uint_eq(n, 0);
-	ck_assert_int_eq(bt_drain_poll(d, 1120, false, 0, emit, NULL, &n), 0);
+	ck_assert_int_eq(bt_drain_poll_sink(d, 1120, false, 0, &sink, &n), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(out[0].o.time, 1000);
 	/* A late record with an earlier time on ring 2 still comes first. */
 	put_write(2, 3, 1040, "/c");
 	put_write(0, 1, 2000, "/a");
 	/* every ring has a record: the earliest is safe to emit at once */
-	ck_assert_int_eq(bt_drain_poll(d, 1121, false, 1, emit, NULL, &n), 0);
+	ck_assert_int_eq(bt_drain_poll_sink(d, 1121, false, 1, &sink, &n), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(out[1].o.time, 1040);
 	ck_assert_uint_eq(drain_all(d), 2);
@@ -354,11 +355,12 @@ END_TEST
 START_TEST(emit_error_keeps_record)
 {
 	struct bt_drain *d = fresh();
+	struct bt_obs_sink sink = { emit, NULL };
 	size_t n;
 
 	put_write(0, 1, 5, "/a");
 	fail_emit = 1;
-	ck_assert_int_eq(bt_drain_poll(d, 0, true, 0, emit, NULL, &n),
+	ck_assert_int_eq(bt_drain_poll_sink(d, 0, true, 0, &sink, &n),
 			 BT_EIO);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_uint_eq(drain_all(d), 1);

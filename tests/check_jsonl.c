@@ -420,6 +420,7 @@ static struct run import(const char *text, size_t len, bool keep_going)
 {
 	struct bt_log_writer *w = NULL;
 	struct bt_ingest *ing = NULL;
+	struct bt_obs_sink sink;
 	struct run run;
 	FILE *in;
 
@@ -429,7 +430,9 @@ static struct run import(const char *text, size_t len, bool keep_going)
 	ck_assert_int_eq(bt_log_writer_open(&w, tu_path("j.btl"),
 					    BT_LOGW_CREATE | BT_LOGW_TRUNC), 0);
 	ck_assert_int_eq(bt_ingest_new(&ing, w), 0);
-	run.r = bt_jsonl_import(ing, in, "ev.jsonl", keep_going, &run.st);
+	sink = bt_ingest_sink(ing);
+	run.r = bt_jsonl_import_sink(&sink, in, "ev.jsonl", keep_going,
+				     &run.st);
 	snprintf(run.msg, sizeof(run.msg), "%s", bt_error_msg());
 	bt_ingest_stats(ing, &run.ist);
 	bt_ingest_free(ing);

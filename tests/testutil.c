@@ -107,8 +107,11 @@ int tu_log_from_jsonl(const char *path, const char *jsonl)
 	r = bt_log_writer_open(&w, path, BT_LOGW_CREATE | BT_LOGW_TRUNC);
 	if (!r)
 		r = bt_ingest_new(&ing, w);
-	if (!r)
-		r = bt_jsonl_import(ing, in, "test.jsonl", 0, &st);
+	if (!r) {
+		struct bt_obs_sink sink = bt_ingest_sink(ing);
+
+		r = bt_jsonl_import_sink(&sink, in, "test.jsonl", 0, &st);
+	}
 	bt_ingest_free(ing);
 	if (r)
 		bt_log_writer_abort(w);

@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bt_drain *dr = NULL;
 	uint64_t head = 0;
 	size_t n = 0;
+	struct bt_obs_sink sink = { emit, &n };
 	int i;
 
 	if (size < 8)
@@ -51,7 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	/* A few polls: the hostile head stays, as a stuck module's would. */
 	for (i = 0; i < 4; i++)
-		(void)bt_drain_poll(dr, UINT64_MAX / 2, true, 0, emit, &n, NULL);
+		(void)bt_drain_poll_sink(dr, UINT64_MAX / 2, true, 0, &sink,
+					 NULL);
 	bt_drain_close(dr);
 	return 0;
 }
