@@ -369,7 +369,7 @@ int cmd_import(int argc, char **argv)
 	if (a.fmt->finish && (r = a.fmt->finish(ing, &c)))
 		goto fail;
 	bt_ingest_stats(ing, &st);
-	if (st.events == 0 && c.lines > c.bad) {
+	if (st.events == 0 && c.lines > 0) {
 		/* Lines were read and none made an event: a wrong format,
 		 * rules that log nothing btrack uses, or input it cannot
 		 * read.  Saying "imported 0 events" and exiting 0 would
@@ -385,6 +385,11 @@ int cmd_import(int argc, char **argv)
 					 (unsigned long long)c.aud.unused,
 					 (unsigned long long)c.aud.failed,
 					 (unsigned long long)c.aud.unknown);
+		else if (c.bad)
+			r = bt_error_set(BT_ECORRUPT, "no events in the input "
+					 "(%llu lines, %llu of them bad)",
+					 (unsigned long long)c.lines,
+					 (unsigned long long)c.bad);
 		else
 			r = bt_error_set(BT_ECORRUPT, "no events in the input "
 					 "(%llu lines)",

@@ -59,7 +59,10 @@ struct slot {
 };
 
 struct bt_arec {
-	struct aev *ev;      /* MAX_SLOTS */
+	/* Event bodies, made when their slot is first taken: a log whose
+	 * events do not interleave uses a few.  At most MAX_SLOTS are ever
+	 * made, so none is allocated per event. */
+	struct aev *ev[MAX_SLOTS];
 	struct slot *sl;     /* MAX_SLOTS, sl[i] describes ev[i] */
 	size_t ndone;        /* slots completed, waiting to be handed over */
 	uint64_t max_time;   /* latest record time seen */
@@ -255,7 +258,7 @@ static int hand_over(struct bt_arec *a, struct aev *e)
 	a->st->events++;
 	resolve_syscall(a, e);
 	r = a->complete(a->ctx, e);
-	a->sl[e - a->ev].state = SLOT_FREE;
+	a->sl[e->slot].state = SLOT_FREE;
 	return r;
 }
 
@@ -276,7 +279,7 @@ static struct aev *first_done(struct bt_arec *a)
 			b = i;
 		}
 	}
-	return best ? &a->ev[b] : NULL;
+	return best ? a->ev[b] : NULL;
 }
 
 /* Ingest done events in order while the window says they may go (all of
@@ -300,7 +303,7 @@ static int drain(struct bt_arec *a, int all)
 
 static int close_event(struct bt_arec *a, struct aev *e)
 {
-	a->sl[e - a->ev].state = SLOT_DONE;
+	a->sl[e->slot].state = SLOT_DONE;
 	a->ndone++;
 	return drain(a, 0);
 }
@@ -314,17 +317,17 @@ static struct aev *event_find(struct bt_arec *a, uint64_t time,
 			      uint64_t serial, uint32_t node, int create,
 			      int *err)
 {
-	struct aev *free_slot = NULL;
+	struct aev *free_slot;
 	struct slot *oldest = NULL;
-	int i;
+	int i, free_i = -1;
 
 	*err = 0;
 	for (i = 0; i < MAX_SLOTS; i++) {
 		struct slot *e = &a->sl[i];
 
 		if (e->state == SLOT_FREE) {
-			if (!free_slot)
-				free_slot = &a->ev[i];
+			if (free_i < 0)
+				free_i = i;
 			continue;
 		}
 		if (e->state != SLOT_OPEN)
@@ -334,14 +337,24 @@ static struct aev *event_find(struct bt_arec *a, uint64_t time,
 		if (e->serial == serial && e->time == time &&
 		    (e->node == node || !node || !e->node)) {
 			if (!e->node)
-				e->node = a->ev[i].node = node;
-			return &a->ev[i];
+				e->node = a->ev[i]->node = node;
+			return a->ev[i];
 		}
 		if (!oldest || e->seq < oldest->seq)
 			oldest = e;
 	}
-	if (!create || free_slot)
-		return free_slot;
+	if (!create)
+		return NULL;
+	if (free_i >= 0 && !a->ev[free_i]) {
+		a->ev[free_i] = malloc(sizeof(*a->ev[free_i]));
+		if (!a->ev[free_i]) {
+			*err = bt_error_set(BT_ENOMEM, "out of memory");
+			return NULL;
+		}
+		a->ev[free_i]->slot = free_i;
+	}
+	if (free_i >= 0)
+		return a->ev[free_i];
 	if (!first_done(a) && oldest) {
 		oldest->state = SLOT_DONE;
 		a->ndone++;
@@ -357,14 +370,17 @@ static struct aev *event_find(struct bt_arec *a, uint64_t time,
 static void event_init(struct bt_arec *a, struct aev *e, uint64_t time,
 		       uint64_t serial, uint32_t node)
 {
+	int slot = e->slot;
+
 	/* The fields before the arrays; items, args and arena are used only
 	 * up to nitems, nargs and alen. */
 	memset(e, 0, offsetof(struct aev, items));
+	e->slot = slot;
 	e->time = time;
 	e->serial = serial;
 	e->node = node;
 	e->seq = a->seq++;
-	a->sl[e - a->ev] = (struct slot){ time, serial, e->seq, node,
+	a->sl[slot] = (struct slot){ time, serial, e->seq, node,
 					  SLOT_OPEN };
 	e->sysno = SYS_UNKNOWN;
 	e->nr = -1;
@@ -969,7 +985,7 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 		return r;
 	if (!e)
 		return 0;  /* EOE of an event already completed */
-	if (a->sl[e - a->ev].state == SLOT_FREE)
+	if (a->sl[e->slot].state == SLOT_FREE)
 		event_init(a, e, time, serial, node);
 	switch (rt) {
 	case R_SYSCALL:
@@ -1050,11 +1066,10 @@ int bt_arec_new(struct bt_arec **out, struct bt_auditd_stats *st,
 	*out = NULL;
 	if (!a)
 		return bt_error_set(BT_ENOMEM, "out of memory");
-	a->ev = calloc(MAX_SLOTS, sizeof(*a->ev));
+	/* Bodies are made in event_find() and initialised by event_init()
+	 * (not zeroed: read only up to their counts). */
 	a->sl = calloc(MAX_SLOTS, sizeof(*a->sl));
-	if (!a->ev || !a->sl) {
-		free(a->ev);
-		free(a->sl);
+	if (!a->sl) {
 		free(a);
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	}
@@ -1067,9 +1082,12 @@ int bt_arec_new(struct bt_arec **out, struct bt_auditd_stats *st,
 
 void bt_arec_free(struct bt_arec *a)
 {
+	int i;
+
 	if (!a)
 		return;
-	free(a->ev);
+	for (i = 0; i < MAX_SLOTS; i++)
+		free(a->ev[i]);
 	free(a->sl);
 	free(a);
 }

@@ -2,16 +2,22 @@
  * records.h - the record layer of the audit log importer: lines ->
  * records -> events.
  *
- * A line is "[node=N ]type=T msg=audit(SECONDS.MILLIS:SERIAL): k=v ...".
- * Records of one event share (time, serial) and may interleave with other
- * events' records; an event is complete at its EOE record, when too many
- * events are open (the oldest is completed), or at the end of the input.
- * Completed events are held back and handed to the caller's callback in
- * time order (then serial), one at a time, as a struct aev.
+ * A line is "[node=N ]type=T msg=audit(SECONDS.MILLIS:SERIAL): k=v ...",
+ * possibly after a syslog or journal prefix, or the kernel's own form
+ * "audit: type=1300 audit(...): ..." (numeric types).  Values may be
+ * quoted; ENRICHED interpretations after \x1d are ignored; '#' lines are
+ * comments.  Records of one event share (node, time, serial) and may
+ * interleave with other events' records; an event is complete at its EOE
+ * record, when too many events are open (the oldest is completed), or at
+ * the end of the input.  Completed events are held back and handed to the
+ * caller's callback in time order (then serial), one at a time, as a
+ * struct aev, with its syscall resolved for its architecture.
  *
  * Nothing is allocated per line or per event: events live in a fixed table
- * of slots, each with a fixed string arena.  An aev and every string it
- * refers to are borrowed by the callback, valid until it returns.
+ * of slots (a slot's body is made the first time it is taken), each with a
+ * fixed string arena.  An aev and every string it refers to are borrowed
+ * by the callback, valid until it returns.  A malformed field is decoded
+ * as far as it goes and counted (bad_fields); the event is kept.
  */
 #ifndef BT_AUDIT_RECORDS_H
 #define BT_AUDIT_RECORDS_H
@@ -60,6 +66,7 @@ struct aud_arg {
  * when absent or unset (4294967295 in the log).
  */
 struct aev {
+	int slot;            /* private to the record layer */
 	uint64_t time, serial, seq;
 	uint32_t node;       /* hash of node=NAME, 0 if none: part of the key */
 	int has_syscall;     /* a SYSCALL record with a pid came */

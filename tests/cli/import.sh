@@ -130,6 +130,17 @@ grep -q "no events in the input (1 lines, 1 audit records, 1 of types btrack doe
 	fail "no events message: $(cat err)"
 [ ! -e nothing.btl ] || fail "a log was left for an input without events"
 
+# --keep-going over an input whose every line is bad: no events, exit 3.
+printf 'hello\nworld\n' >allbad.log
+set +e
+"$BTRACK" import --format auditd --keep-going -o allbad.btl allbad.log 2>err
+rc=$?
+set -e
+[ $rc -eq 3 ] || fail "all lines bad with --keep-going: exit $rc"
+grep -q "no events in the input (2 lines, 2 of them bad)" err ||
+	fail "all lines bad message: $(cat err)"
+[ ! -e allbad.btl ] || fail "a log was left for an input of bad lines"
+
 # A write through a descriptor the log never saw made is a gap, reported.
 cat >gap.log <<'X'
 type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=59 success=yes exit=0 a0=0 a1=0 a2=0 a3=0 items=1 ppid=1 pid=100 uid=0 comm="w" exe="/bin/w" key="k"
