@@ -21,6 +21,7 @@
  * It does not walk (walk.c) and does not print.  Format: core/record.h and
  * man/btrack-log.5.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -735,6 +736,40 @@ static const struct bt_rec_label *attr(const struct bt_graph *g, uint32_t id,
 	return attr_at(g, id, key, UINT64_MAX);
 }
 
+/*
+ * The uid a process was first known to have: its record's, else the first
+ * credential label's (a process first seen through a fork by an unknown
+ * parent learns its credentials from its own first observation).
+ */
+static uint32_t first_uid(const struct bt_graph *g, uint32_t id,
+			  uint32_t rec_uid)
+{
+	const struct bt_rec_label *first = NULL;
+	const char *v;
+	unsigned long u;
+	char *end;
+	uint32_t i;
+
+	if (rec_uid != UINT32_MAX)
+		return rec_uid;
+	for (i = g->attr_head[id]; i; i = g->labs[i - 1].next) {
+		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+
+		if (l->key == BT_LABEL_CRED && (!first || l->time < first->time))
+			first = l;
+	}
+	if (!first)
+		return rec_uid;
+	v = bt_rec_str(&first->value);
+	if (strncmp(v, "uid=", 4) || v[4] < '0' || v[4] > '9')
+		return rec_uid;
+	errno = 0;
+	u = strtoul(v + 4, &end, 10);
+	if (errno || u >= UINT32_MAX || (*end && *end != ' '))
+		return rec_uid;
+	return (uint32_t)u;
+}
+
 /* The process that forked `id` and when, from its fork event. */
 static uint32_t forked_by(const struct bt_graph *g, uint32_t id, uint64_t *t)
 {
@@ -830,7 +865,7 @@ int bt_graph_object(const struct bt_graph *g, uint32_t id,
 
 		out->pid = p->pid;
 		out->ppid = p->ppid;
-		out->uid = p->uid;
+		out->uid = first_uid(g, id, p->uid);
 		out->start = p->start;
 		if ((l = attr(g, id, BT_LABEL_EXE)))
 			out->exe = bt_rec_str(&l->value);

@@ -1662,6 +1662,28 @@ START_TEST(nonblocking_connect_is_a_connection)
 }
 END_TEST
 
+/* A process first seen through its own records (its parent unknown) has
+ * the uid its SYSCALL record gives (issue 8 item 9), not -1. */
+START_TEST(first_seen_process_has_its_records_uid)
+{
+	const char *log = tu_path("uid.btl");
+	struct bt_graph *g = NULL;
+	struct bt_object_info info;
+	uint32_t obj;
+
+	ck_assert_msg(import(log,
+"type=SYSCALL msg=audit(1700000900.000:1): arch=c000003e syscall=257 success=yes exit=3 a0=ffffff9c a1=7ff a2=0 a3=0 items=1 ppid=400 pid=500 uid=1000 gid=1000 euid=1000 egid=1000 comm=\"cat\" exe=\"/usr/bin/cat\"\n"
+"type=CWD msg=audit(1700000900.000:1): cwd=\"/home/u\"\n"
+"type=PATH msg=audit(1700000900.000:1): item=0 name=\"notes.txt\" inode=77 dev=08:01 mode=0100644 ouid=1000 ogid=1000 rdev=00:00 nametype=NORMAL\n"
+"type=EOE msg=audit(1700000900.000:1): \n", 0) == 0, "%s", bt_error_msg());
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert_int_eq(bt_graph_find_process(g, 500, 0, &obj), 0);
+	ck_assert_int_eq(bt_graph_object(g, obj, &info), 0);
+	ck_assert_uint_eq(info.uid, 1000);
+	bt_graph_free(g);
+}
+END_TEST
+
 static void add_record_layer_tests(Suite *s)
 {
 	TCase *tc = tcase_create("records");
@@ -1762,6 +1784,7 @@ static Suite *suite(void)
 	add_record_layer_tests(s);
 	tc = tcase_create("nonblocking");
 	tcase_add_test(tc, nonblocking_connect_is_a_connection);
+	tcase_add_test(tc, first_seen_process_has_its_records_uid);
 	suite_add_tcase(s, tc);
 	return s;
 }
