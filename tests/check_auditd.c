@@ -1690,6 +1690,57 @@ START_TEST(reader_closing_output_before_its_pipe)
 }
 END_TEST
 
+/* ==== fidelity2 helper's cases ========================================== */
+
+/*
+ * curl | sh (probe-findings A14): curl's non-blocking connect fails with
+ * EINPROGRESS (success=no exit=-115) while the connection is made; its
+ * sendto/recvfrom on that socket carry no address.  The connect names the
+ * socket's peer: the receive is from 127.0.0.1:8000, and the pipe curl
+ * writes at its exit may hold what it received.  A connect that really
+ * failed (ECONNREFUSED) names nothing.
+ */
+START_TEST(nonblocking_connect_names_the_peer)
+{
+	static const char text[] =
+	/* curl (100): pipe made by its parent is not needed here */
+	"type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=42 success=no exit=-115 a0=5 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"curl\" exe=\"/usr/bin/curl\" key=\"bt\"\n"
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F407F000001\n"
+	EOE("100", "1")
+	SC("110", "2", "44", "exit=80 a0=5 a1=7ffc a2=50 a3=4000 items=0 ppid=1 pid=100 comm=\"curl\" exe=\"/usr/bin/curl\"")
+	EOE("110", "2")
+	SC("120", "3", "45", "exit=64 a0=5 a1=7ffc a2=19000 a3=0 items=0 ppid=1 pid=100 comm=\"curl\" exe=\"/usr/bin/curl\"")
+	EOE("120", "3")
+	/* a refused connect on another socket: nothing */
+	"type=SYSCALL msg=audit(1700000000.130:4): arch=c000003e syscall=42 success=no exit=-111 a0=6 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"curl\" exe=\"/usr/bin/curl\" key=\"bt\"\n"
+	"type=SOCKADDR msg=audit(1700000000.130:4): saddr=020000507F000001\n"
+	EOE("130", "4");
+	const struct sem_obs *s;
+
+	sem_import(text);
+	s = sem_find(BT_RAW_CONNECT, 100);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->remote, "127.0.0.1:8000");
+	ck_assert_uint_eq(sem_count(BT_RAW_CONNECT, 100, NULL), 1);
+	s = sem_find(BT_RAW_RECV, 100);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->remote, "127.0.0.1:8000");
+	s = sem_find(BT_RAW_SEND, 100);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->remote, "127.0.0.1:8000");
+	ck_assert_uint_eq(sem_stats.gaps, 0);
+	ck_assert_uint_eq(sem_stats.failed, 1);
+}
+END_TEST
+
+static void add_fidelity2_tests(Suite *s)
+{
+	TCase *tc = tcase_create("fidelity2");
+
+	tcase_add_test(tc, nonblocking_connect_names_the_peer);
+	suite_add_tcase(s, tc);
+}
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("auditd");
@@ -1732,6 +1783,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, parent_closing_its_write_end_late);
 	suite_add_tcase(s, tc);
 	add_record_layer_tests(s);
+	add_fidelity2_tests(s);
 	return s;
 }
 
