@@ -266,6 +266,7 @@ static bool fd_is_anon(const struct bt_fd *f)
  * write) through it.  False if f names nothing btrack records. */
 static bool obs_fd(struct bt_obs *o, const struct bt_fd *f, bool write)
 {
+	o->via_fd = true;
 	if (fd_is_channel(f)) {
 		o->has_ino = true;
 		o->dev = 0;
