@@ -1733,11 +1733,107 @@ START_TEST(nonblocking_connect_names_the_peer)
 }
 END_TEST
 
+/*
+ * accept(fd, NULL, NULL) (probe-findings A6) on a listener bound to a
+ * loopback address with its port: every client is on this host, so when
+ * the log shows exactly one connect to that address not taken by an
+ * earlier accept, the accepted peer is that client: the server's accept
+ * names the address the client connected to (one endpoint joins them).
+ * Two connects waiting: which one was accepted, the log cannot tell: the
+ * peer stays "unknown peer on local ...".
+ */
+START_TEST(null_accept_joins_the_only_waiting_connect)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F907F000001\n"
+	EOE("100", "1")
+	SC("110", "2", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.110:2): saddr=02001F907F000001\n"
+	EOE("110", "2")
+	SC("120", "3", "43", "exit=5 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("120", "3")
+	/* two clients wait: not told apart */
+	SC("130", "4", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=201 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.130:4): saddr=02001F907F000001\n"
+	EOE("130", "4")
+	SC("131", "5", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=202 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.131:5): saddr=02001F907F000001\n"
+	EOE("131", "5")
+	SC("140", "6", "43", "exit=6 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("140", "6")
+	/* one left, but uncertain (either may have been taken) */
+	SC("150", "7", "43", "exit=7 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("150", "7");
+	size_t k, n = 0;
+
+	sem_import(text);
+	for (k = 0; k < nsem; k++) {
+		if (sem[k].op != BT_RAW_ACCEPT)
+			continue;
+		if (n == 0)
+			ck_assert_str_eq(sem[k].remote, "127.0.0.1:8080");
+		else
+			ck_assert_str_eq(sem[k].remote,
+					 "unknown peer on local 127.0.0.1:8080");
+		n++;
+	}
+	ck_assert_uint_eq(n, 3);
+	/* the client's connect names the same endpoint */
+	ck_assert_str_eq(sem_find(BT_RAW_CONNECT, 200)->remote,
+			 "127.0.0.1:8080");
+}
+END_TEST
+
+/*
+ * The joined connection's data: the server lets go of its accepted socket
+ * (a receive inferred then) while the client still holds its own; the
+ * client's send is otherwise dated at its later close, after the
+ * server's receive, and a backtrack from what the server wrote would not
+ * reach what the client read.  So the client sends then too.
+ */
+START_TEST(null_accept_receive_follows_the_clients_send)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F907F000001\n"
+	EOE("100", "1")
+	SC("105", "2", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("105", "2")
+	PATHR("105", "2", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("105", "2")
+	SC("106", "3", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("106", "3")
+	SC("110", "4", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.110:4): saddr=02001F907F000001\n"
+	EOE("110", "4")
+	SC("120", "5", "43", "exit=5 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("120", "5")
+	SC("130", "6", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("130", "6")
+	SC("140", "7", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("140", "7");
+	const struct sem_obs *recv, *send;
+
+	sem_import(text);
+	recv = sem_find(BT_RAW_RECV, 100);
+	send = sem_find(BT_RAW_SEND, 200);
+	ck_assert_ptr_nonnull(recv);
+	ck_assert_ptr_nonnull(send);
+	ck_assert_str_eq(recv->remote, "127.0.0.1:8080");
+	ck_assert_str_eq(send->remote, "127.0.0.1:8080");
+	ck_assert_uint_le(send->time, recv->time);
+	ck_assert_uint_gt(send->time, sem_find(BT_RAW_READ, 200)->time);
+}
+END_TEST
+
 static void add_fidelity2_tests(Suite *s)
 {
 	TCase *tc = tcase_create("fidelity2");
 
 	tcase_add_test(tc, nonblocking_connect_names_the_peer);
+	tcase_add_test(tc, null_accept_joins_the_only_waiting_connect);
+	tcase_add_test(tc, null_accept_receive_follows_the_clients_send);
 	suite_add_tcase(s, tc);
 }
 
