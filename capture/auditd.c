@@ -124,6 +124,14 @@ struct bt_auditd {
 	char path[8192];         /* scratch for joined paths */
 	char path2[8192];
 	char addr[256];          /* scratch for socket addresses */
+	/* Connects to loopback addresses not yet taken by an accept on a
+	 * listener bound to that address (accept(fd, NULL, NULL): see
+	 * peer_of_null_accept()).  A fixed ring: the oldest falls out. */
+	struct pending {
+		char addr[64];       /* "" = free slot */
+		bool uncertain;      /* an accept may have taken another */
+	} pend[64];
+	unsigned pend_next;
 	const char *argv[AUD_MAX_ARGS];
 };
 
@@ -266,6 +274,7 @@ static bool fd_is_anon(const struct bt_fd *f)
  * write) through it.  False if f names nothing btrack records. */
 static bool obs_fd(struct bt_obs *o, const struct bt_fd *f, bool write)
 {
+	o->via_fd = true;
 	if (fd_is_channel(f)) {
 		o->has_ino = true;
 		o->dev = 0;
@@ -373,6 +382,46 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 	return 0;
 }
 
+/*
+ * Server `except` receives on a joined connection (BT_FD_JOINED) from
+ * `remote` now: each live client holding a socket connected to that
+ * address may have sent before now (its own send is otherwise inferred
+ * only when it lets go, possibly after the server did): a send by each.
+ */
+static int flush_senders(struct bt_auditd *a, const char *remote,
+			 uint64_t time, uint32_t except)
+{
+	struct bt_obs o;
+	size_t i;
+	int fd, r;
+
+	for (i = 0; i < a->nprocs; i++) {
+		struct proc *p = &a->procs[i];
+
+		if (!p->pid || p->pid == except || !p->fds || p->iolog)
+			continue;
+		for (fd = bt_fdtable_next(p->fds, 0); fd >= 0;
+		     fd = bt_fdtable_next(p->fds, fd + 1)) {
+			const struct bt_fd *g = bt_fdtable_get(p->fds, fd);
+
+			if (g->kind != BT_FD_SOCKET || !g->remote ||
+			    (g->access & (BT_FD_IOLOG | BT_FD_JOINED)) ||
+			    strcmp(g->remote, remote))
+				continue;
+			bt_obs_init(&o);
+			o.time = time;
+			o.pid = p->pid;
+			o.start = p->start;
+			o.op = BT_RAW_SEND;
+			o.remote = g->remote;
+			if ((r = add(a, &o)))
+				return r;
+			break;  /* one send per process is enough */
+		}
+	}
+	return 0;
+}
+
 /* Do g and f refer to the same thing, the same way? */
 static bool same_fd(const struct bt_fd *g, const struct bt_fd *f)
 {
@@ -452,6 +501,9 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 	if (f->kind == BT_FD_SOCKET) {
 		if (!f->remote)
 			return 0;
+		if (!pass && (f->access & BT_FD_JOINED) &&
+		    (r = flush_senders(a, f->remote, e->time, e->pid)))
+			return r;
 		o.remote = f->remote;
 		o.op = pass ? BT_RAW_SEND : BT_RAW_RECV;
 		return add(a, &o);
@@ -1038,6 +1090,62 @@ static const struct bt_fd *sock_fd(struct proc *pr, int64_t fd)
 	return bt_fdtable_get(t, (int)fd);
 }
 
+/* A loopback address "127.x.y.z:port" or "[::1]:port" with a port: every
+ * process that connects to it is on this host. */
+static bool loopback_with_port(const char *addr)
+{
+	const char *c = strrchr(addr, ':');
+
+	if (!c || !strcmp(c, ":0") || !c[1])
+		return false;
+	return !strncmp(addr, "127.", 4) || !strncmp(addr, "[::1]:", 6);
+}
+
+/* A connect to `addr` seen: remember it if an accept may need it. */
+static void pend_connect(struct bt_auditd *a, const char *addr)
+{
+	struct pending *p;
+
+	if (!loopback_with_port(addr) || strlen(addr) >= sizeof(p->addr))
+		return;
+	p = &a->pend[a->pend_next++ % BT_ARRAY_SIZE(a->pend)];
+	snprintf(p->addr, sizeof(p->addr), "%s", addr);
+	p->uncertain = false;
+}
+
+/*
+ * An accept on a listener bound to `local` takes one of the pending
+ * connects to it: which one, the log cannot tell when there are several
+ * (the rest become uncertain).  Returns true when exactly one connect
+ * was pending and certain: the accepted connection is that one.
+ */
+static bool pend_accept(struct bt_auditd *a, const char *local)
+{
+	size_t i, n = 0, first = 0, k;
+	bool sure = true;
+
+	if (!local || !loopback_with_port(local))
+		return false;
+	for (k = 0; k < BT_ARRAY_SIZE(a->pend); k++) {
+		/* oldest first */
+		i = (a->pend_next + k) % BT_ARRAY_SIZE(a->pend);
+		if (!a->pend[i].addr[0] || strcmp(a->pend[i].addr, local))
+			continue;
+		if (!n++)
+			first = i;
+		sure = sure && !a->pend[i].uncertain;
+	}
+	if (!n)
+		return false;
+	a->pend[first].addr[0] = '\0';
+	if (n == 1)
+		return sure;
+	for (k = 0; k < BT_ARRAY_SIZE(a->pend); k++)
+		if (!strcmp(a->pend[k].addr, local))
+			a->pend[k].uncertain = true;
+	return false;
+}
+
 static int do_net(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
@@ -1046,6 +1154,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 	const char *sa = aev_str(e, e->sockaddr), *remote = NULL;
 	const struct bt_fd *f;
 	char *addr = a->addr;
+	bool joined = false;
 	int r;
 
 	addr[0] = '\0';
@@ -1068,6 +1177,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		o.remote = remote;
 		if ((r = add(a, &o)))
 			return r;
+		pend_connect(a, remote);
 		if (sock_fd(pr, dirfd_arg(e->a[0])) &&
 		    bt_fdtable_set_remote(t, (int)dirfd_arg(e->a[0]),
 					  remote) == BT_ENOMEM)
@@ -1075,11 +1185,24 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		return 0;
 	case SYS_accept:
 	case SYS_accept4:
-		if (!remote) {
+		f = t ? bt_fdtable_get(t, (int)dirfd_arg(e->a[0])) : NULL;
+		if (f && f->kind != BT_FD_SOCKET)
+			f = NULL;
+		if (remote) {
+			/* it takes one of the connects to its address */
+			if (f)
+				pend_accept(a, f->local);
+		} else if (f && pend_accept(a, f->local)) {
+			/* accept(fd, NULL, NULL) on a loopback address that
+			 * exactly one logged connect was waiting for: the
+			 * peer is that client, which sends to and receives
+			 * from this address (the endpoint it connected to) */
+			snprintf(a->path2, sizeof(a->path2), "%s", f->local);
+			remote = a->path2;
+			joined = true;
+		} else {
 			/* accept(fd, NULL, NULL): no SOCKADDR.  Name the
 			 * peer by the listener's own address, or count it. */
-			f = t ? bt_fdtable_get(t, (int)dirfd_arg(e->a[0])) :
-			    NULL;
 			if (!f || !f->local) {
 				a->st.gaps++;
 				return 0;
@@ -1099,7 +1222,8 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 				   (e->a[3] & A_O_CLOEXEC));
 		if (!r)
 			bt_fdtable_set_access(t, (int)e->exit,
-					      BT_FD_READ | BT_FD_WRITE);
+					      BT_FD_READ | BT_FD_WRITE |
+					      (joined ? BT_FD_JOINED : 0));
 		return r == BT_ELIMIT ? 0 : r;
 	case SYS_sendto:
 	case SYS_sendmsg:
@@ -1409,14 +1533,20 @@ static int first_sighting(struct bt_auditd *a, const struct aev *e)
 	return 0;
 }
 
-/* The record layer's callback: one completed event, in time order. */
-/* A non-blocking connect that returned EINPROGRESS: it completes later
- * (poll), so it is a connection, though the record says success=no. */
+/*
+ * A non-blocking connect (curl, every event loop) returns EINPROGRESS:
+ * audit says success=no, yet the connection is being made and the
+ * descriptor's sends and receives go to that peer.  (The same number on
+ * x86-64, i386 and aarch64.)  btrack.rules logs it.
+ */
+#define A_EINPROGRESS 115
 static bool connect_in_progress(const struct aev *e)
 {
-	return e->sysno == SYS_connect && e->has_exit && e->exit == -115;
+	return e->sysno == SYS_connect && e->has_exit &&
+	       e->exit == -A_EINPROGRESS;
 }
 
+/* The record layer's callback: one completed event, in time order. */
 static int complete(void *ctx, struct aev *e)
 {
 	struct bt_auditd *a = ctx;

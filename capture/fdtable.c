@@ -231,7 +231,8 @@ void bt_fdtable_set_access(struct bt_fdtable *t, int fd, unsigned access)
 		t->fds[fd].access = (uint8_t)(access & (BT_FD_READ |
 							BT_FD_WRITE |
 							BT_FD_EXECD |
-							BT_FD_IOLOG));
+							BT_FD_IOLOG |
+							BT_FD_JOINED));
 }
 
 int bt_fdtable_set_local(struct bt_fdtable *t, int fd, const char *local)

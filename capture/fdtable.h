@@ -39,6 +39,8 @@ enum bt_fd_kind {
 #define BT_FD_WRITE 0x2
 #define BT_FD_EXECD 0x4
 #define BT_FD_IOLOG 0x8   /* its I/O calls are in the log (audit) */
+#define BT_FD_JOINED 0x10 /* an accepted connection whose client is known
+                             (audit: the only connect it can be) */
 
 struct bt_fd {
 	uint8_t kind;       /* enum bt_fd_kind */

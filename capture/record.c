@@ -1199,6 +1199,7 @@ static void fd_io(struct rec *r, struct task *t, int fd, bool out,
 	} else {
 		obs_init(&ob, t, out ? BT_RAW_WRITE : BT_RAW_READ);
 		ob.path = f->path;
+		ob.via_fd = true;   /* the file it was opened on */
 		ob.has_ino = true;
 		ob.dev = f->dev;
 		ob.ino = !out && f->rino ? f->rino : f->ino;
@@ -1225,6 +1226,7 @@ static void mmap_obs(struct rec *r, struct task *t, const struct map *x,
 
 	obs_init(&ob, t, BT_RAW_MMAP);
 	ob.path = path;
+	ob.via_fd = true;   /* a mapping holds the file it was made on */
 	ob.has_ino = true;
 	ob.dev = x->dev;
 	ob.ino = x->ino;
@@ -1766,6 +1768,7 @@ static void attr_obs(struct rec *r, struct task *t, unsigned op, int fd,
 		if (!f || (f->kind != BT_FD_FILE && f->kind != BT_FD_PIPE))
 			return;
 		ob.path = f->path;
+		ob.via_fd = true;
 		ob.dev = f->dev;
 		ob.ino = f->ino;
 		ob.file_flags = f->file_flags;
@@ -2594,6 +2597,7 @@ static int page_cb(void *arg, const struct bt_raw *raw)
 	ob.start = p ? p->start : 0;
 	ob.ppid = p ? p->ppid : 0;
 	ob.has_ino = true;
+	ob.via_fd = true;   /* through a mapping: the file it was made on */
 	ob.dev = raw->dev;
 	ob.ino = raw->ino;
 	ob.path = devino_path(r, raw->dev, raw->ino);

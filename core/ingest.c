@@ -202,6 +202,8 @@ struct bt_ingest {
 	size_t npaths, paths_cap;
 
 	struct pairmap files;      /* (dev, ino) -> file id */
+	struct pairmap gone;       /* (dev, ino) -> file that lost its last
+	                              name (for descriptor observations) */
 	struct pairmap pages;      /* (file id, index) -> page id */
 	struct pairmap regmap;     /* (process id, file id) -> regions idx+1 */
 	struct pairmap labelled;   /* (file id, paths index) -> 1 */
@@ -308,6 +310,7 @@ void bt_ingest_free(struct bt_ingest *ing)
 	bt_strmap_release(&ing->pathmap);
 	bt_strmap_release(&ing->endpoints);
 	pair_release(&ing->files);
+	pair_release(&ing->gone);
 	pair_release(&ing->pages);
 	pair_release(&ing->regmap);
 	pair_release(&ing->labelled);
@@ -646,8 +649,11 @@ static int count_bound(struct bt_ingest *ing, uint32_t file, int delta)
 		return 0;
 	}
 	if (f->nbound && --f->nbound == 0 && (f->flags & FI_REAL) &&
-	    pair_get(&ing->files, f->dev, f->ino) == file)
-		return pair_put(&ing->files, f->dev, f->ino, 0);
+	    pair_get(&ing->files, f->dev, f->ino) == file) {
+		int r = pair_put(&ing->gone, f->dev, f->ino, file);
+
+		return r ? r : pair_put(&ing->files, f->dev, f->ino, 0);
+	}
 	return 0;
 }
 
@@ -821,6 +827,15 @@ static int get_file(struct bt_ingest *ing, const struct bt_obs *o,
 	if (o->has_ino) {
 		if (how != FRESH)
 			f = pair_get(&ing->files, o->dev, o->ino);
+		if (!f && how != FRESH && o->via_fd &&
+		    (f = pair_get(&ing->gone, o->dev, o->ino))) {
+			/* Through a descriptor: the nameless file it was
+			 * opened on.  Its old path names it no more (and
+			 * is not looked up). */
+			*file = f;
+			*pi = NOPATH;
+			return 0;
+		}
 		if (!f && (r = new_file(ing, true, o->dev, o->ino, flags, fi,
 					&f)))
 			return r;
@@ -1211,7 +1226,11 @@ static int add_rename(struct bt_ingest *ing, const struct bt_obs *o,
 				    &file))) ||
 	    (r = path_index(ing, o->new_path, &pi2)))
 		return r;
-	/* path_index may have moved paths[]: pi stays valid. */
+	/* path_index may have moved paths[]: pi stays valid.  link(2)
+	 * resolves the old name (a lookup, as an open's; a descriptor path
+	 * such as /proc/self/fd/N is no name: the file is the fd's). */
+	if (op == BT_OP_LINK && (r = lookup(ing, pi, o->time, proc)))
+		return r;
 	if (op == BT_OP_RENAME && pi != NOPATH &&
 	    ((r = get_fname(ing, pi, o->path, &fn)) ||
 	     (r = event(ing, op, 0, 0, o->time, proc, fn))))

@@ -36,6 +36,11 @@
  *  - Credentials: per process the last known uid/euid/gid/egid (a forked
  *    child inherits its parent's); an observation whose known fields
  *    differ writes a BT_LABEL_CRED label at its time.
+ *  - A file that loses its last name forgets its (dev, ino): an
+ *    observation BY NAME of them later is a new file (the inode was
+ *    reused).  One THROUGH A DESCRIPTOR (via_fd) of them is the file the
+ *    descriptor was opened on (a descriptor keeps its inode alive), until
+ *    a named observation makes the new file.
  *  - A filename that some process created, renamed, linked or unlinked is
  *    "modified"; later reads, writes and execs through it add a LOOKUP event
  *    filename -> process (BackTracker's name dependency).  Names never
@@ -97,6 +102,9 @@ struct bt_obs {
 	                           `path` is the link's own (absolute) name */
 	uint32_t mode;          /* CHMOD: the new mode (UINT32_MAX unknown) */
 	uint32_t owner, group;  /* CHOWN: UINT32_MAX = unchanged/unknown */
+	bool via_fd;            /* through a descriptor, not a name: the
+	                           (dev, ino) is the file the descriptor was
+	                           opened on, even after its last name went */
 };
 
 /*

@@ -1635,32 +1635,6 @@ START_TEST(connect_then_accept_same_fd_keep_the_endpoint)
 END_TEST
 
 
-/* A non-blocking connect returns EINPROGRESS (exit=-115, success=no) and
- * completes later: curl and most clients connect so.  It is a connection
- * all the same; dropping it as a failed call lost every download. */
-START_TEST(nonblocking_connect_is_a_connection)
-{
-	const char *log = tu_path("nb.btl");
-	struct bt_graph *g = NULL;
-	uint32_t obj;
-	uint64_t t;
-
-	ck_assert_msg(import(log,
-"type=SYSCALL msg=audit(1700000900.000:1): arch=c000003e syscall=42 success=no exit=-115 a0=5 a1=7ff a2=10 a3=0 items=0 ppid=1 pid=971 uid=0 comm=\"curl\" exe=\"/usr/bin/curl\"\n"
-"type=SOCKADDR msg=audit(1700000900.000:1): saddr=020000500A0000010000000000000000\n"
-"type=EOE msg=audit(1700000900.000:1): \n"
-"type=SYSCALL msg=audit(1700000900.100:2): arch=c000003e syscall=42 success=no exit=-111 a0=6 a1=7ff a2=10 a3=0 items=0 ppid=1 pid=971 uid=0 comm=\"curl\" exe=\"/usr/bin/curl\"\n"
-"type=SOCKADDR msg=audit(1700000900.100:2): saddr=020000510A0000010000000000000000\n"
-"type=EOE msg=audit(1700000900.100:2): \n", 0) == 0, "%s", bt_error_msg());
-	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
-	ck_assert_int_eq(bt_spec_resolve(&obj, &t, g, "endpoint:10.0.0.1:80"),
-			 0);
-	/* A refused connect (ECONNREFUSED) is not a connection. */
-	ck_assert_int_eq(bt_spec_resolve(&obj, &t, g, "endpoint:10.0.0.1:81"),
-			 BT_ENOTFOUND);
-	bt_graph_free(g);
-}
-END_TEST
 
 /* A process first seen through its own records (its parent unknown) has
  * the uid its SYSCALL record gives (issue 8 item 9), not -1. */
@@ -1740,6 +1714,153 @@ START_TEST(reader_closing_output_before_its_pipe)
 }
 END_TEST
 
+/* ==== fidelity2 helper's cases ========================================== */
+
+/*
+ * curl | sh (probe-findings A14): curl's non-blocking connect fails with
+ * EINPROGRESS (success=no exit=-115) while the connection is made; its
+ * sendto/recvfrom on that socket carry no address.  The connect names the
+ * socket's peer: the receive is from 127.0.0.1:8000, and the pipe curl
+ * writes at its exit may hold what it received.  A connect that really
+ * failed (ECONNREFUSED) names nothing.
+ */
+START_TEST(nonblocking_connect_names_the_peer)
+{
+	static const char text[] =
+	/* curl (100): pipe made by its parent is not needed here */
+	"type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=42 success=no exit=-115 a0=5 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"curl\" exe=\"/usr/bin/curl\" key=\"bt\"\n"
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F407F000001\n"
+	EOE("100", "1")
+	SC("110", "2", "44", "exit=80 a0=5 a1=7ffc a2=50 a3=4000 items=0 ppid=1 pid=100 comm=\"curl\" exe=\"/usr/bin/curl\"")
+	EOE("110", "2")
+	SC("120", "3", "45", "exit=64 a0=5 a1=7ffc a2=19000 a3=0 items=0 ppid=1 pid=100 comm=\"curl\" exe=\"/usr/bin/curl\"")
+	EOE("120", "3")
+	/* a refused connect on another socket: nothing */
+	"type=SYSCALL msg=audit(1700000000.130:4): arch=c000003e syscall=42 success=no exit=-111 a0=6 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"curl\" exe=\"/usr/bin/curl\" key=\"bt\"\n"
+	"type=SOCKADDR msg=audit(1700000000.130:4): saddr=020000507F000001\n"
+	EOE("130", "4");
+	const struct sem_obs *s;
+
+	sem_import(text);
+	s = sem_find(BT_RAW_CONNECT, 100);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->remote, "127.0.0.1:8000");
+	ck_assert_uint_eq(sem_count(BT_RAW_CONNECT, 100, NULL), 1);
+	s = sem_find(BT_RAW_RECV, 100);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->remote, "127.0.0.1:8000");
+	s = sem_find(BT_RAW_SEND, 100);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->remote, "127.0.0.1:8000");
+	ck_assert_uint_eq(sem_stats.gaps, 0);
+	ck_assert_uint_eq(sem_stats.failed, 1);
+}
+END_TEST
+
+/*
+ * accept(fd, NULL, NULL) (probe-findings A6) on a listener bound to a
+ * loopback address with its port: every client is on this host, so when
+ * the log shows exactly one connect to that address not taken by an
+ * earlier accept, the accepted peer is that client: the server's accept
+ * names the address the client connected to (one endpoint joins them).
+ * Two connects waiting: which one was accepted, the log cannot tell: the
+ * peer stays "unknown peer on local ...".
+ */
+START_TEST(null_accept_joins_the_only_waiting_connect)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F907F000001\n"
+	EOE("100", "1")
+	SC("110", "2", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.110:2): saddr=02001F907F000001\n"
+	EOE("110", "2")
+	SC("120", "3", "43", "exit=5 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("120", "3")
+	/* two clients wait: not told apart */
+	SC("130", "4", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=201 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.130:4): saddr=02001F907F000001\n"
+	EOE("130", "4")
+	SC("131", "5", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=202 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.131:5): saddr=02001F907F000001\n"
+	EOE("131", "5")
+	SC("140", "6", "43", "exit=6 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("140", "6")
+	/* one left, but uncertain (either may have been taken) */
+	SC("150", "7", "43", "exit=7 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("150", "7");
+	size_t k, n = 0;
+
+	sem_import(text);
+	for (k = 0; k < nsem; k++) {
+		if (sem[k].op != BT_RAW_ACCEPT)
+			continue;
+		if (n == 0)
+			ck_assert_str_eq(sem[k].remote, "127.0.0.1:8080");
+		else
+			ck_assert_str_eq(sem[k].remote,
+					 "unknown peer on local 127.0.0.1:8080");
+		n++;
+	}
+	ck_assert_uint_eq(n, 3);
+	/* the client's connect names the same endpoint */
+	ck_assert_str_eq(sem_find(BT_RAW_CONNECT, 200)->remote,
+			 "127.0.0.1:8080");
+}
+END_TEST
+
+/*
+ * The joined connection's data: the server lets go of its accepted socket
+ * (a receive inferred then) while the client still holds its own; the
+ * client's send is otherwise dated at its later close, after the
+ * server's receive, and a backtrack from what the server wrote would not
+ * reach what the client read.  So the client sends then too.
+ */
+START_TEST(null_accept_receive_follows_the_clients_send)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F907F000001\n"
+	EOE("100", "1")
+	SC("105", "2", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("105", "2")
+	PATHR("105", "2", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("105", "2")
+	SC("106", "3", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("106", "3")
+	SC("110", "4", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.110:4): saddr=02001F907F000001\n"
+	EOE("110", "4")
+	SC("120", "5", "43", "exit=5 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("120", "5")
+	SC("130", "6", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("130", "6")
+	SC("140", "7", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("140", "7");
+	const struct sem_obs *recv, *send;
+
+	sem_import(text);
+	recv = sem_find(BT_RAW_RECV, 100);
+	send = sem_find(BT_RAW_SEND, 200);
+	ck_assert_ptr_nonnull(recv);
+	ck_assert_ptr_nonnull(send);
+	ck_assert_str_eq(recv->remote, "127.0.0.1:8080");
+	ck_assert_str_eq(send->remote, "127.0.0.1:8080");
+	ck_assert_uint_le(send->time, recv->time);
+	ck_assert_uint_gt(send->time, sem_find(BT_RAW_READ, 200)->time);
+}
+END_TEST
+
+static void add_fidelity2_tests(Suite *s)
+{
+	TCase *tc = tcase_create("fidelity2");
+
+	tcase_add_test(tc, nonblocking_connect_names_the_peer);
+	tcase_add_test(tc, null_accept_joins_the_only_waiting_connect);
+	tcase_add_test(tc, null_accept_receive_follows_the_clients_send);
+	suite_add_tcase(s, tc);
+}
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("auditd");
@@ -1782,10 +1903,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, parent_closing_its_write_end_late);
 	suite_add_tcase(s, tc);
 	add_record_layer_tests(s);
-	tc = tcase_create("nonblocking");
-	tcase_add_test(tc, nonblocking_connect_is_a_connection);
+	tc = tcase_create("uid");
 	tcase_add_test(tc, first_seen_process_has_its_records_uid);
 	suite_add_tcase(s, tc);
+	add_fidelity2_tests(s);
 	return s;
 }
 

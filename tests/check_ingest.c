@@ -1461,6 +1461,122 @@ START_TEST(rejection_does_not_poison)
 }
 END_TEST
 
+/* ==== fidelity2 helper's cases ========================================== */
+
+/*
+ * link(2) resolves its old name: a lookup filename(old) -> process, as an
+ * open's (SPADE's link test: "link (read)" of the old name).  Through
+ * /proc/self/fd/N there is no old name: the file is the descriptor's, and
+ * no lookup.
+ */
+START_TEST(link_looks_up_the_old_name)
+{
+	uint32_t p;
+
+	build("{\"time\":1,\"op\":\"create\",\"pid\":10,\"path\":\"/w/a\","
+	      "\"dev\":8,\"inode\":5}\n"
+	      "{\"time\":2,\"op\":\"link\",\"pid\":20,\"path\":\"/w/a\","
+	      "\"new_path\":\"/w/b\",\"dev\":8,\"inode\":5}\n"
+	      "{\"time\":3,\"op\":\"create\",\"pid\":10,\"path\":\"/w/t\","
+	      "\"dev\":8,\"inode\":6}\n"
+	      "{\"time\":4,\"op\":\"link\",\"pid\":20,"
+	      "\"path\":\"/proc/self/fd/3\",\"new_path\":\"/w/c\","
+	      "\"dev\":8,\"inode\":6}\n");
+	p = proc(20, 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_LOOKUP, fname("/w/a"), p), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_LINK, p, fname("/w/b")), 0);
+	ck_assert_uint_eq(file_at("/w/b", 0), file_at("/w/a", 0));
+	ck_assert_int_ge(find_ev(0, BT_OP_LINK, p, fname("/w/c")), 0);
+	ck_assert_uint_eq(file_at("/w/c", 0), file_at("/w/t", 0));
+	/* one lookup: /w/a's; no name /proc/self/fd/3 */
+	ck_assert_uint_eq(count_op(BT_OP_LOOKUP), 1);
+	ck_assert_uint_eq(fname("/proc/self/fd/3"), 0);
+}
+END_TEST
+
+static void fid_obs(struct bt_ingest *ing, uint64_t time, unsigned op,
+		    uint32_t pid, const char *path, bool via_fd)
+{
+	struct bt_obs o;
+
+	bt_obs_init(&o);
+	o.time = time;
+	o.op = op;
+	o.pid = pid;
+	o.path = path;
+	o.has_ino = true;
+	o.dev = 8;
+	o.ino = 77;
+	o.via_fd = via_fd;
+	ck_assert_msg(bt_ingest_add(ing, &o) == 0, "%s", bt_error_msg());
+}
+
+/*
+ * SPADE's dup2 test (cause C): open(t, O_CREAT) = 3, dup2(3, 1), close(3),
+ * unlink(t) (its last name), then write(1): the write goes to the file
+ * that was created, through the descriptor, not to a new file with the
+ * same inode.  A later file created by NAME with that inode is another
+ * file (inode reuse), and descriptor observations from then on are that
+ * one.
+ */
+START_TEST(descriptor_keeps_an_unlinked_file)
+{
+	struct bt_log_writer *w;
+	struct bt_ingest *ing;
+	uint32_t t, u;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, tu_path("fd.btl"),
+					    BT_LOGW_CREATE), 0);
+	ck_assert_int_eq(bt_ingest_new(&ing, w), 0);
+	fid_obs(ing, 1, BT_RAW_CREATE, 10, "/w/t", false);
+	fid_obs(ing, 2, BT_RAW_UNLINK, 10, "/w/t", false);
+	fid_obs(ing, 3, BT_RAW_WRITE, 10, NULL, true);
+	/* the recorder names the descriptor's open-time path: still it */
+	fid_obs(ing, 4, BT_RAW_WRITE, 10, "/w/t", true);
+	/* a new file by name reuses inode 77 */
+	fid_obs(ing, 5, BT_RAW_CREATE, 20, "/w/u", false);
+	fid_obs(ing, 6, BT_RAW_WRITE, 20, NULL, true);
+	bt_ingest_free(ing);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	load(tu_path("fd.btl"));
+	t = file_at("/w/t", 0);
+	u = file_at("/w/u", 0);
+	ck_assert_uint_ne(t, 0);
+	ck_assert_uint_ne(u, 0);
+	ck_assert_uint_ne(t, u);
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 2);
+	ck_assert_int_ge(find_ev(0, BT_OP_WRITE, proc(10, 0), t), 0);
+	ck_assert_int_lt(find_ev(0, BT_OP_WRITE, proc(10, 0), u), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_WRITE, proc(20, 0), u), 0);
+	/* the unlinked name is not looked up through the descriptor */
+	ck_assert_uint_eq(count_op(BT_OP_LOOKUP), 0);
+}
+END_TEST
+
+/* A named observation of a nameless inode is a new file even when a
+ * descriptor observation came first. */
+START_TEST(name_after_unlink_is_a_new_file)
+{
+	struct bt_log_writer *w;
+	struct bt_ingest *ing;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, tu_path("fn.btl"),
+					    BT_LOGW_CREATE), 0);
+	ck_assert_int_eq(bt_ingest_new(&ing, w), 0);
+	fid_obs(ing, 1, BT_RAW_CREATE, 10, "/w/t", false);
+	fid_obs(ing, 2, BT_RAW_UNLINK, 10, "/w/t", false);
+	fid_obs(ing, 3, BT_RAW_READ, 10, NULL, true);
+	fid_obs(ing, 4, BT_RAW_READ, 20, "/w/v", false);
+	bt_ingest_free(ing);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	load(tu_path("fn.btl"));
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 2);
+	ck_assert_uint_ne(file_at("/w/v", 0), file_at("/w/t", 0));
+	ck_assert_int_ge(find_ev(0, BT_OP_READ, file_at("/w/t", 0),
+				 proc(10, 0)), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ingest");
@@ -1506,6 +1622,9 @@ int main(void)
 	T(directories);
 	T(full_disk_rolls_back);
 	T(rejection_does_not_poison);
+	T(link_looks_up_the_old_name);
+	T(descriptor_keeps_an_unlinked_file);
+	T(name_after_unlink_is_a_new_file);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -92,8 +92,6 @@ auditd-min:mmap-workers:back#25  auditd sees the mappings, not the page accesses
 
 # Known failures: source:scenario:check and the finding's title.
 KNOWN='
-auditd:download:back#6                   A14 writes and reads through inherited or early-opened descriptors are dated at the open
-auditd:download:back#7                   A14 writes and reads through inherited or early-opened descriptors are dated at the open
 '
 
 # ---------------------------------------------------------------------
