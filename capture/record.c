@@ -439,6 +439,8 @@ struct task {
 	int nr;
 	uint64_t args[6];
 	uint64_t entry_time;    /* ns, at the seccomp stop */
+	bool copy_at_entry;     /* a copy from a regular file: its read and
+	                           write are both stamped at the entry */
 	/* what the entry stop found out */
 	bool existed, has_ino;
 	bool link_anon;         /* linkat of a file that has no name */
@@ -930,7 +932,8 @@ static bool is_sink(unsigned op)
 static void obs_init(struct bt_obs *ob, struct task *t, unsigned op)
 {
 	bt_obs_init(ob);
-	ob->time = is_sink(op) && t->entry_time ? t->entry_time : now_ns();
+	ob->time = (is_sink(op) || t->copy_at_entry) && t->entry_time ?
+		   t->entry_time : now_ns();
 	ob->op = op;
 	ob->pid = t->p->pid;
 	ob->start = t->p->start;
@@ -1170,6 +1173,25 @@ static bool is_unix_conn(const char *remote)
 
 /* A file-ish observation through fd: READ/WRITE/TRUNCATE on a file or pipe,
  * RECV/SEND on a socket. */
+/*
+ * A copy inside the kernel (sendfile, splice, tee, copy_file_range) reads
+ * its input and writes its output in one call.  From a regular file, the
+ * data is there at the entry: both events are stamped at the entry, so a
+ * reader of the output (a pipe the parent drains), whose read is stamped
+ * at its exit, always comes after, whichever stop the recorder handles
+ * first.  From a channel, the data may come from a writer still running:
+ * both are stamped at the exit, the read first.
+ */
+static void copy_stamp(struct rec *r, struct task *t, int in_fd)
+{
+	const struct bt_fd *f = fd_lookup(r, t, in_fd, false, false);
+
+	if (f && f->kind == BT_FD_FILE)
+		t->copy_at_entry = true;
+	else
+		t->entry_time = 0;
+}
+
 static void fd_io(struct rec *r, struct task *t, int fd, bool out,
 		  uint64_t bytes, const char *remote_override)
 {
@@ -1394,6 +1416,7 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 	long k;
 
 	t->entry_time = now_ns();
+	t->copy_at_entry = false;
 	k = ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(si), &si);
 	t->in_sys = true;
 	t->nr = -1;
@@ -1928,9 +1951,8 @@ static void on_sys_exit(struct rec *r, struct task *t)
 			fd_io(r, t, (int)a[0], true, (uint64_t)rv, NULL);
 		break;
 	case SYS_sendfile:   /* out, in */
-		/* copies: the write carries what the read got, so both are
-		 * stamped at the exit, the read first */
-		t->entry_time = 0;
+		/* copies: the write carries what the read got (copy_stamp) */
+		copy_stamp(r, t, (int)a[1]);
 		if (rv > 0) {
 			fd_io(r, t, (int)a[1], false, (uint64_t)rv, NULL);
 			fd_io(r, t, (int)a[0], true, (uint64_t)rv, NULL);
@@ -1938,7 +1960,7 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		break;
 	case SYS_splice:     /* in, off, out */
 	case SYS_copy_file_range:
-		t->entry_time = 0;
+		copy_stamp(r, t, (int)a[0]);
 		if (rv > 0) {
 			fd_io(r, t, (int)a[0], false, (uint64_t)rv, NULL);
 			fd_io(r, t, (int)a[2], true, (uint64_t)rv, NULL);
@@ -1998,7 +2020,7 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		break;
 	}
 	case SYS_tee:        /* in, out: both pipes; in keeps its data */
-		t->entry_time = 0;
+		copy_stamp(r, t, (int)a[0]);
 		if (rv > 0) {
 			fd_io(r, t, (int)a[0], false, (uint64_t)rv, NULL);
 			fd_io(r, t, (int)a[1], true, (uint64_t)rv, NULL);
