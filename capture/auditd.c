@@ -877,30 +877,26 @@ static int do_names(struct bt_auditd *a, const struct aev *e)
 	case SYS_unlink:
 	case SYS_unlinkat:
 	case SYS_rmdir:
-		if (e->sysno == SYS_unlinkat)
-			dirfd = dirfd_arg(e->a[0]);
-		i = find_item(e, M(NT_DELETE), 1);
-		if (i < 0 ||
-		    !(p = item_path(a, e, i, dirfd, a->path, sizeof(a->path))))
-			return 0;
-		o.op = BT_RAW_UNLINK;
-		o.path = p;
-		obs_item(&o, e, i);
-		return add(a, &o);
 	case SYS_mkdir:
 	case SYS_mkdirat:
 	case SYS_mknod:
-	case SYS_mknodat:
-		if (e->sysno == SYS_mkdirat || e->sysno == SYS_mknodat)
+	case SYS_mknodat: {
+		/* a name removed (DELETE item) or made (CREATE item) */
+		bool made = e->sysno != SYS_unlink &&
+			    e->sysno != SYS_unlinkat && e->sysno != SYS_rmdir;
+
+		if (e->sysno == SYS_unlinkat || e->sysno == SYS_mkdirat ||
+		    e->sysno == SYS_mknodat)
 			dirfd = dirfd_arg(e->a[0]);
-		i = find_item(e, M(NT_CREATE), 1);
+		i = find_item(e, made ? M(NT_CREATE) : M(NT_DELETE), 1);
 		if (i < 0 ||
 		    !(p = item_path(a, e, i, dirfd, a->path, sizeof(a->path))))
 			return 0;
-		o.op = BT_RAW_CREATE;
+		o.op = made ? BT_RAW_CREATE : BT_RAW_UNLINK;
 		o.path = p;
 		obs_item(&o, e, i);
 		return add(a, &o);
+	}
 	case SYS_rename:
 	case SYS_renameat:
 	case SYS_renameat2:

@@ -952,19 +952,6 @@ static int cmp_node(const void *a, const void *b, void *arg)
 	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
 }
 
-static int cmp_edge(const void *a, const void *b)
-{
-	const struct bt_edge *x = a, *y = b;
-
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	if (x->from != y->from)
-		return x->from < y->from ? -1 : 1;
-	if (x->to != y->to)
-		return x->to < y->to ? -1 : 1;
-	return x->op < y->op ? -1 : x->op > y->op;
-}
-
 /* Nodes by (depth, summaries last, kind, object), the detection point
  * first; edges remapped and sorted as walk.h says. */
 static int reorder(struct bt_result *r)
@@ -995,7 +982,7 @@ static int reorder(struct bt_result *r)
 		r->edges[i].to = rank[r->edges[i].to];
 	}
 	if (r->nedges)
-		qsort(r->edges, r->nedges, sizeof(*r->edges), cmp_edge);
+		qsort(r->edges, r->nedges, sizeof(*r->edges), bt_edge_cmp);
 	free(perm);
 	free(rank);
 	free(nodes);

@@ -606,7 +606,7 @@ static int cmp_node(const void *a, const void *b, void *arg)
 	return x->obj < y->obj ? -1 : x->obj > y->obj;
 }
 
-static int cmp_edge(const void *a, const void *b)
+int bt_edge_cmp(const void *a, const void *b)
 {
 	const struct bt_edge *x = a, *y = b;
 
@@ -673,7 +673,7 @@ static int finish(struct walker *w)
 		if (r->nodes[i].flags & BT_NODE_REMOTE)
 			r->nodes[i].flags |= BT_NODE_ENTRY;
 	if (w->nedges)
-		qsort(w->edges, w->nedges, sizeof(*w->edges), cmp_edge);
+		qsort(w->edges, w->nedges, sizeof(*w->edges), bt_edge_cmp);
 	r->edges = w->edges;
 	r->nedges = w->nedges;
 	w->edges = NULL;

@@ -102,6 +102,10 @@ struct bt_edge {
 	uint64_t first, last; /* their times */
 };
 
+/* The order of a result's edges (qsort comparator on struct bt_edge): by
+ * first time, then from, to and op. */
+int bt_edge_cmp(const void *a, const void *b);
+
 struct bt_result {
 	const struct bt_graph *g;  /* borrowed */
 	enum bt_dir dir;
