@@ -28,6 +28,10 @@ START_TEST(relative_names_fold_dots)
 	ck_assert_str_eq(join("/a", "../../../etc/passwd"), "/etc/passwd");
 	ck_assert_str_eq(join("/a", "..."), "/a/...");
 	ck_assert_str_eq(join("/", ".."), "/");
+	ck_assert_str_eq(join("/", "x"), "/x");
+	ck_assert_str_eq(join("/a/b", ".."), "/a");
+	ck_assert_str_eq(join("/a", "."), "/a");
+	ck_assert_str_eq(join("/a", "..b"), "/a/..b");
 }
 END_TEST
 
@@ -42,6 +46,10 @@ START_TEST(audit_style_names)
 	/* an absolute name ignores the base, even a missing one */
 	ck_assert_str_eq(join(NULL, "/x/../y"), "/y");
 	ck_assert_str_eq(join("relative", "/etc//hosts"), "/etc/hosts");
+	ck_assert_str_eq(join("/home/u", "/etc//hosts"), "/etc/hosts");
+	/* a dirfd's path is just another base */
+	ck_assert_str_eq(join("/var/lib/db", "t.sqlite-wal"),
+			 "/var/lib/db/t.sqlite-wal");
 }
 END_TEST
 

@@ -26,7 +26,6 @@
 #include <linux/unix_diag.h>
 
 #include "../capture/fdtable.h"
-#include "../capture/path.h"
 #include "../capture/record.h"
 #include "../core/error.h"
 #include "../core/ingest.h"
@@ -165,63 +164,6 @@ START_TEST(fd_fork_copy_and_share)
 	ck_assert_str_eq(bt_fdtable_get(t, 7)->path, "/seven");
 	bt_fdtable_unref(t);
 	bt_fdtable_unref(c);
-}
-END_TEST
-
-/* ---- paths ------------------------------------------------------------- */
-
-static const char *join(const char *base, const char *rel)
-{
-	static char out[4096];
-
-	if (bt_path_join(out, sizeof(out), base, rel))
-		return NULL;
-	return out;
-}
-
-START_TEST(path_relative)
-{
-	ck_assert_str_eq(join("/home/u", "f"), "/home/u/f");
-	ck_assert_str_eq(join("/home/u/", "./a/./b"), "/home/u/a/b");
-	ck_assert_str_eq(join("/home/u", "../v/x"), "/home/v/x");
-	ck_assert_str_eq(join("/home/u", "a//b/"), "/home/u/a/b");
-	ck_assert_str_eq(join("/", "x"), "/x");
-	/* ".." at the root stays at the root, like the kernel */
-	ck_assert_str_eq(join("/a", "../../../etc/passwd"), "/etc/passwd");
-	ck_assert_str_eq(join("/a/b", ".."), "/a");
-	ck_assert_str_eq(join("/a", "."), "/a");
-	ck_assert_str_eq(join("/a", "..."), "/a/...");
-	ck_assert_str_eq(join("/a", "..b"), "/a/..b");
-}
-END_TEST
-
-START_TEST(path_absolute_and_dirfd)
-{
-	/* an absolute path ignores the base, even a bad one */
-	ck_assert_str_eq(join("/home/u", "/etc//hosts"), "/etc/hosts");
-	ck_assert_str_eq(join(NULL, "/x/../y"), "/y");
-	/* a dirfd's path is just another base */
-	ck_assert_str_eq(join("/var/lib/db", "t.sqlite-wal"),
-			 "/var/lib/db/t.sqlite-wal");
-}
-END_TEST
-
-START_TEST(path_bad)
-{
-	char small[8], big[5000];
-
-	ck_assert_ptr_null(join("relative", "f"));
-	ck_assert_ptr_null(join(NULL, "f"));
-	ck_assert_ptr_null(join("/a", NULL));
-	ck_assert_int_eq(bt_path_join(small, sizeof(small), "/abc",
-					     "defgh"), BT_ELIMIT);
-	ck_assert_int_eq(bt_path_join(small, sizeof(small), "/",
-					     "abcdef"), 0);
-	ck_assert_str_eq(small, "/abcdef");
-	memset(big, 'x', sizeof(big) - 1);
-	big[sizeof(big) - 1] = '\0';
-	ck_assert_ptr_null(join("/", big));
-	ck_assert_int_eq(bt_path_join(small, 1, "/", "a"), BT_ELIMIT);
 }
 END_TEST
 
@@ -1306,15 +1248,6 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fd_fork_copy_and_share");
 	tcase_add_test(tc, fd_fork_copy_and_share);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("path_relative");
-	tcase_add_test(tc, path_relative);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("path_absolute_and_dirfd");
-	tcase_add_test(tc, path_absolute_and_dirfd);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("path_bad");
-	tcase_add_test(tc, path_bad);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sockaddr_inet");
 	tcase_add_test(tc, sockaddr_inet);
