@@ -344,10 +344,18 @@ static bool channel_counts(struct bt_auditd *a, uint32_t pid,
 	return p && p->last_input > f->stamp;
 }
 
-/* Every live process other than `except` holding synthetic object `id`
- * open for writing may have written it before now: a write by each. */
-static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
-			 uint32_t except)
+/* Does process p's descriptor f match what a flush looks for? */
+typedef bool (*holder_fn)(struct bt_auditd *a, const struct proc *p,
+			  const struct bt_fd *f, const void *arg);
+
+/*
+ * Every live process other than `except` (and not one whose own I/O is in
+ * the log) holding a descriptor that `match` accepts may have moved data
+ * through it before now: one `op` event by each, through the first such
+ * descriptor.
+ */
+static int flush_holders(struct bt_auditd *a, uint64_t time, uint32_t except,
+			 unsigned op, holder_fn match, const void *arg)
 {
 	struct bt_obs o;
 	size_t i;
@@ -357,29 +365,58 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 		struct proc *p = &a->procs[i];
 
 		if (!p->pid || p->pid == except || !p->fds || p->iolog)
-			continue;  /* (its writes are in the log) */
+			continue;  /* (its I/O is in the log) */
 		for (fd = bt_fdtable_next(p->fds, 0); fd >= 0;
 		     fd = bt_fdtable_next(p->fds, fd + 1)) {
 			const struct bt_fd *f = bt_fdtable_get(p->fds, fd);
 
-			if (!(f->access & BT_FD_WRITE) ||
-			    !(fd_is_channel(f) || fd_is_anon(f)) ||
-			    (fd_is_channel(f) &&
-			     !channel_counts(a, p->pid, f, true)) ||
-			    (fd_is_channel(f) ? f->dev : f->ino) != id)
+			if (!match(a, p, f, arg))
 				continue;
 			bt_obs_init(&o);
 			o.time = time;
 			o.pid = p->pid;
 			o.start = p->start;
-			o.op = BT_RAW_WRITE;
-			obs_fd(&o, f, true);
+			o.op = op;
+			if (op == BT_RAW_SEND)
+				o.remote = f->remote;
+			else
+				obs_fd(&o, f, true);
 			if ((r = add(a, &o)))
 				return r;
-			break;  /* one write per process is enough */
+			break;  /* one event per process is enough */
 		}
 	}
 	return 0;
+}
+
+/* A write end of synthetic object *(uint64_t *)arg that counts. */
+static bool holds_for_writing(struct bt_auditd *a, const struct proc *p,
+			      const struct bt_fd *f, const void *arg)
+{
+	uint64_t id = *(const uint64_t *)arg;
+
+	return (f->access & BT_FD_WRITE) &&
+	       (fd_is_channel(f) || fd_is_anon(f)) &&
+	       (!fd_is_channel(f) || channel_counts(a, p->pid, f, true)) &&
+	       (fd_is_channel(f) ? f->dev : f->ino) == id;
+}
+
+/* Every live process other than `except` holding synthetic object `id`
+ * open for writing may have written it before now: a write by each. */
+static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
+			 uint32_t except)
+{
+	return flush_holders(a, time, except, BT_RAW_WRITE, holds_for_writing,
+			     &id);
+}
+
+/* A socket connected to the address `arg`, not logged or joined itself. */
+static bool holds_connected(struct bt_auditd *a, const struct proc *p,
+			    const struct bt_fd *f, const void *arg)
+{
+	return f->kind == BT_FD_SOCKET && f->remote &&
+	       !(f->access & (BT_FD_IOLOG | BT_FD_JOINED)) &&
+	       !strcmp(f->remote, arg);
 }
 
 /*
@@ -391,35 +428,8 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 static int flush_senders(struct bt_auditd *a, const char *remote,
 			 uint64_t time, uint32_t except)
 {
-	struct bt_obs o;
-	size_t i;
-	int fd, r;
-
-	for (i = 0; i < a->nprocs; i++) {
-		struct proc *p = &a->procs[i];
-
-		if (!p->pid || p->pid == except || !p->fds || p->iolog)
-			continue;
-		for (fd = bt_fdtable_next(p->fds, 0); fd >= 0;
-		     fd = bt_fdtable_next(p->fds, fd + 1)) {
-			const struct bt_fd *g = bt_fdtable_get(p->fds, fd);
-
-			if (g->kind != BT_FD_SOCKET || !g->remote ||
-			    (g->access & (BT_FD_IOLOG | BT_FD_JOINED)) ||
-			    strcmp(g->remote, remote))
-				continue;
-			bt_obs_init(&o);
-			o.time = time;
-			o.pid = p->pid;
-			o.start = p->start;
-			o.op = BT_RAW_SEND;
-			o.remote = g->remote;
-			if ((r = add(a, &o)))
-				return r;
-			break;  /* one send per process is enough */
-		}
-	}
-	return 0;
+	return flush_holders(a, time, except, BT_RAW_SEND, holds_connected,
+			     remote);
 }
 
 /* Do g and f refer to the same thing, the same way? */
