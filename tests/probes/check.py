@@ -37,20 +37,10 @@ neither by design nor known.
 import concurrent.futures
 import fnmatch
 import os
-import subprocess
 import json
 import sys
 
-
-def load(p):
-    if p == "-":
-        return None
-    if p.startswith("!"):
-        return p[1:]
-    try:
-        return json.load(open(p))
-    except Exception as e:  # noqa: BLE001 - reported as the check's detail
-        return "unreadable result: %s" % e
+from walklib import load, match, table_lines, walk as walk_on
 
 
 def graph(d):
@@ -62,21 +52,8 @@ def graph(d):
     return nodes, out, inn
 
 
-def vals(n):
-    v = [str(n.get(k) or "") for k in ("path", "exe", "label")]
-    v += [str(p) for p in n.get("paths") or []]
-    return v
 
 
-def match(n, spec):
-    kind, text = spec.split(":", 1)
-    if kind != "*" and n["kind"] != kind:
-        return False
-    if text == "*":
-        return True
-    if text.endswith("*"):
-        return any(text[:-1] in v for v in vals(n))
-    return any(v == text or v.endswith(text) for v in vals(n))
 
 
 def reach(d, start, specs, forward):
@@ -163,25 +140,12 @@ def checks(kind, src, sink, exe, back, fwd, backf):
             yield ("cred", False, "the writer is not in the result")
 
 
-def table_lines(path):
-    out = []
-    for line in open(path):
-        line = line.strip()
-        if line and not line.startswith("#"):
-            out.append(line.split(None, 2))
-    return out
+
+
 
 
 def walk(log, out, args):
-    """Runs btrack ARGS on LOG into OUT (JSON); returns OUT or "!error"."""
-    r = subprocess.run([os.environ["BTRACK"]] + args +
-                       ["--log", log, "--format", "json", "-o", out],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       text=True)
-    if r.returncode == 0:
-        return out
-    return "!" + (r.stderr.strip().splitlines() or ["exit %d" %
-                                                     r.returncode])[-1]
+    return walk_on(log, "--log", out, args)
 
 
 def run_walks(rows):

@@ -29,32 +29,14 @@ exits 1 if a check failed that is neither by design nor known.
 import concurrent.futures
 import fnmatch
 import hashlib
-import json
 import os
-import subprocess
 import sys
 
-
-def load(p):
-    if p == "-":
-        return None
-    if p.startswith("!"):
-        return p[1:]
-    try:
-        return json.load(open(p))
-    except Exception as e:  # noqa: BLE001 - reported as the check's detail
-        return "unreadable result %s: %s" % (p, e)
+from walklib import load, match, table_lines, walk
 
 
-def match(n, spec):
-    kind, text = spec.split(":", 1)
-    if kind != "*" and n["kind"] != kind:
-        return False
-    vals = [str(n.get(k) or "") for k in ("path", "exe", "label")]
-    vals += [str(p) for p in n.get("paths") or []]
-    if text.endswith("*"):
-        return any(text[:-1] in v for v in vals)
-    return any(v.endswith(text) for v in vals)
+
+
 
 
 def adj(d):
@@ -147,24 +129,8 @@ def check(log, db, what, args):
     return False, "unknown assertion " + what
 
 
-def table_lines(path):
-    out = []
-    for line in open(path):
-        line = line.strip()
-        if line and not line.startswith("#"):
-            out.append(line.split(None, 2))
-    return out
 
 
-def walk(where, flag, out, args):
-    r = subprocess.run([os.environ["BTRACK"]] + args +
-                       [flag, where, "--format", "json", "-o", out],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       text=True)
-    if r.returncode == 0:
-        return out
-    return "!" + (r.stderr.strip().splitlines() or ["exit %d" %
-                                                     r.returncode])[-1]
 
 
 def main():
