@@ -1,7 +1,7 @@
 /*
  * fdtable.h - the recorder's per-process file descriptor tables.
  *
- * `btrack record` (capture/record.c) learns what each descriptor of a traced
+ * `btrack record` (capture/recorder.c) learns what each descriptor of a traced
  * process refers to when the descriptor is made (open, dup, accept, pipe,
  * connect) and keeps it here, so a read(2) or write(2) costs no look-up in
  * /proc.  A table is shared by the tasks created with CLONE_FILES (threads),

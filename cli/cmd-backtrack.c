@@ -1,6 +1,6 @@
 /*
  * cmd-backtrack.c - `btrack backtrack`: walk back from a detection point to
- * the entry points (King and Chen's rule, core/walk.h).  The work is in
+ * the entry points (King and Chen's rule, graph/walk.h).  The work is in
  * walkcmd.c, shared with `btrack forward`; the page is
  * man/btrack-backtrack.1.
  */

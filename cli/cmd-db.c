@@ -13,10 +13,11 @@
 #include <sqlite3.h>
 
 #include "../core/db.h"
+#include "../graph/dbgraph.h"
 #include "../core/error.h"
-#include "../core/filter.h"
+#include "../graph/filter.h"
 #include "../core/timefmt.h"
-#include "../core/walk.h"
+#include "../graph/walk.h"
 #include "../graph/export.h"
 #include "cli.h"
 #include "walkcmd.h"

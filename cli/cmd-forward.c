@@ -1,6 +1,6 @@
 /*
  * cmd-forward.c - `btrack forward`: walk forward from an object to what it
- * affected (the impact of an entry point; core/walk.h).  The work is in
+ * affected (the impact of an entry point; graph/walk.h).  The work is in
  * walkcmd.c, shared with `btrack backtrack`; the page is
  * man/btrack-forward.1.
  */

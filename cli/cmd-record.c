@@ -1,6 +1,6 @@
 /*
  * cmd-record.c - `btrack record`: run a command under the ptrace + seccomp
- * recorder (capture/record.c) and write its activity into a log.
+ * recorder (capture/recorder.c) and write its activity into a log.
  *
  * The log is written in place, not through a temporary file: the point is
  * that a recorder killed at any instant (or Ctrl-C) leaves the events it
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../capture/record.h"
+#include "../capture/recorder.h"
 #include "../core/error.h"
 #include "../core/log.h"
 #include "cli.h"

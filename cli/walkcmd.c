@@ -16,13 +16,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../core/alert.h"
+#include "../graph/alert.h"
 #include "../core/db.h"
+#include "../graph/dbgraph.h"
 #include "../core/error.h"
-#include "../core/filter.h"
-#include "../core/graph.h"
+#include "../graph/filter.h"
+#include "../graph/graph.h"
 #include "../core/util.h"
-#include "../core/walk.h"
+#include "../graph/walk.h"
 #include "../graph/export.h"
 #include "walkcmd.h"
 
@@ -238,7 +239,7 @@ static int read_list(struct points *ps, const char *path)
 	return r;
 }
 
-/* --alert FILE: IDS alerts (core/alert.h); an alert's time is its
+/* --alert FILE: IDS alerts (graph/alert.h); an alert's time is its
  * point's threshold. */
 static int read_alerts(struct points *ps, const char *path)
 {

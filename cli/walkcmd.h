@@ -7,7 +7,7 @@
 #ifndef BT_WALKCMD_H
 #define BT_WALKCMD_H
 
-#include "../core/walk.h"
+#include "../graph/walk.h"
 #include "cli.h"
 
 /* The options rows both commands use (ending with a zeroed row). */

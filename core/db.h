@@ -13,7 +13,7 @@
  * adding a log that grew since (same creation time, same bytes up to the
  * size it had) adds only its new records.  One transaction per log.
  *
- * Walks do not run on SQL: bt_db_graph() writes the database's objects and
+ * Walks do not run on SQL: bt_db_graph() (graph/dbgraph.h) writes the database's objects and
  * events into a temporary log with the log writer and loads it with
  * bt_graph_load(), so a walk over the database is the walk over a log, with
  * the same results (for a single log: the same object ids too).
@@ -28,7 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "graph.h"
+#include "log.h"
 
 /* The schema version (PRAGMA user_version) this build reads and writes. */
 #define BT_DB_VERSION 1
@@ -95,24 +95,9 @@ int bt_db_info(struct bt_db *db, struct bt_db_info *out);
 int bt_db_export_log(struct bt_db *db, const char *path,
 		     bt_progress_fn progress, void *arg);
 
-/*
- * The dependency graph of the whole database: bt_db_export_log() into a
- * memfd (or, without memfds, an unlinked temporary file in $TMPDIR or
- * /tmp), then bt_graph_load().  The caller owns *out (bt_graph_free()).
- */
-int bt_db_graph(struct bt_graph **out, struct bt_db *db,
-		bt_progress_fn progress, void *arg);
-
-/*
- * The same for one host: its objects, the endpoints (shared by all hosts)
- * and the events between them.  host NULL: all.  BT_ENOTFOUND for a host
- * the database does not have.
- */
 int bt_db_export_log_host(struct bt_db *db, const char *path,
 			  const char *host, bt_progress_fn progress,
 			  void *arg);
-int bt_db_graph_host(struct bt_graph **out, struct bt_db *db,
-		     const char *host, bt_progress_fn progress, void *arg);
 
 /* A saved investigation.  Strings are owned by the struct
  * (bt_db_inv_release()). */

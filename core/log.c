@@ -17,7 +17,7 @@
  * chunk-format.c: nothing in the file is trusted.  Bytes past `committed`
  * are a torn tail (or preallocated zeros) and are ignored with a warning.
  *
- * This file does not interpret events (that is core/graph.c) and does not
+ * This file does not interpret events (that is graph/graph.c) and does not
  * print: problems are bt_error codes with messages that name the byte offset.
  */
 #include <errno.h>

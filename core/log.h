@@ -25,6 +25,10 @@
 
 #include "record.h"
 
+/* Called now and then during long work (done/total, e.g. bytes), e.g. for
+ * a progress line; may be NULL. */
+typedef void (*bt_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
 /* ---- writing ---------------------------------------------------------- */
 
 struct bt_log_writer;

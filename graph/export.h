@@ -8,7 +8,7 @@
  * a terminal.  Node shapes by kind (process: box, file: ellipse, filename:
  * note, page: component, endpoint: diamond, pipe: cds, runtime summary:
  * folder); the detection point is drawn bold and red, entry points filled.
- * Text lists the entry points by rank (core/filter.h).
+ * Text lists the entry points by rank (graph/filter.h).
  *
  * The JSON document:
  *   {"direction": "backward"|"forward", "granularity": ...,
@@ -31,7 +31,7 @@
 
 #include <stdio.h>
 
-#include "../core/walk.h"
+#include "walk.h"
 
 enum bt_format {
 	BT_FMT_TEXT, BT_FMT_DOT, BT_FMT_JSON, BT_FMT_SVG, BT_FMT_PNG,

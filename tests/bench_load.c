@@ -26,9 +26,9 @@
 
 #include "../capture/gen.h"
 #include "../core/error.h"
-#include "../core/graph.h"
+#include "../graph/graph.h"
 #include "../core/log.h"
-#include "../core/walk.h"
+#include "../graph/walk.h"
 
 static double now(void)
 {

@@ -16,10 +16,10 @@
 #include "../capture/audit/syscalls.h"
 #include "../capture/auditd.h"
 #include "../core/error.h"
-#include "../core/graph.h"
+#include "../graph/graph.h"
 #include "../core/ingest.h"
 #include "../core/log.h"
-#include "../core/walk.h"
+#include "../graph/walk.h"
 #include "testutil.h"
 
 static struct bt_auditd_stats last_stats;

@@ -15,10 +15,11 @@
 
 #include "../capture/gen.h"
 #include "../core/db.h"
+#include "../graph/dbgraph.h"
 #include "../core/error.h"
 #include "../core/log.h"
 #include "../core/timefmt.h"
-#include "../core/walk.h"
+#include "../graph/walk.h"
 #include "../graph/export.h"
 #include "testutil.h"
 

@@ -20,9 +20,9 @@
 #include <jansson.h>
 
 #include "../core/error.h"
-#include "../core/graph.h"
+#include "../graph/graph.h"
 #include "../core/log.h"
-#include "../core/walk.h"
+#include "../graph/walk.h"
 #include "../graph/export.h"
 #include "testutil.h"
 

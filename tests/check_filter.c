@@ -11,12 +11,12 @@
 #include <string.h>
 
 #include "../capture/gen.h"
-#include "../core/alert.h"
+#include "../graph/alert.h"
 #include "../core/error.h"
-#include "../core/filter.h"
-#include "../core/graph.h"
+#include "../graph/filter.h"
+#include "../graph/graph.h"
 #include "../core/log.h"
-#include "../core/walk.h"
+#include "../graph/walk.h"
 #include "testutil.h"
 
 #define EV(t, rest) "{\"time\": " #t ", " rest "}\n"

@@ -1,5 +1,5 @@
 /*
- * check_graph.c - the graph loader (core/graph.c): per-object event lists
+ * check_graph.c - the graph loader (graph/graph.c): per-object event lists
  * sorted by time, labels, pages and regions of files, lookups, the memory
  * figure, progress, warnings and a corrupt log.
  *
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "../core/error.h"
-#include "../core/graph.h"
+#include "../graph/graph.h"
 #include "../core/log.h"
 #include "testutil.h"
 

@@ -16,10 +16,10 @@
 #include <sys/resource.h>
 
 #include "../core/error.h"
-#include "../core/graph.h"
+#include "../graph/graph.h"
 #include "../core/ingest.h"
 #include "../core/log.h"
-#include "../core/walk.h"
+#include "../graph/walk.h"
 #include "testutil.h"
 
 #define MAXOBJ 2048
@@ -750,7 +750,7 @@ START_TEST(no_allocation_per_event)
 }
 END_TEST
 
-/* ---- walks over what ingest built (core/walk.h) ----------------------- */
+/* ---- walks over what ingest built (graph/walk.h) ----------------------- */
 
 static struct bt_graph *G;
 

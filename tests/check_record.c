@@ -26,7 +26,7 @@
 #include <linux/unix_diag.h>
 
 #include "../capture/fdtable.h"
-#include "../capture/record.h"
+#include "../capture/recorder.h"
 #include "../core/error.h"
 #include "../core/ingest.h"
 #include "../core/log.h"

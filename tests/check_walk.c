@@ -1,5 +1,5 @@
 /*
- * check_walk.c - backward and forward walks (core/walk.c) and detection
+ * check_walk.c - backward and forward walks (graph/walk.c) and detection
  * point specs.
  *
  * The logs are JSONL scenarios imported through the real importer
@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 #include "../core/error.h"
-#include "../core/graph.h"
+#include "../graph/graph.h"
 #include "../core/log.h"
 #include "../core/timefmt.h"
-#include "../core/walk.h"
+#include "../graph/walk.h"
 #include "testutil.h"
 
 /* One JSONL line at 2026-11-21T10:00:SS Z. */

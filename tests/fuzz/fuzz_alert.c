@@ -1,5 +1,5 @@
 /*
- * fuzz_alert.c - libFuzzer target for IDS alerts (core/alert.c): any bytes
+ * fuzz_alert.c - libFuzzer target for IDS alerts (graph/alert.c): any bytes
  * as an alert file; every alert read must hold a NUL-terminated spec
  * without a newline.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/alert.h"
+#include "../../graph/alert.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

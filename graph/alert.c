@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "alert.h"
-#include "error.h"
-#include "timefmt.h"
-#include "util.h"
+#include "../core/error.h"
+#include "../core/timefmt.h"
+#include "../core/util.h"
 #include "walk.h"
 
 #define MAX_INPUT (256u << 20)  /* an alert file larger is refused */

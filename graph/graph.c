@@ -25,11 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "../core/error.h"
 #include "graph.h"
-#include "hash.h"
-#include "log.h"
-#include "util.h"
+#include "../core/hash.h"
+#include "../core/log.h"
+#include "../core/util.h"
 
 /* Objects flags (oflags[]). */
 #define OF_HAS_PAGES 0x1   /* file: some page of it has page events */

@@ -76,7 +76,7 @@
 #include "fdtable.h"
 #include "pagering.h"
 #include "path.h"
-#include "record.h"
+#include "recorder.h"
 
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452

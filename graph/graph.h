@@ -18,14 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "log.h"
-#include "record.h"
+#include "../core/log.h"
+#include "../core/record.h"
 
 struct bt_graph;
-
-/* Called now and then during a long load (done/total bytes), e.g. for a
- * progress line; may be NULL. */
-typedef void (*bt_progress_fn)(void *arg, uint64_t done, uint64_t total);
 
 /*
  * Load the log at `path`.  The caller owns *out (bt_graph_free()).

@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "../core/error.h"
 #include "filter.h"
 #include "graph.h"
-#include "hash.h"
+#include "../core/hash.h"
 
 static const char *const names[BT_FILTER_COUNT] = {
 	"runtime", "helpers", "noise", "hide", "private", "names"

@@ -24,10 +24,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "hash.h"
-#include "timefmt.h"
-#include "util.h"
+#include "../core/error.h"
+#include "../core/hash.h"
+#include "../core/timefmt.h"
+#include "../core/util.h"
 #include "walk.h"
 
 /* Node indexes fit in 28 bits so (from, to, op) packs into an edge key. */

@@ -1,0 +1,367 @@
+/*
+ * json.c - a walk result as JSON, built with jansson (graph/export.h).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "../core/error.h"
+#include "../core/log.h"
+#include "../core/util.h"
+#include "filter.h"
+#include "render.h"
+
+/* ---- JSON, through jansson -------------------------------------------- */
+
+static json_t *jstr(struct bt_sb *tmp, const char *s)
+{
+	bt_sb_reset(tmp);
+	bt_show_str(tmp, s);
+	if (tmp->oom)
+		return NULL;
+	return json_stringn(bt_sb_str(tmp), tmp->len);
+}
+
+static json_t *jtime(uint64_t t)
+{
+	return t == BT_TIME_NONE ? json_null() : json_integer((json_int_t)t);
+}
+
+/* Set key to v (stolen); remember a failure. */
+static void jset(json_t *o, const char *key, json_t *v, bool *bad)
+{
+	if (!v || json_object_set_new(o, key, v))
+		*bad = true;
+}
+
+struct paths_ctx {
+	json_t *arr;
+	struct bt_sb *tmp;
+	bool *bad;
+};
+
+static void add_path(void *arg, const char *path, uint64_t time)
+{
+	struct paths_ctx *c = arg;
+	json_t *v = jstr(c->tmp, path);
+
+	if (!v || json_array_append_new(c->arr, v))
+		*c->bad = true;
+}
+
+static void json_file_fields(json_t *o, const struct bt_result *r,
+			     uint32_t file, struct bt_sb *tmp, bool *bad)
+{
+	struct bt_object_info fi;
+	struct paths_ctx pc = { json_array(), tmp, bad };
+
+	if (bt_graph_object(r->g, file, &fi)) {
+		json_decref(pc.arr);
+		return;
+	}
+	jset(o, "file", json_integer(file), bad);
+	jset(o, "path", fi.path ? jstr(tmp, fi.path) : json_null(), bad);
+	if (pc.arr)
+		bt_graph_file_paths(r->g, file, add_path, &pc);
+	jset(o, "paths", pc.arr, bad);
+	jset(o, "synthetic", json_boolean(fi.file_flags & BT_FILEF_SYNTH),
+	     bad);
+	if (bt_file_is_pipe(&fi))
+		jset(o, "pipe", json_true(), bad);
+	else {
+		uint32_t ver, nver;
+
+		bt_graph_file_version(r->g, file, &ver, &nver);
+		if (nver > 1 && ver) {
+			jset(o, "version", json_integer(ver), bad);
+			jset(o, "versions", json_integer(nver), bad);
+		}
+	}
+	if (!(fi.file_flags & BT_FILEF_SYNTH)) {
+		jset(o, "dev", json_integer((json_int_t)fi.dev), bad);
+		jset(o, "inode", json_integer((json_int_t)fi.ino), bad);
+	}
+}
+
+struct cred_json {
+	json_t *arr;
+	bool *bad;
+};
+
+static void cred_to_json(void *arg, const char *text, const struct cred *now,
+			 uint64_t time)
+{
+	struct cred_json *c = arg;
+	json_t *o = json_object();
+	size_t k;
+
+	jset(o, "time", json_integer((json_int_t)time), c->bad);
+	for (k = 0; k < 4; k++)
+		if (now->v[k] >= 0)
+			jset(o, cred_keys[k], json_integer(now->v[k]), c->bad);
+	jset(o, "change", json_string(text), c->bad);
+	if (!o || json_array_append_new(c->arr, o))
+		*c->bad = true;
+}
+
+/* "credentials": [{"time", "uid", "euid", "gid", "egid", "change":
+ * "uid 1000 -> 0 at T"}], the changes only; absent if none. */
+static void json_creds(json_t *o, const struct bt_graph *g, uint32_t proc,
+		       bool *bad)
+{
+	struct cred_json c = { json_array(), bad };
+
+	if (!c.arr) {
+		*bad = true;
+		return;
+	}
+	if (cred_changes(g, proc, cred_to_json, &c))
+		jset(o, "credentials", c.arr, bad);
+	else
+		json_decref(c.arr);
+}
+
+static json_t *json_node(const struct bt_result *r, size_t i,
+			 struct bt_sb *tmp, bool *bad)
+{
+	const struct bt_node *nd = &r->nodes[i];
+	struct bt_object_info in;
+	json_t *o = json_object();
+	char id[32];
+
+	if (!o) {
+		*bad = true;
+		return NULL;
+	}
+	snprintf(id, sizeof(id), "n%zu", i);
+	jset(o, "id", json_string(id), bad);
+	jset(o, "object", json_integer(nd->obj), bad);
+	jset(o, "kind", json_string(nd->flags & BT_NODE_SUMMARY ? "runtime" :
+				    kind_name(nd->kind)), bad);
+	bt_sb_reset(tmp);
+	node_label(tmp, r, i);
+	jset(o, "label", tmp->oom ? NULL : json_stringn(bt_sb_str(tmp), tmp->len),
+	     bad);
+	jset(o, "entry", json_boolean(nd->flags & (BT_NODE_ENTRY |
+						   BT_NODE_REMOTE)), bad);
+	jset(o, "detection", json_boolean(nd->flags & BT_NODE_DETECTION), bad);
+	jset(o, "threshold", jtime(nd->threshold), bad);
+	jset(o, "depth", json_integer(nd->depth), bad);
+	if (nd->rank) {
+		jset(o, "rank", json_integer(nd->rank), bad);
+		jset(o, "entry_reason",
+		     json_string(bt_entry_rank_name(nd->rank)), bad);
+	}
+	if (nd->flags & BT_NODE_SUMMARY) {
+		/* The files are in "filters"."removed" (filter runtime). */
+		jset(o, "summary", json_integer(nd->summary), bad);
+		return o;
+	}
+	if (bt_graph_object(r->g, nd->obj, &in))
+		return o;
+	switch (nd->kind) {
+	case BT_OBJ_PROCESS: {
+		json_t *argv = json_array();
+		size_t k = 0, n;
+
+		jset(o, "pid", json_integer(in.pid), bad);
+		jset(o, "start", json_integer((json_int_t)in.start), bad);
+		if (in.ppid)
+			jset(o, "ppid", json_integer(in.ppid), bad);
+		if (in.uid != UINT32_MAX)
+			jset(o, "uid", json_integer(in.uid), bad);
+		jset(o, "exe", in.exe ? jstr(tmp, in.exe) : json_null(), bad);
+		if (in.comm)
+			jset(o, "comm", jstr(tmp, in.comm), bad);
+		while (argv && in.argv && k < in.argv_len) {
+			n = strnlen(in.argv + k, in.argv_len - k);
+			bt_sb_reset(tmp);
+			bt_show_strn(tmp, in.argv + k, n);
+			if (tmp->oom || json_array_append_new(argv,
+			    json_stringn(bt_sb_str(tmp), tmp->len)))
+				*bad = true;
+			k += n + 1;
+		}
+		jset(o, "argv", argv, bad);
+		if (in.inherited) {
+			struct bt_object_info p;
+
+			/* exe, argv, comm: the parent's at the fork. */
+			jset(o, "inherited", json_true(), bad);
+			if (bt_graph_object(r->g, in.inherited, &p) == 0)
+				jset(o, "inherited_from_pid",
+				     json_integer(p.pid), bad);
+		}
+		json_creds(o, r->g, nd->obj, bad);
+		break;
+	}
+	case BT_OBJ_FILE:
+		json_file_fields(o, r, nd->obj, tmp, bad);
+		break;
+	case BT_OBJ_FILENAME:
+		jset(o, "path", jstr(tmp, in.path), bad);
+		break;
+	case BT_OBJ_PAGE: {
+		json_t *pages = json_array();
+
+		json_file_fields(o, r, nd->file ? nd->file : in.file, tmp,
+				 bad);
+		if (nd->page_first == nd->page_last &&
+		    r->opts.gran == BT_GRAN_PAGE)
+			jset(o, "page", json_integer((json_int_t)
+						     nd->page_first), bad);
+		if (!pages ||
+		    json_array_append_new(pages, json_integer((json_int_t)
+				nd->page_first)) ||
+		    json_array_append_new(pages, json_integer((json_int_t)
+				nd->page_last)))
+			*bad = true;
+		jset(o, "pages", pages, bad);
+		break;
+	}
+	case BT_OBJ_ENDPOINT:
+		jset(o, "address", jstr(tmp, in.path), bad);
+		break;
+	default:
+		break;
+	}
+	return o;
+}
+
+static json_t *json_edge(const struct bt_result *r, size_t i, bool *bad)
+{
+	const struct bt_edge *e = &r->edges[i];
+	json_t *o = json_object();
+	char id[32], t[BT_TIME_BUFSZ];
+
+	if (!o) {
+		*bad = true;
+		return NULL;
+	}
+	snprintf(id, sizeof(id), "n%u", e->from);
+	jset(o, "from", json_string(id), bad);
+	snprintf(id, sizeof(id), "n%u", e->to);
+	jset(o, "to", json_string(id), bad);
+	jset(o, "op", json_string(op_name(e->op)), bad);
+	jset(o, "time", json_integer((json_int_t)e->first), bad);
+	jset(o, "time_text", json_string(fmt_time(t, e->first)), bad);
+	jset(o, "first", json_integer((json_int_t)e->first), bad);
+	jset(o, "last", json_integer((json_int_t)e->last), bad);
+	jset(o, "count", json_integer(e->count), bad);
+	return o;
+}
+
+/* Write one value (stolen) after `lead`; false on failure. */
+static bool json_put(FILE *out, const char *lead, json_t *v, bool bad)
+{
+	bool ok = !bad && v && fputs(lead, out) != EOF &&
+		  json_dumpf(v, out, JSON_ENCODE_ANY) == 0;
+
+	json_decref(v);
+	return ok;
+}
+
+/* {"before": {nodes, edges}, "after": {...}, "removed": [{"filter",
+ * "kind", "label"}], "kept": {filter: n}} or null. */
+static json_t *json_filters(const struct bt_result *r, struct bt_sb *tmp,
+			    bool *bad)
+{
+	const struct bt_filter_report *f = r->filters;
+	json_t *o, *rm, *kept, *x;
+	size_t i;
+	unsigned k;
+
+	if (!f)
+		return json_null();
+	o = json_object();
+	rm = json_array();
+	kept = json_object();
+	x = json_object();
+	jset(x, "nodes", json_integer((json_int_t)f->nodes_before), bad);
+	jset(x, "edges", json_integer((json_int_t)f->edges_before), bad);
+	jset(o, "before", x, bad);
+	x = json_object();
+	jset(x, "nodes", json_integer((json_int_t)f->nodes_after), bad);
+	jset(x, "edges", json_integer((json_int_t)f->edges_after), bad);
+	jset(o, "after", x, bad);
+	for (i = 0; rm && i < f->nremoved; i++) {
+		json_t *e = json_object();
+
+		jset(e, "filter",
+		     json_string(bt_filter_name(f->removed_filter[i])), bad);
+		jset(e, "kind", json_string(node_kind_name(r, &f->removed[i])),
+		     bad);
+		bt_sb_reset(tmp);
+		label_of(tmp, r, &f->removed[i]);
+		/* label_of() has escaped it already. */
+		jset(e, "label", tmp->oom ? NULL :
+		     json_stringn(bt_sb_str(tmp), tmp->len), bad);
+		if (!e || json_array_append_new(rm, e))
+			*bad = true;
+	}
+	for (k = 0; kept && k < BT_FILTER_COUNT; k++)
+		if (f->kept_by[k])
+			jset(kept, bt_filter_name(k),
+			     json_integer(f->kept_by[k]), bad);
+	jset(o, "removed", rm, bad);
+	jset(o, "kept_for_paths", kept, bad);
+	jset(o, "summaries", json_integer(f->summaries), bad);
+	if (!o)
+		*bad = true;
+	return o;
+}
+
+/*
+ * The document is streamed: the head keys, then one node or edge object
+ * per line, built and freed one at a time, so a result of 100 000 nodes
+ * does not become a jansson tree of a gigabyte.
+ */
+int export_json(const struct bt_result *r, FILE *out)
+{
+	struct bt_sb tmp = { 0 };
+	char id[32];
+	bool bad = false, ok;
+	size_t i;
+
+	snprintf(id, sizeof(id), "n%u", r->detection);
+	ok = json_put(out, "{\n  \"direction\": ",
+		      json_string(r->dir == BT_BACKWARD ? "backward" :
+				  "forward"), bad) &&
+	     json_put(out, ",\n  \"granularity\": ",
+		      json_string(gran_name(r->opts.gran)), bad) &&
+	     json_put(out, ",\n  \"since\": ", r->opts.since ?
+		      jtime(r->opts.since) : json_null(), bad) &&
+	     json_put(out, ",\n  \"until\": ", jtime(r->opts.until), bad) &&
+	     json_put(out, ",\n  \"truncated\": ",
+		      json_boolean(r->truncated), bad) &&
+	     json_put(out, ",\n  \"limit\": ", r->truncated ?
+		      json_string(r->limit) : json_null(), bad) &&
+	     json_put(out, ",\n  \"detection\": ", json_string(id), bad) &&
+	     json_put(out, ",\n  \"examined\": ",
+		      json_integer((json_int_t)r->examined), bad) &&
+	     json_put(out, ",\n  \"filters\": ",
+		      json_filters(r, &tmp, &bad), bad) &&
+	     fputs(",\n  \"nodes\": [", out) != EOF;
+	for (i = 0; ok && i < r->nnodes; i++)
+		ok = json_put(out, i ? ",\n    " : "\n    ",
+			      json_node(r, i, &tmp, &bad), bad);
+	ok = ok && fputs(r->nnodes ? "\n  ],\n  \"edges\": [" :
+			 "],\n  \"edges\": [", out) != EOF;
+	for (i = 0; ok && i < r->nedges; i++)
+		ok = json_put(out, i ? ",\n    " : "\n    ",
+			      json_edge(r, i, &bad), bad);
+	ok = ok && fputs(r->nedges ? "\n  ]\n}\n" : "]\n}\n", out) != EOF;
+	bt_sb_release(&tmp);
+	if (bad)
+		return bt_error_set(BT_ENOMEM, "cannot build the JSON output");
+	if (!ok || fflush(out) != 0 || ferror(out))
+		return bt_error_set_os(BT_EIO, "cannot write the JSON output");
+	return 0;
+}
