@@ -1102,6 +1102,7 @@ int bt_gen_jsonl(FILE *out, const char *path, uint64_t *out_lines)
 			break;
 		}
 		case BT_REC_NOTE:
+		case BT_REC_SEAL:
 			break;
 		default:
 			j.o[++id].rec = h;

@@ -193,6 +193,10 @@ static void dump_record(FILE *f, uint64_t off, const struct bt_rec_head *h,
 		put_str(f, "text", &r->text);
 		break;
 	}
+	case BT_REC_SEAL:
+		fprintf(f, "seal bytes=%u",
+			((const struct bt_rec_seal *)h)->len);
+		break;
 	}
 	fputc('\n', f);
 }

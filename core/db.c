@@ -693,9 +693,7 @@ static int add_records(struct adder *a, bt_progress_fn progress, void *arg)
 		if ((uint64_t)((const uint8_t *)h - bt_log_data(a->log)) <
 		    a->skip) {
 			/* Added before: only map its objects' ids. */
-			if (h->type != BT_REC_EVENT &&
-			    h->type != BT_REC_LABEL &&
-			    h->type != BT_REC_NOTE &&
+			if (bt_rec_is_object(h->type) &&
 			    (err = add_object(a, h)))
 				break;
 			continue;
@@ -761,7 +759,8 @@ static int add_records(struct adder *a, bt_progress_fn progress, void *arg)
 				err = sqlerr(db, BT_EIO, "inserting a note");
 				break;
 			}
-		} else if ((err = add_object(a, h))) {
+		} else if (bt_rec_is_object(h->type) &&
+			   (err = add_object(a, h))) {
 			break;
 		}
 	}

@@ -730,6 +730,25 @@ int bt_log_append_note(struct bt_log_writer *w, uint32_t key, uint64_t time,
 	return 0;
 }
 
+int bt_log_append_seal(struct bt_log_writer *w, const void *data,
+		       size_t len)
+{
+	struct bt_rec_seal *s;
+	int r;
+
+	if (len > 65536)
+		return bt_error_set(BT_EINVAL, "seal too long");
+	r = rec_begin(&s, w, BT_REC_SEAL,
+		      (uint32_t)((sizeof(*s) + len + 7) & ~(size_t)7));
+	if (r)
+		return r;
+	s->len = (uint32_t)len;
+	s->reserved = 0;
+	memcpy(s->data, data, len);
+	rec_end(w, s);
+	return 0;
+}
+
 void bt_log_writer_commit(struct bt_log_writer *w)
 {
 	__atomic_store_n(&whdr(w)->committed, w->size, __ATOMIC_RELEASE);
@@ -1137,6 +1156,7 @@ static const uint32_t min_len[BT_REC_TYPE_MAX + 1] = {
 	[BT_REC_REGION] = sizeof(struct bt_rec_region),
 	[BT_REC_LABEL] = offsetof(struct bt_rec_label, value.s) + 1,
 	[BT_REC_NOTE] = offsetof(struct bt_rec_note, text.s) + 1,
+	[BT_REC_SEAL] = sizeof(struct bt_rec_seal),
 };
 
 static int next_slow(struct bt_log_iter *it, const struct bt_rec_head **out)
@@ -1221,6 +1241,14 @@ static int next_slow(struct bt_log_iter *it, const struct bt_rec_head **out)
 				       "%llu", n->key,
 				       off + offsetof(struct bt_rec_note, key));
 		r = check_str(it, h, offsetof(struct bt_rec_note, text));
+		break;
+	}
+	case BT_REC_SEAL: {
+		const struct bt_rec_seal *s = (const void *)h;
+
+		if (s->len > h->len - sizeof(*s) || s->reserved)
+			return corrupt(it->log, "bad seal length %u at offset "
+				       "%llu", s->len, off);
 		break;
 	}
 	}

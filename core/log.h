@@ -84,6 +84,11 @@ int bt_log_append_label(struct bt_log_writer *w, uint32_t object,
 int bt_log_append_note(struct bt_log_writer *w, uint32_t key, uint64_t time,
 		       const char *text, size_t len);
 
+/* A seal record (struct bt_rec_seal) with an opaque payload of at most
+ * 64 KiB, built by core/seal.h. */
+int bt_log_append_seal(struct bt_log_writer *w, const void *data,
+		       size_t len);
+
 /* Publish everything appended so far (one release store; cheap). */
 void bt_log_writer_commit(struct bt_log_writer *w);
 

@@ -76,7 +76,8 @@ enum bt_rec_type {
 	BT_REC_REGION   = 7,  /* struct bt_rec_region: a mapped file range */
 	BT_REC_LABEL    = 8,  /* struct bt_rec_label + string: an attribute */
 	BT_REC_NOTE     = 9,  /* struct bt_rec_note + string: source, drops */
-	BT_REC_TYPE_MAX = 9
+	BT_REC_SEAL     = 10, /* struct bt_rec_seal: a seal (core/seal.h) */
+	BT_REC_TYPE_MAX = 10
 };
 
 /* Object kinds, as seen by the graph.  The object record types above. */
@@ -247,6 +248,21 @@ struct bt_rec_note {
 	__u32 reserved;
 	__u64 time;
 	struct bt_rec_str text;
+};
+
+/* Whether a record type defines an object (and takes the next id). */
+static inline int bt_rec_is_object(unsigned type)
+{
+	return type >= BT_REC_PROCESS && type <= BT_REC_REGION;
+}
+
+/* A seal over the records before it (core/seal.h, man/btrack-log.5): an
+ * opaque payload that only the seal code interprets; the log carries it. */
+struct bt_rec_seal {
+	struct bt_rec_head h;
+	__u32 len;     /* payload bytes */
+	__u32 reserved;
+	__u8 data[];
 };
 
 /*

@@ -306,7 +306,8 @@ out_graph:
 	return err;
 }
 
-int export_dot(const struct bt_result *r, FILE *out)
+int export_dot(const struct bt_result *r,
+		const struct bt_export_opts *opts, FILE *out)
 {
 	Agraph_t *g;
 	int err;
@@ -349,8 +350,8 @@ const char *__lsan_default_suppressions(void)
 }
 #endif
 
-int export_render(const struct bt_result *r, const char *fmt,
-		  FILE *out)
+int export_render(const struct bt_result *r,
+		const struct bt_export_opts *opts, const char *fmt, FILE *out)
 {
 	agusererrf old;
 	Agraph_t *g;

@@ -72,22 +72,34 @@ int bt_format_from_path(enum bt_format *out, const char *path)
 
 int bt_export(const struct bt_result *r, enum bt_format fmt, FILE *out)
 {
-	if (!r || !out || (r->nnodes && r->detection >= r->nnodes))
+	static const struct bt_export_opts defaults = { 0 };
+
+	return bt_export_with(r, fmt, &defaults, out);
+}
+
+int bt_export_with(const struct bt_result *r, enum bt_format fmt,
+		   const struct bt_export_opts *o, FILE *out)
+{
+	if (!o || !r || !out || (r->nnodes && r->detection >= r->nnodes))
 		return bt_error_set(BT_EINVAL, "bt_export: bad result");
 	errno = 0;
 	switch (fmt) {
 	case BT_FMT_TEXT:
-		return export_text(r, out);
+		return export_text(r, o, out);
 	case BT_FMT_DOT:
-		return export_dot(r, out);
+		return export_dot(r, o, out);
 	case BT_FMT_JSON:
-		return export_json(r, out);
+		return export_json(r, o, out);
 	case BT_FMT_SVG:
-		return export_render(r, "svg", out);
+		return export_render(r, o, "svg", out);
 	case BT_FMT_PNG:
-		return export_render(r, "png", out);
+		return export_render(r, o, "png", out);
 	case BT_FMT_PDF:
-		return export_render(r, "pdf", out);
+		return export_render(r, o, "pdf", out);
+	case BT_FMT_HTML:
+		return export_html(r, o, out);
+	case BT_FMT_PROV:
+		return export_prov(r, o, out);
 	}
 	return bt_error_set(BT_EINVAL, "bt_export: unknown format %d",
 			    (int)fmt);

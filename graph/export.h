@@ -29,13 +29,23 @@
 #ifndef BT_EXPORT_H
 #define BT_EXPORT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "walk.h"
 
 enum bt_format {
 	BT_FMT_TEXT, BT_FMT_DOT, BT_FMT_JSON, BT_FMT_SVG, BT_FMT_PNG,
-	BT_FMT_PDF
+	BT_FMT_PDF, BT_FMT_HTML, BT_FMT_PROV
+};
+
+/* Display choices for one rendering (the result itself is not changed).
+ * Zero-initialised means the defaults. */
+struct bt_export_opts {
+	bool explain;            /* text: list what each filter removed */
+	size_t max_layout_nodes; /* SVG/PNG/PDF/HTML: refuse to lay out a
+	                            larger result (0: the built-in limit) */
 };
 
 /* "text", "dot", "json", "svg", "png", "pdf"; BT_EINVAL otherwise. */
@@ -43,7 +53,11 @@ int bt_format_parse(enum bt_format *out, const char *name);
 /* Guess from an output file name's extension; BT_EINVAL if none fits. */
 int bt_format_from_path(enum bt_format *out, const char *path);
 
-/* Write `r` to `out` in `fmt`.  BT_EIO on a write error, BT_ENOMEM. */
+/* Write `r` to `out` in `fmt` with display options `o`.  BT_EIO on a
+ * write error, BT_ENOMEM. */
+int bt_export_with(const struct bt_result *r, enum bt_format fmt,
+		   const struct bt_export_opts *o, FILE *out);
+/* The same with the default options. */
 int bt_export(const struct bt_result *r, enum bt_format fmt, FILE *out);
 
 /* A one-line label for a node, e.g. "bash [1234]" or "/tmp/x#3".  Writes at

@@ -309,7 +309,7 @@ static int pass1(struct bt_graph *g, bt_progress_fn progress, void *arg)
 			last = e->time;
 		} else if (h->type == BT_REC_LABEL) {
 			nlabs++;
-		} else if (h->type != BT_REC_NOTE) {
+		} else if (bt_rec_is_object(h->type)) {
 			/* An object record: ids are sequential (checked by
 			 * the reader), the id follows the head. */
 			uint32_t id = ((const uint32_t *)h)[2];

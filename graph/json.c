@@ -323,7 +323,8 @@ static json_t *json_filters(const struct bt_result *r, struct bt_sb *tmp,
  * per line, built and freed one at a time, so a result of 100 000 nodes
  * does not become a jansson tree of a gigabyte.
  */
-int export_json(const struct bt_result *r, FILE *out)
+int export_json(const struct bt_result *r,
+		const struct bt_export_opts *opts, FILE *out)
 {
 	struct bt_sb tmp = { 0 };
 	char id[32];

@@ -13,6 +13,7 @@
 #include "../core/display.h"
 #include "../core/strbuf.h"
 #include "../core/timefmt.h"
+#include "export.h"
 #include "graph.h"
 #include "walk.h"
 
@@ -50,9 +51,18 @@ void node_label(struct bt_sb *b, const struct bt_result *r, size_t i);
 void filter_summary(struct bt_sb *b, const struct bt_result *r);
 void argv_line(struct bt_sb *b, const char *argv, size_t len);
 
-int export_text(const struct bt_result *r, FILE *out);
-int export_dot(const struct bt_result *r, FILE *out);
-int export_render(const struct bt_result *r, const char *fmt, FILE *out);
-int export_json(const struct bt_result *r, FILE *out);
+/* One entry per format, called by bt_export_with() (o never NULL). */
+int export_text(const struct bt_result *r, const struct bt_export_opts *o,
+		FILE *out);
+int export_dot(const struct bt_result *r, const struct bt_export_opts *o,
+	       FILE *out);
+int export_render(const struct bt_result *r, const struct bt_export_opts *o,
+		  const char *fmt, FILE *out);
+int export_json(const struct bt_result *r, const struct bt_export_opts *o,
+		FILE *out);
+int export_html(const struct bt_result *r, const struct bt_export_opts *o,
+		FILE *out);
+int export_prov(const struct bt_result *r, const struct bt_export_opts *o,
+		FILE *out);
 
 #endif

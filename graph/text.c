@@ -105,7 +105,8 @@ static void text_details(struct bt_sb *b, const struct bt_result *r,
 	}
 }
 
-int export_text(const struct bt_result *r, FILE *out)
+int export_text(const struct bt_result *r,
+		const struct bt_export_opts *opts, FILE *out)
 {
 	bool back = r->dir == BT_BACKWARD;
 	struct by_node bn = { 0 };
