@@ -441,6 +441,7 @@ int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 	struct bt_graph *g = NULL;
 	struct bt_result *res = NULL;
 	struct bt_filter_report *frep = NULL;
+	struct bt_export_opts eo = { 0 };
 	const char *warn;
 	uint64_t spec_time;
 	uint32_t start;
@@ -529,7 +530,6 @@ int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 		r = cli_fail(err);
 		goto out_result;
 	}
-	frep->explain = a.explain;
 	if (frep->nremoved)
 		cli_note("graph: %zu objects, %zu dependencies; after filters "
 			 "%zu objects, %zu dependencies%s", frep->nodes_before,
@@ -543,7 +543,8 @@ int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 		r = EXIT_ERROR;
 		goto out_result;
 	}
-	err = bt_export(res, a.fmt, f);
+	eo.explain = a.explain;
+	err = bt_export_with(res, a.fmt, &eo, f);
 	if (err) {
 		r = cli_fail(err);
 		if (f != stdout) {

@@ -113,8 +113,6 @@ struct bt_filter_report {
 	struct bt_node *removed;               /* the removed nodes */
 	uint8_t *removed_filter;               /* which filter, per node */
 	size_t nremoved;
-	bool explain;     /* set by the caller: list removed objects in
-	                     text output, not only their counts */
 };
 
 /*

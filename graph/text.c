@@ -136,7 +136,7 @@ int export_text(const struct bt_result *r,
 
 		filter_summary(&b, r);
 		bt_sb_adds(&b, "\n");
-		for (i = 0; f->explain && i < f->nremoved; i++) {
+		for (i = 0; opts->explain && i < f->nremoved; i++) {
 			bt_sb_addf(&b, "  - %-8s ",
 				bt_filter_name(f->removed_filter[i]));
 			label_of(&b, r, &f->removed[i]);
