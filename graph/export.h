@@ -48,11 +48,9 @@ struct bt_export_opts {
 	                            larger result (0: the built-in limit) */
 };
 
-/* "text", "dot", "json", "svg", "png", "pdf", "html", "prov-json" (or
- * "prov"); BT_EINVAL otherwise. */
+/* "text", "dot", "json", "svg", "png", "pdf"; BT_EINVAL otherwise. */
 int bt_format_parse(enum bt_format *out, const char *name);
-/* Guess from an output file name's extension (".html"/".htm": HTML,
- * ".prov.json": PROV-JSON, other ".json": JSON); BT_EINVAL if none fits. */
+/* Guess from an output file name's extension; BT_EINVAL if none fits. */
 int bt_format_from_path(enum bt_format *out, const char *path);
 
 /* Write `r` to `out` in `fmt` with display options `o`.  BT_EIO on a

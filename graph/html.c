@@ -43,11 +43,543 @@
 #include "filter.h"
 #include "render.h"
 
-/* Larger results get a report without the drawing (laying out thousands
- * of nodes takes graphviz minutes and nobody reads the picture). */
-#define HTML_LAYOUT_MAX 1500
+/* Larger results get a report without the drawing: graphviz's layout of
+ * thousands of nodes takes minutes.  The limit the other renderings have
+ * (graph/export.h, once it defines it). */
+#ifndef BT_LAYOUT_NODES_DEFAULT
+#define BT_LAYOUT_NODES_DEFAULT 2000
+#endif
 
-/* ---- the page around the data --------------------------------------- */
+/* Why each filter removes what it does (filter.h, in the user's words). */
+static const char *const filter_why[BT_FILTER_COUNT] = {
+	[BT_FILTER_RUNTIME] = "files programs only load (system executables, "
+		"shared libraries, locale data, name-service configuration) "
+		"and nothing wrote in the window: collapsed into one runtime "
+		"summary per process",
+	[BT_FILTER_HELPERS] = "processes that only talk to their parent "
+		"(forked by it, reading nothing from outside) and what only "
+		"the two of them touch",
+	[BT_FILTER_NOISE] = "well-known objects that carry no information "
+		"flow: /dev/null, terminals, /proc/self, utmp ...",
+	[BT_FILTER_HIDE] = "objects matching a --hide pattern",
+	[BT_FILTER_PRIVATE] = "files and names only one process touches and "
+		"that it made itself (temporary files)",
+	[BT_FILTER_NAMES] = "file names nobody changed in the window whose "
+		"only role is a lookup",
+};
+
+/* ---- JSON into a script element --------------------------------------- */
+
+/*
+ * Write v (stolen) as JSON that cannot end the <script> element it is in:
+ * '<', '>' and '&' only occur inside JSON strings, where \u003c, \u003e
+ * and \u0026 mean the same characters.
+ */
+static bool put_json(FILE *out, json_t *v, bool *bad)
+{
+	char *s, *p;
+	bool ok = true;
+
+	if (!v) {
+		*bad = true;
+		return false;
+	}
+	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(v);
+	if (!s) {
+		*bad = true;
+		return false;
+	}
+	for (p = s; ok && *p; p++) {
+		switch (*p) {
+		case '<':
+			ok = fputs("\\u003c", out) != EOF;
+			break;
+		case '>':
+			ok = fputs("\\u003e", out) != EOF;
+			break;
+		case '&':
+			ok = fputs("\\u0026", out) != EOF;
+			break;
+		default:
+			ok = putc(*p, out) != EOF;
+			break;
+		}
+	}
+	free(s);
+	return ok;
+}
+
+/* An untrusted string, shown by the rule. */
+static json_t *jshow(struct bt_sb *tmp, const char *s, size_t n)
+{
+	bt_sb_reset(tmp);
+	bt_show_strn(tmp, s ? s : "", s ? n : 0);
+	if (tmp->oom)
+		return NULL;
+	return json_stringn(bt_sb_str(tmp), tmp->len);
+}
+
+static json_t *jsb(struct bt_sb *b)
+{
+	return b->oom ? NULL : json_stringn(bt_sb_str(b), b->len);
+}
+
+static json_t *jtime(uint64_t ns)
+{
+	char t[BT_TIME_BUFSZ];
+
+	bt_time_format(t, sizeof(t), ns);
+	return json_string(t);
+}
+
+static void jset(json_t *o, const char *key, json_t *v, bool *bad)
+{
+	if (!v || json_object_set_new(o, key, v))
+		*bad = true;
+}
+
+static void jpush(json_t *a, json_t *v, bool *bad)
+{
+	if (!v || json_array_append_new(a, v))
+		*bad = true;
+}
+
+/* Append [key, value] (value stolen) to the attribute list. */
+static void attr(json_t *attrs, const char *key, json_t *value, bool *bad)
+{
+	json_t *p = json_array();
+
+	jpush(p, json_string(key), bad);
+	jpush(p, value, bad);
+	jpush(attrs, p, bad);
+}
+
+static void attrf(json_t *attrs, const char *key, bool *bad,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void attrf(json_t *attrs, const char *key, bool *bad,
+		  const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	attr(attrs, key, json_string(buf), bad);
+}
+
+/* ---- one node: attributes and labels ---------------------------------- */
+
+struct lab {
+	uint64_t time;
+	size_t seq;
+	json_t *v;   /* [key, value, time] */
+};
+
+struct label_ctx {
+	struct lab *v;
+	size_t n, cap;
+	const char *key;
+	uint64_t t0;
+	struct bt_sb *tmp;
+	bool *bad;
+};
+
+static void add_label(void *arg, const char *value, size_t len,
+		      uint64_t time)
+{
+	struct label_ctx *c = arg;
+	json_t *l = json_array();
+	int64_t d = (int64_t)(time - c->t0);
+
+	jpush(l, json_string(c->key), c->bad);
+	if (!strcmp(c->key, "argv")) {
+		bt_sb_reset(c->tmp);
+		argv_line(c->tmp, value, len);
+		jpush(l, jsb(c->tmp), c->bad);
+	} else {
+		jpush(l, jshow(c->tmp, value, strnlen(value, len)), c->bad);
+	}
+	jpush(l, jtime(time), c->bad);
+	/* [3]: seconds from the result's first event (may be before it). */
+	jpush(l, json_real((double)d / 1e9), c->bad);
+	if (c->n == c->cap && bt_grow(&c->v, &c->cap, c->n + 1,
+				      sizeof(*c->v))) {
+		json_decref(l);
+		*c->bad = true;
+		return;
+	}
+	c->v[c->n] = (struct lab){ time, c->n, l };
+	c->n++;
+}
+
+static int cmp_lab(const void *a, const void *b)
+{
+	const struct lab *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Every label of the object (exe, argv, comm, paths, credentials), by
+ * time: bt_graph_labels() gives each key oldest first; merged here. */
+static json_t *node_labels(const struct bt_graph *g, uint32_t obj,
+			   uint64_t t0, struct bt_sb *tmp, bool *bad)
+{
+	static const char *const keys[BT_LABEL_MAX + 1] = {
+		[BT_LABEL_EXE] = "exe", [BT_LABEL_ARGV] = "argv",
+		[BT_LABEL_COMM] = "comm", [BT_LABEL_PATH] = "path",
+		[BT_LABEL_CRED] = "credentials",
+	};
+	struct label_ctx c = { NULL, 0, 0, NULL, t0, tmp, bad };
+	json_t *arr = json_array();
+	size_t i;
+	unsigned k;
+
+	for (k = 1; k <= BT_LABEL_MAX && obj; k++) {
+		c.key = keys[k] ? keys[k] : "label";
+		bt_graph_labels(g, obj, k, add_label, &c);
+	}
+	if (c.n)
+		qsort(c.v, c.n, sizeof(*c.v), cmp_lab);
+	for (i = 0; i < c.n; i++)
+		jpush(arr, c.v[i].v, bad);
+	free(c.v);
+	return arr;
+}
+
+struct cred_attr {
+	json_t *attrs;
+	bool *bad;
+};
+
+static void cred_to_attr(void *arg, const char *text, const struct cred *now,
+			 uint64_t time)
+{
+	struct cred_attr *c = arg;
+
+	(void)now;
+	(void)time;
+	attr(c->attrs, "credential change", json_string(text), c->bad);
+}
+
+struct paths_attr {
+	json_t *attrs;
+	const char *last;
+	struct bt_sb *tmp;
+	bool *bad;
+};
+
+static void path_to_attr(void *arg, const char *path, uint64_t time)
+{
+	struct paths_attr *c = arg;
+	char t[BT_TIME_BUFSZ];
+	json_t *p;
+
+	if (c->last && !strcmp(path, c->last))
+		return;
+	bt_sb_reset(c->tmp);
+	bt_show_str(c->tmp, path);
+	bt_sb_addf(c->tmp, " (from %s)", fmt_time(t, time));
+	p = jsb(c->tmp);
+	attr(c->attrs, "also named", p, c->bad);
+}
+
+static void file_attrs(json_t *attrs, const struct bt_result *r,
+		       uint32_t file, struct bt_sb *tmp, bool *bad)
+{
+	struct bt_object_info fi;
+	struct paths_attr pc = { attrs, NULL, tmp, bad };
+	uint32_t ver, nver;
+
+	if (bt_graph_object(r->g, file, &fi))
+		return;
+	if (fi.path)
+		attr(attrs, "path", jshow(tmp, fi.path, strlen(fi.path)), bad);
+	pc.last = fi.path;
+	bt_graph_file_paths(r->g, file, path_to_attr, &pc);
+	if (bt_file_is_pipe(&fi))
+		attr(attrs, "channel", json_string("pipe or socket pair"),
+		     bad);
+	if (!(fi.file_flags & BT_FILEF_SYNTH))
+		attrf(attrs, "inode", bad, "%llu:%llu",
+		      (unsigned long long)fi.dev, (unsigned long long)fi.ino);
+	else
+		attr(attrs, "inode", json_string("unknown (imported)"), bad);
+	if (!bt_file_is_pipe(&fi)) {
+		bt_graph_file_version(r->g, file, &ver, &nver);
+		if (nver > 1 && ver)
+			attrf(attrs, "version", bad,
+			      "%u of %u files under this path", ver, nver);
+	}
+}
+
+static json_t *html_node(const struct bt_result *r, size_t i, uint64_t t0,
+			 struct bt_sb *tmp, bool *bad)
+{
+	const struct bt_node *nd = &r->nodes[i];
+	struct bt_object_info in;
+	json_t *o = json_object(), *attrs = json_array();
+	uint32_t lobj = 0;
+	const uint32_t *refs;
+	char t[BT_TIME_BUFSZ];
+
+	jset(o, "kind", json_string(node_kind_name(r, nd)), bad);
+	bt_sb_reset(tmp);
+	node_label(tmp, r, i);
+	jset(o, "label", jsb(tmp), bad);
+	if (nd->flags & BT_NODE_DETECTION)
+		jset(o, "detection", json_true(), bad);
+	if (nd->flags & (BT_NODE_ENTRY | BT_NODE_REMOTE))
+		jset(o, "entry", json_true(), bad);
+	if (nd->rank) {
+		jset(o, "rank", json_integer(nd->rank), bad);
+		jset(o, "reason", json_string(bt_entry_rank_name(nd->rank)),
+		     bad);
+	}
+	if (nd->flags & BT_NODE_SUMMARY) {
+		attrf(attrs, "stands for", bad, "%u runtime file%s the "
+		      "process loaded", nd->summary,
+		      nd->summary == 1 ? "" : "s");
+		goto common;
+	}
+	if (bt_graph_object(r->g, nd->obj, &in))
+		goto common;
+	lobj = nd->obj;
+	switch (nd->kind) {
+	case BT_OBJ_PROCESS: {
+		struct cred_attr ca = { attrs, bad };
+
+		attrf(attrs, "pid", bad, "%u", in.pid);
+		if (in.ppid)
+			attrf(attrs, "parent pid", bad, "%u", in.ppid);
+		if (in.uid != UINT32_MAX)
+			attrf(attrs, "uid", bad, "%u", in.uid);
+		attr(attrs, "started", json_string(fmt_time(t, in.start)), bad);
+		if (in.argv && in.argv_len) {
+			bt_sb_reset(tmp);
+			argv_line(tmp, in.argv, in.argv_len);
+			attr(attrs, "command", jsb(tmp), bad);
+		}
+		if (in.exe)
+			attr(attrs, "executable",
+			     jshow(tmp, in.exe, strlen(in.exe)), bad);
+		if (in.comm)
+			attr(attrs, "comm", jshow(tmp, in.comm,
+						  strlen(in.comm)), bad);
+		if (in.inherited) {
+			struct bt_object_info p;
+
+			if (bt_graph_object(r->g, in.inherited, &p) == 0)
+				attrf(attrs, "program", bad, "inherited from "
+				      "pid %u (it never executed another)",
+				      p.pid);
+		}
+		cred_changes(r->g, nd->obj, cred_to_attr, &ca);
+		break;
+	}
+	case BT_OBJ_FILE:
+		file_attrs(attrs, r, nd->obj, tmp, bad);
+		break;
+	case BT_OBJ_FILENAME:
+		attr(attrs, "path", jshow(tmp, in.path, in.path ?
+					  strlen(in.path) : 0), bad);
+		break;
+	case BT_OBJ_PAGE:
+		lobj = nd->file ? nd->file : in.file;
+		file_attrs(attrs, r, lobj, tmp, bad);
+		if (r->opts.gran == BT_GRAN_OBJECT)
+			attr(attrs, "pages", json_string("all (object "
+			     "granularity)"), bad);
+		else if (nd->page_first == nd->page_last)
+			attrf(attrs, "page", bad, "%llu (bytes %llu-%llu)",
+			      (unsigned long long)nd->page_first,
+			      (unsigned long long)nd->page_first * 4096,
+			      (unsigned long long)nd->page_first * 4096 +
+			      4095);
+		else
+			attrf(attrs, "pages", bad, "%llu-%llu",
+			      (unsigned long long)nd->page_first,
+			      (unsigned long long)nd->page_last);
+		break;
+	case BT_OBJ_ENDPOINT:
+		attr(attrs, "address", jshow(tmp, in.path, in.path ?
+					     strlen(in.path) : 0), bad);
+		break;
+	default:
+		break;
+	}
+	attrf(attrs, "in the log", bad, "%zu events affect it, it caused %zu",
+	      bt_graph_in(r->g, nd->obj, &refs),
+	      bt_graph_out(r->g, nd->obj, &refs));
+common:
+	attrf(attrs, "object id", bad, "%u", nd->obj);
+	attrf(attrs, "hops from the detection point", bad, "%u", nd->depth);
+	if (nd->threshold != BT_TIME_NONE)
+		attr(attrs, r->dir == BT_BACKWARD ? "events up to" :
+		     "events from", json_string(fmt_time(t, nd->threshold)),
+		     bad);
+	jset(o, "attrs", attrs, bad);
+	jset(o, "labels", lobj ? node_labels(r->g, lobj, t0, tmp, bad) :
+	     json_array(), bad);
+	return o;
+}
+
+/* ---- edges, filters, the head ----------------------------------------- */
+
+static json_t *html_edge(const struct bt_result *r, size_t i, uint64_t t0,
+			 bool *bad)
+{
+	const struct bt_edge *e = &r->edges[i];
+	json_t *o = json_object();
+
+	jset(o, "from", json_integer(e->from), bad);
+	jset(o, "to", json_integer(e->to), bad);
+	jset(o, "op", json_string(op_name(e->op)), bad);
+	jset(o, "count", json_integer(e->count), bad);
+	jset(o, "first", jtime(e->first), bad);
+	jset(o, "last", jtime(e->last), bad);
+	/* Seconds from the first event: doubles keep microseconds over
+	 * years, and script numbers cannot hold ns since the epoch. */
+	jset(o, "t", json_real(e->first >= t0 ?
+			       (double)(e->first - t0) / 1e9 : 0), bad);
+	jset(o, "tl", json_real(e->last >= t0 ?
+				(double)(e->last - t0) / 1e9 : 0), bad);
+	return o;
+}
+
+static json_t *html_filters(const struct bt_result *r, struct bt_sb *tmp,
+			    bool *bad)
+{
+	const struct bt_filter_report *f = r->filters;
+	json_t *o, *by, *rm;
+	size_t i;
+	unsigned k;
+
+	if (!f)
+		return json_null();
+	o = json_object();
+	jset(o, "before", json_pack("[I,I]", (json_int_t)f->nodes_before,
+				    (json_int_t)f->edges_before), bad);
+	jset(o, "after", json_pack("[I,I]", (json_int_t)f->nodes_after,
+				   (json_int_t)f->edges_after), bad);
+	jset(o, "summaries", json_integer(f->summaries), bad);
+	by = json_array();
+	for (k = 0; k < BT_FILTER_COUNT; k++)
+		jpush(by, json_pack("{s:s, s:i, s:i, s:s}",
+				    "filter", bt_filter_name(k),
+				    "removed", (int)f->removed_by[k],
+				    "kept", (int)f->kept_by[k],
+				    "why", filter_why[k] ? filter_why[k] : ""),
+		      bad);
+	jset(o, "by", by, bad);
+	rm = json_array();
+	for (i = 0; i < f->nremoved; i++) {
+		json_t *e = json_object();
+
+		jset(e, "filter",
+		     json_string(bt_filter_name(f->removed_filter[i])), bad);
+		jset(e, "kind", json_string(node_kind_name(r, &f->removed[i])),
+		     bad);
+		bt_sb_reset(tmp);
+		label_of(tmp, r, &f->removed[i]);
+		jset(e, "label", jsb(tmp), bad);
+		jpush(rm, e, bad);
+	}
+	jset(o, "removed", rm, bad);
+	return o;
+}
+
+static json_t *html_meta(const struct bt_result *r, uint64_t t0,
+			 struct bt_sb *tmp, bool *bad)
+{
+	json_t *o = json_object();
+	char t[BT_TIME_BUFSZ];
+
+	bt_sb_reset(tmp);
+	bt_sb_adds(tmp, r->dir == BT_BACKWARD ? "backtrack from " :
+		   "forward from ");
+	if (r->nnodes)
+		node_label(tmp, r, r->detection);
+	jset(o, "title", jsb(tmp), bad);
+	jset(o, "direction", json_string(r->dir == BT_BACKWARD ? "backward" :
+					 "forward"), bad);
+	jset(o, "granularity", json_string(gran_name(r->opts.gran)), bad);
+	jset(o, "detection", json_integer(r->detection), bad);
+	jset(o, "nodes", json_integer((json_int_t)r->nnodes), bad);
+	jset(o, "edges", json_integer((json_int_t)r->nedges), bad);
+	jset(o, "examined", json_integer((json_int_t)r->examined), bad);
+	jset(o, "t0", r->nedges ? json_string(fmt_time(t, t0)) : json_null(),
+	     bad);
+	jset(o, "since", r->opts.since ? json_string(fmt_time(t,
+		 r->opts.since)) : json_null(), bad);
+	jset(o, "until", r->opts.until != BT_TIME_NONE ?
+	     json_string(fmt_time(t, r->opts.until)) : json_null(), bad);
+	jset(o, "truncated", json_boolean(r->truncated), bad);
+	bt_sb_reset(tmp);
+	if (r->truncated)
+		bt_show_str(tmp, r->limit);
+	jset(o, "limit", jsb(tmp), bad);
+	return o;
+}
+
+/* ---- the SVG ---------------------------------------------------------- */
+
+/*
+ * The graph as gvc lays it out for the svg format, from "<svg" on (the XML
+ * declaration and the DOCTYPE, which names a DTD on the network, are left
+ * out).  NULL with *note saying why there is no drawing.
+ */
+static char *render_svg(const struct bt_result *r,
+			const struct bt_export_opts *o, struct bt_sb *note)
+{
+	size_t max = o->max_layout_nodes ? o->max_layout_nodes :
+		     BT_LAYOUT_NODES_DEFAULT;
+	char *buf = NULL, *svg;
+	size_t len = 0;
+	FILE *m;
+	int err;
+
+	if (r->nnodes > max) {
+		bt_sb_addf(note, "The graph is not drawn: %zu objects are "
+			   "more than %zu (the details, the timeline and the "
+			   "search still work; narrow the walk with --since, "
+			   "--max-depth or --hide for a drawing).", r->nnodes,
+			   max);
+		return NULL;
+	}
+	m = open_memstream(&buf, &len);
+	if (!m) {
+		bt_sb_adds(note, "The graph is not drawn: out of memory.");
+		return NULL;
+	}
+	err = export_render(r, o, "svg", m);
+	if (fclose(m) != 0 && !err)
+		err = BT_ENOMEM;
+	if (err) {
+		bt_sb_adds(note, "The graph is not drawn: ");
+		bt_show_str(note, bt_error_msg());
+		free(buf);
+		return NULL;
+	}
+	svg = buf ? strstr(buf, "<svg") : NULL;
+	if (!svg) {
+		bt_sb_adds(note, "The graph is not drawn: graphviz gave no "
+			   "SVG.");
+		free(buf);
+		return NULL;
+	}
+	memmove(buf, svg, len - (size_t)(svg - buf) + 1);
+	return buf;
+}
+
+/* ---- the page around the data ----------------------------------------
+ * The style and the script, kept as C strings so the report needs no file
+ * besides the binary.  The script's rules: strings from the data reach
+ * the page through textContent and setAttribute only; no inline event
+ * attribute (the CSP forbids them); no network. */
 
 static const char page_css[] =
 ":root { --fg: #1d2329; --muted: #5b6670; --line: #d5dbe0; --bg: #fff;\n"
@@ -687,532 +1219,6 @@ static const char page_js[] =
 "buildFilters();\n"
 "if (N.length) select(D.meta.detection, false);\n"
 "})();\n";
-
-/* Why each filter removes what it does (filter.h, in the user's words). */
-static const char *const filter_why[BT_FILTER_COUNT] = {
-	[BT_FILTER_RUNTIME] = "files programs only load (system executables, "
-		"shared libraries, locale data, name-service configuration) "
-		"and nothing wrote in the window: collapsed into one runtime "
-		"summary per process",
-	[BT_FILTER_HELPERS] = "processes that only talk to their parent "
-		"(forked by it, reading nothing from outside) and what only "
-		"the two of them touch",
-	[BT_FILTER_NOISE] = "well-known objects that carry no information "
-		"flow: /dev/null, terminals, /proc/self, utmp ...",
-	[BT_FILTER_HIDE] = "objects matching a --hide pattern",
-	[BT_FILTER_PRIVATE] = "files and names only one process touches and "
-		"that it made itself (temporary files)",
-	[BT_FILTER_NAMES] = "file names nobody changed in the window whose "
-		"only role is a lookup",
-};
-
-/* ---- JSON into a script element --------------------------------------- */
-
-/*
- * Write v (stolen) as JSON that cannot end the <script> element it is in:
- * '<', '>' and '&' only occur inside JSON strings, where \u003c, \u003e
- * and \u0026 mean the same characters.
- */
-static bool put_json(FILE *out, json_t *v, bool *bad)
-{
-	char *s, *p;
-	bool ok = true;
-
-	if (!v) {
-		*bad = true;
-		return false;
-	}
-	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(v);
-	if (!s) {
-		*bad = true;
-		return false;
-	}
-	for (p = s; ok && *p; p++) {
-		switch (*p) {
-		case '<':
-			ok = fputs("\\u003c", out) != EOF;
-			break;
-		case '>':
-			ok = fputs("\\u003e", out) != EOF;
-			break;
-		case '&':
-			ok = fputs("\\u0026", out) != EOF;
-			break;
-		default:
-			ok = putc(*p, out) != EOF;
-			break;
-		}
-	}
-	free(s);
-	return ok;
-}
-
-/* An untrusted string, shown by the rule. */
-static json_t *jshow(struct bt_sb *tmp, const char *s, size_t n)
-{
-	bt_sb_reset(tmp);
-	bt_show_strn(tmp, s ? s : "", s ? n : 0);
-	if (tmp->oom)
-		return NULL;
-	return json_stringn(bt_sb_str(tmp), tmp->len);
-}
-
-static json_t *jsb(struct bt_sb *b)
-{
-	return b->oom ? NULL : json_stringn(bt_sb_str(b), b->len);
-}
-
-static json_t *jtime(uint64_t ns)
-{
-	char t[BT_TIME_BUFSZ];
-
-	bt_time_format(t, sizeof(t), ns);
-	return json_string(t);
-}
-
-static void jset(json_t *o, const char *key, json_t *v, bool *bad)
-{
-	if (!v || json_object_set_new(o, key, v))
-		*bad = true;
-}
-
-static void jpush(json_t *a, json_t *v, bool *bad)
-{
-	if (!v || json_array_append_new(a, v))
-		*bad = true;
-}
-
-/* Append [key, value] (value stolen) to the attribute list. */
-static void attr(json_t *attrs, const char *key, json_t *value, bool *bad)
-{
-	json_t *p = json_array();
-
-	jpush(p, json_string(key), bad);
-	jpush(p, value, bad);
-	jpush(attrs, p, bad);
-}
-
-static void attrf(json_t *attrs, const char *key, bool *bad,
-		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void attrf(json_t *attrs, const char *key, bool *bad,
-		  const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	attr(attrs, key, json_string(buf), bad);
-}
-
-/* ---- one node: attributes and labels ---------------------------------- */
-
-struct lab {
-	uint64_t time;
-	size_t seq;
-	json_t *v;   /* [key, value, time] */
-};
-
-struct label_ctx {
-	struct lab *v;
-	size_t n, cap;
-	const char *key;
-	uint64_t t0;
-	struct bt_sb *tmp;
-	bool *bad;
-};
-
-static void add_label(void *arg, const char *value, size_t len,
-		      uint64_t time)
-{
-	struct label_ctx *c = arg;
-	json_t *l = json_array();
-	int64_t d = (int64_t)(time - c->t0);
-
-	jpush(l, json_string(c->key), c->bad);
-	if (!strcmp(c->key, "argv")) {
-		bt_sb_reset(c->tmp);
-		argv_line(c->tmp, value, len);
-		jpush(l, jsb(c->tmp), c->bad);
-	} else {
-		jpush(l, jshow(c->tmp, value, strnlen(value, len)), c->bad);
-	}
-	jpush(l, jtime(time), c->bad);
-	/* [3]: seconds from the result's first event (may be before it). */
-	jpush(l, json_real((double)d / 1e9), c->bad);
-	if (c->n == c->cap && bt_grow(&c->v, &c->cap, c->n + 1,
-				      sizeof(*c->v))) {
-		json_decref(l);
-		*c->bad = true;
-		return;
-	}
-	c->v[c->n] = (struct lab){ time, c->n, l };
-	c->n++;
-}
-
-static int cmp_lab(const void *a, const void *b)
-{
-	const struct lab *x = a, *y = b;
-
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Every label of the object (exe, argv, comm, paths, credentials), by
- * time: bt_graph_labels() gives each key oldest first; merged here. */
-static json_t *node_labels(const struct bt_graph *g, uint32_t obj,
-			   uint64_t t0, struct bt_sb *tmp, bool *bad)
-{
-	static const char *const keys[BT_LABEL_MAX + 1] = {
-		[BT_LABEL_EXE] = "exe", [BT_LABEL_ARGV] = "argv",
-		[BT_LABEL_COMM] = "comm", [BT_LABEL_PATH] = "path",
-		[BT_LABEL_CRED] = "credentials",
-	};
-	struct label_ctx c = { NULL, 0, 0, NULL, t0, tmp, bad };
-	json_t *arr = json_array();
-	size_t i;
-	unsigned k;
-
-	for (k = 1; k <= BT_LABEL_MAX && obj; k++) {
-		c.key = keys[k] ? keys[k] : "label";
-		bt_graph_labels(g, obj, k, add_label, &c);
-	}
-	if (c.n)
-		qsort(c.v, c.n, sizeof(*c.v), cmp_lab);
-	for (i = 0; i < c.n; i++)
-		jpush(arr, c.v[i].v, bad);
-	free(c.v);
-	return arr;
-}
-
-struct cred_attr {
-	json_t *attrs;
-	bool *bad;
-};
-
-static void cred_to_attr(void *arg, const char *text, const struct cred *now,
-			 uint64_t time)
-{
-	struct cred_attr *c = arg;
-
-	(void)now;
-	(void)time;
-	attr(c->attrs, "credential change", json_string(text), c->bad);
-}
-
-struct paths_attr {
-	json_t *attrs;
-	const char *last;
-	struct bt_sb *tmp;
-	bool *bad;
-};
-
-static void path_to_attr(void *arg, const char *path, uint64_t time)
-{
-	struct paths_attr *c = arg;
-	char t[BT_TIME_BUFSZ];
-	json_t *p;
-
-	if (c->last && !strcmp(path, c->last))
-		return;
-	bt_sb_reset(c->tmp);
-	bt_show_str(c->tmp, path);
-	bt_sb_addf(c->tmp, " (from %s)", fmt_time(t, time));
-	p = jsb(c->tmp);
-	attr(c->attrs, "also named", p, c->bad);
-}
-
-static void file_attrs(json_t *attrs, const struct bt_result *r,
-		       uint32_t file, struct bt_sb *tmp, bool *bad)
-{
-	struct bt_object_info fi;
-	struct paths_attr pc = { attrs, NULL, tmp, bad };
-	uint32_t ver, nver;
-
-	if (bt_graph_object(r->g, file, &fi))
-		return;
-	if (fi.path)
-		attr(attrs, "path", jshow(tmp, fi.path, strlen(fi.path)), bad);
-	pc.last = fi.path;
-	bt_graph_file_paths(r->g, file, path_to_attr, &pc);
-	if (bt_file_is_pipe(&fi))
-		attr(attrs, "channel", json_string("pipe or socket pair"),
-		     bad);
-	if (!(fi.file_flags & BT_FILEF_SYNTH))
-		attrf(attrs, "inode", bad, "%llu:%llu",
-		      (unsigned long long)fi.dev, (unsigned long long)fi.ino);
-	else
-		attr(attrs, "inode", json_string("unknown (imported)"), bad);
-	if (!bt_file_is_pipe(&fi)) {
-		bt_graph_file_version(r->g, file, &ver, &nver);
-		if (nver > 1 && ver)
-			attrf(attrs, "version", bad,
-			      "%u of %u files under this path", ver, nver);
-	}
-}
-
-static json_t *html_node(const struct bt_result *r, size_t i, uint64_t t0,
-			 struct bt_sb *tmp, bool *bad)
-{
-	const struct bt_node *nd = &r->nodes[i];
-	struct bt_object_info in;
-	json_t *o = json_object(), *attrs = json_array();
-	uint32_t lobj = 0;
-	const uint32_t *refs;
-	char t[BT_TIME_BUFSZ];
-
-	jset(o, "kind", json_string(node_kind_name(r, nd)), bad);
-	bt_sb_reset(tmp);
-	node_label(tmp, r, i);
-	jset(o, "label", jsb(tmp), bad);
-	if (nd->flags & BT_NODE_DETECTION)
-		jset(o, "detection", json_true(), bad);
-	if (nd->flags & (BT_NODE_ENTRY | BT_NODE_REMOTE))
-		jset(o, "entry", json_true(), bad);
-	if (nd->rank) {
-		jset(o, "rank", json_integer(nd->rank), bad);
-		jset(o, "reason", json_string(bt_entry_rank_name(nd->rank)),
-		     bad);
-	}
-	if (nd->flags & BT_NODE_SUMMARY) {
-		attrf(attrs, "stands for", bad, "%u runtime file%s the "
-		      "process loaded", nd->summary,
-		      nd->summary == 1 ? "" : "s");
-		goto common;
-	}
-	if (bt_graph_object(r->g, nd->obj, &in))
-		goto common;
-	lobj = nd->obj;
-	switch (nd->kind) {
-	case BT_OBJ_PROCESS: {
-		struct cred_attr ca = { attrs, bad };
-
-		attrf(attrs, "pid", bad, "%u", in.pid);
-		if (in.ppid)
-			attrf(attrs, "parent pid", bad, "%u", in.ppid);
-		if (in.uid != UINT32_MAX)
-			attrf(attrs, "uid", bad, "%u", in.uid);
-		attr(attrs, "started", json_string(fmt_time(t, in.start)), bad);
-		if (in.argv && in.argv_len) {
-			bt_sb_reset(tmp);
-			argv_line(tmp, in.argv, in.argv_len);
-			attr(attrs, "command", jsb(tmp), bad);
-		}
-		if (in.exe)
-			attr(attrs, "executable",
-			     jshow(tmp, in.exe, strlen(in.exe)), bad);
-		if (in.comm)
-			attr(attrs, "comm", jshow(tmp, in.comm,
-						  strlen(in.comm)), bad);
-		if (in.inherited) {
-			struct bt_object_info p;
-
-			if (bt_graph_object(r->g, in.inherited, &p) == 0)
-				attrf(attrs, "program", bad, "inherited from "
-				      "pid %u (it never executed another)",
-				      p.pid);
-		}
-		cred_changes(r->g, nd->obj, cred_to_attr, &ca);
-		break;
-	}
-	case BT_OBJ_FILE:
-		file_attrs(attrs, r, nd->obj, tmp, bad);
-		break;
-	case BT_OBJ_FILENAME:
-		attr(attrs, "path", jshow(tmp, in.path, in.path ?
-					  strlen(in.path) : 0), bad);
-		break;
-	case BT_OBJ_PAGE:
-		lobj = nd->file ? nd->file : in.file;
-		file_attrs(attrs, r, lobj, tmp, bad);
-		if (r->opts.gran == BT_GRAN_OBJECT)
-			attr(attrs, "pages", json_string("all (object "
-			     "granularity)"), bad);
-		else if (nd->page_first == nd->page_last)
-			attrf(attrs, "page", bad, "%llu (bytes %llu-%llu)",
-			      (unsigned long long)nd->page_first,
-			      (unsigned long long)nd->page_first * 4096,
-			      (unsigned long long)nd->page_first * 4096 +
-			      4095);
-		else
-			attrf(attrs, "pages", bad, "%llu-%llu",
-			      (unsigned long long)nd->page_first,
-			      (unsigned long long)nd->page_last);
-		break;
-	case BT_OBJ_ENDPOINT:
-		attr(attrs, "address", jshow(tmp, in.path, in.path ?
-					     strlen(in.path) : 0), bad);
-		break;
-	default:
-		break;
-	}
-	attrf(attrs, "in the log", bad, "%zu events affect it, it caused %zu",
-	      bt_graph_in(r->g, nd->obj, &refs),
-	      bt_graph_out(r->g, nd->obj, &refs));
-common:
-	attrf(attrs, "object id", bad, "%u", nd->obj);
-	attrf(attrs, "hops from the detection point", bad, "%u", nd->depth);
-	if (nd->threshold != BT_TIME_NONE)
-		attr(attrs, r->dir == BT_BACKWARD ? "events up to" :
-		     "events from", json_string(fmt_time(t, nd->threshold)),
-		     bad);
-	jset(o, "attrs", attrs, bad);
-	jset(o, "labels", lobj ? node_labels(r->g, lobj, t0, tmp,
-							bad) :
-	     json_array(), bad);
-	return o;
-}
-
-/* ---- edges, filters, the head ----------------------------------------- */
-
-static json_t *html_edge(const struct bt_result *r, size_t i, uint64_t t0,
-			 bool *bad)
-{
-	const struct bt_edge *e = &r->edges[i];
-	json_t *o = json_object();
-
-	jset(o, "from", json_integer(e->from), bad);
-	jset(o, "to", json_integer(e->to), bad);
-	jset(o, "op", json_string(op_name(e->op)), bad);
-	jset(o, "count", json_integer(e->count), bad);
-	jset(o, "first", jtime(e->first), bad);
-	jset(o, "last", jtime(e->last), bad);
-	/* Seconds from the first event: doubles keep microseconds over
-	 * years, and script numbers cannot hold ns since the epoch. */
-	jset(o, "t", json_real(e->first >= t0 ?
-			       (double)(e->first - t0) / 1e9 : 0), bad);
-	jset(o, "tl", json_real(e->last >= t0 ?
-				(double)(e->last - t0) / 1e9 : 0), bad);
-	return o;
-}
-
-static json_t *html_filters(const struct bt_result *r, struct bt_sb *tmp,
-			    bool *bad)
-{
-	const struct bt_filter_report *f = r->filters;
-	json_t *o, *by, *rm;
-	size_t i;
-	unsigned k;
-
-	if (!f)
-		return json_null();
-	o = json_object();
-	jset(o, "before", json_pack("[I,I]", (json_int_t)f->nodes_before,
-				    (json_int_t)f->edges_before), bad);
-	jset(o, "after", json_pack("[I,I]", (json_int_t)f->nodes_after,
-				   (json_int_t)f->edges_after), bad);
-	jset(o, "summaries", json_integer(f->summaries), bad);
-	by = json_array();
-	for (k = 0; k < BT_FILTER_COUNT; k++)
-		jpush(by, json_pack("{s:s, s:i, s:i, s:s}",
-				    "filter", bt_filter_name(k),
-				    "removed", (int)f->removed_by[k],
-				    "kept", (int)f->kept_by[k],
-				    "why", filter_why[k] ? filter_why[k] : ""),
-		      bad);
-	jset(o, "by", by, bad);
-	rm = json_array();
-	for (i = 0; i < f->nremoved; i++) {
-		json_t *e = json_object();
-
-		jset(e, "filter",
-		     json_string(bt_filter_name(f->removed_filter[i])), bad);
-		jset(e, "kind", json_string(node_kind_name(r, &f->removed[i])),
-		     bad);
-		bt_sb_reset(tmp);
-		label_of(tmp, r, &f->removed[i]);
-		jset(e, "label", jsb(tmp), bad);
-		jpush(rm, e, bad);
-	}
-	jset(o, "removed", rm, bad);
-	return o;
-}
-
-static json_t *html_meta(const struct bt_result *r, uint64_t t0,
-			 struct bt_sb *tmp, bool *bad)
-{
-	json_t *o = json_object();
-	char t[BT_TIME_BUFSZ];
-
-	bt_sb_reset(tmp);
-	bt_sb_adds(tmp, r->dir == BT_BACKWARD ? "backtrack from " :
-		   "forward from ");
-	if (r->nnodes)
-		node_label(tmp, r, r->detection);
-	jset(o, "title", jsb(tmp), bad);
-	jset(o, "direction", json_string(r->dir == BT_BACKWARD ? "backward" :
-					 "forward"), bad);
-	jset(o, "granularity", json_string(gran_name(r->opts.gran)), bad);
-	jset(o, "detection", json_integer(r->detection), bad);
-	jset(o, "nodes", json_integer((json_int_t)r->nnodes), bad);
-	jset(o, "edges", json_integer((json_int_t)r->nedges), bad);
-	jset(o, "examined", json_integer((json_int_t)r->examined), bad);
-	jset(o, "t0", r->nedges ? json_string(fmt_time(t, t0)) : json_null(),
-	     bad);
-	jset(o, "since", r->opts.since ? json_string(fmt_time(t,
-		 r->opts.since)) : json_null(), bad);
-	jset(o, "until", r->opts.until != BT_TIME_NONE ?
-	     json_string(fmt_time(t, r->opts.until)) : json_null(), bad);
-	jset(o, "truncated", json_boolean(r->truncated), bad);
-	bt_sb_reset(tmp);
-	if (r->truncated)
-		bt_show_str(tmp, r->limit);
-	jset(o, "limit", jsb(tmp), bad);
-	return o;
-}
-
-/* ---- the SVG ---------------------------------------------------------- */
-
-/*
- * The graph as gvc lays it out for the svg format, from "<svg" on (the XML
- * declaration and the DOCTYPE, which names a DTD on the network, are left
- * out).  NULL with *note saying why there is no drawing.
- */
-static char *render_svg(const struct bt_result *r,
-			const struct bt_export_opts *o, struct bt_sb *note)
-{
-	size_t max = o->max_layout_nodes ? o->max_layout_nodes :
-		     HTML_LAYOUT_MAX;
-	char *buf = NULL, *svg;
-	size_t len = 0;
-	FILE *m;
-	int err;
-
-	if (r->nnodes > max) {
-		bt_sb_addf(note, "The graph is not drawn: %zu objects are "
-			   "more than %zu (the details, the timeline and the "
-			   "search still work; narrow the walk with --since, "
-			   "--max-depth or --hide for a drawing).", r->nnodes,
-			   max);
-		return NULL;
-	}
-	m = open_memstream(&buf, &len);
-	if (!m) {
-		bt_sb_adds(note, "The graph is not drawn: out of memory.");
-		return NULL;
-	}
-	err = export_render(r, o, "svg", m);
-	if (fclose(m) != 0 && !err)
-		err = BT_ENOMEM;
-	if (err) {
-		bt_sb_adds(note, "The graph is not drawn: ");
-		bt_show_str(note, bt_error_msg());
-		free(buf);
-		return NULL;
-	}
-	svg = buf ? strstr(buf, "<svg") : NULL;
-	if (!svg) {
-		bt_sb_adds(note, "The graph is not drawn: graphviz gave no "
-			   "SVG.");
-		free(buf);
-		return NULL;
-	}
-	memmove(buf, svg, len - (size_t)(svg - buf) + 1);
-	return buf;
-}
 
 /* ---- the report ------------------------------------------------------- */
 

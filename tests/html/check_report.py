@@ -5,14 +5,16 @@ details, the timeline highlights the edge under the pointer, the search
 finds objects, zoom changes the view, nothing reaches the network, nothing
 but the report's own script runs, and the console stays clean.
 
-    check_report.py REPORT.html RESULT.json [--screenshot PNG]
-                    [--click LABEL] [--hostile TEXT ...]
+    check_report.py [--hostile TEXT ...] REPORT.html RESULT.json SHOT ...
 
-RESULT.json is btrack's JSON output of the same walk: the report must show
-its nodes and edges.  --hostile: each TEXT must appear, as text, in some
-object's label, and nothing may run from it (no alert, no extra script,
-no element with an event attribute).  Exit 0: all good; 1: a check
-failed; 77: no usable Chromium here (the reason on stdout).
+Each REPORT.html is checked against RESULT.json, btrack's JSON output of
+the same walk (the report must show its nodes and edges), and a
+screenshot saved as SHOT (a PNG file name, or - for none); one browser
+serves them all.  On every page nothing may run but the report's script
+(no alert, no extra script element, no event attribute); --hostile: each
+TEXT must be in some object's label of some result, and shown there as
+text.  Exit 0: all good; 1: a check failed; 77: no usable Chromium here
+(the reason on stdout).
 """
 import argparse
 import json
@@ -76,16 +78,13 @@ def start_browser(profile):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("report")
-    ap.add_argument("result")
-    ap.add_argument("--screenshot")
-    ap.add_argument("--click", help="label of the object to click")
-    ap.add_argument("--hostile", nargs="*", default=[])
+    ap.add_argument("--hostile", action="append", default=[])
+    ap.add_argument("pages", nargs="+")
     a = ap.parse_args()
-    res = json.load(open(a.result))
-    nodes = res["nodes"]
-    edges = res["edges"]
-    index = {n["id"]: i for i, n in enumerate(nodes)}
+    if len(a.pages) % 3:
+        ap.error("REPORT RESULT SHOT, three at a time")
+    pages = [a.pages[i:i + 3] for i in range(0, len(a.pages), 3)]
+    seen = {t: False for t in a.hostile}
 
     profile = tempfile.mkdtemp(prefix="btrack-chromium-")
     d = start_browser(profile)
@@ -98,23 +97,32 @@ def main():
                           {"offline": True, "latency": 0,
                            "downloadThroughput": -1,
                            "uploadThroughput": -1})
-        d.get("file://" + os.path.abspath(a.report))
-        run(d, a, nodes, edges, index)
-        logs = d.get_log("browser")
-        bad = [l for l in logs if l.get("level") in ("SEVERE", "WARNING")]
-        check(not bad, "console messages: %s" % bad)
+        for report, result, shot in pages:
+            res = json.load(open(result))
+            d.get("file://" + os.path.abspath(report))
+            run(d, res, a.hostile, seen, None if shot == "-" else shot)
+            logs = d.get_log("browser")
+            bad = [l for l in logs
+                   if l.get("level") in ("SEVERE", "WARNING")]
+            check(not bad, "%s: console messages: %s" % (report, bad))
+            print("%s: %d objects, %d dependencies"
+                  % (report, len(res["nodes"]), len(res["edges"])))
+        for t, ok in seen.items():
+            check(ok, "no result has a label with %r" % t)
     finally:
         d.quit()
         shutil.rmtree(profile, ignore_errors=True)
     if failures:
         print("%d check(s) failed" % len(failures), file=sys.stderr)
         return 1
-    print("report ok: %d objects, %d dependencies" % (len(nodes), len(edges)))
     return 0
 
 
-def run(d, a, nodes, edges, index):
+def run(d, res, hostile, seen, screenshot):
     js = d.execute_script
+    nodes = res["nodes"]
+    edges = res["edges"]
+    index = {n["id"]: i for i, n in enumerate(nodes)}
     check(js("return document.readyState") == "complete", "page loaded")
     check(js("return performance.getEntriesByType('resource').length") == 0,
           "the report fetched resources: %s" % js(
@@ -143,15 +151,10 @@ def run(d, a, nodes, edges, index):
              ".length") == len(edges), "one timeline row per dependency")
 
     # Click an object: its details show its label and its events.
-    k = 0
-    if a.click:
-        ks = [i for i, n in enumerate(nodes) if a.click in n["label"]]
-        check(ks, "no object labelled %r" % a.click)
-        k = ks[0] if ks else 0
-    else:
-        # The first entry point, else the detection point.
-        ks = [i for i, n in enumerate(nodes) if n["entry"]]
-        k = ks[0] if ks else 0
+    # The entry point ranked first, else the detection point.
+    ks = sorted((n.get("rank", 99), i) for i, n in enumerate(nodes)
+                if n["entry"])
+    k = ks[0][1] if ks else 0
     g = d.find_element(By.CSS_SELECTOR, '#bt-graph g.node[data-node="%d"]'
                        % k)
     ActionChains(d).move_to_element(g).click().perform()
@@ -227,9 +230,10 @@ def run(d, a, nodes, edges, index):
           "filter explanation: %r" % ftext[:200])
 
     # Hostile names: shown as text, never run.
-    for text in a.hostile:
-        check(any(text in n["label"] for n in nodes),
-              "the result has no label with %r" % text)
+    for text in hostile:
+        if not any(text in n["label"] for n in nodes):
+            continue
+        seen[text] = True
         shown = js("return [...document.querySelectorAll('#bt-graph g.node "
                    "title')].some(t => t.textContent.includes(arguments[0]))",
                    text)
@@ -247,12 +251,12 @@ def run(d, a, nodes, edges, index):
              "object, embed, foreignObject').length") == 0,
           "no link, frame, image or foreign object in the page")
 
-    if a.screenshot:
+    if screenshot:
         d.find_element(By.ID, "bt-zoom-fit").click()
         g = d.find_element(By.CSS_SELECTOR,
                            '#bt-graph g.node[data-node="%d"]' % k)
         ActionChains(d).move_to_element(g).click().perform()
-        check(d.save_screenshot(a.screenshot), "screenshot saved")
+        check(d.save_screenshot(screenshot), "screenshot saved")
 
 
 if __name__ == "__main__":
