@@ -1,6 +1,6 @@
 /*
  * html.c - a walk result as one self-contained HTML report
- * (graph/export.h; the user's view is man/btrack-backtrack.1, HTML).
+ * (graph/export.h; for the user: man/btrack-backtrack.1, HTML REPORT).
  *
  * One file that needs no network: the graph as SVG laid out by gvc
  * (export_render(), so it looks as the svg format does), the CSS and the
@@ -724,7 +724,7 @@ static const char page_js[] =
 "var SVGNS = 'http://www.w3.org/2000/svg';\n"
 "var XLINKNS = 'http://www.w3.org/1999/xlink';\n"
 "var N = D.nodes, E = D.edges;\n"
-"var nodeEls = [], edgeEls = [], rowEls = [];\n"
+"var nodeEls = [], edgeEls = [], rowEls = [], TL_MAX = 3000;\n"
 "var svg = null, vb = null, home = null, selected = -1;\n"
 "function $(id) { return document.getElementById(id); }\n"
 "function el(tag, cls, text) {\n"
@@ -1122,7 +1122,9 @@ static const char page_js[] =
 "    tick.style.left = (q * 25) + '%';\n"
 "  }\n"
 "  add(axis, el('span', 'what', 'event'));\n"
-"  E.forEach(function (e, i) {\n"
+"  // A browser lays out a few thousand rows quickly, not a hundred thousand.\n"
+"  var shown = E.length > TL_MAX ? E.slice(0, TL_MAX) : E;\n"
+"  shown.forEach(function (e, i) {\n"
 "    var row = add(host, el('div', 'row'));\n"
 "    row.setAttribute('data-edge', i);\n"
 "    row.tabIndex = 0;\n"
@@ -1146,6 +1148,10 @@ static const char page_js[] =
 "    });\n"
 "    rowEls[i] = row;\n"
 "  });\n"
+"  if (shown.length < E.length)\n"
+"    add(host, el('p', 'note', 'The first ' + shown.length + ' of ' +\n"
+"      E.length + ' events are listed; the details of each object list ' +\n"
+"      'all of its own, and the JSON output (--format json) has them all.'));\n"
 "}\n"
 "// ---- search -----------------------------------------------------------\n"
 "var hay = N.map(function (n) {\n"

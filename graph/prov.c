@@ -58,7 +58,7 @@ static json_t *jstr(struct bt_sb *tmp, const char *s)
 /* Set key to v (stolen); remember a failure. */
 static void jset(json_t *o, const char *key, json_t *v, bool *bad)
 {
-	if (!o || !v || json_object_set_new(o, key, v))
+	if (!v || json_object_set_new(o, key, v))
 		*bad = true;
 }
 
@@ -375,14 +375,8 @@ struct derivs {
 static void deriv_add(struct derivs *d, size_t to, size_t from, size_t proc,
 		      uint64_t time, uint8_t op)
 {
-	size_t i;
-
 	if (to == SIZE_MAX || from == SIZE_MAX || to == from || d->oom)
 		return;
-	for (i = 0; i < d->n; i++)
-		if (d->v[i].to == to && d->v[i].from == from &&
-		    d->v[i].proc == proc && d->v[i].op == op)
-			return;     /* one relation per pair, as edges are */
 	if (d->n == d->cap && bt_grow(&d->v, &d->cap, d->n + 1,
 				      sizeof(*d->v))) {
 		d->oom = true;
@@ -390,6 +384,41 @@ static void deriv_add(struct derivs *d, size_t to, size_t from, size_t proc,
 	}
 	d->v[d->n++] = (struct deriv){ (uint32_t)to, (uint32_t)from,
 				       (uint32_t)proc, time, op };
+}
+
+static int cmp_deriv(const void *a, const void *b)
+{
+	const struct deriv *x = a, *y = b;
+
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	if (x->proc != y->proc)
+		return x->proc < y->proc ? -1 : 1;
+	if (x->op != y->op)
+		return x->op < y->op ? -1 : 1;
+	return x->time < y->time ? -1 : x->time > y->time;
+}
+
+/* One relation per (new, old, process, op), at its first time, as edges
+ * aggregate their events. */
+static void deriv_unique(struct derivs *d)
+{
+	size_t i, n = 0;
+
+	if (!d->n)
+		return;
+	qsort(d->v, d->n, sizeof(*d->v), cmp_deriv);
+	for (i = 0; i < d->n; i++) {
+		if (n && d->v[n - 1].to == d->v[i].to &&
+		    d->v[n - 1].from == d->v[i].from &&
+		    d->v[n - 1].proc == d->v[i].proc &&
+		    d->v[n - 1].op == d->v[i].op)
+			continue;
+		d->v[n++] = d->v[i];
+	}
+	d->n = n;
 }
 
 /*
@@ -537,9 +566,8 @@ static bool member(FILE *out, bool *first, const char *key, json_t *v,
 	return ok;
 }
 
-/* Open `"name": {` for a group, close it with `}` (only if not empty:
- * PROV-JSON readers accept empty groups, but leaving them out is what
- * the other emitters do). */
+/* Open `"name": {` for a group (the caller closes it with `}`); only
+ * groups with members are written, as the other emitters do. */
 static bool group_open(FILE *out, bool *any, const char *name)
 {
 	bool ok = fprintf(out, "%s\n  \"%s\": {", *any ? "," : "", name) > 0;
@@ -562,6 +590,13 @@ int export_prov(const struct bt_result *r,
 	size_t nrel[REL_N] = { 0 };
 
 	(void)opts;
+	for (i = 0; i < r->nedges; i++) {
+		if (r->edges[i].from >= r->nnodes ||
+		    r->edges[i].to >= r->nnodes)
+			return bt_error_set(BT_EINVAL, "edge %zu refers to a "
+					    "node out of range", i);
+		nrel[rel_of(r, &r->edges[i])]++;
+	}
 	/* File names by object id, for the derivations. */
 	ix = calloc(r->nnodes ? r->nnodes : 1, sizeof(*ix));
 	if (!ix)
@@ -581,20 +616,9 @@ int export_prov(const struct bt_result *r,
 	}
 	qsort(ix, nix, sizeof(*ix), cmp_objidx);
 	find_derivations(&d, r, ix, nix);
+	deriv_unique(&d);
 	if (all.n)
 		qsort(all.v, all.n, sizeof(*all.v), cmp_u32);
-	for (i = 0; i < r->nedges; i++) {
-		if (r->edges[i].from >= r->nnodes ||
-		    r->edges[i].to >= r->nnodes) {
-			free(ix);
-			free(u.v);
-			free(all.v);
-			free(d.v);
-			return bt_error_set(BT_EINVAL, "edge %zu refers to a "
-					    "node out of range", i);
-		}
-		nrel[rel_of(r, &r->edges[i])]++;
-	}
 	if (u.oom || all.oom || d.oom)
 		bad = true;
 
