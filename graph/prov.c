@@ -198,8 +198,19 @@ static json_t *prov_element(const struct bt_result *r, size_t i,
 	jset(o, "btrack:depth", json_integer(nd->depth), bad);
 	if (nd->threshold != BT_TIME_NONE)
 		jset(o, "btrack:threshold", jdate_typed(nd->threshold), bad);
-	if (nd->flags & BT_NODE_DETECTION)
+	if (nd->flags & BT_NODE_DETECTION) {
+		/* The walk itself: PROV has no place for a document's own
+		 * attributes, so they go on the element it started from. */
 		jset(o, "btrack:detection", json_true(), bad);
+		jset(o, "btrack:direction", json_string(r->dir == BT_BACKWARD ?
+			"backward" : "forward"), bad);
+		jset(o, "btrack:granularity",
+		     json_string(gran_name(r->opts.gran)), bad);
+		if (r->truncated) {
+			jset(o, "btrack:truncated", json_true(), bad);
+			jset(o, "btrack:limit", jstr(tmp, r->limit), bad);
+		}
+	}
 	if (nd->flags & (BT_NODE_ENTRY | BT_NODE_REMOTE))
 		jset(o, "btrack:entry", json_true(), bad);
 	if (nd->rank) {

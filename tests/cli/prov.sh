@@ -64,6 +64,12 @@ for n in nodes:
         assert list(r.get_attribute("btrack:pid")) == [n["pid"]], n
     if n.get("detection"):
         assert list(r.get_attribute("btrack:detection")) == [True], n
+        assert list(r.get_attribute("btrack:direction")) == \
+            [res["direction"]], n
+        assert list(r.get_attribute("btrack:granularity")) == \
+            [res["granularity"]], n
+        assert list(r.get_attribute("btrack:truncated")) == \
+            ([True] if res["truncated"] else []), n
 
 # Agents: the user ids processes ran as, associated with them.
 uids = {}
@@ -182,6 +188,9 @@ assert acts[by["process [3]"]].get_startTime().timestamp() == 1795255204, \
     acts[by["process [3]"]].get_startTime()
 EOF
 walk forward file:/A sa
+# A walk cut short says so on its detection point.
+walk backtrack file:/X sxt --max-nodes 3
+grep -q '"btrack:limit"' "$tmp/sxt.prov" || fail "no btrack:limit"
 
 # Renames and links: wasDerivedFrom between the names, through the process.
 printf '%s\n' \
