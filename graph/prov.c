@@ -300,17 +300,46 @@ static void uid_add(struct uids *u, int64_t uid)
 	u->v[u->n++] = (uint32_t)uid;
 }
 
-static void uid_of_change(void *arg, const char *text, const struct cred *now,
-			  uint64_t time)
+/* The uid and euid of a BT_LABEL_CRED value "uid=N euid=N gid=N egid=N"
+ * (fields may be missing). */
+static void uid_of_label(void *arg, const char *value, size_t len,
+			 uint64_t time)
 {
-	(void)text;
+	size_t i = 0;
+
 	(void)time;
-	uid_add(arg, now->v[0]);
-	uid_add(arg, now->v[1]);
+	while (i < len) {
+		size_t k = i, n = 0;
+		int64_t v = 0;
+
+		while (k < len && value[k] != '=' && value[k] != ' ')
+			k++;
+		n = k - i;
+		if (k < len && value[k] == '=' &&
+		    ((n == 3 && !memcmp(value + i, "uid", 3)) ||
+		     (n == 4 && !memcmp(value + i, "euid", 4)))) {
+			bool digits = false;
+
+			for (k++; k < len && value[k] >= '0' &&
+			     value[k] <= '9'; k++) {
+				if (v <= UINT32_MAX)
+					v = v * 10 + (value[k] - '0');
+				digits = true;
+			}
+			if (digits)
+				uid_add(arg, v);
+		}
+		while (k < len && value[k] != ' ')
+			k++;
+		while (k < len && value[k] == ' ')
+			k++;
+		i = k;
+	}
 }
 
-/* The distinct uids process node i ran as: its start uid, then the uid
- * and euid of each credential change. */
+/* The distinct uids process node i ran as: its uid at the start, then
+ * the uid and euid of each credential label (the first may already differ
+ * from the start: a set-user-ID program). */
 static void proc_uids(struct uids *u, const struct bt_result *r, size_t i)
 {
 	struct bt_object_info in;
@@ -321,7 +350,7 @@ static void proc_uids(struct uids *u, const struct bt_result *r, size_t i)
 		return;
 	if (in.uid != UINT32_MAX)
 		uid_add(u, in.uid);
-	cred_changes(r->g, r->nodes[i].obj, uid_of_change, u);
+	bt_graph_labels(r->g, r->nodes[i].obj, BT_LABEL_CRED, uid_of_label, u);
 }
 
 static int cmp_u32(const void *a, const void *b)
