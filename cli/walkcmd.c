@@ -110,10 +110,9 @@ static int on_opt(void *ctx, int id, const char *val)
 	case OPT_MAX_DEPTH:
 		return cli_u32(c, "--max-depth", val, &a->q.walk.max_depth);
 	case OPT_FORMAT:
+		/* The list of formats is export.c's (its message). */
 		if (bt_format_parse(&a->fmt, val))
-			return cli_usage_error(c, "unknown format '%s' (text, "
-					       "dot, json, svg, png, pdf)",
-					       val);
+			return cli_usage_error(c, "%s", bt_error_msg());
 		a->have_fmt = true;
 		return 0;
 	case 'o':
