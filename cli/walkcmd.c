@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "../core/error.h"
-#include "../graph/alert.h"
 #include "../graph/export.h"
 #include "../graph/query.h"
 #include "walkcmd.h"
@@ -167,9 +166,6 @@ static int read_points(struct bt_query_points *ps, const char *path,
 	return err ? cli_fail(err) : 0;
 }
 
-/* The one alert's point, when --alert names just one. */
-static char alert_spec[sizeof(((struct bt_alert *)0)->spec)];
-
 /* The graph of --log or --db [--host], with a progress line. */
 static int load_source(struct bt_graph **out, const struct walkargs *a)
 {
@@ -317,19 +313,33 @@ static int batch_run(const struct cli_cmd *c, const struct walkargs *a,
 	return r;
 }
 
-/* One detection point: the query, then its result in a->fmt to a->out
- * (nothing is written unless the query succeeded; a failed export
- * removes the file it created). */
-static int single_run(const struct cli_cmd *c, const struct walkargs *a)
+/* One detection point (--from, or --alert with one alert): the query,
+ * then its result in a->fmt to a->out (nothing is written unless the
+ * query succeeded; a failed export removes the file it created). */
+static int single_run(const struct cli_cmd *c, struct walkargs *a)
 {
 	struct bt_graph *g = NULL;
 	struct bt_query_result qr = { 0 };
+	struct bt_walk_opts wo = bt_query_walk_opts(&a->q);
 	const struct bt_query_msg *m;
 	const char *warn;
 	size_t k;
 	FILE *f;
 	int r, err;
 
+	if (!a->q.spec)
+		return cli_usage_error(c, "--from SPEC (or --alert FILE) is "
+				       "required");
+	if (wo.until != BT_TIME_NONE && wo.since > wo.until)
+		return cli_usage_error(c, "--since is after --until");
+	if (!a->have_fmt && !to_stdout(a->out) &&
+	    bt_format_from_path(&a->fmt, a->out))
+		a->fmt = BT_FMT_TEXT;
+	if ((a->fmt == BT_FMT_PNG || a->fmt == BT_FMT_PDF) &&
+	    to_stdout(a->out) && isatty(1))
+		return cli_usage_error(c, "not writing %s to a terminal; use "
+				       "-o FILE or a pipe",
+				       a->fmt == BT_FMT_PNG ? "png" : "pdf");
 	err = load_source(&g, a);
 	if (err)
 		return cli_fail(err);
@@ -382,7 +392,8 @@ int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 		char **argv)
 {
 	struct walkargs a = { .cmd = c, .fmt = BT_FMT_TEXT };
-	struct bt_walk_opts wo;
+	struct bt_query_points ps = { 0 };
+	const char *src;
 	int first, r;
 
 	bt_query_init(&a.q, dir);
@@ -401,38 +412,19 @@ int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 	if (!!a.q.spec + !!a.alert + !!a.from_list > 1)
 		return cli_usage_error(c, "--from, --alert and --from-list "
 				       "exclude each other");
-	if (a.from_list || a.alert) {
-		struct bt_query_points ps = { 0 };
-		const char *src = a.from_list ? a.from_list : a.alert;
-
-		r = read_points(&ps, src, !a.from_list);
+	if (!a.from_list && !a.alert)
+		return single_run(c, &a);
+	src = a.from_list ? a.from_list : a.alert;
+	r = read_points(&ps, src, !a.from_list);
+	if (!r && a.alert && ps.n == 1) {
 		/* One alert is one walk like --from (to stdout or -o FILE);
 		 * a list, or several alerts, one result each in -o DIR. */
-		if (!r && a.alert && ps.n == 1) {
-			snprintf(alert_spec, sizeof(alert_spec), "%s",
-				 ps.v[0].spec);
-			a.q.spec = alert_spec;
-			a.q.point_time = ps.v[0].time;
-		} else if (!r) {
-			r = batch_run(c, &a, src, &ps);
-		}
-		bt_query_points_release(&ps);
-		if (r || !a.q.spec)
-			return r;
+		a.q.spec = ps.v[0].spec;
+		a.q.point_time = ps.v[0].time;
+		r = single_run(c, &a);
+	} else if (!r) {
+		r = batch_run(c, &a, src, &ps);
 	}
-	if (!a.q.spec)
-		return cli_usage_error(c, "--from SPEC (or --alert FILE) is "
-				       "required");
-	wo = bt_query_walk_opts(&a.q);
-	if (wo.until != BT_TIME_NONE && wo.since > wo.until)
-		return cli_usage_error(c, "--since is after --until");
-	if (!a.have_fmt && !to_stdout(a.out) &&
-	    bt_format_from_path(&a.fmt, a.out))
-		a.fmt = BT_FMT_TEXT;
-	if ((a.fmt == BT_FMT_PNG || a.fmt == BT_FMT_PDF) &&
-	    to_stdout(a.out) && isatty(1))
-		return cli_usage_error(c, "not writing %s to a terminal; use "
-				       "-o FILE or a pipe",
-				       a.fmt == BT_FMT_PNG ? "png" : "pdf");
-	return single_run(c, &a);
+	bt_query_points_release(&ps);
+	return r;
 }
