@@ -325,6 +325,7 @@ static json_t *html_node(const struct bt_result *r, size_t i, uint64_t t0,
 	uint32_t lobj = 0;
 	const uint32_t *refs;
 	char t[BT_TIME_BUFSZ];
+	size_t nin, nout;
 
 	jset(o, "kind", json_string(node_kind_name(r, nd)), bad);
 	bt_sb_reset(tmp);
@@ -411,9 +412,10 @@ static json_t *html_node(const struct bt_result *r, size_t i, uint64_t t0,
 	default:
 		break;
 	}
-	attrf(attrs, "in the log", bad, "%zu events affect it, it caused %zu",
-	      bt_graph_in(r->g, nd->obj, &refs),
-	      bt_graph_out(r->g, nd->obj, &refs));
+	nin = bt_graph_in(r->g, nd->obj, &refs);
+	nout = bt_graph_out(r->g, nd->obj, &refs);
+	attrf(attrs, "in the log", bad, "%zu event%s affect%s it, it caused "
+	      "%zu", nin, nin == 1 ? "" : "s", nin == 1 ? "s" : "", nout);
 common:
 	attrf(attrs, "object id", bad, "%u", nd->obj);
 	attrf(attrs, "hops from the detection point", bad, "%u", nd->depth);
@@ -745,6 +747,12 @@ static const char page_js[] =
 "  return sign + s.toFixed(3) + ' s';\n"
 "}\n"
 "var offWidth = off(span).length;\n"
+"// A long label cut in the middle: a path's end tells most.\n"
+"function short(t) {\n"
+"  var c = Array.from(t);  // code points: never half a surrogate pair\n"
+"  return c.length <= 56 ? t :\n"
+"    c.slice(0, 14).join('') + '\\u2026' + c.slice(-41).join('');\n"
+"}\n"
 "function offPad(s) {\n"
 "  var t = off(s);\n"
 "  while (t.length < offWidth) t = '\\u2007' + t;\n"
@@ -1135,11 +1143,12 @@ static const char page_js[] =
 "    bar.style.left = l.toFixed(3) + '%';\n"
 "    bar.style.width = Math.max(w, 0.6).toFixed(3) + '%';\n"
 "    var what = add(row, el('span', 'what'));\n"
-"    add(what, el('span', 'from', N[e.from].label));\n"
+"    add(what, el('span', 'from', short(N[e.from].label)));\n"
 "    add(what, el('span', 'op', ' ' + e.op +\n"
 "      (e.count > 1 ? ' \\u00d7' + e.count : '') + ' '));\n"
-"    add(what, el('span', 'to', N[e.to].label));\n"
-"    row.title = e.first + (e.last !== e.first ? ' \\u2026 ' + e.last : '');\n"
+"    add(what, el('span', 'to', short(N[e.to].label)));\n"
+"    row.title = N[e.from].label + ' \\u2192 ' + N[e.to].label + '\\n' +\n"
+"      e.first + (e.last !== e.first ? ' \\u2026 ' + e.last : '');\n"
 "    row.addEventListener('mouseenter', function () { hoverEdges([i], true); });\n"
 "    row.addEventListener('mouseleave', function () { hoverEdges([i], false); });\n"
 "    row.addEventListener('click', function () { showEdge(i); });\n"
