@@ -25,115 +25,128 @@ PY=/usr/bin/python3
 	exit 77
 }
 
-# provcheck RESULT.json RESULT.prov.json: the PROV document says what the
-# JSON result says.  Prints "activities entities agents" and the relation
-# counts, for the checks by hand.
+# provcheck RESULT.json RESULT.prov.json ...: each PROV document says what
+# its JSON result says.  Prints "activities entities agents" and the
+# relation counts of each, for the checks by hand.
 provcheck() {
-	"$PY" - "$1" "$2" <<'EOF'
+	"$PY" - "$@" <<'EOF'
 import json, sys
 import prov.model as pm
 
-res = json.load(open(sys.argv[1]))
-text = open(sys.argv[2], encoding="utf-8").read()
-raw = json.loads(text)                  # strict JSON, valid UTF-8
-assert raw["prefix"].get("btrack"), raw["prefix"]
-doc = pm.ProvDocument.deserialize(content=text, format="json")
+def check(result, provpath):
+    res = json.load(open(result))
+    text = open(provpath, encoding="utf-8").read()
+    raw = json.loads(text)                  # strict JSON, valid UTF-8
+    assert raw["prefix"].get("btrack"), raw["prefix"]
+    doc = pm.ProvDocument.deserialize(content=text, format="json")
 
-nodes = res["nodes"]
-qid = lambda i: "btrack:" + i
-kinds = {n["id"]: n["kind"] for n in nodes}
-recs = list(doc.get_records())
-def of(cls):
-    return {str(r.identifier): r for r in recs if type(r) is cls}
+    nodes = res["nodes"]
+    qid = lambda i: "btrack:" + i
+    kinds = {n["id"]: n["kind"] for n in nodes}
+    recs = list(doc.get_records())
+    def of(cls):
+        return {str(r.identifier): r for r in recs if type(r) is cls}
 
-acts, ents, agents = (of(pm.ProvActivity), of(pm.ProvEntity),
-                      of(pm.ProvAgent))
-want_acts = {qid(n["id"]) for n in nodes if n["kind"] == "process"}
-want_ents = {qid(n["id"]) for n in nodes if n["kind"] != "process"}
-assert set(acts) == want_acts, (sorted(acts), sorted(want_acts))
-assert set(ents) == want_ents, (sorted(ents), sorted(want_ents))
+    acts, ents, agents = (of(pm.ProvActivity), of(pm.ProvEntity),
+                          of(pm.ProvAgent))
+    want_acts = {qid(n["id"]) for n in nodes if n["kind"] == "process"}
+    want_ents = {qid(n["id"]) for n in nodes if n["kind"] != "process"}
+    assert set(acts) == want_acts, (sorted(acts), sorted(want_acts))
+    assert set(ents) == want_ents, (sorted(ents), sorted(want_ents))
 
-# Each element: its label, its kind as prov:type, its attributes.
-for n in nodes:
-    r = (acts if n["kind"] == "process" else ents)[qid(n["id"])]
-    assert list(r.get_attribute("prov:label")) == [n["label"]], n
-    kind = "pipe" if n.get("pipe") else n["kind"]
-    assert [str(t) for t in r.get_attribute("prov:type")] == \
-        ["btrack:" + kind], (n, list(r.get_attribute("prov:type")))
-    if n["kind"] == "process":
-        assert list(r.get_attribute("btrack:pid")) == [n["pid"]], n
-    if n.get("detection"):
-        assert list(r.get_attribute("btrack:detection")) == [True], n
-        assert list(r.get_attribute("btrack:direction")) == \
-            [res["direction"]], n
-        assert list(r.get_attribute("btrack:granularity")) == \
-            [res["granularity"]], n
-        assert list(r.get_attribute("btrack:truncated")) == \
-            ([True] if res["truncated"] else []), n
+    # Each element: its label, its kind as prov:type, its attributes.
+    for n in nodes:
+        r = (acts if n["kind"] == "process" else ents)[qid(n["id"])]
+        assert list(r.get_attribute("prov:label")) == [n["label"]], n
+        kind = "pipe" if n.get("pipe") else n["kind"]
+        assert [str(t) for t in r.get_attribute("prov:type")] == \
+            ["btrack:" + kind], (n, list(r.get_attribute("prov:type")))
+        if n["kind"] == "process":
+            assert list(r.get_attribute("btrack:pid")) == [n["pid"]], n
+        if n.get("detection"):
+            assert list(r.get_attribute("btrack:detection")) == [True], n
+            assert list(r.get_attribute("btrack:direction")) == \
+                [res["direction"]], n
+            assert list(r.get_attribute("btrack:granularity")) == \
+                [res["granularity"]], n
+            assert list(r.get_attribute("btrack:truncated")) == \
+                ([True] if res["truncated"] else []), n
 
-# Agents: the user ids processes ran as, associated with them.
-uids = {}
-for n in nodes:
-    if n["kind"] != "process":
-        continue
-    s = set()
-    if "uid" in n:
-        s.add(n["uid"])
-    for c in n.get("credentials", []):
-        s.update(c[k] for k in ("uid", "euid") if k in c)
-    uids[qid(n["id"])] = s
-# (The JSON lists credential changes; a set-user-ID program's euid at its
-# start is in PROV only: hence at least.)
-want_agents = {"btrack:uid%d" % u for s in uids.values() for u in s}
-assert set(agents) >= want_agents, (sorted(agents), sorted(want_agents))
-assoc = {(str(r.args[0]), str(r.args[1]))
-         for r in recs if type(r) is pm.ProvAssociation}
-assert assoc >= {(a, "btrack:uid%d" % u) for a, s in uids.items()
-                 for u in s}, assoc
-assert {b for a, b in assoc} == set(agents), "an agent nothing ran as"
-assert {a for a, b in assoc} <= set(acts), assoc
+    # Agents: the user ids processes ran as, associated with them.
+    uids = {}
+    for n in nodes:
+        if n["kind"] != "process":
+            continue
+        s = set()
+        if "uid" in n:
+            s.add(n["uid"])
+        for c in n.get("credentials", []):
+            s.update(c[k] for k in ("uid", "euid") if k in c)
+        uids[qid(n["id"])] = s
+    # (The JSON lists credential changes; a set-user-ID program's euid at its
+    # start is in PROV only: hence at least.)
+    want_agents = {"btrack:uid%d" % u for s in uids.values() for u in s}
+    assert set(agents) >= want_agents, (sorted(agents), sorted(want_agents))
+    assoc = {(str(r.args[0]), str(r.args[1]))
+             for r in recs if type(r) is pm.ProvAssociation}
+    assert assoc >= {(a, "btrack:uid%d" % u) for a, s in uids.items()
+                     for u in s}, assoc
+    assert {b for a, b in assoc} == set(agents), "an agent nothing ran as"
+    assert {a for a, b in assoc} <= set(acts), assoc
 
-# One relation per edge, keyed btrack:eN, of the type the mapping says,
-# between the right elements, at the edge's first time.
-rels = {}
-for r in recs:
-    if r.is_relation() and str(r.identifier).startswith("btrack:e"):
-        assert str(r.identifier) not in rels, r.identifier
-        rels[str(r.identifier)] = r
-assert len(rels) == len(res["edges"]), (len(rels), len(res["edges"]))
-count = {}
-for i, e in enumerate(res["edges"]):
-    r = rels["btrack:e%d" % i]
-    f, t = qid(e["from"]), qid(e["to"])
-    fk, tk = kinds[e["from"]], kinds[e["to"]]
-    if fk == "process" and tk == "process":
-        cls, args = pm.ProvCommunication, (t, f)
-    elif tk == "process":
-        cls, args = pm.ProvUsage, (t, f)
-    elif e["op"] == "unlink":
-        cls, args = pm.ProvInvalidation, (t, f)
-    else:
-        cls, args = pm.ProvGeneration, (t, f)
-    assert type(r) is cls, (e, type(r).__name__)
-    assert tuple(str(a) for a in r.args[:2]) == args, (e, r.args)
-    assert list(r.get_attribute("btrack:op")) == [e["op"]], e
-    assert list(r.get_attribute("btrack:count")) == [e["count"]], e
-    if cls is not pm.ProvCommunication:
-        # prov parses to microseconds
-        ts = r.args[2].timestamp()
-        assert abs(ts - e["first"] / 1e9) < 1e-5, (e, r.args[2])
-    count[cls.__name__] = count.get(cls.__name__, 0) + 1
+    # One relation per edge, keyed btrack:eN, of the type the mapping says,
+    # between the right elements, at the edge's first time.
+    rels = {}
+    for r in recs:
+        if r.is_relation() and str(r.identifier).startswith("btrack:e"):
+            assert str(r.identifier) not in rels, r.identifier
+            rels[str(r.identifier)] = r
+    assert len(rels) == len(res["edges"]), (len(rels), len(res["edges"]))
+    count = {}
+    for i, e in enumerate(res["edges"]):
+        r = rels["btrack:e%d" % i]
+        f, t = qid(e["from"]), qid(e["to"])
+        fk, tk = kinds[e["from"]], kinds[e["to"]]
+        if fk == "process" and tk == "process":
+            cls, args = pm.ProvCommunication, (t, f)
+        elif tk == "process":
+            cls, args = pm.ProvUsage, (t, f)
+        elif e["op"] == "unlink":
+            cls, args = pm.ProvInvalidation, (t, f)
+        else:
+            cls, args = pm.ProvGeneration, (t, f)
+        assert type(r) is cls, (e, type(r).__name__)
+        assert tuple(str(a) for a in r.args[:2]) == args, (e, r.args)
+        assert list(r.get_attribute("btrack:op")) == [e["op"]], e
+        assert list(r.get_attribute("btrack:count")) == [e["count"]], e
+        if cls is not pm.ProvCommunication:
+            # prov parses to microseconds
+            ts = r.args[2].timestamp()
+            assert abs(ts - e["first"] / 1e9) < 1e-5, (e, r.args[2])
+        count[cls.__name__] = count.get(cls.__name__, 0) + 1
 
-# Derivations join two names of the result, through a process of it.
-for r in recs:
-    if type(r) is pm.ProvDerivation:
-        a, b, p = (str(x) for x in r.args[:3])
-        assert a in ents and b in ents and p in acts, r
-        count["ProvDerivation"] = count.get("ProvDerivation", 0) + 1
+    # Derivations join two names of the result, through a process of it.
+    for r in recs:
+        if type(r) is pm.ProvDerivation:
+            a, b, p = (str(x) for x in r.args[:3])
+            assert a in ents and b in ents and p in acts, r
+            count["ProvDerivation"] = count.get("ProvDerivation", 0) + 1
 
-print(len(acts), len(ents), len(agents))
-for k in sorted(count):
-    print(k, count[k])
+    # The document survives a round trip through the prov package.
+    again = pm.ProvDocument.deserialize(content=doc.serialize(format="json"),
+                                        format="json")
+    assert again == doc, "round trip"
+
+    print(len(acts), len(ents), len(agents))
+    for k in sorted(count):
+        print(k, count[k])
+
+for i in range(1, len(sys.argv), 2):
+    try:
+        check(sys.argv[i], sys.argv[i + 1])
+    except Exception:
+        print("in %s" % sys.argv[i + 1], file=sys.stderr)
+        raise
 EOF
 }
 
@@ -261,6 +274,37 @@ assert list(ents[eid].get_attribute("btrack:address")) == \
     ["203.0.113.66:4444"]
 assert list(ents[eid].get_attribute("btrack:entry")) == [True]
 EOF
+
+# SPADE's unit-test audit logs (../shared, never committed), imported:
+# forward from each log's first process, everything it did.
+data=${BTRACK_SHARED:-$BTRACK_TOP/../shared}/audit-logs/spade_unit_tests.tar.gz
+if [ -f "$data" ]; then
+	mkdir "$tmp/spade"
+	tar -xzf "$data" -C "$tmp/spade"
+	pairs=""
+	for f in "$tmp"/spade/*.bin.extract.log; do
+		n=${f%.bin.extract.log}
+		"$BTRACK" import --format auditd -o "$n.btl" "$f" >/dev/null \
+			2>&1 || continue
+		pid=$(grep -m1 -o ' pid=[0-9]*' "$f" | cut -d= -f2)
+		for fmt in json prov-json; do
+			"$BTRACK" forward --log "$n.btl" --from "proc:$pid" \
+				--no-filters --format $fmt -o "$n.$fmt" \
+				2>"$tmp/err" || fail "SPADE ${n##*/}: $(cat "$tmp/err")"
+		done
+		pairs="$pairs $n.json $n.prov-json"
+		nwalks=$((nwalks + 1))
+	done
+	[ -n "$pairs" ] || fail "no SPADE log imported"
+	# shellcheck disable=SC2086
+	provcheck $pairs >"$tmp/spade.sum" || fail "PROV of SPADE's logs"
+	for rel in ProvDerivation ProvInvalidation ProvCommunication; do
+		grep -q "^$rel " "$tmp/spade.sum" ||
+			fail "SPADE's logs: no $rel at all"
+	done
+else
+	echo "no SPADE unit-test logs at $data: skipped"
+fi
 
 # Real programs: a copy, a rename and a link under btrack record.
 if "$BTRACK" record --no-pages -o "$tmp/probe.btl" -- true 2>"$tmp/err"; then
