@@ -828,6 +828,7 @@ static const char page_js[] =
 "  var host = $('bt-graph');\n"
 "  if (!D.svg) {\n"
 "    add(host, el('p', 'note', D.svg_note || 'No graph.'));\n"
+"    document.querySelector('.toolbar').hidden = true;\n"
 "    return;\n"
 "  }\n"
 "  var doc = new DOMParser().parseFromString(D.svg, 'image/svg+xml');\n"
