@@ -488,7 +488,8 @@ static void find_derivations(struct derivs *d, const struct bt_result *r,
 		nout = bt_graph_out(g, p->obj, &out);
 		nin = bt_graph_in(g, p->obj, &in);
 		for (k = lower_bound(g, out, nout, e->first); k < nout; k++) {
-			const struct bt_rec_event *ev = bt_graph_event(g, out[k]);
+			const struct bt_rec_event *ev =
+				bt_graph_event(g, out[k]);
 			const struct bt_rec_event *ot = NULL;
 			size_t a, b, j, nsame = 0;
 

@@ -322,9 +322,11 @@ START_TEST(test_errors)
 	result(&r, g);
 	f = fopen("/dev/full", "w");
 	if (f) {
-		ck_assert_int_eq(bt_export_with(&r, BT_FMT_HTML, &o, f), BT_EIO);
+		ck_assert_int_eq(bt_export_with(&r, BT_FMT_HTML, &o, f),
+				 BT_EIO);
 		clearerr(f);
-		ck_assert_int_eq(bt_export_with(&r, BT_FMT_PROV, &o, f), BT_EIO);
+		ck_assert_int_eq(bt_export_with(&r, BT_FMT_PROV, &o, f),
+				 BT_EIO);
 		fclose(f);
 	}
 	f = open_memstream(&buf, &n);

@@ -197,7 +197,8 @@ END_TEST
 START_TEST(test_derivations)
 {
 	struct bt_node nodes[6] = {
-		{ .obj = 1, .kind = BT_OBJ_PROCESS, .flags = BT_NODE_DETECTION },
+		{ .obj = 1, .kind = BT_OBJ_PROCESS,
+		  .flags = BT_NODE_DETECTION },
 		{ .obj = 2, .kind = BT_OBJ_FILENAME, .depth = 1 },
 		{ .obj = 3, .kind = BT_OBJ_FILENAME, .depth = 1 },
 		{ .obj = 4, .kind = BT_OBJ_FILENAME, .depth = 1 },
