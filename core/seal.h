@@ -1,0 +1,192 @@
+/*
+ * seal.h - forward-secure sealing of a log: a hash chain over its records,
+ * bound at each seal to a key that evolves one way (after systemd-journald's
+ * Forward Secure Sealing).  The user-facing specification and the threat
+ * model are the SEALING section of man/btrack-log.5; this comment and that
+ * page must agree.
+ *
+ * The chain.  H_0 = SHA-256("btrack-seal-chain"), and for every record of
+ * the log in order except seal records, H_i = SHA-256(H_{i-1} || record_i),
+ * where record_i is the record's canonical form: the h->len bytes at h that
+ * bt_log_next() returns (the same for every on-disk format version).
+ *
+ * The keys.  A key K_0 (32 random bytes) is made once.  Its id is the first
+ * 16 bytes of SHA-256("btrack-seal-id" || K_0).  The verification key file
+ * holds K_0 and is kept off the host; the sealing state file on the host
+ * holds (id, epoch e, K_e).  K_{e+1} = HMAC-SHA256(K_e, "btrack-seal-next");
+ * the tag key of epoch e is T_e = HMAC-SHA256(K_e, "btrack-seal-tag").
+ * Every seal uses the state's K_e and then replaces it with K_{e+1} in the
+ * state file (in place), so whoever takes the host later holds no key of an
+ * epoch already used.
+ *
+ * A seal (the payload of a BT_REC_SEAL record), 120 bytes, little-endian:
+ *
+ *   offset  size  field
+ *   0       8     magic "BTSEAL\0\0"
+ *   8       4     version (BT_SEAL_VERSION)
+ *   12      4     flags: BT_SEALF_FINAL (the writer closed the log after
+ *                 it); other bits 0
+ *   16      16    key id
+ *   32      8     epoch e
+ *   40      8     records: non-seal records covered (all those before it)
+ *   48      8     time: ns since the epoch (UTC) when it was made
+ *   56      32    chain: H_records
+ *   88      32    tag: HMAC-SHA256(T_e, bytes 0..87)
+ *
+ * The cryptography is OpenSSL's libcrypto.  Nothing here prints.
+ */
+#ifndef BT_SEAL_H
+#define BT_SEAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+#define BT_SEAL_MAGIC "BTSEAL\0"      /* 8 bytes with the NUL */
+#define BT_SEAL_VERSION 1
+#define BT_SEAL_SIZE 120              /* payload bytes of version 1 */
+#define BT_SEAL_HASH 32               /* SHA-256 */
+#define BT_SEAL_KEY 32
+#define BT_SEAL_ID 16
+#define BT_SEALF_FINAL 0x1
+/* Epochs a key may reach: verifying a seal of epoch e derives K_e from K_0
+ * in e steps, so a limit keeps a hostile seal from costing hours. */
+#define BT_SEAL_EPOCH_MAX (1ULL << 24)
+
+/* A seal, parsed. */
+struct bt_seal {
+	uint32_t version;
+	uint32_t flags;                 /* BT_SEALF_* */
+	uint8_t id[BT_SEAL_ID];
+	uint64_t epoch;
+	uint64_t records;
+	uint64_t time;
+	uint8_t chain[BT_SEAL_HASH];
+	uint8_t tag[BT_SEAL_HASH];
+};
+
+/* Parse a seal payload (untrusted: `len` bytes).  BT_ECORRUPT for a bad
+ * magic, size, flags or epoch, BT_EVERSION for another version. */
+int bt_seal_parse(struct bt_seal *out, const void *data, size_t len);
+
+/* Encode s into out[BT_SEAL_SIZE] (the tag as it is in s). */
+void bt_seal_encode(uint8_t *out, const struct bt_seal *s);
+
+/* ---- the chain --------------------------------------------------------- */
+
+/* The chain over the non-seal records seen so far.  Holds a digest context
+ * (allocated once by _init, freed by _release; release accepts a zeroed
+ * chain). */
+struct bt_seal_chain {
+	uint8_t h[BT_SEAL_HASH];  /* H_records */
+	uint64_t records;
+	void *ctx;                /* EVP_MD_CTX */
+	void *md;                 /* EVP_MD */
+};
+int bt_seal_chain_init(struct bt_seal_chain *c);
+void bt_seal_chain_release(struct bt_seal_chain *c);
+/* Add one record (its canonical h->len bytes).  Seal records must not be
+ * given (BT_EINVAL). */
+int bt_seal_chain_add(struct bt_seal_chain *c, const struct bt_rec_head *h);
+
+/* ---- keys -------------------------------------------------------------- */
+
+/* A key at some epoch: the verification key is epoch 0. */
+struct bt_seal_key {
+	uint8_t id[BT_SEAL_ID];
+	uint64_t epoch;
+	uint8_t key[BT_SEAL_KEY];
+};
+
+/* A new random K_0 (RAND_bytes). */
+int bt_seal_key_new(struct bt_seal_key *out);
+/* Erase the key bytes (OPENSSL_cleanse).  Accepts NULL. */
+void bt_seal_key_wipe(struct bt_seal_key *k);
+/* Step k to the next epoch, erasing the old key. */
+int bt_seal_key_evolve(struct bt_seal_key *k);
+
+/* The key files are text of a fixed length (so the state is rewritten in
+ * place).  `state` picks the state format (id, epoch, key) or the
+ * verification format (id, key of epoch 0).  format returns the length
+ * written into buf[BT_SEAL_KEYFILE_MAX]; parse is strict (untrusted). */
+#define BT_SEAL_KEYFILE_MAX 256
+size_t bt_seal_key_format(char *buf, const struct bt_seal_key *k, bool state);
+int bt_seal_key_parse(struct bt_seal_key *out, const char *text, size_t len,
+		      bool state);
+/* Read a key file (at most BT_SEAL_KEYFILE_MAX bytes, no symlink). */
+int bt_seal_key_load(struct bt_seal_key *out, const char *path, bool state);
+
+/* Create DIR (mode 0700, if missing) with a new key: DIR/verify.key and
+ * DIR/seal.state, mode 0600, neither may exist.  *out gets the key id. */
+#define BT_SEAL_VERIFY_NAME "verify.key"
+#define BT_SEAL_STATE_NAME "seal.state"
+int bt_seal_keys_create(uint8_t *id_out, const char *dir);
+
+/* ---- sealing ----------------------------------------------------------- */
+
+/*
+ * Make a seal over chain `c` with the state file at `state_path`: lock it,
+ * read K_e, tag, write K_{e+1} over it and sync, unlock.  The state is
+ * advanced before the seal is returned, so a crash never lets one epoch tag
+ * two seals.  out[BT_SEAL_SIZE] gets the payload.
+ */
+int bt_seal_make(uint8_t *out, const char *state_path,
+		 const struct bt_seal_chain *c, uint64_t time, bool final);
+
+/*
+ * A writer's sealer: seals the log at `log_path` that the caller writes
+ * through a bt_log_writer.  The caller owns *out (bt_sealer_free()).
+ * `every_ns` is the period for bt_sealer_tick() (0: never periodic).
+ */
+struct bt_sealer;
+int bt_sealer_new(struct bt_sealer **out, const char *state_path,
+		  const char *log_path, uint64_t every_ns);
+void bt_sealer_free(struct bt_sealer *s);
+/* Commit w, hash the records appended since the last seal (read back
+ * through the reader: the canonical form), append a seal and commit.
+ * Call between observations, never with half of one appended. */
+int bt_sealer_seal(struct bt_sealer *s, struct bt_log_writer *w, bool final);
+/* Seal if every_ns has passed since the last seal (or the sealer's start)
+ * and records were added since.  Errors are kept (bt_sealer_error()), not
+ * returned: a recording goes on unsealed rather than stop. */
+void bt_sealer_tick(struct bt_sealer *s, struct bt_log_writer *w,
+		    uint64_t now);
+/* Seals appended so far. */
+uint64_t bt_sealer_count(const struct bt_sealer *s);
+/* The first error a tick met (0 if none) and its message (borrowed). */
+int bt_sealer_error(const struct bt_sealer *s, const char **msg);
+
+/* ---- verifying --------------------------------------------------------- */
+
+struct bt_seal_report {
+	uint64_t records;         /* records in the log, seals included */
+	uint64_t seals;           /* seals verified */
+	uint64_t proven;          /* record number (1-based, log order) of the
+	                             last verified seal: records 1..proven
+	                             are proven; 0 if none */
+	uint64_t proven_off;      /* its byte offset */
+	struct bt_seal last;      /* the last verified seal */
+	uint64_t unproven;        /* non-seal records after it */
+	uint64_t gaps;            /* seals whose epoch is not the previous
+	                             seal's + 1 (other logs used the key in
+	                             between, or seals were removed) */
+	uint64_t first_gap;       /* record number of the first such seal */
+	bool closed;              /* the header says the writer closed it */
+	bool truncated;           /* closed, yet the last seal is not final */
+};
+
+/*
+ * Recompute the chain of `log` and check every seal against the
+ * verification key `vk` (epoch 0).  Returns 0 when nothing contradicts the
+ * seals (the caller still reads unproven and truncated), BT_ECORRUPT with
+ * the record number and offset in the message for a bad record, a seal
+ * that does not parse, is of another key, goes back in epoch, or whose
+ * count, chain or tag does not match.  Seals past `max_epoch` are corrupt
+ * (0: BT_SEAL_EPOCH_MAX).
+ */
+int bt_seal_verify(const struct bt_log *log, const struct bt_seal_key *vk,
+		   uint64_t max_epoch, struct bt_seal_report *out);
+
+#endif
