@@ -180,13 +180,20 @@ void bt_seal_chain_release(struct bt_seal_chain *c)
 	c->md = NULL;
 }
 
+/* The canonical size: an event is 24 bytes (its head's y is `aux`, not
+ * a length); every other record's head holds its length. */
+static size_t canon_size(const struct bt_rec_head *h)
+{
+	return h->type == BT_REC_EVENT ? sizeof(struct bt_rec_event) : h->len;
+}
+
 int bt_seal_chain_add(struct bt_seal_chain *c, const struct bt_rec_head *h)
 {
 	if (h->type == BT_REC_SEAL)
 		return bt_error_set(BT_EINVAL, "a seal is not chained");
 	if (!EVP_DigestInit_ex(c->ctx, c->md, NULL) ||
 	    !EVP_DigestUpdate(c->ctx, c->h, sizeof(c->h)) ||
-	    !EVP_DigestUpdate(c->ctx, h, h->len) ||
+	    !EVP_DigestUpdate(c->ctx, h, canon_size(h)) ||
 	    !EVP_DigestFinal_ex(c->ctx, c->h, NULL))
 		return crypto_fail("SHA-256");
 	c->records++;
@@ -550,6 +557,7 @@ struct bt_sealer {
 	uint64_t last;        /* time of the last seal (or of the start) */
 	uint64_t size;        /* the writer's size after the last seal */
 	uint64_t count;       /* seals appended */
+	struct bt_seal seal;  /* the last one */
 	int error;
 	char msg[256];
 };
@@ -662,6 +670,7 @@ int bt_sealer_seal(struct bt_sealer *s, struct bt_log_writer *w, bool final)
 	s->last = t;
 	s->size = bt_log_writer_size(w);
 	s->count++;
+	bt_seal_parse(&s->seal, seal, sizeof(seal));
 	return 0;
 }
 
@@ -686,6 +695,11 @@ void bt_sealer_tick(struct bt_sealer *s, struct bt_log_writer *w,
 uint64_t bt_sealer_count(const struct bt_sealer *s)
 {
 	return s->count;
+}
+
+const struct bt_seal *bt_sealer_last(const struct bt_sealer *s)
+{
+	return s->count ? &s->seal : NULL;
 }
 
 int bt_sealer_error(const struct bt_sealer *s, const char **msg)

@@ -7,8 +7,9 @@
  *
  * The chain.  H_0 = SHA-256("btrack-seal-chain"), and for every record of
  * the log in order except seal records, H_i = SHA-256(H_{i-1} || record_i),
- * where record_i is the record's canonical form: the h->len bytes at h that
- * bt_log_next() returns (the same for every on-disk format version).
+ * where record_i is the record's canonical form as bt_log_next() returns
+ * it (the same for every on-disk format version): 24 bytes for an event,
+ * h->len bytes at h for every other record.
  *
  * The keys.  A key K_0 (32 random bytes) is made once.  Its id is the first
  * 16 bytes of SHA-256("btrack-seal-id" || K_0).  The verification key file
@@ -153,8 +154,9 @@ int bt_sealer_seal(struct bt_sealer *s, struct bt_log_writer *w, bool final);
  * returned: a recording goes on unsealed rather than stop. */
 void bt_sealer_tick(struct bt_sealer *s, struct bt_log_writer *w,
 		    uint64_t now);
-/* Seals appended so far. */
+/* Seals appended so far, and the last one (borrowed, NULL if none). */
 uint64_t bt_sealer_count(const struct bt_sealer *s);
+const struct bt_seal *bt_sealer_last(const struct bt_sealer *s);
 /* The first error a tick met (0 if none) and its message (borrowed). */
 int bt_sealer_error(const struct bt_sealer *s, const char **msg);
 
