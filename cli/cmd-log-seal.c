@@ -202,7 +202,7 @@ static int do_verify(const struct args *a, const char *path)
 	}
 	if (bt_log_warning(log))
 		cli_warn("'%s': %s", path, bt_log_warning(log));
-	r = bt_seal_verify(log, &vk, 0, &rep);
+	r = bt_seal_verify(log, &vk, bt_time_now(), &rep);
 	bt_seal_key_wipe(&vk);
 	bt_log_close(log);
 	if (r) {
@@ -223,11 +223,10 @@ static int do_verify(const struct args *a, const char *path)
 	       ", epoch %" PRIu64 ", sealed %s%s)\n", path, rep.proven,
 	       rep.seals, rep.last.epoch, fmt_time(t, rep.last.time),
 	       rep.last.flags & BT_SEALF_FINAL ? ", final" : "");
-	if (rep.gaps)
-		printf("%s: %" PRIu64 " seal(s) skip epochs (the first is "
-		       "record %" PRIu64 "): the key sealed other logs in "
-		       "between, or seals were removed\n", path, rep.gaps,
-		       rep.first_gap);
+	if (rep.seals > 1)
+		printf("%s: the first seal covers %" PRIu64 " records, "
+		       "sealed %s\n", path, rep.first.records,
+		       fmt_time(t, rep.first.time));
 	if (rep.unproven) {
 		printf("%s: %" PRIu64 " record(s) after record %" PRIu64
 		       " are not proven (no seal after them)\n", path,

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,10 +85,6 @@ int bt_seal_parse(struct bt_seal *out, const void *data, size_t len)
 				    "0x%x", out->flags);
 	memcpy(out->id, p + 16, BT_SEAL_ID);
 	out->epoch = get_u64(p + 32);
-	if (out->epoch > BT_SEAL_EPOCH_MAX)
-		return bt_error_set(BT_ECORRUPT, "seal epoch %" PRIu64 " is "
-				    "past the limit %llu", out->epoch,
-				    BT_SEAL_EPOCH_MAX);
 	out->records = get_u64(p + 40);
 	out->time = get_u64(p + 48);
 	memcpy(out->chain, p + 56, BT_SEAL_HASH);
@@ -202,21 +199,51 @@ int bt_seal_chain_add(struct bt_seal_chain *c, const struct bt_rec_head *h)
 
 /* ---- keys -------------------------------------------------------------- */
 
-static int key_id(uint8_t id[BT_SEAL_ID], const uint8_t *k0)
-{
-	uint8_t h[BT_SEAL_HASH];
-	int r = sha256(h, id_label, sizeof(id_label) - 1, k0, BT_SEAL_KEY);
+static const char group_label[] = "btrack-seal-group";
+static const char first_label[] = "btrack-seal-first";
 
-	memcpy(id, h, BT_SEAL_ID);
+/* out = HMAC-SHA256(key, label); out may be key. */
+static int step(uint8_t *out, const uint8_t *key, const char *label)
+{
+	uint8_t t[BT_SEAL_HASH];
+	int r = hmac(t, key, label, strlen(label));
+
+	if (!r)
+		memcpy(out, t, BT_SEAL_HASH);
+	OPENSSL_cleanse(t, sizeof(t));
 	return r;
 }
 
-int bt_seal_key_new(struct bt_seal_key *out)
+static int key_id(uint8_t *id, const uint8_t *k0, uint64_t start,
+		  uint64_t interval)
 {
-	memset(out, 0, sizeof(*out));
-	if (RAND_bytes(out->key, BT_SEAL_KEY) != 1)
-		return crypto_fail("RAND_bytes");
-	return key_id(out->id, out->key);
+	uint8_t buf[BT_SEAL_KEY + 16], h[BT_SEAL_HASH];
+	int r;
+
+	memcpy(buf, k0, BT_SEAL_KEY);
+	put_u64(buf + BT_SEAL_KEY, start);
+	put_u64(buf + BT_SEAL_KEY + 8, interval);
+	r = sha256(h, id_label, sizeof(id_label) - 1, buf, sizeof(buf));
+	memcpy(id, h, BT_SEAL_ID);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return r;
+}
+
+/* The state of epoch 0 from the root key K_0 = G_0. */
+static int key_from_root(struct bt_seal_key *k, const uint8_t *k0,
+			 uint64_t start, uint64_t interval)
+{
+	int r;
+
+	memset(k, 0, sizeof(*k));
+	k->start = start;
+	k->interval = interval;
+	r = key_id(k->id, k0, start, interval);
+	if (!r)
+		r = step(k->key, k0, first_label);
+	if (!r)
+		r = step(k->group, k0, group_label);
+	return r;
 }
 
 void bt_seal_key_wipe(struct bt_seal_key *k)
@@ -225,21 +252,46 @@ void bt_seal_key_wipe(struct bt_seal_key *k)
 		OPENSSL_cleanse(k, sizeof(*k));
 }
 
-int bt_seal_key_evolve(struct bt_seal_key *k)
+int bt_seal_key_seek(struct bt_seal_key *k, uint64_t e)
 {
-	uint8_t next[BT_SEAL_HASH];
-	int r;
+	uint64_t g = k->epoch / BT_SEAL_GROUP, ge = e / BT_SEAL_GROUP, i;
+	uint8_t gk[BT_SEAL_KEY];
+	int r = 0;
 
-	if (k->epoch >= BT_SEAL_EPOCH_MAX)
-		return bt_error_set(BT_ELIMIT, "the sealing key reached its "
-				    "last epoch (%llu): make a new key",
-				    BT_SEAL_EPOCH_MAX);
-	r = hmac(next, k->key, next_label, sizeof(next_label) - 1);
-	if (r)
-		return r;
-	memcpy(k->key, next, BT_SEAL_KEY);
-	OPENSSL_cleanse(next, sizeof(next));
-	k->epoch++;
+	if (e < k->epoch)
+		return bt_error_set(BT_EINVAL, "a sealing key cannot go back "
+				    "from epoch %" PRIu64 " to %" PRIu64,
+				    k->epoch, e);
+	if (ge > g) {
+		/* k->group is G_{g+1}: walk to G_{ge}, take its first
+		 * epoch key, keep only G_{ge+1}. */
+		memcpy(gk, k->group, sizeof(gk));
+		for (i = g + 1; i < ge && !r; i++)
+			r = step(gk, gk, group_label);
+		if (!r)
+			r = step(k->key, gk, first_label);
+		if (!r)
+			r = step(k->group, gk, group_label);
+		OPENSSL_cleanse(gk, sizeof(gk));
+		if (r)
+			return r;
+		k->epoch = ge * BT_SEAL_GROUP;
+	}
+	while (k->epoch < e) {
+		r = step(k->key, k->key, next_label);
+		if (r)
+			return r;
+		k->epoch++;
+	}
+	return 0;
+}
+
+int bt_seal_key_epoch(uint64_t *out, const struct bt_seal_key *k,
+		      uint64_t t)
+{
+	if (t < k->start)
+		return bt_error_set(BT_EINVAL, "time before the key's start");
+	*out = (t - k->start) / k->interval;
 	return 0;
 }
 
@@ -258,21 +310,36 @@ static void hex(char *out, const uint8_t *p, size_t n)
 	out[2 * n] = '\0';
 }
 
-size_t bt_seal_key_format(char *buf, const struct bt_seal_key *k, bool state)
+size_t bt_seal_key_format_state(char *buf, const struct bt_seal_key *k)
 {
-	char id[2 * BT_SEAL_ID + 1], key[2 * BT_SEAL_KEY + 1];
+	char id[2 * BT_SEAL_ID + 1], g[2 * BT_SEAL_KEY + 1];
+	char e[2 * BT_SEAL_KEY + 1];
 	int n;
 
 	hex(id, k->id, BT_SEAL_ID);
-	hex(key, k->key, BT_SEAL_KEY);
-	if (state)
-		n = snprintf(buf, BT_SEAL_KEYFILE_MAX, "%sid %s\nepoch %020"
-			     PRIu64 "\nkey %s\n", state_magic, id, k->epoch,
-			     key);
-	else
-		n = snprintf(buf, BT_SEAL_KEYFILE_MAX, "%sid %s\nkey %s\n",
-			     verify_magic, id, key);
-	OPENSSL_cleanse(key, sizeof(key));
+	hex(g, k->group, BT_SEAL_KEY);
+	hex(e, k->key, BT_SEAL_KEY);
+	n = snprintf(buf, BT_SEAL_KEYFILE_MAX, "%sid %s\nstart %020" PRIu64
+		     "\ninterval %020" PRIu64 "\nepoch %020" PRIu64
+		     "\ngroup %s\nkey %s\n", state_magic, id, k->start,
+		     k->interval, k->epoch, g, e);
+	OPENSSL_cleanse(g, sizeof(g));
+	OPENSSL_cleanse(e, sizeof(e));
+	return (size_t)n;
+}
+
+static size_t format_verify(char *buf, const uint8_t *id, uint64_t start,
+			    uint64_t interval, const uint8_t *k0)
+{
+	char ih[2 * BT_SEAL_ID + 1], kh[2 * BT_SEAL_KEY + 1];
+	int n;
+
+	hex(ih, id, BT_SEAL_ID);
+	hex(kh, k0, BT_SEAL_KEY);
+	n = snprintf(buf, BT_SEAL_KEYFILE_MAX, "%sid %s\nstart %020" PRIu64
+		     "\ninterval %020" PRIu64 "\nkey %s\n", verify_magic, ih,
+		     start, interval, kh);
+	OPENSSL_cleanse(kh, sizeof(kh));
 	return (size_t)n;
 }
 
@@ -296,12 +363,13 @@ static int unhex_nibble(char c)
 	return -1;
 }
 
-static bool take_hex(const char **p, const char *end, uint8_t *out,
-		     size_t n)
+/* "NAME <2n hex digits>\n" */
+static bool take_hex(const char **p, const char *end, const char *name,
+		     uint8_t *out, size_t n)
 {
 	size_t i;
 
-	if ((size_t)(end - *p) < 2 * n)
+	if (!take(p, end, name) || (size_t)(end - *p) < 2 * n + 1)
 		return false;
 	for (i = 0; i < n; i++) {
 		int hi = unhex_nibble((*p)[2 * i]);
@@ -312,26 +380,28 @@ static bool take_hex(const char **p, const char *end, uint8_t *out,
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	*p += 2 * n;
-	return true;
+	return take(p, end, "\n");
 }
 
-static bool take_u64(const char **p, const char *end, uint64_t *out)
+/* "NAME <20 decimal digits>\n" */
+static bool take_u64(const char **p, const char *end, const char *name,
+		     uint64_t *out)
 {
 	uint64_t v = 0;
 	int i;
 
-	if (end - *p < 20)
+	if (!take(p, end, name) || end - *p < 21)
 		return false;
 	for (i = 0; i < 20; i++) {
-		char c = (*p)[i];
+		unsigned d = (unsigned)((*p)[i] - '0');
 
-		if (c < '0' || c > '9' || v > (UINT64_MAX - 9) / 10)
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
 			return false;
-		v = v * 10 + (uint64_t)(c - '0');
+		v = v * 10 + d;
 	}
 	*p += 20;
 	*out = v;
-	return true;
+	return take(p, end, "\n");
 }
 
 int bt_seal_key_parse(struct bt_seal_key *out, const char *text, size_t len,
@@ -339,33 +409,37 @@ int bt_seal_key_parse(struct bt_seal_key *out, const char *text, size_t len,
 {
 	const char *p = text, *end = text + len;
 	struct bt_seal_key k;
-	uint8_t id[BT_SEAL_ID];
+	uint8_t id[BT_SEAL_ID], k0[BT_SEAL_KEY];
 	bool ok;
 	int r = 0;
 
 	memset(&k, 0, sizeof(k));
 	ok = take(&p, end, state ? state_magic : verify_magic) &&
-	     take(&p, end, "id ") && take_hex(&p, end, k.id, BT_SEAL_ID) &&
-	     take(&p, end, "\n");
+	     take_hex(&p, end, "id ", id, BT_SEAL_ID) &&
+	     take_u64(&p, end, "start ", &k.start) &&
+	     take_u64(&p, end, "interval ", &k.interval);
 	if (ok && state)
-		ok = take(&p, end, "epoch ") && take_u64(&p, end, &k.epoch) &&
-		     take(&p, end, "\n");
-	ok = ok && take(&p, end, "key ") &&
-	     take_hex(&p, end, k.key, BT_SEAL_KEY) && take(&p, end, "\n") &&
-	     p == end;
-	if (!ok) {
-		r = bt_error_set(BT_ECORRUPT, "not a btrack %s key file",
-				 state ? "sealing state" : "verification");
+		ok = take_u64(&p, end, "epoch ", &k.epoch) &&
+		     take_hex(&p, end, "group ", k.group, BT_SEAL_KEY) &&
+		     take_hex(&p, end, "key ", k.key, BT_SEAL_KEY);
+	else if (ok)
+		ok = take_hex(&p, end, "key ", k0, BT_SEAL_KEY);
+	if (!ok || p != end) {
+		r = bt_error_set(BT_ECORRUPT, "not a btrack %s file",
+				 state ? "sealing state" : "verification key");
 		goto out;
 	}
-	if (k.epoch > BT_SEAL_EPOCH_MAX) {
-		r = bt_error_set(BT_ECORRUPT, "sealing state at epoch %" PRIu64
-				 ", past the limit", k.epoch);
+	/* 1 ms to 1 day: a hostile interval must not make epochs absurd */
+	if (k.interval < 1000000 || k.interval > 86400000000000ULL) {
+		r = bt_error_set(BT_ECORRUPT, "bad key interval %" PRIu64
+				 " ns", k.interval);
 		goto out;
 	}
-	/* A verification key's id is a function of it: a typo shows. */
-	if (!state) {
-		r = key_id(id, k.key);
+	if (state) {
+		memcpy(k.id, id, BT_SEAL_ID);
+	} else {
+		/* The id is a function of the rest: a damaged copy shows. */
+		r = key_from_root(&k, k0, k.start, k.interval);
 		if (!r && memcmp(id, k.id, BT_SEAL_ID))
 			r = bt_error_set(BT_ECORRUPT, "verification key does "
 					 "not match its id");
@@ -375,6 +449,7 @@ int bt_seal_key_parse(struct bt_seal_key *out, const char *text, size_t len,
 	*out = k;
 out:
 	OPENSSL_cleanse(&k, sizeof(k));
+	OPENSSL_cleanse(k0, sizeof(k0));
 	return r;
 }
 
@@ -417,8 +492,8 @@ static int read_key(struct bt_seal_key *out, int fd, const char *path,
 	if (n < 0)
 		return bt_error_set_os(BT_EIO, "cannot read key '%s'", path);
 	if ((size_t)n > BT_SEAL_KEYFILE_MAX)
-		r = bt_error_set(BT_ECORRUPT, "'%s' is not a btrack key file "
-				 "(too long)", path);
+		r = bt_error_set(BT_ECORRUPT, "not a btrack key file (too "
+				 "long)");
 	else
 		r = bt_seal_key_parse(out, buf, (size_t)n, state);
 	if (r == BT_ECORRUPT)
@@ -462,24 +537,36 @@ static int write_new(const char *dir, const char *name, const char *text,
 	return r;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 int bt_seal_keys_create(uint8_t *id_out, const char *dir)
 {
 	struct bt_seal_key k;
+	uint8_t k0[BT_SEAL_KEY];
 	char text[BT_SEAL_KEYFILE_MAX];
 	char path[4096];
+	uint64_t start = now_ns();
 	size_t n;
 	int r;
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return bt_error_set_os(BT_EIO, "cannot create '%s'", dir);
-	r = bt_seal_key_new(&k);
+	if (RAND_bytes(k0, sizeof(k0)) != 1)
+		return crypto_fail("RAND_bytes");
+	r = key_from_root(&k, k0, start, BT_SEAL_INTERVAL);
 	if (r)
-		return r;
-	n = bt_seal_key_format(text, &k, false);
+		goto out;
+	n = format_verify(text, k.id, start, BT_SEAL_INTERVAL, k0);
 	r = write_new(dir, BT_SEAL_VERIFY_NAME, text, n);
 	if (r)
 		goto out;
-	n = bt_seal_key_format(text, &k, true);
+	n = bt_seal_key_format_state(text, &k);
 	r = write_new(dir, BT_SEAL_STATE_NAME, text, n);
 	if (r) {
 		snprintf(path, sizeof(path), "%s/%s", dir,
@@ -490,18 +577,29 @@ int bt_seal_keys_create(uint8_t *id_out, const char *dir)
 	memcpy(id_out, k.id, BT_SEAL_ID);
 out:
 	OPENSSL_cleanse(text, sizeof(text));
+	OPENSSL_cleanse(k0, sizeof(k0));
 	bt_seal_key_wipe(&k);
 	return r;
 }
 
 /* ---- sealing ----------------------------------------------------------- */
 
+static void nap_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ULL),
+			       (long)(ns % 1000000000ULL) };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 int bt_seal_make(uint8_t *out, const char *state_path,
-		 const struct bt_seal_chain *c, uint64_t time, bool final)
+		 const struct bt_seal_chain *c, bool final)
 {
 	struct bt_seal_key k;
 	struct bt_seal s;
 	char text[BT_SEAL_KEYFILE_MAX];
+	uint64_t t, et = 0, e;
 	size_t n;
 	int fd, r;
 
@@ -520,28 +618,51 @@ int bt_seal_make(uint8_t *out, const char *state_path,
 	r = read_key(&k, fd, state_path, true);
 	if (r)
 		goto out;
+	/* The epoch: that of now, or the state's when it is ahead (seals
+	 * made in this interval already).  A seal may be dated at most one
+	 * interval before its epoch: wait for that, if need be. */
+	t = now_ns();
+	if ((r = bt_seal_key_epoch(&et, &k, t)))
+		goto clock;
+	if (k.epoch > et + 1) {
+		if (k.epoch > et + 2)
+			goto clock;
+		nap_ns(k.start + (k.epoch - 1) * k.interval - t);
+		t = now_ns();
+		if ((r = bt_seal_key_epoch(&et, &k, t)) || k.epoch > et + 1)
+			goto clock;
+	}
+	e = k.epoch > et ? k.epoch : et;
+	r = bt_seal_key_seek(&k, e);
+	if (r)
+		goto out;
 	memset(&s, 0, sizeof(s));
 	s.version = BT_SEAL_VERSION;
 	s.flags = final ? BT_SEALF_FINAL : 0;
 	memcpy(s.id, k.id, BT_SEAL_ID);
-	s.epoch = k.epoch;
+	s.epoch = e;
 	s.records = c->records;
-	s.time = time;
+	s.time = t;
 	memcpy(s.chain, c->h, BT_SEAL_HASH);
 	bt_seal_encode(out, &s);
 	r = seal_tag(out + OFF_TAG, out, &k);
 	if (r)
 		goto out;
-	/* Forward security: K_e leaves the disk before its seal exists.
+	/* Forward security: E_e leaves the disk before its seal exists.
 	 * The text has a fixed length, so this overwrites it in place. */
-	r = bt_seal_key_evolve(&k);
+	r = bt_seal_key_seek(&k, e + 1);
 	if (r)
 		goto out;
-	n = bt_seal_key_format(text, &k, true);
+	n = bt_seal_key_format_state(text, &k);
 	if (pwrite(fd, text, n, 0) != (ssize_t)n || fdatasync(fd) < 0)
 		r = bt_error_set_os(BT_EIO, "cannot update the sealing state "
 				    "'%s'", state_path);
 	OPENSSL_cleanse(text, sizeof(text));
+	goto out;
+clock:
+	r = bt_error_set(BT_EINVAL, "the clock is behind the sealing state "
+			 "'%s' (epoch %" PRIu64 "): was it set back?",
+			 state_path, k.epoch);
 out:
 	if (r)
 		memset(out, 0, BT_SEAL_SIZE);
@@ -561,14 +682,6 @@ struct bt_sealer {
 	int error;
 	char msg[256];
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 int bt_sealer_new(struct bt_sealer **out, const char *state_path,
 		  const char *log_path, uint64_t every_ns)
@@ -660,7 +773,7 @@ int bt_sealer_seal(struct bt_sealer *s, struct bt_log_writer *w, bool final)
 	r = catch_up(s);
 	if (r)
 		return r;
-	r = bt_seal_make(seal, s->state_path, &s->chain, t, final);
+	r = bt_seal_make(seal, s->state_path, &s->chain, final);
 	if (r)
 		return r;
 	r = bt_log_append_seal(w, seal, sizeof(seal));
@@ -711,35 +824,51 @@ int bt_sealer_error(const struct bt_sealer *s, const char **msg)
 
 /* ---- verifying --------------------------------------------------------- */
 
+/* BT_ECORRUPT naming record n at offset off. */
+static int bad_seal(uint64_t n, uint64_t off, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int bad_seal(uint64_t n, uint64_t off, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return bt_error_set(BT_ECORRUPT, "record %" PRIu64 " (offset %" PRIu64
+			    "): %s", n, off, msg);
+}
+
 int bt_seal_verify(const struct bt_log *log, const struct bt_seal_key *vk,
-		   uint64_t max_epoch, struct bt_seal_report *out)
+		   uint64_t now, struct bt_seal_report *out)
 {
 	struct bt_seal_chain c;
-	struct bt_seal_key k = *vk;   /* derived forward as seals need */
+	struct bt_seal_key k = *vk;   /* moved forward as seals need */
 	struct bt_log_iter it;
 	const struct bt_rec_head *h;
 	const struct bt_rec_seal *rs;
 	struct bt_seal s;
 	uint8_t enc[BT_SEAL_SIZE], tag[BT_SEAL_HASH];
 	char idh[2 * BT_SEAL_ID + 1], idk[2 * BT_SEAL_ID + 1];
-	uint64_t prev_epoch = 0, off;
+	uint64_t prev_epoch = 0, off, et = 0, n, horizon;
 	bool any = false, last_final = false;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (!max_epoch || max_epoch > BT_SEAL_EPOCH_MAX)
-		max_epoch = BT_SEAL_EPOCH_MAX;
 	out->closed = bt_log_header(log)->flags & BT_LOGF_CLOSED;
+	/* No honest seal is dated more than a day after the verifier's
+	 * clock; the bound also caps the work a hostile epoch costs. */
+	horizon = now + 86400000000000ULL;
 	r = bt_seal_chain_init(&c);
 	if (r)
-		return r;
+		goto out_key;
 	bt_log_iter_init(&it, log);
 	for (;;) {
 		off = it.off;
 		r = bt_log_next(&it, &h);
 		if (r <= 0)
 			break;
-		out->records++;
+		n = ++out->records;
 		if (h->type != BT_REC_SEAL) {
 			r = bt_seal_chain_add(&c, h);
 			if (r)
@@ -750,49 +879,44 @@ int bt_seal_verify(const struct bt_log *log, const struct bt_seal_key *vk,
 		rs = (const struct bt_rec_seal *)h;
 		r = bt_seal_parse(&s, rs->data, rs->len);
 		if (r) {
-			r = bt_error_set(BT_ECORRUPT, "record %" PRIu64
-					 " (offset %" PRIu64 "): %s",
-					 out->records, off, bt_error_msg());
+			r = bad_seal(n, off, "%s", bt_error_msg());
 			break;
 		}
 		if (memcmp(s.id, vk->id, BT_SEAL_ID)) {
 			hex(idh, s.id, BT_SEAL_ID);
 			hex(idk, vk->id, BT_SEAL_ID);
-			r = bt_error_set(BT_ECORRUPT, "record %" PRIu64
-					 " (offset %" PRIu64 "): sealed with "
-					 "key %s, not with this key %s",
-					 out->records, off, idh, idk);
+			r = bad_seal(n, off, "sealed with key %s, not with "
+				     "this key %s", idh, idk);
 			break;
 		}
 		if (any && s.epoch <= prev_epoch) {
-			r = bt_error_set(BT_ECORRUPT, "record %" PRIu64
-					 " (offset %" PRIu64 "): seal of "
-					 "epoch %" PRIu64 " after one of "
-					 "epoch %" PRIu64, out->records, off,
-					 s.epoch, prev_epoch);
+			r = bad_seal(n, off, "seal of epoch %" PRIu64 " after "
+				     "one of epoch %" PRIu64, s.epoch,
+				     prev_epoch);
 			break;
 		}
-		if (s.epoch > max_epoch) {
-			r = bt_error_set(BT_ECORRUPT, "record %" PRIu64
-					 " (offset %" PRIu64 "): seal epoch %"
-					 PRIu64 " past the limit %" PRIu64,
-					 out->records, off, s.epoch,
-					 max_epoch);
+		if (s.time > horizon) {
+			r = bad_seal(n, off, "seal dated more than a day "
+				     "ahead of this clock");
+			break;
+		}
+		if (bt_seal_key_epoch(&et, vk, s.time) ||
+		    (et != s.epoch && et + 1 != s.epoch)) {
+			r = bad_seal(n, off, "seal of epoch %" PRIu64 " dated "
+				     "outside it: forged or changed",
+				     s.epoch);
 			break;
 		}
 		if (s.records != c.records) {
-			r = bt_error_set(BT_ECORRUPT, "record %" PRIu64
-					 " (offset %" PRIu64 "): the seal "
-					 "covers %" PRIu64 " records but %"
-					 PRIu64 " precede it: records were "
-					 "added or removed", out->records,
-					 off, s.records, c.records);
+			r = bad_seal(n, off, "the seal covers %" PRIu64
+				     " records but %" PRIu64 " precede it: "
+				     "records were added or removed",
+				     s.records, c.records);
 			break;
 		}
 		/* The tag first: a chain mismatch under a good tag means the
 		 * records changed, not the seal. */
-		while (k.epoch < s.epoch && !(r = bt_seal_key_evolve(&k)))
-			;
+		r = bt_seal_key_seek(&k, s.epoch);
 		if (r)
 			break;
 		bt_seal_encode(enc, &s);
@@ -800,38 +924,33 @@ int bt_seal_verify(const struct bt_log *log, const struct bt_seal_key *vk,
 		if (r)
 			break;
 		if (CRYPTO_memcmp(tag, s.tag, BT_SEAL_HASH)) {
-			r = bt_error_set(BT_ECORRUPT, "record %" PRIu64
-					 " (offset %" PRIu64 "): the seal's "
-					 "tag does not match: the seal was "
-					 "forged or changed", out->records,
-					 off);
+			r = bad_seal(n, off, "the seal's tag does not match: "
+				     "the seal was forged or changed");
 			break;
 		}
 		if (CRYPTO_memcmp(c.h, s.chain, BT_SEAL_HASH)) {
-			r = bt_error_set(BT_ECORRUPT, "record %" PRIu64
-					 " (offset %" PRIu64 "): records "
-					 "%" PRIu64 " to %" PRIu64 " were "
-					 "changed after they were sealed "
-					 "(chain mismatch)", out->records, off,
-					 out->proven + 1, out->records - 1);
+			r = bad_seal(n, off, "records %" PRIu64 " to %" PRIu64
+				     " were changed after they were sealed "
+				     "(chain mismatch)", out->proven + 1,
+				     n - 1);
 			break;
 		}
-		if (any && s.epoch != prev_epoch + 1 && !out->gaps++)
-			out->first_gap = out->records;
+		if (!any)
+			out->first = s;
 		any = true;
 		prev_epoch = s.epoch;
 		last_final = s.flags & BT_SEALF_FINAL;
 		out->seals++;
-		out->proven = out->records;
+		out->proven = n;
 		out->proven_off = off;
 		out->last = s;
 		out->unproven = 0;
 	}
 	bt_log_iter_release(&it);
 	bt_seal_chain_release(&c);
+	if (r >= 0)
+		out->truncated = out->closed && any && !last_final;
+out_key:
 	bt_seal_key_wipe(&k);
-	if (r < 0)
-		return r;
-	out->truncated = out->closed && any && !last_final;
-	return 0;
+	return r < 0 ? r : 0;
 }

@@ -11,14 +11,27 @@
  * it (the same for every on-disk format version): 24 bytes for an event,
  * h->len bytes at h for every other record.
  *
- * The keys.  A key K_0 (32 random bytes) is made once.  Its id is the first
- * 16 bytes of SHA-256("btrack-seal-id" || K_0).  The verification key file
- * holds K_0 and is kept off the host; the sealing state file on the host
- * holds (id, epoch e, K_e).  K_{e+1} = HMAC-SHA256(K_e, "btrack-seal-next");
- * the tag key of epoch e is T_e = HMAC-SHA256(K_e, "btrack-seal-tag").
- * Every seal uses the state's K_e and then replaces it with K_{e+1} in the
- * state file (in place), so whoever takes the host later holds no key of an
- * epoch already used.
+ * The keys.  A root key K_0 (32 random bytes) is made once, with a start
+ * time t0 and an interval D (1 s): epoch e is the time window
+ * [t0 + e*D, t0 + (e+1)*D).  The key of epoch e is E_e, from a two-level
+ * one-way chain, so any epoch's key is reached in at most
+ * e / BT_SEAL_GROUP + BT_SEAL_GROUP steps from K_0 but none from a later
+ * one:  G_0 = K_0,  G_{g+1} = HMAC-SHA256(G_g, "btrack-seal-group"),
+ * E_{g*S} = HMAC-SHA256(G_g, "btrack-seal-first"),
+ * E_{e+1} = HMAC-SHA256(E_e, "btrack-seal-next") within a group of
+ * S = BT_SEAL_GROUP epochs.  The tag key is T_e = HMAC-SHA256(E_e,
+ * "btrack-seal-tag").  The key id is the first 16 bytes of
+ * SHA-256("btrack-seal-id" || K_0 || le64 t0 || le64 D).
+ *
+ * The verification key file holds (id, t0, D, K_0) and is kept off the
+ * host.  The sealing state on the host holds (id, t0, D, e, G_{g+1}, E_e)
+ * where g = e / S: nothing from which an earlier epoch's key follows.  A
+ * seal made at time t uses epoch e = max(state epoch, epoch of t), then
+ * the state moves to e + 1 (rewritten in place): the key on the host never
+ * tagged anything.  A valid seal's time falls in its epoch's window or the
+ * one before (t0 + (e-1)*D <= time < t0 + (e+1)*D), so whoever steals the
+ * state can make seals only dated after the last seal made before the
+ * theft (less one interval), never earlier.
  *
  * A seal (the payload of a BT_REC_SEAL record), 120 bytes, little-endian:
  *
@@ -52,9 +65,8 @@
 #define BT_SEAL_KEY 32
 #define BT_SEAL_ID 16
 #define BT_SEALF_FINAL 0x1
-/* Epochs a key may reach: verifying a seal of epoch e derives K_e from K_0
- * in e steps, so a limit keeps a hostile seal from costing hours. */
-#define BT_SEAL_EPOCH_MAX (1ULL << 24)
+#define BT_SEAL_GROUP 4096            /* epochs per group key */
+#define BT_SEAL_INTERVAL 1000000000ULL /* D of new keys: 1 s */
 
 /* A seal, parsed. */
 struct bt_seal {
@@ -69,7 +81,7 @@ struct bt_seal {
 };
 
 /* Parse a seal payload (untrusted: `len` bytes).  BT_ECORRUPT for a bad
- * magic, size, flags or epoch, BT_EVERSION for another version. */
+ * magic, size or flags, BT_EVERSION for another version. */
 int bt_seal_parse(struct bt_seal *out, const void *data, size_t len);
 
 /* Encode s into out[BT_SEAL_SIZE] (the tag as it is in s). */
@@ -94,33 +106,39 @@ int bt_seal_chain_add(struct bt_seal_chain *c, const struct bt_rec_head *h);
 
 /* ---- keys -------------------------------------------------------------- */
 
-/* A key at some epoch: the verification key is epoch 0. */
+/* A key at some epoch, in the state's form (a loaded verification key is
+ * at epoch 0). */
 struct bt_seal_key {
 	uint8_t id[BT_SEAL_ID];
-	uint64_t epoch;
-	uint8_t key[BT_SEAL_KEY];
+	uint64_t start;                 /* t0, ns since the epoch (UTC) */
+	uint64_t interval;              /* D, ns */
+	uint64_t epoch;                 /* e */
+	uint8_t group[BT_SEAL_KEY];     /* G_{g+1}, g = e / BT_SEAL_GROUP */
+	uint8_t key[BT_SEAL_KEY];       /* E_e */
 };
 
-/* A new random K_0 (RAND_bytes). */
-int bt_seal_key_new(struct bt_seal_key *out);
 /* Erase the key bytes (OPENSSL_cleanse).  Accepts NULL. */
 void bt_seal_key_wipe(struct bt_seal_key *k);
-/* Step k to the next epoch, erasing the old key. */
-int bt_seal_key_evolve(struct bt_seal_key *k);
+/* Move k forward to epoch e (>= k->epoch, else BT_EINVAL), erasing what
+ * it held. */
+int bt_seal_key_seek(struct bt_seal_key *k, uint64_t e);
+/* The epoch of time t (ns): BT_EINVAL before the key's start. */
+int bt_seal_key_epoch(uint64_t *out, const struct bt_seal_key *k,
+		      uint64_t t);
 
 /* The key files are text of a fixed length (so the state is rewritten in
- * place).  `state` picks the state format (id, epoch, key) or the
- * verification format (id, key of epoch 0).  format returns the length
- * written into buf[BT_SEAL_KEYFILE_MAX]; parse is strict (untrusted). */
-#define BT_SEAL_KEYFILE_MAX 256
-size_t bt_seal_key_format(char *buf, const struct bt_seal_key *k, bool state);
+ * place).  `state` picks the sealing state's format or the verification
+ * key's.  parse is strict (untrusted input). */
+#define BT_SEAL_KEYFILE_MAX 512
+size_t bt_seal_key_format_state(char *buf, const struct bt_seal_key *k);
 int bt_seal_key_parse(struct bt_seal_key *out, const char *text, size_t len,
 		      bool state);
 /* Read a key file (at most BT_SEAL_KEYFILE_MAX bytes, no symlink). */
 int bt_seal_key_load(struct bt_seal_key *out, const char *path, bool state);
 
-/* Create DIR (mode 0700, if missing) with a new key: DIR/verify.key and
- * DIR/seal.state, mode 0600, neither may exist.  *out gets the key id. */
+/* Create DIR (mode 0700, if missing) with a new key starting now:
+ * DIR/verify.key and DIR/seal.state, mode 0600, neither may exist.
+ * id_out[BT_SEAL_ID] gets the key id. */
 #define BT_SEAL_VERIFY_NAME "verify.key"
 #define BT_SEAL_STATE_NAME "seal.state"
 int bt_seal_keys_create(uint8_t *id_out, const char *dir);
@@ -128,13 +146,15 @@ int bt_seal_keys_create(uint8_t *id_out, const char *dir);
 /* ---- sealing ----------------------------------------------------------- */
 
 /*
- * Make a seal over chain `c` with the state file at `state_path`: lock it,
- * read K_e, tag, write K_{e+1} over it and sync, unlock.  The state is
- * advanced before the seal is returned, so a crash never lets one epoch tag
- * two seals.  out[BT_SEAL_SIZE] gets the payload.
+ * Make a seal over chain `c` with the state file at `state_path`, dated
+ * now: lock the file, read the state, pick the epoch (waiting up to one
+ * interval when two seals already used this one), tag, write the state of
+ * the next epoch over it and sync, unlock.  The state moves on before the
+ * seal is returned, so a crash never lets one epoch tag two seals.
+ * out[BT_SEAL_SIZE] gets the payload.
  */
 int bt_seal_make(uint8_t *out, const char *state_path,
-		 const struct bt_seal_chain *c, uint64_t time, bool final);
+		 const struct bt_seal_chain *c, bool final);
 
 /*
  * A writer's sealer: seals the log at `log_path` that the caller writes
@@ -169,26 +189,23 @@ struct bt_seal_report {
 	                             last verified seal: records 1..proven
 	                             are proven; 0 if none */
 	uint64_t proven_off;      /* its byte offset */
+	struct bt_seal first;     /* the first verified seal */
 	struct bt_seal last;      /* the last verified seal */
 	uint64_t unproven;        /* non-seal records after it */
-	uint64_t gaps;            /* seals whose epoch is not the previous
-	                             seal's + 1 (other logs used the key in
-	                             between, or seals were removed) */
-	uint64_t first_gap;       /* record number of the first such seal */
 	bool closed;              /* the header says the writer closed it */
 	bool truncated;           /* closed, yet the last seal is not final */
 };
 
 /*
  * Recompute the chain of `log` and check every seal against the
- * verification key `vk` (epoch 0).  Returns 0 when nothing contradicts the
- * seals (the caller still reads unproven and truncated), BT_ECORRUPT with
- * the record number and offset in the message for a bad record, a seal
- * that does not parse, is of another key, goes back in epoch, or whose
- * count, chain or tag does not match.  Seals past `max_epoch` are corrupt
- * (0: BT_SEAL_EPOCH_MAX).
+ * verification key `vk` (as loaded: epoch 0).  Returns 0 when nothing
+ * contradicts the seals (the caller still reads unproven and truncated),
+ * BT_ECORRUPT with the record number and offset in the message for a bad
+ * record, or a seal that does not parse, is of another key, goes back in
+ * epoch, is dated outside its epoch or more than a day after `now` (ns),
+ * or whose count, chain or tag does not match.
  */
 int bt_seal_verify(const struct bt_log *log, const struct bt_seal_key *vk,
-		   uint64_t max_epoch, struct bt_seal_report *out);
+		   uint64_t now, struct bt_seal_report *out);
 
 #endif
