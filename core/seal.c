@@ -199,8 +199,7 @@ int bt_seal_chain_add(struct bt_seal_chain *c, const struct bt_rec_head *h)
 
 /* ---- keys -------------------------------------------------------------- */
 
-static const char group_label[] = "btrack-seal-group";
-static const char first_label[] = "btrack-seal-first";
+static const char down_label[] = "btrack-seal-down";
 
 /* out = HMAC-SHA256(key, label); out may be key. */
 static int step(uint8_t *out, const uint8_t *key, const char *label)
@@ -229,10 +228,43 @@ static int key_id(uint8_t *id, const uint8_t *k0, uint64_t start,
 	return r;
 }
 
-/* The state of epoch 0 from the root key K_0 = G_0. */
+#define F BT_SEAL_FANOUT
+
+/*
+ * Descend from node x (a level-0 node A_a when level is 0, else a level-1
+ * node) to epoch e's leaf, filling the state's siblings below `level`.
+ * x is consumed (overwritten).
+ */
+static int descend(struct bt_seal_key *k, uint8_t *x, int level, uint64_t e)
+{
+	uint64_t d, i;
+	int r = 0;
+
+	if (level == 0) {
+		/* x = A_a: the level-1 node b */
+		d = e / F % F;
+		r = step(x, x, down_label);
+		for (i = 0; i < d && !r; i++)
+			r = step(x, x, next_label);
+		if (!r)
+			r = step(k->mid, x, next_label);
+		if (r)
+			return r;
+	}
+	d = e % F;
+	r = step(x, x, down_label);
+	for (i = 0; i < d && !r; i++)
+		r = step(x, x, next_label);
+	if (!r)
+		memcpy(k->key, x, BT_SEAL_KEY);
+	return r;
+}
+
+/* The state of epoch 0 from the root key K_0 = A_0. */
 static int key_from_root(struct bt_seal_key *k, const uint8_t *k0,
 			 uint64_t start, uint64_t interval)
 {
+	uint8_t x[BT_SEAL_KEY];
 	int r;
 
 	memset(k, 0, sizeof(*k));
@@ -240,9 +272,11 @@ static int key_from_root(struct bt_seal_key *k, const uint8_t *k0,
 	k->interval = interval;
 	r = key_id(k->id, k0, start, interval);
 	if (!r)
-		r = step(k->key, k0, first_label);
+		r = step(k->top, k0, next_label);
+	memcpy(x, k0, sizeof(x));
 	if (!r)
-		r = step(k->group, k0, group_label);
+		r = descend(k, x, 0, 0);
+	OPENSSL_cleanse(x, sizeof(x));
 	return r;
 }
 
@@ -254,35 +288,41 @@ void bt_seal_key_wipe(struct bt_seal_key *k)
 
 int bt_seal_key_seek(struct bt_seal_key *k, uint64_t e)
 {
-	uint64_t g = k->epoch / BT_SEAL_GROUP, ge = e / BT_SEAL_GROUP, i;
-	uint8_t gk[BT_SEAL_KEY];
+	uint64_t a = k->epoch / F / F, ea = e / F / F;
+	uint64_t b = k->epoch / F % F, eb = e / F % F, i;
+	uint8_t x[BT_SEAL_KEY];
 	int r = 0;
 
 	if (e < k->epoch)
 		return bt_error_set(BT_EINVAL, "a sealing key cannot go back "
 				    "from epoch %" PRIu64 " to %" PRIu64,
 				    k->epoch, e);
-	if (ge > g) {
-		/* k->group is G_{g+1}: walk to G_{ge}, take its first
-		 * epoch key, keep only G_{ge+1}. */
-		memcpy(gk, k->group, sizeof(gk));
-		for (i = g + 1; i < ge && !r; i++)
-			r = step(gk, gk, group_label);
+	if (ea > a) {
+		/* k->top is A_{a+1}: walk to A_ea, keep A_{ea+1} */
+		memcpy(x, k->top, sizeof(x));
+		for (i = a + 1; i < ea && !r; i++)
+			r = step(x, x, next_label);
 		if (!r)
-			r = step(k->key, gk, first_label);
+			r = step(k->top, x, next_label);
 		if (!r)
-			r = step(k->group, gk, group_label);
-		OPENSSL_cleanse(gk, sizeof(gk));
-		if (r)
-			return r;
-		k->epoch = ge * BT_SEAL_GROUP;
+			r = descend(k, x, 0, e);
+	} else if (eb > b) {
+		/* k->mid is B_{b+1}: walk to B_eb */
+		memcpy(x, k->mid, sizeof(x));
+		for (i = b + 1; i < eb && !r; i++)
+			r = step(x, x, next_label);
+		if (!r)
+			r = step(k->mid, x, next_label);
+		if (!r)
+			r = descend(k, x, 1, e);
+	} else {
+		for (i = k->epoch; i < e && !r; i++)
+			r = step(k->key, k->key, next_label);
 	}
-	while (k->epoch < e) {
-		r = step(k->key, k->key, next_label);
-		if (r)
-			return r;
-		k->epoch++;
-	}
+	OPENSSL_cleanse(x, sizeof(x));
+	if (r)
+		return r;
+	k->epoch = e;
 	return 0;
 }
 
@@ -312,18 +352,20 @@ static void hex(char *out, const uint8_t *p, size_t n)
 
 size_t bt_seal_key_format_state(char *buf, const struct bt_seal_key *k)
 {
-	char id[2 * BT_SEAL_ID + 1], g[2 * BT_SEAL_KEY + 1];
-	char e[2 * BT_SEAL_KEY + 1];
+	char id[2 * BT_SEAL_ID + 1], t[2 * BT_SEAL_KEY + 1];
+	char m[2 * BT_SEAL_KEY + 1], e[2 * BT_SEAL_KEY + 1];
 	int n;
 
 	hex(id, k->id, BT_SEAL_ID);
-	hex(g, k->group, BT_SEAL_KEY);
+	hex(t, k->top, BT_SEAL_KEY);
+	hex(m, k->mid, BT_SEAL_KEY);
 	hex(e, k->key, BT_SEAL_KEY);
 	n = snprintf(buf, BT_SEAL_KEYFILE_MAX, "%sid %s\nstart %020" PRIu64
 		     "\ninterval %020" PRIu64 "\nepoch %020" PRIu64
-		     "\ngroup %s\nkey %s\n", state_magic, id, k->start,
-		     k->interval, k->epoch, g, e);
-	OPENSSL_cleanse(g, sizeof(g));
+		     "\ntop %s\nmid %s\nkey %s\n", state_magic, id, k->start,
+		     k->interval, k->epoch, t, m, e);
+	OPENSSL_cleanse(t, sizeof(t));
+	OPENSSL_cleanse(m, sizeof(m));
 	OPENSSL_cleanse(e, sizeof(e));
 	return (size_t)n;
 }
@@ -420,7 +462,8 @@ int bt_seal_key_parse(struct bt_seal_key *out, const char *text, size_t len,
 	     take_u64(&p, end, "interval ", &k.interval);
 	if (ok && state)
 		ok = take_u64(&p, end, "epoch ", &k.epoch) &&
-		     take_hex(&p, end, "group ", k.group, BT_SEAL_KEY) &&
+		     take_hex(&p, end, "top ", k.top, BT_SEAL_KEY) &&
+		     take_hex(&p, end, "mid ", k.mid, BT_SEAL_KEY) &&
 		     take_hex(&p, end, "key ", k.key, BT_SEAL_KEY);
 	else if (ok)
 		ok = take_hex(&p, end, "key ", k0, BT_SEAL_KEY);
@@ -625,9 +668,13 @@ int bt_seal_make(uint8_t *out, const char *state_path,
 	if ((r = bt_seal_key_epoch(&et, &k, t)))
 		goto clock;
 	if (k.epoch > et + 1) {
-		if (k.epoch > et + 2)
+		/* up to 2 s: a clock stepped back by NTP, or seals in quick
+		 * succession; further back is a clock to fix first */
+		uint64_t until = k.start + (k.epoch - 1) * k.interval;
+
+		if (until - t > 2000000000ULL)
 			goto clock;
-		nap_ns(k.start + (k.epoch - 1) * k.interval - t);
+		nap_ns(until - t);
 		t = now_ns();
 		if ((r = bt_seal_key_epoch(&et, &k, t)) || k.epoch > et + 1)
 			goto clock;
@@ -648,9 +695,11 @@ int bt_seal_make(uint8_t *out, const char *state_path,
 	r = seal_tag(out + OFF_TAG, out, &k);
 	if (r)
 		goto out;
-	/* Forward security: E_e leaves the disk before its seal exists.
-	 * The text has a fixed length, so this overwrites it in place. */
-	r = bt_seal_key_seek(&k, e + 1);
+	/* Forward security: E_e leaves the disk before its seal exists, and
+	 * the state moves past the window of t, so that no seal made with
+	 * it can be dated at or before t.  The text has a fixed length, so
+	 * this overwrites it in place. */
+	r = bt_seal_key_seek(&k, et + 2);
 	if (r)
 		goto out;
 	n = bt_seal_key_format_state(text, &k);

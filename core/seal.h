@@ -12,26 +12,30 @@
  * h->len bytes at h for every other record.
  *
  * The keys.  A root key K_0 (32 random bytes) is made once, with a start
- * time t0 and an interval D (1 s): epoch e is the time window
- * [t0 + e*D, t0 + (e+1)*D).  The key of epoch e is E_e, from a two-level
- * one-way chain, so any epoch's key is reached in at most
- * e / BT_SEAL_GROUP + BT_SEAL_GROUP steps from K_0 but none from a later
- * one:  G_0 = K_0,  G_{g+1} = HMAC-SHA256(G_g, "btrack-seal-group"),
- * E_{g*S} = HMAC-SHA256(G_g, "btrack-seal-first"),
- * E_{e+1} = HMAC-SHA256(E_e, "btrack-seal-next") within a group of
- * S = BT_SEAL_GROUP epochs.  The tag key is T_e = HMAC-SHA256(E_e,
- * "btrack-seal-tag").  The key id is the first 16 bytes of
- * SHA-256("btrack-seal-id" || K_0 || le64 t0 || le64 D).
+ * time t0 and an interval D (BT_SEAL_INTERVAL, 100 ms): epoch e is the
+ * time window [t0 + e*D, t0 + (e+1)*D).  The key of epoch e, E_e, is a
+ * leaf of a one-way tree of three levels, so that any epoch's key is
+ * reached from K_0 in a few hundred steps but no earlier epoch's key from a
+ * later one.  With F = BT_SEAL_FANOUT (256), e has the digits
+ * (a, b, c) = (e / F^2, e / F % F, e % F).  Level 0 is a chain:
+ * A_0 = K_0, A_{a+1} = next(A_a); below a node X, the children are
+ * X_0 = down(X), X_{i+1} = next(X_i); E_e is the c-th child of the b-th
+ * child of A_a.  next(X) = HMAC-SHA256(X, "btrack-seal-next"),
+ * down(X) = HMAC-SHA256(X, "btrack-seal-down").  The tag key of epoch e is
+ * T_e = HMAC-SHA256(E_e, "btrack-seal-tag").  The key id is the first 16
+ * bytes of SHA-256("btrack-seal-id" || K_0 || le64 t0 || le64 D).
  *
  * The verification key file holds (id, t0, D, K_0) and is kept off the
- * host.  The sealing state on the host holds (id, t0, D, e, G_{g+1}, E_e)
- * where g = e / S: nothing from which an earlier epoch's key follows.  A
- * seal made at time t uses epoch e = max(state epoch, epoch of t), then
- * the state moves to e + 1 (rewritten in place): the key on the host never
- * tagged anything.  A valid seal's time falls in its epoch's window or the
- * one before (t0 + (e-1)*D <= time < t0 + (e+1)*D), so whoever steals the
- * state can make seals only dated after the last seal made before the
- * theft (less one interval), never earlier.
+ * host.  The sealing state on the host holds (id, t0, D, e, A_{a+1},
+ * B_{b+1}, E_e), B_{b+1} being the next sibling of e's level-1 node:
+ * nothing from which an earlier epoch's key follows.  A seal made at time
+ * t uses epoch e = max(state epoch, epoch of t) (one of those of t or the
+ * next; a sealer that finds the state further ahead waits), and the state
+ * moves to the epoch of t plus 2 (rewritten in place), so the key on the
+ * host never tagged anything.  A valid seal's time falls in its epoch's
+ * window or the one before (t0 + (e-1)*D <= time < t0 + (e+1)*D).  So
+ * whoever steals the state can only make seals dated after the last seal
+ * made before the theft, never at or before it.
  *
  * A seal (the payload of a BT_REC_SEAL record), 120 bytes, little-endian:
  *
@@ -65,8 +69,8 @@
 #define BT_SEAL_KEY 32
 #define BT_SEAL_ID 16
 #define BT_SEALF_FINAL 0x1
-#define BT_SEAL_GROUP 4096            /* epochs per group key */
-#define BT_SEAL_INTERVAL 1000000000ULL /* D of new keys: 1 s */
+#define BT_SEAL_FANOUT 256            /* children of a key tree node */
+#define BT_SEAL_INTERVAL 100000000ULL /* D of new keys: 100 ms */
 
 /* A seal, parsed. */
 struct bt_seal {
@@ -113,7 +117,8 @@ struct bt_seal_key {
 	uint64_t start;                 /* t0, ns since the epoch (UTC) */
 	uint64_t interval;              /* D, ns */
 	uint64_t epoch;                 /* e */
-	uint8_t group[BT_SEAL_KEY];     /* G_{g+1}, g = e / BT_SEAL_GROUP */
+	uint8_t top[BT_SEAL_KEY];       /* A_{a+1} */
+	uint8_t mid[BT_SEAL_KEY];       /* B_{b+1} under A_a */
 	uint8_t key[BT_SEAL_KEY];       /* E_e */
 };
 
