@@ -926,6 +926,12 @@ int bt_seal_verify(const struct bt_log *log, const struct bt_seal_key *vk,
 			continue;
 		}
 		rs = (const struct bt_rec_seal *)h;
+		/* nothing hides in a seal record past its payload */
+		if (h->len != ((sizeof(*rs) + rs->len + 7) & ~(size_t)7)) {
+			r = bad_seal(n, off, "seal record of %u bytes for a "
+				     "payload of %u", h->len, rs->len);
+			break;
+		}
 		r = bt_seal_parse(&s, rs->data, rs->len);
 		if (r) {
 			r = bad_seal(n, off, "%s", bt_error_msg());
