@@ -216,8 +216,8 @@ static int do_verify(const struct args *a, const char *path)
 	       rep.records, rep.seals);
 	if (!rep.seals) {
 		printf("%s: no seal: nothing is proven\n", path);
-		cli_close_out(stdout, NULL);
-		return EXIT_ERROR;
+		rc = EXIT_ERROR;
+		goto truncated;
 	}
 	printf("%s: proven up to record %" PRIu64 " (seal %" PRIu64
 	       ", epoch %" PRIu64 ", sealed %s%s)\n", path, rep.proven,
@@ -233,17 +233,18 @@ static int do_verify(const struct args *a, const char *path)
 		       rep.unproven, rep.proven);
 		rc = EXIT_ERROR;
 	}
+truncated:
 	if (rep.truncated) {
-		printf("%s: truncated: the log is closed but its last seal "
-		       "(record %" PRIu64 ") is not final: records or the "
-		       "final seal after it were removed\n", path,
-		       rep.proven);
+		printf("%s: truncated: the file ends before its committed "
+		       "length, or the log is closed but its last seal is "
+		       "not final: records or the final seal after record %"
+		       PRIu64 " were removed\n", path, rep.proven);
 		rc = EXIT_CORRUPT;
 	} else if (!rep.closed) {
 		printf("%s: not closed (being written, or its writer was "
 		       "stopped)\n", path);
 	}
-	if (rc == EXIT_OK)
+	if (rc == EXIT_OK && rep.seals)
 		printf("%s: every record is proven\n", path);
 	if (cli_close_out(stdout, NULL))
 		return EXIT_ERROR;

@@ -1003,8 +1003,12 @@ int bt_seal_verify(const struct bt_log *log, const struct bt_seal_key *vk,
 	}
 	bt_log_iter_release(&it);
 	bt_seal_chain_release(&c);
+	/* A file shorter than its committed length lost its end; a closed
+	 * log whose last seal is not final lost its final seal. */
 	if (r >= 0)
-		out->truncated = out->closed && any && !last_final;
+		out->truncated = bt_log_header(log)->committed >
+				 bt_log_file_size(log) ||
+				 (out->closed && any && !last_final);
 out_key:
 	bt_seal_key_wipe(&k);
 	return r < 0 ? r : 0;

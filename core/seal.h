@@ -198,7 +198,9 @@ struct bt_seal_report {
 	struct bt_seal last;      /* the last verified seal */
 	uint64_t unproven;        /* non-seal records after it */
 	bool closed;              /* the header says the writer closed it */
-	bool truncated;           /* closed, yet the last seal is not final */
+	bool truncated;           /* closed, yet the last seal is not final,
+	                             or the file is shorter than its
+	                             committed length */
 };
 
 /*
