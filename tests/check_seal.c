@@ -37,8 +37,12 @@ static void make_keys(void)
 {
 	uint8_t id[BT_SEAL_ID];
 	int r;
+	static int n;
+	char name[32];
 
-	snprintf(keys, sizeof(keys), "%s", tu_path("keys"));
+	/* a new directory each time: also without fork mode */
+	snprintf(name, sizeof(name), "keys%d", n++);
+	snprintf(keys, sizeof(keys), "%s", tu_path(name));
 	snprintf(state, sizeof(state), "%s/%s", keys, BT_SEAL_STATE_NAME);
 	snprintf(vkey, sizeof(vkey), "%s/%s", keys, BT_SEAL_VERIFY_NAME);
 	r = bt_seal_keys_create(id, keys);
@@ -706,6 +710,7 @@ START_TEST(sealer_ticks)
 	int i, r;
 
 	make_keys();
+	unlink(a);
 	ck_assert_int_eq(bt_log_writer_open(&w, a, BT_LOGW_CREATE), 0);
 	ck_assert_int_eq(bt_sealer_new(&s, state, a, 1), 0);
 	ck_assert_int_eq(bt_log_append_process(w, 1, 100, T0, 1, 0), 0);
