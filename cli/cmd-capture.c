@@ -209,7 +209,7 @@ int cmd_capture(int argc, char **argv)
 				 (a.force ? BT_LOGW_TRUNC : 0));
 	if (err)
 		goto fail;
-	if ((r = cli_seal_start(&a.seal, a.out))) {
+	if ((r = cli_seal_start(&a.seal, w, a.out))) {
 		rc = r;
 		goto out;
 	}

@@ -360,12 +360,17 @@ int cli_seal_check(const struct cli_cmd *cmd, const struct cli_seal *c)
 	return r ? cli_fail(r) : 0;
 }
 
-int cli_seal_start(struct cli_seal *c, const char *log_path)
+int cli_seal_start(struct cli_seal *c, struct bt_log_writer *w,
+		   const char *log_path)
 {
 	int r;
 
 	if (!c->state)
 		return 0;
+	/* The sealer reads back the file w writes.  A writer that writes a
+	 * temporary file and renames it at close must give its name here
+	 * (bt_log_writer_file(w) where it exists). */
+	(void)w;
 	r = bt_sealer_new(&c->sealer, c->state, log_path, c->every_ns);
 	return r ? cli_fail(r) : 0;
 }

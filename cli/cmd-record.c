@@ -192,7 +192,7 @@ int cmd_record(int argc, char **argv)
 		return cli_fail(r);
 	if (!ro.pages)
 		bt_log_writer_set_flags(w, BT_LOGF_OBJ_LEVEL);
-	if ((r = cli_seal_start(&a.seal, a.out))) {
+	if ((r = cli_seal_start(&a.seal, w, a.out))) {
 		bt_log_writer_close(w);
 		return r;
 	}

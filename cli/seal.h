@@ -35,9 +35,10 @@ int cli_seal_every(const struct cli_cmd *cmd, struct cli_seal *c,
  * --seal-key (EXIT_USAGE), and the sealing state must load (EXIT_ERROR or
  * EXIT_CORRUPT).  Both after a message; 0 when fine. */
 int cli_seal_check(const struct cli_cmd *cmd, const struct cli_seal *c);
-/* Once the log is open for writing: make the sealer.  0, or an exit code
- * after a message. */
-int cli_seal_start(struct cli_seal *c, const char *log_path);
+/* Once the log is open for writing (w, at log_path): make the sealer.  0,
+ * or an exit code after a message. */
+int cli_seal_start(struct cli_seal *c, struct bt_log_writer *w,
+		   const char *log_path);
 /* Periodic seal if due (cheap when not): between observations. */
 void cli_seal_tick(struct cli_seal *c, struct bt_log_writer *w);
 /* The final seal, just before the writer closes the log; reports a tick's

@@ -162,8 +162,8 @@ int bt_seal_make(uint8_t *out, const char *state_path,
 		 const struct bt_seal_chain *c, bool final);
 
 /*
- * A writer's sealer: seals the log at `log_path` that the caller writes
- * through a bt_log_writer.  The caller owns *out (bt_sealer_free()).
+ * A writer's sealer: seals the log that the caller writes through a
+ * bt_log_writer, reading it back from `log_path`, the file being written.  The caller owns *out (bt_sealer_free()).
  * `every_ns` is the period for bt_sealer_tick() (0: never periodic).
  */
 struct bt_sealer;
