@@ -6,7 +6,8 @@
  * All cryptography is OpenSSL's libcrypto (SHA-256, HMAC-SHA256,
  * RAND_bytes, CRYPTO_memcmp, OPENSSL_cleanse); nothing is hand-rolled.  A
  * seal is read as untrusted input: every field is checked before use, and
- * the key of a seal's epoch is derived only up to a limit.
+ * the key of a seal's epoch is derived only once its date is checked (no
+ * later than a day past the verifier's clock), which bounds the work.
  */
 #include <errno.h>
 #include <fcntl.h>

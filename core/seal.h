@@ -163,8 +163,9 @@ int bt_seal_make(uint8_t *out, const char *state_path,
 
 /*
  * A writer's sealer: seals the log that the caller writes through a
- * bt_log_writer, reading it back from `log_path`, the file being written.  The caller owns *out (bt_sealer_free()).
- * `every_ns` is the period for bt_sealer_tick() (0: never periodic).
+ * bt_log_writer, reading it back from `log_path`, the file being written.
+ * The caller owns *out (bt_sealer_free()).  `every_ns` is the period for
+ * bt_sealer_tick() (0: never periodic).
  */
 struct bt_sealer;
 int bt_sealer_new(struct bt_sealer **out, const char *state_path,

@@ -108,7 +108,8 @@ grep -q 'log verify --seal --key VERIFYKEY LOG' out || fail "usage: $(cat out)"
 # ---- record: periodic seals and a final one
 bt_need_record
 expect 0 "$BTRACK" record --no-pages --seal-key keys/seal.state \
-	--seal-every 1 -o r.btl -- sh -c 'cat /etc/hostname; sleep 2.5; cat /etc/hostname'
+	--seal-every 1 -o r.btl -- \
+	sh -c 'cat /etc/hostname; sleep 2.5; cat /etc/hostname'
 grep -q 'sealed the log' err || fail "record: $(cat err)"
 expect 0 "$BTRACK" log verify --seal --key keys/verify.key r.btl
 s=$(sed -n 's/^r.btl: [0-9]* records, \([0-9]*\) seals$/\1/p' out)
