@@ -540,9 +540,13 @@ static int read_key(struct bt_seal_key *out, int fd, const char *path,
 				 "long)");
 	else
 		r = bt_seal_key_parse(out, buf, (size_t)n, state);
-	if (r == BT_ECORRUPT)
-		r = bt_error_set(BT_ECORRUPT, "'%s': %s", path,
-				 bt_error_msg());
+	if (r == BT_ECORRUPT) {
+		char msg[256];
+
+		/* the message is an argument: copy it out first */
+		snprintf(msg, sizeof(msg), "%s", bt_error_msg());
+		r = bt_error_set(BT_ECORRUPT, "'%s': %s", path, msg);
+	}
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return r;
 }

@@ -295,6 +295,9 @@ START_TEST(key_files_strict)
 	/* Each is refused as the other. */
 	ck_assert_int_eq(bt_seal_key_load(&k, state, false), BT_ECORRUPT);
 	ck_assert_int_eq(bt_seal_key_load(&k, vkey, true), BT_ECORRUPT);
+	ck_assert_msg(strstr(bt_error_msg(), vkey) &&
+		      strstr(bt_error_msg(), "not a btrack sealing state"),
+		      "%s", bt_error_msg());
 
 	text = tu_read_file(vkey, &len);
 	ck_assert_ptr_nonnull(text);

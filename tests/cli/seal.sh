@@ -95,6 +95,9 @@ expect 2 "$BTRACK" log seal a.btl
 expect 2 "$BTRACK" log seal-key
 expect 2 "$BTRACK" log seal --seal --key keys/seal.state a.btl
 expect 1 "$BTRACK" log seal --key nosuch.state a.btl
+expect 3 "$BTRACK" log seal --key keys/verify.key a.btl
+grep -q "'keys/verify.key': not a btrack sealing state file" err ||
+	fail "wrong key file: $(cat err)"
 expect 2 "$BTRACK" record --seal-every 5 -o r.btl -- true
 expect 2 "$BTRACK" record --seal-key keys/seal.state --seal-every 0 \
 	-o r.btl -- true
