@@ -10,9 +10,10 @@
  * Hooks: raw_tp sys_exit (every syscall but munmap, read with its result
  * and its arguments from the saved user registers; failed calls make no
  * record, except connect's EINPROGRESS), raw_tp sys_enter (munmap only),
- * sched_process_fork/exec/exit and exceptions:page_fault_user.  No kprobe
- * or fentry: they are missing on kernels without CONFIG_KPROBES or
- * trampolines, and raw tracepoints give every fact needed.
+ * sched_process_fork/exec/exit, and exceptions:page_fault_user and
+ * page_fault_kernel (on a user address: a syscall touching a mapping).
+ * No kprobe or fentry: they are missing on kernels without CONFIG_KPROBES
+ * or trampolines, and raw tracepoints give every fact needed.
  *
  * The file behind a descriptor is read at sys_exit from task->files (so an
  * open records the dev+inode of the file actually opened, after symlinks
@@ -79,6 +80,7 @@ const volatile __u32 pages_on = 1;      /* page faults on shared maps */
 #define VM_READ 0x1
 #define VM_WRITE 0x2
 #define VM_SHARED 0x8
+#define VM_MAYSHARE 0x80   /* a read-only shared map has only this */
 #define VM_IO 0x4000
 #define VM_PFNMAP 0x400
 #define EINPROGRESS 115
@@ -687,7 +689,7 @@ static __always_inline __u32 vma_prot(__u64 fl)
 		prot |= BT_PROT_READ;
 	if (fl & VM_WRITE)
 		prot |= BT_PROT_WRITE;
-	if (fl & VM_SHARED)
+	if (fl & (VM_SHARED | VM_MAYSHARE))
 		prot |= BT_PROT_SHARED;
 	return prot;
 }
@@ -704,7 +706,7 @@ static long vma_cb(struct task_struct *t, struct vm_area_struct *vma,
 	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFREG)
 		return 0;
 	if (v->shared_only &&
-	    (!(fl & VM_SHARED) || (fl & (VM_IO | VM_PFNMAP))))
+	    (!(fl & (VM_SHARED | VM_MAYSHARE)) || (fl & (VM_IO | VM_PFNMAP))))
 		return 0;
 	v->file = f;
 	v->prot = vma_prot(fl);
@@ -1221,9 +1223,7 @@ int BPF_PROG(bt_exit, struct task_struct *p)
  * bit), with arg the page index, arg2 the mapping's first page and arg32
  * its page count, as the module writes them.
  */
-SEC("raw_tp/page_fault_user")
-int BPF_PROG(bt_fault, unsigned long addr, struct pt_regs *regs,
-	     unsigned long error_code)
+static __always_inline int fault(unsigned long addr, unsigned long error_code)
 {
 	__u32 op = (error_code & X86_PF_WRITE) ? BT_RAW_PAGE_WRITE :
 						 BT_RAW_PAGE_READ;
@@ -1255,4 +1255,22 @@ int BPF_PROG(bt_fault, unsigned long addr, struct pt_regs *regs,
 out:
 	leave(&c);
 	return 0;
+}
+
+SEC("raw_tp/page_fault_user")
+int BPF_PROG(bt_fault_user, unsigned long addr, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	return fault(addr, error_code);
+}
+
+/* A kernel-mode fault on a user address: a system call (write(2) from a
+ * mapped buffer, say) touching the shared page for the process. */
+SEC("raw_tp/page_fault_kernel")
+int BPF_PROG(bt_fault_kernel, unsigned long addr, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	if (addr >= 0x800000000000ul)
+		return 0;
+	return fault(addr, error_code);
 }
