@@ -190,4 +190,25 @@ if "$BTRACK" log dump scoped.btl | grep -q "path=$T/c2\|$T/c2\""; then
 fi
 procs=$("$BTRACK" log info scoped.btl | awk '$1 == "process" { print $2 }')
 [ "${procs:-0}" -le 10 ] || fail "--pid captured $procs processes"
+
+# A burst of 1 M one-byte writes into a 1 MiB ring while the drainer is
+# stopped (SIGSTOP), so that the ring fills: every write is either logged
+# or counted as dropped, exactly.
+n=1000000
+sh -c "while [ ! -e $T/go2 ]; do sleep 0.05; done
+	exec dd if=/dev/zero of=$T/burst bs=1 count=$n 2>/dev/null" & tree=$!
+start_capture "$T/burst.btl" --pid $tree --ring-mb 1 --no-pages
+kill -STOP "$cap"
+touch "$T/go2"
+wait $tree
+kill -CONT "$cap"
+stop_capture
+grep -q "full=[1-9]" "$T/cap.err" || fail "the ring never filled"
+
+logged=$("$BTRACK" log dump burst.btl | grep -c "^[0-9]* event write ")
+dropped=$("$BTRACK" log info burst.btl |
+	sed -n 's/.*drops ".* op\.write=\([0-9]*\).*/\1/p')
+echo "burst: $logged logged + ${dropped:-0} dropped of $n"
+[ $((logged + ${dropped:-0})) = $n ] ||
+	fail "burst: $logged logged + ${dropped:-0} dropped is not $n"
 echo ok
