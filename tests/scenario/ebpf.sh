@@ -10,8 +10,10 @@
 set -eu
 tmp=$(mktemp -d)
 cap=
+load=
 cleanup() {
 	[ -n "$cap" ] && kill -TERM "$cap" 2>/dev/null && wait "$cap" || :
+	[ -n "$load" ] && kill "$load" 2>/dev/null || :
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -30,10 +32,11 @@ mmap_prog=$BTRACK_TOP/$B/progs/record-mmap
 start_capture() {
 	log=$1
 	shift
+	: >"$T/cap.err"
 	"$BTRACK" capture --source ebpf -o "$log" --duration 300 "$@" \
 		2>"$T/cap.err" &
 	cap=$!
-	i=0
+	w=0
 	until grep -q "capturing into" "$T/cap.err"; do
 		if ! kill -0 "$cap" 2>/dev/null; then
 			cat "$T/cap.err"
@@ -44,8 +47,8 @@ start_capture() {
 			fi
 			fail "capture did not start"
 		fi
-		i=$((i + 1))
-		[ $i -lt 600 ] || fail "capture did not start in 60 s"
+		w=$((w + 1))
+		[ $w -lt 600 ] || fail "capture did not start in 60 s"
 		sleep 0.1
 	done
 }
@@ -211,4 +214,52 @@ dropped=$("$BTRACK" log info burst.btl |
 echo "burst: $logged logged + ${dropped:-0} dropped of $n"
 [ $((logged + ${dropped:-0})) = $n ] ||
 	fail "burst: $logged logged + ${dropped:-0} dropped is not $n"
+
+# SIGKILL mid-run: the log verifies and holds what was committed; the
+# kernel drops the programs with the process.
+start_capture "$T/killed.btl"
+for i in 1 2 3 4 5; do cat "$T/src" > "$T/k$i"; done
+sleep 0.3
+kill -KILL "$cap"
+wait "$cap" 2>/dev/null || :
+cap=
+"$BTRACK" log verify killed.btl
+"$BTRACK" backtrack --log killed.btl --from "file:$T/k1" --format json \
+	-o killed.json 2>/dev/null
+bt_chain killed.json "file:$T/src" process:/cat "file:$T/k1"
+
+# Start and stop 20 times under load (SIGINT, SIGTERM, --duration): no
+# program or map is left behind, no capture process stays.
+ours() {
+	{ bpftool prog list; bpftool map list; } 2>/dev/null |
+		grep -c ' name \(bt_\|recs \|paths \|tracked \|events \)' || :
+}
+if command -v bpftool >/dev/null 2>&1; then
+	before=$(ours)
+	sh -c "while [ -d $T ] && [ ! -e $T/stop ]; do
+		cat $T/src > $T/load; done" & load=$!
+	i=0
+	while [ $i -lt 20 ]; do
+		case $((i % 3)) in
+		0) "$BTRACK" capture --source ebpf -o "$T/s$i.btl" \
+			--duration 0.05 2>/dev/null ;;
+		*) start_capture "$T/s$i.btl"
+		   if [ $((i % 3)) = 1 ]; then sig=INT; else sig=TERM; fi
+		   kill -$sig "$cap"; wait "$cap"; cap= ;;
+		esac
+		"$BTRACK" log verify "$T/s$i.btl" >/dev/null
+		i=$((i + 1))
+	done
+	touch "$T/stop"
+	wait $load
+	load=
+	# programs and maps are freed after an RCU grace period
+	i=0
+	while [ "$(ours)" -gt "$before" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(ours)" -le "$before" ] ||
+		fail "eBPF programs or maps left: $(ours), $before before"
+fi
 echo ok
