@@ -58,7 +58,8 @@ static const struct cli_opt opts[] = {
 
 static const struct cli_cmd cmd = {
 	"capture",
-	"capture [-o LOG] [--force] [--duration S] [--slice MS] "
+	"capture [-o LOG] [--force] [--duration S] [--source SRC] "
+	"[--pid PID] [--cgroup DIR] [--ring-mb MB] [--no-pages] [--slice MS] "
 	"[--pages PATH]... [--device DEV]",
 	"Capture system activity (the btrack module or eBPF) into a new log "
 	"until SIGINT/SIGTERM or the duration.",
