@@ -123,6 +123,18 @@ struct {
 	__type(value, struct bt_ebpf_stats);
 } stats SEC(".maps");
 
+/* Open files whose path was sent (struct file pointer -> inode number):
+ * a read or write through one carries only its dev+inode, which spares
+ * the path walk on every read and write.  The inode catches a pointer
+ * reused for another file; a reused pointer to the same file had its
+ * path sent by its open. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} named SEC(".maps");
+
 /* BT_EBPF_PIDS: the tgids in scope. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -592,6 +604,7 @@ static __noinline void fd_event(struct bt_probe *c, __u32 op, long fd)
 	struct file *f = fd_file(c->task, fd);
 	struct inode *ino;
 	struct bt_raw *r;
+	__u64 key;
 	__u32 fmt;
 
 	if (!f)
@@ -618,8 +631,18 @@ static __noinline void fd_event(struct bt_probe *c, __u32 op, long fd)
 	rec_inode(r, ino);
 	r->arg = arg;
 	r->arg2 = arg2;
+	key = (__u64)f;
+	if (op == BT_RAW_READ || op == BT_RAW_WRITE) {
+		__u64 *v = bpf_map_lookup_elem(&named, &key);
+
+		if (v && *v == r->ino) {
+			rec_commit(c);
+			return;
+		}
+	}
 	if (bt_file_path((__u64)f, 0))
 		return;
+	bpf_map_update_elem(&named, &key, &r->ino, BPF_ANY);
 	rec_commit(c);
 }
 

@@ -19,6 +19,9 @@
  *   CHOWN    arg the new owner, arg2 the new group ((u32)-1: unchanged)
  *   SETID    arg uid | euid << 32, arg2 gid | egid << 32, after the call
  *   PIPE     dev+ino of the channel and its name "pipe:[INO]"
+ * READ and WRITE through a descriptor carry the path only the first time
+ * the open file is seen (its open, or its first read or write): later
+ * ones have dev+inode and no string.
  * Socket ops (CONNECT, ACCEPT, RECV, SEND) set BT_RAWF_ADDR in arg32 and
  * carry their remote address as string 0 in binary, struct bt_ebpf_addr:
  * the loader formats it as the module does ("a.b.c.d:port",
