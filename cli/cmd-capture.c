@@ -245,8 +245,8 @@ static int src_open(struct src *src, struct args *a, const char **name)
 	bool scoped = a->ebpf.pid || a->ebpf.cgroup;
 
 	if (s == SRC_AUTO)
-		s = a->kmod_only || (!scoped && !stat(a->device ? a->device :
-						     BT_DEV_PATH, &st)) ?
+		s = a->kmod_only || (!scoped && (!bt_ebpf_built() ||
+			!stat(a->device ? a->device : BT_DEV_PATH, &st))) ?
 		    SRC_KMOD : SRC_EBPF;
 	if (s == SRC_KMOD && scoped)
 		return cli_usage_error(&cmd, "--pid and --cgroup need the "
