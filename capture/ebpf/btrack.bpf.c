@@ -943,6 +943,7 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 	__u32 op = sys_op(nr);
 	struct bt_args x;
 	struct bt_probe c;
+	struct pt_regs rg;
 	long a0, a1, a2, a3, a4, a5;
 
 	if (!op)
@@ -953,12 +954,15 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	if (is_compat(c.task))
 		goto out;
-	a0 = BPF_CORE_READ(regs, di);
-	a1 = BPF_CORE_READ(regs, si);
-	a2 = BPF_CORE_READ(regs, dx);
-	a3 = BPF_CORE_READ(regs, r10);
-	a4 = BPF_CORE_READ(regs, r8);
-	a5 = BPF_CORE_READ(regs, r9);
+	/* The arguments, in one read of the saved registers. */
+	if (bpf_core_read(&rg, sizeof(rg), regs))
+		goto out;
+	a0 = rg.di;
+	a1 = rg.si;
+	a2 = rg.dx;
+	a3 = rg.r10;
+	a4 = rg.r8;
+	a5 = rg.r9;
 	__builtin_memset(&x, 0, sizeof(x));
 	x.op = op;
 	x.fd = x.fd2 = -1;
