@@ -4,16 +4,19 @@
 # symlink, shared pages written and read by different processes, and a
 # loopback TCP connection.  Each backtrack must reach its source and not
 # blame the decoy; the capture's own process is never in the log; SIGINT
-# stops it cleanly with a drops note; then the same with --pid scope (only
-# the tree is captured).  Needs root and BTF, and a btrack built with the
-# eBPF source (mk/ebpf.mk); otherwise it is skipped.
+# stops it cleanly with a drops note.  Then: --pid and --cgroup scope, a
+# burst whose every event is logged or counted as dropped, SIGKILL, and 20
+# starts and stops that leave nothing behind.  Needs root and BTF, and a
+# btrack built with the eBPF source (mk/ebpf.mk); otherwise it is skipped.
 set -eu
 tmp=$(mktemp -d)
 cap=
 load=
+cg=
 cleanup() {
 	[ -n "$cap" ] && kill -TERM "$cap" 2>/dev/null && wait "$cap" || :
 	[ -n "$load" ] && kill "$load" 2>/dev/null || :
+	[ -n "$cg" ] && rmdir "$cg" 2>/dev/null || :
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -193,6 +196,29 @@ if "$BTRACK" log dump scoped.btl | grep -q "path=$T/c2\|$T/c2\""; then
 fi
 procs=$("$BTRACK" log info scoped.btl | awk '$1 == "process" { print $2 }')
 [ "${procs:-0}" -le 10 ] || fail "--pid captured $procs processes"
+
+# --cgroup: only the processes of a cgroup (v2) made for the test
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [ -n "$cg2" ] && mkdir "$cg2/btrack-test-$$" 2>/dev/null; then
+	cg=$cg2/btrack-test-$$
+	sh -c "echo \$\$ > $cg/cgroup.procs
+		while [ ! -e $T/go3 ]; do sleep 0.05; done
+		cat $T/src > $T/incg" & tree=$!
+	start_capture "$T/cg.btl" --cgroup "$cg"
+	cat "$T/src" > "$T/outcg"
+	touch "$T/go3"
+	wait $tree
+	stop_capture
+	rmdir "$cg" 2>/dev/null || :
+	cg=
+	"$BTRACK" log dump cg.btl > cg.dump
+	grep -q "$T/incg" cg.dump || fail "--cgroup missed its process"
+	if grep -q "$T/outcg" cg.dump; then
+		fail "--cgroup captured a process outside the cgroup"
+	fi
+else
+	echo "no writable cgroup v2 hierarchy: --cgroup not tested"
+fi
 
 # A burst of 1 M one-byte writes into a 1 MiB ring while the drainer is
 # stopped (SIGSTOP), so that the ring fills: every write is either logged
