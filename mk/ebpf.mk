@@ -12,7 +12,9 @@
 EBPF_B := $(B)/capture/ebpf
 EBPF_OBJ := $(EBPF_B)/loader.o
 BPF_CLANG ?= clang
-BPFTOOL ?= bpftool
+# Debian puts bpftool in /usr/sbin, off a user's PATH.
+BPFTOOL ?= $(firstword $(shell command -v bpftool 2>/dev/null) \
+	$(wildcard /usr/sbin/bpftool /sbin/bpftool) bpftool)
 BTF_VMLINUX ?= /sys/kernel/btf/vmlinux
 # The multiarch include directory (asm/unistd_64.h for the syscall table).
 BPF_ARCH_INC := /usr/include/$(shell $(CC) -print-multiarch 2>/dev/null)
