@@ -5,7 +5,7 @@
 # loopback TCP connection.  Each backtrack must reach its source and not
 # blame the decoy; the capture's own process is never in the log; SIGINT
 # stops it cleanly with a drops note.  Then: --pid and --cgroup scope, a
-# burst whose every event is logged or counted as dropped, SIGKILL, and 20
+# burst whose every event is logged or counted as dropped, SIGKILL, and 8
 # starts and stops that leave nothing behind.  Needs root and BTF, and a
 # btrack built with the eBPF source (mk/ebpf.mk); otherwise it is skipped.
 set -eu
@@ -254,7 +254,7 @@ cap=
 	-o killed.json 2>/dev/null
 bt_chain killed.json "file:$T/src" process:/cat "file:$T/k1"
 
-# Start and stop 20 times under load (SIGINT, SIGTERM, --duration): no
+# Start and stop 8 times under load (SIGINT, SIGTERM, --duration): no
 # program or map is left behind, no capture process stays.
 ours() {
 	{ bpftool prog list; bpftool map list; } 2>/dev/null |
@@ -265,7 +265,7 @@ if command -v bpftool >/dev/null 2>&1; then
 	sh -c "while [ -d $T ] && [ ! -e $T/stop ]; do
 		cat $T/src > $T/load; done" & load=$!
 	i=0
-	while [ $i -lt 20 ]; do
+	while [ $i -lt 8 ]; do
 		case $((i % 3)) in
 		0) "$BTRACK" capture --source ebpf -o "$T/s$i.btl" \
 			--duration 0.05 2>/dev/null ;;
