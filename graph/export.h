@@ -45,8 +45,13 @@ enum bt_format {
 struct bt_export_opts {
 	bool explain;            /* text: list what each filter removed */
 	size_t max_layout_nodes; /* SVG/PNG/PDF/HTML: refuse to lay out a
-	                            larger result (0: the built-in limit) */
+	                            larger result, BT_ELIMIT (0: the
+	                            built-in limit) */
 };
+
+/* Graphviz's layout of a few thousand nodes takes seconds; of a million,
+ * more memory than a laptop has. */
+#define BT_LAYOUT_NODES_DEFAULT 2000
 
 /* "text", "dot", "json", "svg", "png", "pdf"; BT_EINVAL otherwise. */
 int bt_format_parse(enum bt_format *out, const char *name);
