@@ -1267,6 +1267,8 @@ int export_render(const struct bt_result *r,
 	agusererrf old;
 	Agraph_t *g;
 	GVC_t *gvc;
+	char *data = NULL;
+	unsigned int len = 0;
 	int err;
 
 	err = layout_check(r, opts, fmt);
@@ -1287,13 +1289,18 @@ int export_render(const struct bt_result *r,
 				   "graph%s%s", gv_err[0] ? ": " : "", gv_err);
 		goto out_graph;
 	}
-	if (gvRender(gvc, g, fmt, out) != 0) {
+	/* Rendered into memory, written by us: graphviz's own writer
+	 * calls exit(1) when a write fails (a full disk). */
+	if (gvRenderData(gvc, g, fmt, &data, &len) != 0 || !data) {
 		err = bt_error_set(BT_EINVAL, "graphviz cannot render %s%s%s",
 				   fmt, gv_err[0] ? ": " : "", gv_err);
-	} else if (fflush(out) != 0 || ferror(out)) {
+	} else if (fwrite(data, 1, len, out) != len || fflush(out) != 0 ||
+		   ferror(out)) {
 		err = bt_error_set_os(BT_EIO, "cannot write the %s output",
 				      fmt);
 	}
+	if (data)
+		gvFreeRenderData(data);
 	gvFreeLayout(gvc, g);
 out_graph:
 	agseterrf(old);

@@ -320,8 +320,8 @@ void filter_summary(struct bt_sb *b, const struct bt_result *r)
 
 	if (!f || !f->nremoved)
 		return;
-	bt_sb_addf(b, "filters removed %zu of %zu objects (", f->nremoved,
-		f->nodes_before);
+	bt_sb_addf(b, "filters removed %zu of %zu object%s (", f->nremoved,
+		f->nodes_before, f->nodes_before == 1 ? "" : "s");
 	for (k = 0; k < BT_FILTER_COUNT; k++) {
 		if (!f->removed_by[k])
 			continue;
@@ -419,7 +419,7 @@ void reltime_init(struct reltime *rt, uint64_t t0, uint64_t t1, bool fixed)
 		rt->width++;
 	}
 	if (fixed)
-		rt->decimals = 6;
+		rt->decimals = span && span < 1000000u ? 9 : 6;
 	else if (span >= 100 * 1000000000ull)
 		rt->decimals = 0;
 	else if (span >= 10 * 1000000000ull)
@@ -442,10 +442,11 @@ void reltime_init(struct reltime *rt, uint64_t t0, uint64_t t1, bool fixed)
 const char *rel_time(char buf[BT_RELTIME_BUFSZ], const struct reltime *rt,
 		     uint64_t t)
 {
-	static const uint64_t div[7] = { 1000000000u, 100000000u, 10000000u,
-					 1000000u, 100000u, 10000u, 1000u };
+	static const uint64_t div[10] = { 1000000000u, 100000000u,
+					  10000000u, 1000000u, 100000u, 10000u,
+					  1000u, 100u, 10u, 1u };
 	uint64_t d = t >= rt->t0 ? t - rt->t0 : rt->t0 - t;
-	int dec = rt->decimals < 0 ? 0 : rt->decimals > 6 ? 6 :
+	int dec = rt->decimals < 0 ? 0 : rt->decimals > 9 ? 9 :
 		rt->decimals;
 
 	if (t == BT_TIME_NONE) {
@@ -674,47 +675,62 @@ bool edge_is_cause(const struct bt_result *r, const struct bt_edge *e)
 }
 
 /* "cat [5316] | sh [5313]": the processes that wrote into a pipe, then
- * those that read from it, in the result; "?" for a side not in it. */
+ * those that read from it, in the result ("read by sh [5313]" when the
+ * result has no writer, "written by ..." when it has no reader). */
+static size_t pipe_side(struct bt_sb *b, const struct bt_result *r,
+			const struct adj *a, size_t i, bool readers)
+{
+	const size_t *st = readers ? a->out_start : a->in_start;
+	const size_t *ix = readers ? a->out : a->in;
+	struct bt_object_info in;
+	size_t k, m, n = 0;
+
+	for (k = st[i]; k < st[i + 1]; k++) {
+		const struct bt_edge *e = &r->edges[ix[k]];
+		uint32_t o = readers ? e->to : e->from;
+		bool dup = false;
+
+		if (o >= r->nnodes || r->nodes[o].kind != BT_OBJ_PROCESS ||
+		    bt_graph_object(r->g, r->nodes[o].obj, &in))
+			continue;
+		/* A process reads a pipe in many edges (ops). */
+		for (m = st[i]; m < k && !dup; m++) {
+			const struct bt_edge *f = &r->edges[ix[m]];
+
+			dup = (readers ? f->to : f->from) == o;
+		}
+		if (dup)
+			continue;
+		if (n++ == 3) {
+			if (b)
+				bt_sb_adds(b, ", ...");
+			break;
+		}
+		if (!b)
+			continue;
+		if (n > 1)
+			bt_sb_adds(b, ", ");
+		proc_name(b, &in);
+	}
+	return n;
+}
+
 void pipe_ends(struct bt_sb *b, const struct bt_result *r,
 	       const struct adj *a, size_t i)
 {
-	size_t side, k, n;
-	struct bt_object_info in;
+	size_t w = pipe_side(NULL, r, a, i, false);
+	size_t rd = pipe_side(NULL, r, a, i, true);
 
-	for (side = 0; side < 2; side++) {
-		const size_t *st = side ? a->out_start : a->in_start;
-		const size_t *ix = side ? a->out : a->in;
-
-		if (side)
-			bt_sb_adds(b, " | ");
-		n = 0;
-		for (k = st[i]; k < st[i + 1]; k++) {
-			const struct bt_edge *e = &r->edges[ix[k]];
-			uint32_t o = side ? e->to : e->from;
-			size_t m;
-			bool dup = false;
-
-			if (o >= r->nnodes || r->nodes[o].kind != BT_OBJ_PROCESS ||
-			    bt_graph_object(r->g, r->nodes[o].obj, &in))
-				continue;
-			/* A process reads a pipe in many edges (ops). */
-			for (m = st[i]; m < k && !dup; m++) {
-				const struct bt_edge *f = &r->edges[ix[m]];
-
-				dup = (side ? f->to : f->from) == o;
-			}
-			if (dup)
-				continue;
-			if (n++ == 3) {
-				bt_sb_adds(b, ", ...");
-				break;
-			}
-			if (n > 1)
-				bt_sb_adds(b, ", ");
-			proc_name(b, &in);
-		}
-		if (!n)
-			bt_sb_adds(b, "?");
+	if (w && rd) {
+		pipe_side(b, r, a, i, false);
+		bt_sb_adds(b, " | ");
+		pipe_side(b, r, a, i, true);
+	} else if (w) {
+		bt_sb_adds(b, "written by ");
+		pipe_side(b, r, a, i, false);
+	} else if (rd) {
+		bt_sb_adds(b, "read by ");
+		pipe_side(b, r, a, i, true);
 	}
 }
 

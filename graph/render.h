@@ -68,7 +68,7 @@ struct reltime {
 	int decimals;  /* after the point */
 	int width;     /* digits before it (padding), 0: none */
 };
-/* fixed: 6 decimals, padded to the widest offset up to t1 (text
+/* fixed: 6 decimals (9 for a span under 1 ms), padded to the widest offset up to t1 (text
  * columns); else as few decimals as tell events of a span apart. */
 void reltime_init(struct reltime *rt, uint64_t t0, uint64_t t1, bool fixed);
 const char *rel_time(char buf[BT_RELTIME_BUFSZ], const struct reltime *rt,
@@ -101,7 +101,8 @@ void adj_release(struct adj *a);
  * remote leaf of a forward walk. */
 bool edge_is_cause(const struct bt_result *r, const struct bt_edge *e);
 
-/* "cat [5316] | sh [5313]": who wrote into pipe node i, who read it. */
+/* "cat [5316] | sh [5313]": who wrote into pipe node i, who read it
+ * ("written by ...", "read by ..." when one side is not in the result). */
 void pipe_ends(struct bt_sb *b, const struct bt_result *r,
 	       const struct adj *a, size_t i);
 
