@@ -131,6 +131,7 @@ struct gedge {
 	bool cause;            /* edge_is_cause() */
 	bool quiet;            /* from a runtime summary: context */
 	bool path;             /* on the attack path */
+	bool stacked;          /* from a stacked source (stagger()) */
 };
 
 struct view {
@@ -143,6 +144,7 @@ struct view {
 	uint32_t ntrees;
 	uint32_t top;          /* the attack path's start (or UINT32_MAX) */
 	uint32_t *stack;       /* invisible edges, pairs (stagger()) */
+	size_t *column;        /* per node: its stack's column + 1, or 0 */
 	size_t nstack;
 	size_t widest;         /* most nodes at one depth */
 	bool sideways;         /* drawn left to right (WIDE_LEVEL) */
@@ -192,7 +194,7 @@ static int merge_edges(struct view *v)
 		v->e[i] = (struct gedge){ e->from, e->to,
 			e->op < 64 ? 1ull << e->op : 0, e->count, e->first,
 			e->last, edge_is_cause(r, e),
-			!!(r->nodes[e->from].flags & BT_NODE_SUMMARY), false };
+			!!(r->nodes[e->from].flags & BT_NODE_SUMMARY), false, false };
 	}
 	qsort(v->e, r->nedges, sizeof(*v->e), cmp_gedge);
 	for (i = 0; i < r->nedges; i++) {
@@ -466,7 +468,9 @@ static int stagger(struct view *v)
 	last = malloc((n ? n : 1) * STAGGER_ROW * sizeof(*last));
 	hub_of = calloc(n ? n : 1, sizeof(*hub_of));
 	v->stack = malloc((n ? n : 1) * 2 * sizeof(*v->stack));
-	if (!in || !out || !fan || !seen || !last || !hub_of || !v->stack) {
+	v->column = calloc(n ? n : 1, sizeof(*v->column));
+	if (!in || !out || !fan || !seen || !last || !hub_of || !v->stack ||
+	    !v->column) {
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -491,6 +495,15 @@ static int stagger(struct view *v)
 			fan[hub_of[src] - 1]++;
 		}
 	}
+	/* Their edges carry no label: a column of "read +0.11 s" is as
+	 * wide as a row of files; the times are in the tooltips. */
+	for (i = 0; i < v->ne; i++) {
+		uint32_t src = back ? v->e[i].from : v->e[i].to;
+
+		if (hub_of[src] && fan[hub_of[src] - 1] > STAGGER_ROW &&
+		    !v->e[i].path)
+			v->e[i].stacked = true;
+	}
 	for (i = 0; i < n; i++) {
 		size_t hub, k, col;
 
@@ -509,6 +522,7 @@ static int stagger(struct view *v)
 			v->nstack++;
 		}
 		last[col] = (uint32_t)i;
+		v->column[i] = col + 1;
 	}
 out:
 	free(in);
@@ -528,6 +542,7 @@ static void view_release(struct view *v)
 	free(v->last);
 	free(v->tree);
 	free(v->stack);
+	free(v->column);
 	adj_release(&v->adj);
 }
 
@@ -1044,6 +1059,11 @@ static int build_agraph(Agraph_t **out, const struct bt_result *r)
 		}
 		nodes[i] = n;
 		set(n, "id", name);
+		if (v.column && v.column[i]) {
+			/* One group per column: graphviz keeps it straight. */
+			snprintf(name, sizeof(name), "s%zu", v.column[i]);
+			set(n, "group", name);
+		}
 		bt_sb_reset(&lab);
 		short_label(&lab, &v, i);
 		if (nd->kind == BT_OBJ_PROCESS &&
@@ -1144,7 +1164,8 @@ static int build_agraph(Agraph_t **out, const struct bt_result *r)
 		/* Edge labels are most of the layout's time on large
 		 * graphs (11 s of 13 for 400 objects): past LABEL_EDGES
 		 * the times are in the tooltips only. */
-		if (ge->cause && !ge->quiet && v.ne <= LABEL_EDGES)
+		if (ge->cause && !ge->quiet && !ge->stacked &&
+		    v.ne <= LABEL_EDGES)
 			set_text(ed, "label", &lab);
 		snprintf(name, sizeof(name), "%llu",
 			 (unsigned long long)ge->count);
