@@ -874,6 +874,73 @@ START_TEST(test_page_labels)
 }
 END_TEST
 
+/* The command line and comm are untrusted too: shortened, they still
+ * never carry a control character, in text or in DOT. */
+START_TEST(test_hostile_argv)
+{
+	static const char comm[] = "\033]0;pwned\007sh";
+	const char *path = tu_path("argv.btl");
+	struct bt_log_writer *w;
+	struct bt_graph *g;
+	struct bt_result r;
+	struct bt_node nd[2];
+	struct bt_edge ed[1];
+	Agraph_t *ag;
+	char *argv, *out, *lab;
+	size_t alen = 20000, i, len;
+
+	argv = malloc(alen);
+	ck_assert_ptr_nonnull(argv);
+	for (i = 0; i < alen; i++)
+		argv[i] = "sh\0-c\0\033[2J\n\xff\xc3\"'\\\t x"[i % 23];
+	ck_assert_int_eq(bt_log_writer_open(&w, path, BT_LOGW_CREATE), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 1, 7, T0, 1, 0), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_ARGV, T0, argv,
+					     alen), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_COMM, T0, comm,
+					     sizeof(comm) - 1), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 8, 1), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 2, BT_LABEL_PATH, T0,
+					     "/tmp/o", 6), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_WRITE, 0, 7, T0 + SEC,
+					     1, 2), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	memset(&r, 0, sizeof(r));
+	r.g = g;
+	r.dir = BT_BACKWARD;
+	r.opts.until = T0 + SEC;
+	nd[0] = (struct bt_node){ .obj = 2, .kind = BT_OBJ_FILE,
+		.flags = BT_NODE_DETECTION, .threshold = T0 + SEC };
+	nd[1] = (struct bt_node){ .obj = 1, .kind = BT_OBJ_PROCESS,
+		.flags = BT_NODE_ENTRY, .depth = 1, .threshold = T0 + SEC };
+	ed[0] = (struct bt_edge){ 1, 0, BT_OP_WRITE, 1, T0 + SEC, T0 + SEC };
+	r.nodes = nd;
+	r.nnodes = 2;
+	r.edges = ed;
+	r.nedges = 1;
+
+	out = export_mem(&r, BT_FMT_TEXT, &len);
+	ck_assert_msg(clean_utf8(out, len, true), "%s", out);
+	/* The command is shortened: no line near 20 KB. */
+	ck_assert_uint_lt(len, 2000);
+	free(out);
+	out = export_mem(&r, BT_FMT_DOT, &len);
+	ag = agmemread(out);
+	ck_assert_msg(ag != NULL, "%s", out);
+	lab = undot(attr(node_named(ag, "n1"), "label"));
+	ck_assert_msg(clean_utf8(lab, strlen(lab), false), "label '%s'", lab);
+	free(lab);
+	lab = undot(attr(node_named(ag, "n1"), "tooltip"));
+	ck_assert_msg(clean_utf8(lab, strlen(lab), true), "tooltip not clean");
+	free(lab);
+	agclose(ag);
+	free(out);
+	free(argv);
+	bt_graph_free(g);
+}
+END_TEST
+
 /* ---- the picture ----------------------------------------------------- */
 
 /*
@@ -1221,6 +1288,7 @@ static Suite *export_suite(void)
 	tcase_set_timeout(tc, 60);
 	TC("text", test_text);
 	TC("text in words", test_text_words);
+	TC("hostile argv and comm", test_hostile_argv);
 	TC("svg of a demo-like attack", test_svg_demo_like);
 	tcase_set_timeout(tc, 60);
 	TC("layout limit", test_layout_limit);
