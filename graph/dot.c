@@ -906,7 +906,7 @@ static void add_legend(Agraph_t *g, const struct view *v)
 		set(n, "height", "0.22");
 		set(n, "margin", "0.04,0.02");
 		if (i < BT_ARRAY_SIZE(item)) {
-			set(n, "width", "1.25");
+			set(n, "width", "1.4");
 			set(n, "fixedsize", "true");
 			text = item[i].text;
 			if (i == BT_ARRAY_SIZE(item) - 1 && !back)
@@ -1204,7 +1204,7 @@ static int build_agraph(Agraph_t **out, const struct bt_result *r)
 			goto out;
 		}
 		set(ed, "style", "invis");
-		set(ed, "layout", "stack");
+		set(ed, "stack", "true");
 	}
 	name_trees(clusters, &v);
 	add_legend(g, &v);
