@@ -5,10 +5,13 @@
  * UTF-8 in hostile file names) is escaped by graphviz itself; SVG, PNG and
  * PDF are laid out and rendered through gvc; JSON is built with jansson
  * (invalid UTF-8 is replaced, never passed through); text is a summary for
- * a terminal.  Node shapes by kind (process: box, file: ellipse, filename:
- * note, page: component, endpoint: diamond, pipe: cds, runtime summary:
- * folder); the detection point is drawn bold and red, entry points filled.
- * Text lists the entry points by rank (graph/filter.h).
+ * a terminal in the investigation's words (text.c).  The picture (dot.c)
+ * reads top to bottom as time flows, with short labels, relative times,
+ * one edge per pair of objects, the attack path in bold and a legend;
+ * node shapes by kind (process: box, file: ellipse, filename: note, page:
+ * component, endpoint: diamond, pipe: cds, runtime summary: folder); the
+ * detection point is drawn bold and red, entry points filled.  Text lists
+ * the entry points by rank (graph/filter.h).
  *
  * The JSON document:
  *   {"direction": "backward"|"forward", "granularity": ...,
