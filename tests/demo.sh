@@ -117,7 +117,8 @@ say "backtracking from the dropped file: btrack backtrack --from file:$out/work/
 	--granularity object --format json -o attack-object.json 2>/dev/null
 
 say "what the graph says"
-"$PY" - attack.json attack-object.json "$port" attack.svg attack.txt <<'PY'
+"$PY" - attack.json attack-object.json "$port" attack.svg attack.txt \
+	attack-object.svg <<'PY'
 import json, re, sys
 page = json.load(open(sys.argv[1]))
 obj = json.load(open(sys.argv[2]))
@@ -153,9 +154,13 @@ check(bool(board_writer(obj, 0)),
       "object granularity: it is (the false dependency pages remove)")
 
 # The picture, as someone reading it would check it.
-size = re.search(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"', svg)
-w, h = (float(size.group(i)) * 96 / 72 for i in (1, 2))
+def px(doc):
+    size = re.search(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"', doc)
+    return tuple(float(size.group(i)) * 96 / 72 for i in (1, 2))
+w, h = px(svg)
 check(w <= 1600, "the picture fits 1600 px at 96 dpi: %.0f x %.0f px" % (w, h))
+w, h = px(open(sys.argv[6]).read())
+check(w <= 1600, "at object granularity too: %.0f x %.0f px" % (w, h))
 def node_y(nid):
     m = re.search(r'<g id="%s" class="node">.*?<text [^>]* y="([-0-9.]+)"'
                   % nid, svg, re.S)
