@@ -858,7 +858,7 @@ static void add_legend(Agraph_t *g, const struct view *v)
 		{ "cds", "", "", "black", "pipe", 1 },
 		{ "folder", "dashed", "", "gray50", "runtime files", 2 },
 		{ "box", "filled", "lightblue", "black", "entry point", 3 },
-		{ "diamond", "filled", "orange", "black", "remote endpoint",
+		{ "diamond", "filled", "orange", "black", "remote\\nendpoint",
 		  BT_OBJ_ENDPOINT + 100 },
 		{ "box", "bold,filled", "#ffe4e4", "red",
 		  "detection point", 0 },
@@ -920,6 +920,8 @@ static void add_legend(Agraph_t *g, const struct view *v)
 			set(n, "color", item[i].color);
 			if (i == BT_ARRAY_SIZE(item) - 1)
 				set(n, "penwidth", "2");
+			if (!strcmp(item[i].shape, "diamond"))
+				set(n, "height", "0.42");
 		} else {
 			set(n, "shape", "plaintext");
 			set(n, "label", i == BT_ARRAY_SIZE(item) ?
