@@ -879,6 +879,7 @@ END_TEST
 START_TEST(test_hostile_argv)
 {
 	static const char comm[] = "\033]0;pwned\007sh";
+	static const char pat[] = "sh\0-c\0\033[2J\n\xff\xc3\"'\\\t x";
 	const char *path = tu_path("argv.btl");
 	struct bt_log_writer *w;
 	struct bt_graph *g;
@@ -892,7 +893,7 @@ START_TEST(test_hostile_argv)
 	argv = malloc(alen);
 	ck_assert_ptr_nonnull(argv);
 	for (i = 0; i < alen; i++)
-		argv[i] = "sh\0-c\0\033[2J\n\xff\xc3\"'\\\t x"[i % 23];
+		argv[i] = pat[i % (sizeof(pat) - 1)];
 	ck_assert_int_eq(bt_log_writer_open(&w, path, BT_LOGW_CREATE), 0);
 	ck_assert_int_eq(bt_log_append_process(w, 1, 7, T0, 1, 0), 0);
 	ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_ARGV, T0, argv,
