@@ -25,6 +25,7 @@
 #include "../graph/walk.h"
 #include "../graph/export.h"
 #include "../graph/filter.h"
+#include "../capture/gen.h"
 #include "testutil.h"
 
 #define T0 1700000000000000000ull
@@ -1107,6 +1108,60 @@ START_TEST(test_svg_demo_like)
 }
 END_TEST
 
+/*
+ * A generated log's database: a result of about 200 objects, most of them
+ * pages and files read by a few processes (88 at one depth).  Drawn, it
+ * stays legible: every object is there with its label, and the picture is
+ * not a strip many screens wide (top to bottom it was 12,000 points wide;
+ * it turns left to right and says so).
+ */
+START_TEST(test_svg_200)
+{
+	const char *path = tu_path("gen.btl");
+	struct bt_gen_opts go = { 2000, 1, 1700000000000000000ull };
+	struct bt_gen_info gi;
+	struct bt_filter_opts fo;
+	struct bt_filter_report *rep;
+	struct bt_log_writer *w;
+	struct bt_walk_opts o;
+	struct bt_result *res;
+	struct bt_graph *g;
+	char *svg, key[64];
+	double wpx, hpx;
+	uint32_t start;
+	uint64_t t;
+	size_t len, i;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, path, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	ck_assert_int_eq(bt_gen(w, &go, &gi), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	ck_assert_int_eq(bt_spec_resolve(&start, &t, g,
+					 "file:/dev/shm/PostgreSQL.1017"), 0);
+	bt_walk_opts_init(&o);
+	ck_assert_int_eq(bt_backtrack(&res, g, start, &o), 0);
+	bt_filter_opts_init(&fo);
+	ck_assert_int_eq(bt_filter_apply(res, &fo, &rep), 0);
+	ck_assert_msg(res->nnodes >= 150 && res->nnodes <= 300,
+		      "gen's result has %zu objects now: pick another "
+		      "detection point", res->nnodes);
+	svg = export_mem(res, BT_FMT_SVG, &len);
+	/* Every object drawn, with its label. */
+	for (i = 0; i < res->nnodes; i++) {
+		snprintf(key, sizeof(key), "n%zu", i);
+		svg_node_y(svg, key);
+	}
+	svg_size(svg, &wpx, &hpx);
+	ck_assert_msg(wpx <= 4000, "%.0f x %.0f px", wpx, hpx);
+	ck_assert_ptr_nonnull(strstr(svg, "time flows left to right"));
+	free(svg);
+	bt_result_free(res);
+	bt_filter_report_free(rep);
+	bt_graph_free(g);
+}
+END_TEST
+
 /* Graphviz never sees a graph too large to lay out: a clear refusal
  * naming what to do, and DOT and text still work. */
 START_TEST(test_layout_limit)
@@ -1292,6 +1347,8 @@ static Suite *export_suite(void)
 	TC("hostile argv and comm", test_hostile_argv);
 	TC("svg of a demo-like attack", test_svg_demo_like);
 	tcase_set_timeout(tc, 60);
+	TC("a 200-object picture", test_svg_200);
+	tcase_set_timeout(tc, 120);
 	TC("layout limit", test_layout_limit);
 	TCL("text hostile names", test_text_hostile);
 	TC("node label", test_node_label);
