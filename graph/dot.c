@@ -853,7 +853,7 @@ static void add_legend(Agraph_t *g, const struct view *v)
 		{ "ellipse", "", "", "black", "file", BT_OBJ_FILE + 100 },
 		{ "note", "", "", "black", "file name",
 		  BT_OBJ_FILENAME + 100 },
-		{ "component", "", "", "black", "shared-memory page",
+		{ "component", "", "", "black", "shared page",
 		  BT_OBJ_PAGE + 100 },
 		{ "cds", "", "", "black", "pipe", 1 },
 		{ "folder", "dashed", "", "gray50", "runtime files", 2 },
@@ -906,7 +906,7 @@ static void add_legend(Agraph_t *g, const struct view *v)
 		set(n, "height", "0.22");
 		set(n, "margin", "0.04,0.02");
 		if (i < BT_ARRAY_SIZE(item)) {
-			set(n, "width", "1.4");
+			set(n, "width", "1.1");
 			set(n, "fixedsize", "true");
 			text = item[i].text;
 			if (i == BT_ARRAY_SIZE(item) - 1 && !back)
