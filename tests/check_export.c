@@ -1162,6 +1162,58 @@ START_TEST(test_svg_200)
 }
 END_TEST
 
+/* Two process trees (two sessions) are two clusters, each named after
+ * its root. */
+static const char two_trees[] =
+	"{\"time\": 1000000000, \"op\": \"exec\", \"pid\": 1, \"path\": \"/bin/sshd\", \"comm\": \"sshd\"}\n"
+	"{\"time\": 1000000001, \"op\": \"fork\", \"pid\": 1, \"child\": 2}\n"
+	"{\"time\": 1000000002, \"op\": \"exec\", \"pid\": 2, \"path\": \"/bin/bash\", \"comm\": \"bash\"}\n"
+	"{\"time\": 1000000003, \"op\": \"write\", \"pid\": 2, \"path\": \"/tmp/drop\"}\n"
+	"{\"time\": 1000000004, \"op\": \"exec\", \"pid\": 3, \"path\": \"/usr/sbin/cron\", \"comm\": \"cron\"}\n"
+	"{\"time\": 1000000005, \"op\": \"fork\", \"pid\": 3, \"child\": 4}\n"
+	"{\"time\": 1000000006, \"op\": \"exec\", \"pid\": 4, \"path\": \"/bin/sh\", \"comm\": \"sh\"}\n"
+	"{\"time\": 1000000007, \"op\": \"read\", \"pid\": 4, \"path\": \"/tmp/drop\"}\n"
+	"{\"time\": 1000000008, \"op\": \"write\", \"pid\": 4, \"path\": \"/etc/shadow\"}\n";
+
+START_TEST(test_dot_trees)
+{
+	const char *path = tu_path("trees.btl");
+	struct bt_walk_opts o;
+	struct bt_result *res;
+	struct bt_graph *g;
+	Agraph_t *ag, *sg;
+	uint32_t start;
+	uint64_t t;
+	char *dot;
+	int n = 0;
+
+	ck_assert_int_eq(tu_log_from_jsonl(path, two_trees), 0);
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	ck_assert_int_eq(bt_spec_resolve(&start, &t, g, "file:/etc/shadow"),
+			 0);
+	bt_walk_opts_init(&o);
+	ck_assert_int_eq(bt_backtrack(&res, g, start, &o), 0);
+	dot = export_mem(res, BT_FMT_DOT, NULL);
+	ag = agmemread(dot);
+	ck_assert_ptr_nonnull(ag);
+	for (sg = agfstsubg(ag); sg; sg = agnxtsubg(sg)) {
+		if (strncmp(agnameof(sg), "cluster_tree", 12))
+			continue;
+		n++;
+		ck_assert_msg(strstr(attr(sg, "label"), "process tree of ") &&
+			      (strstr(attr(sg, "label"), "sshd [1]") ||
+			       strstr(attr(sg, "label"), "cron [3]")),
+			      "cluster label '%s'", attr(sg, "label"));
+		ck_assert_int_ge(agnnodes(sg), 2);
+	}
+	ck_assert_msg(n == 2, "%d process-tree clusters in\n%s", n, dot);
+	agclose(ag);
+	free(dot);
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
 /* Graphviz never sees a graph too large to lay out: a clear refusal
  * naming what to do, and DOT and text still work. */
 START_TEST(test_layout_limit)
@@ -1347,6 +1399,7 @@ static Suite *export_suite(void)
 	TC("hostile argv and comm", test_hostile_argv);
 	TC("svg of a demo-like attack", test_svg_demo_like);
 	tcase_set_timeout(tc, 60);
+	TC("process trees", test_dot_trees);
 	TC("a 200-object picture", test_svg_200);
 	tcase_set_timeout(tc, 120);
 	TC("layout limit", test_layout_limit);
