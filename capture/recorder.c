@@ -86,6 +86,15 @@
 #define NBUCKET 1024
 #define DRAIN_EVERY_US 10000
 #define INTERRUPT_GRACE_NS 5000000000ULL
+/* Page records from the ring (which the traced program can write) are
+ * accepted only inside the recording and the life of their process, give
+ * or take this much (CLOCK_REALTIME steps, the order of stamps). */
+#define PAGE_TIME_SLACK_NS 1000000000ULL
+/* Exited processes kept to take their late page records (drained after
+ * the exit: the ring was waiting for a hole), oldest forgotten first. */
+#define DEAD_MAX 1024
+/* File page ranges remembered per process (struct mapped). */
+#define MAPPED_MAX 4096
 
 /* ---- helpers exposed for tests ---------------------------------------- */
 
@@ -419,6 +428,13 @@ struct mm {
 	size_t n, cap;
 };
 
+/* A shared file range a process mapped at some time (pages of 4096): the
+ * page records it may make.  Kept after munmap and exec, since the ring
+ * may be drained after them. */
+struct mapped {
+	uint64_t dev, ino, first, end;
+};
+
 struct proc {
 	uint32_t pid, ppid;
 	uint64_t start;
@@ -428,6 +444,10 @@ struct proc {
 	char *cwd;              /* owned; NULL until needed */
 	uint32_t cred[4];       /* uid, euid, gid, egid (UINT32_MAX unknown) */
 	bool io_uring;          /* it used io_uring (noted once) */
+	uint64_t end;           /* exit time once it is gone, else 0 */
+	struct mapped *mp;      /* shared file ranges it ever mapped */
+	size_t nmp, mpcap;
+	bool mp_full;           /* MAPPED_MAX reached: files not checked */
 	struct proc *next;
 };
 
@@ -487,6 +507,10 @@ struct rec {
 	bool diag_tried;
 	uint32_t diag_seq;
 	char diagbuf[8192];
+	/* processes gone, for their late page records (a FIFO) */
+	struct proc *dead[DEAD_MAX];
+	size_t ndead, dead_first;
+	uint64_t t0;            /* the recording's start (CLOCK_REALTIME) */
 	pid_t top;
 	bool top_exec;          /* the command was exec'd */
 	int fatal;              /* a log error: stop */
@@ -599,7 +623,7 @@ static struct proc *proc_new(struct rec *r, uint32_t pid, uint32_t ppid,
 	return p;
 }
 
-static void proc_free(struct rec *r, struct proc *p)
+static void proc_unlink(struct rec *r, struct proc *p)
 {
 	struct proc **pp;
 
@@ -609,10 +633,89 @@ static void proc_free(struct rec *r, struct proc *p)
 			break;
 		}
 	}
+}
+
+static void proc_destroy(struct proc *p)
+{
 	bt_fdtable_unref(p->fdt);
 	free(p->mm.v);
+	free(p->mp);
 	free(p->cwd);
 	free(p);
+}
+
+static void proc_free(struct rec *r, struct proc *p)
+{
+	proc_unlink(r, p);
+	proc_destroy(p);
+}
+
+/* A process is gone: with a page ring, keep what checks its late page
+ * records (pid, start, end, the files it mapped) for a while. */
+static void proc_retire(struct rec *r, struct proc *p, uint64_t end)
+{
+	if (!r->ring) {
+		proc_free(r, p);
+		return;
+	}
+	proc_unlink(r, p);
+	bt_fdtable_unref(p->fdt);
+	p->fdt = NULL;
+	free(p->mm.v);
+	memset(&p->mm, 0, sizeof(p->mm));
+	free(p->cwd);
+	p->cwd = NULL;
+	p->end = end;
+	p->next = NULL;
+	if (r->ndead == DEAD_MAX) {
+		proc_destroy(r->dead[r->dead_first]);
+		r->dead[r->dead_first] = p;
+		r->dead_first = (r->dead_first + 1) % DEAD_MAX;
+		return;
+	}
+	r->dead[(r->dead_first + r->ndead++) % DEAD_MAX] = p;
+}
+
+/* Remember that p mapped pages [first, first + count) of (dev, ino)
+ * shared: merged with a range of the same file it touches. */
+static void mapped_add(struct proc *p, uint64_t dev, uint64_t ino,
+		       uint64_t first, uint64_t count)
+{
+	uint64_t end = first + count < first ? UINT64_MAX : first + count;
+	size_t i;
+
+	for (i = 0; i < p->nmp; i++) {
+		struct mapped *m = &p->mp[i];
+
+		if (m->dev != dev || m->ino != ino || first > m->end ||
+		    end < m->first)
+			continue;
+		if (first < m->first)
+			m->first = first;
+		if (end > m->end)
+			m->end = end;
+		return;
+	}
+	if (p->nmp == MAPPED_MAX ||
+	    (p->nmp + 1 > p->mpcap &&
+	     bt_grow(&p->mp, &p->mpcap, p->nmp + 1, sizeof(*p->mp)))) {
+		p->mp_full = true;
+		return;
+	}
+	p->mp[p->nmp++] = (struct mapped){ dev, ino, first, end };
+}
+
+/* Whether p may have made a page record for page `page` of (dev, ino). */
+static bool mapped_has(const struct proc *p, uint64_t dev, uint64_t ino,
+		       uint64_t page)
+{
+	size_t i;
+
+	for (i = 0; i < p->nmp; i++)
+		if (p->mp[i].dev == dev && p->mp[i].ino == ino &&
+		    page >= p->mp[i].first && page < p->mp[i].end)
+			return true;
+	return p->mp_full;
 }
 
 static struct devino *devino_find(struct rec *r, uint64_t dev, uint64_t ino)
@@ -1730,6 +1833,9 @@ static void on_mmap_exit(struct rec *r, struct task *t, uint64_t addr)
 		   (a[3] & MAP_TYPE) == MAP_SHARED_VALIDATE;
 	munmap_range(r, t, x.start, x.end - x.start);  /* MAP_FIXED */
 	mm_add(&t->p->mm, &x);
+	if (x.shared)
+		mapped_add(t->p, x.dev, x.ino, x.pgoff,
+			   (x.end - x.start) / PAGE);
 	mmap_obs(r, t, &x, f->path);
 }
 
@@ -1746,6 +1852,9 @@ static void on_mremap_exit(struct rec *r, struct task *t, uint64_t addr)
 			continue;
 		x->start = addr;
 		x->end = addr + ((nlen + PAGE - 1) & ~(PAGE - 1));
+		if (x->shared)
+			mapped_add(t->p, x->dev, x->ino, x->pgoff,
+				   (x->end - x->start) / PAGE);
 		mmap_obs(r, t, x, devino_path(r, x->dev, x->ino));
 		return;
 	}
@@ -2479,6 +2588,12 @@ static void on_fork(struct rec *r, struct task *t, int event)
 			       t->p->mm.n * sizeof(*np->mm.v));
 			np->mm.n = t->p->mm.n;
 		}
+		if (t->p->nmp && !bt_grow(&np->mp, &np->mpcap, t->p->nmp,
+					  sizeof(*np->mp))) {
+			memcpy(np->mp, t->p->mp, t->p->nmp * sizeof(*np->mp));
+			np->nmp = t->p->nmp;
+		}
+		np->mp_full = t->p->mp_full || (t->p->nmp && !np->nmp);
 		if (t->p->cwd)
 			np->cwd = strdup(t->p->cwd);
 		memcpy(np->cred, t->p->cred, sizeof(np->cred));
@@ -2517,7 +2632,7 @@ static void task_gone(struct rec *r, struct task *t, int status)
 	if (p && --p->ntasks == 0) {
 		obs_init(&ob, t, BT_RAW_EXIT);
 		add(r, &ob);
-		proc_free(r, p);
+		proc_retire(r, p, ob.time);
 	}
 	free(t->path1);
 	free(t->path2);
@@ -2605,19 +2720,72 @@ static void on_stop(struct rec *r, pid_t pid, int status)
 
 /* ---- page ring --------------------------------------------------------- */
 
+/*
+ * The process a page record claims, if the claim holds: a process of the
+ * recorded tree (running, or gone recently) with that pid, alive at the
+ * record's time.  *known: some process had that pid (the time is wrong).
+ */
+static struct proc *page_owner(struct rec *r, uint32_t pid, uint64_t time,
+			       bool *known)
+{
+	struct proc *p = proc_find(r, pid);
+	size_t i;
+
+	*known = p != NULL;
+	if (p && time >= p->start - PAGE_TIME_SLACK_NS)
+		return p;
+	for (i = 0; i < r->ndead; i++) {
+		struct proc *d = r->dead[(r->dead_first + i) % DEAD_MAX];
+
+		if (d->pid != pid)
+			continue;
+		*known = true;
+		if (time >= d->start - PAGE_TIME_SLACK_NS &&
+		    time <= d->end + PAGE_TIME_SLACK_NS)
+			return d;
+	}
+	return NULL;
+}
+
+/*
+ * A record from the page ring.  The ring's memory is the traced program's
+ * to write, so the record is a claim: it becomes an observation only for a
+ * process of the recorded tree, at a time inside the recording and that
+ * process's life, on a page of a file that process mapped shared.  What
+ * fails is counted by cause (never a phantom process, never an event dated
+ * outside the recording).
+ */
 static int page_cb(void *arg, const struct bt_raw *raw)
 {
 	struct rec *r = arg;
-	struct proc *p = proc_find(r, raw->pid);
+	struct proc *p;
 	struct bt_obs ob;
+	bool known;
 	int err;
 
+	if (raw->time < r->t0 - PAGE_TIME_SLACK_NS ||
+	    raw->time > now_ns() + PAGE_TIME_SLACK_NS) {
+		r->st->page_bad_time++;
+		return 0;
+	}
+	p = page_owner(r, raw->pid, raw->time, &known);
+	if (!p) {
+		if (known)
+			r->st->page_bad_time++;
+		else
+			r->st->page_bad_pid++;
+		return 0;
+	}
+	if (!mapped_has(p, raw->dev, raw->ino, raw->arg)) {
+		r->st->page_bad_file++;
+		return 0;
+	}
 	bt_obs_init(&ob);
 	ob.time = raw->time;
 	ob.op = raw->op;
 	ob.pid = raw->pid;
-	ob.start = p ? p->start : 0;
-	ob.ppid = p ? p->ppid : 0;
+	ob.start = p->start;
+	ob.ppid = p->ppid;
 	ob.has_ino = true;
 	ob.via_fd = true;   /* through a mapping: the file it was made on */
 	ob.dev = raw->dev;
@@ -2625,12 +2793,10 @@ static int page_cb(void *arg, const struct bt_raw *raw)
 	ob.path = devino_path(r, raw->dev, raw->ino);
 	ob.file_flags = devino_flags(r, raw->dev, raw->ino);
 	ob.page = raw->arg;
-	if (p) {
-		ob.uid = p->cred[0];
-		ob.euid = p->cred[1];
-		ob.gid = p->cred[2];
-		ob.egid = p->cred[3];
-	}
+	ob.uid = p->cred[0];
+	ob.euid = p->cred[1];
+	ob.gid = p->cred[2];
+	ob.egid = p->cred[3];
 	err = r->sink.add(r->sink.arg, &ob);
 	if (err == BT_EINVAL) {
 		r->st->lost++;
@@ -2641,6 +2807,33 @@ static int page_cb(void *arg, const struct bt_raw *raw)
 	r->st->observations++;
 	r->st->page_events++;
 	return 0;
+}
+
+/* The BT_NOTE_DROPS note of the page ring: "cause=count ..." for every
+ * nonzero count (none: no note). */
+static void drops_note(struct rec *r, const struct bt_record_stats *st)
+{
+	const struct { const char *k; uint64_t v; } c[] = {
+		{ "page_holes", st->page_holes },
+		{ "page_malformed", st->page_malformed },
+		{ "page_pid_not_traced", st->page_bad_pid },
+		{ "page_time_outside", st->page_bad_time },
+		{ "page_file_not_mapped", st->page_bad_file },
+		{ "page_ring_header_repaired", st->ring_repaired },
+		{ "page_ring_full_claimed", st->ring_full_claimed },
+	};
+	char text[512];
+	size_t i, n = 0;
+
+	text[0] = '\0';
+	for (i = 0; i < BT_ARRAY_SIZE(c); i++)
+		if (c[i].v && n < sizeof(text))
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+					      "%s%s=%llu", n ? " " : "",
+					      c[i].k,
+					      (unsigned long long)c[i].v);
+	if (n)
+		note(r, BT_NOTE_DROPS, text);
 }
 
 static void drain(struct rec *r, bool final)
@@ -2729,6 +2922,9 @@ static void release(struct rec *r)
 			free(d);
 		}
 	}
+	for (b = 0; b < r->ndead; b++)
+		proc_destroy(r->dead[(r->dead_first + b) % DEAD_MAX]);
+	r->ndead = 0;
 	free(r->netbuf);
 	free(r->uconn);
 	if (r->diag_tried && r->diag_fd >= 0)
@@ -2762,6 +2958,7 @@ int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
 	r->w = w;
 	r->o = o;
 	r->st = out;
+	r->t0 = now_ns();
 	err = bt_ingest_new(&r->ing, w);
 	if (err)
 		goto out_free;
@@ -2887,15 +3084,16 @@ int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
 		struct bt_pagering_stats ps;
 
 		bt_pagering_stats(r->ring, &ps);
-		out->drops = ps.dropped + ps.invalid + ps.holes;
-		if (out->drops) {
-			snprintf(text, sizeof(text), "page_ring_full=%llu "
-				 "page_invalid=%llu page_holes=%llu",
-				 (unsigned long long)ps.dropped,
-				 (unsigned long long)ps.invalid,
-				 (unsigned long long)ps.holes);
-			note(r, BT_NOTE_DROPS, text);
-		}
+		/* The recorder's own counts; the producers' ring-full count
+		 * is in memory the traced program writes: a claim, apart. */
+		out->page_malformed = ps.invalid + ps.bad_seq;
+		out->page_holes = ps.holes;
+		out->ring_repaired = ps.header;
+		out->ring_full_claimed = ps.claimed_dropped;
+		out->page_rejected = out->page_malformed + out->page_bad_pid +
+				     out->page_bad_time + out->page_bad_file;
+		out->drops = out->page_holes + out->page_rejected;
+		drops_note(r, out);
 	}
 	if (out->lost) {
 		snprintf(text, sizeof(text), "refused=%llu",

@@ -62,8 +62,24 @@ struct bt_record_stats {
 	uint64_t files;         /* file objects */
 	uint64_t pages;         /* page objects */
 	uint64_t page_events;   /* page observations from the ring */
-	uint64_t drops;         /* page events dropped (ring full, invalid,
-	                           holes) */
+	uint64_t drops;         /* page records the recorder lost or refused:
+	                           page_holes + page_rejected (its own
+	                           counts, never the ring header's) */
+	uint64_t page_holes;    /* ring slots reserved, never published */
+	uint64_t page_rejected; /* page records refused, the sum of: */
+	uint64_t page_malformed;/*   not a page record, or a slot sequence
+	                             number no producer writes */
+	uint64_t page_bad_pid;  /*   a pid not of the recorded tree */
+	uint64_t page_bad_time; /*   a time outside the recording, or
+	                             outside its process's life */
+	uint64_t page_bad_file; /*   a page of no file the process mapped
+	                             shared */
+	uint64_t ring_repaired; /* drains that found the ring header rewritten
+	                           (by the traced program) and repaired it */
+	uint64_t ring_full_claimed; /* page events the producers say they
+	                           dropped, ring full: read from the ring
+	                           header, which the traced program can
+	                           write; unverified */
 	uint64_t lost;          /* observations ingest refused (BT_EINVAL) */
 	uint64_t static_bins;   /* execs of binaries without PT_INTERP */
 	uint64_t io_uring;      /* io_uring_setup/enter/register and Linux

@@ -1,0 +1,176 @@
+/*
+ * record-hostile.c - a traced program that attacks `btrack record` through
+ * its page ring (capture/pagering.h), for tests/scenario/record-hostile.sh.
+ *
+ *   record-hostile FILE
+ *
+ * FILE (at least 4 pages) is mapped shared; page 0 is written honestly
+ * first.  Then, through its own mapping of the ring (the fd is in
+ * BTRACK_PAGERING_FD, as for the page monitor):
+ *   fakepid  records that follow the protocol but name pids the recorder
+ *            never traced (1, the recorder itself, one that does not exist)
+ *   time     its own pid, dated in 2182, in 1970 and an hour ago
+ *   file     its own pid and a good time, but a file it never mapped
+ *            (/etc/passwd) and a page of FILE far beyond the mapping
+ *   drops    huge drop, fault and unmonitored counters in the header
+ *   header   head far ahead, tail elsewhere, nslots and magic changed
+ *   random   random bytes over every slot and the header
+ *   flood    fake-pid records as fast as the ring takes them, 300 ms
+ * with a pause after each so that the recorder drains, and an honest write
+ * of page 1 after the header attack and of page 2 at the end: the ring
+ * must recover.  Prints "forged N" (records it wrote by hand) on stdout.
+ * Exits 0, or 2 for a usage error, 77 if there is no ring (run without
+ * the page monitor).
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../capture/pagering.h"
+
+static struct bt_pagering_hdr *h;
+static struct bt_pagering_slot *slots;
+static uint32_t nslots;
+static size_t ringlen;
+static unsigned long long forged;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Publish a record as an honest producer would (pagering.h). */
+static void forge(uint32_t pid, uint64_t time, uint64_t dev, uint64_t ino,
+		  uint64_t page)
+{
+	struct bt_pagering_slot *s;
+	struct bt_raw raw;
+	uint64_t hd, t;
+
+	memset(&raw, 0, sizeof(raw));
+	raw.len = sizeof(raw);
+	raw.op = BT_RAW_PAGE_WRITE;
+	raw.pid = pid;
+	raw.tid = pid;
+	raw.time = time;
+	raw.dev = dev;
+	raw.ino = ino;
+	raw.arg = page;
+	hd = __atomic_load_n(&h->head, __ATOMIC_RELAXED);
+	for (;;) {
+		t = __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE);
+		if (hd - t >= nslots)
+			return;   /* full (or scribbled): try later */
+		if (__atomic_compare_exchange_n(&h->head, &hd, hd + 1, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			break;
+	}
+	s = &slots[hd & (nslots - 1)];
+	memcpy(&s->raw, &raw, sizeof(raw));
+	__atomic_store_n(&s->seq, hd + 1, __ATOMIC_RELEASE);
+	forged++;
+}
+
+int main(int argc, char **argv)
+{
+	const char *v = getenv(BT_PAGERING_ENV);
+	struct stat sb, pw;
+	unsigned char *m, *b;
+	uint64_t x = 0x9e3779b97f4a7c15ull, t0;
+	uint32_t me = (uint32_t)getpid();
+	size_t i;
+	int fd, rfd;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: record-hostile FILE\n");
+		return 2;
+	}
+	if (!v || (rfd = atoi(v)) < 0 || fstat(rfd, &sb) ||
+	    (size_t)sb.st_size < sizeof(*h)) {
+		fprintf(stderr, "record-hostile: no page ring\n");
+		return 77;
+	}
+	ringlen = (size_t)sb.st_size;
+	h = mmap(NULL, ringlen, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
+	if (h == MAP_FAILED) {
+		perror("record-hostile: ring");
+		return 1;
+	}
+	nslots = h->nslots;
+	slots = (void *)(h + 1);
+	if ((fd = open(argv[1], O_RDWR)) < 0 || fstat(fd, &sb) ||
+	    sb.st_size < 4 * 4096 || stat("/etc/passwd", &pw)) {
+		perror("record-hostile: file");
+		return 1;
+	}
+	m = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		perror("record-hostile: mmap");
+		return 1;
+	}
+	m[0] = 'h';          /* honest: page 0 */
+	pause_ms(50);
+
+	/* fakepid */
+	forge(1, now_ns(), sb.st_dev, sb.st_ino, 0);
+	forge((uint32_t)getppid(), now_ns(), sb.st_dev, sb.st_ino, 0);
+	forge(4000000u, now_ns(), sb.st_dev, sb.st_ino, 0);
+	pause_ms(50);
+	/* time: 2182-01-01, 1970, an hour ago */
+	forge(me, 6697152000ull * 1000000000ull, sb.st_dev, sb.st_ino, 0);
+	forge(me, 1, sb.st_dev, sb.st_ino, 0);
+	forge(me, now_ns() - 3600ull * 1000000000ull, sb.st_dev, sb.st_ino,
+	      0);
+	pause_ms(50);
+	/* file */
+	forge(me, now_ns(), pw.st_dev, pw.st_ino, 0);
+	forge(me, now_ns(), sb.st_dev, sb.st_ino, 1ull << 40);
+	pause_ms(50);
+	/* drops */
+	h->dropped = 16794204488075357955ull;
+	h->faults = ~0ull;
+	h->unmonitored = ~0ull - 1;
+	/* header */
+	h->head = 1ull << 61;
+	h->tail = 12345;
+	h->nslots = 1u << 20;
+	h->magic = 0;
+	pause_ms(100);
+	m[4096] = 'h';       /* honest: page 1, once the ring is repaired */
+	pause_ms(50);
+	/* random */
+	b = (unsigned char *)h;
+	for (i = 0; i < ringlen; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		b[i] = (unsigned char)x;
+	}
+	pause_ms(100);
+	/* flood, for a bounded time */
+	t0 = now_ns();
+	while (now_ns() - t0 < 300000000ull)
+		forge((uint32_t)(x++ % 3000000u) + 5000000u, now_ns(),
+		      sb.st_dev, sb.st_ino, 0);
+	pause_ms(100);
+	m[2 * 4096] = 'h';   /* honest: page 2 */
+	printf("forged %llu\n", forged);
+	return 0;
+}
