@@ -1,0 +1,90 @@
+#!/bin/sh
+# record-hostile.sh - a traced program that writes into its page ring
+# (tests/progs/record-hostile.c: fake pids, times in 2182 and 1970, a file
+# it never mapped, huge drop counters, a scribbled head, tail, nslots and
+# magic, random bytes, a flood of forged records).  What it forges must not
+# become evidence: no process but the ones traced, no event outside the
+# recording, the rejections counted by cause in the log's drops note and in
+# the summary, the drop count the recorder's own (never the ring header's),
+# its honest page writes still recorded, and btrack neither crashes nor
+# hangs.
+set -eu
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+T=$tmp
+B=${B:-build}
+prog=$BTRACK_TOP/$B/progs/record-hostile
+pre=$BTRACK_TOP/$B/libbtrack-pages.so
+[ -x "$prog" ] || { echo "test programs not built (make tests-build)"; exit 77; }
+. "$BTRACK_TOP/tests/lib.sh"
+bt_need_record pages
+cd "$T"
+
+head -c 16384 /dev/zero >f
+start=$(date +%s%N)
+rc=0
+# bounded: the program runs about a second; 60 s is a hang
+BTRACK_PRELOAD=$pre timeout 60 "$BTRACK" record -o h.btl -- "$prog" "$T/f" \
+	>out 2>err || rc=$?
+end=$(date +%s%N)
+cat out err
+[ "$rc" = 0 ] || { echo "btrack record exited $rc"; exit 1; }
+"$BTRACK" log verify h.btl >/dev/null
+"$BTRACK" log dump h.btl >dump
+forged=$(sed -n 's/^forged //p' out)
+[ -n "$forged" ] && [ "$forged" -gt 0 ]
+
+python3 - dump "$start" "$end" "$forged" err <<'PY'
+import re, sys, datetime
+dump, start, end, forged, err = sys.argv[1], int(sys.argv[2]), \
+    int(sys.argv[3]), int(sys.argv[4]), open(sys.argv[5]).read()
+
+def ns(s):
+    d = datetime.datetime.strptime(s[:19], "%Y-%m-%dT%H:%M:%S")
+    d = d.replace(tzinfo=datetime.timezone.utc)
+    frac = s[20:-1] if len(s) > 20 else "0"
+    return int(d.timestamp()) * 10**9 + int(frac.ljust(9, "0"))
+
+lines = open(dump).read().splitlines()
+procs = [l for l in lines if re.match(r"\d+ process ", l)]
+# one process: the program; no phantom for pid 1, the recorder, 4000000
+# or the flood's 5000000+
+assert len(procs) == 1, procs
+pid = int(re.search(r" pid=(\d+)", procs[0]).group(1))
+assert 0 < pid < 4000000, pid
+# every event inside the recording (the test's clock around it, 1 s slack)
+times = [ns(m.group(1)) for l in lines if l.split()[1] == "event"
+         for m in [re.search(r" time=(\S+)", l)]]
+assert times
+bad = [t for t in times if t < start - 10**9 or t > end + 10**9]
+assert not bad, [datetime.datetime.utcfromtimestamp(t / 1e9) for t in bad]
+# the honest page writes, before and after the attacks, and nothing else
+# of the file: the forged page 1<<40 and /etc/passwd are not there
+pages = sorted(int(re.search(r" index=(\d+)", l).group(1))
+               for l in lines if re.match(r"\d+ page ", l))
+assert pages == [0, 1, 2], pages
+# the drops note: rejections by cause, the claim apart
+note = [l for l in lines if " note key=drops " in l]
+assert len(note) == 1, note
+kv = dict(p.split("=") for p in
+          re.search(r'text="([^"]*)"', note[0]).group(1).split())
+for k in ("page_pid_not_traced", "page_time_outside",
+          "page_file_not_mapped", "page_ring_header_repaired"):
+    assert int(kv.get(k, 0)) > 0, (k, kv)
+assert int(kv["page_ring_full_claimed"]) > 0
+# the summary: the recorder's own count, sane (never the header's claim)
+m = re.search(r"recorded \d+ events \(1 processes, .* (\d+) drops\)", err)
+assert m, err
+drops = int(m.group(1))
+assert 0 < drops <= forged + 2 * 65536, (drops, forged)
+assert "page records refused" in err and "pids not traced" in err, err
+assert "claims" in err and "not verified" in err, err
+assert "16794204488075357955 drops" not in err
+print("ok: %d forged, %d drops, %d events" % (forged, drops, len(times)))
+PY
+
+echo "== page monitor off: no ring, nothing to forge"
+rc=0
+"$BTRACK" record --no-pages -o np.btl -- "$prog" "$T/f" >out 2>err || rc=$?
+[ "$rc" = 77 ] || { cat err; echo "without a ring: exit $rc"; exit 1; }
+echo ok
