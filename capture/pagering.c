@@ -178,7 +178,8 @@ static void advance(struct bt_pagering *r)
 static bool repair_header(struct bt_pagering *r)
 {
 	struct bt_pagering_hdr *h = hdr(r);
-	uint64_t head, t, top;
+	__u64 head;
+	uint64_t t, top;
 	bool bad = false;
 
 	if (__atomic_load_n(&h->magic, __ATOMIC_RELAXED) != BT_PAGERING_MAGIC ||
