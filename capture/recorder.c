@@ -444,6 +444,7 @@ struct proc {
 	char *cwd;              /* owned; NULL until needed */
 	uint32_t cred[4];       /* uid, euid, gid, egid (UINT32_MAX unknown) */
 	bool io_uring;          /* it used io_uring (noted once) */
+	bool compat;            /* it made 32-bit or x32 calls (noted once) */
 	uint64_t end;           /* exit time once it is gone, else 0 */
 	struct mapped *mp;      /* shared file ranges it ever mapped */
 	size_t nmp, mpcap;
@@ -1431,6 +1432,22 @@ static void on_async(struct rec *r, struct task *t, const char *what)
 	note(r, BT_NOTE_TEXT, msg);
 }
 
+/* System calls of another ABI (i386 through int 0x80, x32): not decoded.
+ * Said once per process in the log; counted for the CLI. */
+static void on_compat(struct rec *r, struct task *t, const char *what)
+{
+	char msg[160];
+
+	r->st->compat++;
+	if (t->p->compat)
+		return;
+	t->p->compat = true;
+	r->st->compat_procs++;
+	snprintf(msg, sizeof(msg), "%s system calls used by pid %u: their "
+		 "I/O is not recorded", what, t->p->pid);
+	note(r, BT_NOTE_TEXT, msg);
+}
+
 /* The credentials of tid now, into p->cred; false if unreadable. */
 static bool read_creds(struct rec *r, struct proc *p, uint32_t tid)
 {
@@ -1525,8 +1542,12 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 	t->nr = -1;
 	t->ok1 = t->ok2 = t->has_ino = t->existed = t->link_anon = false;
 	t->has_ino2 = t->exec_pending = false;
+	if (k > 0 && si.op == PTRACE_SYSCALL_INFO_SECCOMP &&
+	    (si.arch != AUDIT_ARCH_X86_64 || (si.seccomp.nr & 0x40000000)))
+		on_compat(r, t, si.arch == AUDIT_ARCH_X86_64 ? "x32" :
+			  "32-bit");
 	if (k <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP ||
-	    si.arch != AUDIT_ARCH_X86_64) {
+	    si.arch != AUDIT_ARCH_X86_64 || (si.seccomp.nr & 0x40000000)) {
 		t->in_sys = false;
 		return false;
 	}
@@ -2361,6 +2382,17 @@ static const int traced[] = {
 	SYS_execve, SYS_execveat,
 };
 
+/* i386 system calls that read, write, name or run files or talk to the
+ * network (unistd_32.h numbers): not decoded, but stopped at so that a
+ * program that uses them (int 0x80 works in any x86-64 process) is
+ * reported, never silently unrecorded.  The x32 ABI (nr bit 30) is
+ * stopped at whole. */
+static const int traced_i386[] = {
+	3, 4, 5, 8, 9, 10, 11, 15, 38, 39, 42, 90, 92, 102, 145, 146, 180,
+	181, 187, 192, 239, 295, 302, 303, 313, 358, 362, 364, 369, 370,
+	371, 372, 377, 378, 379, 437,
+};
+
 #define ARG_LO(n) (offsetof(struct seccomp_data, args) + 8 * (n))
 
 /* Build the filter: arch check, then mmap (file mappings only), fcntl
@@ -2369,18 +2401,51 @@ static const int traced[] = {
 static size_t build_filter(struct sock_filter *f, size_t cap)
 {
 	size_t n = 0, i, nt = BT_ARRAY_SIZE(traced);
+	size_t n32 = BT_ARRAY_SIZE(traced_i386);
 
-	if (cap < nt + 24)
+	if (cap < nt + n32 + 48)
 		return 0;
 #define I(x) (f[n++] = (struct sock_filter)x)
 	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		   offsetof(struct seccomp_data, arch)));
-	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0));
-	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64,
+		   (unsigned char)(n32 + 4), 0));
+	/* i386: the calls of traced_i386 stop (reported), others run */
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0,
+		   (unsigned char)(n32 + 1)));
 	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		   offsetof(struct seccomp_data, nr)));
-	/* x32 system calls (bit 30) are not recorded */
+	for (i = 0; i < n32; i++)
+		I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			   (unsigned)traced_i386[i],
+			   (unsigned char)(n32 - i), 0));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
+	/* x86-64 */
+	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		   offsetof(struct seccomp_data, nr)));
+	/* x32 system calls (bit 30): not decoded, stopped at and reported */
 	I(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
+	/* A child made with CLONE_UNTRACED is not traced: it, and anything
+	 * it runs under a ptrace of its own, would escape the recording.
+	 * Refused (EPERM).  clone3's flags are in memory, out of a filter's
+	 * reach: ENOSYS, and the C library falls back to clone. */
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4));
+	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)));
+	I(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_UNTRACED, 0, 1));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
+	/* A seccomp filter of the program's own that returns USER_NOTIF
+	 * takes precedence over our TRACE, and its listener can let the
+	 * call run unseen: no listener (EPERM). */
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 4));
+	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)));
+	I(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+		   SECCOMP_FILTER_FLAG_NEW_LISTENER, 0, 1));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
 	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	/* mmap: only with a file (not MAP_ANONYMOUS) */
 	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 4));
@@ -2862,7 +2927,7 @@ static void kill_all(struct rec *r, int sig)
 static void child_run(const struct bt_record_opts *o, int ring_fd,
 		      int errpipe)
 {
-	struct sock_filter f[192];
+	struct sock_filter f[256];
 	struct sock_fprog prog;
 	int e;
 

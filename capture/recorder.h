@@ -86,6 +86,10 @@ struct bt_record_stats {
 	                           AIO io_setup/io_submit calls: the I/O they
 	                           do is not recorded */
 	uint64_t io_uring_procs;/* processes that made them */
+	uint64_t compat;        /* i386 (int 0x80) or x32 system calls that
+	                           read, write or name files or sockets: not
+	                           decoded, their I/O is not recorded */
+	uint64_t compat_procs;  /* processes that made them */
 	int status;             /* the command's exit status, 128+N if killed
 	                           by signal N; -1 if it never ran */
 	bool ran;               /* the command was exec'd */

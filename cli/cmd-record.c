@@ -199,6 +199,11 @@ int cmd_record(int argc, char **argv)
 			 "calls): their I/O is not recorded",
 			 (unsigned long long)st.io_uring_procs,
 			 (unsigned long long)st.io_uring);
+	if (st.compat)
+		cli_warn("%llu process(es) made 32-bit or x32 system calls "
+			 "(%llu calls): their I/O is not recorded",
+			 (unsigned long long)st.compat_procs,
+			 (unsigned long long)st.compat);
 	if (st.static_bins)
 		cli_warn("%llu static program(s): shared mappings recorded "
 			 "at object level",

@@ -3,6 +3,7 @@
  * its page ring (capture/pagering.h), for tests/scenario/record-hostile.sh.
  *
  *   record-hostile FILE
+ *   record-hostile --escape DIR
  *
  * FILE (at least 4 pages) is mapped shared; page 0 is written honestly
  * first.  Then, through its own mapping of the ring (the fd is in
@@ -19,16 +20,37 @@
  * with a pause after each so that the recorder drains, and an honest write
  * of page 1 after the header attack and of page 2 at the end: the ring
  * must recover.  Prints "forged N" (records it wrote by hand) on stdout.
+ *
+ * --escape tries the ways out of the recording that the system call
+ * filter closes, and says on stdout how each went:
+ *   clone    clone(CLONE_UNTRACED): a child the recorder does not trace
+ *            (it would write DIR/untraced); must fail
+ *   clone3   the same through clone3, whose flags a filter cannot read
+ *   notif    a seccomp filter of its own with a user-notification
+ *            listener (which could let calls run unseen); must fail
+ *   x32      a write through the x32 ABI (bit 30): fails on most kernels,
+ *            must be reported by the recorder
+ *   i386     open and write DIR/i386 through int 0x80, in a child (killed
+ *            by SIGSEGV on a kernel without IA-32 emulation)
  * Exits 0, or 2 for a usage error, 77 if there is no ring (run without
  * the page monitor).
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,6 +110,77 @@ static void forge(uint32_t pid, uint64_t time, uint64_t dev, uint64_t ino,
 	forged++;
 }
 
+static void say(const char *what, long rv)
+{
+	printf("%s %s\n", what, rv < 0 ? strerror(errno) : "ok");
+	fflush(stdout);
+}
+
+static int escape(const char *dir)
+{
+	static char path[4096];
+	struct clone_args ca;
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+	};
+	struct sock_fprog prog = { 1, f };
+	long rv;
+	int st;
+
+	snprintf(path, sizeof(path), "%s/untraced", dir);
+	rv = syscall(SYS_clone, CLONE_UNTRACED | SIGCHLD, 0, 0, 0, 0);
+	if (rv == 0) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		_exit(fd < 0 ? 1 : 0);
+	}
+	if (rv > 0)
+		waitpid((pid_t)rv, &st, 0);
+	say("clone", rv);
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = CLONE_UNTRACED;
+	ca.exit_signal = SIGCHLD;
+	rv = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (rv == 0) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		_exit(fd < 0 ? 1 : 0);
+	}
+	if (rv > 0)
+		waitpid((pid_t)rv, &st, 0);
+	say("clone3", rv);
+	rv = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	say("notif", rv);
+	if (rv >= 0)
+		return 1;   /* every call would now wait for a listener */
+	rv = syscall(0x40000000 | SYS_write, 1, "x32\n", 4);
+	say("x32", rv);
+	snprintf(path, sizeof(path), "%s/i386", dir);
+	rv = fork();
+	if (rv == 0) {
+		static const char msg[] = "int 0x80\n";
+		static char p32[4096];
+		long fd, r;
+
+		/* int 0x80 takes 32-bit pointers: static storage of a
+		 * non-PIE build, or fail cleanly */
+		if ((uintptr_t)p32 > 0xffffffffu)
+			_exit(3);
+		memcpy(p32, path, sizeof(p32));
+		__asm__ volatile ("int $0x80" : "=a"(fd) : "a"(5), "b"(p32),
+				  "c"(O_WRONLY | O_CREAT | O_TRUNC), "d"(0644)
+				  : "memory");
+		__asm__ volatile ("int $0x80" : "=a"(r) : "a"(4), "b"(fd),
+				  "c"(msg), "d"(sizeof(msg) - 1) : "memory");
+		_exit(r > 0 ? 0 : 1);
+	}
+	if (rv > 0 && waitpid((pid_t)rv, &st, 0) == rv)
+		printf("i386 %s\n", WIFEXITED(st) && WEXITSTATUS(st) == 0 ?
+		       "ok" : "unavailable");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *v = getenv(BT_PAGERING_ENV);
@@ -98,8 +191,10 @@ int main(int argc, char **argv)
 	size_t i;
 	int fd, rfd;
 
+	if (argc == 3 && !strcmp(argv[1], "--escape"))
+		return escape(argv[2]);
 	if (argc != 2) {
-		fprintf(stderr, "usage: record-hostile FILE\n");
+		fprintf(stderr, "usage: record-hostile FILE | --escape DIR\n");
 		return 2;
 	}
 	if (!v || (rfd = atoi(v)) < 0 || fstat(rfd, &sb) ||
