@@ -28,8 +28,8 @@
  * Reads and writes on known descriptors allocate nothing and make no system
  * call besides the two ptrace requests of the stop.
  *
- * Not captured (man page): io_uring and Linux AIO (detected and reported),
- * 32-bit system calls, descriptors received over unix sockets until first
+ * Not captured (man page): io_uring and Linux AIO, i386 and x32 system
+ * calls (all three detected and reported), descriptors received over unix sockets until first
  * used, unix datagrams from unnamed sockets, writes to non-file memory.
  * The page monitor library's own loading is never recorded.
  */

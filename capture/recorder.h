@@ -27,8 +27,12 @@
  * a command that outlived a killed recorder would run wrong; it is killed
  * with it instead.  The log is still valid up to the last commit.
  *
- * x86-64 only (the filter checks AUDIT_ARCH_X86_64; 32-bit system calls
- * are allowed and not recorded).  The library never prints: warnings are
+ * x86-64 only (the filter checks AUDIT_ARCH_X86_64; i386 and x32 system
+ * calls that do I/O are stopped at and counted, not decoded).  The filter
+ * also closes the ways out of the recording: clone(CLONE_UNTRACED) EPERM,
+ * clone3 ENOSYS, a seccomp user-notification listener EPERM.  Page records
+ * from the ring are claims, checked against the recorded processes, the
+ * recording's time and the files each process mapped.  The library never prints: warnings are
  * counted and described in the stats for the CLI to show.
  */
 #ifndef BT_RECORD_CAPTURE_H
