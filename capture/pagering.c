@@ -310,6 +310,16 @@ void bt_pagering_stats(const struct bt_pagering *r,
 						   __ATOMIC_RELAXED);
 }
 
+void bt_pagering_position(const struct bt_pagering *r, uint64_t *tail,
+			  uint64_t *head)
+{
+	uint64_t h = __atomic_load_n(&hdr(r)->head, __ATOMIC_ACQUIRE);
+
+	*tail = r->tail;
+	*head = h < r->tail ? r->tail : h - r->tail > r->nslots ?
+		r->tail + r->nslots : h;
+}
+
 void bt_pagering_free(struct bt_pagering *r)
 {
 	if (!r)

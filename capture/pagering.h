@@ -119,6 +119,13 @@ int bt_pagering_drain(struct bt_pagering *r, bool final,
 void bt_pagering_stats(const struct bt_pagering *r,
 		       struct bt_pagering_stats *out);
 
+/* Where the consumer is (*tail: every ticket below it was delivered or
+ * counted) and the head the producers have reached, as far as it can be
+ * believed (clamped to [*tail, *tail + nslots]).  A record reserved now
+ * has a ticket below *head: once *tail reaches it, it has been seen. */
+void bt_pagering_position(const struct bt_pagering *r, uint64_t *tail,
+			  uint64_t *head);
+
 void bt_pagering_free(struct bt_pagering *r);
 #endif
 

@@ -93,6 +93,8 @@
 /* Exited processes kept to take their late page records (drained after
  * the exit: the ring was waiting for a hole), oldest forgotten first. */
 #define DEAD_MAX 1024
+/* Most of a /proc/PID/net table read to find one socket's peer. */
+#define NET_TABLE_MAX (64u << 20)
 /* File page ranges remembered per process (struct mapped). */
 #define MAPPED_MAX 4096
 
@@ -446,6 +448,8 @@ struct proc {
 	bool io_uring;          /* it used io_uring (noted once) */
 	bool compat;            /* it made 32-bit or x32 calls (noted once) */
 	uint64_t end;           /* exit time once it is gone, else 0 */
+	bool exit_pending;      /* its EXIT waits for its page records */
+	uint64_t exit_mark;     /* ... until the ring's tail reaches this */
 	struct mapped *mp;      /* shared file ranges it ever mapped */
 	size_t nmp, mpcap;
 	bool mp_full;           /* MAPPED_MAX reached: files not checked */
@@ -508,9 +512,12 @@ struct rec {
 	bool diag_tried;
 	uint32_t diag_seq;
 	char diagbuf[8192];
-	/* processes gone, for their late page records (a FIFO) */
+	/* processes gone, for their late page records: oldest first (a
+	 * FIFO of DEAD_MAX), and by pid (chained through next) */
 	struct proc *dead[DEAD_MAX];
 	size_t ndead, dead_first;
+	struct proc *dead_by_pid[NBUCKET];
+	size_t exits_pending;   /* dead processes with exit_pending */
 	uint64_t t0;            /* the recording's start (CLOCK_REALTIME) */
 	pid_t top;
 	bool top_exec;          /* the command was exec'd */
@@ -651,13 +658,54 @@ static void proc_free(struct rec *r, struct proc *p)
 	proc_destroy(p);
 }
 
-/* A process is gone: with a page ring, keep what checks its late page
- * records (pid, start, end, the files it mapped) for a while. */
+static void add(struct rec *r, const struct bt_obs *ob);
+
+/* The EXIT observation of a process gone at p->end. */
+static void exit_obs(struct rec *r, struct proc *p)
+{
+	struct bt_obs ob;
+
+	bt_obs_init(&ob);
+	ob.time = p->end;
+	ob.op = BT_RAW_EXIT;
+	ob.pid = p->pid;
+	ob.start = p->start;
+	ob.ppid = p->ppid;
+	ob.uid = p->cred[0];
+	ob.euid = p->cred[1];
+	ob.gid = p->cred[2];
+	ob.egid = p->cred[3];
+	add(r, &ob);
+	if (p->exit_pending) {
+		p->exit_pending = false;
+		r->exits_pending--;
+	}
+}
+
+/*
+ * A process is gone: with a page ring, keep what checks its late page
+ * records (pid, start, end, the files it mapped) for a while.  Its EXIT is
+ * written once every record it may have put into the ring was read (the
+ * ring may be waiting for a hole): a record after the EXIT would make the
+ * log's reader take it for a new process of the same pid.
+ */
 static void proc_retire(struct rec *r, struct proc *p, uint64_t end)
 {
+	uint64_t tail, head;
+
+	p->end = end;
 	if (!r->ring) {
+		exit_obs(r, p);
 		proc_free(r, p);
 		return;
+	}
+	bt_pagering_position(r->ring, &tail, &head);
+	if (head > tail) {
+		p->exit_pending = true;
+		p->exit_mark = head;
+		r->exits_pending++;
+	} else {
+		exit_obs(r, p);
 	}
 	proc_unlink(r, p);
 	bt_fdtable_unref(p->fdt);
@@ -666,15 +714,25 @@ static void proc_retire(struct rec *r, struct proc *p, uint64_t end)
 	memset(&p->mm, 0, sizeof(p->mm));
 	free(p->cwd);
 	p->cwd = NULL;
-	p->end = end;
-	p->next = NULL;
 	if (r->ndead == DEAD_MAX) {
-		proc_destroy(r->dead[r->dead_first]);
-		r->dead[r->dead_first] = p;
+		struct proc *old = r->dead[r->dead_first], **pp;
+
+		for (pp = &r->dead_by_pid[old->pid % NBUCKET]; *pp;
+		     pp = &(*pp)->next) {
+			if (*pp == old) {
+				*pp = old->next;
+				break;
+			}
+		}
+		if (old->exit_pending)
+			exit_obs(r, old);
+		proc_destroy(old);
 		r->dead_first = (r->dead_first + 1) % DEAD_MAX;
-		return;
+		r->ndead--;
 	}
 	r->dead[(r->dead_first + r->ndead++) % DEAD_MAX] = p;
+	p->next = r->dead_by_pid[p->pid % NBUCKET];
+	r->dead_by_pid[p->pid % NBUCKET] = p;
 }
 
 /* Remember that p mapped pages [first, first + count) of (dev, ino)
@@ -1088,6 +1146,10 @@ static ssize_t read_net(struct rec *r, struct task *t, const char *name)
 	if (fd < 0)
 		return -1;
 	for (;;) {
+		/* a traced program can make the table grow (many sockets):
+		 * the row asked for is looked for in the first 64 MiB */
+		if (len >= NET_TABLE_MAX)
+			break;
 		if (len + 4096 > r->netcap &&
 		    bt_grow(&r->netbuf, &r->netcap, len + 4096, 1)) {
 			close(fd);
@@ -2695,8 +2757,8 @@ static void task_gone(struct rec *r, struct task *t, int status)
 	}
 	task_unlink(r, t);
 	if (p && --p->ntasks == 0) {
+		/* the EXIT is written by proc_retire(), maybe later */
 		obs_init(&ob, t, BT_RAW_EXIT);
-		add(r, &ob);
 		proc_retire(r, p, ob.time);
 	}
 	free(t->path1);
@@ -2793,15 +2855,12 @@ static void on_stop(struct rec *r, pid_t pid, int status)
 static struct proc *page_owner(struct rec *r, uint32_t pid, uint64_t time,
 			       bool *known)
 {
-	struct proc *p = proc_find(r, pid);
-	size_t i;
+	struct proc *p = proc_find(r, pid), *d;
 
 	*known = p != NULL;
 	if (p && time >= p->start - PAGE_TIME_SLACK_NS)
 		return p;
-	for (i = 0; i < r->ndead; i++) {
-		struct proc *d = r->dead[(r->dead_first + i) % DEAD_MAX];
-
+	for (d = r->dead_by_pid[pid % NBUCKET]; d; d = d->next) {
 		if (d->pid != pid)
 			continue;
 		*known = true;
@@ -2910,6 +2969,19 @@ static void drain(struct rec *r, bool final)
 	err = bt_pagering_drain(r->ring, final, page_cb, r);
 	if (err && err != BT_EINVAL)
 		r->fatal = err;
+	if (r->exits_pending) {
+		uint64_t tail, head;
+		size_t i;
+
+		bt_pagering_position(r->ring, &tail, &head);
+		for (i = 0; i < r->ndead && r->exits_pending; i++) {
+			struct proc *d = r->dead[(r->dead_first + i) %
+						 DEAD_MAX];
+
+			if (d->exit_pending && (final || tail >= d->exit_mark))
+				exit_obs(r, d);
+		}
+	}
 }
 
 /* ---- running ----------------------------------------------------------- */
@@ -2990,6 +3062,7 @@ static void release(struct rec *r)
 	for (b = 0; b < r->ndead; b++)
 		proc_destroy(r->dead[(r->dead_first + b) % DEAD_MAX]);
 	r->ndead = 0;
+	memset(r->dead_by_pid, 0, sizeof(r->dead_by_pid));
 	free(r->netbuf);
 	free(r->uconn);
 	if (r->diag_tried && r->diag_fd >= 0)

@@ -8,6 +8,10 @@
  * FILE (at least 4 pages) is mapped shared; page 0 is written honestly
  * first.  Then, through its own mapping of the ring (the fd is in
  * BTRACK_PAGERING_FD, as for the page monitor):
+ *   hole     a ticket reserved and never published, then a child that
+ *            writes page 3 and exits at once: its record waits behind
+ *            the hole until the recorder gives up on it, after the child
+ *            is gone, and must still be taken (prints "child PID")
  *   fakepid  records that follow the protocol but name pids the recorder
  *            never traced (1, the recorder itself, one that does not exist)
  *   time     its own pid, dated in 2182, in 1970 and an hour ago
@@ -222,6 +226,26 @@ int main(int argc, char **argv)
 	}
 	m[0] = 'h';          /* honest: page 0 */
 	pause_ms(50);
+
+	/* hole, and a child's record drained after its exit */
+	{
+		uint64_t hd = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
+		pid_t c;
+		int st;
+
+		__atomic_compare_exchange_n(&h->head, &hd, hd + 1, false,
+					    __ATOMIC_ACQ_REL,
+					    __ATOMIC_RELAXED);
+		c = fork();
+		if (c == 0) {
+			m[3 * 4096] = 'c';   /* honest: page 3, the child */
+			_exit(0);
+		}
+		if (c < 0 || waitpid(c, &st, 0) != c)
+			return 1;
+		printf("child %d\n", (int)c);
+		pause_ms(800);   /* past the recorder's grace for a hole */
+	}
 
 	/* fakepid */
 	forge(1, now_ns(), sb.st_dev, sb.st_ino, 0);

@@ -48,11 +48,13 @@ def ns(s):
 
 lines = open(dump).read().splitlines()
 procs = [l for l in lines if re.match(r"\d+ process ", l)]
-# one process: the program; no phantom for pid 1, the recorder, 4000000
-# or the flood's 5000000+
-assert len(procs) == 1, procs
-pid = int(re.search(r" pid=(\d+)", procs[0]).group(1))
-assert 0 < pid < 4000000, pid
+# two processes: the program and its child; no phantom for pid 1, the
+# recorder, 4000000 or the flood's 5000000+
+child = int(re.search(r"^child (\d+)$", open("out").read(), re.M).group(1))
+pids = {int(re.search(r" pid=(\d+)", l).group(1)):
+        int(re.search(r" id=(\d+)", l).group(1)) for l in procs}
+assert len(procs) == 2 and child in pids, (procs, child)
+assert all(0 < p < 4000000 for p in pids), pids
 # every event inside the recording (the test's clock around it, 1 s slack)
 times = [ns(m.group(1)) for l in lines if l.split()[1] == "event"
          for m in [re.search(r" time=(\S+)", l)]]
@@ -61,20 +63,28 @@ bad = [t for t in times if t < start - 10**9 or t > end + 10**9]
 assert not bad, [datetime.datetime.utcfromtimestamp(t / 1e9) for t in bad]
 # the honest page writes, before and after the attacks, and nothing else
 # of the file: the forged page 1<<40 and /etc/passwd are not there
-pages = sorted(int(re.search(r" index=(\d+)", l).group(1))
-               for l in lines if re.match(r"\d+ page ", l))
-assert pages == [0, 1, 2], pages
+pages = {int(re.search(r" id=(\d+)", l).group(1)):
+         int(re.search(r" index=(\d+)", l).group(1))
+         for l in lines if re.match(r"\d+ page ", l)}
+assert sorted(pages.values()) == [0, 1, 2, 3], pages
+# page 3 is the child's, drained after it exited (behind a hole)
+w3 = [l for l in lines if " event page_write " in l and
+      pages.get(int(re.search(r"effect=(\d+)\(page\)", l).group(1))) == 3]
+assert len(w3) == 1, w3
+assert int(re.search(r"cause=(\d+)\(process\)", w3[0]).group(1)) == \
+    pids[child], (w3, pids)
 # the drops note: rejections by cause, the claim apart
 note = [l for l in lines if " note key=drops " in l]
 assert len(note) == 1, note
 kv = dict(p.split("=") for p in
           re.search(r'text="([^"]*)"', note[0]).group(1).split())
 for k in ("page_pid_not_traced", "page_time_outside",
-          "page_file_not_mapped", "page_ring_header_repaired"):
+          "page_file_not_mapped", "page_ring_header_repaired",
+          "page_holes"):
     assert int(kv.get(k, 0)) > 0, (k, kv)
 assert int(kv["page_ring_full_claimed"]) > 0
 # the summary: the recorder's own count, sane (never the header's claim)
-m = re.search(r"recorded \d+ events \(1 processes, .* (\d+) drops\)", err)
+m = re.search(r"recorded \d+ events \(2 processes, .* (\d+) drops\)", err)
 assert m, err
 drops = int(m.group(1))
 assert 0 < drops <= forged + 2 * 65536, (drops, forged)
