@@ -22,7 +22,7 @@ $(B)/progs/record-static: tests/progs/record-static.c
 	$(call q,CC,$@)$(CC) $(RECORD_PROG_CFLAGS) $(CFLAGS) -static -o $@ $<
 
 tests-build: $(RECORD_PROGS)
-$(B)/tests/check_record: $(RECORD_PROGS)
+$(B)/tests/check_recorder: $(RECORD_PROGS)
 
 # record-hostile makes i386 system calls (int 0x80), which take 32-bit
 # pointers: its static data must lie below 4 GiB.

@@ -4,7 +4,7 @@
 # BTRACK_DEPS_EXTRA adds packages (the VM test adds its own).
 set -u
 need="build-essential pkg-config libsqlite3-dev libgraphviz-dev graphviz
-libjansson-dev check sqlite3 python3 clang strace auditd mandoc ${BTRACK_DEPS_EXTRA:-}"
+libjansson-dev libssl-dev check sqlite3 python3 clang strace auditd mandoc ${BTRACK_DEPS_EXTRA:-}"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
