@@ -174,6 +174,18 @@ X
 		fail "name $name named a file: $(grep key=path dump)"
 done
 
+# An unlink needs the name it removed: skipped, and said to be so.
+cat >ul.log <<'X'
+type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=87 success=yes exit=0 a0=1 a1=0 a2=0 a3=0 items=2 ppid=1 pid=100 uid=0 comm="rm" exe="/bin/rm"
+type=PATH msg=audit(1700000000.100:1): item=0 name="/tmp/" inode=2 dev=fe:00 nametype=PARENT
+type=PATH msg=audit(1700000000.100:1): item=1 name=2F746D702F00 inode=5 dev=fe:00 nametype=DELETE
+type=EOE msg=audit(1700000000.100:1):
+X
+"$BTRACK" import --format auditd -o ul.btl ul.log 2>err ||
+	fail "unlink of a malformed name: $(cat err)"
+grep -q "^audit: 1 file names malformed .*; 1 events that needed one skipped" err ||
+	fail "skipped unlink not reported: $(cat err)"
+
 # A last line without a newline is imported, and said to be so.
 printf '%s\n%s\n%s' \
 	'type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=257 success=yes exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=100 uid=0 comm="cat" exe="/bin/cat"' \
