@@ -2596,6 +2596,16 @@ static void on_exec(struct rec *r, struct task *t)
 		argv[argc++] = r->argbuf + i;
 		i += strlen(r->argbuf + i) + 1;
 	}
+	if (i < alen || alen == sizeof(r->argbuf) - 1) {
+		/* a command line can be made long to push what matters out
+		 * of the record: say it was cut */
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "argv of pid %u cut: longer than "
+			 "%zu arguments or %zu bytes", p->pid,
+			 BT_ARRAY_SIZE(argv), sizeof(r->argbuf) - 1);
+		note(r, BT_NOTE_TEXT, msg);
+	}
 	snprintf(path, sizeof(path), "/proc/%u/comm", t->tid);
 	read_file(path, comm, sizeof(comm) - 1, &clen);
 	while (clen && comm[clen - 1] == '\n')

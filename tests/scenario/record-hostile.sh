@@ -124,6 +124,10 @@ t = threading.Thread(target=lambda: open("'"$T"'/thr", "w").write("t"))
 t.start(); t.join()' 2>err
 [ "$(cat thr)" = t ]
 
+echo "== a command line too long to keep is said to be cut"
+"$BTRACK" record -o av.btl -- sh -c 'exit 0' $(seq 1 300) 2>err
+"$BTRACK" log dump av.btl | grep -q 'note key=text .*argv of pid [0-9]* cut'
+
 echo "== page monitor off: no ring, nothing to forge"
 rc=0
 "$BTRACK" record --no-pages -o np.btl -- "$prog" "$T/f" >out 2>err || rc=$?
