@@ -2099,6 +2099,35 @@ static bool fd_is_write_end(struct task *t, int fd)
 	return w;
 }
 
+/*
+ * The names of unlink and rename are read from the tracee at the call's
+ * entry; another of its threads can rewrite them before the kernel reads
+ * them, so that the call acts on another name than the one recorded.
+ * After the call the name should (rename: `present`) or should no longer
+ * (unlink) be the file seen at the entry.  When it is not, the event is
+ * still recorded as seen, and a note says it could not be confirmed (a
+ * concurrent change by another process looks the same).
+ */
+static void confirm(struct rec *r, struct task *t, const char *path,
+		    bool present)
+{
+	struct stat sb;
+	bool same = lstat(path, &sb) == 0 && sb.st_dev == t->dev &&
+		    sb.st_ino == t->ino;
+	char msg[PATH_MAX + 160];
+
+	if (same == present)
+		return;
+	r->st->unconfirmed++;
+	snprintf(msg, sizeof(msg), "%s by pid %u of '%s' not confirmed "
+		 "after the call: the name %s (its argument rewritten by a "
+		 "thread during the call, or a concurrent change)",
+		 present ? "rename" : "unlink", t->p->pid, path,
+		 present ? "does not hold the file renamed" :
+		 "still holds the file unlinked");
+	note(r, BT_NOTE_TEXT, msg);
+}
+
 static void on_sys_exit(struct rec *r, struct task *t)
 {
 	struct __ptrace_syscall_info si;
@@ -2309,6 +2338,9 @@ static void on_sys_exit(struct rec *r, struct task *t)
 	case SYS_rename:
 	case SYS_renameat:
 	case SYS_renameat2:
+		if (t->ok1 && t->ok2 && t->has_ino &&
+		    !(t->nr == SYS_renameat2 && (a[4] & RENAME_EXCHANGE)))
+			confirm(r, t, t->path2, true);
 		if (t->ok1 && t->ok2)
 			path_obs(r, t, BT_RAW_RENAME, t->path1, t->path2,
 				 t->has_ino, t->dev, t->ino);
@@ -2351,6 +2383,8 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		break;
 	case SYS_unlink:
 	case SYS_unlinkat:
+		if (t->ok1 && t->has_ino)
+			confirm(r, t, t->path1, false);
 		if (t->ok1)
 			path_obs(r, t, BT_RAW_UNLINK, t->path1, NULL,
 				 t->has_ino, t->dev, t->ino);

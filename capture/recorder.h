@@ -99,6 +99,9 @@ struct bt_record_stats {
 	                           read, write or name files or sockets: not
 	                           decoded, their I/O is not recorded */
 	uint64_t compat_procs;  /* processes that made them */
+	uint64_t unconfirmed;   /* unlinks and renames whose names did not
+	                           end as the call says (a path argument
+	                           rewritten during the call?): noted */
 	int status;             /* the command's exit status, 128+N if killed
 	                           by signal N; -1 if it never ran */
 	bool ran;               /* the command was exec'd */

@@ -231,6 +231,10 @@ int cmd_record(int argc, char **argv)
 			 "calls): their I/O is not recorded",
 			 (unsigned long long)st.io_uring_procs,
 			 (unsigned long long)st.io_uring);
+	if (st.unconfirmed)
+		cli_warn("%llu unlink(s) or rename(s) could not be confirmed "
+			 "after the call (notes in the log)",
+			 (unsigned long long)st.unconfirmed);
 	if (st.compat)
 		cli_warn("%llu process(es) made 32-bit or x32 system calls "
 			 "(%llu calls): their I/O is not recorded",

@@ -28,4 +28,4 @@ $(B)/tests/check_recorder: $(RECORD_PROGS)
 # pointers: its static data must lie below 4 GiB.
 $(B)/progs/record-hostile: tests/progs/record-hostile.c
 	@mkdir -p $(dir $@)
-	$(call q,CC,$@)$(CC) $(RECORD_PROG_CFLAGS) $(CFLAGS) -no-pie -o $@ $<
+	$(call q,CC,$@)$(CC) $(RECORD_PROG_CFLAGS) $(CFLAGS) -no-pie -o $@ $< -lpthread

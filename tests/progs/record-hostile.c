@@ -4,6 +4,7 @@
  *
  *   record-hostile FILE
  *   record-hostile --escape DIR
+ *   record-hostile --toctou DIR
  *
  * FILE (at least 4 pages) is mapped shared; page 0 is written honestly
  * first.  Then, through its own mapping of the ring (the fd is in
@@ -36,11 +37,18 @@
  *            must be reported by the recorder
  *   i386     open and write DIR/i386 through int 0x80, in a child (killed
  *            by SIGSEGV on a kernel without IA-32 emulation)
+ *
+ * --toctou unlinks DIR/t000 ... DIR/t199 while a second thread flips the
+ * name's last four bytes between "tNNN" and "d000" (DIR/d000 a decoy,
+ * made again whenever it goes): the recorder reads one name at the call's
+ * entry, the kernel may act on the other.
+ *
  * Exits 0, or 2 for a usage error, 77 if there is no ring (run without
  * the page monitor).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/filter.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
@@ -112,6 +120,60 @@ static void forge(uint32_t pid, uint64_t time, uint64_t dev, uint64_t ino,
 	memcpy(&s->raw, &raw, sizeof(raw));
 	__atomic_store_n(&s->seq, hd + 1, __ATOMIC_RELEASE);
 	forged++;
+}
+
+static char flip_name[4096];
+static size_t flip_at;
+static uint32_t flip_a, flip_b;
+static volatile int flip_stop;
+
+static void *flipper(void *arg)
+{
+	uint32_t *w = (uint32_t *)(flip_name + flip_at);
+
+	(void)arg;
+	while (!flip_stop) {
+		__atomic_store_n(w, flip_a, __ATOMIC_RELAXED);
+		__atomic_store_n(w, flip_b, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static int toctou(const char *dir)
+{
+	char decoy[4096], t[4096];
+	pthread_t th;
+	int i, fd;
+
+	snprintf(decoy, sizeof(decoy), "%s/d000", dir);
+	for (i = 0; i < 200; i++) {
+		snprintf(t, sizeof(t), "%s/t%03d", dir, i);
+		if ((fd = open(t, O_WRONLY | O_CREAT, 0644)) < 0)
+			return 1;
+		close(fd);
+	}
+	/* the word flipped is 4-byte aligned: pad the directory part */
+	flip_at = (strlen(dir) + 1 + 3) & ~(size_t)3;
+	memset(flip_name, '/', flip_at);
+	memcpy(flip_name, dir, strlen(dir));
+	memcpy(&flip_b, "d000", 4);
+	for (i = 0; i < 200; i++) {
+		char n[5];
+
+		if ((fd = open(decoy, O_WRONLY | O_CREAT, 0644)) < 0)
+			return 1;
+		close(fd);
+		snprintf(n, sizeof(n), "t%03d", i);
+		memcpy(&flip_a, n, 4);
+		memcpy(flip_name + flip_at, n, 4);
+		flip_stop = 0;
+		if (pthread_create(&th, NULL, flipper, NULL))
+			return 1;
+		(void)unlink(flip_name);
+		flip_stop = 1;
+		pthread_join(th, NULL);
+	}
+	return 0;
 }
 
 static void say(const char *what, long rv)
@@ -197,6 +259,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--escape"))
 		return escape(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--toctou"))
+		return toctou(argv[2]);
 	if (argc != 2) {
 		fprintf(stderr, "usage: record-hostile FILE | --escape DIR\n");
 		return 2;
