@@ -2104,19 +2104,20 @@ static bool fd_is_write_end(struct task *t, int fd)
  * entry; another of its threads can rewrite them before the kernel reads
  * them, so that the call acts on another name than the one recorded.
  * After the call the name should (rename: `present`) or should no longer
- * (unlink) be the file seen at the entry.  When it is not, the event is
- * still recorded as seen, and a note says it could not be confirmed (a
- * concurrent change by another process looks the same).
+ * (unlink) be the file seen at the entry, and the call succeeded, so the
+ * old name must have held a file at the entry.  When it is not so, the
+ * event is still recorded as seen, and a note says it could not be
+ * confirmed (a concurrent change by another process looks the same).
  */
 static void confirm(struct rec *r, struct task *t, const char *path,
 		    bool present)
 {
 	struct stat sb;
-	bool same = lstat(path, &sb) == 0 && sb.st_dev == t->dev &&
-		    sb.st_ino == t->ino;
+	bool same = t->has_ino && lstat(path, &sb) == 0 &&
+		    sb.st_dev == t->dev && sb.st_ino == t->ino;
 	char msg[PATH_MAX + 160];
 
-	if (same == present)
+	if (t->has_ino && same == present)
 		return;
 	r->st->unconfirmed++;
 	snprintf(msg, sizeof(msg), "%s by pid %u of '%s' not confirmed "
@@ -2338,7 +2339,7 @@ static void on_sys_exit(struct rec *r, struct task *t)
 	case SYS_rename:
 	case SYS_renameat:
 	case SYS_renameat2:
-		if (t->ok1 && t->ok2 && t->has_ino &&
+		if (t->ok1 && t->ok2 &&
 		    !(t->nr == SYS_renameat2 && (a[4] & RENAME_EXCHANGE)))
 			confirm(r, t, t->path2, true);
 		if (t->ok1 && t->ok2)
@@ -2383,7 +2384,7 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		break;
 	case SYS_unlink:
 	case SYS_unlinkat:
-		if (t->ok1 && t->has_ino)
+		if (t->ok1)
 			confirm(r, t, t->path1, false);
 		if (t->ok1)
 			path_obs(r, t, BT_RAW_UNLINK, t->path1, NULL,

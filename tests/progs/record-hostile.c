@@ -89,6 +89,24 @@ static void pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Wait (10 s at most) until the recorder has put the header back and
+ * drained the ring to less than half full, so that an honest write that
+ * follows is not dropped however slow the machine is. */
+static void wait_ring_sane(uint32_t n)
+{
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		uint64_t hd = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
+		uint64_t t = __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE);
+
+		if (h->magic == BT_PAGERING_MAGIC && h->nslots == n &&
+		    hd >= t && hd - t < n / 2)
+			return;
+		pause_ms(5);
+	}
+}
+
 /* Publish a record as an honest producer would (pagering.h). */
 static void forge(uint32_t pid, uint64_t time, uint64_t dev, uint64_t ino,
 		  uint64_t page)
@@ -335,7 +353,8 @@ int main(int argc, char **argv)
 	h->tail = 12345;
 	h->nslots = 1u << 20;
 	h->magic = 0;
-	pause_ms(100);
+	pause_ms(50);
+	wait_ring_sane(nslots);
 	m[4096] = 'h';       /* honest: page 1, once the ring is repaired */
 	pause_ms(50);
 	/* random */
@@ -346,13 +365,14 @@ int main(int argc, char **argv)
 		x ^= x << 17;
 		b[i] = (unsigned char)x;
 	}
-	pause_ms(100);
+	pause_ms(50);
+	wait_ring_sane(nslots);
 	/* flood, for a bounded time */
 	t0 = now_ns();
 	while (now_ns() - t0 < 300000000ull)
 		forge((uint32_t)(x++ % 3000000u) + 5000000u, now_ns(),
 		      sb.st_dev, sb.st_ino, 0);
-	pause_ms(100);
+	wait_ring_sane(nslots);
 	m[2 * 4096] = 'h';   /* honest: page 2 */
 	printf("forged %llu\n", forged);
 	return 0;
