@@ -72,7 +72,7 @@ struct bt_auditd_stats {
 	uint64_t uring;       /* io_uring operations (URINGOP): not used */
 	uint64_t bad_names;   /* PATH names malformed (hex of odd length, a
 			       * byte that is not hex, a NUL inside): not
-			       * used as names (also in bad_fields) */
+			       * used as names (not in bad_fields) */
 	uint64_t bad_name_skipped; /* events skipped for want of such a
 			       * name (an open still names its file by
 			       * inode) */

@@ -508,8 +508,9 @@ static uint32_t fid(struct bt_arec *a, const struct field *f)
 }
 
 /* Decode a string field into a->line; -1 if absent.  One with a NUL
- * inside is counted and taken as absent (it would read as a shorter
- * string); *badp (if given) says it was malformed in any way. */
+ * inside is taken as absent (it would read as a shorter string).  A
+ * malformed one is counted in bad_fields, or, if badp is given, said
+ * there for the caller to count. */
 static long fstr_bad(struct bt_arec *a, const struct field *f, int *badp)
 {
 	int trunc = 0, bad = 0;
@@ -518,10 +519,10 @@ static long fstr_bad(struct bt_arec *a, const struct field *f, int *badp)
 
 	if (trunc)
 		a->st->truncated++;
-	if (bad)
-		a->st->bad_fields++;
 	if (badp)
 		*badp = bad;
+	else if (bad)
+		a->st->bad_fields++;
 	return bad == 2 ? -1 : n;
 }
 
