@@ -307,6 +307,20 @@ static void summary(const struct bt_ingest_stats *st,
 	if (c->aud.uring)
 		fprintf(stderr, "audit: %llu io_uring operations: not visible "
 			"to btrack\n", (unsigned long long)c->aud.uring);
+	if (c->aud.bad_names)
+		fprintf(stderr, "audit: %llu file names malformed (hex of odd "
+			"length, not hex, a NUL byte inside): not used as "
+			"names; %llu events that needed one skipped (an open "
+			"names its file by inode)\n",
+			(unsigned long long)c->aud.bad_names,
+			(unsigned long long)c->aud.bad_name_skipped);
+	if (c->aud.long_lines)
+		fprintf(stderr, "audit: %llu lines longer than 1 MiB skipped "
+			"unread\n", (unsigned long long)c->aud.long_lines);
+	if (c->aud.no_newline)
+		fprintf(stderr, "audit: the last line of %llu input(s) has no "
+			"newline (cut while being written?): imported as it "
+			"is\n", (unsigned long long)c->aud.no_newline);
 }
 
 int cmd_import(int argc, char **argv)
