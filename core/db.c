@@ -1271,8 +1271,10 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* path is the caller's private temporary file (graph/dbgraph.c):
+	 * written in place */
 	if ((err = bt_log_writer_open(&w, path, BT_LOGW_CREATE |
-				      BT_LOGW_TRUNC)))
+				      BT_LOGW_INPLACE)))
 		goto out;
 	if (flags)
 		bt_log_writer_set_flags(w, BT_LOGF_OBJ_LEVEL);

@@ -89,7 +89,8 @@ int bt_db_info(struct bt_db *db, struct bt_db_info *out);
 
 /*
  * Write every object, label and event of the database into a new log at
- * `path` (BT_LOGW_CREATE|BT_LOGW_TRUNC).  Objects keep the order of their
+ * `path`, written in place (BT_LOGW_INPLACE: a private temporary file,
+ * e.g. a memfd through /proc/self/fd).  Objects keep the order of their
  * database ids, events the order they were added in.
  */
 int bt_db_export_log(struct bt_db *db, const char *path,
