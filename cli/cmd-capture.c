@@ -194,6 +194,8 @@ int cmd_capture(int argc, char **argv)
 				 (a.force ? BT_LOGW_TRUNC : 0));
 	if (err)
 		goto fail;
+	if (bt_log_writer_warning(w))
+		cli_warn("%s", bt_log_writer_warning(w));
 	err = bt_ingest_new(&s.ing, w);
 	if (err)
 		goto fail;
