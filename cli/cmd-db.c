@@ -279,7 +279,7 @@ static int db_add(struct args *a)
 		else
 			printf("%s: added as log %lld (host %s): %llu "
 			       "events, %llu objects (%llu new)\n",
-			       a->ops[i], (long long)st.log, host,
+			       a->ops[i], (long long)st.log, cli_shown(host),
 			       (unsigned long long)st.events,
 			       (unsigned long long)st.objects,
 			       (unsigned long long)st.new_objects);
@@ -331,13 +331,14 @@ static int db_info(struct args *a)
 		r = EXIT_ERROR;
 		goto out;
 	}
+	/* host and path are as the database holds them: shown by the rule */
 	while (sqlite3_step(s) == SQLITE_ROW)
 		printf("log %lld: host %s, %lld events, %lld objects, %s, "
 		       "%s\n", sqlite3_column_int64(s, 0),
-		       (const char *)sqlite3_column_text(s, 1),
+		       cli_shown((const char *)sqlite3_column_text(s, 1)),
 		       sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
-		       (const char *)sqlite3_column_text(s, 4),
-		       (const char *)sqlite3_column_text(s, 5));
+		       cli_shown((const char *)sqlite3_column_text(s, 4)),
+		       cli_shown((const char *)sqlite3_column_text(s, 5)));
 	sqlite3_finalize(s);
 out:
 	bt_db_close(db);
@@ -425,8 +426,9 @@ static int db_save(struct args *a)
 		r = cli_fail(err);
 		goto out;
 	}
-	printf("saved '%s': %s from %s, %zu nodes, %zu edges\n", inv.name,
-	       inv.direction, inv.spec, res->nnodes, res->nedges);
+	printf("saved '%s': %s from %s, %zu nodes, %zu edges\n",
+	       cli_shown(inv.name), inv.direction, cli_shown(inv.spec),
+	       res->nnodes, res->nedges);
 out:
 	free(inv.result);
 	bt_result_free(res);
@@ -442,10 +444,13 @@ static int list_one(void *arg, const struct bt_db_inv *inv)
 
 	(void)arg;
 	bt_time_format(t, sizeof(t), inv->created);
-	printf("%s\t%s\t%s\t%llu nodes\t%llu edges\t%s%s%s\n", inv->name,
-	       inv->direction, inv->spec, (unsigned long long)inv->nodes,
+	/* one line a row, tab-separated: the rule shows a tab or a newline
+	 * in a name as \x09, \x0a */
+	printf("%s\t%s\t%s\t%llu nodes\t%llu edges\t%s%s%s\n",
+	       cli_shown(inv->name), cli_shown(inv->direction),
+	       cli_shown(inv->spec), (unsigned long long)inv->nodes,
 	       (unsigned long long)inv->edges, t, *inv->options ? "\t" : "",
-	       inv->options);
+	       cli_shown(inv->options));
 	return 0;
 }
 
@@ -476,8 +481,9 @@ static int show_text(const struct bt_db_inv *inv)
 	bt_time_format(t, sizeof(t), inv->created);
 	printf("name:       %s\ndirection:  %s\nfrom:       %s\n"
 	       "options:    %s\nsaved:      %s\nresult:     %llu nodes, "
-	       "%llu edges\n", inv->name, inv->direction, inv->spec,
-	       *inv->options ? inv->options : "(none)", t,
+	       "%llu edges\n", cli_shown(inv->name),
+	       cli_shown(inv->direction), cli_shown(inv->spec),
+	       *inv->options ? cli_shown(inv->options) : "(none)", t,
 	       (unsigned long long)inv->nodes,
 	       (unsigned long long)inv->edges);
 	doc = json_loads(inv->result, 0, &jerr);
@@ -493,8 +499,10 @@ static int show_text(const struct bt_db_inv *inv)
 		const char *kind = json_string_value(json_object_get(n,
 								     "kind"));
 
-		printf("  %-9s %s%s%s\n", kind ? kind : "?",
-		       label ? label : "?",
+		/* the labels were shown by the rule when saved; a database
+		 * from elsewhere may hold anything */
+		printf("  %-9s %s%s%s\n", kind ? cli_shown(kind) : "?",
+		       label ? cli_reshown(label) : "?",
 		       json_is_true(json_object_get(n, "detection")) ?
 		       "  (detection point)" : "",
 		       json_is_true(json_object_get(n, "entry")) ?

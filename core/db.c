@@ -207,15 +207,29 @@ static int put_ops(struct bt_db *db)
 	return 0;
 }
 
+/*
+ * Create the schema of a new database.  Two `db add` may create the same
+ * new database at once: the write lock is taken first (BEGIN IMMEDIATE,
+ * waiting up to the busy timeout) and the database checked again inside,
+ * so the second finds the first's schema instead of failing on "table
+ * logs already exists".
+ */
 static int create_schema(struct bt_db *db)
 {
 	char buf[160];
+	int64_t tables, appid;
 	size_t i;
 	int err;
 
 	if ((err = exec(db, "PRAGMA journal_mode=WAL")) ||
-	    (err = exec(db, "BEGIN")))
+	    (err = exec(db, "BEGIN IMMEDIATE")))
 		return err;
+	if ((err = query_int(db, "SELECT count(*) FROM sqlite_master", 0,
+			     &tables)) ||
+	    (err = query_int(db, "PRAGMA application_id", 0, &appid)))
+		goto fail;
+	if (tables || appid)     /* made meanwhile: checked by the caller */
+		return exec(db, "COMMIT");
 	for (i = 0; i < BT_ARRAY_SIZE(schema); i++)
 		if ((err = exec(db, schema[i])))
 			goto fail;
@@ -300,9 +314,14 @@ int bt_db_open(struct bt_db **out, const char *path, unsigned flags)
 					   "database (btrack db add)", path);
 			goto fail;
 		}
-		if ((err = create_schema(db)))
+		if ((err = create_schema(db)) ||
+		    (err = query_int(db, "PRAGMA application_id", 0,
+				     &appid)) ||
+		    (err = query_int(db, "PRAGMA user_version", 0,
+				     &version)))
 			goto fail;
-	} else if (appid != BT_DB_APPID) {
+	}
+	if (appid != BT_DB_APPID) {
 		err = bt_error_set(BT_ECORRUPT, "'%s' is an sqlite database "
 				   "but not a btrack case database", path);
 		goto fail;
