@@ -221,8 +221,7 @@ static int create_schema(struct bt_db *db)
 	size_t i;
 	int err;
 
-	if ((err = exec(db, "PRAGMA journal_mode=WAL")) ||
-	    (err = exec(db, "BEGIN IMMEDIATE")))
+	if ((err = exec(db, "BEGIN IMMEDIATE")))
 		return err;
 	if ((err = query_int(db, "SELECT count(*) FROM sqlite_master", 0,
 			     &tables)) ||
@@ -245,6 +244,23 @@ static int create_schema(struct bt_db *db)
 	snprintf(buf, sizeof(buf), "PRAGMA user_version=%d", BT_DB_VERSION);
 	if ((err = exec(db, buf)) || (err = exec(db, "COMMIT")))
 		goto fail;
+	/*
+	 * WAL (readers beside a writer), set outside the transaction.  The
+	 * switch needs the database to itself and SQLite answers SQLITE_BUSY
+	 * at once, without the busy handler, while another `db add` reads
+	 * it: try again for a while.  A database left in rollback mode still
+	 * works; it is only slower to share.
+	 */
+	for (i = 0; i < 200; i++) {
+		int rc = sqlite3_exec(db->sql, "PRAGMA journal_mode=WAL", NULL,
+				      NULL, NULL);
+
+		if (rc == SQLITE_OK)
+			break;
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			return sqlerr(db, BT_EIO, "sql");
+		sqlite3_sleep(10);
+	}
 	return 0;
 fail:
 	sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
