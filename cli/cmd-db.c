@@ -269,17 +269,18 @@ static int db_add(struct args *a)
 		if (st.extended)
 			printf("%s: log %lld grew since it was added: %llu "
 			       "new events added (%llu new objects)\n",
-			       a->ops[i], (long long)st.log,
+			       cli_shown(a->ops[i]), (long long)st.log,
 			       (unsigned long long)st.events,
 			       (unsigned long long)st.new_objects);
 		else if (st.already)
 			printf("%s: already in the database as log %lld, "
-			       "nothing added\n", a->ops[i],
+			       "nothing added\n", cli_shown(a->ops[i]),
 			       (long long)st.log);
 		else
 			printf("%s: added as log %lld (host %s): %llu "
 			       "events, %llu objects (%llu new)\n",
-			       a->ops[i], (long long)st.log, cli_shown(host),
+			       cli_shown(a->ops[i]), (long long)st.log,
+			       cli_shown(host),
 			       (unsigned long long)st.events,
 			       (unsigned long long)st.objects,
 			       (unsigned long long)st.new_objects);

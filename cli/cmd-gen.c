@@ -155,11 +155,18 @@ int cmd_gen(int argc, char **argv)
 		return cli_usage_error(&gen_cmd, "missing '-o LOG'");
 	if (cli_check_out(a.out, a.force))
 		return EXIT_ERROR;
-	/* --jsonl: the log is a step on the way, in a temporary file */
-	if (a.jsonl && asprintf(&tmp, "%s.gen-%ld.btl", a.out,
-				(long)getpid()) < 0) {
-		cli_error("out of memory");
-		return EXIT_ERROR;
+	/* --jsonl: the log is a step on the way, in a temporary file named
+	 * as outputs' are (core/outfile.h), so that one a killed gen left is
+	 * removed by the next writer of -o */
+	if (a.jsonl) {
+		const char *slash = strrchr(a.out, '/');
+		int dl = slash ? (int)(slash - a.out + 1) : 0;
+
+		if (asprintf(&tmp, "%.*s.%.200s.btrack-tmp.%ld-gen", dl, a.out,
+			     a.out + dl, (long)getpid()) < 0) {
+			cli_error("out of memory");
+			return EXIT_ERROR;
+		}
 	}
 	err = bt_log_writer_open(&w, a.jsonl ? tmp : a.out, BT_LOGW_CREATE |
 				 (a.force || a.jsonl ? BT_LOGW_TRUNC : 0));
