@@ -1,6 +1,7 @@
 /*
- * record.c - the ptrace + seccomp recorder behind `btrack record` (API and
- * the design choices in record.h; the user's view in man/btrack-record.1).
+ * recorder.c - the ptrace + seccomp recorder behind `btrack record` (API
+ * and the design choices in recorder.h; the user's view in
+ * man/btrack-record.1).
  *
  * One loop waits for every tracee (waitpid(-1, __WALL)) and handles:
  *  - seccomp stops: read the system call and its arguments; paths that must

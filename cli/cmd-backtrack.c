@@ -1,8 +1,8 @@
 /*
  * cmd-backtrack.c - `btrack backtrack`: walk back from a detection point to
- * the entry points (King and Chen's rule, graph/walk.h).  The work is in
- * walkcmd.c, shared with `btrack forward`; the page is
- * man/btrack-backtrack.1.
+ * the entry points (King and Chen's rule, graph/walk.h).  The query is
+ * graph/query.c; options and output are walkcmd.c, shared with `btrack
+ * forward`; the page is man/btrack-backtrack.1.
  */
 #include "walkcmd.h"
 

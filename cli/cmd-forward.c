@@ -1,8 +1,8 @@
 /*
  * cmd-forward.c - `btrack forward`: walk forward from an object to what it
- * affected (the impact of an entry point; graph/walk.h).  The work is in
- * walkcmd.c, shared with `btrack backtrack`; the page is
- * man/btrack-forward.1.
+ * affected (the impact of an entry point; graph/walk.h).  The query is
+ * graph/query.c; options and output are walkcmd.c, shared with `btrack
+ * backtrack`; the page is man/btrack-forward.1.
  */
 #include "walkcmd.h"
 
