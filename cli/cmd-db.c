@@ -31,7 +31,8 @@ enum {
 #define SYN_SAVE "db save --db CASE.db [--host NAME] NAME --from SPEC " \
 		 "[--forward] " \
 		 "[--since T] [--until T] [--granularity page|vma|object] " \
-		 "[--max-nodes N] [--max-depth N] [--filters LIST | --no-filters]"
+		 "[--max-nodes N] [--max-depth N] [--filters LIST | --no-filters] " \
+		 "[--force]"
 #define SYN_LIST "db list --db CASE.db"
 #define SYN_SHOW "db show --db CASE.db NAME [--format text|json]"
 
@@ -82,13 +83,14 @@ static const struct cli_opt save_opts[] = {
 	  "the filters, as for backtrack (default: its defaults)" },
 	{ OPT_NO_FILTERS, "no-filters", NULL,
 	  "save the whole result (--filters none)" },
+	{ 'f', "force", NULL, "replace an investigation of that name" },
 	{ 0, NULL, NULL, NULL }
 };
 static const struct cli_cmd save_cmd = {
 	"db", SYN_SAVE,
 	"Walk from SPEC over the database and save the detection point, the "
-	"options\nand the result as investigation NAME (replacing one of "
-	"that name).", save_opts
+	"options\nand the result as investigation NAME (--force replaces "
+	"one of that name).", save_opts
 };
 
 static const struct cli_opt show_opts[] = {
@@ -103,7 +105,7 @@ static const struct cli_cmd show_cmd = {
 struct args {
 	const struct cli_cmd *cmd;
 	const char *db, *host, *from;
-	bool forward, json, filters_set;
+	bool forward, json, filters_set, force;
 	unsigned filters;       /* with filters_set: 1u << enum bt_filter_id */
 	struct bt_walk_opts wo;
 	char options[512];      /* the walk options as given */
@@ -159,6 +161,9 @@ static int on_opt(void *ctx, int id, const char *val)
 		return 0;
 	case OPT_FORWARD:
 		a->forward = true;
+		return 0;
+	case 'f':
+		a->force = true;
 		return 0;
 	case OPT_FILTERS:
 		if (bt_filter_parse(&a->filters, val))
@@ -366,6 +371,15 @@ static int db_save(struct args *a)
 		return cli_usage_error(a->cmd, "--since is after --until");
 	if ((r = open_db(&db, a, 0)))
 		return r;
+	/* Nothing replaced silently: said before the walk, checked again
+	 * by the save itself. */
+	if (!a->force && bt_db_get(db, a->ops[0], &inv) == 0) {
+		bt_db_inv_release(&inv);
+		cli_error("investigation '%s' already exists in '%s'; use "
+			  "--force to replace it", a->ops[0], a->db);
+		r = EXIT_ERROR;
+		goto out;
+	}
 	/* What `btrack backtrack --db` runs with the same options.  The
 	 * filter set goes into the options, spelled out, so that the saved
 	 * result can be made again after the defaults change. */
@@ -401,6 +415,7 @@ static int db_save(struct args *a)
 		goto out;
 	}
 	inv.name = a->ops[0];
+	inv.replace = a->force;
 	inv.direction = a->forward ? "forward" : "backward";
 	inv.spec = (char *)a->from;
 	inv.options = a->options;

@@ -1349,7 +1349,12 @@ int bt_db_save(struct bt_db *db, const struct bt_db_inv *inv)
 
 	if (!inv->name || !*inv->name)
 		return bt_error_set(BT_EINVAL, "an investigation needs a name");
-	if ((err = prepare(db, &s, "INSERT OR REPLACE INTO investigations"
+	if ((err = prepare(db, &s, inv->replace ?
+			   "INSERT OR REPLACE INTO investigations"
+			   "(name, direction, spec, options, created, nodes,"
+			   " edges, result) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+			   " ?8)" :
+			   "INSERT INTO investigations"
 			   "(name, direction, spec, options, created, nodes,"
 			   " edges, result) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
 			   " ?8)")))
@@ -1368,6 +1373,9 @@ int bt_db_save(struct bt_db *db, const struct bt_db_inv *inv)
 			  SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
+	if (rc == SQLITE_CONSTRAINT && !inv->replace)
+		return bt_error_set(BT_EINVAL, "investigation '%s' already "
+				    "exists in '%s'", inv->name, db->path);
 	if (rc != SQLITE_DONE)
 		return sqlerr(db, BT_EIO, "saving an investigation");
 	return 0;

@@ -111,10 +111,12 @@ struct bt_db_inv {
 	uint64_t created;       /* ns since the epoch */
 	uint64_t nodes, edges;
 	char *result;           /* the result, JSON (graph/export.h) */
+	bool replace;           /* bt_db_save(): replace one of that name */
 };
 void bt_db_inv_release(struct bt_db_inv *inv);
 
-/* Save (or replace) an investigation; the strings are copied. */
+/* Save an investigation; the strings are copied.  One of that name is
+ * replaced with inv->replace, else BT_EINVAL ("already exists"). */
 int bt_db_save(struct bt_db *db, const struct bt_db_inv *inv);
 /* Get one by name: BT_ENOTFOUND if none.  *out is the caller's
  * (bt_db_inv_release()). */

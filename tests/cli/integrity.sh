@@ -292,6 +292,12 @@ grep -qF 'host evil\x0a\x1b[2Jhost\x09x,' "$tmp/out" || fail "db info: $(cat "$t
 inv=$(printf 'case\t1\nforged\t\033[31m')
 expect 0 "$B" db save --db case.db "$inv" --from file:/var/tmp/.x/loot
 no_raw "$tmp/out"
+# an investigation is not replaced silently either
+expect 1 "$B" db save --db case.db "$inv" --forward --from endpoint:203.0.113.66:4444
+grep -q "already exists in 'case.db'; use --force" "$tmp/err" || fail "db save: $(cat "$tmp/err")"
+no_raw "$tmp/err"
+expect 0 "$B" db save --db case.db "$inv" --forward --from endpoint:203.0.113.66:4444 --force
+expect 0 "$B" db save --db case.db "$inv" --from file:/var/tmp/.x/loot --force
 expect 0 "$B" db list --db case.db
 no_raw "$tmp/out"
 [ "$(wc -l <"$tmp/out")" -eq 1 ] || fail "db list: a name broke the rows: $(cat "$tmp/out")"
