@@ -360,8 +360,7 @@ int cli_check_out(const char *path, bool force)
 	    lstat(path, &st) < 0)
 		return 0;
 	/* a device or pipe (also behind a symlink) is written to */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
-	    !S_ISDIR(st.st_mode))
+	if (bt_outfile_is_direct(path))
 		return 0;
 	cli_error("'%s' already exists; use --force to replace it", path);
 	return EXIT_ERROR;

@@ -114,11 +114,34 @@ static void scan_stale(struct bt_outfile *of, const char *dir,
 	closedir(d);
 }
 
+bool bt_outfile_is_direct(const char *path)
+{
+	struct stat st;
+
+	char link[16];
+	ssize_t n;
+
+	/* /dev/stdout, /dev/fd/N, /proc/self/fd/N: links to whatever the
+	 * descriptor is, a redirected regular file included */
+	if (!strncmp(path, "/proc/", 6) || !strncmp(path, "/dev/fd/", 8) ||
+	    !strncmp(path, "/dev/std", 8))
+		return true;
+	n = readlink(path, link, sizeof(link));
+	if (n >= 6 && !strncmp(link, "/proc/", 6))
+		return true;
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	       !S_ISDIR(st.st_mode);
+}
+
 /* A device, a pipe, a socket (also through a symlink, as /dev/stdout):
- * written to in place, never replaced. */
+ * written to in place, never replaced.  A regular file there (a redirected
+ * /dev/stdout) is truncated, as the shell's '>' does. */
 static int open_direct(struct bt_outfile *of, const char *path)
 {
-	of->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	int trunc = stat(path, &st) == 0 && S_ISREG(st.st_mode) ? O_TRUNC : 0;
+
+	of->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | trunc);
 	if (of->fd < 0) {
 		int r = bt_error_set_os(BT_EIO, "cannot open '%s'", path);
 
@@ -150,7 +173,7 @@ int bt_outfile_open(struct bt_outfile *of, const char *path, unsigned flags,
 		r = bt_error_set(BT_EINVAL, "'%s' is a directory", path);
 		goto fail;
 	}
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+	if (bt_outfile_is_direct(path))
 		return open_direct(of, path);
 	of->base = strdup(name);
 	/* "DIR/" with its slash, "" for the current directory */

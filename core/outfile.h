@@ -11,8 +11,9 @@
  * system lacks it): of two writers racing for one new name, exactly one
  * wins and the other gets BT_EINVAL, nothing replaced.  With BT_OUTF_FORCE
  * the target, a symlink included, is replaced (the link itself, never what
- * it points to).  A target that is a device, a pipe or a socket (e.g.
- * /dev/null, /dev/stdout) is written to directly: it is not replaced.
+ * it points to).  A target that is a device, a pipe or a socket, or a
+ * path under /dev or /proc (e.g. /dev/null, /dev/stdout, also when it is
+ * a redirected regular file) is written to directly: it is not replaced.
  *
  * Temporary files of this target left by a writer that died (its pid is
  * gone) are found at open: removed, or kept when the caller's `keep`
@@ -75,6 +76,10 @@ void bt_outfile_abort(struct bt_outfile *of);
 
 /* Close without removing the temporary file (what a crash leaves); free. */
 void bt_outfile_release(struct bt_outfile *of);
+
+/* Whether `path` is written in place, not replaced: a device, a pipe or
+ * a socket, or a descriptor's name (/dev/stdout, /dev/fd/N, /proc/...). */
+bool bt_outfile_is_direct(const char *path);
 
 /* The temporary file's path (borrowed), or the target for a direct one. */
 const char *bt_outfile_tmp_path(const struct bt_outfile *of);

@@ -165,6 +165,11 @@ expect 1 "$B" forward --log small.btl --from endpoint:203.0.113.66:4444 -o out.t
 expect 0 "$B" forward --log small.btl --from endpoint:203.0.113.66:4444 -o out.txt --force
 [ "$(cat out.txt)" != old ] || fail "forward --force did not replace out.txt"
 expect 0 "$B" backtrack --log small.btl --from file:/var/tmp/.x/loot -o /dev/null
+# /dev/stdout redirected to a regular file: written there, not replaced
+"$B" backtrack --log small.btl --from file:/var/tmp/.x/loot -o /dev/stdout \
+	>redir.txt 2>/dev/null || fail "-o /dev/stdout into a file"
+grep -q loot redir.txt || fail "-o /dev/stdout wrote nothing"
+[ -L /dev/stdout ] || fail "/dev/stdout was replaced"
 # a failed walk leaves no file and no temporary file
 expect 1 "$B" backtrack --log small.btl --from file:/nowhere -o none.txt
 [ ! -e none.txt ] && [ -z "$(ls -A | grep '^\.none\.txt\.btrack-tmp')" ] ||
