@@ -885,22 +885,22 @@ static int finish_file(struct bt_log_writer *w)
 
 	if (w->replace) {
 		if (ftruncate(w->fd, (off_t)w->size) < 0)
-			return bt_error_set_os(BT_EIO, "cannot truncate log "
-					       "'%s'", bt_log_writer_file(w));
-		r = bt_outfile_commit(&w->of);
-		if (r == BT_EINVAL) {
-			/* Lost a race for the name: keep what was written
-			 * (it may be a recording that cannot be made again)
-			 * and say where it is. */
+			r = bt_error_set_os(BT_EIO, "cannot truncate log "
+					    "'%s'", bt_log_writer_file(w));
+		else
+			r = bt_outfile_commit(&w->of);
+		if (r) {
+			/* Not renamed (lost a race for the name, or an I/O
+			 * error): keep what was written, it may be a
+			 * recording that cannot be made again, and say
+			 * where it is. */
 			char *why = strdup(bt_error_msg());
 
-			r = bt_error_set(BT_EINVAL, "%s; this log is left in "
-					 "'%s'", why ? why : "not replaced",
+			r = bt_error_set(r, "%s; this log is left in '%s'",
+					 why ? why : "not renamed",
 					 bt_outfile_tmp_path(&w->of));
 			free(why);
 			bt_outfile_release(&w->of);
-		} else if (r) {
-			bt_outfile_abort(&w->of);
 		}
 		w->replace = false;
 		w->fd = -1;
