@@ -9,12 +9,14 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../core/error.h"
@@ -287,6 +289,81 @@ START_TEST(test_append_never_shrinks)
 }
 END_TEST
 
+/*
+ * Readers beside a writer that replaces the log (--force) or appends to
+ * it, in a loop for a bounded time: a reader never dies of SIGBUS (the
+ * test process would) and never sees a corrupt log.  Before the writers
+ * replaced by rename, a replace truncated the file under the reader's
+ * mapping and a close shrank it.
+ */
+static void race_readers(const char *path, unsigned flags)
+{
+	struct timespec t0, t;
+	pid_t pid;
+	int status, reads = 0, opened = 0;
+
+	make_log(path, BT_LOGW_CREATE, 10);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		for (;;) {
+			struct bt_log_writer *w;
+			uint32_t i, base;
+
+			if (bt_log_writer_open(&w, path, flags))
+				_exit(2);
+			base = bt_log_writer_objects(w);
+			for (i = 1; i <= 3000; i++) {
+				if (bt_log_append_process(w, base + i, i, T0,
+							  0, 0))
+					_exit(3);
+				if (i % 500 == 0)
+					bt_log_writer_commit(w);
+			}
+			if (bt_log_writer_close(w))
+				_exit(4);
+			if (flags & BT_LOGW_APPEND && base > 30000) {
+				/* keep it small: start again */
+				make_log(path, BT_LOGW_CREATE | BT_LOGW_TRUNC,
+					 10);
+			}
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		struct bt_log *log;
+		struct bt_log_stats st;
+
+		if (bt_log_open(&log, path) == 0) {
+			ck_assert_msg(bt_log_stats(log, &st) == 0, "%s",
+				      bt_error_msg());
+			bt_log_close(log);
+			opened++;
+		}
+		reads++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 2);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		      "the writer failed: status %d", status);
+	ck_assert_int_gt(opened, 0);
+	printf("%s: %d reads beside the writer\n",
+	       flags & BT_LOGW_APPEND ? "append" : "replace", reads);
+}
+
+START_TEST(test_readers_beside_replacing_writer)
+{
+	race_readers(tu_path("rrace.btl"), BT_LOGW_CREATE | BT_LOGW_TRUNC);
+}
+END_TEST
+
+START_TEST(test_readers_beside_appending_writer)
+{
+	race_readers(tu_path("arace.btl"), BT_LOGW_APPEND);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("outfile");
@@ -300,6 +377,9 @@ int main(void)
 	tcase_add_test(tc, test_stale_temporaries);
 	tcase_add_test(tc, test_outfile_device_and_dir);
 	tcase_add_test(tc, test_append_never_shrinks);
+	tcase_add_test(tc, test_readers_beside_replacing_writer);
+	tcase_add_test(tc, test_readers_beside_appending_writer);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
