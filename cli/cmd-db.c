@@ -511,6 +511,27 @@ static int show_text(const struct bt_db_inv *inv)
 	return EXIT_OK;
 }
 
+/* The saved JSON as it is: what btrack wrote has no control byte but the
+ * line breaks and indentation, and a database from elsewhere that holds
+ * one (an escape sequence) is refused rather than sent to the terminal. */
+static int show_json(const struct bt_db_inv *inv)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)inv->result; *p; p++)
+		if ((*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r') ||
+		    *p == 0x7f) {
+			cli_error("investigation '%s': its result is not valid "
+				  "JSON (control byte 0x%02x at offset %zu)",
+				  inv->name, *p,
+				  (size_t)(p - (const unsigned char *)
+					   inv->result));
+			return EXIT_CORRUPT;
+		}
+	fputs(inv->result, stdout);
+	return EXIT_OK;
+}
+
 static int db_show(struct args *a)
 {
 	struct bt_db_inv inv;
@@ -527,7 +548,7 @@ static int db_show(struct args *a)
 		goto out;
 	}
 	if (a->json)
-		fputs(inv.result, stdout);
+		r = show_json(&inv);
 	else
 		r = show_text(&inv);
 	bt_db_inv_release(&inv);

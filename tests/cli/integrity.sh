@@ -313,6 +313,20 @@ expect 0 "$B" db show --db case.db "$inv"
 no_raw "$tmp/out"
 expect 1 "$B" db show --db case.db "$(printf 'no\033[2Jsuch')"
 no_raw "$tmp/err"
+# a database from elsewhere: a saved result holding an escape sequence
+if python3 -c 'import sqlite3' 2>/dev/null; then
+	python3 - <<'PY'
+import sqlite3
+c = sqlite3.connect("case.db")
+c.execute("UPDATE investigations SET result = ?",
+          ('{"nodes": [{"kind": "file", "label": "\x1b]0;pwned\x07"}]}',))
+c.commit()
+PY
+	expect 3 "$B" db show --db case.db "$inv" --format json
+	no_raw "$tmp/out"
+	no_raw "$tmp/err"
+	grep -q "control byte 0x1b" "$tmp/err" || fail "db show json: $(cat "$tmp/err")"
+fi
 
 # a recorded file name with escape codes and invalid UTF-8
 if [ $have_record = 1 ]; then
