@@ -313,6 +313,21 @@ expect 0 "$B" db show --db case.db "$inv"
 no_raw "$tmp/out"
 expect 1 "$B" db show --db case.db "$(printf 'no\033[2Jsuch')"
 no_raw "$tmp/err"
+# a backslash is shown once as \\ (the saved labels are not escaped twice)
+cat >bs.jsonl <<'X'
+{"time": 1700000000000000001, "op": "exec", "pid": 101, "path": "/bin/sh", "argv": ["sh"]}
+{"time": 1700000000000000004, "op": "create", "pid": 101, "path": "/tmp/a\\b\u001b[2J"}
+{"time": 1700000000000000005, "op": "write", "pid": 101, "path": "/tmp/a\\b\u001b[2J"}
+X
+expect 0 "$B" import -o bs.btl bs.jsonl
+expect 0 "$B" db add --db bs.db bs.btl
+expect 0 "$B" db save --db bs.db bs --from "$(printf 'file:/tmp/a\\b\033[2J')"
+expect 0 "$B" db show --db bs.db bs
+no_raw "$tmp/out"
+grep -qF 'from:       file:/tmp/a\\b\x1b[2J' "$tmp/out" || fail "db show from: $(cat "$tmp/out")"
+grep -qF 'file      /tmp/a\\b\x1b[2J  (detection point)' "$tmp/out" ||
+	fail "db show label: $(cat "$tmp/out")"
+
 # a database from elsewhere: a saved result holding an escape sequence
 if python3 -c 'import sqlite3' 2>/dev/null; then
 	python3 - <<'PY'
