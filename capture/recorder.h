@@ -52,6 +52,11 @@ struct bt_record_opts {
 	/* Where observations go (borrowed): NULL for the log's own ingest
 	 * (bt_ingest_sink()).  Notes always go to the log. */
 	const struct bt_obs_sink *sink;
+	/* Called from the recording loop about every 10 ms, between
+	 * observations (all of them committed), e.g. to seal the log
+	 * periodically (core/seal.h).  NULL: none. */
+	void (*tick)(void *arg);
+	void *tick_arg;
 };
 
 struct bt_record_stats {

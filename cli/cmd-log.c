@@ -17,6 +17,7 @@
 #include "../core/log.h"
 #include "../core/timefmt.h"
 #include "cli.h"
+#include "seal.h"
 
 enum { OPT_FROM = 256, OPT_LIMIT };
 
@@ -31,7 +32,10 @@ static const struct cli_cmd log_cmd = {
 	"log",
 	"log info LOG\n"
 	"log verify LOG\n"
-	"log dump LOG [--from-offset N] [--limit N]",
+	"log dump LOG [--from-offset N] [--limit N]\n"
+	"log seal-key --new DIR\n"
+	"log seal --key STATE LOG\n"
+	"log verify --seal --key VERIFYKEY LOG",
 	"Show a log's summary, validate it, or print its records.",
 	log_opts
 };
@@ -307,6 +311,8 @@ int cmd_log(int argc, char **argv)
 	const char *sub, *path;
 	int first, r;
 
+	if (cmd_log_seal_owns(argc, argv))   /* cli/cmd-log-seal.c */
+		return cmd_log_seal(argc, argv);
 	/* Operands and options may mix ("dump LOG --limit 3"): cli_parse
 	 * stops at each operand, so take it and parse on from there. */
 	while (argc > 0) {

@@ -45,7 +45,8 @@ const struct cli_opt walkcmd_opts[] = {
 	{ OPT_GRAN, "granularity", "G", "page (default), vma or object" },
 	{ OPT_MAX_NODES, "max-nodes", "N", "stop after N objects" },
 	{ OPT_MAX_DEPTH, "max-depth", "N", "stop N dependencies away" },
-	{ OPT_FORMAT, "format", "F", "text (default), dot, json, svg, png, pdf" },
+	{ OPT_FORMAT, "format", "F", "text (default), dot, json, svg, png, pdf, "
+	  "html, prov-json" },
 	{ 'o', "output", "OUT", "write to OUT (format from its extension)" },
 	{ 'f', "force", NULL, "replace an existing OUT" },
 	{ OPT_ALERT, "alert", "FILE", "detection point and time from an IDS alert (Falco JSON, generic JSON)" },
