@@ -340,6 +340,8 @@ int cmd_capture(int argc, char **argv)
 				 (a.force ? BT_LOGW_TRUNC : 0));
 	if (err)
 		goto fail;
+	if (bt_log_writer_warning(w))
+		cli_warn("%s", bt_log_writer_warning(w));
 	if ((r = cli_seal_start(&a.seal, w, a.out))) {
 		rc = r;
 		goto out;

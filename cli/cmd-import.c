@@ -217,7 +217,8 @@ static void close_input(FILE *f, FILE *raw)
 
 /* ---- the command ------------------------------------------------------ */
 
-/* The temporary log, removed if the user interrupts the import. */
+/* The log's temporary file (beside -o, renamed onto it at the close),
+ * removed if the user interrupts the import. */
 static char tmp[4096];
 static volatile sig_atomic_t tmp_live;
 
@@ -240,26 +241,6 @@ static void catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
-}
-
-/* A new temporary log beside `out`: "DIR/.NAME.tmp.PID.N". */
-static int open_temp(struct bt_log_writer **w, const char *out, char *buf,
-		     size_t n)
-{
-	const char *slash = strrchr(out, '/');
-	int dirlen = slash ? (int)(slash - out + 1) : 0;
-	int i, r = BT_EINVAL;
-
-	for (i = 0; i < 100; i++) {
-		if ((size_t)snprintf(buf, n, "%.*s.%s.tmp.%ld.%d", dirlen,
-				     out, out + dirlen, (long)getpid(), i) >= n)
-			return bt_error_set(BT_EINVAL, "path too long '%s'",
-					    out);
-		r = bt_log_writer_open(w, buf, BT_LOGW_CREATE);
-		if (r != BT_EINVAL)
-			return r;
-	}
-	return r;
 }
 
 static void summary(const struct bt_ingest_stats *st,
@@ -351,9 +332,14 @@ int cmd_import(int argc, char **argv)
 	}
 
 	catch_signals();
-	if ((r = open_temp(&w, a.out, tmp, sizeof(tmp))))
+	if ((r = bt_log_writer_open(&w, a.out, BT_LOGW_CREATE |
+				    (a.force ? BT_LOGW_TRUNC : 0))))
 		return cli_fail(r);
-	tmp_live = 1;
+	if (bt_log_writer_warning(w))
+		cli_warn("%s", bt_log_writer_warning(w));
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s",
+			     bt_log_writer_file(w)) < sizeof(tmp))
+		tmp_live = 1;
 	if ((r = bt_ingest_new(&ing, w)))
 		goto fail;
 	nl = (size_t)snprintf(note, sizeof(note), "import %s", a.fmt->name);
@@ -412,16 +398,11 @@ int cmd_import(int argc, char **argv)
 	}
 	bt_ingest_free(ing);
 	ing = NULL;
+	tmp_live = 0;
 	r = bt_log_writer_close(w);
 	w = NULL;
 	if (r)
 		goto fail;
-	if (rename(tmp, a.out) < 0) {
-		r = bt_error_set_os(BT_EIO, "cannot rename '%s' to '%s'", tmp,
-				    a.out);
-		goto fail;
-	}
-	tmp_live = 0;
 	summary(&st, &c, a.out);
 	return EXIT_OK;
 fail:
@@ -430,8 +411,7 @@ fail:
 	if (a.fmt->finish)
 		a.fmt->finish(NULL, &c);
 	bt_ingest_free(ing);
-	bt_log_writer_abort(w);
-	unlink(tmp);
 	tmp_live = 0;
+	bt_log_writer_abort(w);   /* removes the temporary file */
 	return rc;
 }

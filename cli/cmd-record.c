@@ -190,6 +190,8 @@ int cmd_record(int argc, char **argv)
 		(a.force ? BT_LOGW_TRUNC : 0);
 	if ((r = bt_log_writer_open(&w, a.out, flags)))
 		return cli_fail(r);
+	if (bt_log_writer_warning(w))
+		cli_warn("%s", bt_log_writer_warning(w));
 	if (!ro.pages)
 		bt_log_writer_set_flags(w, BT_LOGF_OBJ_LEVEL);
 	if ((r = cli_seal_start(&a.seal, w, a.out))) {

@@ -101,7 +101,7 @@ mkfifo fifo
 "$BTRACK" import -o int.btl fifo 2>/dev/null &
 pid=$!
 n=0
-while [ -z "$(ls -A | grep '^\.int\.btl\.tmp\.')" ] && [ $n -lt 100 ]; do
+while [ -z "$(ls -A | grep '^\.int\.btl\.btrack-tmp\.')" ] && [ $n -lt 100 ]; do
 	sleep 0.1
 	n=$((n + 1))
 done
