@@ -248,6 +248,12 @@ for i in 1 2 3 4 5; do cat "$T/src" > "$T/k$i"; done
 sleep 0.3
 kill -KILL "$cap"
 wait "$cap" 2>/dev/null || :
+# A killed writer leaves its log in the temporary file beside the target
+# (btrack(1), FILES WRITTEN): that is the evidence to read.
+left=$(ls -A "$T" | grep "^\.killed\.btl\.btrack-tmp\.$cap\$" | head -n 1)
+[ -n "$left" ] || fail "the killed capture left no temporary log"
+[ -e "$T/killed.btl" ] && fail "the killed capture wrote its target"
+mv "$T/$left" "$T/killed.btl"
 cap=
 "$BTRACK" log verify killed.btl
 "$BTRACK" backtrack --log killed.btl --from "file:$T/k1" --format json \

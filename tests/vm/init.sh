@@ -161,6 +161,9 @@ scenarios() {
 			# SIGKILL: the log keeps what was committed
 			kill -KILL $cap
 			wait $cap
+			# its log is in the temporary file beside the target
+			mv /tmp/.u$i.btl.btrack-tmp.$cap /tmp/u$i.btl ||
+				fail "the killed capture left no temporary log"
 		else
 			stop_capture
 		fi
