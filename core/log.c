@@ -1279,12 +1279,26 @@ static int corrupt(const struct bt_log *log, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	/* version 2 records are checked once decoded: their offsets are in
-	 * the decoded stream, as `log dump` shows them */
-	return bt_error_set(BT_ECORRUPT, "corrupt log '%s': %s%s", log->path,
-			    buf, log->version >= 2 && log->img &&
-			    log->data == log->img ? " of the decoded records" :
-			    "");
+	return bt_error_set(BT_ECORRUPT, "corrupt log '%s': %s", log->path,
+			    buf);
+}
+
+/* The same for a record bt_log_next() refuses: version 2 records are
+ * checked once decoded, their offsets are in the decoded records (as `log
+ * dump` shows them). */
+static int corrupt_it(const struct bt_log_iter *it, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int corrupt_it(const struct bt_log_iter *it, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return corrupt(it->log, "%s%s", buf, it->log->version >= 2 ?
+		       " of the decoded records" : "");
 }
 
 /* Offset one past the last nonzero byte in [from, to), or from. */
@@ -2148,7 +2162,7 @@ static int past_end(struct bt_log_iter *it, uint64_t len)
 		it->end = it->off;
 		return 0;
 	}
-	return corrupt(it->log, "bad record length %llu at offset %llu",
+	return corrupt_it(it, "bad record length %llu at offset %llu",
 		       (unsigned long long)len, (unsigned long long)it->off);
 }
 
@@ -2159,23 +2173,23 @@ static int bad_event(struct bt_log_iter *it, const struct bt_rec_event *e)
 	unsigned ck, ek;
 
 	if (e->op == 0 || e->op > BT_OP_MAX)
-		return corrupt(it->log, "bad op %u in event at offset %llu",
+		return corrupt_it(it, "bad op %u in event at offset %llu",
 			       e->op, off);
 	if (e->cause == 0 || e->cause > it->nobjects)
-		return corrupt(it->log, "event at offset %llu refers to "
+		return corrupt_it(it, "event at offset %llu refers to "
 			       "undefined object %u (cause)", off, e->cause);
 	if (e->effect == 0 || e->effect > it->nobjects)
-		return corrupt(it->log, "event at offset %llu refers to "
+		return corrupt_it(it, "event at offset %llu refers to "
 			       "undefined object %u (effect)", off, e->effect);
 	ck = it->kinds[e->cause];
 	ek = it->kinds[e->effect];
 	if (!bt_op_kinds_ok(e->op, ck, ek))
-		return corrupt(it->log, "op '%s' cannot join a %s to a %s "
+		return corrupt_it(it, "op '%s' cannot join a %s to a %s "
 			       "in event at offset %llu", op_names[e->op],
 			       kname(ck), kname(ek), off);
 	if (!e->time)
-		return corrupt(it->log, "time 0 in event at offset %llu", off);
-	return corrupt(it->log, "op '%s' aux %u is not a region in event at "
+		return corrupt_it(it, "time 0 in event at offset %llu", off);
+	return corrupt_it(it, "op '%s' aux %u is not a region in event at "
 		       "offset %llu", op_names[e->op], e->aux, off);
 }
 
@@ -2186,10 +2200,10 @@ static int check_str(struct bt_log_iter *it, const struct bt_rec_head *h,
 	const struct bt_rec_str *s = (const void *)((const uint8_t *)h + so);
 
 	if ((uint64_t)so + 4 + s->len + 1 > h->len)
-		return corrupt(it->log, "bad string length %u at offset %llu",
+		return corrupt_it(it, "bad string length %u at offset %llu",
 			       s->len, (unsigned long long)(it->off + so));
 	if (s->s[s->len] != '\0')
-		return corrupt(it->log, "missing NUL after string at offset "
+		return corrupt_it(it, "missing NUL after string at offset "
 			       "%llu", (unsigned long long)(it->off + so + 4 +
 							    s->len));
 	return 0;
@@ -2202,12 +2216,12 @@ static int check_ref(struct bt_log_iter *it, uint32_t id, unsigned kind,
 	unsigned have;
 
 	if (id == 0 || id > it->nobjects)
-		return corrupt(it->log, "reference to undefined object %u at "
+		return corrupt_it(it, "reference to undefined object %u at "
 			       "offset %llu", id,
 			       (unsigned long long)(it->off + fo));
 	have = it->kinds[id];
 	if (have != kind)
-		return corrupt(it->log, "object %u referenced at offset %llu "
+		return corrupt_it(it, "object %u referenced at offset %llu "
 			       "is a %s, not a %s", id,
 			       (unsigned long long)(it->off + fo), kname(have),
 			       kname(kind));
@@ -2217,7 +2231,7 @@ static int check_ref(struct bt_log_iter *it, uint32_t id, unsigned kind,
 static int check_id(struct bt_log_iter *it, uint32_t id)
 {
 	if (id != it->nobjects + 1u || id == 0)
-		return corrupt(it->log, "object id %u out of sequence at "
+		return corrupt_it(it, "object id %u out of sequence at "
 			       "offset %llu (expected %u)", id,
 			       (unsigned long long)(it->off + 8),
 			       it->nobjects + 1u);
@@ -2250,13 +2264,13 @@ static int next_slow(struct bt_log_iter *it, const struct bt_rec_head **out)
 		return past_end(it, EVENT_SIZE);
 	}
 	if (h->type == 0 || h->type > BT_REC_TYPE_MAX)
-		return corrupt(it->log, "unknown record type %u at offset %llu",
+		return corrupt_it(it, "unknown record type %u at offset %llu",
 			       h->type, off);
 	if (h->x != 0)
-		return corrupt(it->log, "bad record head (x=%u) at offset %llu",
+		return corrupt_it(it, "bad record head (x=%u) at offset %llu",
 			       h->x, off);
 	if (h->len < ((min_len[h->type] + 7) & ~7u) || (h->len & 7))
-		return corrupt(it->log, "bad record length %u at offset %llu",
+		return corrupt_it(it, "bad record length %u at offset %llu",
 			       h->len, off);
 	if (h->len > it->end - it->off)
 		return past_end(it, h->len);
@@ -2299,7 +2313,7 @@ static int next_slow(struct bt_log_iter *it, const struct bt_rec_head **out)
 		unsigned lk = label_kind(l->key);
 
 		if (!lk)
-			return corrupt(it->log, "bad label key %u at offset "
+			return corrupt_it(it, "bad label key %u at offset "
 				       "%llu", l->key,
 				       off + offsetof(struct bt_rec_label,
 						      key));
@@ -2314,7 +2328,7 @@ static int next_slow(struct bt_log_iter *it, const struct bt_rec_head **out)
 		const struct bt_rec_note *n = (const void *)h;
 
 		if (n->key < BT_NOTE_SOURCE || n->key > BT_NOTE_TEXT)
-			return corrupt(it->log, "bad note key %u at offset "
+			return corrupt_it(it, "bad note key %u at offset "
 				       "%llu", n->key,
 				       off + offsetof(struct bt_rec_note, key));
 		r = check_str(it, h, offsetof(struct bt_rec_note, text));
@@ -2324,7 +2338,7 @@ static int next_slow(struct bt_log_iter *it, const struct bt_rec_head **out)
 		const struct bt_rec_seal *s = (const void *)h;
 
 		if (s->len > h->len - sizeof(*s) || s->reserved)
-			return corrupt(it->log, "bad seal length %u at offset "
+			return corrupt_it(it, "bad seal length %u at offset "
 				       "%llu", s->len, off);
 		break;
 	}
@@ -2406,4 +2420,158 @@ int bt_log_stats(const struct bt_log *log, struct bt_log_stats *out)
 	out->blocks = log->nblocks;
 	bt_log_iter_release(&it);
 	return r < 0 ? r : 0;
+}
+
+/* ---- upgrade ---------------------------------------------------------- */
+
+/* Append the canonical record h to w through the appenders (which check
+ * it again). */
+static int copy_record(struct bt_log_writer *w, const struct bt_rec_head *h)
+{
+	switch (h->type) {
+	case BT_REC_EVENT: {
+		const struct bt_rec_event *e = (const void *)h;
+
+		return bt_log_append_event(w, e->op, e->flags, e->aux, e->time,
+					   e->cause, e->effect);
+	}
+	case BT_REC_PROCESS: {
+		const struct bt_rec_process *p = (const void *)h;
+
+		return bt_log_append_process(w, p->id, p->pid, p->start,
+					     p->ppid, p->uid);
+	}
+	case BT_REC_FILE: {
+		const struct bt_rec_file *f = (const void *)h;
+
+		return bt_log_append_file(w, f->id, f->flags, f->dev, f->ino);
+	}
+	case BT_REC_FILENAME: {
+		const struct bt_rec_filename *f = (const void *)h;
+
+		return bt_log_append_filename(w, f->id, f->path.s,
+					      f->path.len);
+	}
+	case BT_REC_ENDPOINT: {
+		const struct bt_rec_endpoint *f = (const void *)h;
+
+		return bt_log_append_endpoint(w, f->id, f->addr.s,
+					      f->addr.len);
+	}
+	case BT_REC_PAGE: {
+		const struct bt_rec_page *p = (const void *)h;
+
+		return bt_log_append_page(w, p->id, p->file, p->index);
+	}
+	case BT_REC_REGION: {
+		const struct bt_rec_region *g = (const void *)h;
+
+		return bt_log_append_region(w, g->id, g->file, g->process,
+					    g->prot, g->first, g->count);
+	}
+	case BT_REC_LABEL: {
+		const struct bt_rec_label *l = (const void *)h;
+
+		return bt_log_append_label(w, l->object, l->key, l->time,
+					   l->value.s, l->value.len);
+	}
+	case BT_REC_NOTE: {
+		const struct bt_rec_note *n = (const void *)h;
+
+		return bt_log_append_note(w, n->key, n->time, n->text.s,
+					  n->text.len);
+	}
+	case BT_REC_SEAL: {
+		const struct bt_rec_seal *z = (const void *)h;
+
+		return bt_log_append_seal(w, z->data, z->len);
+	}
+	}
+	return bt_error_set(BT_EINVAL, "unknown record type %u", h->type);
+}
+
+/* Record length of a canonical record. */
+static uint32_t rec_len(const struct bt_rec_head *h)
+{
+	return h->type == BT_REC_EVENT ? EVENT_SIZE : h->len;
+}
+
+/* Compare the canonical records of two logs, one by one. */
+static int same_records(const struct bt_log *a, const struct bt_log *b,
+			const char *out)
+{
+	struct bt_log_iter ia, ib;
+	const struct bt_rec_head *ha, *hb;
+	uint64_t n = 0;
+	int ra, rb, r = 0;
+
+	bt_log_iter_init(&ia, a);
+	bt_log_iter_init(&ib, b);
+	for (;; n++) {
+		ra = bt_log_next(&ia, &ha);
+		rb = bt_log_next(&ib, &hb);
+		if (ra < 0 || rb < 0) {
+			r = ra < 0 ? ra : rb;
+			break;
+		}
+		if (ra != rb || (ra == 1 && (rec_len(ha) != rec_len(hb) ||
+		    memcmp(ha, hb, rec_len(ha))))) {
+			r = bt_error_set(BT_ECORRUPT, "record %llu of '%s' "
+					 "differs from the original's: the "
+					 "original has bytes no writer "
+					 "writes (nonzero padding or reserved "
+					 "fields)", (unsigned long long)n,
+					 out);
+			break;
+		}
+		if (ra == 0)
+			break;
+	}
+	bt_log_iter_release(&ia);
+	bt_log_iter_release(&ib);
+	return r;
+}
+
+int bt_log_upgrade(const struct bt_log *in, const char *out, unsigned flags,
+		   struct bt_log_stats *st)
+{
+	struct bt_log_writer *w = NULL;
+	struct bt_log *check = NULL;
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	uint64_t n = 0;
+	int r;
+
+	r = bt_log_writer_open(&w, out, BT_LOGW_CREATE |
+			       (flags & (BT_LOGW_TRUNC | BT_LOGW_V1)));
+	if (r)
+		return r;
+	bt_log_writer_set_created(w, bt_log_header(in)->created);
+	bt_log_iter_init(&it, in);
+	while ((r = bt_log_next(&it, &h)) == 1) {
+		r = copy_record(w, h);
+		if (r)
+			break;
+		if (!(++n & 0xffff))
+			bt_log_writer_commit(w);
+	}
+	bt_log_iter_release(&it);
+	if (r) {
+		bt_log_writer_abort(w);
+		unlink(out);
+		return r;
+	}
+	bt_log_writer_set_flags(w, bt_log_header(in)->flags &
+			       BT_LOGF_OBJ_LEVEL);
+	r = bt_log_writer_close(w);
+	if (!r)
+		r = bt_log_open(&check, out);
+	if (!r)
+		r = same_records(in, check, out);
+	if (!r && st)
+		r = bt_log_stats(check, st);
+	bt_log_close(check);
+	if (r)
+		unlink(out);
+	return r;
 }

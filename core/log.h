@@ -220,6 +220,18 @@ int bt_log_stats(const struct bt_log *log, struct bt_log_stats *out);
  * pread(2), the whole file).  What `btrack log verify` runs. */
 int bt_log_verify(const struct bt_log *log, struct bt_log_stats *out);
 
+/*
+ * Write the records of `in` into a new log `out` (BT_LOGW_TRUNC: replace
+ * it; BT_LOGW_V1: in format version 1), keeping its creation time and
+ * object-level flag, then read `out` back and check that its canonical
+ * records are byte for byte those of `in` (BT_ECORRUPT otherwise, e.g. for
+ * a version 1 log with nonzero padding).  On success *st (may be NULL)
+ * has the new log's figures; on failure `out` is removed.  What `btrack
+ * log upgrade` runs.
+ */
+int bt_log_upgrade(const struct bt_log *in, const char *out, unsigned flags,
+		   struct bt_log_stats *st);
+
 /* String of a record (validated by bt_log_next()): borrowed C string. */
 static inline const char *bt_rec_str(const struct bt_rec_str *s)
 {
