@@ -1832,6 +1832,7 @@ static int decode_v2(struct bt_log *log)
 		const struct bt_log_block *b = (const void *)(log->map + off);
 		uint64_t word, end, lim, pad;
 		uint32_t used, crc;
+		bool cut = false;
 
 		if (c - off < BH) {
 			if (log->short_file)
@@ -1849,16 +1850,17 @@ static int decode_v2(struct bt_log *log)
 			return corrupt(log, "empty block at offset %llu",
 				       (unsigned long long)off);
 		if (end > log->size) {
-			if (log->short_file)
-				break;
-			return corrupt(log, "block at offset %llu: length %u "
-				       "runs past the end of the file",
-				       (unsigned long long)off, used);
+			if (!log->short_file)
+				return corrupt(log, "block at offset %llu: "
+					       "length %u runs past the end of "
+					       "the file",
+					       (unsigned long long)off, used);
+			/* a truncated copy: its complete records, said to
+			 * be unchecked (the checksum needs the whole) */
+			cut = true;
 		}
-		if (end > c && log->short_file)
-			break;
-		if (bt_crc32c(0, (const uint8_t *)b + 8, BH - 8 + (size_t)used)
-		    != crc)
+		if (!cut && bt_crc32c(0, (const uint8_t *)b + 8,
+				      BH - 8 + (size_t)used) != crc)
 			return corrupt(log, "checksum mismatch in the block at "
 				       "offset %llu (%u bytes)",
 				       (unsigned long long)off, used);
@@ -1876,6 +1878,19 @@ static int decode_v2(struct bt_log *log)
 		lim = end < c ? end : c;
 		r = decode_block(log, &st, log->map + off + BH,
 				 log->map + lim, off);
+		if (cut) {
+			/* up to the last record that decoded whole */
+			snprintf(log->warning, sizeof(log->warning),
+				 "log is %llu bytes, shorter than its "
+				 "committed length %llu: reading up to the "
+				 "last complete record; the records of the "
+				 "block at offset %llu, cut short, are not "
+				 "checksummed", (unsigned long long)log->size,
+				 (unsigned long long)log->committed,
+				 (unsigned long long)off);
+			off = c;
+			break;
+		}
 		if (r)
 			return r;
 		log->tail.start = off;
@@ -2119,12 +2134,10 @@ int bt_log_verify(const struct bt_log *log, struct bt_log_stats *st)
 	if (!closed)
 		return 0;
 	/* A closed log ends exactly at its committed length: anything else
-	 * is damage to the log or to its committed length. */
+	 * is damage to the log or to its committed length.  (A copy
+	 * shorter than that is not: the warning says it is incomplete.) */
 	if (log->short_file)
-		return corrupt(log, "closed log is %llu bytes, shorter than "
-			       "its committed length %llu (offset 16)",
-			       (unsigned long long)log->size,
-			       (unsigned long long)log->committed);
+		return 0;
 	if (log->fend != log->committed)
 		return corrupt(log, "committed length %llu at offset 16 is "
 			       "not the end of the last record (%llu)",
