@@ -1259,7 +1259,8 @@ struct bt_log {
 	bool mapped;          /* map is our mapping (else borrowed/copy) */
 	void *copy;           /* owned aligned copy for bt_log_open_mem */
 	uint8_t *img;         /* v2: header copy + decoded records, owned */
-	uint64_t img_cap;
+	uint64_t img_cap;     /* its mapped size */
+	uint64_t img_ready;   /* bytes of it populated, <= img_cap */
 	struct rblock *blocks;
 	uint32_t nblocks, blocks_cap;
 	uint32_t block_size;
@@ -1491,25 +1492,55 @@ static inline bool get_u32(const uint8_t **pp, const uint8_t *end,
 	return true;
 }
 
-/* Make room for `need` more image bytes. */
+#define IMG_STEP ((uint64_t)8 << 20)
+
+/*
+ * Make room for `need` more image bytes.  The image is an anonymous
+ * mapping: the first call reserves address space for the largest image
+ * the committed bytes can decode to (MAP_NORESERVE: pages are only used as
+ * they are written; huge pages where the kernel has them, as the image is
+ * written once front to back), so it normally never moves; mremap grows it
+ * otherwise.
+ */
 static int img_reserve(struct bt_log *log, uint64_t need)
 {
-	uint64_t ncap = log->img_cap ? log->img_cap : 4096;
-	uint8_t *n;
+	uint64_t ncap = log->img_cap > 4096 ? log->img_cap : 4096;
+	void *n;
 
-	if (log->end + need <= log->img_cap)
+	if (log->end + need <= log->img_ready)
 		return 0;
-	if (need > ((uint64_t)1 << 40) || log->end > ((uint64_t)1 << 40))
+	if (need > ((uint64_t)1 << 44) || log->end > ((uint64_t)1 << 44))
 		return bt_error_set(BT_ELIMIT, "log '%s' too large",
 				    log->path);
+	if (log->img && log->end + need <= log->img_cap)
+		goto populate;
 	while (ncap < log->end + need)
 		ncap *= 2;
-	n = realloc(log->img, ncap);
-	if (!n)
-		return bt_error_set(BT_ENOMEM, "out of memory decoding log "
-				    "'%s'", log->path);
+	if (log->img)
+		n = mremap(log->img, log->img_cap, ncap, MREMAP_MAYMOVE);
+	else
+		n = mmap(NULL, ncap, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			 MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (n == MAP_FAILED)
+		return bt_error_set_os(BT_ENOMEM, "out of memory decoding log "
+				       "'%s'", log->path);
+#ifdef MADV_HUGEPAGE
+	madvise(n, ncap, MADV_HUGEPAGE);   /* only an optimisation */
+#endif
 	log->img = n;
 	log->img_cap = ncap;
+populate:
+	/* Fault the next pages in with one call rather than one fault per
+	 * page (as the writer does); only an optimisation. */
+	ncap = (log->end + need + IMG_STEP - 1) & ~(IMG_STEP - 1);
+	if (ncap > log->img_cap)
+		ncap = log->img_cap;
+#ifdef MADV_POPULATE_WRITE
+	if (ncap > log->img_ready)
+		madvise(log->img + log->img_ready, ncap - log->img_ready,
+			MADV_POPULATE_WRITE);
+#endif
+	log->img_ready = ncap;
 	return 0;
 }
 
@@ -1591,7 +1622,7 @@ static int decode_block(struct bt_log *log, struct dstate *st,
 						       "truncated event");
 				fl = *p++;
 			}
-			if (unlikely(log->end + EVENT_SIZE > log->img_cap) &&
+			if (unlikely(log->end + EVENT_SIZE > log->img_ready) &&
 			    (r = img_reserve(log, EVENT_SIZE)))
 				return r;
 			e = (void *)(log->img + log->end);
@@ -1820,11 +1851,14 @@ static int decode_v2(struct bt_log *log)
 	struct dstate st = { 0 };
 	int r;
 
-	est = (c - off) * 3 + 4096;
-	if (est > ((uint64_t)1 << 30))
-		est = (uint64_t)1 << 30;
+	/* at most 12 image bytes per committed byte (a filename with an
+	 * empty path: 2 bytes encoded, 24 decoded) */
+	est = (c - off) * 12 + 4096;
+	/* reserve the address space (the image grows in it); pages come as
+	 * records are written */
 	log->end = 0;
-	if ((r = img_reserve(log, est)))
+	log->img_cap = est;
+	if ((r = img_reserve(log, BT_LOG_HEADER_SIZE)))
 		return r;
 	memcpy(log->img, log->map, BT_LOG_HEADER_SIZE);
 	log->end = BT_LOG_HEADER_SIZE;
@@ -2064,7 +2098,8 @@ void bt_log_close(struct bt_log *log)
 	if (log->fd >= 0)
 		close(log->fd);
 	free(log->copy);
-	free(log->img);
+	if (log->img)
+		munmap(log->img, log->img_cap);
 	free(log->blocks);
 	free(log->path);
 	free(log);
