@@ -1,6 +1,7 @@
 /*
- * record.c - the ptrace + seccomp recorder behind `btrack record` (API and
- * the design choices in record.h; the user's view in man/btrack-record.1).
+ * recorder.c - the ptrace + seccomp recorder behind `btrack record` (API
+ * and the design choices in recorder.h; the user's view in
+ * man/btrack-record.1).
  *
  * One loop waits for every tracee (waitpid(-1, __WALL)) and handles:
  *  - seccomp stops: read the system call and its arguments; paths that must
@@ -2654,6 +2655,15 @@ static void drain(struct rec *r, bool final)
 		r->fatal = err;
 }
 
+/* The periodic work of the loop: drain the page ring, then the caller's
+ * tick (sealing), which sees everything drained committed. */
+static void periodic(struct rec *r)
+{
+	drain(r, false);
+	if (r->o->tick && !r->fatal)
+		r->o->tick(r->o->tick_arg);
+}
+
 /* ---- running ----------------------------------------------------------- */
 
 static void kill_all(struct rec *r, int sig)
@@ -2861,7 +2871,7 @@ int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
 		if (pid < 0) {
 			if (errno == EINTR) {
 				g_alarm = 0;
-				drain(r, false);
+				periodic(r);
 				continue;
 			}
 			break;   /* ECHILD: nobody left */
@@ -2869,7 +2879,7 @@ int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
 		on_stop(r, pid, status);
 		if (g_alarm) {
 			g_alarm = 0;
-			drain(r, false);
+			periodic(r);
 		}
 	}
 	memset(&it, 0, sizeof(it));

@@ -1,11 +1,11 @@
 /*
- * record.h - `btrack record`: run a command under ptrace with a seccomp-bpf
+ * recorder.h - `btrack record`: run a command under ptrace with a seccomp-bpf
  * filter and write what it and every descendant do into a log.
  *
  * The child installs a seccomp filter (after PR_SET_NO_NEW_PRIVS) that
  * returns SECCOMP_RET_TRACE for the system calls that make dependencies
  * (open, read, write, mmap, rename, connect, dup, close, ...; the list is in
- * record.c and man/btrack-record.1) and ALLOW for all others, so only those
+ * recorder.c and man/btrack-record.1) and ALLOW for all others, so only those
  * stop the tracee.  At the seccomp stop the recorder reads the arguments
  * (PTRACE_GET_SYSCALL_INFO), resumes with PTRACE_SYSCALL to get the exit
  * stop, and records the call with its result there: failed calls make no
@@ -52,6 +52,11 @@ struct bt_record_opts {
 	/* Where observations go (borrowed): NULL for the log's own ingest
 	 * (bt_ingest_sink()).  Notes always go to the log. */
 	const struct bt_obs_sink *sink;
+	/* Called from the recording loop about every 10 ms, between
+	 * observations (all of them committed), e.g. to seal the log
+	 * periodically (core/seal.h).  NULL: none. */
+	void (*tick)(void *arg);
+	void *tick_arg;
 };
 
 struct bt_record_stats {

@@ -1,8 +1,8 @@
 /*
  * cmd-backtrack.c - `btrack backtrack`: walk back from a detection point to
- * the entry points (King and Chen's rule, graph/walk.h).  The work is in
- * walkcmd.c, shared with `btrack forward`; the page is
- * man/btrack-backtrack.1.
+ * the entry points (King and Chen's rule, graph/walk.h).  The query is
+ * graph/query.c; options and output are walkcmd.c, shared with `btrack
+ * forward`; the page is man/btrack-backtrack.1.
  */
 #include "walkcmd.h"
 
@@ -11,7 +11,7 @@ static const struct cli_cmd backtrack_cmd = {
 	.synopsis = "backtrack --log LOG (--from SPEC | --alert FILE) [--since T] [--until T] "
 		    "[--granularity page|vma|object] [--max-nodes N] "
 		    "[--max-depth N] [--filters LIST | --no-filters] [--hide GLOB] "
-		    "[--explain] [--format text|dot|json|svg|png|pdf] "
+		    "[--explain] [--format text|dot|json|svg|png|pdf|html|prov-json] "
 		    "[-o OUT]\n"
 		    "backtrack --db CASE.db [--host NAME] --from SPEC [options]\n"
 		    "backtrack (--log LOG | --db CASE.db) --from-list POINTS "

@@ -23,8 +23,10 @@
 #include "../core/log.h"
 #include "../core/timefmt.h"
 #include "cli.h"
+#include "seal.h"
 
-enum { OPT_FORCE = 256, OPT_DURATION, OPT_SLICE, OPT_PAGES, OPT_DEVICE };
+enum { OPT_FORCE = 256, OPT_DURATION, OPT_SLICE, OPT_PAGES, OPT_DEVICE,
+       OPT_SEAL_KEY, OPT_SEAL_EVERY };
 
 static const struct cli_opt opts[] = {
 	{ 'o', "output", "LOG", "the log to write (default btrack.btl)" },
@@ -35,13 +37,18 @@ static const struct cli_opt opts[] = {
 	{ OPT_PAGES, "pages", "PATH", "monitor shared mappings only under "
 	  "PATH (repeatable; default all)" },
 	{ OPT_DEVICE, "device", "DEV", "the device (default /dev/btrack)" },
+	{ OPT_SEAL_KEY, "seal-key", "STATE",
+	  "seal the log with this sealing state when it closes" },
+	{ OPT_SEAL_EVERY, "seal-every", "DURATION",
+	  "with --seal-key: also seal every DURATION (90s, 15m, 1h)" },
 	{ 0, NULL, NULL, NULL }
 };
 
 static const struct cli_cmd cmd = {
 	"capture",
 	"capture [-o LOG] [--force] [--duration S] [--slice MS] "
-	"[--pages PATH]... [--device DEV]",
+	"[--pages PATH]... [--device DEV] "
+	"[--seal-key STATE [--seal-every DURATION]]",
 	"Drain the btrack kernel module's rings into a new log until "
 	"SIGINT/SIGTERM or the duration.",
 	opts
@@ -55,6 +62,7 @@ struct args {
 	uint64_t duration_ns, slice_ns;
 	const char *pages[MAX_PAGES];
 	size_t npages;
+	struct cli_seal seal;
 };
 
 static int opt(void *ctx, int id, const char *val)
@@ -103,6 +111,11 @@ static int opt(void *ctx, int id, const char *val)
 	case OPT_DEVICE:
 		a->device = val;
 		return 0;
+	case OPT_SEAL_KEY:
+		a->seal.state = val;
+		return 0;
+	case OPT_SEAL_EVERY:
+		return cli_seal_every(&cmd, &a->seal, val);
 	}
 	return EXIT_USAGE;
 }
@@ -186,6 +199,8 @@ int cmd_capture(int argc, char **argv)
 	if (first < argc)
 		return cli_usage_error(&cmd, "unexpected argument '%s'",
 				       argv[first]);
+	if ((r = cli_seal_check(&cmd, &a.seal)))
+		return r;
 
 	err = bt_drain_open(&d, a.device);
 	if (err)
@@ -194,6 +209,10 @@ int cmd_capture(int argc, char **argv)
 				 (a.force ? BT_LOGW_TRUNC : 0));
 	if (err)
 		goto fail;
+	if ((r = cli_seal_start(&a.seal, w, a.out))) {
+		rc = r;
+		goto out;
+	}
 	err = bt_ingest_new(&s.ing, w);
 	if (err)
 		goto fail;
@@ -232,6 +251,7 @@ int cmd_capture(int argc, char **argv)
 			report_flag = 0;
 			report(d, &s, stderr);
 		}
+		cli_seal_tick(&a.seal, w);
 		if (n >= 65536)
 			continue;
 		/* Sleep longer while the rings stay empty, up to 50 ms. */
@@ -258,15 +278,19 @@ int cmd_capture(int argc, char **argv)
 	if (err)
 		goto fail;
 	report(d, &s, stderr);
+	r = cli_seal_finish(&a.seal, w);
 	err = bt_log_writer_close(w);
 	w = NULL;
 	if (err)
 		goto fail;
-	rc = EXIT_OK;
+	rc = r;
 	goto out;
 fail:
 	rc = cli_fail(err);
 out:
+	if (w)   /* an error: still seal what was written as it closes */
+		cli_seal_finish(&a.seal, w);
+	cli_seal_release(&a.seal);
 	bt_ingest_free(s.ing);
 	bt_log_writer_close(w);
 	bt_drain_close(d);

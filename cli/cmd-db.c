@@ -1,8 +1,9 @@
 /*
  * cmd-db.c - `btrack db`: load logs into a sqlite case database (add),
  * show what it holds (info), and keep investigations in it (save, list,
- * show).  The database itself is core/db.c; walks over it go through a
- * temporary log (bt_db_graph()), as `backtrack --db` does.  The pages are
+ * show).  The database itself is core/db.c; `save` runs the query of
+ * `backtrack --db` (graph/query.h: the walk goes through a temporary log,
+ * graph/dbgraph.h) and keeps its JSON result.  The pages are
  * man/btrack-db.1 (the command) and man/btrack-db.5 (the schema).
  */
 #include <stdio.h>
@@ -13,12 +14,9 @@
 #include <sqlite3.h>
 
 #include "../core/db.h"
-#include "../graph/dbgraph.h"
 #include "../core/error.h"
-#include "../graph/filter.h"
 #include "../core/timefmt.h"
-#include "../graph/walk.h"
-#include "../graph/export.h"
+#include "../graph/query.h"
 #include "cli.h"
 #include "walkcmd.h"
 
@@ -350,14 +348,11 @@ static int db_save(struct args *a)
 {
 	struct bt_db_inv inv = { 0 };
 	struct bt_graph *g = NULL;
-	struct bt_result *res = NULL;
-	struct bt_filter_report *frep = NULL;
-	struct bt_filter_opts fo;
+	struct bt_query_result qr = { 0 };
+	struct bt_query_source src = { .host = a->host };
+	struct bt_query q;
 	struct bt_db *db;
-	uint64_t spec_time;
-	uint32_t start;
-	size_t len = 0;
-	FILE *m;
+	size_t i, len = 0;
 	int r, err;
 
 	if (a->nops != 1)
@@ -369,47 +364,36 @@ static int db_save(struct args *a)
 		return cli_usage_error(a->cmd, "--since is after --until");
 	if ((r = open_db(&db, a, 0)))
 		return r;
-	err = bt_db_graph_host(&g, db, a->host, cli_progress,
-			       (void *)"loading");
+	/* What `btrack backtrack --db` runs with the same options.  The
+	 * filter set goes into the options, spelled out, so that the saved
+	 * result can be made again after the defaults change. */
+	bt_query_init(&q, a->forward ? BT_FORWARD : BT_BACKWARD);
+	q.spec = a->from;
+	q.walk = a->wo;
+	if (a->filters_set)
+		q.filter.enabled = a->filters;
+	src.dbh = db;
+	err = bt_query_load(&g, &src, cli_progress, (void *)"loading");
 	cli_progress_done();
 	if (err) {
 		r = cli_fail(err);
 		goto out;
 	}
-	err = bt_spec_resolve(&start, &spec_time, g, a->from);
-	if (err == BT_EINVAL) {
+	if (bt_graph_warning(g))
+		cli_warn("%s", bt_graph_warning(g));
+	err = bt_query_run(&qr, g, &q);
+	for (i = 0; i < qr.nmsgs; i++)
+		if (qr.msgs[i].warning)
+			cli_warn("%s", qr.msgs[i].text);
+	if (err == BT_EINVAL && qr.failed == BT_QUERY_RESOLVE) {
 		r = cli_usage_error(a->cmd, "%s", bt_error_msg());
 		goto out;
 	}
-	if (!err)
-		err = a->forward ? bt_forward(&res, g, start, &a->wo) :
-		      bt_backtrack(&res, g, start, &a->wo);
-	if (err) {
-		r = cli_fail(err);
-		goto out;
+	if (!err) {
+		note_filters(a, q.filter.enabled);
+		err = bt_query_render(&inv.result, &len, &qr, BT_FMT_JSON,
+				      NULL);
 	}
-	if (res->truncated)
-		cli_warn("the result is incomplete: %s", res->limit);
-	/* What `btrack backtrack` shows with the same options.  The filter
-	 * set goes into the options, spelled out, so that the saved result
-	 * can be made again after the defaults change. */
-	bt_filter_opts_init(&fo);
-	if (a->filters_set)
-		fo.enabled = a->filters;
-	note_filters(a, fo.enabled);
-	if ((err = bt_filter_apply(res, &fo, &frep))) {
-		r = cli_fail(err);
-		goto out;
-	}
-	m = open_memstream(&inv.result, &len);
-	if (!m) {
-		cli_error("out of memory");
-		r = EXIT_ERROR;
-		goto out;
-	}
-	err = bt_export(res, BT_FMT_JSON, m);
-	if (fclose(m) && !err)
-		err = bt_error_set(BT_ENOMEM, "out of memory");
 	if (err) {
 		r = cli_fail(err);
 		goto out;
@@ -419,18 +403,18 @@ static int db_save(struct args *a)
 	inv.spec = (char *)a->from;
 	inv.options = a->options;
 	inv.created = bt_time_now();
-	inv.nodes = res->nnodes;
-	inv.edges = res->nedges;
+	inv.nodes = qr.result->nnodes;
+	inv.edges = qr.result->nedges;
 	if ((err = bt_db_save(db, &inv))) {
 		r = cli_fail(err);
 		goto out;
 	}
 	printf("saved '%s': %s from %s, %zu nodes, %zu edges\n", inv.name,
-	       inv.direction, inv.spec, res->nnodes, res->nedges);
+	       inv.direction, inv.spec, qr.result->nnodes,
+	       qr.result->nedges);
 out:
 	free(inv.result);
-	bt_result_free(res);
-	bt_filter_report_free(frep);
+	bt_query_result_release(&qr);
 	bt_graph_free(g);
 	bt_db_close(db);
 	return r;

@@ -1,8 +1,8 @@
 /*
  * cmd-forward.c - `btrack forward`: walk forward from an object to what it
- * affected (the impact of an entry point; graph/walk.h).  The work is in
- * walkcmd.c, shared with `btrack backtrack`; the page is
- * man/btrack-forward.1.
+ * affected (the impact of an entry point; graph/walk.h).  The query is
+ * graph/query.c; options and output are walkcmd.c, shared with `btrack
+ * backtrack`; the page is man/btrack-forward.1.
  */
 #include "walkcmd.h"
 
@@ -11,7 +11,7 @@ static const struct cli_cmd forward_cmd = {
 	.synopsis = "forward --log LOG (--from SPEC | --alert FILE) [--since T] [--until T] "
 		    "[--granularity page|vma|object] [--max-nodes N] "
 		    "[--max-depth N] [--filters LIST | --no-filters] [--hide GLOB] "
-		    "[--explain] [--format text|dot|json|svg|png|pdf] "
+		    "[--explain] [--format text|dot|json|svg|png|pdf|html|prov-json] "
 		    "[-o OUT]\n"
 		    "forward --db CASE.db [--host NAME] --from SPEC [options]\n"
 		    "forward (--log LOG | --db CASE.db) --from-list POINTS "

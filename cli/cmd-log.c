@@ -18,6 +18,7 @@
 #include "../core/log.h"
 #include "../core/timefmt.h"
 #include "cli.h"
+#include "seal.h"
 
 enum { OPT_FROM = 256, OPT_LIMIT, OPT_FORCE };
 
@@ -35,9 +36,12 @@ static const struct cli_cmd log_cmd = {
 	"log info LOG\n"
 	"log verify LOG\n"
 	"log dump LOG [--from-offset N] [--limit N]\n"
-	"log upgrade LOG -o OUT [--force]",
-	"Show a log's summary, validate it, print its records, or rewrite it "
-	"in the current format.",
+	"log upgrade LOG -o OUT [--force]\n"
+	"log seal-key --new DIR\n"
+	"log seal --key STATE LOG\n"
+	"log verify --seal --key VERIFYKEY LOG",
+	"Show a log's summary, validate it, print its records, rewrite it in "
+	"the current format, or seal it.",
 	log_opts
 };
 
@@ -351,6 +355,8 @@ int cmd_log(int argc, char **argv)
 	const char *sub, *path;
 	int first, r;
 
+	if (cmd_log_seal_owns(argc, argv))   /* cli/cmd-log-seal.c */
+		return cmd_log_seal(argc, argv);
 	/* Operands and options may mix ("dump LOG --limit 3"): cli_parse
 	 * stops at each operand, so take it and parse on from there. */
 	while (argc > 0) {

@@ -22,13 +22,15 @@
 #include "../core/error.h"
 #include "../core/log.h"
 #include "cli.h"
+#include "seal.h"
 
 #ifndef BTRACK_LIBDIR
 #define BTRACK_LIBDIR "/usr/local/lib"
 #endif
 #define PRELOAD_NAME "libbtrack-pages.so"
 
-enum { OPT_SLICE = 256, OPT_NO_PAGES, OPT_APPEND, OPT_FORCE };
+enum { OPT_SLICE = 256, OPT_NO_PAGES, OPT_APPEND, OPT_FORCE, OPT_SEAL_KEY,
+       OPT_SEAL_EVERY };
 
 static const struct cli_opt opts[] = {
 	{ 'o', "output", "LOG", "the log to write (default btrack.btl)" },
@@ -38,13 +40,17 @@ static const struct cli_opt opts[] = {
 	  "no page monitor: shared mappings at object level" },
 	{ OPT_APPEND, "append", NULL, "append to an existing LOG" },
 	{ OPT_FORCE, "force", NULL, "replace an existing LOG" },
+	{ OPT_SEAL_KEY, "seal-key", "STATE",
+	  "seal the log with this sealing state when it closes" },
+	{ OPT_SEAL_EVERY, "seal-every", "DURATION",
+	  "with --seal-key: also seal every DURATION (90s, 15m, 1h)" },
 	{ 0, NULL, NULL, NULL }
 };
 
 static const struct cli_cmd cmd = {
 	"record",
 	"record [-o LOG] [--slice MS] [--no-pages] [--append] [--force] "
-	"-- CMD [ARGS...]",
+	"[--seal-key STATE [--seal-every DURATION]] -- CMD [ARGS...]",
 	"Run CMD and record what it and its descendants do to files, "
 	"filenames, shared mappings (down to the page) and sockets.",
 	opts
@@ -54,6 +60,8 @@ struct args {
 	const char *out;
 	uint64_t slice_ms;
 	bool slice_set, no_pages, append, force;
+	struct cli_seal seal;
+	struct bt_log_writer *w;   /* for the seal tick */
 };
 
 static int opt(void *ctx, int id, const char *val)
@@ -81,6 +89,11 @@ static int opt(void *ctx, int id, const char *val)
 	case OPT_FORCE:
 		a->force = true;
 		return 0;
+	case OPT_SEAL_KEY:
+		a->seal.state = val;
+		return 0;
+	case OPT_SEAL_EVERY:
+		return cli_seal_every(&cmd, &a->seal, val);
 	}
 	return EXIT_USAGE;
 }
@@ -115,6 +128,13 @@ static const char *find_preload(char *buf, size_t n)
 	return access(buf, R_OK) == 0 ? buf : NULL;
 }
 
+static void seal_tick(void *arg)
+{
+	struct args *a = arg;
+
+	cli_seal_tick(&a->seal, a->w);
+}
+
 /* A terminal's Ctrl-C (si_code SI_KERNEL) reached the command too: do not
  * send it a second one. */
 static void on_signal(int sig, siginfo_t *si, void *ctx)
@@ -125,7 +145,7 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
 
 int cmd_record(int argc, char **argv)
 {
-	struct args a = { "btrack.btl", 0, false, false, false, false };
+	struct args a = { .out = "btrack.btl" };
 	struct bt_record_opts ro;
 	struct bt_record_stats st;
 	struct bt_log_writer *w = NULL;
@@ -140,6 +160,8 @@ int cmd_record(int argc, char **argv)
 		return r < 0 ? EXIT_OK : r;
 	if (first >= argc)
 		return cli_usage_error(&cmd, "no command to record");
+	if ((r = cli_seal_check(&cmd, &a.seal)))
+		return r;
 	if (a.append && a.force)
 		return cli_usage_error(&cmd, "--append and --force exclude "
 				       "each other");
@@ -170,6 +192,15 @@ int cmd_record(int argc, char **argv)
 		return cli_fail(r);
 	if (!ro.pages)
 		bt_log_writer_set_flags(w, BT_LOGF_OBJ_LEVEL);
+	if ((r = cli_seal_start(&a.seal, w, a.out))) {
+		bt_log_writer_close(w);
+		return r;
+	}
+	a.w = w;
+	if (a.seal.every_ns) {
+		ro.tick = seal_tick;
+		ro.tick_arg = &a;
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_signal;  /* no SA_RESTART: the wait returns */
@@ -184,6 +215,7 @@ int cmd_record(int argc, char **argv)
 	if (r && !st.ran) {
 		/* the command never started: 127 not found, 126 not run */
 		cli_error("%s", bt_error_msg());
+		cli_seal_finish(&a.seal, w);
 		bt_log_writer_close(w);
 		return st.status > 0 ? st.status : EXIT_ERROR;
 	}
@@ -203,6 +235,8 @@ int cmd_record(int argc, char **argv)
 		cli_warn("%llu static program(s): shared mappings recorded "
 			 "at object level",
 			 (unsigned long long)st.static_bins);
+	if (cli_seal_finish(&a.seal, w))
+		rc = EXIT_ERROR;
 	if ((r = bt_log_writer_close(w))) {
 		cli_error("%s", bt_error_msg());
 		rc = EXIT_ERROR;

@@ -1,8 +1,8 @@
 /*
  * walkcmd.h - what `btrack backtrack` and `btrack forward` share: one
- * option table, loading the graph, resolving the detection point, walking
- * and writing the result.  The commands differ only in direction; see
- * man/btrack-backtrack.1 and man/btrack-forward.1.
+ * option table, the query it builds (graph/query.h), its messages on the
+ * terminal and the result written in its format.  The commands differ only
+ * in direction; see man/btrack-backtrack.1 and man/btrack-forward.1.
  */
 #ifndef BT_WALKCMD_H
 #define BT_WALKCMD_H

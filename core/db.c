@@ -11,8 +11,8 @@
  * log's object ids to database ids.  Into an empty database the events go
  * without their indexes, which are built after the bulk insert.
  *
- * It does not walk: bt_db_graph() turns the database back into a log and
- * the walk runs on that (walk.h).
+ * It does not walk: bt_db_graph() (graph/dbgraph.c) turns the database
+ * back into a log and the walk runs on that (graph/walk.h).
  */
 #include <errno.h>
 #include <fcntl.h>

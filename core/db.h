@@ -13,10 +13,11 @@
  * adding a log that grew since (same creation time, same bytes up to the
  * size it had) adds only its new records.  One transaction per log.
  *
- * Walks do not run on SQL: bt_db_graph() (graph/dbgraph.h) writes the database's objects and
- * events into a temporary log with the log writer and loads it with
- * bt_graph_load(), so a walk over the database is the walk over a log, with
- * the same results (for a single log: the same object ids too).
+ * Walks do not run on SQL: bt_db_graph() (graph/dbgraph.h) writes the
+ * database's objects and events into a temporary log with the log writer
+ * and loads it with bt_graph_load(), so a walk over the database is the
+ * walk over a log, with the same results (for a single log: the same
+ * object ids too).
  *
  * The schema is specified for users in man/btrack-db.5; the statements
  * that create it are in db.c and must agree with that page.  This module

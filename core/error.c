@@ -10,27 +10,34 @@
 
 static _Thread_local char msg[1024];
 
+/* Format beside msg, then copy: callers add context to the last message
+ * with bt_error_set(c, "'%s': %s", path, bt_error_msg()), and vsnprintf
+ * into a buffer it reads from garbles it. */
 int bt_error_set(int code, const char *fmt, ...)
 {
+	char buf[sizeof(msg)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	memcpy(msg, buf, sizeof(msg));
 	return code;
 }
 
 int bt_error_set_os(int code, const char *fmt, ...)
 {
+	char buf[sizeof(msg)];
 	int saved = errno;
 	va_list ap;
 	size_t n;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	n = strlen(msg);
-	snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
+	n = strlen(buf);
+	snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(saved));
+	memcpy(msg, buf, sizeof(msg));
 	errno = saved;
 	return code;
 }

@@ -14,7 +14,7 @@
  * The alert's time (Falco: "time", else output_fields."evt.time"; generic:
  * "time") becomes the detection point's threshold (--until).  Parsed with
  * jansson; the bytes are untrusted: a bad alert is BT_ECORRUPT naming the
- * file and line (or array index).  core/ never prints.
+ * file and line (or array index).  This module never prints.
  */
 #ifndef BT_ALERT_H
 #define BT_ALERT_H

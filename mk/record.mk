@@ -22,4 +22,4 @@ $(B)/progs/record-static: tests/progs/record-static.c
 	$(call q,CC,$@)$(CC) $(RECORD_PROG_CFLAGS) $(CFLAGS) -static -o $@ $<
 
 tests-build: $(RECORD_PROGS)
-$(B)/tests/check_record: $(RECORD_PROGS)
+$(B)/tests/check_recorder: $(RECORD_PROGS)

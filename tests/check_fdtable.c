@@ -1,7 +1,7 @@
 /*
  * check_fdtable.c - the parts of capture/fdtable's API the audit importer
  * added (access mode, a socket's local address, walking the known fds);
- * the recorder's own fd table checks are in check_record.c.
+ * the recorder's own fd table checks are in check_recorder.c.
  */
 #include <check.h>
 #include <string.h>

@@ -20,12 +20,14 @@
 # page); at object granularity the board application shows up too: that is
 # the false dependency page-level monitoring removes.
 #
-# Output in demo-out/: attack.btl (the log), attack.txt, attack.json,
-# attack.svg (page granularity), attack-object.svg (object granularity).
+# Output in demo-out/ (or $BTRACK_DEMO_OUT): attack.btl (the log),
+# attack.txt, attack.json, attack.svg (page granularity), attack-object.svg
+# (object granularity), attack.html (the report to open in a browser),
+# attack.prov.json (W3C PROV-JSON).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${BTRACK:-$top/btrack}
-out=$top/demo-out
+out=${BTRACK_DEMO_OUT:-$top/demo-out}
 rm -rf "$out"
 mkdir -p "$out/www" "$out/work"
 cd "$out"
@@ -115,6 +117,10 @@ say "backtracking from the dropped file: btrack backtrack --from file:$out/work/
 	--granularity object -o attack-object.svg 2>/dev/null
 "$B" backtrack --log attack.btl --from "file:$out/work/loot.txt" \
 	--granularity object --format json -o attack-object.json 2>/dev/null
+"$B" backtrack --log attack.btl --from "file:$out/work/loot.txt" \
+	-o attack.html 2>/dev/null
+"$B" backtrack --log attack.btl --from "file:$out/work/loot.txt" \
+	-o attack.prov.json 2>/dev/null
 
 say "what the graph says"
 "$PY" - attack.json attack-object.json "$port" <<'PY'
@@ -155,6 +161,7 @@ sys.exit(0 if ok else 1)
 PY
 
 say "rendered"
-for f in attack.svg attack-object.svg attack.txt attack.json attack.btl; do
+for f in attack.html attack.svg attack-object.svg attack.txt attack.json \
+    attack.prov.json attack.btl; do
 	printf '  %s\n' "$out/$f"
 done

@@ -108,6 +108,23 @@ expect 0 "$BTRACK" db show --db "$db" tampered --format json
 	--format json >"$tmp/walk.json"
 cmp -s "$tmp/saved.json" "$tmp/walk.json" ||
 	fail "the saved result is not the walk's JSON"
+# db save runs backtrack's query: a limit warns as backtrack does and the
+# truncated result is saved as backtrack shows it; a spec that does not
+# parse is a usage error, one naming nothing an error, and neither saves.
+expect 0 "$BTRACK" db save --db "$db" cut --from file:/X --max-nodes 2
+grep -q 'warning: the result is incomplete: .*--max-nodes' "$tmp/err" ||
+	fail "db save did not warn: $(cat "$tmp/err")"
+"$BTRACK" db show --db "$db" cut --format json >"$tmp/saved.json"
+"$BTRACK" backtrack --db "$db" --from file:/X --max-nodes 2 \
+	--format json >"$tmp/walk.json" 2>/dev/null
+cmp -s "$tmp/saved.json" "$tmp/walk.json" ||
+	fail "the saved truncated result is not backtrack's"
+expect 2 "$BTRACK" db save --db "$db" badspec --from bogus:x
+grep -q "bad detection point 'bogus:x'" "$tmp/err" || fail "$(cat "$tmp/err")"
+expect 1 "$BTRACK" db save --db "$db" nofile --from file:/nonexistent
+grep -q "no file '/nonexistent'" "$tmp/err" || fail "$(cat "$tmp/err")"
+expect 0 "$BTRACK" db list --db "$db"
+! grep -q '^badspec\|^nofile' "$tmp/out" || fail "a failed save was kept"
 expect 1 "$BTRACK" db show --db "$db" nosuch
 grep -q "no investigation 'nosuch'" "$tmp/err" || fail "$(cat "$tmp/err")"
 
@@ -140,6 +157,14 @@ diff "$tmp/want" "$tmp/files" >&2 || fail "--from-list wrote other files"
 cmp -s "$tmp/res/003-proc_3.json" "$tmp/p3.json" ||
 	fail "--from-list result differs from the single walk"
 grep -q '^digraph' "$tmp/res/001-file_X.dot" || fail "no DOT graph"
+# A line with a NUL byte is reported with its number; the others run.
+printf 'file:/X\nproc:3\000x\nfile:/D\n' >"$tmp/nul"
+expect 1 "$BTRACK" backtrack --log "$log" --from-list "$tmp/nul" \
+	-o "$tmp/resnul"
+grep -q "line 2: a NUL byte in the line" "$tmp/err" || fail "$(cat "$tmp/err")"
+grep -q "1 of 3 detection points failed" "$tmp/err" || fail "$(cat "$tmp/err")"
+[ -s "$tmp/resnul/001-file_X.json" ] && [ -s "$tmp/resnul/003-file_D.json" ] ||
+	fail "--from-list stopped at the NUL line"
 # With --log, and a good list: exit 0.
 printf 'file:/X\nfile:/D\n' >"$tmp/good"
 expect 0 "$BTRACK" backtrack --log "$log" --from-list "$tmp/good" \

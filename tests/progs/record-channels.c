@@ -1,6 +1,6 @@
 /*
  * record-channels.c - move data from a source file to a sink file through
- * one kernel channel, for the recorder's tests (tests/check_record.c): each
+ * one kernel channel, for the recorder's tests (tests/check_recorder.c): each
  * mode is one way a recorder can lose the data's path.
  *
  *   record-channels splice SRC OUT     SRC -splice-> pipe -splice-> OUT

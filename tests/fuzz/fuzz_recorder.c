@@ -1,5 +1,5 @@
 /*
- * fuzz_record.c - libFuzzer target for the recorder's parsers of text and
+ * fuzz_recorder.c - libFuzzer target for the recorder's parsers of text and
  * answers it reads about a traced program: /proc/PID/status (credentials),
  * /proc/PID/net/{tcp,udp}{,6} (a socket's peer), a sock_diag unix answer
  * and a sockaddr read from the tracee.  The input is given whole to each;

@@ -1,5 +1,5 @@
 /*
- * check_record.c - the recorder's pieces that need no tracee (fd table
+ * check_recorder.c - the recorder's pieces that need no tracee (fd table
  * semantics of dup/close/cloexec/fork/exec, path resolution against a cwd
  * or a dirfd's path, sockaddr formatting of hostile input, the static
  * binary test), the parsers of /proc text (status, net/tcp) on hostile
