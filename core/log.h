@@ -177,8 +177,9 @@ const char *bt_log_warning(const struct bt_log *log);
  * bytes, 24 for an event, are its canonical form, the same for a log and
  * its upgrade), 0 at the end, or BT_ECORRUPT with the offset in the
  * message.  `off` is the offset in bt_log_data(): for version 1 the file
- * offset, for version 2 the offset in the decoded records.  The iterator keeps a kind
- * table of one byte per object (allocated once, grown geometrically).
+ * offset, for version 2 the offset in the decoded records.  The iterator
+ * keeps a kind table of one byte per object (allocated once, grown
+ * geometrically).
  */
 struct bt_log_iter {
 	const struct bt_log *log;
