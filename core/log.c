@@ -2135,6 +2135,17 @@ uint32_t bt_log_blocks(const struct bt_log *log)
 	return log->nblocks;
 }
 
+int bt_log_block(const struct bt_log *log, uint32_t i, uint64_t *file_off,
+		 uint64_t *data_off)
+{
+	if (i >= log->nblocks)
+		return bt_error_set(BT_EINVAL, "no block %u (%u blocks)", i,
+				    log->nblocks);
+	*file_off = log->blocks[i].off;
+	*data_off = log->blocks[i].img;
+	return 0;
+}
+
 const struct bt_log_header *bt_log_header(const struct bt_log *log)
 {
 	return (const struct bt_log_header *)log->map;

@@ -163,6 +163,12 @@ const struct bt_log_header *bt_log_header(const struct bt_log *log);
 /* Format version (1 or 2) and, for version 2, the number of blocks. */
 unsigned bt_log_version(const struct bt_log *log);
 uint32_t bt_log_blocks(const struct bt_log *log);
+/* Version 2: where block i (< bt_log_blocks()) starts in the file and
+ * where its first record starts in bt_log_data(); BT_EINVAL past the end.
+ * For an index of blocks: each block decodes on its own from its header
+ * (struct bt_log_block). */
+int bt_log_block(const struct bt_log *log, uint32_t i, uint64_t *file_off,
+		 uint64_t *data_off);
 
 /* A warning about the log (torn tail, short file), or NULL.  Borrowed, valid
  * until bt_log_close(). */

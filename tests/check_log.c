@@ -1630,6 +1630,32 @@ START_TEST(test_v2_blocks)
 	ck_assert_uint_eq(st.events, n);
 	blocks = bt_log_blocks(log);
 	ck_assert_uint_gt(blocks, 3);
+	{
+		/* the block table: file offsets chained by `used`, decoded
+		 * offsets increasing */
+		uint64_t fo, doff, pf = 0, pd = 0;
+		uint32_t b, used;
+		const uint8_t *dd = NULL;
+		size_t dn;
+
+		dd = tu_read_file(path, &dn);
+		for (b = 0; b < blocks; b++) {
+			ck_assert_int_eq(bt_log_block(log, b, &fo, &doff), 0);
+			if (b) {
+				memcpy(&used, dd + pf, 4);
+				ck_assert_uint_eq(fo, (pf + 32 + used + 7) &
+						  ~(uint64_t)7);
+				ck_assert_uint_gt(doff, pd);
+			} else {
+				ck_assert_uint_eq(fo, 64);
+				ck_assert_uint_eq(doff, 64);
+			}
+			pf = fo;
+			pd = doff;
+		}
+		ck_assert_int_eq(bt_log_block(log, b, &fo, &doff), BT_EINVAL);
+		free((void *)dd);
+	}
 	/* compact: under 16 bytes per event with the block headers */
 	ck_assert_uint_lt(bt_log_file_size(log), n * 16);
 	bt_log_close(log);
