@@ -1518,9 +1518,18 @@ static int img_reserve(struct bt_log *log, uint64_t need)
 		ncap *= 2;
 	if (log->img)
 		n = mremap(log->img, log->img_cap, ncap, MREMAP_MAYMOVE);
-	else
+	else {
 		n = mmap(NULL, ncap, PROT_READ | PROT_WRITE, MAP_PRIVATE |
 			 MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (n == MAP_FAILED && ncap > IMG_STEP) {
+			/* strict overcommit: start small, grow by mremap */
+			ncap = IMG_STEP;
+			while (ncap < log->end + need)
+				ncap *= 2;
+			n = mmap(NULL, ncap, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		}
+	}
 	if (n == MAP_FAILED)
 		return bt_error_set_os(BT_ENOMEM, "out of memory decoding log "
 				       "'%s'", log->path);
