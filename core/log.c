@@ -362,7 +362,12 @@ static int reserve(struct bt_log_writer *w, uint64_t need)
 	if (ncap < need)
 		ncap = need;
 	ncap = (ncap + (uint64_t)pg - 1) & ~((uint64_t)pg - 1);
-	r = posix_fallocate(w->fd, (off_t)w->cap, (off_t)(ncap - w->cap));
+	/* A signal (the capture's SIGINT/SIGTERM) can interrupt a large
+	 * allocation: try again, the records appended so far need it. */
+	do
+		r = posix_fallocate(w->fd, (off_t)w->cap,
+				    (off_t)(ncap - w->cap));
+	while (r == EINTR);
 	if (r) {
 		errno = r;
 		/* fallocate may have extended the file partly: cut it back so
