@@ -110,6 +110,15 @@ static bool op_has_file(unsigned op)
 	return false;
 }
 
+/* FORK and EXEC from the eBPF source carry the acting process's cgroup v2
+ * id in arg2 (the module sends 0: unknown); its path, when it resolves,
+ * becomes obs.cgroup. */
+static void cgroup(struct bt_raw_dec *r, uint64_t id)
+{
+	if (id && bt_cgroup_path(id, r->cgroup, sizeof(r->cgroup)))
+		r->obs.cgroup = r->cgroup;
+}
+
 /* Decode the record copied into r->rec (len bytes, framing already
  * checked) into r->obs, accepting ops up to max_op.  false for a record
  * that cannot be meaningful. */
@@ -164,6 +173,7 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 			return false;
 		o->child = raw->arg32;
 		o->child_start = raw->arg ? raw->arg : raw->time;
+		cgroup(r, raw->arg2);
 		return true;
 	case BT_RAW_EXIT:
 		return raw->nstr == 0;
@@ -241,6 +251,7 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 			o->argc = n;
 		}
 		o->exe = o->path;
+		cgroup(r, raw->arg2);
 	} else if (op == BT_RAW_SYMLINK) {
 		/* the link's name, then its target as given */
 		if (raw->nstr != 2 || !o->path || o->path[0] != '/' ||

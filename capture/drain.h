@@ -27,6 +27,7 @@
 
 #include "../core/ingest.h"
 #include "../kmod/btrack_ioctl.h"
+#include "cgroup.h"
 
 #define BT_DRAIN_WINDOW_NS 20000000ull   /* 20 ms */
 #define BT_DRAIN_ARGV_MAX 64             /* argv entries kept per exec */
@@ -43,6 +44,7 @@ struct bt_raw_dec {
 	uint64_t rec[BT_RAW_MAX / 8];/* the record */
 	char strs[BT_RAW_MAX + 16];  /* its strings, NUL-terminated */
 	const char *argv[BT_DRAIN_ARGV_MAX + 1];
+	char cgroup[BT_CGROUP_PATH_MAX]; /* obs.cgroup's bytes */
 };
 
 /*

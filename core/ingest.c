@@ -157,6 +157,7 @@ struct proc {
 	uint64_t start;
 	uint64_t exe_hash;     /* of the last EXE label written, 0 = none */
 	uint64_t comm_hash;    /* of the last COMM label written */
+	uint64_t cgroup_hash;  /* of the last CGROUP label written */
 	struct cred cred;      /* last known: the record's uid, then every
 	                          CRED label (or inherited at fork) */
 };
@@ -477,12 +478,15 @@ static int get_process(struct bt_ingest *ing, const struct bt_obs *o,
 			   o->ppid, o->uid, slot);
 }
 
-/* Label a process's EXE or COMM when it differs from the last one. */
+/* Label a process's EXE, COMM or CGROUP when it differs from the last
+ * one. */
 static int proc_label(struct bt_ingest *ing, size_t slot, uint32_t key,
 		      uint64_t time, const char *s)
 {
 	struct proc *p = &ing->procs[slot];
-	uint64_t *last = key == BT_LABEL_EXE ? &p->exe_hash : &p->comm_hash;
+	uint64_t *last = key == BT_LABEL_EXE ? &p->exe_hash :
+			 key == BT_LABEL_CGROUP ? &p->cgroup_hash :
+			 &p->comm_hash;
 	size_t len = strlen(s);
 	uint64_t h = bt_hash_bytes(s, len) | 1;
 	int r;
@@ -1088,6 +1092,7 @@ static int check(const struct bt_obs *o)
 				    name, o->file_flags);
 	if ((r = check_str(name, "exe", o->exe)) ||
 	    (r = check_str(name, "comm", o->comm)) ||
+	    (r = check_str(name, "cgroup", o->cgroup)) ||
 	    (r = check_str(name, "path", o->path)) ||
 	    (r = check_str(name, "new_path", o->new_path)) ||
 	    (r = check_str(name, "remote", o->remote)) ||
@@ -1277,6 +1282,13 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 		/* The child has its parent's credentials; a later change is
 		 * labelled on the child. */
 		ing->procs[cs].cred = ing->procs[ps].cred;
+		/* And its cgroup (a FORK's cgroup is the parent's, where
+		 * the child starts); labelled so a child that never execs
+		 * still says where it ran. */
+		if (o->cgroup && *o->cgroup &&
+		    (r = proc_label(ing, cs, BT_LABEL_CGROUP, o->time,
+				    o->cgroup)))
+			return r;
 		if ((r = event(ing, BT_OP_FORK, 0, 0, o->time, proc,
 			       ing->procs[cs].id)))
 			return r;
@@ -1486,6 +1498,8 @@ int bt_ingest_add(struct bt_ingest *ing, const struct bt_obs *obs)
 	     (r = proc_label(ing, ps, BT_LABEL_EXE, o.time, o.exe))) ||
 	    (o.comm && (r = proc_label(ing, ps, BT_LABEL_COMM, o.time,
 				       o.comm))) ||
+	    (o.cgroup && *o.cgroup &&
+	     (r = proc_label(ing, ps, BT_LABEL_CGROUP, o.time, o.cgroup))) ||
 	    (r = add(ing, &o, ps)))
 		return poison(ing, r);
 	bt_log_writer_commit(ing->w);

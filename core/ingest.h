@@ -69,6 +69,8 @@ struct bt_obs {
 	uint32_t uid;           /* UINT32_MAX if unknown */
 	const char *exe;        /* NULL if unknown */
 	const char *comm;       /* NULL if unknown */
+	const char *cgroup;     /* the process's cgroup path, NULL if
+	                           unknown: a BT_LABEL_CGROUP when it changes */
 
 	uint32_t child;         /* FORK: the new process's pid */
 	uint64_t child_start;   /* FORK: its start time if known, else time */

@@ -255,6 +255,7 @@ static unsigned label_kind(uint32_t key)
 	case BT_LABEL_ARGV:
 	case BT_LABEL_COMM:
 	case BT_LABEL_CRED:
+	case BT_LABEL_CGROUP:
 		return BT_OBJ_PROCESS;
 	case BT_LABEL_PATH:
 		return BT_OBJ_FILE;

@@ -265,7 +265,11 @@ enum bt_label_key {
 	                       "uid=N euid=N gid=N egid=N" (unknown fields
 	                       left out); the process record's uid is the
 	                       first one */
-	BT_LABEL_MAX  = 5
+	BT_LABEL_CGROUP = 6, /* process: its cgroup (v2) path, as
+	                        "/system.slice/docker-<id>.scope", from
+	                        `time` on; a container id is derived from
+	                        it at display (bt_cgroup_container()) */
+	BT_LABEL_MAX  = 6
 };
 struct bt_rec_label {
 	struct bt_rec_head h;
@@ -336,7 +340,8 @@ struct bt_raw {
 	__u64 dev;
 	__u64 ino;
 	__u64 arg;     /* op-specific: page index, offset, bytes */
-	__u64 arg2;    /* op-specific: page count (MMAP) */
+	__u64 arg2;    /* op-specific: page count (MMAP); the cgroup v2
+	                  id, 0 = unknown (FORK, EXEC: eBPF only) */
 };
 
 #endif /* BT_RECORD_H */

@@ -1167,6 +1167,8 @@ int BPF_PROG(bt_fork, struct task_struct *parent, struct task_struct *child)
 	r = rec_begin(&c, BT_RAW_FORK);
 	r->arg32 = tgid;
 	r->arg = BPF_CORE_READ(child, start_time) + rt_offset;
+	/* The parent's cgroup v2 id, where the child starts (drain.c) */
+	r->arg2 = bpf_get_current_cgroup_id();
 	rec_commit(&c);
 	leave(&c);
 	return 0;
@@ -1189,6 +1191,7 @@ int BPF_PROG(bt_exec, struct task_struct *p, pid_t old_pid,
 		return 0;
 	r = rec_begin(&c, BT_RAW_EXEC);
 	rec_inode(r, BPF_CORE_READ(f, f_inode));
+	r->arg2 = bpf_get_current_cgroup_id();  /* its cgroup v2 id */
 	if (bt_file_path((__u64)f, 0))
 		goto out;
 	t = c.task;

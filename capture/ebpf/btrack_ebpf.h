@@ -19,6 +19,8 @@
  *   CHOWN    arg the new owner, arg2 the new group ((u32)-1: unchanged)
  *   SETID    arg uid | euid << 32, arg2 gid | egid << 32, after the call
  *   PIPE     dev+ino of the channel and its name "pipe:[INO]"
+ * FORK and EXEC also carry arg2 = bpf_get_current_cgroup_id() (the
+ * module leaves it 0): capture/cgroup.c resolves it to a path.
  * READ and WRITE through a descriptor carry the path only the first time
  * the open file is seen (its open, or its first read or write): later
  * ones have dev+inode and no string.
