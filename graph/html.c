@@ -211,7 +211,7 @@ static json_t *node_labels(const struct bt_graph *g, uint32_t obj,
 	static const char *const keys[BT_LABEL_MAX + 1] = {
 		[BT_LABEL_EXE] = "exe", [BT_LABEL_ARGV] = "argv",
 		[BT_LABEL_COMM] = "comm", [BT_LABEL_PATH] = "path",
-		[BT_LABEL_CRED] = "credentials",
+		[BT_LABEL_CRED] = "credentials", [BT_LABEL_CGROUP] = "cgroup",
 	};
 	struct label_ctx c = { NULL, 0, 0, NULL, t0, tmp, bad };
 	json_t *arr = json_array();

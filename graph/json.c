@@ -114,6 +114,22 @@ static void json_creds(json_t *o, const struct bt_graph *g, uint32_t proc,
 		json_decref(c.arr);
 }
 
+/* "cgroup": the last cgroup path, "container": the id it shows; absent
+ * when unknown. */
+static void json_cgroup(json_t *o, const struct bt_graph *g, uint32_t proc,
+			struct bt_sb *tmp, bool *bad)
+{
+	char cid[BT_CONTAINER_ID_LEN + 1];
+
+	bt_sb_reset(tmp);
+	if (!proc_cgroup(tmp, g, proc, cid))
+		return;
+	bt_jset(o, "cgroup", tmp->oom ? NULL :
+		json_stringn(bt_sb_str(tmp), tmp->len), bad);
+	if (cid[0])
+		bt_jset(o, "container", json_string(cid), bad);
+}
+
 static json_t *json_node(const struct bt_result *r, size_t i,
 			 struct bt_sb *tmp, bool *bad)
 {
@@ -189,6 +205,7 @@ static json_t *json_node(const struct bt_result *r, size_t i,
 					json_integer(p.pid), bad);
 		}
 		json_creds(o, r->g, nd->obj, bad);
+		json_cgroup(o, r->g, nd->obj, tmp, bad);
 		break;
 	}
 	case BT_OBJ_FILE:

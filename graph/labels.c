@@ -258,6 +258,40 @@ void cred_to_text(void *arg, const char *text, const struct cred *now,
 }
 
 /* The display label of node i, by the rule at the top of this file. */
+/* ---- cgroup ----------------------------------------------------------- */
+
+struct cgroup_last {
+	struct bt_sb *b;
+	char *cid;
+	bool have;
+};
+
+static void cgroup_add(void *arg, const char *value, size_t len,
+		       uint64_t time)
+{
+	struct cgroup_last *c = arg;
+	const char *id;
+	size_t n = bt_cgroup_container(value, len, &id);
+
+	(void)time;
+	c->have = true;
+	bt_sb_reset(c->b);
+	bt_show_strn(c->b, value, len);
+	/* hex digits only: nothing to escape */
+	memcpy(c->cid, id ? id : "", n);
+	c->cid[n] = 0;
+}
+
+bool proc_cgroup(struct bt_sb *b, const struct bt_graph *g, uint32_t proc,
+		 char cid[BT_CONTAINER_ID_LEN + 1])
+{
+	struct cgroup_last c = { b, cid, false };
+
+	cid[0] = 0;
+	bt_graph_labels(g, proc, BT_LABEL_CGROUP, cgroup_add, &c);
+	return c.have;
+}
+
 void label_of(struct bt_sb *b, const struct bt_result *r,
 	      const struct bt_node *nd)
 {

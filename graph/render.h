@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../core/cgroup.h"
 #include "../core/display.h"
 #include "../core/strbuf.h"
 #include "../core/timefmt.h"
@@ -46,6 +47,11 @@ size_t cred_changes(const struct bt_graph *g, uint32_t proc,
 		    void *arg);
 void cred_to_text(void *arg, const char *text, const struct cred *now,
 		  uint64_t time);
+/* A process's last cgroup (BT_LABEL_CGROUP), shown (bt_show_strn) into b,
+ * and the container id the path shows into cid ("" if none); false when
+ * it has no cgroup label. */
+bool proc_cgroup(struct bt_sb *b, const struct bt_graph *g, uint32_t proc,
+		 char cid[BT_CONTAINER_ID_LEN + 1]);
 void label_of(struct bt_sb *b, const struct bt_result *r,
 	      const struct bt_node *nd);
 void node_label(struct bt_sb *b, const struct bt_result *r, size_t i);

@@ -225,8 +225,18 @@ static void text_node(struct bt_sb *b, const struct bt_result *r,
 	if (nd->kind == BT_OBJ_PROCESS && !(nd->flags & BT_NODE_SUMMARY)) {
 		struct cred_text ct = { b, "        credentials: ", "; ", 0 };
 
+		struct bt_sb cg = { 0 };
+		char cid[BT_CONTAINER_ID_LEN + 1];
+
 		if (cred_changes(r->g, nd->obj, cred_to_text, &ct))
 			bt_sb_adds(b, "\n");
+		if (proc_cgroup(&cg, r->g, nd->obj, cid)) {
+			bt_sb_addf(b, "        cgroup: %s", bt_sb_str(&cg));
+			if (cid[0])
+				bt_sb_addf(b, " (container %.12s)", cid);
+			bt_sb_adds(b, "\n");
+		}
+		bt_sb_release(&cg);
 	}
 	text_edges(b, r, a, i, rt);
 }
