@@ -16,7 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../capture/cgroup.h"
 #include "../capture/drain.h"
+#include "../core/cgroup.h"
 #include "../core/error.h"
 #include "testutil.h"
 
@@ -762,6 +767,129 @@ START_TEST(bad_geometry)
 }
 END_TEST
 
+#define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define ID64B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+
+/* The container id a cgroup path shows, and what is not one. */
+static const struct {
+	const char *path;
+	const char *id;         /* NULL: none */
+} containers[] = {
+	{ "/system.slice/docker-" ID64 ".scope", ID64 },
+	{ "/docker/" ID64, ID64 },
+	{ "/kubepods/besteffort/pod1234-5678/" ID64, ID64 },
+	{ "/kubepods.slice/kubepods-pod1.slice/cri-containerd-" ID64 ".scope",
+	  ID64 },
+	{ "/machine.slice/libpod-" ID64 ".scope", ID64 },
+	{ "/machine.slice/libpod-" ID64 ".scope/container", ID64 },
+	{ "/crio-" ID64 ".scope", ID64 },
+	{ "/docker/" ID64B "/docker-" ID64 ".scope", ID64 },  /* innermost */
+	{ "/machine.slice/libpod-conmon-" ID64 ".scope", NULL },
+	{ "/system.slice/docker-" ID64 ".scope\n", NULL },
+	{ "/docker/" ID64 "\n/x", NULL },
+	{ "/docker/0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789"
+	  "abcdef", NULL },                                 /* not lowercase */
+	{ "/docker/" ID64 "0", NULL },                      /* 65 digits */
+	{ "/docker/123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+	  "abcdef", NULL },                                 /* 63 */
+	{ "/docker/g123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+	  "abcdef", NULL },                                 /* not hex */
+	{ "/docker-.scope", NULL },
+	{ "/user.slice/user-0.slice/session-1.scope", NULL },
+	{ "/", NULL },
+	{ "", NULL },
+	{ "docker-" ID64, ID64 },
+};
+
+START_TEST(container_id)
+{
+	const char *p = containers[_i].path, *id;
+	size_t n = bt_cgroup_container(p, strlen(p), &id);
+
+	if (!containers[_i].id) {
+		ck_assert_uint_eq(n, 0);
+		ck_assert_ptr_null(id);
+	} else {
+		ck_assert_uint_eq(n, BT_CONTAINER_ID_LEN);
+		ck_assert(!memcmp(id, containers[_i].id, n));
+	}
+}
+END_TEST
+
+/* A path of 1 MB of components, with NULs inside: no id, no overrun (the
+ * length bounds it, not a NUL). */
+START_TEST(container_id_hostile)
+{
+	size_t n = 1 << 20, i;
+	char *p = malloc(n);
+	const char *id;
+
+	ck_assert_ptr_nonnull(p);
+	for (i = 0; i < n; i++)
+		p[i] = i % 7 == 0 ? '/' : i % 11 == 0 ? 0 : 'a';
+	ck_assert_uint_eq(bt_cgroup_container(p, n, &id), 0);
+	ck_assert_uint_eq(bt_cgroup_container(NULL, 5, &id), 0);
+	/* an id cut by the length is none */
+	memcpy(p, "/docker/" ID64, 8 + 64);
+	ck_assert_uint_eq(bt_cgroup_container(p, 8 + 63, &id), 0);
+	ck_assert_uint_eq(bt_cgroup_container(p, 8 + 64, &id), 64);
+	free(p);
+}
+END_TEST
+
+/* A cgroup v2 id is its directory's inode: resolved under a root (here a
+ * plain directory standing for the cgroup2 mount), cached, and carried
+ * by an eBPF FORK or EXEC into obs.cgroup; 0 (the module) is unknown. */
+START_TEST(cgroup_resolve)
+{
+	static struct bt_raw_dec dec;
+	char root[2048], sub[4096], buf[64];
+	struct stat st, rst;
+	struct bt_raw *h;
+	struct rec r;
+	size_t len;
+
+	snprintf(root, sizeof(root), "%s", tu_path("cgroot"));
+	ck_assert_int_eq(mkdir(root, 0755), 0);
+	snprintf(sub, sizeof(sub), "%s/a", root);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	snprintf(sub, sizeof(sub), "%s/a/docker-" ID64 ".scope", root);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	ck_assert_int_eq(stat(sub, &st), 0);
+	ck_assert_int_eq(stat(root, &rst), 0);
+	bt_cgroup_set_root(root);
+
+	ck_assert_uint_eq(bt_cgroup_path(rst.st_ino, buf, sizeof(buf)), 1);
+	ck_assert_str_eq(buf, "/");
+	ck_assert_uint_eq(bt_cgroup_path(st.st_ino, buf, 10), 0); /* too long */
+	ck_assert_uint_eq(bt_cgroup_path((uint64_t)-1, buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(bt_cgroup_path(0, buf, sizeof(buf)), 0);
+
+	h = rec_new(&r, BT_RAW_FORK, 7, 10);
+	h->arg32 = 8;
+	h->arg2 = st.st_ino;
+	len = frame(&r);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert_ptr_nonnull(dec.obs.cgroup);
+	ck_assert_str_eq(dec.obs.cgroup, "/a/docker-" ID64 ".scope");
+	/* cached: the same answer with the directory gone */
+	ck_assert_int_eq(rmdir(sub), 0);
+	h = rec_new(&r, BT_RAW_EXEC, 7, 11);
+	h->arg2 = st.st_ino;
+	rec_str(&r, "/bin/x", 6);
+	len = frame(&r);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert_str_eq(dec.obs.cgroup, "/a/docker-" ID64 ".scope");
+	/* the module's records: 0, unknown */
+	h = rec_new(&r, BT_RAW_FORK, 7, 12);
+	h->arg32 = 8;
+	len = frame(&r);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_SEND));
+	ck_assert_ptr_null(dec.obs.cgroup);
+	bt_cgroup_set_root(NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("drain");
@@ -795,6 +923,12 @@ int main(void)
 	ADD("normpath", normpath);
 	ADD("device", device_errors);
 	ADD("geometry", bad_geometry);
+	tc = tcase_create("container id");
+	tcase_add_loop_test(tc, container_id, 0,
+			    sizeof(containers) / sizeof(containers[0]));
+	suite_add_tcase(s, tc);
+	ADD("container id hostile", container_id_hostile);
+	ADD("cgroup resolve", cgroup_resolve);
 #undef ADD
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

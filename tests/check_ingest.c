@@ -89,6 +89,7 @@ static void load(const char *path)
 			x->key = l->key;
 			x->len = l->value.len < 255 ? l->value.len : 255;
 			memcpy(x->v, l->value.s, x->len);
+			x->v[x->len] = 0;
 			continue;
 		}
 		case BT_REC_NOTE:
@@ -1409,6 +1410,65 @@ START_TEST(full_disk_rolls_back)
 }
 END_TEST
 
+static void cg_obs(struct bt_ingest *ing, uint64_t time, unsigned op,
+		   uint32_t pid, uint32_t child, const char *cgroup)
+{
+	struct bt_obs o;
+
+	bt_obs_init(&o);
+	o.time = time;
+	o.op = op;
+	o.pid = pid;
+	o.child = child;
+	o.path = op == BT_RAW_FORK ? NULL : "/bin/sh";
+	o.cgroup = cgroup;
+	ck_assert_msg(bt_ingest_add(ing, &o) == 0, "%s", bt_error_msg());
+}
+
+static const char *label_val(uint32_t obj, uint32_t key, unsigned nth)
+{
+	unsigned i;
+
+	for (i = 0; i < M.nlab; i++)
+		if (M.lab[i].obj == obj && M.lab[i].key == key && !nth--)
+			return M.lab[i].v;
+	return NULL;
+}
+
+/* A process's cgroup (issue 9 "Context") is a label when it changes, like
+ * comm: the same cgroup again adds none, none (NULL, "") adds none, a
+ * forked child gets its parent's, a move is a second label. */
+START_TEST(cgroup_label)
+{
+	const char *p = tu_path("cg.btl");
+	const char *dk = "/system.slice/docker-0123456789abcdef0123456789abcdef"
+			 "0123456789abcdef0123456789abcdef.scope";
+	struct bt_log_writer *w;
+	struct bt_ingest *ing;
+	uint32_t parent, child;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, p, BT_LOGW_CREATE), 0);
+	ck_assert_int_eq(bt_ingest_new(&ing, w), 0);
+	cg_obs(ing, 10, BT_RAW_EXEC, 10, 0, "/user.slice");
+	cg_obs(ing, 20, BT_RAW_EXEC, 10, 0, "/user.slice");
+	cg_obs(ing, 25, BT_RAW_READ, 10, 0, NULL);
+	cg_obs(ing, 26, BT_RAW_READ, 10, 0, "");
+	cg_obs(ing, 30, BT_RAW_FORK, 10, 11, "/user.slice");
+	cg_obs(ing, 40, BT_RAW_EXEC, 11, 0, dk);
+	cg_obs(ing, 50, BT_RAW_EXEC, 11, 0, dk);
+	bt_ingest_free(ing);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	load(p);
+	parent = proc(10, 0);
+	child = proc(11, 0);
+	ck_assert_uint_eq(count_labels(parent, BT_LABEL_CGROUP), 1);
+	ck_assert_str_eq(label_val(parent, BT_LABEL_CGROUP, 0), "/user.slice");
+	ck_assert_uint_eq(count_labels(child, BT_LABEL_CGROUP), 2);
+	ck_assert_str_eq(label_val(child, BT_LABEL_CGROUP, 0), "/user.slice");
+	ck_assert_str_eq(label_val(child, BT_LABEL_CGROUP, 1), dk);
+}
+END_TEST
+
 /* A rejected observation (checked before anything is appended) does not
  * stop ingest; strings past the bound are refused before the writer
  * sees them. */
@@ -1622,6 +1682,7 @@ int main(void)
 	T(directories);
 	T(full_disk_rolls_back);
 	T(rejection_does_not_poison);
+	T(cgroup_label);
 	T(link_looks_up_the_old_name);
 	T(descriptor_keeps_an_unlinked_file);
 	T(name_after_unlink_is_a_new_file);
