@@ -216,6 +216,24 @@ if [ -n "$cg2" ] && mkdir "$cg2/btrack-test-$$" 2>/dev/null; then
 	if grep -q "$T/outcg" cg.dump; then
 		fail "--cgroup captured a process outside the cgroup"
 	fi
+	# Context: the process that wrote incg carries its cgroup's path
+	# (relative to the cgroup2 mount) as a label, shown in the JSON
+	"$BTRACK" backtrack --log cg.btl --from "file:$T/incg" --format json \
+		-o incg.json 2>/dev/null
+	python3 - incg.json "/btrack-test-$$" <<'PY' ||
+import json, sys
+d = json.load(open(sys.argv[1]))
+ps = [n for n in d["nodes"] if n["kind"] == "process"]
+assert ps, "no process in the backtrack"
+cat = [n for n in ps if (n.get("exe") or "").endswith("/cat")]
+assert cat, "no cat: %r" % [n.get("exe") for n in ps]
+for n in cat:
+    assert n.get("cgroup") == sys.argv[2], \
+        "cat's cgroup is %r, not %r" % (n.get("cgroup"), sys.argv[2])
+    assert "container" not in n, "a container id from a plain cgroup"
+print("cgroup label: %s" % cat[0]["cgroup"])
+PY
+		fail "the process in the test cgroup does not carry its path"
 else
 	echo "no writable cgroup v2 hierarchy: --cgroup not tested"
 fi
