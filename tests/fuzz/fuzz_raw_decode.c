@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../../capture/drain.h"
+#include "../../core/cgroup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,6 +25,8 @@ static void touch(const struct bt_obs *o)
 		(void)strlen(o->target);
 	if (o->remote)
 		(void)strlen(o->remote);
+	if (o->cgroup)
+		(void)strlen(o->cgroup);
 	for (i = 0; i < o->argc; i++)
 		(void)strlen(o->argv[i]);
 }
@@ -32,7 +35,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct bt_raw_dec dec;
 	static uint64_t buf[BT_RAW_MAX / 8 + 1];
+	static int once;
+	const char *id;
 
+	/* FORK and EXEC carry a cgroup id: resolve under no directory, so
+	 * that a random id does not walk the host's hierarchy each run. */
+	if (!once++)
+		bt_cgroup_set_root("/nonexistent/btrack-fuzz");
+	/* The input as a cgroup path: the container id parser. */
+	if (bt_cgroup_container((const char *)data, size, &id))
+		(void)memchr(id, 0, BT_CONTAINER_ID_LEN);
 	if (size > sizeof(buf))
 		return 0;
 	memcpy(buf, data, size);
