@@ -673,6 +673,22 @@ static const char *role_of(const struct bt_result *r, const struct bt_node *nd)
 }
 
 /* Full details, one per line: what the short label leaves out. */
+/* "cgroup PATH (container ID12)" and a newline, when known. */
+static void cgroup_line(struct bt_sb *b, const struct bt_graph *g,
+			uint32_t proc)
+{
+	char cid[BT_CONTAINER_ID_LEN + 1];
+	struct bt_sb cg = { 0 };
+
+	if (proc_cgroup(&cg, g, proc, cid)) {
+		bt_sb_addf(b, "cgroup %s", bt_sb_str(&cg));
+		if (cid[0])
+			bt_sb_addf(b, " (container %.12s)", cid);
+		bt_sb_adds(b, "\n");
+	}
+	bt_sb_release(&cg);
+}
+
 static void node_tooltip(struct bt_sb *b, const struct view *v, size_t i)
 {
 	const struct bt_result *r = v->r;
@@ -712,6 +728,7 @@ static void node_tooltip(struct bt_sb *b, const struct view *v, size_t i)
 				bt_show_str(b, in.exe);
 				bt_sb_adds(b, "\n");
 			}
+			cgroup_line(b, r->g, nd->obj);
 			break;
 		case BT_OBJ_FILE:
 		case BT_OBJ_PAGE: {

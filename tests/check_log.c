@@ -1373,6 +1373,57 @@ START_TEST(test_v2_same_records)
 }
 END_TEST
 
+/* The cgroup label (the highest key) in both versions: written, read back
+ * as written; one past BT_LABEL_MAX is refused; on a file, refused. */
+START_TEST(test_label_cgroup)
+{
+	static const char cg[] = "/system.slice/docker-"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+		".scope";
+	unsigned v;
+
+	ck_assert_uint_eq(BT_LABEL_CGROUP, BT_LABEL_MAX);
+	for (v = 0; v < 2; v++) {
+		const char *path = tu_path(v ? "cg1.btl" : "cg2.btl");
+		struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE |
+						BT_LOGW_TRUNC |
+						(v ? BT_LOGW_V1 : 0));
+		const struct bt_rec_head *h;
+		const struct bt_rec_label *l;
+		struct bt_log_iter it;
+		struct bt_log *log;
+		int r, n = 0;
+
+		ck_assert_int_eq(bt_log_append_process(w, 1, 100, T0, 1, 0), 0);
+		ck_assert_int_eq(bt_log_append_file(w, 2, 0, 8, 1234), 0);
+		ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_CGROUP,
+						     T0 + 1, cg, strlen(cg)), 0);
+		ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_MAX + 1,
+						     T0, "x", 1), BT_EINVAL);
+		ck_assert_int_eq(bt_log_append_label(w, 2, BT_LABEL_CGROUP,
+						     T0, "/", 1), BT_EINVAL);
+		ck_assert_int_eq(bt_log_writer_close(w), 0);
+		ck_assert_int_eq(bt_log_open(&log, path), 0);
+		ck_assert_uint_eq(bt_log_version(log), v ? 1 : 2);
+		bt_log_iter_init(&it, log);
+		while ((r = bt_log_next(&it, &h)) == 1) {
+			if (h->type != BT_REC_LABEL)
+				continue;
+			l = (const struct bt_rec_label *)h;
+			ck_assert_uint_eq(l->key, BT_LABEL_CGROUP);
+			ck_assert_uint_eq(l->object, 1);
+			ck_assert_uint_eq(l->time, T0 + 1);
+			ck_assert_str_eq(bt_rec_str(&l->value), cg);
+			n++;
+		}
+		ck_assert_int_eq(r, 0);
+		ck_assert_int_eq(n, 1);
+		bt_log_iter_release(&it);
+		bt_log_close(log);
+	}
+}
+END_TEST
+
 /* Known CRC-32C values, and the table and the instruction agree. */
 START_TEST(test_crc32c)
 {
@@ -1932,6 +1983,7 @@ static Suite *log_suite(void)
 		{ "v2_two_writers", test_two_writers, 0 },
 		{ "v2_disk_full", test_disk_full, 30 },
 		{ "v2_same_records", test_v2_same_records, 0 },
+		{ "label_cgroup", test_label_cgroup, 0 },
 		{ "crc32c", test_crc32c, 0 },
 		{ "v2_corrupt", test_v2_corrupt, 0 },
 		{ "v2_bit_flips", test_v2_bit_flips, 60 },
