@@ -237,6 +237,9 @@ measure() {
 			"$(awk -v r="$(kv "$tmp/load.out" rss_per_event)" 'BEGIN { printf "%.1f B/event", r }')"
 		row "  backtrack on the loaded graph (median of 5)" "$size" \
 			"$(awk -v r="$(kv "$tmp/load.out" backtrack_ms)" 'BEGIN { printf "%.2f ms", r }')"
+		row "    of which resolving the spec" "$size" \
+			"$(awk -v r="$(kv "$tmp/load.out" resolve_ms)" 'BEGIN { printf "%.2f ms", r }')"
+		row "    result" "$size" "$(kv "$tmp/load.out" backtrack_nodes) nodes"
 		row "  peak RSS (3 loads, mapped log included)" "$size" \
 			"$(mib "$(tv "$tmp/load.time" "Maximum resident set size (kbytes)")")"
 	else
