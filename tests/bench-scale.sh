@@ -9,7 +9,8 @@
 # It exits 1 only when something could not be measured at all.
 #
 #   BENCH_SCALE_SIZES="100M 1G"  sizes to run (default: both when the disk
-#                                has room for 1 G events, else 100M, said so)
+#                                has room for 1 G events, else 100M, said so;
+#                                "none": the SQLite figures alone)
 #   BENCH_SCALE_DB_EVENTS=N      events behind the SQLite figures (default
 #                                100M; a separate gen log when it is not one
 #                                of the sizes; 0 skips them)
@@ -62,7 +63,9 @@ note() {
 	notes="$notes$1
 "
 }
-if [ -n "${BENCH_SCALE_SIZES:-}" ]; then
+if [ "${BENCH_SCALE_SIZES:-}" = none ]; then
+	SIZES=""	# the SQLite figures alone
+elif [ -n "${BENCH_SCALE_SIZES:-}" ]; then
 	SIZES=$BENCH_SCALE_SIZES
 else
 	need=$(awk -v n="$(events 1G)" -v b=$PER_EVENT 'BEGIN { printf "%.0f", n * b / 1024 }')
