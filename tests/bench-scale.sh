@@ -327,7 +327,7 @@ sqlite_rows() {
 load_avg() {
 	cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?'
 }
-echo "btrack bench-scale: sizes $SIZES (seed $SEED; backtrack --no-filters of the planted file:/var/tmp/.x/loot), $(uname -m), $(nproc) cpus, $(free -g 2>/dev/null | awk '/^Mem:/ { print $2 " GB RAM, " }')$((free_kb / 1048576)) GB free disk, load average $(load_avg), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "btrack bench-scale: sizes ${SIZES:-none} (seed $SEED; backtrack --no-filters of the planted file:/var/tmp/.x/loot), $(uname -m), $(nproc) cpus, $(free -g 2>/dev/null | awk '/^Mem:/ { print $2 " GB RAM, " }')$((free_kb / 1048576)) GB free disk, load average $(load_avg), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 start=$(now)
 cols=""
 for s in $SIZES; do
@@ -353,7 +353,7 @@ if [ "$db_n" != 0 ]; then
 				"$DB_EVENTS" \
 				"$(sed -n 's/.*generated \([0-9]*\) events.*/\1/p' "$tmp/dbgen.err")"
 			cols="$cols $DB_EVENTS"
-			note "SQLite measured at $DB_EVENTS events (BENCH_SCALE_DB_EVENTS), on a log of its own"
+			note "SQLite measured at $DB_EVENTS events (BENCH_SCALE_DB_EVENTS), on a log of its own (same seed and size: the same events)"
 		else
 			fail "btrack gen $DB_EVENTS for the database failed"
 		fi
