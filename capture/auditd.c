@@ -609,8 +609,11 @@ static const char *item_path(struct bt_auditd *a, const struct aev *e,
 {
 	const char *name = aev_str(e, e->items[i].name), *base;
 
-	if (!name || !*name)
+	if (!name || !*name) {
+		if (e->items[i].bad_name)
+			a->st.bad_name_skipped++;
 		return NULL;
+	}
 	base = aev_str(e, e->cwd);
 	if (name[0] != '/' && dirfd >= 0) {
 		struct proc *p = proc_get(a, e->pid);
@@ -725,14 +728,19 @@ static int do_open(struct bt_auditd *a, const struct aev *e)
 	i = find_item(e, M(NT_CREATE) | M(NT_NORMAL) | M(NT_UNKNOWN), 1);
 	if (i < 0)
 		return 0;
-	p = item_path(a, e, i, dirfd, a->path, sizeof(a->path));
-	if (!p)
-		return 0;
+	if (e->items[i].bad_name && e->items[i].has_ino) {
+		/* a malformed name: the file, known by its inode, unnamed */
+		p = NULL;
+	} else {
+		p = item_path(a, e, i, dirfd, a->path, sizeof(a->path));
+		if (!p)
+			return 0;
+	}
 	acc = (int)(flags & A_O_ACCMODE);
 	access = (acc == 0 || acc == 2 ? BT_FD_READ : 0) |
 		 (acc == 1 || acc == 2 ? BT_FD_WRITE : 0);
 	/* /dev/fd/N: another descriptor of N's object (a pipe, a memfd). */
-	if ((alias = fd_alias(p, e->pid)) >= 0 && t &&
+	if (p && (alias = fd_alias(p, e->pid)) >= 0 && t &&
 	    bt_fdtable_get(t, (int)alias)) {
 		const struct bt_fd *f = bt_fdtable_get(t, (int)alias);
 

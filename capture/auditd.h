@@ -70,6 +70,16 @@ struct bt_auditd_stats {
 	uint32_t arch_other_first; /* its AUDIT_ARCH_* value (first seen),
 				    * 0 if given by an unknown name */
 	uint64_t uring;       /* io_uring operations (URINGOP): not used */
+	uint64_t bad_names;   /* PATH names malformed (hex of odd length, a
+			       * byte that is not hex, a NUL inside): not
+			       * used as names (not in bad_fields) */
+	uint64_t bad_name_skipped; /* events skipped for want of such a
+			       * name (an open still names its file by
+			       * inode) */
+	uint64_t no_newline;  /* inputs whose last line had no newline
+			       * (imported as it is: cut while written?) */
+	uint64_t long_lines;  /* lines over the length limit, skipped
+			       * unread (keep_going) */
 };
 
 struct bt_auditd;

@@ -31,11 +31,8 @@ struct ring {
 	struct bt_ring_ctl *ctl;     /* shared with the kernel or a test */
 	const uint8_t *data;
 	uint64_t tail;               /* our copy; published to ctl->tail */
-	bool have;                   /* obs holds a pending record */
-	struct bt_obs obs;
-	uint64_t rec[BT_RAW_MAX / 8];/* the record, copied out */
-	char strs[BT_RAW_MAX + 16];  /* its strings, NUL-terminated */
-	const char *argv[BT_DRAIN_ARGV_MAX + 1];
+	bool have;                   /* dec.obs holds a pending record */
+	struct bt_raw_dec dec;       /* the record, copied out, decoded */
 };
 
 struct bt_drain {
@@ -106,15 +103,17 @@ static bool op_has_file(unsigned op)
 	case BT_RAW_WRITE: case BT_RAW_TRUNCATE: case BT_RAW_MMAP:
 	case BT_RAW_MUNMAP: case BT_RAW_PAGE_READ: case BT_RAW_PAGE_WRITE:
 	case BT_RAW_CREATE: case BT_RAW_RENAME: case BT_RAW_LINK:
-	case BT_RAW_UNLINK:
+	case BT_RAW_UNLINK: case BT_RAW_CHMOD: case BT_RAW_CHOWN:
+	case BT_RAW_PIPE:
 		return true;
 	}
 	return false;
 }
 
 /* Decode the record copied into r->rec (len bytes, framing already
- * checked) into r->obs.  false for a record that cannot be meaningful. */
-static bool decode(struct ring *r, size_t len)
+ * checked) into r->obs, accepting ops up to max_op.  false for a record
+ * that cannot be meaningful. */
+static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 {
 	const struct bt_raw *raw = (const struct bt_raw *)r->rec;
 	const uint8_t *b = (const uint8_t *)r->rec;
@@ -124,9 +123,10 @@ static bool decode(struct ring *r, size_t len)
 	size_t off = BT_RAW_HEAD, so = 0;
 	unsigned op = raw->op, i;
 
-	/* Only the ops the module produces: the user-space ones after
-	 * BT_RAW_SEND (symlink, chmod, ...) in a kernel ring are bad bytes. */
-	if (op < 1 || op > BT_RAW_SEND || raw->nstr > 2 || !raw->pid ||
+	/* Only the ops the source produces: the user-space ones after
+	 * BT_RAW_SEND (symlink, chmod, ...) in a module's ring are bad
+	 * bytes; the eBPF source has them all. */
+	if (op < 1 || op > max_op || raw->nstr > 2 || !raw->pid ||
 	    !raw->time)
 		return false;
 	for (i = 0; i < raw->nstr; i++) {
@@ -188,6 +188,23 @@ static bool decode(struct ring *r, size_t len)
 		o->map_first = raw->arg;
 		o->map_count = raw->arg2;
 		break;
+	case BT_RAW_SETID:
+		/* the credentials after the call: uid | euid << 32 in arg,
+		 * gid | egid << 32 in arg2 */
+		if (raw->nstr)
+			return false;
+		o->uid = (uint32_t)raw->arg;
+		o->euid = (uint32_t)(raw->arg >> 32);
+		o->gid = (uint32_t)raw->arg2;
+		o->egid = (uint32_t)(raw->arg2 >> 32);
+		return true;
+	case BT_RAW_CHMOD:
+		o->mode = raw->arg <= 07777 ? (uint32_t)raw->arg : UINT32_MAX;
+		break;
+	case BT_RAW_CHOWN:
+		o->owner = (uint32_t)raw->arg;
+		o->group = (uint32_t)raw->arg2;
+		break;
 	}
 	/* File ops: the first string is the path (absolute, or none, e.g.
 	 * "pipe:[12]"), RENAME and LINK have the new name second. */
@@ -224,12 +241,33 @@ static bool decode(struct ring *r, size_t len)
 			o->argc = n;
 		}
 		o->exe = o->path;
+	} else if (op == BT_RAW_SYMLINK) {
+		/* the link's name, then its target as given */
+		if (raw->nstr != 2 || !o->path || o->path[0] != '/' ||
+		    !slen[1] || memchr(str[1], 0, slen[1]))
+			return false;
+		o->target = str[1];
 	} else if (raw->nstr > 1) {
 		return false;
 	}
 	if (!o->path && !o->has_ino)
 		return false;
 	return true;
+}
+
+bool bt_drain_decode(struct bt_raw_dec *dec, const void *rec, size_t len,
+		     unsigned max_op)
+{
+	struct bt_raw raw;
+
+	if (len < BT_RAW_HEAD || len > BT_RAW_MAX || len % 8)
+		return false;
+	memcpy(&raw, rec, BT_RAW_HEAD);
+	if (raw.len != len || max_op > BT_RAW_OP_MAX)
+		return false;
+	if (rec != dec->rec)
+		memcpy(dec->rec, rec, len);
+	return decode(dec, len, max_op);
 }
 
 /* ---- rings ------------------------------------------------------------ */
@@ -286,10 +324,10 @@ static void fill(struct bt_drain *d, struct ring *r)
 			resync(d, r, head);
 			return;
 		}
-		memcpy(r->rec, r->data + pos, len);
+		memcpy(r->dec.rec, r->data + pos, len);
 		r->tail += len;
 		publish_tail(r);
-		if (decode(r, len))
+		if (decode(&r->dec, len, BT_RAW_SEND))
 			r->have = true;
 		else
 			d->st.bad++;
@@ -316,14 +354,14 @@ int bt_drain_poll_sink(struct bt_drain *d, uint64_t now, bool all,
 				every = false;
 				continue;
 			}
-			if (!min || r->obs.time < min->obs.time)
+			if (!min || r->dec.obs.time < min->dec.obs.time)
 				min = r;
 		}
 		if (!min)
 			break;
-		if (!all && !every && min->obs.time + d->window > now)
+		if (!all && !every && min->dec.obs.time + d->window > now)
 			break;
-		err = sink->add(sink->arg, &min->obs);
+		err = sink->add(sink->arg, &min->dec.obs);
 		if (err)
 			break;
 		min->have = false;

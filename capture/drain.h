@@ -33,6 +33,30 @@
 
 struct bt_drain;
 
+/*
+ * One raw record, copied out of a ring and decoded: the scratch the
+ * decoder needs (nothing is allocated per record).  obs and the strings
+ * it points to live here until the next decode.
+ */
+struct bt_raw_dec {
+	struct bt_obs obs;
+	uint64_t rec[BT_RAW_MAX / 8];/* the record */
+	char strs[BT_RAW_MAX + 16];  /* its strings, NUL-terminated */
+	const char *argv[BT_DRAIN_ARGV_MAX + 1];
+};
+
+/*
+ * Validate and decode one raw record of len bytes at rec (copied into
+ * dec->rec first unless it is dec->rec) into dec->obs, accepting the raw
+ * ops up to max_op: BT_RAW_SEND for the module's rings, BT_RAW_OP_MAX for
+ * the eBPF source (capture/ebpf/btrack_ebpf.h says how it fills the ops
+ * past BT_RAW_SEND).  false for bad framing or a record that cannot be
+ * meaningful (the caller counts it as bad).  This is the decoder the ring
+ * drainer uses; the eBPF loader shares it.
+ */
+bool bt_drain_decode(struct bt_raw_dec *dec, const void *rec, size_t len,
+		     unsigned max_op);
+
 struct bt_drain_stats {
 	uint64_t records;       /* records read and handed to emit */
 	uint64_t bad;           /* records rejected by validation */

@@ -165,14 +165,70 @@ static void advance(struct bt_pagering *r)
 	__atomic_store_n(&hdr(r)->tail, r->tail, __ATOMIC_RELEASE);
 }
 
+/*
+ * The header as only the consumer and honest producers leave it: magic,
+ * version and nslots as created, tail the consumer's own, head at most
+ * nslots past it (a producer reserves only while head - tail < nslots, and
+ * the tail it reads is never ahead of ours) and never behind it (we only
+ * advance up to head).  Anything else was written by the traced program:
+ * put back what we know, and move a head that runs ahead to just past the
+ * last slot published in the ring's window, so that honest producers can
+ * reserve again.  Returns whether something had to be repaired.
+ */
+static bool repair_header(struct bt_pagering *r)
+{
+	struct bt_pagering_hdr *h = hdr(r);
+	__u64 head;
+	uint64_t t, top;
+	bool bad = false;
+
+	if (__atomic_load_n(&h->magic, __ATOMIC_RELAXED) != BT_PAGERING_MAGIC ||
+	    __atomic_load_n(&h->version, __ATOMIC_RELAXED) !=
+	    BT_PAGERING_VERSION ||
+	    __atomic_load_n(&h->nslots, __ATOMIC_RELAXED) != r->nslots) {
+		__atomic_store_n(&h->version, BT_PAGERING_VERSION,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&h->nslots, r->nslots, __ATOMIC_RELAXED);
+		__atomic_store_n(&h->magic, BT_PAGERING_MAGIC,
+				 __ATOMIC_RELEASE);
+		bad = true;
+	}
+	if (__atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) != r->tail) {
+		__atomic_store_n(&h->tail, r->tail, __ATOMIC_RELEASE);
+		bad = true;
+	}
+	head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
+	if (head < r->tail) {
+		/* behind: producers move it up themselves; so do we */
+		__atomic_compare_exchange_n(&h->head, &head, r->tail, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+		bad = true;
+	} else if (head - r->tail > r->nslots) {
+		top = r->tail;
+		for (t = r->tail; t < r->tail + r->nslots; t++)
+			if (__atomic_load_n(&slot(r, t)->seq,
+					    __ATOMIC_ACQUIRE) == t + 1)
+				top = t + 1;
+		__atomic_compare_exchange_n(&h->head, &head, top, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+		bad = true;
+	}
+	return bad;
+}
+
 int bt_pagering_drain(struct bt_pagering *r, bool final,
 		      int (*fn)(void *arg, const struct bt_raw *raw),
 		      void *arg)
 {
 	struct bt_pagering_hdr *h = hdr(r);
-	uint64_t budget = 4ull * r->nslots; /* bound the work of one call */
+	/* Bound the work of one call: at most one lap of the ring.  Honest
+	 * producers never have more than nslots slots reserved, so one lap
+	 * reaches every published one. */
+	uint64_t budget = r->nslots;
 	int err = 0;
 
+	if (repair_header(r))
+		r->st.header++;
 	while (budget--) {
 		struct bt_pagering_slot *s = slot(r, r->tail);
 		struct bt_raw raw;
@@ -182,10 +238,11 @@ int bt_pagering_drain(struct bt_pagering *r, bool final,
 		/* A producer reserves (head) before it publishes (seq), so a
 		 * published slot lies below head; a seq that says otherwise
 		 * was scribbled, and following it would run the tail past
-		 * the producers. */
+		 * the producers.  A head more than a lap ahead was scribbled
+		 * after the repair above: wait for the next call. */
 		head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
-		if (head <= r->tail || head - r->tail > (1ull << 62))
-			break;  /* nothing more (or a head scribbled back) */
+		if (head <= r->tail || head - r->tail > r->nslots)
+			break;
 		if (seq == r->tail + 1) {
 			memcpy(&raw, &s->raw, sizeof(raw));
 			/* A producer (or a scribbler) that rewrote the slot
@@ -212,7 +269,7 @@ int bt_pagering_drain(struct bt_pagering *r, bool final,
 				 ((r->tail + 1 - seq) & (r->nslots - 1)))) {
 			if (!final && !later_published(r, head))
 				break;
-			r->st.invalid++;
+			r->st.bad_seq++;
 			advance(r);
 			continue;
 		}
@@ -245,10 +302,22 @@ void bt_pagering_stats(const struct bt_pagering *r,
 		return;
 	h = hdr(r);
 	*out = r->st;
-	/* Producer counters: numbers only, untrusted but harmless. */
-	out->dropped = __atomic_load_n(&h->dropped, __ATOMIC_RELAXED);
-	out->faults = __atomic_load_n(&h->faults, __ATOMIC_RELAXED);
-	out->unmonitored = __atomic_load_n(&h->unmonitored, __ATOMIC_RELAXED);
+	/* The producers' counters live in memory the traced program can
+	 * write: claims, kept apart from the consumer's own counts. */
+	out->claimed_dropped = __atomic_load_n(&h->dropped, __ATOMIC_RELAXED);
+	out->claimed_faults = __atomic_load_n(&h->faults, __ATOMIC_RELAXED);
+	out->claimed_unmonitored = __atomic_load_n(&h->unmonitored,
+						   __ATOMIC_RELAXED);
+}
+
+void bt_pagering_position(const struct bt_pagering *r, uint64_t *tail,
+			  uint64_t *head)
+{
+	uint64_t h = __atomic_load_n(&hdr(r)->head, __ATOMIC_ACQUIRE);
+
+	*tail = r->tail;
+	*head = h < r->tail ? r->tail : h - r->tail > r->nslots ?
+		r->tail + r->nslots : h;
 }
 
 void bt_pagering_free(struct bt_pagering *r)

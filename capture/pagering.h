@@ -74,13 +74,23 @@ struct bt_pagering_slot {
 struct bt_pagering;
 
 struct bt_pagering_stats {
+	/* Counted by the consumer (the recorder's own memory): */
 	uint64_t events;     /* delivered to the callback */
-	uint64_t dropped;    /* producers found the ring full */
-	uint64_t invalid;    /* slots the consumer rejected */
+	uint64_t invalid;    /* published slots whose record the consumer
+	                        rejected (op, len, nstr, pid or time 0, or
+	                        rewritten while it was copied) */
+	uint64_t bad_seq;    /* slots with a sequence number no producer
+	                        writes (scribbled), skipped */
 	uint64_t holes;      /* slots never published (a producer died) */
-	uint64_t faults;     /* faults the producers report handling */
-	uint64_t unmonitored; /* shared mappings the producers could not
-	                         monitor (see the header field) */
+	uint64_t header;     /* drains that found the header scribbled (head
+	                        or tail impossible, magic, version or nslots
+	                        changed) and repaired it */
+	/* Read from the ring header, which the traced program can write:
+	 * what the producers claim, never verified, reported as such. */
+	uint64_t claimed_dropped;     /* ring full */
+	uint64_t claimed_faults;      /* page faults handled */
+	uint64_t claimed_unmonitored; /* shared mappings the producers could
+	                                 not monitor (see the header field) */
 };
 
 /* Create a ring of `nslots` (rounded up to a power of two) in a memfd.
@@ -91,10 +101,16 @@ int bt_pagering_create(struct bt_pagering **out, uint32_t nslots,
 
 /*
  * Deliver every published slot to fn, oldest first, after validating it
- * (op is PAGE_READ or PAGE_WRITE, pid nonzero, time nonzero).  fn returns
- * 0 or a negative bt_error, which stops the drain and is returned.  With
- * `final`, unpublished holes are skipped and counted (end of recording).
- * Never trusts the shared memory: see the protocol above.
+ * (op is PAGE_READ or PAGE_WRITE, len and nstr those of a page record, pid
+ * nonzero, time nonzero).  The callback sees a private copy and checks what
+ * only the caller knows (the pid is traced, the time inside the recording,
+ * the file mapped).  fn returns 0 or a negative bt_error, which stops the
+ * drain and is returned.  With `final`, unpublished holes are skipped and
+ * counted (end of recording).  Never trusts the shared memory: see the
+ * protocol above.  A header whose head or tail no producer could have
+ * written (head more than nslots past the consumer's tail, or behind it;
+ * tail not the consumer's) is repaired and counted; so are a changed
+ * magic, version or nslots.  One call does a bounded amount of work.
  */
 int bt_pagering_drain(struct bt_pagering *r, bool final,
 		      int (*fn)(void *arg, const struct bt_raw *raw),
@@ -102,6 +118,13 @@ int bt_pagering_drain(struct bt_pagering *r, bool final,
 
 void bt_pagering_stats(const struct bt_pagering *r,
 		       struct bt_pagering_stats *out);
+
+/* Where the consumer is (*tail: every ticket below it was delivered or
+ * counted) and the head the producers have reached, as far as it can be
+ * believed (clamped to [*tail, *tail + nslots]).  A record reserved now
+ * has a ticket below *head: once *tail reaches it, it has been seen. */
+void bt_pagering_position(const struct bt_pagering *r, uint64_t *tail,
+			  uint64_t *head);
 
 void bt_pagering_free(struct bt_pagering *r);
 #endif

@@ -29,8 +29,8 @@
  * Reads and writes on known descriptors allocate nothing and make no system
  * call besides the two ptrace requests of the stop.
  *
- * Not captured (man page): io_uring and Linux AIO (detected and reported),
- * 32-bit system calls, descriptors received over unix sockets until first
+ * Not captured (man page): io_uring and Linux AIO, i386 and x32 system
+ * calls (all three detected and reported), descriptors received over unix sockets until first
  * used, unix datagrams from unnamed sockets, writes to non-file memory.
  * The page monitor library's own loading is never recorded.
  */
@@ -87,6 +87,17 @@
 #define NBUCKET 1024
 #define DRAIN_EVERY_US 10000
 #define INTERRUPT_GRACE_NS 5000000000ULL
+/* Page records from the ring (which the traced program can write) are
+ * accepted only inside the recording and the life of their process, give
+ * or take this much (CLOCK_REALTIME steps, the order of stamps). */
+#define PAGE_TIME_SLACK_NS 1000000000ULL
+/* Exited processes kept to take their late page records (drained after
+ * the exit: the ring was waiting for a hole), oldest forgotten first. */
+#define DEAD_MAX 1024
+/* Most of a /proc/PID/net table read to find one socket's peer. */
+#define NET_TABLE_MAX (64u << 20)
+/* File page ranges remembered per process (struct mapped). */
+#define MAPPED_MAX 4096
 
 /* ---- helpers exposed for tests ---------------------------------------- */
 
@@ -420,6 +431,13 @@ struct mm {
 	size_t n, cap;
 };
 
+/* A shared file range a process mapped at some time (pages of 4096): the
+ * page records it may make.  Kept after munmap and exec, since the ring
+ * may be drained after them. */
+struct mapped {
+	uint64_t dev, ino, first, end;
+};
+
 struct proc {
 	uint32_t pid, ppid;
 	uint64_t start;
@@ -429,6 +447,13 @@ struct proc {
 	char *cwd;              /* owned; NULL until needed */
 	uint32_t cred[4];       /* uid, euid, gid, egid (UINT32_MAX unknown) */
 	bool io_uring;          /* it used io_uring (noted once) */
+	bool compat;            /* it made 32-bit or x32 calls (noted once) */
+	uint64_t end;           /* exit time once it is gone, else 0 */
+	bool exit_pending;      /* its EXIT waits for its page records */
+	uint64_t exit_mark;     /* ... until the ring's tail reaches this */
+	struct mapped *mp;      /* shared file ranges it ever mapped */
+	size_t nmp, mpcap;
+	bool mp_full;           /* MAPPED_MAX reached: files not checked */
 	struct proc *next;
 };
 
@@ -488,6 +513,13 @@ struct rec {
 	bool diag_tried;
 	uint32_t diag_seq;
 	char diagbuf[8192];
+	/* processes gone, for their late page records: oldest first (a
+	 * FIFO of DEAD_MAX), and by pid (chained through next) */
+	struct proc *dead[DEAD_MAX];
+	size_t ndead, dead_first;
+	struct proc *dead_by_pid[NBUCKET];
+	size_t exits_pending;   /* dead processes with exit_pending */
+	uint64_t t0;            /* the recording's start (CLOCK_REALTIME) */
 	pid_t top;
 	bool top_exec;          /* the command was exec'd */
 	int fatal;              /* a log error: stop */
@@ -600,7 +632,7 @@ static struct proc *proc_new(struct rec *r, uint32_t pid, uint32_t ppid,
 	return p;
 }
 
-static void proc_free(struct rec *r, struct proc *p)
+static void proc_unlink(struct rec *r, struct proc *p)
 {
 	struct proc **pp;
 
@@ -610,10 +642,140 @@ static void proc_free(struct rec *r, struct proc *p)
 			break;
 		}
 	}
+}
+
+static void proc_destroy(struct proc *p)
+{
 	bt_fdtable_unref(p->fdt);
 	free(p->mm.v);
+	free(p->mp);
 	free(p->cwd);
 	free(p);
+}
+
+static void proc_free(struct rec *r, struct proc *p)
+{
+	proc_unlink(r, p);
+	proc_destroy(p);
+}
+
+static void add(struct rec *r, const struct bt_obs *ob);
+
+/* The EXIT observation of a process gone at p->end. */
+static void exit_obs(struct rec *r, struct proc *p)
+{
+	struct bt_obs ob;
+
+	bt_obs_init(&ob);
+	ob.time = p->end;
+	ob.op = BT_RAW_EXIT;
+	ob.pid = p->pid;
+	ob.start = p->start;
+	ob.ppid = p->ppid;
+	ob.uid = p->cred[0];
+	ob.euid = p->cred[1];
+	ob.gid = p->cred[2];
+	ob.egid = p->cred[3];
+	add(r, &ob);
+	if (p->exit_pending) {
+		p->exit_pending = false;
+		r->exits_pending--;
+	}
+}
+
+/*
+ * A process is gone: with a page ring, keep what checks its late page
+ * records (pid, start, end, the files it mapped) for a while.  Its EXIT is
+ * written once every record it may have put into the ring was read (the
+ * ring may be waiting for a hole): a record after the EXIT would make the
+ * log's reader take it for a new process of the same pid.
+ */
+static void proc_retire(struct rec *r, struct proc *p, uint64_t end)
+{
+	uint64_t tail, head;
+
+	p->end = end;
+	if (!r->ring) {
+		exit_obs(r, p);
+		proc_free(r, p);
+		return;
+	}
+	bt_pagering_position(r->ring, &tail, &head);
+	if (head > tail) {
+		p->exit_pending = true;
+		p->exit_mark = head;
+		r->exits_pending++;
+	} else {
+		exit_obs(r, p);
+	}
+	proc_unlink(r, p);
+	bt_fdtable_unref(p->fdt);
+	p->fdt = NULL;
+	free(p->mm.v);
+	memset(&p->mm, 0, sizeof(p->mm));
+	free(p->cwd);
+	p->cwd = NULL;
+	if (r->ndead == DEAD_MAX) {
+		struct proc *old = r->dead[r->dead_first], **pp;
+
+		for (pp = &r->dead_by_pid[old->pid % NBUCKET]; *pp;
+		     pp = &(*pp)->next) {
+			if (*pp == old) {
+				*pp = old->next;
+				break;
+			}
+		}
+		if (old->exit_pending)
+			exit_obs(r, old);
+		proc_destroy(old);
+		r->dead_first = (r->dead_first + 1) % DEAD_MAX;
+		r->ndead--;
+	}
+	r->dead[(r->dead_first + r->ndead++) % DEAD_MAX] = p;
+	p->next = r->dead_by_pid[p->pid % NBUCKET];
+	r->dead_by_pid[p->pid % NBUCKET] = p;
+}
+
+/* Remember that p mapped pages [first, first + count) of (dev, ino)
+ * shared: merged with a range of the same file it touches. */
+static void mapped_add(struct proc *p, uint64_t dev, uint64_t ino,
+		       uint64_t first, uint64_t count)
+{
+	uint64_t end = first + count < first ? UINT64_MAX : first + count;
+	size_t i;
+
+	for (i = 0; i < p->nmp; i++) {
+		struct mapped *m = &p->mp[i];
+
+		if (m->dev != dev || m->ino != ino || first > m->end ||
+		    end < m->first)
+			continue;
+		if (first < m->first)
+			m->first = first;
+		if (end > m->end)
+			m->end = end;
+		return;
+	}
+	if (p->nmp == MAPPED_MAX ||
+	    (p->nmp + 1 > p->mpcap &&
+	     bt_grow(&p->mp, &p->mpcap, p->nmp + 1, sizeof(*p->mp)))) {
+		p->mp_full = true;
+		return;
+	}
+	p->mp[p->nmp++] = (struct mapped){ dev, ino, first, end };
+}
+
+/* Whether p may have made a page record for page `page` of (dev, ino). */
+static bool mapped_has(const struct proc *p, uint64_t dev, uint64_t ino,
+		       uint64_t page)
+{
+	size_t i;
+
+	for (i = 0; i < p->nmp; i++)
+		if (p->mp[i].dev == dev && p->mp[i].ino == ino &&
+		    page >= p->mp[i].first && page < p->mp[i].end)
+			return true;
+	return p->mp_full;
 }
 
 static struct devino *devino_find(struct rec *r, uint64_t dev, uint64_t ino)
@@ -985,6 +1147,10 @@ static ssize_t read_net(struct rec *r, struct task *t, const char *name)
 	if (fd < 0)
 		return -1;
 	for (;;) {
+		/* a traced program can make the table grow (many sockets):
+		 * the row asked for is looked for in the first 64 MiB */
+		if (len >= NET_TABLE_MAX)
+			break;
 		if (len + 4096 > r->netcap &&
 		    bt_grow(&r->netbuf, &r->netcap, len + 4096, 1)) {
 			close(fd);
@@ -1329,6 +1495,22 @@ static void on_async(struct rec *r, struct task *t, const char *what)
 	note(r, BT_NOTE_TEXT, msg);
 }
 
+/* System calls of another ABI (i386 through int 0x80, x32): not decoded.
+ * Said once per process in the log; counted for the CLI. */
+static void on_compat(struct rec *r, struct task *t, const char *what)
+{
+	char msg[160];
+
+	r->st->compat++;
+	if (t->p->compat)
+		return;
+	t->p->compat = true;
+	r->st->compat_procs++;
+	snprintf(msg, sizeof(msg), "%s system calls used by pid %u: their "
+		 "I/O is not recorded", what, t->p->pid);
+	note(r, BT_NOTE_TEXT, msg);
+}
+
 /* The credentials of tid now, into p->cred; false if unreadable. */
 static bool read_creds(struct rec *r, struct proc *p, uint32_t tid)
 {
@@ -1423,8 +1605,12 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 	t->nr = -1;
 	t->ok1 = t->ok2 = t->has_ino = t->existed = t->link_anon = false;
 	t->has_ino2 = t->exec_pending = false;
+	if (k > 0 && si.op == PTRACE_SYSCALL_INFO_SECCOMP &&
+	    (si.arch != AUDIT_ARCH_X86_64 || (si.seccomp.nr & 0x40000000)))
+		on_compat(r, t, si.arch == AUDIT_ARCH_X86_64 ? "x32" :
+			  "32-bit");
 	if (k <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP ||
-	    si.arch != AUDIT_ARCH_X86_64) {
+	    si.arch != AUDIT_ARCH_X86_64 || (si.seccomp.nr & 0x40000000)) {
 		t->in_sys = false;
 		return false;
 	}
@@ -1731,6 +1917,9 @@ static void on_mmap_exit(struct rec *r, struct task *t, uint64_t addr)
 		   (a[3] & MAP_TYPE) == MAP_SHARED_VALIDATE;
 	munmap_range(r, t, x.start, x.end - x.start);  /* MAP_FIXED */
 	mm_add(&t->p->mm, &x);
+	if (x.shared)
+		mapped_add(t->p, x.dev, x.ino, x.pgoff,
+			   (x.end - x.start) / PAGE);
 	mmap_obs(r, t, &x, f->path);
 }
 
@@ -1747,6 +1936,9 @@ static void on_mremap_exit(struct rec *r, struct task *t, uint64_t addr)
 			continue;
 		x->start = addr;
 		x->end = addr + ((nlen + PAGE - 1) & ~(PAGE - 1));
+		if (x->shared)
+			mapped_add(t->p, x->dev, x->ino, x->pgoff,
+				   (x->end - x->start) / PAGE);
 		mmap_obs(r, t, x, devino_path(r, x->dev, x->ino));
 		return;
 	}
@@ -1905,6 +2097,36 @@ static bool fd_is_write_end(struct task *t, int fd)
 			w = (fl & O_ACCMODE) == O_WRONLY;
 	fclose(fi);
 	return w;
+}
+
+/*
+ * The names of unlink and rename are read from the tracee at the call's
+ * entry; another of its threads can rewrite them before the kernel reads
+ * them, so that the call acts on another name than the one recorded.
+ * After the call the name should (rename: `present`) or should no longer
+ * (unlink) be the file seen at the entry, and the call succeeded, so the
+ * old name must have held a file at the entry.  When it is not so, the
+ * event is still recorded as seen, and a note says it could not be
+ * confirmed (a concurrent change by another process looks the same).
+ */
+static void confirm(struct rec *r, struct task *t, const char *path,
+		    bool present)
+{
+	struct stat sb;
+	bool same = t->has_ino && lstat(path, &sb) == 0 &&
+		    sb.st_dev == t->dev && sb.st_ino == t->ino;
+	char msg[PATH_MAX + 160];
+
+	if (t->has_ino && same == present)
+		return;
+	r->st->unconfirmed++;
+	snprintf(msg, sizeof(msg), "%s by pid %u of '%s' not confirmed "
+		 "after the call: the name %s (its argument rewritten by a "
+		 "thread during the call, or a concurrent change)",
+		 present ? "rename" : "unlink", t->p->pid, path,
+		 present ? "does not hold the file renamed" :
+		 "still holds the file unlinked");
+	note(r, BT_NOTE_TEXT, msg);
 }
 
 static void on_sys_exit(struct rec *r, struct task *t)
@@ -2117,6 +2339,9 @@ static void on_sys_exit(struct rec *r, struct task *t)
 	case SYS_rename:
 	case SYS_renameat:
 	case SYS_renameat2:
+		if (t->ok1 && t->ok2 &&
+		    !(t->nr == SYS_renameat2 && (a[4] & RENAME_EXCHANGE)))
+			confirm(r, t, t->path2, true);
 		if (t->ok1 && t->ok2)
 			path_obs(r, t, BT_RAW_RENAME, t->path1, t->path2,
 				 t->has_ino, t->dev, t->ino);
@@ -2159,6 +2384,8 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		break;
 	case SYS_unlink:
 	case SYS_unlinkat:
+		if (t->ok1)
+			confirm(r, t, t->path1, false);
 		if (t->ok1)
 			path_obs(r, t, BT_RAW_UNLINK, t->path1, NULL,
 				 t->has_ino, t->dev, t->ino);
@@ -2253,6 +2480,17 @@ static const int traced[] = {
 	SYS_execve, SYS_execveat,
 };
 
+/* i386 system calls that read, write, name or run files or talk to the
+ * network (unistd_32.h numbers): not decoded, but stopped at so that a
+ * program that uses them (int 0x80 works in any x86-64 process) is
+ * reported, never silently unrecorded.  The x32 ABI (nr bit 30) is
+ * stopped at whole. */
+static const int traced_i386[] = {
+	3, 4, 5, 8, 9, 10, 11, 15, 38, 39, 42, 90, 92, 102, 145, 146, 180,
+	181, 187, 192, 239, 295, 302, 303, 313, 358, 362, 364, 369, 370,
+	371, 372, 377, 378, 379, 437,
+};
+
 #define ARG_LO(n) (offsetof(struct seccomp_data, args) + 8 * (n))
 
 /* Build the filter: arch check, then mmap (file mappings only), fcntl
@@ -2261,18 +2499,51 @@ static const int traced[] = {
 static size_t build_filter(struct sock_filter *f, size_t cap)
 {
 	size_t n = 0, i, nt = BT_ARRAY_SIZE(traced);
+	size_t n32 = BT_ARRAY_SIZE(traced_i386);
 
-	if (cap < nt + 24)
+	if (cap < nt + n32 + 48)
 		return 0;
 #define I(x) (f[n++] = (struct sock_filter)x)
 	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		   offsetof(struct seccomp_data, arch)));
-	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0));
-	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64,
+		   (unsigned char)(n32 + 4), 0));
+	/* i386: the calls of traced_i386 stop (reported), others run */
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0,
+		   (unsigned char)(n32 + 1)));
 	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		   offsetof(struct seccomp_data, nr)));
-	/* x32 system calls (bit 30) are not recorded */
+	for (i = 0; i < n32; i++)
+		I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			   (unsigned)traced_i386[i],
+			   (unsigned char)(n32 - i), 0));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
+	/* x86-64 */
+	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		   offsetof(struct seccomp_data, nr)));
+	/* x32 system calls (bit 30): not decoded, stopped at and reported */
 	I(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
+	/* A child made with CLONE_UNTRACED is not traced: it, and anything
+	 * it runs under a ptrace of its own, would escape the recording.
+	 * Refused (EPERM).  clone3's flags are in memory, out of a filter's
+	 * reach: ENOSYS, and the C library falls back to clone. */
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4));
+	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)));
+	I(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_UNTRACED, 0, 1));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
+	/* A seccomp filter of the program's own that returns USER_NOTIF
+	 * takes precedence over our TRACE, and its listener can let the
+	 * call run unseen: no listener (EPERM). */
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 4));
+	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)));
+	I(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+		   SECCOMP_FILTER_FLAG_NEW_LISTENER, 0, 1));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
 	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	/* mmap: only with a file (not MAP_ANONYMOUS) */
 	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 4));
@@ -2359,6 +2630,16 @@ static void on_exec(struct rec *r, struct task *t)
 	for (i = 0; i < alen && argc < BT_ARRAY_SIZE(argv); ) {
 		argv[argc++] = r->argbuf + i;
 		i += strlen(r->argbuf + i) + 1;
+	}
+	if (i < alen || alen == sizeof(r->argbuf) - 1) {
+		/* a command line can be made long to push what matters out
+		 * of the record: say it was cut */
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "argv of pid %u cut: longer than "
+			 "%zu arguments or %zu bytes", p->pid,
+			 BT_ARRAY_SIZE(argv), sizeof(r->argbuf) - 1);
+		note(r, BT_NOTE_TEXT, msg);
 	}
 	snprintf(path, sizeof(path), "/proc/%u/comm", t->tid);
 	read_file(path, comm, sizeof(comm) - 1, &clen);
@@ -2480,6 +2761,12 @@ static void on_fork(struct rec *r, struct task *t, int event)
 			       t->p->mm.n * sizeof(*np->mm.v));
 			np->mm.n = t->p->mm.n;
 		}
+		if (t->p->nmp && !bt_grow(&np->mp, &np->mpcap, t->p->nmp,
+					  sizeof(*np->mp))) {
+			memcpy(np->mp, t->p->mp, t->p->nmp * sizeof(*np->mp));
+			np->nmp = t->p->nmp;
+		}
+		np->mp_full = t->p->mp_full || (t->p->nmp && !np->nmp);
 		if (t->p->cwd)
 			np->cwd = strdup(t->p->cwd);
 		memcpy(np->cred, t->p->cred, sizeof(np->cred));
@@ -2516,9 +2803,9 @@ static void task_gone(struct rec *r, struct task *t, int status)
 	}
 	task_unlink(r, t);
 	if (p && --p->ntasks == 0) {
+		/* the EXIT is written by proc_retire(), maybe later */
 		obs_init(&ob, t, BT_RAW_EXIT);
-		add(r, &ob);
-		proc_free(r, p);
+		proc_retire(r, p, ob.time);
 	}
 	free(t->path1);
 	free(t->path2);
@@ -2606,19 +2893,69 @@ static void on_stop(struct rec *r, pid_t pid, int status)
 
 /* ---- page ring --------------------------------------------------------- */
 
+/*
+ * The process a page record claims, if the claim holds: a process of the
+ * recorded tree (running, or gone recently) with that pid, alive at the
+ * record's time.  *known: some process had that pid (the time is wrong).
+ */
+static struct proc *page_owner(struct rec *r, uint32_t pid, uint64_t time,
+			       bool *known)
+{
+	struct proc *p = proc_find(r, pid), *d;
+
+	*known = p != NULL;
+	if (p && time >= p->start - PAGE_TIME_SLACK_NS)
+		return p;
+	for (d = r->dead_by_pid[pid % NBUCKET]; d; d = d->next) {
+		if (d->pid != pid)
+			continue;
+		*known = true;
+		if (time >= d->start - PAGE_TIME_SLACK_NS &&
+		    time <= d->end + PAGE_TIME_SLACK_NS)
+			return d;
+	}
+	return NULL;
+}
+
+/*
+ * A record from the page ring.  The ring's memory is the traced program's
+ * to write, so the record is a claim: it becomes an observation only for a
+ * process of the recorded tree, at a time inside the recording and that
+ * process's life, on a page of a file that process mapped shared.  What
+ * fails is counted by cause (never a phantom process, never an event dated
+ * outside the recording).
+ */
 static int page_cb(void *arg, const struct bt_raw *raw)
 {
 	struct rec *r = arg;
-	struct proc *p = proc_find(r, raw->pid);
+	struct proc *p;
 	struct bt_obs ob;
+	bool known;
 	int err;
 
+	if (raw->time < r->t0 - PAGE_TIME_SLACK_NS ||
+	    raw->time > now_ns() + PAGE_TIME_SLACK_NS) {
+		r->st->page_bad_time++;
+		return 0;
+	}
+	p = page_owner(r, raw->pid, raw->time, &known);
+	if (!p) {
+		if (known)
+			r->st->page_bad_time++;
+		else
+			r->st->page_bad_pid++;
+		return 0;
+	}
+	if (!mapped_has(p, raw->dev, raw->ino, raw->arg)) {
+		r->st->page_bad_file++;
+		return 0;
+	}
 	bt_obs_init(&ob);
 	ob.time = raw->time;
 	ob.op = raw->op;
 	ob.pid = raw->pid;
-	ob.start = p ? p->start : 0;
-	ob.ppid = p ? p->ppid : 0;
+	ob.start = p->start;
+	ob.ppid = p->ppid;
 	ob.has_ino = true;
 	ob.via_fd = true;   /* through a mapping: the file it was made on */
 	ob.dev = raw->dev;
@@ -2626,12 +2963,10 @@ static int page_cb(void *arg, const struct bt_raw *raw)
 	ob.path = devino_path(r, raw->dev, raw->ino);
 	ob.file_flags = devino_flags(r, raw->dev, raw->ino);
 	ob.page = raw->arg;
-	if (p) {
-		ob.uid = p->cred[0];
-		ob.euid = p->cred[1];
-		ob.gid = p->cred[2];
-		ob.egid = p->cred[3];
-	}
+	ob.uid = p->cred[0];
+	ob.euid = p->cred[1];
+	ob.gid = p->cred[2];
+	ob.egid = p->cred[3];
 	err = r->sink.add(r->sink.arg, &ob);
 	if (err == BT_EINVAL) {
 		r->st->lost++;
@@ -2644,6 +2979,33 @@ static int page_cb(void *arg, const struct bt_raw *raw)
 	return 0;
 }
 
+/* The BT_NOTE_DROPS note of the page ring: "cause=count ..." for every
+ * nonzero count (none: no note). */
+static void drops_note(struct rec *r, const struct bt_record_stats *st)
+{
+	const struct { const char *k; uint64_t v; } c[] = {
+		{ "page_holes", st->page_holes },
+		{ "page_malformed", st->page_malformed },
+		{ "page_pid_not_traced", st->page_bad_pid },
+		{ "page_time_outside", st->page_bad_time },
+		{ "page_file_not_mapped", st->page_bad_file },
+		{ "page_ring_header_repaired", st->ring_repaired },
+		{ "page_ring_full_claimed", st->ring_full_claimed },
+	};
+	char text[512];
+	size_t i, n = 0;
+
+	text[0] = '\0';
+	for (i = 0; i < BT_ARRAY_SIZE(c); i++)
+		if (c[i].v && n < sizeof(text))
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+					      "%s%s=%llu", n ? " " : "",
+					      c[i].k,
+					      (unsigned long long)c[i].v);
+	if (n)
+		note(r, BT_NOTE_DROPS, text);
+}
+
 static void drain(struct rec *r, bool final)
 {
 	int err;
@@ -2653,6 +3015,19 @@ static void drain(struct rec *r, bool final)
 	err = bt_pagering_drain(r->ring, final, page_cb, r);
 	if (err && err != BT_EINVAL)
 		r->fatal = err;
+	if (r->exits_pending) {
+		uint64_t tail, head;
+		size_t i;
+
+		bt_pagering_position(r->ring, &tail, &head);
+		for (i = 0; i < r->ndead && r->exits_pending; i++) {
+			struct proc *d = r->dead[(r->dead_first + i) %
+						 DEAD_MAX];
+
+			if (d->exit_pending && (final || tail >= d->exit_mark))
+				exit_obs(r, d);
+		}
+	}
 }
 
 /* The periodic work of the loop: drain the page ring, then the caller's
@@ -2679,7 +3054,7 @@ static void kill_all(struct rec *r, int sig)
 static void child_run(const struct bt_record_opts *o, int ring_fd,
 		      int errpipe)
 {
-	struct sock_filter f[192];
+	struct sock_filter f[256];
 	struct sock_fprog prog;
 	int e;
 
@@ -2739,6 +3114,10 @@ static void release(struct rec *r)
 			free(d);
 		}
 	}
+	for (b = 0; b < r->ndead; b++)
+		proc_destroy(r->dead[(r->dead_first + b) % DEAD_MAX]);
+	r->ndead = 0;
+	memset(r->dead_by_pid, 0, sizeof(r->dead_by_pid));
 	free(r->netbuf);
 	free(r->uconn);
 	if (r->diag_tried && r->diag_fd >= 0)
@@ -2772,6 +3151,7 @@ int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
 	r->w = w;
 	r->o = o;
 	r->st = out;
+	r->t0 = now_ns();
 	err = bt_ingest_new(&r->ing, w);
 	if (err)
 		goto out_free;
@@ -2897,15 +3277,16 @@ int bt_record_run(struct bt_log_writer *w, const struct bt_record_opts *o,
 		struct bt_pagering_stats ps;
 
 		bt_pagering_stats(r->ring, &ps);
-		out->drops = ps.dropped + ps.invalid + ps.holes;
-		if (out->drops) {
-			snprintf(text, sizeof(text), "page_ring_full=%llu "
-				 "page_invalid=%llu page_holes=%llu",
-				 (unsigned long long)ps.dropped,
-				 (unsigned long long)ps.invalid,
-				 (unsigned long long)ps.holes);
-			note(r, BT_NOTE_DROPS, text);
-		}
+		/* The recorder's own counts; the producers' ring-full count
+		 * is in memory the traced program writes: a claim, apart. */
+		out->page_malformed = ps.invalid + ps.bad_seq;
+		out->page_holes = ps.holes;
+		out->ring_repaired = ps.header;
+		out->ring_full_claimed = ps.claimed_dropped;
+		out->page_rejected = out->page_malformed + out->page_bad_pid +
+				     out->page_bad_time + out->page_bad_file;
+		out->drops = out->page_holes + out->page_rejected;
+		drops_note(r, out);
 	}
 	if (out->lost) {
 		snprintf(text, sizeof(text), "refused=%llu",

@@ -27,8 +27,12 @@
  * a command that outlived a killed recorder would run wrong; it is killed
  * with it instead.  The log is still valid up to the last commit.
  *
- * x86-64 only (the filter checks AUDIT_ARCH_X86_64; 32-bit system calls
- * are allowed and not recorded).  The library never prints: warnings are
+ * x86-64 only (the filter checks AUDIT_ARCH_X86_64; i386 and x32 system
+ * calls that do I/O are stopped at and counted, not decoded).  The filter
+ * also closes the ways out of the recording: clone(CLONE_UNTRACED) EPERM,
+ * clone3 ENOSYS, a seccomp user-notification listener EPERM.  Page records
+ * from the ring are claims, checked against the recorded processes, the
+ * recording's time and the files each process mapped.  The library never prints: warnings are
  * counted and described in the stats for the CLI to show.
  */
 #ifndef BT_RECORD_CAPTURE_H
@@ -67,14 +71,37 @@ struct bt_record_stats {
 	uint64_t files;         /* file objects */
 	uint64_t pages;         /* page objects */
 	uint64_t page_events;   /* page observations from the ring */
-	uint64_t drops;         /* page events dropped (ring full, invalid,
-	                           holes) */
+	uint64_t drops;         /* page records the recorder lost or refused:
+	                           page_holes + page_rejected (its own
+	                           counts, never the ring header's) */
+	uint64_t page_holes;    /* ring slots reserved, never published */
+	uint64_t page_rejected; /* page records refused, the sum of: */
+	uint64_t page_malformed;/*   not a page record, or a slot sequence
+	                             number no producer writes */
+	uint64_t page_bad_pid;  /*   a pid not of the recorded tree */
+	uint64_t page_bad_time; /*   a time outside the recording, or
+	                             outside its process's life */
+	uint64_t page_bad_file; /*   a page of no file the process mapped
+	                             shared */
+	uint64_t ring_repaired; /* drains that found the ring header rewritten
+	                           (by the traced program) and repaired it */
+	uint64_t ring_full_claimed; /* page events the producers say they
+	                           dropped, ring full: read from the ring
+	                           header, which the traced program can
+	                           write; unverified */
 	uint64_t lost;          /* observations ingest refused (BT_EINVAL) */
 	uint64_t static_bins;   /* execs of binaries without PT_INTERP */
 	uint64_t io_uring;      /* io_uring_setup/enter/register and Linux
 	                           AIO io_setup/io_submit calls: the I/O they
 	                           do is not recorded */
 	uint64_t io_uring_procs;/* processes that made them */
+	uint64_t compat;        /* i386 (int 0x80) or x32 system calls that
+	                           read, write or name files or sockets: not
+	                           decoded, their I/O is not recorded */
+	uint64_t compat_procs;  /* processes that made them */
+	uint64_t unconfirmed;   /* unlinks and renames whose names did not
+	                           end as the call says (a path argument
+	                           rewritten during the call?): noted */
 	int status;             /* the command's exit status, 128+N if killed
 	                           by signal N; -1 if it never ran */
 	bool ran;               /* the command was exec'd */

@@ -7,19 +7,82 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/display.h"
 #include "../core/error.h"
+#include "../core/outfile.h"
+#include "../core/strbuf.h"
 #include "../core/timefmt.h"
 #include "../core/util.h"
 #include "cli.h"
 
-/* "btrack: " PREFIX MESSAGE "\n" on stderr, after stdout is flushed. */
+/* ---- the display rule on the terminal --------------------------------- */
+
+void cli_put_shownn(FILE *f, const char *s, size_t n)
+{
+	struct bt_sb b = { 0 };
+
+	bt_show_strn(&b, s, n);
+	fputs(b.oom ? "(out of memory)" : bt_sb_str(&b), f);
+	bt_sb_release(&b);
+}
+
+void cli_put_shown(FILE *f, const char *s)
+{
+	cli_put_shownn(f, s ? s : "", s ? strlen(s) : 0);
+}
+
+const char *cli_shown(const char *s)
+{
+	static struct bt_sb ring[8];
+	static unsigned next;
+	struct bt_sb *b = &ring[next++ % BT_ARRAY_SIZE(ring)];
+
+	bt_sb_reset(b);
+	bt_show_str(b, s);
+	return b->oom ? "(out of memory)" : bt_sb_str(b);
+}
+
+const char *cli_reshown(const char *s)
+{
+	static struct bt_sb ring[4];
+	static unsigned next;
+	struct bt_sb *b = &ring[next++ % BT_ARRAY_SIZE(ring)];
+	const char *bs;
+
+	bt_sb_reset(b);
+	if (!s)
+		s = "";
+	/* Its backslashes are the rule's own escapes: kept.  Between them,
+	 * the rule again (it changes nothing in what it made itself). */
+	while ((bs = strchr(s, '\\'))) {
+		bt_show_strn(b, s, (size_t)(bs - s));
+		bt_sb_addn(b, "\\", 1);
+		s = bs + 1;
+	}
+	bt_show_str(b, s);
+	return b->oom ? "(out of memory)" : bt_sb_str(b);
+}
+
+/*
+ * "btrack: " PREFIX MESSAGE "\n" on stderr, after stdout is flushed.  The
+ * message is shown by the display rule: it may quote evidence (a path, an
+ * alert's detection point, a host name) through bt_error_msg(), and an
+ * escape sequence or a newline in it must not reach the terminal raw.
+ */
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
+	char *m = NULL;
+
 	fflush(stdout);
 	fprintf(stderr, "btrack: %s", prefix);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&m, fmt, ap) < 0)
+		fputs("(out of memory)", stderr);
+	else
+		cli_put_shown(stderr, m);
+	free(m);
 	fputc('\n', stderr);
 }
 
@@ -106,12 +169,16 @@ void cli_usage(const struct cli_cmd *c, FILE *f)
 int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
 {
 	va_list ap;
+	char *m;
 
 	fflush(stdout);
 	fprintf(stderr, "btrack %s: ", c->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
 	va_end(ap);
+	cli_put_shown(stderr, m ? m : "(out of memory)");
+	free(m);
 	fprintf(stderr, "\nTry 'btrack %s -h' for more information.\n",
 		c->name);
 	return EXIT_USAGE;
@@ -264,33 +331,114 @@ void cli_progress_done(void)
 	progress_shown = 0;
 }
 
-FILE *cli_open_out(const char *path)
-{
+/*
+ * Output files: written beside the target and renamed onto it by
+ * cli_close_out() (core/outfile.h), so a failed or interrupted command
+ * leaves the old file, a symlink is never written through, and an existing
+ * file is replaced only with --force.  A few at once.
+ */
+static struct out {
 	FILE *f;
+	struct bt_outfile of;
+} outs[4];
+
+static struct out *find_out(FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < BT_ARRAY_SIZE(outs); i++)
+		if (outs[i].f == f)
+			return &outs[i];
+	return NULL;
+}
+
+int cli_check_out(const char *path, bool force)
+{
+	struct stat st;
+
+	if (force || !path || !strcmp(path, "-") ||
+	    lstat(path, &st) < 0)
+		return 0;
+	/* a device or pipe (also behind a symlink) is written to */
+	if (bt_outfile_is_direct(path))
+		return 0;
+	cli_error("'%s' already exists; use --force to replace it", path);
+	return EXIT_ERROR;
+}
+
+FILE *cli_open_out(const char *path, bool force)
+{
+	struct out *o;
+	int err, fd;
 
 	if (!path || !strcmp(path, "-"))
 		return stdout;
-	f = fopen(path, "wb");
-	if (!f)
+	o = find_out(NULL);
+	if (!o) {
+		cli_error("too many output files");
+		return NULL;
+	}
+	if (cli_check_out(path, force))
+		return NULL;
+	err = bt_outfile_open(&o->of, path, force ? BT_OUTF_FORCE : 0, 0666,
+			      NULL);
+	if (err) {
+		cli_fail(err);
+		return NULL;
+	}
+	if (o->of.warning[0])
+		cli_warn("%s", o->of.warning);
+	/* the FILE has its own descriptor: the outfile keeps its own for
+	 * the fsync and rename */
+	fd = dup(o->of.fd);
+	o->f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	if (!o->f) {
 		cli_error("cannot open '%s': %s", path, strerror(errno));
-	return f;
+		if (fd >= 0)
+			close(fd);
+		bt_outfile_abort(&o->of);
+		return NULL;
+	}
+	return o->f;
 }
 
 int cli_close_out(FILE *f, const char *path)
 {
-	int bad;
+	struct out *o = f && f != stdout ? find_out(f) : NULL;
+	int bad, err;
 
 	if (!f)
 		return 0;
 	bad = ferror(f);
-	if (f == stdout)
-		bad |= fflush(f) != 0;
-	else
+	if (o) {
 		bad |= fclose(f) != 0;
+		o->f = NULL;
+	} else {
+		bad |= fflush(f) != 0;
+	}
 	if (bad) {
+		int e = errno;
+
+		if (o)
+			bt_outfile_abort(&o->of);
 		cli_error("cannot write '%s': %s", path ? path : "-",
-			  strerror(errno));
+			  strerror(e));
 		return EXIT_ERROR;
 	}
+	if (o && (err = bt_outfile_commit(&o->of))) {
+		bt_outfile_abort(&o->of);
+		return cli_fail(err);
+	}
 	return 0;
+}
+
+void cli_abort_out(FILE *f)
+{
+	struct out *o = f && f != stdout ? find_out(f) : NULL;
+
+	if (!o)
+		return;
+	fclose(f);
+	o->f = NULL;
+	bt_outfile_abort(&o->of);
 }

@@ -87,10 +87,35 @@ void cli_progress(void *label, uint64_t done, uint64_t total);
 void cli_progress_done(void);
 bool cli_isatty_stderr(void);
 
-/* Open an output: "-" or NULL is stdout.  Binary formats refuse a terminal
- * stdout.  Returns NULL after printing an error. */
-FILE *cli_open_out(const char *path);
-int cli_close_out(FILE *f, const char *path);  /* 0 or EXIT_ERROR */
+/*
+ * Open an output: "-" or NULL is stdout.  A file is written beside `path`
+ * and renamed onto it by cli_close_out() (core/outfile.h): an existing
+ * `path` is an error unless `force`, a symlink is replaced, never written
+ * through, a device or pipe is written to.  Returns NULL after printing an
+ * error.  cli_close_out() returns 0 or an exit code (the file stays as it
+ * was); cli_abort_out() drops the output (on a failed export).
+ */
+FILE *cli_open_out(const char *path, bool force);
+/* Before long work: EXIT_ERROR (after a message) if cli_open_out() would
+ * refuse `path` for existing, else 0. */
+int cli_check_out(const char *path, bool force);
+int cli_close_out(FILE *f, const char *path);
+void cli_abort_out(FILE *f);
+
+/*
+ * The display rule (core/display.h) on the terminal, for every string
+ * taken from evidence, a database or an alert: escape sequences, newlines,
+ * tabs and invalid UTF-8 never reach it raw.  cli_shown() returns the
+ * shown string in one of 8 static buffers (valid for the next 7 calls),
+ * for printf's %s.  cli_reshown() is for text the rule already made (a
+ * saved result's labels): it keeps the backslashes and escapes only what
+ * the rule would never have left.  cli_error() and the other messages
+ * apply the rule to the whole message.
+ */
+void cli_put_shown(FILE *f, const char *s);
+void cli_put_shownn(FILE *f, const char *s, size_t n);
+const char *cli_shown(const char *s);
+const char *cli_reshown(const char *s);
 
 /* Commands: one file each, cli/cmd-<name>.c. */
 int cmd_import(int argc, char **argv);

@@ -11,8 +11,8 @@ static const struct cli_cmd backtrack_cmd = {
 	.synopsis = "backtrack --log LOG (--from SPEC | --alert FILE) [--since T] [--until T] "
 		    "[--granularity page|vma|object] [--max-nodes N] "
 		    "[--max-depth N] [--filters LIST | --no-filters] [--hide GLOB] "
-		    "[--explain] [--format text|dot|json|svg|png|pdf] "
-		    "[-o OUT]\n"
+		    "[--explain] [--format text|dot|json|svg|png|pdf|html|prov-json] "
+		    "[-o OUT [--force]]\n"
 		    "backtrack --db CASE.db [--host NAME] --from SPEC [options]\n"
 		    "backtrack (--log LOG | --db CASE.db) --from-list POINTS "
 		    "-o DIR [options]",

@@ -1,8 +1,11 @@
 /*
- * cmd-capture.c - `btrack capture`: drain the kernel module's rings into a
- * log until a signal or a duration ends it.
+ * cmd-capture.c - `btrack capture`: drain the kernel module's rings, or
+ * the eBPF source's ring buffer, into a log until a signal or a duration
+ * ends it.
  *
- * The draining, validation and time merge are capture/drain.c; objects and
+ * The sources are capture/drain.c (the module: draining, validation and
+ * time merge) and capture/ebpf/loader.c (eBPF: the same raw records,
+ * decoded by the same code, scoped in the kernel); objects and
  * events are core/ingest.c, which commits after every observation, so a
  * capture killed with SIGKILL leaves a valid log holding everything it had
  * ingested.  SIGINT and SIGTERM stop capture, drain what the rings still
@@ -17,7 +20,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "../capture/drain.h"
+#include "../capture/ebpf/loader.h"
 #include "../core/error.h"
 #include "../core/ingest.h"
 #include "../core/log.h"
@@ -27,8 +34,19 @@
 
 enum { OPT_FORCE = 256, OPT_DURATION, OPT_SLICE, OPT_PAGES, OPT_DEVICE,
        OPT_SEAL_KEY, OPT_SEAL_EVERY };
+enum { OPT_SOURCE = 320, OPT_PID, OPT_CGROUP, OPT_RING, OPT_NO_PAGES };
 
 static const struct cli_opt opts[] = {
+	{ OPT_SOURCE, "source", "SRC", "kmod, ebpf or auto (default: the "
+	  "module when /dev/btrack exists, else eBPF)" },
+	{ OPT_PID, "pid", "PID", "eBPF: capture only PID and its "
+	  "descendants" },
+	{ OPT_CGROUP, "cgroup", "DIR", "eBPF: capture only the cgroup (v2) "
+	  "DIR and its descendants" },
+	{ OPT_RING, "ring-mb", "MB", "eBPF: ring buffer size (a power of two, "
+	  "default 64)" },
+	{ OPT_NO_PAGES, "no-pages", NULL, "eBPF: do not record page faults "
+	  "on shared file mappings" },
 	{ 'o', "output", "LOG", "the log to write (default btrack.btl)" },
 	{ OPT_FORCE, "force", NULL, "replace an existing LOG" },
 	{ OPT_DURATION, "duration", "S", "stop after S seconds (default: "
@@ -46,18 +64,24 @@ static const struct cli_opt opts[] = {
 
 static const struct cli_cmd cmd = {
 	"capture",
-	"capture [-o LOG] [--force] [--duration S] [--slice MS] "
+	"capture [-o LOG] [--force] [--duration S] [--source SRC] "
+	"[--pid PID] [--cgroup DIR] [--ring-mb MB] [--no-pages] [--slice MS] "
 	"[--pages PATH]... [--device DEV] "
 	"[--seal-key STATE [--seal-every DURATION]]",
-	"Drain the btrack kernel module's rings into a new log until "
-	"SIGINT/SIGTERM or the duration.",
+	"Capture system activity (the btrack module or eBPF) into a new log "
+	"until SIGINT/SIGTERM or the duration.",
 	opts
 };
 
 #define MAX_PAGES BT_MAX_PREFIXES
 
+enum source { SRC_AUTO, SRC_KMOD, SRC_EBPF };
+
 struct args {
 	const char *out, *device;
+	enum source source;
+	struct bt_ebpf_opts ebpf;
+	bool kmod_only;         /* an option only the module has was given */
 	bool force;
 	uint64_t duration_ns, slice_ns;
 	const char *pages[MAX_PAGES];
@@ -74,6 +98,41 @@ static int opt(void *ctx, int id, const char *val)
 	int r;
 
 	switch (id) {
+	case OPT_SOURCE:
+		if (!strcmp(val, "kmod"))
+			a->source = SRC_KMOD;
+		else if (!strcmp(val, "ebpf"))
+			a->source = SRC_EBPF;
+		else if (!strcmp(val, "auto"))
+			a->source = SRC_AUTO;
+		else
+			return cli_usage_error(&cmd, "--source '%s': must be "
+					       "kmod, ebpf or auto", val);
+		return 0;
+	case OPT_PID:
+		r = cli_u64(&cmd, "--pid", val, &v);
+		if (r)
+			return r;
+		if (!v || v > INT32_MAX)
+			return cli_usage_error(&cmd, "--pid %s: not a pid",
+					       val);
+		a->ebpf.pid = (uint32_t)v;
+		return 0;
+	case OPT_CGROUP:
+		a->ebpf.cgroup = val;
+		return 0;
+	case OPT_RING:
+		r = cli_u64(&cmd, "--ring-mb", val, &v);
+		if (r)
+			return r;
+		if (!v || v > 2048 || (v & (v - 1)))
+			return cli_usage_error(&cmd, "--ring-mb %s: must be a "
+					       "power of two, 1 to 2048", val);
+		a->ebpf.ring_bytes = v << 20;
+		return 0;
+	case OPT_NO_PAGES:
+		a->ebpf.no_pages = true;
+		return 0;
 	case 'o':
 		a->out = val;
 		return 0;
@@ -97,6 +156,7 @@ static int opt(void *ctx, int id, const char *val)
 			return cli_usage_error(&cmd, "--slice %s: must be 1 to "
 					       "10000 ms", val);
 		a->slice_ns = v * 1000000;
+		a->kmod_only = true;
 		return 0;
 	case OPT_PAGES:
 		if (val[0] != '/' || strlen(val) >= BT_PREFIX_MAX)
@@ -107,9 +167,11 @@ static int opt(void *ctx, int id, const char *val)
 			return cli_usage_error(&cmd, "at most %d --pages",
 					       MAX_PAGES);
 		a->pages[a->npages++] = val;
+		a->kmod_only = true;
 		return 0;
 	case OPT_DEVICE:
 		a->device = val;
+		a->kmod_only = true;
 		return 0;
 	case OPT_SEAL_KEY:
 		a->seal.state = val;
@@ -152,20 +214,88 @@ static int emit(void *ctx, const struct bt_obs *o)
 	return r;
 }
 
-static void report(struct bt_drain *d, const struct sink *s, FILE *f)
+/* The source: the module's rings (d) or the eBPF ring (e). */
+struct src {
+	struct bt_drain *d;
+	struct bt_ebpf *e;
+};
+
+static void src_stats(const struct src *src, struct bt_drain_stats *st)
+{
+	if (src->e)
+		bt_ebpf_stats(src->e, st);
+	else
+		bt_drain_stats(src->d, st);
+}
+
+/* Drain what is ready (all: everything, at the end); *n gets the count. */
+static int src_poll(struct src *src, bool all, const struct bt_obs_sink *sink,
+		    size_t *n)
+{
+	if (src->e)
+		return bt_ebpf_poll_sink(src->e, 0, sink, n);
+	return bt_drain_poll_sink(src->d, bt_time_now(), all, all ? 0 : 65536,
+				  sink, n);
+}
+
+static int src_stop(struct src *src)
+{
+	return src->e ? bt_ebpf_stop(src->e) : bt_drain_stop(src->d);
+}
+
+static void src_close(struct src *src)
+{
+	bt_ebpf_close(src->e);
+	bt_drain_close(src->d);
+}
+
+/* Open the source the options ask for; its name for the source note. */
+static int src_open(struct src *src, struct args *a, const char **name)
+{
+	struct stat st;
+	enum source s = a->source;
+	int err;
+	bool scoped = a->ebpf.pid || a->ebpf.cgroup;
+
+	if (s == SRC_AUTO)
+		s = a->kmod_only || (!scoped && (!bt_ebpf_built() ||
+			!stat(a->device ? a->device : BT_DEV_PATH, &st))) ?
+		    SRC_KMOD : SRC_EBPF;
+	if (s == SRC_KMOD && scoped)
+		return cli_usage_error(&cmd, "--pid and --cgroup need the "
+				       "eBPF source (--source ebpf)");
+	if (s == SRC_EBPF && a->kmod_only)
+		return cli_usage_error(&cmd, "--slice, --pages and --device "
+				       "are options of the module source "
+				       "(--source kmod)");
+	if (a->source == SRC_AUTO)
+		fprintf(stderr, "btrack capture: source %s\n",
+			s == SRC_KMOD ? "kmod" : "ebpf");
+	if (s == SRC_KMOD) {
+		*name = a->device ? a->device : BT_DEV_PATH;
+		err = bt_drain_open(&src->d, a->device);
+	} else {
+		*name = "ebpf";
+		err = bt_ebpf_open(&src->e, &a->ebpf);
+	}
+	return err ? cli_fail(err) : 0;
+}
+
+static void report(struct src *src, const struct sink *s, FILE *f)
 {
 	struct bt_drain_stats st;
 	struct bt_ingest_stats is;
 	char drops[1024];
 
-	bt_drain_stats(d, &st);
+	src_stats(src, &st);
 	bt_ingest_stats(s->ing, &is);
 	bt_drain_format_drops(drops, sizeof(drops), &st);
 	fprintf(f, "btrack capture: %llu records drained (%llu written by "
-		"the module, %llu page faults), %llu events logged, %llu "
+		"the %s, %llu page faults), %llu events logged, %llu "
 		"invalid; drops: %s\n",
 		(unsigned long long)st.records,
 		(unsigned long long)st.kernel_events,
+		src->e ? "eBPF programs" : "module",
 		(unsigned long long)st.faults,
 		(unsigned long long)is.events,
 		(unsigned long long)s->invalid, drops);
@@ -182,7 +312,8 @@ static void nap(uint64_t ns)
 int cmd_capture(int argc, char **argv)
 {
 	struct args a = { .out = "btrack.btl" };
-	struct bt_drain *d = NULL;
+	struct src src = { NULL, NULL };
+	const char *name = "";
 	struct bt_log_writer *w = NULL;
 	struct sink s = { 0 };
 	struct bt_obs_sink sink = { emit, &s };
@@ -202,13 +333,15 @@ int cmd_capture(int argc, char **argv)
 	if ((r = cli_seal_check(&cmd, &a.seal)))
 		return r;
 
-	err = bt_drain_open(&d, a.device);
-	if (err)
-		return cli_fail(err);
+	r = src_open(&src, &a, &name);
+	if (r)
+		return r;
 	err = bt_log_writer_open(&w, a.out, BT_LOGW_CREATE |
 				 (a.force ? BT_LOGW_TRUNC : 0));
 	if (err)
 		goto fail;
+	if (bt_log_writer_warning(w))
+		cli_warn("%s", bt_log_writer_warning(w));
 	if ((r = cli_seal_start(&a.seal, w, a.out))) {
 		rc = r;
 		goto out;
@@ -218,8 +351,7 @@ int cmd_capture(int argc, char **argv)
 		goto fail;
 	s.log = bt_ingest_sink(s.ing);
 	start = bt_time_now();
-	n = (size_t)snprintf(text, sizeof(text), "capture %s",
-			     a.device ? a.device : BT_DEV_PATH);
+	n = (size_t)snprintf(text, sizeof(text), "capture %s", name);
 	err = bt_log_append_note(w, BT_NOTE_SOURCE, start, text, n);
 	if (err)
 		goto fail;
@@ -233,8 +365,8 @@ int cmd_capture(int argc, char **argv)
 	sa.sa_handler = on_report;
 	sigaction(SIGUSR1, &sa, NULL);
 
-	err = bt_drain_start(d, a.slice_ns, a.pages, a.npages);
-	if (err)
+	if (src.d && (err = bt_drain_start(src.d, a.slice_ns, a.pages,
+					   a.npages)))
 		goto fail;
 	if (a.duration_ns)
 		deadline = bt_time_now() + a.duration_ns;
@@ -244,12 +376,12 @@ int cmd_capture(int argc, char **argv)
 
 		if (deadline && now >= deadline)
 			break;
-		err = bt_drain_poll_sink(d, now, false, 65536, &sink, &n);
+		err = src_poll(&src, false, &sink, &n);
 		if (err)
 			goto fail;
 		if (report_flag) {
 			report_flag = 0;
-			report(d, &s, stderr);
+			report(&src, &s, stderr);
 		}
 		cli_seal_tick(&a.seal, w);
 		if (n >= 65536)
@@ -261,23 +393,22 @@ int cmd_capture(int argc, char **argv)
 		nap(idle_ns);
 	}
 	/* After STOP returns no probe writes any more: drain the rest. */
-	err = bt_drain_stop(d);
+	err = src_stop(&src);
 	if (err)
 		goto fail;
 	do {
-		err = bt_drain_poll_sink(d, bt_time_now(), true, 0, &sink,
-					 &n);
+		err = src_poll(&src, true, &sink, &n);
 		if (err)
 			goto fail;
 	} while (n);
-	bt_drain_stats(d, &st);
+	src_stats(&src, &st);
 	n = bt_drain_format_drops(text, sizeof(text), &st);
 	if (n >= sizeof(text))
 		n = sizeof(text) - 1;
 	err = bt_log_append_note(w, BT_NOTE_DROPS, bt_time_now(), text, n);
 	if (err)
 		goto fail;
-	report(d, &s, stderr);
+	report(&src, &s, stderr);
 	r = cli_seal_finish(&a.seal, w);
 	err = bt_log_writer_close(w);
 	w = NULL;
@@ -293,6 +424,6 @@ out:
 	cli_seal_release(&a.seal);
 	bt_ingest_free(s.ing);
 	bt_log_writer_close(w);
-	bt_drain_close(d);
+	src_close(&src);
 	return rc;
 }

@@ -31,7 +31,8 @@ enum {
 #define SYN_SAVE "db save --db CASE.db [--host NAME] NAME --from SPEC " \
 		 "[--forward] " \
 		 "[--since T] [--until T] [--granularity page|vma|object] " \
-		 "[--max-nodes N] [--max-depth N] [--filters LIST | --no-filters]"
+		 "[--max-nodes N] [--max-depth N] [--filters LIST | --no-filters] " \
+		 "[--force]"
 #define SYN_LIST "db list --db CASE.db"
 #define SYN_SHOW "db show --db CASE.db NAME [--format text|json]"
 
@@ -82,13 +83,14 @@ static const struct cli_opt save_opts[] = {
 	  "the filters, as for backtrack (default: its defaults)" },
 	{ OPT_NO_FILTERS, "no-filters", NULL,
 	  "save the whole result (--filters none)" },
+	{ 'f', "force", NULL, "replace an investigation of that name" },
 	{ 0, NULL, NULL, NULL }
 };
 static const struct cli_cmd save_cmd = {
 	"db", SYN_SAVE,
 	"Walk from SPEC over the database and save the detection point, the "
-	"options\nand the result as investigation NAME (replacing one of "
-	"that name).", save_opts
+	"options\nand the result as investigation NAME (--force replaces "
+	"one of that name).", save_opts
 };
 
 static const struct cli_opt show_opts[] = {
@@ -103,7 +105,7 @@ static const struct cli_cmd show_cmd = {
 struct args {
 	const struct cli_cmd *cmd;
 	const char *db, *host, *from;
-	bool forward, json, filters_set;
+	bool forward, json, filters_set, force;
 	unsigned filters;       /* with filters_set: 1u << enum bt_filter_id */
 	struct bt_walk_opts wo;
 	char options[512];      /* the walk options as given */
@@ -159,6 +161,9 @@ static int on_opt(void *ctx, int id, const char *val)
 		return 0;
 	case OPT_FORWARD:
 		a->forward = true;
+		return 0;
+	case 'f':
+		a->force = true;
 		return 0;
 	case OPT_FILTERS:
 		if (bt_filter_parse(&a->filters, val))
@@ -267,17 +272,18 @@ static int db_add(struct args *a)
 		if (st.extended)
 			printf("%s: log %lld grew since it was added: %llu "
 			       "new events added (%llu new objects)\n",
-			       a->ops[i], (long long)st.log,
+			       cli_shown(a->ops[i]), (long long)st.log,
 			       (unsigned long long)st.events,
 			       (unsigned long long)st.new_objects);
 		else if (st.already)
 			printf("%s: already in the database as log %lld, "
-			       "nothing added\n", a->ops[i],
+			       "nothing added\n", cli_shown(a->ops[i]),
 			       (long long)st.log);
 		else
 			printf("%s: added as log %lld (host %s): %llu "
 			       "events, %llu objects (%llu new)\n",
-			       a->ops[i], (long long)st.log, host,
+			       cli_shown(a->ops[i]), (long long)st.log,
+			       cli_shown(host),
 			       (unsigned long long)st.events,
 			       (unsigned long long)st.objects,
 			       (unsigned long long)st.new_objects);
@@ -329,13 +335,14 @@ static int db_info(struct args *a)
 		r = EXIT_ERROR;
 		goto out;
 	}
+	/* host and path are as the database holds them: shown by the rule */
 	while (sqlite3_step(s) == SQLITE_ROW)
 		printf("log %lld: host %s, %lld events, %lld objects, %s, "
 		       "%s\n", sqlite3_column_int64(s, 0),
-		       (const char *)sqlite3_column_text(s, 1),
+		       cli_shown((const char *)sqlite3_column_text(s, 1)),
 		       sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
-		       (const char *)sqlite3_column_text(s, 4),
-		       (const char *)sqlite3_column_text(s, 5));
+		       cli_shown((const char *)sqlite3_column_text(s, 4)),
+		       cli_shown((const char *)sqlite3_column_text(s, 5)));
 	sqlite3_finalize(s);
 out:
 	bt_db_close(db);
@@ -364,6 +371,15 @@ static int db_save(struct args *a)
 		return cli_usage_error(a->cmd, "--since is after --until");
 	if ((r = open_db(&db, a, 0)))
 		return r;
+	/* Nothing replaced silently: said before the walk, checked again
+	 * by the save itself. */
+	if (!a->force && bt_db_get(db, a->ops[0], &inv) == 0) {
+		bt_db_inv_release(&inv);
+		cli_error("investigation '%s' already exists in '%s'; use "
+			  "--force to replace it", a->ops[0], a->db);
+		r = EXIT_ERROR;
+		goto out;
+	}
 	/* What `btrack backtrack --db` runs with the same options.  The
 	 * filter set goes into the options, spelled out, so that the saved
 	 * result can be made again after the defaults change. */
@@ -399,6 +415,7 @@ static int db_save(struct args *a)
 		goto out;
 	}
 	inv.name = a->ops[0];
+	inv.replace = a->force;
 	inv.direction = a->forward ? "forward" : "backward";
 	inv.spec = (char *)a->from;
 	inv.options = a->options;
@@ -409,9 +426,9 @@ static int db_save(struct args *a)
 		r = cli_fail(err);
 		goto out;
 	}
-	printf("saved '%s': %s from %s, %zu nodes, %zu edges\n", inv.name,
-	       inv.direction, inv.spec, qr.result->nnodes,
-	       qr.result->nedges);
+	printf("saved '%s': %s from %s, %zu nodes, %zu edges\n",
+	       cli_shown(inv.name), inv.direction, cli_shown(inv.spec),
+	       qr.result->nnodes, qr.result->nedges);
 out:
 	free(inv.result);
 	bt_query_result_release(&qr);
@@ -426,10 +443,13 @@ static int list_one(void *arg, const struct bt_db_inv *inv)
 
 	(void)arg;
 	bt_time_format(t, sizeof(t), inv->created);
-	printf("%s\t%s\t%s\t%llu nodes\t%llu edges\t%s%s%s\n", inv->name,
-	       inv->direction, inv->spec, (unsigned long long)inv->nodes,
+	/* one line a row, tab-separated: the rule shows a tab or a newline
+	 * in a name as \x09, \x0a */
+	printf("%s\t%s\t%s\t%llu nodes\t%llu edges\t%s%s%s\n",
+	       cli_shown(inv->name), cli_shown(inv->direction),
+	       cli_shown(inv->spec), (unsigned long long)inv->nodes,
 	       (unsigned long long)inv->edges, t, *inv->options ? "\t" : "",
-	       inv->options);
+	       cli_shown(inv->options));
 	return 0;
 }
 
@@ -460,8 +480,9 @@ static int show_text(const struct bt_db_inv *inv)
 	bt_time_format(t, sizeof(t), inv->created);
 	printf("name:       %s\ndirection:  %s\nfrom:       %s\n"
 	       "options:    %s\nsaved:      %s\nresult:     %llu nodes, "
-	       "%llu edges\n", inv->name, inv->direction, inv->spec,
-	       *inv->options ? inv->options : "(none)", t,
+	       "%llu edges\n", cli_shown(inv->name),
+	       cli_shown(inv->direction), cli_shown(inv->spec),
+	       *inv->options ? cli_shown(inv->options) : "(none)", t,
 	       (unsigned long long)inv->nodes,
 	       (unsigned long long)inv->edges);
 	doc = json_loads(inv->result, 0, &jerr);
@@ -477,14 +498,37 @@ static int show_text(const struct bt_db_inv *inv)
 		const char *kind = json_string_value(json_object_get(n,
 								     "kind"));
 
-		printf("  %-9s %s%s%s\n", kind ? kind : "?",
-		       label ? label : "?",
+		/* the labels were shown by the rule when saved; a database
+		 * from elsewhere may hold anything */
+		printf("  %-9s %s%s%s\n", kind ? cli_shown(kind) : "?",
+		       label ? cli_reshown(label) : "?",
 		       json_is_true(json_object_get(n, "detection")) ?
 		       "  (detection point)" : "",
 		       json_is_true(json_object_get(n, "entry")) ?
 		       "  (entry point)" : "");
 	}
 	json_decref(doc);
+	return EXIT_OK;
+}
+
+/* The saved JSON as it is: what btrack wrote has no control byte but the
+ * line breaks and indentation, and a database from elsewhere that holds
+ * one (an escape sequence) is refused rather than sent to the terminal. */
+static int show_json(const struct bt_db_inv *inv)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)inv->result; *p; p++)
+		if ((*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r') ||
+		    *p == 0x7f) {
+			cli_error("investigation '%s': its result is not valid "
+				  "JSON (control byte 0x%02x at offset %zu)",
+				  inv->name, *p,
+				  (size_t)(p - (const unsigned char *)
+					   inv->result));
+			return EXIT_CORRUPT;
+		}
+	fputs(inv->result, stdout);
 	return EXIT_OK;
 }
 
@@ -504,7 +548,7 @@ static int db_show(struct args *a)
 		goto out;
 	}
 	if (a->json)
-		fputs(inv.result, stdout);
+		r = show_json(&inv);
 	else
 		r = show_text(&inv);
 	bt_db_inv_release(&inv);

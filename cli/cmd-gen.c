@@ -115,33 +115,22 @@ static double seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/*
- * Replace the log at `path` by its JSONL observations: written beside it,
- * then renamed over it (the caller renames the result into place).
- */
-static int to_jsonl(const char *path, uint64_t *lines)
+/* The JSONL observations of the log at `path` into `out` (replaced as
+ * every output is: cli_open_out()). */
+static int to_jsonl(const char *path, const char *out, bool force,
+		    uint64_t *lines)
 {
-	char *j = NULL;
-	FILE *f;
+	FILE *f = cli_open_out(out, force);
 	int err;
 
-	if (asprintf(&j, "%s.jsonl", path) < 0)
-		return bt_error_set(BT_ENOMEM, "out of memory");
-	f = fopen(j, "w");
-	if (!f) {
-		err = bt_error_set_os(BT_EIO, "cannot create '%s'", j);
-		free(j);
-		return err;
-	}
+	if (!f)
+		return EXIT_ERROR;
 	err = bt_gen_jsonl(f, path, lines);
-	if (fclose(f) && !err)
-		err = bt_error_set_os(BT_EIO, "cannot write '%s'", j);
-	if (!err && rename(j, path))
-		err = bt_error_set_os(BT_EIO, "cannot rename '%s'", j);
-	if (err)
-		unlink(j);
-	free(j);
-	return err;
+	if (err) {
+		cli_abort_out(f);
+		return cli_fail(err);
+	}
+	return cli_close_out(f, out);
 }
 
 int cmd_gen(int argc, char **argv)
@@ -164,17 +153,27 @@ int cmd_gen(int argc, char **argv)
 		return cli_usage_error(&gen_cmd, "missing '--events N'");
 	if (!a.out)
 		return cli_usage_error(&gen_cmd, "missing '-o LOG'");
-	if (!a.force && access(a.out, F_OK) == 0) {
-		cli_error("'%s' exists; use --force to replace it", a.out);
+	if (cli_check_out(a.out, a.force))
 		return EXIT_ERROR;
+	/* --jsonl: the log is a step on the way, in a temporary file named
+	 * as outputs' are (core/outfile.h), so that one a killed gen left is
+	 * removed by the next writer of -o */
+	if (a.jsonl) {
+		const char *slash = strrchr(a.out, '/');
+		int dl = slash ? (int)(slash - a.out + 1) : 0;
+
+		if (asprintf(&tmp, "%.*s.%.200s.btrack-tmp.%ld-gen", dl, a.out,
+			     a.out + dl, (long)getpid()) < 0) {
+			cli_error("out of memory");
+			return EXIT_ERROR;
+		}
 	}
-	if (asprintf(&tmp, "%s.gen-%ld", a.out, (long)getpid()) < 0) {
-		cli_error("out of memory");
-		return EXIT_ERROR;
-	}
-	err = bt_log_writer_open(&w, tmp, BT_LOGW_CREATE | BT_LOGW_TRUNC);
+	err = bt_log_writer_open(&w, a.jsonl ? tmp : a.out, BT_LOGW_CREATE |
+				 (a.force || a.jsonl ? BT_LOGW_TRUNC : 0));
 	if (err)
 		goto fail;
+	if (bt_log_writer_warning(w))
+		cli_warn("%s", bt_log_writer_warning(w));
 	t0 = seconds();
 	err = bt_gen(w, &a.o, &info);
 	t = seconds() - t0;
@@ -187,14 +186,12 @@ int cmd_gen(int argc, char **argv)
 	if (err)
 		goto fail;
 	if (a.jsonl) {
-		err = to_jsonl(tmp, &lines);
-		if (err)
-			goto fail;
-	}
-	if (rename(tmp, a.out)) {
-		err = bt_error_set_os(BT_EIO, "cannot rename '%s' to '%s'", tmp,
-				      a.out);
-		goto fail;
+		r = to_jsonl(tmp, a.out, a.force, &lines);
+		unlink(tmp);
+		if (r) {
+			free(tmp);
+			return r;
+		}
 	}
 	free(tmp);
 	if (a.jsonl)
@@ -216,7 +213,8 @@ int cmd_gen(int argc, char **argv)
 	return EXIT_OK;
 fail:
 	r = cli_fail(err);
-	unlink(tmp);
+	if (tmp)
+		unlink(tmp);
 	free(tmp);
 	return r;
 }

@@ -217,7 +217,8 @@ static void close_input(FILE *f, FILE *raw)
 
 /* ---- the command ------------------------------------------------------ */
 
-/* The temporary log, removed if the user interrupts the import. */
+/* The log's temporary file (beside -o, renamed onto it at the close),
+ * removed if the user interrupts the import. */
 static char tmp[4096];
 static volatile sig_atomic_t tmp_live;
 
@@ -240,26 +241,6 @@ static void catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
-}
-
-/* A new temporary log beside `out`: "DIR/.NAME.tmp.PID.N". */
-static int open_temp(struct bt_log_writer **w, const char *out, char *buf,
-		     size_t n)
-{
-	const char *slash = strrchr(out, '/');
-	int dirlen = slash ? (int)(slash - out + 1) : 0;
-	int i, r = BT_EINVAL;
-
-	for (i = 0; i < 100; i++) {
-		if ((size_t)snprintf(buf, n, "%.*s.%s.tmp.%ld.%d", dirlen,
-				     out, out + dirlen, (long)getpid(), i) >= n)
-			return bt_error_set(BT_EINVAL, "path too long '%s'",
-					    out);
-		r = bt_log_writer_open(w, buf, BT_LOGW_CREATE);
-		if (r != BT_EINVAL)
-			return r;
-	}
-	return r;
 }
 
 static void summary(const struct bt_ingest_stats *st,
@@ -307,6 +288,20 @@ static void summary(const struct bt_ingest_stats *st,
 	if (c->aud.uring)
 		fprintf(stderr, "audit: %llu io_uring operations: not visible "
 			"to btrack\n", (unsigned long long)c->aud.uring);
+	if (c->aud.bad_names)
+		fprintf(stderr, "audit: %llu file names malformed (hex of odd "
+			"length, not hex, a NUL byte inside): not used as "
+			"names; %llu events that needed one skipped (an open "
+			"names its file by inode)\n",
+			(unsigned long long)c->aud.bad_names,
+			(unsigned long long)c->aud.bad_name_skipped);
+	if (c->aud.long_lines)
+		fprintf(stderr, "audit: %llu lines longer than 1 MiB skipped "
+			"unread\n", (unsigned long long)c->aud.long_lines);
+	if (c->aud.no_newline)
+		fprintf(stderr, "audit: the last line of %llu input(s) has no "
+			"newline (cut while being written?): imported as it "
+			"is\n", (unsigned long long)c->aud.no_newline);
 }
 
 int cmd_import(int argc, char **argv)
@@ -337,9 +332,14 @@ int cmd_import(int argc, char **argv)
 	}
 
 	catch_signals();
-	if ((r = open_temp(&w, a.out, tmp, sizeof(tmp))))
+	if ((r = bt_log_writer_open(&w, a.out, BT_LOGW_CREATE |
+				    (a.force ? BT_LOGW_TRUNC : 0))))
 		return cli_fail(r);
-	tmp_live = 1;
+	if (bt_log_writer_warning(w))
+		cli_warn("%s", bt_log_writer_warning(w));
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s",
+			     bt_log_writer_file(w)) < sizeof(tmp))
+		tmp_live = 1;
 	if ((r = bt_ingest_new(&ing, w)))
 		goto fail;
 	nl = (size_t)snprintf(note, sizeof(note), "import %s", a.fmt->name);
@@ -398,16 +398,11 @@ int cmd_import(int argc, char **argv)
 	}
 	bt_ingest_free(ing);
 	ing = NULL;
+	tmp_live = 0;
 	r = bt_log_writer_close(w);
 	w = NULL;
 	if (r)
 		goto fail;
-	if (rename(tmp, a.out) < 0) {
-		r = bt_error_set_os(BT_EIO, "cannot rename '%s' to '%s'", tmp,
-				    a.out);
-		goto fail;
-	}
-	tmp_live = 0;
 	summary(&st, &c, a.out);
 	return EXIT_OK;
 fail:
@@ -416,8 +411,7 @@ fail:
 	if (a.fmt->finish)
 		a.fmt->finish(NULL, &c);
 	bt_ingest_free(ing);
-	bt_log_writer_abort(w);
-	unlink(tmp);
 	tmp_live = 0;
+	bt_log_writer_abort(w);   /* removes the temporary file */
 	return rc;
 }

@@ -367,11 +367,12 @@ int cli_seal_start(struct cli_seal *c, struct bt_log_writer *w,
 
 	if (!c->state)
 		return 0;
-	/* The sealer reads back the file w writes.  A writer that writes a
-	 * temporary file and renames it at close must give its name here
-	 * (bt_log_writer_file(w) where it exists). */
-	(void)w;
-	r = bt_sealer_new(&c->sealer, c->state, log_path, c->every_ns);
+	/* The sealer reads back the file w writes: a new log's temporary
+	 * file until the close renames it onto log_path (the seals are made
+	 * before the close). */
+	(void)log_path;
+	r = bt_sealer_new(&c->sealer, c->state, bt_log_writer_file(w),
+			  c->every_ns);
 	return r ? cli_fail(r) : 0;
 }
 

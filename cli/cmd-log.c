@@ -62,28 +62,21 @@ static int opt(void *ctx, int id, const char *val)
 	return EXIT_USAGE;
 }
 
-/* Print len bytes quoted, escaped: only printable ASCII passes. */
+/* Print len bytes in double quotes, shown by the display rule
+ * (core/display.h), a double quote in them as \" so the quotes stay the
+ * string's ends (the rule writes every backslash as \\). */
 static void put_escaped(FILE *f, const char *s, size_t len)
 {
-	size_t i;
+	const char *q;
 
 	fputc('"', f);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		switch (c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (c < 0x20 || c >= 0x7f)
-				fprintf(f, "\\x%02x", c);
-			else
-				fputc(c, f);
-		}
+	while ((q = memchr(s, '"', len))) {
+		cli_put_shownn(f, s, (size_t)(q - s));
+		fputs("\\\"", f);
+		len -= (size_t)(q - s) + 1;
+		s = q + 1;
 	}
+	cli_put_shownn(f, s, len);
 	fputc('"', f);
 }
 

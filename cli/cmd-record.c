@@ -190,6 +190,8 @@ int cmd_record(int argc, char **argv)
 		(a.force ? BT_LOGW_TRUNC : 0);
 	if ((r = bt_log_writer_open(&w, a.out, flags)))
 		return cli_fail(r);
+	if (bt_log_writer_warning(w))
+		cli_warn("%s", bt_log_writer_warning(w));
 	if (!ro.pages)
 		bt_log_writer_set_flags(w, BT_LOGF_OBJ_LEVEL);
 	if ((r = cli_seal_start(&a.seal, w, a.out))) {
@@ -231,10 +233,37 @@ int cmd_record(int argc, char **argv)
 			 "calls): their I/O is not recorded",
 			 (unsigned long long)st.io_uring_procs,
 			 (unsigned long long)st.io_uring);
+	if (st.unconfirmed)
+		cli_warn("%llu unlink(s) or rename(s) could not be confirmed "
+			 "after the call (notes in the log)",
+			 (unsigned long long)st.unconfirmed);
+	if (st.compat)
+		cli_warn("%llu process(es) made 32-bit or x32 system calls "
+			 "(%llu calls): their I/O is not recorded",
+			 (unsigned long long)st.compat_procs,
+			 (unsigned long long)st.compat);
 	if (st.static_bins)
 		cli_warn("%llu static program(s): shared mappings recorded "
 			 "at object level",
 			 (unsigned long long)st.static_bins);
+	if (st.page_rejected)
+		cli_warn("%llu page records refused (%llu of pids not "
+			 "traced, %llu dated outside the recording or their "
+			 "process, %llu of files not mapped, %llu malformed): "
+			 "the traced program wrote into its page ring",
+			 (unsigned long long)st.page_rejected,
+			 (unsigned long long)st.page_bad_pid,
+			 (unsigned long long)st.page_bad_time,
+			 (unsigned long long)st.page_bad_file,
+			 (unsigned long long)st.page_malformed);
+	if (st.ring_repaired)
+		cli_warn("the page ring's header was rewritten by the traced "
+			 "program (repaired %llu times)",
+			 (unsigned long long)st.ring_repaired);
+	if (st.ring_full_claimed)
+		cli_warn("the traced program claims %llu page events were "
+			 "lost to a full ring (its own count, not verified)",
+			 (unsigned long long)st.ring_full_claimed);
 	if (cli_seal_finish(&a.seal, w))
 		rc = EXIT_ERROR;
 	if ((r = bt_log_writer_close(w))) {

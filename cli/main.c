@@ -12,7 +12,7 @@ const struct cli_entry cli_commands[] = {
 	{ "forward", cmd_forward, "walk forward from an object (impact)" },
 	{ "log", cmd_log, "show, verify or dump a log" },
 	{ "gen", cmd_gen, "generate a synthetic log (benchmarks, tests)" },
-	{ "capture", cmd_capture, "drain the kernel module's rings into a log" },
+	{ "capture", cmd_capture, "capture activity (kernel module or eBPF) into a log" },
 	{ "record", cmd_record, "record a command's activity into a log" },
 	{ "db", cmd_db, "load logs into a case database and query it" },
 	{ "help", cmd_help, "show help for btrack or a command" },

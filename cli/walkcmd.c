@@ -5,9 +5,10 @@
  * its warnings and notes, and write the result in the chosen format.
  *
  * --from-list and --alert with several alerts run one query per point on
- * a graph loaded once (batch_run()).  Nothing is written to the output
- * file until the query has succeeded, and a failed export removes the
- * file it created.
+ * a graph loaded once (batch_run()).  Outputs are written beside their
+ * name and renamed onto it once complete (cli_open_out()): a failed query
+ * or export leaves nothing, an existing file is replaced only with
+ * --force, checked before the graph is loaded.
  */
 #include <errno.h>
 #include <sys/stat.h>
@@ -44,8 +45,10 @@ const struct cli_opt walkcmd_opts[] = {
 	{ OPT_GRAN, "granularity", "G", "page (default), vma or object" },
 	{ OPT_MAX_NODES, "max-nodes", "N", "stop after N objects" },
 	{ OPT_MAX_DEPTH, "max-depth", "N", "stop N dependencies away" },
-	{ OPT_FORMAT, "format", "F", "text (default), dot, json, svg, png, pdf" },
+	{ OPT_FORMAT, "format", "F", "text (default), dot, json, svg, png, pdf, "
+	  "html, prov-json" },
 	{ 'o', "output", "OUT", "write to OUT (format from its extension)" },
+	{ 'f', "force", NULL, "replace an existing OUT" },
 	{ OPT_ALERT, "alert", "FILE", "detection point and time from an IDS alert (Falco JSON, generic JSON)" },
 	{ OPT_FILTERS, "filters", "LIST", "runtime,helpers,noise,private,names (default), all, none" },
 	{ OPT_NO_FILTERS, "no-filters", NULL, "show the whole result (--filters none)" },
@@ -61,6 +64,7 @@ struct walkargs {
 	const char *host;         /* --host: one host of it */
 	const char *from_list;    /* --from-list: a file of SPECs */
 	const char *out;
+	bool force;               /* --force: replace existing outputs */
 	const char *alert;
 	struct bt_query q;        /* --from and what shapes the walk */
 	const char *hide[MAX_HIDE];
@@ -116,6 +120,9 @@ static int on_opt(void *ctx, int id, const char *val)
 		return 0;
 	case 'o':
 		a->out = val;
+		return 0;
+	case 'f':
+		a->force = true;
 		return 0;
 	case OPT_ALERT:
 		a->alert = val;
@@ -208,31 +215,29 @@ static void point_name(char *buf, size_t n, size_t num, const char *spec)
 
 /* Write one result as DIR/NAME.EXT; 0 or an exit code. */
 static int write_result(const struct bt_result *res, enum bt_format fmt,
-			const char *dir, const char *name, const char *ext)
+			const char *dir, const char *name, const char *ext,
+			bool force)
 {
 	char *path;
 	FILE *f;
-	int err, r = EXIT_OK;
+	int err, r;
 
 	if (asprintf(&path, "%s/%s.%s", dir, name, ext) < 0) {
 		cli_error("out of memory");
 		return EXIT_ERROR;
 	}
-	f = fopen(path, "w");
+	f = cli_open_out(path, force);
 	if (!f) {
-		cli_error("cannot write '%s': %s", path, strerror(errno));
 		free(path);
 		return EXIT_ERROR;
 	}
 	err = bt_export(res, fmt, f);
-	if (err)
+	if (err) {
 		r = cli_fail(err);
-	if (fclose(f) && !r) {
-		cli_error("cannot write '%s': %s", path, strerror(errno));
-		r = EXIT_ERROR;
+		cli_abort_out(f);
+	} else {
+		r = cli_close_out(f, path);
 	}
-	if (r)
-		unlink(path);
 	free(path);
 	return r;
 }
@@ -292,9 +297,9 @@ static int batch_run(const struct cli_cmd *c, const struct walkargs *a,
 				  pt->where, bt_error_msg());
 			bad++;
 		} else if (write_result(qr.result, BT_FMT_JSON, a->out, name,
-					"json") ||
+					"json", a->force) ||
 			   write_result(qr.result, BT_FMT_DOT, a->out, name,
-					"dot")) {
+					"dot", a->force)) {
 			bad++;
 		} else {
 			printf("%s/%s.json\n", a->out, name);
@@ -340,6 +345,8 @@ static int single_run(const struct cli_cmd *c, struct walkargs *a)
 		return cli_usage_error(c, "not writing %s to a terminal; use "
 				       "-o FILE or a pipe",
 				       a->fmt == BT_FMT_PNG ? "png" : "pdf");
+	if (cli_check_out(a->out, a->force))
+		return EXIT_ERROR;
 	err = load_source(&g, a);
 	if (err)
 		return cli_fail(err);
@@ -365,7 +372,7 @@ static int single_run(const struct cli_cmd *c, struct walkargs *a)
 			 " (--explain lists what was removed, --no-filters "
 			 "shows all)");
 
-	f = cli_open_out(a->out);
+	f = cli_open_out(a->out, a->force);
 	if (!f) {
 		r = EXIT_ERROR;
 		goto out;
@@ -373,15 +380,10 @@ static int single_run(const struct cli_cmd *c, struct walkargs *a)
 	err = bt_export_with(qr.result, a->fmt, &a->eo, f);
 	if (err) {
 		r = cli_fail(err);
-		if (f != stdout) {
-			fclose(f);
-			unlink(a->out);
-		}
+		cli_abort_out(f);
 		goto out;
 	}
 	r = cli_close_out(f, a->out);
-	if (r && !to_stdout(a->out))
-		unlink(a->out);
 out:
 	bt_query_result_release(&qr);
 	bt_graph_free(g);

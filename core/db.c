@@ -207,15 +207,28 @@ static int put_ops(struct bt_db *db)
 	return 0;
 }
 
+/*
+ * Create the schema of a new database.  Two `db add` may create the same
+ * new database at once: the write lock is taken first (BEGIN IMMEDIATE,
+ * waiting up to the busy timeout) and the database checked again inside,
+ * so the second finds the first's schema instead of failing on "table
+ * logs already exists".
+ */
 static int create_schema(struct bt_db *db)
 {
 	char buf[160];
+	int64_t tables, appid;
 	size_t i;
 	int err;
 
-	if ((err = exec(db, "PRAGMA journal_mode=WAL")) ||
-	    (err = exec(db, "BEGIN")))
+	if ((err = exec(db, "BEGIN IMMEDIATE")))
 		return err;
+	if ((err = query_int(db, "SELECT count(*) FROM sqlite_master", 0,
+			     &tables)) ||
+	    (err = query_int(db, "PRAGMA application_id", 0, &appid)))
+		goto fail;
+	if (tables || appid)     /* made meanwhile: checked by the caller */
+		return exec(db, "COMMIT");
 	for (i = 0; i < BT_ARRAY_SIZE(schema); i++)
 		if ((err = exec(db, schema[i])))
 			goto fail;
@@ -231,6 +244,23 @@ static int create_schema(struct bt_db *db)
 	snprintf(buf, sizeof(buf), "PRAGMA user_version=%d", BT_DB_VERSION);
 	if ((err = exec(db, buf)) || (err = exec(db, "COMMIT")))
 		goto fail;
+	/*
+	 * WAL (readers beside a writer), set outside the transaction.  The
+	 * switch needs the database to itself and SQLite answers SQLITE_BUSY
+	 * at once, without the busy handler, while another `db add` reads
+	 * it: try again for a while.  A database left in rollback mode still
+	 * works; it is only slower to share.
+	 */
+	for (i = 0; i < 200; i++) {
+		int rc = sqlite3_exec(db->sql, "PRAGMA journal_mode=WAL", NULL,
+				      NULL, NULL);
+
+		if (rc == SQLITE_OK)
+			break;
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			return sqlerr(db, BT_EIO, "sql");
+		sqlite3_sleep(10);
+	}
 	return 0;
 fail:
 	sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
@@ -300,9 +330,14 @@ int bt_db_open(struct bt_db **out, const char *path, unsigned flags)
 					   "database (btrack db add)", path);
 			goto fail;
 		}
-		if ((err = create_schema(db)))
+		if ((err = create_schema(db)) ||
+		    (err = query_int(db, "PRAGMA application_id", 0,
+				     &appid)) ||
+		    (err = query_int(db, "PRAGMA user_version", 0,
+				     &version)))
 			goto fail;
-	} else if (appid != BT_DB_APPID) {
+	}
+	if (appid != BT_DB_APPID) {
 		err = bt_error_set(BT_ECORRUPT, "'%s' is an sqlite database "
 				   "but not a btrack case database", path);
 		goto fail;
@@ -1271,8 +1306,10 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* path is the caller's private temporary file (graph/dbgraph.c):
+	 * written in place */
 	if ((err = bt_log_writer_open(&w, path, BT_LOGW_CREATE |
-				      BT_LOGW_TRUNC)))
+				      BT_LOGW_INPLACE)))
 		goto out;
 	if (flags)
 		bt_log_writer_set_flags(w, BT_LOGF_OBJ_LEVEL);
@@ -1312,7 +1349,12 @@ int bt_db_save(struct bt_db *db, const struct bt_db_inv *inv)
 
 	if (!inv->name || !*inv->name)
 		return bt_error_set(BT_EINVAL, "an investigation needs a name");
-	if ((err = prepare(db, &s, "INSERT OR REPLACE INTO investigations"
+	if ((err = prepare(db, &s, inv->replace ?
+			   "INSERT OR REPLACE INTO investigations"
+			   "(name, direction, spec, options, created, nodes,"
+			   " edges, result) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+			   " ?8)" :
+			   "INSERT INTO investigations"
 			   "(name, direction, spec, options, created, nodes,"
 			   " edges, result) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
 			   " ?8)")))
@@ -1331,6 +1373,9 @@ int bt_db_save(struct bt_db *db, const struct bt_db_inv *inv)
 			  SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
+	if (rc == SQLITE_CONSTRAINT && !inv->replace)
+		return bt_error_set(BT_EINVAL, "investigation '%s' already "
+				    "exists in '%s'", inv->name, db->path);
 	if (rc != SQLITE_DONE)
 		return sqlerr(db, BT_EIO, "saving an investigation");
 	return 0;

@@ -90,7 +90,8 @@ int bt_db_info(struct bt_db *db, struct bt_db_info *out);
 
 /*
  * Write every object, label and event of the database into a new log at
- * `path` (BT_LOGW_CREATE|BT_LOGW_TRUNC).  Objects keep the order of their
+ * `path`, written in place (BT_LOGW_INPLACE: a private temporary file,
+ * e.g. a memfd through /proc/self/fd).  Objects keep the order of their
  * database ids, events the order they were added in.
  */
 int bt_db_export_log(struct bt_db *db, const char *path,
@@ -110,10 +111,12 @@ struct bt_db_inv {
 	uint64_t created;       /* ns since the epoch */
 	uint64_t nodes, edges;
 	char *result;           /* the result, JSON (graph/export.h) */
+	bool replace;           /* bt_db_save(): replace one of that name */
 };
 void bt_db_inv_release(struct bt_db_inv *inv);
 
-/* Save (or replace) an investigation; the strings are copied. */
+/* Save an investigation; the strings are copied.  One of that name is
+ * replaced with inv->replace, else BT_EINVAL ("already exists"). */
 int bt_db_save(struct bt_db *db, const struct bt_db_inv *inv);
 /* Get one by name: BT_ENOTFOUND if none.  *out is the caller's
  * (bt_db_inv_release()). */

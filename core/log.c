@@ -35,6 +35,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "outfile.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the btrack log is little-endian and read in place: little-endian hosts only"
@@ -226,6 +227,9 @@ struct bt_log_writer {
 	uint32_t cobjects;   /* objects at the last commit */
 	uint8_t *kinds;      /* kinds[id], 1 <= id <= objects */
 	uint32_t kinds_cap;
+	struct bt_outfile of; /* CREATE: the temporary file renamed onto
+	                         path at close (of.fd is fd) */
+	bool replace;        /* of is in use */
 };
 
 static uint64_t now_ns(void)
@@ -296,6 +300,8 @@ static void writer_free(struct bt_log_writer *w)
 {
 	if (w->map)
 		munmap(w->map, w->cap);
+	if (w->replace)
+		w->fd = -1;      /* of.fd, closed by the outfile */
 	if (w->fd >= 0)
 		close(w->fd);
 	free(w->kinds);
@@ -357,17 +363,86 @@ static int writer_load(struct bt_log_writer *w)
 	return 0;
 }
 
+/* Keep a temporary log left by a writer that died if it holds records
+ * (a killed recorder's evidence); remove it if it holds nothing. */
+static bool keep_stale(int dirfd, const char *name)
+{
+	struct bt_log_header h;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	bool keep;
+
+	if (fd < 0)
+		return true;
+	keep = pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+	       !memcmp(h.magic, BT_LOG_MAGIC, sizeof(h.magic)) &&
+	       h.committed > h.header_size;
+	close(fd);
+	return keep;
+}
+
+/*
+ * CREATE: the log is written to a temporary file beside `path` (outfile.h)
+ * and renamed onto it at close, so a reader of an older `path` never sees
+ * it truncated, a symlink at `path` is replaced rather than written
+ * through, and of two writers of one new log the second fails at close.
+ * INPLACE: `path` itself, truncated (a private temporary file).
+ */
+static int create_file(struct bt_log_writer *w, const char *path,
+		       unsigned flags)
+{
+	int r;
+
+	if (flags & BT_LOGW_INPLACE) {
+		w->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (w->fd < 0)
+			return bt_error_set_os(errno == ENOENT ? BT_ENOTFOUND :
+					       BT_EIO, "cannot open '%s'", path);
+		if (ftruncate(w->fd, 0) < 0)
+			return bt_error_set_os(BT_EIO, "cannot truncate '%s'",
+					       path);
+		return 0;
+	}
+	r = bt_outfile_open(&w->of, path, flags & BT_LOGW_TRUNC ?
+			    BT_OUTF_FORCE : 0, 0644, keep_stale);
+	if (r == BT_EINVAL && strstr(bt_error_msg(), "already exists"))
+		return bt_error_set(BT_EINVAL, "log '%s' already exists",
+				    path);
+	if (r)
+		return r;
+	w->replace = true;
+	w->fd = w->of.fd;
+	return 0;
+}
+
+/* The header of a new log, written with pwrite before the file grows: a
+ * file of this size or more always starts with a valid header. */
+static int write_header(struct bt_log_writer *w)
+{
+	struct bt_log_header hdr;
+
+	memset(&hdr, 0, sizeof(hdr));
+	memcpy(hdr.magic, BT_LOG_MAGIC, sizeof(hdr.magic));
+	hdr.version = BT_LOG_VERSION;
+	hdr.flags = 0;
+	hdr.created = now_ns();
+	hdr.header_size = BT_LOG_HEADER_SIZE;
+	hdr.committed = BT_LOG_HEADER_SIZE;
+	if (pwrite(w->fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
+		return bt_error_set_os(BT_EIO, "cannot write log '%s'",
+				       w->path);
+	return 0;
+}
+
 int bt_log_writer_open(struct bt_log_writer **out, const char *path,
 		       unsigned flags)
 {
 	struct bt_log_writer *w;
-	struct bt_log_header *hdr;
-	int oflags = O_RDWR | O_CLOEXEC;
 	int r;
 
 	*out = NULL;
 	if (!!(flags & BT_LOGW_CREATE) == !!(flags & BT_LOGW_APPEND) ||
-	    ((flags & BT_LOGW_TRUNC) && !(flags & BT_LOGW_CREATE)))
+	    ((flags & (BT_LOGW_TRUNC | BT_LOGW_INPLACE)) &&
+	     !(flags & BT_LOGW_CREATE)))
 		return bt_error_set(BT_EINVAL, "bad log open flags 0x%x",
 				    flags);
 	w = calloc(1, sizeof(*w));
@@ -379,20 +454,26 @@ int bt_log_writer_open(struct bt_log_writer **out, const char *path,
 		r = bt_error_set(BT_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if (flags & BT_LOGW_CREATE)
-		oflags |= O_CREAT | (flags & BT_LOGW_TRUNC ? 0 : O_EXCL);
-	w->fd = open(path, oflags, 0644);
-	if (w->fd < 0) {
-		if (errno == EEXIST)
-			r = bt_error_set(BT_EINVAL, "log '%s' already exists",
-					 path);
-		else
+	if (flags & BT_LOGW_CREATE) {
+		r = create_file(w, path, flags);
+		if (r)
+			goto fail;
+	} else {
+		/* never written through a symlink */
+		w->fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (w->fd < 0 && errno == ELOOP) {
+			r = bt_error_set(BT_EINVAL, "log '%s' is a symbolic "
+					 "link: not appended to", path);
+			goto fail;
+		}
+		if (w->fd < 0) {
 			r = bt_error_set_os(errno == ENOENT ? BT_ENOTFOUND :
 					    BT_EIO, "cannot open '%s'", path);
-		goto fail;
+			goto fail;
+		}
 	}
-	/* Lock before touching the contents: TRUNC must not destroy a log
-	 * another writer is filling. */
+	/* Lock before touching the contents: an appender and a replacing
+	 * writer (outfile's commit) check it. */
 	if (flock(w->fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
 			r = bt_error_set(BT_EINVAL, "log '%s' is being written "
@@ -408,27 +489,31 @@ int bt_log_writer_open(struct bt_log_writer **out, const char *path,
 		*out = w;
 		return 0;
 	}
-	if (ftruncate(w->fd, 0) < 0) {
-		r = bt_error_set_os(BT_EIO, "cannot truncate '%s'", path);
+	r = write_header(w);
+	if (r)
 		goto fail;
-	}
 	r = reserve(w, BT_LOG_HEADER_SIZE);
 	if (r)
 		goto fail;
-	hdr = whdr(w);
-	memcpy(hdr->magic, BT_LOG_MAGIC, sizeof(hdr->magic));
-	hdr->version = BT_LOG_VERSION;
-	hdr->flags = 0;
-	hdr->created = now_ns();
-	hdr->header_size = BT_LOG_HEADER_SIZE;
 	w->size = BT_LOG_HEADER_SIZE;
 	w->csize = w->size;
-	__atomic_store_n(&hdr->committed, w->size, __ATOMIC_RELEASE);
 	*out = w;
 	return 0;
 fail:
+	if (w->replace)
+		bt_outfile_abort(&w->of);
 	writer_free(w);
 	return r;
+}
+
+const char *bt_log_writer_warning(const struct bt_log_writer *w)
+{
+	return w->replace && w->of.warning[0] ? w->of.warning : NULL;
+}
+
+const char *bt_log_writer_file(const struct bt_log_writer *w)
+{
+	return w->replace ? bt_outfile_tmp_path(&w->of) : w->path;
 }
 
 uint32_t bt_log_writer_objects(const struct bt_log_writer *w)
@@ -785,9 +870,56 @@ int bt_log_writer_sync(struct bt_log_writer *w)
 	return 0;
 }
 
+/*
+ * The end of a log's file at close.  A new log (a temporary file nobody
+ * reads) is cut to its size, synced and renamed onto its path.  An
+ * appended log is never shrunk: a reader may have it mapped, and pages
+ * past a shrunk end fault with SIGBUS; the preallocated tail past the
+ * records stays as zeros, its blocks freed where the file system can.
+ */
+static int finish_file(struct bt_log_writer *w)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint64_t keep = (w->size + (uint64_t)pg - 1) & ~((uint64_t)pg - 1);
+	int r = 0;
+
+	if (w->replace) {
+		if (ftruncate(w->fd, (off_t)w->size) < 0)
+			r = bt_error_set_os(BT_EIO, "cannot truncate log "
+					    "'%s'", bt_log_writer_file(w));
+		else
+			r = bt_outfile_commit(&w->of);
+		if (r) {
+			/* Not renamed (lost a race for the name, or an I/O
+			 * error): keep what was written, it may be a
+			 * recording that cannot be made again, and say
+			 * where it is. */
+			char *why = strdup(bt_error_msg());
+
+			r = bt_error_set(r, "%s; this log is left in '%s'",
+					 why ? why : "not renamed",
+					 bt_outfile_tmp_path(&w->of));
+			free(why);
+			bt_outfile_release(&w->of);
+		}
+		w->replace = false;
+		w->fd = -1;
+		return r;
+	}
+	if (keep < w->cap)
+		fallocate(w->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			  (off_t)keep, (off_t)(w->cap - keep));
+	if (fsync(w->fd) < 0)
+		r = bt_error_set_os(BT_EIO, "cannot sync log '%s'", w->path);
+	if (close(w->fd) < 0 && !r)
+		r = bt_error_set_os(BT_EIO, "cannot close log '%s'", w->path);
+	w->fd = -1;
+	return r;
+}
+
 int bt_log_writer_close(struct bt_log_writer *w)
 {
-	int r = 0;
+	int r = 0, r2;
 
 	if (!w)
 		return 0;
@@ -796,22 +928,23 @@ int bt_log_writer_close(struct bt_log_writer *w)
 	if (munmap(w->map, w->cap) < 0 && !r)
 		r = bt_error_set_os(BT_EIO, "cannot unmap log '%s'", w->path);
 	w->map = NULL;
-	if (ftruncate(w->fd, (off_t)w->size) < 0 && !r)
-		r = bt_error_set_os(BT_EIO, "cannot truncate log '%s'",
-				    w->path);
-	if (fsync(w->fd) < 0 && !r)
-		r = bt_error_set_os(BT_EIO, "cannot sync log '%s'", w->path);
-	if (close(w->fd) < 0 && !r)
-		r = bt_error_set_os(BT_EIO, "cannot close log '%s'", w->path);
-	w->fd = -1;
+	r2 = finish_file(w);
+	if (!r)
+		r = r2;
 	writer_free(w);
 	return r;
 }
 
 void bt_log_writer_abort(struct bt_log_writer *w)
 {
-	if (w)
-		writer_free(w);
+	if (!w)
+		return;
+	if (w->replace) {
+		bt_outfile_abort(&w->of);
+		w->replace = false;
+		w->fd = -1;
+	}
+	writer_free(w);
 }
 
 /* ---- reading ---------------------------------------------------------- */

@@ -34,19 +34,38 @@ typedef void (*bt_progress_fn)(void *arg, uint64_t done, uint64_t total);
 struct bt_log_writer;
 
 enum bt_log_open_flags {
-	BT_LOGW_CREATE = 0x1,  /* create; fail with BT_EINVAL if it exists */
-	BT_LOGW_TRUNC  = 0x2,  /* with CREATE: replace an existing file */
-	BT_LOGW_APPEND = 0x4   /* open an existing log (validated) and append;
-	                          its uncommitted tail is discarded */
+	BT_LOGW_CREATE = 0x1,  /* a new log, written to a temporary file
+	                          beside path and renamed onto it at close
+	                          (core/outfile.h); BT_EINVAL if path exists,
+	                          at open or (a race) at close */
+	BT_LOGW_TRUNC  = 0x2,  /* with CREATE: replace an existing file (a
+	                          symlink is replaced, not written through) */
+	BT_LOGW_APPEND = 0x4,  /* open an existing log (validated) and append;
+	                          its uncommitted tail is discarded; the file
+	                          is never shrunk (readers may map it) */
+	BT_LOGW_INPLACE = 0x8  /* with CREATE: write path itself, truncated:
+	                          only for a private temporary file (a memfd's
+	                          /proc/self/fd link) no reader shares */
 };
 
 /*
  * Open a log for writing.  The caller owns *out and ends it with
  * bt_log_writer_close() (or bt_log_writer_abort()).  Holds an exclusive
- * flock on the file so two writers never share a log.
+ * flock on the file so two writers never share a log.  Until the close of
+ * a CREATE writer the log is in bt_log_writer_file(), not at path; one left
+ * there by a writer that died is removed by the next CREATE of path, or
+ * kept and named in bt_log_writer_warning() if it holds records.
  */
 int bt_log_writer_open(struct bt_log_writer **out, const char *path,
 		       unsigned flags);
+
+/* What the open found that the user should know (temporary logs left by
+ * writers that died), or NULL.  Borrowed, valid until the close. */
+const char *bt_log_writer_warning(const struct bt_log_writer *w);
+
+/* The file being written (the temporary file of a CREATE writer).
+ * Borrowed, valid until the close. */
+const char *bt_log_writer_file(const struct bt_log_writer *w);
 
 /* Number of objects defined so far; the next object id is this plus one.
  * For an appended log it counts the objects already in it. */
@@ -105,12 +124,17 @@ void bt_log_writer_set_flags(struct bt_log_writer *w, uint32_t flags);
 /* Commit, then msync the mapping: durable against power loss. */
 int bt_log_writer_sync(struct bt_log_writer *w);
 
-/* Commit, mark the log closed, truncate the preallocation, fsync, free.
- * Accepts NULL.  Returns the first error seen. */
+/* Commit, mark the log closed, fsync; a CREATE writer then cuts its
+ * preallocation and renames its file onto the path (if the path appeared
+ * meanwhile without TRUNC: BT_EINVAL, and the log stays in its temporary
+ * file, named in the message).  Free.  Accepts NULL.  Returns the first
+ * error seen. */
 int bt_log_writer_close(struct bt_log_writer *w);
 
 /* Free without committing what was appended since the last commit and
- * without marking the log closed (what a crash leaves).  Accepts NULL. */
+ * without marking the log closed (what a crash leaves, for APPEND); a
+ * CREATE writer's temporary file is removed (nothing replaced).  Accepts
+ * NULL. */
 void bt_log_writer_abort(struct bt_log_writer *w);
 
 /* ---- reading ---------------------------------------------------------- */

@@ -1,8 +1,9 @@
 /*
- * export.c - a walk result (graph/walk.h) as DOT, SVG, PNG, PDF, JSON or
- * text; the contract is graph/export.h, the user-facing description
- * man/btrack-backtrack.1 (OUTPUT).  One file per format: text.c, dot.c
- * (DOT and its renderings), json.c; what they share is in labels.c
+ * export.c - a walk result (graph/walk.h) as DOT, SVG, PNG, PDF, JSON,
+ * text, an HTML report or PROV-JSON; the contract is graph/export.h, the
+ * user-facing description man/btrack-backtrack.1 (OUTPUT).  One file per
+ * format: text.c, dot.c (DOT and its renderings), json.c, html.c, prov.c;
+ * what they share is in labels.c
  * (graph/render.h).  Every string from the log is shown through one rule
  * (core/display.h).
  *
@@ -28,6 +29,7 @@
 static const char *const fmt_names[] = {
 	[BT_FMT_TEXT] = "text", [BT_FMT_DOT] = "dot", [BT_FMT_JSON] = "json",
 	[BT_FMT_SVG] = "svg", [BT_FMT_PNG] = "png", [BT_FMT_PDF] = "pdf",
+	[BT_FMT_HTML] = "html", [BT_FMT_PROV] = "prov-json",
 };
 
 int bt_format_parse(enum bt_format *out, const char *name)
@@ -35,14 +37,19 @@ int bt_format_parse(enum bt_format *out, const char *name)
 	size_t i;
 
 	for (i = 0; name && i < BT_ARRAY_SIZE(fmt_names); i++) {
-		if (!strcmp(name, fmt_names[i])) {
+		if (fmt_names[i] && !strcmp(name, fmt_names[i])) {
 			*out = (enum bt_format)i;
 			return 0;
 		}
 	}
+	/* PROV-JSON's short name, as CamFlow and SPADE call their output. */
+	if (name && !strcmp(name, "prov")) {
+		*out = BT_FMT_PROV;
+		return 0;
+	}
 	return bt_error_set(BT_EINVAL,
 			    "unknown format '%s' (text, dot, json, svg, png, "
-			    "pdf)", name ? name : "");
+			    "pdf, html, prov-json)", name ? name : "");
 }
 
 int bt_format_from_path(enum bt_format *out, const char *path)
@@ -52,10 +59,17 @@ int bt_format_from_path(enum bt_format *out, const char *path)
 		{ "dot", BT_FMT_DOT }, { "gv", BT_FMT_DOT },
 		{ "json", BT_FMT_JSON }, { "svg", BT_FMT_SVG },
 		{ "png", BT_FMT_PNG }, { "pdf", BT_FMT_PDF },
+		{ "html", BT_FMT_HTML }, { "htm", BT_FMT_HTML },
 	};
 	const char *dot = path ? strrchr(path, '.') : NULL;
-	size_t i;
+	size_t i, n = path ? strlen(path) : 0;
 
+	/* "x.prov.json" is PROV-JSON, any other ".json" btrack's JSON. */
+	if (n > 10 && !strcasecmp(path + n - 10, ".prov.json") &&
+	    path[n - 11] != '/') {
+		*out = BT_FMT_PROV;
+		return 0;
+	}
 	if (dot && !strchr(dot, '/')) {
 		for (i = 0; i < BT_ARRAY_SIZE(ext); i++) {
 			if (!strcasecmp(dot + 1, ext[i].ext)) {

@@ -7,6 +7,7 @@
 #ifndef BT_RENDER_H
 #define BT_RENDER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -50,6 +51,71 @@ void label_of(struct bt_sb *b, const struct bt_result *r,
 void node_label(struct bt_sb *b, const struct bt_result *r, size_t i);
 void filter_summary(struct bt_sb *b, const struct bt_result *r);
 void argv_line(struct bt_sb *b, const char *argv, size_t len);
+
+/* ---- shared by the readable outputs (labels.c) ---- */
+
+const char *plural(uint64_t n, const char *one, const char *many);
+
+/* The first and last time in a result (its edges and thresholds); 0 for
+ * a result without times. */
+uint64_t result_t0(const struct bt_result *r);
+uint64_t result_t1(const struct bt_result *r);
+
+/* Times shown as offsets from the first event, "+0.000123 s". */
+#define BT_RELTIME_BUFSZ 48
+struct reltime {
+	uint64_t t0;
+	int decimals;  /* after the point */
+	int width;     /* digits before it (padding), 0: none */
+};
+/* fixed: 6 decimals (9 for a span under 1 ms), padded to the widest offset up to t1 (text
+ * columns); else as few decimals as tell events of a span apart. */
+void reltime_init(struct reltime *rt, uint64_t t0, uint64_t t1, bool fixed);
+const char *rel_time(char buf[BT_RELTIME_BUFSZ], const struct reltime *rt,
+		     uint64_t t);
+
+/* Append shown text s (bt_show_str()'s output, n bytes) cut to maxcols
+ * columns with a "…" at the end, or in the middle (keep_end); never
+ * inside an escape or a UTF-8 character. */
+void add_clipped(struct bt_sb *b, const char *s, size_t n, size_t maxcols,
+		 bool keep_end);
+
+/* "comm [pid]" (the kernel's name; else the executable's file name). */
+void proc_name(struct bt_sb *b, const struct bt_object_info *in);
+/* The command line as run, shortened; returns whether argv was known. */
+bool proc_command(struct bt_sb *b, const struct bt_object_info *in,
+		  size_t maxcols);
+
+/* A result's edges by node: in[in_start[i] .. in_start[i + 1]) are the
+ * indexes of the edges into node i, out[...] those out of it, each in
+ * result order. */
+struct adj {
+	size_t *in_start, *in, *out_start, *out;
+};
+int adj_build(struct adj *a, const struct bt_result *r);  /* BT_ENOMEM */
+void adj_release(struct adj *a);
+
+/* Whether an edge is a cause on the way to the detection point
+ * (backward) or an effect of the start (forward): never into an entry
+ * point (a send from the client into a remote endpoint), nor out of a
+ * remote leaf of a forward walk. */
+bool edge_is_cause(const struct bt_result *r, const struct bt_edge *e);
+
+/* "cat [5316] | sh [5313]": who wrote into pipe node i, who read it
+ * ("written by ...", "read by ..." when one side is not in the result). */
+void pipe_ends(struct bt_sb *b, const struct bt_result *r,
+	       const struct adj *a, size_t i);
+
+/* The path a node is named by (file, file name, page), or NULL;
+ * borrowed from the graph. */
+const char *node_path(const struct bt_result *r, const struct bt_node *nd);
+/* Per node, how many trailing path components tell its path apart from
+ * the other paths of the result.  *out is owned by the caller (free()). */
+int short_paths(size_t **out, const struct bt_result *r);
+/* The path shortened: whole if short, else "…/" and its last `need`
+ * components, then cut to maxcols. */
+void short_path(struct bt_sb *b, const char *path, size_t need,
+		size_t maxcols);
 
 /* One entry per format, called by bt_export_with() (o never NULL). */
 int export_text(const struct bt_result *r, const struct bt_export_opts *o,

@@ -503,18 +503,26 @@ static uint64_t default_threshold(const struct walker *w,
 	bool back = w->dir == BT_BACKWARD;
 	uint64_t best = back ? 0 : BT_TIME_NONE;
 	bool found = false;
+	int pass;
 
-	for (i = 0; member(w, n, i, &l, &len); i++) {
-		for (j = 0; j < len; j++) {
-			const struct bt_rec_event *e =
-				bt_graph_event(w->g, l[back ? len - 1 - j : j]);
+	/* Backward, an unlink is not what the analyst asks about: it ends
+	 * the name and carries nothing into it (a later `make clean` would
+	 * make rm and its ancestry the causes).  Skip unlinks unless the
+	 * name has nothing else. */
+	for (pass = back ? 0 : 1; pass < 2 && !found; pass++) {
+		for (i = 0; member(w, n, i, &l, &len); i++) {
+			for (j = 0; j < len; j++) {
+				const struct bt_rec_event *e = bt_graph_event(
+					w->g, l[back ? len - 1 - j : j]);
 
-			if (skip_event(w, e))
-				continue;
-			if (back ? e->time >= best : e->time <= best)
-				best = e->time;
-			found = true;
-			break;
+				if (skip_event(w, e) ||
+				    (pass == 0 && e->op == BT_OP_UNLINK))
+					continue;
+				if (back ? e->time >= best : e->time <= best)
+					best = e->time;
+				found = true;
+				break;
+			}
 		}
 	}
 	if (!found)

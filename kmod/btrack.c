@@ -8,7 +8,9 @@
  * Hooks: the raw syscall tracepoints sys_enter (munmap only) and sys_exit
  * (every other syscall, recorded with its result; failed calls make no
  * record), sched_process_fork/exec/exit, and the x86 tracepoint
- * exceptions:page_fault_user for faults on MAP_SHARED file mappings (the
+ * exceptions:page_fault_user (and page_fault_kernel on user addresses: a
+ * system call touching a mapped buffer) for faults on MAP_SHARED file
+ * mappings (the
  * page monitor of Sarmoria and Chapin).  A kprobe on handle_mm_fault was
  * the first design; under repeated load and unload on 6.1 it crashed
  * through the ftrace trampoline (RIP 0 from do_user_addr_fault), and the
@@ -486,7 +488,9 @@ static u32 vma_prot(struct vm_area_struct *vma)
 		prot |= BT_PROT_READ;
 	if (vma->vm_flags & VM_WRITE)
 		prot |= BT_PROT_WRITE;
-	if (vma->vm_flags & VM_SHARED)
+	/* A MAP_SHARED mapping of a file opened read-only has VM_MAYSHARE
+	 * without VM_SHARED (do_mmap clears it): still shared. */
+	if (vma->vm_flags & (VM_SHARED | VM_MAYSHARE))
 		prot |= BT_PROT_SHARED;
 	return prot;
 }
@@ -874,7 +878,8 @@ static void bt_fault(void *data, unsigned long addr, struct pt_regs *regs,
 		goto out;
 	}
 	vma = vma_lookup(mm, addr);
-	if (vma && (vma->vm_flags & VM_SHARED) && vma->vm_file &&
+	if (vma && (vma->vm_flags & (VM_SHARED | VM_MAYSHARE)) &&
+	    vma->vm_file &&
 	    !(vma->vm_flags & (VM_IO | VM_PFNMAP)) &&
 	    S_ISREG(file_inode(vma->vm_file)->i_mode)) {
 		f = get_file(vma->vm_file);
@@ -974,6 +979,18 @@ static void rearm_fn(struct work_struct *w)
 
 /* ---- tracepoints ------------------------------------------------------ */
 
+/*
+ * A fault taken in the kernel on a user address: a system call reading or
+ * writing a mapped buffer (write(2) from a shared file mapping) faults
+ * here, not in page_fault_user.  Faults on kernel addresses are not ours.
+ */
+static void bt_fault_kernel(void *data, unsigned long addr,
+			    struct pt_regs *regs, unsigned long error_code)
+{
+	if (addr < TASK_SIZE_MAX)
+		bt_fault(data, addr, regs, error_code);
+}
+
 struct bt_tp {
 	const char *name;
 	void *probe;
@@ -988,6 +1005,7 @@ static struct bt_tp bt_tps[] = {
 	{ "sched_process_exec", bt_exec },
 	{ "sched_process_exit", bt_exit },
 	{ "page_fault_user", bt_fault },
+	{ "page_fault_kernel", bt_fault_kernel },
 };
 
 static void find_tp(struct tracepoint *tp, void *priv)

@@ -1417,8 +1417,9 @@ START_TEST(interpreted_time_stamps_say_what_to_do)
 END_TEST
 
 /* PATH records out of order (laurel's test data has them reversed) and
- * a hex name of odd length: the event is kept, the name decoded as far as
- * it goes, the bad field counted. */
+ * a hex name of odd length: the event and its item are kept, the name is
+ * not (decoded as far as it goes, "/etc/passw" would name another file),
+ * the malformed name counted. */
 START_TEST(records_keep_items_in_place_and_bad_fields)
 {
 	struct bt_auditd_stats st;
@@ -1436,9 +1437,11 @@ START_TEST(records_keep_items_in_place_and_bad_fields)
 	ck_assert_str_eq(aev_str(&rec_ev[0], rec_ev[0].items[0].name),
 			 "/bin/true");
 	ck_assert_int_eq(rec_ev[1].nitems, 1);
-	ck_assert_str_eq(aev_str(&rec_ev[1], rec_ev[1].items[0].name),
-			 "/etc/passw");
-	ck_assert_uint_eq(st.bad_fields, 1);
+	ck_assert_ptr_null(aev_str(&rec_ev[1], rec_ev[1].items[0].name));
+	ck_assert(rec_ev[1].items[0].bad_name);
+	ck_assert_uint_eq(rec_ev[1].items[0].ino, 9);
+	ck_assert_uint_eq(st.bad_fields, 0);
+	ck_assert_uint_eq(st.bad_names, 1);
 	ck_assert_uint_eq(st.bad, 0);
 }
 END_TEST
@@ -1576,7 +1579,27 @@ START_TEST(quoted_and_prefixed_logs_backtrack)
 }
 END_TEST
 
-/* A hex name of odd length no longer drops its event. */
+/* A file known by its inode and no name (a malformed one). */
+static int has_unnamed_file(const struct bt_result *res, uint64_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < res->nnodes; i++) {
+		struct bt_object_info info;
+
+		if (res->nodes[i].kind != BT_OBJ_FILE)
+			continue;
+		ck_assert_int_eq(bt_graph_object(res->g, res->nodes[i].obj,
+						 &info), 0);
+		if (info.ino == ino && !info.path)
+			return 1;
+	}
+	return 0;
+}
+
+/* A hex name of odd length, not hex, or with a NUL inside ("2F00" is not
+ * "/") no longer drops its event, nor names another file: the read is
+ * kept, its file known by its inode, the name counted as malformed. */
 START_TEST(odd_hex_name_keeps_its_event)
 {
 	static const char text[] =
@@ -1591,13 +1614,32 @@ START_TEST(odd_hex_name_keeps_its_event)
 	struct bt_graph *g = NULL;
 	struct bt_result *res;
 
-	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
-	ck_assert_uint_eq(last_stats.bad_fields, 1);
-	res = backtrack(&g, log, "file:/o");
-	/* the file read is there, under the decodable part of its name */
-	ck_assert(has_node(res, BT_OBJ_FILE, "/etc/passw", 0));
-	bt_result_free(res);
-	bt_graph_free(g);
+	static const char *const names[] = {
+		"2F6574632F70617373776", "2F6574632G", "2F00", "2F6574630078",
+	};
+	char *t = malloc(sizeof(text) + 64);
+	size_t i;
+	const char *at;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		/* the same log with name=NAME in the first PATH record */
+		at = strstr(text, "name=2F");
+		snprintf(t, sizeof(text) + 64, "%.*s%s%s", (int)(at + 5 - text),
+			 text, names[i], strchr(at, ' '));
+		ck_assert_msg(import(log, t, 0) == 0, "%s", bt_error_msg());
+		ck_assert_uint_eq(last_stats.bad_fields, 0);
+		ck_assert_uint_eq(last_stats.bad_names, 1);
+		ck_assert_uint_eq(last_stats.bad_name_skipped, 0);
+		res = backtrack(&g, log, "file:/o");
+		ck_assert_msg(has_unnamed_file(res, 5), "%s", names[i]);
+		ck_assert(!has_node(res, BT_OBJ_FILE, "/etc/passw", 0));
+		ck_assert(!has_node(res, BT_OBJ_FILE, "/", 0));
+		ck_assert(!has_node(res, BT_OBJ_FILE, "/etc", 0));
+		bt_result_free(res);
+		bt_graph_free(g);
+		g = NULL;
+	}
+	free(t);
 }
 END_TEST
 

@@ -604,8 +604,14 @@ START_TEST(investigations)
 	ck_assert_uint_eq(got.created, 123);
 	ck_assert_uint_eq(got.nodes, 6);
 	bt_db_inv_release(&got);
-	/* Saving the same name replaces it. */
+	/* Saving the same name is refused, or replaces it with replace. */
 	inv.spec = "proc:3";
+	ck_assert_int_eq(bt_db_save(db, &inv), BT_EINVAL);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "already exists"));
+	ck_assert_int_eq(bt_db_get(db, "case-1", &got), 0);
+	ck_assert_str_eq(got.spec, "file:/X");
+	bt_db_inv_release(&got);
+	inv.replace = true;
 	ck_assert_int_eq(bt_db_save(db, &inv), 0);
 	inv.name = "case-0";
 	ck_assert_int_eq(bt_db_save(db, &inv), 0);

@@ -534,6 +534,141 @@ START_TEST(random_garbage)
 }
 END_TEST
 
+/* ---- the shared decoder, as the eBPF source uses it ------------------- */
+
+/* r padded and framed as a record of its own (what a ring-buffer sample
+ * holds). */
+static size_t frame(struct rec *r)
+{
+	size_t len = (r->len + 7) & ~(size_t)7;
+
+	((struct bt_raw *)r->b)->len = len;
+	return len;
+}
+
+START_TEST(decode_ebpf_ops)
+{
+	static struct bt_raw_dec dec;
+	struct rec r;
+	struct bt_raw *h;
+	size_t len;
+
+	/* SYMLINK: the link's name, then its target as given. */
+	rec_new(&r, BT_RAW_SYMLINK, 7, 10);
+	rec_str(&r, "/t/./l", 6);
+	rec_str(&r, "../x", 4);
+	len = frame(&r);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert_uint_eq(dec.obs.op, BT_RAW_SYMLINK);
+	ck_assert_str_eq(dec.obs.path, "/t/l");
+	ck_assert_str_eq(dec.obs.target, "../x");
+	/* a module's ring never has it */
+	ck_assert(!bt_drain_decode(&dec, r.b, len, BT_RAW_SEND));
+
+	/* CHMOD through a descriptor: inode, path, mode. */
+	h = rec_new(&r, BT_RAW_CHMOD, 7, 11);
+	h->arg32 = BT_RAWF_INO;
+	h->dev = 3;
+	h->ino = 4;
+	h->arg = 0755;
+	rec_str(&r, "/bin/x", 6);
+	len = frame(&r);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert(dec.obs.has_ino);
+	ck_assert_uint_eq(dec.obs.ino, 4);
+	ck_assert_uint_eq(dec.obs.mode, 0755);
+	ck_assert(!bt_drain_decode(&dec, r.b, len, BT_RAW_SEND));
+	/* a mode past 07777 is not a mode: unknown */
+	h->arg = 0100755;
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert_uint_eq(dec.obs.mode, UINT32_MAX);
+
+	/* CHOWN by path: owner and group, (u32)-1 unchanged. */
+	h = rec_new(&r, BT_RAW_CHOWN, 7, 12);
+	h->arg = 1000;
+	h->arg2 = UINT32_MAX;
+	rec_str(&r, "/etc/f", 6);
+	len = frame(&r);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert(!dec.obs.has_ino);
+	ck_assert_uint_eq(dec.obs.owner, 1000);
+	ck_assert_uint_eq(dec.obs.group, UINT32_MAX);
+
+	/* SETID: the credentials after the call. */
+	h = rec_new(&r, BT_RAW_SETID, 7, 13);
+	h->arg = 1000 | (uint64_t)0 << 32;
+	h->arg2 = 100 | (uint64_t)5 << 32;
+	len = frame(&r);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert_uint_eq(dec.obs.uid, 1000);
+	ck_assert_uint_eq(dec.obs.euid, 0);
+	ck_assert_uint_eq(dec.obs.gid, 100);
+	ck_assert_uint_eq(dec.obs.egid, 5);
+
+	/* PIPE: the channel's inode and d_path name make a pipe file. */
+	h = rec_new(&r, BT_RAW_PIPE, 7, 14);
+	h->arg32 = BT_RAWF_INO;
+	h->dev = 13;
+	h->ino = 99;
+	rec_str(&r, "pipe:[99]", 9);
+	len = frame(&r);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert_uint_eq(dec.obs.file_flags, BT_FILEF_PIPE);
+	ck_assert_uint_eq(dec.obs.ino, 99);
+}
+END_TEST
+
+static const struct {
+	const char *name;
+	int kind;
+} ebpf_records[] = {
+	{ "symlink without target", 0 }, { "symlink with a relative name", 1 },
+	{ "symlink with an empty target", 2 }, { "setid with a string", 3 },
+	{ "length not the sample's", 4 }, { "length not 8-aligned", 5 },
+	{ "shorter than a head", 6 }, { "longer than BT_RAW_MAX", 7 },
+	{ "op past BT_RAW_OP_MAX", 8 }, { "max_op past BT_RAW_OP_MAX", 9 },
+	{ "NUL inside the target", 10 }, { "chmod without path or inode", 11 },
+};
+
+START_TEST(decode_ebpf_hostile)
+{
+	static struct bt_raw_dec dec;
+	static struct rec r;
+	struct bt_raw *h;
+	size_t len;
+	unsigned max = BT_RAW_OP_MAX;
+
+	h = rec_new(&r, BT_RAW_SYMLINK, 7, 10);
+	rec_str(&r, "/t/l", 4);
+	switch (ebpf_records[_i].kind) {
+	case 0: break;
+	case 1: rec_new(&r, BT_RAW_SYMLINK, 7, 10); rec_str(&r, "l", 1);
+		rec_str(&r, "x", 1); break;
+	case 2: rec_str(&r, "", 0); break;
+	case 3: h->op = BT_RAW_SETID; break;
+	case 10: rec_str(&r, "x\0y", 3); break;
+	default: rec_str(&r, "x", 1); break;
+	}
+	len = frame(&r);
+	switch (ebpf_records[_i].kind) {
+	case 4: len += 8; break;
+	case 5: h->len = len = len - 3; break;
+	case 6: len = 40; break;
+	case 7: len = BT_RAW_MAX + 8; break;
+	case 8: h->op = BT_RAW_OP_MAX + 1; break;
+	case 9: max = BT_RAW_OP_MAX + 1; break;
+	case 11: rec_new(&r, BT_RAW_CHMOD, 7, 10); len = frame(&r); break;
+	}
+	ck_assert_msg(!bt_drain_decode(&dec, r.b, len, max), "%s",
+		      ebpf_records[_i].name);
+	/* the same record whole and honest decodes: the case is what fails */
+	rec_new(&r, BT_RAW_SYMLINK, 7, 10);
+	rec_str(&r, "/t/l", 4);
+	rec_str(&r, "x", 1);
+	ck_assert(bt_drain_decode(&dec, r.b, frame(&r), BT_RAW_OP_MAX));
+}
+END_TEST
+
 /* ---- counters --------------------------------------------------------- */
 
 START_TEST(drop_accounting)
@@ -651,6 +786,11 @@ int main(void)
 			    sizeof(records) / sizeof(records[0]));
 	suite_add_tcase(s, tc);
 	ADD("garbage", random_garbage);
+	ADD("decode ebpf", decode_ebpf_ops);
+	tc = tcase_create("decode ebpf hostile");
+	tcase_add_loop_test(tc, decode_ebpf_hostile, 0,
+			    sizeof(ebpf_records) / sizeof(ebpf_records[0]));
+	suite_add_tcase(s, tc);
 	ADD("drops", drop_accounting);
 	ADD("normpath", normpath);
 	ADD("device", device_errors);

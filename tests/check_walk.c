@@ -969,6 +969,35 @@ START_TEST(spec_paths)
 }
 END_TEST
 
+/*
+ * A file name's default threshold is not a later unlink: `make clean`
+ * removing the name after the fact must not make rm a cause.  p1 creates
+ * /app at T1; p2 (rm) unlinks it at T5.
+ */
+START_TEST(later_unlink_is_no_cause)
+{
+	struct bt_graph *g = import("unlink.btl",
+		L("00", "\"op\":\"fork\",\"pid\":9,\"child\":1")
+		L("01", "\"op\":\"create\",\"pid\":1,\"path\":\"/app\"")
+		L("04", "\"op\":\"fork\",\"pid\":9,\"child\":2")
+		L("05", "\"op\":\"unlink\",\"pid\":2,\"path\":\"/app\""));
+	struct bt_result *r;
+	uint32_t id;
+	uint64_t t;
+
+	ck_assert_int_eq(bt_spec_resolve(&id, &t, g, "filename:/app"), 0);
+	r = walk(g, BT_BACKWARD, id, BT_GRAN_PAGE, 0, t);
+	ck_assert_msg(strstr(nodeset(r), "p1") != NULL, "%s", nodeset(r));
+	ck_assert_msg(strstr(nodeset(r), "p2") == NULL, "%s", nodeset(r));
+	bt_result_free(r);
+	/* asked at the unlink's time, rm is a cause */
+	r = walk(g, BT_BACKWARD, id, BT_GRAN_PAGE, 0, T(5));
+	ck_assert_msg(strstr(nodeset(r), "p2") != NULL, "%s", nodeset(r));
+	bt_result_free(r);
+	bt_graph_free(g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("walk");
@@ -995,6 +1024,7 @@ int main(void)
 		{ "read_after_page_writes", read_after_page_writes },
 		{ "recorder_library_is_no_cause", recorder_library_is_no_cause },
 		{ "spec_paths", spec_paths },
+		{ "later_unlink_is_no_cause", later_unlink_is_no_cause },
 	};
 	size_t i;
 

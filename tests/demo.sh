@@ -20,12 +20,14 @@
 # page); at object granularity the board application shows up too: that is
 # the false dependency page-level monitoring removes.
 #
-# Output in demo-out/: attack.btl (the log), attack.txt, attack.json,
-# attack.svg (page granularity), attack-object.svg (object granularity).
+# Output in demo-out/ (or $BTRACK_DEMO_OUT): attack.btl (the log),
+# attack.txt, attack.json, attack.svg (page granularity), attack-object.svg
+# (object granularity), attack.html (the report to open in a browser),
+# attack.prov.json (W3C PROV-JSON).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${BTRACK:-$top/btrack}
-out=$top/demo-out
+out=${BTRACK_DEMO_OUT:-$top/demo-out}
 rm -rf "$out"
 mkdir -p "$out/www" "$out/work"
 cd "$out"
@@ -102,7 +104,7 @@ with open("board", "rb") as f:
 EOF
 
 say "recording the attack: btrack record -o demo-out/attack.btl -- sh attack.sh"
-"$B" record -o attack.btl -- sh attack.sh
+"$B" record --force -o attack.btl -- sh attack.sh
 printf 'the attacker dropped work/loot.txt: %s\n' "$(cat work/loot.txt)"
 
 say "backtracking from the dropped file: btrack backtrack --from file:$out/work/loot.txt"
@@ -115,13 +117,20 @@ say "backtracking from the dropped file: btrack backtrack --from file:$out/work/
 	--granularity object -o attack-object.svg 2>/dev/null
 "$B" backtrack --log attack.btl --from "file:$out/work/loot.txt" \
 	--granularity object --format json -o attack-object.json 2>/dev/null
+"$B" backtrack --log attack.btl --from "file:$out/work/loot.txt" \
+	-o attack.html 2>/dev/null
+"$B" backtrack --log attack.btl --from "file:$out/work/loot.txt" \
+	-o attack.prov.json 2>/dev/null
 
 say "what the graph says"
-"$PY" - attack.json attack-object.json "$port" <<'PY'
-import json, sys
+"$PY" - attack.json attack-object.json "$port" attack.svg attack.txt \
+	attack-object.svg <<'PY'
+import json, re, sys
 page = json.load(open(sys.argv[1]))
 obj = json.load(open(sys.argv[2]))
 port = sys.argv[3]
+svg = open(sys.argv[4]).read()
+text = open(sys.argv[5]).read()
 
 def labels(d):
     return {n["label"] for n in d["nodes"]}
@@ -149,12 +158,51 @@ check(not board_writer(page, 0),
       "page granularity: the board application (page 0) is not a cause")
 check(bool(board_writer(obj, 0)),
       "object granularity: it is (the false dependency pages remove)")
+
+# The picture, as someone reading it would check it.
+def px(doc):
+    size = re.search(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"', doc)
+    return tuple(float(size.group(i)) * 96 / 72 for i in (1, 2))
+w, h = px(svg)
+check(w <= 1600, "the picture fits 1600 px at 96 dpi: %.0f x %.0f px" % (w, h))
+w, h = px(open(sys.argv[6]).read())
+check(w <= 1600, "at object granularity too: %.0f x %.0f px" % (w, h))
+def node_y(nid):
+    m = re.search(r'<g id="%s" class="node">.*?<text [^>]* y="([-0-9.]+)"'
+                  % nid, svg, re.S)
+    return float(m.group(1)) if m else None
+ys = {n["id"]: node_y(n["id"]) for n in page["nodes"]}
+det = [n["id"] for n in page["nodes"] if n["detection"]][0]
+check(all(y is not None for y in ys.values()), "every object is drawn")
+check(all(ys[i] < ys[det] for i in ys if i != det),
+      "the detection point is at the bottom")
+check("<title>cluster_legend</title>" in svg, "a legend explains the picture")
+# The bold path: from the entry point ranked first, red edges down to
+# the detection point.
+top = min((n for n in page["nodes"] if n.get("rank")), key=lambda n: n["rank"])
+bold = {}
+for m in re.finditer(r'<g id="e([0-9]+)_([0-9]+)" class="edge">(.*?)</g>',
+                     svg, re.S):
+    if 'stroke="#c00000"' in m.group(3):
+        bold["n" + m.group(1)] = "n" + m.group(2)
+at, seen = top["id"], 0
+while at in bold and at != det and seen < 50:
+    at, seen = bold[at], seen + 1
+check(at == det, "the attack path in bold runs from %s to the detection "
+      "point" % top["label"])
+# The text: commands as run, and no send into the endpoint as its cause.
+check(re.search(r"\] sh update\.sh \[[0-9]+\]", text) is not None,
+      "the text names processes by their command (sh update.sh)")
+check("<- send" not in text, "no send into the endpoint is listed as a cause")
+check("x86_64-linux-gnu" not in text and "dash [" not in text,
+      "no executable file names for processes")
 print("\n  page granularity: %d objects; object granularity: %d objects"
       % (len(page["nodes"]), len(obj["nodes"])))
 sys.exit(0 if ok else 1)
 PY
 
 say "rendered"
-for f in attack.svg attack-object.svg attack.txt attack.json attack.btl; do
+for f in attack.html attack.svg attack-object.svg attack.txt attack.json \
+    attack.prov.json attack.btl; do
 	printf '  %s\n' "$out/$f"
 done

@@ -4,31 +4,53 @@
 # BTRACK_DEPS_EXTRA adds packages (the VM test adds its own).
 set -u
 need="build-essential pkg-config libsqlite3-dev libgraphviz-dev graphviz
-libjansson-dev libssl-dev check sqlite3 python3 clang strace auditd mandoc ${BTRACK_DEPS_EXTRA:-}"
+libjansson-dev libssl-dev check sqlite3 python3 clang strace auditd mandoc
+libbpf-dev bpftool ${BTRACK_DEPS_EXTRA:-}"
+# Wanted, not needed: the tests that use them say so and skip without them
+# (the PROV loader; a headless browser for the HTML report).
+want="python3-prov chromium chromium-driver python3-selenium"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-echo "btrack: installing Debian packages:$missing" >&2
+wanted=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		wanted="$wanted $p"
+done
+[ -z "$missing$wanted" ] && exit 0
+
+# cannot WHY: an error if something needed is missing, a note otherwise.
+cannot() {
+	if [ -n "$missing" ]; then
+		echo "btrack: cannot install$missing$wanted: $1" >&2
+		exit 1
+	fi
+	echo "btrack: cannot install$wanted: $1; the tests that use them will be skipped" >&2
+	exit 0
+}
 if [ "$(id -u)" != 0 ]; then
 	if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
 		SUDO=sudo
 	else
-		echo "btrack: cannot install$missing: not root (run as root, or install them yourself)" >&2
-		exit 1
+		cannot "not root (run as root, or install them yourself)"
 	fi
 else
 	SUDO=
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-	echo "btrack: cannot install$missing: no apt-get on this machine" >&2
-	exit 1
-fi
+command -v apt-get >/dev/null 2>&1 || cannot "no apt-get on this machine"
+echo "btrack: installing Debian packages:$missing$wanted" >&2
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null || { echo "btrack: apt-get update failed" >&2; exit 1; }
+$SUDO apt-get update -qq >/dev/null || cannot "apt-get update failed"
 # auditd must not start a daemon from the postinst on a build machine.
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
-	{ echo "btrack: apt-get install$missing failed" >&2; exit 1; }
+if [ -n "$missing" ]; then
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+		{ echo "btrack: apt-get install$missing failed" >&2; exit 1; }
+	missing=""
+fi
+if [ -n "$wanted" ]; then
+	$SUDO apt-get install -y -qq --no-install-recommends $wanted >/dev/null ||
+		cannot "apt-get install failed"
+fi
 exit 0

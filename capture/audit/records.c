@@ -121,9 +121,12 @@ static int parse_i64(const char *s, size_t n, int64_t *out)
  * Decode an audit string value: "quoted" (taken as is), hex, or absent:
  * (null), "?" or empty.  Writes at most cap-1 bytes and a NUL into out;
  * *trunc set if cut.  A value that is none of these (hex of odd length,
- * a non-hex byte) is decoded as far as it can be and sets *bad: hex up to
- * its last whole pair, other bare text as it is.  Returns the decoded
- * length, or -1 if absent.
+ * a non-hex byte) is decoded as far as it can be and sets *bad to 1: hex
+ * up to its last whole pair, other bare text as it is.  A value that
+ * decodes to a NUL byte inside (hex 00, or a raw NUL in the line) is no
+ * string the kernel logs: *bad is 2, and read as a C string it would be
+ * another, shorter one ("2F00" is not "/").  Returns the decoded length,
+ * or -1 if absent.
  */
 static long decode_str(const char *v, size_t n, char *out, size_t cap,
 		       int *trunc, int *bad)
@@ -139,6 +142,8 @@ static long decode_str(const char *v, size_t n, char *out, size_t cap,
 			out[k++] = v[i];
 		}
 		out[k] = '\0';
+		if (memchr(out, '\0', k))
+			*bad = 2;
 		return (long)k;
 	}
 	if (n == 0 || (n == 6 && !memcmp(v, "(null)", 6)) ||
@@ -154,6 +159,8 @@ static long decode_str(const char *v, size_t n, char *out, size_t cap,
 			}
 			memcpy(out, v, n);
 			out[n] = '\0';
+			if (memchr(out, '\0', n))
+				*bad = 2;
 			return (long)n;
 		}
 	}
@@ -169,6 +176,8 @@ static long decode_str(const char *v, size_t n, char *out, size_t cap,
 		out[k++] = (char)(h << 4 | l);
 	}
 	out[k] = '\0';
+	if (memchr(out, '\0', k))
+		*bad = 2;
 	return (long)k;
 }
 
@@ -498,8 +507,11 @@ static uint32_t fid(struct bt_arec *a, const struct field *f)
 	return (uint32_t)v;
 }
 
-/* Decode a string field into a->line; -1 if absent. */
-static long fstr(struct bt_arec *a, const struct field *f)
+/* Decode a string field into a->line; -1 if absent.  One with a NUL
+ * inside is taken as absent (it would read as a shorter string).  A
+ * malformed one is counted in bad_fields, or, if badp is given, said
+ * there for the caller to count. */
+static long fstr_bad(struct bt_arec *a, const struct field *f, int *badp)
 {
 	int trunc = 0, bad = 0;
 	long n = decode_str(f->v, f->vn, a->line, sizeof(a->line), &trunc,
@@ -507,9 +519,16 @@ static long fstr(struct bt_arec *a, const struct field *f)
 
 	if (trunc)
 		a->st->truncated++;
-	if (bad)
+	if (badp)
+		*badp = bad;
+	else if (bad)
 		a->st->bad_fields++;
-	return n;
+	return bad == 2 ? -1 : n;
+}
+
+static long fstr(struct bt_arec *a, const struct field *f)
+{
+	return fstr_bad(a, f, NULL);
 }
 
 static uint32_t put_str(struct bt_arec *a, struct aev *e,
@@ -748,7 +767,21 @@ static void rec_path(struct bt_arec *a, struct aev *e, const char *p,
 			if (!fu64(a, &f, 10, &v) && v < 1000)
 				idx = (int)v;
 		} else if (key_is(&f, "name")) {
-			it.name = put_str(a, e, &f);
+			/* A file's name is its identity: one decoded only in
+			 * part would name another file ("/etc/passw"), so a
+			 * malformed name is no name (the file is still known
+			 * by its inode), counted and reported. */
+			int bad = 0;
+			long n = fstr_bad(a, &f, &bad);
+
+			it.name = 0;
+			it.bad_name = 0;
+			if (bad) {
+				it.bad_name = 1;
+				a->st->bad_names++;
+			} else if (n >= 0) {
+				it.name = arena_put(a, e, a->line, (size_t)n);
+			}
 		} else if (key_is(&f, "inode")) {
 			if (!fu64(a, &f, 10, &v)) {
 				it.ino = v;
@@ -1012,6 +1045,43 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 	return 0;
 }
 
+/*
+ * Read one line into *buf (grown as needed, never past MAX_LINE + 1
+ * bytes), without its newline.  A longer line is never held whole: its
+ * first MAX_LINE + 1 bytes are kept and the rest is read and thrown away.
+ * Returns the length kept (MAX_LINE + 1 means "too long"), -1 at the end
+ * of the input, -2 out of memory; *nl says whether the line ended with a
+ * newline.
+ */
+static ssize_t read_line(FILE *in, char **buf, size_t *cap, bool *nl)
+{
+	size_t n = 0;
+	int c;
+
+	*nl = false;
+	while ((c = getc_unlocked(in)) != EOF) {
+		if (c == '\n') {
+			*nl = true;
+			return (ssize_t)n;
+		}
+		if (n > MAX_LINE)
+			continue;
+		if (n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 4096;
+			char *b;
+
+			if (nc > MAX_LINE + 1)
+				nc = MAX_LINE + 1;
+			if (!(b = realloc(*buf, nc)))
+				return -2;
+			*buf = b;
+			*cap = nc;
+		}
+		(*buf)[n++] = (char)c;
+	}
+	return n ? (ssize_t)n : -1;
+}
+
 int bt_arec_feed(struct bt_arec *a, FILE *in, const char *name,
 		   bool keep_going)
 {
@@ -1019,17 +1089,23 @@ int bt_arec_feed(struct bt_arec *a, FILE *in, const char *name,
 	size_t cap = 0;
 	ssize_t n;
 	uint64_t lineno = 0;
+	bool nl;
 	int r = 0;
 
-	while ((n = getline(&buf, &cap, in)) >= 0) {
+	while ((n = read_line(in, &buf, &cap, &nl)) >= 0) {
 		lineno++;
 		a->st->lines++;
-		if (n > 0 && buf[n - 1] == '\n')
-			n--;
-		if (n > MAX_LINE)
-			r = bad_line(a, name, lineno, "line longer than 1 MiB");
-		else
-			r = bt_arec_line(a, buf, (size_t)n, name, lineno);
+		if (!nl)
+			a->st->no_newline++;  /* the last line: cut? */
+		if (n > MAX_LINE) {
+			r = bad_line(a, name, lineno,
+				     "line longer than 1 MiB");
+			if (r == BT_ECORRUPT && keep_going)
+				a->st->long_lines++;
+		} else {
+			r = bt_arec_line(a, n ? buf : "", (size_t)n, name,
+					 lineno);
+		}
 		if (r == BT_ECORRUPT && keep_going) {
 			a->st->bad++;
 			if (!a->st->first_bad)
@@ -1039,7 +1115,9 @@ int bt_arec_feed(struct bt_arec *a, FILE *in, const char *name,
 		if (r)
 			break;
 	}
-	if (!r && ferror(in))
+	if (n == -2)
+		r = bt_error_set(BT_ENOMEM, "out of memory");
+	else if (!r && ferror(in))
 		r = bt_error_set_os(BT_EIO, "cannot read '%s'", name);
 	free(buf);
 	return r;

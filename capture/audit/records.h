@@ -46,6 +46,9 @@ struct aud_item {
 	int has_mode;
 	uint32_t mode;       /* mode= (octal in the log): type and permissions */
 	uint32_t ouid, ogid; /* owner; UINT32_MAX if not given */
+	int bad_name;        /* name= was malformed (hex of odd length, a
+	                        byte that is not hex, a NUL inside): no name,
+	                        counted in bad_names */
 };
 
 struct aud_arg {

@@ -1,6 +1,7 @@
 #!/bin/sh
 # btrack capture outside the VM (the module itself is tested by
-# tests/scenario/kmod-vm.sh): -h, usage errors (exit 2), no device (the
+# tests/scenario/kmod-vm.sh; the eBPF source by tests/scenario/ebpf.sh):
+# -h, usage errors (exit 2, sources and their options), no device (the
 # message that says to load the module, exit 1, no log left), a file that
 # is not the device, and the command in `btrack help`.
 set -eu
@@ -10,7 +11,7 @@ cd "$tmp"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$BTRACK" capture -h >help || fail "-h failed"
-grep -q '^usage: btrack capture \[-o LOG\] \[--force\] \[--duration S\] \[--slice MS\] \[--pages PATH\]\.\.\. \[--device DEV\]' help ||
+grep -q '^usage: btrack capture \[-o LOG\] \[--force\] \[--duration S\] \[--source SRC\] \[--pid PID\] \[--cgroup DIR\] \[--ring-mb MB\] \[--no-pages\] \[--slice MS\] \[--pages PATH\]\.\.\. \[--device DEV\]' help ||
 	fail "usage line: $(head -n 1 help)"
 "$BTRACK" help | grep -q '^  capture ' || fail "capture missing from btrack help"
 
@@ -27,6 +28,17 @@ usage --duration 1s
 usage --pages relative/path
 usage extra-argument
 usage --no-such-option
+# sources and their own options
+usage --source foo
+usage --pid 0
+usage --pid x
+usage --ring-mb 3
+usage --ring-mb 4096
+usage --source kmod --pid 1
+usage --source kmod --cgroup /sys/fs/cgroup
+usage --source ebpf --slice 5
+usage --source ebpf --device /dev/btrack
+usage --pid 1 --pages /tmp
 
 rc=0
 "$BTRACK" capture --device "$tmp/absent" -o out.btl 2>err || rc=$?

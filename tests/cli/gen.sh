@@ -111,7 +111,7 @@ cp a.btl keep.btl
 if "$BTRACK" gen -n 1k -o a.btl 2>err; then
 	fail "gen overwrote a log without --force"
 fi
-grep -q "'a.btl' exists" err || fail "unclear refusal: $(cat err)"
+grep -q "'a.btl' already exists" err || fail "unclear refusal: $(cat err)"
 cmp -s a.btl keep.btl || fail "refused run changed the log"
 "$BTRACK" gen -n 1k --force -o a.btl 2>/dev/null || fail "--force failed"
 ! cmp -s a.btl keep.btl || fail "--force did not replace the log"

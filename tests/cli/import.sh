@@ -101,7 +101,7 @@ mkfifo fifo
 "$BTRACK" import -o int.btl fifo 2>/dev/null &
 pid=$!
 n=0
-while [ -z "$(ls -A | grep '^\.int\.btl\.tmp\.')" ] && [ $n -lt 100 ]; do
+while [ -z "$(ls -A | grep '^\.int\.btl\.btrack-tmp\.')" ] && [ $n -lt 100 ]; do
 	sleep 0.1
 	n=$((n + 1))
 done
@@ -152,4 +152,67 @@ X
 "$BTRACK" import --format auditd -o gap.btl gap.log 2>err || fail "gap import: $(cat err)"
 grep -q "^audit: 1 events name a descriptor or peer the log never showed" err ||
 	fail "gap not reported: $(cat err)"
+# Malformed PATH names (issue 14, item 6).  "2F00" would read as "/", a
+# non-hex name or one of odd length as another file: none is used as a
+# name; the open still reads its file (by inode), and it is reported.
+for name in 2F00 2F6574632F00 2F6574632G 2F6574632F70617373776; do
+	cat >bn.log <<X
+type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=257 success=yes exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=100 uid=0 comm="cat" exe="/bin/cat"
+type=PATH msg=audit(1700000000.100:1): item=0 name=$name inode=5 dev=fe:00 nametype=NORMAL
+type=EOE msg=audit(1700000000.100:1):
+X
+	rm -f bn.btl
+	"$BTRACK" import --format auditd -o bn.btl bn.log 2>err ||
+		fail "name $name: $(cat err)"
+	grep -q "^audit: 1 file names malformed" err ||
+		fail "name $name not reported: $(cat err)"
+	"$BTRACK" log dump bn.btl >dump
+	grep -q " event read .*cause=.*(file) effect=" dump ||
+		fail "name $name: the read is gone: $(cat dump)"
+	! grep -q 'key=path .*value="/"' dump || fail "2F00 named '/'"
+	! grep -q 'key=path .*value="/etc/' dump ||
+		fail "name $name named a file: $(grep key=path dump)"
+done
+
+# An unlink needs the name it removed: skipped, and said to be so.
+cat >ul.log <<'X'
+type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=87 success=yes exit=0 a0=1 a1=0 a2=0 a3=0 items=2 ppid=1 pid=100 uid=0 comm="rm" exe="/bin/rm"
+type=PATH msg=audit(1700000000.100:1): item=0 name="/tmp/" inode=2 dev=fe:00 nametype=PARENT
+type=PATH msg=audit(1700000000.100:1): item=1 name=2F746D702F00 inode=5 dev=fe:00 nametype=DELETE
+type=EOE msg=audit(1700000000.100:1):
+X
+"$BTRACK" import --format auditd -o ul.btl ul.log 2>err ||
+	fail "unlink of a malformed name: $(cat err)"
+grep -q "^audit: 1 file names malformed .*; 1 events that needed one skipped" err ||
+	fail "skipped unlink not reported: $(cat err)"
+
+# A last line without a newline is imported, and said to be so.
+printf '%s\n%s\n%s' \
+	'type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=257 success=yes exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=100 uid=0 comm="cat" exe="/bin/cat"' \
+	'type=PATH msg=audit(1700000000.100:1): item=0 name="/etc/x" inode=5 dev=fe:00 nametype=NORMAL' \
+	'type=EOE msg=audit(1700000000.100:1):' >nonl.log
+"$BTRACK" import --format auditd -o nonl.btl nonl.log 2>err ||
+	fail "no newline: $(cat err)"
+grep -q "^audit: the last line of 1 input(s) has no newline" err ||
+	fail "no newline not reported: $(cat err)"
+"$BTRACK" log dump nonl.btl | grep -q 'value="/etc/x"' ||
+	fail "the last line's event is lost"
+
+# A 100 MB line is refused (exit 3) or, with --keep-going, skipped and
+# counted, without ever being held whole: under a 120 MB address space
+# limit the events after it are still imported.
+{ head -c 100000000 /dev/zero | tr '\0' a; echo; cat nonl.log; echo; } >big.log
+set +e
+( ulimit -v 120000; exec "$BTRACK" import --format auditd -o big.btl big.log ) 2>err
+rc=$?
+set -e
+[ $rc -eq 3 ] || fail "100 MB line: exit $rc: $(cat err)"
+grep -q "big.log:1: line longer than 1 MiB" err || fail "long line: $(cat err)"
+( ulimit -v 120000; exec "$BTRACK" import --format auditd --keep-going \
+	-o big.btl big.log ) 2>err || fail "100 MB line, --keep-going: $(cat err)"
+grep -q "^audit: 1 lines longer than 1 MiB skipped unread" err ||
+	fail "long line not reported: $(cat err)"
+"$BTRACK" log dump big.btl | grep -q 'value="/etc/x"' ||
+	fail "the events after a long line are lost"
+rm -f big.log
 exit 0

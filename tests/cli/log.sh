@@ -97,7 +97,7 @@ grep -q '4242 event forged' dump || fail "the hostile name is not in the dump"
 grep -q '^4242' dump && fail "the hostile name forged a dump line"
 esc=$(printf '\033')
 grep -q "$esc" dump && fail "an escape code reached the terminal"
-grep -q 'path="/tmp/evil\\n4242 event forged\\x1b\[31m"' dump ||
+grep -q 'path="/tmp/evil\\x0a4242 event forged\\x1b\[31m"' dump ||
 	fail "hostile name not escaped as expected: $(grep evil dump)"
 grep -q 'value="sh\\x00-c\\x00x"' dump || fail "argv NULs: $(grep argv dump)"
 # events in the dump agree with info

@@ -4,10 +4,13 @@
  * bt_arec_line(); every event handed over must keep the layer's promises
  * (string references inside the arena and NUL-terminated, counts within
  * their arrays, a canonical syscall in range).  No log is written, so it
- * runs much faster than fuzz_auditd.  Seeds and dictionary: as
+ * runs much faster than fuzz_auditd.  The same input is then read again
+ * by bt_arec_feed() (its bounded line reader: the line count and the
+ * missing last newline must match the input).  Seeds and dictionary: as
  * fuzz_auditd (tests/fuzz/seed-auditd.sh, fuzz_auditd.dict).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,8 +48,12 @@ static int check(void *ctx, struct aev *e)
 	check_ref(e, e->sockaddr);
 	check_ref(e, e->key);
 	check_ref(e, e->sysname);
-	for (i = 0; i < e->nitems; i++)
+	for (i = 0; i < e->nitems; i++) {
 		check_ref(e, e->items[i].name);
+		/* a malformed name is no name */
+		if (e->items[i].bad_name && e->items[i].name)
+			abort();
+	}
 	for (i = 0; i < e->nargs; i++) {
 		const struct aud_arg *g = &e->args[i];
 
@@ -88,5 +95,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	bt_arec_free(p);
 	p = NULL;
+
+	/* again through the line reader */
+	if (size) {
+		FILE *in = fmemopen((void *)data, size, "r");
+
+		if (!in)
+			return 0;
+		memset(&st, 0, sizeof(st));
+		if (bt_arec_new(&p, &st, check, NULL))
+			abort();
+		(void)bt_arec_feed(p, in, "fuzz", true);
+		(void)bt_arec_finish(p);
+		if (st.lines != lineno ||
+		    st.no_newline != (data[size - 1] != '\n'))
+			abort();
+		bt_arec_free(p);
+		p = NULL;
+		fclose(in);
+	}
 	return 0;
 }

@@ -52,7 +52,7 @@ def walk(where, flag, out, args):
     """Runs btrack ARGS on WHERE (given with FLAG: --log or --db) into
     OUT (JSON); returns OUT or "!error"."""
     r = subprocess.run([os.environ["BTRACK"]] + args +
-                       [flag, where, "--format", "json", "-o", out],
+                       [flag, where, "--format", "json", "--force", "-o", out],
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                        text=True)
     if r.returncode == 0:

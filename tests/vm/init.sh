@@ -67,7 +67,7 @@ pid_of() { sed -n 's/^pid=\([0-9]*\).*/\1/p' "$1"; }
 scenarios() {
 	# 1. A process chain writing and renaming files.
 	say "scenario chain"
-	btrack capture -o /tmp/x.btl 2>/tmp/x.err && fail "capture without the module succeeded"
+	btrack capture --source kmod -o /tmp/x.btl 2>/tmp/x.err && fail "capture without the module succeeded"
 	grep -q 'no /dev/btrack: is the btrack module loaded?' /tmp/x.err || fail "capture without the module: $(cat /tmp/x.err)"
 	insmod /btrack.ko test_abi=99 || fail "insmod test_abi=99"
 	btrack capture -o /tmp/x.btl 2>/tmp/x.err && fail "capture with a module of another ABI succeeded"
@@ -161,6 +161,9 @@ scenarios() {
 			# SIGKILL: the log keeps what was committed
 			kill -KILL $cap
 			wait $cap
+			# its log is in the temporary file beside the target
+			mv /tmp/.u$i.btl.btrack-tmp.$cap /tmp/u$i.btl ||
+				fail "the killed capture left no temporary log"
 		else
 			stop_capture
 		fi

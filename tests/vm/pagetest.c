@@ -27,9 +27,12 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* A reader opens the file read-only, as readers do: its MAP_SHARED mapping
+ * then has VM_MAYSHARE without VM_SHARED, which the module must still
+ * monitor. */
 static unsigned char *map(const char *path, size_t npages, int prot)
 {
-	int fd = open(path, O_RDWR);
+	int fd = open(path, prot & PROT_WRITE ? O_RDWR : O_RDONLY);
 	void *p;
 
 	if (fd < 0)

@@ -1,0 +1,1303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * btrack.bpf.c - the eBPF capture source: the kernel module's probes
+ * (kmod/btrack.c) rebuilt on raw tracepoints with CO-RE, writing the same
+ * raw records (core/record.h) into one BPF ring buffer that the loader
+ * (capture/ebpf/loader.c) drains through the module's decoder
+ * (capture/drain.c).  The record conventions the eBPF side adds are in
+ * btrack_ebpf.h.
+ *
+ * Hooks: raw_tp sys_exit (every syscall but munmap, read with its result
+ * and its arguments from the saved user registers; failed calls make no
+ * record, except connect's EINPROGRESS), raw_tp sys_enter (munmap only),
+ * sched_process_fork/exec/exit, and exceptions:page_fault_user and
+ * page_fault_kernel (on a user address: a syscall touching a mapping).
+ * No kprobe or fentry: they are missing on kernels without CONFIG_KPROBES
+ * or trampolines, and raw tracepoints give every fact needed.
+ *
+ * The file behind a descriptor is read at sys_exit from task->files (so an
+ * open records the dev+inode of the file actually opened, after symlinks
+ * and races); paths are rebuilt by walking dentries and mounts up to the
+ * root of the mount namespace (no bpf_d_path: it needs fentry).  Relative
+ * user paths are joined to the cwd or the dirfd's path; the drainer
+ * normalises "." and "..".  A record is built in a per-CPU scratch buffer
+ * and copied into the ring in one piece; a CPU whose scratch is in use
+ * (a preempted program) drops with cause "nested".  Every lost event is
+ * counted by cause and op in the per-CPU `stats` map.
+ *
+ * Not captured, and why: 32-bit (compat) syscalls; sockets other than
+ * AF_INET/AF_INET6; reads and writes of devices and directories; user
+ * strings not resident in memory at sys_exit (bpf_probe_read_user cannot
+ * fault them in: a "fault" drop); for shared file mappings, only the first
+ * touch of a page by a process after it is mapped or written back (eBPF
+ * cannot unmap pages to re-arm them, as the module does each time slice),
+ * and not the pages that fault-around maps with a read fault.
+ */
+#include "vmlinux.h"
+/* vmlinux.h has the kernel's fixed-width types and the BPF target has no
+ * sys/ioctl.h of its own: keep the shared headers off both. */
+#define _LINUX_TYPES_H
+#define _SYS_IOCTL_H 1
+#include "../../kmod/btrack_ioctl.h"
+#include "btrack_ebpf.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include <asm/unistd_64.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader before load. */
+const volatile __u32 excl_tgid = 0;     /* the loader's process */
+const volatile __u32 scope = BT_EBPF_ALL;
+const volatile __u64 rt_offset = 0;     /* CLOCK_REALTIME - MONOTONIC */
+const volatile __u32 pages_on = 1;      /* page faults on shared maps */
+
+#define PSZ 4096                        /* path buffer half */
+#define REC_CAP 16384                   /* scratch record buffer */
+#define ARGV_MAX 1024
+#define MAX_DEPTH 48                    /* path components walked */
+
+#define S_IFMT   00170000
+#define S_IFSOCK 0140000
+#define S_IFREG  0100000
+#define S_IFIFO  0010000
+#define PIPEFS_MAGIC 0x50495045
+#define FMODE_CREATED 0x100000
+#define PF_KTHREAD 0x00200000
+#define TS_COMPAT 0x0002
+#define AT_FDCWD -100
+#define AF_INET 2
+#define AF_INET6 10
+#define MAP_SHARED 0x01
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
+#define MAP_ANONYMOUS 0x20
+#define PROT_READ 0x1
+#define PROT_WRITE 0x2
+#define VM_READ 0x1
+#define VM_WRITE 0x2
+#define VM_SHARED 0x8
+#define VM_MAYSHARE 0x80   /* a read-only shared map has only this */
+#define VM_IO 0x4000
+#define VM_PFNMAP 0x400
+#define EINPROGRESS 115
+#define EBUSY 16
+#define X86_PF_WRITE 0x2
+#define PAGE_SHIFT 12
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);  /* the loader may resize */
+} events SEC(".maps");
+
+struct rec_buf {
+	__u32 off;              /* bytes of the record so far */
+	__u32 op;               /* its op, for the drop counters */
+	__u8 b[REC_CAP];
+};
+struct path_buf {
+	char b[2][2 * PSZ];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rec_buf);
+} recs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct path_buf);
+} paths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bt_ebpf_stats);
+} stats SEC(".maps");
+
+/* Open files whose path was sent (struct file pointer -> inode number):
+ * a read or write through one carries only its dev+inode, which spares
+ * the path walk on every read and write.  The inode catches a pointer
+ * reused for another file; a reused pointer to the same file had its
+ * path sent by its open. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} named SEC(".maps");
+
+/* BT_EBPF_PIDS: the tgids in scope. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} tracked SEC(".maps");
+
+/* BT_EBPF_CGROUP: the cgroup in scope. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup SEC(".maps");
+
+/* The state of one probe on one CPU. */
+struct bt_probe {
+	struct bt_ebpf_stats *st;
+	struct rec_buf *rb;     /* the record being built */
+	char *pb;               /* 2 x 2*PSZ */
+	struct task_struct *task;
+	/* Arguments of the event helpers (BPF calls take five at most). */
+	__u64 x1, x2;           /* the record's arg and arg2 */
+	const void *ua;         /* a user sockaddr, or NULL */
+	long dfd2;              /* path_event: the second path's dirfd */
+	const char *p2;         /* path_event: the second path, or NULL */
+};
+
+/* ---- counters and scope ----------------------------------------------- */
+
+static __always_inline void drop(struct bt_ebpf_stats *st, __u32 op,
+				 __u32 cause)
+{
+	if (op > BT_RAW_OP_MAX)
+		op = 0;
+	barrier_var(op);
+	barrier_var(cause);
+	__sync_fetch_and_add(&st->drops[cause & (BT_DROP_SLOTS - 1)], 1);
+	__sync_fetch_and_add(&st->drops_by_op[op & (BT_EBPF_OPS - 1)], 1);
+}
+
+static __always_inline bool in_scope(struct task_struct *t, __u32 tgid)
+{
+	if (tgid == excl_tgid)
+		return false;
+	if (BPF_CORE_READ(t, flags) & PF_KTHREAD)
+		return false;
+	if (scope == BT_EBPF_PIDS)
+		return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
+	if (scope == BT_EBPF_CGROUP)
+		return bpf_current_task_under_cgroup(&cgroup, 0) == 1;
+	return true;
+}
+
+/* Fill c with this CPU's buffers and the current task: 0, or -1. */
+static __always_inline int probe_load(struct bt_probe *c)
+{
+	__u32 zero = 0;
+
+	c->task = bpf_get_current_task_btf();
+	c->st = bpf_map_lookup_elem(&stats, &zero);
+	c->rb = bpf_map_lookup_elem(&recs, &zero);
+	c->pb = bpf_map_lookup_elem(&paths, &zero);
+	if (!c->st || !c->rb || !c->pb)
+		return -1;
+	return 0;
+}
+
+/* Enter a probe for op: 0 and c filled, or -1 when the event is not ours
+ * to record.  The caller ends with leave(). */
+static __always_inline int enter(struct bt_probe *c, __u32 op)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!in_scope(bpf_get_current_task_btf(), id >> 32))
+		return -1;
+	if (probe_load(c))
+		return -1;
+	if (__sync_fetch_and_add(&c->st->busy, 1)) {
+		__sync_fetch_and_add(&c->st->busy, -1);
+		drop(c->st, op, BT_DROP_NESTED);
+		return -1;
+	}
+	c->rb->op = op;
+	return 0;
+}
+
+static __always_inline void leave(struct bt_probe *c)
+{
+	__sync_fetch_and_add(&c->st->busy, -1);
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+static __always_inline __u64 now_real(void)
+{
+	return bpf_ktime_get_ns() + rt_offset;
+}
+
+static __always_inline __u64 task_start(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, group_leader, start_time) + rt_offset;
+}
+
+static __always_inline struct bt_raw *rec_begin(struct bt_probe *c, __u32 op)
+{
+	struct bt_raw *r = (struct bt_raw *)c->rb->b;
+	__u64 id = bpf_get_current_pid_tgid();
+
+	__builtin_memset(r, 0, BT_RAW_HEAD);
+	r->op = op;
+	r->pid = id >> 32;
+	r->tid = (__u32)id;
+	r->time = now_real();
+	r->start = task_start(c->task);
+	c->rb->off = BT_RAW_HEAD;
+	c->rb->op = op;
+	return r;
+}
+
+/* Append n bytes from kernel memory src (the scratch path buffer) as a
+ * string; -1 (a "toolong" drop by the caller) past the limits. */
+static __always_inline int rec_str(struct bt_probe *c, const void *src, __u32 n)
+{
+	__u32 off = c->rb->off;
+	struct bt_raw *r = (struct bt_raw *)c->rb->b;
+
+	if (n >= PSZ || off + 2 + n > BT_RAW_MAX - 8 || off > 8191)
+		return -1;
+	c->rb->b[off & 8191] = n & 0xff;
+	c->rb->b[(off + 1) & 8191] = n >> 8;
+	/* Keep the compiler from dropping the masks the verifier needs. */
+	barrier_var(n);
+	barrier_var(off);
+	if (n && bpf_probe_read_kernel(c->rb->b + ((off + 2) & 8191),
+				       n & (PSZ - 1), src))
+		return -1;
+	c->rb->off = off + 2 + n;
+	r->nstr++;
+	return 0;
+}
+
+/* Publish the record: pad it to 8 bytes and copy it into the ring. */
+static __always_inline void rec_commit(struct bt_probe *c)
+{
+	struct bt_raw *r = (struct bt_raw *)c->rb->b;
+	__u32 off = c->rb->off, len = (off + 7) & ~7u, i;
+
+	if (len > BT_RAW_MAX) {
+		drop(c->st, c->rb->op, BT_DROP_TOOLONG);
+		return;
+	}
+	for (i = 0; i < 7; i++)
+		if (off + i < len)
+			c->rb->b[(off + i) & (REC_CAP - 1)] = 0;
+	r->len = len;
+	barrier_var(len);
+	if (bpf_ringbuf_output(&events, c->rb->b, len & (REC_CAP - 1), 0)) {
+		drop(c->st, c->rb->op, BT_DROP_FULL);
+		return;
+	}
+	__sync_fetch_and_add(&c->st->events, 1);
+}
+
+static __always_inline __u64 encode_dev(__u32 dev)
+{
+	__u32 major = dev >> 20, minor = dev & 0xfffff;
+
+	return (minor & 0xff) | (major << 8) | ((__u64)(minor & ~0xff) << 12);
+}
+
+static __always_inline void rec_inode(struct bt_raw *r, struct inode *ino)
+{
+	r->dev = encode_dev(BPF_CORE_READ(ino, i_sb, s_dev));
+	r->ino = BPF_CORE_READ(ino, i_ino);
+	r->arg32 |= BT_RAWF_INO;
+}
+
+/* ---- paths ------------------------------------------------------------ */
+
+struct walk {
+	struct dentry *d;
+	struct mount *mnt;
+	__u32 off;              /* the path starts at pb[off] */
+	__u32 which;            /* the half of the path buffer */
+	int err, done;
+};
+
+/* One step of walk_path(): a component, or a mount crossed.  Verified
+ * once (bpf_loop), however many components a path has. */
+static long walk_step(__u32 i, struct walk *w)
+{
+	__u32 zero = 0, len;
+	struct path_buf *b = bpf_map_lookup_elem(&paths, &zero);
+	struct dentry *d = w->d, *root, *parent;
+	struct mount *mnt = w->mnt;
+	const unsigned char *name;
+	char *pb;
+
+	if (!b)
+		goto fail;
+	pb = b->b[w->which & 1];
+	root = BPF_CORE_READ(mnt, mnt.mnt_root);
+	parent = BPF_CORE_READ(d, d_parent);
+	if (d == root) {
+		struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (mp == mnt || !mp) {
+			w->done = 1;    /* the root of the namespace */
+			return 1;
+		}
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = mp;
+		return 0;
+	}
+	len = BPF_CORE_READ(d, d_name.len);
+	name = BPF_CORE_READ(d, d_name.name);
+	if (len == 0 || len > 255 || w->off < len + 1 || w->off > PSZ)
+		goto fail;
+	w->off -= len + 1;
+	pb[w->off & (PSZ - 1)] = '/';
+	if (bpf_probe_read_kernel(pb + ((w->off + 1) & (PSZ - 1)), len & 255,
+				  name))
+		goto fail;
+	if (d == parent) {      /* a pseudo file system's root: "/NAME" */
+		w->done = 1;
+		return 1;
+	}
+	w->d = parent;
+	return 0;
+fail:
+	w->err = 1;
+	return 1;
+}
+
+/*
+ * Write the absolute path of (dentry, vfsmount) into path buffer half
+ * `which` so that it ends just before its byte PSZ; *start gets its first
+ * byte.  The root is the empty string (the caller adds "/").  A pseudo
+ * file system's dentry (no mount reaches it: memfd) is "/NAME", as d_path
+ * says.  0, or -1 for a path too deep or too long.
+ */
+static __always_inline int walk_path(__u32 which, struct dentry *d,
+				     struct vfsmount *vm, __u32 *start)
+{
+	struct walk w = {
+		.d = d, .mnt = container_of(vm, struct mount, mnt),
+		.off = PSZ, .which = which,
+	};
+	bpf_loop(MAX_DEPTH, walk_step, &w, 0);
+	if (w.err || !w.done)
+		return -1;
+	*start = w.off;
+	return 0;
+}
+
+/* Append the path of an open file as a string: "pipe:[INO]" for a pipe,
+ * the walked path otherwise.  -1: a drop, counted here. */
+__noinline int bt_file_path(__u64 fp, __u32 which)
+{
+	struct file *f = (struct file *)fp;
+	struct bt_probe cc, *c = &cc;
+	char *pb;
+	__u32 start = PSZ;
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	unsigned long magic = BPF_CORE_READ(ino, i_sb, s_magic);
+
+	if (probe_load(c))
+		return -1;
+	pb = c->pb + (which ? 2 * PSZ : 0);
+	if (magic == PIPEFS_MAGIC) {
+		__u64 i = BPF_CORE_READ(ino, i_ino);
+		long n = bpf_snprintf(pb, 64, "pipe:[%lu]", &i, sizeof(i));
+
+		if (n <= 1 || n > 64)
+			goto toolong;
+		return rec_str(c, pb, n - 1) ? -1 : 0;
+	}
+	if (walk_path(which, d, vm, &start))
+		goto toolong;
+	if (start >= PSZ) {
+		pb[PSZ - 1] = '/';
+		start = PSZ - 1;
+	}
+	if (rec_str(c, pb + (start & (PSZ - 1)), PSZ - start))
+		goto toolong;
+	return 0;
+toolong:
+	drop(c->st, c->rb->op, BT_DROP_TOOLONG);
+	return -1;
+}
+
+/* The file of descriptor fd of the current task, or NULL. */
+static __always_inline struct file *fd_file(struct task_struct *t, long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (fd < 0 || !fdt || (__u64)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/*
+ * Append the absolute path for (dfd, user path up) as a string (walking
+ * the cwd or dfd for a relative one).  -1: a drop, counted here.
+ */
+__noinline int bt_user_path(__s64 dfd, __u64 upp)
+{
+	const char *up = (const char *)upp;
+	struct bt_probe cc, *c = &cc;
+	char *pb;
+	__u32 start = PSZ;
+	struct dentry *d;
+	struct vfsmount *vm;
+	long n;
+
+	if (probe_load(c))
+		return -1;
+	pb = c->pb;
+	n = bpf_probe_read_user_str(pb + PSZ + 1, PSZ - 1, up);
+	if (n <= 1) {
+		drop(c->st, c->rb->op, BT_DROP_FAULT);
+		return -1;
+	}
+	if (n >= PSZ - 1)
+		goto toolong;
+	if (pb[PSZ + 1] == '/') {
+		if (rec_str(c, pb + PSZ + 1, n - 1))
+			goto toolong;
+		return 0;
+	}
+	if ((int)dfd == AT_FDCWD) {
+		struct task_struct *t = c->task;
+		struct fs_struct *fs = BPF_CORE_READ(t, fs);
+
+		d = BPF_CORE_READ(fs, pwd.dentry);
+		vm = BPF_CORE_READ(fs, pwd.mnt);
+	} else {
+		struct file *f = fd_file(c->task, dfd);
+
+		if (!f) {
+			drop(c->st, c->rb->op, BT_DROP_FAULT);
+			return -1;
+		}
+		d = BPF_CORE_READ(f, f_path.dentry);
+		vm = BPF_CORE_READ(f, f_path.mnt);
+	}
+	if (walk_path(0, d, vm, &start))
+		goto toolong;
+	pb[PSZ] = '/';
+	if (rec_str(c, pb + (start & (PSZ - 1)), PSZ - start + n))
+		goto toolong;
+	return 0;
+toolong:
+	drop(c->st, c->rb->op, BT_DROP_TOOLONG);
+	return -1;
+}
+
+/* ---- sockets ---------------------------------------------------------- */
+
+/*
+ * Append the remote address of socket file f (its connection, or else the
+ * user sockaddr ua) as a struct bt_ebpf_addr string.  1 when there is none
+ * (not an inet socket, not connected and no address), -1 for a drop.
+ */
+__noinline int bt_sock_addr(__u64 fp, __u64 uap)
+{
+	struct file *f = (struct file *)fp;
+	const void *ua = (const void *)uap;
+	struct bt_probe cc, *c = &cc;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct bt_ebpf_addr *a;
+	__u16 fam;
+
+	if (!sk || probe_load(c))
+		return 1;
+	a = (struct bt_ebpf_addr *)c->pb;
+	__builtin_memset(a, 0, sizeof(*a));
+	fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (fam == AF_INET) {
+		__u32 ip = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__u16 port = BPF_CORE_READ(sk, __sk_common.skc_dport);
+
+		if (!ip && ua) {
+			struct sockaddr_in sin;
+
+			if (bpf_probe_read_user(&sin, sizeof(sin), ua)) {
+				drop(c->st, c->rb->op, BT_DROP_FAULT);
+				return -1;
+			}
+			if (sin.sin_family != AF_INET)
+				return 1;
+			ip = sin.sin_addr.s_addr;
+			port = sin.sin_port;
+		}
+		if (!ip)
+			return 1;
+		a->family = AF_INET;
+		a->port = bpf_ntohs(port);
+		__builtin_memcpy(a->addr, &ip, 4);
+	} else if (fam == AF_INET6) {
+		struct in6_addr ip6 = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+		__u16 port = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		__u64 w[2];
+
+		__builtin_memcpy(w, &ip6, 16);
+		if (!w[0] && !w[1] && ua) {
+			struct sockaddr_in6 s6;
+
+			if (bpf_probe_read_user(&s6, sizeof(s6), ua)) {
+				drop(c->st, c->rb->op, BT_DROP_FAULT);
+				return -1;
+			}
+			if (s6.sin6_family != AF_INET6)
+				return 1;
+			ip6 = s6.sin6_addr;
+			port = s6.sin6_port;
+			__builtin_memcpy(w, &ip6, 16);
+		}
+		if (!w[0] && !w[1])
+			return 1;
+		a->family = AF_INET6;
+		a->port = bpf_ntohs(port);
+		__builtin_memcpy(a->addr, &ip6, 16);
+	} else {
+		return 1;
+	}
+	if (rec_str(c, a, sizeof(*a))) {
+		drop(c->st, c->rb->op, BT_DROP_TOOLONG);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- syscall events --------------------------------------------------- */
+
+/* A socket event (CONNECT, ACCEPT, RECV, SEND) on socket file f. */
+static __always_inline void sock_event(struct bt_probe *c, __u32 op,
+				       struct file *f, __u64 bytes,
+				       const void *ua)
+{
+	struct bt_raw *r = rec_begin(c, op);
+
+	r->arg = bytes;
+	r->arg32 = BT_RAWF_ADDR;
+	if (bt_sock_addr((__u64)f, (__u64)ua))
+		return;
+	rec_commit(c);
+}
+
+/* An event on an open descriptor: READ, WRITE, TRUNCATE, CHMOD, CHOWN,
+ * OPEN (CREATE when the open created the file), PIPE; sockets make RECV,
+ * SEND, CONNECT, ACCEPT.  c->x1 and c->x2 go into the record's arg and
+ * arg2, c->ua is the user sockaddr of a socket op. */
+static __noinline void fd_event(struct bt_probe *c, __u32 op, long fd)
+{
+	__u64 arg = c->x1, arg2 = c->x2;
+	const void *ua = c->ua;
+	struct file *f = fd_file(c->task, fd);
+	struct inode *ino;
+	struct bt_raw *r;
+	__u64 key;
+	__u32 fmt;
+
+	if (!f)
+		return;
+	ino = BPF_CORE_READ(f, f_inode);
+	fmt = BPF_CORE_READ(ino, i_mode) & S_IFMT;
+	if (fmt == S_IFSOCK) {
+		if (op == BT_RAW_READ || op == BT_RAW_RECV)
+			sock_event(c, BT_RAW_RECV, f, arg, ua);
+		else if (op == BT_RAW_WRITE || op == BT_RAW_SEND)
+			sock_event(c, BT_RAW_SEND, f, arg, ua);
+		else if (op == BT_RAW_CONNECT || op == BT_RAW_ACCEPT)
+			sock_event(c, op, f, 0, 0);
+		return;
+	}
+	if (op == BT_RAW_RECV || op == BT_RAW_SEND || op == BT_RAW_CONNECT ||
+	    op == BT_RAW_ACCEPT)
+		return;
+	if (fmt != S_IFREG && !(fmt == S_IFIFO && op != BT_RAW_OPEN))
+		return;
+	if (op == BT_RAW_OPEN && (BPF_CORE_READ(f, f_mode) & FMODE_CREATED))
+		op = BT_RAW_CREATE;
+	r = rec_begin(c, op);
+	rec_inode(r, ino);
+	r->arg = arg;
+	r->arg2 = arg2;
+	key = (__u64)f;
+	if (op == BT_RAW_READ || op == BT_RAW_WRITE) {
+		__u64 *v = bpf_map_lookup_elem(&named, &key);
+
+		if (v && *v == r->ino) {
+			rec_commit(c);
+			return;
+		}
+	}
+	if (bt_file_path((__u64)f, 0))
+		return;
+	bpf_map_update_elem(&named, &key, &r->ino, BPF_ANY);
+	rec_commit(c);
+}
+
+/* An event on one or two user paths: TRUNCATE, UNLINK, CHMOD, CHOWN;
+ * RENAME and LINK (two: c->dfd2, c->p2); SYMLINK (a path, then c->p2, the
+ * target as given).  c->x1 and c->x2 go into arg and arg2. */
+static __noinline void path_event(struct bt_probe *c, __u32 op, long dfd,
+				  const char *p)
+{
+	const char *p2 = c->p2;
+	long dfd2 = c->dfd2;
+	struct bt_raw *r = rec_begin(c, op);
+	char *pb = c->pb;
+	long n;
+
+	r->arg = c->x1;
+	r->arg2 = c->x2;
+	if (bt_user_path(dfd, (__u64)p))
+		return;
+	if (op == BT_RAW_SYMLINK) {
+		if (!pb)
+			return;
+		n = bpf_probe_read_user_str(pb, PSZ, p2);
+		if (n <= 1) {
+			drop(c->st, op, BT_DROP_FAULT);
+			return;
+		}
+		if (rec_str(c, pb, n - 1)) {
+			drop(c->st, op, BT_DROP_TOOLONG);
+			return;
+		}
+	} else if (p2 && bt_user_path(dfd2, (__u64)p2)) {
+		return;
+	}
+	rec_commit(c);
+}
+
+/* SETID: the credentials after the call. */
+static __always_inline void setid_event(struct bt_probe *c)
+{
+	struct task_struct *t = c->task;
+	const struct cred *cr = BPF_CORE_READ(t, cred);
+	struct bt_raw *r = rec_begin(c, BT_RAW_SETID);
+
+	r->arg = BPF_CORE_READ(cr, uid.val) |
+		 ((__u64)BPF_CORE_READ(cr, euid.val) << 32);
+	r->arg2 = BPF_CORE_READ(cr, gid.val) |
+		  ((__u64)BPF_CORE_READ(cr, egid.val) << 32);
+	rec_commit(c);
+}
+
+/* ---- mappings --------------------------------------------------------- */
+
+struct bt_vma {
+	__u64 addr, len;
+	struct file *file;
+	__u64 first, count, npages, index;
+	__u32 prot;
+	bool shared_only;
+};
+
+static __always_inline __u32 vma_prot(__u64 fl)
+{
+	__u32 prot = 0;
+
+	if (fl & VM_READ)
+		prot |= BT_PROT_READ;
+	if (fl & VM_WRITE)
+		prot |= BT_PROT_WRITE;
+	if (fl & (VM_SHARED | VM_MAYSHARE))
+		prot |= BT_PROT_SHARED;
+	return prot;
+}
+
+static long vma_cb(struct task_struct *t, struct vm_area_struct *vma,
+		   struct bt_vma *v)
+{
+	struct file *f = BPF_CORE_READ(vma, vm_file);
+	__u64 fl = BPF_CORE_READ(vma, vm_flags);
+	__u64 start = BPF_CORE_READ(vma, vm_start);
+	__u64 end = BPF_CORE_READ(vma, vm_end);
+	__u64 pgoff = BPF_CORE_READ(vma, vm_pgoff), rest;
+
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFREG)
+		return 0;
+	if (v->shared_only &&
+	    (!(fl & (VM_SHARED | VM_MAYSHARE)) || (fl & (VM_IO | VM_PFNMAP))))
+		return 0;
+	v->file = f;
+	v->prot = vma_prot(fl);
+	v->first = pgoff + ((v->addr - start) >> PAGE_SHIFT);
+	rest = end - v->addr;
+	if (v->len < rest)
+		rest = v->len;
+	v->count = (rest + 4095) >> PAGE_SHIFT;
+	v->index = v->first;
+	v->npages = (end - start) >> PAGE_SHIFT;
+	v->first = v->shared_only ? pgoff : v->first;
+	return 0;
+}
+
+/* MMAP (after mprotect, mremap) or MUNMAP (before munmap) of the file
+ * mapping at addr, if there is one. */
+static __noinline void vma_event(struct bt_probe *c, __u32 op, __u64 addr,
+				 __u64 len)
+{
+	struct bt_vma v = { .addr = addr, .len = len };
+	struct bt_raw *r;
+	long err;
+
+	err = bpf_find_vma(c->task, addr, vma_cb, &v, 0);
+	if (err == -EBUSY) {
+		drop(c->st, op, BT_DROP_LOCK);
+		return;
+	}
+	if (err || !v.file)
+		return;
+	r = rec_begin(c, op);
+	{ struct file *vf = v.file; rec_inode(r, BPF_CORE_READ(vf, f_inode)); }
+	r->arg32 |= v.prot;
+	r->arg = v.first;
+	r->arg2 = v.count;
+	if (bt_file_path((__u64)v.file, 0))
+		return;
+	rec_commit(c);
+}
+
+/* mmap(addr, len, prot, flags, fd, off): the arguments in c->x1 (len),
+ * c->x2 (off). */
+static __noinline void mmap_event(struct bt_probe *c, __u64 prot, __u64 flags,
+				  long fd)
+{
+	__u64 len = c->x1, off = c->x2;
+	struct file *f;
+	struct bt_raw *r;
+	__u32 p = 0, type = flags & MAP_TYPE;
+
+	if (flags & MAP_ANONYMOUS)
+		return;
+	f = fd_file(c->task, fd);
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFREG)
+		return;
+	if (prot & PROT_READ)
+		p |= BT_PROT_READ;
+	if (prot & PROT_WRITE)
+		p |= BT_PROT_WRITE;
+	if (type == MAP_SHARED || type == MAP_SHARED_VALIDATE)
+		p |= BT_PROT_SHARED;
+	r = rec_begin(c, BT_RAW_MMAP);
+	rec_inode(r, BPF_CORE_READ(f, f_inode));
+	r->arg32 |= p;
+	r->arg = off >> PAGE_SHIFT;
+	r->arg2 = (len + 4095) >> PAGE_SHIFT;
+	if (bt_file_path((__u64)f, 0))
+		return;
+	rec_commit(c);
+}
+
+/* ---- the syscall events, verified once each -------------------------- */
+
+/* What sys_exit and sys_enter hand to the event functions below.  Those
+ * are global functions: the verifier checks each once, not once per call
+ * site and branch of the syscall switch (which passes its limits). */
+struct bt_args {
+	__u32 op;               /* the raw op */
+	__u32 kind;             /* K_FD, K_PATH, K_MMAP, K_VMA */
+	__s64 fd, fd2;          /* K_FD: op on fd, then WRITE on fd2 */
+	__s64 dfd, dfd2;        /* K_PATH: the paths' dirfds */
+	__u64 up, p2;           /* K_PATH: the user paths */
+	__u64 x1, x2;           /* the record's arg and arg2 */
+	__u64 ua;               /* a user sockaddr */
+	__u64 addr, len, prot, flags; /* K_MMAP, K_VMA */
+};
+
+enum { K_NONE, K_FD, K_PATH, K_MMAP, K_VMA };
+
+__noinline int bt_ev_fd(struct bt_args *a)
+{
+	struct bt_probe c;
+
+	if (!a || probe_load(&c))
+		return 0;
+	c.x1 = a->x1;
+	c.x2 = a->x2;
+	c.ua = (const void *)a->ua;
+	if (a->fd >= 0)
+		fd_event(&c, a->op, a->fd);
+	if (a->fd2 >= 0)
+		fd_event(&c, BT_RAW_WRITE, a->fd2);
+	return 0;
+}
+
+__noinline int bt_ev_path(struct bt_args *a)
+{
+	struct bt_probe c;
+
+	if (!a || probe_load(&c))
+		return 0;
+	c.x1 = a->x1;
+	c.x2 = a->x2;
+	c.dfd2 = a->dfd2;
+	c.p2 = (const char *)a->p2;
+	path_event(&c, a->op, a->dfd, (const char *)a->up);
+	return 0;
+}
+
+__noinline int bt_ev_map(struct bt_args *a)
+{
+	struct bt_probe c;
+
+	if (!a || probe_load(&c))
+		return 0;
+	if (a->kind == K_MMAP) {
+		c.x1 = a->len;
+		c.x2 = a->x2;
+		mmap_event(&c, a->prot, a->flags, a->fd);
+	} else {
+		vma_event(&c, a->op, a->addr, a->len);
+	}
+	return 0;
+}
+
+/* ---- sys_exit --------------------------------------------------------- */
+
+/* The raw op a syscall makes, 0 for none: the cheap filter first. */
+static __always_inline __u32 sys_op(long nr)
+{
+	switch (nr) {
+	case __NR_open: case __NR_openat: case __NR_openat2: case __NR_creat:
+		return BT_RAW_OPEN;
+	case __NR_read: case __NR_pread64: case __NR_readv: case __NR_preadv:
+	case __NR_preadv2:
+		return BT_RAW_READ;
+	case __NR_write: case __NR_pwrite64: case __NR_writev:
+	case __NR_pwritev: case __NR_pwritev2:
+	case __NR_sendfile: case __NR_splice: case __NR_copy_file_range:
+		return BT_RAW_WRITE;
+	case __NR_truncate: case __NR_ftruncate:
+		return BT_RAW_TRUNCATE;
+	case __NR_rename: case __NR_renameat: case __NR_renameat2:
+		return BT_RAW_RENAME;
+	case __NR_link: case __NR_linkat:
+		return BT_RAW_LINK;
+	case __NR_symlink: case __NR_symlinkat:
+		return BT_RAW_SYMLINK;
+	case __NR_unlink: case __NR_unlinkat: case __NR_rmdir:
+		return BT_RAW_UNLINK;
+	case __NR_mmap: case __NR_mprotect: case __NR_mremap:
+		return BT_RAW_MMAP;
+	case __NR_connect:
+		return BT_RAW_CONNECT;
+	case __NR_accept: case __NR_accept4:
+		return BT_RAW_ACCEPT;
+	case __NR_recvfrom: case __NR_recvmsg:
+		return BT_RAW_RECV;
+	case __NR_sendto: case __NR_sendmsg:
+		return BT_RAW_SEND;
+	case __NR_chmod: case __NR_fchmod: case __NR_fchmodat:
+#ifdef __NR_fchmodat2
+	case __NR_fchmodat2:
+#endif
+		return BT_RAW_CHMOD;
+	case __NR_chown: case __NR_fchown: case __NR_lchown:
+	case __NR_fchownat:
+		return BT_RAW_CHOWN;
+	case __NR_setuid: case __NR_setgid: case __NR_setreuid:
+	case __NR_setregid: case __NR_setresuid: case __NR_setresgid:
+	case __NR_setfsuid: case __NR_setfsgid:
+		return BT_RAW_SETID;
+	case __NR_pipe: case __NR_pipe2:
+		return BT_RAW_PIPE;
+	}
+	return 0;
+}
+
+/* A 32-bit syscall: not recorded (its numbers are another table). */
+static __always_inline bool is_compat(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, thread_info.status) & TS_COMPAT;
+}
+
+/* The user sockaddr a struct user_msghdr names, or NULL. */
+static __always_inline const void *msg_name(const void *um)
+{
+	struct user_msghdr m;
+
+	if (!um || bpf_probe_read_user(&m, sizeof(m), um))
+		return 0;
+	return m.msg_name;
+}
+
+#define AT_EMPTY_PATH 0x1000
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	__u32 op = sys_op(nr);
+	struct bt_args x;
+	struct bt_probe c;
+	struct pt_regs rg;
+	long a0, a1, a2, a3, a4, a5;
+
+	if (!op)
+		return 0;
+	if (ret < 0 && !(nr == __NR_connect && ret == -EINPROGRESS))
+		return 0;
+	if (enter(&c, op))
+		return 0;
+	if (is_compat(c.task))
+		goto out;
+	/* The arguments, in one read of the saved registers. */
+	if (bpf_core_read(&rg, sizeof(rg), regs))
+		goto out;
+	a0 = rg.di;
+	a1 = rg.si;
+	a2 = rg.dx;
+	a3 = rg.r10;
+	a4 = rg.r8;
+	a5 = rg.r9;
+	__builtin_memset(&x, 0, sizeof(x));
+	x.op = op;
+	x.fd = x.fd2 = -1;
+	x.dfd = x.dfd2 = AT_FDCWD;
+	switch (nr) {
+	case __NR_open: case __NR_openat: case __NR_openat2: case __NR_creat:
+		x.fd = ret;
+		break;
+	case __NR_read: case __NR_pread64: case __NR_readv: case __NR_preadv:
+	case __NR_preadv2:
+	case __NR_write: case __NR_pwrite64: case __NR_writev:
+	case __NR_pwritev: case __NR_pwritev2:
+		x.x1 = ret;
+		if (ret > 0)
+			x.fd = a0;
+		break;
+	case __NR_sendfile:     /* out_fd, in_fd */
+		x.x1 = ret;
+		x.op = BT_RAW_READ;
+		if (ret > 0)
+			x.fd = a1, x.fd2 = a0;
+		break;
+	case __NR_splice: case __NR_copy_file_range: /* in, off, out, off */
+		x.x1 = ret;
+		x.op = BT_RAW_READ;
+		if (ret > 0)
+			x.fd = a0, x.fd2 = a2;
+		break;
+	case __NR_truncate:
+	case __NR_unlink: case __NR_rmdir:
+		x.up = a0;
+		break;
+	case __NR_ftruncate:
+		x.fd = a0;
+		break;
+	case __NR_rename: case __NR_link:
+		x.p2 = a1;
+		x.up = a0;
+		break;
+	case __NR_renameat: case __NR_renameat2: case __NR_linkat:
+		x.dfd2 = a2;
+		x.p2 = a3;
+		x.dfd = a0;
+		x.up = a1;
+		break;
+	case __NR_symlink:      /* target, linkpath */
+		x.p2 = a0;
+		x.up = a1;
+		break;
+	case __NR_symlinkat:    /* target, newdirfd, linkpath */
+		x.p2 = a0;
+		x.dfd = a1;
+		x.up = a2;
+		break;
+	case __NR_unlinkat:
+		x.dfd = a0;
+		x.up = a1;
+		break;
+	case __NR_chmod:
+		x.x1 = a1 & 07777;
+		x.up = a0;
+		break;
+	case __NR_fchmod:
+		x.x1 = a1 & 07777;
+		x.fd = a0;
+		break;
+	case __NR_fchmodat:
+#ifdef __NR_fchmodat2
+	case __NR_fchmodat2:
+#endif
+		x.x1 = a2 & 07777;
+		if (nr != __NR_fchmodat && (a3 & AT_EMPTY_PATH))
+			x.fd = a0;
+		else
+			x.dfd = a0, x.up = a1;
+		break;
+	case __NR_chown: case __NR_lchown:
+		x.x1 = (__u32)a1;
+		x.x2 = (__u32)a2;
+		x.up = a0;
+		break;
+	case __NR_fchown:
+		x.x1 = (__u32)a1;
+		x.x2 = (__u32)a2;
+		x.fd = a0;
+		break;
+	case __NR_fchownat:
+		x.x1 = (__u32)a2;
+		x.x2 = (__u32)a3;
+		if (a4 & AT_EMPTY_PATH)
+			x.fd = a0;
+		else
+			x.dfd = a0, x.up = a1;
+		break;
+	case __NR_setuid: case __NR_setgid: case __NR_setreuid:
+	case __NR_setregid: case __NR_setresuid: case __NR_setresgid:
+	case __NR_setfsuid: case __NR_setfsgid:
+		setid_event(&c);
+		break;
+	case __NR_pipe: case __NR_pipe2: {
+		int fds[2];
+
+		if (bpf_probe_read_user(fds, sizeof(fds), (void *)a0))
+			drop(c.st, op, BT_DROP_FAULT);
+		else
+			x.fd = fds[0];
+		break;
+	}
+	case __NR_mmap:
+		x.kind = K_MMAP;
+		x.len = a1;
+		x.prot = a2;
+		x.flags = a3;
+		x.fd = a4;
+		x.x2 = a5;
+		break;
+	case __NR_mprotect:
+		x.kind = K_VMA;
+		x.addr = a0;
+		x.len = a1;
+		break;
+	case __NR_mremap:
+		x.kind = K_VMA;
+		x.addr = ret;
+		x.len = a2;
+		break;
+	case __NR_connect:
+		x.fd = a0;
+		break;
+	case __NR_accept: case __NR_accept4:
+		x.fd = ret;
+		break;
+	case __NR_recvfrom:
+	case __NR_sendto:
+		x.x1 = ret;
+		x.ua = a4;
+		if (ret > 0)
+			x.fd = a0;
+		break;
+	case __NR_recvmsg:
+	case __NR_sendmsg:
+		x.x1 = ret;
+		if (ret > 0) {
+			x.ua = (__u64)msg_name((void *)a1);
+			x.fd = a0;
+		}
+		break;
+	}
+	if (x.kind == K_MMAP || x.kind == K_VMA)
+		bt_ev_map(&x);
+	else if (x.up)
+		bt_ev_path(&x);
+	else if (x.fd >= 0)
+		bt_ev_fd(&x);
+out:
+	leave(&c);
+	return 0;
+}
+
+/* munmap is recorded before the call: afterwards the mapping is gone. */
+SEC("raw_tp/sys_enter")
+int BPF_PROG(bt_sys_enter, struct pt_regs *regs, long id)
+{
+	struct bt_probe c;
+
+	if (id != __NR_munmap)
+		return 0;
+	if (enter(&c, BT_RAW_MUNMAP))
+		return 0;
+	if (!is_compat(c.task)) {
+		struct bt_args x = {
+			.op = BT_RAW_MUNMAP, .kind = K_VMA,
+			.addr = BPF_CORE_READ(regs, di),
+			.len = BPF_CORE_READ(regs, si),
+		};
+
+		bt_ev_map(&x);
+	}
+	leave(&c);
+	return 0;
+}
+
+/* ---- process lifecycle ----------------------------------------------- */
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(bt_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 pid = BPF_CORE_READ(child, pid), tgid = BPF_CORE_READ(child, tgid);
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	struct bt_raw *r;
+	struct bt_probe c;
+
+	if (pid != tgid)        /* a thread, not a process */
+		return 0;
+	if (scope == BT_EBPF_PIDS && bpf_map_lookup_elem(&tracked, &ptgid)) {
+		__u8 one = 1;
+
+		bpf_map_update_elem(&tracked, &tgid, &one, BPF_ANY);
+	}
+	if (enter(&c, BT_RAW_FORK))
+		return 0;
+	r = rec_begin(&c, BT_RAW_FORK);
+	r->arg32 = tgid;
+	r->arg = BPF_CORE_READ(child, start_time) + rt_offset;
+	rec_commit(&c);
+	leave(&c);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(bt_exec, struct task_struct *p, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	struct file *f = BPF_CORE_READ(bprm, file);
+	struct task_struct *t;
+	struct mm_struct *mm;
+	struct bt_raw *r;
+	struct bt_probe c;
+	__u64 as, ae, n = 0;
+	char *pb;
+	int i;
+
+	if (enter(&c, BT_RAW_EXEC))
+		return 0;
+	r = rec_begin(&c, BT_RAW_EXEC);
+	rec_inode(r, BPF_CORE_READ(f, f_inode));
+	if (bt_file_path((__u64)f, 0))
+		goto out;
+	t = c.task;
+	mm = BPF_CORE_READ(t, mm);
+	as = BPF_CORE_READ(mm, arg_start);
+	ae = BPF_CORE_READ(mm, arg_end);
+	pb = c.pb + 2 * PSZ;
+	if (mm && ae > as) {
+		n = ae - as;
+		if (n > ARGV_MAX) {
+			n = ARGV_MAX;
+			__sync_fetch_and_add(&c.st->truncated, 1);
+		}
+		if (bpf_probe_read_user(pb, n & (2 * ARGV_MAX - 1),
+					(void *)as)) {
+			drop(c.st, BT_RAW_EXEC, BT_DROP_FAULT);
+			goto out;
+		}
+		for (i = 0; i < 8 && n; i++) {
+			if (pb[(n - 1) & (2 * ARGV_MAX - 1)])
+				break;
+			n--;
+		}
+	}
+	if (rec_str(&c, pb, n)) {
+		drop(c.st, BT_RAW_EXEC, BT_DROP_TOOLONG);
+		goto out;
+	}
+	rec_commit(&c);
+out:
+	leave(&c);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(bt_exit, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct bt_probe c;
+
+	/* Only the last thread of a process: the group is dead. */
+	if (BPF_CORE_READ(p, signal, live.counter))
+		return 0;
+	if (!enter(&c, BT_RAW_EXIT)) {
+		rec_begin(&c, BT_RAW_EXIT);
+		rec_commit(&c);
+		leave(&c);
+	}
+	if (scope == BT_EBPF_PIDS)
+		bpf_map_delete_elem(&tracked, &tgid);
+	return 0;
+}
+
+/* ---- page faults ------------------------------------------------------ */
+
+/*
+ * A user page fault, before it is handled: on a MAP_SHARED mapping of a
+ * regular file it is a PAGE_READ or PAGE_WRITE (by the error code's write
+ * bit), with arg the page index, arg2 the mapping's first page and arg32
+ * its page count, as the module writes them.
+ */
+static __always_inline int fault(unsigned long addr, unsigned long error_code)
+{
+	__u32 op = (error_code & X86_PF_WRITE) ? BT_RAW_PAGE_WRITE :
+						 BT_RAW_PAGE_READ;
+	struct bt_vma v = { .addr = addr, .len = 4096, .shared_only = true };
+	struct bt_raw *r;
+	struct bt_probe c;
+	long err;
+
+	if (!pages_on)
+		return 0;
+	if (enter(&c, op))
+		return 0;
+	err = bpf_find_vma(c.task, addr, vma_cb, &v, 0);
+	if (err == -EBUSY) {
+		drop(c.st, 0, BT_DROP_LOCK);
+		goto out;
+	}
+	if (err || !v.file)
+		goto out;
+	__sync_fetch_and_add(&c.st->faults, 1);
+	r = rec_begin(&c, op);
+	{ struct file *vf = v.file; rec_inode(r, BPF_CORE_READ(vf, f_inode)); }
+	r->arg = v.index;
+	r->arg2 = v.first;
+	r->arg32 |= v.npages < 0x7fffffff ? v.npages : 0x7fffffff;
+	if (bt_file_path((__u64)v.file, 0))
+		goto out;
+	rec_commit(&c);
+out:
+	leave(&c);
+	return 0;
+}
+
+SEC("raw_tp/page_fault_user")
+int BPF_PROG(bt_fault_user, unsigned long addr, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	return fault(addr, error_code);
+}
+
+/* A kernel-mode fault on a user address: a system call (write(2) from a
+ * mapped buffer, say) touching the shared page for the process. */
+SEC("raw_tp/page_fault_kernel")
+int BPF_PROG(bt_fault_kernel, unsigned long addr, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	if (addr >= 0x800000000000ul)
+		return 0;
+	return fault(addr, error_code);
+}

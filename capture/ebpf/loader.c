@@ -1,0 +1,418 @@
+/*
+ * loader.c - the eBPF capture source's user side (loader.h): open, set up
+ * and attach the skeleton of btrack.bpf.c, keep the scope maps, drain the
+ * ring buffer through bt_drain_decode() and sum the per-CPU counters.
+ *
+ * A ring-buffer sample is untrusted in the same way as a module ring
+ * record: its length is checked against the sample, and the decoder
+ * validates every field and string.  The one eBPF convention, a binary
+ * socket address in string 0 (BT_RAWF_ADDR, btrack_ebpf.h), is turned
+ * into the module's text form here before decoding.  Nothing allocates
+ * per record.
+ *
+ * Built without libbpf (mk/ebpf.mk did not find the tools), every entry
+ * point but bt_ebpf_built() fails with a message that says so.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../core/error.h"
+#include "loader.h"
+
+#ifndef BT_HAVE_EBPF
+
+bool bt_ebpf_built(void)
+{
+	return false;
+}
+
+int bt_ebpf_open(struct bt_ebpf **out, const struct bt_ebpf_opts *o)
+{
+	*out = NULL;
+	return bt_error_set(BT_EINVAL, "this btrack was built without eBPF "
+			    "support (install clang, bpftool and libbpf-dev "
+			    "and rebuild)");
+}
+
+int bt_ebpf_poll_sink(struct bt_ebpf *e, int timeout_ms,
+		      const struct bt_obs_sink *sink, size_t *nout)
+{
+	return bt_error_set(BT_EINVAL, "no eBPF support");
+}
+
+int bt_ebpf_stop(struct bt_ebpf *e)
+{
+	return 0;
+}
+
+void bt_ebpf_stats(const struct bt_ebpf *e, struct bt_drain_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+}
+
+void bt_ebpf_close(struct bt_ebpf *e)
+{
+}
+
+#else /* BT_HAVE_EBPF */
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "btrack_ebpf.h"
+#include "btrack.skel.h"
+
+struct bt_ebpf {
+	struct btrack_bpf *skel;
+	struct ring_buffer *rb;
+	int ncpus;
+	int cgfd;
+	bool attached;
+	/* the poll in progress */
+	const struct bt_obs_sink *sink;
+	int err;
+	size_t n;
+	struct bt_drain_stats st;   /* records, bad */
+	struct bt_raw_dec dec;
+};
+
+bool bt_ebpf_built(void)
+{
+	return true;
+}
+
+/* libbpf's messages go to stderr only with BTRACK_BPF_DEBUG set: core/
+ * and capture/ never print, and a failed load is reported through the
+ * error. */
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!getenv("BTRACK_BPF_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, the programs' time offset: fixed for
+ * the capture, so that a process's start time is one value throughout
+ * (it is half of its identity). */
+static uint64_t rt_offset(void)
+{
+	struct timespec r, m, r2;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &r2);
+	return ((uint64_t)r.tv_sec * 1000000000u + r.tv_nsec) / 2 +
+	       ((uint64_t)r2.tv_sec * 1000000000u + r2.tv_nsec) / 2 -
+	       ((uint64_t)m.tv_sec * 1000000000u + m.tv_nsec);
+}
+
+/* The parent of pid from /proc/PID/stat, 0 if unknown. */
+static uint32_t proc_ppid(uint32_t pid)
+{
+	char path[64], buf[512], *p;
+	unsigned long ppid = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');     /* comm may hold anything */
+	if (!p || sscanf(p + 1, " %*c %lu", &ppid) != 1)
+		return 0;
+	return (uint32_t)ppid;
+}
+
+/* Track pid and every process already descended from it: repeat a scan
+ * of /proc until it adds nothing (a child may be listed before its
+ * parent joins). */
+static int track_tree(struct bt_ebpf *e, uint32_t root)
+{
+	int fd = bpf_map__fd(e->skel->maps.tracked);
+	uint8_t one = 1, v;
+	bool added = true;
+
+	if (bpf_map_update_elem(fd, &root, &one, BPF_ANY))
+		return bt_error_set_os(BT_EIO, "cannot scope capture to "
+				       "pid %u", root);
+	while (added) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+
+		added = false;
+		if (!d)
+			return bt_error_set_os(BT_EIO, "cannot read /proc");
+		while ((de = readdir(d))) {
+			char *end;
+			unsigned long pid = strtoul(de->d_name, &end, 10);
+			uint32_t p32 = (uint32_t)pid, pp;
+
+			if (*end || !pid || pid > UINT32_MAX ||
+			    !bpf_map_lookup_elem(fd, &p32, &v))
+				continue;
+			pp = proc_ppid(p32);
+			if (pp && !bpf_map_lookup_elem(fd, &pp, &v) &&
+			    !bpf_map_update_elem(fd, &p32, &one, BPF_ANY))
+				added = true;
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+/* Rewrite string 0, a struct bt_ebpf_addr, as text: the module's form. */
+static size_t fix_addr(uint8_t *b, size_t len, const uint8_t *in)
+{
+	struct bt_ebpf_addr a;
+	char text[INET6_ADDRSTRLEN + 16], ip[INET6_ADDRSTRLEN];
+	uint16_t n;
+	size_t tl, out;
+
+	memcpy(&n, in + BT_RAW_HEAD, 2);
+	if (len < BT_RAW_HEAD + 2 + sizeof(a) || n != sizeof(a))
+		return 0;
+	memcpy(&a, in + BT_RAW_HEAD + 2, sizeof(a));
+	if (a.family == AF_INET) {
+		inet_ntop(AF_INET, a.addr, ip, sizeof(ip));
+		snprintf(text, sizeof(text), "%s:%u", ip, a.port);
+	} else if (a.family == AF_INET6) {
+		static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+		/* A v4-mapped peer of a dual-stack socket is that IPv4
+		 * endpoint: one name for one remote. */
+		if (!memcmp(a.addr, mapped, 12)) {
+			inet_ntop(AF_INET, a.addr + 12, ip, sizeof(ip));
+			snprintf(text, sizeof(text), "%s:%u", ip, a.port);
+		} else {
+			inet_ntop(AF_INET6, a.addr, ip, sizeof(ip));
+			snprintf(text, sizeof(text), "[%s]:%u", ip, a.port);
+		}
+	} else {
+		return 0;
+	}
+	tl = strlen(text);
+	memcpy(b, in, BT_RAW_HEAD);
+	n = (uint16_t)tl;
+	memcpy(b + BT_RAW_HEAD, &n, 2);
+	memcpy(b + BT_RAW_HEAD + 2, text, tl);
+	out = (BT_RAW_HEAD + 2 + tl + 7) & ~(size_t)7;
+	memset(b + BT_RAW_HEAD + 2 + tl, 0, out - (BT_RAW_HEAD + 2 + tl));
+	((struct bt_raw *)b)->len = (uint16_t)out;
+	((struct bt_raw *)b)->nstr = 1;
+	((struct bt_raw *)b)->arg32 &= ~BT_RAWF_ADDR;
+	return out;
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct bt_ebpf *e = ctx;
+	uint8_t *b = (uint8_t *)e->dec.rec;
+	struct bt_raw raw;
+	int r;
+
+	if (size < BT_RAW_HEAD || size > BT_RAW_MAX) {
+		e->st.bad++;
+		return 0;
+	}
+	memcpy(&raw, data, BT_RAW_HEAD);
+	if (raw.len != size) {
+		e->st.bad++;
+		return 0;
+	}
+	if (raw.arg32 & BT_RAWF_ADDR) {
+		size = raw.nstr == 1 ? fix_addr(b, size, data) : 0;
+		if (!size) {
+			e->st.bad++;
+			return 0;
+		}
+	} else {
+		memcpy(b, data, size);
+	}
+	if (!bt_drain_decode(&e->dec, b, size, BT_RAW_OP_MAX)) {
+		e->st.bad++;
+		return 0;
+	}
+	r = e->sink->add(e->sink->arg, &e->dec.obs);
+	if (r) {
+		e->err = r;
+		return r < 0 ? r : -1;
+	}
+	e->st.records++;
+	e->n++;
+	return 0;
+}
+
+int bt_ebpf_open(struct bt_ebpf **out, const struct bt_ebpf_opts *o)
+{
+	struct bt_ebpf *e;
+	uint64_t ring = o->ring_bytes ? o->ring_bytes : BT_EBPF_RING_DEFAULT;
+	int err;
+
+	*out = NULL;
+	if (ring < 4096 || (ring & (ring - 1)) || ring > (1ull << 31))
+		return bt_error_set(BT_EINVAL, "bad ring size %llu: a power "
+				    "of two, 4 KiB to 2 GiB",
+				    (unsigned long long)ring);
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return bt_error_set(BT_EINVAL, "no BTF for this kernel "
+				    "(/sys/kernel/btf/vmlinux): the eBPF "
+				    "source needs CONFIG_DEBUG_INFO_BTF");
+	libbpf_set_print(quiet);
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	e->cgfd = -1;
+	e->ncpus = libbpf_num_possible_cpus();
+	if (e->ncpus <= 0) {
+		err = bt_error_set(BT_EIO, "cannot count CPUs");
+		goto fail;
+	}
+	e->skel = btrack_bpf__open();
+	if (!e->skel) {
+		err = bt_error_set_os(BT_EIO, "cannot open the eBPF programs");
+		goto fail;
+	}
+	e->skel->rodata->excl_tgid = (uint32_t)getpid();
+	e->skel->rodata->rt_offset = rt_offset();
+	e->skel->rodata->pages_on = !o->no_pages;
+	e->skel->rodata->scope = o->pid ? BT_EBPF_PIDS :
+				 o->cgroup ? BT_EBPF_CGROUP : BT_EBPF_ALL;
+	if (bpf_map__set_max_entries(e->skel->maps.events, (uint32_t)ring)) {
+		err = bt_error_set(BT_EINVAL, "ring size %llu refused",
+				   (unsigned long long)ring);
+		goto fail;
+	}
+	if (btrack_bpf__load(e->skel)) {
+		if (errno == EPERM || errno == EACCES)
+			err = bt_error_set_os(BT_EIO, "cannot load the eBPF "
+					      "programs (the eBPF source needs "
+					      "root: CAP_BPF and CAP_PERFMON)");
+		else
+			err = bt_error_set_os(BT_EIO, "cannot load the eBPF "
+					      "programs (BTRACK_BPF_DEBUG=1 "
+					      "shows the verifier's log)");
+		goto fail;
+	}
+	if (o->pid && (err = track_tree(e, o->pid)))
+		goto fail;
+	if (o->cgroup) {
+		uint32_t zero = 0;
+
+		e->cgfd = open(o->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (e->cgfd < 0) {
+			err = bt_error_set_os(BT_EIO, "cannot open cgroup '%s'",
+					      o->cgroup);
+			goto fail;
+		}
+		if (bpf_map_update_elem(bpf_map__fd(e->skel->maps.cgroup),
+					&zero, &e->cgfd, BPF_ANY)) {
+			err = bt_error_set_os(BT_EINVAL, "'%s' is not a cgroup "
+					      "v2 directory", o->cgroup);
+			goto fail;
+		}
+	}
+	e->rb = ring_buffer__new(bpf_map__fd(e->skel->maps.events), on_sample,
+				 e, NULL);
+	if (!e->rb) {
+		err = bt_error_set_os(BT_EIO, "cannot map the eBPF ring");
+		goto fail;
+	}
+	if (btrack_bpf__attach(e->skel)) {
+		err = bt_error_set_os(BT_EIO, "cannot attach the eBPF programs "
+				      "to their tracepoints");
+		goto fail;
+	}
+	e->attached = true;
+	*out = e;
+	return 0;
+fail:
+	bt_ebpf_close(e);
+	return err;
+}
+
+int bt_ebpf_poll_sink(struct bt_ebpf *e, int timeout_ms,
+		      const struct bt_obs_sink *sink, size_t *nout)
+{
+	int r;
+
+	e->sink = sink;
+	e->err = 0;
+	e->n = 0;
+	r = timeout_ms ? ring_buffer__poll(e->rb, timeout_ms) :
+			 ring_buffer__consume(e->rb);
+	if (nout)
+		*nout = e->n;
+	if (e->err)
+		return e->err;
+	if (r < 0 && r != -EINTR)
+		return bt_error_set(BT_EIO, "eBPF ring: %s", strerror(-r));
+	return 0;
+}
+
+int bt_ebpf_stop(struct bt_ebpf *e)
+{
+	struct timespec ts = { 0, 20000000 };
+
+	if (!e->attached)
+		return 0;
+	btrack_bpf__detach(e->skel);
+	e->attached = false;
+	/* A program that started before its link went may still be
+	 * writing: it runs with preemption or migration disabled, for
+	 * microseconds. */
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
+void bt_ebpf_stats(const struct bt_ebpf *e, struct bt_drain_stats *out)
+{
+	struct bt_ebpf_stats *v;
+	uint32_t zero = 0;
+	int i, j;
+
+	*out = e->st;
+	v = calloc(e->ncpus, sizeof(*v));
+	if (!v)
+		return;
+	if (!bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.stats), &zero, v)) {
+		for (i = 0; i < e->ncpus; i++) {
+			out->kernel_events += v[i].events;
+			for (j = 0; j < BT_DROP_SLOTS; j++)
+				out->drops[j] += v[i].drops[j];
+			for (j = 0; j <= BT_RAW_OP_MAX; j++)
+				out->drops_by_op[j] += v[i].drops_by_op[j];
+			out->truncated += v[i].truncated;
+			out->faults += v[i].faults;
+		}
+	}
+	free(v);
+}
+
+void bt_ebpf_close(struct bt_ebpf *e)
+{
+	if (!e)
+		return;
+	ring_buffer__free(e->rb);
+	btrack_bpf__destroy(e->skel);
+	if (e->cgfd >= 0)
+		close(e->cgfd);
+	free(e);
+}
+
+#endif /* BT_HAVE_EBPF */

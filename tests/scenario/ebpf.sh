@@ -1,0 +1,297 @@
+#!/bin/sh
+# ebpf.sh - `btrack capture --source ebpf`, system-wide, on real programs:
+# a copy chain with a decoy, a pipeline, rename+chmod+exec of a script, a
+# symlink, shared pages written and read by different processes, and a
+# loopback TCP connection.  Each backtrack must reach its source and not
+# blame the decoy; the capture's own process is never in the log; SIGINT
+# stops it cleanly with a drops note.  Then: --pid and --cgroup scope, a
+# burst whose every event is logged or counted as dropped, SIGKILL, and 8
+# starts and stops that leave nothing behind.  Needs root and BTF, and a
+# btrack built with the eBPF source (mk/ebpf.mk); otherwise it is skipped.
+set -eu
+tmp=$(mktemp -d)
+cap=
+load=
+cg=
+cleanup() {
+	[ -n "$cap" ] && kill -TERM "$cap" 2>/dev/null && wait "$cap" || :
+	[ -n "$load" ] && kill "$load" 2>/dev/null || :
+	[ -n "$cg" ] && rmdir "$cg" 2>/dev/null || :
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+T=$tmp
+B=${B:-build}
+. "$BTRACK_TOP/tests/lib.sh"
+
+[ "$(id -u)" = 0 ] || { echo "not root: the eBPF source needs root"; exit 77; }
+[ -r /sys/kernel/btf/vmlinux ] ||
+	{ echo "no BTF (/sys/kernel/btf/vmlinux): no eBPF source here"; exit 77; }
+command -v python3 >/dev/null 2>&1 || { echo "no python3"; exit 77; }
+mmap_prog=$BTRACK_TOP/$B/progs/record-mmap
+
+# start_capture LOG [OPTION...]: start capture in the background, wait
+# until it captures (skip if this btrack has no eBPF source)
+start_capture() {
+	log=$1
+	shift
+	: >"$T/cap.err"
+	"$BTRACK" capture --source ebpf -o "$log" --duration 300 "$@" \
+		2>"$T/cap.err" &
+	cap=$!
+	w=0
+	until grep -q "capturing into" "$T/cap.err"; do
+		if ! kill -0 "$cap" 2>/dev/null; then
+			cat "$T/cap.err"
+			cap=
+			if grep -q "without eBPF support" "$T/cap.err"; then
+				echo "btrack built without the eBPF source"
+				exit 77
+			fi
+			fail "capture did not start"
+		fi
+		w=$((w + 1))
+		[ $w -lt 600 ] || fail "capture did not start in 60 s"
+		sleep 0.1
+	done
+}
+
+# stop_capture: SIGINT, then it must exit 0 having written its summary
+stop_capture() {
+	kill -INT "$cap"
+	rc=0
+	wait "$cap" || rc=$?
+	cap=
+	cat "$T/cap.err"
+	[ $rc = 0 ] || fail "capture exited $rc"
+	grep -q "records drained" "$T/cap.err" || fail "no summary"
+}
+
+cd "$T"
+echo "secret source" > src
+echo "decoy data" > decoy
+echo "piped source" > src2
+echo "script input" > src3
+echo "linked source" > src4
+head -c 32768 /dev/zero > shared
+cat > server.py <<'PY'
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+s.settimeout(60)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+c, addr = s.accept()
+data = b""
+while True:
+    b = c.recv(4096)
+    if not b:
+        break
+    data += b
+open(sys.argv[2], "wb").write(data)
+PY
+cat > client.py <<'PY'
+import socket, sys, time
+for _ in range(1200):
+    try:
+        port = int(open(sys.argv[1]).read())
+        break
+    except Exception:
+        time.sleep(0.05)
+c = socket.create_connection(("127.0.0.1", port))
+c.sendall(b"payload from the network")
+c.close()
+PY
+
+start_capture "$T/log.btl"
+capture_pid=$cap
+sh -c "cat $T/src > $T/a; cp $T/a $T/b; rm $T/a"
+sh -c "cat $T/decoy > $T/c"
+cat "$T/src2" | tr a-z A-Z > "$T/up"
+printf '#!/bin/sh\ncat %s > %s\n' "$T/src3" "$T/out3" > "$T/tmp.sh"
+chmod 755 "$T/tmp.sh"
+mv "$T/tmp.sh" "$T/run.sh"
+"$T/run.sh"
+ln -s "$T/src4" "$T/link"
+cat "$T/link" > "$T/out4"
+have_mmap=0
+if [ -x "$mmap_prog" ]; then
+	"$mmap_prog" shared write 1 A && "$mmap_prog" shared write 5 B &&
+		"$mmap_prog" shared read 1 out5 && have_mmap=1
+fi
+python3 server.py "$T/port" "$T/received" & srv=$!
+python3 client.py "$T/port"
+wait $srv
+sleep 0.2
+stop_capture
+[ "$(cat received)" = "payload from the network" ]
+
+"$BTRACK" log verify log.btl
+"$BTRACK" log info log.btl > info
+grep -q 'source "capture ebpf"' info || fail "no source note"
+grep -q 'drops "full=' info || fail "no drops note"
+# btrack's own process is never captured
+if "$BTRACK" log dump log.btl | grep -q "^[0-9]* process .* pid=$capture_pid "
+then
+	fail "the capture's own process $capture_pid is in the log"
+fi
+
+bt() {
+	"$BTRACK" backtrack --log log.btl --from "file:$T/$1" --format json \
+		-o "$1.json" 2>/dev/null
+}
+# copy chain, and the decoy is not blamed
+bt b
+bt_chain b.json "file:$T/src" process:/cat "file:$T/a" process:/cp "file:$T/b"
+bt_chain b.json "filename:$T/a" process:/cp "file:$T/b"
+if grep -q "$T/decoy" b.json; then fail "the decoy is in b's backtrack"; fi
+# pipeline: through the pipe
+bt up
+bt_chain up.json "file:$T/src2" process:/cat "file:*" process:/tr "file:$T/up"
+# rename + chmod + exec: the script (read by its interpreter) and its input
+bt out3
+bt_chain out3.json "file:$T/src3" "file:$T/out3"
+bt_chain out3.json "file:$T/run.sh" "file:$T/out3"
+"$BTRACK" log dump log.btl | grep -q "^[0-9]* event chmod" ||
+	fail "no chmod event"
+# symlink: the file actually opened
+bt out4
+bt_chain out4.json "file:$T/src4" process:/cat "file:$T/out4"
+# shared pages: the page-1 writer, not the page-5 writer
+if [ $have_mmap = 1 ]; then
+	bt out5
+	python3 - out5.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+w = sorted(n["argv"][3] for n in d["nodes"]
+           if n["kind"] == "process" and len(n.get("argv") or []) == 5
+           and n["argv"][2] == "write")
+assert w == ["1"], "page-level writers: %s" % w
+PY
+fi
+# loopback TCP: the client's endpoint is an entry point of the result
+bt received
+python3 - received.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+eps = [n for n in d["nodes"] if n["kind"] == "endpoint"]
+assert any(n["label"].startswith("127.0.0.1:") for n in eps), eps
+PY
+
+# --pid: only the tree of one shell, started before capture (it waits
+# for a go file), is captured
+sh -c "while [ ! -e $T/go ]; do sleep 0.05; done
+	cat $T/src > $T/scoped" & tree=$!
+start_capture "$T/scoped.btl" --pid $tree
+cat "$T/decoy" > "$T/c2"    # outside the tree
+touch "$T/go"
+wait $tree
+stop_capture
+"$BTRACK" backtrack --log scoped.btl --from "file:$T/scoped" --format json \
+	-o scoped.json 2>/dev/null
+bt_chain scoped.json "file:$T/src" process:/cat "file:$T/scoped"
+if "$BTRACK" log dump scoped.btl | grep -q "path=$T/c2\|$T/c2\""; then
+	fail "--pid captured a process outside the tree"
+fi
+procs=$("$BTRACK" log info scoped.btl | awk '$1 == "process" { print $2 }')
+[ "${procs:-0}" -le 10 ] || fail "--pid captured $procs processes"
+
+# --cgroup: only the processes of a cgroup (v2) made for the test
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [ -n "$cg2" ] && mkdir "$cg2/btrack-test-$$" 2>/dev/null; then
+	cg=$cg2/btrack-test-$$
+	sh -c "echo \$\$ > $cg/cgroup.procs
+		while [ ! -e $T/go3 ]; do sleep 0.05; done
+		cat $T/src > $T/incg" & tree=$!
+	start_capture "$T/cg.btl" --cgroup "$cg"
+	cat "$T/src" > "$T/outcg"
+	touch "$T/go3"
+	wait $tree
+	stop_capture
+	rmdir "$cg" 2>/dev/null || :
+	cg=
+	"$BTRACK" log dump cg.btl > cg.dump
+	grep -q "$T/incg" cg.dump || fail "--cgroup missed its process"
+	if grep -q "$T/outcg" cg.dump; then
+		fail "--cgroup captured a process outside the cgroup"
+	fi
+else
+	echo "no writable cgroup v2 hierarchy: --cgroup not tested"
+fi
+
+# A burst of 1 M one-byte writes into a 1 MiB ring while the drainer is
+# stopped (SIGSTOP), so that the ring fills: every write is either logged
+# or counted as dropped, exactly.
+n=1000000
+sh -c "while [ ! -e $T/go2 ]; do sleep 0.05; done
+	exec dd if=/dev/zero of=$T/burst bs=1 count=$n 2>/dev/null" & tree=$!
+start_capture "$T/burst.btl" --pid $tree --ring-mb 1 --no-pages
+kill -STOP "$cap"
+touch "$T/go2"
+wait $tree
+kill -CONT "$cap"
+stop_capture
+grep -q "full=[1-9]" "$T/cap.err" || fail "the ring never filled"
+
+logged=$("$BTRACK" log dump burst.btl | grep -c "^[0-9]* event write ")
+dropped=$("$BTRACK" log info burst.btl |
+	sed -n 's/.*drops ".* op\.write=\([0-9]*\).*/\1/p')
+echo "burst: $logged logged + ${dropped:-0} dropped of $n"
+[ $((logged + ${dropped:-0})) = $n ] ||
+	fail "burst: $logged logged + ${dropped:-0} dropped is not $n"
+
+# SIGKILL mid-run: the log verifies and holds what was committed; the
+# kernel drops the programs with the process.
+start_capture "$T/killed.btl"
+for i in 1 2 3 4 5; do cat "$T/src" > "$T/k$i"; done
+sleep 0.3
+kill -KILL "$cap"
+wait "$cap" 2>/dev/null || :
+# A killed writer leaves its log in the temporary file beside the target
+# (btrack(1), FILES WRITTEN): that is the evidence to read.
+left=$(ls -A "$T" | grep "^\.killed\.btl\.btrack-tmp\.$cap\$" | head -n 1)
+[ -n "$left" ] || fail "the killed capture left no temporary log"
+[ -e "$T/killed.btl" ] && fail "the killed capture wrote its target"
+mv "$T/$left" "$T/killed.btl"
+cap=
+"$BTRACK" log verify killed.btl
+"$BTRACK" backtrack --log killed.btl --from "file:$T/k1" --format json \
+	-o killed.json 2>/dev/null
+bt_chain killed.json "file:$T/src" process:/cat "file:$T/k1"
+
+# Start and stop 8 times under load (SIGINT, SIGTERM, --duration): no
+# program or map is left behind, no capture process stays.
+ours() {
+	{ bpftool prog list; bpftool map list; } 2>/dev/null |
+		grep -c ' name \(bt_\|recs \|paths \|tracked \|events \)' || :
+}
+if command -v bpftool >/dev/null 2>&1; then
+	before=$(ours)
+	sh -c "while [ -d $T ] && [ ! -e $T/stop ]; do
+		cat $T/src > $T/load; done" & load=$!
+	i=0
+	while [ $i -lt 8 ]; do
+		case $((i % 3)) in
+		0) "$BTRACK" capture --source ebpf -o "$T/s$i.btl" \
+			--duration 0.05 2>/dev/null ;;
+		*) start_capture "$T/s$i.btl"
+		   if [ $((i % 3)) = 1 ]; then sig=INT; else sig=TERM; fi
+		   kill -$sig "$cap"; wait "$cap"; cap= ;;
+		esac
+		"$BTRACK" log verify "$T/s$i.btl" >/dev/null
+		i=$((i + 1))
+	done
+	touch "$T/stop"
+	wait $load
+	load=
+	# programs and maps are freed after an RCU grace period
+	i=0
+	while [ "$(ours)" -gt "$before" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(ours)" -le "$before" ] ||
+		fail "eBPF programs or maps left: $(ours), $before before"
+fi
+echo ok
