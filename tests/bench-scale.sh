@@ -265,7 +265,7 @@ measure() {
 		row "backtrack, fresh process: $cold" "$size" "not permitted (drop_caches)"
 	fi
 	best="" best_rss=""
-	for i in 1 2; do
+	for _ in 1 2; do
 		backtrack_run "$log" "$det" "$tmp/warm.json" || break
 		if [ -z "$best" ] || awk -v a="$bt_s" -v b="$best" 'BEGIN { exit !(a < b) }'; then
 			best=$bt_s best_rss=$bt_rss
