@@ -1,6 +1,7 @@
 /*
  * cmd-log.c - `btrack log`: show a log's summary (info), validate it in
- * full (verify), or print its records one per line (dump).
+ * full (verify), print its records one per line (dump), or rewrite it in
+ * the current format (upgrade).
  *
  * Reading and validation are core/log.c; this file only formats.  Every
  * string from the log is escaped on output (C escapes, \xHH for anything not
@@ -19,12 +20,14 @@
 #include "cli.h"
 #include "seal.h"
 
-enum { OPT_FROM = 256, OPT_LIMIT };
+enum { OPT_FROM = 256, OPT_LIMIT, OPT_FORCE };
 
 static const struct cli_opt log_opts[] = {
 	{ OPT_FROM, "from-offset", "N",
 	  "dump: start at the first record at or after byte offset N" },
 	{ OPT_LIMIT, "limit", "N", "dump: print at most N records" },
+	{ 'o', "output", "OUT", "upgrade: the new log" },
+	{ OPT_FORCE, "force", NULL, "upgrade: replace OUT if it exists" },
 	{ 0, NULL, NULL, NULL }
 };
 
@@ -33,10 +36,12 @@ static const struct cli_cmd log_cmd = {
 	"log info LOG\n"
 	"log verify LOG\n"
 	"log dump LOG [--from-offset N] [--limit N]\n"
+	"log upgrade LOG -o OUT [--force]\n"
 	"log seal-key --new DIR\n"
 	"log seal --key STATE LOG\n"
 	"log verify --seal --key VERIFYKEY LOG",
-	"Show a log's summary, validate it, or print its records.",
+	"Show a log's summary, validate it, print its records, rewrite it in "
+	"the current format, or seal it.",
 	log_opts
 };
 
@@ -44,6 +49,8 @@ struct log_args {
 	uint64_t from;
 	uint64_t limit;
 	int have_limit;
+	const char *out;
+	int force;
 	const char *ops[4];   /* operands: subcommand, LOG */
 	int nops;
 };
@@ -58,6 +65,12 @@ static int opt(void *ctx, int id, const char *val)
 	case OPT_LIMIT:
 		a->have_limit = 1;
 		return cli_u64(&log_cmd, "--limit", val, &a->limit);
+	case 'o':
+		a->out = val;
+		return 0;
+	case OPT_FORCE:
+		a->force = 1;
+		return 0;
 	}
 	return EXIT_USAGE;
 }
@@ -260,8 +273,12 @@ static int do_info(struct bt_log *log, const char *path)
 	       hd->flags & BT_LOGF_CLOSED ? " closed" : " open-or-crashed",
 	       hd->flags & BT_LOGF_OBJ_LEVEL ? " object-level" : "");
 	printf("created:    %s\n", fmt_time(t, hd->created));
-	printf("committed:  %" PRIu64 " bytes\n", bt_log_committed(log));
+	printf("committed:  %" PRIu64 " bytes\n", (uint64_t)hd->committed);
 	printf("file size:  %" PRIu64 " bytes\n", bt_log_file_size(log));
+	if (bt_log_version(log) >= 2)
+		printf("blocks:     %" PRIu32 " of at most %" PRIu32
+		       " bytes, checksummed\n", bt_log_blocks(log),
+		       hd->block_size);
 	if (bt_log_warning(log))
 		printf("warning:    %s\n", bt_log_warning(log));
 	r = bt_log_stats(log, &st);
@@ -271,6 +288,9 @@ static int do_info(struct bt_log *log, const char *path)
 	}
 	printf("records:    %" PRIu64 "\n", st.records);
 	printf("events:     %" PRIu64 "\n", st.events);
+	if (st.events)
+		printf("bytes/event: %.1f (all records)\n",
+		       (double)st.bytes / (double)st.events);
 	printf("objects:    %" PRIu64 "\n", st.objects);
 	for (k = BT_OBJ_PROCESS; k <= BT_OBJ_REGION; k++)
 		if (st.by_type[k])
@@ -296,12 +316,29 @@ static int do_info(struct bt_log *log, const char *path)
 static int do_verify(struct bt_log *log, const char *path)
 {
 	struct bt_log_stats st;
-	int r = bt_log_stats(log, &st);
+	int r = bt_log_verify(log, &st);
 
 	if (r)
 		return cli_fail(r);
 	printf("%s: ok, %" PRIu64 " records\n", path, st.records);
 	return cli_close_out(stdout, NULL);
+}
+
+static int do_upgrade(struct bt_log *log, const char *path,
+		      const struct log_args *a)
+{
+	struct bt_log_stats st;
+	int r;
+
+	r = bt_log_upgrade(log, a->out, a->force ? BT_LOGW_TRUNC : 0, &st);
+	if (r)
+		return cli_fail(r);
+	cli_note("upgraded '%s' (format version %u, %" PRIu64 " bytes) to "
+		 "'%s' (version %u, %" PRIu64 " bytes): %" PRIu64 " records, "
+		 "the same", path, bt_log_version(log),
+		 bt_log_file_end(log), a->out, (unsigned)BT_LOG_VERSION,
+		 st.bytes + BT_LOG_HEADER_SIZE, st.records);
+	return EXIT_OK;
 }
 
 int cmd_log(int argc, char **argv)
@@ -342,9 +379,10 @@ int cmd_log(int argc, char **argv)
 	}
 	if (a.nops == 0)
 		return cli_usage_error(&log_cmd, "missing subcommand (info, "
-				       "verify or dump)");
+				       "verify, dump or upgrade)");
 	sub = a.ops[0];
-	if (strcmp(sub, "info") && strcmp(sub, "verify") && strcmp(sub, "dump"))
+	if (strcmp(sub, "info") && strcmp(sub, "verify") &&
+	    strcmp(sub, "dump") && strcmp(sub, "upgrade"))
 		return cli_usage_error(&log_cmd, "unknown subcommand '%s'", sub);
 	if (a.nops < 2)
 		return cli_usage_error(&log_cmd, "missing LOG");
@@ -354,6 +392,11 @@ int cmd_log(int argc, char **argv)
 	if (strcmp(sub, "dump") && (a.from || a.have_limit))
 		return cli_usage_error(&log_cmd, "--from-offset and --limit "
 				       "are for 'log dump'");
+	if (strcmp(sub, "upgrade") && (a.out || a.force))
+		return cli_usage_error(&log_cmd, "-o and --force are for 'log "
+				       "upgrade'");
+	if (!strcmp(sub, "upgrade") && !a.out)
+		return cli_usage_error(&log_cmd, "upgrade: missing -o OUT");
 	path = a.ops[1];
 	r = bt_log_open(&log, path);
 	if (r)
@@ -364,6 +407,8 @@ int cmd_log(int argc, char **argv)
 		r = do_info(log, path);
 	else if (!strcmp(sub, "verify"))
 		r = do_verify(log, path);
+	else if (!strcmp(sub, "upgrade"))
+		r = do_upgrade(log, path, &a);
 	else
 		r = do_dump(log, &a);
 	bt_log_close(log);

@@ -9,10 +9,16 @@
  * all intact: the page cache holds what was written to the mapping.
  * bt_log_writer_sync() adds durability against power loss (msync).
  *
+ * New logs are format version 2: compact records in blocks, each with a
+ * CRC-32C that every commit extends.  The reader reads versions 1 and 2;
+ * for version 2 it checks every block's checksum and decodes the records
+ * to the version 1 layout (their canonical form) when the log is opened.
+ *
  * The reader maps the file read-only and validates every length, offset,
  * string and object reference before the caller sees a record.  Records past
- * `committed` are ignored and reported by bt_log_warning() (a torn tail).
- * Corruption is BT_ECORRUPT with the byte offset in the message.
+ * `committed` are ignored and reported by bt_log_warning() (a torn tail);
+ * the reader never reads the mapping past them.  Corruption is BT_ECORRUPT
+ * with the byte offset in the message.
  *
  * Neither side allocates per record.
  */
@@ -42,10 +48,15 @@ enum bt_log_open_flags {
 	                          symlink is replaced, not written through) */
 	BT_LOGW_APPEND = 0x4,  /* open an existing log (validated) and append;
 	                          its uncommitted tail is discarded; the file
-	                          is never shrunk (readers may map it) */
-	BT_LOGW_INPLACE = 0x8  /* with CREATE: write path itself, truncated:
+	                          is never shrunk (readers may map it); the
+	                          log keeps its format version */
+	BT_LOGW_INPLACE = 0x8, /* with CREATE: write path itself, truncated:
 	                          only for a private temporary file (a memfd's
 	                          /proc/self/fd link) no reader shares */
+	BT_LOGW_V1     = 0x10  /* with CREATE: write format version 1 (for
+	                          tests and comparisons; the environment
+	                          variable BTRACK_LOG_VERSION=1 does the same
+	                          for every new log) */
 };
 
 /*
@@ -118,6 +129,13 @@ void bt_log_writer_commit(struct bt_log_writer *w);
  * observation.  Cheap; never fails. */
 void bt_log_writer_rollback(struct bt_log_writer *w);
 
+/* The format version being written (1 or 2). */
+unsigned bt_log_writer_version(const struct bt_log_writer *w);
+
+/* Set the header's creation time (ns since the epoch), e.g. to keep an
+ * upgraded log's; before the log has readers. */
+void bt_log_writer_set_created(struct bt_log_writer *w, uint64_t created);
+
 /* Set header flags (BT_LOGF_*), e.g. BT_LOGF_OBJ_LEVEL. */
 void bt_log_writer_set_flags(struct bt_log_writer *w, uint32_t flags);
 
@@ -154,12 +172,27 @@ int bt_log_open_mem(struct bt_log **out, const void *data, size_t size);
 
 void bt_log_close(struct bt_log *log);
 
-/* The mapped bytes and the end of the records to read (min(committed, file
- * size) rounded down to the last complete record is found while reading). */
+/* The records in canonical form, from offset BT_LOG_HEADER_SIZE, and the end
+ * of them (borrowed, valid until bt_log_close()).  Version 1: the mapping
+ * and min(committed, file size) (the last complete record is found while
+ * reading).  Version 2: the decoded records (the first 64 bytes are a copy
+ * of the header) and their end. */
 const uint8_t *bt_log_data(const struct bt_log *log);
 uint64_t bt_log_committed(const struct bt_log *log);
+/* The file's size, and the end in the file of the records read. */
 uint64_t bt_log_file_size(const struct bt_log *log);
+uint64_t bt_log_file_end(const struct bt_log *log);
+/* The file's header (borrowed, in the mapping). */
 const struct bt_log_header *bt_log_header(const struct bt_log *log);
+/* Format version (1 or 2) and, for version 2, the number of blocks. */
+unsigned bt_log_version(const struct bt_log *log);
+uint32_t bt_log_blocks(const struct bt_log *log);
+/* Version 2: where block i (< bt_log_blocks()) starts in the file and
+ * where its first record starts in bt_log_data(); BT_EINVAL past the end.
+ * For an index of blocks: each block decodes on its own from its header
+ * (struct bt_log_block). */
+int bt_log_block(const struct bt_log *log, uint32_t i, uint64_t *file_off,
+		 uint64_t *data_off);
 
 /* A warning about the log (torn tail, short file), or NULL.  Borrowed, valid
  * until bt_log_close(). */
@@ -169,10 +202,14 @@ const char *bt_log_warning(const struct bt_log *log);
  * Iterate over records in order.  bt_log_next() validates the record at the
  * cursor: length, alignment, type, strings, that object ids are defined in
  * sequence, that events refer to objects already defined, and that the op
- * fits the kinds of its objects.  It returns 1 with *out pointing into the
- * mapping (borrowed, valid until bt_log_close()), 0 at the end, or
- * BT_ECORRUPT with the offset in the message.  The iterator keeps a kind
- * table of one byte per object (allocated once, grown geometrically).
+ * fits the kinds of its objects.  It returns 1 with *out pointing into
+ * bt_log_data() (borrowed, valid until bt_log_close(); the record's h->len
+ * bytes, 24 for an event, are its canonical form, the same for a log and
+ * its upgrade), 0 at the end, or BT_ECORRUPT with the offset in the
+ * message.  `off` is the offset in bt_log_data(): for version 1 the file
+ * offset, for version 2 the offset in the decoded records.  The iterator
+ * keeps a kind table of one byte per object (allocated once, grown
+ * geometrically).
  */
 struct bt_log_iter {
 	const struct bt_log *log;
@@ -202,10 +239,29 @@ struct bt_log_stats {
 	uint64_t by_type[BT_REC_TYPE_MAX + 1];
 	uint64_t by_op[BT_OP_MAX + 1];
 	uint64_t first_time, last_time;  /* of events; 0 if none */
-	uint64_t bytes;                  /* committed record bytes */
+	uint64_t bytes;                  /* committed record bytes (v2: block
+	                                    bytes, headers included) */
+	uint64_t blocks;                 /* v2 blocks; 0 for v1 */
 };
 /* Read every record; BT_ECORRUPT at the first bad one. */
 int bt_log_stats(const struct bt_log *log, struct bt_log_stats *out);
+
+/* bt_log_stats(), and for a closed log also: the committed length is the
+ * end of the last record and no byte after it is nonzero (read with
+ * pread(2), the whole file).  What `btrack log verify` runs. */
+int bt_log_verify(const struct bt_log *log, struct bt_log_stats *out);
+
+/*
+ * Write the records of `in` into a new log `out` (BT_LOGW_TRUNC: replace
+ * it; BT_LOGW_V1: in format version 1), keeping its creation time and
+ * object-level flag, then read `out` back and check that its canonical
+ * records are byte for byte those of `in` (BT_ECORRUPT otherwise, e.g. for
+ * a version 1 log with nonzero padding).  On success *st (may be NULL)
+ * has the new log's figures; on failure `out` is removed.  What `btrack
+ * log upgrade` runs.
+ */
+int bt_log_upgrade(const struct bt_log *in, const char *out, unsigned flags,
+		   struct bt_log_stats *st);
 
 /* String of a record (validated by bt_log_next()): borrowed C string. */
 static inline const char *bt_rec_str(const struct bt_rec_str *s)

@@ -6,36 +6,48 @@
  * fixed-width types only and contains no code.  The prose specification is
  * man/btrack-log.5; this comment and that page must agree.
  *
- * A log file is:
+ * A log file is a 64-byte header, then its body up to `committed`:
  *
  *   offset  size  field
  *   0       8     magic "BTRKLOG\0"
- *   8       4     format version (BT_LOG_VERSION)
+ *   8       4     format version: 1 or 2 (BT_LOG_VERSION, the one written)
  *   12      4     flags (BT_LOGF_*)
  *   16      8     committed: end offset of the last complete record; the
  *                 writer advances it (release store) only after the records
- *                 it covers are fully written.  Bytes past it are not part of
- *                 the log (a torn tail, or preallocated zeros).
+ *                 (version 2: and the block checksum) it covers are fully
+ *                 written.  Bytes past it are not part of the log (a torn
+ *                 tail, or preallocated zeros).
  *   24      8     created: ns since the epoch (UTC) when the log was created
- *   32      4     header size (BT_LOG_HEADER_SIZE); records start here
- *   36      4     reserved, 0
- *   40      24    reserved, 0
- *   64      ...   records, each 8-byte aligned, up to `committed`
+ *   32      4     header size (BT_LOG_HEADER_SIZE); the body starts here
+ *   36      4     version 2: block size (BT_LOG_BLOCK_SIZE); version 1: 0
+ *   40      4     version 2: hcrc, CRC-32C of bytes 0-11, 24-39 and 48-63
+ *                 (the fields that never change); version 1: 0
+ *   44      4     version 2: ccrc, CRC-32C of bytes 12-23 (flags and
+ *                 committed) written when the writer closes the log, 0
+ *                 while it is open; version 1: 0
+ *   48      16    reserved, 0 (covered by hcrc)
+ *   64      ...   the body, up to `committed`
  *
  * Every field is little-endian.  The file may be longer than `committed`
- * (the writer preallocates in chunks); a clean close truncates it to
- * `committed`.
+ * (the writer preallocates in chunks; the bytes past it are zeros).
  *
- * Records.  Every record starts with a 8-byte head { u16 type, u16 x, u32 y }.
- * An event record (type BT_REC_EVENT) is exactly 24 bytes: the head's x is
- * { u8 op, u8 flags } and y is `aux`.  Every other record is variable length
- * and y is its length in bytes (a multiple of 8, at least the fixed part of
- * its type); x is 0.  Object ids are assigned by the writer, 1, 2, 3 ... in
- * the order the object records appear; 0 means "none".  An event refers only
- * to objects defined before it.  Strings inside records are a u32 byte
- * length, the bytes, a NUL, and zero padding to the record's 8-byte end; a
- * reader checks that the NUL is there, so a borrowed pointer to the bytes is
- * a C string (which may be shorter than its length if it holds a NUL).
+ * Version 1 body: records, each 8-byte aligned, in the layout of the
+ * structs below (their "canonical form").  Every record starts with a
+ * 8-byte head { u16 type, u16 x, u32 y }.  An event record (type
+ * BT_REC_EVENT) is exactly 24 bytes: the head's x is { u8 op, u8 flags } and
+ * y is `aux`.  Every other record is variable length and y is its length in
+ * bytes (a multiple of 8, at least the fixed part of its type); x is 0.
+ * Object ids are assigned by the writer, 1, 2, 3 ... in the order the object
+ * records appear; 0 means "none".  An event refers only to objects defined
+ * before it.  Strings inside records are a u32 byte length, the bytes, a
+ * NUL, and zero padding to the record's 8-byte end; a reader checks that
+ * the NUL is there, so a borrowed pointer to the bytes is a C string (which
+ * may be shorter than its length if it holds a NUL).
+ *
+ * Version 2 body: checksummed blocks of compact records (struct
+ * bt_log_block; man/btrack-log.5 has the encoding byte by byte).  Each
+ * block decodes on its own to the same canonical records as version 1; the
+ * reader returns the canonical form whatever the version.
  */
 #ifndef BT_RECORD_H
 #define BT_RECORD_H
@@ -46,13 +58,16 @@
 #include <linux/types.h>
 
 #define BT_LOG_MAGIC "BTRKLOG"   /* 8 bytes with the NUL */
-#define BT_LOG_VERSION 1
+#define BT_LOG_VERSION 2        /* the version new logs are written in */
+#define BT_LOG_VERSION_MIN 1    /* the oldest version read */
 #define BT_LOG_HEADER_SIZE 64
+#define BT_LOG_BLOCK_SIZE 65536 /* version 2: a block's usual largest size */
 
 /* Log flags. */
 #define BT_LOGF_CLOSED    0x1   /* the writer closed the log cleanly */
 #define BT_LOGF_OBJ_LEVEL 0x2   /* some shared mappings were recorded at
                                    object level only (e.g. static binaries) */
+#define BT_LOGF_ALL       0x3   /* the flags a version 2 log may have */
 
 struct bt_log_header {
 	char magic[8];
@@ -61,9 +76,34 @@ struct bt_log_header {
 	__u64 committed;
 	__u64 created;
 	__u32 header_size;
-	__u32 reserved0;
-	__u8 reserved[24];
+	__u32 block_size;   /* v2; 0 in v1 */
+	__u32 hcrc;         /* v2; 0 in v1 */
+	__u32 ccrc;         /* v2; 0 in v1 */
+	__u8 reserved[16];  /* 0; room for later fields (e.g. the owner of a
+	                       capture, or a reader's offsets) */
 };
+
+/*
+ * Version 2 block header, at an 8-byte aligned offset; the first block
+ * starts at BT_LOG_HEADER_SIZE and each next one at the end of the one
+ * before, rounded up to 8 (the padding bytes are zero).  `used` and `crc`
+ * are one 64-bit word the writer updates with one release store per commit:
+ * `crc` is the CRC-32C of bytes 8-31 of this header followed by the `used`
+ * bytes of records after it, so a commit hashes only what it adds.  The
+ * other fields never change once the block exists.  A block holds at most
+ * block_size bytes (this header included) unless it holds one record only.
+ * Decoding state (previous time, cause, effect) starts afresh in each block
+ * from base_time and zeros, so blocks decode independently.
+ */
+struct bt_log_block {
+	__u32 used;      /* bytes of records after this 32-byte header, >= 1 */
+	__u32 crc;
+	__u32 seq;       /* block number: 0, 1, 2 ... */
+	__u32 objects;   /* objects defined before this block */
+	__u64 base_time; /* time of the last event before it, 0 if none */
+	__u64 events;    /* events before this block */
+};
+#define BT_LOG_BLOCK_HEADER 32
 
 /* Record types. */
 enum bt_rec_type {

@@ -610,9 +610,9 @@ int bt_graph_from_log(struct bt_graph **out, struct bt_log *log,
 	}
 	g->log = log;
 	g->data = bt_log_data(log);
+	/* the end of the records, already within the file (version 2:
+	 * of the decoded records, which may be longer than the file) */
 	end = bt_log_committed(log);
-	if (end > bt_log_file_size(log))
-		end = bt_log_file_size(log);
 	if (end > MAX_LOG_BYTES) {
 		r = bt_error_set(BT_ELIMIT,
 			"log of %llu bytes is too large for the index (at most 32 GiB of records)",

@@ -41,6 +41,7 @@
 #include "../core/log.h"
 #include "../core/util.h"
 #include "filter.h"
+#include "jsonbuild.h"
 #include "render.h"
 
 /* Larger results get a report without the drawing: graphviz's layout of
@@ -110,16 +111,6 @@ static bool put_json(FILE *out, json_t *v, bool *bad)
 	return ok;
 }
 
-/* An untrusted string, shown by the rule. */
-static json_t *jshow(struct bt_sb *tmp, const char *s, size_t n)
-{
-	bt_sb_reset(tmp);
-	bt_show_strn(tmp, s ? s : "", s ? n : 0);
-	if (tmp->oom)
-		return NULL;
-	return json_stringn(bt_sb_str(tmp), tmp->len);
-}
-
 static json_t *jsb(struct bt_sb *b)
 {
 	return b->oom ? NULL : json_stringn(bt_sb_str(b), b->len);
@@ -133,26 +124,14 @@ static json_t *jtime(uint64_t ns)
 	return json_string(t);
 }
 
-static void jset(json_t *o, const char *key, json_t *v, bool *bad)
-{
-	if (!v || json_object_set_new(o, key, v))
-		*bad = true;
-}
-
-static void jpush(json_t *a, json_t *v, bool *bad)
-{
-	if (!v || json_array_append_new(a, v))
-		*bad = true;
-}
-
 /* Append [key, value] (value stolen) to the attribute list. */
 static void attr(json_t *attrs, const char *key, json_t *value, bool *bad)
 {
 	json_t *p = json_array();
 
-	jpush(p, json_string(key), bad);
-	jpush(p, value, bad);
-	jpush(attrs, p, bad);
+	bt_jpush(p, json_string(key), bad);
+	bt_jpush(p, value, bad);
+	bt_jpush(attrs, p, bad);
 }
 
 static void attrf(json_t *attrs, const char *key, bool *bad,
@@ -193,17 +172,18 @@ static void add_label(void *arg, const char *value, size_t len,
 	json_t *l = json_array();
 	int64_t d = (int64_t)(time - c->t0);
 
-	jpush(l, json_string(c->key), c->bad);
+	bt_jpush(l, json_string(c->key), c->bad);
 	if (!strcmp(c->key, "argv")) {
 		bt_sb_reset(c->tmp);
 		argv_line(c->tmp, value, len);
-		jpush(l, jsb(c->tmp), c->bad);
+		bt_jpush(l, jsb(c->tmp), c->bad);
 	} else {
-		jpush(l, jshow(c->tmp, value, strnlen(value, len)), c->bad);
+		bt_jpush(l, bt_jstrn(c->tmp, value, strnlen(value, len)),
+			 c->bad);
 	}
-	jpush(l, jtime(time), c->bad);
+	bt_jpush(l, jtime(time), c->bad);
 	/* [3]: seconds from the result's first event (may be before it). */
-	jpush(l, json_real((double)d / 1e9), c->bad);
+	bt_jpush(l, json_real((double)d / 1e9), c->bad);
 	if (c->n == c->cap && bt_grow(&c->v, &c->cap, c->n + 1,
 				      sizeof(*c->v))) {
 		json_decref(l);
@@ -245,7 +225,7 @@ static json_t *node_labels(const struct bt_graph *g, uint32_t obj,
 	if (c.n)
 		qsort(c.v, c.n, sizeof(*c.v), cmp_lab);
 	for (i = 0; i < c.n; i++)
-		jpush(arr, c.v[i].v, bad);
+		bt_jpush(arr, c.v[i].v, bad);
 	free(c.v);
 	return arr;
 }
@@ -297,7 +277,8 @@ static void file_attrs(json_t *attrs, const struct bt_result *r,
 	if (bt_graph_object(r->g, file, &fi))
 		return;
 	if (fi.path)
-		attr(attrs, "path", jshow(tmp, fi.path, strlen(fi.path)), bad);
+		attr(attrs, "path", bt_jstrn(tmp, fi.path, strlen(fi.path)),
+		     bad);
 	pc.last = fi.path;
 	bt_graph_file_paths(r->g, file, path_to_attr, &pc);
 	if (bt_file_is_pipe(&fi))
@@ -327,18 +308,18 @@ static json_t *html_node(const struct bt_result *r, size_t i, uint64_t t0,
 	char t[BT_TIME_BUFSZ];
 	size_t nin, nout;
 
-	jset(o, "kind", json_string(node_kind_name(r, nd)), bad);
+	bt_jset(o, "kind", json_string(node_kind_name(r, nd)), bad);
 	bt_sb_reset(tmp);
 	node_label(tmp, r, i);
-	jset(o, "label", jsb(tmp), bad);
+	bt_jset(o, "label", jsb(tmp), bad);
 	if (nd->flags & BT_NODE_DETECTION)
-		jset(o, "detection", json_true(), bad);
+		bt_jset(o, "detection", json_true(), bad);
 	if (nd->flags & (BT_NODE_ENTRY | BT_NODE_REMOTE))
-		jset(o, "entry", json_true(), bad);
+		bt_jset(o, "entry", json_true(), bad);
 	if (nd->rank) {
-		jset(o, "rank", json_integer(nd->rank), bad);
-		jset(o, "reason", json_string(bt_entry_rank_name(nd->rank)),
-		     bad);
+		bt_jset(o, "rank", json_integer(nd->rank), bad);
+		bt_jset(o, "reason", json_string(bt_entry_rank_name(nd->rank)),
+			bad);
 	}
 	if (nd->flags & BT_NODE_SUMMARY) {
 		attrf(attrs, "stands for", bad, "%u runtime file%s the "
@@ -366,9 +347,9 @@ static json_t *html_node(const struct bt_result *r, size_t i, uint64_t t0,
 		}
 		if (in.exe)
 			attr(attrs, "executable",
-			     jshow(tmp, in.exe, strlen(in.exe)), bad);
+			     bt_jstrn(tmp, in.exe, strlen(in.exe)), bad);
 		if (in.comm)
-			attr(attrs, "comm", jshow(tmp, in.comm,
+			attr(attrs, "comm", bt_jstrn(tmp, in.comm,
 						  strlen(in.comm)), bad);
 		if (in.inherited) {
 			struct bt_object_info p;
@@ -385,7 +366,7 @@ static json_t *html_node(const struct bt_result *r, size_t i, uint64_t t0,
 		file_attrs(attrs, r, nd->obj, tmp, bad);
 		break;
 	case BT_OBJ_FILENAME:
-		attr(attrs, "path", jshow(tmp, in.path, in.path ?
+		attr(attrs, "path", bt_jstrn(tmp, in.path, in.path ?
 					  strlen(in.path) : 0), bad);
 		break;
 	case BT_OBJ_PAGE:
@@ -406,7 +387,7 @@ static json_t *html_node(const struct bt_result *r, size_t i, uint64_t t0,
 			      (unsigned long long)nd->page_last);
 		break;
 	case BT_OBJ_ENDPOINT:
-		attr(attrs, "address", jshow(tmp, in.path, in.path ?
+		attr(attrs, "address", bt_jstrn(tmp, in.path, in.path ?
 					     strlen(in.path) : 0), bad);
 		break;
 	default:
@@ -423,9 +404,9 @@ common:
 		attr(attrs, r->dir == BT_BACKWARD ? "events up to" :
 		     "events from", json_string(fmt_time(t, nd->threshold)),
 		     bad);
-	jset(o, "attrs", attrs, bad);
-	jset(o, "labels", lobj ? node_labels(r->g, lobj, t0, tmp, bad) :
-	     json_array(), bad);
+	bt_jset(o, "attrs", attrs, bad);
+	bt_jset(o, "labels", lobj ? node_labels(r->g, lobj, t0, tmp, bad) :
+		json_array(), bad);
 	return o;
 }
 
@@ -437,17 +418,17 @@ static json_t *html_edge(const struct bt_result *r, size_t i, uint64_t t0,
 	const struct bt_edge *e = &r->edges[i];
 	json_t *o = json_object();
 
-	jset(o, "from", json_integer(e->from), bad);
-	jset(o, "to", json_integer(e->to), bad);
-	jset(o, "op", json_string(op_name(e->op)), bad);
-	jset(o, "count", json_integer(e->count), bad);
-	jset(o, "first", jtime(e->first), bad);
-	jset(o, "last", jtime(e->last), bad);
+	bt_jset(o, "from", json_integer(e->from), bad);
+	bt_jset(o, "to", json_integer(e->to), bad);
+	bt_jset(o, "op", json_string(op_name(e->op)), bad);
+	bt_jset(o, "count", json_integer(e->count), bad);
+	bt_jset(o, "first", jtime(e->first), bad);
+	bt_jset(o, "last", jtime(e->last), bad);
 	/* Seconds from the first event: doubles keep microseconds over
 	 * years, and script numbers cannot hold ns since the epoch. */
-	jset(o, "t", json_real(e->first >= t0 ?
+	bt_jset(o, "t", json_real(e->first >= t0 ?
 			       (double)(e->first - t0) / 1e9 : 0), bad);
-	jset(o, "tl", json_real(e->last >= t0 ?
+	bt_jset(o, "tl", json_real(e->last >= t0 ?
 				(double)(e->last - t0) / 1e9 : 0), bad);
 	return o;
 }
@@ -463,34 +444,35 @@ static json_t *html_filters(const struct bt_result *r, struct bt_sb *tmp,
 	if (!f)
 		return json_null();
 	o = json_object();
-	jset(o, "before", json_pack("[I,I]", (json_int_t)f->nodes_before,
+	bt_jset(o, "before", json_pack("[I,I]", (json_int_t)f->nodes_before,
 				    (json_int_t)f->edges_before), bad);
-	jset(o, "after", json_pack("[I,I]", (json_int_t)f->nodes_after,
+	bt_jset(o, "after", json_pack("[I,I]", (json_int_t)f->nodes_after,
 				   (json_int_t)f->edges_after), bad);
-	jset(o, "summaries", json_integer(f->summaries), bad);
+	bt_jset(o, "summaries", json_integer(f->summaries), bad);
 	by = json_array();
 	for (k = 0; k < BT_FILTER_COUNT; k++)
-		jpush(by, json_pack("{s:s, s:i, s:i, s:s}",
+		bt_jpush(by, json_pack("{s:s, s:i, s:i, s:s}",
 				    "filter", bt_filter_name(k),
 				    "removed", (int)f->removed_by[k],
 				    "kept", (int)f->kept_by[k],
 				    "why", filter_why[k] ? filter_why[k] : ""),
-		      bad);
-	jset(o, "by", by, bad);
+			 bad);
+	bt_jset(o, "by", by, bad);
 	rm = json_array();
 	for (i = 0; i < f->nremoved; i++) {
 		json_t *e = json_object();
 
-		jset(e, "filter",
-		     json_string(bt_filter_name(f->removed_filter[i])), bad);
-		jset(e, "kind", json_string(node_kind_name(r, &f->removed[i])),
-		     bad);
+		bt_jset(e, "filter",
+			json_string(bt_filter_name(f->removed_filter[i])), bad);
+		bt_jset(e, "kind",
+			json_string(node_kind_name(r, &f->removed[i])),
+			bad);
 		bt_sb_reset(tmp);
 		label_of(tmp, r, &f->removed[i]);
-		jset(e, "label", jsb(tmp), bad);
-		jpush(rm, e, bad);
+		bt_jset(e, "label", jsb(tmp), bad);
+		bt_jpush(rm, e, bad);
 	}
-	jset(o, "removed", rm, bad);
+	bt_jset(o, "removed", rm, bad);
 	return o;
 }
 
@@ -505,25 +487,25 @@ static json_t *html_meta(const struct bt_result *r, uint64_t t0,
 		   "forward from ");
 	if (r->nnodes)
 		node_label(tmp, r, r->detection);
-	jset(o, "title", jsb(tmp), bad);
-	jset(o, "direction", json_string(r->dir == BT_BACKWARD ? "backward" :
+	bt_jset(o, "title", jsb(tmp), bad);
+	bt_jset(o, "direction", json_string(r->dir == BT_BACKWARD ? "backward" :
 					 "forward"), bad);
-	jset(o, "granularity", json_string(gran_name(r->opts.gran)), bad);
-	jset(o, "detection", json_integer(r->detection), bad);
-	jset(o, "nodes", json_integer((json_int_t)r->nnodes), bad);
-	jset(o, "edges", json_integer((json_int_t)r->nedges), bad);
-	jset(o, "examined", json_integer((json_int_t)r->examined), bad);
-	jset(o, "t0", r->nedges ? json_string(fmt_time(t, t0)) : json_null(),
-	     bad);
-	jset(o, "since", r->opts.since ? json_string(fmt_time(t,
+	bt_jset(o, "granularity", json_string(gran_name(r->opts.gran)), bad);
+	bt_jset(o, "detection", json_integer(r->detection), bad);
+	bt_jset(o, "nodes", json_integer((json_int_t)r->nnodes), bad);
+	bt_jset(o, "edges", json_integer((json_int_t)r->nedges), bad);
+	bt_jset(o, "examined", json_integer((json_int_t)r->examined), bad);
+	bt_jset(o, "t0", r->nedges ? json_string(fmt_time(t, t0)) : json_null(),
+		bad);
+	bt_jset(o, "since", r->opts.since ? json_string(fmt_time(t,
 		 r->opts.since)) : json_null(), bad);
-	jset(o, "until", r->opts.until != BT_TIME_NONE ?
-	     json_string(fmt_time(t, r->opts.until)) : json_null(), bad);
-	jset(o, "truncated", json_boolean(r->truncated), bad);
+	bt_jset(o, "until", r->opts.until != BT_TIME_NONE ?
+		json_string(fmt_time(t, r->opts.until)) : json_null(), bad);
+	bt_jset(o, "truncated", json_boolean(r->truncated), bad);
 	bt_sb_reset(tmp);
 	if (r->truncated)
 		bt_show_str(tmp, r->limit);
-	jset(o, "limit", jsb(tmp), bad);
+	bt_jset(o, "limit", jsb(tmp), bad);
 	return o;
 }
 

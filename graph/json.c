@@ -16,29 +16,14 @@
 #include "../core/log.h"
 #include "../core/util.h"
 #include "filter.h"
+#include "jsonbuild.h"
 #include "render.h"
 
 /* ---- JSON, through jansson -------------------------------------------- */
 
-static json_t *jstr(struct bt_sb *tmp, const char *s)
-{
-	bt_sb_reset(tmp);
-	bt_show_str(tmp, s);
-	if (tmp->oom)
-		return NULL;
-	return json_stringn(bt_sb_str(tmp), tmp->len);
-}
-
 static json_t *jtime(uint64_t t)
 {
 	return t == BT_TIME_NONE ? json_null() : json_integer((json_int_t)t);
-}
-
-/* Set key to v (stolen); remember a failure. */
-static void jset(json_t *o, const char *key, json_t *v, bool *bad)
-{
-	if (!v || json_object_set_new(o, key, v))
-		*bad = true;
 }
 
 struct paths_ctx {
@@ -50,7 +35,7 @@ struct paths_ctx {
 static void add_path(void *arg, const char *path, uint64_t time)
 {
 	struct paths_ctx *c = arg;
-	json_t *v = jstr(c->tmp, path);
+	json_t *v = bt_jstr(c->tmp, path);
 
 	if (!v || json_array_append_new(c->arr, v))
 		*c->bad = true;
@@ -66,27 +51,27 @@ static void json_file_fields(json_t *o, const struct bt_result *r,
 		json_decref(pc.arr);
 		return;
 	}
-	jset(o, "file", json_integer(file), bad);
-	jset(o, "path", fi.path ? jstr(tmp, fi.path) : json_null(), bad);
+	bt_jset(o, "file", json_integer(file), bad);
+	bt_jset(o, "path", fi.path ? bt_jstr(tmp, fi.path) : json_null(), bad);
 	if (pc.arr)
 		bt_graph_file_paths(r->g, file, add_path, &pc);
-	jset(o, "paths", pc.arr, bad);
-	jset(o, "synthetic", json_boolean(fi.file_flags & BT_FILEF_SYNTH),
-	     bad);
+	bt_jset(o, "paths", pc.arr, bad);
+	bt_jset(o, "synthetic", json_boolean(fi.file_flags & BT_FILEF_SYNTH),
+		bad);
 	if (bt_file_is_pipe(&fi))
-		jset(o, "pipe", json_true(), bad);
+		bt_jset(o, "pipe", json_true(), bad);
 	else {
 		uint32_t ver, nver;
 
 		bt_graph_file_version(r->g, file, &ver, &nver);
 		if (nver > 1 && ver) {
-			jset(o, "version", json_integer(ver), bad);
-			jset(o, "versions", json_integer(nver), bad);
+			bt_jset(o, "version", json_integer(ver), bad);
+			bt_jset(o, "versions", json_integer(nver), bad);
 		}
 	}
 	if (!(fi.file_flags & BT_FILEF_SYNTH)) {
-		jset(o, "dev", json_integer((json_int_t)fi.dev), bad);
-		jset(o, "inode", json_integer((json_int_t)fi.ino), bad);
+		bt_jset(o, "dev", json_integer((json_int_t)fi.dev), bad);
+		bt_jset(o, "inode", json_integer((json_int_t)fi.ino), bad);
 	}
 }
 
@@ -102,11 +87,12 @@ static void cred_to_json(void *arg, const char *text, const struct cred *now,
 	json_t *o = json_object();
 	size_t k;
 
-	jset(o, "time", json_integer((json_int_t)time), c->bad);
+	bt_jset(o, "time", json_integer((json_int_t)time), c->bad);
 	for (k = 0; k < 4; k++)
 		if (now->v[k] >= 0)
-			jset(o, cred_keys[k], json_integer(now->v[k]), c->bad);
-	jset(o, "change", json_string(text), c->bad);
+			bt_jset(o, cred_keys[k], json_integer(now->v[k]),
+				c->bad);
+	bt_jset(o, "change", json_string(text), c->bad);
 	if (!o || json_array_append_new(c->arr, o))
 		*c->bad = true;
 }
@@ -123,7 +109,7 @@ static void json_creds(json_t *o, const struct bt_graph *g, uint32_t proc,
 		return;
 	}
 	if (cred_changes(g, proc, cred_to_json, &c))
-		jset(o, "credentials", c.arr, bad);
+		bt_jset(o, "credentials", c.arr, bad);
 	else
 		json_decref(c.arr);
 }
@@ -141,27 +127,29 @@ static json_t *json_node(const struct bt_result *r, size_t i,
 		return NULL;
 	}
 	snprintf(id, sizeof(id), "n%zu", i);
-	jset(o, "id", json_string(id), bad);
-	jset(o, "object", json_integer(nd->obj), bad);
-	jset(o, "kind", json_string(nd->flags & BT_NODE_SUMMARY ? "runtime" :
+	bt_jset(o, "id", json_string(id), bad);
+	bt_jset(o, "object", json_integer(nd->obj), bad);
+	bt_jset(o, "kind", json_string(nd->flags & BT_NODE_SUMMARY ? "runtime" :
 				    kind_name(nd->kind)), bad);
 	bt_sb_reset(tmp);
 	node_label(tmp, r, i);
-	jset(o, "label", tmp->oom ? NULL : json_stringn(bt_sb_str(tmp), tmp->len),
-	     bad);
-	jset(o, "entry", json_boolean(nd->flags & (BT_NODE_ENTRY |
+	bt_jset(o, "label",
+		tmp->oom ? NULL : json_stringn(bt_sb_str(tmp), tmp->len),
+		bad);
+	bt_jset(o, "entry", json_boolean(nd->flags & (BT_NODE_ENTRY |
 						   BT_NODE_REMOTE)), bad);
-	jset(o, "detection", json_boolean(nd->flags & BT_NODE_DETECTION), bad);
-	jset(o, "threshold", jtime(nd->threshold), bad);
-	jset(o, "depth", json_integer(nd->depth), bad);
+	bt_jset(o, "detection", json_boolean(nd->flags & BT_NODE_DETECTION),
+		bad);
+	bt_jset(o, "threshold", jtime(nd->threshold), bad);
+	bt_jset(o, "depth", json_integer(nd->depth), bad);
 	if (nd->rank) {
-		jset(o, "rank", json_integer(nd->rank), bad);
-		jset(o, "entry_reason",
-		     json_string(bt_entry_rank_name(nd->rank)), bad);
+		bt_jset(o, "rank", json_integer(nd->rank), bad);
+		bt_jset(o, "entry_reason",
+			json_string(bt_entry_rank_name(nd->rank)), bad);
 	}
 	if (nd->flags & BT_NODE_SUMMARY) {
 		/* The files are in "filters"."removed" (filter runtime). */
-		jset(o, "summary", json_integer(nd->summary), bad);
+		bt_jset(o, "summary", json_integer(nd->summary), bad);
 		return o;
 	}
 	if (bt_graph_object(r->g, nd->obj, &in))
@@ -171,15 +159,16 @@ static json_t *json_node(const struct bt_result *r, size_t i,
 		json_t *argv = json_array();
 		size_t k = 0, n;
 
-		jset(o, "pid", json_integer(in.pid), bad);
-		jset(o, "start", json_integer((json_int_t)in.start), bad);
+		bt_jset(o, "pid", json_integer(in.pid), bad);
+		bt_jset(o, "start", json_integer((json_int_t)in.start), bad);
 		if (in.ppid)
-			jset(o, "ppid", json_integer(in.ppid), bad);
+			bt_jset(o, "ppid", json_integer(in.ppid), bad);
 		if (in.uid != UINT32_MAX)
-			jset(o, "uid", json_integer(in.uid), bad);
-		jset(o, "exe", in.exe ? jstr(tmp, in.exe) : json_null(), bad);
+			bt_jset(o, "uid", json_integer(in.uid), bad);
+		bt_jset(o, "exe", in.exe ? bt_jstr(tmp, in.exe) : json_null(),
+			bad);
 		if (in.comm)
-			jset(o, "comm", jstr(tmp, in.comm), bad);
+			bt_jset(o, "comm", bt_jstr(tmp, in.comm), bad);
 		while (argv && in.argv && k < in.argv_len) {
 			n = strnlen(in.argv + k, in.argv_len - k);
 			bt_sb_reset(tmp);
@@ -189,15 +178,15 @@ static json_t *json_node(const struct bt_result *r, size_t i,
 				*bad = true;
 			k += n + 1;
 		}
-		jset(o, "argv", argv, bad);
+		bt_jset(o, "argv", argv, bad);
 		if (in.inherited) {
 			struct bt_object_info p;
 
 			/* exe, argv, comm: the parent's at the fork. */
-			jset(o, "inherited", json_true(), bad);
+			bt_jset(o, "inherited", json_true(), bad);
 			if (bt_graph_object(r->g, in.inherited, &p) == 0)
-				jset(o, "inherited_from_pid",
-				     json_integer(p.pid), bad);
+				bt_jset(o, "inherited_from_pid",
+					json_integer(p.pid), bad);
 		}
 		json_creds(o, r->g, nd->obj, bad);
 		break;
@@ -206,7 +195,7 @@ static json_t *json_node(const struct bt_result *r, size_t i,
 		json_file_fields(o, r, nd->obj, tmp, bad);
 		break;
 	case BT_OBJ_FILENAME:
-		jset(o, "path", jstr(tmp, in.path), bad);
+		bt_jset(o, "path", bt_jstr(tmp, in.path), bad);
 		break;
 	case BT_OBJ_PAGE: {
 		json_t *pages = json_array();
@@ -215,7 +204,7 @@ static json_t *json_node(const struct bt_result *r, size_t i,
 				 bad);
 		if (nd->page_first == nd->page_last &&
 		    r->opts.gran == BT_GRAN_PAGE)
-			jset(o, "page", json_integer((json_int_t)
+			bt_jset(o, "page", json_integer((json_int_t)
 						     nd->page_first), bad);
 		if (!pages ||
 		    json_array_append_new(pages, json_integer((json_int_t)
@@ -223,11 +212,11 @@ static json_t *json_node(const struct bt_result *r, size_t i,
 		    json_array_append_new(pages, json_integer((json_int_t)
 				nd->page_last)))
 			*bad = true;
-		jset(o, "pages", pages, bad);
+		bt_jset(o, "pages", pages, bad);
 		break;
 	}
 	case BT_OBJ_ENDPOINT:
-		jset(o, "address", jstr(tmp, in.path), bad);
+		bt_jset(o, "address", bt_jstr(tmp, in.path), bad);
 		break;
 	default:
 		break;
@@ -246,15 +235,15 @@ static json_t *json_edge(const struct bt_result *r, size_t i, bool *bad)
 		return NULL;
 	}
 	snprintf(id, sizeof(id), "n%u", e->from);
-	jset(o, "from", json_string(id), bad);
+	bt_jset(o, "from", json_string(id), bad);
 	snprintf(id, sizeof(id), "n%u", e->to);
-	jset(o, "to", json_string(id), bad);
-	jset(o, "op", json_string(op_name(e->op)), bad);
-	jset(o, "time", json_integer((json_int_t)e->first), bad);
-	jset(o, "time_text", json_string(fmt_time(t, e->first)), bad);
-	jset(o, "first", json_integer((json_int_t)e->first), bad);
-	jset(o, "last", json_integer((json_int_t)e->last), bad);
-	jset(o, "count", json_integer(e->count), bad);
+	bt_jset(o, "to", json_string(id), bad);
+	bt_jset(o, "op", json_string(op_name(e->op)), bad);
+	bt_jset(o, "time", json_integer((json_int_t)e->first), bad);
+	bt_jset(o, "time_text", json_string(fmt_time(t, e->first)), bad);
+	bt_jset(o, "first", json_integer((json_int_t)e->first), bad);
+	bt_jset(o, "last", json_integer((json_int_t)e->last), bad);
+	bt_jset(o, "count", json_integer(e->count), bad);
 	return o;
 }
 
@@ -284,35 +273,36 @@ static json_t *json_filters(const struct bt_result *r, struct bt_sb *tmp,
 	rm = json_array();
 	kept = json_object();
 	x = json_object();
-	jset(x, "nodes", json_integer((json_int_t)f->nodes_before), bad);
-	jset(x, "edges", json_integer((json_int_t)f->edges_before), bad);
-	jset(o, "before", x, bad);
+	bt_jset(x, "nodes", json_integer((json_int_t)f->nodes_before), bad);
+	bt_jset(x, "edges", json_integer((json_int_t)f->edges_before), bad);
+	bt_jset(o, "before", x, bad);
 	x = json_object();
-	jset(x, "nodes", json_integer((json_int_t)f->nodes_after), bad);
-	jset(x, "edges", json_integer((json_int_t)f->edges_after), bad);
-	jset(o, "after", x, bad);
+	bt_jset(x, "nodes", json_integer((json_int_t)f->nodes_after), bad);
+	bt_jset(x, "edges", json_integer((json_int_t)f->edges_after), bad);
+	bt_jset(o, "after", x, bad);
 	for (i = 0; rm && i < f->nremoved; i++) {
 		json_t *e = json_object();
 
-		jset(e, "filter",
-		     json_string(bt_filter_name(f->removed_filter[i])), bad);
-		jset(e, "kind", json_string(node_kind_name(r, &f->removed[i])),
-		     bad);
+		bt_jset(e, "filter",
+			json_string(bt_filter_name(f->removed_filter[i])), bad);
+		bt_jset(e, "kind",
+			json_string(node_kind_name(r, &f->removed[i])),
+			bad);
 		bt_sb_reset(tmp);
 		label_of(tmp, r, &f->removed[i]);
 		/* label_of() has escaped it already. */
-		jset(e, "label", tmp->oom ? NULL :
-		     json_stringn(bt_sb_str(tmp), tmp->len), bad);
+		bt_jset(e, "label", tmp->oom ? NULL :
+			json_stringn(bt_sb_str(tmp), tmp->len), bad);
 		if (!e || json_array_append_new(rm, e))
 			*bad = true;
 	}
 	for (k = 0; kept && k < BT_FILTER_COUNT; k++)
 		if (f->kept_by[k])
-			jset(kept, bt_filter_name(k),
-			     json_integer(f->kept_by[k]), bad);
-	jset(o, "removed", rm, bad);
-	jset(o, "kept_for_paths", kept, bad);
-	jset(o, "summaries", json_integer(f->summaries), bad);
+			bt_jset(kept, bt_filter_name(k),
+				json_integer(f->kept_by[k]), bad);
+	bt_jset(o, "removed", rm, bad);
+	bt_jset(o, "kept_for_paths", kept, bad);
+	bt_jset(o, "summaries", json_integer(f->summaries), bad);
 	if (!o)
 		*bad = true;
 	return o;

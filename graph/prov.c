@@ -39,28 +39,12 @@
 #include "../core/log.h"
 #include "../core/util.h"
 #include "filter.h"
+#include "jsonbuild.h"
 #include "render.h"
 
 /* The btrack namespace: a URN, so nothing in a report points at the
  * network. */
 #define PROV_NS "urn:btrack:"
-
-/* An untrusted string, shown by the rule (always valid UTF-8 then). */
-static json_t *jstr(struct bt_sb *tmp, const char *s)
-{
-	bt_sb_reset(tmp);
-	bt_show_str(tmp, s);
-	if (tmp->oom)
-		return NULL;
-	return json_stringn(bt_sb_str(tmp), tmp->len);
-}
-
-/* Set key to v (stolen); remember a failure. */
-static void jset(json_t *o, const char *key, json_t *v, bool *bad)
-{
-	if (!v || json_object_set_new(o, key, v))
-		*bad = true;
-}
 
 /* An xsd:dateTime with nanoseconds, as PROV-JSON writes times. */
 static json_t *jdate(uint64_t ns)
@@ -125,7 +109,7 @@ struct paths_ctx {
 static void add_path(void *arg, const char *path, uint64_t time)
 {
 	struct paths_ctx *c = arg;
-	json_t *v = jstr(c->tmp, path);
+	json_t *v = bt_jstr(c->tmp, path);
 
 	(void)time;
 	if (!v || json_array_append_new(c->arr, v))
@@ -142,24 +126,25 @@ static void file_attrs(json_t *o, const struct bt_result *r, uint32_t file,
 	if (bt_graph_object(r->g, file, &fi))
 		return;
 	if (fi.path)
-		jset(o, "btrack:path", jstr(tmp, fi.path), bad);
+		bt_jset(o, "btrack:path", bt_jstr(tmp, fi.path), bad);
 	/* Every path it was seen under: a PROV multi-valued attribute. */
 	pc.arr = json_array();
 	if (pc.arr)
 		bt_graph_file_paths(r->g, file, add_path, &pc);
 	if (pc.arr && json_array_size(pc.arr) > 1)
-		jset(o, "btrack:paths", pc.arr, bad);
+		bt_jset(o, "btrack:paths", pc.arr, bad);
 	else
 		json_decref(pc.arr);
 	if (!(fi.file_flags & BT_FILEF_SYNTH)) {
-		jset(o, "btrack:dev", json_integer((json_int_t)fi.dev), bad);
-		jset(o, "btrack:inode", json_integer((json_int_t)fi.ino), bad);
+		bt_jset(o, "btrack:dev", json_integer((json_int_t)fi.dev), bad);
+		bt_jset(o, "btrack:inode", json_integer((json_int_t)fi.ino),
+			bad);
 	}
 	if (!bt_file_is_pipe(&fi)) {
 		bt_graph_file_version(r->g, file, &ver, &nver);
 		if (nver > 1 && ver) {
-			jset(o, "btrack:version", json_integer(ver), bad);
-			jset(o, "btrack:versions", json_integer(nver), bad);
+			bt_jset(o, "btrack:version", json_integer(ver), bad);
+			bt_jset(o, "btrack:versions", json_integer(nver), bad);
 		}
 	}
 }
@@ -188,38 +173,39 @@ static json_t *prov_element(const struct bt_result *r, size_t i,
 	struct bt_object_info in;
 	json_t *o = json_object();
 
-	jset(o, "prov:type", jqname(node_kind_name(r, nd)), bad);
+	bt_jset(o, "prov:type", jqname(node_kind_name(r, nd)), bad);
 	bt_sb_reset(tmp);
 	node_label(tmp, r, i);
 	/* node_label() has shown it by the rule already. */
-	jset(o, "prov:label", tmp->oom ? NULL :
-	     json_stringn(bt_sb_str(tmp), tmp->len), bad);
-	jset(o, "btrack:object", json_integer(nd->obj), bad);
-	jset(o, "btrack:depth", json_integer(nd->depth), bad);
+	bt_jset(o, "prov:label", tmp->oom ? NULL :
+		json_stringn(bt_sb_str(tmp), tmp->len), bad);
+	bt_jset(o, "btrack:object", json_integer(nd->obj), bad);
+	bt_jset(o, "btrack:depth", json_integer(nd->depth), bad);
 	if (nd->threshold != BT_TIME_NONE)
-		jset(o, "btrack:threshold", jdate_typed(nd->threshold), bad);
+		bt_jset(o, "btrack:threshold", jdate_typed(nd->threshold), bad);
 	if (nd->flags & BT_NODE_DETECTION) {
 		/* The walk itself: PROV has no place for a document's own
 		 * attributes, so they go on the element it started from. */
-		jset(o, "btrack:detection", json_true(), bad);
-		jset(o, "btrack:direction", json_string(r->dir == BT_BACKWARD ?
+		bt_jset(o, "btrack:detection", json_true(), bad);
+		bt_jset(o, "btrack:direction",
+			json_string(r->dir == BT_BACKWARD ?
 			"backward" : "forward"), bad);
-		jset(o, "btrack:granularity",
-		     json_string(gran_name(r->opts.gran)), bad);
+		bt_jset(o, "btrack:granularity",
+			json_string(gran_name(r->opts.gran)), bad);
 		if (r->truncated) {
-			jset(o, "btrack:truncated", json_true(), bad);
-			jset(o, "btrack:limit", jstr(tmp, r->limit), bad);
+			bt_jset(o, "btrack:truncated", json_true(), bad);
+			bt_jset(o, "btrack:limit", bt_jstr(tmp, r->limit), bad);
 		}
 	}
 	if (nd->flags & (BT_NODE_ENTRY | BT_NODE_REMOTE))
-		jset(o, "btrack:entry", json_true(), bad);
+		bt_jset(o, "btrack:entry", json_true(), bad);
 	if (nd->rank) {
-		jset(o, "btrack:entry_rank", json_integer(nd->rank), bad);
-		jset(o, "btrack:entry_reason",
-		     json_string(bt_entry_rank_name(nd->rank)), bad);
+		bt_jset(o, "btrack:entry_rank", json_integer(nd->rank), bad);
+		bt_jset(o, "btrack:entry_reason",
+			json_string(bt_entry_rank_name(nd->rank)), bad);
 	}
 	if (nd->flags & BT_NODE_SUMMARY) {
-		jset(o, "btrack:summary", json_integer(nd->summary), bad);
+		bt_jset(o, "btrack:summary", json_integer(nd->summary), bad);
 		return o;
 	}
 	if (bt_graph_object(r->g, nd->obj, &in))
@@ -229,26 +215,26 @@ static json_t *prov_element(const struct bt_result *r, size_t i,
 		struct cred_prov c = { json_array(), bad };
 
 		if (in.start)
-			jset(o, "prov:startTime", jdate(in.start), bad);
-		jset(o, "btrack:pid", json_integer(in.pid), bad);
+			bt_jset(o, "prov:startTime", jdate(in.start), bad);
+		bt_jset(o, "btrack:pid", json_integer(in.pid), bad);
 		if (in.ppid)
-			jset(o, "btrack:ppid", json_integer(in.ppid), bad);
+			bt_jset(o, "btrack:ppid", json_integer(in.ppid), bad);
 		if (in.uid != UINT32_MAX)
-			jset(o, "btrack:uid", json_integer(in.uid), bad);
+			bt_jset(o, "btrack:uid", json_integer(in.uid), bad);
 		if (in.exe)
-			jset(o, "btrack:exe", jstr(tmp, in.exe), bad);
+			bt_jset(o, "btrack:exe", bt_jstr(tmp, in.exe), bad);
 		if (in.comm)
-			jset(o, "btrack:comm", jstr(tmp, in.comm), bad);
+			bt_jset(o, "btrack:comm", bt_jstr(tmp, in.comm), bad);
 		if (in.argv && in.argv_len) {
 			bt_sb_reset(tmp);
 			argv_line(tmp, in.argv, in.argv_len);
-			jset(o, "btrack:cmdline", tmp->oom ? NULL :
-			     json_stringn(bt_sb_str(tmp), tmp->len), bad);
+			bt_jset(o, "btrack:cmdline", tmp->oom ? NULL :
+				json_stringn(bt_sb_str(tmp), tmp->len), bad);
 		}
 		if (in.inherited)
-			jset(o, "btrack:inherited", json_true(), bad);
+			bt_jset(o, "btrack:inherited", json_true(), bad);
 		if (c.arr && cred_changes(r->g, nd->obj, cred_to_prov, &c))
-			jset(o, "btrack:credentials", c.arr, bad);
+			bt_jset(o, "btrack:credentials", c.arr, bad);
 		else
 			json_decref(c.arr);
 		break;
@@ -257,17 +243,17 @@ static json_t *prov_element(const struct bt_result *r, size_t i,
 		file_attrs(o, r, nd->obj, tmp, bad);
 		break;
 	case BT_OBJ_FILENAME:
-		jset(o, "btrack:path", jstr(tmp, in.path), bad);
+		bt_jset(o, "btrack:path", bt_jstr(tmp, in.path), bad);
 		break;
 	case BT_OBJ_PAGE:
 		file_attrs(o, r, nd->file ? nd->file : in.file, tmp, bad);
-		jset(o, "btrack:page_first",
-		     json_integer((json_int_t)nd->page_first), bad);
-		jset(o, "btrack:page_last",
-		     json_integer((json_int_t)nd->page_last), bad);
+		bt_jset(o, "btrack:page_first",
+			json_integer((json_int_t)nd->page_first), bad);
+		bt_jset(o, "btrack:page_last",
+			json_integer((json_int_t)nd->page_last), bad);
 		break;
 	case BT_OBJ_ENDPOINT:
-		jset(o, "btrack:address", jstr(tmp, in.path), bad);
+		bt_jset(o, "btrack:address", bt_jstr(tmp, in.path), bad);
 		break;
 	default:
 		break;
@@ -562,28 +548,28 @@ static json_t *prov_relation(const struct bt_result *r, size_t i,
 	qid(to, sizeof(to), "n", e->to);
 	switch (rel) {
 	case REL_INFORMED:
-		jset(o, "prov:informed", json_string(to), bad);
-		jset(o, "prov:informant", json_string(from), bad);
-		jset(o, "btrack:time", jdate_typed(e->first), bad);
+		bt_jset(o, "prov:informed", json_string(to), bad);
+		bt_jset(o, "prov:informant", json_string(from), bad);
+		bt_jset(o, "btrack:time", jdate_typed(e->first), bad);
 		break;
 	case REL_USED:
-		jset(o, "prov:activity", json_string(to), bad);
-		jset(o, "prov:entity", json_string(from), bad);
-		jset(o, "prov:time", jdate(e->first), bad);
+		bt_jset(o, "prov:activity", json_string(to), bad);
+		bt_jset(o, "prov:entity", json_string(from), bad);
+		bt_jset(o, "prov:time", jdate(e->first), bad);
 		break;
 	case REL_GENERATED:
 	case REL_INVALIDATED:
-		jset(o, "prov:entity", json_string(to), bad);
-		jset(o, "prov:activity", json_string(from), bad);
-		jset(o, "prov:time", jdate(e->first), bad);
+		bt_jset(o, "prov:entity", json_string(to), bad);
+		bt_jset(o, "prov:activity", json_string(from), bad);
+		bt_jset(o, "prov:time", jdate(e->first), bad);
 		break;
 	default:
 		break;
 	}
-	jset(o, "btrack:op", json_string(op_name(e->op)), bad);
-	jset(o, "btrack:count", json_integer(e->count), bad);
+	bt_jset(o, "btrack:op", json_string(op_name(e->op)), bad);
+	bt_jset(o, "btrack:count", json_integer(e->count), bad);
 	if (e->last != e->first)
-		jset(o, "btrack:last", jdate_typed(e->last), bad);
+		bt_jset(o, "btrack:last", jdate_typed(e->last), bad);
 	return o;
 }
 
@@ -698,10 +684,10 @@ int export_prov(const struct bt_result *r,
 			json_t *a = json_object();
 
 			snprintf(id, sizeof(id), "btrack:uid%u", all.v[k]);
-			jset(a, "prov:type", jqname("user"), &bad);
-			jset(a, "btrack:uid", json_integer(all.v[k]), &bad);
+			bt_jset(a, "prov:type", jqname("user"), &bad);
+			bt_jset(a, "btrack:uid", json_integer(all.v[k]), &bad);
 			snprintf(id2, sizeof(id2), "uid %u", all.v[k]);
-			jset(a, "prov:label", json_string(id2), &bad);
+			bt_jset(a, "prov:label", json_string(id2), &bad);
 			ok = member(out, &first, id, a, bad);
 		}
 		ok = ok && fputs("\n  }", out) != EOF;
@@ -717,11 +703,12 @@ int export_prov(const struct bt_result *r,
 				json_t *a = json_object();
 
 				qid(id, sizeof(id), "n", i);
-				jset(a, "prov:activity", json_string(id),
-				     &bad);
+				bt_jset(a, "prov:activity", json_string(id),
+					&bad);
 				snprintf(id2, sizeof(id2), "btrack:uid%u",
 					 u.v[k]);
-				jset(a, "prov:agent", json_string(id2), &bad);
+				bt_jset(a, "prov:agent", json_string(id2),
+					&bad);
 				qid(id, sizeof(id), "a", n++);
 				ok = member(out, &first, id, a, bad);
 			}
@@ -749,14 +736,16 @@ int export_prov(const struct bt_result *r,
 			json_t *a = json_object();
 
 			qid(id, sizeof(id), "n", d.v[k].to);
-			jset(a, "prov:generatedEntity", json_string(id), &bad);
+			bt_jset(a, "prov:generatedEntity", json_string(id),
+				&bad);
 			qid(id, sizeof(id), "n", d.v[k].from);
-			jset(a, "prov:usedEntity", json_string(id), &bad);
+			bt_jset(a, "prov:usedEntity", json_string(id), &bad);
 			qid(id, sizeof(id), "n", d.v[k].proc);
-			jset(a, "prov:activity", json_string(id), &bad);
-			jset(a, "btrack:op", json_string(op_name(d.v[k].op)),
-			     &bad);
-			jset(a, "btrack:time", jdate_typed(d.v[k].time), &bad);
+			bt_jset(a, "prov:activity", json_string(id), &bad);
+			bt_jset(a, "btrack:op", json_string(op_name(d.v[k].op)),
+				&bad);
+			bt_jset(a, "btrack:time", jdate_typed(d.v[k].time),
+				&bad);
 			qid(id, sizeof(id), "d", k);
 			ok = member(out, &first, id, a, bad);
 		}

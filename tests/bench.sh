@@ -84,7 +84,7 @@ section_gen() {
 	row "gen: rate (wall clock, best of 3)" \
 		"$(fmt 1e6 1 "$(kv "$tmp/gen.out" gen_rate)")" "M events/s" - -
 	row "log on disk" "$(fmt 1 1 "$(kv "$tmp/gen.out" disk_per_event)")" \
-		"bytes/event" le 32
+		"bytes/event" le 16
 	row "log: events, objects" "$(kv "$tmp/gen.out" gen_events)," \
 		"$(kv "$tmp/gen.out" gen_objects)" - -
 }

@@ -165,6 +165,13 @@ expect 1 "$B" forward --log small.btl --from endpoint:203.0.113.66:4444 -o out.t
 expect 0 "$B" forward --log small.btl --from endpoint:203.0.113.66:4444 -o out.txt --force
 [ "$(cat out.txt)" != old ] || fail "forward --force did not replace out.txt"
 expect 0 "$B" backtrack --log small.btl --from file:/var/tmp/.x/loot -o /dev/null
+# a write error on a device (no space): exit 1, and the device stays (a
+# failed export once removed its output path: as root, /dev/full itself)
+if [ -c /dev/full ]; then
+	expect 1 "$B" backtrack --log small.btl --from file:/var/tmp/.x/loot \
+		--format json -o /dev/full
+	[ -c /dev/full ] || fail "a failed write removed /dev/full"
+fi
 # /dev/stdout redirected to a regular file: written there, not replaced
 "$B" backtrack --log small.btl --from file:/var/tmp/.x/loot -o /dev/stdout \
 	>redir.txt 2>/dev/null || fail "-o /dev/stdout into a file"

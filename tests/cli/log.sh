@@ -2,7 +2,11 @@
 # btrack log: info counts for a small imported scenario, verify ok, verify
 # of corrupted copies (exit 3 with the offset), torn tails and truncated
 # copies (ok with a warning), dump one line per record with hostile strings
-# escaped, --from-offset and --limit, usage errors and -h.
+# escaped, --from-offset and --limit, usage errors and -h; all on a format
+# version 1 log (BTRACK_LOG_VERSION=1), whose records sit at the offsets
+# dump shows.  Then format version 2: the same records, upgrade, damage
+# named by its block, single-bit flips all caught, and readers dumping a
+# log while a writer rewrites it (no SIGBUS).
 set -eu
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/btlog.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -39,7 +43,8 @@ cat >ev.jsonl <<'X'
 {"time": 1700000000000000006, "op": "mmap", "pid": 101, "path": "/dev/shm/s", "shared": true, "prot": "rw"}
 {"time": 1700000000000000007, "op": "page_write", "pid": 101, "path": "/dev/shm/s", "page": 3}
 X
-if ! "$BTRACK" import --format jsonl -o ev.btl ev.jsonl 2>ierr; then
+if ! BTRACK_LOG_VERSION=1 "$BTRACK" import --format jsonl -o ev.btl ev.jsonl \
+	2>ierr; then
 	cat ierr
 	echo "btrack import --format jsonl does not work yet: $(head -n 1 ierr)"
 	exit 77
@@ -150,15 +155,21 @@ cp ev.btl c.btl; at 8 '\011'
 expect 3 "$BTRACK" log verify c.btl
 grep -q "version 9" err || fail "version: $(cat err)"
 
-# A torn tail (bytes after committed): ok, with a warning.
+# Bytes after the committed end of a closed log: verify reports them
+# (exit 3); readers read the log with a warning.
 cp ev.btl c.btl
 printf 'garbage!' >>c.btl
+expect 3 "$BTRACK" log verify c.btl
+grep -q "8 bytes of data after its committed end at offset $size" err ||
+	fail "data after a closed log: $(cat err)"
+expect 0 "$BTRACK" log info c.btl
+grep -q '^warning: *ignoring 8 bytes' out || fail "info torn: $(cat out)"
+# A torn tail (a writer killed: the log is not closed): ok, with a warning.
+at 12 '\000'
 expect 0 "$BTRACK" log verify c.btl
 [ "$(cat out)" = "c.btl: ok, $n records" ] || fail "torn: $(cat out)"
 grep -q "ignoring 8 bytes of uncommitted records after offset $size" err ||
 	fail "torn tail warning: $(cat err)"
-expect 0 "$BTRACK" log info c.btl
-grep -q '^warning: *ignoring 8 bytes' out || fail "info torn: $(cat out)"
 
 # A truncated copy: the complete records, with a warning.
 last=$(tail -n 1 dump | cut -d' ' -f1)
@@ -168,4 +179,106 @@ expect 0 "$BTRACK" log verify c.btl
 	fail "truncated: $(cat out)"
 grep -q 'shorter than its committed length' err ||
 	fail "truncated warning: $(cat err)"
+
+# ---- format version 2 ------------------------------------------------------
+"$BTRACK" import --format jsonl -o ev2.btl ev.jsonl 2>ierr ||
+	fail "import v2: $(cat ierr)"
+expect 0 "$BTRACK" log info ev2.btl
+line 'format: *version 2$'
+line 'blocks: *1 of at most 65536 bytes, checksummed$'
+line 'events: *9$'
+line 'bytes/event: '
+size2=$(wc -c <ev2.btl | tr -d ' ')
+line "committed: *$size2 bytes"
+[ "$size2" -lt "$size" ] || fail "v2 ($size2 bytes) not smaller than v1 ($size)"
+expect 0 "$BTRACK" log verify ev2.btl
+[ "$(cat out)" = "ev2.btl: ok, $n records" ] || fail "v2 verify: $(cat out)"
+# the same records (dump offsets are in the decoded records)
+expect 0 "$BTRACK" log dump ev2.btl
+cut -d' ' -f2- out >d2
+cut -d' ' -f2- dump >d1
+# (but for the import's note, which has the time of the import)
+grep -v '^note ' d1 >d1n
+grep -v '^note ' d2 | cmp -s d1n - ||
+	fail "v1 and v2 dumps differ: $(grep -v '^note ' d2 | diff d1n - | head)"
+
+# upgrade: the same records; no silent replace; usage
+expect 0 "$BTRACK" log upgrade ev.btl -o up.btl
+grep -q "upgraded 'ev.btl' (format version 1.*to 'up.btl' (version 2.*$n records, the same" err ||
+	fail "upgrade: $(cat err)"
+"$BTRACK" log dump up.btl | cut -d' ' -f2- | cmp -s d1 - ||
+	fail "upgraded dump differs"
+expect 1 "$BTRACK" log upgrade ev.btl -o up.btl
+grep -q "already exists" err || fail "upgrade over a file: $(cat err)"
+expect 0 "$BTRACK" log upgrade --force ev.btl -o up.btl
+expect 2 "$BTRACK" log upgrade ev.btl
+grep -q "missing -o OUT" err || fail "upgrade without -o: $(cat err)"
+expect 2 "$BTRACK" log verify ev.btl -o x.btl
+
+# damage inside a record: the block's checksum names the block
+cp ev2.btl c.btl; at 100 '\377'
+expect 3 "$BTRACK" log verify c.btl
+grep -q "checksum mismatch in the block at offset 64" err ||
+	fail "v2 damage: $(cat err)"
+expect 3 "$BTRACK" log dump c.btl
+expect 3 "$BTRACK" backtrack --log c.btl --from file:/dev/shm/s
+cp ev2.btl c.btl; at 48 '\001'           # reserved
+expect 3 "$BTRACK" log verify c.btl
+grep -q "header checksum mismatch at offset 40" err || fail "v2 hdr: $(cat err)"
+
+# Single-bit flips across a generated log: every one caught, with an
+# offset.  (1,000 flips are in check_log; here 200, through the CLI.)
+"$BTRACK" gen --events 2000 -o g.btl 2>/dev/null
+gsize=$(wc -c <g.btl | tr -d ' ')
+awk -v n="$gsize" 'BEGIN { srand(7); for (i = 0; i < 200; i++)
+	printf "%d %d\n", int(rand() * n), int(rand() * 8) }' >flips
+caught=0
+while read -r off bit; do
+	cp g.btl f.btl
+	byte=$(od -An -tu1 -j "$off" -N1 g.btl | tr -d ' ')
+	v=$(( byte ^ (1 << bit) ))
+	printf "\\$(printf %03o "$v")" |
+		dd of=f.btl bs=1 seek="$off" conv=notrunc 2>/dev/null
+	cmp -s f.btl g.btl && fail "flip at $off did not change the file"
+	if "$BTRACK" log verify f.btl >/dev/null 2>ferr; then
+		fail "flip of bit $bit at offset $off not caught"
+	fi
+	grep -q offset ferr || fail "flip at $off: no offset in $(cat ferr)"
+	caught=$((caught + 1))
+done <flips
+[ "$caught" -eq 200 ] || fail "caught $caught of 200 flips"
+
+# Defect 1 of issue 14: readers dump a log while `record --append` adds to
+# it and closes it (cutting its preallocation) again and again, for about
+# 10 s: no reader may die of a signal (it was SIGBUS, about 1 run in 25:
+# the reader looked past the committed length through its mapping).
+if "$BTRACK" record -o race.btl -- true 2>rerr; then
+	end=$(( $(date +%s) + 10 ))
+	(
+		while [ "$(date +%s)" -lt "$end" ]; do
+			"$BTRACK" record --append -o race.btl -- sh -c \
+				'for i in 1 2 3 4 5 6 7 8; do :; done;
+				 cat /etc/passwd >/dev/null' 2>/dev/null || :
+		done
+	) &
+	wpid=$!
+	runs=0
+	while [ "$(date +%s)" -lt "$end" ]; do
+		set +e
+		"$BTRACK" log dump race.btl >/dev/null 2>rerr
+		rc=$?
+		set -e
+		if [ "$rc" -ge 128 ]; then
+			kill "$wpid" 2>/dev/null || :
+			wait "$wpid" || :
+			fail "reader died with signal $((rc - 128)): $(cat rerr)"
+		fi
+		runs=$((runs + 1))
+	done
+	wait "$wpid" || :
+	[ "$runs" -gt 5 ] || fail "only $runs reader runs"
+	expect 0 "$BTRACK" log verify race.btl
+else
+	echo "skipping the reader race: btrack record does not work here: $(head -n 1 rerr)"
+fi
 echo ok
