@@ -8,3 +8,13 @@ $(B)/bench_load: $(B)/tests/bench_load.o $(LIB)
 tests-build: $(B)/bench_load
 bench-build: $(B)/bench_load
 .PHONY: bench-build
+
+# `make bench-scale` (tests/bench-scale.sh, issue 13): 100 M and 1 G
+# generated events, tens of GB of disk and minutes to hours.  Never part of
+# `make check` or CI.  BENCH_SCALE_SIZES, BENCH_SCALE_DB_EVENTS,
+# BENCH_SCALE_DIR and BENCH_SCALE_KEEP=1 as the script describes.
+bench-scale:
+	$(Q)sh tests/deps.sh
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)B=$(B) BIN=$(BIN) sh tests/bench-scale.sh
+.PHONY: bench-scale
