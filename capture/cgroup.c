@@ -3,8 +3,8 @@
  *
  * The eBPF source sends bpf_get_current_cgroup_id() on FORK and EXEC; the
  * id is the kernfs node id, which stat(2) of the cgroup's directory shows
- * as st_ino.  A cache of CACHE_SLOTS entries (direct-mapped, replaced on
- * collision) keeps the walk off the drain path: it allocates only when a
+ * as st_ino.  A cache of CACHE_SLOTS entries (two-way: an id has two
+ * slots, the older one is replaced) keeps the walk off the drain path: it allocates only when a
  * new cgroup is resolved, never per record.
  */
 #include <ftw.h>
@@ -98,7 +98,8 @@ static int visit(const char *p, const struct stat *st, int type,
 
 size_t bt_cgroup_path(uint64_t id, char *buf, size_t size)
 {
-	struct slot *s = &cache[(id * 0x9e3779b97f4a7c15ull) >> 55];
+	size_t i = ((id * 0x9e3779b97f4a7c15ull) >> 55) & ~(size_t)1;
+	struct slot *s = &cache[i];
 	size_t n = 0;
 
 	if (!id || !size)
@@ -106,8 +107,12 @@ size_t bt_cgroup_path(uint64_t id, char *buf, size_t size)
 	pthread_mutex_lock(&lock);
 	if (!have_root)
 		find_root();
-	if (s->id != id) {
-		free(s->path);
+	if (s->id != id && s[1].id == id) {
+		s++;
+	} else if (s->id != id) {
+		/* the older one goes: the first moves second */
+		free(s[1].path);
+		s[1] = s[0];
 		s->path = NULL;
 		s->id = id;
 		if (root_path[0]) {
