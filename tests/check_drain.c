@@ -890,6 +890,36 @@ START_TEST(cgroup_resolve)
 }
 END_TEST
 
+/* Many cgroups: every id resolves to its own path, the first time (walks)
+ * and again (cache, with evictions). */
+START_TEST(cgroup_many)
+{
+	static uint64_t ino[300];
+	char root[2048], p[4096], buf[64], want[64];
+	struct stat st;
+	int i, pass;
+
+	snprintf(root, sizeof(root), "%s", tu_path("cgmany"));
+	ck_assert_int_eq(mkdir(root, 0755), 0);
+	for (i = 0; i < 300; i++) {
+		snprintf(p, sizeof(p), "%s/c%d", root, i);
+		ck_assert_int_eq(mkdir(p, 0755), 0);
+		ck_assert_int_eq(stat(p, &st), 0);
+		ino[i] = st.st_ino;
+	}
+	bt_cgroup_set_root(root);
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < 300; i++) {
+			snprintf(want, sizeof(want), "/c%d", i);
+			ck_assert_uint_eq(bt_cgroup_path(ino[i], buf,
+							 sizeof(buf)),
+					  strlen(want));
+			ck_assert_str_eq(buf, want);
+		}
+	bt_cgroup_set_root(NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("drain");
@@ -929,6 +959,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	ADD("container id hostile", container_id_hostile);
 	ADD("cgroup resolve", cgroup_resolve);
+	ADD("cgroup many", cgroup_many);
 #undef ADD
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
