@@ -202,14 +202,22 @@ grep -q "^audit: the last line of 1 input(s) has no newline" err ||
 # counted, without ever being held whole: under a 120 MB address space
 # limit the events after it are still imported.
 { head -c 100000000 /dev/zero | tr '\0' a; echo; cat nonl.log; echo; } >big.log
+# (not under a sanitizer: ASan reserves terabytes of address space)
+limited() {
+	if ldd "$BTRACK" 2>/dev/null | grep -q 'libasan'; then
+		"$@"
+	else
+		( ulimit -v 120000; exec "$@" )
+	fi
+}
 set +e
-( ulimit -v 120000; exec "$BTRACK" import --format auditd -o big.btl big.log ) 2>err
+limited "$BTRACK" import --format auditd -o big.btl big.log 2>err
 rc=$?
 set -e
 [ $rc -eq 3 ] || fail "100 MB line: exit $rc: $(cat err)"
 grep -q "big.log:1: line longer than 1 MiB" err || fail "long line: $(cat err)"
-( ulimit -v 120000; exec "$BTRACK" import --format auditd --keep-going \
-	-o big.btl big.log ) 2>err || fail "100 MB line, --keep-going: $(cat err)"
+limited "$BTRACK" import --format auditd --keep-going \
+	-o big.btl big.log 2>err || fail "100 MB line, --keep-going: $(cat err)"
 grep -q "^audit: 1 lines longer than 1 MiB skipped unread" err ||
 	fail "long line not reported: $(cat err)"
 "$BTRACK" log dump big.btl | grep -q 'value="/etc/x"' ||
