@@ -216,7 +216,10 @@ grep -q "missing -o OUT" err || fail "upgrade without -o: $(cat err)"
 expect 2 "$BTRACK" log verify ev.btl -o x.btl
 
 # damage inside a record: the block's checksum names the block
-cp ev2.btl c.btl; at 100 '\377'
+# (flip the byte: what is there depends on the import's time in its note)
+cp ev2.btl c.btl
+b100=$(od -An -tu1 -j 100 -N1 ev2.btl | tr -d ' ')
+at 100 "\\$(printf %03o $((b100 ^ 255)))"
 expect 3 "$BTRACK" log verify c.btl
 grep -q "checksum mismatch in the block at offset 64" err ||
 	fail "v2 damage: $(cat err)"
