@@ -348,7 +348,7 @@ int cmd_log(int argc, char **argv)
 	const char *sub, *path;
 	int first, r;
 
-	if (cmd_log_seal_owns(argc, argv))   /* cli/cmd-log-seal.c */
+	if (cmd_log_seal_owns(argc, argv))   /* cli/seal.c */
 		return cmd_log_seal(argc, argv);
 	/* Operands and options may mix ("dump LOG --limit 3"): cli_parse
 	 * stops at each operand, so take it and parse on from there. */

@@ -1,7 +1,7 @@
 /*
  * seal.h - the sealing commands of `btrack log` (seal-key, seal, verify
  * --seal) and the --seal-key/--seal-every options that `btrack record` and
- * `btrack capture` share.  All in cli/cmd-log-seal.c; the cryptography and
+ * `btrack capture` share.  All in cli/seal.c; the cryptography and
  * the format are core/seal.h.
  */
 #ifndef BT_CLI_SEAL_H

@@ -1,5 +1,5 @@
 /*
- * cmd-log-seal.c - the sealing commands of `btrack log`: make a sealing key
+ * seal.c - the sealing commands of `btrack log`: make a sealing key
  * (seal-key), seal a closed log (seal), check a log's seals (verify
  * --seal), and the --seal-key/--seal-every options of `btrack record` and
  * `btrack capture`.
