@@ -2326,29 +2326,56 @@ static int add_block(struct bt_log *log, const struct rblock *rb)
 	return 0;
 }
 
+/* Bytes [off, off + n) of the file, committed: with pread(2) for a file
+ * (a header walk reads 32 bytes per 64 KiB: faulting the mapping in would
+ * map 64 KiB around each), else from the bytes in memory. */
+static int read_at(const struct bt_log *log, uint64_t off, void *buf,
+		   size_t n)
+{
+	ssize_t r;
+
+	if (log->fd < 0 || !log->mapped) {
+		memcpy(buf, log->map + off, n);
+		return 0;
+	}
+	do
+		r = pread(log->fd, buf, n, (off_t)off);
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)n)
+		return bt_error_set_os(BT_EIO, "cannot read log '%s' at offset "
+				       "%llu", log->path,
+				       (unsigned long long)off);
+	return 0;
+}
+
 /*
  * Walk the block headers from file offset `off` (block log->nblocks) up
  * to the committed length c, adding them to the table.  Only each
- * header's 32 bytes (its word read once, acquire) and the padding after
- * it are read.  What a header walk can check without decoding is
- * checked: numbers in sequence, counts that never go down nor grow more
- * than the bytes before allow, zero padding; the rest (exact counts, base
- * time, checksums) when a block is decoded.  A block whose word ends past
- * c (a writer between its two stores, or killed there) is the last; its
- * records are decoded up to c only.  *endp: where the records end.
+ * header's 32 bytes and the padding before the next are read (one read
+ * per block, after the acquire load of c: the writer stored each word
+ * before the committed length that covers it).  What a header walk can
+ * check without decoding is checked: numbers in sequence, counts that
+ * never go down nor grow more than the bytes before allow, zero padding;
+ * the rest (exact counts, base time, checksums) when a block is decoded.
+ * A block whose word ends past c (a writer between its two stores, or
+ * killed there) is the last; its records are decoded up to c only.
+ * *endp: where the records end.
  */
 static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 		       uint64_t *endp)
 {
+	uint8_t hb[8 + BH];         /* padding before a header, the header */
+	const struct bt_log_block *b = (const void *)(hb + 8);
+	bool have = false;          /* b holds the header at off */
 	int r;
 
 	while (off < c) {
-		const struct bt_log_block *b = (const void *)(log->map + off);
 		const struct rblock *pb = log->nblocks ?
 					  &log->blocks[log->nblocks - 1] : NULL;
 		struct rblock rb;
-		uint64_t word, end, pad;
+		uint64_t word, end, pad, n;
 		bool ok;
+		size_t k;
 
 		if (c - off < BH) {
 			if (log->short_file)
@@ -2358,7 +2385,10 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 				       "%llu", (unsigned long long)c,
 				       (unsigned long long)off);
 		}
-		word = __atomic_load_n((const uint64_t *)b, __ATOMIC_ACQUIRE);
+		if (!have && (r = read_at(log, off, hb + 8, BH)))
+			return r;
+		have = false;
+		memcpy(&word, b, 8);
 		rb.off = off;
 		rb.used = (uint32_t)word;
 		rb.crc = (uint32_t)(word >> 32);
@@ -2429,11 +2459,19 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 					       "%llu", (unsigned long long)c,
 					       (unsigned long long)off);
 		}
-		for (; end < pad; end++)
-			if (log->map[end])
+		/* the padding, and the next header with it if it is there */
+		n = pad - end;
+		if (c - pad >= BH) {
+			n += BH;
+			have = true;
+		}
+		if ((r = read_at(log, end, hb + 8 - (pad - end), n)))
+			return r;
+		for (k = 0; k < pad - end; k++)
+			if (hb[8 - (pad - end) + k])
 				return corrupt(log, "nonzero padding at "
 					       "offset %llu",
-					       (unsigned long long)end);
+					       (unsigned long long)(end + k));
 		off = pad;
 	}
 	*endp = off < c ? off : c;
@@ -2542,16 +2580,7 @@ static int open_v2(struct bt_log *log, const struct bt_log_blockinfo *bi,
 
 	if (n && (r = take_blocks(log, bi, n, c, &off)))
 		return r;
-#ifdef MADV_RANDOM
-	/* one header per 64 KiB: no read-ahead of the records between */
-	if (log->mapped && c - off > ((uint64_t)1 << 20))
-		madvise((void *)log->map, log->size, MADV_RANDOM);
-#endif
 	r = walk_blocks(log, off, c, &end);
-#ifdef MADV_RANDOM
-	if (log->mapped && c - off > ((uint64_t)1 << 20))
-		madvise((void *)log->map, log->size, MADV_NORMAL);
-#endif
 	if (r)
 		return r;
 	if ((r = decode_tail(log)))
