@@ -1,6 +1,6 @@
 /*
  * channel.c - the two ends of one connection in a log, matched (see
- * channel.h for the rule; man/btrack-log.5 CONNECTIONS for users).
+ * channel.h for the rule; man/btrack-log.5, Connections, for users).
  *
  * bt_conn_match() sorts the ends by (local port, remote port, first time),
  * so that the candidates for an end's peer, whose ports are its own

@@ -10,7 +10,7 @@
  * backtrack from what a client wrote continues into the server that sent
  * it, and a forward walk crosses the other way.
  *
- * The matching rule (man/btrack-log.5, CONNECTIONS):
+ * The matching rule (man/btrack-log.5, Connections):
  *  - Addresses are compared as 16-byte IPv6 addresses: an IPv4 address
  *    and its IPv4-mapped form (::ffff:a.b.c.d) are one address, loopback
  *    included.  An unspecified address (0.0.0.0, ::, a socket bound to
