@@ -363,6 +363,26 @@ uint32_t bt_channel_peer(const struct bt_channels *c, uint32_t id)
 	return c ? bt_u64map_get(&c->peer, id) : 0;
 }
 
+int bt_channel_peer_lazy(struct bt_channels **c, const struct bt_graph *g,
+			 uint64_t tolerance, uint32_t id, uint32_t *out)
+{
+	struct local_ctx lc = { NULL, 0 };
+	int r;
+
+	*out = 0;
+	if (!*c) {
+		if (bt_graph_kind(g, id) != BT_OBJ_ENDPOINT)
+			return 0;
+		bt_graph_labels(g, id, BT_LABEL_LOCAL, last_local, &lc);
+		if (!lc.s)
+			return 0;
+		if ((r = bt_channels_new(c, g, tolerance)))
+			return r;
+	}
+	*out = bt_channel_peer(*c, id);
+	return 0;
+}
+
 size_t bt_channels_count(const struct bt_channels *c)
 {
 	return c ? c->pairs : 0;

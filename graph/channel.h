@@ -92,8 +92,18 @@ int bt_channels_new(struct bt_channels **out, const struct bt_graph *g,
 		    uint64_t tolerance);
 void bt_channels_free(struct bt_channels *c);
 
-/* The endpoint at the other end of endpoint `id`'s connection, or 0. */
+/* The endpoint at the other end of endpoint `id`'s connection, or 0 (also
+ * for c NULL). */
 uint32_t bt_channel_peer(const struct bt_channels *c, uint32_t id);
+
+/*
+ * The same for a walk that builds the channels only when it first needs
+ * them: *c is made (bt_channels_new(), the caller frees it) the first time
+ * `id` is an endpoint with a local address, so a log without any never
+ * pays the pass over its objects.  0 or BT_ENOMEM; *out 0 if no peer.
+ */
+int bt_channel_peer_lazy(struct bt_channels **c, const struct bt_graph *g,
+			 uint64_t tolerance, uint32_t id, uint32_t *out);
 
 /* How many connections were seen from both ends. */
 size_t bt_channels_count(const struct bt_channels *c);

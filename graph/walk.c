@@ -547,11 +547,9 @@ static int follow_peer(struct walker *w, uint32_t v)
 	long long o;
 	int r;
 
-	if (!w->chan && (r = bt_channels_new(&w->chan, w->g,
-					     BT_CHANNEL_TOLERANCE_NS)))
+	if ((r = bt_channel_peer_lazy(&w->chan, w->g, BT_CHANNEL_TOLERANCE_NS,
+				       w->nodes[v].obj, &peer)) || !peer)
 		return r;
-	if (!(peer = bt_channel_peer(w->chan, w->nodes[v].obj)))
-		return 0;
 	o = node_of(w, peer, w->nodes[v].depth + 1, &created);
 	if (o <= 0 || (uint32_t)(o - 1) == v)
 		return o < 0 ? (int)o : 0;
