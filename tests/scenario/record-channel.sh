@@ -116,4 +116,19 @@ echo "== text and DOT show the connection"
 "$BTRACK" backtrack --log ch.btl --from "file:$T/fetched" --format dot \
 	2>/dev/null | grep -q "op=connection" ||
 	fail "no connection in the DOT output"
+# PROV: two entities, so wasDerivedFrom (never wasGeneratedBy with an
+# entity as its activity)
+"$BTRACK" backtrack --log ch.btl --from "file:$T/fetched" \
+	--format prov-json -o back.prov 2>/dev/null
+python3 - back.prov <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+acts = set(d.get("activity", {}))
+conn = [r for r in d.get("wasDerivedFrom", {}).values()
+        if r.get("btrack:op") == "connection"]
+assert conn, "no connection in wasDerivedFrom"
+for g in ("used", "wasGeneratedBy", "wasInvalidatedBy"):
+    for r in d.get(g, {}).values():
+        assert r["prov:activity"] in acts, (g, r)
+PY
 echo ok
