@@ -6,10 +6,10 @@
 # 127.0.0.1:PORT <- connection <- the server's endpoint of that client)
 # into the server and reaches the secret; a decoy server on another port,
 # also fetched by curl, is not reached; a forward walk from the secret
-# reaches curl's output.  The main server binds the default (all
-# addresses, dual stack where the machine has IPv6: it sees the client as
-# [::ffff:127.0.0.1] while the client sees 127.0.0.1), the decoy
-# 127.0.0.1 only.
+# reaches curl's output.  Where the machine has IPv6 the main server binds
+# :: (dual stack: it sees the IPv4 client as [::ffff:127.0.0.1] while the
+# client sees 127.0.0.1) and a second fetch goes over [::1]; the decoy
+# binds 127.0.0.1.  KEEP=DIR keeps the files in DIR (for debugging).
 set -eu
 tmp=${KEEP:-$(mktemp -d)}
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT
@@ -23,14 +23,20 @@ command -v curl >/dev/null 2>&1 || { echo "no curl"; exit 77; }
 cd "$T"
 mkdir www decoy
 echo "the secret $$" > www/secret.txt
+echo "the IPv6 secret $$" > www/secret6.txt
 echo "a decoy $$" > decoy/decoy.txt
 # two free ports (closed again before the servers start: a race with
 # another program is possible but harmless, the fetch would fail loudly)
 python3 - > ports <<'PY'
 import socket
-s = [socket.socket(socket.AF_INET6) for _ in range(2)]
-for x in s:
-    x.bind(("::", 0))
+try:
+    s = [socket.socket(socket.AF_INET6) for _ in range(2)]
+    for x in s:
+        x.bind(("::", 0))
+except OSError:             # no IPv6 here
+    s = [socket.socket() for _ in range(2)]
+    for x in s:
+        x.bind(("127.0.0.1", 0))
 print(" ".join(str(x.getsockname()[1]) for x in s))
 PY
 read P D < ports
@@ -50,6 +56,9 @@ i=0
 until curl -sf -o '$T/fetched' http://127.0.0.1:$P/secret.txt; do
 	i=\$((i + 1)); [ \$i -lt 600 ] || break; sleep 0.1
 done
+if [ -n "$bind" ]; then
+	curl -sf -g -o '$T/fetched6' 'http://[::1]:$P/secret6.txt'
+fi
 kill \$s1 \$s2
 wait
 SH
@@ -94,6 +103,16 @@ for n in d["nodes"]:
     assert "decoy.txt" not in s, n
     assert ":" + decoy + '"' not in s, n
 PY
+
+if [ -n "$bind" ]; then
+	echo "== over IPv6 loopback ([::1] at both ends)"
+	cmp www/secret6.txt fetched6 || fail "curl did not fetch over [::1]"
+	"$BTRACK" backtrack --log ch.btl --from "file:$T/fetched6" \
+		--format json -o back6.json 2>/dev/null
+	bt_chain back6.json "file:$T/www/secret6.txt" process:python3* \
+		"endpoint:[::1]:$P" process:curl "file:$T/fetched6" ||
+		fail "backtrack over [::1] does not reach the secret"
+fi
 
 echo "== the decoy's fetch does not reach the secret"
 "$BTRACK" backtrack --log ch.btl --from "file:$T/decoy.out" --format json \
