@@ -343,9 +343,14 @@ stats:
 		out->drops += ds.drops[i];
 	if (out->drops)
 		snprintf(out->warning, sizeof(out->warning), "%llu events "
-			 "lost by the eBPF programs or refused (the drops "
-			 "note in the log says which)",
+			 "lost by the eBPF programs or malformed (the drops "
+			 "note in the log says why)",
 			 (unsigned long long)out->drops);
+	else if (x->invalid)
+		snprintf(out->warning, sizeof(out->warning), "%llu "
+			 "observations refused as meaningless (a refused= "
+			 "drops note in the log)",
+			 (unsigned long long)x->invalid);
 	bt_ingest_stats(ing, &is);
 	out->events = is.events;
 	out->processes = is.objects[BT_REC_PROCESS];
