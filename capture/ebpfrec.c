@@ -32,7 +32,8 @@
 
 #define GRACE_NS 5000000000ULL  /* after the first interrupt: then SIGKILL */
 #define TICK_NS 10000000ULL     /* the caller's tick, about */
-#define POLL_MS 10              /* the ring's wait while the tree runs */
+#define NAP_MIN_NS 1000000ULL   /* the nap between drains: 1 ms while */
+#define NAP_MAX_NS 10000000ULL  /* records come, up to 10 ms when idle */
 #define KILL_BATCH 256          /* pids read per kill round */
 
 struct bt_ebpfrec {
@@ -207,7 +208,8 @@ int bt_ebpfrec_run(struct bt_ebpfrec *x, struct bt_log_writer *w,
 	struct bt_drain_stats ds;
 	int gopipe[2], errpipe[2], st, e, err, handled = 0;
 	bool top_done = false;
-	uint64_t kill_at = 0, next_tick;
+	uint64_t kill_at = 0, next_tick, nap = NAP_MIN_NS;
+	struct timespec ts;
 	char text[1024];
 	size_t n, i;
 	pid_t pid, self = getpid();
@@ -279,7 +281,10 @@ int bt_ebpfrec_run(struct bt_ebpfrec *x, struct bt_log_writer *w,
 			kill_tree(x);
 			kill_at = now_ns() + GRACE_NS;
 		}
-		err = bt_ebpf_poll_sink(x->e, POLL_MS, &sink, &n);
+		/* Consume, then nap: waiting in the ring's epoll would have
+		 * the programs wake btrack for each record when it keeps up
+		 * (a context switch per event). */
+		err = bt_ebpf_poll_sink(x->e, 0, &sink, &n);
 		if (err) {      /* the log failed: stop the tree, keep it */
 			kill_tree(x);
 			if (!top_done)
@@ -301,6 +306,14 @@ int bt_ebpfrec_run(struct bt_ebpfrec *x, struct bt_log_writer *w,
 		}
 		if (top_done && !bt_ebpf_tracked(x->e, NULL, 0))
 			break;
+		if (n >= 65536)
+			continue;
+		nap = n ? NAP_MIN_NS : nap * 2;
+		if (nap > NAP_MAX_NS)
+			nap = NAP_MAX_NS;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)nap;
+		nanosleep(&ts, NULL);   /* a signal ends it early: fine */
 	}
 	if (read(errpipe[0], &e, sizeof(e)) == sizeof(e)) {
 		errno = e;
