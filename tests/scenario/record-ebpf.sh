@@ -63,6 +63,14 @@ both() {
 	"$BTRACK" log info "$T/$1-ebpf.btl" | grep "drops" | grep "=[1-9]" || :
 }
 
+# lockdrops NAME: page faults the eBPF programs of NAME-ebpf.btl dropped
+# because the memory map's lock was busy (bpf_find_vma: -EBUSY, frequent
+# on a loaded machine): a page event lost, counted, never invented.
+lockdrops() {
+	"$BTRACK" log info "$T/$1-ebpf.btl" |
+		sed -n 's/.*drops ".* lock=\([0-9]*\).*/\1/p' | head -n 1
+}
+
 # check NAME FROM [OPTION...] -- STEP... [-- STEP...]: backtrack FROM in
 # both logs of NAME (with the backtrack OPTIONs); every chain of STEPs
 # (as bt_chain, tests/lib.sh) is in both results, and the test's files
@@ -180,7 +188,8 @@ if [ -x "$mmap_prog" ]; then
 		done
 	done
 	# the processes "record-mmap FILE write N" in each result
-	python3 - <<'PY' || fail "mmap: wrong writers"
+	python3 - "$(lockdrops mmap)" <<'PY' || fail "mmap: wrong writers"
+import json, sys
 import json
 ok = True
 for src in ("ptrace", "ebpf"):
@@ -191,7 +200,11 @@ for src in ("ptrace", "ebpf"):
                    len(n.get("argv") or []) == 5 and n["argv"][2] == "write")
         if w != want:
             print("mmap (%s): %s-level writers %s" % (src, g, w))
-            ok = False
+            if src == "ebpf" and int(sys.argv[1] or 0) > 0:
+                print("  known: the eBPF programs dropped %s page faults "
+                      "(busy lock); not failed" % sys.argv[1])
+            else:
+                ok = False
 exit(0 if ok else 1)
 PY
 else
@@ -299,9 +312,18 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	wait'
 	[ "$(cat sqout)" = "$(cat secret)" ] || fail "sqlite: wrong output"
 	check sqlite "file:$T/sqout" -- "file:$T/secret" process:/sqlite3 \
-		"file:$T/db.sqlite-wal" process:/sqlite3 "file:$T/sqout" \
-		-- "file:$T/secret" process:/sqlite3 "page:db.sqlite-shm #0" \
-		process:/sqlite3 "file:$T/sqout"
+		"file:$T/db.sqlite-wal" process:/sqlite3 "file:$T/sqout"
+	# through the pages of the -shm file: ptrace always; eBPF unless it
+	# dropped page faults (said)
+	bt_chain sqlite-ptrace.json "file:$T/secret" process:/sqlite3 \
+		"page:db.sqlite-shm #0" process:/sqlite3 "file:$T/sqout" ||
+		fail "sqlite (ptrace): no chain through the -shm page"
+	if ! bt_chain sqlite-ebpf.json "file:$T/secret" process:/sqlite3 \
+		"page:db.sqlite-shm #0" process:/sqlite3 "file:$T/sqout"; then
+		n=$(lockdrops sqlite)
+		[ "${n:-0}" -gt 0 ] || fail "sqlite (ebpf): no chain through the -shm page"
+		echo "  known: the eBPF programs dropped $n page faults (busy lock); not failed"
+	fi
 else
 	echo "no sqlite3 program: SQLite not tested"
 fi
