@@ -156,6 +156,18 @@ struct {
 	__type(value, __u64);
 } cgseen SEC(".maps");
 
+/* Unix sockets seen sending or connecting (struct sock address -> its
+ * socket's inode): a stream connection is named by the client socket's
+ * inode from both ends, a socketpair's channel by the sender's, and the
+ * sender may close (its sock loses its inode) before the other end
+ * accepts or reads. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, __u64);
+} clients SEC(".maps");
+
 /* BT_EBPF_PIDS: the tgids in scope. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -648,11 +660,19 @@ __noinline int bt_unix_addr(__u64 skp, __u64 uap, __u64 ualen)
 		if (!peer)
 			return 1;
 		if (ad && !pad) {               /* the accepted end */
+			__u64 key = (__u64)peer, *v;
+
 			src = ad;
 			a->ino = sk_ino(peer);
+			if (!a->ino && (v = bpf_map_lookup_elem(&clients, &key)))
+				a->ino = *v;
 		} else if (!ad && pad) {        /* the connecting end */
+			__u64 key = skp;
+
 			src = pad;
-			a->ino = sk_ino(sk);
+			ia = sk_ino(sk);
+			a->ino = ia;
+			bpf_map_update_elem(&clients, &key, &ia, BPF_ANY);
 		} else if (ad) {                /* both named: the smaller */
 			ia = sk_ino(sk);
 			ib = sk_ino(peer);
@@ -795,10 +815,17 @@ static __always_inline void pair_event(struct bt_probe *c, __u32 op,
 
 	if (op == BT_RAW_READ) {
 		struct unix_sock *u = (struct unix_sock *)sk;
+		__u64 key = (__u64)BPF_CORE_READ(u, peer), *v;
 
-		i = sk_ino(BPF_CORE_READ(u, peer));
+		i = sk_ino((struct sock *)key);
+		if (!i && (v = bpf_map_lookup_elem(&clients, &key)))
+			i = *v;
 		if (!i)
 			return;
+	} else {
+		__u64 key = (__u64)sk;
+
+		bpf_map_update_elem(&clients, &key, &i, BPF_ANY);
 	}
 	r = rec_begin(c, op);
 	rec_inode(r, ino);      /* the device: sockfs, as the peer's */
@@ -1549,7 +1576,8 @@ int BPF_PROG(bt_exit, struct task_struct *p)
  * bit), with arg the page index, arg2 the mapping's first page and arg32
  * its page count, as the module writes them.
  */
-static __always_inline int fault(unsigned long addr, unsigned long error_code)
+static __always_inline int fault(unsigned long addr, unsigned long error_code,
+				 bool kernel)
 {
 	__u32 op = (error_code & X86_PF_WRITE) ? BT_RAW_PAGE_WRITE :
 						 BT_RAW_PAGE_READ;
@@ -1562,6 +1590,15 @@ static __always_inline int fault(unsigned long addr, unsigned long error_code)
 		return 0;
 	if (enter(&c, op))
 		return 0;
+	if (kernel) {
+		/* A write(2) from a mapped buffer faults after its entry,
+		 * where the write is stamped: the page was read before. */
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		__u64 *t = bpf_map_lookup_elem(&wstamp, &tid);
+
+		if (t && *t)
+			c.t0 = *t - 1;
+	}
 	err = bpf_find_vma(c.task, addr, vma_cb, &v, 0);
 	if (err == -EBUSY) {
 		drop(c.st, 0, BT_DROP_LOCK);
@@ -1587,7 +1624,7 @@ SEC("raw_tp/page_fault_user")
 int BPF_PROG(bt_fault_user, unsigned long addr, struct pt_regs *regs,
 	     unsigned long error_code)
 {
-	return fault(addr, error_code);
+	return fault(addr, error_code, false);
 }
 
 /* A kernel-mode fault on a user address: a system call (write(2) from a
@@ -1598,5 +1635,5 @@ int BPF_PROG(bt_fault_kernel, unsigned long addr, struct pt_regs *regs,
 {
 	if (addr >= 0x800000000000ul)
 		return 0;
-	return fault(addr, error_code);
+	return fault(addr, error_code, true);
 }
