@@ -128,6 +128,7 @@ static const char *const label_names[] = {
 	[BT_LABEL_EXE] = "exe", [BT_LABEL_ARGV] = "argv",
 	[BT_LABEL_COMM] = "comm", [BT_LABEL_PATH] = "path",
 	[BT_LABEL_CRED] = "cred", [BT_LABEL_CGROUP] = "cgroup",
+	[BT_LABEL_LOCAL] = "local",
 };
 static const char *const note_names[] = {
 	[BT_NOTE_SOURCE] = "source", [BT_NOTE_DROPS] = "drops",

@@ -211,6 +211,8 @@ struct bt_ingest {
 	struct region *regions;
 	size_t nregions, regions_cap;
 	struct bt_strmap endpoints;/* address -> endpoint id */
+	struct bt_u64map eplocal;  /* endpoint id -> hash of its last
+	                              BT_LABEL_LOCAL (low 32 bits | 1) */
 
 	struct bt_u64map fidx;     /* file id -> finfo index + 1 */
 	struct finfo *finfo;
@@ -296,6 +298,7 @@ int bt_ingest_new(struct bt_ingest **out, struct bt_log_writer *w)
 	ing->w = w;
 	bt_u64map_init(&ing->pids);
 	bt_u64map_init(&ing->fidx);
+	bt_u64map_init(&ing->eplocal);
 	bt_strmap_init(&ing->pathmap);
 	bt_strmap_init(&ing->endpoints);
 	bt_strmap_init(&ing->dirs);
@@ -316,6 +319,7 @@ void bt_ingest_free(struct bt_ingest *ing)
 	pair_release(&ing->regmap);
 	pair_release(&ing->labelled);
 	bt_u64map_release(&ing->fidx);
+	bt_u64map_release(&ing->eplocal);
 	free(ing->finfo);
 	free(ing->procs);
 	free(ing->paths);
@@ -1096,6 +1100,7 @@ static int check(const struct bt_obs *o)
 	    (r = check_str(name, "path", o->path)) ||
 	    (r = check_str(name, "new_path", o->new_path)) ||
 	    (r = check_str(name, "remote", o->remote)) ||
+	    (r = check_str(name, "local", o->local)) ||
 	    (r = check_str(name, "target", o->target)))
 		return r;
 	switch (o->op) {
@@ -1443,6 +1448,18 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 	case BT_RAW_SEND:
 		if ((r = get_endpoint(ing, o->remote, &ep)))
 			return r;
+		/* The socket's own address, labelled on the endpoint when
+		 * it changes: both ends of a connection can be joined. */
+		if (o->local && *o->local) {
+			size_t n = strlen(o->local);
+			uint32_t h = (uint32_t)bt_hash_bytes(o->local, n) | 1;
+
+			if (bt_u64map_get(&ing->eplocal, ep) != h &&
+			    ((r = label(ing, ep, BT_LABEL_LOCAL, o->time,
+					o->local, n)) ||
+			     (r = bt_u64map_put(&ing->eplocal, ep, h))))
+				return r;
+		}
 		if (o->op == BT_RAW_SEND)
 			r = event(ing, BT_OP_SEND, 0, sat32(o->bytes),
 				  o->time, proc, ep);

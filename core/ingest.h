@@ -56,6 +56,7 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "raw.h"
 #include "record.h"
 
 /* One observation.  Fields not used by an op are ignored; strings are
@@ -90,6 +91,9 @@ struct bt_obs {
 	uint64_t page;          /* PAGE_READ, PAGE_WRITE: page index */
 
 	const char *remote;     /* CONNECT, ACCEPT, RECV, SEND: "addr:port" */
+	const char *local;      /* the same: the socket's own address and
+	                           port, NULL if unknown; a BT_LABEL_LOCAL of
+	                           the endpoint when it changes */
 	uint64_t bytes;         /* READ, WRITE, RECV, SEND: 0 if unknown */
 
 	/* The acting process's credentials when known (UINT32_MAX if not;

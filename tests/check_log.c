@@ -1382,7 +1382,7 @@ START_TEST(test_label_cgroup)
 		".scope";
 	unsigned v;
 
-	ck_assert_uint_eq(BT_LABEL_CGROUP, BT_LABEL_MAX);
+	ck_assert_uint_eq(BT_LABEL_LOCAL, BT_LABEL_MAX);
 	for (v = 0; v < 2; v++) {
 		const char *path = tu_path(v ? "cg1.btl" : "cg2.btl");
 		struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE |
