@@ -322,10 +322,10 @@ fi
 # the drainer stopped (SIGSTOP), 800 k writes fill the ring (64 MiB holds
 # about 900 k of these records); then it is continued and timed until it
 # has drained them (SIGUSR1 reports).
-synth() {  # synth RATE MAX STOPPED: sets got n rec drops cpu secs
+synth() {  # synth RATE MAX STOPPED SECONDS: sets got n rec drops cpu secs
 	rm -f "$tmp/go" "$tmp/wfile"
 	sh -c "while [ ! -e '$tmp/go' ]; do sleep 0.01; done
-		exec '$writes' '$tmp/wfile' $SECS $1 $2" >"$tmp/wr.out" &
+		exec '$writes' '$tmp/wfile' $4 $1 $2" >"$tmp/wr.out" &
 	tree=$!
 	if ! start_capture "$tmp/wr.btl" --pid $tree --no-pages; then
 		kill $tree
@@ -367,7 +367,7 @@ elif [ ! -x "$writes" ]; then
 	out "synthetic writes under capture --pid" "skipped (no $writes: make tests-build)" "" - -
 else
 	for rate in 500000 1000000; do
-		if ! synth $rate 0 0; then
+		if ! synth $rate 0 0 "$SECS"; then
 			say "capture for the synthetic load failed"
 			failed=1
 			break
@@ -379,8 +379,8 @@ else
 		out "  drainer CPU (share of one core)" \
 			"$(calc "printf \"%.0f\", 100 * $cpu / $secs")" "%" lt 100
 	done
-	if synth 0 800000 1; then
-		out "drainer capacity: 800 k records queued, drained in" "$secs" s - -
+	if synth 0 800000 1 120; then
+		out "drainer capacity: $((n / 1000)) k records queued, drained in" "$secs" s - -
 		out "  drain rate (wall clock)" "$(calc "printf \"%.0f\", $n / $secs / 1000")" "k records/s" ge 500
 		out "  drainer CPU per 1 M records" "$(calc "printf \"%.2f\", $cpu * 1000000 / $n")" s lt 1
 		out "  drain rate per CPU second" "$(calc "printf \"%.0f\", $n / ($cpu > 0 ? $cpu : 0.01) / 1000")" "k records/s" ge 1000
