@@ -43,6 +43,8 @@ struct bt_ebpfrec {
 	struct bt_obs_sink log;
 	pid_t top;
 	bool top_exec;          /* the first process's exec was seen */
+	uint64_t exec_after;    /* CLOCK_REALTIME after its exec succeeded
+	                           (the error pipe closed), 0 until then */
 	uint64_t invalid;       /* observations ingest refused (BT_EINVAL) */
 	uint64_t pages;         /* page observations logged */
 	uint64_t early;         /* the first process's before its exec */
@@ -126,7 +128,10 @@ static int emit(void *arg, const struct bt_obs *ob)
 	int r;
 
 	if (!x->top_exec && ob->pid == (uint32_t)x->top) {
-		if (ob->op != BT_RAW_EXEC) {
+		/* Its EXEC record may be lost (a drop): then whatever it
+		 * did after the exec was known to have succeeded is its. */
+		if (ob->op != BT_RAW_EXEC &&
+		    !(x->exec_after && ob->time > x->exec_after)) {
 			x->early++;
 			return 0;
 		}
@@ -190,13 +195,17 @@ static int exit_status(int st)
 	return -1;
 }
 
-static int note(struct bt_log_writer *w, uint32_t key, const char *text)
+static uint64_t real_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return bt_log_append_note(w, key, (uint64_t)ts.tv_sec * 1000000000ULL +
-				  (uint64_t)ts.tv_nsec, text, strlen(text));
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int note(struct bt_log_writer *w, uint32_t key, const char *text)
+{
+	return bt_log_append_note(w, key, real_ns(), text, strlen(text));
 }
 
 int bt_ebpfrec_run(struct bt_ebpfrec *x, struct bt_log_writer *w,
@@ -206,8 +215,8 @@ int bt_ebpfrec_run(struct bt_ebpfrec *x, struct bt_log_writer *w,
 	struct bt_ingest *ing = NULL;
 	struct bt_ingest_stats is;
 	struct bt_drain_stats ds;
-	int gopipe[2], errpipe[2], st, e, err, handled = 0;
-	bool top_done = false;
+	int gopipe[2], errpipe[2], st, e, err, handled = 0, exec_errno = 0;
+	bool top_done = false, exec_known = false;
 	uint64_t kill_at = 0, next_tick, nap = NAP_MIN_NS;
 	struct timespec ts;
 	char text[1024];
@@ -263,9 +272,23 @@ int bt_ebpfrec_run(struct bt_ebpfrec *x, struct bt_log_writer *w,
 		goto out;
 	}
 	close(gopipe[1]);
+	fcntl(errpipe[0], F_SETFL, O_NONBLOCK);
 
 	next_tick = now_ns() + TICK_NS;
 	for (;;) {
+		/* The error pipe closes at a successful exec (close-on-exec)
+		 * or brings the exec's errno. */
+		if (!exec_known) {
+			ssize_t k = read(errpipe[0], &e, sizeof(e));
+
+			if (k == 0) {
+				exec_known = true;
+				x->exec_after = real_ns();
+			} else if (k == (ssize_t)sizeof(e)) {
+				exec_known = true;
+				exec_errno = e ? e : EIO;
+			}
+		}
 		if (g_intr_count != handled) {
 			if (handled == 0 && g_intr_count == 1) {
 				if (g_intr_sig && !top_done)
@@ -315,13 +338,15 @@ int bt_ebpfrec_run(struct bt_ebpfrec *x, struct bt_log_writer *w,
 		ts.tv_nsec = (long)nap;
 		nanosleep(&ts, NULL);   /* a signal ends it early: fine */
 	}
-	if (read(errpipe[0], &e, sizeof(e)) == sizeof(e)) {
-		errno = e;
-		err = bt_error_set_os(BT_EIO, "cannot run '%s'", x->o.argv[0]);
-		out->status = e == ENOENT ? 127 : 126;
-	}
+	if (!exec_known && read(errpipe[0], &e, sizeof(e)) == sizeof(e))
+		exec_errno = e ? e : EIO;
 	close(errpipe[0]);
-	out->ran = x->top_exec;
+	if (exec_errno) {
+		errno = exec_errno;
+		err = bt_error_set_os(BT_EIO, "cannot run '%s'", x->o.argv[0]);
+		out->status = exec_errno == ENOENT ? 127 : 126;
+	}
+	out->ran = x->top_exec || (exec_known && !exec_errno);
 	/* Detached, nothing more is written: drain the rest. */
 	bt_ebpf_stop(x->e);
 	do {
