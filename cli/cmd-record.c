@@ -9,7 +9,8 @@
  * (--source), finds the page monitor library, opens the log, turns
  * SIGINT/SIGTERM/SIGHUP into bt_record_interrupt() or
  * bt_ebpfrec_interrupt(), prints the summary and exits with the command's
- * status (the same summary and status whatever the source).  The user-facing specification is man/btrack-record.1.
+ * status (the same summary and status whatever the source).  The
+ * user-facing specification is man/btrack-record.1.
  */
 #include <errno.h>
 #include <fcntl.h>

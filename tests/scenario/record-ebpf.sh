@@ -425,8 +425,15 @@ if [ $have_bpftool = 1 ]; then
 		sleep 0.1
 		i=$((i + 1))
 	done
-	[ "$(ours)" -le "$before" ] ||
-		fail "eBPF programs or maps left: $(ours), $before before"
+	if [ "$(ours)" -gt "$before" ]; then
+		# other checkouts' tests may be capturing right now
+		if pgrep -x btrack >/dev/null; then
+			echo "$(ours) programs and maps now, $before before, but" \
+				"other btrack processes run: not judged"
+		else
+			fail "eBPF programs or maps left: $(ours), $before before"
+		fi
+	fi
 else
 	echo "no bpftool: programs and maps not counted"
 fi
