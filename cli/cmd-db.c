@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "../core/db.h"
 #include "../core/error.h"
@@ -304,11 +303,21 @@ static void print_time(const char *label, uint64_t t)
 	printf("%-15s %s\n", label, buf);
 }
 
+static int info_log(void *arg, const struct bt_db_log *l)
+{
+	(void)arg;
+	printf("log %lld: host %s, %llu events, %llu objects, %s, %s\n",
+	       (long long)l->id, cli_shown(l->host),
+	       (unsigned long long)l->events,
+	       (unsigned long long)l->objects, cli_shown(l->hash),
+	       cli_shown(l->path));
+	return 0;
+}
+
 static int db_info(struct args *a)
 {
 	struct bt_db_info in;
 	struct bt_db *db;
-	sqlite3_stmt *s;
 	int r, err;
 
 	if (a->nops)
@@ -328,22 +337,9 @@ static int db_info(struct args *a)
 	       "investigations", (unsigned long long)in.investigations);
 	print_time("first event", in.first_time);
 	print_time("last event", in.last_time);
-	if (sqlite3_prepare_v2(bt_db_sqlite(db), "SELECT id, host, events, "
-			       "objects, hash, path FROM logs ORDER BY id",
-			       -1, &s, NULL) != SQLITE_OK) {
-		cli_error("'%s': %s", a->db, sqlite3_errmsg(bt_db_sqlite(db)));
-		r = EXIT_ERROR;
-		goto out;
-	}
 	/* host and path are as the database holds them: shown by the rule */
-	while (sqlite3_step(s) == SQLITE_ROW)
-		printf("log %lld: host %s, %lld events, %lld objects, %s, "
-		       "%s\n", sqlite3_column_int64(s, 0),
-		       cli_shown((const char *)sqlite3_column_text(s, 1)),
-		       sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
-		       cli_shown((const char *)sqlite3_column_text(s, 4)),
-		       cli_shown((const char *)sqlite3_column_text(s, 5)));
-	sqlite3_finalize(s);
+	if ((err = bt_db_logs(db, info_log, NULL)))
+		r = cli_fail(err);
 out:
 	bt_db_close(db);
 	return r;
