@@ -757,7 +757,7 @@ static int pq_log_insert(struct bt_db *bdb, const struct bt_dblog *l,
 	if ((err = pq_query_int(bdb, "SELECT coalesce(max(id), 0) + 1 FROM"
 				" logs", 1, id)) ||
 	    (err = pq_query_int(bdb, "SELECT count(*) FROM (SELECT 1 FROM"
-				" events LIMIT 1) AS any", 0, &nev)))
+				" events LIMIT 1) AS e", 0, &nev)))
 		return err;
 	db->bulk = nev == 0;
 	snprintf(v[0], 24, "%" PRId64, *id);
