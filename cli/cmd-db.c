@@ -352,7 +352,6 @@ static int db_save(struct args *a)
 	struct bt_db_inv inv = { 0 };
 	struct bt_graph *g = NULL;
 	struct bt_query_result qr = { 0 };
-	struct bt_query_source src = { .host = a->host };
 	struct bt_query q;
 	struct bt_db *db;
 	size_t i, len = 0;
@@ -384,9 +383,7 @@ static int db_save(struct args *a)
 	q.walk = a->wo;
 	if (a->filters_set)
 		q.filter.enabled = a->filters;
-	src.dbh = db;
-	err = bt_query_load(&g, &src, cli_progress, (void *)"loading");
-	cli_progress_done();
+	err = walkcmd_load_db(&g, db, a->db, a->host, q.dir, &q.spec, 1);
 	if (err) {
 		r = cli_fail(err);
 		goto out;

@@ -43,6 +43,7 @@ struct bt_dbobj {
 };
 
 struct bt_dbevent {
+	int64_t id;             /* reading */
 	uint64_t time;
 	int op, flags;
 	int64_t aux, cause, effect;
@@ -118,6 +119,12 @@ struct bt_db_ops {
 	int (*each_event)(struct bt_db *db,
 			  int (*fn)(void *arg, const struct bt_dbevent *e),
 			  void *arg);
+	/* One frontier of a walk, in one query: the events that `ids` cause
+	 * or are affected by, and the forks of the processes `up`. */
+	int (*frontier)(struct bt_db *db, const int64_t *ids, size_t n,
+			const int64_t *up, size_t nup,
+			int (*fn)(void *arg, const struct bt_dbevent *e),
+			void *arg);
 	int (*has_host)(struct bt_db *db, const char *host, bool *out);
 	int (*each_log)(struct bt_db *db,
 			int (*fn)(void *arg, const struct bt_dblog *l),
@@ -137,6 +144,7 @@ struct bt_db {
 	char *name;             /* for messages: the path, or the URI
 	                           without its password */
 	bool readonly;
+	struct bt_db_stats stats;  /* counted by the stores */
 };
 
 /* Open the stores (db.c chooses by the name). */

@@ -102,6 +102,7 @@ static int exec(struct pg_db *db, const char *sql)
 {
 	PGresult *r = PQexec(db->c, sql);
 
+	db->base.stats.queries++;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
 	    PQresultStatus(r) != PGRES_TUPLES_OK)
 		return reserr(db, r, "sql");
@@ -117,6 +118,7 @@ static int query(struct pg_db *db, PGresult **out, const char *sql,
 	PGresult *r = PQexecParams(db->c, sql, n, NULL, params, NULL, NULL,
 				   0);
 
+	db->base.stats.queries++;
 	*out = NULL;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK &&
 	    PQresultStatus(r) != PGRES_COMMAND_OK)
@@ -241,6 +243,7 @@ static int copy_begin(struct pg_db *db, const char *sql, const char *what)
 {
 	PGresult *r = PQexec(db->c, sql);
 
+	db->base.stats.queries++;
 	if (PQresultStatus(r) != PGRES_COPY_IN)
 		return reserr(db, r, what);
 	PQclear(r);
@@ -307,6 +310,7 @@ static int copy_out(struct pg_db *db, const char *sql,
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	res = PQexec(db->c, q);
 	free(q);
+	db->base.stats.queries++;
 	if (PQresultStatus(res) != PGRES_COPY_OUT)
 		return reserr(db, res, what);
 	PQclear(res);
@@ -361,6 +365,7 @@ static int copy_out(struct pg_db *db, const char *sql,
 			r.len[i] = l;
 			p += l;
 		}
+		db->base.stats.rows++;
 		err = fn(arg, &r);
 		goto next;
 bad:
@@ -1172,13 +1177,13 @@ static int event_row(void *arg, const struct row *r)
 	struct each *x = arg;
 	struct bt_dbevent e;
 
-	if (r->n != 6)
+	if (r->n != 7)
 		return bt_error_set(BT_ECORRUPT, "'%s': a bad event row",
 				    x->db->base.name);
-	e = (struct bt_dbevent){ .time = (uint64_t)f64(r, 0),
-				 .op = (int)f64(r, 1), .flags = (int)f64(r, 2),
-				 .aux = f64(r, 3), .cause = f64(r, 4),
-				 .effect = f64(r, 5) };
+	e = (struct bt_dbevent){ .id = f64(r, 0), .time = (uint64_t)f64(r, 1),
+				 .op = (int)f64(r, 2), .flags = (int)f64(r, 3),
+				 .aux = f64(r, 4), .cause = f64(r, 5),
+				 .effect = f64(r, 6) };
 	return x->event(x->arg, &e);
 }
 
@@ -1188,9 +1193,56 @@ static int pq_each_event(struct bt_db *bdb,
 {
 	struct each x = { .db = P(bdb), .event = fn, .arg = arg };
 
-	return copy_out(P(bdb), "SELECT time, op, flags, aux, cause, effect"
-			" FROM events ORDER BY id", event_row, &x,
+	return copy_out(P(bdb), "SELECT id, time, op, flags, aux, cause,"
+			" effect FROM events ORDER BY id", event_row, &x,
 			"reading events");
+}
+
+/* An array literal of ids: '{1,2,3}'. */
+static char *array_ids(const int64_t *ids, size_t n)
+{
+	char *p = malloc(n * 21 + 3);
+	size_t i, k = 0;
+
+	if (!p)
+		return NULL;
+	p[k++] = '{';
+	for (i = 0; i < n; i++)
+		k += (size_t)sprintf(p + k, "%s%" PRId64, i ? "," : "",
+				     ids[i]);
+	p[k++] = '}';
+	p[k] = '\0';
+	return p;
+}
+
+static int pq_frontier(struct bt_db *bdb, const int64_t *ids, size_t n,
+		       const int64_t *up, size_t nup,
+		       int (*fn)(void *arg, const struct bt_dbevent *e),
+		       void *arg)
+{
+	struct pg_db *db = P(bdb);
+	struct each x = { .db = db, .event = fn, .arg = arg };
+	char *a = array_ids(ids, n), *b = array_ids(up, nup), *q = NULL;
+	int err;
+
+	if (!a || !b || asprintf(&q, "SELECT id, time, op, flags, aux, cause,"
+				 " effect FROM events WHERE effect ="
+				 " ANY('%s'::bigint[]) UNION SELECT id, time,"
+				 " op, flags, aux, cause, effect FROM events"
+				 " WHERE cause = ANY('%s'::bigint[]) UNION"
+				 " SELECT id, time, op, flags, aux, cause,"
+				 " effect FROM events WHERE op = %d AND"
+				 " effect = ANY('%s'::bigint[])", a, a,
+				 BT_OP_FORK, b) < 0) {
+		q = NULL;
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+	} else {
+		err = copy_out(db, q, event_row, &x, "reading a frontier");
+	}
+	free(q);
+	free(a);
+	free(b);
+	return err;
 }
 
 static int pq_has_host(struct bt_db *bdb, const char *host, bool *out)
@@ -1338,6 +1390,7 @@ static const struct bt_db_ops pg_ops = {
 	.each_object = pq_each_object,
 	.each_label = pq_each_label,
 	.each_event = pq_each_event,
+	.frontier = pq_frontier,
 	.has_host = pq_has_host,
 	.each_log = pq_each_log,
 	.inv_save = pq_inv_save,

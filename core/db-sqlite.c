@@ -138,6 +138,7 @@ static int sqlerr(struct sqlite_db *db, int code, const char *what)
 
 static int exec(struct sqlite_db *db, const char *sql)
 {
+	db->base.stats.queries++;
 	if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return sqlerr(db, BT_EIO, "sql");
 	return 0;
@@ -145,6 +146,7 @@ static int exec(struct sqlite_db *db, const char *sql)
 
 static int prepare(struct sqlite_db *db, sqlite3_stmt **out, const char *sql)
 {
+	db->base.stats.queries++;
 	if (sqlite3_prepare_v2(db->sql, sql, -1, out, NULL) != SQLITE_OK)
 		return sqlerr(db, BT_EIO, "sql");
 	return 0;
@@ -757,25 +759,93 @@ static int sq_each_event(struct bt_db *bdb,
 	sqlite3_stmt *s;
 	int rc, err;
 
-	if ((err = prepare(db, &s, "SELECT time, op, flags, aux, cause,"
+	if ((err = prepare(db, &s, "SELECT id, time, op, flags, aux, cause,"
 			   " effect FROM events ORDER BY id")))
 		return err;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct bt_dbevent e = {
-			.time = (uint64_t)sqlite3_column_int64(s, 0),
-			.op = sqlite3_column_int(s, 1),
-			.flags = sqlite3_column_int(s, 2),
-			.aux = sqlite3_column_int64(s, 3),
-			.cause = sqlite3_column_int64(s, 4),
-			.effect = sqlite3_column_int64(s, 5),
+			.id = sqlite3_column_int64(s, 0),
+			.time = (uint64_t)sqlite3_column_int64(s, 1),
+			.op = sqlite3_column_int(s, 2),
+			.flags = sqlite3_column_int(s, 3),
+			.aux = sqlite3_column_int64(s, 4),
+			.cause = sqlite3_column_int64(s, 5),
+			.effect = sqlite3_column_int64(s, 6),
 		};
 
+		db->base.stats.rows++;
 		if ((err = fn(arg, &e)))
 			break;
 	}
 	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		err = sqlerr(db, BT_EIO, "reading events");
 	sqlite3_finalize(s);
+	return err;
+}
+
+/* A JSON array of ids, for json_each(). */
+static char *json_ids(const int64_t *ids, size_t n)
+{
+	char *p = malloc(n * 21 + 3);
+	size_t i, k = 0;
+
+	if (!p)
+		return NULL;
+	p[k++] = '[';
+	for (i = 0; i < n; i++)
+		k += (size_t)sprintf(p + k, "%s%" PRId64, i ? "," : "",
+				     ids[i]);
+	p[k++] = ']';
+	p[k] = '\0';
+	return p;
+}
+
+static int sq_frontier(struct bt_db *bdb, const int64_t *ids, size_t n,
+		       const int64_t *up, size_t nup,
+		       int (*fn)(void *arg, const struct bt_dbevent *e),
+		       void *arg)
+{
+	struct sqlite_db *db = S(bdb);
+	char *a = json_ids(ids, n), *b = json_ids(up, nup), sql[640];
+	sqlite3_stmt *s = NULL;
+	int rc, err;
+
+	if (!a || !b) {
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(sql, sizeof(sql), "SELECT id, time, op, flags, aux, cause,"
+		 " effect FROM events WHERE effect IN (SELECT value FROM"
+		 " json_each(?1)) UNION SELECT id, time, op, flags, aux, cause,"
+		 " effect FROM events WHERE cause IN (SELECT value FROM"
+		 " json_each(?1)) UNION SELECT id, time, op, flags, aux, cause,"
+		 " effect FROM events WHERE op = %d AND effect IN (SELECT value"
+		 " FROM json_each(?2))", BT_OP_FORK);
+	if ((err = prepare(db, &s, sql)))
+		goto out;
+	sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct bt_dbevent e = {
+			.id = sqlite3_column_int64(s, 0),
+			.time = (uint64_t)sqlite3_column_int64(s, 1),
+			.op = sqlite3_column_int(s, 2),
+			.flags = sqlite3_column_int(s, 3),
+			.aux = sqlite3_column_int64(s, 4),
+			.cause = sqlite3_column_int64(s, 5),
+			.effect = sqlite3_column_int64(s, 6),
+		};
+
+		db->base.stats.rows++;
+		if ((err = fn(arg, &e)))
+			break;
+	}
+	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = sqlerr(db, BT_EIO, "reading a frontier");
+out:
+	sqlite3_finalize(s);
+	free(a);
+	free(b);
 	return err;
 }
 
@@ -929,6 +999,7 @@ static const struct bt_db_ops sqlite_ops = {
 	.each_object = sq_each_object,
 	.each_label = sq_each_label,
 	.each_event = sq_each_event,
+	.frontier = sq_frontier,
 	.has_host = sq_has_host,
 	.each_log = sq_each_log,
 	.inv_save = sq_inv_save,

@@ -686,8 +686,13 @@ struct exporter {
 	uint32_t next;
 	bool some;              /* one host: events across hosts dropped */
 	uint64_t n, total;
+	int64_t flags;
 	bt_progress_fn progress;
 	void *arg;
+	/* for a walk's closure: what each object is, and the inverse map */
+	uint8_t *kind;          /* [database id] */
+	uint32_t *ref1, *ref2;  /* page: file; region: file, process */
+	uint32_t *dbid;         /* [log id] = database id */
 };
 
 static uint32_t ref(const struct exporter *x, int64_t v)
@@ -714,28 +719,48 @@ static int export_object(void *arg, const struct bt_dbobj *o)
 		return bt_error_set(BT_ECORRUPT, "'%s': bad object row %"
 				    PRId64, x->db->name, o->id);
 	id = x->map[o->id] = ++x->next;
-	if (!strcmp(o->kind, "process"))
+	if (x->kind) {
+		x->dbid[id] = (uint32_t)o->id;
+		x->ref1[o->id] = c[DBC_FILE] > 0 && c[DBC_FILE] <= x->max ?
+				 (uint32_t)c[DBC_FILE] : 0;
+		x->ref2[o->id] = c[DBC_PROCESS] > 0 &&
+				 c[DBC_PROCESS] <= x->max ?
+				 (uint32_t)c[DBC_PROCESS] : 0;
+	}
+	if (!strcmp(o->kind, "process")) {
+		if (x->kind)
+			x->kind[o->id] = BT_OBJ_PROCESS;
 		return bt_log_append_process(x->w, id, (uint32_t)c[DBC_PID],
 					     (uint64_t)c[DBC_START],
 					     (uint32_t)c[DBC_PPID],
 					     (uint32_t)c[DBC_UID]);
-	if (!strcmp(o->kind, "file"))
+	}
+	if (!strcmp(o->kind, "file")) {
+		if (x->kind)
+			x->kind[o->id] = BT_OBJ_FILE;
 		return bt_log_append_file(x->w, id, (uint32_t)c[DBC_FLAGS],
 					  (uint64_t)c[DBC_DEV],
 					  (uint64_t)c[DBC_INO]);
+	}
 	if (!strcmp(o->kind, "filename"))
 		return bt_log_append_filename(x->w, id, p ? p : "", plen);
-	if (!strcmp(o->kind, "page"))
+	if (!strcmp(o->kind, "page")) {
+		if (x->kind)
+			x->kind[o->id] = BT_OBJ_PAGE;
 		return bt_log_append_page(x->w, id, ref(x, c[DBC_FILE]),
 					  (uint64_t)c[DBC_PAGE]);
+	}
 	if (!strcmp(o->kind, "endpoint"))
 		return bt_log_append_endpoint(x->w, id, p ? p : "", plen);
-	if (!strcmp(o->kind, "region"))
+	if (!strcmp(o->kind, "region")) {
+		if (x->kind)
+			x->kind[o->id] = BT_OBJ_REGION;
 		return bt_log_append_region(x->w, id, ref(x, c[DBC_FILE]),
 					    ref(x, c[DBC_PROCESS]),
 					    (uint32_t)c[DBC_PROT],
 					    (uint64_t)c[DBC_FIRST_PAGE],
 					    (uint64_t)c[DBC_PAGES]);
+	}
 	return bt_error_set(BT_ECORRUPT, "'%s': object %" PRId64 " has an "
 			    "unknown kind", x->db->name, o->id);
 }
@@ -780,6 +805,80 @@ static int export_event(void *arg, const struct bt_dbevent *e)
 	return err;
 }
 
+/* In the read transaction: check the host, size the maps. */
+static int export_prepare(struct exporter *x, const char *host)
+{
+	struct bt_db *db = x->db;
+	int64_t total;
+	bool found;
+	int err;
+
+	if (host) {
+		if ((err = db->ops->has_host(db, host, &found)))
+			return err;
+		if (!found)
+			return bt_error_set(BT_ENOTFOUND, "no host '%s' in "
+					    "'%s'", host, db->name);
+	}
+	if ((err = db->ops->query_int(db, "SELECT max(id) FROM objects", 0,
+				      &x->max)) ||
+	    (err = db->ops->query_int(db, "SELECT coalesce(sum(events), 0) "
+				      "FROM logs", 0, &total)) ||
+	    (err = db->ops->query_int(db, "SELECT coalesce(max(flags & 2), "
+				      "0) FROM logs", 0, &x->flags)))
+		return err;
+	x->total = (uint64_t)total;
+	if (x->max < 0 || x->max >= UINT32_MAX)
+		return bt_error_set(BT_ELIMIT, "'%s': too many objects for a "
+				    "log", db->name);
+	x->map = calloc((size_t)x->max + 1, sizeof(*x->map));
+	if (!x->map)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Open the log at `path` and write the objects and labels of `host`. */
+static int export_objects(struct exporter *x, const char *path,
+			  const char *host)
+{
+	struct bt_db *db = x->db;
+	int err;
+
+	x->next = 0;
+	x->n = 0;
+	/* path is the caller's private temporary file (graph/dbgraph.c):
+	 * written in place */
+	if ((err = bt_log_writer_open(&x->w, path, BT_LOGW_CREATE |
+				      BT_LOGW_INPLACE)))
+		return err;
+	if (x->flags)
+		bt_log_writer_set_flags(x->w, BT_LOGF_OBJ_LEVEL);
+	if ((err = db->ops->each_object(db, host, export_object, x)) ||
+	    (err = db->ops->each_label(db, export_label, x)))
+		return err;
+	return 0;
+}
+
+static int export_close(struct exporter *x)
+{
+	int err = bt_log_writer_close(x->w);
+
+	x->w = NULL;
+	return err;
+}
+
+static void export_release(struct exporter *x)
+{
+	if (x->w)
+		bt_log_writer_abort(x->w);
+	x->w = NULL;
+	free(x->map);
+	free(x->kind);
+	free(x->ref1);
+	free(x->ref2);
+	free(x->dbid);
+}
+
 int bt_db_export_log(struct bt_db *db, const char *path,
 		     bt_progress_fn progress, void *arg)
 {
@@ -792,58 +891,244 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
 {
 	struct exporter x = { .db = db, .some = host != NULL,
 			      .progress = progress, .arg = arg };
-	int64_t flags, total;
-	bool found;
 	int err;
 
 	if ((err = db->ops->read_begin(db)))
 		return err;
-	if (host) {
-		if ((err = db->ops->has_host(db, host, &found)))
-			goto out;
-		if (!found) {
-			err = bt_error_set(BT_ENOTFOUND, "no host '%s' in "
-					   "'%s'", host, db->name);
-			goto out;
+	if (!(err = export_prepare(&x, host)) &&
+	    !(err = export_objects(&x, path, host)) &&
+	    !(err = db->ops->each_event(db, export_event, &x)))
+		err = export_close(&x);
+	db->ops->read_end(db);
+	export_release(&x);
+	return err;
+}
+
+/* ---- what a walk needs ------------------------------------------------- */
+
+/* Per object of the closure (flags[database id]). */
+#define CL_QUEUED 0x1           /* its events are asked for */
+#define CL_UP 0x2               /* its forks are asked for */
+
+struct closure {
+	struct exporter *x;
+	bool forward;
+	uint8_t *fl;
+	uint32_t *pg_idx, *pg;  /* pages of each file: pg[pg_idx[f] ..] */
+	int64_t *q, *up;        /* the next frontier */
+	size_t nq, qcap, nup, upcap;
+	struct bt_dbevent *ev;  /* events kept (duplicates until sorted) */
+	size_t nev, evcap;
+};
+
+static int cl_push(int64_t **v, size_t *n, size_t *cap, int64_t id)
+{
+	if (*n == *cap && bt_grow(v, cap, *n + 1, sizeof(**v)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	(*v)[(*n)++] = id;
+	return 0;
+}
+
+/* Queue an object the walk may reach: with a file, its pages; with a
+ * page, its file and the file's pages (one node at page granularity). */
+static int cl_reach(struct closure *c, uint32_t id)
+{
+	const struct exporter *x = c->x;
+	uint32_t f = 0, i;
+	int err;
+
+	if (!id || id > (uint64_t)x->max || !x->map[id])
+		return 0;
+	if (x->kind[id] == BT_OBJ_FILE)
+		f = id;
+	else if (x->kind[id] == BT_OBJ_PAGE)
+		f = x->ref1[id];
+	if (!f) {
+		if (c->fl[id] & CL_QUEUED)
+			return 0;
+		c->fl[id] |= CL_QUEUED;
+		return cl_push(&c->q, &c->nq, &c->qcap, id);
+	}
+	if (!(c->fl[f] & CL_QUEUED)) {
+		c->fl[f] |= CL_QUEUED;
+		if ((err = cl_push(&c->q, &c->nq, &c->qcap, f)))
+			return err;
+	}
+	for (i = c->pg_idx[f]; i < c->pg_idx[f + 1]; i++)
+		if (!(c->fl[c->pg[i]] & CL_QUEUED)) {
+			c->fl[c->pg[i]] |= CL_QUEUED;
+			if ((err = cl_push(&c->q, &c->nq, &c->qcap,
+					   c->pg[i])))
+				return err;
 		}
+	return 0;
+}
+
+/* A process met: what it inherited comes from the forks above it. */
+static int cl_up(struct closure *c, int64_t id)
+{
+	if (id <= 0 || id > c->x->max || !c->x->map[id] ||
+	    c->x->kind[id] != BT_OBJ_PROCESS || (c->fl[id] & CL_UP))
+		return 0;
+	c->fl[id] |= CL_UP;
+	return cl_push(&c->up, &c->nup, &c->upcap, id);
+}
+
+static int cl_event(void *arg, const struct bt_dbevent *e)
+{
+	struct closure *c = arg;
+	const struct exporter *x = c->x;
+	int err;
+
+	if (c->nev == c->evcap &&
+	    bt_grow(&c->ev, &c->evcap, c->nev + 1, sizeof(*c->ev)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	c->ev[c->nev++] = *e;
+	/* the walk's way: back to causes, forward to effects */
+	if (!c->forward && e->effect > 0 && e->effect <= x->max &&
+	    (c->fl[e->effect] & CL_QUEUED) && (err = cl_reach(c, (uint32_t)
+							    e->cause)))
+		return err;
+	if (c->forward && e->cause > 0 && e->cause <= x->max &&
+	    (c->fl[e->cause] & CL_QUEUED) && (err = cl_reach(c, (uint32_t)
+							   e->effect)))
+		return err;
+	if ((err = cl_up(c, e->cause)) || (err = cl_up(c, e->effect)))
+		return err;
+	if (bt_db_aux_is_object((unsigned)e->op) && e->aux > 0 &&
+	    e->aux <= x->max && (err = cl_up(c, x->ref2[e->aux])))
+		return err;
+	return 0;
+}
+
+static int cmp_event_id(const void *a, const void *b)
+{
+	const struct bt_dbevent *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Pages by file, from the objects read. */
+static int cl_pages(struct closure *c)
+{
+	const struct exporter *x = c->x;
+	size_t n = (size_t)x->max + 2;
+	int64_t id;
+	uint32_t f;
+
+	c->pg_idx = calloc(n, sizeof(*c->pg_idx));
+	if (!c->pg_idx)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	for (id = 1; id <= x->max; id++)
+		if (x->map[id] && x->kind[id] == BT_OBJ_PAGE &&
+		    (f = x->ref1[id]))
+			c->pg_idx[f + 1]++;
+	for (id = 1; id <= x->max + 1; id++)
+		c->pg_idx[id] += c->pg_idx[id - 1];
+	c->pg = malloc(((size_t)c->pg_idx[x->max + 1] + 1) * sizeof(*c->pg));
+	if (!c->pg)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	{
+		uint32_t *at = malloc(n * sizeof(*at));
+
+		if (!at)
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		memcpy(at, c->pg_idx, n * sizeof(*at));
+		for (id = 1; id <= x->max; id++)
+			if (x->map[id] && x->kind[id] == BT_OBJ_PAGE &&
+			    (f = x->ref1[id]))
+				c->pg[at[f]++] = (uint32_t)id;
+		free(at);
 	}
-	if ((err = db->ops->query_int(db, "SELECT max(id) FROM objects", 0,
-				      &x.max)) ||
-	    (err = db->ops->query_int(db, "SELECT coalesce(sum(events), 0) "
-				      "FROM logs", 0, &total)) ||
-	    (err = db->ops->query_int(db, "SELECT coalesce(max(flags & 2), "
-				      "0) FROM logs", 0, &flags)))
+	return 0;
+}
+
+int bt_db_export_walk(struct bt_db *db, const char *objects,
+		      const char *path, const char *host, bool forward,
+		      int (*resolve)(void *arg, const char *objects,
+				     uint32_t **starts, size_t *n),
+		      void *arg, bt_progress_fn progress, void *parg)
+{
+	struct exporter x = { .db = db, .some = host != NULL,
+			      .progress = progress, .arg = parg };
+	struct closure c = { .x = &x, .forward = forward };
+	uint32_t *starts = NULL;
+	size_t nstarts = 0, i, k;
+	int64_t *q = NULL, *up = NULL;
+	int err;
+
+	if ((err = db->ops->read_begin(db)))
+		return err;
+	if ((err = export_prepare(&x, host)))
 		goto out;
-	x.total = (uint64_t)total;
-	if (x.max < 0 || x.max >= UINT32_MAX) {
-		err = bt_error_set(BT_ELIMIT, "'%s': too many objects for a "
-				   "log", db->name);
-		goto out;
-	}
-	x.map = calloc((size_t)x.max + 1, sizeof(*x.map));
-	if (!x.map) {
+	x.kind = calloc((size_t)x.max + 1, 1);
+	x.ref1 = calloc((size_t)x.max + 1, sizeof(*x.ref1));
+	x.ref2 = calloc((size_t)x.max + 1, sizeof(*x.ref2));
+	x.dbid = calloc((size_t)x.max + 1, sizeof(*x.dbid));
+	c.fl = calloc((size_t)x.max + 1, 1);
+	if (!x.kind || !x.ref1 || !x.ref2 || !x.dbid || !c.fl) {
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* path is the caller's private temporary file (graph/dbgraph.c):
-	 * written in place */
-	if ((err = bt_log_writer_open(&x.w, path, BT_LOGW_CREATE |
-				      BT_LOGW_INPLACE)))
+	/* The objects alone, for the caller to find the points in. */
+	if ((err = export_objects(&x, objects, host)) ||
+	    (err = export_close(&x)) ||
+	    (err = resolve(arg, objects, &starts, &nstarts)) ||
+	    (err = cl_pages(&c)))
 		goto out;
-	if (flags)
-		bt_log_writer_set_flags(x.w, BT_LOGF_OBJ_LEVEL);
-	if ((err = db->ops->each_object(db, host, export_object, &x)) ||
-	    (err = db->ops->each_label(db, export_label, &x)) ||
-	    (err = db->ops->each_event(db, export_event, &x)))
+	for (i = 0; i < nstarts; i++)
+		if (starts[i] && starts[i] <= x.next &&
+		    ((err = cl_reach(&c, x.dbid[starts[i]])) ||
+		     (err = cl_up(&c, x.dbid[starts[i]]))))
+			goto out;
+	/* One query per frontier. */
+	while (c.nq || c.nup) {
+		size_t nq = c.nq, nup = c.nup;
+
+		free(q);
+		free(up);
+		q = c.q;
+		up = c.up;
+		c.q = c.up = NULL;
+		c.nq = c.qcap = c.nup = c.upcap = 0;
+		db->stats.frontiers++;
+		if ((err = db->ops->frontier(db, q, nq, up, nup, cl_event,
+					     &c)))
+			goto out;
+	}
+	qsort(c.ev, c.nev, sizeof(*c.ev), cmp_event_id);
+	for (i = k = 0; i < c.nev; i++)
+		if (!k || c.ev[k - 1].id != c.ev[i].id)
+			c.ev[k++] = c.ev[i];
+	c.nev = k;
+	db->stats.walk_events += k;
+	/* The log the walk runs on: the same objects, the events kept. */
+	memset(x.map, 0, ((size_t)x.max + 1) * sizeof(*x.map));
+	x.total = c.nev;
+	if ((err = export_objects(&x, path, host)))
 		goto out;
-	err = bt_log_writer_close(x.w);
-	x.w = NULL;
+	for (i = 0; i < c.nev; i++)
+		if ((err = export_event(&x, &c.ev[i])))
+			goto out;
+	err = export_close(&x);
 out:
-	if (x.w)
-		bt_log_writer_abort(x.w);
 	db->ops->read_end(db);
-	free(x.map);
+	export_release(&x);
+	free(starts);
+	free(q);
+	free(up);
+	free(c.q);
+	free(c.up);
+	free(c.fl);
+	free(c.pg_idx);
+	free(c.pg);
+	free(c.ev);
 	return err;
+}
+
+void bt_db_get_stats(const struct bt_db *db, struct bt_db_stats *out)
+{
+	*out = db->stats;
 }
 
 /* ---- investigations ---------------------------------------------------- */

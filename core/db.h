@@ -128,6 +128,38 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
 			  const char *host, bt_progress_fn progress,
 			  void *arg);
 
+/*
+ * What a walk needs of the database, not all of it: into `path` (a
+ * private temporary file, as above) every object and label of `host`
+ * (NULL: all) with the ids bt_db_export_log_host() gives them, and only
+ * the events a walk from the detection points may look at, found one
+ * frontier at a time, one query per frontier: every event of an object
+ * the walk can reach (both ways, for the filters' counts of readers and
+ * writers; a file with its pages), going back (`forward` false) from
+ * causes or forward to effects, and the forks above every process met
+ * (what it inherited).  A walk on that log gives what it gives on the
+ * whole database's.
+ *
+ * The detection points are the caller's: resolve() gets `objects`, a log
+ * of the objects and labels alone (written first, into that path), and
+ * gives back their object ids in it (*starts, malloc()ed, the caller's
+ * to... taken over and freed here; a spec that names nothing is left out).
+ */
+int bt_db_export_walk(struct bt_db *db, const char *objects,
+		      const char *path, const char *host, bool forward,
+		      int (*resolve)(void *arg, const char *objects,
+				     uint32_t **starts, size_t *n),
+		      void *arg, bt_progress_fn progress, void *parg);
+
+/* What the store was asked, for the benchmark and BTRACK_DB_STATS. */
+struct bt_db_stats {
+	uint64_t queries;       /* statements sent (round trips) */
+	uint64_t rows;          /* rows read */
+	uint64_t frontiers;     /* frontier queries of bt_db_export_walk() */
+	uint64_t walk_events;   /* events it kept */
+};
+void bt_db_get_stats(const struct bt_db *db, struct bt_db_stats *out);
+
 /* A saved investigation.  Strings are owned by the struct
  * (bt_db_inv_release()). */
 struct bt_db_inv {
