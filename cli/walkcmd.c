@@ -180,6 +180,7 @@ int walkcmd_load_db(struct bt_graph **out, struct bt_db *db,
 {
 	struct bt_db *own = NULL;
 	struct bt_db_stats st;
+	const char *e;
 	int err;
 
 	*out = NULL;
@@ -187,8 +188,13 @@ int walkcmd_load_db(struct bt_graph **out, struct bt_db *db,
 		return err;
 	if (!db)
 		db = own;
-	err = bt_db_graph_walk(out, db, host, dir, specs, n, cli_progress,
-			       (void *)"loading");
+	/* BTRACK_DB_WALK=all: the whole database (the benchmark's "before") */
+	if ((e = getenv("BTRACK_DB_WALK")) && !strcmp(e, "all"))
+		err = bt_db_graph_host(out, db, host, cli_progress,
+				       (void *)"loading");
+	else
+		err = bt_db_graph_walk(out, db, host, dir, specs, n,
+				       cli_progress, (void *)"loading");
 	cli_progress_done();
 	if (!err && getenv("BTRACK_DB_STATS")) {
 		bt_db_get_stats(db, &st);

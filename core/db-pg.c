@@ -1227,9 +1227,9 @@ static int pq_frontier(struct bt_db *bdb, const int64_t *ids, size_t n,
 
 	if (!a || !b || asprintf(&q, "SELECT id, time, op, flags, aux, cause,"
 				 " effect FROM events WHERE effect ="
-				 " ANY('%s'::bigint[]) UNION SELECT id, time,"
-				 " op, flags, aux, cause, effect FROM events"
-				 " WHERE cause = ANY('%s'::bigint[]) UNION"
+				 " ANY('%s'::bigint[]) UNION ALL SELECT id,"
+				 " time, op, flags, aux, cause, effect FROM events"
+				 " WHERE cause = ANY('%s'::bigint[]) UNION ALL"
 				 " SELECT id, time, op, flags, aux, cause,"
 				 " effect FROM events WHERE op = %d AND"
 				 " effect = ANY('%s'::bigint[])", a, a,

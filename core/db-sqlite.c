@@ -816,9 +816,9 @@ static int sq_frontier(struct bt_db *bdb, const int64_t *ids, size_t n,
 	}
 	snprintf(sql, sizeof(sql), "SELECT id, time, op, flags, aux, cause,"
 		 " effect FROM events WHERE effect IN (SELECT value FROM"
-		 " json_each(?1)) UNION SELECT id, time, op, flags, aux, cause,"
+		 " json_each(?1)) UNION ALL SELECT id, time, op, flags, aux, cause,"
 		 " effect FROM events WHERE cause IN (SELECT value FROM"
-		 " json_each(?1)) UNION SELECT id, time, op, flags, aux, cause,"
+		 " json_each(?1)) UNION ALL SELECT id, time, op, flags, aux, cause,"
 		 " effect FROM events WHERE op = %d AND effect IN (SELECT value"
 		 " FROM json_each(?2))", BT_OP_FORK);
 	if ((err = prepare(db, &s, sql)))

@@ -693,7 +693,49 @@ struct exporter {
 	uint8_t *kind;          /* [database id] */
 	uint32_t *ref1, *ref2;  /* page: file; region: file, process */
 	uint32_t *dbid;         /* [log id] = database id */
+	/* the objects and labels as read, to write them again (cache) */
+	bool cache;
+	struct bt_dbobj *objs;
+	size_t nobjs, objs_cap;
+	struct bt_dbtext *labs;
+	size_t nlabs, labs_cap;
+	char *arena;            /* their strings */
+	size_t arena_len, arena_cap;
 };
+
+/* Copy n bytes (and a NUL) into the arena: the offset, or -1. */
+static int64_t keep(struct exporter *x, const char *p, size_t n)
+{
+	int64_t at = (int64_t)x->arena_len;
+
+	if (x->arena_len + n + 1 > x->arena_cap &&
+	    bt_grow(&x->arena, &x->arena_cap, x->arena_len + n + 1, 1))
+		return -1;
+	memcpy(x->arena + x->arena_len, p, n);
+	x->arena[x->arena_len + n] = '\0';
+	x->arena_len += n + 1;
+	return at;
+}
+
+/* Remember a row (strings as arena offsets, in path/value). */
+static int cache_object(struct exporter *x, const struct bt_dbobj *o)
+{
+	struct bt_dbobj *c;
+	int64_t at = 0;
+
+	if (x->nobjs == x->objs_cap &&
+	    bt_grow(&x->objs, &x->objs_cap, x->nobjs + 1, sizeof(*x->objs)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	if ((o->has & (1u << DBC_PATH)) &&
+	    (at = keep(x, o->path, o->pathlen)) < 0)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	c = &x->objs[x->nobjs++];
+	*c = *o;
+	c->kind = bt_kind_name(x->kind[o->id]);
+	c->ident = NULL;
+	c->path = (const char *)(uintptr_t)at;
+	return 0;
+}
 
 static uint32_t ref(const struct exporter *x, int64_t v)
 {
@@ -765,6 +807,20 @@ static int export_object(void *arg, const struct bt_dbobj *o)
 			    "unknown kind", x->db->name, o->id);
 }
 
+/* Pass A of a walk's log: write, and remember the row. */
+static int export_object_cached(void *arg, const struct bt_dbobj *o)
+{
+	struct exporter *x = arg;
+	int err = export_object(arg, o);
+
+	if (err || !x->cache)
+		return err;
+	if (!x->kind[o->id])      /* filename, endpoint: kept by name */
+		x->kind[o->id] = !strcmp(o->kind, "filename") ?
+				 BT_OBJ_FILENAME : BT_OBJ_ENDPOINT;
+	return cache_object(x, o);
+}
+
 static int export_label(void *arg, const struct bt_dbtext *t)
 {
 	struct exporter *x = arg;
@@ -773,6 +829,21 @@ static int export_label(void *arg, const struct bt_dbtext *t)
 
 	if (!obj || !key || !t->value)
 		return 0;
+	if (x->cache) {
+		struct bt_dbtext *c;
+		int64_t at;
+
+		if (x->nlabs == x->labs_cap &&
+		    bt_grow(&x->labs, &x->labs_cap, x->nlabs + 1,
+			    sizeof(*x->labs)))
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		if ((at = keep(x, t->value, t->len)) < 0)
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		c = &x->labs[x->nlabs++];
+		*c = *t;
+		c->key = bt_db_label_names[key];
+		c->value = (const char *)(uintptr_t)at;
+	}
 	return bt_log_append_label(x->w, obj, (uint32_t)key, t->time,
 				   t->value, t->len);
 }
@@ -853,7 +924,27 @@ static int export_objects(struct exporter *x, const char *path,
 		return err;
 	if (x->flags)
 		bt_log_writer_set_flags(x->w, BT_LOGF_OBJ_LEVEL);
-	if ((err = db->ops->each_object(db, host, export_object, x)) ||
+	if (x->cache && x->next == 0 && x->nobjs) {
+		size_t i;
+		int err2 = 0;
+
+		/* Pass B: the rows pass A read. */
+		x->cache = false;
+		for (i = 0; i < x->nobjs && !err2; i++) {
+			struct bt_dbobj o = x->objs[i];
+
+			o.path = x->arena + (uintptr_t)o.path;
+			err2 = export_object(x, &o);
+		}
+		for (i = 0; i < x->nlabs && !err2; i++) {
+			struct bt_dbtext t = x->labs[i];
+
+			t.value = x->arena + (uintptr_t)t.value;
+			err2 = export_label(x, &t);
+		}
+		return err2;
+	}
+	if ((err = db->ops->each_object(db, host, export_object_cached, x)) ||
 	    (err = db->ops->each_label(db, export_label, x)))
 		return err;
 	return 0;
@@ -877,6 +968,9 @@ static void export_release(struct exporter *x)
 	free(x->ref1);
 	free(x->ref2);
 	free(x->dbid);
+	free(x->objs);
+	free(x->labs);
+	free(x->arena);
 }
 
 int bt_db_export_log(struct bt_db *db, const char *path,
@@ -906,14 +1000,26 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
 
 /* ---- what a walk needs ------------------------------------------------- */
 
-/* Per object of the closure (flags[database id]). */
+/*
+ * Per object of the closure (flags[database id]).  A group is a file with
+ * its pages (a walk's node at any granularity lies in one), or one other
+ * object; its threshold bounds the thresholds the walk can give its nodes:
+ * backward the latest time of an event that can reach it (from a group
+ * reached, no later than that group's threshold), forward the earliest.
+ * Only events inside the thresholds carry the walk on; every event of a
+ * group reached is kept (the filters count readers and writers over the
+ * whole log).
+ */
 #define CL_QUEUED 0x1           /* its events are asked for */
 #define CL_UP 0x2               /* its forks are asked for */
+#define CL_REACHED 0x4          /* group: th[] is set */
 
 struct closure {
 	struct exporter *x;
 	bool forward;
+	bool changed;
 	uint8_t *fl;
+	uint64_t *th;           /* [group] threshold */
 	uint32_t *pg_idx, *pg;  /* pages of each file: pg[pg_idx[f] ..] */
 	int64_t *q, *up;        /* the next frontier */
 	size_t nq, qcap, nup, upcap;
@@ -929,38 +1035,86 @@ static int cl_push(int64_t **v, size_t *n, size_t *cap, int64_t id)
 	return 0;
 }
 
-/* Queue an object the walk may reach: with a file, its pages; with a
- * page, its file and the file's pages (one node at page granularity). */
-static int cl_reach(struct closure *c, uint32_t id)
+/* The group of an object: a page's file, or itself. */
+static uint32_t cl_group(const struct closure *c, uint32_t id)
 {
 	const struct exporter *x = c->x;
-	uint32_t f = 0, i;
+
+	return x->kind[id] == BT_OBJ_PAGE && x->ref1[id] ? x->ref1[id] : id;
+}
+
+/* Queue a group for its events: a file with its pages. */
+static int cl_queue(struct closure *c, uint32_t g)
+{
+	uint32_t i;
 	int err;
 
-	if (!id || id > (uint64_t)x->max || !x->map[id])
+	if (c->fl[g] & CL_QUEUED)
 		return 0;
-	if (x->kind[id] == BT_OBJ_FILE)
-		f = id;
-	else if (x->kind[id] == BT_OBJ_PAGE)
-		f = x->ref1[id];
-	if (!f) {
-		if (c->fl[id] & CL_QUEUED)
-			return 0;
-		c->fl[id] |= CL_QUEUED;
-		return cl_push(&c->q, &c->nq, &c->qcap, id);
-	}
-	if (!(c->fl[f] & CL_QUEUED)) {
-		c->fl[f] |= CL_QUEUED;
-		if ((err = cl_push(&c->q, &c->nq, &c->qcap, f)))
-			return err;
-	}
-	for (i = c->pg_idx[f]; i < c->pg_idx[f + 1]; i++)
+	c->fl[g] |= CL_QUEUED;
+	if ((err = cl_push(&c->q, &c->nq, &c->qcap, g)))
+		return err;
+	if (c->x->kind[g] != BT_OBJ_FILE)
+		return 0;
+	for (i = c->pg_idx[g]; i < c->pg_idx[g + 1]; i++)
 		if (!(c->fl[c->pg[i]] & CL_QUEUED)) {
 			c->fl[c->pg[i]] |= CL_QUEUED;
 			if ((err = cl_push(&c->q, &c->nq, &c->qcap,
 					   c->pg[i])))
 				return err;
 		}
+	return 0;
+}
+
+/* The walk may reach object `id` through an event at time t. */
+static int cl_reach(struct closure *c, int64_t id, uint64_t t)
+{
+	const struct exporter *x = c->x;
+	uint32_t g;
+
+	if (id <= 0 || id > x->max || !x->map[id])
+		return 0;
+	g = cl_group(c, (uint32_t)id);
+	if (!(c->fl[g] & CL_REACHED)) {
+		c->fl[g] |= CL_REACHED;
+		c->th[g] = t;
+		c->changed = true;
+		return cl_queue(c, g);
+	}
+	if (c->forward ? t < c->th[g] : t > c->th[g]) {
+		c->th[g] = t;
+		c->changed = true;
+	}
+	return 0;
+}
+
+/* Carry the thresholds over the events kept until nothing moves; groups
+ * reached for the first time are queued for the next frontier. */
+static int cl_propagate(struct closure *c)
+{
+	const struct exporter *x = c->x;
+	size_t i;
+	int err;
+
+	do {
+		c->changed = false;
+		for (i = 0; i < c->nev; i++) {
+			const struct bt_dbevent *e = &c->ev[i];
+			int64_t from = c->forward ? e->cause : e->effect;
+			int64_t to = c->forward ? e->effect : e->cause;
+			uint32_t g;
+
+			if (from <= 0 || from > x->max || !x->map[from])
+				continue;
+			g = cl_group(c, (uint32_t)from);
+			if (!(c->fl[g] & CL_REACHED) ||
+			    (c->forward ? e->time < c->th[g] :
+			     e->time > c->th[g]))
+				continue;
+			if ((err = cl_reach(c, to, e->time)))
+				return err;
+		}
+	} while (c->changed);
 	return 0;
 }
 
@@ -984,15 +1138,6 @@ static int cl_event(void *arg, const struct bt_dbevent *e)
 	    bt_grow(&c->ev, &c->evcap, c->nev + 1, sizeof(*c->ev)))
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	c->ev[c->nev++] = *e;
-	/* the walk's way: back to causes, forward to effects */
-	if (!c->forward && e->effect > 0 && e->effect <= x->max &&
-	    (c->fl[e->effect] & CL_QUEUED) && (err = cl_reach(c, (uint32_t)
-							    e->cause)))
-		return err;
-	if (c->forward && e->cause > 0 && e->cause <= x->max &&
-	    (c->fl[e->cause] & CL_QUEUED) && (err = cl_reach(c, (uint32_t)
-							   e->effect)))
-		return err;
 	if ((err = cl_up(c, e->cause)) || (err = cl_up(c, e->effect)))
 		return err;
 	if (bt_db_aux_is_object((unsigned)e->op) && e->aux > 0 &&
@@ -1049,7 +1194,7 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 				     uint32_t **starts, size_t *n),
 		      void *arg, bt_progress_fn progress, void *parg)
 {
-	struct exporter x = { .db = db, .some = host != NULL,
+	struct exporter x = { .db = db, .some = host != NULL, .cache = true,
 			      .progress = progress, .arg = parg };
 	struct closure c = { .x = &x, .forward = forward };
 	uint32_t *starts = NULL;
@@ -1066,7 +1211,8 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 	x.ref2 = calloc((size_t)x.max + 1, sizeof(*x.ref2));
 	x.dbid = calloc((size_t)x.max + 1, sizeof(*x.dbid));
 	c.fl = calloc((size_t)x.max + 1, 1);
-	if (!x.kind || !x.ref1 || !x.ref2 || !x.dbid || !c.fl) {
+	c.th = calloc((size_t)x.max + 1, sizeof(*c.th));
+	if (!x.kind || !x.ref1 || !x.ref2 || !x.dbid || !c.fl || !c.th) {
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1078,7 +1224,8 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 		goto out;
 	for (i = 0; i < nstarts; i++)
 		if (starts[i] && starts[i] <= x.next &&
-		    ((err = cl_reach(&c, x.dbid[starts[i]])) ||
+		    ((err = cl_reach(&c, x.dbid[starts[i]], forward ? 0 :
+				     UINT64_MAX)) ||
 		     (err = cl_up(&c, x.dbid[starts[i]]))))
 			goto out;
 	/* One query per frontier. */
@@ -1093,7 +1240,8 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 		c.nq = c.qcap = c.nup = c.upcap = 0;
 		db->stats.frontiers++;
 		if ((err = db->ops->frontier(db, q, nq, up, nup, cl_event,
-					     &c)))
+					     &c)) ||
+		    (err = cl_propagate(&c)))
 			goto out;
 	}
 	qsort(c.ev, c.nev, sizeof(*c.ev), cmp_event_id);
@@ -1120,6 +1268,7 @@ out:
 	free(c.q);
 	free(c.up);
 	free(c.fl);
+	free(c.th);
 	free(c.pg_idx);
 	free(c.pg);
 	free(c.ev);

@@ -133,6 +133,20 @@ for h in "web1 s file:/X" "web2 id file:/w/b" "web3 g2 file:/var/tmp/.x/loot"; d
 	same "--host $1 $3"
 done
 bt_chain "$tmp/w.pg" "endpoint:203.0.113.66:4444" "file:/var/tmp/.x/loot"
+# The walk reads what it needs, a frontier a query: fewer events than the
+# database has, and the answer of the whole database (BTRACK_DB_WALK=all).
+for store in "$pg" "$sq"; do
+	BTRACK_DB_STATS=1 "$BTRACK" backtrack --db "$store" --from file:/var/tmp/.x/loot \
+		--format json >"$tmp/w.f" 2>"$tmp/err"
+	kept=$(sed -n 's/.* \([0-9]*\) frontiers, .* \([0-9]*\) events kept$/\1 \2/p' "$tmp/err")
+	[ -n "$kept" ] || fail "no BTRACK_DB_STATS note: $(cat "$tmp/err")"
+	set -- $kept
+	[ "$1" -ge 2 ] && [ "$2" -lt 20029 ] && [ "$2" -gt 0 ] ||
+		fail "the walk read $2 events in $1 frontiers"
+	BTRACK_DB_WALK=all "$BTRACK" backtrack --db "$store" --from file:/var/tmp/.x/loot \
+		--format json >"$tmp/w.all" 2>/dev/null
+	cmp -s "$tmp/w.f" "$tmp/w.all" || fail "the frontier walk differs from the whole database's"
+done
 
 # ---- investigations ---------------------------------------------------
 expect 0 "$BTRACK" db save --db "$pg" loot --from file:/var/tmp/.x/loot
