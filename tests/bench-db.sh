@@ -67,22 +67,30 @@ if [ -n "$pg" ]; then
 		"target >= 1000: $(awk -v r="$r" 'BEGIN { print (r >= 1000 ? "PASS" : "MISS") }')"
 fi
 
-t0=$(now)
-"$BIN" backtrack --log "$tmp/g.btl" --from "$det" --format json >"$tmp/log.json" 2>/dev/null
-row "backtrack $det: on the log" "$(since "$t0")" s
-t0=$(now)
-"$BIN" backtrack --db "$tmp/case.db" --from "$det" --format json >"$tmp/sq.json" 2>/dev/null
-row "  on the sqlite database" "$(since "$t0")" s
+# walk SRC LABEL: one end-to-end backtrack, its time and what it asked.
+walk() {
+	src=$1
+	shift
+	t0=$(now)
+	BTRACK_DB_STATS=1 "$BIN" backtrack $src --from "$det" --format json \
+		>"$tmp/w.json" 2>"$tmp/w.err"
+	s=$(since "$t0")
+	st=$(sed -n 's/^btrack: [A-Za-z]*: \(.*\)$/\1/p' "$tmp/w.err")
+	row "$*" "$s" s "$st"
+}
+walk "--log $tmp/g.btl" "backtrack $det: on the log"
+cp "$tmp/w.json" "$tmp/log.json"
+BTRACK_DB_WALK=all walk "--db $tmp/case.db" "  sqlite, whole database (before)"
+walk "--db $tmp/case.db" "  sqlite, one query per frontier"
 same=no
-cmp -s "$tmp/log.json" "$tmp/sq.json" && same=yes
+cmp -s "$tmp/log.json" "$tmp/w.json" && same=yes
 row "  same JSON as the log" "$same"
 if [ -n "$pg" ]; then
-	t0=$(now)
-	"$BIN" backtrack --db "$pg" --from "$det" --format json >"$tmp/pg.json" 2>/dev/null
-	row "  on the PostgreSQL database" "$(since "$t0")" s
+	BTRACK_DB_WALK=all walk "--db $pg" "  PostgreSQL, whole database (before)"
+	walk "--db $pg" "  PostgreSQL, one query per frontier"
 	same=no
-	cmp -s "$tmp/sq.json" "$tmp/pg.json" && same=yes
-	row "  same JSON as sqlite" "$same"
+	cmp -s "$tmp/log.json" "$tmp/w.json" && same=yes
+	row "  same JSON as the log" "$same"
 	path=${det#file:}
 	cat >"$tmp/cte.sql" <<EOS
 \\timing on
