@@ -75,7 +75,7 @@ walk() {
 	BTRACK_DB_STATS=1 "$BIN" backtrack $src --from "$det" --format json \
 		>"$tmp/w.json" 2>"$tmp/w.err"
 	s=$(since "$t0")
-	st=$(sed -n 's/^btrack: [A-Za-z]*: \(.*\)$/\1/p' "$tmp/w.err")
+	st=$(sed -n 's/^btrack: [A-Za-z]*: \(.* queries, .*\)$/\1/p' "$tmp/w.err")
 	row "$*" "$s" s "$st"
 }
 walk "--log $tmp/g.btl" "backtrack $det: on the log"
