@@ -418,15 +418,12 @@ static int add_records(struct adder *a, bt_progress_fn progress, void *arg)
 	struct bt_db *db = a->db;
 	struct bt_log_iter it;
 	const struct bt_rec_head *h;
-	uint64_t n = 0, off;
+	uint64_t n = 0;
 	int r, err = 0;
 
 	bt_log_iter_init(&it, a->log);
-	for (;;) {
-		off = it.off;   /* where the record starts */
-		if ((r = bt_log_next(&it, &h)) != 1)
-			break;
-		if (off < a->skip) {
+	while ((r = bt_log_next(&it, &h)) == 1) {
+		if (it.at < a->skip) {   /* where the record starts */
 			/* Added before: only map its objects' ids. */
 			if (bt_rec_is_object(h->type) &&
 			    (err = add_object(a, h)))
