@@ -96,25 +96,52 @@ const char *bt_db_store(const struct bt_db *db)
 /* ---- naming a log ------------------------------------------------------ */
 
 /* A 128-bit hash of bytes, 8 at a time in two lanes (not cryptographic:
- * it names a log, it does not authenticate it). */
-static void hash128(const uint8_t *p, size_t n, uint64_t h[2])
-{
-	uint64_t a = h[0], b = h[1], w;
-	size_t i;
+ * it names a log, it does not authenticate it), fed in pieces: the same
+ * as over their concatenation. */
+struct h128 {
+	uint64_t a, b;
+	uint8_t tail[8];
+	unsigned nt;
+};
 
-	for (i = 0; i + 8 <= n; i += 8) {
+static void h128_word(struct h128 *h, uint64_t w)
+{
+	h->a = (h->a ^ w) * 0x9e3779b97f4a7c15ULL;
+	h->a ^= h->a >> 29;
+	h->b = (h->b + w) * 0xff51afd7ed558ccdULL;
+	h->b ^= h->b >> 32;
+}
+
+static void h128_feed(struct h128 *h, const uint8_t *p, size_t n)
+{
+	uint64_t w;
+	size_t i = 0;
+
+	while (h->nt && i < n) {
+		h->tail[h->nt++] = p[i++];
+		if (h->nt == 8) {
+			memcpy(&w, h->tail, 8);
+			h128_word(h, w);
+			h->nt = 0;
+		}
+	}
+	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, p + i, 8);
-		a = (a ^ w) * 0x9e3779b97f4a7c15ULL;
-		a ^= a >> 29;
-		b = (b + w) * 0xff51afd7ed558ccdULL;
-		b ^= b >> 32;
+		h128_word(h, w);
 	}
-	for (; i < n; i++) {
-		a = (a ^ p[i]) * 0x100000001b3ULL;
-		b = (b + p[i]) * 0xc4ceb9fe1a85ec53ULL;
+	for (; i < n; i++)
+		h->tail[h->nt++] = p[i];
+}
+
+static void h128_end(struct h128 *h)
+{
+	unsigned i;
+
+	for (i = 0; i < h->nt; i++) {
+		h->a = (h->a ^ h->tail[i]) * 0x100000001b3ULL;
+		h->b = (h->b + h->tail[i]) * 0xc4ceb9fe1a85ec53ULL;
 	}
-	h[0] = a;
-	h[1] = b;
+	h->nt = 0;
 }
 
 static uint64_t mix(uint64_t x)
@@ -127,19 +154,41 @@ static uint64_t mix(uint64_t x)
 }
 
 /* The name of a log: a 128-bit hash of its creation time and its records
- * in canonical form (bt_log_data(), hashed whole, never kept) up to
- * `end`, as 32 hex digits. */
-static void log_hash(const struct bt_log *log, uint64_t created,
-		     uint64_t end, char out[33])
+ * in canonical form up to `end` (a record boundary), as 32 hex digits.
+ * The records are read one at a time (bt_log_next()), never decoded
+ * whole. */
+static int log_hash(const struct bt_log *log, uint64_t created,
+		    uint64_t end, char out[33])
 {
-	uint64_t h[2];
+	struct h128 h = { .a = mix(created ^ 0x6274726b), .b = mix(end) };
+	struct bt_log_iter it;
+	const struct bt_rec_head *r;
+	int rc;
 
-	h[0] = mix(created ^ 0x6274726b);
-	h[1] = mix(end);
-	hash128(bt_log_data(log) + BT_LOG_HEADER_SIZE,
-		end - BT_LOG_HEADER_SIZE, h);
-	snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, mix(h[0] ^ end),
-		 mix(h[1] + h[0]));
+	static const uint8_t zero[8];
+	uint64_t at = BT_LOG_HEADER_SIZE, len;
+
+	/* Records are 8-byte aligned in canonical form, padded with zeros
+	 * (the bytes between them are hashed as zeros). */
+	bt_log_iter_init(&it, log);
+	while ((rc = bt_log_next(&it, &r)) == 1 && it.at < end) {
+		for (; at < it.at; at += 8)
+			h128_feed(&h, zero, it.at - at < 8 ?
+				  (size_t)(it.at - at) : 8);
+		len = r->type == BT_REC_EVENT ?
+		      sizeof(struct bt_rec_event) : r->len;
+		at = it.at + (end - it.at < len ? end - it.at : len);
+		h128_feed(&h, (const uint8_t *)r, (size_t)(at - it.at));
+	}
+	bt_log_iter_release(&it);
+	if (rc < 0)
+		return rc;
+	for (; at < end; at += 8)
+		h128_feed(&h, zero, end - at < 8 ? (size_t)(end - at) : 8);
+	h128_end(&h);
+	snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, mix(h.a ^ end),
+		 mix(h.b + h.a));
+	return 0;
 }
 
 /* What the first pass found. */
@@ -494,11 +543,13 @@ static int prefix_one(void *arg, const struct bt_dblog *l)
 {
 	struct adder *a = arg;
 	char hash[33];
+	int err;
 
 	if (l->size < BT_LOG_HEADER_SIZE || (l->size & 7) || !l->hash ||
 	    !l->host)
 		return 0;
-	log_hash(a->log, a->created, l->size, hash);
+	if ((err = log_hash(a->log, a->created, l->size, hash)))
+		return err;
 	if (strcmp(hash, l->hash))
 		return 0;
 	if (!(a->host_owned = strdup(l->host)))
@@ -543,7 +594,8 @@ int bt_db_add(struct bt_db *db, const char *path, const char *host,
 			 bt_log_warning(log));
 	a.created = bt_log_header(log)->created;
 	a.end = sc.end;
-	log_hash(log, a.created, sc.end, out->hash);
+	if ((err = log_hash(log, a.created, sc.end, out->hash)))
+		goto out;
 	out->events = sc.events;
 	out->objects = sc.objects;
 	out->first_time = sc.first;
