@@ -1,8 +1,9 @@
 /*
- * cmd-db.c - `btrack db`: load logs into a sqlite case database (add),
- * show what it holds (info), and keep investigations in it (save, list,
- * show).  The database itself is core/db.c; `save` runs the query of
- * `backtrack --db` (graph/query.h: the walk goes through a temporary log,
+ * cmd-db.c - `btrack db`: load logs into a case database, an sqlite file
+ * or a PostgreSQL database (add), show what it holds (info), and keep
+ * investigations in it (save, list, show).  The database itself is
+ * core/db.c; `save` runs the query of `backtrack --db` (graph/query.h: the
+ * walk goes through a temporary log of what its frontiers read,
  * graph/dbgraph.h) and keeps its JSON result.  The pages are
  * man/btrack-db.1 (the command) and man/btrack-db.5 (the schema).
  */
@@ -46,7 +47,7 @@ static const struct cli_cmd db_cmd = {
 };
 
 static const struct cli_opt add_opts[] = {
-	{ OPT_DB, "db", "CASE.db", "the case database (created if missing)" },
+	{ OPT_DB, "db", "CASE.db", "the case database, a file or postgresql://... (created if missing)" },
 	{ OPT_HOST, "host", "NAME", "the host the logs come from "
 	  "(default: localhost)" },
 	{ 0, NULL, NULL, NULL }
@@ -57,7 +58,7 @@ static const struct cli_cmd add_cmd = {
 };
 
 static const struct cli_opt db_only_opts[] = {
-	{ OPT_DB, "db", "CASE.db", "the case database" },
+	{ OPT_DB, "db", "CASE.db", "the case database (a file or postgresql://...)" },
 	{ 0, NULL, NULL, NULL }
 };
 static const struct cli_cmd info_cmd = {
@@ -69,7 +70,7 @@ static const struct cli_cmd list_cmd = {
 };
 
 static const struct cli_opt save_opts[] = {
-	{ OPT_DB, "db", "CASE.db", "the case database" },
+	{ OPT_DB, "db", "CASE.db", "the case database (a file or postgresql://...)" },
 	{ OPT_HOST, "host", "NAME", "walk over this host's objects only" },
 	{ OPT_FROM, "from", "SPEC", "the detection point" },
 	{ OPT_FORWARD, "forward", NULL, "walk forward instead of back" },
@@ -93,7 +94,7 @@ static const struct cli_cmd save_cmd = {
 };
 
 static const struct cli_opt show_opts[] = {
-	{ OPT_DB, "db", "CASE.db", "the case database" },
+	{ OPT_DB, "db", "CASE.db", "the case database (a file or postgresql://...)" },
 	{ OPT_FORMAT, "format", "F", "text (default) or json (the result)" },
 	{ 0, NULL, NULL, NULL }
 };

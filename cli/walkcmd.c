@@ -36,7 +36,7 @@ enum { OPT_DB = 512, OPT_FROM_LIST, OPT_HOST };
 
 const struct cli_opt walkcmd_opts[] = {
 	{ OPT_LOG, "log", "LOG", "the log to read" },
-	{ OPT_DB, "db", "CASE.db", "read a case database instead (btrack db)" },
+	{ OPT_DB, "db", "CASE.db", "read a case database instead (a file or postgresql://...)" },
 	{ OPT_HOST, "host", "NAME", "with --db: only this host's objects" },
 	{ OPT_FROM, "from", "SPEC", "the detection point (SPEC forms above)" },
 	{ OPT_FROM_LIST, "from-list", "POINTS",

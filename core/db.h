@@ -141,9 +141,11 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
  * whole database's.
  *
  * The detection points are the caller's: resolve() gets `objects`, a log
- * of the objects and labels alone (written first, into that path), and
- * gives back their object ids in it (*starts, malloc()ed, the caller's
- * to... taken over and freed here; a spec that names nothing is left out).
+ * of the objects and labels alone (written first, at that path, another
+ * private temporary file) with the same ids, and gives back the ids of the
+ * points in it: *starts is malloc()ed by resolve() and freed here, *n
+ * of them (a spec that names nothing is left out; it fails the same way
+ * on the walk's log).  Reads in one snapshot of the database.
  */
 int bt_db_export_walk(struct bt_db *db, const char *objects,
 		      const char *path, const char *host, bool forward,
