@@ -700,6 +700,9 @@ static int pq_add_begin(struct bt_db *bdb)
 	if ((err = exec(db, "BEGIN")) ||
 	    (err = exec(db, "SELECT pg_advisory_xact_lock(" LOCK_KEY ")")))
 		return err;
+	/* The event indexes of a bulk load are built at the end: sorted in
+	 * memory rather than in runs on disk. */
+	PQclear(PQexec(db->c, "SET LOCAL maintenance_work_mem = '256MB'"));
 	return 0;
 }
 
