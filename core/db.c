@@ -60,13 +60,23 @@ bool bt_db_aux_is_object(unsigned op)
 	       op == BT_OP_MMAP_READ || op == BT_OP_MMAP_WRITE;
 }
 
+/* A URI, or a conninfo string: "keyword=value ..." starting with one of
+ * libpq's usual keywords (a file of such a name is given as ./NAME). */
 bool bt_db_is_pg(const char *name)
 {
-	return !strncmp(name, "postgresql://", 13) ||
-	       !strncmp(name, "postgres://", 11) ||
-	       (strchr(name, '=') && (strstr(name, "dbname=") ||
-				      strstr(name, "host=")) &&
-		!strchr(name, '/'));
+	static const char *const kw[] = {
+		"host=", "hostaddr=", "dbname=", "user=", "port=",
+		"service=", "password=", "sslmode=",
+	};
+	size_t i;
+
+	if (!strncmp(name, "postgresql://", 13) ||
+	    !strncmp(name, "postgres://", 11))
+		return true;
+	for (i = 0; i < BT_ARRAY_SIZE(kw); i++)
+		if (!strncmp(name, kw[i], strlen(kw[i])))
+			return true;
+	return false;
 }
 
 int bt_db_open(struct bt_db **out, const char *name, unsigned flags)

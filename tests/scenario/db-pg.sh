@@ -101,6 +101,9 @@ sed 's/, [^,]*$//' "$tmp/out" >"$tmp/info.pg"
 expect 0 "$BTRACK" db info --db "$sq"
 sed 's/, [^,]*$//' "$tmp/out" >"$tmp/info.sq"
 diff "$tmp/info.sq" "$tmp/info.pg" >&2 || fail "db info differs on PostgreSQL"
+# A conninfo string names the same database.
+expect 0 "$BTRACK" db info --db "host=$tmp user=postgres dbname=c1"
+sed 's/, [^,]*$//' "$tmp/out" | cmp -s - "$tmp/info.pg" || fail "conninfo: $(cat "$tmp/out")"
 grep -q '^events  *20029$' "$tmp/info.pg" || fail "info: $(cat "$tmp/info.pg")"
 [ "$(psql_ c1 'SELECT count(*) FROM events')" = 20029 ] ||
 	fail "psql does not count 20029 events"
