@@ -418,6 +418,7 @@ start=$(now)
 for s in $SECTIONS; do
 	"section_$s"
 done
+case " $SECTIONS " in *" db "*) BIN="$BIN" sh "$top/tests/bench-db.sh" || fail "tests/bench-db.sh failed";; esac
 end=$(now)
 
 echo

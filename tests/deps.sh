@@ -5,7 +5,7 @@
 set -u
 need="build-essential pkg-config libsqlite3-dev libgraphviz-dev graphviz
 libjansson-dev libssl-dev check sqlite3 python3 clang strace auditd mandoc
-libbpf-dev bpftool ${BTRACK_DEPS_EXTRA:-}"
+libbpf-dev bpftool libpq-dev postgresql ${BTRACK_DEPS_EXTRA:-}"
 # Wanted, not needed: the tests that use them say so and skip without them
 # (the PROV loader; a headless browser for the HTML report; curl for
 # scenario/record-channel.sh).
