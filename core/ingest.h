@@ -62,6 +62,7 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "raw.h"
 #include "record.h"
 
 /* One observation.  Fields not used by an op are ignored; strings are
