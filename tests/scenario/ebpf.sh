@@ -295,7 +295,7 @@ procs=$("$BTRACK" log info scoped.btl | awk '$1 == "process" { print $2 }')
 # entry, it comes before.
 sh -c "while [ ! -e $T/go5 ]; do sleep 0.05; done
 	i=0
-	while [ \$i -lt 30 ]; do
+	while [ \$i -lt 10 ]; do
 		nice -n 19 cat $T/src2 | nice -n -20 tr a-z A-Z > $T/np\$i
 		i=\$((i + 1))
 	done" & tree=$!
@@ -304,7 +304,7 @@ touch "$T/go5"
 wait $tree
 stop_capture >/dev/null
 i=0
-while [ $i -lt 30 ]; do
+while [ $i -lt 10 ]; do
 	"$BTRACK" backtrack --log nice.btl --from "file:$T/np$i" --format json \
 		-o np.json 2>/dev/null
 	grep -q "\"$T/src2\"" np.json ||
