@@ -306,8 +306,8 @@ stop_capture >/dev/null
 i=0
 while [ $i -lt 10 ]; do
 	"$BTRACK" backtrack --log nice.btl --from "file:$T/np$i" --format json \
-		-o np.json 2>/dev/null
-	grep -q "\"$T/src2\"" np.json ||
+		-o "np$i.json" 2>/dev/null
+	grep -q "\"$T/src2\"" "np$i.json" ||
 		fail "pipeline $i under priorities: the source is not reached"
 	i=$((i + 1))
 done
