@@ -2270,6 +2270,27 @@ START_TEST(test_v2_damage_found_on_decode)
 	bt_log_close(log);
 	d[bj.file_off + 24] ^= 0x01;
 
+	/* a block's length: the walk at open finds where it ends wrong
+	 * (padding, the next header) and names the block's checksum */
+	{
+		uint32_t used;
+		uint8_t keep[4];
+
+		memcpy(keep, d + bi.file_off, 4);
+		memcpy(&used, d + bi.file_off, 4);
+		for (used = used - 13; used > 1100; used -= 1001) {
+			memcpy(d + bi.file_off, &used, 4);
+			ck_assert_int_eq(bt_log_open_mem(&log, d, n),
+					 BT_ECORRUPT);
+			snprintf(want, sizeof(want), "checksum mismatch in "
+				 "the block at offset %llu",
+				 (unsigned long long)bi.file_off);
+			ck_assert_msg(strstr(bt_error_msg(), want), "%s",
+				      bt_error_msg());
+		}
+		memcpy(d + bi.file_off, keep, 4);
+	}
+
 	/* the last block is decoded at open: its damage is found there */
 	ck_assert_int_eq(bt_log_open_mem(&log, d, n), 0);
 	ck_assert_int_eq(bt_log_block_info(log, bt_log_blocks(log) - 1, &bi),
