@@ -2455,6 +2455,40 @@ START_TEST(test_v2_refresh)
 }
 END_TEST
 
+/* Version 1 has no blocks: refresh moves the end, the iterator goes on. */
+START_TEST(test_v1_refresh)
+{
+	const char *path = tu_path("rf1.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE | BT_LOGW_TRUNC |
+					BT_LOGW_V1);
+	struct bt_log *log;
+	struct bt_log_iter it;
+	uint64_t next = 0, ne;
+	int step;
+
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	append_events(w, 0, 10);
+	bt_log_writer_commit(w);
+	ck_assert_int_eq(bt_log_open(&log, bt_log_writer_file(w)), 0);
+	ck_assert_uint_eq(bt_log_version(log), 1);
+	ck_assert_uint_eq(bt_log_blocks(log), 0);
+	bt_log_iter_init(&it, log);
+	ck_assert_uint_eq(read_on(&it, &next), 10);
+	for (step = 0; step < 4; step++) {
+		append_events(w, next, 50000);
+		ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
+		ck_assert_uint_eq(read_on(&it, &next), 0);   /* torn tail */
+		bt_log_writer_commit(w);
+		ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
+		ck_assert_uint_eq(read_on(&it, &next), 50000);
+	}
+	bt_log_iter_release(&it);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	bt_log_close(log);
+}
+END_TEST
+
 /* What a follower must refuse: the committed length going back, the file
  * shrinking, its header rewritten, another file at its path. */
 START_TEST(test_v2_refresh_refuses)
@@ -2655,6 +2689,7 @@ static Suite *log_suite(void)
 		{ "v2_damage_on_decode", test_v2_damage_found_on_decode, 30 },
 		{ "v2_open_with_blocks", test_v2_open_with_blocks, 30 },
 		{ "v2_refresh", test_v2_refresh, 30 },
+		{ "v1_refresh", test_v1_refresh, 30 },
 		{ "v2_refresh_refuses", test_v2_refresh_refuses, 30 },
 		{ "v2_refresh_other", test_v2_refresh_other_process, 60 },
 	};
