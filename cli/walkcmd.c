@@ -196,8 +196,10 @@ int walkcmd_load_db(struct bt_graph **out, struct bt_db *db,
 		err = bt_db_graph_walk(out, db, host, dir, specs, n,
 				       cli_progress, (void *)"loading");
 	cli_progress_done();
+	bt_db_get_stats(db, &st);
+	if (!err && st.skew[0])         /* btrack-db(5): clock skew */
+		cli_note("clock skew between hosts: %s", st.skew);
 	if (!err && getenv("BTRACK_DB_STATS")) {
-		bt_db_get_stats(db, &st);
 		cli_note("%s: %llu queries, %llu frontiers, %llu rows read, "
 			 "%llu events kept", bt_db_store(db),
 			 (unsigned long long)st.queries,

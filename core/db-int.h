@@ -58,6 +58,29 @@ struct bt_dbtext {
 	size_t len;
 };
 
+/* One end of a connection: an endpoint with a "local" label, the host of
+ * the log that made it, its events' first and last times. */
+struct bt_dbend {
+	int64_t object;
+	const char *host, *remote, *local;
+	uint64_t first, last;
+};
+
+/* The query both stores run for each_end (the subset they both speak):
+ * id, host, remote, local, then min and max time as cause and as effect
+ * (each an index lookup on events(cause, time) or (effect, time)). */
+#define BT_DB_ENDS_SQL \
+	"SELECT o.id, g.host, o.path," \
+	" (SELECT min(value) FROM labels WHERE object = o.id" \
+	"  AND key = 'local')," \
+	" (SELECT min(time) FROM events WHERE cause = o.id)," \
+	" (SELECT max(time) FROM events WHERE cause = o.id)," \
+	" (SELECT min(time) FROM events WHERE effect = o.id)," \
+	" (SELECT max(time) FROM events WHERE effect = o.id)" \
+	" FROM objects o JOIN logs g ON g.id = o.log" \
+	" WHERE o.kind = 'endpoint' AND EXISTS (SELECT 1 FROM labels" \
+	"  WHERE object = o.id AND key = 'local') ORDER BY o.id"
+
 /* A row of `logs`. */
 struct bt_dblog {
 	int64_t id;
@@ -124,6 +147,11 @@ struct bt_db_ops {
 	int (*frontier)(struct bt_db *db, const int64_t *ids, size_t n,
 			const int64_t *up, size_t nup,
 			int (*fn)(void *arg, const struct bt_dbevent *e),
+			void *arg);
+	/* The ends of connections (BT_DB_ENDS_SQL), by id; ends without
+	 * events are left out. */
+	int (*each_end)(struct bt_db *db,
+			int (*fn)(void *arg, const struct bt_dbend *e),
 			void *arg);
 	int (*has_host)(struct bt_db *db, const char *host, bool *out);
 	int (*each_log)(struct bt_db *db,

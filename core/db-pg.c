@@ -1248,6 +1248,53 @@ static int pq_frontier(struct bt_db *bdb, const int64_t *ids, size_t n,
 	return err;
 }
 
+static bool pq_span(PGresult *r, int i, int c, uint64_t *first,
+		    uint64_t *last, bool any)
+{
+	uint64_t a, b;
+
+	if (PQgetisnull(r, i, c))
+		return any;
+	a = (uint64_t)val_i64(r, i, c);
+	b = (uint64_t)val_i64(r, i, c + 1);
+	if (!any || a < *first)
+		*first = a;
+	if (!any || b > *last)
+		*last = b;
+	return true;
+}
+
+static int pq_each_end(struct bt_db *bdb,
+		       int (*fn)(void *arg, const struct bt_dbend *e),
+		       void *arg)
+{
+	struct pg_db *db = P(bdb);
+	PGresult *r;
+	int i, err, ret = 0;
+
+	if ((err = query(db, &r, BT_DB_ENDS_SQL, 0, NULL,
+			 "reading connections")))
+		return err;
+	for (i = 0; i < PQntuples(r) && !ret; i++) {
+		struct bt_dbend e = {
+			.object = val_i64(r, i, 0),
+			.host = PQgetvalue(r, i, 1),
+			.remote = PQgetvalue(r, i, 2),
+			.local = PQgetvalue(r, i, 3),
+		};
+		bool any;
+
+		db->base.stats.rows++;
+		any = pq_span(r, i, 4, &e.first, &e.last, false);
+		any = pq_span(r, i, 6, &e.first, &e.last, any);
+		if (!any || PQgetisnull(r, i, 3))
+			continue;
+		ret = fn(arg, &e);
+	}
+	PQclear(r);
+	return ret;
+}
+
 static int pq_has_host(struct bt_db *bdb, const char *host, bool *out)
 {
 	struct pg_db *db = P(bdb);
@@ -1394,6 +1441,7 @@ static const struct bt_db_ops pg_ops = {
 	.each_label = pq_each_label,
 	.each_event = pq_each_event,
 	.frontier = pq_frontier,
+	.each_end = pq_each_end,
 	.has_host = pq_has_host,
 	.each_log = pq_each_log,
 	.inv_save = pq_inv_save,

@@ -853,6 +853,56 @@ out:
 	return err;
 }
 
+/* One end from columns c (min) and c + 1 (max), both NULL for none. */
+static bool sq_span(sqlite3_stmt *s, int c, uint64_t *first, uint64_t *last,
+		    bool any)
+{
+	uint64_t a, b;
+
+	if (sqlite3_column_type(s, c) == SQLITE_NULL)
+		return any;
+	a = (uint64_t)sqlite3_column_int64(s, c);
+	b = (uint64_t)sqlite3_column_int64(s, c + 1);
+	if (!any || a < *first)
+		*first = a;
+	if (!any || b > *last)
+		*last = b;
+	return true;
+}
+
+static int sq_each_end(struct bt_db *bdb,
+		       int (*fn)(void *arg, const struct bt_dbend *e),
+		       void *arg)
+{
+	struct sqlite_db *db = S(bdb);
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if ((err = prepare(db, &s, BT_DB_ENDS_SQL)))
+		return err;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct bt_dbend e = {
+			.object = sqlite3_column_int64(s, 0),
+			.host = (const char *)sqlite3_column_text(s, 1),
+			.remote = (const char *)sqlite3_column_text(s, 2),
+			.local = (const char *)sqlite3_column_text(s, 3),
+		};
+		bool any;
+
+		db->base.stats.rows++;
+		any = sq_span(s, 4, &e.first, &e.last, false);
+		any = sq_span(s, 6, &e.first, &e.last, any);
+		if (!any || !e.host || !e.remote || !e.local)
+			continue;
+		if ((err = fn(arg, &e)))
+			break;
+	}
+	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = sqlerr(db, BT_EIO, "reading connections");
+	sqlite3_finalize(s);
+	return err;
+}
+
 static int sq_has_host(struct bt_db *bdb, const char *host, bool *out)
 {
 	struct sqlite_db *db = S(bdb);
@@ -1004,6 +1054,7 @@ static const struct bt_db_ops sqlite_ops = {
 	.each_label = sq_each_label,
 	.each_event = sq_each_event,
 	.frontier = sq_frontier,
+	.each_end = sq_each_end,
 	.has_host = sq_has_host,
 	.each_log = sq_each_log,
 	.inv_save = sq_inv_save,

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../graph/channel.h"   /* bt_conn_match(): the one rule */
 #include "db-int.h"
 #include "error.h"
 #include "hash.h"
@@ -761,6 +762,12 @@ struct exporter {
 	size_t nlabs, labs_cap;
 	char *arena;            /* their strings */
 	size_t arena_len, arena_cap;
+	/* connections between hosts (links_build()), with 2+ hosts */
+	char **hosts;           /* the hosts with ends, by name */
+	size_t nhosts;
+	int64_t *shift;         /* [host] ns added to its times */
+	uint16_t *hix;          /* [database id] host + 1, 0: none */
+	uint32_t *peer;         /* [database id] the other end, 0: none */
 };
 
 /* Copy n bytes (and a NUL) into the arena: the offset, or -1. */
@@ -809,6 +816,301 @@ static bool left_out(const struct exporter *x, int64_t v)
 	return v > 0 && v <= x->max && !x->map[v];
 }
 
+/* ---- connections between hosts ----------------------------------------- */
+
+/*
+ * With two hosts or more, the ends of connections (endpoints with a
+ * "local" label) of all hosts are matched with bt_conn_match(), the rule
+ * of one log (graph/channel.h), after each host's times are put on one
+ * clock (man/btrack-db.5, Connections between hosts):
+ *  1. pairs of two hosts matched exactly (both addresses equal, none
+ *     loopback) within BT_DB_SKEW_WINDOW_NS give, per pair of hosts, the
+ *     median of (first time of the end on the host later by name - first
+ *     time of the other): that pair's skew, reported;
+ *  2. hosts are put on the clock of the first host by name of their
+ *     group (hosts joined by such pairs), a skew of at least
+ *     BT_DB_SKEW_MIN_NS subtracted (a smaller one is not told apart from
+ *     network delay);
+ *  3. all ends are matched again with BT_CHANNEL_TOLERANCE_NS.
+ * The exported log then has the shifted times, the "local" label only on
+ * the ends paired (the walk, graph/walk.c, pairs them again on the log
+ * with the same rule and finds these pairs), and a walk's closure crosses
+ * from an end to its peer.
+ */
+#define BT_DB_SKEW_WINDOW_NS (600ULL * 1000000000ULL)
+#define BT_DB_SKEW_MIN_NS (100LL * 1000000LL)
+
+struct ends {
+	struct bt_conn_end *e;
+	int64_t *obj;
+	char **host;            /* per end, then index into x->hosts */
+	size_t n, cap;
+	int err;
+};
+
+static int end_row(void *arg, const struct bt_dbend *r)
+{
+	struct ends *s = arg;
+	struct bt_conn_end e = { .first = r->first, .last = r->last };
+
+	if (bt_sockaddr_parse(&e.local, r->local, strlen(r->local)) ||
+	    bt_sockaddr_parse(&e.remote, r->remote, strlen(r->remote)) ||
+	    e.first > e.last) {
+		return 0;       /* not an IP end: left alone */
+	}
+	if (s->n == s->cap) {
+		size_t c1 = s->cap, c2 = s->cap;
+
+		if (bt_grow(&s->e, &s->cap, s->n + 1, sizeof(*s->e)) ||
+		    bt_grow(&s->obj, &c1, s->n + 1, sizeof(*s->obj)) ||
+		    bt_grow(&s->host, &c2, s->n + 1, sizeof(*s->host)))
+			return bt_error_set(BT_ENOMEM, "out of memory");
+	}
+	if (!(s->host[s->n] = strdup(r->host)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	s->obj[s->n] = r->object;
+	s->e[s->n++] = e;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The index of host `name` in x->hosts + 1, or 0. */
+static uint16_t host_ix(const struct exporter *x, const char *name)
+{
+	char **f;
+
+	if (!name || !x->nhosts)
+		return 0;
+	f = bsearch(&name, x->hosts, x->nhosts, sizeof(*x->hosts), cmp_str);
+	return f ? (uint16_t)(f - x->hosts + 1) : 0;
+}
+
+static bool exact(const struct bt_conn_end *a, const struct bt_conn_end *b)
+{
+	return !a->local.any && !a->remote.any &&
+	       !memcmp(a->local.addr, b->remote.addr, 16) &&
+	       !memcmp(a->remote.addr, b->local.addr, 16);
+}
+
+static bool is_loop(const struct bt_sockaddr *a)
+{
+	static const uint8_t one[16] = { [15] = 1 };
+
+	return !memcmp(a->addr, one, 16) ||
+	       (a->addr[10] == 0xff && a->addr[11] == 0xff &&
+		a->addr[12] == 127);
+}
+
+/* Step 1 and 2: x->shift from the pairs in peer. */
+static int links_skew(struct exporter *x, struct ends *s, const size_t *peer)
+{
+	size_t nh = x->nhosts, i, j, k, *queue = NULL, nq = 0;
+	int64_t **d = NULL, *med = NULL;
+	size_t *nd = NULL, *capd = NULL;
+	bool *seen = NULL;
+	int err = 0;
+	char *rep = x->db->stats.skew;
+	size_t rl = strlen(rep);
+
+	d = calloc(nh * nh, sizeof(*d));
+	nd = calloc(nh * nh, sizeof(*nd));
+	capd = calloc(nh * nh, sizeof(*capd));
+	med = calloc(nh * nh, sizeof(*med));
+	seen = calloc(nh, sizeof(*seen));
+	queue = calloc(nh, sizeof(*queue));
+	if (!d || !nd || !capd || !med || !seen || !queue) {
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < s->n; i++) {
+		const struct bt_conn_end *a = &s->e[i], *b;
+		size_t p = peer[i], ha, hb, cell;
+		int64_t off;
+
+		if (p == SIZE_MAX || p < i)
+			continue;
+		b = &s->e[p];
+		if (a->host == b->host || !exact(a, b) ||
+		    is_loop(&a->local) || is_loop(&a->remote))
+			continue;
+		ha = a->host < b->host ? a->host : b->host;
+		hb = a->host < b->host ? b->host : a->host;
+		off = a->host < b->host ?
+		      (int64_t)(b->first - a->first) :
+		      (int64_t)(a->first - b->first);
+		cell = ha * nh + hb;
+		if (bt_grow(&d[cell], &capd[cell], nd[cell] + 1,
+			    sizeof(**d))) {
+			err = bt_error_set(BT_ENOMEM, "out of memory");
+			goto out;
+		}
+		d[cell][nd[cell]++] = off;
+	}
+	for (i = 0; i < nh * nh; i++) {
+		if (!nd[i])
+			continue;
+		qsort(d[i], nd[i], sizeof(**d), cmp_i64);
+		med[i] = nd[i] & 1 ? d[i][nd[i] / 2] :
+			 d[i][nd[i] / 2 - 1] / 2 + d[i][nd[i] / 2] / 2;
+		if (rl + 1 < sizeof(x->db->stats.skew))
+			rl += (size_t)snprintf(rep + rl,
+				sizeof(x->db->stats.skew) - rl,
+				"%s%s vs %s %+.3f s (%zu pair%s)%s",
+				rl ? "; " : "", x->hosts[i % nh],
+				x->hosts[i / nh], (double)med[i] / 1e9,
+				nd[i], nd[i] == 1 ? "" : "s",
+				llabs(med[i]) >= BT_DB_SKEW_MIN_NS ?
+				", applied" : "");
+		if (rl >= sizeof(x->db->stats.skew))
+			rl = sizeof(x->db->stats.skew) - 1;
+	}
+	/* each group on the clock of its first host by name */
+	for (i = 0; i < nh; i++) {
+		if (seen[i])
+			continue;
+		seen[i] = true;
+		x->shift[i] = 0;
+		nq = 0;
+		queue[nq++] = i;
+		for (k = 0; k < nq; k++) {
+			size_t h = queue[k];
+
+			for (j = 0; j < nh; j++) {
+				size_t cell = h < j ? h * nh + j : j * nh + h;
+				int64_t m;
+
+				if (seen[j] || j == h || !nd[cell])
+					continue;
+				/* med: (later by name) - (earlier) */
+				m = h < j ? med[cell] : -med[cell];
+				if (llabs(m) < BT_DB_SKEW_MIN_NS)
+					m = 0;
+				x->shift[j] = x->shift[h] - m;
+				seen[j] = true;
+				queue[nq++] = j;
+			}
+		}
+	}
+out:
+	if (d)
+		for (i = 0; i < nh * nh; i++)
+			free(d[i]);
+	free(d);
+	free(nd);
+	free(capd);
+	free(med);
+	free(seen);
+	free(queue);
+	return err;
+}
+
+static uint64_t shifted(uint64_t t, int64_t by)
+{
+	if (by < 0)
+		return t < (uint64_t)-by ? 0 : t - (uint64_t)-by;
+	return t > UINT64_MAX - (uint64_t)by ? UINT64_MAX : t + (uint64_t)by;
+}
+
+/* In the read transaction, after export_prepare(): the hosts, their
+ * shifts and the pairs (x->peer), when the database has 2+ hosts. */
+static int links_build(struct exporter *x)
+{
+	struct bt_db *db = x->db;
+	struct ends s = { 0 };
+	size_t i, k, *peer = NULL;
+	int64_t nhosts;
+	int err;
+
+	db->stats.skew[0] = '\0';
+	db->stats.host_links = 0;
+	if ((err = db->ops->query_int(db, "SELECT count(*) FROM hosts", 0,
+				      &nhosts)) || nhosts < 2)
+		return err;
+	if ((err = db->ops->each_end(db, end_row, &s)))
+		goto out;
+	/* the hosts, by name */
+	x->hosts = malloc((s.n + 1) * sizeof(*x->hosts));
+	if (!x->hosts) {
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < s.n; i++)
+		x->hosts[i] = s.host[i];
+	qsort(x->hosts, s.n, sizeof(*x->hosts), cmp_str);
+	for (i = k = 0; i < s.n; i++)
+		if (!k || strcmp(x->hosts[k - 1], x->hosts[i]))
+			x->hosts[k++] = x->hosts[i];
+	x->nhosts = k < UINT16_MAX ? k : UINT16_MAX - 1;
+	for (i = 0; i < x->nhosts; i++)
+		if (!(x->hosts[i] = strdup(x->hosts[i]))) {
+			x->nhosts = i;
+			err = bt_error_set(BT_ENOMEM, "out of memory");
+			goto out;
+		}
+	for (i = 0; i < s.n; i++)
+		s.e[i].host = host_ix(x, s.host[i]);
+	x->shift = calloc(x->nhosts + 1, sizeof(*x->shift));
+	x->hix = calloc((size_t)x->max + 1, sizeof(*x->hix));
+	x->peer = calloc((size_t)x->max + 1, sizeof(*x->peer));
+	peer = malloc((s.n + 1) * sizeof(*peer));
+	if (!x->shift || !x->hix || !x->peer || !peer) {
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!s.n)
+		goto out;
+	/* 1, 2: the skews */
+	if ((err = bt_conn_match(peer, s.e, s.n, BT_DB_SKEW_WINDOW_NS)) ||
+	    (err = links_skew(x, &s, peer)))
+		goto out;
+	/* 3: on one clock */
+	for (i = 0; i < s.n; i++) {
+		int64_t by = s.e[i].host ? x->shift[s.e[i].host - 1] : 0;
+
+		s.e[i].first = shifted(s.e[i].first, by);
+		s.e[i].last = shifted(s.e[i].last, by);
+	}
+	if ((err = bt_conn_match(peer, s.e, s.n, BT_CHANNEL_TOLERANCE_NS)))
+		goto out;
+	for (i = 0; i < s.n; i++) {
+		int64_t a = s.obj[i];
+
+		if (peer[i] == SIZE_MAX || a <= 0 || a > x->max)
+			continue;
+		x->peer[a] = (uint32_t)s.obj[peer[i]];
+		x->hix[a] = (uint16_t)s.e[i].host;
+		if (s.e[i].host != s.e[peer[i]].host && i < peer[i])
+			db->stats.host_links++;
+	}
+out:
+	for (i = 0; i < s.n; i++)
+		free(s.host[i]);
+	free(s.host);
+	free(s.e);
+	free(s.obj);
+	free(peer);
+	return err;
+}
+
+/* The shift of an object's host. */
+static int64_t shift_of(const struct exporter *x, int64_t id)
+{
+	if (!x->hix || id <= 0 || id > x->max || !x->hix[id])
+		return 0;
+	return x->shift[x->hix[id] - 1];
+}
+
 static int export_object(void *arg, const struct bt_dbobj *o)
 {
 	struct exporter *x = arg;
@@ -821,6 +1123,8 @@ static int export_object(void *arg, const struct bt_dbobj *o)
 		return bt_error_set(BT_ECORRUPT, "'%s': bad object row %"
 				    PRId64, x->db->name, o->id);
 	id = x->map[o->id] = ++x->next;
+	if (x->hix && o->host)
+		x->hix[o->id] = host_ix(x, o->host);
 	if (x->kind) {
 		x->dbid[id] = (uint32_t)o->id;
 		x->ref1[o->id] = c[DBC_FILE] > 0 && c[DBC_FILE] <= x->max ?
@@ -889,6 +1193,10 @@ static int export_label(void *arg, const struct bt_dbtext *t)
 
 	if (!obj || !key || !t->value)
 		return 0;
+	/* between hosts: only the ends paired keep their local address,
+	 * so that the walk pairs them and no others */
+	if (x->peer && key == BT_LABEL_LOCAL && !x->peer[t->object])
+		return 0;
 	if (x->cache) {
 		struct bt_dbtext *c;
 		int64_t at;
@@ -904,7 +1212,8 @@ static int export_label(void *arg, const struct bt_dbtext *t)
 		c->key = bt_db_label_names[key];
 		c->value = (const char *)(uintptr_t)at;
 	}
-	return bt_log_append_label(x->w, obj, (uint32_t)key, t->time,
+	return bt_log_append_label(x->w, obj, (uint32_t)key,
+				   shifted(t->time, shift_of(x, t->object)),
 				   t->value, t->len);
 }
 
@@ -927,7 +1236,11 @@ static int export_event(void *arg, const struct bt_dbevent *e)
 				    "%d, cause %u, effect %u)", x->db->name,
 				    e->op, cause, effect);
 	err = bt_log_append_event(x->w, (uint8_t)e->op, (uint8_t)e->flags,
-				  aux, e->time, cause, effect);
+				  aux, shifted(e->time, x->hix &&
+					       x->hix[e->cause] ?
+					       shift_of(x, e->cause) :
+					       shift_of(x, e->effect)),
+				  cause, effect);
 	if (!err && !(++x->n & 0xffff)) {
 		bt_log_writer_commit(x->w);
 		if (x->progress)
@@ -965,7 +1278,8 @@ static int export_prepare(struct exporter *x, const char *host)
 	x->map = calloc((size_t)x->max + 1, sizeof(*x->map));
 	if (!x->map)
 		return bt_error_set(BT_ENOMEM, "out of memory");
-	return 0;
+	/* one host asked for: no joins (its own times, as its log) */
+	return host ? 0 : links_build(x);
 }
 
 /* Open the log at `path` and write the objects and labels of `host`. */
@@ -1031,6 +1345,12 @@ static void export_release(struct exporter *x)
 	free(x->objs);
 	free(x->labs);
 	free(x->arena);
+	while (x->nhosts)
+		free(x->hosts[--x->nhosts]);
+	free(x->hosts);
+	free(x->shift);
+	free(x->hix);
+	free(x->peer);
 }
 
 int bt_db_export_log(struct bt_db *db, const char *path,
@@ -1136,10 +1456,20 @@ static int cl_reach(struct closure *c, int64_t id, uint64_t t)
 		return 0;
 	g = cl_group(c, (uint32_t)id);
 	if (!(c->fl[g] & CL_REACHED)) {
+		int err;
+
 		c->fl[g] |= CL_REACHED;
 		c->th[g] = t;
 		c->changed = true;
-		return cl_queue(c, g);
+		if ((err = cl_queue(c, g)))
+			return err;
+		/* the other end of a connection between hosts: all its
+		 * events (the walk's times across it are on one clock
+		 * only in the log written) */
+		if (x->peer && x->peer[g])
+			return cl_reach(c, x->peer[g], c->forward ? 0 :
+					UINT64_MAX);
+		return 0;
 	}
 	if (c->forward ? t < c->th[g] : t > c->th[g]) {
 		c->th[g] = t;

@@ -159,6 +159,11 @@ struct bt_db_stats {
 	uint64_t rows;          /* rows read */
 	uint64_t frontiers;     /* frontier queries of bt_db_export_walk() */
 	uint64_t walk_events;   /* events it kept */
+	/* connections between hosts (btrack-db(5), Connections): */
+	uint64_t host_links;    /* connections joined across two hosts */
+	char skew[256];         /* the clock skews estimated, for the user
+	                           ("db vs web +3.000 s (1 pair), applied;
+	                           ..."), or "" */
 };
 void bt_db_get_stats(const struct bt_db *db, struct bt_db_stats *out);
 

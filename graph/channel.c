@@ -108,6 +108,7 @@ bool bt_sockaddr_match(const struct bt_sockaddr *a,
 /* ---- matching ---------------------------------------------------------- */
 
 struct cand {
+	unsigned foreign;       /* loopback across two hosts: last resort */
 	unsigned wild;          /* addresses matched only through "any" */
 	uint64_t gap;           /* ns between the spans, 0 if they overlap */
 	uint64_t dstart;        /* ns between the first events */
@@ -118,6 +119,8 @@ static int cmp_cand(const void *x, const void *y)
 {
 	const struct cand *p = x, *q = y;
 
+	if (p->foreign != q->foreign)
+		return p->foreign < q->foreign ? -1 : 1;
 	if (p->wild != q->wild)
 		return p->wild < q->wild ? -1 : 1;
 	if (p->gap != q->gap)
@@ -144,6 +147,16 @@ static int cmp_end(const void *x, const void *y, void *arg)
 	return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
 }
 
+static bool loopback(const struct bt_sockaddr *a)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					    0xff, 0xff };
+	static const uint8_t one[16] = { [15] = 1 };
+
+	return !memcmp(a->addr, one, 16) ||
+	       (!memcmp(a->addr, mapped, 12) && a->addr[12] == 127);
+}
+
 /* Whether b may be a's other end; fills the pair's score. */
 static bool can_pair(const struct bt_conn_end *a, const struct bt_conn_end *b,
 		     uint64_t tol, struct cand *c)
@@ -158,6 +171,11 @@ static bool can_pair(const struct bt_conn_end *a, const struct bt_conn_end *b,
 	else
 		c->gap = 0;
 	if (c->gap > tol)
+		return false;
+	c->foreign = a->host != b->host &&
+		     (loopback(&a->local) || loopback(&a->remote) ||
+		      loopback(&b->local) || loopback(&b->remote));
+	if (c->foreign && c->gap)
 		return false;
 	c->wild = (unsigned)(memcmp(a->local.addr, b->remote.addr, 16) != 0) +
 		  (unsigned)(memcmp(a->remote.addr, b->local.addr, 16) != 0);
@@ -316,6 +334,7 @@ int bt_channels_new(struct bt_channels **out, const struct bt_graph *g,
 		    !span(g, id, &e.first, &e.last))
 			continue;
 		e.id = id;
+		e.host = 0;
 		if (n + 1 > cap &&
 		    (r = bt_grow(&ends, &cap, n + 1, sizeof(*ends))))
 			goto fail;

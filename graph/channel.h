@@ -24,6 +24,11 @@
  *    each end is paired with at most one other, the nearest in time
  *    (overlap first, then the smallest gap, then the nearest start).
  *  - An end whose other end is not in the log stays an entry point.
+ *  - Hosts (a case database, bt_conn_end.host): a loopback address
+ *    (127.0.0.0/8, ::1) names each machine's own, so two ends of two
+ *    different hosts whose addresses are loopback pair only when their
+ *    times overlap, and only after every pair within one host (two
+ *    recordings of one machine, added as two hosts, still join).
  *
  * bt_conn_match() is the rule alone, over an array of ends: a case
  * database joining the logs of two hosts gives it the ends of both (times
@@ -71,6 +76,9 @@ struct bt_conn_end {
 	struct bt_sockaddr local, remote;
 	uint64_t first, last;   /* its events' times, ns (first <= last) */
 	uint32_t id;            /* the caller's: an object id */
+	uint32_t host;          /* the caller's host number (0 in a log):
+	                           loopback ends of two hosts pair only as
+	                           a last resort (below) */
 };
 
 /*

@@ -246,7 +246,7 @@ END_TEST
 static struct bt_conn_end end(const char *local, const char *remote,
 			      uint64_t first, uint64_t last)
 {
-	struct bt_conn_end e = { sa(local), sa(remote), first, last, 0 };
+	struct bt_conn_end e = { sa(local), sa(remote), first, last, 0, 0 };
 
 	return e;
 }
@@ -322,6 +322,45 @@ START_TEST(match_rule)
 			 0);
 	ck_assert_uint_eq(peer[0], 3);
 	ck_assert_uint_eq(peer[1], 2);
+}
+END_TEST
+
+/* Ends of two hosts (a case database): a loopback pair across hosts only
+ * with overlapping times and after the pairs within a host; other
+ * addresses as in one log. */
+START_TEST(match_hosts)
+{
+	struct bt_conn_end e[4];
+	size_t peer[4];
+
+	/* two recordings of one machine: loopback joins across them */
+	e[0] = end("127.0.0.1:5001", "127.0.0.1:8000", 0, 3 * S);
+	e[1] = end("127.0.0.1:8000", "127.0.0.1:5001", 1 * S, 2 * S);
+	e[0].host = 1, e[1].host = 2;
+	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], 1);
+	/* but not when only near in time: loopback of two machines */
+	e[1].first = 5 * S, e[1].last = 6 * S;
+	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], SIZE_MAX);
+	/* the same host's own end first, even a worse one in time */
+	e[1].first = 1 * S, e[1].last = 2 * S;
+	e[2] = end("127.0.0.1:8000", "[::ffff:127.0.0.1]:5001", 4 * S,
+		   5 * S);
+	e[2].host = 1;
+	ck_assert_int_eq(bt_conn_match(peer, e, 3, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], 2);
+	ck_assert_uint_eq(peer[1], SIZE_MAX);
+	/* other addresses: across hosts as in one log, near is enough */
+	e[0] = end("10.0.0.1:5001", "10.0.0.2:8000", 0, 3 * S);
+	e[1] = end("10.0.0.2:8000", "10.0.0.1:5001", 5 * S, 6 * S);
+	e[0].host = 1, e[1].host = 2;
+	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], 1);
 }
 END_TEST
 
@@ -633,6 +672,7 @@ int main(void)
 	} cases[] = {
 		{ "addresses", addresses },
 		{ "match_rule", match_rule },
+		{ "match_hosts", match_hosts },
 		{ "match_many", match_many },
 		{ "ingest_endpoints", ingest_endpoints },
 		{ "one_log_backward_forward", one_log_backward_forward },
