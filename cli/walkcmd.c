@@ -197,8 +197,13 @@ int walkcmd_load_db(struct bt_graph **out, struct bt_db *db,
 				       cli_progress, (void *)"loading");
 	cli_progress_done();
 	bt_db_get_stats(db, &st);
-	if (!err && st.skew[0])         /* btrack-db(5): clock skew */
-		cli_note("clock skew between hosts: %s", st.skew);
+	if (!err && st.host_links)      /* btrack-db(5): between hosts */
+		cli_note("%llu connection%s joined between hosts; clock skew "
+			 "between hosts: %s",
+			 (unsigned long long)st.host_links,
+			 st.host_links == 1 ? "" : "s",
+			 st.skew[0] ? st.skew : "none estimated (no exact "
+			 "pair of two machines)");
 	if (!err && getenv("BTRACK_DB_STATS")) {
 		cli_note("%s: %llu queries, %llu frontiers, %llu rows read, "
 			 "%llu events kept", bt_db_store(db),

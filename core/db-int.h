@@ -66,12 +66,13 @@ struct bt_dbend {
 	uint64_t first, last;
 };
 
-/* The query both stores run for each_end (the subset they both speak):
- * id, host, remote, local, then min and max time as cause and as effect
+/* The query both stores run for each_end (the subset they both speak;
+ * L and R wrap a byte column into text: PostgreSQL's are bytea): id,
+ * host, remote, local, then min and max time as cause and as effect
  * (each an index lookup on events(cause, time) or (effect, time)). */
-#define BT_DB_ENDS_SQL \
-	"SELECT o.id, g.host, o.path," \
-	" (SELECT min(value) FROM labels WHERE object = o.id" \
+#define BT_DB_ENDS_SQL(L, R) \
+	"SELECT o.id, g.host, " L "o.path" R "," \
+	" (SELECT min(" L "value" R ") FROM labels WHERE object = o.id" \
 	"  AND key = 'local')," \
 	" (SELECT min(time) FROM events WHERE cause = o.id)," \
 	" (SELECT max(time) FROM events WHERE cause = o.id)," \

@@ -1080,6 +1080,8 @@ struct each {
 	void *arg;
 	char *kind;
 	size_t kind_cap;
+	char *host;             /* objects: the host, NUL-terminated */
+	size_t host_cap;
 };
 
 static int object_row(void *arg, const struct row *r)
@@ -1088,9 +1090,19 @@ static int object_row(void *arg, const struct row *r)
 	struct bt_dbobj o = { .id = f64(r, 0) };
 	int c;
 
-	if (r->n != 2 + DBC_N || !r->v[1])
+	if (r->n != 3 + DBC_N || !r->v[1])
 		return bt_error_set(BT_ECORRUPT, "'%s': a bad object row",
 				    x->db->base.name);
+	if (r->v[2 + DBC_N]) {  /* the host, NULL for shared endpoints */
+		size_t hl = (size_t)r->len[2 + DBC_N];
+
+		if (hl + 1 > x->host_cap &&
+		    bt_grow(&x->host, &x->host_cap, hl + 1, 1))
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		memcpy(x->host, r->v[2 + DBC_N], hl);
+		x->host[hl] = '\0';
+		o.host = x->host;
+	}
 	if ((size_t)r->len[1] + 1 > x->kind_cap &&
 	    bt_grow(&x->kind, &x->kind_cap, (size_t)r->len[1] + 1, 1))
 		return bt_error_set(BT_ENOMEM, "out of memory");
@@ -1124,7 +1136,7 @@ static int pq_each_object(struct bt_db *bdb, const char *host,
 		return pgerr(db, BT_EIO, "quoting the host");
 	err = asprintf(&q, "SELECT id, kind, pid, start, ppid, uid, dev, ino,"
 		       " flags, path, file, page, process, prot, first_page,"
-		       " pages FROM objects%s%s%s ORDER BY id",
+		       " pages, host FROM objects%s%s%s ORDER BY id",
 		       lit ? " WHERE host IS NULL OR host = " : "",
 		       lit ? lit : "", "");
 	PQfreemem(lit);
@@ -1133,6 +1145,7 @@ static int pq_each_object(struct bt_db *bdb, const char *host,
 	err = copy_out(db, q, object_row, &x, "reading objects");
 	free(q);
 	free(x.kind);
+	free(x.host);
 	return err;
 }
 
@@ -1272,7 +1285,8 @@ static int pq_each_end(struct bt_db *bdb,
 	PGresult *r;
 	int i, err, ret = 0;
 
-	if ((err = query(db, &r, BT_DB_ENDS_SQL, 0, NULL,
+	if ((err = query(db, &r, BT_DB_ENDS_SQL("encode(",
+						    ", 'escape')"), 0, NULL,
 			 "reading connections")))
 		return err;
 	for (i = 0; i < PQntuples(r) && !ret; i++) {

@@ -693,8 +693,8 @@ static int sq_each_object(struct bt_db *bdb, const char *host,
 	/* With a host: its objects and the endpoints (shared by all). */
 	if ((err = prepare(db, &s, "SELECT id, kind, pid, start, ppid, uid,"
 			   " dev, ino, flags, path, file, page, process, prot,"
-			   " first_page, pages FROM objects WHERE ?1 IS NULL"
-			   " OR host IS NULL OR host = ?1 ORDER BY id")))
+			   " first_page, pages, host FROM objects WHERE ?1 IS"
+			   " NULL OR host IS NULL OR host = ?1 ORDER BY id")))
 		return err;
 	if (host)
 		sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
@@ -702,6 +702,8 @@ static int sq_each_object(struct bt_db *bdb, const char *host,
 		struct bt_dbobj o = {
 			.id = sqlite3_column_int64(s, 0),
 			.kind = (const char *)sqlite3_column_text(s, 1),
+			.host = (const char *)sqlite3_column_text(s,
+								  2 + DBC_N),
 		};
 
 		for (c = 0; c < DBC_N; c++) {
@@ -878,7 +880,7 @@ static int sq_each_end(struct bt_db *bdb,
 	sqlite3_stmt *s;
 	int rc, err;
 
-	if ((err = prepare(db, &s, BT_DB_ENDS_SQL)))
+	if ((err = prepare(db, &s, BT_DB_ENDS_SQL("", ""))))
 		return err;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct bt_dbend e = {

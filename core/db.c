@@ -800,6 +800,7 @@ static int cache_object(struct exporter *x, const struct bt_dbobj *o)
 	*c = *o;
 	c->kind = bt_kind_name(x->kind[o->id]);
 	c->ident = NULL;
+	c->host = NULL;         /* borrowed; x->hix has it already */
 	c->path = (const char *)(uintptr_t)at;
 	return 0;
 }
@@ -944,8 +945,11 @@ static int links_skew(struct exporter *x, struct ends *s, const size_t *peer)
 		if (a->host == b->host || !exact(a, b) ||
 		    is_loop(&a->local) || is_loop(&a->remote))
 			continue;
-		ha = a->host < b->host ? a->host : b->host;
-		hb = a->host < b->host ? b->host : a->host;
+		if (!a->host || !b->host)
+			continue;
+		/* host numbers are 1-based (host_ix()) */
+		ha = (a->host < b->host ? a->host : b->host) - 1;
+		hb = (a->host < b->host ? b->host : a->host) - 1;
 		off = a->host < b->host ?
 		      (int64_t)(b->first - a->first) :
 		      (int64_t)(a->first - b->first);
@@ -1137,7 +1141,8 @@ static int export_object(void *arg, const struct bt_dbobj *o)
 		if (x->kind)
 			x->kind[o->id] = BT_OBJ_PROCESS;
 		return bt_log_append_process(x->w, id, (uint32_t)c[DBC_PID],
-					     (uint64_t)c[DBC_START],
+					     shifted((uint64_t)c[DBC_START],
+						     shift_of(x, o->id)),
 					     (uint32_t)c[DBC_PPID],
 					     (uint32_t)c[DBC_UID]);
 	}
@@ -1282,6 +1287,20 @@ static int export_prepare(struct exporter *x, const char *host)
 	return host ? 0 : links_build(x);
 }
 
+/* With connections joined between hosts: the note that tells the walk to
+ * cross them with a slack (graph/channel.h). */
+static int hosts_note(struct exporter *x)
+{
+	char buf[96];
+	int n;
+
+	if (!x->db->stats.host_links)
+		return 0;
+	n = snprintf(buf, sizeof(buf), "%s%llu", BT_CHANNEL_HOSTS_NOTE,
+		     (unsigned long long)BT_CHANNEL_HOSTS_SLACK_NS);
+	return bt_log_append_note(x->w, BT_NOTE_TEXT, 0, buf, (size_t)n);
+}
+
 /* Open the log at `path` and write the objects and labels of `host`. */
 static int export_objects(struct exporter *x, const char *path,
 			  const char *host)
@@ -1316,12 +1335,12 @@ static int export_objects(struct exporter *x, const char *path,
 			t.value = x->arena + (uintptr_t)t.value;
 			err2 = export_label(x, &t);
 		}
-		return err2;
+		return err2 ? err2 : hosts_note(x);
 	}
 	if ((err = db->ops->each_object(db, host, export_object_cached, x)) ||
 	    (err = db->ops->each_label(db, export_label, x)))
 		return err;
-	return 0;
+	return hosts_note(x);
 }
 
 static int export_close(struct exporter *x)

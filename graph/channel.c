@@ -15,6 +15,7 @@
 
 #include "../core/error.h"
 #include "../core/hash.h"
+#include "../core/log.h"
 #include "../core/util.h"
 #include "channel.h"
 
@@ -175,7 +176,7 @@ static bool can_pair(const struct bt_conn_end *a, const struct bt_conn_end *b,
 	c->foreign = a->host != b->host &&
 		     (loopback(&a->local) || loopback(&a->remote) ||
 		      loopback(&b->local) || loopback(&b->remote));
-	if (c->foreign && c->gap)
+	if (c->foreign && c->gap > BT_CHANNEL_LOOPBACK_NS)
 		return false;
 	c->wild = (unsigned)(memcmp(a->local.addr, b->remote.addr, 16) != 0) +
 		  (unsigned)(memcmp(a->remote.addr, b->local.addr, 16) != 0);
@@ -263,7 +264,40 @@ out:
 struct bt_channels {
 	struct bt_u64map peer;  /* endpoint id -> peer endpoint id */
 	size_t pairs;
+	uint64_t slack;         /* bt_channel_slack() */
 };
+
+/* The slack a case database's note gives, from the records before the
+ * first event (where its notes are), or 0. */
+static uint64_t note_slack(const struct bt_graph *g)
+{
+	const struct bt_log *log = bt_graph_log(g);
+	const size_t pl = sizeof(BT_CHANNEL_HOSTS_NOTE) - 1;
+	const struct bt_rec_head *h;
+	struct bt_log_iter it;
+	uint64_t v = 0;
+
+	if (!log)
+		return 0;
+	bt_log_iter_init(&it, log);
+	while (bt_log_next(&it, &h) == 1 && h->type != BT_REC_EVENT) {
+		const struct bt_rec_note *n = (const void *)h;
+		const char *t;
+		size_t i;
+
+		if (h->type != BT_REC_NOTE || n->key != BT_NOTE_TEXT ||
+		    n->text.len <= pl ||
+		    memcmp(bt_rec_str(&n->text), BT_CHANNEL_HOSTS_NOTE, pl))
+			continue;
+		t = bt_rec_str(&n->text);
+		for (i = pl, v = 0; i < n->text.len && t[i] >= '0' &&
+		     t[i] <= '9' && v < 1000000000000ULL; i++)
+			v = v * 10 + (uint64_t)(t[i] - '0');
+		break;
+	}
+	bt_log_iter_release(&it);
+	return v;
+}
 
 struct local_ctx {
 	const char *s;
@@ -320,6 +354,7 @@ int bt_channels_new(struct bt_channels **out, const struct bt_graph *g,
 	if (!c)
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	bt_u64map_init(&c->peer);
+	c->slack = note_slack(g);
 	for (id = 1; id <= nobj; id++) {
 		struct local_ctx lc = { NULL, 0 };
 		struct bt_object_info in;
@@ -400,6 +435,11 @@ int bt_channel_peer_lazy(struct bt_channels **c, const struct bt_graph *g,
 	}
 	*out = bt_channel_peer(*c, id);
 	return 0;
+}
+
+uint64_t bt_channel_slack(const struct bt_channels *c)
+{
+	return c ? c->slack : 0;
 }
 
 size_t bt_channels_count(const struct bt_channels *c)

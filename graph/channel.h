@@ -26,9 +26,9 @@
  *  - An end whose other end is not in the log stays an entry point.
  *  - Hosts (a case database, bt_conn_end.host): a loopback address
  *    (127.0.0.0/8, ::1) names each machine's own, so two ends of two
- *    different hosts whose addresses are loopback pair only when their
- *    times overlap, and only after every pair within one host (two
- *    recordings of one machine, added as two hosts, still join).
+ *    different hosts whose addresses are loopback pair only within
+ *    BT_CHANNEL_LOOPBACK_NS, and only after every pair within one host
+ *    (two recordings of one machine, added as two hosts, still join).
  *
  * bt_conn_match() is the rule alone, over an array of ends: a case
  * database joining the logs of two hosts gives it the ends of both (times
@@ -51,6 +51,10 @@
 
 /* Within one log (one clock): how far apart in time two ends may be. */
 #define BT_CHANNEL_TOLERANCE_NS (10ULL * 1000000000ULL)
+
+/* Loopback ends of two hosts (two recordings of one machine): how far
+ * apart in time they may be. */
+#define BT_CHANNEL_LOOPBACK_NS (1000000000ULL)
 
 /* An address and port: IPv4 as IPv4-mapped IPv6. */
 struct bt_sockaddr {
@@ -112,6 +116,19 @@ uint32_t bt_channel_peer(const struct bt_channels *c, uint32_t id);
  */
 int bt_channel_peer_lazy(struct bt_channels **c, const struct bt_graph *g,
 			 uint64_t tolerance, uint32_t id, uint32_t *out);
+
+/*
+ * Connections between hosts (a case database, core/db.c): their times
+ * are put on one clock with an estimated skew, which is right only to
+ * within a network delay, so a walk crossing such a connection gives the
+ * other end a threshold this much later (backward) or earlier (forward)
+ * than its own.  The log a case database writes for a walk says so in a
+ * note, BT_NOTE_TEXT, "BT_CHANNEL_HOSTS_NOTE<ns>"; in any other log it is
+ * 0 and a crossing is exact.
+ */
+#define BT_CHANNEL_HOSTS_NOTE "btrack-db: hosts joined, crossing slack ns "
+#define BT_CHANNEL_HOSTS_SLACK_NS (100ULL * 1000000ULL)
+uint64_t bt_channel_slack(const struct bt_channels *c);
 
 /* How many connections were seen from both ends. */
 size_t bt_channels_count(const struct bt_channels *c);

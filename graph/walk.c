@@ -534,6 +534,11 @@ static uint64_t default_threshold(const struct walker *w,
 
 /* ---- connections (channel.h) ------------------------------------------ */
 
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 /* The other end of endpoint node v's connection, when the log holds it,
  * is reached through a connection edge at v's threshold: backward, what
  * the peer's processes sent arrives at v; forward, what was sent into v
@@ -542,7 +547,7 @@ static uint64_t default_threshold(const struct walker *w,
 static int follow_peer(struct walker *w, uint32_t v)
 {
 	bool back = w->dir == BT_BACKWARD, created;
-	uint64_t t = w->nodes[v].t;
+	uint64_t t = w->nodes[v].t, sl;
 	uint32_t peer;
 	long long o;
 	int r;
@@ -553,9 +558,11 @@ static int follow_peer(struct walker *w, uint32_t v)
 	o = node_of(w, peer, w->nodes[v].depth + 1, &created);
 	if (o <= 0 || (uint32_t)(o - 1) == v)
 		return o < 0 ? (int)o : 0;
-	if (!created && (back ? t <= w->nodes[o - 1].t :
-			 t >= w->nodes[o - 1].t))
+	sl = bt_channel_slack(w->chan);  /* between hosts: channel.h */
+	if (!created && (back ? t <= sat_add(w->nodes[o - 1].t, sl) :
+			 sat_add(t, sl) >= w->nodes[o - 1].t))
 		return 0;
+	t = back ? sat_add(t, sl) : (t < sl ? 0 : t - sl);
 	if ((r = back ? add_edge(w, (uint32_t)(o - 1), v, BT_OP_CONNECTION, t) :
 		 add_edge(w, v, (uint32_t)(o - 1), BT_OP_CONNECTION, t)))
 		return r;

@@ -326,7 +326,7 @@ START_TEST(match_rule)
 END_TEST
 
 /* Ends of two hosts (a case database): a loopback pair across hosts only
- * with overlapping times and after the pairs within a host; other
+ * within BT_CHANNEL_LOOPBACK_NS and after the pairs within a host; other
  * addresses as in one log. */
 START_TEST(match_hosts)
 {
@@ -340,7 +340,12 @@ START_TEST(match_hosts)
 	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
 			 0);
 	ck_assert_uint_eq(peer[0], 1);
-	/* but not when only near in time: loopback of two machines */
+	/* near in time (the client closed before the accept returned) */
+	e[1].first = e[1].last = 3 * S + 500000000;
+	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], 1);
+	/* but not farther: loopback of two machines */
 	e[1].first = 5 * S, e[1].last = 6 * S;
 	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
 			 0);
