@@ -874,6 +874,22 @@ static int end_row(void *arg, const struct bt_dbend *r)
 	return 0;
 }
 
+/* each_log: the log's host, into s->host (e and obj unused past s.n) */
+static int log_host(void *arg, const struct bt_dblog *l)
+{
+	struct ends *s = arg;
+	size_t cap = s->n;
+
+	if (!l->host)
+		return 0;
+	if (bt_grow(&s->host, &cap, s->n + 1, sizeof(*s->host)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	if (!(s->host[s->n] = strdup(l->host)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	s->n++;
+	return 0;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -1032,7 +1048,7 @@ static int links_build(struct exporter *x)
 {
 	struct bt_db *db = x->db;
 	struct ends s = { 0 };
-	size_t i, k, *peer = NULL;
+	size_t i, k, nends, *peer = NULL, nall;
 	int64_t nhosts;
 	int err;
 
@@ -1041,9 +1057,15 @@ static int links_build(struct exporter *x)
 	if ((err = db->ops->query_int(db, "SELECT count(*) FROM hosts", 0,
 				      &nhosts)) || nhosts < 2)
 		return err;
-	if ((err = db->ops->each_end(db, end_row, &s)))
+	err = db->ops->each_end(db, end_row, &s);
+	nall = nends = s.n;
+	if (err)
 		goto out;
-	/* the hosts, by name */
+	/* the hosts, by name: of the ends, and of the logs */
+	err = db->ops->each_log(db, log_host, &s);
+	nall = s.n;
+	if (err)
+		goto out;
 	x->hosts = malloc((s.n + 1) * sizeof(*x->hosts));
 	if (!x->hosts) {
 		err = bt_error_set(BT_ENOMEM, "out of memory");
@@ -1062,6 +1084,7 @@ static int links_build(struct exporter *x)
 			err = bt_error_set(BT_ENOMEM, "out of memory");
 			goto out;
 		}
+	s.n = nends;
 	for (i = 0; i < s.n; i++)
 		s.e[i].host = host_ix(x, s.host[i]);
 	x->shift = calloc(x->nhosts + 1, sizeof(*x->shift));
@@ -1072,6 +1095,9 @@ static int links_build(struct exporter *x)
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 		goto out;
 	}
+	for (i = 0; i < s.n; i++)
+		if (s.obj[i] > 0 && s.obj[i] <= x->max)
+			x->hix[s.obj[i]] = (uint16_t)s.e[i].host;
 	if (!s.n)
 		goto out;
 	/* 1, 2: the skews */
@@ -1093,12 +1119,11 @@ static int links_build(struct exporter *x)
 		if (peer[i] == SIZE_MAX || a <= 0 || a > x->max)
 			continue;
 		x->peer[a] = (uint32_t)s.obj[peer[i]];
-		x->hix[a] = (uint16_t)s.e[i].host;
 		if (s.e[i].host != s.e[peer[i]].host && i < peer[i])
 			db->stats.host_links++;
 	}
 out:
-	for (i = 0; i < s.n; i++)
+	for (i = 0; i < nall; i++)
 		free(s.host[i]);
 	free(s.host);
 	free(s.e);
@@ -1287,13 +1312,87 @@ static int export_prepare(struct exporter *x, const char *host)
 	return host ? 0 : links_build(x);
 }
 
+/*
+ * With 2+ hosts: which host each object of the log written is on, for the
+ * outputs (graph/dbgraph.h, bt_hostmap): a note BT_NOTE_TEXT,
+ * BT_DB_HOSTS_NOTE "\n", then "H NAME\n" per host (numbered from 1), then
+ * "S SKEW\n" (stats.skew) if any, "R FIRST LAST H\n" per run of log ids
+ * on host H.  Objects are numbered
+ * log by log, so the runs are few; past BT_DB_HOSTS_NOTE_MAX bytes no
+ * note (the outputs show no hosts).
+ */
+#define BT_DB_HOSTS_NOTE_MAX 16384
+static int hosts_map_note(struct exporter *x)
+{
+	struct bt_sb_lite { char *p; size_t len, cap; } b = { 0 };
+	int64_t id;
+	uint32_t first = 0, last = 0;
+	unsigned h = 0;
+	size_t i;
+	int err = 0, n;
+	char line[64];
+
+#define ADD(str, l) do { \
+		if (b.len + (l) + 1 > b.cap && \
+		    bt_grow(&b.p, &b.cap, b.len + (l) + 1, 1)) { \
+			err = bt_error_set(BT_ENOMEM, "out of memory"); \
+			goto out; \
+		} \
+		memcpy(b.p + b.len, (str), (l)); \
+		b.len += (l); \
+	} while (0)
+
+	if (!x->hix || x->nhosts < 2)
+		return 0;
+	ADD(BT_DB_HOSTS_NOTE "\n", sizeof(BT_DB_HOSTS_NOTE));
+	for (i = 0; i < x->nhosts; i++) {
+		if (strchr(x->hosts[i], '\n'))
+			goto out;       /* not representable: no note */
+		ADD("H ", 2);
+		ADD(x->hosts[i], strlen(x->hosts[i]));
+		ADD("\n", 1);
+	}
+	if (x->db->stats.skew[0]) {
+		ADD("S ", 2);
+		ADD(x->db->stats.skew, strlen(x->db->stats.skew));
+		ADD("\n", 1);
+	}
+	for (id = 1; id <= x->max + 1; id++) {
+		uint32_t lid = id <= x->max ? x->map[id] : 0;
+		unsigned hh = lid ? x->hix[id] : 0;
+
+		if (id <= x->max && !lid)
+			continue;
+		if (h && (!lid || hh != h || lid != last + 1)) {
+			n = snprintf(line, sizeof(line), "R %u %u %u\n",
+				     first, last, h);
+			ADD(line, (size_t)n);
+			h = 0;
+		}
+		if (lid && hh && !h) {
+			h = hh;
+			first = lid;
+		}
+		last = lid;
+		if (b.len > BT_DB_HOSTS_NOTE_MAX)
+			goto out;
+	}
+	err = bt_log_append_note(x->w, BT_NOTE_TEXT, 0, b.p, b.len);
+out:
+#undef ADD
+	free(b.p);
+	return err;
+}
+
 /* With connections joined between hosts: the note that tells the walk to
  * cross them with a slack (graph/channel.h). */
 static int hosts_note(struct exporter *x)
 {
 	char buf[96];
-	int n;
+	int n, err;
 
+	if ((err = hosts_map_note(x)))
+		return err;
 	if (!x->db->stats.host_links)
 		return 0;
 	n = snprintf(buf, sizeof(buf), "%s%llu", BT_CHANNEL_HOSTS_NOTE,

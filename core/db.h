@@ -154,6 +154,10 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 		      void *arg, bt_progress_fn progress, void *parg);
 
 /* What the store was asked, for the benchmark and BTRACK_DB_STATS. */
+/* The note on the hosts of a log a case database writes for a walk over
+ * 2+ hosts (core/db.c, hosts_map_note; read by graph/dbgraph.h). */
+#define BT_DB_HOSTS_NOTE "btrack-db: hosts"
+
 struct bt_db_stats {
 	uint64_t queries;       /* statements sent (round trips) */
 	uint64_t rows;          /* rows read */

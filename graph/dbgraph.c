@@ -5,11 +5,14 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "../core/db.h"
 #include "../core/error.h"
+#include "../core/log.h"
+#include "../core/util.h"
 #include "dbgraph.h"
 #include "walk.h"
 
@@ -140,4 +143,166 @@ int bt_db_graph_walk(struct bt_graph **out, struct bt_db *db,
 		err = bt_graph_load(out, walk.path, progress, arg);
 	tmp_close(&walk);
 	return err;
+}
+
+/* ---- the host of each object ------------------------------------------ */
+
+struct run {
+	uint32_t first, last, host;
+};
+
+struct bt_hostmap {
+	char **host;            /* [1..nhost] */
+	size_t nhost;
+	struct run *run;        /* by first id */
+	size_t nrun;
+	char *skew;             /* the clock skews reported, or NULL */
+};
+
+void bt_hostmap_free(struct bt_hostmap *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 1; i <= m->nhost; i++)
+		free(m->host[i]);
+	free(m->host);
+	free(m->run);
+	free(m->skew);
+	free(m);
+}
+
+/* Parse the note (len bytes); 0, BT_ENOMEM, or 1 if malformed. */
+static int parse_hosts(struct bt_hostmap *m, const char *t, size_t len)
+{
+	const char *end = t + len, *nl;
+	size_t hcap = 0, rcap = 0;
+
+	nl = memchr(t, '\n', len);
+	if (!nl)
+		return 1;
+	for (t = nl + 1; t < end; t = nl + 1) {
+		nl = memchr(t, '\n', (size_t)(end - t));
+		if (!nl || nl - t < 2 || t[1] != ' ')
+			return 1;
+		if (t[0] == 'H') {
+			if (bt_grow(&m->host, &hcap, m->nhost + 2,
+				    sizeof(*m->host)))
+				return BT_ENOMEM;
+			m->host[0] = NULL;
+			if (!(m->host[m->nhost + 1] =
+			      strndup(t + 2, (size_t)(nl - t - 2))))
+				return BT_ENOMEM;
+			m->nhost++;
+		} else if (t[0] == 'S') {
+			free(m->skew);
+			if (!(m->skew = strndup(t + 2, (size_t)(nl - t - 2))))
+				return BT_ENOMEM;
+		} else if (t[0] == 'R') {
+			struct run r;
+			char buf[64];
+			size_t l = (size_t)(nl - t);
+
+			if (l >= sizeof(buf))
+				return 1;
+			memcpy(buf, t, l);
+			buf[l] = '\0';
+			if (sscanf(buf, "R %u %u %u", &r.first, &r.last,
+				   &r.host) != 3 || !r.host ||
+			    r.host > m->nhost || r.first > r.last ||
+			    (m->nrun && r.first <= m->run[m->nrun - 1].last))
+				return 1;
+			if (bt_grow(&m->run, &rcap, m->nrun + 1,
+				    sizeof(*m->run)))
+				return BT_ENOMEM;
+			m->run[m->nrun++] = r;
+		} else {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int bt_hostmap_new(struct bt_hostmap **out, const struct bt_graph *g)
+{
+	const struct bt_log *log = bt_graph_log(g);
+	const size_t pl = sizeof(BT_DB_HOSTS_NOTE) - 1;
+	const struct bt_rec_head *h;
+	struct bt_log_iter it;
+	struct bt_hostmap *m = NULL;
+	int r = 0;
+
+	*out = NULL;
+	if (!log)
+		return 0;
+	bt_log_iter_init(&it, log);
+	while (bt_log_next(&it, &h) == 1 && h->type != BT_REC_EVENT) {
+		const struct bt_rec_note *n = (const void *)h;
+
+		if (h->type != BT_REC_NOTE || n->key != BT_NOTE_TEXT ||
+		    n->text.len <= pl ||
+		    memcmp(bt_rec_str(&n->text), BT_DB_HOSTS_NOTE, pl) ||
+		    bt_rec_str(&n->text)[pl] != '\n')
+			continue;
+		if (!(m = calloc(1, sizeof(*m)))) {
+			r = bt_error_set(BT_ENOMEM, "out of memory");
+			break;
+		}
+		r = parse_hosts(m, bt_rec_str(&n->text), n->text.len);
+		if (r == BT_ENOMEM)
+			r = bt_error_set(BT_ENOMEM, "out of memory");
+		if (r || m->nhost < 2) {
+			bt_hostmap_free(m);
+			m = NULL;
+			r = r < 0 ? r : 0;
+		}
+		break;
+	}
+	bt_log_iter_release(&it);
+	*out = m;
+	return r;
+}
+
+const char *bt_hostmap_get(const struct bt_hostmap *m, uint32_t id)
+{
+	size_t lo = 0, hi;
+
+	if (!m)
+		return NULL;
+	hi = m->nrun;
+	while (lo < hi) {       /* the first run that ends at or after id */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->run[mid].last < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == m->nrun || m->run[lo].first > id)
+		return NULL;
+	return m->host[m->run[lo].host];
+}
+
+bool bt_hostmap_spans(const struct bt_hostmap *m, const struct bt_result *r)
+{
+	const char *one = NULL, *h;
+	size_t i;
+
+	if (!m)
+		return false;
+	for (i = 0; i < r->nnodes; i++) {
+		if (!(h = bt_hostmap_get(m, r->nodes[i].obj)))
+			continue;
+		if (!one)
+			one = h;
+		else if (h != one)
+			return true;
+	}
+	return false;
+}
+
+const char *bt_hostmap_skew(const struct bt_hostmap *m)
+{
+	return m ? m->skew : NULL;
 }

@@ -39,4 +39,22 @@ int bt_db_graph_walk(struct bt_graph **out, struct bt_db *db,
 		     const char *const *specs, size_t n,
 		     bt_progress_fn progress, void *arg);
 
+/*
+ * The host of each object of a graph a case database of two hosts or more
+ * wrote (its log's BT_DB_HOSTS_NOTE), for the outputs: each node of a
+ * result that spans several hosts names its host.  *out is NULL for any
+ * other graph (a log, one host).  0 or BT_ENOMEM.
+ */
+struct bt_hostmap;
+int bt_hostmap_new(struct bt_hostmap **out, const struct bt_graph *g);
+void bt_hostmap_free(struct bt_hostmap *m);
+/* The host of object `id`, or NULL (m NULL, or an endpoint shared by
+ * all hosts). */
+const char *bt_hostmap_get(const struct bt_hostmap *m, uint32_t id);
+/* The clock skews between hosts the database estimated (as on stderr),
+ * or NULL. */
+const char *bt_hostmap_skew(const struct bt_hostmap *m);
+/* Whether the nodes of r lie on two hosts or more (m NULL: false). */
+bool bt_hostmap_spans(const struct bt_hostmap *m, const struct bt_result *r);
+
 #endif

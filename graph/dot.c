@@ -44,6 +44,7 @@
 #include "../core/error.h"
 #include "../core/log.h"
 #include "../core/util.h"
+#include "dbgraph.h"
 #include "filter.h"
 #include "render.h"
 
@@ -989,6 +990,47 @@ static void name_trees(Agraph_t **clusters, const struct view *v)
 	free(forked);
 }
 
+/* A result over several hosts (a case database, dbgraph.h): one cluster
+ * per host, "cluster_host_NAME", made when first needed. */
+struct hostcl {
+	const char *host;       /* bt_hostmap_get()'s pointer */
+	Agraph_t *cl;
+};
+
+static Agraph_t *host_cluster(Agraph_t *g, struct hostcl **hc, size_t *n,
+			      const char *host)
+{
+	struct bt_sb b = { 0 };
+	struct hostcl *x;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if ((*hc)[i].host == host)
+			return (*hc)[i].cl;
+	x = realloc(*hc, (*n + 1) * sizeof(**hc));
+	if (!x)
+		return NULL;
+	*hc = x;
+	bt_sb_adds(&b, "cluster_host_");
+	bt_sb_adds(&b, host);
+	x[*n].host = host;
+	x[*n].cl = b.oom ? NULL : agsubg(g, (char *)bt_sb_str(&b), 1);
+	bt_sb_reset(&b);
+	bt_sb_adds(&b, "host ");
+	bt_show_str(&b, host);
+	if (x[*n].cl) {
+		set(x[*n].cl, "style", "rounded");
+		set(x[*n].cl, "color", "steelblue");
+		set(x[*n].cl, "fontcolor", "steelblue");
+		set(x[*n].cl, "fontsize", "10");
+		set(x[*n].cl, "labeljust", "l");
+		set(x[*n].cl, "host", host);
+		set_text(x[*n].cl, "label", &b);
+	}
+	bt_sb_release(&b);
+	return x[(*n)++].cl;
+}
+
 static int build_agraph(Agraph_t **out, const struct bt_result *r)
 {
 	struct view v;
@@ -996,12 +1038,22 @@ static int build_agraph(Agraph_t **out, const struct bt_result *r)
 	char name[64], rel[BT_RELTIME_BUFSZ];
 	Agraph_t *g, **clusters = NULL, *sink, *top;
 	Agnode_t **nodes = NULL;
-	size_t i;
+	struct bt_hostmap *hm = NULL;
+	struct hostcl *hc = NULL;
+	size_t i, nhc = 0;
 	int err;
 
-	err = view_build(&v, r);
-	if (err)
+	if ((err = bt_hostmap_new(&hm, r->g)))
 		return err;
+	if (!bt_hostmap_spans(hm, r)) {
+		bt_hostmap_free(hm);
+		hm = NULL;
+	}
+	err = view_build(&v, r);
+	if (err) {
+		bt_hostmap_free(hm);
+		return err;
+	}
 	g = agopen((char *)"btrack", Agdirected, NULL);
 	if (!g) {
 		view_release(&v);
@@ -1033,8 +1085,25 @@ static int build_agraph(Agraph_t **out, const struct bt_result *r)
 	set(g, "labeljust", "l");
 
 	for (i = 1; i <= v.ntrees; i++) {
+		Agraph_t *parent = g;
+		size_t k;
+
+		/* a process tree lies on one host: inside its cluster */
+		for (k = 0; hm && k < r->nnodes; k++) {
+			const char *h;
+
+			if (v.tree[k] != i ||
+			    !(h = bt_hostmap_get(hm, r->nodes[k].obj)))
+				continue;
+			if (!(parent = host_cluster(g, &hc, &nhc, h))) {
+				err = bt_error_set(BT_ENOMEM, "cannot add a "
+						   "cluster");
+				goto out;
+			}
+			break;
+		}
 		snprintf(name, sizeof(name), "cluster_tree%zu", i);
-		clusters[i] = agsubg(g, name, 1);
+		clusters[i] = agsubg(parent, name, 1);
 		if (!clusters[i]) {
 			err = bt_error_set(BT_ENOMEM, "cannot add a cluster");
 			goto out;
@@ -1062,6 +1131,7 @@ static int build_agraph(Agraph_t **out, const struct bt_result *r)
 		struct bt_object_info in;
 		bool have = !bt_graph_object(r->g, nd->obj, &in);
 		const char *path = node_path(r, nd);
+		Agraph_t *hcl = NULL;
 		Agnode_t *n;
 
 		if (v.tree[i])
@@ -1070,12 +1140,22 @@ static int build_agraph(Agraph_t **out, const struct bt_result *r)
 			home = sink;
 		else if (i == v.top)
 			home = top;
+		if (hm && !v.tree[i] && bt_hostmap_get(hm, nd->obj) &&
+		    !(hcl = host_cluster(g, &hc, &nhc,
+					 bt_hostmap_get(hm, nd->obj)))) {
+			err = bt_error_set(BT_ENOMEM, "cannot add a cluster");
+			goto out;
+		}
+		if (hcl && home == g)
+			home = hcl;
 		snprintf(name, sizeof(name), "n%zu", i);
 		n = agnode(home, name, 1);
-		if (!n) {
+		if (!n || (hcl && home != hcl && !agsubnode(hcl, n, 1))) {
 			err = bt_error_set(BT_ENOMEM, "cannot add a node");
 			goto out;
 		}
+		if (hm && bt_hostmap_get(hm, nd->obj))
+			set(n, "host", bt_hostmap_get(hm, nd->obj));
 		nodes[i] = n;
 		set(n, "id", name);
 		if (v.column && v.column[i]) {
@@ -1234,6 +1314,8 @@ static int build_agraph(Agraph_t **out, const struct bt_result *r)
 out:
 	free(nodes);
 	free(clusters);
+	free(hc);
+	bt_hostmap_free(hm);
 	bt_sb_release(&lab);
 	view_release(&v);
 	if (err)

@@ -15,6 +15,7 @@
 #include "../core/error.h"
 #include "../core/log.h"
 #include "../core/util.h"
+#include "dbgraph.h"
 #include "filter.h"
 #include "jsonbuild.h"
 #include "render.h"
@@ -131,7 +132,8 @@ static void json_cgroup(json_t *o, const struct bt_graph *g, uint32_t proc,
 }
 
 static json_t *json_node(const struct bt_result *r, size_t i,
-			 struct bt_sb *tmp, bool *bad)
+			 const struct bt_hostmap *hm, struct bt_sb *tmp,
+			 bool *bad)
 {
 	const struct bt_node *nd = &r->nodes[i];
 	struct bt_object_info in;
@@ -158,6 +160,11 @@ static json_t *json_node(const struct bt_result *r, size_t i,
 		bad);
 	bt_jset(o, "threshold", jtime(nd->threshold), bad);
 	bt_jset(o, "depth", json_integer(nd->depth), bad);
+	if (hm) {               /* a result over several hosts */
+		const char *h = bt_hostmap_get(hm, nd->obj);
+
+		bt_jset(o, "host", h ? json_string(h) : json_null(), bad);
+	}
 	if (nd->rank) {
 		bt_jset(o, "rank", json_integer(nd->rank), bad);
 		bt_jset(o, "entry_reason",
@@ -334,10 +341,20 @@ int export_json(const struct bt_result *r,
 		const struct bt_export_opts *opts, FILE *out)
 {
 	struct bt_sb tmp = { 0 };
+	struct bt_hostmap *hm = NULL;
 	char id[32];
 	bool bad = false, ok;
 	size_t i;
+	int err;
 
+	/* a case database's result over several hosts: each node's host,
+	 * and the clock skews applied (dbgraph.h) */
+	if ((err = bt_hostmap_new(&hm, r->g)))
+		return err;
+	if (!bt_hostmap_spans(hm, r)) {
+		bt_hostmap_free(hm);
+		hm = NULL;
+	}
 	snprintf(id, sizeof(id), "n%u", r->detection);
 	ok = json_put(out, "{\n  \"direction\": ",
 		      json_string(r->dir == BT_BACKWARD ? "backward" :
@@ -356,10 +373,14 @@ int export_json(const struct bt_result *r,
 		      json_integer((json_int_t)r->examined), bad) &&
 	     json_put(out, ",\n  \"filters\": ",
 		      json_filters(r, &tmp, &bad), bad) &&
+	     (!hm || json_put(out, ",\n  \"clock_skew\": ",
+			      bt_hostmap_skew(hm) ?
+			      json_string(bt_hostmap_skew(hm)) : json_null(),
+			      bad)) &&
 	     fputs(",\n  \"nodes\": [", out) != EOF;
 	for (i = 0; ok && i < r->nnodes; i++)
 		ok = json_put(out, i ? ",\n    " : "\n    ",
-			      json_node(r, i, &tmp, &bad), bad);
+			      json_node(r, i, hm, &tmp, &bad), bad);
 	ok = ok && fputs(r->nnodes ? "\n  ],\n  \"edges\": [" :
 			 "],\n  \"edges\": [", out) != EOF;
 	for (i = 0; ok && i < r->nedges; i++)
@@ -367,6 +388,7 @@ int export_json(const struct bt_result *r,
 			      json_edge(r, i, &bad), bad);
 	ok = ok && fputs(r->nedges ? "\n  ]\n}\n" : "]\n}\n", out) != EOF;
 	bt_sb_release(&tmp);
+	bt_hostmap_free(hm);
 	if (bad)
 		return bt_error_set(BT_ENOMEM, "cannot build the JSON output");
 	if (!ok || fflush(out) != 0 || ferror(out))

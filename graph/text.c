@@ -34,6 +34,7 @@
 #include "../core/error.h"
 #include "../core/log.h"
 #include "../core/util.h"
+#include "dbgraph.h"
 #include "filter.h"
 #include "render.h"
 
@@ -205,13 +206,19 @@ static void text_edges(struct bt_sb *b, const struct bt_result *r,
 }
 
 static void text_node(struct bt_sb *b, const struct bt_result *r,
-		      const struct adj *a, size_t i, const struct reltime *rt)
+		      const struct adj *a, size_t i, const struct reltime *rt,
+		      const struct bt_hostmap *hm)
 {
 	const struct bt_node *nd = &r->nodes[i];
 	bool back = r->dir == BT_BACKWARD;
 	char rel[BT_RELTIME_BUFSZ];
+	const char *host = bt_hostmap_get(hm, nd->obj);
 
 	bt_sb_addf(b, "  [%zu] ", i);
+	if (host) {             /* a result over several hosts */
+		bt_show_str(b, host);
+		bt_sb_adds(b, ": ");
+	}
 	text_label(b, r, a, i, false);
 	bt_sb_addf(b, "  (%s", node_kind_name(r, nd));
 	text_details(b, r, nd);
@@ -283,12 +290,23 @@ int export_text(const struct bt_result *r,
 	struct adj a;
 	struct reltime rt;
 	struct bt_sb b = { 0 };
+	struct bt_hostmap *hm = NULL;
 	size_t i;
 	int err;
 
+	/* a case database's result over several hosts: "HOST: " before
+	 * each node's label (dbgraph.h) */
+	if ((err = bt_hostmap_new(&hm, r->g)))
+		return err;
+	if (!bt_hostmap_spans(hm, r)) {
+		bt_hostmap_free(hm);
+		hm = NULL;
+	}
 	err = adj_build(&a, r);
-	if (err)
+	if (err) {
+		bt_hostmap_free(hm);
 		return bt_error_set(BT_ENOMEM, "out of memory");
+	}
 	reltime_init(&rt, result_t0(r), result_t1(r), true);
 	text_header(&b, r, &a, &rt);
 	if (r->filters && r->filters->nremoved) {
@@ -308,7 +326,7 @@ int export_text(const struct bt_result *r,
 	for (i = 0; i < r->nnodes; i++) {
 		if (i == 0 || r->nodes[i].depth != r->nodes[i - 1].depth)
 			bt_sb_addf(&b, "\ndepth %u:\n", r->nodes[i].depth);
-		text_node(&b, r, &a, i, &rt);
+		text_node(&b, r, &a, i, &rt, hm);
 		if (b.len > 65536) {
 			if (fwrite(b.buf, 1, b.len, out) != b.len)
 				break;
@@ -330,5 +348,6 @@ int export_text(const struct bt_result *r,
 		err = bt_error_set_os(BT_EIO, "cannot write the text output");
 	bt_sb_release(&b);
 	adj_release(&a);
+	bt_hostmap_free(hm);
 	return err;
 }

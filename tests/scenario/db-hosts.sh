@@ -120,6 +120,21 @@ for db in $stores; do
 		fail "backtrack on $db: the secret on web is not reached: $(cat "$T/lab")"
 	grep -q "client.py" "$T/lab" ||
 		fail "backtrack on $db: web's client is not reached"
+	# each node names its host: the secret on web, the file on db
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+h = {n["label"].rsplit("/", 1)[-1]: n["host"] for n in d["nodes"]}
+assert h.get("received.txt") == "db", h
+assert h.get("secret.txt") == "web", h
+assert "clock_skew" in d' "$T/back.$n" ||
+		fail "backtrack on $db: nodes do not name their hosts"
+	expect 0 "$BTRACK" backtrack --db "$db" --from "file:$T/received.txt"
+	grep -q "^  \[[0-9]*\] web: .*secret.txt" "$T/out" ||
+		fail "text on $db: no 'web: ' before the secret"
+	expect 0 "$BTRACK" backtrack --db "$db" --from "file:$T/received.txt" \
+		--format dot
+	grep -q 'subgraph cluster_host_web' "$T/out" ||
+		fail "dot on $db: no cluster for host web"
 	expect 0 "$BTRACK" forward --db "$db" --from "file:$T/secret.txt" \
 		--format json
 	cp "$T/out" "$T/fwd.$n"
@@ -138,6 +153,8 @@ for db in $stores; do
 	labels "$T/out" > "$T/lab"
 	grep -q "secret.txt" "$T/lab" &&
 		fail "the server's log alone reaches the secret"
+	grep -q '"host"' "$T/out" &&
+		fail "a result on one log names hosts"
 	true
 done
 if [ -n "$pg" ]; then
