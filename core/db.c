@@ -206,7 +206,8 @@ static int log_hash(const struct bt_log *log, uint64_t created,
 /* What the first pass found. */
 struct scan {
 	uint64_t events, objects, first, last, end;
-	char **path;            /* [id]: a file's first PATH label (owned) */
+	char **path;            /* [id]: a file's first PATH label, an
+	                           endpoint's LOCAL label (owned) */
 	size_t path_cap;
 };
 
@@ -241,7 +242,10 @@ static int scan_log(const struct bt_log *log, struct scan *s)
 		} else if (h->type == BT_REC_LABEL) {
 			const struct bt_rec_label *l = (const void *)h;
 
-			if (l->key != BT_LABEL_PATH)
+			/* a file's first path; an endpoint's local address
+			 * (ids of files and endpoints never collide) */
+			if (l->key != BT_LABEL_PATH &&
+			    l->key != BT_LABEL_LOCAL)
 				continue;
 			if (l->object >= s->path_cap) {
 				size_t old = s->path_cap;
@@ -446,10 +450,26 @@ static int add_object(struct adder *a, const struct bt_rec_head *h)
 	}
 	case BT_REC_ENDPOINT: {
 		const struct bt_rec_endpoint *e = (const void *)h;
+		const char *local = e->id < a->scan->path_cap ?
+				    a->scan->path[e->id] : NULL;
 
 		o.kind = "endpoint";
-		o.host = NULL;
-		n = ident_set(&a->ident, NULL, "e:%s", bt_rec_str(&e->addr));
+		/*
+		 * With its local address (ingest.h), one end of one
+		 * connection of this host: its own object (the log's id
+		 * keeps two connections of one port pair apart, and a log
+		 * that grew maps to it again), for the join between hosts.
+		 * Without: shared by all hosts, by the remote address.
+		 */
+		if (local) {
+			n = ident_set(&a->ident, a->host, "e:%s:l:%s:%" PRId64
+				      ":%" PRIu32, bt_rec_str(&e->addr),
+				      local, a->logid, e->id);
+		} else {
+			o.host = NULL;
+			n = ident_set(&a->ident, NULL, "e:%s",
+				      bt_rec_str(&e->addr));
+		}
 		o.path = bt_rec_str(&e->addr);
 		o.pathlen = e->addr.len;
 		o.has |= 1u << DBC_PATH;

@@ -621,6 +621,118 @@ START_TEST(frontier_walk_same_as_log)
 }
 END_TEST
 
+/* ---- connections between hosts ---------------------------------------- */
+
+#define H(mmss, rest) "{\"time\":\"2026-11-21T10:" mmss "Z\"," rest "}\n"
+#define CONN(pid, local, remote) "\"pid\":" #pid ",\"local\":\"" local \
+	"\",\"remote\":\"" remote "\""
+
+/* web: two clients of db's server at once (ports 40001, 40002), port
+ * 40001 used again two minutes later, and a client whose peer is not in
+ * the case; db: the server's ends, each writing what it got. */
+static const char web_log[] =
+	H("00:00", "\"op\":\"read\",\"pid\":10,\"path\":\"/w/a\"")
+	H("00:01", "\"op\":\"read\",\"pid\":11,\"path\":\"/w/b\"")
+	H("00:02", "\"op\":\"connect\"," CONN(10, "10.0.0.1:40001",
+					     "10.0.0.2:5432"))
+	H("00:02", "\"op\":\"connect\"," CONN(11, "10.0.0.1:40002",
+					     "10.0.0.2:5432"))
+	H("00:03", "\"op\":\"send\"," CONN(10, "10.0.0.1:40001",
+					  "10.0.0.2:5432"))
+	H("00:03", "\"op\":\"send\"," CONN(11, "10.0.0.1:40002",
+					  "10.0.0.2:5432"))
+	H("00:04", "\"op\":\"read\",\"pid\":13,\"path\":\"/w/d\"")
+	H("00:05", "\"op\":\"connect\"," CONN(13, "10.0.0.1:40003",
+					     "198.51.100.7:443"))
+	H("00:06", "\"op\":\"send\"," CONN(13, "10.0.0.1:40003",
+					  "198.51.100.7:443"))
+	H("02:00", "\"op\":\"read\",\"pid\":12,\"path\":\"/w/c\"")
+	H("02:01", "\"op\":\"connect\"," CONN(12, "10.0.0.1:40001",
+					     "10.0.0.2:5432"))
+	H("02:02", "\"op\":\"send\"," CONN(12, "10.0.0.1:40001",
+					  "10.0.0.2:5432"));
+static const char db_log[] =
+	H("00:02", "\"op\":\"accept\"," CONN(20, "10.0.0.2:5432",
+					    "10.0.0.1:40002"))
+	H("00:02", "\"op\":\"accept\"," CONN(21, "10.0.0.2:5432",
+					    "10.0.0.1:40001"))
+	H("00:04", "\"op\":\"recv\"," CONN(20, "10.0.0.2:5432",
+					  "10.0.0.1:40002"))
+	H("00:04", "\"op\":\"recv\"," CONN(21, "10.0.0.2:5432",
+					  "10.0.0.1:40001"))
+	H("00:05", "\"op\":\"write\",\"pid\":20,\"path\":\"/d/x2\"")
+	H("00:05", "\"op\":\"write\",\"pid\":21,\"path\":\"/d/x1\"")
+	H("02:01", "\"op\":\"accept\"," CONN(22, "10.0.0.2:5432",
+					    "10.0.0.1:40001"))
+	H("02:03", "\"op\":\"recv\"," CONN(22, "10.0.0.2:5432",
+					  "10.0.0.1:40001"))
+	H("02:04", "\"op\":\"write\",\"pid\":22,\"path\":\"/d/x3\"");
+
+static char *db_walk(struct bt_db *db, const char *spec, enum bt_dir dir)
+{
+	struct bt_walk_opts o;
+	struct bt_graph *g = NULL;
+	const char *specs[1] = { spec };
+	char *j;
+	int r;
+
+	bt_walk_opts_init(&o);
+	r = bt_db_graph_walk(&g, db, NULL, dir, specs, 1, NULL, NULL);
+	ck_assert_msg(r == 0, "db walk: %s", bt_error_msg());
+	j = walk_json(g, spec, dir, &o);
+	bt_graph_free(g);
+	return j;
+}
+
+START_TEST(hosts_connections)
+{
+	const char *wl = import("hw.btl", web_log);
+	const char *dl = import("hd.btl", db_log);
+	struct bt_db *db = open_new("h.db");
+	struct bt_db_add_stats st;
+	struct bt_db_stats ds;
+	char *j;
+
+	add(db, wl, "web", &st);
+	add(db, dl, "db", &st);
+	/* one endpoint object per connection end: the two clients of one
+	 * server address are two, and so are the two uses of port 40001 */
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM objects WHERE kind ="
+			   " 'endpoint' AND host = 'web'"), 4);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM objects WHERE kind ="
+			   " 'endpoint' AND host = 'db'"), 3);
+
+	/* each server end reaches its own client, no other */
+	j = db_walk(db, "file:/d/x1", BT_BACKWARD);
+	ck_assert_msg(strstr(j, "\"/w/a\"") && !strstr(j, "\"/w/b\"") &&
+		      !strstr(j, "\"/w/c\""), "x1: %s", j);
+	ck_assert_msg(strstr(j, "\"host\": \"web\"") != NULL, "x1: %s", j);
+	free(j);
+	bt_db_get_stats(db, &ds);
+	ck_assert_uint_eq(ds.host_links, 3);
+	ck_assert_msg(strstr(ds.skew, "web vs db +0.000 s (3 pairs)") != NULL,
+		      "skew: %s", ds.skew);
+	j = db_walk(db, "file:/d/x2", BT_BACKWARD);
+	ck_assert_msg(strstr(j, "\"/w/b\"") && !strstr(j, "\"/w/a\""),
+		      "x2: %s", j);
+	free(j);
+	/* the port reused: the later connection, not the first */
+	j = db_walk(db, "file:/d/x3", BT_BACKWARD);
+	ck_assert_msg(strstr(j, "\"/w/c\"") && !strstr(j, "\"/w/a\""),
+		      "x3: %s", j);
+	free(j);
+	/* forward across, and a client without its peer crosses nothing */
+	j = db_walk(db, "file:/w/a", BT_FORWARD);
+	ck_assert_msg(strstr(j, "\"/d/x1\"") && !strstr(j, "\"/d/x2\"") &&
+		      !strstr(j, "\"/d/x3\""), "forward /w/a: %s", j);
+	free(j);
+	j = db_walk(db, "file:/w/d", BT_FORWARD);
+	ck_assert_msg(!strstr(j, "\"/d/"), "forward /w/d: %s", j);
+	free(j);
+	bt_db_close(db);
+}
+END_TEST
+
 /* A log's name is the hash of its records in canonical form as one run
  * of bytes (what older builds computed over bt_log_data()), whether it is
  * read whole or a record at a time: a log added by another build is
@@ -938,6 +1050,7 @@ int main(void)
 		{ "sarmoria_same_as_log", sarmoria_same_as_log },
 		{ "gen_same_as_log", gen_same_as_log },
 		{ "frontier_walk_same_as_log", frontier_walk_same_as_log },
+		{ "hosts_connections", hosts_connections },
 		{ "log_name_is_stable", log_name_is_stable },
 		{ "strings_round_trip", strings_round_trip },
 		{ "investigations", investigations },
