@@ -291,8 +291,11 @@ static uint64_t note_slack(const struct bt_graph *g)
 			continue;
 		t = bt_rec_str(&n->text);
 		for (i = pl, v = 0; i < n->text.len && t[i] >= '0' &&
-		     t[i] <= '9' && v < 1000000000000ULL; i++)
+		     t[i] <= '9' && v <= BT_CHANNEL_TOLERANCE_NS; i++)
 			v = v * 10 + (uint64_t)(t[i] - '0');
+		/* a log could say anything: never more than the tolerance */
+		if (v > BT_CHANNEL_TOLERANCE_NS)
+			v = BT_CHANNEL_TOLERANCE_NS;
 		break;
 	}
 	bt_log_iter_release(&it);

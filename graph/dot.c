@@ -1012,7 +1012,7 @@ static Agraph_t *host_cluster(Agraph_t *g, struct hostcl **hc, size_t *n,
 		return NULL;
 	*hc = x;
 	bt_sb_adds(&b, "cluster_host_");
-	bt_sb_adds(&b, host);
+	bt_show_str(&b, host);
 	x[*n].host = host;
 	x[*n].cl = b.oom ? NULL : agsubg(g, (char *)bt_sb_str(&b), 1);
 	bt_sb_reset(&b);
@@ -1024,7 +1024,6 @@ static Agraph_t *host_cluster(Agraph_t *g, struct hostcl **hc, size_t *n,
 		set(x[*n].cl, "fontcolor", "steelblue");
 		set(x[*n].cl, "fontsize", "10");
 		set(x[*n].cl, "labeljust", "l");
-		set(x[*n].cl, "host", host);
 		set_text(x[*n].cl, "label", &b);
 	}
 	bt_sb_release(&b);
@@ -1154,8 +1153,13 @@ static int build_agraph(Agraph_t **out, const struct bt_result *r)
 			err = bt_error_set(BT_ENOMEM, "cannot add a node");
 			goto out;
 		}
-		if (hm && bt_hostmap_get(hm, nd->obj))
-			set(n, "host", bt_hostmap_get(hm, nd->obj));
+		if (hm && bt_hostmap_get(hm, nd->obj)) {
+			struct bt_sb hs = { 0 };
+
+			bt_show_str(&hs, bt_hostmap_get(hm, nd->obj));
+			set_text(n, "host", &hs);
+			bt_sb_release(&hs);
+		}
 		nodes[i] = n;
 		set(n, "id", name);
 		if (v.column && v.column[i]) {

@@ -163,7 +163,11 @@ static json_t *json_node(const struct bt_result *r, size_t i,
 	if (hm) {               /* a result over several hosts */
 		const char *h = bt_hostmap_get(hm, nd->obj);
 
-		bt_jset(o, "host", h ? json_string(h) : json_null(), bad);
+		bt_sb_reset(tmp);
+		if (h)          /* a name from the command line: shown */
+			bt_show_str(tmp, h);
+		bt_jset(o, "host", !h ? json_null() : tmp->oom ? NULL :
+			json_stringn(bt_sb_str(tmp), tmp->len), bad);
 	}
 	if (nd->rank) {
 		bt_jset(o, "rank", json_integer(nd->rank), bad);
@@ -337,6 +341,16 @@ static json_t *json_filters(const struct bt_result *r, struct bt_sb *tmp,
  * per line, built and freed one at a time, so a result of 100 000 nodes
  * does not become a jansson tree of a gigabyte.
  */
+/* A string shown (bt_show_str), or null. */
+static json_t *json_shown(struct bt_sb *tmp, const char *s)
+{
+	if (!s)
+		return json_null();
+	bt_sb_reset(tmp);
+	bt_show_str(tmp, s);
+	return tmp->oom ? NULL : json_stringn(bt_sb_str(tmp), tmp->len);
+}
+
 int export_json(const struct bt_result *r,
 		const struct bt_export_opts *opts, FILE *out)
 {
@@ -374,9 +388,7 @@ int export_json(const struct bt_result *r,
 	     json_put(out, ",\n  \"filters\": ",
 		      json_filters(r, &tmp, &bad), bad) &&
 	     (!hm || json_put(out, ",\n  \"clock_skew\": ",
-			      bt_hostmap_skew(hm) ?
-			      json_string(bt_hostmap_skew(hm)) : json_null(),
-			      bad)) &&
+			      json_shown(&tmp, bt_hostmap_skew(hm)), bad)) &&
 	     fputs(",\n  \"nodes\": [", out) != EOF;
 	for (i = 0; ok && i < r->nnodes; i++)
 		ok = json_put(out, i ? ",\n    " : "\n    ",
