@@ -1632,6 +1632,22 @@ static inline bool get_varint(const uint8_t **pp, const uint8_t *end,
 		*pp = p + 1;
 		return true;
 	}
+	if (likely(end - p >= 10)) {
+		/* the longest varint fits: no bound check per byte */
+		for (;;) {
+			uint8_t c = *p++;
+
+			v |= (uint64_t)(c & 0x7f) << sh;
+			if (!(c & 0x80)) {
+				*pp = p;
+				*out = v;
+				return true;
+			}
+			sh += 7;
+			if (sh >= 64)
+				return false;
+		}
+	}
 	while (likely(p < end) && sh < 64) {
 		uint8_t c = *p++;
 
