@@ -1408,6 +1408,9 @@ struct bt_log {
 	bool tail_cut;        /* v2: the last block is cut short by the end
 	                         of a short file (its checksum unchecked) */
 	bool img_done;        /* v2: img holds every block, checked */
+	int img_err;          /* v2: why decoding every block failed (not
+	                         tried again: the message is img_msg) */
+	char *img_msg;
 	void *copy;           /* owned aligned copy for bt_log_open_mem */
 	uint8_t *img;         /* v2: header copy + decoded records, owned */
 	uint64_t img_cap;     /* its mapped size */
@@ -2687,6 +2690,9 @@ static int decode_all(struct bt_log *log)
 
 	if (log->img_done || log->version < 2)
 		return 0;
+	if (log->img_err)
+		return bt_error_set(log->img_err, "%s", log->img_msg ?
+				    log->img_msg : "cannot decode the log");
 	if (log->img) {
 		munmap(log->img, log->img_cap);
 		log->img = NULL;
@@ -2722,7 +2728,16 @@ static int decode_all(struct bt_log *log)
 int bt_log_decode_all(const struct bt_log *clog)
 {
 	/* the lazy image is the only state a const bt_log changes */
-	return decode_all((struct bt_log *)clog);
+	struct bt_log *log = (struct bt_log *)clog;
+	int r = decode_all(log);
+
+	if (r == BT_ECORRUPT && !log->img_err) {
+		/* a damaged log: say so again, without decoding it again */
+		log->img_err = r;
+		free(log->img_msg);
+		log->img_msg = strdup(bt_error_msg());
+	}
+	return r;
 }
 
 /* Checks of the header and, for version 2, the block table. */
@@ -2902,6 +2917,7 @@ void bt_log_close(struct bt_log *log)
 		munmap(log->img, log->img_cap);
 	free(log->blocks);
 	free(log->crc_ok);
+	free(log->img_msg);
 	free(log->path);
 	free(log);
 }
@@ -3070,6 +3086,7 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 	log->fend = end;
 	if (!log->warning[0])
 		torn_warning(log, c);
+	log->img_err = 0;
 	if (log->img_done) {
 		/* the image covers what was there: decode again on demand */
 		munmap(log->img, log->img_cap);
