@@ -198,6 +198,8 @@ static void on_answer(void *arg, const struct bt_watch_answer *a)
 	}
 	printf(" latency=%" PRIu64 "ms", a->latency_ns / 1000000u);
 	if (a->result)
+		printf(" total=%" PRIu64 "ms", a->total_ns / 1000000u);
+	if (a->result)
 		printf(" result=%s", cli_shown(a->result));
 	if (a->behind)
 		printf(" behind=1");

@@ -38,6 +38,10 @@ struct bt_alertsrc {
 	ino_t ino;
 	uint64_t off;        /* bytes read from the open file */
 	bool missing_told;
+	struct lbuf old;     /* the file rotated away, still read for a
+	                        while: its writer may not have reopened */
+	uint64_t old_off;
+	struct timespec old_until;
 	/* socket */
 	int lfd;
 	struct lbuf cl[BT_ALERTSRC_CLIENTS];
@@ -202,6 +206,7 @@ int bt_alertsrc_open(struct bt_alertsrc **out, const char *spec)
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	}
 	s->in.fd = -1;
+	s->old.fd = -1;
 	s->lfd = -1;
 	if (!strcmp(spec, "-")) {
 		s->kind = K_STDIN;
@@ -242,6 +247,8 @@ int bt_alertsrc_open(struct bt_alertsrc **out, const char *spec)
 	/* A file, maybe not there yet: opened by the first poll. */
 	s->kind = K_FILE;
 	r = lbuf_init(&s->in, -1);
+	if (!r)
+		r = lbuf_init(&s->old, -1);
 out:
 	if (r) {
 		bt_alertsrc_close(s);
@@ -282,12 +289,41 @@ static int file_open(struct bt_alertsrc *s, const struct bt_alertsrc_ops *ops)
 	return 0;
 }
 
+#define ROTATED_GRACE_S 2   /* how long a rotated file is still read */
+
+/* Read the rotated file; close it once its grace time is over. */
+static int old_poll(struct bt_alertsrc *s, const struct bt_alertsrc_ops *ops)
+{
+	struct timespec now;
+	uint64_t off = s->off;
+	int r;
+
+	if (s->old.fd < 0)
+		return 0;
+	s->off = s->old_off;
+	r = drain(s, &s->old, ops);
+	s->old_off = s->off;
+	s->off = off;
+	if (r != 1 && r != 0)
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec < s->old_until.tv_sec)
+		return 0;
+	r = s->old.len ? flush_line(&s->old, ops) : 0;
+	close(s->old.fd);
+	s->old.fd = -1;
+	return r;
+}
+
 /* One round of `tail -F`. */
 static int file_poll(struct bt_alertsrc *s, int timeout_ms,
 		     const struct bt_alertsrc_ops *ops)
 {
 	struct stat st, pst;
 	int r;
+
+	if ((r = old_poll(s, ops)))
+		return r;
 
 	if (s->in.fd < 0) {
 		if ((r = file_open(s, ops)))
@@ -313,14 +349,29 @@ static int file_poll(struct bt_alertsrc *s, int timeout_ms,
 	if (stat(s->path, &pst) || pst.st_dev != s->dev ||
 	    pst.st_ino != s->ino) {
 		/* Renamed away (or removed): what was appended before the
-		 * switch is read first, then the new file when it exists. */
+		 * switch is read first, then the new file when it exists;
+		 * the old one is read for ROTATED_GRACE_S more, for what
+		 * its writer appends before it reopens the path. */
 		r = drain(s, &s->in, ops);
 		if (r != 1)
 			return r;
-		if (s->in.len && (r = flush_line(&s->in, ops)))
-			return r;
-		close(s->in.fd);
+		if (s->old.fd >= 0) {
+			if (s->old.len && (r = flush_line(&s->old, ops)))
+				return r;
+			close(s->old.fd);
+		}
+		/* swap the buffers: the new file gets the old one's */
+		{
+			struct lbuf t = s->old;
+
+			s->old = s->in;
+			s->in = t;
+		}
+		s->old_off = s->off;
+		clock_gettime(CLOCK_MONOTONIC, &s->old_until);
+		s->old_until.tv_sec += ROTATED_GRACE_S;
 		s->in.fd = -1;
+		s->missing_told = true;
 		tell(ops, s->name, "was rotated: following the new file");
 		return 0;
 	}
@@ -426,6 +477,8 @@ void bt_alertsrc_close(struct bt_alertsrc *s)
 	if (!s)
 		return;
 	lbuf_release(&s->in);
+	if (s->kind == K_FILE)
+		lbuf_release(&s->old);
 	if (s->kind == K_SOCKET) {
 		for (i = 0; i < BT_ALERTSRC_CLIENTS; i++)
 			if (s->cl[i].fd >= 0)

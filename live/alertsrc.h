@@ -18,7 +18,9 @@
  *   a file       followed like `tail -F`: read from its start, then what
  *                is appended; a file renamed away (rotation) is read to its
  *                end, then the new file at the path is opened (from its
- *                start) when it appears; a file cut shorter than what was
+ *                start) when it appears, and the old one is still read
+ *                for 2 s (what its writer appends before it reopens the
+ *                path); a file cut shorter than what was
  *                read (truncation) is read again from its start.  A file
  *                that does not exist yet is waited for.
  * A line is at most BT_ALERT_LINE_MAX bytes; a longer one is reported (by

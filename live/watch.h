@@ -15,11 +15,12 @@
  *     so (answer.behind);
  *   - runs the query (graph/query.h: resolve, walk with the limits of
  *     `query`, filter) and writes the result into DIR as NAME.txt (the
- *     text summary), NAME.dot, NAME.svg and NAME.json (JSON last: its
- *     presence means the alert is answered), NAME being the alert's time
- *     and rule made safe for a file name, with -2, -3 ... when taken;
- *     files are created beside their name and renamed onto it without
- *     replacing anything (core/outfile.h);
+ *     text summary), NAME.dot, NAME.svg and NAME.json (JSON first, SVG
+ *     last: a graphviz layout takes tens of ms), NAME being the alert's
+ *     time and rule made safe for a file name, with -2, -3 ... when
+ *     taken; files are created beside their name and renamed onto it
+ *     without replacing anything (core/outfile.h; not fsynced: see
+ *     commit_nosync() in watch.c);
  *   - calls ops->answer.
  *
  * Restart: DIR/.btrack-watch.journal records, for every alert, "B KEY
@@ -85,7 +86,9 @@ struct bt_watch_answer {
 	uint64_t log_time;        /* the log's last event time when run */
 	size_t objects;           /* nodes of the result */
 	size_t entries;           /* entry points among them */
-	uint64_t latency_ns;      /* from its arrival to its result */
+	uint64_t latency_ns;      /* from its arrival to its first result
+	                             file (JSON) written */
+	uint64_t total_ns;        /* ... to all its files written */
 	const char *result;       /* DIR/NAME (no extension), or NULL */
 	const char *note;         /* a filter or limit message, or NULL */
 };
