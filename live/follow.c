@@ -282,15 +282,18 @@ int bt_follow_refresh(struct bt_follow *f, uint64_t *new_events)
 	}
 	if ((r = track_rename(f)))
 		goto restart;
-	if (!strcmp(f->file, f->name) &&
-	    (stat(f->name, &st) || st.st_dev != f->dev ||
-	     st.st_ino != f->ino)) {
-		if (errno == ENOENT && !f->g)
+	if (!strcmp(f->file, f->name)) {
+		bool gone = stat(f->name, &st) != 0;
+
+		if (gone && !f->g)
 			goto restart_quiet;
-		r = bt_error_set(BT_ECORRUPT, "log '%s' was %s; reading the "
-				 "log at its path from its start", f->name,
-				 errno == ENOENT ? "removed" : "replaced");
-		goto restart;
+		if (gone || st.st_dev != f->dev || st.st_ino != f->ino) {
+			r = bt_error_set(BT_ECORRUPT, "log '%s' was %s; "
+					 "reading the log at its path from "
+					 "its start", f->name, gone ?
+					 "removed" : "replaced");
+			goto restart;
+		}
 	}
 	if (fstat(f->fd, &st))
 		return bt_error_set_os(BT_EIO, "cannot stat '%s'", f->file);

@@ -125,8 +125,7 @@ static size_t put_safe(char *buf, size_t k, size_t n, const char *s,
 		unsigned char ch = (unsigned char)*s;
 
 		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
-		    (ch == '.' && k > start)) {
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_') {
 			buf[k++] = (char)ch;
 			sep = false;
 		} else if (!sep && k > start) {
@@ -134,7 +133,7 @@ static size_t put_safe(char *buf, size_t k, size_t n, const char *s,
 			sep = true;
 		}
 	}
-	while (k > start && (buf[k - 1] == '_' || buf[k - 1] == '.'))
+	while (k > start && buf[k - 1] == '_')
 		k--;
 	buf[k] = '\0';
 	return k;
@@ -590,7 +589,9 @@ static int answer(struct watch *w, struct entry *e)
 		status = "nolog";
 		goto done;
 	}
-	if (e->a.time != BT_TIME_NONE && ans.log_time < e->a.time) {
+	/* A log its writer closed will not catch up: it is complete. */
+	if (e->a.time != BT_TIME_NONE && ans.log_time < e->a.time &&
+	    !bt_follow_is_closed(w->f)) {
 		ans.behind = true;
 		bt_time_format(stamp, sizeof(stamp), ans.log_time);
 		snprintf(note, sizeof(note), "the log had not caught up with "

@@ -80,8 +80,9 @@ struct bt_watch_answer {
 	int err;                  /* 0, or why it has no result */
 	const char *msg;          /* err's message, or NULL */
 	bool resumed;             /* begun by a watcher that died */
-	bool behind;              /* the log had not caught up with the
-	                             alert's time after the wait */
+	bool behind;              /* the log (still being written) had not
+	                             caught up with the alert's time after
+	                             the wait */
 	bool truncated;           /* a limit stopped the walk */
 	uint64_t log_time;        /* the log's last event time when run */
 	size_t objects;           /* nodes of the result */
@@ -126,8 +127,8 @@ struct bt_watch_summary {
 int bt_watch_run(const struct bt_watch_opts *o, const struct bt_watch_ops *ops,
 		 struct bt_watch_summary *sum);
 
-/* A file name for an alert: its time ("20261121T100007.5Z") and rule,
- * letters, digits, '.', '-' and '_' kept, any other run one '_'; "alert"
+/* A file name for an alert: its time ("20261121T100007.500000000Z") and
+ * rule, letters, digits, '-' and '_' kept, any other run one '_'; "alert"
  * without a rule, "notime" without a time.  At most n bytes (NUL
  * included). */
 void bt_watch_name(char *buf, size_t n, const struct bt_alert *a);
