@@ -4,7 +4,8 @@
  * generic form): any bytes, not NUL-terminated.  An alert accepted must
  * hold a NUL-terminated, non-empty spec without a newline, and strings
  * (rule, priority, container id) that are NUL-terminated in their fields;
- * a refused one must say where (the line number).
+ * a refused one must say where (the line number).  Dictionary:
+ * tests/fuzz/fuzz_falco.dict.
  */
 #include <stdint.h>
 #include <stdlib.h>
