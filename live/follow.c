@@ -303,7 +303,8 @@ static int track_rename(struct bt_follow *f)
 			    "file; reading it from its start", f->name);
 }
 
-int bt_follow_refresh(struct bt_follow *f, uint64_t *new_events)
+/* The checks of a refresh, and with `take` taking new records in. */
+static int update(struct bt_follow *f, uint64_t *new_events, bool take)
 {
 	struct bt_log_header h;
 	struct stat st;
@@ -311,7 +312,8 @@ int bt_follow_refresh(struct bt_follow *f, uint64_t *new_events)
 
 	if (new_events)
 		*new_events = 0;
-	f->st.refreshes++;
+	if (take)
+		f->st.refreshes++;
 	if (!f->file) {
 		r = find_file(f);
 		if (r == BT_ENOTFOUND)
@@ -364,8 +366,8 @@ int bt_follow_refresh(struct bt_follow *f, uint64_t *new_events)
 				 (unsigned long long)f->committed);
 		goto restart;
 	}
-	if (f->g && h.committed == f->committed &&
-	    !!(h.flags & BT_LOGF_CLOSED) == f->closed)
+	if (f->g && (!take || (h.committed == f->committed &&
+			       !!(h.flags & BT_LOGF_CLOSED) == f->closed)))
 		return 0;
 	r = take_in(f, &h, (uint64_t)st.st_size, new_events);
 	if (r == BT_ENOTFOUND)
@@ -376,6 +378,16 @@ restart:
 restart_quiet:
 	forget(f);
 	return r == BT_ENOTFOUND ? 0 : r;
+}
+
+int bt_follow_refresh(struct bt_follow *f, uint64_t *new_events)
+{
+	return update(f, new_events, true);
+}
+
+int bt_follow_check(struct bt_follow *f)
+{
+	return update(f, NULL, false);
 }
 
 const struct bt_graph *bt_follow_graph(const struct bt_follow *f)

@@ -50,6 +50,12 @@ int bt_follow_open(struct bt_follow **out, const char *name);
  */
 int bt_follow_refresh(struct bt_follow *f, uint64_t *new_events);
 
+/* The checks of bt_follow_refresh() (replaced, cut, moved backwards:
+ * the same errors, and the graph dropped), without taking new records
+ * in: an fstat and a pread.  Run before using a graph that was not
+ * refreshed, so nothing reads a mapping past a file's new end. */
+int bt_follow_check(struct bt_follow *f);
+
 /* The graph as of the last refresh, or NULL when there is no log yet
  * (borrowed: valid until the next refresh or the close). */
 const struct bt_graph *bt_follow_graph(const struct bt_follow *f);

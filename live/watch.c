@@ -46,6 +46,9 @@ struct queue {
 	size_t cap, head, n;
 	uint64_t dropped;
 	bool ended;              /* the reader is done */
+	char notes[4][256];      /* the source's news, for the engine to
+	                            tell (ops are called from one thread) */
+	size_t nnotes;
 	int err;                 /* the reader's error, if it stopped */
 	char errmsg[512];
 };
@@ -353,7 +356,29 @@ static int on_line(void *arg, const char *line, size_t len, bool too_long)
 
 static void on_src_event(void *arg, const char *what)
 {
-	say(arg, false, "%s", what);
+	struct watch *w = arg;
+
+	pthread_mutex_lock(&w->q.mu);
+	if (w->q.nnotes < BT_ARRAY_SIZE(w->q.notes))
+		snprintf(w->q.notes[w->q.nnotes++], sizeof(w->q.notes[0]),
+			 "%s", what);
+	pthread_cond_signal(&w->q.not_empty);
+	pthread_mutex_unlock(&w->q.mu);
+}
+
+/* Tell the source's news (engine thread; called with q.mu held, which
+ * it drops while telling). */
+static void tell_notes(struct watch *w)
+{
+	char notes[4][256];
+	size_t i, n = w->q.nnotes;
+
+	memcpy(notes, w->q.notes, sizeof(notes));
+	w->q.nnotes = 0;
+	pthread_mutex_unlock(&w->q.mu);
+	for (i = 0; i < n; i++)
+		say(w, false, "%s", notes[i]);
+	pthread_mutex_lock(&w->q.mu);
 }
 
 static void *reader(void *arg)
@@ -579,6 +604,8 @@ static int answer(struct watch *w, struct entry *e)
 	 * point answers it as it is: no refresh (with the reload fallback,
 	 * follow.h, a refresh that finds records costs a load of the log).
 	 * Alerts without a time take everything committed so far. */
+	if (bt_follow_check(w->f))   /* before the graph is touched */
+		say(w, true, "%s", bt_error_msg());
 	if (e->a.time == BT_TIME_NONE || !caught_up(w, &e->a))
 		refresh(w);
 	while (!caught_up(w, &e->a) && !bt_follow_is_closed(w->f) &&
@@ -737,7 +764,8 @@ int bt_watch_run(const struct bt_watch_opts *o, const struct bt_watch_ops *ops,
 		uint64_t dropped;
 
 		pthread_mutex_lock(&w.q.mu);
-		while (!w.q.n && !w.q.ended && !stopping(&w)) {
+		while (!w.q.n && !w.q.ended && !stopping(&w) &&
+		       !w.q.nnotes) {
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += POLL_MS * 1000000L;
 			if (ts.tv_nsec >= 1000000000L) {
@@ -748,6 +776,8 @@ int bt_watch_run(const struct bt_watch_opts *o, const struct bt_watch_ops *ops,
 						   &ts) == ETIMEDOUT)
 				break;
 		}
+		if (w.q.nnotes)
+			tell_notes(&w);
 		dropped = w.q.dropped;
 		if (stopping(&w) || (!w.q.n && w.q.ended)) {
 			pthread_mutex_unlock(&w.q.mu);
@@ -774,9 +804,13 @@ int bt_watch_run(const struct bt_watch_opts *o, const struct bt_watch_ops *ops,
 		__atomic_store_n(&w.halt, 1, __ATOMIC_RELAXED);
 		pthread_join(th, NULL);
 	}
-	if (!r && w.q.err) {
-		r = bt_error_set(w.q.err, "%s", w.q.errmsg);
+	if (w.q.nnotes) {
+		pthread_mutex_lock(&w.q.mu);
+		tell_notes(&w);
+		pthread_mutex_unlock(&w.q.mu);
 	}
+	if (!r && w.q.err)
+		r = bt_error_set(w.q.err, "%s", w.q.errmsg);
 	tell_drops(&w, w.q.dropped);
 	status(&w, true);
 	if (sum) {

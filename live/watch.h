@@ -102,6 +102,7 @@ struct bt_watch_status {
 	uint64_t log_time;
 };
 
+/* Called from the thread that runs bt_watch_run(), one at a time. */
 struct bt_watch_ops {
 	void (*answer)(void *arg, const struct bt_watch_answer *a);
 	/* What the user should hear: a warning (log replaced, alerts
