@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -247,6 +248,15 @@ static int journal_open(struct watch *w)
 		  0666);
 	if (fd < 0) {
 		r = bt_error_set_os(BT_EIO, "cannot open '%s'", path);
+		goto out;
+	}
+	/* One watcher per DIR: two would answer every alert twice. */
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		r = errno == EWOULDBLOCK ?
+		    bt_error_set(BT_EINVAL, "another watcher writes into "
+				 "'%s'", w->o->dir) :
+		    bt_error_set_os(BT_EIO, "cannot lock '%s'", path);
+		close(fd);
 		goto out;
 	}
 	in = fdopen(dup(fd), "r");

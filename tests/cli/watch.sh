@@ -261,6 +261,9 @@ done
 grep -q 'no longer has a log header\|moved backwards\|was cut' wr.err ||
 	fail "a cut log not reported: $(cat wr.err)"
 kill -0 $wr || fail "the watcher died"
+# One watcher per DIR.
+expect 1 "$B" watch --log live.btl --alerts - -o outr </dev/null
+grep -q 'another watcher' err || fail "a second watcher on a DIR: $(cat err)"
 exec 3>&-
 kill -TERM $wr
 wait $wr || fail "replaced: exit $?"
