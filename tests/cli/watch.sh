@@ -83,6 +83,7 @@ expect 0 "$B" watch --log s.btl --alerts - -o out2 --outputs json <a2.json
 
 # A followed file: rotation (mv + new file) and truncation.
 : >f.json
+: >wf.out
 "$B" watch --log s.btl --alerts f.json -o outf --outputs json --wait 0 \
 	>wf.out 2>wf.err &
 wf=$!
@@ -121,6 +122,7 @@ grep -q 'truncated' wf.err || fail "truncation not told: $(cat wf.err)"
 
 # A unix socket: two clients one after another.
 if command -v socat >/dev/null 2>&1 || python3 -c 'import socket' 2>/dev/null; then
+	: >ws.out
 	"$B" watch --log s.btl --alerts unix:"$tmp/w.sock" -o outs \
 		--outputs json >ws.out 2>ws.err &
 	ws=$!
@@ -177,6 +179,13 @@ while [ "$(grep -c '^D' outk/.btrack-watch.journal)" -lt 300 ]; do
 	[ $i -lt 300 ] || fail "restart: $(grep -c '^D' outk/.btrack-watch.journal) of 300 answered"
 	sleep 0.1
 done
+# Running (its signal handlers set) once it reads the alert file.
+i=0
+until ls -l /proc/$wk/fd 2>/dev/null | grep -q 'k\.json'; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "the last watcher does not read k.json"
+	sleep 0.1
+done
 kill -TERM $wk
 wait $wk || fail "watch after restarts exit $?"
 pids=""
@@ -192,6 +201,7 @@ ls -a outk | grep -q 'btrack-tmp' && fail "temporary files left: $(ls -a outk)"
 # A flood of 10 000 alerts through a FIFO with a small queue: nothing
 # unbounded; each alert answered (in order) or dropped and counted.
 mkfifo flood.fifo
+: >wfl.out
 "$B" watch --log s.btl --alerts flood.fifo -o outfl --outputs json \
 	--queue 16 >wfl.out 2>wfl.err &
 wfl=$!
@@ -229,6 +239,7 @@ sort -c wfl.out 2>/dev/null || sed 's/.*rule="\([^"]*\)".*/\1/' wfl.out | sort -
 # alerts answered on what is there.
 cp s.btl live.btl
 mkfifo r.fifo
+: >wr.out
 "$B" watch --log live.btl --alerts r.fifo -o outr --outputs json \
 	--wait 0.2 >wr.out 2>wr.err &
 wr=$!

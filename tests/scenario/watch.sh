@@ -179,6 +179,7 @@ bt_chain outB/*-p0.json endpoint:203.0.113.1:4444 process:* ||
 # The writer killed mid-run: the watcher answers with what was
 # committed, waits --wait for the rest, and keeps going.
 : >alerts2.json
+: >watchC.out
 "$BTRACK" watch --log live2.btl --alerts alerts2.json -o outC --wait 0.5 \
 	>watchC.out 2>watchC.err &
 wc_=$!
