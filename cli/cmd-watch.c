@@ -231,11 +231,12 @@ static void on_status(void *arg, const struct bt_watch_status *st)
 	char line[200];
 
 	(void)arg;
+	/* cli_progress() prints "LABEL: N": the drops come last. */
 	snprintf(line, sizeof(line), "watching: %" PRIu64 " events, %"
 		 PRIu64 " answered, %" PRIu64 " failed, %" PRIu64
-		 " queued, %" PRIu64 " dropped", st->events, st->answered,
-		 st->failed, st->queued, st->dropped);
-	cli_progress(line, 0, 0);
+		 " queued, dropped", st->events, st->answered, st->failed,
+		 st->queued);
+	cli_progress(line, st->dropped, 0);
 }
 
 int cmd_watch(int argc, char **argv)
