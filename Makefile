@@ -17,7 +17,7 @@ B ?= build
 # The binary: ./btrack for the default build, $(B)/btrack for another B.
 BIN ?= $(if $(filter build,$(B)),btrack,$(B)/btrack)
 
-PKGS := sqlite3 libcgraph libgvc jansson libcrypto
+PKGS := sqlite3 libpq libcgraph libgvc jansson libcrypto
 # '=' (not ':='): pkg-config runs only when a rule needs the flags, so
 # `make check` can install the packages first.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)

@@ -233,7 +233,8 @@ struct bt_rec_page {
 	__u64 index;   /* page index in the file (offset / 4096) */
 };
 
-/* A remote endpoint, e.g. "203.0.113.9:4444" or "[2001:db8::1]:80". */
+/* A remote endpoint, e.g. "203.0.113.9:4444" or "[2001:db8::1]:80".  With
+ * a BT_LABEL_LOCAL label it is one end of one connection (local, remote). */
 struct bt_rec_endpoint {
 	struct bt_rec_head h;
 	__u32 id;
@@ -270,10 +271,11 @@ enum bt_label_key {
 	                        "/system.slice/docker-<id>.scope", from
 	                        `time` on; a container id is derived from
 	                        it at display (bt_cgroup_container()) */
-	BT_LABEL_LOCAL = 7,  /* endpoint: the local address and port of
-	                        the socket that used it, as "ADDR:PORT",
-	                        from `time` on (both ends of a connection
-	                        can then be joined) */
+	BT_LABEL_LOCAL = 7, /* endpoint: the socket's own address, same
+	                       spelling as the record's (remote) address,
+	                       "127.0.0.1:54321"; one per endpoint, written
+	                       when it is made (an endpoint with it is one
+	                       end of one connection: graph/channel.h) */
 	BT_LABEL_MAX  = 7
 };
 struct bt_rec_label {

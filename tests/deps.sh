@@ -5,10 +5,11 @@
 set -u
 need="build-essential pkg-config libsqlite3-dev libgraphviz-dev graphviz
 libjansson-dev libssl-dev check sqlite3 python3 clang strace auditd mandoc
-libbpf-dev bpftool ${BTRACK_DEPS_EXTRA:-}"
+libbpf-dev bpftool libpq-dev postgresql ${BTRACK_DEPS_EXTRA:-}"
 # Wanted, not needed: the tests that use them say so and skip without them
-# (the PROV loader; a headless browser for the HTML report).
-want="python3-prov chromium chromium-driver python3-selenium"
+# (the PROV loader; a headless browser for the HTML report; curl for
+# scenario/record-channel.sh).
+want="python3-prov chromium chromium-driver python3-selenium curl"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

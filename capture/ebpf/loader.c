@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../../core/error.h"
+#include "../../core/util.h"
 #include "loader.h"
 
 #ifndef BT_HAVE_EBPF
@@ -50,6 +51,16 @@ void bt_ebpf_stats(const struct bt_ebpf *e, struct bt_drain_stats *out)
 	memset(out, 0, sizeof(*out));
 }
 
+int bt_ebpf_track(struct bt_ebpf *e, uint32_t pid)
+{
+	return bt_error_set(BT_EINVAL, "no eBPF support");
+}
+
+size_t bt_ebpf_tracked(struct bt_ebpf *e, uint32_t *pids, size_t max)
+{
+	return 0;
+}
+
 void bt_ebpf_close(struct bt_ebpf *e)
 {
 }
@@ -58,6 +69,7 @@ void bt_ebpf_close(struct bt_ebpf *e)
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -238,7 +250,7 @@ int bt_ebpf_open(struct bt_ebpf **out, const struct bt_ebpf_opts *o)
 	e->skel->rodata->excl_tgid = (uint32_t)getpid();
 	e->skel->rodata->rt_offset = rt_offset();
 	e->skel->rodata->pages_on = !o->no_pages;
-	e->skel->rodata->scope = o->pid ? BT_EBPF_PIDS :
+	e->skel->rodata->scope = o->pid || o->tree ? BT_EBPF_PIDS :
 				 o->cgroup ? BT_EBPF_CGROUP : BT_EBPF_ALL;
 	if (bpf_map__set_max_entries(e->skel->maps.events, (uint32_t)ring)) {
 		err = bt_error_set(BT_EINVAL, "ring size %llu refused",
@@ -349,6 +361,41 @@ void bt_ebpf_stats(const struct bt_ebpf *e, struct bt_drain_stats *out)
 		}
 	}
 	free(v);
+}
+
+int bt_ebpf_track(struct bt_ebpf *e, uint32_t pid)
+{
+	if (e->skel->rodata->scope != BT_EBPF_PIDS)
+		return bt_error_set(BT_EINVAL, "the eBPF source was not "
+				    "opened for a process tree");
+	return track_tree(e, pid);
+}
+
+size_t bt_ebpf_tracked(struct bt_ebpf *e, uint32_t *pids, size_t max)
+{
+	int fd = bpf_map__fd(e->skel->maps.tracked);
+	uint32_t key, next, gone[64];
+	size_t n = 0, ngone = 0, i;
+	void *prev = NULL;
+
+	/* Deleting while iterating restarts the walk: collect, then
+	 * delete.  kill(pid, 0) fails with ESRCH only when no process (not
+	 * even a zombie) has the pid. */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (kill((pid_t)key, 0) && errno == ESRCH) {
+			if (ngone < BT_ARRAY_SIZE(gone))
+				gone[ngone++] = key;
+			continue;
+		}
+		if (n < max)
+			pids[n] = key;
+		n++;
+	}
+	for (i = 0; i < ngone; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+	return n;
 }
 
 void bt_ebpf_close(struct bt_ebpf *e)
