@@ -2388,6 +2388,20 @@ static int add_block(struct bt_log *log, const struct rblock *rb,
 	return 0;
 }
 
+/* The walk found something wrong at or after the block rb: if rb's
+ * checksum fails (its header or length was damaged, the likeliest cause),
+ * say that instead, as a reader that decoded it would. */
+static int damaged(const struct bt_log *log, const struct rblock *rb)
+{
+	if (rb->off + BH + (uint64_t)rb->used > log->size)
+		return 0;
+	if (bt_crc32c(0, log->map + rb->off + 8, BH - 8 + (size_t)rb->used) ==
+	    rb->crc)
+		return 0;
+	return corrupt(log, "checksum mismatch in the block at offset %llu "
+		       "(%u bytes)", (unsigned long long)rb->off, rb->used);
+}
+
 /*
  * Walk the block headers from file offset `off` (block log->nblocks) up
  * to the committed length c, adding them to the table.  Only each
@@ -2420,6 +2434,8 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 		if (c - off < BH) {
 			if (log->short_file)
 				break;
+			if (pb && (r = damaged(log, pb)))
+				return r;
 			return corrupt(log, "committed length %llu at offset "
 				       "16 cuts the block header at offset "
 				       "%llu", (unsigned long long)c,
@@ -2437,7 +2453,8 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 		rb.base_time = b->base_time;
 		end = off + BH + rb.used;
 		if (rb.used == 0)
-			return corrupt(log, "empty block at offset %llu",
+			return (r = damaged(log, &rb)) ? r :
+			       corrupt(log, "empty block at offset %llu",
 				       (unsigned long long)off);
 		if (pb)
 			ok = b->seq == log->nblocks &&
@@ -2450,6 +2467,8 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 			ok = b->seq == 0 && !rb.first_object &&
 			     !rb.first_event && !rb.base_time;
 		if (end > log->size) {
+			if (!log->short_file && pb && (r = damaged(log, pb)))
+				return r;
 			if (!log->short_file)
 				return corrupt(log, "block at offset %llu: "
 					       "length %u runs past the end of "
@@ -2509,7 +2528,8 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 			return r;
 		for (k = 0; k < pad - end; k++)
 			if (hb[8 - (pad - end) + k])
-				return corrupt(log, "nonzero padding at "
+				return (r = damaged(log, &rb)) ? r :
+				       corrupt(log, "nonzero padding at "
 					       "offset %llu",
 					       (unsigned long long)(end + k));
 		off = pad;

@@ -33,6 +33,9 @@ RUNS=${BENCH_EBPF_RUNS:-3}
 SECS=${BENCH_EBPF_SECONDS:-5}
 src=${BENCH_RECORD_SRC:-/usr/include}
 writes=$top/$B/progs/record-writes
+# `make bench` builds btrack, not the test programs: this one is small
+[ -x "$writes" ] || make --no-print-directory -s -C "$top" B="$B" \
+	"$B/progs/record-writes" >&2 || :
 tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
 base=${TMPDIR:-/tmp}

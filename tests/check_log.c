@@ -2274,6 +2274,27 @@ START_TEST(test_v2_damage_found_on_decode)
 	bt_log_close(log);
 	d[bj.file_off + 24] ^= 0x01;
 
+	/* a block's length: the walk at open finds where it ends wrong
+	 * (padding, the next header) and names the block's checksum */
+	{
+		uint32_t used;
+		uint8_t keep[4];
+
+		memcpy(keep, d + bi.file_off, 4);
+		memcpy(&used, d + bi.file_off, 4);
+		for (used = used - 13; used > 1100; used -= 1001) {
+			memcpy(d + bi.file_off, &used, 4);
+			ck_assert_int_eq(bt_log_open_mem(&log, d, n),
+					 BT_ECORRUPT);
+			snprintf(want, sizeof(want), "checksum mismatch in "
+				 "the block at offset %llu",
+				 (unsigned long long)bi.file_off);
+			ck_assert_msg(strstr(bt_error_msg(), want), "%s",
+				      bt_error_msg());
+		}
+		memcpy(d + bi.file_off, keep, 4);
+	}
+
 	/* the last block is decoded at open: its damage is found there */
 	ck_assert_int_eq(bt_log_open_mem(&log, d, n), 0);
 	ck_assert_int_eq(bt_log_block_info(log, bt_log_blocks(log) - 1, &bi),
@@ -2434,6 +2455,40 @@ START_TEST(test_v2_refresh)
 	ck_assert_uint_eq(ne, 0);
 	ck_assert(bt_log_header(log)->flags & BT_LOGF_CLOSED);
 	ck_assert_int_eq(bt_log_verify(log, &st), 0);
+	bt_log_close(log);
+}
+END_TEST
+
+/* Version 1 has no blocks: refresh moves the end, the iterator goes on. */
+START_TEST(test_v1_refresh)
+{
+	const char *path = tu_path("rf1.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE | BT_LOGW_TRUNC |
+					BT_LOGW_V1);
+	struct bt_log *log;
+	struct bt_log_iter it;
+	uint64_t next = 0, ne;
+	int step;
+
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	append_events(w, 0, 10);
+	bt_log_writer_commit(w);
+	ck_assert_int_eq(bt_log_open(&log, bt_log_writer_file(w)), 0);
+	ck_assert_uint_eq(bt_log_version(log), 1);
+	ck_assert_uint_eq(bt_log_blocks(log), 0);
+	bt_log_iter_init(&it, log);
+	ck_assert_uint_eq(read_on(&it, &next), 10);
+	for (step = 0; step < 4; step++) {
+		append_events(w, next, 50000);
+		ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
+		ck_assert_uint_eq(read_on(&it, &next), 0);   /* torn tail */
+		bt_log_writer_commit(w);
+		ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
+		ck_assert_uint_eq(read_on(&it, &next), 50000);
+	}
+	bt_log_iter_release(&it);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
 	bt_log_close(log);
 }
 END_TEST
@@ -2638,6 +2693,7 @@ static Suite *log_suite(void)
 		{ "v2_damage_on_decode", test_v2_damage_found_on_decode, 30 },
 		{ "v2_open_with_blocks", test_v2_open_with_blocks, 30 },
 		{ "v2_refresh", test_v2_refresh, 30 },
+		{ "v1_refresh", test_v1_refresh, 30 },
 		{ "v2_refresh_refuses", test_v2_refresh_refuses, 30 },
 		{ "v2_refresh_other", test_v2_refresh_other_process, 60 },
 	};
