@@ -262,6 +262,8 @@ static unsigned label_kind(uint32_t key)
 		return BT_OBJ_PROCESS;
 	case BT_LABEL_PATH:
 		return BT_OBJ_FILE;
+	case BT_LABEL_LOCAL:
+		return BT_OBJ_ENDPOINT;
 	}
 	return BT_OBJ_NONE;
 }

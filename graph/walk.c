@@ -28,6 +28,7 @@
 #include "../core/hash.h"
 #include "../core/timefmt.h"
 #include "../core/util.h"
+#include "channel.h"
 #include "walk.h"
 
 /* Node indexes fit in 28 bits so (from, to, op) packs into an edge key. */
@@ -85,6 +86,7 @@ struct walker {
 	size_t nranges, ranges_cap;
 
 	bool obj_level;              /* the log has BT_LOGF_OBJ_LEVEL */
+	struct bt_channels *chan;    /* channel.h, made when first needed */
 };
 
 void bt_walk_opts_init(struct bt_walk_opts *o)
@@ -530,6 +532,37 @@ static uint64_t default_threshold(const struct walker *w,
 	return best;
 }
 
+/* ---- connections (channel.h) ------------------------------------------ */
+
+/* The other end of endpoint node v's connection, when the log holds it,
+ * is reached through a connection edge at v's threshold: backward, what
+ * the peer's processes sent arrives at v; forward, what was sent into v
+ * arrives at the peer.  The edge is added only when it moves the peer's
+ * threshold, so a channel shows as one edge, not one each way. */
+static int follow_peer(struct walker *w, uint32_t v)
+{
+	bool back = w->dir == BT_BACKWARD, created;
+	uint64_t t = w->nodes[v].t;
+	uint32_t peer;
+	long long o;
+	int r;
+
+	if ((r = bt_channel_peer_lazy(&w->chan, w->g, BT_CHANNEL_TOLERANCE_NS,
+				       w->nodes[v].obj, &peer)) || !peer)
+		return r;
+	o = node_of(w, peer, w->nodes[v].depth + 1, &created);
+	if (o <= 0 || (uint32_t)(o - 1) == v)
+		return o < 0 ? (int)o : 0;
+	if (!created && (back ? t <= w->nodes[o - 1].t :
+			 t >= w->nodes[o - 1].t))
+		return 0;
+	if ((r = back ? add_edge(w, (uint32_t)(o - 1), v, BT_OP_CONNECTION, t) :
+		 add_edge(w, v, (uint32_t)(o - 1), BT_OP_CONNECTION, t)))
+		return r;
+	w->nodes[o - 1].t = t;
+	return push(w, (uint32_t)(o - 1));
+}
+
 /* Examine the events of node v inside its window that were not examined
  * before, and follow them. */
 static int expand(struct walker *w, uint32_t v)
@@ -598,6 +631,8 @@ static int expand(struct walker *w, uint32_t v)
 			}
 		}
 	}
+	if (w->nodes[v].kind == BT_OBJ_ENDPOINT)
+		return follow_peer(w, v);
 	return 0;
 }
 
@@ -659,7 +694,8 @@ static int finish(struct walker *w)
 		o->page_first = n->pfirst;
 		o->page_last = n->plast;
 		o->flags = BT_NODE_ENTRY;
-		if (n->kind == BT_OBJ_ENDPOINT)
+		if (n->kind == BT_OBJ_ENDPOINT &&
+		    !bt_channel_peer(w->chan, n->obj))  /* channel.h */
 			o->flags |= BT_NODE_REMOTE;
 	}
 	r->nnodes = w->nnodes;
@@ -769,6 +805,7 @@ fail:
 	bt_u64map_release(&w.obj2node);
 	bt_u64map_release(&w.edge_map);
 	bt_u64map_release(&w.file2vma);
+	bt_channels_free(w.chan);
 	return ret;
 }
 

@@ -1383,7 +1383,7 @@ START_TEST(test_label_cgroup)
 		".scope";
 	unsigned v;
 
-	ck_assert_uint_eq(BT_LABEL_CGROUP, BT_LABEL_MAX);
+	ck_assert_uint_eq(BT_LABEL_LOCAL, BT_LABEL_MAX);
 	for (v = 0; v < 2; v++) {
 		const char *path = tu_path(v ? "cg1.btl" : "cg2.btl");
 		struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE |
@@ -1403,6 +1403,10 @@ START_TEST(test_label_cgroup)
 						     T0, "x", 1), BT_EINVAL);
 		ck_assert_int_eq(bt_log_append_label(w, 2, BT_LABEL_CGROUP,
 						     T0, "/", 1), BT_EINVAL);
+		/* the local address is an endpoint's, never a process's */
+		ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_LOCAL,
+						     T0, "1.2.3.4:5", 9),
+				 BT_EINVAL);
 		ck_assert_int_eq(bt_log_writer_close(w), 0);
 		ck_assert_int_eq(bt_log_open(&log, path), 0);
 		ck_assert_uint_eq(bt_log_version(log), v ? 1 : 2);
