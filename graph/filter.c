@@ -538,11 +538,13 @@ static bool is_private(const struct bt_result *r, const struct adj *a,
 	if (!nin)
 		return false;
 	{
-		const struct bt_rec_event *first = bt_graph_event(g, in[0]);
+		struct bt_rec_event first, o;
 
-		if (!is_write_op(first->op) || first->cause != r->nodes[p].obj)
+		bt_graph_event(g, in[0], &first);
+		if (!is_write_op(first.op) || first.cause != r->nodes[p].obj)
 			return false;
-		if (nout && bt_graph_event(g, out[0])->time < first->time)
+		if (nout && bt_graph_event(g, out[0], &o) &&
+		    o.time < first.time)
 			return false;
 	}
 	return true;
@@ -1003,12 +1005,13 @@ static uint32_t readers(const struct bt_graph *g, uint32_t file, uint32_t min)
 		min = 64;
 	n = bt_graph_out(g, file, &refs);
 	for (i = 0; i < n && nseen < min; i++) {
-		const struct bt_rec_event *e = bt_graph_event(g, refs[i]);
+		struct bt_rec_event e;
 
-		for (k = 0; k < nseen && seen[k] != e->effect; k++)
+		bt_graph_event(g, refs[i], &e);
+		for (k = 0; k < nseen && seen[k] != e.effect; k++)
 			;
 		if (k == nseen)
-			seen[nseen++] = e->effect;
+			seen[nseen++] = e.effect;
 	}
 	return (uint32_t)nseen;
 }
@@ -1027,12 +1030,12 @@ static bool written_before(const struct bt_graph *g, uint32_t file,
 
 		n = bt_graph_in(g, obj, &refs);
 		for (i = 0; i < n; i++) {
-			const struct bt_rec_event *e = bt_graph_event(g,
-								      refs[i]);
+			struct bt_rec_event e;
 
-			if (e->time >= since)
+			bt_graph_event(g, refs[i], &e);
+			if (e.time >= since)
 				break;
-			if (is_write_op(e->op))
+			if (is_write_op(e.op))
 				return true;
 		}
 	}
@@ -1049,8 +1052,10 @@ static bool executed(const struct bt_graph *g, uint32_t file)
 	const uint32_t *refs;
 	size_t n = bt_graph_out(g, file, &refs), i;
 
+	struct bt_rec_event e;
+
 	for (i = 0; i < n; i++)
-		if (bt_graph_event(g, refs[i])->op == BT_OP_EXEC)
+		if (bt_graph_event(g, refs[i], &e) && e.op == BT_OP_EXEC)
 			return true;
 	return false;
 }
@@ -1062,11 +1067,12 @@ static bool run_by_reader(const struct bt_graph *g, uint32_t file)
 	size_t n = bt_graph_out(g, file, &refs), i;
 
 	for (i = 0; i < n && i < 64; i++) {
-		const struct bt_rec_event *e = bt_graph_event(g, refs[i]);
+		struct bt_rec_event e;
 
-		if (e->op == BT_OP_READ &&
-		    bt_graph_kind(g, e->effect) == BT_OBJ_PROCESS &&
-		    runs_as(g, e->effect, file))
+		bt_graph_event(g, refs[i], &e);
+		if (e.op == BT_OP_READ &&
+		    bt_graph_kind(g, e.effect) == BT_OBJ_PROCESS &&
+		    runs_as(g, e.effect, file))
 			return true;
 	}
 	return false;

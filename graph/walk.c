@@ -33,9 +33,6 @@
 /* Node indexes fit in 28 bits so (from, to, op) packs into an edge key. */
 #define MAX_WALK_NODES (UINT32_C(1) << 28)
 
-/* expand() prefetches the event this many list entries ahead. */
-#define WALK_PREFETCH 8
-
 struct wnode {
 	uint32_t obj;        /* the node's object id (its key) */
 	uint8_t kind;
@@ -122,7 +119,10 @@ const char *bt_gran_name(enum bt_gran g)
 
 static inline uint64_t ev_time(const struct bt_graph *g, uint32_t ref)
 {
-	return bt_graph_event(g, ref)->time;
+	struct bt_rec_event e;
+
+	bt_graph_event(g, ref, &e);
+	return e.time;
 }
 
 /* First index whose event time is >= t. */
@@ -512,14 +512,17 @@ static uint64_t default_threshold(const struct walker *w,
 	for (pass = back ? 0 : 1; pass < 2 && !found; pass++) {
 		for (i = 0; member(w, n, i, &l, &len); i++) {
 			for (j = 0; j < len; j++) {
-				const struct bt_rec_event *e = bt_graph_event(
-					w->g, l[back ? len - 1 - j : j]);
+				struct bt_rec_event e;
 
-				if (skip_event(w, e) ||
-				    (pass == 0 && e->op == BT_OP_UNLINK))
+				if (!bt_graph_event(w->g,
+						    l[back ? len - 1 - j : j],
+						    &e))
+					return back ? BT_TIME_NONE : 0;
+				if (skip_event(w, &e) ||
+				    (pass == 0 && e.op == BT_OP_UNLINK))
 					continue;
-				if (back ? e->time >= best : e->time <= best)
-					best = e->time;
+				if (back ? e.time >= best : e.time <= best)
+					best = e.time;
 				found = true;
 				break;
 			}
@@ -564,17 +567,14 @@ static int expand(struct walker *w, uint32_t v)
 			}
 		}
 		for (j = lo; j < hi; j++) {
-			const struct bt_rec_event *e = bt_graph_event(g, l[j]);
-
-			/* Events of a long list are scattered over the log:
-			 * ask for one a few steps ahead. */
-			if (j + WALK_PREFETCH < hi)
-				__builtin_prefetch(bt_graph_event(g,
-						l[j + WALK_PREFETCH]));
-			uint32_t other = back ? e->cause : e->effect;
+			struct bt_rec_event ev, *e = &ev;
+			uint32_t other;
 			long long o;
 			struct wnode *on;
 
+			if (!bt_graph_event(g, l[j], &ev))
+				return bt_graph_status(g);
+			other = back ? e->cause : e->effect;
 			w->r->examined++;
 			if (skip_event(w, e) || other == 0 ||
 			    other > bt_graph_nobjects(g))
@@ -755,7 +755,9 @@ static int walk(struct bt_result **out, const struct bt_graph *g,
 		if ((ret = expand(&w, n)))
 			goto fail;
 	}
-	if ((ret = finish(&w)))
+	/* An event that could not be read (a block of the log that no
+	 * longer checks) makes the whole result unreliable. */
+	if ((ret = bt_graph_status(g)) || (ret = finish(&w)))
 		goto fail;
 	*out = r;
 	r = NULL;
