@@ -261,6 +261,21 @@ static void cache_free(struct evcache *c)
 	free(c);
 }
 
+/* Bytes the cache holds now (its buffers come with the first events
+ * read). */
+static size_t cache_memory(const struct evcache *c)
+{
+	size_t m = 0;
+	unsigned i;
+
+	if (!c)
+		return 0;
+	for (i = 0; i < EVC_N; i++)
+		m += (c->e[i].buf ? c->bufsz : 0) +
+		     c->e[i].off_cap * sizeof(uint32_t);
+	return sizeof(*c) + m;
+}
+
 /* The block holding event `ref` (< nev): the last with bfirst <= ref (an
  * empty block shares its bfirst with the next one). */
 static uint32_t block_of(const struct bt_graph *g, uint32_t ref)
@@ -1432,7 +1447,7 @@ size_t bt_graph_memory(const struct bt_graph *g)
 		(size_t)g->npaths * sizeof(uint32_t) +
 		(g->arena ? (size_t)g->data_len : 0) +
 		(size_t)g->nblocks * (sizeof(*g->blocks) + sizeof(uint32_t)) +
-		(g->cache ? sizeof(*g->cache) + EVC_N * g->cache->bufsz : 0);
+		cache_memory(g->cache);
 }
 
 enum bt_obj_kind bt_graph_kind(const struct bt_graph *g, uint32_t id)
