@@ -1065,6 +1065,10 @@ int bt_gen_jsonl(FILE *out, const char *path, uint64_t *out_lines)
 	if (!out || !path)
 		return bt_error_set(BT_EINVAL, "bt_gen_jsonl: missing argument");
 	r = bt_log_open(&log, path);
+	/* the records are kept (j.o[].rec, names) past the next one: they
+	 * must stay where bt_log_data() has them */
+	if (!r)
+		r = bt_log_decode_all(log);
 	if (!r)
 		r = bt_log_stats(log, &st);
 	if (r)

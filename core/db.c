@@ -473,9 +473,7 @@ static int scan_log(const struct bt_log *log, struct scan *s)
 				       * sizeof(*s->path_off));
 			}
 			if (!s->path_off[l->object])
-				s->path_off[l->object] =
-					(uint64_t)((const uint8_t *)h -
-						   bt_log_data(log));
+				s->path_off[l->object] = it.at;
 		}
 	}
 	s->objects = it.nobjects;
@@ -725,8 +723,7 @@ static int add_records(struct adder *a, bt_progress_fn progress, void *arg)
 	sqlite3_bind_int64(ev, 1, a->logid);
 	bt_log_iter_init(&it, a->log);
 	while ((r = bt_log_next(&it, &h)) == 1) {
-		if ((uint64_t)((const uint8_t *)h - bt_log_data(a->log)) <
-		    a->skip) {
+		if (it.at < a->skip) {
 			/* Added before: only map its objects' ids. */
 			if (bt_rec_is_object(h->type) &&
 			    (err = add_object(a, h)))

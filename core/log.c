@@ -18,11 +18,14 @@
  * are a torn tail (or preallocated zeros) and are ignored with a warning.
  *
  * Version 2 (the default for new logs) writes the same records compactly
- * (varints, deltas) into checksummed blocks; the reader checks each block's
- * CRC-32C and decodes every block into one buffer of canonical (version 1
- * layout) records when the log is opened, so that bt_log_data() and the
- * pointers bt_log_next() returns look the same for both versions.  A
- * version 1 log is read in place.  The writer writes version 1 only when
+ * (varints, deltas) into checksummed blocks.  Opening one walks the block
+ * headers into a table (no record is decoded but the last block's); a
+ * block is decoded on demand into canonical (version 1 layout) records,
+ * its CRC-32C checked the first time, by bt_log_block_decode() (thread-
+ * safe, for parallel loaders) and by the iterator, one block at a time.
+ * bt_log_data() decodes every block into one buffer, lazily, for the few
+ * callers that need random access by canonical offset.  A version 1 log is
+ * read in place.  The writer writes version 1 only when
  * asked (BT_LOGW_V1 or BTRACK_LOG_VERSION=1), for tests and comparisons.
  *
  * A reader never touches the bytes of a mapping past what it validated as
@@ -1371,19 +1374,30 @@ void bt_log_writer_abort(struct bt_log_writer *w)
 
 /* ---- reading ---------------------------------------------------------- */
 
-/* One version 2 block, as the reader found it (for messages, `log info`,
- * and the block index a later reader may build). */
+/* One version 2 block, as the header walk found it.  The header fields
+ * are copied: a decode compares them with the file again, so a table
+ * handed in (bt_log_open_with_blocks()) or a file changed under us gives
+ * an error, not a wrong record. */
 struct rblock {
-	uint64_t off;        /* file offset of its header */
-	uint64_t img;        /* offset of its first record in the image */
+	uint64_t off;          /* file offset of its header */
+	uint64_t first_event;  /* header: events before it */
+	uint64_t base_time;    /* header: the last event's time before it */
+	uint32_t first_object; /* header: objects before it */
+	uint32_t used;         /* its word: record bytes the crc covers */
+	uint32_t crc;          /* its word */
+	uint32_t lim;          /* record bytes to decode: used, but in the
+	                          last block what is committed (or, in a
+	                          short file, what decoded whole) */
 };
 
 struct bt_log {
 	const uint8_t *map;   /* the file's mapping, or the borrowed bytes */
-	const uint8_t *data;  /* the records: map (v1) or img (v2) */
+	const uint8_t *data;  /* the records: map (v1) or img (v2, once
+	                         decoded in full) */
 	uint64_t size;        /* file size (of the mapping) */
-	uint64_t committed;   /* the header's value, read once at open */
-	uint64_t end;         /* end of the records in `data` */
+	uint64_t committed;   /* the header's value, read at open/refresh */
+	uint64_t end;         /* end of the records in `data` (v2: of the
+	                         image, once decoded) */
 	uint64_t fend;        /* end of the records in the file (v1: end) */
 	unsigned version;
 	int fd;               /* for pread(2) of the tail; -1 for memory */
@@ -1391,14 +1405,24 @@ struct bt_log {
 	                         record (v2: block) instead of reporting
 	                         corruption */
 	bool mapped;          /* map is our mapping (else borrowed/copy) */
+	bool tail_cut;        /* v2: the last block is cut short by the end
+	                         of a short file (its checksum unchecked) */
+	bool img_done;        /* v2: img holds every block, checked */
 	void *copy;           /* owned aligned copy for bt_log_open_mem */
 	uint8_t *img;         /* v2: header copy + decoded records, owned */
 	uint64_t img_cap;     /* its mapped size */
 	uint64_t img_ready;   /* bytes of it populated, <= img_cap */
 	struct rblock *blocks;
 	uint32_t nblocks, blocks_cap;
+	uint64_t *crc_ok;     /* bit i: block i's checksum was checked
+	                         (atomic: decodes run in parallel) */
 	uint32_t block_size;
+	uint32_t tail_objects; /* v2: objects defined by all blocks */
+	uint64_t max_need;    /* v2: the largest decode_need() of a block */
 	struct wblock tail;   /* v2: the last block's encoder state at fend */
+	struct bt_log_header hdr0; /* the header at open (refresh compares) */
+	dev_t dev;            /* the file opened (refresh compares) */
+	ino_t ino;
 	char *path;           /* for messages; "<memory>" for open_mem */
 	char warning[256];
 };
@@ -1689,104 +1713,217 @@ populate:
 	return 0;
 }
 
-/* Decoder state across blocks and within one. */
-struct dstate {
-	uint64_t last_time;   /* the last event's time in the log so far */
-	uint64_t events;
-	uint32_t objects;
-	uint64_t prev_time;   /* within the block */
+/* What decoding one block found. */
+struct dres {
+	uint64_t events;      /* events in the block */
+	uint32_t objects;     /* objects it defines */
+	uint64_t prev_time;   /* the decoder's state after its last record */
 	uint32_t prev_cause, prev_effect;
+	uint32_t good;        /* record bytes that decoded whole */
 };
 
-static int bad_rec(struct bt_log *log, const uint8_t *rec, uint64_t blk,
-		   const char *what)
+/* What one decode knows about objects: ids up to `first` are earlier
+ * blocks' (their kinds in `kinds`, or unknown), later ones the block's own
+ * (their kinds in `lk`, kept in the caller's buffer). */
+struct dctx {
+	const struct bt_log *log;
+	uint64_t blk;          /* file offset of the block */
+	uint32_t first;        /* objects before the block */
+	const uint8_t *kinds;  /* may be NULL */
+	uint8_t *lk;           /* lk[id - first - 1] */
+};
+
+#define KIND_ANY 0xff   /* an earlier block's object, kind not given */
+
+/*
+ * Buffer bytes decoding `lim` record bytes may need: at most 8 canonical
+ * bytes per encoded byte (a file, page, note or seal record of 3-4 bytes,
+ * or a name or seal of 2, decodes to 16-32; an event of 4 or more to 24;
+ * other records less), and one kind byte per object defined (an object
+ * takes 2 bytes or more), kept at the buffer's end.
+ */
+static inline uint64_t decode_need(uint64_t lim)
 {
-	return corrupt(log, "%s in the record at offset %llu (block at "
-		       "offset %llu)", what,
-		       (unsigned long long)(rec - log->map),
-		       (unsigned long long)blk);
+	return 8 * lim + lim / 2 + 16;
 }
 
-/* Append a string record's canonical form: `fixed` bytes up to the
- * string's u32 length (filled by the caller from *out), then the bytes. */
-static int img_str(struct bt_log *log, size_t fixed, const uint8_t *s,
-		   uint32_t len, struct bt_rec_head **out)
-{
-	uint64_t rl = ((uint64_t)fixed + len + 1 + 7) & ~(uint64_t)7;
-	struct bt_rec_head *h;
-	int r;
+_Static_assert(BT_LOG_BLOCK_DECODED_MAX == 8 * (uint64_t)BT_LOG_BLOCK_SIZE +
+	       BT_LOG_BLOCK_SIZE / 2 + 16, "decoded max");
 
-	if (rl > UINT32_MAX)
-		return bt_error_set(BT_ECORRUPT, "record too long");
-	if ((r = img_reserve(log, rl)))
-		return r;
-	h = (void *)(log->img + log->end);
-	memset(h, 0, rl);
-	h->len = (uint32_t)rl;
-	memcpy((uint8_t *)h + fixed - 4, &len, 4);
-	if (len)
-		memcpy((uint8_t *)h + fixed, s, len);
-	*out = h;
+static int rec_err(const struct dctx *d, const uint8_t *rec,
+		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int rec_err(const struct dctx *d, const uint8_t *rec,
+		   const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return corrupt(d->log, "%s in the record at offset %llu (block at "
+		       "offset %llu)", buf,
+		       (unsigned long long)(rec - d->log->map),
+		       (unsigned long long)d->blk);
+}
+
+static inline unsigned dkind(const struct dctx *d, uint32_t id)
+{
+	if (id > d->first)
+		return d->lk[id - d->first - 1];
+	return d->kinds ? d->kinds[id] : KIND_ANY;
+}
+
+/* A reference to object `id` of kind `kind` with `objs` defined. */
+static int dref(const struct dctx *d, const uint8_t *rec, uint32_t id,
+		unsigned kind, uint32_t objs, const char *what)
+{
+	unsigned have;
+
+	if (id - 1u >= objs)
+		return rec_err(d, rec, "%s refers to undefined object %u",
+			       what, id);
+	have = dkind(d, id);
+	if (have != kind && have != KIND_ANY)
+		return rec_err(d, rec, "%s refers to object %u, a %s, not a "
+			       "%s", what, id, kname(have), kname(kind));
 	return 0;
 }
 
-/*
- * Decode the records in [p, lim) of the block at file offset `blk` into
- * the image, in canonical form.  Bounds are checked here; what the records
- * mean (kinds, references, strings) is checked by bt_log_next() on the
- * image, as for version 1.
- */
-static int decode_block(struct bt_log *log, struct dstate *st,
-			const uint8_t *p, const uint8_t *lim, uint64_t blk)
+/* Explain why an event failed the checks. */
+static int dbad_event(const struct dctx *d, const uint8_t *rec,
+		      const struct bt_rec_event *e, uint32_t objs)
 {
+	unsigned ck, ek;
+
+	if (e->op == 0 || e->op > BT_OP_MAX)
+		return rec_err(d, rec, "bad op %u", e->op);
+	if (e->cause - 1u >= objs)
+		return rec_err(d, rec, "event refers to undefined object %u "
+			       "(cause)", e->cause);
+	if (e->effect - 1u >= objs)
+		return rec_err(d, rec, "event refers to undefined object %u "
+			       "(effect)", e->effect);
+	ck = dkind(d, e->cause);
+	ek = dkind(d, e->effect);
+	if (!e->time)
+		return rec_err(d, rec, "time 0 in event");
+	if (ck != KIND_ANY && ek != KIND_ANY && !bt_op_kinds_ok(e->op, ck, ek))
+		return rec_err(d, rec, "op '%s' cannot join a %s to a %s",
+			       op_names[e->op], kname(ck), kname(ek));
+	if (op_aux_region(e->op) && e->aux)
+		return rec_err(d, rec, "op '%s' aux %u is not a region",
+			       op_names[e->op], e->aux);
+	return rec_err(d, rec, "op '%s' cannot join objects %u and %u",
+		       op_names[e->op], e->cause, e->effect);
+}
+
+/* Start a canonical string record of `fixed` bytes up to the string's u32
+ * length, then the string, its NUL and zero padding. */
+static struct bt_rec_head *dstr(uint8_t *o, size_t fixed, const uint8_t *s,
+				uint32_t len, uint32_t rl)
+{
+	struct bt_rec_head *h = (void *)o;
+
+	memset(h, 0, rl);
+	h->len = rl;
+	memcpy(o + fixed - 4, &len, 4);
+	if (len)
+		memcpy(o + fixed, s, len);
+	return h;
+}
+
+/*
+ * Decode the records in [p, lim) of a block into canonical records at out
+ * (at most olim), checking them (see bt_log_block_decode()).  lenient:
+ * stop without an error at the first record that does not decode (the
+ * cut end of a short file); res->good says how far it got.
+ */
+static int decode_recs(const struct dctx *d, const uint8_t *p,
+		       const uint8_t *lim, uint8_t *out, uint8_t *olim,
+		       uint64_t base_time, bool lenient, size_t *len,
+		       struct dres *res)
+{
+	const uint8_t *start = p, *rec = p;
+	uint8_t *o = out;
+	uint32_t objs = d->first, prev_cause = 0, prev_effect = 0;
+	uint64_t prev_time = base_time, events = 0;
+	int r = 0;
+
 	while (p < lim) {
-		const uint8_t *rec = p;
 		uint8_t tag = *p++;
 		struct bt_rec_head *h;
-		uint64_t zt, zc, ze, v64;
-		uint32_t len, u, id = st->objects + 1;
-		int r;
+		uint64_t zt, zc, ze, v64, rl;
+		uint32_t len32, u, id = objs + 1;
+		unsigned kind;
 
+		rec = p - 1;
 		if (likely(!(tag & TAG_REC))) {
 			struct bt_rec_event *e;
-			uint32_t aux = 0;
+			uint32_t aux = 0, c, f;
+			uint64_t allow;
+			unsigned ck, ek, op = tag & EV_OP;
 			uint8_t fl = 0;
 
-			if (unlikely(!(tag & EV_OP)))
-				return bad_rec(log, rec, blk, "bad tag 0x00");
 			if (unlikely(!get_varint(&p, lim, &zt) ||
 				     !get_varint(&p, lim, &zc) ||
 				     !get_varint(&p, lim, &ze) ||
-				     zc > UINT32_MAX || ze > UINT32_MAX))
-				return bad_rec(log, rec, blk, "bad event");
-			if (tag & EV_AUX && !get_u32(&p, lim, &aux))
-				return bad_rec(log, rec, blk, "bad event aux");
+				     zc > UINT32_MAX || ze > UINT32_MAX)) {
+				r = rec_err(d, rec, "bad event");
+				goto fail;
+			}
+			if (tag & EV_AUX && !get_u32(&p, lim, &aux)) {
+				r = rec_err(d, rec, "bad event aux");
+				goto fail;
+			}
 			if (tag & EV_FLAGS) {
-				if (p >= lim)
-					return bad_rec(log, rec, blk,
-						       "truncated event");
+				if (p >= lim) {
+					r = rec_err(d, rec, "truncated event");
+					goto fail;
+				}
 				fl = *p++;
 			}
-			if (unlikely(log->end + EVENT_SIZE > log->img_ready) &&
-			    (r = img_reserve(log, EVENT_SIZE)))
-				return r;
-			e = (void *)(log->img + log->end);
+			if (unlikely(o + EVENT_SIZE > olim))
+				goto full;
+			e = (void *)o;
 			e->type = BT_REC_EVENT;
-			e->op = tag & EV_OP;
+			e->op = (uint8_t)op;
 			e->flags = fl;
 			e->aux = aux;
-			e->time = st->prev_time + unzz64(zt);
-			e->cause = st->prev_cause + unzz32((uint32_t)zc);
-			e->effect = st->prev_effect + unzz32((uint32_t)ze);
-			st->prev_time = e->time;
-			st->prev_cause = e->cause;
-			st->prev_effect = e->effect;
-			st->last_time = e->time;
-			st->events++;
-			log->end += EVENT_SIZE;
+			e->time = prev_time + unzz64(zt);
+			c = e->cause = prev_cause + unzz32((uint32_t)zc);
+			f = e->effect = prev_effect + unzz32((uint32_t)ze);
+			/* op, kinds, known objects, nonzero time, and aux a
+			 * region (or 0) where it names one */
+			allow = op_kinds[op];
+			if (unlikely(c - 1u >= objs || f - 1u >= objs)) {
+				r = dbad_event(d, rec, e, objs);
+				goto fail;
+			}
+			ck = dkind(d, c);
+			ek = dkind(d, f);
+			if (ck != KIND_ANY)
+				allow &= (uint64_t)0xff << (ck * 8);
+			if (ek != KIND_ANY)
+				allow &= (uint64_t)0x0101010101010101ULL << ek;
+			if (unlikely(!allow || !e->time ||
+				     (op_aux_region(op) && aux &&
+				      (aux - 1u >= objs ||
+				       ((ck = dkind(d, aux)) != BT_OBJ_REGION &&
+					ck != KIND_ANY))))) {
+				r = dbad_event(d, rec, e, objs);
+				goto fail;
+			}
+			prev_time = e->time;
+			prev_cause = c;
+			prev_effect = f;
+			events++;
+			o += EVENT_SIZE;
 			continue;
 		}
-		switch (tag & ~TAG_REC) {
+		kind = tag & ~TAG_REC;
+		switch (kind) {
 		case BT_REC_PROCESS: {
 			struct bt_rec_process *q;
 			uint32_t pid, ppid, uid1;
@@ -1794,17 +1931,19 @@ static int decode_block(struct bt_log *log, struct dstate *st,
 			if (!get_u32(&p, lim, &pid) ||
 			    !get_varint(&p, lim, &zt) ||
 			    !get_u32(&p, lim, &ppid) ||
-			    !get_u32(&p, lim, &uid1))
-				return bad_rec(log, rec, blk, "bad process");
-			if ((r = img_reserve(log, sizeof(*q))))
-				return r;
-			q = (void *)(log->img + log->end);
+			    !get_u32(&p, lim, &uid1)) {
+				r = rec_err(d, rec, "bad process");
+				goto fail;
+			}
+			if (o + sizeof(*q) > olim)
+				goto full;
+			q = (void *)o;
 			memset(q, 0, sizeof(*q));
 			q->h.type = BT_REC_PROCESS;
 			q->h.len = sizeof(*q);
 			q->id = id;
 			q->pid = pid;
-			q->start = st->prev_time + unzz64(zt);
+			q->start = prev_time + unzz64(zt);
 			q->ppid = ppid;
 			q->uid = uid1 - 1;
 			h = &q->h;
@@ -1817,11 +1956,13 @@ static int decode_block(struct bt_log *log, struct dstate *st,
 
 			if (!get_u32(&p, lim, &fflags) ||
 			    !get_varint(&p, lim, &dev) ||
-			    !get_varint(&p, lim, &ino))
-				return bad_rec(log, rec, blk, "bad file");
-			if ((r = img_reserve(log, sizeof(*f))))
-				return r;
-			f = (void *)(log->img + log->end);
+			    !get_varint(&p, lim, &ino)) {
+				r = rec_err(d, rec, "bad file");
+				goto fail;
+			}
+			if (o + sizeof(*f) > olim)
+				goto full;
+			f = (void *)o;
 			memset(f, 0, sizeof(*f));
 			f->h.type = BT_REC_FILE;
 			f->h.len = sizeof(*f);
@@ -1833,26 +1974,37 @@ static int decode_block(struct bt_log *log, struct dstate *st,
 			break;
 		}
 		case BT_REC_FILENAME:
-		case BT_REC_ENDPOINT:
-			if (!get_u32(&p, lim, &len) ||
-			    len > (uint64_t)(lim - p))
-				return bad_rec(log, rec, blk, "bad string");
-			r = img_str(log, offsetof(struct bt_rec_filename,
-						  path.s), p, len, &h);
-			if (r)
-				return r;
-			p += len;
-			h->type = tag & ~TAG_REC;
+		case BT_REC_ENDPOINT: {
+			size_t fixed = offsetof(struct bt_rec_filename, path.s);
+
+			if (!get_u32(&p, lim, &len32) ||
+			    len32 > (uint64_t)(lim - p)) {
+				r = rec_err(d, rec, "bad string");
+				goto fail;
+			}
+			rl = (fixed + (uint64_t)len32 + 1 + 7) & ~(uint64_t)7;
+			if (rl > (uint64_t)(olim - o))
+				goto full;
+			h = dstr(o, fixed, p, len32, (uint32_t)rl);
+			p += len32;
+			h->type = (uint16_t)kind;
 			((struct bt_rec_filename *)h)->id = id;
 			break;
+		}
 		case BT_REC_PAGE: {
 			struct bt_rec_page *g;
 
-			if (!get_u32(&p, lim, &u) || !get_varint(&p, lim, &v64))
-				return bad_rec(log, rec, blk, "bad page");
-			if ((r = img_reserve(log, sizeof(*g))))
-				return r;
-			g = (void *)(log->img + log->end);
+			if (!get_u32(&p, lim, &u) ||
+			    !get_varint(&p, lim, &v64)) {
+				r = rec_err(d, rec, "bad page");
+				goto fail;
+			}
+			if ((r = dref(d, rec, id - u, BT_OBJ_FILE, objs,
+				      "page")))
+				goto fail;
+			if (o + sizeof(*g) > olim)
+				goto full;
+			g = (void *)o;
 			memset(g, 0, sizeof(*g));
 			g->h.type = BT_REC_PAGE;
 			g->h.len = sizeof(*g);
@@ -1870,11 +2022,18 @@ static int decode_block(struct bt_log *log, struct dstate *st,
 			if (!get_u32(&p, lim, &u) || !get_u32(&p, lim, &pr) ||
 			    !get_u32(&p, lim, &prot) ||
 			    !get_varint(&p, lim, &first) ||
-			    !get_varint(&p, lim, &count))
-				return bad_rec(log, rec, blk, "bad region");
-			if ((r = img_reserve(log, sizeof(*g))))
-				return r;
-			g = (void *)(log->img + log->end);
+			    !get_varint(&p, lim, &count)) {
+				r = rec_err(d, rec, "bad region");
+				goto fail;
+			}
+			if ((r = dref(d, rec, id - u, BT_OBJ_FILE, objs,
+				      "region")) ||
+			    (r = dref(d, rec, id - pr, BT_OBJ_PROCESS, objs,
+				      "region")))
+				goto fail;
+			if (o + sizeof(*g) > olim)
+				goto full;
+			g = (void *)o;
 			memset(g, 0, sizeof(*g));
 			g->h.type = BT_REC_REGION;
 			g->h.len = sizeof(*g);
@@ -1888,84 +2047,260 @@ static int decode_block(struct bt_log *log, struct dstate *st,
 			break;
 		}
 		case BT_REC_LABEL: {
+			size_t fixed = offsetof(struct bt_rec_label, value.s);
 			struct bt_rec_label *l;
 			uint32_t key;
+			unsigned lk;
 
 			if (!get_u32(&p, lim, &key) || !get_u32(&p, lim, &u) ||
 			    !get_varint(&p, lim, &zt) ||
-			    !get_u32(&p, lim, &len) ||
-			    len > (uint64_t)(lim - p))
-				return bad_rec(log, rec, blk, "bad label");
-			r = img_str(log, offsetof(struct bt_rec_label, value.s),
-				    p, len, &h);
-			if (r)
-				return r;
-			p += len;
+			    !get_u32(&p, lim, &len32) ||
+			    len32 > (uint64_t)(lim - p)) {
+				r = rec_err(d, rec, "bad label");
+				goto fail;
+			}
+			lk = label_kind(key);
+			if (!lk) {
+				r = rec_err(d, rec, "bad label key %u", key);
+				goto fail;
+			}
+			if ((r = dref(d, rec, objs - u, lk, objs, "label")))
+				goto fail;
+			rl = (fixed + (uint64_t)len32 + 1 + 7) & ~(uint64_t)7;
+			if (rl > (uint64_t)(olim - o))
+				goto full;
+			h = dstr(o, fixed, p, len32, (uint32_t)rl);
+			p += len32;
 			h->type = BT_REC_LABEL;
 			l = (void *)h;
-			l->object = st->objects - u;
+			l->object = objs - u;
 			l->key = key;
-			l->time = st->prev_time + unzz64(zt);
+			l->time = prev_time + unzz64(zt);
 			break;
 		}
 		case BT_REC_NOTE: {
-			struct bt_rec_note *o;
+			size_t fixed = offsetof(struct bt_rec_note, text.s);
+			struct bt_rec_note *n;
 			uint32_t key;
 
 			if (!get_u32(&p, lim, &key) ||
 			    !get_varint(&p, lim, &v64) ||
-			    !get_u32(&p, lim, &len) ||
-			    len > (uint64_t)(lim - p))
-				return bad_rec(log, rec, blk, "bad note");
-			r = img_str(log, offsetof(struct bt_rec_note, text.s),
-				    p, len, &h);
-			if (r)
-				return r;
-			p += len;
+			    !get_u32(&p, lim, &len32) ||
+			    len32 > (uint64_t)(lim - p)) {
+				r = rec_err(d, rec, "bad note");
+				goto fail;
+			}
+			if (key < BT_NOTE_SOURCE || key > BT_NOTE_TEXT) {
+				r = rec_err(d, rec, "bad note key %u", key);
+				goto fail;
+			}
+			rl = (fixed + (uint64_t)len32 + 1 + 7) & ~(uint64_t)7;
+			if (rl > (uint64_t)(olim - o))
+				goto full;
+			h = dstr(o, fixed, p, len32, (uint32_t)rl);
+			p += len32;
 			h->type = BT_REC_NOTE;
-			o = (void *)h;
-			o->key = key;
-			o->time = v64;
+			n = (void *)h;
+			n->key = key;
+			n->time = v64;
 			break;
 		}
-		case BT_REC_SEAL: {
-			uint64_t rl;
-
-			if (!get_u32(&p, lim, &len) ||
-			    len > (uint64_t)(lim - p))
-				return bad_rec(log, rec, blk, "bad seal");
-			rl = (sizeof(struct bt_rec_seal) + (uint64_t)len + 7) &
-			     ~(uint64_t)7;
-			if ((r = img_reserve(log, rl)))
-				return r;
-			h = (void *)(log->img + log->end);
+		case BT_REC_SEAL:
+			if (!get_u32(&p, lim, &len32) ||
+			    len32 > (uint64_t)(lim - p)) {
+				r = rec_err(d, rec, "bad seal");
+				goto fail;
+			}
+			rl = (sizeof(struct bt_rec_seal) + (uint64_t)len32 +
+			      7) & ~(uint64_t)7;
+			if (rl > (uint64_t)(olim - o))
+				goto full;
+			h = (void *)o;
 			memset(h, 0, rl);
 			h->type = BT_REC_SEAL;
 			h->len = (uint32_t)rl;
-			((struct bt_rec_seal *)h)->len = len;
-			memcpy(((struct bt_rec_seal *)h)->data, p, len);
-			p += len;
+			((struct bt_rec_seal *)h)->len = len32;
+			memcpy(((struct bt_rec_seal *)h)->data, p, len32);
+			p += len32;
 			break;
+		default:
+			r = rec_err(d, rec, "bad tag 0x%02x", tag);
+			goto fail;
 		}
-		default: {
-			char m[32];
+		if (bt_rec_is_object(kind)) {
+			if (objs == UINT32_MAX) {
+				r = rec_err(d, rec, "too many objects");
+				goto fail;
+			}
+			d->lk[objs - d->first] = (uint8_t)kind;
+			objs = id;
+		}
+		o += h->len;
+	}
+	rec = p;
+	goto done;
+full:
+	/* decode_need() is wrong, or the caller's buffer too small */
+	r = bt_error_set(BT_ELIMIT, "the buffer is too small to decode the "
+			 "block at offset %llu", (unsigned long long)d->blk);
+	lenient = false;
+fail:
+	if (!lenient)
+		return r;
+done:
+	*len = (size_t)(o - out);
+	res->events = events;
+	res->objects = objs - d->first;
+	res->prev_time = prev_time;
+	res->prev_cause = prev_cause;
+	res->prev_effect = prev_effect;
+	res->good = (uint32_t)(rec - start);
+	return 0;
+}
 
-			snprintf(m, sizeof(m), "bad tag 0x%02x", tag);
-			return bad_rec(log, rec, blk, m);
-		}
-		}
-		if (bt_rec_is_object(h->type))
-			st->objects = id;
-		log->end += h->len;
+/* Whether block i's checksum is known good (checked in this bt_log). */
+static inline bool crc_known(const struct bt_log *log, uint32_t i)
+{
+	return __atomic_load_n(&log->crc_ok[i / 64], __ATOMIC_RELAXED) >>
+	       (i % 64) & 1;
+}
+
+/* Check block i's checksum (over its `used` bytes, which exist even past
+ * the committed length: the writer wrote them before the word). */
+static int check_crc(const struct bt_log *log, uint32_t i)
+{
+	const struct rblock *b = &log->blocks[i];
+
+	if (crc_known(log, i))
+		return 0;
+	if (i == log->nblocks - 1 && log->tail_cut)
+		return 0;   /* cut short: said by the warning */
+	if (bt_crc32c(0, log->map + b->off + 8, BH - 8 + (size_t)b->used) !=
+	    b->crc)
+		return corrupt(log, "checksum mismatch in the block at offset "
+			       "%llu (%u bytes)", (unsigned long long)b->off,
+			       b->used);
+	__atomic_fetch_or(&log->crc_ok[i / 64], (uint64_t)1 << (i % 64),
+			  __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Block i's header in the file against the table. */
+static bool header_matches(const struct bt_log *log, uint32_t i)
+{
+	const struct rblock *b = &log->blocks[i];
+	const struct bt_log_block *h = (const void *)(log->map + b->off);
+
+	return h->seq == i && h->objects == b->first_object &&
+	       h->events == b->first_event && h->base_time == b->base_time;
+}
+
+/* A chain error at block i: name the damage a checksum finds in block i
+ * or the one before it first, as that is what it most likely is. */
+static int chain_error(const struct bt_log *log, uint32_t i, uint64_t off)
+{
+	int r;
+
+	if (i < log->nblocks && (r = check_crc(log, i)))
+		return r;
+	if (i > 0 && i - 1 < log->nblocks && (r = check_crc(log, i - 1)))
+		return r;
+	return corrupt(log, "block at offset %llu does not follow the one "
+		       "before it (number, objects, events or base time)",
+		       (unsigned long long)off);
+}
+
+/* Decode block i (see bt_log_block_decode()). */
+static int decode_blk(const struct bt_log *log, uint32_t i, uint8_t *buf,
+		      size_t cap, size_t *len, const uint8_t *kinds,
+		      bool lenient, struct dres *res)
+{
+	const struct rblock *b = &log->blocks[i];
+	uint64_t need = decode_need(b->lim);
+	const uint8_t *p = log->map + b->off + BH;
+	struct dctx d = { log, b->off, b->first_object, kinds, NULL };
+	int r;
+
+	if (!header_matches(log, i))
+		return chain_error(log, i, b->off);
+	if ((r = check_crc(log, i)))
+		return r;
+	if (cap < need)
+		return bt_error_set(BT_ELIMIT, "a buffer of %zu bytes is too "
+				    "small to decode the block at offset %llu "
+				    "(%llu bytes needed)", cap,
+				    (unsigned long long)b->off,
+				    (unsigned long long)need);
+	d.lk = buf + cap - (b->lim / 2 + 1);
+	r = decode_recs(&d, p, p + b->lim, buf, d.lk, b->base_time, lenient,
+			len, res);
+	if (r)
+		return r;
+	/* what the next block's header says comes before it */
+	if (i + 1 < log->nblocks) {
+		const struct rblock *n = b + 1;
+
+		if (res->good != b->lim ||
+		    n->first_object != b->first_object + res->objects ||
+		    n->first_event != b->first_event + res->events ||
+		    n->base_time != res->prev_time)
+			return chain_error(log, i + 1, n->off);
 	}
 	return 0;
 }
 
-static int add_block(struct bt_log *log, uint64_t off)
+int bt_log_block_decode(const struct bt_log *log, uint32_t i, void *buf,
+			size_t cap, size_t *len, const uint8_t *kinds)
+{
+	struct dres res;
+
+	*len = 0;
+	if (i >= log->nblocks)
+		return bt_error_set(BT_EINVAL, "no block %u (%u blocks)", i,
+				    log->nblocks);
+	return decode_blk(log, i, buf, cap, len, kinds, false, &res);
+}
+
+size_t bt_log_block_decoded_max(const struct bt_log *log)
+{
+	return log->max_need > BT_LOG_BLOCK_DECODED_MAX ?
+	       (size_t)log->max_need : BT_LOG_BLOCK_DECODED_MAX;
+}
+
+int bt_log_block_info(const struct bt_log *log, uint32_t i,
+		      struct bt_log_blockinfo *out)
+{
+	const struct rblock *b;
+
+	memset(out, 0, sizeof(*out));
+	if (i >= log->nblocks)
+		return bt_error_set(BT_EINVAL, "no block %u (%u blocks)", i,
+				    log->nblocks);
+	b = &log->blocks[i];
+	out->file_off = b->off;
+	out->used = b->used;
+	out->crc = b->crc;
+	out->lim = b->lim;
+	out->first_object = b->first_object;
+	out->first_event = b->first_event;
+	out->base_time = b->base_time;
+	if (i + 1 < log->nblocks) {
+		out->nobjects = b[1].first_object - b->first_object;
+		out->nevents = (uint32_t)(b[1].first_event - b->first_event);
+	} else {
+		out->nobjects = log->tail_objects - b->first_object;
+		out->nevents = (uint32_t)(log->tail.events - b->first_event);
+	}
+	return 0;
+}
+
+/* Room for block n in the table and its checksum bit (cleared). */
+static int add_block(struct bt_log *log, const struct rblock *rb)
 {
 	if (log->nblocks == log->blocks_cap) {
 		uint32_t ncap = log->blocks_cap ? log->blocks_cap * 2 : 64;
 		struct rblock *n;
+		uint64_t *bits;
 
 		if (ncap < log->blocks_cap)
 			return bt_error_set(BT_ELIMIT, "too many blocks");
@@ -1973,45 +2308,47 @@ static int add_block(struct bt_log *log, uint64_t off)
 		if (!n)
 			return bt_error_set(BT_ENOMEM, "out of memory");
 		log->blocks = n;
+		bits = realloc(log->crc_ok, (size_t)ncap / 64 * 8);
+		if (!bits)
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		memset(bits + log->blocks_cap / 64, 0,
+		       (size_t)(ncap - log->blocks_cap) / 64 * 8);
+		log->crc_ok = bits;
 		log->blocks_cap = ncap;
 	}
-	log->blocks[log->nblocks].off = off;
-	log->blocks[log->nblocks].img = log->end;
+	log->blocks[log->nblocks] = *rb;
+	__atomic_fetch_and(&log->crc_ok[log->nblocks / 64],
+			   ~((uint64_t)1 << (log->nblocks % 64)),
+			   __ATOMIC_RELAXED);
 	log->nblocks++;
+	if (decode_need(rb->used) > log->max_need)
+		log->max_need = decode_need(rb->used);
 	return 0;
 }
 
 /*
- * Check and decode every block up to the committed length C into the
- * image.  Each block's header word is read once (acquire); its CRC is
- * checked before any of its bytes are decoded.  A block whose word ends
- * past C (a writer between its two stores, or killed there) is checked
- * over all of its bytes, which exist (the writer wrote them first), and
- * decoded up to C only.
+ * Walk the block headers from file offset `off` (block log->nblocks) up
+ * to the committed length c, adding them to the table.  Only each
+ * header's 32 bytes (its word read once, acquire) and the padding after
+ * it are read.  What a header walk can check without decoding is
+ * checked: numbers in sequence, counts that never go down nor grow more
+ * than the bytes before allow, zero padding; the rest (exact counts, base
+ * time, checksums) when a block is decoded.  A block whose word ends past
+ * c (a writer between its two stores, or killed there) is the last; its
+ * records are decoded up to c only.  *endp: where the records end.
  */
-static int decode_v2(struct bt_log *log)
+static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
+		       uint64_t *endp)
 {
-	uint64_t c = log->short_file ? log->size : log->committed;
-	uint64_t off = BT_LOG_HEADER_SIZE, est;
-	struct dstate st = { 0 };
 	int r;
 
-	/* at most 12 image bytes per committed byte (a filename with an
-	 * empty path: 2 bytes encoded, 24 decoded) */
-	est = (c - off) * 12 + 4096;
-	/* reserve the address space (the image grows in it); pages come as
-	 * records are written */
-	log->end = 0;
-	log->img_cap = est;
-	if ((r = img_reserve(log, BT_LOG_HEADER_SIZE)))
-		return r;
-	memcpy(log->img, log->map, BT_LOG_HEADER_SIZE);
-	log->end = BT_LOG_HEADER_SIZE;
 	while (off < c) {
 		const struct bt_log_block *b = (const void *)(log->map + off);
-		uint64_t word, end, lim, pad;
-		uint32_t used, crc;
-		bool cut = false;
+		const struct rblock *pb = log->nblocks ?
+					  &log->blocks[log->nblocks - 1] : NULL;
+		struct rblock rb;
+		uint64_t word, end, pad;
+		bool ok;
 
 		if (c - off < BH) {
 			if (log->short_file)
@@ -2022,63 +2359,57 @@ static int decode_v2(struct bt_log *log)
 				       (unsigned long long)off);
 		}
 		word = __atomic_load_n((const uint64_t *)b, __ATOMIC_ACQUIRE);
-		used = (uint32_t)word;
-		crc = (uint32_t)(word >> 32);
-		end = off + BH + used;
-		if (used == 0)
+		rb.off = off;
+		rb.used = (uint32_t)word;
+		rb.crc = (uint32_t)(word >> 32);
+		rb.first_object = b->objects;
+		rb.first_event = b->events;
+		rb.base_time = b->base_time;
+		end = off + BH + rb.used;
+		if (rb.used == 0)
 			return corrupt(log, "empty block at offset %llu",
 				       (unsigned long long)off);
+		if (pb)
+			ok = b->seq == log->nblocks &&
+			     rb.first_object >= pb->first_object &&
+			     rb.first_object - pb->first_object <=
+			     pb->used / 2 &&
+			     rb.first_event >= pb->first_event &&
+			     rb.first_event - pb->first_event <= pb->used / 4;
+		else
+			ok = b->seq == 0 && !rb.first_object &&
+			     !rb.first_event && !rb.base_time;
 		if (end > log->size) {
 			if (!log->short_file)
 				return corrupt(log, "block at offset %llu: "
 					       "length %u runs past the end of "
 					       "the file",
-					       (unsigned long long)off, used);
+					       (unsigned long long)off,
+					       rb.used);
 			/* a truncated copy: its complete records, said to
 			 * be unchecked (the checksum needs the whole) */
-			cut = true;
+			rb.lim = (uint32_t)(log->size - off - BH);
+			if (!ok)
+				return corrupt(log, "block at offset %llu does "
+					       "not follow the one before it "
+					       "(number, objects, events or "
+					       "base time)",
+					       (unsigned long long)off);
+			if ((r = add_block(log, &rb)))
+				return r;
+			log->tail_cut = true;
+			*endp = c;
+			return 0;
 		}
-		if (!cut && bt_crc32c(0, (const uint8_t *)b + 8,
-				      BH - 8 + (size_t)used) != crc)
-			return corrupt(log, "checksum mismatch in the block at "
-				       "offset %llu (%u bytes)",
-				       (unsigned long long)off, used);
-		if (b->seq != log->nblocks || b->objects != st.objects ||
-		    b->events != st.events || b->base_time != st.last_time)
-			return corrupt(log, "block at offset %llu does not "
-				       "follow the one before it (number, "
-				       "objects, events or base time)",
-				       (unsigned long long)off);
-		if ((r = add_block(log, off)))
+		rb.lim = end < c ? rb.used : (uint32_t)(c - off - BH);
+		if ((r = add_block(log, &rb)))
 			return r;
-		st.prev_time = st.last_time;
-		st.prev_cause = 0;
-		st.prev_effect = 0;
-		lim = end < c ? end : c;
-		r = decode_block(log, &st, log->map + off + BH,
-				 log->map + lim, off);
-		if (cut) {
-			/* up to the last record that decoded whole */
-			snprintf(log->warning, sizeof(log->warning),
-				 "log is %llu bytes, shorter than its "
-				 "committed length %llu: reading up to the "
-				 "last complete record; the records of the "
-				 "block at offset %llu, cut short, are not "
-				 "checksummed", (unsigned long long)log->size,
-				 (unsigned long long)log->committed,
-				 (unsigned long long)off);
-			off = c;
-			break;
+		if (!ok) {
+			/* the header may be damaged: its checksum says */
+			r = chain_error(log, log->nblocks - 1, off);
+			log->nblocks--;
+			return r;
 		}
-		if (r)
-			return r;
-		log->tail.start = off;
-		log->tail.used = (uint32_t)(lim - off - BH);
-		log->tail.seq = b->seq;
-		log->tail.prev_time = st.prev_time;
-		log->tail.prev_cause = st.prev_cause;
-		log->tail.prev_effect = st.prev_effect;
-		log->tail.events = st.events;
 		if (end >= c) {
 			if (end > c)
 				snprintf(log->warning, sizeof(log->warning),
@@ -2086,16 +2417,18 @@ static int decode_v2(struct bt_log *log)
 					 "records after offset %llu",
 					 (unsigned long long)(end - c),
 					 (unsigned long long)c);
-			off = lim;
-			break;
+			*endp = c;
+			return 0;
 		}
 		pad = (end + 7) & ~(uint64_t)7;
-		if (pad >= c)
-			return corrupt(log, "committed length %llu at offset "
-				       "16 ends in the padding after the "
-				       "block at offset %llu",
-				       (unsigned long long)c,
-				       (unsigned long long)off);
+		if (pad >= c) {
+			r = check_crc(log, log->nblocks - 1);
+			return r ? r : corrupt(log, "committed length %llu at "
+					       "offset 16 ends in the padding "
+					       "after the block at offset "
+					       "%llu", (unsigned long long)c,
+					       (unsigned long long)off);
+		}
 		for (; end < pad; end++)
 			if (log->map[end])
 				return corrupt(log, "nonzero padding at "
@@ -2103,9 +2436,127 @@ static int decode_v2(struct bt_log *log)
 					       (unsigned long long)end);
 		off = pad;
 	}
-	if (!log->nblocks)
-		log->tail.prev_time = 0;
-	log->fend = off < c ? off : c;
+	*endp = off < c ? off : c;
+	return 0;
+}
+
+/* Decode the last block for the writer state at the end of the log (what
+ * APPEND continues from); a block cut short by a short file decodes as far
+ * as its records are whole. */
+static int decode_tail(struct bt_log *log)
+{
+	struct rblock *b;
+	struct dres res;
+	uint8_t *buf;
+	size_t len;
+	int r;
+
+	if (!log->nblocks) {
+		memset(&log->tail, 0, sizeof(log->tail));
+		log->tail_objects = 0;
+		return 0;
+	}
+	b = &log->blocks[log->nblocks - 1];
+	buf = malloc(decode_need(b->lim));
+	if (!buf)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	r = decode_blk(log, log->nblocks - 1, buf, decode_need(b->lim), &len,
+		       NULL, log->tail_cut, &res);
+	free(buf);
+	if (r)
+		return r;
+	if (log->tail_cut) {
+		b->lim = res.good;
+		snprintf(log->warning, sizeof(log->warning),
+			 "log is %llu bytes, shorter than its committed "
+			 "length %llu: reading up to the last complete "
+			 "record; the records of the block at offset %llu, "
+			 "cut short, are not checksummed",
+			 (unsigned long long)log->size,
+			 (unsigned long long)log->committed,
+			 (unsigned long long)b->off);
+	}
+	log->tail.start = b->off;
+	log->tail.used = b->lim;
+	log->tail.seq = log->nblocks - 1;
+	log->tail.prev_time = res.prev_time;
+	log->tail.prev_cause = res.prev_cause;
+	log->tail.prev_effect = res.prev_effect;
+	log->tail.events = b->first_event + res.events;
+	log->tail_objects = b->first_object + res.objects;
+	return 0;
+}
+
+/* The block table handed in to bt_log_open_with_blocks(), but its last
+ * entry, which the walk reads again: offsets chained, counts that never go
+ * down, all before the committed length. */
+static int take_blocks(struct bt_log *log, const struct bt_log_blockinfo *bi,
+		       uint32_t n, uint64_t c, uint64_t *next)
+{
+	uint64_t off = BT_LOG_HEADER_SIZE;
+	uint32_t i;
+	int r;
+
+	for (i = 0; i + 1 < n; i++) {
+		struct rblock rb = {
+			.off = bi[i].file_off, .used = bi[i].used,
+			.crc = bi[i].crc, .lim = bi[i].used,
+			.first_object = bi[i].first_object,
+			.first_event = bi[i].first_event,
+			.base_time = bi[i].base_time,
+		};
+
+		if (rb.off != off || !rb.used || rb.off + BH + rb.used >= c ||
+		    bi[i + 1].first_object < rb.first_object ||
+		    bi[i + 1].first_event < rb.first_event ||
+		    (i == 0 && (rb.first_object || rb.first_event ||
+				rb.base_time)))
+			return bt_error_set(BT_ECORRUPT, "the block table "
+					    "given for log '%s' does not match "
+					    "it (block %u at offset %llu)",
+					    log->path, i,
+					    (unsigned long long)rb.off);
+		if ((r = add_block(log, &rb)))
+			return r;
+		off = (rb.off + BH + rb.used + 7) & ~(uint64_t)7;
+	}
+	if (bi[n - 1].file_off != off)
+		return bt_error_set(BT_ECORRUPT, "the block table given for log "
+				    "'%s' does not match it (block %u at offset "
+				    "%llu)", log->path, n - 1,
+				    (unsigned long long)bi[n - 1].file_off);
+	*next = off;
+	return 0;
+}
+
+/*
+ * The block table of a version 2 log up to its committed length, and its
+ * last block decoded.  `bi` (n > 0): a table to start from.
+ */
+static int open_v2(struct bt_log *log, const struct bt_log_blockinfo *bi,
+		   uint32_t n)
+{
+	uint64_t c = log->short_file ? log->size : log->committed;
+	uint64_t off = BT_LOG_HEADER_SIZE, end;
+	int r;
+
+	if (n && (r = take_blocks(log, bi, n, c, &off)))
+		return r;
+#ifdef MADV_RANDOM
+	/* one header per 64 KiB: no read-ahead of the records between */
+	if (log->mapped && c - off > ((uint64_t)1 << 20))
+		madvise((void *)log->map, log->size, MADV_RANDOM);
+#endif
+	r = walk_blocks(log, off, c, &end);
+#ifdef MADV_RANDOM
+	if (log->mapped && c - off > ((uint64_t)1 << 20))
+		madvise((void *)log->map, log->size, MADV_NORMAL);
+#endif
+	if (r)
+		return r;
+	if ((r = decode_tail(log)))
+		return r;
+	log->fend = end;
 	if (log->short_file && log->fend < log->committed &&
 	    !log->warning[0])
 		snprintf(log->warning, sizeof(log->warning),
@@ -2115,29 +2566,102 @@ static int decode_v2(struct bt_log *log)
 			 (unsigned long long)log->committed);
 	if (!log->short_file && !log->warning[0])
 		torn_warning(log, log->committed);
-	log->data = log->img;
 	return 0;
 }
 
-/* Checks of the header and, for version 2, of every block. */
-static int open_common(struct bt_log *log)
+/*
+ * Decode every block into the image (bt_log_data()).  The image is an
+ * anonymous mapping, reserved for the largest image the committed bytes
+ * can decode to (MAP_NORESERVE: pages are only used as they are written).
+ */
+static int decode_all(struct bt_log *log)
+{
+	uint64_t est = 0;
+	uint32_t i;
+	int r;
+
+	if (log->img_done || log->version < 2)
+		return 0;
+	if (log->img) {
+		munmap(log->img, log->img_cap);
+		log->img = NULL;
+	}
+	log->img_cap = 0;
+	log->img_ready = 0;
+	log->end = 0;
+	for (i = 0; i < log->nblocks; i++)
+		est += decode_need(log->blocks[i].lim);
+	log->img_cap = est + 4096 + BT_LOG_HEADER_SIZE;
+	if ((r = img_reserve(log, BT_LOG_HEADER_SIZE)))
+		return r;
+	memcpy(log->img, log->map, BT_LOG_HEADER_SIZE);
+	log->end = BT_LOG_HEADER_SIZE;
+	for (i = 0; i < log->nblocks; i++) {
+		uint64_t need = decode_need(log->blocks[i].lim);
+		struct dres res;
+		size_t len;
+
+		if ((r = img_reserve(log, need)))
+			return r;
+		r = decode_blk(log, i, log->img + log->end, need, &len, NULL,
+			       false, &res);
+		if (r)
+			return r;
+		log->end += len;
+	}
+	log->data = log->img;
+	log->img_done = true;
+	return 0;
+}
+
+int bt_log_decode_all(const struct bt_log *clog)
+{
+	/* the lazy image is the only state a const bt_log changes */
+	return decode_all((struct bt_log *)clog);
+}
+
+/* Checks of the header and, for version 2, the block table. */
+static int open_common(struct bt_log *log, const struct bt_log_blockinfo *bi,
+		       uint32_t n)
 {
 	int r = check_header(log);
 
 	if (r)
 		return r;
 	log->data = log->map;
-	if (log->version >= 2)
-		return decode_v2(log);
+	memcpy(&log->hdr0, log->map, BT_LOG_HEADER_SIZE);
+	if (log->version >= 2) {
+		log->end = BT_LOG_HEADER_SIZE;
+		return open_v2(log, bi, n);
+	}
 	return 0;
 }
 
-int bt_log_open(struct bt_log **out, const char *path)
+/* Map the file again at its current size (it grew).  Nothing in the
+ * bt_log points into the old mapping but bt_log_header()'s result. */
+static int remap(struct bt_log *log, uint64_t nsize)
+{
+	void *m;
+
+	if (nsize <= log->size)
+		return 0;
+	m = mremap((void *)log->map, log->size, nsize, MREMAP_MAYMOVE);
+	if (m == MAP_FAILED)
+		return bt_error_set_os(BT_EIO, "cannot map '%s'", log->path);
+	log->map = m;
+	log->size = nsize;
+	if (log->version < 2 || !log->img_done)
+		log->data = log->map;
+	return 0;
+}
+
+static int open_path(struct bt_log **out, const char *path,
+		     const struct bt_log_blockinfo *bi, uint32_t n)
 {
 	struct bt_log *log;
 	struct stat st;
 	void *m;
-	int r;
+	int r, tries;
 
 	*out = NULL;
 	log = calloc(1, sizeof(*log));
@@ -2163,15 +2687,17 @@ int bt_log_open(struct bt_log **out, const char *path)
 		r = bt_error_set(BT_EINVAL, "'%s' is not a regular file", path);
 		goto fail;
 	}
+	log->dev = st.st_dev;
+	log->ino = st.st_ino;
 	log->size = (uint64_t)st.st_size;
 	if (log->size < BT_LOG_HEADER_SIZE) {
 		/* too short to map usefully; read what is there for the
 		 * message */
 		static const uint8_t zero[BT_LOG_HEADER_SIZE];
 		uint8_t buf[BT_LOG_HEADER_SIZE];
-		ssize_t n = pread(log->fd, buf, sizeof(buf), 0);
+		ssize_t nr = pread(log->fd, buf, sizeof(buf), 0);
 
-		log->size = n > 0 ? (uint64_t)n : 0;
+		log->size = nr > 0 ? (uint64_t)nr : 0;
 		log->map = log->size ? buf : zero;
 		r = check_header(log);
 		log->map = NULL;
@@ -2188,7 +2714,20 @@ int bt_log_open(struct bt_log **out, const char *path)
 	}
 	log->map = m;
 	log->mapped = true;
-	r = open_common(log);
+	/* A writer may have grown the file and committed past the size
+	 * seen above: that is no short file, map it again. */
+	for (tries = 0; tries < 4; tries++) {
+		uint64_t c = __atomic_load_n(
+			&((const struct bt_log_header *)log->map)->committed,
+			__ATOMIC_ACQUIRE);
+
+		if (c <= log->size || fstat(log->fd, &st) < 0 ||
+		    (uint64_t)st.st_size <= log->size)
+			break;
+		if ((r = remap(log, (uint64_t)st.st_size)))
+			goto fail;
+	}
+	r = open_common(log, bi, n);
 	if (r)
 		goto fail;
 	*out = log;
@@ -2196,6 +2735,17 @@ int bt_log_open(struct bt_log **out, const char *path)
 fail:
 	bt_log_close(log);
 	return r;
+}
+
+int bt_log_open(struct bt_log **out, const char *path)
+{
+	return open_path(out, path, NULL, 0);
+}
+
+int bt_log_open_with_blocks(struct bt_log **out, const char *path,
+			    const struct bt_log_blockinfo *blocks, uint32_t n)
+{
+	return open_path(out, path, blocks, n);
 }
 
 int bt_log_open_mem(struct bt_log **out, const void *data, size_t size)
@@ -2225,7 +2775,7 @@ int bt_log_open_mem(struct bt_log **out, const void *data, size_t size)
 	}
 	log->map = data;
 	log->size = size;
-	r = open_common(log);
+	r = open_common(log, NULL, 0);
 	if (r) {
 		bt_log_close(log);
 		return r;
@@ -2246,17 +2796,24 @@ void bt_log_close(struct bt_log *log)
 	if (log->img)
 		munmap(log->img, log->img_cap);
 	free(log->blocks);
+	free(log->crc_ok);
 	free(log->path);
 	free(log);
 }
 
 const uint8_t *bt_log_data(const struct bt_log *log)
 {
+	if (log->version >= 2 && !log->img_done &&
+	    bt_log_decode_all(log))
+		return NULL;
 	return log->data;
 }
 
 uint64_t bt_log_committed(const struct bt_log *log)
 {
+	if (log->version >= 2 && !log->img_done &&
+	    bt_log_decode_all(log))
+		return BT_LOG_HEADER_SIZE;
 	return log->end;
 }
 
@@ -2280,17 +2837,6 @@ uint32_t bt_log_blocks(const struct bt_log *log)
 	return log->nblocks;
 }
 
-int bt_log_block(const struct bt_log *log, uint32_t i, uint64_t *file_off,
-		 uint64_t *data_off)
-{
-	if (i >= log->nblocks)
-		return bt_error_set(BT_EINVAL, "no block %u (%u blocks)", i,
-				    log->nblocks);
-	*file_off = log->blocks[i].off;
-	*data_off = log->blocks[i].img;
-	return 0;
-}
-
 const struct bt_log_header *bt_log_header(const struct bt_log *log)
 {
 	return (const struct bt_log_header *)log->map;
@@ -2299,6 +2845,139 @@ const struct bt_log_header *bt_log_header(const struct bt_log *log)
 const char *bt_log_warning(const struct bt_log *log)
 {
 	return log->warning[0] ? log->warning : NULL;
+}
+
+/*
+ * Refresh: see log.h.  The order matters: the committed length is read
+ * first (acquire), then the file's size, which a writer grows before it
+ * commits into it, so the mapping always covers what is committed.
+ */
+int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
+{
+	const struct bt_log_header *h;
+	struct bt_log_header now;
+	struct stat st, pst;
+	uint64_t c, old_events, old_committed, end, off;
+	uint32_t old_n = log->nblocks, last;
+	struct rblock old_last;
+	struct wblock old_tail = log->tail;
+	uint32_t old_objects = log->tail_objects;
+	char old_warning[sizeof(log->warning)];
+	int r;
+
+	if (new_events)
+		*new_events = 0;
+	if (!log->mapped)
+		return bt_error_set(BT_EINVAL, "log '%s' is in memory: "
+				    "nothing to refresh", log->path);
+	if (fstat(log->fd, &st) < 0)
+		return bt_error_set_os(BT_EIO, "cannot stat '%s'", log->path);
+	if ((uint64_t)st.st_size < log->fend)
+		return corrupt(log, "the file shrank to %llu bytes, below the "
+			       "end of its records at %llu",
+			       (unsigned long long)st.st_size,
+			       (unsigned long long)log->fend);
+	if (stat(log->path, &pst) == 0 &&
+	    (pst.st_dev != log->dev || pst.st_ino != log->ino))
+		return bt_error_set(BT_EINVAL, "log '%s' was replaced by "
+				    "another file: open it again", log->path);
+	h = (const void *)log->map;
+	c = __atomic_load_n(&h->committed, __ATOMIC_ACQUIRE);
+	if (fstat(log->fd, &st) < 0)
+		return bt_error_set_os(BT_EIO, "cannot stat '%s'", log->path);
+	if ((r = remap(log, (uint64_t)st.st_size)))
+		return r;
+	h = (const void *)log->map;
+	memcpy(&now, h, sizeof(now));
+	now.committed = c;
+	if (memcmp(now.magic, log->hdr0.magic, 8) ||
+	    now.version != log->hdr0.version ||
+	    now.created != log->hdr0.created ||
+	    now.block_size != log->hdr0.block_size ||
+	    now.hcrc != log->hdr0.hcrc)
+		return corrupt(log, "the header changed since the log was "
+			       "opened (the file was rewritten)");
+	if (c < log->committed)
+		return corrupt(log, "the committed length at offset 16 went "
+			       "back from %llu to %llu",
+			       (unsigned long long)log->committed,
+			       (unsigned long long)c);
+	if (c > log->size)
+		return 0;  /* not yet: a writer grows the file first */
+	if (log->short_file)
+		return 0;  /* a cut copy does not grow */
+	if (c == log->committed)
+		return 0;
+	if (log->version < 2) {
+		if (c & 7)
+			return corrupt(log, "bad committed length %llu at "
+				       "offset 16", (unsigned long long)c);
+		log->committed = c;
+		log->end = c;
+		log->fend = c;
+		log->warning[0] = '\0';
+		torn_warning(log, c);
+		return 0;
+	}
+	if ((r = check_header_v2(log, h, c)))
+		return r;
+	/* Version 2: the last block again (it may have grown), then the
+	 * blocks after it. */
+	memcpy(old_warning, log->warning, sizeof(old_warning));
+	old_committed = log->committed;
+	old_events = log->tail.events;
+	log->warning[0] = '\0';
+	off = BT_LOG_HEADER_SIZE;
+	last = 0;
+	if (old_n) {
+		last = old_n - 1;
+		old_last = log->blocks[last];
+		off = old_last.off;
+		log->nblocks = last;
+	}
+	log->committed = c;
+	r = walk_blocks(log, off, c, &end);
+	if (!r && old_n) {
+		const struct rblock *b = &log->blocks[last];
+
+		if (log->nblocks <= last || b->used < old_last.used ||
+		    (b->used == old_last.used && b->crc != old_last.crc) ||
+		    b->first_object != old_last.first_object ||
+		    b->first_event != old_last.first_event ||
+		    b->base_time != old_last.base_time)
+			r = corrupt(log, "the block at offset %llu changed "
+				    "since it was read",
+				    (unsigned long long)old_last.off);
+	}
+	if (!r)
+		r = decode_tail(log);
+	if (r) {
+		/* as before the call */
+		log->nblocks = old_n;
+		if (old_n)
+			log->blocks[last] = old_last;
+		log->committed = old_committed;
+		log->tail = old_tail;
+		log->tail_objects = old_objects;
+		memcpy(log->warning, old_warning, sizeof(old_warning));
+		return r;
+	}
+	log->fend = end;
+	if (!log->warning[0])
+		torn_warning(log, c);
+	if (log->img_done) {
+		/* the image covers what was there: decode again on demand */
+		munmap(log->img, log->img_cap);
+		log->img = NULL;
+		log->img_cap = 0;
+		log->img_ready = 0;
+		log->img_done = false;
+		log->data = log->map;
+		log->end = BT_LOG_HEADER_SIZE;
+	}
+	if (new_events)
+		*new_events = log->tail.events - old_events;
+	return 0;
 }
 
 static void log_tail(const struct bt_log *log, unsigned *version,
@@ -2348,7 +3027,12 @@ void bt_log_iter_init(struct bt_log_iter *it, const struct bt_log *log)
 	memset(it, 0, sizeof(*it));
 	it->log = log;
 	it->off = BT_LOG_HEADER_SIZE;
+	it->at = BT_LOG_HEADER_SIZE;
 	it->end = log->end;
+	if (log->version >= 2 && !log->img_done) {
+		it->stream = true;
+		it->end = UINT64_MAX;
+	}
 }
 
 void bt_log_iter_release(struct bt_log_iter *it)
@@ -2356,6 +3040,108 @@ void bt_log_iter_release(struct bt_log_iter *it)
 	free(it->kinds);
 	it->kinds = NULL;
 	it->kinds_cap = 0;
+	free(it->buf);
+	it->buf = NULL;
+	it->buf_cap = 0;
+	it->bpos = it->blen = 0;
+}
+
+/* Decode the iterator's next block into its buffer: block it->block, or
+ * the block it holds again if it grew (bt_log_refresh()), continuing
+ * after the records already returned.  0 at the end. */
+static int refill(struct bt_log_iter *it)
+{
+	const struct bt_log *log = it->log;
+	const struct rblock *b;
+	uint32_t i;
+	struct dres res;
+	uint64_t need;
+	size_t len;
+	int r;
+
+	if (it->block && it->block <= log->nblocks &&
+	    log->blocks[it->block - 1].lim > it->blim)
+		i = it->block - 1;      /* it grew: the new records */
+	else if (it->block < log->nblocks)
+		i = it->block;
+	else
+		return 0;
+	b = &log->blocks[i];
+	if (i == it->block && b->first_object != it->nobjects)
+		return chain_error(log, i, b->off);
+	need = decode_need(b->lim);
+	if (need > it->buf_cap) {
+		size_t cap = need > BT_LOG_BLOCK_DECODED_MAX ? (size_t)need :
+			     BT_LOG_BLOCK_DECODED_MAX;
+		uint8_t *n;
+
+		if (need > SIZE_MAX / 2)
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		n = malloc(cap);
+		if (!n)
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		free(it->buf);
+		it->buf = n;
+		it->buf_cap = cap;
+	}
+	/* the kinds of every earlier block's objects */
+	if ((r = kinds_reserve(&it->kinds, &it->kinds_cap,
+			       (uint64_t)b->first_object + 1)))
+		return r;
+	r = decode_blk(log, i, it->buf, it->buf_cap, &len, it->kinds, false,
+		       &res);
+	if (r)
+		return r;
+	if (i == it->block) {
+		it->bpos = 0;
+		it->block++;
+	} else {
+		/* the same records again, then the new ones */
+		it->bpos = it->blen;
+	}
+	it->blen = len;
+	it->blim = b->lim;
+	return 1;
+}
+
+/* Version 2, one block at a time: the records were checked when their
+ * block was decoded; only the kind table is kept here. */
+static int next_stream(struct bt_log_iter *it, const struct bt_rec_head **out)
+{
+	const struct bt_rec_head *h;
+	uint32_t len;
+	int r;
+
+	while (unlikely(it->bpos >= it->blen)) {
+		r = refill(it);
+		if (r <= 0) {
+			if (r == 0)
+				it->end = it->off;
+			return r;
+		}
+	}
+	h = (const void *)(it->buf + it->bpos);
+	if (likely(h->type == BT_REC_EVENT)) {
+		len = EVENT_SIZE;
+	} else {
+		len = h->len;
+		if (bt_rec_is_object(h->type)) {
+			uint32_t id = it->nobjects + 1;
+
+			r = kinds_reserve(&it->kinds, &it->kinds_cap,
+					  (uint64_t)id + 1);
+			if (r)
+				return r;
+			it->kinds[id] = (uint8_t)h->type;
+			it->nobjects = id;
+		}
+	}
+	it->at = it->off;
+	it->off += len;
+	it->bpos += len;
+	it->end = UINT64_MAX;
+	*out = h;
+	return 1;
 }
 
 /* A record that does not fit before the end: the end of a truncated copy
@@ -2560,6 +3346,7 @@ static int next_slow(struct bt_log_iter *it, const struct bt_rec_head **out)
 		it->kinds[id] = (uint8_t)kind;
 		it->nobjects = id;
 	}
+	it->at = it->off;
 	it->off += h->len;
 	*out = h;
 	return 1;
@@ -2572,8 +3359,17 @@ int bt_log_next(struct bt_log_iter *it, const struct bt_rec_head **out)
 	uint32_t n = it->nobjects;
 	uint32_t c, f;
 
-	if (unlikely(off >= it->end))
-		return 0;
+	if (it->stream)
+		return next_stream(it, out);
+	if (unlikely(off >= it->end)) {
+		if (it->log->version >= 2 && !it->log->img_done)
+			return bt_error_set(BT_EINVAL, "log '%s' was refreshed "
+					    "under an iterator of its decoded "
+					    "records", it->log->path);
+		if (it->end >= it->log->end)
+			return 0;
+		it->end = it->log->end;   /* v1, refreshed */
+	}
 	e = (const void *)(it->log->data + off);
 	/* Fast path: an event that fits, op and kinds in the table, known
 	 * objects, nonzero time, and aux a region (or 0) where it names one. */
@@ -2587,6 +3383,7 @@ int bt_log_next(struct bt_log_iter *it, const struct bt_rec_head **out)
 			   (!op_aux_region(e->op) || e->aux == 0 ||
 			    (e->aux <= n &&
 			     it->kinds[e->aux] == BT_OBJ_REGION)))) {
+			it->at = off;
 			it->off = off + EVENT_SIZE;
 			*out = (const struct bt_rec_head *)e;
 			return 1;

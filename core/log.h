@@ -11,8 +11,10 @@
  *
  * New logs are format version 2: compact records in blocks, each with a
  * CRC-32C that every commit extends.  The reader reads versions 1 and 2;
- * for version 2 it checks every block's checksum and decodes the records
- * to the version 1 layout (their canonical form) when the log is opened.
+ * for version 2 it keeps a table of the blocks and decodes one block at a
+ * time, on demand, to the version 1 layout (the canonical form), checking
+ * the block's checksum the first time (bt_log_block_decode(), the
+ * iterator).  Opening a version 2 log reads the block headers only.
  *
  * The reader maps the file read-only and validates every length, offset,
  * string and object reference before the caller sees a record.  Records past
@@ -163,6 +165,17 @@ struct bt_log;
  * Open and map a log read-only, validating its header.  BT_ECORRUPT for a
  * file that is not a log or whose header is damaged, BT_EVERSION for an
  * unknown format version.  The caller owns *out (bt_log_close()).
+ *
+ * Version 2: no record is decoded but the last block's, and no checksum
+ * is checked but the last block's.  The open walks the chain of block
+ * headers (32 bytes per 64 KiB block): block numbers in sequence, object
+ * and event counts that never go down nor grow faster than the bytes
+ * allow, zero padding, and builds the block table (bt_log_block_info()).
+ * Each block's checksum and records are checked when it is first decoded
+ * (bt_log_block_decode(), bt_log_next(), bt_log_verify()), so a damaged
+ * block in the middle of a log is reported then, not here.  The last
+ * block is decoded here for the writer state that APPEND continues from
+ * and for the torn-tail warning.  Memory: about 40 bytes per block.
  */
 int bt_log_open(struct bt_log **out, const char *path);
 
@@ -170,29 +183,124 @@ int bt_log_open(struct bt_log **out, const char *path);
  * and fuzzing. */
 int bt_log_open_mem(struct bt_log **out, const void *data, size_t size);
 
+/* Version 2: one block, as the block table has it (from the block headers
+ * read when the log was opened or refreshed). */
+struct bt_log_blockinfo {
+	uint64_t file_off;     /* file offset of its 32-byte header */
+	uint32_t used;         /* record bytes after the header that its
+	                          checksum covers */
+	uint32_t crc;          /* that checksum (the header's word) */
+	uint32_t first_object; /* objects defined before it: its objects are
+	                          first_object + 1 ... + nobjects */
+	uint32_t nobjects;     /* objects it defines */
+	uint64_t first_event;  /* events before it */
+	uint64_t base_time;    /* the time of the last event before it */
+	uint32_t nevents;      /* events it holds */
+	uint32_t lim;          /* record bytes committed (<= used; less only
+	                          in the last block) */
+};
+
+/*
+ * Open a version 2 log whose block table the caller already has (e.g.
+ * from an index beside the log, written from bt_log_block_info()), so
+ * that the open reads no block header but those from the last given block
+ * on: blocks[0 .. n-2] are taken as given (their offsets must chain and
+ * lie before the committed length: BT_ECORRUPT otherwise); the walk starts
+ * again at blocks[n-1], which may have grown.  A table that does not match
+ * the file is found when a block is decoded (its header and checksum are
+ * compared with the table): BT_ECORRUPT, never a wrong record.  n == 0 or
+ * a version 1 log: the same as bt_log_open().
+ */
+int bt_log_open_with_blocks(struct bt_log **out, const char *path,
+			    const struct bt_log_blockinfo *blocks, uint32_t n);
+
 void bt_log_close(struct bt_log *log);
 
-/* The records in canonical form, from offset BT_LOG_HEADER_SIZE, and the end
- * of them (borrowed, valid until bt_log_close()).  Version 1: the mapping
- * and min(committed, file size) (the last complete record is found while
- * reading).  Version 2: the decoded records (the first 64 bytes are a copy
- * of the header) and their end. */
+/*
+ * The records in canonical form, from offset BT_LOG_HEADER_SIZE (borrowed,
+ * valid until bt_log_close() or bt_log_refresh()).  Version 1: the mapping.
+ * Version 2: the first call decodes and checks every block into one
+ * anonymous buffer (a copy of the header, then the records): O(log) time
+ * and about 40 bytes of memory per event, not thread-safe.  NULL on error
+ * (corrupt block, out of memory; bt_error_msg() says which).  Only for
+ * callers that need random access by canonical offset; iterate with
+ * bt_log_next() instead where possible.  bt_log_decode_all() does the same
+ * and returns the error.
+ */
 const uint8_t *bt_log_data(const struct bt_log *log);
+int bt_log_decode_all(const struct bt_log *log);
+/* The end of the records in bt_log_data() (version 2: decodes them all, as
+ * bt_log_data(); BT_LOG_HEADER_SIZE if that fails). */
 uint64_t bt_log_committed(const struct bt_log *log);
 /* The file's size, and the end in the file of the records read. */
 uint64_t bt_log_file_size(const struct bt_log *log);
 uint64_t bt_log_file_end(const struct bt_log *log);
-/* The file's header (borrowed, in the mapping). */
+/* The file's header (borrowed, in the mapping: valid until bt_log_close()
+ * or bt_log_refresh()). */
 const struct bt_log_header *bt_log_header(const struct bt_log *log);
-/* Format version (1 or 2) and, for version 2, the number of blocks. */
+/* Format version (1 or 2) and, for version 2, the number of blocks (0 for
+ * version 1, which has none). */
 unsigned bt_log_version(const struct bt_log *log);
 uint32_t bt_log_blocks(const struct bt_log *log);
-/* Version 2: where block i (< bt_log_blocks()) starts in the file and
- * where its first record starts in bt_log_data(); BT_EINVAL past the end.
- * For an index of blocks: each block decodes on its own from its header
- * (struct bt_log_block). */
-int bt_log_block(const struct bt_log *log, uint32_t i, uint64_t *file_off,
-		 uint64_t *data_off);
+
+/* Version 2: block i (< bt_log_blocks()) of the block table; BT_EINVAL
+ * past the end.  The counts come from the headers (nevents, nobjects: of
+ * the next block's header, or for the last block from its decoding at
+ * open); they are checked against the records when block i is decoded. */
+int bt_log_block_info(const struct bt_log *log, uint32_t i,
+		      struct bt_log_blockinfo *out);
+
+/* Bytes of buffer bt_log_block_decode() needs for any block of at most
+ * BT_LOG_BLOCK_SIZE bytes (the writer's size; a block holding one large
+ * record may need more: bt_log_block_decoded_max()).  The canonical records
+ * take at most 8 bytes per encoded byte; the rest is scratch. */
+#define BT_LOG_BLOCK_DECODED_MAX \
+	((size_t)8 * BT_LOG_BLOCK_SIZE + BT_LOG_BLOCK_SIZE / 2 + 16)
+/* The same for every block of this log (>= BT_LOG_BLOCK_DECODED_MAX; may
+ * grow with bt_log_refresh()). */
+size_t bt_log_block_decoded_max(const struct bt_log *log);
+
+/*
+ * Version 2: decode block i into buf (cap bytes, at least what the block
+ * needs: BT_ELIMIT otherwise) as canonical records, exactly the records
+ * bt_log_next() returns for it (struct bt_rec_event etc., each h->len
+ * bytes, 24 for an event), and set *len to their length.  Checks, the
+ * first time this block is decoded in this bt_log, its checksum; and
+ * every time: its header against the table, every length and bound, that
+ * its records refer only to objects defined before them (ids first_object
+ * + 1 ... are defined in sequence by its object records), the kinds of its
+ * own objects where they are used, label and note keys, nonzero event
+ * times, and that its counts and last time are what the next block's
+ * header says.  Kinds of objects of earlier blocks are checked when
+ * `kinds` is given (kinds[id] for 1 <= id <= first_object, as
+ * bt_log_next()'s table has them); with NULL they are not.  BT_ECORRUPT
+ * names the file offset.  Thread-safe: any number of threads may decode
+ * blocks of the same log at once (no allocation, no global state; the
+ * checksum memo is an atomic bitmap).  Not concurrently with
+ * bt_log_refresh() or bt_log_decode_all().
+ */
+int bt_log_block_decode(const struct bt_log *log, uint32_t i, void *buf,
+			size_t cap, size_t *len, const uint8_t *kinds);
+
+/*
+ * For a reader following a log another process is writing (its writer's
+ * bt_log_writer_file()): read the committed length again and take in what
+ * was committed since: remap if the file grew, extend the last block if it
+ * grew (its checksum is checked again at its next decode), and add the new
+ * blocks to the table (header walk only; the new last block is decoded).
+ * *new_events (may be NULL) is the number of events added.  Uncommitted
+ * bytes (a torn tail) are waited for, not an error.  A committed length
+ * that moved backwards, a file that shrank below it, or a header that
+ * changed (the file was rewritten) is BT_ECORRUPT; the path naming another
+ * file now (the log was replaced; a temporary file renamed at its close
+ * is not) is BT_EINVAL.  On error the bt_log is as before the call.
+ * Version 1 logs: the committed length and the end are updated (v1 has no
+ * blocks).  Invalidates bt_log_header() and bt_log_data() pointers; an
+ * iterator that returned 0 continues with the new records.  Not
+ * concurrently with any other call on this log.  BT_EINVAL for a log in
+ * memory.
+ */
+int bt_log_refresh(struct bt_log *log, uint64_t *new_events);
 
 /* A warning about the log (torn tail, short file), or NULL.  Borrowed, valid
  * until bt_log_close(). */
@@ -202,22 +310,40 @@ const char *bt_log_warning(const struct bt_log *log);
  * Iterate over records in order.  bt_log_next() validates the record at the
  * cursor: length, alignment, type, strings, that object ids are defined in
  * sequence, that events refer to objects already defined, and that the op
- * fits the kinds of its objects.  It returns 1 with *out pointing into
- * bt_log_data() (borrowed, valid until bt_log_close(); the record's h->len
- * bytes, 24 for an event, are its canonical form, the same for a log and
- * its upgrade), 0 at the end, or BT_ECORRUPT with the offset in the
- * message.  `off` is the offset in bt_log_data(): for version 1 the file
- * offset, for version 2 the offset in the decoded records.  The iterator
- * keeps a kind table of one byte per object (allocated once, grown
- * geometrically).
+ * fits the kinds of its objects.  It returns 1 with *out pointing to the
+ * record in canonical form (its h->len bytes, 24 for an event, are the
+ * same for a log and its upgrade), 0 at the end, or BT_ECORRUPT with the
+ * offset in the message.
+ *
+ * *out is borrowed and valid until the next bt_log_next() or
+ * bt_log_iter_release() on this iterator: version 2 decodes one block at a
+ * time into a buffer the iterator owns (allocated once,
+ * bt_log_block_decoded_max() bytes).  (Version 1, and version 2 once
+ * bt_log_decode_all() or bt_log_data() was called before
+ * bt_log_iter_init(), point into bt_log_data(), valid until close; code
+ * that keeps records past the next call must decode all first.)
+ *
+ * Offsets are canonical: the offset of the record in bt_log_data(), for
+ * version 1 its file offset.  `at` is the offset of the record just
+ * returned, `off` that of the next one.  `end` is the end of the records
+ * (version 2 while streaming: UINT64_MAX until bt_log_next() returned 0).
+ * The iterator keeps a kind table of one byte per object (allocated once,
+ * grown geometrically).
  */
 struct bt_log_iter {
 	const struct bt_log *log;
 	uint64_t off;        /* offset of the next record */
 	uint64_t end;        /* end of the committed records */
+	uint64_t at;         /* offset of the record just returned */
 	uint32_t nobjects;   /* objects defined so far */
 	uint8_t *kinds;      /* kinds[id] for 1 <= id <= nobjects */
 	uint32_t kinds_cap;
+	/* version 2, one block at a time (private) */
+	bool stream;
+	uint32_t block;      /* the next block to decode */
+	uint32_t blim;       /* record bytes of block - 1 decoded */
+	uint8_t *buf;
+	size_t buf_cap, bpos, blen;
 };
 void bt_log_iter_init(struct bt_log_iter *it, const struct bt_log *log);
 int bt_log_next(struct bt_log_iter *it, const struct bt_rec_head **out);

@@ -1694,29 +1694,36 @@ START_TEST(test_v2_blocks)
 	blocks = bt_log_blocks(log);
 	ck_assert_uint_gt(blocks, 3);
 	{
-		/* the block table: file offsets chained by `used`, decoded
-		 * offsets increasing */
-		uint64_t fo, doff, pf = 0, pd = 0;
+		/* the block table: file offsets chained by `used`, the
+		 * counts adding up to the log's */
+		struct bt_log_blockinfo bi;
+		uint64_t pf = 0, events = 0, objects = 0;
 		uint32_t b, used;
 		const uint8_t *dd = NULL;
 		size_t dn;
 
 		dd = tu_read_file(path, &dn);
 		for (b = 0; b < blocks; b++) {
-			ck_assert_int_eq(bt_log_block(log, b, &fo, &doff), 0);
+			ck_assert_int_eq(bt_log_block_info(log, b, &bi), 0);
 			if (b) {
 				memcpy(&used, dd + pf, 4);
-				ck_assert_uint_eq(fo, (pf + 32 + used + 7) &
-						  ~(uint64_t)7);
-				ck_assert_uint_gt(doff, pd);
+				ck_assert_uint_eq(bi.file_off, (pf + 32 + used +
+						  7) & ~(uint64_t)7);
 			} else {
-				ck_assert_uint_eq(fo, 64);
-				ck_assert_uint_eq(doff, 64);
+				ck_assert_uint_eq(bi.file_off, 64);
 			}
-			pf = fo;
-			pd = doff;
+			memcpy(&used, dd + bi.file_off, 4);
+			ck_assert_uint_eq(bi.used, used);
+			ck_assert_uint_eq(bi.lim, used);
+			ck_assert_uint_eq(bi.first_event, events);
+			ck_assert_uint_eq(bi.first_object, objects);
+			events += bi.nevents;
+			objects += bi.nobjects;
+			pf = bi.file_off;
 		}
-		ck_assert_int_eq(bt_log_block(log, b, &fo, &doff), BT_EINVAL);
+		ck_assert_uint_eq(events, n);
+		ck_assert_uint_eq(objects, 2);
+		ck_assert_int_eq(bt_log_block_info(log, b, &bi), BT_EINVAL);
 		free((void *)dd);
 	}
 	/* compact: under 16 bytes per event with the block headers */
