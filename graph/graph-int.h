@@ -96,22 +96,6 @@ struct bt_graph {
 	char warning[512];     /* about the index, or "" */
 };
 
-#ifndef BT_LOG_BLOCK_DECODED_MAX
-/* Until the reader has a block table of its own (core/log.h, branch
- * `blocks`), graph.c reads blocks from the decoded image (the shim). */
-#define BT_GRAPH_SHIM 1
-struct bt_log_blockinfo {
-	uint64_t file_off;
-	uint32_t used;
-	uint32_t crc;
-	uint32_t first_object;
-	uint32_t nobjects;
-	uint64_t first_event;
-	uint64_t base_time;
-	uint32_t nevents;
-	uint32_t lim;
-};
-#endif
 
 /* Check, once, the chunks of section `sec` holding bytes [off, off + len)
  * of a graph mapped from an index; 0 or BT_ECORRUPT (and the graph

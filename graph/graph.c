@@ -96,7 +96,6 @@ static unsigned threads_wanted(void)
 /* ---- the block layer ----------------------------------------------------
  * The reader's block table and block decoder (core/log.h). */
 
-#ifndef BT_GRAPH_SHIM
 static uint32_t blk_count(const struct bt_log *log)
 {
 	return bt_log_blocks(log);
@@ -118,92 +117,6 @@ static size_t blk_max(const struct bt_log *log)
 {
 	return bt_log_block_decoded_max(log);
 }
-#else
-/* The shim: the reader decoded the whole log at open; block i is the
- * image between the starts of blocks i and i + 1. */
-static uint32_t blk_count(const struct bt_log *log)
-{
-	return bt_log_blocks(log);
-}
-
-static void blk_range(const struct bt_log *log, uint32_t i, uint64_t *a,
-		      uint64_t *b)
-{
-	uint64_t fo;
-
-	bt_log_block(log, i, &fo, a);
-	if (i + 1 < bt_log_blocks(log))
-		bt_log_block(log, i + 1, &fo, b);
-	else
-		*b = bt_log_committed(log);
-}
-
-static int blk_info(const struct bt_log *log, uint32_t i,
-		    struct bt_log_blockinfo *out)
-{
-	const uint8_t *map = (const void *)bt_log_header(log);
-	const uint8_t *d = bt_log_data(log);
-	const struct bt_log_block *h;
-	uint64_t fo, a, b;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	if ((r = bt_log_block(log, i, &fo, &a)))
-		return r;
-	blk_range(log, i, &a, &b);
-	h = (const void *)(map + fo);
-	out->file_off = fo;
-	out->used = h->used;
-	out->crc = h->crc;
-	out->first_object = h->objects;
-	out->first_event = h->events;
-	out->base_time = h->base_time;
-	while (a + 8 <= b) {
-		const struct bt_rec_head *rh = (const void *)(d + a);
-
-		if (rh->type == BT_REC_EVENT) {
-			out->nevents++;
-			a += 24;
-			continue;
-		}
-		if (bt_rec_is_object(rh->type))
-			out->nobjects++;
-		if (rh->len < 8)
-			break;
-		a += rh->len;
-	}
-	return 0;
-}
-
-static int blk_decode(const struct bt_log *log, uint32_t i, void *buf,
-		      size_t cap, size_t *len, const uint8_t *kinds)
-{
-	uint64_t a, b;
-
-	(void)kinds;
-	if (i >= bt_log_blocks(log))
-		return bt_error_set(BT_EINVAL, "no block %u", i);
-	blk_range(log, i, &a, &b);
-	if (b - a > cap)
-		return bt_error_set(BT_ELIMIT, "block too large");
-	memcpy(buf, bt_log_data(log) + a, b - a);
-	*len = b - a;
-	return 0;
-}
-
-static size_t blk_max(const struct bt_log *log)
-{
-	uint64_t a, b, m = 8;
-	uint32_t i;
-
-	for (i = 0; i < bt_log_blocks(log); i++) {
-		blk_range(log, i, &a, &b);
-		if (b - a > m)
-			m = b - a;
-	}
-	return m;
-}
-#endif
 
 /* ---- the event cache ---------------------------------------------------- */
 
@@ -1160,20 +1073,6 @@ static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg)
 	int r;
 
 	memset(ws, 0, sizeof(ws));
-#ifdef BT_GRAPH_SHIM
-	{
-		/* The shim's decoder checks nothing: the iterator does. */
-		struct bt_log_iter it;
-		const struct bt_rec_head *h;
-
-		bt_log_iter_init(&it, g->log);
-		while ((r = bt_log_next(&it, &h)) == 1)
-			;
-		bt_log_iter_release(&it);
-		if (r < 0)
-			return r;
-	}
-#endif
 	if ((r = read_blocks(g)) || (r = resize_objs(g, (size_t)g->n + 2)) ||
 	    (r = bt_graph_cache_init(g)))
 		goto out;
