@@ -37,7 +37,7 @@ enum gsec {
 	GS_KIND, GS_OFLAGS, GS_OFF, GS_IN_IDX, GS_OUT_IDX, GS_PG_IDX,
 	GS_RG_IDX, GS_PATH_HEAD, GS_ATTR_HEAD, GS_IN_REFS, GS_OUT_REFS,
 	GS_PG, GS_RG, GS_LABS, GS_BY_PATH, GS_ARENA, GS_BFIRST, GS_BLOCKS,
-	GS_COUNT
+	GS_IN_SIDE, GS_OUT_SIDE, GS_COUNT
 };
 
 struct evcache;
@@ -69,6 +69,9 @@ struct bt_graph {
 
 	uint32_t *in_refs;     /* [nev] event references */
 	uint32_t *out_refs;
+	uint32_t *in_side;     /* [nev] or NULL: beside in_refs, the packed
+	                          op and other end (BT_END_*) of each */
+	uint32_t *out_side;
 	uint32_t *pg;          /* [npg] page ids per file, by index */
 	uint32_t npg;
 	uint32_t *rg;          /* [nrg] region ids per file, log order */
@@ -89,6 +92,12 @@ struct bt_graph {
 	struct evcache *cache;
 
 	bool unsorted;         /* some event is earlier than one before it */
+
+	/* The four lists of nev entries (in_refs, out_refs, in_side,
+	 * out_side) in a mapping of an index being built, not allocated:
+	 * unmapped by bt_graph_free(). */
+	void *bigmap;
+	size_t bigmap_len;
 
 	/* Set when the graph came from an index (index.c): the arrays above
 	 * point into its mapping and are checked lazily. */
@@ -122,6 +131,19 @@ int bt_index_write(const struct bt_graph *g, const char *path);
 int bt_index_load(struct bt_graph **out, const char *logpath,
 		  const char *path, char *why, size_t whylen);
 void bt_index_free(struct bt_index *idx);
+
+/* Where a load puts its lists (index.c, building an index): called once
+ * the event count is known, it sets g->in_refs, out_refs and, when it
+ * wants the ends kept, in_side and out_side (nev entries each), and
+ * g->bigmap; 0, or a negative bt_error (the load then fails). */
+struct bt_bigalloc {
+	int (*alloc)(void *ctx, struct bt_graph *g);
+	void *ctx;
+};
+/* bt_graph_from_log() with the lists placed by `ba` (version 2 only). */
+int bt_graph_build(struct bt_graph **out, struct bt_log *log,
+		   bt_progress_fn progress, void *arg,
+		   const struct bt_bigalloc *ba);
 
 /* Graph.c: a graph shell with its event cache, for index.c. */
 struct bt_graph *bt_graph_alloc(void);

@@ -40,9 +40,11 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "../core/error.h"
@@ -207,6 +209,7 @@ static uint32_t block_of(const struct bt_graph *g, uint32_t ref)
 }
 
 /* Decode block b into cache entry x and index its events. */
+unsigned long bt_graph_fills_dbg;
 static int cache_fill(const struct bt_graph *g, struct evc_ent *x,
 		      uint32_t b)
 {
@@ -215,6 +218,7 @@ static int cache_fill(const struct bt_graph *g, struct evc_ent *x,
 	uint32_t k = 0, want;
 	int r;
 
+	bt_graph_fills_dbg++;
 	x->valid = false;
 	if (!x->buf && !(x->buf = malloc(c->bufsz)))
 		return bt_error_set(BT_ENOMEM, "out of memory");
@@ -408,10 +412,11 @@ static int cmp_page_index(const void *a, const void *b, void *arg)
 	return pa < pb ? -1 : pa > pb;
 }
 
-/* (time, ref) of a list being sorted. */
+/* (time, ref, end) of a list being sorted. */
 struct tref {
 	uint64_t t;
 	uint32_t ref;
+	uint32_t side;
 };
 
 static int cmp_tref(const void *a, const void *b)
@@ -426,8 +431,8 @@ static int cmp_tref(const void *a, const void *b)
 /* Sort one list by (time, log order) if it is not in time order.  The
  * times are read once, in log order (refs of a list are increasing before
  * the sort), into tmp. */
-static int sort_list(struct bt_graph *g, uint32_t *l, size_t n,
-		     struct tref **tmp, size_t *cap)
+static int sort_list(struct bt_graph *g, uint32_t *l, uint32_t *side,
+		     size_t n, struct tref **tmp, size_t *cap)
 {
 	size_t i;
 	bool sorted = true;
@@ -440,14 +445,18 @@ static int sort_list(struct bt_graph *g, uint32_t *l, size_t n,
 	for (i = 0; i < n; i++) {
 		(*tmp)[i].t = ev_time(g, l[i]);
 		(*tmp)[i].ref = l[i];
+		(*tmp)[i].side = side ? side[i] : 0;
 		if (i && (*tmp)[i].t < (*tmp)[i - 1].t)
 			sorted = false;
 	}
 	if (sorted)
 		return 0;
 	qsort(*tmp, n, sizeof(**tmp), cmp_tref);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		l[i] = (*tmp)[i].ref;
+		if (side)
+			side[i] = (*tmp)[i].side;
+	}
 	return 0;
 }
 
@@ -466,9 +475,12 @@ static int sort_lists(struct bt_graph *g)
 		return 0;
 	for (id = 1; id <= g->n && !r; id++) {
 		r = sort_list(g, g->in_refs + g->in_idx[id],
+			      g->in_side ? g->in_side + g->in_idx[id] : NULL,
 			      g->in_idx[id + 1] - g->in_idx[id], &tmp, &cap);
 		if (!r)
 			r = sort_list(g, g->out_refs + g->out_idx[id],
+				      g->out_side ?
+				      g->out_side + g->out_idx[id] : NULL,
 				      g->out_idx[id + 1] - g->out_idx[id],
 				      &tmp, &cap);
 	}
@@ -974,6 +986,12 @@ static int pass2_block(struct worker *w, uint32_t b)
 		if (ev >= end || e->effect > g->n || e->cause > g->n ||
 		    inc[e->effect] >= g->nev || outc[e->cause] >= g->nev)
 			return changed(pos);
+		if (g->in_side) {
+			g->in_side[inc[e->effect]] =
+				(uint32_t)e->op << BT_END_OBJ_BITS | e->cause;
+			g->out_side[outc[e->cause]] =
+				(uint32_t)e->op << BT_END_OBJ_BITS | e->effect;
+		}
 		g->in_refs[inc[e->effect]++] = ev;
 		g->out_refs[outc[e->cause]++] = ev;
 		mark_region(g, e);
@@ -1064,7 +1082,8 @@ static int read_blocks(struct bt_graph *g)
 	return 0;
 }
 
-static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg)
+static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg,
+		   const struct bt_bigalloc *ba)
 {
 	struct worker ws[2];
 	unsigned nw = threads_wanted(), i;
@@ -1199,11 +1218,21 @@ static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg)
 			goto out;
 		}
 	}
-	g->in_refs = malloc((g->nev ? g->nev : 1) * sizeof(uint32_t));
-	g->out_refs = malloc((g->nev ? g->nev : 1) * sizeof(uint32_t));
-	if (!g->in_refs || !g->out_refs) {
-		r = bt_error_set(BT_ENOMEM, "out of memory");
-		goto out;
+	if (ba) {
+		if ((r = ba->alloc(ba->ctx, g)))
+			goto out;
+		if (g->in_side && (uint64_t)n >> BT_END_OBJ_BITS) {
+			/* ids too large to pack: no ends */
+			g->in_side = g->out_side = NULL;
+		}
+	} else {
+		g->in_refs = malloc((g->nev ? g->nev : 1) * sizeof(uint32_t));
+		g->out_refs = malloc((g->nev ? g->nev : 1) *
+				     sizeof(uint32_t));
+		if (!g->in_refs || !g->out_refs) {
+			r = bt_error_set(BT_ENOMEM, "out of memory");
+			goto out;
+		}
 	}
 	if ((r = run_pass(ws, nw, 2)))
 		goto out;
@@ -1241,6 +1270,13 @@ struct bt_graph *bt_graph_alloc(void)
 int bt_graph_from_log(struct bt_graph **out, struct bt_log *log,
 		      bt_progress_fn progress, void *arg)
 {
+	return bt_graph_build(out, log, progress, arg, NULL);
+}
+
+int bt_graph_build(struct bt_graph **out, struct bt_log *log,
+		   bt_progress_fn progress, void *arg,
+		   const struct bt_bigalloc *ba)
+{
 	struct bt_graph *g;
 	int r;
 
@@ -1253,7 +1289,10 @@ int bt_graph_from_log(struct bt_graph **out, struct bt_log *log,
 	g->log = log;
 	g->version = bt_log_version(log);
 	if (g->version >= 2)
-		r = load_v2(g, progress, arg);
+		r = load_v2(g, progress, arg, ba);
+	else if (ba)
+		r = bt_error_set(BT_EVERSION,
+			"a version 1 log has no index: upgrade it first (btrack log upgrade)");
 	else
 		r = load_v1(g, progress, arg);
 	if (!r)
@@ -1271,23 +1310,17 @@ fail:
 	return r;
 }
 
-int bt_graph_load(struct bt_graph **out, const char *path,
-		  bt_progress_fn progress, void *arg)
-{
-	struct bt_log *log;
-	int r;
-
-	*out = NULL;
-	if ((r = bt_log_open(&log, path)))
-		return r;
-	return bt_graph_from_log(out, log, progress, arg);
-}
-
 void bt_graph_free(struct bt_graph *g)
 {
 	if (!g)
 		return;
+	if (g->bigmap)
+		munmap(g->bigmap, g->bigmap_len);
 	if (!g->idx) {
+		if (!g->bigmap) {
+			free(g->in_refs);
+			free(g->out_refs);
+		}
 		free(g->kind);
 		free(g->oflags);
 		free(g->off);
@@ -1297,8 +1330,6 @@ void bt_graph_free(struct bt_graph *g)
 		free(g->rg_idx);
 		free(g->path_head);
 		free(g->attr_head);
-		free(g->in_refs);
-		free(g->out_refs);
 		free(g->pg);
 		free(g->rg);
 		free(g->labs);
@@ -1311,6 +1342,76 @@ void bt_graph_free(struct bt_graph *g)
 	cache_free(g->cache);
 	bt_log_close(g->log);
 	free(g);
+}
+
+
+/* ---- reading the arrays --------------------------------------------------
+ * In a graph mapped from an index every read goes through these, which
+ * check the chunk it lies in the first time (bt_index_check()); a failure
+ * reads as 0 and is kept for bt_graph_status().  In a loaded graph they
+ * are plain reads. */
+
+static inline uint32_t rd32(const struct bt_graph *g, enum gsec s,
+			    const uint32_t *a, uint64_t i)
+{
+	if (g->idx && !idx_ok(g, s, i * 4, 4))
+		return 0;
+	return a[i];
+}
+
+static inline uint8_t rd8(const struct bt_graph *g, enum gsec s,
+			  const uint8_t *a, uint64_t i)
+{
+	if (g->idx && !idx_ok(g, s, i, 1))
+		return 0;
+	return a[i];
+}
+
+#define KIND(g, i) rd8(g, GS_KIND, (g)->kind, i)
+#define OFLAGS(g, i) rd8(g, GS_OFLAGS, (g)->oflags, i)
+#define OFF(g, i) rd32(g, GS_OFF, (g)->off, i)
+#define IN_IDX(g, i) rd32(g, GS_IN_IDX, (g)->in_idx, i)
+#define OUT_IDX(g, i) rd32(g, GS_OUT_IDX, (g)->out_idx, i)
+#define PG_IDX(g, i) rd32(g, GS_PG_IDX, (g)->pg_idx, i)
+#define RG_IDX(g, i) rd32(g, GS_RG_IDX, (g)->rg_idx, i)
+#define PATH_HEAD(g, i) rd32(g, GS_PATH_HEAD, (g)->path_head, i)
+#define ATTR_HEAD(g, i) rd32(g, GS_ATTR_HEAD, (g)->attr_head, i)
+
+static inline uint32_t BYP(const struct bt_graph *g, uint64_t i)
+{
+	uint32_t v = rd32(g, GS_BY_PATH, g->by_path, i);
+
+	return v < g->nlabs ? v : 0;
+}
+
+static const struct lab zero_lab;
+
+static inline struct lab LAB(const struct bt_graph *g, uint64_t i)
+{
+	if (i >= g->nlabs || (g->idx && !idx_ok(g, GS_LABS,
+			      i * sizeof(struct lab), sizeof(struct lab))))
+		return zero_lab;
+	return g->labs[i];
+}
+
+/* An object or label record: a zeroed one (of the largest kind) when it
+ * cannot be read. */
+static const uint64_t zero_rec[8];
+
+static const void *REC(const struct bt_graph *g, uint32_t off)
+{
+	uint64_t at = (uint64_t)off * 8;
+	const struct bt_rec_head *h;
+
+	if (!g->idx)
+		return g->data + at;
+	if (at + 8 > g->data_len || !idx_ok(g, GS_ARENA, at, 8))
+		return zero_rec;
+	h = (const void *)(g->data + at);
+	if (h->len < 8 || h->len > g->data_len - at ||
+	    !idx_ok(g, GS_ARENA, at, h->len))
+		return zero_rec;
+	return h;
 }
 
 const struct bt_log *bt_graph_log(const struct bt_graph *g)
@@ -1353,7 +1454,7 @@ enum bt_obj_kind bt_graph_kind(const struct bt_graph *g, uint32_t id)
 {
 	if (id == 0 || id > g->n)
 		return BT_OBJ_NONE;
-	return g->kind[id];
+	return KIND(g, id);
 }
 
 static bool str_eq(const struct bt_rec_str *s, const char *p, size_t len)
@@ -1370,8 +1471,8 @@ static const struct bt_rec_label *attr_at(const struct bt_graph *g,
 	const struct bt_rec_label *best = NULL;
 	uint32_t i;
 
-	for (i = g->attr_head[id]; i; i = g->labs[i - 1].next) {
-		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+	for (i = ATTR_HEAD(g, id); i; i = LAB(g, i - 1).next) {
+		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		if (l->key == key && l->time <= at &&
 		    (!best || l->time >= best->time))
@@ -1402,8 +1503,8 @@ static uint32_t first_uid(const struct bt_graph *g, uint32_t id,
 
 	if (rec_uid != UINT32_MAX)
 		return rec_uid;
-	for (i = g->attr_head[id]; i; i = g->labs[i - 1].next) {
-		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+	for (i = ATTR_HEAD(g, id); i; i = LAB(g, i - 1).next) {
+		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		if (l->key == BT_LABEL_CRED && (!first || l->time < first->time))
 			first = l;
@@ -1423,15 +1524,16 @@ static uint32_t first_uid(const struct bt_graph *g, uint32_t id,
 /* The process that forked `id` and when, from its fork event. */
 static uint32_t forked_by(const struct bt_graph *g, uint32_t id, uint64_t *t)
 {
-	uint32_t i;
+	const uint32_t *l;
+	size_t i, n = bt_graph_in(g, id, &l);
 
-	for (i = g->in_idx[id]; i < g->in_idx[id + 1]; i++) {
+	for (i = 0; i < n; i++) {
 		struct bt_rec_event e;
 
-		if (!bt_graph_event(g, g->in_refs[i], &e))
+		if (!bt_graph_event(g, l[i], &e))
 			return 0;
 		if (e.op == BT_OP_FORK && e.cause && e.cause <= g->n &&
-		    g->kind[e.cause] == BT_OBJ_PROCESS && e.cause != id) {
+		    KIND(g, e.cause) == BT_OBJ_PROCESS && e.cause != id) {
 			*t = e.time;
 			return e.cause;
 		}
@@ -1479,8 +1581,8 @@ static const struct bt_rec_label *last_path(const struct bt_graph *g,
 	const struct bt_rec_label *best = NULL;
 	uint32_t i;
 
-	for (i = g->path_head[file]; i; i = g->labs[i - 1].next) {
-		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+	for (i = PATH_HEAD(g, file); i; i = LAB(g, i - 1).next) {
+		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		if (!best || l->time >= best->time)
 			best = l;
@@ -1508,10 +1610,10 @@ int bt_graph_object(const struct bt_graph *g, uint32_t id,
 	if (id == 0 || id > g->n)
 		return bt_error_set(BT_ENOTFOUND, "no object %u in the log",
 				    id);
-	rec = rec_at(g, g->off[id]);
+	rec = REC(g, OFF(g, id));
 	out->id = id;
-	out->kind = g->kind[id];
-	switch (g->kind[id]) {
+	out->kind = KIND(g, id);
+	switch (KIND(g, id)) {
 	case BT_OBJ_PROCESS: {
 		const struct bt_rec_process *p = rec;
 
@@ -1581,8 +1683,8 @@ void bt_graph_file_paths(const struct bt_graph *g, uint32_t file,
 
 	if (file == 0 || file > g->n)
 		return;
-	for (i = g->path_head[file]; i; i = g->labs[i - 1].next) {
-		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+	for (i = PATH_HEAD(g, file); i; i = LAB(g, i - 1).next) {
+		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		fn(arg, bt_rec_str(&l->value), l->time);
 	}
@@ -1597,9 +1699,9 @@ void bt_graph_labels(const struct bt_graph *g, uint32_t id, uint32_t key,
 
 	if (id == 0 || id > g->n)
 		return;
-	i = key == BT_LABEL_PATH ? g->path_head[id] : g->attr_head[id];
-	for (; i; i = g->labs[i - 1].next) {
-		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+	i = key == BT_LABEL_PATH ? PATH_HEAD(g, id) : ATTR_HEAD(g, id);
+	for (; i; i = LAB(g, i - 1).next) {
+		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		if (l->key == key)
 			fn(arg, bt_rec_str(&l->value), l->value.len, l->time);
@@ -1608,12 +1710,12 @@ void bt_graph_labels(const struct bt_graph *g, uint32_t id, uint32_t key,
 
 bool bt_graph_region_has_pages(const struct bt_graph *g, uint32_t region)
 {
-	return region && region <= g->n && (g->oflags[region] & OF_RG_PAGES);
+	return region && region <= g->n && (OFLAGS(g, region) & OF_RG_PAGES);
 }
 
 bool bt_graph_is_recorder(const struct bt_graph *g, uint32_t id)
 {
-	return id && id <= g->n && (g->oflags[id] & OF_RECORDER);
+	return id && id <= g->n && (OFLAGS(g, id) & OF_RECORDER);
 }
 
 /* First index in by_path of labels with hash h. */
@@ -1624,7 +1726,7 @@ static uint32_t by_path_first(const struct bt_graph *g, uint32_t h)
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (g->labs[g->by_path[mid]].hash < h)
+		if (LAB(g, BYP(g, mid)).hash < h)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -1640,7 +1742,7 @@ void bt_graph_file_version(const struct bt_graph *g, uint32_t file,
 	size_t len;
 
 	*version = *versions = 0;
-	if (file == 0 || file > g->n || g->kind[file] != BT_OBJ_FILE ||
+	if (file == 0 || file > g->n || KIND(g, file) != BT_OBJ_FILE ||
 	    !(last = last_path(g, file)))
 		return;
 	len = last->value.len;
@@ -1648,11 +1750,11 @@ void bt_graph_file_version(const struct bt_graph *g, uint32_t file,
 	/* Files seen under the path, in the order of their first time
 	 * there (by_path is in time order within a hash). */
 	for (i = by_path_first(g, h); i < g->npaths &&
-	     g->labs[g->by_path[i]].hash == h; i++) {
+	     LAB(g, BYP(g, i)).hash == h; i++) {
 		const struct bt_rec_label *l =
-			rec_at(g, g->labs[g->by_path[i]].rec);
+			REC(g, LAB(g, BYP(g, i)).rec);
 
-		if (g->kind[l->object] != BT_OBJ_FILE ||
+		if (KIND(g, l->object) != BT_OBJ_FILE ||
 		    !str_eq(&l->value, last->value.s, len))
 			continue;
 		for (k = 0; k < n && seen[k] != l->object; k++)
@@ -1669,53 +1771,127 @@ void bt_graph_file_version(const struct bt_graph *g, uint32_t file,
 	*versions = n;
 }
 
+/* The list [idx[id], idx[id + 1]) of arr (nev or count entries): its
+ * length and start, checked against the total and, from an index, its
+ * chunks; 0 entries if they do not check. */
+static size_t list_of(const struct bt_graph *g, uint32_t id,
+		      enum gsec isec, const uint32_t *idx, enum gsec asec,
+		      const uint32_t *arr, uint64_t total,
+		      const uint32_t **out)
+{
+	uint32_t a, b;
+
+	*out = NULL;
+	if (id == 0 || id > g->n || !arr)
+		return 0;
+	a = rd32(g, isec, idx, id);
+	b = rd32(g, isec, idx, (uint64_t)id + 1);
+	if (a > b || b > total) {
+		bt_graph_fail(g, BT_ECORRUPT,
+			      "a list of the graph is out of range");
+		return 0;
+	}
+	if (g->idx && !idx_ok(g, asec, (uint64_t)a * 4,
+			      (uint64_t)(b - a) * 4))
+		return 0;
+	*out = arr + a;
+	return b - a;
+}
+
 size_t bt_graph_in(const struct bt_graph *g, uint32_t id,
 		   const uint32_t **out)
 {
-	if (id == 0 || id > g->n) {
-		*out = NULL;
-		return 0;
-	}
-	*out = g->in_refs + g->in_idx[id];
-	return g->in_idx[id + 1] - g->in_idx[id];
+	return list_of(g, id, GS_IN_IDX, g->in_idx, GS_IN_REFS, g->in_refs,
+		       g->nev, out);
 }
 
 size_t bt_graph_out(const struct bt_graph *g, uint32_t id,
 		    const uint32_t **out)
 {
-	if (id == 0 || id > g->n) {
-		*out = NULL;
+	return list_of(g, id, GS_OUT_IDX, g->out_idx, GS_OUT_REFS,
+		       g->out_refs, g->nev, out);
+}
+
+const uint32_t *bt_graph_in_ends(const struct bt_graph *g, uint32_t id)
+{
+	const uint32_t *l;
+
+	if (!g->in_side || !list_of(g, id, GS_IN_IDX, g->in_idx, GS_IN_SIDE,
+				    g->in_side, g->nev, &l))
+		return NULL;
+	return l;
+}
+
+const uint32_t *bt_graph_out_ends(const struct bt_graph *g, uint32_t id)
+{
+	const uint32_t *l;
+
+	if (!g->out_side || !list_of(g, id, GS_OUT_IDX, g->out_idx,
+				     GS_OUT_SIDE, g->out_side, g->nev, &l))
+		return NULL;
+	return l;
+}
+
+bool bt_graph_time_ordered(const struct bt_graph *g)
+{
+	return g->version >= 2 && !g->unsorted && g->nblocks;
+}
+
+uint32_t bt_graph_ref_at(const struct bt_graph *g, uint64_t t)
+{
+	const struct evc_ent *x;
+	uint32_t lo = 0, hi = g->nblocks, b, a, z;
+
+	if (!bt_graph_time_ordered(g) || !g->nev)
 		return 0;
+	/* Events before block b are at or before its base time: the first
+	 * event at or after t is in the last block whose base time is
+	 * before t, or starts the next one. */
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (g->blocks[mid].base_time < t)
+			lo = mid;
+		else
+			hi = mid;
 	}
-	*out = g->out_refs + g->out_idx[id];
-	return g->out_idx[id + 1] - g->out_idx[id];
+	b = lo;
+	a = g->bfirst[b];
+	z = g->bfirst[b + 1];
+	if (a == z)
+		return z;
+	if (!(x = cache_get(g, a)))
+		return 0;
+	while (a < z) {
+		uint32_t mid = a + (z - a) / 2;
+		const struct bt_rec_event *e =
+			(const void *)(x->buf + x->off[mid - x->first]);
+
+		if (e->time < t)
+			a = mid + 1;
+		else
+			z = mid;
+	}
+	return a;
 }
 
 size_t bt_graph_file_pages(const struct bt_graph *g, uint32_t file,
 			   const uint32_t **out)
 {
-	if (file == 0 || file > g->n) {
-		*out = NULL;
-		return 0;
-	}
-	*out = g->pg + g->pg_idx[file];
-	return g->pg_idx[file + 1] - g->pg_idx[file];
+	return list_of(g, file, GS_PG_IDX, g->pg_idx, GS_PG, g->pg, g->npg,
+		       out);
 }
 
 size_t bt_graph_file_regions(const struct bt_graph *g, uint32_t file,
 			     const uint32_t **out)
 {
-	if (file == 0 || file > g->n) {
-		*out = NULL;
-		return 0;
-	}
-	*out = g->rg + g->rg_idx[file];
-	return g->rg_idx[file + 1] - g->rg_idx[file];
+	return list_of(g, file, GS_RG_IDX, g->rg_idx, GS_RG, g->rg, g->nrg,
+		       out);
 }
 
 bool bt_graph_file_has_pages(const struct bt_graph *g, uint32_t file)
 {
-	return file && file <= g->n && (g->oflags[file] & OF_HAS_PAGES);
+	return file && file <= g->n && (OFLAGS(g, file) & OF_HAS_PAGES);
 }
 
 int bt_graph_find_file(const struct bt_graph *g, const char *path,
@@ -1728,14 +1904,14 @@ int bt_graph_find_file(const struct bt_graph *g, const char *path,
 	/* The PATH labels with this hash, by binary search: the records
 	 * are read only for those. */
 	for (i = by_path_first(g, h); i < g->npaths &&
-	     g->labs[g->by_path[i]].hash == h; i++) {
+	     LAB(g, BYP(g, i)).hash == h; i++) {
 		const struct bt_rec_label *l =
-			rec_at(g, g->labs[g->by_path[i]].rec);
+			REC(g, LAB(g, BYP(g, i)).rec);
 
 		if (l->key != BT_LABEL_PATH || !str_eq(&l->value, path, len))
 			continue;
 		id = l->object;
-		if (g->kind[id] != BT_OBJ_FILE)
+		if (KIND(g, id) != BT_OBJ_FILE)
 			continue;
 		if (!best || l->time > best->time ||
 		    (l->time == best->time && l > best)) {
@@ -1759,9 +1935,9 @@ int bt_graph_find_filename(const struct bt_graph *g, const char *path,
 	for (id = 1; id <= g->n; id++) {
 		const struct bt_rec_filename *f;
 
-		if (g->kind[id] != BT_OBJ_FILENAME)
+		if (KIND(g, id) != BT_OBJ_FILENAME)
 			continue;
-		f = rec_at(g, g->off[id]);
+		f = REC(g, OFF(g, id));
 		if (str_eq(&f->path, path, len)) {
 			*out = id;
 			return 0;
@@ -1779,9 +1955,9 @@ int bt_graph_find_process(const struct bt_graph *g, uint32_t pid,
 	for (id = 1; id <= g->n; id++) {
 		const struct bt_rec_process *p;
 
-		if (g->kind[id] != BT_OBJ_PROCESS)
+		if (KIND(g, id) != BT_OBJ_PROCESS)
 			continue;
-		p = rec_at(g, g->off[id]);
+		p = REC(g, OFF(g, id));
 		if (p->pid != pid || (at && p->start > at))
 			continue;
 		if (!best || p->start >= best->start) {
@@ -1832,9 +2008,9 @@ int bt_graph_find_endpoint(const struct bt_graph *g, const char *addr,
 	for (id = 1; id <= g->n; id++) {
 		const struct bt_rec_endpoint *e;
 
-		if (g->kind[id] != BT_OBJ_ENDPOINT)
+		if (KIND(g, id) != BT_OBJ_ENDPOINT)
 			continue;
-		e = rec_at(g, g->off[id]);
+		e = REC(g, OFF(g, id));
 		if (str_eq(&e->addr, addr, len)) {
 			*out = id;
 			return 0;

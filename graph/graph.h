@@ -132,6 +132,30 @@ size_t bt_graph_in(const struct bt_graph *g, uint32_t id,
 size_t bt_graph_out(const struct bt_graph *g, uint32_t id,
 		    const uint32_t **out);
 /*
+ * Beside the lists, when the graph keeps them (a graph mapped from an
+ * index does; a loaded one does not, to stay at 8 bytes per event): for
+ * each entry of bt_graph_in(id) / bt_graph_out(id), its op and the object
+ * at the other end (the cause of an in-event, the effect of an out-event)
+ * packed in a u32, so a walk reads events only where it needs their time.
+ * NULL when not kept.  Borrowed.
+ */
+const uint32_t *bt_graph_in_ends(const struct bt_graph *g, uint32_t id);
+const uint32_t *bt_graph_out_ends(const struct bt_graph *g, uint32_t id);
+#define BT_END_OBJ_BITS 27
+#define BT_END_OP(x) ((unsigned)((x) >> BT_END_OBJ_BITS))
+#define BT_END_OBJ(x) ((uint32_t)(x) & ((UINT32_C(1) << BT_END_OBJ_BITS) - 1))
+
+/*
+ * Whether references are in time order (a version 2 log whose events are
+ * in time order: then, for any list, an event is at or after time t iff its
+ * reference is at least bt_graph_ref_at(t), and a time window is found
+ * without reading events).  bt_graph_ref_at(): the first reference whose
+ * event is at or after t (bt_graph_nevents() if none); reads one block.
+ */
+bool bt_graph_time_ordered(const struct bt_graph *g);
+uint32_t bt_graph_ref_at(const struct bt_graph *g, uint64_t t);
+
+/*
  * Copy the event a reference names into *out.  false (and *out zeroed,
  * the failure kept for bt_graph_status()) for a reference out of range or
  * a block of the log that does not decode.  Version 2 decodes the block
