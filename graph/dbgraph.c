@@ -18,8 +18,12 @@ static int graph_via(struct bt_graph **out, struct bt_db *db,
 		     bt_progress_fn progress, void *arg)
 {
 	int err = bt_db_export_log_host(db, path, host, progress, arg);
+	struct bt_log *log;
 
-	return err ? err : bt_graph_load(out, path, progress, arg);
+	/* a temporary log: read it, never index it */
+	if (err || (err = bt_log_open(&log, path)))
+		return err;
+	return bt_graph_from_log(out, log, progress, arg);
 }
 
 int bt_db_graph(struct bt_graph **out, struct bt_db *db,

@@ -1977,6 +1977,14 @@ int bt_graph_find_process(const struct bt_graph *g, uint32_t pid,
 	return 0;
 }
 
+/* page_index() through the checked reads (for a graph from an index). */
+static uint64_t page_index_ck(const struct bt_graph *g, uint32_t page)
+{
+	const struct bt_rec_page *p = REC(g, OFF(g, page));
+
+	return p->index;
+}
+
 int bt_graph_find_page(const struct bt_graph *g, uint32_t file,
 		       uint64_t index, uint32_t *out)
 {
@@ -1986,12 +1994,12 @@ int bt_graph_find_page(const struct bt_graph *g, uint32_t file,
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (page_index(g, pg[mid]) < index)
+		if (page_index_ck(g, pg[mid]) < index)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < n && page_index(g, pg[lo]) == index) {
+	if (lo < n && page_index_ck(g, pg[lo]) == index) {
 		*out = pg[lo];
 		return 0;
 	}
