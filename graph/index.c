@@ -2,10 +2,10 @@
  * index.c - the index beside a log (see index.h; the format is in
  * man/btrack-log.5, INDEX FILE).
  *
- * Layout (little-endian, every section 4096-aligned):
+ * Layout (little-endian, every section 64-byte aligned):
  *
  *   0       4096  header (struct ihdr), hcrc over it with hcrc = 0
- *   ...           the lists: in_refs, out_refs, in_side, out_side (nev
+ *   4096          the lists: in_refs, out_refs, in_side, out_side (nev
  *                 u32 each; the sides may be absent), written in place by
  *                 the loader through a shared mapping (bt_bigalloc)
  *   ...           the other sections of struct bt_graph, in enum gsec
@@ -44,7 +44,7 @@
 #define IDX_VERSION 1
 #define IDX_HEADER 4096
 #define IDX_CHUNK (UINT64_C(1) << 20)
-#define IDX_ALIGN 4096
+#define IDX_ALIGN 64
 
 #define IF_UNSORTED 0x1   /* the log's events are not in time order */
 #define IF_SIDE     0x2   /* in_side and out_side are present */
