@@ -1471,7 +1471,8 @@ static const struct bt_rec_label *attr_at(const struct bt_graph *g,
 	const struct bt_rec_label *best = NULL;
 	uint32_t i;
 
-	for (i = ATTR_HEAD(g, id); i; i = LAB(g, i - 1).next) {
+	uint32_t steps = 0;   /* a cycle in a damaged index ends */
+	for (i = ATTR_HEAD(g, id); i && steps++ < g->nlabs; i = LAB(g, i - 1).next) {
 		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		if (l->key == key && l->time <= at &&
@@ -1503,7 +1504,8 @@ static uint32_t first_uid(const struct bt_graph *g, uint32_t id,
 
 	if (rec_uid != UINT32_MAX)
 		return rec_uid;
-	for (i = ATTR_HEAD(g, id); i; i = LAB(g, i - 1).next) {
+	uint32_t steps = 0;   /* a cycle in a damaged index ends */
+	for (i = ATTR_HEAD(g, id); i && steps++ < g->nlabs; i = LAB(g, i - 1).next) {
 		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		if (l->key == BT_LABEL_CRED && (!first || l->time < first->time))
@@ -1581,7 +1583,8 @@ static const struct bt_rec_label *last_path(const struct bt_graph *g,
 	const struct bt_rec_label *best = NULL;
 	uint32_t i;
 
-	for (i = PATH_HEAD(g, file); i; i = LAB(g, i - 1).next) {
+	uint32_t steps = 0;   /* a cycle in a damaged index ends */
+	for (i = PATH_HEAD(g, file); i && steps++ < g->nlabs; i = LAB(g, i - 1).next) {
 		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		if (!best || l->time >= best->time)
@@ -1683,7 +1686,8 @@ void bt_graph_file_paths(const struct bt_graph *g, uint32_t file,
 
 	if (file == 0 || file > g->n)
 		return;
-	for (i = PATH_HEAD(g, file); i; i = LAB(g, i - 1).next) {
+	uint32_t steps = 0;   /* a cycle in a damaged index ends */
+	for (i = PATH_HEAD(g, file); i && steps++ < g->nlabs; i = LAB(g, i - 1).next) {
 		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		fn(arg, bt_rec_str(&l->value), l->time);
@@ -1700,7 +1704,8 @@ void bt_graph_labels(const struct bt_graph *g, uint32_t id, uint32_t key,
 	if (id == 0 || id > g->n)
 		return;
 	i = key == BT_LABEL_PATH ? PATH_HEAD(g, id) : ATTR_HEAD(g, id);
-	for (; i; i = LAB(g, i - 1).next) {
+	uint32_t steps = 0;   /* a cycle in a damaged index ends */
+	for (; i && steps++ < g->nlabs; i = LAB(g, i - 1).next) {
 		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		if (l->key == key)
