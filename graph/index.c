@@ -10,7 +10,7 @@
  *                 the loader through a shared mapping (bt_bigalloc)
  *   ...           the other sections of struct bt_graph, in enum gsec
  *                 order, and the block table
- *   ...           per section, the CRC-32C of each 1 MiB chunk (u32)
+ *   ...           per section, the CRC-32C of each 64 KiB chunk (u32)
  *
  * Reading maps the file, checks the header (magic, version, CRC, every
  * section inside the file, lengths that match the counts), opens the log
@@ -43,7 +43,7 @@
 #define IDX_MAGIC "BTRKIDX"   /* 8 bytes with the NUL */
 #define IDX_VERSION 1
 #define IDX_HEADER 4096
-#define IDX_CHUNK (UINT64_C(1) << 20)
+#define IDX_CHUNK (UINT64_C(1) << 16)
 #define IDX_ALIGN 64
 
 #define IF_UNSORTED 0x1   /* the log's events are not in time order */

@@ -154,11 +154,11 @@ static void forge(uint8_t *img, size_t len)
 		memcpy(&co, img + 120 + 24 * s, 8);
 		if (off > len || sl > len - off || co > len)
 			continue;
-		for (c = 0; c * 1048576 < sl; c++) {
-			uint64_t a = c * 1048576, n = sl - a;
+		for (c = 0; c * 65536 < sl; c++) {
+			uint64_t a = c * 65536, n = sl - a;
 
-			if (n > 1048576)
-				n = 1048576;
+			if (n > 65536)
+				n = 65536;
 			if (co + c * 4 + 4 > len)
 				break;
 			crc = bt_crc32c(0, img + off + a, n);
