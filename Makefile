@@ -17,7 +17,7 @@ B ?= build
 # The binary: ./btrack for the default build, $(B)/btrack for another B.
 BIN ?= $(if $(filter build,$(B)),btrack,$(B)/btrack)
 
-PKGS := sqlite3 libcgraph libgvc jansson libcrypto
+PKGS := sqlite3 libpq libcgraph libgvc jansson libcrypto
 # '=' (not ':='): pkg-config runs only when a rule needs the flags, so
 # `make check` can install the packages first.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -41,7 +41,7 @@ Q := @
 q = @printf '  %-7s %s\n' '$1' '$2';
 endif
 
-LIB_SRC := $(sort $(wildcard core/*.c graph/*.c capture/*.c capture/audit/*.c))
+LIB_SRC := $(sort $(wildcard core/*.c graph/*.c capture/*.c capture/audit/*.c live/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/check_*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)

@@ -14,6 +14,7 @@
  * It does not write the log and does not decide what an observation means
  * (core/ingest.c does).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -119,6 +120,76 @@ static void cgroup(struct bt_raw_dec *r, uint64_t id)
 		r->obs.cgroup = r->cgroup;
 }
 
+/* Bytes 0x21-0x7e but '\\' as they are, others as \xNN: the ptrace
+ * recorder's spelling of a unix socket name. */
+static size_t put_escaped(char *out, size_t n, const uint8_t *s, size_t len)
+{
+	size_t o = 0, i;
+
+	for (i = 0; i < len && o + 5 < n; i++) {
+		if (s[i] >= 0x21 && s[i] < 0x7f && s[i] != '\\')
+			out[o++] = (char)s[i];
+		else
+			o += (size_t)snprintf(out + o, n - o, "\\x%02x", s[i]);
+	}
+	out[o] = 0;
+	return o;
+}
+
+/* Format the struct bt_raw_addr string s of n bytes (eBPF, BT_RAWF_ADDR)
+ * as text into out: "a.b.c.d:port", "[v6]:port" (a v4-mapped address as
+ * IPv4: one name for one remote), "unix:PATH", "unix:@ABSTRACT",
+ * "unix:unnamed", with "#INO" for a unix stream connection.  false for a
+ * malformed one. */
+static bool fmt_addr(char *out, size_t cap, const char *s, size_t n)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	struct bt_raw_addr a;
+	char ip[INET6_ADDRSTRLEN];
+	const uint8_t *nm = (const uint8_t *)s + sizeof(a);
+	size_t nl = n - sizeof(a), o;
+
+	if (n < sizeof(a))
+		return false;
+	memcpy(&a, s, sizeof(a));
+	switch (a.family) {
+	case BT_RAW_AF_INET:
+		if (nl || a.ino)
+			return false;
+		inet_ntop(AF_INET, a.addr, ip, sizeof(ip));
+		snprintf(out, cap, "%s:%u", ip, a.port);
+		return true;
+	case BT_RAW_AF_INET6:
+		if (nl || a.ino)
+			return false;
+		if (!memcmp(a.addr, mapped, 12)) {
+			inet_ntop(AF_INET, a.addr + 12, ip, sizeof(ip));
+			snprintf(out, cap, "%s:%u", ip, a.port);
+		} else {
+			inet_ntop(AF_INET6, a.addr, ip, sizeof(ip));
+			snprintf(out, cap, "[%s]:%u", ip, a.port);
+		}
+		return true;
+	case BT_RAW_AF_UNIX:
+		if (a.port || nl > 108)
+			return false;
+		o = (size_t)snprintf(out, cap, "unix:");
+		if (!nl) {
+			o += (size_t)snprintf(out + o, cap - o, "unnamed");
+		} else if (!nm[0]) {            /* abstract: every byte */
+			out[o++] = '@';
+			o += put_escaped(out + o, cap - o, nm + 1, nl - 1);
+		} else {                        /* a path: up to a NUL */
+			o += put_escaped(out + o, cap - o, nm,
+					 strnlen((const char *)nm, nl));
+		}
+		if (a.ino)
+			snprintf(out + o, cap - o, "#%u", a.ino);
+		return true;
+	}
+	return false;
+}
+
 /* Decode the record copied into r->rec (len bytes, framing already
  * checked) into r->obs, accepting ops up to max_op.  false for a record
  * that cannot be meaningful. */
@@ -129,8 +200,10 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 	const char *str[2] = { NULL, NULL };
 	size_t slen[2] = { 0, 0 };
 	struct bt_obs *o = &r->obs;
-	size_t off = BT_RAW_HEAD, so = 0;
+	size_t off = BT_RAW_HEAD, so = 0, end = len;
 	unsigned op = raw->op, i;
+	bool ebpf = max_op > BT_RAW_SEND;
+	uint64_t cg = 0;
 
 	/* Only the ops the source produces: the user-space ones after
 	 * BT_RAW_SEND (symlink, chmod, ...) in a module's ring are bad
@@ -138,14 +211,25 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 	if (op < 1 || op > max_op || raw->nstr > 2 || !raw->pid ||
 	    !raw->time)
 		return false;
+	/* eBPF: the cgroup id after the strings (not on FORK and EXEC,
+	 * whose arg32 and arg2 say otherwise) */
+	if (ebpf && op != BT_RAW_FORK && op != BT_RAW_EXEC &&
+	    (raw->arg32 & BT_RAWF_CGROUP)) {
+		if (len < BT_RAW_HEAD + 8)
+			return false;
+		end = len - 8;
+		memcpy(&cg, b + end, 8);
+		if (!cg)
+			return false;
+	}
 	for (i = 0; i < raw->nstr; i++) {
 		uint16_t n;
 
-		if (off + 2 > len)
+		if (off + 2 > end)
 			return false;
 		memcpy(&n, b + off, 2);
 		off += 2;
-		if (n > len - off)
+		if (n > end - off)
 			return false;
 		memcpy(r->strs + so, b + off, n);
 		r->strs[so + n] = 0;
@@ -154,7 +238,7 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 		so += n + 1;
 		off += n;
 	}
-	if (((off + 7) & ~(size_t)7) != len)
+	if (((off + 7) & ~(size_t)7) != end)
 		return false;
 
 	bt_obs_init(o);
@@ -162,6 +246,8 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 	o->op = op;
 	o->pid = raw->pid;
 	o->start = raw->start;
+	if (cg)
+		cgroup(r, cg);
 	if (op_has_file(op) && (raw->arg32 & BT_RAWF_INO)) {
 		o->has_ino = true;
 		o->dev = raw->dev;
@@ -179,10 +265,24 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 		return raw->nstr == 0;
 	case BT_RAW_CONNECT: case BT_RAW_ACCEPT: case BT_RAW_RECV:
 	case BT_RAW_SEND:
+		o->bytes = raw->arg;
+		if (ebpf && (raw->arg32 & BT_RAWF_ADDR)) {
+			/* binary: the remote address, then maybe the
+			 * local one */
+			if (raw->nstr < 1 ||
+			    !fmt_addr(r->addr[0], sizeof(r->addr[0]), str[0],
+				      slen[0]) ||
+			    (raw->nstr == 2 &&
+			     !fmt_addr(r->addr[1], sizeof(r->addr[1]), str[1],
+				       slen[1])))
+				return false;
+			o->remote = r->addr[0];
+			o->local = raw->nstr == 2 ? r->addr[1] : NULL;
+			return true;
+		}
 		if (raw->nstr != 1 || !slen[0] || memchr(str[0], 0, slen[0]))
 			return false;
 		o->remote = str[0];
-		o->bytes = raw->arg;
 		return true;
 	case BT_RAW_PAGE_READ: case BT_RAW_PAGE_WRITE:
 		if (!o->has_ino)
@@ -226,7 +326,8 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 		o->path = str[0];
 		/* What d_path says a file is when it is in no file system:
 		 * a pipe, or a memfd ("/memfd:NAME (deleted)"). */
-		if (!strncmp(o->path, "pipe:[", 6))
+		if (!strncmp(o->path, "pipe:[", 6) ||
+		    !strncmp(o->path, "socket:[", 8))
 			o->file_flags = BT_FILEF_PIPE;
 		else if (!strncmp(o->path, "/memfd:", 7))
 			o->file_flags = BT_FILEF_ANON;
@@ -487,7 +588,7 @@ int bt_drain_open(struct bt_drain **out, const char *dev)
 {
 	struct bt_ioc_hello h = {
 		.abi = BT_KMOD_ABI,
-		.log_version = BT_LOG_VERSION,
+		.log_version = BT_RAW_VERSION,
 		.raw_head = BT_RAW_HEAD,
 	};
 	struct bt_drain *d = NULL;
@@ -513,11 +614,11 @@ int bt_drain_open(struct bt_drain **out, const char *dev)
 	if (ioctl(fd, BT_IOC_HELLO, &h)) {
 		if (errno == EPROTO)
 			err = bt_error_set(BT_EVERSION,
-				"'%s' speaks ring ABI %u, log format %u, "
+				"'%s' speaks ring ABI %u, raw format %u, "
 				"record head %u bytes; this btrack speaks %u, "
 				"%u, %u: rebuild the module or btrack", dev,
 				h.abi, h.log_version, h.raw_head, BT_KMOD_ABI,
-				BT_LOG_VERSION, BT_RAW_HEAD);
+				BT_RAW_VERSION, BT_RAW_HEAD);
 		else if (errno == ENOTTY || errno == EINVAL)
 			err = bt_error_set(BT_EINVAL,
 					   "'%s' is not the btrack device", dev);

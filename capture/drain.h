@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "../core/ingest.h"
+#include "../core/raw.h"
 #include "../kmod/btrack_ioctl.h"
 #include "cgroup.h"
 
@@ -45,6 +46,8 @@ struct bt_raw_dec {
 	char strs[BT_RAW_MAX + 16];  /* its strings, NUL-terminated */
 	const char *argv[BT_DRAIN_ARGV_MAX + 1];
 	char cgroup[BT_CGROUP_PATH_MAX]; /* obs.cgroup's bytes */
+	char addr[2][512];           /* obs.remote and obs.local, formatted
+	                                from binary (eBPF) */
 };
 
 /*

@@ -437,6 +437,9 @@ int bt_jsonl_parse(struct bt_jsonl_line *l, const char *line, size_t len,
 		/* fall through */
 	case BT_RAW_CONNECT:
 	case BT_RAW_ACCEPT:
+		/* local: the socket's own address, optional (ingest.h) */
+		if ((r = get_str(root, "local", false, false, &o->local)))
+			return r;
 		return get_str(root, "remote", true, false, &o->remote);
 	}
 	return bt_error_set(BT_ECORRUPT, "field 'op': unknown op '%.40s'", op);

@@ -42,6 +42,7 @@
 
 #include <stdint.h>
 
+#include "../core/raw.h"
 #include "../core/record.h"
 
 #define BT_PAGERING_ENV "BTRACK_PAGERING_FD"

@@ -1,8 +1,9 @@
 /*
- * cmd-db.c - `btrack db`: load logs into a sqlite case database (add),
- * show what it holds (info), and keep investigations in it (save, list,
- * show).  The database itself is core/db.c; `save` runs the query of
- * `backtrack --db` (graph/query.h: the walk goes through a temporary log,
+ * cmd-db.c - `btrack db`: load logs into a case database, an sqlite file
+ * or a PostgreSQL database (add), show what it holds (info), and keep
+ * investigations in it (save, list, show).  The database itself is
+ * core/db.c; `save` runs the query of `backtrack --db` (graph/query.h: the
+ * walk goes through a temporary log of what its frontiers read,
  * graph/dbgraph.h) and keeps its JSON result.  The pages are
  * man/btrack-db.1 (the command) and man/btrack-db.5 (the schema).
  */
@@ -11,7 +12,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "../core/db.h"
 #include "../core/error.h"
@@ -47,7 +47,7 @@ static const struct cli_cmd db_cmd = {
 };
 
 static const struct cli_opt add_opts[] = {
-	{ OPT_DB, "db", "CASE.db", "the case database (created if missing)" },
+	{ OPT_DB, "db", "CASE.db", "the case database, a file or postgresql://... (created if missing)" },
 	{ OPT_HOST, "host", "NAME", "the host the logs come from "
 	  "(default: localhost)" },
 	{ 0, NULL, NULL, NULL }
@@ -58,7 +58,7 @@ static const struct cli_cmd add_cmd = {
 };
 
 static const struct cli_opt db_only_opts[] = {
-	{ OPT_DB, "db", "CASE.db", "the case database" },
+	{ OPT_DB, "db", "CASE.db", "the case database (a file or postgresql://...)" },
 	{ 0, NULL, NULL, NULL }
 };
 static const struct cli_cmd info_cmd = {
@@ -70,7 +70,7 @@ static const struct cli_cmd list_cmd = {
 };
 
 static const struct cli_opt save_opts[] = {
-	{ OPT_DB, "db", "CASE.db", "the case database" },
+	{ OPT_DB, "db", "CASE.db", "the case database (a file or postgresql://...)" },
 	{ OPT_HOST, "host", "NAME", "walk over this host's objects only" },
 	{ OPT_FROM, "from", "SPEC", "the detection point" },
 	{ OPT_FORWARD, "forward", NULL, "walk forward instead of back" },
@@ -94,7 +94,7 @@ static const struct cli_cmd save_cmd = {
 };
 
 static const struct cli_opt show_opts[] = {
-	{ OPT_DB, "db", "CASE.db", "the case database" },
+	{ OPT_DB, "db", "CASE.db", "the case database (a file or postgresql://...)" },
 	{ OPT_FORMAT, "format", "F", "text (default) or json (the result)" },
 	{ 0, NULL, NULL, NULL }
 };
@@ -304,11 +304,21 @@ static void print_time(const char *label, uint64_t t)
 	printf("%-15s %s\n", label, buf);
 }
 
+static int info_log(void *arg, const struct bt_db_log *l)
+{
+	(void)arg;
+	printf("log %lld: host %s, %llu events, %llu objects, %s, %s\n",
+	       (long long)l->id, cli_shown(l->host),
+	       (unsigned long long)l->events,
+	       (unsigned long long)l->objects, cli_shown(l->hash),
+	       cli_shown(l->path));
+	return 0;
+}
+
 static int db_info(struct args *a)
 {
 	struct bt_db_info in;
 	struct bt_db *db;
-	sqlite3_stmt *s;
 	int r, err;
 
 	if (a->nops)
@@ -328,22 +338,9 @@ static int db_info(struct args *a)
 	       "investigations", (unsigned long long)in.investigations);
 	print_time("first event", in.first_time);
 	print_time("last event", in.last_time);
-	if (sqlite3_prepare_v2(bt_db_sqlite(db), "SELECT id, host, events, "
-			       "objects, hash, path FROM logs ORDER BY id",
-			       -1, &s, NULL) != SQLITE_OK) {
-		cli_error("'%s': %s", a->db, sqlite3_errmsg(bt_db_sqlite(db)));
-		r = EXIT_ERROR;
-		goto out;
-	}
 	/* host and path are as the database holds them: shown by the rule */
-	while (sqlite3_step(s) == SQLITE_ROW)
-		printf("log %lld: host %s, %lld events, %lld objects, %s, "
-		       "%s\n", sqlite3_column_int64(s, 0),
-		       cli_shown((const char *)sqlite3_column_text(s, 1)),
-		       sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
-		       cli_shown((const char *)sqlite3_column_text(s, 4)),
-		       cli_shown((const char *)sqlite3_column_text(s, 5)));
-	sqlite3_finalize(s);
+	if ((err = bt_db_logs(db, info_log, NULL)))
+		r = cli_fail(err);
 out:
 	bt_db_close(db);
 	return r;
@@ -356,7 +353,6 @@ static int db_save(struct args *a)
 	struct bt_db_inv inv = { 0 };
 	struct bt_graph *g = NULL;
 	struct bt_query_result qr = { 0 };
-	struct bt_query_source src = { .host = a->host };
 	struct bt_query q;
 	struct bt_db *db;
 	size_t i, len = 0;
@@ -388,9 +384,7 @@ static int db_save(struct args *a)
 	q.walk = a->wo;
 	if (a->filters_set)
 		q.filter.enabled = a->filters;
-	src.dbh = db;
-	err = bt_query_load(&g, &src, cli_progress, (void *)"loading");
-	cli_progress_done();
+	err = walkcmd_load_db(&g, db, a->db, a->host, q.dir, &q.spec, 1);
 	if (err) {
 		r = cli_fail(err);
 		goto out;

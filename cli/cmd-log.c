@@ -111,7 +111,7 @@ static const char *fmt_time(char *buf, uint64_t ns)
 static const char *label_name(uint32_t key)
 {
 	static const char *const n[] = { NULL, "exe", "argv", "comm", "path",
-					 "cred", "cgroup" };
+					 "cred", "cgroup", "local" };
 
 	return key < sizeof(n) / sizeof(n[0]) && n[key] ? n[key] : "?";
 }

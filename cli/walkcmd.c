@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../core/error.h"
+#include "../graph/dbgraph.h"
 #include "../graph/export.h"
 #include "../graph/query.h"
 #include "walkcmd.h"
@@ -35,7 +36,7 @@ enum { OPT_DB = 512, OPT_FROM_LIST, OPT_HOST };
 
 const struct cli_opt walkcmd_opts[] = {
 	{ OPT_LOG, "log", "LOG", "the log to read" },
-	{ OPT_DB, "db", "CASE.db", "read a case database instead (btrack db)" },
+	{ OPT_DB, "db", "CASE.db", "read a case database instead (a file or postgresql://...)" },
 	{ OPT_HOST, "host", "NAME", "with --db: only this host's objects" },
 	{ OPT_FROM, "from", "SPEC", "the detection point (SPEC forms above)" },
 	{ OPT_FROM_LIST, "from-list", "POINTS",
@@ -173,13 +174,52 @@ static int read_points(struct bt_query_points *ps, const char *path,
 	return err ? cli_fail(err) : 0;
 }
 
-/* The graph of --log or --db [--host], with a progress line. */
-static int load_source(struct bt_graph **out, const struct walkargs *a)
+int walkcmd_load_db(struct bt_graph **out, struct bt_db *db,
+		    const char *name, const char *host, enum bt_dir dir,
+		    const char *const *specs, size_t n)
 {
-	struct bt_query_source src = { .log = a->log, .db = a->db,
-				       .host = a->host };
+	struct bt_db *own = NULL;
+	struct bt_db_stats st;
+	const char *e;
 	int err;
 
+	*out = NULL;
+	if (!db && (err = bt_db_open(&own, name, BT_DB_READONLY)))
+		return err;
+	if (!db)
+		db = own;
+	/* BTRACK_DB_WALK=all: the whole database (the benchmark's "before") */
+	if ((e = getenv("BTRACK_DB_WALK")) && !strcmp(e, "all"))
+		err = bt_db_graph_host(out, db, host, cli_progress,
+				       (void *)"loading");
+	else
+		err = bt_db_graph_walk(out, db, host, dir, specs, n,
+				       cli_progress, (void *)"loading");
+	cli_progress_done();
+	if (!err && getenv("BTRACK_DB_STATS")) {
+		bt_db_get_stats(db, &st);
+		cli_note("%s: %llu queries, %llu frontiers, %llu rows read, "
+			 "%llu events kept", bt_db_store(db),
+			 (unsigned long long)st.queries,
+			 (unsigned long long)st.frontiers,
+			 (unsigned long long)st.rows,
+			 (unsigned long long)st.walk_events);
+	}
+	bt_db_close(own);
+	return err;
+}
+
+/* The graph of --log, or what the walks from `specs` need of --db
+ * [--host], with a progress line. */
+static int load_source(struct bt_graph **out, const struct walkargs *a,
+		       const char *const *specs, size_t n)
+{
+	struct bt_query_source src = { .log = a->log, .host = a->host };
+	int err;
+
+	if (a->db)
+		return walkcmd_load_db(out, NULL, a->db, a->host, a->q.dir,
+				       specs, n);
 	err = bt_query_load(out, &src, cli_progress, (void *)"loading");
 	cli_progress_done();
 	return err;
@@ -255,6 +295,7 @@ static int batch_run(const struct cli_cmd *c, const struct walkargs *a,
 	struct bt_graph *g = NULL;
 	struct bt_query_result qr;
 	struct bt_query q = a->q;
+	const char **specs;
 	char name[128];
 	size_t i, k, bad = 0;
 	int err, r = EXIT_OK;
@@ -268,7 +309,15 @@ static int batch_run(const struct cli_cmd *c, const struct walkargs *a,
 		cli_error("cannot create '%s': %s", a->out, strerror(errno));
 		return EXIT_ERROR;
 	}
-	err = load_source(&g, a);
+	specs = calloc(ps->n + 1, sizeof(*specs));
+	if (!specs) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
+	for (i = 0; i < ps->n; i++)
+		specs[i] = ps->v[i].spec;
+	err = load_source(&g, a, specs, ps->n);
+	free(specs);
 	if (err)
 		return cli_fail(err);
 	if (bt_graph_warning(g))
@@ -347,7 +396,7 @@ static int single_run(const struct cli_cmd *c, struct walkargs *a)
 				       a->fmt == BT_FMT_PNG ? "png" : "pdf");
 	if (cli_check_out(a->out, a->force))
 		return EXIT_ERROR;
-	err = load_source(&g, a);
+	err = load_source(&g, a, &a->q.spec, 1);
 	if (err)
 		return cli_fail(err);
 	warn = bt_graph_warning(g);

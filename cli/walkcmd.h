@@ -7,6 +7,7 @@
 #ifndef BT_WALKCMD_H
 #define BT_WALKCMD_H
 
+#include "../core/db.h"
 #include "../graph/walk.h"
 #include "cli.h"
 
@@ -17,6 +18,16 @@ extern const struct cli_opt walkcmd_opts[];
 int walkcmd_gran(const struct cli_cmd *c, const char *val, enum bt_gran *out);
 
 /* Run the command `c` walking in direction `dir`; returns the exit code. */
+/*
+ * The graph of a case database (open, or named by `name`) that walks in
+ * `dir` from the n `specs` need (graph/dbgraph.h: one query per
+ * frontier), with a progress line; with BTRACK_DB_STATS in the
+ * environment, a note of what the store was asked.  0 or a bt_error.
+ */
+int walkcmd_load_db(struct bt_graph **out, struct bt_db *db,
+		    const char *name, const char *host, enum bt_dir dir,
+		    const char *const *specs, size_t n);
+
 int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 		char **argv);
 

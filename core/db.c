@@ -1,410 +1,158 @@
 /*
- * db.c - the sqlite case database (see db.h; users' specification of the
- * schema: man/btrack-db.5).
+ * db.c - the case database, independent of its store (see db.h; users'
+ * specification of the schema: man/btrack-db.5; the stores: db-sqlite.c
+ * and db-pg.c behind struct bt_db_ops, db-int.h).
  *
- * Adding a log is two passes over its mapping: the first validates every
- * record (bt_log_next()), counts, hashes the committed bytes and finds the
- * path of every file numbered by an importer (its identity); the second
- * inserts, in one transaction, through prepared statements made once per
- * database.  An object is looked up by its identity key (`ident`, a unique
- * text column) and inserted only if it is new; a per-log table maps the
- * log's object ids to database ids.  Into an empty database the events go
- * without their indexes, which are built after the bulk insert.
+ * Adding a log is two passes over it: the first validates every record
+ * (bt_log_next()), counts, and keeps the path of every file numbered by an
+ * importer (its identity); the log's name is a hash of its committed
+ * bytes.  The second maps every object to its identity key (`ident`) and
+ * hands the store one row per object, event, label and note, in log order;
+ * the store answers each object with its database id (found or new), so
+ * the mapping from the log's ids to the database's does not depend on the
+ * store.  One transaction per log.
  *
- * It does not walk: bt_db_graph() (graph/dbgraph.c) turns the database
- * back into a log and the walk runs on that (graph/walk.h).
+ * It does not walk: bt_db_graph() (graph/dbgraph.c) builds the graph a
+ * walk needs from the database.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include "db.h"
+#include "db-int.h"
 #include "error.h"
 #include "hash.h"
 #include "log.h"
 #include "timefmt.h"
 #include "util.h"
 
-/* Statements kept for the life of the database. */
-enum {
-	ST_OBJ_INSERT, ST_OBJ_FIND, ST_EVENT, ST_LABEL, ST_NOTE, ST_LOG_FIND,
-	ST_N
-};
-
-struct bt_db {
-	sqlite3 *sql;
-	char *path;
-	sqlite3_stmt *st[ST_N];
-};
-
-static const char *const schema[] = {
-	"CREATE TABLE logs ("
-	" id INTEGER PRIMARY KEY,"
-	" hash TEXT NOT NULL UNIQUE,"
-	" path TEXT NOT NULL,"
-	" host TEXT NOT NULL,"
-	" size INTEGER NOT NULL,"
-	" events INTEGER NOT NULL,"
-	" objects INTEGER NOT NULL,"
-	" first_time INTEGER,"
-	" last_time INTEGER,"
-	" flags INTEGER NOT NULL,"
-	" created INTEGER NOT NULL,"
-	" added_at INTEGER NOT NULL)",
-	"CREATE TABLE hosts ("
-	" name TEXT PRIMARY KEY,"
-	" added_at INTEGER NOT NULL)",
-	"CREATE TABLE ops ("
-	" op INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL UNIQUE,"
-	" cause TEXT NOT NULL,"
-	" effect TEXT NOT NULL)",
-	"CREATE TABLE objects ("
-	" id INTEGER PRIMARY KEY,"
-	" kind TEXT NOT NULL,"
-	" host TEXT,"
-	" ident TEXT NOT NULL UNIQUE,"
-	" log INTEGER NOT NULL REFERENCES logs(id),"
-	" pid INTEGER, start INTEGER, ppid INTEGER, uid INTEGER,"
-	" dev INTEGER, ino INTEGER, flags INTEGER,"
-	" path TEXT,"
-	" file INTEGER REFERENCES objects(id),"
-	" page INTEGER,"
-	" process INTEGER REFERENCES objects(id),"
-	" prot INTEGER, first_page INTEGER, pages INTEGER)",
-	"CREATE TABLE labels ("
-	" id INTEGER PRIMARY KEY,"
-	" log INTEGER NOT NULL REFERENCES logs(id),"
-	" object INTEGER NOT NULL REFERENCES objects(id),"
-	" key TEXT NOT NULL,"
-	" time INTEGER NOT NULL,"
-	" value TEXT NOT NULL)",
-	"CREATE INDEX labels_object ON labels(object)",
-	"CREATE INDEX labels_value ON labels(value)",
-	"CREATE TABLE events ("
-	" id INTEGER PRIMARY KEY,"
-	" log INTEGER NOT NULL REFERENCES logs(id),"
-	" time INTEGER NOT NULL,"
-	" op INTEGER NOT NULL REFERENCES ops(op),"
-	" flags INTEGER NOT NULL,"
-	" aux INTEGER NOT NULL,"
-	" cause INTEGER NOT NULL REFERENCES objects(id),"
-	" effect INTEGER NOT NULL REFERENCES objects(id))",
-	"CREATE TABLE notes ("
-	" id INTEGER PRIMARY KEY,"
-	" log INTEGER NOT NULL REFERENCES logs(id),"
-	" key TEXT NOT NULL,"
-	" time INTEGER NOT NULL,"
-	" text TEXT NOT NULL)",
-	"CREATE TABLE investigations ("
-	" name TEXT PRIMARY KEY,"
-	" direction TEXT NOT NULL,"
-	" spec TEXT NOT NULL,"
-	" options TEXT NOT NULL,"
-	" created INTEGER NOT NULL,"
-	" nodes INTEGER NOT NULL,"
-	" edges INTEGER NOT NULL,"
-	" result TEXT NOT NULL)",
-	"CREATE VIEW event_view AS"
-	" SELECT e.id, e.log, e.time, o.name AS op, e.cause, e.effect,"
-	"  e.aux, e.flags FROM events e JOIN ops o ON o.op = e.op",
-};
-
-/* Built after a bulk insert into an empty events table. */
-static const char *const event_indexes[] = {
-	"CREATE INDEX IF NOT EXISTS events_effect ON events(effect, time)",
-	"CREATE INDEX IF NOT EXISTS events_cause ON events(cause, time)",
-};
-
-static const char *const label_names[] = {
+const char *const bt_db_label_names[] = {
 	[BT_LABEL_EXE] = "exe", [BT_LABEL_ARGV] = "argv",
 	[BT_LABEL_COMM] = "comm", [BT_LABEL_PATH] = "path",
 	[BT_LABEL_CRED] = "cred", [BT_LABEL_CGROUP] = "cgroup",
+	[BT_LABEL_LOCAL] = "local",
 };
-static const char *const note_names[] = {
+const char *const bt_db_note_names[] = {
 	[BT_NOTE_SOURCE] = "source", [BT_NOTE_DROPS] = "drops",
 	[BT_NOTE_TEXT] = "text",
 };
 
-static int sqlerr(struct bt_db *db, int code, const char *what)
+void bt_db_op_row(unsigned op, const char **name, const char **cause,
+		  const char **effect)
 {
-	int rc = sqlite3_errcode(db->sql);
+	unsigned ck, ek;
 
-	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
-		return bt_error_set(BT_ECORRUPT, "'%s': %s: %s", db->path,
-				    what, sqlite3_errmsg(db->sql));
-	if (rc == SQLITE_NOMEM)
-		return bt_error_set(BT_ENOMEM, "out of memory");
-	return bt_error_set(code, "'%s': %s: %s", db->path, what,
-			    sqlite3_errmsg(db->sql));
+	*name = bt_op_name(op);
+	*cause = *effect = "";
+	for (ck = BT_OBJ_PROCESS; ck <= BT_OBJ_ENDPOINT; ck++)
+		for (ek = BT_OBJ_PROCESS; ek <= BT_OBJ_ENDPOINT; ek++)
+			if (bt_op_kinds_ok(op, ck, ek)) {
+				*cause = bt_kind_name(ck);
+				*effect = bt_kind_name(ek);
+			}
 }
 
-static int exec(struct bt_db *db, const char *sql)
+bool bt_db_aux_is_object(unsigned op)
 {
-	if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return sqlerr(db, BT_EIO, "sql");
-	return 0;
+	return op == BT_OP_PAGE_READ || op == BT_OP_PAGE_WRITE ||
+	       op == BT_OP_MMAP_READ || op == BT_OP_MMAP_WRITE;
 }
 
-static int prepare(struct bt_db *db, sqlite3_stmt **out, const char *sql)
+/* A URI, or a conninfo string: "keyword=value ..." starting with one of
+ * libpq's usual keywords (a file of such a name is given as ./NAME). */
+bool bt_db_is_pg(const char *name)
 {
-	if (sqlite3_prepare_v2(db->sql, sql, -1, out, NULL) != SQLITE_OK)
-		return sqlerr(db, BT_EIO, "sql");
-	return 0;
-}
-
-/* One integer from a query of one row (or `dflt`). */
-static int query_int(struct bt_db *db, const char *sql, int64_t dflt,
-		     int64_t *out)
-{
-	sqlite3_stmt *s;
-	int rc, err;
-
-	if ((err = prepare(db, &s, sql)))
-		return err;
-	rc = sqlite3_step(s);
-	*out = dflt;
-	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-		*out = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sqlerr(db, BT_EIO, "query");
-	return 0;
-}
-
-/* The ops table: name and the kinds each side may be.  OR IGNORE: a
- * database made by an older build learns the ops added since (symlink,
- * chmod, chown) when it is next opened for writing. */
-static int put_ops(struct bt_db *db)
-{
-	char buf[160];
-	unsigned op, ck, ek;
-	int err;
-
-	for (op = 1; op <= BT_OP_MAX; op++) {
-		const char *c = NULL, *e = NULL;
-
-		for (ck = BT_OBJ_PROCESS; ck <= BT_OBJ_ENDPOINT; ck++)
-			for (ek = BT_OBJ_PROCESS; ek <= BT_OBJ_ENDPOINT; ek++)
-				if (bt_op_kinds_ok(op, ck, ek)) {
-					c = bt_kind_name(ck);
-					e = bt_kind_name(ek);
-				}
-		snprintf(buf, sizeof(buf), "INSERT OR IGNORE INTO ops "
-			 "VALUES(%u, '%s', '%s', '%s')", op, bt_op_name(op),
-			 c ? c : "", e ? e : "");
-		if ((err = exec(db, buf)))
-			return err;
-	}
-	return 0;
-}
-
-/*
- * Create the schema of a new database.  Two `db add` may create the same
- * new database at once: the write lock is taken first (BEGIN IMMEDIATE,
- * waiting up to the busy timeout) and the database checked again inside,
- * so the second finds the first's schema instead of failing on "table
- * logs already exists".
- */
-static int create_schema(struct bt_db *db)
-{
-	char buf[160];
-	int64_t tables, appid;
+	static const char *const kw[] = {
+		"host=", "hostaddr=", "dbname=", "user=", "port=",
+		"service=", "password=", "sslmode=",
+	};
 	size_t i;
-	int err;
 
-	if ((err = exec(db, "BEGIN IMMEDIATE")))
-		return err;
-	if ((err = query_int(db, "SELECT count(*) FROM sqlite_master", 0,
-			     &tables)) ||
-	    (err = query_int(db, "PRAGMA application_id", 0, &appid)))
-		goto fail;
-	if (tables || appid)     /* made meanwhile: checked by the caller */
-		return exec(db, "COMMIT");
-	for (i = 0; i < BT_ARRAY_SIZE(schema); i++)
-		if ((err = exec(db, schema[i])))
-			goto fail;
-	for (i = 0; i < BT_ARRAY_SIZE(event_indexes); i++)
-		if ((err = exec(db, event_indexes[i])))
-			goto fail;
-	if ((err = put_ops(db)))
-		goto fail;
-	snprintf(buf, sizeof(buf), "PRAGMA application_id=%d",
-		 (int)BT_DB_APPID);
-	if ((err = exec(db, buf)))
-		goto fail;
-	snprintf(buf, sizeof(buf), "PRAGMA user_version=%d", BT_DB_VERSION);
-	if ((err = exec(db, buf)) || (err = exec(db, "COMMIT")))
-		goto fail;
-	/*
-	 * WAL (readers beside a writer), set outside the transaction.  The
-	 * switch needs the database to itself and SQLite answers SQLITE_BUSY
-	 * at once, without the busy handler, while another `db add` reads
-	 * it: try again for a while.  A database left in rollback mode still
-	 * works; it is only slower to share.
-	 */
-	for (i = 0; i < 200; i++) {
-		int rc = sqlite3_exec(db->sql, "PRAGMA journal_mode=WAL", NULL,
-				      NULL, NULL);
-
-		if (rc == SQLITE_OK)
-			break;
-		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
-			return sqlerr(db, BT_EIO, "sql");
-		sqlite3_sleep(10);
-	}
-	return 0;
-fail:
-	sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-	return err;
+	if (!strncmp(name, "postgresql://", 13) ||
+	    !strncmp(name, "postgres://", 11))
+		return true;
+	for (i = 0; i < BT_ARRAY_SIZE(kw); i++)
+		if (!strncmp(name, kw[i], strlen(kw[i])))
+			return true;
+	return false;
 }
 
-static const char *const stmt_sql[ST_N] = {
-	[ST_OBJ_INSERT] =
-		"INSERT INTO objects(kind, host, ident, log, pid, start, ppid,"
-		" uid, dev, ino, flags, path, file, page, process, prot,"
-		" first_page, pages) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-		" ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
-		" ON CONFLICT(ident) DO NOTHING",
-	[ST_OBJ_FIND] = "SELECT id FROM objects WHERE ident = ?1",
-	[ST_EVENT] = "INSERT INTO events(log, time, op, flags, aux, cause,"
-		     " effect) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_LABEL] = "INSERT INTO labels(log, object, key, time, value)"
-		     " VALUES(?1, ?2, ?3, ?4, ?5)",
-	[ST_NOTE] = "INSERT INTO notes(log, key, time, text)"
-		    " VALUES(?1, ?2, ?3, ?4)",
-	[ST_LOG_FIND] = "SELECT id, events, objects, first_time, last_time"
-			" FROM logs WHERE hash = ?1",
-};
-
-int bt_db_open(struct bt_db **out, const char *path, unsigned flags)
+int bt_db_open(struct bt_db **out, const char *name, unsigned flags)
 {
-	struct bt_db *db;
-	int64_t appid, version, tables;
-	int oflags, err, i;
-
 	*out = NULL;
-	if (access(path, F_OK) != 0) {
-		if (errno == ENOENT && !(flags & BT_DB_CREATE))
-			return bt_error_set(BT_ENOTFOUND, "no case database "
-					    "'%s'", path);
-		if (errno != ENOENT)
-			return bt_error_set_os(BT_EIO, "cannot open '%s'",
-					       path);
-	}
-	db = calloc(1, sizeof(*db));
-	if (!db || !(db->path = strdup(path))) {
-		free(db);
-		return bt_error_set(BT_ENOMEM, "out of memory");
-	}
-	oflags = (flags & BT_DB_READONLY) ? SQLITE_OPEN_READONLY :
-		 SQLITE_OPEN_READWRITE;
-	if (flags & BT_DB_CREATE)
-		oflags |= SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &db->sql, oflags, NULL) != SQLITE_OK) {
-		err = db->sql ? sqlerr(db, BT_EIO, "cannot open") :
-		      bt_error_set(BT_ENOMEM, "out of memory");
-		goto fail;
-	}
-	sqlite3_extended_result_codes(db->sql, 0);
-	/* Another `db add` holds the write lock for one log at most. */
-	sqlite3_busy_timeout(db->sql, 600000);
-	if ((err = query_int(db, "SELECT count(*) FROM sqlite_master", 0,
-			     &tables)))
-		goto fail;
-	if ((err = query_int(db, "PRAGMA application_id", 0, &appid)) ||
-	    (err = query_int(db, "PRAGMA user_version", 0, &version)))
-		goto fail;
-	if (tables == 0 && appid == 0) {
-		if (!(flags & BT_DB_CREATE) || (flags & BT_DB_READONLY)) {
-			err = bt_error_set(BT_ECORRUPT, "'%s' is an empty "
-					   "database, not a btrack case "
-					   "database (btrack db add)", path);
-			goto fail;
-		}
-		if ((err = create_schema(db)) ||
-		    (err = query_int(db, "PRAGMA application_id", 0,
-				     &appid)) ||
-		    (err = query_int(db, "PRAGMA user_version", 0,
-				     &version)))
-			goto fail;
-	}
-	if (appid != BT_DB_APPID) {
-		err = bt_error_set(BT_ECORRUPT, "'%s' is an sqlite database "
-				   "but not a btrack case database", path);
-		goto fail;
-	} else if (version != BT_DB_VERSION) {
-		err = bt_error_set(BT_EVERSION, "'%s': case database version "
-				   "%" PRId64 ", this btrack reads version %d",
-				   path, version, BT_DB_VERSION);
-		goto fail;
-	}
-	if (!(flags & BT_DB_READONLY)) {
-		int64_t nops = 0;
-
-		if ((err = query_int(db, "SELECT count(*) FROM ops", 0,
-				     &nops)) ||
-		    (nops < BT_OP_MAX && (err = put_ops(db))))
-			goto fail;
-		for (i = 0; i < ST_N; i++)
-			if ((err = prepare(db, &db->st[i], stmt_sql[i])))
-				goto fail;
-	}
-	*out = db;
-	return 0;
-fail:
-	bt_db_close(db);
-	return err;
+	if (bt_db_is_pg(name))
+		return bt_db_pg_open(out, name, flags);
+	return bt_db_sqlite_open(out, name, flags);
 }
 
 void bt_db_close(struct bt_db *db)
 {
-	int i;
-
-	if (!db)
-		return;
-	for (i = 0; i < ST_N; i++)
-		sqlite3_finalize(db->st[i]);
-	sqlite3_close(db->sql);
-	free(db->path);
-	free(db);
+	if (db)
+		db->ops->close(db);
 }
 
-struct sqlite3 *bt_db_sqlite(struct bt_db *db)
+const char *bt_db_name(const struct bt_db *db)
 {
-	return db->sql;
+	return db->name;
 }
 
-/* ---- adding a log ------------------------------------------------------ */
+const char *bt_db_store(const struct bt_db *db)
+{
+	return db->ops->name;
+}
+
+/* ---- naming a log ------------------------------------------------------ */
 
 /* A 128-bit hash of bytes, 8 at a time in two lanes (not cryptographic:
- * it names a log, it does not authenticate it). */
-static void hash128(const uint8_t *p, size_t n, uint64_t h[2])
-{
-	uint64_t a = h[0], b = h[1], w;
-	size_t i;
+ * it names a log, it does not authenticate it), fed in pieces: the same
+ * as over their concatenation. */
+struct h128 {
+	uint64_t a, b;
+	uint8_t tail[8];
+	unsigned nt;
+};
 
-	for (i = 0; i + 8 <= n; i += 8) {
+static void h128_word(struct h128 *h, uint64_t w)
+{
+	h->a = (h->a ^ w) * 0x9e3779b97f4a7c15ULL;
+	h->a ^= h->a >> 29;
+	h->b = (h->b + w) * 0xff51afd7ed558ccdULL;
+	h->b ^= h->b >> 32;
+}
+
+static void h128_feed(struct h128 *h, const uint8_t *p, size_t n)
+{
+	uint64_t w;
+	size_t i = 0;
+
+	while (h->nt && i < n) {
+		h->tail[h->nt++] = p[i++];
+		if (h->nt == 8) {
+			memcpy(&w, h->tail, 8);
+			h128_word(h, w);
+			h->nt = 0;
+		}
+	}
+	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, p + i, 8);
-		a = (a ^ w) * 0x9e3779b97f4a7c15ULL;
-		a ^= a >> 29;
-		b = (b + w) * 0xff51afd7ed558ccdULL;
-		b ^= b >> 32;
+		h128_word(h, w);
 	}
-	for (; i < n; i++) {
-		a = (a ^ p[i]) * 0x100000001b3ULL;
-		b = (b + p[i]) * 0xc4ceb9fe1a85ec53ULL;
+	for (; i < n; i++)
+		h->tail[h->nt++] = p[i];
+}
+
+static void h128_end(struct h128 *h)
+{
+	unsigned i;
+
+	for (i = 0; i < h->nt; i++) {
+		h->a = (h->a ^ h->tail[i]) * 0x100000001b3ULL;
+		h->b = (h->b + h->tail[i]) * 0xc4ceb9fe1a85ec53ULL;
 	}
-	h[0] = a;
-	h[1] = b;
+	h->nt = 0;
 }
 
 static uint64_t mix(uint64_t x)
@@ -417,27 +165,61 @@ static uint64_t mix(uint64_t x)
 }
 
 /* The name of a log: a 128-bit hash of its creation time and its records
- * up to `end`, as 32 hex digits. */
-static void log_hash(const struct bt_log *log, uint64_t created,
-		     uint64_t end, char out[33])
+ * in canonical form up to `end` (a record boundary), as 32 hex digits.
+ * The records are read one at a time (bt_log_next()), never decoded
+ * whole. */
+static int log_hash(const struct bt_log *log, uint64_t created,
+		    uint64_t end, char out[33])
 {
-	uint64_t h[2];
+	struct h128 h = { .a = mix(created ^ 0x6274726b), .b = mix(end) };
+	struct bt_log_iter it;
+	const struct bt_rec_head *r;
+	int rc;
 
-	h[0] = mix(created ^ 0x6274726b);
-	h[1] = mix(end);
-	hash128(bt_log_data(log) + BT_LOG_HEADER_SIZE,
-		end - BT_LOG_HEADER_SIZE, h);
-	snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, mix(h[0] ^ end),
-		 mix(h[1] + h[0]));
+	static const uint8_t zero[8];
+	uint64_t at = BT_LOG_HEADER_SIZE, len;
+
+	/* Records are 8-byte aligned in canonical form, padded with zeros
+	 * (the bytes between them are hashed as zeros). */
+	bt_log_iter_init(&it, log);
+	while ((rc = bt_log_next(&it, &r)) == 1 && it.at < end) {
+		for (; at < it.at; at += 8)
+			h128_feed(&h, zero, it.at - at < 8 ?
+				  (size_t)(it.at - at) : 8);
+		len = r->type == BT_REC_EVENT ?
+		      sizeof(struct bt_rec_event) : r->len;
+		at = it.at + (end - it.at < len ? end - it.at : len);
+		h128_feed(&h, (const uint8_t *)r, (size_t)(at - it.at));
+	}
+	bt_log_iter_release(&it);
+	if (rc < 0)
+		return rc;
+	for (; at < end; at += 8)
+		h128_feed(&h, zero, end - at < 8 ? (size_t)(end - at) : 8);
+	h128_end(&h);
+	snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, mix(h.a ^ end),
+		 mix(h.b + h.a));
+	return 0;
 }
 
 /* What the first pass found. */
 struct scan {
 	uint64_t events, objects, first, last, end;
-	uint64_t *path_off;     /* [id]: offset of a file's first PATH label */
+	char **path;            /* [id]: a file's first PATH label (owned) */
 	size_t path_cap;
 };
 
+static void scan_release(struct scan *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->path_cap; i++)
+		free(s->path[i]);
+	free(s->path);
+}
+
+/* The first pass.  A record is read only until the next bt_log_next():
+ * the paths it needs later are copied. */
 static int scan_log(const struct bt_log *log, struct scan *s)
 {
 	struct bt_log_iter it;
@@ -463,24 +245,32 @@ static int scan_log(const struct bt_log *log, struct scan *s)
 			if (l->object >= s->path_cap) {
 				size_t old = s->path_cap;
 
-				if (bt_grow(&s->path_off, &s->path_cap,
+				if (bt_grow(&s->path, &s->path_cap,
 					    (size_t)l->object + 1,
-					    sizeof(*s->path_off))) {
+					    sizeof(*s->path))) {
 					r = BT_ENOMEM;
 					break;
 				}
-				memset(s->path_off + old, 0, (s->path_cap - old)
-				       * sizeof(*s->path_off));
+				memset(s->path + old, 0, (s->path_cap - old)
+				       * sizeof(*s->path));
 			}
-			if (!s->path_off[l->object])
-				s->path_off[l->object] = it.at;
+			if (!s->path[l->object] &&
+			    !(s->path[l->object] =
+			      strdup(bt_rec_str(&l->value)))) {
+				r = BT_ENOMEM;
+				break;
+			}
 		}
 	}
 	s->objects = it.nobjects;
 	s->end = it.off;
 	bt_log_iter_release(&it);
+	if (r == BT_ENOMEM)
+		return bt_error_set(BT_ENOMEM, "out of memory");
 	return r < 0 ? r : 0;
 }
+
+/* ---- adding a log ------------------------------------------------------ */
 
 /* The identity key of an object (see man/btrack-db.5). */
 struct ident {
@@ -527,49 +317,33 @@ struct adder {
 	uint64_t events;        /* events added */
 	struct bt_strmap gens;  /* a file's identity -> files of this log
 	                           that had it so far */
+	uint64_t created, end;  /* for the prefix search */
 };
 
-static void bind_u64(sqlite3_stmt *s, int i, uint64_t v)
+static void set(struct bt_dbobj *o, enum bt_dbcol c, int64_t v)
 {
-	sqlite3_bind_int64(s, i, (sqlite3_int64)v);
+	o->col[c] = v;
+	o->has |= 1u << c;
 }
 
-/* Insert or find the object whose columns are bound to ST_OBJ_INSERT;
- * returns its id in *out. */
-static int put_object(struct adder *a, const char *kind, bool hosted,
-		      int identlen, uint32_t logid)
+/* Hand the object in *o (ident in a->ident, n bytes) to the store. */
+static int put_object(struct adder *a, struct bt_dbobj *o, int n,
+		      uint32_t logid)
 {
-	struct bt_db *db = a->db;
-	sqlite3_stmt *s = db->st[ST_OBJ_INSERT], *f;
 	int64_t id;
-	int rc;
+	bool added;
+	int err;
 
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	if (hosted)
-		sqlite3_bind_text(s, 2, a->host, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, a->ident.buf, identlen, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, a->logid);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE)
-		return sqlerr(db, BT_EIO, "inserting an object");
-	if (sqlite3_changes(db->sql) == 1) {
-		id = sqlite3_last_insert_rowid(db->sql);
-		a->new_objects++;
-	} else {
-		f = db->st[ST_OBJ_FIND];
-		sqlite3_bind_text(f, 1, a->ident.buf, identlen,
-				  SQLITE_STATIC);
-		rc = sqlite3_step(f);
-		id = rc == SQLITE_ROW ? sqlite3_column_int64(f, 0) : 0;
-		sqlite3_reset(f);
-		if (rc != SQLITE_ROW)
-			return sqlerr(db, BT_EIO, "finding an object");
-	}
+	if (n < 0)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	o->ident = a->ident.buf;
+	o->identlen = (size_t)n;
+	if ((err = a->db->ops->put_object(a->db, o, &id, &added)))
+		return err;
 	if (id <= 0 || id > UINT32_MAX)
 		return bt_error_set(BT_ELIMIT, "'%s': more objects than a "
-				    "log can hold", db->path);
+				    "log can hold", a->db->name);
+	a->new_objects += added;
 	a->map[logid] = (uint32_t)id;
 	return 0;
 }
@@ -581,38 +355,36 @@ static uint32_t mapped(const struct adder *a, uint32_t id)
 
 static int add_object(struct adder *a, const struct bt_rec_head *h)
 {
-	sqlite3_stmt *s = a->db->st[ST_OBJ_INSERT];
+	struct bt_dbobj o = { .host = a->host };
 	int n;
 
 	switch (h->type) {
 	case BT_REC_PROCESS: {
 		const struct bt_rec_process *p = (const void *)h;
 
+		o.kind = "process";
 		n = ident_set(&a->ident, a->host, "p:%u:%" PRIu64, p->pid,
 			      (uint64_t)p->start);
-		if (n < 0)
-			return n;
-		sqlite3_bind_int64(s, 5, p->pid);
-		bind_u64(s, 6, p->start);
-		sqlite3_bind_int64(s, 7, p->ppid);
-		sqlite3_bind_int64(s, 8, p->uid);
-		return put_object(a, "process", true, n, p->id);
+		set(&o, DBC_PID, p->pid);
+		set(&o, DBC_START, (int64_t)p->start);
+		set(&o, DBC_PPID, p->ppid);
+		set(&o, DBC_UID, p->uid);
+		return put_object(a, &o, n, p->id);
 	}
 	case BT_REC_FILE: {
 		const struct bt_rec_file *f = (const void *)h;
-		const struct bt_rec_label *l = NULL;
+		const char *path = NULL;
 		uint32_t gen;
 		int r;
 
-		if ((f->flags & BT_FILEF_SYNTH) && f->id < a->scan->path_cap &&
-		    a->scan->path_off[f->id])
-			l = (const void *)(bt_log_data(a->log) +
-					   a->scan->path_off[f->id]);
-		if (l) {
-			n = ident_set(&a->ident, a->host, "s:%s",
-				      bt_rec_str(&l->value));
-			sqlite3_bind_text(s, 12, bt_rec_str(&l->value),
-					  (int)l->value.len, SQLITE_STATIC);
+		o.kind = "file";
+		if ((f->flags & BT_FILEF_SYNTH) && f->id < a->scan->path_cap)
+			path = a->scan->path[f->id];
+		if (path) {
+			n = ident_set(&a->ident, a->host, "s:%s", path);
+			o.path = path;
+			o.pathlen = strlen(path);
+			o.has |= 1u << DBC_PATH;
 		} else if (f->flags & BT_FILEF_SYNTH) {
 			/* Synthetic inodes are numbered per log. */
 			n = ident_set(&a->ident, a->host, "f:%" PRIu64 ":%"
@@ -624,7 +396,7 @@ static int add_object(struct adder *a, const struct bt_rec_head *h)
 				      (uint64_t)f->ino);
 		}
 		if (n < 0)
-			return n;
+			return bt_error_set(BT_ENOMEM, "out of memory");
 		/*
 		 * The log keeps apart files that share an identity key: an
 		 * inode reused after the last name of its file went, a name
@@ -635,95 +407,83 @@ static int add_object(struct adder *a, const struct bt_rec_head *h)
 		 */
 		gen = bt_strmap_get(&a->gens, a->ident.buf) + 1;
 		if ((r = bt_strmap_put(&a->gens, a->ident.buf, gen)))
-			return r;
+			return bt_error_set(BT_ENOMEM, "out of memory");
 		if (gen > 1) {
-			int m;
-
 			if ((size_t)n + 48 > a->ident.cap &&
 			    bt_grow(&a->ident.buf, &a->ident.cap,
 				    (size_t)n + 48, 1))
-				return BT_ENOMEM;
-			m = snprintf(a->ident.buf + n, a->ident.cap - (size_t)n,
-				     ":%" PRId64 ":%" PRIu32, a->logid, gen);
-			n += m;
+				return bt_error_set(BT_ENOMEM,
+						    "out of memory");
+			n += snprintf(a->ident.buf + n, a->ident.cap -
+				      (size_t)n, ":%" PRId64 ":%" PRIu32,
+				      a->logid, gen);
 		}
-		if (n < 0)
-			return n;
-		bind_u64(s, 9, f->dev);
-		bind_u64(s, 10, f->ino);
-		sqlite3_bind_int64(s, 11, f->flags);
-		return put_object(a, "file", true, n, f->id);
+		set(&o, DBC_DEV, (int64_t)f->dev);
+		set(&o, DBC_INO, (int64_t)f->ino);
+		set(&o, DBC_FLAGS, f->flags);
+		return put_object(a, &o, n, f->id);
 	}
 	case BT_REC_FILENAME: {
 		const struct bt_rec_filename *f = (const void *)h;
 
+		o.kind = "filename";
 		n = ident_set(&a->ident, a->host, "n:%s", bt_rec_str(&f->path));
-		if (n < 0)
-			return n;
-		sqlite3_bind_text(s, 12, bt_rec_str(&f->path),
-				  (int)f->path.len, SQLITE_STATIC);
-		return put_object(a, "filename", true, n, f->id);
+		o.path = bt_rec_str(&f->path);
+		o.pathlen = f->path.len;
+		o.has |= 1u << DBC_PATH;
+		return put_object(a, &o, n, f->id);
 	}
 	case BT_REC_PAGE: {
 		const struct bt_rec_page *p = (const void *)h;
 
+		o.kind = "page";
 		n = ident_set(&a->ident, NULL, "g:%u:%" PRIu64,
 			      mapped(a, p->file), (uint64_t)p->index);
-		if (n < 0)
-			return n;
-		sqlite3_bind_int64(s, 13, mapped(a, p->file));
-		bind_u64(s, 14, p->index);
-		return put_object(a, "page", true, n, p->id);
+		set(&o, DBC_FILE, mapped(a, p->file));
+		set(&o, DBC_PAGE, (int64_t)p->index);
+		return put_object(a, &o, n, p->id);
 	}
 	case BT_REC_ENDPOINT: {
 		const struct bt_rec_endpoint *e = (const void *)h;
 
+		o.kind = "endpoint";
+		o.host = NULL;
 		n = ident_set(&a->ident, NULL, "e:%s", bt_rec_str(&e->addr));
-		if (n < 0)
-			return n;
-		sqlite3_bind_text(s, 12, bt_rec_str(&e->addr),
-				  (int)e->addr.len, SQLITE_STATIC);
-		return put_object(a, "endpoint", false, n, e->id);
+		o.path = bt_rec_str(&e->addr);
+		o.pathlen = e->addr.len;
+		o.has |= 1u << DBC_PATH;
+		return put_object(a, &o, n, e->id);
 	}
 	case BT_REC_REGION: {
 		const struct bt_rec_region *r = (const void *)h;
 
+		o.kind = "region";
 		n = ident_set(&a->ident, NULL, "r:%u:%u:%u:%" PRIu64 ":%"
 			      PRIu64, mapped(a, r->process),
 			      mapped(a, r->file), r->prot,
 			      (uint64_t)r->first, (uint64_t)r->count);
-		if (n < 0)
-			return n;
-		sqlite3_bind_int64(s, 13, mapped(a, r->file));
-		sqlite3_bind_int64(s, 15, mapped(a, r->process));
-		sqlite3_bind_int64(s, 16, r->prot);
-		bind_u64(s, 17, r->first);
-		bind_u64(s, 18, r->count);
-		return put_object(a, "region", true, n, r->id);
+		set(&o, DBC_FILE, mapped(a, r->file));
+		set(&o, DBC_PROCESS, mapped(a, r->process));
+		set(&o, DBC_PROT, r->prot);
+		set(&o, DBC_FIRST_PAGE, (int64_t)r->first);
+		set(&o, DBC_PAGES, (int64_t)r->count);
+		return put_object(a, &o, n, r->id);
 	}
 	}
 	return 0;
 }
 
-static bool aux_is_object(unsigned op)
-{
-	return op == BT_OP_PAGE_READ || op == BT_OP_PAGE_WRITE ||
-	       op == BT_OP_MMAP_READ || op == BT_OP_MMAP_WRITE;
-}
-
 static int add_records(struct adder *a, bt_progress_fn progress, void *arg)
 {
 	struct bt_db *db = a->db;
-	sqlite3_stmt *ev = db->st[ST_EVENT];
 	struct bt_log_iter it;
 	const struct bt_rec_head *h;
 	uint64_t n = 0;
 	int r, err = 0;
 
-	sqlite3_bind_int64(ev, 1, a->logid);
 	bt_log_iter_init(&it, a->log);
 	while ((r = bt_log_next(&it, &h)) == 1) {
-		if (it.at < a->skip) {
+		if (it.at < a->skip) {   /* where the record starts */
 			/* Added before: only map its objects' ids. */
 			if (bt_rec_is_object(h->type) &&
 			    (err = add_object(a, h)))
@@ -732,65 +492,47 @@ static int add_records(struct adder *a, bt_progress_fn progress, void *arg)
 		}
 		if (h->type == BT_REC_EVENT) {
 			const struct bt_rec_event *e = (const void *)h;
-			uint32_t aux = e->aux;
+			struct bt_dbevent ev = {
+				.time = e->time, .op = e->op,
+				.flags = e->flags, .aux = e->aux,
+				.cause = mapped(a, e->cause),
+				.effect = mapped(a, e->effect),
+			};
 
-			if (aux_is_object(e->op) && aux)
-				aux = aux < it.nobjects + 1 ? mapped(a, aux) :
-				      0;
-			bind_u64(ev, 2, e->time);
-			sqlite3_bind_int(ev, 3, e->op);
-			sqlite3_bind_int(ev, 4, e->flags);
-			sqlite3_bind_int64(ev, 5, aux);
-			sqlite3_bind_int64(ev, 6, mapped(a, e->cause));
-			sqlite3_bind_int64(ev, 7, mapped(a, e->effect));
-			if (sqlite3_step(ev) != SQLITE_DONE) {
-				sqlite3_reset(ev);
-				err = sqlerr(db, BT_EIO, "inserting an event");
+			if (bt_db_aux_is_object(e->op) && e->aux)
+				ev.aux = e->aux < it.nobjects + 1 ?
+					 mapped(a, e->aux) : 0;
+			if ((err = db->ops->put_event(db, &ev)))
 				break;
-			}
-			sqlite3_reset(ev);
 			a->events++;
 			if (progress && !(++n & 0xffff))
 				progress(arg, it.off, a->scan->end);
 		} else if (h->type == BT_REC_LABEL) {
 			const struct bt_rec_label *l = (const void *)h;
-			sqlite3_stmt *s = db->st[ST_LABEL];
-			int rc;
+			struct bt_dbtext t;
 
 			if (l->object == 0 || l->object > it.nobjects ||
 			    l->key == 0 || l->key > BT_LABEL_MAX)
 				continue;
-			sqlite3_bind_int64(s, 1, a->logid);
-			sqlite3_bind_int64(s, 2, mapped(a, l->object));
-			sqlite3_bind_text(s, 3, label_names[l->key], -1,
-					  SQLITE_STATIC);
-			bind_u64(s, 4, l->time);
-			sqlite3_bind_text(s, 5, bt_rec_str(&l->value),
-					  (int)l->value.len, SQLITE_STATIC);
-			rc = sqlite3_step(s);
-			sqlite3_reset(s);
-			if (rc != SQLITE_DONE) {
-				err = sqlerr(db, BT_EIO, "inserting a label");
+			t = (struct bt_dbtext){
+				.object = mapped(a, l->object),
+				.key = bt_db_label_names[l->key],
+				.time = l->time, .value = bt_rec_str(&l->value),
+				.len = l->value.len,
+			};
+			if ((err = db->ops->put_label(db, &t)))
 				break;
-			}
 		} else if (h->type == BT_REC_NOTE) {
 			const struct bt_rec_note *o = (const void *)h;
-			sqlite3_stmt *s = db->st[ST_NOTE];
-			const char *k = o->key >= 1 && o->key <= BT_NOTE_TEXT ?
-					note_names[o->key] : "other";
-			int rc;
+			struct bt_dbtext t = {
+				.key = o->key >= 1 && o->key <= BT_NOTE_TEXT ?
+				       bt_db_note_names[o->key] : "other",
+				.time = o->time, .value = bt_rec_str(&o->text),
+				.len = o->text.len,
+			};
 
-			sqlite3_bind_int64(s, 1, a->logid);
-			sqlite3_bind_text(s, 2, k, -1, SQLITE_STATIC);
-			bind_u64(s, 3, o->time);
-			sqlite3_bind_text(s, 4, bt_rec_str(&o->text),
-					  (int)o->text.len, SQLITE_STATIC);
-			rc = sqlite3_step(s);
-			sqlite3_reset(s);
-			if (rc != SQLITE_DONE) {
-				err = sqlerr(db, BT_EIO, "inserting a note");
+			if ((err = db->ops->put_note(db, &t)))
 				break;
-			}
 		} else if (bt_rec_is_object(h->type) &&
 			   (err = add_object(a, h))) {
 			break;
@@ -808,44 +550,25 @@ static int add_records(struct adder *a, bt_progress_fn progress, void *arg)
  * has.  Then only the records past them are added, into the same log row
  * and host.  Sets a->logid, a->skip and a->host, or leaves them.
  */
-static int find_prefix(struct bt_db *db, const struct bt_log *log,
-		       uint64_t created, uint64_t end, struct adder *a)
+static int prefix_one(void *arg, const struct bt_dblog *l)
 {
-	sqlite3_stmt *s;
+	struct adder *a = arg;
 	char hash[33];
-	int64_t size;
-	int rc, err;
+	int err;
 
-	if ((err = prepare(db, &s, "SELECT id, size, hash, host FROM logs"
-			   " WHERE created = ?1 AND size < ?2 ORDER BY size"
-			   " DESC")))
+	if (l->size < BT_LOG_HEADER_SIZE || (l->size & 7) || !l->hash ||
+	    !l->host)
+		return 0;
+	if ((err = log_hash(a->log, a->created, l->size, hash)))
 		return err;
-	bind_u64(s, 1, created);
-	bind_u64(s, 2, end);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(s, 2);
-		const char *ho = (const char *)sqlite3_column_text(s, 3);
-
-		size = sqlite3_column_int64(s, 1);
-		if (size < BT_LOG_HEADER_SIZE || (size & 7) || !h || !ho)
-			continue;
-		log_hash(log, created, (uint64_t)size, hash);
-		if (strcmp(hash, h))
-			continue;
-		a->host_owned = strdup(ho);
-		if (!a->host_owned) {
-			err = bt_error_set(BT_ENOMEM, "out of memory");
-			break;
-		}
-		a->host = a->host_owned;
-		a->logid = sqlite3_column_int64(s, 0);
-		a->skip = (uint64_t)size;
-		break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = sqlerr(db, BT_EIO, "finding the log");
-	sqlite3_finalize(s);
-	return err;
+	if (strcmp(hash, l->hash))
+		return 0;
+	if (!(a->host_owned = strdup(l->host)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	a->host = a->host_owned;
+	a->logid = l->id;
+	a->skip = l->size;
+	return 1;
 }
 
 int bt_db_add(struct bt_db *db, const char *path, const char *host,
@@ -855,20 +578,17 @@ int bt_db_add(struct bt_db *db, const char *path, const char *host,
 	struct bt_log *log = NULL;
 	struct scan sc = { 0 };
 	struct adder a = { .db = db, .host = host, .scan = &sc };
-	sqlite3_stmt *s = NULL;
-	uint64_t created;
-	int64_t nev;
-	bool bulk, in_tx = false;
-	int err, rc;
-	size_t i;
+	struct bt_dblog row = { 0 };
+	bool in_tx = false;
+	int err;
 
 	memset(out, 0, sizeof(*out));
 	bt_strmap_init(&a.gens);
 	if (!host || !*host)
 		return bt_error_set(BT_EINVAL, "a host name is required");
-	if (!db->st[ST_EVENT])
+	if (db->readonly)
 		return bt_error_set(BT_EINVAL, "'%s' is open read-only",
-				    db->path);
+				    db->name);
 	if ((err = bt_log_open(&log, path)))
 		return err;
 	a.log = log;
@@ -883,160 +603,67 @@ int bt_db_add(struct bt_db *db, const char *path, const char *host,
 	if (bt_log_warning(log))
 		snprintf(out->warning, sizeof(out->warning), "%s",
 			 bt_log_warning(log));
-	memcpy(&created, bt_log_data(log) + 24, 8);
-	log_hash(log, created, sc.end, out->hash);
+	a.created = bt_log_header(log)->created;
+	a.end = sc.end;
+	if ((err = log_hash(log, a.created, sc.end, out->hash)))
+		goto out;
 	out->events = sc.events;
 	out->objects = sc.objects;
 	out->first_time = sc.first;
 	out->last_time = sc.last;
 
-	/* One transaction per log: a cache large enough that the insert
-	 * does not spill pages to the WAL before the commit. */
-	if ((err = exec(db, "PRAGMA synchronous=NORMAL")) ||
-	    (err = exec(db, "PRAGMA cache_size=-262144")) ||
-	    (err = exec(db, "BEGIN IMMEDIATE")))
+	if ((err = db->ops->add_begin(db)))
 		goto out;
 	in_tx = true;
-	s = db->st[ST_LOG_FIND];
-	sqlite3_bind_text(s, 1, out->hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	if ((err = db->ops->log_find(db, out->hash, &out->log)))
+		goto out;
+	if (out->log) {
 		out->already = true;
-		out->log = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
-		err = exec(db, "COMMIT");
-		in_tx = !!err;
+		err = db->ops->add_end(db, NULL);
+		in_tx = false;
 		goto out;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		err = sqlerr(db, BT_EIO, "finding the log");
+	if ((err = db->ops->log_prefixes(db, a.created, sc.end, prefix_one,
+					 &a)) < 0)
 		goto out;
-	}
-	if ((err = find_prefix(db, log, created, sc.end, &a)))
-		goto out;
+	err = 0;
 
-	if ((err = query_int(db, "SELECT count(*) FROM (SELECT 1 FROM events"
-			     " LIMIT 1)", 0, &nev)))
-		goto out;
-	bulk = nev == 0;
-	if (bulk && ((err = exec(db, "DROP INDEX IF EXISTS events_effect")) ||
-		     (err = exec(db, "DROP INDEX IF EXISTS events_cause"))))
-		goto out;
-
+	row = (struct bt_dblog){
+		.hash = out->hash, .path = path, .host = a.host,
+		.size = sc.end, .events = sc.events, .objects = sc.objects,
+		.first_time = sc.first, .last_time = sc.last,
+		.has_times = sc.events > 0,
+		.flags = bt_log_header(log)->flags,
+		.created = a.created, .added_at = bt_time_now(),
+	};
 	/* The logs row first: objects and events refer to it.  A log that
 	 * grew keeps its row, updated after its new records are in. */
-	if (a.skip)
-		goto add;
-	if ((err = prepare(db, &s, "INSERT INTO logs(hash, path, host, size,"
-			   " events, objects, first_time, last_time, flags,"
-			   " created, added_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-			   " ?7, ?8, ?9, ?11, ?10)")))
+	if (!a.skip && (err = db->ops->log_insert(db, &row, &a.logid)))
 		goto out;
-	sqlite3_bind_text(s, 1, out->hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, host, -1, SQLITE_STATIC);
-	bind_u64(s, 4, sc.end);
-	bind_u64(s, 5, sc.events);
-	bind_u64(s, 6, sc.objects);
-	if (sc.events) {
-		bind_u64(s, 7, sc.first);
-		bind_u64(s, 8, sc.last);
-	}
-	sqlite3_bind_int64(s, 9, bt_log_header(log)->flags);
-	bind_u64(s, 10, bt_time_now());
-	bind_u64(s, 11, created);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	s = NULL;
-	if (rc != SQLITE_DONE) {
-		err = sqlerr(db, BT_EIO, "inserting the log");
-		goto out;
-	}
-	a.logid = out->log = sqlite3_last_insert_rowid(db->sql);
-	if ((err = prepare(db, &s, "INSERT OR IGNORE INTO hosts(name, "
-			   "added_at) VALUES(?1, ?2)")))
-		goto out;
-	sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
-	bind_u64(s, 2, bt_time_now());
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	s = NULL;
-	if (rc != SQLITE_DONE) {
-		err = sqlerr(db, BT_EIO, "inserting the host");
-		goto out;
-	}
-
-add:
+	row.id = out->log = a.logid;
 	a.map = calloc((size_t)sc.objects + 1, sizeof(*a.map));
 	if (!a.map) {
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((err = add_records(&a, progress, arg)))
+	if ((err = db->ops->rows_begin(db, a.logid, a.host)) ||
+	    (err = add_records(&a, progress, arg)))
 		goto out;
 	out->new_objects = a.new_objects;
 	out->events = a.events;
-	if (a.skip) {
-		out->extended = true;
-		if ((err = prepare(db, &s, "UPDATE logs SET hash = ?1, path ="
-				   " ?2, size = ?3, events = ?4, objects = ?5,"
-				   " first_time = ?6, last_time = ?7, flags ="
-				   " ?8 WHERE id = ?9")))
-			goto out;
-		sqlite3_bind_text(s, 1, out->hash, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
-		bind_u64(s, 3, sc.end);
-		bind_u64(s, 4, sc.events);
-		bind_u64(s, 5, sc.objects);
-		if (sc.events) {
-			bind_u64(s, 6, sc.first);
-			bind_u64(s, 7, sc.last);
-		}
-		sqlite3_bind_int64(s, 8, bt_log_header(log)->flags);
-		sqlite3_bind_int64(s, 9, a.logid);
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		s = NULL;
-		if (rc != SQLITE_DONE) {
-			err = sqlerr(db, BT_EIO, "updating the log");
-			goto out;
-		}
-	}
-	/* A file's path column: the latest path it was seen under, for SQL
-	 * (the walk takes paths from the labels). */
-	if ((err = prepare(db, &s, "UPDATE objects SET path = (SELECT value"
-			   " FROM labels l WHERE l.object = objects.id AND"
-			   " l.key = 'path' ORDER BY l.time DESC, l.id DESC"
-			   " LIMIT 1) WHERE log = ?1 AND kind = 'file' AND"
-			   " path IS NULL")))
-		goto out;
-	sqlite3_bind_int64(s, 1, a.logid);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	s = NULL;
-	if (rc != SQLITE_DONE) {
-		err = sqlerr(db, BT_EIO, "setting file paths");
-		goto out;
-	}
+	out->extended = a.skip != 0;
 	if (progress)
 		progress(arg, sc.end, sc.end);
-	for (i = 0; i < BT_ARRAY_SIZE(event_indexes); i++)
-		if ((err = exec(db, event_indexes[i])))
-			goto out;
-	if ((err = exec(db, "COMMIT")))
-		goto out;
+	err = db->ops->add_end(db, a.skip ? &row : NULL);
 	in_tx = false;
-	if (bulk)
-		exec(db, "ANALYZE");
 out:
 	if (in_tx)
-		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+		db->ops->add_abort(db);
 	free(a.map);
 	free(a.host_owned);
 	free(a.ident.buf);
 	bt_strmap_release(&a.gens);
-	free(sc.path_off);
+	scan_release(&sc);
 	bt_log_close(log);
 	return err;
 }
@@ -1067,206 +694,343 @@ int bt_db_info(struct bt_db *db, struct bt_db_info *out)
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < BT_ARRAY_SIZE(q); i++) {
-		if ((err = query_int(db, q[i].sql, 0, &v)))
+		if ((err = db->ops->query_int(db, q[i].sql, 0, &v)))
 			return err;
 		*(uint64_t *)((char *)out + q[i].off) = (uint64_t)v;
 	}
 	return 0;
 }
 
+struct logs_arg {
+	int (*fn)(void *arg, const struct bt_db_log *l);
+	void *arg;
+};
+
+static int log_one(void *arg, const struct bt_dblog *l)
+{
+	struct logs_arg *la = arg;
+	struct bt_db_log x = {
+		.id = l->id, .host = l->host, .path = l->path,
+		.hash = l->hash, .events = l->events, .objects = l->objects,
+		.first_time = l->first_time, .last_time = l->last_time,
+	};
+
+	return la->fn(la->arg, &x);
+}
+
+int bt_db_logs(struct bt_db *db,
+	       int (*fn)(void *arg, const struct bt_db_log *l), void *arg)
+{
+	struct logs_arg la = { fn, arg };
+
+	return db->ops->each_log(db, log_one, &la);
+}
+
 /* ---- the database as a log --------------------------------------------- */
 
-static int label_key(const unsigned char *name)
+static int label_key(const char *name)
 {
 	unsigned k;
 
 	for (k = 1; k <= BT_LABEL_MAX; k++)
-		if (name && !strcmp((const char *)name, label_names[k]))
+		if (name && !strcmp(name, bt_db_label_names[k]))
 			return (int)k;
 	return 0;
 }
 
-static uint64_t col_u64(sqlite3_stmt *s, int i)
+struct exporter {
+	struct bt_db *db;
+	struct bt_log_writer *w;
+	uint32_t *map;          /* [database id] = log id, 0: left out */
+	int64_t max;
+	uint32_t next;
+	bool some;              /* one host: events across hosts dropped */
+	uint64_t n, total;
+	int64_t flags;
+	bt_progress_fn progress;
+	void *arg;
+	/* for a walk's closure: what each object is, and the inverse map */
+	uint8_t *kind;          /* [database id] */
+	uint32_t *ref1, *ref2;  /* page: file; region: file, process */
+	uint32_t *dbid;         /* [log id] = database id */
+	/* the objects and labels as read, to write them again (cache) */
+	bool cache;
+	struct bt_dbobj *objs;
+	size_t nobjs, objs_cap;
+	struct bt_dbtext *labs;
+	size_t nlabs, labs_cap;
+	char *arena;            /* their strings */
+	size_t arena_len, arena_cap;
+};
+
+/* Copy n bytes (and a NUL) into the arena: the offset, or -1. */
+static int64_t keep(struct exporter *x, const char *p, size_t n)
 {
-	return (uint64_t)sqlite3_column_int64(s, i);
+	int64_t at = (int64_t)x->arena_len;
+
+	if (x->arena_len + n + 1 > x->arena_cap &&
+	    bt_grow(&x->arena, &x->arena_cap, x->arena_len + n + 1, 1))
+		return -1;
+	memcpy(x->arena + x->arena_len, p, n);
+	x->arena[x->arena_len + n] = '\0';
+	x->arena_len += n + 1;
+	return at;
 }
 
-static uint32_t col_ref(sqlite3_stmt *s, int i, const uint32_t *map,
-			int64_t max)
+/* Remember a row (strings as arena offsets, in path/value). */
+static int cache_object(struct exporter *x, const struct bt_dbobj *o)
 {
-	int64_t v = sqlite3_column_int64(s, i);
+	struct bt_dbobj *c;
+	int64_t at = 0;
 
-	return v > 0 && v <= max ? map[v] : 0;
+	if (x->nobjs == x->objs_cap &&
+	    bt_grow(&x->objs, &x->objs_cap, x->nobjs + 1, sizeof(*x->objs)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	if ((o->has & (1u << DBC_PATH)) &&
+	    (at = keep(x, o->path, o->pathlen)) < 0)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	c = &x->objs[x->nobjs++];
+	*c = *o;
+	c->kind = bt_kind_name(x->kind[o->id]);
+	c->ident = NULL;
+	c->path = (const char *)(uintptr_t)at;
+	return 0;
 }
 
-static int write_objects(struct bt_db *db, struct bt_log_writer *w,
-			 uint32_t *map, int64_t max, const char *host)
+static uint32_t ref(const struct exporter *x, int64_t v)
 {
-	sqlite3_stmt *s;
-	uint32_t id = 0;
-	int rc, err;
-
-	/* With a host: its objects and the endpoints (shared by all). */
-	if ((err = prepare(db, &s, "SELECT id, kind, pid, start, ppid, uid,"
-			   " dev, ino, flags, path, file, page, process, prot,"
-			   " first_page, pages FROM objects WHERE ?1 IS NULL"
-			   " OR host IS NULL OR host = ?1 ORDER BY id")))
-		return err;
-	if (host)
-		sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t dbid = sqlite3_column_int64(s, 0);
-		const char *kind = (const char *)sqlite3_column_text(s, 1);
-		const char *p;
-		int plen;
-
-		if (dbid <= 0 || dbid > max || !kind) {
-			err = bt_error_set(BT_ECORRUPT, "'%s': bad object "
-					   "row %" PRId64, db->path, dbid);
-			break;
-		}
-		map[dbid] = ++id;
-		p = (const char *)sqlite3_column_text(s, 9);
-		plen = sqlite3_column_bytes(s, 9);
-		if (!strcmp(kind, "process"))
-			err = bt_log_append_process(w, id,
-				(uint32_t)sqlite3_column_int64(s, 2),
-				col_u64(s, 3),
-				(uint32_t)sqlite3_column_int64(s, 4),
-				(uint32_t)sqlite3_column_int64(s, 5));
-		else if (!strcmp(kind, "file"))
-			err = bt_log_append_file(w, id,
-				(uint32_t)sqlite3_column_int64(s, 8),
-				col_u64(s, 6), col_u64(s, 7));
-		else if (!strcmp(kind, "filename"))
-			err = bt_log_append_filename(w, id, p ? p : "",
-						     p ? (size_t)plen : 0);
-		else if (!strcmp(kind, "page"))
-			err = bt_log_append_page(w, id,
-				col_ref(s, 10, map, max), col_u64(s, 11));
-		else if (!strcmp(kind, "endpoint"))
-			err = bt_log_append_endpoint(w, id, p ? p : "",
-						     p ? (size_t)plen : 0);
-		else if (!strcmp(kind, "region"))
-			err = bt_log_append_region(w, id,
-				col_ref(s, 10, map, max),
-				col_ref(s, 12, map, max),
-				(uint32_t)sqlite3_column_int64(s, 13),
-				col_u64(s, 14), col_u64(s, 15));
-		else
-			err = bt_error_set(BT_ECORRUPT, "'%s': object %" PRId64
-					   " has an unknown kind '%s'",
-					   db->path, dbid, kind);
-		if (err)
-			break;
-	}
-	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = sqlerr(db, BT_EIO, "reading objects");
-	sqlite3_finalize(s);
-	return err;
+	return v > 0 && v <= x->max ? x->map[v] : 0;
 }
 
-static int write_labels(struct bt_db *db, struct bt_log_writer *w,
-			const uint32_t *map, int64_t max)
-{
-	sqlite3_stmt *s;
-	int rc, err, key;
-	uint32_t obj;
-
-	if ((err = prepare(db, &s, "SELECT object, key, time, value FROM"
-			   " labels ORDER BY id")))
-		return err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *v = (const char *)sqlite3_column_text(s, 3);
-
-		obj = col_ref(s, 0, map, max);
-		key = label_key(sqlite3_column_text(s, 1));
-		if (!obj || !key || !v)
-			continue;
-		err = bt_log_append_label(w, obj, (uint32_t)key,
-					  col_u64(s, 2), v,
-					  (size_t)sqlite3_column_bytes(s, 3));
-		if (err)
-			break;
-	}
-	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = sqlerr(db, BT_EIO, "reading labels");
-	sqlite3_finalize(s);
-	return err;
-}
-
-/* Whether column i names an object that exists but was left out (another
+/* Whether v names an object that exists but was left out (another
  * host's). */
-static bool left_out(sqlite3_stmt *s, int i, const uint32_t *map,
-		     int64_t max)
+static bool left_out(const struct exporter *x, int64_t v)
 {
-	int64_t v = sqlite3_column_int64(s, i);
-
-	return v > 0 && v <= max && !map[v];
+	return v > 0 && v <= x->max && !x->map[v];
 }
 
-static int write_events(struct bt_db *db, struct bt_log_writer *w,
-			const uint32_t *map, int64_t max, bool some,
-			bt_progress_fn progress, void *arg, int64_t total)
+static int export_object(void *arg, const struct bt_dbobj *o)
 {
-	sqlite3_stmt *s;
-	uint64_t n = 0;
-	uint32_t aux, cause, effect;
-	int rc, err = 0, op;
+	struct exporter *x = arg;
+	const char *p = (o->has & (1u << DBC_PATH)) ? o->path : NULL;
+	size_t plen = p ? o->pathlen : 0;
+	const int64_t *c = o->col;
+	uint32_t id;
 
-	if ((err = prepare(db, &s, "SELECT time, op, flags, aux, cause,"
-			   " effect FROM events ORDER BY id")))
-		return err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		op = sqlite3_column_int(s, 1);
-		aux = (uint32_t)sqlite3_column_int64(s, 3);
-		if (aux_is_object((unsigned)op))
-			aux = col_ref(s, 3, map, max);
-		cause = col_ref(s, 4, map, max);
-		effect = col_ref(s, 5, map, max);
-		if (some && (!cause || !effect) && (cause || left_out(s, 4,
-		    map, max)) && (effect || left_out(s, 5, map, max)))
-			continue;
-		if (op <= 0 || op > BT_OP_MAX || !cause || !effect) {
-			err = bt_error_set(BT_ECORRUPT, "'%s': a bad event row"
-					   " (op %d, cause %u, effect %u)",
-					   db->path, op, cause, effect);
-			break;
-		}
-		err = bt_log_append_event(w, (uint8_t)op,
-					  (uint8_t)sqlite3_column_int(s, 2),
-					  aux, col_u64(s, 0), cause, effect);
-		if (err)
-			break;
-		if (!(++n & 0xffff)) {
-			bt_log_writer_commit(w);
-			if (progress)
-				progress(arg, n, (uint64_t)total);
-		}
+	if (o->id <= 0 || o->id > x->max || !o->kind)
+		return bt_error_set(BT_ECORRUPT, "'%s': bad object row %"
+				    PRId64, x->db->name, o->id);
+	id = x->map[o->id] = ++x->next;
+	if (x->kind) {
+		x->dbid[id] = (uint32_t)o->id;
+		x->ref1[o->id] = c[DBC_FILE] > 0 && c[DBC_FILE] <= x->max ?
+				 (uint32_t)c[DBC_FILE] : 0;
+		x->ref2[o->id] = c[DBC_PROCESS] > 0 &&
+				 c[DBC_PROCESS] <= x->max ?
+				 (uint32_t)c[DBC_PROCESS] : 0;
 	}
-	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = sqlerr(db, BT_EIO, "reading events");
-	sqlite3_finalize(s);
+	if (!strcmp(o->kind, "process")) {
+		if (x->kind)
+			x->kind[o->id] = BT_OBJ_PROCESS;
+		return bt_log_append_process(x->w, id, (uint32_t)c[DBC_PID],
+					     (uint64_t)c[DBC_START],
+					     (uint32_t)c[DBC_PPID],
+					     (uint32_t)c[DBC_UID]);
+	}
+	if (!strcmp(o->kind, "file")) {
+		if (x->kind)
+			x->kind[o->id] = BT_OBJ_FILE;
+		return bt_log_append_file(x->w, id, (uint32_t)c[DBC_FLAGS],
+					  (uint64_t)c[DBC_DEV],
+					  (uint64_t)c[DBC_INO]);
+	}
+	if (!strcmp(o->kind, "filename"))
+		return bt_log_append_filename(x->w, id, p ? p : "", plen);
+	if (!strcmp(o->kind, "page")) {
+		if (x->kind)
+			x->kind[o->id] = BT_OBJ_PAGE;
+		return bt_log_append_page(x->w, id, ref(x, c[DBC_FILE]),
+					  (uint64_t)c[DBC_PAGE]);
+	}
+	if (!strcmp(o->kind, "endpoint"))
+		return bt_log_append_endpoint(x->w, id, p ? p : "", plen);
+	if (!strcmp(o->kind, "region")) {
+		if (x->kind)
+			x->kind[o->id] = BT_OBJ_REGION;
+		return bt_log_append_region(x->w, id, ref(x, c[DBC_FILE]),
+					    ref(x, c[DBC_PROCESS]),
+					    (uint32_t)c[DBC_PROT],
+					    (uint64_t)c[DBC_FIRST_PAGE],
+					    (uint64_t)c[DBC_PAGES]);
+	}
+	return bt_error_set(BT_ECORRUPT, "'%s': object %" PRId64 " has an "
+			    "unknown kind", x->db->name, o->id);
+}
+
+/* Pass A of a walk's log: write, and remember the row. */
+static int export_object_cached(void *arg, const struct bt_dbobj *o)
+{
+	struct exporter *x = arg;
+	int err = export_object(arg, o);
+
+	if (err || !x->cache)
+		return err;
+	if (!x->kind[o->id])      /* filename, endpoint: kept by name */
+		x->kind[o->id] = !strcmp(o->kind, "filename") ?
+				 BT_OBJ_FILENAME : BT_OBJ_ENDPOINT;
+	return cache_object(x, o);
+}
+
+static int export_label(void *arg, const struct bt_dbtext *t)
+{
+	struct exporter *x = arg;
+	uint32_t obj = ref(x, t->object);
+	int key = label_key(t->key);
+
+	if (!obj || !key || !t->value)
+		return 0;
+	if (x->cache) {
+		struct bt_dbtext *c;
+		int64_t at;
+
+		if (x->nlabs == x->labs_cap &&
+		    bt_grow(&x->labs, &x->labs_cap, x->nlabs + 1,
+			    sizeof(*x->labs)))
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		if ((at = keep(x, t->value, t->len)) < 0)
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		c = &x->labs[x->nlabs++];
+		*c = *t;
+		c->key = bt_db_label_names[key];
+		c->value = (const char *)(uintptr_t)at;
+	}
+	return bt_log_append_label(x->w, obj, (uint32_t)key, t->time,
+				   t->value, t->len);
+}
+
+static int export_event(void *arg, const struct bt_dbevent *e)
+{
+	struct exporter *x = arg;
+	uint32_t aux = (uint32_t)e->aux, cause, effect;
+	int err;
+
+	if (bt_db_aux_is_object((unsigned)e->op))
+		aux = ref(x, e->aux);
+	cause = ref(x, e->cause);
+	effect = ref(x, e->effect);
+	if (x->some && (!cause || !effect) &&
+	    (cause || left_out(x, e->cause)) &&
+	    (effect || left_out(x, e->effect)))
+		return 0;
+	if (e->op <= 0 || e->op > BT_OP_MAX || !cause || !effect)
+		return bt_error_set(BT_ECORRUPT, "'%s': a bad event row (op "
+				    "%d, cause %u, effect %u)", x->db->name,
+				    e->op, cause, effect);
+	err = bt_log_append_event(x->w, (uint8_t)e->op, (uint8_t)e->flags,
+				  aux, e->time, cause, effect);
+	if (!err && !(++x->n & 0xffff)) {
+		bt_log_writer_commit(x->w);
+		if (x->progress)
+			x->progress(x->arg, x->n, x->total);
+	}
 	return err;
 }
 
-/* Whether `host` is in the database: 0 or BT_ENOTFOUND. */
-static int check_host(struct bt_db *db, const char *host)
+/* In the read transaction: check the host, size the maps. */
+static int export_prepare(struct exporter *x, const char *host)
 {
-	sqlite3_stmt *s;
-	int rc, err;
+	struct bt_db *db = x->db;
+	int64_t total;
+	bool found;
+	int err;
 
-	if ((err = prepare(db, &s, "SELECT 1 FROM hosts WHERE name = ?1")))
+	if (host) {
+		if ((err = db->ops->has_host(db, host, &found)))
+			return err;
+		if (!found)
+			return bt_error_set(BT_ENOTFOUND, "no host '%s' in "
+					    "'%s'", host, db->name);
+	}
+	if ((err = db->ops->query_int(db, "SELECT max(id) FROM objects", 0,
+				      &x->max)) ||
+	    (err = db->ops->query_int(db, "SELECT coalesce(sum(events), 0) "
+				      "FROM logs", 0, &total)) ||
+	    (err = db->ops->query_int(db, "SELECT coalesce(max(flags & 2), "
+				      "0) FROM logs", 0, &x->flags)))
 		return err;
-	sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc != SQLITE_DONE)
-		return sqlerr(db, BT_EIO, "finding the host");
-	return bt_error_set(BT_ENOTFOUND, "no host '%s' in '%s'", host,
-			    db->path);
+	x->total = (uint64_t)total;
+	if (x->max < 0 || x->max >= UINT32_MAX)
+		return bt_error_set(BT_ELIMIT, "'%s': too many objects for a "
+				    "log", db->name);
+	x->map = calloc((size_t)x->max + 1, sizeof(*x->map));
+	if (!x->map)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Open the log at `path` and write the objects and labels of `host`. */
+static int export_objects(struct exporter *x, const char *path,
+			  const char *host)
+{
+	struct bt_db *db = x->db;
+	int err;
+
+	x->next = 0;
+	x->n = 0;
+	/* path is the caller's private temporary file (graph/dbgraph.c):
+	 * written in place */
+	if ((err = bt_log_writer_open(&x->w, path, BT_LOGW_CREATE |
+				      BT_LOGW_INPLACE)))
+		return err;
+	if (x->flags)
+		bt_log_writer_set_flags(x->w, BT_LOGF_OBJ_LEVEL);
+	if (x->cache && x->next == 0 && x->nobjs) {
+		size_t i;
+		int err2 = 0;
+
+		/* Pass B: the rows pass A read. */
+		x->cache = false;
+		for (i = 0; i < x->nobjs && !err2; i++) {
+			struct bt_dbobj o = x->objs[i];
+
+			o.path = x->arena + (uintptr_t)o.path;
+			err2 = export_object(x, &o);
+		}
+		for (i = 0; i < x->nlabs && !err2; i++) {
+			struct bt_dbtext t = x->labs[i];
+
+			t.value = x->arena + (uintptr_t)t.value;
+			err2 = export_label(x, &t);
+		}
+		return err2;
+	}
+	if ((err = db->ops->each_object(db, host, export_object_cached, x)) ||
+	    (err = db->ops->each_label(db, export_label, x)))
+		return err;
+	return 0;
+}
+
+static int export_close(struct exporter *x)
+{
+	int err = bt_log_writer_close(x->w);
+
+	x->w = NULL;
+	return err;
+}
+
+static void export_release(struct exporter *x)
+{
+	if (x->w)
+		bt_log_writer_abort(x->w);
+	x->w = NULL;
+	free(x->map);
+	free(x->kind);
+	free(x->ref1);
+	free(x->ref2);
+	free(x->dbid);
+	free(x->objs);
+	free(x->labs);
+	free(x->arena);
 }
 
 int bt_db_export_log(struct bt_db *db, const char *path,
@@ -1279,50 +1043,301 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
 			  const char *host, bt_progress_fn progress,
 			  void *arg)
 {
-	struct bt_log_writer *w = NULL;
-	uint32_t *map = NULL;
-	int64_t max, flags, total;
+	struct exporter x = { .db = db, .some = host != NULL,
+			      .progress = progress, .arg = arg };
 	int err;
 
-	if ((err = exec(db, "BEGIN")))
+	if ((err = db->ops->read_begin(db)))
 		return err;
-	if ((host && (err = check_host(db, host))) ||
-	    (err = query_int(db, "SELECT max(id) FROM objects", 0, &max)) ||
-	    (err = query_int(db, "SELECT coalesce(sum(events), 0) FROM logs",
-			     0, &total)) ||
-	    (err = query_int(db, "SELECT (SELECT coalesce(max(flags & 2), 0)"
-			     " FROM logs)", 0, &flags)))
-		goto out;
-	if (max < 0 || max >= UINT32_MAX) {
-		err = bt_error_set(BT_ELIMIT, "'%s': too many objects for a "
-				   "log", db->path);
-		goto out;
+	if (!(err = export_prepare(&x, host)) &&
+	    !(err = export_objects(&x, path, host)) &&
+	    !(err = db->ops->each_event(db, export_event, &x)))
+		err = export_close(&x);
+	db->ops->read_end(db);
+	export_release(&x);
+	return err;
+}
+
+/* ---- what a walk needs ------------------------------------------------- */
+
+/*
+ * Per object of the closure (flags[database id]).  A group is a file with
+ * its pages (a walk's node at any granularity lies in one), or one other
+ * object; its threshold bounds the thresholds the walk can give its nodes:
+ * backward the latest time of an event that can reach it (from a group
+ * reached, no later than that group's threshold), forward the earliest.
+ * Only events inside the thresholds carry the walk on; every event of a
+ * group reached is kept (the filters count readers and writers over the
+ * whole log).
+ */
+#define CL_QUEUED 0x1           /* its events are asked for */
+#define CL_UP 0x2               /* its forks are asked for */
+#define CL_REACHED 0x4          /* group: th[] is set */
+
+struct closure {
+	struct exporter *x;
+	bool forward;
+	bool changed;
+	uint8_t *fl;
+	uint64_t *th;           /* [group] threshold */
+	uint32_t *pg_idx, *pg;  /* pages of each file: pg[pg_idx[f] ..] */
+	int64_t *q, *up;        /* the next frontier */
+	size_t nq, qcap, nup, upcap;
+	struct bt_dbevent *ev;  /* events kept (duplicates until sorted) */
+	size_t nev, evcap;
+};
+
+static int cl_push(int64_t **v, size_t *n, size_t *cap, int64_t id)
+{
+	if (*n == *cap && bt_grow(v, cap, *n + 1, sizeof(**v)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	(*v)[(*n)++] = id;
+	return 0;
+}
+
+/* The group of an object: a page's file, or itself. */
+static uint32_t cl_group(const struct closure *c, uint32_t id)
+{
+	const struct exporter *x = c->x;
+
+	return x->kind[id] == BT_OBJ_PAGE && x->ref1[id] ? x->ref1[id] : id;
+}
+
+/* Queue a group for its events: a file with its pages. */
+static int cl_queue(struct closure *c, uint32_t g)
+{
+	uint32_t i;
+	int err;
+
+	if (c->fl[g] & CL_QUEUED)
+		return 0;
+	c->fl[g] |= CL_QUEUED;
+	if ((err = cl_push(&c->q, &c->nq, &c->qcap, g)))
+		return err;
+	if (c->x->kind[g] != BT_OBJ_FILE)
+		return 0;
+	for (i = c->pg_idx[g]; i < c->pg_idx[g + 1]; i++)
+		if (!(c->fl[c->pg[i]] & CL_QUEUED)) {
+			c->fl[c->pg[i]] |= CL_QUEUED;
+			if ((err = cl_push(&c->q, &c->nq, &c->qcap,
+					   c->pg[i])))
+				return err;
+		}
+	return 0;
+}
+
+/* The walk may reach object `id` through an event at time t. */
+static int cl_reach(struct closure *c, int64_t id, uint64_t t)
+{
+	const struct exporter *x = c->x;
+	uint32_t g;
+
+	if (id <= 0 || id > x->max || !x->map[id])
+		return 0;
+	g = cl_group(c, (uint32_t)id);
+	if (!(c->fl[g] & CL_REACHED)) {
+		c->fl[g] |= CL_REACHED;
+		c->th[g] = t;
+		c->changed = true;
+		return cl_queue(c, g);
 	}
-	map = calloc((size_t)max + 1, sizeof(*map));
-	if (!map) {
+	if (c->forward ? t < c->th[g] : t > c->th[g]) {
+		c->th[g] = t;
+		c->changed = true;
+	}
+	return 0;
+}
+
+/* Carry the thresholds over the events kept until nothing moves; groups
+ * reached for the first time are queued for the next frontier. */
+static int cl_propagate(struct closure *c)
+{
+	const struct exporter *x = c->x;
+	size_t i;
+	int err;
+
+	do {
+		c->changed = false;
+		for (i = 0; i < c->nev; i++) {
+			const struct bt_dbevent *e = &c->ev[i];
+			int64_t from = c->forward ? e->cause : e->effect;
+			int64_t to = c->forward ? e->effect : e->cause;
+			uint32_t g;
+
+			if (from <= 0 || from > x->max || !x->map[from])
+				continue;
+			g = cl_group(c, (uint32_t)from);
+			if (!(c->fl[g] & CL_REACHED) ||
+			    (c->forward ? e->time < c->th[g] :
+			     e->time > c->th[g]))
+				continue;
+			if ((err = cl_reach(c, to, e->time)))
+				return err;
+		}
+	} while (c->changed);
+	return 0;
+}
+
+/* A process met: what it inherited comes from the forks above it. */
+static int cl_up(struct closure *c, int64_t id)
+{
+	if (id <= 0 || id > c->x->max || !c->x->map[id] ||
+	    c->x->kind[id] != BT_OBJ_PROCESS || (c->fl[id] & CL_UP))
+		return 0;
+	c->fl[id] |= CL_UP;
+	return cl_push(&c->up, &c->nup, &c->upcap, id);
+}
+
+static int cl_event(void *arg, const struct bt_dbevent *e)
+{
+	struct closure *c = arg;
+	const struct exporter *x = c->x;
+	int err;
+
+	if (c->nev == c->evcap &&
+	    bt_grow(&c->ev, &c->evcap, c->nev + 1, sizeof(*c->ev)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	c->ev[c->nev++] = *e;
+	if ((err = cl_up(c, e->cause)) || (err = cl_up(c, e->effect)))
+		return err;
+	if (bt_db_aux_is_object((unsigned)e->op) && e->aux > 0 &&
+	    e->aux <= x->max && (err = cl_up(c, x->ref2[e->aux])))
+		return err;
+	return 0;
+}
+
+static int cmp_event_id(const void *a, const void *b)
+{
+	const struct bt_dbevent *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Pages by file, from the objects read. */
+static int cl_pages(struct closure *c)
+{
+	const struct exporter *x = c->x;
+	size_t n = (size_t)x->max + 2;
+	int64_t id;
+	uint32_t f;
+
+	c->pg_idx = calloc(n, sizeof(*c->pg_idx));
+	if (!c->pg_idx)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	for (id = 1; id <= x->max; id++)
+		if (x->map[id] && x->kind[id] == BT_OBJ_PAGE &&
+		    (f = x->ref1[id]))
+			c->pg_idx[f + 1]++;
+	for (id = 1; id <= x->max + 1; id++)
+		c->pg_idx[id] += c->pg_idx[id - 1];
+	c->pg = malloc(((size_t)c->pg_idx[x->max + 1] + 1) * sizeof(*c->pg));
+	if (!c->pg)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	{
+		uint32_t *at = malloc(n * sizeof(*at));
+
+		if (!at)
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		memcpy(at, c->pg_idx, n * sizeof(*at));
+		for (id = 1; id <= x->max; id++)
+			if (x->map[id] && x->kind[id] == BT_OBJ_PAGE &&
+			    (f = x->ref1[id]))
+				c->pg[at[f]++] = (uint32_t)id;
+		free(at);
+	}
+	return 0;
+}
+
+int bt_db_export_walk(struct bt_db *db, const char *objects,
+		      const char *path, const char *host, bool forward,
+		      int (*resolve)(void *arg, const char *objects,
+				     uint32_t **starts, size_t *n),
+		      void *arg, bt_progress_fn progress, void *parg)
+{
+	struct exporter x = { .db = db, .some = host != NULL, .cache = true,
+			      .progress = progress, .arg = parg };
+	struct closure c = { .x = &x, .forward = forward };
+	uint32_t *starts = NULL;
+	size_t nstarts = 0, i, k;
+	int64_t *q = NULL, *up = NULL;
+	int err;
+
+	if ((err = db->ops->read_begin(db)))
+		return err;
+	if ((err = export_prepare(&x, host)))
+		goto out;
+	x.kind = calloc((size_t)x.max + 1, 1);
+	x.ref1 = calloc((size_t)x.max + 1, sizeof(*x.ref1));
+	x.ref2 = calloc((size_t)x.max + 1, sizeof(*x.ref2));
+	x.dbid = calloc((size_t)x.max + 1, sizeof(*x.dbid));
+	c.fl = calloc((size_t)x.max + 1, 1);
+	c.th = calloc((size_t)x.max + 1, sizeof(*c.th));
+	if (!x.kind || !x.ref1 || !x.ref2 || !x.dbid || !c.fl || !c.th) {
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* path is the caller's private temporary file (graph/dbgraph.c):
-	 * written in place */
-	if ((err = bt_log_writer_open(&w, path, BT_LOGW_CREATE |
-				      BT_LOGW_INPLACE)))
+	/* The objects alone, for the caller to find the points in. */
+	if ((err = export_objects(&x, objects, host)) ||
+	    (err = export_close(&x)) ||
+	    (err = resolve(arg, objects, &starts, &nstarts)) ||
+	    (err = cl_pages(&c)))
 		goto out;
-	if (flags)
-		bt_log_writer_set_flags(w, BT_LOGF_OBJ_LEVEL);
-	if ((err = write_objects(db, w, map, max, host)) ||
-	    (err = write_labels(db, w, map, max)) ||
-	    (err = write_events(db, w, map, max, host != NULL, progress, arg,
-				total)))
+	for (i = 0; i < nstarts; i++)
+		if (starts[i] && starts[i] <= x.next &&
+		    ((err = cl_reach(&c, x.dbid[starts[i]], forward ? 0 :
+				     UINT64_MAX)) ||
+		     (err = cl_up(&c, x.dbid[starts[i]]))))
+			goto out;
+	/* One query per frontier. */
+	while (c.nq || c.nup) {
+		size_t nq = c.nq, nup = c.nup;
+
+		free(q);
+		free(up);
+		q = c.q;
+		up = c.up;
+		c.q = c.up = NULL;
+		c.nq = c.qcap = c.nup = c.upcap = 0;
+		db->stats.frontiers++;
+		if ((err = db->ops->frontier(db, q, nq, up, nup, cl_event,
+					     &c)) ||
+		    (err = cl_propagate(&c)))
+			goto out;
+	}
+	qsort(c.ev, c.nev, sizeof(*c.ev), cmp_event_id);
+	for (i = k = 0; i < c.nev; i++)
+		if (!k || c.ev[k - 1].id != c.ev[i].id)
+			c.ev[k++] = c.ev[i];
+	c.nev = k;
+	db->stats.walk_events += k;
+	/* The log the walk runs on: the same objects, the events kept. */
+	memset(x.map, 0, ((size_t)x.max + 1) * sizeof(*x.map));
+	x.total = c.nev;
+	if ((err = export_objects(&x, path, host)))
 		goto out;
-	err = bt_log_writer_close(w);
-	w = NULL;
+	for (i = 0; i < c.nev; i++)
+		if ((err = export_event(&x, &c.ev[i])))
+			goto out;
+	err = export_close(&x);
 out:
-	if (w)
-		bt_log_writer_abort(w);
-	sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
-	free(map);
+	db->ops->read_end(db);
+	export_release(&x);
+	free(starts);
+	free(q);
+	free(up);
+	free(c.q);
+	free(c.up);
+	free(c.fl);
+	free(c.th);
+	free(c.pg_idx);
+	free(c.pg);
+	free(c.ev);
 	return err;
+}
+
+void bt_db_get_stats(const struct bt_db *db, struct bt_db_stats *out)
+{
+	*out = db->stats;
 }
 
 /* ---- investigations ---------------------------------------------------- */
@@ -1341,114 +1356,55 @@ void bt_db_inv_release(struct bt_db_inv *inv)
 
 int bt_db_save(struct bt_db *db, const struct bt_db_inv *inv)
 {
-	sqlite3_stmt *s;
-	int rc, err;
-
 	if (!inv->name || !*inv->name)
 		return bt_error_set(BT_EINVAL, "an investigation needs a name");
-	if ((err = prepare(db, &s, inv->replace ?
-			   "INSERT OR REPLACE INTO investigations"
-			   "(name, direction, spec, options, created, nodes,"
-			   " edges, result) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-			   " ?8)" :
-			   "INSERT INTO investigations"
-			   "(name, direction, spec, options, created, nodes,"
-			   " edges, result) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-			   " ?8)")))
-		return err;
-	sqlite3_bind_text(s, 1, inv->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, inv->direction ? inv->direction : "backward",
-			  -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, inv->spec ? inv->spec : "", -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, inv->options ? inv->options : "", -1,
-			  SQLITE_STATIC);
-	bind_u64(s, 5, inv->created);
-	bind_u64(s, 6, inv->nodes);
-	bind_u64(s, 7, inv->edges);
-	sqlite3_bind_text(s, 8, inv->result ? inv->result : "", -1,
-			  SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_CONSTRAINT && !inv->replace)
-		return bt_error_set(BT_EINVAL, "investigation '%s' already "
-				    "exists in '%s'", inv->name, db->path);
-	if (rc != SQLITE_DONE)
-		return sqlerr(db, BT_EIO, "saving an investigation");
-	return 0;
+	if (db->readonly)
+		return bt_error_set(BT_EINVAL, "'%s' is open read-only",
+				    db->name);
+	return db->ops->inv_save(db, inv);
 }
 
-static char *col_dup(sqlite3_stmt *s, int i)
+static char *dup_or_empty(const char *s)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	return strdup(t ? (const char *)t : "");
+	return strdup(s ? s : "");
 }
 
-static int inv_row(sqlite3_stmt *s, struct bt_db_inv *out, bool result)
+static int inv_copy(void *arg, const struct bt_db_inv *in)
 {
-	memset(out, 0, sizeof(*out));
-	out->name = col_dup(s, 0);
-	out->direction = col_dup(s, 1);
-	out->spec = col_dup(s, 2);
-	out->options = col_dup(s, 3);
-	out->created = col_u64(s, 4);
-	out->nodes = col_u64(s, 5);
-	out->edges = col_u64(s, 6);
-	if (result)
-		out->result = col_dup(s, 7);
+	struct bt_db_inv *out = arg;
+
+	out->name = dup_or_empty(in->name);
+	out->direction = dup_or_empty(in->direction);
+	out->spec = dup_or_empty(in->spec);
+	out->options = dup_or_empty(in->options);
+	out->result = dup_or_empty(in->result);
+	out->created = in->created;
+	out->nodes = in->nodes;
+	out->edges = in->edges;
 	if (!out->name || !out->direction || !out->spec || !out->options ||
-	    (result && !out->result)) {
+	    !out->result) {
 		bt_db_inv_release(out);
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	}
-	return 0;
+	return 1;
 }
 
 int bt_db_get(struct bt_db *db, const char *name, struct bt_db_inv *out)
 {
-	sqlite3_stmt *s;
-	int rc, err;
+	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = prepare(db, &s, "SELECT name, direction, spec, options,"
-			   " created, nodes, edges, result FROM"
-			   " investigations WHERE name = ?1")))
+	err = db->ops->inv_each(db, name, inv_copy, out);
+	if (err < 0)
 		return err;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		err = inv_row(s, out, true);
-	else if (rc == SQLITE_DONE)
-		err = bt_error_set(BT_ENOTFOUND, "no investigation '%s' in "
-				   "'%s'", name, db->path);
-	else
-		err = sqlerr(db, BT_EIO, "reading an investigation");
-	sqlite3_finalize(s);
-	return err;
+	if (!err)
+		return bt_error_set(BT_ENOTFOUND, "no investigation '%s' in "
+				    "'%s'", name, db->name);
+	return 0;
 }
 
 int bt_db_list(struct bt_db *db,
 	       int (*fn)(void *arg, const struct bt_db_inv *inv), void *arg)
 {
-	struct bt_db_inv inv;
-	sqlite3_stmt *s;
-	int rc, err;
-
-	if ((err = prepare(db, &s, "SELECT name, direction, spec, options,"
-			   " created, nodes, edges FROM investigations"
-			   " ORDER BY name")))
-		return err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((err = inv_row(s, &inv, false)))
-			break;
-		err = fn(arg, &inv);
-		bt_db_inv_release(&inv);
-		if (err)
-			break;
-	}
-	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = sqlerr(db, BT_EIO, "listing investigations");
-	sqlite3_finalize(s);
-	return err;
+	return db->ops->inv_each(db, NULL, fn, arg);
 }

@@ -1,6 +1,9 @@
 /*
- * db.h - the sqlite case database: many logs, from many hosts, in one file
- * that analysts can query with plain SQL, and saved investigations.
+ * db.h - the case database: many logs, from many hosts, in one store that
+ * analysts can query with plain SQL, and saved investigations.  The store
+ * is an sqlite file (the embedded default) or a PostgreSQL database (the
+ * shared one: `postgresql://...`), with the same schema and the same
+ * answers (core/db-sqlite.c, core/db-pg.c behind core/db-int.h).
  *
  * bt_db_add() loads a log (any source: they share one format,
  * core/record.h) into the database: objects merged by identity across logs
@@ -17,7 +20,8 @@
  * database's objects and events into a temporary log with the log writer
  * and loads it with bt_graph_load(), so a walk over the database is the
  * walk over a log, with the same results (for a single log: the same
- * object ids too).
+ * object ids too).  Object ids are dense, in the order objects were first
+ * added, on every store.
  *
  * The schema is specified for users in man/btrack-db.5; the statements
  * that create it are in db.c and must agree with that page.  This module
@@ -31,7 +35,8 @@
 
 #include "log.h"
 
-/* The schema version (PRAGMA user_version) this build reads and writes. */
+/* The schema version (sqlite: PRAGMA user_version; PostgreSQL: the table
+ * `btrack`) this build reads and writes. */
 #define BT_DB_VERSION 1
 /* PRAGMA application_id of a btrack case database: "BTCD". */
 #define BT_DB_APPID 0x42544344
@@ -44,16 +49,27 @@ enum bt_db_open_flags {
 };
 
 /*
- * Open a case database.  BT_ENOTFOUND if it does not exist (without
- * BT_DB_CREATE), BT_ECORRUPT for a file that is not an sqlite database or
- * not a btrack one, BT_EVERSION for another schema version, BT_EIO.  The
- * caller owns *out (bt_db_close()).
+ * Open a case database: `name` is an sqlite file, or a PostgreSQL
+ * connection URI (postgresql://..., postgres://...) or conninfo string
+ * ("host=... dbname=...", bt_db_is_pg()).  BT_ENOTFOUND if it does not
+ * exist (without BT_DB_CREATE), BT_ECORRUPT for a file or database that is
+ * not a btrack one, BT_EVERSION for another schema version, BT_EIO (a
+ * server that cannot be reached, a refused login: the message says which).
+ * The caller owns *out (bt_db_close()).
  */
-int bt_db_open(struct bt_db **out, const char *path, unsigned flags);
+int bt_db_open(struct bt_db **out, const char *name, unsigned flags);
 void bt_db_close(struct bt_db *db);  /* accepts NULL */
 
+/* Whether `name` names a PostgreSQL database rather than a file. */
+bool bt_db_is_pg(const char *name);
+
+/* The name for messages (a URI without its password; borrowed) and the
+ * store ("sqlite", "PostgreSQL"). */
+const char *bt_db_name(const struct bt_db *db);
+const char *bt_db_store(const struct bt_db *db);
+
 /* The sqlite handle (borrowed, valid until bt_db_close()), for tests and
- * for queries the API does not cover. */
+ * for queries the API does not cover; NULL on another store. */
 struct sqlite3 *bt_db_sqlite(struct bt_db *db);
 
 /* What bt_db_add() did. */
@@ -88,6 +104,17 @@ struct bt_db_info {
 };
 int bt_db_info(struct bt_db *db, struct bt_db_info *out);
 
+/* A log of the database, for `btrack db info`; strings borrowed for the
+ * call. */
+struct bt_db_log {
+	int64_t id;
+	const char *host, *path, *hash;
+	uint64_t events, objects, first_time, last_time;
+};
+/* Call fn for each log, by id; fn returns 0 or stops with its value. */
+int bt_db_logs(struct bt_db *db,
+	       int (*fn)(void *arg, const struct bt_db_log *l), void *arg);
+
 /*
  * Write every object, label and event of the database into a new log at
  * `path`, written in place (BT_LOGW_INPLACE: a private temporary file,
@@ -100,6 +127,40 @@ int bt_db_export_log(struct bt_db *db, const char *path,
 int bt_db_export_log_host(struct bt_db *db, const char *path,
 			  const char *host, bt_progress_fn progress,
 			  void *arg);
+
+/*
+ * What a walk needs of the database, not all of it: into `path` (a
+ * private temporary file, as above) every object and label of `host`
+ * (NULL: all) with the ids bt_db_export_log_host() gives them, and only
+ * the events a walk from the detection points may look at, found one
+ * frontier at a time, one query per frontier: every event of an object
+ * the walk can reach (both ways, for the filters' counts of readers and
+ * writers; a file with its pages), going back (`forward` false) from
+ * causes or forward to effects, and the forks above every process met
+ * (what it inherited).  A walk on that log gives what it gives on the
+ * whole database's.
+ *
+ * The detection points are the caller's: resolve() gets `objects`, a log
+ * of the objects and labels alone (written first, at that path, another
+ * private temporary file) with the same ids, and gives back the ids of the
+ * points in it: *starts is malloc()ed by resolve() and freed here, *n
+ * of them (a spec that names nothing is left out; it fails the same way
+ * on the walk's log).  Reads in one snapshot of the database.
+ */
+int bt_db_export_walk(struct bt_db *db, const char *objects,
+		      const char *path, const char *host, bool forward,
+		      int (*resolve)(void *arg, const char *objects,
+				     uint32_t **starts, size_t *n),
+		      void *arg, bt_progress_fn progress, void *parg);
+
+/* What the store was asked, for the benchmark and BTRACK_DB_STATS. */
+struct bt_db_stats {
+	uint64_t queries;       /* statements sent (round trips) */
+	uint64_t rows;          /* rows read */
+	uint64_t frontiers;     /* frontier queries of bt_db_export_walk() */
+	uint64_t walk_events;   /* events it kept */
+};
+void bt_db_get_stats(const struct bt_db *db, struct bt_db_stats *out);
 
 /* A saved investigation.  Strings are owned by the struct
  * (bt_db_inv_release()). */

@@ -12,7 +12,11 @@
  *  - pair maps keyed by two u64s: files by (dev, ino), pages by (file,
  *    index), regions by (process, file), and the (file, path) pairs already
  *    labelled with BT_LABEL_PATH.
- *  - endpoints by address.
+ *  - endpoints by address, or, when the source knows the socket's own
+ *    address, by (remote, local): one endpoint per connection end, with
+ *    its local address in one BT_LABEL_LOCAL label.  A CONNECT or ACCEPT
+ *    with a local address starts a new one (the address pair was used
+ *    before and is reused now: a new connection).
  *  - per file object (finfo): its (dev, ino), how many paths are bound to
  *    it, whether it is real (in the (dev, ino) map) and whether it is a
  *    symbolic link.  When a real file's last path goes (unlink, or a
@@ -211,6 +215,9 @@ struct bt_ingest {
 	struct region *regions;
 	size_t nregions, regions_cap;
 	struct bt_strmap endpoints;/* address -> endpoint id */
+	struct bt_strmap conns;    /* conn_key(remote, local) -> endpoint id */
+	char *kbuf;                /* a conn_key being built, reused */
+	size_t kbuf_cap;
 
 	struct bt_u64map fidx;     /* file id -> finfo index + 1 */
 	struct finfo *finfo;
@@ -298,6 +305,7 @@ int bt_ingest_new(struct bt_ingest **out, struct bt_log_writer *w)
 	bt_u64map_init(&ing->fidx);
 	bt_strmap_init(&ing->pathmap);
 	bt_strmap_init(&ing->endpoints);
+	bt_strmap_init(&ing->conns);
 	bt_strmap_init(&ing->dirs);
 	*out = ing;
 	return 0;
@@ -310,6 +318,8 @@ void bt_ingest_free(struct bt_ingest *ing)
 	bt_u64map_release(&ing->pids);
 	bt_strmap_release(&ing->pathmap);
 	bt_strmap_release(&ing->endpoints);
+	bt_strmap_release(&ing->conns);
+	free(ing->kbuf);
 	pair_release(&ing->files);
 	pair_release(&ing->gone);
 	pair_release(&ing->pages);
@@ -1037,17 +1047,43 @@ static int get_page(struct bt_ingest *ing, uint32_t file, uint64_t index,
 	return 0;
 }
 
-static int get_endpoint(struct bt_ingest *ing, const char *addr,
+/*
+ * The endpoint of a CONNECT, ACCEPT, SEND or RECV.  Without a local
+ * address: one endpoint per remote address, as ever.  With one: one per
+ * (remote, local), labelled BT_LABEL_LOCAL when made; a CONNECT or ACCEPT
+ * always makes a new one, since a connection starts there (the same pair
+ * seen again later is a reused port pair, a new connection).  The key is
+ * "<len(remote)>:<remote><local>", unambiguous whatever bytes they hold.
+ */
+static int get_endpoint(struct bt_ingest *ing, const struct bt_obs *o,
 			uint32_t *out)
 {
-	uint32_t id = bt_strmap_get(&ing->endpoints, addr);
+	const char *addr = o->remote;
+	const char *local = o->local && *o->local ? o->local : NULL;
+	struct bt_strmap *m = local ? &ing->conns : &ing->endpoints;
+	const char *key = addr;
+	uint32_t id;
 	int r;
 
+	if (local) {
+		size_t rl = strlen(addr), ll = strlen(local), n;
+
+		n = rl + ll + 24;
+		if (n > ing->kbuf_cap &&
+		    (r = bt_grow(&ing->kbuf, &ing->kbuf_cap, n, 1)))
+			return r;
+		snprintf(ing->kbuf, n, "%zu:%s%s", rl, addr, local);
+		key = ing->kbuf;
+	}
+	id = local && (o->op == BT_RAW_CONNECT || o->op == BT_RAW_ACCEPT) ?
+	     0 : bt_strmap_get(m, key);
 	if (!id) {
 		if ((r = next_id(ing, &id)) ||
 		    (r = bt_log_append_endpoint(ing->w, id, addr,
 						strlen(addr))) ||
-		    (r = bt_strmap_put(&ing->endpoints, addr, id)))
+		    (local && (r = label(ing, id, BT_LABEL_LOCAL, o->time,
+					 local, strlen(local)))) ||
+		    (r = bt_strmap_put(m, key, id)))
 			return r;
 		ing->st.objects[BT_REC_ENDPOINT]++;
 	}
@@ -1096,6 +1132,7 @@ static int check(const struct bt_obs *o)
 	    (r = check_str(name, "path", o->path)) ||
 	    (r = check_str(name, "new_path", o->new_path)) ||
 	    (r = check_str(name, "remote", o->remote)) ||
+	    (r = check_str(name, "local", o->local)) ||
 	    (r = check_str(name, "target", o->target)))
 		return r;
 	switch (o->op) {
@@ -1441,7 +1478,7 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 	case BT_RAW_ACCEPT:
 	case BT_RAW_RECV:
 	case BT_RAW_SEND:
-		if ((r = get_endpoint(ing, o->remote, &ep)))
+		if ((r = get_endpoint(ing, o, &ep)))
 			return r;
 		if (o->op == BT_RAW_SEND)
 			r = event(ing, BT_OP_SEND, 0, sat32(o->bytes),

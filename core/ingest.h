@@ -47,6 +47,12 @@
  *    modified in the log add nothing, which keeps /etc and /usr out.
  *  - mmap makes a region object; page events name the region of the same
  *    process and file that holds the page (aux).
+ *  - Endpoints: by remote address, or with `local` by (remote, local):
+ *    one endpoint per connection end, its record's address the remote,
+ *    a BT_LABEL_LOCAL label the local address.  A CONNECT or ACCEPT with
+ *    `local` makes a new one even if the pair was seen (a reused port
+ *    pair is a new connection).  Both ends of one connection, seen in
+ *    one log, are matched into a channel at query time (graph/channel.h).
  */
 #ifndef BT_INGEST_H
 #define BT_INGEST_H
@@ -56,6 +62,7 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "raw.h"
 #include "record.h"
 
 /* One observation.  Fields not used by an op are ignored; strings are
@@ -90,6 +97,10 @@ struct bt_obs {
 	uint64_t page;          /* PAGE_READ, PAGE_WRITE: page index */
 
 	const char *remote;     /* CONNECT, ACCEPT, RECV, SEND: "addr:port" */
+	const char *local;      /* the same: the socket's own "addr:port"
+	                           (getsockname), NULL or "" if unknown:
+	                           then the endpoint is the remote address
+	                           alone, else one end of one connection */
 	uint64_t bytes;         /* READ, WRITE, RECV, SEND: 0 if unknown */
 
 	/* The acting process's credentials when known (UINT32_MAX if not;

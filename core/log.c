@@ -262,6 +262,8 @@ static unsigned label_kind(uint32_t key)
 		return BT_OBJ_PROCESS;
 	case BT_LABEL_PATH:
 		return BT_OBJ_FILE;
+	case BT_LABEL_LOCAL:
+		return BT_OBJ_ENDPOINT;
 	}
 	return BT_OBJ_NONE;
 }
@@ -1627,6 +1629,11 @@ static inline bool get_varint(const uint8_t **pp, const uint8_t *end,
 	uint64_t v = 0;
 	unsigned sh = 0;
 
+	if (likely(p < end && *p < 0x80)) {   /* most deltas: one byte */
+		*out = *p;
+		*pp = p + 1;
+		return true;
+	}
 	while (likely(p < end) && sh < 64) {
 		uint8_t c = *p++;
 
@@ -1713,6 +1720,28 @@ populate:
 	return 0;
 }
 
+/* Bytes [off, off + n) of the file, committed: with pread(2) for a file
+ * (a header walk reads 32 bytes per 64 KiB: faulting the mapping in would
+ * map 64 KiB around each), else from the bytes in memory. */
+static int read_at(const struct bt_log *log, uint64_t off, void *buf,
+		   size_t n)
+{
+	ssize_t r;
+
+	if (log->fd < 0 || !log->mapped) {
+		memcpy(buf, log->map + off, n);
+		return 0;
+	}
+	do
+		r = pread(log->fd, buf, n, (off_t)off);
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)n)
+		return bt_error_set_os(BT_EIO, "cannot read log '%s' at offset "
+				       "%llu", log->path,
+				       (unsigned long long)off);
+	return 0;
+}
+
 /* What decoding one block found. */
 struct dres {
 	uint64_t events;      /* events in the block */
@@ -1728,6 +1757,7 @@ struct dres {
 struct dctx {
 	const struct bt_log *log;
 	uint64_t blk;          /* file offset of the block */
+	const uint8_t *src;    /* the block's bytes (a copy, or the map) */
 	uint32_t first;        /* objects before the block */
 	const uint8_t *kinds;  /* may be NULL */
 	uint8_t *lk;           /* lk[id - first - 1] */
@@ -1736,19 +1766,20 @@ struct dctx {
 #define KIND_ANY 0xff   /* an earlier block's object, kind not given */
 
 /*
- * Buffer bytes decoding `lim` record bytes may need: at most 8 canonical
- * bytes per encoded byte (a file, page, note or seal record of 3-4 bytes,
- * or a name or seal of 2, decodes to 16-32; an event of 4 or more to 24;
- * other records less), and one kind byte per object defined (an object
- * takes 2 bytes or more), kept at the buffer's end.
+ * Buffer bytes decoding a block of `span` record bytes may need: at most
+ * 8 canonical bytes per encoded byte (a file, page, note or seal record of
+ * 3-4 bytes, or a name or seal of 2, decodes to 16-32; an event of 4 or
+ * more to 24; other records less); then, at the buffer's end, a copy of
+ * the block read with pread(2) (header and span bytes, 8-byte aligned)
+ * and one kind byte per object defined (an object takes 2 bytes or more).
  */
-static inline uint64_t decode_need(uint64_t lim)
+static inline uint64_t decode_need(uint64_t span)
 {
-	return 8 * lim + lim / 2 + 16;
+	return 9 * span + span / 2 + BH + 16;
 }
 
-_Static_assert(BT_LOG_BLOCK_DECODED_MAX == 8 * (uint64_t)BT_LOG_BLOCK_SIZE +
-	       BT_LOG_BLOCK_SIZE / 2 + 16, "decoded max");
+_Static_assert(BT_LOG_BLOCK_DECODED_MAX == 9 * (uint64_t)BT_LOG_BLOCK_SIZE +
+	       BT_LOG_BLOCK_SIZE / 2 + BH + 16, "decoded max");
 
 static int rec_err(const struct dctx *d, const uint8_t *rec,
 		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -1764,7 +1795,7 @@ static int rec_err(const struct dctx *d, const uint8_t *rec,
 	va_end(ap);
 	return corrupt(d->log, "%s in the record at offset %llu (block at "
 		       "offset %llu)", buf,
-		       (unsigned long long)(rec - d->log->map),
+		       (unsigned long long)(d->blk + (uint64_t)(rec - d->src)),
 		       (unsigned long long)d->blk);
 }
 
@@ -2165,9 +2196,20 @@ static inline bool crc_known(const struct bt_log *log, uint32_t i)
 	       (i % 64) & 1;
 }
 
-/* Check block i's checksum (over its `used` bytes, which exist even past
- * the committed length: the writer wrote them before the word). */
-static int check_crc(const struct bt_log *log, uint32_t i)
+/* Record bytes of block i the file holds: all `used` (the checksum
+ * covers them; past the committed length in a last block whose word is
+ * ahead, which the writer wrote first), but in a block cut short by the
+ * end of a short file. */
+static inline uint32_t blk_span(const struct bt_log *log, uint32_t i)
+{
+	const struct rblock *b = &log->blocks[i];
+
+	return i == log->nblocks - 1 && log->tail_cut ? b->lim : b->used;
+}
+
+/* Check block i's checksum over its bytes at src (NULL: in the map). */
+static int check_crc(const struct bt_log *log, uint32_t i,
+		     const uint8_t *src)
 {
 	const struct rblock *b = &log->blocks[i];
 
@@ -2175,8 +2217,9 @@ static int check_crc(const struct bt_log *log, uint32_t i)
 		return 0;
 	if (i == log->nblocks - 1 && log->tail_cut)
 		return 0;   /* cut short: said by the warning */
-	if (bt_crc32c(0, log->map + b->off + 8, BH - 8 + (size_t)b->used) !=
-	    b->crc)
+	if (!src)
+		src = log->map + b->off;
+	if (bt_crc32c(0, src + 8, BH - 8 + (size_t)b->used) != b->crc)
 		return corrupt(log, "checksum mismatch in the block at offset "
 			       "%llu (%u bytes)", (unsigned long long)b->off,
 			       b->used);
@@ -2185,11 +2228,12 @@ static int check_crc(const struct bt_log *log, uint32_t i)
 	return 0;
 }
 
-/* Block i's header in the file against the table. */
-static bool header_matches(const struct bt_log *log, uint32_t i)
+/* Block i's header (at src) against the table. */
+static bool header_matches(const struct bt_log *log, uint32_t i,
+			   const uint8_t *src)
 {
 	const struct rblock *b = &log->blocks[i];
-	const struct bt_log_block *h = (const void *)(log->map + b->off);
+	const struct bt_log_block *h = (const void *)src;
 
 	return h->seq == i && h->objects == b->first_object &&
 	       h->events == b->first_event && h->base_time == b->base_time;
@@ -2201,9 +2245,10 @@ static int chain_error(const struct bt_log *log, uint32_t i, uint64_t off)
 {
 	int r;
 
-	if (i < log->nblocks && (r = check_crc(log, i)))
+	if (i < log->nblocks && (r = check_crc(log, i, NULL)))
 		return r;
-	if (i > 0 && i - 1 < log->nblocks && (r = check_crc(log, i - 1)))
+	if (i > 0 && i - 1 < log->nblocks &&
+	    (r = check_crc(log, i - 1, NULL)))
 		return r;
 	return corrupt(log, "block at offset %llu does not follow the one "
 		       "before it (number, objects, events or base time)",
@@ -2216,24 +2261,40 @@ static int decode_blk(const struct bt_log *log, uint32_t i, uint8_t *buf,
 		      bool lenient, struct dres *res)
 {
 	const struct rblock *b = &log->blocks[i];
-	uint64_t need = decode_need(b->lim);
-	const uint8_t *p = log->map + b->off + BH;
-	struct dctx d = { log, b->off, b->first_object, kinds, NULL };
+	uint32_t span = blk_span(log, i);
+	uint64_t need = decode_need(span);
+	struct dctx d = { log, b->off, NULL, b->first_object, kinds, NULL };
+	uint8_t *olim;
 	int r;
 
-	if (!header_matches(log, i))
-		return chain_error(log, i, b->off);
-	if ((r = check_crc(log, i)))
-		return r;
 	if (cap < need)
 		return bt_error_set(BT_ELIMIT, "a buffer of %zu bytes is too "
 				    "small to decode the block at offset %llu "
 				    "(%llu bytes needed)", cap,
 				    (unsigned long long)b->off,
 				    (unsigned long long)need);
-	d.lk = buf + cap - (b->lim / 2 + 1);
-	r = decode_recs(&d, p, p + b->lim, buf, d.lk, b->base_time, lenient,
-			len, res);
+	d.lk = buf + cap - (span / 2 + 1);
+	olim = d.lk;
+	if (log->mapped) {
+		/* A copy, read with pread(2): cheaper here than faulting
+		 * the mapping in, and a file cut under us is an error, not
+		 * a SIGBUS. */
+		uint8_t *raw = (uint8_t *)((uintptr_t)(d.lk - BH - span) &
+					   ~(uintptr_t)7);
+
+		if ((r = read_at(log, b->off, raw, BH + (size_t)span)))
+			return r;
+		d.src = raw;
+		olim = raw;
+	} else {
+		d.src = log->map + b->off;
+	}
+	if (!header_matches(log, i, d.src))
+		return chain_error(log, i, b->off);
+	if ((r = check_crc(log, i, d.src)))
+		return r;
+	r = decode_recs(&d, d.src + BH, d.src + BH + b->lim, buf, olim,
+			b->base_time, lenient, len, res);
 	if (r)
 		return r;
 	/* what the next block's header says comes before it */
@@ -2295,7 +2356,8 @@ int bt_log_block_info(const struct bt_log *log, uint32_t i,
 }
 
 /* Room for block n in the table and its checksum bit (cleared). */
-static int add_block(struct bt_log *log, const struct rblock *rb)
+static int add_block(struct bt_log *log, const struct rblock *rb,
+		     uint32_t span)
 {
 	if (log->nblocks == log->blocks_cap) {
 		uint32_t ncap = log->blocks_cap ? log->blocks_cap * 2 : 64;
@@ -2321,44 +2383,68 @@ static int add_block(struct bt_log *log, const struct rblock *rb)
 			   ~((uint64_t)1 << (log->nblocks % 64)),
 			   __ATOMIC_RELAXED);
 	log->nblocks++;
-	if (decode_need(rb->used) > log->max_need)
-		log->max_need = decode_need(rb->used);
+	if (decode_need(span) > log->max_need)
+		log->max_need = decode_need(span);
 	return 0;
+}
+
+/* The walk found something wrong at or after the block rb: if rb's
+ * checksum fails (its header or length was damaged, the likeliest cause),
+ * say that instead, as a reader that decoded it would. */
+static int damaged(const struct bt_log *log, const struct rblock *rb)
+{
+	if (rb->off + BH + (uint64_t)rb->used > log->size)
+		return 0;
+	if (bt_crc32c(0, log->map + rb->off + 8, BH - 8 + (size_t)rb->used) ==
+	    rb->crc)
+		return 0;
+	return corrupt(log, "checksum mismatch in the block at offset %llu "
+		       "(%u bytes)", (unsigned long long)rb->off, rb->used);
 }
 
 /*
  * Walk the block headers from file offset `off` (block log->nblocks) up
  * to the committed length c, adding them to the table.  Only each
- * header's 32 bytes (its word read once, acquire) and the padding after
- * it are read.  What a header walk can check without decoding is
- * checked: numbers in sequence, counts that never go down nor grow more
- * than the bytes before allow, zero padding; the rest (exact counts, base
- * time, checksums) when a block is decoded.  A block whose word ends past
- * c (a writer between its two stores, or killed there) is the last; its
- * records are decoded up to c only.  *endp: where the records end.
+ * header's 32 bytes and the padding before the next are read (one read
+ * per block, after the acquire load of c: the writer stored each word
+ * before the committed length that covers it).  What a header walk can
+ * check without decoding is checked: numbers in sequence, counts that
+ * never go down nor grow more than the bytes before allow, zero padding;
+ * the rest (exact counts, base time, checksums) when a block is decoded.
+ * A block whose word ends past c (a writer between its two stores, or
+ * killed there) is the last; its records are decoded up to c only.
+ * *endp: where the records end.
  */
 static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 		       uint64_t *endp)
 {
+	uint8_t hb[8 + BH];         /* padding before a header, the header */
+	const struct bt_log_block *b = (const void *)(hb + 8);
+	bool have = false;          /* b holds the header at off */
 	int r;
 
 	while (off < c) {
-		const struct bt_log_block *b = (const void *)(log->map + off);
 		const struct rblock *pb = log->nblocks ?
 					  &log->blocks[log->nblocks - 1] : NULL;
 		struct rblock rb;
-		uint64_t word, end, pad;
+		uint64_t word, end, pad, n;
 		bool ok;
+		size_t k;
 
 		if (c - off < BH) {
 			if (log->short_file)
 				break;
+			if (pb && (r = damaged(log, pb)))
+				return r;
 			return corrupt(log, "committed length %llu at offset "
 				       "16 cuts the block header at offset "
 				       "%llu", (unsigned long long)c,
 				       (unsigned long long)off);
 		}
-		word = __atomic_load_n((const uint64_t *)b, __ATOMIC_ACQUIRE);
+		if (!have && (r = read_at(log, off, hb + 8, BH)))
+			return r;
+		have = false;
+		memcpy(&word, b, 8);
 		rb.off = off;
 		rb.used = (uint32_t)word;
 		rb.crc = (uint32_t)(word >> 32);
@@ -2367,7 +2453,8 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 		rb.base_time = b->base_time;
 		end = off + BH + rb.used;
 		if (rb.used == 0)
-			return corrupt(log, "empty block at offset %llu",
+			return (r = damaged(log, &rb)) ? r :
+			       corrupt(log, "empty block at offset %llu",
 				       (unsigned long long)off);
 		if (pb)
 			ok = b->seq == log->nblocks &&
@@ -2380,6 +2467,8 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 			ok = b->seq == 0 && !rb.first_object &&
 			     !rb.first_event && !rb.base_time;
 		if (end > log->size) {
+			if (!log->short_file && pb && (r = damaged(log, pb)))
+				return r;
 			if (!log->short_file)
 				return corrupt(log, "block at offset %llu: "
 					       "length %u runs past the end of "
@@ -2395,14 +2484,14 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 					       "(number, objects, events or "
 					       "base time)",
 					       (unsigned long long)off);
-			if ((r = add_block(log, &rb)))
+			if ((r = add_block(log, &rb, rb.lim)))
 				return r;
 			log->tail_cut = true;
 			*endp = c;
 			return 0;
 		}
 		rb.lim = end < c ? rb.used : (uint32_t)(c - off - BH);
-		if ((r = add_block(log, &rb)))
+		if ((r = add_block(log, &rb, rb.used)))
 			return r;
 		if (!ok) {
 			/* the header may be damaged: its checksum says */
@@ -2422,18 +2511,27 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 		}
 		pad = (end + 7) & ~(uint64_t)7;
 		if (pad >= c) {
-			r = check_crc(log, log->nblocks - 1);
+			r = check_crc(log, log->nblocks - 1, NULL);
 			return r ? r : corrupt(log, "committed length %llu at "
 					       "offset 16 ends in the padding "
 					       "after the block at offset "
 					       "%llu", (unsigned long long)c,
 					       (unsigned long long)off);
 		}
-		for (; end < pad; end++)
-			if (log->map[end])
-				return corrupt(log, "nonzero padding at "
+		/* the padding, and the next header with it if it is there */
+		n = pad - end;
+		if (c - pad >= BH) {
+			n += BH;
+			have = true;
+		}
+		if ((r = read_at(log, end, hb + 8 - (pad - end), n)))
+			return r;
+		for (k = 0; k < pad - end; k++)
+			if (hb[8 - (pad - end) + k])
+				return (r = damaged(log, &rb)) ? r :
+				       corrupt(log, "nonzero padding at "
 					       "offset %llu",
-					       (unsigned long long)end);
+					       (unsigned long long)(end + k));
 		off = pad;
 	}
 	*endp = off < c ? off : c;
@@ -2447,6 +2545,7 @@ static int decode_tail(struct bt_log *log)
 {
 	struct rblock *b;
 	struct dres res;
+	uint64_t need;
 	uint8_t *buf;
 	size_t len;
 	int r;
@@ -2457,10 +2556,11 @@ static int decode_tail(struct bt_log *log)
 		return 0;
 	}
 	b = &log->blocks[log->nblocks - 1];
-	buf = malloc(decode_need(b->lim));
+	need = decode_need(blk_span(log, log->nblocks - 1));
+	buf = malloc(need);
 	if (!buf)
 		return bt_error_set(BT_ENOMEM, "out of memory");
-	r = decode_blk(log, log->nblocks - 1, buf, decode_need(b->lim), &len,
+	r = decode_blk(log, log->nblocks - 1, buf, need, &len,
 		       NULL, log->tail_cut, &res);
 	free(buf);
 	if (r)
@@ -2516,7 +2616,7 @@ static int take_blocks(struct bt_log *log, const struct bt_log_blockinfo *bi,
 					    "it (block %u at offset %llu)",
 					    log->path, i,
 					    (unsigned long long)rb.off);
-		if ((r = add_block(log, &rb)))
+		if ((r = add_block(log, &rb, rb.used)))
 			return r;
 		off = (rb.off + BH + rb.used + 7) & ~(uint64_t)7;
 	}
@@ -2542,16 +2642,7 @@ static int open_v2(struct bt_log *log, const struct bt_log_blockinfo *bi,
 
 	if (n && (r = take_blocks(log, bi, n, c, &off)))
 		return r;
-#ifdef MADV_RANDOM
-	/* one header per 64 KiB: no read-ahead of the records between */
-	if (log->mapped && c - off > ((uint64_t)1 << 20))
-		madvise((void *)log->map, log->size, MADV_RANDOM);
-#endif
 	r = walk_blocks(log, off, c, &end);
-#ifdef MADV_RANDOM
-	if (log->mapped && c - off > ((uint64_t)1 << 20))
-		madvise((void *)log->map, log->size, MADV_NORMAL);
-#endif
 	if (r)
 		return r;
 	if ((r = decode_tail(log)))
@@ -2590,14 +2681,14 @@ static int decode_all(struct bt_log *log)
 	log->img_ready = 0;
 	log->end = 0;
 	for (i = 0; i < log->nblocks; i++)
-		est += decode_need(log->blocks[i].lim);
-	log->img_cap = est + 4096 + BT_LOG_HEADER_SIZE;
+		est += 8 * (uint64_t)log->blocks[i].lim;
+	log->img_cap = est + log->max_need + 4096 + BT_LOG_HEADER_SIZE;
 	if ((r = img_reserve(log, BT_LOG_HEADER_SIZE)))
 		return r;
 	memcpy(log->img, log->map, BT_LOG_HEADER_SIZE);
 	log->end = BT_LOG_HEADER_SIZE;
 	for (i = 0; i < log->nblocks; i++) {
-		uint64_t need = decode_need(log->blocks[i].lim);
+		uint64_t need = decode_need(blk_span(log, i));
 		struct dres res;
 		size_t len;
 
@@ -3069,7 +3160,7 @@ static int refill(struct bt_log_iter *it)
 	b = &log->blocks[i];
 	if (i == it->block && b->first_object != it->nobjects)
 		return chain_error(log, i, b->off);
-	need = decode_need(b->lim);
+	need = decode_need(blk_span(log, i));
 	if (need > it->buf_cap) {
 		size_t cap = need > BT_LOG_BLOCK_DECODED_MAX ? (size_t)need :
 			     BT_LOG_BLOCK_DECODED_MAX;

@@ -253,9 +253,10 @@ int bt_log_block_info(const struct bt_log *log, uint32_t i,
 /* Bytes of buffer bt_log_block_decode() needs for any block of at most
  * BT_LOG_BLOCK_SIZE bytes (the writer's size; a block holding one large
  * record may need more: bt_log_block_decoded_max()).  The canonical records
- * take at most 8 bytes per encoded byte; the rest is scratch. */
+ * take at most 8 bytes per encoded byte; the rest is scratch (a copy of
+ * the block, read with pread(2), and a kind byte per object). */
 #define BT_LOG_BLOCK_DECODED_MAX \
-	((size_t)8 * BT_LOG_BLOCK_SIZE + BT_LOG_BLOCK_SIZE / 2 + 16)
+	((size_t)9 * BT_LOG_BLOCK_SIZE + BT_LOG_BLOCK_SIZE / 2 + 48)
 /* The same for every block of this log (>= BT_LOG_BLOCK_DECODED_MAX; may
  * grow with bt_log_refresh()). */
 size_t bt_log_block_decoded_max(const struct bt_log *log);

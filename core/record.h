@@ -1,9 +1,9 @@
 /*
  * record.h - the btrack log format and the raw capture record.
  *
- * This is the one definition of what btrack records, shared by user space
- * and the kernel module (kmod/ includes it too), so it uses kernel-safe
- * fixed-width types only and contains no code.  The prose specification is
+ * This is the one definition of what btrack records, so it uses
+ * fixed-width types only and contains no code.  The raw capture record
+ * that kernel sources write is core/raw.h.  The prose specification is
  * man/btrack-log.5; this comment and that page must agree.
  *
  * A log file is a 64-byte header, then its body up to `committed`:
@@ -233,7 +233,8 @@ struct bt_rec_page {
 	__u64 index;   /* page index in the file (offset / 4096) */
 };
 
-/* A remote endpoint, e.g. "203.0.113.9:4444" or "[2001:db8::1]:80". */
+/* A remote endpoint, e.g. "203.0.113.9:4444" or "[2001:db8::1]:80".  With
+ * a BT_LABEL_LOCAL label it is one end of one connection (local, remote). */
 struct bt_rec_endpoint {
 	struct bt_rec_head h;
 	__u32 id;
@@ -250,6 +251,7 @@ struct bt_rec_region {
 	__u64 first;
 	__u64 count;
 };
+/* The same values as the raw record's (core/raw.h defines them alike). */
 #define BT_PROT_READ  0x1
 #define BT_PROT_WRITE 0x2
 #define BT_PROT_SHARED 0x4
@@ -269,7 +271,12 @@ enum bt_label_key {
 	                        "/system.slice/docker-<id>.scope", from
 	                        `time` on; a container id is derived from
 	                        it at display (bt_cgroup_container()) */
-	BT_LABEL_MAX  = 6
+	BT_LABEL_LOCAL = 7, /* endpoint: the socket's own address, same
+	                       spelling as the record's (remote) address,
+	                       "127.0.0.1:54321"; one per endpoint, written
+	                       when it is made (an endpoint with it is one
+	                       end of one connection: graph/channel.h) */
+	BT_LABEL_MAX  = 7
 };
 struct bt_rec_label {
 	struct bt_rec_head h;
@@ -307,41 +314,6 @@ struct bt_rec_seal {
 	__u32 len;     /* payload bytes */
 	__u32 reserved;
 	__u8 data[];
-};
-
-/*
- * The raw capture record.  This is what the kernel module writes into its
- * per-CPU rings and the LD_PRELOAD page monitor into its ring: an
- * observation in terms of pids, paths and inodes, before objects exist.
- * capture/ turns it into a struct bt_obs (core/ingest.h).  A raw record is
- * { struct bt_raw head, then `nstr` strings, each a u16 length and bytes },
- * 8-byte aligned, `len` bytes in all.
- */
-enum bt_raw_op {
-	BT_RAW_FORK = 1, BT_RAW_EXEC, BT_RAW_EXIT, BT_RAW_OPEN, BT_RAW_READ,
-	BT_RAW_WRITE, BT_RAW_TRUNCATE, BT_RAW_MMAP, BT_RAW_MUNMAP,
-	BT_RAW_PAGE_READ, BT_RAW_PAGE_WRITE, BT_RAW_CREATE, BT_RAW_RENAME,
-	BT_RAW_LINK, BT_RAW_UNLINK, BT_RAW_CONNECT, BT_RAW_ACCEPT, BT_RAW_RECV,
-	BT_RAW_SEND,
-	/* Not produced by the kernel module (yet); user-space sources only. */
-	BT_RAW_SYMLINK, BT_RAW_CHMOD, BT_RAW_CHOWN, BT_RAW_SETID, BT_RAW_PIPE,
-	BT_RAW_OP_MAX = BT_RAW_PIPE
-};
-
-struct bt_raw {
-	__u16 len;     /* bytes, 8-byte multiple, including strings */
-	__u8 op;       /* enum bt_raw_op */
-	__u8 nstr;     /* strings after the head */
-	__u32 pid;     /* tgid in kernel terms */
-	__u64 time;    /* ns since the epoch, UTC */
-	__u64 start;   /* process start time, ns since the epoch */
-	__u32 tid;
-	__u32 arg32;   /* op-specific: child pid (FORK), prot|flags (MMAP) */
-	__u64 dev;
-	__u64 ino;
-	__u64 arg;     /* op-specific: page index, offset, bytes */
-	__u64 arg2;    /* op-specific: page count (MMAP); the cgroup v2
-	                  id, 0 = unknown (FORK, EXEC: eBPF only) */
 };
 
 #endif /* BT_RECORD_H */

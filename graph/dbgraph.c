@@ -1,6 +1,7 @@
 /*
  * dbgraph.c - the dependency graph of a case database (graph/dbgraph.h):
- * the database's events written into a temporary log, then loaded.
+ * the database's events, or those a walk needs, written into a temporary
+ * log, then loaded.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,20 +11,68 @@
 #include "../core/db.h"
 #include "../core/error.h"
 #include "dbgraph.h"
+#include "walk.h"
 
-/* The temporary log: a memfd (no disk, no fsync) through /proc/self/fd
- * when the kernel has them, else an unlinked file in $TMPDIR. */
-static int graph_via(struct bt_graph **out, struct bt_db *db,
-		     const char *path, const char *host,
-		     bt_progress_fn progress, void *arg)
+/* A private temporary file: a memfd (no disk, no fsync) through
+ * /proc/self/fd when the kernel has them, else an unlinked file in
+ * $TMPDIR.  *path is the caller's (tmp_close()). */
+struct tmp {
+	int fd;
+	char *path;
+	bool unlink;
+};
+
+/* A temporary log: read it, never index it (graph/index.h). */
+static int load_tmp(struct bt_graph **out, const char *path,
+		    bt_progress_fn progress, void *arg)
 {
-	int err = bt_db_export_log_host(db, path, host, progress, arg);
 	struct bt_log *log;
+	int err;
 
-	/* a temporary log: read it, never index it */
-	if (err || (err = bt_log_open(&log, path)))
+	*out = NULL;
+	if ((err = bt_log_open(&log, path)))
 		return err;
 	return bt_graph_from_log(out, log, progress, arg);
+}
+
+static int tmp_open(struct tmp *t)
+{
+	const char *dir = getenv("TMPDIR");
+
+	t->unlink = false;
+	t->fd = memfd_create("btrack-db", MFD_CLOEXEC);
+	if (t->fd >= 0) {
+		if (asprintf(&t->path, "/proc/self/fd/%d", t->fd) < 0) {
+			close(t->fd);
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		}
+		if (access(t->path, R_OK | W_OK) == 0)
+			return 0;
+		free(t->path);
+		close(t->fd);
+	}
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (asprintf(&t->path, "%s/btrack-db-XXXXXX", dir) < 0)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	t->fd = mkstemp(t->path);
+	if (t->fd < 0) {
+		int err = bt_error_set_os(BT_EIO, "cannot create a temporary "
+					  "file in '%s'", dir);
+
+		free(t->path);
+		return err;
+	}
+	t->unlink = true;
+	return 0;
+}
+
+static void tmp_close(struct tmp *t)
+{
+	if (t->unlink)
+		unlink(t->path);
+	close(t->fd);
+	free(t->path);
 }
 
 int bt_db_graph(struct bt_graph **out, struct bt_db *db,
@@ -35,35 +84,73 @@ int bt_db_graph(struct bt_graph **out, struct bt_db *db,
 int bt_db_graph_host(struct bt_graph **out, struct bt_db *db,
 		     const char *host, bt_progress_fn progress, void *arg)
 {
-	const char *dir = getenv("TMPDIR");
-	char *path, proc[64];
-	int fd, err;
+	struct tmp t;
+	int err;
 
 	*out = NULL;
-	fd = memfd_create("btrack-db", MFD_CLOEXEC);
-	if (fd >= 0) {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		if (access(proc, R_OK | W_OK) == 0) {
-			err = graph_via(out, db, proc, host, progress, arg);
-			close(fd);
-			return err;
-		}
-		close(fd);
-	}
-	if (!dir || !*dir)
-		dir = "/tmp";
-	if (asprintf(&path, "%s/btrack-db-XXXXXX", dir) < 0)
+	if ((err = tmp_open(&t)))
+		return err;
+	err = bt_db_export_log_host(db, t.path, host, progress, arg);
+	if (!err)
+		err = load_tmp(out, t.path, progress, arg);
+	tmp_close(&t);
+	return err;
+}
+
+struct points {
+	const char *const *specs;
+	size_t n;
+};
+
+/* The detection points, found in the log of the objects alone. */
+static int resolve(void *arg, const char *objects, uint32_t **starts,
+		   size_t *n)
+{
+	const struct points *p = arg;
+	struct bt_graph *g;
+	uint64_t t;
+	size_t i;
+	int err;
+
+	*n = 0;
+	if ((err = load_tmp(&g, objects, NULL, NULL)))
+		return err;
+	*starts = calloc(p->n + 1, sizeof(**starts));
+	if (!*starts) {
+		bt_graph_free(g);
 		return bt_error_set(BT_ENOMEM, "out of memory");
-	fd = mkstemp(path);
-	if (fd < 0) {
-		err = bt_error_set_os(BT_EIO, "cannot create a temporary file "
-				      "in '%s'", dir);
-		free(path);
+	}
+	/* A spec that names nothing fails again, the same, on the walk's
+	 * graph: left out here. */
+	for (i = 0; i < p->n; i++)
+		if (p->specs[i] &&
+		    bt_spec_resolve(&(*starts)[*n], &t, g, p->specs[i]) == 0)
+			(*n)++;
+	bt_graph_free(g);
+	return 0;
+}
+
+int bt_db_graph_walk(struct bt_graph **out, struct bt_db *db,
+		     const char *host, enum bt_dir dir,
+		     const char *const *specs, size_t n,
+		     bt_progress_fn progress, void *arg)
+{
+	struct points p = { specs, n };
+	struct tmp objs, walk;
+	int err;
+
+	*out = NULL;
+	if ((err = tmp_open(&objs)))
+		return err;
+	if ((err = tmp_open(&walk))) {
+		tmp_close(&objs);
 		return err;
 	}
-	close(fd);
-	err = graph_via(out, db, path, host, progress, arg);
-	unlink(path);
-	free(path);
+	err = bt_db_export_walk(db, objs.path, walk.path, host,
+				dir == BT_FORWARD, resolve, &p, progress, arg);
+	tmp_close(&objs);
+	if (!err)
+		err = load_tmp(out, walk.path, progress, arg);
+	tmp_close(&walk);
 	return err;
 }

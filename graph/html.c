@@ -212,6 +212,7 @@ static json_t *node_labels(const struct bt_graph *g, uint32_t obj,
 		[BT_LABEL_EXE] = "exe", [BT_LABEL_ARGV] = "argv",
 		[BT_LABEL_COMM] = "comm", [BT_LABEL_PATH] = "path",
 		[BT_LABEL_CRED] = "credentials", [BT_LABEL_CGROUP] = "cgroup",
+		[BT_LABEL_LOCAL] = "local",
 	};
 	struct label_ctx c = { NULL, 0, 0, NULL, t0, tmp, bad };
 	json_t *arr = json_array();

@@ -14,6 +14,7 @@
 #include "../core/error.h"
 #include "../core/log.h"
 #include "../core/util.h"
+#include "channel.h"
 #include "filter.h"
 #include "export.h"
 #include "render.h"
@@ -22,7 +23,8 @@
 
 const char *op_name(unsigned op)
 {
-	const char *s = bt_op_name(op);
+	const char *s = op == BT_OP_CONNECTION ? "connection" :
+			bt_op_name(op);
 
 	return s ? s : "?";
 }

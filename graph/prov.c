@@ -16,7 +16,8 @@
  *    edge's index in the JSON output): process -> process (fork) is
  *    wasInformedBy(child, parent); entity -> process is used(process,
  *    entity); process -> entity is wasGeneratedBy(entity, process), except
- *    unlink, which is wasInvalidatedBy(name, process).  prov:time (or
+ *    unlink, which is wasInvalidatedBy(name, process); entity -> entity
+ *    (the two ends of one connection) is wasDerivedFrom(effect, cause).  prov:time (or
  *    btrack:time for wasInformedBy, which has no time in PROV-DM) is the
  *    first event; btrack:op, btrack:count and btrack:last say the rest;
  *  - a rename or link whose old and new names are both in the result is
@@ -77,7 +78,10 @@ static json_t *jqname(const char *local)
 static const char *rel_names[] = {
 	"wasInformedBy", "used", "wasGeneratedBy", "wasInvalidatedBy"
 };
-enum rel { REL_INFORMED, REL_USED, REL_GENERATED, REL_INVALIDATED, REL_N };
+/* REL_DERIVED: an entity -> entity edge (the two ends of one connection,
+ * graph/channel.h), written in the wasDerivedFrom group */
+enum rel { REL_INFORMED, REL_USED, REL_GENERATED, REL_INVALIDATED, REL_N,
+	   REL_DERIVED = REL_N };
 
 static bool is_activity(const struct bt_node *nd)
 {
@@ -93,6 +97,8 @@ static enum rel rel_of(const struct bt_result *r, const struct bt_edge *e)
 		return REL_INFORMED;
 	if (ta)
 		return REL_USED;
+	if (!fa)
+		return REL_DERIVED;
 	if (e->op == BT_OP_UNLINK)
 		return REL_INVALIDATED;
 	return REL_GENERATED;
@@ -622,7 +628,7 @@ int export_prov(const struct bt_result *r,
 	bool bad = false, ok, any = false, first;
 	char id[48], id2[48];
 	unsigned rel;
-	size_t nrel[REL_N] = { 0 };
+	size_t nrel[REL_N + 1] = { 0 };
 
 	(void)opts;
 	for (i = 0; i < r->nedges; i++) {
@@ -737,9 +743,31 @@ int export_prov(const struct bt_result *r,
 		}
 		ok = ok && fputs("\n  }", out) != EOF;
 	}
-	if (ok && d.n) {
+	if (ok && (d.n || nrel[REL_DERIVED])) {
 		ok = group_open(out, &any, "wasDerivedFrom");
 		first = true;
+		/* the two ends of a connection: what the cause's end was
+		 * sent, the effect's end delivers */
+		for (i = 0; ok && i < r->nedges; i++) {
+			const struct bt_edge *e = &r->edges[i];
+			json_t *a;
+
+			if (rel_of(r, e) != REL_DERIVED)
+				continue;
+			a = json_object();
+			qid(id, sizeof(id), "n", e->to);
+			bt_jset(a, "prov:generatedEntity", json_string(id),
+				&bad);
+			qid(id, sizeof(id), "n", e->from);
+			bt_jset(a, "prov:usedEntity", json_string(id), &bad);
+			bt_jset(a, "btrack:op", json_string(op_name(e->op)),
+				&bad);
+			bt_jset(a, "btrack:time", jdate_typed(e->first), &bad);
+			bt_jset(a, "btrack:count", json_integer(e->count),
+				&bad);
+			qid(id, sizeof(id), "e", i);
+			ok = member(out, &first, id, a, bad);
+		}
 		for (k = 0; ok && k < d.n; k++) {
 			json_t *a = json_object();
 

@@ -28,6 +28,7 @@
 #include "../core/hash.h"
 #include "../core/timefmt.h"
 #include "../core/util.h"
+#include "channel.h"
 #include "walk.h"
 
 /* Node indexes fit in 28 bits so (from, to, op) packs into an edge key. */
@@ -97,6 +98,7 @@ struct walker {
 	size_t escan_cap;
 	uint32_t *met_edges;
 	size_t nmet_edges, met_edges_cap;
+	struct bt_channels *chan;    /* channel.h, made when first needed */
 };
 
 /* Per edge, for the scan that last met it. */
@@ -751,6 +753,55 @@ skipped:
 	return bt_graph_status(g);
 }
 
+/* An edge with one more event at time t. */
+static int add_edge(struct walker *w, uint32_t from, uint32_t to,
+		    uint8_t op, uint64_t t)
+{
+	long long ei = edge_of(w, from, to, op);
+	struct bt_edge *e;
+
+	if (ei < 0)
+		return (int)ei;
+	e = &w->edges[ei];
+	e->count++;
+	if (t < e->first)
+		e->first = t;
+	if (t > e->last)
+		e->last = t;
+	return 0;
+}
+
+/* ---- connections (channel.h) ------------------------------------------ */
+
+/* The other end of endpoint node v's connection, when the log holds it,
+ * is reached through a connection edge at v's threshold: backward, what
+ * the peer's processes sent arrives at v; forward, what was sent into v
+ * arrives at the peer.  The edge is added only when it moves the peer's
+ * threshold, so a channel shows as one edge, not one each way. */
+static int follow_peer(struct walker *w, uint32_t v)
+{
+	bool back = w->dir == BT_BACKWARD, created;
+	uint64_t t = w->nodes[v].t;
+	uint32_t peer;
+	long long o;
+	int r;
+
+	if ((r = bt_channel_peer_lazy(&w->chan, w->g, BT_CHANNEL_TOLERANCE_NS,
+				       w->nodes[v].obj, &peer)) || !peer)
+		return r;
+	o = node_of(w, peer, w->nodes[v].depth + 1, &created);
+	if (o <= 0 || (uint32_t)(o - 1) == v)
+		return o < 0 ? (int)o : 0;
+	if (!created && (back ? t <= w->nodes[o - 1].t :
+			 t >= w->nodes[o - 1].t))
+		return 0;
+	if ((r = back ? add_edge(w, (uint32_t)(o - 1), v, BT_OP_CONNECTION, t) :
+		 add_edge(w, v, (uint32_t)(o - 1), BT_OP_CONNECTION, t)))
+		return r;
+	w->nodes[o - 1].t = t;
+	return push(w, (uint32_t)(o - 1));
+}
+
 /* Examine the events of node v inside its window that were not examined
  * before, and follow them. */
 static int expand(struct walker *w, uint32_t v)
@@ -789,6 +840,8 @@ static int expand(struct walker *w, uint32_t v)
 		if (lo < hi && (r = scan_list(w, v, mobj, l, ends, lo, hi)))
 			return r;
 	}
+	if (w->nodes[v].kind == BT_OBJ_ENDPOINT)
+		return follow_peer(w, v);
 	return 0;
 }
 
@@ -850,7 +903,8 @@ static int finish(struct walker *w)
 		o->page_first = n->pfirst;
 		o->page_last = n->plast;
 		o->flags = BT_NODE_ENTRY;
-		if (n->kind == BT_OBJ_ENDPOINT)
+		if (n->kind == BT_OBJ_ENDPOINT &&
+		    !bt_channel_peer(w->chan, n->obj))  /* channel.h */
 			o->flags |= BT_NODE_REMOTE;
 	}
 	r->nnodes = w->nnodes;
@@ -965,6 +1019,7 @@ fail:
 	bt_u64map_release(&w.obj2node);
 	bt_u64map_release(&w.edge_map);
 	bt_u64map_release(&w.file2vma);
+	bt_channels_free(w.chan);
 	return ret;
 }
 

@@ -1119,11 +1119,11 @@ static long bt_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 
 		if (copy_from_user(&h, ua, sizeof(h)))
 			return -EFAULT;
-		ok = h.abi == test_abi && h.log_version == BT_LOG_VERSION &&
+		ok = h.abi == test_abi && h.log_version == BT_RAW_VERSION &&
 		     h.raw_head == BT_RAW_HEAD;
 		memset(&h, 0, sizeof(h));
 		h.abi = test_abi;
-		h.log_version = BT_LOG_VERSION;
+		h.log_version = BT_RAW_VERSION;
 		h.raw_head = BT_RAW_HEAD;
 		h.ncpus = nr_cpu_ids;
 		h.ring_size = ring_size;

@@ -2,7 +2,8 @@
  * btrack_ioctl.h - the interface between the btrack kernel module
  * (kmod/btrack.c) and its drainer (capture/drain.c): the device, the ring
  * layout, the counters and the ioctls.  Shared by kernel and user space, so
- * kernel-safe fixed-width types only (through core/record.h) and no code.
+ * kernel-safe fixed-width types only (through core/raw.h, which has the
+ * raw record, the ring control page and the drop causes) and no code.
  * The prose specification is man/btrack.ko.4; this comment and that page
  * must agree.
  *
@@ -19,7 +20,7 @@
  * writes over unread bytes) and the reader treats any other head as a
  * corrupt ring.
  *
- * The data holds struct bt_raw records (core/record.h): a 64-byte head,
+ * The data holds struct bt_raw records (core/raw.h): a 64-byte head,
  * then `nstr` strings, each a u16 length and that many bytes (no NUL),
  * zero padding to an 8-byte multiple; `len` covers it all.  A record never
  * wraps: when one does not fit before the end of the data, the kernel
@@ -40,62 +41,23 @@
 #include <sys/ioctl.h>
 #endif
 
-#include "../core/record.h"
+#include "../core/raw.h"
 
 #define BT_DEV_PATH "/dev/btrack"
 #define BT_KMOD_ABI 1          /* ring and ioctl ABI version */
-#define BT_RAW_PAD 0           /* op of a pad record */
-#define BT_RAW_HEAD 64         /* sizeof(struct bt_raw) */
-#define BT_RAW_MAX 12288       /* the largest record the module writes */
 #define BT_MAX_CPUS 1024       /* control pages reserved in the offsets */
 #define BT_CTL_PAGE 4096       /* control page size (and mmap unit) */
 #define BT_MAX_PREFIXES 8      /* page-monitor path prefixes */
 #define BT_PREFIX_MAX 256      /* bytes, with the NUL */
 
-/* arg32 of file records: the record's dev and ino are valid. */
-#define BT_RAWF_INO 0x80000000u
-/* arg32 of MMAP/MUNMAP: BT_PROT_READ | BT_PROT_WRITE | BT_PROT_SHARED
- * (core/record.h) | BT_RAWF_INO. */
-
-/* Why an event was not written.  The names (bt_drop_name() in
- * capture/drain.h) appear in the BT_NOTE_DROPS note of the log. */
-enum bt_drop_cause {
-	BT_DROP_FULL = 0,      /* ring full: the reader is too slow */
-	BT_DROP_FAULT = 1,     /* copying a user string or struct faulted */
-	BT_DROP_TOOLONG = 2,   /* a path or record longer than the limits */
-	BT_DROP_NESTED = 3,    /* a probe fired inside another on one CPU */
-	BT_DROP_LOCK = 4,      /* mmap lock busy (mprotect/mremap/munmap) */
-	BT_DROP_REARM = 5,     /* page not re-armed: touched set full */
-	BT_DROP_NCAUSE = 6,
-	BT_DROP_SLOTS = 16     /* room in the control page */
-};
-
-/* One per CPU, at the start of its control page.  Counters are written by
- * the kernel only (the reader may map them writable, but a value it writes
- * is overwritten or ignored). */
-struct bt_ring_ctl {
-	__u64 head;            /* kernel: bytes published */
-	__u64 tail;            /* reader: bytes consumed */
-	__u64 ring_size;       /* bytes of data, power of two */
-	__u32 cpu;
-	__u32 abi;             /* BT_KMOD_ABI */
-	__u64 events;          /* records written (pads not counted) */
-	__u64 reserved;        /* 0 */
-	__u64 drops[BT_DROP_SLOTS];           /* by enum bt_drop_cause */
-	__u64 drops_by_op[BT_RAW_OP_MAX + 1]; /* the same drops, by raw op
-	                          (0: op unknown); every cause but
-	                          BT_DROP_REARM, which loses no event.  So
-	                          events + sum(drops_by_op) = events seen. */
-	__u64 truncated;       /* argv truncated to fit (event kept) */
-	__u64 faults;          /* page faults seen on monitored mappings */
-};
-
-/* BT_IOC_HELLO: the caller fills abi, log_version and raw_head; the module
- * fills the rest and fails with EPROTO if any of the three differs from its
- * own (it still fills its values, so the caller can say which). */
+/* BT_IOC_HELLO: the caller fills abi, log_version (BT_RAW_VERSION, the
+ * raw record's version: the log format is user space's affair) and
+ * raw_head; the module fills the rest and fails with EPROTO if any of the
+ * three differs from its own (it still fills its values, so the caller
+ * can say which). */
 struct bt_ioc_hello {
 	__u32 abi;             /* in/out: BT_KMOD_ABI */
-	__u32 log_version;     /* in/out: BT_LOG_VERSION */
+	__u32 log_version;     /* in/out: BT_RAW_VERSION */
 	__u32 raw_head;        /* in/out: BT_RAW_HEAD */
 	__u32 ncpus;           /* out: rings (nr_cpu_ids) */
 	__u64 ring_size;       /* out: data bytes per ring */

@@ -23,7 +23,7 @@ BIN=${BIN:-btrack}
 case "$BIN" in /*) ;; *) BIN="$top/$BIN";; esac
 EVENTS=${BENCH_EVENTS:-10000000}
 IMPORT_EVENTS=${BENCH_IMPORT_EVENTS:-1000000}
-SECTIONS=${BENCH_SECTIONS:-gen import load record db auditd kmod}
+SECTIONS=${BENCH_SECTIONS:-gen import load record db auditd ebpf kmod}
 LOAD="$top/$B/bench_load"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/btbench.XXXXXX")
@@ -336,6 +336,21 @@ PY
 	rm -f "$dlog" "$db" "$db-wal" "$db-shm"
 }
 
+# section_ebpf: the capture sources side by side on tar x + c of
+# /usr/include (plain, eBPF capture system-wide and --pid, auditd with
+# btrack's rules, record with ptrace and with eBPF) and the eBPF drainer
+# on a synthetic write load: tests/bench-ebpf.sh, which says which rows
+# cannot run here (it needs root and BTF; auditd for its row).
+section_ebpf() {
+	if ! B="$B" BIN="$BIN" sh "$top/tests/bench-ebpf.sh" >"$tmp/ebpf.rows" \
+		2>"$tmp/ebpf.err"; then
+		fail "tests/bench-ebpf.sh: $(tail -n 1 "$tmp/ebpf.err")"
+	fi
+	while IFS='|' read -r l v u c t; do
+		row "$l" "$v" "$u" "$c" "$t"
+	done <"$tmp/ebpf.rows"
+}
+
 # The kernel module's capture cost, measured inside the VM (make vm-bench,
 # tests/vm/run.sh): TCG timings, slow and noisy; no targets.
 # A real audit log: a file-heavy workload recorded by a private auditd with
@@ -403,6 +418,7 @@ start=$(now)
 for s in $SECTIONS; do
 	"section_$s"
 done
+case " $SECTIONS " in *" db "*) BIN="$BIN" sh "$top/tests/bench-db.sh" || fail "tests/bench-db.sh failed";; esac
 end=$(now)
 
 echo

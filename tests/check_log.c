@@ -11,6 +11,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1382,7 +1383,7 @@ START_TEST(test_label_cgroup)
 		".scope";
 	unsigned v;
 
-	ck_assert_uint_eq(BT_LABEL_CGROUP, BT_LABEL_MAX);
+	ck_assert_uint_eq(BT_LABEL_LOCAL, BT_LABEL_MAX);
 	for (v = 0; v < 2; v++) {
 		const char *path = tu_path(v ? "cg1.btl" : "cg2.btl");
 		struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE |
@@ -1402,6 +1403,10 @@ START_TEST(test_label_cgroup)
 						     T0, "x", 1), BT_EINVAL);
 		ck_assert_int_eq(bt_log_append_label(w, 2, BT_LABEL_CGROUP,
 						     T0, "/", 1), BT_EINVAL);
+		/* the local address is an endpoint's, never a process's */
+		ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_LOCAL,
+						     T0, "1.2.3.4:5", 9),
+				 BT_EINVAL);
 		ck_assert_int_eq(bt_log_writer_close(w), 0);
 		ck_assert_int_eq(bt_log_open(&log, path), 0);
 		ck_assert_uint_eq(bt_log_version(log), v ? 1 : 2);
@@ -1949,6 +1954,688 @@ START_TEST(test_v2_mutated)
 }
 END_TEST
 
+/* ---- version 2: blocks on demand ---------------------------------------- */
+
+/* A log of `events` generated events (capture/gen.h), or with `v1` in
+ * format version 1; its path. */
+static const char *gen_log(const char *name, uint64_t events, bool v1)
+{
+	struct bt_gen_opts o = { .events = events, .seed = 11 };
+	struct bt_gen_info info;
+	const char *path = tu_path(name);
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE | BT_LOGW_TRUNC |
+					(v1 ? BT_LOGW_V1 : 0));
+
+	ck_assert_int_eq(bt_gen(w, &o, &info), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	return path;
+}
+
+/* Every block decoded on its own, with and without a kind table, gives
+ * the records of the whole decoded log byte for byte; so does the
+ * streaming iterator, whose offsets are those of bt_log_data(). */
+static void same_as_image(struct bt_log *log, const uint8_t *want,
+			  uint64_t want_len)
+{
+	struct bt_log *img;
+	const uint8_t *d;
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	struct bt_log_blockinfo bi;
+	uint8_t *buf, *kinds = NULL;
+	size_t cap = bt_log_block_decoded_max(log), len;
+	uint64_t at = BT_LOG_HEADER_SIZE, events = 0;
+	uint32_t i, objects = 0;
+	int r;
+
+	/* the image: from a second reader of the same bytes */
+	ck_assert_int_eq(bt_log_open_mem(&img, bt_log_header(log),
+					 bt_log_file_size(log)), 0);
+	d = bt_log_data(img);
+	ck_assert_ptr_nonnull(d);
+	if (want) {
+		/* the version 1 log of the same records */
+		ck_assert_uint_eq(bt_log_committed(img), want_len);
+		ck_assert_mem_eq(d + 64, want + 64, want_len - 64);
+	}
+	buf = malloc(cap);
+	ck_assert_ptr_nonnull(buf);
+	/* the kinds, from the image */
+	kinds = calloc(bt_log_committed(img) / 8 + 2, 1);
+	for (i = 0; i < bt_log_blocks(log); i++) {
+		const uint8_t *p, *e;
+
+		ck_assert_int_eq(bt_log_block_info(log, i, &bi), 0);
+		ck_assert_uint_eq(bi.first_object, objects);
+		ck_assert_uint_eq(bi.first_event, events);
+		ck_assert_int_eq(bt_log_block_decode(log, i, buf, cap, &len,
+						     NULL), 0);
+		ck_assert_uint_le(at + len, bt_log_committed(img));
+		ck_assert_mem_eq(buf, d + at, len);
+		for (p = buf, e = buf + len; p < e;) {
+			h = (const void *)p;
+			if (h->type == BT_REC_EVENT) {
+				events++;
+				p += 24;
+				continue;
+			}
+			if (bt_rec_is_object(h->type))
+				kinds[++objects] = (uint8_t)h->type;
+			p += h->len;
+		}
+		ck_assert_uint_eq(objects, bi.first_object + bi.nobjects);
+		ck_assert_uint_eq(events, bi.first_event + bi.nevents);
+		/* with the kinds of the earlier blocks: the same */
+		ck_assert_int_eq(bt_log_block_decode(log, i, buf, cap, &len,
+						     kinds), 0);
+		ck_assert_mem_eq(buf, d + at, len);
+		at += len;
+	}
+	ck_assert_uint_eq(at, bt_log_committed(img));
+	/* too small a buffer: refused, nothing written past it */
+	if (bt_log_blocks(log)) {
+		ck_assert_int_eq(bt_log_block_decode(log, 0, buf, 100, &len,
+						     NULL), BT_ELIMIT);
+		ck_assert_int_eq(bt_log_block_decode(log, bt_log_blocks(log),
+						     buf, cap, &len, NULL),
+				 BT_EINVAL);
+	}
+	/* the iterator, one block at a time */
+	bt_log_iter_init(&it, log);
+	at = BT_LOG_HEADER_SIZE;
+	while ((r = bt_log_next(&it, &h)) == 1) {
+		uint32_t l = h->type == BT_REC_EVENT ? 24 : h->len;
+
+		ck_assert_uint_eq(it.at, at);
+		ck_assert_mem_eq(h, d + at, l);
+		at += l;
+		ck_assert_uint_eq(it.off, at);
+	}
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_eq(it.end, bt_log_committed(img));
+	ck_assert_uint_eq(it.nobjects, objects);
+	bt_log_iter_release(&it);
+	free(kinds);
+	free(buf);
+	bt_log_close(img);
+}
+
+START_TEST(test_v2_block_decode)
+{
+	struct bt_log *log, *l1;
+	size_t n1;
+	void *d1;
+
+	/* generated: the version 1 log of the same seed has the same
+	 * canonical records, byte for byte */
+	gen_log("bd1.btl", 60000, true);
+	ck_assert_int_eq(bt_log_open(&l1, tu_path("bd1.btl")), 0);
+	d1 = tu_read_file(tu_path("bd1.btl"), &n1);
+	ck_assert_int_eq(bt_log_open(&log, gen_log("bd2.btl", 60000, false)),
+			 0);
+	ck_assert_uint_gt(bt_log_blocks(log), 5);
+	ck_assert_uint_eq(bt_log_block_decoded_max(log),
+			  BT_LOG_BLOCK_DECODED_MAX);
+	same_as_image(log, d1, n1);
+	bt_log_close(log);
+	bt_log_close(l1);
+	free(d1);
+	/* every record type, a seal, negative deltas */
+	d1 = std_log_v("bd3.btl", 1, &n1);
+	free(std_log_v("bd4.btl", 0, &n1));
+	free(d1);
+	d1 = tu_read_file(tu_path("bd3.btl"), &n1);
+	ck_assert_int_eq(bt_log_open(&log, tu_path("bd4.btl")), 0);
+	same_as_image(log, d1, n1);
+	bt_log_close(log);
+	free(d1);
+}
+END_TEST
+
+/* Records larger than a block: a block of one record needs a larger
+ * buffer, which bt_log_block_decoded_max() gives. */
+START_TEST(test_v2_block_decode_big)
+{
+	const char *path = tu_path("bdb.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE);
+	struct bt_log *log;
+	static char big[200000];
+	uint8_t *buf;
+	size_t len;
+
+	memset(big, 'b', sizeof(big));
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_filename(w, 2, big, sizeof(big)), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_CREATE, 0, 0, T0, 1, 2),
+			 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	ck_assert_uint_gt(bt_log_block_decoded_max(log),
+			  BT_LOG_BLOCK_DECODED_MAX);
+	buf = malloc(BT_LOG_BLOCK_DECODED_MAX);
+	ck_assert_int_eq(bt_log_block_decode(log, 1, buf,
+					     BT_LOG_BLOCK_DECODED_MAX, &len,
+					     NULL), BT_ELIMIT);
+	free(buf);
+	same_as_image(log, NULL, 0);
+	bt_log_close(log);
+}
+END_TEST
+
+/* Two threads decoding the blocks of one log at once (the checksum memo
+ * is shared): the same records as one thread; a damaged block is refused
+ * to both. */
+struct dthread {
+	struct bt_log *log;
+	const uint8_t *img;
+	const uint64_t *at;   /* [i]: block i's offset in img */
+	uint32_t first, step, bad;
+	int wrong, refused;
+};
+
+static void *decode_thread(void *arg)
+{
+	struct dthread *t = arg;
+	size_t cap = bt_log_block_decoded_max(t->log), len;
+	uint8_t *buf = malloc(cap);
+	uint32_t i, n = bt_log_blocks(t->log);
+	int round;
+
+	for (round = 0; round < 3; round++)
+		for (i = t->first; i < n; i += t->step) {
+			int r = bt_log_block_decode(t->log, i, buf, cap, &len,
+						    NULL);
+
+			if (i == t->bad) {
+				t->refused += r == BT_ECORRUPT;
+				continue;
+			}
+			if (r || len != t->at[i + 1] - t->at[i] ||
+			    memcmp(buf, t->img + t->at[i], len))
+				t->wrong++;
+		}
+	free(buf);
+	return NULL;
+}
+
+START_TEST(test_v2_decode_threads)
+{
+	size_t n;
+	uint8_t *d = tu_read_file(gen_log("th.btl", 100000, false), &n);
+	struct bt_log *log, *img;
+	struct dthread t[2];
+	pthread_t th[2];
+	uint64_t *at;
+	uint32_t i, nb;
+	size_t len;
+	int k, pass;
+
+	ck_assert_int_eq(bt_log_open_mem(&img, d, n), 0);
+	ck_assert_ptr_nonnull(bt_log_data(img));
+	nb = bt_log_blocks(img);
+	ck_assert_uint_gt(nb, 8);
+	at = calloc(nb + 1, sizeof(*at));
+	{
+		uint8_t *buf = malloc(BT_LOG_BLOCK_DECODED_MAX);
+
+		at[0] = 64;
+		for (i = 0; i < nb; i++) {
+			ck_assert_int_eq(bt_log_block_decode(img, i, buf,
+					BT_LOG_BLOCK_DECODED_MAX, &len, NULL),
+					0);
+			at[i + 1] = at[i] + len;
+		}
+		free(buf);
+	}
+	for (pass = 0; pass < 2; pass++) {
+		uint8_t *c = malloc(n);
+		struct bt_log_blockinfo bi;
+
+		memcpy(c, d, n);
+		/* pass 1: damage a record byte of block 3 */
+		ck_assert_int_eq(bt_log_block_info(img, 3, &bi), 0);
+		if (pass)
+			c[bi.file_off + 32 + bi.used / 2] ^= 0x10;
+		ck_assert_int_eq(bt_log_open_mem(&log, c, n), 0);
+		for (k = 0; k < 2; k++) {
+			t[k] = (struct dthread){ log, bt_log_data(img), at,
+						 (uint32_t)k, 2,
+						 pass ? 3 : UINT32_MAX, 0, 0 };
+			ck_assert_int_eq(pthread_create(&th[k], NULL,
+							decode_thread, &t[k]),
+					 0);
+		}
+		for (k = 0; k < 2; k++)
+			ck_assert_int_eq(pthread_join(th[k], NULL), 0);
+		ck_assert_int_eq(t[0].wrong + t[1].wrong, 0);
+		ck_assert_int_eq(t[0].refused + t[1].refused, pass ? 3 : 0);
+		bt_log_close(log);
+		free(c);
+	}
+	bt_log_close(img);
+	free(at);
+	free(d);
+}
+END_TEST
+
+/* A damaged block in the middle of a log: the open does not see it (it
+ * reads block headers only); decoding that block, iterating, verifying
+ * and decoding all refuse it with its offset; other blocks decode. */
+START_TEST(test_v2_damage_found_on_decode)
+{
+	size_t n;
+	uint8_t *d = tu_read_file(gen_log("dm.btl", 40000, false), &n);
+	struct bt_log *log;
+	struct bt_log_blockinfo bi, bj;
+	struct bt_log_stats st;
+	uint8_t *buf = malloc(BT_LOG_BLOCK_DECODED_MAX);
+	char want[64];
+	uint64_t cnt;
+	size_t len;
+
+	ck_assert_int_eq(bt_log_open_mem(&log, d, n), 0);
+	ck_assert_uint_gt(bt_log_blocks(log), 4);
+	ck_assert_int_eq(bt_log_block_info(log, 2, &bi), 0);
+	ck_assert_int_eq(bt_log_block_info(log, 3, &bj), 0);
+	bt_log_close(log);
+	snprintf(want, sizeof(want), "checksum mismatch in the block at "
+		 "offset %llu", (unsigned long long)bi.file_off);
+
+	/* a record byte */
+	d[bi.file_off + 32 + 100] ^= 0x04;
+	ck_assert_int_eq(bt_log_open_mem(&log, d, n), 0);
+	ck_assert_int_eq(bt_log_block_decode(log, 1, buf,
+			 BT_LOG_BLOCK_DECODED_MAX, &len, NULL), 0);
+	ck_assert_int_eq(bt_log_block_decode(log, 2, buf,
+			 BT_LOG_BLOCK_DECODED_MAX, &len, NULL), BT_ECORRUPT);
+	ck_assert_msg(strstr(bt_error_msg(), want), "%s", bt_error_msg());
+	ck_assert_int_eq(bt_log_block_decode(log, 3, buf,
+			 BT_LOG_BLOCK_DECODED_MAX, &len, NULL), 0);
+	ck_assert_int_eq(count_records(log, &cnt), BT_ECORRUPT);
+	ck_assert_msg(strstr(bt_error_msg(), want), "%s", bt_error_msg());
+	ck_assert_int_eq(bt_log_verify(log, &st), BT_ECORRUPT);
+	ck_assert_msg(strstr(bt_error_msg(), want), "%s", bt_error_msg());
+	ck_assert_ptr_null(bt_log_data(log));
+	ck_assert_msg(strstr(bt_error_msg(), want), "%s", bt_error_msg());
+	bt_log_close(log);
+	d[bi.file_off + 32 + 100] ^= 0x04;
+
+	/* the event count in a block header (which its checksum covers):
+	 * found when the block before it is decoded, named as damage to
+	 * the block */
+	d[bj.file_off + 24] ^= 0x01;
+	ck_assert_int_eq(bt_log_open_mem(&log, d, n), 0);
+	ck_assert_int_eq(bt_log_block_decode(log, 2, buf,
+			 BT_LOG_BLOCK_DECODED_MAX, &len, NULL), BT_ECORRUPT);
+	snprintf(want, sizeof(want), "checksum mismatch in the block at "
+		 "offset %llu", (unsigned long long)bj.file_off);
+	ck_assert_msg(strstr(bt_error_msg(), want), "%s", bt_error_msg());
+	ck_assert_int_eq(bt_log_verify(log, &st), BT_ECORRUPT);
+	bt_log_close(log);
+	d[bj.file_off + 24] ^= 0x01;
+
+	/* a block's length: the walk at open finds where it ends wrong
+	 * (padding, the next header) and names the block's checksum */
+	{
+		uint32_t used;
+		uint8_t keep[4];
+
+		memcpy(keep, d + bi.file_off, 4);
+		memcpy(&used, d + bi.file_off, 4);
+		for (used = used - 13; used > 1100; used -= 1001) {
+			memcpy(d + bi.file_off, &used, 4);
+			ck_assert_int_eq(bt_log_open_mem(&log, d, n),
+					 BT_ECORRUPT);
+			snprintf(want, sizeof(want), "checksum mismatch in "
+				 "the block at offset %llu",
+				 (unsigned long long)bi.file_off);
+			ck_assert_msg(strstr(bt_error_msg(), want), "%s",
+				      bt_error_msg());
+		}
+		memcpy(d + bi.file_off, keep, 4);
+	}
+
+	/* the last block is decoded at open: its damage is found there */
+	ck_assert_int_eq(bt_log_open_mem(&log, d, n), 0);
+	ck_assert_int_eq(bt_log_block_info(log, bt_log_blocks(log) - 1, &bi),
+			 0);
+	bt_log_close(log);
+	d[bi.file_off + 40] ^= 0x80;
+	ck_assert_int_eq(bt_log_open_mem(&log, d, n), BT_ECORRUPT);
+	free(buf);
+	free(d);
+}
+END_TEST
+
+/* The block table handed back in: the same log without reading the
+ * headers; a table that does not match is refused, at open or at decode. */
+START_TEST(test_v2_open_with_blocks)
+{
+	const char *path = gen_log("ob.btl", 40000, false);
+	struct bt_log *log, *l2;
+	struct bt_log_blockinfo *bi, x;
+	uint32_t i, nb;
+	uint64_t a, b;
+	uint8_t *buf = malloc(BT_LOG_BLOCK_DECODED_MAX);
+	size_t len;
+
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	nb = bt_log_blocks(log);
+	bi = calloc(nb, sizeof(*bi));
+	for (i = 0; i < nb; i++)
+		ck_assert_int_eq(bt_log_block_info(log, i, &bi[i]), 0);
+	ck_assert_int_eq(bt_log_open_with_blocks(&l2, path, bi, nb), 0);
+	ck_assert_uint_eq(bt_log_blocks(l2), nb);
+	for (i = 0; i < nb; i++) {
+		ck_assert_int_eq(bt_log_block_info(l2, i, &x), 0);
+		ck_assert_mem_eq(&x, &bi[i], sizeof(x));
+	}
+	ck_assert_int_eq(count_records(log, &a), 0);
+	ck_assert_int_eq(count_records(l2, &b), 0);
+	ck_assert_uint_eq(a, b);
+	bt_log_close(l2);
+	/* a prefix of the table: the rest is walked */
+	ck_assert_int_eq(bt_log_open_with_blocks(&l2, path, bi, nb / 2), 0);
+	ck_assert_uint_eq(bt_log_blocks(l2), nb);
+	ck_assert_int_eq(count_records(l2, &b), 0);
+	ck_assert_uint_eq(a, b);
+	bt_log_close(l2);
+	/* offsets that do not chain: refused at open */
+	bi[2].used += 8;
+	ck_assert_int_eq(bt_log_open_with_blocks(&l2, path, bi, nb),
+			 BT_ECORRUPT);
+	bi[2].used -= 8;
+	/* a wrong checksum or count: refused when that block is decoded */
+	bi[2].crc ^= 1;
+	ck_assert_int_eq(bt_log_open_with_blocks(&l2, path, bi, nb), 0);
+	ck_assert_int_eq(bt_log_block_decode(l2, 1, buf,
+			 BT_LOG_BLOCK_DECODED_MAX, &len, NULL), 0);
+	ck_assert_int_eq(bt_log_block_decode(l2, 2, buf,
+			 BT_LOG_BLOCK_DECODED_MAX, &len, NULL), BT_ECORRUPT);
+	bt_log_close(l2);
+	bi[2].crc ^= 1;
+	bi[3].first_event++;
+	ck_assert_int_eq(bt_log_open_with_blocks(&l2, path, bi, nb), 0);
+	ck_assert_int_eq(bt_log_block_decode(l2, 3, buf,
+			 BT_LOG_BLOCK_DECODED_MAX, &len, NULL), BT_ECORRUPT);
+	ck_assert_int_eq(count_records(l2, &b), BT_ECORRUPT);
+	bt_log_close(l2);
+	bt_log_close(log);
+	free(bi);
+	free(buf);
+}
+END_TEST
+
+/* Append `n` events numbered from `from` (time T0 + i) between objects 2
+ * and 1. */
+static void append_events(struct bt_log_writer *w, uint64_t from, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = from; i < from + n; i++)
+		ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0,
+						     (uint32_t)i, T0 + i, 2,
+						     1), 0);
+}
+
+/* Iterate on from where `it` is; check the events are numbered on from
+ * *next; returns how many. */
+static uint64_t read_on(struct bt_log_iter *it, uint64_t *next)
+{
+	const struct bt_rec_head *h;
+	uint64_t n = 0;
+	int r;
+
+	while ((r = bt_log_next(it, &h)) == 1) {
+		const struct bt_rec_event *e = (const void *)h;
+
+		if (h->type != BT_REC_EVENT)
+			continue;
+		ck_assert_uint_eq(e->aux, (uint32_t)*next);
+		ck_assert_uint_eq(e->time, T0 + *next);
+		(*next)++;
+		n++;
+	}
+	ck_assert_msg(r == 0, "%s", bt_error_msg());
+	return n;
+}
+
+/* A reader following a log its writer (in this process) grows: refresh
+ * adds the records committed since, the grown last block included; an
+ * uncommitted tail is waited for; an iterator goes on with the new
+ * records. */
+START_TEST(test_v2_refresh)
+{
+	const char *path = tu_path("rf.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE | BT_LOGW_TRUNC);
+	struct bt_log *log;
+	struct bt_log_iter it;
+	struct bt_log_stats st;
+	uint64_t next = 0, ne, total = 0;
+	uint32_t nb;
+	int step;
+
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	append_events(w, 0, 10);
+	bt_log_writer_commit(w);
+	ck_assert_int_eq(bt_log_open(&log, bt_log_writer_file(w)), 0);
+	bt_log_iter_init(&it, log);
+	total = read_on(&it, &next);
+	ck_assert_uint_eq(total, 10);
+	/* nothing new */
+	ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
+	ck_assert_uint_eq(ne, 0);
+	for (step = 0; step < 12; step++) {
+		/* a few events (the last block grows), or many (new
+		 * blocks, the file grows and is mapped again) */
+		uint64_t k = step % 3 == 2 ? 30000 : 7 + (uint64_t)step;
+
+		append_events(w, next, k);
+		/* not committed: a torn tail, waited for */
+		ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
+		ck_assert_uint_eq(ne, 0);
+		bt_log_writer_commit(w);
+		nb = bt_log_blocks(log);
+		ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
+		ck_assert_uint_eq(ne, k);
+		if (k > 1000)
+			ck_assert_uint_gt(bt_log_blocks(log), nb);
+		ck_assert_uint_eq(read_on(&it, &next), k);
+		total += k;
+	}
+	bt_log_iter_release(&it);
+	ck_assert_int_eq(bt_log_verify(log, &st), 0);
+	ck_assert_uint_eq(st.events, total);
+	same_as_image(log, NULL, 0);
+	/* the writer closes: its file is renamed onto the path, the reader
+	 * keeps following the same file, now closed */
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
+	ck_assert_uint_eq(ne, 0);
+	ck_assert(bt_log_header(log)->flags & BT_LOGF_CLOSED);
+	ck_assert_int_eq(bt_log_verify(log, &st), 0);
+	bt_log_close(log);
+}
+END_TEST
+
+/* Version 1 has no blocks: refresh moves the end, the iterator goes on. */
+START_TEST(test_v1_refresh)
+{
+	const char *path = tu_path("rf1.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE | BT_LOGW_TRUNC |
+					BT_LOGW_V1);
+	struct bt_log *log;
+	struct bt_log_iter it;
+	uint64_t next = 0, ne;
+	int step;
+
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	append_events(w, 0, 10);
+	bt_log_writer_commit(w);
+	ck_assert_int_eq(bt_log_open(&log, bt_log_writer_file(w)), 0);
+	ck_assert_uint_eq(bt_log_version(log), 1);
+	ck_assert_uint_eq(bt_log_blocks(log), 0);
+	bt_log_iter_init(&it, log);
+	ck_assert_uint_eq(read_on(&it, &next), 10);
+	for (step = 0; step < 4; step++) {
+		append_events(w, next, 50000);
+		ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
+		ck_assert_uint_eq(read_on(&it, &next), 0);   /* torn tail */
+		bt_log_writer_commit(w);
+		ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
+		ck_assert_uint_eq(read_on(&it, &next), 50000);
+	}
+	bt_log_iter_release(&it);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	bt_log_close(log);
+}
+END_TEST
+
+/* What a follower must refuse: the committed length going back, the file
+ * shrinking, its header rewritten, another file at its path. */
+START_TEST(test_v2_refresh_refuses)
+{
+	const char *path = tu_path("rr.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE | BT_LOGW_TRUNC);
+	struct bt_log *log;
+	uint64_t ne, c;
+	size_t n;
+	uint8_t *d;
+	int fd;
+
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	append_events(w, 0, 20000);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	d = tu_read_file(path, &n);
+
+	/* committed goes back (a crafted header that passes its checks) */
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	fd = open(path, O_WRONLY);
+	c = n - 5;
+	{
+		struct bt_log_header h;
+
+		memcpy(&h, d, sizeof(h));
+		h.committed = c;
+		h.flags = 0;
+		h.ccrc = 0;
+		ck_assert_int_eq(pwrite(fd, &h, sizeof(h), 0), sizeof(h));
+	}
+	ck_assert_int_eq(bt_log_refresh(log, &ne), BT_ECORRUPT);
+	ck_assert_msg(strstr(bt_error_msg(), "went back"), "%s",
+		      bt_error_msg());
+	/* the bt_log is as it was */
+	ck_assert_uint_eq(bt_log_file_end(log), n);
+	ck_assert_int_eq(pwrite(fd, d, 64, 0), 64);
+	ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
+	/* the header rewritten (another creation time) */
+	{
+		struct bt_log_header h;
+
+		memcpy(&h, d, sizeof(h));
+		h.created++;
+		ck_assert_int_eq(pwrite(fd, &h, sizeof(h), 0), sizeof(h));
+	}
+	ck_assert_int_eq(bt_log_refresh(log, &ne), BT_ECORRUPT);
+	ck_assert_msg(strstr(bt_error_msg(), "header changed"), "%s",
+		      bt_error_msg());
+	ck_assert_int_eq(pwrite(fd, d, 64, 0), 64);
+	/* the file cut short */
+	ck_assert_int_eq(ftruncate(fd, (off_t)n - 1000), 0);
+	ck_assert_int_eq(bt_log_refresh(log, &ne), BT_ECORRUPT);
+	ck_assert_msg(strstr(bt_error_msg(), "shrank"), "%s", bt_error_msg());
+	close(fd);
+	bt_log_close(log);
+
+	/* another file at the path */
+	ck_assert_int_eq(tu_write_file(path, d, n), 0);
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	ck_assert_int_eq(tu_write_file(tu_path("rr2.btl"), d, n), 0);
+	ck_assert_int_eq(rename(tu_path("rr2.btl"), path), 0);
+	ck_assert_int_eq(bt_log_refresh(log, &ne), BT_EINVAL);
+	ck_assert_msg(strstr(bt_error_msg(), "replaced"), "%s",
+		      bt_error_msg());
+	bt_log_close(log);
+	/* a log in memory has nothing to refresh */
+	ck_assert_int_eq(bt_log_open_mem(&log, d, n), 0);
+	ck_assert_int_eq(bt_log_refresh(log, &ne), BT_EINVAL);
+	bt_log_close(log);
+	free(d);
+}
+END_TEST
+
+/* A writer in another process: the follower, refreshing while it
+ * writes, sees every event once and in order, and never a record that
+ * was not committed. */
+START_TEST(test_v2_refresh_other_process)
+{
+	const char *path = tu_path("rc.btl");
+	char tmp[4096];
+	int fds[2];
+	pid_t pid;
+	struct bt_log *log;
+	struct bt_log_iter it;
+	uint64_t next = 0, ne, seen = 0, want = 200000;
+	int st, rounds = 0;
+	ssize_t k;
+
+	unlink(path);
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct bt_log_writer *cw = NULL;
+		uint64_t i;
+
+		close(fds[0]);
+		if (bt_log_writer_open(&cw, path, BT_LOGW_CREATE) ||
+		    bt_log_append_process(cw, 1, 1, T0, 0, 0) ||
+		    bt_log_append_file(cw, 2, 0, 1, 1))
+			_exit(1);
+		bt_log_writer_commit(cw);
+		snprintf(tmp, sizeof(tmp), "%s", bt_log_writer_file(cw));
+		if (write(fds[1], tmp, strlen(tmp) + 1) < 0)
+			_exit(1);
+		for (i = 0; i < want; i++) {
+			if (bt_log_append_event(cw, BT_OP_READ, 0,
+						(uint32_t)i, T0 + i, 2, 1))
+				_exit(1);
+			if (i % 997 == 0)
+				bt_log_writer_commit(cw);
+		}
+		_exit(bt_log_writer_close(cw) ? 1 : 0);
+	}
+	close(fds[1]);
+	k = read(fds[0], tmp, sizeof(tmp) - 1);
+	ck_assert_int_gt(k, 0);
+	tmp[k] = 0;
+	close(fds[0]);
+	ck_assert_int_eq(bt_log_open(&log, tmp), 0);
+	bt_log_iter_init(&it, log);
+	for (;;) {
+		int done = waitpid(pid, &st, WNOHANG) == pid;
+
+		ck_assert_msg(bt_log_refresh(log, &ne) == 0, "%s",
+			      bt_error_msg());
+		seen += read_on(&it, &next);
+		rounds++;
+		if (done)
+			break;
+	}
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
+	seen += read_on(&it, &next);
+	ck_assert_uint_eq(seen, want);
+	ck_assert(bt_log_header(log)->flags & BT_LOGF_CLOSED);
+	fprintf(stderr, "refresh: %d rounds while the writer ran\n", rounds);
+	bt_log_iter_release(&it);
+	bt_log_close(log);
+}
+END_TEST
+
 static void v2_setup(void)
 {
 	unsetenv("BTRACK_LOG_VERSION");
@@ -2000,6 +2687,15 @@ static Suite *log_suite(void)
 		{ "v2_rollback_blocks", test_v2_rollback_across_blocks, 0 },
 		{ "v2_big_records", test_v2_big_records, 0 },
 		{ "v2_mutated", test_v2_mutated, 30 },
+		{ "v2_block_decode", test_v2_block_decode, 30 },
+		{ "v2_block_decode_big", test_v2_block_decode_big, 0 },
+		{ "v2_decode_threads", test_v2_decode_threads, 30 },
+		{ "v2_damage_on_decode", test_v2_damage_found_on_decode, 30 },
+		{ "v2_open_with_blocks", test_v2_open_with_blocks, 30 },
+		{ "v2_refresh", test_v2_refresh, 30 },
+		{ "v1_refresh", test_v1_refresh, 30 },
+		{ "v2_refresh_refuses", test_v2_refresh_refuses, 30 },
+		{ "v2_refresh_other", test_v2_refresh_other_process, 60 },
 	};
 	size_t i;
 

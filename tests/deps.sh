@@ -5,10 +5,11 @@
 set -u
 need="build-essential pkg-config libsqlite3-dev libgraphviz-dev graphviz
 libjansson-dev libssl-dev check sqlite3 python3 clang strace auditd mandoc
-libbpf-dev bpftool ${BTRACK_DEPS_EXTRA:-}"
+libbpf-dev bpftool libpq-dev ${BTRACK_DEPS_EXTRA:-}"
 # Wanted, not needed: the tests that use them say so and skip without them
-# (the PROV loader; a headless browser for the HTML report).
-want="python3-prov chromium chromium-driver python3-selenium"
+# (the PROV loader; a headless browser for the HTML report; curl for
+# scenario/record-channel.sh; a PostgreSQL server for scenario/db-pg.sh).
+want="python3-prov chromium chromium-driver python3-selenium curl postgresql"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -49,8 +50,18 @@ if [ -n "$missing" ]; then
 		{ echo "btrack: apt-get install$missing failed" >&2; exit 1; }
 	missing=""
 fi
+# PostgreSQL's postinst would create (and start) a "main" cluster: the
+# tests start servers of their own in temporary directories.
+case " $wanted " in *" postgresql "*)
+	if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+		$SUDO mkdir -p /etc/postgresql-common &&
+		echo "create_main_cluster = false" |
+			$SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
+	fi;;
+esac
 if [ -n "$wanted" ]; then
-	$SUDO apt-get install -y -qq --no-install-recommends $wanted >/dev/null ||
+	$SUDO apt-get install -y -qq --no-install-recommends \
+		-o Dpkg::Options::=--force-confold $wanted >/dev/null ||
 		cannot "apt-get install failed"
 fi
 exit 0

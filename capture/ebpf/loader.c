@@ -5,10 +5,9 @@
  *
  * A ring-buffer sample is untrusted in the same way as a module ring
  * record: its length is checked against the sample, and the decoder
- * validates every field and string.  The one eBPF convention, a binary
- * socket address in string 0 (BT_RAWF_ADDR, btrack_ebpf.h), is turned
- * into the module's text form here before decoding.  Nothing allocates
- * per record.
+ * validates every field and string (the eBPF conventions, binary socket
+ * addresses and the cgroup id, included).  Nothing allocates per
+ * record.
  *
  * Built without libbpf (mk/ebpf.mk did not find the tools), every entry
  * point but bt_ebpf_built() fails with a message that says so.
@@ -18,6 +17,7 @@
 #include <string.h>
 
 #include "../../core/error.h"
+#include "../../core/util.h"
 #include "loader.h"
 
 #ifndef BT_HAVE_EBPF
@@ -51,15 +51,25 @@ void bt_ebpf_stats(const struct bt_ebpf *e, struct bt_drain_stats *out)
 	memset(out, 0, sizeof(*out));
 }
 
+int bt_ebpf_track(struct bt_ebpf *e, uint32_t pid)
+{
+	return bt_error_set(BT_EINVAL, "no eBPF support");
+}
+
+size_t bt_ebpf_tracked(struct bt_ebpf *e, uint32_t *pids, size_t max)
+{
+	return 0;
+}
+
 void bt_ebpf_close(struct bt_ebpf *e)
 {
 }
 
 #else /* BT_HAVE_EBPF */
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -176,49 +186,6 @@ static int track_tree(struct bt_ebpf *e, uint32_t root)
 	return 0;
 }
 
-/* Rewrite string 0, a struct bt_ebpf_addr, as text: the module's form. */
-static size_t fix_addr(uint8_t *b, size_t len, const uint8_t *in)
-{
-	struct bt_ebpf_addr a;
-	char text[INET6_ADDRSTRLEN + 16], ip[INET6_ADDRSTRLEN];
-	uint16_t n;
-	size_t tl, out;
-
-	memcpy(&n, in + BT_RAW_HEAD, 2);
-	if (len < BT_RAW_HEAD + 2 + sizeof(a) || n != sizeof(a))
-		return 0;
-	memcpy(&a, in + BT_RAW_HEAD + 2, sizeof(a));
-	if (a.family == AF_INET) {
-		inet_ntop(AF_INET, a.addr, ip, sizeof(ip));
-		snprintf(text, sizeof(text), "%s:%u", ip, a.port);
-	} else if (a.family == AF_INET6) {
-		static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-		/* A v4-mapped peer of a dual-stack socket is that IPv4
-		 * endpoint: one name for one remote. */
-		if (!memcmp(a.addr, mapped, 12)) {
-			inet_ntop(AF_INET, a.addr + 12, ip, sizeof(ip));
-			snprintf(text, sizeof(text), "%s:%u", ip, a.port);
-		} else {
-			inet_ntop(AF_INET6, a.addr, ip, sizeof(ip));
-			snprintf(text, sizeof(text), "[%s]:%u", ip, a.port);
-		}
-	} else {
-		return 0;
-	}
-	tl = strlen(text);
-	memcpy(b, in, BT_RAW_HEAD);
-	n = (uint16_t)tl;
-	memcpy(b + BT_RAW_HEAD, &n, 2);
-	memcpy(b + BT_RAW_HEAD + 2, text, tl);
-	out = (BT_RAW_HEAD + 2 + tl + 7) & ~(size_t)7;
-	memset(b + BT_RAW_HEAD + 2 + tl, 0, out - (BT_RAW_HEAD + 2 + tl));
-	((struct bt_raw *)b)->len = (uint16_t)out;
-	((struct bt_raw *)b)->nstr = 1;
-	((struct bt_raw *)b)->arg32 &= ~BT_RAWF_ADDR;
-	return out;
-}
-
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct bt_ebpf *e = ctx;
@@ -235,15 +202,7 @@ static int on_sample(void *ctx, void *data, size_t size)
 		e->st.bad++;
 		return 0;
 	}
-	if (raw.arg32 & BT_RAWF_ADDR) {
-		size = raw.nstr == 1 ? fix_addr(b, size, data) : 0;
-		if (!size) {
-			e->st.bad++;
-			return 0;
-		}
-	} else {
-		memcpy(b, data, size);
-	}
+	memcpy(b, data, size);
 	if (!bt_drain_decode(&e->dec, b, size, BT_RAW_OP_MAX)) {
 		e->st.bad++;
 		return 0;
@@ -291,7 +250,7 @@ int bt_ebpf_open(struct bt_ebpf **out, const struct bt_ebpf_opts *o)
 	e->skel->rodata->excl_tgid = (uint32_t)getpid();
 	e->skel->rodata->rt_offset = rt_offset();
 	e->skel->rodata->pages_on = !o->no_pages;
-	e->skel->rodata->scope = o->pid ? BT_EBPF_PIDS :
+	e->skel->rodata->scope = o->pid || o->tree ? BT_EBPF_PIDS :
 				 o->cgroup ? BT_EBPF_CGROUP : BT_EBPF_ALL;
 	if (bpf_map__set_max_entries(e->skel->maps.events, (uint32_t)ring)) {
 		err = bt_error_set(BT_EINVAL, "ring size %llu refused",
@@ -402,6 +361,41 @@ void bt_ebpf_stats(const struct bt_ebpf *e, struct bt_drain_stats *out)
 		}
 	}
 	free(v);
+}
+
+int bt_ebpf_track(struct bt_ebpf *e, uint32_t pid)
+{
+	if (e->skel->rodata->scope != BT_EBPF_PIDS)
+		return bt_error_set(BT_EINVAL, "the eBPF source was not "
+				    "opened for a process tree");
+	return track_tree(e, pid);
+}
+
+size_t bt_ebpf_tracked(struct bt_ebpf *e, uint32_t *pids, size_t max)
+{
+	int fd = bpf_map__fd(e->skel->maps.tracked);
+	uint32_t key, next, gone[64];
+	size_t n = 0, ngone = 0, i;
+	void *prev = NULL;
+
+	/* Deleting while iterating restarts the walk: collect, then
+	 * delete.  kill(pid, 0) fails with ESRCH only when no process (not
+	 * even a zombie) has the pid. */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (kill((pid_t)key, 0) && errno == ESRCH) {
+			if (ngone < BT_ARRAY_SIZE(gone))
+				gone[ngone++] = key;
+			continue;
+		}
+		if (n < max)
+			pids[n] = key;
+		n++;
+	}
+	for (i = 0; i < ngone; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+	return n;
 }
 
 void bt_ebpf_close(struct bt_ebpf *e)

@@ -25,6 +25,9 @@
 struct bt_ebpf_opts {
 	uint32_t pid;           /* capture only this process and its
 	                           descendants (0: every process) */
+	bool tree;              /* capture only the processes given to
+	                           bt_ebpf_track() and their descendants
+	                           (none until then): a recorded tree */
 	const char *cgroup;     /* capture only this cgroup (v2) directory
 	                           and its descendants (NULL: any) */
 	uint64_t ring_bytes;    /* 0: BT_EBPF_RING_DEFAULT; a power of two */
@@ -60,6 +63,21 @@ int bt_ebpf_stop(struct bt_ebpf *e);
 
 /* The counters: the loader's own (records, bad) and the programs'. */
 void bt_ebpf_stats(const struct bt_ebpf *e, struct bt_drain_stats *out);
+
+/*
+ * With opts.tree (or opts.pid): add pid and every process already
+ * descended from it to the scope.  Its children forked from now on join
+ * the scope in the kernel.  0 or BT_EIO.
+ */
+int bt_ebpf_track(struct bt_ebpf *e, uint32_t pid);
+
+/*
+ * The processes in the scope of opts.tree or opts.pid now (a process
+ * leaves it when its last thread exits): their number, and the first max
+ * of them in pids (may be NULL with max 0).  A pid whose process is gone
+ * without the programs seeing its exit is removed, not counted.
+ */
+size_t bt_ebpf_tracked(struct bt_ebpf *e, uint32_t *pids, size_t max);
 
 /* Detaches, unloads and frees; accepts NULL. */
 void bt_ebpf_close(struct bt_ebpf *e);

@@ -266,6 +266,19 @@ done
 expect 0 "$BTRACK" backtrack --db "$tmp/id.db" --from file:/w/b \
 	--format json --no-filters
 grep -q '"/w/secret"' "$tmp/out" || fail "backtrack --db b misses secret"
+# The walk reads a frontier a query, not the whole database: fewer events
+# than the 24 of the case (the atomic replace, the pipe are elsewhere), and
+# the answer reading everything gives (BTRACK_DB_WALK=all).
+cp "$tmp/out" "$tmp/frontier.json"
+expect 0 env BTRACK_DB_STATS=1 "$BTRACK" backtrack --db "$tmp/id.db" \
+	--from file:/w/b --format json --no-filters
+kept=$(sed -n 's/.* \([0-9]*\) events kept$/\1/p' "$tmp/err")
+[ -n "$kept" ] && [ "$kept" -gt 0 ] && [ "$kept" -lt 24 ] ||
+	fail "the walk kept '$kept' events: $(cat "$tmp/err")"
+expect 0 env BTRACK_DB_WALK=all "$BTRACK" backtrack --db "$tmp/id.db" \
+	--from file:/w/b --format json --no-filters
+cmp -s "$tmp/out" "$tmp/frontier.json" ||
+	fail "the frontier walk differs from the whole database's"
 if command -v sqlite3 >/dev/null 2>&1; then
 	for op in symlink chmod; do
 		[ "$(sqlite3 "$tmp/id.db" "SELECT count(*) FROM event_view

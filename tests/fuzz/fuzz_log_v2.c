@@ -5,16 +5,24 @@
  * Random bytes almost never pass a block's CRC-32C, so fuzz_log.c would
  * exercise little more than the checksum.  This target wraps the input in
  * a valid version 2 header and splits it into blocks (the first input byte
- * picks how), each with a correct checksum and chain fields, so that the
- * decoder and the checks on decoded records see hostile record bytes.  The
- * reader must never read outside the buffer; a refused log is an error with
- * an offset.  Build with `make fuzz`; run e.g.
- * `build/fuzz/fuzz_log_v2 -max_total_time=60`.  tests/check_log.c runs
- * mutated version 2 logs in CI.
+ * picks how), each with a correct checksum and with the chain fields the
+ * blocks before it decode to, so that the decoder and its checks see
+ * hostile record bytes in every block.  It then reads the log four ways,
+ * which must agree: the iterator, bt_log_verify(), every block decoded on
+ * its own (bt_log_block_decode()) against the whole log decoded at once
+ * (bt_log_data()), and a follower that opened the log at a block boundary
+ * or in the middle of a block and took in the rest with bt_log_refresh()
+ * (a memfd, as a writer's file).  The reader must never read outside the
+ * buffer; a refused log is an error with an offset.  Build with `make
+ * fuzz`; run e.g. `build/fuzz/fuzz_log_v2 -max_total_time=60`.
+ * tests/check_log.c runs mutated version 2 logs in CI.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "../../core/crc32c.h"
 #include "../../core/error.h"
@@ -31,24 +39,226 @@ static uint32_t hcrc(const uint8_t *b)
 	return bt_crc32c(c, b + 48, 16);
 }
 
+static void must_have_offset(void)
+{
+	if (!strstr(bt_error_msg(), "offset"))
+		abort();
+}
+
+/* A checksum over what the block's word says it holds. */
+static void seal_block(uint8_t *buf, size_t off, uint32_t used)
+{
+	struct bt_log_block *b = (struct bt_log_block *)(buf + off);
+
+	b->used = used;
+	b->crc = bt_crc32c(0, buf + off + 8, 24 + used);
+}
+
+/*
+ * The chain fields of the block after the last one of buf[0, end): what
+ * that block decodes to (objects, events, the last event's time).  0 if
+ * it does not decode: later blocks then fail the chain check.
+ */
+static void next_chain(uint8_t *buf, size_t end, struct bt_log_block *nb)
+{
+	struct bt_log *log;
+	struct bt_log_blockinfo bi;
+	uint8_t *dec;
+	size_t len, p;
+	uint32_t last;
+
+	((struct bt_log_header *)buf)->committed = end;
+	if (bt_log_open_mem(&log, buf, end))
+		return;
+	last = bt_log_blocks(log) - 1;
+	if (bt_log_block_info(log, last, &bi) == 0) {
+		nb->objects = bi.first_object + bi.nobjects;
+		nb->events = bi.first_event + bi.nevents;
+		nb->base_time = bi.base_time;
+		dec = malloc(bt_log_block_decoded_max(log));
+		if (dec && !bt_log_block_decode(log, last, dec,
+						bt_log_block_decoded_max(log),
+						&len, NULL)) {
+			for (p = 0; p < len;) {
+				const struct bt_rec_head *h = (void *)(dec + p);
+
+				if (h->type == BT_REC_EVENT) {
+					nb->base_time =
+						((const struct bt_rec_event *)h)
+						->time;
+					p += 24;
+				} else {
+					p += h->len;
+				}
+			}
+		}
+		free(dec);
+	}
+	bt_log_close(log);
+}
+
+/* Sum and count of the records an iterator returns from where it is. */
+static int drain(struct bt_log_iter *it, uint64_t *n, uint64_t *sum)
+{
+	const struct bt_rec_head *h;
+	int r;
+
+	while ((r = bt_log_next(it, &h)) == 1) {
+		uint32_t len = h->type == BT_REC_EVENT ? 24 : h->len;
+		const uint8_t *p = (const uint8_t *)h;
+		uint32_t i;
+
+		if (it->at + len != it->off)
+			abort();
+		for (i = 0; i < len; i++)
+			*sum += p[i] * (i + 1);
+		(*n)++;
+	}
+	return r;
+}
+
+/* Every block on its own against the whole log decoded at once. */
+static void blocks_vs_image(const uint8_t *buf, size_t size)
+{
+	struct bt_log *a, *b;
+	const uint8_t *img;
+	uint8_t *dec;
+	uint64_t at = BT_LOG_HEADER_SIZE;
+	size_t cap, len;
+	uint32_t i;
+	int bad = 0;
+
+	if (bt_log_open_mem(&a, buf, size))
+		return;
+	if (bt_log_open_mem(&b, buf, size))
+		abort();
+	cap = bt_log_block_decoded_max(a);
+	dec = malloc(cap);
+	for (i = 0; dec && i < bt_log_blocks(a); i++) {
+		if (bt_log_block_decode(a, i, dec, cap, &len, NULL)) {
+			must_have_offset();
+			bad = 1;
+			break;
+		}
+	}
+	img = bt_log_data(b);
+	if (!img) {
+		must_have_offset();
+		if (!bad)
+			abort();   /* every block decoded, the whole did not */
+	} else {
+		if (bad)
+			abort();
+		for (i = 0; dec && i < bt_log_blocks(a); i++) {
+			if (bt_log_block_decode(a, i, dec, cap, &len, NULL) ||
+			    at + len > bt_log_committed(b) ||
+			    memcmp(dec, img + at, len))
+				abort();
+			at += len;
+		}
+		if (dec && at != bt_log_committed(b))
+			abort();
+	}
+	free(dec);
+	bt_log_close(a);
+	bt_log_close(b);
+}
+
+/*
+ * A follower: the log as a writer had it at `cut` (the last block's word
+ * and the committed length at cut), opened from a memfd; then the rest is
+ * written and bt_log_refresh() takes it in.  What the follower's iterator
+ * reads before and after the refresh is what a reader of the whole log
+ * reads.
+ */
+static void follow(const uint8_t *buf, size_t size, size_t cut_blk,
+		   size_t prev_end, size_t cut)
+{
+	struct bt_log_header *h;
+	struct bt_log *log = NULL, *whole = NULL;
+	struct bt_log_iter it, iw;
+	uint64_t n1 = 0, s1 = 0, n2 = 0, s2 = 0, ne;
+	uint8_t *pre;
+	char path[64];
+	int fd, r1, r2;
+
+	fd = memfd_create("fuzz_log_v2", 0);
+	if (fd < 0)
+		return;
+	pre = malloc(size);
+	if (!pre) {
+		close(fd);
+		return;
+	}
+	memcpy(pre, buf, size);
+	/* the word of the block being written covers [block, cut); at a
+	 * block boundary, the writer's committed length is the end of the
+	 * block before (not its padding) */
+	if (cut > cut_blk + 32)
+		seal_block(pre, cut_blk, (uint32_t)(cut - cut_blk - 32));
+	else if (cut_blk > BT_LOG_HEADER_SIZE)
+		cut = prev_end;
+	memset(pre + cut, 0, size - cut);
+	h = (struct bt_log_header *)pre;
+	h->committed = cut;
+	if (pwrite(fd, pre, size, 0) != (ssize_t)size)
+		goto out;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (bt_log_open(&log, path)) {
+		must_have_offset();
+		goto out;
+	}
+	bt_log_iter_init(&it, log);
+	r1 = drain(&it, &n1, &s1);
+	if (r1 < 0) {
+		bt_log_iter_release(&it);
+		goto out;
+	}
+	/* the writer goes on */
+	if (pwrite(fd, buf, size, 0) != (ssize_t)size)
+		abort();
+	r1 = bt_log_refresh(log, &ne);
+	if (r1 == 0)
+		r1 = drain(&it, &n1, &s1);
+	bt_log_iter_release(&it);
+	if (bt_log_open_mem(&whole, buf, size)) {
+		if (r1 == 0)
+			abort();   /* the follower took in a bad log */
+		goto out;
+	}
+	bt_log_iter_init(&iw, whole);
+	r2 = drain(&iw, &n2, &s2);
+	bt_log_iter_release(&iw);
+	if (r1 == 0 && r2 == 0 && (n1 != n2 || s1 != s2))
+		abort();
+	if (r1 == 0 && r2 < 0)
+		abort();
+out:
+	bt_log_close(whole);
+	bt_log_close(log);
+	free(pre);
+	close(fd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bt_log_header *h;
 	struct bt_log *log;
 	struct bt_log_iter it;
-	const struct bt_rec_head *rh;
 	struct bt_log_stats st;
-	size_t cap, off, chunk, nblocks = 0;
-	uint8_t *buf;
-	volatile uint8_t sum = 0;
+	size_t cap, off, chunk, nblocks = 0, blk_at[64], blk_end[64];
+	uint8_t *buf, cutsel;
+	uint64_t n = 0, sum = 0;
 	int r;
 
-	if (size < 1)
+	if (size < 2)
 		return 0;
-	/* chunk: the record bytes of each block, 16 to 4096 */
+	/* chunk: the record bytes of each block, 16 to 4096; cutsel: where
+	 * a follower starts */
 	chunk = ((size_t)data[0] + 1) * 16;
-	data++;
-	size--;
+	cutsel = data[1];
+	data += 2;
+	size -= 2;
 	cap = 64 + (size / chunk + 1) * (32 + chunk + 8);
 	buf = calloc(1, cap);
 	if (!buf)
@@ -65,13 +275,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct bt_log_block *b = (struct bt_log_block *)(buf + off);
 		size_t n = size < chunk ? size : chunk;
 
-		/* The chain fields are unknown without decoding: leave them
-		 * 0, so later blocks mostly fail the chain check; the first
-		 * takes up to 4 KiB of records. */
+		/* the chain fields the blocks before decode to (the first
+		 * 64 blocks; later ones 0, mostly failing the chain) */
+		if (nblocks && nblocks < 64)
+			next_chain(buf, off, b);
+		if (nblocks < 64) {
+			blk_at[nblocks] = off;
+			blk_end[nblocks] = off + 32 + n;
+		}
 		b->seq = (uint32_t)nblocks++;
 		memcpy(buf + off + 32, data, n);
-		b->used = (uint32_t)n;
-		b->crc = bt_crc32c(0, (uint8_t *)b + 8, 24 + n);
+		seal_block(buf, off, (uint32_t)n);
 		data += n;
 		size -= n;
 		off += 32 + n;
@@ -80,26 +294,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	h->committed = off;
 	if (bt_log_open_mem(&log, buf, off)) {
-		if (!strstr(bt_error_msg(), "offset"))
-			abort();
+		must_have_offset();
 		free(buf);
 		return 0;
 	}
 	bt_log_iter_init(&it, log);
-	while ((r = bt_log_next(&it, &rh)) == 1) {
-		uint32_t len = rh->type == BT_REC_EVENT ? 24 : rh->len;
-		const uint8_t *p = (const uint8_t *)rh;
-		uint32_t i;
-
-		for (i = 0; i < len; i++)
-			sum += p[i];
-	}
+	r = drain(&it, &n, &sum);
 	bt_log_iter_release(&it);
 	if (bt_log_verify(log, &st) != r)
 		abort();
-	if (r < 0 && !strstr(bt_error_msg(), "offset"))
+	if (r < 0)
+		must_have_offset();
+	else if (st.records != n)
 		abort();
 	bt_log_close(log);
+	blocks_vs_image(buf, off);
+	if (nblocks) {
+		size_t k = cutsel % (nblocks < 64 ? nblocks : 64);
+		size_t bend = blk_end[k];
+
+		/* at the block's start, or within its records */
+		follow(buf, off, blk_at[k], k ? blk_end[k - 1] : 0,
+		       cutsel & 0x80 ? blk_at[k] + 32 + (bend - blk_at[k] -
+		       32) * (cutsel & 0x7f) / 128 : blk_at[k]);
+	}
 	free(buf);
 	return 0;
 }

@@ -71,7 +71,7 @@ scenarios() {
 	grep -q 'no /dev/btrack: is the btrack module loaded?' /tmp/x.err || fail "capture without the module: $(cat /tmp/x.err)"
 	insmod /btrack.ko test_abi=99 || fail "insmod test_abi=99"
 	btrack capture -o /tmp/x.btl 2>/tmp/x.err && fail "capture with a module of another ABI succeeded"
-	grep -q "speaks ring ABI 99, log format" /tmp/x.err || fail "ABI mismatch: $(cat /tmp/x.err)"
+	grep -q "speaks ring ABI 99, raw format" /tmp/x.err || fail "ABI mismatch: $(cat /tmp/x.err)"
 	[ -e /tmp/x.btl ] && fail "ABI mismatch left a log"
 	rmmod btrack || fail "rmmod"
 	insmod /btrack.ko || fail "insmod"

@@ -1,0 +1,165 @@
+/*
+ * db-int.h - what the case database's store-independent logic (db.c) and
+ * its stores (db-sqlite.c, db-pg.c) share: the store interface and the rows
+ * that cross it.  Private to core/db*.c.
+ *
+ * db.c reads the log, names it (its hash), maps every object to its
+ * identity key and its columns, and drives a store through struct
+ * bt_db_ops: one call per row, in log order.  A store writes rows the way
+ * it writes fastest (sqlite: prepared statements; PostgreSQL: COPY) and
+ * gives back the database id of every object at once, so the mapping from
+ * a log's ids to the database's is the same on every store, and so are
+ * the ids (dense, in the order objects were first added).
+ */
+#ifndef BT_DB_INT_H
+#define BT_DB_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+
+/* The integer columns of an object, by position in its INSERT (sqlite's
+ * parameter numbers are these + 5). */
+enum bt_dbcol {
+	DBC_PID, DBC_START, DBC_PPID, DBC_UID, DBC_DEV, DBC_INO, DBC_FLAGS,
+	DBC_PATH, /* a string: obj->path */
+	DBC_FILE, DBC_PAGE, DBC_PROCESS, DBC_PROT, DBC_FIRST_PAGE, DBC_PAGES,
+	DBC_N
+};
+
+/* One object row.  Strings are borrowed for the call. */
+struct bt_dbobj {
+	int64_t id;             /* database id (reading) */
+	const char *kind;       /* "process", "file", ... */
+	const char *host;       /* NULL for endpoints (shared by hosts) */
+	const char *ident;      /* identity key, identlen bytes */
+	size_t identlen;
+	int64_t col[DBC_N];
+	unsigned has;           /* bit c: col[c] (or path) is not NULL */
+	const char *path;       /* DBC_PATH, pathlen bytes */
+	size_t pathlen;
+};
+
+struct bt_dbevent {
+	int64_t id;             /* reading */
+	uint64_t time;
+	int op, flags;
+	int64_t aux, cause, effect;
+};
+
+/* A row of `labels` (value) or `notes` (object 0, text). */
+struct bt_dbtext {
+	int64_t object;
+	const char *key;
+	uint64_t time;
+	const char *value;
+	size_t len;
+};
+
+/* A row of `logs`. */
+struct bt_dblog {
+	int64_t id;
+	const char *hash, *path, *host;
+	uint64_t size, events, objects, first_time, last_time;
+	bool has_times;
+	int64_t flags;
+	uint64_t created, added_at;
+};
+
+/* The store behind a struct bt_db.  Every function returns 0 or a
+ * negative bt_error with a message. */
+struct bt_db_ops {
+	const char *name;                 /* "sqlite", "PostgreSQL" */
+	void (*close)(struct bt_db *db);
+	/* One integer from a query of one row (NULL or no row: dflt).  The
+	 * SQL is the subset both stores speak. */
+	int (*query_int)(struct bt_db *db, const char *sql, int64_t dflt,
+			 int64_t *out);
+
+	/* Adding a log: begin (the store's write lock, held to the end),
+	 * then find, or insert the log row, then rows, then end or abort. */
+	int (*add_begin)(struct bt_db *db);
+	/* The log named `hash`: *id, or 0. */
+	int (*log_find)(struct bt_db *db, const char *hash, int64_t *id);
+	/* Logs created at `created` shorter than `end`, longest first, until
+	 * fn returns non-zero (1: stop, <0: error). */
+	int (*log_prefixes)(struct bt_db *db, uint64_t created, uint64_t end,
+			    int (*fn)(void *arg, const struct bt_dblog *l),
+			    void *arg);
+	/* Insert the log row (and its host); *id its new id. */
+	int (*log_insert)(struct bt_db *db, const struct bt_dblog *l,
+			  int64_t *id);
+	/* Start the rows of log `logid` (extended: it grew). */
+	int (*rows_begin)(struct bt_db *db, int64_t logid, const char *host);
+	/* Find the object of obj->ident or insert it: *id, *added. */
+	int (*put_object)(struct bt_db *db, const struct bt_dbobj *obj,
+			  int64_t *id, bool *added);
+	int (*put_event)(struct bt_db *db, const struct bt_dbevent *e);
+	int (*put_label)(struct bt_db *db, const struct bt_dbtext *t);
+	int (*put_note)(struct bt_db *db, const struct bt_dbtext *t);
+	/* All rows are in: flush, update the log row of a log that grew
+	 * (l non-NULL), set file paths, commit. */
+	int (*add_end)(struct bt_db *db, const struct bt_dblog *grown);
+	void (*add_abort)(struct bt_db *db);
+
+	/* Reading, inside read_begin/read_end (one snapshot). */
+	int (*read_begin)(struct bt_db *db);
+	void (*read_end)(struct bt_db *db);
+	/* Objects of `host` and the endpoints (host NULL: all), by id. */
+	int (*each_object)(struct bt_db *db, const char *host,
+			   int (*fn)(void *arg, const struct bt_dbobj *o),
+			   void *arg);
+	/* Labels by id (object, key, time, value). */
+	int (*each_label)(struct bt_db *db,
+			  int (*fn)(void *arg, const struct bt_dbtext *t),
+			  void *arg);
+	/* Events by id. */
+	int (*each_event)(struct bt_db *db,
+			  int (*fn)(void *arg, const struct bt_dbevent *e),
+			  void *arg);
+	/* One frontier of a walk, in one query: the events that `ids` cause
+	 * or are affected by, and the forks of the processes `up`. */
+	int (*frontier)(struct bt_db *db, const int64_t *ids, size_t n,
+			const int64_t *up, size_t nup,
+			int (*fn)(void *arg, const struct bt_dbevent *e),
+			void *arg);
+	int (*has_host)(struct bt_db *db, const char *host, bool *out);
+	int (*each_log)(struct bt_db *db,
+			int (*fn)(void *arg, const struct bt_dblog *l),
+			void *arg);
+
+	int (*inv_save)(struct bt_db *db, const struct bt_db_inv *inv);
+	/* fn for each investigation of `name` (NULL: all, by name); with
+	 * result only for one name. */
+	int (*inv_each)(struct bt_db *db, const char *name,
+			int (*fn)(void *arg, const struct bt_db_inv *inv),
+			void *arg);
+};
+
+/* The common head of every store's struct. */
+struct bt_db {
+	const struct bt_db_ops *ops;
+	char *name;             /* for messages: the path, or the URI
+	                           without its password */
+	bool readonly;
+	struct bt_db_stats stats;  /* counted by the stores */
+};
+
+/* Open the stores (db.c chooses by the name). */
+int bt_db_sqlite_open(struct bt_db **out, const char *path, unsigned flags);
+int bt_db_pg_open(struct bt_db **out, const char *uri, unsigned flags);
+
+/* Names of label and note keys, by BT_LABEL_* and BT_NOTE_*. */
+extern const char *const bt_db_label_names[];
+extern const char *const bt_db_note_names[];
+
+/* The ops table's rows: op, name, cause kind, effect kind. */
+void bt_db_op_row(unsigned op, const char **name, const char **cause,
+		  const char **effect);
+
+/* Whether an event's aux names an object (a region). */
+bool bt_db_aux_is_object(unsigned op);
+
+#endif
