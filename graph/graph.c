@@ -23,7 +23,8 @@
  * was not in time order, the lists that are not get sorted by (time, log
  * order) (a list of a time-ordered log is in order by construction).
  *
- * Per event the graph keeps two u32 references: 8 bytes.  Per object
+ * Per event the graph keeps two u32 references and (version 2) beside
+ * each its op and other end: 16 bytes (version 1: 8).  Per object
  * about 30 bytes plus its record.  Arrays are allocated from counts (the
  * version 1 per-object ones grow geometrically), never per event.
  *
@@ -1226,10 +1227,20 @@ static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg,
 			g->in_side = g->out_side = NULL;
 		}
 	} else {
-		g->in_refs = malloc((g->nev ? g->nev : 1) * sizeof(uint32_t));
-		g->out_refs = malloc((g->nev ? g->nev : 1) *
-				     sizeof(uint32_t));
-		if (!g->in_refs || !g->out_refs) {
+		size_t sz = (g->nev ? g->nev : 1) * sizeof(uint32_t);
+
+		g->in_refs = malloc(sz);
+		g->out_refs = malloc(sz);
+		/* The ends too (8 more bytes per event): without them a walk
+		 * decodes a 64 KiB block for each event it examines, and the
+		 * events of a long-lived object are spread over the log. */
+		if (!((uint64_t)n >> BT_END_OBJ_BITS)) {
+			g->in_side = malloc(sz);
+			g->out_side = malloc(sz);
+		}
+		if (!g->in_refs || !g->out_refs ||
+		    (!((uint64_t)n >> BT_END_OBJ_BITS) &&
+		     (!g->in_side || !g->out_side))) {
 			r = bt_error_set(BT_ENOMEM, "out of memory");
 			goto out;
 		}
@@ -1320,6 +1331,8 @@ void bt_graph_free(struct bt_graph *g)
 		if (!g->bigmap) {
 			free(g->in_refs);
 			free(g->out_refs);
+			free(g->in_side);
+			free(g->out_side);
 		}
 		free(g->kind);
 		free(g->oflags);
@@ -1441,7 +1454,7 @@ size_t bt_graph_memory(const struct bt_graph *g)
 	size_t per_obj = 2 * sizeof(uint8_t) + 7 * sizeof(uint32_t);
 
 	return sizeof(*g) + g->cap * per_obj +
-		(size_t)g->nev * 2 * sizeof(uint32_t) +
+		(size_t)g->nev * (g->in_side ? 4 : 2) * sizeof(uint32_t) +
 		((size_t)g->npg + g->nrg) * sizeof(uint32_t) +
 		(size_t)g->nlabs * sizeof(struct lab) +
 		(size_t)g->npaths * sizeof(uint32_t) +

@@ -7,9 +7,11 @@
  * causes (out-list), each sorted by time, as u32 references.  A reference
  * is opaque and increases in log order: for a version 2 log the event's
  * number (at most 4 G events), for version 1 its byte offset / 8.  Memory
- * beyond the mapping is 8 bytes per event plus some 30 bytes per object
- * and (version 2) a copy of the object and label records; no allocation
- * per event.  Version 2 logs load on up to two threads.
+ * beyond the mapping, version 2: 16 bytes per event (the references and,
+ * beside them, each event's op and other end), some 30 bytes per object
+ * and a copy of the object and label records; version 1: 8 bytes per
+ * event.  No allocation per event.  Version 2 logs load on up to two
+ * threads.
  *
  * When an index beside the log (graph/index.h, LOG.btx) is present and
  * matches the log, bt_graph_load() maps it instead of reading the log:
@@ -132,8 +134,8 @@ size_t bt_graph_in(const struct bt_graph *g, uint32_t id,
 size_t bt_graph_out(const struct bt_graph *g, uint32_t id,
 		    const uint32_t **out);
 /*
- * Beside the lists, when the graph keeps them (a graph mapped from an
- * index does; a loaded one does not, to stay at 8 bytes per event): for
+ * Beside the lists, when the graph keeps them (version 2 logs, loaded or
+ * mapped from an index, with fewer than 2^27 objects): for
  * each entry of bt_graph_in(id) / bt_graph_out(id), its op and the object
  * at the other end (the cause of an in-event, the effect of an out-event)
  * packed in a u32, so a walk reads events only where it needs their time.
