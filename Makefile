@@ -41,7 +41,7 @@ Q := @
 q = @printf '  %-7s %s\n' '$1' '$2';
 endif
 
-LIB_SRC := $(sort $(wildcard core/*.c graph/*.c capture/*.c capture/audit/*.c))
+LIB_SRC := $(sort $(wildcard core/*.c graph/*.c capture/*.c capture/audit/*.c live/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/check_*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)

@@ -127,6 +127,7 @@ int cmd_help(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_db(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* The command table (cli/main.c), for help. */
 struct cli_entry {

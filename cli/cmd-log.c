@@ -1,7 +1,7 @@
 /*
  * cmd-log.c - `btrack log`: show a log's summary (info), validate it in
- * full (verify), print its records one per line (dump), or rewrite it in
- * the current format (upgrade).
+ * full (verify), print its records one per line (dump), rewrite it in
+ * the current format (upgrade), or write the index beside it (index).
  *
  * Reading and validation are core/log.c; this file only formats.  Every
  * string from the log is escaped on output (C escapes, \xHH for anything not
@@ -17,6 +17,7 @@
 #include "../core/error.h"
 #include "../core/log.h"
 #include "../core/timefmt.h"
+#include "../graph/index.h"
 #include "cli.h"
 #include "seal.h"
 
@@ -26,7 +27,8 @@ static const struct cli_opt log_opts[] = {
 	{ OPT_FROM, "from-offset", "N",
 	  "dump: start at the first record at or after byte offset N" },
 	{ OPT_LIMIT, "limit", "N", "dump: print at most N records" },
-	{ 'o', "output", "OUT", "upgrade: the new log" },
+	{ 'o', "output", "OUT", "upgrade: the new log; index: the index "
+	  "(default LOG.btx)" },
 	{ OPT_FORCE, "force", NULL, "upgrade: replace OUT if it exists" },
 	{ 0, NULL, NULL, NULL }
 };
@@ -37,11 +39,12 @@ static const struct cli_cmd log_cmd = {
 	"log verify LOG\n"
 	"log dump LOG [--from-offset N] [--limit N]\n"
 	"log upgrade LOG -o OUT [--force]\n"
+	"log index LOG [-o OUT]\n"
 	"log seal-key --new DIR\n"
 	"log seal --key STATE LOG\n"
 	"log verify --seal --key VERIFYKEY LOG",
 	"Show a log's summary, validate it, print its records, rewrite it in "
-	"the current format, or seal it.",
+	"the current format, write its index, or seal it.",
 	log_opts
 };
 
@@ -341,6 +344,30 @@ static int do_upgrade(struct bt_log *log, const char *path,
 	return EXIT_OK;
 }
 
+/* The index is built from the path (it opens the log itself). */
+static int do_index(const char *path, const struct log_args *a)
+{
+	struct bt_index_stats st;
+	char def[4096];
+	const char *out = a->out;
+	int r;
+
+	if (!out) {
+		snprintf(def, sizeof(def), "%s%s", path, BT_INDEX_SUFFIX);
+		out = def;
+	}
+	r = bt_index_build(path, out, cli_progress, (void *)"indexing", &st);
+	cli_progress_done();
+	if (r)
+		return cli_fail(r);
+	cli_note("indexed '%s' (%" PRIu64 " events, %" PRIu64 " objects) "
+		 "into '%s': %" PRIu64 " bytes (%.1f per event) in %.1f s",
+		 path, st.events, st.objects, out, st.bytes,
+		 st.events ? (double)st.bytes / (double)st.events : 0.0,
+		 st.seconds);
+	return EXIT_OK;
+}
+
 int cmd_log(int argc, char **argv)
 {
 	struct log_args a = { 0 };
@@ -379,10 +406,11 @@ int cmd_log(int argc, char **argv)
 	}
 	if (a.nops == 0)
 		return cli_usage_error(&log_cmd, "missing subcommand (info, "
-				       "verify, dump or upgrade)");
+				       "verify, dump, upgrade or index)");
 	sub = a.ops[0];
 	if (strcmp(sub, "info") && strcmp(sub, "verify") &&
-	    strcmp(sub, "dump") && strcmp(sub, "upgrade"))
+	    strcmp(sub, "dump") && strcmp(sub, "upgrade") &&
+	    strcmp(sub, "index"))
 		return cli_usage_error(&log_cmd, "unknown subcommand '%s'", sub);
 	if (a.nops < 2)
 		return cli_usage_error(&log_cmd, "missing LOG");
@@ -392,12 +420,17 @@ int cmd_log(int argc, char **argv)
 	if (strcmp(sub, "dump") && (a.from || a.have_limit))
 		return cli_usage_error(&log_cmd, "--from-offset and --limit "
 				       "are for 'log dump'");
-	if (strcmp(sub, "upgrade") && (a.out || a.force))
-		return cli_usage_error(&log_cmd, "-o and --force are for 'log "
+	if (strcmp(sub, "upgrade") && a.force)
+		return cli_usage_error(&log_cmd, "--force is for 'log "
 				       "upgrade'");
+	if (strcmp(sub, "upgrade") && strcmp(sub, "index") && a.out)
+		return cli_usage_error(&log_cmd, "-o is for 'log upgrade' and "
+				       "'log index'");
 	if (!strcmp(sub, "upgrade") && !a.out)
 		return cli_usage_error(&log_cmd, "upgrade: missing -o OUT");
 	path = a.ops[1];
+	if (!strcmp(sub, "index"))
+		return do_index(path, &a);
 	r = bt_log_open(&log, path);
 	if (r)
 		return cli_fail(r);

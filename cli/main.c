@@ -15,6 +15,7 @@ const struct cli_entry cli_commands[] = {
 	{ "capture", cmd_capture, "capture activity (kernel module or eBPF) into a log" },
 	{ "record", cmd_record, "record a command's activity into a log" },
 	{ "db", cmd_db, "load logs into a case database and query it" },
+	{ "watch", cmd_watch, "answer IDS alerts with graphs as they arrive" },
 	{ "help", cmd_help, "show help for btrack or a command" },
 	{ NULL, NULL, NULL }
 };

@@ -1410,6 +1410,9 @@ struct bt_log {
 	bool tail_cut;        /* v2: the last block is cut short by the end
 	                         of a short file (its checksum unchecked) */
 	bool img_done;        /* v2: img holds every block, checked */
+	int img_err;          /* v2: why decoding every block failed (not
+	                         tried again: the message is img_msg) */
+	char *img_msg;
 	void *copy;           /* owned aligned copy for bt_log_open_mem */
 	uint8_t *img;         /* v2: header copy + decoded records, owned */
 	uint64_t img_cap;     /* its mapped size */
@@ -1633,6 +1636,22 @@ static inline bool get_varint(const uint8_t **pp, const uint8_t *end,
 		*out = *p;
 		*pp = p + 1;
 		return true;
+	}
+	if (likely(end - p >= 10)) {
+		/* the longest varint fits: no bound check per byte */
+		for (;;) {
+			uint8_t c = *p++;
+
+			v |= (uint64_t)(c & 0x7f) << sh;
+			if (!(c & 0x80)) {
+				*pp = p;
+				*out = v;
+				return true;
+			}
+			sh += 7;
+			if (sh >= 64)
+				return false;
+		}
 	}
 	while (likely(p < end) && sh < 64) {
 		uint8_t c = *p++;
@@ -2673,6 +2692,9 @@ static int decode_all(struct bt_log *log)
 
 	if (log->img_done || log->version < 2)
 		return 0;
+	if (log->img_err)
+		return bt_error_set(log->img_err, "%s", log->img_msg ?
+				    log->img_msg : "cannot decode the log");
 	if (log->img) {
 		munmap(log->img, log->img_cap);
 		log->img = NULL;
@@ -2708,7 +2730,16 @@ static int decode_all(struct bt_log *log)
 int bt_log_decode_all(const struct bt_log *clog)
 {
 	/* the lazy image is the only state a const bt_log changes */
-	return decode_all((struct bt_log *)clog);
+	struct bt_log *log = (struct bt_log *)clog;
+	int r = decode_all(log);
+
+	if (r == BT_ECORRUPT && !log->img_err) {
+		/* a damaged log: say so again, without decoding it again */
+		log->img_err = r;
+		free(log->img_msg);
+		log->img_msg = strdup(bt_error_msg());
+	}
+	return r;
 }
 
 /* Checks of the header and, for version 2, the block table. */
@@ -2888,6 +2919,7 @@ void bt_log_close(struct bt_log *log)
 		munmap(log->img, log->img_cap);
 	free(log->blocks);
 	free(log->crc_ok);
+	free(log->img_msg);
 	free(log->path);
 	free(log);
 }
@@ -3056,6 +3088,7 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 	log->fend = end;
 	if (!log->warning[0])
 		torn_warning(log, c);
+	log->img_err = 0;
 	if (log->img_done) {
 		/* the image covers what was there: decode again on demand */
 		munmap(log->img, log->img_cap);

@@ -296,7 +296,7 @@ int bt_log_block_decode(const struct bt_log *log, uint32_t i, void *buf,
  * file now (the log was replaced; a temporary file renamed at its close
  * is not) is BT_EINVAL.  On error the bt_log is as before the call.
  * Version 1 logs: the committed length and the end are updated (v1 has no
- * blocks).  Invalidates bt_log_header() and bt_log_data() pointers; an
+ * blocks; *new_events stays 0, an iterator counts them).  Invalidates bt_log_header() and bt_log_data() pointers; an
  * iterator that returned 0 continues with the new records.  Not
  * concurrently with any other call on this log.  BT_EINVAL for a log in
  * memory.

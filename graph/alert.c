@@ -4,6 +4,7 @@
  */
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,92 @@ static int bad(const char *name, uint64_t where, int lines, const char *why)
 			    lines ? "" : "alert ", where, why);
 }
 
+/* Whether `s` is a plausible IP address (digits, hex, '.', ':'). */
+static bool is_addr(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && n < 64 && strspn(s, "0123456789abcdefABCDEF.:") == n;
+}
+
+/* Falco's port fields are integers, or strings in some outputs. */
+static bool get_port(json_t *v, unsigned *out)
+{
+	const char *s;
+	char *end;
+	unsigned long p;
+
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) <= 0 || json_integer_value(v) > 65535)
+			return false;
+		*out = (unsigned)json_integer_value(v);
+		return true;
+	}
+	s = json_string_value(v);
+	if (!s || !*s || strlen(s) > 5)
+		return false;
+	p = strtoul(s, &end, 10);
+	if (*end || !p || p > 65535)
+		return false;
+	*out = (unsigned)p;
+	return true;
+}
+
+/* "endpoint:IP:PORT" (IPv6 in brackets, as the importers write it). */
+static bool set_endpoint(struct bt_alert *a, const char *ip, unsigned port)
+{
+	if (!is_addr(ip))
+		return false;
+	snprintf(a->spec, sizeof(a->spec), strchr(ip, ':') ?
+		 "endpoint:[%s]:%u" : "endpoint:%s:%u", ip, port);
+	return true;
+}
+
+/* A Falco network alert's remote end: fd.rip/fd.rport, else
+ * fd.sip/fd.sport, else the part of fd.name after "->". */
+static bool endpoint(struct bt_alert *a, json_t *f)
+{
+	static const char *const pairs[][2] = {
+		{ "fd.rip", "fd.rport" }, { "fd.sip", "fd.sport" }
+	};
+	const char *s, *arrow;
+	unsigned port;
+	size_t i;
+
+	for (i = 0; i < BT_ARRAY_SIZE(pairs); i++) {
+		s = json_string_value(json_object_get(f, pairs[i][0]));
+		if (s && get_port(json_object_get(f, pairs[i][1]), &port) &&
+		    set_endpoint(a, s, port))
+			return true;
+	}
+	s = json_string_value(json_object_get(f, "fd.name"));
+	arrow = s ? strstr(s, "->") : NULL;
+	if (arrow) {
+		char ip[64];
+		const char *colon = strrchr(arrow + 2, ':');
+		size_t n;
+		char *end;
+		unsigned long p;
+
+		if (!colon)
+			return false;
+		n = (size_t)(colon - (arrow + 2));
+		if (n >= sizeof(ip))
+			return false;
+		memcpy(ip, arrow + 2, n);
+		ip[n] = '\0';
+		if (n >= 2 && ip[0] == '[' && ip[n - 1] == ']') {
+			memmove(ip, ip + 1, n - 2);
+			ip[n - 2] = '\0';
+		}
+		p = strtoul(colon + 1, &end, 10);
+		if (*end || !p || p > 65535 || colon[1] < '0' || colon[1] > '9')
+			return false;
+		return set_endpoint(a, ip, (unsigned)p);
+	}
+	return false;
+}
+
 /* One alert object into *a. */
 static int one(struct bt_alert *a, json_t *o, const char *name,
 	       uint64_t where, int lines)
@@ -52,6 +139,9 @@ static int one(struct bt_alert *a, json_t *o, const char *name,
 			   "'time' must be RFC 3339 or integer nanoseconds");
 	if ((v = json_object_get(o, "rule")) && json_is_string(v))
 		snprintf(a->rule, sizeof(a->rule), "%s", json_string_value(v));
+	if ((v = json_object_get(o, "priority")) && json_is_string(v))
+		snprintf(a->priority, sizeof(a->priority), "%s",
+			 json_string_value(v));
 
 	/* Generic form. */
 	if ((v = json_object_get(o, "object"))) {
@@ -75,6 +165,9 @@ static int one(struct bt_alert *a, json_t *o, const char *name,
 	if (a->time == BT_TIME_NONE && (v = json_object_get(f, "evt.time")) &&
 	    get_time(v, &a->time))
 		return bad(name, where, lines, "bad 'evt.time'");
+	s = json_string_value(json_object_get(f, "container.id"));
+	if (s && strcspn(s, "\n\t") == strlen(s))
+		snprintf(a->container, sizeof(a->container), "%s", s);
 	s = json_string_value(json_object_get(f, "fd.name"));
 	if (s && s[0] == '/' && !strchr(s, '\n')) {
 		if (strlen(s) + 5 >= sizeof(a->spec))
@@ -95,8 +188,30 @@ static int one(struct bt_alert *a, json_t *o, const char *name,
 		}
 		return 0;
 	}
+	if (endpoint(a, f))
+		return 0;
 	return bad(name, where, lines,
-		   "a Falco alert needs 'fd.name' (a path) or 'proc.pid'");
+		   "a Falco alert needs 'fd.name' (a path), 'proc.pid' or "
+		   "a remote address (fd.rip and fd.rport)");
+}
+
+int bt_alert_parse(struct bt_alert *a, const char *buf, size_t len,
+		   const char *name, uint64_t where)
+{
+	json_error_t jerr;
+	json_t *o;
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	a->time = BT_TIME_NONE;
+	a->where = where;
+	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!o)
+		return bt_error_set(BT_ECORRUPT, "%s:%" PRIu64 ": %s", name,
+				    where, jerr.text);
+	r = one(a, o, name, where, 1);
+	json_decref(o);
+	return r;
 }
 
 static int push(struct bt_alert **arr, size_t *n, size_t *cap)

@@ -331,8 +331,13 @@ static bool span(const struct bt_graph *g, uint32_t id, uint64_t *first,
 		n = dir ? bt_graph_out(g, id, &l) : bt_graph_in(g, id, &l);
 		if (!n)
 			continue;
-		uint64_t a = bt_graph_event(g, l[0])->time;
-		uint64_t b = bt_graph_event(g, l[n - 1])->time;
+		struct bt_rec_event ea, eb;
+		uint64_t a, b;
+
+		bt_graph_event(g, l[0], &ea);
+		bt_graph_event(g, l[n - 1], &eb);
+		a = ea.time;
+		b = eb.time;
 
 		if (!any || a < *first)
 			*first = a;

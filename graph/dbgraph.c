@@ -25,6 +25,19 @@ struct tmp {
 	bool unlink;
 };
 
+/* A temporary log: read it, never index it (graph/index.h). */
+static int load_tmp(struct bt_graph **out, const char *path,
+		    bt_progress_fn progress, void *arg)
+{
+	struct bt_log *log;
+	int err;
+
+	*out = NULL;
+	if ((err = bt_log_open(&log, path)))
+		return err;
+	return bt_graph_from_log(out, log, progress, arg);
+}
+
 static int tmp_open(struct tmp *t)
 {
 	const char *dir = getenv("TMPDIR");
@@ -82,7 +95,7 @@ int bt_db_graph_host(struct bt_graph **out, struct bt_db *db,
 		return err;
 	err = bt_db_export_log_host(db, t.path, host, progress, arg);
 	if (!err)
-		err = bt_graph_load(out, t.path, progress, arg);
+		err = load_tmp(out, t.path, progress, arg);
 	tmp_close(&t);
 	return err;
 }
@@ -103,7 +116,7 @@ static int resolve(void *arg, const char *objects, uint32_t **starts,
 	int err;
 
 	*n = 0;
-	if ((err = bt_graph_load(&g, objects, NULL, NULL)))
+	if ((err = load_tmp(&g, objects, NULL, NULL)))
 		return err;
 	*starts = calloc(p->n + 1, sizeof(**starts));
 	if (!*starts) {
@@ -140,7 +153,7 @@ int bt_db_graph_walk(struct bt_graph **out, struct bt_db *db,
 				dir == BT_FORWARD, resolve, &p, progress, arg);
 	tmp_close(&objs);
 	if (!err)
-		err = bt_graph_load(out, walk.path, progress, arg);
+		err = load_tmp(out, walk.path, progress, arg);
 	tmp_close(&walk);
 	return err;
 }

@@ -538,11 +538,13 @@ static bool is_private(const struct bt_result *r, const struct adj *a,
 	if (!nin)
 		return false;
 	{
-		const struct bt_rec_event *first = bt_graph_event(g, in[0]);
+		struct bt_rec_event first, o;
 
-		if (!is_write_op(first->op) || first->cause != r->nodes[p].obj)
+		bt_graph_event(g, in[0], &first);
+		if (!is_write_op(first.op) || first.cause != r->nodes[p].obj)
 			return false;
-		if (nout && bt_graph_event(g, out[0])->time < first->time)
+		if (nout && bt_graph_event(g, out[0], &o) &&
+		    o.time < first.time)
 			return false;
 	}
 	return true;
@@ -995,20 +997,26 @@ static int reorder(struct bt_result *r)
  * log, up to `min`. */
 static uint32_t readers(const struct bt_graph *g, uint32_t file, uint32_t min)
 {
-	const uint32_t *refs;
+	const uint32_t *refs, *ends;
 	uint32_t seen[64];
 	size_t n, i, k, nseen = 0;
 
 	if (min > 64)
 		min = 64;
 	n = bt_graph_out(g, file, &refs);
+	ends = bt_graph_out_ends(g, file);
 	for (i = 0; i < n && nseen < min; i++) {
-		const struct bt_rec_event *e = bt_graph_event(g, refs[i]);
+		struct bt_rec_event e;
 
-		for (k = 0; k < nseen && seen[k] != e->effect; k++)
+		/* the ends beside the list (an index) spare the event */
+		if (ends)
+			e.effect = BT_END_OBJ(ends[i]);
+		else
+			bt_graph_event(g, refs[i], &e);
+		for (k = 0; k < nseen && seen[k] != e.effect; k++)
 			;
 		if (k == nseen)
-			seen[nseen++] = e->effect;
+			seen[nseen++] = e.effect;
 	}
 	return (uint32_t)nseen;
 }
@@ -1017,7 +1025,7 @@ static uint32_t readers(const struct bt_graph *g, uint32_t file, uint32_t min)
 static bool written_before(const struct bt_graph *g, uint32_t file,
 			   uint64_t since)
 {
-	const uint32_t *refs, *pg;
+	const uint32_t *refs, *pg, *ends;
 	size_t n, i, np, p;
 
 	if (!since)
@@ -1026,13 +1034,24 @@ static bool written_before(const struct bt_graph *g, uint32_t file,
 		uint32_t obj = p == 0 ? file : pg[p - 1];
 
 		n = bt_graph_in(g, obj, &refs);
-		for (i = 0; i < n; i++) {
-			const struct bt_rec_event *e = bt_graph_event(g,
-								      refs[i]);
+		ends = bt_graph_in_ends(g, obj);
+		if (ends && bt_graph_time_ordered(g)) {
+			/* before `since` iff the reference is before the
+			 * first event at it: no event read */
+			uint32_t cut = bt_graph_ref_at(g, since);
 
-			if (e->time >= since)
+			for (i = 0; i < n && refs[i] < cut; i++)
+				if (is_write_op(BT_END_OP(ends[i])))
+					return true;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			struct bt_rec_event e;
+
+			bt_graph_event(g, refs[i], &e);
+			if (e.time >= since)
 				break;
-			if (is_write_op(e->op))
+			if (is_write_op(e.op))
 				return true;
 		}
 	}
@@ -1048,9 +1067,12 @@ static bool executed(const struct bt_graph *g, uint32_t file)
 {
 	const uint32_t *refs;
 	size_t n = bt_graph_out(g, file, &refs), i;
+	const uint32_t *ends = bt_graph_out_ends(g, file);
+	struct bt_rec_event e;
 
 	for (i = 0; i < n; i++)
-		if (bt_graph_event(g, refs[i])->op == BT_OP_EXEC)
+		if (ends ? BT_END_OP(ends[i]) == BT_OP_EXEC :
+		    bt_graph_event(g, refs[i], &e) && e.op == BT_OP_EXEC)
 			return true;
 	return false;
 }
@@ -1060,13 +1082,20 @@ static bool run_by_reader(const struct bt_graph *g, uint32_t file)
 {
 	const uint32_t *refs;
 	size_t n = bt_graph_out(g, file, &refs), i;
+	const uint32_t *ends = bt_graph_out_ends(g, file);
 
 	for (i = 0; i < n && i < 64; i++) {
-		const struct bt_rec_event *e = bt_graph_event(g, refs[i]);
+		struct bt_rec_event e;
 
-		if (e->op == BT_OP_READ &&
-		    bt_graph_kind(g, e->effect) == BT_OBJ_PROCESS &&
-		    runs_as(g, e->effect, file))
+		if (ends) {
+			e.op = (uint8_t)BT_END_OP(ends[i]);
+			e.effect = BT_END_OBJ(ends[i]);
+		} else {
+			bt_graph_event(g, refs[i], &e);
+		}
+		if (e.op == BT_OP_READ &&
+		    bt_graph_kind(g, e.effect) == BT_OBJ_PROCESS &&
+		    runs_as(g, e.effect, file))
 			return true;
 	}
 	return false;

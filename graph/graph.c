@@ -1,54 +1,64 @@
 /*
  * graph.c - load a log into compact per-object indexes (see graph.h).
  *
- * Two passes over the mapped records, no copy of the events:
- *  1. bt_log_next() validates every record; we note each object's record
- *     offset and kind and count, per object, the events it causes and the
- *     events that affect it, its pages, regions and labels, and whether the
- *     log's events are in time order (they usually are).
- *  2. A raw walk over the records pass 1 validated fills the CSR arrays
- *     (prefix sums of the counts) and links labels.  If the log was
- *     not in time order, the lists that are not get sorted, by (time, log
- *     order); a list of a time-ordered log is in order by construction.
- * Per event the graph keeps two u32 references (offset / 8): 8 bytes.  Per
- * object about 30 bytes.  Arrays are allocated from counts (per-object ones
- * grow geometrically during pass 1), never per event.
+ * Version 2 logs (blocks, core/log.h) load in two passes over ranges of
+ * blocks, on up to two threads (bt_graph_set_threads()):
+ *  1. each thread decodes its blocks (bt_log_block_decode(), checksums
+ *     and every record checked) and counts, per object, the events it
+ *     causes and the events that affect it, notes each object's kind, and
+ *     copies object and label records into an arena of its own;
+ *  2. with the counts merged into prefix sums, each thread decodes its
+ *     blocks again, now checking the kinds of objects of earlier blocks
+ *     too (the kind table is complete), and fills its part of every list.
+ * Events are then referred to by their number in the log (u32): a walk
+ * reads an event by decoding its block through a small cache of decoded
+ * blocks (bt_graph_event()).  Object and label records are copies in the
+ * graph's arena, so nothing borrows the decoded log.
  *
- * Lookups (find_file, find_process, ...) scan the label or object tables
- * once per query: linear in objects, which is fine for a detection point
- * resolved once per walk; find_page binary-searches the file's page list.
+ * Version 1 logs keep the single-threaded loader over the mapping:
+ * bt_log_next() validates, a raw walk fills; refs are record offsets / 8.
+ *
+ * Then, for both, from the object records alone: each file's pages and
+ * regions, labels linked per object, PATH labels by path; and if the log
+ * was not in time order, the lists that are not get sorted by (time, log
+ * order) (a list of a time-ordered log is in order by construction).
+ *
+ * Per event the graph keeps two u32 references and (version 2) beside
+ * each its op and other end: 16 bytes (version 1: 8).  Per object
+ * about 30 bytes plus its record.  Arrays are allocated from counts (the
+ * version 1 per-object ones grow geometrically), never per event.
+ *
+ * A graph may also come from an index beside the log (index.c): then the
+ * same arrays point into the index's mapping, checked as they are used.
+ *
+ * Lookups: find_file binary-searches the PATH labels by hash;
+ * find_process, find_filename and find_endpoint scan the object table
+ * (linear in objects, once per query); find_page binary-searches the
+ * file's page list.
  *
  * It does not walk (walk.c) and does not print.  Format: core/record.h and
  * man/btrack-log.5.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "../core/error.h"
 #include "graph.h"
+#include "graph-int.h"
 #include "../core/hash.h"
 #include "../core/log.h"
 #include "../core/util.h"
-
-/* Objects flags (oflags[]). */
-#define OF_HAS_PAGES 0x1   /* file: some page of it has page events */
-#define OF_RECORDER  0x2   /* file: the recorder's own preload library */
-#define OF_RG_PAGES  0x4   /* region: some page event went through it */
 
 /* The page monitor btrack record preloads (capture/pagemon.c): a file by
  * this name that nothing in the log wrote is the recorder's, never a cause
  * of what the traced programs did. */
 #define RECORDER_LIB "libbtrack-pages.so"
-
-/* A label, linked per object. */
-struct lab {
-	uint32_t rec;     /* record offset / 8 */
-	uint32_t next;    /* index + 1 of the next label, 0 = end */
-	uint32_t hash;    /* PATH labels: path_hash() of the path, so that
-	                     bt_graph_find_file() scans this array and reads
-	                     the mapped log only on a match; others 0 */
-};
 
 /* The hash of a PATH label's bytes (low half of bt_hash_bytes()). */
 static uint32_t path_hash(const char *s, size_t n)
@@ -56,59 +66,269 @@ static uint32_t path_hash(const char *s, size_t n)
 	return (uint32_t)bt_hash_bytes(s, n);
 }
 
-struct bt_graph {
-	struct bt_log *log;
-	const uint8_t *data;
-	uint64_t end;          /* end of the validated records */
-	uint32_t n;            /* objects, ids 1..n */
-	uint64_t nev;
-	size_t cap;            /* capacity of the per-object arrays */
-
-	uint8_t *kind;         /* [cap] enum bt_obj_kind */
-	uint8_t *oflags;       /* [cap] OF_* */
-	uint32_t *off;         /* [cap] object record offset / 8 */
-	uint32_t *in_idx;      /* [cap] CSR: id's list is [idx[id], idx[id+1]) */
-	uint32_t *out_idx;
-	uint32_t *pg_idx;
-	uint32_t *rg_idx;
-	uint32_t *path_head;   /* [cap] PATH labels, oldest first */
-	uint32_t *attr_head;   /* [cap] other labels, oldest first (all of
-	                          them: a process's EXE at a time, its CRED
-	                          changes) */
-
-	uint32_t *in_refs;     /* [nev] */
-	uint32_t *out_refs;
-	uint32_t *pg;          /* [npages] page ids per file, by index */
-	uint32_t npg;
-	uint32_t *rg;          /* [nregions] region ids per file, log order */
-	uint32_t nrg;
-	struct lab *labs;
-	uint32_t nlabs, labs_cap;
-	uint32_t *by_path;     /* [npaths] PATH label indexes by (hash, time,
-	                          log order): who else was seen under a path */
-	uint32_t npaths;
-
-	bool unsorted;         /* some event is earlier than one before it */
-};
-
 /* Pass 2 prefetches the counters of the event this many bytes ahead. */
 #define PREFETCH_AHEAD (32 * sizeof(struct bt_rec_event))
 
 #define MAX_LOG_BYTES (UINT64_C(1) << 35)   /* u32 refs of offset / 8 */
 
-static inline const void *rec_at(const struct bt_graph *g, uint32_t ref)
+/* Below this many events a version 2 log loads on one thread: starting
+ * a second costs more than it saves. */
+#define PARALLEL_MIN_EVENTS 200000
+
+/* Decoded blocks kept for bt_graph_event(): a walk reads the events of a
+ * few objects at a time, each list in log order. */
+#define EVC_N 8
+
+static unsigned load_threads;  /* 0: the default (up to 2) */
+
+void bt_graph_set_threads(unsigned n)
 {
-	return g->data + (size_t)ref * 8;
+	load_threads = n;
 }
 
-static inline const struct bt_rec_event *ev_at(const struct bt_graph *g,
-					       uint32_t ref)
+static unsigned threads_wanted(void)
 {
-	return rec_at(g, ref);
+	long c;
+
+	if (load_threads)
+		return load_threads > 2 ? 2 : load_threads;
+	c = sysconf(_SC_NPROCESSORS_ONLN);
+	return c >= 2 ? 2 : 1;
 }
+
+/* ---- the block layer ----------------------------------------------------
+ * The reader's block table and block decoder (core/log.h). */
+
+static uint32_t blk_count(const struct bt_log *log)
+{
+	return bt_log_blocks(log);
+}
+
+static int blk_info(const struct bt_log *log, uint32_t i,
+		    struct bt_log_blockinfo *out)
+{
+	return bt_log_block_info(log, i, out);
+}
+
+static int blk_decode(const struct bt_log *log, uint32_t i, void *buf,
+		      size_t cap, size_t *len, const uint8_t *kinds)
+{
+	return bt_log_block_decode(log, i, buf, cap, len, kinds);
+}
+
+static size_t blk_max(const struct bt_log *log)
+{
+	return bt_log_block_decoded_max(log);
+}
+
+/* ---- the event cache ---------------------------------------------------- */
+
+struct evc_ent {
+	bool valid;
+	uint32_t block;
+	uint32_t first, n;     /* events [first, first + n) */
+	uint32_t *off;         /* [n] offset of each event in buf */
+	size_t off_cap;
+	uint8_t *buf;
+};
+
+struct evcache {
+	struct evc_ent e[EVC_N];
+	unsigned last, next;   /* the entry hit last; the next to replace */
+	size_t bufsz;
+	int err;               /* first failure (bt_graph_status()) */
+	char msg[512];
+};
+
+void bt_graph_fail(const struct bt_graph *g, int code, const char *msg)
+{
+	if (!g->cache || g->cache->err)
+		return;
+	g->cache->err = code;
+	snprintf(g->cache->msg, sizeof(g->cache->msg), "%s", msg);
+}
+
+int bt_graph_status(const struct bt_graph *g)
+{
+	if (!g || !g->cache || !g->cache->err)
+		return 0;
+	return bt_error_set(g->cache->err, "%s", g->cache->msg);
+}
+
+int bt_graph_cache_init(struct bt_graph *g)
+{
+	if (!g->cache && !(g->cache = calloc(1, sizeof(*g->cache))))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	if (g->version >= 2 && g->log)
+		g->cache->bufsz = blk_max(g->log);
+	return 0;
+}
+
+static void cache_free(struct evcache *c)
+{
+	unsigned i;
+
+	if (!c)
+		return;
+	for (i = 0; i < EVC_N; i++) {
+		free(c->e[i].off);
+		free(c->e[i].buf);
+	}
+	free(c);
+}
+
+/* Bytes the cache holds now (its buffers come with the first events
+ * read). */
+static size_t cache_memory(const struct evcache *c)
+{
+	size_t m = 0;
+	unsigned i;
+
+	if (!c)
+		return 0;
+	for (i = 0; i < EVC_N; i++)
+		m += (c->e[i].buf ? c->bufsz : 0) +
+		     c->e[i].off_cap * sizeof(uint32_t);
+	return sizeof(*c) + m;
+}
+
+/* The block holding event `ref` (< nev): the last with bfirst <= ref (an
+ * empty block shares its bfirst with the next one). */
+static uint32_t block_of(const struct bt_graph *g, uint32_t ref)
+{
+	uint32_t lo = 0, hi = g->nblocks;
+
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (g->bfirst[mid] <= ref)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Decode block b into cache entry x and index its events. */
+unsigned long bt_graph_fills_dbg;
+static int cache_fill(const struct bt_graph *g, struct evc_ent *x,
+		      uint32_t b)
+{
+	struct evcache *c = g->cache;
+	size_t len = 0, pos;
+	uint32_t k = 0, want;
+	int r;
+
+	bt_graph_fills_dbg++;
+	x->valid = false;
+	if (!x->buf && !(x->buf = malloc(c->bufsz)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	want = g->bfirst[b + 1] - g->bfirst[b];
+	if (want > x->off_cap &&
+	    (r = bt_grow(&x->off, &x->off_cap, want, sizeof(*x->off))))
+		return r;
+	if ((r = blk_decode(g->log, b, x->buf, c->bufsz, &len, g->kind)))
+		return r;
+	for (pos = 0; pos + 8 <= len;) {
+		const struct bt_rec_head *h = (const void *)(x->buf + pos);
+		size_t l = h->type == BT_REC_EVENT ?
+			   sizeof(struct bt_rec_event) : h->len;
+
+		if (l < 8 || l > len - pos)
+			break;
+		if (h->type == BT_REC_EVENT) {
+			if (k == want)
+				break;
+			x->off[k++] = (uint32_t)pos;
+		}
+		pos += l;
+	}
+	if (k != want || pos != len)
+		return bt_error_set(BT_ECORRUPT,
+			"block %u of the log changed since it was loaded or "
+			"indexed (%u events, %u expected)", b, k, want);
+	x->block = b;
+	x->first = g->bfirst[b];
+	x->n = want;
+	x->valid = true;
+	return 0;
+}
+
+static const struct evc_ent *cache_get(const struct bt_graph *g,
+				       uint32_t ref)
+{
+	struct evcache *c = g->cache;
+	struct evc_ent *x = &c->e[c->last];
+	uint32_t b;
+	unsigned i;
+	int r;
+
+	if (x->valid && ref - x->first < x->n)
+		return x;
+	b = block_of(g, ref);
+	for (i = 0; i < EVC_N; i++) {
+		x = &c->e[i];
+		if (x->valid && x->block == b) {
+			c->last = i;
+			return x;
+		}
+	}
+	i = c->next;
+	c->next = (c->next + 1) % EVC_N;
+	x = &c->e[i];
+	if ((r = cache_fill(g, x, b))) {
+		bt_graph_fail(g, r, bt_error_msg());
+		return NULL;
+	}
+	c->last = i;
+	return x;
+}
+
+bool bt_graph_event(const struct bt_graph *g, uint32_t ref,
+		    struct bt_rec_event *out)
+{
+	const struct evc_ent *x;
+
+	if (ref >= g->nev && g->version >= 2)
+		goto bad;
+	if (g->version < 2) {
+		if ((uint64_t)ref * 8 + sizeof(*out) > g->data_len)
+			goto bad;
+		memcpy(out, g->data + (size_t)ref * 8, sizeof(*out));
+		if (out->type != BT_REC_EVENT)
+			goto bad;
+		return true;
+	}
+	if (!(x = cache_get(g, ref)))
+		goto fail;
+	memcpy(out, x->buf + x->off[ref - x->first], sizeof(*out));
+	return true;
+bad:
+	bt_graph_fail(g, BT_ECORRUPT, "an event reference out of range");
+fail:
+	memset(out, 0, sizeof(*out));
+	return false;
+}
+
+/* The time of event `ref` (0 when it cannot be read: the failure is kept
+ * for bt_graph_status()). */
+static uint64_t ev_time(const struct bt_graph *g, uint32_t ref)
+{
+	struct bt_rec_event e;
+
+	bt_graph_event(g, ref, &e);
+	return e.time;
+}
+
+static inline const void *rec_at(const struct bt_graph *g, uint32_t off)
+{
+	return g->data + (size_t)off * 8;
+}
+
+/* ---- building ----------------------------------------------------------- */
 
 /* Give every per-object array `ncap` slots; new slots are zeroed.  Used to
- * grow geometrically during pass 1 and to fit exactly after it. */
+ * grow geometrically during a version 1 pass 1 and to fit exactly. */
 static int resize_objs(struct bt_graph *g, size_t ncap)
 {
 	void *p;
@@ -175,17 +395,6 @@ static void unshift(uint32_t *idx, uint32_t n)
 	idx[0] = 0;
 }
 
-static int cmp_ref_time(const void *a, const void *b, void *arg)
-{
-	const struct bt_graph *g = arg;
-	uint32_t ra = *(const uint32_t *)a, rb = *(const uint32_t *)b;
-	uint64_t ta = ev_at(g, ra)->time, tb = ev_at(g, rb)->time;
-
-	if (ta != tb)
-		return ta < tb ? -1 : 1;
-	return ra < rb ? -1 : ra > rb;
-}
-
 static uint64_t page_index(const struct bt_graph *g, uint32_t page)
 {
 	const struct bt_rec_page *p = rec_at(g, g->off[page]);
@@ -204,66 +413,92 @@ static int cmp_page_index(const void *a, const void *b, void *arg)
 	return pa < pb ? -1 : pa > pb;
 }
 
-static bool in_order(const struct bt_graph *g, const uint32_t *l, size_t n)
-{
-	size_t i;
+/* (time, ref, end) of a list being sorted. */
+struct tref {
+	uint64_t t;
+	uint32_t ref;
+	uint32_t side;
+};
 
-	for (i = 1; i < n; i++)
-		if (ev_at(g, l[i])->time < ev_at(g, l[i - 1])->time)
-			return false;
-	return true;
+static int cmp_tref(const void *a, const void *b)
+{
+	const struct tref *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->ref < y->ref ? -1 : x->ref > y->ref;
 }
 
-/* The regions page events went through (their aux, checked by the
- * reader to be a region when not 0). */
-static void mark_regions(struct bt_graph *g, const uint32_t *l, uint32_t n)
+/* Sort one list by (time, log order) if it is not in time order.  The
+ * times are read once, in log order (refs of a list are increasing before
+ * the sort), into tmp. */
+static int sort_list(struct bt_graph *g, uint32_t *l, uint32_t *side,
+		     size_t n, struct tref **tmp, size_t *cap)
 {
-	uint32_t i;
+	size_t i;
+	bool sorted = true;
+	int r;
 
+	if (n < 2)
+		return 0;
+	if (n > *cap && (r = bt_grow(tmp, cap, n, sizeof(**tmp))))
+		return r;
 	for (i = 0; i < n; i++) {
-		const struct bt_rec_event *e = ev_at(g, l[i]);
-
-		if ((e->op == BT_OP_PAGE_READ || e->op == BT_OP_PAGE_WRITE) &&
-		    e->aux && e->aux <= g->n &&
-		    g->kind[e->aux] == BT_OBJ_REGION)
-			g->oflags[e->aux] |= OF_RG_PAGES;
+		(*tmp)[i].t = ev_time(g, l[i]);
+		(*tmp)[i].ref = l[i];
+		(*tmp)[i].side = side ? side[i] : 0;
+		if (i && (*tmp)[i].t < (*tmp)[i - 1].t)
+			sorted = false;
 	}
+	if (sorted)
+		return 0;
+	qsort(*tmp, n, sizeof(**tmp), cmp_tref);
+	for (i = 0; i < n; i++) {
+		l[i] = (*tmp)[i].ref;
+		if (side)
+			side[i] = (*tmp)[i].side;
+	}
+	return 0;
 }
 
 /*
  * Sort the lists that are out of time order (only when the log as a whole
- * is not in time order: then every list already is), and each file's
- * pages by index.  Mark files with page events: a page's only events are
- * page events, so a file has them if one of its pages has any event.
+ * is not in time order: else every list already is).
  */
-static void sort_lists(struct bt_graph *g)
+static int sort_lists(struct bt_graph *g)
+{
+	struct tref *tmp = NULL;
+	size_t cap = 0;
+	uint32_t id;
+	int r = 0;
+
+	if (!g->unsorted)
+		return 0;
+	for (id = 1; id <= g->n && !r; id++) {
+		r = sort_list(g, g->in_refs + g->in_idx[id],
+			      g->in_side ? g->in_side + g->in_idx[id] : NULL,
+			      g->in_idx[id + 1] - g->in_idx[id], &tmp, &cap);
+		if (!r)
+			r = sort_list(g, g->out_refs + g->out_idx[id],
+				      g->out_side ?
+				      g->out_side + g->out_idx[id] : NULL,
+				      g->out_idx[id + 1] - g->out_idx[id],
+				      &tmp, &cap);
+	}
+	free(tmp);
+	if (!r && g->cache && g->cache->err)
+		r = bt_graph_status(g);
+	return r;
+}
+
+/* Each file's pages sorted by index (they usually are, in id order). */
+static void sort_pages(struct bt_graph *g)
 {
 	uint32_t id, i, a, b;
 	uint64_t prev;
 	bool sorted;
 
 	for (id = 1; id <= g->n; id++) {
-		if (g->unsorted) {
-			a = g->in_idx[id], b = g->in_idx[id + 1];
-			if (!in_order(g, g->in_refs + a, b - a))
-				qsort_r(g->in_refs + a, b - a,
-					sizeof(uint32_t), cmp_ref_time, g);
-			a = g->out_idx[id], b = g->out_idx[id + 1];
-			if (!in_order(g, g->out_refs + a, b - a))
-				qsort_r(g->out_refs + a, b - a,
-					sizeof(uint32_t), cmp_ref_time, g);
-		}
-		if (g->kind[id] == BT_OBJ_PAGE &&
-		    (g->in_idx[id] != g->in_idx[id + 1] ||
-		     g->out_idx[id] != g->out_idx[id + 1])) {
-			const struct bt_rec_page *p = rec_at(g, g->off[id]);
-
-			g->oflags[p->file] |= OF_HAS_PAGES;
-			mark_regions(g, g->in_refs + g->in_idx[id],
-				     g->in_idx[id + 1] - g->in_idx[id]);
-			mark_regions(g, g->out_refs + g->out_idx[id],
-				     g->out_idx[id + 1] - g->out_idx[id]);
-		}
 		a = g->pg_idx[id], b = g->pg_idx[id + 1];
 		if (b - a < 2)
 			continue;
@@ -278,143 +513,6 @@ static void sort_lists(struct bt_graph *g)
 		if (!sorted)
 			qsort_r(g->pg + a, b - a, sizeof(uint32_t),
 				cmp_page_index, g);
-	}
-}
-
-/* Pass 1: validate, note objects, count. */
-static int pass1(struct bt_graph *g, bt_progress_fn progress, void *arg)
-{
-	struct bt_log_iter it;
-	const struct bt_rec_head *h;
-	uint64_t total = g->end, step, next, npg = 0, nrg = 0, nlabs = 0;
-	uint64_t last = 0;
-	int r;
-
-	step = total / 100 ? total / 100 : 1;
-	next = step;
-	bt_log_iter_init(&it, g->log);
-	while ((r = bt_log_next(&it, &h)) == 1) {
-		uint64_t off = (const uint8_t *)h - g->data;
-
-		if (h->type == BT_REC_EVENT) {
-			const struct bt_rec_event *e = (const void *)h;
-
-			/* The hot path: two counters; time order is checked
-			 * for the whole log (then every list is in order). */
-			g->nev++;
-			g->in_idx[e->effect]++;
-			g->out_idx[e->cause]++;
-			if (e->time < last)
-				g->unsorted = true;
-			last = e->time;
-		} else if (h->type == BT_REC_LABEL) {
-			nlabs++;
-		} else if (bt_rec_is_object(h->type)) {
-			/* An object record: ids are sequential (checked by
-			 * the reader), the id follows the head. */
-			uint32_t id = ((const uint32_t *)h)[2];
-
-			if (id != it.nobjects || id == 0) {
-				r = bt_error_set(BT_ECORRUPT,
-					"object id %u out of sequence at offset %llu",
-					id, (unsigned long long)off);
-				break;
-			}
-			if ((size_t)id + 2 > g->cap &&
-			    (r = grow_objs(g, (size_t)id + 2)))
-				break;
-			g->n = id;
-			g->kind[id] = (uint8_t)h->type;
-			g->off[id] = (uint32_t)(off / 8);
-			if (h->type == BT_REC_PAGE ||
-			    h->type == BT_REC_REGION) {
-				/* Both have the file id after their id. */
-				uint32_t f = ((const uint32_t *)h)[3];
-
-				if (f == 0 || f >= id ||
-				    g->kind[f] != BT_OBJ_FILE) {
-					r = bt_error_set(BT_ECORRUPT,
-						"bad file id %u at offset %llu",
-						f, (unsigned long long)off);
-					break;
-				}
-				if (h->type == BT_REC_PAGE) {
-					g->pg_idx[f]++;
-					npg++;
-				} else {
-					g->rg_idx[f]++;
-					nrg++;
-				}
-			}
-		}
-		if (progress && it.off >= next) {
-			progress(arg, it.off / 2, total);
-			next = it.off + step;
-		}
-	}
-	g->end = it.off;
-	bt_log_iter_release(&it);
-	if (r < 0)
-		return r;
-	if (g->nev > UINT32_MAX || npg > UINT32_MAX || nrg > UINT32_MAX ||
-	    nlabs > UINT32_MAX - 1)
-		return bt_error_set(BT_ELIMIT, "log too large for the index");
-	g->npg = (uint32_t)npg;
-	g->nrg = (uint32_t)nrg;
-	g->nlabs = 0;
-	/* Fit: ids 0..n and the end of the last list at n + 1. */
-	if ((r = resize_objs(g, (size_t)g->n + 2)))
-		return r;
-	g->labs_cap = (uint32_t)nlabs;
-	g->labs = malloc((nlabs ? nlabs : 1) * sizeof(*g->labs));
-	if (!g->labs)
-		return bt_error_set(BT_ENOMEM, "out of memory");
-	return 0;
-}
-
-static void add_label(struct bt_graph *g, const struct bt_rec_label *l,
-		      uint32_t ref)
-{
-	uint32_t *head;
-	struct lab *x;
-
-	if (l->object == 0 || l->object > g->n || l->key == 0 ||
-	    l->key > BT_LABEL_MAX)
-		return;
-	/* Prepended; reversed to oldest (log order) first after the pass.
-	 * Every label is kept: the latest of a key is what a display shows,
-	 * earlier ones say what was true when (exe at a fork, credentials). */
-	if (l->key == BT_LABEL_PATH)
-		head = &g->path_head[l->object];
-	else
-		head = &g->attr_head[l->object];
-	x = &g->labs[g->nlabs++];
-	x->rec = ref;
-	x->next = *head;
-	x->hash = l->key == BT_LABEL_PATH ?
-		  path_hash(l->value.s, l->value.len) : 0;
-	*head = g->nlabs;
-}
-
-static void reverse_list(struct bt_graph *g, uint32_t *head)
-{
-	uint32_t i, prev = 0, next;
-
-	for (i = *head; i; i = next) {
-		next = g->labs[i - 1].next;
-		g->labs[i - 1].next = prev;
-		prev = i;
-	}
-	*head = prev;
-}
-
-static void reverse_labels(struct bt_graph *g)
-{
-	uint32_t id;
-
-	for (id = 1; id <= g->n; id++) {
-		reverse_list(g, &g->path_head[id]);
-		reverse_list(g, &g->attr_head[id]);
 	}
 }
 
@@ -441,25 +539,112 @@ static const char *base_of(const char *p)
 	return s ? s + 1 : p;
 }
 
-/*
- * After the lists are built: the PATH labels sorted by path (for versions
- * and find_file), and the recorder's own library marked.  4 bytes per PATH
- * label.
- */
-static int index_paths(struct bt_graph *g)
+/* A label record worth keeping (the reader checked it; keep the old
+ * loader's guard). */
+static bool label_ok(const struct bt_rec_label *l, uint32_t n)
 {
-	uint32_t i, k = 0;
+	return l->object && l->object <= n && l->key &&
+	       l->key <= BT_LABEL_MAX;
+}
 
-	for (i = 0; i < g->nlabs; i++) {
-		const struct bt_rec_label *l = rec_at(g, g->labs[i].rec);
+static int add_lab(struct lab **labs, size_t *nlabs, size_t *cap,
+		   uint64_t off)
+{
+	int r;
 
-		if (l->key != BT_LABEL_PATH)
-			continue;
-		k++;
-		if (g->kind[l->object] == BT_OBJ_FILE &&
-		    !strcmp(base_of(bt_rec_str(&l->value)), RECORDER_LIB) &&
-		    g->in_idx[l->object] == g->in_idx[l->object + 1])
-			g->oflags[l->object] |= OF_RECORDER;
+	if (off / 8 > UINT32_MAX)
+		return bt_error_set(BT_ELIMIT,
+			"too many object and label records for the index");
+	if (*nlabs + 1 > *cap &&
+	    (r = bt_grow(labs, cap, *nlabs + 1, sizeof(**labs))))
+		return r;
+	(*labs)[*nlabs].rec = (uint32_t)(off / 8);
+	(*labs)[*nlabs].next = 0;
+	(*labs)[*nlabs].hash = 0;
+	(*nlabs)++;
+	return 0;
+}
+
+/*
+ * From the object and label records alone (kind[], off[] and labs[] in log
+ * order): each file's pages and regions, labels linked per object (oldest
+ * first), PATH labels by path, the recorder's library, and the files with
+ * page events and regions page events went through (pass 2 marked the
+ * regions; a page has events iff its lists are not empty).
+ */
+static int objects_finish(struct bt_graph *g)
+{
+	uint32_t id, i, k, n = g->n;
+	uint64_t npg = 0, nrg = 0;
+
+	for (id = 1; id <= n; id++) {
+		if (g->kind[id] == BT_OBJ_PAGE ||
+		    g->kind[id] == BT_OBJ_REGION) {
+			/* Both have the file id after their id. */
+			const uint32_t *p = rec_at(g, g->off[id]);
+			uint32_t f = p[3];
+
+			if (f == 0 || f >= id || g->kind[f] != BT_OBJ_FILE)
+				return bt_error_set(BT_ECORRUPT,
+					"bad file id %u of object %u", f, id);
+			if (g->kind[id] == BT_OBJ_PAGE) {
+				g->pg_idx[f]++;
+				npg++;
+			} else {
+				g->rg_idx[f]++;
+				nrg++;
+			}
+		} else if (g->kind[id] != BT_OBJ_REGION) {
+			g->oflags[id] &= (uint8_t)~OF_RG_PAGES;
+		}
+	}
+	if (npg > UINT32_MAX || nrg > UINT32_MAX)
+		return bt_error_set(BT_ELIMIT, "log too large for the index");
+	g->npg = (uint32_t)npg;
+	g->nrg = (uint32_t)nrg;
+	g->pg = malloc((npg ? npg : 1) * sizeof(uint32_t));
+	g->rg = malloc((nrg ? nrg : 1) * sizeof(uint32_t));
+	if (!g->pg || !g->rg)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	prefix(g->pg_idx, n);
+	prefix(g->rg_idx, n);
+	for (id = 1; id <= n; id++) {
+		if (g->kind[id] == BT_OBJ_PAGE) {
+			const struct bt_rec_page *p = rec_at(g, g->off[id]);
+
+			g->pg[g->pg_idx[p->file]++] = id;
+			if (g->in_idx[id] != g->in_idx[id + 1] ||
+			    g->out_idx[id] != g->out_idx[id + 1])
+				g->oflags[p->file] |= OF_HAS_PAGES;
+		} else if (g->kind[id] == BT_OBJ_REGION) {
+			const struct bt_rec_region *rg = rec_at(g, g->off[id]);
+
+			g->rg[g->rg_idx[rg->file]++] = id;
+		}
+	}
+	unshift(g->pg_idx, n);
+	unshift(g->rg_idx, n);
+	sort_pages(g);
+
+	/* Labels: prepend from the newest, so each list is oldest first. */
+	for (k = 0, i = g->nlabs; i > 0; i--) {
+		struct lab *x = &g->labs[i - 1];
+		const struct bt_rec_label *l = rec_at(g, x->rec);
+		uint32_t *head = l->key == BT_LABEL_PATH ?
+				 &g->path_head[l->object] :
+				 &g->attr_head[l->object];
+
+		if (l->key == BT_LABEL_PATH) {
+			x->hash = path_hash(l->value.s, l->value.len);
+			k++;
+			if (g->kind[l->object] == BT_OBJ_FILE &&
+			    !strcmp(base_of(bt_rec_str(&l->value)),
+				    RECORDER_LIB) &&
+			    g->in_idx[l->object] == g->in_idx[l->object + 1])
+				g->oflags[l->object] |= OF_RECORDER;
+		}
+		x->next = *head;
+		*head = i;
 	}
 	g->by_path = malloc((k ? k : 1) * sizeof(*g->by_path));
 	if (!g->by_path)
@@ -475,6 +660,81 @@ static int index_paths(struct bt_graph *g)
 	return 0;
 }
 
+static int changed(uint64_t off)
+{
+	return bt_error_set(BT_ECORRUPT,
+		"log changed while loading (record at offset %llu)",
+		(unsigned long long)off);
+}
+
+/* ---- version 1: over the mapping ---------------------------------------- */
+
+/* Pass 1: validate, note objects, count. */
+static int v1_pass1(struct bt_graph *g, bt_progress_fn progress, void *arg)
+{
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	uint64_t total = g->data_len, step, next;
+	uint64_t last = 0;
+	size_t nlabs = 0, labs_cap = 0;
+	int r;
+
+	step = total / 100 ? total / 100 : 1;
+	next = step;
+	bt_log_iter_init(&it, g->log);
+	while ((r = bt_log_next(&it, &h)) == 1) {
+		uint64_t off = (uint64_t)((const uint8_t *)h - g->data);
+
+		if (h->type == BT_REC_EVENT) {
+			const struct bt_rec_event *e = (const void *)h;
+
+			/* The hot path: two counters; time order is checked
+			 * for the whole log (then every list is in order). */
+			g->nev++;
+			g->in_idx[e->effect]++;
+			g->out_idx[e->cause]++;
+			if (e->time < last)
+				g->unsorted = true;
+			last = e->time;
+		} else if (h->type == BT_REC_LABEL) {
+			if (label_ok((const void *)h, it.nobjects) &&
+			    (r = add_lab(&g->labs, &nlabs, &labs_cap, off)))
+				break;
+		} else if (bt_rec_is_object(h->type)) {
+			/* An object record: ids are sequential (checked by
+			 * the reader), the id follows the head. */
+			uint32_t id = ((const uint32_t *)h)[2];
+
+			if (id != it.nobjects || id == 0) {
+				r = bt_error_set(BT_ECORRUPT,
+					"object id %u out of sequence at offset %llu",
+					id, (unsigned long long)off);
+				break;
+			}
+			if ((size_t)id + 2 > g->cap &&
+			    (r = grow_objs(g, (size_t)id + 2)))
+				break;
+			g->n = id;
+			g->kind[id] = (uint8_t)h->type;
+			g->off[id] = (uint32_t)(off / 8);
+		}
+		if (progress && it.off >= next) {
+			progress(arg, it.off / 2, total);
+			next = it.off + step;
+		}
+	}
+	g->data_len = it.off;
+	bt_log_iter_release(&it);
+	if (r < 0)
+		return r;
+	g->nlabs = (uint32_t)nlabs;
+	g->labs_cap = (uint32_t)labs_cap;
+	if (g->nev > UINT32_MAX || nlabs > UINT32_MAX - 1)
+		return bt_error_set(BT_ELIMIT, "log too large for the index");
+	/* Fit: ids 0..n and the end of the last list at n + 1. */
+	return resize_objs(g, (size_t)g->n + 2);
+}
+
 /*
  * Pass 2 scatters every event into two lists: the misses on the counters
  * and list slots dominate.  Prefetch the counters of the event
@@ -487,14 +747,14 @@ static inline void prefetch_fill(const struct bt_graph *g, uint64_t off)
 	const struct bt_rec_event *a;
 	uint32_t n = g->n;
 
-	if (off + PREFETCH_AHEAD + sizeof(*a) <= g->end) {
+	if (off + PREFETCH_AHEAD + sizeof(*a) <= g->data_len) {
 		a = (const void *)(g->data + off + PREFETCH_AHEAD);
 		if (a->effect <= n && a->cause <= n) {
 			__builtin_prefetch(g->in_idx + a->effect, 1);
 			__builtin_prefetch(g->out_idx + a->cause, 1);
 		}
 	}
-	if (off + PREFETCH_AHEAD / 2 + sizeof(*a) <= g->end) {
+	if (off + PREFETCH_AHEAD / 2 + sizeof(*a) <= g->data_len) {
 		a = (const void *)(g->data + off + PREFETCH_AHEAD / 2);
 		if (a->effect <= n && a->cause <= n) {
 			__builtin_prefetch(g->in_refs + g->in_idx[a->effect], 1);
@@ -504,34 +764,36 @@ static inline void prefetch_fill(const struct bt_graph *g, uint64_t off)
 	}
 }
 
-static int changed(uint64_t off)
+/* Mark the region a page event went through (its aux; kinds are checked
+ * in objects_finish()).  Atomic: two loader threads may mark one byte. */
+static inline void mark_region(struct bt_graph *g,
+			       const struct bt_rec_event *e)
 {
-	return bt_error_set(BT_ECORRUPT,
-		"log changed while loading (record at offset %llu)",
-		(unsigned long long)off);
+	if ((e->op == BT_OP_PAGE_READ || e->op == BT_OP_PAGE_WRITE) &&
+	    e->aux && e->aux <= g->n &&
+	    !(__atomic_load_n(&g->oflags[e->aux], __ATOMIC_RELAXED) &
+	      OF_RG_PAGES))
+		__atomic_fetch_or(&g->oflags[e->aux], OF_RG_PAGES,
+				  __ATOMIC_RELAXED);
 }
 
 /* Pass 2: the records are valid; fill the lists.  Progress: pass 1 is
  * reported as the first half of the bytes, pass 2 as the second. */
-static int pass2(struct bt_graph *g, uint64_t total, bt_progress_fn progress,
-		 void *arg)
+static int v1_pass2(struct bt_graph *g, bt_progress_fn progress, void *arg)
 {
 	uint64_t off = bt_log_header(g->log)->header_size, len;
+	uint64_t total = g->data_len;
 	uint64_t step = total / 100 ? total / 100 : 1, next = step;
 	uint32_t n = g->n;
 
 	if (prefix(g->in_idx, n) != g->nev || prefix(g->out_idx, n) != g->nev)
 		return bt_error_set(BT_ECORRUPT, "event count mismatch");
-	prefix(g->pg_idx, n);
-	prefix(g->rg_idx, n);
 	g->in_refs = malloc((g->nev ? g->nev : 1) * sizeof(uint32_t));
 	g->out_refs = malloc((g->nev ? g->nev : 1) * sizeof(uint32_t));
-	g->pg = malloc((g->npg ? g->npg : 1) * sizeof(uint32_t));
-	g->rg = malloc((g->nrg ? g->nrg : 1) * sizeof(uint32_t));
-	if (!g->in_refs || !g->out_refs || !g->pg || !g->rg)
+	if (!g->in_refs || !g->out_refs)
 		return bt_error_set(BT_ENOMEM, "out of memory");
 
-	for (; off < g->end; off += len) {
+	for (; off < g->data_len; off += len) {
 		const struct bt_rec_head *h = (const void *)(g->data + off);
 		uint32_t ref = (uint32_t)(off / 8);
 
@@ -553,78 +815,504 @@ static int pass2(struct bt_graph *g, uint64_t total, bt_progress_fn progress,
 				return changed(off);
 			g->in_refs[g->in_idx[e->effect]++] = ref;
 			g->out_refs[g->out_idx[e->cause]++] = ref;
+			mark_region(g, e);
 			continue;
 		}
 		len = h->len;
 		if (len < 8 || len % 8)
 			return changed(off);
-		switch (h->type) {
-		case BT_REC_PAGE: {
-			const struct bt_rec_page *p = (const void *)h;
-
-			if (p->file > n || g->pg_idx[p->file] >= g->npg)
-				return changed(off);
-			g->pg[g->pg_idx[p->file]++] = p->id;
-			break;
-		}
-		case BT_REC_REGION: {
-			const struct bt_rec_region *rg = (const void *)h;
-
-			if (rg->file > n || g->rg_idx[rg->file] >= g->nrg)
-				return changed(off);
-			g->rg[g->rg_idx[rg->file]++] = rg->id;
-			break;
-		}
-		case BT_REC_LABEL:
-			if (g->nlabs >= g->labs_cap)
-				return changed(off);
-			add_label(g, (const void *)h, ref);
-			break;
-		default:
-			break;
-		}
 	}
 	unshift(g->in_idx, n);
 	unshift(g->out_idx, n);
-	unshift(g->pg_idx, n);
-	unshift(g->rg_idx, n);
-	reverse_labels(g);
-	sort_lists(g);
+	return 0;
+}
+
+static int load_v1(struct bt_graph *g, bt_progress_fn progress, void *arg)
+{
+	int r;
+
+	g->data = bt_log_data(g->log);
+	/* the end of the records, already within the file */
+	g->data_len = bt_log_committed(g->log);
+	if (g->data_len > MAX_LOG_BYTES)
+		return bt_error_set(BT_ELIMIT,
+			"log of %llu bytes is too large for the index (at most 32 GiB of records)",
+			(unsigned long long)g->data_len);
+	if ((r = grow_objs(g, 2)) || (r = v1_pass1(g, progress, arg)) ||
+	    (r = v1_pass2(g, progress, arg)))
+		return r;
+	return 0;
+}
+
+/* ---- version 2: blocks, on up to two threads ----------------------------- */
+
+struct worker {
+	struct bt_graph *g;
+	uint32_t b0, b1;        /* blocks [b0, b1) */
+	int pass;
+	uint8_t *buf;
+	size_t bufsz;
+	uint32_t *inc, *outc;   /* pass 1: counts; pass 2: cursors */
+	uint8_t *arena;         /* pass 1: object and label records */
+	size_t alen, acap;
+	struct lab *labs;
+	size_t nlabs, labs_cap;
+	uint64_t nev;
+	uint64_t first_t, last_t;
+	bool any, unsorted;
+	bt_progress_fn progress;  /* worker 0 only */
+	void *arg;
+	uint32_t *done;         /* blocks done by both workers (atomic) */
+	uint32_t total;         /* blocks of both passes */
+	uint64_t pct;           /* progress reported, percent */
+	int err;
+	char msg[512];
+};
+
+static int wfail(struct worker *w, int r)
+{
+	if (!w->err) {
+		w->err = r;
+		snprintf(w->msg, sizeof(w->msg), "%s", bt_error_msg());
+	}
+	return r;
+}
+
+/* Copy a record into the worker's arena (8-byte aligned lengths). */
+static int arena_add(struct worker *w, const void *rec, size_t len,
+		     uint64_t *off)
+{
+	int r;
+
+	if (w->alen + len > w->acap &&
+	    (r = bt_grow(&w->arena, &w->acap, w->alen + len, 1)))
+		return r;
+	memcpy(w->arena + w->alen, rec, len);
+	*off = w->alen;
+	w->alen += len;
+	return 0;
+}
+
+static int pass1_block(struct worker *w, uint32_t b)
+{
+	struct bt_graph *g = w->g;
+	const uint8_t *p;
+	size_t len, pos, l;
+	uint32_t n = g->n, nev = 0;
+	uint64_t off;
+	int r;
+
+	if ((r = blk_decode(g->log, b, w->buf, w->bufsz, &len, NULL)))
+		return r;
+	p = w->buf;
+	for (pos = 0; pos + 8 <= len; pos += l) {
+		const struct bt_rec_head *h = (const void *)(p + pos);
+
+		if (h->type == BT_REC_EVENT) {
+			const struct bt_rec_event *e = (const void *)h;
+
+			l = sizeof(*e);
+			if (e->effect > n || e->cause > n)
+				return changed(pos);
+			w->inc[e->effect]++;
+			w->outc[e->cause]++;
+			nev++;
+			if (!w->any) {
+				w->any = true;
+				w->first_t = e->time;
+			} else if (e->time < w->last_t) {
+				w->unsorted = true;
+			}
+			w->last_t = e->time;
+			continue;
+		}
+		l = h->len;
+		if (l < 8 || l % 8 || l > len - pos)
+			return changed(pos);
+		if (h->type == BT_REC_LABEL) {
+			if (!label_ok((const void *)h, n))
+				continue;
+			if ((r = arena_add(w, h, l, &off)) ||
+			    (r = add_lab(&w->labs, &w->nlabs, &w->labs_cap,
+					 off)))
+				return r;
+		} else if (bt_rec_is_object(h->type)) {
+			uint32_t id = ((const uint32_t *)h)[2];
+
+			if (id == 0 || id > n || g->kind[id])
+				return changed(pos);
+			if ((r = arena_add(w, h, l, &off)))
+				return r;
+			if (off / 8 > UINT32_MAX)
+				return bt_error_set(BT_ELIMIT,
+					"too many object records for the index");
+			g->kind[id] = (uint8_t)h->type;
+			g->off[id] = (uint32_t)(off / 8);
+		}
+	}
+	if (pos != len || nev != g->bfirst[b + 1] - g->bfirst[b])
+		return bt_error_set(BT_ECORRUPT,
+			"block %u: %u events, its header says %u", b, nev,
+			g->bfirst[b + 1] - g->bfirst[b]);
+	w->nev += nev;
+	return 0;
+}
+
+static int pass2_block(struct worker *w, uint32_t b)
+{
+	struct bt_graph *g = w->g;
+	const uint8_t *p;
+	size_t len, pos, l;
+	uint32_t ev = g->bfirst[b], end = g->bfirst[b + 1];
+	uint32_t *inc = w->inc, *outc = w->outc;
+	int r;
+
+	/* The kind table is complete now: the decoder checks the kinds of
+	 * objects of earlier blocks too. */
+	if ((r = blk_decode(g->log, b, w->buf, w->bufsz, &len, g->kind)))
+		return r;
+	p = w->buf;
+	for (pos = 0; pos + 8 <= len; pos += l) {
+		const struct bt_rec_head *h = (const void *)(p + pos);
+		const struct bt_rec_event *e;
+
+		if (h->type != BT_REC_EVENT) {
+			l = h->len;
+			if (l < 8 || l > len - pos)
+				return changed(pos);
+			continue;
+		}
+		e = (const void *)h;
+		l = sizeof(*e);
+		if (ev >= end || e->effect > g->n || e->cause > g->n ||
+		    inc[e->effect] >= g->nev || outc[e->cause] >= g->nev)
+			return changed(pos);
+		if (g->in_side) {
+			g->in_side[inc[e->effect]] =
+				(uint32_t)e->op << BT_END_OBJ_BITS | e->cause;
+			g->out_side[outc[e->cause]] =
+				(uint32_t)e->op << BT_END_OBJ_BITS | e->effect;
+		}
+		g->in_refs[inc[e->effect]++] = ev;
+		g->out_refs[outc[e->cause]++] = ev;
+		mark_region(g, e);
+		ev++;
+	}
+	if (ev != end)
+		return changed(pos);
+	return 0;
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	uint32_t b, done;
+	int r;
+
+	for (b = w->b0; b < w->b1; b++) {
+		r = w->pass == 1 ? pass1_block(w, b) : pass2_block(w, b);
+		if (r) {
+			wfail(w, r);
+			break;
+		}
+		done = __atomic_add_fetch(w->done, 1, __ATOMIC_RELAXED);
+		/* about a hundred calls in all, from worker 0 */
+		if (w->progress && (uint64_t)done * 100 / w->total != w->pct) {
+			w->pct = (uint64_t)done * 100 / w->total;
+			w->progress(w->arg, done, w->total);
+		}
+	}
+	return NULL;
+}
+
+/* Run pass `pass` over the workers' ranges, worker 0 on this thread. */
+static int run_pass(struct worker *ws, unsigned nw, int pass)
+{
+	pthread_t t;
+	bool started = false;
+	unsigned i;
+
+	for (i = 0; i < nw; i++)
+		ws[i].pass = pass;
+	if (nw > 1 && pthread_create(&t, NULL, work, &ws[1]) == 0)
+		started = true;
+	work(&ws[0]);
+	if (nw > 1) {
+		if (started)
+			pthread_join(t, NULL);
+		else
+			work(&ws[1]);  /* no thread: do its share here */
+	}
+	for (i = 0; i < nw; i++)
+		if (ws[i].err)
+			return bt_error_set(ws[i].err, "%s", ws[i].msg);
+	return 0;
+}
+
+/* The block table, and the objects and events it promises. */
+static int read_blocks(struct bt_graph *g)
+{
+	uint32_t i, nb = blk_count(g->log);
+	uint64_t nobj = 0, nev = 0;
+	int r;
+
+	g->nblocks = nb;
+	g->blocks = calloc(nb ? nb : 1, sizeof(*g->blocks));
+	g->bfirst = calloc((size_t)nb + 1, sizeof(*g->bfirst));
+	if (!g->blocks || !g->bfirst)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	for (i = 0; i < nb; i++) {
+		struct bt_log_blockinfo *x = &g->blocks[i];
+
+		if ((r = blk_info(g->log, i, x)))
+			return r;
+		if (x->first_event != nev || x->first_object != nobj)
+			return bt_error_set(BT_ECORRUPT,
+				"block %u does not follow the one before it",
+				i);
+		g->bfirst[i] = (uint32_t)nev;
+		nev += x->nevents;
+		nobj += x->nobjects;
+		if (nev >= UINT32_MAX || nobj >= UINT32_MAX - 2)
+			return bt_error_set(BT_ELIMIT,
+				"log too large for the index (at most 4 G events and objects)");
+	}
+	g->bfirst[nb] = (uint32_t)nev;
+	g->nev = nev;
+	g->n = (uint32_t)nobj;
+	return 0;
+}
+
+static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg,
+		   const struct bt_bigalloc *ba)
+{
+	struct worker ws[2];
+	unsigned nw = threads_wanted(), i;
+	uint32_t n, id, done = 0, split, *b_in = NULL, *b_out = NULL;
+	uint64_t s, total, base;
+	int r;
+
+	memset(ws, 0, sizeof(ws));
+	if ((r = read_blocks(g)) || (r = resize_objs(g, (size_t)g->n + 2)) ||
+	    (r = bt_graph_cache_init(g)))
+		goto out;
+	n = g->n;
+	if (g->nev < PARALLEL_MIN_EVENTS || g->nblocks < 2)
+		nw = 1;
+	/* Split the blocks where half of the events are before. */
+	split = g->nblocks;
+	if (nw == 2) {
+		split = block_of(g, (uint32_t)(g->nev / 2));
+		if (split == 0)
+			split = 1;
+	}
+	for (i = 0; i < nw; i++) {
+		struct worker *w = &ws[i];
+
+		w->g = g;
+		w->b0 = i ? split : 0;
+		w->b1 = i || nw == 1 ? g->nblocks : split;
+		w->bufsz = g->cache->bufsz;
+		w->done = &done;
+		w->total = 2 * g->nblocks;
+		if (!(w->buf = malloc(w->bufsz))) {
+			r = bt_error_set(BT_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	ws[0].progress = progress;
+	ws[0].arg = arg;
+	ws[0].inc = g->in_idx;
+	ws[0].outc = g->out_idx;
+	if (nw == 2) {
+		b_in = calloc((size_t)n + 2, sizeof(*b_in));
+		b_out = calloc((size_t)n + 2, sizeof(*b_out));
+		if (!b_in || !b_out) {
+			r = bt_error_set(BT_ENOMEM, "out of memory");
+			goto out;
+		}
+		ws[1].inc = b_in;
+		ws[1].outc = b_out;
+	}
+	if ((r = run_pass(ws, nw, 1)))
+		goto out;
+
+	/* Merge.  Every object was defined (the decoder checks the ids
+	 * follow each other; pass 1 that each is defined once). */
+	for (id = 1; id <= n; id++)
+		if (!g->kind[id]) {
+			r = bt_error_set(BT_ECORRUPT,
+				"object %u is never defined", id);
+			goto out;
+		}
+	g->unsorted = ws[0].unsorted || (nw == 2 && ws[1].unsorted) ||
+		(nw == 2 && ws[0].any && ws[1].any &&
+		 ws[1].first_t < ws[0].last_t);
+	base = ws[0].alen;
+	s = base + (nw == 2 ? ws[1].alen : 0);
+	if (s / 8 > UINT32_MAX) {
+		r = bt_error_set(BT_ELIMIT,
+			"too many object records for the index");
+		goto out;
+	}
+	if (nw == 2 && ws[1].alen) {
+		uint32_t first = g->blocks[split].first_object + 1;
+
+		if (s > ws[0].acap &&
+		    (r = bt_grow(&ws[0].arena, &ws[0].acap, s, 1)))
+			goto out;
+		memcpy(ws[0].arena + base, ws[1].arena, ws[1].alen);
+		for (id = first; id <= n; id++)
+			g->off[id] += (uint32_t)(base / 8);
+		for (i = 0; i < ws[1].nlabs; i++)
+			ws[1].labs[i].rec += (uint32_t)(base / 8);
+	}
+	g->arena = ws[0].arena;
+	ws[0].arena = NULL;
+	g->data = g->arena;
+	g->data_len = s;
+	total = ws[0].nlabs + (nw == 2 ? ws[1].nlabs : 0);
+	if (total > UINT32_MAX - 1) {
+		r = bt_error_set(BT_ELIMIT, "log too large for the index");
+		goto out;
+	}
+	if (nw == 2 && ws[1].nlabs) {
+		if (total > ws[0].labs_cap &&
+		    (r = bt_grow(&ws[0].labs, &ws[0].labs_cap, total,
+				 sizeof(*ws[0].labs))))
+			goto out;
+		memcpy(ws[0].labs + ws[0].nlabs, ws[1].labs,
+		       ws[1].nlabs * sizeof(*ws[1].labs));
+	}
+	g->labs = ws[0].labs;
+	ws[0].labs = NULL;
+	g->nlabs = (uint32_t)total;
+	if (ws[0].nev + (nw == 2 ? ws[1].nev : 0) != g->nev) {
+		r = bt_error_set(BT_ECORRUPT, "event count mismatch");
+		goto out;
+	}
+
+	/* Starts of the lists: worker 0 fills each list from its start,
+	 * worker 1 after worker 0's part.  Then each worker's counters are
+	 * its cursors. */
+	if (nw == 1) {
+		if (prefix(g->in_idx, n) != g->nev ||
+		    prefix(g->out_idx, n) != g->nev) {
+			r = bt_error_set(BT_ECORRUPT, "event count mismatch");
+			goto out;
+		}
+	} else {
+		uint64_t si = 0, so = 0;
+
+		for (id = 0; id <= n + 1; id++) {
+			uint32_t a = g->in_idx[id], c = g->out_idx[id];
+
+			g->in_idx[id] = (uint32_t)si;
+			g->out_idx[id] = (uint32_t)so;
+			si += a + b_in[id];
+			so += c + b_out[id];
+			b_in[id] = g->in_idx[id] + a;
+			b_out[id] = g->out_idx[id] + c;
+		}
+		if (si != g->nev || so != g->nev) {
+			r = bt_error_set(BT_ECORRUPT, "event count mismatch");
+			goto out;
+		}
+	}
+	if (ba) {
+		if ((r = ba->alloc(ba->ctx, g)))
+			goto out;
+		if (g->in_side && (uint64_t)n >> BT_END_OBJ_BITS) {
+			/* ids too large to pack: no ends */
+			g->in_side = g->out_side = NULL;
+		}
+	} else {
+		size_t sz = (g->nev ? g->nev : 1) * sizeof(uint32_t);
+
+		g->in_refs = malloc(sz);
+		g->out_refs = malloc(sz);
+		/* The ends too (8 more bytes per event): without them a walk
+		 * decodes a 64 KiB block for each event it examines, and the
+		 * events of a long-lived object are spread over the log. */
+		if (!((uint64_t)n >> BT_END_OBJ_BITS)) {
+			g->in_side = malloc(sz);
+			g->out_side = malloc(sz);
+		}
+		if (!g->in_refs || !g->out_refs ||
+		    (!((uint64_t)n >> BT_END_OBJ_BITS) &&
+		     (!g->in_side || !g->out_side))) {
+			r = bt_error_set(BT_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if ((r = run_pass(ws, nw, 2)))
+		goto out;
+	/* The cursors stopped at the end of each list: worker 1's (or the
+	 * only one's) end of id is the start of id + 1. */
+	if (nw == 1) {
+		unshift(g->in_idx, n);
+		unshift(g->out_idx, n);
+	} else {
+		for (id = n + 1; id > 0; id--) {
+			g->in_idx[id] = b_in[id - 1];
+			g->out_idx[id] = b_out[id - 1];
+		}
+		g->in_idx[0] = g->out_idx[0] = 0;
+	}
 	if (progress)
-		progress(arg, total, total);
-	return index_paths(g);
+		progress(arg, ws[0].total, ws[0].total);
+	r = 0;
+out:
+	for (i = 0; i < 2; i++) {
+		free(ws[i].buf);
+		free(ws[i].arena);
+		free(ws[i].labs);
+	}
+	free(b_in);
+	free(b_out);
+	return r;
+}
+
+struct bt_graph *bt_graph_alloc(void)
+{
+	return calloc(1, sizeof(struct bt_graph));
 }
 
 int bt_graph_from_log(struct bt_graph **out, struct bt_log *log,
 		      bt_progress_fn progress, void *arg)
 {
+	return bt_graph_build(out, log, progress, arg, NULL);
+}
+
+int bt_graph_build(struct bt_graph **out, struct bt_log *log,
+		   bt_progress_fn progress, void *arg,
+		   const struct bt_bigalloc *ba)
+{
 	struct bt_graph *g;
-	uint64_t end;
 	int r;
 
 	*out = NULL;
-	g = calloc(1, sizeof(*g));
+	g = bt_graph_alloc();
 	if (!g) {
 		bt_log_close(log);
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	}
 	g->log = log;
-	g->data = bt_log_data(log);
-	/* the end of the records, already within the file (version 2:
-	 * of the decoded records, which may be longer than the file) */
-	end = bt_log_committed(log);
-	if (end > MAX_LOG_BYTES) {
-		r = bt_error_set(BT_ELIMIT,
-			"log of %llu bytes is too large for the index (at most 32 GiB of records)",
-			(unsigned long long)end);
-		goto fail;
-	}
-	g->end = end;
-	if ((r = grow_objs(g, 2)))
-		goto fail;
-	if ((r = pass1(g, progress, arg)))
-		goto fail;
-	if ((r = pass2(g, end, progress, arg)))
+	g->version = bt_log_version(log);
+	if (g->version >= 2)
+		r = load_v2(g, progress, arg, ba);
+	else if (ba)
+		r = bt_error_set(BT_EVERSION,
+			"a version 1 log has no index: upgrade it first (btrack log upgrade)");
+	else
+		r = load_v1(g, progress, arg);
+	if (!r)
+		r = objects_finish(g);
+	if (!r && !g->cache)
+		r = bt_graph_cache_init(g);
+	if (!r)
+		r = sort_lists(g);
+	if (r)
 		goto fail;
 	*out = g;
 	return 0;
@@ -633,39 +1321,110 @@ fail:
 	return r;
 }
 
-int bt_graph_load(struct bt_graph **out, const char *path,
-		  bt_progress_fn progress, void *arg)
-{
-	struct bt_log *log;
-	int r;
-
-	*out = NULL;
-	if ((r = bt_log_open(&log, path)))
-		return r;
-	return bt_graph_from_log(out, log, progress, arg);
-}
-
 void bt_graph_free(struct bt_graph *g)
 {
 	if (!g)
 		return;
-	free(g->kind);
-	free(g->oflags);
-	free(g->off);
-	free(g->in_idx);
-	free(g->out_idx);
-	free(g->pg_idx);
-	free(g->rg_idx);
-	free(g->path_head);
-	free(g->attr_head);
-	free(g->in_refs);
-	free(g->out_refs);
-	free(g->pg);
-	free(g->rg);
-	free(g->labs);
-	free(g->by_path);
+	if (g->bigmap)
+		munmap(g->bigmap, g->bigmap_len);
+	if (!g->idx) {
+		if (!g->bigmap) {
+			free(g->in_refs);
+			free(g->out_refs);
+			free(g->in_side);
+			free(g->out_side);
+		}
+		free(g->kind);
+		free(g->oflags);
+		free(g->off);
+		free(g->in_idx);
+		free(g->out_idx);
+		free(g->pg_idx);
+		free(g->rg_idx);
+		free(g->path_head);
+		free(g->attr_head);
+		free(g->pg);
+		free(g->rg);
+		free(g->labs);
+		free(g->by_path);
+		free(g->bfirst);
+		free(g->blocks);
+	}
+	bt_index_free(g->idx);
+	free(g->arena);
+	cache_free(g->cache);
 	bt_log_close(g->log);
 	free(g);
+}
+
+
+/* ---- reading the arrays --------------------------------------------------
+ * In a graph mapped from an index every read goes through these, which
+ * check the chunk it lies in the first time (bt_index_check()); a failure
+ * reads as 0 and is kept for bt_graph_status().  In a loaded graph they
+ * are plain reads. */
+
+static inline uint32_t rd32(const struct bt_graph *g, enum gsec s,
+			    const uint32_t *a, uint64_t i)
+{
+	if (g->idx && !idx_ok(g, s, i * 4, 4))
+		return 0;
+	return a[i];
+}
+
+static inline uint8_t rd8(const struct bt_graph *g, enum gsec s,
+			  const uint8_t *a, uint64_t i)
+{
+	if (g->idx && !idx_ok(g, s, i, 1))
+		return 0;
+	return a[i];
+}
+
+#define KIND(g, i) rd8(g, GS_KIND, (g)->kind, i)
+#define OFLAGS(g, i) rd8(g, GS_OFLAGS, (g)->oflags, i)
+#define OFF(g, i) rd32(g, GS_OFF, (g)->off, i)
+#define IN_IDX(g, i) rd32(g, GS_IN_IDX, (g)->in_idx, i)
+#define OUT_IDX(g, i) rd32(g, GS_OUT_IDX, (g)->out_idx, i)
+#define PG_IDX(g, i) rd32(g, GS_PG_IDX, (g)->pg_idx, i)
+#define RG_IDX(g, i) rd32(g, GS_RG_IDX, (g)->rg_idx, i)
+#define PATH_HEAD(g, i) rd32(g, GS_PATH_HEAD, (g)->path_head, i)
+#define ATTR_HEAD(g, i) rd32(g, GS_ATTR_HEAD, (g)->attr_head, i)
+
+static inline uint32_t BYP(const struct bt_graph *g, uint64_t i)
+{
+	uint32_t v = rd32(g, GS_BY_PATH, g->by_path, i);
+
+	return v < g->nlabs ? v : 0;
+}
+
+static const struct lab zero_lab;
+
+static inline struct lab LAB(const struct bt_graph *g, uint64_t i)
+{
+	if (i >= g->nlabs || (g->idx && !idx_ok(g, GS_LABS,
+			      i * sizeof(struct lab), sizeof(struct lab))))
+		return zero_lab;
+	return g->labs[i];
+}
+
+/* An object or label record: a zeroed one (of the largest kind) when it
+ * cannot be read. */
+static const uint64_t zero_rec[8];
+
+static const void *REC(const struct bt_graph *g, uint32_t off)
+{
+	uint64_t at = (uint64_t)off * 8;
+	const struct bt_rec_head *h;
+
+	if (!g->idx)
+		return g->data + at;
+	if (at + 8 > g->data_len || !idx_ok(g, GS_ARENA, at, 8))
+		return zero_rec;
+	h = (const void *)(g->data + at);
+	if (h->len < 8 || h->len > g->data_len - at ||
+	    !idx_ok(g, GS_ARENA, at, h->len))
+		return zero_rec;
+	return h;
 }
 
 const struct bt_log *bt_graph_log(const struct bt_graph *g)
@@ -675,6 +1434,8 @@ const struct bt_log *bt_graph_log(const struct bt_graph *g)
 
 const char *bt_graph_warning(const struct bt_graph *g)
 {
+	if (g->warning[0])
+		return g->warning;
 	return bt_log_warning(g->log);
 }
 
@@ -693,17 +1454,20 @@ size_t bt_graph_memory(const struct bt_graph *g)
 	size_t per_obj = 2 * sizeof(uint8_t) + 7 * sizeof(uint32_t);
 
 	return sizeof(*g) + g->cap * per_obj +
-		(size_t)g->nev * 2 * sizeof(uint32_t) +
+		(size_t)g->nev * (g->in_side ? 4 : 2) * sizeof(uint32_t) +
 		((size_t)g->npg + g->nrg) * sizeof(uint32_t) +
 		(size_t)g->nlabs * sizeof(struct lab) +
-		(size_t)g->npaths * sizeof(uint32_t);
+		(size_t)g->npaths * sizeof(uint32_t) +
+		(g->arena ? (size_t)g->data_len : 0) +
+		(size_t)g->nblocks * (sizeof(*g->blocks) + sizeof(uint32_t)) +
+		cache_memory(g->cache);
 }
 
 enum bt_obj_kind bt_graph_kind(const struct bt_graph *g, uint32_t id)
 {
 	if (id == 0 || id > g->n)
 		return BT_OBJ_NONE;
-	return g->kind[id];
+	return KIND(g, id);
 }
 
 static bool str_eq(const struct bt_rec_str *s, const char *p, size_t len)
@@ -720,8 +1484,9 @@ static const struct bt_rec_label *attr_at(const struct bt_graph *g,
 	const struct bt_rec_label *best = NULL;
 	uint32_t i;
 
-	for (i = g->attr_head[id]; i; i = g->labs[i - 1].next) {
-		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+	uint32_t steps = 0;   /* a cycle in a damaged index ends */
+	for (i = ATTR_HEAD(g, id); i && steps++ < g->nlabs; i = LAB(g, i - 1).next) {
+		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		if (l->key == key && l->time <= at &&
 		    (!best || l->time >= best->time))
@@ -752,8 +1517,9 @@ static uint32_t first_uid(const struct bt_graph *g, uint32_t id,
 
 	if (rec_uid != UINT32_MAX)
 		return rec_uid;
-	for (i = g->attr_head[id]; i; i = g->labs[i - 1].next) {
-		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+	uint32_t steps = 0;   /* a cycle in a damaged index ends */
+	for (i = ATTR_HEAD(g, id); i && steps++ < g->nlabs; i = LAB(g, i - 1).next) {
+		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		if (l->key == BT_LABEL_CRED && (!first || l->time < first->time))
 			first = l;
@@ -773,15 +1539,18 @@ static uint32_t first_uid(const struct bt_graph *g, uint32_t id,
 /* The process that forked `id` and when, from its fork event. */
 static uint32_t forked_by(const struct bt_graph *g, uint32_t id, uint64_t *t)
 {
-	uint32_t i;
+	const uint32_t *l;
+	size_t i, n = bt_graph_in(g, id, &l);
 
-	for (i = g->in_idx[id]; i < g->in_idx[id + 1]; i++) {
-		const struct bt_rec_event *e = ev_at(g, g->in_refs[i]);
+	for (i = 0; i < n; i++) {
+		struct bt_rec_event e;
 
-		if (e->op == BT_OP_FORK && e->cause && e->cause <= g->n &&
-		    g->kind[e->cause] == BT_OBJ_PROCESS && e->cause != id) {
-			*t = e->time;
-			return e->cause;
+		if (!bt_graph_event(g, l[i], &e))
+			return 0;
+		if (e.op == BT_OP_FORK && e.cause && e.cause <= g->n &&
+		    KIND(g, e.cause) == BT_OBJ_PROCESS && e.cause != id) {
+			*t = e.time;
+			return e.cause;
 		}
 	}
 	return 0;
@@ -827,8 +1596,9 @@ static const struct bt_rec_label *last_path(const struct bt_graph *g,
 	const struct bt_rec_label *best = NULL;
 	uint32_t i;
 
-	for (i = g->path_head[file]; i; i = g->labs[i - 1].next) {
-		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+	uint32_t steps = 0;   /* a cycle in a damaged index ends */
+	for (i = PATH_HEAD(g, file); i && steps++ < g->nlabs; i = LAB(g, i - 1).next) {
+		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		if (!best || l->time >= best->time)
 			best = l;
@@ -856,10 +1626,10 @@ int bt_graph_object(const struct bt_graph *g, uint32_t id,
 	if (id == 0 || id > g->n)
 		return bt_error_set(BT_ENOTFOUND, "no object %u in the log",
 				    id);
-	rec = rec_at(g, g->off[id]);
+	rec = REC(g, OFF(g, id));
 	out->id = id;
-	out->kind = g->kind[id];
-	switch (g->kind[id]) {
+	out->kind = KIND(g, id);
+	switch (KIND(g, id)) {
 	case BT_OBJ_PROCESS: {
 		const struct bt_rec_process *p = rec;
 
@@ -929,8 +1699,9 @@ void bt_graph_file_paths(const struct bt_graph *g, uint32_t file,
 
 	if (file == 0 || file > g->n)
 		return;
-	for (i = g->path_head[file]; i; i = g->labs[i - 1].next) {
-		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+	uint32_t steps = 0;   /* a cycle in a damaged index ends */
+	for (i = PATH_HEAD(g, file); i && steps++ < g->nlabs; i = LAB(g, i - 1).next) {
+		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		fn(arg, bt_rec_str(&l->value), l->time);
 	}
@@ -945,9 +1716,10 @@ void bt_graph_labels(const struct bt_graph *g, uint32_t id, uint32_t key,
 
 	if (id == 0 || id > g->n)
 		return;
-	i = key == BT_LABEL_PATH ? g->path_head[id] : g->attr_head[id];
-	for (; i; i = g->labs[i - 1].next) {
-		const struct bt_rec_label *l = rec_at(g, g->labs[i - 1].rec);
+	i = key == BT_LABEL_PATH ? PATH_HEAD(g, id) : ATTR_HEAD(g, id);
+	uint32_t steps = 0;   /* a cycle in a damaged index ends */
+	for (; i && steps++ < g->nlabs; i = LAB(g, i - 1).next) {
+		const struct bt_rec_label *l = REC(g, LAB(g, i - 1).rec);
 
 		if (l->key == key)
 			fn(arg, bt_rec_str(&l->value), l->value.len, l->time);
@@ -956,12 +1728,12 @@ void bt_graph_labels(const struct bt_graph *g, uint32_t id, uint32_t key,
 
 bool bt_graph_region_has_pages(const struct bt_graph *g, uint32_t region)
 {
-	return region && region <= g->n && (g->oflags[region] & OF_RG_PAGES);
+	return region && region <= g->n && (OFLAGS(g, region) & OF_RG_PAGES);
 }
 
 bool bt_graph_is_recorder(const struct bt_graph *g, uint32_t id)
 {
-	return id && id <= g->n && (g->oflags[id] & OF_RECORDER);
+	return id && id <= g->n && (OFLAGS(g, id) & OF_RECORDER);
 }
 
 /* First index in by_path of labels with hash h. */
@@ -972,7 +1744,7 @@ static uint32_t by_path_first(const struct bt_graph *g, uint32_t h)
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (g->labs[g->by_path[mid]].hash < h)
+		if (LAB(g, BYP(g, mid)).hash < h)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -988,7 +1760,7 @@ void bt_graph_file_version(const struct bt_graph *g, uint32_t file,
 	size_t len;
 
 	*version = *versions = 0;
-	if (file == 0 || file > g->n || g->kind[file] != BT_OBJ_FILE ||
+	if (file == 0 || file > g->n || KIND(g, file) != BT_OBJ_FILE ||
 	    !(last = last_path(g, file)))
 		return;
 	len = last->value.len;
@@ -996,11 +1768,11 @@ void bt_graph_file_version(const struct bt_graph *g, uint32_t file,
 	/* Files seen under the path, in the order of their first time
 	 * there (by_path is in time order within a hash). */
 	for (i = by_path_first(g, h); i < g->npaths &&
-	     g->labs[g->by_path[i]].hash == h; i++) {
+	     LAB(g, BYP(g, i)).hash == h; i++) {
 		const struct bt_rec_label *l =
-			rec_at(g, g->labs[g->by_path[i]].rec);
+			REC(g, LAB(g, BYP(g, i)).rec);
 
-		if (g->kind[l->object] != BT_OBJ_FILE ||
+		if (KIND(g, l->object) != BT_OBJ_FILE ||
 		    !str_eq(&l->value, last->value.s, len))
 			continue;
 		for (k = 0; k < n && seen[k] != l->object; k++)
@@ -1017,59 +1789,127 @@ void bt_graph_file_version(const struct bt_graph *g, uint32_t file,
 	*versions = n;
 }
 
+/* The list [idx[id], idx[id + 1]) of arr (nev or count entries): its
+ * length and start, checked against the total and, from an index, its
+ * chunks; 0 entries if they do not check. */
+static size_t list_of(const struct bt_graph *g, uint32_t id,
+		      enum gsec isec, const uint32_t *idx, enum gsec asec,
+		      const uint32_t *arr, uint64_t total,
+		      const uint32_t **out)
+{
+	uint32_t a, b;
+
+	*out = NULL;
+	if (id == 0 || id > g->n || !arr)
+		return 0;
+	a = rd32(g, isec, idx, id);
+	b = rd32(g, isec, idx, (uint64_t)id + 1);
+	if (a > b || b > total) {
+		bt_graph_fail(g, BT_ECORRUPT,
+			      "a list of the graph is out of range");
+		return 0;
+	}
+	if (g->idx && !idx_ok(g, asec, (uint64_t)a * 4,
+			      (uint64_t)(b - a) * 4))
+		return 0;
+	*out = arr + a;
+	return b - a;
+}
+
 size_t bt_graph_in(const struct bt_graph *g, uint32_t id,
 		   const uint32_t **out)
 {
-	if (id == 0 || id > g->n) {
-		*out = NULL;
-		return 0;
-	}
-	*out = g->in_refs + g->in_idx[id];
-	return g->in_idx[id + 1] - g->in_idx[id];
+	return list_of(g, id, GS_IN_IDX, g->in_idx, GS_IN_REFS, g->in_refs,
+		       g->nev, out);
 }
 
 size_t bt_graph_out(const struct bt_graph *g, uint32_t id,
 		    const uint32_t **out)
 {
-	if (id == 0 || id > g->n) {
-		*out = NULL;
-		return 0;
-	}
-	*out = g->out_refs + g->out_idx[id];
-	return g->out_idx[id + 1] - g->out_idx[id];
+	return list_of(g, id, GS_OUT_IDX, g->out_idx, GS_OUT_REFS,
+		       g->out_refs, g->nev, out);
 }
 
-const struct bt_rec_event *bt_graph_event(const struct bt_graph *g,
-					  uint32_t ref)
+const uint32_t *bt_graph_in_ends(const struct bt_graph *g, uint32_t id)
 {
-	return ev_at(g, ref);
+	const uint32_t *l;
+
+	if (!g->in_side || !list_of(g, id, GS_IN_IDX, g->in_idx, GS_IN_SIDE,
+				    g->in_side, g->nev, &l))
+		return NULL;
+	return l;
+}
+
+const uint32_t *bt_graph_out_ends(const struct bt_graph *g, uint32_t id)
+{
+	const uint32_t *l;
+
+	if (!g->out_side || !list_of(g, id, GS_OUT_IDX, g->out_idx,
+				     GS_OUT_SIDE, g->out_side, g->nev, &l))
+		return NULL;
+	return l;
+}
+
+bool bt_graph_time_ordered(const struct bt_graph *g)
+{
+	return g->version >= 2 && !g->unsorted && g->nblocks;
+}
+
+uint32_t bt_graph_ref_at(const struct bt_graph *g, uint64_t t)
+{
+	const struct evc_ent *x;
+	uint32_t lo = 0, hi = g->nblocks, b, a, z;
+
+	if (!bt_graph_time_ordered(g) || !g->nev)
+		return 0;
+	/* Events before block b are at or before its base time: the first
+	 * event at or after t is in the last block whose base time is
+	 * before t, or starts the next one. */
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (g->blocks[mid].base_time < t)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	b = lo;
+	a = g->bfirst[b];
+	z = g->bfirst[b + 1];
+	if (a == z)
+		return z;
+	if (!(x = cache_get(g, a)))
+		return 0;
+	while (a < z) {
+		uint32_t mid = a + (z - a) / 2;
+		const struct bt_rec_event *e =
+			(const void *)(x->buf + x->off[mid - x->first]);
+
+		if (e->time < t)
+			a = mid + 1;
+		else
+			z = mid;
+	}
+	return a;
 }
 
 size_t bt_graph_file_pages(const struct bt_graph *g, uint32_t file,
 			   const uint32_t **out)
 {
-	if (file == 0 || file > g->n) {
-		*out = NULL;
-		return 0;
-	}
-	*out = g->pg + g->pg_idx[file];
-	return g->pg_idx[file + 1] - g->pg_idx[file];
+	return list_of(g, file, GS_PG_IDX, g->pg_idx, GS_PG, g->pg, g->npg,
+		       out);
 }
 
 size_t bt_graph_file_regions(const struct bt_graph *g, uint32_t file,
 			     const uint32_t **out)
 {
-	if (file == 0 || file > g->n) {
-		*out = NULL;
-		return 0;
-	}
-	*out = g->rg + g->rg_idx[file];
-	return g->rg_idx[file + 1] - g->rg_idx[file];
+	return list_of(g, file, GS_RG_IDX, g->rg_idx, GS_RG, g->rg, g->nrg,
+		       out);
 }
 
 bool bt_graph_file_has_pages(const struct bt_graph *g, uint32_t file)
 {
-	return file && file <= g->n && (g->oflags[file] & OF_HAS_PAGES);
+	return file && file <= g->n && (OFLAGS(g, file) & OF_HAS_PAGES);
 }
 
 int bt_graph_find_file(const struct bt_graph *g, const char *path,
@@ -1079,18 +1919,17 @@ int bt_graph_find_file(const struct bt_graph *g, const char *path,
 	const struct bt_rec_label *best = NULL;
 	uint32_t best_file = 0, i, id, h = path_hash(path, len);
 
-	/* Linear over the label table, comparing hashes; the mapped log is
-	 * read only for the labels whose hash matches: once per query. */
-	for (i = 0; i < g->nlabs; i++) {
-		const struct bt_rec_label *l;
+	/* The PATH labels with this hash, by binary search: the records
+	 * are read only for those. */
+	for (i = by_path_first(g, h); i < g->npaths &&
+	     LAB(g, BYP(g, i)).hash == h; i++) {
+		const struct bt_rec_label *l =
+			REC(g, LAB(g, BYP(g, i)).rec);
 
-		if (g->labs[i].hash != h)
-			continue;
-		l = rec_at(g, g->labs[i].rec);
 		if (l->key != BT_LABEL_PATH || !str_eq(&l->value, path, len))
 			continue;
 		id = l->object;
-		if (g->kind[id] != BT_OBJ_FILE)
+		if (KIND(g, id) != BT_OBJ_FILE)
 			continue;
 		if (!best || l->time > best->time ||
 		    (l->time == best->time && l > best)) {
@@ -1114,9 +1953,9 @@ int bt_graph_find_filename(const struct bt_graph *g, const char *path,
 	for (id = 1; id <= g->n; id++) {
 		const struct bt_rec_filename *f;
 
-		if (g->kind[id] != BT_OBJ_FILENAME)
+		if (KIND(g, id) != BT_OBJ_FILENAME)
 			continue;
-		f = rec_at(g, g->off[id]);
+		f = REC(g, OFF(g, id));
 		if (str_eq(&f->path, path, len)) {
 			*out = id;
 			return 0;
@@ -1134,9 +1973,9 @@ int bt_graph_find_process(const struct bt_graph *g, uint32_t pid,
 	for (id = 1; id <= g->n; id++) {
 		const struct bt_rec_process *p;
 
-		if (g->kind[id] != BT_OBJ_PROCESS)
+		if (KIND(g, id) != BT_OBJ_PROCESS)
 			continue;
-		p = rec_at(g, g->off[id]);
+		p = REC(g, OFF(g, id));
 		if (p->pid != pid || (at && p->start > at))
 			continue;
 		if (!best || p->start >= best->start) {
@@ -1156,6 +1995,14 @@ int bt_graph_find_process(const struct bt_graph *g, uint32_t pid,
 	return 0;
 }
 
+/* page_index() through the checked reads (for a graph from an index). */
+static uint64_t page_index_ck(const struct bt_graph *g, uint32_t page)
+{
+	const struct bt_rec_page *p = REC(g, OFF(g, page));
+
+	return p->index;
+}
+
 int bt_graph_find_page(const struct bt_graph *g, uint32_t file,
 		       uint64_t index, uint32_t *out)
 {
@@ -1165,12 +2012,12 @@ int bt_graph_find_page(const struct bt_graph *g, uint32_t file,
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (page_index(g, pg[mid]) < index)
+		if (page_index_ck(g, pg[mid]) < index)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < n && page_index(g, pg[lo]) == index) {
+	if (lo < n && page_index_ck(g, pg[lo]) == index) {
 		*out = pg[lo];
 		return 0;
 	}
@@ -1187,9 +2034,9 @@ int bt_graph_find_endpoint(const struct bt_graph *g, const char *addr,
 	for (id = 1; id <= g->n; id++) {
 		const struct bt_rec_endpoint *e;
 
-		if (g->kind[id] != BT_OBJ_ENDPOINT)
+		if (KIND(g, id) != BT_OBJ_ENDPOINT)
 			continue;
-		e = rec_at(g, g->off[id]);
+		e = REC(g, OFF(g, id));
 		if (str_eq(&e->addr, addr, len)) {
 			*out = id;
 			return 0;

@@ -2,12 +2,20 @@
  * graph.h - the dependency graph of a loaded log.
  *
  * bt_graph_load() maps a log (through bt_log), validates every record once,
- * and builds compact indexes over the mapped events without copying them:
- * for every object the events that affect it (in-list) and the events it
- * causes (out-list), each sorted by time, as u32 references (the event's
- * byte offset / 8, so a log holds at most 32 GiB of records).  Memory beyond
- * the mapping is about 8 bytes per event plus some 40 bytes per object; no
- * allocation per event.
+ * and builds compact indexes over its events without copying them: for
+ * every object the events that affect it (in-list) and the events it
+ * causes (out-list), each sorted by time, as u32 references.  A reference
+ * is opaque and increases in log order: for a version 2 log the event's
+ * number (at most 4 G events), for version 1 its byte offset / 8.  Memory
+ * beyond the mapping, version 2: 16 bytes per event (the references and,
+ * beside them, each event's op and other end), some 30 bytes per object
+ * and a copy of the object and label records; version 1: 8 bytes per
+ * event.  No allocation per event.  Version 2 logs load on up to two
+ * threads.
+ *
+ * When an index beside the log (graph/index.h, LOG.btx) is present and
+ * matches the log, bt_graph_load() maps it instead of reading the log:
+ * a question then reads only the pages it needs.
  *
  * It does not walk (walk.h) and does not print.
  */
@@ -31,12 +39,26 @@ struct bt_graph;
 int bt_graph_load(struct bt_graph **out, const char *path,
 		  bt_progress_fn progress, void *arg);
 
-/* Build the graph from an open log; takes ownership of `log` (closed by
- * bt_graph_free(), also on error). */
+/* Build the graph from an open log, never from an index; takes ownership
+ * of `log` (closed by bt_graph_free(), also on error). */
 int bt_graph_from_log(struct bt_graph **out, struct bt_log *log,
 		      bt_progress_fn progress, void *arg);
 
 void bt_graph_free(struct bt_graph *g);
+
+/* Threads a version 2 load may use (1 or 2; 0: the default, 2 when the
+ * machine has two processors).  For the benchmark. */
+void bt_graph_set_threads(unsigned n);
+
+/*
+ * 0, or the first failure met while answering from the graph: a block of
+ * the log or a chunk of its index that no longer checks (BT_ECORRUPT,
+ * found when first read), or memory for the event cache (BT_ENOMEM).  The
+ * accessors cannot fail one by one (bt_graph_event() returns false and a
+ * zeroed event); a walk or an export that read the graph calls this and
+ * refuses its result if it is not 0.  Sets the error message.
+ */
+int bt_graph_status(const struct bt_graph *g);
 
 /* The underlying log (borrowed) and its warning (torn tail) or NULL. */
 const struct bt_log *bt_graph_log(const struct bt_graph *g);
@@ -50,7 +72,8 @@ size_t bt_graph_memory(const struct bt_graph *g);
 
 enum bt_obj_kind bt_graph_kind(const struct bt_graph *g, uint32_t id);
 
-/* What is known of an object.  Strings are borrowed from the mapping (valid
+/* What is known of an object.  Strings are borrowed from the graph (the
+ * mapped log, its arena of object records, or its index; valid
  * until bt_graph_free()), NULL when unknown. */
 struct bt_object_info {
 	uint32_t id;
@@ -110,9 +133,40 @@ size_t bt_graph_in(const struct bt_graph *g, uint32_t id,
 		   const uint32_t **out);
 size_t bt_graph_out(const struct bt_graph *g, uint32_t id,
 		    const uint32_t **out);
-/* The event a reference names (borrowed from the mapping). */
-const struct bt_rec_event *bt_graph_event(const struct bt_graph *g,
-					  uint32_t ref);
+/*
+ * Beside the lists, when the graph keeps them (version 2 logs, loaded or
+ * mapped from an index, with fewer than 2^27 objects): for
+ * each entry of bt_graph_in(id) / bt_graph_out(id), its op and the object
+ * at the other end (the cause of an in-event, the effect of an out-event)
+ * packed in a u32, so a walk reads events only where it needs their time.
+ * NULL when not kept.  Borrowed.
+ */
+const uint32_t *bt_graph_in_ends(const struct bt_graph *g, uint32_t id);
+const uint32_t *bt_graph_out_ends(const struct bt_graph *g, uint32_t id);
+#define BT_END_OBJ_BITS 27
+#define BT_END_OP(x) ((unsigned)((x) >> BT_END_OBJ_BITS))
+#define BT_END_OBJ(x) ((uint32_t)(x) & ((UINT32_C(1) << BT_END_OBJ_BITS) - 1))
+
+/*
+ * Whether references are in time order (a version 2 log whose events are
+ * in time order: then, for any list, an event is at or after time t iff its
+ * reference is at least bt_graph_ref_at(t), and a time window is found
+ * without reading events).  bt_graph_ref_at(): the first reference whose
+ * event is at or after t (bt_graph_nevents() if none); reads one block.
+ */
+bool bt_graph_time_ordered(const struct bt_graph *g);
+uint32_t bt_graph_ref_at(const struct bt_graph *g, uint64_t t);
+
+/*
+ * Copy the event a reference names into *out.  false (and *out zeroed,
+ * the failure kept for bt_graph_status()) for a reference out of range or
+ * a block of the log that does not decode.  Version 2 decodes the block
+ * holding the event through a small cache of decoded blocks (a one-entry
+ * fast path; reading a list in order decodes each block once): not
+ * thread-safe on one graph.
+ */
+bool bt_graph_event(const struct bt_graph *g, uint32_t ref,
+		    struct bt_rec_event *out);
 
 /* Pages of a file (page object ids, by index), regions of a file. */
 size_t bt_graph_file_pages(const struct bt_graph *g, uint32_t file,

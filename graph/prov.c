@@ -384,7 +384,10 @@ static size_t lower_bound(const struct bt_graph *g, const uint32_t *list,
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (bt_graph_event(g, list[mid])->time < t)
+		struct bt_rec_event e;
+
+		bt_graph_event(g, list[mid], &e);
+		if (e.time < t)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -480,57 +483,62 @@ static void find_derivations(struct derivs *d, const struct bt_result *r,
 		nout = bt_graph_out(g, p->obj, &out);
 		nin = bt_graph_in(g, p->obj, &in);
 		for (k = lower_bound(g, out, nout, e->first); k < nout; k++) {
-			const struct bt_rec_event *ev =
-				bt_graph_event(g, out[k]);
-			const struct bt_rec_event *ot = NULL;
+			/* Events are copies: told apart by their
+			 * references, which increase in log order. */
+			struct bt_rec_event ev, ot = { 0 }, x;
+			uint32_t ot_ref = 0;
+			bool has_ot = false;
 			size_t a, b, j, nsame = 0;
 
-			if (ev->time > e->last)
+			bt_graph_event(g, out[k], &ev);
+			if (ev.time > e->last)
 				break;
-			if (ev->op != e->op ||
-			    find_name(ix, nix, ev->effect) != e->to)
+			if (ev.op != e->op ||
+			    find_name(ix, nix, ev.effect) != e->to)
 				continue;
 			if (e->op == BT_OP_RENAME) {
 				/* The renames of this instant: exactly two,
 				 * this the second. */
 				a = k;
-				while (a > 0 && bt_graph_event(g, out[a - 1])
-				       ->time == ev->time)
+				while (a > 0 &&
+				       bt_graph_event(g, out[a - 1], &x) &&
+				       x.time == ev.time)
 					a--;
 				for (b = a; b < nout; b++) {
-					const struct bt_rec_event *x =
-						bt_graph_event(g, out[b]);
-
-					if (x->time != ev->time)
+					bt_graph_event(g, out[b], &x);
+					if (x.time != ev.time)
 						break;
-					if (x->op == BT_OP_RENAME) {
-						if (x != ev && !ot)
+					if (x.op == BT_OP_RENAME) {
+						if (out[b] != out[k] &&
+						    !has_ot) {
 							ot = x;
+							ot_ref = out[b];
+							has_ot = true;
+						}
 						nsame++;
 					}
 				}
-				if (nsame != 2 || !ot || ot > ev)
-					ot = NULL;
+				if (nsame != 2 || !has_ot || ot_ref > out[k])
+					has_ot = false;
 			} else {
-				for (j = lower_bound(g, in, nin, ev->time);
+				for (j = lower_bound(g, in, nin, ev.time);
 				     j < nin; j++) {
-					const struct bt_rec_event *x =
-						bt_graph_event(g, in[j]);
-
-					if (x->time != ev->time)
+					bt_graph_event(g, in[j], &x);
+					if (x.time != ev.time)
 						break;
-					if (x->op == BT_OP_LOOKUP) {
+					if (x.op == BT_OP_LOOKUP) {
 						ot = x;
+						has_ot = true;
 						nsame++;
 					}
 				}
 				if (nsame != 1)
-					ot = NULL;
+					has_ot = false;
 			}
-			if (ot)
+			if (has_ot)
 				deriv_add(d, e->to, find_name(ix, nix,
-					  ot->op == BT_OP_LOOKUP ? ot->cause :
-					  ot->effect), e->from, ev->time,
+					  ot.op == BT_OP_LOOKUP ? ot.cause :
+					  ot.effect), e->from, ev.time,
 					  e->op);
 		}
 	}

@@ -110,6 +110,10 @@ int bt_query_run(struct bt_query_result *out, const struct bt_graph *g,
 			"the result is incomplete: %s", out->result->limit);
 	out->failed = BT_QUERY_FILTER;
 	err = bt_filter_apply(out->result, &q->filter, &out->filters);
+	/* what the graph could not read (a damaged index chunk or log
+	 * block) makes the result unreliable */
+	if (!err)
+		err = bt_graph_status(g);
 	if (err)
 		return err;
 	rep = out->filters;
@@ -159,6 +163,8 @@ int bt_query_render(char **out, size_t *len, const struct bt_query_result *r,
 	if (!m)
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	err = bt_export_with(r->result, fmt, o ? o : &defaults, m);
+	if (!err)
+		err = bt_graph_status(r->result->g);
 	if (fclose(m) && !err)
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 	if (err) {

@@ -34,9 +34,6 @@
 /* Node indexes fit in 28 bits so (from, to, op) packs into an edge key. */
 #define MAX_WALK_NODES (UINT32_C(1) << 28)
 
-/* expand() prefetches the event this many list entries ahead. */
-#define WALK_PREFETCH 8
-
 struct wnode {
 	uint32_t obj;        /* the node's object id (its key) */
 	uint8_t kind;
@@ -50,6 +47,12 @@ struct wnode {
 	uint32_t file;       /* page groups and files with pages */
 	uint32_t ps, pe;     /* slice of file's pages that are members */
 	uint64_t pfirst, plast;
+	/* While one list is scanned (expand(): scan stamps, list positions) */
+	uint32_t scan;       /* the scan that last met this node */
+	bool fresh, trig;    /* created in it; its threshold moves */
+	size_t pos;          /* entries at or past (backward) / before
+	                        (forward) this position move the threshold */
+	size_t fj, lj;       /* first and last entry that met it */
 };
 
 /* A merged range of a file's regions. */
@@ -86,7 +89,23 @@ struct walker {
 	size_t nranges, ranges_cap;
 
 	bool obj_level;              /* the log has BT_LOGF_OBJ_LEVEL */
+
+	/* One list scan: what it met (expand()). */
+	uint32_t scan;
+	uint32_t *met_nodes;
+	size_t nmet_nodes, met_nodes_cap;
+	struct escan *escan;         /* [edges_cap] */
+	size_t escan_cap;
+	uint32_t *met_edges;
+	size_t nmet_edges, met_edges_cap;
 	struct bt_channels *chan;    /* channel.h, made when first needed */
+};
+
+/* Per edge, for the scan that last met it. */
+struct escan {
+	uint32_t scan;
+	uint32_t count;
+	size_t fj, lj;
 };
 
 void bt_walk_opts_init(struct bt_walk_opts *o)
@@ -124,15 +143,34 @@ const char *bt_gran_name(enum bt_gran g)
 
 static inline uint64_t ev_time(const struct bt_graph *g, uint32_t ref)
 {
-	return bt_graph_event(g, ref)->time;
+	struct bt_rec_event e;
+
+	bt_graph_event(g, ref, &e);
+	return e.time;
 }
 
-/* First index whose event time is >= t. */
+/* First index whose event time is >= t.  When references are in time
+ * order this reads no event of the list: one block for the reference. */
 static size_t lower_bound(const struct bt_graph *g, const uint32_t *l,
 			  size_t n, uint64_t t)
 {
 	size_t lo = 0, hi = n;
 
+	if (t == 0 || n == 0)
+		return 0;
+	if (bt_graph_time_ordered(g)) {
+		uint32_t ref = bt_graph_ref_at(g, t);
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (l[mid] < ref)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo;
+	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -416,36 +454,6 @@ static int push(struct walker *w, uint32_t node)
 	return 0;
 }
 
-static int add_edge(struct walker *w, uint32_t from, uint32_t to,
-		    uint8_t op, uint64_t t)
-{
-	uint64_t key = (uint64_t)from << 36 | (uint64_t)to << 8 | op;
-	uint32_t v = bt_u64map_get(&w->edge_map, key);
-	struct bt_edge *e;
-	int r;
-
-	if (v) {
-		e = &w->edges[v - 1];
-		e->count++;
-		if (t < e->first)
-			e->first = t;
-		if (t > e->last)
-			e->last = t;
-		return 0;
-	}
-	if (w->nedges + 1 > w->edges_cap &&
-	    (r = bt_grow(&w->edges, &w->edges_cap, w->nedges + 1,
-			 sizeof(*w->edges))))
-		return r;
-	e = &w->edges[w->nedges++];
-	e->from = from;
-	e->to = to;
-	e->op = op;
-	e->count = 1;
-	e->first = e->last = t;
-	return bt_u64map_put(&w->edge_map, key, (uint32_t)w->nedges);
-}
-
 /* Object-level mmap events of shared mappings of files with page events
  * stand for the page events: ignored at page and vma granularity. */
 static bool skip_event(const struct walker *w, const struct bt_rec_event *e)
@@ -471,8 +479,24 @@ static bool skip_event(const struct walker *w, const struct bt_rec_event *e)
 /* The event list of member i of a node (self first, then the extra
  * object, then the page slice; in-lists backward, out-lists forward);
  * false past the last member. */
+static bool member_of(const struct walker *w, const struct wnode *n,
+		      size_t i, const uint32_t **l, size_t *len,
+		      const uint32_t **ends, uint32_t *out_obj);
+
 static bool member(const struct walker *w, const struct wnode *n, size_t i,
 		   const uint32_t **l, size_t *len)
+{
+	const uint32_t *ends;
+	uint32_t obj;
+
+	return member_of(w, n, i, l, len, &ends, &obj);
+}
+
+/* member(), with the list's ends (bt_graph_in_ends(); NULL if the graph
+ * has none) and the member object. */
+static bool member_of(const struct walker *w, const struct wnode *n,
+		      size_t i, const uint32_t **l, size_t *len,
+		      const uint32_t **ends, uint32_t *out_obj)
 {
 	const uint32_t *pg;
 	uint32_t obj;
@@ -488,10 +512,14 @@ static bool member(const struct walker *w, const struct wnode *n, size_t i,
 		bt_graph_file_pages(w->g, n->file, &pg);
 		obj = pg[n->ps + i];
 	}
-	if (w->dir == BT_BACKWARD)
+	*out_obj = obj;
+	if (w->dir == BT_BACKWARD) {
 		*len = bt_graph_in(w->g, obj, l);
-	else
+		*ends = *len ? bt_graph_in_ends(w->g, obj) : NULL;
+	} else {
 		*len = bt_graph_out(w->g, obj, l);
+		*ends = *len ? bt_graph_out_ends(w->g, obj) : NULL;
+	}
 	return true;
 }
 
@@ -514,14 +542,17 @@ static uint64_t default_threshold(const struct walker *w,
 	for (pass = back ? 0 : 1; pass < 2 && !found; pass++) {
 		for (i = 0; member(w, n, i, &l, &len); i++) {
 			for (j = 0; j < len; j++) {
-				const struct bt_rec_event *e = bt_graph_event(
-					w->g, l[back ? len - 1 - j : j]);
+				struct bt_rec_event e;
 
-				if (skip_event(w, e) ||
-				    (pass == 0 && e->op == BT_OP_UNLINK))
+				if (!bt_graph_event(w->g,
+						    l[back ? len - 1 - j : j],
+						    &e))
+					return back ? BT_TIME_NONE : 0;
+				if (skip_event(w, &e) ||
+				    (pass == 0 && e.op == BT_OP_UNLINK))
 					continue;
-				if (back ? e->time >= best : e->time <= best)
-					best = e->time;
+				if (back ? e.time >= best : e.time <= best)
+					best = e.time;
 				found = true;
 				break;
 			}
@@ -530,6 +561,214 @@ static uint64_t default_threshold(const struct walker *w,
 	if (!found)
 		return back ? BT_TIME_NONE : 0;
 	return best;
+}
+
+/* The edge (from, to, op), created with no events if new: its index, or
+ * a negative bt_error. */
+static long long edge_of(struct walker *w, uint32_t from, uint32_t to,
+			 uint8_t op)
+{
+	uint64_t key = (uint64_t)from << 36 | (uint64_t)to << 8 | op;
+	uint32_t v = bt_u64map_get(&w->edge_map, key);
+	struct bt_edge *e;
+	int r;
+
+	if (v)
+		return v - 1;
+	if (w->nedges + 1 > w->edges_cap &&
+	    (r = bt_grow(&w->edges, &w->edges_cap, w->nedges + 1,
+			 sizeof(*w->edges))))
+		return r;
+	if (w->edges_cap > w->escan_cap) {
+		size_t old = w->escan_cap;
+
+		if ((r = bt_grow(&w->escan, &w->escan_cap, w->edges_cap,
+				 sizeof(*w->escan))))
+			return r;
+		memset(w->escan + old, 0,
+		       (w->escan_cap - old) * sizeof(*w->escan));
+	}
+	e = &w->edges[w->nedges++];
+	e->from = from;
+	e->to = to;
+	e->op = op;
+	e->count = 0;
+	e->first = UINT64_MAX;
+	e->last = 0;
+	if ((r = bt_u64map_put(&w->edge_map, key, (uint32_t)w->nedges)))
+		return r;
+	return (long long)w->nedges - 1;
+}
+
+static int met(uint32_t **a, size_t *n, size_t *cap, uint32_t x)
+{
+	int r;
+
+	if (*n + 1 > *cap && (r = bt_grow(a, cap, *n + 1, sizeof(**a))))
+		return r;
+	(*a)[(*n)++] = x;
+	return 0;
+}
+
+/* The time of entry j of list l (a failure to read it is kept for
+ * bt_graph_status()). */
+static uint64_t time_at(const struct bt_graph *g, const uint32_t *l,
+			size_t j)
+{
+	struct bt_rec_event e;
+
+	bt_graph_event(g, l[j], &e);
+	return e.time;
+}
+
+/*
+ * Examine entries [lo, hi) of one list (member `mobj` of node v, in time
+ * order) and follow them.  What the rule needs of an event is its op, its
+ * other end and its time; the time only matters (a) for each edge's first
+ * and last time, (b) for the new threshold of the node it reaches (the
+ * latest time backward, the earliest forward), and (c) for whether it
+ * moves that node's threshold, i.e. whether the node is queued again.  In
+ * a list sorted by time, (a) and (b) are the times of the first and last
+ * entries that met the edge or node, read once each after the scan, and
+ * (c) holds from a position on (backward: at or past the first entry later
+ * than the old threshold; forward: before the first entry at or after
+ * it), found by binary search.  So with the ends beside the list (an index)
+ * the scan reads no event but those, and mmap events (whose flags and
+ * region decide whether they count).  Without them it reads every entry,
+ * with the same outcome.  Nodes are created and queued in entry order, as
+ * a scan event by event would.
+ */
+static int scan_list(struct walker *w, uint32_t v, uint32_t mobj,
+		     const uint32_t *l, const uint32_t *ends, size_t lo,
+		     size_t hi)
+{
+	const struct bt_graph *g = w->g;
+	bool back = w->dir == BT_BACKWARD, created;
+	uint32_t nobj = bt_graph_nobjects(g), depth = w->nodes[v].depth;
+	size_t j, k;
+	int r;
+
+	w->scan++;
+	w->nmet_nodes = w->nmet_edges = 0;
+	for (j = lo; j < hi; j++) {
+		struct bt_rec_event ev;
+		uint32_t other, cause, x;
+		unsigned op;
+		struct wnode *on;
+		struct escan *es;
+		long long o, ei;
+
+		if (ends) {
+			x = ends[j];
+			op = BT_END_OP(x);
+			other = BT_END_OBJ(x);
+			if (op == BT_OP_MMAP_READ || op == BT_OP_MMAP_WRITE) {
+				if (!bt_graph_event(g, l[j], &ev))
+					return bt_graph_status(g);
+				if (skip_event(w, &ev))
+					goto skipped;
+			} else {
+				cause = back ? other : mobj;
+				if ((op == BT_OP_READ || op == BT_OP_EXEC) &&
+				    bt_graph_is_recorder(g, cause))
+					goto skipped;
+			}
+		} else {
+			if (!bt_graph_event(g, l[j], &ev))
+				return bt_graph_status(g);
+			op = ev.op;
+			other = back ? ev.cause : ev.effect;
+			if (skip_event(w, &ev))
+				goto skipped;
+		}
+		w->r->examined++;
+		if (other == 0 || other > nobj)
+			continue;
+		o = node_of(w, other, depth + 1, &created);
+		if (o < 0)
+			return (int)o;
+		if (o == 0 || (uint32_t)(o - 1) == v)
+			continue;
+		on = &w->nodes[o - 1];
+		if (on->scan != w->scan) {
+			on->scan = w->scan;
+			on->fresh = created;
+			on->trig = created;
+			on->fj = j;
+			if (!created)
+				on->pos = back ? upper_bound(g, l, hi, on->t) :
+					  lower_bound(g, l, hi, on->t);
+			if ((r = met(&w->met_nodes, &w->nmet_nodes,
+				     &w->met_nodes_cap, (uint32_t)(o - 1))))
+				return r;
+		}
+		on->lj = j;
+		if (!on->trig && (back ? j >= on->pos : j < on->pos))
+			on->trig = true;
+		if (on->trig && (r = push(w, (uint32_t)(o - 1))))
+			return r;
+		ei = back ? edge_of(w, (uint32_t)(o - 1), v, (uint8_t)op) :
+			    edge_of(w, v, (uint32_t)(o - 1), (uint8_t)op);
+		if (ei < 0)
+			return (int)ei;
+		es = &w->escan[ei];
+		if (es->scan != w->scan) {
+			es->scan = w->scan;
+			es->count = 0;
+			es->fj = j;
+			if ((r = met(&w->met_edges, &w->nmet_edges,
+				     &w->met_edges_cap, (uint32_t)ei)))
+				return r;
+		}
+		es->count++;
+		es->lj = j;
+		continue;
+skipped:
+		w->r->examined++;
+	}
+	/* The times: each edge's first and last, each node's new
+	 * threshold. */
+	for (k = 0; k < w->nmet_edges; k++) {
+		struct bt_edge *e = &w->edges[w->met_edges[k]];
+		struct escan *es = &w->escan[w->met_edges[k]];
+		uint64_t a = time_at(g, l, es->fj);
+		uint64_t z = es->lj == es->fj ? a : time_at(g, l, es->lj);
+
+		e->count += es->count;
+		if (a < e->first)
+			e->first = a;
+		if (z > e->last)
+			e->last = z;
+	}
+	for (k = 0; k < w->nmet_nodes; k++) {
+		struct wnode *on = &w->nodes[w->met_nodes[k]];
+
+		if (!on->trig)
+			continue;
+		/* backward: the latest entry that met it (the first one
+		 * past pos, or any if new, is no later); forward: the
+		 * earliest */
+		on->t = time_at(g, l, back ? on->lj : on->fj);
+	}
+	return bt_graph_status(g);
+}
+
+/* An edge with one more event at time t. */
+static int add_edge(struct walker *w, uint32_t from, uint32_t to,
+		    uint8_t op, uint64_t t)
+{
+	long long ei = edge_of(w, from, to, op);
+	struct bt_edge *e;
+
+	if (ei < 0)
+		return (int)ei;
+	e = &w->edges[ei];
+	e->count++;
+	if (t < e->first)
+		e->first = t;
+	if (t > e->last)
+		e->last = t;
+	return 0;
 }
 
 /* ---- connections (channel.h) ------------------------------------------ */
@@ -575,17 +814,19 @@ static int follow_peer(struct walker *w, uint32_t v)
 static int expand(struct walker *w, uint32_t v)
 {
 	const struct bt_graph *g = w->g;
-	const uint32_t *l;
-	size_t len, i, j, lo, hi, x;
-	bool back = w->dir == BT_BACKWARD, created;
+	const uint32_t *l, *ends;
+	size_t len, i, lo, hi, x;
+	bool back = w->dir == BT_BACKWARD;
 	struct wnode *n = &w->nodes[v];
 	uint64_t t = n->t, done = n->done;
 	bool has_done = n->has_done;
+	uint32_t mobj;
 	int r;
 
 	n->done = t;
 	n->has_done = true;
-	for (i = 0; member(w, &w->nodes[v], i, &l, &len); i++) {
+	for (i = 0; member_of(w, &w->nodes[v], i, &l, &len, &ends, &mobj);
+	     i++) {
 		if (back) {
 			/* since <= time <= t, and > done if examined */
 			lo = lower_bound(g, l, len, w->o.since);
@@ -603,40 +844,8 @@ static int expand(struct walker *w, uint32_t v)
 				hi = x < hi ? x : hi;
 			}
 		}
-		for (j = lo; j < hi; j++) {
-			const struct bt_rec_event *e = bt_graph_event(g, l[j]);
-
-			/* Events of a long list are scattered over the log:
-			 * ask for one a few steps ahead. */
-			if (j + WALK_PREFETCH < hi)
-				__builtin_prefetch(bt_graph_event(g,
-						l[j + WALK_PREFETCH]));
-			uint32_t other = back ? e->cause : e->effect;
-			long long o;
-			struct wnode *on;
-
-			w->r->examined++;
-			if (skip_event(w, e) || other == 0 ||
-			    other > bt_graph_nobjects(g))
-				continue;
-			o = node_of(w, other, w->nodes[v].depth + 1, &created);
-			if (o < 0)
-				return (int)o;
-			if (o == 0 || (uint32_t)(o - 1) == v)
-				continue;
-			on = &w->nodes[o - 1];
-			if ((r = back ? add_edge(w, (uint32_t)(o - 1), v,
-						 e->op, e->time) :
-				 add_edge(w, v, (uint32_t)(o - 1), e->op,
-					  e->time)))
-				return r;
-			if (created || (back ? e->time > on->t :
-					e->time < on->t)) {
-				on->t = e->time;
-				if ((r = push(w, (uint32_t)(o - 1))))
-					return r;
-			}
-		}
+		if (lo < hi && (r = scan_list(w, v, mobj, l, ends, lo, hi)))
+			return r;
 	}
 	if (w->nodes[v].kind == BT_OBJ_ENDPOINT)
 		return follow_peer(w, v);
@@ -798,7 +1007,9 @@ static int walk(struct bt_result **out, const struct bt_graph *g,
 		if ((ret = expand(&w, n)))
 			goto fail;
 	}
-	if ((ret = finish(&w)))
+	/* An event that could not be read (a block of the log that no
+	 * longer checks) makes the whole result unreliable. */
+	if ((ret = bt_graph_status(g)) || (ret = finish(&w)))
 		goto fail;
 	*out = r;
 	r = NULL;
@@ -809,6 +1020,9 @@ fail:
 	free(w.queue);
 	free(w.vmas);
 	free(w.ranges);
+	free(w.met_nodes);
+	free(w.met_edges);
+	free(w.escan);
 	bt_u64map_release(&w.obj2node);
 	bt_u64map_release(&w.edge_map);
 	bt_u64map_release(&w.file2vma);

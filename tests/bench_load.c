@@ -6,7 +6,11 @@
  *   bench_load gen N LOG [RUNS]  generate N events (capture/gen.h), best
  *                                of RUNS (default 1): rate (wall and CPU),
  *                                bytes per event on disk, detection spec
- *   bench_load load LOG SPEC     load the graph (best of 3), its memory
+ *   bench_load load LOG SPEC [THREADS [RUNS]]
+ *                                load the graph from the log, never from
+ *                                an index (best of RUNS, default 3, on
+ *                                THREADS threads, default as the loader
+ *                                chooses), its memory
  *                                beyond the mapping (bt_graph_memory and
  *                                the anonymous RSS delta), backtrack SPEC at
  *                                page granularity (median of 5: resolving
@@ -27,6 +31,7 @@
 #include "../capture/gen.h"
 #include "../core/error.h"
 #include "../graph/graph.h"
+#include "../graph/index.h"
 #include "../core/log.h"
 #include "../graph/walk.h"
 
@@ -125,7 +130,7 @@ static int do_gen(const char *count, const char *path, int runs)
 	return 0;
 }
 
-static int do_load(const char *path, const char *spec)
+static int do_load(const char *path, const char *spec, int runs)
 {
 	struct bt_graph *g = NULL;
 	struct bt_walk_opts o;
@@ -139,7 +144,8 @@ static int do_load(const char *path, const char *spec)
 	uint64_t t;
 	int i;
 
-	for (i = 0; i < 3; i++) {
+	bt_index_set_policy(BT_INDEX_OFF);
+	for (i = 0; i < runs; i++) {
 		double t0, t1;
 
 		anon0 = status_kb("RssAnon");
@@ -153,7 +159,7 @@ static int do_load(const char *path, const char *spec)
 			anon1 = status_kb("RssAnon") - anon0;
 		events = bt_graph_nevents(g);
 		mem = bt_graph_memory(g);
-		if (i < 2) {
+		if (i < runs - 1) {
 			bt_graph_free(g);
 			g = NULL;
 		}
@@ -219,10 +225,16 @@ int main(int argc, char **argv)
 		return do_gen(argv[2], argv[3], atoi(argv[4]) > 0 ?
 			      atoi(argv[4]) : 1);
 	if (argc == 4 && !strcmp(argv[1], "load"))
-		return do_load(argv[2], argv[3]);
+		return do_load(argv[2], argv[3], 3);
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "load")) {
+		bt_graph_set_threads((unsigned)atoi(argv[4]));
+		return do_load(argv[2], argv[3], argc == 6 && atoi(argv[5]) > 0 ?
+			       atoi(argv[5]) : 3);
+	}
 	if (argc == 4 && !strcmp(argv[1], "jsonl"))
 		return do_jsonl(argv[2], argv[3]);
-	fputs("usage: bench_load gen N LOG [RUNS] | load LOG SPEC | "
+	fputs("usage: bench_load gen N LOG [RUNS] | "
+	      "load LOG SPEC [THREADS [RUNS]] | "
 	      "jsonl LOG OUT\n",
 	      stderr);
 	return 2;

@@ -17,6 +17,15 @@
 #include "../graph/walk.h"
 #include "testutil.h"
 
+/* A copy of the event `ref` names (bt_graph_event() copies). */
+static struct bt_rec_event ev_of(const struct bt_graph *g, uint32_t ref)
+{
+	struct bt_rec_event e;
+
+	ck_assert(bt_graph_event(g, ref, &e));
+	return e;
+}
+
 #define NOISE_EXE "/usr/lib/shmcache/shmcached"
 
 static struct bt_gen_info gen_log(const char *path, uint64_t events,
@@ -289,7 +298,7 @@ START_TEST(test_chain_fresh)
 	n = bt_graph_out(g, ep, &refs);
 	ck_assert_uint_ge(n, 2);
 	for (i = 0; i < n; i++) {
-		const struct bt_rec_event *e = bt_graph_event(g, refs[i]);
+		const struct bt_rec_event ev = ev_of(g, refs[i]), *e = &ev;
 
 		if (!who)
 			who = e->effect;
@@ -300,7 +309,7 @@ START_TEST(test_chain_fresh)
 	n = bt_graph_in(g, pg, &refs);
 	ck_assert_uint_ge(n, 1);
 	for (i = 0, who = 0; i < n; i++) {
-		const struct bt_rec_event *e = bt_graph_event(g, refs[i]);
+		const struct bt_rec_event ev = ev_of(g, refs[i]), *e = &ev;
 
 		ck_assert_uint_eq(e->op, BT_OP_PAGE_WRITE);
 		if (!who)

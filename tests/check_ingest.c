@@ -1469,66 +1469,6 @@ START_TEST(cgroup_label)
 }
 END_TEST
 
-static void sock_obs(struct bt_ingest *ing, uint64_t time, unsigned op,
-		     const char *remote, const char *local)
-{
-	struct bt_obs o;
-
-	bt_obs_init(&o);
-	o.time = time;
-	o.op = op;
-	o.pid = 10;
-	o.remote = remote;
-	o.local = local;
-	ck_assert_msg(bt_ingest_add(ing, &o) == 0, "%s", bt_error_msg());
-}
-
-static uint32_t endpoint(const char *addr)
-{
-	uint32_t i;
-
-	for (i = 1; i <= M.nobj; i++)
-		if (M.obj[i].kind == BT_REC_ENDPOINT && !strcmp(M.obj[i].s, addr))
-			return i;
-	ck_abort_msg("no endpoint %s", addr);
-	return 0;
-}
-
-/* The socket's own address (issue 9, for issue 11's join of both ends)
- * is a BT_LABEL_LOCAL of the endpoint when it changes: the same again adds
- * none, none (NULL, "") adds none, a new local port is a second label;
- * another endpoint keeps its own. */
-START_TEST(local_label)
-{
-	const char *p = tu_path("local.btl");
-	struct bt_log_writer *w;
-	struct bt_ingest *ing;
-	uint32_t a, b;
-
-	ck_assert_int_eq(bt_log_writer_open(&w, p, BT_LOGW_CREATE), 0);
-	ck_assert_int_eq(bt_ingest_new(&ing, w), 0);
-	sock_obs(ing, 10, BT_RAW_CONNECT, "127.0.0.1:8080", "127.0.0.1:40000");
-	sock_obs(ing, 11, BT_RAW_SEND, "127.0.0.1:8080", "127.0.0.1:40000");
-	sock_obs(ing, 12, BT_RAW_SEND, "127.0.0.1:8080", NULL);
-	sock_obs(ing, 13, BT_RAW_SEND, "127.0.0.1:8080", "");
-	sock_obs(ing, 14, BT_RAW_CONNECT, "127.0.0.1:8080", "127.0.0.1:40001");
-	sock_obs(ing, 15, BT_RAW_ACCEPT, "127.0.0.1:40000", "127.0.0.1:8080");
-	sock_obs(ing, 16, BT_RAW_RECV, "[::1]:53", NULL);
-	bt_ingest_free(ing);
-	ck_assert_int_eq(bt_log_writer_close(w), 0);
-	load(p);
-	a = endpoint("127.0.0.1:8080");
-	b = endpoint("127.0.0.1:40000");
-	ck_assert_uint_eq(count_labels(a, BT_LABEL_LOCAL), 2);
-	ck_assert_str_eq(label_val(a, BT_LABEL_LOCAL, 0), "127.0.0.1:40000");
-	ck_assert_str_eq(label_val(a, BT_LABEL_LOCAL, 1), "127.0.0.1:40001");
-	ck_assert_uint_eq(count_labels(b, BT_LABEL_LOCAL), 1);
-	ck_assert_str_eq(label_val(b, BT_LABEL_LOCAL, 0), "127.0.0.1:8080");
-	ck_assert_uint_eq(count_labels(endpoint("[::1]:53"), BT_LABEL_LOCAL),
-			  0);
-}
-END_TEST
-
 /* A rejected observation (checked before anything is appended) does not
  * stop ingest; strings past the bound are refused before the writer
  * sees them. */
@@ -1743,7 +1683,6 @@ int main(void)
 	T(full_disk_rolls_back);
 	T(rejection_does_not_poison);
 	T(cgroup_label);
-	T(local_label);
 	T(link_looks_up_the_old_name);
 	T(descriptor_keeps_an_unlinked_file);
 	T(name_after_unlink_is_a_new_file);

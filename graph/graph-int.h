@@ -1,0 +1,152 @@
+/*
+ * graph-int.h - the inside of struct bt_graph, shared by graph.c (the
+ * loader and the accessors) and index.c (which writes these arrays to an
+ * index file beside the log and maps them back).  Nothing else includes it.
+ *
+ * Every array is either allocated by the loader (g->idx == NULL) or points
+ * into the mapping of a validated index (g->idx != NULL), whose chunks are
+ * checked (CRC-32C) the first time an accessor touches them: see
+ * IDX_CHECK() and graph/index.h.
+ */
+#ifndef BT_GRAPH_INT_H
+#define BT_GRAPH_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "graph.h"
+#include "../core/log.h"
+
+/* Objects flags (oflags[]). */
+#define OF_HAS_PAGES 0x1   /* file: some page of it has page events */
+#define OF_RECORDER  0x2   /* file: the recorder's own preload library */
+#define OF_RG_PAGES  0x4   /* region: some page event went through it */
+
+/* A label, linked per object. */
+struct lab {
+	uint32_t rec;     /* record offset / 8 in g->data */
+	uint32_t next;    /* index + 1 of the next label, 0 = end */
+	uint32_t hash;    /* PATH labels: path_hash() of the path, so that
+	                     bt_graph_find_file() binary-searches by_path and
+	                     reads records only on a match; others 0 */
+};
+
+/* Sections of a graph, as an index file stores them (index.c).  The order
+ * is the file's. */
+enum gsec {
+	GS_KIND, GS_OFLAGS, GS_OFF, GS_IN_IDX, GS_OUT_IDX, GS_PG_IDX,
+	GS_RG_IDX, GS_PATH_HEAD, GS_ATTR_HEAD, GS_IN_REFS, GS_OUT_REFS,
+	GS_PG, GS_RG, GS_LABS, GS_BY_PATH, GS_ARENA, GS_BFIRST, GS_BLOCKS,
+	GS_IN_SIDE, GS_OUT_SIDE, GS_COUNT
+};
+
+struct evcache;
+struct bt_index;
+
+struct bt_graph {
+	struct bt_log *log;
+	unsigned version;      /* the log's format version */
+	/* Object and label records in canonical form: version 1 the
+	 * mapped log (refs and offsets are file offsets / 8), version 2 an
+	 * arena of copies (offsets / 8 into it).  data_len bytes. */
+	const uint8_t *data;
+	uint64_t data_len;
+	uint8_t *arena;        /* version 2, loaded: owns data */
+	uint32_t n;            /* objects, ids 1..n */
+	uint64_t nev;
+	size_t cap;            /* capacity of the per-object arrays */
+
+	uint8_t *kind;         /* [n + 2] enum bt_obj_kind */
+	uint8_t *oflags;       /* [n + 2] OF_* */
+	uint32_t *off;         /* [n + 2] object record offset / 8 */
+	uint32_t *in_idx;      /* [n + 2] CSR: id's list is [idx[id],
+	                          idx[id+1]) */
+	uint32_t *out_idx;
+	uint32_t *pg_idx;
+	uint32_t *rg_idx;
+	uint32_t *path_head;   /* [n + 2] PATH labels, oldest first */
+	uint32_t *attr_head;   /* [n + 2] other labels, oldest first */
+
+	uint32_t *in_refs;     /* [nev] event references */
+	uint32_t *out_refs;
+	uint32_t *in_side;     /* [nev] or NULL: beside in_refs, the packed
+	                          op and other end (BT_END_*) of each */
+	uint32_t *out_side;
+	uint32_t *pg;          /* [npg] page ids per file, by index */
+	uint32_t npg;
+	uint32_t *rg;          /* [nrg] region ids per file, log order */
+	uint32_t nrg;
+	struct lab *labs;      /* [nlabs] in log order */
+	uint32_t nlabs, labs_cap;
+	uint32_t *by_path;     /* [npaths] PATH label indexes by (hash,
+	                          time, log order) */
+	uint32_t npaths;
+
+	/* Version 2: events are numbered 0 .. nev-1 in log order (a ref is
+	 * an event number); block b holds events [bfirst[b], bfirst[b+1]).
+	 * Decoded through a small cache (evcache). */
+	uint32_t nblocks;
+	uint32_t *bfirst;      /* [nblocks + 1] */
+	struct bt_log_blockinfo *blocks;  /* [nblocks] the block table as
+	                                     loaded (for the index) */
+	struct evcache *cache;
+
+	bool unsorted;         /* some event is earlier than one before it */
+
+	/* The four lists of nev entries (in_refs, out_refs, in_side,
+	 * out_side) in a mapping of an index being built, not allocated:
+	 * unmapped by bt_graph_free(). */
+	void *bigmap;
+	size_t bigmap_len;
+
+	/* Set when the graph came from an index (index.c): the arrays above
+	 * point into its mapping and are checked lazily. */
+	struct bt_index *idx;
+	char warning[512];     /* about the index, or "" */
+};
+
+
+/* Check, once, the chunks of section `sec` holding bytes [off, off + len)
+ * of a graph mapped from an index; 0 or BT_ECORRUPT (and the graph
+ * remembers the failure: bt_graph_status()).  Index.c. */
+int bt_index_check(const struct bt_graph *g, enum gsec sec, uint64_t off,
+		   uint64_t len);
+
+static inline bool idx_ok(const struct bt_graph *g, enum gsec sec,
+			  uint64_t off, uint64_t len)
+{
+	return !g->idx || bt_index_check(g, sec, off, len) == 0;
+}
+
+/* Record a failure found while answering (a block or an index chunk that
+ * does not check): the first one is kept for bt_graph_status(). */
+void bt_graph_fail(const struct bt_graph *g, int code, const char *msg);
+
+/* Index.c: write the graph's arrays to `path` (replacing it). */
+int bt_index_write(const struct bt_graph *g, const char *path);
+/* Index.c: map `path` and, if it is valid and matches the log at
+ * `logpath`, make *out a graph over it (1); 0 with *why set when there is
+ * no usable index (missing, stale, corrupt: *why says which, "" when
+ * missing); negative on a hard error. */
+int bt_index_load(struct bt_graph **out, const char *logpath,
+		  const char *path, char *why, size_t whylen);
+void bt_index_free(struct bt_index *idx);
+
+/* Where a load puts its lists (index.c, building an index): called once
+ * the event count is known, it sets g->in_refs, out_refs and, when it
+ * wants the ends kept, in_side and out_side (nev entries each), and
+ * g->bigmap; 0, or a negative bt_error (the load then fails). */
+struct bt_bigalloc {
+	int (*alloc)(void *ctx, struct bt_graph *g);
+	void *ctx;
+};
+/* bt_graph_from_log() with the lists placed by `ba` (version 2 only). */
+int bt_graph_build(struct bt_graph **out, struct bt_log *log,
+		   bt_progress_fn progress, void *arg,
+		   const struct bt_bigalloc *ba);
+
+/* Graph.c: a graph shell with its event cache, for index.c. */
+struct bt_graph *bt_graph_alloc(void);
+int bt_graph_cache_init(struct bt_graph *g);
+
+#endif

@@ -1,0 +1,409 @@
+/*
+ * check_index.c - the index beside a log (graph/index.h): a graph mapped
+ * from an index answers exactly as one loaded from the log (and as the
+ * same log in format version 1); a stale index (the log grew) is not used
+ * and is rebuilt; a damaged index never gives a wrong answer: every byte
+ * flipped is caught (the answer fails, BT_ECORRUPT) or harmless (the same
+ * answer).
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../capture/gen.h"
+#include "../core/error.h"
+#include "../core/log.h"
+#include "../graph/export.h"
+#include "../graph/graph.h"
+#include "../graph/index.h"
+#include "../graph/walk.h"
+#include "testutil.h"
+
+static struct bt_gen_info gen_log(const char *path, uint64_t events)
+{
+	struct bt_log_writer *w;
+	struct bt_gen_opts o = { .events = events, .seed = 7 };
+	struct bt_gen_info info;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, path, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	ck_assert_int_eq(bt_gen(w, &o, &info), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	return info;
+}
+
+/* The JSON of a walk from `spec` (NULL when the graph failed: then the
+ * error is BT_ECORRUPT). */
+static char *answer(const struct bt_graph *g, const char *spec,
+		    enum bt_dir dir, enum bt_gran gran)
+{
+	struct bt_walk_opts o;
+	struct bt_result *r = NULL;
+	uint32_t start;
+	uint64_t t;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err;
+
+	err = bt_spec_resolve(&start, &t, g, spec);
+	if (!err) {
+		bt_walk_opts_init(&o);
+		o.gran = gran;
+		o.max_nodes = 300;   /* truncation is part of the answer */
+		err = dir == BT_BACKWARD ? bt_backtrack(&r, g, start, &o) :
+					   bt_forward(&r, g, start, &o);
+	}
+	if (!err) {
+		f = open_memstream(&buf, &len);
+		ck_assert_ptr_nonnull(f);
+		err = bt_export(r, BT_FMT_JSON, f);
+		fclose(f);
+		if (!err)
+			err = bt_graph_status(g);
+	}
+	bt_result_free(r);
+	if (err) {
+		free(buf);
+		ck_assert_msg(err == BT_ECORRUPT || err == BT_ENOTFOUND,
+			      "%s: %s", spec, bt_error_msg());
+		return NULL;
+	}
+	return buf;
+}
+
+static const char *specs[] = {
+	NULL,   /* the planted detection point */
+	"file:/etc/crontab", "proc:3", "proc:1", "file:/dev/shm/.x",
+};
+
+START_TEST(same_answers)
+{
+	const char *log = tu_path("g.btl"), *v1 = tu_path("g1.btl");
+	struct bt_gen_info info = gen_log(log, 100000);
+	struct bt_graph *a, *b, *c;
+	struct bt_index_stats st;
+	struct bt_log *l;
+	size_t i;
+	int d, gr;
+
+	specs[0] = info.detection;
+	ck_assert_int_eq(bt_index_build(log, NULL, NULL, NULL, &st), 0);
+	ck_assert_uint_ge(st.events, 90000);
+	ck_assert_uint_gt(st.bytes, st.events * 16);
+	/* the v1 image of the same log */
+	ck_assert_int_eq(bt_log_open(&l, log), 0);
+	ck_assert_int_eq(bt_log_upgrade(l, v1, BT_LOGW_V1, NULL), 0);
+	bt_log_close(l);
+
+	bt_index_set_policy(BT_INDEX_OFF);
+	ck_assert_int_eq(bt_graph_load(&a, log, NULL, NULL), 0);
+	ck_assert(!bt_graph_from_index(a));
+	ck_assert_int_eq(bt_graph_load(&c, v1, NULL, NULL), 0);
+	bt_index_set_policy(BT_INDEX_NEVER);
+	ck_assert_int_eq(bt_graph_load(&b, log, NULL, NULL), 0);
+	ck_assert(bt_graph_from_index(b));
+	ck_assert_ptr_null(bt_graph_warning(b));
+	ck_assert_uint_eq(bt_graph_nevents(a), bt_graph_nevents(b));
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		for (d = 0; d < 2; d++)
+			for (gr = 0; gr < 3; gr++) {
+				char *x = answer(a, specs[i], d, gr);
+				char *y = answer(b, specs[i], d, gr);
+				char *z = answer(c, specs[i], d, gr);
+
+				ck_assert_ptr_nonnull(x);
+				ck_assert_msg(y && !strcmp(x, y),
+					      "%s dir %d gran %d differs "
+					      "with the index", specs[i], d,
+					      gr);
+				ck_assert_msg(z && !strcmp(x, z),
+					      "%s dir %d gran %d differs "
+					      "in version 1", specs[i], d, gr);
+				free(x);
+				free(y);
+				free(z);
+			}
+	bt_graph_free(a);
+	bt_graph_free(b);
+	bt_graph_free(c);
+	/* a version 1 log has no index */
+	ck_assert_int_eq(bt_index_build(v1, NULL, NULL, NULL, NULL),
+			 BT_EVERSION);
+	bt_index_set_policy(BT_INDEX_AUTO);
+}
+END_TEST
+
+START_TEST(stale_index)
+{
+	const char *log = tu_path("s.btl");
+	struct bt_gen_info info = gen_log(log, 20000);
+	struct bt_log_writer *w;
+	struct bt_graph *g;
+	uint32_t f, p;
+	uint64_t t;
+
+	ck_assert_int_eq(bt_index_build(log, NULL, NULL, NULL, NULL), 0);
+	/* the log grows: a new process reads the detection file */
+	ck_assert_int_eq(bt_log_writer_open(&w, log, BT_LOGW_APPEND), 0);
+	p = bt_log_writer_objects(w) + 1;
+	ck_assert_int_eq(bt_log_append_process(w, p, 999999, 1, 0, 0), 0);
+	bt_index_set_policy(BT_INDEX_NEVER);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert_int_eq(bt_spec_resolve(&f, &t, g, info.detection), 0);
+	bt_graph_free(g);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0, 0,
+					     UINT64_C(4000000000000000000),
+					     f, p), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert(!bt_graph_from_index(g));
+	ck_assert_ptr_nonnull(bt_graph_warning(g));
+	ck_assert_ptr_nonnull(strstr(bt_graph_warning(g), "stale"));
+	ck_assert_int_eq(bt_graph_find_process(g, 999999, 0, &p), 0);
+	bt_graph_free(g);
+	/* rebuilt when the policy allows, and then used */
+	bt_index_set_policy(BT_INDEX_ALWAYS);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(bt_graph_warning(g), "rebuilt"));
+	bt_graph_free(g);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert(bt_graph_from_index(g));
+	ck_assert_int_eq(bt_graph_find_process(g, 999999, 0, &p), 0);
+	bt_graph_free(g);
+	bt_index_set_policy(BT_INDEX_AUTO);
+}
+END_TEST
+
+/* A small log with every kind of object and label: the planted chain of
+ * btrack-gen(1) in miniature (remote -> curl -> script -> sh -> shared
+ * page -> reader -> loot), with a decoy.  Its detection point:
+ * file:/var/tmp/loot. */
+static void tiny_log(const char *path)
+{
+	struct bt_log_writer *w;
+	uint64_t t = UINT64_C(1700000000000000000);
+	const char argv[] = "curl\0-o\0/tmp/x.sh";
+
+	ck_assert_int_eq(bt_log_writer_open(&w, path, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 1, 100, t, 1, 0), 0);
+	ck_assert_int_eq(bt_log_append_endpoint(w, 2, "203.0.113.9:4444",
+						16), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 3, 0, 8, 30), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 3, BT_LABEL_PATH, t,
+					     "/tmp/x.sh", 9), 0);
+	ck_assert_int_eq(bt_log_append_filename(w, 4, "/tmp/x.sh", 9), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_EXE, t,
+					     "/usr/bin/curl", 13), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 1, BT_LABEL_ARGV, t, argv,
+					     sizeof(argv) - 1), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_RECV, 0, 10, t + 1, 2,
+					     1), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_CREATE, 0, 0, t + 2, 1,
+					     4), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_WRITE, 0, 10, t + 3, 1,
+					     3), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 5, 101, t + 4, 100, 0), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_FORK, 0, 0, t + 4, 1,
+					     5), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_LOOKUP, 0, 0, t + 5, 4,
+					     5), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_EXEC, 0, 0, t + 5, 3,
+					     5), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 5, BT_LABEL_CRED, t + 5,
+					     "uid=0 euid=0", 12), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 6, 0, 8, 31), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 6, BT_LABEL_PATH, t,
+					     "/dev/shm/.x", 11), 0);
+	ck_assert_int_eq(bt_log_append_region(w, 7, 6, 5, BT_PROT_READ |
+					      BT_PROT_WRITE | BT_PROT_SHARED,
+					      0, 4), 0);
+	ck_assert_int_eq(bt_log_append_page(w, 8, 6, 2), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_MMAP_WRITE,
+					     BT_EVF_SHARED, 7, t + 6, 5, 6),
+			 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_PAGE_WRITE, 0, 7,
+					     t + 7, 5, 8), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 9, 102, t, 1, 0), 0);
+	ck_assert_int_eq(bt_log_append_region(w, 10, 6, 9, BT_PROT_READ |
+					      BT_PROT_SHARED, 0, 4), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_MMAP_READ,
+					     BT_EVF_SHARED, 10, t + 6, 6, 9),
+			 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_PAGE_READ, 0, 10,
+					     t + 8, 8, 9), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 11, 0, 8, 32), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 11, BT_LABEL_PATH, t,
+					     "/var/tmp/loot", 13), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_WRITE, 0, 5, t + 9, 9,
+					     11), 0);
+	/* a decoy: written after the detection point's last write */
+	ck_assert_int_eq(bt_log_append_file(w, 12, 0, 8, 33), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 12, BT_LABEL_PATH, t,
+					     "/etc/passwd", 11), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0, 5, t + 10, 12,
+					     9), 0);
+	ck_assert_int_eq(bt_log_append_note(w, BT_NOTE_SOURCE, t, "test",
+					    4), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+}
+
+/* Every byte of a small index flipped: the answers are the same or the
+ * question fails as corrupt. */
+START_TEST(byte_flips)
+{
+	const char *log = tu_path("f.btl"), *spec = "file:/var/tmp/loot";
+	char ipath[4096];
+	struct bt_graph *g;
+	char *ref[2], *img;
+	size_t len, i;
+	unsigned caught = 0, same = 0;
+	int d, fd, r;
+
+	tiny_log(log);
+	snprintf(ipath, sizeof(ipath), "%s%s", log, BT_INDEX_SUFFIX);
+	ck_assert_int_eq(bt_index_build(log, NULL, NULL, NULL, NULL), 0);
+	bt_index_set_policy(BT_INDEX_NEVER);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert(bt_graph_from_index(g));
+	for (d = 0; d < 2; d++)
+		ck_assert_ptr_nonnull(ref[d] = answer(g, spec, d,
+						     BT_GRAN_PAGE));
+	bt_graph_free(g);
+	img = tu_read_file(ipath, &len);
+	ck_assert_ptr_nonnull(img);
+	fd = open(ipath, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	for (i = 0; i < len; i++) {
+		char c;
+
+		c = (char)(img[i] ^ 0x5a);
+		ck_assert_int_eq(pwrite(fd, &c, 1, (off_t)i), 1);
+		r = bt_graph_load(&g, log, NULL, NULL);
+		if (r) {
+			ck_assert_int_eq(r, BT_ECORRUPT);
+			caught++;
+		} else {
+			for (d = 0; d < 2; d++) {
+				char *x = answer(g, spec, d,
+						 BT_GRAN_PAGE);
+
+				if (!x) {
+					caught++;
+				} else {
+					ck_assert_msg(!strcmp(x, ref[d]),
+						"byte %zu flipped: a different "
+						"answer", i);
+					same++;
+				}
+				free(x);
+			}
+			bt_graph_free(g);
+		}
+		ck_assert_int_eq(pwrite(fd, &img[i], 1, (off_t)i), 1);
+	}
+	close(fd);
+	/* a damaged header makes the log be read instead (the same
+	 * answer); damage in a section read by the walk fails it */
+	ck_assert_uint_gt(caught, 100);
+	ck_assert_uint_gt(same, 4096);
+	free(img);
+	free(ref[0]);
+	free(ref[1]);
+	bt_index_set_policy(BT_INDEX_AUTO);
+}
+END_TEST
+
+START_TEST(not_an_index)
+{
+	const char *log = tu_path("n.btl");
+	struct bt_gen_info info = gen_log(log, 2000);
+	char ipath[4096];
+	struct bt_graph *g;
+	char *x;
+
+	snprintf(ipath, sizeof(ipath), "%s%s", log, BT_INDEX_SUFFIX);
+	bt_index_set_policy(BT_INDEX_NEVER);
+	/* empty, short, another file: read the log, say why */
+	ck_assert_int_eq(tu_write_file(ipath, "", 0), 0);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert(!bt_graph_from_index(g));
+	ck_assert_ptr_nonnull(strstr(bt_graph_warning(g), "not an index"));
+	x = answer(g, info.detection, BT_BACKWARD, BT_GRAN_PAGE);
+	ck_assert_ptr_nonnull(x);
+	free(x);
+	bt_graph_free(g);
+	ck_assert_int_eq(tu_write_file(ipath, log, 5000), 0);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert(!bt_graph_from_index(g));
+	bt_graph_free(g);
+	/* an index of another log */
+	ck_assert_int_eq(bt_index_build(log, NULL, NULL, NULL, NULL), 0);
+	gen_log(log, 2000);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert(!bt_graph_from_index(g));
+	ck_assert_ptr_nonnull(bt_graph_warning(g));
+	bt_graph_free(g);
+	/* off: not even looked at */
+	bt_index_set_policy(BT_INDEX_OFF);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert_ptr_null(bt_graph_warning(g));
+	bt_graph_free(g);
+	bt_index_set_policy(BT_INDEX_AUTO);
+}
+END_TEST
+
+START_TEST(threads_same_lists)
+{
+	const char *log = tu_path("t.btl");
+	struct bt_graph *a, *b;
+	uint32_t id;
+
+	gen_log(log, 400000);
+	bt_index_set_policy(BT_INDEX_OFF);
+	bt_graph_set_threads(1);
+	ck_assert_int_eq(bt_graph_load(&a, log, NULL, NULL), 0);
+	bt_graph_set_threads(2);
+	ck_assert_int_eq(bt_graph_load(&b, log, NULL, NULL), 0);
+	bt_graph_set_threads(0);
+	ck_assert_uint_eq(bt_graph_nobjects(a), bt_graph_nobjects(b));
+	for (id = 1; id <= bt_graph_nobjects(a); id++) {
+		const uint32_t *x, *y;
+		size_t n = bt_graph_in(a, id, &x);
+
+		ck_assert_uint_eq(bt_graph_in(b, id, &y), n);
+		ck_assert(!n || !memcmp(x, y, n * sizeof(*x)));
+		n = bt_graph_out(a, id, &x);
+		ck_assert_uint_eq(bt_graph_out(b, id, &y), n);
+		ck_assert(!n || !memcmp(x, y, n * sizeof(*x)));
+	}
+	bt_graph_free(a);
+	bt_graph_free(b);
+	bt_index_set_policy(BT_INDEX_AUTO);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("index");
+	TCase *tc = tcase_create("index");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, same_answers);
+	tcase_add_test(tc, stale_index);
+	tcase_add_test(tc, byte_flips);
+	tcase_add_test(tc, not_an_index);
+	tcase_add_test(tc, threads_same_lists);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(suite());
+}
