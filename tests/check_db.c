@@ -15,6 +15,7 @@
 
 #include "../capture/gen.h"
 #include "../core/db.h"
+#include "../graph/channel.h"
 #include "../graph/dbgraph.h"
 #include "../core/error.h"
 #include "../core/log.h"
@@ -733,6 +734,75 @@ START_TEST(hosts_connections)
 }
 END_TEST
 
+/* The notes a case database writes for a walk (which host each object is
+ * on, the crossing slack) are read from any log: a log that carries them
+ * malformed, or asks for too much, gets no hosts and a bounded slack. */
+START_TEST(hosts_note_hostile)
+{
+	static const char *const bad[] = {
+		"btrack-db: hosts",                     /* no newline */
+		"btrack-db: hosts\nH a\nH b\nR 2 1 1\n",  /* first > last */
+		"btrack-db: hosts\nH a\nH b\nR 1 2 3\n",  /* no host 3 */
+		"btrack-db: hosts\nH a\nH b\nR 1 2 0\n",  /* host 0 */
+		"btrack-db: hosts\nH a\nH b\nR 1 2 1\nR 2 3 2\n", /* overlap */
+		"btrack-db: hosts\nH a\nH b\nX 1\n",      /* unknown line */
+		"btrack-db: hosts\nH a\nR 1 3 1\n",       /* one host */
+		"btrack-db: hosts\nH a\nH b\nR 1 2 1",    /* cut */
+	};
+	const char *log = tu_path("note.btl");
+	struct bt_log_writer *w;
+	struct bt_graph *g;
+	struct bt_hostmap *m;
+	size_t i;
+
+	for (i = 0; i <= sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *t = i < sizeof(bad) / sizeof(bad[0]) ? bad[i] :
+				"btrack-db: hosts\nH a\nH b\nS x\n"
+				"R 1 1 1\nR 3 3 2\n";
+
+		ck_assert_int_eq(bt_log_writer_open(&w, log, BT_LOGW_CREATE |
+						    BT_LOGW_TRUNC), 0);
+		ck_assert_int_eq(bt_log_append_process(w, 1, 1, T(0), 0, 0),
+				 0);
+		ck_assert_int_eq(bt_log_append_process(w, 2, 2, T(0), 0, 0),
+				 0);
+		ck_assert_int_eq(bt_log_append_process(w, 3, 3, T(0), 0, 0),
+				 0);
+		ck_assert_int_eq(bt_log_append_note(w, BT_NOTE_TEXT, 0, t,
+						    strlen(t)), 0);
+		ck_assert_int_eq(bt_log_append_note(w, BT_NOTE_TEXT, 0,
+			BT_CHANNEL_HOSTS_NOTE "99999999999999999999",
+			sizeof(BT_CHANNEL_HOSTS_NOTE) + 19), 0);
+		ck_assert_int_eq(bt_log_append_event(w, BT_OP_FORK, 0, 0,
+						     T(1), 1, 2), 0);
+		ck_assert_int_eq(bt_log_writer_close(w), 0);
+		g = log_graph(log);
+		ck_assert_int_eq(bt_hostmap_new(&m, g), 0);
+		if (i < sizeof(bad) / sizeof(bad[0])) {
+			ck_assert_msg(m == NULL, "note %zu: read", i);
+		} else {
+			ck_assert_ptr_nonnull(m);
+			ck_assert_str_eq(bt_hostmap_get(m, 1), "a");
+			ck_assert_ptr_null(bt_hostmap_get(m, 2));
+			ck_assert_str_eq(bt_hostmap_get(m, 3), "b");
+			ck_assert_ptr_null(bt_hostmap_get(m, 4));
+			ck_assert_str_eq(bt_hostmap_skew(m), "x");
+			bt_hostmap_free(m);
+		}
+		{
+			struct bt_channels *c = NULL;
+
+			ck_assert_int_eq(bt_channels_new(&c, g,
+				BT_CHANNEL_TOLERANCE_NS), 0);
+			ck_assert_uint_le(bt_channel_slack(c),
+					  BT_CHANNEL_TOLERANCE_NS);
+			bt_channels_free(c);
+		}
+		bt_graph_free(g);
+	}
+}
+END_TEST
+
 /* A log's name is the hash of its records in canonical form as one run
  * of bytes (what older builds computed over bt_log_data()), whether it is
  * read whole or a record at a time: a log added by another build is
@@ -1051,6 +1121,7 @@ int main(void)
 		{ "gen_same_as_log", gen_same_as_log },
 		{ "frontier_walk_same_as_log", frontier_walk_same_as_log },
 		{ "hosts_connections", hosts_connections },
+		{ "hosts_note_hostile", hosts_note_hostile },
 		{ "log_name_is_stable", log_name_is_stable },
 		{ "strings_round_trip", strings_round_trip },
 		{ "investigations", investigations },
