@@ -41,6 +41,7 @@
 #include "../core/log.h"
 #include "../core/util.h"
 #include "filter.h"
+#include "dbgraph.h"
 #include "jsonbuild.h"
 #include "render.h"
 
@@ -299,7 +300,8 @@ static void file_attrs(json_t *attrs, const struct bt_result *r,
 }
 
 static json_t *html_node(const struct bt_result *r, size_t i, uint64_t t0,
-			 struct bt_sb *tmp, bool *bad)
+			 const struct bt_hostmap *hm, struct bt_sb *tmp,
+			 bool *bad)
 {
 	const struct bt_node *nd = &r->nodes[i];
 	struct bt_object_info in;
@@ -321,6 +323,11 @@ static json_t *html_node(const struct bt_result *r, size_t i, uint64_t t0,
 		bt_jset(o, "rank", json_integer(nd->rank), bad);
 		bt_jset(o, "reason", json_string(bt_entry_rank_name(nd->rank)),
 			bad);
+	}
+	if (bt_hostmap_get(hm, nd->obj)) {  /* over several hosts */
+		bt_sb_reset(tmp);
+		bt_show_str(tmp, bt_hostmap_get(hm, nd->obj));
+		attr(attrs, "host", jsb(tmp), bad);
 	}
 	if (nd->flags & BT_NODE_SUMMARY) {
 		attrf(attrs, "stands for", bad, "%u runtime file%s the "
@@ -1262,6 +1269,7 @@ int export_html(const struct bt_result *r,
 		const struct bt_export_opts *opts, FILE *out)
 {
 	struct bt_sb tmp = { 0 }, note = { 0 };
+	struct bt_hostmap *hm = NULL;
 	char nonce[33], *svg;
 	uint64_t t0 = UINT64_MAX;
 	bool bad = false, ok;
@@ -1281,6 +1289,14 @@ int export_html(const struct bt_result *r,
 	}
 	if (t0 == UINT64_MAX)
 		t0 = 0;
+	/* a case database's result over several hosts: a "host" line per
+	 * node (the SVG has one cluster per host, dot.c) */
+	if ((err = bt_hostmap_new(&hm, r->g)))
+		return err;
+	if (!bt_hostmap_spans(hm, r)) {
+		bt_hostmap_free(hm);
+		hm = NULL;
+	}
 	svg = render_svg(r, opts, &note);
 
 	ok = fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head>\n"
@@ -1303,7 +1319,8 @@ int export_html(const struct bt_result *r,
 	     fputs(",\n\"nodes\":[", out) != EOF;
 	for (i = 0; ok && i < r->nnodes; i++)
 		ok = (!i || fputs(",\n", out) != EOF) &&
-		     put_json(out, html_node(r, i, t0, &tmp, &bad), &bad);
+		     put_json(out, html_node(r, i, t0, hm, &tmp, &bad),
+			      &bad);
 	ok = ok && fputs("],\n\"edges\":[", out) != EOF;
 	for (i = 0; ok && i < r->nedges; i++)
 		ok = (!i || fputs(",\n", out) != EOF) &&
@@ -1319,6 +1336,7 @@ int export_html(const struct bt_result *r,
 	     fputs("</script>\n</body>\n</html>\n", out) != EOF;
 
 	free(svg);
+	bt_hostmap_free(hm);
 	bt_sb_release(&tmp);
 	bt_sb_release(&note);
 	if (bad)

@@ -135,6 +135,10 @@ assert "clock_skew" in d' "$T/back.$n" ||
 		--format dot
 	grep -q 'subgraph cluster_host_web' "$T/out" ||
 		fail "dot on $db: no cluster for host web"
+	expect 0 "$BTRACK" backtrack --db "$db" --from "file:$T/received.txt" \
+		--format html
+	grep -q '\["host","web"\]' "$T/out" ||
+		fail "html on $db: no host line for web's nodes"
 	expect 0 "$BTRACK" forward --db "$db" --from "file:$T/secret.txt" \
 		--format json
 	cp "$T/out" "$T/fwd.$n"
