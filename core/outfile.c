@@ -268,7 +268,8 @@ int bt_outfile_commit(struct bt_outfile *of)
 		bt_outfile_abort(of);
 		return 0;
 	}
-	if (fsync(of->fd) < 0 && errno != EINVAL)
+	if (!(of->flags & BT_OUTF_NOSYNC) && fsync(of->fd) < 0 &&
+	    errno != EINVAL)
 		return bt_error_set_os(BT_EIO, "cannot write '%s'",
 				       of->tmp_path);
 	if (of->flags & BT_OUTF_FORCE) {
@@ -292,7 +293,8 @@ int bt_outfile_commit(struct bt_outfile *of)
 		}
 	}
 	/* the new name is durable once the directory is */
-	fsync(of->dirfd);
+	if (!(of->flags & BT_OUTF_NOSYNC))
+		fsync(of->dirfd);
 	r = close(of->fd);
 	of->fd = -1;
 	free(of->tmp);

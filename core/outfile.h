@@ -29,7 +29,12 @@
 #include <sys/types.h>
 
 enum bt_outfile_flags {
-	BT_OUTF_FORCE = 0x1   /* replace an existing target */
+	BT_OUTF_FORCE = 0x1,  /* replace an existing target */
+	BT_OUTF_NOSYNC = 0x2  /* commit without fsync of the file and its
+	                         directory: for derived data whose latency
+	                         matters (btrack watch's results); a crash
+	                         of the machine may lose it, a killed
+	                         process does not */
 };
 
 struct bt_outfile {

@@ -452,44 +452,6 @@ static void choose_name(struct watch *w, const struct bt_alert *a,
 	}
 }
 
-/*
- * bt_outfile_commit() without its two fsyncs (file and directory): a
- * result is derived data, and a watcher's latency is what a responder
- * waits for (about 10-75 ms per fsync on a busy disk, four files an
- * alert).  The rename still never replaces anything.  What a SIGKILL
- * leaves is in the page cache; a power loss may lose the last results
- * (the journal is not synced either, so they are answered again only
- * if their journal lines were lost too).
- */
-static int commit_nosync(struct bt_outfile *of)
-{
-	int r;
-
-	if (of->direct)
-		return bt_outfile_commit(of);
-	if (renameat2(of->dirfd, of->tmp, of->dirfd, of->base,
-		      RENAME_NOREPLACE) < 0) {
-		if (errno != EINVAL && errno != ENOSYS)
-			goto fail;
-		/* no RENAME_NOREPLACE here: link(2) refuses just the same */
-		if (linkat(of->dirfd, of->tmp, of->dirfd, of->base, 0))
-			goto fail;
-		unlinkat(of->dirfd, of->tmp, 0);
-	}
-	r = close(of->fd);
-	of->fd = -1;
-	free(of->tmp);
-	of->tmp = NULL;
-	bt_outfile_abort(of);
-	return r < 0 ? bt_error_set_os(BT_EIO, "cannot write a result") : 0;
-fail:
-	return errno == EEXIST ?
-	       bt_error_set(BT_EINVAL, "'%s' was created meanwhile: not "
-			    "replaced", of->path) :
-	       bt_error_set_os(BT_EIO, "cannot rename '%s' to '%s'",
-			       of->tmp_path, of->path);
-}
-
 /* Write one result file DIR/NAME.EXT unless it exists (a resumed alert's
  * files written before the watcher died).  `note` is appended to the text
  * summary. */
@@ -504,7 +466,11 @@ static int write_one(struct watch *w, const struct bt_result *res,
 
 	if (asprintf(&path, "%s/%s.%s", w->o->dir, name, ext) < 0)
 		return bt_error_set(BT_ENOMEM, "out of memory");
-	r = bt_outfile_open(&of, path, 0, 0666, NULL);
+	/* No fsync: a result is derived data, and a responder waits for it
+	 * (10-75 ms per fsync on a busy disk, four files an alert).  A
+	 * SIGKILL loses nothing; a power loss may lose the last results
+	 * (their journal lines too, so they are answered again). */
+	r = bt_outfile_open(&of, path, BT_OUTF_NOSYNC, 0666, NULL);
 	if (r == BT_EINVAL && file_exists(w->o->dir, name, ext)) {
 		r = 0;   /* written before a restart: kept as it is */
 		goto out;
@@ -526,7 +492,7 @@ static int write_one(struct watch *w, const struct bt_result *res,
 	if (fclose(f) && !r)
 		r = bt_error_set_os(BT_EIO, "cannot write '%s'", path);
 	if (!r)
-		r = commit_nosync(&of);
+		r = bt_outfile_commit(&of);
 	if (r)
 		bt_outfile_abort(&of);
 out:
