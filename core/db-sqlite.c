@@ -136,6 +136,15 @@ static int sqlerr(struct sqlite_db *db, int code, const char *what)
 			    sqlite3_errmsg(db->sql));
 }
 
+/* Run a prepared insert once and reset it: 0 or a bt_error naming `what`. */
+static int step_done(struct sqlite_db *db, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : sqlerr(db, BT_EIO, what);
+}
+
 static int exec(struct sqlite_db *db, const char *sql)
 {
 	db->base.stats.queries++;
@@ -555,7 +564,6 @@ static int sq_put_event(struct bt_db *bdb, const struct bt_dbevent *e)
 {
 	struct sqlite_db *db = S(bdb);
 	sqlite3_stmt *ev = db->st[ST_EVENT];
-	int rc;
 
 	bind_u64(ev, 2, e->time);
 	sqlite3_bind_int(ev, 3, e->op);
@@ -563,46 +571,32 @@ static int sq_put_event(struct bt_db *bdb, const struct bt_dbevent *e)
 	sqlite3_bind_int64(ev, 5, e->aux);
 	sqlite3_bind_int64(ev, 6, e->cause);
 	sqlite3_bind_int64(ev, 7, e->effect);
-	rc = sqlite3_step(ev);
-	sqlite3_reset(ev);
-	if (rc != SQLITE_DONE)
-		return sqlerr(db, BT_EIO, "inserting an event");
-	return 0;
+	return step_done(db, ev, "inserting an event");
 }
 
 static int sq_put_label(struct bt_db *bdb, const struct bt_dbtext *t)
 {
 	struct sqlite_db *db = S(bdb);
 	sqlite3_stmt *s = db->st[ST_LABEL];
-	int rc;
 
 	sqlite3_bind_int64(s, 1, db->logid);
 	sqlite3_bind_int64(s, 2, t->object);
 	sqlite3_bind_text(s, 3, t->key, -1, SQLITE_STATIC);
 	bind_u64(s, 4, t->time);
 	sqlite3_bind_text(s, 5, t->value, (int)t->len, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return sqlerr(db, BT_EIO, "inserting a label");
-	return 0;
+	return step_done(db, s, "inserting a label");
 }
 
 static int sq_put_note(struct bt_db *bdb, const struct bt_dbtext *t)
 {
 	struct sqlite_db *db = S(bdb);
 	sqlite3_stmt *s = db->st[ST_NOTE];
-	int rc;
 
 	sqlite3_bind_int64(s, 1, db->logid);
 	sqlite3_bind_text(s, 2, t->key, -1, SQLITE_STATIC);
 	bind_u64(s, 3, t->time);
 	sqlite3_bind_text(s, 4, t->value, (int)t->len, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return sqlerr(db, BT_EIO, "inserting a note");
-	return 0;
+	return step_done(db, s, "inserting a note");
 }
 
 static int sq_add_end(struct bt_db *bdb, const struct bt_dblog *grown)
