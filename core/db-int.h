@@ -191,4 +191,9 @@ void bt_db_op_row(unsigned op, const char **name, const char **cause,
 /* Whether an event's aux names an object (a region). */
 bool bt_db_aux_is_object(unsigned op);
 
+/* A list of ids as text between `open` and `close`, comma-separated:
+ * '{1,2,3}' (a PostgreSQL array), '[1,2,3]' (JSON for sqlite's
+ * json_each()).  Malloc'd; NULL when out of memory. */
+char *bt_db_id_list(const int64_t *ids, size_t n, char open, char close);
+
 #endif

@@ -1214,23 +1214,6 @@ static int pq_each_event(struct bt_db *bdb,
 			"reading events");
 }
 
-/* An array literal of ids: '{1,2,3}'. */
-static char *array_ids(const int64_t *ids, size_t n)
-{
-	char *p = malloc(n * 21 + 3);
-	size_t i, k = 0;
-
-	if (!p)
-		return NULL;
-	p[k++] = '{';
-	for (i = 0; i < n; i++)
-		k += (size_t)sprintf(p + k, "%s%" PRId64, i ? "," : "",
-				     ids[i]);
-	p[k++] = '}';
-	p[k] = '\0';
-	return p;
-}
-
 static int pq_frontier(struct bt_db *bdb, const int64_t *ids, size_t n,
 		       const int64_t *up, size_t nup,
 		       int (*fn)(void *arg, const struct bt_dbevent *e),
@@ -1238,7 +1221,8 @@ static int pq_frontier(struct bt_db *bdb, const int64_t *ids, size_t n,
 {
 	struct pg_db *db = P(bdb);
 	struct each x = { .db = db, .event = fn, .arg = arg };
-	char *a = array_ids(ids, n), *b = array_ids(up, nup), *q = NULL;
+	char *a = bt_db_id_list(ids, n, '{', '}');
+	char *b = bt_db_id_list(up, nup, '{', '}'), *q = NULL;
 	int err;
 
 	if (!a || !b || asprintf(&q, "SELECT id, time, op, flags, aux, cause,"

@@ -783,30 +783,14 @@ static int sq_each_event(struct bt_db *bdb,
 	return err;
 }
 
-/* A JSON array of ids, for json_each(). */
-static char *json_ids(const int64_t *ids, size_t n)
-{
-	char *p = malloc(n * 21 + 3);
-	size_t i, k = 0;
-
-	if (!p)
-		return NULL;
-	p[k++] = '[';
-	for (i = 0; i < n; i++)
-		k += (size_t)sprintf(p + k, "%s%" PRId64, i ? "," : "",
-				     ids[i]);
-	p[k++] = ']';
-	p[k] = '\0';
-	return p;
-}
-
 static int sq_frontier(struct bt_db *bdb, const int64_t *ids, size_t n,
 		       const int64_t *up, size_t nup,
 		       int (*fn)(void *arg, const struct bt_dbevent *e),
 		       void *arg)
 {
 	struct sqlite_db *db = S(bdb);
-	char *a = json_ids(ids, n), *b = json_ids(up, nup), sql[640];
+	char *a = bt_db_id_list(ids, n, '[', ']');
+	char *b = bt_db_id_list(up, nup, '[', ']'), sql[640];
 	sqlite3_stmt *s = NULL;
 	int rc, err;
 

@@ -62,6 +62,22 @@ bool bt_db_aux_is_object(unsigned op)
 	       op == BT_OP_MMAP_READ || op == BT_OP_MMAP_WRITE;
 }
 
+char *bt_db_id_list(const int64_t *ids, size_t n, char open, char close)
+{
+	char *p = malloc(n * 21 + 3);
+	size_t i, k = 0;
+
+	if (!p)
+		return NULL;
+	p[k++] = open;
+	for (i = 0; i < n; i++)
+		k += (size_t)sprintf(p + k, "%s%" PRId64, i ? "," : "",
+				     ids[i]);
+	p[k++] = close;
+	p[k] = '\0';
+	return p;
+}
+
 /* A URI, or a conninfo string: "keyword=value ..." starting with one of
  * libpq's usual keywords (a file of such a name is given as ./NAME). */
 bool bt_db_is_pg(const char *name)
