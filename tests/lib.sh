@@ -68,6 +68,44 @@ for s in steps[1:]:
 PY
 }
 
+# Write server.py and client.py into the current directory: a loopback TCP
+# pair.  `python3 server.py PORTFILE OUT` listens on 127.0.0.1 (a free port,
+# written to PORTFILE atomically), writes what one client sends to OUT and
+# gives up after 120 s; `python3 client.py PORTFILE` waits up to 60 s for
+# PORTFILE (a loaded machine starts a traced python slowly) and sends
+# "payload from the network".
+bt_tcp_scripts() {
+	cat > server.py <<'PY'
+import os, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+s.settimeout(120)   # never hang the test if the client gave up
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+c, addr = s.accept()
+data = b""
+while True:
+    b = c.recv(4096)
+    if not b:
+        break
+    data += b
+open(sys.argv[2], "wb").write(data)
+PY
+	cat > client.py <<'PY'
+import socket, sys, time
+for _ in range(1200):
+    try:
+        port = int(open(sys.argv[1]).read())
+        break
+    except Exception:
+        time.sleep(0.05)
+c = socket.create_connection(("127.0.0.1", port))
+c.sendall(b"payload from the network")
+c.close()
+PY
+}
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 expect() {

@@ -80,35 +80,7 @@ echo "linked source" > src4
 echo "unix source" > src5
 echo "pair source" > src6
 head -c 32768 /dev/zero > shared
-cat > server.py <<'PY'
-import socket, sys
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(1)
-s.settimeout(60)
-open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
-import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-c, addr = s.accept()
-data = b""
-while True:
-    b = c.recv(4096)
-    if not b:
-        break
-    data += b
-open(sys.argv[2], "wb").write(data)
-PY
-cat > client.py <<'PY'
-import socket, sys, time
-for _ in range(1200):
-    try:
-        port = int(open(sys.argv[1]).read())
-        break
-    except Exception:
-        time.sleep(0.05)
-c = socket.create_connection(("127.0.0.1", port))
-c.sendall(b"payload from the network")
-c.close()
-PY
+bt_tcp_scripts
 # a unix stream socket: the server writes what it receives
 cat > userver.py <<'PY'
 import socket, os, sys

@@ -259,35 +259,7 @@ exit(0 if writer("ptrace") else 1)
 PY
 
 echo "== loopback TCP"
-cat > server.py <<'PY'
-import os, socket, sys
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(1)
-s.settimeout(120)
-open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-c, addr = s.accept()
-data = b""
-while True:
-    b = c.recv(4096)
-    if not b:
-        break
-    data += b
-open(sys.argv[2], "wb").write(data)
-PY
-cat > client.py <<'PY'
-import socket, sys, time
-for _ in range(1200):
-    try:
-        port = int(open(sys.argv[1]).read())
-        break
-    except Exception:
-        time.sleep(0.05)
-c = socket.create_connection(("127.0.0.1", port))
-c.sendall(b"payload from the network")
-c.close()
-PY
+bt_tcp_scripts
 both net "rm -f port; python3 server.py port received &
 	python3 client.py port; wait"
 [ "$(cat received)" = "payload from the network" ] || fail "net: no payload"

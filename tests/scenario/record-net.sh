@@ -15,35 +15,7 @@ bt_need_record
 command -v python3 >/dev/null 2>&1 || { echo "no python3"; exit 77; }
 
 cd "$T"
-cat > server.py <<'PY'
-import socket, sys
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(1)
-s.settimeout(120)   # never hang the test if the client gave up
-open(sys.argv[1], "w").write(str(s.getsockname()[1]))
-c, addr = s.accept()
-data = b""
-while True:
-    b = c.recv(4096)
-    if not b:
-        break
-    data += b
-open(sys.argv[2], "wb").write(data)
-PY
-cat > client.py <<'PY'
-import socket, sys, time
-# a loaded machine starts a traced python slowly: wait up to 60 s
-for _ in range(1200):
-    try:
-        port = int(open(sys.argv[1]).read())
-        break
-    except Exception:
-        time.sleep(0.05)
-c = socket.create_connection(("127.0.0.1", port))
-c.sendall(b"payload from the network")
-c.close()
-PY
+bt_tcp_scripts
 "$BTRACK" record -o net.btl -- sh -c "
 	python3 server.py '$T/port' '$T/received' & python3 client.py '$T/port'
 	wait" 2>err
