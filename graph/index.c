@@ -651,8 +651,15 @@ int bt_index_load(struct bt_graph **out, const char *logpath,
 		goto no_g;
 	}
 	if ((r = bt_log_open_with_blocks(&log, logpath, g->blocks,
-					 g->nblocks)))
-		goto fail_g;
+					 g->nblocks))) {
+		if (r != BT_ECORRUPT)
+			goto fail_g;
+		/* another log in its place (or damage, which reading the
+		 * log alone then reports) */
+		bad(why, whylen, path, "belongs to another log (its block "
+		    "table does not match)");
+		goto no_g;
+	}
 	lh = bt_log_header(log);
 	if (bt_log_version(log) < 2 || lh->created != x->h.log_created) {
 		bad(why, whylen, path, "belongs to another log");
