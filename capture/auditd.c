@@ -1336,6 +1336,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 			f = NULL;
 		}
 		remote = f ? f->remote : NULL;
+		o.local = f ? f->local : NULL;
 	}
 	if (!remote) {
 		a->st.gaps++;
