@@ -568,6 +568,15 @@ static void refresh(struct watch *w)
 	w->st.log_time = bt_follow_last_time(w->f);
 }
 
+/* Whether refreshing the log extends the graph (else it reloads it). */
+static bool incremental(struct watch *w)
+{
+	struct bt_follow_stats st;
+
+	bt_follow_stats(w->f, &st);
+	return st.incremental;
+}
+
 /* Whether the log has what the alert needs: events up to its time and
  * its detection point. */
 static bool caught_up(struct watch *w, const struct bt_alert *a)
@@ -632,13 +641,16 @@ static int answer(struct watch *w, struct entry *e)
 		status = "bad";
 		goto done;
 	}
-	/* A graph that already reaches the alert's time and holds its
-	 * point answers it as it is: no refresh (with the reload fallback,
-	 * follow.h, a refresh that finds records costs a load of the log).
-	 * Alerts without a time take everything committed so far. */
+	/* Every alert takes in what was committed before it: extending the
+	 * graph costs what the log added (follow.h), so events committed
+	 * late with earlier times are in its answer too.  A version 1 log
+	 * is loaded again at each refresh that finds records: a graph that
+	 * already reaches the alert's time and holds its point answers it
+	 * as it is. */
 	if (bt_follow_check(w->f))   /* before the graph is touched */
 		say(w, true, "%s", bt_error_msg());
-	if (e->a.time == BT_TIME_NONE || !caught_up(w, &e->a))
+	if (incremental(w) || e->a.time == BT_TIME_NONE ||
+	    !caught_up(w, &e->a))
 		refresh(w);
 	while (!caught_up(w, &e->a) && !bt_follow_is_closed(w->f) &&
 	       mono_ns() < deadline && !stopping(w)) {
@@ -848,6 +860,10 @@ int bt_watch_run(const struct bt_watch_opts *o, const struct bt_watch_ops *ops,
 		if (!w.q.n) {
 			pthread_mutex_unlock(&w.q.mu);
 			tell_drops(&w, dropped);
+			/* idle: keep the graph up to date (cheap: an
+			 * extension), so the next alert finds it there */
+			if (incremental(&w))
+				refresh(&w);
 			status(&w, false);
 			continue;
 		}

@@ -8,9 +8,12 @@
  * followed file's reader waits (the file keeps the alerts: nothing is
  * lost), any other source's alert is dropped and counted.  The engine
  * takes alerts in order and, for each:
- *   - refreshes the followed log (follow.h), unless the graph already
- *     reaches the alert's time and holds its detection point (events
- *     committed later with earlier times are not waited for);
+ *   - refreshes the followed log (follow.h: the graph is extended with
+ *     what was committed since, so an alert sees every event committed
+ *     before it, also events committed late with earlier times; the
+ *     engine refreshes while idle too).  A version 1 log, which is loaded
+ *     again at each refresh, is refreshed only when the graph does not
+ *     yet reach the alert's time or hold its detection point;
  *   - waits up to `wait_ns` after the alert's arrival while the log's last
  *     event is older than the alert's time or its detection point is not
  *     in the log yet, refreshing; then runs with what there is, and says
