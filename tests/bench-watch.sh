@@ -84,6 +84,13 @@ wait_lines() {
 	done
 }
 
+# cpu PID: user + system seconds of PID so far.
+cpu() {
+	awk -v t="$(getconf CLK_TCK 2>/dev/null || echo 100)" \
+		'{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' \
+		"/proc/$1/stat"
+}
+
 # stats: the watcher's --stats line after a SIGUSR1 (empty if none).
 stats() {
 	n=$(grep -c 'watch: stats' watch.err)
@@ -184,6 +191,7 @@ if [ $rc -ne 0 ] || [ ! -s pace.out ]; then
 	exit 1
 fi
 rm -f src.btl
+wcpu=$(cpu "$wpid")
 read -r lines secs <pace.out
 events=$(sed -n 's/^imported \([0-9]*\) events.*/\1/p' import.err)
 [ -n "$events" ] || events=$lines
@@ -212,6 +220,7 @@ out "watch:   latency p50 (arrival to JSON)" "$(p 0.5 lat.live)" ms le 100
 out "watch:   latency p99" "$(p 0.99 lat.live)" ms le 1000
 out "watch:   latency max" "$(sort -n lat.live | tail -n 1)" ms - -
 out "watch:   answered behind the log (after --wait)" "$behind" "" - -
+out "watch:   watcher CPU during the run (user+sys)" "$wcpu" s - -
 st=$(stats)
 if [ -n "$st" ]; then
 	out "watch:   log refreshes that took records in" \
@@ -219,6 +228,10 @@ if [ -n "$st" ]; then
 	out "watch:   taking records in (total)" \
 		"$(field "$st" load_ms)" ms - -
 	out "watch:   incremental" "$(field "$st" incremental)" "" eq yes
+	ext_rate=$(awk -v n="$(field "$st" events)" -v ms="$(field "$st" load_ms)" \
+		'BEGIN { if (ms > 0) printf "%.0f", n / (ms / 1000); else print "-" }')
+	out "watch:   extension rate (graph events / time taking in)" \
+		"$ext_rate" "events/s" - -
 fi
 
 # Memory at equal events: the writer is done.  feed N TAG: N alerts into
@@ -265,6 +278,17 @@ out "watch: alerts answered per second, finished log (bursts)" \
 kill -TERM "$wpid" 2>/dev/null
 wait "$wpid"
 wpid=
+# A full load of the same log, for the extension rate and the graph's
+# bytes per event.
+spec=$(sed -n 's/.*"fd.name": "\([^"]*\)".*/file:\1/p' alerts.pool | head -n 1)
+if "$LOAD" load live.btl "$spec" 1 1 >load.out 2>load.err; then
+	out "watch: full load of the same log (one thread)" \
+		"$(sed -n 's/^load_rate=//p' load.out)" "events/s" - -
+	out "watch:   graph bytes per event, full load" \
+		"$(sed -n 's/^mem_per_event=//p' load.out)" B - -
+else
+	say "bench_load load: $(tail -n 1 load.err)"
+fi
 if grep -q 'error=' watch.out; then
 	say "$(grep -c 'error=' watch.out) alerts failed: $(grep -m1 'error=' watch.out)"
 fi
