@@ -280,7 +280,8 @@ wait "$wpid"
 wpid=
 # A full load of the same log, for the extension rate and the graph's
 # bytes per event.
-spec=$(sed -n 's/.*"fd.name": "\([^"]*\)".*/file:\1/p' alerts.pool | head -n 1)
+# (the walks it times start from the planted detection point: small)
+spec=$(sed -n 's/^detection=//p' gen.out)
 if "$LOAD" load live.btl "$spec" 1 1 >load.out 2>load.err; then
 	out "watch: full load of the same log (one thread)" \
 		"$(sed -n 's/^load_rate=//p' load.out)" "events/s" - -
