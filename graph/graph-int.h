@@ -181,8 +181,8 @@ static inline const struct xlist *bt_gext_list(const struct bt_graph *g,
 	return &x->xo[x->xid[id] - 1][k];
 }
 
-/* Extend.c: events an extension adds, beyond half of those the lists
- * held, before it rebuilds them (for tests: 0 rebuilds often). */
+/* Extend.c: events an extension adds, beyond as many as the lists held,
+ * before it rebuilds them (for tests: 0 rebuilds often). */
 extern uint64_t bt_gext_rebase_min;
 
 /* Extend.c: free g->ext and what it owns; the heap copies of arrays

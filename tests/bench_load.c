@@ -299,7 +299,7 @@ static int do_extend(const char *path, const char *out, const char *spec,
 	struct bt_graph *g = NULL, *f = NULL;
 	uint64_t total, ev = 0, next, base = 0, added, ext_events = 0;
 	uint64_t calls = 0;
-	double ext = 0, worst = 0, t0, load;
+	double ext = 0, worst = 0, t0, c0, ext_cpu = 0, load, load_cpu;
 	size_t mem_ext, mem_load, n_ext, n_load;
 	int r;
 
@@ -319,6 +319,7 @@ static int do_extend(const char *path, const char *out, const char *spec,
 		bt_log_writer_commit(w);
 		next = ev + step;
 		t0 = now();
+		c0 = cpu();
 		if (!g) {
 			if (bt_graph_load(&g, bt_log_writer_file(w), NULL,
 					  NULL))
@@ -329,6 +330,7 @@ static int do_extend(const char *path, const char *out, const char *spec,
 		if (bt_graph_extend(g, &added))
 			return fail("extending");
 		t0 = now() - t0;
+		ext_cpu += cpu() - c0;
 		ext += t0;
 		if (t0 > worst)
 			worst = t0;
@@ -341,8 +343,10 @@ static int do_extend(const char *path, const char *out, const char *spec,
 	bt_log_close(in);
 	bt_log_writer_commit(w);
 	t0 = now();
+	c0 = cpu();
 	if (bt_graph_extend(g, &added))
 		return fail("extending");
+	ext_cpu += cpu() - c0;
 	t0 = now() - t0;
 	ext += t0;
 	if (t0 > worst)
@@ -354,9 +358,11 @@ static int do_extend(const char *path, const char *out, const char *spec,
 	mem_ext = bt_graph_memory(g);
 	n_ext = backtrack_nodes(g, spec);
 	t0 = now();
+	c0 = cpu();
 	if (bt_graph_load(&f, out, NULL, NULL))
 		return fail(out);
 	load = now() - t0;
+	load_cpu = cpu() - c0;
 	mem_load = bt_graph_memory(f);
 	n_load = backtrack_nodes(f, spec);
 	printf("ext_base_events=%llu\n", (unsigned long long)base);
@@ -364,10 +370,13 @@ static int do_extend(const char *path, const char *out, const char *spec,
 	printf("ext_calls=%llu\n", (unsigned long long)calls);
 	printf("ext_seconds=%.3f\n", ext);
 	printf("ext_rate=%.0f\n", (double)ext_events / ext);
+	printf("ext_cpu_rate=%.0f\n", (double)ext_events / ext_cpu);
 	printf("ext_worst_ms=%.3f\n", worst * 1e3);
 	printf("ext_mem_per_event=%.2f\n",
 	       (double)mem_ext / (double)bt_graph_nevents(g));
 	printf("ext_load_rate=%.0f\n", (double)bt_graph_nevents(f) / load);
+	printf("ext_load_cpu_rate=%.0f\n",
+	       (double)bt_graph_nevents(f) / load_cpu);
 	printf("ext_load_mem_per_event=%.2f\n",
 	       (double)mem_load / (double)bt_graph_nevents(f));
 	printf("ext_same_events=%d\n",
