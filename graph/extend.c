@@ -43,6 +43,7 @@
 /* Events an extension adds before it rebuilds the lists (rebase()),
  * beyond as many as it had (graph-int.h; tests lower it). */
 uint64_t bt_gext_rebase_min = 65536;
+uint64_t bt_gext_rebases;
 
 static int nomem(void)
 {
@@ -1014,6 +1015,7 @@ static int rebase(struct bt_graph *g)
 	if (x->xid)
 		memset(x->xid, 0, x->xid_cap * sizeof(*x->xid));
 	x->nxo = 0;
+	bt_gext_rebases++;
 	return 0;
 nomem:
 	r = nomem();

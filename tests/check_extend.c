@@ -433,7 +433,10 @@ START_TEST(generated_in_steps)
 	rnd_state = 1000 + (uint64_t)_i;
 	/* the second run rebuilds the lists as soon as it may (rebase) */
 	bt_gext_rebase_min = _i ? 0 : 65536;
+	bt_gext_rebases = 0;
 	replay(src, dst, 14, 3, specs, sizeof(specs) / sizeof(specs[0]));
+	if (_i)
+		ck_assert_uint_gt(bt_gext_rebases, 0);
 }
 END_TEST
 
@@ -615,8 +618,11 @@ START_TEST(stale_index_extended)
 		bt_graph_free(f);
 	}
 	ck_assert_int_eq(bt_log_writer_close(w), 0);
-	/* and it extends further as the log grows */
+	/* and it extends further as the log grows (rebuilding the lists
+	 * it had from the index) */
+	bt_gext_rebases = 0;
 	ck_assert_int_eq(bt_graph_extend(g, &added), 0);
+	ck_assert_uint_gt(bt_gext_rebases, 0);
 	ck_assert_uint_gt(added, 1000);
 	f = fresh(log);
 	same_graph(g, f, specs, 4, "index + extended");
