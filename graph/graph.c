@@ -1906,7 +1906,7 @@ static size_t list_of(const struct bt_graph *g, uint32_t id,
 			      "a list of the graph is out of range");
 		return 0;
 	}
-	if (g->idx && !idx_ok(g, asec, (uint64_t)a * 4,
+	if (mapped(g, asec) && !idx_ok(g, asec, (uint64_t)a * 4,
 			      (uint64_t)(b - a) * 4))
 		return 0;
 	*out = arr + a;
