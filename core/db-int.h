@@ -173,6 +173,9 @@ struct bt_db {
 	char *name;             /* for messages: the path, or the URI
 	                           without its password */
 	bool readonly;
+	int64_t version;        /* the schema version found (BT_DB_VERSION,
+	                           or BT_DB_VERSION_1: bt_db_open() upgrades
+	                           it or refuses to write) */
 	struct bt_db_stats stats;  /* counted by the stores */
 };
 

@@ -674,7 +674,9 @@ int bt_db_pg_open(struct bt_db **out, const char *uri, unsigned flags)
 				   db->base.name);
 		goto fail;
 	}
-	if (val_i64(r, 0, 1) != BT_DB_VERSION) {
+	db->base.version = val_i64(r, 0, 1);
+	if (db->base.version != BT_DB_VERSION &&
+	    db->base.version != BT_DB_VERSION_1) {
 		err = bt_error_set(BT_EVERSION, "'%s': case database version "
 				   "%" PRId64 ", this btrack reads version %d",
 				   db->base.name, val_i64(r, 0, 1),

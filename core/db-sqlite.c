@@ -359,12 +359,13 @@ int bt_db_sqlite_open(struct bt_db **out, const char *path, unsigned flags)
 		err = bt_error_set(BT_ECORRUPT, "'%s' is an sqlite database "
 				   "but not a btrack case database", path);
 		goto fail;
-	} else if (version != BT_DB_VERSION) {
+	} else if (version != BT_DB_VERSION && version != BT_DB_VERSION_1) {
 		err = bt_error_set(BT_EVERSION, "'%s': case database version "
 				   "%" PRId64 ", this btrack reads version %d",
 				   path, version, BT_DB_VERSION);
 		goto fail;
 	}
+	db->base.version = version;
 	if (!(flags & BT_DB_READONLY)) {
 		int64_t nops = 0;
 

@@ -97,12 +97,67 @@ bool bt_db_is_pg(const char *name)
 	return false;
 }
 
+/*
+ * A version 1 database opened for writing.  Before version 2 an endpoint
+ * was keyed by its remote address alone, also with a local address (one
+ * end of one connection), so two connections to one server were one
+ * object; version 2 keys such an end by (host, remote, local, log, id):
+ * adding a log again (or the rest of a log that grew) to a database
+ * holding merged ends would add its ends a second time.  The merged ends
+ * cannot be split again (which events were whose is lost): without any,
+ * the database is version 2 as it is; with some, writing is refused.
+ */
+static int upgrade_v1(struct bt_db *db)
+{
+	/* an endpoint labelled with a local address whose ident is the
+	 * old one, "0::e:" and its address (ident_set()) */
+	const char *q = bt_db_is_pg(db->name) ?
+		"SELECT count(*) FROM objects o WHERE o.kind = 'endpoint' "
+		"AND o.ident = '\\x303a3a653a'::bytea || o.path AND EXISTS "
+		"(SELECT 1 FROM labels l WHERE l.object = o.id AND "
+		"l.key = 'local')" :
+		"SELECT count(*) FROM objects o WHERE o.kind = 'endpoint' "
+		"AND o.ident = '0::e:' || o.path AND EXISTS "
+		"(SELECT 1 FROM labels l WHERE l.object = o.id AND "
+		"l.key = 'local')";
+	int64_t merged = 0, v;
+	char set[64];
+	int err;
+
+	if ((err = db->ops->query_int(db, q, 0, &merged)))
+		return err;
+	if (merged)
+		return bt_error_set(BT_EVERSION, "'%s': case database version "
+				    "1 with %" PRId64 " connection end%s "
+				    "merged by address (made before btrack "
+				    "kept them apart): adding to it would "
+				    "duplicate them; add the logs to a new "
+				    "case database (walks still read this one)",
+				    db->name, merged, merged == 1 ? "" : "s");
+	snprintf(set, sizeof(set), bt_db_is_pg(db->name) ?
+		 "UPDATE btrack SET version = %d" : "PRAGMA user_version=%d",
+		 BT_DB_VERSION);
+	if ((err = db->ops->query_int(db, set, 0, &v)))
+		return err;
+	db->version = BT_DB_VERSION;
+	return 0;
+}
+
 int bt_db_open(struct bt_db **out, const char *name, unsigned flags)
 {
+	int err;
+
 	*out = NULL;
-	if (bt_db_is_pg(name))
-		return bt_db_pg_open(out, name, flags);
-	return bt_db_sqlite_open(out, name, flags);
+	err = bt_db_is_pg(name) ? bt_db_pg_open(out, name, flags) :
+	      bt_db_sqlite_open(out, name, flags);
+	if (err || (*out)->version != BT_DB_VERSION_1 ||
+	    (flags & BT_DB_READONLY))
+		return err;
+	if ((err = upgrade_v1(*out))) {
+		bt_db_close(*out);
+		*out = NULL;
+	}
+	return err;
 }
 
 void bt_db_close(struct bt_db *db)
