@@ -1236,6 +1236,20 @@ static int pq_each_label(struct bt_db *bdb,
 	return err;
 }
 
+/* Notes have the shape of labels: (log, key, time, text). */
+static int pq_each_note(struct bt_db *bdb,
+			int (*fn)(void *arg, const struct bt_dbtext *t),
+			void *arg)
+{
+	struct each x = { .db = P(bdb), .text = fn, .arg = arg };
+	int err = copy_out(P(bdb), "SELECT log, key, time, text FROM notes"
+			   " WHERE key IN ('source', 'drops') ORDER BY id",
+			   label_row, &x, "reading notes");
+
+	free(x.kind);
+	return err;
+}
+
 static int event_row(void *arg, const struct row *r)
 {
 	struct each *x = arg;
@@ -1485,6 +1499,7 @@ static const struct bt_db_ops pg_ops = {
 	.read_end = pq_read_end,
 	.each_object = pq_each_object,
 	.each_label = pq_each_label,
+	.each_note = pq_each_note,
 	.each_event = pq_each_event,
 	.frontier = pq_frontier,
 	.each_end = pq_each_end,

@@ -1535,6 +1535,56 @@ static int hosts_note(struct exporter *x)
 	return bt_log_append_note(x->w, BT_NOTE_TEXT, 0, buf, (size_t)n);
 }
 
+/* The logs of one host (NULL: all), then their capture notes. */
+struct note_ctx {
+	struct exporter *x;
+	const char *host;
+	int64_t *logs;
+	size_t n, cap;
+};
+
+static int note_log(void *arg, const struct bt_dblog *l)
+{
+	struct note_ctx *c = arg;
+
+	if (c->host && (!l->host || strcmp(l->host, c->host)))
+		return 0;
+	if (c->n == c->cap && bt_grow(&c->logs, &c->cap, c->n + 1,
+				      sizeof(*c->logs)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	c->logs[c->n++] = l->id;
+	return 0;
+}
+
+static int export_note(void *arg, const struct bt_dbtext *t)
+{
+	struct note_ctx *c = arg;
+	size_t i;
+
+	for (i = 0; i < c->n && c->logs[i] != t->object; i++)
+		;
+	if (i == c->n)
+		return 0;
+	return bt_log_append_note(c->x->w, strcmp(t->key, "drops") ?
+				  BT_NOTE_SOURCE : BT_NOTE_DROPS, t->time,
+				  t->value, t->len);
+}
+
+/* The "source" and "drops" notes of the logs of `host` (NULL: all), in
+ * their order, so that a walk over the database says what their captures
+ * lost as one over the log would (core/drops.h). */
+static int capture_notes(struct exporter *x, const char *host)
+{
+	struct note_ctx c = { x, host, NULL, 0, 0 };
+	int err;
+
+	err = x->db->ops->each_log(x->db, note_log, &c);
+	if (!err && c.n)
+		err = x->db->ops->each_note(x->db, export_note, &c);
+	free(c.logs);
+	return err;
+}
+
 /* Open the log at `path` and write the objects and labels of `host`. */
 static int export_objects(struct exporter *x, const char *path,
 			  const char *host)
@@ -1569,12 +1619,15 @@ static int export_objects(struct exporter *x, const char *path,
 			t.value = x->arena + (uintptr_t)t.value;
 			err2 = export_label(x, &t);
 		}
-		return err2 ? err2 : hosts_note(x);
+		if (!err2)
+			err2 = hosts_note(x);
+		return err2 ? err2 : capture_notes(x, host);
 	}
 	if ((err = db->ops->each_object(db, host, export_object_cached, x)) ||
-	    (err = db->ops->each_label(db, export_label, x)))
+	    (err = db->ops->each_label(db, export_label, x)) ||
+	    (err = hosts_note(x)))
 		return err;
-	return hosts_note(x);
+	return capture_notes(x, host);
 }
 
 static int export_close(struct exporter *x)

@@ -151,6 +151,13 @@ static void text_header(struct bt_sb *b, const struct bt_result *r,
 		bt_show_str(b, r->limit);
 		bt_sb_adds(b, "\n");
 	}
+	/* what the capture lost, when the log was read for it */
+	if (r->drops) {
+		bt_sb_adds(b, "drops: ");
+		if (!drops_sentence(b, r))
+			bt_sb_adds(b, "none recorded by the capture");
+		bt_sb_adds(b, "\n");
+	}
 }
 
 /* The edges under node i: its causes (backward) or effects (forward).

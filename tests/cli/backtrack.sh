@@ -229,6 +229,19 @@ assert sum(n["kind"] == "endpoint" for n in d["nodes"]) == 1, d["nodes"]
 PY
 done
 
+# A log whose capture lost nothing (no drops note): no warning; the text
+# header and the JSON say so (scenario/record-hostile.sh: a log with drops).
+expect 0 "$BTRACK" backtrack --log "$log" --from file:/X
+grep -q 'lost or rejected' "$tmp/err" && fail "drops warned: $(cat "$tmp/err")"
+grep -q '^drops: none recorded by the capture$' "$tmp/out" ||
+	fail "no drops line in the header"
+expect 0 "$BTRACK" backtrack --log "$log" --from file:/X --format json
+python3 - "$tmp/out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))["drops"]
+assert d["records"] == 0 and d["causes"] == {} and d["in_span"] is None, d
+EOF
+
 # Corrupt: the first record's type (offset 64) becomes 99.
 cp "$log" "$tmp/bad.btl"
 printf '\143' | dd of="$tmp/bad.btl" bs=1 seek=64 conv=notrunc 2>/dev/null
