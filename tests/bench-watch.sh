@@ -14,12 +14,18 @@
 #   memory: once the writer is done (equal events), BENCH_WATCH_MEM_ALERTS
 #   more alerts about events of the log; the watcher's RSS (and its
 #   anonymous part, which excludes the mapped log) after the first 100 of
-#   them and after all; graph bytes per event from its --stats line.
+#   them, after all, and after BENCH_WATCH_MEM_ALERTS2; graph bytes per
+#   event from its --stats line, against a full load of the same log.
 #
 #   BENCH_WATCH_EVENTS=N     events of the log (default 10000000)
 #   BENCH_WATCH_RATE=N       events per second fed (default 200000)
 #   BENCH_WATCH_ALERTS=N     alerts during the run (default 300)
 #   BENCH_WATCH_MEM_ALERTS=N alerts after it (default 1000, at least 100)
+#   BENCH_WATCH_MEM_ALERTS2=N then more, up to N in all (default twice
+#                            the above; 0: none): the allocator warms up
+#                            over the first ~1000 (glibc keeps what it
+#                            freed), so the growth per alert is judged
+#                            between the two
 #   BENCH_WATCH_OUTPUTS=L    the watcher's --outputs (default json; SVG
 #                            layouts of big results take seconds)
 #   BENCH_WATCH_MAX_NODES=N  the watcher's --max-nodes (default 200)
@@ -38,6 +44,7 @@ RATE=${BENCH_WATCH_RATE:-200000}
 ALERTS=${BENCH_WATCH_ALERTS:-300}
 MEM=${BENCH_WATCH_MEM_ALERTS:-1000}
 [ "$MEM" -ge 100 ] || MEM=100
+MEM2=${BENCH_WATCH_MEM_ALERTS2:-$((MEM * 2))}
 OUTPUTS=${BENCH_WATCH_OUTPUTS:-json}
 MAXN=${BENCH_WATCH_MAX_NODES:-200}
 LOAD="$top/$B/bench_load"
@@ -82,6 +89,13 @@ wait_lines() {
 		fi
 		sleep 0.1
 	done
+}
+
+# cpu PID: user + system seconds of PID so far.
+cpu() {
+	awk -v t="$(getconf CLK_TCK 2>/dev/null || echo 100)" \
+		'{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' \
+		"/proc/$1/stat"
 }
 
 # stats: the watcher's --stats line after a SIGUSR1 (empty if none).
@@ -184,6 +198,7 @@ if [ $rc -ne 0 ] || [ ! -s pace.out ]; then
 	exit 1
 fi
 rm -f src.btl
+wcpu=$(cpu "$wpid")
 read -r lines secs <pace.out
 events=$(sed -n 's/^imported \([0-9]*\) events.*/\1/p' import.err)
 [ -n "$events" ] || events=$lines
@@ -212,6 +227,7 @@ out "watch:   latency p50 (arrival to JSON)" "$(p 0.5 lat.live)" ms le 100
 out "watch:   latency p99" "$(p 0.99 lat.live)" ms le 1000
 out "watch:   latency max" "$(sort -n lat.live | tail -n 1)" ms - -
 out "watch:   answered behind the log (after --wait)" "$behind" "" - -
+out "watch:   watcher CPU during the run (user+sys)" "$wcpu" s - -
 st=$(stats)
 if [ -n "$st" ]; then
 	out "watch:   log refreshes that took records in" \
@@ -219,6 +235,10 @@ if [ -n "$st" ]; then
 	out "watch:   taking records in (total)" \
 		"$(field "$st" load_ms)" ms - -
 	out "watch:   incremental" "$(field "$st" incremental)" "" eq yes
+	ext_rate=$(awk -v n="$(field "$st" events)" -v ms="$(field "$st" load_ms)" \
+		'BEGIN { if (ms > 0) printf "%.0f", n / (ms / 1000); else print "-" }')
+	out "watch:   extension rate (graph events / time taking in)" \
+		"$ext_rate" "events/s" - -
 fi
 
 # Memory at equal events: the writer is done.  feed N TAG: N alerts into
@@ -244,6 +264,12 @@ t1=$(now)
 set -- $(rss "$wpid")
 r1k=$1 a1k=$2
 st1k=$(stats)
+if [ "$MEM2" -gt "$MEM" ]; then
+	feed $((MEM2 - MEM)) again
+	wait_lines $((base + MEM2)) 2400 || exit 1
+	set -- $(rss "$wpid")
+	r2=$1 a2=$2
+fi
 out "watch: RSS after 100 alerts ($events events)" \
 	"$(awk -v k="$r100" 'BEGIN { printf "%.1f", k / 1024 }')" MB - -
 out "watch: RSS after $MEM alerts" \
@@ -252,8 +278,15 @@ out "watch:   anonymous, after 100 / after $MEM" \
 	"$(awk -v a="$a100" -v b="$a1k" 'BEGIN { printf "%.1f / %.1f", a / 1024, b / 1024 }')" \
 	MB - -
 out "watch:   anonymous growth per alert (100 -> $MEM)" \
-	"$(awk -v a="$a100" -v b="$a1k" -v n="$((MEM - 100))" 'BEGIN { printf "%.2f", (b - a) / n }')" \
-	"kB" le 4
+	"$(awk -v a="$a100" -v b="$a1k" -v n="$((MEM - 100))" 'BEGIN { if (n > 0) printf "%.2f", (b - a) / n; else print "-" }')" \
+	"kB" - -
+if [ "$MEM2" -gt "$MEM" ]; then
+	out "watch: RSS after $MEM2 alerts" \
+		"$(awk -v k="$r2" 'BEGIN { printf "%.1f", k / 1024 }')" MB - -
+	out "watch:   anonymous growth per alert ($MEM -> $MEM2)" \
+		"$(awk -v a="$a1k" -v b="$a2" -v n="$((MEM2 - MEM))" 'BEGIN { printf "%.2f", (b - a) / n }')" \
+		"kB" le 1
+fi
 if [ -n "$st1k" ]; then
 	out "watch: graph bytes per event after 100 / after $MEM" \
 		"$(field "$st100" bytes_per_event) / $(field "$st1k" bytes_per_event)" \
@@ -265,6 +298,18 @@ out "watch: alerts answered per second, finished log (bursts)" \
 kill -TERM "$wpid" 2>/dev/null
 wait "$wpid"
 wpid=
+# A full load of the same log, for the extension rate and the graph's
+# bytes per event.
+# (the walks it times start from the planted detection point: small)
+spec=$(sed -n 's/^detection=//p' gen.out)
+if "$LOAD" load live.btl "$spec" 1 1 >load.out 2>load.err; then
+	out "watch: full load of the same log (one thread)" \
+		"$(sed -n 's/^load_rate=//p' load.out)" "events/s" - -
+	out "watch:   graph bytes per event, full load" \
+		"$(sed -n 's/^mem_per_event=//p' load.out)" B - -
+else
+	say "bench_load load: $(tail -n 1 load.err)"
+fi
 if grep -q 'error=' watch.out; then
 	say "$(grep -c 'error=' watch.out) alerts failed: $(grep -m1 'error=' watch.out)"
 fi

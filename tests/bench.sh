@@ -9,6 +9,7 @@
 #   BENCH_EVENTS=N          events of the generated log (default 10000000)
 #   BENCH_IMPORT_EVENTS=N   events behind the JSONL import (default 1000000)
 #   BENCH_SECTIONS="..."    which sections, in order (default: all below)
+#   BENCH_WATCH_*           the watch section's sizes (tests/bench-watch.sh)
 #
 # Adding a section: write a function section_NAME that measures and calls
 # `row LABEL VALUE UNIT CMP TARGET` for each figure (CMP: ge, le, lt, eq, or
@@ -23,7 +24,7 @@ BIN=${BIN:-btrack}
 case "$BIN" in /*) ;; *) BIN="$top/$BIN";; esac
 EVENTS=${BENCH_EVENTS:-10000000}
 IMPORT_EVENTS=${BENCH_IMPORT_EVENTS:-1000000}
-SECTIONS=${BENCH_SECTIONS:-gen import load extend record db auditd ebpf kmod}
+SECTIONS=${BENCH_SECTIONS:-gen import load extend record db auditd ebpf watch kmod}
 LOAD="$top/$B/bench_load"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/btbench.XXXXXX")
@@ -385,6 +386,20 @@ section_ebpf() {
 	while IFS='|' read -r l v u c t; do
 		row "$l" "$v" "$u" "$c" "$t"
 	done <"$tmp/ebpf.rows"
+}
+
+# section_watch: `btrack watch` on a log written at 200 k events/s while
+# Falco alerts arrive through a FIFO: latency p50/p99, memory after 1 000
+# alerts, the extension rate (tests/bench-watch.sh; BENCH_WATCH_* size
+# it).
+section_watch() {
+	if ! B="$B" BIN="$BIN" sh "$top/tests/bench-watch.sh" >"$tmp/watch.rows" \
+		2>"$tmp/watch.err"; then
+		fail "tests/bench-watch.sh: $(tail -n 1 "$tmp/watch.err")"
+	fi
+	while IFS='|' read -r l v u c t; do
+		row "$l" "$v" "$u" "$c" "$t"
+	done <"$tmp/watch.rows"
 }
 
 # The kernel module's capture cost, measured inside the VM (make vm-bench,

@@ -512,6 +512,72 @@ START_TEST(engine_answers_once)
 }
 END_TEST
 
+/* --- finish: the writer is done (capture --watch at its end) --- */
+
+struct fin {
+	size_t answers, reports;
+	struct bt_watch_status last;
+};
+
+static void fin_ans(void *arg, const struct bt_watch_answer *a)
+{
+	struct fin *f = arg;
+
+	ck_assert_int_eq(a->err, 0);
+	f->answers++;
+}
+
+static void fin_report(void *arg, const struct bt_watch_status *st)
+{
+	struct fin *f = arg;
+
+	f->reports++;
+	f->last = *st;
+}
+
+START_TEST(engine_finish_answers_queue)
+{
+	const char *log = tu_path("f.btl"), *alerts = tu_path("f.json");
+	struct fin f = { 0 };
+	volatile sig_atomic_t finish = 1, report = 1;
+	struct bt_watch_ops ops = { fin_ans, ev_cb, NULL, &f, fin_report };
+	struct bt_watch_opts o = {
+		.log = log, .alerts = alerts, .dir = tu_path("fin"),
+		.wait_ns = 5000000000ull, .queue = 64,
+		.outputs = BT_WATCH_OUT_JSON, .finish = &finish,
+		.report = &report
+	};
+	struct bt_watch_summary sum;
+	char lines[2048];
+	size_t n = 0;
+	int i;
+
+	/* 20 alerts ready in the source, the log closed: all answered, then
+	 * bt_watch_run() returns by itself (no stop flag, no wait). */
+	for (i = 0; i < 20; i++)
+		n += (size_t)snprintf(lines + n, sizeof(lines) - n,
+				      "{\"object\":\"proc:101\",\"time\":1000,"
+				      "\"rule\":\"r%d\"}\n", i);
+	make_log(log, 3);
+	bt_query_init(&o.query, BT_BACKWARD);
+	ck_assert_int_eq(tu_write_file(alerts, lines, n), 0);
+	ck_assert_int_eq(bt_watch_run(&o, &ops, &sum), 0);
+	ck_assert_uint_eq(f.answers, 20);
+	ck_assert_uint_eq(sum.st.answered, 20);
+	ck_assert_uint_eq(sum.unanswered, 0);
+	/* The stats: a fixed histogram's quantiles, the graph's size. */
+	ck_assert_uint_gt(sum.st.latency_p50_ns, 0);
+	ck_assert_uint_ge(sum.st.latency_p99_ns, sum.st.latency_p50_ns);
+	ck_assert_uint_ge(sum.st.latency_max_ns + 1000000u,
+			  sum.st.latency_p50_ns);
+	ck_assert_uint_gt(sum.st.events, 0);
+	ck_assert_uint_gt(sum.st.graph_bytes, 0);
+	/* The report flag: one report, the flag cleared. */
+	ck_assert_uint_eq(f.reports, 1);
+	ck_assert_int_eq(report, 0);
+}
+END_TEST
+
 int main(void)
 {
 	const struct {
@@ -519,6 +585,7 @@ int main(void)
 		const TTest *t;
 	} cases[] = {
 		{ "falco_file_process_endpoint", falco_file_process_endpoint },
+		{ "engine_finish_answers_queue", engine_finish_answers_queue },
 		{ "falco_hostile", falco_hostile },
 		{ "result_names", result_names },
 		{ "followed_file_rotation_truncation",
