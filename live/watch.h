@@ -76,6 +76,14 @@ struct bt_watch_opts {
 	size_t queue;               /* capacity, 1 .. BT_WATCH_QUEUE_MAX */
 	unsigned outputs;           /* BT_WATCH_OUT_*, 0: all */
 	volatile sig_atomic_t *stop;  /* set (by a signal) to stop */
+	/* Set when the log's writer is done (`capture --watch`, at the
+	 * end of the capture; may be NULL): the source's alerts that are
+	 * ready are read, every queued alert is answered (on the final
+	 * log), then bt_watch_run() returns. */
+	volatile sig_atomic_t *finish;
+	/* Set (by a signal) to have ops->report called once (may be
+	 * NULL); the engine clears it. */
+	volatile sig_atomic_t *report;
 };
 
 /* One alert answered (or not). */
@@ -103,6 +111,17 @@ struct bt_watch_status {
 	uint64_t answered, failed, skipped, dropped, queued;
 	uint64_t events;          /* in the graph */
 	uint64_t log_time;
+	uint64_t graph_bytes;     /* the graph's memory beyond the mapped
+	                             log (bt_graph_memory()) */
+	/* Latency (arrival to the first result file) of the alerts
+	 * answered, from a fixed histogram: 1 ms steps up to 1 s, 100 ms
+	 * steps up to 60 s, then "60 s or more".  0 when none. */
+	uint64_t latency_p50_ns, latency_p99_ns, latency_max_ns;
+	/* The followed log (follow.h, bt_follow_stats). */
+	uint64_t loads;           /* refreshes that took records in */
+	uint64_t load_ns;         /* their total time */
+	uint64_t restarts;        /* the log was replaced or cut */
+	bool incremental;         /* false: each load reloads the log */
 };
 
 /* Called from the thread that runs bt_watch_run(), one at a time. */
@@ -114,6 +133,8 @@ struct bt_watch_ops {
 	/* About once a second while running; may be NULL. */
 	void (*status)(void *arg, const struct bt_watch_status *st);
 	void *arg;
+	/* When *opts.report was set; may be NULL. */
+	void (*report)(void *arg, const struct bt_watch_status *st);
 };
 
 /* Totals at the end. */
@@ -124,8 +145,8 @@ struct bt_watch_summary {
 };
 
 /*
- * Run until *o->stop is set or the source ends (standard input): then the
- * queue is answered first.  0, or a negative bt_error for what stops the
+ * Run until *o->stop is set, or the source ends (standard input) or
+ * *o->finish is set: then the queue is answered first.  0, or a negative bt_error for what stops the
  * watcher (the directory or journal cannot be written, the source cannot
  * be opened or read); alerts that fail are answers with err set, not
  * errors.  *sum (may be NULL) gets the totals.
