@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "../core/db.h"
+#include "../core/drops.h"
 #include "../core/error.h"
 #include "../core/timefmt.h"
 #include "../graph/query.h"
@@ -354,6 +355,7 @@ static int db_save(struct args *a)
 	struct bt_graph *g = NULL;
 	struct bt_query_result qr = { 0 };
 	struct bt_query q;
+	struct bt_drops drops;
 	struct bt_db *db;
 	size_t i, len = 0;
 	int r, err;
@@ -391,6 +393,7 @@ static int db_save(struct args *a)
 	}
 	if (bt_graph_warning(g))
 		cli_warn("%s", bt_graph_warning(g));
+	q.drops = walkcmd_drops(&drops, g);
 	err = bt_query_run(&qr, g, &q);
 	for (i = 0; i < qr.nmsgs; i++)
 		if (qr.msgs[i].warning)

@@ -17,7 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/drops.h"
 #include "../core/error.h"
+#include "../core/timefmt.h"
 #include "../graph/dbgraph.h"
 #include "../graph/export.h"
 #include "../graph/query.h"
@@ -72,6 +74,7 @@ struct walkargs {
 	enum bt_format fmt;
 	bool have_fmt;
 	struct bt_export_opts eo; /* display choices: --explain */
+	struct bt_drops drops;    /* what the log's capture lost */
 };
 
 int walkcmd_gran(const struct cli_cmd *c, const char *val, enum bt_gran *out)
@@ -238,6 +241,36 @@ static int load_source(struct bt_graph **out, const struct walkargs *a,
 	return err;
 }
 
+const struct bt_drops *walkcmd_drops(struct bt_drops *d,
+				     const struct bt_graph *g)
+{
+	const struct bt_log *log = bt_graph_log(g);
+	char causes[256], t0[BT_TIME_BUFSZ], t1[BT_TIME_BUFSZ];
+
+	if (!log || bt_drops_read(d, log))
+		return NULL;
+	if (!d->total)
+		return d;
+	bt_drops_causes(d, causes, sizeof(causes));
+	bt_time_format(t0, sizeof(t0), d->since);
+	bt_time_format(t1, sizeof(t1), d->until);
+	if (!d->until)
+		cli_warn("the capture lost or rejected %llu record%s (%s): the "
+			 "graph may be incomplete", (unsigned long long)d->total,
+			 d->total == 1 ? "" : "s", causes);
+	else if (d->since)
+		cli_warn("the capture lost or rejected %llu record%s (%s) "
+			 "between %s and %s: the graph may be incomplete",
+			 (unsigned long long)d->total, d->total == 1 ? "" : "s",
+			 causes, t0, t1);
+	else
+		cli_warn("the capture lost or rejected %llu record%s (%s) "
+			 "before %s: the graph may be incomplete",
+			 (unsigned long long)d->total, d->total == 1 ? "" : "s",
+			 causes, t1);
+	return d;
+}
+
 static bool to_stdout(const char *out)
 {
 	return !out || !strcmp(out, "-");
@@ -302,7 +335,7 @@ static int write_result(const struct bt_result *res, enum bt_format fmt,
  * still run; exit status 1 if any point failed.  `src` is the file the
  * points came from.
  */
-static int batch_run(const struct cli_cmd *c, const struct walkargs *a,
+static int batch_run(const struct cli_cmd *c, struct walkargs *a,
 		     const char *src, const struct bt_query_points *ps)
 {
 	struct bt_graph *g = NULL;
@@ -335,6 +368,7 @@ static int batch_run(const struct cli_cmd *c, const struct walkargs *a,
 		return cli_fail(err);
 	if (bt_graph_warning(g))
 		cli_warn("%s", bt_graph_warning(g));
+	q.drops = a->q.drops = walkcmd_drops(&a->drops, g);
 	for (i = 0; i < ps->n; i++) {
 		const struct bt_query_point *pt = &ps->v[i];
 
@@ -415,6 +449,7 @@ static int single_run(const struct cli_cmd *c, struct walkargs *a)
 	warn = bt_graph_warning(g);
 	if (warn)
 		cli_warn("%s", warn);
+	a->q.drops = walkcmd_drops(&a->drops, g);
 
 	err = bt_query_run(&qr, g, &a->q);
 	for (k = 0; k < qr.nmsgs; k++)

@@ -24,6 +24,17 @@ int walkcmd_gran(const struct cli_cmd *c, const char *val, enum bt_gran *out);
  * frontier), with a progress line; with BTRACK_DB_STATS in the
  * environment, a note of what the store was asked.  0 or a bt_error.
  */
+/*
+ * What the capture of the graph's log lost (its drops notes, core/drops.h;
+ * a case database's graph carries its logs' notes), into *d, with one
+ * warning line on stderr when some records were lost; the log is read
+ * once for it.  Returns d for bt_query.drops, or NULL when the log cannot
+ * be read for it (the load or the walk reports the damage).
+ */
+struct bt_drops;
+const struct bt_drops *walkcmd_drops(struct bt_drops *d,
+				     const struct bt_graph *g);
+
 int walkcmd_load_db(struct bt_graph **out, struct bt_db *db,
 		    const char *name, const char *host, enum bt_dir dir,
 		    const char *const *specs, size_t n);

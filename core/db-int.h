@@ -139,6 +139,11 @@ struct bt_db_ops {
 	int (*each_label)(struct bt_db *db,
 			  int (*fn)(void *arg, const struct bt_dbtext *t),
 			  void *arg);
+	/* The "source" and "drops" notes of every log by id: object is
+	 * the note's log id, value its text. */
+	int (*each_note)(struct bt_db *db,
+			 int (*fn)(void *arg, const struct bt_dbtext *t),
+			 void *arg);
 	/* Events by id. */
 	int (*each_event)(struct bt_db *db,
 			  int (*fn)(void *arg, const struct bt_dbevent *e),
@@ -173,6 +178,9 @@ struct bt_db {
 	char *name;             /* for messages: the path, or the URI
 	                           without its password */
 	bool readonly;
+	int64_t version;        /* the schema version found (BT_DB_VERSION,
+	                           or BT_DB_VERSION_1: bt_db_open() upgrades
+	                           it or refuses to write) */
 	struct bt_db_stats stats;  /* counted by the stores */
 };
 

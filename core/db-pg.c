@@ -674,7 +674,9 @@ int bt_db_pg_open(struct bt_db **out, const char *uri, unsigned flags)
 				   db->base.name);
 		goto fail;
 	}
-	if (val_i64(r, 0, 1) != BT_DB_VERSION) {
+	db->base.version = val_i64(r, 0, 1);
+	if (db->base.version != BT_DB_VERSION &&
+	    db->base.version != BT_DB_VERSION_1) {
 		err = bt_error_set(BT_EVERSION, "'%s': case database version "
 				   "%" PRId64 ", this btrack reads version %d",
 				   db->base.name, val_i64(r, 0, 1),
@@ -1234,6 +1236,20 @@ static int pq_each_label(struct bt_db *bdb,
 	return err;
 }
 
+/* Notes have the shape of labels: (log, key, time, text). */
+static int pq_each_note(struct bt_db *bdb,
+			int (*fn)(void *arg, const struct bt_dbtext *t),
+			void *arg)
+{
+	struct each x = { .db = P(bdb), .text = fn, .arg = arg };
+	int err = copy_out(P(bdb), "SELECT log, key, time, text FROM notes"
+			   " WHERE key IN ('source', 'drops') ORDER BY id",
+			   label_row, &x, "reading notes");
+
+	free(x.kind);
+	return err;
+}
+
 static int event_row(void *arg, const struct row *r)
 {
 	struct each *x = arg;
@@ -1483,6 +1499,7 @@ static const struct bt_db_ops pg_ops = {
 	.read_end = pq_read_end,
 	.each_object = pq_each_object,
 	.each_label = pq_each_label,
+	.each_note = pq_each_note,
 	.each_event = pq_each_event,
 	.frontier = pq_frontier,
 	.each_end = pq_each_end,

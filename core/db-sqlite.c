@@ -359,12 +359,13 @@ int bt_db_sqlite_open(struct bt_db **out, const char *path, unsigned flags)
 		err = bt_error_set(BT_ECORRUPT, "'%s' is an sqlite database "
 				   "but not a btrack case database", path);
 		goto fail;
-	} else if (version != BT_DB_VERSION) {
+	} else if (version != BT_DB_VERSION && version != BT_DB_VERSION_1) {
 		err = bt_error_set(BT_EVERSION, "'%s': case database version "
 				   "%" PRId64 ", this btrack reads version %d",
 				   path, version, BT_DB_VERSION);
 		goto fail;
 	}
+	db->base.version = version;
 	if (!(flags & BT_DB_READONLY)) {
 		int64_t nops = 0;
 
@@ -756,6 +757,35 @@ static int sq_each_label(struct bt_db *bdb,
 	return err;
 }
 
+static int sq_each_note(struct bt_db *bdb,
+			int (*fn)(void *arg, const struct bt_dbtext *t),
+			void *arg)
+{
+	struct sqlite_db *db = S(bdb);
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if ((err = prepare(db, &s, "SELECT log, key, time, text FROM notes"
+			   " WHERE key IN ('source', 'drops') ORDER BY id")))
+		return err;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct bt_dbtext t = {
+			.object = sqlite3_column_int64(s, 0),
+			.key = (const char *)sqlite3_column_text(s, 1),
+			.time = (uint64_t)sqlite3_column_int64(s, 2),
+			.value = (const char *)sqlite3_column_text(s, 3),
+			.len = (size_t)sqlite3_column_bytes(s, 3),
+		};
+
+		if ((err = fn(arg, &t)))
+			break;
+	}
+	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = sqlerr(db, BT_EIO, "reading notes");
+	sqlite3_finalize(s);
+	return err;
+}
+
 static int sq_each_event(struct bt_db *bdb,
 			 int (*fn)(void *arg, const struct bt_dbevent *e),
 			 void *arg)
@@ -1037,6 +1067,7 @@ static const struct bt_db_ops sqlite_ops = {
 	.read_end = sq_read_end,
 	.each_object = sq_each_object,
 	.each_label = sq_each_label,
+	.each_note = sq_each_note,
 	.each_event = sq_each_event,
 	.frontier = sq_frontier,
 	.each_end = sq_each_end,

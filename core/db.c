@@ -97,12 +97,67 @@ bool bt_db_is_pg(const char *name)
 	return false;
 }
 
+/*
+ * A version 1 database opened for writing.  Before version 2 an endpoint
+ * was keyed by its remote address alone, also with a local address (one
+ * end of one connection), so two connections to one server were one
+ * object; version 2 keys such an end by (host, remote, local, log, id):
+ * adding a log again (or the rest of a log that grew) to a database
+ * holding merged ends would add its ends a second time.  The merged ends
+ * cannot be split again (which events were whose is lost): without any,
+ * the database is version 2 as it is; with some, writing is refused.
+ */
+static int upgrade_v1(struct bt_db *db)
+{
+	/* an endpoint labelled with a local address whose ident is the
+	 * old one, "0::e:" and its address (ident_set()) */
+	const char *q = bt_db_is_pg(db->name) ?
+		"SELECT count(*) FROM objects o WHERE o.kind = 'endpoint' "
+		"AND o.ident = '\\x303a3a653a'::bytea || o.path AND EXISTS "
+		"(SELECT 1 FROM labels l WHERE l.object = o.id AND "
+		"l.key = 'local')" :
+		"SELECT count(*) FROM objects o WHERE o.kind = 'endpoint' "
+		"AND o.ident = '0::e:' || o.path AND EXISTS "
+		"(SELECT 1 FROM labels l WHERE l.object = o.id AND "
+		"l.key = 'local')";
+	int64_t merged = 0, v;
+	char set[64];
+	int err;
+
+	if ((err = db->ops->query_int(db, q, 0, &merged)))
+		return err;
+	if (merged)
+		return bt_error_set(BT_EVERSION, "'%s': case database version "
+				    "1 with %" PRId64 " connection end%s "
+				    "merged by address (made before btrack "
+				    "kept them apart): adding to it would "
+				    "duplicate them; add the logs to a new "
+				    "case database (walks still read this one)",
+				    db->name, merged, merged == 1 ? "" : "s");
+	snprintf(set, sizeof(set), bt_db_is_pg(db->name) ?
+		 "UPDATE btrack SET version = %d" : "PRAGMA user_version=%d",
+		 BT_DB_VERSION);
+	if ((err = db->ops->query_int(db, set, 0, &v)))
+		return err;
+	db->version = BT_DB_VERSION;
+	return 0;
+}
+
 int bt_db_open(struct bt_db **out, const char *name, unsigned flags)
 {
+	int err;
+
 	*out = NULL;
-	if (bt_db_is_pg(name))
-		return bt_db_pg_open(out, name, flags);
-	return bt_db_sqlite_open(out, name, flags);
+	err = bt_db_is_pg(name) ? bt_db_pg_open(out, name, flags) :
+	      bt_db_sqlite_open(out, name, flags);
+	if (err || (*out)->version != BT_DB_VERSION_1 ||
+	    (flags & BT_DB_READONLY))
+		return err;
+	if ((err = upgrade_v1(*out))) {
+		bt_db_close(*out);
+		*out = NULL;
+	}
+	return err;
 }
 
 void bt_db_close(struct bt_db *db)
@@ -1480,6 +1535,56 @@ static int hosts_note(struct exporter *x)
 	return bt_log_append_note(x->w, BT_NOTE_TEXT, 0, buf, (size_t)n);
 }
 
+/* The logs of one host (NULL: all), then their capture notes. */
+struct note_ctx {
+	struct exporter *x;
+	const char *host;
+	int64_t *logs;
+	size_t n, cap;
+};
+
+static int note_log(void *arg, const struct bt_dblog *l)
+{
+	struct note_ctx *c = arg;
+
+	if (c->host && (!l->host || strcmp(l->host, c->host)))
+		return 0;
+	if (c->n == c->cap && bt_grow(&c->logs, &c->cap, c->n + 1,
+				      sizeof(*c->logs)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	c->logs[c->n++] = l->id;
+	return 0;
+}
+
+static int export_note(void *arg, const struct bt_dbtext *t)
+{
+	struct note_ctx *c = arg;
+	size_t i;
+
+	for (i = 0; i < c->n && c->logs[i] != t->object; i++)
+		;
+	if (i == c->n)
+		return 0;
+	return bt_log_append_note(c->x->w, strcmp(t->key, "drops") ?
+				  BT_NOTE_SOURCE : BT_NOTE_DROPS, t->time,
+				  t->value, t->len);
+}
+
+/* The "source" and "drops" notes of the logs of `host` (NULL: all), in
+ * their order, so that a walk over the database says what their captures
+ * lost as one over the log would (core/drops.h). */
+static int capture_notes(struct exporter *x, const char *host)
+{
+	struct note_ctx c = { x, host, NULL, 0, 0 };
+	int err;
+
+	err = x->db->ops->each_log(x->db, note_log, &c);
+	if (!err && c.n)
+		err = x->db->ops->each_note(x->db, export_note, &c);
+	free(c.logs);
+	return err;
+}
+
 /* Open the log at `path` and write the objects and labels of `host`. */
 static int export_objects(struct exporter *x, const char *path,
 			  const char *host)
@@ -1514,12 +1619,15 @@ static int export_objects(struct exporter *x, const char *path,
 			t.value = x->arena + (uintptr_t)t.value;
 			err2 = export_label(x, &t);
 		}
-		return err2 ? err2 : hosts_note(x);
+		if (!err2)
+			err2 = hosts_note(x);
+		return err2 ? err2 : capture_notes(x, host);
 	}
 	if ((err = db->ops->each_object(db, host, export_object_cached, x)) ||
-	    (err = db->ops->each_label(db, export_label, x)))
+	    (err = db->ops->each_label(db, export_label, x)) ||
+	    (err = hosts_note(x)))
 		return err;
-	return hosts_note(x);
+	return capture_notes(x, host);
 }
 
 static int export_close(struct exporter *x)

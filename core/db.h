@@ -36,8 +36,13 @@
 #include "log.h"
 
 /* The schema version (sqlite: PRAGMA user_version; PostgreSQL: the table
- * `btrack`) this build reads and writes. */
-#define BT_DB_VERSION 1
+ * `btrack`) this build reads and writes.  Version 2: an endpoint with a
+ * local address (one end of one connection) is its own object; version
+ * 1 databases may have merged such ends by remote address: they are read
+ * as they are, and upgraded when first opened for writing if they hold
+ * no merged end, else refused for writing (bt_db_open()). */
+#define BT_DB_VERSION 2
+#define BT_DB_VERSION_1 1
 /* PRAGMA application_id of a btrack case database: "BTCD". */
 #define BT_DB_APPID 0x42544344
 
@@ -58,6 +63,9 @@ enum bt_db_open_flags {
  * The caller owns *out (bt_db_close()).
  */
 int bt_db_open(struct bt_db **out, const char *name, unsigned flags);
+/* (BT_EVERSION also for a version 1 database opened for writing that
+ * holds connection ends merged by address: adding to it would duplicate
+ * them.) */
 void bt_db_close(struct bt_db *db);  /* accepts NULL */
 
 /* Whether `name` names a PostgreSQL database rather than a file. */

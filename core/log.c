@@ -2421,6 +2421,15 @@ static int damaged(const struct bt_log *log, const struct rblock *rb)
 		       "(%u bytes)", (unsigned long long)rb->off, rb->used);
 }
 
+/* Whether the file (not the mapping) is now at least `end` bytes. */
+static bool file_holds(const struct bt_log *log, uint64_t end)
+{
+	struct stat st;
+
+	return log->fd >= 0 && log->mapped && fstat(log->fd, &st) == 0 &&
+	       (uint64_t)st.st_size >= end;
+}
+
 /*
  * Walk the block headers from file offset `off` (block log->nblocks) up
  * to the committed length c, adding them to the table.  Only each
@@ -2485,7 +2494,13 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 		else
 			ok = b->seq == 0 && !rb.first_object &&
 			     !rb.first_event && !rb.base_time;
-		if (end > log->size) {
+		/* a word ahead of c (a writer between its two stores) may
+		 * cover bytes of a file grown since it was mapped: not a
+		 * block past the end if the file holds them now (they are
+		 * read with pread(2)) */
+		if (end > log->size && !(end > c && c <= log->size &&
+					 !log->short_file &&
+					 file_holds(log, end))) {
 			if (!log->short_file && pb && (r = damaged(log, pb)))
 				return r;
 			if (!log->short_file)
@@ -2557,6 +2572,35 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 	return 0;
 }
 
+/*
+ * The last block failed to decode and its word was ahead of the committed
+ * length (a writer killed between its two stores): the bytes past the
+ * committed length may have been discarded and written again by an APPEND
+ * writer since the word was read (it rewrites the word first).  Read the
+ * word again: if it changed and still covers the committed bytes, take it
+ * and decode again (true); else the damage is real (false).  Only the
+ * committed bytes are decoded either way.
+ */
+static bool retry_tail(struct bt_log *log, struct rblock *b)
+{
+	uint64_t word;
+	uint32_t used, crc;
+
+	if (log->tail_cut || b->used <= b->lim || !log->mapped ||
+	    read_at(log, b->off, &word, sizeof(word)))
+		return false;
+	used = (uint32_t)word;
+	crc = (uint32_t)(word >> 32);
+	if ((used == b->used && crc == b->crc) || used < b->lim ||
+	    b->off + BH + (uint64_t)used > log->size)
+		return false;
+	b->used = used;
+	b->crc = crc;
+	if (decode_need(used) > log->max_need)
+		log->max_need = decode_need(used);
+	return true;
+}
+
 /* Decode the last block for the writer state at the end of the log (what
  * APPEND continues from); a block cut short by a short file decodes as far
  * as its records are whole. */
@@ -2567,7 +2611,7 @@ static int decode_tail(struct bt_log *log)
 	uint64_t need;
 	uint8_t *buf;
 	size_t len;
-	int r;
+	int r, tries;
 
 	if (!log->nblocks) {
 		memset(&log->tail, 0, sizeof(log->tail));
@@ -2575,13 +2619,17 @@ static int decode_tail(struct bt_log *log)
 		return 0;
 	}
 	b = &log->blocks[log->nblocks - 1];
-	need = decode_need(blk_span(log, log->nblocks - 1));
-	buf = malloc(need);
-	if (!buf)
-		return bt_error_set(BT_ENOMEM, "out of memory");
-	r = decode_blk(log, log->nblocks - 1, buf, need, &len,
-		       NULL, log->tail_cut, &res);
-	free(buf);
+	for (tries = 0;; tries++) {
+		need = decode_need(blk_span(log, log->nblocks - 1));
+		buf = malloc(need);
+		if (!buf)
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		r = decode_blk(log, log->nblocks - 1, buf, need, &len,
+			       NULL, log->tail_cut, &res);
+		free(buf);
+		if (r != BT_ECORRUPT || tries == 3 || !retry_tail(log, b))
+			break;
+	}
 	if (r)
 		return r;
 	if (log->tail_cut) {
@@ -3062,9 +3110,17 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 	r = walk_blocks(log, off, c, &end);
 	if (!r && old_n) {
 		const struct rblock *b = &log->blocks[last];
+		/* Only what was committed when it was read is the log's: a
+		 * word that was ahead of it (a writer killed between its two
+		 * stores) covered bytes an APPEND writer may since have
+		 * discarded and written again, so the word may now be
+		 * shorter, or as long with another checksum. */
+		bool ahead = old_last.used > old_last.lim;
 
-		if (log->nblocks <= last || b->used < old_last.used ||
-		    (b->used == old_last.used && b->crc != old_last.crc) ||
+		if (log->nblocks <= last ||
+		    b->used < (ahead ? old_last.lim : old_last.used) ||
+		    (!ahead && b->used == old_last.used &&
+		     b->crc != old_last.crc) ||
 		    b->first_object != old_last.first_object ||
 		    b->first_event != old_last.first_event ||
 		    b->base_time != old_last.base_time)

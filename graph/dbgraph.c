@@ -112,25 +112,39 @@ static int resolve(void *arg, const char *objects, uint32_t **starts,
 	const struct points *p = arg;
 	struct bt_graph *g;
 	uint64_t t;
-	size_t i;
-	int err;
+	size_t i, cap = p->n + 1, k, ne;
+	uint32_t *eps;
+	int err = 0;
 
 	*n = 0;
 	if ((err = load_tmp(&g, objects, NULL, NULL)))
 		return err;
-	*starts = calloc(p->n + 1, sizeof(**starts));
+	*starts = calloc(cap, sizeof(**starts));
 	if (!*starts) {
 		bt_graph_free(g);
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	}
 	/* A spec that names nothing fails again, the same, on the walk's
-	 * graph: left out here. */
-	for (i = 0; i < p->n; i++)
-		if (p->specs[i] &&
-		    bt_spec_resolve(&(*starts)[*n], &t, g, p->specs[i]) == 0)
+	 * graph: left out here.  endpoint:ADDR is every end of a
+	 * connection to ADDR (the walk starts from them all: walk.c). */
+	for (i = 0; i < p->n && !err; i++) {
+		if (!p->specs[i])
+			continue;
+		if (!strncmp(p->specs[i], "endpoint:", 9) &&
+		    bt_graph_find_endpoints(g, p->specs[i] + 9, &eps,
+					    &ne) == 0) {
+			for (k = 0; k < ne && !err; k++)
+				if (!(err = bt_grow(starts, &cap, *n + 2,
+						    sizeof(**starts))))
+					(*starts)[(*n)++] = eps[k];
+			free(eps);
+		} else if (bt_spec_resolve(&(*starts)[*n], &t, g,
+					   p->specs[i]) == 0) {
 			(*n)++;
+		}
+	}
 	bt_graph_free(g);
-	return 0;
+	return err;
 }
 
 int bt_db_graph_walk(struct bt_graph **out, struct bt_db *db,

@@ -17,6 +17,8 @@
  *   {"direction": "backward"|"forward", "granularity": ...,
  *    "since": T|null, "until": T|null, "truncated": bool, "limit": str|null,
  *    "detection": NODE-ID, "examined": N, "filters": {...}|null,
+ *    "drops": {"records", "causes": {CAUSE: N}, "notes", "unreadable",
+ *              "since", "until", "in_span"}|null (r->drops, drops.h),
  *    "nodes": [{"id", "kind", "label", "entry": bool, "detection": bool,
  *               "threshold", "depth", entry points: "rank",
  *               "entry_reason"; kind-specific: "pid", "start", "exe",

@@ -181,6 +181,11 @@ static inline const struct xlist *bt_gext_list(const struct bt_graph *g,
 	return &x->xo[x->xid[id] - 1][k];
 }
 
+/* Extend.c: events an extension adds, beyond as many as the lists held,
+ * before it rebuilds them (for tests: 0 rebuilds often). */
+extern uint64_t bt_gext_rebase_min;
+extern uint64_t bt_gext_rebases;   /* rebuilds done (for tests) */
+
 /* Extend.c: free g->ext and what it owns; the heap copies of arrays
  * that were in an index's mapping (g->own). */
 void bt_gext_free(struct bt_graph *g);

@@ -1906,7 +1906,7 @@ static size_t list_of(const struct bt_graph *g, uint32_t id,
 			      "a list of the graph is out of range");
 		return 0;
 	}
-	if (g->idx && !idx_ok(g, asec, (uint64_t)a * 4,
+	if (mapped(g, asec) && !idx_ok(g, asec, (uint64_t)a * 4,
 			      (uint64_t)(b - a) * 4))
 		return 0;
 	*out = arr + a;
@@ -2182,4 +2182,34 @@ int bt_graph_find_endpoint(const struct bt_graph *g, const char *addr,
 		}
 	}
 	return bt_error_set(BT_ENOTFOUND, "no endpoint '%s' in the log", addr);
+}
+
+int bt_graph_find_endpoints(const struct bt_graph *g, const char *addr,
+			    uint32_t **out, size_t *n)
+{
+	size_t len = strlen(addr), cap = 0;
+	uint32_t id;
+
+	*out = NULL;
+	*n = 0;
+	for (id = 1; id <= g->n; id++) {
+		const struct bt_rec_endpoint *e;
+
+		if (KIND(g, id) != BT_OBJ_ENDPOINT)
+			continue;
+		e = REC(g, OFF(g, id));
+		if (!str_eq(&e->addr, addr, len))
+			continue;
+		if (*n + 1 > cap && bt_grow(out, &cap, *n + 1, sizeof(**out))) {
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		}
+		(*out)[(*n)++] = id;
+	}
+	if (!*n)
+		return bt_error_set(BT_ENOTFOUND, "no endpoint '%s' in the log",
+				    addr);
+	return 0;
 }

@@ -219,5 +219,11 @@ int bt_graph_find_page(const struct bt_graph *g, uint32_t file,
 		       uint64_t index, uint32_t *out);
 int bt_graph_find_endpoint(const struct bt_graph *g, const char *addr,
 			   uint32_t *out);
+/* Every endpoint with address `addr`, in id order: a log with local
+ * addresses has one per connection end (core/ingest.c), a log without
+ * one per address.  The caller owns *out (free()).  0, BT_ENOTFOUND,
+ * BT_ENOMEM. */
+int bt_graph_find_endpoints(const struct bt_graph *g, const char *addr,
+			    uint32_t **out, size_t *n);
 
 #endif

@@ -514,6 +514,10 @@ static json_t *html_meta(const struct bt_result *r, uint64_t t0,
 	if (r->truncated)
 		bt_show_str(tmp, r->limit);
 	bt_jset(o, "limit", jsb(tmp), bad);
+	/* what the capture lost: a sentence, or null (none, or not read) */
+	bt_sb_reset(tmp);
+	bt_jset(o, "drops", drops_sentence(tmp, r) ? jsb(tmp) : json_null(),
+		bad);
 	return o;
 }
 
@@ -765,6 +769,10 @@ static const char page_js[] =
 "    var w = add($('bt-header'), el('p', 'warn',\n"
 "      'The result is incomplete: ' + m.limit));\n"
 "    w.setAttribute('role', 'alert');\n"
+"  }\n"
+"  if (m.drops) {\n"
+"    var d = add($('bt-header'), el('p', 'warn', 'Drops: ' + m.drops));\n"
+"    d.setAttribute('role', 'alert');\n"
 "  }\n"
 "})();\n"
 "// ---- the graph: gvc's SVG, rebuilt element by element ----------------\n"

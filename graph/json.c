@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "../core/drops.h"
 #include "../core/error.h"
 #include "../core/log.h"
 #include "../core/util.h"
@@ -336,6 +337,39 @@ static json_t *json_filters(const struct bt_result *r, struct bt_sb *tmp,
 	return o;
 }
 
+/* "drops": what the capture of the log lost (export.h), or null when the
+ * log was not read for it.  Cause names are checked by core/drops.c
+ * ([a-z0-9_.]). */
+static json_t *json_drops(const struct bt_result *r, bool *bad)
+{
+	const struct bt_drops *d = r->drops;
+	json_t *o, *c;
+	uint32_t i;
+
+	if (!d)
+		return json_null();
+	o = json_object();
+	c = json_object();
+	for (i = 0; c && i < d->ncauses; i++)
+		bt_jset(c, d->cause[i].name,
+			json_integer((json_int_t)d->cause[i].count), bad);
+	if (c && d->other)
+		bt_jset(c, "other", json_integer((json_int_t)d->other), bad);
+	if (!c)
+		*bad = true;
+	bt_jset(o, "records", json_integer((json_int_t)d->total), bad);
+	bt_jset(o, "causes", c, bad);
+	bt_jset(o, "notes", json_integer(d->notes), bad);
+	bt_jset(o, "unreadable", json_integer(d->unreadable), bad);
+	bt_jset(o, "since", d->since ? jtime(d->since) : json_null(), bad);
+	bt_jset(o, "until", d->until ? jtime(d->until) : json_null(), bad);
+	bt_jset(o, "in_span", d->total ? json_boolean(drops_in_span(r)) :
+		json_null(), bad);
+	if (!o)
+		*bad = true;
+	return o;
+}
+
 /*
  * The document is streamed: the head keys, then one node or edge object
  * per line, built and freed one at a time, so a result of 100 000 nodes
@@ -387,6 +421,7 @@ int export_json(const struct bt_result *r,
 		      json_integer((json_int_t)r->examined), bad) &&
 	     json_put(out, ",\n  \"filters\": ",
 		      json_filters(r, &tmp, &bad), bad) &&
+	     json_put(out, ",\n  \"drops\": ", json_drops(r, &bad), bad) &&
 	     (!hm || json_put(out, ",\n  \"clock_skew\": ",
 			      json_shown(&tmp, bt_hostmap_skew(hm)), bad)) &&
 	     fputs(",\n  \"nodes\": [", out) != EOF;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../core/drops.h"
 #include "../core/error.h"
 #include "../core/log.h"
 #include "../core/util.h"
@@ -369,6 +370,36 @@ void filter_summary(struct bt_sb *b, const struct bt_result *r)
 	if (f->summaries)
 		bt_sb_addf(b, ", runtime files collapsed into %u summar%s",
 			f->summaries, f->summaries > 1 ? "ies" : "y");
+}
+
+bool drops_in_span(const struct bt_result *r)
+{
+	return r->drops && bt_drops_meets(r->drops, result_t0(r),
+					  result_t1(r));
+}
+
+bool drops_sentence(struct bt_sb *b, const struct bt_result *r)
+{
+	const struct bt_drops *d = r->drops;
+	char causes[512], t[BT_TIME_BUFSZ];
+
+	if (!d || !d->total)
+		return false;
+	bt_sb_addf(b, "the capture lost or rejected %llu record%s (%s)",
+		(unsigned long long)d->total, plural(d->total, "", "s"),
+		bt_drops_causes(d, causes, sizeof(causes)));
+	if (d->until) {
+		if (d->since)
+			bt_sb_addf(b, " between %s", fmt_time(t, d->since));
+		else
+			bt_sb_adds(b, " at some time");
+		bt_sb_addf(b, " %s %s, %s this result's time span", d->since ?
+			"and" : "before", fmt_time(t, d->until),
+			drops_in_span(r) ? "overlapping" : "outside");
+	}
+	bt_sb_addf(b, ": the graph may be incomplete%s",
+		d->until && !drops_in_span(r) ? " (less likely here)" : "");
+	return true;
 }
 
 size_t bt_node_label(const struct bt_result *r, size_t node, char *buf,

@@ -36,6 +36,7 @@
 
 #include <jansson.h>
 
+#include "../core/drops.h"
 #include "../core/error.h"
 #include "../core/log.h"
 #include "../core/util.h"
@@ -64,6 +65,31 @@ static json_t *jdate_typed(uint64_t ns)
 
 	bt_time_format(t, sizeof(t), ns);
 	return json_pack("{s:s, s:s}", "$", t, "type", "xsd:dateTime");
+}
+
+/* What the capture of the log lost, on the detection element with the
+ * walk's own attributes: btrack:drops (records; only when the log was
+ * read for it), and when some were lost btrack:drops_causes ("full=120
+ * bad=3"), btrack:drops_since and btrack:drops_until (the window of the
+ * captures that lost them, when known) and btrack:drops_in_span. */
+static void prov_drops(json_t *o, const struct bt_result *r, bool *bad)
+{
+	const struct bt_drops *d = r->drops;
+	char causes[512];
+
+	if (!d)
+		return;
+	bt_jset(o, "btrack:drops", json_integer((json_int_t)d->total), bad);
+	if (!d->total)
+		return;
+	bt_jset(o, "btrack:drops_causes",
+		json_string(bt_drops_causes(d, causes, sizeof(causes))), bad);
+	if (d->since)
+		bt_jset(o, "btrack:drops_since", jdate_typed(d->since), bad);
+	if (d->until)
+		bt_jset(o, "btrack:drops_until", jdate_typed(d->until), bad);
+	bt_jset(o, "btrack:drops_in_span", json_boolean(drops_in_span(r)),
+		bad);
 }
 
 /* {"$": "btrack:process", "type": "prov:QUALIFIED_NAME"} */
@@ -202,6 +228,7 @@ static json_t *prov_element(const struct bt_result *r, size_t i,
 			bt_jset(o, "btrack:truncated", json_true(), bad);
 			bt_jset(o, "btrack:limit", bt_jstr(tmp, r->limit), bad);
 		}
+		prov_drops(o, r, bad);
 	}
 	if (nd->flags & (BT_NODE_ENTRY | BT_NODE_REMOTE))
 		bt_jset(o, "btrack:entry", json_true(), bad);

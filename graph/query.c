@@ -105,6 +105,7 @@ int bt_query_run(struct bt_query_result *out, const struct bt_graph *g,
 		out->result = NULL;
 		return err;
 	}
+	out->result->drops = q->drops;
 	if (out->result->truncated)
 		add_msg(out, BT_QUERY_INCOMPLETE, true,
 			"the result is incomplete: %s", out->result->limit);

@@ -67,6 +67,11 @@ struct bt_query {
 	                                  BT_TIME_NONE: none */
 	struct bt_walk_opts walk;      /* window, granularity, limits */
 	struct bt_filter_opts filter;  /* filters (hide globs borrowed) */
+	const struct bt_drops *drops;  /* what the source's capture lost
+	                                  (core/drops.h, bt_drops_read() of
+	                                  the graph's log), given to the
+	                                  result for its outputs; NULL: not
+	                                  known */
 };
 
 /* Defaults: walk and filter options as their _init() give them, no

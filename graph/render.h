@@ -56,6 +56,13 @@ void label_of(struct bt_sb *b, const struct bt_result *r,
 	      const struct bt_node *nd);
 void node_label(struct bt_sb *b, const struct bt_result *r, size_t i);
 void filter_summary(struct bt_sb *b, const struct bt_result *r);
+/* What the capture of the result's log lost (r->drops), in one sentence
+ * without a full stop: "the capture lost or rejected 123 records (full=120
+ * bad=3) between T1 and T2, inside this result's time span: the graph may
+ * be incomplete"; nothing and false when none were lost (or unknown). */
+bool drops_sentence(struct bt_sb *b, const struct bt_result *r);
+/* Whether the window of r->drops meets the result's time span. */
+bool drops_in_span(const struct bt_result *r);
 void argv_line(struct bt_sb *b, const char *argv, size_t len);
 
 /* ---- shared by the readable outputs (labels.c) ---- */

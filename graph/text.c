@@ -151,6 +151,13 @@ static void text_header(struct bt_sb *b, const struct bt_result *r,
 		bt_show_str(b, r->limit);
 		bt_sb_adds(b, "\n");
 	}
+	/* what the capture lost, when the log was read for it */
+	if (r->drops) {
+		bt_sb_adds(b, "drops: ");
+		if (!drops_sentence(b, r))
+			bt_sb_adds(b, "none recorded by the capture");
+		bt_sb_adds(b, "\n");
+	}
 }
 
 /* The edges under node i: its causes (backward) or effects (forward).
@@ -249,9 +256,10 @@ static void text_node(struct bt_sb *b, const struct bt_result *r,
 }
 
 /* Backward: the entry points, most likely first (filter.h ranks them),
- * numbered; forward: the leaves, the start not among them. */
+ * numbered; forward: the leaves, the start not among them.  Over several
+ * hosts (hm), each names its host as the nodes do. */
 static void text_entries(struct bt_sb *b, const struct bt_result *r,
-			 const struct adj *a)
+			 const struct adj *a, const struct bt_hostmap *hm)
 {
 	bool back = r->dir == BT_BACKWARD;
 	size_t i, n = 0, num = 0;
@@ -266,13 +274,17 @@ static void text_entries(struct bt_sb *b, const struct bt_result *r,
 	for (rank = 0; rank <= (back ? BT_RANK_MAX : 0); rank++) {
 		for (i = 0; i < r->nnodes; i++) {
 			const struct bt_node *nd = &r->nodes[i];
-			const char *why;
+			const char *why, *host;
 
 			if (!(nd->flags & (BT_NODE_ENTRY | BT_NODE_REMOTE)) ||
 			    (nd->flags & BT_NODE_DETECTION) ||
 			    (back && nd->rank != rank))
 				continue;
 			bt_sb_addf(b, "  %zu. [%zu] ", ++num, i);
+			if ((host = bt_hostmap_get(hm, nd->obj))) {
+				bt_show_str(b, host);
+				bt_sb_adds(b, ": ");
+			}
 			text_label(b, r, a, i, false);
 			bt_sb_addf(b, "  (%s", node_kind_name(r, nd));
 			text_details(b, r, nd);
@@ -333,7 +345,7 @@ int export_text(const struct bt_result *r,
 			bt_sb_reset(&b);
 		}
 	}
-	text_entries(&b, r, &a);
+	text_entries(&b, r, &a, hm);
 	if (r->truncated) {
 		bt_sb_adds(&b, "\nthe result is incomplete: ");
 		bt_show_str(&b, r->limit);

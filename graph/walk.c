@@ -99,6 +99,11 @@ struct walker {
 	uint32_t *met_edges;
 	size_t nmet_edges, met_edges_cap;
 	struct bt_channels *chan;    /* channel.h, made when first needed */
+	/* An endpoint start: the other endpoints of its address (one per
+	 * connection end in a log with local addresses), members of node 0,
+	 * so that endpoint:ADDR starts from every connection to ADDR. */
+	uint32_t *alias;
+	size_t nalias;
 };
 
 /* Per edge, for the scan that last met it. */
@@ -506,11 +511,17 @@ static bool member_of(const struct walker *w, const struct wnode *n,
 	} else if (n->extra && i == (n->self ? 1u : 0u)) {
 		obj = n->extra;
 	} else {
+		size_t np = (size_t)(n->pe - n->ps);
+
 		i -= (n->self ? 1 : 0) + (n->extra ? 1 : 0);
-		if (i >= (size_t)(n->pe - n->ps))
+		if (i < np) {
+			bt_graph_file_pages(w->g, n->file, &pg);
+			obj = pg[n->ps + i];
+		} else if (n == w->nodes && i - np < w->nalias) {
+			obj = w->alias[i - np];
+		} else {
 			return false;
-		bt_graph_file_pages(w->g, n->file, &pg);
-		obj = pg[n->ps + i];
+		}
 	}
 	*out_obj = obj;
 	if (w->dir == BT_BACKWARD) {
@@ -783,7 +794,7 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
  * the peer's processes sent arrives at v; forward, what was sent into v
  * arrives at the peer.  The edge is added only when it moves the peer's
  * threshold, so a channel shows as one edge, not one each way. */
-static int follow_peer(struct walker *w, uint32_t v)
+static int follow_peer(struct walker *w, uint32_t v, uint32_t obj)
 {
 	bool back = w->dir == BT_BACKWARD, created;
 	uint64_t t = w->nodes[v].t, sl;
@@ -792,7 +803,7 @@ static int follow_peer(struct walker *w, uint32_t v)
 	int r;
 
 	if ((r = bt_channel_peer_lazy(&w->chan, w->g, BT_CHANNEL_TOLERANCE_NS,
-				       w->nodes[v].obj, &peer)) || !peer)
+				       obj, &peer)) || !peer)
 		return r;
 	o = node_of(w, peer, w->nodes[v].depth + 1, &created);
 	if (o <= 0 || (uint32_t)(o - 1) == v)
@@ -847,8 +858,42 @@ static int expand(struct walker *w, uint32_t v)
 		if (lo < hi && (r = scan_list(w, v, mobj, l, ends, lo, hi)))
 			return r;
 	}
-	if (w->nodes[v].kind == BT_OBJ_ENDPOINT)
-		return follow_peer(w, v);
+	if (w->nodes[v].kind != BT_OBJ_ENDPOINT)
+		return 0;
+	if ((r = follow_peer(w, v, w->nodes[v].obj)))
+		return r;
+	for (i = 0; v == 0 && i < w->nalias; i++)
+		if ((r = follow_peer(w, 0, w->alias[i])))
+			return r;
+	return 0;
+}
+
+/* Node 0 is endpoint `start`: the other endpoints of its address become
+ * its members (struct walker). */
+static int start_aliases(struct walker *w, uint32_t start)
+{
+	struct bt_object_info in;
+	uint32_t *all = NULL;
+	size_t n = 0, i;
+	char *addr;
+	int r;
+
+	if (bt_graph_object(w->g, start, &in) || !in.path)
+		return 0;
+	if (!(addr = strdup(in.path)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	r = bt_graph_find_endpoints(w->g, addr, &all, &n);
+	free(addr);
+	if (r)
+		return r == BT_ENOTFOUND ? 0 : r;
+	w->alias = all;
+	for (i = 0; i < n; i++) {
+		if (all[i] == start)
+			continue;
+		if ((r = bt_u64map_put(&w->obj2node, all[i], 1)))
+			return r;
+		all[w->nalias++] = all[i];
+	}
 	return 0;
 }
 
@@ -987,6 +1032,9 @@ static int walk(struct bt_result **out, const struct bt_graph *g,
 		ret = v < 0 ? (int)v : bt_error_set(BT_EINVAL, "bad start");
 		goto fail;
 	}
+	if (w.nodes[0].kind == BT_OBJ_ENDPOINT &&
+	    (ret = start_aliases(&w, start)))
+		goto fail;
 	if (dir == BT_BACKWARD)
 		w.nodes[0].t = o->until != BT_TIME_NONE ? o->until :
 			default_threshold(&w, &w.nodes[0]);
@@ -1027,6 +1075,7 @@ fail:
 	bt_u64map_release(&w.edge_map);
 	bt_u64map_release(&w.file2vma);
 	bt_channels_free(w.chan);
+	free(w.alias);
 	return ret;
 }
 

@@ -106,6 +106,8 @@ struct bt_edge {
  * first time, then from, to and op. */
 int bt_edge_cmp(const void *a, const void *b);
 
+struct bt_drops;
+
 struct bt_result {
 	const struct bt_graph *g;  /* borrowed */
 	enum bt_dir dir;
@@ -121,6 +123,10 @@ struct bt_result {
 	/* What filters removed (filter.h), or NULL: borrowed, owned by
 	 * whoever ran bt_filter_apply(). */
 	const struct bt_filter_report *filters;
+	/* What the capture of the log lost (core/drops.h; shown by every
+	 * format), or NULL when not read: borrowed, set by the query
+	 * (query.h, bt_query.drops). */
+	const struct bt_drops *drops;
 };
 
 /*

@@ -24,7 +24,7 @@ BIN=${BIN:-btrack}
 case "$BIN" in /*) ;; *) BIN="$top/$BIN";; esac
 EVENTS=${BENCH_EVENTS:-10000000}
 IMPORT_EVENTS=${BENCH_IMPORT_EVENTS:-1000000}
-SECTIONS=${BENCH_SECTIONS:-gen import load record db auditd ebpf watch kmod}
+SECTIONS=${BENCH_SECTIONS:-gen import load extend record db auditd ebpf watch kmod}
 LOAD="$top/$B/bench_load"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/btbench.XXXXXX")
@@ -157,6 +157,42 @@ section_load() {
 # not the disk), plain, under `btrack record` and under strace with the
 # same seccomp-bpf filtering and system calls.  Best of BENCH_RECORD_RUNS
 # (default 3) each: the machine is shared.
+# The graph of a live log extended as a writer commits (bt_graph_extend):
+# the first half of the generated log loaded, the rest taken in steps of
+# 20 k events; its rate (CPU time of the extend calls: the wall clock of
+# a loaded machine measures the other processes) against a full load of
+# the same log (CPU time of its threads), and bytes per event after it.
+section_extend() {
+	if [ ! -f "$log" ]; then
+		section_gen
+	fi
+	if ! "$LOAD" extend "$log" "$tmp/live.btl" "$detection" 20000 \
+		>"$tmp/ext.out"; then
+		fail "extending the graph of a growing log failed"
+		row "extension: rate" error "" - -
+		return 0
+	fi
+	row "extension (half loaded, then 20 k-event steps): rate, CPU" \
+		"$(fmt 1e6 2 "$(kv "$tmp/ext.out" ext_cpu_rate)")" \
+		"M events/s" - -
+	row "  full load of the same log, CPU (all threads)" \
+		"$(fmt 1e6 2 "$(kv "$tmp/ext.out" ext_load_cpu_rate)")" \
+		"M events/s" - -
+	row "  extension, wall (slowest step $(fmt 1 0 "$(kv "$tmp/ext.out" ext_worst_ms)") ms)" \
+		"$(fmt 1e6 2 "$(kv "$tmp/ext.out" ext_rate)")" \
+		"M events/s" - -
+	row "  graph after extension (graph)" \
+		"$(fmt 1 1 "$(kv "$tmp/ext.out" ext_mem_per_event)")" \
+		"bytes/event" - -
+	row "  graph after a full load (graph)" \
+		"$(fmt 1 1 "$(kv "$tmp/ext.out" ext_load_mem_per_event)")" \
+		"bytes/event" - -
+	row "  backtrack nodes, extended = loaded" \
+		"$(kv "$tmp/ext.out" ext_nodes) = $(kv "$tmp/ext.out" ext_load_nodes)" \
+		"" eq "$(kv "$tmp/ext.out" ext_load_nodes) = $(kv "$tmp/ext.out" ext_load_nodes)"
+	rm -f "$tmp/live.btl"
+}
+
 section_record() {
 	src=${BENCH_RECORD_SRC:-/usr/include}
 	runs=${BENCH_RECORD_RUNS:-3}

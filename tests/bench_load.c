@@ -18,6 +18,18 @@
  *                                alone too), peak RSS
  *   bench_load jsonl LOG OUT     write the JSONL observations equivalent to
  *                                LOG (bt_gen_jsonl; for the import rate)
+ *   bench_load extend LOG OUT SPEC [STEP]
+ *                                copy LOG record by record into a new log
+ *                                OUT as a live writer would; load its first
+ *                                half, then extend the graph
+ *                                (bt_graph_extend()) each time STEP more
+ *                                events (default 20000) are committed, to
+ *                                the end: the extension rate (events/s,
+ *                                the extend calls alone), its slowest
+ *                                call, and bytes per event after it,
+ *                                against a full load of the same log (same
+ *                                threads); backtrack SPEC on both: the
+ *                                same node count
  *
  * It measures; it never judges (the targets live in bench.sh).  Errors go
  * to stderr with exit 1.
@@ -196,6 +208,186 @@ static int do_load(const char *path, const char *spec, int runs)
 	return 0;
 }
 
+/* Append the canonical record h to w (seals are skipped). */
+static int put(struct bt_log_writer *w, const struct bt_rec_head *h)
+{
+	switch (h->type) {
+	case BT_REC_EVENT: {
+		const struct bt_rec_event *e = (const void *)h;
+
+		return bt_log_append_event(w, e->op, e->flags, e->aux,
+					   e->time, e->cause, e->effect);
+	}
+	case BT_REC_PROCESS: {
+		const struct bt_rec_process *p = (const void *)h;
+
+		return bt_log_append_process(w, p->id, p->pid, p->start,
+					     p->ppid, p->uid);
+	}
+	case BT_REC_FILE: {
+		const struct bt_rec_file *f = (const void *)h;
+
+		return bt_log_append_file(w, f->id, f->flags, f->dev, f->ino);
+	}
+	case BT_REC_FILENAME: {
+		const struct bt_rec_filename *f = (const void *)h;
+
+		return bt_log_append_filename(w, f->id, f->path.s,
+					      f->path.len);
+	}
+	case BT_REC_PAGE: {
+		const struct bt_rec_page *p = (const void *)h;
+
+		return bt_log_append_page(w, p->id, p->file, p->index);
+	}
+	case BT_REC_ENDPOINT: {
+		const struct bt_rec_endpoint *e = (const void *)h;
+
+		return bt_log_append_endpoint(w, e->id, e->addr.s,
+					      e->addr.len);
+	}
+	case BT_REC_REGION: {
+		const struct bt_rec_region *g = (const void *)h;
+
+		return bt_log_append_region(w, g->id, g->file, g->process,
+					    g->prot, g->first, g->count);
+	}
+	case BT_REC_LABEL: {
+		const struct bt_rec_label *l = (const void *)h;
+
+		return bt_log_append_label(w, l->object, l->key, l->time,
+					   l->value.s, l->value.len);
+	}
+	case BT_REC_NOTE: {
+		const struct bt_rec_note *n = (const void *)h;
+
+		return bt_log_append_note(w, n->key, n->time, n->text.s,
+					  n->text.len);
+	}
+	default:
+		return 0;
+	}
+}
+
+static size_t backtrack_nodes(const struct bt_graph *g, const char *spec)
+{
+	struct bt_walk_opts o;
+	struct bt_result *res;
+	uint32_t start;
+	uint64_t t;
+	size_t n;
+
+	if (bt_spec_resolve(&start, &t, g, spec))
+		return 0;
+	bt_walk_opts_init(&o);
+	o.gran = BT_GRAN_PAGE;
+	if (bt_backtrack(&res, g, start, &o))
+		return 0;
+	n = res->nnodes;
+	bt_result_free(res);
+	return n;
+}
+
+static int do_extend(const char *path, const char *out, const char *spec,
+		     uint64_t step)
+{
+	struct bt_log *in;
+	struct bt_log_iter it;
+	const struct bt_rec_head *h;
+	struct bt_log_writer *w;
+	struct bt_log_stats st;
+	struct bt_graph *g = NULL, *f = NULL;
+	uint64_t total, ev = 0, next, base = 0, added, ext_events = 0;
+	uint64_t calls = 0;
+	double ext = 0, worst = 0, t0, c0, ext_cpu = 0, load, load_cpu;
+	size_t mem_ext, mem_load, n_ext, n_load;
+	int r;
+
+	bt_index_set_policy(BT_INDEX_OFF);
+	if (bt_log_open(&in, path) || bt_log_stats(in, &st))
+		return fail(path);
+	total = st.events;
+	if (bt_log_writer_open(&w, out, BT_LOGW_CREATE | BT_LOGW_TRUNC))
+		return fail(out);
+	next = total / 2;
+	bt_log_iter_init(&it, in);
+	while ((r = bt_log_next(&it, &h)) == 1) {
+		if (put(w, h))
+			return fail(out);
+		if (h->type != BT_REC_EVENT || ++ev < next)
+			continue;
+		bt_log_writer_commit(w);
+		next = ev + step;
+		t0 = now();
+		c0 = cpu();
+		if (!g) {
+			if (bt_graph_load(&g, bt_log_writer_file(w), NULL,
+					  NULL))
+				return fail("loading the first half");
+			base = bt_graph_nevents(g);
+			continue;
+		}
+		if (bt_graph_extend(g, &added))
+			return fail("extending");
+		t0 = now() - t0;
+		ext_cpu += cpu() - c0;
+		ext += t0;
+		if (t0 > worst)
+			worst = t0;
+		ext_events += added;
+		calls++;
+	}
+	if (r < 0)
+		return fail(path);
+	bt_log_iter_release(&it);
+	bt_log_close(in);
+	bt_log_writer_commit(w);
+	t0 = now();
+	c0 = cpu();
+	if (bt_graph_extend(g, &added))
+		return fail("extending");
+	ext_cpu += cpu() - c0;
+	t0 = now() - t0;
+	ext += t0;
+	if (t0 > worst)
+		worst = t0;
+	ext_events += added;
+	calls++;
+	if (bt_log_writer_close(w))
+		return fail(out);
+	mem_ext = bt_graph_memory(g);
+	n_ext = backtrack_nodes(g, spec);
+	t0 = now();
+	c0 = cpu();
+	if (bt_graph_load(&f, out, NULL, NULL))
+		return fail(out);
+	load = now() - t0;
+	load_cpu = cpu() - c0;
+	mem_load = bt_graph_memory(f);
+	n_load = backtrack_nodes(f, spec);
+	printf("ext_base_events=%llu\n", (unsigned long long)base);
+	printf("ext_events=%llu\n", (unsigned long long)ext_events);
+	printf("ext_calls=%llu\n", (unsigned long long)calls);
+	printf("ext_seconds=%.3f\n", ext);
+	printf("ext_rate=%.0f\n", (double)ext_events / ext);
+	printf("ext_cpu_rate=%.0f\n", (double)ext_events / ext_cpu);
+	printf("ext_worst_ms=%.3f\n", worst * 1e3);
+	printf("ext_mem_per_event=%.2f\n",
+	       (double)mem_ext / (double)bt_graph_nevents(g));
+	printf("ext_load_rate=%.0f\n", (double)bt_graph_nevents(f) / load);
+	printf("ext_load_cpu_rate=%.0f\n",
+	       (double)bt_graph_nevents(f) / load_cpu);
+	printf("ext_load_mem_per_event=%.2f\n",
+	       (double)mem_load / (double)bt_graph_nevents(f));
+	printf("ext_same_events=%d\n",
+	       bt_graph_nevents(g) == bt_graph_nevents(f));
+	printf("ext_nodes=%zu\n", n_ext);
+	printf("ext_load_nodes=%zu\n", n_load);
+	bt_graph_free(g);
+	bt_graph_free(f);
+	return 0;
+}
+
 static int do_jsonl(const char *path, const char *out)
 {
 	FILE *f = fopen(out, "w");
@@ -233,9 +425,13 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "jsonl"))
 		return do_jsonl(argv[2], argv[3]);
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "extend"))
+		return do_extend(argv[2], argv[3], argv[4],
+				 argc == 6 && atoll(argv[5]) > 0 ?
+				 (uint64_t)atoll(argv[5]) : 20000);
 	fputs("usage: bench_load gen N LOG [RUNS] | "
 	      "load LOG SPEC [THREADS [RUNS]] | "
-	      "jsonl LOG OUT\n",
+	      "jsonl LOG OUT | extend LOG OUT SPEC [STEP]\n",
 	      stderr);
 	return 2;
 }

@@ -734,6 +734,56 @@ START_TEST(hosts_connections)
 }
 END_TEST
 
+/* A version 1 database (before connection ends were kept apart): read as
+ * it is; for writing, upgraded when it holds no end merged by address,
+ * refused when it does (adding again would duplicate them). */
+START_TEST(old_database_v1)
+{
+	char *wl = strdup(import("ow.btl", web_log));
+	char *sl = strdup(import("os.btl", sarmoria));
+	struct bt_db *db = open_new("o.db");
+	struct bt_db_add_stats st;
+	char *j;
+
+	add(db, wl, "web", &st);
+	/* what version 1 wrote: an end keyed by its address alone */
+	ck_assert_int_eq(sqlite3_exec(bt_db_sqlite(db),
+		"UPDATE objects SET ident = '0::e:' || path, host = NULL "
+		"WHERE id IN (SELECT min(id) FROM objects WHERE kind = "
+		"'endpoint' GROUP BY path); PRAGMA user_version=1",
+		NULL, NULL, NULL), SQLITE_OK);
+	bt_db_close(db);
+	db = NULL;
+	ck_assert_int_eq(bt_db_open(&db, tu_path("o.db"), 0), BT_EVERSION);
+	ck_assert_ptr_null(db);
+	ck_assert_msg(strstr(bt_error_msg(), "merged by address") &&
+		      strstr(bt_error_msg(), "new case database"), "%s",
+		      bt_error_msg());
+	/* still read */
+	ck_assert_int_eq(bt_db_open(&db, tu_path("o.db"), BT_DB_READONLY),
+			 0);
+	j = db_walk(db, "file:/w/a", BT_FORWARD);
+	ck_assert_ptr_nonnull(strstr(j, "\"/w/a\""));
+	free(j);
+	ck_assert_int_eq(q(db, "PRAGMA user_version"), 1);
+	bt_db_close(db);
+
+	/* no merged end: upgraded, written to */
+	db = open_new("c.db");
+	add(db, sl, "s", &st);
+	ck_assert_int_eq(sqlite3_exec(bt_db_sqlite(db), "PRAGMA user_version"
+				      "=1", NULL, NULL, NULL), SQLITE_OK);
+	bt_db_close(db);
+	ck_assert_int_eq(bt_db_open(&db, tu_path("c.db"), 0), 0);
+	ck_assert_int_eq(q(db, "PRAGMA user_version"), BT_DB_VERSION);
+	add(db, wl, "web", &st);
+	ck_assert_uint_gt(st.events, 0);
+	bt_db_close(db);
+	free(wl);
+	free(sl);
+}
+END_TEST
+
 /* The notes a case database writes for a walk (which host each object is
  * on, the crossing slack) are read from any log: a log that carries them
  * malformed, or asks for too much, gets no hosts and a bounded slack. */
@@ -1121,6 +1171,7 @@ int main(void)
 		{ "gen_same_as_log", gen_same_as_log },
 		{ "frontier_walk_same_as_log", frontier_walk_same_as_log },
 		{ "hosts_connections", hosts_connections },
+		{ "old_database_v1", old_database_v1 },
 		{ "hosts_note_hostile", hosts_note_hostile },
 		{ "log_name_is_stable", log_name_is_stable },
 		{ "strings_round_trip", strings_round_trip },

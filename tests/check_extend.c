@@ -19,6 +19,7 @@
 #include "../core/log.h"
 #include "../graph/export.h"
 #include "../graph/graph.h"
+#include "../graph/graph-int.h"
 #include "../graph/index.h"
 #include "../graph/walk.h"
 #include "testutil.h"
@@ -430,7 +431,12 @@ START_TEST(generated_in_steps)
 	};
 
 	rnd_state = 1000 + (uint64_t)_i;
+	/* the second run rebuilds the lists as soon as it may (rebase) */
+	bt_gext_rebase_min = _i ? 0 : 65536;
+	bt_gext_rebases = 0;
 	replay(src, dst, 14, 3, specs, sizeof(specs) / sizeof(specs[0]));
+	if (_i)
+		ck_assert_uint_gt(bt_gext_rebases, 0);
 }
 END_TEST
 
@@ -514,6 +520,7 @@ START_TEST(tricky_every_record)
 	struct bt_graph *g;
 
 	tricky_log(src);
+	bt_gext_rebase_min = (uint64_t)_i;
 	ck_assert_int_eq(bt_graph_load(&g, src, NULL, NULL), 0);
 	ck_assert(!bt_graph_time_ordered(g));
 	bt_graph_free(g);
@@ -565,6 +572,7 @@ START_TEST(recorded_in_steps)
 	}
 	snprintf(spec, sizeof(spec), "file:%s/f5", dir);
 	rnd_state = 77;
+	bt_gext_rebase_min = 0;
 	replay(src, dst, 8, 1, specs, 2);
 }
 END_TEST
@@ -586,6 +594,7 @@ START_TEST(stale_index_extended)
 
 	recs_read(&rs, src);
 	half = rs.n / 2;
+	bt_gext_rebase_min = 0;   /* lists rebuilt from the index's too */
 	ck_assert_int_eq(bt_log_writer_open(&w, log, BT_LOGW_CREATE |
 					    BT_LOGW_TRUNC), 0);
 	for (i = 0; i < half; i++)
@@ -609,8 +618,11 @@ START_TEST(stale_index_extended)
 		bt_graph_free(f);
 	}
 	ck_assert_int_eq(bt_log_writer_close(w), 0);
-	/* and it extends further as the log grows */
+	/* and it extends further as the log grows (rebuilding the lists
+	 * it had from the index) */
+	bt_gext_rebases = 0;
 	ck_assert_int_eq(bt_graph_extend(g, &added), 0);
+	ck_assert_uint_gt(bt_gext_rebases, 0);
 	ck_assert_uint_gt(added, 1000);
 	f = fresh(log);
 	same_graph(g, f, specs, 4, "index + extended");
@@ -792,7 +804,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, generated_in_steps, 0, 2);
-	tcase_add_test(tc, tricky_every_record);
+	tcase_add_loop_test(tc, tricky_every_record, 0, 2);
 	tcase_add_test(tc, scenario_in_steps);
 	tcase_add_test(tc, recorded_in_steps);
 	tcase_add_test(tc, stale_index_extended);

@@ -263,6 +263,7 @@ START_TEST(follows_a_log_being_written)
 	struct bt_log_writer *w;
 	struct bt_follow *f;
 	struct bt_follow_stats st;
+	const struct bt_graph *g0;
 	uint64_t n;
 	uint32_t i;
 
@@ -290,16 +291,38 @@ START_TEST(follows_a_log_being_written)
 	for (i = 5; i < 25; i += 2)
 		add_pair(w, i, 3000 + i);
 	bt_log_writer_commit(w);
+	g0 = bt_follow_graph(f);
 	ck_assert_int_eq(bt_follow_refresh(f, &n), 0);
 	ck_assert_uint_eq(n, 11);
 	ck_assert_uint_eq(bt_graph_nevents(bt_follow_graph(f)), 12);
+	/* extended in place, not loaded again */
+	ck_assert_ptr_eq(bt_follow_graph(f), g0);
+	bt_follow_stats(f, &st);
+	ck_assert(st.incremental);
+	/* committed late with an earlier time: in the graph, in time
+	 * order in its lists */
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0, 0, 1500, 2, 1),
+			 0);
+	bt_log_writer_commit(w);
+	ck_assert_int_eq(bt_follow_refresh(f, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	{
+		const uint32_t *l;
+		struct bt_rec_event e;
+
+		ck_assert_uint_eq(bt_graph_in(bt_follow_graph(f), 1, &l), 1);
+		ck_assert(bt_graph_event(bt_follow_graph(f), l[0], &e));
+		ck_assert_uint_eq(e.time, 1500);
+		ck_assert_uint_eq(bt_graph_out(bt_follow_graph(f), 2, &l), 1);
+		ck_assert(!bt_graph_time_ordered(bt_follow_graph(f)));
+	}
 
 	/* The close renames the log onto its name: followed there. */
 	ck_assert_int_eq(bt_log_writer_close(w), 0);
 	ck_assert_int_eq(bt_follow_refresh(f, &n), 0);
 	ck_assert_str_eq(bt_follow_file(f), name);
 	ck_assert(bt_follow_is_closed(f));
-	ck_assert_uint_eq(bt_graph_nevents(bt_follow_graph(f)), 12);
+	ck_assert_uint_eq(bt_graph_nevents(bt_follow_graph(f)), 13);
 	/* Nothing new: no reload. */
 	bt_follow_stats(f, &st);
 	n = st.loads;
@@ -307,6 +330,37 @@ START_TEST(follows_a_log_being_written)
 	bt_follow_stats(f, &st);
 	ck_assert_uint_eq(st.loads, n);
 	ck_assert_uint_eq(st.restarts, 0);
+	bt_follow_close(f);
+}
+END_TEST
+
+/* A version 1 log cannot be extended: each refresh that finds records
+ * loads it again, with the same answers. */
+START_TEST(follows_a_version1_log)
+{
+	const char *name = tu_path("v1live.btl");
+	struct bt_log_writer *w;
+	struct bt_follow *f;
+	struct bt_follow_stats st;
+	uint64_t n;
+
+	ck_assert_int_eq(bt_follow_open(&f, name), 0);
+	ck_assert_int_eq(bt_log_writer_open(&w, name, BT_LOGW_CREATE |
+					    BT_LOGW_V1), 0);
+	add_pair(w, 1, 1000);
+	bt_log_writer_commit(w);
+	ck_assert_int_eq(bt_follow_refresh(f, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	add_pair(w, 3, 2000);
+	add_pair(w, 5, 3000);
+	bt_log_writer_commit(w);
+	ck_assert_int_eq(bt_follow_refresh(f, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(bt_graph_nevents(bt_follow_graph(f)), 3);
+	bt_follow_stats(f, &st);
+	ck_assert(!st.incremental);
+	ck_assert_uint_eq(st.loads, 2);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
 	bt_follow_close(f);
 }
 END_TEST
@@ -540,6 +594,7 @@ int main(void)
 		  long_lines_are_cut_and_skipped },
 		{ "socket_path_not_a_socket", socket_path_not_a_socket },
 		{ "follows_a_log_being_written", follows_a_log_being_written },
+		{ "follows_a_version1_log", follows_a_version1_log },
 		{ "replaced_or_cut_log_is_reported",
 		  replaced_or_cut_log_is_reported },
 		{ "engine_answers_once", engine_answers_once },

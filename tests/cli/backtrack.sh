@@ -188,6 +188,60 @@ expect 0 "$BTRACK" backtrack -h
 grep -q '^usage: btrack backtrack .*--from SPEC' "$tmp/out" ||
 	fail "-h usage"
 
+# endpoint:ADDR is every connection to ADDR.  With local addresses
+# each connection end is its own endpoint (core/ingest.c); a walk from the
+# address starts from all of them, as from the one endpoint per address of
+# a log without local addresses: forward, both clients that received from
+# 10.0.0.9:80 reach their files; backward, both that sent to it.
+cat >"$tmp/ep.jsonl" <<'EOJ'
+{"time":10,"op":"read","pid":31,"path":"/e/s1","dev":8,"inode":11}
+{"time":11,"op":"read","pid":32,"path":"/e/s2","dev":8,"inode":12}
+{"time":20,"op":"connect","pid":31,"remote":"10.0.0.9:80","local":"10.0.0.1:5001"}
+{"time":21,"op":"connect","pid":32,"remote":"10.0.0.9:80","local":"10.0.0.1:5002"}
+{"time":22,"op":"send","pid":31,"remote":"10.0.0.9:80","local":"10.0.0.1:5001","bytes":3}
+{"time":23,"op":"send","pid":32,"remote":"10.0.0.9:80","local":"10.0.0.1:5002","bytes":3}
+{"time":24,"op":"recv","pid":31,"remote":"10.0.0.9:80","local":"10.0.0.1:5001","bytes":3}
+{"time":25,"op":"recv","pid":32,"remote":"10.0.0.9:80","local":"10.0.0.1:5002","bytes":3}
+{"time":30,"op":"write","pid":31,"path":"/e/o1","dev":8,"inode":21}
+{"time":31,"op":"write","pid":32,"path":"/e/o2","dev":8,"inode":22}
+EOJ
+expect 0 "$BTRACK" import -o "$tmp/ep.btl" "$tmp/ep.jsonl"
+expect 0 "$BTRACK" db add --db "$tmp/ep.db" "$tmp/ep.btl"
+for src in "--log $tmp/ep.btl" "--db $tmp/ep.db"; do
+	# shellcheck disable=SC2086
+	expect 0 "$BTRACK" forward $src --from endpoint:10.0.0.9:80 \
+		--format json
+	for f in /e/o1 /e/o2; do
+		bt_chain "$tmp/out" endpoint:10.0.0.9:80 file:$f ||
+			fail "forward $src from endpoint: $f not reached"
+	done
+	# shellcheck disable=SC2086
+	expect 0 "$BTRACK" backtrack $src --from endpoint:10.0.0.9:80 \
+		--format json
+	for f in /e/s1 /e/s2; do
+		grep -q "\"$f\"" "$tmp/out" ||
+			fail "backtrack $src from endpoint: $f not reached"
+	done
+	python3 - "$tmp/out" <<'PY' || fail "endpoint start: not one node"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert sum(n["kind"] == "endpoint" for n in d["nodes"]) == 1, d["nodes"]
+PY
+done
+
+# A log whose capture lost nothing (no drops note): no warning; the text
+# header and the JSON say so (scenario/record-hostile.sh: a log with drops).
+expect 0 "$BTRACK" backtrack --log "$log" --from file:/X
+grep -q 'lost or rejected' "$tmp/err" && fail "drops warned: $(cat "$tmp/err")"
+grep -q '^drops: none recorded by the capture$' "$tmp/out" ||
+	fail "no drops line in the header"
+expect 0 "$BTRACK" backtrack --log "$log" --from file:/X --format json
+python3 - "$tmp/out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))["drops"]
+assert d["records"] == 0 and d["causes"] == {} and d["in_span"] is None, d
+EOF
+
 # Corrupt: the first record's type (offset 64) becomes 99.
 cp "$log" "$tmp/bad.btl"
 printf '\143' | dd of="$tmp/bad.btl" bs=1 seek=64 conv=notrunc 2>/dev/null

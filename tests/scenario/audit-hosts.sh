@@ -223,4 +223,29 @@ if [ $n -gt 1 ]; then
 	cmp -s back.1 back.2 ||
 		fail "PostgreSQL differs from sqlite: $(diff back.1 back.2 | head -5)"
 fi
+# ---- a version 1 database (before connection ends were kept apart) ------
+# an end keyed by its address alone, as version 1 wrote it: adding to it
+# is refused (it would duplicate the ends), walks still read it; sqlite
+# in check_db (old_database_v1), PostgreSQL here
+if [ -n "${pgok:-}" ]; then
+	bt_pg_psql postgres "CREATE DATABASE old"
+	expect 0 "$BTRACK" db add --db "$(bt_pg_uri old)" --host web web.btl
+	bt_pg_psql old "UPDATE objects SET ident = '\\x303a3a653a'::bytea || path,
+		host = NULL WHERE id IN (SELECT min(id) FROM objects
+		WHERE kind = 'endpoint' GROUP BY path);
+		UPDATE btrack SET version = 1"
+	expect 3 "$BTRACK" db add --db "$(bt_pg_uri old)" --host db db.btl
+	grep -q "version 1 with [0-9]* connection ends\{0,1\} merged by address" \
+		"$T/err" || fail "old database: $(cat "$T/err")"
+	expect 0 "$BTRACK" backtrack --db "$(bt_pg_uri old)" \
+		--from "file:$T/secret.txt"
+	[ "$(bt_pg_psql old "SELECT version FROM btrack")" = 1 ] ||
+		fail "old database: changed by a walk"
+	# without merged ends: upgraded when written to
+	bt_pg_psql old "UPDATE objects SET ident = ident || '\\x78'::bytea
+		WHERE kind = 'endpoint'"
+	expect 0 "$BTRACK" db add --db "$(bt_pg_uri old)" --host db db.btl
+	[ "$(bt_pg_psql old "SELECT version FROM btrack")" = 2 ] ||
+		fail "old database: not upgraded"
+fi
 echo "ok: audit logs joined (one log; two hosts on sqlite${pgok:+ and PostgreSQL})"

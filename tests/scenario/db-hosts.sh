@@ -131,6 +131,10 @@ assert "clock_skew" in d' "$T/back.$n" ||
 	expect 0 "$BTRACK" backtrack --db "$db" --from "file:$T/received.txt"
 	grep -q "^  \[[0-9]*\] web: .*secret.txt" "$T/out" ||
 		fail "text on $db: no 'web: ' before the secret"
+	# the entry points too name their hosts
+	sed -n '/^entry points/,$p' "$T/out" > "$T/entries"
+	grep -q "^  [0-9]*\. \[[0-9]*\] web: " "$T/entries" ||
+		fail "text on $db: the entry points do not name their hosts: $(cat "$T/entries")"
 	expect 0 "$BTRACK" backtrack --db "$db" --from "file:$T/received.txt" \
 		--format dot
 	grep -q 'subgraph cluster_host_web' "$T/out" ||

@@ -92,7 +92,39 @@ assert "page records refused" in err and "pids not traced" in err, err
 assert "claims" in err and "not verified" in err, err
 assert "16794204488075357955 drops" not in err
 print("ok: %d forged, %d drops, %d events" % (forged, drops, len(times)))
+open("drops", "w").write("%d\n" % drops)
 PY
+
+echo "== a backtrack over the log says what the capture lost"
+# one warning line, the text header and the JSON field: the recorder's own
+# count (never the ring header's claim), inside the recording's window
+"$BTRACK" backtrack --log h.btl --from "file:$T/f" >bt.txt 2>bt.err
+"$BTRACK" backtrack --log h.btl --from "file:$T/f" --format json \
+	>bt.json 2>/dev/null
+cat bt.err
+python3 - bt.txt bt.err bt.json "$(cat drops)" "$start" "$end" <<'PY'
+import json, re, sys
+txt, err, js = (open(f).read() for f in sys.argv[1:4])
+drops, start, end = (int(a) for a in sys.argv[4:7])
+w = [l for l in err.splitlines() if "lost or rejected" in l]
+assert len(w) == 1 and w[0].startswith("btrack: warning: "), err
+assert " %d records " % drops in w[0], (w, drops)
+assert "page_ring_full_claimed" not in w[0], w
+h = [l for l in txt.splitlines() if l.startswith("drops: ")]
+assert len(h) == 1 and " %d records " % drops in h[0], h
+assert "overlapping this result's time span" in h[0], h
+d = json.loads(js)["drops"]
+assert d["records"] == drops and d["in_span"] is True, d
+assert sum(d["causes"].values()) == drops, d
+assert start - 10**9 <= d["since"] <= d["until"] <= end + 10**9, d
+print("ok: backtrack warns of %d records lost" % drops)
+PY
+# a case database keeps the notes: the same warning from --db
+"$BTRACK" db add --db h.db h.btl >/dev/null 2>&1
+"$BTRACK" backtrack --db h.db --from "file:$T/f" >/dev/null 2>bt.db.err
+grep 'lost or rejected' bt.err >w.log
+grep 'lost or rejected' bt.db.err >w.db
+cmp -s w.log w.db || { echo "--db: $(cat bt.db.err)"; exit 1; }
 
 echo "== ways out of the recording are closed"
 # clone(CLONE_UNTRACED) would make a child nobody traces (which could then
