@@ -21,6 +21,7 @@
 #include "watch.h"
 #include "alertsrc.h"
 #include "follow.h"
+#include "../core/drops.h"
 #include "../core/error.h"
 #include "../core/hash.h"
 #include "../core/outfile.h"
@@ -84,6 +85,12 @@ struct watch {
 	struct bt_watch_status st;
 	uint64_t last_status;
 	uint32_t lat[LAT_BUCKETS];   /* alerts answered, by latency */
+	/* What the log's capture lost (drops notes), for the results as
+	 * `backtrack` gives them: read for each graph, and again once its
+	 * writer closed the log (a capture writes its note at its end). */
+	struct bt_drops drops;
+	const struct bt_graph *drops_g;
+	bool drops_ok, drops_closed;
 	int halt;                    /* the engine stopped: so does the
 	                                reader (atomic) */
 };
@@ -592,6 +599,27 @@ static bool caught_up(struct watch *w, const struct bt_alert *a)
 	return bt_spec_resolve(&id, &t, g, a->spec) != BT_ENOTFOUND;
 }
 
+/* The drops of the followed log (see struct watch), or NULL when they
+ * cannot be read.  A whole read of the log (a tenth of a second per
+ * million events): once per graph, and once more at the writer's close;
+ * a drops note appended to a log still being written in between is seen
+ * at the close. */
+static const struct bt_drops *watch_drops(struct watch *w)
+{
+	const struct bt_graph *g = bt_follow_graph(w->f);
+	bool closed = bt_follow_is_closed(w->f);
+
+	if (!g)
+		return NULL;
+	if (g != w->drops_g || (closed && !w->drops_closed)) {
+		w->drops_g = g;
+		w->drops_closed = closed;
+		w->drops_ok = bt_graph_log(g) &&
+			      !bt_drops_read(&w->drops, bt_graph_log(g));
+	}
+	return w->drops_ok ? &w->drops : NULL;
+}
+
 static void count_nodes(const struct bt_result *r, size_t *objects,
 			size_t *entries)
 {
@@ -676,6 +704,7 @@ static int answer(struct watch *w, struct entry *e)
 	}
 	q.spec = e->a.spec;
 	q.point_time = e->a.time;
+	q.drops = watch_drops(w);
 	err = bt_query_run(&qr, bt_follow_graph(w->f), &q);
 	if (err) {
 		ans.err = err;
