@@ -66,6 +66,8 @@
 #define ATTACK_PAYLOAD "/tmp/.x/payload.sh"
 #define ATTACK_SHM "/dev/shm/.x"
 #define ATTACK_LOOT "/var/tmp/.x/loot"
+#define ATTACK_RECEIVED "/var/tmp/.x/received"  /* with recv_from */
+#define GEN_ADDR 64          /* an address of a planted connection */
 
 static const char *const bins[] = {
 	"ls", "cat", "grep", "sed", "awk", "sort", "uniq", "head", "tail",
@@ -183,6 +185,9 @@ struct gen {
 
 	int stage;
 	uint64_t plant[3];
+	/* the planted connections (bt_gen_opts): remote and local
+	 * addresses, "" for none */
+	char send_to[2][GEN_ADDR], recv_from[2][GEN_ADDR];
 };
 
 /* ---- randomness ------------------------------------------------------- */
@@ -773,9 +778,17 @@ static void attack_stage(struct gen *g, struct attack *a)
 		ev(g, BT_OP_READ, 0, 0, g->lib0 + 7, p);   /* libssl */
 		ev(g, BT_OP_READ, 0, 0, g->lib0 + 8, p);   /* libcrypto */
 		ev(g, BT_OP_READ, 0, 0, g->conf0 + 4, p);  /* resolv.conf */
-		a->endpoint = mkendpoint(g, ATTACK_ENTRY);
-		ev(g, BT_OP_CONNECT, 0, 0, a->endpoint, p);
-		ev(g, BT_OP_SEND, 0, 96, p, a->endpoint);
+		if (g->recv_from[0][0]) {
+			/* from the other host: one end of one connection */
+			a->endpoint = mkendpoint(g, g->recv_from[0]);
+			label(g, a->endpoint, BT_LABEL_LOCAL, g->recv_from[1],
+			      strlen(g->recv_from[1]));
+			ev(g, BT_OP_ACCEPT, 0, 0, a->endpoint, p);
+		} else {
+			a->endpoint = mkendpoint(g, ATTACK_ENTRY);
+			ev(g, BT_OP_CONNECT, 0, 0, a->endpoint, p);
+			ev(g, BT_OP_SEND, 0, 96, p, a->endpoint);
+		}
 		ev(g, BT_OP_RECV, 0, 4096, a->endpoint, p);
 		ev(g, BT_OP_RECV, 0, 1733, a->endpoint, p);
 		a->payload = mkfile(g, ATTACK_PAYLOAD);
@@ -811,16 +824,51 @@ static void attack_stage(struct gen *g, struct attack *a)
 		reg = map(g, g->special[S_XSHM], p, false, GEN_XPAGE, 1);
 		pg = page(g, GEN_DBFILES, g->special[S_XSHM], GEN_XPAGE);
 		ev(g, BT_OP_PAGE_READ, 0, reg, pg, p);
-		loot = mkfile(g, ATTACK_LOOT);
-		name = mkname(g, ATTACK_LOOT);
+		loot = mkfile(g, g->recv_from[0][0] ? ATTACK_RECEIVED :
+			      ATTACK_LOOT);
+		name = mkname(g, g->recv_from[0][0] ? ATTACK_RECEIVED :
+			      ATTACK_LOOT);
 		ev(g, BT_OP_CREATE, 0, 0, p, name);
 		ev(g, BT_OP_WRITE, 0, 4096, p, loot);
+		if (g->send_to[0][0]) {
+			/* and sends it to the other host */
+			uint32_t e = mkendpoint(g, g->send_to[0]);
+
+			label(g, e, BT_LABEL_LOCAL, g->send_to[1],
+			      strlen(g->send_to[1]));
+			ev(g, BT_OP_CONNECT, 0, 0, e, p);
+			ev(g, BT_OP_SEND, 0, 4096, p, e);
+		}
 		break;
 	}
 	g->stage++;
 }
 
 /* ---- entry ------------------------------------------------------------ */
+
+/* "REMOTE,LOCAL" into two addresses; NULL: none. */
+static int link_addrs(const char *spec, const char *what,
+		      char out[2][GEN_ADDR])
+{
+	const char *comma;
+	size_t a, b;
+
+	out[0][0] = out[1][0] = '\0';
+	if (!spec)
+		return 0;
+	comma = strchr(spec, ',');
+	a = comma ? (size_t)(comma - spec) : 0;
+	b = comma ? strlen(comma + 1) : 0;
+	if (!comma || !a || !b || a >= GEN_ADDR || b >= GEN_ADDR ||
+	    strchr(comma + 1, ','))
+		return bt_error_set(BT_EINVAL, "%s wants REMOTE,LOCAL "
+				    "(two addresses of at most %d bytes), not "
+				    "'%s'", what, GEN_ADDR - 1, spec);
+	memcpy(out[0], spec, a);
+	out[0][a] = '\0';
+	memcpy(out[1], comma + 1, b + 1);
+	return 0;
+}
 
 /* Say where the log came from (`btrack log info` shows notes). */
 static void note_source(struct gen *g, const struct bt_gen_opts *o)
@@ -853,6 +901,11 @@ int bt_gen(struct bt_log_writer *w, const struct bt_gen_opts *o,
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return bt_error_set(BT_ENOMEM, "out of memory");
+	if ((err = link_addrs(o->send_to, "send_to", g->send_to)) ||
+	    (err = link_addrs(o->recv_from, "recv_from", g->recv_from))) {
+		free(g);
+		return err;
+	}
 	g->w = w;
 	g->rng = o->seed ^ 0x6274726b67656e31ull;   /* "btrkgen1" */
 	g->now = o->start ? o->start : GEN_DEFAULT_START;
@@ -870,6 +923,12 @@ int bt_gen(struct bt_log_writer *w, const struct bt_gen_opts *o,
 	g->plant[0] = n / 100 * 55;
 	g->plant[1] = n / 100 * 60;
 	g->plant[2] = n / 100 * 65;
+	if (g->recv_from[0][0]) {
+		/* the entry when a send_to log of as many events sends */
+		g->plant[0] = n / 100 * 65;
+		g->plant[1] = n / 100 * 70;
+		g->plant[2] = n / 100 * 75;
+	}
 
 	note_source(g, o);
 	mkworld(g);
@@ -892,8 +951,9 @@ int bt_gen(struct bt_log_writer *w, const struct bt_gen_opts *o,
 	out->events = g->events;
 	out->objects = g->nobj;
 	snprintf(out->detection, sizeof(out->detection), "file:%s",
-		 ATTACK_LOOT);
-	snprintf(out->entry, sizeof(out->entry), "%s", ATTACK_ENTRY);
+		 g->recv_from[0][0] ? ATTACK_RECEIVED : ATTACK_LOOT);
+	snprintf(out->entry, sizeof(out->entry), "%s",
+		 g->recv_from[0][0] ? g->recv_from[0] : ATTACK_ENTRY);
 	free(g);
 	return err;
 }

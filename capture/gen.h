@@ -23,6 +23,18 @@ struct bt_gen_opts {
 	uint64_t events;    /* about this many events */
 	uint64_t seed;
 	uint64_t start;     /* ns since the epoch of the first event */
+	/*
+	 * A planted connection between two generated hosts, each
+	 * "REMOTE,LOCAL" (addresses "IP:PORT"; NULL: none), for a case of
+	 * two logs joined by one connection (btrack-db(5)):
+	 * send_to: after writing the detection file, its writer connects
+	 * to REMOTE from LOCAL and sends it;
+	 * recv_from: the attack enters through a connection from REMOTE,
+	 * accepted on LOCAL, instead of 203.0.113.66:4444, at 65 % of the
+	 * events (where a send_to log of as many events sends), and the
+	 * detection file is /var/tmp/.x/received.
+	 */
+	const char *send_to, *recv_from;
 };
 
 struct bt_gen_info {

@@ -27,12 +27,14 @@
 #include "../core/log.h"
 #include "cli.h"
 
-enum { OPT_START = 256, OPT_JSONL };
+enum { OPT_START = 256, OPT_JSONL, OPT_SEND_TO, OPT_RECV_FROM };
 
 static const struct cli_opt gen_opts[] = {
 	{ 'n', "events", "N", "about N events (suffixes k, M, G: 10^3, 10^6, 10^9)" },
 	{ 's', "seed", "S", "random seed (default 1): same seed, same log" },
 	{ OPT_START, "start", "TIME", "time of the first event (RFC 3339 or epoch s)" },
+	{ OPT_SEND_TO, "send-to", "REMOTE,LOCAL", "the detection file's writer sends it to REMOTE from LOCAL" },
+	{ OPT_RECV_FROM, "recv-from", "REMOTE,LOCAL", "the attack enters from REMOTE, accepted on LOCAL" },
 	{ 'f', "force", NULL, "replace LOG if it exists" },
 	{ OPT_JSONL, "jsonl", NULL, "write JSONL observations (btrack import's format)" },
 	{ 'o', "output", "LOG", "the log to write" },
@@ -41,7 +43,8 @@ static const struct cli_opt gen_opts[] = {
 
 static const struct cli_cmd gen_cmd = {
 	"gen",
-	"gen --events N [--seed S] [--start TIME] [--force] [--jsonl] -o LOG",
+	"gen --events N [--seed S] [--start TIME] [--send-to REMOTE,LOCAL] "
+	"[--recv-from REMOTE,LOCAL] [--force] [--jsonl] -o LOG",
 	"Generate a synthetic log with one planted attack chain.",
 	gen_opts
 };
@@ -94,6 +97,19 @@ static int opt(void *ctx, int id, const char *val)
 		return cli_u64(&gen_cmd, "--seed", val, &a->o.seed);
 	case OPT_START:
 		return cli_time(&gen_cmd, "--start", val, &a->o.start);
+	case OPT_SEND_TO:
+	case OPT_RECV_FROM:
+		if (!strchr(val, ',') || *val == ',' ||
+		    !val[strcspn(val, ",") + 1])
+			return cli_usage_error(&gen_cmd, "option '--%s' wants "
+					       "REMOTE,LOCAL, not '%s'",
+					       id == OPT_SEND_TO ? "send-to" :
+					       "recv-from", val);
+		if (id == OPT_SEND_TO)
+			a->o.send_to = val;
+		else
+			a->o.recv_from = val;
+		return 0;
 	case 'f':
 		a->force = 1;
 		return 0;

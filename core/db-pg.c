@@ -413,10 +413,10 @@ static const char *const schema[] = {
 	" cause TEXT NOT NULL,"
 	" effect TEXT NOT NULL)",
 	"CREATE TABLE objects ("
-	" id BIGINT PRIMARY KEY,"
+	" id BIGINT NOT NULL,"
 	" kind TEXT NOT NULL,"
 	" host TEXT,"
-	" ident BYTEA NOT NULL UNIQUE,"
+	" ident BYTEA NOT NULL,"
 	" log BIGINT NOT NULL,"
 	" pid BIGINT, start BIGINT, ppid BIGINT, uid BIGINT,"
 	" dev BIGINT, ino BIGINT, flags BIGINT,"
@@ -425,18 +425,15 @@ static const char *const schema[] = {
 	" page BIGINT,"
 	" process BIGINT,"
 	" prot BIGINT, first_page BIGINT, pages BIGINT)",
-	"CREATE INDEX objects_host ON objects(host)",
 	"CREATE TABLE labels ("
-	" id BIGINT PRIMARY KEY,"
+	" id BIGINT NOT NULL,"
 	" log BIGINT NOT NULL,"
 	" object BIGINT NOT NULL,"
 	" key TEXT NOT NULL,"
 	" time BIGINT NOT NULL,"
 	" value BYTEA NOT NULL)",
-	"CREATE INDEX labels_object ON labels(object)",
-	"CREATE INDEX labels_value ON labels(value)",
 	"CREATE TABLE events ("
-	" id BIGINT PRIMARY KEY,"
+	" id BIGINT NOT NULL,"
 	" log BIGINT NOT NULL,"
 	" time BIGINT NOT NULL,"
 	" op INTEGER NOT NULL,"
@@ -464,9 +461,32 @@ static const char *const schema[] = {
 	"  e.aux, e.flags FROM events e JOIN ops o ON o.op = e.op",
 };
 
-static const char *const event_indexes[] = {
-	"CREATE INDEX IF NOT EXISTS events_effect ON events(effect, time)",
-	"CREATE INDEX IF NOT EXISTS events_cause ON events(cause, time)",
+/*
+ * The keys and indexes of the tables a log fills, built once after the
+ * rows of the first log (sorted, not row by row): objects(id),
+ * objects(ident) (unique: an identity is one object), labels(id).  The
+ * events have no primary key: their ids are given under the add lock,
+ * and no query looks an event up by id.  A database made before kept
+ * events_pkey; it is dropped only for a first log.
+ */
+static const char *const drop_indexes[] = {
+	"ALTER TABLE objects DROP CONSTRAINT IF EXISTS objects_pkey,"
+	" DROP CONSTRAINT IF EXISTS objects_ident_key",
+	"ALTER TABLE labels DROP CONSTRAINT IF EXISTS labels_pkey",
+	"ALTER TABLE events DROP CONSTRAINT IF EXISTS events_pkey",
+	"DROP INDEX IF EXISTS objects_host, labels_object, labels_value,"
+	" events_effect, events_cause",
+};
+
+static const char *const make_indexes[] = {
+	"ALTER TABLE objects ADD CONSTRAINT objects_pkey PRIMARY KEY (id),"
+	" ADD CONSTRAINT objects_ident_key UNIQUE (ident)",
+	"CREATE INDEX objects_host ON objects(host)",
+	"ALTER TABLE labels ADD CONSTRAINT labels_pkey PRIMARY KEY (id)",
+	"CREATE INDEX labels_object ON labels(object)",
+	"CREATE INDEX labels_value ON labels(value)",
+	"CREATE INDEX events_effect ON events(effect, time)",
+	"CREATE INDEX events_cause ON events(cause, time)",
 };
 
 static int put_ops(struct pg_db *db)
@@ -520,8 +540,8 @@ static int create_schema(struct pg_db *db)
 	for (i = 0; i < BT_ARRAY_SIZE(schema); i++)
 		if ((err = exec(db, schema[i])))
 			goto fail;
-	for (i = 0; i < BT_ARRAY_SIZE(event_indexes); i++)
-		if ((err = exec(db, event_indexes[i])))
+	for (i = 0; i < BT_ARRAY_SIZE(make_indexes); i++)
+		if ((err = exec(db, make_indexes[i])))
 			goto fail;
 	if ((err = put_ops(db)))
 		goto fail;
@@ -767,7 +787,9 @@ static int pq_log_insert(struct bt_db *bdb, const struct bt_dblog *l,
 	if ((err = pq_query_int(bdb, "SELECT coalesce(max(id), 0) + 1 FROM"
 				" logs", 1, id)) ||
 	    (err = pq_query_int(bdb, "SELECT count(*) FROM (SELECT 1 FROM"
-				" events LIMIT 1) AS e", 0, &nev)))
+				" events UNION ALL SELECT 1 FROM objects UNION"
+				" ALL SELECT 1 FROM labels UNION ALL SELECT 1"
+				" FROM notes LIMIT 1) AS e", 0, &nev)))
 		return err;
 	db->bulk = nev == 0;
 	snprintf(v[0], 24, "%" PRId64, *id);
@@ -855,11 +877,23 @@ static int pq_rows_begin(struct bt_db *bdb, int64_t logid, const char *host)
 	free(q);
 	if (err)
 		return err;
-	if (db->bulk && ((err = exec(db, "DROP INDEX IF EXISTS "
-				     "events_effect")) ||
-			 (err = exec(db, "DROP INDEX IF EXISTS "
-				     "events_cause"))))
-		return err;
+	/*
+	 * The first log of a database: into empty tables truncated in this
+	 * transaction (new files, so a server with wal_level=minimal writes
+	 * no WAL for the COPY), without their keys and indexes, built once
+	 * at the end.  TRUNCATE holds readers of the empty tables off until
+	 * the commit.
+	 */
+	if (db->bulk) {
+		size_t i;
+
+		if ((err = exec(db, "TRUNCATE events, objects, labels,"
+				" notes")))
+			return err;
+		for (i = 0; i < BT_ARRAY_SIZE(drop_indexes); i++)
+			if ((err = exec(db, drop_indexes[i])))
+				return err;
+	}
 	copy_header(db, &db->objs);
 	copy_header(db, &db->labels);
 	copy_header(db, &db->notes);
@@ -1026,21 +1060,33 @@ static int pq_add_end(struct bt_db *bdb, const struct bt_dblog *grown)
 			goto fail;
 		PQclear(r);
 	}
-	/* A file's path column: the latest path it was seen under. */
-	if ((err = query(db, &r, "UPDATE objects SET path = (SELECT value"
+	/* A file's path column: the latest path it was seen under.  The
+	 * files this add inserted have it (db.c); a log that grew may have
+	 * given a path to a file of its first part. */
+	if (grown &&
+	    (err = query(db, &r, "UPDATE objects SET path = (SELECT value"
 			 " FROM labels l WHERE l.object = objects.id AND"
 			 " l.key = 'path' ORDER BY l.time DESC, l.id DESC"
 			 " LIMIT 1) WHERE log = $1 AND kind = 'file' AND"
 			 " path IS NULL", 1, p, "setting file paths")))
 		goto fail;
-	PQclear(r);
-	for (i = 0; i < BT_ARRAY_SIZE(event_indexes); i++)
-		if ((err = exec(db, event_indexes[i])))
+	if (grown)
+		PQclear(r);
+	if (db->bulk) {
+		for (i = 0; i < BT_ARRAY_SIZE(make_indexes); i++)
+			if ((err = exec(db, make_indexes[i])))
+				goto fail;
+		/* The frontier's `= ANY` needs the events' statistics to
+		 * pick the indexes; a small sample is enough (the other
+		 * tables are read whole or by their keys), and autovacuum
+		 * keeps them up to date as the database grows. */
+		if ((err = exec(db, "SET LOCAL default_statistics_target ="
+				" 10")) ||
+		    (err = exec(db, "ANALYZE events")))
 			goto fail;
+	}
 	if ((err = exec(db, "COMMIT")))
 		goto fail;
-	if (db->bulk)
-		exec(db, "ANALYZE");
 	goto out;
 fail:
 	PQclear(PQexec(db->c, "ROLLBACK"));

@@ -625,19 +625,24 @@ static int sq_add_end(struct bt_db *bdb, const struct bt_dblog *grown)
 		}
 	}
 	/* A file's path column: the latest path it was seen under, for SQL
-	 * (the walk takes paths from the labels). */
-	if ((err = prepare(db, &s, "UPDATE objects SET path = (SELECT value"
-			   " FROM labels l WHERE l.object = objects.id AND"
-			   " l.key = 'path' ORDER BY l.time DESC, l.id DESC"
-			   " LIMIT 1) WHERE log = ?1 AND kind = 'file' AND"
-			   " path IS NULL")))
-		goto fail;
-	sqlite3_bind_int64(s, 1, db->logid);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		err = sqlerr(db, BT_EIO, "setting file paths");
-		goto fail;
+	 * (the walk takes paths from the labels).  The files this add
+	 * inserted have it (db.c); a log that grew may have given a path to
+	 * a file of its first part. */
+	if (grown) {
+		if ((err = prepare(db, &s, "UPDATE objects SET path = (SELECT"
+				   " value FROM labels l WHERE l.object ="
+				   " objects.id AND l.key = 'path' ORDER BY"
+				   " l.time DESC, l.id DESC LIMIT 1) WHERE"
+				   " log = ?1 AND kind = 'file' AND path IS"
+				   " NULL")))
+			goto fail;
+		sqlite3_bind_int64(s, 1, db->logid);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			err = sqlerr(db, BT_EIO, "setting file paths");
+			goto fail;
+		}
 	}
 	for (i = 0; i < BT_ARRAY_SIZE(event_indexes); i++)
 		if ((err = exec(db, event_indexes[i])))

@@ -274,21 +274,49 @@ static int log_hash(const struct bt_log *log, uint64_t created,
 	return 0;
 }
 
+/* What the first pass found of one object of the log. */
+struct scan_obj {
+	char *path;             /* a file's first PATH label, an endpoint's
+	                           LOCAL label (owned) */
+	/* A file's latest PATH label (by time, then log order: the labels
+	 * table's "ORDER BY time DESC, id DESC") and its time: the path
+	 * column of a file the add inserts, so that no UPDATE runs after
+	 * the load (owned). */
+	char *last;
+	uint64_t last_time;
+};
+
 /* What the first pass found. */
 struct scan {
 	uint64_t events, objects, first, last, end;
-	char **path;            /* [id]: a file's first PATH label, an
-	                           endpoint's LOCAL label (owned) */
-	size_t path_cap;
+	struct scan_obj *obj;   /* [id] */
+	size_t obj_cap;
 };
 
 static void scan_release(struct scan *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->path_cap; i++)
-		free(s->path[i]);
-	free(s->path);
+	for (i = 0; i < s->obj_cap; i++) {
+		free(s->obj[i].path);
+		free(s->obj[i].last);
+	}
+	free(s->obj);
+}
+
+/* The scan's entry of object `id` (grown as needed), or NULL. */
+static struct scan_obj *scan_obj(struct scan *s, uint32_t id)
+{
+	size_t old = s->obj_cap;
+
+	if (id >= old) {
+		if (bt_grow(&s->obj, &s->obj_cap, (size_t)id + 1,
+			    sizeof(*s->obj)))
+			return NULL;
+		memset(s->obj + old, 0, (s->obj_cap - old) *
+		       sizeof(*s->obj));
+	}
+	return &s->obj[id];
 }
 
 /* The first pass.  A record is read only until the next bt_log_next():
@@ -312,27 +340,32 @@ static int scan_log(const struct bt_log *log, struct scan *s)
 				s->first = e->time;
 		} else if (h->type == BT_REC_LABEL) {
 			const struct bt_rec_label *l = (const void *)h;
+			struct scan_obj *o;
 
 			/* a file's first path; an endpoint's local address
 			 * (ids of files and endpoints never collide) */
 			if (l->key != BT_LABEL_PATH &&
 			    l->key != BT_LABEL_LOCAL)
 				continue;
-			if (l->object >= s->path_cap) {
-				size_t old = s->path_cap;
-
-				if (bt_grow(&s->path, &s->path_cap,
-					    (size_t)l->object + 1,
-					    sizeof(*s->path))) {
-					r = BT_ENOMEM;
-					break;
-				}
-				memset(s->path + old, 0, (s->path_cap - old)
-				       * sizeof(*s->path));
+			if (!(o = scan_obj(s, l->object))) {
+				r = BT_ENOMEM;
+				break;
 			}
-			if (!s->path[l->object] &&
-			    !(s->path[l->object] =
-			      strdup(bt_rec_str(&l->value)))) {
+			if (!o->path &&
+			    !(o->path = strdup(bt_rec_str(&l->value)))) {
+				r = BT_ENOMEM;
+				break;
+			}
+			/* the labels the add inserts (add_records) */
+			if (l->key != BT_LABEL_PATH || l->object == 0 ||
+			    l->object > it.nobjects ||
+			    (o->last && l->time < o->last_time))
+				continue;
+			o->last_time = l->time;
+			if (o->last && !strcmp(o->last, bt_rec_str(&l->value)))
+				continue;
+			free(o->last);
+			if (!(o->last = strdup(bt_rec_str(&l->value)))) {
 				r = BT_ENOMEM;
 				break;
 			}
@@ -454,8 +487,8 @@ static int add_object(struct adder *a, const struct bt_rec_head *h)
 		int r;
 
 		o.kind = "file";
-		if ((f->flags & BT_FILEF_SYNTH) && f->id < a->scan->path_cap)
-			path = a->scan->path[f->id];
+		if ((f->flags & BT_FILEF_SYNTH) && f->id < a->scan->obj_cap)
+			path = a->scan->obj[f->id].path;
 		if (path) {
 			n = ident_set(&a->ident, a->host, "s:%s", path);
 			o.path = path;
@@ -470,6 +503,14 @@ static int add_object(struct adder *a, const struct bt_rec_head *h)
 			n = ident_set(&a->ident, a->host, "f:%" PRIu64
 				      ":%" PRIu64, (uint64_t)f->dev,
 				      (uint64_t)f->ino);
+			/* The path column: the latest path it had (only
+			 * used when the store inserts it). */
+			if (f->id < a->scan->obj_cap &&
+			    (path = a->scan->obj[f->id].last)) {
+				o.path = path;
+				o.pathlen = strlen(path);
+				o.has |= 1u << DBC_PATH;
+			}
 		}
 		if (n < 0)
 			return bt_error_set(BT_ENOMEM, "out of memory");
@@ -521,8 +562,8 @@ static int add_object(struct adder *a, const struct bt_rec_head *h)
 	}
 	case BT_REC_ENDPOINT: {
 		const struct bt_rec_endpoint *e = (const void *)h;
-		const char *local = e->id < a->scan->path_cap ?
-				    a->scan->path[e->id] : NULL;
+		const char *local = e->id < a->scan->obj_cap ?
+				    a->scan->obj[e->id].path : NULL;
 
 		o.kind = "endpoint";
 		/*

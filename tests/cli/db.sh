@@ -294,6 +294,14 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	[ "$(sqlite3 "$tmp/id.db" "SELECT count(*) FROM objects
 		WHERE kind = 'file' AND flags & 2")" = 1 ] ||
 		fail "no pipe among the files"
+	# A file's path column is the latest name it had (renamed at 5,
+	# set by the add itself, without an UPDATE after the load).
+	[ "$(sqlite3 "$tmp/id.db" "SELECT path FROM objects
+		WHERE kind = 'file' AND dev = 8 AND ino = 2")" = /w/a ] ||
+		fail "a renamed file's path column is not its latest name"
+	[ "$(sqlite3 "$tmp/id.db" "SELECT path FROM objects
+		WHERE kind = 'file' AND dev = 8 AND ino = 6")" = /w/cfg ] ||
+		fail "a renamed file's path column is not its latest name"
 	# A database made before symlink, chmod and chown learns them.
 	sqlite3 "$tmp/id.db" "DELETE FROM ops WHERE op > 18"
 	expect 0 "$BTRACK" db add --db "$tmp/id.db" "$tmp/id.btl"

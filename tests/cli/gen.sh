@@ -117,9 +117,36 @@ cmp -s a.btl keep.btl || fail "refused run changed the log"
 ! cmp -s a.btl keep.btl || fail "--force did not replace the log"
 
 # Usage errors exit 2; -h exits 0 with the synopsis.
+# A planted connection between two generated hosts (--send-to on one,
+# --recv-from on the other): added to one case database, the backtrack
+# from the receiving host's file crosses into the sender's chain, to its
+# entry endpoint, and names both hosts.
+"$BTRACK" gen -n 20k -s 1 --send-to 10.0.0.2:5432,10.0.0.1:40000 \
+	-o web.btl 2>err || fail "gen --send-to exited $?: $(cat err)"
+"$BTRACK" gen -n 20k -s 2 --recv-from 10.0.0.1:40000,10.0.0.2:5432 \
+	-o db.btl 2>err || fail "gen --recv-from exited $?: $(cat err)"
+grep -qx 'detection point: file:/var/tmp/.x/received' err &&
+grep -qx 'entry point: endpoint:10.0.0.1:40000' err ||
+	fail "--recv-from points: $(cat err)"
+"$BTRACK" db add --db two.db --host web web.btl >/dev/null 2>&1 &&
+"$BTRACK" db add --db two.db --host db db.btl >/dev/null 2>&1 ||
+	fail "db add of the two hosts failed"
+"$BTRACK" backtrack --db two.db --from file:/var/tmp/.x/received \
+	>walk 2>err || fail "backtrack on two hosts exited $?: $(cat err)"
+grep -q '^  \[[0-9]*\] 203.0.113.66:4444 .*entry point' walk ||
+	fail "the sender's entry point is not reached: $(cat walk)"
+grep -q '^  \[[0-9]*\] web: curl ' walk && grep -q '^  \[[0-9]*\] db: ' walk ||
+	fail "the walk does not cross between the hosts: $(cat walk)"
+grep -q '1 connection joined between hosts' err ||
+	fail "no connection joined: $(cat err)"
+# Alone, the receiving host's walk stops at the connection.
+"$BTRACK" backtrack --log db.btl --from file:/var/tmp/.x/received >walk 2>err
+grep -q '203.0.113.66' walk && fail "one host's log reaches the other's entry"
+
 for args in "-o x.btl" "-n 10" "-n abc -o x.btl" "-n 1x -o x.btl" \
 	"-n 0 -o x.btl" "-n 10 --seed -1 -o x.btl" "-n 10 -o x.btl extra" \
-	"-n 10 --start yesterday -o x.btl" "--bogus"; do
+	"-n 10 --start yesterday -o x.btl" "--bogus" \
+	"-n 10 --send-to 10.0.0.1:1 -o x.btl" "-n 10 --recv-from ,a -o x.btl"; do
 	rc=0
 	# shellcheck disable=SC2086
 	"$BTRACK" gen $args 2>err || rc=$?
@@ -127,7 +154,7 @@ for args in "-o x.btl" "-n 10" "-n abc -o x.btl" "-n 1x -o x.btl" \
 	[ ! -e x.btl ] || fail "'gen $args' wrote a log"
 done
 "$BTRACK" gen -h >help || fail "gen -h exited $?"
-grep -q 'btrack gen --events N \[--seed S\] \[--start TIME\] \[--force\] \[--jsonl\] -o LOG' help ||
+grep -q 'btrack gen --events N \[--seed S\] \[--start TIME\] \[--send-to REMOTE,LOCAL\] \[--recv-from REMOTE,LOCAL\] \[--force\] \[--jsonl\] -o LOG' help ||
 	fail "no synopsis in -h"
 
 # A log that cannot be written: exit 1, nothing left behind.

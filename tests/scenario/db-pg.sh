@@ -110,6 +110,10 @@ grep -q '^events  *20029$' "$tmp/info.pg" || fail "info: $(cat "$tmp/info.pg")"
 [ "$(psql_ c1 "SELECT convert_from(path, 'UTF8') FROM objects WHERE
 	kind = 'file' AND host = 'web1' AND path = '/X'")" = /X ] ||
 	fail "no /X in objects"
+# A file's path column is the latest name it had (renamed at 5).
+[ "$(psql_ c1 "SELECT convert_from(path, 'UTF8') FROM objects WHERE
+	kind = 'file' AND host = 'web2' AND dev = 8 AND ino = 2")" = /w/a ] ||
+	fail "a renamed file's path column is not its latest name"
 
 # ---- walks: PostgreSQL, sqlite and the log give the same JSON ----------
 same() {  # what, then the three commands' outputs
