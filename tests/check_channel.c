@@ -505,6 +505,38 @@ START_TEST(match_half)
 }
 END_TEST
 
+/* Many half-known ends on one server port (a busy server's audit log):
+ * bounded work; one connection after another, each pairs with the server
+ * end it overlaps, none with another. */
+START_TEST(match_half_many)
+{
+	enum { N = 20000 };
+	struct bt_conn_end *e = calloc(N, sizeof(*e));
+	size_t *peer = calloc(N, sizeof(*peer)), i;
+	char loc[32];
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_ptr_nonnull(peer);
+	for (i = 0; i < N; i++) {
+		uint64_t t = (uint64_t)(i / 2) * 3 * S;
+
+		if (i % 2) {
+			snprintf(loc, sizeof(loc), "127.0.0.1:%zu",
+				 1024 + i / 2 % 60000);
+			e[i] = end("127.0.0.1:80", loc, t, t + S);
+		} else {
+			e[i] = hend("?#1", "127.0.0.1:80", t, t + S);
+		}
+	}
+	ck_assert_int_eq(bt_conn_match(peer, e, N, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	for (i = 0; i < N; i++)
+		ck_assert_uint_eq(peer[i], i ^ 1);
+	free(e);
+	free(peer);
+}
+END_TEST
+
 /* Many ends on one port pair (a hostile or pathological log): bounded
  * work, pairs still symmetric. */
 START_TEST(match_many)
@@ -816,6 +848,7 @@ int main(void)
 		{ "match_hosts", match_hosts },
 		{ "match_many", match_many },
 		{ "match_half", match_half },
+		{ "match_half_many", match_half_many },
 		{ "ingest_endpoints", ingest_endpoints },
 		{ "one_log_backward_forward", one_log_backward_forward },
 		{ "two_clients", two_clients },
