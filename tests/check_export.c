@@ -1118,7 +1118,8 @@ END_TEST
 START_TEST(test_svg_200)
 {
 	const char *path = tu_path("gen.btl");
-	struct bt_gen_opts go = { 2000, 1, 1700000000000000000ull };
+	struct bt_gen_opts go = { .events = 2000, .seed = 1,
+				  .start = 1700000000000000000ull };
 	struct bt_gen_info gi;
 	struct bt_filter_opts fo;
 	struct bt_filter_report *rep;

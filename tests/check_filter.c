@@ -281,7 +281,8 @@ START_TEST(generated_log_keeps_the_planted_entry)
 {
 	const char *log = tu_path("gen.btl");
 	struct bt_log_writer *w = NULL;
-	struct bt_gen_opts go = { 200000, 7, 1700000000000000000ULL };
+	struct bt_gen_opts go = { .events = 200000, .seed = 7,
+				  .start = 1700000000000000000ULL };
 	struct bt_gen_info info;
 	struct bt_graph *g = NULL;
 	struct bt_result *r;

@@ -110,6 +110,14 @@ grep -q '^events  *20029$' "$tmp/info.pg" || fail "info: $(cat "$tmp/info.pg")"
 [ "$(psql_ c1 "SELECT convert_from(path, 'UTF8') FROM objects WHERE
 	kind = 'file' AND host = 'web1' AND path = '/X'")" = /X ] ||
 	fail "no /X in objects"
+# Each add of a log with events is one partition of events (three; the
+# add of a log already there made none), and the rows are all reachable
+# through the parent's indexes.
+[ "$(psql_ c1 "SELECT count(*) FROM pg_inherits WHERE
+	inhparent = 'events'::regclass")" = 3 ] ||
+	fail "events partitions: $(psql_ c1 "SELECT inhrelid::regclass FROM pg_inherits")"
+[ "$(psql_ c1 "SET enable_seqscan = off; SELECT count(*) FROM events
+	WHERE effect > 0")" = 20029 ] || fail "the events' indexes miss rows"
 # A file's path column is the latest name it had (renamed at 5).
 [ "$(psql_ c1 "SELECT convert_from(path, 'UTF8') FROM objects WHERE
 	kind = 'file' AND host = 'web2' AND dev = 8 AND ino = 2")" = /w/a ] ||
