@@ -222,6 +222,36 @@ cmp -s "$tmp/n4" "$tmp/n4b" || fail "adding again changed the counts"
 	--format json >"$tmp/w.sq"
 bt_chain "$tmp/w.pg" "endpoint:203.0.113.66:4444" "file:/var/tmp/.x/loot"
 
+# ---- an add killed -----------------------------------------------------
+# A `db add` killed (SIGKILL) while it streams its events: whenever the
+# kill lands, the database shows the log whole or not at all (no log row,
+# no partition, no events), and the add run again completes it.
+mkdb c5
+expect 0 "$BTRACK" gen -n 300k -s 5 -o "$tmp/k.btl"
+kn=$("$BTRACK" log info "$tmp/k.btl" | sed -n 's/^events: *//p')
+"$BTRACK" db add --db "$(uri c5)" --host k "$tmp/k.btl" >/dev/null 2>&1 &
+kpid=$!
+i=0
+while [ "$(psql_ c5 "SELECT count(*) FROM pg_stat_activity WHERE
+	query LIKE 'COPY events%' AND state = 'active'")" = 0 ] &&
+	kill -0 $kpid 2>/dev/null && [ $i -lt 600 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -9 $kpid 2>/dev/null || :
+wait $kpid 2>/dev/null || :
+state=$(psql_ c5 "SELECT (SELECT count(*) FROM logs) || ' ' ||
+	(SELECT count(*) FROM events) || ' ' || (SELECT count(*) FROM
+	pg_inherits WHERE inhparent = 'events'::regclass)")
+case $state in
+"0 0 0"|"1 $kn 1") ;;
+*) fail "a killed add left logs, events, partitions: $state" ;;
+esac
+expect 0 "$BTRACK" db add --db "$(uri c5)" --host k "$tmp/k.btl"
+[ "$(psql_ c5 "SELECT count(*) FROM events")" = "$kn" ] &&
+[ "$(psql_ c5 "SELECT count(*) FROM logs")" = 1 ] ||
+	fail "the add after a killed one: $(cat "$tmp/out")"
+
 # ---- refused -----------------------------------------------------------
 mkdb empty
 expect 3 "$BTRACK" db info --db "$(uri empty)"
