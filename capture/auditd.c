@@ -124,11 +124,14 @@ struct bt_auditd {
 	char path[8192];         /* scratch for joined paths */
 	char path2[8192];
 	char addr[256];          /* scratch for socket addresses */
+	char local[320];         /* scratch for a connect's own address */
+	uint64_t next_conn;      /* numbers a connect's half-known local */
 	/* Connects to loopback addresses not yet taken by an accept on a
 	 * listener bound to that address (accept(fd, NULL, NULL): see
 	 * peer_of_null_accept()).  A fixed ring: the oldest falls out. */
 	struct pending {
 		char addr[64];       /* "" = free slot */
+		char local[96];      /* the client's local (conn_local()) */
 		bool uncertain;      /* an accept may have taken another */
 	} pend[64];
 	unsigned pend_next;
@@ -377,9 +380,10 @@ static int flush_holders(struct bt_auditd *a, uint64_t time, uint32_t except,
 			o.pid = p->pid;
 			o.start = p->start;
 			o.op = op;
-			if (op == BT_RAW_SEND)
+			if (op == BT_RAW_SEND) {
 				o.remote = f->remote;
-			else
+				o.local = f->local;
+			} else
 				obs_fd(&o, f, true);
 			if ((r = add(a, &o)))
 				return r;
@@ -515,6 +519,7 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 		    (r = flush_senders(a, f->remote, e->time, e->pid)))
 			return r;
 		o.remote = f->remote;
+		o.local = f->local;
 		o.op = pass ? BT_RAW_SEND : BT_RAW_RECV;
 		return add(a, &o);
 	}
@@ -1069,6 +1074,7 @@ static int do_fd_io(struct bt_auditd *a, const struct aev *e)
 			return 0;
 		o.op = write ? BT_RAW_SEND : BT_RAW_RECV;
 		o.remote = f->remote;
+		o.local = f->local;
 	} else {
 		if (!obs_fd(&o, f, write))
 			return 0;
@@ -1115,16 +1121,54 @@ static bool loopback_with_port(const char *addr)
 	return !strncmp(addr, "127.", 4) || !strncmp(addr, "[::1]:", 6);
 }
 
-/* A connect to `addr` seen: remember it if an accept may need it. */
-static void pend_connect(struct bt_auditd *a, const char *addr)
+/* A connect to `addr` from local `local` seen: remember it if an accept
+ * may need it. */
+static void pend_connect(struct bt_auditd *a, const char *addr,
+			 const char *local)
 {
 	struct pending *p;
 
-	if (!loopback_with_port(addr) || strlen(addr) >= sizeof(p->addr))
+	if (!loopback_with_port(addr) || strlen(addr) >= sizeof(p->addr) ||
+	    (local && strlen(local) >= sizeof(p->local)))
 		return;
 	p = &a->pend[a->pend_next++ % BT_ARRAY_SIZE(a->pend)];
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
+	snprintf(p->local, sizeof(p->local), "%s", local ? local : "");
 	p->uncertain = false;
+}
+
+/* An IP address and port ("1.2.3.4:80", "[::1]:80"), not a unix path. */
+static bool ip_addr(const char *s)
+{
+	return s && (s[0] == '[' || (s[0] >= '0' && s[0] <= '9')) &&
+	       strrchr(s, ':');
+}
+
+/*
+ * The local address of a connect to `remote` by a socket whose bind gave
+ * `bound` (NULL if none): the bound address when it has a port; else
+ * half-known (graph/channel.h): "?" or the bound "ADDR:0", then "#N",
+ * N this log's connect number, so that each connection is its own
+ * endpoint (core/ingest.c keys one by (remote, local)).  Audit never
+ * logs the ephemeral port a connect got.  NULL for a non-IP remote.
+ */
+static const char *conn_local(struct bt_auditd *a, const char *remote,
+			      const char *bound)
+{
+	size_t bl = bound ? strlen(bound) : 0;
+
+	if (!ip_addr(remote))
+		return NULL;
+	if (bl > 2 && strcmp(bound + bl - 2, ":0") && ip_addr(bound))
+		return bound;
+	a->next_conn++;
+	if (bl > 2 && ip_addr(bound) && bl < sizeof(a->local) - 24)
+		snprintf(a->local, sizeof(a->local), "%s#%" PRIu64, bound,
+			 a->next_conn);
+	else
+		snprintf(a->local, sizeof(a->local), "?#%" PRIu64,
+			 a->next_conn);
+	return a->local;
 }
 
 /*
@@ -1133,11 +1177,14 @@ static void pend_connect(struct bt_auditd *a, const char *addr)
  * (the rest become uncertain).  Returns true when exactly one connect
  * was pending and certain: the accepted connection is that one.
  */
-static bool pend_accept(struct bt_auditd *a, const char *local)
+static bool pend_accept(struct bt_auditd *a, const char *local,
+			char *client, size_t client_size)
 {
 	size_t i, n = 0, first = 0, k;
 	bool sure = true;
 
+	if (client_size)
+		client[0] = '\0';
 	if (!local || !loopback_with_port(local))
 		return false;
 	for (k = 0; k < BT_ARRAY_SIZE(a->pend); k++) {
@@ -1152,6 +1199,8 @@ static bool pend_accept(struct bt_auditd *a, const char *local)
 	if (!n)
 		return false;
 	a->pend[first].addr[0] = '\0';
+	if (client_size)
+		snprintf(client, client_size, "%s", a->pend[first].local);
 	if (n == 1)
 		return sure;
 	for (k = 0; k < BT_ARRAY_SIZE(a->pend); k++)
@@ -1160,14 +1209,23 @@ static bool pend_accept(struct bt_auditd *a, const char *local)
 	return false;
 }
 
+/* A socket's bound address (bind), not the half-known local a connect
+ * gave it (conn_local()), or NULL. */
+static const char *bound_local(const struct bt_fd *f)
+{
+	return f && f->local && f->local[0] != '?' &&
+	       !strchr(f->local, '#') ? f->local : NULL;
+}
+
 static int do_net(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
 	struct proc *pr = proc_get(a, e->pid);
 	struct bt_fdtable *t = pr ? proc_fds(pr) : NULL;
 	const char *sa = aev_str(e, e->sockaddr), *remote = NULL;
+	const char *local = NULL, *lst;
 	const struct bt_fd *f;
-	char *addr = a->addr;
+	char *addr = a->addr, client[96];
 	bool joined = false;
 	int r;
 
@@ -1187,14 +1245,18 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 	case SYS_connect:
 		if (!remote)
 			return 0;
+		f = sock_fd(pr, dirfd_arg(e->a[0]));
 		o.op = BT_RAW_CONNECT;
 		o.remote = remote;
+		o.local = local = conn_local(a, remote, f ? f->local : NULL);
 		if ((r = add(a, &o)))
 			return r;
-		pend_connect(a, remote);
-		if (sock_fd(pr, dirfd_arg(e->a[0])) &&
-		    bt_fdtable_set_remote(t, (int)dirfd_arg(e->a[0]),
-					  remote) == BT_ENOMEM)
+		pend_connect(a, remote, local);
+		if (f && (bt_fdtable_set_remote(t, (int)dirfd_arg(e->a[0]),
+						remote) == BT_ENOMEM ||
+			  (local && local != f->local &&
+			   bt_fdtable_set_local(t, (int)dirfd_arg(e->a[0]),
+						local) == BT_ENOMEM)))
 			return BT_ENOMEM;
 		return 0;
 	case SYS_accept:
@@ -1202,31 +1264,43 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		f = t ? bt_fdtable_get(t, (int)dirfd_arg(e->a[0])) : NULL;
 		if (f && f->kind != BT_FD_SOCKET)
 			f = NULL;
+		lst = bound_local(f);
 		if (remote) {
-			/* it takes one of the connects to its address */
-			if (f)
-				pend_accept(a, f->local);
-		} else if (f && pend_accept(a, f->local)) {
+			/* it takes one of the connects to its address; this
+			 * end is (listener's address, peer): its local is
+			 * the listener's, wildcard or not (channel.h) */
+			if (lst) {
+				pend_accept(a, lst, client, 0);
+				if (ip_addr(remote) && ip_addr(lst))
+					local = lst;
+			}
+		} else if (lst && pend_accept(a, lst, client,
+					      sizeof(client))) {
 			/* accept(fd, NULL, NULL) on a loopback address that
 			 * exactly one logged connect was waiting for: the
 			 * peer is that client, which sends to and receives
-			 * from this address (the endpoint it connected to) */
-			snprintf(a->path2, sizeof(a->path2), "%s", f->local);
+			 * from this address (the endpoint it connected to):
+			 * the same endpoint as the client's, (address,
+			 * client's local) */
+			snprintf(a->path2, sizeof(a->path2), "%s", lst);
 			remote = a->path2;
+			if (client[0])
+				local = client;
 			joined = true;
 		} else {
 			/* accept(fd, NULL, NULL): no SOCKADDR.  Name the
 			 * peer by the listener's own address, or count it. */
-			if (!f || !f->local) {
+			if (!lst) {
 				a->st.gaps++;
 				return 0;
 			}
 			snprintf(a->path2, sizeof(a->path2),
-				 "unknown peer on local %s", f->local);
+				 "unknown peer on local %s", lst);
 			remote = a->path2;
 		}
 		o.op = BT_RAW_ACCEPT;
 		o.remote = remote;
+		o.local = local;
 		if ((r = add(a, &o)))
 			return r;
 		if (!t || !fd_ok(e->exit))
@@ -1234,6 +1308,8 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		r = bt_fdtable_set(t, (int)e->exit, BT_FD_SOCKET, 0, 0, NULL,
 				   remote, e->sysno == SYS_accept4 &&
 				   (e->a[3] & A_O_CLOEXEC));
+		if (!r && local)
+			r = bt_fdtable_set_local(t, (int)e->exit, local);
 		if (!r)
 			bt_fdtable_set_access(t, (int)e->exit,
 					      BT_FD_READ | BT_FD_WRITE |
@@ -1260,6 +1336,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 			f = NULL;
 		}
 		remote = f ? f->remote : NULL;
+		o.local = f ? f->local : NULL;
 	}
 	if (!remote) {
 		a->st.gaps++;

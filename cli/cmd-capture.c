@@ -12,8 +12,16 @@
  * hold, write the drop counts as a BT_NOTE_DROPS note and close the log;
  * SIGUSR1 prints the counters.  The user-facing specification is
  * man/btrack-capture.1 (and man/btrack.ko.4 for the module).
+ *
+ * --watch DIR --alerts SRC runs the watch engine (live/watch.c, the same
+ * bt_watch_run() as `btrack watch`, options and output from watchcmd.c)
+ * on a thread of its own, on the log this capture writes (it follows the
+ * temporary file, then NAME).  At the end of the capture the log is
+ * closed first, then the watcher reads the alerts its source has ready,
+ * answers every queued alert on the final log, and stops.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,10 +39,12 @@
 #include "../core/timefmt.h"
 #include "cli.h"
 #include "seal.h"
+#include "watchcmd.h"
 
 enum { OPT_FORCE = 256, OPT_DURATION, OPT_SLICE, OPT_PAGES, OPT_DEVICE,
        OPT_SEAL_KEY, OPT_SEAL_EVERY };
 enum { OPT_SOURCE = 320, OPT_PID, OPT_CGROUP, OPT_RING, OPT_NO_PAGES };
+enum { OPT_WATCH = 340, OPT_ALERTS };
 
 static const struct cli_opt opts[] = {
 	{ OPT_SOURCE, "source", "SRC", "kmod, ebpf or auto (default: the "
@@ -59,6 +69,11 @@ static const struct cli_opt opts[] = {
 	  "seal the log with this sealing state when it closes" },
 	{ OPT_SEAL_EVERY, "seal-every", "DURATION",
 	  "with --seal-key: also seal every DURATION (90s, 15m, 1h)" },
+	{ OPT_WATCH, "watch", "DIR", "answer the alerts of --alerts on the "
+	  "log as it is written: results into DIR (as btrack watch)" },
+	{ OPT_ALERTS, "alerts", "SRC", "with --watch: a file (followed), a "
+	  "FIFO, - (stdin) or unix:PATH (a socket)" },
+	WATCHCMD_OPTS,
 	{ 0, NULL, NULL, NULL }
 };
 
@@ -67,7 +82,8 @@ static const struct cli_cmd cmd = {
 	"capture [-o LOG] [--force] [--duration S] [--source SRC] "
 	"[--pid PID] [--cgroup DIR] [--ring-mb MB] [--no-pages] [--slice MS] "
 	"[--pages PATH]... [--device DEV] "
-	"[--seal-key STATE [--seal-every DURATION]]",
+	"[--seal-key STATE [--seal-every DURATION]] "
+	"[--watch DIR --alerts SRC " WATCHCMD_SYNOPSIS "]",
 	"Capture system activity (the btrack module or eBPF) into a new log "
 	"until SIGINT/SIGTERM or the duration.",
 	opts
@@ -87,6 +103,8 @@ struct args {
 	const char *pages[MAX_PAGES];
 	size_t npages;
 	struct cli_seal seal;
+	struct watchcmd wc;     /* --watch: wc.o.dir set */
+	const char *watch_opt;  /* a watch option given (for the check) */
 };
 
 static int opt(void *ctx, int id, const char *val)
@@ -178,11 +196,98 @@ static int opt(void *ctx, int id, const char *val)
 		return 0;
 	case OPT_SEAL_EVERY:
 		return cli_seal_every(&cmd, &a->seal, val);
+	case OPT_WATCH:
+		a->wc.o.dir = val;
+		return 0;
+	case OPT_ALERTS:
+		a->wc.o.alerts = val;
+		return 0;
 	}
-	return EXIT_USAGE;
+	r = watchcmd_opt(&a->wc, &cmd, id, val);
+	if (r == 0 && !a->watch_opt) {
+		const struct cli_opt *o;
+
+		for (o = opts; o->lname && o->id != id; o++)
+			;
+		a->watch_opt = o->lname;
+	}
+	return r == 1 ? EXIT_USAGE : r;
 }
 
 static volatile sig_atomic_t stop_flag, report_flag;
+static volatile sig_atomic_t watch_finish, watch_report;
+
+/* --watch: the watch engine on a thread of its own. */
+struct watcher {
+	struct watchcmd *wc;
+	struct bt_watch_ops ops;
+	struct bt_watch_summary sum;
+	pthread_t th;
+	bool started;
+	int r;                  /* bt_watch_run()'s */
+	char msg[1024];         /* its message (error messages are per
+	                           thread) */
+};
+
+static void *watch_main(void *arg)
+{
+	struct watcher *wt = arg;
+
+	wt->r = bt_watch_run(&wt->wc->o, &wt->ops, &wt->sum);
+	if (wt->r) {
+		snprintf(wt->msg, sizeof(wt->msg), "%s", bt_error_msg());
+		/* Now, not at the end: the capture goes on without it. */
+		cli_warn("the watcher stopped: %s", wt->msg);
+	}
+	return NULL;
+}
+
+/* Start the watcher on the log being written.  The capture's signals
+ * are blocked on its threads: they stop or report the capture, whose
+ * loop tells the watcher. */
+static int watch_start(struct watcher *wt, struct watchcmd *wc)
+{
+	sigset_t set, old;
+	int e;
+
+	wt->wc = wc;
+	watchcmd_ops(wc, &wt->ops, false);
+	wc->o.finish = &watch_finish;
+	wc->o.report = &watch_report;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	e = pthread_create(&wt->th, NULL, watch_main, wt);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		errno = e;
+		return bt_error_set_os(BT_EIO, "cannot start the watcher");
+	}
+	wt->started = true;
+	return 0;
+}
+
+/* The capture is over and its log closed: the watcher reads what its
+ * source has ready, answers every queued alert on the final log, and
+ * stops.  Its exit code (alerts that failed are in the results, not a
+ * failure of the capture). */
+static int watch_end(struct watcher *wt)
+{
+	struct bt_watch_summary sum;
+
+	if (!wt->started)
+		return EXIT_OK;
+	watch_finish = 1;
+	pthread_join(wt->th, NULL);
+	wt->started = false;
+	sum = wt->sum;
+	sum.source_ended = false;
+	if (wt->r)
+		bt_error_set(wt->r, "%s", wt->msg);
+	return watchcmd_finish(wt->wc, wt->r, &sum);
+}
 
 static void on_stop(int sig)
 {
@@ -312,6 +417,7 @@ static void nap(uint64_t ns)
 int cmd_capture(int argc, char **argv)
 {
 	struct args a = { .out = "btrack.btl" };
+	struct watcher wt = { 0 };
 	struct src src = { NULL, NULL };
 	const char *name = "";
 	struct bt_log_writer *w = NULL;
@@ -324,6 +430,7 @@ int cmd_capture(int argc, char **argv)
 	int first, r, err, rc = EXIT_ERROR;
 	size_t n;
 
+	watchcmd_init(&a.wc, "capture");
 	r = cli_parse(&cmd, argc, argv, opt, &a, &first);
 	if (r)
 		return r < 0 ? 0 : r;
@@ -332,6 +439,24 @@ int cmd_capture(int argc, char **argv)
 				       argv[first]);
 	if ((r = cli_seal_check(&cmd, &a.seal)))
 		return r;
+	if (!a.wc.o.dir != !a.wc.o.alerts)
+		return cli_usage_error(&cmd, "--watch DIR and --alerts SRC go "
+				       "together");
+	if (!a.wc.o.dir && a.watch_opt)
+		return cli_usage_error(&cmd, "--%s is an option of --watch",
+				       a.watch_opt);
+	if (a.wc.o.dir) {
+		struct stat lst;
+
+		/* The watcher follows NAME once it exists: it would answer
+		 * on the log being replaced, not on this capture's. */
+		if (!lstat(a.out, &lst)) {
+			cli_error("'%s' exists: with --watch, remove it first "
+				  "(the watcher would read it)", a.out);
+			return EXIT_ERROR;
+		}
+		a.wc.o.log = a.out;
+	}
 
 	r = src_open(&src, &a, &name);
 	if (r)
@@ -356,6 +481,8 @@ int cmd_capture(int argc, char **argv)
 	if (err)
 		goto fail;
 	bt_log_writer_commit(w);
+	if (a.wc.o.dir && (err = watch_start(&wt, &a.wc)))
+		goto fail;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
@@ -382,6 +509,7 @@ int cmd_capture(int argc, char **argv)
 		if (report_flag) {
 			report_flag = 0;
 			report(&src, &s, stderr);
+			watch_report = 1;
 		}
 		cli_seal_tick(&a.seal, w);
 		if (n >= 65536)
@@ -425,5 +553,8 @@ out:
 	bt_ingest_free(s.ing);
 	bt_log_writer_close(w);
 	src_close(&src);
-	return rc;
+	/* The log is closed (renamed to NAME): the last alerts are
+	 * answered on all of it. */
+	r = watch_end(&wt);
+	return rc ? rc : r;
 }

@@ -204,6 +204,12 @@ int walkcmd_load_db(struct bt_graph **out, struct bt_db *db,
 			 st.host_links == 1 ? "" : "s",
 			 st.skew[0] ? st.skew : "none estimated (no exact "
 			 "pair of two machines)");
+	if (!err && st.host_ambiguous)  /* channel.h: half-known ends */
+		cli_note("%llu connection end%s left unjoined between hosts: "
+			 "more than one end could be the other (own port "
+			 "unknown, as in audit logs)",
+			 (unsigned long long)st.host_ambiguous,
+			 st.host_ambiguous == 1 ? "" : "s");
 	if (!err && getenv("BTRACK_DB_STATS")) {
 		cli_note("%s: %llu queries, %llu frontiers, %llu rows read, "
 			 "%llu events kept", bt_db_store(db),

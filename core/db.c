@@ -931,7 +931,7 @@ static int end_row(void *arg, const struct bt_dbend *r)
 	struct ends *s = arg;
 	struct bt_conn_end e = { .first = r->first, .last = r->last };
 
-	if (bt_sockaddr_parse(&e.local, r->local, strlen(r->local)) ||
+	if (bt_sockaddr_parse_local(&e.local, r->local, strlen(r->local)) ||
 	    bt_sockaddr_parse(&e.remote, r->remote, strlen(r->remote)) ||
 	    e.first > e.last) {
 		return 0;       /* not an IP end: left alone */
@@ -1125,12 +1125,13 @@ static int links_build(struct exporter *x)
 {
 	struct bt_db *db = x->db;
 	struct ends s = { 0 };
-	size_t i, k, nends, *peer = NULL, nall;
+	size_t i, k, nends, *peer = NULL, nall, amb = 0;
 	int64_t nhosts;
 	int err;
 
 	db->stats.skew[0] = '\0';
 	db->stats.host_links = 0;
+	db->stats.host_ambiguous = 0;
 	if ((err = db->ops->query_int(db, "SELECT count(*) FROM hosts", 0,
 				      &nhosts)) || nhosts < 2)
 		return err;
@@ -1188,8 +1189,10 @@ static int links_build(struct exporter *x)
 		s.e[i].first = shifted(s.e[i].first, by);
 		s.e[i].last = shifted(s.e[i].last, by);
 	}
-	if ((err = bt_conn_match(peer, s.e, s.n, BT_CHANNEL_TOLERANCE_NS)))
+	if ((err = bt_conn_match_ex(peer, &amb, s.e, s.n,
+				    BT_CHANNEL_TOLERANCE_NS)))
 		goto out;
+	db->stats.host_ambiguous = amb;
 	for (i = 0; i < s.n; i++) {
 		int64_t a = s.obj[i];
 

@@ -165,6 +165,8 @@ struct bt_db_stats {
 	uint64_t walk_events;   /* events it kept */
 	/* connections between hosts (btrack-db(5), Connections): */
 	uint64_t host_links;    /* connections joined across two hosts */
+	uint64_t host_ambiguous;/* half-known ends (audit) left unjoined:
+	                           more than one candidate (channel.h) */
 	char skew[256];         /* the clock skews estimated, for the user
 	                           ("db vs web +3.000 s (1 pair), applied;
 	                           ..."), or "" */

@@ -735,6 +735,12 @@ struct bt_sealer {
 	struct bt_seal seal;  /* the last one */
 	int error;
 	char msg[256];
+	/* The log read back, kept open between seals: each seal refreshes
+	 * it (bt_log_refresh()) and the iterator, which returned 0 at the
+	 * end of the last catch-up, goes on with the new records only. */
+	struct bt_log *log;
+	struct bt_log_iter it;
+	uint64_t seen;        /* non-seal records the iterator returned */
 };
 
 int bt_sealer_new(struct bt_sealer **out, const char *state_path,
@@ -775,45 +781,62 @@ void bt_sealer_free(struct bt_sealer *s)
 	if (!s)
 		return;
 	bt_seal_chain_release(&s->chain);
+	if (s->log) {
+		bt_log_iter_release(&s->it);
+		bt_log_close(s->log);
+	}
 	free(s->state_path);
 	free(s->log_path);
 	free(s);
 }
 
 /*
- * Bring the chain up to the committed end of the log.  The log is read
- * again from its start through the reader (which validates it and gives
- * the canonical form whatever the on-disk format); the records already
- * chained are skipped by count, not hashed again, so a record changed on
- * disk after it was chained does not change the chain.
+ * Bring the chain up to the committed end of the log, reading only what
+ * was committed since the last seal.  The log is read back through the
+ * reader (which validates it and gives the canonical form whatever the
+ * on-disk format), opened at the first seal and refreshed at each next
+ * one (bt_log_refresh(): the committed length again, the last block
+ * extended, new blocks added); the iterator continues where it stopped.
+ * So a seal costs what was added since the last, not the whole log; and a
+ * record changed on disk after it was chained does not change the chain
+ * (it is not read again).  A committed length that went back, or a file
+ * replaced or rewritten, is an error of the refresh (BT_ECORRUPT,
+ * BT_EINVAL).
  */
 static int catch_up(struct bt_sealer *s)
 {
-	struct bt_log *log = NULL;
-	struct bt_log_iter it;
 	const struct bt_rec_head *h;
-	uint64_t seen = 0;
 	int r;
 
-	r = bt_log_open(&log, s->log_path);
-	if (r)
+	if (!s->log) {
+		r = bt_log_open(&s->log, s->log_path);
+		if (r)
+			return r;
+		bt_log_iter_init(&s->it, s->log);
+		s->seen = 0;
+	} else if ((r = bt_log_refresh(s->log, NULL))) {
 		return r;
-	bt_log_iter_init(&it, log);
-	while ((r = bt_log_next(&it, &h)) == 1) {
+	}
+	while ((r = bt_log_next(&s->it, &h)) == 1) {
 		if (h->type == BT_REC_SEAL)
 			continue;
-		if (++seen <= s->chain.records)
+		if (++s->seen <= s->chain.records)
 			continue;
 		r = bt_seal_chain_add(&s->chain, h);
 		if (r)
 			break;
 	}
-	bt_log_iter_release(&it);
-	bt_log_close(log);
-	if (r == 0 && seen < s->chain.records)
+	if (r == 0 && s->seen < s->chain.records)
 		r = bt_error_set(BT_ECORRUPT, "log '%s' lost records while "
 				 "being sealed (%" PRIu64 " of %" PRIu64 ")",
-				 s->log_path, seen, s->chain.records);
+				 s->log_path, s->seen, s->chain.records);
+	if (r) {
+		/* start afresh at the next seal (records are skipped by
+		 * count, never chained twice) */
+		bt_log_iter_release(&s->it);
+		bt_log_close(s->log);
+		s->log = NULL;
+	}
 	return r;
 }
 

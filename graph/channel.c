@@ -99,6 +99,38 @@ bad:
 			    (int)(len > 80 ? 80 : len), s ? s : "");
 }
 
+int bt_sockaddr_parse_local(struct bt_sockaddr *out, const char *s,
+			    size_t len)
+{
+	const char *hash;
+	char buf[INET6_ADDRSTRLEN + 16];
+	size_t pl;
+
+	if (s && len && s[0] == '?') {
+		memset(out, 0, sizeof(*out));
+		out->any = true;
+		return 0;
+	}
+	hash = s ? memchr(s, '#', len) : NULL;
+	pl = hash ? (size_t)(hash - s) : len;
+	/* "ADDR:0": the address alone (parsed with a stand-in port) */
+	if (s && pl >= 3 && s[pl - 1] == '0' && s[pl - 2] == ':' &&
+	    pl < sizeof(buf)) {
+		memcpy(buf, s, pl);
+		buf[pl - 1] = '1';
+		if (bt_sockaddr_parse(out, buf, pl))
+			return bt_error_set(BT_EINVAL, "not an IP address and "
+					    "port: '%.*s'",
+					    (int)(len > 80 ? 80 : len), s);
+		out->port = 0;
+		return 0;
+	}
+	if (hash)
+		return bt_error_set(BT_EINVAL, "not an IP address and port: "
+				    "'%.*s'", (int)(len > 80 ? 80 : len), s);
+	return bt_sockaddr_parse(out, s, len);
+}
+
 bool bt_sockaddr_match(const struct bt_sockaddr *a,
 		       const struct bt_sockaddr *b)
 {
@@ -185,13 +217,160 @@ static bool can_pair(const struct bt_conn_end *a, const struct bt_conn_end *b,
 	return true;
 }
 
+/* ---- half-known ends (channel.h) -------------------------------------- */
+
+static bool half(const struct bt_conn_end *e)
+{
+	return e->local.port == 0;
+}
+
+/* Whether the known end d may be the half-known end h's other end; *gap
+ * the ns between their spans (0: they overlap). */
+static bool can_pair_half(const struct bt_conn_end *h,
+			  const struct bt_conn_end *d, uint64_t tol,
+			  uint64_t *gap)
+{
+	if (!bt_sockaddr_match(&d->local, &h->remote) ||
+	    loopback(&h->remote) != loopback(&d->remote))
+		return false;
+	if (!h->local.any && memcmp(h->local.addr, d->remote.addr, 16))
+		return false;
+	if (h->last < d->first)
+		*gap = d->first - h->last;
+	else if (d->last < h->first)
+		*gap = h->first - d->last;
+	else
+		*gap = 0;
+	if (*gap > tol)
+		return false;
+	if (h->host != d->host && loopback(&h->remote) &&
+	    *gap > BT_CHANNEL_LOOPBACK_NS)
+		return false;
+	return true;
+}
+
+static int cmp_known(const void *x, const void *y, void *arg)
+{
+	const struct bt_conn_end *e = arg;
+	const struct bt_conn_end *p = &e[*(const size_t *)x];
+	const struct bt_conn_end *q = &e[*(const size_t *)y];
+
+	if (p->local.port != q->local.port)
+		return p->local.port < q->local.port ? -1 : 1;
+	if (p->first != q->first)
+		return p->first < q->first ? -1 : 1;
+	return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
+}
+
+/*
+ * The second pass: half-known ends with the known ends left unpaired.
+ * Per end, how many candidates overlap it (ov) and are near (nr), and the
+ * last one seen of each: a pair is one whose two counts name each other
+ * alone (channel.h).
+ */
+static int match_half(size_t *peer, size_t *ambiguous,
+		      const struct bt_conn_end *ends, size_t n, uint64_t tol)
+{
+	size_t *kx = NULL, nk = 0, i, *ovp = NULL, *nrp = NULL;
+	uint32_t *ov = NULL, *nr = NULL;
+	bool any = false;
+	int ret = 0;
+
+	for (i = 0; i < n && !any; i++)
+		any = half(&ends[i]) && ends[i].remote.port;
+	if (!any)
+		return 0;
+	kx = malloc(n * sizeof(*kx));
+	ovp = malloc(n * sizeof(*ovp));
+	nrp = malloc(n * sizeof(*nrp));
+	ov = calloc(n, sizeof(*ov));
+	nr = calloc(n, sizeof(*nr));
+	if (!kx || !ovp || !nrp || !ov || !nr) {
+		ret = bt_error_set(BT_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (!half(&ends[i]) && peer[i] == SIZE_MAX)
+			kx[nk++] = i;
+	qsort_r(kx, nk, sizeof(*kx), cmp_known, (void *)ends);
+	for (i = 0; i < n; i++) {
+		const struct bt_conn_end *h = &ends[i];
+		uint64_t until = h->last > UINT64_MAX - tol ? UINT64_MAX :
+				 h->last + tol;
+		size_t lo = 0, hi = nk, k, scanned = 0;
+
+		if (!half(h) || !h->remote.port)
+			continue;
+		/* known ends on port h.remote.port starting by `until` */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			const struct bt_conn_end *m = &ends[kx[mid]];
+
+			if (m->local.port < h->remote.port ||
+			    (m->local.port == h->remote.port &&
+			     m->first <= until))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (k = lo; k-- > 0 && scanned < MAX_SCAN;) {
+			const struct bt_conn_end *d = &ends[kx[k]];
+			uint64_t gap;
+
+			if (d->local.port != h->remote.port)
+				break;
+			scanned++;
+			if (!can_pair_half(h, d, tol, &gap))
+				continue;
+			if (!gap) {
+				ov[i]++, ovp[i] = kx[k];
+				ov[kx[k]]++, ovp[kx[k]] = i;
+			}
+			nr[i]++, nrp[i] = kx[k];
+			nr[kx[k]]++, nrp[kx[k]] = i;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		size_t d;
+
+		if (!half(&ends[i]) || !nr[i])
+			continue;
+		if (ov[i] == 1 && ov[d = ovp[i]] == 1) {
+			peer[i] = d;
+			peer[d] = i;
+		} else if (!ov[i] && nr[i] == 1 && !ov[d = nrp[i]] &&
+			   nr[d] == 1) {
+			peer[i] = d;
+			peer[d] = i;
+		} else if (ambiguous) {
+			(*ambiguous)++;
+		}
+	}
+out:
+	free(kx);
+	free(ovp);
+	free(nrp);
+	free(ov);
+	free(nr);
+	return ret;
+}
+
 int bt_conn_match(size_t *peer, const struct bt_conn_end *ends, size_t n,
 		  uint64_t tolerance)
+{
+	return bt_conn_match_ex(peer, NULL, ends, n, tolerance);
+}
+
+int bt_conn_match_ex(size_t *peer, size_t *ambiguous,
+		     const struct bt_conn_end *ends, size_t n,
+		     uint64_t tolerance)
 {
 	size_t *ix = NULL, i, nc = 0, cap = 0;
 	struct cand *c = NULL;
 	int ret = 0;
 
+	if (ambiguous)
+		*ambiguous = 0;
 	for (i = 0; i < n; i++)
 		peer[i] = SIZE_MAX;
 	if (n < 2)
@@ -207,6 +386,9 @@ int bt_conn_match(size_t *peer, const struct bt_conn_end *ends, size_t n,
 		uint64_t until = a->last > UINT64_MAX - tolerance ?
 				 UINT64_MAX : a->last + tolerance;
 		size_t lo = 0, hi = n, k, scanned = 0;
+
+		if (half(a))
+			continue;       /* the second pass */
 
 		/* first index with ports (a.remote, a.local) and first
 		 * time after `until`: candidates are below it */
@@ -230,7 +412,7 @@ int bt_conn_match(size_t *peer, const struct bt_conn_end *ends, size_t n,
 			if (b->local.port != a->remote.port ||
 			    b->remote.port != a->local.port)
 				break;
-			if (ix[k] == i)
+			if (ix[k] == i || half(b))
 				continue;
 			scanned++;
 			if (!can_pair(a, b, tolerance, &x))
@@ -253,6 +435,7 @@ int bt_conn_match(size_t *peer, const struct bt_conn_end *ends, size_t n,
 		peer[c[i].a] = c[i].b;
 		peer[c[i].b] = c[i].a;
 	}
+	ret = match_half(peer, ambiguous, ends, n, tolerance);
 out:
 	free(ix);
 	free(c);
@@ -264,6 +447,7 @@ out:
 struct bt_channels {
 	struct bt_u64map peer;  /* endpoint id -> peer endpoint id */
 	size_t pairs;
+	size_t ambiguous;       /* half-known ends left unjoined */
 	uint64_t slack;         /* bt_channel_slack() */
 };
 
@@ -372,7 +556,7 @@ int bt_channels_new(struct bt_channels **out, const struct bt_graph *g,
 			continue;
 		bt_graph_labels(g, id, BT_LABEL_LOCAL, last_local, &lc);
 		if (!lc.s || bt_graph_object(g, id, &in) || !in.path ||
-		    bt_sockaddr_parse(&e.local, lc.s, lc.len) ||
+		    bt_sockaddr_parse_local(&e.local, lc.s, lc.len) ||
 		    bt_sockaddr_parse(&e.remote, in.path, strlen(in.path)) ||
 		    !span(g, id, &e.first, &e.last))
 			continue;
@@ -389,7 +573,8 @@ int bt_channels_new(struct bt_channels **out, const struct bt_graph *g,
 			r = bt_error_set(BT_ENOMEM, "out of memory");
 			goto fail;
 		}
-		if ((r = bt_conn_match(peer, ends, n, tolerance)))
+		if ((r = bt_conn_match_ex(peer, &c->ambiguous, ends, n,
+					  tolerance)))
 			goto fail;
 		for (i = 0; i < n; i++) {
 			if (peer[i] == SIZE_MAX)
@@ -453,4 +638,9 @@ uint64_t bt_channel_slack(const struct bt_channels *c)
 size_t bt_channels_count(const struct bt_channels *c)
 {
 	return c ? c->pairs : 0;
+}
+
+size_t bt_channels_ambiguous(const struct bt_channels *c)
+{
+	return c ? c->ambiguous : 0;
 }

@@ -24,6 +24,20 @@
  *    each end is paired with at most one other, the nearest in time
  *    (overlap first, then the smallest gap, then the nearest start).
  *  - An end whose other end is not in the log stays an entry point.
+ *  - An end whose own port the source did not know (an audit log: a
+ *    connect's SOCKADDR is the server's address, and nothing logs the
+ *    client's ephemeral port) has the local "?" (or "ADDR:0", its address
+ *    alone), followed by "#N" that only tells connections apart
+ *    (bt_sockaddr_parse_local()).  Such a half-known end C, remote S:P,
+ *    pairs with a known end D whose local matches S:P and which no end
+ *    has taken by the rules above, when: D's remote address is C's own
+ *    when that is known, and is loopback exactly when S is; their times
+ *    are within the tolerance (loopback of two hosts: within
+ *    BT_CHANNEL_LOOPBACK_NS); and the pairing is unambiguous: C overlaps
+ *    in time with D alone and D with C alone among the half-known ends,
+ *    or, when neither overlaps any, each is the other's only candidate.
+ *    Anything else (two clients of one server at once) joins neither end
+ *    and counts as ambiguous: no guess.
  *  - Hosts (a case database, bt_conn_end.host): a loopback address
  *    (127.0.0.0/8, ::1) names each machine's own, so two ends of two
  *    different hosts whose addresses are loopback pair only within
@@ -86,12 +100,29 @@ struct bt_conn_end {
 };
 
 /*
+ * Parse an end's local address (a BT_LABEL_LOCAL label): as
+ * bt_sockaddr_parse(), or a half-known one: "?" then anything (nothing
+ * known: *out all zero, `any`), or "ADDR:0" optionally followed by "#..."
+ * (the address alone, port 0).  A half-known local has port 0, which no
+ * parsed address has.  BT_EINVAL for anything else.
+ */
+int bt_sockaddr_parse_local(struct bt_sockaddr *out, const char *s,
+			    size_t len);
+
+/*
  * Pair the ends: peer[i] = the index of end i's other end, or SIZE_MAX.
  * Pairs are symmetric (peer[peer[i]] == i) and never an end with itself.
+ * An end whose local.port is 0 is half-known (see the rule above).
  * Cost O(n log n); allocates O(n).  0 or BT_ENOMEM.
  */
 int bt_conn_match(size_t *peer, const struct bt_conn_end *ends, size_t n,
 		  uint64_t tolerance);
+
+/* The same; *ambiguous (if not NULL) gets the number of half-known ends
+ * left unpaired because more than one end could be their other end. */
+int bt_conn_match_ex(size_t *peer, size_t *ambiguous,
+		     const struct bt_conn_end *ends, size_t n,
+		     uint64_t tolerance);
 
 struct bt_channels;
 
@@ -132,5 +163,8 @@ uint64_t bt_channel_slack(const struct bt_channels *c);
 
 /* How many connections were seen from both ends. */
 size_t bt_channels_count(const struct bt_channels *c);
+
+/* How many half-known ends were left unjoined as ambiguous. */
+size_t bt_channels_ambiguous(const struct bt_channels *c);
 
 #endif

@@ -42,6 +42,7 @@ enum gsec {
 
 struct evcache;
 struct bt_index;
+struct bt_gext;
 
 struct bt_graph {
 	struct bt_log *log;
@@ -103,7 +104,102 @@ struct bt_graph {
 	 * point into its mapping and are checked lazily. */
 	struct bt_index *idx;
 	char warning[512];     /* about the index, or "" */
+
+	/* Extension (extend.c, bt_graph_extend()).  The arrays above stay
+	 * as loaded (or mapped) for the objects and events they held; what
+	 * the log adds later lives beside them: */
+	uint32_t own;          /* bit per enum gsec: that array was copied
+	                          from the index's mapping to the heap (or
+	                          grown there): not checked, freed */
+	uint32_t nbase;        /* objects the CSR lists (in_idx, out_idx,
+	                          pg_idx, rg_idx: [nbase + 2]) cover */
+	uint64_t nev_base;     /* events in in_refs ... out_side */
+	uint32_t tail_labs;    /* labels kept (label_ok()) of the log's last
+	                          block as held: with blocks[nblocks - 1]'s
+	                          event and object counts, where an extension
+	                          of a block that grew in place resumes */
+	bool tail_known;       /* tail_labs is set (else computed from the
+	                          log before its first refresh) */
+	struct bt_gext *ext;   /* NULL until first extended */
 };
+
+/* Lists an extension keeps per object (struct bt_gext). */
+enum { XL_IN, XL_OUT, XL_PG, XL_RG, XL_N };
+
+/* One list of an extended object: entries [off, off + n) of its pool,
+ * room for cap.  cap == 0: the object still uses its base list. */
+struct xlist {
+	uint64_t off;
+	uint32_t n, cap;
+};
+
+/* A growable pool of lists (u32 entries; `side` beside the event lists
+ * when the graph keeps the ends).  Lists that moved leave `garbage`. */
+struct xpool {
+	uint32_t *v, *side;
+	uint64_t len, cap, garbage;
+};
+
+struct bt_gext {
+	uint32_t *xid;         /* [xid_cap] per object: 1 + its index in xo,
+	                          0: no list of its own yet */
+	size_t xid_cap;
+	struct xlist (*xo)[XL_N];
+	uint32_t nxo;
+	size_t xo_cap;
+	struct xpool pool[XL_N];
+	uint8_t *arena;        /* records added, at logical offsets
+	                          g->data_len + ... (/ 8 in off[], labs) */
+	uint64_t alen;
+	size_t acap;
+	size_t ocap;           /* capacity of kind, oflags, off, path_head,
+	                          attr_head (heap) */
+	size_t labs_cap;       /* heap labs */
+	uint32_t bcap;         /* capacity of blocks[] and bfirst[] - 1 */
+	uint64_t last_t;       /* time of the last event held (log order) */
+	uint64_t max_t;        /* the latest time of an event held */
+	bool last_known, max_known;
+	bool broken;           /* an extension failed half way: refuse */
+	uint8_t *buf;          /* a decoded block */
+	size_t bufsz;
+	uint64_t *times;       /* [times_cap] of the block being taken in */
+	size_t times_cap;
+	uint32_t *newpaths;    /* PATH labels added, for by_path */
+	size_t npaths_new, newpaths_cap;
+};
+
+/* The list `k` of object `id` an extension keeps, or NULL (then the base
+ * arrays answer). */
+static inline const struct xlist *bt_gext_list(const struct bt_graph *g,
+					       uint32_t id, int k)
+{
+	const struct bt_gext *x = g->ext;
+
+	if (!x || id >= x->xid_cap || !x->xid[id] ||
+	    !x->xo[x->xid[id] - 1][k].cap)
+		return NULL;
+	return &x->xo[x->xid[id] - 1][k];
+}
+
+/* Extend.c: free g->ext and what it owns; the heap copies of arrays
+ * that were in an index's mapping (g->own). */
+void bt_gext_free(struct bt_graph *g);
+/* Extend.c: the kept labels of the last block of g's log as g holds it
+ * (before any refresh); for the index writer and the first extension. */
+int bt_graph_tail_labels(const struct bt_graph *g, uint32_t *out);
+/* Extend.c: bt_graph_extend() without refreshing the log (a graph from
+ * an index whose log was opened as it is now). */
+int bt_graph_extend_loaded(struct bt_graph *g, uint64_t *added);
+/* Graph.c: drop the decoded blocks of the event cache (a block grew). */
+void bt_graph_cache_reset(struct bt_graph *g);
+/* Graph.c: whether a label record is kept (its object in 1..n, a known
+ * key), and the hash of a PATH label's bytes. */
+bool bt_graph_label_ok(const struct bt_rec_label *l, uint32_t n);
+uint32_t bt_graph_path_hash(const char *s, size_t n);
+/* Graph.c: the file name of btrack record's preload library. */
+bool bt_graph_is_recorder_path(const char *path);
+/* Graph.c: compare two by_path entries (label indexes) */
+int bt_graph_cmp_by_path(const void *a, const void *b, void *arg);
 
 
 /* Check, once, the chunks of section `sec` holding bytes [off, off + len)

@@ -164,6 +164,25 @@ int bt_graph_cache_init(struct bt_graph *g)
 	return 0;
 }
 
+void bt_graph_cache_reset(struct bt_graph *g)
+{
+	struct evcache *c = g->cache;
+	size_t want;
+	unsigned i;
+
+	if (!c)
+		return;
+	want = g->version >= 2 && g->log ? blk_max(g->log) : c->bufsz;
+	for (i = 0; i < EVC_N; i++) {
+		c->e[i].valid = false;
+		if (want != c->bufsz) {
+			free(c->e[i].buf);
+			c->e[i].buf = NULL;
+		}
+	}
+	c->bufsz = want;
+}
+
 static void cache_free(struct evcache *c)
 {
 	unsigned i;
@@ -1350,6 +1369,7 @@ void bt_graph_free(struct bt_graph *g)
 		free(g->bfirst);
 		free(g->blocks);
 	}
+	bt_gext_free(g);
 	bt_index_free(g->idx);
 	free(g->arena);
 	cache_free(g->cache);
@@ -1364,10 +1384,17 @@ void bt_graph_free(struct bt_graph *g)
  * reads as 0 and is kept for bt_graph_status().  In a loaded graph they
  * are plain reads. */
 
+/* Whether a read of section s needs the index's check: mapped and not
+ * copied to the heap by an extension. */
+static inline bool mapped(const struct bt_graph *g, enum gsec s)
+{
+	return g->idx && !(g->own & (1u << s));
+}
+
 static inline uint32_t rd32(const struct bt_graph *g, enum gsec s,
 			    const uint32_t *a, uint64_t i)
 {
-	if (g->idx && !idx_ok(g, s, i * 4, 4))
+	if (mapped(g, s) && !idx_ok(g, s, i * 4, 4))
 		return 0;
 	return a[i];
 }
@@ -1375,7 +1402,7 @@ static inline uint32_t rd32(const struct bt_graph *g, enum gsec s,
 static inline uint8_t rd8(const struct bt_graph *g, enum gsec s,
 			  const uint8_t *a, uint64_t i)
 {
-	if (g->idx && !idx_ok(g, s, i, 1))
+	if (mapped(g, s) && !idx_ok(g, s, i, 1))
 		return 0;
 	return a[i];
 }
@@ -1401,7 +1428,7 @@ static const struct lab zero_lab;
 
 static inline struct lab LAB(const struct bt_graph *g, uint64_t i)
 {
-	if (i >= g->nlabs || (g->idx && !idx_ok(g, GS_LABS,
+	if (i >= g->nlabs || (mapped(g, GS_LABS) && !idx_ok(g, GS_LABS,
 			      i * sizeof(struct lab), sizeof(struct lab))))
 		return zero_lab;
 	return g->labs[i];
@@ -1416,6 +1443,13 @@ static const void *REC(const struct bt_graph *g, uint32_t off)
 	uint64_t at = (uint64_t)off * 8;
 	const struct bt_rec_head *h;
 
+	if (g->ext && at >= g->data_len) {
+		/* added by an extension (checked by the decoder) */
+		at -= g->data_len;
+		if (at + 8 > g->ext->alen)
+			return zero_rec;
+		return g->ext->arena + at;
+	}
 	if (!g->idx)
 		return g->data + at;
 	if (at + 8 > g->data_len || !idx_ok(g, GS_ARENA, at, 8))
@@ -1449,10 +1483,39 @@ uint64_t bt_graph_nevents(const struct bt_graph *g)
 	return g->nev;
 }
 
+/* What an extension added (extend.c's arrays, at their capacities). */
+static size_t ext_memory(const struct bt_graph *g)
+{
+	const struct bt_gext *x = g->ext;
+	size_t m, k;
+
+	m = sizeof(*x) + x->xid_cap * sizeof(*x->xid) +
+	    x->xo_cap * sizeof(*x->xo) + x->acap +
+	    /* kind, oflags, off, path_head, attr_head */
+	    x->ocap * (2 + 3 * sizeof(uint32_t)) +
+	    /* in_idx, out_idx, pg_idx, rg_idx as loaded */
+	    ((size_t)g->nbase + 2) * 4 * sizeof(uint32_t) +
+	    x->labs_cap * sizeof(struct lab);
+	for (k = 0; k < XL_N; k++)
+		m += (size_t)x->pool[k].cap * sizeof(uint32_t) *
+		     (x->pool[k].side ? 2 : 1);
+	return m;
+}
+
 size_t bt_graph_memory(const struct bt_graph *g)
 {
 	size_t per_obj = 2 * sizeof(uint8_t) + 7 * sizeof(uint32_t);
 
+	if (g->ext)
+		return sizeof(*g) + ext_memory(g) +
+			(size_t)g->nev_base * (g->in_side ? 4 : 2) *
+			sizeof(uint32_t) +
+			((size_t)g->npg + g->nrg) * sizeof(uint32_t) +
+			(size_t)g->npaths * sizeof(uint32_t) +
+			(g->arena ? (size_t)g->data_len : 0) +
+			(size_t)g->nblocks * (sizeof(*g->blocks) +
+					      sizeof(uint32_t)) +
+			cache_memory(g->cache);
 	return sizeof(*g) + g->cap * per_obj +
 		(size_t)g->nev * (g->in_side ? 4 : 2) * sizeof(uint32_t) +
 		((size_t)g->npg + g->nrg) * sizeof(uint32_t) +
@@ -1461,6 +1524,38 @@ size_t bt_graph_memory(const struct bt_graph *g)
 		(g->arena ? (size_t)g->data_len : 0) +
 		(size_t)g->nblocks * (sizeof(*g->blocks) + sizeof(uint32_t)) +
 		cache_memory(g->cache);
+}
+
+bool bt_graph_label_ok(const struct bt_rec_label *l, uint32_t n)
+{
+	return label_ok(l, n);
+}
+
+uint32_t bt_graph_path_hash(const char *s, size_t n)
+{
+	return path_hash(s, n);
+}
+
+bool bt_graph_is_recorder_path(const char *path)
+{
+	return !strcmp(base_of(path), RECORDER_LIB);
+}
+
+/* cmp_by_path() through the checked reads and an extension's records. */
+int bt_graph_cmp_by_path(const void *a, const void *b, void *arg)
+{
+	const struct bt_graph *g = arg;
+	uint32_t ia = *(const uint32_t *)a, ib = *(const uint32_t *)b;
+	struct lab x = LAB(g, ia), y = LAB(g, ib);
+	const struct bt_rec_label *lx, *ly;
+
+	if (x.hash != y.hash)
+		return x.hash < y.hash ? -1 : 1;
+	lx = REC(g, x.rec);
+	ly = REC(g, y.rec);
+	if (lx->time != ly->time)
+		return lx->time < ly->time ? -1 : 1;
+	return x.rec < y.rec ? -1 : x.rec > y.rec;
 }
 
 enum bt_obj_kind bt_graph_kind(const struct bt_graph *g, uint32_t id)
@@ -1802,6 +1897,8 @@ static size_t list_of(const struct bt_graph *g, uint32_t id,
 	*out = NULL;
 	if (id == 0 || id > g->n || !arr)
 		return 0;
+	if (g->ext && id > g->nbase)
+		return 0;   /* added by an extension: no base list */
 	a = rd32(g, isec, idx, id);
 	b = rd32(g, isec, idx, (uint64_t)id + 1);
 	if (a > b || b > total) {
@@ -1816,9 +1913,30 @@ static size_t list_of(const struct bt_graph *g, uint32_t id,
 	return b - a;
 }
 
+/* An extended object's own list k (see bt_gext_list()): its entries, or
+ * with `side` those beside them; -1 when it has none (the base answers). */
+static ssize_t xlist_of(const struct bt_graph *g, uint32_t id, int k,
+			bool side, const uint32_t **out)
+{
+	const struct xlist *l = bt_gext_list(g, id, k);
+	const struct xpool *p;
+
+	if (!l)
+		return -1;
+	p = &g->ext->pool[k];
+	*out = (side ? p->side : p->v) + l->off;
+	if (side && !p->side)
+		*out = NULL;
+	return l->n;
+}
+
 size_t bt_graph_in(const struct bt_graph *g, uint32_t id,
 		   const uint32_t **out)
 {
+	ssize_t n = xlist_of(g, id, XL_IN, false, out);
+
+	if (n >= 0)
+		return (size_t)n;
 	return list_of(g, id, GS_IN_IDX, g->in_idx, GS_IN_REFS, g->in_refs,
 		       g->nev, out);
 }
@@ -1826,6 +1944,10 @@ size_t bt_graph_in(const struct bt_graph *g, uint32_t id,
 size_t bt_graph_out(const struct bt_graph *g, uint32_t id,
 		    const uint32_t **out)
 {
+	ssize_t n = xlist_of(g, id, XL_OUT, false, out);
+
+	if (n >= 0)
+		return (size_t)n;
 	return list_of(g, id, GS_OUT_IDX, g->out_idx, GS_OUT_REFS,
 		       g->out_refs, g->nev, out);
 }
@@ -1833,7 +1955,10 @@ size_t bt_graph_out(const struct bt_graph *g, uint32_t id,
 const uint32_t *bt_graph_in_ends(const struct bt_graph *g, uint32_t id)
 {
 	const uint32_t *l;
+	ssize_t n;
 
+	if (g->in_side && (n = xlist_of(g, id, XL_IN, true, &l)) >= 0)
+		return n ? l : NULL;
 	if (!g->in_side || !list_of(g, id, GS_IN_IDX, g->in_idx, GS_IN_SIDE,
 				    g->in_side, g->nev, &l))
 		return NULL;
@@ -1843,7 +1968,10 @@ const uint32_t *bt_graph_in_ends(const struct bt_graph *g, uint32_t id)
 const uint32_t *bt_graph_out_ends(const struct bt_graph *g, uint32_t id)
 {
 	const uint32_t *l;
+	ssize_t n;
 
+	if (g->out_side && (n = xlist_of(g, id, XL_OUT, true, &l)) >= 0)
+		return n ? l : NULL;
 	if (!g->out_side || !list_of(g, id, GS_OUT_IDX, g->out_idx,
 				     GS_OUT_SIDE, g->out_side, g->nev, &l))
 		return NULL;
@@ -1896,6 +2024,10 @@ uint32_t bt_graph_ref_at(const struct bt_graph *g, uint64_t t)
 size_t bt_graph_file_pages(const struct bt_graph *g, uint32_t file,
 			   const uint32_t **out)
 {
+	ssize_t n = xlist_of(g, file, XL_PG, false, out);
+
+	if (n >= 0)
+		return (size_t)n;
 	return list_of(g, file, GS_PG_IDX, g->pg_idx, GS_PG, g->pg, g->npg,
 		       out);
 }
@@ -1903,6 +2035,10 @@ size_t bt_graph_file_pages(const struct bt_graph *g, uint32_t file,
 size_t bt_graph_file_regions(const struct bt_graph *g, uint32_t file,
 			     const uint32_t **out)
 {
+	ssize_t n = xlist_of(g, file, XL_RG, false, out);
+
+	if (n >= 0)
+		return (size_t)n;
 	return list_of(g, file, GS_RG_IDX, g->rg_idx, GS_RG, g->rg, g->nrg,
 		       out);
 }
@@ -1917,23 +2053,26 @@ int bt_graph_find_file(const struct bt_graph *g, const char *path,
 {
 	size_t len = strlen(path);
 	const struct bt_rec_label *best = NULL;
-	uint32_t best_file = 0, i, id, h = path_hash(path, len);
+	uint32_t best_file = 0, best_rec = 0, i, id, h = path_hash(path, len);
 
 	/* The PATH labels with this hash, by binary search: the records
 	 * are read only for those. */
 	for (i = by_path_first(g, h); i < g->npaths &&
 	     LAB(g, BYP(g, i)).hash == h; i++) {
-		const struct bt_rec_label *l =
-			REC(g, LAB(g, BYP(g, i)).rec);
+		uint32_t rec = LAB(g, BYP(g, i)).rec;
+		const struct bt_rec_label *l = REC(g, rec);
 
 		if (l->key != BT_LABEL_PATH || !str_eq(&l->value, path, len))
 			continue;
 		id = l->object;
 		if (KIND(g, id) != BT_OBJ_FILE)
 			continue;
+		/* ties: the later in the log (record offsets grow in log
+		 * order, also across an extension's records) */
 		if (!best || l->time > best->time ||
-		    (l->time == best->time && l > best)) {
+		    (l->time == best->time && rec > best_rec)) {
 			best = l;
+			best_rec = rec;
 			best_file = id;
 		}
 	}

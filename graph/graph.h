@@ -46,6 +46,31 @@ int bt_graph_from_log(struct bt_graph **out, struct bt_log *log,
 
 void bt_graph_free(struct bt_graph *g);
 
+/*
+ * Take in what the graph's log committed since it was loaded (or last
+ * extended): refreshes the log (bt_log_refresh(): the caller does not)
+ * and adds the new events, objects and labels, including those committed
+ * into the last block after it was read (a live log's last block grows in
+ * place).  *added (may be NULL): events added.  Afterwards every accessor
+ * answers exactly as bt_graph_load() of the log would (lists in time
+ * order, ties in log order: an event earlier than those held goes to its
+ * place, and bt_graph_time_ordered() becomes false).  Amortised O(1) per
+ * event, no allocation per event; memory grows by about the load's per
+ * event plus what the lists of extended objects keep in reserve.
+ *
+ * Every pointer an accessor returned before (lists, ends, strings,
+ * records) is invalid after a call: ask again.
+ *
+ * Errors: BT_EVERSION for a version 1 log (load it again), the refresh's
+ * (BT_ECORRUPT for a log that shrank or was rewritten, BT_EINVAL for a
+ * log replaced by another file; the graph is then as before), a block
+ * that does not decode (BT_ECORRUPT), BT_ENOMEM, BT_ELIMIT.  After an
+ * error other than the refresh's, the graph may hold part of what was
+ * added: it still answers for what it holds, but a later extension fails
+ * (BT_EINVAL): load the log again.
+ */
+int bt_graph_extend(struct bt_graph *g, uint64_t *added);
+
 /* Threads a version 2 load may use (1 or 2; 0: the default, 2 when the
  * machine has two processors).  For the benchmark. */
 void bt_graph_set_threads(unsigned n);
@@ -74,7 +99,7 @@ enum bt_obj_kind bt_graph_kind(const struct bt_graph *g, uint32_t id);
 
 /* What is known of an object.  Strings are borrowed from the graph (the
  * mapped log, its arena of object records, or its index; valid
- * until bt_graph_free()), NULL when unknown. */
+ * until bt_graph_free() or bt_graph_extend()), NULL when unknown. */
 struct bt_object_info {
 	uint32_t id;
 	enum bt_obj_kind kind;
@@ -128,7 +153,8 @@ void bt_graph_file_version(const struct bt_graph *g, uint32_t file,
  * nothing in the log wrote it): never a cause, the walks skip it. */
 bool bt_graph_is_recorder(const struct bt_graph *g, uint32_t id);
 
-/* Event lists, sorted by time (ties in log order).  *out is borrowed. */
+/* Event lists, sorted by time (ties in log order).  *out is borrowed:
+ * valid until bt_graph_extend() or bt_graph_free(). */
 size_t bt_graph_in(const struct bt_graph *g, uint32_t id,
 		   const uint32_t **out);
 size_t bt_graph_out(const struct bt_graph *g, uint32_t id,
@@ -139,7 +165,7 @@ size_t bt_graph_out(const struct bt_graph *g, uint32_t id,
  * each entry of bt_graph_in(id) / bt_graph_out(id), its op and the object
  * at the other end (the cause of an in-event, the effect of an out-event)
  * packed in a u32, so a walk reads events only where it needs their time.
- * NULL when not kept.  Borrowed.
+ * NULL when not kept.  Borrowed, as the lists.
  */
 const uint32_t *bt_graph_in_ends(const struct bt_graph *g, uint32_t id);
 const uint32_t *bt_graph_out_ends(const struct bt_graph *g, uint32_t id);
@@ -168,7 +194,8 @@ uint32_t bt_graph_ref_at(const struct bt_graph *g, uint64_t t);
 bool bt_graph_event(const struct bt_graph *g, uint32_t ref,
 		    struct bt_rec_event *out);
 
-/* Pages of a file (page object ids, by index), regions of a file. */
+/* Pages of a file (page object ids, by index), regions of a file
+ * (borrowed, as the lists). */
 size_t bt_graph_file_pages(const struct bt_graph *g, uint32_t file,
 			   const uint32_t **out);
 size_t bt_graph_file_regions(const struct bt_graph *g, uint32_t file,

@@ -68,7 +68,11 @@ struct ihdr {
 	uint32_t log_last_crc;
 	uint32_t flags;       /* IF_* */
 	/* the graph */
-	uint32_t n, npg, nrg, nlabs, npaths, reserved;
+	uint32_t n, npg, nrg, nlabs, npaths;
+	uint32_t tail_labs1;  /* 1 + the labels of the log's last block the
+	                         graph holds (graph-int.h, tail_labs): where
+	                         an extension resumes when the log grew; 0:
+	                         unknown (an index of an older btrack) */
 	uint64_t nev;
 	uint64_t data_len;    /* arena bytes */
 	uint64_t file_size;
@@ -350,6 +354,12 @@ static int finish_index(struct builder *b, const struct bt_graph *g)
 		b->h.log_last_used = last.used;
 		b->h.log_last_crc = last.crc;
 	}
+	{
+		uint32_t tl;
+
+		if (!bt_graph_tail_labels(g, &tl))
+			b->h.tail_labs1 = tl + 1;
+	}
 	b->h.flags = (g->unsorted ? IF_UNSORTED : 0) |
 		     (g->in_side ? IF_SIDE : 0);
 	b->h.n = g->n;
@@ -566,6 +576,33 @@ static bool lengths_ok(const struct ihdr *h)
 	       h->npaths <= h->nlabs;
 }
 
+/* Whether the first `used` record bytes of the log's block `b` (which
+ * grew since) are still those whose checksum was `crc` (the checksum of a
+ * block extends over what is appended to it). */
+static bool prefix_ok(const char *logpath, const struct bt_log_blockinfo *b,
+		      uint32_t used, uint32_t crc)
+{
+	size_t n = BT_LOG_BLOCK_HEADER + (size_t)used;
+	uint8_t *buf = malloc(n);
+	ssize_t got = -1;
+	int fd;
+
+	if (!buf)
+		return false;
+	fd = open(logpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		got = pread(fd, buf, n, (off_t)b->file_off);
+		close(fd);
+	}
+	if (got != (ssize_t)n ||
+	    bt_crc32c(0, buf + 8, n - 8) != crc) {
+		free(buf);
+		return false;
+	}
+	free(buf);
+	return true;
+}
+
 int bt_index_load(struct bt_graph **out, const char *logpath,
 		  const char *path, char *why, size_t whylen)
 {
@@ -575,6 +612,7 @@ int bt_index_load(struct bt_graph **out, const char *logpath,
 	struct bt_log_blockinfo last;
 	const struct bt_log_header *lh;
 	uint32_t i;
+	bool grew;
 	int r;
 
 	*out = NULL;
@@ -613,25 +651,46 @@ int bt_index_load(struct bt_graph **out, const char *logpath,
 		goto no_g;
 	}
 	if ((r = bt_log_open_with_blocks(&log, logpath, g->blocks,
-					 g->nblocks)))
-		goto fail_g;
+					 g->nblocks))) {
+		if (r != BT_ECORRUPT)
+			goto fail_g;
+		/* another log in its place (or damage, which reading the
+		 * log alone then reports) */
+		bad(why, whylen, path, "belongs to another log (its block "
+		    "table does not match)");
+		goto no_g;
+	}
 	lh = bt_log_header(log);
 	if (bt_log_version(log) < 2 || lh->created != x->h.log_created) {
 		bad(why, whylen, path, "belongs to another log");
 		goto no_g;
 	}
-	if (lh->committed != x->h.log_committed ||
-	    bt_log_blocks(log) != x->h.log_nblocks) {
+	/* A log that only grew since (appended to: the blocks the index
+	 * covers are a prefix of the log's, the last of them the same up to
+	 * where the index read it) is extended from the index below. */
+	if (lh->committed < x->h.log_committed ||
+	    bt_log_blocks(log) < x->h.log_nblocks) {
 		bad(why, whylen, path,
 		    "is stale (the log changed since it was written)");
 		goto no_g;
 	}
+	grew = lh->committed != x->h.log_committed ||
+	       bt_log_blocks(log) != x->h.log_nblocks;
 	if (g->nblocks &&
 	    (bt_log_block_info(log, g->nblocks - 1, &last) ||
-	     last.used != x->h.log_last_used ||
-	     last.crc != x->h.log_last_crc)) {
+	     last.used < x->h.log_last_used ||
+	     (last.used == x->h.log_last_used &&
+	      last.crc != x->h.log_last_crc) ||
+	     (last.used != x->h.log_last_used &&
+	      !prefix_ok(logpath, &last, x->h.log_last_used,
+			 x->h.log_last_crc)))) {
 		bad(why, whylen, path,
 		    "is stale (the log's last block changed)");
+		goto no_g;
+	}
+	if (grew && !x->h.tail_labs1) {
+		bad(why, whylen, path,
+		    "is stale (the log grew since it was written)");
 		goto no_g;
 	}
 	g->log = log;
@@ -669,6 +728,18 @@ int bt_index_load(struct bt_graph **out, const char *logpath,
 #undef SEC
 	if ((r = bt_graph_cache_init(g)))
 		goto fail_g;
+	if (grew) {
+		g->tail_labs = x->h.tail_labs1 - 1;
+		g->tail_known = true;
+		if ((r = bt_graph_extend_loaded(g, NULL))) {
+			if (r == BT_ENOMEM)
+				goto fail_g;
+			snprintf(why, whylen, "index '%.400s' is stale and could "
+				 "not be extended (%.400s)", path,
+				 bt_error_msg());
+			goto no_g;
+		}
+	}
 	*out = g;
 	return 1;
 no_g:

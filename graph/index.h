@@ -14,8 +14,11 @@
  * (the question fails: BT_ECORRUPT naming the index) and a fresh process
  * touches only what it reads.  The header, with its own CRC, names the log
  * it was built from: creation time, committed length, block count and the
- * last block's checksum.  A log that grew (appended to) or changed makes
- * the index stale: it is not used.
+ * last block's checksum.  A log that only grew since (appended to: the
+ * index's blocks a prefix of the log's, its last block the same as far as
+ * the index read it) is served from the index extended with the rest
+ * (bt_graph_extend()'s code); a log that changed otherwise makes the index
+ * stale: it is not used.
  *
  * Protection is against damage, not forgery: the log (with its seals)
  * stays the evidence; `btrack log index` rebuilds the index from it.

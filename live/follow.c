@@ -39,6 +39,7 @@ struct bt_follow {
 	bool closed;            /* header's BT_LOGF_CLOSED as loaded */
 	struct bt_graph *g;
 	uint64_t last_time;
+	bool incremental;       /* the graph is extended, not reloaded */
 	struct bt_follow_stats st;
 };
 
@@ -230,39 +231,51 @@ static uint64_t log_last_time(const struct bt_graph *g)
 }
 
 /*
- * Take in records up to the committed length `committed`.
- *
- * FALLBACK: until the loader can extend a graph (bt_graph_extend(),
- * branch `index`) and the reader can re-read a growing log
- * (bt_log_refresh(), branch `blocks`), this reopens and reloads the whole
- * log: correct, but O(log) per call.  Replace the body with
- * bt_graph_extend(f->g, &n) when those exist.
+ * Take in records up to the committed length: extend the graph
+ * (bt_graph_extend(): refreshes the log and adds only what is new,
+ * amortised O(1) per event).  A version 1 log, no graph yet, or an
+ * extension that failed (a block that no longer decodes, the log
+ * rewritten under us) load the whole log again instead.
  */
 static int take_in(struct bt_follow *f, const struct bt_log_header *h,
 		   uint64_t size, uint64_t *new_events)
 {
 	struct bt_graph *g = NULL;
-	uint64_t t0 = now_ns(), before = f->st.events;
+	uint64_t t0 = now_ns(), before = f->st.events, added = 0;
 	int r;
 
+	if (f->g && bt_log_version(bt_graph_log(f->g)) >= 2) {
+		r = bt_graph_extend(f->g, &added);
+		if (!r) {
+			f->incremental = true;
+			goto done;
+		}
+		if (r == BT_ENOMEM)
+			return r;
+		/* else: read it all again (the caller reports a log that
+		 * was replaced or cut before it gets here) */
+	}
 	r = bt_graph_load(&g, f->file, NULL, NULL);
 	if (r)
 		return r;
 	bt_graph_free(f->g);
 	f->g = g;
+	f->incremental = bt_log_version(bt_graph_log(g)) >= 2;
+	added = bt_graph_nevents(g) >= before ? bt_graph_nevents(g) - before :
+		bt_graph_nevents(g);
+done:
 	f->committed = h->committed;
 	f->size = size;
 	f->created = h->created;
 	f->closed = h->flags & BT_LOGF_CLOSED;
-	f->last_time = log_last_time(g);
-	f->st.events = bt_graph_nevents(g);
+	f->last_time = log_last_time(f->g);
+	f->st.events = bt_graph_nevents(f->g);
 	f->st.loads++;
 	f->st.last_load_ns = now_ns() - t0;
 	f->st.load_ns += f->st.last_load_ns;
-	f->st.last_load_events = f->st.events >= before ?
-				 f->st.events - before : f->st.events;
+	f->st.last_load_events = added;
 	if (new_events)
-		*new_events = f->st.last_load_events;
+		*new_events = added;
 	return 0;
 }
 
@@ -413,7 +426,7 @@ const char *bt_follow_file(const struct bt_follow *f)
 void bt_follow_stats(const struct bt_follow *f, struct bt_follow_stats *out)
 {
 	*out = f->st;
-	out->incremental = false;   /* the reload fallback (take_in()) */
+	out->incremental = f->incremental;
 }
 
 void bt_follow_close(struct bt_follow *f)

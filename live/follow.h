@@ -20,10 +20,13 @@
  * starts over on what is there now: the graph it had is dropped first,
  * so nothing reads a mapping of a file that shrank.
  *
- * FALLBACK (until bt_graph_extend() exists, branch `index`): taking new
- * records in reopens and reloads the whole log, O(log) per refresh that
- * found something new (bt_follow_stats says how long it took).  Refreshes
- * that find nothing new cost the pread only.
+ * Records committed since the last refresh are added to the graph it
+ * has (bt_graph_extend(): the new events, objects and labels, also those
+ * committed into the last block after it was read), amortised O(1) per
+ * event, so a refresh costs what the log added, not what it holds.  A
+ * version 1 log (which cannot be extended) is loaded again instead, as is
+ * a log that was replaced, cut or rewritten.  Refreshes that find nothing
+ * new cost the pread only.
  *
  * Not thread-safe: one thread refreshes and queries.  Does not print.
  */
@@ -57,7 +60,8 @@ int bt_follow_refresh(struct bt_follow *f, uint64_t *new_events);
 int bt_follow_check(struct bt_follow *f);
 
 /* The graph as of the last refresh, or NULL when there is no log yet
- * (borrowed: valid until the next refresh or the close). */
+ * (borrowed: valid until the next refresh or the close; what its
+ * accessors returned is valid until the next refresh). */
 const struct bt_graph *bt_follow_graph(const struct bt_follow *f);
 
 /* The latest event time in the graph (ns), 0 if none. */
@@ -78,7 +82,9 @@ struct bt_follow_stats {
 	uint64_t load_ns;      /* total time taking records in */
 	uint64_t last_load_ns; /* the last one's */
 	uint64_t last_load_events; /* events it added */
-	bool incremental;      /* false: the reload fallback is in use */
+	bool incremental;      /* true: new records extend the graph; false:
+	                          each refresh that finds some reloads (a
+	                          version 1 log) */
 };
 void bt_follow_stats(const struct bt_follow *f, struct bt_follow_stats *out);
 

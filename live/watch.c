@@ -30,6 +30,12 @@
 #define POLL_MS 100      /* how often the threads look at the stop flag */
 #define LOG_POLL_MS 20   /* how often a waiting alert refreshes the log */
 
+/* The latency histogram (watch.h, bt_watch_status): 1 ms buckets up to
+ * 1 s, 100 ms buckets up to 60 s, one for the rest.  Fixed: no memory per
+ * alert. */
+#define LAT_FINE 1000u
+#define LAT_BUCKETS (LAT_FINE + 590u + 1u)
+
 /* A queued alert. */
 struct entry {
 	struct bt_alert a;
@@ -77,6 +83,7 @@ struct watch {
 	struct bt_follow *f;
 	struct bt_watch_status st;
 	uint64_t last_status;
+	uint32_t lat[LAT_BUCKETS];   /* alerts answered, by latency */
 	int halt;                    /* the engine stopped: so does the
 	                                reader (atomic) */
 };
@@ -100,6 +107,48 @@ static bool stopping(struct watch *w)
 {
 	return (w->o->stop && *w->o->stop) ||
 	       __atomic_load_n(&w->halt, __ATOMIC_RELAXED);
+}
+
+static bool finishing(const struct watch *w)
+{
+	return w->o->finish && *w->o->finish;
+}
+
+static unsigned lat_bucket(uint64_t ns)
+{
+	uint64_t ms = ns / 1000000u;
+
+	if (ms < LAT_FINE)
+		return (unsigned)ms;
+	ms = LAT_FINE + (ms - LAT_FINE) / 100u;
+	return ms < LAT_BUCKETS ? (unsigned)ms : LAT_BUCKETS - 1;
+}
+
+/* The upper end of a bucket, in ns. */
+static uint64_t lat_value(unsigned b)
+{
+	if (b < LAT_FINE)
+		return (uint64_t)(b + 1) * 1000000u;
+	return ((uint64_t)LAT_FINE + (uint64_t)(b - LAT_FINE + 1) * 100u) *
+	       1000000u;
+}
+
+/* The latency under which a fraction q of the answered alerts were. */
+static uint64_t lat_quantile(const struct watch *w, uint64_t n, double q)
+{
+	uint64_t want = (uint64_t)((double)n * q + 0.999999), seen = 0;
+	unsigned b;
+
+	if (!n)
+		return 0;
+	if (!want)
+		want = 1;
+	for (b = 0; b < LAT_BUCKETS; b++) {
+		seen += w->lat[b];
+		if (seen >= want)
+			return lat_value(b);
+	}
+	return lat_value(LAT_BUCKETS - 1);
 }
 
 static void say(struct watch *w, bool warning, const char *fmt, ...)
@@ -398,8 +447,15 @@ static void *reader(void *arg)
 	int r = 0;
 
 	while (!stopping(w)) {
-		r = bt_alertsrc_poll(w->src, POLL_MS, &ops);
+		bool last = finishing(w);
+		uint64_t before = w->lines;
+
+		r = bt_alertsrc_poll(w->src, last ? 0 : POLL_MS, &ops);
 		if (r)
+			break;
+		/* Finishing: what the source had ready when the writer
+		 * ended is read to the last line, then no more. */
+		if (last && w->lines == before)
 			break;
 	}
 	pthread_mutex_lock(&w->q.mu);
@@ -512,6 +568,15 @@ static void refresh(struct watch *w)
 	w->st.log_time = bt_follow_last_time(w->f);
 }
 
+/* Whether refreshing the log extends the graph (else it reloads it). */
+static bool incremental(struct watch *w)
+{
+	struct bt_follow_stats st;
+
+	bt_follow_stats(w->f, &st);
+	return st.incremental;
+}
+
 /* Whether the log has what the alert needs: events up to its time and
  * its detection point. */
 static bool caught_up(struct watch *w, const struct bt_alert *a)
@@ -576,13 +641,16 @@ static int answer(struct watch *w, struct entry *e)
 		status = "bad";
 		goto done;
 	}
-	/* A graph that already reaches the alert's time and holds its
-	 * point answers it as it is: no refresh (with the reload fallback,
-	 * follow.h, a refresh that finds records costs a load of the log).
-	 * Alerts without a time take everything committed so far. */
+	/* Every alert takes in what was committed before it: extending the
+	 * graph costs what the log added (follow.h), so events committed
+	 * late with earlier times are in its answer too.  A version 1 log
+	 * is loaded again at each refresh that finds records: a graph that
+	 * already reaches the alert's time and holds its point answers it
+	 * as it is. */
 	if (bt_follow_check(w->f))   /* before the graph is touched */
 		say(w, true, "%s", bt_error_msg());
-	if (e->a.time == BT_TIME_NONE || !caught_up(w, &e->a))
+	if (incremental(w) || e->a.time == BT_TIME_NONE ||
+	    !caught_up(w, &e->a))
 		refresh(w);
 	while (!caught_up(w, &e->a) && !bt_follow_is_closed(w->f) &&
 	       mono_ns() < deadline && !stopping(w)) {
@@ -661,10 +729,14 @@ done:
 	ans.total_ns = mono_ns() - e->arrived;
 	if (!ans.latency_ns)
 		ans.latency_ns = ans.total_ns;
-	if (ans.err)
+	if (ans.err) {
 		w->st.failed++;
-	else
+	} else {
 		w->st.answered++;
+		w->lat[lat_bucket(ans.latency_ns)]++;
+		if (ans.latency_ns > w->st.latency_max_ns)
+			w->st.latency_max_ns = ans.latency_ns;
+	}
 	w->ops->answer(w->ops->arg, &ans);
 	bt_query_result_release(&qr);
 	return 0;
@@ -673,17 +745,43 @@ fatal:
 	return r;
 }
 
-static void status(struct watch *w, bool force)
+/* Bring w->st up to date (engine thread). */
+static void fill_status(struct watch *w)
 {
-	uint64_t now = mono_ns();
+	const struct bt_graph *g = w->f ? bt_follow_graph(w->f) : NULL;
+	struct bt_follow_stats fs;
 
-	if (!w->ops->status || (!force && now - w->last_status < 1000000000u))
-		return;
-	w->last_status = now;
 	pthread_mutex_lock(&w->q.mu);
 	w->st.queued = w->q.n;
 	w->st.dropped = w->q.dropped;
 	pthread_mutex_unlock(&w->q.mu);
+	w->st.graph_bytes = g ? bt_graph_memory(g) : 0;
+	w->st.latency_p50_ns = lat_quantile(w, w->st.answered, 0.5);
+	w->st.latency_p99_ns = lat_quantile(w, w->st.answered, 0.99);
+	if (w->f) {
+		bt_follow_stats(w->f, &fs);
+		w->st.loads = fs.loads;
+		w->st.load_ns = fs.load_ns;
+		w->st.restarts = fs.restarts;
+		w->st.incremental = fs.incremental;
+	}
+}
+
+static void status(struct watch *w, bool force)
+{
+	uint64_t now = mono_ns();
+
+	if (w->o->report && *w->o->report) {
+		*w->o->report = 0;
+		if (w->ops->report) {
+			fill_status(w);
+			w->ops->report(w->ops->arg, &w->st);
+		}
+	}
+	if (!w->ops->status || (!force && now - w->last_status < 1000000000u))
+		return;
+	w->last_status = now;
+	fill_status(w);
 	w->ops->status(w->ops->arg, &w->st);
 }
 
@@ -762,6 +860,10 @@ int bt_watch_run(const struct bt_watch_opts *o, const struct bt_watch_ops *ops,
 		if (!w.q.n) {
 			pthread_mutex_unlock(&w.q.mu);
 			tell_drops(&w, dropped);
+			/* idle: keep the graph up to date (cheap: an
+			 * extension), so the next alert finds it there */
+			if (incremental(&w))
+				refresh(&w);
 			status(&w, false);
 			continue;
 		}
@@ -789,6 +891,7 @@ int bt_watch_run(const struct bt_watch_opts *o, const struct bt_watch_ops *ops,
 		r = bt_error_set(w.q.err, "%s", w.q.errmsg);
 	tell_drops(&w, w.q.dropped);
 	status(&w, true);
+	fill_status(&w);
 	if (sum) {
 		sum->st = w.st;
 		sum->st.dropped = w.q.dropped;

@@ -8,9 +8,12 @@
  * followed file's reader waits (the file keeps the alerts: nothing is
  * lost), any other source's alert is dropped and counted.  The engine
  * takes alerts in order and, for each:
- *   - refreshes the followed log (follow.h), unless the graph already
- *     reaches the alert's time and holds its detection point (events
- *     committed later with earlier times are not waited for);
+ *   - refreshes the followed log (follow.h: the graph is extended with
+ *     what was committed since, so an alert sees every event committed
+ *     before it, also events committed late with earlier times; the
+ *     engine refreshes while idle too).  A version 1 log, which is loaded
+ *     again at each refresh, is refreshed only when the graph does not
+ *     yet reach the alert's time or hold its detection point;
  *   - waits up to `wait_ns` after the alert's arrival while the log's last
  *     event is older than the alert's time or its detection point is not
  *     in the log yet, refreshing; then runs with what there is, and says
@@ -73,6 +76,14 @@ struct bt_watch_opts {
 	size_t queue;               /* capacity, 1 .. BT_WATCH_QUEUE_MAX */
 	unsigned outputs;           /* BT_WATCH_OUT_*, 0: all */
 	volatile sig_atomic_t *stop;  /* set (by a signal) to stop */
+	/* Set when the log's writer is done (`capture --watch`, at the
+	 * end of the capture; may be NULL): the source's alerts that are
+	 * ready are read, every queued alert is answered (on the final
+	 * log), then bt_watch_run() returns. */
+	volatile sig_atomic_t *finish;
+	/* Set (by a signal) to have ops->report called once (may be
+	 * NULL); the engine clears it. */
+	volatile sig_atomic_t *report;
 };
 
 /* One alert answered (or not). */
@@ -100,6 +111,17 @@ struct bt_watch_status {
 	uint64_t answered, failed, skipped, dropped, queued;
 	uint64_t events;          /* in the graph */
 	uint64_t log_time;
+	uint64_t graph_bytes;     /* the graph's memory beyond the mapped
+	                             log (bt_graph_memory()) */
+	/* Latency (arrival to the first result file) of the alerts
+	 * answered, from a fixed histogram: 1 ms steps up to 1 s, 100 ms
+	 * steps up to 60 s, then "60 s or more".  0 when none. */
+	uint64_t latency_p50_ns, latency_p99_ns, latency_max_ns;
+	/* The followed log (follow.h, bt_follow_stats). */
+	uint64_t loads;           /* refreshes that took records in */
+	uint64_t load_ns;         /* their total time */
+	uint64_t restarts;        /* the log was replaced or cut */
+	bool incremental;         /* false: each load reloads the log */
 };
 
 /* Called from the thread that runs bt_watch_run(), one at a time. */
@@ -111,6 +133,8 @@ struct bt_watch_ops {
 	/* About once a second while running; may be NULL. */
 	void (*status)(void *arg, const struct bt_watch_status *st);
 	void *arg;
+	/* When *opts.report was set; may be NULL. */
+	void (*report)(void *arg, const struct bt_watch_status *st);
 };
 
 /* Totals at the end. */
@@ -121,8 +145,8 @@ struct bt_watch_summary {
 };
 
 /*
- * Run until *o->stop is set or the source ends (standard input): then the
- * queue is answered first.  0, or a negative bt_error for what stops the
+ * Run until *o->stop is set, or the source ends (standard input) or
+ * *o->finish is set: then the queue is answered first.  0, or a negative bt_error for what stops the
  * watcher (the directory or journal cannot be written, the source cannot
  * be opened or read); alerts that fail are answers with err set, not
  * errors.  *sum (may be NULL) gets the totals.

@@ -369,6 +369,132 @@ START_TEST(match_hosts)
 }
 END_TEST
 
+/* A half-known end (audit: the client's own port unknown): "?#N" or
+ * "ADDR:0#N" as a local; pairs with a server end only when unambiguous. */
+static struct bt_conn_end hend(const char *local, const char *remote,
+			       uint64_t first, uint64_t last)
+{
+	struct bt_conn_end e = { .remote = sa(remote), .first = first,
+				 .last = last };
+
+	ck_assert_int_eq(bt_sockaddr_parse_local(&e.local, local,
+						 strlen(local)), 0);
+	return e;
+}
+
+START_TEST(match_half)
+{
+	struct bt_conn_end e[6];
+	size_t peer[6], amb;
+	struct bt_sockaddr a;
+
+	/* the local spellings */
+	ck_assert_int_eq(bt_sockaddr_parse_local(&a, "?#12", 4), 0);
+	ck_assert_uint_eq(a.port, 0);
+	ck_assert(a.any);
+	ck_assert_int_eq(bt_sockaddr_parse_local(&a, "10.0.0.1:0#3", 12), 0);
+	ck_assert_uint_eq(a.port, 0);
+	ck_assert(!a.any);
+	ck_assert_int_eq(bt_sockaddr_parse_local(&a, "10.0.0.1:80", 11), 0);
+	ck_assert_uint_eq(a.port, 80);
+	ck_assert_int_ne(bt_sockaddr_parse_local(&a, "10.0.0.1:80#3", 13), 0);
+	ck_assert_int_ne(bt_sockaddr_parse_local(&a, "x:0#3", 5), 0);
+	ck_assert_int_ne(bt_sockaddr_parse_local(&a, "", 0), 0);
+
+	/* one client, one server: the accept began before the connect (a
+	 * blocking accept: audit's time is the call's entry) */
+	e[0] = hend("?#1", "127.0.0.1:8000", 2 * S, 3 * S);
+	e[1] = end("127.0.0.1:8000", "127.0.0.1:5001", 1 * S, 4 * S);
+	ck_assert_int_eq(bt_conn_match_ex(peer, &amb, e, 2,
+					  BT_CHANNEL_TOLERANCE_NS), 0);
+	ck_assert_uint_eq(peer[0], 1);
+	ck_assert_uint_eq(peer[1], 0);
+	ck_assert_uint_eq(amb, 0);
+	/* a listener bound to any address: the same */
+	e[1] = end("0.0.0.0:8000", "127.0.0.1:5001", 1 * S, 4 * S);
+	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], 1);
+	/* near, not overlapping (the client closed before the accept) */
+	e[1] = end("127.0.0.1:8000", "127.0.0.1:5001", 5 * S, 6 * S);
+	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], 1);
+	/* too far; another port; a peer not on loopback for a loopback
+	 * server; a client whose address is known and not the peer's */
+	e[1] = end("127.0.0.1:8000", "127.0.0.1:5001", 20 * S, 21 * S);
+	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], SIZE_MAX);
+	e[1] = end("127.0.0.1:8001", "127.0.0.1:5001", 1 * S, 4 * S);
+	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], SIZE_MAX);
+	e[1] = end("0.0.0.0:8000", "10.0.0.9:5001", 1 * S, 4 * S);
+	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], SIZE_MAX);
+	e[0] = hend("10.0.0.1:0#1", "10.0.0.2:8000", 2 * S, 3 * S);
+	e[1] = end("10.0.0.2:8000", "10.0.0.9:5001", 1 * S, 4 * S);
+	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], SIZE_MAX);
+	e[1] = end("10.0.0.2:8000", "10.0.0.1:5001", 1 * S, 4 * S);
+	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], 1);
+	/* two half-known ends never pair with each other */
+	e[1] = hend("?#2", "10.0.0.2:8000", 1 * S, 4 * S);
+	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], SIZE_MAX);
+
+	/* two clients at once: which accept took which connect, the log
+	 * cannot tell: neither pairs (no wrong join), both counted */
+	e[0] = hend("?#1", "127.0.0.1:8000", 2 * S, 3 * S);
+	e[1] = hend("?#2", "127.0.0.1:8000", 2 * S + 1000, 3 * S);
+	e[2] = end("127.0.0.1:8000", "127.0.0.1:5001", 1 * S, 4 * S);
+	e[3] = end("127.0.0.1:8000", "127.0.0.1:5002", 1 * S + 10, 4 * S);
+	ck_assert_int_eq(bt_conn_match_ex(peer, &amb, e, 4,
+					  BT_CHANNEL_TOLERANCE_NS), 0);
+	ck_assert_uint_eq(peer[0], SIZE_MAX);
+	ck_assert_uint_eq(peer[1], SIZE_MAX);
+	ck_assert_uint_eq(peer[2], SIZE_MAX);
+	ck_assert_uint_eq(peer[3], SIZE_MAX);
+	ck_assert_uint_eq(amb, 2);
+	/* one after the other (each connection done before the next):
+	 * each pairs with the server end it overlaps */
+	e[1] = hend("?#2", "127.0.0.1:8000", 6 * S, 7 * S);
+	e[3] = end("127.0.0.1:8000", "127.0.0.1:5002", 5 * S, 8 * S);
+	ck_assert_int_eq(bt_conn_match_ex(peer, &amb, e, 4,
+					  BT_CHANNEL_TOLERANCE_NS), 0);
+	ck_assert_uint_eq(peer[0], 2);
+	ck_assert_uint_eq(peer[1], 3);
+	ck_assert_uint_eq(amb, 0);
+	/* a known pair first: a server end paired with a known client is
+	 * no candidate for a half-known one */
+	e[0] = hend("?#1", "127.0.0.1:8000", 2 * S, 3 * S);
+	e[1] = end("127.0.0.1:5001", "127.0.0.1:8000", 2 * S, 3 * S);
+	e[2] = end("127.0.0.1:8000", "127.0.0.1:5001", 1 * S, 4 * S);
+	ck_assert_int_eq(bt_conn_match_ex(peer, &amb, e, 3,
+					  BT_CHANNEL_TOLERANCE_NS), 0);
+	ck_assert_uint_eq(peer[1], 2);
+	ck_assert_uint_eq(peer[0], SIZE_MAX);
+	ck_assert_uint_eq(amb, 0);
+	/* loopback of two hosts: within BT_CHANNEL_LOOPBACK_NS only */
+	e[0] = hend("?#1", "127.0.0.1:8000", 2 * S, 3 * S);
+	e[1] = end("127.0.0.1:8000", "127.0.0.1:5001", 5 * S, 6 * S);
+	e[0].host = 1, e[1].host = 2;
+	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], SIZE_MAX);
+	e[1].first = 1 * S;
+	ck_assert_int_eq(bt_conn_match(peer, e, 2, BT_CHANNEL_TOLERANCE_NS),
+			 0);
+	ck_assert_uint_eq(peer[0], 1);
+}
+END_TEST
+
 /* Many ends on one port pair (a hostile or pathological log): bounded
  * work, pairs still symmetric. */
 START_TEST(match_many)
@@ -679,6 +805,7 @@ int main(void)
 		{ "match_rule", match_rule },
 		{ "match_hosts", match_hosts },
 		{ "match_many", match_many },
+		{ "match_half", match_half },
 		{ "ingest_endpoints", ingest_endpoints },
 		{ "one_log_backward_forward", one_log_backward_forward },
 		{ "two_clients", two_clients },

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -755,6 +756,70 @@ START_TEST(sealer_ticks)
 }
 END_TEST
 
+static double secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * A long recording sealed every so often (what --seal-every does): every
+ * seal verifies, and each reads only what was added since the last (the
+ * sealer keeps the log open and refreshes it).  The time of each seal is
+ * printed, not asserted: the last seals, over 1 M records, should cost
+ * what the first did.  The pause between seals keeps the sealing state's
+ * epoch wait (100 ms) out of the figures.
+ */
+START_TEST(long_recording_seals)
+{
+	enum { SEALS = 12, PER = 80000 };
+	struct bt_log_writer *w = NULL;
+	struct bt_sealer *s = NULL;
+	struct bt_seal_report rep;
+	const char *a = tu_path("long.btl");
+	double t[SEALS], t0;
+	uint64_t n = 0;
+	int i, j, r;
+
+	make_keys();
+	unlink(a);
+	ck_assert_int_eq(bt_log_writer_open(&w, a, BT_LOGW_CREATE), 0);
+	ck_assert_int_eq(bt_sealer_new(&s, state, bt_log_writer_file(w), 0),
+			 0);
+	ck_assert_int_eq(bt_log_append_process(w, 1, 100, T0, 1, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 8, 42), 0);
+	for (i = 0; i < SEALS; i++) {
+		for (j = 0; j < PER; j++, n++) {
+			r = bt_log_append_event(w, BT_OP_READ, 0, (uint32_t)j,
+						T0 + n, 2, 1);
+			ck_assert_msg(r == 0, "%s", bt_error_msg());
+			if (j % 4096 == 0)
+				bt_log_writer_commit(w);
+		}
+		usleep(210000);
+		t0 = secs();
+		r = bt_sealer_seal(s, w, i == SEALS - 1);
+		t[i] = secs() - t0;
+		ck_assert_msg(r == 0, "%s", bt_error_msg());
+	}
+	bt_sealer_free(s);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	r = verify_path(a, vkey, &rep);
+	ck_assert_msg(all_proven(r, &rep), "%s", bt_error_msg());
+	ck_assert_uint_eq(rep.seals, SEALS);
+	ck_assert_uint_eq(rep.records, 2 + n + SEALS);
+	fprintf(stderr, "long recording: %d seals of %d events each; seal 1 "
+		"%.1f ms, seal %d (over %llu records) %.1f ms:", SEALS, PER,
+		t[0] * 1e3, SEALS, (unsigned long long)(2 + n), t[SEALS - 1] *
+		1e3);
+	for (i = 0; i < SEALS; i++)
+		fprintf(stderr, " %.1f", t[i] * 1e3);
+	fprintf(stderr, "\n");
+}
+END_TEST
+
 /* Random bytes in a seal's payload inside a log: no crash, never proven
  * (the fuzz target's logic, so CI runs it without libFuzzer). */
 START_TEST(mutated_seals_never_prove)
@@ -807,6 +872,7 @@ static Suite *seal_suite(void)
 	tcase_add_test(t, stolen_state_cannot_reseal_the_past);
 	tcase_add_test(t, seal_order_and_dates_checked);
 	tcase_add_test(t, sealer_ticks);
+	tcase_add_test(t, long_recording_seals);
 	tcase_add_test(t, mutated_seals_never_prove);
 	suite_add_tcase(s, t);
 	return s;

@@ -405,7 +405,7 @@ START_TEST(engine_answers_once)
 	const char *log = tu_path("e.btl"), *alerts = tu_path("e.json");
 	const char *dir = tu_path("answers");
 	struct run r = { 0 };
-	struct bt_watch_ops ops = { ans_cb, ev_cb, st_cb, &r };
+	struct bt_watch_ops ops = { ans_cb, ev_cb, st_cb, &r, NULL };
 	struct bt_watch_opts o = {
 		.log = log, .alerts = alerts, .dir = dir, .wait_ns = 0,
 		.queue = 2, .outputs = BT_WATCH_OUT_JSON | BT_WATCH_OUT_TEXT,

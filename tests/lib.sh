@@ -120,3 +120,47 @@ expect() {
 		fail "exit $rc, not $want: $*"
 	}
 }
+
+# A private PostgreSQL server (as scenario/db-pg.sh and db-hosts.sh start
+# one): initdb and pg_ctl in DIR (under /tmp: the postgres user enters
+# it), as the postgres user when root, on a unix socket in DIR only.
+#   bt_pg_start DIR     1 (with a reason on stderr) when there is none
+#   bt_pg_psql DB SQL   run SQL in database DB
+#   bt_pg_uri DB        the connection URI of database DB
+#   bt_pg_stop DIR      stop it (nothing if it never started)
+# Sets pgok=1 once started.
+bt_pg_start() {
+	bt_pg_dir=$1
+	bt_pg_bin=
+	for d in /usr/lib/postgresql/*/bin; do
+		[ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && bt_pg_bin=$d
+	done
+	[ -n "$bt_pg_bin" ] || { echo "no PostgreSQL server" >&2; return 1; }
+	command -v psql >/dev/null 2>&1 || { echo "no psql" >&2; return 1; }
+	mkdir -p "$bt_pg_dir"
+	chmod 755 "$bt_pg_dir"
+	if [ "$(id -u)" = 0 ]; then
+		id postgres >/dev/null 2>&1 || { echo "no postgres user" >&2; return 1; }
+		chown postgres "$bt_pg_dir"
+		bt_as_pg() { su postgres -s /bin/sh -c "$*"; }
+	else
+		bt_as_pg() { sh -c "$*"; }
+	fi
+	bt_as_pg "$bt_pg_bin/initdb -D $bt_pg_dir/data -A trust -U postgres" \
+		>"$bt_pg_dir/initdb.log" 2>&1 || {
+		echo "initdb failed" >&2; return 1; }
+	bt_as_pg "$bt_pg_bin/pg_ctl -D $bt_pg_dir/data -l $bt_pg_dir/server.log -w -o \"-k $bt_pg_dir -c listen_addresses=''\" start" \
+		>/dev/null 2>&1 || { echo "the PostgreSQL server did not start" >&2; return 1; }
+	pgok=1
+}
+bt_pg_psql() {
+	psql -X -q -v ON_ERROR_STOP=1 "host=$bt_pg_dir user=postgres dbname=$1" \
+		-At -c "$2"
+}
+bt_pg_uri() { echo "postgresql:///$1?host=$bt_pg_dir&user=postgres"; }
+bt_pg_stop() {
+	[ -n "${bt_pg_bin:-}" ] && [ -f "$1/data/postmaster.pid" ] &&
+		bt_as_pg "$bt_pg_bin/pg_ctl -D $1/data -m immediate -w stop" \
+			>/dev/null 2>&1
+	true
+}

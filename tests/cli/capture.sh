@@ -39,6 +39,26 @@ usage --source kmod --cgroup /sys/fs/cgroup
 usage --source ebpf --slice 5
 usage --source ebpf --device /dev/btrack
 usage --pid 1 --pages /tmp
+# --watch DIR --alerts SRC: together, the watch options only with them
+usage --watch out
+usage --alerts alerts.json
+usage --max-nodes 5
+usage --stats
+usage --watch out --alerts alerts.json --wait x
+usage --watch out --alerts alerts.json --queue 0
+usage --watch out --alerts alerts.json --outputs pdf
+grep -q -- '--watch DIR --alerts SRC \[--wait SECONDS\]' help ||
+	fail "usage line has no --watch: $(head -n 1 help)"
+# --watch on an existing LOG: the watcher would read that one
+echo x >old.btl
+rc=0
+"$BTRACK" capture --device "$tmp/absent" -o old.btl --force --watch out \
+	--alerts alerts.json 2>err || rc=$?
+[ $rc -eq 1 ] || fail "--watch on an existing log: exit $rc"
+grep -q "'old.btl' exists: with --watch, remove it first" err ||
+	fail "--watch on an existing log: $(cat err)"
+[ "$(cat old.btl)" = x ] || fail "--watch: the existing log was touched"
+[ ! -e out ] || fail "--watch: a results directory was made"
 
 rc=0
 "$BTRACK" capture --device "$tmp/absent" -o out.btl 2>err || rc=$?

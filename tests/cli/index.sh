@@ -2,7 +2,8 @@
 # btrack log index: the index beside a generated log (planted attack) and
 # beside a recorded scenario (tests/data); backtrack and forward give the
 # same JSON with and without it; a stale index (the log appended to) is
-# not used and the first backtrack rebuilds it; damaged copies (bytes
+# used and extended with the rest, one of another log is refused and
+# rebuilt (BTRACK_INDEX=always); damaged copies (bytes
 # flipped at offsets spread over the file) are caught (exit 3 naming the
 # index, or a warning and the log read instead) or harmless (the same
 # JSON), never a different answer; usage errors; a version 1 log has none.
@@ -90,18 +91,28 @@ done
 cp good.btx g.btl.btx
 
 # Stale: appended to after the index was written (a real program
-# recorded into it).  The next backtrack says so; with
-# BTRACK_INDEX=always it rebuilds the index, which is then used.
+# recorded into it).  The log only grew: the index is used and extended
+# with what was appended, and answers as the log read alone.  A log
+# replaced by another is refused (said) and, with BTRACK_INDEX=always,
+# the index rebuilt and then used.
 expect 0 "$BTRACK" record --append -o g.btl -- /bin/true
 BTRACK_INDEX=never answers g.btl file:/bin/true s
-grep -q 'stale' s.be || fail "stale index not said: $(cat s.be)"
-BTRACK_INDEX=always answers g.btl file:/bin/true s
-grep -q 'rebuilt' s.be || fail "stale index not rebuilt: $(cat s.be)"
-BTRACK_INDEX=never answers g.btl file:/bin/true t
+! grep -q 'stale' s.be || fail "index of a log that grew not extended: $(cat s.be)"
+BTRACK_INDEX=off answers g.btl file:/bin/true t
+cmp -s s.b t.b || fail "the extended index answers differently"
+cmp -s s.f t.f || fail "the extended index answers differently (forward)"
+grep -q '"kind": "process"' s.f || fail "the appended records are not seen"
+cp g.btl g-saved.btl
+expect 0 "$BTRACK" gen --events 1000 --seed 4 -o g2.btl
+mv g2.btl g.btl
+BTRACK_INDEX=never answers g.btl proc:1 s || true
+grep -q 'another log' s.be || fail "index of another log not said: $(cat s.be)"
+BTRACK_INDEX=always answers g.btl proc:1 s
+grep -q 'rebuilt' s.be || fail "index of another log not rebuilt: $(cat s.be)"
+BTRACK_INDEX=never answers g.btl proc:1 t
 ! grep -q index t.be || fail "rebuilt index not used: $(cat t.be)"
 cmp -s s.b t.b || fail "the rebuilt index answers differently"
-cmp -s s.f t.f || fail "the rebuilt index answers differently (forward)"
-grep -q '"kind": "process"' t.f || fail "the appended records are not seen"
+mv g-saved.btl g.btl
 
 # A recorded scenario (tests/data): the same with and without.
 if [ -f "$BTRACK_TOP/tests/data/sarmoria.jsonl" ]; then

@@ -1,11 +1,13 @@
 /*
  * fuzz_channel.c - libFuzzer target for the connection matching
  * (graph/channel.c): each input line is "LOCAL REMOTE FIRST LAST"; the
- * addresses go through bt_sockaddr_parse() on an exact-size copy (so a
+ * addresses go through bt_sockaddr_parse() (the local one through
+ * bt_sockaddr_parse_local(): "?#N", "ADDR:0#N") on an exact-size copy (so a
  * read past the given length is caught), the ends that parse through
  * bt_conn_match().  A parsed address has a port; the pairs are symmetric
  * and never an end with itself.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_ENDS 256
 
-static int parse(struct bt_sockaddr *a, const char *s, size_t len)
+static int parse(struct bt_sockaddr *a, const char *s, size_t len,
+		 bool local)
 {
 	char *c = malloc(len ? len : 1);
 	int r;
@@ -24,9 +27,10 @@ static int parse(struct bt_sockaddr *a, const char *s, size_t len)
 	if (!c)
 		return -1;
 	memcpy(c, s, len);
-	r = bt_sockaddr_parse(a, c, len);
+	r = local ? bt_sockaddr_parse_local(a, c, len) :
+		    bt_sockaddr_parse(a, c, len);
 	free(c);
-	if (r == 0 && a->port == 0)
+	if (r == 0 && a->port == 0 && !local)
 		abort();
 	return r;
 }
@@ -64,8 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fl[k++] = (size_t)(sp - q);
 			q = sp < nl ? sp + 1 : nl;
 		}
-		if (k >= 2 && parse(&e[n].local, f[0], fl[0]) == 0 &&
-		    parse(&e[n].remote, f[1], fl[1]) == 0) {
+		if (k >= 2 && parse(&e[n].local, f[0], fl[0], true) == 0 &&
+		    parse(&e[n].remote, f[1], fl[1], false) == 0) {
 			e[n].first = k > 2 ? num(f[2], fl[2]) : 0;
 			e[n].last = k > 3 ? num(f[3], fl[3]) : 0;
 			if (e[n].last < e[n].first)
@@ -75,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else if (k >= 1) {
 			struct bt_sockaddr a;
 
-			parse(&a, f[0], fl[0]);
+			parse(&a, f[0], fl[0], false);
 		}
 		p = nl + 1;
 	}
