@@ -537,16 +537,20 @@ static int put_ops(struct pg_db *db)
 /* Tables of the current schema: btrack's, and all. */
 static int tables(struct pg_db *db, int64_t *btrack, int64_t *all)
 {
+	PGresult *r;
 	int err;
 
-	if ((err = pq_query_int(&db->base, "SELECT count(*) FROM"
-				" pg_catalog.pg_tables WHERE schemaname ="
-				" current_schema() AND tablename = 'btrack'",
-				0, btrack)))
+	/* One statement, one snapshot: a schema committed between two
+	 * queries would look like tables that are not btrack's. */
+	if ((err = query(db, &r, "SELECT count(*) FILTER (WHERE tablename ="
+			 " 'btrack'), count(*) FROM pg_catalog.pg_tables"
+			 " WHERE schemaname = current_schema()", 0, NULL,
+			 "reading the schema")))
 		return err;
-	return pq_query_int(&db->base, "SELECT count(*) FROM"
-			    " pg_catalog.pg_tables WHERE schemaname ="
-			    " current_schema()", 0, all);
+	*btrack = PQntuples(r) ? val_i64(r, 0, 0) : 0;
+	*all = PQntuples(r) ? val_i64(r, 0, 1) : 0;
+	PQclear(r);
+	return 0;
 }
 
 /* Create the schema under the lock; another `db add` may have made it
