@@ -48,6 +48,8 @@ struct pg_db {
 	/* adding a log */
 	int64_t logid;
 	bool bulk, in_events;
+	bool parted;            /* events is partitioned (by id ranges) */
+	char part[40];          /* this add's partition of events, or "" */
 	int64_t next_obj, next_event, next_label, next_note;
 	struct bt_strmap idents;      /* ident -> id, of the log's host */
 	struct buf objs, labels, notes, events;
@@ -440,7 +442,7 @@ static const char *const schema[] = {
 	" flags INTEGER NOT NULL,"
 	" aux BIGINT NOT NULL,"
 	" cause BIGINT NOT NULL,"
-	" effect BIGINT NOT NULL)",
+	" effect BIGINT NOT NULL) PARTITION BY RANGE (id)",
 	"CREATE TABLE notes ("
 	" id BIGINT PRIMARY KEY,"
 	" log BIGINT NOT NULL,"
@@ -462,20 +464,15 @@ static const char *const schema[] = {
 };
 
 /*
- * The keys and indexes of the tables a log fills, built once after the
- * rows of the first log (sorted, not row by row): objects(id),
- * objects(ident) (unique: an identity is one object), labels(id).  The
- * events have no primary key: their ids are given under the add lock,
- * and no query looks an event up by id.  A database made before kept
- * events_pkey; it is dropped only for a first log.
+ * The keys and indexes of objects and labels, built once after the rows
+ * of the first log (sorted, not row by row): objects(id), objects(ident)
+ * (unique: an identity is one object), labels(id), ...
  */
 static const char *const drop_indexes[] = {
 	"ALTER TABLE objects DROP CONSTRAINT IF EXISTS objects_pkey,"
 	" DROP CONSTRAINT IF EXISTS objects_ident_key",
 	"ALTER TABLE labels DROP CONSTRAINT IF EXISTS labels_pkey",
-	"ALTER TABLE events DROP CONSTRAINT IF EXISTS events_pkey",
-	"DROP INDEX IF EXISTS objects_host, labels_object, labels_value,"
-	" events_effect, events_cause",
+	"DROP INDEX IF EXISTS objects_host, labels_object, labels_value",
 };
 
 static const char *const make_indexes[] = {
@@ -485,9 +482,39 @@ static const char *const make_indexes[] = {
 	"ALTER TABLE labels ADD CONSTRAINT labels_pkey PRIMARY KEY (id)",
 	"CREATE INDEX labels_object ON labels(object)",
 	"CREATE INDEX labels_value ON labels(value)",
-	"CREATE INDEX events_effect ON events(effect, time)",
-	"CREATE INDEX events_cause ON events(cause, time)",
 };
+
+/*
+ * The events' key and indexes.  Events are partitioned by ranges of ids,
+ * one partition per `db add` (events_pID, ID its first event): each add
+ * COPYs into a table of its own, made in its transaction (so a server
+ * with wal_level=minimal writes no WAL for it), builds its key and
+ * indexes sorted, once, and attaches it; no add pays for index entries
+ * row by row, however large the database.  The parent's key and indexes
+ * are those of every partition (for a new database, made on the empty
+ * parent).  A database made before partitioning (events a plain table)
+ * is loaded as before: the first log without the indexes, built at the
+ * end; the next ones row by row.
+ */
+/* The events' key and indexes on table `t` (events, or a partition: a
+ * name of our own, no quoting needed), named after it. */
+static int make_event_indexes(struct pg_db *db, const char *t)
+{
+	char sql[3][160];
+	size_t i;
+	int err;
+
+	snprintf(sql[0], sizeof(sql[0]), "ALTER TABLE %s ADD CONSTRAINT"
+		 " %s_pkey PRIMARY KEY (id)", t, t);
+	snprintf(sql[1], sizeof(sql[1]), "CREATE INDEX %s_effect ON"
+		 " %s(effect, time)", t, t);
+	snprintf(sql[2], sizeof(sql[2]), "CREATE INDEX %s_cause ON"
+		 " %s(cause, time)", t, t);
+	for (i = 0; i < 3; i++)
+		if ((err = exec(db, sql[i])))
+			return err;
+	return 0;
+}
 
 static int put_ops(struct pg_db *db)
 {
@@ -510,16 +537,20 @@ static int put_ops(struct pg_db *db)
 /* Tables of the current schema: btrack's, and all. */
 static int tables(struct pg_db *db, int64_t *btrack, int64_t *all)
 {
+	PGresult *r;
 	int err;
 
-	if ((err = pq_query_int(&db->base, "SELECT count(*) FROM"
-				" pg_catalog.pg_tables WHERE schemaname ="
-				" current_schema() AND tablename = 'btrack'",
-				0, btrack)))
+	/* One statement, one snapshot: a schema committed between two
+	 * queries would look like tables that are not btrack's. */
+	if ((err = query(db, &r, "SELECT count(*) FILTER (WHERE tablename ="
+			 " 'btrack'), count(*) FROM pg_catalog.pg_tables"
+			 " WHERE schemaname = current_schema()", 0, NULL,
+			 "reading the schema")))
 		return err;
-	return pq_query_int(&db->base, "SELECT count(*) FROM"
-			    " pg_catalog.pg_tables WHERE schemaname ="
-			    " current_schema()", 0, all);
+	*btrack = PQntuples(r) ? val_i64(r, 0, 0) : 0;
+	*all = PQntuples(r) ? val_i64(r, 0, 1) : 0;
+	PQclear(r);
+	return 0;
 }
 
 /* Create the schema under the lock; another `db add` may have made it
@@ -543,7 +574,7 @@ static int create_schema(struct pg_db *db)
 	for (i = 0; i < BT_ARRAY_SIZE(make_indexes); i++)
 		if ((err = exec(db, make_indexes[i])))
 			goto fail;
-	if ((err = put_ops(db)))
+	if ((err = make_event_indexes(db, "events")) || (err = put_ops(db)))
 		goto fail;
 	snprintf(buf, sizeof(buf), "INSERT INTO btrack VALUES(%d, %d)",
 		 (int)BT_DB_APPID, BT_DB_VERSION);
@@ -707,6 +738,7 @@ static void reset_add(struct pg_db *db)
 {
 	db->logid = 0;
 	db->bulk = db->in_events = db->oom = false;
+	db->part[0] = '\0';
 	db->objs.len = db->labels.len = db->notes.len = db->events.len = 0;
 	bt_strmap_release(&db->idents);
 	bt_strmap_init(&db->idents);
@@ -851,6 +883,7 @@ static int pq_rows_begin(struct bt_db *bdb, int64_t logid, const char *host)
 {
 	struct pg_db *db = P(bdb);
 	char *q, *lit;
+	int64_t parted;
 	int err;
 
 	db->logid = logid;
@@ -877,6 +910,11 @@ static int pq_rows_begin(struct bt_db *bdb, int64_t logid, const char *host)
 	free(q);
 	if (err)
 		return err;
+	if ((err = pq_query_int(bdb, "SELECT count(*) FROM pg_class WHERE"
+				" oid = to_regclass('events') AND relkind ="
+				" 'p'", 0, &parted)))
+		return err;
+	db->parted = parted != 0;
 	/*
 	 * The first log of a database: into empty tables truncated in this
 	 * transaction (new files, so a server with wal_level=minimal writes
@@ -893,6 +931,12 @@ static int pq_rows_begin(struct bt_db *bdb, int64_t logid, const char *host)
 		for (i = 0; i < BT_ARRAY_SIZE(drop_indexes); i++)
 			if ((err = exec(db, drop_indexes[i])))
 				return err;
+		if (!db->parted &&
+		    ((err = exec(db, "ALTER TABLE events DROP CONSTRAINT IF"
+				 " EXISTS events_pkey")) ||
+		     (err = exec(db, "DROP INDEX IF EXISTS events_effect,"
+				 " events_cause"))))
+			return err;
 	}
 	copy_header(db, &db->objs);
 	copy_header(db, &db->labels);
@@ -950,9 +994,21 @@ static int pq_put_event(struct bt_db *bdb, const struct bt_dbevent *e)
 	int err;
 
 	if (!db->in_events) {
-		if ((err = copy_begin(db, "COPY events(id, log, time, op,"
-				      " flags, aux, cause, effect) FROM STDIN"
-				      " (FORMAT binary)", "inserting events")))
+		char sql[200];
+
+		/* A partition of its own (see event_indexes) */
+		if (db->parted) {
+			snprintf(db->part, sizeof(db->part), "events_p%" PRId64,
+				 db->next_event + 1);
+			snprintf(sql, sizeof(sql), "CREATE TABLE %s (LIKE"
+				 " events)", db->part);
+			if ((err = exec(db, sql)))
+				return err;
+		}
+		snprintf(sql, sizeof(sql), "COPY %s(id, log, time, op, flags,"
+			 " aux, cause, effect) FROM STDIN (FORMAT binary)",
+			 db->parted ? db->part : "events");
+		if ((err = copy_begin(db, sql, "inserting events")))
 			return err;
 		db->in_events = true;
 		copy_header(db, b);
@@ -1072,17 +1128,35 @@ static int pq_add_end(struct bt_db *bdb, const struct bt_dblog *grown)
 		goto fail;
 	if (grown)
 		PQclear(r);
+	/* The frontier's `= ANY` needs the events' statistics to pick the
+	 * indexes; a small sample is enough (the other tables are read
+	 * whole or by their keys), and autovacuum keeps them up to date as
+	 * the database grows. */
+	if ((db->bulk || db->part[0]) &&
+	    (err = exec(db, "SET LOCAL default_statistics_target = 10")))
+		goto fail;
 	if (db->bulk) {
 		for (i = 0; i < BT_ARRAY_SIZE(make_indexes); i++)
 			if ((err = exec(db, make_indexes[i])))
 				goto fail;
-		/* The frontier's `= ANY` needs the events' statistics to
-		 * pick the indexes; a small sample is enough (the other
-		 * tables are read whole or by their keys), and autovacuum
-		 * keeps them up to date as the database grows. */
-		if ((err = exec(db, "SET LOCAL default_statistics_target ="
-				" 10")) ||
-		    (err = exec(db, "ANALYZE events")))
+		if (!db->parted &&
+		    ((err = make_event_indexes(db, "events")) ||
+		     (err = exec(db, "ANALYZE events"))))
+			goto fail;
+	}
+	if (db->part[0]) {
+		char sql[200];
+
+		snprintf(sql, sizeof(sql), "ALTER TABLE events ATTACH"
+			 " PARTITION %s FOR VALUES FROM (%" PRId64 ") TO"
+			 " (%" PRId64 ")", db->part,
+			 (int64_t)strtoll(db->part + 8, NULL, 10),
+			 db->next_event + 1);
+		if ((err = make_event_indexes(db, db->part)) ||
+		    (err = exec(db, sql)))
+			goto fail;
+		snprintf(sql, sizeof(sql), "ANALYZE %s", db->part);
+		if ((err = exec(db, sql)))
 			goto fail;
 	}
 	if ((err = exec(db, "COMMIT")))

@@ -1180,7 +1180,8 @@ static int links_build(struct exporter *x)
 {
 	struct bt_db *db = x->db;
 	struct ends s = { 0 };
-	size_t i, k, nends, *peer = NULL, nall, amb = 0;
+	size_t i, k, nends, *peer = NULL, nall;
+	bool *amb = NULL;
 	int64_t nhosts;
 	int err;
 
@@ -1244,10 +1245,15 @@ static int links_build(struct exporter *x)
 		s.e[i].first = shifted(s.e[i].first, by);
 		s.e[i].last = shifted(s.e[i].last, by);
 	}
-	if ((err = bt_conn_match_ex(peer, &amb, s.e, s.n,
+	if (!(amb = malloc((s.n + 1) * sizeof(*amb)))) {
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((err = bt_conn_match_ex(peer, amb, s.e, s.n,
 				    BT_CHANNEL_TOLERANCE_NS)))
 		goto out;
-	db->stats.host_ambiguous = amb;
+	for (i = 0; i < s.n; i++)
+		db->stats.host_ambiguous += amb[i];
 	for (i = 0; i < s.n; i++) {
 		int64_t a = s.obj[i];
 
@@ -1264,6 +1270,7 @@ out:
 	free(s.e);
 	free(s.obj);
 	free(peer);
+	free(amb);
 	return err;
 }
 

@@ -268,7 +268,7 @@ static int cmp_known(const void *x, const void *y, void *arg)
  * last one seen of each: a pair is one whose two counts name each other
  * alone (channel.h).
  */
-static int match_half(size_t *peer, size_t *ambiguous,
+static int match_half(size_t *peer, bool *ambiguous,
 		      const struct bt_conn_end *ends, size_t n, uint64_t tol)
 {
 	size_t *kx = NULL, nk = 0, i, *ovp = NULL, *nrp = NULL;
@@ -343,9 +343,13 @@ static int match_half(size_t *peer, size_t *ambiguous,
 			peer[i] = d;
 			peer[d] = i;
 		} else if (ambiguous) {
-			(*ambiguous)++;
+			ambiguous[i] = true;
 		}
 	}
+	/* a known end some half-known one could be, left alone: the same */
+	for (i = 0; ambiguous && i < n; i++)
+		if (!half(&ends[i]) && nr[i] && peer[i] == SIZE_MAX)
+			ambiguous[i] = true;
 out:
 	free(kx);
 	free(ovp);
@@ -361,7 +365,7 @@ int bt_conn_match(size_t *peer, const struct bt_conn_end *ends, size_t n,
 	return bt_conn_match_ex(peer, NULL, ends, n, tolerance);
 }
 
-int bt_conn_match_ex(size_t *peer, size_t *ambiguous,
+int bt_conn_match_ex(size_t *peer, bool *ambiguous,
 		     const struct bt_conn_end *ends, size_t n,
 		     uint64_t tolerance)
 {
@@ -369,10 +373,11 @@ int bt_conn_match_ex(size_t *peer, size_t *ambiguous,
 	struct cand *c = NULL;
 	int ret = 0;
 
-	if (ambiguous)
-		*ambiguous = 0;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		peer[i] = SIZE_MAX;
+		if (ambiguous)
+			ambiguous[i] = false;
+	}
 	if (n < 2)
 		return 0;
 	ix = malloc(n * sizeof(*ix));
@@ -446,6 +451,7 @@ out:
 
 struct bt_channels {
 	struct bt_u64map peer;  /* endpoint id -> peer endpoint id */
+	struct bt_u64map amb;   /* ambiguous endpoint id -> 1 */
 	size_t pairs;
 	size_t ambiguous;       /* half-known ends left unjoined */
 	uint64_t slack;         /* bt_channel_slack() */
@@ -538,6 +544,7 @@ int bt_channels_new(struct bt_channels **out, const struct bt_graph *g,
 	struct bt_channels *c;
 	struct bt_conn_end *ends = NULL;
 	size_t n = 0, cap = 0, i, *peer = NULL;
+	bool *amb = NULL;
 	uint32_t id, nobj = bt_graph_nobjects(g);
 	int r = 0;
 
@@ -546,6 +553,7 @@ int bt_channels_new(struct bt_channels **out, const struct bt_graph *g,
 	if (!c)
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	bt_u64map_init(&c->peer);
+	bt_u64map_init(&c->amb);
 	c->slack = note_slack(g);
 	for (id = 1; id <= nobj; id++) {
 		struct local_ctx lc = { NULL, 0 };
@@ -569,14 +577,19 @@ int bt_channels_new(struct bt_channels **out, const struct bt_graph *g,
 	}
 	if (n) {
 		peer = malloc(n * sizeof(*peer));
-		if (!peer) {
+		amb = malloc(n * sizeof(*amb));
+		if (!peer || !amb) {
 			r = bt_error_set(BT_ENOMEM, "out of memory");
 			goto fail;
 		}
-		if ((r = bt_conn_match_ex(peer, &c->ambiguous, ends, n,
-					  tolerance)))
+		if ((r = bt_conn_match_ex(peer, amb, ends, n, tolerance)))
 			goto fail;
 		for (i = 0; i < n; i++) {
+			if (amb[i]) {
+				c->ambiguous++;
+				if ((r = bt_u64map_put(&c->amb, ends[i].id, 1)))
+					goto fail;
+			}
 			if (peer[i] == SIZE_MAX)
 				continue;
 			if ((r = bt_u64map_put(&c->peer, ends[i].id,
@@ -588,11 +601,13 @@ int bt_channels_new(struct bt_channels **out, const struct bt_graph *g,
 	}
 	free(ends);
 	free(peer);
+	free(amb);
 	*out = c;
 	return 0;
 fail:
 	free(ends);
 	free(peer);
+	free(amb);
 	bt_channels_free(c);
 	return r;
 }
@@ -602,6 +617,7 @@ void bt_channels_free(struct bt_channels *c)
 	if (!c)
 		return;
 	bt_u64map_release(&c->peer);
+	bt_u64map_release(&c->amb);
 	free(c);
 }
 
@@ -643,4 +659,9 @@ size_t bt_channels_count(const struct bt_channels *c)
 size_t bt_channels_ambiguous(const struct bt_channels *c)
 {
 	return c ? c->ambiguous : 0;
+}
+
+bool bt_channel_is_ambiguous(const struct bt_channels *c, uint32_t id)
+{
+	return c && bt_u64map_get(&c->amb, id);
 }

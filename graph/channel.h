@@ -118,9 +118,11 @@ int bt_sockaddr_parse_local(struct bt_sockaddr *out, const char *s,
 int bt_conn_match(size_t *peer, const struct bt_conn_end *ends, size_t n,
 		  uint64_t tolerance);
 
-/* The same; *ambiguous (if not NULL) gets the number of half-known ends
- * left unpaired because more than one end could be their other end. */
-int bt_conn_match_ex(size_t *peer, size_t *ambiguous,
+/* The same; ambiguous[i] (an array of n, if not NULL) is set for the
+ * ends left unpaired because more than one end could be their other end
+ * (half-known ends, and the known ends they could be), cleared for the
+ * others. */
+int bt_conn_match_ex(size_t *peer, bool *ambiguous,
 		     const struct bt_conn_end *ends, size_t n,
 		     uint64_t tolerance);
 
@@ -164,7 +166,9 @@ uint64_t bt_channel_slack(const struct bt_channels *c);
 /* How many connections were seen from both ends. */
 size_t bt_channels_count(const struct bt_channels *c);
 
-/* How many half-known ends were left unjoined as ambiguous. */
+/* How many half-known ends were left unjoined as ambiguous; whether
+ * endpoint `id` is one of them (false for c NULL). */
 size_t bt_channels_ambiguous(const struct bt_channels *c);
+bool bt_channel_is_ambiguous(const struct bt_channels *c, uint32_t id);
 
 #endif

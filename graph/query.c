@@ -109,6 +109,12 @@ int bt_query_run(struct bt_query_result *out, const struct bt_graph *g,
 	if (out->result->truncated)
 		add_msg(out, BT_QUERY_INCOMPLETE, true,
 			"the result is incomplete: %s", out->result->limit);
+	if (out->result->unjoined)
+		add_msg(out, BT_QUERY_UNJOINED, true,
+			"%zu connection end%s left unjoined: more than one "
+			"end could be the other (own port unknown, as in "
+			"audit logs)", out->result->unjoined,
+			out->result->unjoined == 1 ? "" : "s");
 	out->failed = BT_QUERY_FILTER;
 	err = bt_filter_apply(out->result, &q->filter, &out->filters);
 	/* what the graph could not read (a damaged index chunk or log

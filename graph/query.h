@@ -95,9 +95,12 @@ enum bt_query_step {
 enum bt_query_msg_kind {
 	BT_QUERY_INCOMPLETE,  /* warning: a limit stopped the walk ("the
 	                         result is incomplete: at most 5 nodes") */
-	BT_QUERY_FILTERED     /* note: the filters removed objects ("graph:
+	BT_QUERY_FILTERED,    /* note: the filters removed objects ("graph:
 	                         9 objects, 12 dependencies; after filters 4
 	                         objects, 3 dependencies") */
+	BT_QUERY_UNJOINED     /* warning: connection ends of the result
+	                         whose other end the log cannot tell
+	                         (graph/channel.h, half-known ends) */
 };
 
 /* A message about a result, for the user: text without a prefix. */

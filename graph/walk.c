@@ -958,6 +958,9 @@ static int finish(struct walker *w)
 		if (n->kind == BT_OBJ_ENDPOINT &&
 		    !bt_channel_peer(w->chan, n->obj))  /* channel.h */
 			o->flags |= BT_NODE_REMOTE;
+		if (n->kind == BT_OBJ_ENDPOINT &&
+		    bt_channel_is_ambiguous(w->chan, n->obj))
+			r->unjoined++;
 	}
 	r->nnodes = w->nnodes;
 	if (r->nnodes)

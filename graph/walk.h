@@ -118,6 +118,9 @@ struct bt_result {
 	struct bt_edge *edges;
 	size_t nedges;
 	bool truncated;            /* a limit stopped the walk */
+	size_t unjoined;           /* endpoints of the result whose other
+	                              end the log cannot tell (channel.h:
+	                              half-known ends, ambiguous) */
 	char limit[128];           /* which, for the user, if truncated */
 	uint64_t examined;         /* events looked at */
 	/* What filters removed (filter.h), or NULL: borrowed, owned by

@@ -110,6 +110,14 @@ grep -q '^events  *20029$' "$tmp/info.pg" || fail "info: $(cat "$tmp/info.pg")"
 [ "$(psql_ c1 "SELECT convert_from(path, 'UTF8') FROM objects WHERE
 	kind = 'file' AND host = 'web1' AND path = '/X'")" = /X ] ||
 	fail "no /X in objects"
+# Each add of a log with events is one partition of events (three; the
+# add of a log already there made none), and the rows are all reachable
+# through the parent's indexes.
+[ "$(psql_ c1 "SELECT count(*) FROM pg_inherits WHERE
+	inhparent = 'events'::regclass")" = 3 ] ||
+	fail "events partitions: $(psql_ c1 "SELECT inhrelid::regclass FROM pg_inherits")"
+[ "$(psql_ c1 "SET enable_seqscan = off; SELECT count(*) FROM events
+	WHERE effect > 0")" = 20029 ] || fail "the events' indexes miss rows"
 # A file's path column is the latest name it had (renamed at 5).
 [ "$(psql_ c1 "SELECT convert_from(path, 'UTF8') FROM objects WHERE
 	kind = 'file' AND host = 'web2' AND dev = 8 AND ino = 2")" = /w/a ] ||
@@ -213,6 +221,36 @@ cmp -s "$tmp/n4" "$tmp/n4b" || fail "adding again changed the counts"
 "$BTRACK" forward --db "$tmp/c4.db" --host h3 --from endpoint:203.0.113.66:4444 \
 	--format json >"$tmp/w.sq"
 bt_chain "$tmp/w.pg" "endpoint:203.0.113.66:4444" "file:/var/tmp/.x/loot"
+
+# ---- an add killed -----------------------------------------------------
+# A `db add` killed (SIGKILL) while it streams its events: whenever the
+# kill lands, the database shows the log whole or not at all (no log row,
+# no partition, no events), and the add run again completes it.
+mkdb c5
+expect 0 "$BTRACK" gen -n 300k -s 5 -o "$tmp/k.btl"
+kn=$("$BTRACK" log info "$tmp/k.btl" | sed -n 's/^events: *//p')
+"$BTRACK" db add --db "$(uri c5)" --host k "$tmp/k.btl" >/dev/null 2>&1 &
+kpid=$!
+i=0
+while [ "$(psql_ c5 "SELECT count(*) FROM pg_stat_activity WHERE
+	query LIKE 'COPY events%' AND state = 'active'")" = 0 ] &&
+	kill -0 $kpid 2>/dev/null && [ $i -lt 600 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -9 $kpid 2>/dev/null || :
+wait $kpid 2>/dev/null || :
+state=$(psql_ c5 "SELECT (SELECT count(*) FROM logs) || ' ' ||
+	(SELECT count(*) FROM events) || ' ' || (SELECT count(*) FROM
+	pg_inherits WHERE inhparent = 'events'::regclass)")
+case $state in
+"0 0 0"|"1 $kn 1") ;;
+*) fail "a killed add left logs, events, partitions: $state" ;;
+esac
+expect 0 "$BTRACK" db add --db "$(uri c5)" --host k "$tmp/k.btl"
+[ "$(psql_ c5 "SELECT count(*) FROM events")" = "$kn" ] &&
+[ "$(psql_ c5 "SELECT count(*) FROM logs")" = 1 ] ||
+	fail "the add after a killed one: $(cat "$tmp/out")"
 
 # ---- refused -----------------------------------------------------------
 mkdb empty
