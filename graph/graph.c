@@ -906,6 +906,12 @@ struct lpass {
 	uint32_t *refs[2], *side[2];
 };
 
+/* The objects a block's events name (a build skips a block in a pass
+ * whose ranges it does not meet). */
+struct brange {
+	uint32_t cmin, cmax, emin, emax;
+};
+
 struct worker {
 	struct bt_graph *g;
 	uint32_t b0, b1;        /* blocks [b0, b1) */
@@ -918,6 +924,7 @@ struct worker {
 	struct auxent *aux;
 	size_t naux, aux_cap;
 	const struct lpass *lp; /* pass 2 */
+	struct brange *br;      /* [nblocks] (a build), or NULL */
 	uint8_t *arena;         /* pass 1: object and label records */
 	size_t alen, acap;
 	struct lab *labs;
@@ -999,6 +1006,25 @@ static int pass1_block(struct worker *w, uint32_t b)
 		inc[ev.effect[k]]++;
 		outc[ev.cause[k]]++;
 	}
+	if (w->br) {
+		struct brange x = { UINT32_MAX, 0, UINT32_MAX, 0 };
+
+		for (k = 0; k < ev.n; k++) {
+			uint32_t c = ev.cause[k], f = ev.effect[k];
+
+			x.cmin = c < x.cmin ? c : x.cmin;
+			x.cmax = c > x.cmax ? c : x.cmax;
+			x.emin = f < x.emin ? f : x.emin;
+			x.emax = f > x.emax ? f : x.emax;
+		}
+		if (!ev.n) {
+			/* decoded in every pass: its other records are
+			 * checked against the complete kind table too */
+			x.cmin = x.emin = 0;
+			x.cmax = x.emax = UINT32_MAX;
+		}
+		w->br[b] = x;
+	}
 	w->nev += ev.n;
 	if (ev.unsorted)
 		w->unsorted = true;
@@ -1046,6 +1072,14 @@ static int pass1_block(struct worker *w, uint32_t b)
 	return 0;
 }
 
+/* Whether objects [min, max] meet [lo, lo + span). */
+static inline bool ev0_any(uint32_t min, uint32_t max, uint32_t lo,
+			   uint32_t span)
+{
+	return span && min <= max && max >= lo &&
+	       (uint64_t)min < (uint64_t)lo + span;
+}
+
 /* An index build's list pass over block b: the entries of this pass's
  * ranges, at the worker's cursors.  The kind table is complete: the
  * decoder checks everything. */
@@ -1060,6 +1094,12 @@ static int pass2_block(struct worker *w, uint32_t b)
 	size_t len;
 	int r;
 
+	/* No event of this block in this pass's ranges (it was decoded,
+	 * and checked with the complete table, in the pass that had them):
+	 * skip it.  Every block has events in some pass or none at all. */
+	if (w->br && (!ev0_any(w->br[b].emin, w->br[b].emax, ilo, ispan) &&
+		      !ev0_any(w->br[b].cmin, w->br[b].cmax, olo, ospan)))
+		return 0;
 	if ((r = block_events(w, b, g->kind, &ev, &len)))
 		return r;
 	for (k = 0; k < ev.n; k++) {
@@ -1440,6 +1480,7 @@ static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg,
 	unsigned nw = threads_wanted(), i;
 	uint32_t n, done = 0, split, maxbev = 1, b;
 	uint32_t *b_in = NULL, *b_out = NULL;
+	struct brange *br = NULL;
 	int r;
 
 	memset(ws, 0, sizeof(ws));
@@ -1480,6 +1521,15 @@ static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg,
 			goto out;
 		}
 	}
+	if (sink) {
+		br = malloc((g->nblocks ? g->nblocks : 1) * sizeof(*br));
+		if (!br) {
+			r = bt_error_set(BT_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < nw; i++)
+			ws[i].br = br;
+	}
 	ws[0].progress = progress;
 	ws[0].arg = arg;
 	ws[0].inc = g->in_idx;
@@ -1517,6 +1567,7 @@ out:
 	}
 	free(b_in);
 	free(b_out);
+	free(br);
 	return r;
 }
 struct bt_graph *bt_graph_alloc(void)
