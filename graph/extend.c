@@ -120,6 +120,7 @@ void bt_gext_free(struct bt_graph *g)
 	free(x->buf);
 	free(x->times);
 	free(x->newpaths);
+	free(x->ltail);
 	free(x);
 	g->ext = NULL;
 }
@@ -549,7 +550,7 @@ static int add_object(struct bt_graph *g, const struct bt_rec_head *h)
 static int add_label(struct bt_graph *g, const struct bt_rec_label *lr)
 {
 	struct bt_gext *x = g->ext;
-	uint32_t off, i, *head, j, steps = 0;
+	uint32_t off, i, *head, *tail, j, steps = 0;
 	struct lab *nl;
 	int r;
 
@@ -562,14 +563,30 @@ static int add_label(struct bt_graph *g, const struct bt_rec_label *lr)
 	nl->hash = 0;
 	head = lr->key == BT_LABEL_PATH ? &g->path_head[lr->object] :
 	       &g->attr_head[lr->object];
-	/* at the end of the object's list: oldest first, log order */
+	/* at the end of the object's list: oldest first, log order; its
+	 * last label found by a walk once, then kept */
+	if (lr->object >= x->ltail_cap) {
+		size_t c = x->ltail_cap;
+
+		if ((r = bt_grow(&x->ltail, &c, (size_t)lr->object + 1,
+				 sizeof(*x->ltail))))
+			return r;
+		memset(x->ltail + x->ltail_cap, 0,
+		       (c - x->ltail_cap) * sizeof(*x->ltail));
+		x->ltail_cap = c;
+	}
+	tail = &x->ltail[lr->object][lr->key == BT_LABEL_PATH ? 0 : 1];
 	if (!*head) {
 		*head = i + 1;
 	} else {
-		for (j = *head; g->labs[j - 1].next && steps++ < g->nlabs;)
-			j = g->labs[j - 1].next;
+		j = *tail;
+		if (!j)
+			for (j = *head; g->labs[j - 1].next &&
+			     steps++ < g->nlabs;)
+				j = g->labs[j - 1].next;
 		g->labs[j - 1].next = i + 1;
 	}
+	*tail = i + 1;
 	if (lr->key != BT_LABEL_PATH)
 		return 0;
 	nl->hash = bt_graph_path_hash(lr->value.s, lr->value.len);

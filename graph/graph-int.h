@@ -162,6 +162,10 @@ struct bt_gext {
 	uint32_t *newpaths;    /* PATH labels added, for by_path */
 	size_t npaths_new, newpaths_cap;
 	size_t bp_cap;         /* capacity of by_path (heap) */
+	uint32_t (*ltail)[2];  /* [ltail_cap] per object: index + 1 of the
+	                          last PATH ([0]) and other ([1]) label,
+	                          0: not known yet (found once, walking) */
+	size_t ltail_cap;
 };
 
 /* The list `k` of object `id` an extension keeps, or NULL (then the base

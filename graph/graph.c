@@ -1493,6 +1493,7 @@ static size_t ext_memory(const struct bt_graph *g)
 	    x->xo_cap * sizeof(*x->xo) + x->acap +
 	    /* kind, oflags, off, path_head, attr_head */
 	    x->ocap * (2 + 3 * sizeof(uint32_t)) +
+	    x->ltail_cap * sizeof(*x->ltail) +
 	    /* in_idx, out_idx, pg_idx, rg_idx as loaded */
 	    ((size_t)g->nbase + 2) * 4 * sizeof(uint32_t) +
 	    x->labs_cap * sizeof(struct lab);
