@@ -436,7 +436,24 @@ static int add_to(struct bt_graph *g, uint32_t id, int k, uint32_t ref,
 
 	if ((r = own_list(g, id, k, &l)))
 		return r;
-	pos = in_order ? l->n : place(g, l->v, l->n, t, cur_first, cur_n);
+	/* A log out of time order: the list's own latest time decides
+	 * (read once per list, then kept), and only an event earlier than
+	 * it is placed by a binary search reading event times. */
+	if (in_order) {
+		pos = l->n;
+		l->last_t1 = t + 1;   /* 0 (unknown) past UINT64_MAX */
+	} else {
+		if (!l->last_t1)
+			l->last_t1 = 1 + (l->n ? time_of(g, l->v[l->n - 1],
+							 cur_first, cur_n) :
+					  0);
+		if (l->last_t1 - 1 <= t) {
+			pos = l->n;
+			l->last_t1 = t + 1;
+		} else {
+			pos = place(g, l->v, l->n, t, cur_first, cur_n);
+		}
+	}
 	list_insert(l, pos, ref, side);
 	return 0;
 }

@@ -132,6 +132,8 @@ enum { XL_IN, XL_OUT, XL_PG, XL_RG, XL_N };
 struct xlist {
 	uint32_t *v, *side;
 	uint32_t n, cap;
+	uint64_t last_t1;      /* event lists of a log out of time order:
+	                          1 + the latest time in it, 0 unknown */
 };
 
 struct bt_gext {
