@@ -1625,6 +1625,11 @@ static int check_header(struct bt_log *log)
 
 /* ---- version 2: decoding blocks --------------------------------------- */
 
+/* The longest encoding of an event: tag, four 10-byte varints (time,
+ * cause, effect, aux), flags.  With this many bytes left, vget() needs no
+ * bound checks. */
+#define EV_ENC_MAX 42
+
 static inline bool get_varint(const uint8_t **pp, const uint8_t *end,
 			      uint64_t *out)
 {
@@ -1677,6 +1682,38 @@ static inline bool get_u32(const uint8_t **pp, const uint8_t *end,
 	*out = (uint32_t)v;
 	return true;
 }
+
+/* get_varint() with at least 10 bytes readable at *pp (no bound checks);
+ * two and three bytes inline, the caller does one. */
+static inline bool vget(const uint8_t **pp, uint64_t *out)
+{
+	const uint8_t *p = *pp;
+	uint64_t v = p[0] & 0x7f, c;
+
+	c = p[1];
+	v |= (c & 0x7f) << 7;
+	if (likely(c < 0x80)) {
+		*pp = p + 2;
+		*out = v;
+		return true;
+	}
+	c = p[2];
+	v |= (c & 0x7f) << 14;
+	if (likely(c < 0x80)) {
+		*pp = p + 3;
+		*out = v;
+		return true;
+	}
+	return get_varint(pp, p + 10, out);
+}
+
+/* One varint at p (at least 10 bytes readable) into v; ok &= success. */
+#define VGET(p, v, ok) do { \
+		if (likely(*(p) < 0x80)) \
+			(v) = *(p)++; \
+		else \
+			(ok) &= vget(&(p), &(v)); \
+	} while (0)
 
 #define IMG_STEP ((uint64_t)8 << 20)
 
@@ -1893,7 +1930,7 @@ static struct bt_rec_head *dstr(uint8_t *o, size_t fixed, const uint8_t *s,
 static int decode_recs(const struct dctx *d, const uint8_t *p,
 		       const uint8_t *lim, uint8_t *out, uint8_t *olim,
 		       uint64_t base_time, bool lenient, size_t *len,
-		       struct dres *res)
+		       struct dres *res, struct bt_log_events *ev)
 {
 	const uint8_t *start = p, *rec = p;
 	uint8_t *o = out;
@@ -1904,44 +1941,78 @@ static int decode_recs(const struct dctx *d, const uint8_t *p,
 	while (p < lim) {
 		uint8_t tag = *p++;
 		struct bt_rec_head *h;
-		uint64_t zt, zc, ze, v64, rl;
+		uint64_t zt = 0, zc = 0, ze = 0, v64, rl;
 		uint32_t len32, u, id = objs + 1;
 		unsigned kind;
 
 		rec = p - 1;
 		if (likely(!(tag & TAG_REC))) {
-			struct bt_rec_event *e;
+			struct bt_rec_event ebuf, *e;
 			uint32_t aux = 0, c, f;
-			uint64_t allow;
+			uint64_t allow, t;
 			unsigned ck, ek, op = tag & EV_OP;
 			uint8_t fl = 0;
 
-			if (unlikely(!get_varint(&p, lim, &zt) ||
-				     !get_varint(&p, lim, &zc) ||
-				     !get_varint(&p, lim, &ze) ||
-				     zc > UINT32_MAX || ze > UINT32_MAX)) {
-				r = rec_err(d, rec, "bad event");
-				goto fail;
-			}
-			if (tag & EV_AUX && !get_u32(&p, lim, &aux)) {
-				r = rec_err(d, rec, "bad event aux");
-				goto fail;
-			}
-			if (tag & EV_FLAGS) {
-				if (p >= lim) {
-					r = rec_err(d, rec, "truncated event");
+			if (likely(lim - p >= EV_ENC_MAX)) {
+				/* the common case, far from the end: no bound
+				 * checks, one-byte deltas inline */
+				bool ok = true;
+
+				VGET(p, zt, ok);
+				VGET(p, zc, ok);
+				VGET(p, ze, ok);
+				if (unlikely(!ok || zc > UINT32_MAX ||
+					     ze > UINT32_MAX)) {
+					r = rec_err(d, rec, "bad event");
 					goto fail;
 				}
-				fl = *p++;
+				if (tag & EV_AUX) {
+					uint64_t a = 0;
+
+					VGET(p, a, ok);
+					if (unlikely(!ok || a > UINT32_MAX)) {
+						r = rec_err(d, rec,
+							    "bad event aux");
+						goto fail;
+					}
+					aux = (uint32_t)a;
+				}
+				if (tag & EV_FLAGS)
+					fl = *p++;
+			} else {
+				if (unlikely(!get_varint(&p, lim, &zt) ||
+					     !get_varint(&p, lim, &zc) ||
+					     !get_varint(&p, lim, &ze) ||
+					     zc > UINT32_MAX ||
+					     ze > UINT32_MAX)) {
+					r = rec_err(d, rec, "bad event");
+					goto fail;
+				}
+				if (tag & EV_AUX && !get_u32(&p, lim, &aux)) {
+					r = rec_err(d, rec, "bad event aux");
+					goto fail;
+				}
+				if (tag & EV_FLAGS) {
+					if (p >= lim) {
+						r = rec_err(d, rec,
+							    "truncated event");
+						goto fail;
+					}
+					fl = *p++;
+				}
 			}
-			if (unlikely(o + EVENT_SIZE > olim))
-				goto full;
-			e = (void *)o;
+			if (ev) {
+				e = &ebuf;
+			} else {
+				if (unlikely(o + EVENT_SIZE > olim))
+					goto full;
+				e = (void *)o;
+			}
 			e->type = BT_REC_EVENT;
 			e->op = (uint8_t)op;
 			e->flags = fl;
 			e->aux = aux;
-			e->time = prev_time + unzz64(zt);
+			t = e->time = prev_time + unzz64(zt);
 			c = e->cause = prev_cause + unzz32((uint32_t)zc);
 			f = e->effect = prev_effect + unzz32((uint32_t)ze);
 			/* op, kinds, known objects, nonzero time, and aux a
@@ -1957,7 +2028,7 @@ static int decode_recs(const struct dctx *d, const uint8_t *p,
 				allow &= (uint64_t)0xff << (ck * 8);
 			if (ek != KIND_ANY)
 				allow &= (uint64_t)0x0101010101010101ULL << ek;
-			if (unlikely(!allow || !e->time ||
+			if (unlikely(!allow || !t ||
 				     (op_aux_region(op) && aux &&
 				      (aux - 1u >= objs ||
 				       ((ck = dkind(d, aux)) != BT_OBJ_REGION &&
@@ -1965,11 +2036,34 @@ static int decode_recs(const struct dctx *d, const uint8_t *p,
 				r = dbad_event(d, rec, e, objs);
 				goto fail;
 			}
-			prev_time = e->time;
+			if (ev) {
+				uint32_t k = ev->n;
+
+				if (unlikely(k >= ev->cap)) {
+					r = rec_err(d, rec, "more events in "
+						    "the block than its "
+						    "header says");
+					goto fail;
+				}
+				ev->cause[k] = c;
+				ev->effect[k] = f;
+				ev->op[k] = (uint8_t)op;
+				ev->n = k + 1;
+				if (unlikely(t < prev_time))
+					ev->unsorted = true;
+				if (aux && op_aux_region(op) &&
+				    (!ev->naux || ev->aux[ev->naux - 1] != aux ||
+				     ev->auxop[ev->naux - 1] != op)) {
+					ev->aux[ev->naux] = aux;
+					ev->auxop[ev->naux++] = (uint8_t)op;
+				}
+			} else {
+				o += EVENT_SIZE;
+			}
+			prev_time = t;
 			prev_cause = c;
 			prev_effect = f;
 			events++;
-			o += EVENT_SIZE;
 			continue;
 		}
 		kind = tag & ~TAG_REC;
@@ -2277,7 +2371,7 @@ static int chain_error(const struct bt_log *log, uint32_t i, uint64_t off)
 /* Decode block i (see bt_log_block_decode()). */
 static int decode_blk(const struct bt_log *log, uint32_t i, uint8_t *buf,
 		      size_t cap, size_t *len, const uint8_t *kinds,
-		      bool lenient, struct dres *res)
+		      bool lenient, struct dres *res, struct bt_log_events *ev)
 {
 	const struct rblock *b = &log->blocks[i];
 	uint32_t span = blk_span(log, i);
@@ -2313,7 +2407,7 @@ static int decode_blk(const struct bt_log *log, uint32_t i, uint8_t *buf,
 	if ((r = check_crc(log, i, d.src)))
 		return r;
 	r = decode_recs(&d, d.src + BH, d.src + BH + b->lim, buf, olim,
-			b->base_time, lenient, len, res);
+			b->base_time, lenient, len, res, ev);
 	if (r)
 		return r;
 	/* what the next block's header says comes before it */
@@ -2338,7 +2432,28 @@ int bt_log_block_decode(const struct bt_log *log, uint32_t i, void *buf,
 	if (i >= log->nblocks)
 		return bt_error_set(BT_EINVAL, "no block %u (%u blocks)", i,
 				    log->nblocks);
-	return decode_blk(log, i, buf, cap, len, kinds, false, &res);
+	return decode_blk(log, i, buf, cap, len, kinds, false, &res, NULL);
+}
+
+int bt_log_block_events(const struct bt_log *log, uint32_t i, void *buf,
+			size_t cap, size_t *len, const uint8_t *kinds,
+			struct bt_log_events *ev)
+{
+	struct dres res;
+
+	*len = 0;
+	ev->n = 0;
+	ev->naux = 0;
+	ev->unsorted = false;
+	if (i >= log->nblocks)
+		return bt_error_set(BT_EINVAL, "no block %u (%u blocks)", i,
+				    log->nblocks);
+	return decode_blk(log, i, buf, cap, len, kinds, false, &res, ev);
+}
+
+const uint64_t *bt_op_kinds_table(void)
+{
+	return op_kinds;
 }
 
 size_t bt_log_block_decoded_max(const struct bt_log *log)
@@ -2625,7 +2740,7 @@ static int decode_tail(struct bt_log *log)
 		if (!buf)
 			return bt_error_set(BT_ENOMEM, "out of memory");
 		r = decode_blk(log, log->nblocks - 1, buf, need, &len,
-			       NULL, log->tail_cut, &res);
+			       NULL, log->tail_cut, &res, NULL);
 		free(buf);
 		if (r != BT_ECORRUPT || tries == 3 || !retry_tail(log, b))
 			break;
@@ -2765,7 +2880,7 @@ static int decode_all(struct bt_log *log)
 		if ((r = img_reserve(log, need)))
 			return r;
 		r = decode_blk(log, i, log->img + log->end, need, &len, NULL,
-			       false, &res);
+			       false, &res, NULL);
 		if (r)
 			return r;
 		log->end += len;
@@ -3269,7 +3384,7 @@ static int refill(struct bt_log_iter *it)
 			       (uint64_t)b->first_object + 1)))
 		return r;
 	r = decode_blk(log, i, it->buf, it->buf_cap, &len, it->kinds, false,
-		       &res);
+		       &res, NULL);
 	if (r)
 		return r;
 	if (i == it->block) {

@@ -284,6 +284,38 @@ int bt_log_block_decode(const struct bt_log *log, uint32_t i, void *buf,
 			size_t cap, size_t *len, const uint8_t *kinds);
 
 /*
+ * The events of a block in compact form (bt_log_block_events()): the
+ * caller gives the arrays, `cap` entries each (the block's event count
+ * from bt_log_block_info() is enough); the decoder sets the rest.
+ */
+struct bt_log_events {
+	uint32_t *cause, *effect;  /* [cap] event k's objects */
+	uint8_t *op;               /* [cap] */
+	uint32_t cap;
+	uint32_t n;                /* events decoded */
+	/* The aux of each event whose op names a region in aux (mmap and
+	 * page ops) and whose aux is not 0, when it differs from the last
+	 * one listed: aux[k], with auxop[k] its op.  At most cap. */
+	uint32_t *aux;
+	uint8_t *auxop;
+	uint32_t naux;
+	bool unsorted;             /* some event is earlier than the one
+	                              before it (the first: than the block's
+	                              base time, the last time before it) */
+};
+
+/*
+ * bt_log_block_decode() with the events in compact form: the same checks
+ * and errors; buf receives the block's other records (objects, labels,
+ * notes, seals) as canonical records, *len bytes; the events go to `ev`
+ * (more events than ev->cap is BT_ECORRUPT).  Times are not kept (only
+ * whether they are in order).  Thread-safe as bt_log_block_decode().
+ */
+int bt_log_block_events(const struct bt_log *log, uint32_t i, void *buf,
+			size_t cap, size_t *len, const uint8_t *kinds,
+			struct bt_log_events *ev);
+
+/*
  * For a reader following a log another process is writing (its writer's
  * bt_log_writer_file()): read the committed length again and take in what
  * was committed since: remap if the file grew, extend the last block if it
@@ -352,6 +384,9 @@ void bt_log_iter_release(struct bt_log_iter *it);
 
 /* Whether `op` may join a cause of kind `ck` to an effect of kind `ek`. */
 bool bt_op_kinds_ok(unsigned op, unsigned ck, unsigned ek);
+/* The table behind it: bit (ck * 8 + ek) of table[op] (256 entries; kinds
+ * are < 8, an unknown kind 0 is never allowed). */
+const uint64_t *bt_op_kinds_table(void);
 
 /* Names for ops and kinds ("read", "process"); NULL if out of range. */
 const char *bt_op_name(unsigned op);

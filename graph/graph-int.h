@@ -94,9 +94,7 @@ struct bt_graph {
 
 	bool unsorted;         /* some event is earlier than one before it */
 
-	/* The four lists of nev entries (in_refs, out_refs, in_side,
-	 * out_side) in a mapping of an index being built, not allocated:
-	 * unmapped by bt_graph_free(). */
+	/* Unused (was: the lists in a mapping of an index being built). */
 	void *bigmap;
 	size_t bigmap_len;
 
@@ -235,18 +233,29 @@ int bt_index_load(struct bt_graph **out, const char *logpath,
 		  const char *path, char *why, size_t whylen);
 void bt_index_free(struct bt_index *idx);
 
-/* Where a load puts its lists (index.c, building an index): called once
- * the event count is known, it sets g->in_refs, out_refs and, when it
- * wants the ends kept, in_side and out_side (nev entries each), and
- * g->bigmap; 0, or a negative bt_error (the load then fails). */
-struct bt_bigalloc {
-	int (*alloc)(void *ctx, struct bt_graph *g);
+/*
+ * Where a build puts its lists (index.c, building an index): they are
+ * built in passes, each over ranges of objects whose lists take at most
+ * `budget` bytes (both directions, refs and ends), and handed to write()
+ * range by range: entries [first, first + n) of section `sec` (GS_IN_REFS,
+ * GS_OUT_REFS, GS_IN_SIDE, GS_OUT_SIDE), each section's ranges in
+ * increasing order.  When one pass holds them all, the graph keeps its
+ * lists; else its in_refs, out_refs, in_side and out_side are NULL and
+ * only the rest of the graph is usable.  write() returns 0 or a negative
+ * bt_error (the build then fails).  Memory: the budget, plus the
+ * per-object tables.
+ */
+struct bt_listsink {
+	int (*write)(void *ctx, const struct bt_graph *g, enum gsec sec,
+		     uint64_t first, const uint32_t *p, uint64_t n);
 	void *ctx;
+	uint64_t budget;
 };
-/* bt_graph_from_log() with the lists placed by `ba` (version 2 only). */
+/* bt_graph_from_log() with the lists written to `sink` (version 2
+ * only). */
 int bt_graph_build(struct bt_graph **out, struct bt_log *log,
 		   bt_progress_fn progress, void *arg,
-		   const struct bt_bigalloc *ba);
+		   const struct bt_listsink *sink);
 
 /* Graph.c: a graph shell with its event cache, for index.c. */
 struct bt_graph *bt_graph_alloc(void);

@@ -3,13 +3,15 @@
  *
  * Version 2 logs (blocks, core/log.h) load in two passes over ranges of
  * blocks, on up to two threads (bt_graph_set_threads()):
- *  1. each thread decodes its blocks (bt_log_block_decode(), checksums
- *     and every record checked) and counts, per object, the events it
- *     causes and the events that affect it, notes each object's kind, and
- *     copies object and label records into an arena of its own;
+ *  1. each thread decodes its blocks (bt_log_block_events(): events in
+ *     compact form, checksums and every record checked) and counts, per
+ *     object, the events it causes and the events that affect it, notes
+ *     each object's kind, and copies object and label records into an
+ *     arena of its own;
  *  2. with the counts merged into prefix sums, each thread decodes its
  *     blocks again, now checking the kinds of objects of earlier blocks
- *     too (the kind table is complete), and fills its part of every list.
+ *     too (the kind table is complete), and fills its part of every list
+ *     (an index build: in passes of bounded memory, see load_v2()).
  * Events are then referred to by their number in the log (u32): a walk
  * reads an event by decoding its block through a small cache of decoded
  * blocks (bt_graph_event()).  Object and label records are copies in the
@@ -865,24 +867,93 @@ static int load_v1(struct bt_graph *g, bt_progress_fn progress, void *arg)
 
 /* ---- version 2: blocks, on up to two threads ----------------------------- */
 
+/*
+ * Two passes over the blocks, on up to two threads that split them:
+ *  1. each thread decodes its blocks (bt_log_block_events(): the events
+ *     in compact form, into a block's worth of scratch arrays), counts per
+ *     object the events that affect it and that it causes (each thread
+ *     apart), notes each object's kind and copies object and label records
+ *     into an arena of its own;
+ *  2. the counts give each list's start, and each thread's cursor in it
+ *     (the second thread's after the first's part); then each pass decodes
+ *     every block again, now with the complete kind table (the decoder
+ *     checks the kinds of other blocks' objects too), and stores the
+ *     entries of a range of objects per direction at the cursors.  The
+ *     full load does it in one pass into the graph's lists.  An index
+ *     build (a sink) cannot hold 16 bytes an event of a billion events:
+ *     its passes take ranges of objects whose lists fit the sink's budget
+ *     and hand them to the sink, in order, to write.
+ * Decoding twice costs less than keeping the events between the passes:
+ * 8-9 bytes an event of fresh memory, which costs more to fault in than a
+ * decode (measured on a virtual machine where it costs ~6 s per GB).
+ * Each list is in log order, whatever the threads and passes; a log not
+ * in time order has its lists sorted (sort_lists(), or sort_pass() per
+ * pass of a build).
+ */
+
+/* A large array: malloc (mmap'd by glibc at this size) with transparent
+ * huge pages asked for its aligned middle, so that filling it takes a
+ * fault per 2 MiB instead of per 4 KiB. */
+#define HUGE_SZ ((size_t)2 << 20)
+
+static void *big_malloc(size_t sz)
+{
+	void *p = malloc(sz ? sz : 1);
+	uintptr_t a, e;
+
+	if (p && sz >= 2 * HUGE_SZ) {
+		a = ((uintptr_t)p + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1);
+		e = ((uintptr_t)p + sz) & ~(uintptr_t)(HUGE_SZ - 1);
+		if (e > a)
+			(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+	}
+	return p;
+}
+
+/* A region named in aux (bt_log_events), with its block. */
+struct auxent {
+	uint32_t aux, block;
+	uint8_t op;
+};
+
+/* One pass of an index build: objects [lo, hi) of each direction (0 in,
+ * 1 out; lo == hi: none), whose lists are entries [base, base + len),
+ * held in refs and side (side may be NULL). */
+struct lpass {
+	uint32_t lo[2], hi[2];
+	uint64_t base[2], len[2];
+	uint32_t *refs[2], *side[2];
+};
+
+/* The objects a block's events name (a build skips a block in a pass
+ * whose ranges it does not meet). */
+struct brange {
+	uint32_t cmin, cmax, emin, emax;
+};
+
 struct worker {
 	struct bt_graph *g;
 	uint32_t b0, b1;        /* blocks [b0, b1) */
-	int pass;
+	int pass;               /* 1: decode and count; 2: a list pass */
 	uint8_t *buf;
 	size_t bufsz;
 	uint32_t *inc, *outc;   /* pass 1: counts; pass 2: cursors */
+	uint32_t *sc_cause, *sc_effect, *sc_aux;  /* [maxbev] */
+	uint8_t *sc_op, *sc_auxop;
+	struct auxent *aux;
+	size_t naux, aux_cap;
+	const struct lpass *lp; /* pass 2 */
+	struct brange *br;      /* [nblocks] (a build), or NULL */
 	uint8_t *arena;         /* pass 1: object and label records */
 	size_t alen, acap;
 	struct lab *labs;
 	size_t nlabs, labs_cap;
 	uint64_t nev;
-	uint64_t first_t, last_t;
-	bool any, unsorted;
+	bool unsorted;
 	bt_progress_fn progress;  /* worker 0 only */
 	void *arg;
 	uint32_t *done;         /* blocks done by both workers (atomic) */
-	uint32_t total;         /* blocks of both passes */
+	uint32_t total;         /* blocks of all passes */
 	uint64_t pct;           /* progress reported, percent */
 	int err;
 	char msg[512];
@@ -912,39 +983,85 @@ static int arena_add(struct worker *w, const void *rec, size_t len,
 	return 0;
 }
 
+/* Decode block b into the worker's event arrays (the table's slice, or
+ * the scratch arrays); `kinds` as bt_log_block_decode(). */
+static int block_events(struct worker *w, uint32_t b, const uint8_t *kinds,
+			struct bt_log_events *ev, size_t *len)
+{
+	struct bt_graph *g = w->g;
+	uint32_t first = g->bfirst[b], want = g->bfirst[b + 1] - first;
+	int r;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->cause = w->sc_cause;
+	ev->effect = w->sc_effect;
+	ev->op = w->sc_op;
+	ev->aux = w->sc_aux;
+	ev->auxop = w->sc_auxop;
+	ev->cap = want;
+	if ((r = bt_log_block_events(g->log, b, w->buf, w->bufsz, len, kinds,
+				     ev)))
+		return r;
+	if (ev->n != want)
+		return bt_error_set(BT_ECORRUPT,
+			"block %u: %u events, its header says %u", b, ev->n,
+			want);
+	return 0;
+}
+
 static int pass1_block(struct worker *w, uint32_t b)
 {
 	struct bt_graph *g = w->g;
+	struct bt_log_events ev;
 	const uint8_t *p;
+	uint32_t n = g->n, k, *inc = w->inc, *outc = w->outc;
 	size_t len, pos, l;
-	uint32_t n = g->n, nev = 0;
 	uint64_t off;
 	int r;
 
-	if ((r = blk_decode(g->log, b, w->buf, w->bufsz, &len, NULL)))
+	if ((r = block_events(w, b, NULL, &ev, &len)))
 		return r;
+	for (k = 0; k < ev.n; k++) {
+		inc[ev.effect[k]]++;
+		outc[ev.cause[k]]++;
+	}
+	if (w->br) {
+		struct brange x = { UINT32_MAX, 0, UINT32_MAX, 0 };
+
+		for (k = 0; k < ev.n; k++) {
+			uint32_t c = ev.cause[k], f = ev.effect[k];
+
+			x.cmin = c < x.cmin ? c : x.cmin;
+			x.cmax = c > x.cmax ? c : x.cmax;
+			x.emin = f < x.emin ? f : x.emin;
+			x.emax = f > x.emax ? f : x.emax;
+		}
+		if (!ev.n) {
+			/* decoded in every pass: its other records are
+			 * checked against the complete kind table too */
+			x.cmin = x.emin = 0;
+			x.cmax = x.emax = UINT32_MAX;
+		}
+		w->br[b] = x;
+	}
+	w->nev += ev.n;
+	if (ev.unsorted)
+		w->unsorted = true;
+	if (ev.naux) {
+		if (w->naux + ev.naux > w->aux_cap &&
+		    (r = bt_grow(&w->aux, &w->aux_cap, w->naux + ev.naux,
+				 sizeof(*w->aux))))
+			return r;
+		for (k = 0; k < ev.naux; k++) {
+			w->aux[w->naux].aux = ev.aux[k];
+			w->aux[w->naux].op = ev.auxop[k];
+			w->aux[w->naux++].block = b;
+		}
+	}
 	p = w->buf;
 	for (pos = 0; pos + 8 <= len; pos += l) {
 		const struct bt_rec_head *h = (const void *)(p + pos);
 
-		if (h->type == BT_REC_EVENT) {
-			const struct bt_rec_event *e = (const void *)h;
-
-			l = sizeof(*e);
-			if (e->effect > n || e->cause > n)
-				return changed(pos);
-			w->inc[e->effect]++;
-			w->outc[e->cause]++;
-			nev++;
-			if (!w->any) {
-				w->any = true;
-				w->first_t = e->time;
-			} else if (e->time < w->last_t) {
-				w->unsorted = true;
-			}
-			w->last_t = e->time;
-			continue;
-		}
 		l = h->len;
 		if (l < 8 || l % 8 || l > len - pos)
 			return changed(pos);
@@ -969,56 +1086,63 @@ static int pass1_block(struct worker *w, uint32_t b)
 			g->off[id] = (uint32_t)(off / 8);
 		}
 	}
-	if (pos != len || nev != g->bfirst[b + 1] - g->bfirst[b])
-		return bt_error_set(BT_ECORRUPT,
-			"block %u: %u events, its header says %u", b, nev,
-			g->bfirst[b + 1] - g->bfirst[b]);
-	w->nev += nev;
+	if (pos != len)
+		return changed(pos);
 	return 0;
 }
 
+/* Whether objects [min, max] meet [lo, lo + span). */
+static inline bool ev0_any(uint32_t min, uint32_t max, uint32_t lo,
+			   uint32_t span)
+{
+	return span && min <= max && max >= lo &&
+	       (uint64_t)min < (uint64_t)lo + span;
+}
+
+/* An index build's list pass over block b: the entries of this pass's
+ * ranges, at the worker's cursors.  The kind table is complete: the
+ * decoder checks everything. */
 static int pass2_block(struct worker *w, uint32_t b)
 {
 	struct bt_graph *g = w->g;
-	const uint8_t *p;
-	size_t len, pos, l;
-	uint32_t ev = g->bfirst[b], end = g->bfirst[b + 1];
-	uint32_t *inc = w->inc, *outc = w->outc;
+	const struct lpass *lp = w->lp;
+	struct bt_log_events ev;
+	uint32_t k, ev0 = g->bfirst[b], *inc = w->inc, *outc = w->outc;
+	uint32_t ilo = lp->lo[0], ispan = lp->hi[0] - lp->lo[0];
+	uint32_t olo = lp->lo[1], ospan = lp->hi[1] - lp->lo[1];
+	size_t len;
 	int r;
 
-	/* The kind table is complete now: the decoder checks the kinds of
-	 * objects of earlier blocks too. */
-	if ((r = blk_decode(g->log, b, w->buf, w->bufsz, &len, g->kind)))
+	/* No event of this block in this pass's ranges (it was decoded,
+	 * and checked with the complete table, in the pass that had them):
+	 * skip it.  Every block has events in some pass or none at all. */
+	if (w->br && (!ev0_any(w->br[b].emin, w->br[b].emax, ilo, ispan) &&
+		      !ev0_any(w->br[b].cmin, w->br[b].cmax, olo, ospan)))
+		return 0;
+	if ((r = block_events(w, b, g->kind, &ev, &len)))
 		return r;
-	p = w->buf;
-	for (pos = 0; pos + 8 <= len; pos += l) {
-		const struct bt_rec_head *h = (const void *)(p + pos);
-		const struct bt_rec_event *e;
+	for (k = 0; k < ev.n; k++) {
+		uint32_t c = ev.cause[k], f = ev.effect[k], pos;
 
-		if (h->type != BT_REC_EVENT) {
-			l = h->len;
-			if (l < 8 || l > len - pos)
-				return changed(pos);
-			continue;
+		if (f - ilo < ispan) {
+			pos = (uint32_t)(inc[f]++ - lp->base[0]);
+			if (pos >= lp->len[0])
+				return changed(0);
+			lp->refs[0][pos] = ev0 + k;
+			if (lp->side[0])
+				lp->side[0][pos] = (uint32_t)ev.op[k] <<
+						   BT_END_OBJ_BITS | c;
 		}
-		e = (const void *)h;
-		l = sizeof(*e);
-		if (ev >= end || e->effect > g->n || e->cause > g->n ||
-		    inc[e->effect] >= g->nev || outc[e->cause] >= g->nev)
-			return changed(pos);
-		if (g->in_side) {
-			g->in_side[inc[e->effect]] =
-				(uint32_t)e->op << BT_END_OBJ_BITS | e->cause;
-			g->out_side[outc[e->cause]] =
-				(uint32_t)e->op << BT_END_OBJ_BITS | e->effect;
+		if (c - olo < ospan) {
+			pos = (uint32_t)(outc[c]++ - lp->base[1]);
+			if (pos >= lp->len[1])
+				return changed(0);
+			lp->refs[1][pos] = ev0 + k;
+			if (lp->side[1])
+				lp->side[1][pos] = (uint32_t)ev.op[k] <<
+						   BT_END_OBJ_BITS | f;
 		}
-		g->in_refs[inc[e->effect]++] = ev;
-		g->out_refs[outc[e->cause]++] = ev;
-		mark_region(g, e);
-		ev++;
 	}
-	if (ev != end)
-		return changed(pos);
 	return 0;
 }
 
@@ -1044,24 +1168,31 @@ static void *work(void *arg)
 	return NULL;
 }
 
-/* Run pass `pass` over the workers' ranges, worker 0 on this thread. */
-static int run_pass(struct worker *ws, unsigned nw, int pass)
+/* Run fn on each of args[0..n) (n <= 2), the first on this thread. */
+static void run2(void *(*fn)(void *), void *a0, void *a1)
 {
 	pthread_t t;
 	bool started = false;
+
+	if (a1 && pthread_create(&t, NULL, fn, a1) == 0)
+		started = true;
+	fn(a0);
+	if (a1) {
+		if (started)
+			pthread_join(t, NULL);
+		else
+			fn(a1);  /* no thread: do its share here */
+	}
+}
+
+/* Run pass `pass` over the workers' ranges, worker 0 on this thread. */
+static int run_pass(struct worker *ws, unsigned nw, int pass)
+{
 	unsigned i;
 
 	for (i = 0; i < nw; i++)
 		ws[i].pass = pass;
-	if (nw > 1 && pthread_create(&t, NULL, work, &ws[1]) == 0)
-		started = true;
-	work(&ws[0]);
-	if (nw > 1) {
-		if (started)
-			pthread_join(t, NULL);
-		else
-			work(&ws[1]);  /* no thread: do its share here */
-	}
+	run2(work, &ws[0], nw > 1 ? &ws[1] : NULL);
 	for (i = 0; i < nw; i++)
 		if (ws[i].err)
 			return bt_error_set(ws[i].err, "%s", ws[i].msg);
@@ -1102,13 +1233,273 @@ static int read_blocks(struct bt_graph *g)
 	return 0;
 }
 
+/* The error a block's decoder gives with the complete kind table (what
+ * a deferred check found), or a plain one if it finds none. */
+static int block_error(struct bt_graph *g, uint32_t b, const char *what)
+{
+	uint8_t *buf = malloc(g->cache->bufsz);
+	size_t len;
+	int r;
+
+	if (!buf)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	r = blk_decode(g->log, b, buf, g->cache->bufsz, &len, g->kind);
+	free(buf);
+	if (r)
+		return r;
+	return bt_error_set(BT_ECORRUPT, "block %u of the log: %s", b, what);
+}
+
+/* The regions named in aux: each must be one (the decoder could not tell
+ * for another block's object); a page event marks its region. */
+static int check_aux(struct bt_graph *g, const struct worker *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->naux; i++) {
+		const struct auxent *a = &w->aux[i];
+
+		if (a->aux > g->n || g->kind[a->aux] != BT_OBJ_REGION)
+			return block_error(g, a->block,
+					   "an aux that is not a region");
+		if (a->op == BT_OP_PAGE_READ || a->op == BT_OP_PAGE_WRITE)
+			g->oflags[a->aux] |= OF_RG_PAGES;
+	}
+	return 0;
+}
+
+/* Merge the workers' objects, labels and flags into g (after pass 1). */
+static int merge_objects(struct bt_graph *g, struct worker *ws, unsigned nw,
+			 uint32_t split)
+{
+	uint32_t id, n = g->n, i;
+	uint64_t s, base, total;
+	int r;
+
+	/* Every object was defined (the decoder checks the ids follow each
+	 * other; pass 1 that each is defined once). */
+	for (id = 1; id <= n; id++)
+		if (!g->kind[id])
+			return bt_error_set(BT_ECORRUPT,
+				"object %u is never defined", id);
+	g->unsorted = ws[0].unsorted || (nw == 2 && ws[1].unsorted);
+	base = ws[0].alen;
+	s = base + (nw == 2 ? ws[1].alen : 0);
+	if (s / 8 > UINT32_MAX)
+		return bt_error_set(BT_ELIMIT,
+			"too many object records for the index");
+	if (nw == 2 && ws[1].alen) {
+		uint32_t first = g->blocks[split].first_object + 1;
+
+		if (s > ws[0].acap &&
+		    (r = bt_grow(&ws[0].arena, &ws[0].acap, s, 1)))
+			return r;
+		memcpy(ws[0].arena + base, ws[1].arena, ws[1].alen);
+		for (id = first; id <= n; id++)
+			g->off[id] += (uint32_t)(base / 8);
+		for (i = 0; i < ws[1].nlabs; i++)
+			ws[1].labs[i].rec += (uint32_t)(base / 8);
+	}
+	g->arena = ws[0].arena;
+	ws[0].arena = NULL;
+	g->data = g->arena;
+	g->data_len = s;
+	total = ws[0].nlabs + (nw == 2 ? ws[1].nlabs : 0);
+	if (total > UINT32_MAX - 1)
+		return bt_error_set(BT_ELIMIT, "log too large for the index");
+	if (nw == 2 && ws[1].nlabs) {
+		if (total > ws[0].labs_cap &&
+		    (r = bt_grow(&ws[0].labs, &ws[0].labs_cap, total,
+				 sizeof(*ws[0].labs))))
+			return r;
+		memcpy(ws[0].labs + ws[0].nlabs, ws[1].labs,
+		       ws[1].nlabs * sizeof(*ws[1].labs));
+	}
+	g->labs = ws[0].labs;
+	ws[0].labs = NULL;
+	g->nlabs = (uint32_t)total;
+	if (ws[0].nev + (nw == 2 ? ws[1].nev : 0) != g->nev)
+		return bt_error_set(BT_ECORRUPT, "event count mismatch");
+	for (i = 0; i < nw; i++)
+		if ((r = check_aux(g, &ws[i])))
+			return r;
+	return 0;
+}
+
+/* The ranges of objects whose lists (of `per` bytes an entry) take at
+ * most `budget` bytes (or one object, larger): the ends of each in
+ * cuts[1..], as object ids (cuts[0] = 1); returns how many. */
+static uint32_t cut_ranges(const uint32_t *idx, uint32_t n, uint64_t per,
+			   uint64_t budget, uint32_t *cuts)
+{
+	uint32_t k = 0, id, lo = 1;
+
+	cuts[0] = 1;
+	for (id = 1; id <= n; id++)
+		if ((uint64_t)(idx[id + 1] - idx[lo]) * per > budget &&
+		    id > lo) {
+			cuts[++k] = id;
+			lo = id;
+		}
+	cuts[++k] = n + 1;
+	return k;
+}
+
+/* Sort the lists of a pass's ranges that are out of time order (see
+ * sort_lists()). */
+static int sort_pass(struct bt_graph *g, const struct lpass *lp)
+{
+	struct tref *tmp = NULL;
+	size_t cap = 0;
+	uint32_t id, d;
+	int r = 0;
+
+	for (d = 0; d < 2 && !r; d++) {
+		const uint32_t *idx = d ? g->out_idx : g->in_idx;
+
+		for (id = lp->lo[d]; id < lp->hi[d] && !r; id++) {
+			uint64_t a = idx[id] - lp->base[d];
+
+			r = sort_list(g, lp->refs[d] + a,
+				      lp->side[d] ? lp->side[d] + a : NULL,
+				      idx[id + 1] - idx[id], &tmp, &cap);
+		}
+	}
+	free(tmp);
+	if (!r && g->cache && g->cache->err)
+		r = bt_graph_status(g);
+	return r;
+}
+
+/* Steps 2-3 of an index build (see above): the lists through the sink, in
+ * passes.  ws[i].inc/outc hold each worker's counts. */
+static int build_lists(struct bt_graph *g, struct worker *ws, unsigned nw,
+		       const struct bt_listsink *sink)
+{
+	uint32_t n = g->n, id, *cuts[2] = { NULL, NULL }, nr[2], p, np, d;
+	uint32_t *b_in = nw == 2 ? ws[1].inc : NULL;
+	uint32_t *b_out = nw == 2 ? ws[1].outc : NULL;
+	uint32_t *cur0[2] = { NULL, NULL };
+	bool side = !((uint64_t)n >> BT_END_OBJ_BITS);
+	uint64_t per = side ? 8 : 4, si = 0, so = 0;
+	uint64_t budget = sink ? sink->budget / 2 : UINT64_MAX;
+	struct lpass lp;
+	int r = 0;
+
+	/* starts; worker 1's cursors after worker 0's part */
+	for (id = 0; id <= n + 1; id++) {
+		uint32_t a = g->in_idx[id], c = g->out_idx[id];
+
+		g->in_idx[id] = (uint32_t)si;
+		g->out_idx[id] = (uint32_t)so;
+		si += a + (b_in ? b_in[id] : 0);
+		so += c + (b_out ? b_out[id] : 0);
+		if (b_in) {
+			b_in[id] = g->in_idx[id] + a;
+			b_out[id] = g->out_idx[id] + c;
+		}
+	}
+	if (si != g->nev || so != g->nev)
+		return bt_error_set(BT_ECORRUPT, "event count mismatch");
+	if (budget < per)
+		budget = per;
+	cuts[0] = malloc(((size_t)n + 2) * sizeof(uint32_t));
+	cuts[1] = malloc(((size_t)n + 2) * sizeof(uint32_t));
+	cur0[0] = malloc(((size_t)n + 2) * sizeof(uint32_t));
+	cur0[1] = malloc(((size_t)n + 2) * sizeof(uint32_t));
+	if (!cuts[0] || !cuts[1] || !cur0[0] || !cur0[1]) {
+		r = bt_error_set(BT_ENOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(cur0[0], g->in_idx, ((size_t)n + 2) * sizeof(uint32_t));
+	memcpy(cur0[1], g->out_idx, ((size_t)n + 2) * sizeof(uint32_t));
+	ws[0].inc = cur0[0];
+	ws[0].outc = cur0[1];
+	nr[0] = cut_ranges(g->in_idx, n, per, budget, cuts[0]);
+	nr[1] = cut_ranges(g->out_idx, n, per, budget, cuts[1]);
+	np = nr[0] > nr[1] ? nr[0] : nr[1];
+	for (d = 0; d < nw; d++)
+		ws[d].total = g->nblocks * (1 + np);
+	for (p = 0; p < np && !r; p++) {
+		memset(&lp, 0, sizeof(lp));
+		for (d = 0; d < 2; d++) {
+			const uint32_t *idx = d ? g->out_idx : g->in_idx;
+
+			if (p >= nr[d])
+				continue;
+			lp.lo[d] = cuts[d][p];
+			lp.hi[d] = cuts[d][p + 1];
+			lp.base[d] = idx[lp.lo[d]];
+			lp.len[d] = idx[lp.hi[d]] - lp.base[d];
+			lp.refs[d] = big_malloc(lp.len[d] * 4);
+			lp.side[d] = side ? big_malloc(lp.len[d] * 4) : NULL;
+			if (!lp.refs[d] || (side && !lp.side[d]))
+				r = bt_error_set(BT_ENOMEM, "out of memory");
+		}
+		if (!r) {
+			for (d = 0; d < nw; d++)
+				ws[d].lp = &lp;
+			r = run_pass(ws, nw, 2);
+		}
+		if (!r && g->unsorted)
+			r = sort_pass(g, &lp);
+		for (d = 0; d < 2 && !r && sink; d++) {
+			if (!lp.len[d])
+				continue;
+			if ((r = sink->write(sink->ctx, g,
+					     d ? GS_OUT_REFS : GS_IN_REFS,
+					     lp.base[d], lp.refs[d],
+					     lp.len[d])))
+				break;
+			if (side &&
+			    (r = sink->write(sink->ctx, g,
+					     d ? GS_OUT_SIDE : GS_IN_SIDE,
+					     lp.base[d], lp.side[d],
+					     lp.len[d])))
+				break;
+		}
+		if (!r && np == 1) {
+			/* one pass: the graph keeps its lists */
+			g->in_refs = lp.refs[0];
+			g->out_refs = lp.refs[1];
+			g->in_side = lp.side[0];
+			g->out_side = lp.side[1];
+			if (!g->in_refs)   /* no events */
+				g->in_refs = big_malloc(4);
+			if (!g->out_refs)
+				g->out_refs = big_malloc(4);
+			if (side && !g->in_side)
+				g->in_side = big_malloc(4);
+			if (side && !g->out_side)
+				g->out_side = big_malloc(4);
+			if (!g->in_refs || !g->out_refs ||
+			    (side && (!g->in_side || !g->out_side)))
+				r = bt_error_set(BT_ENOMEM, "out of memory");
+			continue;
+		}
+		for (d = 0; d < 2; d++) {
+			free(lp.refs[d]);
+			free(lp.side[d]);
+		}
+	}
+	ws[0].inc = g->in_idx;   /* (freed by the graph, not by load_v2) */
+	ws[0].outc = g->out_idx;
+out:
+	free(cuts[0]);
+	free(cuts[1]);
+	free(cur0[0]);
+	free(cur0[1]);
+	return r;
+}
+
 static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg,
-		   const struct bt_bigalloc *ba)
+		   const struct bt_listsink *sink)
 {
 	struct worker ws[2];
 	unsigned nw = threads_wanted(), i;
-	uint32_t n, id, done = 0, split, *b_in = NULL, *b_out = NULL;
-	uint64_t s, total, base;
+	uint32_t n, done = 0, split, maxbev = 1, b;
+	uint32_t *b_in = NULL, *b_out = NULL;
+	struct brange *br = NULL;
 	int r;
 
 	memset(ws, 0, sizeof(ws));
@@ -1118,6 +1509,9 @@ static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg,
 	n = g->n;
 	if (g->nev < PARALLEL_MIN_EVENTS || g->nblocks < 2)
 		nw = 1;
+	for (b = 0; b < g->nblocks; b++)
+		if (g->bfirst[b + 1] - g->bfirst[b] > maxbev)
+			maxbev = g->bfirst[b + 1] - g->bfirst[b];
 	/* Split the blocks where half of the events are before. */
 	split = g->nblocks;
 	if (nw == 2) {
@@ -1134,10 +1528,26 @@ static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg,
 		w->bufsz = g->cache->bufsz;
 		w->done = &done;
 		w->total = 2 * g->nblocks;
-		if (!(w->buf = malloc(w->bufsz))) {
+		w->buf = malloc(w->bufsz);
+		w->sc_cause = malloc((size_t)maxbev * sizeof(uint32_t));
+		w->sc_effect = malloc((size_t)maxbev * sizeof(uint32_t));
+		w->sc_aux = malloc((size_t)maxbev * sizeof(uint32_t));
+		w->sc_op = malloc(maxbev);
+		w->sc_auxop = malloc(maxbev);
+		if (!w->buf || !w->sc_cause || !w->sc_effect || !w->sc_aux ||
+		    !w->sc_op || !w->sc_auxop) {
 			r = bt_error_set(BT_ENOMEM, "out of memory");
 			goto out;
 		}
+	}
+	if (sink) {
+		br = malloc((g->nblocks ? g->nblocks : 1) * sizeof(*br));
+		if (!br) {
+			r = bt_error_set(BT_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < nw; i++)
+			ws[i].br = br;
 	}
 	ws[0].progress = progress;
 	ws[0].arg = arg;
@@ -1155,129 +1565,10 @@ static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg,
 	}
 	if ((r = run_pass(ws, nw, 1)))
 		goto out;
-
-	/* Merge.  Every object was defined (the decoder checks the ids
-	 * follow each other; pass 1 that each is defined once). */
-	for (id = 1; id <= n; id++)
-		if (!g->kind[id]) {
-			r = bt_error_set(BT_ECORRUPT,
-				"object %u is never defined", id);
-			goto out;
-		}
-	g->unsorted = ws[0].unsorted || (nw == 2 && ws[1].unsorted) ||
-		(nw == 2 && ws[0].any && ws[1].any &&
-		 ws[1].first_t < ws[0].last_t);
-	base = ws[0].alen;
-	s = base + (nw == 2 ? ws[1].alen : 0);
-	if (s / 8 > UINT32_MAX) {
-		r = bt_error_set(BT_ELIMIT,
-			"too many object records for the index");
+	if ((r = merge_objects(g, ws, nw, split)))
 		goto out;
-	}
-	if (nw == 2 && ws[1].alen) {
-		uint32_t first = g->blocks[split].first_object + 1;
-
-		if (s > ws[0].acap &&
-		    (r = bt_grow(&ws[0].arena, &ws[0].acap, s, 1)))
-			goto out;
-		memcpy(ws[0].arena + base, ws[1].arena, ws[1].alen);
-		for (id = first; id <= n; id++)
-			g->off[id] += (uint32_t)(base / 8);
-		for (i = 0; i < ws[1].nlabs; i++)
-			ws[1].labs[i].rec += (uint32_t)(base / 8);
-	}
-	g->arena = ws[0].arena;
-	ws[0].arena = NULL;
-	g->data = g->arena;
-	g->data_len = s;
-	total = ws[0].nlabs + (nw == 2 ? ws[1].nlabs : 0);
-	if (total > UINT32_MAX - 1) {
-		r = bt_error_set(BT_ELIMIT, "log too large for the index");
+	if ((r = build_lists(g, ws, nw, sink)))
 		goto out;
-	}
-	if (nw == 2 && ws[1].nlabs) {
-		if (total > ws[0].labs_cap &&
-		    (r = bt_grow(&ws[0].labs, &ws[0].labs_cap, total,
-				 sizeof(*ws[0].labs))))
-			goto out;
-		memcpy(ws[0].labs + ws[0].nlabs, ws[1].labs,
-		       ws[1].nlabs * sizeof(*ws[1].labs));
-	}
-	g->labs = ws[0].labs;
-	ws[0].labs = NULL;
-	g->nlabs = (uint32_t)total;
-	if (ws[0].nev + (nw == 2 ? ws[1].nev : 0) != g->nev) {
-		r = bt_error_set(BT_ECORRUPT, "event count mismatch");
-		goto out;
-	}
-
-	/* Starts of the lists: worker 0 fills each list from its start,
-	 * worker 1 after worker 0's part.  Then each worker's counters are
-	 * its cursors. */
-	if (nw == 1) {
-		if (prefix(g->in_idx, n) != g->nev ||
-		    prefix(g->out_idx, n) != g->nev) {
-			r = bt_error_set(BT_ECORRUPT, "event count mismatch");
-			goto out;
-		}
-	} else {
-		uint64_t si = 0, so = 0;
-
-		for (id = 0; id <= n + 1; id++) {
-			uint32_t a = g->in_idx[id], c = g->out_idx[id];
-
-			g->in_idx[id] = (uint32_t)si;
-			g->out_idx[id] = (uint32_t)so;
-			si += a + b_in[id];
-			so += c + b_out[id];
-			b_in[id] = g->in_idx[id] + a;
-			b_out[id] = g->out_idx[id] + c;
-		}
-		if (si != g->nev || so != g->nev) {
-			r = bt_error_set(BT_ECORRUPT, "event count mismatch");
-			goto out;
-		}
-	}
-	if (ba) {
-		if ((r = ba->alloc(ba->ctx, g)))
-			goto out;
-		if (g->in_side && (uint64_t)n >> BT_END_OBJ_BITS) {
-			/* ids too large to pack: no ends */
-			g->in_side = g->out_side = NULL;
-		}
-	} else {
-		size_t sz = (g->nev ? g->nev : 1) * sizeof(uint32_t);
-
-		g->in_refs = malloc(sz);
-		g->out_refs = malloc(sz);
-		/* The ends too (8 more bytes per event): without them a walk
-		 * decodes a 64 KiB block for each event it examines, and the
-		 * events of a long-lived object are spread over the log. */
-		if (!((uint64_t)n >> BT_END_OBJ_BITS)) {
-			g->in_side = malloc(sz);
-			g->out_side = malloc(sz);
-		}
-		if (!g->in_refs || !g->out_refs ||
-		    (!((uint64_t)n >> BT_END_OBJ_BITS) &&
-		     (!g->in_side || !g->out_side))) {
-			r = bt_error_set(BT_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if ((r = run_pass(ws, nw, 2)))
-		goto out;
-	/* The cursors stopped at the end of each list: worker 1's (or the
-	 * only one's) end of id is the start of id + 1. */
-	if (nw == 1) {
-		unshift(g->in_idx, n);
-		unshift(g->out_idx, n);
-	} else {
-		for (id = n + 1; id > 0; id--) {
-			g->in_idx[id] = b_in[id - 1];
-			g->out_idx[id] = b_out[id - 1];
-		}
-		g->in_idx[0] = g->out_idx[0] = 0;
-	}
 	if (progress)
 		progress(arg, ws[0].total, ws[0].total);
 	r = 0;
@@ -1286,12 +1577,18 @@ out:
 		free(ws[i].buf);
 		free(ws[i].arena);
 		free(ws[i].labs);
+		free(ws[i].aux);
+		free(ws[i].sc_cause);
+		free(ws[i].sc_effect);
+		free(ws[i].sc_aux);
+		free(ws[i].sc_op);
+		free(ws[i].sc_auxop);
 	}
 	free(b_in);
 	free(b_out);
+	free(br);
 	return r;
 }
-
 struct bt_graph *bt_graph_alloc(void)
 {
 	return calloc(1, sizeof(struct bt_graph));
@@ -1305,7 +1602,7 @@ int bt_graph_from_log(struct bt_graph **out, struct bt_log *log,
 
 int bt_graph_build(struct bt_graph **out, struct bt_log *log,
 		   bt_progress_fn progress, void *arg,
-		   const struct bt_bigalloc *ba)
+		   const struct bt_listsink *sink)
 {
 	struct bt_graph *g;
 	int r;
@@ -1319,8 +1616,8 @@ int bt_graph_build(struct bt_graph **out, struct bt_log *log,
 	g->log = log;
 	g->version = bt_log_version(log);
 	if (g->version >= 2)
-		r = load_v2(g, progress, arg, ba);
-	else if (ba)
+		r = load_v2(g, progress, arg, sink);
+	else if (sink)
 		r = bt_error_set(BT_EVERSION,
 			"a version 1 log has no index: upgrade it first (btrack log upgrade)");
 	else
@@ -1329,7 +1626,7 @@ int bt_graph_build(struct bt_graph **out, struct bt_log *log,
 		r = objects_finish(g);
 	if (!r && !g->cache)
 		r = bt_graph_cache_init(g);
-	if (!r)
+	if (!r && !sink)   /* a build sorts in its passes */
 		r = sort_lists(g);
 	if (r)
 		goto fail;

@@ -6,8 +6,9 @@
  *
  *   0       4096  header (struct ihdr), hcrc over it with hcrc = 0
  *   4096          the lists: in_refs, out_refs, in_side, out_side (nev
- *                 u32 each; the sides may be absent), written in place by
- *                 the loader through a shared mapping (bt_bigalloc)
+ *                 u32 each; the sides may be absent), written range by
+ *                 range as the build makes them (bt_listsink: bounded
+ *                 memory, sequential writes)
  *   ...           the other sections of struct bt_graph, in enum gsec
  *                 order, and the block table
  *   ...           per section, the CRC-32C of each 64 KiB chunk (u32)
@@ -182,12 +183,19 @@ int bt_index_check(const struct bt_graph *g, enum gsec sec, uint64_t off,
 
 /* ---- writing ------------------------------------------------------------- */
 
+/* The four list sections, in file order. */
+static const enum gsec list_secs[4] = {
+	GS_IN_REFS, GS_OUT_REFS, GS_IN_SIDE, GS_OUT_SIDE
+};
+
 struct builder {
 	struct bt_outfile of;
 	bool open;
-	uint8_t *map;          /* the lists' part of the file */
-	size_t map_len;
-	uint64_t nev;
+	bool laid;             /* the lists' sections are placed */
+	uint64_t lists_end;    /* file offset after them */
+	uint64_t done[4];      /* bytes written of each (list_secs order) */
+	uint32_t *crcs[4];     /* their chunks' CRC-32C, as written */
+	uint32_t crc[4];       /* of the chunk being written */
 	struct ihdr h;
 };
 
@@ -196,44 +204,84 @@ static uint64_t align_up(uint64_t x)
 	return (x + IDX_ALIGN - 1) & ~(uint64_t)(IDX_ALIGN - 1);
 }
 
-/* The lists go first, in a shared mapping of the file being written. */
-static int place_lists(void *ctx, struct bt_graph *g)
+static int list_no(enum gsec s)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (list_secs[i] == s)
+			return i;
+	return -1;
+}
+
+/* The lists go first, each nev u32 (the ends only when ids fit). */
+static int lay_lists(struct builder *b, const struct bt_graph *g)
+{
+	uint64_t one = align_up(g->nev ? g->nev * 4 : 4);
+	uint64_t nc = (g->nev * 4 + IDX_CHUNK - 1) / IDX_CHUNK;
+	bool side = !((uint64_t)g->n >> BT_END_OBJ_BITS);
+	int i;
+
+	if (b->laid)
+		return 0;
+	for (i = 0; i < (side ? 4 : 2); i++) {
+		struct isec *x = &b->h.sec[list_secs[i]];
+
+		x->off = IDX_HEADER + (uint64_t)i * one;
+		x->len = g->nev * 4;
+		if (!(b->crcs[i] = calloc(nc ? nc : 1, sizeof(uint32_t))))
+			return bt_error_set(BT_ENOMEM, "out of memory");
+	}
+	b->lists_end = IDX_HEADER + (side ? 4 : 2) * one;
+	b->laid = true;
+	return 0;
+}
+
+static int pwrite_all(struct builder *b, const void *p, size_t n,
+		      uint64_t off);
+
+/* The sink of bt_graph_build(): entries [first, first + n) of a list,
+ * each list's in order; written at once, their chunks' CRCs computed on
+ * the way (a chunk may span two calls). */
+static int write_list(void *ctx, const struct bt_graph *g, enum gsec sec,
+		      uint64_t first, const uint32_t *p, uint64_t n)
 {
 	struct builder *b = ctx;
-	uint64_t one = align_up(g->nev ? g->nev * 4 : 4), len = 4 * one;
-	bool side = !((uint64_t)g->n >> BT_END_OBJ_BITS);
-	void *m;
+	int i = list_no(sec), r;
+	const uint8_t *q = (const void *)p;
+	uint64_t at, left;
 
-	if (!side)
-		len = 2 * one;
-	if (ftruncate(b->of.fd, (off_t)(IDX_HEADER + len)))
-		return bt_error_set_os(BT_EIO, "cannot grow '%s'",
-				       bt_outfile_tmp_path(&b->of));
-	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, b->of.fd,
-		 IDX_HEADER);
-	if (m == MAP_FAILED)
-		return bt_error_set_os(BT_ENOMEM, "cannot map '%s'",
-				       bt_outfile_tmp_path(&b->of));
-	b->map = m;
-	b->map_len = len;
-	g->bigmap = m;
-	g->bigmap_len = len;
-	g->in_refs = (uint32_t *)m;
-	g->out_refs = (uint32_t *)((uint8_t *)m + one);
-	if (side) {
-		g->in_side = (uint32_t *)((uint8_t *)m + 2 * one);
-		g->out_side = (uint32_t *)((uint8_t *)m + 3 * one);
-	}
-	b->h.sec[GS_IN_REFS].off = IDX_HEADER;
-	b->h.sec[GS_OUT_REFS].off = IDX_HEADER + one;
-	b->h.sec[GS_IN_REFS].len = b->h.sec[GS_OUT_REFS].len = g->nev * 4;
-	if (side) {
-		b->h.sec[GS_IN_SIDE].off = IDX_HEADER + 2 * one;
-		b->h.sec[GS_OUT_SIDE].off = IDX_HEADER + 3 * one;
-		b->h.sec[GS_IN_SIDE].len = b->h.sec[GS_OUT_SIDE].len =
-			g->nev * 4;
+	if ((r = lay_lists(b, g)))
+		return r;
+	if (i < 0 || !b->crcs[i] || first * 4 != b->done[i] ||
+	    n * 4 > b->h.sec[sec].len - b->done[i])
+		return bt_error_set(BT_EINVAL, "index lists out of order");
+	at = b->h.sec[sec].off + b->done[i];
+	if ((r = pwrite_all(b, p, n * 4, at)))
+		return r;
+	for (left = n * 4; left;) {
+		uint64_t in = b->done[i] % IDX_CHUNK;
+		uint64_t take = IDX_CHUNK - in < left ? IDX_CHUNK - in : left;
+
+		b->crc[i] = bt_crc32c(b->crc[i], q, take);
+		q += take;
+		left -= take;
+		b->done[i] += take;
+		if (b->done[i] % IDX_CHUNK == 0 ||
+		    b->done[i] == b->h.sec[sec].len) {
+			b->crcs[i][(b->done[i] - 1) / IDX_CHUNK] = b->crc[i];
+			b->crc[i] = 0;
+		}
 	}
 	return 0;
+}
+
+static void builder_release(struct builder *b)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		free(b->crcs[i]);
 }
 
 static int pwrite_all(struct builder *b, const void *p, size_t n,
@@ -293,14 +341,18 @@ static int finish_index(struct builder *b, const struct bt_graph *g)
 {
 	const struct bt_log_header *lh = bt_log_header(g->log);
 	struct bt_log_blockinfo last;
-	uint64_t pos = IDX_HEADER + b->map_len, len;
+	uint64_t pos, len;
 	uint32_t *crcs = NULL;
 	size_t crcs_cap = 0;
-	int s, r;
+	int s, r, i;
 
-	if (msync(b->map, b->map_len, MS_SYNC))
-		return bt_error_set_os(BT_EIO, "cannot write '%s'",
-				       bt_outfile_tmp_path(&b->of));
+	if ((r = lay_lists(b, g)))
+		return r;
+	for (i = 0; i < 4; i++)
+		if (b->crcs[i] && b->done[i] != b->h.sec[list_secs[i]].len)
+			return bt_error_set(BT_EINVAL,
+				"index lists not all written");
+	pos = b->lists_end;
 	for (s = 0; s < GS_COUNT; s++) {
 		const void *p = sec_data(g, (enum gsec)s, &len);
 
@@ -322,11 +374,14 @@ static int finish_index(struct builder *b, const struct bt_graph *g)
 			x->crc_off = pos;
 			continue;
 		}
-		if (s == GS_IN_REFS || s == GS_OUT_REFS || s == GS_IN_SIDE ||
-		    s == GS_OUT_SIDE)
-			p = b->map + (x->off - IDX_HEADER);
-		else
-			p = sec_data(g, (enum gsec)s, &len);
+		if ((i = list_no((enum gsec)s)) >= 0) {
+			x->crc_off = pos;
+			if ((r = pwrite_all(b, b->crcs[i], nc * 4, pos)))
+				goto out;
+			pos += nc * 4;
+			continue;
+		}
+		p = sec_data(g, (enum gsec)s, &len);
 		if (nc > crcs_cap &&
 		    (r = bt_grow(&crcs, &crcs_cap, nc, sizeof(*crcs))))
 			goto out;
@@ -361,7 +416,7 @@ static int finish_index(struct builder *b, const struct bt_graph *g)
 			b->h.tail_labs1 = tl + 1;
 	}
 	b->h.flags = (g->unsorted ? IF_UNSORTED : 0) |
-		     (g->in_side ? IF_SIDE : 0);
+		     (b->crcs[2] ? IF_SIDE : 0);
 	b->h.n = g->n;
 	b->h.npg = g->npg;
 	b->h.nrg = g->nrg;
@@ -410,15 +465,36 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Bytes of lists an index build keeps at a time (BTRACK_INDEX_MEM, in
+ * MiB, or an eighth of the memory, at least 64 MiB). */
+static uint64_t build_budget(void)
+{
+	const char *e = getenv("BTRACK_INDEX_MEM");
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	uint64_t m = pages > 0 && psz > 0 ?
+		     (uint64_t)pages * (uint64_t)psz / 8 : 0;
+
+	if (e && *e) {
+		char *end;
+		unsigned long long v = strtoull(e, &end, 10);
+
+		if (!*end && v)
+			return (uint64_t)v << 20;
+	}
+	return m > ((uint64_t)64 << 20) ? m : (uint64_t)64 << 20;
+}
+
 /* Load the log at `logp` writing its index at `ipath`: *out (may be
- * NULL: then freed) keeps the lists in the index's mapping. */
+ * NULL: then freed) is the graph, with its lists when they fitted one
+ * pass, else mapped from the index just written. */
 static int build(struct bt_graph **out, const char *logp, const char *ipath,
 		 bt_progress_fn progress, void *arg)
 {
 	struct builder b;
-	struct bt_bigalloc ba = { place_lists, &b };
+	struct bt_listsink sink = { write_list, &b, build_budget() };
 	struct bt_graph *g = NULL;
 	struct bt_log *log;
+	char why[1024];
 	int r;
 
 	memset(&b, 0, sizeof(b));
@@ -435,22 +511,32 @@ static int build(struct bt_graph **out, const char *logp, const char *ipath,
 		return r;
 	}
 	b.open = true;
-	if ((r = bt_graph_build(&g, log, progress, arg, &ba)))
+	if ((r = bt_graph_build(&g, log, progress, arg, &sink)))
 		goto fail;
 	if ((r = finish_index(&b, g)))
 		goto fail;
+	builder_release(&b);
+	if (out && !g->in_refs) {
+		/* the lists were written in passes: map them */
+		bt_graph_free(g);
+		g = NULL;
+		r = bt_index_load(&g, logp, ipath, why, sizeof(why));
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return bt_error_set(BT_EIO, "%s", why[0] ? why :
+					    "the index just written is missing");
+	}
 	if (out)
 		*out = g;
 	else
 		bt_graph_free(g);
 	return 0;
 fail:
-	if (g)
-		bt_graph_free(g);
-	else if (b.map)
-		munmap(b.map, b.map_len);
+	bt_graph_free(g);
 	if (b.open)
 		bt_outfile_abort(&b.of);
+	builder_release(&b);
 	return r;
 }
 

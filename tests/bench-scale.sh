@@ -19,6 +19,16 @@
 #   BENCH_SCALE_SEED=S           the generator's seed (default 1)
 #   BENCH_SCALE_LOAD_RUNS=N      full loads per thread count (default 3;
 #                                each is a full read of the log)
+#   BENCH_SCALE_LOG=PATH         measure this log (made by `btrack gen
+#                                --seed 1`) instead of generating one: for
+#                                a single size in BENCH_SCALE_SIZES; it is
+#                                kept, its index is written beside it; the
+#                                generation rows say so
+#
+# A full load holds the whole graph in memory (16 bytes an event of lists
+# and ~10 more of objects and labels): it is skipped, and the row says
+# so, when MemAvailable is less than that (1 G events on a 23 GB machine);
+# the index and the fresh-process backtracks are measured anyway.
 #
 # Cold means a fresh process after `echo 3 > /proc/sys/vm/drop_caches`
 # (when permitted; else the row says so); warm, a fresh process right after
@@ -33,8 +43,12 @@ case "$BIN" in /*) ;; *) BIN="$top/$BIN";; esac
 LOAD="$top/$B/bench_load"
 SEED=${BENCH_SCALE_SEED:-1}
 DB_EVENTS=${BENCH_SCALE_DB_EVENTS:-100M}
-# A generous bound on bytes per event on disk (format v1 takes ~29.5).
-PER_EVENT=32
+# A generous bound on bytes per event on disk: the log (13 in format 2)
+# and its index (~24.3).
+PER_EVENT=40
+# Bytes per event a full load holds (lists, objects, labels; 24.3 measured
+# at 10 M events), with some slack.
+LOAD_PER_EVENT=27
 
 # events N: 100M -> 100000000 (k, M, G as in btrack gen).
 events() {
@@ -186,6 +200,23 @@ measure() {
 		return 0
 	fi
 
+	reused=no
+	if [ -n "${BENCH_SCALE_LOG:-}" ]; then
+		# A log made before (btrack gen --seed 1): the planted
+		# points are gen's (capture/gen.c).
+		reused=yes
+		log=$BENCH_SCALE_LOG
+		info=$("$BIN" log info "$log" 2>/dev/null) || {
+			fail "$size: btrack log info $log failed"
+			return 0
+		}
+		nev=$(printf '%s\n' "$info" | sed -n 's/^events:[[:space:]]*//p')
+		nobj=$(printf '%s\n' "$info" | sed -n 's/^objects:[[:space:]]*//p')
+		det=file:/var/tmp/.x/loot
+		entry=endpoint:203.0.113.66:4444
+		row "events, objects" "$size" "$nev, $nobj"
+		row "gen: rate (wall clock)" "$size" "not measured (BENCH_SCALE_LOG)"
+	else
 	# Generation (one thread), through the CLI.
 	t0=$(now)
 	if ! /usr/bin/time -v -o "$tmp/gen.time" "$BIN" gen --events "$size" \
@@ -203,12 +234,13 @@ measure() {
 	gen_cpu=$(awk -v u="$(tv "$tmp/gen.time" "User time (seconds)")" \
 		-v s="$(tv "$tmp/gen.time" "System time (seconds)")" \
 		'BEGIN { print u + s }')
-	bytes=$(wc -c <"$log")
 	row "events, objects" "$size" "$nev, $nobj"
 	row "gen: rate (wall clock)" "$size" \
 		"$(awk -v n="$nev" -v t="$gen_s" 'BEGIN { printf "%.1f M events/s", n / t / 1e6 }')"
 	row "gen: rate (CPU time)" "$size" \
 		"$(awk -v n="$nev" -v t="$gen_cpu" 'BEGIN { printf "%.1f M events/s", n / (t > 0 ? t : 0.001) / 1e6 }')"
+	fi
+	bytes=$(wc -c <"$log")
 	row "log on disk" "$size" \
 		"$(awk -v b="$bytes" -v n="$nev" 'BEGIN { printf "%.1f GB, %.1f B/event", b / 1e9, b / n }')"
 	row "log format" "$size" \
@@ -216,14 +248,16 @@ measure() {
 
 	# The index beside the log, once `btrack log index` exists.
 	if "$BIN" log -h 2>&1 | grep -q 'log index'; then
-		before=$(du -sk "$tmp" | cut -f1)
 		t0=$(now)
-		if "$BIN" log index "$log" >/dev/null 2>"$tmp/index.err"; then
+		if /usr/bin/time -v -o "$tmp/index.time" "$BIN" log index \
+			"$log" >/dev/null 2>"$tmp/index.err"; then
 			t1=$(now)
-			after=$(du -sk "$tmp" | cut -f1)
-			row "index: build time" "$size" "$(elapsed "$t0" "$t1") s"
+			ib=$(wc -c <"$log.btx")
+			row "index: build time" "$size" "$(elapsed "$t0" "$t1") s (load average $(load_avg))"
+			row "index: build peak RSS (mapped log included)" "$size" \
+				"$(mib "$(tv "$tmp/index.time" "Maximum resident set size (kbytes)")")"
 			row "index: size" "$size" \
-				"$(awk -v k="$((after - before))" -v n="$nev" 'BEGIN { printf "%.0f MiB, %.2f B/event", k / 1024, k * 1024 / n }')"
+				"$(awk -v b="$ib" -v n="$nev" 'BEGIN { printf "%.0f MiB, %.2f B/event", b / 1048576, b / n }')"
 		else
 			fail "$size: btrack log index: $(tail -n 1 "$tmp/index.err")"
 			row "index: build time" "$size" error
@@ -235,16 +269,23 @@ measure() {
 
 	# Full load from the log (never the index), in one process
 	# (bench_load: best of BENCH_SCALE_LOAD_RUNS, default 3), on one
-	# thread, then on two.
+	# thread, then on two; only when the graph fits in memory.
 	runs=${BENCH_SCALE_LOAD_RUNS:-3}
-	if "$LOAD" load "$log" "$det" 1 "$runs" >"$tmp/load1.out" \
+	avail_kb=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo 2>/dev/null || echo 0)
+	need_kb=$(awk -v n="$nev" -v b=$LOAD_PER_EVENT 'BEGIN { printf "%.0f", n * b / 1024 }')
+	if [ "${avail_kb:-0}" -lt "$need_kb" ]; then
+		row "full load: rate" "$size" \
+			"skipped: needs ~$((need_kb / 1048576)) GB, $((avail_kb / 1048576)) GB available"
+	elif "$LOAD" load "$log" "$det" 1 "$runs" >"$tmp/load1.out" \
 		2>"$tmp/load1.err"; then
 		row "full load: rate (best of $runs, 1 thread)" "$size" \
 			"$(awk -v r="$(kv "$tmp/load1.out" load_rate)" 'BEGIN { printf "%.1f M events/s", r / 1e6 }') (load average $(load_avg))"
 	else
 		fail "$size: bench_load load (1 thread): $(tail -n 1 "$tmp/load1.err")"
 	fi
-	if /usr/bin/time -v -o "$tmp/load.time" "$LOAD" load "$log" "$det" \
+	if [ "${avail_kb:-0}" -lt "$need_kb" ]; then
+		:
+	elif /usr/bin/time -v -o "$tmp/load.time" "$LOAD" load "$log" "$det" \
 		2 "$runs" >"$tmp/load.out" 2>"$tmp/load.err"; then
 		row "full load: rate (best of $runs, 2 threads)" "$size" \
 			"$(awk -v r="$(kv "$tmp/load.out" load_rate)" 'BEGIN { printf "%.1f M events/s", r / 1e6 }') (load average $(load_avg))"
@@ -295,7 +336,8 @@ measure() {
 	if [ "$(events "$DB_EVENTS")" = "$n" ]; then
 		sqlite_rows "$log" "$det" "$size" "$nev"
 	fi
-	[ "${BENCH_SCALE_KEEP:-0}" = 1 ] || rm -f "$log"
+	[ "${BENCH_SCALE_KEEP:-0}" = 1 ] || [ $reused = yes ] ||
+		rm -f "$log" "$log.btx"
 }
 
 # sqlite_rows LOG SPEC SIZE EVENTS

@@ -15,7 +15,9 @@
  *                                the anonymous RSS delta), backtrack SPEC at
  *                                page granularity (median of 5: resolving
  *                                the spec and walking; the resolving part
- *                                alone too), peak RSS
+ *                                alone too), peak RSS; the load's CPU
+ *                                time too (all threads: what it costs on
+ *                                a shared machine)
  *   bench_load jsonl LOG OUT     write the JSONL observations equivalent to
  *                                LOG (bt_gen_jsonl; for the import rate)
  *   bench_load extend LOG OUT SPEC [STEP]
@@ -148,7 +150,7 @@ static int do_load(const char *path, const char *spec, int runs)
 	struct bt_walk_opts o;
 	struct bt_result *res;
 	struct rusage ru;
-	double best = 0, lat[5], res_lat[5];
+	double best = 0, best_cpu = 0, lat[5], res_lat[5];
 	long anon0, anon1 = 0;
 	uint64_t events = 0;
 	size_t mem = 0, nodes = 0;
@@ -158,15 +160,19 @@ static int do_load(const char *path, const char *spec, int runs)
 
 	bt_index_set_policy(BT_INDEX_OFF);
 	for (i = 0; i < runs; i++) {
-		double t0, t1;
+		double t0, t1, c0, c1;
 
 		anon0 = status_kb("RssAnon");
+		c0 = cpu();
 		t0 = now();
 		if (bt_graph_load(&g, path, NULL, NULL))
 			return fail(path);
 		t1 = now();
+		c1 = cpu();
 		if (!i || t1 - t0 < best)
 			best = t1 - t0;
+		if (!i || c1 - c0 < best_cpu)
+			best_cpu = c1 - c0;
 		if (!i)
 			anon1 = status_kb("RssAnon") - anon0;
 		events = bt_graph_nevents(g);
@@ -196,6 +202,8 @@ static int do_load(const char *path, const char *spec, int runs)
 	printf("load_events=%llu\n", (unsigned long long)events);
 	printf("load_seconds=%.3f\n", best);
 	printf("load_rate=%.0f\n", (double)events / best);
+	printf("load_cpu_seconds=%.3f\n", best_cpu);
+	printf("load_cpu_rate=%.0f\n", (double)events / best_cpu);
 	printf("graph_memory=%zu\n", mem);
 	printf("mem_per_event=%.2f\n", (double)mem / (double)events);
 	printf("rss_anon_delta=%ld\n", anon1 * 1024);

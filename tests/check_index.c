@@ -363,11 +363,75 @@ START_TEST(not_an_index)
 }
 END_TEST
 
+/* The whole of a file (test sizes), *n bytes. */
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long len;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	ck_assert_int_gt(len, 0);
+	rewind(f);
+	buf = malloc((size_t)len);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	*n = (size_t)len;
+	return buf;
+}
+
+/* Every list of a and b the same: refs and ends. */
+static void same_lists(const struct bt_graph *a, const struct bt_graph *b)
+{
+	uint32_t id;
+
+	ck_assert_uint_eq(bt_graph_nobjects(a), bt_graph_nobjects(b));
+	ck_assert_uint_eq(bt_graph_nevents(a), bt_graph_nevents(b));
+	for (id = 1; id <= bt_graph_nobjects(a); id++) {
+		const uint32_t *x, *y, *xe, *ye;
+		size_t n = bt_graph_in(a, id, &x);
+
+		ck_assert_uint_eq(bt_graph_in(b, id, &y), n);
+		ck_assert(!n || !memcmp(x, y, n * sizeof(*x)));
+		xe = bt_graph_in_ends(a, id);
+		ye = bt_graph_in_ends(b, id);
+		ck_assert(!n || (xe && ye && !memcmp(xe, ye, n * 4)));
+		n = bt_graph_out(a, id, &x);
+		ck_assert_uint_eq(bt_graph_out(b, id, &y), n);
+		ck_assert(!n || !memcmp(x, y, n * sizeof(*x)));
+		xe = bt_graph_out_ends(a, id);
+		ye = bt_graph_out_ends(b, id);
+		ck_assert(!n || (xe && ye && !memcmp(xe, ye, n * 4)));
+	}
+}
+
+/* Index `log` into `out` with BTRACK_INDEX_MEM = mib (0: the default)
+ * on `threads` threads; the index's bytes. */
+static char *index_with(const char *log, const char *out, unsigned mib,
+			unsigned threads, size_t *n)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%u", mib);
+	if (mib)
+		setenv("BTRACK_INDEX_MEM", v, 1);
+	else
+		unsetenv("BTRACK_INDEX_MEM");
+	bt_graph_set_threads(threads);
+	ck_assert_msg(bt_index_build(log, out, NULL, NULL, NULL) == 0, "%s",
+		      bt_error_msg());
+	bt_graph_set_threads(0);
+	unsetenv("BTRACK_INDEX_MEM");
+	return slurp(out, n);
+}
+
 START_TEST(threads_same_lists)
 {
 	const char *log = tu_path("t.btl");
 	struct bt_graph *a, *b;
-	uint32_t id;
 
 	gen_log(log, 400000);
 	bt_index_set_policy(BT_INDEX_OFF);
@@ -376,16 +440,116 @@ START_TEST(threads_same_lists)
 	bt_graph_set_threads(2);
 	ck_assert_int_eq(bt_graph_load(&b, log, NULL, NULL), 0);
 	bt_graph_set_threads(0);
-	ck_assert_uint_eq(bt_graph_nobjects(a), bt_graph_nobjects(b));
-	for (id = 1; id <= bt_graph_nobjects(a); id++) {
-		const uint32_t *x, *y;
-		size_t n = bt_graph_in(a, id, &x);
+	same_lists(a, b);
+	bt_graph_free(a);
+	bt_graph_free(b);
+	bt_index_set_policy(BT_INDEX_AUTO);
+}
+END_TEST
 
-		ck_assert_uint_eq(bt_graph_in(b, id, &y), n);
-		ck_assert(!n || !memcmp(x, y, n * sizeof(*x)));
-		n = bt_graph_out(a, id, &x);
-		ck_assert_uint_eq(bt_graph_out(b, id, &y), n);
-		ck_assert(!n || !memcmp(x, y, n * sizeof(*x)));
+/* An index built in many passes of bounded memory (BTRACK_INDEX_MEM),
+ * on one thread or two, is the same file byte for byte as one built in
+ * one pass; a graph mapped from it has the lists of the full load. */
+START_TEST(passes_same_index)
+{
+	const char *log = tu_path("p.btl"), *x1 = tu_path("p1.btx");
+	const char *x2 = tu_path("p2.btx"), *x3 = tu_path("p3.btx");
+	struct bt_graph *a, *b;
+	size_t n1, n2, n3;
+	char *i1, *i2, *i3;
+
+	gen_log(log, 300000);   /* two threads; 4.8 MB of lists */
+	i1 = index_with(log, x1, 0, 2, &n1);
+	i2 = index_with(log, x2, 1, 2, &n2);
+	i3 = index_with(log, x3, 1, 1, &n3);
+	ck_assert_uint_eq(n1, n2);
+	ck_assert_uint_eq(n1, n3);
+	ck_assert_msg(!memcmp(i1, i2, n1), "passes change the index");
+	ck_assert_msg(!memcmp(i1, i3, n1), "threads change the index");
+	free(i1);
+	free(i2);
+	free(i3);
+
+	/* built in passes by bt_graph_load(): the graph comes from it */
+	setenv("BTRACK_INDEX_MEM", "1", 1);
+	bt_index_set_policy(BT_INDEX_ALWAYS);
+	unlink(tu_path("p.btl.btx"));
+	ck_assert_int_eq(bt_graph_load(&b, log, NULL, NULL), 0);
+	unsetenv("BTRACK_INDEX_MEM");
+	ck_assert(bt_graph_from_index(b));
+	bt_index_set_policy(BT_INDEX_OFF);
+	ck_assert_int_eq(bt_graph_load(&a, log, NULL, NULL), 0);
+	same_lists(a, b);
+	bt_graph_free(a);
+	bt_graph_free(b);
+	bt_index_set_policy(BT_INDEX_AUTO);
+}
+END_TEST
+
+/* A log whose events are not in time order: lists sorted by time in the
+ * full load, and in each pass of a build (lists spanning many passes). */
+START_TEST(unsorted_passes)
+{
+	const char *log = tu_path("u.btl"), *x1 = tu_path("u1.btx");
+	const char *x2 = tu_path("u2.btx");
+	uint64_t t = UINT64_C(1700000000000000000);
+	struct bt_log_writer *w;
+	struct bt_graph *a, *b;
+	uint32_t i, id, nf = 40;
+	size_t n1, n2;
+	char *i1, *i2;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, log, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(bt_log_append_process(w, i + 1, 100 + i, t,
+						       1, 0), 0);
+	for (i = 0; i < nf; i++)
+		ck_assert_int_eq(bt_log_append_file(w, i + 4, 0, 8, 30 + i),
+				 0);
+	/* objects with no events at all too: files nf + 4 .. */
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(bt_log_append_file(w, nf + 4 + i, 0, 8,
+						    100 + i), 0);
+	for (i = 0; i < 120000; i++) {
+		uint64_t at = t + 1 + (uint64_t)i * 7919 % 100003;
+		uint32_t p = 1 + i % 3, f = 4 + i * 13 % nf;
+
+		ck_assert_int_eq(i % 2 ?
+			bt_log_append_event(w, BT_OP_READ, 0, 0, at, f, p) :
+			bt_log_append_event(w, BT_OP_WRITE, 0, 0, at, p, f),
+			0);
+	}
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+
+	i1 = index_with(log, x1, 0, 0, &n1);
+	i2 = index_with(log, x2, 1, 0, &n2);
+	ck_assert_uint_eq(n1, n2);
+	ck_assert_msg(!memcmp(i1, i2, n1), "passes change the index");
+	free(i1);
+	free(i2);
+	bt_index_set_policy(BT_INDEX_OFF);
+	ck_assert_int_eq(bt_graph_load(&a, log, NULL, NULL), 0);
+	ck_assert(!bt_graph_time_ordered(a));
+	bt_index_set_policy(BT_INDEX_NEVER);
+	ck_assert_int_eq(rename(x2, tu_path("u.btl.btx")), 0);
+	ck_assert_int_eq(bt_graph_load(&b, log, NULL, NULL), 0);
+	ck_assert(bt_graph_from_index(b));
+	same_lists(a, b);
+	/* every list in time order, ties in log order */
+	for (id = 1; id <= bt_graph_nobjects(a); id++) {
+		const uint32_t *l;
+		size_t n = bt_graph_in(a, id, &l), k;
+		struct bt_rec_event e0, e1;
+
+		for (k = 1; k < n; k++) {
+			ck_assert(bt_graph_event(a, l[k - 1], &e0));
+			ck_assert(bt_graph_event(a, l[k], &e1));
+			ck_assert(e0.time < e1.time ||
+				  (e0.time == e1.time && l[k - 1] < l[k]));
+		}
+		if (id > nf + 3)
+			ck_assert_uint_eq(n, 0);
 	}
 	bt_graph_free(a);
 	bt_graph_free(b);
@@ -404,6 +568,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, byte_flips);
 	tcase_add_test(tc, not_an_index);
 	tcase_add_test(tc, threads_same_lists);
+	tcase_add_test(tc, passes_same_index);
+	tcase_add_test(tc, unsorted_passes);
 	suite_add_tcase(s, tc);
 	return s;
 }

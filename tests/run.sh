@@ -16,6 +16,16 @@ passed=0 failed=0 skipped=0 failures=""
 out=$top/$B/test-logs
 mkdir -p "$out"
 
+# python3 behind a version manager's shim (pyenv: a shell script that
+# runs `pyenv exec`) costs seconds per start on a loaded machine, and the
+# shell tests start it hundreds of times: put the interpreter the shim
+# picks first in PATH (the same Python, without the shim).
+py=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || py=
+if [ -n "$py" ] && [ -x "$py" ] && [ "$py" != "$(command -v python3)" ]; then
+	mkdir -p "$out/bin" && ln -sf "$py" "$out/bin/python3" &&
+		PATH="$out/bin:$PATH" && export PATH
+fi
+
 suites=""
 for t in "$B"/tests/check_*; do
 	[ -x "$t" ] && suites="$suites $t"

@@ -9,7 +9,8 @@
  * blocks before it decode to, so that the decoder and its checks see
  * hostile record bytes in every block.  It then reads the log four ways,
  * which must agree: the iterator, bt_log_verify(), every block decoded on
- * its own (bt_log_block_decode()) against the whole log decoded at once
+ * its own (bt_log_block_decode(), and in compact form:
+ * bt_log_block_events()) against the whole log decoded at once
  * (bt_log_data()), and a follower that opened the log at a block boundary
  * or in the middle of a block and took in the rest with bt_log_refresh()
  * (a memfd, as a writer's file).  The reader must never read outside the
@@ -117,6 +118,74 @@ static int drain(struct bt_log_iter *it, uint64_t *n, uint64_t *sum)
 	return r;
 }
 
+/* Block i in compact form (bt_log_block_events()) against its canonical
+ * records dec[0, len) (rc: what bt_log_block_decode() returned): the
+ * same verdict, the same events in order, the other records byte for
+ * byte. */
+static void compact_vs_canonical(const struct bt_log *log, uint32_t i,
+				 const uint8_t *dec, size_t len, int rc,
+				 size_t cap)
+{
+	struct bt_log_blockinfo bi;
+	struct bt_log_events ev;
+	uint8_t *buf = malloc(cap), *op, *auxop;
+	uint32_t *cause, *effect, *aux, n, k = 0;
+	size_t blen, p, q = 0;
+	int r;
+
+	if (bt_log_block_info(log, i, &bi))
+		abort();
+	n = bi.nevents;
+	cause = malloc((n + 1) * sizeof(*cause));
+	effect = malloc((n + 1) * sizeof(*effect));
+	aux = malloc((n + 1) * sizeof(*aux));
+	op = malloc(n + 1);
+	auxop = malloc(n + 1);
+	if (!buf || !cause || !effect || !aux || !op || !auxop)
+		goto out;
+	memset(&ev, 0, sizeof(ev));
+	ev.cause = cause;
+	ev.effect = effect;
+	ev.op = op;
+	ev.aux = aux;
+	ev.auxop = auxop;
+	ev.cap = n;
+	r = bt_log_block_events(log, i, buf, cap, &blen, NULL, &ev);
+	if (!r != !rc)
+		abort();
+	if (r) {
+		must_have_offset();
+		goto out;
+	}
+	for (p = 0; p < len;) {
+		const struct bt_rec_head *h = (const void *)(dec + p);
+
+		if (h->type == BT_REC_EVENT) {
+			const struct bt_rec_event *e = (const void *)h;
+
+			if (k >= ev.n || cause[k] != e->cause ||
+			    effect[k] != e->effect || op[k] != e->op)
+				abort();
+			k++;
+			p += 24;
+		} else {
+			if (q + h->len > blen || memcmp(buf + q, h, h->len))
+				abort();
+			q += h->len;
+			p += h->len;
+		}
+	}
+	if (k != ev.n || q != blen || ev.naux > ev.n)
+		abort();
+out:
+	free(buf);
+	free(cause);
+	free(effect);
+	free(aux);
+	free(op);
+	free(auxop);
+}
+
 /* Every block on its own against the whole log decoded at once. */
 static void blocks_vs_image(const uint8_t *buf, size_t size)
 {
@@ -135,7 +204,10 @@ static void blocks_vs_image(const uint8_t *buf, size_t size)
 	cap = bt_log_block_decoded_max(a);
 	dec = malloc(cap);
 	for (i = 0; dec && i < bt_log_blocks(a); i++) {
-		if (bt_log_block_decode(a, i, dec, cap, &len, NULL)) {
+		int rc = bt_log_block_decode(a, i, dec, cap, &len, NULL);
+
+		compact_vs_canonical(a, i, dec, len, rc, cap);
+		if (rc) {
 			must_have_offset();
 			bad = 1;
 			break;
