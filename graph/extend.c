@@ -4,16 +4,19 @@
  *
  * The arrays a load built (graph-int.h) stay as they are: they may be
  * read-only mappings of an index.  What the log adds lives beside them:
- *  - per object, a list of its own in a growable pool (struct bt_gext) for
- *    each list that gained an entry (in, out events; pages, regions of a
- *    file): the base list is copied there once (room for as many again),
- *    then the list doubles when full (measured: 18% faster than growing
- *    by half, for the same memory at the end of the benchmark's
- *    extension); the place it left is garbage, and a pool is
- *    compacted when garbage passes half of it.  Objects without a list
- *    of their own answer from the base arrays;
+ *  - per object, a list of its own (an allocation of its own, struct
+ *    xlist) for each list that gained an entry (in, out events; pages,
+ *    regions of a file): the base list is copied there once (room for
+ *    half as many again), then the list grows by half when full, by
+ *    realloc(), which remaps the pages of a large one instead of copying
+ *    them (a shared pool that grew by realloc() copied all lists at each
+ *    growth, and left garbage to compact: 1.25x the CPU and the
+ *    memory, bench_load extend).  Objects without a list of their own
+ *    answer from the base arrays;
  *  - the per-object arrays (kind, flags, record offsets, label heads) and
- *    the labels, block table and PATH index grow geometrically; copied
+ *    the labels, block table and PATH index grow geometrically (the PATH
+ *    labels added are merged into the index in place, from its back:
+ *    a binary search each and one memmove); copied
  *    from an index's mapping to the heap (after checking its chunks) on
  *    first growth;
  *  - object and label records are copied into an arena of their own, at
@@ -57,10 +60,23 @@ static int bad_block(uint32_t b, const char *what)
 	return bt_error_set(BT_ECORRUPT, "block %u of the log: %s", b, what);
 }
 
+/* Free every list an extension keeps. */
+static void free_lists(struct bt_gext *x)
+{
+	uint32_t i;
+	int k;
+
+	for (i = 0; i < x->nxo; i++)
+		for (k = 0; k < XL_N; k++) {
+			free(x->xo[i][k].v);
+			free(x->xo[i][k].side);
+		}
+	x->list_bytes = 0;
+}
+
 void bt_gext_free(struct bt_graph *g)
 {
 	struct bt_gext *x = g->ext;
-	int k;
 
 	if (g->idx) {
 		/* heap copies of what was mapped */
@@ -97,16 +113,14 @@ void bt_gext_free(struct bt_graph *g)
 	}
 	if (!x)
 		return;
+	free_lists(x);
 	free(x->xid);
 	free(x->xo);
-	for (k = 0; k < XL_N; k++) {
-		free(x->pool[k].v);
-		free(x->pool[k].side);
-	}
 	free(x->arena);
 	free(x->buf);
 	free(x->times);
 	free(x->newpaths);
+	free(x->ltail);
 	free(x);
 	g->ext = NULL;
 }
@@ -250,71 +264,26 @@ static int grow_labs(struct bt_graph *g)
 
 /* ---- lists ------------------------------------------------------------- */
 
-/* `n` entries at the end of pool k; their offset in *off. */
-static int pool_alloc(struct bt_graph *g, int k, uint64_t n, uint64_t *off)
+/* Give list l room for cap entries (and their ends beside them when
+ * `side`).  A list is an allocation of its own: realloc() moves a large
+ * one by remapping its pages, not copying them. */
+static int list_room(struct bt_gext *x, struct xlist *l, size_t cap,
+		     bool side)
 {
-	struct xpool *p = &g->ext->pool[k];
-	bool side = p->side != NULL;
-	size_t cap = p->cap, c2;
-	void *v;
+	uint32_t *v;
 
-	if (p->len + n > p->cap) {
-		c2 = cap < 1024 ? 1024 : cap;
-		while (c2 < p->len + n) {
-			if (c2 > SIZE_MAX / 16)
-				return nomem();
-			c2 = c2 + c2 / 2;
-		}
-		if (!(v = realloc(p->v, c2 * sizeof(uint32_t))))
+	if (cap > UINT32_MAX)
+		return bt_error_set(BT_ELIMIT, "a list is too long");
+	if (!(v = realloc(l->v, cap * sizeof(uint32_t))))
+		return nomem();
+	l->v = v;
+	if (side) {
+		if (!(v = realloc(l->side, cap * sizeof(uint32_t))))
 			return nomem();
-		p->v = v;
-		if (side) {
-			if (!(v = realloc(p->side, c2 * sizeof(uint32_t))))
-				return nomem();
-			p->side = v;
-		}
-		p->cap = c2;
+		l->side = v;
 	}
-	*off = p->len;
-	p->len += n;
-	return 0;
-}
-
-/* Move every list of pool k to a new array, in order, dropping the
- * garbage.  O(entries) for a pool at least half garbage: amortised. */
-static int pool_compact(struct bt_graph *g, int k)
-{
-	struct bt_gext *x = g->ext;
-	struct xpool *p = &x->pool[k];
-	uint64_t live = p->len - p->garbage, at = 0, cap;
-	uint32_t *v, *side = NULL;
-	uint32_t i;
-
-	cap = live + live / 2 + 1024;
-	if (!(v = malloc(cap * sizeof(uint32_t))))
-		return nomem();
-	if (p->side && !(side = malloc(cap * sizeof(uint32_t)))) {
-		free(v);
-		return nomem();
-	}
-	for (i = 0; i < x->nxo; i++) {
-		struct xlist *l = &x->xo[i][k];
-
-		if (!l->cap)
-			continue;
-		memcpy(v + at, p->v + l->off, (size_t)l->n * 4);
-		if (side)
-			memcpy(side + at, p->side + l->off, (size_t)l->n * 4);
-		l->off = at;
-		at += l->cap;
-	}
-	free(p->v);
-	free(p->side);
-	p->v = v;
-	p->side = side;
-	p->len = at;
-	p->cap = cap;
-	p->garbage = 0;
+	x->list_bytes += (cap - l->cap) * sizeof(uint32_t) * (side ? 2 : 1);
+	l->cap = (uint32_t)cap;
 	return 0;
 }
 
@@ -345,16 +314,15 @@ static size_t base_list(const struct bt_graph *g, uint32_t id, int k,
 }
 
 /* Object id's own list k, made if it has none yet (its base list copied
- * into the pool), with room for one more entry. */
+ * into it), with room for one more entry. */
 static int own_list(struct bt_graph *g, uint32_t id, int k,
 		    struct xlist **out)
 {
 	struct bt_gext *x = g->ext;
-	struct xpool *p = &x->pool[k];
 	struct xlist *l;
 	const uint32_t *bv, *bs;
-	uint64_t off;
-	size_t n, cap;
+	bool side;
+	size_t n;
 	int r;
 
 	if (id >= x->xid_cap) {
@@ -380,62 +348,44 @@ static int own_list(struct bt_graph *g, uint32_t id, int k,
 		x->xid[id] = ++x->nxo;
 	}
 	l = &x->xo[x->xid[id] - 1][k];
+	side = x->ends && k <= XL_OUT;
 	if (!l->cap) {
+		/* the base list copied once, room for half as many again */
 		n = base_list(g, id, k, &bv, &bs);
-		cap = 2 * n + 4;
-		if (cap > UINT32_MAX)
-			return bt_error_set(BT_ELIMIT, "a list is too long");
-		if ((r = pool_alloc(g, k, cap, &off)))
+		if ((r = list_room(x, l, n + n / 2 + 4, side)))
 			return r;
-		/* the pool may have moved; the base did not */
 		if (n)
-			memcpy(p->v + off, bv, n * 4);
-		if (p->side) {
-			if (bs && n)
-				memcpy(p->side + off, bs, n * 4);
-			else if (n)
-				memset(p->side + off, 0, n * 4);
+			memcpy(l->v, bv, n * 4);
+		if (side && n) {
+			if (bs)
+				memcpy(l->side, bs, n * 4);
+			else
+				memset(l->side, 0, n * 4);
 		}
-		l = &x->xo[x->xid[id] - 1][k];
-		l->off = off;
 		l->n = (uint32_t)n;
-		l->cap = (uint32_t)cap;
-	} else if (l->n == l->cap) {
-		cap = 2 * (size_t)l->cap + 4;
-		if (cap > UINT32_MAX)
-			return bt_error_set(BT_ELIMIT, "a list is too long");
-		if ((r = pool_alloc(g, k, cap, &off)))
-			return r;
-		l = &x->xo[x->xid[id] - 1][k];
-		memcpy(p->v + off, p->v + l->off, (size_t)l->n * 4);
-		if (p->side)
-			memcpy(p->side + off, p->side + l->off,
-			       (size_t)l->n * 4);
-		p->garbage += l->cap;
-		l->off = off;
-		l->cap = (uint32_t)cap;
+	} else if (l->n == l->cap &&
+		   (r = list_room(x, l, (size_t)l->cap + l->cap / 2 + 4,
+				  side))) {
+		return r;
 	}
 	*out = l;
 	return 0;
 }
 
-/* Insert v (and s beside it) at position pos of list l of pool k. */
-static void list_insert(struct bt_graph *g, int k, struct xlist *l,
-			uint32_t pos, uint32_t v, uint32_t s)
+/* Insert v (and s beside it) at position pos of list l. */
+static void list_insert(struct xlist *l, uint32_t pos, uint32_t v,
+			uint32_t s)
 {
-	struct xpool *p = &g->ext->pool[k];
-	uint32_t *a = p->v + l->off;
-
-	if (pos < l->n)
-		memmove(a + pos + 1, a + pos, (size_t)(l->n - pos) * 4);
-	a[pos] = v;
-	if (p->side) {
-		a = p->side + l->off;
-		if (pos < l->n)
-			memmove(a + pos + 1, a + pos,
+	if (pos < l->n) {
+		memmove(l->v + pos + 1, l->v + pos,
+			(size_t)(l->n - pos) * 4);
+		if (l->side)
+			memmove(l->side + pos + 1, l->side + pos,
 				(size_t)(l->n - pos) * 4);
-		a[pos] = s;
 	}
+	l->v[pos] = v;
+	if (l->side)
+		l->side[pos] = s;
 	l->n++;
 }
 
@@ -486,10 +436,25 @@ static int add_to(struct bt_graph *g, uint32_t id, int k, uint32_t ref,
 
 	if ((r = own_list(g, id, k, &l)))
 		return r;
-	pos = in_order ? l->n :
-	      place(g, g->ext->pool[k].v + l->off, l->n, t, cur_first,
-		    cur_n);
-	list_insert(g, k, l, pos, ref, side);
+	/* A log out of time order: the list's own latest time decides
+	 * (read once per list, then kept), and only an event earlier than
+	 * it is placed by a binary search reading event times. */
+	if (in_order) {
+		pos = l->n;
+		l->last_t1 = t + 1;   /* 0 (unknown) past UINT64_MAX */
+	} else {
+		if (!l->last_t1)
+			l->last_t1 = 1 + (l->n ? time_of(g, l->v[l->n - 1],
+							 cur_first, cur_n) :
+					  0);
+		if (l->last_t1 - 1 <= t) {
+			pos = l->n;
+			l->last_t1 = t + 1;
+		} else {
+			pos = place(g, l->v, l->n, t, cur_first, cur_n);
+		}
+	}
+	list_insert(l, pos, ref, side);
 	return 0;
 }
 
@@ -578,7 +543,7 @@ static int add_object(struct bt_graph *g, const struct bt_rec_head *h)
 		if ((r = own_list(g, f, XL_PG, &l)))
 			return r;
 		/* by index, ties by id (the new id is the largest) */
-		a = g->ext->pool[XL_PG].v + l->off;
+		a = l->v;
 		hi = l->n;
 		while (lo < hi) {
 			uint32_t mid = lo + (hi - lo) / 2;
@@ -588,12 +553,12 @@ static int add_object(struct bt_graph *g, const struct bt_rec_head *h)
 			else
 				hi = mid;
 		}
-		list_insert(g, XL_PG, l, lo, id, 0);
+		list_insert(l, lo, id, 0);
 		g->npg++;
 	} else {
 		if ((r = own_list(g, f, XL_RG, &l)))
 			return r;
-		list_insert(g, XL_RG, l, l->n, id, 0);
+		list_insert(l, l->n, id, 0);
 		g->nrg++;
 	}
 	return 0;
@@ -602,7 +567,7 @@ static int add_object(struct bt_graph *g, const struct bt_rec_head *h)
 static int add_label(struct bt_graph *g, const struct bt_rec_label *lr)
 {
 	struct bt_gext *x = g->ext;
-	uint32_t off, i, *head, j, steps = 0;
+	uint32_t off, i, *head, *tail, j, steps = 0;
 	struct lab *nl;
 	int r;
 
@@ -615,14 +580,30 @@ static int add_label(struct bt_graph *g, const struct bt_rec_label *lr)
 	nl->hash = 0;
 	head = lr->key == BT_LABEL_PATH ? &g->path_head[lr->object] :
 	       &g->attr_head[lr->object];
-	/* at the end of the object's list: oldest first, log order */
+	/* at the end of the object's list: oldest first, log order; its
+	 * last label found by a walk once, then kept */
+	if (lr->object >= x->ltail_cap) {
+		size_t c = x->ltail_cap;
+
+		if ((r = bt_grow(&x->ltail, &c, (size_t)lr->object + 1,
+				 sizeof(*x->ltail))))
+			return r;
+		memset(x->ltail + x->ltail_cap, 0,
+		       (c - x->ltail_cap) * sizeof(*x->ltail));
+		x->ltail_cap = c;
+	}
+	tail = &x->ltail[lr->object][lr->key == BT_LABEL_PATH ? 0 : 1];
 	if (!*head) {
 		*head = i + 1;
 	} else {
-		for (j = *head; g->labs[j - 1].next && steps++ < g->nlabs;)
-			j = g->labs[j - 1].next;
+		j = *tail;
+		if (!j)
+			for (j = *head; g->labs[j - 1].next &&
+			     steps++ < g->nlabs;)
+				j = g->labs[j - 1].next;
 		g->labs[j - 1].next = i + 1;
 	}
+	*tail = i + 1;
 	if (lr->key != BT_LABEL_PATH)
 		return 0;
 	nl->hash = bt_graph_path_hash(lr->value.s, lr->value.len);
@@ -642,34 +623,54 @@ static int add_label(struct bt_graph *g, const struct bt_rec_label *lr)
 }
 
 /* Merge the PATH labels added into by_path (sorted by hash, time, log
- * order): O(paths) per extension that added any. */
+ * order) in place, from the back: a binary search per label added and
+ * one move of the entries after the first place (memmove, no compare, no
+ * allocation but by_path's geometric growth). */
 static int merge_paths(struct bt_graph *g)
 {
 	struct bt_gext *x = g->ext;
-	uint32_t *m, i = 0, j = 0, k = 0;
 	uint64_t total = (uint64_t)g->npaths + x->npaths_new;
+	uint32_t *bp, i, j, out;
+	size_t cap;
+	int r;
 
 	if (!x->npaths_new)
 		return 0;
-	if (g->idx && !(g->own & OWN(GS_BY_PATH)) && g->npaths &&
-	    bt_index_check(g, GS_BY_PATH, 0, (uint64_t)g->npaths * 4))
-		return bt_graph_status(g);
+	if (total >= UINT32_MAX)
+		return bt_error_set(BT_ELIMIT, "log too large for the index");
+	if (!g->idx && !(g->own & OWN(GS_BY_PATH)) && !x->bp_cap)
+		x->bp_cap = g->npaths;   /* a load's exact array */
+	if (total > x->bp_cap || (g->idx && !(g->own & OWN(GS_BY_PATH)))) {
+		cap = x->bp_cap < 64 ? 64 : x->bp_cap;
+		while (cap < total)
+			cap *= 2;
+		if ((r = own_grow(g, GS_BY_PATH, (void **)&g->by_path, 4,
+				  g->npaths, x->bp_cap, cap)))
+			return r;
+		x->bp_cap = cap;
+	}
 	qsort_r(x->newpaths, x->npaths_new, sizeof(uint32_t),
 		bt_graph_cmp_by_path, g);
-	if (!(m = malloc(total * sizeof(uint32_t))))
-		return nomem();
-	while (i < g->npaths && j < x->npaths_new)
-		m[k++] = bt_graph_cmp_by_path(&g->by_path[i], &x->newpaths[j],
-					      g) <= 0 ? g->by_path[i++] :
-						       x->newpaths[j++];
-	while (i < g->npaths)
-		m[k++] = g->by_path[i++];
-	while (j < x->npaths_new)
-		m[k++] = x->newpaths[j++];
-	if (!g->idx || g->own & OWN(GS_BY_PATH))
-		free(g->by_path);
-	g->by_path = m;
-	g->own |= OWN(GS_BY_PATH);
+	bp = g->by_path;
+	i = g->npaths;              /* by_path[0, i) not yet placed */
+	out = (uint32_t)total;      /* bp[out, total) placed */
+	for (j = (uint32_t)x->npaths_new; j > 0; j--) {
+		uint32_t lo = 0, hi = i, nw = x->newpaths[j - 1];
+
+		/* the first entry after nw (equal ones stay before) */
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (bt_graph_cmp_by_path(&bp[mid], &nw, g) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		out -= i - lo;
+		memmove(bp + out, bp + lo, (size_t)(i - lo) * 4);
+		bp[--out] = nw;
+		i = lo;
+	}
 	g->npaths = (uint32_t)total;
 	x->npaths_new = 0;
 	return 0;
@@ -797,13 +798,8 @@ static int ext_init(struct bt_graph *g)
 	 * mappings, and an extension writes flags and label heads */
 	if (g->idx && (r = grow_objs(g, (size_t)g->n + 1)))
 		return r;
-	if (g->in_side) {
-		/* the ends beside the pooled event lists */
-		x->pool[XL_IN].side = malloc(4);
-		x->pool[XL_OUT].side = malloc(4);
-		if (!x->pool[XL_IN].side || !x->pool[XL_OUT].side)
-			return nomem();
-	}
+	/* the ends beside the event lists */
+	x->ends = g->in_side != NULL;
 	return 0;
 }
 
@@ -896,11 +892,11 @@ static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 
 /*
  * Rebase: build the lists of every object into new exact arrays (as a
- * load would: in_idx, in_refs, ... for all n objects), and drop the pools.
+ * load would: in_idx, in_refs, ... for all n objects), and drop the lists.
  * Run when the events added since the last rebase reach those before
  * (the graph doubled): O(events) each time, so amortised O(1) per event,
- * and the memory per event comes back to a load's (the pools keep room
- * to grow, copies of base lists and garbage: up to about twice a load's
+ * and the memory per event comes back to a load's (the lists keep room
+ * to grow and copies of base lists: up to about twice a load's
  * in between).  Rebasing at half measured 40% slower for 12% less
  * memory.
  */
@@ -998,22 +994,8 @@ static int rebase(struct bt_graph *g)
 	g->nbase = g->n;
 	g->nev_base = g->nev;
 	g->cap = n2;
-	/* the pools: empty again (the event pools keep their ends) */
-	for (k = 0; k < XL_N; k++) {
-		struct xpool *p = &x->pool[k];
-
-		free(p->v);
-		p->v = NULL;
-		if (p->side) {
-			free(p->side);
-			p->side = malloc(4);
-			if (!p->side) {
-				x->broken = true;
-				return nomem();
-			}
-		}
-		p->len = p->cap = p->garbage = 0;
-	}
+	/* no lists of their own again */
+	free_lists(x);
 	if (x->xid)
 		memset(x->xid, 0, x->xid_cap * sizeof(*x->xid));
 	x->nxo = 0;
@@ -1035,22 +1017,31 @@ out:
 static void drop_ends(struct bt_graph *g)
 {
 	struct bt_gext *x = g->ext;
+	uint32_t i;
+	int k;
 
 	if (!g->bigmap && (!g->idx || g->own & OWN(GS_IN_SIDE))) {
 		free(g->in_side);
 		free(g->out_side);
 	}
 	g->in_side = g->out_side = NULL;
-	free(x->pool[XL_IN].side);
-	free(x->pool[XL_OUT].side);
-	x->pool[XL_IN].side = x->pool[XL_OUT].side = NULL;
+	for (i = 0; i < x->nxo; i++)
+		for (k = XL_IN; k <= XL_OUT; k++) {
+			struct xlist *l = &x->xo[i][k];
+
+			if (l->side)
+				x->list_bytes -= (size_t)l->cap * 4;
+			free(l->side);
+			l->side = NULL;
+		}
+	x->ends = false;
 }
 
 /* Take in what g's log (refreshed or not) has past what g holds. */
 static int take_in(struct bt_graph *g, uint64_t *added)
 {
 	struct bt_gext *x = g->ext;
-	uint32_t nb = g->nblocks, nl = bt_log_blocks(g->log), b, k;
+	uint32_t nb = g->nblocks, nl = bt_log_blocks(g->log), b;
 	struct bt_log_blockinfo li;
 	int r;
 
@@ -1090,10 +1081,6 @@ static int take_in(struct bt_graph *g, uint64_t *added)
 			return r;
 		return bt_graph_status(g);
 	}
-	for (k = 0; k < XL_N; k++)
-		if (x->pool[k].garbage > x->pool[k].len / 2 &&
-		    (r = pool_compact(g, k)))
-			return r;
 	return bt_graph_status(g);
 }
 

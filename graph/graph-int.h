@@ -124,18 +124,14 @@ struct bt_graph {
 /* Lists an extension keeps per object (struct bt_gext). */
 enum { XL_IN, XL_OUT, XL_PG, XL_RG, XL_N };
 
-/* One list of an extended object: entries [off, off + n) of its pool,
- * room for cap.  cap == 0: the object still uses its base list. */
+/* One list of an extended object: n entries in an allocation of its own
+ * (room for cap), `side` beside the event lists when the graph keeps the
+ * ends.  cap == 0: the object still uses its base list. */
 struct xlist {
-	uint64_t off;
-	uint32_t n, cap;
-};
-
-/* A growable pool of lists (u32 entries; `side` beside the event lists
- * when the graph keeps the ends).  Lists that moved leave `garbage`. */
-struct xpool {
 	uint32_t *v, *side;
-	uint64_t len, cap, garbage;
+	uint32_t n, cap;
+	uint64_t last_t1;      /* event lists of a log out of time order:
+	                          1 + the latest time in it, 0 unknown */
 };
 
 struct bt_gext {
@@ -145,7 +141,8 @@ struct bt_gext {
 	struct xlist (*xo)[XL_N];
 	uint32_t nxo;
 	size_t xo_cap;
-	struct xpool pool[XL_N];
+	size_t list_bytes;     /* allocated by the lists (xlist) */
+	bool ends;             /* the event lists keep their ends */
 	uint8_t *arena;        /* records added, at logical offsets
 	                          g->data_len + ... (/ 8 in off[], labs) */
 	uint64_t alen;
@@ -164,6 +161,11 @@ struct bt_gext {
 	size_t times_cap;
 	uint32_t *newpaths;    /* PATH labels added, for by_path */
 	size_t npaths_new, newpaths_cap;
+	size_t bp_cap;         /* capacity of by_path (heap) */
+	uint32_t (*ltail)[2];  /* [ltail_cap] per object: index + 1 of the
+	                          last PATH ([0]) and other ([1]) label,
+	                          0: not known yet (found once, walking) */
+	size_t ltail_cap;
 };
 
 /* The list `k` of object `id` an extension keeps, or NULL (then the base

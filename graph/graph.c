@@ -1784,19 +1784,17 @@ uint64_t bt_graph_nevents(const struct bt_graph *g)
 static size_t ext_memory(const struct bt_graph *g)
 {
 	const struct bt_gext *x = g->ext;
-	size_t m, k;
+	size_t m;
 
 	m = sizeof(*x) + x->xid_cap * sizeof(*x->xid) +
 	    x->xo_cap * sizeof(*x->xo) + x->acap +
 	    /* kind, oflags, off, path_head, attr_head */
 	    x->ocap * (2 + 3 * sizeof(uint32_t)) +
+	    x->ltail_cap * sizeof(*x->ltail) +
 	    /* in_idx, out_idx, pg_idx, rg_idx as loaded */
 	    ((size_t)g->nbase + 2) * 4 * sizeof(uint32_t) +
 	    x->labs_cap * sizeof(struct lab);
-	for (k = 0; k < XL_N; k++)
-		m += (size_t)x->pool[k].cap * sizeof(uint32_t) *
-		     (x->pool[k].side ? 2 : 1);
-	return m;
+	return m + x->list_bytes;
 }
 
 size_t bt_graph_memory(const struct bt_graph *g)
@@ -2216,14 +2214,10 @@ static ssize_t xlist_of(const struct bt_graph *g, uint32_t id, int k,
 			bool side, const uint32_t **out)
 {
 	const struct xlist *l = bt_gext_list(g, id, k);
-	const struct xpool *p;
 
 	if (!l)
 		return -1;
-	p = &g->ext->pool[k];
-	*out = (side ? p->side : p->v) + l->off;
-	if (side && !p->side)
-		*out = NULL;
+	*out = side ? l->side : l->v;
 	return l->n;
 }
 

@@ -890,8 +890,11 @@ int bt_watch_run(const struct bt_watch_opts *o, const struct bt_watch_ops *ops,
 			pthread_mutex_unlock(&w.q.mu);
 			tell_drops(&w, dropped);
 			/* idle: keep the graph up to date (cheap: an
-			 * extension), so the next alert finds it there */
-			if (incremental(&w))
+			 * extension), so the next alert finds it there;
+			 * with no graph yet (the log did not exist or was
+			 * empty at the start), load it as it appears, so
+			 * the first alert does not pay a load of all of it */
+			if (incremental(&w) || !bt_follow_graph(w.f))
 				refresh(&w);
 			status(&w, false);
 			continue;

@@ -3,7 +3,8 @@
 # truncation, unix socket), results never overwritten, a watcher killed
 # with SIGKILL and started again answers each alert exactly once, a flood
 # of 10 000 alerts through a FIFO (bounded queue: answered in order or
-# dropped and counted, bounded memory), and the log replaced underneath.
+# dropped and counted, bounded memory), the log replaced underneath, and
+# a log that appears after the watcher started loaded while idle.
 set -eu
 : "${BTRACK:=btrack}"
 : "${BTRACK_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -278,5 +279,26 @@ grep -q 'another watcher' err || fail "a second watcher on a DIR: $(cat err)"
 exec 3>&-
 kill -TERM $wr
 wait $wr || fail "replaced: exit $?"
+
+# A watcher started before its log exists loads it while idle, as it
+# appears, so that the first alert finds it loaded (it loaded nothing
+# until an alert came).
+: >idle.json
+"$B" watch --log late.btl --alerts idle.json -o outi >wi.out 2>wi.err &
+wi=$!
+pids="$pids $wi"
+sleep 0.3
+cp s.btl late.tmp
+mv late.tmp late.btl
+i=0
+until grep -q 'stats .* events=[1-9]' wi.err; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "an idle watcher did not load the log: $(cat wi.err)"
+	kill -USR1 $wi
+	sleep 0.2
+done
+[ ! -s wi.out ] || fail "idle: answered without an alert: $(cat wi.out)"
+kill -TERM $wi
+wait $wi || fail "idle watcher: exit $?"
 pids=""
 echo ok
