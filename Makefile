@@ -90,9 +90,11 @@ demo:
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 fuzz: $(FUZZ_BIN)
-$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+# (capture/ebpf/loader.c without BT_HAVE_EBPF: its stubs, for ebpfrec.c)
+FUZZ_LIB_SRC := $(LIB_SRC) capture/ebpf/loader.c
+$(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC)
 	@mkdir -p $(dir $@)
-	$(call q,FUZZ,$@)clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm
+	$(call q,FUZZ,$@)clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(PKG_LIBS) -lm
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
