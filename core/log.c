@@ -3720,9 +3720,8 @@ int bt_log_stats(const struct bt_log *log, struct bt_log_stats *out)
 
 /* ---- upgrade ---------------------------------------------------------- */
 
-/* Append the canonical record h to w through the appenders (which check
- * it again). */
-static int copy_record(struct bt_log_writer *w, const struct bt_rec_head *h)
+int bt_log_append_record(struct bt_log_writer *w,
+			 const struct bt_rec_head *h)
 {
 	switch (h->type) {
 	case BT_REC_EVENT: {
@@ -3845,7 +3844,7 @@ int bt_log_upgrade(const struct bt_log *in, const char *out, unsigned flags,
 	bt_log_writer_set_created(w, bt_log_header(in)->created);
 	bt_log_iter_init(&it, in);
 	while ((r = bt_log_next(&it, &h)) == 1) {
-		r = copy_record(w, h);
+		r = bt_log_append_record(w, h);
 		if (r)
 			break;
 		if (!(++n & 0xffff))

@@ -121,6 +121,12 @@ int bt_log_append_note(struct bt_log_writer *w, uint32_t key, uint64_t time,
 int bt_log_append_seal(struct bt_log_writer *w, const void *data,
 		       size_t len);
 
+/* Append a canonical record as read (bt_log_next()) through the appender
+ * of its type, which checks it again: copies a log record by record
+ * (`log upgrade`, tests, benchmarks). */
+int bt_log_append_record(struct bt_log_writer *w,
+			 const struct bt_rec_head *h);
+
 /* Publish everything appended so far (one release store; cheap). */
 void bt_log_writer_commit(struct bt_log_writer *w);
 

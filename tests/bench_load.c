@@ -216,67 +216,6 @@ static int do_load(const char *path, const char *spec, int runs)
 	return 0;
 }
 
-/* Append the canonical record h to w (seals are skipped). */
-static int put(struct bt_log_writer *w, const struct bt_rec_head *h)
-{
-	switch (h->type) {
-	case BT_REC_EVENT: {
-		const struct bt_rec_event *e = (const void *)h;
-
-		return bt_log_append_event(w, e->op, e->flags, e->aux,
-					   e->time, e->cause, e->effect);
-	}
-	case BT_REC_PROCESS: {
-		const struct bt_rec_process *p = (const void *)h;
-
-		return bt_log_append_process(w, p->id, p->pid, p->start,
-					     p->ppid, p->uid);
-	}
-	case BT_REC_FILE: {
-		const struct bt_rec_file *f = (const void *)h;
-
-		return bt_log_append_file(w, f->id, f->flags, f->dev, f->ino);
-	}
-	case BT_REC_FILENAME: {
-		const struct bt_rec_filename *f = (const void *)h;
-
-		return bt_log_append_filename(w, f->id, f->path.s,
-					      f->path.len);
-	}
-	case BT_REC_PAGE: {
-		const struct bt_rec_page *p = (const void *)h;
-
-		return bt_log_append_page(w, p->id, p->file, p->index);
-	}
-	case BT_REC_ENDPOINT: {
-		const struct bt_rec_endpoint *e = (const void *)h;
-
-		return bt_log_append_endpoint(w, e->id, e->addr.s,
-					      e->addr.len);
-	}
-	case BT_REC_REGION: {
-		const struct bt_rec_region *g = (const void *)h;
-
-		return bt_log_append_region(w, g->id, g->file, g->process,
-					    g->prot, g->first, g->count);
-	}
-	case BT_REC_LABEL: {
-		const struct bt_rec_label *l = (const void *)h;
-
-		return bt_log_append_label(w, l->object, l->key, l->time,
-					   l->value.s, l->value.len);
-	}
-	case BT_REC_NOTE: {
-		const struct bt_rec_note *n = (const void *)h;
-
-		return bt_log_append_note(w, n->key, n->time, n->text.s,
-					  n->text.len);
-	}
-	default:
-		return 0;
-	}
-}
-
 static size_t backtrack_nodes(const struct bt_graph *g, const char *spec)
 {
 	struct bt_walk_opts o;
@@ -320,7 +259,7 @@ static int do_extend(const char *path, const char *out, const char *spec,
 	next = total / 2;
 	bt_log_iter_init(&it, in);
 	while ((r = bt_log_next(&it, &h)) == 1) {
-		if (put(w, h))
+		if (bt_log_append_record(w, h))
 			return fail(out);
 		if (h->type != BT_REC_EVENT || ++ev < next)
 			continue;

@@ -26,75 +26,11 @@
 
 /* ---- copying a log record by record -------------------------------------- */
 
-/* Append the canonical record h to w (seals are not copied). */
+/* Append the canonical record h to w. */
 static void put(struct bt_log_writer *w, const struct bt_rec_head *h)
 {
-	int r = 0;
-
-	switch (h->type) {
-	case BT_REC_EVENT: {
-		const struct bt_rec_event *e = (const void *)h;
-
-		r = bt_log_append_event(w, e->op, e->flags, e->aux, e->time,
-					e->cause, e->effect);
-		break;
-	}
-	case BT_REC_PROCESS: {
-		const struct bt_rec_process *p = (const void *)h;
-
-		r = bt_log_append_process(w, p->id, p->pid, p->start, p->ppid,
-					  p->uid);
-		break;
-	}
-	case BT_REC_FILE: {
-		const struct bt_rec_file *f = (const void *)h;
-
-		r = bt_log_append_file(w, f->id, f->flags, f->dev, f->ino);
-		break;
-	}
-	case BT_REC_FILENAME: {
-		const struct bt_rec_filename *f = (const void *)h;
-
-		r = bt_log_append_filename(w, f->id, f->path.s, f->path.len);
-		break;
-	}
-	case BT_REC_PAGE: {
-		const struct bt_rec_page *p = (const void *)h;
-
-		r = bt_log_append_page(w, p->id, p->file, p->index);
-		break;
-	}
-	case BT_REC_ENDPOINT: {
-		const struct bt_rec_endpoint *e = (const void *)h;
-
-		r = bt_log_append_endpoint(w, e->id, e->addr.s, e->addr.len);
-		break;
-	}
-	case BT_REC_REGION: {
-		const struct bt_rec_region *g = (const void *)h;
-
-		r = bt_log_append_region(w, g->id, g->file, g->process,
-					 g->prot, g->first, g->count);
-		break;
-	}
-	case BT_REC_LABEL: {
-		const struct bt_rec_label *l = (const void *)h;
-
-		r = bt_log_append_label(w, l->object, l->key, l->time,
-					l->value.s, l->value.len);
-		break;
-	}
-	case BT_REC_NOTE: {
-		const struct bt_rec_note *n = (const void *)h;
-
-		r = bt_log_append_note(w, n->key, n->time, n->text.s,
-				       n->text.len);
-		break;
-	}
-	default:
-		break;
-	}
-	ck_assert_msg(r == 0, "append: %s", bt_error_msg());
+	ck_assert_msg(bt_log_append_record(w, h) == 0, "append: %s",
+		      bt_error_msg());
 }
 
 /* The records of the log at path (decoded whole: the pointers stay valid
