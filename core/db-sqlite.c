@@ -728,16 +728,15 @@ static int sq_each_object(struct bt_db *bdb, const char *host,
 	return err;
 }
 
-static int sq_each_label(struct bt_db *bdb,
-			 int (*fn)(void *arg, const struct bt_dbtext *t),
-			 void *arg)
+/* Rows of (object or log, key, time, text) from `sql`, one call each. */
+static int each_text(struct sqlite_db *db, const char *sql, const char *what,
+		     int (*fn)(void *arg, const struct bt_dbtext *t),
+		     void *arg)
 {
-	struct sqlite_db *db = S(bdb);
 	sqlite3_stmt *s;
 	int rc, err;
 
-	if ((err = prepare(db, &s, "SELECT object, key, time, value FROM"
-			   " labels ORDER BY id")))
+	if ((err = prepare(db, &s, sql)))
 		return err;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct bt_dbtext t = {
@@ -752,38 +751,26 @@ static int sq_each_label(struct bt_db *bdb,
 			break;
 	}
 	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = sqlerr(db, BT_EIO, "reading labels");
+		err = sqlerr(db, BT_EIO, what);
 	sqlite3_finalize(s);
 	return err;
+}
+
+static int sq_each_label(struct bt_db *bdb,
+			 int (*fn)(void *arg, const struct bt_dbtext *t),
+			 void *arg)
+{
+	return each_text(S(bdb), "SELECT object, key, time, value FROM"
+			 " labels ORDER BY id", "reading labels", fn, arg);
 }
 
 static int sq_each_note(struct bt_db *bdb,
 			int (*fn)(void *arg, const struct bt_dbtext *t),
 			void *arg)
 {
-	struct sqlite_db *db = S(bdb);
-	sqlite3_stmt *s;
-	int rc, err;
-
-	if ((err = prepare(db, &s, "SELECT log, key, time, text FROM notes"
-			   " WHERE key IN ('source', 'drops') ORDER BY id")))
-		return err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct bt_dbtext t = {
-			.object = sqlite3_column_int64(s, 0),
-			.key = (const char *)sqlite3_column_text(s, 1),
-			.time = (uint64_t)sqlite3_column_int64(s, 2),
-			.value = (const char *)sqlite3_column_text(s, 3),
-			.len = (size_t)sqlite3_column_bytes(s, 3),
-		};
-
-		if ((err = fn(arg, &t)))
-			break;
-	}
-	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = sqlerr(db, BT_EIO, "reading notes");
-	sqlite3_finalize(s);
-	return err;
+	return each_text(S(bdb), "SELECT log, key, time, text FROM notes"
+			 " WHERE key IN ('source', 'drops') ORDER BY id",
+			 "reading notes", fn, arg);
 }
 
 static int sq_each_event(struct bt_db *bdb,
