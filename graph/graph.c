@@ -78,8 +78,18 @@ static uint32_t path_hash(const char *s, size_t n)
 #define PARALLEL_MIN_EVENTS 200000
 
 /* Decoded blocks kept for bt_graph_event(): a walk reads the events of a
- * few objects at a time, each list in log order. */
-#define EVC_N 8
+ * few objects at a time, each list in log order, but the times of its
+ * edges' first and last events are spread over the whole log: with 8
+ * blocks a walk of 200 objects on a 2 M-event log decoded a hundred
+ * blocks or more (0.2 ms each), the same ones again and again, and so
+ * did the next walk (`btrack watch` answers alert after alert on one
+ * graph).  An entry keeps only the block's events (24 bytes each, not
+ * the decoder's whole output buffer); EVC_WAYS entries a set, a block in
+ * the set its number picks; at most EVC_BUDGET bytes of events (beyond
+ * it a fill reuses an entry of the set that has its array). */
+#define EVC_WAYS 8
+#define EVC_N (64 * EVC_WAYS)
+#define EVC_BUDGET ((size_t)32 << 20)
 
 static unsigned load_threads;  /* 0: the default (up to 2) */
 
@@ -129,15 +139,17 @@ struct evc_ent {
 	bool valid;
 	uint32_t block;
 	uint32_t first, n;     /* events [first, first + n) */
-	uint32_t *off;         /* [n] offset of each event in buf */
-	size_t off_cap;
-	uint8_t *buf;
+	struct bt_rec_event *ev;   /* [n] the block's events */
+	size_t ev_cap;
 };
 
 struct evcache {
 	struct evc_ent e[EVC_N];
-	unsigned last, next;   /* the entry hit last; the next to replace */
-	size_t bufsz;
+	unsigned last;         /* the entry hit last */
+	size_t bufsz;          /* of buf */
+	uint8_t *buf;          /* the decoder's output, for cache_fill() */
+	size_t held;           /* bytes of the entries' event arrays */
+	uint8_t next_way[EVC_N / EVC_WAYS];  /* each set's next to replace */
 	int err;               /* first failure (bt_graph_status()) */
 	char msg[512];
 };
@@ -175,12 +187,11 @@ void bt_graph_cache_reset(struct bt_graph *g)
 	if (!c)
 		return;
 	want = g->version >= 2 && g->log ? blk_max(g->log) : c->bufsz;
-	for (i = 0; i < EVC_N; i++) {
+	for (i = 0; i < EVC_N; i++)
 		c->e[i].valid = false;
-		if (want != c->bufsz) {
-			free(c->e[i].buf);
-			c->e[i].buf = NULL;
-		}
+	if (want != c->bufsz) {
+		free(c->buf);
+		c->buf = NULL;
 	}
 	c->bufsz = want;
 }
@@ -191,10 +202,9 @@ static void cache_free(struct evcache *c)
 
 	if (!c)
 		return;
-	for (i = 0; i < EVC_N; i++) {
-		free(c->e[i].off);
-		free(c->e[i].buf);
-	}
+	for (i = 0; i < EVC_N; i++)
+		free(c->e[i].ev);
+	free(c->buf);
 	free(c);
 }
 
@@ -208,9 +218,8 @@ static size_t cache_memory(const struct evcache *c)
 	if (!c)
 		return 0;
 	for (i = 0; i < EVC_N; i++)
-		m += (c->e[i].buf ? c->bufsz : 0) +
-		     c->e[i].off_cap * sizeof(uint32_t);
-	return sizeof(*c) + m;
+		m += c->e[i].ev_cap * sizeof(*c->e[i].ev);
+	return sizeof(*c) + (c->buf ? c->bufsz : 0) + m;
 }
 
 /* The block holding event `ref` (< nev): the last with bfirst <= ref (an
@@ -230,7 +239,7 @@ static uint32_t block_of(const struct bt_graph *g, uint32_t ref)
 	return lo;
 }
 
-/* Decode block b into cache entry x and index its events. */
+/* Decode block b and copy its events into cache entry x. */
 unsigned long bt_graph_fills_dbg;
 static int cache_fill(const struct bt_graph *g, struct evc_ent *x,
 		      uint32_t b)
@@ -242,16 +251,20 @@ static int cache_fill(const struct bt_graph *g, struct evc_ent *x,
 
 	bt_graph_fills_dbg++;
 	x->valid = false;
-	if (!x->buf && !(x->buf = malloc(c->bufsz)))
+	if (!c->buf && !(c->buf = malloc(c->bufsz)))
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	want = g->bfirst[b + 1] - g->bfirst[b];
-	if (want > x->off_cap &&
-	    (r = bt_grow(&x->off, &x->off_cap, want, sizeof(*x->off))))
-		return r;
-	if ((r = blk_decode(g->log, b, x->buf, c->bufsz, &len, g->kind)))
+	if (want > x->ev_cap) {
+		size_t old = x->ev_cap;
+
+		if ((r = bt_grow(&x->ev, &x->ev_cap, want, sizeof(*x->ev))))
+			return r;
+		c->held += (x->ev_cap - old) * sizeof(*x->ev);
+	}
+	if ((r = blk_decode(g->log, b, c->buf, c->bufsz, &len, g->kind)))
 		return r;
 	for (pos = 0; pos + 8 <= len;) {
-		const struct bt_rec_head *h = (const void *)(x->buf + pos);
+		const struct bt_rec_head *h = (const void *)(c->buf + pos);
 		size_t l = h->type == BT_REC_EVENT ?
 			   sizeof(struct bt_rec_event) : h->len;
 
@@ -260,7 +273,7 @@ static int cache_fill(const struct bt_graph *g, struct evc_ent *x,
 		if (h->type == BT_REC_EVENT) {
 			if (k == want)
 				break;
-			x->off[k++] = (uint32_t)pos;
+			memcpy(&x->ev[k++], h, sizeof(*x->ev));
 		}
 		pos += l;
 	}
@@ -280,22 +293,33 @@ static const struct evc_ent *cache_get(const struct bt_graph *g,
 {
 	struct evcache *c = g->cache;
 	struct evc_ent *x = &c->e[c->last];
-	uint32_t b;
-	unsigned i;
+	uint32_t b, set;
+	unsigned i, base;
 	int r;
 
 	if (x->valid && ref - x->first < x->n)
 		return x;
 	b = block_of(g, ref);
-	for (i = 0; i < EVC_N; i++) {
+	set = b % (EVC_N / EVC_WAYS);
+	base = set * EVC_WAYS;
+	for (i = base; i < base + EVC_WAYS; i++) {
 		x = &c->e[i];
 		if (x->valid && x->block == b) {
 			c->last = i;
 			return x;
 		}
 	}
-	i = c->next;
-	c->next = (c->next + 1) % EVC_N;
+	i = base + c->next_way[set];
+	if (!c->e[i].ev && c->held >= EVC_BUDGET) {
+		unsigned k;
+
+		for (k = base; k < base + EVC_WAYS; k++)
+			if (c->e[k].ev) {
+				i = k;
+				break;
+			}
+	}
+	c->next_way[set] = (uint8_t)((i - base + 1) % EVC_WAYS);
 	x = &c->e[i];
 	if ((r = cache_fill(g, x, b))) {
 		bt_graph_fail(g, r, bt_error_msg());
@@ -322,7 +346,7 @@ bool bt_graph_event(const struct bt_graph *g, uint32_t ref,
 	}
 	if (!(x = cache_get(g, ref)))
 		goto fail;
-	memcpy(out, x->buf + x->off[ref - x->first], sizeof(*out));
+	*out = x->ev[ref - x->first];
 	return true;
 bad:
 	bt_graph_fail(g, BT_ECORRUPT, "an event reference out of range");
@@ -2301,8 +2325,7 @@ uint32_t bt_graph_ref_at(const struct bt_graph *g, uint64_t t)
 		return 0;
 	while (a < z) {
 		uint32_t mid = a + (z - a) / 2;
-		const struct bt_rec_event *e =
-			(const void *)(x->buf + x->off[mid - x->first]);
+		const struct bt_rec_event *e = &x->ev[mid - x->first];
 
 		if (e->time < t)
 			a = mid + 1;
