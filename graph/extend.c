@@ -860,7 +860,7 @@ static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 	g->bfirst[b + 1] = first + bi.nevents;
 	if (b >= g->nblocks)
 		g->nblocks = b + 1;
-	bt_graph_cache_reset(g);
+	bt_graph_cache_reset(g, b);
 	for (pos = 0; (h = next_rec(x->buf, len, &pos));) {
 		if (h->type == BT_REC_EVENT) {
 			if (ne++ < skip_e)

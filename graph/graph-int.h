@@ -195,8 +195,9 @@ int bt_graph_tail_labels(const struct bt_graph *g, uint32_t *out);
 /* Extend.c: bt_graph_extend() without refreshing the log (a graph from
  * an index whose log was opened as it is now). */
 int bt_graph_extend_loaded(struct bt_graph *g, uint64_t *added);
-/* Graph.c: drop the decoded blocks of the event cache (a block grew). */
-void bt_graph_cache_reset(struct bt_graph *g);
+/* Graph.c: drop the decoded blocks `from` and after from the event cache
+ * (block `from` grew; those before it are sealed and stay). */
+void bt_graph_cache_reset(struct bt_graph *g, uint32_t from);
 /* Graph.c: whether a label record is kept (its object in 1..n, a known
  * key), and the hash of a PATH label's bytes. */
 bool bt_graph_label_ok(const struct bt_rec_label *l, uint32_t n);

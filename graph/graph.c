@@ -178,7 +178,7 @@ int bt_graph_cache_init(struct bt_graph *g)
 	return 0;
 }
 
-void bt_graph_cache_reset(struct bt_graph *g)
+void bt_graph_cache_reset(struct bt_graph *g, uint32_t from)
 {
 	struct evcache *c = g->cache;
 	size_t want;
@@ -187,8 +187,12 @@ void bt_graph_cache_reset(struct bt_graph *g)
 	if (!c)
 		return;
 	want = g->version >= 2 && g->log ? blk_max(g->log) : c->bufsz;
+	/* The blocks before `from` are sealed: a refresh of a live log
+	 * (`btrack watch`, a block or more a second) keeps what the walks
+	 * of its alerts decoded. */
 	for (i = 0; i < EVC_N; i++)
-		c->e[i].valid = false;
+		if (c->e[i].block >= from)
+			c->e[i].valid = false;
 	if (want != c->bufsz) {
 		free(c->buf);
 		c->buf = NULL;
