@@ -222,6 +222,16 @@ static void same_graph(const struct bt_graph *a, const struct bt_graph *b,
 		free(x);
 		free(y);
 	}
+	/* every event as the extended graph reads it: through its event
+	 * cache, which keeps the blocks the extension did not change */
+	for (i = 0; i < bt_graph_nevents(b); i++) {
+		struct bt_rec_event ea, eb;
+
+		ck_assert(bt_graph_event(a, (uint32_t)i, &ea));
+		ck_assert(bt_graph_event(b, (uint32_t)i, &eb));
+		ck_assert_msg(!memcmp(&ea, &eb, sizeof(ea)),
+			      "%s: event %zu differs", ctx, i);
+	}
 	if (bt_graph_time_ordered(b) && bt_graph_nevents(b)) {
 		struct bt_rec_event e0, e1;
 
