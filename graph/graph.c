@@ -244,7 +244,6 @@ static uint32_t block_of(const struct bt_graph *g, uint32_t ref)
 }
 
 /* Decode block b and copy its events into cache entry x. */
-unsigned long bt_graph_fills_dbg;
 static int cache_fill(const struct bt_graph *g, struct evc_ent *x,
 		      uint32_t b)
 {
@@ -253,7 +252,6 @@ static int cache_fill(const struct bt_graph *g, struct evc_ent *x,
 	uint32_t k = 0, want;
 	int r;
 
-	bt_graph_fills_dbg++;
 	x->valid = false;
 	if (!c->buf && !(c->buf = malloc(c->bufsz)))
 		return bt_error_set(BT_ENOMEM, "out of memory");
