@@ -278,6 +278,11 @@ int bt_index_write(const struct bt_graph *g, const char *path);
 int bt_index_load(struct bt_graph **out, const char *logpath,
 		  const char *path, char *why, size_t whylen);
 void bt_index_free(struct bt_index *idx);
+/* Index.c: the drops scan (core/drops.h) an index keeps of g's log, and
+ * the block it resumes at (1); 0 when it keeps none usable. */
+struct bt_drops_scan;
+int bt_index_drops(const struct bt_graph *g, struct bt_drops_scan *sc,
+		   uint32_t *from);
 
 /*
  * Where a build puts its lists (index.c, building an index): they are

@@ -50,6 +50,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../core/drops.h"
 #include "../core/error.h"
 #include "graph.h"
 #include "graph-int.h"
@@ -1787,6 +1788,25 @@ static const void *REC(const struct bt_graph *g, uint32_t off)
 const struct bt_log *bt_graph_log(const struct bt_graph *g)
 {
 	return g->log;
+}
+
+int bt_graph_drops(const struct bt_graph *g, struct bt_drops *out)
+{
+	struct bt_drops_scan sc;
+	uint32_t from = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!g->log)
+		return bt_error_set(BT_EINVAL, "the graph has no log");
+	if (g->version >= 2 && bt_index_drops(g, &sc, &from)) {
+		if ((r = bt_drops_scan_blocks(&sc, g->log, from,
+					      bt_log_blocks(g->log))))
+			return r;
+		bt_drops_scan_end(&sc, out);
+		return 0;
+	}
+	return bt_drops_read(out, g->log);
 }
 
 const char *bt_graph_warning(const struct bt_graph *g)
