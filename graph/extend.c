@@ -129,7 +129,8 @@ void bt_gext_free(struct bt_graph *g)
 	free_lists(x);
 	free(x->xid);
 	free(x->xo);
-	free(x->arena);
+	if (x->arena)
+		munmap(x->arena, x->acap);
 	free(x->buf);
 	free(x->times);
 	free(x->newpaths);
@@ -155,6 +156,30 @@ static const void *rec(const struct bt_graph *g, uint64_t off)
 	return g->data + at;
 }
 
+/* Room for `need` bytes in the arena: an anonymous mapping that doubles
+ * with mremap(), which moves its pages instead of copying them (realloc()
+ * copied it at each doubling below glibc's mmap threshold: a tenth of an
+ * extension's CPU). */
+static int arena_grow(struct bt_gext *x, size_t need)
+{
+	size_t cap = x->acap ? x->acap : (size_t)1 << 20;
+	void *p;
+
+	while (cap < need) {
+		if (cap > SIZE_MAX / 2)
+			return nomem();
+		cap *= 2;
+	}
+	p = x->arena ? mremap(x->arena, x->acap, cap, MREMAP_MAYMOVE) :
+		       mmap(NULL, cap, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return nomem();
+	x->arena = p;
+	x->acap = cap;
+	return 0;
+}
+
 /* Copy a record into our arena; *off its logical offset / 8. */
 static int arena_add(struct bt_graph *g, const void *r, size_t len,
 		     uint32_t *off)
@@ -166,8 +191,7 @@ static int arena_add(struct bt_graph *g, const void *r, size_t len,
 	if (at / 8 + len / 8 > UINT32_MAX)
 		return bt_error_set(BT_ELIMIT,
 			"too many object and label records for the index");
-	if (x->alen + len > x->acap &&
-	    (e = bt_grow(&x->arena, &x->acap, x->alen + len, 1)))
+	if (x->alen + len > x->acap && (e = arena_grow(x, x->alen + len)))
 		return e;
 	memcpy(x->arena + x->alen, r, len);
 	x->alen += len;
