@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -779,12 +780,17 @@ static void fill_status(struct watch *w)
 {
 	const struct bt_graph *g = w->f ? bt_follow_graph(w->f) : NULL;
 	struct bt_follow_stats fs;
+	struct mallinfo2 mi;
 
 	pthread_mutex_lock(&w->q.mu);
 	w->st.queued = w->q.n;
 	w->st.dropped = w->q.dropped;
 	pthread_mutex_unlock(&w->q.mu);
 	w->st.graph_bytes = g ? bt_graph_memory(g) : 0;
+	w->st.cache_bytes = g ? bt_graph_cache_memory(g) : 0;
+	mi = mallinfo2();
+	w->st.heap_used = mi.uordblks + mi.hblkhd;
+	w->st.heap_held = mi.arena + mi.hblkhd;
 	w->st.latency_p50_ns = lat_quantile(w, w->st.answered, 0.5);
 	w->st.latency_p99_ns = lat_quantile(w, w->st.answered, 0.99);
 	if (w->f) {
