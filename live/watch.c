@@ -53,6 +53,8 @@ struct queue {
 	pthread_cond_t not_empty, not_full;
 	struct entry *v;
 	size_t cap, head, n;
+	bool filling;            /* the reader fills slot (head + n) % cap
+	                            outside the lock */
 	uint64_t dropped;
 	bool ended;              /* the reader is done */
 	char notes[4][256];      /* the source's news, for the engine to
@@ -393,6 +395,7 @@ static int on_line(void *arg, const char *line, size_t len, bool too_long)
 		return 0;
 	}
 	e = &q->v[(q->head + q->n) % q->cap];
+	q->filling = true;
 	pthread_mutex_unlock(&q->mu);
 
 	/* The slot is ours until n counts it. */
@@ -416,6 +419,7 @@ static int on_line(void *arg, const char *line, size_t len, bool too_long)
 	}
 	pthread_mutex_lock(&q->mu);
 	q->n++;
+	q->filling = false;
 	pthread_cond_signal(&q->not_empty);
 	pthread_mutex_unlock(&q->mu);
 	return 0;
@@ -752,8 +756,11 @@ static int answer(struct watch *w, struct entry *e)
 done:
 	if (!ans.msg && note[0])
 		ans.msg = note;
-	if ((r = journal_put(w, 'D', e->key, status)) ||
-	    (r = bt_u64map_put(&w->done, e->key, 1)))
+	/* Not into w->done: that holds the journal's keys from before the
+	 * start (to skip the alerts a source gives again); an alert's key
+	 * (its line's hash and ordinal) never comes twice in one run, and
+	 * keeping them all would grow with every alert answered. */
+	if ((r = journal_put(w, 'D', e->key, status)))
 		goto fatal;
 	begun_drop(w, e->key);
 	ans.total_ns = mono_ns() - e->arrived;
@@ -909,6 +916,13 @@ int bt_watch_run(const struct bt_watch_opts *o, const struct bt_watch_ops *ops,
 		cur = w.q.v[w.q.head];
 		w.q.head = (w.q.head + 1) % w.q.cap;
 		w.q.n--;
+		/* An empty queue starts again at its first slot: an entry is
+		 * 5 kB (struct bt_alert), and a ring that went round would
+		 * touch each page of the 5 MB queue in turn, as many alerts
+		 * as it holds, when one slot or a few suffice (RSS growing
+		 * by 5 kB an alert over the first 1024). */
+		if (!w.q.n && !w.q.filling)
+			w.q.head = 0;
 		pthread_cond_signal(&w.q.not_full);
 		pthread_mutex_unlock(&w.q.mu);
 		tell_drops(&w, dropped);
