@@ -38,14 +38,26 @@
 #define LAT_FINE 1000u
 #define LAT_BUCKETS (LAT_FINE + 590u + 1u)
 
-/* A queued alert. */
+/* A queued alert: its line, parsed when its turn comes.  A parsed alert
+ * (struct bt_alert) is 5 kB, most of it room for a long detection point:
+ * a queue of those held 5 kB per alert waiting (5 MB for the default
+ * 1024), where a Falco line is a few hundred bytes. */
 struct entry {
-	struct bt_alert a;
-	int err;                 /* a line that is no alert: why */
-	char msg[256];
+	char *text;              /* malloc'd copy of the line, or NULL: too
+	                            long (or no memory for it) */
+	size_t len;
+	bool too_long;
 	uint64_t key;            /* hash of the line and its ordinal */
 	uint64_t arrived;        /* monotonic ns */
 	uint64_t line;
+};
+
+/* The alert being answered. */
+struct job {
+	struct bt_alert a;
+	int err;                 /* a line that is no alert: why */
+	char msg[256];
+	uint64_t key, arrived, line;   /* as queued */
 };
 
 struct queue {
@@ -53,8 +65,6 @@ struct queue {
 	pthread_cond_t not_empty, not_full;
 	struct entry *v;
 	size_t cap, head, n;
-	bool filling;            /* the reader fills slot (head + n) % cap
-	                            outside the lock */
 	uint64_t dropped;
 	bool ended;              /* the reader is done */
 	char notes[4][256];      /* the source's news, for the engine to
@@ -395,7 +405,6 @@ static int on_line(void *arg, const char *line, size_t len, bool too_long)
 		return 0;
 	}
 	e = &q->v[(q->head + q->n) % q->cap];
-	q->filling = true;
 	pthread_mutex_unlock(&q->mu);
 
 	/* The slot is ours until n counts it. */
@@ -404,22 +413,13 @@ static int on_line(void *arg, const char *line, size_t len, bool too_long)
 		e->key = 1;
 	e->arrived = mono_ns();
 	e->line = w->lines;
-	e->err = 0;
-	if (too_long) {
-		memset(&e->a, 0, sizeof(e->a));
-		e->a.time = BT_TIME_NONE;
-		e->err = BT_ECORRUPT;
-		snprintf(e->msg, sizeof(e->msg), "%s:%" PRIu64 ": longer than "
-			 "%u bytes", bt_alertsrc_name(w->src), w->lines,
-			 BT_ALERT_LINE_MAX);
-	} else if ((e->err = bt_alert_parse(&e->a, line, len,
-					    bt_alertsrc_name(w->src),
-					    w->lines))) {
-		snprintf(e->msg, sizeof(e->msg), "%s", bt_error_msg());
-	}
+	e->too_long = too_long;
+	e->len = too_long ? 0 : len;
+	e->text = too_long ? NULL : malloc(len ? len : 1);
+	if (e->text)
+		memcpy(e->text, line, len);
 	pthread_mutex_lock(&q->mu);
 	q->n++;
-	q->filling = false;
 	pthread_cond_signal(&q->not_empty);
 	pthread_mutex_unlock(&q->mu);
 	return 0;
@@ -639,7 +639,7 @@ static void count_nodes(const struct bt_result *r, size_t *objects,
 
 /* Answer one alert; a negative bt_error only for what stops the watcher
  * (the journal cannot be written). */
-static int answer(struct watch *w, struct entry *e)
+static int answer(struct watch *w, struct job *e)
 {
 	struct bt_watch_answer ans = { .alert = &e->a, .line = e->line };
 	struct bt_query q = w->o->query;
@@ -782,6 +782,35 @@ fatal:
 	return r;
 }
 
+/* The queued entry q (its text freed) as the job to answer. */
+static void take(struct watch *w, struct entry *q, struct job *e)
+{
+	e->key = q->key;
+	e->arrived = q->arrived;
+	e->line = q->line;
+	e->err = 0;
+	if (!q->text) {
+		memset(&e->a, 0, sizeof(e->a));
+		e->a.time = BT_TIME_NONE;
+		e->err = q->too_long ? BT_ECORRUPT : BT_ENOMEM;
+		if (q->too_long)
+			snprintf(e->msg, sizeof(e->msg), "%s:%" PRIu64 ": "
+				 "longer than %u bytes",
+				 bt_alertsrc_name(w->src), q->line,
+				 BT_ALERT_LINE_MAX);
+		else
+			snprintf(e->msg, sizeof(e->msg), "%s:%" PRIu64 ": no "
+				 "memory to queue it", bt_alertsrc_name(w->src),
+				 q->line);
+	} else if ((e->err = bt_alert_parse(&e->a, q->text, q->len,
+					    bt_alertsrc_name(w->src),
+					    q->line))) {
+		snprintf(e->msg, sizeof(e->msg), "%s", bt_error_msg());
+	}
+	free(q->text);
+	q->text = NULL;
+}
+
 /* Bring w->st up to date (engine thread). */
 static void fill_status(struct watch *w)
 {
@@ -845,7 +874,9 @@ int bt_watch_run(const struct bt_watch_opts *o, const struct bt_watch_ops *ops,
 		 struct bt_watch_summary *sum)
 {
 	struct watch w = { .o = o, .ops = ops, .jfd = -1 };
-	struct entry cur;
+	struct entry qe;
+	struct job cur;
+	size_t i;
 	pthread_t th;
 	bool started = false;
 	int r;
@@ -913,19 +944,13 @@ int bt_watch_run(const struct bt_watch_opts *o, const struct bt_watch_ops *ops,
 			continue;
 		}
 		/* Copy out, so the reader may refill the slot. */
-		cur = w.q.v[w.q.head];
+		qe = w.q.v[w.q.head];
 		w.q.head = (w.q.head + 1) % w.q.cap;
 		w.q.n--;
-		/* An empty queue starts again at its first slot: an entry is
-		 * 5 kB (struct bt_alert), and a ring that went round would
-		 * touch each page of the 5 MB queue in turn, as many alerts
-		 * as it holds, when one slot or a few suffice (RSS growing
-		 * by 5 kB an alert over the first 1024). */
-		if (!w.q.n && !w.q.filling)
-			w.q.head = 0;
 		pthread_cond_signal(&w.q.not_full);
 		pthread_mutex_unlock(&w.q.mu);
 		tell_drops(&w, dropped);
+		take(&w, &qe, &cur);
 		if ((r = answer(&w, &cur)))
 			break;
 		status(&w, false);
@@ -956,6 +981,9 @@ out:
 	bt_follow_close(w.f);
 	if (w.jfd >= 0)
 		close(w.jfd);
+	/* The reader has stopped (or never started): what it queued. */
+	for (i = 0; w.q.v && i < w.q.n; i++)
+		free(w.q.v[(w.q.head + i) % w.q.cap].text);
 	free(w.q.v);
 	free(w.begun);
 	bt_u64map_release(&w.ordinals);

@@ -34,6 +34,10 @@
 #   BENCH_WATCH_OUTPUTS=L    the watcher's --outputs (default json; SVG
 #                            layouts of big results take seconds)
 #   BENCH_WATCH_MAX_NODES=N  the watcher's --max-nodes (default 200)
+#   BENCH_WATCH_KEEP=1       keep the working directory (the watcher's
+#                            answers watch.out, with each alert's
+#                            latency in order, and its watch.err) and say
+#                            where
 #
 # Prints the rows of bench.sh's table on stdout, one a line:
 #   LABEL|VALUE|UNIT|CMP|TARGET
@@ -69,7 +73,12 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/btbench-watch.XXXXXX")
 wpid=
 cleanup() {
 	[ -n "$wpid" ] && kill "$wpid" 2>/dev/null && wait "$wpid"
-	rm -rf "$tmp"
+	if [ -n "${BENCH_WATCH_KEEP:-}" ]; then
+		rm -rf "$tmp/results" "$tmp/src.btl"
+		say "kept $tmp"
+	else
+		rm -rf "$tmp"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
