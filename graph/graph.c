@@ -1867,6 +1867,11 @@ size_t bt_graph_memory(const struct bt_graph *g)
 		cache_memory(g->cache);
 }
 
+size_t bt_graph_cache_memory(const struct bt_graph *g)
+{
+	return cache_memory(g->cache);
+}
+
 bool bt_graph_label_ok(const struct bt_rec_label *l, uint32_t n)
 {
 	return label_ok(l, n);

@@ -104,6 +104,10 @@ uint64_t bt_graph_nevents(const struct bt_graph *g);
 
 /* Bytes the graph allocated beyond the mapping (for the benchmark). */
 size_t bt_graph_memory(const struct bt_graph *g);
+/* Of which the cache of decoded events (a version 2 log's): bounded (32 MiB
+ * of events at most), it fills as walks read events, and a long-running
+ * reader (btrack watch) holds it full. */
+size_t bt_graph_cache_memory(const struct bt_graph *g);
 
 enum bt_obj_kind bt_graph_kind(const struct bt_graph *g, uint32_t id);
 
