@@ -127,7 +127,7 @@ static void check_count(uint64_t n)
 
 		if (h->type != BT_REC_EVENT)
 			continue;
-		ck_assert_msg(e->time >= last, "event %llu goes back in time",
+		tu_assert(e->time >= last, "event %llu goes back in time",
 			      (unsigned long long)events);
 		last = e->time;
 		events++;

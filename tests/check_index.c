@@ -466,17 +466,21 @@ static void same_lists(const struct bt_graph *a, const struct bt_graph *b)
 		const uint32_t *x, *y, *xe, *ye;
 		size_t n = bt_graph_in(a, id, &x);
 
-		ck_assert_uint_eq(bt_graph_in(b, id, &y), n);
-		ck_assert(!n || !memcmp(x, y, n * sizeof(*x)));
+		tu_assert_uint_eq(bt_graph_in(b, id, &y), n);
+		tu_assert(!n || !memcmp(x, y, n * sizeof(*x)), "object %u",
+			  id);
 		xe = bt_graph_in_ends(a, id);
 		ye = bt_graph_in_ends(b, id);
-		ck_assert(!n || (xe && ye && !memcmp(xe, ye, n * 4)));
+		tu_assert(!n || (xe && ye && !memcmp(xe, ye, n * 4)),
+			  "object %u", id);
 		n = bt_graph_out(a, id, &x);
-		ck_assert_uint_eq(bt_graph_out(b, id, &y), n);
-		ck_assert(!n || !memcmp(x, y, n * sizeof(*x)));
+		tu_assert_uint_eq(bt_graph_out(b, id, &y), n);
+		tu_assert(!n || !memcmp(x, y, n * sizeof(*x)), "object %u",
+			  id);
 		xe = bt_graph_out_ends(a, id);
 		ye = bt_graph_out_ends(b, id);
-		ck_assert(!n || (xe && ye && !memcmp(xe, ye, n * 4)));
+		tu_assert(!n || (xe && ye && !memcmp(xe, ye, n * 4)),
+			  "object %u", id);
 	}
 }
 
@@ -587,7 +591,7 @@ START_TEST(unsorted_passes)
 		uint64_t at = t + 1 + (uint64_t)i * 7919 % 100003;
 		uint32_t p = 1 + i % 3, f = 4 + i * 13 % nf;
 
-		ck_assert_int_eq(i % 2 ?
+		tu_assert_int_eq(i % 2 ?
 			bt_log_append_event(w, BT_OP_READ, 0, 0, at, f, p) :
 			bt_log_append_event(w, BT_OP_WRITE, 0, 0, at, p, f),
 			0);
@@ -615,10 +619,12 @@ START_TEST(unsorted_passes)
 		struct bt_rec_event e0, e1;
 
 		for (k = 1; k < n; k++) {
-			ck_assert(bt_graph_event(a, l[k - 1], &e0));
-			ck_assert(bt_graph_event(a, l[k], &e1));
-			ck_assert(e0.time < e1.time ||
-				  (e0.time == e1.time && l[k - 1] < l[k]));
+			tu_assert(bt_graph_event(a, l[k - 1], &e0), "%u",
+				  l[k - 1]);
+			tu_assert(bt_graph_event(a, l[k], &e1), "%u", l[k]);
+			tu_assert(e0.time < e1.time ||
+				  (e0.time == e1.time && l[k - 1] < l[k]),
+				  "object %u, entry %zu", id, (size_t)k);
 		}
 		if (id > nf + 3)
 			ck_assert_uint_eq(n, 0);
