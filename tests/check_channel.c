@@ -183,7 +183,7 @@ static struct bt_sockaddr sa(const char *s)
 	struct bt_sockaddr a;
 
 	tu_assert(bt_sockaddr_parse(&a, s, strlen(s)) == 0, "%s: %s", s,
-		      bt_error_msg());
+		  bt_error_msg());
 	return a;
 }
 

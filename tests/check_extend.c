@@ -30,7 +30,7 @@
 static void put(struct bt_log_writer *w, const struct bt_rec_head *h)
 {
 	tu_assert(bt_log_append_record(w, h) == 0, "append: %s",
-		      bt_error_msg());
+		  bt_error_msg());
 }
 
 /* The records of the log at path (decoded whole: the pointers stay valid

@@ -128,7 +128,7 @@ static void check_count(uint64_t n)
 		if (h->type != BT_REC_EVENT)
 			continue;
 		tu_assert(e->time >= last, "event %llu goes back in time",
-			      (unsigned long long)events);
+			  (unsigned long long)events);
 		last = e->time;
 		events++;
 	}
