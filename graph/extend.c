@@ -51,7 +51,7 @@
 
 /* Events an extension adds before it rebuilds the lists (rebase()),
  * beyond as many as it had (graph-int.h; tests lower it). */
-uint64_t bt_gext_rebase_min = 65536;
+uint64_t bt_gext_rebase_min = UINT64_C(4) << 20;
 uint64_t bt_gext_rebases;
 
 static int nomem(void)
@@ -485,8 +485,10 @@ static int own_list(struct bt_graph *g, uint32_t id, int k, uint32_t more,
 		n = base_list(g, id, k, &bv, &bs);
 		if (n + c + more > UINT32_MAX)
 			return bt_error_set(BT_ELIMIT, "a list is too long");
-		if ((r = list_room(x, l, (n + c) + (n + c) / 2 + 4 + more,
-				   side)))
+		/* a reader's fold (more == 0): exactly what it holds;
+		 * the extension grows it when it appends */
+		if ((r = list_room(x, l, (n + c) + (more ? (n + c) / 2 + 4 +
+						   more : 0), side)))
 			return r;
 		if (n)
 			memcpy(l->v, bv, n * 4);
@@ -1188,14 +1190,30 @@ static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 }
 
 /*
+ * Whether the lists an extension keeps (pool chunks, lists of their own,
+ * segments folded into them and left in the pool) take more than twice
+ * what the events they hold would take rebuilt (8 bytes each, 16 with the
+ * ends), plus a slack of bt_gext_rebase_min events' worth.  Chained
+ * segments take about that (the pool is filled in order), so a graph
+ * that only grows is not rebuilt: a rebuild is O(events) on the caller's
+ * thread (btrack watch stalled 4-6 s at 4 and 8 M events when it came at
+ * each doubling), and is left to when readers folded so many lists that
+ * the garbage matters.
+ */
+static bool rebase_due(const struct bt_graph *g)
+{
+	const struct bt_gext *x = g->ext;
+	uint64_t per = x->ends ? 16 : 8;
+
+	return x->list_bytes > 2 * (g->nev - g->nev_base) * per +
+			       bt_gext_rebase_min * per;
+}
+
+/*
  * Rebase: build the lists of every object into new exact arrays (as a
  * load would: in_idx, in_refs, ... for all n objects), and drop the lists.
- * Run when the events added since the last rebase reach those before
- * (the graph doubled): O(events) each time, so amortised O(1) per event,
- * and the memory per event comes back to a load's (the lists keep room
- * to grow and copies of base lists: up to about twice a load's
- * in between).  Rebasing at half measured 40% slower for 12% less
- * memory.
+ * Run when rebase_due(): O(events), and the memory per event comes back
+ * to a load's.
  */
 static int rebase(struct bt_graph *g)
 {
@@ -1392,7 +1410,7 @@ static int take_in(struct bt_graph *g, uint64_t *added)
 		x->broken = true;
 		return r;
 	}
-	if (g->nev - g->nev_base >= g->nev_base + bt_gext_rebase_min) {
+	if (rebase_due(g)) {
 		if ((r = rebase(g)))
 			return r;
 		return bt_graph_status(g);

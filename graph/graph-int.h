@@ -226,8 +226,10 @@ int bt_gext_fold(struct bt_graph *g, uint32_t id, int k);
 size_t bt_graph_base_list(const struct bt_graph *g, uint32_t id, int k,
 			  const uint32_t **v, const uint32_t **side);
 
-/* Extend.c: events an extension adds, beyond as many as the lists held,
- * before it rebuilds them (for tests: 0 rebuilds often). */
+/* Extend.c: the slack, in events' worth of list bytes, beyond twice what
+ * the events added would take rebuilt, that the lists an extension keeps
+ * may take before it rebuilds them (extend.c, rebase_due(); for tests: 0
+ * rebuilds often). */
 extern uint64_t bt_gext_rebase_min;
 extern uint64_t bt_gext_rebases;   /* rebuilds done (for tests) */
 
