@@ -189,14 +189,16 @@ static void on_report(void *arg, const struct bt_watch_status *st)
 		PRIu64 " skipped=%" PRIu64 " dropped=%" PRIu64 " queued=%"
 		PRIu64 " latency_p50=%" PRIu64 "ms latency_p99=%" PRIu64
 		"ms latency_max=%" PRIu64 "ms events=%" PRIu64
-		" graph_bytes=%" PRIu64 " bytes_per_event=%.1f loads=%"
-		PRIu64 " load_ms=%" PRIu64 " incremental=%s\n", wc->who,
-		st->answered, st->failed, st->skipped, st->dropped,
+		" graph_bytes=%" PRIu64 " bytes_per_event=%.1f cache_bytes=%"
+		PRIu64 " heap_used=%" PRIu64 " heap_held=%" PRIu64
+		" loads=%" PRIu64 " load_ms=%" PRIu64 " incremental=%s\n",
+		wc->who, st->answered, st->failed, st->skipped, st->dropped,
 		st->queued, st->latency_p50_ns / 1000000u,
 		st->latency_p99_ns / 1000000u, st->latency_max_ns / 1000000u,
 		st->events, st->graph_bytes, st->events ?
-		(double)st->graph_bytes / (double)st->events : 0.0,
-		st->loads, st->load_ns / 1000000u,
+		(double)(st->graph_bytes - st->cache_bytes) /
+		(double)st->events : 0.0, st->cache_bytes, st->heap_used,
+		st->heap_held, st->loads, st->load_ns / 1000000u,
 		st->incremental ? "yes" : "no");
 }
 

@@ -87,6 +87,16 @@ int bt_graph_status(const struct bt_graph *g);
 
 /* The underlying log (borrowed) and its warning (torn tail) or NULL. */
 const struct bt_log *bt_graph_log(const struct bt_graph *g);
+
+/*
+ * What the capture of g's log lost (its drops notes summed, core/drops.h),
+ * as the log is now: from an index, the summary it keeps and the blocks
+ * after those it covers (the last block and any the log grew by);
+ * otherwise a read of the whole log (bt_drops_read()).  BT_EINVAL when
+ * g has no log, else bt_drops_read()'s errors.
+ */
+struct bt_drops;
+int bt_graph_drops(const struct bt_graph *g, struct bt_drops *out);
 const char *bt_graph_warning(const struct bt_graph *g);
 
 uint32_t bt_graph_nobjects(const struct bt_graph *g);  /* ids 1..n */
@@ -94,6 +104,10 @@ uint64_t bt_graph_nevents(const struct bt_graph *g);
 
 /* Bytes the graph allocated beyond the mapping (for the benchmark). */
 size_t bt_graph_memory(const struct bt_graph *g);
+/* Of which the cache of decoded events (a version 2 log's): bounded (32 MiB
+ * of events at most), it fills as walks read events, and a long-running
+ * reader (btrack watch) holds it full. */
+size_t bt_graph_cache_memory(const struct bt_graph *g);
 
 enum bt_obj_kind bt_graph_kind(const struct bt_graph *g, uint32_t id);
 

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "../core/crc32c.h"
+#include "../core/drops.h"
 #include "../core/error.h"
 #include "../core/outfile.h"
 #include "../core/util.h"
@@ -78,6 +79,19 @@ struct ihdr {
 	uint64_t data_len;    /* arena bytes */
 	uint64_t file_size;
 	struct isec sec[GS_COUNT];
+	/* The log's drops notes (core/drops.h) summed over its blocks
+	 * [0, drops_blocks1 - 1): all but the last, which a reader reads
+	 * again with any blocks the log grew by (bt_graph_drops()).
+	 * drops_blocks1 = 0: not kept (an index of an older btrack). */
+	uint32_t drops_blocks1;
+	uint32_t drops_notes, drops_unreadable, drops_ncauses;
+	uint32_t drops_start_unknown, drops_pad;
+	uint64_t drops_total, drops_other, drops_since, drops_until;
+	uint64_t drops_start;
+	struct {
+		char name[BT_DROPS_NAME];
+		uint64_t count;
+	} drops_cause[BT_DROPS_CAUSES];
 };
 
 _Static_assert(sizeof(struct ihdr) <= IDX_HEADER, "index header too big");
@@ -449,6 +463,69 @@ out:
 	return r;
 }
 
+/* The drops notes of every block of g's log but the last, into the
+ * header: a second read of those blocks, a tenth of a second per million
+ * events, that spares each question reading them (bt_graph_drops()). */
+static int keep_drops(struct builder *b, const struct bt_graph *g)
+{
+	struct bt_drops_scan sc;
+	uint32_t nb = g->nblocks ? g->nblocks - 1 : 0, i;
+	int r;
+
+	bt_drops_scan_init(&sc);
+	if ((r = bt_drops_scan_blocks(&sc, g->log, 0, nb)))
+		return r;
+	b->h.drops_blocks1 = nb + 1;
+	b->h.drops_notes = sc.d.notes;
+	b->h.drops_unreadable = sc.d.unreadable;
+	b->h.drops_ncauses = sc.d.ncauses;
+	b->h.drops_start_unknown = sc.start_unknown;
+	b->h.drops_total = sc.d.total;
+	b->h.drops_other = sc.d.other;
+	b->h.drops_since = sc.d.since;
+	b->h.drops_until = sc.d.until;
+	b->h.drops_start = sc.start;
+	for (i = 0; i < sc.d.ncauses && i < BT_DROPS_CAUSES; i++) {
+		memcpy(b->h.drops_cause[i].name, sc.d.cause[i].name,
+		       BT_DROPS_NAME);
+		b->h.drops_cause[i].count = sc.d.cause[i].count;
+	}
+	return 0;
+}
+
+int bt_index_drops(const struct bt_graph *g, struct bt_drops_scan *sc,
+		   uint32_t *from)
+{
+	const struct ihdr *h;
+	uint32_t i;
+
+	if (!g->idx || !g->idx->h.drops_blocks1)
+		return 0;
+	h = &g->idx->h;
+	bt_drops_scan_init(sc);
+	sc->d.notes = h->drops_notes;
+	sc->d.unreadable = h->drops_unreadable;
+	sc->d.ncauses = h->drops_ncauses;
+	sc->start_unknown = h->drops_start_unknown != 0;
+	sc->d.total = h->drops_total;
+	sc->d.other = h->drops_other;
+	sc->d.since = h->drops_since;
+	sc->d.until = h->drops_until;
+	sc->start = h->drops_start;
+	if (sc->d.ncauses > BT_DROPS_CAUSES ||
+	    h->drops_blocks1 - 1 > g->nblocks)
+		return 0;
+	for (i = 0; i < sc->d.ncauses; i++) {
+		memcpy(sc->d.cause[i].name, h->drops_cause[i].name,
+		       BT_DROPS_NAME);
+		sc->d.cause[i].count = h->drops_cause[i].count;
+	}
+	if (!bt_drops_scan_valid(sc))
+		return 0;
+	*from = h->drops_blocks1 - 1;
+	return 1;
+}
+
 static void index_path(char *out, size_t n, const char *log, const char *p)
 {
 	if (p)
@@ -512,6 +589,8 @@ static int build(struct bt_graph **out, const char *logp, const char *ipath,
 	}
 	b.open = true;
 	if ((r = bt_graph_build(&g, log, progress, arg, &sink)))
+		goto fail;
+	if ((r = keep_drops(&b, g)))
 		goto fail;
 	if ((r = finish_index(&b, g)))
 		goto fail;
@@ -861,13 +940,34 @@ static bool dir_writable(const char *path)
 	return access(dir, W_OK) == 0;
 }
 
+/* Whether an index that g was mapped from and extended (its log grew
+ * since it was written) should be written again: the policy writes
+ * indexes, the log is closed, the directory writable, and the log grew
+ * by an eighth of the events the index holds or a million (always: by
+ * any).  Each question extends an old index by all the log grew by. */
+static bool rewrite(const struct bt_graph *g, enum bt_index_policy pol,
+		    const char *ipath)
+{
+	uint64_t more;
+
+	if (!g->ext || !g->idx ||
+	    (pol != BT_INDEX_AUTO && pol != BT_INDEX_ALWAYS) ||
+	    !(bt_log_header(g->log)->flags & BT_LOGF_CLOSED) ||
+	    !dir_writable(ipath) || g->nev < g->idx->h.nev)
+		return false;
+	more = g->nev - g->idx->h.nev;
+	if (pol == BT_INDEX_ALWAYS)
+		return more > 0;
+	return more >= BT_INDEX_AUTO_EVENTS || more * 8 >= g->idx->h.nev;
+}
+
 int bt_graph_load(struct bt_graph **out, const char *path,
 		  bt_progress_fn progress, void *arg)
 {
 	enum bt_index_policy pol = policy();
 	struct bt_graph *g = NULL;
 	struct bt_log *log;
-	char ipath[4096], why[1024];
+	char ipath[4096], why[1024], why2[1024];
 	bool write;
 	int r;
 
@@ -877,9 +977,41 @@ int bt_graph_load(struct bt_graph **out, const char *path,
 	if (pol != BT_INDEX_OFF) {
 		if ((r = bt_index_load(&g, path, ipath, why, sizeof(why))) < 0)
 			return r;
-		if (r == 1) {
+		if (r == 1 && !rewrite(g, pol, ipath)) {
 			*out = g;
 			return 0;
+		}
+		if (r == 1) {
+			/* the log grew much since: write the index again,
+			 * so that later questions need not extend it */
+			uint64_t more = g->nev - g->idx->h.nev;
+
+			bt_graph_free(g);
+			g = NULL;
+			if ((r = build(&g, path, ipath, progress, arg)) == 0) {
+				snprintf(g->warning, sizeof(g->warning),
+					 "index '%.400s' held %llu events "
+					 "fewer than the log: rewritten", ipath,
+					 (unsigned long long)more);
+				*out = g;
+				return 0;
+			}
+			if (r == BT_ECORRUPT || r == BT_EVERSION ||
+			    r == BT_ELIMIT)
+				return r;
+			/* cannot write it: use it as it is */
+			snprintf(why, sizeof(why), "%.500s", bt_error_msg());
+			if ((r = bt_index_load(&g, path, ipath, why2,
+					       sizeof(why2))) < 0)
+				return r;
+			if (r == 1) {
+				snprintf(g->warning, sizeof(g->warning),
+					 "cannot rewrite the index '%.200s': "
+					 "%.200s", ipath, why);
+				*out = g;
+				return 0;
+			}
+			why[0] = '\0';
 		}
 	}
 	if ((r = bt_log_open(&log, path)))

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,14 +38,26 @@
 #define LAT_FINE 1000u
 #define LAT_BUCKETS (LAT_FINE + 590u + 1u)
 
-/* A queued alert. */
+/* A queued alert: its line, parsed when its turn comes.  A parsed alert
+ * (struct bt_alert) is 5 kB, most of it room for a long detection point:
+ * a queue of those held 5 kB per alert waiting (5 MB for the default
+ * 1024), where a Falco line is a few hundred bytes. */
 struct entry {
-	struct bt_alert a;
-	int err;                 /* a line that is no alert: why */
-	char msg[256];
+	char *text;              /* malloc'd copy of the line, or NULL: too
+	                            long (or no memory for it) */
+	size_t len;
+	bool too_long;
 	uint64_t key;            /* hash of the line and its ordinal */
 	uint64_t arrived;        /* monotonic ns */
 	uint64_t line;
+};
+
+/* The alert being answered. */
+struct job {
+	struct bt_alert a;
+	int err;                 /* a line that is no alert: why */
+	char msg[256];
+	uint64_t key, arrived, line;   /* as queued */
 };
 
 struct queue {
@@ -400,19 +413,11 @@ static int on_line(void *arg, const char *line, size_t len, bool too_long)
 		e->key = 1;
 	e->arrived = mono_ns();
 	e->line = w->lines;
-	e->err = 0;
-	if (too_long) {
-		memset(&e->a, 0, sizeof(e->a));
-		e->a.time = BT_TIME_NONE;
-		e->err = BT_ECORRUPT;
-		snprintf(e->msg, sizeof(e->msg), "%s:%" PRIu64 ": longer than "
-			 "%u bytes", bt_alertsrc_name(w->src), w->lines,
-			 BT_ALERT_LINE_MAX);
-	} else if ((e->err = bt_alert_parse(&e->a, line, len,
-					    bt_alertsrc_name(w->src),
-					    w->lines))) {
-		snprintf(e->msg, sizeof(e->msg), "%s", bt_error_msg());
-	}
+	e->too_long = too_long;
+	e->len = too_long ? 0 : len;
+	e->text = too_long ? NULL : malloc(len ? len : 1);
+	if (e->text)
+		memcpy(e->text, line, len);
 	pthread_mutex_lock(&q->mu);
 	q->n++;
 	pthread_cond_signal(&q->not_empty);
@@ -600,8 +605,9 @@ static bool caught_up(struct watch *w, const struct bt_alert *a)
 }
 
 /* The drops of the followed log (see struct watch), or NULL when they
- * cannot be read.  A whole read of the log (a tenth of a second per
- * million events): once per graph, and once more at the writer's close;
+ * cannot be read.  Without an index, a whole read of the log (a tenth of
+ * a second per million events): once per graph, and once more at the
+ * writer's close;
  * a drops note appended to a log still being written in between is seen
  * at the close. */
 static const struct bt_drops *watch_drops(struct watch *w)
@@ -614,8 +620,7 @@ static const struct bt_drops *watch_drops(struct watch *w)
 	if (g != w->drops_g || (closed && !w->drops_closed)) {
 		w->drops_g = g;
 		w->drops_closed = closed;
-		w->drops_ok = bt_graph_log(g) &&
-			      !bt_drops_read(&w->drops, bt_graph_log(g));
+		w->drops_ok = !bt_graph_drops(g, &w->drops);
 	}
 	return w->drops_ok ? &w->drops : NULL;
 }
@@ -634,7 +639,7 @@ static void count_nodes(const struct bt_result *r, size_t *objects,
 
 /* Answer one alert; a negative bt_error only for what stops the watcher
  * (the journal cannot be written). */
-static int answer(struct watch *w, struct entry *e)
+static int answer(struct watch *w, struct job *e)
 {
 	struct bt_watch_answer ans = { .alert = &e->a, .line = e->line };
 	struct bt_query q = w->o->query;
@@ -751,8 +756,11 @@ static int answer(struct watch *w, struct entry *e)
 done:
 	if (!ans.msg && note[0])
 		ans.msg = note;
-	if ((r = journal_put(w, 'D', e->key, status)) ||
-	    (r = bt_u64map_put(&w->done, e->key, 1)))
+	/* Not into w->done: that holds the journal's keys from before the
+	 * start (to skip the alerts a source gives again); an alert's key
+	 * (its line's hash and ordinal) never comes twice in one run, and
+	 * keeping them all would grow with every alert answered. */
+	if ((r = journal_put(w, 'D', e->key, status)))
 		goto fatal;
 	begun_drop(w, e->key);
 	ans.total_ns = mono_ns() - e->arrived;
@@ -774,17 +782,51 @@ fatal:
 	return r;
 }
 
+/* The queued entry q (its text freed) as the job to answer. */
+static void take(struct watch *w, struct entry *q, struct job *e)
+{
+	e->key = q->key;
+	e->arrived = q->arrived;
+	e->line = q->line;
+	e->err = 0;
+	if (!q->text) {
+		memset(&e->a, 0, sizeof(e->a));
+		e->a.time = BT_TIME_NONE;
+		e->err = q->too_long ? BT_ECORRUPT : BT_ENOMEM;
+		if (q->too_long)
+			snprintf(e->msg, sizeof(e->msg), "%s:%" PRIu64 ": "
+				 "longer than %u bytes",
+				 bt_alertsrc_name(w->src), q->line,
+				 BT_ALERT_LINE_MAX);
+		else
+			snprintf(e->msg, sizeof(e->msg), "%s:%" PRIu64 ": no "
+				 "memory to queue it", bt_alertsrc_name(w->src),
+				 q->line);
+	} else if ((e->err = bt_alert_parse(&e->a, q->text, q->len,
+					    bt_alertsrc_name(w->src),
+					    q->line))) {
+		snprintf(e->msg, sizeof(e->msg), "%s", bt_error_msg());
+	}
+	free(q->text);
+	q->text = NULL;
+}
+
 /* Bring w->st up to date (engine thread). */
 static void fill_status(struct watch *w)
 {
 	const struct bt_graph *g = w->f ? bt_follow_graph(w->f) : NULL;
 	struct bt_follow_stats fs;
+	struct mallinfo2 mi;
 
 	pthread_mutex_lock(&w->q.mu);
 	w->st.queued = w->q.n;
 	w->st.dropped = w->q.dropped;
 	pthread_mutex_unlock(&w->q.mu);
 	w->st.graph_bytes = g ? bt_graph_memory(g) : 0;
+	w->st.cache_bytes = g ? bt_graph_cache_memory(g) : 0;
+	mi = mallinfo2();
+	w->st.heap_used = mi.uordblks + mi.hblkhd;
+	w->st.heap_held = mi.arena + mi.hblkhd;
 	w->st.latency_p50_ns = lat_quantile(w, w->st.answered, 0.5);
 	w->st.latency_p99_ns = lat_quantile(w, w->st.answered, 0.99);
 	if (w->f) {
@@ -832,7 +874,9 @@ int bt_watch_run(const struct bt_watch_opts *o, const struct bt_watch_ops *ops,
 		 struct bt_watch_summary *sum)
 {
 	struct watch w = { .o = o, .ops = ops, .jfd = -1 };
-	struct entry cur;
+	struct entry qe;
+	struct job cur;
+	size_t i;
 	pthread_t th;
 	bool started = false;
 	int r;
@@ -900,12 +944,13 @@ int bt_watch_run(const struct bt_watch_opts *o, const struct bt_watch_ops *ops,
 			continue;
 		}
 		/* Copy out, so the reader may refill the slot. */
-		cur = w.q.v[w.q.head];
+		qe = w.q.v[w.q.head];
 		w.q.head = (w.q.head + 1) % w.q.cap;
 		w.q.n--;
 		pthread_cond_signal(&w.q.not_full);
 		pthread_mutex_unlock(&w.q.mu);
 		tell_drops(&w, dropped);
+		take(&w, &qe, &cur);
 		if ((r = answer(&w, &cur)))
 			break;
 		status(&w, false);
@@ -936,6 +981,9 @@ out:
 	bt_follow_close(w.f);
 	if (w.jfd >= 0)
 		close(w.jfd);
+	/* The reader has stopped (or never started): what it queued. */
+	for (i = 0; w.q.v && i < w.q.n; i++)
+		free(w.q.v[(w.q.head + i) % w.q.cap].text);
 	free(w.q.v);
 	free(w.begun);
 	bt_u64map_release(&w.ordinals);

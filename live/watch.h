@@ -113,6 +113,13 @@ struct bt_watch_status {
 	uint64_t log_time;
 	uint64_t graph_bytes;     /* the graph's memory beyond the mapped
 	                             log (bt_graph_memory()) */
+	uint64_t cache_bytes;     /* of which its cache of decoded events
+	                             (bounded; fills as alerts walk) */
+	/* The process's heap (mallinfo2): bytes in use, and bytes the
+	 * allocator holds (in use, free in its arenas, mmap'd chunks).  In
+	 * use stays flat over alerts once the cache is full; what it holds
+	 * may stay at a peak's height. */
+	uint64_t heap_used, heap_held;
 	/* Latency (arrival to the first result file) of the alerts
 	 * answered, from a fixed histogram: 1 ms steps up to 1 s, 100 ms
 	 * steps up to 60 s, then "60 s or more".  0 when none. */

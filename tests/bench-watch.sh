@@ -14,21 +14,30 @@
 #   memory: once the writer is done (equal events), BENCH_WATCH_MEM_ALERTS
 #   more alerts about events of the log; the watcher's RSS (and its
 #   anonymous part, which excludes the mapped log) after the first 100 of
-#   them, after all, and after BENCH_WATCH_MEM_ALERTS2; graph bytes per
-#   event from its --stats line, against a full load of the same log.
+#   them, after all, and after BENCH_WATCH_MEM_ALERTS2; from its --stats
+#   line, the graph's cache of decoded events (it fills as the alerts'
+#   walks decode blocks, up to 32 MiB of events, then stays full: growth
+#   that stops, not per alert), the heap in use (mallinfo2), and the
+#   graph bytes per event without the cache, against a full load of the
+#   same log.  The growth per alert is judged on the heap in use past
+#   the cache's filling.
 #
 #   BENCH_WATCH_EVENTS=N     events of the log (default 10000000)
 #   BENCH_WATCH_RATE=N       events per second fed (default 200000)
 #   BENCH_WATCH_ALERTS=N     alerts during the run (default 300)
 #   BENCH_WATCH_MEM_ALERTS=N alerts after it (default 1000, at least 100)
 #   BENCH_WATCH_MEM_ALERTS2=N then more, up to N in all (default twice
-#                            the above; 0: none): the allocator warms up
-#                            over the first ~1000 (glibc keeps what it
-#                            freed), so the growth per alert is judged
-#                            between the two
+#                            the above; 0: none): the event cache fills
+#                            over the first ~1000 alerts (10 M events),
+#                            so the growth per alert is judged between
+#                            the two
 #   BENCH_WATCH_OUTPUTS=L    the watcher's --outputs (default json; SVG
 #                            layouts of big results take seconds)
 #   BENCH_WATCH_MAX_NODES=N  the watcher's --max-nodes (default 200)
+#   BENCH_WATCH_KEEP=1       keep the working directory (the watcher's
+#                            answers watch.out, with each alert's
+#                            latency in order, and its watch.err) and say
+#                            where
 #
 # Prints the rows of bench.sh's table on stdout, one a line:
 #   LABEL|VALUE|UNIT|CMP|TARGET
@@ -64,7 +73,12 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/btbench-watch.XXXXXX")
 wpid=
 cleanup() {
 	[ -n "$wpid" ] && kill "$wpid" 2>/dev/null && wait "$wpid"
-	rm -rf "$tmp"
+	if [ -n "${BENCH_WATCH_KEEP:-}" ]; then
+		rm -rf "$tmp/results" "$tmp/src.btl"
+		say "kept $tmp"
+	else
+		rm -rf "$tmp"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -269,6 +283,7 @@ if [ "$MEM2" -gt "$MEM" ]; then
 	wait_lines $((base + MEM2)) 2400 || exit 1
 	set -- $(rss "$wpid")
 	r2=$1 a2=$2
+	st2=$(stats)
 fi
 out "watch: RSS after 100 alerts ($events events)" \
 	"$(awk -v k="$r100" 'BEGIN { printf "%.1f", k / 1024 }')" MB - -
@@ -280,15 +295,48 @@ out "watch:   anonymous, after 100 / after $MEM" \
 out "watch:   anonymous growth per alert (100 -> $MEM)" \
 	"$(awk -v a="$a100" -v b="$a1k" -v n="$((MEM - 100))" 'BEGIN { if (n > 0) printf "%.2f", (b - a) / n; else print "-" }')" \
 	"kB" - -
+# mb LINE KEY: KEY of a stats line in MB ("-" when absent).
+mb() {
+	awk -v v="$(field "$1" "$2")" \
+		'BEGIN { if (v == "") print "-"; else printf "%.1f", v / 1048576 }'
+}
+# per_alert LINE1 LINE2 KEY N: growth of KEY per alert in kB.
+per_alert() {
+	awk -v a="$(field "$1" "$3")" -v b="$(field "$2" "$3")" -v n="$4" \
+		'BEGIN { if (a == "" || b == "" || n <= 0) print "-"
+			 else printf "%.2f", (b - a) / 1024 / n }'
+}
+if [ -n "$st1k" ]; then
+	out "watch:   of which the event cache, after 100 / after $MEM" \
+		"$(mb "$st100" cache_bytes) / $(mb "$st1k" cache_bytes)" MB - -
+	out "watch:   heap in use, after 100 / after $MEM" \
+		"$(mb "$st100" heap_used) / $(mb "$st1k" heap_used)" MB - -
+	out "watch:   heap growth per alert beyond the cache (100 -> $MEM)" \
+		"$(awk -v a="$(field "$st100" heap_used)" \
+			-v b="$(field "$st1k" heap_used)" \
+			-v c="$(field "$st100" cache_bytes)" \
+			-v d="$(field "$st1k" cache_bytes)" \
+			-v n="$((MEM - 100))" 'BEGIN {
+			if (a == "" || n <= 0) print "-"
+			else printf "%.2f", ((b - a) - (d - c)) / 1024 / n }')" \
+		kB - -
+fi
 if [ "$MEM2" -gt "$MEM" ]; then
 	out "watch: RSS after $MEM2 alerts" \
 		"$(awk -v k="$r2" 'BEGIN { printf "%.1f", k / 1024 }')" MB - -
 	out "watch:   anonymous growth per alert ($MEM -> $MEM2)" \
 		"$(awk -v a="$a1k" -v b="$a2" -v n="$((MEM2 - MEM))" 'BEGIN { printf "%.2f", (b - a) / n }')" \
 		"kB" le 1
+	if [ -n "$st1k" ] && [ -n "$st2" ]; then
+		out "watch:   event cache after $MEM2" "$(mb "$st2" cache_bytes)" \
+			MB - -
+		out "watch:   heap growth per alert ($MEM -> $MEM2)" \
+			"$(per_alert "$st1k" "$st2" heap_used $((MEM2 - MEM)))" \
+			kB le 1
+	fi
 fi
 if [ -n "$st1k" ]; then
-	out "watch: graph bytes per event after 100 / after $MEM" \
+	out "watch: graph bytes per event (no cache) after 100 / after $MEM" \
 		"$(field "$st100" bytes_per_event) / $(field "$st1k" bytes_per_event)" \
 		"B" - -
 fi

@@ -173,10 +173,18 @@ START_TEST(stale_index)
 		ck_assert_uint_eq(bt_graph_in(g, p, &l), 1);
 	}
 	bt_graph_free(g);
-	/* rebuilt when the policy allows: still used */
+	/* written again when the policy writes indexes (the closed log
+	 * grew), said; then used as it is */
 	bt_index_set_policy(BT_INDEX_ALWAYS);
 	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(bt_graph_warning(g));
+	ck_assert_ptr_nonnull(strstr(bt_graph_warning(g), "rewritten"));
+	ck_assert_int_eq(bt_graph_find_process(g, 999999, 0, &p), 0);
+	bt_graph_free(g);
+	bt_index_set_policy(BT_INDEX_NEVER);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
 	ck_assert(bt_graph_from_index(g));
+	ck_assert_ptr_null(bt_graph_warning(g));
 	ck_assert_int_eq(bt_graph_find_process(g, 999999, 0, &p), 0);
 	bt_graph_free(g);
 	bt_index_set_policy(BT_INDEX_AUTO);
