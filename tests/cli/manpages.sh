@@ -42,8 +42,9 @@ for page in "$man"/*.[0-9]; do
 		bad "$name: mandoc errors:"
 		cat "$tmp/lint.err" >&2
 	fi
-	render "$page" >"$tmp/page" || bad "$name does not render"
-	grep -q '^NAME' "$tmp/page" || bad "$name has no NAME section"
+	# (kept: the command checks below read them again)
+	render "$page" >"$tmp/$name.txt" || bad "$name does not render"
+	grep -q '^NAME' "$tmp/$name.txt" || bad "$name has no NAME section"
 	# Warnings are shown, not failed.
 	mandoc -T lint -W warning "$page" 2>&1 | grep 'WARNING' |
 		sed 's/^/note: /' || true
@@ -57,7 +58,7 @@ n=0
 for cmd in $cmds; do
 	if [ "$cmd" = help ]; then
 		# Documented in btrack(1), not a page of its own.
-		render "$man/btrack.1" | grep -q 'help' ||
+		grep -q 'help' "$tmp/btrack.1.txt" ||
 			bad "btrack(1) does not mention 'help'"
 		continue
 	fi
@@ -66,12 +67,12 @@ for cmd in $cmds; do
 	rc=$?
 	set -e
 	[ "$rc" -eq 0 ] || { bad "'btrack $cmd -h' exits $rc"; continue; }
-	render "$man/btrack.1" | grep -q "$cmd" ||
+	grep -q "$cmd" "$tmp/btrack.1.txt" ||
 		bad "btrack(1) does not list '$cmd'"
 	page=$man/btrack-$cmd.1
 	[ -f "$page" ] || { bad "no man page man/btrack-$cmd.1"; continue; }
 	# The SYNOPSIS section: from its heading to the next heading.
-	render "$page" | sed -n '/^SYNOPSIS/,/^[A-Z]/p' | sed '1d;$d' |
+	sed -n '/^SYNOPSIS/,/^[A-Z]/p' "$tmp/btrack-$cmd.1.txt" | sed '1d;$d' |
 		norm >"$tmp/syn"
 	# The usage lines: "usage: btrack ..." and the "       btrack ..."
 	# lines under it, up to the first blank line.
