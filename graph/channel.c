@@ -467,7 +467,7 @@ static uint64_t note_slack(const struct bt_graph *g)
 	struct bt_log_iter it;
 	uint64_t v = 0;
 
-	if (!log)
+	if (!log || !bt_graph_lead_notes(g))
 		return 0;
 	bt_log_iter_init(&it, log);
 	while (bt_log_next(&it, &h) == 1 && h->type != BT_REC_EVENT) {

@@ -261,7 +261,7 @@ int bt_hostmap_new(struct bt_hostmap **out, const struct bt_graph *g)
 	int r = 0;
 
 	*out = NULL;
-	if (!log)
+	if (!log || !bt_graph_lead_notes(g))
 		return 0;
 	bt_log_iter_init(&it, log);
 	while (bt_log_next(&it, &h) == 1 && h->type != BT_REC_EVENT) {

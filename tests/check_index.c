@@ -17,6 +17,7 @@
 #include "../capture/gen.h"
 #include "../core/error.h"
 #include "../core/log.h"
+#include "../core/record.h"
 #include "../graph/export.h"
 #include "../graph/graph.h"
 #include "../graph/index.h"
@@ -643,6 +644,47 @@ START_TEST(unsorted_passes)
 }
 END_TEST
 
+/* An index says whether its log has text notes before its first event
+ * (where a case database's export puts its hosts and channel notes), so
+ * that a question on a generated log (objects, then events) need not
+ * read the records before the first event; a log with such a note still
+ * has them read. */
+START_TEST(lead_notes)
+{
+	const char *log = tu_path("ln.btl"), *log2 = tu_path("ln2.btl");
+	struct bt_log_writer *w;
+	struct bt_graph *g;
+
+	gen_log(log, 20000);
+	bt_index_set_policy(BT_INDEX_OFF);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert(bt_graph_lead_notes(g));   /* not known: read them */
+	bt_graph_free(g);
+	bt_index_set_policy(BT_INDEX_NEVER);
+	ck_assert_int_eq(bt_index_build(log, NULL, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert(bt_graph_from_index(g));
+	ck_assert(!bt_graph_lead_notes(g));
+	bt_graph_free(g);
+
+	ck_assert_int_eq(bt_log_writer_open(&w, log2, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 1, 10, 1, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 2), 0);
+	ck_assert_int_eq(bt_log_append_note(w, BT_NOTE_TEXT, 0, "hello", 5),
+			 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_WRITE, 0, 0, 5, 1, 2),
+			 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	ck_assert_int_eq(bt_index_build(log2, NULL, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(bt_graph_load(&g, log2, NULL, NULL), 0);
+	ck_assert(bt_graph_from_index(g));
+	ck_assert(bt_graph_lead_notes(g));
+	bt_graph_free(g);
+	bt_index_set_policy(BT_INDEX_AUTO);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("index");
@@ -656,6 +698,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, threads_same_lists);
 	tcase_add_test(tc, passes_same_index);
 	tcase_add_test(tc, unsorted_passes);
+	tcase_add_test(tc, lead_notes);
 	suite_add_tcase(s, tc);
 	return s;
 }
