@@ -9,7 +9,7 @@
  * tables (kind, flags, list offsets, record offsets, label heads), each
  * file's pages and regions, the labels, the PATH labels by path, a copy of
  * the object and label records, and the log's block table.  Each section
- * is cut into 64 KiB chunks with a CRC-32C each; a chunk is checked the
+ * is cut into 4 KiB chunks with a CRC-32C each; a chunk is checked the
  * first time a question reads it, so a corrupt index is never believed
  * (the question fails: BT_ECORRUPT naming the index) and a fresh process
  * touches only what it reads.  The header, with its own CRC, names the log
