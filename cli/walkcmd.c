@@ -244,10 +244,9 @@ static int load_source(struct bt_graph **out, const struct walkargs *a,
 const struct bt_drops *walkcmd_drops(struct bt_drops *d,
 				     const struct bt_graph *g)
 {
-	const struct bt_log *log = bt_graph_log(g);
 	char causes[256], t0[BT_TIME_BUFSZ], t1[BT_TIME_BUFSZ];
 
-	if (!log || bt_drops_read(d, log))
+	if (bt_graph_drops(g, d))
 		return NULL;
 	if (!d->total)
 		return d;

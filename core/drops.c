@@ -4,6 +4,7 @@
  * capture/ebpfrec.c).  It never prints.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "drops.h"
@@ -108,41 +109,105 @@ uint64_t bt_drops_add_text(struct bt_drops *d, const char *text, size_t len)
 	return sum;
 }
 
+void bt_drops_scan_init(struct bt_drops_scan *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void bt_drops_scan_rec(struct bt_drops_scan *s, const void *rec)
+{
+	const struct bt_rec_head *h = rec;
+	const struct bt_rec_note *n = rec;
+	struct bt_drops *out = &s->d;
+
+	if (h->type != BT_REC_NOTE)
+		return;
+	if (n->key == BT_NOTE_SOURCE) {
+		s->start = n->time;
+		return;
+	}
+	if (n->key != BT_NOTE_DROPS ||
+	    !bt_drops_add_text(out, bt_rec_str(&n->text), n->text.len))
+		return;
+	out->notes++;
+	if (!s->start || s->start > n->time)
+		s->start_unknown = true;
+	else if (!out->since || s->start < out->since)
+		out->since = s->start;
+	if (n->time > out->until)
+		out->until = n->time;
+}
+
+void bt_drops_scan_end(const struct bt_drops_scan *s, struct bt_drops *out)
+{
+	*out = s->d;
+	if (s->start_unknown)
+		out->since = 0;
+}
+
+int bt_drops_scan_blocks(struct bt_drops_scan *s, const struct bt_log *log,
+			 uint32_t from, uint32_t to)
+{
+	uint32_t nb = to, b;
+	size_t cap = bt_log_block_decoded_max(log), len, pos;
+	uint8_t *buf;
+	int r = 0;
+
+	if (bt_log_version(log) < 2 || from > to || to > bt_log_blocks(log))
+		return bt_error_set(BT_EINVAL, "no blocks [%u, %u) to read "
+				    "drops notes from", from, to);
+	if (from == nb)
+		return 0;
+	if (!(buf = malloc(cap)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	for (b = from; b < nb && !r; b++) {
+		if ((r = bt_log_block_decode(log, b, buf, cap, &len, NULL)))
+			break;
+		/* canonical records: an event is 24 bytes, others h->len */
+		for (pos = 0; pos + 8 <= len;) {
+			const struct bt_rec_head *h = (const void *)(buf + pos);
+			size_t l = h->type == BT_REC_EVENT ?
+				   sizeof(struct bt_rec_event) : h->len;
+
+			if (l < 8 || l > len - pos)
+				break;
+			bt_drops_scan_rec(s, h);
+			pos += l;
+		}
+	}
+	free(buf);
+	return r;
+}
+
+bool bt_drops_scan_valid(const struct bt_drops_scan *s)
+{
+	uint32_t i;
+
+	if (s->d.ncauses > BT_DROPS_CAUSES)
+		return false;
+	for (i = 0; i < s->d.ncauses; i++) {
+		const char *nm = s->d.cause[i].name;
+		size_t n = strnlen(nm, BT_DROPS_NAME);
+
+		if (n == BT_DROPS_NAME || !name_ok(nm, n))
+			return false;
+	}
+	return true;
+}
+
 int bt_drops_read(struct bt_drops *out, const struct bt_log *log)
 {
 	struct bt_log_iter it;
 	const struct bt_rec_head *h;
-	uint64_t start = 0;     /* of the capture being read: its source
-	                           note's time; 0 before any */
-	bool start_unknown = false;
+	struct bt_drops_scan s;
 	int r;
 
-	memset(out, 0, sizeof(*out));
+	bt_drops_scan_init(&s);
 	bt_log_iter_init(&it, log);
-	while ((r = bt_log_next(&it, &h)) == 1) {
-		const struct bt_rec_note *n = (const void *)h;
-
-		if (h->type != BT_REC_NOTE)
-			continue;
-		if (n->key == BT_NOTE_SOURCE) {
-			start = n->time;
-			continue;
-		}
-		if (n->key != BT_NOTE_DROPS ||
-		    !bt_drops_add_text(out, bt_rec_str(&n->text),
-				       n->text.len))
-			continue;
-		out->notes++;
-		if (!start || start > n->time)
-			start_unknown = true;
-		else if (!out->since || start < out->since)
-			out->since = start;
-		if (n->time > out->until)
-			out->until = n->time;
-	}
+	while ((r = bt_log_next(&it, &h)) == 1)
+		bt_drops_scan_rec(&s, h);
 	bt_log_iter_release(&it);
-	if (start_unknown)
-		out->since = 0;
+	bt_drops_scan_end(&s, out);
 	return r;
 }
 

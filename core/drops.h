@@ -61,11 +61,36 @@ uint64_t bt_drops_add_text(struct bt_drops *d, const char *text, size_t len);
 
 /*
  * Read every record of `log` and sum its drops notes into *out (zeroed
- * first).  Reads the whole log (block by block, as bt_log_next()): what
- * `btrack backtrack` pays once per log, about a tenth of a second per
- * million events.  The errors of bt_log_next() (BT_ECORRUPT, BT_ENOMEM).
+ * first).  Reads the whole log (block by block, as bt_log_next()): about
+ * a tenth of a second per million events, so a question answered from an
+ * index reads the summary the index keeps instead (bt_graph_drops(),
+ * graph.h).  The errors of bt_log_next() (BT_ECORRUPT, BT_ENOMEM).
  */
 int bt_drops_read(struct bt_drops *out, const struct bt_log *log);
+
+/*
+ * The same, a part of a log at a time: a scan is the summary so far and
+ * where the capture being read began.  bt_drops_scan_rec() takes one
+ * record (any type; notes count), in log order; bt_drops_scan_blocks()
+ * every record of blocks [from, to) of a version 2 log (decoded block by
+ * block; BT_EINVAL for version 1 or a range past its blocks); and
+ * bt_drops_scan_end() gives the summary.  A scan is plain data: the index
+ * keeps one (graph/index.c).
+ */
+struct bt_drops_scan {
+	struct bt_drops d;
+	uint64_t start;            /* the current capture's source note's
+	                              time; 0 before any */
+	bool start_unknown;        /* a drops note came with no start */
+};
+void bt_drops_scan_init(struct bt_drops_scan *s);
+void bt_drops_scan_rec(struct bt_drops_scan *s, const void *rec);
+int bt_drops_scan_blocks(struct bt_drops_scan *s, const struct bt_log *log,
+			 uint32_t from, uint32_t to);
+void bt_drops_scan_end(const struct bt_drops_scan *s, struct bt_drops *out);
+/* Whether a scan read from outside (an index) is one this code makes:
+ * cause names of [a-z0-9_.], NUL-terminated, ncauses in range. */
+bool bt_drops_scan_valid(const struct bt_drops_scan *s);
 
 /* Whether the window [since, until] of d meets [t0, t1] (a result's
  * first and last event times); true when the start is unknown and the

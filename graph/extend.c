@@ -21,10 +21,14 @@
  *    first growth;
  *  - object and label records are copied into an arena of their own, at
  *    offsets after the loaded arena's.
- * Per event: two list appends, amortised O(1), no allocation.  An event
- * earlier than the latest held (a log not in time order) is inserted at
- * its place by time (a binary search reading event times), and the graph
- * notes it is not time ordered.
+ * Per event: two entries appended to a pending buffer; at the end of a
+ * call (or every PEND_MAX events) they are grouped by object and each
+ * object's run appended to its list at once: its list is found and grown
+ * once per call, not once per event (one to two thirds of the CPU of an
+ * extension went to that, per event).  No allocation per event.  An event
+ * earlier than the latest held (a log not in time order) first flushes
+ * what is pending, then is inserted at its place by time (a binary search
+ * reading event times), and the graph notes it is not time ordered.
  *
  * The last block of a live log grows in place: the graph keeps how many of
  * its events, objects and kept labels it holds (blocks[last] and
@@ -71,6 +75,15 @@ static void free_lists(struct bt_gext *x)
 			free(x->xo[i][k].v);
 			free(x->xo[i][k].side);
 		}
+	for (i = 0; i < x->npool; i++)
+		free(x->pool[i]);
+	free(x->pool);
+	x->pool = NULL;
+	x->npool = x->pool_cap = x->pool_used = 0;
+	if (x->chain_cap) {
+		memset(x->chain[0], 0, x->chain_cap * sizeof(uint32_t));
+		memset(x->chain[1], 0, x->chain_cap * sizeof(uint32_t));
+	}
 	x->list_bytes = 0;
 }
 
@@ -116,11 +129,17 @@ void bt_gext_free(struct bt_graph *g)
 	free_lists(x);
 	free(x->xid);
 	free(x->xo);
-	free(x->arena);
+	if (x->arena)
+		munmap(x->arena, x->acap);
 	free(x->buf);
 	free(x->times);
 	free(x->newpaths);
 	free(x->ltail);
+	free(x->pend[0]);
+	free(x->pend[1]);
+	free(x->ptmp);
+	free(x->chain[0]);
+	free(x->chain[1]);
 	free(x);
 	g->ext = NULL;
 }
@@ -137,6 +156,30 @@ static const void *rec(const struct bt_graph *g, uint64_t off)
 	return g->data + at;
 }
 
+/* Room for `need` bytes in the arena: an anonymous mapping that doubles
+ * with mremap(), which moves its pages instead of copying them (realloc()
+ * copied it at each doubling below glibc's mmap threshold: a tenth of an
+ * extension's CPU). */
+static int arena_grow(struct bt_gext *x, size_t need)
+{
+	size_t cap = x->acap ? x->acap : (size_t)1 << 20;
+	void *p;
+
+	while (cap < need) {
+		if (cap > SIZE_MAX / 2)
+			return nomem();
+		cap *= 2;
+	}
+	p = x->arena ? mremap(x->arena, x->acap, cap, MREMAP_MAYMOVE) :
+		       mmap(NULL, cap, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return nomem();
+	x->arena = p;
+	x->acap = cap;
+	return 0;
+}
+
 /* Copy a record into our arena; *off its logical offset / 8. */
 static int arena_add(struct bt_graph *g, const void *r, size_t len,
 		     uint32_t *off)
@@ -148,8 +191,7 @@ static int arena_add(struct bt_graph *g, const void *r, size_t len,
 	if (at / 8 + len / 8 > UINT32_MAX)
 		return bt_error_set(BT_ELIMIT,
 			"too many object and label records for the index");
-	if (x->alen + len > x->acap &&
-	    (e = bt_grow(&x->arena, &x->acap, x->alen + len, 1)))
+	if (x->alen + len > x->acap && (e = arena_grow(x, x->alen + len)))
 		return e;
 	memcpy(x->arena + x->alen, r, len);
 	x->alen += len;
@@ -291,31 +333,117 @@ static int list_room(struct bt_gext *x, struct xlist *l, size_t cap,
 static size_t base_list(const struct bt_graph *g, uint32_t id, int k,
 			const uint32_t **v, const uint32_t **side)
 {
+	return bt_graph_base_list(g, id, k, v, side);
+}
+
+/* ---- the pool of chained segments (struct bt_gext, chain) ---------------- */
+
+#define POOL_SHIFT 18                     /* 1 MiB chunks */
+#define POOL_WORDS (1u << POOL_SHIFT)
+#define POOL_MAXCHUNKS (1u << (32 - POOL_SHIFT))
+#define SEG_SIDE 0x80000000u
+/* entries of a segment at most (header and ends included, a chunk) */
+#define SEG_MAX ((POOL_WORDS - 2) / 2)
+
+static uint32_t *seg_at(const struct bt_gext *x, uint32_t a1)
+{
+	uint32_t a = a1 - 1;
+
+	return x->pool[a >> POOL_SHIFT] + (a & (POOL_WORDS - 1));
+}
+
+/* Room for a segment of `words` words: its address + 1. */
+static int pool_take(struct bt_gext *x, uint32_t words, uint32_t *a1)
+{
+	if (!x->npool || x->pool_used + words > POOL_WORDS) {
+		uint32_t *c;
+
+		if (x->npool == POOL_MAXCHUNKS - 1)
+			return bt_error_set(BT_ELIMIT, "the graph's extension "
+				"is too large: load the log again");
+		if (x->npool == x->pool_cap) {
+			size_t cap = x->pool_cap ? x->pool_cap * 2 : 16;
+			uint32_t **p = realloc(x->pool, cap * sizeof(*p));
+
+			if (!p)
+				return nomem();
+			x->pool = p;
+			x->pool_cap = (uint32_t)cap;
+		}
+		if (!(c = malloc(POOL_WORDS * sizeof(uint32_t))))
+			return nomem();
+		x->pool[x->npool++] = c;
+		x->pool_used = 0;
+		x->list_bytes += POOL_WORDS * sizeof(uint32_t);
+	}
+	*a1 = ((x->npool - 1) << POOL_SHIFT | x->pool_used) + 1;
+	x->pool_used += words;
+	return 0;
+}
+
+/* Entries of object id's chain k. */
+static size_t chain_len(const struct bt_gext *x, uint32_t id, int k)
+{
+	uint32_t a1 = x->chain[k][id];
 	size_t n = 0;
 
-	*v = *side = NULL;
-	switch (k) {
-	case XL_IN:
-		n = bt_graph_in(g, id, v);
-		*side = bt_graph_in_ends(g, id);
-		break;
-	case XL_OUT:
-		n = bt_graph_out(g, id, v);
-		*side = bt_graph_out_ends(g, id);
-		break;
-	case XL_PG:
-		n = bt_graph_file_pages(g, id, v);
-		break;
-	default:
-		n = bt_graph_file_regions(g, id, v);
-		break;
+	while (a1) {
+		const uint32_t *s = seg_at(x, a1);
+
+		n += s[1] & ~SEG_SIDE;
+		a1 = s[0];
 	}
 	return n;
 }
 
+/* Copy object id's chain k (n entries: chain_len()) into v and side
+ * (NULL: not wanted; zeros where a segment has none), oldest first. */
+static void chain_copy(const struct bt_gext *x, uint32_t id, int k,
+		       size_t n, uint32_t *v, uint32_t *side)
+{
+	uint32_t a1 = x->chain[k][id];
+
+	while (a1) {
+		const uint32_t *s = seg_at(x, a1);
+		uint32_t m = s[1] & ~SEG_SIDE;
+
+		n -= m;
+		memcpy(v + n, s + 2, (size_t)m * 4);
+		if (side) {
+			if (s[1] & SEG_SIDE)
+				memcpy(side + n, s + 2 + m, (size_t)m * 4);
+			else
+				memset(side + n, 0, (size_t)m * 4);
+		}
+		a1 = s[0];
+	}
+}
+
+/* Room in chain[] for object id. */
+static int chain_room(struct bt_gext *x, uint32_t id)
+{
+	size_t c = x->chain_cap ? x->chain_cap : 1024;
+	int k;
+
+	if (id < x->chain_cap)
+		return 0;
+	while (c <= id)
+		c *= 2;
+	for (k = 0; k < 2; k++) {
+		uint32_t *v = realloc(x->chain[k], c * sizeof(*v));
+
+		if (!v)
+			return nomem();
+		memset(v + x->chain_cap, 0, (c - x->chain_cap) * sizeof(*v));
+		x->chain[k] = v;
+	}
+	x->chain_cap = c;
+	return 0;
+}
+
 /* Object id's own list k, made if it has none yet (its base list copied
- * into it), with room for one more entry. */
-static int own_list(struct bt_graph *g, uint32_t id, int k,
+ * into it), with room for `more` more entries. */
+static int own_list(struct bt_graph *g, uint32_t id, int k, uint32_t more,
 		    struct xlist **out)
 {
 	struct bt_gext *x = g->ext;
@@ -350,9 +478,15 @@ static int own_list(struct bt_graph *g, uint32_t id, int k,
 	l = &x->xo[x->xid[id] - 1][k];
 	side = x->ends && k <= XL_OUT;
 	if (!l->cap) {
-		/* the base list copied once, room for half as many again */
+		/* the base list copied once, and what was chained after it,
+		 * room for half as many again */
+		size_t c = bt_gext_chained(g, id, k) ? chain_len(x, id, k) : 0;
+
 		n = base_list(g, id, k, &bv, &bs);
-		if ((r = list_room(x, l, n + n / 2 + 4, side)))
+		if (n + c + more > UINT32_MAX)
+			return bt_error_set(BT_ELIMIT, "a list is too long");
+		if ((r = list_room(x, l, (n + c) + (n + c) / 2 + 4 + more,
+				   side)))
 			return r;
 		if (n)
 			memcpy(l->v, bv, n * 4);
@@ -362,10 +496,15 @@ static int own_list(struct bt_graph *g, uint32_t id, int k,
 			else
 				memset(l->side, 0, n * 4);
 		}
-		l->n = (uint32_t)n;
-	} else if (l->n == l->cap &&
-		   (r = list_room(x, l, (size_t)l->cap + l->cap / 2 + 4,
-				  side))) {
+		if (c) {
+			chain_copy(x, id, k, c, l->v + n,
+				   side ? l->side + n : NULL);
+			x->chain[k][id] = 0;
+		}
+		l->n = (uint32_t)(n + c);
+	} else if (more > l->cap - l->n &&
+		   (r = list_room(x, l, (size_t)l->cap + l->cap / 2 + 4 +
+				  more, side))) {
 		return r;
 	}
 	*out = l;
@@ -434,7 +573,7 @@ static int add_to(struct bt_graph *g, uint32_t id, int k, uint32_t ref,
 	uint32_t pos;
 	int r;
 
-	if ((r = own_list(g, id, k, &l)))
+	if ((r = own_list(g, id, k, 1, &l)))
 		return r;
 	/* A log out of time order: the list's own latest time decides
 	 * (read once per list, then kept), and only an event earlier than
@@ -455,6 +594,154 @@ static int add_to(struct bt_graph *g, uint32_t id, int k, uint32_t ref,
 		}
 	}
 	list_insert(l, pos, ref, side);
+	return 0;
+}
+
+/* Entries pending at most (per direction) before they are flushed: 3 MiB
+ * of them each. */
+#define PEND_MAX 262144u
+/* Bits of an object id sorted per pass of flush()'s radix sort. */
+#define RADIX_BITS 11
+
+/* Put the pending entries of one direction (k: XL_IN or XL_OUT) into
+ * their lists: sorted by object (stable: log order, which is time order,
+ * within an object) by an LSD radix sort, then each object's run copied
+ * at once. */
+static int flush_dir(struct bt_graph *g, int k)
+{
+	struct bt_gext *x = g->ext;
+	struct xpend *a = x->pend[k], *t = x->ptmp, *sw;
+	size_t n = x->npend, i, j;
+	uint32_t shift, cnt[1u << RADIX_BITS];
+	int r;
+
+	for (shift = 0; shift < 32 && (x->pend_max >> shift); shift +=
+	     RADIX_BITS) {
+		uint32_t sum = 0, c;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++)
+			cnt[(a[i].id >> shift) & ((1u << RADIX_BITS) - 1)]++;
+		for (c = 0; c < (1u << RADIX_BITS); c++) {
+			uint32_t v = cnt[c];
+
+			cnt[c] = sum;
+			sum += v;
+		}
+		for (i = 0; i < n; i++)
+			t[cnt[(a[i].id >> shift) &
+			      ((1u << RADIX_BITS) - 1)]++] = a[i];
+		sw = a;
+		a = t;
+		t = sw;
+	}
+	if (x->pend_max && (r = chain_room(x, x->pend_max)))
+		return r;
+	for (i = 0; i < n; i = j) {
+		struct xlist *l = NULL;
+		uint32_t id = a[i].id;
+
+		for (j = i + 1; j < n && a[j].id == id && j - i < SEG_MAX;
+		     j++)
+			;
+		if (id < x->xid_cap && x->xid[id] &&
+		    x->xo[x->xid[id] - 1][k].cap) {
+			/* it has a list of its own: append */
+			if ((r = own_list(g, id, k, (uint32_t)(j - i), &l)))
+				return r;
+			for (; i < j; i++) {
+				l->v[l->n] = a[i].ref;
+				if (l->side)
+					l->side[l->n] = a[i].side;
+				l->n++;
+			}
+			/* the latest time is that of its last entry: read
+			 * again if an event out of order comes (add_to()) */
+			l->last_t1 = 0;
+		} else {
+			/* a segment chained to its earlier ones */
+			uint32_t m = (uint32_t)(j - i), a1 = 0, *sg, q;
+
+			if ((r = pool_take(x, 2 + m * (x->ends ? 2 : 1), &a1)))
+				return r;
+			sg = seg_at(x, a1);
+			sg[0] = x->chain[k][id];
+			sg[1] = m | (x->ends ? SEG_SIDE : 0);
+			for (q = 0; q < m; q++)
+				sg[2 + q] = a[i + q].ref;
+			if (x->ends)
+				for (q = 0; q < m; q++)
+					sg[2 + m + q] = a[i + q].side;
+			x->chain[k][id] = a1;
+			i = j;
+		}
+	}
+	/* the sort may have left the entries in the other buffer */
+	if (a != x->pend[k]) {
+		x->ptmp = x->pend[k];
+		x->pend[k] = a;
+	}
+	return 0;
+}
+
+int bt_gext_fold(struct bt_graph *g, uint32_t id, int k)
+{
+	struct xlist *l;
+
+	if (!bt_gext_chained(g, id, k))
+		return 0;
+	return own_list(g, id, k, 0, &l);
+}
+
+/* Put every pending entry into its list. */
+static int flush(struct bt_graph *g)
+{
+	struct bt_gext *x = g->ext;
+	int r;
+
+	if (!x->npend)
+		return 0;
+	if ((r = flush_dir(g, XL_IN)) || (r = flush_dir(g, XL_OUT)))
+		return r;
+	x->npend = 0;
+	x->pend_max = 0;
+	return 0;
+}
+
+/* Event ref (in time order) for the lists of effect (in) and cause (out),
+ * later (flush()). */
+static int pend(struct bt_graph *g, uint32_t effect, uint32_t cause,
+		uint32_t ref, uint32_t side_in, uint32_t side_out)
+{
+	struct bt_gext *x = g->ext;
+	int r;
+
+	if (x->npend == PEND_MAX && (r = flush(g)))
+		return r;
+	if (x->npend == x->pend_cap) {
+		size_t c = x->pend_cap ? x->pend_cap * 2 : 4096;
+		struct xpend *p;
+		int k;
+
+		if (c > PEND_MAX)
+			c = PEND_MAX;
+		for (k = 0; k < 2; k++) {
+			if (!(p = realloc(x->pend[k], c * sizeof(*p))))
+				return nomem();
+			x->pend[k] = p;
+		}
+		if (!(p = realloc(x->ptmp, c * sizeof(*p))))
+			return nomem();
+		x->ptmp = p;
+		x->pend_cap = c;
+	}
+	x->pend[XL_IN][x->npend] = (struct xpend){ effect, ref, side_in };
+	x->pend[XL_OUT][x->npend] = (struct xpend){ cause, ref, side_out };
+	x->npend++;
+	if (effect > x->pend_max)
+		x->pend_max = effect;
+	if (cause > x->pend_max)
+		x->pend_max = cause;
 	return 0;
 }
 
@@ -479,13 +766,20 @@ static int add_event(struct bt_graph *g, const struct bt_rec_event *e,
 		g->unsorted = true;
 	x->last_t = e->time;
 	in_order = x->max_known && e->time >= x->max_t;
-	if ((r = add_to(g, e->effect, XL_IN, ref,
-			(uint32_t)e->op << BT_END_OBJ_BITS | e->cause, e->time,
-			in_order, cur_first, cur_n)) ||
-	    (r = add_to(g, e->cause, XL_OUT, ref,
-			(uint32_t)e->op << BT_END_OBJ_BITS | e->effect,
-			e->time, in_order, cur_first, cur_n)))
+	if (in_order) {
+		if ((r = pend(g, e->effect, e->cause, ref,
+			      (uint32_t)e->op << BT_END_OBJ_BITS | e->cause,
+			      (uint32_t)e->op << BT_END_OBJ_BITS | e->effect)))
+			return r;
+	} else if ((r = flush(g)) ||
+		   (r = add_to(g, e->effect, XL_IN, ref,
+			       (uint32_t)e->op << BT_END_OBJ_BITS | e->cause,
+			       e->time, in_order, cur_first, cur_n)) ||
+		   (r = add_to(g, e->cause, XL_OUT, ref,
+			       (uint32_t)e->op << BT_END_OBJ_BITS | e->effect,
+			       e->time, in_order, cur_first, cur_n))) {
 		return r;
+	}
 	if (!x->max_known || e->time > x->max_t) {
 		x->max_t = e->time;
 		x->max_known = true;
@@ -540,7 +834,7 @@ static int add_object(struct bt_graph *g, const struct bt_rec_head *h)
 		const uint32_t *a;
 		uint32_t lo = 0, hi;
 
-		if ((r = own_list(g, f, XL_PG, &l)))
+		if ((r = own_list(g, f, XL_PG, 1, &l)))
 			return r;
 		/* by index, ties by id (the new id is the largest) */
 		a = l->v;
@@ -556,7 +850,7 @@ static int add_object(struct bt_graph *g, const struct bt_rec_head *h)
 		list_insert(l, lo, id, 0);
 		g->npg++;
 	} else {
-		if ((r = own_list(g, f, XL_RG, &l)))
+		if ((r = own_list(g, f, XL_RG, 1, &l)))
 			return r;
 		list_insert(l, l->n, id, 0);
 		g->nrg++;
@@ -611,6 +905,9 @@ static int add_label(struct bt_graph *g, const struct bt_rec_label *lr)
 	    bt_graph_is_recorder_path(bt_rec_str(&lr->value))) {
 		const uint32_t *l;
 
+		/* its events pending too */
+		if ((r = flush(g)))
+			return r;
 		if (!bt_graph_in(g, lr->object, &l))
 			g->oflags[lr->object] |= OF_RECORDER;
 	}
@@ -927,13 +1224,23 @@ static int rebase(struct bt_graph *g)
 				goto nomem;
 	for (id = 0; id <= g->n; id++) {
 		for (k = 0; k < 4; k++) {
+			const struct xlist *l = id ? bt_gext_list(g, id, k) :
+						NULL;
 			const uint32_t *v = NULL, *s = NULL;
-			size_t n = 0;
+			size_t n = 0, c = 0;
 
 			idx[k][id] = (uint32_t)at[k];
-			if (id)
+			if (l) {
+				/* base and all since, in its own list */
+				n = l->n;
+				v = l->v;
+				s = l->side;
+			} else if (id) {
 				n = base_list(g, id, k, &v, &s);
-			if (at[k] + n > tot[k]) {
+				if (bt_gext_chained(g, id, k))
+					c = chain_len(x, id, k);
+			}
+			if (at[k] + n + c > tot[k]) {
 				r = bt_error_set(BT_ECORRUPT,
 					"the graph's lists do not add up");
 				goto out;
@@ -946,7 +1253,11 @@ static int rebase(struct bt_graph *g)
 				else
 					memset(side[k] + at[k], 0, n * 4);
 			}
-			at[k] += n;
+			if (c)
+				chain_copy(x, id, k, c, arr[k] + at[k] + n,
+					   k < 2 && side[k] ?
+					   side[k] + at[k] + n : NULL);
+			at[k] += n + c;
 		}
 	}
 	for (k = 0; k < 4; k++)
@@ -1069,10 +1380,15 @@ static int take_in(struct bt_graph *g, uint64_t *added)
 				    old ? g->blocks[b].nobjects : 0,
 				    old ? g->tail_labs : 0, added)))
 			return r;
-		if (g->in_side && (uint64_t)g->n >> BT_END_OBJ_BITS)
+		if (g->in_side && (uint64_t)g->n >> BT_END_OBJ_BITS) {
+			if ((r = flush(g))) {
+				x->broken = true;
+				return r;
+			}
 			drop_ends(g);
+		}
 	}
-	if ((r = merge_paths(g))) {
+	if ((r = flush(g)) || (r = merge_paths(g))) {
 		x->broken = true;
 		return r;
 	}

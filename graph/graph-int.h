@@ -134,6 +134,12 @@ struct xlist {
 	                          1 + the latest time in it, 0 unknown */
 };
 
+/* An entry pending (struct bt_gext): event ref goes to object id's list,
+ * side beside it. */
+struct xpend {
+	uint32_t id, ref, side;
+};
+
 struct bt_gext {
 	uint32_t *xid;         /* [xid_cap] per object: 1 + its index in xo,
 	                          0: no list of its own yet */
@@ -166,7 +172,28 @@ struct bt_gext {
 	                          last PATH ([0]) and other ([1]) label,
 	                          0: not known yet (found once, walking) */
 	size_t ltail_cap;
+	/* Entries of events in time order not yet in their lists, per
+	 * direction (XL_IN, XL_OUT): appended in log order, then grouped
+	 * by object (a stable radix sort) and copied a run per object
+	 * (extend.c, flush()), so that an object's list is looked up and
+	 * grown once per batch, not once per event. */
+	struct xpend *pend[2], *ptmp;
+	size_t npend, pend_cap;
+	uint32_t pend_max;     /* the largest object id pending */
+	/* Where flush() puts a run of entries of an object that has no list
+	 * of its own: a segment in a pool of chunks that never move (no
+	 * allocation per object, no copy of its base list); a segment is
+	 * [prev, n | SEG_SIDE, n refs, n ends when SEG_SIDE], prev and
+	 * chain[k][id] the word address + 1 of an object's newest segment
+	 * (chunk << POOL_SHIFT | word), 0 none.  A reader (graph.c,
+	 * xlist_of()) makes the object's list of its own out of base and
+	 * segments the first time it reads it (bt_gext_fold()). */
+	uint32_t *chain[2];    /* [chain_cap] per direction */
+	size_t chain_cap;
+	uint32_t **pool;       /* [npool] chunks */
+	uint32_t npool, pool_cap, pool_used;  /* words used of the last */
 };
+
 
 /* The list `k` of object `id` an extension keeps, or NULL (then the base
  * arrays answer). */
@@ -180,6 +207,24 @@ static inline const struct xlist *bt_gext_list(const struct bt_graph *g,
 		return NULL;
 	return &x->xo[x->xid[id] - 1][k];
 }
+
+/* Whether object id's list k (XL_IN, XL_OUT) has entries an extension
+ * chained (struct bt_gext, chain) and not yet put into a list of its own;
+ * bt_gext_fold() does (0, or BT_ENOMEM, BT_ELIMIT). */
+static inline bool bt_gext_chained(const struct bt_graph *g, uint32_t id,
+				   int k)
+{
+	const struct bt_gext *x = g->ext;
+
+	return x && k <= XL_OUT && id < x->chain_cap && x->chain[k][id];
+}
+int bt_gext_fold(struct bt_graph *g, uint32_t id, int k);
+
+/* Graph.c: object id's list k (XL_*) as loaded (or mapped), without what
+ * an extension added; for the events (XL_IN, XL_OUT), *side the ends
+ * beside them, or NULL. */
+size_t bt_graph_base_list(const struct bt_graph *g, uint32_t id, int k,
+			  const uint32_t **v, const uint32_t **side);
 
 /* Extend.c: events an extension adds, beyond as many as the lists held,
  * before it rebuilds them (for tests: 0 rebuilds often). */
@@ -233,6 +278,11 @@ int bt_index_write(const struct bt_graph *g, const char *path);
 int bt_index_load(struct bt_graph **out, const char *logpath,
 		  const char *path, char *why, size_t whylen);
 void bt_index_free(struct bt_index *idx);
+/* Index.c: the drops scan (core/drops.h) an index keeps of g's log, and
+ * the block it resumes at (1); 0 when it keeps none usable. */
+struct bt_drops_scan;
+int bt_index_drops(const struct bt_graph *g, struct bt_drops_scan *sc,
+		   uint32_t *from);
 
 /*
  * Where a build puts its lists (index.c, building an index): they are

@@ -50,6 +50,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../core/drops.h"
 #include "../core/error.h"
 #include "graph.h"
 #include "graph-int.h"
@@ -1789,6 +1790,25 @@ const struct bt_log *bt_graph_log(const struct bt_graph *g)
 	return g->log;
 }
 
+int bt_graph_drops(const struct bt_graph *g, struct bt_drops *out)
+{
+	struct bt_drops_scan sc;
+	uint32_t from = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!g->log)
+		return bt_error_set(BT_EINVAL, "the graph has no log");
+	if (g->version >= 2 && bt_index_drops(g, &sc, &from)) {
+		if ((r = bt_drops_scan_blocks(&sc, g->log, from,
+					      bt_log_blocks(g->log))))
+			return r;
+		bt_drops_scan_end(&sc, out);
+		return 0;
+	}
+	return bt_drops_read(out, g->log);
+}
+
 const char *bt_graph_warning(const struct bt_graph *g)
 {
 	if (g->warning[0])
@@ -2269,12 +2289,24 @@ static size_t list_of(const struct bt_graph *g, uint32_t id,
 }
 
 /* An extended object's own list k (see bt_gext_list()): its entries, or
- * with `side` those beside them; -1 when it has none (the base answers). */
+ * with `side` those beside them; -1 when it has none (the base answers).
+ * Entries an extension chained (bt_gext_chained()) are first put into a
+ * list of their own: a graph is not thread-safe (graph.h), so a reader
+ * may do that. */
 static ssize_t xlist_of(const struct bt_graph *g, uint32_t id, int k,
 			bool side, const uint32_t **out)
 {
-	const struct xlist *l = bt_gext_list(g, id, k);
+	const struct xlist *l;
+	int r;
 
+	if (bt_gext_chained(g, id, k) &&
+	    (r = bt_gext_fold((struct bt_graph *)g, id, k))) {
+		bt_graph_fail(g, r, "out of memory reading a list of the "
+			      "graph");
+		*out = NULL;
+		return 0;
+	}
+	l = bt_gext_list(g, id, k);
 	if (!l)
 		return -1;
 	*out = side ? l->side : l->v;
@@ -2369,6 +2401,39 @@ uint32_t bt_graph_ref_at(const struct bt_graph *g, uint64_t t)
 			z = mid;
 	}
 	return a;
+}
+
+size_t bt_graph_base_list(const struct bt_graph *g, uint32_t id, int k,
+			  const uint32_t **v, const uint32_t **side)
+{
+	size_t n = 0;
+
+	*side = NULL;
+	switch (k) {
+	case XL_IN:
+		n = list_of(g, id, GS_IN_IDX, g->in_idx, GS_IN_REFS,
+			    g->in_refs, g->nev, v);
+		if (n && g->in_side)
+			list_of(g, id, GS_IN_IDX, g->in_idx, GS_IN_SIDE,
+				g->in_side, g->nev, side);
+		break;
+	case XL_OUT:
+		n = list_of(g, id, GS_OUT_IDX, g->out_idx, GS_OUT_REFS,
+			    g->out_refs, g->nev, v);
+		if (n && g->out_side)
+			list_of(g, id, GS_OUT_IDX, g->out_idx, GS_OUT_SIDE,
+				g->out_side, g->nev, side);
+		break;
+	case XL_PG:
+		n = list_of(g, id, GS_PG_IDX, g->pg_idx, GS_PG, g->pg,
+			    g->npg, v);
+		break;
+	default:
+		n = list_of(g, id, GS_RG_IDX, g->rg_idx, GS_RG, g->rg,
+			    g->nrg, v);
+		break;
+	}
+	return n;
 }
 
 size_t bt_graph_file_pages(const struct bt_graph *g, uint32_t file,

@@ -87,6 +87,16 @@ int bt_graph_status(const struct bt_graph *g);
 
 /* The underlying log (borrowed) and its warning (torn tail) or NULL. */
 const struct bt_log *bt_graph_log(const struct bt_graph *g);
+
+/*
+ * What the capture of g's log lost (its drops notes summed, core/drops.h),
+ * as the log is now: from an index, the summary it keeps and the blocks
+ * after those it covers (the last block and any the log grew by);
+ * otherwise a read of the whole log (bt_drops_read()).  BT_EINVAL when
+ * g has no log, else bt_drops_read()'s errors.
+ */
+struct bt_drops;
+int bt_graph_drops(const struct bt_graph *g, struct bt_drops *out);
 const char *bt_graph_warning(const struct bt_graph *g);
 
 uint32_t bt_graph_nobjects(const struct bt_graph *g);  /* ids 1..n */

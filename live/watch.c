@@ -616,8 +616,9 @@ static bool caught_up(struct watch *w, const struct bt_alert *a)
 }
 
 /* The drops of the followed log (see struct watch), or NULL when they
- * cannot be read.  A whole read of the log (a tenth of a second per
- * million events): once per graph, and once more at the writer's close;
+ * cannot be read.  Without an index, a whole read of the log (a tenth of
+ * a second per million events): once per graph, and once more at the
+ * writer's close;
  * a drops note appended to a log still being written in between is seen
  * at the close. */
 static const struct bt_drops *watch_drops(struct watch *w)
@@ -630,8 +631,7 @@ static const struct bt_drops *watch_drops(struct watch *w)
 	if (g != w->drops_g || (closed && !w->drops_closed)) {
 		w->drops_g = g;
 		w->drops_closed = closed;
-		w->drops_ok = bt_graph_log(g) &&
-			      !bt_drops_read(&w->drops, bt_graph_log(g));
+		w->drops_ok = !bt_graph_drops(g, &w->drops);
 	}
 	return w->drops_ok ? &w->drops : NULL;
 }

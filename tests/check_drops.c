@@ -11,6 +11,9 @@
 #include "../core/drops.h"
 #include "../core/error.h"
 #include "../core/log.h"
+#include "../core/record.h"
+#include "../graph/graph.h"
+#include "../graph/index.h"
 #include "testutil.h"
 
 #define T0 1700000000000000000ull
@@ -137,6 +140,143 @@ START_TEST(read_log)
 }
 END_TEST
 
+static bool same_drops(const struct bt_drops *a, const struct bt_drops *b)
+{
+	uint32_t i;
+
+	if (a->total != b->total || a->notes != b->notes ||
+	    a->unreadable != b->unreadable || a->ncauses != b->ncauses ||
+	    a->other != b->other || a->since != b->since ||
+	    a->until != b->until)
+		return false;
+	for (i = 0; i < a->ncauses; i++)
+		if (strcmp(a->cause[i].name, b->cause[i].name) ||
+		    a->cause[i].count != b->cause[i].count)
+			return false;
+	return true;
+}
+
+/* Append to the log at path (a new one when `create`) `n` rounds of a
+ * write event and, every so often, a capture's source note, drops notes
+ * and a note that only looks like one: notes land in many blocks, a
+ * capture's start in a block before its drops. */
+static void notes_log(const char *path, bool create, uint32_t n,
+		      uint64_t t)
+{
+	struct bt_log_writer *w = NULL;
+	uint32_t i, base;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, path, create ?
+			 BT_LOGW_CREATE | BT_LOGW_TRUNC : BT_LOGW_APPEND), 0);
+	base = bt_log_writer_objects(w);
+	ck_assert_int_eq(bt_log_append_process(w, base + 1, 100 + base, t, 1,
+					       0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, base + 2, 0, 1, 7 + base), 0);
+	for (i = 0; i < n; i++) {
+		char txt[64];
+
+		ck_assert_int_eq(bt_log_append_event(w, BT_OP_WRITE, 0, 0,
+				 t + i, base + 1, base + 2), 0);
+		if (i % 3000 == 0)
+			note(w, BT_NOTE_SOURCE, t + i, "capture");
+		if (i % 4000 == 1999) {
+			snprintf(txt, sizeof(txt), "full=%u ring%u=1 op.read=9",
+				 i % 7, (i / 4000) % 20);
+			note(w, BT_NOTE_DROPS, t + i, txt);
+		}
+		if (i % 5000 == 7)
+			note(w, BT_NOTE_TEXT, t + i, "full=99");
+	}
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+}
+
+/* A scan in two parts, split at any block, is the whole log's read; from
+ * an index, and from an index whose log grew since, the graph's drops
+ * are the log's (bt_graph_drops() reads only the blocks past those the
+ * index summed: a question on a large log does not read it whole). */
+START_TEST(scan_parts_and_index)
+{
+	const char *path = tu_path("dp.btl");
+	char ipath[4096];
+	struct bt_log *log = NULL;
+	struct bt_graph *g = NULL;
+	struct bt_drops whole, d;
+	struct bt_drops_scan sc;
+	uint32_t nb, b;
+
+	unlink(path);
+	notes_log(path, true, 60000, T0);
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	nb = bt_log_blocks(log);
+	ck_assert_uint_gt(nb, 3);
+	ck_assert_int_eq(bt_drops_read(&whole, log), 0);
+	ck_assert_uint_gt(whole.notes, 10);
+	ck_assert_uint_gt(whole.ncauses, 5);
+	for (b = 0; b <= nb; b++) {
+		bt_drops_scan_init(&sc);
+		ck_assert_int_eq(bt_drops_scan_blocks(&sc, log, 0, b), 0);
+		ck_assert_int_eq(bt_drops_scan_blocks(&sc, log, b, nb), 0);
+		bt_drops_scan_end(&sc, &d);
+		ck_assert(same_drops(&d, &whole));
+	}
+	ck_assert_int_lt(bt_drops_scan_blocks(&sc, log, 1, nb + 1), 0);
+	bt_log_close(log);
+
+	snprintf(ipath, sizeof(ipath), "%s%s", path, BT_INDEX_SUFFIX);
+	unlink(ipath);
+	ck_assert_int_eq(bt_index_build(path, NULL, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	ck_assert(bt_graph_from_index(g));
+	ck_assert_int_eq(bt_graph_drops(g, &d), 0);
+	ck_assert(same_drops(&d, &whole));
+	bt_graph_free(g);
+
+	/* the log grows (the last block and new ones): the index is
+	 * extended, and its drops with the blocks after it */
+	notes_log(path, false, 30000, T0 + 100000);
+	ck_assert_int_eq(bt_log_open(&log, path), 0);
+	ck_assert_int_eq(bt_drops_read(&whole, log), 0);
+	bt_log_close(log);
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	ck_assert(bt_graph_from_index(g));
+	ck_assert_int_eq(bt_graph_drops(g, &d), 0);
+	ck_assert(same_drops(&d, &whole));
+	bt_graph_free(g);
+
+	/* without the index: the same */
+	bt_index_set_policy(BT_INDEX_OFF);
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	ck_assert(!bt_graph_from_index(g));
+	ck_assert_int_eq(bt_graph_drops(g, &d), 0);
+	ck_assert(same_drops(&d, &whole));
+	bt_graph_free(g);
+	bt_index_set_policy(BT_INDEX_AUTO);
+	unlink(ipath);
+	unlink(path);
+}
+END_TEST
+
+/* Scan states from outside (an index's header) are checked. */
+START_TEST(scan_valid)
+{
+	struct bt_drops_scan sc;
+
+	bt_drops_scan_init(&sc);
+	ck_assert(bt_drops_scan_valid(&sc));
+	bt_drops_add_text(&sc.d, "full=3 bad=1", 12);
+	ck_assert(bt_drops_scan_valid(&sc));
+	sc.d.cause[1].name[0] = 'X';
+	ck_assert(!bt_drops_scan_valid(&sc));
+	sc.d.cause[1].name[0] = 'b';
+	memset(sc.d.cause[0].name, 'a', BT_DROPS_NAME);
+	ck_assert(!bt_drops_scan_valid(&sc));
+	sc.d.cause[0].name[4] = '\0';
+	ck_assert(bt_drops_scan_valid(&sc));
+	sc.d.ncauses = BT_DROPS_CAUSES + 1;
+	ck_assert(!bt_drops_scan_valid(&sc));
+}
+END_TEST
+
 static Suite *drops_suite(void)
 {
 	Suite *s = suite_create("drops");
@@ -145,6 +285,8 @@ static Suite *drops_suite(void)
 	tcase_add_test(t, writers_notes);
 	tcase_add_test(t, hostile_text);
 	tcase_add_test(t, read_log);
+	tcase_add_test(t, scan_parts_and_index);
+	tcase_add_test(t, scan_valid);
 	suite_add_tcase(s, t);
 	return s;
 }
