@@ -342,6 +342,11 @@ if [ -n "$st1k" ]; then
 		"$(field "$st100" bytes_per_event) / $(field "$st1k" bytes_per_event)" \
 		"B" - -
 fi
+if [ -n "$st1k" ] && [ -n "${st2:-}" ]; then
+	out "watch:   graph growth per alert ($MEM -> $MEM2, equal events)" \
+		"$(per_alert "$st1k" "$st2" graph_bytes $((MEM2 - MEM)))" \
+		kB le 1
+fi
 out "watch: alerts answered per second, finished log (bursts)" \
 	"$(awk -v n="$MEM" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')" \
 	"/s" - -
