@@ -940,13 +940,34 @@ static bool dir_writable(const char *path)
 	return access(dir, W_OK) == 0;
 }
 
+/* Whether an index that g was mapped from and extended (its log grew
+ * since it was written) should be written again: the policy writes
+ * indexes, the log is closed, the directory writable, and the log grew
+ * by an eighth of the events the index holds or a million (always: by
+ * any).  Each question extends an old index by all the log grew by. */
+static bool rewrite(const struct bt_graph *g, enum bt_index_policy pol,
+		    const char *ipath)
+{
+	uint64_t more;
+
+	if (!g->ext || !g->idx ||
+	    (pol != BT_INDEX_AUTO && pol != BT_INDEX_ALWAYS) ||
+	    !(bt_log_header(g->log)->flags & BT_LOGF_CLOSED) ||
+	    !dir_writable(ipath) || g->nev < g->idx->h.nev)
+		return false;
+	more = g->nev - g->idx->h.nev;
+	if (pol == BT_INDEX_ALWAYS)
+		return more > 0;
+	return more >= BT_INDEX_AUTO_EVENTS || more * 8 >= g->idx->h.nev;
+}
+
 int bt_graph_load(struct bt_graph **out, const char *path,
 		  bt_progress_fn progress, void *arg)
 {
 	enum bt_index_policy pol = policy();
 	struct bt_graph *g = NULL;
 	struct bt_log *log;
-	char ipath[4096], why[1024];
+	char ipath[4096], why[1024], why2[1024];
 	bool write;
 	int r;
 
@@ -956,9 +977,41 @@ int bt_graph_load(struct bt_graph **out, const char *path,
 	if (pol != BT_INDEX_OFF) {
 		if ((r = bt_index_load(&g, path, ipath, why, sizeof(why))) < 0)
 			return r;
-		if (r == 1) {
+		if (r == 1 && !rewrite(g, pol, ipath)) {
 			*out = g;
 			return 0;
+		}
+		if (r == 1) {
+			/* the log grew much since: write the index again,
+			 * so that later questions need not extend it */
+			uint64_t more = g->nev - g->idx->h.nev;
+
+			bt_graph_free(g);
+			g = NULL;
+			if ((r = build(&g, path, ipath, progress, arg)) == 0) {
+				snprintf(g->warning, sizeof(g->warning),
+					 "index '%.400s' held %llu events "
+					 "fewer than the log: rewritten", ipath,
+					 (unsigned long long)more);
+				*out = g;
+				return 0;
+			}
+			if (r == BT_ECORRUPT || r == BT_EVERSION ||
+			    r == BT_ELIMIT)
+				return r;
+			/* cannot write it: use it as it is */
+			snprintf(why, sizeof(why), "%.500s", bt_error_msg());
+			if ((r = bt_index_load(&g, path, ipath, why2,
+					       sizeof(why2))) < 0)
+				return r;
+			if (r == 1) {
+				snprintf(g->warning, sizeof(g->warning),
+					 "cannot rewrite the index '%.200s': "
+					 "%.200s", ipath, why);
+				*out = g;
+				return 0;
+			}
+			why[0] = '\0';
 		}
 	}
 	if ((r = bt_log_open(&log, path)))

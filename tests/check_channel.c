@@ -182,8 +182,8 @@ static struct bt_sockaddr sa(const char *s)
 {
 	struct bt_sockaddr a;
 
-	ck_assert_msg(bt_sockaddr_parse(&a, s, strlen(s)) == 0, "%s: %s", s,
-		      bt_error_msg());
+	tu_assert(bt_sockaddr_parse(&a, s, strlen(s)) == 0, "%s: %s", s,
+		  bt_error_msg());
 	return a;
 }
 
@@ -377,7 +377,7 @@ static struct bt_conn_end hend(const char *local, const char *remote,
 	struct bt_conn_end e = { .remote = sa(remote), .first = first,
 				 .last = last };
 
-	ck_assert_int_eq(bt_sockaddr_parse_local(&e.local, local,
+	tu_assert_int_eq(bt_sockaddr_parse_local(&e.local, local,
 						 strlen(local)), 0);
 	return e;
 }
@@ -531,7 +531,7 @@ START_TEST(match_half_many)
 	ck_assert_int_eq(bt_conn_match(peer, e, N, BT_CHANNEL_TOLERANCE_NS),
 			 0);
 	for (i = 0; i < N; i++)
-		ck_assert_uint_eq(peer[i], i ^ 1);
+		tu_assert_uint_eq(peer[i], i ^ 1);
 	free(e);
 	free(peer);
 }
@@ -555,9 +555,9 @@ START_TEST(match_many)
 	for (i = 0; i < N; i++) {
 		if (peer[i] == SIZE_MAX)
 			continue;
-		ck_assert_uint_eq(peer[peer[i]], i);
+		tu_assert_uint_eq(peer[peer[i]], i);
 		/* the nearest: the one made at the same time */
-		ck_assert_uint_eq(peer[i] / 2, i / 2);
+		tu_assert_uint_eq(peer[i] / 2, i / 2);
 		pairs++;
 	}
 	ck_assert_uint_eq(pairs, N);

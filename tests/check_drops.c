@@ -237,6 +237,18 @@ START_TEST(scan_parts_and_index)
 	ck_assert_int_eq(bt_log_open(&log, path), 0);
 	ck_assert_int_eq(bt_drops_read(&whole, log), 0);
 	bt_log_close(log);
+	bt_index_set_policy(BT_INDEX_NEVER);
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	ck_assert(bt_graph_from_index(g));
+	ck_assert_int_eq(bt_graph_drops(g, &d), 0);
+	ck_assert(same_drops(&d, &whole));
+	bt_graph_free(g);
+	/* the index written again (the log grew by half): the same */
+	bt_index_set_policy(BT_INDEX_AUTO);
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(bt_graph_warning(g));
+	bt_graph_free(g);
+	bt_index_set_policy(BT_INDEX_NEVER);
 	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
 	ck_assert(bt_graph_from_index(g));
 	ck_assert_int_eq(bt_graph_drops(g, &d), 0);

@@ -29,8 +29,8 @@
 /* Append the canonical record h to w. */
 static void put(struct bt_log_writer *w, const struct bt_rec_head *h)
 {
-	ck_assert_msg(bt_log_append_record(w, h) == 0, "append: %s",
-		      bt_error_msg());
+	tu_assert(bt_log_append_record(w, h) == 0, "append: %s",
+		  bt_error_msg());
 }
 
 /* The records of the log at path (decoded whole: the pointers stay valid
@@ -108,8 +108,8 @@ static char *describe(const struct bt_graph *g, uint32_t id)
 	uint32_t key, v, vs;
 	FILE *f = open_memstream(&buf, &len);
 
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(bt_graph_object(g, id, &o), 0);
+	tu_assert(f, "open_memstream");
+	tu_assert_int_eq(bt_graph_object(g, id, &o), 0);
 	fprintf(f, "kind %d pid %u ppid %u uid %u start %llu inh %u\n",
 		o.kind, o.pid, o.ppid, o.uid, (unsigned long long)o.start,
 		o.inherited);
@@ -217,8 +217,8 @@ static void same_graph(const struct bt_graph *a, const struct bt_graph *b,
 	for (id = 1; id <= n; id++) {
 		char *x = describe(a, id), *y = describe(b, id);
 
-		ck_assert_msg(!strcmp(x, y), "%s: object %u differs:\n"
-			      "extended:\n%s\nloaded:\n%s", ctx, id, x, y);
+		tu_assert(!strcmp(x, y), "%s: object %u differs:\n"
+			  "extended:\n%s\nloaded:\n%s", ctx, id, x, y);
 		free(x);
 		free(y);
 	}
@@ -227,10 +227,10 @@ static void same_graph(const struct bt_graph *a, const struct bt_graph *b,
 	for (i = 0; i < bt_graph_nevents(b); i++) {
 		struct bt_rec_event ea, eb;
 
-		ck_assert(bt_graph_event(a, (uint32_t)i, &ea));
-		ck_assert(bt_graph_event(b, (uint32_t)i, &eb));
-		ck_assert_msg(!memcmp(&ea, &eb, sizeof(ea)),
-			      "%s: event %zu differs", ctx, i);
+		tu_assert(bt_graph_event(a, (uint32_t)i, &ea), "%zu", i);
+		tu_assert(bt_graph_event(b, (uint32_t)i, &eb), "%zu", i);
+		tu_assert(!memcmp(&ea, &eb, sizeof(ea)),
+			  "%s: event %zu differs", ctx, i);
 	}
 	if (bt_graph_time_ordered(b) && bt_graph_nevents(b)) {
 		struct bt_rec_event e0, e1;

@@ -127,8 +127,8 @@ static void check_count(uint64_t n)
 
 		if (h->type != BT_REC_EVENT)
 			continue;
-		ck_assert_msg(e->time >= last, "event %llu goes back in time",
-			      (unsigned long long)events);
+		tu_assert(e->time >= last, "event %llu goes back in time",
+			  (unsigned long long)events);
 		last = e->time;
 		events++;
 	}

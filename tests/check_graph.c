@@ -337,7 +337,7 @@ static void write_big(const char *name, uint32_t n)
 	for (i = 0; i < 100; i++)
 		ck_assert_int_eq(bt_log_append_file(w, 2 + i, 0, 1, i), 0);
 	for (i = 0; i < n; i++)
-		ck_assert_int_eq(bt_log_append_event(w, i & 1 ? BT_OP_READ :
+		tu_assert_int_eq(bt_log_append_event(w, i & 1 ? BT_OP_READ :
 			BT_OP_WRITE, 0, 0, 10 + i, i & 1 ? 2 + i % 100 : 1,
 			i & 1 ? 1 : 2 + i % 100), 0);
 	ck_assert_int_eq(bt_log_writer_close(w), 0);

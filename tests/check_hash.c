@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../core/hash.h"
+#include "testutil.h"
 
 START_TEST(u64_many_keys)
 {
@@ -17,10 +18,10 @@ START_TEST(u64_many_keys)
 
 	bt_u64map_init(&m);
 	for (k = 0; k < 200000; k++)
-		ck_assert_int_eq(bt_u64map_put(&m, k * 7919, (uint32_t)k + 1),
+		tu_assert_int_eq(bt_u64map_put(&m, k * 7919, (uint32_t)k + 1),
 				 0);
 	for (k = 0; k < 200000; k++)
-		ck_assert_uint_eq(bt_u64map_get(&m, k * 7919), k + 1);
+		tu_assert_uint_eq(bt_u64map_get(&m, k * 7919), k + 1);
 	/* Keys never put are absent. */
 	ck_assert_uint_eq(bt_u64map_get(&m, 1), 0);
 	ck_assert_uint_eq(bt_u64map_get(&m, UINT64_MAX), 0);
@@ -38,9 +39,9 @@ START_TEST(u64_colliding_keys)
 	/* Keys that share their low bits probe into the same cluster. */
 	bt_u64map_init(&m);
 	for (k = 1; k <= 5000; k++)
-		ck_assert_int_eq(bt_u64map_put(&m, k << 40, (uint32_t)k), 0);
+		tu_assert_int_eq(bt_u64map_put(&m, k << 40, (uint32_t)k), 0);
 	for (k = 1; k <= 5000; k++)
-		ck_assert_uint_eq(bt_u64map_get(&m, k << 40), k);
+		tu_assert_uint_eq(bt_u64map_get(&m, k << 40), k);
 	ck_assert_uint_eq(bt_u64map_get(&m, 5001ULL << 40), 0);
 	bt_u64map_release(&m);
 }
@@ -81,7 +82,7 @@ START_TEST(u64_zero_survives_growth)
 	bt_u64map_init(&m);
 	ck_assert_int_eq(bt_u64map_put(&m, 0, 7), 0);
 	for (k = 1; k < 1000; k++)
-		ck_assert_int_eq(bt_u64map_put(&m, k, 1), 0);
+		tu_assert_int_eq(bt_u64map_put(&m, k, 1), 0);
 	ck_assert_uint_eq(bt_u64map_get(&m, 0), 7);
 	bt_u64map_release(&m);
 }
@@ -96,11 +97,11 @@ START_TEST(str_many_keys)
 	bt_strmap_init(&m);
 	for (i = 0; i < 100000; i++) {
 		snprintf(key, sizeof(key), "/tmp/file-%u", i);
-		ck_assert_int_eq(bt_strmap_put(&m, key, i + 1), 0);
+		tu_assert_int_eq(bt_strmap_put(&m, key, i + 1), 0);
 	}
 	for (i = 0; i < 100000; i++) {
 		snprintf(key, sizeof(key), "/tmp/file-%u", i);
-		ck_assert_uint_eq(bt_strmap_get(&m, key), i + 1);
+		tu_assert_uint_eq(bt_strmap_get(&m, key), i + 1);
 	}
 	ck_assert_uint_eq(bt_strmap_get(&m, "/tmp/file-100000"), 0);
 	ck_assert_uint_eq(bt_strmap_get(&m, ""), 0);

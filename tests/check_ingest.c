@@ -735,7 +735,7 @@ START_TEST(no_allocation_per_event)
 		o.page = i % 2;
 		o.remote = "198.51.100.7:443";
 		o.bytes = i;
-		ck_assert_int_eq(bt_ingest_add(ing, &o), 0);
+		tu_assert_int_eq(bt_ingest_add(ing, &o), 0);
 	}
 	after = mallinfo2();
 	bt_ingest_stats(ing, &st);

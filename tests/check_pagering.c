@@ -353,7 +353,7 @@ START_TEST(hostile_scribbler)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
 		rc = bt_pagering_drain(r, false, take, &k);
-		ck_assert_int_eq(rc, 0);
+		tu_assert_int_eq(rc, 0);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 	} while (t1.tv_sec - t0.tv_sec < 2);
 	ck_assert_int_eq(bt_pagering_drain(r, true, take, &k), 0);

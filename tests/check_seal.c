@@ -794,7 +794,7 @@ START_TEST(long_recording_seals)
 		for (j = 0; j < PER; j++, n++) {
 			r = bt_log_append_event(w, BT_OP_READ, 0, (uint32_t)j,
 						T0 + n, 2, 1);
-			ck_assert_msg(r == 0, "%s", bt_error_msg());
+			tu_assert(r == 0, "%s", bt_error_msg());
 			if (j % 4096 == 0)
 				bt_log_writer_commit(w);
 		}

@@ -2,7 +2,8 @@
 # Run every test: the Check unit suites (build/tests/check_*, fork mode) and
 # the shell tests (tests/cli/*.sh, tests/scenario/*.sh).  A shell test passes
 # with exit 0, is skipped with exit 77 (it says why), fails otherwise.
-# Prints one closing line: "N passed, N failed, N skipped".
+# Prints each test's seconds, the slowest, and one closing line: "N
+# passed, N failed, N skipped".
 # TESTS="check_log cli/log.sh" runs only those.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,7 +13,7 @@ BIN=${BIN:-btrack}
 case "$BIN" in /*) ;; *) BIN="$top/$BIN";; esac
 export BTRACK="$BIN" BTRACK_TOP="$top" BTRACK_NO_PROGRESS=1
 export CK_FORK=yes
-passed=0 failed=0 skipped=0 failures=""
+passed=0 failed=0 skipped=0 failures="" times=""
 out=$top/$B/test-logs
 mkdir -p "$out"
 
@@ -47,8 +48,12 @@ fi
 for t in $suites; do
 	name=${t##*/}
 	log="$out/$name.log"
+	t0=$(date +%s)
 	"$t" >"$log" 2>&1
 	rc=$?
+	secs=$(( $(date +%s) - t0 ))
+	times="$times$secs $name
+"
 	# Check prints "NN%: Checks: N, Failures: N, Errors: N".
 	line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -n 1)
 	n=$(echo "$line" | sed -n 's/.*Checks: \([0-9]*\).*/\1/p')
@@ -66,18 +71,22 @@ for t in $suites; do
 		[ -z "$line" ] && tail -n 20 "$log" | sed 's/^/    /'
 		failures="$failures $name"
 	else
-		printf 'ok   %s (%s checks)\n' "$name" "$n"
+		printf 'ok   %s (%s checks, %d s)\n' "$name" "$n" "$secs"
 	fi
 done
 
 for t in $shells; do
 	name=${t#tests/}
 	log="$out/$(echo "$name" | tr / _).log"
+	t0=$(date +%s)
 	sh "$t" >"$log" 2>&1
 	rc=$?
+	secs=$(( $(date +%s) - t0 ))
+	times="$times$secs $name
+"
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1))
-		printf 'ok   %s\n' "$name"
+		printf 'ok   %s (%d s)\n' "$name" "$secs"
 	elif [ $rc -eq 77 ]; then
 		skipped=$((skipped + 1))
 		printf 'skip %s: %s\n' "$name" "$(tail -n 1 "$log")"
@@ -89,6 +98,9 @@ for t in $shells; do
 	fi
 done
 
+# The slowest tests (CI has 30 minutes for two passes on 2 cores).
+printf '\nslowest (seconds):\n'
+printf '%s' "$times" | sort -rn | head -n 8 | sed 's/^/    /'
 [ -n "$failures" ] && printf '\nfailed:%s\n(logs in %s)\n' "$failures" "$out"
 printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
 [ "$failed" -eq 0 ]

@@ -2,7 +2,8 @@
 # btrack log index: the index beside a generated log (planted attack) and
 # beside a recorded scenario (tests/data); backtrack and forward give the
 # same JSON with and without it; a stale index (the log appended to) is
-# used and extended with the rest, one of another log is refused and
+# used and extended with the rest (and written again when indexes are
+# written and the log grew enough), one of another log is refused and
 # rebuilt (BTRACK_INDEX=always); damaged copies (bytes
 # flipped at offsets spread over the file) are caught (exit 3 naming the
 # index, or a warning and the log read instead) or harmless (the same
@@ -102,6 +103,17 @@ BTRACK_INDEX=off answers g.btl file:/bin/true t
 cmp -s s.b t.b || fail "the extended index answers differently"
 cmp -s s.f t.f || fail "the extended index answers differently (forward)"
 grep -q '"kind": "process"' s.f || fail "the appended records are not seen"
+# Written again (the policy writes indexes, the log is closed and grew):
+# said, the same answers, and then used as it is (not extended again).
+cp g.btl.btx before.btx
+BTRACK_INDEX=always answers g.btl file:/bin/true s
+grep -q 'fewer than the log: rewritten' s.be ||
+	fail "index of a log that grew not rewritten: $(cat s.be)"
+cmp -s s.b t.b || fail "the rewritten index answers differently"
+! cmp -s before.btx g.btl.btx || fail "the index file was not rewritten"
+BTRACK_INDEX=never answers g.btl file:/bin/true s
+! grep -q index s.be || fail "rewritten index not used as it is: $(cat s.be)"
+cmp -s s.f t.f || fail "the rewritten index answers differently (forward)"
 cp g.btl g-saved.btl
 expect 0 "$BTRACK" gen --events 1000 --seed 4 -o g2.btl
 mv g2.btl g.btl
