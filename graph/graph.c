@@ -2057,11 +2057,12 @@ static const char *file_path(const struct bt_graph *g, uint32_t file)
 	return l ? bt_rec_str(&l->value) : NULL;
 }
 
-int bt_graph_object(const struct bt_graph *g, uint32_t id,
-		    struct bt_object_info *out)
+/* The fields of object id's own record into *out (zeroed first); its
+ * labels are for bt_graph_object(). */
+static int object_record(const struct bt_graph *g, uint32_t id,
+			 struct bt_object_info *out)
 {
 	const void *rec;
-	const struct bt_rec_label *l;
 
 	memset(out, 0, sizeof(*out));
 	if (id == 0 || id > g->n)
@@ -2076,18 +2077,8 @@ int bt_graph_object(const struct bt_graph *g, uint32_t id,
 
 		out->pid = p->pid;
 		out->ppid = p->ppid;
-		out->uid = first_uid(g, id, p->uid);
+		out->uid = p->uid;
 		out->start = p->start;
-		if ((l = attr(g, id, BT_LABEL_EXE)))
-			out->exe = bt_rec_str(&l->value);
-		if ((l = attr(g, id, BT_LABEL_ARGV))) {
-			out->argv = bt_rec_str(&l->value);
-			out->argv_len = l->value.len;
-		}
-		if ((l = attr(g, id, BT_LABEL_COMM)))
-			out->comm = bt_rec_str(&l->value);
-		if (!out->exe && !out->argv && !out->comm)
-			inherit_image(g, id, out);
 		break;
 	}
 	case BT_OBJ_FILE: {
@@ -2096,7 +2087,6 @@ int bt_graph_object(const struct bt_graph *g, uint32_t id,
 		out->dev = f->dev;
 		out->ino = f->ino;
 		out->file_flags = f->flags;
-		out->path = file_path(g, id);
 		break;
 	}
 	case BT_OBJ_FILENAME:
@@ -2112,7 +2102,6 @@ int bt_graph_object(const struct bt_graph *g, uint32_t id,
 
 		out->file = p->file;
 		out->page = p->index;
-		out->path = file_path(g, p->file);
 		break;
 	}
 	case BT_OBJ_REGION: {
@@ -2123,9 +2112,49 @@ int bt_graph_object(const struct bt_graph *g, uint32_t id,
 		out->count = rg->count;
 		out->process = rg->process;
 		out->prot = rg->prot;
-		out->path = file_path(g, rg->file);
 		break;
 	}
+	default:
+		break;
+	}
+	return 0;
+}
+
+int bt_graph_object_bare(const struct bt_graph *g, uint32_t id,
+			 struct bt_object_info *out)
+{
+	return object_record(g, id, out);
+}
+
+int bt_graph_object(const struct bt_graph *g, uint32_t id,
+		    struct bt_object_info *out)
+{
+	const struct bt_rec_label *l;
+	int r;
+
+	if ((r = object_record(g, id, out)))
+		return r;
+	switch (out->kind) {
+	case BT_OBJ_PROCESS:
+		out->uid = first_uid(g, id, out->uid);
+		if ((l = attr(g, id, BT_LABEL_EXE)))
+			out->exe = bt_rec_str(&l->value);
+		if ((l = attr(g, id, BT_LABEL_ARGV))) {
+			out->argv = bt_rec_str(&l->value);
+			out->argv_len = l->value.len;
+		}
+		if ((l = attr(g, id, BT_LABEL_COMM)))
+			out->comm = bt_rec_str(&l->value);
+		if (!out->exe && !out->argv && !out->comm)
+			inherit_image(g, id, out);
+		break;
+	case BT_OBJ_FILE:
+		out->path = file_path(g, id);
+		break;
+	case BT_OBJ_PAGE:
+	case BT_OBJ_REGION:
+		out->path = file_path(g, out->file);
+		break;
 	default:
 		break;
 	}

@@ -151,6 +151,13 @@ struct bt_object_info {
 };
 int bt_graph_object(const struct bt_graph *g, uint32_t id,
 		    struct bt_object_info *out);
+/* The same from the object's own record only: kind, pid, ppid, uid (the
+ * record's), start, dev, ino, file_flags, file, page, count, process,
+ * prot, and a filename's or endpoint's path; no labels (exe, argv, comm,
+ * a file's path: lists as long as the object is busy, read by
+ * bt_graph_object() each time).  What a walk needs to place an object. */
+int bt_graph_object_bare(const struct bt_graph *g, uint32_t id,
+			 struct bt_object_info *out);
 
 /* Every path a file was seen under, oldest first: calls fn for each. */
 void bt_graph_file_paths(const struct bt_graph *g, uint32_t file,

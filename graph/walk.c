@@ -202,7 +202,7 @@ static uint64_t page_index(const struct bt_graph *g, uint32_t page)
 {
 	struct bt_object_info info;
 
-	bt_graph_object(g, page, &info);
+	bt_graph_object_bare(g, page, &info);
 	return info.page;
 }
 
@@ -242,7 +242,7 @@ static int file_vma(struct walker *w, uint32_t file, const struct vma **out)
 		struct bt_object_info info;
 		struct range *x = &w->ranges[at + i];
 
-		bt_graph_object(w->g, rg[i], &info);
+		bt_graph_object_bare(w->g, rg[i], &info);
 		x->first = info.page;
 		/* A count of 0 means "to the end of the file". */
 		if (info.count == 0 || info.count - 1 > UINT64_MAX - info.page)
@@ -315,7 +315,14 @@ static int describe(struct walker *w, uint32_t obj, struct wnode *n)
 	size_t npg;
 
 	memset(n, 0, sizeof(*n));
-	bt_graph_object(g, obj, &info);
+	/* A walk describes each object it meets (also when --max-nodes
+	 * stopped it from adding nodes): its kind, and a page's record
+	 * (its file and index) only, not the labels bt_graph_object()
+	 * reads (a busy file's PATH labels are many) nor other records
+	 * (scattered over the graph: a cache miss each). */
+	info.kind = bt_graph_kind(g, obj);
+	if (info.kind == BT_OBJ_PAGE)
+		bt_graph_object_bare(g, obj, &info);
 	n->obj = obj;
 	n->kind = info.kind;
 	n->self = obj;

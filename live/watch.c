@@ -31,6 +31,9 @@
 
 #define POLL_MS 100      /* how often the threads look at the stop flag */
 #define LOG_POLL_MS 20   /* how often a waiting alert refreshes the log */
+/* The queue's lines, at most (beyond one line): a flood of long lines
+ * waits (a followed file) or is dropped like a full queue's. */
+#define QUEUE_BYTES ((size_t)8 << 20)
 
 /* The latency histogram (watch.h, bt_watch_status): 1 ms buckets up to
  * 1 s, 100 ms buckets up to 60 s, one for the rest.  Fixed: no memory per
@@ -65,6 +68,7 @@ struct queue {
 	pthread_cond_t not_empty, not_full;
 	struct entry *v;
 	size_t cap, head, n;
+	size_t bytes;            /* of the queued lines */
 	uint64_t dropped;
 	bool ended;              /* the reader is done */
 	char notes[4][256];      /* the source's news, for the engine to
@@ -368,6 +372,12 @@ static int journal_put(struct watch *w, char kind, uint64_t key,
 
 /* ---- the reader thread -------------------------------------------------- */
 
+/* Whether a line of len bytes must wait (or be dropped): q->mu held. */
+static bool queue_full(const struct queue *q, size_t len)
+{
+	return q->n == q->cap || (q->n && q->bytes + len > QUEUE_BYTES);
+}
+
 static int on_line(void *arg, const char *line, size_t len, bool too_long)
 {
 	struct watch *w = arg;
@@ -383,7 +393,7 @@ static int on_line(void *arg, const char *line, size_t len, bool too_long)
 		return BT_ENOMEM;
 
 	pthread_mutex_lock(&q->mu);
-	while (q->n == q->cap && bt_alertsrc_is_durable(w->src) &&
+	while (queue_full(q, len) && bt_alertsrc_is_durable(w->src) &&
 	       !stopping(w)) {
 		struct timespec ts;
 
@@ -399,7 +409,7 @@ static int on_line(void *arg, const char *line, size_t len, bool too_long)
 		pthread_mutex_unlock(&q->mu);
 		return 1;
 	}
-	if (q->n == q->cap) {
+	if (queue_full(q, len)) {
 		q->dropped++;
 		pthread_mutex_unlock(&q->mu);
 		return 0;
@@ -420,6 +430,7 @@ static int on_line(void *arg, const char *line, size_t len, bool too_long)
 		memcpy(e->text, line, len);
 	pthread_mutex_lock(&q->mu);
 	q->n++;
+	q->bytes += e->len;
 	pthread_cond_signal(&q->not_empty);
 	pthread_mutex_unlock(&q->mu);
 	return 0;
@@ -947,6 +958,7 @@ int bt_watch_run(const struct bt_watch_opts *o, const struct bt_watch_ops *ops,
 		qe = w.q.v[w.q.head];
 		w.q.head = (w.q.head + 1) % w.q.cap;
 		w.q.n--;
+		w.q.bytes -= qe.len;
 		pthread_cond_signal(&w.q.not_full);
 		pthread_mutex_unlock(&w.q.mu);
 		tell_drops(&w, dropped);

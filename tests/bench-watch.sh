@@ -27,10 +27,12 @@
 #   BENCH_WATCH_ALERTS=N     alerts during the run (default 300)
 #   BENCH_WATCH_MEM_ALERTS=N alerts after it (default 1000, at least 100)
 #   BENCH_WATCH_MEM_ALERTS2=N then more, up to N in all (default twice
-#                            the above; 0: none): the event cache fills
-#                            over the first ~1000 alerts (10 M events),
-#                            so the growth per alert is judged between
-#                            the two
+#                            the above; 0: none): the alerts go in bursts
+#                            (100, then the rest), so the first count's
+#                            RSS also holds a burst's queued lines (about
+#                            0.3 kB each) and the event cache may still be
+#                            filling; the growth per alert is judged
+#                            between the two counts
 #   BENCH_WATCH_OUTPUTS=L    the watcher's --outputs (default json; SVG
 #                            layouts of big results take seconds)
 #   BENCH_WATCH_MAX_NODES=N  the watcher's --max-nodes (default 200)
@@ -339,6 +341,11 @@ if [ -n "$st1k" ]; then
 	out "watch: graph bytes per event (no cache) after 100 / after $MEM" \
 		"$(field "$st100" bytes_per_event) / $(field "$st1k" bytes_per_event)" \
 		"B" - -
+fi
+if [ -n "$st1k" ] && [ -n "${st2:-}" ]; then
+	out "watch:   graph growth per alert ($MEM -> $MEM2, equal events)" \
+		"$(per_alert "$st1k" "$st2" graph_bytes $((MEM2 - MEM)))" \
+		kB le 1
 fi
 out "watch: alerts answered per second, finished log (bursts)" \
 	"$(awk -v n="$MEM" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')" \
