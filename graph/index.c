@@ -739,6 +739,7 @@ static int map_index(struct bt_index **out, const char *path, char *why,
 		bt_index_free(x);
 		return bad(why, whylen, path, "cannot be mapped");
 	}
+	(void)madvise(x->map, x->size, MADV_RANDOM);
 	memcpy(&x->h, x->map, sizeof(x->h));
 	memcpy(page, x->map, IDX_HEADER);
 	memset(page + offsetof(struct ihdr, hcrc), 0, 4);
