@@ -163,17 +163,10 @@ int bt_drops_scan_blocks(struct bt_drops_scan *s, const struct bt_log *log,
 	for (b = from; b < nb && !r; b++) {
 		if ((r = bt_log_block_decode(log, b, buf, cap, &len, NULL)))
 			break;
-		/* canonical records: an event is 24 bytes, others h->len */
-		for (pos = 0; pos + 8 <= len;) {
-			const struct bt_rec_head *h = (const void *)(buf + pos);
-			size_t l = h->type == BT_REC_EVENT ?
-				   sizeof(struct bt_rec_event) : h->len;
+		const struct bt_rec_head *h;
 
-			if (l < 8 || l > len - pos)
-				break;
+		for (pos = 0; (h = bt_log_block_rec(buf, len, &pos));)
 			bt_drops_scan_rec(s, h);
-			pos += l;
-		}
 	}
 	free(buf);
 	return r;

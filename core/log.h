@@ -289,6 +289,26 @@ size_t bt_log_block_decoded_max(const struct bt_log *log);
 int bt_log_block_decode(const struct bt_log *log, uint32_t i, void *buf,
 			size_t cap, size_t *len, const uint8_t *kinds);
 
+/* The canonical records bt_log_block_decode() wrote into buf (len
+ * bytes), one at a time: the record at *pos (advanced past it), or NULL
+ * at the end. */
+static inline const struct bt_rec_head *bt_log_block_rec(const void *buf,
+							 size_t len,
+							 size_t *pos)
+{
+	const struct bt_rec_head *h;
+	size_t l;
+
+	if (*pos + 8 > len)
+		return NULL;
+	h = (const struct bt_rec_head *)((const uint8_t *)buf + *pos);
+	l = h->type == BT_REC_EVENT ? sizeof(struct bt_rec_event) : h->len;
+	if (l < 8 || l > len - *pos)
+		return NULL;
+	*pos += l;
+	return h;
+}
+
 /*
  * The events of a block in compact form (bt_log_block_events()): the
  * caller gives the arrays, `cap` entries each (the block's event count

@@ -993,23 +993,6 @@ static int decode(struct bt_graph *g, uint32_t b, size_t *len)
 	return bt_log_block_decode(g->log, b, x->buf, x->bufsz, len, g->kind);
 }
 
-/* Records of a decoded block, one at a time. */
-static const struct bt_rec_head *next_rec(const uint8_t *buf, size_t len,
-					  size_t *pos)
-{
-	const struct bt_rec_head *h;
-	size_t l;
-
-	if (*pos + 8 > len)
-		return NULL;
-	h = (const void *)(buf + *pos);
-	l = h->type == BT_REC_EVENT ? sizeof(struct bt_rec_event) : h->len;
-	if (l < 8 || l > len - *pos)
-		return NULL;
-	*pos += l;
-	return h;
-}
-
 int bt_graph_tail_labels(const struct bt_graph *g, uint32_t *out)
 {
 	struct bt_gext tmp, *x = g->ext;
@@ -1028,7 +1011,7 @@ int bt_graph_tail_labels(const struct bt_graph *g, uint32_t *out)
 	}
 	r = decode(gg, g->nblocks - 1, &len);
 	if (!r)
-		while ((h = next_rec(gg->ext->buf, len, &pos)))
+		while ((h = bt_log_block_rec(gg->ext->buf, len, &pos)))
 			if (h->type == BT_REC_LABEL &&
 			    bt_graph_label_ok((const void *)h, g->n))
 				n++;
@@ -1057,7 +1040,7 @@ static int scan_max(struct bt_graph *g)
 			continue;
 		if ((r = decode(g, b, &len)))
 			return r;
-		while (k < held && (h = next_rec(x->buf, len, &pos))) {
+		while (k < held && (h = bt_log_block_rec(x->buf, len, &pos))) {
 			const struct bt_rec_event *e = (const void *)h;
 
 			if (h->type != BT_REC_EVENT)
@@ -1131,7 +1114,7 @@ static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 	    (r = bt_grow(&x->times, &x->times_cap, bi.nevents,
 			 sizeof(*x->times))))
 		return r;
-	for (k = 0; (h = next_rec(x->buf, len, &pos));)
+	for (k = 0; (h = bt_log_block_rec(x->buf, len, &pos));)
 		if (h->type == BT_REC_EVENT && k < bi.nevents)
 			x->times[k++] = ((const struct bt_rec_event *)h)->time;
 	if (k != bi.nevents)
@@ -1160,7 +1143,7 @@ static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 	if (b >= g->nblocks)
 		g->nblocks = b + 1;
 	bt_graph_cache_reset(g, b);
-	for (pos = 0; (h = next_rec(x->buf, len, &pos));) {
+	for (pos = 0; (h = bt_log_block_rec(x->buf, len, &pos));) {
 		if (h->type == BT_REC_EVENT) {
 			if (ne++ < skip_e)
 				continue;

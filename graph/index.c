@@ -488,13 +488,9 @@ static int lead_notes(struct builder *b, const struct bt_graph *g)
 		if ((r = bt_log_block_decode(g->log, i, buf, cap, &len,
 					     NULL)))
 			break;
-		for (pos = 0; pos + 8 <= len;) {
-			const struct bt_rec_head *h = (const void *)(buf + pos);
-			size_t l = h->type == BT_REC_EVENT ?
-				   sizeof(struct bt_rec_event) : h->len;
+		const struct bt_rec_head *h;
 
-			if (l < 8 || l > len - pos)
-				break;
+		for (pos = 0; (h = bt_log_block_rec(buf, len, &pos));) {
 			if (h->type == BT_REC_EVENT) {
 				b->h.flags |= IF_NO_LEAD;
 				goto out;
@@ -503,7 +499,6 @@ static int lead_notes(struct builder *b, const struct bt_graph *g)
 			    ((const struct bt_rec_note *)h)->key ==
 			    BT_NOTE_TEXT)
 				goto out;
-			pos += l;
 		}
 	}
 out:
