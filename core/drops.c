@@ -148,23 +148,22 @@ void bt_drops_scan_end(const struct bt_drops_scan *s, struct bt_drops *out)
 int bt_drops_scan_blocks(struct bt_drops_scan *s, const struct bt_log *log,
 			 uint32_t from, uint32_t to)
 {
-	uint32_t nb = to, b;
 	size_t cap = bt_log_block_decoded_max(log), len, pos;
+	const struct bt_rec_head *h;
 	uint8_t *buf;
+	uint32_t b;
 	int r = 0;
 
 	if (bt_log_version(log) < 2 || from > to || to > bt_log_blocks(log))
 		return bt_error_set(BT_EINVAL, "no blocks [%u, %u) to read "
 				    "drops notes from", from, to);
-	if (from == nb)
+	if (from == to)
 		return 0;
 	if (!(buf = malloc(cap)))
 		return bt_error_set(BT_ENOMEM, "out of memory");
-	for (b = from; b < nb && !r; b++) {
+	for (b = from; b < to; b++) {
 		if ((r = bt_log_block_decode(log, b, buf, cap, &len, NULL)))
 			break;
-		const struct bt_rec_head *h;
-
 		for (pos = 0; (h = bt_log_block_rec(buf, len, &pos));)
 			bt_drops_scan_rec(s, h);
 	}

@@ -2490,27 +2490,41 @@ int bt_log_block_info(const struct bt_log *log, uint32_t i,
 }
 
 /* Room for block n in the table and its checksum bit (cleared). */
+/* Room in the block table (and its checksum memo) for n blocks: a
+ * multiple of 64 (a word of the memo). */
+static int blocks_room(struct bt_log *log, uint32_t n)
+{
+	uint32_t ncap = (n + 63) & ~(uint32_t)63;
+	struct rblock *nb;
+	uint64_t *bits;
+
+	if (n <= log->blocks_cap)
+		return 0;
+	if (ncap < n)
+		return bt_error_set(BT_ELIMIT, "too many blocks");
+	if (!(nb = realloc(log->blocks, (size_t)ncap * sizeof(*nb))))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	log->blocks = nb;
+	if (!(bits = realloc(log->crc_ok, (size_t)ncap / 64 * 8)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	memset(bits + log->blocks_cap / 64, 0,
+	       (size_t)(ncap - log->blocks_cap) / 64 * 8);
+	log->crc_ok = bits;
+	log->blocks_cap = ncap;
+	return 0;
+}
+
 static int add_block(struct bt_log *log, const struct rblock *rb,
 		     uint32_t span)
 {
-	if (log->nblocks == log->blocks_cap) {
-		uint32_t ncap = log->blocks_cap ? log->blocks_cap * 2 : 64;
-		struct rblock *n;
-		uint64_t *bits;
+	int r;
 
-		if (ncap < log->blocks_cap)
+	if (log->nblocks == log->blocks_cap) {
+		if (log->blocks_cap > UINT32_MAX / 2)
 			return bt_error_set(BT_ELIMIT, "too many blocks");
-		n = realloc(log->blocks, (size_t)ncap * sizeof(*n));
-		if (!n)
-			return bt_error_set(BT_ENOMEM, "out of memory");
-		log->blocks = n;
-		bits = realloc(log->crc_ok, (size_t)ncap / 64 * 8);
-		if (!bits)
-			return bt_error_set(BT_ENOMEM, "out of memory");
-		memset(bits + log->blocks_cap / 64, 0,
-		       (size_t)(ncap - log->blocks_cap) / 64 * 8);
-		log->crc_ok = bits;
-		log->blocks_cap = ncap;
+		if ((r = blocks_room(log, log->blocks_cap ?
+				     log->blocks_cap * 2 : 64)))
+			return r;
 	}
 	log->blocks[log->nblocks] = *rb;
 	__atomic_fetch_and(&log->crc_ok[log->nblocks / 64],
@@ -2781,23 +2795,8 @@ static int take_blocks(struct bt_log *log, const struct bt_log_blockinfo *bi,
 
 	/* room for them all at once (doubling from 64 copied and faulted
 	 * in the table of 198 k blocks of a 1 G-event log: 30 ms) */
-	if (n > log->blocks_cap) {
-		uint32_t ncap = (n + 63) & ~(uint32_t)63;
-		struct rblock *nb;
-		uint64_t *bits;
-
-		if (ncap < n)
-			return bt_error_set(BT_ELIMIT, "too many blocks");
-		if (!(nb = realloc(log->blocks, (size_t)ncap * sizeof(*nb))))
-			return bt_error_set(BT_ENOMEM, "out of memory");
-		log->blocks = nb;
-		if (!(bits = realloc(log->crc_ok, (size_t)ncap / 64 * 8)))
-			return bt_error_set(BT_ENOMEM, "out of memory");
-		memset(bits + log->blocks_cap / 64, 0,
-		       (size_t)(ncap - log->blocks_cap) / 64 * 8);
-		log->crc_ok = bits;
-		log->blocks_cap = ncap;
-	}
+	if ((r = blocks_room(log, n)))
+		return r;
 	for (i = 0; i + 1 < n; i++) {
 		struct rblock rb = {
 			.off = bi[i].file_off, .used = bi[i].used,

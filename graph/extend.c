@@ -49,8 +49,8 @@
 /* The gsec sections an extension copies to the heap (own bits). */
 #define OWN(s) (1u << (s))
 
-/* Events an extension adds before it rebuilds the lists (rebase()),
- * beyond as many as it had (graph-int.h; tests lower it). */
+/* The slack before an extension rebuilds its lists (rebase_due();
+ * graph-int.h; tests lower it). */
 uint64_t bt_gext_rebase_min = UINT64_C(4) << 20;
 uint64_t bt_gext_rebases;
 
@@ -329,13 +329,6 @@ static int list_room(struct bt_gext *x, struct xlist *l, size_t cap,
 	return 0;
 }
 
-/* The base list k of id (the loaded arrays), and beside it its ends. */
-static size_t base_list(const struct bt_graph *g, uint32_t id, int k,
-			const uint32_t **v, const uint32_t **side)
-{
-	return bt_graph_base_list(g, id, k, v, side);
-}
-
 /* ---- the pool of chained segments (struct bt_gext, chain) ---------------- */
 
 #define POOL_SHIFT 18                     /* 1 MiB chunks */
@@ -482,7 +475,7 @@ static int own_list(struct bt_graph *g, uint32_t id, int k, uint32_t more,
 		 * room for half as many again */
 		size_t c = bt_gext_chained(g, id, k) ? chain_len(x, id, k) : 0;
 
-		n = base_list(g, id, k, &bv, &bs);
+		n = bt_graph_base_list(g, id, k, &bv, &bs);
 		if (n + c + more > UINT32_MAX)
 			return bt_error_set(BT_ELIMIT, "a list is too long");
 		/* a reader's fold (more == 0): exactly what it holds;
@@ -567,9 +560,13 @@ static uint32_t place(const struct bt_graph *g, const uint32_t *a,
 	return lo;
 }
 
+/* An event of a log out of time order (events in order are pending:
+ * pend()) into object id's list k at its place: the list's own latest
+ * time decides (read once per list, then kept), and only an event earlier
+ * than it is placed by a binary search reading event times. */
 static int add_to(struct bt_graph *g, uint32_t id, int k, uint32_t ref,
-		  uint32_t side, uint64_t t, bool in_order,
-		  uint32_t cur_first, uint32_t cur_n)
+		  uint32_t side, uint64_t t, uint32_t cur_first,
+		  uint32_t cur_n)
 {
 	struct xlist *l;
 	uint32_t pos;
@@ -577,23 +574,14 @@ static int add_to(struct bt_graph *g, uint32_t id, int k, uint32_t ref,
 
 	if ((r = own_list(g, id, k, 1, &l)))
 		return r;
-	/* A log out of time order: the list's own latest time decides
-	 * (read once per list, then kept), and only an event earlier than
-	 * it is placed by a binary search reading event times. */
-	if (in_order) {
+	if (!l->last_t1)
+		l->last_t1 = 1 + (l->n ? time_of(g, l->v[l->n - 1], cur_first,
+						 cur_n) : 0);
+	if (l->last_t1 - 1 <= t) {
 		pos = l->n;
 		l->last_t1 = t + 1;   /* 0 (unknown) past UINT64_MAX */
 	} else {
-		if (!l->last_t1)
-			l->last_t1 = 1 + (l->n ? time_of(g, l->v[l->n - 1],
-							 cur_first, cur_n) :
-					  0);
-		if (l->last_t1 - 1 <= t) {
-			pos = l->n;
-			l->last_t1 = t + 1;
-		} else {
-			pos = place(g, l->v, l->n, t, cur_first, cur_n);
-		}
+		pos = place(g, l->v, l->n, t, cur_first, cur_n);
 	}
 	list_insert(l, pos, ref, side);
 	return 0;
@@ -646,8 +634,7 @@ static int flush_dir(struct bt_graph *g, int k)
 		for (j = i + 1; j < n && a[j].id == id && j - i < SEG_MAX;
 		     j++)
 			;
-		if (id < x->xid_cap && x->xid[id] &&
-		    x->xo[x->xid[id] - 1][k].cap) {
+		if (bt_gext_list(g, id, k)) {
 			/* it has a list of its own: append */
 			if ((r = own_list(g, id, k, (uint32_t)(j - i), &l)))
 				return r;
@@ -776,10 +763,10 @@ static int add_event(struct bt_graph *g, const struct bt_rec_event *e,
 	} else if ((r = flush(g)) ||
 		   (r = add_to(g, e->effect, XL_IN, ref,
 			       (uint32_t)e->op << BT_END_OBJ_BITS | e->cause,
-			       e->time, in_order, cur_first, cur_n)) ||
+			       e->time, cur_first, cur_n)) ||
 		   (r = add_to(g, e->cause, XL_OUT, ref,
 			       (uint32_t)e->op << BT_END_OBJ_BITS | e->effect,
-			       e->time, in_order, cur_first, cur_n))) {
+			       e->time, cur_first, cur_n))) {
 		return r;
 	}
 	if (!x->max_known || e->time > x->max_t) {
@@ -1237,7 +1224,7 @@ static int rebase(struct bt_graph *g)
 				v = l->v;
 				s = l->side;
 			} else if (id) {
-				n = base_list(g, id, k, &v, &s);
+				n = bt_graph_base_list(g, id, k, &v, &s);
 				if (bt_gext_chained(g, id, k))
 					c = chain_len(x, id, k);
 			}

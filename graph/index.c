@@ -478,6 +478,7 @@ out:
 static int lead_notes(struct builder *b, const struct bt_graph *g)
 {
 	size_t cap = bt_log_block_decoded_max(g->log), len, pos;
+	const struct bt_rec_head *h;
 	uint8_t *buf;
 	uint32_t i;
 	int r = 0;
@@ -488,8 +489,6 @@ static int lead_notes(struct builder *b, const struct bt_graph *g)
 		if ((r = bt_log_block_decode(g->log, i, buf, cap, &len,
 					     NULL)))
 			break;
-		const struct bt_rec_head *h;
-
 		for (pos = 0; (h = bt_log_block_rec(buf, len, &pos));) {
 			if (h->type == BT_REC_EVENT) {
 				b->h.flags |= IF_NO_LEAD;

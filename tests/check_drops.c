@@ -190,6 +190,22 @@ static void notes_log(const char *path, bool create, uint32_t n,
 	ck_assert_int_eq(bt_log_writer_close(w), 0);
 }
 
+/* Load the log at path under index policy pol (from its index or not,
+ * as `from_index` says): the graph's drops are `want`. */
+static void graph_drops_are(const char *path, enum bt_index_policy pol,
+			    bool from_index, const struct bt_drops *want)
+{
+	struct bt_graph *g = NULL;
+	struct bt_drops d;
+
+	bt_index_set_policy(pol);
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	ck_assert(bt_graph_from_index(g) == from_index);
+	ck_assert_int_eq(bt_graph_drops(g, &d), 0);
+	ck_assert(same_drops(&d, want));
+	bt_graph_free(g);
+}
+
 /* A scan in two parts, split at any block, is the whole log's read; from
  * an index, and from an index whose log grew since, the graph's drops
  * are the log's (bt_graph_drops() reads only the blocks past those the
@@ -225,11 +241,7 @@ START_TEST(scan_parts_and_index)
 	snprintf(ipath, sizeof(ipath), "%s%s", path, BT_INDEX_SUFFIX);
 	unlink(ipath);
 	ck_assert_int_eq(bt_index_build(path, NULL, NULL, NULL, NULL), 0);
-	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
-	ck_assert(bt_graph_from_index(g));
-	ck_assert_int_eq(bt_graph_drops(g, &d), 0);
-	ck_assert(same_drops(&d, &whole));
-	bt_graph_free(g);
+	graph_drops_are(path, BT_INDEX_AUTO, true, &whole);
 
 	/* the log grows (the last block and new ones): the index is
 	 * extended, and its drops with the blocks after it */
@@ -237,31 +249,16 @@ START_TEST(scan_parts_and_index)
 	ck_assert_int_eq(bt_log_open(&log, path), 0);
 	ck_assert_int_eq(bt_drops_read(&whole, log), 0);
 	bt_log_close(log);
-	bt_index_set_policy(BT_INDEX_NEVER);
-	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
-	ck_assert(bt_graph_from_index(g));
-	ck_assert_int_eq(bt_graph_drops(g, &d), 0);
-	ck_assert(same_drops(&d, &whole));
-	bt_graph_free(g);
+	graph_drops_are(path, BT_INDEX_NEVER, true, &whole);
 	/* the index written again (the log grew by half): the same */
 	bt_index_set_policy(BT_INDEX_AUTO);
 	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
 	ck_assert_ptr_nonnull(bt_graph_warning(g));
 	bt_graph_free(g);
-	bt_index_set_policy(BT_INDEX_NEVER);
-	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
-	ck_assert(bt_graph_from_index(g));
-	ck_assert_int_eq(bt_graph_drops(g, &d), 0);
-	ck_assert(same_drops(&d, &whole));
-	bt_graph_free(g);
+	graph_drops_are(path, BT_INDEX_NEVER, true, &whole);
 
 	/* without the index: the same */
-	bt_index_set_policy(BT_INDEX_OFF);
-	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
-	ck_assert(!bt_graph_from_index(g));
-	ck_assert_int_eq(bt_graph_drops(g, &d), 0);
-	ck_assert(same_drops(&d, &whole));
-	bt_graph_free(g);
+	graph_drops_are(path, BT_INDEX_OFF, false, &whole);
 	bt_index_set_policy(BT_INDEX_AUTO);
 	unlink(ipath);
 	unlink(path);
