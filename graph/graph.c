@@ -375,43 +375,24 @@ static inline const void *rec_at(const struct bt_graph *g, uint32_t off)
 
 /* ---- building ----------------------------------------------------------- */
 
-/* Transparent huge pages for the pages of [p, p + sz), so that filling
- * it takes a fault per 2 MiB instead of per 4 KiB (on a virtual machine a
- * 4 KiB fault of fresh memory costs tens of microseconds).  The whole
- * mapping glibc made for it, not its 2 MiB-aligned middle: a mapping
- * split in parts cannot be moved by mremap, and realloc would copy it.
- * Only advice: nothing fails without it. */
 #define HUGE_SZ ((size_t)2 << 20)
-
-static void huge_advise(void *p, size_t sz)
-{
-	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), a, e;
-
-	if (!p || sz < 2 * HUGE_SZ)
-		return;
-	a = (uintptr_t)p & ~(pg - 1);
-	e = ((uintptr_t)p + sz + pg - 1) & ~(pg - 1);
-	(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-}
 
 /* A large array: malloc (mmap'd by glibc at this size), huge pages
  * advised. */
 static void *big_malloc(size_t sz)
 {
-	void *p = malloc(sz ? sz : 1);
-
-	huge_advise(p, sz);
-	return p;
+	return bt_alloc_huge(sz);
 }
 
-/* bt_grow() for the loader's large growing arrays, huge pages advised. */
+/* bt_grow() for the loader's large growing arrays, huge pages advised
+ * (bt_advise_huge()). */
 static int big_grow(void *ptr, size_t *cap, size_t need, size_t size)
 {
 	size_t old = *cap;
 	int r = bt_grow(ptr, cap, need, size);
 
 	if (!r && *cap != old)
-		huge_advise(*(void **)ptr, *cap * size);
+		bt_advise_huge(*(void **)ptr, *cap * size);
 	return r;
 }
 
@@ -429,7 +410,7 @@ static int resize_objs(struct bt_graph *g, size_t ncap)
 		if (!p) \
 			return bt_error_set(BT_ENOMEM, "out of memory"); \
 		g->field = p; \
-		huge_advise(p, ncap * sizeof(*g->field)); \
+		bt_advise_huge(p, ncap * sizeof(*g->field)); \
 		if (g->cap && ncap > g->cap) \
 			memset(g->field + g->cap, 0, \
 			       (ncap - g->cap) * sizeof(*g->field)); \
