@@ -1073,35 +1073,52 @@ static int ext_init(struct bt_graph *g)
 }
 
 /* Take block b into the graph from its event skip_e, object skip_o and
- * kept label skip_l on (what it held of it before). */
+ * kept label skip_l on (what it held of it before).  The records come
+ * from the log's decode of the block where it holds one (its growing last
+ * block: bt_log_block_held()), from where the last take of this block
+ * stopped; else from a decode of the whole block. */
 static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 		      uint32_t skip_o, uint32_t skip_l, uint64_t *added)
 {
 	struct bt_gext *x = g->ext;
 	struct bt_log_blockinfo bi;
 	const struct bt_rec_head *h;
-	size_t len = 0, pos = 0;
-	uint32_t ne = 0, no = 0, nl = 0, first, k;
+	const void *recs;
+	size_t len = 0, pos, start;
+	uint32_t ne, no, nl, first, k;
+	bool resume = x->took_b == b + 1 && x->took_e == skip_e &&
+		      x->took_o == skip_o && x->took_l == skip_l;
 	int r;
 
-	if ((r = bt_log_block_info(g->log, b, &bi)) ||
-	    (r = decode(g, b, &len)))
+	start = resume ? x->took_pos : 0;
+	if ((r = bt_log_block_info(g->log, b, &bi)))
 		return r;
+	r = bt_log_block_held(g->log, b, start, g->kind, &recs, &len);
+	if (r == BT_ENOTFOUND) {
+		if ((r = decode(g, b, &len)))
+			return r;
+		recs = x->buf;
+	} else if (r) {
+		return r;
+	}
+	x->took_b = 0;   /* times[] changes */
 	if (bi.first_event + bi.nevents >= UINT32_MAX ||
 	    (uint64_t)bi.first_object + bi.nobjects >= UINT32_MAX - 2)
 		return bt_error_set(BT_ELIMIT,
 			"log too large for the index (at most 4 G events and objects)");
 	if (bi.first_event != g->nev - skip_e ||
 	    bi.first_object != g->n - skip_o || bi.nevents < skip_e ||
-	    bi.nobjects < skip_o)
+	    bi.nobjects < skip_o || start > len)
 		return bad_block(b, "does not follow what the graph holds");
 	first = (uint32_t)bi.first_event;
-	/* the times of its events, for places in lists (time_of()) */
+	/* the times of its events, for places in lists (time_of()): those
+	 * of the events taken before are there when resuming */
 	if (bi.nevents > x->times_cap &&
 	    (r = bt_grow(&x->times, &x->times_cap, bi.nevents,
 			 sizeof(*x->times))))
 		return r;
-	for (k = 0; (h = bt_log_block_rec(x->buf, len, &pos));)
+	k = resume ? skip_e : 0;
+	for (pos = start; (h = bt_log_block_rec(recs, len, &pos));)
 		if (h->type == BT_REC_EVENT && k < bi.nevents)
 			x->times[k++] = ((const struct bt_rec_event *)h)->time;
 	if (k != bi.nevents)
@@ -1117,7 +1134,7 @@ static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 			return r;
 		}
 		/* scan_max() used the buffer */
-		if ((r = decode(g, b, &len)))
+		if (recs == x->buf && (r = decode(g, b, &len)))
 			return r;
 	}
 	if ((r = grow_blocks(g, b)))
@@ -1130,7 +1147,10 @@ static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 	if (b >= g->nblocks)
 		g->nblocks = b + 1;
 	bt_graph_cache_reset(g, b);
-	for (pos = 0; (h = bt_log_block_rec(x->buf, len, &pos));) {
+	ne = resume ? skip_e : 0;
+	no = resume ? skip_o : 0;
+	nl = resume ? skip_l : 0;
+	for (pos = start; (h = bt_log_block_rec(recs, len, &pos));) {
 		if (h->type == BT_REC_EVENT) {
 			if (ne++ < skip_e)
 				continue;
@@ -1155,6 +1175,11 @@ static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 	if (ne != bi.nevents || no != bi.nobjects || nl < skip_l)
 		return bad_block(b, "its records changed since it was read");
 	g->tail_labs = nl;
+	x->took_b = b + 1;
+	x->took_e = ne;
+	x->took_o = no;
+	x->took_l = nl;
+	x->took_pos = pos;
 	x->broken = false;
 	return 0;
 }

@@ -165,6 +165,13 @@ struct bt_gext {
 	size_t bufsz;
 	uint64_t *times;       /* [times_cap] of the block being taken in */
 	size_t times_cap;
+	/* The block taken in last (index + 1; 0 none), what was taken of
+	 * it (events, objects, kept labels: the skip counts the next take
+	 * of it gives) and the canonical offset after those records: the
+	 * next take of it starts there (bt_log_block_held()), and times[]
+	 * holds its first took_e events' times. */
+	uint32_t took_b, took_e, took_o, took_l;
+	size_t took_pos;
 	uint32_t *newpaths;    /* PATH labels added, for by_path */
 	size_t npaths_new, newpaths_cap;
 	size_t bp_cap;         /* capacity of by_path (heap) */
