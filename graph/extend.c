@@ -180,6 +180,23 @@ static int arena_grow(struct bt_gext *x, size_t need)
 	return 0;
 }
 
+/* Fault the arena in up to `need` bytes and 1 MiB more, with one call
+ * rather than a fault per page (faults took a tenth of an extension's
+ * CPU); only an optimisation. */
+static void arena_populate(struct bt_gext *x, size_t need)
+{
+	size_t to = (need + ((size_t)1 << 20)) & ~(((size_t)1 << 20) - 1);
+
+	if (to > x->acap)
+		to = x->acap;
+#ifdef MADV_POPULATE_WRITE
+	if (to > x->apop)
+		madvise(x->arena + x->apop, to - x->apop,
+			MADV_POPULATE_WRITE);
+#endif
+	x->apop = to;
+}
+
 /* Copy a record into our arena; *off its logical offset / 8. */
 static int arena_add(struct bt_graph *g, const void *r, size_t len,
 		     uint32_t *off)
@@ -193,6 +210,8 @@ static int arena_add(struct bt_graph *g, const void *r, size_t len,
 			"too many object and label records for the index");
 	if (x->alen + len > x->acap && (e = arena_grow(x, x->alen + len)))
 		return e;
+	if (x->alen + len > x->apop)
+		arena_populate(x, x->alen + len);
 	memcpy(x->arena + x->alen, r, len);
 	x->alen += len;
 	*off = (uint32_t)(at / 8);
@@ -365,6 +384,13 @@ static int pool_take(struct bt_gext *x, uint32_t words, uint32_t *a1)
 		}
 		if (!(c = malloc(POOL_WORDS * sizeof(uint32_t))))
 			return nomem();
+#ifdef MADV_POPULATE_WRITE
+		/* its pages faulted in with one call, not one fault each
+		 * (a third of an extension's CPU at 2 k-event steps went
+		 * to those faults); only an optimisation */
+		madvise((void *)((uintptr_t)c & ~(uintptr_t)4095),
+			POOL_WORDS * sizeof(uint32_t), MADV_POPULATE_WRITE);
+#endif
 		x->pool[x->npool++] = c;
 		x->pool_used = 0;
 		x->list_bytes += POOL_WORDS * sizeof(uint32_t);

@@ -153,6 +153,7 @@ struct bt_gext {
 	                          g->data_len + ... (/ 8 in off[], labs) */
 	uint64_t alen;
 	size_t acap;
+	size_t apop;           /* bytes of the arena faulted in */
 	size_t ocap;           /* capacity of kind, oflags, off, path_head,
 	                          attr_head (heap) */
 	size_t labs_cap;       /* heap labs */
