@@ -2516,7 +2516,7 @@ static int hold_decode(struct bt_log *log, uint32_t i, struct held *h,
 		       bool lenient)
 {
 	const struct rblock *b = &log->blocks[i];
-	uint32_t span = blk_span(log, i), good, pre;
+	uint32_t span = blk_span(log, i), good, pre, max = BT_LOG_BLOCK_SIZE;
 	struct dctx d = { log, b->off, NULL, b->first_object, NULL, NULL };
 	bool cut = i == log->nblocks - 1 && log->tail_cut;
 	struct dres res;
@@ -2531,12 +2531,16 @@ static int hold_decode(struct bt_log *log, uint32_t i, struct held *h,
 		h->len = 0;
 	}
 	good = h->st.good;
-	if ((r = room(&h->out, &h->cap, 8 * (size_t)span + 8)) ||
-	    (r = room(&h->lk, &h->lk_cap, span / 2 + 1)))
+	/* room for a whole block at once: a growing block does not move
+	 * its records at each refresh */
+	if (max < span)
+		max = span;
+	if ((r = room(&h->out, &h->cap, 8 * (size_t)max + 8)) ||
+	    (r = room(&h->lk, &h->lk_cap, max / 2 + 1)))
 		return r;
 	if (log->mapped) {
 		/* a copy, read with pread(2), as decode_blk() */
-		if ((r = room(&log->hraw, &log->hraw_cap, BH + (size_t)span)) ||
+		if ((r = room(&log->hraw, &log->hraw_cap, BH + (size_t)max)) ||
 		    (r = read_at(log, b->off, log->hraw, BH + (size_t)span)))
 			return r;
 		src = log->hraw;
