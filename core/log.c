@@ -3400,6 +3400,14 @@ const char *bt_log_warning(const struct bt_log *log)
 	return log->warning[0] ? log->warning : NULL;
 }
 
+static void held_swap(struct bt_log *log)
+{
+	struct held t = log->hprev;
+
+	log->hprev = log->hcur;
+	log->hcur = t;
+}
+
 /*
  * Refresh: see log.h.  The order matters: the committed length is read
  * first (acquire), then the file's size, which a writer grows before it
@@ -3416,6 +3424,7 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 	struct wblock old_tail = log->tail;
 	uint32_t old_objects = log->tail_objects;
 	char old_warning[sizeof(log->warning)];
+	bool swapped = false;
 	int r;
 
 	if (new_events)
@@ -3514,20 +3523,20 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 	    log->hcur.block == old_n) {
 		/* the last block is last no more: the rest of it, for a
 		 * reader taking it (bt_log_block_held()) */
-		struct held t;
-
 		r = hold_decode(log, last, &log->hcur, false);
-		t = log->hprev;
-		log->hprev = log->hcur;
-		log->hcur = t;
+		if (!r) {
+			held_swap(log);
+			swapped = true;
+		}
 	}
 	if (!r)
 		r = decode_tail(log);
 	if (r) {
-		/* as before the call (the blocks held decoded are
-		 * decoded again from their start) */
-		log->hcur.block = 0;
-		log->hprev.block = 0;
+		/* as before the call; what is held stays held (a block
+		 * changed under us is found again by the next try, not
+		 * decoded again from its start as if it were new) */
+		if (swapped)
+			held_swap(log);
 		log->nblocks = old_n;
 		if (old_n)
 			log->blocks[last] = old_last;
