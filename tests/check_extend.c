@@ -214,6 +214,13 @@ static void same_graph(const struct bt_graph *a, const struct bt_graph *b,
 	ck_assert_uint_eq(bt_graph_nevents(a), bt_graph_nevents(b));
 	ck_assert_msg(bt_graph_time_ordered(a) == bt_graph_time_ordered(b),
 		      "%s: time order differs", ctx);
+	/* the PATH index: every label, in order (merge_paths()) */
+	ck_assert_uint_eq(a->npaths, b->npaths);
+	for (i = 1; i < a->npaths; i++)
+		tu_assert(bt_graph_cmp_by_path(&a->by_path[i - 1],
+					       &a->by_path[i],
+					       (void *)a) <= 0,
+			  "%s: PATH index out of order at %zu", ctx, i);
 	for (id = 1; id <= n; id++) {
 		char *x = describe(a, id), *y = describe(b, id);
 
