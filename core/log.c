@@ -3481,8 +3481,17 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 		torn_warning(log, c);
 		return 0;
 	}
-	if ((r = check_header_v2(log, h, c)))
+	if ((r = check_header_v2(log, h, c))) {
+		/* A writer closing meanwhile stores its close checksum
+		 * (release) after the committed length it covers: if that
+		 * moved on since it was read, take it at the next refresh
+		 * (a reader racing a close read it as damage). */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (h->ccrc && __atomic_load_n(&h->committed,
+					       __ATOMIC_ACQUIRE) != c)
+			return 0;
 		return r;
+	}
 	/* Version 2: the last block again (it may have grown), then the
 	 * blocks after it. */
 	memcpy(old_warning, log->warning, sizeof(old_warning));
