@@ -49,8 +49,14 @@
 /* The pool of chained segments (struct bt_gext, chain). */
 #define POOL_SHIFT 19                     /* 2 MiB chunks (a huge page) */
 #define POOL_WORDS (1u << POOL_SHIFT)
-#define POOL_MAXCHUNKS (1u << (32 - POOL_SHIFT))
+#define POOL_MAXCHUNKS (1u << (31 - POOL_SHIFT))  /* addresses < 2^31 */
 #define SEG_SIDE 0x80000000u
+/* In a segment's first word: a segment of one entry, [prev | SEG_ONE,
+ * ref, end when the graph keeps the ends] (most of them at small steps:
+ * a quarter less of the pool to fault in).  Once the ends are dropped
+ * they never come back, so a reader that wants them reads only segments
+ * written with them. */
+#define SEG_ONE 0x80000000u
 /* entries of a segment at most (header and ends included, a chunk) */
 #define SEG_MAX ((POOL_WORDS - 2) / 2)
 
@@ -421,8 +427,8 @@ static size_t chain_len(const struct bt_gext *x, uint32_t id, int k)
 	while (a1) {
 		const uint32_t *s = seg_at(x, a1);
 
-		n += s[1] & ~SEG_SIDE;
-		a1 = s[0];
+		n += s[0] & SEG_ONE ? 1 : s[1] & ~SEG_SIDE;
+		a1 = s[0] & ~SEG_ONE;
 	}
 	return n;
 }
@@ -436,8 +442,16 @@ static void chain_copy(const struct bt_gext *x, uint32_t id, int k,
 
 	while (a1) {
 		const uint32_t *s = seg_at(x, a1);
-		uint32_t m = s[1] & ~SEG_SIDE;
+		uint32_t m;
 
+		if (s[0] & SEG_ONE) {
+			v[--n] = s[1];
+			if (side)
+				side[n] = s[2];
+			a1 = s[0] & ~SEG_ONE;
+			continue;
+		}
+		m = s[1] & ~SEG_SIDE;
 		n -= m;
 		memcpy(v + n, s + 2, (size_t)m * 4);
 		if (side) {
@@ -701,6 +715,18 @@ static int flush_dir(struct bt_graph *g, int k)
 			/* a segment chained to its earlier ones */
 			uint32_t m = (uint32_t)(j - i), a1 = 0, *sg, q;
 
+			if (m == 1) {
+				if ((r = pool_take(x, x->ends ? 3 : 2, &a1)))
+					return r;
+				sg = seg_at(x, a1);
+				sg[0] = x->chain[k][id] | SEG_ONE;
+				sg[1] = a[i].ref;
+				if (x->ends)
+					sg[2] = a[i].side;
+				x->chain[k][id] = a1;
+				i = j;
+				continue;
+			}
 			if ((r = pool_take(x, 2 + m * (x->ends ? 2 : 1), &a1)))
 				return r;
 			sg = seg_at(x, a1);
@@ -1299,7 +1325,8 @@ static bool rebase_due(const struct bt_graph *g)
 	uint64_t per = x->ends ? 16 : 8;
 
 	return x->list_bytes > 2 * (g->nev - g->nev_base) * per +
-			       bt_gext_rebase_min * per;
+			       bt_gext_rebase_min * per ||
+	       x->npool >= POOL_MAXCHUNKS / 4 * 3;   /* before it is full */
 }
 
 /*

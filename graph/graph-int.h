@@ -191,7 +191,8 @@ struct bt_gext {
 	/* Where flush() puts a run of entries of an object that has no list
 	 * of its own: a segment in a pool of chunks that never move (no
 	 * allocation per object, no copy of its base list); a segment is
-	 * [prev, n | SEG_SIDE, n refs, n ends when SEG_SIDE], prev and
+	 * [prev, n | SEG_SIDE, n refs, n ends when SEG_SIDE] or, of one
+	 * entry, [prev | SEG_ONE, ref, end when the ends are kept], prev and
 	 * chain[k][id] the word address + 1 of an object's newest segment
 	 * (chunk << POOL_SHIFT | word), 0 none.  A reader (graph.c,
 	 * xlist_of()) makes the object's list of its own out of base and
