@@ -1465,6 +1465,8 @@ struct bt_log {
 	dev_t dev;            /* the file opened (refresh compares) */
 	ino_t ino;
 	char *path;           /* for messages; "<memory>" for open_mem */
+	bool torn_due;        /* a refresh left the torn-tail scan (for
+	                         warning) to bt_log_warning() */
 	char warning[256];
 };
 
@@ -3395,8 +3397,17 @@ const struct bt_log_header *bt_log_header(const struct bt_log *log)
 	return (const struct bt_log_header *)log->map;
 }
 
-const char *bt_log_warning(const struct bt_log *log)
+const char *bt_log_warning(const struct bt_log *clog)
 {
+	/* the torn-tail scan a refresh left to now is the only state a
+	 * const bt_log changes here */
+	struct bt_log *log = (struct bt_log *)clog;
+
+	if (log->torn_due) {
+		log->torn_due = false;
+		if (!log->warning[0] && !log->short_file)
+			torn_warning(log, log->committed);
+	}
 	return log->warning[0] ? log->warning : NULL;
 }
 
@@ -3424,7 +3435,7 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 	struct wblock old_tail = log->tail;
 	uint32_t old_objects = log->tail_objects;
 	char old_warning[sizeof(log->warning)];
-	bool swapped = false;
+	bool swapped = false, old_torn_due;
 	int r;
 
 	if (new_events)
@@ -3478,7 +3489,7 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 		log->end = c;
 		log->fend = c;
 		log->warning[0] = '\0';
-		torn_warning(log, c);
+		log->torn_due = true;
 		return 0;
 	}
 	if ((r = check_header_v2(log, h, c))) {
@@ -3495,6 +3506,8 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 	/* Version 2: the last block again (it may have grown), then the
 	 * blocks after it. */
 	memcpy(old_warning, log->warning, sizeof(old_warning));
+	old_torn_due = log->torn_due;
+	log->torn_due = false;
 	old_committed = log->committed;
 	old_events = log->tail.events;
 	log->warning[0] = '\0';
@@ -3553,11 +3566,15 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 		log->tail = old_tail;
 		log->tail_objects = old_objects;
 		memcpy(log->warning, old_warning, sizeof(old_warning));
+		log->torn_due = old_torn_due;
 		return r;
 	}
 	log->fend = end;
+	/* the torn tail, when asked (bt_log_warning()): the scan reads up
+	 * to 1 MiB past the committed end, most of a refresh's time when a
+	 * follower takes a few thousand events at a time */
 	if (!log->warning[0])
-		torn_warning(log, c);
+		log->torn_due = true;
 	log->img_err = 0;
 	if (log->img_done) {
 		/* the image covers what was there: decode again on demand */

@@ -383,7 +383,9 @@ int bt_log_block_events(const struct bt_log *log, uint32_t i, void *buf,
 int bt_log_refresh(struct bt_log *log, uint64_t *new_events);
 
 /* A warning about the log (torn tail, short file), or NULL.  Borrowed, valid
- * until bt_log_close(). */
+ * until bt_log_close() or bt_log_refresh().  After a refresh, the torn
+ * tail is looked for here, not by the refresh (a read of up to 1 MiB past
+ * the committed end): not concurrently with other calls on the log. */
 const char *bt_log_warning(const struct bt_log *log);
 
 /*

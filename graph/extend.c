@@ -1169,6 +1169,7 @@ static int scan_max(struct bt_graph *g)
 static int ext_init(struct bt_graph *g)
 {
 	struct bt_gext *x;
+	size_t c;
 	int r;
 
 	if (!g->tail_known) {
@@ -1193,6 +1194,18 @@ static int ext_init(struct bt_graph *g)
 		return r;
 	/* the ends beside the event lists */
 	x->ends = g->in_side != NULL;
+	/* the arrays per object of the lists, for the objects loaded and
+	 * a quarter more at once, zeroed by calloc (pages as they are first
+	 * used), not grown by doubling from 1 k (copies and memsets of each,
+	 * a few percent of an extension by 2 M events) */
+	c = (size_t)g->n + g->n / 4 + 1024;
+	x->chain[0] = calloc(c, sizeof(uint32_t));
+	x->chain[1] = calloc(c, sizeof(uint32_t));
+	x->xid = calloc(c, sizeof(*x->xid));
+	x->ltail = calloc(c, sizeof(*x->ltail));
+	if (!x->chain[0] || !x->chain[1] || !x->xid || !x->ltail)
+		return nomem();   /* freed with the extension */
+	x->chain_cap = x->xid_cap = x->ltail_cap = c;
 	return 0;
 }
 

@@ -2610,6 +2610,7 @@ START_TEST(test_v2_refresh)
 		nb = bt_log_blocks(log);
 		ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
 		ck_assert_uint_eq(ne, k);
+		ck_assert_ptr_null(bt_log_warning(log));
 		if (k > 1000)
 			ck_assert_uint_gt(bt_log_blocks(log), nb);
 		ck_assert_uint_eq(read_on(&it, &next), k);
@@ -2801,6 +2802,11 @@ START_TEST(test_v2_held_steps)
 		next++;
 		ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
 		ck_assert_uint_eq(ne, k + (step ? 1 : 0));
+		/* the torn record is said when asked (the scan for it is
+		 * left to bt_log_warning()) */
+		ck_assert_ptr_nonnull(bt_log_warning(log));
+		ck_assert_msg(strstr(bt_log_warning(log), "uncommitted"),
+			      "%s", bt_log_warning(log));
 		nb = bt_log_blocks(log);
 		held_is_decode(log, nb - 1, buf, cap);
 		ck_assert_int_eq(bt_log_block_held(log, nb - 1, 0, NULL, &hb,
