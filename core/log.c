@@ -3443,13 +3443,6 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 	if (!log->mapped)
 		return bt_error_set(BT_EINVAL, "log '%s' is in memory: "
 				    "nothing to refresh", log->path);
-	if (fstat(log->fd, &st) < 0)
-		return bt_error_set_os(BT_EIO, "cannot stat '%s'", log->path);
-	if ((uint64_t)st.st_size < log->fend)
-		return corrupt(log, "the file shrank to %llu bytes, below the "
-			       "end of its records at %llu",
-			       (unsigned long long)st.st_size,
-			       (unsigned long long)log->fend);
 	if (stat(log->path, &pst) == 0 &&
 	    (pst.st_dev != log->dev || pst.st_ino != log->ino))
 		return bt_error_set(BT_EINVAL, "log '%s' was replaced by "
@@ -3458,6 +3451,11 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 	c = __atomic_load_n(&h->committed, __ATOMIC_ACQUIRE);
 	if (fstat(log->fd, &st) < 0)
 		return bt_error_set_os(BT_EIO, "cannot stat '%s'", log->path);
+	if ((uint64_t)st.st_size < log->fend)
+		return corrupt(log, "the file shrank to %llu bytes, below the "
+			       "end of its records at %llu",
+			       (unsigned long long)st.st_size,
+			       (unsigned long long)log->fend);
 	if ((r = remap(log, (uint64_t)st.st_size)))
 		return r;
 	h = (const void *)log->map;
