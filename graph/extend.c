@@ -1230,6 +1230,16 @@ static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 	start = resume ? x->took_pos : 0;
 	if ((r = bt_log_block_info(g->log, b, &bi)))
 		return r;
+	if (bi.first_event + bi.nevents >= UINT32_MAX ||
+	    (uint64_t)bi.first_object + bi.nobjects >= UINT32_MAX - 2)
+		return bt_error_set(BT_ELIMIT,
+			"log too large for the index (at most 4 G events and objects)");
+	/* before its records are checked against g->kind, which has the
+	 * objects before it */
+	if (bi.first_event != g->nev - skip_e ||
+	    bi.first_object != g->n - skip_o || bi.nevents < skip_e ||
+	    bi.nobjects < skip_o)
+		return bad_block(b, "does not follow what the graph holds");
 	r = bt_log_block_held(g->log, b, start, g->kind, &recs, &len);
 	if (r == BT_ENOTFOUND) {
 		if ((r = decode(g, b, &len)))
@@ -1239,14 +1249,8 @@ static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 		return r;
 	}
 	x->took_b = 0;   /* times[] changes */
-	if (bi.first_event + bi.nevents >= UINT32_MAX ||
-	    (uint64_t)bi.first_object + bi.nobjects >= UINT32_MAX - 2)
-		return bt_error_set(BT_ELIMIT,
-			"log too large for the index (at most 4 G events and objects)");
-	if (bi.first_event != g->nev - skip_e ||
-	    bi.first_object != g->n - skip_o || bi.nevents < skip_e ||
-	    bi.nobjects < skip_o || start > len)
-		return bad_block(b, "does not follow what the graph holds");
+	if (start > len)
+		return bad_block(b, "its records changed since it was read");
 	first = (uint32_t)bi.first_event;
 	/* the times of its events, for places in lists (time_of()): those
 	 * of the events taken before are there when resuming */
