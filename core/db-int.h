@@ -148,9 +148,13 @@ struct bt_db_ops {
 	int (*each_event)(struct bt_db *db,
 			  int (*fn)(void *arg, const struct bt_dbevent *e),
 			  void *arg);
-	/* One frontier of a walk, in one query: the events that `ids` cause
-	 * or are affected by, and the forks of the processes `up`. */
-	int (*frontier)(struct bt_db *db, const int64_t *ids, size_t n,
+	/* One frontier of a walk, in one query (bt_db_frontier_sql()): of
+	 * `ids` and `whole` the events on the walk's side (forward: that
+	 * they cause), of `whole` the other side too, of `ids` what the
+	 * filters read of it, and the forks of the processes `up`. */
+	int (*frontier)(struct bt_db *db, bool forward,
+			const int64_t *ids, size_t n,
+			const int64_t *whole, size_t nwhole,
 			const int64_t *up, size_t nup,
 			int (*fn)(void *arg, const struct bt_dbevent *e),
 			void *arg);
@@ -203,5 +207,14 @@ bool bt_db_aux_is_object(unsigned op);
  * '{1,2,3}' (a PostgreSQL array), '[1,2,3]' (JSON for sqlite's
  * json_each()).  Malloc'd; NULL when out of memory. */
 char *bt_db_id_list(const int64_t *ids, size_t n, char open, char close);
+
+/* The statement of one frontier (struct bt_db_ops, frontier), the same
+ * on both stores: in_ids, in_whole and in_up are each store's spelling
+ * of "is in that list" after a column ("= ANY('{1,2}'::bigint[])", "IN
+ * (SELECT value FROM json_each(?1))").  Columns: id, time, op, flags,
+ * aux, cause, effect; an event may come more than once.  Malloc'd; NULL
+ * when out of memory. */
+char *bt_db_frontier_sql(bool forward, const char *in_ids,
+			 const char *in_whole, const char *in_up);
 
 #endif

@@ -1350,33 +1350,44 @@ static int pq_each_event(struct bt_db *bdb,
 			"reading events");
 }
 
-static int pq_frontier(struct bt_db *bdb, const int64_t *ids, size_t n,
+/* "= ANY('{...}'::bigint[])", or NULL for none (n 0) or out of memory
+ * (*oom). */
+static char *any_of(const int64_t *ids, size_t n, bool *oom)
+{
+	char *l, *r = NULL;
+
+	if (!n)
+		return NULL;
+	if (!(l = bt_db_id_list(ids, n, '{', '}')) ||
+	    asprintf(&r, "= ANY('%s'::bigint[])", l) < 0) {
+		r = NULL;
+		*oom = true;
+	}
+	free(l);
+	return r;
+}
+
+static int pq_frontier(struct bt_db *bdb, bool forward,
+		       const int64_t *ids, size_t n,
+		       const int64_t *whole, size_t nwhole,
 		       const int64_t *up, size_t nup,
 		       int (*fn)(void *arg, const struct bt_dbevent *e),
 		       void *arg)
 {
 	struct pg_db *db = P(bdb);
 	struct each x = { .db = db, .event = fn, .arg = arg };
-	char *a = bt_db_id_list(ids, n, '{', '}');
-	char *b = bt_db_id_list(up, nup, '{', '}'), *q = NULL;
+	bool oom = false;
+	char *a = any_of(ids, n, &oom), *w = any_of(whole, nwhole, &oom);
+	char *b = any_of(up, nup, &oom), *q = NULL;
 	int err;
 
-	if (!a || !b || asprintf(&q, "SELECT id, time, op, flags, aux, cause,"
-				 " effect FROM events WHERE effect ="
-				 " ANY('%s'::bigint[]) UNION ALL SELECT id,"
-				 " time, op, flags, aux, cause, effect FROM events"
-				 " WHERE cause = ANY('%s'::bigint[]) UNION ALL"
-				 " SELECT id, time, op, flags, aux, cause,"
-				 " effect FROM events WHERE op = %d AND"
-				 " effect = ANY('%s'::bigint[])", a, a,
-				 BT_OP_FORK, b) < 0) {
-		q = NULL;
+	if (oom || !(q = bt_db_frontier_sql(forward, a, w, b)))
 		err = bt_error_set(BT_ENOMEM, "out of memory");
-	} else {
+	else
 		err = copy_out(db, q, event_row, &x, "reading a frontier");
-	}
 	free(q);
 	free(a);
+	free(w);
 	free(b);
 	return err;
 }

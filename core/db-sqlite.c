@@ -805,32 +805,36 @@ static int sq_each_event(struct bt_db *bdb,
 	return err;
 }
 
-static int sq_frontier(struct bt_db *bdb, const int64_t *ids, size_t n,
+static int sq_frontier(struct bt_db *bdb, bool forward,
+		       const int64_t *ids, size_t n,
+		       const int64_t *whole, size_t nwhole,
 		       const int64_t *up, size_t nup,
 		       int (*fn)(void *arg, const struct bt_dbevent *e),
 		       void *arg)
 {
 	struct sqlite_db *db = S(bdb);
 	char *a = bt_db_id_list(ids, n, '[', ']');
-	char *b = bt_db_id_list(up, nup, '[', ']'), sql[640];
+	char *w = bt_db_id_list(whole, nwhole, '[', ']');
+	char *b = bt_db_id_list(up, nup, '[', ']'), *sql = NULL;
 	sqlite3_stmt *s = NULL;
 	int rc, err;
 
-	if (!a || !b) {
+	if (!a || !b || !w ||
+	    !(sql = bt_db_frontier_sql(forward,
+				       n ? "IN (SELECT value FROM"
+				       " json_each(?1))" : NULL,
+				       nwhole ? "IN (SELECT value FROM"
+				       " json_each(?2))" : NULL,
+				       nup ? "IN (SELECT value FROM"
+				       " json_each(?3))" : NULL))) {
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 		goto out;
 	}
-	snprintf(sql, sizeof(sql), "SELECT id, time, op, flags, aux, cause,"
-		 " effect FROM events WHERE effect IN (SELECT value FROM"
-		 " json_each(?1)) UNION ALL SELECT id, time, op, flags, aux, cause,"
-		 " effect FROM events WHERE cause IN (SELECT value FROM"
-		 " json_each(?1)) UNION ALL SELECT id, time, op, flags, aux, cause,"
-		 " effect FROM events WHERE op = %d AND effect IN (SELECT value"
-		 " FROM json_each(?2))", BT_OP_FORK);
 	if ((err = prepare(db, &s, sql)))
 		goto out;
 	sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, w, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, b, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct bt_dbevent e = {
 			.id = sqlite3_column_int64(s, 0),
@@ -850,7 +854,9 @@ static int sq_frontier(struct bt_db *bdb, const int64_t *ids, size_t n,
 		err = sqlerr(db, BT_EIO, "reading a frontier");
 out:
 	sqlite3_finalize(s);
+	free(sql);
 	free(a);
+	free(w);
 	free(b);
 	return err;
 }

@@ -27,6 +27,7 @@
 #include "error.h"
 #include "hash.h"
 #include "log.h"
+#include "strbuf.h"
 #include "timefmt.h"
 #include "util.h"
 
@@ -1759,6 +1760,21 @@ static int cl_queue(struct closure *c, uint32_t g)
 	return 0;
 }
 
+/* A process the result may show: what it inherited comes from the forks
+ * above it (graph.c, inherit_image()), so its forks are asked for, and
+ * those of each parent found, up the chain.  Only processes reached, the
+ * processes of regions reached and of the regions of events that carry the
+ * walk (the result's edges): the other processes seen (the readers of a
+ * file everybody reads) are counted by the filters, never shown. */
+static int cl_up(struct closure *c, int64_t id)
+{
+	if (id <= 0 || id > c->x->max || !c->x->map[id] ||
+	    c->x->kind[id] != BT_OBJ_PROCESS || (c->fl[id] & CL_UP))
+		return 0;
+	c->fl[id] |= CL_UP;
+	return cl_push(&c->up, &c->nup, &c->upcap, id);
+}
+
 /* The walk may reach object `id` through an event at time t. */
 static int cl_reach(struct closure *c, int64_t id, uint64_t t)
 {
@@ -1774,7 +1790,10 @@ static int cl_reach(struct closure *c, int64_t id, uint64_t t)
 		c->fl[g] |= CL_REACHED;
 		c->th[g] = t;
 		c->changed = true;
-		if ((err = cl_queue(c, g)))
+		if ((err = cl_queue(c, g)) ||
+		    (err = cl_up(c, g)) ||
+		    (x->kind[g] == BT_OBJ_REGION &&
+		     (err = cl_up(c, x->ref2[g]))))
 			return err;
 		/* the other end of a connection between hosts: all its
 		 * events (the walk's times across it are on one clock
@@ -1816,19 +1835,13 @@ static int cl_propagate(struct closure *c)
 				continue;
 			if ((err = cl_reach(c, to, e->time)))
 				return err;
+			if (bt_db_aux_is_object((unsigned)e->op) &&
+			    e->aux > 0 && e->aux <= x->max &&
+			    (err = cl_up(c, x->ref2[e->aux])))
+				return err;
 		}
 	} while (c->changed);
 	return 0;
-}
-
-/* A process met: what it inherited comes from the forks above it. */
-static int cl_up(struct closure *c, int64_t id)
-{
-	if (id <= 0 || id > c->x->max || !c->x->map[id] ||
-	    c->x->kind[id] != BT_OBJ_PROCESS || (c->fl[id] & CL_UP))
-		return 0;
-	c->fl[id] |= CL_UP;
-	return cl_push(&c->up, &c->nup, &c->upcap, id);
 }
 
 static int cl_event(void *arg, const struct bt_dbevent *e)
@@ -1841,10 +1854,9 @@ static int cl_event(void *arg, const struct bt_dbevent *e)
 	    bt_grow(&c->ev, &c->evcap, c->nev + 1, sizeof(*c->ev)))
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	c->ev[c->nev++] = *e;
-	if ((err = cl_up(c, e->cause)) || (err = cl_up(c, e->effect)))
-		return err;
-	if (bt_db_aux_is_object((unsigned)e->op) && e->aux > 0 &&
-	    e->aux <= x->max && (err = cl_up(c, x->ref2[e->aux])))
+	/* the fork of a process whose forks are asked for: its parent's */
+	if (e->op == BT_OP_FORK && e->effect > 0 && e->effect <= x->max &&
+	    (c->fl[e->effect] & CL_UP) && (err = cl_up(c, e->cause)))
 		return err;
 	return 0;
 }
@@ -1891,8 +1903,85 @@ static int cl_pages(struct closure *c)
 	return 0;
 }
 
+/*
+ * The statement of one frontier.  Of every object asked for, the events on
+ * the walk's side (backward: the events that affect it), whole: the walk
+ * carries on through them, and the filters read that side whole.  Of the
+ * other side (the readers of a file everybody reads: tens of thousands
+ * of events the walk never crosses), whole only for `whole` (the ends of
+ * connections, whose span is their first and last event: graph/channel.c;
+ * every object when the output counts each node's events), else what the
+ * filters and the loader read of it (graph/filter.c, graph.c) and no
+ * more, each list in the graph's order (time, then id):
+ *  - its first BT_DB_SIDE events (run_by_reader(): the first 64;
+ *    is_private(): the first);
+ *  - the first of each op (executed(): any exec; written_before(): the
+ *    first write);
+ *  - the first event with each other object, for the first BT_DB_SIDE
+ *    such objects (readers(): up to 64 distinct, in list order);
+ *  - every fork (forked_by()), rename and link (PROV's derivations) and
+ *    event of an endpoint (the span of an end the walk does not reach).
+ * A list made of these and of events other lists bring answers each of
+ * those questions as the whole list: what precedes the 64th first event
+ * with another object only has objects among the first 63.
+ */
+#define BT_DB_SIDE 64
+#define FRONTIER_COLS "id, time, op, flags, aux, cause, effect"
+
+char *bt_db_frontier_sql(bool forward, const char *in_ids,
+			 const char *in_whole, const char *in_up)
+{
+	const char *ws = forward ? "cause" : "effect";
+	const char *os = forward ? "effect" : "cause";
+	struct bt_sb sb = { 0 };
+	bool any = false;
+
+#define BRANCH() (any ? bt_sb_adds(&sb, " UNION ALL ") : (void)0, any = true)
+	if (in_ids) {
+		BRANCH();
+		bt_sb_addf(&sb, "SELECT " FRONTIER_COLS " FROM events"
+			   " WHERE %s %s", ws, in_ids);
+		BRANCH();
+		bt_sb_addf(&sb, "SELECT " FRONTIER_COLS " FROM (SELECT "
+			   FRONTIER_COLS ", rn, ro, CASE WHEN rt = 1 THEN"
+			   " row_number() OVER (PARTITION BY %s, rt = 1"
+			   " ORDER BY time, id) END AS rd FROM (SELECT "
+			   FRONTIER_COLS ", row_number() OVER (PARTITION BY"
+			   " %s ORDER BY time, id) AS rn, row_number() OVER"
+			   " (PARTITION BY %s, op ORDER BY time, id) AS ro,"
+			   " row_number() OVER (PARTITION BY %s, %s ORDER BY"
+			   " time, id) AS rt FROM events WHERE %s %s) AS a)"
+			   " AS b WHERE rn <= %d OR ro = 1 OR rd <= %d OR"
+			   " op IN (%d, %d, %d, %d, %d, %d, %d)",
+			   os, os, os, os, ws, os, in_ids, BT_DB_SIDE,
+			   BT_DB_SIDE, BT_OP_FORK, BT_OP_RENAME,
+			   BT_OP_LINK, BT_OP_CONNECT, BT_OP_ACCEPT,
+			   BT_OP_RECV, BT_OP_SEND);
+	}
+	if (in_whole) {
+		BRANCH();
+		bt_sb_addf(&sb, "SELECT " FRONTIER_COLS " FROM events"
+			   " WHERE %s %s UNION ALL SELECT " FRONTIER_COLS
+			   " FROM events WHERE %s %s", ws, in_whole, os,
+			   in_whole);
+	}
+	if (in_up || !any) {
+		BRANCH();
+		bt_sb_addf(&sb, "SELECT " FRONTIER_COLS " FROM events"
+			   " WHERE op = %d AND effect %s", BT_OP_FORK,
+			   in_up ? in_up : "IS NULL");
+	}
+#undef BRANCH
+	if (sb.oom) {
+		bt_sb_release(&sb);
+		return NULL;
+	}
+	return sb.buf;
+}
+
 int bt_db_export_walk(struct bt_db *db, const char *objects,
 		      const char *path, const char *host, bool forward,
+		      bool whole,
 		      int (*resolve)(void *arg, const char *objects,
 				     uint32_t **starts, size_t *n),
 		      void *arg, bt_progress_fn progress, void *parg)
@@ -1902,7 +1991,7 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 	struct closure c = { .x = &x, .forward = forward };
 	uint32_t *starts = NULL;
 	size_t nstarts = 0, i, k;
-	int64_t *q = NULL, *up = NULL;
+	int64_t *q = NULL, *up = NULL, *w = NULL;
 	int err;
 
 	if ((err = db->ops->read_begin(db)))
@@ -1933,17 +2022,29 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 			goto out;
 	/* One query per frontier. */
 	while (c.nq || c.nup) {
-		size_t nq = c.nq, nup = c.nup;
+		size_t nq = c.nq, nup = c.nup, nw = 0;
 
 		free(q);
 		free(up);
+		free(w);
 		q = c.q;
 		up = c.up;
 		c.q = c.up = NULL;
 		c.nq = c.qcap = c.nup = c.upcap = 0;
+		/* both sides whole: the ends of connections, or all */
+		if (!(w = malloc((nq + 1) * sizeof(*w)))) {
+			err = bt_error_set(BT_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (i = k = 0; i < nq; i++)
+			if (whole || x.kind[q[i]] == BT_OBJ_ENDPOINT)
+				w[nw++] = q[i];
+			else
+				q[k++] = q[i];
+		nq = k;
 		db->stats.frontiers++;
-		if ((err = db->ops->frontier(db, q, nq, up, nup, cl_event,
-					     &c)) ||
+		if ((err = db->ops->frontier(db, forward, q, nq, w, nw, up,
+					     nup, cl_event, &c)) ||
 		    (err = cl_propagate(&c)))
 			goto out;
 	}
@@ -1968,6 +2069,7 @@ out:
 	free(starts);
 	free(q);
 	free(up);
+	free(w);
 	free(c.q);
 	free(c.up);
 	free(c.fl);
