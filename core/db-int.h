@@ -92,6 +92,34 @@ struct bt_dblog {
 	uint64_t created, added_at;
 };
 
+/* What one frontier of a walk asks for (core/db.c, cl_frontier()). */
+struct bt_db_frontier {
+	bool forward;
+	/* the walk's side (backward: the events that affect each object,
+	 * forward: that it causes) of obj[i], at times lo[i] to hi[i] */
+	const int64_t *obj, *lo, *hi;
+	size_t n;
+	const int64_t *summ;    /* both sides: what the filters read */
+	size_t nsumm;
+	const int64_t *pages;   /* the first write into each */
+	size_t npages;
+	const int64_t *conn;    /* both sides: the connections' events */
+	size_t nconn;
+	const int64_t *whole;   /* both sides, whole */
+	size_t nwhole;
+	const int64_t *up;      /* the forks of these processes */
+	size_t nup;
+};
+
+/* How a store spells the lists of a frontier in SQL, NULL for an empty
+ * list: `in_*` after a column ("= ANY('{1,2}'::bigint[])", "IN (SELECT
+ * value FROM json_each(?2))"), `from_*` as a FROM item: obj/lo/hi with
+ * columns o, lo, hi and alias f, pages with column value and alias p. */
+struct bt_db_fspell {
+	const char *from_range, *in_summ, *from_pages, *in_conn, *in_whole,
+		   *in_up;
+};
+
 /* The store behind a struct bt_db.  Every function returns 0 or a
  * negative bt_error with a message. */
 struct bt_db_ops {
@@ -148,14 +176,8 @@ struct bt_db_ops {
 	int (*each_event)(struct bt_db *db,
 			  int (*fn)(void *arg, const struct bt_dbevent *e),
 			  void *arg);
-	/* One frontier of a walk, in one query (bt_db_frontier_sql()): of
-	 * `ids` and `whole` the events on the walk's side (forward: that
-	 * they cause), of `whole` the other side too, of `ids` what the
-	 * filters read of it, and the forks of the processes `up`. */
-	int (*frontier)(struct bt_db *db, bool forward,
-			const int64_t *ids, size_t n,
-			const int64_t *whole, size_t nwhole,
-			const int64_t *up, size_t nup,
+	/* One frontier of a walk, in one query: bt_db_frontier_sql(). */
+	int (*frontier)(struct bt_db *db, const struct bt_db_frontier *f,
 			int (*fn)(void *arg, const struct bt_dbevent *e),
 			void *arg);
 	/* The ends of connections (BT_DB_ENDS_SQL), by id; ends without
@@ -209,12 +231,8 @@ bool bt_db_aux_is_object(unsigned op);
 char *bt_db_id_list(const int64_t *ids, size_t n, char open, char close);
 
 /* The statement of one frontier (struct bt_db_ops, frontier), the same
- * on both stores: in_ids, in_whole and in_up are each store's spelling
- * of "is in that list" after a column ("= ANY('{1,2}'::bigint[])", "IN
- * (SELECT value FROM json_each(?1))").  Columns: id, time, op, flags,
- * aux, cause, effect; an event may come more than once.  Malloc'd; NULL
- * when out of memory. */
-char *bt_db_frontier_sql(bool forward, const char *in_ids,
-			 const char *in_whole, const char *in_up);
+ * on both stores.  Columns: id, time, op, flags, aux, cause, effect; an
+ * event may come more than once.  Malloc'd; NULL when out of memory. */
+char *bt_db_frontier_sql(bool forward, const struct bt_db_fspell *sp);
 
 #endif

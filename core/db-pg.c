@@ -1350,16 +1350,17 @@ static int pq_each_event(struct bt_db *bdb,
 			"reading events");
 }
 
-/* "= ANY('{...}'::bigint[])", or NULL for none (n 0) or out of memory
- * (*oom). */
-static char *any_of(const int64_t *ids, size_t n, bool *oom)
+/* The list of ids as a PostgreSQL array between pre and post, or NULL
+ * for none (n 0) or out of memory (*oom). */
+static char *spell(const char *pre, const int64_t *ids, size_t n,
+		   const char *post, bool *oom)
 {
 	char *l, *r = NULL;
 
 	if (!n)
 		return NULL;
 	if (!(l = bt_db_id_list(ids, n, '{', '}')) ||
-	    asprintf(&r, "= ANY('%s'::bigint[])", l) < 0) {
+	    asprintf(&r, "%s%s%s", pre, l, post) < 0) {
 		r = NULL;
 		*oom = true;
 	}
@@ -1367,28 +1368,48 @@ static char *any_of(const int64_t *ids, size_t n, bool *oom)
 	return r;
 }
 
-static int pq_frontier(struct bt_db *bdb, bool forward,
-		       const int64_t *ids, size_t n,
-		       const int64_t *whole, size_t nwhole,
-		       const int64_t *up, size_t nup,
+static int pq_frontier(struct bt_db *bdb, const struct bt_db_frontier *f,
 		       int (*fn)(void *arg, const struct bt_dbevent *e),
 		       void *arg)
 {
 	struct pg_db *db = P(bdb);
 	struct each x = { .db = db, .event = fn, .arg = arg };
 	bool oom = false;
-	char *a = any_of(ids, n, &oom), *w = any_of(whole, nwhole, &oom);
-	char *b = any_of(up, nup, &oom), *q = NULL;
+	char *o = spell("", f->obj, f->n, "", &oom);
+	char *lo = spell("", f->lo, f->n, "", &oom);
+	char *hi = spell("", f->hi, f->n, "", &oom), *range = NULL, *q = NULL;
+	struct bt_db_fspell sp = {
+		NULL,
+		spell("= ANY('", f->summ, f->nsumm, "'::bigint[])", &oom),
+		spell("unnest('", f->pages, f->npages,
+		      "'::bigint[]) AS p(value)", &oom),
+		spell("= ANY('", f->conn, f->nconn, "'::bigint[])", &oom),
+		spell("= ANY('", f->whole, f->nwhole, "'::bigint[])", &oom),
+		spell("= ANY('", f->up, f->nup, "'::bigint[])", &oom),
+	};
 	int err;
 
-	if (oom || !(q = bt_db_frontier_sql(forward, a, w, b)))
+	if (f->n && !oom &&
+	    asprintf(&range, "unnest('%s'::bigint[], '%s'::bigint[],"
+		     " '%s'::bigint[]) AS f(o, lo, hi)", o, lo, hi) < 0) {
+		range = NULL;
+		oom = true;
+	}
+	sp.from_range = range;
+	if (oom || !(q = bt_db_frontier_sql(f->forward, &sp)))
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 	else
 		err = copy_out(db, q, event_row, &x, "reading a frontier");
 	free(q);
-	free(a);
-	free(w);
-	free(b);
+	free(o);
+	free(lo);
+	free(hi);
+	free(range);
+	free((char *)sp.in_summ);
+	free((char *)sp.from_pages);
+	free((char *)sp.in_conn);
+	free((char *)sp.in_whole);
+	free((char *)sp.in_up);
 	return err;
 }
 
