@@ -114,10 +114,14 @@ struct bt_db_frontier {
 /* How a store spells the lists of a frontier in SQL, NULL for an empty
  * list: `in_*` after a column ("= ANY('{1,2}'::bigint[])", "IN (SELECT
  * value FROM json_each(?2))"), `from_*` as a FROM item: obj/lo/hi with
- * columns o, lo, hi and alias f, pages with column value and alias p. */
+ * columns o, lo, hi and alias f, the others with column value and alias
+ * p ("unnest('{1,2}'::bigint[]) AS p(value)", "json_each(?2) AS p"). */
 struct bt_db_fspell {
-	const char *from_range, *in_summ, *from_pages, *in_conn, *in_whole,
+	const char *from_range, *from_summ, *from_pages, *in_conn, *in_whole,
 		   *in_up;
+	/* "is in the ids of the CTE need(o)": a plan through the index
+	 * (PostgreSQL cannot tell the size of a CTE) */
+	const char *in_need;
 };
 
 /* The store behind a struct bt_db.  Every function returns 0 or a

@@ -500,7 +500,7 @@ static const char *const make_indexes[] = {
  * name of our own, no quoting needed), named after it. */
 static int make_event_indexes(struct pg_db *db, const char *t)
 {
-	char sql[3][160];
+	char sql[4][160];
 	size_t i;
 	int err;
 
@@ -510,7 +510,10 @@ static int make_event_indexes(struct pg_db *db, const char *t)
 		 " %s(effect, time)", t, t);
 	snprintf(sql[2], sizeof(sql[2]), "CREATE INDEX %s_cause ON"
 		 " %s(cause, time)", t, t);
-	for (i = 0; i < 3; i++)
+	/* the execs of a file (a walk's filters: was it ever run?) */
+	snprintf(sql[3], sizeof(sql[3]), "CREATE INDEX %s_exec ON"
+		 " %s(cause, time) WHERE op = %d", t, t, BT_OP_EXEC);
+	for (i = 0; i < 4; i++)
 		if ((err = exec(db, sql[i])))
 			return err;
 	return 0;
@@ -935,7 +938,7 @@ static int pq_rows_begin(struct bt_db *bdb, int64_t logid, const char *host)
 		    ((err = exec(db, "ALTER TABLE events DROP CONSTRAINT IF"
 				 " EXISTS events_pkey")) ||
 		     (err = exec(db, "DROP INDEX IF EXISTS events_effect,"
-				 " events_cause"))))
+				 " events_cause, events_exec"))))
 			return err;
 	}
 	copy_header(db, &db->objs);
@@ -1184,9 +1187,15 @@ static void pq_add_abort(struct bt_db *bdb)
 
 /* ---- reading ----------------------------------------------------------- */
 
+/* No JIT: a frontier's statement is large and its plan's cost estimate
+ * high (a recursive CTE), so the server would compile it, for a second or
+ * more each time, to run a few index lookups in milliseconds. */
 static int pq_read_begin(struct bt_db *bdb)
 {
-	return exec(P(bdb), "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+	int err = exec(P(bdb), "BEGIN ISOLATION LEVEL REPEATABLE READ,"
+		       " READ ONLY");
+
+	return err ? err : exec(P(bdb), "SET LOCAL jit = off");
 }
 
 static void pq_read_end(struct bt_db *bdb)
@@ -1380,12 +1389,14 @@ static int pq_frontier(struct bt_db *bdb, const struct bt_db_frontier *f,
 	char *hi = spell("", f->hi, f->n, "", &oom), *range = NULL, *q = NULL;
 	struct bt_db_fspell sp = {
 		NULL,
-		spell("= ANY('", f->summ, f->nsumm, "'::bigint[])", &oom),
+		spell("unnest('", f->summ, f->nsumm,
+		      "'::bigint[]) AS p(value)", &oom),
 		spell("unnest('", f->pages, f->npages,
 		      "'::bigint[]) AS p(value)", &oom),
 		spell("= ANY('", f->conn, f->nconn, "'::bigint[])", &oom),
 		spell("= ANY('", f->whole, f->nwhole, "'::bigint[])", &oom),
 		spell("= ANY('", f->up, f->nup, "'::bigint[])", &oom),
+		"= ANY(ARRAY(SELECT o FROM need))",
 	};
 	int err;
 
@@ -1405,7 +1416,7 @@ static int pq_frontier(struct bt_db *bdb, const struct bt_db_frontier *f,
 	free(lo);
 	free(hi);
 	free(range);
-	free((char *)sp.in_summ);
+	free((char *)sp.from_summ);
 	free((char *)sp.from_pages);
 	free((char *)sp.in_conn);
 	free((char *)sp.in_whole);

@@ -116,6 +116,9 @@ static const char *const schema[] = {
 static const char *const event_indexes[] = {
 	"CREATE INDEX IF NOT EXISTS events_effect ON events(effect, time)",
 	"CREATE INDEX IF NOT EXISTS events_cause ON events(cause, time)",
+	/* the execs of a file (a walk's filters: was it ever run?) */
+	"CREATE INDEX IF NOT EXISTS events_exec ON events(cause, time)"
+	" WHERE op = 2",
 };
 
 static struct sqlite_db *S(struct bt_db *db)
@@ -514,7 +517,8 @@ static int sq_rows_begin(struct bt_db *bdb, int64_t logid, const char *host)
 	db->logid = logid;
 	if (db->bulk &&
 	    ((err = exec(db, "DROP INDEX IF EXISTS events_effect")) ||
-	     (err = exec(db, "DROP INDEX IF EXISTS events_cause"))))
+	     (err = exec(db, "DROP INDEX IF EXISTS events_cause")) ||
+	     (err = exec(db, "DROP INDEX IF EXISTS events_exec"))))
 		return err;
 	sqlite3_bind_int64(db->st[ST_EVENT], 1, logid);
 	return 0;
@@ -833,11 +837,12 @@ static int sq_frontier(struct bt_db *bdb, const struct bt_db_frontier *f,
 		       " json_extract(value, '$[1]') AS lo,"
 		       " json_extract(value, '$[2]') AS hi"
 		       " FROM json_each(?1)) AS f" : NULL,
-		f->nsumm ? "IN (SELECT value FROM json_each(?2))" : NULL,
+		f->nsumm ? "json_each(?2) AS p" : NULL,
 		f->npages ? "json_each(?3) AS p" : NULL,
 		f->nconn ? "IN (SELECT value FROM json_each(?4))" : NULL,
 		f->nwhole ? "IN (SELECT value FROM json_each(?5))" : NULL,
 		f->nup ? "IN (SELECT value FROM json_each(?6))" : NULL,
+		"IN (SELECT o FROM need)",
 	};
 	char *l[6] = {
 		range_list(f),

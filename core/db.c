@@ -1916,9 +1916,11 @@ static int cl_pages(struct closure *c)
  * events the walk never crosses.  By kind:
  *  - a file (and a region, a file name): of each side, its first
  *    BT_DB_SIDE events (run_by_reader(): the first 64; is_private(): the
- *    first), the first of each op (executed(): any exec; written_before():
- *    the first write), the first event with each other object, for the
- *    first BT_DB_SIDE such objects (readers(): up to 64 distinct, in list
+ *    first), found one at a time through the index in a recursive query;
+ *    the first exec of it (executed(); the partial index events_exec) and
+ *    the first write into it (written_before()); and when its first 64
+ *    readers are not 64 processes, the first event with each other object
+ *    for the first 64 of them (readers(): up to 64 distinct, in list
  *    order), each in the graph's order (time, then id);
  *  - a page: the first write into it (written_before());
  *  - a process: its forks (forked_by()), asked for as `up`; and on a
@@ -1935,20 +1937,25 @@ static int cl_pages(struct closure *c)
 #define BT_DB_SIDE 64
 #define FRONTIER_COLS "id, time, op, flags, aux, cause, effect"
 
-/* Of the objects `in` in column s: the filters' events (above). */
-static void summary_sql(struct bt_sb *sb, const char *s, const char *t,
-			const char *in)
+/* rX(o, id, n): the first BT_DB_SIDE events of each object in column s,
+ * in order (time, id): each the next after the one before. */
+static void first_sql(struct bt_sb *sb, const char *r, const char *s)
 {
-	bt_sb_addf(sb, "SELECT " FRONTIER_COLS " FROM (SELECT " FRONTIER_COLS
-		   ", rn, ro, CASE WHEN rt = 1 THEN row_number() OVER"
-		   " (PARTITION BY %s, rt = 1 ORDER BY time, id) END AS rd"
-		   " FROM (SELECT " FRONTIER_COLS ", row_number() OVER"
-		   " (PARTITION BY %s ORDER BY time, id) AS rn, row_number()"
-		   " OVER (PARTITION BY %s, op ORDER BY time, id) AS ro,"
-		   " row_number() OVER (PARTITION BY %s, %s ORDER BY time, id)"
-		   " AS rt FROM events WHERE %s %s) AS a) AS b WHERE rn <= %d"
-		   " OR ro = 1 OR rd <= %d", s, s, s, s, t, s, in, BT_DB_SIDE,
-		   BT_DB_SIDE);
+	bt_sb_addf(sb, "%s(o, id, n) AS (SELECT o, (SELECT id FROM events"
+		   " WHERE %s = sl.o ORDER BY time, id LIMIT 1), 1 FROM sl"
+		   " UNION ALL SELECT %s.o, (SELECT x.id FROM events x WHERE"
+		   " x.%s = %s.o AND x.time >= e.time AND (x.time > e.time OR"
+		   " x.id > e.id) ORDER BY x.time, x.id LIMIT 1), %s.n + 1"
+		   " FROM %s JOIN events e ON e.id = %s.id WHERE %s.n < %d)",
+		   r, s, r, s, r, r, r, r, r, BT_DB_SIDE);
+}
+
+/* The first event of each object in column s whose op is in `ops`. */
+static void first_op_sql(struct bt_sb *sb, const char *s, const char *ops)
+{
+	bt_sb_addf(sb, "SELECT " FRONTIER_COLS " FROM events WHERE id IN"
+		   " (SELECT (SELECT id FROM events WHERE %s = sl.o AND op %s"
+		   " ORDER BY time, id LIMIT 1) FROM sl)", s, ops);
 }
 
 char *bt_db_frontier_sql(bool forward, const struct bt_db_fspell *sp)
@@ -1956,11 +1963,22 @@ char *bt_db_frontier_sql(bool forward, const struct bt_db_fspell *sp)
 	const char *ws = forward ? "cause" : "effect";
 	struct bt_sb sb = { 0 };
 	bool any = false;
-	char conn[64];
+	char conn[64], ops[64];
 
 	snprintf(conn, sizeof(conn), "(%d, %d, %d, %d)", BT_OP_CONNECT,
 		 BT_OP_ACCEPT, BT_OP_RECV, BT_OP_SEND);
-
+	if (sp->from_summ) {
+		bt_sb_addf(&sb, "WITH RECURSIVE sl(o) AS (SELECT value FROM"
+			   " %s), ", sp->from_summ);
+		first_sql(&sb, "rc", "cause");
+		bt_sb_adds(&sb, ", ");
+		first_sql(&sb, "re", "effect");
+		/* the files whose first 64 readers are fewer processes */
+		bt_sb_addf(&sb, ", need(o) AS (SELECT rc.o FROM rc JOIN events"
+			   " e ON e.id = rc.id GROUP BY rc.o HAVING count(*) ="
+			   " %d AND count(DISTINCT e.effect) < %d) ", BT_DB_SIDE,
+			   BT_DB_SIDE);
+	}
 #define BRANCH() (any ? bt_sb_adds(&sb, " UNION ALL ") : (void)0, any = true)
 	if (sp->from_range) {
 		BRANCH();
@@ -1969,11 +1987,27 @@ char *bt_db_frontier_sql(bool forward, const struct bt_db_fspell *sp)
 			   " e.%s = f.o AND e.time BETWEEN f.lo AND f.hi",
 			   sp->from_range, ws);
 	}
-	if (sp->in_summ) {
+	if (sp->from_summ) {
 		BRANCH();
-		summary_sql(&sb, "cause", "effect", sp->in_summ);
+		bt_sb_adds(&sb, "SELECT " FRONTIER_COLS " FROM events WHERE id"
+			   " IN (SELECT id FROM rc UNION ALL SELECT id FROM"
+			   " re)");
 		BRANCH();
-		summary_sql(&sb, "effect", "cause", sp->in_summ);
+		snprintf(ops, sizeof(ops), "= %d", BT_OP_EXEC);
+		first_op_sql(&sb, "cause", ops);
+		BRANCH();
+		snprintf(ops, sizeof(ops), "IN (%d, %d, %d, %d)", BT_OP_WRITE,
+			 BT_OP_TRUNCATE, BT_OP_MMAP_WRITE, BT_OP_PAGE_WRITE);
+		first_op_sql(&sb, "effect", ops);
+		BRANCH();
+		bt_sb_addf(&sb, "SELECT " FRONTIER_COLS " FROM (SELECT "
+			   FRONTIER_COLS ", CASE WHEN rt = 1 THEN row_number()"
+			   " OVER (PARTITION BY cause, rt = 1 ORDER BY time, id)"
+			   " END AS rd FROM (SELECT " FRONTIER_COLS ","
+			   " row_number() OVER (PARTITION BY cause, effect"
+			   " ORDER BY time, id) AS rt FROM events WHERE cause"
+			   " %s) AS a) AS b WHERE rd <= %d", sp->in_need,
+			   BT_DB_SIDE);
 	}
 	if (sp->from_pages) {
 		BRANCH();
