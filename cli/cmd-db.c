@@ -386,7 +386,8 @@ static int db_save(struct args *a)
 	q.walk = a->wo;
 	if (a->filters_set)
 		q.filter.enabled = a->filters;
-	err = walkcmd_load_db(&g, db, a->db, a->host, q.dir, &q.spec, 1);
+	err = walkcmd_load_db(&g, db, a->db, a->host, q.dir, &q.spec, 1,
+			      false);
 	if (err) {
 		r = cli_fail(err);
 		goto out;

@@ -179,7 +179,7 @@ static int read_points(struct bt_query_points *ps, const char *path,
 
 int walkcmd_load_db(struct bt_graph **out, struct bt_db *db,
 		    const char *name, const char *host, enum bt_dir dir,
-		    const char *const *specs, size_t n)
+		    const char *const *specs, size_t n, bool whole)
 {
 	struct bt_db *own = NULL;
 	struct bt_db_stats st;
@@ -196,8 +196,9 @@ int walkcmd_load_db(struct bt_graph **out, struct bt_db *db,
 		err = bt_db_graph_host(out, db, host, cli_progress,
 				       (void *)"loading");
 	else
-		err = bt_db_graph_walk(out, db, host, dir, specs, n,
-				       cli_progress, (void *)"loading");
+		err = bt_db_graph_walk_whole(out, db, host, dir, specs, n,
+					     whole, cli_progress,
+					     (void *)"loading");
 	cli_progress_done();
 	bt_db_get_stats(db, &st);
 	if (!err && st.host_links)      /* btrack-db(5): between hosts */
@@ -233,9 +234,12 @@ static int load_source(struct bt_graph **out, const struct walkargs *a,
 	struct bt_query_source src = { .log = a->log, .host = a->host };
 	int err;
 
+	/* the HTML report counts each node's events, PROV-JSON reads its
+	 * processes' events: all of them (graph/dbgraph.h) */
 	if (a->db)
 		return walkcmd_load_db(out, NULL, a->db, a->host, a->q.dir,
-				       specs, n);
+				       specs, n, a->fmt == BT_FMT_HTML ||
+				       a->fmt == BT_FMT_PROV);
 	err = bt_query_load(out, &src, cli_progress, (void *)"loading");
 	cli_progress_done();
 	return err;

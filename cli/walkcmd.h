@@ -37,7 +37,7 @@ const struct bt_drops *walkcmd_drops(struct bt_drops *d,
 
 int walkcmd_load_db(struct bt_graph **out, struct bt_db *db,
 		    const char *name, const char *host, enum bt_dir dir,
-		    const char *const *specs, size_t n);
+		    const char *const *specs, size_t n, bool whole);
 
 int walkcmd_run(const struct cli_cmd *c, enum bt_dir dir, int argc,
 		char **argv);

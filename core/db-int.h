@@ -92,6 +92,38 @@ struct bt_dblog {
 	uint64_t created, added_at;
 };
 
+/* What one frontier of a walk asks for (core/db.c, cl_frontier()). */
+struct bt_db_frontier {
+	bool forward;
+	/* the walk's side (backward: the events that affect each object,
+	 * forward: that it causes) of obj[i], at times lo[i] to hi[i] */
+	const int64_t *obj, *lo, *hi;
+	size_t n;
+	const int64_t *summ;    /* both sides: what the filters read */
+	size_t nsumm;
+	const int64_t *pages;   /* the first write into each */
+	size_t npages;
+	const int64_t *conn;    /* both sides: the connections' events */
+	size_t nconn;
+	const int64_t *whole;   /* both sides, whole */
+	size_t nwhole;
+	const int64_t *up;      /* the forks of these processes */
+	size_t nup;
+};
+
+/* How a store spells the lists of a frontier in SQL, NULL for an empty
+ * list: `in_*` after a column ("= ANY('{1,2}'::bigint[])", "IN (SELECT
+ * value FROM json_each(?2))"), `from_*` as a FROM item: obj/lo/hi with
+ * columns o, lo, hi and alias f, the others with column value and alias
+ * p ("unnest('{1,2}'::bigint[]) AS p(value)", "json_each(?2) AS p"). */
+struct bt_db_fspell {
+	const char *from_range, *from_summ, *from_pages, *in_conn, *in_whole,
+		   *in_up;
+	/* "is in the ids of the CTE need(o)": a plan through the index
+	 * (PostgreSQL cannot tell the size of a CTE) */
+	const char *in_need;
+};
+
 /* The store behind a struct bt_db.  Every function returns 0 or a
  * negative bt_error with a message. */
 struct bt_db_ops {
@@ -148,10 +180,8 @@ struct bt_db_ops {
 	int (*each_event)(struct bt_db *db,
 			  int (*fn)(void *arg, const struct bt_dbevent *e),
 			  void *arg);
-	/* One frontier of a walk, in one query: the events that `ids` cause
-	 * or are affected by, and the forks of the processes `up`. */
-	int (*frontier)(struct bt_db *db, const int64_t *ids, size_t n,
-			const int64_t *up, size_t nup,
+	/* One frontier of a walk, in one query: bt_db_frontier_sql(). */
+	int (*frontier)(struct bt_db *db, const struct bt_db_frontier *f,
 			int (*fn)(void *arg, const struct bt_dbevent *e),
 			void *arg);
 	/* The ends of connections (BT_DB_ENDS_SQL), by id; ends without
@@ -203,5 +233,10 @@ bool bt_db_aux_is_object(unsigned op);
  * '{1,2,3}' (a PostgreSQL array), '[1,2,3]' (JSON for sqlite's
  * json_each()).  Malloc'd; NULL when out of memory. */
 char *bt_db_id_list(const int64_t *ids, size_t n, char open, char close);
+
+/* The statement of one frontier (struct bt_db_ops, frontier), the same
+ * on both stores.  Columns: id, time, op, flags, aux, cause, effect; an
+ * event may come more than once.  Malloc'd; NULL when out of memory. */
+char *bt_db_frontier_sql(bool forward, const struct bt_db_fspell *sp);
 
 #endif

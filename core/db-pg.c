@@ -22,7 +22,6 @@
 #include <arpa/inet.h>
 #include <endian.h>
 #include <inttypes.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 #include "error.h"
 #include "hash.h"
 #include "log.h"
+#include "pqdl.h"
 #include "util.h"
 
 /* The advisory lock of a btrack case database: "BTCD". */
@@ -500,7 +500,7 @@ static const char *const make_indexes[] = {
  * name of our own, no quoting needed), named after it. */
 static int make_event_indexes(struct pg_db *db, const char *t)
 {
-	char sql[3][160];
+	char sql[4][160];
 	size_t i;
 	int err;
 
@@ -510,7 +510,10 @@ static int make_event_indexes(struct pg_db *db, const char *t)
 		 " %s(effect, time)", t, t);
 	snprintf(sql[2], sizeof(sql[2]), "CREATE INDEX %s_cause ON"
 		 " %s(cause, time)", t, t);
-	for (i = 0; i < 3; i++)
+	/* the execs of a file (a walk's filters: was it ever run?) */
+	snprintf(sql[3], sizeof(sql[3]), "CREATE INDEX %s_exec ON"
+		 " %s(cause, time) WHERE op = %d", t, t, BT_OP_EXEC);
+	for (i = 0; i < 4; i++)
 		if ((err = exec(db, sql[i])))
 			return err;
 	return 0;
@@ -658,6 +661,8 @@ int bt_db_pg_open(struct bt_db **out, const char *uri, unsigned flags)
 	int err;
 
 	*out = NULL;
+	if ((err = bt_pq_load()))
+		return err;
 	db = calloc(1, sizeof(*db));
 	if (!db || !(db->base.name = safe_name(uri))) {
 		free(db);
@@ -935,7 +940,7 @@ static int pq_rows_begin(struct bt_db *bdb, int64_t logid, const char *host)
 		    ((err = exec(db, "ALTER TABLE events DROP CONSTRAINT IF"
 				 " EXISTS events_pkey")) ||
 		     (err = exec(db, "DROP INDEX IF EXISTS events_effect,"
-				 " events_cause"))))
+				 " events_cause, events_exec"))))
 			return err;
 	}
 	copy_header(db, &db->objs);
@@ -1184,9 +1189,15 @@ static void pq_add_abort(struct bt_db *bdb)
 
 /* ---- reading ----------------------------------------------------------- */
 
+/* No JIT: a frontier's statement is large and its plan's cost estimate
+ * high (a recursive CTE), so the server would compile it, for a second or
+ * more each time, to run a few index lookups in milliseconds. */
 static int pq_read_begin(struct bt_db *bdb)
 {
-	return exec(P(bdb), "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+	int err = exec(P(bdb), "BEGIN ISOLATION LEVEL REPEATABLE READ,"
+		       " READ ONLY");
+
+	return err ? err : exec(P(bdb), "SET LOCAL jit = off");
 }
 
 static void pq_read_end(struct bt_db *bdb)
@@ -1350,34 +1361,68 @@ static int pq_each_event(struct bt_db *bdb,
 			"reading events");
 }
 
-static int pq_frontier(struct bt_db *bdb, const int64_t *ids, size_t n,
-		       const int64_t *up, size_t nup,
+/* The list of ids as a PostgreSQL array between pre and post, or NULL
+ * for none (n 0) or out of memory (*oom). */
+static char *spell(const char *pre, const int64_t *ids, size_t n,
+		   const char *post, bool *oom)
+{
+	char *l, *r = NULL;
+
+	if (!n)
+		return NULL;
+	if (!(l = bt_db_id_list(ids, n, '{', '}')) ||
+	    asprintf(&r, "%s%s%s", pre, l, post) < 0) {
+		r = NULL;
+		*oom = true;
+	}
+	free(l);
+	return r;
+}
+
+static int pq_frontier(struct bt_db *bdb, const struct bt_db_frontier *f,
 		       int (*fn)(void *arg, const struct bt_dbevent *e),
 		       void *arg)
 {
 	struct pg_db *db = P(bdb);
 	struct each x = { .db = db, .event = fn, .arg = arg };
-	char *a = bt_db_id_list(ids, n, '{', '}');
-	char *b = bt_db_id_list(up, nup, '{', '}'), *q = NULL;
+	bool oom = false;
+	char *o = spell("", f->obj, f->n, "", &oom);
+	char *lo = spell("", f->lo, f->n, "", &oom);
+	char *hi = spell("", f->hi, f->n, "", &oom), *range = NULL, *q = NULL;
+	struct bt_db_fspell sp = {
+		NULL,
+		spell("unnest('", f->summ, f->nsumm,
+		      "'::bigint[]) AS p(value)", &oom),
+		spell("unnest('", f->pages, f->npages,
+		      "'::bigint[]) AS p(value)", &oom),
+		spell("= ANY('", f->conn, f->nconn, "'::bigint[])", &oom),
+		spell("= ANY('", f->whole, f->nwhole, "'::bigint[])", &oom),
+		spell("= ANY('", f->up, f->nup, "'::bigint[])", &oom),
+		"= ANY(ARRAY(SELECT o FROM need))",
+	};
 	int err;
 
-	if (!a || !b || asprintf(&q, "SELECT id, time, op, flags, aux, cause,"
-				 " effect FROM events WHERE effect ="
-				 " ANY('%s'::bigint[]) UNION ALL SELECT id,"
-				 " time, op, flags, aux, cause, effect FROM events"
-				 " WHERE cause = ANY('%s'::bigint[]) UNION ALL"
-				 " SELECT id, time, op, flags, aux, cause,"
-				 " effect FROM events WHERE op = %d AND"
-				 " effect = ANY('%s'::bigint[])", a, a,
-				 BT_OP_FORK, b) < 0) {
-		q = NULL;
-		err = bt_error_set(BT_ENOMEM, "out of memory");
-	} else {
-		err = copy_out(db, q, event_row, &x, "reading a frontier");
+	if (f->n && !oom &&
+	    asprintf(&range, "unnest('%s'::bigint[], '%s'::bigint[],"
+		     " '%s'::bigint[]) AS f(o, lo, hi)", o, lo, hi) < 0) {
+		range = NULL;
+		oom = true;
 	}
+	sp.from_range = range;
+	if (oom || !(q = bt_db_frontier_sql(f->forward, &sp)))
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+	else
+		err = copy_out(db, q, event_row, &x, "reading a frontier");
 	free(q);
-	free(a);
-	free(b);
+	free(o);
+	free(lo);
+	free(hi);
+	free(range);
+	free((char *)sp.from_summ);
+	free((char *)sp.from_pages);
+	free((char *)sp.in_conn);
+	free((char *)sp.in_whole);
+	free((char *)sp.in_up);
 	return err;
 }
 

@@ -116,6 +116,9 @@ static const char *const schema[] = {
 static const char *const event_indexes[] = {
 	"CREATE INDEX IF NOT EXISTS events_effect ON events(effect, time)",
 	"CREATE INDEX IF NOT EXISTS events_cause ON events(cause, time)",
+	/* the execs of a file (a walk's filters: was it ever run?) */
+	"CREATE INDEX IF NOT EXISTS events_exec ON events(cause, time)"
+	" WHERE op = 2",
 };
 
 static struct sqlite_db *S(struct bt_db *db)
@@ -514,7 +517,8 @@ static int sq_rows_begin(struct bt_db *bdb, int64_t logid, const char *host)
 	db->logid = logid;
 	if (db->bulk &&
 	    ((err = exec(db, "DROP INDEX IF EXISTS events_effect")) ||
-	     (err = exec(db, "DROP INDEX IF EXISTS events_cause"))))
+	     (err = exec(db, "DROP INDEX IF EXISTS events_cause")) ||
+	     (err = exec(db, "DROP INDEX IF EXISTS events_exec"))))
 		return err;
 	sqlite3_bind_int64(db->st[ST_EVENT], 1, logid);
 	return 0;
@@ -805,32 +809,63 @@ static int sq_each_event(struct bt_db *bdb,
 	return err;
 }
 
-static int sq_frontier(struct bt_db *bdb, const int64_t *ids, size_t n,
-		       const int64_t *up, size_t nup,
+/* The walk's side to read: [[obj, lo, hi], ...]. */
+static char *range_list(const struct bt_db_frontier *f)
+{
+	char *p = malloc(f->n * 66 + 3);
+	size_t i, k = 0;
+
+	if (!p)
+		return NULL;
+	p[k++] = '[';
+	for (i = 0; i < f->n; i++)
+		k += (size_t)sprintf(p + k, "%s[%" PRId64 ",%" PRId64 ",%"
+				     PRId64 "]", i ? "," : "", f->obj[i],
+				     f->lo[i], f->hi[i]);
+	p[k++] = ']';
+	p[k] = '\0';
+	return p;
+}
+
+static int sq_frontier(struct bt_db *bdb, const struct bt_db_frontier *f,
 		       int (*fn)(void *arg, const struct bt_dbevent *e),
 		       void *arg)
 {
 	struct sqlite_db *db = S(bdb);
-	char *a = bt_db_id_list(ids, n, '[', ']');
-	char *b = bt_db_id_list(up, nup, '[', ']'), sql[640];
+	struct bt_db_fspell sp = {
+		f->n ? "(SELECT json_extract(value, '$[0]') AS o,"
+		       " json_extract(value, '$[1]') AS lo,"
+		       " json_extract(value, '$[2]') AS hi"
+		       " FROM json_each(?1)) AS f" : NULL,
+		f->nsumm ? "json_each(?2) AS p" : NULL,
+		f->npages ? "json_each(?3) AS p" : NULL,
+		f->nconn ? "IN (SELECT value FROM json_each(?4))" : NULL,
+		f->nwhole ? "IN (SELECT value FROM json_each(?5))" : NULL,
+		f->nup ? "IN (SELECT value FROM json_each(?6))" : NULL,
+		"IN (SELECT o FROM need)",
+	};
+	char *l[6] = {
+		range_list(f),
+		bt_db_id_list(f->summ, f->nsumm, '[', ']'),
+		bt_db_id_list(f->pages, f->npages, '[', ']'),
+		bt_db_id_list(f->conn, f->nconn, '[', ']'),
+		bt_db_id_list(f->whole, f->nwhole, '[', ']'),
+		bt_db_id_list(f->up, f->nup, '[', ']'),
+	};
+	char *sql = NULL;
 	sqlite3_stmt *s = NULL;
-	int rc, err;
+	int rc, err = 0, i;
 
-	if (!a || !b) {
+	for (i = 0; i < 6; i++)
+		if (!l[i])
+			err = bt_error_set(BT_ENOMEM, "out of memory");
+	if (!err && !(sql = bt_db_frontier_sql(f->forward, &sp)))
 		err = bt_error_set(BT_ENOMEM, "out of memory");
+	if (err || (err = prepare(db, &s, sql)))
 		goto out;
-	}
-	snprintf(sql, sizeof(sql), "SELECT id, time, op, flags, aux, cause,"
-		 " effect FROM events WHERE effect IN (SELECT value FROM"
-		 " json_each(?1)) UNION ALL SELECT id, time, op, flags, aux, cause,"
-		 " effect FROM events WHERE cause IN (SELECT value FROM"
-		 " json_each(?1)) UNION ALL SELECT id, time, op, flags, aux, cause,"
-		 " effect FROM events WHERE op = %d AND effect IN (SELECT value"
-		 " FROM json_each(?2))", BT_OP_FORK);
-	if ((err = prepare(db, &s, sql)))
-		goto out;
-	sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+	/* ?N of an empty list is not in the statement: SQLITE_RANGE */
+	for (i = 0; i < 6; i++)
+		sqlite3_bind_text(s, i + 1, l[i], -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct bt_dbevent e = {
 			.id = sqlite3_column_int64(s, 0),
@@ -850,8 +885,9 @@ static int sq_frontier(struct bt_db *bdb, const int64_t *ids, size_t n,
 		err = sqlerr(db, BT_EIO, "reading a frontier");
 out:
 	sqlite3_finalize(s);
-	free(a);
-	free(b);
+	free(sql);
+	for (i = 0; i < 6; i++)
+		free(l[i]);
 	return err;
 }
 

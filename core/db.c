@@ -27,6 +27,7 @@
 #include "error.h"
 #include "hash.h"
 #include "log.h"
+#include "strbuf.h"
 #include "timefmt.h"
 #include "util.h"
 
@@ -871,6 +872,12 @@ static int label_key(const char *name)
 	return 0;
 }
 
+/* A walk's closure, per object (bt_db_export_walk()). */
+#define CL_QUEUED 0x1           /* group: its events are asked for */
+#define CL_UP 0x2               /* its forks are asked for */
+#define CL_REACHED 0x4          /* group: th[] is set */
+#define CL_GOT 0x8              /* group: got[] is set */
+
 struct exporter {
 	struct bt_db *db;
 	struct bt_log_writer *w;
@@ -900,6 +907,7 @@ struct exporter {
 	int64_t *shift;         /* [host] ns added to its times */
 	uint16_t *hix;          /* [database id] host + 1, 0: none */
 	uint32_t *peer;         /* [database id] the other end, 0: none */
+	const uint8_t *closure; /* a walk's log: [database id] CL_* */
 };
 
 /* Copy n bytes (and a NUL) into the arena: the offset, or -1. */
@@ -1369,6 +1377,13 @@ static int export_label(void *arg, const struct bt_dbtext *t)
 	 * so that the walk pairs them and no others */
 	if (x->peer && key == BT_LABEL_LOCAL && !x->peer[t->object])
 		return 0;
+	/* a walk's log: only the ends it may reach (which have all their
+	 * events, as have their peers), so that the ends it does not reach,
+	 * of which the log has a part, change nothing in how the walk pairs
+	 * the others */
+	if (x->peer && key == BT_LABEL_LOCAL && x->closure &&
+	    !(x->closure[t->object] & CL_REACHED))
+		return 0;
 	if (x->cache) {
 		struct bt_dbtext *c;
 		int64_t at;
@@ -1703,18 +1718,17 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
  * group reached is kept (the filters count readers and writers over the
  * whole log).
  */
-#define CL_QUEUED 0x1           /* its events are asked for */
-#define CL_UP 0x2               /* its forks are asked for */
-#define CL_REACHED 0x4          /* group: th[] is set */
 
 struct closure {
 	struct exporter *x;
 	bool forward;
+	bool whole;             /* both sides of every object, whole */
 	bool changed;
 	uint8_t *fl;
 	uint64_t *th;           /* [group] threshold */
+	uint64_t *got;          /* [group] the walk's side is read up to */
 	uint32_t *pg_idx, *pg;  /* pages of each file: pg[pg_idx[f] ..] */
-	int64_t *q, *up;        /* the next frontier */
+	int64_t *q, *up;        /* the next frontier: groups, processes */
 	size_t nq, qcap, nup, upcap;
 	struct bt_dbevent *ev;  /* events kept (duplicates until sorted) */
 	size_t nev, evcap;
@@ -1736,27 +1750,28 @@ static uint32_t cl_group(const struct closure *c, uint32_t id)
 	return x->kind[id] == BT_OBJ_PAGE && x->ref1[id] ? x->ref1[id] : id;
 }
 
-/* Queue a group for its events: a file with its pages. */
+/* Queue a group for its events (cl_frontier()). */
 static int cl_queue(struct closure *c, uint32_t g)
 {
-	uint32_t i;
-	int err;
-
 	if (c->fl[g] & CL_QUEUED)
 		return 0;
 	c->fl[g] |= CL_QUEUED;
-	if ((err = cl_push(&c->q, &c->nq, &c->qcap, g)))
-		return err;
-	if (c->x->kind[g] != BT_OBJ_FILE)
+	return cl_push(&c->q, &c->nq, &c->qcap, g);
+}
+
+/* A process the result may show: what it inherited comes from the forks
+ * above it (graph.c, inherit_image()), so its forks are asked for, and
+ * those of each parent found, up the chain.  Only processes reached, the
+ * processes of regions reached and of the regions of events that carry the
+ * walk (the result's edges): the other processes seen (the readers of a
+ * file everybody reads) are counted by the filters, never shown. */
+static int cl_up(struct closure *c, int64_t id)
+{
+	if (id <= 0 || id > c->x->max || !c->x->map[id] ||
+	    c->x->kind[id] != BT_OBJ_PROCESS || (c->fl[id] & CL_UP))
 		return 0;
-	for (i = c->pg_idx[g]; i < c->pg_idx[g + 1]; i++)
-		if (!(c->fl[c->pg[i]] & CL_QUEUED)) {
-			c->fl[c->pg[i]] |= CL_QUEUED;
-			if ((err = cl_push(&c->q, &c->nq, &c->qcap,
-					   c->pg[i])))
-				return err;
-		}
-	return 0;
+	c->fl[id] |= CL_UP;
+	return cl_push(&c->up, &c->nup, &c->upcap, id);
 }
 
 /* The walk may reach object `id` through an event at time t. */
@@ -1774,7 +1789,10 @@ static int cl_reach(struct closure *c, int64_t id, uint64_t t)
 		c->fl[g] |= CL_REACHED;
 		c->th[g] = t;
 		c->changed = true;
-		if ((err = cl_queue(c, g)))
+		if ((err = cl_queue(c, g)) ||
+		    (err = cl_up(c, g)) ||
+		    (x->kind[g] == BT_OBJ_REGION &&
+		     (err = cl_up(c, x->ref2[g]))))
 			return err;
 		/* the other end of a connection between hosts: all its
 		 * events (the walk's times across it are on one clock
@@ -1787,6 +1805,10 @@ static int cl_reach(struct closure *c, int64_t id, uint64_t t)
 	if (c->forward ? t < c->th[g] : t > c->th[g]) {
 		c->th[g] = t;
 		c->changed = true;
+		/* past what was read of its walk's side: the rest */
+		if ((c->fl[g] & CL_GOT) &&
+		    (c->forward ? t < c->got[g] : t > c->got[g]))
+			return cl_queue(c, g);
 	}
 	return 0;
 }
@@ -1816,19 +1838,13 @@ static int cl_propagate(struct closure *c)
 				continue;
 			if ((err = cl_reach(c, to, e->time)))
 				return err;
+			if (bt_db_aux_is_object((unsigned)e->op) &&
+			    e->aux > 0 && e->aux <= x->max &&
+			    (err = cl_up(c, x->ref2[e->aux])))
+				return err;
 		}
 	} while (c->changed);
 	return 0;
-}
-
-/* A process met: what it inherited comes from the forks above it. */
-static int cl_up(struct closure *c, int64_t id)
-{
-	if (id <= 0 || id > c->x->max || !c->x->map[id] ||
-	    c->x->kind[id] != BT_OBJ_PROCESS || (c->fl[id] & CL_UP))
-		return 0;
-	c->fl[id] |= CL_UP;
-	return cl_push(&c->up, &c->nup, &c->upcap, id);
 }
 
 static int cl_event(void *arg, const struct bt_dbevent *e)
@@ -1841,10 +1857,9 @@ static int cl_event(void *arg, const struct bt_dbevent *e)
 	    bt_grow(&c->ev, &c->evcap, c->nev + 1, sizeof(*c->ev)))
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	c->ev[c->nev++] = *e;
-	if ((err = cl_up(c, e->cause)) || (err = cl_up(c, e->effect)))
-		return err;
-	if (bt_db_aux_is_object((unsigned)e->op) && e->aux > 0 &&
-	    e->aux <= x->max && (err = cl_up(c, x->ref2[e->aux])))
+	/* the fork of a process whose forks are asked for: its parent's */
+	if (e->op == BT_OP_FORK && e->effect > 0 && e->effect <= x->max &&
+	    (c->fl[e->effect] & CL_UP) && (err = cl_up(c, e->cause)))
 		return err;
 	return 0;
 }
@@ -1891,18 +1906,251 @@ static int cl_pages(struct closure *c)
 	return 0;
 }
 
+/*
+ * The statement of one frontier.  Of every object asked for, the events on
+ * the walk's side (backward: the events that affect it) inside the time
+ * its group's threshold allows (cl_frontier()): the walk carries on only
+ * through these.  Of the rest of its lists, what the filters and the
+ * loader read (graph/filter.c, graph.c), no more: the readers of a file
+ * everybody reads, the writes of a busy process are tens of thousands of
+ * events the walk never crosses.  By kind:
+ *  - a file (and a region, a file name): of each side, its first
+ *    BT_DB_SIDE events (run_by_reader(): the first 64; is_private(): the
+ *    first), found one at a time through the index in a recursive query;
+ *    the first exec of it (executed(); the partial index events_exec) and
+ *    the first write into it (written_before()); and when its first 64
+ *    readers are not 64 processes, the first event with each other object
+ *    for the first 64 of them (readers(): up to 64 distinct, in list
+ *    order), each in the graph's order (time, then id);
+ *  - a page: the first write into it (written_before());
+ *  - a process: its forks (forked_by()), asked for as `up`; and on a
+ *    store of one host (no connections joined between hosts: the graph
+ *    joins the ends of one log itself, graph/channel.c) every event of a
+ *    connection, as the span of an end the walk does not reach counts;
+ *  - an end of a connection: everything (its span is its first and last
+ *    events), as every object of a result whose output counts each
+ *    node's events (the HTML report) or reads them (PROV-JSON).
+ * A list made of these and of events other lists bring answers each of
+ * those questions as the whole list: what precedes the 64th first event
+ * with another object has only objects among the first 63.
+ */
+#define BT_DB_SIDE 64
+#define FRONTIER_COLS "id, time, op, flags, aux, cause, effect"
+
+/* rX(o, id, n): the first BT_DB_SIDE events of each object in column s,
+ * in order (time, id): each the next after the one before. */
+static void first_sql(struct bt_sb *sb, const char *r, const char *s)
+{
+	bt_sb_addf(sb, "%s(o, id, n) AS (SELECT o, (SELECT id FROM events"
+		   " WHERE %s = sl.o ORDER BY time, id LIMIT 1), 1 FROM sl"
+		   " UNION ALL SELECT %s.o, (SELECT x.id FROM events x WHERE"
+		   " x.%s = %s.o AND x.time >= e.time AND (x.time > e.time OR"
+		   " x.id > e.id) ORDER BY x.time, x.id LIMIT 1), %s.n + 1"
+		   " FROM %s JOIN events e ON e.id = %s.id WHERE %s.n < %d)",
+		   r, s, r, s, r, r, r, r, r, BT_DB_SIDE);
+}
+
+/* The first event of each object in column s whose op is in `ops`. */
+static void first_op_sql(struct bt_sb *sb, const char *s, const char *ops)
+{
+	bt_sb_addf(sb, "SELECT " FRONTIER_COLS " FROM events WHERE id IN"
+		   " (SELECT (SELECT id FROM events WHERE %s = sl.o AND op %s"
+		   " ORDER BY time, id LIMIT 1) FROM sl)", s, ops);
+}
+
+char *bt_db_frontier_sql(bool forward, const struct bt_db_fspell *sp)
+{
+	const char *ws = forward ? "cause" : "effect";
+	struct bt_sb sb = { 0 };
+	bool any = false;
+	char conn[64], ops[64];
+
+	snprintf(conn, sizeof(conn), "(%d, %d, %d, %d)", BT_OP_CONNECT,
+		 BT_OP_ACCEPT, BT_OP_RECV, BT_OP_SEND);
+	if (sp->from_summ) {
+		bt_sb_addf(&sb, "WITH RECURSIVE sl(o) AS (SELECT value FROM"
+			   " %s), ", sp->from_summ);
+		first_sql(&sb, "rc", "cause");
+		bt_sb_adds(&sb, ", ");
+		first_sql(&sb, "re", "effect");
+		/* the files whose first 64 readers are fewer processes */
+		bt_sb_addf(&sb, ", need(o) AS (SELECT rc.o FROM rc JOIN events"
+			   " e ON e.id = rc.id GROUP BY rc.o HAVING count(*) ="
+			   " %d AND count(DISTINCT e.effect) < %d) ", BT_DB_SIDE,
+			   BT_DB_SIDE);
+	}
+#define BRANCH() (any ? bt_sb_adds(&sb, " UNION ALL ") : (void)0, any = true)
+	if (sp->from_range) {
+		BRANCH();
+		bt_sb_addf(&sb, "SELECT e.id, e.time, e.op, e.flags, e.aux,"
+			   " e.cause, e.effect FROM %s JOIN events e ON"
+			   " e.%s = f.o AND e.time BETWEEN f.lo AND f.hi",
+			   sp->from_range, ws);
+	}
+	if (sp->from_summ) {
+		BRANCH();
+		bt_sb_adds(&sb, "SELECT " FRONTIER_COLS " FROM events WHERE id"
+			   " IN (SELECT id FROM rc UNION ALL SELECT id FROM"
+			   " re)");
+		BRANCH();
+		snprintf(ops, sizeof(ops), "= %d", BT_OP_EXEC);
+		first_op_sql(&sb, "cause", ops);
+		BRANCH();
+		snprintf(ops, sizeof(ops), "IN (%d, %d, %d, %d)", BT_OP_WRITE,
+			 BT_OP_TRUNCATE, BT_OP_MMAP_WRITE, BT_OP_PAGE_WRITE);
+		first_op_sql(&sb, "effect", ops);
+		BRANCH();
+		bt_sb_addf(&sb, "SELECT " FRONTIER_COLS " FROM (SELECT "
+			   FRONTIER_COLS ", CASE WHEN rt = 1 THEN row_number()"
+			   " OVER (PARTITION BY cause, rt = 1 ORDER BY time, id)"
+			   " END AS rd FROM (SELECT " FRONTIER_COLS ","
+			   " row_number() OVER (PARTITION BY cause, effect"
+			   " ORDER BY time, id) AS rt FROM events WHERE cause"
+			   " %s) AS a) AS b WHERE rd <= %d", sp->in_need,
+			   BT_DB_SIDE);
+	}
+	if (sp->from_pages) {
+		BRANCH();
+		bt_sb_addf(&sb, "SELECT " FRONTIER_COLS " FROM events WHERE"
+			   " id IN (SELECT (SELECT id FROM events WHERE"
+			   " effect = p.value AND op IN (%d, %d, %d, %d)"
+			   " ORDER BY time, id LIMIT 1) FROM %s)",
+			   BT_OP_WRITE, BT_OP_TRUNCATE, BT_OP_MMAP_WRITE,
+			   BT_OP_PAGE_WRITE, sp->from_pages);
+	}
+	if (sp->in_conn) {
+		BRANCH();
+		bt_sb_addf(&sb, "SELECT " FRONTIER_COLS " FROM events WHERE"
+			   " cause %s AND op IN %s UNION ALL SELECT "
+			   FRONTIER_COLS " FROM events WHERE effect %s AND op"
+			   " IN %s", sp->in_conn, conn, sp->in_conn, conn);
+	}
+	if (sp->in_whole) {
+		BRANCH();
+		bt_sb_addf(&sb, "SELECT " FRONTIER_COLS " FROM events"
+			   " WHERE cause %s UNION ALL SELECT " FRONTIER_COLS
+			   " FROM events WHERE effect %s", sp->in_whole,
+			   sp->in_whole);
+	}
+	if (sp->in_up || !any) {
+		BRANCH();
+		bt_sb_addf(&sb, "SELECT " FRONTIER_COLS " FROM events"
+			   " WHERE op = %d AND effect %s", BT_OP_FORK,
+			   sp->in_up ? sp->in_up : "IS NULL");
+	}
+#undef BRANCH
+	if (sb.oom) {
+		bt_sb_release(&sb);
+		return NULL;
+	}
+	return sb.buf;
+}
+
+/* The lists of one frontier, grown across frontiers. */
+struct flists {
+	int64_t *v[7];          /* obj, lo, hi, summ, pages, conn, whole */
+	size_t n[7], cap[7];
+};
+enum { FL_OBJ, FL_LO, FL_HI, FL_SUMM, FL_PAGES, FL_CONN, FL_WHOLE };
+
+static int64_t clamp_time(uint64_t t)
+{
+	return t > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)t;
+}
+
+/* The next frontier from the groups queued: what to ask of each member
+ * (bt_db_frontier_sql()), the walk's side from where the last read of its
+ * group stopped to its threshold. */
+static int cl_frontier(struct closure *c, struct flists *l,
+		       struct bt_db_frontier *f)
+{
+	const struct exporter *x = c->x;
+	size_t i, k;
+	int err;
+
+	memset(l->n, 0, sizeof(l->n));
+	for (i = 0; i < c->nq; i++) {
+		uint32_t g = (uint32_t)c->q[i], m;
+		bool first = !(c->fl[g] & CL_GOT);
+		bool whole = c->whole || x->kind[g] == BT_OBJ_ENDPOINT;
+		size_t np = x->kind[g] == BT_OBJ_FILE ?
+			    c->pg_idx[g + 1] - c->pg_idx[g] : 0;
+		int64_t lo, hi;
+
+		c->fl[g] &= (uint8_t)~CL_QUEUED;
+		if (c->forward) {
+			lo = clamp_time(c->th[g]);
+			hi = first ? INT64_MAX : clamp_time(c->got[g]) - 1;
+		} else {
+			lo = first ? INT64_MIN + 1 : clamp_time(c->got[g]) + 1;
+			hi = clamp_time(c->th[g]);
+		}
+		c->fl[g] |= CL_GOT;
+		c->got[g] = whole ? (c->forward ? 0 : UINT64_MAX) : c->th[g];
+		if (whole && !first)
+			continue;
+		for (k = 0; k <= np; k++) {
+			int which = -1;
+
+			m = k ? c->pg[c->pg_idx[g] + k - 1] : g;
+			if (whole) {
+				which = FL_WHOLE;
+			} else {
+				if (lo <= hi &&
+				    ((err = cl_push(&l->v[FL_OBJ],
+						    &l->n[FL_OBJ],
+						    &l->cap[FL_OBJ], m)) ||
+				     (err = cl_push(&l->v[FL_LO],
+						    &l->n[FL_LO],
+						    &l->cap[FL_LO], lo)) ||
+				     (err = cl_push(&l->v[FL_HI],
+						    &l->n[FL_HI],
+						    &l->cap[FL_HI], hi))))
+					return err;
+				if (first)
+					which = x->kind[m] == BT_OBJ_PAGE ?
+						FL_PAGES :
+						x->kind[m] != BT_OBJ_PROCESS ?
+						FL_SUMM : x->peer ? -1 :
+						FL_CONN;
+			}
+			if (which >= 0 &&
+			    (err = cl_push(&l->v[which], &l->n[which],
+					   &l->cap[which], m)))
+				return err;
+		}
+	}
+	c->nq = 0;
+	f->forward = c->forward;
+	f->obj = l->v[FL_OBJ];
+	f->lo = l->v[FL_LO];
+	f->hi = l->v[FL_HI];
+	f->n = l->n[FL_OBJ];
+	f->summ = l->v[FL_SUMM];
+	f->nsumm = l->n[FL_SUMM];
+	f->pages = l->v[FL_PAGES];
+	f->npages = l->n[FL_PAGES];
+	f->conn = l->v[FL_CONN];
+	f->nconn = l->n[FL_CONN];
+	f->whole = l->v[FL_WHOLE];
+	f->nwhole = l->n[FL_WHOLE];
+	return 0;
+}
+
 int bt_db_export_walk(struct bt_db *db, const char *objects,
 		      const char *path, const char *host, bool forward,
+		      bool whole,
 		      int (*resolve)(void *arg, const char *objects,
 				     uint32_t **starts, size_t *n),
 		      void *arg, bt_progress_fn progress, void *parg)
 {
 	struct exporter x = { .db = db, .some = host != NULL, .cache = true,
 			      .progress = progress, .arg = parg };
-	struct closure c = { .x = &x, .forward = forward };
+	struct closure c = { .x = &x, .forward = forward, .whole = whole };
 	uint32_t *starts = NULL;
 	size_t nstarts = 0, i, k;
-	int64_t *q = NULL, *up = NULL;
+	int64_t *up = NULL;
+	struct flists fl = { 0 };
 	int err;
 
 	if ((err = db->ops->read_begin(db)))
@@ -1915,7 +2163,9 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 	x.dbid = calloc((size_t)x.max + 1, sizeof(*x.dbid));
 	c.fl = calloc((size_t)x.max + 1, 1);
 	c.th = calloc((size_t)x.max + 1, sizeof(*c.th));
-	if (!x.kind || !x.ref1 || !x.ref2 || !x.dbid || !c.fl || !c.th) {
+	c.got = calloc((size_t)x.max + 1, sizeof(*c.got));
+	if (!x.kind || !x.ref1 || !x.ref2 || !x.dbid || !c.fl || !c.th ||
+	    !c.got) {
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1933,17 +2183,18 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 			goto out;
 	/* One query per frontier. */
 	while (c.nq || c.nup) {
-		size_t nq = c.nq, nup = c.nup;
+		struct bt_db_frontier f;
 
-		free(q);
 		free(up);
-		q = c.q;
 		up = c.up;
-		c.q = c.up = NULL;
-		c.nq = c.qcap = c.nup = c.upcap = 0;
+		f.up = up;
+		f.nup = c.nup;
+		c.up = NULL;
+		c.nup = c.upcap = 0;
+		if ((err = cl_frontier(&c, &fl, &f)))
+			goto out;
 		db->stats.frontiers++;
-		if ((err = db->ops->frontier(db, q, nq, up, nup, cl_event,
-					     &c)) ||
+		if ((err = db->ops->frontier(db, &f, cl_event, &c)) ||
 		    (err = cl_propagate(&c)))
 			goto out;
 	}
@@ -1955,6 +2206,7 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 	db->stats.walk_events += k;
 	/* The log the walk runs on: the same objects, the events kept. */
 	memset(x.map, 0, ((size_t)x.max + 1) * sizeof(*x.map));
+	x.closure = c.fl;
 	x.total = c.nev;
 	if ((err = export_objects(&x, path, host)))
 		goto out;
@@ -1966,9 +2218,11 @@ out:
 	db->ops->read_end(db);
 	export_release(&x);
 	free(starts);
-	free(q);
 	free(up);
+	for (i = 0; i < BT_ARRAY_SIZE(fl.v); i++)
+		free(fl.v[i]);
 	free(c.q);
+	free(c.got);
 	free(c.up);
 	free(c.fl);
 	free(c.th);

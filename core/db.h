@@ -141,12 +141,16 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
  * private temporary file, as above) every object and label of `host`
  * (NULL: all) with the ids bt_db_export_log_host() gives them, and only
  * the events a walk from the detection points may look at, found one
- * frontier at a time, one query per frontier: every event of an object
- * the walk can reach (both ways, for the filters' counts of readers and
- * writers; a file with its pages), going back (`forward` false) from
- * causes or forward to effects, and the forks above every process met
- * (what it inherited).  A walk on that log gives what it gives on the
- * whole database's.
+ * frontier at a time, one query per frontier: of every object the walk
+ * can reach (a file with its pages), going back (`forward` false) from
+ * causes or forward to effects, the events on the walk's side, and of
+ * the other side what the filters read (its first events, the first of
+ * each kind, the first with each of the first other objects: core/db.c,
+ * bt_db_frontier_sql()), or all of it with `whole` (the HTML report
+ * counts each node's events, PROV-JSON reads its processes' events);
+ * and the forks above every process the result may show (what it
+ * inherited).  A walk on that log gives what it gives on the whole
+ * database's.
  *
  * The detection points are the caller's: resolve() gets `objects`, a log
  * of the objects and labels alone (written first, at that path, another
@@ -157,6 +161,7 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
  */
 int bt_db_export_walk(struct bt_db *db, const char *objects,
 		      const char *path, const char *host, bool forward,
+		      bool whole,
 		      int (*resolve)(void *arg, const char *objects,
 				     uint32_t **starts, size_t *n),
 		      void *arg, bt_progress_fn progress, void *parg);

@@ -152,6 +152,15 @@ int bt_db_graph_walk(struct bt_graph **out, struct bt_db *db,
 		     const char *const *specs, size_t n,
 		     bt_progress_fn progress, void *arg)
 {
+	return bt_db_graph_walk_whole(out, db, host, dir, specs, n, false,
+				      progress, arg);
+}
+
+int bt_db_graph_walk_whole(struct bt_graph **out, struct bt_db *db,
+			   const char *host, enum bt_dir dir,
+			   const char *const *specs, size_t n, bool whole,
+			   bt_progress_fn progress, void *arg)
+{
 	struct points p = { specs, n };
 	struct tmp objs, walk;
 	int err;
@@ -164,7 +173,8 @@ int bt_db_graph_walk(struct bt_graph **out, struct bt_db *db,
 		return err;
 	}
 	err = bt_db_export_walk(db, objs.path, walk.path, host,
-				dir == BT_FORWARD, resolve, &p, progress, arg);
+				dir == BT_FORWARD, whole, resolve, &p, progress,
+				arg);
 	tmp_close(&objs);
 	if (!err)
 		err = load_tmp(out, walk.path, progress, arg);

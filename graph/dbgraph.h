@@ -38,6 +38,14 @@ int bt_db_graph_walk(struct bt_graph **out, struct bt_db *db,
 		     const char *host, enum bt_dir dir,
 		     const char *const *specs, size_t n,
 		     bt_progress_fn progress, void *arg);
+/* The same with `whole`: every event of each object the walk may reach,
+ * both ways (bt_db_export_walk()), for the outputs that count or list a
+ * node's events beyond what the filters read: the HTML report, PROV-JSON
+ * (cli/walkcmd.c chooses by the format). */
+int bt_db_graph_walk_whole(struct bt_graph **out, struct bt_db *db,
+			   const char *host, enum bt_dir dir,
+			   const char *const *specs, size_t n, bool whole,
+			   bt_progress_fn progress, void *arg);
 
 /*
  * The host of each object of a graph a case database of two hosts or more

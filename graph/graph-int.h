@@ -52,7 +52,9 @@ struct bt_graph {
 	 * arena of copies (offsets / 8 into it).  data_len bytes. */
 	const uint8_t *data;
 	uint64_t data_len;
-	uint8_t *arena;        /* version 2, loaded: owns data */
+	uint8_t *arena;        /* version 2, loaded: owns data (a mapping
+	                          of arena_map bytes: graph.c, amap_*()) */
+	size_t arena_map;
 	uint32_t n;            /* objects, ids 1..n */
 	uint64_t nev;
 	size_t cap;            /* capacity of the per-object arrays */
@@ -79,6 +81,8 @@ struct bt_graph {
 	uint32_t nrg;
 	struct lab *labs;      /* [nlabs] in log order */
 	uint32_t nlabs, labs_cap;
+	uint8_t *lk;           /* while loading: per label LK_* (graph.c,
+	                          add_lab(), objects_finish()), then NULL */
 	uint32_t *by_path;     /* [npaths] PATH label indexes by (hash,
 	                          time, log order) */
 	uint32_t npaths;

@@ -15,7 +15,8 @@
 #  - backtrack latency from db's file: on db's log alone (a single-log
 #    walk, which stops at the connection), and on the two-host case on
 #    sqlite and on PostgreSQL (the walk crosses into web), end to end with
-#    the queries it sent, JSON compared between the stores; then as a
+#    the queries it sent, JSON compared between the stores (and as the
+#    HTML report, which reads every event of the objects reached); then as a
 #    plain recursive CTE on the same PostgreSQL database (psql, median of
 #    3, no filters, no crossing).
 #
@@ -125,12 +126,14 @@ if [ -n "$pg" ]; then
 	pg=$(uri bench)
 fi
 
-# walk SRC LABEL: one end-to-end backtrack, its time and what it asked.
+# walk SRC LABEL: one end-to-end backtrack, its time and what it asked
+# (FORMAT: json, or html, whose counts of each node's events make the
+# frontiers read every event of the objects reached).
 walk() {
 	src=$1
 	shift
 	t0=$(now)
-	BTRACK_DB_STATS=1 "$BIN" backtrack $src --from "$det" --format json \
+	BTRACK_DB_STATS=1 "$BIN" backtrack $src --from "$det" --format "${FORMAT:-json}" \
 		>"$tmp/w.json" 2>"$tmp/w.err"
 	s=$(since "$t0")
 	st=$(sed -n 's/^btrack: [A-Za-z]*: \(.* queries, .*\)$/\1/p' "$tmp/w.err")
@@ -152,6 +155,9 @@ if [ -n "$pg" ]; then
 	same "$tmp/host.sq.json" "same JSON as sqlite"
 	walk "--db $pg" "  PostgreSQL, two hosts (crosses into web)"
 	same "$tmp/two.sq.json" "same JSON as sqlite"
+	FORMAT=html
+	walk "--db $pg" "  PostgreSQL, two hosts, --format html"
+	FORMAT=json
 	path=${det#file:}
 	cat >"$tmp/cte.sql" <<EOS
 \\timing on

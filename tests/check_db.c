@@ -20,6 +20,7 @@
 #include "../core/error.h"
 #include "../core/log.h"
 #include "../core/timefmt.h"
+#include "../core/util.h"
 #include "../graph/walk.h"
 #include "../graph/export.h"
 #include "../graph/query.h"
@@ -403,7 +404,7 @@ START_TEST(schema_as_documented)
 	/* Indexes for both walks, the ops table, the ids. */
 	ck_assert_int_eq(q(db, "SELECT count(*) FROM sqlite_master WHERE type"
 			   " = 'index' AND name IN ('events_effect',"
-			   " 'events_cause')"), 2);
+			   " 'events_cause', 'events_exec')"), 3);
 	ck_assert_int_eq(q(db, "SELECT count(*) FROM ops"), BT_OP_MAX);
 	ck_assert_int_eq(q(db, "SELECT op FROM ops WHERE name = 'page_write'"),
 			 BT_OP_PAGE_WRITE);
@@ -619,6 +620,119 @@ START_TEST(frontier_walk_same_as_log)
 	bt_graph_free(gl);
 	bt_graph_free(gf);
 	bt_db_close(db);
+}
+END_TEST
+
+/* A log where what a frontier reads of each object matters: an entry
+ * point read 150 times by one process, then by 80 others, executed after
+ * the point (the filters' readers, exec and first events lie past any
+ * first 64: its rank, program, depends on them), another read as much
+ * but never executed (common: more than 16 readers), a system library
+ * everybody reads, and a file the walk reaches twice, the second time
+ * later (its writes between the two thresholds are read then), with a
+ * write after both. */
+static char *busy_jsonl(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int t = 0, i;
+
+#define EV(...) (fprintf(m, "{\"time\":\"2026-11-21T10:%02d:%02dZ\",", \
+			 t / 60, t % 60), fprintf(m, __VA_ARGS__), \
+		 fputs("}\n", m), t++)
+	ck_assert_ptr_nonnull(m);
+	for (i = 20; i <= 25; i++)
+		EV("\"op\":\"fork\",\"pid\":1,\"child\":%d", i);
+	EV("\"op\":\"write\",\"pid\":10,\"path\":\"/tmp/shared\"");
+	for (i = 0; i < 150; i++) {
+		EV("\"op\":\"read\",\"pid\":20,\"path\":\"/tmp/payload\"");
+		EV("\"op\":\"read\",\"pid\":20,\"path\":\"/tmp/common\"");
+	}
+	for (i = 100; i < 180; i++) {
+		EV("\"op\":\"read\",\"pid\":%d,\"path\":\"/tmp/payload\"", i);
+		EV("\"op\":\"read\",\"pid\":%d,\"path\":\"/tmp/common\"", i);
+		EV("\"op\":\"read\",\"pid\":%d,\"path\":"
+		   "\"/usr/lib/x86_64-linux-gnu/libc.so.6\"", i);
+	}
+	EV("\"op\":\"read\",\"pid\":21,\"path\":"
+	   "\"/usr/lib/x86_64-linux-gnu/libc.so.6\"");
+	EV("\"op\":\"read\",\"pid\":21,\"path\":\"/tmp/payload\"");
+	EV("\"op\":\"read\",\"pid\":21,\"path\":\"/tmp/common\"");
+	EV("\"op\":\"read\",\"pid\":21,\"path\":\"/tmp/shared\"");
+	EV("\"op\":\"write\",\"pid\":24,\"path\":\"/tmp/shared\"");
+	EV("\"op\":\"write\",\"pid\":21,\"path\":\"/tmp/out\"");
+	EV("\"op\":\"read\",\"pid\":23,\"path\":\"/tmp/shared\"");
+	EV("\"op\":\"write\",\"pid\":23,\"path\":\"/tmp/y\"");
+	EV("\"op\":\"read\",\"pid\":22,\"path\":\"/tmp/y\"");
+	EV("\"op\":\"write\",\"pid\":22,\"path\":\"/tmp/out\"");
+	EV("\"op\":\"exec\",\"pid\":30,\"path\":\"/tmp/payload\"");
+	EV("\"op\":\"write\",\"pid\":25,\"path\":\"/tmp/shared\"");
+#undef EV
+	fclose(m);
+	return buf;
+}
+
+/* The walk on what its frontiers read answers as on the log however busy
+ * the objects it meets (busy_jsonl()); reading both sides whole (the HTML
+ * report) answers the same from more events. */
+START_TEST(frontier_busy_objects_same_as_log)
+{
+	char *jl = busy_jsonl();
+	const char *log = import("busy.btl", jl);
+	struct bt_db *db = open_new("busy.db");
+	struct bt_db_add_stats st;
+	struct bt_graph *gl, *gf, *gw;
+	const char *specs[] = { "file:/tmp/out", "file:/tmp/shared",
+				"proc:10", "proc:20" };
+	size_t i;
+	int gran;
+
+	add(db, log, "h", &st);
+	gl = log_graph(log);
+	for (i = 0; i < BT_ARRAY_SIZE(specs); i++) {
+		enum bt_dir dir = i < 2 ? BT_BACKWARD : BT_FORWARD;
+
+		ck_assert_int_eq(bt_db_graph_walk(&gf, db, NULL, dir,
+						  &specs[i], 1, NULL, NULL),
+				 0);
+		ck_assert_int_eq(bt_db_graph_walk_whole(&gw, db, NULL, dir,
+							&specs[i], 1, true,
+							NULL, NULL), 0);
+		ck_assert_uint_lt(bt_graph_nevents(gf), bt_graph_nevents(gw));
+		for (gran = BT_GRAN_PAGE; gran <= BT_GRAN_OBJECT; gran++) {
+			char *a = query_json(gl, specs[i], dir, gran);
+			char *b = query_json(gf, specs[i], dir, gran);
+			char *c = query_json(gw, specs[i], dir, gran);
+
+			ck_assert_msg(!strcmp(a, b), "%s at %s differs",
+				      specs[i], bt_gran_name(gran));
+			ck_assert_msg(!strcmp(a, c), "%s at %s differs "
+				      "(whole)", specs[i],
+				      bt_gran_name(gran));
+			free(a);
+			free(b);
+			free(c);
+		}
+		bt_graph_free(gf);
+		bt_graph_free(gw);
+	}
+	/* the walk from /tmp/out met /tmp/shared twice: pid 24's write,
+	 * between the two times, is in the result; pid 25's, after, not */
+	{
+		char *a;
+
+		ck_assert_int_eq(bt_db_graph_walk(&gf, db, NULL, BT_BACKWARD,
+						  specs, 1, NULL, NULL), 0);
+		a = query_json(gf, specs[0], BT_BACKWARD, BT_GRAN_OBJECT);
+		ck_assert_ptr_nonnull(strstr(a, "\"process [24]\""));
+		ck_assert_ptr_null(strstr(a, "\"process [25]\""));
+		free(a);
+		bt_graph_free(gf);
+	}
+	bt_graph_free(gl);
+	bt_db_close(db);
+	free(jl);
 }
 END_TEST
 
@@ -1170,6 +1284,8 @@ int main(void)
 		{ "sarmoria_same_as_log", sarmoria_same_as_log },
 		{ "gen_same_as_log", gen_same_as_log },
 		{ "frontier_walk_same_as_log", frontier_walk_same_as_log },
+		{ "frontier_busy_objects_same_as_log",
+		  frontier_busy_objects_same_as_log },
 		{ "hosts_connections", hosts_connections },
 		{ "old_database_v1", old_database_v1 },
 		{ "hosts_note_hostile", hosts_note_hostile },
