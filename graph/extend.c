@@ -148,6 +148,7 @@ void bt_gext_free(struct bt_graph *g)
 	free(x->buf);
 	free(x->times);
 	free(x->newpaths);
+	free(x->bp_hash);
 	free(x->ltail);
 	free(x->pend[0]);
 	free(x->pend[1]);
@@ -984,29 +985,44 @@ static int add_label(struct bt_graph *g, const struct bt_rec_label *lr)
 	return 0;
 }
 
-/* The hash of the label at by_path[j] (0 for a bad entry of an index,
- * as the loader's reads give). */
-static inline uint32_t bp_hash(const struct bt_graph *g, uint32_t j)
+/* The hashes beside by_path (bp_hash) for npaths + more entries: made
+ * once from the labels (0 for a bad entry of an index, as the loader's
+ * reads give; by_path and the labels are on the heap by now:
+ * own_grow()), then kept by merge_paths(). */
+static int path_hashes(struct bt_graph *g, size_t more)
 {
-	uint32_t v = g->by_path[j];
+	struct bt_gext *x = g->ext;
+	size_t j;
+	int r;
 
-	return v < g->nlabs ? g->labs[v].hash : 0;
+	if ((r = bt_grow(&x->bp_hash, &x->bph_cap, g->npaths + more,
+			 sizeof(*x->bp_hash))))
+		return r;
+	if (x->bph_n == g->npaths)
+		return 0;
+	for (j = 0; j < g->npaths; j++) {
+		uint32_t v = g->by_path[j];
+
+		x->bp_hash[j] = v < g->nlabs ? g->labs[v].hash : 0;
+	}
+	x->bph_n = g->npaths;
+	return 0;
 }
 
 /* Where label nw (hash h) goes in by_path[0, n): after every entry at or
- * before it.  The hashes are uniform: interpolation on them finds the
- * place in a few reads (a binary search read a label per step, a cache
- * miss each: a tenth of an extension's CPU), then halving; the full
- * order (time, log order) only between equal hashes.  by_path and the
- * labels are on the heap by now (an extension's own_grow()). */
-static uint32_t path_place(struct bt_graph *g, uint32_t n, uint32_t nw,
-			   uint32_t h)
+ * before it.  The hashes are uniform: interpolation on them (bh, beside
+ * by_path) finds the place in a few reads of one small array (a binary
+ * search read a label per step, a cache and TLB miss each: a tenth of an
+ * extension's CPU), then halving; the full order (time, log order) only
+ * between equal hashes. */
+static uint32_t path_place(struct bt_graph *g, const uint32_t *bh,
+			   uint32_t n, uint32_t nw, uint32_t h)
 {
-	uint32_t lo = 0, hi = n, mid, bh;
+	uint32_t lo = 0, hi = n, mid;
 	int steps;
 
 	for (steps = 0; steps < 8 && hi - lo > 8; steps++) {
-		uint32_t hl = bp_hash(g, lo), hh = bp_hash(g, hi - 1);
+		uint32_t hl = bh[lo], hh = bh[hi - 1];
 
 		if (h < hl) {
 			hi = lo;
@@ -1020,18 +1036,16 @@ static uint32_t path_place(struct bt_graph *g, uint32_t n, uint32_t nw,
 			break;
 		mid = lo + (uint32_t)((uint64_t)(h - hl) * (hi - 1 - lo) /
 				      (hh - hl));
-		bh = bp_hash(g, mid);
-		if (bh < h)
+		if (bh[mid] < h)
 			lo = mid + 1;
-		else if (bh > h)
+		else if (bh[mid] > h)
 			hi = mid;
 		else
 			break;
 	}
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		bh = bp_hash(g, mid);
-		if (bh != h ? bh < h :
+		if (bh[mid] != h ? bh[mid] < h :
 		    bt_graph_cmp_by_path(&g->by_path[mid], &nw, g) <= 0)
 			lo = mid + 1;
 		else
@@ -1048,7 +1062,7 @@ static int merge_paths(struct bt_graph *g)
 {
 	struct bt_gext *x = g->ext;
 	uint64_t total = (uint64_t)g->npaths + x->npaths_new;
-	uint32_t *bp, i, j, out;
+	uint32_t *bp, *bh, i, j, out;
 	size_t cap;
 	int r;
 
@@ -1067,21 +1081,27 @@ static int merge_paths(struct bt_graph *g)
 			return r;
 		x->bp_cap = cap;
 	}
+	if ((r = path_hashes(g, x->npaths_new)))
+		return r;
 	qsort_r(x->newpaths, x->npaths_new, sizeof(uint32_t),
 		bt_graph_cmp_by_path, g);
 	bp = g->by_path;
+	bh = x->bp_hash;
 	i = g->npaths;              /* by_path[0, i) not yet placed */
 	out = (uint32_t)total;      /* bp[out, total) placed */
 	for (j = (uint32_t)x->npaths_new; j > 0; j--) {
 		uint32_t nw = x->newpaths[j - 1], h = g->labs[nw].hash, lo;
 
-		lo = path_place(g, i, nw, h);
+		lo = path_place(g, bh, i, nw, h);
 		out -= i - lo;
 		memmove(bp + out, bp + lo, (size_t)(i - lo) * 4);
+		memmove(bh + out, bh + lo, (size_t)(i - lo) * 4);
 		bp[--out] = nw;
+		bh[out] = h;
 		i = lo;
 	}
 	g->npaths = (uint32_t)total;
+	x->bph_n = g->npaths;
 	x->npaths_new = 0;
 	return 0;
 }

@@ -180,6 +180,10 @@ struct bt_gext {
 	uint32_t *newpaths;    /* PATH labels added, for by_path */
 	size_t npaths_new, newpaths_cap;
 	size_t bp_cap;         /* capacity of by_path (heap) */
+	uint32_t *bp_hash;     /* [bph_cap] beside by_path: the hash of each
+	                          entry's label, for merge_paths()'s searches
+	                          (made at its first merge, bph_n entries) */
+	size_t bph_n, bph_cap;
 	uint32_t (*ltail)[2];  /* [ltail_cap] per object: index + 1 of the
 	                          last PATH ([0]) and other ([1]) label,
 	                          0: not known yet (found once, walking) */
