@@ -3007,7 +3007,12 @@ static int decode_tail(struct bt_log *log)
 		 * the last block then too */
 		r = hold_decode(log, log->nblocks - 1, &log->hcur,
 				log->tail_cut);
-		if (r != BT_ECORRUPT || tries == 3 || !retry_tail(log, b))
+		/* A word that changed is a writer at work, not damage
+		 * (retry_tail() says no when it stays): a reader descheduled
+		 * on a busy machine can see it change several times, so
+		 * give up only after many (3 failed check_log's race test
+		 * now and then under a parallel test run). */
+		if (r != BT_ECORRUPT || tries == 64 || !retry_tail(log, b))
 			break;
 	}
 	if (r)
