@@ -14,7 +14,7 @@ case "$BIN" in /*) ;; *) BIN="$top/$BIN";; esac
 export BTRACK="$BIN" BTRACK_TOP="$top" BTRACK_NO_PROGRESS=1
 export CK_FORK=yes
 passed=0 failed=0 skipped=0 failures="" times=""
-out=$top/$B/test-logs
+case "$B" in /*) out=$B/test-logs;; *) out=$top/$B/test-logs;; esac
 mkdir -p "$out"
 
 # python3 behind a version manager's shim (pyenv: a shell script that
