@@ -1935,19 +1935,46 @@ static int cl_pages(struct closure *c)
  * with another object has only objects among the first 63.
  */
 #define BT_DB_SIDE 64
+#define BT_DB_DEEP 1024
 #define FRONTIER_COLS "id, time, op, flags, aux, cause, effect"
 
-/* rX(o, id, n): the first BT_DB_SIDE events of each object in column s,
- * in order (time, id): each the next after the one before. */
-static void first_sql(struct bt_sb *sb, const char *r, const char *s)
+/* rX(o, id, n): the first `k` events of each object of `set` (sl, or a
+ * CTE of the same shape) in column s, in order (time, id): each the next
+ * after the one before, one index step each. */
+static void first_sql(struct bt_sb *sb, const char *r, const char *set,
+		      const char *s, int k)
 {
 	bt_sb_addf(sb, "%s(o, id, n) AS (SELECT o, (SELECT id FROM events"
-		   " WHERE %s = sl.o ORDER BY time, id LIMIT 1), 1 FROM sl"
+		   " WHERE %s = %s.o ORDER BY time, id LIMIT 1), 1 FROM %s"
 		   " UNION ALL SELECT %s.o, (SELECT x.id FROM events x WHERE"
 		   " x.%s = %s.o AND x.time >= e.time AND (x.time > e.time OR"
 		   " x.id > e.id) ORDER BY x.time, x.id LIMIT 1), %s.n + 1"
 		   " FROM %s JOIN events e ON e.id = %s.id WHERE %s.n < %d)",
-		   r, s, r, s, r, r, r, r, r, BT_DB_SIDE);
+		   r, s, set, set, r, s, r, r, r, r, r, k);
+}
+
+/* The objects of rX whose first `k` events (all it has, if fewer) have
+ * fewer than BT_DB_SIDE other objects: their readers() need more. */
+static void few_sql(struct bt_sb *sb, const char *name, const char *r,
+		    int k)
+{
+	bt_sb_addf(sb, "%s(o) AS (SELECT %s.o FROM %s JOIN events e ON e.id"
+		   " = %s.id GROUP BY %s.o HAVING count(*) = %d AND"
+		   " count(DISTINCT e.effect) < %d)", name, r, r, r, r, k,
+		   BT_DB_SIDE);
+}
+
+/* Of the events `from` (rows with the event columns), the first with each
+ * other object (effect), for the first BT_DB_SIDE such objects of each
+ * cause. */
+static void distinct_sql(struct bt_sb *sb, const char *from)
+{
+	bt_sb_addf(sb, "SELECT " FRONTIER_COLS " FROM (SELECT " FRONTIER_COLS
+		   ", CASE WHEN rt = 1 THEN row_number() OVER (PARTITION BY"
+		   " cause, rt = 1 ORDER BY time, id) END AS rd FROM (SELECT "
+		   FRONTIER_COLS ", row_number() OVER (PARTITION BY cause,"
+		   " effect ORDER BY time, id) AS rt FROM %s) AS a) AS b WHERE"
+		   " rd <= %d", from, BT_DB_SIDE);
 }
 
 /* The first event of each object in column s whose op is in `ops`. */
@@ -1970,14 +1997,19 @@ char *bt_db_frontier_sql(bool forward, const struct bt_db_fspell *sp)
 	if (sp->from_summ) {
 		bt_sb_addf(&sb, "WITH RECURSIVE sl(o) AS (SELECT value FROM"
 			   " %s), ", sp->from_summ);
-		first_sql(&sb, "rc", "cause");
+		first_sql(&sb, "rc", "sl", "cause", BT_DB_SIDE);
 		bt_sb_adds(&sb, ", ");
-		first_sql(&sb, "re", "effect");
-		/* the files whose first 64 readers are fewer processes */
-		bt_sb_addf(&sb, ", need(o) AS (SELECT rc.o FROM rc JOIN events"
-			   " e ON e.id = rc.id GROUP BY rc.o HAVING count(*) ="
-			   " %d AND count(DISTINCT e.effect) < %d) ", BT_DB_SIDE,
-			   BT_DB_SIDE);
+		first_sql(&sb, "re", "sl", "effect", BT_DB_SIDE);
+		/* the files whose first 64 readers are fewer processes: their
+		 * first BT_DB_DEEP events, and past those (a file read over
+		 * and over by a few) all */
+		bt_sb_adds(&sb, ", ");
+		few_sql(&sb, "few", "rc", BT_DB_SIDE);
+		bt_sb_adds(&sb, ", ");
+		first_sql(&sb, "rk", "few", "cause", BT_DB_DEEP);
+		bt_sb_adds(&sb, ", ");
+		few_sql(&sb, "need", "rk", BT_DB_DEEP);
+		bt_sb_adds(&sb, " ");
 	}
 #define BRANCH() (any ? bt_sb_adds(&sb, " UNION ALL ") : (void)0, any = true)
 	if (sp->from_range) {
@@ -2000,14 +2032,15 @@ char *bt_db_frontier_sql(bool forward, const struct bt_db_fspell *sp)
 			 BT_OP_TRUNCATE, BT_OP_MMAP_WRITE, BT_OP_PAGE_WRITE);
 		first_op_sql(&sb, "effect", ops);
 		BRANCH();
-		bt_sb_addf(&sb, "SELECT " FRONTIER_COLS " FROM (SELECT "
-			   FRONTIER_COLS ", CASE WHEN rt = 1 THEN row_number()"
-			   " OVER (PARTITION BY cause, rt = 1 ORDER BY time, id)"
-			   " END AS rd FROM (SELECT " FRONTIER_COLS ","
-			   " row_number() OVER (PARTITION BY cause, effect"
-			   " ORDER BY time, id) AS rt FROM events WHERE cause"
-			   " %s) AS a) AS b WHERE rd <= %d", sp->in_need,
-			   BT_DB_SIDE);
+		distinct_sql(&sb, "events WHERE id IN (SELECT id FROM rk)");
+		BRANCH();
+		{
+			char from[96];
+
+			snprintf(from, sizeof(from), "events WHERE cause %s",
+				 sp->in_need);
+			distinct_sql(&sb, from);
+		}
 	}
 	if (sp->from_pages) {
 		BRANCH();
