@@ -1921,7 +1921,9 @@ static int cl_pages(struct closure *c)
  *    the first write into it (written_before()); and when its first 64
  *    readers are not 64 processes, the first event with each other object
  *    for the first 64 of them (readers(): up to 64 distinct, in list
- *    order), each in the graph's order (time, then id);
+ *    order), from its first BT_DB_DEEP events (found the same way) or,
+ *    past those, from all its events; each in the graph's order (time,
+ *    then id);
  *  - a page: the first write into it (written_before());
  *  - a process: its forks (forked_by()), asked for as `up`; and on a
  *    store of one host (no connections joined between hosts: the graph
