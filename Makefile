@@ -17,10 +17,12 @@ B ?= build
 # The binary: ./btrack for the default build, $(B)/btrack for another B.
 BIN ?= $(if $(filter build,$(B)),btrack,$(B)/btrack)
 
-PKGS := sqlite3 libpq libcgraph libgvc jansson libcrypto
+# libpq: its headers only; core/pqdl.c opens the library when a
+# PostgreSQL case database is used.
+PKGS := sqlite3 libcgraph libgvc jansson libcrypto
 # '=' (not ':='): pkg-config runs only when a rule needs the flags, so
 # `make check` can install the packages first.
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) libpq 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)

@@ -22,7 +22,6 @@
 #include <arpa/inet.h>
 #include <endian.h>
 #include <inttypes.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 #include "error.h"
 #include "hash.h"
 #include "log.h"
+#include "pqdl.h"
 #include "util.h"
 
 /* The advisory lock of a btrack case database: "BTCD". */
@@ -661,6 +661,8 @@ int bt_db_pg_open(struct bt_db **out, const char *uri, unsigned flags)
 	int err;
 
 	*out = NULL;
+	if ((err = bt_pq_load()))
+		return err;
 	db = calloc(1, sizeof(*db));
 	if (!db || !(db->base.name = safe_name(uri))) {
 		free(db);

@@ -52,6 +52,7 @@
 
 #include "crc32c.h"
 #include "error.h"
+#include "util.h"
 #include "log.h"
 #include "outfile.h"
 
@@ -1392,6 +1393,37 @@ struct rblock {
 	                          short file, what decoded whole) */
 };
 
+/* What decoding one block found. */
+struct dres {
+	uint64_t events;      /* events in the block */
+	uint32_t objects;     /* objects it defines */
+	uint64_t prev_time;   /* the decoder's state after its last record */
+	uint32_t prev_cause, prev_effect;
+	uint32_t good;        /* record bytes that decoded whole */
+};
+
+/*
+ * A block decoded as far as its records are committed, kept so that the
+ * next decode of it starts at the first record not decoded yet (a
+ * refresh of a growing last block decodes only what was committed since;
+ * a reader takes the records after those it took: bt_log_block_held()).
+ * The bytes decoded are checked again at each resumption: the checksum of
+ * what was decoded must be what it was (crc), and that of the whole
+ * block the header's word, so a block changed under us is an error, never
+ * a record decoded from other bytes than the ones kept.
+ */
+struct held {
+	uint32_t block;        /* its index + 1; 0: nothing held */
+	uint64_t off;          /* its file offset */
+	struct dres st;        /* the decoder's state after st.good bytes */
+	uint32_t crc;          /* CRC-32C of header bytes 8-31 and the
+	                          st.good record bytes, as decoded */
+	uint8_t *out;          /* its canonical records: len bytes (cap) */
+	size_t len, cap;
+	uint8_t *lk;           /* kinds of its own objects (lk_cap) */
+	size_t lk_cap;
+};
+
 struct bt_log {
 	const uint8_t *map;   /* the file's mapping, or the borrowed bytes */
 	const uint8_t *data;  /* the records: map (v1) or img (v2, once
@@ -1425,10 +1457,17 @@ struct bt_log {
 	uint32_t tail_objects; /* v2: objects defined by all blocks */
 	uint64_t max_need;    /* v2: the largest decode_need() of a block */
 	struct wblock tail;   /* v2: the last block's encoder state at fend */
+	struct held hcur;     /* v2: the last block, as far as committed */
+	struct held hprev;    /* v2: the block last before the last refresh,
+	                         when it was held then (to its end) */
+	uint8_t *hraw;        /* the bytes of a held block, read (hraw_cap) */
+	size_t hraw_cap;
 	struct bt_log_header hdr0; /* the header at open (refresh compares) */
 	dev_t dev;            /* the file opened (refresh compares) */
 	ino_t ino;
 	char *path;           /* for messages; "<memory>" for open_mem */
+	bool torn_due;        /* a refresh left the torn-tail scan (for
+	                         warning) to bt_log_warning() */
 	char warning[256];
 };
 
@@ -1798,15 +1837,6 @@ static int read_at(const struct bt_log *log, uint64_t off, void *buf,
 	return 0;
 }
 
-/* What decoding one block found. */
-struct dres {
-	uint64_t events;      /* events in the block */
-	uint32_t objects;     /* objects it defines */
-	uint64_t prev_time;   /* the decoder's state after its last record */
-	uint32_t prev_cause, prev_effect;
-	uint32_t good;        /* record bytes that decoded whole */
-};
-
 /* What one decode knows about objects: ids up to `first` are earlier
  * blocks' (their kinds in `kinds`, or unknown), later ones the block's own
  * (their kinds in `lk`, kept in the caller's buffer). */
@@ -1925,18 +1955,31 @@ static struct bt_rec_head *dstr(uint8_t *o, size_t fixed, const uint8_t *s,
  * Decode the records in [p, lim) of a block into canonical records at out
  * (at most olim), checking them (see bt_log_block_decode()).  lenient:
  * stop without an error at the first record that does not decode (the
- * cut end of a short file); res->good says how far it got.
+ * cut end of a short file); res->good says how far it got.  from: the
+ * state after the first from->good bytes of the block, where p is (a
+ * block decoded before as far as it was committed), or NULL at its start;
+ * res then counts from the block's start too.
  */
 static int decode_recs(const struct dctx *d, const uint8_t *p,
 		       const uint8_t *lim, uint8_t *out, uint8_t *olim,
 		       uint64_t base_time, bool lenient, size_t *len,
-		       struct dres *res, struct bt_log_events *ev)
+		       struct dres *res, struct bt_log_events *ev,
+		       const struct dres *from)
 {
 	const uint8_t *start = p, *rec = p;
 	uint8_t *o = out;
 	uint32_t objs = d->first, prev_cause = 0, prev_effect = 0;
 	uint64_t prev_time = base_time, events = 0;
 	int r = 0;
+
+	if (from) {
+		/* resume after from->good bytes (p is there) */
+		objs += from->objects;
+		prev_time = from->prev_time;
+		prev_cause = from->prev_cause;
+		prev_effect = from->prev_effect;
+		events = from->events;
+	}
 
 	while (p < lim) {
 		uint8_t tag = *p++;
@@ -2298,7 +2341,7 @@ done:
 	res->prev_time = prev_time;
 	res->prev_cause = prev_cause;
 	res->prev_effect = prev_effect;
-	res->good = (uint32_t)(rec - start);
+	res->good = (from ? from->good : 0) + (uint32_t)(rec - start);
 	return 0;
 }
 
@@ -2407,7 +2450,7 @@ static int decode_blk(const struct bt_log *log, uint32_t i, uint8_t *buf,
 	if ((r = check_crc(log, i, d.src)))
 		return r;
 	r = decode_recs(&d, d.src + BH, d.src + BH + b->lim, buf, olim,
-			b->base_time, lenient, len, res, ev);
+			b->base_time, lenient, len, res, ev, NULL);
 	if (r)
 		return r;
 	/* what the next block's header says comes before it */
@@ -2449,6 +2492,215 @@ int bt_log_block_events(const struct bt_log *log, uint32_t i, void *buf,
 		return bt_error_set(BT_EINVAL, "no block %u (%u blocks)", i,
 				    log->nblocks);
 	return decode_blk(log, i, buf, cap, len, kinds, false, &res, ev);
+}
+
+/* Room for n bytes at *p (cap *cap), keeping what it holds. */
+static int room(uint8_t **p, size_t *cap, size_t n)
+{
+	uint8_t *q;
+
+	if (n <= *cap)
+		return 0;
+	if (!(q = realloc(*p, n)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/*
+ * Decode block i into h: from where h stopped if h holds it (the bytes
+ * it decoded checked again first: their checksum as it was, that of the
+ * whole block its word), else from its start.  lenient: as decode_recs()
+ * (a block cut short by a short file: no checksum).  On error h holds
+ * what it held (or nothing, if it held another block).
+ */
+static int hold_decode(struct bt_log *log, uint32_t i, struct held *h,
+		       bool lenient)
+{
+	const struct rblock *b = &log->blocks[i];
+	uint32_t span = blk_span(log, i), good, pre, max = BT_LOG_BLOCK_SIZE;
+	struct dctx d = { log, b->off, NULL, b->first_object, NULL, NULL };
+	bool cut = i == log->nblocks - 1 && log->tail_cut;
+	struct dres res;
+	const uint8_t *src;
+	size_t len;
+	int r;
+
+	if (h->block != i + 1 || h->off != b->off || h->st.good > b->lim) {
+		h->block = 0;
+		memset(&h->st, 0, sizeof(h->st));
+		h->st.prev_time = b->base_time;
+		h->len = 0;
+	}
+	good = h->st.good;
+	/* room for a whole block at once: a growing block does not move
+	 * its records at each refresh */
+	if (max < span)
+		max = span;
+	if ((r = room(&h->out, &h->cap, 8 * (size_t)max + 8)) ||
+	    (r = room(&h->lk, &h->lk_cap, max / 2 + 1)))
+		return r;
+	if (log->mapped) {
+		/* a copy, read with pread(2), as decode_blk() */
+		if ((r = room(&log->hraw, &log->hraw_cap, BH + (size_t)max)) ||
+		    (r = read_at(log, b->off, log->hraw, BH + (size_t)span)))
+			return r;
+		src = log->hraw;
+	} else {
+		src = log->map + b->off;
+	}
+	d.src = src;
+	d.lk = h->lk;
+	if (!header_matches(log, i, src))
+		return chain_error(log, i, b->off);
+	pre = bt_crc32c(0, src + 8, BH - 8 + (size_t)good);
+	if (h->block && pre != h->crc)
+		return corrupt(log, "the block at offset %llu changed since it "
+			       "was read (its first %u record bytes)",
+			       (unsigned long long)b->off, good);
+	if (!cut) {
+		if (bt_crc32c(pre, src + BH + good, span - good) != b->crc)
+			return corrupt(log, "checksum mismatch in the block at "
+				       "offset %llu (%u bytes)",
+				       (unsigned long long)b->off, b->used);
+		__atomic_fetch_or(&log->crc_ok[i / 64],
+				  (uint64_t)1 << (i % 64), __ATOMIC_RELAXED);
+	}
+	r = decode_recs(&d, src + BH + good, src + BH + b->lim,
+			h->out + h->len, h->out + h->cap, b->base_time,
+			lenient, &len, &res, NULL, h->block ? &h->st : NULL);
+	if (r)
+		return r;
+	/* what the next block's header says comes before it */
+	if (i + 1 < log->nblocks) {
+		const struct rblock *n = b + 1;
+
+		if (res.good != b->lim ||
+		    n->first_object != b->first_object + res.objects ||
+		    n->first_event != b->first_event + res.events ||
+		    n->base_time != res.prev_time)
+			return chain_error(log, i + 1, n->off);
+	}
+	h->crc = bt_crc32c(pre, src + BH + good, res.good - good);
+	h->st = res;
+	h->len += len;
+	h->off = b->off;
+	h->block = i + 1;
+	return 0;
+}
+
+static inline unsigned hkind(const struct held *h, uint32_t first,
+			     const uint8_t *kinds, uint32_t id)
+{
+	return id > first ? h->lk[id - first - 1] : kinds[id];
+}
+
+/* The references to objects of earlier blocks in h's records [from, len)
+ * against kinds (their own objects were checked when decoded). */
+static int held_kinds(const struct bt_log *log, uint32_t i,
+		      const struct held *h, size_t from, const uint8_t *kinds)
+{
+	const struct rblock *b = &log->blocks[i];
+	uint32_t first = b->first_object;
+	const struct bt_rec_head *rh;
+	const char *what = NULL;
+	unsigned k1 = 0, k2 = 0, want = 0;
+	uint32_t id = 0;
+
+	while ((rh = bt_log_block_rec(h->out, h->len, &from))) {
+		switch (rh->type) {
+		case BT_REC_EVENT: {
+			const struct bt_rec_event *e = (const void *)rh;
+
+			k1 = hkind(h, first, kinds, e->cause);
+			k2 = hkind(h, first, kinds, e->effect);
+			if (unlikely(k1 > 7 || k2 > 7 ||
+				     !(op_kinds[e->op] >> (k1 * 8 + k2) & 1)))
+				return corrupt(log, "op '%s' cannot join a %s "
+					"to a %s in the block at offset %llu",
+					bt_op_name(e->op) ? bt_op_name(e->op) :
+					"?", kname(k1), kname(k2),
+					(unsigned long long)b->off);
+			if (unlikely(op_aux_region(e->op) && e->aux &&
+				     e->aux <= first &&
+				     kinds[e->aux] != BT_OBJ_REGION))
+				return corrupt(log, "op '%s' aux %u is not a "
+					"region in the block at offset %llu",
+					bt_op_name(e->op), e->aux,
+					(unsigned long long)b->off);
+			continue;
+		}
+		case BT_REC_PAGE: {
+			const struct bt_rec_page *g = (const void *)rh;
+
+			id = g->file;
+			want = BT_OBJ_FILE;
+			what = "page";
+			break;
+		}
+		case BT_REC_REGION: {
+			const struct bt_rec_region *g = (const void *)rh;
+
+			if (g->process <= first &&
+			    kinds[g->process] != BT_OBJ_PROCESS) {
+				id = g->process;
+				want = BT_OBJ_PROCESS;
+				what = "region";
+				goto bad;
+			}
+			id = g->file;
+			want = BT_OBJ_FILE;
+			what = "region";
+			break;
+		}
+		case BT_REC_LABEL: {
+			const struct bt_rec_label *l = (const void *)rh;
+
+			id = l->object;
+			want = label_kind(l->key);
+			what = "label";
+			break;
+		}
+		default:
+			continue;
+		}
+		if (id <= first && kinds[id] != want)
+			goto bad;
+	}
+	return 0;
+bad:
+	return corrupt(log, "%s refers to object %u, a %s, not a %s, in the "
+		       "block at offset %llu", what, id, kname(kinds[id]),
+		       kname(want), (unsigned long long)b->off);
+}
+
+int bt_log_block_held(const struct bt_log *log, uint32_t i, size_t from,
+		      const uint8_t *kinds, const void **buf, size_t *len)
+{
+	const struct held *h = NULL;
+	int r;
+
+	*buf = NULL;
+	*len = 0;
+	if (i < log->nblocks) {
+		if (log->hcur.block == i + 1)
+			h = &log->hcur;
+		else if (log->hprev.block == i + 1)
+			h = &log->hprev;
+	}
+	if (!h || h->off != log->blocks[i].off ||
+	    h->st.good != log->blocks[i].lim)
+		return bt_error_set(BT_ENOTFOUND, "block %u is not held "
+				    "decoded", i);
+	if (from > h->len)
+		return bt_error_set(BT_EINVAL, "offset %zu past the records "
+				    "of block %u", from, i);
+	if (kinds && (r = held_kinds(log, i, h, from, kinds)))
+		return r;
+	*buf = h->out;
+	*len = h->len;
+	return 0;
 }
 
 const uint64_t *bt_op_kinds_table(void)
@@ -2502,8 +2754,13 @@ static int blocks_room(struct bt_log *log, uint32_t n)
 		return 0;
 	if (ncap < n)
 		return bt_error_set(BT_ELIMIT, "too many blocks");
-	if (!(nb = realloc(log->blocks, (size_t)ncap * sizeof(*nb))))
+	/* 8 MB at a billion events, filled at open: a fault per 2 MiB */
+	nb = log->blocks ? realloc(log->blocks, (size_t)ncap * sizeof(*nb)) :
+			   bt_alloc_huge((size_t)ncap * sizeof(*nb));
+	if (!nb)
 		return bt_error_set(BT_ENOMEM, "out of memory");
+	if (log->blocks)
+		bt_advise_huge(nb, (size_t)ncap * sizeof(*nb));
 	log->blocks = nb;
 	if (!(bits = realloc(log->crc_ok, (size_t)ncap / 64 * 8)))
 		return bt_error_set(BT_ENOMEM, "out of memory");
@@ -2737,9 +2994,6 @@ static int decode_tail(struct bt_log *log)
 {
 	struct rblock *b;
 	struct dres res;
-	uint64_t need;
-	uint8_t *buf;
-	size_t len;
 	int r, tries;
 
 	if (!log->nblocks) {
@@ -2749,18 +3003,16 @@ static int decode_tail(struct bt_log *log)
 	}
 	b = &log->blocks[log->nblocks - 1];
 	for (tries = 0;; tries++) {
-		need = decode_need(blk_span(log, log->nblocks - 1));
-		buf = malloc(need);
-		if (!buf)
-			return bt_error_set(BT_ENOMEM, "out of memory");
-		r = decode_blk(log, log->nblocks - 1, buf, need, &len,
-			       NULL, log->tail_cut, &res, NULL);
-		free(buf);
+		/* from where the last decode of it stopped, if it was
+		 * the last block then too */
+		r = hold_decode(log, log->nblocks - 1, &log->hcur,
+				log->tail_cut);
 		if (r != BT_ECORRUPT || tries == 3 || !retry_tail(log, b))
 			break;
 	}
 	if (r)
 		return r;
+	res = log->hcur.st;
 	if (log->tail_cut) {
 		b->lim = res.good;
 		snprintf(log->warning, sizeof(log->warning),
@@ -3100,6 +3352,11 @@ void bt_log_close(struct bt_log *log)
 		munmap(log->img, log->img_cap);
 	free(log->blocks);
 	free(log->crc_ok);
+	free(log->hcur.out);
+	free(log->hcur.lk);
+	free(log->hprev.out);
+	free(log->hprev.lk);
+	free(log->hraw);
 	free(log->img_msg);
 	free(log->path);
 	free(log);
@@ -3146,9 +3403,26 @@ const struct bt_log_header *bt_log_header(const struct bt_log *log)
 	return (const struct bt_log_header *)log->map;
 }
 
-const char *bt_log_warning(const struct bt_log *log)
+const char *bt_log_warning(const struct bt_log *clog)
 {
+	/* the torn-tail scan a refresh left to now is the only state a
+	 * const bt_log changes here */
+	struct bt_log *log = (struct bt_log *)clog;
+
+	if (log->torn_due) {
+		log->torn_due = false;
+		if (!log->warning[0] && !log->short_file)
+			torn_warning(log, log->committed);
+	}
 	return log->warning[0] ? log->warning : NULL;
+}
+
+static void held_swap(struct bt_log *log)
+{
+	struct held t = log->hprev;
+
+	log->hprev = log->hcur;
+	log->hcur = t;
 }
 
 /*
@@ -3167,6 +3441,7 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 	struct wblock old_tail = log->tail;
 	uint32_t old_objects = log->tail_objects;
 	char old_warning[sizeof(log->warning)];
+	bool swapped = false, old_torn_due;
 	int r;
 
 	if (new_events)
@@ -3174,13 +3449,6 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 	if (!log->mapped)
 		return bt_error_set(BT_EINVAL, "log '%s' is in memory: "
 				    "nothing to refresh", log->path);
-	if (fstat(log->fd, &st) < 0)
-		return bt_error_set_os(BT_EIO, "cannot stat '%s'", log->path);
-	if ((uint64_t)st.st_size < log->fend)
-		return corrupt(log, "the file shrank to %llu bytes, below the "
-			       "end of its records at %llu",
-			       (unsigned long long)st.st_size,
-			       (unsigned long long)log->fend);
 	if (stat(log->path, &pst) == 0 &&
 	    (pst.st_dev != log->dev || pst.st_ino != log->ino))
 		return bt_error_set(BT_EINVAL, "log '%s' was replaced by "
@@ -3189,6 +3457,11 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 	c = __atomic_load_n(&h->committed, __ATOMIC_ACQUIRE);
 	if (fstat(log->fd, &st) < 0)
 		return bt_error_set_os(BT_EIO, "cannot stat '%s'", log->path);
+	if ((uint64_t)st.st_size < log->fend)
+		return corrupt(log, "the file shrank to %llu bytes, below the "
+			       "end of its records at %llu",
+			       (unsigned long long)st.st_size,
+			       (unsigned long long)log->fend);
 	if ((r = remap(log, (uint64_t)st.st_size)))
 		return r;
 	h = (const void *)log->map;
@@ -3220,14 +3493,25 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 		log->end = c;
 		log->fend = c;
 		log->warning[0] = '\0';
-		torn_warning(log, c);
+		log->torn_due = true;
 		return 0;
 	}
-	if ((r = check_header_v2(log, h, c)))
+	if ((r = check_header_v2(log, h, c))) {
+		/* A writer closing meanwhile stores its close checksum
+		 * (release) after the committed length it covers: if that
+		 * moved on since it was read, take it at the next refresh
+		 * (a reader racing a close read it as damage). */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (h->ccrc && __atomic_load_n(&h->committed,
+					       __ATOMIC_ACQUIRE) != c)
+			return 0;
 		return r;
+	}
 	/* Version 2: the last block again (it may have grown), then the
 	 * blocks after it. */
 	memcpy(old_warning, log->warning, sizeof(old_warning));
+	old_torn_due = log->torn_due;
+	log->torn_due = false;
 	old_committed = log->committed;
 	old_events = log->tail.events;
 	log->warning[0] = '\0';
@@ -3261,10 +3545,24 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 				    "since it was read",
 				    (unsigned long long)old_last.off);
 	}
+	if (!r && old_n && log->nblocks > old_n &&
+	    log->hcur.block == old_n) {
+		/* the last block is last no more: the rest of it, for a
+		 * reader taking it (bt_log_block_held()) */
+		r = hold_decode(log, last, &log->hcur, false);
+		if (!r) {
+			held_swap(log);
+			swapped = true;
+		}
+	}
 	if (!r)
 		r = decode_tail(log);
 	if (r) {
-		/* as before the call */
+		/* as before the call; what is held stays held (a block
+		 * changed under us is found again by the next try, not
+		 * decoded again from its start as if it were new) */
+		if (swapped)
+			held_swap(log);
 		log->nblocks = old_n;
 		if (old_n)
 			log->blocks[last] = old_last;
@@ -3272,11 +3570,15 @@ int bt_log_refresh(struct bt_log *log, uint64_t *new_events)
 		log->tail = old_tail;
 		log->tail_objects = old_objects;
 		memcpy(log->warning, old_warning, sizeof(old_warning));
+		log->torn_due = old_torn_due;
 		return r;
 	}
 	log->fend = end;
+	/* the torn tail, when asked (bt_log_warning()): the scan reads up
+	 * to 1 MiB past the committed end, most of a refresh's time when a
+	 * follower takes a few thousand events at a time */
 	if (!log->warning[0])
-		torn_warning(log, c);
+		log->torn_due = true;
 	log->img_err = 0;
 	if (log->img_done) {
 		/* the image covers what was there: decode again on demand */

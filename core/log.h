@@ -310,6 +310,27 @@ static inline const struct bt_rec_head *bt_log_block_rec(const void *buf,
 }
 
 /*
+ * Version 2: the canonical records of block i as this bt_log holds them
+ * decoded, without decoding anything: the last block as far as it is
+ * committed (the open and each bt_log_refresh() decode it, a refresh only
+ * the records committed since the last: the bytes decoded before are
+ * checked again, their checksum as it was and the block's its word, so a
+ * block changed under the reader is BT_ECORRUPT), and the block that was
+ * the last before the last refresh, to its end, if it was held then.
+ * They are the bytes bt_log_block_decode() writes for the block; a
+ * refresh only appends to them, so a reader following the log takes the
+ * records from where it stopped (`from`, a byte offset into them).
+ * *buf is borrowed, valid until the next bt_log_refresh() or
+ * bt_log_close(); *len its bytes.  The records from `from` on are checked
+ * against `kinds` as bt_log_block_decode() does (kinds of objects of
+ * earlier blocks; NULL: not checked).  BT_ENOTFOUND for a block not held
+ * (decode it with bt_log_block_decode()), BT_EINVAL for `from` past the
+ * end.  Reads only: thread-safe as bt_log_block_decode().
+ */
+int bt_log_block_held(const struct bt_log *log, uint32_t i, size_t from,
+		      const uint8_t *kinds, const void **buf, size_t *len);
+
+/*
  * The events of a block in compact form (bt_log_block_events()): the
  * caller gives the arrays, `cap` entries each (the block's event count
  * from bt_log_block_info() is enough); the decoder sets the rest.
@@ -362,7 +383,9 @@ int bt_log_block_events(const struct bt_log *log, uint32_t i, void *buf,
 int bt_log_refresh(struct bt_log *log, uint64_t *new_events);
 
 /* A warning about the log (torn tail, short file), or NULL.  Borrowed, valid
- * until bt_log_close(). */
+ * until bt_log_close() or bt_log_refresh().  After a refresh, the torn
+ * tail is looked for here, not by the refresh (a read of up to 1 MiB past
+ * the committed end): not concurrently with other calls on the log. */
 const char *bt_log_warning(const struct bt_log *log);
 
 /*

@@ -3,6 +3,8 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "util.h"
@@ -28,4 +30,33 @@ int bt_grow(void *ptr, size_t *cap, size_t need, size_t size)
 	*p = n;
 	*cap = ncap;
 	return 0;
+}
+
+void bt_advise_huge(void *p, size_t sz)
+{
+	long pgl = sysconf(_SC_PAGESIZE);
+	uintptr_t pg = pgl > 0 ? (uintptr_t)pgl : 4096, a, e;
+
+	if (!p || sz < ((size_t)4 << 20))
+		return;
+	a = (uintptr_t)p & ~(pg - 1);
+	e = ((uintptr_t)p + sz + pg - 1) & ~(pg - 1);
+	(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+}
+
+void *bt_alloc_huge(size_t sz)
+{
+	const size_t huge = (size_t)2 << 20;
+	void *p;
+
+	if (sz < 2 * huge)
+		return malloc(sz ? sz : 1);
+	/* whole huge pages: the last one too */
+	if (sz > SIZE_MAX - huge)
+		return NULL;
+	sz = (sz + huge - 1) & ~(huge - 1);
+	if (posix_memalign(&p, huge, sz))
+		return NULL;
+	bt_advise_huge(p, sz);
+	return p;
 }

@@ -46,6 +46,20 @@
 #include "graph-int.h"
 #include "graph.h"
 
+/* The pool of chained segments (struct bt_gext, chain). */
+#define POOL_SHIFT 19                     /* 2 MiB chunks (a huge page) */
+#define POOL_WORDS (1u << POOL_SHIFT)
+#define POOL_MAXCHUNKS (1u << (31 - POOL_SHIFT))  /* addresses < 2^31 */
+#define SEG_SIDE 0x80000000u
+/* In a segment's first word: a segment of one entry, [prev | SEG_ONE,
+ * ref, end when the graph keeps the ends] (most of them at small steps:
+ * a quarter less of the pool to fault in).  Once the ends are dropped
+ * they never come back, so a reader that wants them reads only segments
+ * written with them. */
+#define SEG_ONE 0x80000000u
+/* entries of a segment at most (header and ends included, a chunk) */
+#define SEG_MAX ((POOL_WORDS - 2) / 2)
+
 /* The gsec sections an extension copies to the heap (own bits). */
 #define OWN(s) (1u << (s))
 
@@ -76,7 +90,7 @@ static void free_lists(struct bt_gext *x)
 			free(x->xo[i][k].side);
 		}
 	for (i = 0; i < x->npool; i++)
-		free(x->pool[i]);
+		munmap(x->pool[i], POOL_WORDS * sizeof(uint32_t));
 	free(x->pool);
 	x->pool = NULL;
 	x->npool = x->pool_cap = x->pool_used = 0;
@@ -175,9 +189,29 @@ static int arena_grow(struct bt_gext *x, size_t need)
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return nomem();
+#ifdef MADV_HUGEPAGE
+	madvise(p, cap, MADV_HUGEPAGE);   /* filled front to back */
+#endif
 	x->arena = p;
 	x->acap = cap;
 	return 0;
+}
+
+/* Fault the arena in up to `need` bytes and 2 MiB more, with one call
+ * rather than a fault per page (faults took a tenth of an extension's
+ * CPU); only an optimisation. */
+static void arena_populate(struct bt_gext *x, size_t need)
+{
+	size_t to = (need + ((size_t)2 << 20)) & ~(((size_t)2 << 20) - 1);
+
+	if (to > x->acap)
+		to = x->acap;
+#ifdef MADV_POPULATE_WRITE
+	if (to > x->apop)
+		madvise(x->arena + x->apop, to - x->apop,
+			MADV_POPULATE_WRITE);
+#endif
+	x->apop = to;
 }
 
 /* Copy a record into our arena; *off its logical offset / 8. */
@@ -193,6 +227,8 @@ static int arena_add(struct bt_graph *g, const void *r, size_t len,
 			"too many object and label records for the index");
 	if (x->alen + len > x->acap && (e = arena_grow(x, x->alen + len)))
 		return e;
+	if (x->alen + len > x->apop)
+		arena_populate(x, x->alen + len);
 	memcpy(x->arena + x->alen, r, len);
 	x->alen += len;
 	*off = (uint32_t)(at / 8);
@@ -331,13 +367,6 @@ static int list_room(struct bt_gext *x, struct xlist *l, size_t cap,
 
 /* ---- the pool of chained segments (struct bt_gext, chain) ---------------- */
 
-#define POOL_SHIFT 18                     /* 1 MiB chunks */
-#define POOL_WORDS (1u << POOL_SHIFT)
-#define POOL_MAXCHUNKS (1u << (32 - POOL_SHIFT))
-#define SEG_SIDE 0x80000000u
-/* entries of a segment at most (header and ends included, a chunk) */
-#define SEG_MAX ((POOL_WORDS - 2) / 2)
-
 static uint32_t *seg_at(const struct bt_gext *x, uint32_t a1)
 {
 	uint32_t a = a1 - 1;
@@ -363,8 +392,23 @@ static int pool_take(struct bt_gext *x, uint32_t words, uint32_t *a1)
 			x->pool = p;
 			x->pool_cap = (uint32_t)cap;
 		}
-		if (!(c = malloc(POOL_WORDS * sizeof(uint32_t))))
+		c = mmap(NULL, POOL_WORDS * sizeof(uint32_t),
+			 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (c == MAP_FAILED)
 			return nomem();
+		/* A chunk is filled front to back: huge pages where the
+		 * kernel has them (the first write of a page cost more
+		 * than the rest of the extension, 8 us per 4 KiB page in
+		 * a virtual machine, a third as much per huge page), its
+		 * pages faulted in with one call, not one fault each.
+		 * Only optimisations. */
+#ifdef MADV_HUGEPAGE
+		madvise(c, POOL_WORDS * sizeof(uint32_t), MADV_HUGEPAGE);
+#endif
+#ifdef MADV_POPULATE_WRITE
+		madvise(c, POOL_WORDS * sizeof(uint32_t), MADV_POPULATE_WRITE);
+#endif
 		x->pool[x->npool++] = c;
 		x->pool_used = 0;
 		x->list_bytes += POOL_WORDS * sizeof(uint32_t);
@@ -383,8 +427,8 @@ static size_t chain_len(const struct bt_gext *x, uint32_t id, int k)
 	while (a1) {
 		const uint32_t *s = seg_at(x, a1);
 
-		n += s[1] & ~SEG_SIDE;
-		a1 = s[0];
+		n += s[0] & SEG_ONE ? 1 : s[1] & ~SEG_SIDE;
+		a1 = s[0] & ~SEG_ONE;
 	}
 	return n;
 }
@@ -398,8 +442,16 @@ static void chain_copy(const struct bt_gext *x, uint32_t id, int k,
 
 	while (a1) {
 		const uint32_t *s = seg_at(x, a1);
-		uint32_t m = s[1] & ~SEG_SIDE;
+		uint32_t m;
 
+		if (s[0] & SEG_ONE) {
+			v[--n] = s[1];
+			if (side)
+				side[n] = s[2];
+			a1 = s[0] & ~SEG_ONE;
+			continue;
+		}
+		m = s[1] & ~SEG_SIDE;
 		n -= m;
 		memcpy(v + n, s + 2, (size_t)m * 4);
 		if (side) {
@@ -590,6 +642,8 @@ static int add_to(struct bt_graph *g, uint32_t id, int k, uint32_t ref,
 /* Entries pending at most (per direction) before they are flushed: 3 MiB
  * of them each. */
 #define PEND_MAX 262144u
+/* Entries ahead whose objects flush_dir() asks the cache for. */
+#define PREFETCH_AHEAD 32
 /* Bits of an object id sorted per pass of flush()'s radix sort. */
 #define RADIX_BITS 11
 
@@ -631,6 +685,16 @@ static int flush_dir(struct bt_graph *g, int k)
 		struct xlist *l = NULL;
 		uint32_t id = a[i].id;
 
+		/* the objects are far apart (a cache miss each in xid[] and
+		 * chain[], most of flush's time): ask for those of a run
+		 * ahead */
+		if (i + PREFETCH_AHEAD < n) {
+			uint32_t pid = a[i + PREFETCH_AHEAD].id;
+
+			if (pid < x->xid_cap)
+				__builtin_prefetch(&x->xid[pid]);
+			__builtin_prefetch(&x->chain[k][pid], 1);
+		}
 		for (j = i + 1; j < n && a[j].id == id && j - i < SEG_MAX;
 		     j++)
 			;
@@ -651,6 +715,18 @@ static int flush_dir(struct bt_graph *g, int k)
 			/* a segment chained to its earlier ones */
 			uint32_t m = (uint32_t)(j - i), a1 = 0, *sg, q;
 
+			if (m == 1) {
+				if ((r = pool_take(x, x->ends ? 3 : 2, &a1)))
+					return r;
+				sg = seg_at(x, a1);
+				sg[0] = x->chain[k][id] | SEG_ONE;
+				sg[1] = a[i].ref;
+				if (x->ends)
+					sg[2] = a[i].side;
+				x->chain[k][id] = a1;
+				i = j;
+				continue;
+			}
 			if ((r = pool_take(x, 2 + m * (x->ends ? 2 : 1), &a1)))
 				return r;
 			sg = seg_at(x, a1);
@@ -908,10 +984,66 @@ static int add_label(struct bt_graph *g, const struct bt_rec_label *lr)
 	return 0;
 }
 
+/* The hash of the label at by_path[j] (0 for a bad entry of an index,
+ * as the loader's reads give). */
+static inline uint32_t bp_hash(const struct bt_graph *g, uint32_t j)
+{
+	uint32_t v = g->by_path[j];
+
+	return v < g->nlabs ? g->labs[v].hash : 0;
+}
+
+/* Where label nw (hash h) goes in by_path[0, n): after every entry at or
+ * before it.  The hashes are uniform: interpolation on them finds the
+ * place in a few reads (a binary search read a label per step, a cache
+ * miss each: a tenth of an extension's CPU), then halving; the full
+ * order (time, log order) only between equal hashes.  by_path and the
+ * labels are on the heap by now (an extension's own_grow()). */
+static uint32_t path_place(struct bt_graph *g, uint32_t n, uint32_t nw,
+			   uint32_t h)
+{
+	uint32_t lo = 0, hi = n, mid, bh;
+	int steps;
+
+	for (steps = 0; steps < 8 && hi - lo > 8; steps++) {
+		uint32_t hl = bp_hash(g, lo), hh = bp_hash(g, hi - 1);
+
+		if (h < hl) {
+			hi = lo;
+			break;
+		}
+		if (h > hh) {
+			lo = hi;
+			break;
+		}
+		if (hh == hl)
+			break;
+		mid = lo + (uint32_t)((uint64_t)(h - hl) * (hi - 1 - lo) /
+				      (hh - hl));
+		bh = bp_hash(g, mid);
+		if (bh < h)
+			lo = mid + 1;
+		else if (bh > h)
+			hi = mid;
+		else
+			break;
+	}
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		bh = bp_hash(g, mid);
+		if (bh != h ? bh < h :
+		    bt_graph_cmp_by_path(&g->by_path[mid], &nw, g) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Merge the PATH labels added into by_path (sorted by hash, time, log
- * order) in place, from the back: a binary search per label added and
- * one move of the entries after the first place (memmove, no compare, no
- * allocation but by_path's geometric growth). */
+ * order) in place, from the back: a search per label added (path_place())
+ * and one move of the entries after the first place (memmove, no compare,
+ * no allocation but by_path's geometric growth). */
 static int merge_paths(struct bt_graph *g)
 {
 	struct bt_gext *x = g->ext;
@@ -941,17 +1073,9 @@ static int merge_paths(struct bt_graph *g)
 	i = g->npaths;              /* by_path[0, i) not yet placed */
 	out = (uint32_t)total;      /* bp[out, total) placed */
 	for (j = (uint32_t)x->npaths_new; j > 0; j--) {
-		uint32_t lo = 0, hi = i, nw = x->newpaths[j - 1];
+		uint32_t nw = x->newpaths[j - 1], h = g->labs[nw].hash, lo;
 
-		/* the first entry after nw (equal ones stay before) */
-		while (lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
-
-			if (bt_graph_cmp_by_path(&bp[mid], &nw, g) <= 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+		lo = path_place(g, i, nw, h);
 		out -= i - lo;
 		memmove(bp + out, bp + lo, (size_t)(i - lo) * 4);
 		bp[--out] = nw;
@@ -1045,6 +1169,7 @@ static int scan_max(struct bt_graph *g)
 static int ext_init(struct bt_graph *g)
 {
 	struct bt_gext *x;
+	size_t c;
 	int r;
 
 	if (!g->tail_known) {
@@ -1069,39 +1194,72 @@ static int ext_init(struct bt_graph *g)
 		return r;
 	/* the ends beside the event lists */
 	x->ends = g->in_side != NULL;
+	/* the arrays per object of the lists, for the objects loaded and
+	 * a quarter more at once, zeroed by calloc (pages as they are first
+	 * used), not grown by doubling from 1 k (copies and memsets of each,
+	 * a few percent of an extension by 2 M events) */
+	c = (size_t)g->n + g->n / 4 + 1024;
+	x->chain[0] = calloc(c, sizeof(uint32_t));
+	x->chain[1] = calloc(c, sizeof(uint32_t));
+	x->xid = calloc(c, sizeof(*x->xid));
+	x->ltail = calloc(c, sizeof(*x->ltail));
+	if (!x->chain[0] || !x->chain[1] || !x->xid || !x->ltail)
+		return nomem();   /* freed with the extension */
+	x->chain_cap = x->xid_cap = x->ltail_cap = c;
 	return 0;
 }
 
 /* Take block b into the graph from its event skip_e, object skip_o and
- * kept label skip_l on (what it held of it before). */
+ * kept label skip_l on (what it held of it before).  The records come
+ * from the log's decode of the block where it holds one (its growing last
+ * block: bt_log_block_held()), from where the last take of this block
+ * stopped; else from a decode of the whole block. */
 static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 		      uint32_t skip_o, uint32_t skip_l, uint64_t *added)
 {
 	struct bt_gext *x = g->ext;
 	struct bt_log_blockinfo bi;
 	const struct bt_rec_head *h;
-	size_t len = 0, pos = 0;
-	uint32_t ne = 0, no = 0, nl = 0, first, k;
+	const void *recs;
+	size_t len = 0, pos, start;
+	uint32_t ne, no, nl, first, k;
+	bool resume = x->took_b == b + 1 && x->took_e == skip_e &&
+		      x->took_o == skip_o && x->took_l == skip_l;
 	int r;
 
-	if ((r = bt_log_block_info(g->log, b, &bi)) ||
-	    (r = decode(g, b, &len)))
+	start = resume ? x->took_pos : 0;
+	if ((r = bt_log_block_info(g->log, b, &bi)))
 		return r;
 	if (bi.first_event + bi.nevents >= UINT32_MAX ||
 	    (uint64_t)bi.first_object + bi.nobjects >= UINT32_MAX - 2)
 		return bt_error_set(BT_ELIMIT,
 			"log too large for the index (at most 4 G events and objects)");
+	/* before its records are checked against g->kind, which has the
+	 * objects before it */
 	if (bi.first_event != g->nev - skip_e ||
 	    bi.first_object != g->n - skip_o || bi.nevents < skip_e ||
 	    bi.nobjects < skip_o)
 		return bad_block(b, "does not follow what the graph holds");
+	r = bt_log_block_held(g->log, b, start, g->kind, &recs, &len);
+	if (r == BT_ENOTFOUND) {
+		if ((r = decode(g, b, &len)))
+			return r;
+		recs = x->buf;
+	} else if (r) {
+		return r;
+	}
+	x->took_b = 0;   /* times[] changes */
+	if (start > len)
+		return bad_block(b, "its records changed since it was read");
 	first = (uint32_t)bi.first_event;
-	/* the times of its events, for places in lists (time_of()) */
+	/* the times of its events, for places in lists (time_of()): those
+	 * of the events taken before are there when resuming */
 	if (bi.nevents > x->times_cap &&
 	    (r = bt_grow(&x->times, &x->times_cap, bi.nevents,
 			 sizeof(*x->times))))
 		return r;
-	for (k = 0; (h = bt_log_block_rec(x->buf, len, &pos));)
+	k = resume ? skip_e : 0;
+	for (pos = start; (h = bt_log_block_rec(recs, len, &pos));)
 		if (h->type == BT_REC_EVENT && k < bi.nevents)
 			x->times[k++] = ((const struct bt_rec_event *)h)->time;
 	if (k != bi.nevents)
@@ -1117,7 +1275,7 @@ static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 			return r;
 		}
 		/* scan_max() used the buffer */
-		if ((r = decode(g, b, &len)))
+		if (recs == x->buf && (r = decode(g, b, &len)))
 			return r;
 	}
 	if ((r = grow_blocks(g, b)))
@@ -1130,7 +1288,10 @@ static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 	if (b >= g->nblocks)
 		g->nblocks = b + 1;
 	bt_graph_cache_reset(g, b);
-	for (pos = 0; (h = bt_log_block_rec(x->buf, len, &pos));) {
+	ne = resume ? skip_e : 0;
+	no = resume ? skip_o : 0;
+	nl = resume ? skip_l : 0;
+	for (pos = start; (h = bt_log_block_rec(recs, len, &pos));) {
 		if (h->type == BT_REC_EVENT) {
 			if (ne++ < skip_e)
 				continue;
@@ -1155,6 +1316,11 @@ static int take_block(struct bt_graph *g, uint32_t b, uint32_t skip_e,
 	if (ne != bi.nevents || no != bi.nobjects || nl < skip_l)
 		return bad_block(b, "its records changed since it was read");
 	g->tail_labs = nl;
+	x->took_b = b + 1;
+	x->took_e = ne;
+	x->took_o = no;
+	x->took_l = nl;
+	x->took_pos = pos;
 	x->broken = false;
 	return 0;
 }
@@ -1176,7 +1342,8 @@ static bool rebase_due(const struct bt_graph *g)
 	uint64_t per = x->ends ? 16 : 8;
 
 	return x->list_bytes > 2 * (g->nev - g->nev_base) * per +
-			       bt_gext_rebase_min * per;
+			       bt_gext_rebase_min * per ||
+	       x->npool >= POOL_MAXCHUNKS / 4 * 3;   /* before it is full */
 }
 
 /*

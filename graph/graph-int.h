@@ -52,7 +52,9 @@ struct bt_graph {
 	 * arena of copies (offsets / 8 into it).  data_len bytes. */
 	const uint8_t *data;
 	uint64_t data_len;
-	uint8_t *arena;        /* version 2, loaded: owns data */
+	uint8_t *arena;        /* version 2, loaded: owns data (a mapping
+	                          of arena_map bytes: graph.c, amap_*()) */
+	size_t arena_map;
 	uint32_t n;            /* objects, ids 1..n */
 	uint64_t nev;
 	size_t cap;            /* capacity of the per-object arrays */
@@ -79,6 +81,8 @@ struct bt_graph {
 	uint32_t nrg;
 	struct lab *labs;      /* [nlabs] in log order */
 	uint32_t nlabs, labs_cap;
+	uint8_t *lk;           /* while loading: per label LK_* (graph.c,
+	                          add_lab(), objects_finish()), then NULL */
 	uint32_t *by_path;     /* [npaths] PATH label indexes by (hash,
 	                          time, log order) */
 	uint32_t npaths;
@@ -153,6 +157,7 @@ struct bt_gext {
 	                          g->data_len + ... (/ 8 in off[], labs) */
 	uint64_t alen;
 	size_t acap;
+	size_t apop;           /* bytes of the arena faulted in */
 	size_t ocap;           /* capacity of kind, oflags, off, path_head,
 	                          attr_head (heap) */
 	size_t labs_cap;       /* heap labs */
@@ -165,6 +170,13 @@ struct bt_gext {
 	size_t bufsz;
 	uint64_t *times;       /* [times_cap] of the block being taken in */
 	size_t times_cap;
+	/* The block taken in last (index + 1; 0 none), what was taken of
+	 * it (events, objects, kept labels: the skip counts the next take
+	 * of it gives) and the canonical offset after those records: the
+	 * next take of it starts there (bt_log_block_held()), and times[]
+	 * holds its first took_e events' times. */
+	uint32_t took_b, took_e, took_o, took_l;
+	size_t took_pos;
 	uint32_t *newpaths;    /* PATH labels added, for by_path */
 	size_t npaths_new, newpaths_cap;
 	size_t bp_cap;         /* capacity of by_path (heap) */
@@ -183,7 +195,8 @@ struct bt_gext {
 	/* Where flush() puts a run of entries of an object that has no list
 	 * of its own: a segment in a pool of chunks that never move (no
 	 * allocation per object, no copy of its base list); a segment is
-	 * [prev, n | SEG_SIDE, n refs, n ends when SEG_SIDE], prev and
+	 * [prev, n | SEG_SIDE, n refs, n ends when SEG_SIDE] or, of one
+	 * entry, [prev | SEG_ONE, ref, end when the ends are kept], prev and
 	 * chain[k][id] the word address + 1 of an object's newest segment
 	 * (chunk << POOL_SHIFT | word), 0 none.  A reader (graph.c,
 	 * xlist_of()) makes the object's list of its own out of base and

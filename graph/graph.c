@@ -375,18 +375,43 @@ static inline const void *rec_at(const struct bt_graph *g, uint32_t off)
 
 /* ---- building ----------------------------------------------------------- */
 
+#define HUGE_SZ ((size_t)2 << 20)
+
+/* A large array: malloc (mmap'd by glibc at this size), huge pages
+ * advised. */
+static void *big_malloc(size_t sz)
+{
+	return bt_alloc_huge(sz);
+}
+
+/* bt_grow() for the loader's large growing arrays, huge pages advised
+ * (bt_advise_huge()). */
+static int big_grow(void *ptr, size_t *cap, size_t need, size_t size)
+{
+	size_t old = *cap;
+	int r = bt_grow(ptr, cap, need, size);
+
+	if (!r && *cap != old)
+		bt_advise_huge(*(void **)ptr, *cap * size);
+	return r;
+}
+
 /* Give every per-object array `ncap` slots; new slots are zeroed.  Used to
  * grow geometrically during a version 1 pass 1 and to fit exactly. */
 static int resize_objs(struct bt_graph *g, size_t ncap)
 {
 	void *p;
 
+	/* The first size: calloc, which leaves fresh pages untouched (the
+	 * passes fault them in, on both threads). */
 #define RESIZE(field) do { \
-		p = realloc(g->field, ncap * sizeof(*g->field)); \
+		p = g->cap ? realloc(g->field, ncap * sizeof(*g->field)) : \
+			     calloc(ncap, sizeof(*g->field)); \
 		if (!p) \
 			return bt_error_set(BT_ENOMEM, "out of memory"); \
 		g->field = p; \
-		if (ncap > g->cap) \
+		bt_advise_huge(p, ncap * sizeof(*g->field)); \
+		if (g->cap && ncap > g->cap) \
 			memset(g->field + g->cap, 0, \
 			       (ncap - g->cap) * sizeof(*g->field)); \
 	} while (0)
@@ -587,6 +612,10 @@ static const char *base_of(const char *p)
 	return s ? s + 1 : p;
 }
 
+/* Per label while loading (add_lab(), objects_finish()). */
+#define LK_PATH   0x1   /* a PATH label */
+#define LK_RECLIB 0x2   /* a PATH label whose base name is RECORDER_LIB */
+
 /* A label record worth keeping (the reader checked it; keep the old
  * loader's guard). */
 static bool label_ok(const struct bt_rec_label *l, uint32_t n)
@@ -595,20 +624,44 @@ static bool label_ok(const struct bt_rec_label *l, uint32_t n)
 	       l->key <= BT_LABEL_MAX;
 }
 
-static int add_lab(struct lab **labs, size_t *nlabs, size_t *cap,
-		   uint64_t off)
+/*
+ * Note a label of a load: its record at offset `off` (of the arena or the
+ * mapping), and what objects_finish() needs so that it never reads the
+ * records again (they are scattered over the arena): the object, kept in
+ * `next` until objects_finish() links the label, the path's hash, and
+ * LK_* in lk[] (grown with labs, to the same capacity).
+ */
+static int add_lab(struct lab **labs, uint8_t **lk, size_t *nlabs,
+		   size_t *cap, uint64_t off, const struct bt_rec_label *l)
 {
+	struct lab *x;
+	uint8_t f = 0;
+	size_t c = *cap;
+	void *p;
 	int r;
 
 	if (off / 8 > UINT32_MAX)
 		return bt_error_set(BT_ELIMIT,
 			"too many object and label records for the index");
-	if (*nlabs + 1 > *cap &&
-	    (r = bt_grow(labs, cap, *nlabs + 1, sizeof(**labs))))
-		return r;
-	(*labs)[*nlabs].rec = (uint32_t)(off / 8);
-	(*labs)[*nlabs].next = 0;
-	(*labs)[*nlabs].hash = 0;
+	if (*nlabs + 1 > c) {
+		if ((r = big_grow(labs, &c, *nlabs + 1, sizeof(**labs))))
+			return r;
+		if (!(p = realloc(*lk, c)))
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		*lk = p;
+		*cap = c;
+	}
+	x = &(*labs)[*nlabs];
+	x->rec = (uint32_t)(off / 8);
+	x->next = l->object;
+	x->hash = 0;
+	if (l->key == BT_LABEL_PATH) {
+		f = LK_PATH;
+		x->hash = path_hash(l->value.s, l->value.len);
+		if (!strcmp(base_of(bt_rec_str(&l->value)), RECORDER_LIB))
+			f |= LK_RECLIB;
+	}
+	(*lk)[*nlabs] = f;
 	(*nlabs)++;
 	return 0;
 }
@@ -674,35 +727,31 @@ static int objects_finish(struct bt_graph *g)
 	unshift(g->rg_idx, n);
 	sort_pages(g);
 
-	/* Labels: prepend from the newest, so each list is oldest first. */
+	/* Labels: prepend from the newest, so each list is oldest first
+	 * (add_lab() left the object in `next`, and the hash). */
 	for (k = 0, i = g->nlabs; i > 0; i--) {
 		struct lab *x = &g->labs[i - 1];
-		const struct bt_rec_label *l = rec_at(g, x->rec);
-		uint32_t *head = l->key == BT_LABEL_PATH ?
-				 &g->path_head[l->object] :
-				 &g->attr_head[l->object];
+		uint32_t obj = x->next, *head;
 
-		if (l->key == BT_LABEL_PATH) {
-			x->hash = path_hash(l->value.s, l->value.len);
+		if (g->lk[i - 1] & LK_PATH) {
+			head = &g->path_head[obj];
 			k++;
-			if (g->kind[l->object] == BT_OBJ_FILE &&
-			    !strcmp(base_of(bt_rec_str(&l->value)),
-				    RECORDER_LIB) &&
-			    g->in_idx[l->object] == g->in_idx[l->object + 1])
-				g->oflags[l->object] |= OF_RECORDER;
+			if (g->lk[i - 1] & LK_RECLIB &&
+			    g->kind[obj] == BT_OBJ_FILE &&
+			    g->in_idx[obj] == g->in_idx[obj + 1])
+				g->oflags[obj] |= OF_RECORDER;
+		} else {
+			head = &g->attr_head[obj];
 		}
 		x->next = *head;
 		*head = i;
 	}
-	g->by_path = malloc((k ? k : 1) * sizeof(*g->by_path));
+	g->by_path = big_malloc((k ? k : 1) * sizeof(*g->by_path));
 	if (!g->by_path)
 		return bt_error_set(BT_ENOMEM, "out of memory");
-	for (i = 0, k = 0; i < g->nlabs; i++) {
-		const struct bt_rec_label *l = rec_at(g, g->labs[i].rec);
-
-		if (l->key == BT_LABEL_PATH)
+	for (i = 0, k = 0; i < g->nlabs; i++)
+		if (g->lk[i] & LK_PATH)
 			g->by_path[k++] = i;
-	}
 	g->npaths = k;
 	qsort_r(g->by_path, k, sizeof(*g->by_path), cmp_by_path, g);
 	return 0;
@@ -746,7 +795,8 @@ static int v1_pass1(struct bt_graph *g, bt_progress_fn progress, void *arg)
 			last = e->time;
 		} else if (h->type == BT_REC_LABEL) {
 			if (label_ok((const void *)h, it.nobjects) &&
-			    (r = add_lab(&g->labs, &nlabs, &labs_cap, off)))
+			    (r = add_lab(&g->labs, &g->lk, &nlabs, &labs_cap,
+					 off, (const void *)h)))
 				break;
 		} else if (bt_rec_is_object(h->type)) {
 			/* An object record: ids are sequential (checked by
@@ -918,25 +968,6 @@ static int load_v1(struct bt_graph *g, bt_progress_fn progress, void *arg)
  * pass of a build).
  */
 
-/* A large array: malloc (mmap'd by glibc at this size) with transparent
- * huge pages asked for its aligned middle, so that filling it takes a
- * fault per 2 MiB instead of per 4 KiB. */
-#define HUGE_SZ ((size_t)2 << 20)
-
-static void *big_malloc(size_t sz)
-{
-	void *p = malloc(sz ? sz : 1);
-	uintptr_t a, e;
-
-	if (p && sz >= 2 * HUGE_SZ) {
-		a = ((uintptr_t)p + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1);
-		e = ((uintptr_t)p + sz) & ~(uintptr_t)(HUGE_SZ - 1);
-		if (e > a)
-			(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-	}
-	return p;
-}
-
 /* A region named in aux (bt_log_events), with its block. */
 struct auxent {
 	uint32_t aux, block;
@@ -974,6 +1005,7 @@ struct worker {
 	uint8_t *arena;         /* pass 1: object and label records */
 	size_t alen, acap;
 	struct lab *labs;
+	uint8_t *lk;            /* [labs_cap] LK_* (add_lab()) */
 	size_t nlabs, labs_cap;
 	uint64_t nev;
 	bool unsorted;
@@ -995,6 +1027,57 @@ static int wfail(struct worker *w, int r)
 	return r;
 }
 
+/*
+ * A worker's arena of object and label records is an anonymous mapping of
+ * its own, not malloc's: growing it moves pages (mremap) instead of
+ * copying them, and merge_objects() moves the second worker's pages
+ * behind the first's instead of copying them into fresh memory (on a
+ * virtual machine that copy's page faults cost more than the rest of the
+ * merge).  The graph keeps the first's mapping as g->arena (g->arena_map
+ * bytes).
+ */
+static size_t page_size(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	return pg > 0 ? (size_t)pg : 4096;
+}
+
+static int amap_grow(uint8_t **p, size_t *cap, size_t need)
+{
+	size_t pg = page_size(), ncap = *cap ? *cap : 64 * 1024;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		ncap *= 2;
+	}
+	ncap = (ncap + pg - 1) & ~(pg - 1);
+	if (*p)
+		q = mremap(*p, *cap, ncap, MREMAP_MAYMOVE);
+	else
+		q = mmap(NULL, ncap, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (q == MAP_FAILED)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	/* huge pages once large: else a small graph's first record would
+	 * take 2 MiB */
+	if (ncap >= 2 * HUGE_SZ)
+		(void)madvise(q, ncap, MADV_HUGEPAGE);
+	*p = q;
+	*cap = ncap;
+	return 0;
+}
+
+static void amap_free(uint8_t *p, size_t cap)
+{
+	if (p)
+		munmap(p, cap);
+}
+
 /* Copy a record into the worker's arena (8-byte aligned lengths). */
 static int arena_add(struct worker *w, const void *rec, size_t len,
 		     uint64_t *off)
@@ -1002,7 +1085,7 @@ static int arena_add(struct worker *w, const void *rec, size_t len,
 	int r;
 
 	if (w->alen + len > w->acap &&
-	    (r = bt_grow(&w->arena, &w->acap, w->alen + len, 1)))
+	    (r = amap_grow(&w->arena, &w->acap, w->alen + len)))
 		return r;
 	memcpy(w->arena + w->alen, rec, len);
 	*off = w->alen;
@@ -1096,8 +1179,8 @@ static int pass1_block(struct worker *w, uint32_t b)
 			if (!label_ok((const void *)h, n))
 				continue;
 			if ((r = arena_add(w, h, l, &off)) ||
-			    (r = add_lab(&w->labs, &w->nlabs, &w->labs_cap,
-					 off)))
+			    (r = add_lab(&w->labs, &w->lk, &w->nlabs,
+					 &w->labs_cap, off, (const void *)h)))
 				return r;
 		} else if (bt_rec_is_object(h->type)) {
 			uint32_t id = ((const uint32_t *)h)[2];
@@ -1297,10 +1380,11 @@ static int check_aux(struct bt_graph *g, const struct worker *w)
 
 /* Merge the workers' objects, labels and flags into g (after pass 1). */
 static int merge_objects(struct bt_graph *g, struct worker *ws, unsigned nw,
-			 uint32_t split)
+			 uint32_t split, bool move)
 {
 	uint32_t id, n = g->n, i;
 	uint64_t s, base, total;
+	size_t pg = page_size();
 	int r;
 
 	/* Every object was defined (the decoder checks the ids follow each
@@ -1310,40 +1394,71 @@ static int merge_objects(struct bt_graph *g, struct worker *ws, unsigned nw,
 			return bt_error_set(BT_ECORRUPT,
 				"object %u is never defined", id);
 	g->unsorted = ws[0].unsorted || (nw == 2 && ws[1].unsorted);
-	base = ws[0].alen;
+	/* A graph for questions: the second worker's records go on the
+	 * next page boundary after the first's (zeros between, which nothing
+	 * refers to), where its pages can be moved.  An index build copies
+	 * them, so that its file is the same byte for byte whatever the
+	 * threads. */
+	move = move && nw == 2 && ws[1].alen;
+	base = move ? (ws[0].alen + pg - 1) & ~(uint64_t)(pg - 1) :
+		      ws[0].alen;
 	s = base + (nw == 2 ? ws[1].alen : 0);
 	if (s / 8 > UINT32_MAX)
 		return bt_error_set(BT_ELIMIT,
 			"too many object records for the index");
 	if (nw == 2 && ws[1].alen) {
 		uint32_t first = g->blocks[split].first_object + 1;
+		size_t moved = (ws[1].alen + pg - 1) & ~(pg - 1);
 
-		if (s > ws[0].acap &&
-		    (r = bt_grow(&ws[0].arena, &ws[0].acap, s, 1)))
+		if ((r = amap_grow(&ws[0].arena, &ws[0].acap,
+				   base + (move ? moved : ws[1].alen))))
 			return r;
-		memcpy(ws[0].arena + base, ws[1].arena, ws[1].alen);
+		if (move && mremap(ws[1].arena, moved, moved,
+			   MREMAP_MAYMOVE | MREMAP_FIXED,
+			   ws[0].arena + base) != MAP_FAILED) {
+			/* what stays of its mapping: the unused end */
+			if (ws[1].acap > moved)
+				munmap(ws[1].arena + moved,
+				       ws[1].acap - moved);
+			ws[1].arena = NULL;
+			ws[1].acap = 0;
+		} else {
+			memcpy(ws[0].arena + base, ws[1].arena, ws[1].alen);
+		}
 		for (id = first; id <= n; id++)
 			g->off[id] += (uint32_t)(base / 8);
 		for (i = 0; i < ws[1].nlabs; i++)
 			ws[1].labs[i].rec += (uint32_t)(base / 8);
 	}
 	g->arena = ws[0].arena;
+	g->arena_map = ws[0].acap;
 	ws[0].arena = NULL;
+	ws[0].acap = 0;
 	g->data = g->arena;
 	g->data_len = s;
 	total = ws[0].nlabs + (nw == 2 ? ws[1].nlabs : 0);
 	if (total > UINT32_MAX - 1)
 		return bt_error_set(BT_ELIMIT, "log too large for the index");
 	if (nw == 2 && ws[1].nlabs) {
-		if (total > ws[0].labs_cap &&
-		    (r = bt_grow(&ws[0].labs, &ws[0].labs_cap, total,
-				 sizeof(*ws[0].labs))))
-			return r;
+		void *p;
+
+		if (total > ws[0].labs_cap) {
+			if ((r = big_grow(&ws[0].labs, &ws[0].labs_cap, total,
+					  sizeof(*ws[0].labs))))
+				return r;
+			if (!(p = realloc(ws[0].lk, ws[0].labs_cap)))
+				return bt_error_set(BT_ENOMEM,
+						    "out of memory");
+			ws[0].lk = p;
+		}
 		memcpy(ws[0].labs + ws[0].nlabs, ws[1].labs,
 		       ws[1].nlabs * sizeof(*ws[1].labs));
+		memcpy(ws[0].lk + ws[0].nlabs, ws[1].lk, ws[1].nlabs);
 	}
 	g->labs = ws[0].labs;
 	ws[0].labs = NULL;
+	g->lk = ws[0].lk;
+	ws[0].lk = NULL;
 	g->nlabs = (uint32_t)total;
 	if (ws[0].nev + (nw == 2 ? ws[1].nev : 0) != g->nev)
 		return bt_error_set(BT_ECORRUPT, "event count mismatch");
@@ -1592,7 +1707,7 @@ static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg,
 	}
 	if ((r = run_pass(ws, nw, 1)))
 		goto out;
-	if ((r = merge_objects(g, ws, nw, split)))
+	if ((r = merge_objects(g, ws, nw, split, !sink)))
 		goto out;
 	if ((r = build_lists(g, ws, nw, sink)))
 		goto out;
@@ -1602,8 +1717,9 @@ static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg,
 out:
 	for (i = 0; i < 2; i++) {
 		free(ws[i].buf);
-		free(ws[i].arena);
+		amap_free(ws[i].arena, ws[i].acap);
 		free(ws[i].labs);
+		free(ws[i].lk);
 		free(ws[i].aux);
 		free(ws[i].sc_cause);
 		free(ws[i].sc_effect);
@@ -1651,6 +1767,8 @@ int bt_graph_build(struct bt_graph **out, struct bt_log *log,
 		r = load_v1(g, progress, arg);
 	if (!r)
 		r = objects_finish(g);
+	free(g->lk);   /* only for objects_finish() */
+	g->lk = NULL;
 	if (!r && !g->cache)
 		r = bt_graph_cache_init(g);
 	if (!r && !sink)   /* a build sorts in its passes */
@@ -1670,6 +1788,7 @@ void bt_graph_free(struct bt_graph *g)
 		return;
 	if (g->bigmap)
 		munmap(g->bigmap, g->bigmap_len);
+	free(g->lk);
 	if (!g->idx) {
 		if (!g->bigmap) {
 			free(g->in_refs);
@@ -1695,7 +1814,7 @@ void bt_graph_free(struct bt_graph *g)
 	}
 	bt_gext_free(g);
 	bt_index_free(g->idx);
-	free(g->arena);
+	amap_free(g->arena, g->arena_map);
 	cache_free(g->cache);
 	bt_log_close(g->log);
 	free(g);

@@ -189,6 +189,21 @@ int bt_index_check(const struct bt_graph *g, enum gsec sec, uint64_t off,
 		return chunk_fail(g, sec, off / ch, "a read past its end");
 	c0 = off / ch;
 	c1 = (off + len - 1) / ch;
+	while (c0 <= c1 && x->ok[sec][c0 / 8] & (1u << (c0 % 8)))
+		c0++;
+	if (c0 < c1) {
+		/* Several chunks to read (a long list, a table read whole):
+		 * ask for them at once.  The mapping is MADV_RANDOM, so each
+		 * would otherwise be a read of its own from a cold cache. */
+		uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+		uintptr_t a = (uintptr_t)(x->map + s->off + c0 * ch);
+		uintptr_t e = (uintptr_t)(x->map + s->off +
+					  (c1 * ch + ch < s->len ?
+					   c1 * ch + ch : s->len));
+
+		a &= ~(pg - 1);
+		(void)madvise((void *)a, e - a, MADV_WILLNEED);
+	}
 	for (c = c0; c <= c1; c++) {
 		uint64_t a = c * ch;
 		uint64_t n = s->len - a < ch ? s->len - a : ch;

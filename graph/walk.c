@@ -250,7 +250,8 @@ static int file_vma(struct walker *w, uint32_t file, const struct vma **out)
 		else
 			x->last = info.page + info.count - 1;
 	}
-	qsort(w->ranges + at, n, sizeof(*w->ranges), cmp_range);
+	if (n > 1)   /* (w->ranges is NULL while a file has no regions) */
+		qsort(w->ranges + at, n, sizeof(*w->ranges), cmp_range);
 	/* Merge overlapping ranges in place. */
 	{
 		size_t k = 0;

@@ -190,7 +190,9 @@ static uint64_t log_last_time(const struct bt_graph *g)
 	struct bt_log_stats st;
 	uint32_t n = bt_log_blocks(log);
 	size_t cap, len, off;
-	uint8_t *buf;
+	const uint8_t *recs;
+	const void *held;
+	uint8_t *buf = NULL;
 	uint64_t t;
 
 	if (bt_log_version(log) < 2 || !n) {
@@ -201,16 +203,24 @@ static uint64_t log_last_time(const struct bt_graph *g)
 	if (bt_log_block_info(log, n - 1, &bi))
 		return 0;
 	t = bi.base_time;
-	cap = bt_log_block_decoded_max(log);
-	buf = malloc(cap);
-	if (!buf || bt_log_block_decode(log, n - 1, buf, cap, &len, NULL)) {
-		free(buf);
-		return t;
+	/* the log holds its last block decoded (the refresh decoded only
+	 * what is new); else decode it */
+	if (!bt_log_block_held(log, n - 1, 0, NULL, &held, &len)) {
+		recs = held;
+	} else {
+		cap = bt_log_block_decoded_max(log);
+		buf = malloc(cap);
+		if (!buf || bt_log_block_decode(log, n - 1, buf, cap, &len,
+						NULL)) {
+			free(buf);
+			return t;
+		}
+		recs = buf;
 	}
 	/* The records were validated by the decoder: events are 24
 	 * bytes, the others say their length (a multiple of 8). */
 	for (off = 0; off + sizeof(struct bt_rec_head) <= len;) {
-		const struct bt_rec_head *h = (const void *)(buf + off);
+		const struct bt_rec_head *h = (const void *)(recs + off);
 
 		if (h->type == BT_REC_EVENT) {
 			const struct bt_rec_event *e = (const void *)h;

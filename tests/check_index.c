@@ -493,6 +493,59 @@ static void same_lists(const struct bt_graph *a, const struct bt_graph *b)
 	}
 }
 
+/* FNV-1a over every label an object has (value, time, order). */
+static void lab_digest(void *arg, const char *v, size_t len, uint64_t t)
+{
+	uint64_t *h = arg;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		*h = (*h ^ (uint8_t)v[i]) * 0x100000001b3ULL;
+	*h = (*h ^ t) * 0x100000001b3ULL;
+}
+
+static bool same_str(const char *x, const char *y)
+{
+	return x == y || (x && y && !strcmp(x, y));
+}
+
+/* The same objects: what an analyst sees of each (its record and every
+ * label, oldest first), and the same answer to a lookup of each path. */
+static void same_objects(const struct bt_graph *a, const struct bt_graph *b)
+{
+	uint32_t id, key, fa, fb;
+
+	for (id = 1; id <= bt_graph_nobjects(a); id++) {
+		struct bt_object_info x, y;
+
+		ck_assert_int_eq(bt_graph_object(a, id, &x), 0);
+		ck_assert_int_eq(bt_graph_object(b, id, &y), 0);
+		tu_assert(x.kind == y.kind && x.pid == y.pid &&
+			  x.ppid == y.ppid && x.uid == y.uid &&
+			  x.start == y.start && x.dev == y.dev &&
+			  x.ino == y.ino && x.file_flags == y.file_flags &&
+			  x.file == y.file && x.page == y.page &&
+			  x.count == y.count && x.process == y.process &&
+			  x.prot == y.prot && x.argv_len == y.argv_len &&
+			  same_str(x.exe, y.exe) && same_str(x.comm, y.comm) &&
+			  same_str(x.path, y.path) &&
+			  (!x.argv_len || !memcmp(x.argv, y.argv, x.argv_len)),
+			  "object %u", id);
+		for (key = 1; key <= BT_LABEL_MAX; key++) {
+			uint64_t ha = 0xcbf29ce484222325ULL, hb = ha;
+
+			bt_graph_labels(a, id, key, lab_digest, &ha);
+			bt_graph_labels(b, id, key, lab_digest, &hb);
+			tu_assert(ha == hb, "labels %u of object %u", key, id);
+		}
+		if (x.kind == BT_OBJ_FILE && x.path) {
+			tu_assert(bt_graph_find_file(a, x.path, &fa) == 0 &&
+				  bt_graph_find_file(b, x.path, &fb) == 0 &&
+				  fa == fb, "file %u", id);
+		}
+	}
+}
+
 /* Index `log` into `out` with BTRACK_INDEX_MEM = mib (0: the default)
  * on `threads` threads; the index's bytes. */
 static char *index_with(const char *log, const char *out, unsigned mib,
@@ -526,6 +579,7 @@ START_TEST(threads_same_lists)
 	ck_assert_int_eq(bt_graph_load(&b, log, NULL, NULL), 0);
 	bt_graph_set_threads(0);
 	same_lists(a, b);
+	same_objects(a, b);
 	bt_graph_free(a);
 	bt_graph_free(b);
 	bt_index_set_policy(BT_INDEX_AUTO);

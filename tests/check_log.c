@@ -2610,6 +2610,7 @@ START_TEST(test_v2_refresh)
 		nb = bt_log_blocks(log);
 		ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
 		ck_assert_uint_eq(ne, k);
+		ck_assert_ptr_null(bt_log_warning(log));
 		if (k > 1000)
 			ck_assert_uint_gt(bt_log_blocks(log), nb);
 		ck_assert_uint_eq(read_on(&it, &next), k);
@@ -2735,6 +2736,237 @@ START_TEST(test_v2_refresh_refuses)
 	ck_assert_int_eq(bt_log_refresh(log, &ne), BT_EINVAL);
 	bt_log_close(log);
 	free(d);
+}
+END_TEST
+
+/* The held records of block i: byte for byte what a decode of it
+ * writes. */
+static void held_is_decode(const struct bt_log *log, uint32_t i,
+			   uint8_t *buf, size_t cap)
+{
+	const void *hb;
+	size_t hlen, len;
+
+	tu_assert_int_eq(bt_log_block_held(log, i, 0, NULL, &hb, &hlen), 0);
+	tu_assert_int_eq(bt_log_block_decode(log, i, buf, cap, &len, NULL),
+			 0);
+	tu_assert_uint_eq(hlen, len);
+	tu_assert(!memcmp(hb, buf, len), "block %u: held records differ "
+		  "from its decode", i);
+}
+
+/* A log grown in steps of every size (one event, a few, mid-block, past
+ * a block's end, exactly what fills a block) with a torn record after
+ * each commit: after each refresh the last block's records as held (a
+ * refresh decodes only what was committed since the last) are those a
+ * decode of the whole block gives, the records held before are
+ * unchanged, and the block that was last before a refresh is held to
+ * its end; no other block is held. */
+START_TEST(test_v2_held_steps)
+{
+	const char *path = tu_path("hs.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE | BT_LOGW_TRUNC);
+	size_t cap = BT_LOG_BLOCK_DECODED_MAX, plen = 0, len;
+	uint8_t *buf = malloc(cap), *prev = malloc(cap);
+	uint64_t next = 0, ne;
+	struct bt_log *log;
+	const void *hb;
+	uint32_t nb, last = 0;
+	int step;
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_ptr_nonnull(prev);
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	bt_log_writer_commit(w);
+	ck_assert_int_eq(bt_log_open(&log, bt_log_writer_file(w)), 0);
+	for (step = 0; step < 400; step++) {
+		uint64_t k = step % 50 == 49 ? 9000 : step % 7 == 3 ?
+			     700 + (uint64_t)step : 1 + (uint64_t)step % 13;
+		uint32_t b;
+
+		/* a new object mid-block too */
+		if (step % 11 == 5) {
+			uint32_t id = bt_log_writer_objects(w) + 1;
+
+			ck_assert_int_eq(bt_log_append_file(w, id, 0, 1,
+							    id), 0);
+		}
+		append_events(w, next, k);
+		next += k;
+		bt_log_writer_commit(w);
+		/* a torn record: appended, not committed */
+		ck_assert_int_eq(bt_log_append_event(w, BT_OP_READ, 0,
+						     (uint32_t)next,
+						     T0 + next, 2, 1), 0);
+		next++;
+		ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
+		ck_assert_uint_eq(ne, k + (step ? 1 : 0));
+		/* the torn record is said when asked (the scan for it is
+		 * left to bt_log_warning()) */
+		ck_assert_ptr_nonnull(bt_log_warning(log));
+		ck_assert_msg(strstr(bt_log_warning(log), "uncommitted"),
+			      "%s", bt_log_warning(log));
+		nb = bt_log_blocks(log);
+		held_is_decode(log, nb - 1, buf, cap);
+		ck_assert_int_eq(bt_log_block_held(log, nb - 1, 0, NULL, &hb,
+						   &len), 0);
+		if (nb - 1 == last) {
+			/* the same block grew: what was held is kept */
+			ck_assert_uint_ge(len, plen);
+			ck_assert(!memcmp(hb, prev, plen));
+			ck_assert_int_eq(bt_log_block_held(log, nb - 1, len,
+							   NULL, &hb, &len),
+					 0);
+			ck_assert_int_eq(bt_log_block_held(log, nb - 1,
+							   len + 8, NULL, &hb,
+							   &len), BT_EINVAL);
+		} else {
+			/* it was held: the rest of it decoded */
+			held_is_decode(log, last, buf, cap);
+		}
+		ck_assert_int_eq(bt_log_block_held(log, nb - 1, 0, NULL, &hb,
+						   &len), 0);
+		memcpy(prev, hb, len);
+		plen = len;
+		for (b = 0; b + 1 < last; b++)
+			ck_assert_int_eq(bt_log_block_held(log, b, 0, NULL,
+							   &hb, &len),
+					 BT_ENOTFOUND);
+		last = nb - 1;
+	}
+	ck_assert_uint_gt(bt_log_blocks(log), 5);
+	same_as_image(log, NULL, 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	bt_log_close(log);
+	free(buf);
+	free(prev);
+}
+END_TEST
+
+/* Block i's word (record bytes used and checksum) from the file. */
+static void block_word(int fd, const struct bt_log_blockinfo *bi,
+		       uint32_t *used, uint32_t *crc)
+{
+	uint64_t word;
+
+	tu_assert_int_eq(pread(fd, &word, 8, (off_t)bi->file_off), 8);
+	*used = (uint32_t)word;
+	*crc = (uint32_t)(word >> 32);
+}
+
+/* A byte changed in the records of the growing last block a reader
+ * already decoded: the next refresh says so, both when its checksum no
+ * longer matches and when the block's checksum was written again to
+ * match the changed bytes (a refresh decodes only what is new: it must
+ * not take the changed bytes as what it decoded). */
+START_TEST(test_v2_held_changed)
+{
+	int fix;
+
+	for (fix = 0; fix < 2; fix++) {
+		const char *path = tu_path("hc.btl");
+		struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE |
+						BT_LOGW_TRUNC);
+		struct bt_log_blockinfo bi;
+		struct bt_log *log;
+		uint64_t ne;
+		uint32_t used, crc, nb;
+		uint8_t byte, *blk;
+		int fd;
+
+		ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+		ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+		append_events(w, 0, 20000);   /* a block and a half */
+		bt_log_writer_commit(w);
+		ck_assert_int_eq(bt_log_open(&log, bt_log_writer_file(w)), 0);
+		append_events(w, 20000, 100);
+		bt_log_writer_commit(w);
+		ck_assert_int_eq(bt_log_refresh(log, &ne), 0);
+		ck_assert_uint_eq(ne, 100);
+		nb = bt_log_blocks(log);
+		ck_assert_uint_gt(nb, 1);
+		ck_assert_int_eq(bt_log_block_info(log, nb - 1, &bi), 0);
+		fd = open(bt_log_writer_file(w), O_RDWR);
+		ck_assert_int_ge(fd, 0);
+		/* a byte in the middle of what was decoded */
+		ck_assert_int_eq(pread(fd, &byte, 1, (off_t)(bi.file_off +
+				 BT_LOG_BLOCK_HEADER + bi.lim / 2)), 1);
+		byte ^= 0x01;
+		ck_assert_int_eq(pwrite(fd, &byte, 1, (off_t)(bi.file_off +
+				 BT_LOG_BLOCK_HEADER + bi.lim / 2)), 1);
+		append_events(w, 20100, 50);
+		bt_log_writer_commit(w);
+		if (fix) {
+			uint64_t word;
+
+			block_word(fd, &bi, &used, &crc);
+			blk = malloc(BT_LOG_BLOCK_HEADER + used);
+			ck_assert_ptr_nonnull(blk);
+			ck_assert_int_eq(pread(fd, blk, BT_LOG_BLOCK_HEADER +
+					       used, (off_t)bi.file_off),
+					 (ssize_t)(BT_LOG_BLOCK_HEADER + used));
+			crc = bt_crc32c(0, blk + 8, BT_LOG_BLOCK_HEADER - 8 +
+					used);
+			word = (uint64_t)crc << 32 | used;
+			ck_assert_int_eq(pwrite(fd, &word, 8,
+						(off_t)bi.file_off), 8);
+			free(blk);
+		}
+		ck_assert_int_eq(bt_log_refresh(log, &ne), BT_ECORRUPT);
+		ck_assert_msg(strstr(bt_error_msg(),
+				     "changed since it was read") ||
+			      (!fix && strstr(bt_error_msg(),
+					      "checksum mismatch")), "%s",
+			      bt_error_msg());
+		/* said again, not taken on a second try */
+		ck_assert_int_eq(bt_log_refresh(log, &ne), BT_ECORRUPT);
+		close(fd);
+		bt_log_writer_abort(w);
+		bt_log_close(log);
+	}
+}
+END_TEST
+
+/* The held records are checked against the kinds of earlier blocks'
+ * objects the caller gives, as a decode checks them. */
+START_TEST(test_v2_held_kinds)
+{
+	const char *path = tu_path("hk.btl");
+	struct bt_log_writer *w = wopen(path, BT_LOGW_CREATE | BT_LOGW_TRUNC);
+	struct bt_log *log;
+	uint8_t kinds[3] = { 0, BT_OBJ_PROCESS, BT_OBJ_FILE };
+	uint8_t wrong[3] = { 0, BT_OBJ_FILE, BT_OBJ_FILE };
+	const void *hb;
+	size_t len;
+	uint32_t nb;
+
+	ck_assert_int_eq(bt_log_append_process(w, 1, 1, T0, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	append_events(w, 0, 20000);
+	bt_log_writer_commit(w);
+	ck_assert_int_eq(bt_log_open(&log, bt_log_writer_file(w)), 0);
+	nb = bt_log_blocks(log);
+	ck_assert_uint_gt(nb, 1);
+	ck_assert_int_eq(bt_log_block_held(log, nb - 1, 0, kinds, &hb, &len),
+			 0);
+	ck_assert_int_eq(bt_log_block_held(log, nb - 1, 0, wrong, &hb, &len),
+			 BT_ECORRUPT);
+	ck_assert_msg(strstr(bt_error_msg(), "cannot join a file to a file"),
+		      "%s", bt_error_msg());
+	/* as a decode with the same table says */
+	{
+		size_t cap = BT_LOG_BLOCK_DECODED_MAX;
+		uint8_t *buf = malloc(cap);
+
+		ck_assert_ptr_nonnull(buf);
+		ck_assert_int_eq(bt_log_block_decode(log, nb - 1, buf, cap,
+						     &len, wrong),
+				 BT_ECORRUPT);
+		free(buf);
+	}
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	bt_log_close(log);
 }
 END_TEST
 
@@ -2869,6 +3101,9 @@ static Suite *log_suite(void)
 		{ "v1_refresh", test_v1_refresh, 30 },
 		{ "v2_refresh_refuses", test_v2_refresh_refuses, 30 },
 		{ "v2_refresh_other", test_v2_refresh_other_process, 60 },
+		{ "v2_held_steps", test_v2_held_steps, 60 },
+		{ "v2_held_changed", test_v2_held_changed, 0 },
+		{ "v2_held_kinds", test_v2_held_kinds, 0 },
 	};
 	size_t i;
 
