@@ -1351,18 +1351,43 @@ static int export_object(void *arg, const struct bt_dbobj *o)
 			    "unknown kind", x->db->name, o->id);
 }
 
-/* Pass A of a walk's log: write, and remember the row. */
-static int export_object_cached(void *arg, const struct bt_dbobj *o)
+/* Pass A of a walk's log: remember the row (its kind, its host), to be
+ * written in the order of the ids (export_objects()). */
+static int collect_object(void *arg, const struct bt_dbobj *o)
 {
+	static const struct {
+		const char *name;
+		uint8_t kind;
+	} kinds[] = {
+		{ "process", BT_OBJ_PROCESS }, { "file", BT_OBJ_FILE },
+		{ "page", BT_OBJ_PAGE }, { "region", BT_OBJ_REGION },
+		{ "filename", BT_OBJ_FILENAME },
+		{ "endpoint", BT_OBJ_ENDPOINT },
+	};
 	struct exporter *x = arg;
-	int err = export_object(arg, o);
+	size_t i;
 
-	if (err || !x->cache)
-		return err;
-	if (!x->kind[o->id])      /* filename, endpoint: kept by name */
-		x->kind[o->id] = !strcmp(o->kind, "filename") ?
-				 BT_OBJ_FILENAME : BT_OBJ_ENDPOINT;
+	if (o->id <= 0 || o->id > x->max || !o->kind)
+		return bt_error_set(BT_ECORRUPT, "'%s': bad object row %"
+				    PRId64, x->db->name, o->id);
+	for (i = 0; i < BT_ARRAY_SIZE(kinds); i++)
+		if (!strcmp(o->kind, kinds[i].name))
+			break;
+	if (i == BT_ARRAY_SIZE(kinds))
+		return bt_error_set(BT_ECORRUPT, "'%s': object %" PRId64
+				    " has an unknown kind", x->db->name,
+				    o->id);
+	x->kind[o->id] = kinds[i].kind;
+	if (x->hix && o->host)
+		x->hix[o->id] = host_ix(x, o->host);
 	return cache_object(x, o);
+}
+
+static int cmp_obj_id(const void *a, const void *b)
+{
+	const struct bt_dbobj *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 static int export_label(void *arg, const struct bt_dbtext *t)
@@ -1645,8 +1670,29 @@ static int export_objects(struct exporter *x, const char *path,
 			err2 = hosts_note(x);
 		return err2 ? err2 : capture_notes(x, host);
 	}
-	if ((err = db->ops->each_object(db, host, export_object_cached, x)) ||
-	    (err = db->ops->each_label(db, export_label, x)) ||
+	if (x->cache) {
+		/* A walk's: read in any order (no sort on the server: 1.2 M
+		 * objects in 3 s by the key, 0.3 s as stored), sorted here,
+		 * then written in the order of their ids. */
+		size_t i;
+
+		if ((err = db->ops->each_object(db, host, false, collect_object,
+						x)))
+			return err;
+		qsort(x->objs, x->nobjs, sizeof(*x->objs), cmp_obj_id);
+		for (i = 0; i < x->nobjs && !err; i++) {
+			struct bt_dbobj o = x->objs[i];
+
+			o.path = x->arena + (uintptr_t)o.path;
+			err = export_object(x, &o);
+		}
+		if (err)
+			return err;
+	} else if ((err = db->ops->each_object(db, host, true, export_object,
+					       x))) {
+		return err;
+	}
+	if ((err = db->ops->each_label(db, export_label, x)) ||
 	    (err = hosts_note(x)))
 		return err;
 	return capture_notes(x, host);
