@@ -163,8 +163,9 @@ struct bt_db_ops {
 	/* Reading, inside read_begin/read_end (one snapshot). */
 	int (*read_begin)(struct bt_db *db);
 	void (*read_end)(struct bt_db *db);
-	/* Objects of `host` and the endpoints (host NULL: all), by id. */
-	int (*each_object)(struct bt_db *db, const char *host,
+	/* Objects of `host` and the endpoints (host NULL: all), by id (or
+	 * in any order, `ordered` false: the caller sorts them). */
+	int (*each_object)(struct bt_db *db, const char *host, bool ordered,
 			   int (*fn)(void *arg, const struct bt_dbobj *o),
 			   void *arg);
 	/* Labels by id (object, key, time, value). */

@@ -1256,7 +1256,7 @@ static int object_row(void *arg, const struct row *r)
 	return x->obj(x->arg, &o);
 }
 
-static int pq_each_object(struct bt_db *bdb, const char *host,
+static int pq_each_object(struct bt_db *bdb, const char *host, bool ordered,
 			  int (*fn)(void *arg, const struct bt_dbobj *o),
 			  void *arg)
 {
@@ -1269,9 +1269,9 @@ static int pq_each_object(struct bt_db *bdb, const char *host,
 		return pgerr(db, BT_EIO, "quoting the host");
 	err = asprintf(&q, "SELECT id, kind, pid, start, ppid, uid, dev, ino,"
 		       " flags, path, file, page, process, prot, first_page,"
-		       " pages, host FROM objects%s%s%s ORDER BY id",
+		       " pages, host FROM objects%s%s%s",
 		       lit ? " WHERE host IS NULL OR host = " : "",
-		       lit ? lit : "", "");
+		       lit ? lit : "", ordered ? " ORDER BY id" : "");
 	PQfreemem(lit);
 	if (err < 0)
 		return bt_error_set(BT_ENOMEM, "out of memory");

@@ -144,8 +144,8 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
  * frontier at a time, one query per frontier: of every object the walk
  * can reach (a file with its pages), going back (`forward` false) from
  * causes or forward to effects, the events on the walk's side, and of
- * the other side what the filters read (its first events, the first of
- * each kind, the first with each of the first other objects: core/db.c,
+ * the other side what the filters read (its first events, its first exec
+ * and write, the first with each of the first other objects: core/db.c,
  * bt_db_frontier_sql()), or all of it with `whole` (the HTML report
  * counts each node's events, PROV-JSON reads its processes' events);
  * and the forks above every process the result may show (what it

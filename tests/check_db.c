@@ -627,7 +627,8 @@ END_TEST
  * point read 150 times by one process, then by 80 others, executed after
  * the point (the filters' readers, exec and first events lie past any
  * first 64: its rank, program, depends on them), another read as much
- * but never executed (common: more than 16 readers), a system library
+ * but never executed (common: more than 16 readers) and one read 1,150
+ * times by one process before the others, a system library
  * everybody reads, and a file the walk reaches twice, the second time
  * later (its writes between the two thresholds are read then), with a
  * write after both. */
@@ -648,10 +649,15 @@ static char *busy_jsonl(void)
 	for (i = 0; i < 150; i++) {
 		EV("\"op\":\"read\",\"pid\":20,\"path\":\"/tmp/payload\"");
 		EV("\"op\":\"read\",\"pid\":20,\"path\":\"/tmp/common\"");
+		EV("\"op\":\"read\",\"pid\":20,\"path\":\"/tmp/often\"");
 	}
+	/* past the first 1024 events (core/db.c, BT_DB_DEEP) */
+	for (i = 0; i < 1000; i++)
+		EV("\"op\":\"read\",\"pid\":20,\"path\":\"/tmp/often\"");
 	for (i = 100; i < 180; i++) {
 		EV("\"op\":\"read\",\"pid\":%d,\"path\":\"/tmp/payload\"", i);
 		EV("\"op\":\"read\",\"pid\":%d,\"path\":\"/tmp/common\"", i);
+		EV("\"op\":\"read\",\"pid\":%d,\"path\":\"/tmp/often\"", i);
 		EV("\"op\":\"read\",\"pid\":%d,\"path\":"
 		   "\"/usr/lib/x86_64-linux-gnu/libc.so.6\"", i);
 	}
@@ -659,6 +665,7 @@ static char *busy_jsonl(void)
 	   "\"/usr/lib/x86_64-linux-gnu/libc.so.6\"");
 	EV("\"op\":\"read\",\"pid\":21,\"path\":\"/tmp/payload\"");
 	EV("\"op\":\"read\",\"pid\":21,\"path\":\"/tmp/common\"");
+	EV("\"op\":\"read\",\"pid\":21,\"path\":\"/tmp/often\"");
 	EV("\"op\":\"read\",\"pid\":21,\"path\":\"/tmp/shared\"");
 	EV("\"op\":\"write\",\"pid\":24,\"path\":\"/tmp/shared\"");
 	EV("\"op\":\"write\",\"pid\":21,\"path\":\"/tmp/out\"");

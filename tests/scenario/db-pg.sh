@@ -176,26 +176,33 @@ cmp -s "$tmp/out" "$tmp/walk.json" || fail "db show differs from the walk"
 
 # ---- busy objects: what a frontier reads of each -------------------------
 # A file read 150 times by one process then by 80 others and executed
-# after the point, another read as much and never executed, a library
+# after the point, another read as much and never executed, one read 1,150
+# times by one process before the others (past the 1,024 events a frontier
+# steps through), a library
 # everybody reads, a file the walk meets twice (core/db.c,
 # bt_db_frontier_sql()): the same JSON from the log, sqlite and
 # PostgreSQL, and the same HTML report (every event of its nodes) from both.
-awk 'function ev(s) { printf "{\"time\":%d,%s}\n", ++t, s }
+awk 'function ev(s) { printf "{\"time\":%.0f,%s}\n", ++t * 1e9, s }
 BEGIN {
 	for (i = 20; i <= 25; i++) ev("\"op\":\"fork\",\"pid\":1,\"child\":" i)
 	ev("\"op\":\"write\",\"pid\":10,\"path\":\"/tmp/shared\"")
 	for (i = 0; i < 150; i++) {
 		ev("\"op\":\"read\",\"pid\":20,\"path\":\"/tmp/payload\"")
 		ev("\"op\":\"read\",\"pid\":20,\"path\":\"/tmp/common\"")
+		ev("\"op\":\"read\",\"pid\":20,\"path\":\"/tmp/often\"")
 	}
+	for (i = 0; i < 1000; i++)
+		ev("\"op\":\"read\",\"pid\":20,\"path\":\"/tmp/often\"")
 	for (i = 100; i < 180; i++) {
 		ev("\"op\":\"read\",\"pid\":" i ",\"path\":\"/tmp/payload\"")
 		ev("\"op\":\"read\",\"pid\":" i ",\"path\":\"/tmp/common\"")
+		ev("\"op\":\"read\",\"pid\":" i ",\"path\":\"/tmp/often\"")
 		ev("\"op\":\"read\",\"pid\":" i ",\"path\":\"/usr/lib/libc.so.6\"")
 	}
 	ev("\"op\":\"read\",\"pid\":21,\"path\":\"/usr/lib/libc.so.6\"")
 	ev("\"op\":\"read\",\"pid\":21,\"path\":\"/tmp/payload\"")
 	ev("\"op\":\"read\",\"pid\":21,\"path\":\"/tmp/common\"")
+	ev("\"op\":\"read\",\"pid\":21,\"path\":\"/tmp/often\"")
 	ev("\"op\":\"read\",\"pid\":21,\"path\":\"/tmp/shared\"")
 	ev("\"op\":\"write\",\"pid\":24,\"path\":\"/tmp/shared\"")
 	ev("\"op\":\"write\",\"pid\":21,\"path\":\"/tmp/out\"")
@@ -211,12 +218,21 @@ mkdb c6
 for store in "$(uri c6)" "$tmp/c6.db"; do
 	expect 0 "$BTRACK" db add --db "$store" --host b "$tmp/busy.btl"
 done
+# (times: the awk's seconds; --since 1200 falls between /tmp/shared's
+# first write and the walk's reads of it, --until before the second write
+# into /tmp/out)
 for w in "backtrack file:/tmp/out" "backtrack file:/tmp/shared" \
-	"forward proc:10" "forward proc:20"; do
+	"forward proc:10" "forward proc:20" \
+	"backtrack file:/tmp/out --max-nodes 4" \
+	"backtrack file:/tmp/out --since 1200" \
+	"backtrack file:/tmp/out --until 1786 --granularity object" \
+	"forward proc:10 --max-nodes 3"; do
 	set -- $w
-	"$BTRACK" $1 --log "$tmp/busy.btl" --from "$2" --format json >"$tmp/w.log"
-	"$BTRACK" $1 --db "$tmp/c6.db" --from "$2" --format json >"$tmp/w.sq"
-	"$BTRACK" $1 --db "$(uri c6)" --from "$2" --format json >"$tmp/w.pg"
+	d=$1 f=$2
+	shift 2
+	"$BTRACK" $d --log "$tmp/busy.btl" --from "$f" "$@" --format json >"$tmp/w.log"
+	"$BTRACK" $d --db "$tmp/c6.db" --from "$f" "$@" --format json >"$tmp/w.sq"
+	"$BTRACK" $d --db "$(uri c6)" --from "$f" "$@" --format json >"$tmp/w.pg"
 	cmp -s "$tmp/w.log" "$tmp/w.sq" || fail "busy $w: sqlite differs from the log"
 	same "busy $w"
 	# the HTML report's count of each node's events, in the log
@@ -226,7 +242,7 @@ for w in "backtrack file:/tmp/out" "backtrack file:/tmp/shared" \
 		sq) src="--db $tmp/c6.db" ;;
 		pg) src="--db $(uri c6)" ;;
 		esac
-		"$BTRACK" $1 $src --from "$2" --format html 2>/dev/null |
+		"$BTRACK" $d $src --from "$f" "$@" --format html 2>/dev/null |
 			grep -o '[0-9]* events\{0,1\} affects\{0,1\} it, it caused [0-9]*' >"$tmp/n.$s"
 	done
 	[ -s "$tmp/n.log" ] && cmp -s "$tmp/n.log" "$tmp/n.sq" && cmp -s "$tmp/n.log" "$tmp/n.pg" ||
