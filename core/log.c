@@ -395,13 +395,10 @@ static int reserve(struct bt_log_writer *w, uint64_t need)
 			 w->fd, 0);
 	if (m == MAP_FAILED)
 		return bt_error_set_os(BT_EIO, "cannot map log '%s'", w->path);
-#ifdef MADV_POPULATE_WRITE
 	/* Fault the new chunk in now, in one call, rather than one page
 	 * fault per 4 KiB on the hot path.  Only an optimisation. */
 	if (w->map)
-		madvise((uint8_t *)m + w->cap, ncap - w->cap,
-			MADV_POPULATE_WRITE);
-#endif
+		bt_populate((uint8_t *)m + w->cap, ncap - w->cap);
 	w->map = m;
 	w->cap = ncap;
 	return 0;
@@ -1806,11 +1803,8 @@ populate:
 	ncap = (log->end + need + IMG_STEP - 1) & ~(IMG_STEP - 1);
 	if (ncap > log->img_cap)
 		ncap = log->img_cap;
-#ifdef MADV_POPULATE_WRITE
 	if (ncap > log->img_ready)
-		madvise(log->img + log->img_ready, ncap - log->img_ready,
-			MADV_POPULATE_WRITE);
-#endif
+		bt_populate(log->img + log->img_ready, ncap - log->img_ready);
 	log->img_ready = ncap;
 	return 0;
 }

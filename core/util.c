@@ -60,3 +60,14 @@ void *bt_alloc_huge(size_t sz)
 	bt_advise_huge(p, sz);
 	return p;
 }
+
+void bt_populate(void *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	if (p && len)
+		(void)madvise(p, len, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}

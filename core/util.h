@@ -29,6 +29,10 @@ void bt_advise_huge(void *p, size_t sz);
  * Freed with free(), grown with realloc(). */
 void *bt_alloc_huge(size_t sz);
 
+/* Fault [p, p + len) in for writing with one call rather than a fault
+ * per page (MADV_POPULATE_WRITE, Linux 5.14); advice only. */
+void bt_populate(void *p, size_t len);
+
 #define BT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -207,11 +207,8 @@ static void arena_populate(struct bt_gext *x, size_t need)
 
 	if (to > x->acap)
 		to = x->acap;
-#ifdef MADV_POPULATE_WRITE
 	if (to > x->apop)
-		madvise(x->arena + x->apop, to - x->apop,
-			MADV_POPULATE_WRITE);
-#endif
+		bt_populate(x->arena + x->apop, to - x->apop);
 	x->apop = to;
 }
 
@@ -407,9 +404,7 @@ static int pool_take(struct bt_gext *x, uint32_t words, uint32_t *a1)
 #ifdef MADV_HUGEPAGE
 		madvise(c, POOL_WORDS * sizeof(uint32_t), MADV_HUGEPAGE);
 #endif
-#ifdef MADV_POPULATE_WRITE
-		madvise(c, POOL_WORDS * sizeof(uint32_t), MADV_POPULATE_WRITE);
-#endif
+		bt_populate(c, POOL_WORDS * sizeof(uint32_t));
 		x->pool[x->npool++] = c;
 		x->pool_used = 0;
 		x->list_bytes += POOL_WORDS * sizeof(uint32_t);
