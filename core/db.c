@@ -1183,7 +1183,7 @@ static uint64_t shifted(uint64_t t, int64_t by)
 }
 
 /* In the read transaction, after export_prepare(): the hosts, their
- * shifts and the pairs (x->peer), when the database has 2+ hosts. */
+ * shifts and the pairs (x->peer), when the database has a host. */
 static int links_build(struct exporter *x)
 {
 	struct bt_db *db = x->db;
@@ -1196,8 +1196,12 @@ static int links_build(struct exporter *x)
 	db->stats.skew[0] = '\0';
 	db->stats.host_links = 0;
 	db->stats.host_ambiguous = 0;
+	/* One host too: a walk that reads the database a frontier at a
+	 * time reaches the other end of a connection inside one log only
+	 * through its peer (the graph pairs the ends it holds, and it would
+	 * never hold the server's end of a client it walks back from). */
 	if ((err = db->ops->query_int(db, "SELECT count(*) FROM hosts", 0,
-				      &nhosts)) || nhosts < 2)
+				      &nhosts)) || nhosts < 1)
 		return err;
 	err = db->ops->each_end(db, end_row, &s);
 	nall = nends = s.n;
