@@ -1184,7 +1184,7 @@ static uint64_t shifted(uint64_t t, int64_t by)
 
 /* In the read transaction, after export_prepare(): the hosts, their
  * shifts and the pairs (x->peer), when the database has a host. */
-static int links_build(struct exporter *x)
+static int links_build(struct exporter *x, const char *only)
 {
 	struct bt_db *db = x->db;
 	struct ends s = { 0 };
@@ -1231,6 +1231,25 @@ static int links_build(struct exporter *x)
 			goto out;
 		}
 	s.n = nends;
+	if (only) {
+		/* one host asked for: its own ends only, paired among
+		 * themselves, as the walk on its log pairs them */
+		for (i = k = 0; i < s.n; i++) {
+			struct bt_conn_end e = s.e[i];
+			int64_t o = s.obj[i];
+			char *h = s.host[i];
+
+			if (strcmp(h, only))
+				continue;
+			s.e[i] = s.e[k];
+			s.obj[i] = s.obj[k];
+			s.host[i] = s.host[k];
+			s.e[k] = e;
+			s.obj[k] = o;
+			s.host[k++] = h;
+		}
+		s.n = k;
+	}
 	for (i = 0; i < s.n; i++)
 		s.e[i].host = host_ix(x, s.host[i]);
 	x->shift = calloc(x->nhosts + 1, sizeof(*x->shift));
@@ -1494,8 +1513,9 @@ static int export_prepare(struct exporter *x, const char *host)
 	x->map = calloc((size_t)x->max + 1, sizeof(*x->map));
 	if (!x->map)
 		return bt_error_set(BT_ENOMEM, "out of memory");
-	/* one host asked for: no joins (its own times, as its log) */
-	return host ? 0 : links_build(x);
+	/* one host asked for: no joins with others (its own times, as its
+	 * log), its own ends paired */
+	return links_build(x, host);
 }
 
 /*

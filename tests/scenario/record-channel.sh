@@ -135,15 +135,29 @@ echo "== on a case database of this one log: the same walks"
 # does (it stopped at the client's endpoint before).  Object ids differ
 # (the database merges the recorder's repeated file objects): compare the
 # rest.
-"$BTRACK" db add --db case.db ch.btl >/dev/null 2>&1 ||
+# Then with a second host in the case, the walks of this host alone
+# (--host web) too.
+"$BTRACK" db add --db case.db --host web ch.btl >/dev/null 2>&1 ||
 	fail "db add of the log failed"
-for w in "backtrack file:$T/fetched" "backtrack file:$T/decoy.out" \
-    "forward file:$T/www/secret.txt"; do
+for w in "backtrack file:$T/fetched -" "backtrack file:$T/decoy.out -" \
+    "forward file:$T/www/secret.txt -" "add" \
+    "backtrack file:$T/fetched web" "forward file:$T/www/secret.txt web"; do
 	set -- $w
+	if [ "$1" = add ]; then
+		"$BTRACK" import -o other.btl \
+			"$BTRACK_TOP/tests/data/sarmoria.jsonl" >/dev/null 2>&1 &&
+		"$BTRACK" db add --db case.db --host other other.btl \
+			>/dev/null 2>&1 || fail "db add of a second host failed"
+		continue
+	fi
+	host=
+	[ "$3" = - ] || host="--host $3"
 	"$BTRACK" "$1" --log ch.btl --from "$2" --format json --force \
 		-o l.json 2>/dev/null
-	"$BTRACK" "$1" --db case.db --from "$2" --format json --force \
-		-o d.json 2>/dev/null || fail "$1 on the database failed"
+	# shellcheck disable=SC2086
+	"$BTRACK" "$1" --db case.db $host --from "$2" --format json \
+		--force -o d.json 2>/dev/null ||
+		fail "$1 on the database failed ($w)"
 	python3 - l.json d.json <<'PY' || fail "$w: the database walk differs"
 import json, sys
 def strip(o):
