@@ -32,10 +32,16 @@ int bt_grow(void *ptr, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
+size_t bt_page_size(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	return pg > 0 ? (size_t)pg : 4096;
+}
+
 void bt_advise_huge(void *p, size_t sz)
 {
-	long pgl = sysconf(_SC_PAGESIZE);
-	uintptr_t pg = pgl > 0 ? (uintptr_t)pgl : 4096, a, e;
+	uintptr_t pg = bt_page_size(), a, e;
 
 	if (!p || sz < ((size_t)4 << 20))
 		return;

@@ -14,6 +14,9 @@
  */
 int bt_grow(void *ptr, size_t *cap, size_t need, size_t size);
 
+/* The page size (4096 if the system will not say). */
+size_t bt_page_size(void);
+
 /*
  * Advise transparent huge pages for the pages of [p, p + sz) when it is
  * large (4 MiB or more): filling it then takes a fault per 2 MiB instead

@@ -375,15 +375,6 @@ static inline const void *rec_at(const struct bt_graph *g, uint32_t off)
 
 /* ---- building ----------------------------------------------------------- */
 
-#define HUGE_SZ ((size_t)2 << 20)
-
-/* A large array: malloc (mmap'd by glibc at this size), huge pages
- * advised. */
-static void *big_malloc(size_t sz)
-{
-	return bt_alloc_huge(sz);
-}
-
 /* bt_grow() for the loader's large growing arrays, huge pages advised
  * (bt_advise_huge()). */
 static int big_grow(void *ptr, size_t *cap, size_t need, size_t size)
@@ -746,7 +737,7 @@ static int objects_finish(struct bt_graph *g)
 		x->next = *head;
 		*head = i;
 	}
-	g->by_path = big_malloc((k ? k : 1) * sizeof(*g->by_path));
+	g->by_path = bt_alloc_huge((k ? k : 1) * sizeof(*g->by_path));
 	if (!g->by_path)
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	for (i = 0, k = 0; i < g->nlabs; i++)
@@ -1036,16 +1027,9 @@ static int wfail(struct worker *w, int r)
  * merge).  The graph keeps the first's mapping as g->arena (g->arena_map
  * bytes).
  */
-static size_t page_size(void)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-
-	return pg > 0 ? (size_t)pg : 4096;
-}
-
 static int amap_grow(uint8_t **p, size_t *cap, size_t need)
 {
-	size_t pg = page_size(), ncap = *cap ? *cap : 64 * 1024;
+	size_t pg = bt_page_size(), ncap = *cap ? *cap : 64 * 1024;
 	void *q;
 
 	if (need <= *cap)
@@ -1063,10 +1047,9 @@ static int amap_grow(uint8_t **p, size_t *cap, size_t need)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (q == MAP_FAILED)
 		return bt_error_set(BT_ENOMEM, "out of memory");
-	/* huge pages once large: else a small graph's first record would
-	 * take 2 MiB */
-	if (ncap >= 2 * HUGE_SZ)
-		(void)madvise(q, ncap, MADV_HUGEPAGE);
+	/* (huge pages only once large: else a small graph's first record
+	 * would take 2 MiB) */
+	bt_advise_huge(q, ncap);
 	*p = q;
 	*cap = ncap;
 	return 0;
@@ -1384,7 +1367,7 @@ static int merge_objects(struct bt_graph *g, struct worker *ws, unsigned nw,
 {
 	uint32_t id, n = g->n, i;
 	uint64_t s, base, total;
-	size_t pg = page_size();
+	size_t pg = bt_page_size();
 	int r;
 
 	/* Every object was defined (the decoder checks the ids follow each
@@ -1573,8 +1556,8 @@ static int build_lists(struct bt_graph *g, struct worker *ws, unsigned nw,
 			lp.hi[d] = cuts[d][p + 1];
 			lp.base[d] = idx[lp.lo[d]];
 			lp.len[d] = idx[lp.hi[d]] - lp.base[d];
-			lp.refs[d] = big_malloc(lp.len[d] * 4);
-			lp.side[d] = side ? big_malloc(lp.len[d] * 4) : NULL;
+			lp.refs[d] = bt_alloc_huge(lp.len[d] * 4);
+			lp.side[d] = side ? bt_alloc_huge(lp.len[d] * 4) : NULL;
 			if (!lp.refs[d] || (side && !lp.side[d]))
 				r = bt_error_set(BT_ENOMEM, "out of memory");
 		}
@@ -1607,13 +1590,13 @@ static int build_lists(struct bt_graph *g, struct worker *ws, unsigned nw,
 			g->in_side = lp.side[0];
 			g->out_side = lp.side[1];
 			if (!g->in_refs)   /* no events */
-				g->in_refs = big_malloc(4);
+				g->in_refs = bt_alloc_huge(4);
 			if (!g->out_refs)
-				g->out_refs = big_malloc(4);
+				g->out_refs = bt_alloc_huge(4);
 			if (side && !g->in_side)
-				g->in_side = big_malloc(4);
+				g->in_side = bt_alloc_huge(4);
 			if (side && !g->out_side)
-				g->out_side = big_malloc(4);
+				g->out_side = bt_alloc_huge(4);
 			if (!g->in_refs || !g->out_refs ||
 			    (side && (!g->in_side || !g->out_side)))
 				r = bt_error_set(BT_ENOMEM, "out of memory");

@@ -195,7 +195,7 @@ int bt_index_check(const struct bt_graph *g, enum gsec sec, uint64_t off,
 		/* Several chunks to read (a long list, a table read whole):
 		 * ask for them at once.  The mapping is MADV_RANDOM, so each
 		 * would otherwise be a read of its own from a cold cache. */
-		uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+		uintptr_t pg = bt_page_size();
 		uintptr_t a = (uintptr_t)(x->map + s->off + c0 * ch);
 		uintptr_t e = (uintptr_t)(x->map + s->off +
 					  (c1 * ch + ch < s->len ?
