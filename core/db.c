@@ -879,7 +879,6 @@ static int label_key(const char *name)
 #define CL_GOT 0x8              /* group: got[] is set */
 #define CL_HAVE 0x10            /* the object and its labels are read */
 #define CL_PGASK 0x20           /* file: its pages are asked for */
-#define CL_RGASK 0x40           /* file: its regions are asked for */
 #define CL_PGDONE 0x80          /* file: its pages are read */
 #define LZ_VONLY 0x1            /* fl2: a file read as a version only */
 #define LZ_VASKED 0x2           /* fl2: the versions of its paths asked */
@@ -2156,16 +2155,9 @@ static int lz_read(struct closure *c, struct bt_db_pick *p)
 				    (i && f == c->pp[i - 1].file &&
 				     c->pp[i].page == c->pp[i - 1].page))
 					continue;
-				if (!c->pg_n[f]) {
+				if (!c->pg_n[f])
 					c->pg_at[f] = (uint32_t)c->npgv;
-					if (!(c->fl[f] & CL_RGASK)) {
-						c->fl[f] |= CL_RGASK;
-						err = cl_push(&c->rfiles,
-							      &c->nrf,
-							      &c->rfcap, f);
-					}
-				}
-				if (!err && c->npgv == c->pgvcap &&
+				if (c->npgv == c->pgvcap &&
 				    bt_grow(&c->pgv, &c->pgvcap, c->npgv + 1,
 					    sizeof(*c->pgv)))
 					err = bt_error_set(BT_ENOMEM,
@@ -2305,6 +2297,26 @@ static int lz_events(struct closure *c, size_t from)
 			return err;
 	}
 	if (!c->nask && !c->nvq)
+		return 0;
+	return lz_load(c, &p);
+}
+
+/* The regions of the files reached that have pages (walk.c, file_vma():
+ * the ranges a page's node spans at vma granularity), at the end: they
+ * change nothing in what the walk reads, and finding them is a scan (no
+ * index on objects.file). */
+static int lz_regions(struct closure *c)
+{
+	struct exporter *x = c->x;
+	struct bt_db_pick p = { 0 };
+	int64_t id;
+	int err;
+
+	for (id = 1; id <= x->max; id++)
+		if (c->pg_n[id] && (c->fl[id] & CL_REACHED) &&
+		    (err = cl_push(&c->rfiles, &c->nrf, &c->rfcap, id)))
+			return err;
+	if (!c->nrf)
 		return 0;
 	return lz_load(c, &p);
 }
@@ -2909,6 +2921,8 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 		    (err = cl_propagate(&c)))
 			goto out;
 	}
+	if ((err = lz_regions(&c)))
+		goto out;
 	qsort(c.ev, c.nev, sizeof(*c.ev), cmp_event_id);
 	for (i = k = 0; i < c.nev; i++)
 		if (!k || c.ev[k - 1].id != c.ev[i].id)
