@@ -225,6 +225,10 @@ struct bt_db_ops {
 		       int (*fn)(void *arg, int64_t first, int64_t last,
 				 const char *host),
 		       void *arg);
+	/* Rows of `ncols` (at most 8) integers (NULL: 0) of `sql`, the
+	 * subset both stores speak. */
+	int (*each_ints)(struct bt_db *db, const char *sql, int ncols,
+			 int (*fn)(void *arg, const int64_t *v), void *arg);
 	int (*pick)(struct bt_db *db, const struct bt_db_pick *p,
 		    int (*fn)(void *arg, const struct bt_dbobj *o),
 		    void *arg);

@@ -1420,6 +1420,33 @@ static int pq_id_runs(struct bt_db *bdb,
 	return err;
 }
 
+struct ints_each {
+	int (*fn)(void *arg, const int64_t *v);
+	void *arg;
+	int ncols;
+};
+
+static int ints_row(void *arg, const struct row *r)
+{
+	struct ints_each *x = arg;
+	int64_t v[8];
+	int i;
+
+	for (i = 0; i < x->ncols; i++)
+		v[i] = i < r->n && r->v[i] ? f64(r, i) : 0;
+	return x->fn(x->arg, v);
+}
+
+static int pq_each_ints(struct bt_db *bdb, const char *sql, int ncols,
+			int (*fn)(void *arg, const int64_t *v), void *arg)
+{
+	struct ints_each x = { fn, arg, ncols };
+
+	if (ncols < 1 || ncols > 8)
+		return bt_error_set(BT_EINVAL, "bad query");
+	return copy_out(P(bdb), sql, ints_row, &x, "reading a query");
+}
+
 static int pq_pick(struct bt_db *bdb, const struct bt_db_pick *p,
 		   int (*fn)(void *arg, const struct bt_dbobj *o), void *arg)
 {
@@ -1734,6 +1761,7 @@ static const struct bt_db_ops pg_ops = {
 	.each_object = pq_each_object,
 	.each_label = pq_each_label,
 	.id_runs = pq_id_runs,
+	.each_ints = pq_each_ints,
 	.pick = pq_pick,
 	.labels_of = pq_labels_of,
 	.each_note = pq_each_note,

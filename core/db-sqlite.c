@@ -784,6 +784,31 @@ static int sq_id_runs(struct bt_db *bdb,
 	return err;
 }
 
+static int sq_each_ints(struct bt_db *bdb, const char *sql, int ncols,
+			int (*fn)(void *arg, const int64_t *v), void *arg)
+{
+	struct sqlite_db *db = S(bdb);
+	sqlite3_stmt *s;
+	int64_t v[8];
+	int rc, err, i;
+
+	if (ncols < 1 || ncols > 8)
+		return bt_error_set(BT_EINVAL, "bad query");
+	if ((err = prepare(db, &s, sql)))
+		return err;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		db->base.stats.rows++;
+		for (i = 0; i < ncols; i++)
+			v[i] = sqlite3_column_int64(s, i);
+		if ((err = fn(arg, v)))
+			break;
+	}
+	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = sqlerr(db, BT_EIO, "reading a query");
+	sqlite3_finalize(s);
+	return err;
+}
+
 static int sq_pick(struct bt_db *bdb, const struct bt_db_pick *p,
 		   int (*fn)(void *arg, const struct bt_dbobj *o), void *arg)
 {
@@ -1212,6 +1237,7 @@ static const struct bt_db_ops sqlite_ops = {
 	.each_object = sq_each_object,
 	.each_label = sq_each_label,
 	.id_runs = sq_id_runs,
+	.each_ints = sq_each_ints,
 	.pick = sq_pick,
 	.labels_of = sq_labels_of,
 	.each_note = sq_each_note,

@@ -1977,6 +1977,139 @@ static int run_row(void *arg, int64_t first, int64_t last, const char *host)
 	return 0;
 }
 
+/*
+ * The runs without a scan of the objects' rows on the server: ids are
+ * given log by log (core/db-int.h), so each log's objects are one range
+ * of ids, all of its host but the shared endpoints (host NULL), whose
+ * identity keys ("0::e:...") an index finds.  One GROUP BY over the
+ * objects (a count, no rows out) gives the ranges; a log that grew later
+ * (two ranges), or a hole in the ids, and the runs query does.
+ */
+struct lmap {
+	int64_t (*r)[3];        /* log, first, last */
+	size_t n, cap;
+	bool bad;
+	int64_t *shared;
+	size_t ns, scap;
+	struct { int64_t id; char *host; } *log;
+	size_t nlog, lcap;
+};
+
+static int lmap_range(void *arg, const int64_t *v)
+{
+	struct lmap *m = arg;
+
+	if (v[1] <= 0 || v[2] < v[1] || v[3] != v[2] - v[1] + 1) {
+		m->bad = true;
+		return 0;
+	}
+	if (m->n == m->cap && bt_grow(&m->r, &m->cap, m->n + 1,
+				      sizeof(*m->r)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	m->r[m->n][0] = v[0];
+	m->r[m->n][1] = v[1];
+	m->r[m->n++][2] = v[2];
+	return 0;
+}
+
+static int lmap_shared(void *arg, const struct bt_dbobj *o)
+{
+	struct lmap *m = arg;
+
+	if (o->host)
+		return 0;
+	if (m->ns == m->scap && bt_grow(&m->shared, &m->scap, m->ns + 1,
+					sizeof(*m->shared)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	m->shared[m->ns++] = o->id;
+	return 0;
+}
+
+static int lmap_log(void *arg, const struct bt_dblog *l)
+{
+	struct lmap *m = arg;
+
+	if (m->nlog == m->lcap && bt_grow(&m->log, &m->lcap, m->nlog + 1,
+					  sizeof(*m->log)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	m->log[m->nlog].id = l->id;
+	if (!(m->log[m->nlog++].host = strdup(l->host ? l->host : "")))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* The log ids (x->map, x->hix, x->next) of the objects of `only` (NULL:
+ * all) and the shared endpoints. */
+static int lz_map(struct exporter *x, const char *only)
+{
+	static const struct bt_dbstr ep = { "0::e:", 5 };
+	struct bt_db *db = x->db;
+	struct lmap m = { 0 };
+	struct runs runs = { .x = x, .only = only };
+	struct bt_db_pick p = { .prefixes = &ep, .nprefixes = 1 };
+	size_t i, k, s = 0;
+	int err;
+
+	x->next = 0;
+	if ((err = db->ops->each_ints(db, "SELECT log, min(id), max(id),"
+				      " count(*) FROM objects GROUP BY log",
+				      4, lmap_range, &m)) ||
+	    m.bad || (err = db->ops->each_log(db, lmap_log, &m)) ||
+	    (err = db->ops->pick(db, &p, lmap_shared, &m)))
+		goto out;
+	qsort(m.r, m.n, sizeof(*m.r), cmp_range);
+	qsort(m.shared, m.ns, sizeof(*m.shared), cmp_i64);
+	for (i = 0; i < m.n && !m.bad; i++) {
+		for (k = 0; k < m.nlog && m.log[k].id != m.r[i][0]; k++)
+			;
+		if ((i && m.r[i][1] <= m.r[i - 1][2]) || k == m.nlog)
+			m.bad = true;
+		else
+			m.r[i][0] = (int64_t)k;         /* its log's index */
+	}
+	for (i = 0; i < m.n && !m.bad && !err; i++) {
+		int64_t id = m.r[i][1], end = m.r[i][2];
+		const char *h = m.log[m.r[i][0]].host;
+
+		while (s < m.ns && m.shared[s] < id)
+			s++;
+		/* pieces of the range between its shared endpoints */
+		while (id <= end && !err) {
+			if (s < m.ns && m.shared[s] == id) {
+				err = run_row(&runs, id, id, NULL);
+				id++;
+				s++;
+				continue;
+			}
+			k = s < m.ns && m.shared[s] <= end ?
+			    (size_t)(m.shared[s] - 1) : (size_t)end;
+			err = run_row(&runs, id, (int64_t)k, h);
+			id = (int64_t)k + 1;
+		}
+	}
+out:
+	if (!err && m.bad) {
+		/* the runs query, from scratch */
+		memset(x->map, 0, ((size_t)x->max + 1) * sizeof(*x->map));
+		x->next = 0;
+		runs.last = 0;
+		err = db->ops->id_runs(db, run_row, &runs);
+	}
+	for (i = 0; i < m.nlog; i++)
+		free(m.log[i].host);
+	free(m.log);
+	free(m.r);
+	free(m.shared);
+	return err;
+}
+
 /* Ask for object `id` in the next round, if it is in the log and not read
  * (nor asked for) yet. */
 static int lz_ask(struct closure *c, int64_t id)
@@ -2443,8 +2576,17 @@ static int lz_aliases(struct closure *c, const uint32_t *starts, size_t n,
 	return err;
 }
 
+/* An object of the log the walk did not read: a file without a name nor
+ * events, which no walk, no detection point, no output meets (a file
+ * name without a path would do too, but a run of those decodes to more
+ * than a block of the log may: core/log.c, decode_need()). */
+static int hole(struct exporter *x)
+{
+	return bt_log_append_file(x->w, ++x->next, 0, 0, 0);
+}
+
 /* Write the walk's log: the objects read under their ids (the others as
- * empty file names), then their labels (by id), or, `compact`, the
+ * holes: hole()), then their labels (by id), or, `compact`, the
  * objects read numbered from 1 (x->dbid maps them back), for resolve(). */
 static int walk_write(struct exporter *x, const char *path, const char *host,
 		      bool compact)
@@ -2471,12 +2613,12 @@ static int walk_write(struct exporter *x, const char *path, const char *host,
 
 		o.path = x->arena + (uintptr_t)o.path;
 		while (!compact && x->next + 1 < x->map[o.id] && !err)
-			err = bt_log_append_filename(x->w, ++x->next, "", 0);
+			err = hole(x);
 		if (!err)
 			err = export_object(x, &o);
 	}
 	while (!compact && x->next < n && !err)
-		err = bt_log_append_filename(x->w, ++x->next, "", 0);
+		err = hole(x);
 	for (i = 0; i < x->nlabs && !err; i++) {
 		struct bt_dbtext t = x->labs[i];
 
@@ -2855,7 +2997,6 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 	struct exporter x = { .db = db, .some = host != NULL,
 			      .progress = progress, .arg = parg };
 	struct closure c = { .x = &x, .forward = forward, .whole = whole };
-	struct runs runs = { .x = &x, .only = host };
 	uint32_t *starts = NULL, total;
 	size_t nstarts = 0, i, k;
 	int64_t *up = NULL;
@@ -2884,8 +3025,7 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 	/* The log ids of all objects (of host), then the objects the
 	 * points may be, in a log of their own for the caller to find the
 	 * points in. */
-	x.next = 0;
-	if ((err = db->ops->id_runs(db, run_row, &runs)))
+	if ((err = lz_map(&x, host)))
 		goto out;
 	total = x.next;
 	if ((err = lz_points(&c, points, host)) ||

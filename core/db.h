@@ -162,9 +162,9 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
  * that names nothing is left out; it fails the same way on the walk's
  * log).  The walk's log holds the objects of the events kept and of the
  * points, with their labels, under the ids the log of the whole database
- * gives them (the others are empty file names); each frontier reads the
- * objects its events name, with their labels, in a few batched
- * statements.  Reads in one snapshot of the database.
+ * gives them (the others are files with no name and no events); each
+ * frontier reads the objects its events name, with their labels, in a
+ * few batched statements.  Reads in one snapshot of the database.
  */
 struct bt_db_points {
 	const char *const *paths;       /* label values: file:, page: */

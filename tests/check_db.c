@@ -673,7 +673,7 @@ START_TEST(frontier_reads_what_it_needs)
 	ck_assert_int_eq(bt_gen(w, &go, &gi), 0);
 	ck_assert_int_eq(bt_log_writer_close(w), 0);
 	go.seed = 6;
-	go.events = 200000;
+	go.events = 400000;    /* blocks of the log of unread objects */
 	ck_assert_int_eq(bt_log_writer_open(&w, log2, BT_LOGW_CREATE |
 					    BT_LOGW_TRUNC), 0);
 	ck_assert_int_eq(bt_gen(w, &go, &gi2), 0);
