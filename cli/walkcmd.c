@@ -216,10 +216,13 @@ int walkcmd_load_db(struct bt_graph **out, struct bt_db *db,
 			 st.host_ambiguous == 1 ? "" : "s");
 	if (!err && getenv("BTRACK_DB_STATS")) {
 		cli_note("%s: %llu queries, %llu frontiers, %llu rows read, "
-			 "%llu events kept", bt_db_store(db),
+			 "%llu objects and %llu labels read, %llu events "
+			 "kept", bt_db_store(db),
 			 (unsigned long long)st.queries,
 			 (unsigned long long)st.frontiers,
 			 (unsigned long long)st.rows,
+			 (unsigned long long)st.walk_objects,
+			 (unsigned long long)st.walk_labels,
 			 (unsigned long long)st.walk_events);
 	}
 	bt_db_close(own);

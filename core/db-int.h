@@ -51,6 +51,7 @@ struct bt_dbevent {
 
 /* A row of `labels` (value) or `notes` (object 0, text). */
 struct bt_dbtext {
+	int64_t id;             /* reading a walk's labels (labels_of) */
 	int64_t object;
 	const char *key;
 	uint64_t time;
@@ -124,6 +125,51 @@ struct bt_db_fspell {
 	const char *in_need;
 };
 
+/* A byte string. */
+struct bt_dbstr {
+	const char *p;
+	size_t len;
+};
+
+/* The objects a walk reads (core/db.c, bt_db_export_walk()), each found
+ * through an index: by id; by identity key, equal or (a prefix ending
+ * with ':') starting with it; with a label of one of these values; and
+ * the regions of these files (no index: a scan, asked for only for
+ * files that have pages). */
+struct bt_db_pick {
+	const int64_t *ids;
+	size_t nids;
+	const struct bt_dbstr *idents, *prefixes, *values;
+	size_t nidents, nprefixes, nvalues;
+	const int64_t *rfiles;
+	size_t nrfiles;
+};
+
+/* How a store spells a pick: `in_ids` and `in_rfiles` after a column
+ * (NULL for an empty list), a byte string as lit_open HEX lit_close. */
+struct bt_db_pspell {
+	const char *in_ids, *in_rfiles, *lit_open, *lit_close;
+};
+
+/* The statement of a pick (columns: those of each_object's rows), an
+ * object may come more than once.  Malloc'd; NULL when out of memory. */
+char *bt_db_pick_sql(const struct bt_db_pick *p,
+		     const struct bt_db_pspell *sp);
+
+/* The runs of ids with one host (NULL: a shared endpoint), by id: the
+ * store's query (BT_DB_RUNS_SQL(null-safe equality of a and b)) gives
+ * the first and the last row of each run. */
+#define BT_DB_RUNS_SQL \
+	"SELECT id, host, st, en FROM (SELECT id, host," \
+	" coalesce(lag(id) OVER w <> id - 1 OR NOT coalesce(lag(host)" \
+	"  OVER w = host, lag(host) OVER w IS NULL AND host IS NULL)," \
+	"  1 = 1) AS st," \
+	" coalesce(lead(id) OVER w <> id + 1 OR NOT coalesce(lead(host)" \
+	"  OVER w = host, lead(host) OVER w IS NULL AND host IS NULL)," \
+	"  1 = 1) AS en" \
+	" FROM objects WINDOW w AS (ORDER BY id)) AS r WHERE st OR en" \
+	" ORDER BY id"
+
 /* The store behind a struct bt_db.  Every function returns 0 or a
  * negative bt_error with a message. */
 struct bt_db_ops {
@@ -172,6 +218,23 @@ struct bt_db_ops {
 	int (*each_label)(struct bt_db *db,
 			  int (*fn)(void *arg, const struct bt_dbtext *t),
 			  void *arg);
+	/* A walk's reads: the runs of ids by host (BT_DB_RUNS_SQL), the
+	 * objects of a pick (bt_db_pick_sql()), the labels of these objects
+	 * by id (with their ids). */
+	int (*id_runs)(struct bt_db *db,
+		       int (*fn)(void *arg, int64_t first, int64_t last,
+				 const char *host),
+		       void *arg);
+	/* Rows of `ncols` (at most 8) integers (NULL: 0) of `sql`, the
+	 * subset both stores speak. */
+	int (*each_ints)(struct bt_db *db, const char *sql, int ncols,
+			 int (*fn)(void *arg, const int64_t *v), void *arg);
+	int (*pick)(struct bt_db *db, const struct bt_db_pick *p,
+		    int (*fn)(void *arg, const struct bt_dbobj *o),
+		    void *arg);
+	int (*labels_of)(struct bt_db *db, const int64_t *ids, size_t n,
+			 int (*fn)(void *arg, const struct bt_dbtext *t),
+			 void *arg);
 	/* The "source" and "drops" notes of every log by id: object is
 	 * the note's log id, value its text. */
 	int (*each_note)(struct bt_db *db,

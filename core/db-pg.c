@@ -1379,6 +1379,148 @@ static char *spell(const char *pre, const int64_t *ids, size_t n,
 	return r;
 }
 
+struct runs_each {
+	struct pg_db *db;
+	int (*fn)(void *arg, int64_t first, int64_t last, const char *host);
+	void *arg;
+	int64_t first;
+	char *host;
+};
+
+static int run_row_pg(void *arg, const struct row *r)
+{
+	struct runs_each *x = arg;
+	int64_t id = f64(r, 0);
+
+	if (r->n != 4 || !r->v[2] || !r->v[3] || r->len[2] != 1 ||
+	    r->len[3] != 1)
+		return bt_error_set(BT_ECORRUPT, "'%s': a bad row of ids",
+				    x->db->base.name);
+	if (r->v[2][0]) {
+		x->first = id;
+		free(x->host);
+		x->host = NULL;
+		if (r->v[1] && !(x->host = strndup(r->v[1],
+						   (size_t)r->len[1])))
+			return bt_error_set(BT_ENOMEM, "out of memory");
+	}
+	return r->v[3][0] ? x->fn(x->arg, x->first, id, x->host) : 0;
+}
+
+static int pq_id_runs(struct bt_db *bdb,
+		      int (*fn)(void *arg, int64_t first, int64_t last,
+				const char *host),
+		      void *arg)
+{
+	struct runs_each x = { .db = P(bdb), .fn = fn, .arg = arg };
+	int err = copy_out(P(bdb), BT_DB_RUNS_SQL, run_row_pg, &x,
+			   "reading the ids of objects");
+
+	free(x.host);
+	return err;
+}
+
+struct ints_each {
+	int (*fn)(void *arg, const int64_t *v);
+	void *arg;
+	int ncols;
+};
+
+static int ints_row(void *arg, const struct row *r)
+{
+	struct ints_each *x = arg;
+	int64_t v[8];
+	int i;
+
+	for (i = 0; i < x->ncols; i++)
+		v[i] = i < r->n && r->v[i] ? f64(r, i) : 0;
+	return x->fn(x->arg, v);
+}
+
+static int pq_each_ints(struct bt_db *bdb, const char *sql, int ncols,
+			int (*fn)(void *arg, const int64_t *v), void *arg)
+{
+	struct ints_each x = { fn, arg, ncols };
+
+	if (ncols < 1 || ncols > 8)
+		return bt_error_set(BT_EINVAL, "bad query");
+	return copy_out(P(bdb), sql, ints_row, &x, "reading a query");
+}
+
+static int pq_pick(struct bt_db *bdb, const struct bt_db_pick *p,
+		   int (*fn)(void *arg, const struct bt_dbobj *o), void *arg)
+{
+	struct pg_db *db = P(bdb);
+	struct each x = { .db = db, .obj = fn, .arg = arg };
+	bool oom = false;
+	struct bt_db_pspell sp = {
+		spell("= ANY('", p->ids, p->nids, "'::bigint[])", &oom),
+		spell("= ANY('", p->rfiles, p->nrfiles, "'::bigint[])", &oom),
+		"'\\x", "'::bytea",
+	};
+	char *q = NULL;
+	int err;
+
+	if (oom || !(q = bt_db_pick_sql(p, &sp)))
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+	else
+		err = copy_out(db, q, object_row, &x, "reading objects");
+	free(q);
+	free((char *)sp.in_ids);
+	free((char *)sp.in_rfiles);
+	free(x.kind);
+	free(x.host);
+	return err;
+}
+
+static int label_id_row(void *arg, const struct row *r)
+{
+	struct each *x = arg;
+	char key[16];
+	struct bt_dbtext t;
+	char *v;
+
+	if (r->n != 5 || !r->v[2] || !r->v[4])
+		return bt_error_set(BT_ECORRUPT, "'%s': a bad label row",
+				    x->db->base.name);
+	snprintf(key, sizeof(key), "%.*s", r->len[2], r->v[2]);
+	/* the value ends with a NUL in the log: give it one */
+	if ((size_t)r->len[4] + 1 > x->kind_cap &&
+	    bt_grow(&x->kind, &x->kind_cap, (size_t)r->len[4] + 1, 1))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	v = x->kind;
+	memcpy(v, r->v[4], (size_t)r->len[4]);
+	v[r->len[4]] = '\0';
+	t = (struct bt_dbtext){ .id = f64(r, 0), .object = f64(r, 1),
+				.key = key, .time = (uint64_t)f64(r, 3),
+				.value = v, .len = (size_t)r->len[4] };
+	return x->text(x->arg, &t);
+}
+
+static int pq_labels_of(struct bt_db *bdb, const int64_t *ids, size_t n,
+			int (*fn)(void *arg, const struct bt_dbtext *t),
+			void *arg)
+{
+	struct each x = { .db = P(bdb), .text = fn, .arg = arg };
+	bool oom = false;
+	char *in = spell("= ANY('", ids, n, "'::bigint[])", &oom), *q = NULL;
+	int err;
+
+	if (!n)
+		return 0;
+	if (oom || asprintf(&q, "SELECT id, object, key, time, value FROM"
+			    " labels WHERE object %s ORDER BY id", in) < 0) {
+		q = NULL;
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+	} else {
+		err = copy_out(P(bdb), q, label_id_row, &x, "reading labels");
+	}
+	free(q);
+	free(in);
+	free(x.kind);
+	return err;
+}
+
 static int pq_frontier(struct bt_db *bdb, const struct bt_db_frontier *f,
 		       int (*fn)(void *arg, const struct bt_dbevent *e),
 		       void *arg)
@@ -1618,6 +1760,10 @@ static const struct bt_db_ops pg_ops = {
 	.read_end = pq_read_end,
 	.each_object = pq_each_object,
 	.each_label = pq_each_label,
+	.id_runs = pq_id_runs,
+	.each_ints = pq_each_ints,
+	.pick = pq_pick,
+	.labels_of = pq_labels_of,
 	.each_note = pq_each_note,
 	.each_event = pq_each_event,
 	.frontier = pq_frontier,

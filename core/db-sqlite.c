@@ -686,24 +686,13 @@ static void sq_read_end(struct bt_db *bdb)
 	sqlite3_exec(S(bdb)->sql, "COMMIT", NULL, NULL, NULL);
 }
 
-static int sq_each_object(struct bt_db *bdb, const char *host, bool ordered,
-			  int (*fn)(void *arg, const struct bt_dbobj *o),
-			  void *arg)
+/* The rows of objects of `s` (the columns of sq_each_object()). */
+static int object_rows(struct sqlite_db *db, sqlite3_stmt *s,
+		       int (*fn)(void *arg, const struct bt_dbobj *o),
+		       void *arg)
 {
-	struct sqlite_db *db = S(bdb);
-	sqlite3_stmt *s;
-	int rc, err, c;
+	int rc, err = 0, c;
 
-	(void)ordered;          /* the rowid order costs nothing */
-
-	/* With a host: its objects and the endpoints (shared by all). */
-	if ((err = prepare(db, &s, "SELECT id, kind, pid, start, ppid, uid,"
-			   " dev, ino, flags, path, file, page, process, prot,"
-			   " first_page, pages, host FROM objects WHERE ?1 IS"
-			   " NULL OR host IS NULL OR host = ?1 ORDER BY id")))
-		return err;
-	if (host)
-		sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct bt_dbobj o = {
 			.id = sqlite3_column_int64(s, 0),
@@ -712,6 +701,7 @@ static int sq_each_object(struct bt_db *bdb, const char *host, bool ordered,
 								  2 + DBC_N),
 		};
 
+		db->base.stats.rows++;
 		for (c = 0; c < DBC_N; c++) {
 			if (sqlite3_column_type(s, 2 + c) == SQLITE_NULL)
 				continue;
@@ -730,7 +720,122 @@ static int sq_each_object(struct bt_db *bdb, const char *host, bool ordered,
 	}
 	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		err = sqlerr(db, BT_EIO, "reading objects");
+	return err;
+}
+
+static int sq_each_object(struct bt_db *bdb, const char *host, bool ordered,
+			  int (*fn)(void *arg, const struct bt_dbobj *o),
+			  void *arg)
+{
+	struct sqlite_db *db = S(bdb);
+	sqlite3_stmt *s;
+	int err;
+
+	(void)ordered;          /* the rowid order costs nothing */
+
+	/* With a host: its objects and the endpoints (shared by all). */
+	if ((err = prepare(db, &s, "SELECT id, kind, pid, start, ppid, uid,"
+			   " dev, ino, flags, path, file, page, process, prot,"
+			   " first_page, pages, host FROM objects WHERE ?1 IS"
+			   " NULL OR host IS NULL OR host = ?1 ORDER BY id")))
+		return err;
+	if (host)
+		sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
+	err = object_rows(db, s, fn, arg);
 	sqlite3_finalize(s);
+	return err;
+}
+
+static int sq_id_runs(struct bt_db *bdb,
+		      int (*fn)(void *arg, int64_t first, int64_t last,
+				const char *host),
+		      void *arg)
+{
+	struct sqlite_db *db = S(bdb);
+	sqlite3_stmt *s;
+	char *host = NULL;
+	int64_t first = 0;
+	int rc, err;
+
+	if ((err = prepare(db, &s, BT_DB_RUNS_SQL)))
+		return err;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		const char *h = (const char *)sqlite3_column_text(s, 1);
+
+		db->base.stats.rows++;
+		if (sqlite3_column_int(s, 2)) {
+			first = id;
+			free(host);
+			host = NULL;
+			if (h && !(host = strdup(h))) {
+				err = bt_error_set(BT_ENOMEM, "out of memory");
+				break;
+			}
+		}
+		if (sqlite3_column_int(s, 3) && (err = fn(arg, first, id,
+							   host)))
+			break;
+	}
+	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = sqlerr(db, BT_EIO, "reading the ids of objects");
+	sqlite3_finalize(s);
+	free(host);
+	return err;
+}
+
+static int sq_each_ints(struct bt_db *bdb, const char *sql, int ncols,
+			int (*fn)(void *arg, const int64_t *v), void *arg)
+{
+	struct sqlite_db *db = S(bdb);
+	sqlite3_stmt *s;
+	int64_t v[8];
+	int rc, err, i;
+
+	if (ncols < 1 || ncols > 8)
+		return bt_error_set(BT_EINVAL, "bad query");
+	if ((err = prepare(db, &s, sql)))
+		return err;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		db->base.stats.rows++;
+		for (i = 0; i < ncols; i++)
+			v[i] = sqlite3_column_int64(s, i);
+		if ((err = fn(arg, v)))
+			break;
+	}
+	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = sqlerr(db, BT_EIO, "reading a query");
+	sqlite3_finalize(s);
+	return err;
+}
+
+static int sq_pick(struct bt_db *bdb, const struct bt_db_pick *p,
+		   int (*fn)(void *arg, const struct bt_dbobj *o), void *arg)
+{
+	struct sqlite_db *db = S(bdb);
+	const struct bt_db_pspell sp = {
+		p->nids ? "IN (SELECT value FROM json_each(?1))" : NULL,
+		p->nrfiles ? "IN (SELECT value FROM json_each(?2))" : NULL,
+		"CAST(X'", "' AS TEXT)",
+	};
+	char *ids = bt_db_id_list(p->ids, p->nids, '[', ']');
+	char *rf = bt_db_id_list(p->rfiles, p->nrfiles, '[', ']');
+	char *sql = NULL;
+	sqlite3_stmt *s = NULL;
+	int err = 0;
+
+	if (!ids || !rf || !(sql = bt_db_pick_sql(p, &sp)))
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+	if (!err && !(err = prepare(db, &s, sql))) {
+		/* ?N of an empty list is not in the statement */
+		sqlite3_bind_text(s, 1, ids, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, rf, -1, SQLITE_STATIC);
+		err = object_rows(db, s, fn, arg);
+	}
+	sqlite3_finalize(s);
+	free(sql);
+	free(ids);
+	free(rf);
 	return err;
 }
 
@@ -768,6 +873,45 @@ static int sq_each_label(struct bt_db *bdb,
 {
 	return each_text(S(bdb), "SELECT object, key, time, value FROM"
 			 " labels ORDER BY id", "reading labels", fn, arg);
+}
+
+static int sq_labels_of(struct bt_db *bdb, const int64_t *ids, size_t n,
+			int (*fn)(void *arg, const struct bt_dbtext *t),
+			void *arg)
+{
+	struct sqlite_db *db = S(bdb);
+	char *list = bt_db_id_list(ids, n, '[', ']');
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if (!list)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	if ((err = prepare(db, &s, "SELECT id, object, key, time, value FROM"
+			   " labels WHERE object IN (SELECT value FROM"
+			   " json_each(?1)) ORDER BY id"))) {
+		free(list);
+		return err;
+	}
+	sqlite3_bind_text(s, 1, list, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct bt_dbtext t = {
+			.id = sqlite3_column_int64(s, 0),
+			.object = sqlite3_column_int64(s, 1),
+			.key = (const char *)sqlite3_column_text(s, 2),
+			.time = (uint64_t)sqlite3_column_int64(s, 3),
+			.value = (const char *)sqlite3_column_text(s, 4),
+			.len = (size_t)sqlite3_column_bytes(s, 4),
+		};
+
+		db->base.stats.rows++;
+		if ((err = fn(arg, &t)))
+			break;
+	}
+	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = sqlerr(db, BT_EIO, "reading labels");
+	sqlite3_finalize(s);
+	free(list);
+	return err;
 }
 
 static int sq_each_note(struct bt_db *bdb,
@@ -1092,6 +1236,10 @@ static const struct bt_db_ops sqlite_ops = {
 	.read_end = sq_read_end,
 	.each_object = sq_each_object,
 	.each_label = sq_each_label,
+	.id_runs = sq_id_runs,
+	.each_ints = sq_each_ints,
+	.pick = sq_pick,
+	.labels_of = sq_labels_of,
 	.each_note = sq_each_note,
 	.each_event = sq_each_event,
 	.frontier = sq_frontier,

@@ -877,6 +877,11 @@ static int label_key(const char *name)
 #define CL_UP 0x2               /* its forks are asked for */
 #define CL_REACHED 0x4          /* group: th[] is set */
 #define CL_GOT 0x8              /* group: got[] is set */
+#define CL_HAVE 0x10            /* the object and its labels are read */
+#define CL_PGASK 0x20           /* file: its pages are asked for */
+#define CL_PGDONE 0x80          /* file: its pages are read */
+#define LZ_VONLY 0x1            /* fl2: a file read as a version only */
+#define LZ_VASKED 0x2           /* fl2: the versions of its paths asked */
 
 struct exporter {
 	struct bt_db *db;
@@ -893,8 +898,7 @@ struct exporter {
 	uint8_t *kind;          /* [database id] */
 	uint32_t *ref1, *ref2;  /* page: file; region: file, process */
 	uint32_t *dbid;         /* [log id] = database id */
-	/* the objects and labels as read, to write them again (cache) */
-	bool cache;
+	/* a walk's: the objects and labels read, to write them by id */
 	struct bt_dbobj *objs;
 	size_t nobjs, objs_cap;
 	struct bt_dbtext *labs;
@@ -1374,8 +1378,8 @@ static int export_object(void *arg, const struct bt_dbobj *o)
 			    "unknown kind", x->db->name, o->id);
 }
 
-/* Pass A of a walk's log: remember the row (its kind, its host), to be
- * written in the order of the ids (export_objects()). */
+/* A walk's object read: remember the row (its kind, its host), to be
+ * written in the order of the ids (walk_write()). */
 static int collect_object(void *arg, const struct bt_dbobj *o)
 {
 	static const struct {
@@ -1413,6 +1417,13 @@ static int cmp_obj_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+static int cmp_label_id(const void *a, const void *b)
+{
+	const struct bt_dbtext *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 static int export_label(void *arg, const struct bt_dbtext *t)
 {
 	struct exporter *x = arg;
@@ -1432,21 +1443,6 @@ static int export_label(void *arg, const struct bt_dbtext *t)
 	if (x->peer && key == BT_LABEL_LOCAL && x->closure &&
 	    !(x->closure[t->object] & CL_REACHED))
 		return 0;
-	if (x->cache) {
-		struct bt_dbtext *c;
-		int64_t at;
-
-		if (x->nlabs == x->labs_cap &&
-		    bt_grow(&x->labs, &x->labs_cap, x->nlabs + 1,
-			    sizeof(*x->labs)))
-			return bt_error_set(BT_ENOMEM, "out of memory");
-		if ((at = keep(x, t->value, t->len)) < 0)
-			return bt_error_set(BT_ENOMEM, "out of memory");
-		c = &x->labs[x->nlabs++];
-		*c = *t;
-		c->key = bt_db_label_names[key];
-		c->value = (const char *)(uintptr_t)at;
-	}
 	return bt_log_append_label(x->w, obj, (uint32_t)key,
 				   shifted(t->time, shift_of(x, t->object)),
 				   t->value, t->len);
@@ -1656,6 +1652,20 @@ static int capture_notes(struct exporter *x, const char *host)
 	return err;
 }
 
+/* Open the log at `path`: the caller's private temporary file
+ * (graph/dbgraph.c), written in place. */
+static int export_open(struct exporter *x, const char *path)
+{
+	int err;
+
+	if ((err = bt_log_writer_open(&x->w, path, BT_LOGW_CREATE |
+				      BT_LOGW_INPLACE)))
+		return err;
+	if (x->flags)
+		bt_log_writer_set_flags(x->w, BT_LOGF_OBJ_LEVEL);
+	return 0;
+}
+
 /* Open the log at `path` and write the objects and labels of `host`. */
 static int export_objects(struct exporter *x, const char *path,
 			  const char *host)
@@ -1665,57 +1675,9 @@ static int export_objects(struct exporter *x, const char *path,
 
 	x->next = 0;
 	x->n = 0;
-	/* path is the caller's private temporary file (graph/dbgraph.c):
-	 * written in place */
-	if ((err = bt_log_writer_open(&x->w, path, BT_LOGW_CREATE |
-				      BT_LOGW_INPLACE)))
+	if ((err = export_open(x, path)) ||
+	    (err = db->ops->each_object(db, host, true, export_object, x)))
 		return err;
-	if (x->flags)
-		bt_log_writer_set_flags(x->w, BT_LOGF_OBJ_LEVEL);
-	if (x->cache && x->next == 0 && x->nobjs) {
-		size_t i;
-		int err2 = 0;
-
-		/* Pass B: the rows pass A read. */
-		x->cache = false;
-		for (i = 0; i < x->nobjs && !err2; i++) {
-			struct bt_dbobj o = x->objs[i];
-
-			o.path = x->arena + (uintptr_t)o.path;
-			err2 = export_object(x, &o);
-		}
-		for (i = 0; i < x->nlabs && !err2; i++) {
-			struct bt_dbtext t = x->labs[i];
-
-			t.value = x->arena + (uintptr_t)t.value;
-			err2 = export_label(x, &t);
-		}
-		if (!err2)
-			err2 = hosts_note(x);
-		return err2 ? err2 : capture_notes(x, host);
-	}
-	if (x->cache) {
-		/* A walk's: read in any order (no sort on the server: 1.2 M
-		 * objects in 3 s by the key, 0.3 s as stored), sorted here,
-		 * then written in the order of their ids. */
-		size_t i;
-
-		if ((err = db->ops->each_object(db, host, false, collect_object,
-						x)))
-			return err;
-		qsort(x->objs, x->nobjs, sizeof(*x->objs), cmp_obj_id);
-		for (i = 0; i < x->nobjs && !err; i++) {
-			struct bt_dbobj o = x->objs[i];
-
-			o.path = x->arena + (uintptr_t)o.path;
-			err = export_object(x, &o);
-		}
-		if (err)
-			return err;
-	} else if ((err = db->ops->each_object(db, host, true, export_object,
-					       x))) {
-		return err;
-	}
 	if ((err = db->ops->each_label(db, export_label, x)) ||
 	    (err = hosts_note(x)))
 		return err;
@@ -1797,7 +1759,25 @@ struct closure {
 	uint8_t *fl;
 	uint64_t *th;           /* [group] threshold */
 	uint64_t *got;          /* [group] the walk's side is read up to */
-	uint32_t *pg_idx, *pg;  /* pages of each file: pg[pg_idx[f] ..] */
+	uint32_t *pg_at, *pg_n; /* pages of each file: pgv[pg_at[f] ..] */
+	uint32_t *pgv;
+	size_t npgv, pgvcap;
+	/* objects read in this round (lz_read()), and what to ask next */
+	int64_t *fresh, *ask, *rfiles;
+	size_t nfresh, freshcap, nask, askcap, nrf, rfcap;
+	struct bt_dbstr *pre;   /* page prefixes ("0::g:FILE:") */
+	size_t npre, precap;
+	char *pbuf;             /* their bytes */
+	size_t pblen, pbcap;
+	struct { int64_t file, page; } *pp;  /* pages of files asked */
+	size_t npp, ppcap;
+	/* files read only as versions of others' paths (graph.c,
+	 * bt_graph_file_version()): theirs are not asked for until the walk
+	 * meets them */
+	uint8_t *fl2;           /* [database id] LZ_* */
+	bool vmode;             /* reading versions */
+	int64_t *vq;            /* files met that were read as versions */
+	size_t nvq, vqcap;
 	int64_t *q, *up;        /* the next frontier: groups, processes */
 	size_t nq, qcap, nup, upcap;
 	struct bt_dbevent *ev;  /* events kept (duplicates until sorted) */
@@ -1920,17 +1900,30 @@ static int cl_propagate(struct closure *c)
 static int cl_event(void *arg, const struct bt_dbevent *e)
 {
 	struct closure *c = arg;
-	const struct exporter *x = c->x;
-	int err;
 
 	if (c->nev == c->evcap &&
 	    bt_grow(&c->ev, &c->evcap, c->nev + 1, sizeof(*c->ev)))
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	c->ev[c->nev++] = *e;
-	/* the fork of a process whose forks are asked for: its parent's */
-	if (e->op == BT_OP_FORK && e->effect > 0 && e->effect <= x->max &&
-	    (c->fl[e->effect] & CL_UP) && (err = cl_up(c, e->cause)))
-		return err;
+	return 0;
+}
+
+/* The forks of the events from `from` on (read, with their objects): the
+ * fork of a process whose forks are asked for is its parent's. */
+static int cl_forks(struct closure *c, size_t from)
+{
+	const struct exporter *x = c->x;
+	size_t i;
+	int err;
+
+	for (i = from; i < c->nev; i++) {
+		const struct bt_dbevent *e = &c->ev[i];
+
+		if (e->op == BT_OP_FORK && e->effect > 0 &&
+		    e->effect <= x->max && (c->fl[e->effect] & CL_UP) &&
+		    (err = cl_up(c, e->cause)))
+			return err;
+	}
 	return 0;
 }
 
@@ -1941,39 +1934,705 @@ static int cmp_event_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Pages by file, from the objects read. */
-static int cl_pages(struct closure *c)
+/* ---- the objects a walk reads ------------------------------------------ */
+
+/*
+ * A walk reads no object before it needs it: the detection points through
+ * the indexes (bt_db_points), then, per frontier, the objects its events
+ * name, in rounds of one statement each (lz_read()): the objects asked
+ * for, then what they name (a page's file, a region's file and process,
+ * the other end of a connection) and the pages of each file (its identity
+ * keys "0::g:FILE:..."), then the regions of the files with pages; then
+ * the labels of all these in one statement.  The log ids are those of the
+ * log of the whole database (objects numbered by id, of `host` and the
+ * shared endpoints), found from the runs of ids by host (id_runs), a
+ * query that reads no row out of the server but the first and the last
+ * of each run.
+ */
+struct runs {
+	struct exporter *x;
+	const char *only;
+	int64_t last;
+};
+
+static int run_row(void *arg, int64_t first, int64_t last, const char *host)
 {
-	const struct exporter *x = c->x;
-	size_t n = (size_t)x->max + 2;
+	struct runs *r = arg;
+	struct exporter *x = r->x;
+	uint16_t h;
 	int64_t id;
-	uint32_t f;
 
-	c->pg_idx = calloc(n, sizeof(*c->pg_idx));
-	if (!c->pg_idx)
-		return bt_error_set(BT_ENOMEM, "out of memory");
-	for (id = 1; id <= x->max; id++)
-		if (x->map[id] && x->kind[id] == BT_OBJ_PAGE &&
-		    (f = x->ref1[id]))
-			c->pg_idx[f + 1]++;
-	for (id = 1; id <= x->max + 1; id++)
-		c->pg_idx[id] += c->pg_idx[id - 1];
-	c->pg = malloc(((size_t)c->pg_idx[x->max + 1] + 1) * sizeof(*c->pg));
-	if (!c->pg)
-		return bt_error_set(BT_ENOMEM, "out of memory");
-	{
-		uint32_t *at = malloc(n * sizeof(*at));
-
-		if (!at)
-			return bt_error_set(BT_ENOMEM, "out of memory");
-		memcpy(at, c->pg_idx, n * sizeof(*at));
-		for (id = 1; id <= x->max; id++)
-			if (x->map[id] && x->kind[id] == BT_OBJ_PAGE &&
-			    (f = x->ref1[id]))
-				c->pg[at[f]++] = (uint32_t)id;
-		free(at);
+	if (first <= r->last || first > last || last > x->max)
+		return bt_error_set(BT_ECORRUPT, "'%s': bad ids of objects",
+				    x->db->name);
+	r->last = last;
+	if (r->only && host && strcmp(host, r->only))
+		return 0;
+	h = host ? host_ix(x, host) : 0;
+	for (id = first; id <= last; id++) {
+		x->map[id] = ++x->next;
+		if (x->hix && host)
+			x->hix[id] = h;
 	}
 	return 0;
+}
+
+/*
+ * The runs without a scan of the objects' rows on the server: ids are
+ * given log by log (core/db-int.h), so each log's objects are one range
+ * of ids, all of its host but the shared endpoints (host NULL), whose
+ * identity keys ("0::e:...") an index finds.  One GROUP BY over the
+ * objects (a count, no rows out) gives the ranges; a log that grew later
+ * (two ranges), or a hole in the ids, and the runs query does.
+ */
+struct lmap {
+	int64_t (*r)[3];        /* log, first, last */
+	size_t n, cap;
+	bool bad;
+	int64_t *shared;
+	size_t ns, scap;
+	struct { int64_t id; char *host; } *log;
+	size_t nlog, lcap;
+};
+
+static int lmap_range(void *arg, const int64_t *v)
+{
+	struct lmap *m = arg;
+
+	if (v[1] <= 0 || v[2] < v[1] || v[3] != v[2] - v[1] + 1) {
+		m->bad = true;
+		return 0;
+	}
+	if (m->n == m->cap && bt_grow(&m->r, &m->cap, m->n + 1,
+				      sizeof(*m->r)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	m->r[m->n][0] = v[0];
+	m->r[m->n][1] = v[1];
+	m->r[m->n++][2] = v[2];
+	return 0;
+}
+
+static int lmap_shared(void *arg, const struct bt_dbobj *o)
+{
+	struct lmap *m = arg;
+
+	if (o->host)
+		return 0;
+	if (m->ns == m->scap && bt_grow(&m->shared, &m->scap, m->ns + 1,
+					sizeof(*m->shared)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	m->shared[m->ns++] = o->id;
+	return 0;
+}
+
+static int lmap_log(void *arg, const struct bt_dblog *l)
+{
+	struct lmap *m = arg;
+
+	if (m->nlog == m->lcap && bt_grow(&m->log, &m->lcap, m->nlog + 1,
+					  sizeof(*m->log)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	m->log[m->nlog].id = l->id;
+	if (!(m->log[m->nlog++].host = strdup(l->host ? l->host : "")))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* The log ids (x->map, x->hix, x->next) of the objects of `only` (NULL:
+ * all) and the shared endpoints. */
+static int lz_map(struct exporter *x, const char *only)
+{
+	static const struct bt_dbstr ep = { "0::e:", 5 };
+	struct bt_db *db = x->db;
+	struct lmap m = { 0 };
+	struct runs runs = { .x = x, .only = only };
+	struct bt_db_pick p = { .prefixes = &ep, .nprefixes = 1 };
+	size_t i, k, s = 0;
+	int err;
+
+	x->next = 0;
+	if ((err = db->ops->each_ints(db, "SELECT log, min(id), max(id),"
+				      " count(*) FROM objects GROUP BY log",
+				      4, lmap_range, &m)) ||
+	    m.bad || (err = db->ops->each_log(db, lmap_log, &m)) ||
+	    (err = db->ops->pick(db, &p, lmap_shared, &m)))
+		goto out;
+	qsort(m.r, m.n, sizeof(*m.r), cmp_range);
+	qsort(m.shared, m.ns, sizeof(*m.shared), cmp_i64);
+	for (i = 0; i < m.n && !m.bad; i++) {
+		for (k = 0; k < m.nlog && m.log[k].id != m.r[i][0]; k++)
+			;
+		if ((i && m.r[i][1] <= m.r[i - 1][2]) || k == m.nlog)
+			m.bad = true;
+		else
+			m.r[i][0] = (int64_t)k;         /* its log's index */
+	}
+	for (i = 0; i < m.n && !m.bad && !err; i++) {
+		int64_t id = m.r[i][1], end = m.r[i][2];
+		const char *h = m.log[m.r[i][0]].host;
+
+		while (s < m.ns && m.shared[s] < id)
+			s++;
+		/* pieces of the range between its shared endpoints */
+		while (id <= end && !err) {
+			if (s < m.ns && m.shared[s] == id) {
+				err = run_row(&runs, id, id, NULL);
+				id++;
+				s++;
+				continue;
+			}
+			k = s < m.ns && m.shared[s] <= end ?
+			    (size_t)(m.shared[s] - 1) : (size_t)end;
+			err = run_row(&runs, id, (int64_t)k, h);
+			id = (int64_t)k + 1;
+		}
+	}
+out:
+	if (!err && m.bad) {
+		/* the runs query, from scratch */
+		memset(x->map, 0, ((size_t)x->max + 1) * sizeof(*x->map));
+		x->next = 0;
+		runs.last = 0;
+		err = db->ops->id_runs(db, run_row, &runs);
+	}
+	for (i = 0; i < m.nlog; i++)
+		free(m.log[i].host);
+	free(m.log);
+	free(m.r);
+	free(m.shared);
+	return err;
+}
+
+/* Ask for object `id` in the next round, if it is in the log and not read
+ * (nor asked for) yet. */
+static int lz_ask(struct closure *c, int64_t id)
+{
+	const struct exporter *x = c->x;
+
+	if (id <= 0 || id > x->max || !x->map[id])
+		return 0;
+	if (c->fl[id] & CL_HAVE) {
+		/* met: what it may show needs its versions and pages */
+		if (!(c->fl2[id] & LZ_VONLY) || c->vmode)
+			return 0;
+		c->fl2[id] &= (uint8_t)~LZ_VONLY;
+		return cl_push(&c->vq, &c->nvq, &c->vqcap, id);
+	}
+	c->fl[id] |= CL_HAVE;   /* asked: read once */
+	return cl_push(&c->ask, &c->nask, &c->askcap, id);
+}
+
+/* A row of a pick. */
+static int lz_object(void *arg, const struct bt_dbobj *o)
+{
+	struct closure *c = arg;
+	struct exporter *x = c->x;
+	int64_t f = o->col[DBC_FILE], p = o->col[DBC_PROCESS];
+	int err;
+
+	if (o->id <= 0 || o->id > x->max)
+		return bt_error_set(BT_ECORRUPT, "'%s': bad object row %"
+				    PRId64, x->db->name, o->id);
+	if (!x->map[o->id])
+		return 0;       /* another host's */
+	/* a page of a file whose pages are asked for */
+	if (o->kind && !strcmp(o->kind, "page") && f > 0 && f <= x->max &&
+	    (c->fl[f] & CL_PGASK)) {
+		if (c->npp == c->ppcap &&
+		    bt_grow(&c->pp, &c->ppcap, c->npp + 1, sizeof(*c->pp)))
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		c->pp[c->npp].file = f;
+		c->pp[c->npp++].page = o->id;
+	}
+	if (x->kind[o->id])
+		return 0;       /* read already (or twice in one answer) */
+	if ((err = collect_object(x, o)))
+		return err;
+	c->fl[o->id] |= CL_HAVE;
+	if (c->vmode)
+		c->fl2[o->id] |= LZ_VONLY;
+	x->ref1[o->id] = f > 0 && f <= x->max ? (uint32_t)f : 0;
+	x->ref2[o->id] = p > 0 && p <= x->max ? (uint32_t)p : 0;
+	x->db->stats.walk_objects++;
+	return cl_push(&c->fresh, &c->nfresh, &c->freshcap, o->id);
+}
+
+static int lz_label(void *arg, const struct bt_dbtext *t)
+{
+	struct exporter *x = arg;
+	struct bt_dbtext *c;
+	int key = label_key(t->key);
+	int64_t at;
+
+	if (!key || !t->value || t->object <= 0 || t->object > x->max)
+		return 0;
+	if (x->nlabs == x->labs_cap &&
+	    bt_grow(&x->labs, &x->labs_cap, x->nlabs + 1, sizeof(*x->labs)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	if ((at = keep(x, t->value, t->len)) < 0)
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	c = &x->labs[x->nlabs++];
+	*c = *t;
+	c->key = bt_db_label_names[key];
+	c->value = (const char *)(uintptr_t)at;
+	x->db->stats.walk_labels++;
+	return 0;
+}
+
+static int cmp_pp(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* Add a byte string to the prefixes (c->pbuf offsets until lz_read()). */
+static int lz_prefix(struct closure *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int lz_prefix(struct closure *c, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		size_t room = c->pbcap - c->pblen;
+
+		va_start(ap, fmt);
+		n = vsnprintf(c->pbuf ? c->pbuf + c->pblen : NULL, room, fmt,
+			      ap);
+		va_end(ap);
+		if (n < 0)
+			return bt_error_set(BT_EINVAL, "bad identity key");
+		if ((size_t)n < room)
+			break;
+		if (bt_grow(&c->pbuf, &c->pbcap, c->pblen + (size_t)n + 1, 1))
+			return bt_error_set(BT_ENOMEM, "out of memory");
+	}
+	if (c->npre == c->precap &&
+	    bt_grow(&c->pre, &c->precap, c->npre + 1, sizeof(*c->pre)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	c->pre[c->npre].p = (const char *)(uintptr_t)c->pblen;
+	c->pre[c->npre++].len = (size_t)n;
+	c->pblen += (size_t)n;
+	return 0;
+}
+
+/*
+ * Read the objects of *p (more may be in c->ask, c->pre), and rounds
+ * after it until nothing more is named, then their labels.  A pick's
+ * prefixes and idents given by the caller are used as they are; the
+ * pages' prefixes are added here.
+ */
+static int lz_read(struct closure *c, struct bt_db_pick *p)
+{
+	struct exporter *x = c->x;
+	struct bt_db *db = x->db;
+	size_t i, k, nlab = 0, round;
+	int64_t *labs = NULL;
+	size_t labcap = 0;
+	int err = 0;
+
+	for (round = 0;; round++) {
+		struct bt_dbstr *pre = NULL;
+
+		if (round) {
+			memset(p, 0, sizeof(*p));
+			if (!c->nask && !c->npre && !c->nrf)
+				break;
+		}
+		/* the pages' prefixes, as pointers now */
+		if (c->npre) {
+			size_t n = p->nprefixes + c->npre;
+
+			if (!(pre = malloc(n * sizeof(*pre))))
+				return bt_error_set(BT_ENOMEM,
+						    "out of memory");
+			for (i = 0; i < p->nprefixes; i++)
+				pre[i] = p->prefixes[i];
+			for (k = 0; k < c->npre; k++, i++) {
+				pre[i].p = c->pbuf + (uintptr_t)c->pre[k].p;
+				pre[i].len = c->pre[k].len;
+			}
+			p->prefixes = pre;
+			p->nprefixes = n;
+		}
+		if (c->nask) {
+			p->ids = c->ask;
+			p->nids = c->nask;
+		}
+		p->rfiles = c->rfiles;
+		p->nrfiles = c->nrf;
+		c->nfresh = 0;
+		c->npp = 0;
+		err = db->ops->pick(db, p, lz_object, c);
+		free(pre);
+		c->nask = c->npre = c->pblen = c->nrf = 0;
+		if (err)
+			break;
+		/* the pages of the files asked for, by id */
+		if (c->npp) {
+			qsort(c->pp, c->npp, sizeof(*c->pp), cmp_pp);
+			for (i = 0; i < c->npp && !err; i++) {
+				int64_t f = c->pp[i].file;
+
+				if ((c->fl[f] & CL_PGDONE) ||
+				    (i && f == c->pp[i - 1].file &&
+				     c->pp[i].page == c->pp[i - 1].page))
+					continue;
+				if (!c->pg_n[f])
+					c->pg_at[f] = (uint32_t)c->npgv;
+				if (c->npgv == c->pgvcap &&
+				    bt_grow(&c->pgv, &c->pgvcap, c->npgv + 1,
+					    sizeof(*c->pgv)))
+					err = bt_error_set(BT_ENOMEM,
+							   "out of memory");
+				if (err)
+					break;
+				c->pgv[c->npgv++] = (uint32_t)c->pp[i].page;
+				c->pg_n[f]++;
+			}
+			for (i = 0; i < c->npp; i++)
+				c->fl[c->pp[i].file] |= CL_PGDONE;
+		}
+		/* what the objects read name */
+		for (i = 0; i < c->nfresh && !err; i++) {
+			int64_t id = c->fresh[i];
+
+			if (nlab == labcap &&
+			    bt_grow(&labs, &labcap, nlab + 1, sizeof(*labs))) {
+				err = bt_error_set(BT_ENOMEM, "out of memory");
+				break;
+			}
+			labs[nlab++] = id;
+			if ((err = lz_ask(c, x->ref1[id])) ||
+			    (err = lz_ask(c, x->ref2[id])) ||
+			    (x->peer && (err = lz_ask(c, x->peer[id]))))
+				break;
+			if (x->kind[id] == BT_OBJ_FILE &&
+			    !(c->fl2[id] & LZ_VONLY) &&
+			    !(c->fl[id] & CL_PGASK)) {
+				c->fl[id] |= CL_PGASK;
+				err = lz_prefix(c, "0::g:%" PRId64 ":", id);
+			}
+		}
+	}
+	if (!err && nlab)
+		err = db->ops->labels_of(db, labs, nlab, lz_label, x);
+	free(labs);
+	return err;
+}
+
+/* Add the PATH labels of file `id` (read, x->labs from `from`) to the
+ * values of *v (offsets into *buf). */
+static int lz_paths(struct closure *c, int64_t id, size_t from,
+		    struct bt_dbstr **v, size_t *n, size_t *cap, char **buf,
+		    size_t *len, size_t *bcap)
+{
+	struct exporter *x = c->x;
+	size_t i;
+
+	if (c->fl2[id] & (LZ_VONLY | LZ_VASKED))
+		return 0;
+	c->fl2[id] |= LZ_VASKED;
+	for (i = from; i < x->nlabs; i++) {
+		const struct bt_dbtext *t = &x->labs[i];
+
+		if (t->object != id || t->key != bt_db_label_names[BT_LABEL_PATH])
+			continue;
+		if ((*n == *cap && bt_grow(v, cap, *n + 1, sizeof(**v))) ||
+		    (*len + t->len > *bcap &&
+		     bt_grow(buf, bcap, *len + t->len, 1)))
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		memcpy(*buf + *len, x->arena + (uintptr_t)t->value, t->len);
+		(*v)[*n].p = (const char *)(uintptr_t)*len;
+		(*v)[(*n)++].len = t->len;
+		*len += t->len;
+	}
+	return 0;
+}
+
+/*
+ * lz_read(), then the other files of the paths of the files read (their
+ * versions), and what the walk met of the files read as versions only:
+ * their pages, their versions.
+ */
+static int lz_load(struct closure *c, struct bt_db_pick *p)
+{
+	struct exporter *x = c->x;
+	struct bt_dbstr *v = NULL;
+	char *buf = NULL;
+	size_t from = x->nlabs, n, cap = 0, len, bcap = 0, i, k;
+	int err;
+
+	if ((err = lz_read(c, p)))
+		return err;
+	for (;;) {
+		n = len = 0;
+		for (i = from; i < x->nlabs && !err; i++)
+			if (x->kind[x->labs[i].object] == BT_OBJ_FILE)
+				err = lz_paths(c, x->labs[i].object, from, &v,
+					       &n, &cap, &buf, &len, &bcap);
+		/* met after being read as versions: all their labels */
+		for (k = 0; k < c->nvq && !err; k++) {
+			int64_t id = c->vq[k];
+
+			if (!(c->fl[id] & CL_PGASK)) {
+				c->fl[id] |= CL_PGASK;
+				err = lz_prefix(c, "0::g:%" PRId64 ":", id);
+			}
+			if (!err)
+				err = lz_paths(c, id, 0, &v, &n, &cap, &buf,
+					       &len, &bcap);
+		}
+		c->nvq = 0;
+		if (err || (!n && !c->npre))
+			break;
+		for (i = 0; i < n; i++)
+			v[i].p = buf + (uintptr_t)v[i].p;
+		memset(p, 0, sizeof(*p));
+		p->values = v;
+		p->nvalues = n;
+		from = x->nlabs;
+		c->vmode = true;
+		err = lz_read(c, p);
+		c->vmode = false;
+		if (err)
+			break;
+	}
+	free(v);
+	free(buf);
+	return err;
+}
+
+/* Read what the events from `from` on name. */
+static int lz_events(struct closure *c, size_t from)
+{
+	struct bt_db_pick p = { 0 };
+	size_t i;
+	int err;
+
+	for (i = from; i < c->nev; i++) {
+		const struct bt_dbevent *e = &c->ev[i];
+
+		if ((err = lz_ask(c, e->cause)) ||
+		    (err = lz_ask(c, e->effect)) ||
+		    (bt_db_aux_is_object((unsigned)e->op) &&
+		     (err = lz_ask(c, e->aux))))
+			return err;
+	}
+	if (!c->nask && !c->nvq)
+		return 0;
+	return lz_load(c, &p);
+}
+
+/* The regions of the files reached that have pages (walk.c, file_vma():
+ * the ranges a page's node spans at vma granularity), at the end: they
+ * change nothing in what the walk reads, and finding them is a scan (no
+ * index on objects.file). */
+static int lz_regions(struct closure *c)
+{
+	struct exporter *x = c->x;
+	struct bt_db_pick p = { 0 };
+	int64_t id;
+	int err;
+
+	for (id = 1; id <= x->max; id++)
+		if (c->pg_n[id] && (c->fl[id] & CL_REACHED) &&
+		    (err = cl_push(&c->rfiles, &c->nrf, &c->rfcap, id)))
+			return err;
+	if (!c->nrf)
+		return 0;
+	return lz_load(c, &p);
+}
+
+/* The objects the detection points may be (struct bt_db_points). */
+static int lz_points(struct closure *c, const struct bt_db_points *pt,
+		     const char *only)
+{
+	struct exporter *x = c->x;
+	struct bt_db_pick p = { 0 };
+	struct bt_dbstr *v = NULL, *id = NULL;
+	size_t i, h, n = 0, cap, nid = 0;
+	int err = 0;
+	/* per host (only's, or all): filename and process keys, ends */
+	size_t nh = only ? 1 : x->nhosts;
+
+	cap = pt->npaths + 1;
+	if (!(v = calloc(cap, sizeof(*v))) ||
+	    !(id = calloc(pt->nfilenames * (nh + 1) + pt->nendpoints + 1,
+			  sizeof(*id)))) {
+		err = bt_error_set(BT_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < pt->npaths; i++)
+		v[n++] = (struct bt_dbstr){ pt->paths[i],
+					    strlen(pt->paths[i]) };
+	/* keys made below go to c->pbuf as prefixes; exact ones are kept
+	 * apart as offsets, then turned into pointers */
+	for (h = 0; h < nh && !err; h++) {
+		const char *hn = only ? only : x->hosts[h];
+		size_t hl = strlen(hn), at;
+
+		for (i = 0; i < pt->nfilenames && !err; i++) {
+			at = c->npre;
+			if ((err = lz_prefix(c, "%zu:%s:n:%s", hl, hn,
+					     pt->filenames[i])))
+				break;
+			/* exact: moved out of the prefixes */
+			id[nid++] = c->pre[at];
+			c->npre = at;
+		}
+		for (i = 0; i < pt->nendpoints && !err; i++)
+			err = lz_prefix(c, "%zu:%s:e:%s:l:", hl, hn,
+					pt->endpoints[i]);
+		for (i = 0; i < pt->npids && !err; i++)
+			err = lz_prefix(c, "%zu:%s:p:%" PRIu32 ":", hl, hn,
+					pt->pids[i]);
+	}
+	for (i = 0; i < pt->nendpoints && !err; i++) {
+		size_t at = c->npre;
+
+		if ((err = lz_prefix(c, "0::e:%s", pt->endpoints[i])))
+			break;
+		id[nid++] = c->pre[at];
+		c->npre = at;
+	}
+	if (err)
+		goto out;
+	for (i = 0; i < nid; i++)
+		id[i].p = c->pbuf + (uintptr_t)id[i].p;
+	p.values = v;
+	p.nvalues = n;
+	p.idents = id;
+	p.nidents = nid;
+	err = lz_load(c, &p);
+out:
+	free(v);
+	free(id);
+	return err;
+}
+
+/* The endpoints named as the paths of the detection points (walk.c,
+ * start_aliases(): a point's path names these endpoints too). */
+static int lz_aliases(struct closure *c, const uint32_t *starts, size_t n,
+		      const char *host)
+{
+	struct exporter *x = c->x;
+	struct bt_db_points pt = { 0 };
+	char **s = NULL;
+	size_t i, k, ns = 0, cap = 0;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		int64_t id, f;
+
+		if (!starts[i] || starts[i] > x->next)
+			continue;
+		id = x->dbid[starts[i]];
+		f = x->kind[id] == BT_OBJ_PAGE ? x->ref1[id] : id;
+		for (k = 0; k < x->nobjs && !err; k++) {
+			const struct bt_dbobj *o = &x->objs[k];
+
+			if (o->id != id || !(o->has & (1u << DBC_PATH)) ||
+			    (x->kind[id] != BT_OBJ_FILENAME &&
+			     x->kind[id] != BT_OBJ_ENDPOINT))
+				continue;
+			if (bt_grow(&s, &cap, ns + 1, sizeof(*s)) ||
+			    !(s[ns] = strdup(x->arena + (uintptr_t)o->path)))
+				err = bt_error_set(BT_ENOMEM, "out of memory");
+			else
+				ns++;
+		}
+		for (k = 0; k < x->nlabs && !err; k++) {
+			const struct bt_dbtext *t = &x->labs[k];
+
+			if (t->object != f || x->kind[f] != BT_OBJ_FILE ||
+			    t->key != bt_db_label_names[BT_LABEL_PATH])
+				continue;
+			if (bt_grow(&s, &cap, ns + 1, sizeof(*s)) ||
+			    !(s[ns] = strdup(x->arena + (uintptr_t)t->value)))
+				err = bt_error_set(BT_ENOMEM, "out of memory");
+			else
+				ns++;
+		}
+	}
+	if (!err && ns) {
+		pt.endpoints = (const char *const *)s;
+		pt.nendpoints = ns;
+		err = lz_points(c, &pt, host);
+	}
+	for (i = 0; i < ns; i++)
+		free(s[i]);
+	free(s);
+	return err;
+}
+
+/* An object of the log the walk did not read: a file without a name nor
+ * events, which no walk, no detection point, no output meets (a file
+ * name without a path would do too, but a run of those decodes to more
+ * than a block of the log may: core/log.c, decode_need()). */
+static int hole(struct exporter *x)
+{
+	return bt_log_append_file(x->w, ++x->next, 0, 0, 0);
+}
+
+/* Write the walk's log: the objects read under their ids (the others as
+ * holes: hole()), then their labels (by id), or, `compact`, the
+ * objects read numbered from 1 (x->dbid maps them back), for resolve(). */
+static int walk_write(struct exporter *x, const char *path, const char *host,
+		      bool compact)
+{
+	uint32_t *map = NULL, n = x->next;
+	size_t i;
+	int err;
+
+	qsort(x->objs, x->nobjs, sizeof(*x->objs), cmp_obj_id);
+	qsort(x->labs, x->nlabs, sizeof(*x->labs), cmp_label_id);
+	if (compact) {
+		map = x->map;
+		if (!(x->map = calloc((size_t)x->max + 1, sizeof(*x->map)))) {
+			x->map = map;
+			return bt_error_set(BT_ENOMEM, "out of memory");
+		}
+	}
+	x->n = 0;
+	x->next = 0;
+	if ((err = export_open(x, path)))
+		goto out;
+	for (i = 0; i < x->nobjs && !err; i++) {
+		struct bt_dbobj o = x->objs[i];
+
+		o.path = x->arena + (uintptr_t)o.path;
+		while (!compact && x->next + 1 < x->map[o.id] && !err)
+			err = hole(x);
+		if (!err)
+			err = export_object(x, &o);
+	}
+	while (!compact && x->next < n && !err)
+		err = hole(x);
+	for (i = 0; i < x->nlabs && !err; i++) {
+		struct bt_dbtext t = x->labs[i];
+
+		t.value = x->arena + (uintptr_t)t.value;
+		err = export_label(x, &t);
+	}
+	if (!err && !compact && !(err = hosts_note(x)))
+		err = capture_notes(x, host);
+out:
+	if (compact) {
+		free(x->map);
+		x->map = map;
+	}
+	return err;
 }
 
 /*
@@ -2151,6 +2810,93 @@ char *bt_db_frontier_sql(bool forward, const struct bt_db_fspell *sp)
 	return sb.buf;
 }
 
+#define PICK_COLS "o.id, o.kind, o.pid, o.start, o.ppid, o.uid, o.dev," \
+	" o.ino, o.flags, o.path, o.file, o.page, o.process, o.prot," \
+	" o.first_page, o.pages, o.host"
+
+static void lit_sql(struct bt_sb *sb, const struct bt_db_pspell *sp,
+		    const struct bt_dbstr *v, bool next)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	bt_sb_adds(sb, sp->lit_open);
+	for (i = 0; i < v->len; i++) {
+		unsigned char b = (unsigned char)v->p[i];
+		char h[3] = { hex[b >> 4], hex[b & 15], '\0' };
+
+		/* the upper bound of a prefix: its last byte (':') + 1 */
+		if (next && i + 1 == v->len)
+			h[1] = hex[(b + 1) & 15], h[0] = hex[(b + 1) >> 4];
+		bt_sb_adds(sb, h);
+	}
+	bt_sb_adds(sb, sp->lit_close);
+}
+
+char *bt_db_pick_sql(const struct bt_db_pick *p,
+		     const struct bt_db_pspell *sp)
+{
+	struct bt_sb sb = { 0 };
+	bool any = false;
+	size_t i;
+
+#define BRANCH() (any ? bt_sb_adds(&sb, " UNION ALL ") : (void)0, any = true)
+	if (p->nids && sp->in_ids) {
+		BRANCH();
+		bt_sb_addf(&sb, "SELECT " PICK_COLS " FROM objects o WHERE"
+			   " o.id %s", sp->in_ids);
+	}
+	/* each key an index lookup, each prefix an index range */
+	if (p->nidents) {
+		BRANCH();
+		bt_sb_adds(&sb, "SELECT " PICK_COLS " FROM (VALUES ");
+		for (i = 0; i < p->nidents; i++) {
+			bt_sb_adds(&sb, i ? "), (" : "(");
+			lit_sql(&sb, sp, &p->idents[i], false);
+		}
+		bt_sb_adds(&sb, ")) AS r JOIN objects o ON o.ident ="
+			   " r.column1");
+	}
+	if (p->nprefixes) {
+		BRANCH();
+		bt_sb_adds(&sb, "SELECT " PICK_COLS " FROM (VALUES ");
+		for (i = 0; i < p->nprefixes; i++) {
+			bt_sb_adds(&sb, i ? "), (" : "(");
+			lit_sql(&sb, sp, &p->prefixes[i], false);
+			bt_sb_adds(&sb, ", ");
+			lit_sql(&sb, sp, &p->prefixes[i], true);
+		}
+		bt_sb_adds(&sb, ")) AS r JOIN objects o ON o.ident >="
+			   " r.column1 AND o.ident < r.column2");
+	}
+	if (p->nvalues) {
+		BRANCH();
+		bt_sb_adds(&sb, "SELECT " PICK_COLS " FROM objects o WHERE"
+			   " o.id IN (SELECT object FROM labels WHERE key ="
+			   " 'path' AND value IN (");
+		for (i = 0; i < p->nvalues; i++) {
+			if (i)
+				bt_sb_adds(&sb, ", ");
+			lit_sql(&sb, sp, &p->values[i], false);
+		}
+		bt_sb_adds(&sb, "))");
+	}
+	if (p->nrfiles && sp->in_rfiles) {
+		BRANCH();
+		bt_sb_addf(&sb, "SELECT " PICK_COLS " FROM objects o WHERE"
+			   " o.kind = 'region' AND o.file %s", sp->in_rfiles);
+	}
+	if (!any)
+		bt_sb_adds(&sb, "SELECT " PICK_COLS " FROM objects o WHERE"
+			   " o.id IS NULL");
+#undef BRANCH
+	if (sb.oom) {
+		bt_sb_release(&sb);
+		return NULL;
+	}
+	return sb.buf;
+}
+
 /* The lists of one frontier, grown across frontiers. */
 struct flists {
 	int64_t *v[7];          /* obj, lo, hi, summ, pages, conn, whole */
@@ -2178,8 +2924,7 @@ static int cl_frontier(struct closure *c, struct flists *l,
 		uint32_t g = (uint32_t)c->q[i], m;
 		bool first = !(c->fl[g] & CL_GOT);
 		bool whole = c->whole || x->kind[g] == BT_OBJ_ENDPOINT;
-		size_t np = x->kind[g] == BT_OBJ_FILE ?
-			    c->pg_idx[g + 1] - c->pg_idx[g] : 0;
+		size_t np = x->kind[g] == BT_OBJ_FILE ? c->pg_n[g] : 0;
 		int64_t lo, hi;
 
 		c->fl[g] &= (uint8_t)~CL_QUEUED;
@@ -2197,7 +2942,7 @@ static int cl_frontier(struct closure *c, struct flists *l,
 		for (k = 0; k <= np; k++) {
 			int which = -1;
 
-			m = k ? c->pg[c->pg_idx[g] + k - 1] : g;
+			m = k ? c->pgv[c->pg_at[g] + k - 1] : g;
 			if (whole) {
 				which = FL_WHOLE;
 			} else {
@@ -2244,15 +2989,15 @@ static int cl_frontier(struct closure *c, struct flists *l,
 
 int bt_db_export_walk(struct bt_db *db, const char *objects,
 		      const char *path, const char *host, bool forward,
-		      bool whole,
+		      bool whole, const struct bt_db_points *points,
 		      int (*resolve)(void *arg, const char *objects,
 				     uint32_t **starts, size_t *n),
 		      void *arg, bt_progress_fn progress, void *parg)
 {
-	struct exporter x = { .db = db, .some = host != NULL, .cache = true,
+	struct exporter x = { .db = db, .some = host != NULL,
 			      .progress = progress, .arg = parg };
 	struct closure c = { .x = &x, .forward = forward, .whole = whole };
-	uint32_t *starts = NULL;
+	uint32_t *starts = NULL, total;
 	size_t nstarts = 0, i, k;
 	int64_t *up = NULL;
 	struct flists fl = { 0 };
@@ -2269,16 +3014,25 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 	c.fl = calloc((size_t)x.max + 1, 1);
 	c.th = calloc((size_t)x.max + 1, sizeof(*c.th));
 	c.got = calloc((size_t)x.max + 1, sizeof(*c.got));
+	c.pg_at = calloc((size_t)x.max + 1, sizeof(*c.pg_at));
+	c.pg_n = calloc((size_t)x.max + 1, sizeof(*c.pg_n));
+	c.fl2 = calloc((size_t)x.max + 1, 1);
 	if (!x.kind || !x.ref1 || !x.ref2 || !x.dbid || !c.fl || !c.th ||
-	    !c.got) {
+	    !c.got || !c.pg_at || !c.pg_n || !c.fl2) {
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* The objects alone, for the caller to find the points in. */
-	if ((err = export_objects(&x, objects, host)) ||
+	/* The log ids of all objects (of host), then the objects the
+	 * points may be, in a log of their own for the caller to find the
+	 * points in. */
+	if ((err = lz_map(&x, host)))
+		goto out;
+	total = x.next;
+	if ((err = lz_points(&c, points, host)) ||
+	    (err = walk_write(&x, objects, host, true)) ||
 	    (err = export_close(&x)) ||
 	    (err = resolve(arg, objects, &starts, &nstarts)) ||
-	    (err = cl_pages(&c)))
+	    (err = lz_aliases(&c, starts, nstarts, host)))
 		goto out;
 	for (i = 0; i < nstarts; i++)
 		if (starts[i] && starts[i] <= x.next &&
@@ -2286,9 +3040,11 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 				     UINT64_MAX)) ||
 		     (err = cl_up(&c, x.dbid[starts[i]]))))
 			goto out;
-	/* One query per frontier. */
+	x.next = total;
+	/* One query per frontier, and what its events name. */
 	while (c.nq || c.nup) {
 		struct bt_db_frontier f;
+		size_t from = c.nev;
 
 		free(up);
 		up = c.up;
@@ -2300,20 +3056,23 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 			goto out;
 		db->stats.frontiers++;
 		if ((err = db->ops->frontier(db, &f, cl_event, &c)) ||
+		    (err = lz_events(&c, from)) ||
+		    (err = cl_forks(&c, from)) ||
 		    (err = cl_propagate(&c)))
 			goto out;
 	}
+	if ((err = lz_regions(&c)))
+		goto out;
 	qsort(c.ev, c.nev, sizeof(*c.ev), cmp_event_id);
 	for (i = k = 0; i < c.nev; i++)
 		if (!k || c.ev[k - 1].id != c.ev[i].id)
 			c.ev[k++] = c.ev[i];
 	c.nev = k;
 	db->stats.walk_events += k;
-	/* The log the walk runs on: the same objects, the events kept. */
-	memset(x.map, 0, ((size_t)x.max + 1) * sizeof(*x.map));
+	/* The log the walk runs on: the objects read, the events kept. */
 	x.closure = c.fl;
 	x.total = c.nev;
-	if ((err = export_objects(&x, path, host)))
+	if ((err = walk_write(&x, path, host, false)))
 		goto out;
 	for (i = 0; i < c.nev; i++)
 		if ((err = export_event(&x, &c.ev[i])))
@@ -2331,8 +3090,17 @@ out:
 	free(c.up);
 	free(c.fl);
 	free(c.th);
-	free(c.pg_idx);
-	free(c.pg);
+	free(c.pg_at);
+	free(c.pg_n);
+	free(c.pgv);
+	free(c.fresh);
+	free(c.ask);
+	free(c.rfiles);
+	free(c.pre);
+	free(c.pbuf);
+	free(c.pp);
+	free(c.fl2);
+	free(c.vq);
 	free(c.ev);
 	return err;
 }

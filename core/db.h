@@ -138,9 +138,9 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
 
 /*
  * What a walk needs of the database, not all of it: into `path` (a
- * private temporary file, as above) every object and label of `host`
- * (NULL: all) with the ids bt_db_export_log_host() gives them, and only
- * the events a walk from the detection points may look at, found one
+ * private temporary file, as above) the objects and labels it needs (of
+ * `host`, NULL: all) with the ids bt_db_export_log_host() gives them, and
+ * only the events a walk from the detection points may look at, found one
  * frontier at a time, one query per frontier: of every object the walk
  * can reach (a file with its pages), going back (`forward` false) from
  * causes or forward to effects, the events on the walk's side, and of
@@ -152,16 +152,33 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
  * inherited).  A walk on that log gives what it gives on the whole
  * database's.
  *
- * The detection points are the caller's: resolve() gets `objects`, a log
- * of the objects and labels alone (written first, at that path, another
- * private temporary file) with the same ids, and gives back the ids of the
- * points in it: *starts is malloc()ed by resolve() and freed here, *n
- * of them (a spec that names nothing is left out; it fails the same way
- * on the walk's log).  Reads in one snapshot of the database.
+ * The detection points are the caller's: `points` says what they may
+ * name, and only the objects they can be are read (through the indexes:
+ * labels_value for a path, the identity key for a process, a file name,
+ * an endpoint; a file's pages with it), then resolve() gets `objects`, a log of these
+ * objects and their labels alone (written first, at that path, another
+ * private temporary file), and gives back the ids of the points in it:
+ * *starts is malloc()ed by resolve() and freed here, *n of them (a spec
+ * that names nothing is left out; it fails the same way on the walk's
+ * log).  The walk's log holds the objects of the events kept and of the
+ * points, with their labels, under the ids the log of the whole database
+ * gives them (the others are files with no name and no events); each
+ * frontier reads the objects its events name, with their labels, in a
+ * few batched statements.  Reads in one snapshot of the database.
  */
+struct bt_db_points {
+	const char *const *paths;       /* label values: file:, page: */
+	size_t npaths;
+	const char *const *filenames;   /* filename: */
+	size_t nfilenames;
+	const char *const *endpoints;   /* endpoint: */
+	size_t nendpoints;
+	const uint32_t *pids;           /* proc: */
+	size_t npids;
+};
 int bt_db_export_walk(struct bt_db *db, const char *objects,
 		      const char *path, const char *host, bool forward,
-		      bool whole,
+		      bool whole, const struct bt_db_points *points,
 		      int (*resolve)(void *arg, const char *objects,
 				     uint32_t **starts, size_t *n),
 		      void *arg, bt_progress_fn progress, void *parg);
@@ -176,6 +193,8 @@ struct bt_db_stats {
 	uint64_t rows;          /* rows read */
 	uint64_t frontiers;     /* frontier queries of bt_db_export_walk() */
 	uint64_t walk_events;   /* events it kept */
+	uint64_t walk_objects;  /* objects it read (not the whole case's) */
+	uint64_t walk_labels;   /* labels it read */
 	/* connections between hosts (btrack-db(5), Connections): */
 	uint64_t host_links;    /* connections joined across two hosts */
 	uint64_t host_ambiguous;/* half-known ends (audit) left unjoined:

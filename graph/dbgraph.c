@@ -156,25 +156,126 @@ int bt_db_graph_walk(struct bt_graph **out, struct bt_db *db,
 				      progress, arg);
 }
 
+/* What the detection points may name (struct bt_db_points): strings
+ * owned here. */
+struct want {
+	char **s[3];            /* paths, filenames, endpoints */
+	size_t n[3], cap[3];
+	uint32_t *pids;
+	size_t npids, pcap;
+	int which, err;
+};
+
+static void want_add(void *arg, const char *str)
+{
+	struct want *w = arg;
+	int k = w->which;
+	char *d;
+
+	if (w->err)
+		return;
+	if (!(d = strdup(str)) ||
+	    bt_grow(&w->s[k], &w->cap[k], w->n[k] + 1, sizeof(*w->s[k]))) {
+		free(d);
+		w->err = bt_error_set(BT_ENOMEM, "out of memory");
+		return;
+	}
+	w->s[k][w->n[k]++] = d;
+}
+
+static int want_specs(struct want *w, const char *const *specs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && !w->err; i++) {
+		const char *sp = specs[i], *hash;
+		char *path, *end;
+		unsigned long v;
+
+		if (!sp)
+			continue;
+		if (!strncmp(sp, "file:", 5) && sp[5]) {
+			w->which = 0;
+			bt_spec_path_candidates(sp + 5, want_add, w);
+		} else if (!strncmp(sp, "filename:", 9) && sp[9]) {
+			w->which = 1;
+			bt_spec_path_candidates(sp + 9, want_add, w);
+		} else if (!strncmp(sp, "endpoint:", 9) && sp[9]) {
+			w->which = 2;
+			want_add(w, sp + 9);
+		} else if (!strncmp(sp, "page:", 5) &&
+			   (hash = strrchr(sp + 5, '#')) && hash > sp + 5) {
+			if (!(path = strndup(sp + 5, (size_t)(hash - sp - 5))))
+				return bt_error_set(BT_ENOMEM,
+						    "out of memory");
+			w->which = 0;
+			bt_spec_path_candidates(path, want_add, w);
+			free(path);
+		} else if (!strncmp(sp, "proc:", 5) && sp[5] >= '0' &&
+			   sp[5] <= '9') {
+			/* what does not parse fails on the walk's graph */
+			v = strtoul(sp + 5, &end, 10);
+			if (v > UINT32_MAX || (*end && *end != '@'))
+				continue;
+			if (bt_grow(&w->pids, &w->pcap, w->npids + 1,
+				    sizeof(*w->pids)))
+				return bt_error_set(BT_ENOMEM,
+						    "out of memory");
+			w->pids[w->npids++] = (uint32_t)v;
+		}
+	}
+	return w->err;
+}
+
+static void want_free(struct want *w)
+{
+	size_t k, i;
+
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < w->n[k]; i++)
+			free(w->s[k][i]);
+		free(w->s[k]);
+	}
+	free(w->pids);
+}
+
 int bt_db_graph_walk_whole(struct bt_graph **out, struct bt_db *db,
 			   const char *host, enum bt_dir dir,
 			   const char *const *specs, size_t n, bool whole,
 			   bt_progress_fn progress, void *arg)
 {
 	struct points p = { specs, n };
+	struct want w = { 0 };
+	struct bt_db_points pt;
 	struct tmp objs, walk;
 	int err;
 
 	*out = NULL;
-	if ((err = tmp_open(&objs)))
+	if ((err = want_specs(&w, specs, n))) {
+		want_free(&w);
 		return err;
+	}
+	pt = (struct bt_db_points){
+		.paths = (const char *const *)w.s[0], .npaths = w.n[0],
+		.filenames = (const char *const *)w.s[1],
+		.nfilenames = w.n[1],
+		.endpoints = (const char *const *)w.s[2],
+		.nendpoints = w.n[2],
+		.pids = w.pids, .npids = w.npids,
+	};
+	if ((err = tmp_open(&objs))) {
+		want_free(&w);
+		return err;
+	}
 	if ((err = tmp_open(&walk))) {
 		tmp_close(&objs);
+		want_free(&w);
 		return err;
 	}
 	err = bt_db_export_walk(db, objs.path, walk.path, host,
-				dir == BT_FORWARD, whole, resolve, &p, progress,
-				arg);
+				dir == BT_FORWARD, whole, &pt, resolve, &p,
+				progress, arg);
+	want_free(&w);
 	tmp_close(&objs);
 	if (!err)
 		err = load_tmp(out, walk.path, progress, arg);

@@ -1231,6 +1231,18 @@ static void path_candidates(struct candidates *c, const char *path)
 	}
 }
 
+void bt_spec_path_candidates(const char *path,
+			     void (*fn)(void *arg, const char *cand),
+			     void *arg)
+{
+	struct candidates c;
+	size_t i;
+
+	path_candidates(&c, path);
+	for (i = 0; i < c.n; i++)
+		fn(arg, c.path[i]);
+}
+
 typedef int (*find_path_fn)(const struct bt_graph *g, const char *path,
 			    uint32_t *out);
 

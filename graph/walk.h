@@ -143,6 +143,12 @@ int bt_forward(struct bt_result **out, const struct bt_graph *g,
 	       uint32_t start, const struct bt_walk_opts *o);
 void bt_result_free(struct bt_result *r);
 
+/* fn for each name a user's PATH may have in a log, in the order
+ * bt_spec_resolve() tries them (file:, filename:, page:). */
+void bt_spec_path_candidates(const char *path,
+			     void (*fn)(void *arg, const char *cand),
+			     void *arg);
+
 /*
  * A detection point: "file:PATH", "proc:PID", "proc:PID@TIME",
  * "page:PATH#N", "filename:PATH", "endpoint:ADDR".  *out_time is the time

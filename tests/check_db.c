@@ -623,6 +623,138 @@ START_TEST(frontier_walk_same_as_log)
 }
 END_TEST
 
+/* The JSON of a walk on what the frontiers read, its stats' deltas. */
+static char *lazy_json(struct bt_db *db, const char *host, const char *spec,
+		       enum bt_dir dir, enum bt_gran gran,
+		       struct bt_db_stats *d)
+{
+	struct bt_db_stats a, b;
+	struct bt_graph *g;
+	const char *specs[1] = { spec };
+	char *out;
+	int r;
+
+	bt_db_get_stats(db, &a);
+	r = bt_db_graph_walk(&g, db, host, dir, specs, 1, NULL, NULL);
+	ck_assert_msg(r == 0, "walk %s: %s", spec, bt_error_msg());
+	bt_db_get_stats(db, &b);
+	d->walk_objects = b.walk_objects - a.walk_objects;
+	d->walk_labels = b.walk_labels - a.walk_labels;
+	out = query_json(g, spec, dir, gran);
+	bt_graph_free(g);
+	return out;
+}
+
+/* A walk reads the objects and labels it needs, not the case's: on a case
+ * of two hosts, one of many objects the walk never meets, far fewer than
+ * the case has, and the answers of the log (ids included) from a point
+ * found through a label (a path) and from one found through a process
+ * spec, both ways (--host); on the two hosts, those of the whole
+ * database, also when the ids have a gap. */
+START_TEST(frontier_reads_what_it_needs)
+{
+	const char *log = tu_path("n.btl"), *log2 = tu_path("n2.btl");
+	struct bt_gen_opts go = { .events = 60000, .seed = 5,
+				  .start = T(0) };
+	struct bt_gen_info gi, gi2;
+	struct bt_log_writer *w;
+	struct bt_db *db = open_new("n.db");
+	struct bt_db_add_stats st;
+	struct bt_db_stats d;
+	struct bt_graph *gl, *gd;
+	char *a, *b, spec[64], sql[160];
+	const char *specs[2];
+	int64_t nobj, nlab, gap;
+	uint32_t id, pid = 0;
+	int i, dir, k;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, log, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	ck_assert_int_eq(bt_gen(w, &go, &gi), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	go.seed = 6;
+	go.events = 400000;    /* blocks of the log of unread objects */
+	ck_assert_int_eq(bt_log_writer_open(&w, log2, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	ck_assert_int_eq(bt_gen(w, &go, &gi2), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	add(db, log, "gen", &st);
+	add(db, log2, "other", &st);
+	nobj = q(db, "SELECT count(*) FROM objects");
+	nlab = q(db, "SELECT count(*) FROM labels");
+	gl = log_graph(log);
+	/* a process the walks start from: the last one of the log */
+	for (id = 1; id <= bt_graph_nobjects(gl); id++) {
+		struct bt_object_info in;
+
+		if (bt_graph_kind(gl, id) == BT_OBJ_PROCESS &&
+		    bt_graph_object(gl, id, &in) == 0)
+			pid = in.pid;
+	}
+	ck_assert_uint_gt(pid, 1);
+	snprintf(spec, sizeof(spec), "proc:%u", pid);
+	specs[0] = gi.detection;
+	specs[1] = spec;
+	for (i = 0; i < 2; i++) {
+		for (dir = 0; dir < 2; dir++) {
+			enum bt_dir dr = dir ? BT_FORWARD : BT_BACKWARD;
+
+			a = query_json(gl, specs[i], dr, BT_GRAN_OBJECT);
+			b = lazy_json(db, "gen", specs[i], dr,
+				      BT_GRAN_OBJECT, &d);
+			ck_assert_msg(!strcmp(a, b), "%s %s differs from the "
+				      "log", dir ? "forward" : "backtrack",
+				      specs[i]);
+			ck_assert_msg(d.walk_objects > 0 &&
+				      (int64_t)d.walk_objects * 8 < nobj &&
+				      (int64_t)d.walk_labels * 4 < nlab,
+				      "%s: read %llu objects of %lld, %llu "
+				      "labels of %lld", specs[i],
+				      (unsigned long long)d.walk_objects,
+				      (long long)nobj,
+				      (unsigned long long)d.walk_labels,
+				      (long long)nlab);
+			free(a);
+			free(b);
+		}
+	}
+	/* a file of the other host no page or region names: taken out
+	 * with its events and labels, as if it had never been */
+	gap = q(db, "SELECT min(o.id) FROM objects o WHERE o.host = 'other'"
+		" AND o.kind = 'file' AND NOT EXISTS (SELECT 1 FROM objects p"
+		" WHERE p.file = o.id)");
+	ck_assert_int_gt(gap, 1);
+	for (k = 0; k < 2; k++) {
+		const char *sp = k ? gi2.detection : spec;
+
+		if (k) {                /* then with a hole in the ids */
+			snprintf(sql, sizeof(sql), "DELETE FROM labels WHERE"
+				 " object = %lld", (long long)gap);
+			q(db, sql);
+			snprintf(sql, sizeof(sql), "DELETE FROM events WHERE"
+				 " cause = %lld OR effect = %lld",
+				 (long long)gap, (long long)gap);
+			q(db, sql);
+			snprintf(sql, sizeof(sql), "DELETE FROM objects WHERE"
+				 " id = %lld", (long long)gap);
+			q(db, sql);
+			ck_assert_int_eq(q(db, "SELECT count(*) FROM objects")
+					 , nobj - 1);
+		}
+		gd = db_graph(db);
+		a = query_json(gd, sp, BT_BACKWARD, BT_GRAN_OBJECT);
+		b = lazy_json(db, NULL, sp, BT_BACKWARD, BT_GRAN_OBJECT, &d);
+		ck_assert_msg(!strcmp(a, b), "two hosts: %s differs from the"
+			      " whole database's", sp);
+		free(a);
+		free(b);
+		bt_graph_free(gd);
+	}
+	bt_graph_free(gl);
+	bt_db_close(db);
+}
+END_TEST
+
 /* A log where what a frontier reads of each object matters: an entry
  * point read 150 times by one process, then by 80 others, executed after
  * the point (the filters' readers, exec and first events lie past any
@@ -1293,6 +1425,8 @@ int main(void)
 		{ "frontier_walk_same_as_log", frontier_walk_same_as_log },
 		{ "frontier_busy_objects_same_as_log",
 		  frontier_busy_objects_same_as_log },
+		{ "frontier_reads_what_it_needs",
+		  frontier_reads_what_it_needs },
 		{ "hosts_connections", hosts_connections },
 		{ "old_database_v1", old_database_v1 },
 		{ "hosts_note_hostile", hosts_note_hostile },
