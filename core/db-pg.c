@@ -1082,6 +1082,10 @@ static int pq_put_event(struct bt_db *bdb, const struct bt_dbevent *e)
 		db->in_events = true;
 		copy_header(db, b);
 	}
+	/* the partition's CHECK holds `expect` ids */
+	if (db->expect && db->next_event - db->first_event >= db->expect)
+		return bt_error_set(BT_ECORRUPT, "'%s': more events than the "
+				    "log had", db->base.name);
 	/* 8 fields: 6 bigints, 2 integers */
 	if (!(p = room(db, b, 2 + 6 * 12 + 2 * 8)))
 		return bt_error_set(BT_ENOMEM, "out of memory");

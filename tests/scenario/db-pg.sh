@@ -337,6 +337,32 @@ cmp -s "$tmp/n4" "$tmp/n4b" || fail "adding again changed the counts"
 	--format json >"$tmp/w.sq"
 bt_chain "$tmp/w.pg" "endpoint:203.0.113.66:4444" "file:/var/tmp/.x/loot"
 
+# ---- a log that grew ----------------------------------------------------
+# A recording added, then recorded on (--append) and added again: only its
+# new records go in, into a partition of their own, as on sqlite.
+mkdb gr
+expect 0 "$BTRACK" record -o "$tmp/gr.btl" -- sh -c "cat /etc/hostname >$tmp/gr1"
+for store in "$(uri gr)" "$tmp/gr.db"; do
+	expect 0 "$BTRACK" db add --db "$store" --host r "$tmp/gr.btl"
+done
+expect 0 "$BTRACK" record --append -o "$tmp/gr.btl" -- sh -c "cat $tmp/gr1 >$tmp/gr2"
+for s in "pg $(uri gr)" "sq $tmp/gr.db"; do
+	set -- $s
+	expect 0 "$BTRACK" db add --db "$2" --host r "$tmp/gr.btl"
+	grep -q 'grew since it was added' "$tmp/out" || fail "grown log: $(cat "$tmp/out")"
+	expect 0 "$BTRACK" db info --db "$2"
+	sed 's/, [^,]*$//' "$tmp/out" >"$tmp/gr.info.$1"
+done
+diff "$tmp/gr.info.sq" "$tmp/gr.info.pg" >&2 || fail "grown log: db info differs"
+[ "$(psql_ gr "SELECT count(*) FROM pg_inherits WHERE
+	inhparent = 'events'::regclass")" = 2 ] || fail "grown log: not two partitions"
+"$BTRACK" backtrack --log "$tmp/gr.btl" --from "file:$tmp/gr2" --format json >"$tmp/w.log"
+"$BTRACK" backtrack --db "$tmp/gr.db" --from "file:$tmp/gr2" --format json >"$tmp/w.sq"
+"$BTRACK" backtrack --db "$(uri gr)" --from "file:$tmp/gr2" --format json >"$tmp/w.pg"
+same "grown log"
+cmp -s "$tmp/w.log" "$tmp/w.sq" || fail "grown log: sqlite differs from the log"
+grep -q "\"$tmp/gr1\"" "$tmp/w.pg" || fail "grown log: the walk misses $tmp/gr1"
+
 # ---- an add killed -----------------------------------------------------
 # A `db add` killed (SIGKILL) while it streams its events: whenever the
 # kill lands, the database shows the log whole or not at all (no log row,
