@@ -163,6 +163,46 @@ for store in "$pg" "$sq"; do
 	cmp -s "$tmp/w.f" "$tmp/w.all" || fail "the frontier walk differs from the whole database's"
 done
 
+# ---- hostile values: what the binary COPY sends comes back exactly -----
+# Times from 1 ns to the largest JSON gives, the largest devices and
+# inodes it gives, the largest uid and pid, a path of 3,000
+# bytes, paths and argv with newlines, tabs, backslashes, quotes, "\N"
+# (text COPY's NULL), non-ASCII and control bytes: the same JSON from the
+# log, sqlite and PostgreSQL, both ways.
+long=$(printf '%03000d' 0 | tr 0 y)
+cat >"$tmp/hv.jsonl" <<EOJ
+{"time":1,"op":"fork","pid":4194303,"child":4194304,"uid":4294967294,"euid":4294967294,"gid":4294967294,"egid":4294967294}
+{"time":2,"op":"read","pid":4194304,"path":"/h/in\\\\N\\nline\\ttab\\\\back\\"q'","dev":9223372036854775807,"inode":9223372036854775807}
+{"time":2,"op":"exec","pid":4194304,"path":"/h/\\u00e9\\u0001\\u001f\\u007f x","argv":["\\\\N","a\\nb","","\\u00ff\\t"]}
+{"time":3,"op":"read","pid":4194304,"path":"/h/$long","dev":9223372036854775806,"inode":1}
+{"time":9223372036854775806,"op":"write","pid":4194304,"path":"/h/out\\\\N","dev":1,"inode":1}
+{"time":9223372036854775807,"op":"rename","pid":4194304,"path":"/h/out\\\\N","new_path":"/h/\\n","dev":1,"inode":1}
+EOJ
+expect 0 "$BTRACK" import -o "$tmp/hv.btl" "$tmp/hv.jsonl"
+mkdb hv
+for store in "$(uri hv)" "$tmp/hv.db"; do
+	expect 0 "$BTRACK" db add --db "$store" --host 'h\N	"x' "$tmp/hv.btl"
+done
+for dir in backtrack forward; do
+	for spec in 'file:/h/
+' proc:4194303 proc:4194304; do
+		"$BTRACK" $dir --log "$tmp/hv.btl" --from "$spec" --format json >"$tmp/w.log"
+		"$BTRACK" $dir --db "$tmp/hv.db" --from "$spec" --format json >"$tmp/w.sq"
+		"$BTRACK" $dir --db "$(uri hv)" --from "$spec" --format json >"$tmp/w.pg"
+		same "hostile values: $dir $spec"
+		"$BTRACK" $dir --db "$tmp/hv.db" --host 'h\N	"x' --from "$spec" \
+			--format json >"$tmp/w.sq"
+		cmp -s "$tmp/w.log" "$tmp/w.sq" ||
+			fail "hostile values: $dir $spec: sqlite differs from the log"
+	done
+done
+"$BTRACK" backtrack --db "$(uri hv)" --from 'file:/h/
+' --format json >"$tmp/w.pg"
+for v in '"/h/\\x0a"' 9223372036854775806 '"uid": 4294967294' \
+	'"a\\x0ab"' '"\\\\N"' yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy; do
+	grep -qF -- "$v" "$tmp/w.pg" || fail "hostile values: no $v in $(head -c 300 "$tmp/w.pg")"
+done
+
 # ---- investigations ---------------------------------------------------
 expect 0 "$BTRACK" db save --db "$pg" loot --from file:/var/tmp/.x/loot
 expect 1 "$BTRACK" db save --db "$pg" loot --from file:/var/tmp/.x/loot
@@ -296,6 +336,32 @@ cmp -s "$tmp/n4" "$tmp/n4b" || fail "adding again changed the counts"
 "$BTRACK" forward --db "$tmp/c4.db" --host h3 --from endpoint:203.0.113.66:4444 \
 	--format json >"$tmp/w.sq"
 bt_chain "$tmp/w.pg" "endpoint:203.0.113.66:4444" "file:/var/tmp/.x/loot"
+
+# ---- a log that grew ----------------------------------------------------
+# A recording added, then recorded on (--append) and added again: only its
+# new records go in, into a partition of their own, as on sqlite.
+mkdb gr
+expect 0 "$BTRACK" record -o "$tmp/gr.btl" -- sh -c "cat /etc/hostname >$tmp/gr1"
+for store in "$(uri gr)" "$tmp/gr.db"; do
+	expect 0 "$BTRACK" db add --db "$store" --host r "$tmp/gr.btl"
+done
+expect 0 "$BTRACK" record --append -o "$tmp/gr.btl" -- sh -c "cat $tmp/gr1 >$tmp/gr2"
+for s in "pg $(uri gr)" "sq $tmp/gr.db"; do
+	set -- $s
+	expect 0 "$BTRACK" db add --db "$2" --host r "$tmp/gr.btl"
+	grep -q 'grew since it was added' "$tmp/out" || fail "grown log: $(cat "$tmp/out")"
+	expect 0 "$BTRACK" db info --db "$2"
+	sed 's/, [^,]*$//' "$tmp/out" >"$tmp/gr.info.$1"
+done
+diff "$tmp/gr.info.sq" "$tmp/gr.info.pg" >&2 || fail "grown log: db info differs"
+[ "$(psql_ gr "SELECT count(*) FROM pg_inherits WHERE
+	inhparent = 'events'::regclass")" = 2 ] || fail "grown log: not two partitions"
+"$BTRACK" backtrack --log "$tmp/gr.btl" --from "file:$tmp/gr2" --format json >"$tmp/w.log"
+"$BTRACK" backtrack --db "$tmp/gr.db" --from "file:$tmp/gr2" --format json >"$tmp/w.sq"
+"$BTRACK" backtrack --db "$(uri gr)" --from "file:$tmp/gr2" --format json >"$tmp/w.pg"
+same "grown log"
+cmp -s "$tmp/w.log" "$tmp/w.sq" || fail "grown log: sqlite differs from the log"
+grep -q "\"$tmp/gr1\"" "$tmp/w.pg" || fail "grown log: the walk misses $tmp/gr1"
 
 # ---- an add killed -----------------------------------------------------
 # A `db add` killed (SIGKILL) while it streams its events: whenever the
