@@ -24,6 +24,13 @@
 #              multiprocessing.shared_memory (/dev/shm), the parent reads it
 #   nsview     a bind mount in an unshare -m namespace, and chroot
 #   flock      flock -c
+#   rsync      rsync -a of a directory, twice (the second a delta: a temp
+#              file renamed over the copy)
+#   odd-names  cp of files named with a space, a newline, a non-UTF-8 byte
+#   script     script -c: the command's output through a pseudo-terminal
+#   subst      x=$(cat secret); echo "$x" > out (the shell reads the pipe)
+#   pyreplace  python: mkstemp, write, fsync, os.replace over the name
+#   copytrunc  copytruncate as logrotate does it: cp log log.1; : > log
 set -eu
 top=${BTRACK_TOP:?}
 BT=${BTRACK:?}
@@ -33,7 +40,7 @@ T=$(mktemp -d /tmp/bt-wreal.XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 command -v python3 >/dev/null 2>&1 || { echo "no python3"; exit 77; }
 for t in cc make git tar zip unzip gzip xz sqlite3 find xargs nohup setsid \
-	mkfifo dd install openssl ssh-keygen unshare flock; do
+	mkfifo dd install openssl ssh-keygen unshare flock rsync script; do
 	command -v $t >/dev/null 2>&1 || { echo "no $t"; exit 77; }
 done
 [ -n "${WORK_SOURCES:-}" ] && SCEN_SOURCES=$WORK_SOURCES
@@ -56,6 +63,12 @@ threads	python3 ../threads.py
 mp-shm	python3 ../mpshm.py
 nsview	mkdir real view; cat secret > real/s; unshare -m sh -c 'mount --bind real view && cat view/s > out'; cat secret2 > jail/s; python3 ../chroot.py jail
 flock	flock lk -c 'cat secret > out'; cat decoy > /dev/null
+rsync	cat decoy > /dev/null; rsync -a src/ dst/; echo more >> src/secret; rsync -a src/ dst/
+odd-names	cp 'sec ret' 'out put'; for f in new*line; do cp \"\$f\" nl-out; done; for f in x*y; do cp \"\$f\" bin-out; done; cat decoy > /dev/null
+script	script -qc 'cat secret' ts > /dev/null; cat decoy > /dev/null
+subst	x=\$(cat secret); echo \"\$x\" > out; cat decoy > /dev/null
+pyreplace	python3 ../replace.py
+copytrunc	cat secret >> log; cp log log.1; : > log; cat decoy >> log
 "
 
 CHECKS='
@@ -125,6 +138,25 @@ nsview	back	file:@/jail/o	none	reaches	file:@/secret2
 nsview	fwd	file:@/secret2	none	reaches	file:@/jail/o
 flock	back	file:@/out	none	reaches	file:@/secret
 flock	back	file:@/out	none	lacks	file:@/decoy
+rsync	back	file:@/dst/secret	none	reaches	file:@/src/secret
+rsync	back	file:@/dst/secret	none	lacks	file:@/decoy
+rsync	back	file:@/dst/secret	default	reaches	file:@/src/secret
+rsync	fwd	file:@/src/secret	none	reaches	file:@/dst/secret
+odd-names	back	file:@/out put	none	reaches	file:@/sec ret	process:/cp
+odd-names	back	file:@/out put	none	lacks	file:@/decoy
+odd-names	back	file:@/nl-out	none	reaches	file:@/new\x0aline
+odd-names	back	file:@/bin-out	none	reaches	process:/cp	file:@/x\xffy
+script	back	file:@/ts	none	reaches	file:@/secret
+script	back	file:@/ts	none	lacks	file:@/decoy
+subst	back	file:@/out	none	reaches	file:@/secret
+subst	back	file:@/out	none	lacks	file:@/decoy
+pyreplace	back	file:@/conf	none	reaches	file:@/secret
+pyreplace	back	file:@/conf	none	lacks	file:@/decoy
+pyreplace	back	file:@/conf	default	reaches	file:@/secret
+copytrunc	back	file:@/log.1	none	reaches	file:@/secret
+copytrunc	back	file:@/log.1	none	lacks	file:@/decoy
+copytrunc	back	file:@/log	none	reaches	file:@/decoy
+copytrunc	back	file:@/log	none	lacks	file:@/secret
 '
 
 DESIGN='
@@ -239,6 +271,34 @@ PY
 	w=$1/flock
 	echo "the locked secret $$" >"$w/secret"
 	echo "decoy $$" >"$w/decoy"
+	w=$1/rsync
+	mkdir -p "$w/src/sub"
+	echo "the synced secret $$" >"$w/src/secret"
+	seq 1000 >"$w/src/sub/other"
+	echo "decoy $$" >"$w/decoy"
+	w=$1/odd-names
+	echo "spaced $$" >"$w/sec ret"
+	echo "newline $$" >"$w/$(printf 'new\nline')"
+	echo "not utf-8 $$" >"$w/$(printf 'x\377y')"
+	echo "decoy $$" >"$w/decoy"
+	for w in script subst pyreplace copytrunc; do
+		echo "the $w secret $$" >"$1/$w/secret"
+		echo "decoy $$" >"$1/$w/decoy"
+	done
+	# an atomic replace as editors and config tools do it
+	cat >"$1/replace.py" <<'PY'
+import os, tempfile
+with open("secret") as f:
+    d = f.read()
+fd, tmp = tempfile.mkstemp(dir=".", prefix=".conf.")
+with os.fdopen(fd, "w") as f:
+    f.write("key = " + d)
+    f.flush()
+    os.fsync(f.fileno())
+os.replace(tmp, "conf")
+with open("decoy") as f:
+    f.read()
+PY
 }
 
 SCEN_DEFAULT_SOURCES="record ebpf auditd"
