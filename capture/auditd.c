@@ -50,8 +50,9 @@
  *  - When the log shows a process's read(2) and write(2) themselves (a
  *    read or write family record of it was seen, as in SPADE's logs),
  *    nothing is inferred when it lets go of a descriptor: each read and
- *    write is its own observation, at its time.  (Per process: a login
- *    logs the write to /proc/self/loginuid whatever the rules.)  A
+ *    write is its own observation, at its time.  (Per process; and not
+ *    the write to /proc/self/loginuid a login logs whatever the rules,
+ *    known by its LOGIN record.)  A
  *    socket whose send/recv calls are in the log is not inferred either
  *    (per descriptor: the full rules log sendto and friends for UDP).
  *  - Observations through a descriptor name its object by (dev, ino),
@@ -1346,7 +1347,9 @@ static int do_fd_io(struct bt_auditd *a, const struct aev *e)
 	bool write = e->sysno == SYS_write || e->sysno == SYS_pwrite64 ||
 		     e->sysno == SYS_writev || e->sysno == SYS_ftruncate;
 
-	if (e->sysno != SYS_ftruncate && pr)
+	/* (The write that sets the loginuid at a login is logged whatever
+	 * the rules: it says nothing of the process's other I/O.) */
+	if (e->sysno != SYS_ftruncate && pr && !e->login)
 		pr->iolog = true;
 	if (!f) {
 		a->st.gaps++;
