@@ -31,6 +31,10 @@
 #   subst      x=$(cat secret); echo "$x" > out (the shell reads the pipe)
 #   pyreplace  python: mkstemp, write, fsync, os.replace over the name
 #   copytrunc  copytruncate as logrotate does it: cp log log.1; : > log
+#   popen      python subprocess communicate(); awk print | "sort > f"
+#   tee        cat secret | tee t1 t2
+#   procsubst  bash: <(gzip -c secret) read as /dev/fd/N; exec 3> f
+#   xargs-p    xargs -P2: two children at once, each its own file
 set -eu
 top=${BTRACK_TOP:?}
 BT=${BTRACK:?}
@@ -40,7 +44,8 @@ T=$(mktemp -d /tmp/bt-wreal.XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 command -v python3 >/dev/null 2>&1 || { echo "no python3"; exit 77; }
 for t in cc make git tar zip unzip gzip xz sqlite3 find xargs nohup setsid \
-	mkfifo dd install openssl ssh-keygen unshare flock rsync script; do
+	mkfifo dd install openssl ssh-keygen unshare flock rsync script bash \
+	tee awk; do
 	command -v $t >/dev/null 2>&1 || { echo "no $t"; exit 77; }
 done
 [ -n "${WORK_SOURCES:-}" ] && SCEN_SOURCES=$WORK_SOURCES
@@ -69,6 +74,10 @@ script	script -qc 'cat secret' ts > /dev/null; cat decoy > /dev/null
 subst	x=\$(cat secret); echo \"\$x\" > out; cat decoy > /dev/null
 pyreplace	python3 ../replace.py
 copytrunc	cat secret >> log; cp log log.1; : > log; cat decoy >> log
+popen	python3 ../popen.py; awk '{ print | \"sort > sorted\" }' secret; cat decoy > /dev/null
+tee	cat secret | tee t1 t2 > /dev/null; cat decoy > /dev/null
+procsubst	bash -c 'cat <(gzip -c secret) > out.gz; exec 3> fd3; cat secret >&3; exec 3>&-; cat decoy > /dev/null'
+xargs-p	ls in | sed 's|^|in/|' | xargs -P2 -n1 sh -c 'tr a-z A-Z < \"\$1\" > \"\$1.up\"' sh
 "
 
 CHECKS='
@@ -157,6 +166,18 @@ copytrunc	back	file:@/log.1	none	reaches	file:@/secret
 copytrunc	back	file:@/log.1	none	lacks	file:@/decoy
 copytrunc	back	file:@/log	none	reaches	file:@/decoy
 copytrunc	back	file:@/log	none	lacks	file:@/secret
+popen	back	file:@/child-out	none	reaches	file:@/secret
+popen	back	file:@/child-out	none	lacks	file:@/decoy
+popen	back	file:@/sorted	none	reaches	file:@/secret
+tee	back	file:@/t2	none	reaches	file:@/secret
+tee	back	file:@/t2	none	lacks	file:@/decoy
+procsubst	back	file:@/out.gz	none	reaches	file:@/secret
+procsubst	back	file:@/fd3	none	reaches	file:@/secret
+procsubst	back	file:@/fd3	none	lacks	file:@/decoy
+xargs-p	back	file:@/in/a.up	none	reaches	file:@/in/a
+xargs-p	back	file:@/in/a.up	none	lacks	file:@/in/b
+xargs-p	back	file:@/in/b.up	none	reaches	file:@/in/b
+xargs-p	back	file:@/in/b.up	none	lacks	file:@/in/a
 '
 
 DESIGN='
@@ -164,6 +185,8 @@ auditd:links:back#38  audit logs name=(null) for a file created through a symlin
 '
 
 KNOWN='
+*:script:back#75  data through a pseudo-terminal is not followed: the slave /dev/pts/N cat writes and the master /dev/ptmx script reads are not joined (script, ssh -t, expect)
+*:copytrunc:back#85  a truncation to zero does not end the earlier writes: after `: > log` the writers of the old content stay causes of the new
 '
 
 prepare() {
@@ -281,7 +304,18 @@ PY
 	echo "newline $$" >"$w/$(printf 'new\nline')"
 	echo "not utf-8 $$" >"$w/$(printf 'x\377y')"
 	echo "decoy $$" >"$w/decoy"
-	for w in script subst pyreplace copytrunc; do
+	mkdir -p "$1/xargs-p/in"
+	echo "a $$" >"$1/xargs-p/in/a"
+	echo "b $$" >"$1/xargs-p/in/b"
+	# a parent reads its child's output through a pipe (communicate())
+	cat >"$1/popen.py" <<'PY'
+import subprocess
+p = subprocess.Popen(["cat", "secret"], stdout=subprocess.PIPE)
+out, _ = p.communicate()
+with open("child-out", "wb") as f:
+    f.write(out)
+PY
+	for w in script subst pyreplace copytrunc popen tee procsubst; do
 		echo "the $w secret $$" >"$1/$w/secret"
 		echo "decoy $$" >"$1/$w/decoy"
 	done
