@@ -1953,8 +1953,9 @@ static int64_t root_intern(struct bt_auditd *a, const char *p)
 }
 
 /*
- * chroot(2): the process's names (and its children's) are relative to
- * that directory from now on.  Its cwd stays where it was, outside the
+ * chroot(2), and pivot_root(2) as a container runtime calls it (its new
+ * root, first item, becomes the caller's root): the process's names (and
+ * its children's) are relative to that directory from now on.  Its cwd stays where it was, outside the
  * root unless it was the root itself (chroot(1) and most programs chdir
  * into the root next; chdir is not logged): until the logged cwd differs
  * from that one, relative names are taken from there.
@@ -1962,13 +1963,35 @@ static int64_t root_intern(struct bt_auditd *a, const char *p)
 static int do_chroot(struct bt_auditd *a, const struct aev *e)
 {
 	struct proc *pr = proc_get(a, e->pid);
-	int i = find_item(e, M(NT_NORMAL) | M(NT_UNKNOWN), 1);
+	int i = find_item(e, M(NT_NORMAL) | M(NT_UNKNOWN),
+			  e->sysno == SYS_chroot);
 	const char *p, *cwd = aev_str(e, e->cwd);
 	int64_t k, c = 0;
 
 	if (!pr)
 		return 0;
-	p = i >= 0 ? item_path(a, e, i, -1, a->path, sizeof(a->path)) : NULL;
+	if (e->sysno == SYS_pivot_root) {
+		/* Its records are written at its exit, relative to the new
+		 * root already: "." and cwd="/" say nothing of where the new
+		 * root is.  Only an absolute name from the real root does;
+		 * otherwise its files are named through /proc/PID/root (the
+		 * same files, from the host, while PID lives): never as if
+		 * they were the host's. */
+		const char *n = i >= 0 ? aev_str(e, e->items[i].name) : NULL;
+
+		if (n && n[0] == '/' && !pr->root) {
+			p = bt_path_join(a->path, sizeof(a->path), "/", n) ?
+			    NULL : a->path;
+		} else {
+			snprintf(a->path, sizeof(a->path), "/proc/%u/root",
+				 e->pid);
+			p = a->path;
+		}
+		cwd = NULL;  /* logged inside the new root */
+	} else {
+		p = i >= 0 ? item_path(a, e, i, -1, a->path,
+				       sizeof(a->path)) : NULL;
+	}
 	if (!p) {
 		pr->root = ROOT_UNKNOWN;  /* its names would mislead */
 		a->st.gaps++;
@@ -2073,6 +2096,7 @@ static int complete(void *ctx, struct aev *e)
 	case SYS_memfd_create:
 		return do_memfd(a, e);
 	case SYS_chroot:
+	case SYS_pivot_root:
 		return do_chroot(a, e);
 	case SYS_close:
 		a->fdlife = true;

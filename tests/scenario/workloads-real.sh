@@ -35,6 +35,8 @@
 #   tee        cat secret | tee t1 t2
 #   procsubst  bash: <(gzip -c secret) read as /dev/fd/N; exec 3> f
 #   xargs-p    xargs -P2: two children at once, each its own file
+#   pivot      unshare -m, then pivot_root into a directory (as a container
+#              runtime does): the file it writes as /o is the host's jail/o
 set -eu
 top=${BTRACK_TOP:?}
 BT=${BTRACK:?}
@@ -77,6 +79,7 @@ copytrunc	cat secret >> log; cp log log.1; : > log; cat decoy >> log
 popen	python3 ../popen.py; awk '{ print | \"sort > sorted\" }' secret; cat decoy > /dev/null
 tee	cat secret | tee t1 t2 > /dev/null; cat decoy > /dev/null
 procsubst	bash -c 'cat <(gzip -c secret) > out.gz; exec 3> fd3; cat secret >&3; exec 3>&-; cat decoy > /dev/null'
+pivot	cat secret > jail/s; unshare -m python3 ../pivot.py jail
 xargs-p	ls in | sed 's|^|in/|' | xargs -P2 -n1 sh -c 'tr a-z A-Z < \"\$1\" > \"\$1.up\"' sh
 "
 
@@ -178,14 +181,19 @@ xargs-p	back	file:@/in/a.up	none	reaches	file:@/in/a
 xargs-p	back	file:@/in/a.up	none	lacks	file:@/in/b
 xargs-p	back	file:@/in/b.up	none	reaches	file:@/in/b
 xargs-p	back	file:@/in/b.up	none	lacks	file:@/in/a
+pivot	back	file:@/jail/o	none	reaches	file:@/secret
+pivot	fwd	file:@/secret	none	reaches	file:root/o
 '
 
 DESIGN='
+auditd:pivot:back#*  pivot_root is logged at its exit, relative to the new root: where the new root is on the host is not in the log; its files are named /proc/PID/root/... (pivot fwd#* checks that label)
 auditd:links:back#38  audit logs name=(null) for a file created through a symlink: the file is followed by its inode, unnamed (its writes are kept: links fwd#42)
 '
 
 KNOWN='
 *:script:back#75  data through a pseudo-terminal is not followed: the slave /dev/pts/N cat writes and the master /dev/ptmx script reads are not joined (script, ssh -t, expect)
+record:pivot:*  after pivot_root in another mount namespace, the file it writes is named /o, as if it were the host's /o (the recorder's /proc readlink is not reachable from its root)
+ebpf:pivot:*  after pivot_root in another mount namespace, the file it writes is named /o, as if it were the host's /o
 *:copytrunc:back#85  a truncation to zero does not end the earlier writes: after `: > log` the writers of the old content stay causes of the new
 '
 
@@ -314,6 +322,27 @@ p = subprocess.Popen(["cat", "secret"], stdout=subprocess.PIPE)
 out, _ = p.communicate()
 with open("child-out", "wb") as f:
     f.write(out)
+PY
+	mkdir -p "$1/pivot/jail/old"
+	echo "the container's secret $$" >"$1/pivot/secret"
+	cat >"$1/pivot.py" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def chk(r, what):
+    if r != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, what + ": " + os.strerror(e))
+MS_REC, MS_PRIVATE, MS_BIND = 0x4000, 1 << 18, 4096
+chk(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount")
+j = os.path.abspath(sys.argv[1]).encode()
+chk(libc.mount(j, j, None, MS_BIND, None), "bind")
+os.chdir(j)
+chk(libc.syscall(155, b".", b"old"), "pivot_root")
+os.chdir("/")
+with open("/s") as f:
+    d = f.read()
+with open("/o", "w") as f:
+    f.write(d)
 PY
 	for w in script subst pyreplace copytrunc popen tee procsubst; do
 		echo "the $w secret $$" >"$1/$w/secret"
