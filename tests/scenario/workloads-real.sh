@@ -192,8 +192,8 @@ auditd:links:back#38  audit logs name=(null) for a file created through a symlin
 
 KNOWN='
 *:script:back#75  data through a pseudo-terminal is not followed: the slave /dev/pts/N cat writes and the master /dev/ptmx script reads are not joined (script, ssh -t, expect)
-record:pivot:*  after pivot_root in another mount namespace, the file it writes is named /o, as if it were the host /o (the /proc links the recorder reads are not reachable from its root)
-ebpf:pivot:*  after pivot_root in another mount namespace, the file it writes is named /o, as if it were the host /o
+record:pivot:*#*  after pivot_root in another mount namespace, the file it writes is named /o, as if it were the host /o (the /proc links the recorder reads are not reachable from its root)
+ebpf:pivot:*#*  after pivot_root in another mount namespace, the file it writes is named /o, as if it were the host /o
 *:copytrunc:back#85  a truncation to zero does not end the earlier writes: after `: > log` the writers of the old content stay causes of the new
 '
 
