@@ -35,6 +35,8 @@
 #   tee        cat secret | tee t1 t2
 #   procsubst  bash: <(gzip -c secret) read as /dev/fd/N; exec 3> f
 #   xargs-p    xargs -P2: two children at once, each its own file
+#   deep       a file deeper than PATH_MAX (25 directories of 200 bytes),
+#              written from a secret, then tar -c of the tree
 #   pivot      unshare -m, then pivot_root into a directory (as a container
 #              runtime does): the file it writes as /o is the host's jail/o
 set -eu
@@ -80,6 +82,7 @@ popen	python3 ../popen.py; awk '{ print | \"sort > sorted\" }' secret; cat decoy
 tee	cat secret | tee t1 t2 > /dev/null; cat decoy > /dev/null
 procsubst	bash -c 'cat <(gzip -c secret) > out.gz; exec 3> fd3; cat secret >&3; exec 3>&-; cat decoy > /dev/null'
 pivot	cat secret > jail/s; unshare -m python3 ../pivot.py jail
+deep	python3 ../deep.py; cat decoy > /dev/null; tar -cf a.tar src
 xargs-p	ls in | sed 's|^|in/|' | xargs -P2 -n1 sh -c 'tr a-z A-Z < \"\$1\" > \"\$1.up\"' sh
 "
 
@@ -183,6 +186,9 @@ xargs-p	back	file:@/in/b.up	none	reaches	file:@/in/b
 xargs-p	back	file:@/in/b.up	none	lacks	file:@/in/a
 pivot	back	file:@/jail/o	none	reaches	file:@/secret
 pivot	fwd	file:@/secret	none	reaches	file:root/o
+deep	back	file:@/a.tar	none	reaches	file:@/secret
+deep	back	file:@/a.tar	none	lacks	file:@/decoy
+deep	fwd	file:@/secret	none	reaches	file:@/a.tar
 '
 
 DESIGN='
@@ -322,6 +328,21 @@ p = subprocess.Popen(["cat", "secret"], stdout=subprocess.PIPE)
 out, _ = p.communicate()
 with open("child-out", "wb") as f:
     f.write(out)
+PY
+	echo "the deep secret $$" >"$1/deep/secret"
+	echo "decoy $$" >"$1/deep/decoy"
+	cat >"$1/deep.py" <<'PY'
+import os
+with open("secret") as f:
+    d = f.read()
+os.mkdir("src")
+os.chdir("src")
+for i in range(25):
+    n = "d%02d_" % i + "x" * 200
+    os.mkdir(n)
+    os.chdir(n)
+with open("secret", "w") as f:
+    f.write(d)
 PY
 	mkdir -p "$1/pivot/jail/old"
 	echo "the container's secret $$" >"$1/pivot/secret"
