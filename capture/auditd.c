@@ -1019,7 +1019,10 @@ static int do_open(struct bt_auditd *a, const struct aev *e)
 		p = NULL;
 	} else {
 		p = item_path(a, e, i, dirfd, a->path, sizeof(a->path));
-		if (!p)
+		/* A name it cannot make absolute (cwd="<too_long>" past
+		 * PATH_MAX, a directory descriptor it does not know): the
+		 * file by its inode, unnamed, rather than the open lost. */
+		if (!p && !e->items[i].has_ino)
 			return 0;
 	}
 	acc = (int)(flags & A_O_ACCMODE);

@@ -2087,6 +2087,25 @@ START_TEST(create_through_symlink_is_kept_by_inode)
 }
 END_TEST
 
+/* A process deeper than PATH_MAX: audit logs cwd="<too_long>"; its file
+ * is kept by inode, and what it writes there with it. */
+START_TEST(too_long_cwd_keeps_the_file_by_inode)
+{
+	static const char text[] =
+	SC("100", "1", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 " P("100", "1"))
+	"type=CWD msg=audit(1700000000.100:1): cwd=\"<too_long>\"\n"
+	PATHR("100", "1", "0", "<too_long>", "10", "040755", "PARENT")
+	PATHR("100", "1", "1", "secret", "70", "0100644", "CREATE")
+	EOE("100", "1")
+	SC("110", "2", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " P("100", "1"))
+	EOE("110", "2");
+
+	sem_import(text);
+	ck_assert(sem_at(BT_RAW_CREATE, 100, 70, 100));
+	ck_assert(sem_at(BT_RAW_WRITE, 100, 70, 110));
+}
+END_TEST
+
 static void add_fidelity7_tests(Suite *s)
 {
 	TCase *tc = tcase_create("fidelity7");
@@ -2096,6 +2115,7 @@ static void add_fidelity7_tests(Suite *s)
 	tcase_add_test(tc, chroot_names_are_under_the_root);
 	tcase_add_test(tc, login_write_keeps_the_inference);
 	tcase_add_test(tc, create_through_symlink_is_kept_by_inode);
+	tcase_add_test(tc, too_long_cwd_keeps_the_file_by_inode);
 	suite_add_tcase(s, tc);
 }
 
