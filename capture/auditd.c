@@ -25,6 +25,9 @@
  *    pipe's or a socket's read end a read, since data written into a
  *    channel while the reader holds it reaches it).  Reads come before writes when a
  *    process releases several at once (exit).
+ *  - A FIFO opened by its name is a channel known by its inode: its
+ *    reader's reads may happen until it lets go of it (a read then,
+ *    after a write by each other process holding it for writing).
  *  - Pipes and socketpairs are objects (BT_FILEF_PIPE) numbered by the
  *    importer; a memfd is an anonymous file (BT_FILEF_ANON).  When a
  *    channel is read (its reader lets go) or an anonymous file executed,
@@ -47,8 +50,9 @@
  *  - When the log shows a process's read(2) and write(2) themselves (a
  *    read or write family record of it was seen, as in SPADE's logs),
  *    nothing is inferred when it lets go of a descriptor: each read and
- *    write is its own observation, at its time.  (Per process: a login
- *    logs the write to /proc/self/loginuid whatever the rules.)  A
+ *    write is its own observation, at its time.  (Per process; and not
+ *    the write to /proc/self/loginuid a login logs whatever the rules,
+ *    known by its LOGIN record.)  A
  *    socket whose send/recv calls are in the log is not inferred either
  *    (per descriptor: the full rules log sendto and friends for UDP).
  *  - Observations through a descriptor name its object by (dev, ino),
@@ -97,6 +101,15 @@
 #define A_S_IFDIR  0040000
 #define A_S_IFIFO  0010000
 
+/* A shared mapping of a file (MAP_SHARED with a descriptor): its object
+ * and whether it maps it for reading, writing. */
+struct smap {
+	uint64_t dev, ino;
+	unsigned flags;          /* the object's BT_FILEF_ANON, or 0 */
+	bool read, write;
+};
+#define SMAPS_MAX 64             /* shared mappings kept per process */
+
 /* One live process as the importer knows it. */
 struct proc {
 	uint32_t pid, ppid;
@@ -105,7 +118,17 @@ struct proc {
 	struct bt_fdtable *fds;  /* owned reference; NULL: nothing known */
 	bool iolog;              /* the log shows its read(2)/write(2) */
 	uint64_t last_input;     /* time of its latest read, exec, recv... */
+	uint32_t root;           /* its chroot: index + 1 into roots, 0 = /,
+				  * ROOT_UNKNOWN: its paths mean nothing */
+	uint32_t ocwd;           /* the cwd it had outside its root, as
+				  * logged (index + 1 into roots), 0 none */
+	bool exe_in;             /* its exe was run inside its root */
+	struct smap *maps;       /* its shared file mappings (owned) */
+	size_t nmaps, maps_cap;
 };
+
+#define ROOT_UNKNOWN UINT32_MAX
+#define ROOTS_MAX 1024           /* distinct chroot directories kept */
 
 struct bt_auditd {
 	struct bt_obs_sink sink;
@@ -136,6 +159,13 @@ struct bt_auditd {
 	} pend[64];
 	unsigned pend_next;
 	const char *argv[AUD_MAX_ARGS];
+	/* Directories processes chrooted into (absolute, never "/"), each
+	 * once: a chrooted process's names (and cwd, and exe) are relative
+	 * to its root, as audit logs them. */
+	char **roots;
+	size_t nroots, roots_cap;
+	char rootpath[8192];     /* scratch: a name inside a root */
+	char exepath[8192];      /* scratch: an exe inside a root */
 };
 
 static struct proc *proc_get(struct bt_auditd *a, uint32_t pid);
@@ -189,6 +219,7 @@ static int proc_new(struct bt_auditd *a, uint32_t pid, uint32_t ppid,
 				return BT_ENOMEM;
 			v = (uint32_t)++a->nprocs;
 			a->procs[v - 1].fds = NULL;
+			a->procs[v - 1].maps = NULL;
 			a->procs[v - 1].pid = 0;
 		}
 		if ((r = bt_u64map_put(&a->pmap, pid, v))) {
@@ -201,6 +232,7 @@ static int proc_new(struct bt_auditd *a, uint32_t pid, uint32_t ppid,
 	}
 	p = &a->procs[v - 1];
 	bt_fdtable_unref(p->fds);
+	free(p->maps);
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	p->ppid = ppid;
@@ -217,6 +249,9 @@ static void proc_del(struct bt_auditd *a, uint32_t pid)
 		return;
 	bt_fdtable_unref(a->procs[v - 1].fds);
 	a->procs[v - 1].fds = NULL;
+	free(a->procs[v - 1].maps);
+	a->procs[v - 1].maps = NULL;
+	a->procs[v - 1].nmaps = a->procs[v - 1].maps_cap = 0;
 	a->procs[v - 1].pid = 0;
 	bt_u64map_put(&a->pmap, pid, 0);
 	/* pfree never needs more room than nprocs. */
@@ -236,6 +271,26 @@ static struct bt_fdtable *proc_fds(struct proc *p)
 
 /* ---- observations ----------------------------------------------------------- */
 
+/*
+ * Path `path` (absolute, as process p sees it) as seen from the real root,
+ * into out; NULL if p's root is unknown or the result does not fit.
+ * (audit logs names, the cwd and the exe relative to the process's root:
+ * a chrooted process's "/o" is ROOT/o.)
+ */
+static const char *root_path(struct bt_auditd *a, const struct proc *p,
+			     const char *path, char *out, size_t cap)
+{
+	if (!p || !p->root)
+		return path;
+	if (p->root == ROOT_UNKNOWN || p->root > a->nroots ||
+	    path[0] != '/') {
+		a->st.gaps++;
+		return NULL;
+	}
+	return bt_path_join(out, cap, a->roots[p->root - 1], path + 1) ?
+	       NULL : out;
+}
+
 static void obs_base(struct bt_obs *o, const struct bt_auditd *a,
 		     const struct aev *e)
 {
@@ -252,6 +307,10 @@ static void obs_base(struct bt_obs *o, const struct bt_auditd *a,
 	o->egid = e->egid;
 	o->comm = aev_str(e, e->comm);
 	o->exe = aev_str(e, e->exe);
+	if (p && p->root && p->exe_in && o->exe)
+		o->exe = root_path((struct bt_auditd *)a, p, o->exe,
+				   ((struct bt_auditd *)a)->exepath,
+				   sizeof(a->exepath));
 }
 
 static void obs_item(struct bt_obs *o, const struct aev *e, int i)
@@ -265,7 +324,15 @@ static void obs_item(struct bt_obs *o, const struct aev *e, int i)
 
 static bool fd_is_channel(const struct bt_fd *f)
 {
-	return f->kind == BT_FD_PIPE && !f->path;
+	return f->kind == BT_FD_PIPE && !f->path && f->ino >= SYNTH_BASE;
+}
+
+/* A FIFO opened by its name: a channel known by its inode.  Data written
+ * into it while a reader holds it reaches that reader, so its reads, like
+ * a pipe's, may happen until the reader lets go of it. */
+static bool fd_is_fifo(const struct bt_fd *f)
+{
+	return f->kind == BT_FD_PIPE && !fd_is_channel(f);
 }
 
 static bool fd_is_anon(const struct bt_fd *f)
@@ -292,7 +359,8 @@ static bool obs_fd(struct bt_obs *o, const struct bt_fd *f, bool write)
 		o->file_flags = BT_FILEF_ANON;
 		return true;
 	}
-	if ((f->kind == BT_FD_FILE || f->kind == BT_FD_PIPE) && f->path) {
+	if ((f->kind == BT_FD_FILE || f->kind == BT_FD_PIPE) &&
+	    (f->path || f->ino)) {
 		/* By inode when known: no name is looked up through an fd. */
 		if (f->ino) {
 			o->has_ino = true;
@@ -414,6 +482,28 @@ static int flush_writers(struct bt_auditd *a, uint64_t id, uint64_t time,
 			     &id);
 }
 
+/* The same FIFO as *(const struct bt_fd *)arg, held for writing. */
+static bool holds_fifo_for_writing(struct bt_auditd *a, const struct proc *p,
+				   const struct bt_fd *f, const void *arg)
+{
+	const struct bt_fd *r = arg;
+
+	(void)a;
+	(void)p;
+	return (f->access & BT_FD_WRITE) && fd_is_fifo(f) &&
+	       f->dev == r->dev && f->ino == r->ino &&
+	       (f->ino || (f->path && r->path && !strcmp(f->path, r->path)));
+}
+
+/* Before a read of FIFO r by `except` now: every other live process
+ * holding it for writing may have written first. */
+static int flush_fifo_writers(struct bt_auditd *a, const struct bt_fd *r,
+			      uint64_t time, uint32_t except)
+{
+	return flush_holders(a, time, except, BT_RAW_WRITE,
+			     holds_fifo_for_writing, r);
+}
+
 /* A socket connected to the address `arg`, not logged or joined itself. */
 static bool holds_connected(struct bt_auditd *a, const struct proc *p,
 			    const struct bt_fd *f, const void *arg)
@@ -479,20 +569,184 @@ static int pull_channels(struct bt_auditd *a, const struct aev *e,
 	     fd = bt_fdtable_next(t, fd + 1)) {
 		const struct bt_fd *f = bt_fdtable_get(t, fd);
 
-		if (f == out || !fd_is_channel(f) ||
-		    !(f->access & BT_FD_READ) || (fd_is_channel(out) &&
-						  out->dev == f->ino) ||
-		    same_before(t, fd, f) ||
-		    !channel_counts(a, e->pid, f, false))
+		if (f == out || !(f->access & BT_FD_READ) ||
+		    same_before(t, fd, f))
 			continue;
-		if ((r = flush_writers(a, f->ino, e->time, e->pid)))
-			return r;
+		if (fd_is_fifo(f)) {
+			if (same_fd(out, f) || (fd_is_fifo(out) &&
+						out->dev == f->dev &&
+						out->ino == f->ino))
+				continue;
+			if ((r = flush_fifo_writers(a, f, e->time, e->pid)))
+				return r;
+		} else {
+			if (!fd_is_channel(f) || (fd_is_channel(out) &&
+						  out->dev == f->ino) ||
+			    !channel_counts(a, e->pid, f, false))
+				continue;
+			if ((r = flush_writers(a, f->ino, e->time, e->pid)))
+				return r;
+		}
 		obs_base(&o, a, e);
 		o.op = BT_RAW_READ;
 		obs_fd(&o, f, false);
 		if ((r = add(a, &o)))
 			return r;
 	}
+	return 0;
+}
+
+/* ---- shared mappings ---------------------------------------------------- */
+
+/*
+ * A process reads and writes a file it maps shared (a shared memory
+ * segment in /dev/shm, a memfd, SQLite's -shm) by touching memory, which
+ * audit does not log, at any time until it unmaps it (munmap is not
+ * logged: until it execs or exits).  So a mapping is held like a
+ * descriptor of a channel: before a write the process is inferred to
+ * make, it may have read each file it maps for reading, after every other
+ * process that maps it for writing may have written it; when it execs or
+ * exits, it may have written each file it maps for writing.
+ */
+static void obs_map(struct bt_obs *o, const struct smap *m)
+{
+	o->via_fd = true;
+	o->has_ino = true;
+	o->dev = m->dev;
+	o->ino = m->ino;
+	o->file_flags = m->flags;
+}
+
+/* Remember that p maps object o shared (read, write). */
+static int map_add(struct bt_auditd *a, struct proc *p, const struct bt_obs *o,
+		   bool read, bool write)
+{
+	size_t k;
+
+	if (!o->has_ino)
+		return 0;
+	for (k = 0; k < p->nmaps; k++) {
+		struct smap *m = &p->maps[k];
+
+		if (m->dev == o->dev && m->ino == o->ino) {
+			m->read |= read;
+			m->write |= write;
+			return 0;
+		}
+	}
+	if (p->nmaps >= SMAPS_MAX) {
+		a->st.gaps++;  /* not followed: counted */
+		return 0;
+	}
+	if (p->nmaps + 1 > p->maps_cap &&
+	    bt_grow(&p->maps, &p->maps_cap, p->nmaps + 1, sizeof(*p->maps)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	p->maps[p->nmaps++] = (struct smap){ .dev = o->dev, .ino = o->ino,
+		.flags = o->file_flags & BT_FILEF_ANON, .read = read,
+		.write = write };
+	return 0;
+}
+
+/* A child gets copies of its parent's shared mappings. */
+static int maps_copy(struct proc *child, const struct proc *parent)
+{
+	child->nmaps = 0;
+	if (!parent->nmaps)
+		return 0;
+	if (parent->nmaps > child->maps_cap &&
+	    bt_grow(&child->maps, &child->maps_cap, parent->nmaps,
+		    sizeof(*child->maps)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	memcpy(child->maps, parent->maps, parent->nmaps * sizeof(*parent->maps));
+	child->nmaps = parent->nmaps;
+	return 0;
+}
+
+/* Every live process other than `except` (whose own I/O is not in the
+ * log) mapping m's object for writing may have written it before now: a
+ * write by each. */
+static int flush_map_writers(struct bt_auditd *a, const struct smap *m,
+			     uint64_t time, uint32_t except)
+{
+	struct bt_obs o;
+	size_t i, k;
+	int r;
+
+	for (i = 0; i < a->nprocs; i++) {
+		struct proc *p = &a->procs[i];
+
+		if (!p->pid || p->pid == except || p->iolog)
+			continue;
+		for (k = 0; k < p->nmaps; k++) {
+			if (!p->maps[k].write || p->maps[k].dev != m->dev ||
+			    p->maps[k].ino != m->ino)
+				continue;
+			bt_obs_init(&o);
+			o.time = time;
+			o.pid = p->pid;
+			o.start = p->start;
+			o.op = BT_RAW_WRITE;
+			obs_map(&o, m);
+			if ((r = add(a, &o)))
+				return r;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Before process e->pid's inferred write into object (dev, ino) now: it
+ * may have read each file it maps for reading (but that one). */
+static int pull_maps(struct bt_auditd *a, const struct aev *e,
+		     struct proc *pr, uint64_t dev, uint64_t ino)
+{
+	struct bt_obs o;
+	size_t k;
+	int r;
+
+	if (!a->fdlife || !pr || pr->iolog)
+		return 0;
+	for (k = 0; k < pr->nmaps; k++) {
+		const struct smap *m = &pr->maps[k];
+
+		if (!m->read || (m->dev == dev && m->ino == ino))
+			continue;
+		if ((r = flush_map_writers(a, m, e->time, e->pid)))
+			return r;
+		obs_base(&o, a, e);
+		o.op = BT_RAW_READ;
+		obs_map(&o, m);
+		if ((r = add(a, &o)))
+			return r;
+	}
+	return 0;
+}
+
+/* Process e->pid unmaps everything now (exec, exit): what it read through
+ * its mappings may be in what it wrote through them. */
+static int release_maps(struct bt_auditd *a, const struct aev *e,
+			struct proc *pr)
+{
+	struct bt_obs o;
+	size_t k;
+	int r;
+
+	if (!pr || !pr->nmaps)
+		return 0;
+	if (a->fdlife && !pr->iolog) {
+		if ((r = pull_maps(a, e, pr, 0, 0)))
+			return r;
+		for (k = 0; k < pr->nmaps; k++) {
+			if (!pr->maps[k].write)
+				continue;
+			obs_base(&o, a, e);
+			o.op = BT_RAW_WRITE;
+			obs_map(&o, &pr->maps[k]);
+			if ((r = add(a, &o)))
+				return r;
+		}
+	}
+	pr->nmaps = 0;
 	return 0;
 }
 
@@ -526,6 +780,14 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 	/* A channel end held by a process that was not exec'd with it counts
 	 * only if no other process holds that end: see the top of this
 	 * file. */
+	if (pass == 0 && fd_is_fifo(f)) {
+		if (!(f->access & BT_FD_READ))
+			return 0;
+		if ((r = flush_fifo_writers(a, f, e->time, e->pid)))
+			return r;
+		o.op = BT_RAW_READ;
+		return obs_fd(&o, f, false) ? add(a, &o) : 0;
+	}
 	if (pass == 0) {
 		if (!(f->access & BT_FD_READ) || !fd_is_channel(f) ||
 		    !channel_counts(a, e->pid, f, false))
@@ -537,8 +799,11 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 	}
 	if (!(f->access & BT_FD_WRITE))
 		return 0;
-	/* Whatever the process's pipes delivered so far may be in it. */
+	/* Whatever the process's pipes delivered so far, and whatever it
+	 * read from its shared mappings, may be in it. */
 	if (pr && pr->fds && (r = pull_channels(a, e, pr->fds, f)))
+		return r;
+	if (pr && pr->nmaps && (r = pull_maps(a, e, pr, f->dev, f->ino)))
 		return r;
 	if (fd_is_channel(f) && !channel_counts(a, e->pid, f, true))
 		return 0;
@@ -613,6 +878,7 @@ static const char *item_path(struct bt_auditd *a, const struct aev *e,
 			     int i, int64_t dirfd, char *out, size_t cap)
 {
 	const char *name = aev_str(e, e->items[i].name), *base;
+	struct proc *p = proc_get(a, e->pid);
 
 	if (!name || !*name) {
 		if (e->items[i].bad_name)
@@ -621,17 +887,29 @@ static const char *item_path(struct bt_auditd *a, const struct aev *e,
 	}
 	base = aev_str(e, e->cwd);
 	if (name[0] != '/' && dirfd >= 0) {
-		struct proc *p = proc_get(a, e->pid);
 		const struct bt_fd *d = p && p->fds ?
 					bt_fdtable_get(p->fds, (int)dirfd) :
 					NULL;
 
 		if (d && d->path && d->path[0] == '/') {
-			base = d->path;
-		} else {
-			a->st.gaps++;  /* unknown directory: no guess */
-			return NULL;
+			/* (a descriptor's path is already seen from the
+			 * real root) */
+			return bt_path_join(out, cap, d->path, name) ? NULL :
+			       out;
 		}
+		a->st.gaps++;  /* unknown directory: no guess */
+		return NULL;
+	}
+	if (p && p->root && (name[0] == '/' || !p->ocwd || !base ||
+			     p->ocwd > a->nroots ||
+			     strcmp(base, a->roots[p->ocwd - 1]))) {
+		/* a name inside the root (a relative one from a cwd inside
+		 * it: the cwd it kept outside the root, from before the
+		 * chroot, is logged as seen from the real root) */
+		if (bt_path_join(a->rootpath, sizeof(a->rootpath), base,
+				 name))
+			return NULL;
+		return root_path(a, p, a->rootpath, out, cap);
 	}
 	return bt_path_join(out, cap, base, name) ? NULL : out;
 }
@@ -733,12 +1011,18 @@ static int do_open(struct bt_auditd *a, const struct aev *e)
 	i = find_item(e, M(NT_CREATE) | M(NT_NORMAL) | M(NT_UNKNOWN), 1);
 	if (i < 0)
 		return 0;
-	if (e->items[i].bad_name && e->items[i].has_ino) {
-		/* a malformed name: the file, known by its inode, unnamed */
+	p = aev_str(e, e->items[i].name);
+	if ((e->items[i].bad_name || !p || !*p) && e->items[i].has_ino) {
+		/* a malformed name, or none (a file opened or created through
+		 * a symlink is logged name=(null)): the file, known by its
+		 * inode, unnamed; what goes through the fd is not lost */
 		p = NULL;
 	} else {
 		p = item_path(a, e, i, dirfd, a->path, sizeof(a->path));
-		if (!p)
+		/* A name it cannot make absolute (cwd="<too_long>" past
+		 * PATH_MAX, a directory descriptor it does not know): the
+		 * file by its inode, unnamed, rather than the open lost. */
+		if (!p && !e->items[i].has_ino)
 			return 0;
 	}
 	acc = (int)(flags & A_O_ACCMODE);
@@ -808,6 +1092,8 @@ static int do_exec(struct bt_auditd *a, const struct aev *e)
 	int item, k, n = 0, r;
 	const char *p = NULL, *name;
 
+	if (pr)  /* a chrooted process runs a program of its root */
+		pr->exe_in = pr->root != 0;
 	item = find_item(e, M(NT_NORMAL) | M(NT_UNKNOWN), 0);
 	name = item >= 0 ? aev_str(e, e->items[item].name) : NULL;
 	obs_base(&o, a, e);
@@ -871,6 +1157,8 @@ static int do_exec(struct bt_auditd *a, const struct aev *e)
 		if ((r = add(a, &o)))
 			return r;
 	}
+	if ((r = release_maps(a, e, pr)))
+		return r;
 	if (pr && pr->fds)
 		return release_range(a, e, pr->fds, 0, BT_FDTABLE_MAX, true);
 	return 0;
@@ -1062,7 +1350,9 @@ static int do_fd_io(struct bt_auditd *a, const struct aev *e)
 	bool write = e->sysno == SYS_write || e->sysno == SYS_pwrite64 ||
 		     e->sysno == SYS_writev || e->sysno == SYS_ftruncate;
 
-	if (e->sysno != SYS_ftruncate && pr)
+	/* (The write that sets the loginuid at a login is logged whatever
+	 * the rules: it says nothing of the process's other I/O.) */
+	if (e->sysno != SYS_ftruncate && pr && !e->login)
 		pr->iolog = true;
 	if (!f) {
 		a->st.gaps++;
@@ -1355,6 +1645,7 @@ static int do_mmap(struct bt_auditd *a, const struct aev *e)
 	uint64_t prot = e->a[2], flags = e->a[3];
 	int64_t fd = e->has_mmap ? e->mmap_fd : -1;
 	const struct bt_fd *f;
+	int r;
 
 	/* The SYSCALL record's a3 is the flags; the MMAP record's flags=0x1
 	 * (hex with a prefix) is taken only where a3 is not there (i386's old
@@ -1376,6 +1667,10 @@ static int do_mmap(struct bt_auditd *a, const struct aev *e)
 	o.prot = (prot & 1 ? BT_PROT_READ : 0) | (prot & 2 ? BT_PROT_WRITE : 0);
 	o.map_first = 0;
 	o.map_count = (e->a[1] + 4095) / 4096;
+	if (o.shared && o.prot && (r = map_add(a, pr, &o,
+					       (o.prot & BT_PROT_READ) != 0,
+					       (o.prot & BT_PROT_WRITE) != 0)))
+		return r;
 	return add(a, &o);
 }
 
@@ -1519,6 +1814,8 @@ static int do_exit(struct bt_auditd *a, const struct aev *e)
 
 	if (pr && pr->fds && pr->fds->refs == 1)
 		r = release_range(a, e, pr->fds, 0, BT_FDTABLE_MAX, false);
+	if (!r)
+		r = release_maps(a, e, pr);
 	if (r)
 		return r;
 	obs_base(&o, a, e);
@@ -1553,6 +1850,13 @@ static int do_fork(struct bt_auditd *a, const struct aev *e)
 	if ((r = proc_new(a, cpid, e->pid, e->time / 1000000ULL, &child)))
 		return r;
 	pr = proc_get(a, e->pid);
+	if (pr) {
+		child->root = pr->root;
+		child->ocwd = pr->ocwd;
+		child->exe_in = pr->exe_in;
+		if ((r = maps_copy(child, pr)))
+			return r;
+	}
 	if (!pr || !pr->fds)
 		return 0;
 	if (e->sysno == SYS_clone && (e->a[0] & A_CLONE_FILES)) {
@@ -1619,8 +1923,101 @@ static int first_sighting(struct bt_auditd *a, const struct aev *e)
 	if ((r = add(a, &o)))
 		return r;
 	pp = proc_get(a, e->ppid);
+	pr->root = pp->root;
+	pr->ocwd = pp->ocwd;
+	pr->exe_in = pp->exe_in;
+	if ((r = maps_copy(pr, pp)))
+		return r;
 	if (pp->fds)
 		return bt_fdtable_copy(&pr->fds, pp->fds);
+	return 0;
+}
+
+/* Directory p's number in roots (index + 1), added if new; 0 if none is
+ * left (ROOTS_MAX), or a negative bt_error. */
+static int64_t root_intern(struct bt_auditd *a, const char *p)
+{
+	size_t k;
+	char *c;
+
+	for (k = 0; k < a->nroots; k++)
+		if (!strcmp(a->roots[k], p))
+			return (int64_t)k + 1;
+	if (k >= ROOTS_MAX)
+		return 0;
+	if (a->nroots + 1 > a->roots_cap &&
+	    bt_grow(&a->roots, &a->roots_cap, a->nroots + 1,
+		    sizeof(*a->roots)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	if (!(c = strdup(p)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	a->roots[a->nroots++] = c;
+	return (int64_t)a->nroots;
+}
+
+/*
+ * chroot(2), and pivot_root(2) as a container runtime calls it (its new
+ * root, first item, becomes the caller's root): the process's names (and
+ * its children's) are relative to that directory from now on.  Its cwd stays where it was, outside the
+ * root unless it was the root itself (chroot(1) and most programs chdir
+ * into the root next; chdir is not logged): until the logged cwd differs
+ * from that one, relative names are taken from there.
+ */
+static int do_chroot(struct bt_auditd *a, const struct aev *e)
+{
+	struct proc *pr = proc_get(a, e->pid);
+	int i = find_item(e, M(NT_NORMAL) | M(NT_UNKNOWN),
+			  e->sysno == SYS_chroot);
+	const char *p, *cwd = aev_str(e, e->cwd);
+	int64_t k, c = 0;
+
+	if (!pr)
+		return 0;
+	if (e->sysno == SYS_pivot_root) {
+		/* Its records are written at its exit, relative to the new
+		 * root already: "." and cwd="/" say nothing of where the new
+		 * root is.  Only an absolute name from the real root does;
+		 * otherwise its files are named through /proc/PID/root (the
+		 * same files, from the host, while PID lives): never as if
+		 * they were the host's. */
+		const char *n = i >= 0 ? aev_str(e, e->items[i].name) : NULL;
+
+		if (n && n[0] == '/' && !pr->root) {
+			p = bt_path_join(a->path, sizeof(a->path), "/", n) ?
+			    NULL : a->path;
+		} else {
+			snprintf(a->path, sizeof(a->path), "/proc/%u/root",
+				 e->pid);
+			p = a->path;
+		}
+		cwd = NULL;  /* logged inside the new root */
+	} else {
+		p = i >= 0 ? item_path(a, e, i, -1, a->path,
+				       sizeof(a->path)) : NULL;
+	}
+	if (!p) {
+		pr->root = ROOT_UNKNOWN;  /* its names would mislead */
+		a->st.gaps++;
+		return 0;
+	}
+	if (!strcmp(p, "/")) {
+		pr->root = 0;
+		pr->ocwd = 0;
+		return 0;
+	}
+	if ((k = root_intern(a, p)) < 0)
+		return (int)k;
+	if (cwd && cwd[0] == '/' && !pr->root && strcmp(cwd, p) &&
+	    (c = root_intern(a, cwd)) < 0)
+		return (int)c;
+	if (!k) {
+		pr->root = ROOT_UNKNOWN;
+		a->st.gaps++;
+		return 0;
+	}
+	pr->root = (uint32_t)k;
+	pr->ocwd = (uint32_t)c;
+	pr->exe_in = false;
 	return 0;
 }
 
@@ -1701,6 +2098,9 @@ static int complete(void *ctx, struct aev *e)
 		return do_pair(a, e);
 	case SYS_memfd_create:
 		return do_memfd(a, e);
+	case SYS_chroot:
+	case SYS_pivot_root:
+		return do_chroot(a, e);
 	case SYS_close:
 		a->fdlife = true;
 		pr = proc_get(a, e->pid);
@@ -1774,8 +2174,13 @@ void bt_auditd_free(struct bt_auditd *a)
 
 	if (!a)
 		return;
-	for (i = 0; i < a->nprocs; i++)
+	for (i = 0; i < a->nprocs; i++) {
 		bt_fdtable_unref(a->procs[i].fds);
+		free(a->procs[i].maps);
+	}
+	for (i = 0; i < a->nroots; i++)
+		free(a->roots[i]);
+	free(a->roots);
 	bt_u64map_release(&a->pmap);
 	free(a->procs);
 	free(a->pfree);

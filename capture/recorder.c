@@ -903,14 +903,23 @@ static int read_link(char *out, size_t n, unsigned tid, const char *what,
 	return 0;
 }
 
+static bool host_path(struct task *t, char *path, size_t cap,
+		      const struct stat *sb);
+
 static const char *proc_cwd(struct rec *r, struct task *t)
 {
 	struct proc *p = t->p;
+	char q[64];
+	struct stat sb;
 
 	if (!p->cwd) {
 		if (read_link(r->scratch, sizeof(r->scratch), t->tid, "cwd",
 			      -1))
 			return NULL;
+		snprintf(q, sizeof(q), "/proc/%u/cwd", t->tid);
+		if (stat(q, &sb) ||
+		    !host_path(t, r->scratch, sizeof(r->scratch), &sb))
+			return NULL;  /* no base: no name, never a wrong one */
 		p->cwd = strdup(r->scratch);
 	}
 	return p->cwd;
@@ -930,6 +939,66 @@ static bool same_file(const char *path, const struct stat *sb)
 
 	return stat(path, &s2) == 0 && s2.st_dev == sb->st_dev &&
 	       s2.st_ino == sb->st_ino;
+}
+
+/*
+ * path, as a /proc link of process t gave it for the file sb, made a name
+ * of that file from the recorder's root: itself when it is one; else the
+ * same name under /proc/PID/root when that is one (a process in another
+ * mount namespace after pivot_root, as in a container: the kernel gives
+ * its paths from its own root, and "/etc/passwd" there is not the host's);
+ * else false: no name rather than a wrong one.
+ */
+static bool host_path(struct task *t, char *path, size_t cap,
+		      const struct stat *sb)
+{
+	char q[PATH_MAX];
+	int n;
+
+	if (path[0] != '/' || same_file(path, sb))
+		return true;
+	n = snprintf(q, sizeof(q), "/proc/%u/root%s", t->p->pid,
+		     path[1] ? path : "");
+	if (n < 0 || (size_t)n >= sizeof(q) || (size_t)n >= cap ||
+	    !same_file(q, sb))
+		return false;
+	memcpy(path, q, (size_t)n + 1);
+	return true;
+}
+
+/*
+ * Where process t's absolute names start, seen from the recorder's root,
+ * into out: "" when its root is the recorder's; its root's path when that
+ * names it (chroot); else /proc/PID/root (pivot_root in another mount
+ * namespace).  -1 if its root cannot be seen.
+ */
+static int root_prefix(struct task *t, char *out, size_t cap)
+{
+	static struct stat self;
+	static bool have_self;
+	struct stat sb;
+	char q[64];
+	ssize_t k;
+
+	if (!have_self) {
+		if (stat("/", &self))
+			return -1;
+		have_self = true;
+	}
+	snprintf(q, sizeof(q), "/proc/%u/root", t->tid);
+	if (stat(q, &sb))
+		return -1;
+	out[0] = '\0';
+	if (sb.st_dev == self.st_dev && sb.st_ino == self.st_ino)
+		return 0;
+	k = readlink(q, out, cap - 1);
+	if (k > 0) {
+		out[k] = '\0';
+		if (out[0] == '/' && same_file(out, &sb))
+			return 0;
+	}
+	snprintf(out, cap, "/proc/%u/root", t->p->pid);
+	return 0;
 }
 
 /* What fd is, from /proc (stat and readlink), stored in the fd table.
@@ -972,6 +1041,10 @@ static const struct bt_fd *fd_lookup(struct rec *r, struct task *t, int fd,
 	if ((kind == BT_FD_FILE || kind == BT_FD_PIPE) && path &&
 	    path[0] != '/')
 		path = NULL;   /* "pipe:[N]", anon inodes: no name */
+	if ((kind == BT_FD_FILE || kind == BT_FD_PIPE) && path &&
+	    !is_deleted(path) &&
+	    !host_path(t, r->scratch, sizeof(r->scratch), &sb))
+		path = NULL;   /* no name seen from here: none, not a wrong one */
 	if (kind == BT_FD_FILE && path && is_deleted(path) &&
 	    !same_file(path, &sb)) {
 		/* a memfd ("/memfd:x (deleted)"), an O_TMPFILE file or a file
@@ -1041,7 +1114,19 @@ static int resolve_at(struct rec *r, struct task *t, int dirfd,
 
 	if (peek_str(t->tid, addr, rel, PATH_MAX))
 		return -1;
-	if (rel[0] != '/') {
+	if (rel[0] == '/') {
+		/* from the process's root, which may not be the recorder's */
+		if (root_prefix(t, out, PATH_MAX))
+			return -1;
+		if (out[0]) {
+			if (bt_path_join(r->scratch, sizeof(r->scratch), out,
+					 rel + 1))
+				return -1;
+			strcpy(out, r->scratch);
+			proc_self(t, out);
+			return 0;
+		}
+	} else {
 		if (dirfd == AT_FDCWD) {
 			base = proc_cwd(r, t);
 		} else {

@@ -1903,6 +1903,222 @@ static void add_fidelity2_tests(Suite *s)
 	suite_add_tcase(s, tc);
 }
 
+/* ---- fidelity (session 7): real programs' patterns ---------------------- */
+
+/* Is there an observation op by pid of inode ino at time ms (ms after the
+ * log's second)? */
+static bool sem_at(unsigned op, uint32_t pid, uint64_t ino, unsigned ms)
+{
+	size_t k;
+
+	for (k = 0; k < nsem; k++)
+		if (sem[k].op == op && sem[k].pid == pid && sem[k].has_ino &&
+		    sem[k].ino == ino &&
+		    sem[k].time / 1000000ULL % 1000 == ms)
+			return true;
+	return false;
+}
+
+#define P(pid, ppid) "ppid=" ppid " pid=" pid " comm=\"p\" exe=\"/bin/p\""
+
+/* dd if=secret of=f & dd if=f of=out: the reader opens the FIFO before
+ * the writer has written anything; its reads go on until it lets go of
+ * it, so out depends on secret. */
+START_TEST(fifo_is_read_until_its_reader_lets_go)
+{
+	static const char text[] =
+	SC("100", "1", "257", "exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 " P("101", "1"))
+	CWD("100", "1")
+	PATHR("100", "1", "0", "f", "30", "010644", "NORMAL")
+	EOE("100", "1")
+	SC("105", "2", "257", "exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 " P("102", "1"))
+	CWD("105", "2")
+	PATHR("105", "2", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("105", "2")
+	SC("106", "3", "257", "exit=4 a0=ffffff9c a1=1 a2=1 a3=0 items=1 " P("102", "1"))
+	CWD("106", "3")
+	PATHR("106", "3", "0", "f", "30", "010644", "NORMAL")
+	EOE("106", "3")
+	SC("120", "4", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 " P("102", "1"))
+	EOE("120", "4")
+	SC("130", "5", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " P("101", "1"))
+	EOE("130", "5")
+	SC("140", "6", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 " P("101", "1"))
+	CWD("140", "6")
+	PATHR("140", "6", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("140", "6", "1", "out", "21", "0100644", "CREATE")
+	EOE("140", "6")
+	SC("150", "7", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " P("101", "1"))
+	EOE("150", "7");
+
+	sem_import(text);
+	ck_assert(sem_at(BT_RAW_READ, 101, 30, 130));
+	ck_assert(sem_reaches("#21", "#20"));
+}
+END_TEST
+
+/* multiprocessing.shared_memory: the parent maps a segment shared, a
+ * worker it forked writes the secret into it and exits, the parent then
+ * writes what it reads from the segment into out.  The touches are not
+ * logged: the parent's mapping is read before its write of out, the
+ * worker's written when it exits; a file read after out is not in it. */
+START_TEST(shared_mapping_is_read_and_written_until_exit)
+{
+	static const char text[] =
+	SC("100", "1", "257", "exit=3 a0=ffffff9c a1=1 a2=242 a3=180 items=2 " P("100", "1"))
+	CWD("100", "1")
+	PATHR("100", "1", "0", "/dev/shm/", "11", "041777", "PARENT")
+	PATHR("100", "1", "1", "/dev/shm/m", "40", "0100600", "CREATE")
+	EOE("100", "1")
+	SC("101", "2", "9", "exit=139800000000 a0=0 a1=1000 a2=3 a3=1 items=0 " P("100", "1"))
+	"type=MMAP msg=audit(1700000000.101:2): fd=3 flags=0x1\n"
+	EOE("101", "2")
+	SC("102", "3", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " P("100", "1"))
+	EOE("102", "3")
+	SC("103", "4", "57", "exit=101 a0=0 a1=0 a2=0 a3=0 items=0 " P("100", "1"))
+	EOE("103", "4")
+	SC("110", "5", "257", "exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 " P("101", "100"))
+	CWD("110", "5")
+	PATHR("110", "5", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("110", "5")
+	SC("111", "6", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " P("101", "100"))
+	EOE("111", "6")
+	"type=SYSCALL msg=audit(1700000000.120:7): arch=c000003e syscall=231 a0=0 items=0 " P("101", "100") " uid=0 key=\"bt\"\n"
+	EOE("120", "7")
+	SC("130", "8", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 " P("100", "1"))
+	CWD("130", "8")
+	PATHR("130", "8", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("130", "8", "1", "out", "21", "0100644", "CREATE")
+	EOE("130", "8")
+	SC("140", "9", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " P("100", "1"))
+	EOE("140", "9")
+	SC("150", "10", "257", "exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 " P("100", "1"))
+	CWD("150", "10")
+	PATHR("150", "10", "0", "decoy", "22", "0100600", "NORMAL")
+	EOE("150", "10");
+
+	sem_import(text);
+	ck_assert(sem_at(BT_RAW_WRITE, 101, 40, 120));
+	ck_assert(sem_at(BT_RAW_READ, 100, 40, 140));
+	ck_assert(sem_reaches("#21", "#20"));
+	ck_assert(!sem_reaches("#21", "#22"));
+}
+END_TEST
+
+/* chroot("jail") from /w, then chdir("/") (not logged): audit logs "/o"
+ * and cwd="/"; the file is /w/jail/o.  A relative name from the cwd kept
+ * outside the root (logged as seen from the real root) is left alone. */
+START_TEST(chroot_names_are_under_the_root)
+{
+	static const char text[] =
+	SC("100", "1", "161", "exit=0 a0=1 a1=0 a2=0 a3=0 items=1 " P("100", "1"))
+	CWD("100", "1")
+	PATHR("100", "1", "0", "jail", "50", "040755", "NORMAL")
+	EOE("100", "1")
+	SC("110", "2", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 " P("100", "1"))
+	CWD("110", "2")
+	PATHR("110", "2", "0", "/w", "10", "040755", "PARENT")
+	PATHR("110", "2", "1", "rel", "52", "0100644", "CREATE")
+	EOE("110", "2")
+	SC("120", "3", "257", "exit=4 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 " P("100", "1"))
+	"type=CWD msg=audit(1700000000.120:3): cwd=\"/\"\n"
+	PATHR("120", "3", "0", "/", "50", "040755", "PARENT")
+	PATHR("120", "3", "1", "/o", "51", "0100644", "CREATE")
+	EOE("120", "3")
+	SC("130", "4", "57", "exit=101 a0=0 a1=0 a2=0 a3=0 items=0 " P("100", "1"))
+	EOE("130", "4")
+	SC("140", "5", "257", "exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 " P("101", "100"))
+	"type=CWD msg=audit(1700000000.140:5): cwd=\"/\"\n"
+	PATHR("140", "5", "0", "/etc/passwd", "53", "0100644", "NORMAL")
+	EOE("140", "5");
+
+	sem_import(text);
+	ck_assert_uint_eq(sem_count(BT_RAW_CREATE, 100, "/w/jail/o"), 1);
+	ck_assert_uint_eq(sem_count(BT_RAW_CREATE, 100, "/o"), 0);
+	ck_assert_uint_eq(sem_count(BT_RAW_CREATE, 100, "/w/rel"), 1);
+	/* its child is in the root too */
+	ck_assert_uint_eq(sem_count(BT_RAW_READ, 101, "/w/jail/etc/passwd"), 1);
+	ck_assert_uint_eq(sem_count(BT_RAW_READ, 101, "/etc/passwd"), 0);
+}
+END_TEST
+
+/* A login logs the write to /proc/self/loginuid (a LOGIN record) whatever
+ * the rules: that shell's later redirections are still inferred. */
+START_TEST(login_write_keeps_the_inference)
+{
+	static const char text[] =
+	"type=LOGIN msg=audit(1700000000.100:1): pid=100 uid=0 old-auid=4294967295 auid=0 tty=(none) old-ses=4294967295 ses=1 res=1\n"
+	"type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=1 success=yes exit=2 a0=1 a1=5638 a2=2 a3=0 items=0 " P("100", "1") " auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 key=(null)\n"
+	EOE("100", "1")
+	SC("110", "2", "257", "exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 " P("100", "1"))
+	CWD("110", "2")
+	PATHR("110", "2", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("110", "2")
+	SC("120", "3", "257", "exit=4 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 " P("100", "1"))
+	CWD("120", "3")
+	PATHR("120", "3", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("120", "3", "1", "out", "21", "0100644", "CREATE")
+	EOE("120", "3")
+	SC("130", "4", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 " P("100", "1"))
+	EOE("130", "4");
+
+	sem_import(text);
+	ck_assert(sem_at(BT_RAW_WRITE, 100, 21, 130));
+}
+END_TEST
+
+/* A file created through a symbolic link is logged name=(null): kept by
+ * its inode, and what is written through the descriptor with it. */
+START_TEST(create_through_symlink_is_kept_by_inode)
+{
+	static const char text[] =
+	SC("100", "1", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=3 " P("100", "1"))
+	CWD("100", "1")
+	PATHR("100", "1", "0", "/w", "10", "040755", "PARENT")
+	"type=PATH msg=audit(1700000000.100:1): item=1 name=(null) inode=10 dev=fe:00 mode=040755 ouid=0 ogid=0 rdev=00:00 nametype=PARENT\n"
+	"type=PATH msg=audit(1700000000.100:1): item=2 name=(null) inode=60 dev=fe:00 mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=CREATE\n"
+	EOE("100", "1")
+	SC("110", "2", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " P("100", "1"))
+	EOE("110", "2");
+
+	sem_import(text);
+	ck_assert(sem_at(BT_RAW_CREATE, 100, 60, 100));
+	ck_assert(sem_at(BT_RAW_WRITE, 100, 60, 110));
+}
+END_TEST
+
+/* A process deeper than PATH_MAX: audit logs cwd="<too_long>"; its file
+ * is kept by inode, and what it writes there with it. */
+START_TEST(too_long_cwd_keeps_the_file_by_inode)
+{
+	static const char text[] =
+	SC("100", "1", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 " P("100", "1"))
+	"type=CWD msg=audit(1700000000.100:1): cwd=\"<too_long>\"\n"
+	PATHR("100", "1", "0", "<too_long>", "10", "040755", "PARENT")
+	PATHR("100", "1", "1", "secret", "70", "0100644", "CREATE")
+	EOE("100", "1")
+	SC("110", "2", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " P("100", "1"))
+	EOE("110", "2");
+
+	sem_import(text);
+	ck_assert(sem_at(BT_RAW_CREATE, 100, 70, 100));
+	ck_assert(sem_at(BT_RAW_WRITE, 100, 70, 110));
+}
+END_TEST
+
+static void add_fidelity7_tests(Suite *s)
+{
+	TCase *tc = tcase_create("fidelity7");
+
+	tcase_add_test(tc, fifo_is_read_until_its_reader_lets_go);
+	tcase_add_test(tc, shared_mapping_is_read_and_written_until_exit);
+	tcase_add_test(tc, chroot_names_are_under_the_root);
+	tcase_add_test(tc, login_write_keeps_the_inference);
+	tcase_add_test(tc, create_through_symlink_is_kept_by_inode);
+	tcase_add_test(tc, too_long_cwd_keeps_the_file_by_inode);
+	suite_add_tcase(s, tc);
+}
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("auditd");
@@ -1949,6 +2165,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, first_seen_process_has_its_records_uid);
 	suite_add_tcase(s, tc);
 	add_fidelity2_tests(s);
+	add_fidelity7_tests(s);
 	return s;
 }
 

@@ -8,8 +8,10 @@ libjansson-dev libssl-dev check sqlite3 python3 clang strace auditd mandoc
 libbpf-dev bpftool libpq-dev ${BTRACK_DEPS_EXTRA:-}"
 # Wanted, not needed: the tests that use them say so and skip without them
 # (the PROV loader; a headless browser for the HTML report; curl for
-# scenario/record-channel.sh; a PostgreSQL server for scenario/db-pg.sh).
-want="python3-prov chromium chromium-driver python3-selenium curl postgresql"
+# scenario/record-channel.sh; a PostgreSQL server for scenario/db-pg.sh;
+# the real programs of scenario/workloads-real.sh).
+want="python3-prov chromium chromium-driver python3-selenium curl postgresql
+rsync zip unzip xz-utils openssh-client openssl"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

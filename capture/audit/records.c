@@ -24,7 +24,7 @@
 
 enum rtype {
 	R_OTHER, R_SYSCALL, R_EXECVE, R_CWD, R_PATH, R_PROCTITLE, R_SOCKADDR,
-	R_FD_PAIR, R_MMAP, R_EOE, R_SOCKETCALL, R_OPENAT2, R_URINGOP
+	R_FD_PAIR, R_MMAP, R_EOE, R_SOCKETCALL, R_OPENAT2, R_URINGOP, R_LOGIN
 };
 
 /* Record types by name (auditd) and number (the kernel's own log lines,
@@ -37,6 +37,7 @@ rtypes[] = {
 	{ "FD_PAIR", 1317, R_FD_PAIR }, { "MMAP", 1323, R_MMAP },
 	{ "EOE", 1320, R_EOE }, { "SOCKETCALL", 1304, R_SOCKETCALL },
 	{ "OPENAT2", 1337, R_OPENAT2 }, { "URINGOP", 1336, R_URINGOP },
+	{ "LOGIN", 1006, R_LOGIN },
 };
 
 
@@ -1038,6 +1039,9 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 		break;
 	case R_EOE:
 		return close_event(a, e);
+	case R_LOGIN:
+		e->login = 1;  /* the write of /proc/self/loginuid */
+		break;
 	default:
 		rec_simple(a, e, rt, p, end);
 		break;

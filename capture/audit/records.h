@@ -92,6 +92,8 @@ struct aev {
 	uint32_t pid, ppid;
 	uint32_t uid, euid, suid, fsuid, gid, egid, sgid, fsgid, auid, ses;
 	uint32_t comm, exe, cwd, sockaddr, key;
+	int login;           /* a LOGIN record: this is the write that set
+			      * the loginuid, logged whatever the rules */
 	int has_mmap;
 	int64_t mmap_fd;
 	uint64_t mmap_flags;

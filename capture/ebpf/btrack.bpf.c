@@ -486,7 +486,9 @@ __noinline int bt_chan_name(__u64 ino, __u32 sock)
 
 /* Append the path of an open file as a string: "pipe:[INO]" for a pipe,
  * "socket:[INO]" for a socket, the walked path otherwise.  -1: a drop,
- * counted here. */
+ * counted here; 1: the path is too long or too deep to walk, nothing
+ * appended and nothing counted (the caller drops, or records the file by
+ * its inode alone). */
 __noinline int bt_file_path(__u64 fp, __u32 which)
 {
 	struct file *f = (struct file *)fp;
@@ -505,17 +507,14 @@ __noinline int bt_file_path(__u64 fp, __u32 which)
 		return -1;
 	pb = c->pb + (which ? 2 * PSZ : 0);
 	if (walk_path(which, d, vm, &start))
-		goto toolong;
+		return 1;
 	if (start >= PSZ) {
 		pb[PSZ - 1] = '/';
 		start = PSZ - 1;
 	}
 	if (rec_str(c, pb + (start & (PSZ - 1)), PSZ - start))
-		goto toolong;
+		return 1;
 	return 0;
-toolong:
-	drop(c->st, c->rb->op, BT_DROP_TOOLONG);
-	return -1;
 }
 
 /* The file of descriptor fd of the current task, or NULL. */
@@ -866,6 +865,7 @@ static __noinline void fd_event(struct bt_probe *c, __u32 op, long fd)
 	struct bt_raw *r;
 	__u64 key;
 	__u32 fmt;
+	int n;
 
 	if (!f)
 		return;
@@ -917,9 +917,13 @@ static __noinline void fd_event(struct bt_probe *c, __u32 op, long fd)
 			return;
 		}
 	}
-	if (bt_file_path((__u64)f, 0))
+	n = bt_file_path((__u64)f, 0);
+	if (n < 0)
 		return;
-	bpf_map_update_elem(&named, &key, &r->ino, BPF_ANY);
+	/* A path too long to walk (a deep tree): the file by its inode
+	 * alone, unnamed, rather than the event lost. */
+	if (!n)
+		bpf_map_update_elem(&named, &key, &r->ino, BPF_ANY);
 	rec_commit(c);
 }
 
@@ -1042,8 +1046,8 @@ static __noinline void vma_event(struct bt_probe *c, __u32 op, __u64 addr,
 	r->arg32 |= v.prot;
 	r->arg = v.first;
 	r->arg2 = v.count;
-	if (bt_file_path((__u64)v.file, 0))
-		return;
+	if (bt_file_path((__u64)v.file, 0) < 0)
+		return;  /* (too long: by its inode alone) */
 	rec_commit(c);
 }
 
@@ -1073,8 +1077,8 @@ static __noinline void mmap_event(struct bt_probe *c, __u64 prot, __u64 flags,
 	r->arg32 |= p;
 	r->arg = off >> PAGE_SHIFT;
 	r->arg2 = (len + 4095) >> PAGE_SHIFT;
-	if (bt_file_path((__u64)f, 0))
-		return;
+	if (bt_file_path((__u64)f, 0) < 0)
+		return;  /* (too long: by its inode alone) */
 	rec_commit(c);
 }
 
@@ -1530,8 +1534,12 @@ int BPF_PROG(bt_exec, struct task_struct *p, pid_t old_pid,
 	r = rec_begin(&c, BT_RAW_EXEC);
 	rec_inode(r, BPF_CORE_READ(f, f_inode));
 	r->arg2 = bpf_get_current_cgroup_id();  /* its cgroup v2 id */
-	if (bt_file_path((__u64)f, 0))
+	i = bt_file_path((__u64)f, 0);
+	if (i) {
+		if (i > 0)
+			drop(c.st, BT_RAW_EXEC, BT_DROP_TOOLONG);
 		goto out;
+	}
 	t = c.task;
 	mm = BPF_CORE_READ(t, mm);
 	as = BPF_CORE_READ(mm, arg_start);
@@ -1632,8 +1640,8 @@ static __always_inline int fault(unsigned long addr, unsigned long error_code,
 	r->arg = v.index;
 	r->arg2 = v.first;
 	r->arg32 |= v.npages < 0x0fffffff ? v.npages : 0x0fffffff;
-	if (bt_file_path((__u64)v.file, 0))
-		goto out;
+	if (bt_file_path((__u64)v.file, 0) < 0)
+		goto out;  /* (too long: by its inode alone) */
 	rec_commit(&c);
 out:
 	leave(&c);

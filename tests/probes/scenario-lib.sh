@@ -70,6 +70,17 @@ for s in $sources; do
 			>"$r/run.out" 2>"$r/run.err") ||
 			{ cat "$r/run.err"; echo "FAIL: record: the scenarios failed"; exit 1; }
 		;;
+	ebpf)
+		# `btrack record --source ebpf`: root, BTF, tracefs
+		if ! "$BT" record --source ebpf -o "$T/try.btl" -- true 2>"$T/err"; then
+			echo "ebpf: not usable here ($(tail -n 1 "$T/err"))"
+			continue
+		fi
+		setup "$r"
+		(cd "$r" && "$BT" record --source ebpf -o "$r/log.btl" -- \
+			sh "$r/run.sh" >"$r/run.out" 2>"$r/run.err") ||
+			{ cat "$r/run.err"; echo "FAIL: ebpf: the scenarios failed"; exit 1; }
+		;;
 	auditd | auditd-min)
 		setup "$r"
 		# a new audit session for this test's processes
