@@ -12,6 +12,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/error.h"
@@ -240,25 +241,16 @@ static int do_dump(struct bt_log *log, const struct log_args *a)
 	return cli_close_out(stdout, NULL);
 }
 
-/* Notes ("source", "drops"), escaped, for info. */
-static int print_notes(struct bt_log *log)
+/* Notes ("source", "drops"), escaped, for info: gathered into a memory
+ * stream during bt_log_stats_notes()'s pass, printed after the counts. */
+static int note_line(void *arg, const struct bt_rec_note *n)
 {
-	struct bt_log_iter it;
-	const struct bt_rec_head *h;
-	int r;
+	FILE *f = arg;
 
-	bt_log_iter_init(&it, log);
-	while ((r = bt_log_next(&it, &h)) == 1) {
-		const struct bt_rec_note *n = (const void *)h;
-
-		if (h->type != BT_REC_NOTE)
-			continue;
-		printf("note:       %s ", note_name(n->key));
-		put_escaped(stdout, n->text.s, n->text.len);
-		putchar('\n');
-	}
-	bt_log_iter_release(&it);
-	return r;
+	fprintf(f, "note:       %s ", note_name(n->key));
+	put_escaped(f, n->text.s, n->text.len);
+	putc('\n', f);
+	return ferror(f) ? bt_error_set(BT_ENOMEM, "out of memory") : 0;
 }
 
 static int do_info(struct bt_log *log, const char *path)
@@ -266,7 +258,10 @@ static int do_info(struct bt_log *log, const char *path)
 	const struct bt_log_header *hd = bt_log_header(log);
 	struct bt_log_stats st;
 	char t[BT_TIME_BUFSZ];
+	char *notes = NULL;
+	size_t nlen = 0;
 	unsigned k, op;
+	FILE *nf;
 	int r;
 
 	printf("log:        ");
@@ -284,8 +279,15 @@ static int do_info(struct bt_log *log, const char *path)
 		       hd->block_size);
 	if (bt_log_warning(log))
 		printf("warning:    %s\n", bt_log_warning(log));
-	r = bt_log_stats(log, &st);
+	if (!(nf = open_memstream(&notes, &nlen))) {
+		fflush(stdout);
+		return cli_fail(bt_error_set(BT_ENOMEM, "out of memory"));
+	}
+	r = bt_log_stats_notes(log, &st, note_line, nf);
+	if (fclose(nf) && !r)
+		r = bt_error_set(BT_ENOMEM, "out of memory");
 	if (r) {
+		free(notes);
 		fflush(stdout);
 		return cli_fail(r);
 	}
@@ -310,9 +312,8 @@ static int do_info(struct bt_log *log, const char *path)
 	}
 	printf("labels:     %" PRIu64 "\n", st.by_type[BT_REC_LABEL]);
 	printf("notes:      %" PRIu64 "\n", st.by_type[BT_REC_NOTE]);
-	r = print_notes(log);
-	if (r < 0)
-		return cli_fail(r);
+	fwrite(notes, 1, nlen, stdout);
+	free(notes);
 	return cli_close_out(stdout, NULL);
 }
 

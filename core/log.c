@@ -1812,6 +1812,41 @@ populate:
 /* Bytes [off, off + n) of the file, committed: with pread(2) for a file
  * (a header walk reads 32 bytes per 64 KiB: faulting the mapping in would
  * map 64 KiB around each), else from the bytes in memory. */
+/*
+ * Read-ahead of a log read in order.  A mapped file's pages are otherwise
+ * read as they fault, a few at a time, each read waited for: a log of
+ * 2 GB not in the page cache read at 45 MB/s where the disk gives 400.
+ * RA_BYTES at a time, RA_BYTES ahead of the reader.
+ */
+#define RA_BYTES (UINT64_C(8) << 20)
+#define RA_BLOCKS 128   /* of at most 64 KiB: at most RA_BYTES */
+
+static void advise_range(const struct bt_log *log, uint64_t off,
+			 uint64_t end)
+{
+	if (log->fd < 0 || !log->mapped || end <= off)
+		return;
+	(void)posix_fadvise(log->fd, (off_t)off, (off_t)(end - off),
+			    POSIX_FADV_WILLNEED);
+}
+
+void bt_log_read_ahead(const struct bt_log *log, uint32_t start,
+		       uint32_t i)
+{
+	uint64_t a, z;
+
+	if (log->version < 2 || i < start || (i - start) % RA_BLOCKS ||
+	    i >= log->nblocks)
+		return;
+	/* at the start, the first two windows; then the one after next */
+	a = i == start ? i : (uint64_t)i + RA_BLOCKS;
+	z = a + (i == start ? 2 * RA_BLOCKS : RA_BLOCKS);
+	if (a >= log->nblocks)
+		return;
+	advise_range(log, log->blocks[a].off, z < log->nblocks ?
+		     log->blocks[z].off : log->fend);
+}
+
 static int read_at(const struct bt_log *log, uint64_t off, void *buf,
 		   size_t n)
 {
@@ -2829,6 +2864,7 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 	uint8_t hb[8 + BH];         /* padding before a header, the header */
 	const struct bt_log_block *b = (const void *)(hb + 8);
 	bool have = false;          /* b holds the header at off */
+	uint64_t ra = off;          /* read-ahead asked up to here */
 	int r;
 
 	while (off < c) {
@@ -2848,6 +2884,14 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 				       "16 cuts the block header at offset "
 				       "%llu", (unsigned long long)c,
 				       (unsigned long long)off);
+		}
+		/* a header every 64 KiB, each read a wait of its own from a
+		 * cold cache (15 s for 2 GB): read the file ahead instead */
+		if (off + RA_BYTES > ra) {
+			uint64_t to = (off > ra ? off : ra) + RA_BYTES;
+
+			advise_range(log, off > ra ? off : ra, to < c ? to : c);
+			ra = to;
 		}
 		if (!have && (r = read_at(log, off, hb + 8, BH)))
 			return r;
@@ -3146,6 +3190,7 @@ static int decode_all(struct bt_log *log)
 		struct dres res;
 		size_t len;
 
+		bt_log_read_ahead(log, 0, i);
 		if ((r = img_reserve(log, need)))
 			return r;
 		r = decode_blk(log, i, log->img + log->end, need, &len, NULL,
@@ -3683,6 +3728,7 @@ static int refill(struct bt_log_iter *it)
 	b = &log->blocks[i];
 	if (i == it->block && b->first_object != it->nobjects)
 		return chain_error(log, i, b->off);
+	bt_log_read_ahead(log, 0, i);
 	need = decode_need(blk_span(log, i));
 	if (need > it->buf_cap) {
 		size_t cap = need > BT_LOG_BLOCK_DECODED_MAX ? (size_t)need :
@@ -4009,6 +4055,13 @@ int bt_log_next(struct bt_log_iter *it, const struct bt_rec_head **out)
 
 int bt_log_stats(const struct bt_log *log, struct bt_log_stats *out)
 {
+	return bt_log_stats_notes(log, out, NULL, NULL);
+}
+
+int bt_log_stats_notes(const struct bt_log *log, struct bt_log_stats *out,
+		       int (*note)(void *arg, const struct bt_rec_note *n),
+		       void *arg)
+{
 	struct bt_log_iter it;
 	const struct bt_rec_head *h;
 	int r;
@@ -4018,6 +4071,9 @@ int bt_log_stats(const struct bt_log *log, struct bt_log_stats *out)
 	while ((r = bt_log_next(&it, &h)) == 1) {
 		out->records++;
 		out->by_type[h->type]++;
+		if (h->type == BT_REC_NOTE && note &&
+		    (r = note(arg, (const struct bt_rec_note *)h)))
+			break;
 		if (h->type == BT_REC_EVENT) {
 			const struct bt_rec_event *e = (const void *)h;
 

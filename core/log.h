@@ -267,6 +267,15 @@ int bt_log_block_info(const struct bt_log *log, uint32_t i,
  * grow with bt_log_refresh()). */
 size_t bt_log_block_decoded_max(const struct bt_log *log);
 
+/* A reader that goes through the blocks in order from block `start` (a
+ * full load, an index build, `log info`) is at block i: at the start and
+ * every few MiB after, this asks the kernel
+ * to start reading the next few MiB of the file (posix_fadvise(2)
+ * WILLNEED), so that a log not in the page cache is read at the disk's
+ * sequential rate, not a page fault at a time.  Only a hint: no error. */
+void bt_log_read_ahead(const struct bt_log *log, uint32_t start,
+		       uint32_t i);
+
 /*
  * Version 2: decode block i into buf (cap bytes, at least what the block
  * needs: BT_ELIMIT otherwise) as canonical records, exactly the records
@@ -456,6 +465,14 @@ struct bt_log_stats {
 };
 /* Read every record; BT_ECORRUPT at the first bad one. */
 int bt_log_stats(const struct bt_log *log, struct bt_log_stats *out);
+
+/* bt_log_stats(), calling note(arg, n) for each note record, in log order,
+ * on the way: one pass over the log instead of two (a log of a billion
+ * events is 13 GB, more than the page cache keeps).  A nonzero return of
+ * note stops the pass and is returned. */
+int bt_log_stats_notes(const struct bt_log *log, struct bt_log_stats *out,
+		       int (*note)(void *arg, const struct bt_rec_note *n),
+		       void *arg);
 
 /* bt_log_stats(), and for a closed log also: the committed length is the
  * end of the last record and no byte after it is nonzero (read with

@@ -1246,6 +1246,7 @@ static void *work(void *arg)
 	int r;
 
 	for (b = w->b0; b < w->b1; b++) {
+		bt_log_read_ahead(w->g->log, w->b0, b);
 		r = w->pass == 1 ? pass1_block(w, b) : pass2_block(w, b);
 		if (r) {
 			wfail(w, r);
