@@ -157,8 +157,9 @@ char *bt_db_pick_sql(const struct bt_db_pick *p,
 		     const struct bt_db_pspell *sp);
 
 /* The runs of ids with one host (NULL: a shared endpoint), by id: the
- * store's query (BT_DB_RUNS_SQL(null-safe equality of a and b)) gives
- * the first and the last row of each run. */
+ * first and the last row of each run (columns id, host, starts a run,
+ * ends it), a window over every object (core/db.c, lz_map(): only when
+ * the ranges of ids of the logs do not tell). */
 #define BT_DB_RUNS_SQL \
 	"SELECT id, host, st, en FROM (SELECT id, host," \
 	" coalesce(lag(id) OVER w <> id - 1 OR NOT coalesce(lag(host)" \

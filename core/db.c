@@ -2346,7 +2346,8 @@ static int lz_paths(struct closure *c, int64_t id, size_t from,
 	for (i = from; i < x->nlabs; i++) {
 		const struct bt_dbtext *t = &x->labs[i];
 
-		if (t->object != id || t->key != bt_db_label_names[BT_LABEL_PATH])
+		if (t->object != id ||
+		    t->key != bt_db_label_names[BT_LABEL_PATH])
 			continue;
 		if ((*n == *cap && bt_grow(v, cap, *n + 1, sizeof(**v))) ||
 		    (*len + t->len > *bcap &&

@@ -155,9 +155,9 @@ int bt_db_export_log_host(struct bt_db *db, const char *path,
  * The detection points are the caller's: `points` says what they may
  * name, and only the objects they can be are read (through the indexes:
  * labels_value for a path, the identity key for a process, a file name,
- * an endpoint; a file's pages with it), then resolve() gets `objects`, a log of these
- * objects and their labels alone (written first, at that path, another
- * private temporary file), and gives back the ids of the points in it:
+ * an endpoint; a file's pages with it), then resolve() gets `objects`, a
+ * log of these objects and their labels alone, numbered from 1 (written
+ * first, at that path, another private temporary file), and gives back the ids of the points in it:
  * *starts is malloc()ed by resolve() and freed here, *n of them (a spec
  * that names nothing is left out; it fails the same way on the walk's
  * log).  The walk's log holds the objects of the events kept and of the
