@@ -208,6 +208,7 @@ gitco	fwd	file:@/secret	none	reaches	file:@/out
 '
 
 DESIGN='
+ebpf:pivot:back#*  after pivot_root in another mount namespace the paths walked are from that namespace root, which the host cannot name: its files are named /proc/PID/root/... (pivot fwd#* checks that label)
 record:pivot:back#*  after pivot_root in another mount namespace the kernel gives its paths from its own root, which the host cannot name: its files are named /proc/PID/root/... (pivot fwd#* checks that label)
 auditd:pivot:back#*  pivot_root is logged at its exit, relative to the new root: where the new root is on the host is not in the log; its files are named /proc/PID/root/... (pivot fwd#* checks that label)
 auditd:links:back#38  audit logs name=(null) for a file created through a symlink: the file is followed by its inode, unnamed (its writes are kept: links fwd#42)
@@ -215,7 +216,6 @@ auditd:links:back#38  audit logs name=(null) for a file created through a symlin
 
 KNOWN='
 *:script:back#75  data through a pseudo-terminal is not followed: the slave /dev/pts/N cat writes and the master /dev/ptmx script reads are not joined (script, ssh -t, expect)
-ebpf:pivot:*#*  after pivot_root in another mount namespace, the file it writes is named /o, as if it were the host /o
 *:copytrunc:back#85  a truncation to zero does not end the earlier writes: after `: > log` the writers of the old content stay causes of the new
 '
 
