@@ -72,6 +72,11 @@ struct bt_raw {
                                       (which carry it in arg2): the
                                       record ends with the u64 cgroup v2
                                       id of the process */
+#define BT_RAWF_NSROOT 0x10000000u /* eBPF, file ops but EXEC: the paths
+                                      are from the root of a mount
+                                      namespace other than the capture's
+                                      (the loader names them from its
+                                      own root, or under /proc/PID/root) */
 
 /* arg32 of MMAP/MUNMAP: these | BT_RAWF_INO.  The same values as the
  * log's region prot (core/record.h). */

@@ -65,6 +65,7 @@ const volatile __u32 excl_tgid = 0;     /* the loader's process */
 const volatile __u32 scope = BT_EBPF_ALL;
 const volatile __u64 rt_offset = 0;     /* CLOCK_REALTIME - MONOTONIC */
 const volatile __u32 pages_on = 1;      /* page faults on shared maps */
+const volatile __u32 self_mntns = 0;    /* the loader's mount namespace */
 
 #define PSZ 4096                        /* path buffer half */
 #define REC_CAP 16384                   /* scratch record buffer */
@@ -462,6 +463,20 @@ static __always_inline int walk_path(__u32 which, struct dentry *d,
 	return 0;
 }
 
+/* Paths walked for a task in another mount namespace than the loader's
+ * are from that namespace's root (a container's "/etc/passwd" is not the
+ * host's): say so on the record (BT_RAWF_NSROOT), the loader names them. */
+static __always_inline void mark_nsroot(struct bt_probe *c)
+{
+	struct bt_raw *r = (struct bt_raw *)c->rb->b;
+	struct task_struct *t = c->task;
+	__u32 ns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+
+	if (self_mntns && ns && ns != self_mntns &&
+	    c->rb->op != BT_RAW_EXEC && c->rb->op != BT_RAW_FORK)
+		r->arg32 |= BT_RAWF_NSROOT;
+}
+
 /* Append "pipe:[INO]" (sock 0) or "socket:[INO]" (sock 1), the names
  * d_path gives a channel.  -1: a drop, counted here. */
 __noinline int bt_chan_name(__u64 ino, __u32 sock)
@@ -514,6 +529,7 @@ __noinline int bt_file_path(__u64 fp, __u32 which)
 	}
 	if (rec_str(c, pb + (start & (PSZ - 1)), PSZ - start))
 		return 1;
+	mark_nsroot(c);
 	return 0;
 }
 
@@ -558,6 +574,7 @@ __noinline int bt_user_path(__s64 dfd, __u64 upp)
 	if (pb[PSZ + 1] == '/') {
 		if (rec_str(c, pb + PSZ + 1, n - 1))
 			goto toolong;
+		mark_nsroot(c);
 		return 0;
 	}
 	if ((int)dfd == AT_FDCWD) {
@@ -581,6 +598,7 @@ __noinline int bt_user_path(__s64 dfd, __u64 upp)
 	pb[PSZ] = '/';
 	if (rec_str(c, pb + (start & (PSZ - 1)), PSZ - start + n))
 		goto toolong;
+	mark_nsroot(c);
 	return 0;
 toolong:
 	drop(c->st, c->rb->op, BT_DROP_TOOLONG);

@@ -94,6 +94,7 @@ struct bt_ebpf {
 	size_t n;
 	struct bt_drain_stats st;   /* records, bad */
 	struct bt_raw_dec dec;
+	char nsp[2][BT_RAW_MAX + 64]; /* paths named from our root */
 };
 
 bool bt_ebpf_built(void)
@@ -186,6 +187,43 @@ static int track_tree(struct bt_ebpf *e, uint32_t root)
 	return 0;
 }
 
+/*
+ * A path process o->pid gave or was given from the root of its own mount
+ * namespace (BT_RAWF_NSROOT), as a name from ours, into out: itself when
+ * it names the same file here (o's inode) or the process's root is ours;
+ * else under /proc/PID/root (the same file, from the host, while the
+ * process lives: a container's "/etc/passwd" is not the host's).  A file
+ * known by its inode that neither names: no name, never a wrong one.
+ */
+static const char *ns_path(char *out, size_t cap, const struct bt_obs *o,
+			   const char *path)
+{
+	struct stat sb, rb;
+	char q[48];
+	int n;
+
+	if (!path || path[0] != '/')
+		return path;
+	if (o->has_ino) {
+		if (!stat(path, &sb) && sb.st_dev == o->dev &&
+		    sb.st_ino == o->ino)
+			return path;
+	} else {
+		snprintf(q, sizeof(q), "/proc/%u/root", o->pid);
+		if (!stat(q, &rb) && !stat("/", &sb) &&
+		    rb.st_dev == sb.st_dev && rb.st_ino == sb.st_ino)
+			return path;
+	}
+	n = snprintf(out, cap, "/proc/%u/root%s", o->pid,
+		     path[1] ? path : "");
+	if (n < 0 || (size_t)n >= cap)
+		return o->has_ino ? NULL : path;
+	if (o->has_ino && (stat(out, &sb) || sb.st_dev != o->dev ||
+			   sb.st_ino != o->ino))
+		return NULL;
+	return out;
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct bt_ebpf *e = ctx;
@@ -206,6 +244,18 @@ static int on_sample(void *ctx, void *data, size_t size)
 	if (!bt_drain_decode(&e->dec, b, size, BT_RAW_OP_MAX)) {
 		e->st.bad++;
 		return 0;
+	}
+	if ((raw.arg32 & BT_RAWF_NSROOT) && raw.op != BT_RAW_FORK &&
+	    raw.op != BT_RAW_EXEC) {
+		struct bt_obs *o = &e->dec.obs;
+
+		o->path = ns_path(e->nsp[0], sizeof(e->nsp[0]), o, o->path);
+		o->new_path = ns_path(e->nsp[1], sizeof(e->nsp[1]), o,
+				      o->new_path);
+		if (!o->path && !o->has_ino) {
+			e->st.bad++;
+			return 0;
+		}
 	}
 	r = e->sink->add(e->sink->arg, &e->dec.obs);
 	if (r) {
@@ -248,6 +298,12 @@ int bt_ebpf_open(struct bt_ebpf **out, const struct bt_ebpf_opts *o)
 		goto fail;
 	}
 	e->skel->rodata->excl_tgid = (uint32_t)getpid();
+	{
+		struct stat ns;
+
+		if (!stat("/proc/self/ns/mnt", &ns))
+			e->skel->rodata->self_mntns = (uint32_t)ns.st_ino;
+	}
 	e->skel->rodata->rt_offset = rt_offset();
 	e->skel->rodata->pages_on = !o->no_pages;
 	e->skel->rodata->scope = o->pid || o->tree ? BT_EBPF_PIDS :

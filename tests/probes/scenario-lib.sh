@@ -72,7 +72,7 @@ for s in $sources; do
 		;;
 	ebpf)
 		# `btrack record --source ebpf`: root, BTF, tracefs
-		if ! "$BT" record --source ebpf -o "$T/try.btl" -- true 2>"$T/err"; then
+		if ! "$BT" record --source ebpf -o "$T/try-ebpf.btl" -- true 2>"$T/err"; then
 			echo "ebpf: not usable here ($(tail -n 1 "$T/err"))"
 			continue
 		fi

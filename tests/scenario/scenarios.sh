@@ -2,6 +2,7 @@
 # scenarios.sh - the issue 8 scenarios, each run by real programs under
 # every capture source, with the checks an analyst would make:
 #   record       btrack record
+#   ebpf         btrack record --source ebpf (root, BTF; skipped otherwise)
 #   auditd       a real auditd with the shipped rules (capture/audit/btrack.rules)
 #   auditd-min   a real auditd with a minimal rule set: execve and the open
 #                family only (capture/audit/btrack-minimal.rules when it
@@ -105,5 +106,5 @@ wait $p
 SH
 }
 
-SCEN_DEFAULT_SOURCES="record auditd auditd-min"
+SCEN_DEFAULT_SOURCES="record ebpf auditd auditd-min"
 . "$top/tests/probes/scenario-lib.sh"

@@ -37,6 +37,10 @@
 #   xargs-p    xargs -P2: two children at once, each its own file
 #   deep       a file deeper than PATH_MAX (25 directories of 200 bytes),
 #              written from a secret, then tar -c of the tree
+#   inplace    cp over a file that has a second hard link (written in place)
+#   dirmove    mv of a directory, then a file read under its new name
+#   symswap    a release symlink swapped atomically (ln -s; mv -T)
+#   gitco      git checkout of a branch whose commit holds the secret
 #   pivot      unshare -m, then pivot_root into a directory (as a container
 #              runtime does): the file it writes as /o is the host's jail/o
 set -eu
@@ -83,6 +87,10 @@ tee	cat secret | tee t1 t2 > /dev/null; cat decoy > /dev/null
 procsubst	bash -c 'cat <(gzip -c secret) > out.gz; exec 3> fd3; cat secret >&3; exec 3>&-; cat decoy > /dev/null'
 pivot	cat secret > jail/s; unshare -m python3 ../pivot.py jail
 deep	python3 ../deep.py; cat decoy > /dev/null; tar -cf a.tar src
+inplace	echo old > a; ln a b; cp secret a; cat decoy > /dev/null
+dirmove	mkdir d; cat secret > d/f; mv d d2; cat d2/f > out; cat decoy > /dev/null
+symswap	mkdir r1 r2; cat decoy > r1/conf; cat secret > r2/conf; ln -s r1 cur; ln -s r2 new; mv -T new cur; cat cur/conf > out
+gitco	git init -q g; cd g; echo one > f; git add f; git -c user.name=t -c user.email=t@t commit -qm 1; git checkout -qb b2; cp ../secret f; git -c user.name=t -c user.email=t@t commit -qam 2; git checkout -q master 2>/dev/null || git checkout -q main; git checkout -q b2; cat f > ../out
 xargs-p	ls in | sed 's|^|in/|' | xargs -P2 -n1 sh -c 'tr a-z A-Z < \"\$1\" > \"\$1.up\"' sh
 "
 
@@ -189,9 +197,18 @@ pivot	fwd	file:@/secret	none	reaches	file:root/o
 deep	back	file:@/a.tar	none	reaches	file:@/secret
 deep	back	file:@/a.tar	none	lacks	file:@/decoy
 deep	fwd	file:@/secret	none	reaches	file:@/a.tar
+inplace	back	file:@/b	none	reaches	file:@/secret
+inplace	back	file:@/b	none	lacks	file:@/decoy
+dirmove	back	file:@/out	none	reaches	file:@/secret
+dirmove	back	file:@/out	none	lacks	file:@/decoy
+symswap	back	file:@/out	none	reaches	file:@/secret
+symswap	back	file:@/out	none	lacks	file:@/decoy
+gitco	back	file:@/out	none	reaches	file:@/secret
+gitco	fwd	file:@/secret	none	reaches	file:@/out
 '
 
 DESIGN='
+ebpf:pivot:back#*  after pivot_root in another mount namespace the paths walked are from that namespace root, which the host cannot name: its files are named /proc/PID/root/... (pivot fwd#* checks that label)
 record:pivot:back#*  after pivot_root in another mount namespace the kernel gives its paths from its own root, which the host cannot name: its files are named /proc/PID/root/... (pivot fwd#* checks that label)
 auditd:pivot:back#*  pivot_root is logged at its exit, relative to the new root: where the new root is on the host is not in the log; its files are named /proc/PID/root/... (pivot fwd#* checks that label)
 auditd:links:back#38  audit logs name=(null) for a file created through a symlink: the file is followed by its inode, unnamed (its writes are kept: links fwd#42)
@@ -199,7 +216,6 @@ auditd:links:back#38  audit logs name=(null) for a file created through a symlin
 
 KNOWN='
 *:script:back#75  data through a pseudo-terminal is not followed: the slave /dev/pts/N cat writes and the master /dev/ptmx script reads are not joined (script, ssh -t, expect)
-ebpf:pivot:*#*  after pivot_root in another mount namespace, the file it writes is named /o, as if it were the host /o
 *:copytrunc:back#85  a truncation to zero does not end the earlier writes: after `: > log` the writers of the old content stay causes of the new
 '
 
@@ -365,7 +381,8 @@ with open("/s") as f:
 with open("/o", "w") as f:
     f.write(d)
 PY
-	for w in script subst pyreplace copytrunc popen tee procsubst; do
+	for w in script subst pyreplace copytrunc popen tee procsubst inplace \
+		dirmove symswap gitco; do
 		echo "the $w secret $$" >"$1/$w/secret"
 		echo "decoy $$" >"$1/$w/decoy"
 	done

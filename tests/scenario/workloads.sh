@@ -1,6 +1,7 @@
 #!/bin/sh
 # workloads.sh - realistic workloads run by real programs, each with a
-# ground truth known by construction, under `btrack record` and a real
+# ground truth known by construction, under `btrack record`, `btrack
+# record --source ebpf` (root, BTF) and a real
 # auditd with the shipped rules (WORK_SOURCES / SCEN_SOURCES="... auditd-min"
 # adds the minimal rule set).  For each: the backtrack reaches every true
 # source, blames nothing that is not one, and stays small with the default
@@ -125,5 +126,5 @@ prepare() {
 	echo "the renamed secret $$" >"$1/mv-chain/secret"
 }
 
-SCEN_DEFAULT_SOURCES="record auditd"
+SCEN_DEFAULT_SOURCES="record ebpf auditd"
 . "$top/tests/probes/scenario-lib.sh"
