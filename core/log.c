@@ -1809,9 +1809,6 @@ populate:
 	return 0;
 }
 
-/* Bytes [off, off + n) of the file, committed: with pread(2) for a file
- * (a header walk reads 32 bytes per 64 KiB: faulting the mapping in would
- * map 64 KiB around each), else from the bytes in memory. */
 /*
  * Read-ahead of a log read in order.  A mapped file's pages are otherwise
  * read as they fault, a few at a time, each read waited for: a log of
@@ -1847,6 +1844,9 @@ void bt_log_read_ahead(const struct bt_log *log, uint32_t start,
 		     log->blocks[z].off : log->fend);
 }
 
+/* Bytes [off, off + n) of the file, committed: with pread(2) for a file
+ * (a header walk reads 32 bytes per 64 KiB: faulting the mapping in would
+ * map 64 KiB around each), else from the bytes in memory. */
 static int read_at(const struct bt_log *log, uint64_t off, void *buf,
 		   size_t n)
 {
@@ -2888,10 +2888,10 @@ static int walk_blocks(struct bt_log *log, uint64_t off, uint64_t c,
 		/* a header every 64 KiB, each read a wait of its own from a
 		 * cold cache (15 s for 2 GB): read the file ahead instead */
 		if (off + RA_BYTES > ra) {
-			uint64_t to = (off > ra ? off : ra) + RA_BYTES;
+			uint64_t from = off > ra ? off : ra;
 
-			advise_range(log, off > ra ? off : ra, to < c ? to : c);
-			ra = to;
+			ra = from + RA_BYTES;
+			advise_range(log, from, ra < c ? ra : c);
 		}
 		if (!have && (r = read_at(log, off, hb + 8, BH)))
 			return r;

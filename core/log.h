@@ -269,10 +269,10 @@ size_t bt_log_block_decoded_max(const struct bt_log *log);
 
 /* A reader that goes through the blocks in order from block `start` (a
  * full load, an index build, `log info`) is at block i: at the start and
- * every few MiB after, this asks the kernel
- * to start reading the next few MiB of the file (posix_fadvise(2)
- * WILLNEED), so that a log not in the page cache is read at the disk's
- * sequential rate, not a page fault at a time.  Only a hint: no error. */
+ * every few MiB after, this asks the kernel to start reading the next few
+ * MiB of the file (posix_fadvise(2) WILLNEED), so that a log not in the
+ * page cache is read at the disk's sequential rate, not a page fault at a
+ * time.  Only a hint: no error. */
 void bt_log_read_ahead(const struct bt_log *log, uint32_t start,
 		       uint32_t i);
 
