@@ -1387,15 +1387,15 @@ static int pq_each_object(struct bt_db *bdb, const char *host, bool ordered,
 	return err;
 }
 
+/* A row of (object, key, time, value[, id]). */
 static int label_row(void *arg, const struct row *r)
 {
 	struct each *x = arg;
 	char key[16];
 	struct bt_dbtext t;
 	char *v;
-	int err;
 
-	if (r->n != 4 || !r->v[1] || !r->v[3])
+	if ((r->n != 4 && r->n != 5) || !r->v[1] || !r->v[3])
 		return bt_error_set(BT_ECORRUPT, "'%s': a bad label row",
 				    x->db->base.name);
 	snprintf(key, sizeof(key), "%.*s", r->len[1], r->v[1]);
@@ -1408,9 +1408,9 @@ static int label_row(void *arg, const struct row *r)
 	v[r->len[3]] = '\0';
 	t = (struct bt_dbtext){ .object = f64(r, 0), .key = key,
 				.time = (uint64_t)f64(r, 2), .value = v,
-				.len = (size_t)r->len[3] };
-	err = x->text(x->arg, &t);
-	return err;
+				.len = (size_t)r->len[3],
+				.id = r->n == 5 && r->v[4] ? f64(r, 4) : 0 };
+	return x->text(x->arg, &t);
 }
 
 static int pq_each_label(struct bt_db *bdb,
@@ -1578,47 +1578,24 @@ static int pq_pick(struct bt_db *bdb, const struct bt_db_pick *p,
 	return err;
 }
 
-static int label_id_row(void *arg, const struct row *r)
-{
-	struct each *x = arg;
-	char key[16];
-	struct bt_dbtext t;
-	char *v;
-
-	if (r->n != 5 || !r->v[2] || !r->v[4])
-		return bt_error_set(BT_ECORRUPT, "'%s': a bad label row",
-				    x->db->base.name);
-	snprintf(key, sizeof(key), "%.*s", r->len[2], r->v[2]);
-	/* the value ends with a NUL in the log: give it one */
-	if ((size_t)r->len[4] + 1 > x->kind_cap &&
-	    bt_grow(&x->kind, &x->kind_cap, (size_t)r->len[4] + 1, 1))
-		return bt_error_set(BT_ENOMEM, "out of memory");
-	v = x->kind;
-	memcpy(v, r->v[4], (size_t)r->len[4]);
-	v[r->len[4]] = '\0';
-	t = (struct bt_dbtext){ .id = f64(r, 0), .object = f64(r, 1),
-				.key = key, .time = (uint64_t)f64(r, 3),
-				.value = v, .len = (size_t)r->len[4] };
-	return x->text(x->arg, &t);
-}
-
 static int pq_labels_of(struct bt_db *bdb, const int64_t *ids, size_t n,
 			int (*fn)(void *arg, const struct bt_dbtext *t),
 			void *arg)
 {
 	struct each x = { .db = P(bdb), .text = fn, .arg = arg };
 	bool oom = false;
-	char *in = spell("= ANY('", ids, n, "'::bigint[])", &oom), *q = NULL;
+	char *in, *q = NULL;
 	int err;
 
 	if (!n)
 		return 0;
-	if (oom || asprintf(&q, "SELECT id, object, key, time, value FROM"
+	in = spell("= ANY('", ids, n, "'::bigint[])", &oom);
+	if (oom || asprintf(&q, "SELECT object, key, time, value, id FROM"
 			    " labels WHERE object %s ORDER BY id", in) < 0) {
 		q = NULL;
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 	} else {
-		err = copy_out(P(bdb), q, label_id_row, &x, "reading labels");
+		err = copy_out(P(bdb), q, label_row, &x, "reading labels");
 	}
 	free(q);
 	free(in);

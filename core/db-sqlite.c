@@ -839,16 +839,22 @@ static int sq_pick(struct bt_db *bdb, const struct bt_db_pick *p,
 	return err;
 }
 
-/* Rows of (object or log, key, time, text) from `sql`, one call each. */
-static int each_text(struct sqlite_db *db, const char *sql, const char *what,
+/* Rows of (object or log, key, time, text[, id]) from `sql` (its ?1 bound
+ * to `bind` when not NULL), one call each. */
+static int each_text(struct sqlite_db *db, const char *sql, const char *bind,
+		     const char *what,
 		     int (*fn)(void *arg, const struct bt_dbtext *t),
 		     void *arg)
 {
 	sqlite3_stmt *s;
 	int rc, err;
+	bool with_id;
 
 	if ((err = prepare(db, &s, sql)))
 		return err;
+	if (bind)
+		sqlite3_bind_text(s, 1, bind, -1, SQLITE_STATIC);
+	with_id = sqlite3_column_count(s) > 4;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct bt_dbtext t = {
 			.object = sqlite3_column_int64(s, 0),
@@ -856,8 +862,10 @@ static int each_text(struct sqlite_db *db, const char *sql, const char *what,
 			.time = (uint64_t)sqlite3_column_int64(s, 2),
 			.value = (const char *)sqlite3_column_text(s, 3),
 			.len = (size_t)sqlite3_column_bytes(s, 3),
+			.id = with_id ? sqlite3_column_int64(s, 4) : 0,
 		};
 
+		db->base.stats.rows++;
 		if ((err = fn(arg, &t)))
 			break;
 	}
@@ -872,44 +880,23 @@ static int sq_each_label(struct bt_db *bdb,
 			 void *arg)
 {
 	return each_text(S(bdb), "SELECT object, key, time, value FROM"
-			 " labels ORDER BY id", "reading labels", fn, arg);
+			 " labels ORDER BY id", NULL, "reading labels", fn,
+			 arg);
 }
 
 static int sq_labels_of(struct bt_db *bdb, const int64_t *ids, size_t n,
 			int (*fn)(void *arg, const struct bt_dbtext *t),
 			void *arg)
 {
-	struct sqlite_db *db = S(bdb);
 	char *list = bt_db_id_list(ids, n, '[', ']');
-	sqlite3_stmt *s;
-	int rc, err;
+	int err;
 
 	if (!list)
 		return bt_error_set(BT_ENOMEM, "out of memory");
-	if ((err = prepare(db, &s, "SELECT id, object, key, time, value FROM"
-			   " labels WHERE object IN (SELECT value FROM"
-			   " json_each(?1)) ORDER BY id"))) {
-		free(list);
-		return err;
-	}
-	sqlite3_bind_text(s, 1, list, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct bt_dbtext t = {
-			.id = sqlite3_column_int64(s, 0),
-			.object = sqlite3_column_int64(s, 1),
-			.key = (const char *)sqlite3_column_text(s, 2),
-			.time = (uint64_t)sqlite3_column_int64(s, 3),
-			.value = (const char *)sqlite3_column_text(s, 4),
-			.len = (size_t)sqlite3_column_bytes(s, 4),
-		};
-
-		db->base.stats.rows++;
-		if ((err = fn(arg, &t)))
-			break;
-	}
-	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = sqlerr(db, BT_EIO, "reading labels");
-	sqlite3_finalize(s);
+	err = each_text(S(bdb), "SELECT object, key, time, value, id FROM"
+			" labels WHERE object IN (SELECT value FROM"
+			" json_each(?1)) ORDER BY id", list, "reading labels",
+			fn, arg);
 	free(list);
 	return err;
 }
@@ -920,7 +907,7 @@ static int sq_each_note(struct bt_db *bdb,
 {
 	return each_text(S(bdb), "SELECT log, key, time, text FROM notes"
 			 " WHERE key IN ('source', 'drops') ORDER BY id",
-			 "reading notes", fn, arg);
+			 NULL, "reading notes", fn, arg);
 }
 
 static int sq_each_event(struct bt_db *bdb,

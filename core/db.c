@@ -2522,6 +2522,15 @@ out:
 	return err;
 }
 
+/* A copy of `v` at the end of (*s)[*n]. */
+static int push_copy(char ***s, size_t *n, size_t *cap, const char *v)
+{
+	if (bt_grow(s, cap, *n + 1, sizeof(**s)) || !((*s)[*n] = strdup(v)))
+		return bt_error_set(BT_ENOMEM, "out of memory");
+	(*n)++;
+	return 0;
+}
+
 /* The endpoints named as the paths of the detection points (walk.c,
  * start_aliases(): a point's path names these endpoints too). */
 static int lz_aliases(struct closure *c, const uint32_t *starts, size_t n,
@@ -2547,11 +2556,8 @@ static int lz_aliases(struct closure *c, const uint32_t *starts, size_t n,
 			    (x->kind[id] != BT_OBJ_FILENAME &&
 			     x->kind[id] != BT_OBJ_ENDPOINT))
 				continue;
-			if (bt_grow(&s, &cap, ns + 1, sizeof(*s)) ||
-			    !(s[ns] = strdup(x->arena + (uintptr_t)o->path)))
-				err = bt_error_set(BT_ENOMEM, "out of memory");
-			else
-				ns++;
+			err = push_copy(&s, &ns, &cap,
+					x->arena + (uintptr_t)o->path);
 		}
 		for (k = 0; k < x->nlabs && !err; k++) {
 			const struct bt_dbtext *t = &x->labs[k];
@@ -2559,11 +2565,8 @@ static int lz_aliases(struct closure *c, const uint32_t *starts, size_t n,
 			if (t->object != f || x->kind[f] != BT_OBJ_FILE ||
 			    t->key != bt_db_label_names[BT_LABEL_PATH])
 				continue;
-			if (bt_grow(&s, &cap, ns + 1, sizeof(*s)) ||
-			    !(s[ns] = strdup(x->arena + (uintptr_t)t->value)))
-				err = bt_error_set(BT_ENOMEM, "out of memory");
-			else
-				ns++;
+			err = push_copy(&s, &ns, &cap,
+					x->arena + (uintptr_t)t->value);
 		}
 	}
 	if (!err && ns) {
