@@ -388,8 +388,19 @@ int bt_jsonl_parse(struct bt_jsonl_line *l, const char *line, size_t len,
 				  NULL)))
 			return r;
 		return get_str(root, "path", need_path, !anon, &o->path);
+	case BT_RAW_TRUNCATE: {
+		/* The length it was cut to: 0 empties the file (a walk stops
+		 * there); absent means unknown, which never cuts. */
+		uint64_t cut = 0;
+		bool has_len;
+
+		if ((r = get_uint(root, "length", INT64_MAX, false, &cut,
+				  &has_len)))
+			return r;
+		o->empties = has_len && cut == 0;
+		return get_str(root, "path", need_path, !anon, &o->path);
+	}
 	case BT_RAW_OPEN:
-	case BT_RAW_TRUNCATE:
 	case BT_RAW_MUNMAP:
 	case BT_RAW_PIPE:
 		return get_str(root, "path", need_path, !anon, &o->path);

@@ -1373,8 +1373,9 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 			r = event(ing, BT_OP_WRITE, 0, sat32(o->bytes),
 				  o->time, proc, file);
 		else if (o->op == BT_RAW_TRUNCATE)
-			r = event(ing, BT_OP_TRUNCATE, 0, 0, o->time, proc,
-				  file);
+			r = event(ing, BT_OP_TRUNCATE,
+				  o->empties ? BT_EVF_EMPTY : 0, 0, o->time,
+				  proc, file);
 		else if (o->op == BT_RAW_CHMOD)
 			r = event(ing, BT_OP_CHMOD, 0, o->mode == UINT32_MAX ?
 				  UINT32_MAX : o->mode & 07777, o->time, proc,

@@ -102,6 +102,9 @@ struct bt_obs {
 	                           then the endpoint is the remote address
 	                           alone, else one end of one connection */
 	uint64_t bytes;         /* READ, WRITE, RECV, SEND: 0 if unknown */
+	bool empties;           /* TRUNCATE: to length 0 (O_TRUNC, or a
+	                           length of 0 given): BT_EVF_EMPTY; false
+	                           when the length is another or unknown */
 
 	/* The acting process's credentials when known (UINT32_MAX if not;
 	 * `uid` above is the real uid).  SETID: the credentials after the

@@ -163,6 +163,11 @@ enum bt_op {
 
 /* Event flags. */
 #define BT_EVF_SHARED 0x1  /* mmap events: the mapping is MAP_SHARED */
+#define BT_EVF_EMPTY  0x2  /* truncate: to length 0 (O_TRUNC, truncate(2)
+                              or ftruncate(2) with length 0): what was
+                              written before is gone, so a walk stops at
+                              it (graph/walk.h).  Without it a truncate's
+                              length is not 0 or not known: no cut. */
 
 /*
  * aux, by op: READ/WRITE/RECV/SEND: bytes moved (saturated at 2^32-1, 0 if

@@ -41,6 +41,14 @@ struct wnode {
 	uint32_t depth;
 	uint64_t t;          /* threshold */
 	uint64_t done;       /* threshold already examined (if has_done) */
+	/* Files and pages, whose window an emptying bounds (cut_of()): the
+	 * other extreme of the times the node was reached at (backward the
+	 * earliest, forward the latest; t is the latest / the earliest),
+	 * if has_t2; and the other end of the window examined (backward
+	 * its start, forward its end), if has_done. */
+	bool has_t2;
+	uint64_t t2;
+	uint64_t edge;
 	uint32_t self;       /* member object with its own lists, or 0 */
 	uint32_t extra;      /* page nodes: their file, whose read(2) and
 	                        write(2) events the pages depend on, or 0 */
@@ -640,6 +648,92 @@ static uint64_t time_at(const struct bt_graph *g, const uint32_t *l,
 	return e.time;
 }
 
+/* ---- emptyings (BT_EVF_EMPTY) ------------------------------------------ */
+
+/* The file whose emptyings bound node n's window (window()): a file's
+ * own, a page's or a page group's file; 0 for any other node. */
+static uint32_t cut_file(const struct wnode *n)
+{
+	if (n->kind == BT_OBJ_FILE)
+		return n->self ? n->self : n->file;
+	if (n->kind == BT_OBJ_PAGE)
+		return n->file;
+	return 0;
+}
+
+/* The op of entry j of a list, from its ends when the graph keeps them
+ * (no event read), else from the event. */
+static unsigned op_at(const struct bt_graph *g, const uint32_t *l,
+		      const uint32_t *ends, size_t j)
+{
+	struct bt_rec_event e;
+
+	if (ends)
+		return BT_END_OP(ends[j]);
+	if (!bt_graph_event(g, l[j], &e))
+		return 0;               /* kept for bt_graph_status() */
+	return e.op;
+}
+
+/* Whether entry j of an in-list is an emptying: a truncate to length 0
+ * (one of unknown length is not). */
+static bool is_emptying(const struct bt_graph *g, const uint32_t *l,
+			const uint32_t *ends, size_t j)
+{
+	struct bt_rec_event e;
+
+	if (ends && BT_END_OP(ends[j]) != BT_OP_TRUNCATE)
+		return false;
+	if (!bt_graph_event(g, l[j], &e))
+		return false;
+	return e.op == BT_OP_TRUNCATE && (e.flags & BT_EVF_EMPTY);
+}
+
+/*
+ * Backward: the time of the last emptying of `file` at or before t (the
+ * emptying is in the window: its process decided the content), 0 if none.
+ * Also 0 when a writable shared mapping of the file (mmap_write, since
+ * `since`) came before it: that mapping may write on after the emptying,
+ * at times a log of object-level mappings does not hold, so nothing is
+ * cut.  It reads the list back from t to the emptying, which the walk
+ * examines anyway, and from there the ops (the ends) down to since.
+ */
+static uint64_t cut_before(const struct bt_graph *g, uint32_t file,
+			   uint64_t t, uint64_t since)
+{
+	const uint32_t *l, *ends;
+	size_t n = bt_graph_in(g, file, &l), j, c, lo;
+
+	ends = n ? bt_graph_in_ends(g, file) : NULL;
+	lo = lower_bound(g, l, n, since);
+	for (j = upper_bound(g, l, n, t); j > lo; j--)
+		if (is_emptying(g, l, ends, j - 1))
+			break;
+	if (j == lo)
+		return 0;
+	c = j - 1;
+	for (j = lo; j < c; j++)
+		if (op_at(g, l, ends, j) == BT_OP_MMAP_WRITE)
+			return 0;
+	return time_at(g, l, c);
+}
+
+/* Forward: the time of the first emptying of `file` after t (a read at
+ * that very time is kept: which came first is unknown), BT_TIME_NONE if
+ * none. */
+static uint64_t cut_after(const struct bt_graph *g, uint32_t file,
+			  uint64_t t)
+{
+	const uint32_t *l, *ends;
+	size_t n = bt_graph_in(g, file, &l), j;
+
+	ends = n ? bt_graph_in_ends(g, file) : NULL;
+	for (j = upper_bound(g, l, n, t); j < n; j++)
+		if (is_emptying(g, l, ends, j))
+			return time_at(g, l, j);
+	return BT_TIME_NONE;
+}
+
 /*
  * Examine entries [lo, hi) of one list (member `mobj` of node v, in time
  * order) and follow them.  What the rule needs of an event is its op, its
@@ -762,6 +856,22 @@ skipped:
 	for (k = 0; k < w->nmet_nodes; k++) {
 		struct wnode *on = &w->nodes[w->met_nodes[k]];
 
+		/* A file or page: the other extreme of its reach times, and
+		 * if that moves past the end its window was cut at, the
+		 * node is examined again (expand()). */
+		if (on->kind == BT_OBJ_FILE || on->kind == BT_OBJ_PAGE) {
+			uint64_t r2 = time_at(g, l, back ? on->fj : on->lj);
+
+			if (!on->has_t2 ||
+			    (back ? r2 < on->t2 : r2 > on->t2)) {
+				on->t2 = r2;
+				on->has_t2 = true;
+				if (on->has_done && cut_file(on) &&
+				    (back ? r2 < on->edge : r2 >= on->edge) &&
+				    (r = push(w, w->met_nodes[k])))
+					return r;
+			}
+		}
 		if (!on->trig)
 			continue;
 		/* backward: the latest entry that met it (the first one
@@ -828,41 +938,87 @@ static int follow_peer(struct walker *w, uint32_t v, uint32_t obj)
 	return push(w, (uint32_t)(o - 1));
 }
 
+/*
+ * The window of node n: [*lo_t, *hi_t] in time.  Backward, since to the
+ * threshold; forward, the threshold to until.  A file (or a page of it)
+ * that was emptied (truncate with BT_EVF_EMPTY) holds nothing of what was
+ * written before: backward the window starts at the last emptying at or
+ * before the earliest time n was reached at, forward it ends at the first
+ * emptying after the latest.  A node reached at several times keeps one
+ * window from the earliest to the latest, which never misses what one of
+ * them needs (it may keep writes an emptying between them ended).  The
+ * window only grows: once examined, its other end is n->edge.
+ */
+static void window(const struct walker *w, const struct wnode *n,
+		   uint64_t *lo_t, uint64_t *hi_t)
+{
+	bool back = w->dir == BT_BACKWARD;
+	uint32_t cf = cut_file(n);
+	uint64_t t2, c;
+
+	*lo_t = back ? w->o.since : n->t;
+	*hi_t = back ? n->t : w->o.until;
+	if (!cf)
+		return;
+	if (back) {
+		t2 = n->has_t2 && n->t2 < n->t ? n->t2 : n->t;
+		if (n->has_done && t2 >= n->edge) {
+			*lo_t = n->edge;        /* the same emptying */
+			return;
+		}
+		c = cut_before(w->g, cf, t2, w->o.since);
+		if (c > *lo_t)
+			*lo_t = c;
+		if (n->has_done && n->edge < *lo_t)
+			*lo_t = n->edge;
+	} else {
+		t2 = n->has_t2 && n->t2 > n->t ? n->t2 : n->t;
+		if (n->has_done && t2 < n->edge) {
+			*hi_t = n->edge;
+			return;
+		}
+		c = cut_after(w->g, cf, t2);
+		if (c < *hi_t)
+			*hi_t = c;
+		if (n->has_done && n->edge > *hi_t)
+			*hi_t = n->edge;
+	}
+}
+
 /* Examine the events of node v inside its window that were not examined
  * before, and follow them. */
 static int expand(struct walker *w, uint32_t v)
 {
 	const struct bt_graph *g = w->g;
 	const uint32_t *l, *ends;
-	size_t len, i, lo, hi, x;
+	size_t len, i, lo, hi, a, b;
 	bool back = w->dir == BT_BACKWARD;
 	struct wnode *n = &w->nodes[v];
-	uint64_t t = n->t, done = n->done;
+	uint64_t done = n->done, edge = n->edge, lo_t, hi_t;
 	bool has_done = n->has_done;
 	uint32_t mobj;
 	int r;
 
-	n->done = t;
+	window(w, n, &lo_t, &hi_t);
+	n->done = n->t;
+	n->edge = back ? lo_t : hi_t;
 	n->has_done = true;
 	for (i = 0; member_of(w, &w->nodes[v], i, &l, &len, &ends, &mobj);
 	     i++) {
-		if (back) {
-			/* since <= time <= t, and > done if examined */
-			lo = lower_bound(g, l, len, w->o.since);
-			if (has_done) {
-				x = upper_bound(g, l, len, done);
-				lo = x > lo ? x : lo;
-			}
-			hi = upper_bound(g, l, len, t);
-		} else {
-			/* t <= time <= until, and < done if examined */
-			lo = lower_bound(g, l, len, t);
-			hi = upper_bound(g, l, len, w->o.until);
-			if (has_done) {
-				x = lower_bound(g, l, len, done);
-				hi = x < hi ? x : hi;
-			}
+		/* lo_t <= time <= hi_t, less what was examined: backward
+		 * [edge, done], forward [done, edge] */
+		lo = lower_bound(g, l, len, lo_t);
+		hi = upper_bound(g, l, len, hi_t);
+		a = b = lo;
+		if (has_done) {
+			a = lower_bound(g, l, len, back ? edge : done);
+			b = upper_bound(g, l, len, back ? done : edge);
 		}
+		if (lo < a && lo < hi &&
+		    (r = scan_list(w, v, mobj, l, ends, lo, a < hi ? a : hi)))
+			return r;
+		if (b > lo)
+			lo = b;
 		if (lo < hi && (r = scan_list(w, v, mobj, l, ends, lo, hi)))
 			return r;
 	}
