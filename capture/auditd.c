@@ -986,6 +986,20 @@ static unsigned item_kind(const struct aev *e, int i)
 	return BT_FD_OTHER;
 }
 
+/* Whether truncate's or ftruncate's length (a1) is known to be 0.  On
+ * i386, truncate64 and ftruncate64 (which the syscall table maps to
+ * truncate and ftruncate) pass it in a1 (low) and a2 (high): both must be
+ * 0 (for the 32-bit calls a2 is whatever the register held: a non-zero a2
+ * leaves the length unknown, which cuts nothing). */
+static bool length_is_0(const struct aev *e)
+{
+	if (!(e->has_a & 2) || e->a[1] != 0)
+		return false;
+	if (e->arch == BT_ARCH_I386)
+		return (e->has_a & 4) && e->a[2] == 0;
+	return true;
+}
+
 /* ---- turning an event into observations --------------------------------- */
 
 static int do_open(struct bt_auditd *a, const struct aev *e)
@@ -1059,7 +1073,9 @@ static int do_open(struct bt_auditd *a, const struct aev *e)
 			r = add(a, &o);
 		} else if (trunc) {
 			o.op = BT_RAW_TRUNCATE;
+			o.empties = true;       /* O_TRUNC: to length 0 */
 			r = add(a, &o);
+			o.empties = false;
 		}
 		if (!r && (access & BT_FD_READ) && !creat) {
 			o.op = BT_RAW_READ;
@@ -1266,6 +1282,7 @@ static int do_names(struct bt_auditd *a, const struct aev *e)
 			return 0;
 		o.op = BT_RAW_TRUNCATE;
 		o.path = p;
+		o.empties = length_is_0(e);
 		obs_item(&o, e, i);
 		return add(a, &o);
 	}
@@ -1370,6 +1387,7 @@ static int do_fd_io(struct bt_auditd *a, const struct aev *e)
 			return 0;
 		o.op = e->sysno == SYS_ftruncate ? BT_RAW_TRUNCATE :
 		       write ? BT_RAW_WRITE : BT_RAW_READ;
+		o.empties = e->sysno == SYS_ftruncate && length_is_0(e);
 		if (!write && fd_is_channel(f)) {
 			int r = flush_writers(a, f->ino, e->time, e->pid);
 

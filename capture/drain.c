@@ -292,6 +292,12 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 	case BT_RAW_READ: case BT_RAW_WRITE:
 		o->bytes = raw->arg;
 		break;
+	case BT_RAW_TRUNCATE:
+		/* to length 0 when the source says the length (the module
+		 * does not: unknown, no emptying) */
+		o->empties = ebpf && (raw->arg32 & BT_RAWF_LEN) &&
+			     raw->arg == 0;
+		break;
 	case BT_RAW_MMAP: case BT_RAW_MUNMAP:
 		o->prot = raw->arg32 & (BT_PROT_READ | BT_PROT_WRITE);
 		o->shared = raw->arg32 & BT_PROT_SHARED;

@@ -1960,6 +1960,21 @@ static void path_obs(struct rec *r, struct task *t, unsigned op,
 	add(r, &ob);
 }
 
+/* A truncate of a file; `empties`: to length 0 (BT_EVF_EMPTY). */
+static void trunc_obs(struct rec *r, struct task *t, const char *path,
+		      uint64_t dev, uint64_t ino, bool empties)
+{
+	struct bt_obs ob;
+
+	obs_init(&ob, t, BT_RAW_TRUNCATE);
+	ob.path = path;
+	ob.has_ino = true;
+	ob.dev = dev;
+	ob.ino = ino;
+	ob.empties = empties;
+	add(r, &ob);
+}
+
 static void on_open_exit(struct rec *r, struct task *t, int fd)
 {
 	uint64_t flags = t->args[5];
@@ -1977,10 +1992,9 @@ static void on_open_exit(struct rec *r, struct task *t, int fd)
 	path_obs(r, t, created ? BT_RAW_CREATE : BT_RAW_OPEN, f->path, NULL,
 		 true, f->dev, f->ino);
 	/* Linux truncates an existing regular file opened with O_TRUNC,
-	 * whatever the access mode and with or without O_CREAT */
+	 * whatever the access mode and with or without O_CREAT: to 0 */
 	if ((flags & O_TRUNC) && !created)
-		path_obs(r, t, BT_RAW_TRUNCATE, f->path, NULL, true, f->dev,
-			 f->ino);
+		trunc_obs(r, t, f->path, f->dev, f->ino, true);
 }
 
 static void on_connect(struct rec *r, struct task *t, int fd, uint64_t addr,
@@ -2479,17 +2493,18 @@ static void on_sys_exit(struct rec *r, struct task *t)
 				 t->has_ino, t->dev, t->ino);
 		break;
 	case SYS_truncate:
+		/* the length, a[1], is in the call's registers: 0 empties
+		 * the file */
 		if (t->ok1 && stat(t->path1, &sb) == 0)
-			path_obs(r, t, BT_RAW_TRUNCATE, t->path1, NULL, true,
-				 sb.st_dev, sb.st_ino);
+			trunc_obs(r, t, t->path1, sb.st_dev, sb.st_ino,
+				  a[1] == 0);
 		break;
 	case SYS_ftruncate: {
 		const struct bt_fd *f = fd_lookup(r, t, (int)a[0], false,
 						  false);
 
 		if (f && f->kind == BT_FD_FILE)
-			path_obs(r, t, BT_RAW_TRUNCATE, f->path, NULL, true,
-				 f->dev, f->ino);
+			trunc_obs(r, t, f->path, f->dev, f->ino, a[1] == 0);
 		break;
 	}
 	case SYS_rename:

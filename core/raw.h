@@ -55,7 +55,8 @@ struct bt_raw {
 	                  BT_RAWF_* */
 	__u64 dev;
 	__u64 ino;
-	__u64 arg;     /* op-specific: page index, offset, bytes */
+	__u64 arg;     /* op-specific: page index, offset, bytes, the
+	                  length (TRUNCATE with BT_RAWF_LEN) */
 	__u64 arg2;    /* op-specific: page count (MMAP); the cgroup v2
 	                  id, 0 = unknown (FORK, EXEC: eBPF only) */
 };
@@ -77,6 +78,11 @@ struct bt_raw {
                                       namespace other than the capture's
                                       (the loader names them from its
                                       own root, or under /proc/PID/root) */
+#define BT_RAWF_LEN    0x08000000u /* TRUNCATE (eBPF, user space): arg
+                                      is the length the file was cut to
+                                      (O_TRUNC: 0).  Without it the
+                                      length is unknown (the module's
+                                      records): no emptying is assumed */
 
 /* arg32 of MMAP/MUNMAP: these | BT_RAWF_INO.  The same values as the
  * log's region prot (core/record.h). */

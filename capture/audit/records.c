@@ -576,8 +576,10 @@ static int rec_syscall(struct bt_arec *a, struct aev *e, const char *p,
 			}
 		} else if (f.kn == 2 && f.k[0] == 'a' && f.k[1] >= '0' &&
 			   f.k[1] <= '3') {
-			if (!fu64(a, &f, 16, &v))
+			if (!fu64(a, &f, 16, &v)) {
 				e->a[f.k[1] - '0'] = v;
+				e->has_a |= 1u << (f.k[1] - '0');
+			}
 		} else if (key_is(&f, "pid")) {
 			if (!fu64(a, &f, 10, &v) && v <= UINT32_MAX)
 				e->pid = (uint32_t)v;

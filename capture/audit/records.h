@@ -85,6 +85,9 @@ struct aev {
 	int64_t exit;
 	uint64_t a[4];       /* for i386 socketcall: the sub-call's own
 			      * arguments (SOCKETCALL record) */
+	unsigned has_a;      /* bit k: a<k>= was there and parsed (a
+			      * missing argument reads 0, which is not a
+			      * length of 0) */
 	int args_unknown;    /* socketcall without its SOCKETCALL record:
 			      * a[] are all ones, not arguments */
 	int has_socketcall;

@@ -80,6 +80,7 @@ const volatile __u32 self_mntns = 0;    /* the loader's mount namespace */
 #define SOCKFS_MAGIC 0x534F434B
 #define SOCK_DGRAM 2
 #define FMODE_CREATED 0x100000
+#define BT_O_TRUNC 01000        /* open(2)'s O_TRUNC (x86-64) */
 #define PF_KTHREAD 0x00200000
 #define TS_COMPAT 0x0002
 #define AT_FDCWD -100
@@ -920,12 +921,25 @@ static __noinline void fd_event(struct bt_probe *c, __u32 op, long fd)
 		return;
 	if (fmt != S_IFREG && !(fmt == S_IFIFO && op != BT_RAW_OPEN))
 		return;
-	if (op == BT_RAW_OPEN && (BPF_CORE_READ(f, f_mode) & FMODE_CREATED))
-		op = BT_RAW_CREATE;
+	if (op == BT_RAW_TRUNCATE) {
+		/* arg: the length; arg2 set: the O_TRUNC of an open, which
+		 * cut nothing of a file it created (nor of a FIFO) */
+		if (fmt != S_IFREG || (arg2 && (BPF_CORE_READ(f, f_mode) &
+						FMODE_CREATED)))
+			return;
+		arg2 = 0;
+	}
+	if (op == BT_RAW_OPEN) {
+		arg2 = 0;
+		if (BPF_CORE_READ(f, f_mode) & FMODE_CREATED)
+			op = BT_RAW_CREATE;
+	}
 	r = rec_begin(c, op);
 	rec_inode(r, ino);
 	r->arg = arg;
 	r->arg2 = arg2;
+	if (op == BT_RAW_TRUNCATE)
+		r->arg32 |= BT_RAWF_LEN;
 	key = (__u64)f;
 	if (op == BT_RAW_READ || op == BT_RAW_WRITE) {
 		__u64 *v = bpf_map_lookup_elem(&named, &key);
@@ -959,6 +973,8 @@ static __noinline void path_event(struct bt_probe *c, __u32 op, long dfd,
 
 	r->arg = c->x1;
 	r->arg2 = c->x2;
+	if (op == BT_RAW_TRUNCATE)      /* arg: the length */
+		r->arg32 |= BT_RAWF_LEN;
 	if (bt_user_path(dfd, (__u64)p))
 		return;
 	if (op == BT_RAW_SYMLINK) {
@@ -1300,6 +1316,21 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 	switch (nr) {
 	case __NR_open: case __NR_openat: case __NR_openat2: case __NR_creat:
 		x.fd = ret;
+		/* O_TRUNC (creat implies it): a truncate to 0 of the file
+		 * unless the open created it (fd_event()) */
+		{
+			__u64 fl = nr == __NR_open ? a1 : nr == __NR_openat ?
+				   a2 : nr == __NR_creat ? BT_O_TRUNC : 0;
+
+			if (nr == __NR_openat2 &&
+			    bpf_probe_read_user(&fl, sizeof(fl), (void *)a2))
+				fl = 0;
+			if (fl & BT_O_TRUNC) {
+				x.fd2 = ret;
+				x.op2 = BT_RAW_TRUNCATE;
+				x.x2 = 1;
+			}
+		}
 		break;
 	case __NR_read: case __NR_pread64: case __NR_readv: case __NR_preadv:
 	case __NR_preadv2:
@@ -1322,10 +1353,14 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 			x.fd = a0, x.fd2 = a2;
 		break;
 	case __NR_truncate:
+		x.x1 = a1;              /* the length */
+		x.up = a0;
+		break;
 	case __NR_unlink: case __NR_rmdir:
 		x.up = a0;
 		break;
 	case __NR_ftruncate:
+		x.x1 = a1;              /* the length */
 		x.fd = a0;
 		break;
 	case __NR_rename: case __NR_link:
