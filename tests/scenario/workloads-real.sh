@@ -31,6 +31,8 @@
 #   subst      x=$(cat secret); echo "$x" > out (the shell reads the pipe)
 #   pyreplace  python: mkstemp, write, fsync, os.replace over the name
 #   copytrunc  copytruncate as logrotate does it: cp log log.1; : > log
+#              (O_TRUNC), and truncate -s 0 (ftruncate), os.truncate(path,
+#              0) (truncate); truncate -s 5 cuts nothing (the control)
 #   popen      python subprocess communicate(); awk print | "sort > f"
 #   tee        cat secret | tee t1 t2
 #   procsubst  bash: <(gzip -c secret) read as /dev/fd/N; exec 3> f
@@ -81,7 +83,7 @@ odd-names	cp 'sec ret' 'out put'; for f in new*line; do cp \"\$f\" nl-out; done;
 script	script -qc 'cat secret' ts > /dev/null; cat decoy > /dev/null
 subst	x=\$(cat secret); echo \"\$x\" > out; cat decoy > /dev/null
 pyreplace	python3 ../replace.py
-copytrunc	cat secret >> log; cp log log.1; : > log; cat decoy >> log
+copytrunc	cat secret >> log; cp log log.1; : > log; cat decoy >> log; cat log > after; cat secret >> l2; truncate -s 0 l2; cat decoy >> l2; cat secret >> l3; python3 -c 'import os; os.truncate(\"l3\", 0)'; cat decoy >> l3; cat secret >> l5; truncate -s 5 l5; cat decoy >> l5
 popen	python3 ../popen.py; awk '{ print | \"sort > sorted\" }' secret; cat decoy > /dev/null
 tee	cat secret | tee t1 t2 > /dev/null; cat decoy > /dev/null
 procsubst	bash -c 'cat <(gzip -c secret) > out.gz; exec 3> fd3; cat secret >&3; exec 3>&-; cat decoy > /dev/null'
@@ -180,6 +182,16 @@ copytrunc	back	file:@/log.1	none	reaches	file:@/secret
 copytrunc	back	file:@/log.1	none	lacks	file:@/decoy
 copytrunc	back	file:@/log	none	reaches	file:@/decoy
 copytrunc	back	file:@/log	none	lacks	file:@/secret
+copytrunc	back	file:@/after	none	reaches	file:@/decoy
+copytrunc	back	file:@/after	none	lacks	file:@/secret
+copytrunc	fwd	file:@/secret	none	reaches	file:@/log.1
+copytrunc	fwd	file:@/secret	none	lacks	file:@/after
+copytrunc	back	file:@/l2	none	reaches	file:@/decoy
+copytrunc	back	file:@/l2	none	lacks	file:@/secret
+copytrunc	back	file:@/l3	none	reaches	file:@/decoy
+copytrunc	back	file:@/l3	none	lacks	file:@/secret
+copytrunc	back	file:@/l5	none	reaches	file:@/decoy
+copytrunc	back	file:@/l5	none	reaches	file:@/secret
 popen	back	file:@/child-out	none	reaches	file:@/secret
 popen	back	file:@/child-out	none	lacks	file:@/decoy
 popen	back	file:@/sorted	none	reaches	file:@/secret
@@ -216,7 +228,6 @@ auditd:links:back#38  audit logs name=(null) for a file created through a symlin
 
 KNOWN='
 *:script:back#75  data through a pseudo-terminal is not followed: the slave /dev/pts/N cat writes and the master /dev/ptmx script reads are not joined (script, ssh -t, expect)
-*:copytrunc:back#85  a truncation to zero does not end the earlier writes: after `: > log` the writers of the old content stay causes of the new
 '
 
 prepare() {
