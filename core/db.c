@@ -2754,6 +2754,18 @@ char *bt_db_frontier_sql(bool forward, const struct bt_db_fspell *sp)
 			   " e.%s = f.o AND e.time BETWEEN f.lo AND f.hi",
 			   sp->from_range, ws);
 	}
+	/* Forward, the emptyings of a file in that time (truncates to 0,
+	 * on the other side): the walk's window of the file ends at the
+	 * first after what reached it (graph/walk.c, cut_after()); backward
+	 * the walk's side holds them. */
+	if (sp->from_range && forward) {
+		BRANCH();
+		bt_sb_addf(&sb, "SELECT e.id, e.time, e.op, e.flags, e.aux,"
+			   " e.cause, e.effect FROM %s JOIN events e ON"
+			   " e.effect = f.o AND e.time BETWEEN f.lo AND f.hi"
+			   " AND e.op = %d AND (e.flags & %d) <> 0",
+			   sp->from_range, BT_OP_TRUNCATE, BT_EVF_EMPTY);
+	}
 	if (sp->from_summ) {
 		BRANCH();
 		bt_sb_adds(&sb, "SELECT " FRONTIER_COLS " FROM events WHERE id"

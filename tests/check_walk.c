@@ -998,6 +998,179 @@ START_TEST(later_unlink_is_no_cause)
 }
 END_TEST
 
+/*
+ * copytruncate as logrotate does it (K2): p1 writes /log, p2 copies it to
+ * /log.1, p3 empties /log, p4 writes into it, p5 copies what it then holds
+ * to /out.  `length` is the truncate's JSONL field.
+ */
+static char *copytrunc(const char *length)
+{
+	char *s = NULL;
+
+	ck_assert_int_ge(asprintf(&s, "%s{\"time\":\"2026-11-21T10:00:03Z\","
+		"\"op\":\"truncate\",\"pid\":3,\"path\":\"/log\"%s}\n%s",
+		L("00", "\"op\":\"write\",\"pid\":1,\"path\":\"/log\"")
+		L("01", "\"op\":\"read\",\"pid\":2,\"path\":\"/log\"")
+		L("02", "\"op\":\"write\",\"pid\":2,\"path\":\"/log.1\""),
+		length,
+		L("04", "\"op\":\"write\",\"pid\":4,\"path\":\"/log\"")
+		L("05", "\"op\":\"read\",\"pid\":5,\"path\":\"/log\"")
+		L("06", "\"op\":\"write\",\"pid\":5,\"path\":\"/out\"")), 0);
+	return s;
+}
+
+/* The nodes of a walk from `start`, the same at every granularity; `t`
+ * is until backward, since forward. */
+static const char *walk_names(const struct bt_graph *g, enum bt_dir dir,
+			      uint32_t start, uint64_t t)
+{
+	static char buf[4096];
+	bool back = dir == BT_BACKWARD;
+	int gran;
+
+	for (gran = BT_GRAN_PAGE; gran <= BT_GRAN_OBJECT; gran++) {
+		struct bt_result *r = walk(g, dir, start, (enum bt_gran)gran,
+					   back ? 0 : t,
+					   back ? t : BT_TIME_NONE);
+
+		if (gran == BT_GRAN_PAGE)
+			snprintf(buf, sizeof(buf), "%s", nodeset(r));
+		else    /* no pages: every granularity answers alike */
+			ck_assert_str_eq(nodeset(r), buf);
+		ck_assert_uint_le(r->examined, bt_graph_nevents(g));
+		bt_result_free(r);
+	}
+	return buf;
+}
+
+/* A truncation to 0 ends what was written before it: backward the file's
+ * writers before it are no cause of what it holds after (the process that
+ * emptied it is), forward what was written before it does not reach the
+ * readers after it. */
+START_TEST(emptying_ends_earlier_writes)
+{
+	char *jl = copytrunc(",\"length\":0");
+	struct bt_graph *g = import("ct.btl", jl);
+	uint32_t log = file_id(g, "/log");
+
+	ck_assert_str_eq(walk_names(g, BT_BACKWARD, log, BT_TIME_NONE),
+			 "log p3 p4");
+	ck_assert_str_eq(walk_names(g, BT_BACKWARD, file_id(g, "/out"),
+				    BT_TIME_NONE), "log out p3 p4 p5");
+	ck_assert_str_eq(walk_names(g, BT_BACKWARD, file_id(g, "/log.1"),
+				    BT_TIME_NONE), "log log.1 p1 p2");
+	/* asked before the truncation, the old writer is the cause */
+	ck_assert_str_eq(walk_names(g, BT_BACKWARD, log, T(2)), "log p1");
+	/* at the truncation's own time: it and nothing before */
+	ck_assert_str_eq(walk_names(g, BT_BACKWARD, log, T(3)), "log p3");
+	ck_assert_str_eq(walk_names(g, BT_FORWARD, proc_id(g, 1), 0),
+			 "log log.1 p1 p2");
+	ck_assert_str_eq(walk_names(g, BT_FORWARD, proc_id(g, 4), 0),
+			 "log out p4 p5");
+	bt_graph_free(g);
+	free(jl);
+}
+END_TEST
+
+/* The controls: a truncation to another length, or to one unknown, cuts
+ * nothing (the old content may still be there). */
+START_TEST(other_truncations_cut_nothing)
+{
+	const char *lengths[] = { ",\"length\":5", "" };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		char *jl = copytrunc(lengths[i]);
+		struct bt_graph *g = import(i ? "cu.btl" : "c5.btl", jl);
+
+		ck_assert_str_eq(walk_names(g, BT_BACKWARD,
+					    file_id(g, "/out"), BT_TIME_NONE),
+				 "log out p1 p3 p4 p5");
+		ck_assert_str_eq(walk_names(g, BT_FORWARD, proc_id(g, 1), 0),
+				 "log log.1 out p1 p2 p5");
+		bt_graph_free(g);
+		free(jl);
+	}
+}
+END_TEST
+
+/* A file reached at two times with an emptying between them: each time
+ * keeps its writers, whichever the walk meets first (the earlier one met
+ * second examines the file again).  /X gets what p2 read of /log before
+ * the emptying (p1's) and what p5 read after it (p4's). */
+START_TEST(emptying_reached_twice)
+{
+	static const char *const orders[] = {
+		L("05", "\"op\":\"write\",\"pid\":2,\"path\":\"/X\"")
+		L("06", "\"op\":\"write\",\"pid\":5,\"path\":\"/X\""),
+		L("05", "\"op\":\"write\",\"pid\":5,\"path\":\"/X\"")
+		L("06", "\"op\":\"write\",\"pid\":2,\"path\":\"/X\""),
+	};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		char *jl = NULL;
+		struct bt_graph *g;
+
+		ck_assert_int_ge(asprintf(&jl, "%s%s",
+			L("00", "\"op\":\"write\",\"pid\":1,\"path\":\"/log\"")
+			L("01", "\"op\":\"read\",\"pid\":2,\"path\":\"/log\"")
+			L("02", "\"op\":\"truncate\",\"pid\":3,\"path\":"
+			  "\"/log\",\"length\":0")
+			L("03", "\"op\":\"write\",\"pid\":4,\"path\":\"/log\"")
+			L("04", "\"op\":\"read\",\"pid\":5,\"path\":\"/log\""),
+			orders[i]), 0);
+		g = import(i ? "t2.btl" : "t1.btl", jl);
+		ck_assert_str_eq(walk_names(g, BT_BACKWARD, file_id(g, "/X"),
+					    BT_TIME_NONE),
+				 "X log p1 p2 p3 p4 p5");
+		bt_graph_free(g);
+		free(jl);
+	}
+}
+END_TEST
+
+/* Forward, the mirror: p1's write into /log ends at the emptying, but p6
+ * writes into it again afterwards what it got from p1 (through /Y), and
+ * that reaches p7.  (p8, which read the emptied file between the two, is
+ * kept too: a node has one window, from its earliest to its latest time,
+ * which may keep more than each time needs but never less: walk.c,
+ * window().) */
+START_TEST(emptying_forward_reached_twice)
+{
+	struct bt_graph *g = import("tf.btl",
+		L("00", "\"op\":\"write\",\"pid\":1,\"path\":\"/log\"")
+		L("01", "\"op\":\"write\",\"pid\":1,\"path\":\"/Y\"")
+		L("02", "\"op\":\"truncate\",\"pid\":2,\"path\":\"/log\","
+		  "\"length\":0")
+		L("03", "\"op\":\"read\",\"pid\":8,\"path\":\"/log\"")
+		L("04", "\"op\":\"read\",\"pid\":6,\"path\":\"/Y\"")
+		L("05", "\"op\":\"write\",\"pid\":6,\"path\":\"/log\"")
+		L("06", "\"op\":\"read\",\"pid\":7,\"path\":\"/log\""));
+
+	ck_assert_str_eq(walk_names(g, BT_FORWARD, proc_id(g, 1), 0),
+			 "Y log p1 p6 p7 p8");
+	bt_graph_free(g);
+}
+END_TEST
+
+/* A writable shared mapping made before the emptying may write on after
+ * it, unseen: nothing is cut. */
+START_TEST(emptying_after_shared_mapping)
+{
+	struct bt_graph *g = import("tm.btl",
+		L("00", "\"op\":\"mmap\",\"pid\":1,\"path\":\"/db\","
+		  "\"shared\":true,\"prot\":\"rw\"")
+		L("01", "\"op\":\"truncate\",\"pid\":2,\"path\":\"/db\","
+		  "\"length\":0")
+		L("02", "\"op\":\"write\",\"pid\":3,\"path\":\"/db\""));
+
+	ck_assert_str_eq(walk_names(g, BT_BACKWARD, file_id(g, "/db"),
+				    BT_TIME_NONE), "db p1 p2 p3");
+	bt_graph_free(g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("walk");
@@ -1025,6 +1198,15 @@ int main(void)
 		{ "recorder_library_is_no_cause", recorder_library_is_no_cause },
 		{ "spec_paths", spec_paths },
 		{ "later_unlink_is_no_cause", later_unlink_is_no_cause },
+		{ "emptying_ends_earlier_writes",
+		  emptying_ends_earlier_writes },
+		{ "other_truncations_cut_nothing",
+		  other_truncations_cut_nothing },
+		{ "emptying_reached_twice", emptying_reached_twice },
+		{ "emptying_forward_reached_twice",
+		  emptying_forward_reached_twice },
+		{ "emptying_after_shared_mapping",
+		  emptying_after_shared_mapping },
 	};
 	size_t i;
 
