@@ -875,6 +875,86 @@ START_TEST(frontier_busy_objects_same_as_log)
 }
 END_TEST
 
+/* /log written 100 times by p1 (more than the first events of a side a
+ * frontier reads), copied by p2, emptied by p3 (truncate to 0), written
+ * 100 times by p4, copied by p5 to /out. */
+static char *emptied_jsonl(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int t = 0, i;
+
+#define EV(...) (fprintf(m, "{\"time\":\"2026-11-21T10:%02d:%02dZ\",", \
+			 t / 60, t % 60), fprintf(m, __VA_ARGS__), \
+		 fputs("}\n", m), t++)
+	ck_assert_ptr_nonnull(m);
+	for (i = 0; i < 100; i++)
+		EV("\"op\":\"write\",\"pid\":1,\"path\":\"/log\"");
+	EV("\"op\":\"read\",\"pid\":2,\"path\":\"/log\"");
+	EV("\"op\":\"write\",\"pid\":2,\"path\":\"/log.1\"");
+	EV("\"op\":\"truncate\",\"pid\":3,\"path\":\"/log\",\"length\":0");
+	for (i = 0; i < 100; i++)
+		EV("\"op\":\"write\",\"pid\":4,\"path\":\"/log\"");
+	EV("\"op\":\"read\",\"pid\":5,\"path\":\"/log\"");
+	EV("\"op\":\"write\",\"pid\":5,\"path\":\"/out\"");
+#undef EV
+	fclose(m);
+	return buf;
+}
+
+/* A walk on what its frontiers read stops at an emptying (K2) as the
+ * log's walk does: the same JSON both ways at every granularity; p1 is
+ * no cause of /out, and forward from p1 /out is not reached (the
+ * emptying is the 102nd event into /log: past what a frontier reads of a
+ * file's other side). */
+START_TEST(frontier_emptying_same_as_log)
+{
+	char *jl = emptied_jsonl();
+	const char *log = import("empty.btl", jl);
+	struct bt_db *db = open_new("empty.db");
+	struct bt_db_add_stats st;
+	struct bt_graph *gl, *gf;
+	const char *specs[] = { "file:/out", "file:/log", "file:/log.1",
+				"proc:1", "proc:4" };
+	size_t i;
+	int gran;
+
+	add(db, log, "h", &st);
+	gl = log_graph(log);
+	for (i = 0; i < BT_ARRAY_SIZE(specs); i++) {
+		enum bt_dir dir = i < 3 ? BT_BACKWARD : BT_FORWARD;
+
+		ck_assert_int_eq(bt_db_graph_walk(&gf, db, NULL, dir,
+						  &specs[i], 1, NULL, NULL),
+				 0);
+		for (gran = BT_GRAN_PAGE; gran <= BT_GRAN_OBJECT; gran++) {
+			char *a = query_json(gl, specs[i], dir, gran);
+			char *b = query_json(gf, specs[i], dir, gran);
+
+			ck_assert_msg(!strcmp(a, b), "%s at %s differs",
+				      specs[i], bt_gran_name(gran));
+			if (i == 0) {
+				ck_assert_ptr_nonnull(strstr(b,
+					"\"process [4]\""));
+				ck_assert_ptr_null(strstr(b,
+					"\"process [1]\""));
+			}
+			if (i == 3) {
+				ck_assert_ptr_nonnull(strstr(b, "\"/log.1\""));
+				ck_assert_ptr_null(strstr(b, "\"/out\""));
+			}
+			free(a);
+			free(b);
+		}
+		bt_graph_free(gf);
+	}
+	bt_graph_free(gl);
+	bt_db_close(db);
+	free(jl);
+}
+END_TEST
+
 /* ---- connections between hosts ---------------------------------------- */
 
 #define H(mmss, rest) "{\"time\":\"2026-11-21T10:" mmss "Z\"," rest "}\n"
@@ -1425,6 +1505,8 @@ int main(void)
 		{ "frontier_walk_same_as_log", frontier_walk_same_as_log },
 		{ "frontier_busy_objects_same_as_log",
 		  frontier_busy_objects_same_as_log },
+		{ "frontier_emptying_same_as_log",
+		  frontier_emptying_same_as_log },
 		{ "frontier_reads_what_it_needs",
 		  frontier_reads_what_it_needs },
 		{ "hosts_connections", hosts_connections },

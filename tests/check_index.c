@@ -739,6 +739,85 @@ START_TEST(lead_notes)
 }
 END_TEST
 
+/* A log where /log is written 300 times by p1 and 300 by p4, with an
+ * emptying (truncate to 0, p3) between them that p2 copies /log before;
+ * p5 copies it after.  Times are ms apart. */
+static char *emptied_log(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int t = 1, i;
+
+	ck_assert_ptr_nonnull(m);
+#define EVT(...) (fprintf(m, "{\"time\":%d000000,", t++), \
+		  fprintf(m, __VA_ARGS__), fputs("}\n", m))
+	for (i = 0; i < 300; i++)
+		EVT("\"op\":\"write\",\"pid\":1,\"path\":\"/log\"");
+	EVT("\"op\":\"read\",\"pid\":2,\"path\":\"/log\"");
+	EVT("\"op\":\"write\",\"pid\":2,\"path\":\"/log.1\"");
+	EVT("\"op\":\"truncate\",\"pid\":3,\"path\":\"/log\",\"length\":0");
+	for (i = 0; i < 300; i++)
+		EVT("\"op\":\"write\",\"pid\":4,\"path\":\"/log\"");
+	EVT("\"op\":\"read\",\"pid\":5,\"path\":\"/log\"");
+	EVT("\"op\":\"write\",\"pid\":5,\"path\":\"/out\"");
+#undef EVT
+	fclose(m);
+	return buf;
+}
+
+/* A walk through an index stops at an emptying as the loaded graph's
+ * does (K2): the same answers both ways, without p1 from /out and
+ * without /out from p1. */
+START_TEST(emptying_same_answers)
+{
+	const char *log = tu_path("e.btl");
+	static const char *const sp[] = { "file:/out", "file:/log",
+					   "file:/log.1", "proc:1", "proc:4" };
+	char *jl = emptied_log();
+	struct bt_graph *a, *b;
+	size_t i;
+	int d, gr;
+
+	ck_assert_int_eq(tu_log_from_jsonl(log, jl), 0);
+	free(jl);
+	ck_assert_int_eq(bt_index_build(log, NULL, NULL, NULL, NULL), 0);
+	bt_index_set_policy(BT_INDEX_OFF);
+	ck_assert_int_eq(bt_graph_load(&a, log, NULL, NULL), 0);
+	bt_index_set_policy(BT_INDEX_NEVER);
+	ck_assert_int_eq(bt_graph_load(&b, log, NULL, NULL), 0);
+	ck_assert(bt_graph_from_index(b));
+	for (i = 0; i < sizeof(sp) / sizeof(sp[0]); i++)
+		for (d = 0; d < 2; d++)
+			for (gr = 0; gr < 3; gr++) {
+				char *x = answer(a, sp[i], d, gr);
+				char *y = answer(b, sp[i], d, gr);
+
+				ck_assert_ptr_nonnull(x);
+				ck_assert_msg(y && !strcmp(x, y),
+					      "%s dir %d gran %d differs "
+					      "with the index", sp[i], d, gr);
+				if (i == 0 && d == BT_BACKWARD) {
+					ck_assert_ptr_nonnull(
+						strstr(y, "\"process [4]\""));
+					ck_assert_ptr_null(
+						strstr(y, "\"process [1]\""));
+				}
+				if (i == 3 && d == BT_FORWARD) {
+					ck_assert_ptr_nonnull(
+						strstr(y, "\"/log.1\""));
+					ck_assert_ptr_null(
+						strstr(y, "\"/out\""));
+				}
+				free(x);
+				free(y);
+			}
+	bt_graph_free(a);
+	bt_graph_free(b);
+	bt_index_set_policy(BT_INDEX_AUTO);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("index");
@@ -753,6 +832,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, passes_same_index);
 	tcase_add_test(tc, unsorted_passes);
 	tcase_add_test(tc, lead_notes);
+	tcase_add_test(tc, emptying_same_answers);
 	suite_add_tcase(s, tc);
 	return s;
 }
