@@ -220,8 +220,10 @@ cmp -s "$tmp/out" "$tmp/walk.json" || fail "db show differs from the walk"
 # times by one process before the others (past the 1,024 events a frontier
 # steps through), a library
 # everybody reads, a file the walk meets twice (core/db.c,
-# bt_db_frontier_sql()): the same JSON from the log, sqlite and
-# PostgreSQL, and the same HTML report (every event of its nodes) from both.
+# bt_db_frontier_sql()), a file emptied by a truncate to 0 with more
+# writes before it than a frontier reads: the same JSON from the log,
+# sqlite and PostgreSQL, and the same HTML report (every event of its
+# nodes) from both.
 awk 'function ev(s) { printf "{\"time\":%.0f,%s}\n", ++t * 1e9, s }
 BEGIN {
 	for (i = 20; i <= 25; i++) ev("\"op\":\"fork\",\"pid\":1,\"child\":" i)
@@ -252,6 +254,18 @@ BEGIN {
 	ev("\"op\":\"write\",\"pid\":22,\"path\":\"/tmp/out\"")
 	ev("\"op\":\"exec\",\"pid\":30,\"path\":\"/tmp/payload\"")
 	ev("\"op\":\"write\",\"pid\":25,\"path\":\"/tmp/shared\"")
+	# copytruncate: /tmp/rot written by 40, copied by 41, emptied by 42
+	# (past the first events a frontier reads of its writers), written
+	# by 43, copied by 44
+	for (i = 0; i < 100; i++)
+		ev("\"op\":\"write\",\"pid\":40,\"path\":\"/tmp/rot\"")
+	ev("\"op\":\"read\",\"pid\":41,\"path\":\"/tmp/rot\"")
+	ev("\"op\":\"write\",\"pid\":41,\"path\":\"/tmp/rot.1\"")
+	ev("\"op\":\"truncate\",\"pid\":42,\"path\":\"/tmp/rot\",\"length\":0")
+	for (i = 0; i < 100; i++)
+		ev("\"op\":\"write\",\"pid\":43,\"path\":\"/tmp/rot\"")
+	ev("\"op\":\"read\",\"pid\":44,\"path\":\"/tmp/rot\"")
+	ev("\"op\":\"write\",\"pid\":44,\"path\":\"/tmp/after\"")
 }' >"$tmp/busy.jsonl"
 expect 0 "$BTRACK" import -o "$tmp/busy.btl" "$tmp/busy.jsonl"
 mkdb c6
@@ -266,7 +280,8 @@ for w in "backtrack file:/tmp/out" "backtrack file:/tmp/shared" \
 	"backtrack file:/tmp/out --max-nodes 4" \
 	"backtrack file:/tmp/out --since 1200" \
 	"backtrack file:/tmp/out --until 1786 --granularity object" \
-	"forward proc:10 --max-nodes 3"; do
+	"forward proc:10 --max-nodes 3" \
+	"backtrack file:/tmp/after" "forward proc:40"; do
 	set -- $w
 	d=$1 f=$2
 	shift 2
@@ -275,6 +290,15 @@ for w in "backtrack file:/tmp/out" "backtrack file:/tmp/shared" \
 	"$BTRACK" $d --db "$(uri c6)" --from "$f" "$@" --format json >"$tmp/w.pg"
 	cmp -s "$tmp/w.log" "$tmp/w.sq" || fail "busy $w: sqlite differs from the log"
 	same "busy $w"
+	# an emptying ends the writes before it (K2), on every store
+	case $f in
+	file:/tmp/after) yes='"process \[43\]"' no='"process \[40\]"' ;;
+	proc:40) yes='"/tmp/rot.1"' no='"/tmp/after"' ;;
+	*) yes= no= ;;
+	esac
+	[ -z "$yes" ] || { grep -q "$yes" "$tmp/w.pg" &&
+		! grep -q "$no" "$tmp/w.pg"; } ||
+		fail "busy $w: the emptying of /tmp/rot is not a cut"
 	# the HTML report's count of each node's events, in the log
 	for s in log sq pg; do
 		case $s in
