@@ -537,6 +537,37 @@ START_TEST(scenario_in_steps)
 }
 END_TEST
 
+/* The live graph (`btrack watch`) takes a truncation to 0 as the loaded
+ * one does (K2): at every record of a copytruncate the extended graph
+ * answers as a fresh load, and at the end p1 is no cause of /out. */
+START_TEST(emptying_in_steps)
+{
+	const char *src = tu_path("ct.btl"), *dst = tu_path("ct2.btl");
+	const char *specs[] = { "file:/out", "file:/log", "proc:1",
+				"proc:4" };
+	struct bt_graph *g;
+	char *a;
+
+	ck_assert_int_eq(tu_log_from_jsonl(src,
+		"{\"time\":1000,\"op\":\"write\",\"pid\":1,\"path\":\"/log\"}\n"
+		"{\"time\":2000,\"op\":\"read\",\"pid\":2,\"path\":\"/log\"}\n"
+		"{\"time\":2500,\"op\":\"write\",\"pid\":2,\"path\":\"/log.1\"}\n"
+		"{\"time\":3000,\"op\":\"truncate\",\"pid\":3,\"path\":\"/log\","
+		"\"length\":0}\n"
+		"{\"time\":4000,\"op\":\"write\",\"pid\":4,\"path\":\"/log\"}\n"
+		"{\"time\":5000,\"op\":\"read\",\"pid\":5,\"path\":\"/log\"}\n"
+		"{\"time\":5500,\"op\":\"write\",\"pid\":5,\"path\":\"/out\"}\n"),
+		0);
+	replay(src, dst, 0, 1, specs, sizeof(specs) / sizeof(specs[0]));
+	g = fresh(dst);
+	a = answer(g, "file:/out", BT_BACKWARD, BT_GRAN_PAGE);
+	ck_assert_ptr_nonnull(strstr(a, "\"process [4]\""));
+	ck_assert_ptr_null(strstr(a, "\"process [1]\""));
+	free(a);
+	bt_graph_free(g);
+}
+END_TEST
+
 START_TEST(recorded_in_steps)
 {
 	const char *bin = getenv("BTRACK");
@@ -809,6 +840,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, tricky_every_record, 0, 2);
 	tcase_add_loop_test(tc, generated_small_steps, 0, 2);
 	tcase_add_test(tc, scenario_in_steps);
+	tcase_add_test(tc, emptying_in_steps);
 	tcase_add_test(tc, recorded_in_steps);
 	tcase_add_test(tc, stale_index_extended);
 	tcase_add_test(tc, stale_index_rewritten);
