@@ -620,6 +620,28 @@ START_TEST(decode_ebpf_ops)
 	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
 	ck_assert_uint_eq(dec.obs.file_flags, BT_FILEF_PIPE);
 	ck_assert_uint_eq(dec.obs.ino, 99);
+
+	/* TRUNCATE: with BT_RAWF_LEN arg is the length, 0 empties the
+	 * file; without it (the module's records) the length is unknown,
+	 * and a module's record that says otherwise is not believed */
+	h = rec_new(&r, BT_RAW_TRUNCATE, 7, 15);
+	h->arg32 = BT_RAWF_INO | BT_RAWF_LEN;
+	h->dev = 3;
+	h->ino = 5;
+	rec_str(&r, "/var/log/x", 10);
+	len = frame(&r);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert_uint_eq(dec.obs.op, BT_RAW_TRUNCATE);
+	ck_assert(dec.obs.empties);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_SEND));
+	ck_assert(!dec.obs.empties);
+	h->arg = 5;
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert(!dec.obs.empties);
+	h->arg = 0;
+	h->arg32 = BT_RAWF_INO;
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert(!dec.obs.empties);
 }
 END_TEST
 

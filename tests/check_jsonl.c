@@ -80,6 +80,13 @@ START_TEST(every_op)
 	ck_assert_uint_eq(O.op, BT_RAW_UNLINK);
 	good("{\"time\":5,\"op\":\"truncate\",\"pid\":1,\"path\":\"/a\"}");
 	ck_assert_uint_eq(O.op, BT_RAW_TRUNCATE);
+	ck_assert(!O.empties);          /* no length: unknown, no cut */
+	good("{\"time\":5,\"op\":\"truncate\",\"pid\":1,\"path\":\"/a\","
+	     "\"length\":0}");
+	ck_assert(O.empties);
+	good("{\"time\":5,\"op\":\"truncate\",\"pid\":1,\"path\":\"/a\","
+	     "\"length\":5}");
+	ck_assert(!O.empties);
 	good("{\"time\":5,\"op\":\"open\",\"pid\":1,\"path\":\"/a\"}");
 	ck_assert_uint_eq(O.op, BT_RAW_OPEN);
 
@@ -289,6 +296,22 @@ END_TEST
 
 START_TEST(bad_types_and_ranges)
 {
+	/* a truncate's length: a non-negative integer that fits off_t;
+	 * anything else is refused, never taken as 0 */
+	bad("{\"time\":5,\"op\":\"truncate\",\"pid\":1,\"path\":\"/a\","
+	    "\"length\":-1}", "field 'length' must be a non-negative integer");
+	bad("{\"time\":5,\"op\":\"truncate\",\"pid\":1,\"path\":\"/a\","
+	    "\"length\":\"0\"}",
+	    "field 'length' must be a non-negative integer");
+	bad("{\"time\":5,\"op\":\"truncate\",\"pid\":1,\"path\":\"/a\","
+	    "\"length\":0.0}", "field 'length' must be a non-negative integer");
+	bad("{\"time\":5,\"op\":\"truncate\",\"pid\":1,\"path\":\"/a\","
+	    "\"length\":null}", "field 'length'");
+	bad("{\"time\":5,\"op\":\"truncate\",\"pid\":1,\"path\":\"/a\","
+	    "\"length\":false}", "field 'length'");
+	good("{\"time\":5,\"op\":\"truncate\",\"pid\":1,\"path\":\"/a\","
+	     "\"length\":9223372036854775807}");
+	ck_assert(!O.empties);
 	bad("{\"time\":5,\"op\":\"exit\",\"pid\":\"1\"}",
 	    "field 'pid' must be a non-negative integer");
 	bad("{\"time\":5,\"op\":\"exit\",\"pid\":-1}",
