@@ -357,7 +357,7 @@ struct sem_obs {
 	uint64_t time, start, child_start;
 	uint32_t pid, child, uid, euid, gid, egid, mode, owner, group;
 	uint32_t file_flags;
-	bool has_ino;
+	bool has_ino, empties;
 	uint64_t ino;
 	char path[256], target[256], remote[128];
 };
@@ -375,6 +375,7 @@ static int sem_add(void *arg, const struct bt_obs *o)
 	s = &sem[nsem++];
 	memset(s, 0, sizeof(*s));
 	s->op = o->op;
+	s->empties = o->empties;
 	s->time = o->time;
 	s->start = o->start;
 	s->child_start = o->child_start;
@@ -953,10 +954,44 @@ START_TEST(truncate_and_directory_names)
 	CWD("100", "4")
 	PATHR("100", "4", "0", "/w", "10", "040755", "PARENT")
 	PATHR("100", "4", "1", "e", "23", "040755", "DELETE")
-	EOE("100", "4");
+	EOE("100", "4")
+	/* truncate(2) to 0, to 5, with its length missing; ftruncate of
+	 * fd 3 (/w/log) to 0 */
+	SC("100", "5", "76", "exit=0 a0=1 a1=0 a2=0 a3=0 items=1 ppid=1 pid=100 comm=\"truncate\" exe=\"/bin/truncate\"")
+	CWD("100", "5")
+	PATHR("100", "5", "0", "t0", "24", "0100644", "NORMAL")
+	EOE("100", "5")
+	SC("100", "6", "76", "exit=0 a0=1 a1=5 a2=0 a3=0 items=1 ppid=1 pid=100 comm=\"truncate\" exe=\"/bin/truncate\"")
+	CWD("100", "6")
+	PATHR("100", "6", "0", "t5", "25", "0100644", "NORMAL")
+	EOE("100", "6")
+	SC("100", "7", "76", "exit=0 a0=1 items=1 ppid=1 pid=100 comm=\"truncate\" exe=\"/bin/truncate\"")
+	CWD("100", "7")
+	PATHR("100", "7", "0", "tu", "26", "0100644", "NORMAL")
+	EOE("100", "7")
+	SC("100", "8", "77", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"sh\" exe=\"/bin/sh\"")
+	EOE("100", "8");
+	size_t k, empties = 0;
 
 	sem_import(text);
+	/* O_TRUNC and ftruncate(fd, 0) empty /w/log, truncate("t0", 0)
+	 * t0; a length of 5, or none in the record, empties nothing */
 	ck_assert_uint_eq(sem_count(BT_RAW_TRUNCATE, 100, "/w/log"), 1);
+	ck_assert_uint_eq(sem_count(BT_RAW_TRUNCATE, 100, "/w/t0"), 1);
+	ck_assert_uint_eq(sem_count(BT_RAW_TRUNCATE, 100, "/w/t5"), 1);
+	ck_assert_uint_eq(sem_count(BT_RAW_TRUNCATE, 100, "/w/tu"), 1);
+	for (k = 0; k < nsem; k++) {
+		if (sem[k].op != BT_RAW_TRUNCATE)
+			continue;
+		/* (the ftruncate names the file by its inode, 20) */
+		ck_assert_msg(sem[k].empties == (!strcmp(sem[k].path,
+			"/w/log") || !strcmp(sem[k].path, "/w/t0") ||
+			(sem[k].has_ino && sem[k].ino == 20)), "%s",
+			sem[k].path);
+		empties += sem[k].empties;
+	}
+	ck_assert_uint_eq(empties, 3);
+	ck_assert_uint_eq(sem_count(BT_RAW_TRUNCATE, 100, NULL), 5);
 	ck_assert_uint_eq(sem_count(BT_RAW_READ, 100, "/w/log"), 0);
 	ck_assert_uint_eq(sem_count(BT_RAW_CREATE, 100, "/w/d"), 1);
 	ck_assert_uint_eq(sem_count(BT_RAW_CREATE, 100, "/w/d/ff"), 1);
