@@ -420,7 +420,7 @@ struct ob {
 	uint32_t pid, child, uid, euid, gid, egid, file_flags, mode, owner;
 	uint32_t group;
 	uint64_t time, dev, ino, bytes;
-	bool has_ino;
+	bool has_ino, empties;
 	char path[256], new_path[256], target[256], remote[128];
 };
 
@@ -456,6 +456,7 @@ static int collect(void *arg, const struct bt_obs *o)
 	x->dev = o->dev;
 	x->ino = o->ino;
 	x->bytes = o->bytes;
+	x->empties = o->empties;
 	cpy(x->path, sizeof(x->path), o->path);
 	cpy(x->new_path, sizeof(x->new_path), o->new_path);
 	cpy(x->target, sizeof(x->target), o->target);
@@ -854,12 +855,17 @@ START_TEST(obs_io_uring)
 }
 END_TEST
 
-/* open(O_TRUNC) without O_CREAT truncates, as btrack-record(1) says. */
+/* open(O_TRUNC) without O_CREAT truncates, as btrack-record(1) says;
+ * then ftruncate(fd, 3), truncate(path, 0), ftruncate(fd, 0): each a
+ * truncate, emptying the file (to length 0, from the call's registers)
+ * but the one to 3. */
 START_TEST(obs_trunc_without_creat)
 {
 	char out[4096];
 	char *argv[] = { channels(), "trunc", "x", out, NULL };
 	struct bt_record_stats st;
+	const bool want[] = { true, false, true, true };
+	size_t i, k = 0;
 	FILE *f;
 
 	snprintf(out, sizeof(out), "%s", tu_path("old"));
@@ -869,6 +875,15 @@ START_TEST(obs_trunc_without_creat)
 	ck_assert_int_eq(record_obs(tu_path("tr.btl"), argv, false, &st), 0);
 	ck_assert_int_eq(st.status, 0);
 	ck_assert_ptr_nonnull(find_ob(BT_RAW_TRUNCATE, out));
+	for (i = 0; i < nobs; i++) {
+		if (obs[i].op != BT_RAW_TRUNCATE)
+			continue;
+		ck_assert_uint_lt(k, BT_ARRAY_SIZE(want));
+		ck_assert_str_eq(obs[i].path, out);
+		ck_assert_msg(obs[i].empties == want[k], "truncate %zu", k);
+		k++;
+	}
+	ck_assert_uint_eq(k, BT_ARRAY_SIZE(want));
 }
 END_TEST
 

@@ -289,7 +289,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "trunc")) {
 		o = open(out, O_WRONLY | O_TRUNC);
-		if (o < 0)
+		if (o < 0 || ftruncate(o, 3) || truncate(out, 0) ||
+		    ftruncate(o, 0))
 			die(out);
 		return 0;
 	}
