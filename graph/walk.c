@@ -718,16 +718,17 @@ static uint64_t cut_before(const struct bt_graph *g, uint32_t file,
 	return time_at(g, l, c);
 }
 
-/* Forward: the time of the first emptying of `file` after t (a read at
- * that very time is kept: which came first is unknown), BT_TIME_NONE if
- * none. */
+/* Forward: the time of the first emptying of `file` after t and no later
+ * than until (a read at that very time is kept: which came first is
+ * unknown), BT_TIME_NONE if none. */
 static uint64_t cut_after(const struct bt_graph *g, uint32_t file,
-			  uint64_t t)
+			  uint64_t t, uint64_t until)
 {
 	const uint32_t *l, *ends;
 	size_t n = bt_graph_in(g, file, &l), j;
 
 	ends = n ? bt_graph_in_ends(g, file) : NULL;
+	n = upper_bound(g, l, n, until);
 	for (j = upper_bound(g, l, n, t); j < n; j++)
 		if (is_emptying(g, l, ends, j))
 			return time_at(g, l, j);
@@ -977,7 +978,7 @@ static void window(const struct walker *w, const struct wnode *n,
 			*hi_t = n->edge;
 			return;
 		}
-		c = cut_after(w->g, cf, t2);
+		c = cut_after(w->g, cf, t2, w->o.until);
 		if (c < *hi_t)
 			*hi_t = c;
 		if (n->has_done && n->edge > *hi_t)

@@ -11,6 +11,15 @@
  * than the threshold of its cause (and no later than `until`); the effect
  * keeps the minimum.
  *
+ * A truncate with BT_EVF_EMPTY (to length 0) ends what was written into a
+ * file before it: backward, a file (or a page of it) reached at T is
+ * followed back only to the last such truncate at or before T (which is
+ * followed: its process emptied the file), unless a writable shared
+ * mapping of the file (mmap_write) came before it; forward, a file
+ * reached at T is followed only to the first such truncate after T.  A
+ * file reached at several times keeps one window, from the earliest to
+ * the latest (walk.c, window()): never less than each needs.
+ *
  * Granularity for shared-memory pages, chosen here, at query time:
  *  - page:   each page is a node; pages of one file are unrelated.
  *  - vma:    pages are grouped by mapped ranges: the regions of a file,
