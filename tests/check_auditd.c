@@ -523,6 +523,11 @@ static const struct sem_obs *sem_find(unsigned op, uint32_t pid)
 	"type=SYSCALL msg=audit(1700000000." ms ":" ser "): arch=c000003e " \
 	"syscall=" nr " success=yes " rest " auid=0 uid=0 gid=0 euid=0 " \
 	"suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 key=\"bt\"\n"
+/* The same from a 32-bit (i386) process. */
+#define SC32(ms, ser, nr, rest) \
+	"type=SYSCALL msg=audit(1700000000." ms ":" ser "): arch=40000003 " \
+	"syscall=" nr " success=yes " rest " auid=0 uid=0 gid=0 euid=0 " \
+	"suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 key=\"bt\"\n"
 #define CWD(ms, ser) \
 	"type=CWD msg=audit(1700000000." ms ":" ser "): cwd=\"/w\"\n"
 #define PATHR(ms, ser, item, name, ino, mode, nt) \
@@ -970,7 +975,16 @@ START_TEST(truncate_and_directory_names)
 	PATHR("100", "7", "0", "tu", "26", "0100644", "NORMAL")
 	EOE("100", "7")
 	SC("100", "8", "77", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"sh\" exe=\"/bin/sh\"")
-	EOE("100", "8");
+	EOE("100", "8")
+	/* i386 truncate64: the length in a1 (low) and a2 (high) */
+	SC32("100", "9", "193", "exit=0 a0=1 a1=0 a2=0 a3=0 items=1 ppid=1 pid=100 comm=\"truncate\" exe=\"/bin/truncate\"")
+	CWD("100", "9")
+	PATHR("100", "9", "0", "t32", "27", "0100644", "NORMAL")
+	EOE("100", "9")
+	SC32("100", "10", "193", "exit=0 a0=1 a1=0 a2=1 a3=0 items=1 ppid=1 pid=100 comm=\"truncate\" exe=\"/bin/truncate\"")
+	CWD("100", "10")
+	PATHR("100", "10", "0", "t33", "28", "0100644", "NORMAL")
+	EOE("100", "10");
 	size_t k, empties = 0;
 
 	sem_import(text);
@@ -986,12 +1000,13 @@ START_TEST(truncate_and_directory_names)
 		/* (the ftruncate names the file by its inode, 20) */
 		ck_assert_msg(sem[k].empties == (!strcmp(sem[k].path,
 			"/w/log") || !strcmp(sem[k].path, "/w/t0") ||
+			!strcmp(sem[k].path, "/w/t32") ||
 			(sem[k].has_ino && sem[k].ino == 20)), "%s",
 			sem[k].path);
 		empties += sem[k].empties;
 	}
-	ck_assert_uint_eq(empties, 3);
-	ck_assert_uint_eq(sem_count(BT_RAW_TRUNCATE, 100, NULL), 5);
+	ck_assert_uint_eq(empties, 4);
+	ck_assert_uint_eq(sem_count(BT_RAW_TRUNCATE, 100, NULL), 7);
 	ck_assert_uint_eq(sem_count(BT_RAW_READ, 100, "/w/log"), 0);
 	ck_assert_uint_eq(sem_count(BT_RAW_CREATE, 100, "/w/d"), 1);
 	ck_assert_uint_eq(sem_count(BT_RAW_CREATE, 100, "/w/d/ff"), 1);
