@@ -41,7 +41,7 @@ struct wnode {
 	uint32_t depth;
 	uint64_t t;          /* threshold */
 	uint64_t done;       /* threshold already examined (if has_done) */
-	/* Files and pages, whose window an emptying bounds (cut_of()): the
+	/* Files and pages, whose window an emptying bounds (window()): the
 	 * other extreme of the times the node was reached at (backward the
 	 * earliest, forward the latest; t is the latest / the earliest),
 	 * if has_t2; and the other end of the window examined (backward
