@@ -1105,6 +1105,8 @@ static void jline(struct jsonl *j, const struct bt_rec_event *e,
 				->index);
 		else if (e->aux && e->op != BT_OP_EXEC)
 			fprintf(j->f, ",\"bytes\":%u", e->aux);
+		if (e->op == BT_OP_TRUNCATE && (e->flags & BT_EVF_EMPTY))
+			fputs(",\"length\":0", j->f);  /* it empties the file */
 		fputs("}\n", j->f);
 		break;
 	}

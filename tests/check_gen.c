@@ -406,6 +406,52 @@ START_TEST(test_jsonl_roundtrip)
 }
 END_TEST
 
+/* A truncate that empties the file comes out with "length":0 and back in
+ * with its flag; one of unknown length without a length. */
+START_TEST(test_jsonl_truncate_length)
+{
+	const char *p = tu_path("t.btl"), *q = tu_path("ti.btl");
+	struct bt_log_writer *w;
+	struct bt_graph *g;
+	struct bt_rec_event e;
+	const uint32_t *in;
+	uint32_t file;
+	size_t n, i, empty = 0, other = 0;
+	char *text;
+
+	ck_assert_int_eq(bt_log_writer_open(&w, p, BT_LOGW_CREATE), 0);
+	ck_assert_int_eq(bt_log_append_process(w, 1, 10, 1000, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 7), 0);
+	ck_assert_int_eq(bt_log_append_label(w, 2, BT_LABEL_PATH, 1000,
+					     "/log", 4), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_TRUNCATE, BT_EVF_EMPTY,
+					     0, 2000, 1, 2), 0);
+	ck_assert_int_eq(bt_log_append_event(w, BT_OP_TRUNCATE, 0, 0, 3000,
+					     1, 2), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	text = to_jsonl(p, NULL);
+	ck_assert_uint_eq(count_lines(text, "\"op\":\"truncate\""), 2);
+	ck_assert_uint_eq(count_lines(text, "\"length\":0"), 1);
+	ck_assert_int_eq(tu_log_from_jsonl(q, text), 0);
+	free(text);
+	ck_assert_int_eq(bt_graph_load(&g, q, NULL, NULL), 0);
+	ck_assert_int_eq(bt_graph_find_file(g, "/log", &file), 0);
+	n = bt_graph_in(g, file, &in);
+	for (i = 0; i < n; i++) {
+		ck_assert(bt_graph_event(g, in[i], &e));
+		if (e.op != BT_OP_TRUNCATE)
+			continue;
+		if (e.flags & BT_EVF_EMPTY)
+			ck_assert_uint_eq(empty++, other);  /* the first */
+		else
+			other++;
+	}
+	ck_assert_uint_eq(empty, 1);
+	ck_assert_uint_eq(other, 1);
+	bt_graph_free(g);
+}
+END_TEST
+
 /* Two processes with one pid: an exit line between them keeps them apart
  * on import.  A hostile path comes back byte-exact. */
 START_TEST(test_jsonl_pid_reuse_and_escapes)
@@ -498,6 +544,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_jsonl_roundtrip);
 	tcase_add_test(tc, test_jsonl_pid_reuse_and_escapes);
+	tcase_add_test(tc, test_jsonl_truncate_length);
 	tcase_add_test(tc, test_jsonl_bad_input);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bad_args");
