@@ -548,7 +548,7 @@ static int make_event_indexes(struct pg_db *db, const char *t, bool full)
 	 * its own): its indexes are packed full, 10% fewer pages to write
 	 * and to read. */
 	const char *with = full ? " WITH (fillfactor = 100)" : "";
-	char sql[4][200];
+	char sql[5][200];
 	size_t i;
 	int err;
 
@@ -562,7 +562,12 @@ static int make_event_indexes(struct pg_db *db, const char *t, bool full)
 	snprintf(sql[3], sizeof(sql[3]), "CREATE INDEX %s_exec ON"
 		 " %s(cause, time)%s WHERE op = %d", t, t, with,
 		 BT_OP_EXEC);
-	for (i = 0; i < 4; i++)
+	/* the emptyings of a file (a forward walk's window of it ends at
+	 * one: core/db.c, bt_db_frontier_sql()) */
+	snprintf(sql[4], sizeof(sql[4]), "CREATE INDEX %s_empty ON"
+		 " %s(effect, time)%s WHERE op = %d AND (flags & %d) <> 0", t,
+		 t, with, BT_OP_TRUNCATE, BT_EVF_EMPTY);
+	for (i = 0; i < 5; i++)
 		if ((err = exec(db, sql[i])))
 			return err;
 	return 0;
@@ -990,7 +995,7 @@ static int pq_rows_begin(struct bt_db *bdb, int64_t logid, const char *host)
 		    ((err = exec(db, "ALTER TABLE events DROP CONSTRAINT IF"
 				 " EXISTS events_pkey")) ||
 		     (err = exec(db, "DROP INDEX IF EXISTS events_effect,"
-				 " events_cause, events_exec"))))
+				 " events_cause, events_exec, events_empty"))))
 			return err;
 	}
 	copy_header(db, &db->objs);

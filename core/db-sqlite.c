@@ -112,6 +112,10 @@ static const char *const schema[] = {
 	"  e.aux, e.flags FROM events e JOIN ops o ON o.op = e.op",
 };
 
+/* (events_exec's and events_empty's predicates spell these) */
+_Static_assert(BT_OP_EXEC == 2 && BT_OP_TRUNCATE == 5 && BT_EVF_EMPTY == 2,
+	       "the partial indexes' ops and flags");
+
 /* Built after a bulk insert into an empty events table. */
 static const char *const event_indexes[] = {
 	"CREATE INDEX IF NOT EXISTS events_effect ON events(effect, time)",
@@ -119,6 +123,10 @@ static const char *const event_indexes[] = {
 	/* the execs of a file (a walk's filters: was it ever run?) */
 	"CREATE INDEX IF NOT EXISTS events_exec ON events(cause, time)"
 	" WHERE op = 2",
+	/* the emptyings of a file (truncate with BT_EVF_EMPTY: a forward
+	 * walk's window of it ends at one, core/db.c) */
+	"CREATE INDEX IF NOT EXISTS events_empty ON events(effect, time)"
+	" WHERE op = 5 AND (flags & 2) <> 0",
 };
 
 static struct sqlite_db *S(struct bt_db *db)
@@ -518,7 +526,8 @@ static int sq_rows_begin(struct bt_db *bdb, int64_t logid, const char *host)
 	if (db->bulk &&
 	    ((err = exec(db, "DROP INDEX IF EXISTS events_effect")) ||
 	     (err = exec(db, "DROP INDEX IF EXISTS events_cause")) ||
-	     (err = exec(db, "DROP INDEX IF EXISTS events_exec"))))
+	     (err = exec(db, "DROP INDEX IF EXISTS events_exec")) ||
+	     (err = exec(db, "DROP INDEX IF EXISTS events_empty"))))
 		return err;
 	sqlite3_bind_int64(db->st[ST_EVENT], 1, logid);
 	return 0;

@@ -404,7 +404,7 @@ START_TEST(schema_as_documented)
 	/* Indexes for both walks, the ops table, the ids. */
 	ck_assert_int_eq(q(db, "SELECT count(*) FROM sqlite_master WHERE type"
 			   " = 'index' AND name IN ('events_effect',"
-			   " 'events_cause', 'events_exec')"), 3);
+			   " 'events_cause', 'events_exec', 'events_empty')"), 4);
 	ck_assert_int_eq(q(db, "SELECT count(*) FROM ops"), BT_OP_MAX);
 	ck_assert_int_eq(q(db, "SELECT op FROM ops WHERE name = 'page_write'"),
 			 BT_OP_PAGE_WRITE);
