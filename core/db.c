@@ -879,6 +879,8 @@ static int label_key(const char *name)
 #define CL_GOT 0x8              /* group: got[] is set */
 #define CL_HAVE 0x10            /* the object and its labels are read */
 #define CL_PGASK 0x20           /* file: its pages are asked for */
+#define CL_START 0x40           /* group: a detection point (its window
+                                   is never cut: cl_cuts()) */
 #define CL_PGDONE 0x80          /* file: its pages are read */
 #define LZ_VONLY 0x1            /* fl2: a file read as a version only */
 #define LZ_VASKED 0x2           /* fl2: the versions of its paths asked */
@@ -1759,6 +1761,14 @@ struct closure {
 	uint8_t *fl;
 	uint64_t *th;           /* [group] threshold */
 	uint64_t *got;          /* [group] the walk's side is read up to */
+	/* Per group: the other extreme of the times it was reached at
+	 * (backward the earliest, forward the latest), and the emptying
+	 * (truncate with BT_EVF_EMPTY) that bounds its window (backward
+	 * where it starts, forward where it ends; 0 none: cl_cuts(),
+	 * graph/walk.c's window()); backward, the earliest
+	 * writable shared mapping (which voids it). */
+	uint64_t *t2, *cut, *mw;
+	size_t nempty;          /* emptyings read: none, no cl_cuts() */
 	uint32_t *pg_at, *pg_n; /* pages of each file: pgv[pg_at[f] ..] */
 	uint32_t *pgv;
 	size_t npgv, pgvcap;
@@ -1838,6 +1848,7 @@ static int cl_reach(struct closure *c, int64_t id, uint64_t t)
 
 		c->fl[g] |= CL_REACHED;
 		c->th[g] = t;
+		c->t2[g] = t;
 		c->changed = true;
 		if ((err = cl_queue(c, g)) ||
 		    (err = cl_up(c, g)) ||
@@ -1852,6 +1863,10 @@ static int cl_reach(struct closure *c, int64_t id, uint64_t t)
 					UINT64_MAX);
 		return 0;
 	}
+	if (c->forward ? t > c->t2[g] : t < c->t2[g]) {
+		c->t2[g] = t;           /* its window may grow */
+		c->changed = true;
+	}
 	if (c->forward ? t < c->th[g] : t > c->th[g]) {
 		c->th[g] = t;
 		c->changed = true;
@@ -1861,6 +1876,68 @@ static int cl_reach(struct closure *c, int64_t id, uint64_t t)
 			return cl_queue(c, g);
 	}
 	return 0;
+}
+
+/* The group of the object an event affects, 0 if none. */
+static uint32_t cl_effect(const struct closure *c, const struct bt_dbevent *e)
+{
+	const struct exporter *x = c->x;
+
+	if (e->effect <= 0 || e->effect > x->max || !x->map[e->effect])
+		return 0;
+	return cl_group(c, (uint32_t)e->effect);
+}
+
+/*
+ * The emptying that bounds each group's window (graph/walk.c, window()):
+ * backward where it starts, the last truncate with BT_EVF_EMPTY into it at
+ * or before the earliest time it was reached at (none when a writable
+ * shared mapping of it came first); forward where it ends, the first
+ * after the latest.  Backward every event into a group up to its
+ * threshold is read (cl_frontier()), forward its emptyings from its
+ * threshold on (bt_db_frontier_sql()), so they are here.  The closure's
+ * reach times include the walk's (it has no window and no limits), so its
+ * window is never narrower than the walk's, and what the walk follows
+ * stays in the closure; a detection point (whose threshold is the walk's
+ * --until or --since) is never cut.
+ */
+static void cl_cuts(struct closure *c)
+{
+	size_t i;
+	uint32_t g;
+	int pass;
+
+	for (pass = 0; pass < 3; pass++) {
+		for (i = 0; i < c->nev; i++) {
+			const struct bt_dbevent *e = &c->ev[i];
+
+			if (!(g = cl_effect(c, e)) ||
+			    (c->fl[g] & (CL_REACHED | CL_START)) !=
+			    CL_REACHED)
+				continue;
+			if (pass == 0) {
+				c->cut[g] = 0;
+				c->mw[g] = UINT64_MAX;
+			} else if (pass == 1) {
+				bool empty = e->op == BT_OP_TRUNCATE &&
+					     (e->flags & BT_EVF_EMPTY);
+
+				if (empty && c->forward &&
+				    e->time > c->t2[g] &&
+				    (!c->cut[g] || e->time < c->cut[g]))
+					c->cut[g] = e->time;
+				if (empty && !c->forward &&
+				    e->time <= c->t2[g] &&
+				    e->time > c->cut[g])
+					c->cut[g] = e->time;
+				if (e->op == BT_OP_MMAP_WRITE &&
+				    e->time < c->mw[g])
+					c->mw[g] = e->time;
+			} else if (!c->forward && c->mw[g] <= c->cut[g]) {
+				c->cut[g] = 0;
+			}
+		}
+	}
 }
 
 /* Carry the thresholds over the events kept until nothing moves; groups
@@ -1873,6 +1950,8 @@ static int cl_propagate(struct closure *c)
 
 	do {
 		c->changed = false;
+		if (c->nempty)
+			cl_cuts(c);
 		for (i = 0; i < c->nev; i++) {
 			const struct bt_dbevent *e = &c->ev[i];
 			int64_t from = c->forward ? e->cause : e->effect;
@@ -1885,6 +1964,12 @@ static int cl_propagate(struct closure *c)
 			if (!(c->fl[g] & CL_REACHED) ||
 			    (c->forward ? e->time < c->th[g] :
 			     e->time > c->th[g]))
+				continue;
+			/* outside the emptyings that bound its window
+			 * (backward the emptying itself is followed) */
+			if (!(c->fl[g] & CL_START) && c->cut[g] &&
+			    (c->forward ? e->time > c->cut[g] :
+			     e->time < c->cut[g]))
 				continue;
 			if ((err = cl_reach(c, to, e->time)))
 				return err;
@@ -1905,6 +1990,8 @@ static int cl_event(void *arg, const struct bt_dbevent *e)
 	    bt_grow(&c->ev, &c->evcap, c->nev + 1, sizeof(*c->ev)))
 		return bt_error_set(BT_ENOMEM, "out of memory");
 	c->ev[c->nev++] = *e;
+	if (e->op == BT_OP_TRUNCATE && (e->flags & BT_EVF_EMPTY))
+		c->nempty++;
 	return 0;
 }
 
@@ -3030,11 +3117,15 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 	c.fl = calloc((size_t)x.max + 1, 1);
 	c.th = calloc((size_t)x.max + 1, sizeof(*c.th));
 	c.got = calloc((size_t)x.max + 1, sizeof(*c.got));
+	c.t2 = calloc((size_t)x.max + 1, sizeof(*c.t2));
+	c.cut = calloc((size_t)x.max + 1, sizeof(*c.cut));
+	c.mw = calloc((size_t)x.max + 1, sizeof(*c.mw));
 	c.pg_at = calloc((size_t)x.max + 1, sizeof(*c.pg_at));
 	c.pg_n = calloc((size_t)x.max + 1, sizeof(*c.pg_n));
 	c.fl2 = calloc((size_t)x.max + 1, 1);
 	if (!x.kind || !x.ref1 || !x.ref2 || !x.dbid || !c.fl || !c.th ||
-	    !c.got || !c.pg_at || !c.pg_n || !c.fl2) {
+	    !c.got || !c.t2 || !c.cut || !c.mw || !c.pg_at || !c.pg_n ||
+	    !c.fl2) {
 		err = bt_error_set(BT_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -3050,12 +3141,18 @@ int bt_db_export_walk(struct bt_db *db, const char *objects,
 	    (err = resolve(arg, objects, &starts, &nstarts)) ||
 	    (err = lz_aliases(&c, starts, nstarts, host)))
 		goto out;
-	for (i = 0; i < nstarts; i++)
-		if (starts[i] && starts[i] <= x.next &&
-		    ((err = cl_reach(&c, x.dbid[starts[i]], forward ? 0 :
-				     UINT64_MAX)) ||
-		     (err = cl_up(&c, x.dbid[starts[i]]))))
+	for (i = 0; i < nstarts; i++) {
+		int64_t id;
+
+		if (!starts[i] || starts[i] > x.next)
+			continue;
+		id = x.dbid[starts[i]];
+		if ((err = cl_reach(&c, id, forward ? 0 : UINT64_MAX)) ||
+		    (err = cl_up(&c, id)))
 			goto out;
+		if (id > 0 && id <= x.max && x.map[id])
+			c.fl[cl_group(&c, (uint32_t)id)] |= CL_START;
+	}
 	x.next = total;
 	/* One query per frontier, and what its events name. */
 	while (c.nq || c.nup) {
@@ -3106,6 +3203,9 @@ out:
 	free(c.up);
 	free(c.fl);
 	free(c.th);
+	free(c.t2);
+	free(c.cut);
+	free(c.mw);
 	free(c.pg_at);
 	free(c.pg_n);
 	free(c.pgv);

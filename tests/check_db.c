@@ -875,9 +875,10 @@ START_TEST(frontier_busy_objects_same_as_log)
 }
 END_TEST
 
-/* /log written 100 times by p1 (more than the first events of a side a
- * frontier reads), copied by p2, emptied by p3 (truncate to 0), written
- * 100 times by p4, copied by p5 to /out. */
+/* p1 reads /in 150 times, writes /log 100 times (more than the first
+ * events of a side a frontier reads); p2 copies /log, p3 empties it
+ * (truncate to 0), p4 writes it 100 times, p5 copies it to /out, in 150
+ * writes. */
 static char *emptied_jsonl(void)
 {
 	char *buf = NULL;
@@ -889,6 +890,8 @@ static char *emptied_jsonl(void)
 			 t / 60, t % 60), fprintf(m, __VA_ARGS__), \
 		 fputs("}\n", m), t++)
 	ck_assert_ptr_nonnull(m);
+	for (i = 0; i < 150; i++)
+		EV("\"op\":\"read\",\"pid\":1,\"path\":\"/in\"");
 	for (i = 0; i < 100; i++)
 		EV("\"op\":\"write\",\"pid\":1,\"path\":\"/log\"");
 	EV("\"op\":\"read\",\"pid\":2,\"path\":\"/log\"");
@@ -897,7 +900,8 @@ static char *emptied_jsonl(void)
 	for (i = 0; i < 100; i++)
 		EV("\"op\":\"write\",\"pid\":4,\"path\":\"/log\"");
 	EV("\"op\":\"read\",\"pid\":5,\"path\":\"/log\"");
-	EV("\"op\":\"write\",\"pid\":5,\"path\":\"/out\"");
+	for (i = 0; i < 150; i++)
+		EV("\"op\":\"write\",\"pid\":5,\"path\":\"/out\"");
 #undef EV
 	fclose(m);
 	return buf;
@@ -907,7 +911,9 @@ static char *emptied_jsonl(void)
  * log's walk does: the same JSON both ways at every granularity; p1 is
  * no cause of /out, and forward from p1 /out is not reached (the
  * emptying is the 102nd event into /log: past what a frontier reads of a
- * file's other side). */
+ * file's other side).  The closure stops at the emptying too: backward
+ * from /out the database reads none of p1's reads, forward from p1 none
+ * of p5's writes. */
 START_TEST(frontier_emptying_same_as_log)
 {
 	char *jl = emptied_jsonl();
@@ -924,10 +930,16 @@ START_TEST(frontier_emptying_same_as_log)
 	gl = log_graph(log);
 	for (i = 0; i < BT_ARRAY_SIZE(specs); i++) {
 		enum bt_dir dir = i < 3 ? BT_BACKWARD : BT_FORWARD;
+		struct bt_db_stats s0, s1;
 
+		bt_db_get_stats(db, &s0);
 		ck_assert_int_eq(bt_db_graph_walk(&gf, db, NULL, dir,
 						  &specs[i], 1, NULL, NULL),
 				 0);
+		bt_db_get_stats(db, &s1);
+		if (i == 0 || i == 3)
+			ck_assert_uint_le(s1.walk_events - s0.walk_events,
+					  st.events - 150);
 		for (gran = BT_GRAN_PAGE; gran <= BT_GRAN_OBJECT; gran++) {
 			char *a = query_json(gl, specs[i], dir, gran);
 			char *b = query_json(gf, specs[i], dir, gran);
