@@ -1865,7 +1865,8 @@ static int cl_reach(struct closure *c, int64_t id, uint64_t t)
 	}
 	if (c->forward ? t > c->t2[g] : t < c->t2[g]) {
 		c->t2[g] = t;           /* its window may grow */
-		c->changed = true;
+		if (c->nempty)          /* (else nothing is cut) */
+			c->changed = true;
 	}
 	if (c->forward ? t < c->th[g] : t > c->th[g]) {
 		c->th[g] = t;
