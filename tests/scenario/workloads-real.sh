@@ -28,6 +28,10 @@
 #              file renamed over the copy)
 #   odd-names  cp of files named with a space, a newline, a non-UTF-8 byte
 #   script     script -c: the command's output through a pseudo-terminal
+#   ptyin      script -c fed on its stdin: what it types into the terminal
+#              (the master) read by cat > out on the slave, after a decoy
+#              the session shows (the other direction of the pty)
+#   pyspawn    python's pty.spawn, the same way round
 #   subst      x=$(cat secret); echo "$x" > out (the shell reads the pipe)
 #   pyreplace  python: mkstemp, write, fsync, os.replace over the name
 #   copytrunc  copytruncate as logrotate does it: cp log log.1; : > log
@@ -91,6 +95,8 @@ inplace	echo old > a; ln a b; cp secret a; cat decoy > /dev/null
 dirmove	mkdir d; cat secret > d/f; mv d d2; cat d2/f > out; cat decoy > /dev/null
 symswap	mkdir r1 r2; cat decoy > r1/conf; cat secret > r2/conf; ln -s r1 cur; ln -s r2 new; mv -T new cur; cat cur/conf > out
 gitco	git init -q g; cd g; echo one > f; git add f; git -c user.name=t -c user.email=t@t commit -qm 1; git checkout -qb b2; cp ../secret f; git -c user.name=t -c user.email=t@t commit -qam 2; git checkout -q master 2>/dev/null || git checkout -q main; git checkout -q b2; cat f > ../out
+ptyin	cat secret | script -q -c 'sleep 0.3; cat decoy; cat > out' /dev/null > shown
+pyspawn	cat secret | python3 -c 'import pty; pty.spawn([\"sh\", \"-c\", \"sleep 0.3; cat decoy; head -n 1 > out\"])' > shown
 xargs-p	ls in | sed 's|^|in/|' | xargs -P2 -n1 sh -c 'tr a-z A-Z < \"\$1\" > \"\$1.up\"' sh
 "
 
@@ -205,6 +211,15 @@ symswap	back	file:@/out	none	reaches	file:@/secret
 symswap	back	file:@/out	none	lacks	file:@/decoy
 gitco	back	file:@/out	none	reaches	file:@/secret
 gitco	fwd	file:@/secret	none	reaches	file:@/out
+script	fwd	file:@/secret	none	reaches	file:@/ts
+ptyin	back	file:@/out	none	reaches	file:@/secret	process:/script
+ptyin	back	file:@/out	none	lacks	file:@/decoy
+ptyin	back	file:@/shown	none	reaches	file:@/decoy
+ptyin	fwd	file:@/secret	none	reaches	file:@/out
+ptyin	fwd	file:@/decoy	none	lacks	file:@/out
+pyspawn	back	file:@/out	none	reaches	file:@/secret
+pyspawn	back	file:@/out	none	lacks	file:@/decoy
+pyspawn	back	file:@/shown	none	reaches	file:@/decoy
 '
 
 DESIGN='
@@ -215,7 +230,12 @@ auditd:links:back#38  audit logs name=(null) for a file created through a symlin
 '
 
 KNOWN='
-*:script:back#75  data through a pseudo-terminal is not followed: the slave /dev/pts/N cat writes and the master /dev/ptmx script reads are not joined (script, ssh -t, expect)
+ebpf:script:*  data through a pseudo-terminal: not yet followed by the eBPF source
+ebpf:ptyin:*  data through a pseudo-terminal: not yet followed by the eBPF source
+ebpf:pyspawn:*  data through a pseudo-terminal: not yet followed by the eBPF source
+auditd:script:*  data through a pseudo-terminal: auditd logs no read or write
+auditd:ptyin:*  data through a pseudo-terminal: auditd logs no read or write
+auditd:pyspawn:*  data through a pseudo-terminal: auditd logs no read or write
 *:copytrunc:back#85  a truncation to zero does not end the earlier writes: after `: > log` the writers of the old content stay causes of the new
 '
 
@@ -381,7 +401,7 @@ with open("/s") as f:
 with open("/o", "w") as f:
     f.write(d)
 PY
-	for w in script subst pyreplace copytrunc popen tee procsubst inplace \
+	for w in script ptyin pyspawn subst pyreplace copytrunc popen tee procsubst inplace \
 		dirmove symswap gitco; do
 		echo "the $w secret $$" >"$1/$w/secret"
 		echo "decoy $$" >"$1/$w/decoy"
