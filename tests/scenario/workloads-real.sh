@@ -230,9 +230,6 @@ auditd:links:back#38  audit logs name=(null) for a file created through a symlin
 '
 
 KNOWN='
-ebpf:script:*  data through a pseudo-terminal: not yet followed by the eBPF source
-ebpf:ptyin:*  data through a pseudo-terminal: not yet followed by the eBPF source
-ebpf:pyspawn:*  data through a pseudo-terminal: not yet followed by the eBPF source
 auditd:script:*  data through a pseudo-terminal: auditd logs no read or write
 auditd:ptyin:*  data through a pseudo-terminal: auditd logs no read or write
 auditd:pyspawn:*  data through a pseudo-terminal: auditd logs no read or write
