@@ -32,6 +32,9 @@
 #              (the master) read by cat > out on the slave, after a decoy
 #              the session shows (the other direction of the pty)
 #   pyspawn    python's pty.spawn, the same way round
+#   ptyreuse   two script sessions one after the other (the second one
+#              likely gets the first one's pty index): what was typed in
+#              the first is no cause of what is read in the second
 #   subst      x=$(cat secret); echo "$x" > out (the shell reads the pipe)
 #   pyreplace  python: mkstemp, write, fsync, os.replace over the name
 #   copytrunc  copytruncate as logrotate does it: cp log log.1; : > log
@@ -97,6 +100,7 @@ symswap	mkdir r1 r2; cat decoy > r1/conf; cat secret > r2/conf; ln -s r1 cur; ln
 gitco	git init -q g; cd g; echo one > f; git add f; git -c user.name=t -c user.email=t@t commit -qm 1; git checkout -qb b2; cp ../secret f; git -c user.name=t -c user.email=t@t commit -qam 2; git checkout -q master 2>/dev/null || git checkout -q main; git checkout -q b2; cat f > ../out
 ptyin	cat secret | script -q -c 'sleep 0.3; cat decoy; cat > out' /dev/null > shown
 pyspawn	cat secret | python3 -c 'import pty; pty.spawn([\"sh\", \"-c\", \"sleep 0.3; cat decoy; head -n 1 > out\"])' > shown
+ptyreuse	cat secret | script -q -c 'cat > out1' /dev/null > /dev/null; cat decoy | script -q -c 'cat > out2' /dev/null > /dev/null
 xargs-p	ls in | sed 's|^|in/|' | xargs -P2 -n1 sh -c 'tr a-z A-Z < \"\$1\" > \"\$1.up\"' sh
 "
 
@@ -220,6 +224,9 @@ ptyin	fwd	file:@/decoy	none	lacks	file:@/out
 pyspawn	back	file:@/out	none	reaches	file:@/secret
 pyspawn	back	file:@/out	none	lacks	file:@/decoy
 pyspawn	back	file:@/shown	none	reaches	file:@/decoy
+ptyreuse	back	file:@/out1	none	reaches	file:@/secret
+ptyreuse	back	file:@/out2	none	reaches	file:@/decoy
+ptyreuse	back	file:@/out2	none	lacks	file:@/secret
 '
 
 DESIGN='
@@ -227,12 +234,14 @@ ebpf:pivot:back#*  after pivot_root in another mount namespace the paths walked 
 record:pivot:back#*  after pivot_root in another mount namespace the kernel gives its paths from its own root, which the host cannot name: its files are named /proc/PID/root/... (pivot fwd#* checks that label)
 auditd:pivot:back#*  pivot_root is logged at its exit, relative to the new root: where the new root is on the host is not in the log; its files are named /proc/PID/root/... (pivot fwd#* checks that label)
 auditd:links:back#38  audit logs name=(null) for a file created through a symlink: the file is followed by its inode, unnamed (its writes are kept: links fwd#42)
+auditd:script:*#75  data through a pseudo-terminal: audit logs no read or write, and not which pty a master is (its index is given by the open and TIOCGPTN, neither logged); the slave comes from TIOCGPTPEER (an ioctl), so the two ends cannot be joined
+auditd:script:*#111  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75)
+auditd:ptyin:*#11[245]  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75); what reaches out does so by chance, through the stdin pipe that script hands its child (closed by dup2 before exec, counted as a read or not by the order of the records)
+auditd:pyspawn:*#11[79]  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75; ptyin#112 for what reaches out)
+auditd:ptyreuse:*#12[01]  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75; ptyin#112 for what reaches out)
 '
 
 KNOWN='
-auditd:script:*  data through a pseudo-terminal: auditd logs no read or write
-auditd:ptyin:*  data through a pseudo-terminal: auditd logs no read or write
-auditd:pyspawn:*  data through a pseudo-terminal: auditd logs no read or write
 *:copytrunc:back#85  a truncation to zero does not end the earlier writes: after `: > log` the writers of the old content stay causes of the new
 '
 
@@ -398,7 +407,7 @@ with open("/s") as f:
 with open("/o", "w") as f:
     f.write(d)
 PY
-	for w in script ptyin pyspawn subst pyreplace copytrunc popen tee procsubst inplace \
+	for w in script ptyin pyspawn ptyreuse subst pyreplace copytrunc popen tee procsubst inplace \
 		dirmove symswap gitco; do
 		echo "the $w secret $$" >"$1/$w/secret"
 		echo "decoy $$" >"$1/$w/decoy"
