@@ -38,6 +38,12 @@
  *                                      recvmsg and recv; OUT written
  *   record-channels setid SRC OUT      (root) setresgid/setresuid to 65534,
  *                                      then write SRC's content into OUT
+ *   record-channels pty SRC OUT        a pseudo-terminal (raw mode): the
+ *                                      parent types SRC into the master;
+ *                                      a child shows OUT.decoy on the
+ *                                      slave, then a second child reads
+ *                                      the slave into OUT; the parent
+ *                                      reads what was shown last
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -51,6 +57,7 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 static char buf[65536];
@@ -335,6 +342,44 @@ int main(int argc, char **argv)
 		if (k[0] != n || k[1] != n || k[2] != n)
 			die("recv");
 		put(out, got[2], (size_t)n);
+		return 0;
+	}
+	if (!strcmp(mode, "pty")) {
+		struct termios tio;
+		char decoy[4096];
+		int m = posix_openpt(O_RDWR | O_NOCTTY), sl;
+		ssize_t k;
+
+		if (m < 0 || grantpt(m) || unlockpt(m) || !ptsname(m))
+			die("posix_openpt");
+		if ((sl = open(ptsname(m), O_RDWR | O_NOCTTY)) < 0)
+			die("ptsname");
+		if (tcgetattr(sl, &tio))
+			die("tcgetattr");
+		cfmakeraw(&tio);
+		if (tcsetattr(sl, TCSANOW, &tio))
+			die("tcsetattr");
+		n = slurp(src);
+		if (write(m, buf, (size_t)n) != n)  /* typed in */
+			die("write master");
+		if (fork() == 0) {
+			/* shown on the terminal: not what is typed */
+			snprintf(decoy, sizeof(decoy), "%s.decoy", out);
+			k = slurp(decoy);
+			if (write(sl, buf, (size_t)k) != k)
+				die("write slave");
+			_exit(0);
+		}
+		wait(NULL);
+		if (fork() == 0) {
+			if ((k = read(sl, buf, (size_t)n)) != n)
+				die("read slave");
+			put(out, buf, (size_t)k);
+			_exit(0);
+		}
+		wait(NULL);
+		if (read(m, buf, sizeof(buf)) <= 0)
+			die("read master");
 		return 0;
 	}
 	if (!strcmp(mode, "setid")) {
