@@ -422,6 +422,11 @@ START_TEST(pty_generations_per_log)
 			 .gran = BT_GRAN_PAGE, .until = BT_TIME_NONE });
 	ck_assert_ptr_nonnull(strstr(json, "\"process [20]\""));
 	ck_assert_msg(!strstr(json, "\"process [10]\""), "%s", json);
+	/* JSON names the direction, not the synthetic inode (past the
+	 * range of a JSON integer) */
+	ck_assert_msg(strstr(json, "\"direction\"") &&
+		      strstr(json, "\"in\"") && strstr(json, "\"pty\"") &&
+		      !strstr(json, "-92233"), "%s", json);
 	free(json);
 	bt_graph_free(g);
 	/* within one log the channel is one object: added again, nothing
