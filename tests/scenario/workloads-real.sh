@@ -32,6 +32,8 @@
 #              (the master) read by cat > out on the slave, after a decoy
 #              the session shows (the other direction of the pty)
 #   pyspawn    python's pty.spawn, the same way round
+#   devtty     script -c of a command that writes /dev/tty (the
+#              controlling terminal, not its stdout)
 #   ptyreuse   two script sessions one after the other (the second one
 #              likely gets the first one's pty index): what was typed in
 #              the first is no cause of what is read in the second
@@ -100,6 +102,7 @@ symswap	mkdir r1 r2; cat decoy > r1/conf; cat secret > r2/conf; ln -s r1 cur; ln
 gitco	git init -q g; cd g; echo one > f; git add f; git -c user.name=t -c user.email=t@t commit -qm 1; git checkout -qb b2; cp ../secret f; git -c user.name=t -c user.email=t@t commit -qam 2; git checkout -q master 2>/dev/null || git checkout -q main; git checkout -q b2; cat f > ../out
 ptyin	cat secret | script -q -c 'sleep 0.3; cat decoy; cat > out' /dev/null > shown
 pyspawn	cat secret | python3 -c 'import pty; pty.spawn([\"sh\", \"-c\", \"sleep 0.3; cat decoy; head -n 1 > out\"])' > shown
+devtty	script -q -c 'cat secret > /dev/tty' ts > /dev/null; cat decoy > /dev/null
 ptyreuse	cat secret | script -q -c 'cat > out1' /dev/null > /dev/null; cat decoy | script -q -c 'cat > out2' /dev/null > /dev/null
 xargs-p	ls in | sed 's|^|in/|' | xargs -P2 -n1 sh -c 'tr a-z A-Z < \"\$1\" > \"\$1.up\"' sh
 "
@@ -227,6 +230,8 @@ pyspawn	back	file:@/shown	none	reaches	file:@/decoy
 ptyreuse	back	file:@/out1	none	reaches	file:@/secret
 ptyreuse	back	file:@/out2	none	reaches	file:@/decoy
 ptyreuse	back	file:@/out2	none	lacks	file:@/secret
+devtty	back	file:@/ts	none	reaches	file:@/secret
+devtty	back	file:@/ts	none	lacks	file:@/decoy
 '
 
 DESIGN='
@@ -238,6 +243,7 @@ auditd:script:*#75  data through a pseudo-terminal: audit logs no read or write,
 auditd:script:*#111  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75)
 auditd:ptyin:*#11[245]  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75); what reaches out does so by chance, through the stdin pipe that script hands its child (closed by dup2 before exec, counted as a read or not by the order of the records)
 auditd:pyspawn:*#11[79]  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75; ptyin#112 for what reaches out)
+auditd:devtty:*#123  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75)
 auditd:ptyreuse:*#12[01]  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75; ptyin#112 for what reaches out)
 '
 
@@ -407,7 +413,7 @@ with open("/s") as f:
 with open("/o", "w") as f:
     f.write(d)
 PY
-	for w in script ptyin pyspawn ptyreuse subst pyreplace copytrunc popen tee procsubst inplace \
+	for w in script ptyin pyspawn ptyreuse devtty subst pyreplace copytrunc popen tee procsubst inplace \
 		dirmove symswap gitco; do
 		echo "the $w secret $$" >"$1/$w/secret"
 		echo "decoy $$" >"$1/$w/decoy"
