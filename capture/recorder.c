@@ -1682,6 +1682,27 @@ static void copy_stamp(struct rec *r, struct task *t, int in_fd)
 		t->entry_time = 0;
 }
 
+/* ioctl(fd, TIOCSTI, &c): c pushed into the terminal's input as if typed,
+ * from the slave or the master: a write of one byte into the pty's "in"
+ * channel, whichever end fd is. */
+static void pty_inject(struct rec *r, struct task *t, int fd)
+{
+	const struct bt_fd *f = fd_lookup(r, t, fd, false, false);
+	struct bt_obs ob;
+	char name[64];
+
+	if (!f || !fd_is_pty(f))
+		return;
+	obs_init(&ob, t, BT_RAW_WRITE);
+	ob.via_fd = ob.has_ino = true;
+	ob.dev = f->dev;
+	ob.ino = BT_PTY_DIR_OF(f->ino) == BT_PTY_IN ? f->ino : f->rino;
+	ob.file_flags = f->file_flags;
+	ob.path = pty_name(name, sizeof(name), ob.ino);
+	ob.bytes = 1;
+	add(r, &ob);
+}
+
 static void fd_io(struct rec *r, struct task *t, int fd, bool out,
 		  uint64_t bytes, const char *remote_override)
 {
@@ -2780,6 +2801,10 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		free(t->p->cwd);
 		t->p->cwd = NULL;
 		break;
+	case SYS_ioctl:         /* TIOCSTI only (the filter) */
+		if (rv == 0)
+			pty_inject(r, t, (int)a[0]);
+		break;
 	default:
 		break;
 	}
@@ -2813,6 +2838,7 @@ static const int traced[] = {
 	SYS_io_setup, SYS_io_submit, SYS_fallocate,
 	SYS_execve, SYS_execveat,
 };
+#define BT_TIOCSTI 0x5412       /* asm-generic/ioctls.h, x86-64 */
 
 /* i386 system calls that read, write, name or run files or talk to the
  * network (unistd_32.h numbers): not decoded, but stopped at so that a
@@ -2835,7 +2861,7 @@ static size_t build_filter(struct sock_filter *f, size_t cap)
 	size_t n = 0, i, nt = BT_ARRAY_SIZE(traced);
 	size_t n32 = BT_ARRAY_SIZE(traced_i386);
 
-	if (cap < nt + n32 + 48)
+	if (cap < nt + n32 + 53)
 		return 0;
 #define I(x) (f[n++] = (struct sock_filter)x)
 	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -2883,6 +2909,12 @@ static size_t build_filter(struct sock_filter *f, size_t cap)
 	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 4));
 	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(3)));
 	I(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_ANONYMOUS, 0, 1));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
+	/* ioctl: only TIOCSTI (input pushed into a terminal) */
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 4));
+	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)));
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, BT_TIOCSTI, 1, 0));
 	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
 	/* fcntl: only the commands that change the fd table */

@@ -77,6 +77,7 @@ const volatile __u32 self_mntns = 0;    /* the loader's mount namespace */
 #define S_IFREG  0100000
 #define S_IFIFO  0010000
 #define S_IFCHR  0020000
+#define TIOCSTI  0x5412         /* asm-generic/ioctls.h, x86-64 */
 #define PIPEFS_MAGIC 0x50495045
 #define SOCKFS_MAGIC 0x534F434B
 #define SOCK_DGRAM 2
@@ -889,7 +890,8 @@ static __always_inline void pair_event(struct bt_probe *c, __u32 op,
  * writes, the slave reads) and "out" (the slave writes, the master
  * reads), on the device of its devpts instance (the slave's dentry, in
  * the slave tty's driver_data).  The slave may be reached as /dev/pts/N
- * or /dev/tty: its tty is the file's either way.  An OPEN of the master
+ * or /dev/tty: its tty is the file's either way.  A TIOCSTI (a WRITE
+ * with c->x2 TIOCSTI) writes into "in" from either end.  An OPEN of the master
  * starts a new generation; nothing is recorded for it.  Other character
  * devices (a console, /dev/null) are no dependency.
  */
@@ -944,8 +946,10 @@ static __noinline void pty_event(struct bt_probe *c, __u32 op, __u64 fp)
 	if (!d)
 		return;
 	/* a write goes into the direction it feeds, a read comes out of
-	 * the other */
-	ino = BT_PTY_INO(gen, index, (op == BT_RAW_WRITE) == is_master ?
+	 * the other; TIOCSTI (c->x2) pushes into the input from either end */
+	ino = BT_PTY_INO(gen, index, (op == BT_RAW_WRITE &&
+			 c->x2 == TIOCSTI) ||
+			 (op == BT_RAW_WRITE) == is_master ?
 			 BT_PTY_IN : BT_PTY_OUT);
 	r = rec_begin(c, op);
 	r->dev = encode_dev(BPF_CORE_READ(d, d_sb, s_dev));
@@ -1319,6 +1323,8 @@ static __always_inline __u32 sys_op(long nr)
 		return BT_RAW_SETID;
 	case __NR_pipe: case __NR_pipe2: case __NR_socketpair:
 		return BT_RAW_PIPE;
+	case __NR_ioctl:        /* TIOCSTI only (bt_sys_exit) */
+		return BT_RAW_WRITE;
 	}
 	return 0;
 }
@@ -1369,6 +1375,9 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 
 	if (!op)
 		return 0;
+	/* ioctl: only TIOCSTI, input pushed into a terminal */
+	if (nr == __NR_ioctl && (__u32)BPF_CORE_READ(regs, si) != TIOCSTI)
+		return 0;
 	if (stamped_at_entry(nr)) {     /* failed or not, out of its entry */
 		__u64 *t = bpf_task_storage_get(&wstamp,
 						bpf_get_current_task_btf(), 0, 0);
@@ -1402,6 +1411,11 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 	switch (nr) {
 	case __NR_open: case __NR_openat: case __NR_openat2: case __NR_creat:
 		x.fd = ret;
+		break;
+	case __NR_ioctl:        /* TIOCSTI: one byte typed in (pty_event) */
+		x.x1 = 1;
+		x.x2 = TIOCSTI;
+		x.fd = a0;
 		break;
 	case __NR_read: case __NR_pread64: case __NR_readv: case __NR_preadv:
 	case __NR_preadv2:

@@ -34,6 +34,8 @@
 #   pyspawn    python's pty.spawn, the same way round
 #   devtty     script -c of a command that writes /dev/tty (the
 #              controlling terminal, not its stdout)
+#   sti        ioctl TIOCSTI: a program in a pty.spawn session pushes a
+#              secret into its terminal's input, as if typed; head reads it
 #   ptyreuse   two script sessions one after the other (the second one
 #              likely gets the first one's pty index): what was typed in
 #              the first is no cause of what is read in the second
@@ -103,6 +105,7 @@ gitco	git init -q g; cd g; echo one > f; git add f; git -c user.name=t -c user.e
 ptyin	cat secret | script -q -c 'sleep 0.3; cat decoy; cat > out' /dev/null > shown
 pyspawn	cat secret | python3 -c 'import pty; pty.spawn([\"sh\", \"-c\", \"sleep 0.3; cat decoy; head -n 1 > out\"])' > shown
 devtty	script -q -c 'cat secret > /dev/tty' ts > /dev/null; cat decoy > /dev/null
+sti	python3 -c 'import pty; pty.spawn([\"sh\", \"-c\", \"python3 ../sti.py && head -n 1 > out\"])' < /dev/null > /dev/null; cat decoy > /dev/null
 ptyreuse	cat secret | script -q -c 'cat > out1' /dev/null > /dev/null; cat decoy | script -q -c 'cat > out2' /dev/null > /dev/null
 xargs-p	ls in | sed 's|^|in/|' | xargs -P2 -n1 sh -c 'tr a-z A-Z < \"\$1\" > \"\$1.up\"' sh
 "
@@ -232,6 +235,8 @@ ptyreuse	back	file:@/out2	none	reaches	file:@/decoy
 ptyreuse	back	file:@/out2	none	lacks	file:@/secret
 devtty	back	file:@/ts	none	reaches	file:@/secret
 devtty	back	file:@/ts	none	lacks	file:@/decoy
+sti	back	file:@/out	none	reaches	file:@/secret
+sti	back	file:@/out	none	lacks	file:@/decoy
 '
 
 DESIGN='
@@ -243,6 +248,7 @@ auditd:script:*#75  data through a pseudo-terminal: audit logs no read or write,
 auditd:script:*#111  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75)
 auditd:ptyin:*#11[245]  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75); what reaches out does so by chance, through the stdin pipe that script hands its child (closed by dup2 before exec, counted as a read or not by the order of the records)
 auditd:pyspawn:*#11[79]  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75; ptyin#112 for what reaches out)
+auditd:sti:*#125  TIOCSTI is an ioctl, not in the audit rules; and the two ends of a pty cannot be joined from an audit log (script back#75)
 auditd:devtty:*#123  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75)
 auditd:ptyreuse:*#12[01]  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75; ptyin#112 for what reaches out)
 '
@@ -413,11 +419,17 @@ with open("/s") as f:
 with open("/o", "w") as f:
     f.write(d)
 PY
-	for w in script ptyin pyspawn ptyreuse devtty subst pyreplace copytrunc popen tee procsubst inplace \
+	for w in script ptyin pyspawn ptyreuse devtty sti subst pyreplace copytrunc popen tee procsubst inplace \
 		dirmove symswap gitco; do
 		echo "the $w secret $$" >"$1/$w/secret"
 		echo "decoy $$" >"$1/$w/decoy"
 	done
+	# input pushed into the terminal (fd 0, a pty slave) as if typed
+	cat >"$1/sti.py" <<'PY'
+import fcntl, termios
+for c in open("secret", "rb").read():
+    fcntl.ioctl(0, termios.TIOCSTI, bytes([c]))
+PY
 	# an atomic replace as editors and config tools do it
 	cat >"$1/replace.py" <<'PY'
 import os, tempfile
