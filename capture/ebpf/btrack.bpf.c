@@ -891,9 +891,9 @@ static __always_inline void pair_event(struct bt_probe *c, __u32 op,
  * reads), on the device of its devpts instance (the slave's dentry, in
  * the slave tty's driver_data).  The slave may be reached as /dev/pts/N
  * or /dev/tty: its tty is the file's either way.  A TIOCSTI (a WRITE
- * with c->x2 TIOCSTI) writes into "in" from either end.  An OPEN of the master
- * starts a new generation; nothing is recorded for it.  Other character
- * devices (a console, /dev/null) are no dependency.
+ * with c->x2 TIOCSTI) writes into "in" from either end.  An OPEN of the
+ * master starts a new generation; nothing is recorded for it.  Other
+ * character devices (a console, /dev/null) are no dependency.
  */
 static __noinline void pty_event(struct bt_probe *c, __u32 op, __u64 fp)
 {
@@ -902,8 +902,8 @@ static __noinline void pty_event(struct bt_probe *c, __u32 op, __u64 fp)
 	struct tty_struct *tty, *master, *slave;
 	struct dentry *d;
 	struct bt_raw *r;
-	__u64 gen = 0, key, *g, ino;
-	__u32 index, rdev = BPF_CORE_READ(f, f_inode, i_rdev);
+	__u64 gen = 0, key, *g, ino, idx;
+	__u32 index, dir, rdev = BPF_CORE_READ(f, f_inode, i_rdev);
 	__u32 ma = rdev >> 20, mi = rdev & 0xfffff;
 	bool is_master;
 	char *pb;
@@ -947,22 +947,23 @@ static __noinline void pty_event(struct bt_probe *c, __u32 op, __u64 fp)
 		return;
 	/* a write goes into the direction it feeds, a read comes out of
 	 * the other; TIOCSTI (c->x2) pushes into the input from either end */
-	ino = BT_PTY_INO(gen, index, (op == BT_RAW_WRITE &&
-			 c->x2 == TIOCSTI) ||
-			 (op == BT_RAW_WRITE) == is_master ?
-			 BT_PTY_IN : BT_PTY_OUT);
+	if (op == BT_RAW_WRITE && c->x2 == TIOCSTI)
+		dir = BT_PTY_IN;
+	else
+		dir = (op == BT_RAW_WRITE) == is_master ? BT_PTY_IN :
+			BT_PTY_OUT;
+	ino = BT_PTY_INO(gen, index, dir);
 	r = rec_begin(c, op);
 	r->dev = encode_dev(BPF_CORE_READ(d, d_sb, s_dev));
 	r->ino = ino;
 	r->arg32 |= BT_RAWF_INO;
 	r->arg = c->x1;
 	pb = c->pb + 2 * PSZ;
-	if (BT_PTY_DIR_OF(ino) == BT_PTY_IN)
-		n = bpf_snprintf(pb, 64, "pty:[%u.in]", (__u64 *)&(__u64){index},
-				 8);
+	idx = index;
+	if (dir == BT_PTY_IN)
+		n = bpf_snprintf(pb, 64, "pty:[%u.in]", &idx, sizeof(idx));
 	else
-		n = bpf_snprintf(pb, 64, "pty:[%u.out]",
-				 (__u64 *)&(__u64){index}, 8);
+		n = bpf_snprintf(pb, 64, "pty:[%u.out]", &idx, sizeof(idx));
 	if (n <= 1 || n > 64 || rec_str(c, pb, n - 1)) {
 		drop(c->st, op, BT_DROP_TOOLONG);
 		return;
