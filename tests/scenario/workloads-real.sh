@@ -244,13 +244,12 @@ ebpf:pivot:back#*  after pivot_root in another mount namespace the paths walked 
 record:pivot:back#*  after pivot_root in another mount namespace the kernel gives its paths from its own root, which the host cannot name: its files are named /proc/PID/root/... (pivot fwd#* checks that label)
 auditd:pivot:back#*  pivot_root is logged at its exit, relative to the new root: where the new root is on the host is not in the log; its files are named /proc/PID/root/... (pivot fwd#* checks that label)
 auditd:links:back#38  audit logs name=(null) for a file created through a symlink: the file is followed by its inode, unnamed (its writes are kept: links fwd#42)
-auditd:script:*#75  data through a pseudo-terminal: audit logs no read or write, and not which pty a master is (its index is given by the open and TIOCGPTN, neither logged); the slave comes from TIOCGPTPEER (an ioctl), so the two ends cannot be joined
-auditd:script:*#111  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75)
-auditd:ptyin:*#11[245]  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75); what reaches out does so by chance, through the stdin pipe that script hands its child (closed by dup2 before exec, counted as a read or not by the order of the records)
-auditd:pyspawn:*#11[79]  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75; ptyin#112 for what reaches out)
-auditd:sti:*#125  TIOCSTI is an ioctl, not in the audit rules; and the two ends of a pty cannot be joined from an audit log (script back#75)
-auditd:devtty:*#123  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75)
-auditd:ptyreuse:*#12[01]  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (script back#75; ptyin#112 for what reaches out)
+auditd:script:*  data through a pseudo-terminal: audit logs no read or write, and not which pty a master is (its index is given by the open and TIOCGPTN, neither logged); the slave comes from TIOCGPTPEER (an ioctl), so the two ends cannot be joined
+auditd:ptyin:*  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (see script); what reaches out does so by chance, through the stdin pipe that script hands its child (closed by dup2 before exec, counted as a read or not by the order of the records)
+auditd:pyspawn:*  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (see script; ptyin for what reaches out by chance)
+auditd:sti:*  TIOCSTI is an ioctl, not in the audit rules; and the two ends of a pty cannot be joined from an audit log (see script)
+auditd:devtty:*  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (see script)
+auditd:ptyreuse:*  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (see script; ptyin for what reaches out by chance)
 '
 
 KNOWN='
