@@ -36,6 +36,8 @@
 #              controlling terminal, not its stdout)
 #   sti        ioctl TIOCSTI: a program in a pty.spawn session pushes a
 #              secret into its terminal's input, as if typed; head reads it
+#   ptyrelay   script shows a decoy, then types what comes later on its
+#              stdin: script relays both ways (as sshd, tmux do)
 #   ptyreuse   two script sessions one after the other (the second one
 #              likely gets the first one's pty index): what was typed in
 #              the first is no cause of what is read in the second
@@ -106,6 +108,7 @@ ptyin	cat secret | script -q -c 'sleep 0.3; cat decoy; cat > out' /dev/null > sh
 pyspawn	cat secret | python3 -c 'import pty; pty.spawn([\"sh\", \"-c\", \"sleep 0.3; cat decoy; head -n 1 > out\"])' > shown
 devtty	script -q -c 'cat secret > /dev/tty' ts > /dev/null; cat decoy > /dev/null
 sti	python3 -c 'import pty; pty.spawn([\"sh\", \"-c\", \"python3 ../sti.py && head -n 1 > out\"])' < /dev/null > /dev/null; cat decoy > /dev/null
+ptyrelay	(sleep 1; cat secret) | script -q -c 'cat decoy; cat > out' /dev/null > /dev/null
 ptyreuse	cat secret | script -q -c 'cat > out1' /dev/null > /dev/null; cat decoy | script -q -c 'cat > out2' /dev/null > /dev/null
 xargs-p	ls in | sed 's|^|in/|' | xargs -P2 -n1 sh -c 'tr a-z A-Z < \"\$1\" > \"\$1.up\"' sh
 "
@@ -237,6 +240,8 @@ devtty	back	file:@/ts	none	reaches	file:@/secret
 devtty	back	file:@/ts	none	lacks	file:@/decoy
 sti	back	file:@/out	none	reaches	file:@/secret
 sti	back	file:@/out	none	lacks	file:@/decoy
+ptyrelay	fwd	file:@/secret	none	reaches	file:@/out
+ptyrelay	back	file:@/out	none	lacks	file:@/decoy
 '
 
 DESIGN='
@@ -249,10 +254,13 @@ auditd:ptyin:*  data through a pseudo-terminal: the two ends of a pty cannot be 
 auditd:pyspawn:*  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (see script; ptyin for what reaches out by chance)
 auditd:sti:*  TIOCSTI is an ioctl, not in the audit rules; and the two ends of a pty cannot be joined from an audit log (see script)
 auditd:devtty:*  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (see script)
+auditd:ptyrelay:*  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (see script)
 auditd:ptyreuse:*  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (see script; ptyin for what reaches out by chance)
 '
 
 KNOWN='
+record:ptyrelay:back#*  a relay of a pty (script, sshd, tmux) is one process: what it read from the output (the decoy shown) before it wrote the input (what was typed later) is taken as a cause of that input; the two channels keep the directions apart, the process does not
+ebpf:ptyrelay:back#*  a relay of a pty (script, sshd, tmux) is one process: what it read from the output before it wrote the input is taken as a cause of that input (record:ptyrelay)
 *:copytrunc:back#85  a truncation to zero does not end the earlier writes: after `: > log` the writers of the old content stay causes of the new
 '
 
@@ -418,7 +426,7 @@ with open("/s") as f:
 with open("/o", "w") as f:
     f.write(d)
 PY
-	for w in script ptyin pyspawn ptyreuse devtty sti subst pyreplace copytrunc popen tee procsubst inplace \
+	for w in script ptyin pyspawn ptyreuse devtty sti ptyrelay subst pyreplace copytrunc popen tee procsubst inplace \
 		dirmove symswap gitco; do
 		echo "the $w secret $$" >"$1/$w/secret"
 		echo "decoy $$" >"$1/$w/decoy"
