@@ -60,6 +60,12 @@
  *  - A descriptor the table does not know (inherited from before the log,
  *    made by an unlogged call) makes nothing: a read, write or mmap through
  *    it is counted as a gap (stats.gaps), never guessed.
+ *  - A pseudo-terminal is not followed (the recorder and the eBPF source
+ *    make it two channels, core/raw.h BT_PTY_INO): the open of /dev/ptmx
+ *    is logged but not the index it got (nor TIOCGPTN, an ioctl), and the
+ *    slave is mostly had through TIOCGPTPEER (glibc's openpty, script),
+ *    an ioctl too, so the two ends cannot be joined; character devices
+ *    are not recorded (BT_FD_OTHER).
  *
  * Synthetic objects (pipes, socketpair directions, memfds) are (dev 0,
  * ino SYNTH_BASE + n): fdtable entries of kind BT_FD_PIPE without a path

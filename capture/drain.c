@@ -331,9 +331,12 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 		bt_drain_normpath((char *)str[0]);
 		o->path = str[0];
 		/* What d_path says a file is when it is in no file system:
-		 * a pipe, or a memfd ("/memfd:NAME (deleted)"). */
+		 * a pipe, or a memfd ("/memfd:NAME (deleted)"); and the
+		 * eBPF source's names of a pty's two channels (core/raw.h
+		 * BT_PTY_INO). */
 		if (!strncmp(o->path, "pipe:[", 6) ||
-		    !strncmp(o->path, "socket:[", 8))
+		    !strncmp(o->path, "socket:[", 8) ||
+		    !strncmp(o->path, "pty:[", 5))
 			o->file_flags = BT_FILEF_PIPE;
 		else if (!strncmp(o->path, "/memfd:", 7))
 			o->file_flags = BT_FILEF_ANON;

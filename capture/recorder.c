@@ -63,6 +63,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -523,6 +524,12 @@ struct rec {
 	pid_t top;
 	bool top_exec;          /* the command was exec'd */
 	int fatal;              /* a log error: stop */
+	/* pseudo-terminals seen: the generation of each (devpts dev,
+	 * index), bumped by each open of the master (core/raw.h BT_PTY_INO) */
+	struct ptygen { uint64_t dev, gen; uint32_t index; } *ptys;
+	size_t nptys, ptycap;
+	uint64_t pty_last;      /* the last generation given */
+	bool pty_opening;       /* fd_lookup() of an fd open() just made */
 	char scratch[PATH_MAX];
 	char scratch2[PATH_MAX];
 	char argbuf[65536];
@@ -1001,6 +1008,162 @@ static int root_prefix(struct task *t, char *out, size_t cap)
 	return 0;
 }
 
+/* ---- pseudo-terminals ------------------------------------------------ */
+
+/* The generation of pty (dev, index): a new one if `fresh` (its master was
+ * just opened), else the one last given, 0 if none. */
+static uint64_t pty_gen(struct rec *r, uint64_t dev, uint32_t index,
+			bool fresh)
+{
+	size_t i;
+
+	for (i = 0; i < r->nptys; i++)
+		if (r->ptys[i].dev == dev && r->ptys[i].index == index)
+			break;
+	if (!fresh)
+		return i < r->nptys ? r->ptys[i].gen : 0;
+	if (i == r->nptys) {
+		if (bt_grow(&r->ptys, &r->ptycap, r->nptys + 1,
+			    sizeof(*r->ptys)))
+			return 0;
+		r->ptys[r->nptys++] = (struct ptygen){ .dev = dev,
+						       .index = index };
+	}
+	if (r->pty_last < BT_PTY_GEN_MAX)
+		r->pty_last++;
+	return r->ptys[i].gen = r->pty_last;
+}
+
+/* The st_dev of the devpts instance at DIR/pts, DIR as seen by t (the
+ * kernel finds a master's devpts so: "pts" beside the ptmx opened). */
+static int pty_devpts(struct task *t, const char *dir, size_t dlen,
+		      uint64_t *dev)
+{
+	char q[PATH_MAX + 64];
+	struct stat sb;
+	int n = snprintf(q, sizeof(q), "/proc/%u/root%.*s/pts", t->p->pid,
+			 (int)dlen, dir);
+
+	if (n < 0 || (size_t)n >= sizeof(q) || stat(q, &sb))
+		return -1;
+	*dev = sb.st_dev;
+	return 0;
+}
+
+/* A number "KEY:\tN" in /proc/TID/fdinfo/FD, or -1. */
+static long fdinfo_num(struct task *t, int fd, const char *key)
+{
+	char p[64], line[128];
+	size_t k = strlen(key);
+	long v = -1;
+	FILE *fi;
+
+	snprintf(p, sizeof(p), "/proc/%u/fdinfo/%d", t->tid, fd);
+	if (!(fi = fopen(p, "re")))
+		return -1;
+	while (fgets(line, sizeof(line), fi))
+		if (!strncmp(line, key, k) && line[k] == ':') {
+			char *e;
+
+			v = strtol(line + k + 1, &e, 10);
+			if (e == line + k + 1 || v < 0)
+				v = -1;
+			break;
+		}
+	fclose(fi);
+	return v;
+}
+
+/* The controlling terminal of t (/proc/TID/stat field 7), 0 if none. */
+static unsigned long ctty(struct task *t)
+{
+	char p[64], buf[1024], *s;
+	unsigned long nr = 0;
+	int fd, n;
+
+	snprintf(p, sizeof(p), "/proc/%u/stat", t->tid);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* after the comm, which may hold anything: ") S ppid pgrp sid tty" */
+	if (!(s = strrchr(buf, ')')) ||
+	    sscanf(s + 1, " %*c %*d %*d %*d %lu", &nr) != 1)
+		return 0;
+	return nr;
+}
+
+/*
+ * If fd (stat sb, /proc link `link`) is a pseudo-terminal, the channels
+ * it writes into (*ino) and reads from (*rino) on devpts device *dev
+ * (core/raw.h BT_PTY_INO): a slave /dev/pts/N (char major 136-143), a
+ * master /dev/ptmx (5:2; its index in fdinfo "tty-index"), or /dev/tty
+ * (5:0) when t's controlling terminal is a pty slave.  False otherwise
+ * (a console, /dev/null...: not recorded).
+ */
+static bool pty_ident(struct rec *r, struct task *t, int fd,
+		      const struct stat *sb, const char *link, uint64_t *dev,
+		      uint64_t *ino, uint64_t *rino)
+{
+	unsigned ma = major(sb->st_rdev), mi = minor(sb->st_rdev);
+	bool master = false;
+	uint32_t index;
+	uint64_t gen;
+
+	if (!S_ISCHR(sb->st_mode))
+		return false;
+	if (ma >= BT_PTY_SLAVE_MAJOR &&
+	    ma < BT_PTY_SLAVE_MAJOR + BT_PTY_SLAVE_MAJORS) {
+		index = (ma - BT_PTY_SLAVE_MAJOR) * 256 + mi;
+		*dev = sb->st_dev;
+	} else if (ma == 5 && mi == 2) {
+		long n = fdinfo_num(t, fd, "tty-index");
+		const char *sl = link ? strrchr(link, '/') : NULL;
+
+		if (n < 0 || n >= 1L << BT_PTY_INDEX_BITS || !sl)
+			return false;
+		index = (uint32_t)n;
+		master = true;
+		/* /dev/pts/ptmx is devpts's own; /dev/ptmx finds "pts"
+		 * beside it */
+		if (sl - link >= 4 && !strcmp(sl - 4, "/pts/ptmx"))
+			*dev = sb->st_dev;
+		else if (pty_devpts(t, link, (size_t)(sl - link), dev))
+			return false;
+	} else if (ma == 5 && mi == 0) {
+		unsigned long nr = ctty(t);
+		unsigned cma = major(nr), cmi = minor(nr);
+
+		if (cma < BT_PTY_SLAVE_MAJOR ||
+		    cma >= BT_PTY_SLAVE_MAJOR + BT_PTY_SLAVE_MAJORS ||
+		    pty_devpts(t, "/dev", 4, dev))
+			return false;
+		index = (cma - BT_PTY_SLAVE_MAJOR) * 256 + cmi;
+	} else {
+		return false;
+	}
+	gen = pty_gen(r, *dev, index, master && r->pty_opening);
+	*ino = BT_PTY_INO(gen, index, master ? BT_PTY_IN : BT_PTY_OUT);
+	*rino = BT_PTY_INO(gen, index, master ? BT_PTY_OUT : BT_PTY_IN);
+	return true;
+}
+
+/* "pty:[N.in]", "pty:[N.out]": the name of a pty channel (ino). */
+static const char *pty_name(char *buf, size_t cap, uint64_t ino)
+{
+	snprintf(buf, cap, "pty:[%u.%s]", BT_PTY_INDEX_OF(ino),
+		 BT_PTY_DIR_OF(ino) == BT_PTY_IN ? "in" : "out");
+	return buf;
+}
+
+static bool fd_is_pty(const struct bt_fd *f)
+{
+	return f->kind == BT_FD_PIPE && BT_PTY_IS(f->ino);
+}
+
 /* What fd is, from /proc (stat and readlink), stored in the fd table.
  * Returns the entry or NULL. */
 static const struct bt_fd *fd_lookup(struct rec *r, struct task *t, int fd,
@@ -1012,6 +1175,7 @@ static const struct bt_fd *fd_lookup(struct rec *r, struct task *t, int fd,
 	unsigned kind;
 	uint32_t fflags = 0;
 	const char *path = r->scratch;
+	uint64_t pdev = 0, pino = 0, prino = 0;
 
 	if (fd < 0)
 		return NULL;
@@ -1036,8 +1200,16 @@ static const struct bt_fd *fd_lookup(struct rec *r, struct task *t, int fd,
 		kind = BT_FD_PIPE;
 	else if (S_ISSOCK(sb.st_mode))
 		kind = BT_FD_SOCKET;
+	else if (pty_ident(r, t, fd, &sb, path, &pdev, &pino, &prino))
+		kind = BT_FD_PIPE;
 	else
 		kind = BT_FD_OTHER;
+	if (pino) {
+		/* a pty: two channels, no name (fd_io() names them) */
+		sb.st_dev = pdev;
+		sb.st_ino = pino;
+		path = NULL;
+	}
 	if ((kind == BT_FD_FILE || kind == BT_FD_PIPE) && path &&
 	    path[0] != '/')
 		path = NULL;   /* "pipe:[N]", anon inodes: no name */
@@ -1077,7 +1249,7 @@ static const struct bt_fd *fd_lookup(struct rec *r, struct task *t, int fd,
 	}
 	if (bt_fdtable_set(t->p->fdt, fd, kind, sb.st_dev, sb.st_ino, path,
 			   NULL, cloexec) ||
-	    bt_fdtable_set_flow(t->p->fdt, fd, 0, fflags))
+	    bt_fdtable_set_flow(t->p->fdt, fd, prino, fflags))
 		return NULL;
 	return bt_fdtable_get(t->p->fdt, fd);
 }
@@ -1510,6 +1682,27 @@ static void copy_stamp(struct rec *r, struct task *t, int in_fd)
 		t->entry_time = 0;
 }
 
+/* ioctl(fd, TIOCSTI, &c): c pushed into the terminal's input as if typed,
+ * from the slave or the master: a write of one byte into the pty's "in"
+ * channel, whichever end fd is. */
+static void pty_inject(struct rec *r, struct task *t, int fd)
+{
+	const struct bt_fd *f = fd_lookup(r, t, fd, false, false);
+	struct bt_obs ob;
+	char name[64];
+
+	if (!f || !fd_is_pty(f))
+		return;
+	obs_init(&ob, t, BT_RAW_WRITE);
+	ob.via_fd = ob.has_ino = true;
+	ob.dev = f->dev;
+	ob.ino = BT_PTY_DIR_OF(f->ino) == BT_PTY_IN ? f->ino : f->rino;
+	ob.file_flags = f->file_flags;
+	ob.path = pty_name(name, sizeof(name), ob.ino);
+	ob.bytes = 1;
+	add(r, &ob);
+}
+
 static void fd_io(struct rec *r, struct task *t, int fd, bool out,
 		  uint64_t bytes, const char *remote_override)
 {
@@ -1545,6 +1738,8 @@ static void fd_io(struct rec *r, struct task *t, int fd, bool out,
 		ob.dev = f->dev;
 		ob.ino = !out && f->rino ? f->rino : f->ino;
 		ob.file_flags = f->file_flags;
+		if (fd_is_pty(f))
+			ob.path = pty_name(ep, sizeof(ep), ob.ino);
 	}
 	ob.bytes = bytes;
 	add(r, &ob);
@@ -1985,7 +2180,9 @@ static void on_open_exit(struct rec *r, struct task *t, int fd)
 		flags = t->args[1];
 	else if (t->nr == SYS_openat)
 		flags = t->args[2];
+	r->pty_opening = true;  /* /dev/ptmx: a new pty */
 	f = fd_lookup(r, t, fd, true, flags & O_CLOEXEC);
+	r->pty_opening = false;
 	if (!f || f->kind != BT_FD_FILE)
 		return;
 	created = (flags & O_CREAT) && !t->existed;
@@ -2151,7 +2348,9 @@ static void attr_obs(struct rec *r, struct task *t, unsigned op, int fd,
 	if (fd >= 0) {
 		const struct bt_fd *f = fd_lookup(r, t, fd, false, false);
 
-		if (!f || (f->kind != BT_FD_FILE && f->kind != BT_FD_PIPE))
+		/* a pty's mode (grantpt, mesg) is no data in it */
+		if (!f || (f->kind != BT_FD_FILE && f->kind != BT_FD_PIPE) ||
+		    fd_is_pty(f))
 			return;
 		ob.path = f->path;
 		ob.via_fd = true;
@@ -2617,6 +2816,10 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		free(t->p->cwd);
 		t->p->cwd = NULL;
 		break;
+	case SYS_ioctl:         /* TIOCSTI only (the filter) */
+		if (rv == 0)
+			pty_inject(r, t, (int)a[0]);
+		break;
 	default:
 		break;
 	}
@@ -2650,6 +2853,7 @@ static const int traced[] = {
 	SYS_io_setup, SYS_io_submit, SYS_fallocate,
 	SYS_execve, SYS_execveat,
 };
+#define BT_TIOCSTI 0x5412       /* asm-generic/ioctls.h, x86-64 */
 
 /* i386 system calls that read, write, name or run files or talk to the
  * network (unistd_32.h numbers): not decoded, but stopped at so that a
@@ -2672,7 +2876,7 @@ static size_t build_filter(struct sock_filter *f, size_t cap)
 	size_t n = 0, i, nt = BT_ARRAY_SIZE(traced);
 	size_t n32 = BT_ARRAY_SIZE(traced_i386);
 
-	if (cap < nt + n32 + 48)
+	if (cap < nt + n32 + 53)
 		return 0;
 #define I(x) (f[n++] = (struct sock_filter)x)
 	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -2720,6 +2924,12 @@ static size_t build_filter(struct sock_filter *f, size_t cap)
 	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 4));
 	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(3)));
 	I(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_ANONYMOUS, 0, 1));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
+	/* ioctl: only TIOCSTI (input pushed into a terminal) */
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 4));
+	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)));
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, BT_TIOCSTI, 1, 0));
 	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
 	/* fcntl: only the commands that change the fd table */
@@ -3290,6 +3500,7 @@ static void release(struct rec *r)
 	r->ndead = 0;
 	memset(r->dead_by_pid, 0, sizeof(r->dead_by_pid));
 	free(r->netbuf);
+	free(r->ptys);
 	free(r->uconn);
 	if (r->diag_tried && r->diag_fd >= 0)
 		close(r->diag_fd);

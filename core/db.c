@@ -27,6 +27,7 @@
 #include "error.h"
 #include "hash.h"
 #include "log.h"
+#include "raw.h"        /* BT_PTY_IS */
 #include "strbuf.h"
 #include "timefmt.h"
 #include "util.h"
@@ -495,8 +496,11 @@ static int add_object(struct adder *a, const struct bt_rec_head *h)
 			o.path = path;
 			o.pathlen = strlen(path);
 			o.has |= 1u << DBC_PATH;
-		} else if (f->flags & BT_FILEF_SYNTH) {
-			/* Synthetic inodes are numbered per log. */
+		} else if ((f->flags & BT_FILEF_SYNTH) ||
+			   ((f->flags & BT_FILEF_PIPE) && BT_PTY_IS(f->ino))) {
+			/* Synthetic inodes are numbered per log; so are a
+			 * pty's generations (raw.h BT_PTY_INO): two logs'
+			 * "pty 0, generation 1" are not one pty. */
 			n = ident_set(&a->ident, a->host, "f:%" PRIu64 ":%"
 				      PRIu64 ":s:%" PRId64, (uint64_t)f->dev,
 				      (uint64_t)f->ino, a->logid);

@@ -109,6 +109,40 @@ struct bt_raw_addr {
 #define BT_RAW_AF_INET 2
 #define BT_RAW_AF_INET6 10
 
+/*
+ * A pseudo-terminal carries data both ways, so it is two channels (file
+ * objects flagged BT_FILEF_PIPE, as pipes): "in", what the master writes
+ * and the slave reads (what is typed: sshd, script, expect -> the shell's
+ * programs), and "out", what the slave writes and the master reads (what
+ * the terminal shows).  One object for both would make a program's output
+ * flow into what is typed next.  Each is the file (dev, BT_PTY_INO(gen,
+ * index, dir)): dev is the device of the pty's devpts instance (the
+ * slave's st_dev, in user space's encoding), index is N of /dev/pts/N.
+ * The inode is synthetic (bit 63 set: no devpts inode has it; theirs are
+ * index + 3).  gen tells apart the ptys that reuse an index: a source
+ * numbers them 1, 2, 3 ... from the master's open it sees (an index seen
+ * before its open, or with its open unseen, has generation 0 until the
+ * next open of that index).  A source names them "pty:[N.in]" and
+ * "pty:[N.out]".  man/btrack-log.5 describes them.
+ */
+#define BT_PTY_IN  0
+#define BT_PTY_OUT 1
+#define BT_PTY_INDEX_BITS 20   /* NR_UNIX98_PTY_MAX is 1 << 20 */
+#define BT_PTY_GEN_MAX ((1ULL << 42) - 1)
+#define BT_PTY_INO(gen, index, dir) \
+	(0x8000000000000000ULL | \
+	 (((__u64)(gen) & BT_PTY_GEN_MAX) << (BT_PTY_INDEX_BITS + 1)) | \
+	 (((__u64)(index) & ((1ULL << BT_PTY_INDEX_BITS) - 1)) << 1) | \
+	 ((__u64)(dir) & 1))
+#define BT_PTY_IS(ino) (((ino) >> 63) != 0)
+#define BT_PTY_INDEX_OF(ino) \
+	((__u32)(((ino) >> 1) & ((1ULL << BT_PTY_INDEX_BITS) - 1)))
+#define BT_PTY_DIR_OF(ino) ((unsigned)((ino) & 1))
+/* Unix98 pty slaves are char devices of majors 136-143 (minor 0-255),
+ * /dev/ptmx is 5:2, /dev/tty (the controlling terminal) 5:0. */
+#define BT_PTY_SLAVE_MAJOR 136
+#define BT_PTY_SLAVE_MAJORS 8
+
 /* Why an event was not written.  The names (bt_drop_name() in
  * capture/drain.h) appear in the BT_NOTE_DROPS note of the log. */
 enum bt_drop_cause {

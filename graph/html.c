@@ -39,6 +39,7 @@
 
 #include "../core/error.h"
 #include "../core/log.h"
+#include "../core/raw.h"     /* BT_PTY_* */
 #include "../core/util.h"
 #include "filter.h"
 #include "dbgraph.h"
@@ -283,7 +284,13 @@ static void file_attrs(json_t *attrs, const struct bt_result *r,
 		     bad);
 	pc.last = fi.path;
 	bt_graph_file_paths(r->g, file, path_to_attr, &pc);
-	if (bt_file_is_pipe(&fi))
+	if ((fi.file_flags & BT_FILEF_PIPE) && BT_PTY_IS(fi.ino))
+		attrf(attrs, "channel", bad, "pseudo-terminal %u, %s",
+		      BT_PTY_INDEX_OF(fi.ino),
+		      BT_PTY_DIR_OF(fi.ino) == BT_PTY_IN ?
+		      "what is typed (master to slave)" :
+		      "what is shown (slave to master)");
+	else if (bt_file_is_pipe(&fi))
 		attr(attrs, "channel", json_string("pipe or socket pair"),
 		     bad);
 	if (!(fi.file_flags & BT_FILEF_SYNTH))

@@ -15,6 +15,7 @@
 #include "../core/drops.h"
 #include "../core/error.h"
 #include "../core/log.h"
+#include "../core/raw.h"     /* BT_PTY_* */
 #include "../core/util.h"
 #include "dbgraph.h"
 #include "filter.h"
@@ -71,7 +72,14 @@ static void json_file_fields(json_t *o, const struct bt_result *r,
 			bt_jset(o, "versions", json_integer(nver), bad);
 		}
 	}
-	if (!(fi.file_flags & BT_FILEF_SYNTH)) {
+	if ((fi.file_flags & BT_FILEF_PIPE) && BT_PTY_IS(fi.ino)) {
+		/* a pty's direction: its synthetic inode says no more than
+		 * these (and is past a JSON integer's range) */
+		bt_jset(o, "dev", json_integer((json_int_t)fi.dev), bad);
+		bt_jset(o, "pty", json_integer(BT_PTY_INDEX_OF(fi.ino)), bad);
+		bt_jset(o, "direction", json_string(BT_PTY_DIR_OF(fi.ino) ==
+			BT_PTY_IN ? "in" : "out"), bad);
+	} else if (!(fi.file_flags & BT_FILEF_SYNTH)) {
 		bt_jset(o, "dev", json_integer((json_int_t)fi.dev), bad);
 		bt_jset(o, "inode", json_integer((json_int_t)fi.ino), bad);
 	}

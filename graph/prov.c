@@ -39,6 +39,7 @@
 #include "../core/drops.h"
 #include "../core/error.h"
 #include "../core/log.h"
+#include "../core/raw.h"     /* BT_PTY_* */
 #include "../core/util.h"
 #include "filter.h"
 #include "jsonbuild.h"
@@ -167,7 +168,14 @@ static void file_attrs(json_t *o, const struct bt_result *r, uint32_t file,
 		bt_jset(o, "btrack:paths", pc.arr, bad);
 	else
 		json_decref(pc.arr);
-	if (!(fi.file_flags & BT_FILEF_SYNTH)) {
+	if ((fi.file_flags & BT_FILEF_PIPE) && BT_PTY_IS(fi.ino)) {
+		/* a pty's direction (json.c) */
+		bt_jset(o, "btrack:dev", json_integer((json_int_t)fi.dev), bad);
+		bt_jset(o, "btrack:pty", json_integer(BT_PTY_INDEX_OF(fi.ino)),
+			bad);
+		bt_jset(o, "btrack:direction", json_string(
+			BT_PTY_DIR_OF(fi.ino) == BT_PTY_IN ? "in" : "out"), bad);
+	} else if (!(fi.file_flags & BT_FILEF_SYNTH)) {
 		bt_jset(o, "btrack:dev", json_integer((json_int_t)fi.dev), bad);
 		bt_jset(o, "btrack:inode", json_integer((json_int_t)fi.ino),
 			bad);

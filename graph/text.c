@@ -96,7 +96,14 @@ static void text_label(struct bt_sb *b, const struct bt_result *r,
 		return;
 	}
 	if (is_pipe(r, nd)) {
-		bt_sb_adds(b, "pipe ");
+		/* a pty's direction by its name ("pty 0.in"), else "pipe" */
+		if (!bt_graph_object(r->g, nd->obj, &in) && in.path &&
+		    !strncmp(in.path, "pty:[", 5)) {
+			label_of(b, r, nd);
+			bt_sb_adds(b, " ");
+		} else {
+			bt_sb_adds(b, "pipe ");
+		}
 		pipe_ends(b, r, a, i);
 		return;
 	}

@@ -15,6 +15,8 @@
 
 #include "../capture/gen.h"
 #include "../core/db.h"
+#include "../core/ingest.h"
+#include "../core/raw.h"
 #include "../graph/channel.h"
 #include "../graph/dbgraph.h"
 #include "../core/error.h"
@@ -353,6 +355,84 @@ START_TEST(two_logs_merge)
 			 BT_ENOTFOUND);
 	ck_assert_ptr_null(g);
 	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "'nope'"));
+	bt_db_close(db);
+}
+END_TEST
+
+/* A log at `name` where process pid (its file name exe) moves data
+ * through pty 0's "in" channel, generation 1 on devpts 25: it writes it
+ * (`write`), or reads it and writes OUT. */
+static const char *pty_log(const char *name, uint32_t pid, bool write,
+			   const char *out)
+{
+	const char *p = tu_path(name);
+	struct bt_log_writer *w = NULL;
+	struct bt_ingest *ing = NULL;
+	struct bt_obs o;
+	int r;
+
+	r = bt_log_writer_open(&w, p, BT_LOGW_CREATE | BT_LOGW_TRUNC);
+	ck_assert_msg(r == 0, "open: %s", bt_error_msg());
+	ck_assert_int_eq(bt_ingest_new(&ing, w), 0);
+	bt_obs_init(&o);
+	o.op = write ? BT_RAW_WRITE : BT_RAW_READ;
+	o.time = T(write ? 1 : 2);
+	o.pid = pid;
+	o.has_ino = o.via_fd = true;
+	o.dev = 25;
+	o.ino = BT_PTY_INO(1, 0, BT_PTY_IN);
+	o.file_flags = BT_FILEF_PIPE;
+	o.path = "pty:[0.in]";
+	o.bytes = 5;
+	r = bt_ingest_add(ing, &o);
+	ck_assert_msg(r == 0, "ingest: %s", bt_error_msg());
+	if (out) {
+		bt_obs_init(&o);
+		o.op = BT_RAW_WRITE;
+		o.time = T(3);
+		o.pid = pid;
+		o.path = out;
+		o.bytes = 5;
+		ck_assert_int_eq(bt_ingest_add(ing, &o), 0);
+	}
+	bt_ingest_free(ing);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	return p;
+}
+
+/* A pty's generation is a source's count (core/raw.h BT_PTY_INO): two
+ * logs of one host that both saw "pty 0, generation 1" saw two sessions,
+ * not one, so the database keeps them apart (as it keeps a log's
+ * synthetic inodes), and a walk never crosses from one to the other. */
+START_TEST(pty_generations_per_log)
+{
+	const char *l1 = pty_log("pty1.btl", 10, true, NULL);
+	const char *l2 = pty_log("pty2.btl", 20, false, "/out");
+	struct bt_db *db = open_new("pty.db");
+	struct bt_db_add_stats st;
+	struct bt_graph *g;
+	char *json;
+
+	add(db, l1, "web", &st);
+	add(db, l2, "web", &st);
+	ck_assert_int_eq(q(db, "SELECT count(*) FROM objects WHERE kind ="
+			   " 'file' AND dev = 25"), 2);
+	g = db_graph(db);
+	json = walk_json(g, "file:/out", BT_BACKWARD, &(struct bt_walk_opts){
+			 .gran = BT_GRAN_PAGE, .until = BT_TIME_NONE });
+	ck_assert_ptr_nonnull(strstr(json, "\"process [20]\""));
+	ck_assert_msg(!strstr(json, "\"process [10]\""), "%s", json);
+	/* JSON names the direction, not the synthetic inode (past the
+	 * range of a JSON integer) */
+	ck_assert_msg(strstr(json, "\"direction\"") &&
+		      strstr(json, "\"in\"") && strstr(json, "\"pty\"") &&
+		      !strstr(json, "-92233"), "%s", json);
+	free(json);
+	bt_graph_free(g);
+	/* within one log the channel is one object: added again, nothing
+	 * new */
+	add(db, l2, "web", &st);
+	ck_assert_uint_eq(st.new_objects, 0);
 	bt_db_close(db);
 }
 END_TEST
@@ -1510,6 +1590,7 @@ int main(void)
 	} tests[] = {
 		{ "add_idempotent", add_idempotent },
 		{ "two_logs_merge", two_logs_merge },
+		{ "pty_generations_per_log", pty_generations_per_log },
 		{ "grown_log_adds_the_rest", grown_log_adds_the_rest },
 		{ "schema_as_documented", schema_as_documented },
 		{ "sarmoria_same_as_log", sarmoria_same_as_log },

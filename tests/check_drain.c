@@ -645,6 +645,71 @@ START_TEST(decode_ebpf_ops)
 }
 END_TEST
 
+/* A pty's two channels (core/raw.h BT_PTY_INO): the eBPF source's READ
+ * and WRITE name them pty:[N.in] and pty:[N.out]; they decode as channels
+ * (BT_FILEF_PIPE) with the synthetic inode as given. */
+START_TEST(decode_ebpf_pty)
+{
+	static struct bt_raw_dec dec;
+	const uint64_t in = BT_PTY_INO(2, 3, BT_PTY_IN);
+	const uint64_t outd = BT_PTY_INO(2, 3, BT_PTY_OUT);
+	struct rec r;
+	struct bt_raw *h;
+	size_t len;
+
+	/* the identity: bit 63, then what it was made of, both ways */
+	ck_assert(BT_PTY_IS(in) && BT_PTY_IS(outd) && in != outd);
+	ck_assert_uint_eq(BT_PTY_INDEX_OF(in), 3);
+	ck_assert_uint_eq(BT_PTY_DIR_OF(in), BT_PTY_IN);
+	ck_assert_uint_eq(BT_PTY_DIR_OF(outd), BT_PTY_OUT);
+	/* another generation of the same index is another object */
+	ck_assert(BT_PTY_INO(3, 3, BT_PTY_IN) != in);
+	ck_assert_uint_eq(BT_PTY_INDEX_OF(BT_PTY_INO(1, (1 << 20) - 1, 1)),
+			  (1 << 20) - 1);
+	/* no field spills into another */
+	ck_assert_uint_eq(BT_PTY_INDEX_OF(BT_PTY_INO(BT_PTY_GEN_MAX, 5, 1)),
+			  5);
+	ck_assert(!BT_PTY_IS((uint64_t)1 << 62));  /* audit's synthetic */
+
+	h = rec_new(&r, BT_RAW_WRITE, 7, 20);
+	h->arg32 = BT_RAWF_INO;
+	h->dev = 25;
+	h->ino = in;
+	h->arg = 11;
+	rec_str(&r, "pty:[3.in]", 10);
+	len = frame(&r);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert_uint_eq(dec.obs.op, BT_RAW_WRITE);
+	ck_assert_uint_eq(dec.obs.file_flags, BT_FILEF_PIPE);
+	ck_assert(dec.obs.has_ino);
+	ck_assert_uint_eq(dec.obs.dev, 25);
+	ck_assert_uint_eq(dec.obs.ino, in);
+	ck_assert_str_eq(dec.obs.path, "pty:[3.in]");
+	ck_assert_uint_eq(dec.obs.bytes, 11);
+
+	h = rec_new(&r, BT_RAW_READ, 7, 21);
+	h->arg32 = BT_RAWF_INO;
+	h->dev = 25;
+	h->ino = outd;
+	rec_str(&r, "pty:[3.out]", 11);
+	len = frame(&r);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert_uint_eq(dec.obs.file_flags, BT_FILEF_PIPE);
+	ck_assert_uint_eq(dec.obs.ino, outd);
+
+	/* a file's walked path is absolute: a name that only starts alike
+	 * further in is a plain file */
+	h = rec_new(&r, BT_RAW_READ, 7, 22);
+	h->arg32 = BT_RAWF_INO;
+	h->dev = 8;
+	h->ino = 12;
+	rec_str(&r, "/tmp/pty:[3.in]", 15);
+	len = frame(&r);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert_uint_eq(dec.obs.file_flags, 0);
+}
+END_TEST
+
 static const struct {
 	const char *name;
 	int kind;
@@ -1171,6 +1236,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	ADD("garbage", random_garbage);
 	ADD("decode ebpf", decode_ebpf_ops);
+	ADD("decode ebpf pty", decode_ebpf_pty);
 	tc = tcase_create("decode ebpf hostile");
 	tcase_add_loop_test(tc, decode_ebpf_hostile, 0,
 			    sizeof(ebpf_records) / sizeof(ebpf_records[0]));

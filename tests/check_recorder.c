@@ -724,6 +724,73 @@ START_TEST(obs_socketpair)
 }
 END_TEST
 
+/* A pseudo-terminal is two channels (core/raw.h BT_PTY_INO): what the
+ * master writes is what the slave reads (SRC reaches OUT), and what is
+ * shown on the slave is another object (the decoy does not). */
+START_TEST(obs_pty)
+{
+	char decoy[4096];
+	FILE *f;
+	struct stat sd, so;
+	size_t i, rd = 0, wr = 0;
+	uint64_t in = 0, outd = 0;
+
+	snprintf(decoy, sizeof(decoy), "%s.decoy", tu_path("out"));
+	f = fopen(decoy, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("shown on the terminal\n", f);
+	fclose(f);
+	channel_case("pty");
+	stat_ok(decoy, &sd);
+	stat_ok(tu_path("out"), &so);
+	ck_assert_msg(!flows(sd.st_dev, sd.st_ino, so.st_dev, so.st_ino),
+		      "what the terminal shows flows into what is typed");
+	/* the master's write and the slave's read are one object, the
+	 * slave's write and the master's read the other; both channels */
+	for (i = 0; i < nobs; i++) {
+		const struct ob *o = &obs[i];
+
+		if ((o->op != BT_RAW_READ && o->op != BT_RAW_WRITE) ||
+		    !BT_PTY_IS(o->ino))
+			continue;
+		ck_assert_uint_eq(o->file_flags, BT_FILEF_PIPE);
+		ck_assert(!strncmp(o->path, "pty:[", 5));
+		if (BT_PTY_DIR_OF(o->ino) == BT_PTY_IN)
+			in = o->ino;
+		else
+			outd = o->ino;
+		if (o->op == BT_RAW_READ)
+			rd++;
+		else
+			wr++;
+	}
+	ck_assert_uint_ge(rd, 2);   /* the reader may take two reads */
+	ck_assert_uint_eq(wr, 2);
+	ck_assert(in && outd && in != outd);
+	ck_assert_uint_eq(BT_PTY_INDEX_OF(in), BT_PTY_INDEX_OF(outd));
+}
+END_TEST
+
+/* ioctl TIOCSTI pushes input into a terminal as if typed (on the slave
+ * here): a write into the pty's "in" channel, which its reader reads. */
+START_TEST(obs_pty_sti)
+{
+	if (access("/proc/sys/dev/tty/legacy_tiocsti", F_OK) == 0 &&
+	    geteuid() != 0) {
+		FILE *f = fopen("/proc/sys/dev/tty/legacy_tiocsti", "r");
+		int on = 1;
+
+		if (f && fscanf(f, "%d", &on) != 1)
+			on = 1;
+		if (f)
+			fclose(f);
+		if (!on)
+			return;   /* TIOCSTI refused to non-root: nothing to see */
+	}
+	channel_case("pty-sti");
+}
+END_TEST
+
 /* accept(fd, NULL, NULL) still names the peer: the connecting child's
  * own address, as the kernel's socket table has it. */
 START_TEST(obs_accept_null)
@@ -1289,6 +1356,8 @@ int main(void)
 	tcase_add_test(tc, obs_tee);
 	tcase_add_test(tc, obs_vmsplice);
 	tcase_add_test(tc, obs_socketpair);
+	tcase_add_test(tc, obs_pty);
+	tcase_add_test(tc, obs_pty_sti);
 	tcase_add_test(tc, obs_tmpfile_link);
 	tcase_add_test(tc, obs_rename_exchange);
 	tcase_add_test(tc, obs_unix_stream);

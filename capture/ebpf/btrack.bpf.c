@@ -76,6 +76,8 @@ const volatile __u32 self_mntns = 0;    /* the loader's mount namespace */
 #define S_IFSOCK 0140000
 #define S_IFREG  0100000
 #define S_IFIFO  0010000
+#define S_IFCHR  0020000
+#define TIOCSTI  0x5412         /* asm-generic/ioctls.h, x86-64 */
 #define PIPEFS_MAGIC 0x50495045
 #define SOCKFS_MAGIC 0x534F434B
 #define SOCK_DGRAM 2
@@ -186,6 +188,18 @@ struct {
 	__type(key, __u64);
 	__type(value, __u64);
 } clients SEC(".maps");
+
+/* Pseudo-terminals (the master's struct tty_struct address -> its
+ * generation, core/raw.h BT_PTY_INO): a new one at each open of /dev/ptmx
+ * seen, so a pty that reuses an index (or a freed tty's address) is new;
+ * 0 for a pty made before the capture. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} ptys SEC(".maps");
+__u64 pty_last;         /* the last generation given */
 
 /* BT_EBPF_PIDS: the tgids in scope. */
 struct {
@@ -871,6 +885,93 @@ static __always_inline void pair_event(struct bt_probe *c, __u32 op,
 	rec_commit(c);
 }
 
+/*
+ * A read or write of a pseudo-terminal (file f, on a character device):
+ * a pty carries two channels (core/raw.h BT_PTY_INO), "in" (the master
+ * writes, the slave reads) and "out" (the slave writes, the master
+ * reads), on the device of its devpts instance (the slave's dentry, in
+ * the slave tty's driver_data).  The slave may be reached as /dev/pts/N
+ * or /dev/tty: its tty is the file's either way.  A TIOCSTI (a WRITE
+ * with c->x2 TIOCSTI) writes into "in" from either end.  An OPEN of the
+ * master starts a new generation; nothing is recorded for it.  Other
+ * character devices (a console, /dev/null) are no dependency.
+ */
+static __noinline void pty_event(struct bt_probe *c, __u32 op, __u64 fp)
+{
+	struct file *f = (struct file *)fp;
+	struct tty_file_private *pv = BPF_CORE_READ(f, private_data);
+	struct tty_struct *tty, *master, *slave;
+	struct dentry *d;
+	struct bt_raw *r;
+	__u64 gen = 0, key, *g, ino, idx;
+	__u32 index, dir, rdev = BPF_CORE_READ(f, f_inode, i_rdev);
+	__u32 ma = rdev >> 20, mi = rdev & 0xfffff;
+	bool is_master;
+	char *pb;
+	long n;
+
+	/* /dev/pts/N, /dev/ptmx (5:2) or /dev/tty (5:0, the caller's
+	 * controlling terminal) */
+	if (!((ma >= BT_PTY_SLAVE_MAJOR &&
+	       ma < BT_PTY_SLAVE_MAJOR + BT_PTY_SLAVE_MAJORS) ||
+	      (ma == 5 && (mi == 0 || mi == 2))) || !pv)
+		return;
+	tty = BPF_CORE_READ(pv, tty);
+	if (!tty)
+		return;
+	/* By the device, not the driver's type and subtype (whose types
+	 * and values changed across kernels): the master is 5:2's tty;
+	 * a slave's driver has a Unix98 slave major (not a console's, nor
+	 * a BSD pty's). */
+	is_master = ma == 5 && mi == 2;
+	master = is_master ? tty : BPF_CORE_READ(tty, link);
+	slave = is_master ? BPF_CORE_READ(tty, link) : tty;
+	if (!master || !slave)
+		return;
+	ma = BPF_CORE_READ(slave, driver, major);
+	if (ma < BT_PTY_SLAVE_MAJOR ||
+	    ma >= BT_PTY_SLAVE_MAJOR + BT_PTY_SLAVE_MAJORS)
+		return;
+	key = (__u64)master;
+	if (op == BT_RAW_OPEN) {
+		if (is_master) {
+			gen = __sync_fetch_and_add(&pty_last, 1) + 1;
+			bpf_map_update_elem(&ptys, &key, &gen, BPF_ANY);
+		}
+		return;
+	}
+	if ((g = bpf_map_lookup_elem(&ptys, &key)))
+		gen = *g;
+	index = BPF_CORE_READ(slave, index);
+	d = BPF_CORE_READ(slave, driver_data);
+	if (!d)
+		return;
+	/* a write goes into the direction it feeds, a read comes out of
+	 * the other; TIOCSTI (c->x2) pushes into the input from either end */
+	if (op == BT_RAW_WRITE && c->x2 == TIOCSTI)
+		dir = BT_PTY_IN;
+	else
+		dir = (op == BT_RAW_WRITE) == is_master ? BT_PTY_IN :
+			BT_PTY_OUT;
+	ino = BT_PTY_INO(gen, index, dir);
+	r = rec_begin(c, op);
+	r->dev = encode_dev(BPF_CORE_READ(d, d_sb, s_dev));
+	r->ino = ino;
+	r->arg32 |= BT_RAWF_INO;
+	r->arg = c->x1;
+	pb = c->pb + 2 * PSZ;
+	idx = index;
+	if (dir == BT_PTY_IN)
+		n = bpf_snprintf(pb, 64, "pty:[%u.in]", &idx, sizeof(idx));
+	else
+		n = bpf_snprintf(pb, 64, "pty:[%u.out]", &idx, sizeof(idx));
+	if (n <= 1 || n > 64 || rec_str(c, pb, n - 1)) {
+		drop(c->st, op, BT_DROP_TOOLONG);
+		return;
+	}
+	rec_commit(c);
+}
+
 /* An event on an open descriptor: READ, WRITE, TRUNCATE, CHMOD, CHOWN,
  * OPEN (CREATE when the open created the file), PIPE; sockets make RECV,
  * SEND, CONNECT, ACCEPT.  c->x1 and c->x2 go into the record's arg and
@@ -919,6 +1020,12 @@ static __noinline void fd_event(struct bt_probe *c, __u32 op, long fd)
 	if (op == BT_RAW_RECV || op == BT_RAW_SEND || op == BT_RAW_CONNECT ||
 	    op == BT_RAW_ACCEPT)
 		return;
+	if (fmt == S_IFCHR) {
+		if (op == BT_RAW_READ || op == BT_RAW_WRITE ||
+		    op == BT_RAW_OPEN)
+			pty_event(c, op, (__u64)f);
+		return;
+	}
 	if (fmt != S_IFREG && !(fmt == S_IFIFO && op != BT_RAW_OPEN))
 		return;
 	if (op == BT_RAW_TRUNCATE) {
@@ -1233,6 +1340,8 @@ static __always_inline __u32 sys_op(long nr)
 		return BT_RAW_SETID;
 	case __NR_pipe: case __NR_pipe2: case __NR_socketpair:
 		return BT_RAW_PIPE;
+	case __NR_ioctl:        /* TIOCSTI only (bt_sys_exit) */
+		return BT_RAW_WRITE;
 	}
 	return 0;
 }
@@ -1283,6 +1392,9 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 
 	if (!op)
 		return 0;
+	/* ioctl: only TIOCSTI, input pushed into a terminal */
+	if (nr == __NR_ioctl && (__u32)BPF_CORE_READ(regs, si) != TIOCSTI)
+		return 0;
 	if (stamped_at_entry(nr)) {     /* failed or not, out of its entry */
 		__u64 *t = bpf_task_storage_get(&wstamp,
 						bpf_get_current_task_btf(), 0, 0);
@@ -1331,6 +1443,11 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 				x.x2 = 1;
 			}
 		}
+		break;
+	case __NR_ioctl:        /* TIOCSTI: one byte typed in (pty_event) */
+		x.x1 = 1;
+		x.x2 = TIOCSTI;
+		x.fd = a0;
 		break;
 	case __NR_read: case __NR_pread64: case __NR_readv: case __NR_preadv:
 	case __NR_preadv2:

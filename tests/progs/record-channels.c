@@ -38,6 +38,16 @@
  *                                      recvmsg and recv; OUT written
  *   record-channels setid SRC OUT      (root) setresgid/setresuid to 65534,
  *                                      then write SRC's content into OUT
+ *   record-channels pty SRC OUT        a pseudo-terminal (raw mode): a
+ *                                      child types SRC into the master;
+ *                                      a child shows OUT.decoy on the
+ *                                      slave, then a second child reads
+ *                                      the slave into OUT; the parent
+ *                                      reads what was shown last
+ *   record-channels pty-sti SRC OUT    a child pushes SRC into a pty's
+ *                                      input with ioctl TIOCSTI on the
+ *                                      slave (as if typed); a second
+ *                                      child reads the slave into OUT
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -47,10 +57,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 static char buf[65536];
@@ -336,6 +348,89 @@ int main(int argc, char **argv)
 		if (k[0] != n || k[1] != n || k[2] != n)
 			die("recv");
 		put(out, got[2], (size_t)n);
+		return 0;
+	}
+	if (!strcmp(mode, "pty-sti")) {
+		struct termios tio;
+		int m = posix_openpt(O_RDWR | O_NOCTTY), sl;
+		ssize_t k, i;
+
+		if (m < 0 || grantpt(m) || unlockpt(m) || !ptsname(m))
+			die("posix_openpt");
+		if ((sl = open(ptsname(m), O_RDWR | O_NOCTTY)) < 0)
+			die("ptsname");
+		if (tcgetattr(sl, &tio))
+			die("tcgetattr");
+		cfmakeraw(&tio);
+		if (tcsetattr(sl, TCSANOW, &tio))
+			die("tcsetattr");
+		/* only the first child reads SRC (the parent forks the
+		 * reader: it must not have read it) */
+		if (fork() == 0) {
+			n = slurp(src);
+			for (i = 0; i < n; i++)
+				if (ioctl(sl, TIOCSTI, &buf[i]))
+					die("TIOCSTI");
+			_exit(0);
+		}
+		wait(NULL);
+		if (fork() == 0) {
+			/* up to SRC's newline */
+			for (k = 0; k == 0 || buf[k - 1] != '\n'; k += i)
+				if ((i = read(sl, buf + k, sizeof(buf) - 1 -
+					      (size_t)k)) <= 0)
+					die("read slave");
+			put(out, buf, (size_t)k);
+			_exit(0);
+		}
+		wait(NULL);
+		return 0;
+	}
+	if (!strcmp(mode, "pty")) {
+		struct termios tio;
+		char decoy[4096];
+		int m = posix_openpt(O_RDWR | O_NOCTTY), sl;
+		ssize_t k;
+
+		if (m < 0 || grantpt(m) || unlockpt(m) || !ptsname(m))
+			die("posix_openpt");
+		if ((sl = open(ptsname(m), O_RDWR | O_NOCTTY)) < 0)
+			die("ptsname");
+		if (tcgetattr(sl, &tio))
+			die("tcgetattr");
+		cfmakeraw(&tio);
+		if (tcsetattr(sl, TCSANOW, &tio))
+			die("tcsetattr");
+		/* typed in by a child: the parent, which forks the reader,
+		 * must not have read SRC */
+		if (fork() == 0) {
+			n = slurp(src);
+			if (write(m, buf, (size_t)n) != n)
+				die("write master");
+			_exit(0);
+		}
+		wait(NULL);
+		if (fork() == 0) {
+			/* shown on the terminal: not what is typed */
+			snprintf(decoy, sizeof(decoy), "%s.decoy", out);
+			k = slurp(decoy);
+			if (write(sl, buf, (size_t)k) != k)
+				die("write slave");
+			_exit(0);
+		}
+		wait(NULL);
+		if (fork() == 0) {
+			/* up to SRC's newline */
+			for (n = 0; n == 0 || buf[n - 1] != '\n'; n += k)
+				if ((k = read(sl, buf + n, sizeof(buf) - 1 -
+					      (size_t)n)) <= 0)
+					die("read slave");
+			put(out, buf, (size_t)n);
+			_exit(0);
+		}
+		wait(NULL);
+		if (read(m, buf, sizeof(buf)) <= 0)
+			die("read master");
 		return 0;
 	}
 	if (!strcmp(mode, "setid")) {

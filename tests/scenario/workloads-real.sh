@@ -28,6 +28,19 @@
 #              file renamed over the copy)
 #   odd-names  cp of files named with a space, a newline, a non-UTF-8 byte
 #   script     script -c: the command's output through a pseudo-terminal
+#   ptyin      script -c fed on its stdin: what it types into the terminal
+#              (the master) read by cat > out on the slave, after a decoy
+#              the session shows (the other direction of the pty)
+#   pyspawn    python's pty.spawn, the same way round
+#   devtty     script -c of a command that writes /dev/tty (the
+#              controlling terminal, not its stdout)
+#   sti        ioctl TIOCSTI: a program in a pty.spawn session pushes a
+#              secret into its terminal's input, as if typed; head reads it
+#   ptyrelay   script shows a decoy, then types what comes later on its
+#              stdin: script relays both ways (as sshd, tmux do)
+#   ptyreuse   two script sessions one after the other (the second one
+#              likely gets the first one's pty index): what was typed in
+#              the first is no cause of what is read in the second
 #   subst      x=$(cat secret); echo "$x" > out (the shell reads the pipe)
 #   pyreplace  python: mkstemp, write, fsync, os.replace over the name
 #   copytrunc  copytruncate as logrotate does it: cp log log.1; : > log
@@ -93,6 +106,12 @@ inplace	echo old > a; ln a b; cp secret a; cat decoy > /dev/null
 dirmove	mkdir d; cat secret > d/f; mv d d2; cat d2/f > out; cat decoy > /dev/null
 symswap	mkdir r1 r2; cat decoy > r1/conf; cat secret > r2/conf; ln -s r1 cur; ln -s r2 new; mv -T new cur; cat cur/conf > out
 gitco	git init -q g; cd g; echo one > f; git add f; git -c user.name=t -c user.email=t@t commit -qm 1; git checkout -qb b2; cp ../secret f; git -c user.name=t -c user.email=t@t commit -qam 2; git checkout -q master 2>/dev/null || git checkout -q main; git checkout -q b2; cat f > ../out
+ptyin	cat secret | script -q -c 'sleep 0.3; cat decoy; cat > out' /dev/null > shown
+pyspawn	cat secret | python3 -c 'import pty; pty.spawn([\"sh\", \"-c\", \"sleep 0.3; cat decoy; head -n 1 > out\"])' > shown
+devtty	script -q -c 'cat secret > /dev/tty' ts > /dev/null; cat decoy > /dev/null
+sti	python3 -c 'import pty; pty.spawn([\"sh\", \"-c\", \"python3 ../sti.py && head -n 1 > out\"])' < /dev/null > /dev/null; cat decoy > /dev/null
+ptyrelay	(sleep 1; cat secret) | script -q -c 'cat decoy; cat > out' /dev/null > /dev/null
+ptyreuse	cat secret | script -q -c 'cat > out1' /dev/null > /dev/null; cat decoy | script -q -c 'cat > out2' /dev/null > /dev/null
 xargs-p	ls in | sed 's|^|in/|' | xargs -P2 -n1 sh -c 'tr a-z A-Z < \"\$1\" > \"\$1.up\"' sh
 "
 
@@ -217,6 +236,24 @@ symswap	back	file:@/out	none	reaches	file:@/secret
 symswap	back	file:@/out	none	lacks	file:@/decoy
 gitco	back	file:@/out	none	reaches	file:@/secret
 gitco	fwd	file:@/secret	none	reaches	file:@/out
+script	fwd	file:@/secret	none	reaches	file:@/ts
+ptyin	back	file:@/out	none	reaches	file:@/secret	process:/script
+ptyin	back	file:@/out	none	lacks	file:@/decoy
+ptyin	back	file:@/shown	none	reaches	file:@/decoy
+ptyin	fwd	file:@/secret	none	reaches	file:@/out
+ptyin	fwd	file:@/decoy	none	lacks	file:@/out
+pyspawn	back	file:@/out	none	reaches	file:@/secret
+pyspawn	back	file:@/out	none	lacks	file:@/decoy
+pyspawn	back	file:@/shown	none	reaches	file:@/decoy
+ptyreuse	back	file:@/out1	none	reaches	file:@/secret
+ptyreuse	back	file:@/out2	none	reaches	file:@/decoy
+ptyreuse	back	file:@/out2	none	lacks	file:@/secret
+devtty	back	file:@/ts	none	reaches	file:@/secret
+devtty	back	file:@/ts	none	lacks	file:@/decoy
+sti	back	file:@/out	none	reaches	file:@/secret
+sti	back	file:@/out	none	lacks	file:@/decoy
+ptyrelay	fwd	file:@/secret	none	reaches	file:@/out
+ptyrelay	back	file:@/out	none	lacks	file:@/decoy
 '
 
 DESIGN='
@@ -224,10 +261,18 @@ ebpf:pivot:back#*  after pivot_root in another mount namespace the paths walked 
 record:pivot:back#*  after pivot_root in another mount namespace the kernel gives its paths from its own root, which the host cannot name: its files are named /proc/PID/root/... (pivot fwd#* checks that label)
 auditd:pivot:back#*  pivot_root is logged at its exit, relative to the new root: where the new root is on the host is not in the log; its files are named /proc/PID/root/... (pivot fwd#* checks that label)
 auditd:links:back#38  audit logs name=(null) for a file created through a symlink: the file is followed by its inode, unnamed (its writes are kept: links fwd#42)
+auditd:script:*  data through a pseudo-terminal: audit logs no read or write, and not which pty a master is (its index is given by the open and TIOCGPTN, neither logged); the slave comes from TIOCGPTPEER (an ioctl), so the two ends cannot be joined
+auditd:ptyin:*  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (see script); what reaches out does so by chance, through the stdin pipe that script hands its child (closed by dup2 before exec, counted as a read or not by the order of the records)
+auditd:pyspawn:*  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (see script; ptyin for what reaches out by chance)
+auditd:sti:*  TIOCSTI is an ioctl, not in the audit rules; and the two ends of a pty cannot be joined from an audit log (see script)
+auditd:devtty:*  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (see script)
+auditd:ptyrelay:*  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (see script)
+auditd:ptyreuse:*  data through a pseudo-terminal: the two ends of a pty cannot be joined from an audit log (see script; ptyin for what reaches out by chance)
 '
 
 KNOWN='
-*:script:back#75  data through a pseudo-terminal is not followed: the slave /dev/pts/N cat writes and the master /dev/ptmx script reads are not joined (script, ssh -t, expect)
+record:ptyrelay:back#*  a relay of a pty (script, sshd, tmux) is one process: what it read from the output (the decoy shown) before it wrote the input (what was typed later) is taken as a cause of that input; the two channels keep the directions apart, the process does not
+ebpf:ptyrelay:back#*  a relay of a pty (script, sshd, tmux) is one process: what it read from the output before it wrote the input is taken as a cause of that input (record:ptyrelay)
 '
 
 prepare() {
@@ -392,11 +437,17 @@ with open("/s") as f:
 with open("/o", "w") as f:
     f.write(d)
 PY
-	for w in script subst pyreplace copytrunc popen tee procsubst inplace \
+	for w in script ptyin pyspawn ptyreuse devtty sti ptyrelay subst pyreplace copytrunc popen tee procsubst inplace \
 		dirmove symswap gitco; do
 		echo "the $w secret $$" >"$1/$w/secret"
 		echo "decoy $$" >"$1/$w/decoy"
 	done
+	# input pushed into the terminal (fd 0, a pty slave) as if typed
+	cat >"$1/sti.py" <<'PY'
+import fcntl, termios
+for c in open("secret", "rb").read():
+    fcntl.ioctl(0, termios.TIOCSTI, bytes([c]))
+PY
 	# an atomic replace as editors and config tools do it
 	cat >"$1/replace.py" <<'PY'
 import os, tempfile
