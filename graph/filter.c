@@ -1003,12 +1003,13 @@ static uint32_t readers(const struct bt_graph *g, uint32_t file, uint32_t min)
 
 	if (min > 64)
 		min = 64;
-	n = bt_graph_out(g, file, &refs);
-	ends = bt_graph_out_ends(g, file);
+	/* the ends beside the list (an index) spare the events, and the
+	 * references */
+	if (!(n = bt_graph_out_ends_n(g, file, &ends)))
+		n = bt_graph_out(g, file, &refs);
 	for (i = 0; i < n && nseen < min; i++) {
 		struct bt_rec_event e;
 
-		/* the ends beside the list (an index) spare the event */
 		if (ends)
 			e.effect = BT_END_OBJ(ends[i]);
 		else
@@ -1065,10 +1066,12 @@ static bool written_before(const struct bt_graph *g, uint32_t file,
 /* Was `file` executed by anyone in the log? */
 static bool executed(const struct bt_graph *g, uint32_t file)
 {
-	const uint32_t *refs;
-	size_t n = bt_graph_out(g, file, &refs), i;
-	const uint32_t *ends = bt_graph_out_ends(g, file);
+	const uint32_t *refs, *ends;
+	size_t n = bt_graph_out_ends_n(g, file, &ends), i;
 	struct bt_rec_event e;
+
+	if (!ends)
+		n = bt_graph_out(g, file, &refs);
 
 	for (i = 0; i < n; i++)
 		if (ends ? BT_END_OP(ends[i]) == BT_OP_EXEC :
@@ -1080,9 +1083,11 @@ static bool executed(const struct bt_graph *g, uint32_t file)
 /* Is `file` read by a process that runs under its name (a script)? */
 static bool run_by_reader(const struct bt_graph *g, uint32_t file)
 {
-	const uint32_t *refs;
-	size_t n = bt_graph_out(g, file, &refs), i;
-	const uint32_t *ends = bt_graph_out_ends(g, file);
+	const uint32_t *refs, *ends;
+	size_t n = bt_graph_out_ends_n(g, file, &ends), i;
+
+	if (!ends)
+		n = bt_graph_out(g, file, &refs);
 
 	for (i = 0; i < n && i < 64; i++) {
 		struct bt_rec_event e;

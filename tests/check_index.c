@@ -873,6 +873,45 @@ START_TEST(block_table_read_lazily)
 }
 END_TEST
 
+/* Every file's last path finds a file of that path, and the file is
+ * a version of it, loaded or from the index (the search by path hash:
+ * by_path in hash order, searched by guessing in proportion). */
+START_TEST(find_every_path)
+{
+	const char *log = tu_path("fp.btl");
+	struct bt_object_info o, f;
+	struct bt_graph *g;
+	uint32_t id, x, v, vs, files;
+	int pol;
+
+	gen_log(log, 50000);
+	ck_assert_int_eq(bt_index_build(log, NULL, NULL, NULL, NULL), 0);
+	for (pol = 0; pol < 2; pol++) {
+		bt_index_set_policy(pol ? BT_INDEX_NEVER : BT_INDEX_OFF);
+		ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+		ck_assert(bt_graph_from_index(g) == (pol == 1));
+		files = 0;
+		for (id = 1; id <= bt_graph_nobjects(g); id++) {
+			ck_assert_int_eq(bt_graph_object(g, id, &o), 0);
+			if (o.kind != BT_OBJ_FILE || !o.path)
+				continue;
+			files++;
+			ck_assert_msg(bt_graph_find_file(g, o.path, &x) == 0,
+				      "%s: %s", o.path, bt_error_msg());
+			ck_assert_int_eq(bt_graph_object(g, x, &f), 0);
+			ck_assert_str_eq(f.path, o.path);
+			bt_graph_file_version(g, id, &v, &vs);
+			ck_assert_msg(v >= 1 && v <= vs, "%s: version %u of "
+				      "%u", o.path, v, vs);
+		}
+		ck_assert_uint_gt(files, 100);
+		ck_assert_int_eq(bt_graph_status(g), 0);
+		bt_graph_free(g);
+	}
+	bt_index_set_policy(BT_INDEX_AUTO);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("index");
@@ -888,6 +927,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, unsorted_passes);
 	tcase_add_test(tc, lead_notes);
 	tcase_add_test(tc, block_table_read_lazily);
+	tcase_add_test(tc, find_every_path);
 	suite_add_tcase(s, tc);
 	return s;
 }
