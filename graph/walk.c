@@ -664,6 +664,11 @@ static int scan_list(struct walker *w, uint32_t v, uint32_t mobj,
 	const struct bt_graph *g = w->g;
 	bool back = w->dir == BT_BACKWARD, created;
 	uint32_t nobj = bt_graph_nobjects(g), depth = w->nodes[v].depth;
+	/* the last cause asked whether it is the recorder: a list's entries
+	 * come from a few objects, again and again (a daemon's 1.9 M reads
+	 * of two files on a 1 G-event log) */
+	uint32_t rec_obj = 0;
+	bool rec_is = false;
 	size_t j, k;
 	int r;
 
@@ -689,7 +694,12 @@ static int scan_list(struct walker *w, uint32_t v, uint32_t mobj,
 			} else {
 				cause = back ? other : mobj;
 				if ((op == BT_OP_READ || op == BT_OP_EXEC) &&
-				    bt_graph_is_recorder(g, cause))
+				    cause != rec_obj) {
+					rec_obj = cause;
+					rec_is = bt_graph_is_recorder(g, cause);
+				}
+				if ((op == BT_OP_READ || op == BT_OP_EXEC) &&
+				    rec_is && cause == rec_obj)
 					goto skipped;
 			}
 		} else {
