@@ -203,6 +203,12 @@ int bt_index_check(const struct bt_graph *g, enum gsec sec, uint64_t off,
 
 		a &= ~(pg - 1);
 		(void)madvise((void *)a, e - a, MADV_WILLNEED);
+		/* and map them in one call: they are all read next, and
+		 * each fault maps 16 pages (a list of 2 M entries took 120
+		 * faults, tens of microseconds each here) */
+#ifdef MADV_POPULATE_READ
+		(void)madvise((void *)a, e - a, MADV_POPULATE_READ);
+#endif
 	}
 	for (c = c0; c <= c1; c++) {
 		uint64_t a = c * ch;
