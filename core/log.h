@@ -210,12 +210,19 @@ struct bt_log_blockinfo {
  * Open a version 2 log whose block table the caller already has (e.g.
  * from an index beside the log, written from bt_log_block_info()), so
  * that the open reads no block header but those from the last given block
- * on: blocks[0 .. n-2] are taken as given (their offsets must chain and
- * lie before the committed length: BT_ECORRUPT otherwise); the walk starts
- * again at blocks[n-1], which may have grown.  A table that does not match
- * the file is found when a block is decoded (its header and checksum are
- * compared with the table): BT_ECORRUPT, never a wrong record.  n == 0 or
- * a version 1 log: the same as bt_log_open().
+ * on, and no entry of the table but its last two: blocks[0 .. n-2] are
+ * borrowed as given (not copied: `blocks` must stay valid and unchanged
+ * until bt_log_close(), which does not read it); the walk starts again at
+ * blocks[n-1], which must follow blocks[n-2] (BT_ECORRUPT otherwise) and
+ * may have grown.  Each given block is checked when it is decoded, as
+ * the open checked them all before 2026-12: its offset chains with its
+ * neighbours', it ends before the committed length, its counts do not
+ * exceed the next block's; then its header, word and checksum are
+ * compared with the file.  A table that does not match the file is
+ * BT_ECORRUPT at that decode, never a wrong record; bt_log_block_info()
+ * of a block not decoded returns the table's entry as it is.  O(1) time
+ * and memory in the size of the table.  n == 0 or a version 1 log: the
+ * same as bt_log_open().
  */
 int bt_log_open_with_blocks(struct bt_log **out, const char *path,
 			    const struct bt_log_blockinfo *blocks, uint32_t n);
@@ -263,9 +270,16 @@ int bt_log_block_info(const struct bt_log *log, uint32_t i,
  * the block, read with pread(2), and a kind byte per object). */
 #define BT_LOG_BLOCK_DECODED_MAX \
 	((size_t)9 * BT_LOG_BLOCK_SIZE + BT_LOG_BLOCK_SIZE / 2 + 48)
-/* The same for every block of this log (>= BT_LOG_BLOCK_DECODED_MAX; may
- * grow with bt_log_refresh()). */
+/* The same for every block of this log the open or a refresh read the
+ * header of (>= BT_LOG_BLOCK_DECODED_MAX; may grow with bt_log_refresh()):
+ * the blocks of a table given to bt_log_open_with_blocks() are not looked
+ * at for it (bt_log_block_need()). */
 size_t bt_log_block_decoded_max(const struct bt_log *log);
+/* Bytes of buffer bt_log_block_decode() needs for block i (0 past the
+ * end, or for version 1): what a reader of blocks of a given table
+ * grows its buffer to when one needs more than bt_log_block_decoded_max()
+ * (a block holding one large record). */
+size_t bt_log_block_need(const struct bt_log *log, uint32_t i);
 
 /* A reader that goes through the blocks in order from block `start` (a
  * full load, an index build, `log info`) is at block i: at the start and

@@ -227,6 +227,36 @@ static size_t cache_memory(const struct evcache *c)
 	return sizeof(*c) + (c->buf ? c->bufsz : 0) + m;
 }
 
+/* The block table (blocks, bfirst) of a graph mapped from an index is
+ * read where a question needs it, each entry's chunk checked the first
+ * time (bt_index_check()), as the other sections are: not checked whole
+ * at the index's open (10 MB at a billion events).  A failure reads as 0
+ * and is kept for bt_graph_status(). */
+/* Whether a read of section s needs the index's check: mapped and not
+ * copied to the heap by an extension. */
+static inline bool mapped(const struct bt_graph *g, enum gsec s)
+{
+	return g->idx && !(g->own & (1u << s));
+}
+
+static inline uint32_t bfirst_at(const struct bt_graph *g, uint32_t i)
+{
+	if (mapped(g, GS_BFIRST) &&
+	    !idx_ok(g, GS_BFIRST, (uint64_t)i * 4, 4))
+		return 0;
+	return g->bfirst[i];
+}
+
+/* Entry i (< nblocks) of the block table: its base time. */
+static inline uint64_t base_time_at(const struct bt_graph *g, uint32_t i)
+{
+	if (mapped(g, GS_BLOCKS) &&
+	    !idx_ok(g, GS_BLOCKS, (uint64_t)i * sizeof(*g->blocks),
+		    sizeof(*g->blocks)))
+		return 0;
+	return g->blocks[i].base_time;
+}
+
 /* The block holding event `ref` (< nev): the last with bfirst <= ref (an
  * empty block shares its bfirst with the next one). */
 static uint32_t block_of(const struct bt_graph *g, uint32_t ref)
@@ -236,7 +266,7 @@ static uint32_t block_of(const struct bt_graph *g, uint32_t ref)
 	while (hi - lo > 1) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (g->bfirst[mid] <= ref)
+		if (bfirst_at(g, mid) <= ref)
 			lo = mid;
 		else
 			hi = mid;
@@ -249,14 +279,43 @@ static int cache_fill(const struct bt_graph *g, struct evc_ent *x,
 		      uint32_t b)
 {
 	struct evcache *c = g->cache;
-	size_t len = 0, pos;
-	uint32_t k = 0, want;
+	size_t len = 0, pos, need;
+	uint32_t k = 0, want, first;
+	uint32_t lo = b ? b - 1 : 0, hi = b + 2 < g->nblocks ? b + 2 :
+					  g->nblocks;
+	struct bt_log_blockinfo bi;
 	int r;
 
 	x->valid = false;
+	/* The entries of the block table the log reads to decode block b
+	 * (b's, and its neighbours' offsets and counts), and b's first event
+	 * in both tables: what the index's open no longer checks whole. */
+	if ((mapped(g, GS_BFIRST) &&
+	     (r = bt_index_check(g, GS_BFIRST, (uint64_t)b * 4, 8))) ||
+	    (mapped(g, GS_BLOCKS) &&
+	     (r = bt_index_check(g, GS_BLOCKS, (uint64_t)lo * sizeof(*g->blocks),
+				 (uint64_t)(hi - lo) * sizeof(*g->blocks)))))
+		return r;
+	first = g->bfirst[b];
+	want = g->bfirst[b + 1] - first;
+	if ((r = blk_info(g->log, b, &bi)))
+		return r;
+	if (g->bfirst[b + 1] < first || bi.first_event != first ||
+	    bi.nevents != want || want > bi.used)
+		return bt_error_set(BT_ECORRUPT, "block %u of the log does not "
+				    "match the graph's table of blocks (events "
+				    "%u from %u; %u from %llu)", b, want, first,
+				    bi.nevents,
+				    (unsigned long long)bi.first_event);
+	/* a block of one large record needs more than most */
+	need = bt_log_block_need(g->log, b);
+	if (need > c->bufsz) {
+		free(c->buf);
+		c->buf = NULL;
+		c->bufsz = need;
+	}
 	if (!c->buf && !(c->buf = malloc(c->bufsz)))
 		return bt_error_set(BT_ENOMEM, "out of memory");
-	want = g->bfirst[b + 1] - g->bfirst[b];
 	if (want > x->ev_cap) {
 		size_t old = x->ev_cap;
 
@@ -285,7 +344,7 @@ static int cache_fill(const struct bt_graph *g, struct evc_ent *x,
 			"block %u of the log changed since it was loaded or "
 			"indexed (%u events, %u expected)", b, k, want);
 	x->block = b;
-	x->first = g->bfirst[b];
+	x->first = first;
 	x->n = want;
 	x->valid = true;
 	return 0;
@@ -326,6 +385,12 @@ static const struct evc_ent *cache_get(const struct bt_graph *g,
 	x = &c->e[i];
 	if ((r = cache_fill(g, x, b))) {
 		bt_graph_fail(g, r, bt_error_msg());
+		return NULL;
+	}
+	if (ref - x->first >= x->n) {
+		/* a block table whose starts are not in order */
+		bt_graph_fail(g, BT_ECORRUPT, "the graph's table of blocks "
+			      "is out of order");
 		return NULL;
 	}
 	c->last = i;
@@ -1811,12 +1876,6 @@ void bt_graph_free(struct bt_graph *g)
  * reads as 0 and is kept for bt_graph_status().  In a loaded graph they
  * are plain reads. */
 
-/* Whether a read of section s needs the index's check: mapped and not
- * copied to the heap by an extension. */
-static inline bool mapped(const struct bt_graph *g, enum gsec s)
-{
-	return g->idx && !(g->own & (1u << s));
-}
 
 static inline uint32_t rd32(const struct bt_graph *g, enum gsec s,
 			    const uint32_t *a, uint64_t i)
@@ -2309,18 +2368,44 @@ bool bt_graph_is_recorder(const struct bt_graph *g, uint32_t id)
 	return id && id <= g->n && (OFLAGS(g, id) & OF_RECORDER);
 }
 
-/* First index in by_path of labels with hash h. */
+/*
+ * First index in by_path of labels with hash h (by_path is in hash
+ * order).  The hashes are uniform, so a guess in proportion to h lands
+ * near it: a few probes where halving 58 M paths took 26, each probe a
+ * page of by_path and one of labs not read before in a graph mapped from
+ * an index (a page fault each, tens of microseconds on a virtual
+ * machine: a fifth of a question's time went to the JSON's file
+ * versions).  A guess that does not halve the range is followed by a
+ * halving, so it never takes more than twice the probes of halving; the
+ * answer is the same.
+ */
 static uint32_t by_path_first(const struct bt_graph *g, uint32_t h)
 {
 	uint32_t lo = 0, hi = g->npaths;
+	/* hashes below lo are < h, at hi and after >= h: their bounds */
+	int64_t vlo = -1, vhi = INT64_C(1) << 32;
+	bool halve = false;
 
 	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
+		uint32_t mid, v, was = hi - lo;
 
-		if (LAB(g, BYP(g, mid)).hash < h)
+		if (halve) {
+			mid = lo + (hi - lo) / 2;
+		} else {
+			uint64_t d = (uint64_t)((int64_t)h - vlo) * (hi - lo) /
+				     (uint64_t)(vhi - vlo);
+
+			mid = lo + (uint32_t)(d < hi - lo ? d : hi - lo - 1);
+		}
+		v = LAB(g, BYP(g, mid)).hash;
+		if (v < h) {
 			lo = mid + 1;
-		else
+			vlo = v;
+		} else {
 			hi = mid;
+			vhi = v;
+		}
+		halve = !halve && hi - lo > was / 2;
 	}
 	return lo;
 }
@@ -2464,6 +2549,27 @@ const uint32_t *bt_graph_out_ends(const struct bt_graph *g, uint32_t id)
 	return l;
 }
 
+size_t bt_graph_out_ends_n(const struct bt_graph *g, uint32_t id,
+			   const uint32_t **out)
+{
+	ssize_t n;
+	size_t k;
+
+	*out = NULL;
+	if (!g->out_side)
+		return 0;
+	if ((n = xlist_of(g, id, XL_OUT, true, out)) >= 0) {
+		if (!n)
+			*out = NULL;
+		return (size_t)n;
+	}
+	k = list_of(g, id, GS_OUT_IDX, g->out_idx, GS_OUT_SIDE, g->out_side,
+		    g->nev, out);
+	if (!k)
+		*out = NULL;
+	return k;
+}
+
 bool bt_graph_time_ordered(const struct bt_graph *g)
 {
 	return g->version >= 2 && !g->unsorted && g->nblocks;
@@ -2482,18 +2588,23 @@ uint32_t bt_graph_ref_at(const struct bt_graph *g, uint64_t t)
 	while (hi - lo > 1) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (g->blocks[mid].base_time < t)
+		if (base_time_at(g, mid) < t)
 			lo = mid;
 		else
 			hi = mid;
 	}
 	b = lo;
-	a = g->bfirst[b];
-	z = g->bfirst[b + 1];
+	a = bfirst_at(g, b);
+	z = bfirst_at(g, b + 1);
 	if (a == z)
 		return z;
 	if (!(x = cache_get(g, a)))
 		return 0;
+	if (z < a || z - x->first > x->n) {
+		bt_graph_fail(g, BT_ECORRUPT, "the graph's table of blocks "
+			      "is out of order");
+		return 0;
+	}
 	while (a < z) {
 		uint32_t mid = a + (z - a) / 2;
 		const struct bt_rec_event *e = &x->ev[mid - x->first];

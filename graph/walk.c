@@ -759,6 +759,17 @@ static int scan_list(struct walker *w, uint32_t v, uint32_t mobj,
 	const struct bt_graph *g = w->g;
 	bool back = w->dir == BT_BACKWARD, created;
 	uint32_t nobj = bt_graph_nobjects(g), depth = w->nodes[v].depth;
+	/* the last cause asked whether it is the recorder: a list's entries
+	 * come from a few objects, again and again (a daemon's 1.9 M reads
+	 * of two files on a 1 G-event log) */
+	uint32_t rec_obj = 0;
+	bool rec_is = false;
+	/* and the node and edge of the last entry's other end: the next
+	 * entry is often the same (node_of() and edge_of() are lookups
+	 * once they exist) */
+	uint32_t m_other = 0;
+	unsigned m_op = 0;
+	long long m_o = 0, m_ei = -1;
 	size_t j, k;
 	int r;
 
@@ -784,7 +795,12 @@ static int scan_list(struct walker *w, uint32_t v, uint32_t mobj,
 			} else {
 				cause = back ? other : mobj;
 				if ((op == BT_OP_READ || op == BT_OP_EXEC) &&
-				    bt_graph_is_recorder(g, cause))
+				    cause != rec_obj) {
+					rec_obj = cause;
+					rec_is = bt_graph_is_recorder(g, cause);
+				}
+				if ((op == BT_OP_READ || op == BT_OP_EXEC) &&
+				    rec_is && cause == rec_obj)
 					goto skipped;
 			}
 		} else {
@@ -798,9 +814,17 @@ static int scan_list(struct walker *w, uint32_t v, uint32_t mobj,
 		w->r->examined++;
 		if (other == 0 || other > nobj)
 			continue;
-		o = node_of(w, other, depth + 1, &created);
-		if (o < 0)
-			return (int)o;
+		if (other == m_other) {
+			o = m_o;
+			created = false;
+		} else {
+			o = node_of(w, other, depth + 1, &created);
+			if (o < 0)
+				return (int)o;
+			m_other = other;
+			m_o = o;
+			m_ei = -1;
+		}
 		if (o == 0 || (uint32_t)(o - 1) == v)
 			continue;
 		on = &w->nodes[o - 1];
@@ -821,10 +845,17 @@ static int scan_list(struct walker *w, uint32_t v, uint32_t mobj,
 			on->trig = true;
 		if (on->trig && (r = push(w, (uint32_t)(o - 1))))
 			return r;
-		ei = back ? edge_of(w, (uint32_t)(o - 1), v, (uint8_t)op) :
-			    edge_of(w, v, (uint32_t)(o - 1), (uint8_t)op);
-		if (ei < 0)
-			return (int)ei;
+		if (m_ei >= 0 && op == m_op) {
+			ei = m_ei;
+		} else {
+			ei = back ? edge_of(w, (uint32_t)(o - 1), v,
+					    (uint8_t)op) :
+				    edge_of(w, v, (uint32_t)(o - 1), (uint8_t)op);
+			if (ei < 0)
+				return (int)ei;
+			m_ei = ei;
+			m_op = op;
+		}
 		es = &w->escan[ei];
 		if (es->scan != w->scan) {
 			es->scan = w->scan;

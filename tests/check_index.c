@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../capture/gen.h"
+#include "../core/crc32c.h"
 #include "../core/error.h"
 #include "../core/log.h"
 #include "../core/record.h"
@@ -814,6 +815,174 @@ START_TEST(emptying_same_answers)
 			}
 	bt_graph_free(a);
 	bt_graph_free(b);
+/* Replace bytes [at, at + n) of section `sec` of the index at ipath
+ * (from `bytes`) and the checksum of the chunk they lie in, so that the
+ * index checks and says something else. */
+static void ix_patch(const char *ipath, unsigned sec, uint64_t at,
+		     const void *bytes, size_t n)
+{
+	size_t len;
+	char *img = tu_read_file(ipath, &len);
+	uint64_t off, slen, crc_off, chunk, c, a, e;
+	uint32_t crc;
+	int fd;
+
+	ck_assert_ptr_nonnull(img);
+	off = ix_u64(img, IX_TABLE + sec * 24);
+	slen = ix_u64(img, IX_TABLE + sec * 24 + 8);
+	crc_off = ix_u64(img, IX_TABLE + sec * 24 + 16);
+	chunk = (uint32_t)ix_u64(img, 20);
+	ck_assert_uint_le(at + n, slen);
+	c = at / chunk;
+	ck_assert_uint_eq((at + n - 1) / chunk, c);
+	memcpy(img + off + at, bytes, n);
+	a = c * chunk;
+	e = a + chunk < slen ? a + chunk : slen;
+	crc = bt_crc32c(0, img + off + a, e - a);
+	memcpy(img + crc_off + c * 4, &crc, 4);
+	fd = open(ipath, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, img + off + at, n, (off_t)(off + at)),
+			 (ssize_t)n);
+	ck_assert_int_eq(pwrite(fd, &crc, 4, (off_t)(crc_off + c * 4)), 4);
+	close(fd);
+	free(img);
+}
+
+/* A question decodes a few blocks of the log and reads the index's
+ * entries of those only (the open reads no entry but the last two):
+ * an entry that says something else than the log, its chunk's checksum
+ * right, is caught if a decode reads it (the answer fails as corrupt,
+ * naming the table) and costs nothing if none does (the same answer);
+ * so is a damaged byte in a block of the log. */
+START_TEST(block_table_read_lazily)
+{
+	const char *log = tu_path("bt.btl");
+	struct bt_gen_info info = gen_log(log, 100000);
+	struct bt_log_blockinfo e;
+	struct bt_graph *g;
+	struct bt_log *l;
+	char ipath[4096], *ref, *x, c;
+	unsigned caught[2] = { 0, 0 }, same[2] = { 0, 0 };
+	uint32_t k, nb;
+	off_t at;
+	int fd, r;
+
+	snprintf(ipath, sizeof(ipath), "%s%s", log, BT_INDEX_SUFFIX);
+	ck_assert_int_eq(bt_index_build(log, NULL, NULL, NULL, NULL), 0);
+	bt_index_set_policy(BT_INDEX_NEVER);
+	ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+	ck_assert(bt_graph_from_index(g));
+	ref = answer(g, info.detection, BT_BACKWARD, BT_GRAN_PAGE);
+	ck_assert_ptr_nonnull(ref);
+	bt_graph_free(g);
+	ck_assert_int_eq(bt_log_open(&l, log), 0);
+	nb = bt_log_blocks(l);
+	ck_assert_uint_ge(nb, 8);
+	fd = open(log, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	for (k = 0; k < nb; k++) {
+		ck_assert_int_eq(bt_log_block_info(l, k, &e), 0);
+		/* the index's entry k: another checksum */
+		e.crc ^= 1;
+		ix_patch(ipath, 17 /* blocks */, (uint64_t)k * sizeof(e), &e,
+			 sizeof(e));
+		e.crc ^= 1;
+		ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+		ck_assert(bt_graph_from_index(g));
+		x = answer(g, info.detection, BT_BACKWARD, BT_GRAN_PAGE);
+		if (x) {
+			ck_assert_msg(!strcmp(x, ref), "entry %u: a different "
+				      "answer", k);
+			same[0]++;
+		} else {
+			ck_assert_msg(strstr(bt_error_msg(), "block table"),
+				      "entry %u: %s", k, bt_error_msg());
+			caught[0]++;
+		}
+		free(x);
+		bt_graph_free(g);
+		ix_patch(ipath, 17, (uint64_t)k * sizeof(e), &e, sizeof(e));
+
+		/* a byte of block k of the log */
+		at = (off_t)e.file_off + BT_LOG_BLOCK_HEADER + e.used / 2;
+		ck_assert_int_eq(pread(fd, &c, 1, at), 1);
+		c ^= 0x10;
+		ck_assert_int_eq(pwrite(fd, &c, 1, at), 1);
+		r = bt_graph_load(&g, log, NULL, NULL);
+		x = NULL;
+		if (!r) {
+			ck_assert(bt_graph_from_index(g));
+			x = answer(g, info.detection, BT_BACKWARD,
+				   BT_GRAN_PAGE);
+			bt_graph_free(g);
+		} else {
+			/* the last block: decoded at open */
+			ck_assert_int_eq(r, BT_ECORRUPT);
+		}
+		if (x) {
+			ck_assert_msg(!strcmp(x, ref), "block %u: a different "
+				      "answer", k);
+			same[1]++;
+		} else {
+			ck_assert_msg(strstr(bt_error_msg(), "checksum "
+					     "mismatch"), "block %u: %s", k,
+				      bt_error_msg());
+			caught[1]++;
+		}
+		free(x);
+		c ^= 0x10;
+		ck_assert_int_eq(pwrite(fd, &c, 1, at), 1);
+	}
+	close(fd);
+	bt_log_close(l);
+	fprintf(stderr, "block_table_read_lazily: %u blocks; entries: %u "
+		"caught, %u the same; log blocks: %u caught, %u the same\n",
+		nb, caught[0], same[0], caught[1], same[1]);
+	ck_assert_uint_gt(caught[0], 0);
+	ck_assert_uint_gt(same[0], 0);
+	ck_assert_uint_gt(caught[1], 0);
+	ck_assert_uint_gt(same[1], 0);
+	free(ref);
+	bt_index_set_policy(BT_INDEX_AUTO);
+}
+END_TEST
+
+/* Every file's last path finds a file of that path, and the file is
+ * a version of it, loaded or from the index (the search by path hash:
+ * by_path in hash order, searched by guessing in proportion). */
+START_TEST(find_every_path)
+{
+	const char *log = tu_path("fp.btl");
+	struct bt_object_info o, f;
+	struct bt_graph *g;
+	uint32_t id, x, v, vs, files;
+	int pol;
+
+	gen_log(log, 50000);
+	ck_assert_int_eq(bt_index_build(log, NULL, NULL, NULL, NULL), 0);
+	for (pol = 0; pol < 2; pol++) {
+		bt_index_set_policy(pol ? BT_INDEX_NEVER : BT_INDEX_OFF);
+		ck_assert_int_eq(bt_graph_load(&g, log, NULL, NULL), 0);
+		ck_assert(bt_graph_from_index(g) == (pol == 1));
+		files = 0;
+		for (id = 1; id <= bt_graph_nobjects(g); id++) {
+			ck_assert_int_eq(bt_graph_object(g, id, &o), 0);
+			if (o.kind != BT_OBJ_FILE || !o.path)
+				continue;
+			files++;
+			ck_assert_msg(bt_graph_find_file(g, o.path, &x) == 0,
+				      "%s: %s", o.path, bt_error_msg());
+			ck_assert_int_eq(bt_graph_object(g, x, &f), 0);
+			ck_assert_str_eq(f.path, o.path);
+			bt_graph_file_version(g, id, &v, &vs);
+			ck_assert_msg(v >= 1 && v <= vs, "%s: version %u of "
+				      "%u", o.path, v, vs);
+		}
+		ck_assert_uint_gt(files, 100);
+		ck_assert_int_eq(bt_graph_status(g), 0);
+		bt_graph_free(g);
+	}
 	bt_index_set_policy(BT_INDEX_AUTO);
 }
 END_TEST
@@ -833,6 +1002,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, unsorted_passes);
 	tcase_add_test(tc, lead_notes);
 	tcase_add_test(tc, emptying_same_answers);
+	tcase_add_test(tc, block_table_read_lazily);
+	tcase_add_test(tc, find_every_path);
 	suite_add_tcase(s, tc);
 	return s;
 }
