@@ -815,6 +815,10 @@ START_TEST(emptying_same_answers)
 			}
 	bt_graph_free(a);
 	bt_graph_free(b);
+	bt_index_set_policy(BT_INDEX_AUTO);
+}
+END_TEST
+
 /* Replace bytes [at, at + n) of section `sec` of the index at ipath
  * (from `bytes`) and the checksum of the chunk they lie in, so that the
  * index checks and says something else. */
