@@ -2045,6 +2045,100 @@ static int do_chroot(struct bt_auditd *a, const struct aev *e)
 	return 0;
 }
 
+/* Digits at *p, advanced past them: their value, or -1 if none or more
+ * than 32 bits. */
+static int64_t take_u32(const char **p)
+{
+	uint64_t v = 0;
+	const char *s = *p;
+
+	while (isdigit((unsigned char)**p) && v <= UINT32_MAX)
+		v = v * 10 + (uint64_t)(*(*p)++ - '0');
+	return *p == s || v > UINT32_MAX ? -1 : (int64_t)v;
+}
+
+/*
+ * A namespace file's name, seen from the real root: "/proc/P/ns/T" or
+ * "/proc/P/task/TID/ns/T" with P a number, "self" or "thread-self".  Its
+ * process P (0 for self), with *type pointing at T; -1 for any other name.
+ */
+static int64_t ns_file(const char *path, const char **type)
+{
+	const char *p = path;
+	int64_t pid = 0;
+
+	if (strncmp(p, "/proc/", 6))
+		return -1;
+	p += 6;
+	if (!strncmp(p, "self/", 5))
+		p += 4;
+	else if (!strncmp(p, "thread-self/", 12))
+		p += 11;
+	else if ((pid = take_u32(&p)) < 0)
+		return -1;
+	if (!strncmp(p, "/task/", 6)) {
+		p += 6;
+		if (take_u32(&p) < 0)
+			return -1;
+	}
+	if (strncmp(p, "/ns/", 4) || !p[4] || strchr(p + 4, '/'))
+		return -1;
+	*type = p + 4;
+	return pid;
+}
+
+#define A_CLONE_NEWNS 0x20000
+
+/*
+ * setns(2) into a mount namespace (nsenter -m, a container runtime's exec,
+ * docker exec): from now on the process's root and cwd are that
+ * namespace's root, and audit logs its names (cwd, exe) from there.  The
+ * log says which namespace only through the descriptor's name: a namespace
+ * file /proc/PID/ns/mnt opened before gives the root /proc/PID/root (the
+ * same files, seen from the host, while PID lives).  Any other descriptor
+ * (a pidfd, a bind-mounted namespace file, one the log did not see opened)
+ * leaves the root unknown: its names would name the host's files, so they
+ * are dropped and its files are kept by inode.  Other namespaces (net,
+ * pid, ...) change no name.
+ */
+static int do_setns(struct bt_auditd *a, const struct aev *e)
+{
+	struct proc *pr = proc_get(a, e->pid);
+	const struct bt_fd *f;
+	const char *type = NULL;
+	uint64_t want = e->a[1] & 0xffffffffu;
+	int64_t owner = -1, k;
+
+	if (!pr || (want && !(want & A_CLONE_NEWNS)))
+		return 0;
+	f = pr->fds ? bt_fdtable_get(pr->fds, (int)dirfd_arg(e->a[0])) :
+		      NULL;
+	if (f && f->path)
+		owner = ns_file(f->path, &type);
+	if (owner >= 0 && strcmp(type, "mnt")) {
+		if (!want)
+			return 0;  /* (fd, 0) into a namespace of another type */
+		owner = -1;    /* a pidfd-like mask: which mount ns, unknown */
+	}
+	if (owner == 0 || owner == pr->pid)
+		return 0;  /* its own mount namespace: nothing changes */
+	if (owner < 0) {
+		pr->root = ROOT_UNKNOWN;
+		pr->ocwd = 0;
+		a->st.gaps++;
+		return 0;
+	}
+	snprintf(a->path, sizeof(a->path), "/proc/%u/root", (unsigned)owner);
+	if ((k = root_intern(a, a->path)) < 0)
+		return (int)k;
+	pr->root = k ? (uint32_t)k : ROOT_UNKNOWN;
+	pr->ocwd = 0;  /* setns moved its cwd to the new root */
+	pr->exe_in = false;
+	if (!k)
+		a->st.gaps++;
+	return 0;
+}
+
 /*
  * A non-blocking connect (curl, every event loop) returns EINPROGRESS:
  * audit says success=no, yet the connection is being made and the
@@ -2125,6 +2219,8 @@ static int complete(void *ctx, struct aev *e)
 	case SYS_chroot:
 	case SYS_pivot_root:
 		return do_chroot(a, e);
+	case SYS_setns:
+		return do_setns(a, e);
 	case SYS_close:
 		a->fdlife = true;
 		pr = proc_get(a, e->pid);

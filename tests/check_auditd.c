@@ -2092,6 +2092,59 @@ START_TEST(chroot_names_are_under_the_root)
 }
 END_TEST
 
+/* setns into a mount namespace: audit logs the entered process's names
+ * from the namespace's root.  Through /proc/200/ns/mnt they are named
+ * under /proc/200/root (its child too); through a descriptor the log did
+ * not see opened (a pidfd) they are left unnamed; a network namespace or
+ * the process's own mount namespace changes no name. */
+#define NSOPEN(ms, ser, pid, fd, name) \
+	SC(ms, ser, "257", "exit=" fd " a0=ffffff9c a1=1 a2=80000 a3=0 " \
+	   "items=1 " P(pid, "1")) \
+	CWD(ms, ser) \
+	PATHR(ms, ser, "0", name, "4026531841", "0100444", "NORMAL") \
+	EOE(ms, ser)
+#define NSCREATE(ms, ser, pid, ino, name) \
+	SC(ms, ser, "257", "exit=7 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 " \
+	   P(pid, "1")) \
+	"type=CWD msg=audit(1700000000." ms ":" ser "): cwd=\"/\"\n" \
+	PATHR(ms, ser, "0", "/", "50", "040755", "PARENT") \
+	PATHR(ms, ser, "1", name, ino, "0100644", "CREATE") \
+	EOE(ms, ser)
+START_TEST(setns_names_are_under_the_owner_root)
+{
+	static const char text[] =
+	NSOPEN("100", "1", "100", "3", "/proc/200/ns/mnt")
+	SC("110", "2", "308", "exit=0 a0=3 a1=20000 a2=0 a3=0 items=0 " P("100", "1"))
+	EOE("110", "2")
+	NSCREATE("120", "3", "100", "61", "/o2")
+	SC("130", "4", "57", "exit=101 a0=0 a1=0 a2=0 a3=0 items=0 " P("100", "1"))
+	EOE("130", "4")
+	NSCREATE("140", "5", "101", "62", "/o3")
+	SC("150", "6", "308", "exit=0 a0=5 a1=20000 a2=0 a3=0 items=0 " P("300", "1"))
+	EOE("150", "6")
+	NSCREATE("160", "7", "300", "63", "/x")
+	NSOPEN("170", "8", "400", "3", "/proc/200/ns/net")
+	SC("180", "9", "308", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " P("400", "1"))
+	EOE("180", "9")
+	NSCREATE("190", "10", "400", "64", "/y")
+	NSOPEN("200", "11", "500", "3", "/proc/self/ns/mnt")
+	SC("210", "12", "308", "exit=0 a0=3 a1=20000 a2=0 a3=0 items=0 " P("500", "1"))
+	EOE("210", "12")
+	NSCREATE("220", "13", "500", "65", "/z");
+
+	sem_import(text);
+	ck_assert_uint_eq(sem_count(BT_RAW_CREATE, 100, "/proc/200/root/o2"), 1);
+	ck_assert_uint_eq(sem_count(BT_RAW_CREATE, 100, "/o2"), 0);
+	ck_assert_uint_eq(sem_count(BT_RAW_CREATE, 101, "/proc/200/root/o3"), 1);
+	ck_assert_uint_eq(sem_count(BT_RAW_CREATE, 300, "/x"), 0);
+	ck_assert(sem_at(BT_RAW_CREATE, 300, 63, 160));  /* by inode */
+	ck_assert_uint_eq(sem_count(BT_RAW_CREATE, 400, "/y"), 1);
+	ck_assert_uint_eq(sem_count(BT_RAW_CREATE, 500, "/z"), 1);
+}
+END_TEST
+#undef NSOPEN
+#undef NSCREATE
+
 /* A login logs the write to /proc/self/loginuid (a LOGIN record) whatever
  * the rules: that shell's later redirections are still inferred. */
 START_TEST(login_write_keeps_the_inference)
@@ -2163,6 +2216,7 @@ static void add_fidelity7_tests(Suite *s)
 	tcase_add_test(tc, fifo_is_read_until_its_reader_lets_go);
 	tcase_add_test(tc, shared_mapping_is_read_and_written_until_exit);
 	tcase_add_test(tc, chroot_names_are_under_the_root);
+	tcase_add_test(tc, setns_names_are_under_the_owner_root);
 	tcase_add_test(tc, login_write_keeps_the_inference);
 	tcase_add_test(tc, create_through_symlink_is_kept_by_inode);
 	tcase_add_test(tc, too_long_cwd_keeps_the_file_by_inode);

@@ -58,6 +58,9 @@
 #   gitco      git checkout of a branch whose commit holds the secret
 #   pivot      unshare -m, then pivot_root into a directory (as a container
 #              runtime does): the file it writes as /o is the host's jail/o
+#   setns      a process enters that container's mount namespace with
+#              setns (as nsenter -m and docker exec do), reads its /s and
+#              writes its /o2: the host's jail/s and jail/o2
 set -eu
 top=${BTRACK_TOP:?}
 BT=${BTRACK:?}
@@ -101,6 +104,7 @@ popen	python3 ../popen.py; awk '{ print | \"sort > sorted\" }' secret; cat decoy
 tee	cat secret | tee t1 t2 > /dev/null; cat decoy > /dev/null
 procsubst	bash -c 'cat <(gzip -c secret) > out.gz; exec 3> fd3; cat secret >&3; exec 3>&-; cat decoy > /dev/null'
 pivot	cat secret > jail/s; unshare -m python3 ../pivot.py jail
+setns	cat secret > jail/s; unshare -m python3 ../pivot.py jail wait & p=\$!; while [ ! -e jail/ready ] && kill -0 \$p 2>/dev/null; do sleep 0.05; done; python3 ../enter.py \$p; touch jail/stop; wait; cat decoy > /dev/null
 deep	python3 ../deep.py; cat decoy > /dev/null; tar -cf a.tar src
 inplace	echo old > a; ln a b; cp secret a; cat decoy > /dev/null
 dirmove	mkdir d; cat secret > d/f; mv d d2; cat d2/f > out; cat decoy > /dev/null
@@ -254,6 +258,7 @@ sti	back	file:@/out	none	reaches	file:@/secret
 sti	back	file:@/out	none	lacks	file:@/decoy
 ptyrelay	fwd	file:@/secret	none	reaches	file:@/out
 ptyrelay	back	file:@/out	none	lacks	file:@/decoy
+setns	fwd	file:@/secret	none	reaches	file:root/o2
 '
 
 DESIGN='
@@ -418,8 +423,26 @@ with open("secret", "w") as f:
 PY
 	mkdir -p "$1/pivot/jail/old"
 	echo "the container's secret $$" >"$1/pivot/secret"
-	cat >"$1/pivot.py" <<'PY'
+	mkdir -p "$1/setns/jail/old"
+	echo "the entered container's secret $$" >"$1/setns/secret"
+	echo "decoy $$" >"$1/setns/decoy"
+	# enters the mount namespace of process argv[1] (nsenter -m without
+	# exec: the container has no programs), then reads /s, writes /o2
+	cat >"$1/enter.py" <<'PY'
 import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open("/proc/%s/ns/mnt" % sys.argv[1], os.O_RDONLY)
+if libc.setns(fd, 0x20000) != 0:
+    e = ctypes.get_errno()
+    raise OSError(e, "setns: " + os.strerror(e))
+os.close(fd)
+with open("/s") as f:
+    d = f.read()
+with open("/o2", "w") as f:
+    f.write(d)
+PY
+	cat >"$1/pivot.py" <<'PY'
+import ctypes, os, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 def chk(r, what):
     if r != 0:
@@ -436,6 +459,11 @@ with open("/s") as f:
     d = f.read()
 with open("/o", "w") as f:
     f.write(d)
+if len(sys.argv) > 2:  # a container that lives until told to stop
+    open("/ready", "w").close()
+    t = time.time() + 60
+    while not os.path.exists("/stop") and time.time() < t:
+        time.sleep(0.05)
 PY
 	for w in script ptyin pyspawn ptyreuse devtty sti ptyrelay subst pyreplace copytrunc popen tee procsubst inplace \
 		dirmove symswap gitco; do
