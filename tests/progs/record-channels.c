@@ -96,6 +96,24 @@ static void put(const char *path, const char *data, size_t n)
 	close(fd);
 }
 
+/* A new pseudo-terminal in raw mode: its master, and its slave in *sl. */
+static int open_pty(int *sl)
+{
+	struct termios tio;
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+
+	if (m < 0 || grantpt(m) || unlockpt(m) || !ptsname(m))
+		die("posix_openpt");
+	if ((*sl = open(ptsname(m), O_RDWR | O_NOCTTY)) < 0)
+		die("ptsname");
+	if (tcgetattr(*sl, &tio))
+		die("tcgetattr");
+	cfmakeraw(&tio);
+	if (tcsetattr(*sl, TCSANOW, &tio))
+		die("tcsetattr");
+	return m;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode, *src, *out;
@@ -351,19 +369,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(mode, "pty-sti")) {
-		struct termios tio;
-		int m = posix_openpt(O_RDWR | O_NOCTTY), sl;
+		int sl;
 		ssize_t k, i;
 
-		if (m < 0 || grantpt(m) || unlockpt(m) || !ptsname(m))
-			die("posix_openpt");
-		if ((sl = open(ptsname(m), O_RDWR | O_NOCTTY)) < 0)
-			die("ptsname");
-		if (tcgetattr(sl, &tio))
-			die("tcgetattr");
-		cfmakeraw(&tio);
-		if (tcsetattr(sl, TCSANOW, &tio))
-			die("tcsetattr");
+		open_pty(&sl);  /* the master stays open, unused */
+
 		/* only the first child reads SRC (the parent forks the
 		 * reader: it must not have read it) */
 		if (fork() == 0) {
@@ -387,20 +397,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(mode, "pty")) {
-		struct termios tio;
 		char decoy[4096];
-		int m = posix_openpt(O_RDWR | O_NOCTTY), sl;
+		int sl, m = open_pty(&sl);
 		ssize_t k;
 
-		if (m < 0 || grantpt(m) || unlockpt(m) || !ptsname(m))
-			die("posix_openpt");
-		if ((sl = open(ptsname(m), O_RDWR | O_NOCTTY)) < 0)
-			die("ptsname");
-		if (tcgetattr(sl, &tio))
-			die("tcgetattr");
-		cfmakeraw(&tio);
-		if (tcsetattr(sl, TCSANOW, &tio))
-			die("tcsetattr");
 		/* typed in by a child: the parent, which forks the reader,
 		 * must not have read SRC */
 		if (fork() == 0) {
