@@ -510,26 +510,81 @@ static int flush_fifo_writers(struct bt_auditd *a, const struct bt_fd *r,
 			     holds_fifo_for_writing, r);
 }
 
-/* A socket connected to the address `arg`, not logged or joined itself. */
+/* What a flush of senders looks for: sockets connected to `server`, and,
+ * with `peer`, whose own local address may be `peer`. */
+struct sender_want {
+	const char *server;  /* the address the clients connected to */
+	const char *peer;    /* the server's view of its client, or NULL */
+};
+
+static bool ip_addr(const char *s);
+
+/* Is a client's remote `to` the server's local `server`?  The same
+ * address, or a wildcard listener's port reached through loopback. */
+static bool same_service(const char *to, const char *server)
+{
+	const char *pc, *ps;
+
+	if (!strcmp(to, server))
+		return true;
+	if (strncmp(server, "0.0.0.0:", 8) && strncmp(server, "[::]:", 5))
+		return false;
+	if (strncmp(to, "127.", 4) && strncmp(to, "[::1]:", 6))
+		return false;
+	pc = strrchr(to, ':');
+	ps = strrchr(server, ':');
+	return pc && ps && !strcmp(pc, ps);
+}
+
+/* A socket connected to the address wanted, not logged or joined itself;
+ * with a peer wanted, only one whose local may be that peer: that same
+ * address, or half-known (the ephemeral port a connect got is not
+ * logged: conn_local()). */
 static bool holds_connected(struct bt_auditd *a, const struct proc *p,
 			    const struct bt_fd *f, const void *arg)
 {
+	const struct sender_want *w = arg;
+
+	(void)a;
+	(void)p;
 	return f->kind == BT_FD_SOCKET && f->remote &&
 	       !(f->access & (BT_FD_IOLOG | BT_FD_JOINED)) &&
-	       !strcmp(f->remote, arg);
+	       same_service(f->remote, w->server) &&
+	       (!w->peer || !f->local || f->local[0] == '?' ||
+		strchr(f->local, '#') || !strcmp(f->local, w->peer));
 }
 
 /*
- * Server `except` receives on a joined connection (BT_FD_JOINED) from
- * `remote` now: each live client holding a socket connected to that
- * address may have sent before now (its own send is otherwise inferred
- * only when it lets go, possibly after the server did): a send by each.
+ * Server `except` receives now on a connection to its address `server`
+ * from `peer` (NULL: a joined connection, BT_FD_JOINED, whose peer is the
+ * one connect pending): each live client holding a socket connected to
+ * that address (from that peer, when it may be) may have sent before now
+ * (its own send is otherwise inferred only when it lets go, possibly
+ * after the server received: a download run, then sending what it read
+ * to a listener, would lose it): a send by each.  The send is on the
+ * client's own endpoint, which joins the server's only where the pairing
+ * is unambiguous (graph/channel.h).
  */
-static int flush_senders(struct bt_auditd *a, const char *remote,
-			 uint64_t time, uint32_t except)
+static int flush_senders(struct bt_auditd *a, const char *server,
+			 const char *peer, uint64_t time, uint32_t except)
 {
+	struct sender_want w = { server, peer };
+
 	return flush_holders(a, time, except, BT_RAW_SEND, holds_connected,
-			     remote);
+			     &w);
+}
+
+/* The connection of accepted socket f (its local is the listener's IP
+ * address, its remote the client's): its clients' sends before now. */
+static int flush_accepted_senders(struct bt_auditd *a, const struct bt_fd *f,
+				  uint64_t time, uint32_t except)
+{
+	if (!f || f->kind != BT_FD_SOCKET || !f->remote || !f->local ||
+	    (f->access & BT_FD_JOINED) || !ip_addr(f->local) ||
+	    !ip_addr(f->remote) || strchr(f->local, '#') ||
+	    f->local[0] == '?')
+		return 0;
+	return flush_senders(a, f->local, f->remote, time, except);
 }
 
 /* Do g and f refer to the same thing, the same way? */
@@ -776,7 +831,10 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 		if (!f->remote)
 			return 0;
 		if (!pass && (f->access & BT_FD_JOINED) &&
-		    (r = flush_senders(a, f->remote, e->time, e->pid)))
+		    (r = flush_senders(a, f->remote, NULL, e->time, e->pid)))
+			return r;
+		if (!pass && (r = flush_accepted_senders(a, f, e->time,
+							 e->pid)))
 			return r;
 		o.remote = f->remote;
 		o.local = f->local;
@@ -1651,6 +1709,11 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		}
 		remote = f ? f->remote : NULL;
 		o.local = f ? f->local : NULL;
+		/* A receive on an accepted connection: what its client may
+		 * have sent by now (its sends are inferred). */
+		if (o.op == BT_RAW_RECV &&
+		    (r = flush_accepted_senders(a, f, e->time, e->pid)))
+			return r;
 	}
 	if (!remote) {
 		a->st.gaps++;

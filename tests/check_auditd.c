@@ -1943,6 +1943,62 @@ START_TEST(null_accept_receive_follows_the_clients_send)
 }
 END_TEST
 
+/*
+ * Download and run (session 8, workloads-attack dlrun): a listener that
+ * accepts with the client's address (127.0.0.1:40000) and whose recvfrom
+ * is in the log receives while the client still holds its socket (bash's
+ * `cat secret > /dev/tcp/...`, whose write is not logged): the client's
+ * send was dated at its later close only, after the receive, and a
+ * backtrack from the listener's loot lost the secret.  The client sends
+ * before the receive too; a client of another service does not.
+ */
+START_TEST(accepted_receive_follows_the_clients_send)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F907F000001\n"
+	EOE("100", "1")
+	SC("101", "2", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=300 comm=\"oth\" exe=\"/bin/oth\"")
+	"type=SOCKADDR msg=audit(1700000000.101:2): saddr=020023827F000001\n"
+	EOE("101", "2")
+	SC("105", "3", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("105", "3")
+	PATHR("105", "3", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("105", "3")
+	SC("106", "4", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("106", "4")
+	SC("110", "5", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.110:5): saddr=02001F907F000001\n"
+	EOE("110", "5")
+	SC("120", "6", "288", "exit=5 a0=3 a1=7ffc a2=7ffc a3=80000 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.120:6): saddr=02009C407F000001\n"
+	EOE("120", "6")
+	SC("125", "7", "45", "exit=22 a0=5 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("125", "7")
+	SC("140", "8", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("140", "8")
+	SC("150", "9", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=300 comm=\"oth\" exe=\"/bin/oth\"")
+	EOE("150", "9");
+	const struct sem_obs *recv, *send;
+	size_t k;
+
+	sem_import(text);
+	recv = sem_find(BT_RAW_RECV, 100);
+	send = sem_find(BT_RAW_SEND, 200);
+	ck_assert_ptr_nonnull(recv);
+	ck_assert_ptr_nonnull(send);
+	ck_assert_str_eq(recv->remote, "127.0.0.1:40000");
+	ck_assert_str_eq(send->remote, "127.0.0.1:8080");
+	ck_assert_uint_le(send->time, recv->time);
+	ck_assert_uint_gt(send->time, sem_find(BT_RAW_READ, 200)->time);
+	/* the client of 127.0.0.1:9090 sends at its close only */
+	for (k = 0; k < nsem; k++)
+		if (sem[k].op == BT_RAW_SEND && sem[k].pid == 300)
+			ck_assert_uint_gt(sem[k].time, recv->time);
+	ck_assert_ptr_nonnull(sem_find(BT_RAW_SEND, 300));
+}
+END_TEST
+
 static void add_fidelity2_tests(Suite *s)
 {
 	TCase *tc = tcase_create("fidelity2");
@@ -1950,6 +2006,7 @@ static void add_fidelity2_tests(Suite *s)
 	tcase_add_test(tc, nonblocking_connect_names_the_peer);
 	tcase_add_test(tc, null_accept_joins_the_only_waiting_connect);
 	tcase_add_test(tc, null_accept_receive_follows_the_clients_send);
+	tcase_add_test(tc, accepted_receive_follows_the_clients_send);
 	suite_add_tcase(s, tc);
 }
 
