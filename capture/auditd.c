@@ -633,6 +633,30 @@ static int pull_channels(struct bt_auditd *a, const struct aev *e,
 		if (f == out || !(f->access & BT_FD_READ) ||
 		    same_before(t, fd, f))
 			continue;
+		if (f->kind == BT_FD_SOCKET) {
+			/* A connected socket's data may have arrived by now
+			 * too (a reverse shell: bash < /dev/tcp/... runs what
+			 * the attacker sends and writes files long before it
+			 * lets go of the socket): a receive. */
+			if (!f->remote || (f->access & BT_FD_IOLOG) ||
+			    (out->kind == BT_FD_SOCKET && out->remote &&
+			     !strcmp(out->remote, f->remote)))
+				continue;
+			if ((f->access & BT_FD_JOINED) &&
+			    (r = flush_senders(a, f->remote, NULL, e->time,
+					       e->pid)))
+				return r;
+			if ((r = flush_accepted_senders(a, f, e->time,
+							e->pid)))
+				return r;
+			obs_base(&o, a, e);
+			o.op = BT_RAW_RECV;
+			o.remote = f->remote;
+			o.local = f->local;
+			if ((r = add(a, &o)))
+				return r;
+			continue;
+		}
 		if (fd_is_fifo(f)) {
 			if (same_fd(out, f) || (fd_is_fifo(out) &&
 						out->dev == f->dev &&
@@ -1718,6 +1742,21 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 	if (!remote) {
 		a->st.gaps++;
 		return 0;
+	}
+	if (!o.local && (f = sock_fd(pr, dirfd_arg(e->a[0])))) {
+		/* An address given (sendto, recvfrom: UDP): this end is
+		 * (peer, the socket's own address), as for a connection.  A
+		 * socket that sends unbound got an ephemeral port audit does
+		 * not log: half-known (conn_local()), kept on the socket so
+		 * that its datagrams and the replies are one endpoint, which
+		 * the receiver's (bound) end can join (graph/channel.h). */
+		if (!f->local && o.op == BT_RAW_SEND &&
+		    (local = conn_local(a, remote, NULL)) &&
+		    bt_fdtable_set_local(t, (int)dirfd_arg(e->a[0]), local) ==
+		    BT_ENOMEM)
+			return BT_ENOMEM;
+		f = bt_fdtable_get(t, (int)dirfd_arg(e->a[0]));
+		o.local = f ? f->local : NULL;
 	}
 	o.remote = remote;
 	if (e->exit > 0)

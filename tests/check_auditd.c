@@ -359,7 +359,7 @@ struct sem_obs {
 	uint32_t file_flags;
 	bool has_ino, empties;
 	uint64_t ino;
-	char path[256], target[256], remote[128];
+	char path[256], target[256], remote[128], local[128];
 };
 
 static struct sem_obs sem[SEM_MAX];
@@ -397,6 +397,8 @@ static int sem_add(void *arg, const struct bt_obs *o)
 		snprintf(s->target, sizeof(s->target), "%s", o->target);
 	if (o->remote)
 		snprintf(s->remote, sizeof(s->remote), "%s", o->remote);
+	if (o->local)
+		snprintf(s->local, sizeof(s->local), "%s", o->local);
 	return 0;
 }
 
@@ -1999,6 +2001,104 @@ START_TEST(accepted_receive_follows_the_clients_send)
 }
 END_TEST
 
+/*
+ * A reverse shell (session 8, workloads-attack revshell): bash reads its
+ * commands from a connected socket (whose reads are not logged) and
+ * writes a file long before it lets go of the socket: the receive was
+ * dated at its exit only, after the write, and the file did not lead back
+ * to the attacker.  Before an inferred write the process may have
+ * received what was sent to it by then: a receive first.
+ */
+START_TEST(connected_socket_received_before_a_write)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"atk\" exe=\"/bin/atk\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F907F000001\n"
+	EOE("100", "1")
+	SC("110", "2", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"bash\" exe=\"/bin/bash\"")
+	"type=SOCKADDR msg=audit(1700000000.110:2): saddr=02001F907F000001\n"
+	EOE("110", "2")
+	SC("120", "3", "288", "exit=5 a0=3 a1=7ffc a2=7ffc a3=80000 items=0 ppid=1 pid=100 comm=\"atk\" exe=\"/bin/atk\"")
+	"type=SOCKADDR msg=audit(1700000000.120:3): saddr=02009C407F000001\n"
+	EOE("120", "3")
+	SC("125", "4", "44", "exit=30 a0=5 a1=7ffc a2=1e a3=0 items=0 ppid=1 pid=100 comm=\"atk\" exe=\"/bin/atk\"")
+	EOE("125", "4")
+	SC("130", "5", "257", "exit=5 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=200 comm=\"bash\" exe=\"/bin/bash\"")
+	CWD("130", "5")
+	PATHR("130", "5", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("130", "5", "1", "marker", "21", "0100644", "CREATE")
+	EOE("130", "5")
+	SC("131", "6", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"bash\" exe=\"/bin/bash\"")
+	EOE("131", "6")
+	"type=SYSCALL msg=audit(1700000000.150:7): arch=c000003e syscall=231 a0=0 items=0 ppid=1 pid=200 uid=0 comm=\"bash\" exe=\"/bin/bash\" key=\"bt\"\n"
+	EOE("150", "7");
+	const struct sem_obs *recv = NULL, *w = NULL;
+	size_t k;
+
+	sem_import(text);
+	for (k = 0; k < nsem; k++) {
+		if (sem[k].pid != 200)
+			continue;
+		if (sem[k].op == BT_RAW_RECV && !recv)
+			recv = &sem[k];
+		if (sem[k].op == BT_RAW_WRITE && sem[k].has_ino &&
+		    sem[k].ino == 21)
+			w = &sem[k];
+	}
+	ck_assert_ptr_nonnull(recv);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_str_eq(recv->remote, "127.0.0.1:8080");
+	ck_assert_uint_le(recv->time, w->time);
+	ck_assert_uint_gt(recv->time, sem_find(BT_RAW_SEND, 100)->time);
+}
+END_TEST
+
+/*
+ * UDP (session 8, workloads-attack udpx): sendto with an address on a
+ * socket whose socket(2) is not logged, recvfrom on a bound one.  Each
+ * end is (peer, own address): the receiver's own is its bind, the
+ * sender's half-known (its ephemeral port is not logged) and the same for
+ * each of its datagrams, so that the two ends can join; both were
+ * without a local, and the datagram led nowhere.
+ */
+START_TEST(datagram_ends_have_their_local)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=020023827F000001\n"
+	EOE("100", "1")
+	SC("110", "2", "44", "exit=22 a0=3 a1=7ffc a2=16 a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	"type=SOCKADDR msg=audit(1700000000.110:2): saddr=020023827F000001\n"
+	EOE("110", "2")
+	SC("115", "3", "44", "exit=22 a0=3 a1=7ffc a2=16 a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	"type=SOCKADDR msg=audit(1700000000.115:3): saddr=020023827F000001\n"
+	EOE("115", "3")
+	SC("120", "4", "45", "exit=22 a0=3 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	"type=SOCKADDR msg=audit(1700000000.120:4): saddr=02009C407F000001\n"
+	EOE("120", "4");
+	const char *local = NULL;
+	const struct sem_obs *recv;
+	size_t k, n = 0;
+
+	sem_import(text);
+	recv = sem_find(BT_RAW_RECV, 100);
+	ck_assert_ptr_nonnull(recv);
+	ck_assert_str_eq(recv->remote, "127.0.0.1:40000");
+	ck_assert_str_eq(recv->local, "127.0.0.1:9090");
+	for (k = 0; k < nsem; k++) {
+		if (sem[k].op != BT_RAW_SEND || sem[k].pid != 200)
+			continue;
+		ck_assert_str_eq(sem[k].remote, "127.0.0.1:9090");
+		ck_assert(sem[k].local[0] == '?');
+		if (local)
+			ck_assert_str_eq(sem[k].local, local);
+		local = sem[k].local;
+		n++;
+	}
+	ck_assert_uint_eq(n, 2);
+}
+END_TEST
+
 static void add_fidelity2_tests(Suite *s)
 {
 	TCase *tc = tcase_create("fidelity2");
@@ -2007,6 +2107,8 @@ static void add_fidelity2_tests(Suite *s)
 	tcase_add_test(tc, null_accept_joins_the_only_waiting_connect);
 	tcase_add_test(tc, null_accept_receive_follows_the_clients_send);
 	tcase_add_test(tc, accepted_receive_follows_the_clients_send);
+	tcase_add_test(tc, connected_socket_received_before_a_write);
+	tcase_add_test(tc, datagram_ends_have_their_local);
 	suite_add_tcase(s, tc);
 }
 

