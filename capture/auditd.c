@@ -1717,6 +1717,11 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		break;
 	default:
 		o.op = BT_RAW_RECV;
+		/* Stamped at its entry: a receive that waited got its data
+		 * by the time the records written before it were stamped
+		 * (aev.exit_floor), from a send stamped later than it. */
+		if (e->exit_floor > o.time)
+			o.time = e->exit_floor;
 		break;
 	}
 	/* This socket's sends and receives are in the log: nothing is
@@ -1736,7 +1741,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		/* A receive on an accepted connection: what its client may
 		 * have sent by now (its sends are inferred). */
 		if (o.op == BT_RAW_RECV &&
-		    (r = flush_accepted_senders(a, f, e->time, e->pid)))
+		    (r = flush_accepted_senders(a, f, o.time, e->pid)))
 			return r;
 	}
 	if (!remote) {

@@ -2099,6 +2099,41 @@ START_TEST(datagram_ends_have_their_local)
 }
 END_TEST
 
+/*
+ * Audit stamps an event at syscall entry and writes it at exit (session
+ * 8, workloads-attack dlrun under python urllib): a client's recvfrom
+ * that waited for the server's reply is stamped before the server's
+ * sendto but written after it; dated at its stamp it came before the
+ * send, and the downloaded file did not lead back to what was served.
+ * It is dated by the records written before it.
+ */
+START_TEST(blocking_receive_dated_after_what_was_written_before)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F907F000001\n"
+	EOE("100", "1")
+	SC("110", "2", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.110:2): saddr=02001F907F000001\n"
+	EOE("110", "2")
+	SC("120", "3", "288", "exit=5 a0=3 a1=7ffc a2=7ffc a3=80000 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.120:3): saddr=02009C407F000001\n"
+	EOE("120", "3")
+	SC("130", "5", "44", "exit=30 a0=5 a1=7ffc a2=1e a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("130", "5")
+	SC("125", "6", "45", "exit=30 a0=4 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("125", "6");
+	const struct sem_obs *recv, *send;
+
+	sem_import(text);
+	recv = sem_find(BT_RAW_RECV, 200);
+	send = sem_find(BT_RAW_SEND, 100);
+	ck_assert_ptr_nonnull(recv);
+	ck_assert_ptr_nonnull(send);
+	ck_assert_uint_ge(recv->time, send->time);
+}
+END_TEST
+
 static void add_fidelity2_tests(Suite *s)
 {
 	TCase *tc = tcase_create("fidelity2");
@@ -2109,6 +2144,7 @@ static void add_fidelity2_tests(Suite *s)
 	tcase_add_test(tc, accepted_receive_follows_the_clients_send);
 	tcase_add_test(tc, connected_socket_received_before_a_write);
 	tcase_add_test(tc, datagram_ends_have_their_local);
+	tcase_add_test(tc, blocking_receive_dated_after_what_was_written_before);
 	suite_add_tcase(s, tc);
 }
 

@@ -67,6 +67,10 @@ struct bt_arec {
 	struct slot *sl;     /* MAX_SLOTS, sl[i] describes ev[i] */
 	size_t ndone;        /* slots completed, waiting to be handed over */
 	uint64_t max_time;   /* latest record time seen */
+	/* the latest record time seen per node (aev.exit_floor): a log that
+	 * merges hosts has a clock each */
+	struct { uint32_t node; uint64_t max; } nmax[8];
+	size_t nnmax;
 	uint64_t seq;
 	struct bt_auditd_stats *st;
 	bt_arec_complete_fn complete;
@@ -931,7 +935,7 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 		 const char *name, uint64_t lineno)
 {
 	const char *p = line, *end = line + len, *t, *q;
-	uint64_t sec, ms, serial, time, num;
+	uint64_t sec, ms, serial, time, num, floor;
 	enum rtype rt = R_OTHER;
 	uint32_t node = 0;
 	struct aev *e;
@@ -1016,13 +1020,28 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 	time = sec * 1000000000ULL + ms * 1000000ULL + serial % 1000000ULL;
 	if (time > a->max_time)
 		a->max_time = time;
+	for (i = 0; i < a->nnmax && a->nmax[i].node != node; i++)
+		;
+	if (i == a->nnmax && i < BT_ARRAY_SIZE(a->nmax)) {
+		a->nmax[i].node = node;
+		a->nmax[i].max = 0;
+		a->nnmax++;
+	}
+	floor = 0;
+	if (i < a->nnmax) {
+		if (time > a->nmax[i].max)
+			a->nmax[i].max = time;
+		floor = a->nmax[i].max;
+	}
 	e = event_find(a, time, serial, node, rt != R_EOE, &r);
 	if (r)
 		return r;
 	if (!e)
 		return 0;  /* EOE of an event already completed */
-	if (a->sl[e->slot].state == SLOT_FREE)
+	if (a->sl[e->slot].state == SLOT_FREE) {
 		event_init(a, e, time, serial, node);
+		e->exit_floor = floor;
+	}
 	switch (rt) {
 	case R_SYSCALL:
 		rec_syscall(a, e, p, end);

