@@ -1720,8 +1720,15 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		/* Stamped at its entry: a receive that waited got its data
 		 * by the time the records written before it were stamped
 		 * (aev.exit_floor), from a send stamped later than it. */
-		if (e->exit_floor > o.time)
-			o.time = e->exit_floor;
+		if (e->exit_floor > o.time) {
+			/* (with its own serial in the low digits, as every
+			 * event, records.c: in that millisecond, or the next
+			 * when its serial is lower) */
+			o.time = e->exit_floor - e->exit_floor % 1000000 +
+				 e->time % 1000000;
+			if (o.time < e->exit_floor)
+				o.time += 1000000;
+		}
 		break;
 	}
 	/* This socket's sends and receives are in the log: nothing is
