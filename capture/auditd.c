@@ -25,6 +25,14 @@
  *    pipe's or a socket's read end a read, since data written into a
  *    channel while the reader holds it reaches it).  Reads come before writes when a
  *    process releases several at once (exit).
+ *  - Before an inferred write, the process may have received on each
+ *    connected socket it holds (a reverse shell writes files long before
+ *    it lets go of its socket); when a server receives on an accepted
+ *    connection, each client holding a socket connected to it may have
+ *    sent before (flush_senders).  A receive in the log is dated no
+ *    earlier than the records written before it (aev.exit_floor: audit
+ *    stamps at syscall entry, a receive that waited is stamped before
+ *    the send it waited for).
  *  - A FIFO opened by its name is a channel known by its inode: its
  *    reader's reads may happen until it lets go of it (a read then,
  *    after a write by each other process holding it for writing).
