@@ -645,8 +645,10 @@ static int pull_channels(struct bt_auditd *a, const struct aev *e,
 			/* A connected socket's data may have arrived by now
 			 * too (a reverse shell: bash < /dev/tcp/... runs what
 			 * the attacker sends and writes files long before it
-			 * lets go of the socket): a receive. */
-			if (!f->remote || (f->access & BT_FD_IOLOG) ||
+			 * lets go of the socket): a receive.  IP only: a
+			 * service's stdout connected to journald (unix) would
+			 * make journald a cause of each file it writes. */
+			if (!ip_addr(f->remote) || (f->access & BT_FD_IOLOG) ||
 			    (out->kind == BT_FD_SOCKET && out->remote &&
 			     !strcmp(out->remote, f->remote)))
 				continue;

@@ -2053,6 +2053,31 @@ START_TEST(connected_socket_received_before_a_write)
 }
 END_TEST
 
+/* Not a unix socket: a service's stdout connected to journald would make
+ * journald a cause of every file the service writes. */
+START_TEST(unix_socket_not_received_before_a_write)
+{
+	static const char text[] =
+	SC("110", "1", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"svc\" exe=\"/bin/svc\"")
+	"type=SOCKADDR msg=audit(1700000000.110:1): saddr=01002F72756E2F782E736F636B00\n"
+	EOE("110", "1")
+	SC("130", "2", "257", "exit=5 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=200 comm=\"svc\" exe=\"/bin/svc\"")
+	CWD("130", "2")
+	PATHR("130", "2", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("130", "2", "1", "out", "21", "0100644", "CREATE")
+	EOE("130", "2")
+	SC("131", "3", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"svc\" exe=\"/bin/svc\"")
+	EOE("131", "3");
+	size_t k;
+
+	sem_import(text);
+	ck_assert_ptr_nonnull(sem_find(BT_RAW_CONNECT, 200));
+	ck_assert_ptr_nonnull(sem_find(BT_RAW_WRITE, 200));
+	for (k = 0; k < nsem; k++)
+		ck_assert(!(sem[k].op == BT_RAW_RECV && sem[k].pid == 200));
+}
+END_TEST
+
 /*
  * UDP (session 8, workloads-attack udpx): sendto with an address on a
  * socket whose socket(2) is not logged, recvfrom on a bound one.  Each
@@ -2143,6 +2168,7 @@ static void add_fidelity2_tests(Suite *s)
 	tcase_add_test(tc, null_accept_receive_follows_the_clients_send);
 	tcase_add_test(tc, accepted_receive_follows_the_clients_send);
 	tcase_add_test(tc, connected_socket_received_before_a_write);
+	tcase_add_test(tc, unix_socket_not_received_before_a_write);
 	tcase_add_test(tc, datagram_ends_have_their_local);
 	tcase_add_test(tc, blocking_receive_dated_after_what_was_written_before);
 	suite_add_tcase(s, tc);
