@@ -1732,12 +1732,11 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		 * (aev.exit_floor), from a send stamped later than it. */
 		if (e->exit_floor > o.time) {
 			/* (with its own serial in the low digits, as every
-			 * event, records.c: in that millisecond, or the next
-			 * when its serial is lower) */
+			 * event, records.c: higher than the floor's) */
 			o.time = e->exit_floor - e->exit_floor % 1000000 +
 				 e->time % 1000000;
 			if (o.time < e->exit_floor)
-				o.time += 1000000;
+				o.time = e->exit_floor;  /* (wrapped) */
 		}
 		break;
 	}

@@ -2147,8 +2147,18 @@ START_TEST(blocking_receive_dated_after_what_was_written_before)
 	SC("130", "5", "44", "exit=30 a0=5 a1=7ffc a2=1e a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
 	EOE("130", "5")
 	SC("125", "6", "45", "exit=30 a0=4 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
-	EOE("125", "6");
-	const struct sem_obs *recv, *send;
+	EOE("125", "6")
+	/* the client then writes what it got, in the same millisecond:
+	 * the receive still comes first */
+	SC("130", "7", "257", "exit=5 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("130", "7")
+	PATHR("130", "7", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("130", "7", "1", "out", "21", "0100644", "CREATE")
+	EOE("130", "7")
+	SC("130", "8", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("130", "8");
+	const struct sem_obs *recv, *send, *w = NULL;
+	size_t k;
 
 	sem_import(text);
 	recv = sem_find(BT_RAW_RECV, 200);
@@ -2156,6 +2166,12 @@ START_TEST(blocking_receive_dated_after_what_was_written_before)
 	ck_assert_ptr_nonnull(recv);
 	ck_assert_ptr_nonnull(send);
 	ck_assert_uint_ge(recv->time, send->time);
+	for (k = 0; k < nsem; k++)
+		if (sem[k].op == BT_RAW_WRITE && sem[k].pid == 200 &&
+		    sem[k].has_ino && sem[k].ino == 21)
+			w = &sem[k];
+	ck_assert_ptr_nonnull(w);
+	ck_assert_uint_lt(recv->time, w->time);
 }
 END_TEST
 

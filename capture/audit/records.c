@@ -67,10 +67,10 @@ struct bt_arec {
 	struct slot *sl;     /* MAX_SLOTS, sl[i] describes ev[i] */
 	size_t ndone;        /* slots completed, waiting to be handed over */
 	uint64_t max_time;   /* latest record time seen */
-	/* the latest record time seen per node (aev.exit_floor): a log that
-	 * merges hosts has a clock each */
-	struct { uint32_t node; uint64_t max; } nmax[8];
-	size_t nnmax;
+	/* the events most recently begun in the log (aev.exit_floor): their
+	 * node (a log that merges hosts has a clock each), serial, time */
+	struct { uint32_t node; uint64_t serial, time; } recent[32];
+	size_t nrecent;
 	uint64_t seq;
 	struct bt_auditd_stats *st;
 	bt_arec_complete_fn complete;
@@ -1020,19 +1020,6 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 	time = sec * 1000000000ULL + ms * 1000000ULL + serial % 1000000ULL;
 	if (time > a->max_time)
 		a->max_time = time;
-	for (i = 0; i < a->nnmax && a->nmax[i].node != node; i++)
-		;
-	if (i == a->nnmax && i < BT_ARRAY_SIZE(a->nmax)) {
-		a->nmax[i].node = node;
-		a->nmax[i].max = 0;
-		a->nnmax++;
-	}
-	floor = 0;
-	if (i < a->nnmax) {
-		if (time > a->nmax[i].max)
-			a->nmax[i].max = time;
-		floor = a->nmax[i].max;
-	}
 	e = event_find(a, time, serial, node, rt != R_EOE, &r);
 	if (r)
 		return r;
@@ -1040,7 +1027,22 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 		return 0;  /* EOE of an event already completed */
 	if (a->sl[e->slot].state == SLOT_FREE) {
 		event_init(a, e, time, serial, node);
+		/* Written before this one and numbered before it (audit
+		 * numbers an event when it writes its first record, at
+		 * exit): those calls had begun (their stamp) before this one
+		 * returned. */
+		floor = time;
+		for (i = 0; i < a->nrecent && i < BT_ARRAY_SIZE(a->recent);
+		     i++)
+			if (a->recent[i].node == node &&
+			    a->recent[i].serial < serial &&
+			    a->recent[i].time > floor)
+				floor = a->recent[i].time;
 		e->exit_floor = floor;
+		i = a->nrecent++ % BT_ARRAY_SIZE(a->recent);
+		a->recent[i].node = node;
+		a->recent[i].serial = serial;
+		a->recent[i].time = time;
 	}
 	switch (rt) {
 	case R_SYSCALL:

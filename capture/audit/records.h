@@ -72,10 +72,10 @@ struct aev {
 	int slot;            /* private to the record layer */
 	uint64_t time, serial, seq;
 	/* Audit stamps an event at syscall entry and writes it at exit: the
-	 * latest stamp of the records of its node written before it (and its
-	 * own), a time its syscall had not yet returned by.  A receive that
-	 * blocked is stamped before the send it waited for; its data arrived
-	 * by this time.  (0: not known, more nodes than kept.) */
+	 * latest stamp among its own and those of the recent events of its
+	 * node written and numbered before it, a time its syscall had not
+	 * yet returned by.  A receive that blocked is stamped before the
+	 * send it waited for; its data arrived by this time. */
 	uint64_t exit_floor;
 	uint32_t node;       /* hash of node=NAME, 0 if none: part of the key */
 	int has_syscall;     /* a SYSCALL record with a pid came */
