@@ -30,7 +30,7 @@
  *    it lets go of its socket); when a server receives on an accepted
  *    connection, each client holding a socket connected to it may have
  *    sent before (flush_senders).  A receive in the log is dated no
- *    earlier than the records written before it (aev.exit_floor: audit
+ *    earlier than the events numbered before it (aev.exit_floor: audit
  *    stamps at syscall entry, a receive that waited is stamped before
  *    the send it waited for).
  *  - A FIFO opened by its name is a channel known by its inode: its
@@ -1728,7 +1728,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 	default:
 		o.op = BT_RAW_RECV;
 		/* Stamped at its entry: a receive that waited got its data
-		 * by the time the records written before it were stamped
+		 * by the time the events numbered before it were stamped
 		 * (aev.exit_floor), from a send stamped later than it. */
 		if (e->exit_floor > o.time) {
 			/* (with its own serial in the low digits, as every
