@@ -25,6 +25,14 @@
  *    pipe's or a socket's read end a read, since data written into a
  *    channel while the reader holds it reaches it).  Reads come before writes when a
  *    process releases several at once (exit).
+ *  - Before an inferred write, the process may have received on each
+ *    connected socket it holds (a reverse shell writes files long before
+ *    it lets go of its socket); when a server receives on an accepted
+ *    connection, each client holding a socket connected to it may have
+ *    sent before (flush_senders).  A receive in the log is dated no
+ *    earlier than the events numbered before it (aev.exit_floor: audit
+ *    stamps at syscall entry, a receive that waited is stamped before
+ *    the send it waited for).
  *  - A FIFO opened by its name is a channel known by its inode: its
  *    reader's reads may happen until it lets go of it (a read then,
  *    after a write by each other process holding it for writing).
@@ -510,26 +518,81 @@ static int flush_fifo_writers(struct bt_auditd *a, const struct bt_fd *r,
 			     holds_fifo_for_writing, r);
 }
 
-/* A socket connected to the address `arg`, not logged or joined itself. */
+/* What a flush of senders looks for: sockets connected to `server`, and,
+ * with `peer`, whose own local address may be `peer`. */
+struct sender_want {
+	const char *server;  /* the address the clients connected to */
+	const char *peer;    /* the server's view of its client, or NULL */
+};
+
+static bool ip_addr(const char *s);
+
+/* Is a client's remote `to` the server's local `server`?  The same
+ * address, or a wildcard listener's port reached through loopback. */
+static bool same_service(const char *to, const char *server)
+{
+	const char *pc, *ps;
+
+	if (!strcmp(to, server))
+		return true;
+	if (strncmp(server, "0.0.0.0:", 8) && strncmp(server, "[::]:", 5))
+		return false;
+	if (strncmp(to, "127.", 4) && strncmp(to, "[::1]:", 6))
+		return false;
+	pc = strrchr(to, ':');
+	ps = strrchr(server, ':');
+	return pc && ps && !strcmp(pc, ps);
+}
+
+/* A socket connected to the address wanted, not logged or joined itself;
+ * with a peer wanted, only one whose local may be that peer: that same
+ * address, or half-known (the ephemeral port a connect got is not
+ * logged: conn_local()). */
 static bool holds_connected(struct bt_auditd *a, const struct proc *p,
 			    const struct bt_fd *f, const void *arg)
 {
+	const struct sender_want *w = arg;
+
+	(void)a;
+	(void)p;
 	return f->kind == BT_FD_SOCKET && f->remote &&
 	       !(f->access & (BT_FD_IOLOG | BT_FD_JOINED)) &&
-	       !strcmp(f->remote, arg);
+	       same_service(f->remote, w->server) &&
+	       (!w->peer || !f->local || f->local[0] == '?' ||
+		strchr(f->local, '#') || !strcmp(f->local, w->peer));
 }
 
 /*
- * Server `except` receives on a joined connection (BT_FD_JOINED) from
- * `remote` now: each live client holding a socket connected to that
- * address may have sent before now (its own send is otherwise inferred
- * only when it lets go, possibly after the server did): a send by each.
+ * Server `except` receives now on a connection to its address `server`
+ * from `peer` (NULL: a joined connection, BT_FD_JOINED, whose peer is the
+ * one connect pending): each live client holding a socket connected to
+ * that address (from that peer, when it may be) may have sent before now
+ * (its own send is otherwise inferred only when it lets go, possibly
+ * after the server received: a download run, then sending what it read
+ * to a listener, would lose it): a send by each.  The send is on the
+ * client's own endpoint, which joins the server's only where the pairing
+ * is unambiguous (graph/channel.h).
  */
-static int flush_senders(struct bt_auditd *a, const char *remote,
-			 uint64_t time, uint32_t except)
+static int flush_senders(struct bt_auditd *a, const char *server,
+			 const char *peer, uint64_t time, uint32_t except)
 {
+	struct sender_want w = { server, peer };
+
 	return flush_holders(a, time, except, BT_RAW_SEND, holds_connected,
-			     remote);
+			     &w);
+}
+
+/* The connection of accepted socket f (its local is the listener's IP
+ * address, its remote the client's): its clients' sends before now. */
+static int flush_accepted_senders(struct bt_auditd *a, const struct bt_fd *f,
+				  uint64_t time, uint32_t except)
+{
+	if (!f || f->kind != BT_FD_SOCKET || !f->remote || !f->local ||
+	    (f->access & BT_FD_JOINED) || !ip_addr(f->local) ||
+	    !ip_addr(f->remote) || strchr(f->local, '#') ||
+	    f->local[0] == '?')
+		return 0;
+	return flush_senders(a, f->local, f->remote, time, except);
 }
 
 /* Do g and f refer to the same thing, the same way? */
@@ -578,6 +641,32 @@ static int pull_channels(struct bt_auditd *a, const struct aev *e,
 		if (f == out || !(f->access & BT_FD_READ) ||
 		    same_before(t, fd, f))
 			continue;
+		if (f->kind == BT_FD_SOCKET) {
+			/* A connected socket's data may have arrived by now
+			 * too (a reverse shell: bash < /dev/tcp/... runs what
+			 * the attacker sends and writes files long before it
+			 * lets go of the socket): a receive.  IP only: a
+			 * service's stdout connected to journald (unix) would
+			 * make journald a cause of each file it writes. */
+			if (!ip_addr(f->remote) || (f->access & BT_FD_IOLOG) ||
+			    (out->kind == BT_FD_SOCKET && out->remote &&
+			     !strcmp(out->remote, f->remote)))
+				continue;
+			if ((f->access & BT_FD_JOINED) &&
+			    (r = flush_senders(a, f->remote, NULL, e->time,
+					       e->pid)))
+				return r;
+			if ((r = flush_accepted_senders(a, f, e->time,
+							e->pid)))
+				return r;
+			obs_base(&o, a, e);
+			o.op = BT_RAW_RECV;
+			o.remote = f->remote;
+			o.local = f->local;
+			if ((r = add(a, &o)))
+				return r;
+			continue;
+		}
 		if (fd_is_fifo(f)) {
 			if (same_fd(out, f) || (fd_is_fifo(out) &&
 						out->dev == f->dev &&
@@ -776,7 +865,10 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 		if (!f->remote)
 			return 0;
 		if (!pass && (f->access & BT_FD_JOINED) &&
-		    (r = flush_senders(a, f->remote, e->time, e->pid)))
+		    (r = flush_senders(a, f->remote, NULL, e->time, e->pid)))
+			return r;
+		if (!pass && (r = flush_accepted_senders(a, f, e->time,
+							 e->pid)))
 			return r;
 		o.remote = f->remote;
 		o.local = f->local;
@@ -1635,6 +1727,17 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		break;
 	default:
 		o.op = BT_RAW_RECV;
+		/* Stamped at its entry: a receive that waited got its data
+		 * by the time the events numbered before it were stamped
+		 * (aev.exit_floor), from a send stamped later than it. */
+		if (e->exit_floor > o.time) {
+			/* (with its own serial in the low digits, as every
+			 * event, records.c: higher than the floor's) */
+			o.time = e->exit_floor - e->exit_floor % 1000000 +
+				 e->time % 1000000;
+			if (o.time < e->exit_floor)
+				o.time = e->exit_floor;  /* (wrapped) */
+		}
 		break;
 	}
 	/* This socket's sends and receives are in the log: nothing is
@@ -1651,10 +1754,30 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		}
 		remote = f ? f->remote : NULL;
 		o.local = f ? f->local : NULL;
+		/* A receive on an accepted connection: what its client may
+		 * have sent by now (its sends are inferred). */
+		if (o.op == BT_RAW_RECV &&
+		    (r = flush_accepted_senders(a, f, o.time, e->pid)))
+			return r;
 	}
 	if (!remote) {
 		a->st.gaps++;
 		return 0;
+	}
+	if (!o.local && (f = sock_fd(pr, dirfd_arg(e->a[0])))) {
+		/* An address given (sendto, recvfrom: UDP): this end is
+		 * (peer, the socket's own address), as for a connection.  A
+		 * socket that sends unbound got an ephemeral port audit does
+		 * not log: half-known (conn_local()), kept on the socket so
+		 * that its datagrams and the replies are one endpoint, which
+		 * the receiver's (bound) end can join (graph/channel.h). */
+		if (!f->local && o.op == BT_RAW_SEND &&
+		    (local = conn_local(a, remote, NULL)) &&
+		    bt_fdtable_set_local(t, (int)dirfd_arg(e->a[0]), local) ==
+		    BT_ENOMEM)
+			return BT_ENOMEM;
+		f = bt_fdtable_get(t, (int)dirfd_arg(e->a[0]));
+		o.local = f ? f->local : NULL;
 	}
 	o.remote = remote;
 	if (e->exit > 0)

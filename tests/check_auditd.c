@@ -359,7 +359,7 @@ struct sem_obs {
 	uint32_t file_flags;
 	bool has_ino, empties;
 	uint64_t ino;
-	char path[256], target[256], remote[128];
+	char path[256], target[256], remote[128], local[128];
 };
 
 static struct sem_obs sem[SEM_MAX];
@@ -397,6 +397,8 @@ static int sem_add(void *arg, const struct bt_obs *o)
 		snprintf(s->target, sizeof(s->target), "%s", o->target);
 	if (o->remote)
 		snprintf(s->remote, sizeof(s->remote), "%s", o->remote);
+	if (o->local)
+		snprintf(s->local, sizeof(s->local), "%s", o->local);
 	return 0;
 }
 
@@ -1943,6 +1945,236 @@ START_TEST(null_accept_receive_follows_the_clients_send)
 }
 END_TEST
 
+/*
+ * Download and run (session 8, workloads-attack dlrun): a listener that
+ * accepts with the client's address (127.0.0.1:40000) and whose recvfrom
+ * is in the log receives while the client still holds its socket (bash's
+ * `cat secret > /dev/tcp/...`, whose write is not logged): the client's
+ * send was dated at its later close only, after the receive, and a
+ * backtrack from the listener's loot lost the secret.  The client sends
+ * before the receive too; a client of another service does not.
+ */
+START_TEST(accepted_receive_follows_the_clients_send)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F907F000001\n"
+	EOE("100", "1")
+	SC("101", "2", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=300 comm=\"oth\" exe=\"/bin/oth\"")
+	"type=SOCKADDR msg=audit(1700000000.101:2): saddr=020023827F000001\n"
+	EOE("101", "2")
+	SC("105", "3", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("105", "3")
+	PATHR("105", "3", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("105", "3")
+	SC("106", "4", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("106", "4")
+	SC("110", "5", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.110:5): saddr=02001F907F000001\n"
+	EOE("110", "5")
+	SC("120", "6", "288", "exit=5 a0=3 a1=7ffc a2=7ffc a3=80000 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.120:6): saddr=02009C407F000001\n"
+	EOE("120", "6")
+	SC("125", "7", "45", "exit=22 a0=5 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("125", "7")
+	SC("140", "8", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("140", "8")
+	SC("150", "9", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=300 comm=\"oth\" exe=\"/bin/oth\"")
+	EOE("150", "9");
+	const struct sem_obs *recv, *send;
+	size_t k;
+
+	sem_import(text);
+	recv = sem_find(BT_RAW_RECV, 100);
+	send = sem_find(BT_RAW_SEND, 200);
+	ck_assert_ptr_nonnull(recv);
+	ck_assert_ptr_nonnull(send);
+	ck_assert_str_eq(recv->remote, "127.0.0.1:40000");
+	ck_assert_str_eq(send->remote, "127.0.0.1:8080");
+	ck_assert_uint_le(send->time, recv->time);
+	ck_assert_uint_gt(send->time, sem_find(BT_RAW_READ, 200)->time);
+	/* the client of 127.0.0.1:9090 sends at its close only */
+	for (k = 0; k < nsem; k++)
+		if (sem[k].op == BT_RAW_SEND && sem[k].pid == 300)
+			ck_assert_uint_gt(sem[k].time, recv->time);
+	ck_assert_ptr_nonnull(sem_find(BT_RAW_SEND, 300));
+}
+END_TEST
+
+/*
+ * A reverse shell (session 8, workloads-attack revshell): bash reads its
+ * commands from a connected socket (whose reads are not logged) and
+ * writes a file long before it lets go of the socket: the receive was
+ * dated at its exit only, after the write, and the file did not lead back
+ * to the attacker.  Before an inferred write the process may have
+ * received what was sent to it by then: a receive first.
+ */
+START_TEST(connected_socket_received_before_a_write)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"atk\" exe=\"/bin/atk\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F907F000001\n"
+	EOE("100", "1")
+	SC("110", "2", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"bash\" exe=\"/bin/bash\"")
+	"type=SOCKADDR msg=audit(1700000000.110:2): saddr=02001F907F000001\n"
+	EOE("110", "2")
+	SC("120", "3", "288", "exit=5 a0=3 a1=7ffc a2=7ffc a3=80000 items=0 ppid=1 pid=100 comm=\"atk\" exe=\"/bin/atk\"")
+	"type=SOCKADDR msg=audit(1700000000.120:3): saddr=02009C407F000001\n"
+	EOE("120", "3")
+	SC("125", "4", "44", "exit=30 a0=5 a1=7ffc a2=1e a3=0 items=0 ppid=1 pid=100 comm=\"atk\" exe=\"/bin/atk\"")
+	EOE("125", "4")
+	SC("130", "5", "257", "exit=5 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=200 comm=\"bash\" exe=\"/bin/bash\"")
+	CWD("130", "5")
+	PATHR("130", "5", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("130", "5", "1", "marker", "21", "0100644", "CREATE")
+	EOE("130", "5")
+	SC("131", "6", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"bash\" exe=\"/bin/bash\"")
+	EOE("131", "6")
+	"type=SYSCALL msg=audit(1700000000.150:7): arch=c000003e syscall=231 a0=0 items=0 ppid=1 pid=200 uid=0 comm=\"bash\" exe=\"/bin/bash\" key=\"bt\"\n"
+	EOE("150", "7");
+	const struct sem_obs *recv = NULL, *w = NULL;
+	size_t k;
+
+	sem_import(text);
+	for (k = 0; k < nsem; k++) {
+		if (sem[k].pid != 200)
+			continue;
+		if (sem[k].op == BT_RAW_RECV && !recv)
+			recv = &sem[k];
+		if (sem[k].op == BT_RAW_WRITE && sem[k].has_ino &&
+		    sem[k].ino == 21)
+			w = &sem[k];
+	}
+	ck_assert_ptr_nonnull(recv);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_str_eq(recv->remote, "127.0.0.1:8080");
+	ck_assert_uint_le(recv->time, w->time);
+	ck_assert_uint_gt(recv->time, sem_find(BT_RAW_SEND, 100)->time);
+}
+END_TEST
+
+/* Not a unix socket: a service's stdout connected to journald would make
+ * journald a cause of every file the service writes. */
+START_TEST(unix_socket_not_received_before_a_write)
+{
+	static const char text[] =
+	SC("110", "1", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"svc\" exe=\"/bin/svc\"")
+	"type=SOCKADDR msg=audit(1700000000.110:1): saddr=01002F72756E2F782E736F636B00\n"
+	EOE("110", "1")
+	SC("130", "2", "257", "exit=5 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=200 comm=\"svc\" exe=\"/bin/svc\"")
+	CWD("130", "2")
+	PATHR("130", "2", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("130", "2", "1", "out", "21", "0100644", "CREATE")
+	EOE("130", "2")
+	SC("131", "3", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"svc\" exe=\"/bin/svc\"")
+	EOE("131", "3");
+	size_t k;
+
+	sem_import(text);
+	ck_assert_ptr_nonnull(sem_find(BT_RAW_CONNECT, 200));
+	ck_assert_ptr_nonnull(sem_find(BT_RAW_WRITE, 200));
+	for (k = 0; k < nsem; k++)
+		ck_assert(!(sem[k].op == BT_RAW_RECV && sem[k].pid == 200));
+}
+END_TEST
+
+/*
+ * UDP (session 8, workloads-attack udpx): sendto with an address on a
+ * socket whose socket(2) is not logged, recvfrom on a bound one.  Each
+ * end is (peer, own address): the receiver's own is its bind, the
+ * sender's half-known (its ephemeral port is not logged) and the same for
+ * each of its datagrams, so that the two ends can join; both were
+ * without a local, and the datagram led nowhere.
+ */
+START_TEST(datagram_ends_have_their_local)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=020023827F000001\n"
+	EOE("100", "1")
+	SC("110", "2", "44", "exit=22 a0=3 a1=7ffc a2=16 a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	"type=SOCKADDR msg=audit(1700000000.110:2): saddr=020023827F000001\n"
+	EOE("110", "2")
+	SC("115", "3", "44", "exit=22 a0=3 a1=7ffc a2=16 a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	"type=SOCKADDR msg=audit(1700000000.115:3): saddr=020023827F000001\n"
+	EOE("115", "3")
+	SC("120", "4", "45", "exit=22 a0=3 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	"type=SOCKADDR msg=audit(1700000000.120:4): saddr=02009C407F000001\n"
+	EOE("120", "4");
+	const char *local = NULL;
+	const struct sem_obs *recv;
+	size_t k, n = 0;
+
+	sem_import(text);
+	recv = sem_find(BT_RAW_RECV, 100);
+	ck_assert_ptr_nonnull(recv);
+	ck_assert_str_eq(recv->remote, "127.0.0.1:40000");
+	ck_assert_str_eq(recv->local, "127.0.0.1:9090");
+	for (k = 0; k < nsem; k++) {
+		if (sem[k].op != BT_RAW_SEND || sem[k].pid != 200)
+			continue;
+		ck_assert_str_eq(sem[k].remote, "127.0.0.1:9090");
+		ck_assert(sem[k].local[0] == '?');
+		if (local)
+			ck_assert_str_eq(sem[k].local, local);
+		local = sem[k].local;
+		n++;
+	}
+	ck_assert_uint_eq(n, 2);
+}
+END_TEST
+
+/*
+ * Audit stamps an event at syscall entry and writes it at exit (session
+ * 8, workloads-attack dlrun under python urllib): a client's recvfrom
+ * that waited for the server's reply is stamped before the server's
+ * sendto but written after it; dated at its stamp it came before the
+ * send, and the downloaded file did not lead back to what was served.
+ * It is dated by the records written before it.
+ */
+START_TEST(blocking_receive_dated_after_what_was_written_before)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F907F000001\n"
+	EOE("100", "1")
+	SC("110", "2", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.110:2): saddr=02001F907F000001\n"
+	EOE("110", "2")
+	SC("120", "3", "288", "exit=5 a0=3 a1=7ffc a2=7ffc a3=80000 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.120:3): saddr=02009C407F000001\n"
+	EOE("120", "3")
+	SC("130", "5", "44", "exit=30 a0=5 a1=7ffc a2=1e a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("130", "5")
+	SC("125", "6", "45", "exit=30 a0=4 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("125", "6")
+	/* the client then writes what it got, in the same millisecond:
+	 * the receive still comes first */
+	SC("130", "7", "257", "exit=5 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("130", "7")
+	PATHR("130", "7", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("130", "7", "1", "out", "21", "0100644", "CREATE")
+	EOE("130", "7")
+	SC("130", "8", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("130", "8");
+	const struct sem_obs *recv, *send, *w = NULL;
+	size_t k;
+
+	sem_import(text);
+	recv = sem_find(BT_RAW_RECV, 200);
+	send = sem_find(BT_RAW_SEND, 100);
+	ck_assert_ptr_nonnull(recv);
+	ck_assert_ptr_nonnull(send);
+	ck_assert_uint_ge(recv->time, send->time);
+	for (k = 0; k < nsem; k++)
+		if (sem[k].op == BT_RAW_WRITE && sem[k].pid == 200 &&
+		    sem[k].has_ino && sem[k].ino == 21)
+			w = &sem[k];
+	ck_assert_ptr_nonnull(w);
+	ck_assert_uint_lt(recv->time, w->time);
+}
+END_TEST
+
 static void add_fidelity2_tests(Suite *s)
 {
 	TCase *tc = tcase_create("fidelity2");
@@ -1950,6 +2182,11 @@ static void add_fidelity2_tests(Suite *s)
 	tcase_add_test(tc, nonblocking_connect_names_the_peer);
 	tcase_add_test(tc, null_accept_joins_the_only_waiting_connect);
 	tcase_add_test(tc, null_accept_receive_follows_the_clients_send);
+	tcase_add_test(tc, accepted_receive_follows_the_clients_send);
+	tcase_add_test(tc, connected_socket_received_before_a_write);
+	tcase_add_test(tc, unix_socket_not_received_before_a_write);
+	tcase_add_test(tc, datagram_ends_have_their_local);
+	tcase_add_test(tc, blocking_receive_dated_after_what_was_written_before);
 	suite_add_tcase(s, tc);
 }
 

@@ -11,7 +11,7 @@ libbpf-dev bpftool libpq-dev ${BTRACK_DEPS_EXTRA:-}"
 # scenario/record-channel.sh; a PostgreSQL server for scenario/db-pg.sh;
 # the real programs of scenario/workloads-real.sh).
 want="python3-prov chromium chromium-driver python3-selenium curl postgresql
-rsync zip unzip xz-utils openssh-client openssl"
+rsync zip unzip xz-utils openssh-client openssl wget"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

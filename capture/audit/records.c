@@ -67,6 +67,10 @@ struct bt_arec {
 	struct slot *sl;     /* MAX_SLOTS, sl[i] describes ev[i] */
 	size_t ndone;        /* slots completed, waiting to be handed over */
 	uint64_t max_time;   /* latest record time seen */
+	/* the events most recently begun in the log (aev.exit_floor): their
+	 * node (a log that merges hosts has a clock each), serial, time */
+	struct { uint32_t node; uint64_t serial, time; } recent[32];
+	size_t nrecent;
 	uint64_t seq;
 	struct bt_auditd_stats *st;
 	bt_arec_complete_fn complete;
@@ -931,7 +935,7 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 		 const char *name, uint64_t lineno)
 {
 	const char *p = line, *end = line + len, *t, *q;
-	uint64_t sec, ms, serial, time, num;
+	uint64_t sec, ms, serial, time, num, floor;
 	enum rtype rt = R_OTHER;
 	uint32_t node = 0;
 	struct aev *e;
@@ -1021,8 +1025,25 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 		return r;
 	if (!e)
 		return 0;  /* EOE of an event already completed */
-	if (a->sl[e->slot].state == SLOT_FREE)
+	if (a->sl[e->slot].state == SLOT_FREE) {
 		event_init(a, e, time, serial, node);
+		/* Written before this one and numbered before it (audit
+		 * numbers an event when it writes its first record, at
+		 * exit): those calls had begun (their stamp) before this one
+		 * returned. */
+		floor = time;
+		for (i = 0; i < a->nrecent && i < BT_ARRAY_SIZE(a->recent);
+		     i++)
+			if (a->recent[i].node == node &&
+			    a->recent[i].serial < serial &&
+			    a->recent[i].time > floor)
+				floor = a->recent[i].time;
+		e->exit_floor = floor;
+		i = a->nrecent++ % BT_ARRAY_SIZE(a->recent);
+		a->recent[i].node = node;
+		a->recent[i].serial = serial;
+		a->recent[i].time = time;
+	}
 	switch (rt) {
 	case R_SYSCALL:
 		rec_syscall(a, e, p, end);

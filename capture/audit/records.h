@@ -71,6 +71,12 @@ struct aud_arg {
 struct aev {
 	int slot;            /* private to the record layer */
 	uint64_t time, serial, seq;
+	/* Audit stamps an event at syscall entry and writes it at exit: the
+	 * latest stamp among its own and those of the recent events of its
+	 * node written and numbered before it, a time its syscall had not
+	 * yet returned by.  A receive that blocked is stamped before the
+	 * send it waited for; its data arrived by this time. */
+	uint64_t exit_floor;
 	uint32_t node;       /* hash of node=NAME, 0 if none: part of the key */
 	int has_syscall;     /* a SYSCALL record with a pid came */
 	int sysno;           /* enum bt_sys, whatever the architecture;

@@ -425,8 +425,10 @@ class Compare:
         self.extra_examples = {}
         self.pipe_bind = {}
         self.by_time = collections.defaultdict(list)
+        self.by_serial = collections.defaultdict(list)
         for ev in bt.events:
             self.by_time[btrack_time_key(ev['t'])].append(ev)
+            self.by_serial[btrack_time_key(ev['t'])[1]].append(ev)
 
     # ---- object matchers: does btrack object id i stand for SPADE node n?
     def match_obj(self, spec, i):
@@ -502,7 +504,12 @@ class Compare:
             # record comes after its child's, so btrack may see the child first)
             cands = [ev for ev in self.bt.events if btrack_time_key(ev['t']) <= tk]
         else:
-            cands = self.by_time.get(tk, ())
+            # and a receive btrack dates later than its stamp (audit stamps
+            # at syscall entry: one that waited is dated by the records
+            # written before it), keeping its serial
+            cands = list(self.by_time.get(tk, ())) + [
+                ev for ev in self.by_serial.get(tk[1], ())
+                if btrack_time_key(ev['t'])[0] > tk[0] and ev['op'] == 'recv']
         for ev in cands:
             if ev['op'] not in spec['ops']:
                 continue
