@@ -180,6 +180,17 @@ struct bt_auditd {
 	size_t nroots, roots_cap;
 	char rootpath[8192];     /* scratch: a name inside a root */
 	char exepath[8192];      /* scratch: an exe inside a root */
+	/* Processes lately ended (exit_group), so that a fork record written
+	 * after its child's exit (a vfork's parent runs on only once the
+	 * child has exec'd or ended) does not make that child again, a ghost
+	 * holding a copy of the parent's descriptors (a pipe's write end, so
+	 * a writer of everything read from it) to the end of the log.  A
+	 * fixed ring: the oldest falls out. */
+	struct gone {
+		uint32_t pid, ppid;
+		uint64_t seen_ms;
+	} gone[64];
+	unsigned gone_next;
 };
 
 static struct proc *proc_get(struct bt_auditd *a, uint32_t pid);
@@ -1968,8 +1979,28 @@ static int do_exit(struct bt_auditd *a, const struct aev *e)
 	obs_base(&o, a, e);
 	o.op = BT_RAW_EXIT;
 	r = add(a, &o);
+	if (pr) {
+		struct gone *g = &a->gone[a->gone_next++ % 64];
+
+		g->pid = pr->pid;
+		g->ppid = pr->ppid;
+		g->seen_ms = pr->seen_ms;
+	}
 	proc_del(a, e->pid);
 	return r;
+}
+
+/* Whether pid, a child of ppid first seen at or after ms, has ended. */
+static bool child_gone(const struct bt_auditd *a, uint32_t pid,
+		       uint32_t ppid, uint64_t ms)
+{
+	for (unsigned i = 0; i < 64; i++) {
+		const struct gone *g = &a->gone[i];
+
+		if (g->pid == pid && g->ppid == ppid && g->seen_ms >= ms)
+			return true;
+	}
+	return false;
 }
 
 static int do_fork(struct bt_auditd *a, const struct aev *e)
@@ -1989,6 +2020,8 @@ static int do_fork(struct bt_auditd *a, const struct aev *e)
 	if (child && child->seen_ms >= e->time / 1000000ULL &&
 	    child->ppid == e->pid)
 		return 0;  /* joined at its first sighting */
+	if (!child && child_gone(a, cpid, e->pid, e->time / 1000000ULL))
+		return 0;  /* joined at its first sighting, and gone since */
 	obs_base(&o, a, e);
 	o.op = BT_RAW_FORK;
 	o.child = cpid;

@@ -1155,6 +1155,67 @@ START_TEST(self_made_pipe_counts_for_its_only_holder)
 }
 END_TEST
 
+/* popen through vfork: the parent is suspended until its child has exec'd
+ * or ended, and audit writes the vfork (stamped at its entry, numbered at
+ * its exit) after the child's own records, its exit among them, and on a
+ * busy host after more events than the record layer holds back to put
+ * them in time order.
+ * That record is the link made at the child's first sighting: it makes no
+ * second child, a ghost that would hold the parent's pipe to the end of
+ * the log, so that the parent, reading it, is no longer its only holder. */
+START_TEST(vfork_written_after_the_childs_exit_makes_no_ghost)
+{
+	static const char head[] =
+	SC("100", "1", "22", "exit=0 a0=7ffc a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	"type=FD_PAIR msg=audit(1700000000.100:1): fd0=3 fd1=4\n"
+	EOE("100", "1")
+	SC("110", "3", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=100 pid=101 comm=\"p\" exe=\"/bin/p\"")
+	EOE("110", "3")
+	SC("110", "4", "257", "exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=100 pid=101 comm=\"p\" exe=\"/bin/p\"")
+	CWD("110", "4")
+	PATHR("110", "4", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("110", "4")
+	"type=SYSCALL msg=audit(1700000000.112:5): arch=c000003e syscall=231 a0=0 items=0 ppid=100 pid=101 uid=0 comm=\"p\" exe=\"/bin/p\" key=\"bt\"\n"
+	EOE("112", "5");
+	static const char tail[] =
+	SC("105", "501", "58", "exit=101 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("105", "501")
+	SC("125", "502", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("125", "502")
+	SC("130", "503", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("130", "503")
+	SC("140", "504", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	CWD("140", "504")
+	PATHR("140", "504", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("140", "504", "1", "out", "21", "0100644", "CREATE")
+	EOE("140", "504")
+	SC("150", "505", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\"")
+	EOE("150", "505");
+	static char text[sizeof(head) + sizeof(tail) + 300 * 400];
+	size_t k, n, forks = 0;
+	int i;
+
+	n = (size_t)snprintf(text, sizeof(text), "%s", head);
+	for (i = 0; i < 300; i++)  /* another process's getpid()s */
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+			"type=SYSCALL msg=audit(1700000000.115:%d): "
+			"arch=c000003e syscall=39 success=yes exit=200 a0=0 "
+			"items=0 ppid=1 pid=200 uid=0 comm=\"p\" "
+			"exe=\"/bin/p\" key=\"bt\"\n"
+			"type=EOE msg=audit(1700000000.115:%d): \n",
+			100 + i, 100 + i);
+	ck_assert_uint_lt(n + sizeof(tail), sizeof(text));
+	snprintf(text + n, sizeof(text) - n, "%s", tail);
+
+	sem_import(text);
+	for (k = 0; k < nsem; k++)
+		if (sem[k].op == BT_RAW_FORK && sem[k].child == 101)
+			forks++;
+	ck_assert_uint_eq(forks, 1);
+	ck_assert(sem_reaches("#21", "#20"));
+}
+END_TEST
+
 /* The same, but the parent closes its copy of the write end only after
  * the child has exited (it waited for it): the child, which read secret
  * before it let go, is the writer; the parent, which took nothing in since
@@ -2500,6 +2561,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, self_made_pipe_counts_for_its_only_holder);
 	tcase_add_test(tc, reader_closing_output_before_its_pipe);
 	tcase_add_test(tc, parent_closing_its_write_end_late);
+	tcase_add_test(tc, vfork_written_after_the_childs_exit_makes_no_ghost);
 	suite_add_tcase(s, tc);
 	add_record_layer_tests(s);
 	tc = tcase_create("uid");
