@@ -507,7 +507,7 @@ void bt_drain_stats(const struct bt_drain *d, struct bt_drain_stats *out)
 		for (j = 0; j < BT_DROP_SLOTS; j++)
 			out->drops[j] += __atomic_load_n(&c->drops[j],
 							 __ATOMIC_RELAXED);
-		for (j = 0; j <= BT_RAW_OP_MAX; j++)
+		for (j = 0; j < BT_RING_OPS; j++)
 			out->drops_by_op[j] += __atomic_load_n(
 				&c->drops_by_op[j], __ATOMIC_RELAXED);
 		out->truncated += c->truncated;

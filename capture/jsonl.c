@@ -372,6 +372,19 @@ int bt_jsonl_parse(struct bt_jsonl_line *l, const char *line, size_t len,
 		return get_u32(root, "child", true, &o->child);
 	case BT_RAW_EXIT:
 		return 0;
+	case BT_RAW_MEM_WRITE:
+	case BT_RAW_MEM_READ:
+		/* peer: the process whose memory was written or read;
+		 * peer_start: its start time (ns), optional */
+		if ((r = get_u32(root, "peer", true, &o->peer)) ||
+		    (r = get_uint(root, "peer_start", UINT64_MAX, false,
+				  &o->peer_start, NULL)) ||
+		    (r = get_uint(root, "bytes", UINT64_MAX, false, &o->bytes,
+				  NULL)))
+			return r;
+		if (!o->peer)
+			return bad_field("peer", "must be a pid above 0");
+		return 0;
 	case BT_RAW_SETID:
 		if (o->uid == UINT32_MAX && o->euid == UINT32_MAX &&
 		    o->gid == UINT32_MAX && o->egid == UINT32_MAX)

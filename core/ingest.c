@@ -257,6 +257,7 @@ static const char *const op_names[] = {
 	[BT_RAW_SEND] = "send", [BT_RAW_SYMLINK] = "symlink",
 	[BT_RAW_CHMOD] = "chmod", [BT_RAW_CHOWN] = "chown",
 	[BT_RAW_SETID] = "setid", [BT_RAW_PIPE] = "pipe",
+	[BT_RAW_MEM_WRITE] = "mem_write", [BT_RAW_MEM_READ] = "mem_read",
 };
 
 const char *bt_raw_op_name(unsigned op)
@@ -401,6 +402,42 @@ static bool is_fd_path(const char *p)
 		return false;
 	p += 3;
 	return digits(&p) && (!*p || *p == '/');
+}
+
+/*
+ * Whether path is a process's memory file: /proc/PID/mem or
+ * /proc/PID/task/TID/mem (*pid = PID, the thread group's), or
+ * /proc/self/mem, /proc/thread-self/mem (*pid = 0: the actor's own).
+ */
+static bool is_mem_path(const char *p, uint32_t *pid)
+{
+	const char *d;
+	unsigned long long v = 0;
+
+	*pid = 0;
+	if (strncmp(p, "/proc/", 6))
+		return false;
+	p += 6;
+	if (!strcmp(p, "self/mem") || !strcmp(p, "thread-self/mem"))
+		return true;
+	d = p;
+	if (!digits(&p) || *p != '/' || p - d > 10)
+		return false;
+	for (; d < p; d++)
+		v = v * 10 + (unsigned)(*d - '0');
+	if (v == 0 || v > UINT32_MAX)
+		return false;
+	p++;
+	if (!strncmp(p, "task/", 5)) {
+		p += 5;
+		if (!digits(&p) || *p != '/')
+			return false;
+		p++;
+	}
+	if (strcmp(p, "mem"))
+		return false;
+	*pid = (uint32_t)v;
+	return true;
 }
 
 /* path without trailing '/' ("/tmp/d/" from mkdir is "/tmp/d"), in
@@ -1140,6 +1177,12 @@ static int check(const struct bt_obs *o)
 	case BT_RAW_EXIT:
 	case BT_RAW_SETID:
 		return 0;
+	case BT_RAW_MEM_WRITE:
+	case BT_RAW_MEM_READ:
+		if (!o->peer)
+			return bt_error_set(BT_EINVAL, "%s: field 'peer' is "
+					    "missing", name);
+		return 0;
 	case BT_RAW_PIPE:
 		return 0;               /* a path (e.g. "pipe:[12]") is optional */
 	case BT_RAW_CONNECT:
@@ -1336,6 +1379,33 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 		break;
 	case BT_RAW_SETID:
 		break;                  /* cred_update() did it */
+	case BT_RAW_MEM_WRITE:
+	case BT_RAW_MEM_READ: {
+		uint32_t v = bt_u64map_get(&ing->pids, o->peer);
+		size_t ts;
+
+		/* Its own memory is no dependency on another process. */
+		if (o->peer == o->pid &&
+		    (!o->peer_start || o->peer_start == ing->procs[ps].start))
+			break;
+		if (v && (!o->peer_start ||
+			  ing->procs[v - 1].start == o->peer_start))
+			ts = v - 1;
+		else if ((r = new_process(ing, o->peer, o->peer_start ?
+					  o->peer_start : o->time, 0,
+					  UINT32_MAX, &ts)))
+			return r;
+		/* new_process() may have moved procs[]: ids by index. */
+		if (o->op == BT_RAW_MEM_WRITE)
+			r = event(ing, BT_OP_MEM_WRITE, 0, sat32(o->bytes),
+				  o->time, proc, ing->procs[ts].id);
+		else
+			r = event(ing, BT_OP_MEM_READ, 0, sat32(o->bytes),
+				  o->time, ing->procs[ts].id, proc);
+		if (r)
+			return r;
+		break;
+	}
 	case BT_RAW_EXEC: {
 		const char *exe = o->path && !is_fd_path(o->path) ? o->path :
 				  o->exe;
@@ -1521,8 +1591,20 @@ int bt_ingest_add(struct bt_ingest *ing, const struct bt_obs *obs)
 	if ((r = check(obs)))
 		return r;
 	o = *obs;
-	if ((r = norm_path(ing, 0, obs->path, &o.path)) ||
-	    (r = norm_path(ing, 1, obs->new_path, &o.new_path)))
+	/* A read or write of a process's memory file is one of its memory
+	 * (ingest.h): not a file. */
+	if ((o.op == BT_RAW_READ || o.op == BT_RAW_WRITE) && o.path &&
+	    is_mem_path(o.path, &o.peer)) {
+		o.op = o.op == BT_RAW_READ ? BT_RAW_MEM_READ :
+		       BT_RAW_MEM_WRITE;
+		if (!o.peer)
+			o.peer = o.pid;         /* /proc/self/mem */
+		o.peer_start = 0;
+		o.path = NULL;
+		o.has_ino = false;
+	}
+	if ((r = norm_path(ing, 0, o.path, &o.path)) ||
+	    (r = norm_path(ing, 1, o.new_path, &o.new_path)))
 		return r;
 	if (o.op == BT_RAW_EXIT && !bt_u64map_get(&ing->pids, o.pid)) {
 		/* The exit of a process never seen: nothing to record. */

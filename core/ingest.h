@@ -45,6 +45,15 @@
  *    "modified"; later reads, writes and execs through it add a LOOKUP event
  *    filename -> process (BackTracker's name dependency).  Names never
  *    modified in the log add nothing, which keeps /etc and /usr out.
+ *  - Process memory: MEM_WRITE is a MEM_WRITE event from the actor to
+ *    process `peer`, MEM_READ a MEM_READ event from `peer` to the actor
+ *    (the live process of that pid, or with peer_start the one that
+ *    started then; one never seen is made, started at the observation).
+ *    A READ or WRITE of /proc/PID/mem or /proc/PID/task/TID/mem is the
+ *    same (peer PID; TID's process is PID); of the actor's own memory
+ *    (/proc/self/mem, its own pid) it is no dependency.  Its pid is the
+ *    actor's pid namespace's: a path from another namespace names
+ *    another process (a limit: sources name paths from their root).
  *  - mmap makes a region object; page events name the region of the same
  *    process and file that holds the page (aux).
  *  - Endpoints: by remote address, or with `local` by (remote, local):
@@ -121,6 +130,9 @@ struct bt_obs {
 	bool via_fd;            /* through a descriptor, not a name: the
 	                           (dev, ino) is the file the descriptor was
 	                           opened on, even after its last name went */
+	uint32_t peer;          /* MEM_WRITE, MEM_READ: the process whose
+	                           memory is written or read (its tgid) */
+	uint64_t peer_start;    /* its start time if known, else 0 */
 };
 
 /*

@@ -187,6 +187,8 @@ static const uint64_t op_kinds[256] = {
 	[BT_OP_SYMLINK] = K(P, N),
 	[BT_OP_CHMOD] = K(P, F),
 	[BT_OP_CHOWN] = K(P, F),
+	[BT_OP_MEM_WRITE] = K(P, P),
+	[BT_OP_MEM_READ] = K(P, P),
 };
 #undef P
 #undef F
@@ -211,7 +213,8 @@ static const char *const op_names[BT_OP_MAX + 1] = {
 	[BT_OP_LOOKUP] = "lookup", [BT_OP_CONNECT] = "connect",
 	[BT_OP_ACCEPT] = "accept", [BT_OP_RECV] = "recv", [BT_OP_SEND] = "send",
 	[BT_OP_SYMLINK] = "symlink", [BT_OP_CHMOD] = "chmod",
-	[BT_OP_CHOWN] = "chown",
+	[BT_OP_CHOWN] = "chown", [BT_OP_MEM_WRITE] = "mem_write",
+	[BT_OP_MEM_READ] = "mem_read",
 };
 
 static const char *const kind_names[] = {

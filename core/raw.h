@@ -39,8 +39,18 @@ enum bt_raw_op {
 	/* Not produced by the kernel module; the eBPF source and
 	 * user-space sources only. */
 	BT_RAW_SYMLINK, BT_RAW_CHMOD, BT_RAW_CHOWN, BT_RAW_SETID, BT_RAW_PIPE,
-	BT_RAW_OP_MAX = BT_RAW_PIPE
+	/* pid writes into (reads) the memory of process arg32 (its tgid),
+	 * arg bytes: process_vm_writev/readv, ptrace POKEDATA/PEEKDATA.
+	 * arg2: the target's start time, 0 if unknown.  (A write through
+	 * /proc/PID/mem is a WRITE of that path; ingest makes it the
+	 * same edge.) */
+	BT_RAW_MEM_WRITE, BT_RAW_MEM_READ,
+	BT_RAW_OP_MAX = BT_RAW_MEM_READ
 };
+/* Slots of drops_by_op in the module's ring control page: ops 0 to
+ * BT_RAW_PIPE.  Fixed, so that raw ops added later leave the ring's
+ * layout (and BT_KMOD_ABI) alone; a drop of a later op counts in slot 0. */
+#define BT_RING_OPS 25
 #define BT_RAW_PAD 0           /* op of a ring's pad record */
 
 struct bt_raw {
@@ -175,7 +185,7 @@ struct bt_ring_ctl {
 	__u64 events;          /* records written (pads not counted) */
 	__u64 reserved;        /* 0 */
 	__u64 drops[BT_DROP_SLOTS];           /* by enum bt_drop_cause */
-	__u64 drops_by_op[BT_RAW_OP_MAX + 1]; /* the same drops, by raw op
+	__u64 drops_by_op[BT_RING_OPS]; /* the same drops, by raw op
 	                          (0: op unknown); every cause but
 	                          BT_DROP_REARM, which loses no event.  So
 	                          events + sum(drops_by_op) = events seen. */

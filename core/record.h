@@ -158,7 +158,13 @@ enum bt_op {
 	BT_OP_SYMLINK    = 19,  /* process -> filename: the link's name */
 	BT_OP_CHMOD      = 20,  /* process -> file: mode changed */
 	BT_OP_CHOWN      = 21,  /* process -> file: owner or group changed */
-	BT_OP_MAX        = 21
+	BT_OP_MEM_WRITE  = 22,  /* process -> process: the cause wrote into
+	                           the effect's memory (/proc/PID/mem,
+	                           process_vm_writev, ptrace POKEDATA) */
+	BT_OP_MEM_READ   = 23,  /* process -> process: the effect read the
+	                           cause's memory (/proc/PID/mem,
+	                           process_vm_readv, ptrace PEEKDATA) */
+	BT_OP_MAX        = 23
 };
 
 /* Event flags. */
@@ -170,7 +176,7 @@ enum bt_op {
                               length is not 0 or not known: no cut. */
 
 /*
- * aux, by op: READ/WRITE/RECV/SEND: bytes moved (saturated at 2^32-1, 0 if
+ * aux, by op: READ/WRITE/RECV/SEND/MEM_WRITE/MEM_READ: bytes moved (saturated at 2^32-1, 0 if
  * unknown); PAGE_READ/PAGE_WRITE: the region object id the page was touched
  * through (0 if unknown); MMAP_*: the region object id; CHMOD: the new mode
  * (0xffffffff if unknown); others 0.

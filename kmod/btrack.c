@@ -124,7 +124,7 @@ static void drop(struct bt_cpu *c, unsigned int op, unsigned int cause)
 {
 	struct bt_ring_ctl *ctl = c->ctl;
 
-	if (op > BT_RAW_OP_MAX)
+	if (op >= BT_RING_OPS)
 		op = 0;
 	WRITE_ONCE(ctl->drops[cause], ctl->drops[cause] + 1);
 	WRITE_ONCE(ctl->drops_by_op[op], ctl->drops_by_op[op] + 1);
