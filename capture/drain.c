@@ -263,6 +263,12 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 		return true;
 	case BT_RAW_EXIT:
 		return raw->nstr == 0;
+	case BT_RAW_MEM_WRITE: case BT_RAW_MEM_READ:
+		/* the target's pid in arg32's low bits (core/raw.h) */
+		o->peer = raw->arg32 & BT_RAW_PID_MASK;
+		o->peer_start = raw->arg2;
+		o->bytes = raw->arg;
+		return o->peer && !raw->nstr;
 	case BT_RAW_CONNECT: case BT_RAW_ACCEPT: case BT_RAW_RECV:
 	case BT_RAW_SEND:
 		o->bytes = raw->arg;

@@ -1343,6 +1343,7 @@ static bool is_sink(unsigned op)
 	case BT_RAW_SYMLINK:
 	case BT_RAW_CHMOD:
 	case BT_RAW_CHOWN:
+	case BT_RAW_MEM_WRITE:
 		return true;
 	default:
 		return false;
@@ -1934,6 +1935,13 @@ static bool link_by_fd(struct rec *r, struct task *t)
 	return true;
 }
 
+/* A ptrace request that reads or writes the tracee's memory. */
+static bool is_mem_request(uint64_t req)
+{
+	return req == PTRACE_PEEKDATA || req == PTRACE_PEEKTEXT ||
+	       req == PTRACE_POKEDATA || req == PTRACE_POKETEXT;
+}
+
 /* Returns whether the call needs its exit stop (most do: the result says
  * whether a dependency happened). */
 static bool on_sys_entry(struct rec *r, struct task *t)
@@ -1993,6 +2001,14 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 		}
 		return true;
 	}
+	case SYS_ptrace:
+		/* Only what moves memory is a dependency: attaching,
+		 * stopping, resuming or reading registers is none. */
+		if (!is_mem_request(a[0])) {
+			t->in_sys = false;
+			return false;
+		}
+		return true;
 	case SYS_open:
 	case SYS_creat:
 	case SYS_openat:
@@ -2167,6 +2183,48 @@ static void trunc_obs(struct rec *r, struct task *t, const char *path,
 	ob.dev = dev;
 	ob.ino = ino;
 	ob.empties = empties;
+	add(r, &ob);
+}
+
+/* The thread group of thread tid from /proc/TID/status, 0 if unknown. */
+static uint32_t tgid_of(uint32_t tid)
+{
+	char path[64], line[128];
+	unsigned long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", tid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %lu", &v) == 1)
+			break;
+	fclose(f);
+	return v <= UINT32_MAX ? (uint32_t)v : 0;
+}
+
+/*
+ * The traced process wrote (`write`) or read the memory of the process
+ * with thread id `tid` (process_vm_writev/readv, ptrace POKE/PEEK):
+ * MEM_WRITE or MEM_READ naming that process's thread group, with its
+ * start time when it is one of the traced (the pid of one that is not is
+ * the live process's, its start unknown).
+ */
+static void mem_obs(struct rec *r, struct task *t, bool write, uint32_t tid,
+		    uint64_t bytes)
+{
+	struct task *x = task_find(r, tid);
+	struct proc *p = x && x->p ? x->p : NULL;
+	struct bt_obs ob;
+
+	if (!p && (p = proc_find(r, tid)) && p->end)
+		p = NULL;
+	obs_init(&ob, t, write ? BT_RAW_MEM_WRITE : BT_RAW_MEM_READ);
+	ob.peer = p ? p->pid : tgid_of(tid);
+	ob.peer_start = p ? p->start : 0;
+	ob.bytes = bytes;
+	if (!ob.peer)
+		ob.peer = tid;
 	add(r, &ob);
 }
 
@@ -2626,6 +2684,17 @@ static void on_sys_exit(struct rec *r, struct task *t)
 	case SYS_socketpair:
 		on_channel(r, t, a[3], a[1] & SOCK_CLOEXEC, true);
 		break;
+	case SYS_process_vm_writev:  /* pid, local iov, n, remote iov */
+	case SYS_process_vm_readv:
+		if (rv > 0)
+			mem_obs(r, t, t->nr == SYS_process_vm_writev,
+				(uint32_t)a[0], (uint64_t)rv);
+		break;
+	case SYS_ptrace:             /* request, pid, addr, data */
+		mem_obs(r, t, a[0] == PTRACE_POKEDATA ||
+			a[0] == PTRACE_POKETEXT, (uint32_t)a[1],
+			sizeof(long));
+		break;
 	case SYS_memfd_create: {
 		const struct bt_fd *f = fd_lookup(r, t, (int)rv, true,
 						  a[1] & MFD_CLOEXEC);
@@ -2852,6 +2921,7 @@ static const int traced[] = {
 	SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
 	SYS_io_setup, SYS_io_submit, SYS_fallocate,
 	SYS_execve, SYS_execveat,
+	SYS_process_vm_readv, SYS_process_vm_writev, SYS_ptrace,
 };
 #define BT_TIOCSTI 0x5412       /* asm-generic/ioctls.h, x86-64 */
 

@@ -187,6 +187,9 @@ struct finfo {
 	uint32_t flags;        /* FI_* */
 	uint64_t target;       /* FI_SYMLINK: offset + 1 of its content in
 	                          targets, 0 = unknown */
+	uint32_t mem_pid;      /* bound last to /proc/PID/mem: PID (a read
+	                          or write of it by inode alone is one of
+	                          that process's memory), else 0 */
 };
 
 /* Symbolic links a lookup follows at most (the kernel's: 40). */
@@ -680,7 +683,7 @@ static int new_file(struct bt_ingest *ing, bool real, uint64_t dev,
 	if (!real)
 		ing->synth_ino++;
 	ing->finfo[ing->nfinfo++] = (struct finfo){ dev, ino, 0,
-		fi | (real ? FI_REAL : 0), 0 };
+		fi | (real ? FI_REAL : 0), 0, 0 };
 	ing->st.objects[BT_REC_FILE]++;
 	*out = id;
 	return 0;
@@ -724,12 +727,15 @@ static int bind(struct bt_ingest *ing, size_t pi, uint32_t file,
 		uint64_t time, const char *path)
 {
 	uint32_t old = ing->paths[pi].file;
+	struct finfo *f;
 	int r;
 
 	if (old != file && ((r = count_bound(ing, file, +1)) ||
 			    (r = count_bound(ing, old, -1))))
 		return r;
 	ing->paths[pi].file = file;
+	if (file && (f = finfo(ing, file)))
+		is_mem_path(path, &f->mem_pid);
 	if (!file || pair_get(&ing->labelled, file, pi))
 		return 0;
 	if ((r = pair_put(&ing->labelled, file, pi, 1)) ||
@@ -1568,6 +1574,21 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 	return 0;
 }
 
+/* A read or write by inode alone (a descriptor's) of a file last bound
+ * to /proc/PID/mem: o->peer = PID. */
+static bool mem_file(struct bt_ingest *ing, struct bt_obs *o)
+{
+	struct finfo *f;
+
+	if (!o->has_ino)
+		return false;
+	f = finfo(ing, pair_get(&ing->files, o->dev, o->ino));
+	if (!f || !f->mem_pid)
+		return false;
+	o->peer = f->mem_pid;
+	return true;
+}
+
 /* After anything was appended (or the maps changed) a failure leaves
  * state that the log does not hold: roll the log back to the last commit
  * and refuse everything after, with the same error. */
@@ -1593,8 +1614,8 @@ int bt_ingest_add(struct bt_ingest *ing, const struct bt_obs *obs)
 	o = *obs;
 	/* A read or write of a process's memory file is one of its memory
 	 * (ingest.h): not a file. */
-	if ((o.op == BT_RAW_READ || o.op == BT_RAW_WRITE) && o.path &&
-	    is_mem_path(o.path, &o.peer)) {
+	if ((o.op == BT_RAW_READ || o.op == BT_RAW_WRITE) &&
+	    (o.path ? is_mem_path(o.path, &o.peer) : mem_file(ing, &o))) {
 		o.op = o.op == BT_RAW_READ ? BT_RAW_MEM_READ :
 		       BT_RAW_MEM_WRITE;
 		if (!o.peer)

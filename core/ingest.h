@@ -50,7 +50,9 @@
  *    (the live process of that pid, or with peer_start the one that
  *    started then; one never seen is made, started at the observation).
  *    A READ or WRITE of /proc/PID/mem or /proc/PID/task/TID/mem is the
- *    same (peer PID; TID's process is PID); of the actor's own memory
+ *    same (peer PID; TID's process is PID), and so is one by inode
+ *    alone (a descriptor's) of a file last bound to such a path; of the
+ *    actor's own memory
  *    (/proc/self/mem, its own pid) it is no dependency.  Its pid is the
  *    actor's pid namespace's: a path from another namespace names
  *    another process (a limit: sources name paths from their root).

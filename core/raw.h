@@ -39,11 +39,12 @@ enum bt_raw_op {
 	/* Not produced by the kernel module; the eBPF source and
 	 * user-space sources only. */
 	BT_RAW_SYMLINK, BT_RAW_CHMOD, BT_RAW_CHOWN, BT_RAW_SETID, BT_RAW_PIPE,
-	/* pid writes into (reads) the memory of process arg32 (its tgid),
-	 * arg bytes: process_vm_writev/readv, ptrace POKEDATA/PEEKDATA.
-	 * arg2: the target's start time, 0 if unknown.  (A write through
-	 * /proc/PID/mem is a WRITE of that path; ingest makes it the
-	 * same edge.) */
+	/* pid writes into (reads) the memory of the process whose pid is
+	 * arg32 & BT_RAW_PID_MASK (eBPF: the id the call was given, which
+	 * may be a thread's), arg bytes: process_vm_writev/readv, ptrace
+	 * POKEDATA/PEEKDATA.  arg2: the target's start time, 0 if unknown.
+	 * No strings.  (A write through /proc/PID/mem is a WRITE of that
+	 * file; ingest makes it the same edge.) */
 	BT_RAW_MEM_WRITE, BT_RAW_MEM_READ,
 	BT_RAW_OP_MAX = BT_RAW_MEM_READ
 };
@@ -75,6 +76,7 @@ struct bt_raw {
 
 /* arg32 flags.  The low bits of arg32 are op-specific (a child pid is
  * below 2^22, a page count below 2^28). */
+#define BT_RAW_PID_MASK 0x003fffffu /* a pid in arg32 (PID_MAX_LIMIT 2^22) */
 #define BT_RAWF_INO    0x80000000u /* file ops: dev and ino are valid */
 #define BT_RAWF_ADDR   0x40000000u /* socket ops (eBPF): the strings are
                                       struct bt_raw_addr, remote then

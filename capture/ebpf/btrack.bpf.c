@@ -1342,8 +1342,35 @@ static __always_inline __u32 sys_op(long nr)
 		return BT_RAW_PIPE;
 	case __NR_ioctl:        /* TIOCSTI only (bt_sys_exit) */
 		return BT_RAW_WRITE;
+	case __NR_process_vm_writev:
+	case __NR_ptrace:       /* POKE and PEEK only (bt_sys_exit) */
+		return BT_RAW_MEM_WRITE;
+	case __NR_process_vm_readv:
+		return BT_RAW_MEM_READ;
 	}
 	return 0;
+}
+
+/* ptrace(2) requests that move memory (asm-generic/ptrace.h). */
+#define BT_PTRACE_PEEKTEXT 1
+#define BT_PTRACE_PEEKDATA 2
+#define BT_PTRACE_POKETEXT 4
+#define BT_PTRACE_POKEDATA 5
+
+/* MEM_WRITE, MEM_READ: the caller moved `bytes` into or out of the memory
+ * of process `pid` (as the call named it: a thread id is not mapped to
+ * its process here; the start time is left unknown). */
+static __always_inline void mem_event(struct bt_probe *c, __u32 op, long pid,
+				      long bytes)
+{
+	struct bt_raw *r;
+
+	if (pid <= 0 || pid > BT_RAW_PID_MASK)
+		return;
+	r = rec_begin(c, op);
+	r->arg32 = (__u32)pid;
+	r->arg = bytes;
+	rec_commit(c);
 }
 
 /* The syscalls stamped at entry: they hand data to another process,
@@ -1354,6 +1381,7 @@ static __always_inline bool stamped_at_entry(long nr)
 	case __NR_write: case __NR_pwrite64: case __NR_writev:
 	case __NR_pwritev: case __NR_pwritev2:
 	case __NR_sendto: case __NR_sendmsg: case __NR_sendmmsg:
+	case __NR_process_vm_writev: case __NR_ptrace:
 		return true;
 	}
 	return false;
@@ -1444,6 +1472,18 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 			}
 		}
 		break;
+	case __NR_process_vm_writev:     /* pid, local iov, n, remote iov */
+	case __NR_process_vm_readv:
+		if (ret > 0)
+			mem_event(&c, op, a0, ret);
+		goto out;
+	case __NR_ptrace:               /* request, pid, addr, data */
+		/* Attaching, stopping, resuming, registers: no dependency. */
+		if (a0 == BT_PTRACE_POKEDATA || a0 == BT_PTRACE_POKETEXT)
+			mem_event(&c, BT_RAW_MEM_WRITE, a1, 8);
+		else if (a0 == BT_PTRACE_PEEKDATA || a0 == BT_PTRACE_PEEKTEXT)
+			mem_event(&c, BT_RAW_MEM_READ, a1, 8);
+		goto out;
 	case __NR_ioctl:        /* TIOCSTI: one byte typed in (pty_event) */
 		x.x1 = 1;
 		x.x2 = TIOCSTI;
