@@ -657,6 +657,9 @@ START_TEST(invalid_observation_leaves_log_unchanged)
 	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
 	o.op = BT_RAW_OP_MAX + 1;
 	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
+	o.op = BT_RAW_MEM_WRITE;             /* no peer */
+	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
+	ck_assert_ptr_nonnull(strstr(bt_error_msg(), "peer"));
 	o.op = BT_RAW_EXIT;
 	o.time = 0;
 	ck_assert_int_eq(bt_ingest_add(ing, &o), BT_EINVAL);
@@ -1197,6 +1200,128 @@ START_TEST(chmod_chown_change_the_file)
 }
 END_TEST
 
+/* Process injection: what a process does after another wrote into its
+ * memory may carry what the writer had; what it did before may not. */
+START_TEST(mem_write_makes_the_target_depend_on_the_writer)
+{
+	struct bt_result *r;
+	int i;
+
+	gbuild("{\"time\":1,\"op\":\"fork\",\"pid\":10,\"child\":11}\n"
+	       "{\"time\":2,\"op\":\"read\",\"pid\":20,\"path\":\"/w/secret\"}\n"
+	       "{\"time\":3,\"op\":\"write\",\"pid\":11,\"path\":\"/w/before\"}\n"
+	       "{\"time\":4,\"op\":\"mem_write\",\"pid\":20,\"peer\":11,"
+	       "\"bytes\":13}\n"
+	       "{\"time\":5,\"op\":\"write\",\"pid\":11,\"path\":\"/w/vout\"}\n");
+	i = find_ev(0, BT_OP_MEM_WRITE, proc(20, 0), proc(11, 0));
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(M.ev[i].aux, 13);
+	ck_assert_uint_eq(count_kind(BT_REC_PROCESS), 3);  /* no new 11 */
+	r = gwalk(BT_BACKWARD, "file:/w/vout");
+	ck_assert(has_proc(r, 20));
+	ck_assert(has_file(r, "/w/secret"));
+	bt_result_free(r);
+	r = gwalk(BT_BACKWARD, "file:/w/before");
+	ck_assert(!has_proc(r, 20));
+	ck_assert(!has_file(r, "/w/secret"));
+	bt_result_free(r);
+	r = gwalk(BT_FORWARD, "file:/w/secret");
+	ck_assert(has_proc(r, 11));
+	ck_assert(has_file(r, "/w/vout"));
+	ck_assert(!has_file(r, "/w/before"));
+	bt_result_free(r);
+}
+END_TEST
+
+/* A reader of another's memory depends on it (process_vm_readv, PEEK);
+ * the target does not depend on the reader. */
+START_TEST(mem_read_makes_the_reader_depend_on_the_target)
+{
+	struct bt_result *r;
+
+	gbuild("{\"time\":1,\"op\":\"read\",\"pid\":11,\"path\":\"/w/secret\"}\n"
+	       "{\"time\":2,\"op\":\"read\",\"pid\":30,\"path\":\"/w/tool\"}\n"
+	       "{\"time\":3,\"op\":\"mem_read\",\"pid\":30,\"peer\":11}\n"
+	       "{\"time\":4,\"op\":\"write\",\"pid\":30,\"path\":\"/w/loot\"}\n"
+	       "{\"time\":5,\"op\":\"write\",\"pid\":11,\"path\":\"/w/out\"}\n");
+	ck_assert_int_ge(find_ev(0, BT_OP_MEM_READ, proc(11, 0), proc(30, 0)),
+			 0);
+	r = gwalk(BT_BACKWARD, "file:/w/loot");
+	ck_assert(has_file(r, "/w/secret"));
+	bt_result_free(r);
+	r = gwalk(BT_BACKWARD, "file:/w/out");
+	ck_assert(!has_file(r, "/w/tool"));
+	bt_result_free(r);
+}
+END_TEST
+
+/* /proc/PID/mem read or written is that process's memory, by path or by
+ * the inode a descriptor of it has; /proc/self/mem and one's own pid are
+ * no dependency; names that only look alike are files. */
+START_TEST(proc_mem_paths_are_process_memory)
+{
+	uint32_t v, w;
+	int i;
+
+	build("{\"time\":1,\"op\":\"fork\",\"pid\":10,\"child\":11}\n"
+	      "{\"time\":2,\"op\":\"write\",\"pid\":20,\"path\":\"/proc/11/mem\","
+	      "\"bytes\":5}\n"
+	      "{\"time\":3,\"op\":\"read\",\"pid\":20,"
+	      "\"path\":\"/proc/11/task/12/mem\"}\n"
+	      "{\"time\":4,\"op\":\"write\",\"pid\":20,\"path\":\"/proc/self/mem\"}\n"
+	      "{\"time\":5,\"op\":\"write\",\"pid\":20,\"path\":\"/proc/20/mem\"}\n"
+	      "{\"time\":6,\"op\":\"write\",\"pid\":20,\"path\":\"/proc/11/memx\"}\n"
+	      "{\"time\":7,\"op\":\"write\",\"pid\":20,"
+	      "\"path\":\"/proc/99999999999/mem\"}\n"
+	      "{\"time\":8,\"op\":\"open\",\"pid\":21,\"path\":\"/proc/11/mem\","
+	      "\"dev\":5,\"inode\":77}\n"
+	      "{\"time\":9,\"op\":\"write\",\"pid\":21,\"dev\":5,\"inode\":77}\n");
+	v = proc(11, 0);
+	w = proc(20, 0);
+	ck_assert_uint_ne(v, 0);
+	i = find_ev(0, BT_OP_MEM_WRITE, w, v);
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(M.ev[i].aux, 5);
+	ck_assert_int_ge(find_ev(0, BT_OP_MEM_READ, v, w), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_MEM_WRITE, proc(21, 0), v), 0);
+	/* the two MEM_WRITEs, the MEM_READ; the look-alikes are writes */
+	ck_assert_int_lt(find_ev((unsigned)i + 1, BT_OP_MEM_WRITE, w, w), 0);
+	ck_assert_uint_eq(file_at("/proc/self/mem", 0), 0);
+	ck_assert_uint_eq(file_at("/proc/20/mem", 0), 0);
+	ck_assert_uint_ne(file_at("/proc/11/memx", 0), 0);
+	ck_assert_uint_ne(file_at("/proc/99999999999/mem", 0), 0);
+	ck_assert_uint_eq(proc(12, 0), 0);      /* a thread: its process */
+	i = find_op(0, BT_OP_WRITE);
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(M.ev[i].effect, file_at("/proc/11/memx", 0));
+}
+END_TEST
+
+/* The target of a memory write is the live process of that pid, or with
+ * peer_start the one that started then; one never seen is made. */
+START_TEST(mem_peer_identity)
+{
+	build("{\"time\":1,\"op\":\"fork\",\"pid\":10,\"child\":11}\n"
+	      "{\"time\":2,\"op\":\"mem_write\",\"pid\":20,\"peer\":11,"
+	      "\"peer_start\":1}\n"
+	      "{\"time\":3,\"op\":\"mem_write\",\"pid\":20,\"peer\":11}\n"
+	      "{\"time\":4,\"op\":\"mem_write\",\"pid\":20,\"peer\":42}\n"
+	      "{\"time\":5,\"op\":\"mem_write\",\"pid\":20,\"peer\":11,"
+	      "\"peer_start\":3}\n"
+	      "{\"time\":6,\"op\":\"mem_read\",\"pid\":20,\"peer\":20}\n");
+	ck_assert_int_ge(find_ev(0, BT_OP_MEM_WRITE, proc(20, 0), proc(11, 0)),
+			 0);
+	ck_assert_uint_eq(M.obj[proc(42, 0)].b, 4);     /* first seen */
+	/* another start: another process of pid 11 */
+	ck_assert_uint_ne(proc(11, 1), 0);
+	ck_assert_uint_eq(M.obj[proc(11, 1)].b, 3);
+	ck_assert_int_ge(find_ev(0, BT_OP_MEM_WRITE, proc(20, 0), proc(11, 1)),
+			 0);
+	ck_assert_int_lt(find_op(0, BT_OP_MEM_READ), 0); /* itself */
+	ck_assert_uint_eq(M.nev, 5);    /* fork + four mem_writes */
+}
+END_TEST
+
 static const char *cred_of(uint32_t obj, unsigned nth)
 {
 	unsigned i;
@@ -1686,6 +1811,10 @@ int main(void)
 	T(link_looks_up_the_old_name);
 	T(descriptor_keeps_an_unlinked_file);
 	T(name_after_unlink_is_a_new_file);
+	T(mem_write_makes_the_target_depend_on_the_writer);
+	T(mem_read_makes_the_reader_depend_on_the_target);
+	T(proc_mem_paths_are_process_memory);
+	T(mem_peer_identity);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -251,6 +251,56 @@ START_TEST(new_ops_hostile)
 }
 END_TEST
 
+/* Process memory: peer (the target pid), peer_start, bytes. */
+START_TEST(mem_ops)
+{
+	good("{\"time\":5,\"op\":\"mem_write\",\"pid\":1,\"peer\":42}");
+	ck_assert_uint_eq(O.op, BT_RAW_MEM_WRITE);
+	ck_assert_uint_eq(O.peer, 42);
+	ck_assert_uint_eq(O.peer_start, 0);
+	ck_assert_uint_eq(O.bytes, 0);
+	good("{\"time\":5,\"op\":\"mem_read\",\"pid\":1,\"peer\":4294967295,"
+	     "\"peer_start\":1700000000000000000,\"bytes\":8}");
+	ck_assert_uint_eq(O.op, BT_RAW_MEM_READ);
+	ck_assert_uint_eq(O.peer, UINT32_MAX);
+	ck_assert_uint_eq(O.peer_start, 1700000000000000000ull);
+	ck_assert_uint_eq(O.bytes, 8);
+	/* a path is not what names the target (ignored) */
+	good("{\"time\":5,\"op\":\"mem_write\",\"pid\":1,\"peer\":3,"
+	     "\"path\":\"/proc/3/mem\"}");
+	ck_assert_ptr_null(O.path);
+}
+END_TEST
+
+START_TEST(mem_ops_hostile)
+{
+	bad("{\"time\":5,\"op\":\"mem_write\",\"pid\":1}",
+	    "field 'peer' is missing");
+	bad("{\"time\":5,\"op\":\"mem_write\",\"pid\":1,\"peer\":0}",
+	    "field 'peer' must be a pid above 0");
+	bad("{\"time\":5,\"op\":\"mem_read\",\"pid\":1,\"peer\":-1}",
+	    "field 'peer'");
+	bad("{\"time\":5,\"op\":\"mem_read\",\"pid\":1,\"peer\":4294967296}",
+	    "field 'peer' is out of range");
+	bad("{\"time\":5,\"op\":\"mem_read\",\"pid\":1,\"peer\":\"7\"}",
+	    "field 'peer'");
+	bad("{\"time\":5,\"op\":\"mem_read\",\"pid\":1,\"peer\":7.5}",
+	    "field 'peer'");
+	bad("{\"time\":5,\"op\":\"mem_read\",\"pid\":1,\"peer\":null}",
+	    "field 'peer'");
+	bad("{\"time\":5,\"op\":\"mem_write\",\"pid\":1,\"peer\":7,"
+	    "\"peer_start\":-5}", "field 'peer_start'");
+	bad("{\"time\":5,\"op\":\"mem_write\",\"pid\":1,\"peer\":7,"
+	    "\"peer_start\":\"2026-11-21T10:00:00Z\"}", "field 'peer_start'");
+	bad("{\"time\":5,\"op\":\"mem_write\",\"pid\":1,\"peer\":7,"
+	    "\"bytes\":-1}", "field 'bytes'");
+	bad("{\"time\":5,\"op\":\"mem_write\",\"pid\":1,\"peer\":7,"
+	    "\"peer\":8}", "column");             /* duplicate key */
+	/* and the parser is still usable */
+	good("{\"time\":5,\"op\":\"mem_write\",\"pid\":1,\"peer\":7}");
+}
+END_TEST
+
 START_TEST(optional_fields)
 {
 	good("{\"time\":5,\"op\":\"read\",\"pid\":1,\"path\":\"/a\","
@@ -598,6 +648,8 @@ int main(void)
 	T(every_op);
 	T(new_ops);
 	T(new_ops_hostile);
+	T(mem_ops);
+	T(mem_ops_hostile);
 	T(optional_fields);
 	T(time_forms);
 	T(bad_types_and_ranges);

@@ -9,7 +9,8 @@
  *
  * Seeds worth giving it: the lines of tests/check_ingest.c and
  * tests/check_jsonl.c (every op, the symlink/chmod/chown/setid/pipe
- * fields, descriptor paths, inode reuse).
+ * fields, descriptor paths, inode reuse; mem_write and mem_read with
+ * peer, peer_start and /proc/PID/mem paths).
  */
 #include <stdint.h>
 #include <stdlib.h>
