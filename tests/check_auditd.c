@@ -359,6 +359,8 @@ struct sem_obs {
 	uint32_t file_flags;
 	bool has_ino, empties;
 	uint64_t ino;
+	uint32_t peer;
+	uint64_t peer_start, bytes;
 	char path[256], target[256], remote[128], local[128];
 };
 
@@ -391,6 +393,9 @@ static int sem_add(void *arg, const struct bt_obs *o)
 	s->file_flags = o->file_flags;
 	s->has_ino = o->has_ino;
 	s->ino = o->ino;
+	s->peer = o->peer;
+	s->peer_start = o->peer_start;
+	s->bytes = o->bytes;
 	if (o->path)
 		snprintf(s->path, sizeof(s->path), "%s", o->path);
 	if (o->target)
@@ -2521,6 +2526,121 @@ static void add_fidelity7_tests(Suite *s)
 	suite_add_tcase(s, tc);
 }
 
+/* ---- process memory ----------------------------------------------------
+ *
+ * 100 forks 300; 200 reads /w/secret and writes it into 300's memory
+ * (ptrace POKEDATA, after an attach that is no dependency); 300 wrote
+ * /w/early before and writes /w/out after.
+ */
+START_TEST(ptrace_poke_makes_the_target_depend_on_the_tracer)
+{
+	static const char text[] =
+	SC("100", "1", "57", "exit=300 a0=0 a1=0 a2=0 a3=0 items=0 " P("100", "1"))
+	EOE("100", "1")
+	SC("150", "2", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 " P("300", "100"))
+	CWD("150", "2")
+	PATHR("150", "2", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("150", "2", "1", "early", "30", "0100644", "CREATE")
+	EOE("150", "2")
+	SC("160", "3", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " P("300", "100"))
+	EOE("160", "3")
+	SC("200", "4", "257", "exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 " P("200", "1"))
+	CWD("200", "4")
+	PATHR("200", "4", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("200", "4")
+	SC("210", "5", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " P("200", "1"))
+	EOE("210", "5")
+	SC("250", "6", "101", "exit=0 a0=10 a1=12c a2=0 a3=0 items=0 " P("200", "1"))
+	EOE("250", "6")
+	SC("300", "7", "101", "exit=0 a0=5 a1=12c a2=7ffd a3=6f77 items=0 " P("200", "1"))
+	EOE("300", "7")
+	SC("400", "8", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 " P("300", "100"))
+	CWD("400", "8")
+	PATHR("400", "8", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("400", "8", "1", "out", "31", "0100644", "CREATE")
+	EOE("400", "8")
+	SC("410", "9", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " P("300", "100"))
+	EOE("410", "9");
+	const char *log = tu_path("m.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	res = backtrack(&g, log, "file:/w/out");
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 200));
+	ck_assert(has_node(res, BT_OBJ_FILE, "/w/secret", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+	g = NULL;
+	res = backtrack(&g, log, "file:/w/early");
+	ck_assert(!has_node(res, BT_OBJ_PROCESS, NULL, 200));
+	ck_assert(!has_node(res, BT_OBJ_FILE, "/w/secret", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+	/* the target named as 300's own observations name it */
+	sem_import(text);
+	ck_assert_uint_eq(sem_count(BT_RAW_MEM_WRITE, 200, NULL), 1);
+	ck_assert_uint_eq(sem_find(BT_RAW_MEM_WRITE, 200)->peer, 300);
+	ck_assert_uint_eq(sem_find(BT_RAW_MEM_WRITE, 200)->peer_start,
+			  sem_find(BT_RAW_CREATE, 300)->start);
+}
+END_TEST
+
+/* Which calls move memory: PEEK and POKE, process_vm_readv/writev that
+ * moved bytes; attach, detach, PEEKUSER, GETREGS move none (a tracer is
+ * not a reader of everything it traces). */
+START_TEST(memory_calls_and_tracer_requests)
+{
+	static const char text[] =
+	SC("100", "1", "101", "exit=0 a0=10 a1=12c a2=0 a3=0 items=0 " P("200", "1"))
+	EOE("100", "1")
+	SC("110", "2", "101", "exit=0 a0=3 a1=12c a2=78 a3=7ffd items=0 " P("200", "1"))
+	EOE("110", "2")
+	SC("120", "3", "101", "exit=0 a0=c a1=12c a2=0 a3=7ffd items=0 " P("200", "1"))
+	EOE("120", "3")
+	SC("130", "4", "101", "exit=0 a0=11 a1=12c a2=0 a3=0 items=0 " P("200", "1"))
+	EOE("130", "4")
+	SC("140", "5", "101", "exit=0 a0=2 a1=12c a2=7ffd a3=7ffe items=0 " P("200", "1"))
+	EOE("140", "5")
+	SC("150", "6", "311", "exit=13 a0=12d a1=7ffd a2=1 a3=7ffe items=0 " P("200", "1"))
+	EOE("150", "6")
+	SC("160", "7", "311", "exit=0 a0=12d a1=7ffd a2=1 a3=7ffe items=0 " P("200", "1"))
+	EOE("160", "7")
+	SC("170", "8", "310", "exit=64 a0=12e a1=7ffd a2=1 a3=7ffe items=0 " P("200", "1"))
+	EOE("170", "8")
+	SC32("180", "9", "26", "exit=0 a0=4 a1=12f a2=8000 a3=1 items=0 " P("201", "1"))
+	EOE("180", "9")
+	SC("190", "10", "101", "exit=0 a0=5 a1=0 a2=8000 a3=1 items=0 " P("200", "1"))
+	EOE("190", "10");
+	const struct sem_obs *o;
+
+	sem_import(text);
+	ck_assert_uint_eq(sem_count(BT_RAW_MEM_READ, 0, NULL), 2);
+	ck_assert_uint_eq(sem_count(BT_RAW_MEM_WRITE, 0, NULL), 2);
+	o = sem_find(BT_RAW_MEM_READ, 200);
+	ck_assert_uint_eq(o->peer, 300);
+	ck_assert_uint_eq(o->bytes, 8);
+	ck_assert_uint_eq(o->time / 1000000ULL % 1000, 140);
+	o = sem_find(BT_RAW_MEM_WRITE, 200);
+	ck_assert_uint_eq(o->peer, 301);
+	ck_assert_uint_eq(o->bytes, 13);
+	ck_assert_uint_eq(o->peer_start, 0);    /* 301 never seen */
+	ck_assert_uint_eq(sem[nsem - 1].op, BT_RAW_MEM_WRITE);
+	ck_assert_uint_eq(sem[nsem - 1].pid, 201);  /* i386 POKETEXT */
+	ck_assert_uint_eq(sem[nsem - 1].peer, 303);
+	ck_assert_uint_eq(sem_count(BT_RAW_MEM_READ, 200, NULL), 2);
+}
+END_TEST
+
+static void add_mem_tests(Suite *s)
+{
+	TCase *tc = tcase_create("memory");
+
+	tcase_add_test(tc, ptrace_poke_makes_the_target_depend_on_the_tracer);
+	tcase_add_test(tc, memory_calls_and_tracer_requests);
+	suite_add_tcase(s, tc);
+}
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("auditd");
@@ -2569,6 +2689,7 @@ static Suite *suite(void)
 	suite_add_tcase(s, tc);
 	add_fidelity2_tests(s);
 	add_fidelity7_tests(s);
+	add_mem_tests(s);
 	return s;
 }
 
