@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -420,6 +421,8 @@ struct ob {
 	uint32_t pid, child, uid, euid, gid, egid, file_flags, mode, owner;
 	uint32_t group;
 	uint64_t time, dev, ino, bytes;
+	uint32_t peer;
+	uint64_t start, peer_start, child_start;
 	bool has_ino, empties;
 	char path[256], new_path[256], target[256], remote[128];
 };
@@ -456,6 +459,10 @@ static int collect(void *arg, const struct bt_obs *o)
 	x->dev = o->dev;
 	x->ino = o->ino;
 	x->bytes = o->bytes;
+	x->peer = o->peer;
+	x->start = o->start;
+	x->peer_start = o->peer_start;
+	x->child_start = o->child_start;
 	x->empties = o->empties;
 	cpy(x->path, sizeof(x->path), o->path);
 	cpy(x->new_path, sizeof(x->new_path), o->new_path);
@@ -1063,6 +1070,88 @@ START_TEST(obs_setid)
 }
 END_TEST
 
+/* process_vm_writev into a child of the recording: a MEM_WRITE naming
+ * it (pid and start, as its fork did), stamped before the child wrote
+ * what it got; process_vm_readv a MEM_READ. */
+START_TEST(obs_process_vm)
+{
+	char src[4096], out[4096];
+	char *argv[] = { channels(), "vm", src, out, NULL };
+	struct bt_record_stats st;
+	const struct ob *f, *w, *r, *c;
+
+	snprintf(src, sizeof(src), "%s", tu_path("src"));
+	snprintf(out, sizeof(out), "%s", tu_path("out"));
+	make_src();
+	ck_assert_int_eq(record_obs(tu_path("vm.btl"), argv, false, &st), 0);
+	ck_assert_int_eq(st.status, 0);
+	f = find_ob(BT_RAW_FORK, NULL);
+	w = find_ob(BT_RAW_MEM_WRITE, NULL);
+	r = find_ob(BT_RAW_MEM_READ, NULL);
+	c = find_ob(BT_RAW_CREATE, out);
+	if (!f || !w || !r || !c)
+		dump_obs();
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(w->pid, f->pid);
+	ck_assert_uint_eq(w->peer, f->child);
+	ck_assert_uint_eq(w->peer_start, f->child_start);
+	ck_assert_uint_gt(w->bytes, 0);
+	ck_assert_uint_eq(r->pid, f->pid);
+	ck_assert_uint_eq(r->peer, f->child);
+	ck_assert_uint_eq(c->pid, f->child);
+	ck_assert_uint_lt(w->time, c->time);
+}
+END_TEST
+
+/* ptrace of a process outside the recording (root): PEEKDATA is a
+ * MEM_READ and POKEDATA a MEM_WRITE of it, its start unknown; attach,
+ * PEEKUSER, GETREGS and detach are nothing. */
+static volatile long poke_word = 41;
+
+START_TEST(obs_ptrace_poke)
+{
+	char pid[32], addr[32];
+	char *argv[] = { channels(), "poke", pid, addr, NULL };
+	struct bt_record_stats st;
+	const struct ob *w, *r;
+	size_t i, n = 0;
+	int status = 0;
+	pid_t h;
+
+	if (geteuid() != 0)
+		return;   /* attaching a process not one's child needs root */
+	h = fork();
+	ck_assert_int_ge(h, 0);
+	if (h == 0) {
+		for (i = 0; i < 10000 && poke_word == 41; i++)
+			usleep(1000);
+		_exit(poke_word == 42 ? 0 : 1);
+	}
+	snprintf(pid, sizeof(pid), "%d", (int)h);
+	snprintf(addr, sizeof(addr), "%lx", (unsigned long)&poke_word);
+	ck_assert_int_eq(record_obs(tu_path("poke.btl"), argv, false, &st), 0);
+	ck_assert_int_eq(st.status, 0);
+	ck_assert_int_eq(waitpid(h, &status, 0), h);
+	/* the poke reached it */
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	w = find_ob(BT_RAW_MEM_WRITE, NULL);
+	r = find_ob(BT_RAW_MEM_READ, NULL);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(w->peer, (uint32_t)h);
+	ck_assert_uint_eq(w->peer_start, 0);
+	ck_assert_uint_eq(w->bytes, sizeof(long));
+	ck_assert_uint_eq(r->peer, (uint32_t)h);
+	for (n = 0, i = 0; i < nobs; i++)
+		n += obs[i].op == BT_RAW_MEM_READ ||
+		     obs[i].op == BT_RAW_MEM_WRITE;
+	ck_assert_uint_eq(n, 2);
+}
+END_TEST
+
 /* A script run through #!: the kernel reads it, then the interpreter:
  * the script is executed (an exec of its inode), the exe stays the
  * interpreter's. */
@@ -1371,6 +1460,8 @@ int main(void)
 	tcase_add_test(tc, obs_trunc_without_creat);
 	tcase_add_test(tc, obs_names_attrs);
 	tcase_add_test(tc, obs_setid);
+	tcase_add_test(tc, obs_process_vm);
+	tcase_add_test(tc, obs_ptrace_poke);
 	tcase_add_test(tc, obs_preload_not_recorded);
 	tcase_add_test(tc, obs_script_exec);
 	suite_add_tcase(s, tc);

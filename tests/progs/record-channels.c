@@ -44,11 +44,23 @@
  *                                      slave, then a second child reads
  *                                      the slave into OUT; the parent
  *                                      reads what was shown last
+ *   record-channels vm SRC OUT         a child waits for its buffer to
+ *                                      fill; the parent reads SRC, writes
+ *                                      it into the child's buffer with
+ *                                      process_vm_writev, reads it back
+ *                                      with process_vm_readv; the child
+ *                                      writes OUT from its buffer
+ *   record-channels poke PID ADDR      (root) ptrace-attaches PID (a
+ *                                      process outside the recording),
+ *                                      PEEKDATA and POKEDATA the word at
+ *                                      ADDR (hex), detaches; a
+ *                                      PEEKUSER and GETREGS too
  *   record-channels pty-sti SRC OUT    a child pushes SRC into a pty's
  *                                      input with ioctl TIOCSTI on the
  *                                      slave (as if typed); a second
  *                                      child reads the slave into OUT
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <netinet/in.h>
@@ -56,7 +68,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/user.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -431,6 +445,62 @@ int main(int argc, char **argv)
 		wait(NULL);
 		if (read(m, buf, sizeof(buf)) <= 0)
 			die("read master");
+		return 0;
+	}
+	if (!strcmp(mode, "vm")) {
+		/* the same address in the child (a fork's copy); no pipe
+		 * between them, which would carry data of its own */
+		static volatile char vbuf[256];
+		struct iovec l, r;
+		char back[256];
+		pid_t c;
+
+		if ((c = fork()) < 0)
+			die("fork");
+		if (c == 0) {
+			int i;
+
+			for (i = 0; i < 10000 && !vbuf[0]; i++)
+				usleep(1000);
+			put(out, (const char *)vbuf, strnlen((const char *)vbuf,
+							     sizeof(vbuf)));
+			_exit(0);
+		}
+		n = slurp(src);
+		if (n <= 0 || n >= (ssize_t)sizeof(vbuf))
+			die("source size");
+		l = (struct iovec){ buf, (size_t)n };
+		r = (struct iovec){ (void *)vbuf, (size_t)n };
+		if (syscall(SYS_process_vm_writev, c, &l, 1, &r, 1, 0) != n)
+			die("process_vm_writev");
+		l = (struct iovec){ back, (size_t)n };
+		if (syscall(SYS_process_vm_readv, c, &l, 1, &r, 1, 0) != n)
+			die("process_vm_readv");
+		if (waitpid(c, NULL, 0) != c)
+			die("waitpid");
+		return 0;
+	}
+	if (!strcmp(mode, "poke")) {
+		pid_t pid = (pid_t)atol(src);
+		unsigned long addr = strtoul(out, NULL, 16);
+		struct user_regs_struct regs;
+		long w;
+
+		if (ptrace(PTRACE_ATTACH, pid, NULL, NULL))
+			die("PTRACE_ATTACH");
+		if (waitpid(pid, NULL, 0) != pid)
+			die("waitpid");
+		errno = 0;
+		w = ptrace(PTRACE_PEEKDATA, pid, (void *)addr, NULL);
+		if (errno)
+			die("PTRACE_PEEKDATA");
+		if (ptrace(PTRACE_POKEDATA, pid, (void *)addr, (void *)(w + 1)))
+			die("PTRACE_POKEDATA");
+		errno = 0;
+		ptrace(PTRACE_PEEKUSER, pid, (void *)0, NULL);
+		ptrace(PTRACE_GETREGS, pid, NULL, &regs);
+		if (ptrace(PTRACE_DETACH, pid, NULL, NULL))
+			die("PTRACE_DETACH");
 		return 0;
 	}
 	if (!strcmp(mode, "setid")) {
