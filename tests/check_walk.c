@@ -1019,6 +1019,51 @@ static char *copytrunc(const char *length)
 	return s;
 }
 
+/*
+ * Process memory (mem_write, mem_read): p3 reads S and writes it into
+ * p2's memory at T3; p2 wrote E before and writes V after; p4 reads p2's
+ * memory at T5 and writes L.
+ */
+static const char meminj[] =
+	L("00", "\"op\":\"fork\",\"pid\":1,\"child\":2")
+	L("01", "\"op\":\"read\",\"pid\":3,\"path\":\"/S\"")
+	L("02", "\"op\":\"write\",\"pid\":2,\"path\":\"/E\"")
+	L("03", "\"op\":\"mem_write\",\"pid\":3,\"peer\":2")
+	L("04", "\"op\":\"write\",\"pid\":2,\"path\":\"/V\"")
+	L("05", "\"op\":\"mem_read\",\"pid\":4,\"peer\":2")
+	L("06", "\"op\":\"write\",\"pid\":4,\"path\":\"/L\"");
+
+static const char *walk_names(const struct bt_graph *g, enum bt_dir dir,
+			      uint32_t start, uint64_t t);
+
+START_TEST(memory_writes_and_reads_are_followed)
+{
+	struct bt_graph *g = import("mem.btl", meminj);
+	struct bt_result *r;
+
+	r = walk(g, BT_BACKWARD, file_id(g, "/V"), BT_GRAN_PAGE, 0,
+		 BT_TIME_NONE);
+	ck_assert_str_eq(nodeset(r), "S V p1 p2 p3");
+	ck_assert_str_eq(edgeset(r), "S>p3 read, p1>p2 fork, p2>V write, "
+			 "p3>p2 mem_write");
+	bt_result_free(r);
+	/* before the injection p2 held nothing of S */
+	ck_assert_str_eq(walk_names(g, BT_BACKWARD, file_id(g, "/E"),
+				    BT_TIME_NONE), "E p1 p2");
+	ck_assert_str_eq(walk_names(g, BT_BACKWARD, file_id(g, "/L"),
+				    BT_TIME_NONE), "L S p1 p2 p3 p4");
+	/* the reader p4 is no cause of p2 */
+	ck_assert_str_eq(walk_names(g, BT_BACKWARD, file_id(g, "/V"),
+				    BT_TIME_NONE), "S V p1 p2 p3");
+	ck_assert_str_eq(walk_names(g, BT_FORWARD, file_id(g, "/S"), 0),
+			 "L S V p2 p3 p4");
+	/* from after the injection, p3 reaches nothing more */
+	ck_assert_str_eq(walk_names(g, BT_FORWARD, proc_id(g, 3), T(4)),
+			 "p3");
+	bt_graph_free(g);
+}
+END_TEST
+
 /* The nodes of a walk from `start`, the same at every granularity; `t`
  * is until backward, since forward. */
 static const char *walk_names(const struct bt_graph *g, enum bt_dir dir,
@@ -1207,6 +1252,8 @@ int main(void)
 		  emptying_forward_reached_twice },
 		{ "emptying_after_shared_mapping",
 		  emptying_after_shared_mapping },
+		{ "memory_writes_and_reads_are_followed",
+		  memory_writes_and_reads_are_followed },
 	};
 	size_t i;
 
