@@ -551,6 +551,49 @@ static size_t frame(struct rec *r)
 	return len;
 }
 
+static size_t add_cg(struct rec *r, uint64_t id);
+
+/* MEM_WRITE, MEM_READ (eBPF): the target's pid in arg32 under the flag
+ * bits (a cgroup flag does not change it), bytes, its start if known; no
+ * strings, a target; never in a module's ring. */
+START_TEST(decode_mem_ops)
+{
+	static struct bt_raw_dec dec;
+	struct rec r;
+	struct bt_raw *h;
+	size_t len;
+
+	h = rec_new(&r, BT_RAW_MEM_WRITE, 7, 10);
+	h->arg32 = 4242;
+	h->arg = 13;
+	len = frame(&r);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert_uint_eq(dec.obs.op, BT_RAW_MEM_WRITE);
+	ck_assert_uint_eq(dec.obs.pid, 7);
+	ck_assert_uint_eq(dec.obs.peer, 4242);
+	ck_assert_uint_eq(dec.obs.peer_start, 0);
+	ck_assert_uint_eq(dec.obs.bytes, 13);
+	ck_assert(!bt_drain_decode(&dec, r.b, len, BT_RAW_SEND));
+	h = rec_new(&r, BT_RAW_MEM_READ, 7, 11);
+	h->arg32 = 4194303 | BT_RAWF_CGROUP;
+	h->arg2 = 99;
+	len = add_cg(&r, 5);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert_uint_eq(dec.obs.op, BT_RAW_MEM_READ);
+	ck_assert_uint_eq(dec.obs.peer, 4194303);
+	ck_assert_uint_eq(dec.obs.peer_start, 99);
+	/* no target, or strings: bad */
+	h = rec_new(&r, BT_RAW_MEM_WRITE, 7, 12);
+	len = frame(&r);
+	ck_assert(!bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	h = rec_new(&r, BT_RAW_MEM_WRITE, 7, 12);
+	h->arg32 = 5;
+	rec_str(&r, "/proc/5/mem", 11);
+	len = frame(&r);
+	ck_assert(!bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+}
+END_TEST
+
 START_TEST(decode_ebpf_ops)
 {
 	static struct bt_raw_dec dec;
@@ -1236,6 +1279,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	ADD("garbage", random_garbage);
 	ADD("decode ebpf", decode_ebpf_ops);
+	ADD("decode mem", decode_mem_ops);
 	ADD("decode ebpf pty", decode_ebpf_pty);
 	tc = tcase_create("decode ebpf hostile");
 	tcase_add_loop_test(tc, decode_ebpf_hostile, 0,
