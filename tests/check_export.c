@@ -551,6 +551,75 @@ START_TEST(test_json_schema)
 }
 END_TEST
 
+/* Process memory edges (an injection through process_vm_writev, a read
+ * of another's memory) are process -> process edges named by their op in
+ * JSON, DOT and text. */
+START_TEST(test_mem_ops)
+{
+	const char *path = tu_path("mem.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *r = NULL;
+	struct bt_walk_opts o;
+	json_error_t jerr;
+	json_t *doc, *e;
+	char *text;
+	size_t len, i;
+	uint32_t id;
+	int mw = 0, mr = 0;
+
+	ck_assert_int_eq(tu_log_from_jsonl(path,
+		"{\"time\":1,\"op\":\"read\",\"pid\":3,\"path\":\"/s\"}\n"
+		"{\"time\":2,\"op\":\"mem_write\",\"pid\":3,\"peer\":2}\n"
+		"{\"time\":3,\"op\":\"mem_read\",\"pid\":4,\"peer\":2}\n"
+		"{\"time\":4,\"op\":\"write\",\"pid\":4,\"path\":\"/l\"}\n"), 0);
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	ck_assert_int_eq(bt_graph_find_file(g, "/l", &id), 0);
+	bt_walk_opts_init(&o);
+	ck_assert_int_eq(bt_backtrack(&r, g, id, &o), 0);
+	text = export_mem(r, BT_FMT_JSON, &len);
+	doc = json_loadb(text, len, 0, &jerr);
+	ck_assert_msg(doc != NULL, "JSON: %s", jerr.text);
+	json_array_foreach(json_object_get(doc, "edges"), i, e) {
+		const char *op = json_string_value(json_object_get(e, "op"));
+		json_t *nodes = json_object_get(doc, "nodes");
+		json_t *from = node_by_id(nodes, json_string_value(
+						json_object_get(e, "from")));
+		json_t *to = node_by_id(nodes, json_string_value(
+					      json_object_get(e, "to")));
+		int pp = !strcmp(json_string_value(json_object_get(from,
+				 "kind")), "process") &&
+			 !strcmp(json_string_value(json_object_get(to, "kind")),
+				 "process");
+
+		if (!strcmp(op, "mem_write")) {
+			ck_assert(pp);
+			ck_assert_int_eq(json_integer_value(json_object_get(
+				from, "pid")), 3);
+			mw++;
+		} else if (!strcmp(op, "mem_read")) {
+			ck_assert(pp);
+			ck_assert_int_eq(json_integer_value(json_object_get(
+				from, "pid")), 2);
+			mr++;
+		}
+	}
+	ck_assert_int_eq(mw, 1);
+	ck_assert_int_eq(mr, 1);
+	json_decref(doc);
+	free(text);
+	text = export_mem(r, BT_FMT_DOT, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "op=mem_write"));
+	ck_assert_ptr_nonnull(strstr(text, "op=mem_read"));
+	free(text);
+	text = export_mem(r, BT_FMT_TEXT, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "mem_write"));
+	ck_assert_ptr_nonnull(strstr(text, "mem_read"));
+	free(text);
+	bt_result_free(r);
+	bt_graph_free(g);
+}
+END_TEST
+
 START_TEST(test_json_hostile)
 {
 	const struct hostile *h = &hostile[_i];
@@ -1388,6 +1457,7 @@ static Suite *export_suite(void)
 	TCL("dot hostile names", test_dot_hostile);
 	TC("dot 10 KB name", test_dot_long_name);
 	TC("json schema", test_json_schema);
+	TC("memory ops", test_mem_ops);
 	TCL("json hostile names", test_json_hostile);
 	TC("json truncated", test_json_truncated);
 	TC("single node", test_single_node);
