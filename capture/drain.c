@@ -207,9 +207,11 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 
 	/* Only the ops the source produces: the user-space ones after
 	 * BT_RAW_SEND (symlink, chmod, ...) in a module's ring are bad
-	 * bytes; the eBPF source has them all. */
-	if (op < 1 || op > max_op || raw->nstr > 2 || !raw->pid ||
-	    !raw->time)
+	 * bytes, but for MEM_WRITE and MEM_READ (raw version 3); the eBPF
+	 * source has them all. */
+	if (op < 1 || raw->nstr > 2 || !raw->pid || !raw->time ||
+	    (op > max_op && op != BT_RAW_MEM_WRITE &&
+	     op != BT_RAW_MEM_READ) || op > BT_RAW_OP_MAX)
 		return false;
 	/* eBPF: the cgroup id after the strings (not on FORK and EXEC,
 	 * whose arg32 and arg2 say otherwise) */

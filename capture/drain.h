@@ -53,7 +53,8 @@ struct bt_raw_dec {
 /*
  * Validate and decode one raw record of len bytes at rec (copied into
  * dec->rec first unless it is dec->rec) into dec->obs, accepting the raw
- * ops up to max_op: BT_RAW_SEND for the module's rings, BT_RAW_OP_MAX for
+ * ops up to max_op (and MEM_WRITE, MEM_READ, which the module writes
+ * too): BT_RAW_SEND for the module's rings, BT_RAW_OP_MAX for
  * the eBPF source (capture/ebpf/btrack_ebpf.h says how it fills the ops
  * past BT_RAW_SEND).  false for bad framing or a record that cannot be
  * meaningful (the caller counts it as bad).  This is the decoder the ring

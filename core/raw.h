@@ -27,8 +27,9 @@
 #endif
 
 /* The raw format's version, in the module's handshake (BT_IOC_HELLO): it
- * changes when struct bt_raw or the ring does, not with the log format. */
-#define BT_RAW_VERSION 2
+ * changes when struct bt_raw, the ring or the ops a module writes do, not
+ * with the log format.  3: the module writes MEM_WRITE and MEM_READ. */
+#define BT_RAW_VERSION 3
 
 enum bt_raw_op {
 	BT_RAW_FORK = 1, BT_RAW_EXEC, BT_RAW_EXIT, BT_RAW_OPEN, BT_RAW_READ,

@@ -46,6 +46,8 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/net.h>
+#include <linux/pid.h>
+#include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -602,8 +604,47 @@ static unsigned int sys_op(long nr)
 		return BT_RAW_RECV;
 	case __NR_sendto: case __NR_sendmsg:
 		return BT_RAW_SEND;
+	case __NR_process_vm_writev:
+	case __NR_ptrace:       /* PEEK and POKE only (bt_sys_exit) */
+		return BT_RAW_MEM_WRITE;
+	case __NR_process_vm_readv:
+		return BT_RAW_MEM_READ;
 	}
 	return 0;
+}
+
+/*
+ * MEM_WRITE, MEM_READ: the caller moved `bytes` into or out of the memory
+ * of the task the caller named `nr` (in its pid namespace): the record
+ * names that task's thread group and start, as its own records do.  A
+ * target gone by now makes no record (the call succeeded, so it existed:
+ * counted as a fault drop).
+ */
+static void mem_event(struct bt_cpu *c, unsigned int op, long nr, u64 bytes)
+{
+	struct task_struct *t;
+	struct bt_raw *r;
+	u32 tgid = 0;
+	u64 start = 0;
+
+	if (nr <= 0 || nr > BT_RAW_PID_MASK)
+		return;
+	rcu_read_lock();
+	t = pid_task(find_vpid(nr), PIDTYPE_PID);
+	if (t) {
+		tgid = t->tgid;
+		start = task_start(t);
+	}
+	rcu_read_unlock();
+	if (!tgid || tgid > BT_RAW_PID_MASK) {
+		drop(c, op, BT_DROP_FAULT);
+		return;
+	}
+	r = rec_begin(c, op);
+	r->arg32 = tgid;
+	r->arg = bytes;
+	r->arg2 = start;
+	rec_commit(c);
 }
 
 static void bt_sys_exit(void *data, struct pt_regs *regs, long ret)
@@ -705,6 +746,18 @@ static void bt_sys_exit(void *data, struct pt_regs *regs, long ret)
 		if (ret > 0)
 			fd_event(c, BT_RAW_SEND, a[0], ret,
 				 msg_name((void __user *)a[1]));
+		break;
+	case __NR_process_vm_writev:	/* pid, local iov, n, remote iov */
+	case __NR_process_vm_readv:
+		if (ret > 0)
+			mem_event(c, op, a[0], ret);
+		break;
+	case __NR_ptrace:		/* request, pid, addr, data */
+		/* attach, stop, resume, registers: no dependency */
+		if (a[0] == PTRACE_POKEDATA || a[0] == PTRACE_POKETEXT)
+			mem_event(c, BT_RAW_MEM_WRITE, a[1], sizeof(long));
+		else if (a[0] == PTRACE_PEEKDATA || a[0] == PTRACE_PEEKTEXT)
+			mem_event(c, BT_RAW_MEM_READ, a[1], sizeof(long));
 		break;
 	}
 	probe_exit(c);

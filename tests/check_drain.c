@@ -553,9 +553,10 @@ static size_t frame(struct rec *r)
 
 static size_t add_cg(struct rec *r, uint64_t id);
 
-/* MEM_WRITE, MEM_READ (eBPF): the target's pid in arg32 under the flag
- * bits (a cgroup flag does not change it), bytes, its start if known; no
- * strings, a target; never in a module's ring. */
+/* MEM_WRITE, MEM_READ (eBPF and the module): the target's pid in arg32
+ * under the flag bits (a cgroup flag does not change it), bytes, its
+ * start if known; no strings, a target.  The other ops past BT_RAW_SEND
+ * stay bad in a module's ring. */
 START_TEST(decode_mem_ops)
 {
 	static struct bt_raw_dec dec;
@@ -573,7 +574,12 @@ START_TEST(decode_mem_ops)
 	ck_assert_uint_eq(dec.obs.peer, 4242);
 	ck_assert_uint_eq(dec.obs.peer_start, 0);
 	ck_assert_uint_eq(dec.obs.bytes, 13);
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_SEND));
+	ck_assert_uint_eq(dec.obs.peer, 4242);
+	h->op = BT_RAW_PIPE;
 	ck_assert(!bt_drain_decode(&dec, r.b, len, BT_RAW_SEND));
+	h->op = BT_RAW_OP_MAX + 1;
+	ck_assert(!bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
 	h = rec_new(&r, BT_RAW_MEM_READ, 7, 11);
 	h->arg32 = 4194303 | BT_RAWF_CGROUP;
 	h->arg2 = 99;

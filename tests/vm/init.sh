@@ -89,6 +89,14 @@ scenarios() {
 	echo secret | timeout 5 nc 127.0.0.1 5555
 	wait $np
 	grep -q secret /tmp/w/recv || fail "nc: nothing received"
+	# Process injection: the secret read from isrc goes into a child's
+	# memory three ways; each child writes what it got (pagetest inject).
+	echo injected-secret >/tmp/w/isrc
+	for how in vm poke procmem; do
+		pagetest inject /tmp/w/isrc /tmp/w/inj-$how $how >/tmp/inj-$how ||
+			fail "inject $how"
+		grep -q injected-secret /tmp/w/inj-$how || fail "inject $how: nothing arrived"
+	done
 	# SIGUSR1 prints the counters without stopping.
 	kill -USR1 $cap
 	usleep 300000

@@ -11,13 +11,26 @@
  *                                     read-only, munmap
  *   pagetest bench FILE NPAGES ITER   store into every page ITER times;
  *                                     prints the elapsed ns
+ *   pagetest inject SRC OUT HOW       a child waits for its buffer to
+ *                                     fill, then writes it to OUT; the
+ *                                     parent reads SRC and writes it into
+ *                                     the child's buffer: HOW vm
+ *                                     (process_vm_writev, then a
+ *                                     process_vm_readv back), poke
+ *                                     (ptrace attach, POKEDATA, detach)
+ *                                     or procmem (pwrite of
+ *                                     /proc/PID/mem)
  * Each prints "pid=N" first.  Not part of btrack.
  */
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,6 +65,71 @@ static unsigned long long now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* The buffer at the same address in the parent and its forked child. */
+static volatile char ibuf[64];
+
+static int inject(const char *src, const char *out, const char *how)
+{
+	char d[sizeof(ibuf)] = { 0 };
+	int fd = open(src, O_RDONLY), i, st;
+	ssize_t n;
+	pid_t c;
+
+	if (fd < 0 || (n = read(fd, d, sizeof(d) - 1)) <= 0)
+		die(src);
+	close(fd);
+	if ((c = fork()) < 0)
+		die("fork");
+	if (c == 0) {
+		for (i = 0; i < 10000 && !ibuf[0]; i++)
+			usleep(1000);
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, (const char *)ibuf,
+				    strnlen((const char *)ibuf, sizeof(ibuf))) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	printf("child=%d\n", (int)c);
+	fflush(stdout);
+	if (!strcmp(how, "vm")) {
+		struct iovec l = { d, (size_t)n }, r = { (void *)ibuf, (size_t)n };
+		char back[sizeof(ibuf)];
+
+		if (process_vm_writev(c, &l, 1, &r, 1, 0) != n)
+			die("process_vm_writev");
+		l.iov_base = back;
+		if (process_vm_readv(c, &l, 1, &r, 1, 0) != n)
+			die("process_vm_readv");
+	} else if (!strcmp(how, "poke")) {
+		long w;
+
+		if (ptrace(PTRACE_ATTACH, c, NULL, NULL) ||
+		    waitpid(c, NULL, 0) != c)
+			die("PTRACE_ATTACH");
+		for (i = 0; i < n; i += sizeof(long)) {
+			memcpy(&w, d + i, sizeof(w));
+			if (ptrace(PTRACE_POKEDATA, c, (void *)(ibuf + i),
+				   (void *)w))
+				die("PTRACE_POKEDATA");
+		}
+		if (ptrace(PTRACE_DETACH, c, NULL, NULL))
+			die("PTRACE_DETACH");
+	} else if (!strcmp(how, "procmem")) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)c);
+		fd = open(path, O_RDWR);
+		if (fd < 0 || pwrite(fd, d, (size_t)n, (off_t)(long)ibuf) != n)
+			die(path);
+		close(fd);
+	} else {
+		return 2;
+	}
+	if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("child");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char zero[4096];
@@ -63,6 +141,8 @@ int main(int argc, char **argv)
 	printf("pid=%d\n", (int)getpid());
 	fflush(stdout);
 	page = strtoul(argv[3], NULL, 10);
+	if (!strcmp(argv[1], "inject") && argc > 4)
+		return inject(argv[2], argv[3], argv[4]);
 	if (!strcmp(argv[1], "create")) {
 		int fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0644);
 		unsigned long i;

@@ -130,6 +130,12 @@ if [ "$mode" = check ] && [ $failed -eq 0 ]; then
 	expect "$work/chain.txt" '^accept ep:127\.0\.0\.1:[0-9]+ proc:[0-9]+$' "nc -l: accept"
 	expect "$work/chain.txt" '^recv ep:127\.0\.0\.1:[0-9]+ proc:[0-9]+$' "nc -l: recv"
 	expect "$work/chain.txt" '^write proc:[0-9]+ file:/tmp/w/recv$' "nc -l: write of recv"
+	# Process injection: process_vm_writev, ptrace POKEDATA and
+	# /proc/PID/mem are memory writes of the child; process_vm_readv a
+	# read; an attach or detach nothing.
+	[ "$(grep -Ec '^mem_write proc:[0-9]+ proc:[0-9]+$' "$work/chain.txt")" -ge 3 ] ||
+		fail "injection: want a mem_write for each of vm, poke and procmem"
+	expect "$work/chain.txt" '^mem_read proc:[0-9]+ proc:[0-9]+$' "process_vm_readv: mem_read"
 	# The pages: exactly these page events for A, B and C.
 	. "$work/pages.meta"
 	grep -E "^page_(read|write) .*proc:($A|$B|$C)( |$)" "$work/pages.txt" |
@@ -153,6 +159,12 @@ if [ "$mode" = check ] && [ $failed -eq 0 ]; then
 		"$BIN" backtrack --log "$work/chain.btl" --from file:/tmp/w/recv >"$work/bt2.txt" 2>&1 ||
 			fail "backtrack from /tmp/w/recv: $(head -n 3 "$work/bt2.txt")"
 		grep -q '127\.0\.0\.1' "$work/bt2.txt" || fail "backtrack from /tmp/w/recv does not reach the remote endpoint"
+		for how in vm poke procmem; do
+			"$BIN" backtrack --log "$work/chain.btl" --from file:/tmp/w/inj-$how --no-filters >"$work/bi.txt" 2>&1 ||
+				fail "backtrack from /tmp/w/inj-$how: $(head -n 3 "$work/bi.txt")"
+			grep -q 'mem_write' "$work/bi.txt" && grep -q '/tmp/w/isrc' "$work/bi.txt" ||
+				fail "backtrack from /tmp/w/inj-$how does not reach /tmp/w/isrc through a mem_write"
+		done
 	else
 		echo "vm: btrack backtrack unavailable or failed: $(head -n 1 "$work/bt.err")"
 	fi
