@@ -164,6 +164,11 @@ struct proc {
 	uint64_t cgroup_hash;  /* of the last CGROUP label written */
 	struct cred cred;      /* last known: the record's uid, then every
 	                          CRED label (or inherited at fork) */
+	bool start_unknown;    /* made as the target of a memory write or
+	                          read whose source did not know its start:
+	                          `start` is that time, and the first start
+	                          a later observation gives, if not after
+	                          it, is this process's (is_proc()) */
 };
 
 struct path {
@@ -513,6 +518,22 @@ static int new_process(struct bt_ingest *ing, uint32_t pid, uint64_t start,
 	return 0;
 }
 
+/* Whether the process in slot is the one that started at `start` (0:
+ * unknown, any); one made with its start unknown takes the first known
+ * start that is not after its first sighting. */
+static bool is_proc(struct bt_ingest *ing, size_t slot, uint64_t start)
+{
+	struct proc *p = &ing->procs[slot];
+
+	if (!start || p->start == start)
+		return true;
+	if (!p->start_unknown || start > p->start)
+		return false;
+	p->start = start;
+	p->start_unknown = false;
+	return true;
+}
+
 /* The live process with pid, made if there is none (or its start differs
  * from a known one). */
 static int get_process(struct bt_ingest *ing, const struct bt_obs *o,
@@ -520,7 +541,7 @@ static int get_process(struct bt_ingest *ing, const struct bt_obs *o,
 {
 	uint32_t v = bt_u64map_get(&ing->pids, o->pid);
 
-	if (v && (!o->start || ing->procs[v - 1].start == o->start)) {
+	if (v && is_proc(ing, v - 1, o->start)) {
 		*slot = v - 1;
 		return 0;
 	}
@@ -1394,13 +1415,14 @@ static int add(struct bt_ingest *ing, const struct bt_obs *o, size_t ps)
 		if (o->peer == o->pid &&
 		    (!o->peer_start || o->peer_start == ing->procs[ps].start))
 			break;
-		if (v && (!o->peer_start ||
-			  ing->procs[v - 1].start == o->peer_start))
+		if (v && is_proc(ing, v - 1, o->peer_start))
 			ts = v - 1;
 		else if ((r = new_process(ing, o->peer, o->peer_start ?
 					  o->peer_start : o->time, 0,
 					  UINT32_MAX, &ts)))
 			return r;
+		else
+			ing->procs[ts].start_unknown = !o->peer_start;
 		/* new_process() may have moved procs[]: ids by index. */
 		if (o->op == BT_RAW_MEM_WRITE)
 			r = event(ing, BT_OP_MEM_WRITE, 0, sat32(o->bytes),

@@ -48,7 +48,10 @@
  *  - Process memory: MEM_WRITE is a MEM_WRITE event from the actor to
  *    process `peer`, MEM_READ a MEM_READ event from `peer` to the actor
  *    (the live process of that pid, or with peer_start the one that
- *    started then; one never seen is made, started at the observation).
+ *    started then; one never seen is made, started at the observation,
+ *    and without peer_start the first start a later observation of that
+ *    pid gives, if not after it, is taken as its own: the eBPF and
+ *    auditd sources do not know a target's start).
  *    A READ or WRITE of /proc/PID/mem or /proc/PID/task/TID/mem is the
  *    same (peer PID; TID's process is PID), and so is one by inode
  *    alone (a descriptor's) of a file last bound to such a path; of the

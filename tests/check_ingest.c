@@ -1322,6 +1322,73 @@ START_TEST(mem_peer_identity)
 }
 END_TEST
 
+/* A target first met through a memory write of a source that does not
+ * know its start (eBPF, auditd) is the process its own later observations
+ * name with a start not after that write; one started after it is
+ * another process (the pid was reused). */
+START_TEST(mem_peer_start_unknown_then_known)
+{
+	struct bt_log_writer *w;
+	struct bt_ingest *ing;
+	struct bt_obs o;
+	const char *p = tu_path("ms.btl");
+
+	ck_assert_int_eq(bt_log_writer_open(&w, p, BT_LOGW_CREATE |
+					    BT_LOGW_TRUNC), 0);
+	ck_assert_int_eq(bt_ingest_new(&ing, w), 0);
+	bt_obs_init(&o);
+	o.time = 5;
+	o.op = BT_RAW_MEM_WRITE;
+	o.pid = 20;
+	o.peer = 11;
+	ck_assert_int_eq(bt_ingest_add(ing, &o), 0);
+	bt_obs_init(&o);
+	o.time = 6;
+	o.op = BT_RAW_WRITE;
+	o.pid = 11;
+	o.start = 3;                    /* before the injection: the same */
+	o.path = "/w/v";
+	ck_assert_int_eq(bt_ingest_add(ing, &o), 0);
+	bt_obs_init(&o);
+	o.time = 7;
+	o.op = BT_RAW_MEM_WRITE;
+	o.pid = 20;
+	o.peer = 12;
+	ck_assert_int_eq(bt_ingest_add(ing, &o), 0);
+	bt_obs_init(&o);
+	o.time = 9;
+	o.op = BT_RAW_WRITE;
+	o.pid = 12;
+	o.start = 8;                    /* after it: pid 12 reused */
+	o.path = "/w/x";
+	ck_assert_int_eq(bt_ingest_add(ing, &o), 0);
+	bt_obs_init(&o);
+	o.time = 10;
+	o.op = BT_RAW_MEM_WRITE;
+	o.pid = 20;
+	o.peer = 11;
+	o.peer_start = 3;
+	ck_assert_int_eq(bt_ingest_add(ing, &o), 0);
+	bt_ingest_free(ing);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	load(p);
+	ck_assert_uint_eq(proc(11, 1), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_WRITE, proc(11, 0),
+				 file_at("/w/v", 0)), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_MEM_WRITE, proc(20, 0),
+				 proc(11, 0)), 0);
+	ck_assert_int_ge(find_ev(3, BT_OP_MEM_WRITE, proc(20, 0),
+				 proc(11, 0)), 0);
+	ck_assert_uint_ne(proc(12, 1), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_MEM_WRITE, proc(20, 0),
+				 proc(12, 0)), 0);
+	ck_assert_int_ge(find_ev(0, BT_OP_WRITE, proc(12, 1),
+				 file_at("/w/x", 0)), 0);
+	ck_assert_int_lt(find_ev(0, BT_OP_WRITE, proc(12, 0),
+				 file_at("/w/x", 0)), 0);
+}
+END_TEST
+
 static const char *cred_of(uint32_t obj, unsigned nth)
 {
 	unsigned i;
@@ -1815,6 +1882,7 @@ int main(void)
 	T(mem_read_makes_the_reader_depend_on_the_target);
 	T(proc_mem_paths_are_process_memory);
 	T(mem_peer_identity);
+	T(mem_peer_start_unknown_then_known);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
