@@ -5,7 +5,9 @@
  * per-CPU rings that the drainer (`btrack capture`, capture/drain.c) maps
  * through /dev/btrack.
  *
- * Hooks: the raw syscall tracepoints sys_enter (munmap only) and sys_exit
+ * Hooks: the raw syscall tracepoints sys_enter (munmap; and the entry
+ * time of the calls that hand data to another process: writes, sends,
+ * process_vm_writev, ptrace, whose records carry it) and sys_exit
  * (every other syscall, recorded with its result; failed calls make no
  * record), sched_process_fork/exec/exit, and the x86 tracepoint
  * exceptions:page_fault_user (and page_fault_kernel on user addresses: a
@@ -94,6 +96,14 @@ struct bt_cpu {
 	int busy;
 	u8 *rec;			/* BT_RAW_MAX scratch for one record */
 	char *p1, *p2;			/* PATH_MAX scratch each */
+	/* The entry of the last call on this CPU that hands data to
+	 * another process (stamped_at_entry()): its task and time, taken
+	 * by that task's exit here (a task that moved to another CPU, or
+	 * whose slot another task took, is stamped at its exit). */
+	struct task_struct *st_task;
+	u64 st_time;
+	u64 t0;				/* while busy: the records' time, or 0
+					   for now */
 };
 
 static struct bt_cpu *bt_cpus;
@@ -153,6 +163,7 @@ static struct bt_cpu *probe_enter(unsigned int op)
 
 static void probe_exit(struct bt_cpu *c)
 {
+	c->t0 = 0;
 	c->busy = 0;
 }
 
@@ -170,7 +181,7 @@ static struct bt_raw *rec_begin(struct bt_cpu *c, unsigned int op)
 	r->op = op;
 	r->pid = current->tgid;
 	r->tid = current->pid;
-	r->time = ktime_get_real_ns();
+	r->time = c->t0 ? c->t0 : ktime_get_real_ns();
 	r->start = task_start(current);
 	return r;
 }
@@ -647,18 +658,44 @@ static void mem_event(struct bt_cpu *c, unsigned int op, long nr, u64 bytes)
 	rec_commit(c);
 }
 
+/* The calls stamped at entry: they hand data to another process (a pipe's
+ * reader, a socket's peer, the target of a memory write), which may use it
+ * before the call returns; the backward walk's time rule needs the cause
+ * no later than the effect. */
+static bool stamped_at_entry(long nr)
+{
+	switch (nr) {
+	case __NR_write: case __NR_pwrite64: case __NR_writev:
+	case __NR_pwritev: case __NR_pwritev2:
+	case __NR_sendto: case __NR_sendmsg:
+	case __NR_process_vm_writev: case __NR_ptrace:
+		return true;
+	}
+	return false;
+}
+
 static void bt_sys_exit(void *data, struct pt_regs *regs, long ret)
 {
 	long nr = syscall_get_nr(current, regs);
 	unsigned int op = sys_op(nr);
 	unsigned long a[6];
 	struct bt_cpu *c;
+	u64 t0 = 0;
 
+	if (op && stamped_at_entry(nr) && READ_ONCE(bt_on)) {
+		/* failed or not, out of its entry stamp */
+		c = &bt_cpus[smp_processor_id()];
+		if (c->st_task == current) {
+			t0 = c->st_time;
+			c->st_task = NULL;
+		}
+	}
 	if (!op || IS_ERR_VALUE((unsigned long)ret) || in_compat_syscall())
 		return;
 	c = probe_enter(op);
 	if (!c)
 		return;
+	c->t0 = t0;
 	syscall_get_arguments(current, regs, a);
 	switch (nr) {
 	case __NR_open: case __NR_openat: case __NR_openat2: case __NR_creat:
@@ -769,6 +806,15 @@ static void bt_sys_enter(void *data, struct pt_regs *regs, long id)
 	unsigned long a[6];
 	struct bt_cpu *c;
 
+	if (stamped_at_entry(id)) {
+		if (!READ_ONCE(bt_on) || (current->flags & PF_KTHREAD) ||
+		    in_compat_syscall())
+			return;
+		c = &bt_cpus[smp_processor_id()];
+		c->st_task = current;
+		c->st_time = ktime_get_real_ns();
+		return;
+	}
 	if (id != __NR_munmap || in_compat_syscall())
 		return;
 	c = probe_enter(BT_RAW_MUNMAP);

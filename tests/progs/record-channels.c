@@ -47,8 +47,8 @@
  *   record-channels vm SRC OUT         a child waits for its buffer to
  *                                      fill; the parent reads SRC, writes
  *                                      it into the child's buffer with
- *                                      process_vm_writev, reads it back
- *                                      with process_vm_readv; the child
+ *                                      process_vm_writev (having read it
+ *                                      with process_vm_readv); the child
  *                                      writes OUT from its buffer
  *   record-channels poke PID ADDR      (root) ptrace-attaches PID (a
  *                                      process outside the recording),
@@ -469,13 +469,14 @@ int main(int argc, char **argv)
 		n = slurp(src);
 		if (n <= 0 || n >= (ssize_t)sizeof(vbuf))
 			die("source size");
-		l = (struct iovec){ buf, (size_t)n };
+		/* the read first: once written, the child goes */
 		r = (struct iovec){ (void *)vbuf, (size_t)n };
-		if (syscall(SYS_process_vm_writev, c, &l, 1, &r, 1, 0) != n)
-			die("process_vm_writev");
 		l = (struct iovec){ back, (size_t)n };
 		if (syscall(SYS_process_vm_readv, c, &l, 1, &r, 1, 0) != n)
 			die("process_vm_readv");
+		l = (struct iovec){ buf, (size_t)n };
+		if (syscall(SYS_process_vm_writev, c, &l, 1, &r, 1, 0) != n)
+			die("process_vm_writev");
 		if (waitpid(c, NULL, 0) != c)
 			die("waitpid");
 		return 0;

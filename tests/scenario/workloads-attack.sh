@@ -154,12 +154,15 @@ vmread	back	file:@/loot	none	lacks	file:@/decoy
 vmread	fwd	file:@/secret	none	reaches	file:@/loot
 ptattach	back	file:@/tout	none	lacks	file:@/secret
 ptattach	fwd	file:@/secret	none	lacks	file:@/tout
+vmwrite	back	file:@/vout	default	reaches	file:@/secret
+ptpoke	back	file:@/vout	default	reaches	file:@/secret
 '
 CHECKS=$(echo "$CHECKS" | sed "s/PORT2/$P2/g")
 
 DESIGN='
 record:ptpoke:back#66  under btrack record every process is the recorder'"'"'s tracee, and a process has one tracer: the injector'"'"'s PTRACE_ATTACH of another fails (EPERM), so no injection happens to be recorded (a POKEDATA of a process outside the recording would be recorded)
 record:ptpoke:fwd#68  no injection under btrack record (record:ptpoke:back#66)
+record:ptpoke:back#75  no injection under btrack record (record:ptpoke:back#66)
 auditd:vmread:back#69  the shipped audit rules leave process_vm_readv out (strace, debuggers and profilers call it for every string they read: it floods the audit backlog), so a read of another process'"'"'s memory through it is not seen
 auditd:vmread:fwd#71  process_vm_readv is not audited (auditd:vmread:back#69)
 auditd:inplace-ed:fwd#26  audit logs no write(2): every process holding a descriptor open for writing may have written through it until it lets go; perl inherited fd 3 of the shell (exec 3>> c3) (the old c3, renamed c3.bak by python) and is taken as a writer of it, which python then reads

@@ -15,8 +15,8 @@
  *                                     fill, then writes it to OUT; the
  *                                     parent reads SRC and writes it into
  *                                     the child's buffer: HOW vm
- *                                     (process_vm_writev, then a
- *                                     process_vm_readv back), poke
+ *                                     (a process_vm_readv of it, then
+ *                                     process_vm_writev), poke
  *                                     (ptrace attach, POKEDATA, detach)
  *                                     or procmem (pwrite of
  *                                     /proc/PID/mem)
@@ -92,14 +92,16 @@ static int inject(const char *src, const char *out, const char *how)
 	printf("child=%d\n", (int)c);
 	fflush(stdout);
 	if (!strcmp(how, "vm")) {
-		struct iovec l = { d, (size_t)n }, r = { (void *)ibuf, (size_t)n };
+		struct iovec l, r = { (void *)ibuf, (size_t)n };
 		char back[sizeof(ibuf)];
 
-		if (process_vm_writev(c, &l, 1, &r, 1, 0) != n)
-			die("process_vm_writev");
-		l.iov_base = back;
+		/* the read first: once written, the child goes */
+		l = (struct iovec){ back, (size_t)n };
 		if (process_vm_readv(c, &l, 1, &r, 1, 0) != n)
 			die("process_vm_readv");
+		l = (struct iovec){ d, (size_t)n };
+		if (process_vm_writev(c, &l, 1, &r, 1, 0) != n)
+			die("process_vm_writev");
 	} else if (!strcmp(how, "poke")) {
 		long w;
 
