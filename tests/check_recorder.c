@@ -1118,25 +1118,40 @@ START_TEST(obs_ptrace_poke)
 	struct bt_record_stats st;
 	const struct ob *w, *r;
 	size_t i, n = 0;
-	int status = 0;
-	pid_t h;
+	int fds[2];
+	char ok = 0;
+	pid_t h = 0, mid;
 
 	if (geteuid() != 0)
 		return;   /* attaching a process not one's child needs root */
-	h = fork();
-	ck_assert_int_ge(h, 0);
-	if (h == 0) {
-		for (i = 0; i < 10000 && poke_word == 41; i++)
-			usleep(1000);
-		_exit(poke_word == 42 ? 0 : 1);
+	/* A grandchild, so that the recorder (which reaps any child of
+	 * this process) does not reap it: it says over a pipe whether the
+	 * poke reached it. */
+	ck_assert_int_eq(pipe(fds), 0);
+	mid = fork();
+	ck_assert_int_ge(mid, 0);
+	if (mid == 0) {
+		h = fork();
+		if (h == 0) {
+			for (i = 0; i < 10000 && poke_word == 41; i++)
+				usleep(1000);
+			ok = poke_word == 42 ? 'y' : 'n';
+			_exit(write(fds[1], &ok, 1) == 1 ? 0 : 1);
+		}
+		_exit(write(fds[1], &h, sizeof(h)) == sizeof(h) ? 0 : 1);
 	}
+	ck_assert_int_eq(waitpid(mid, NULL, 0), mid);
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], &h, sizeof(h)), sizeof(h));
+	ck_assert_int_gt(h, 0);
 	snprintf(pid, sizeof(pid), "%d", (int)h);
 	snprintf(addr, sizeof(addr), "%lx", (unsigned long)&poke_word);
 	ck_assert_int_eq(record_obs(tu_path("poke.btl"), argv, false, &st), 0);
 	ck_assert_int_eq(st.status, 0);
-	ck_assert_int_eq(waitpid(h, &status, 0), h);
 	/* the poke reached it */
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(read(fds[0], &ok, 1), 1);
+	ck_assert_int_eq(ok, 'y');
+	close(fds[0]);
 	w = find_ob(BT_RAW_MEM_WRITE, NULL);
 	r = find_ob(BT_RAW_MEM_READ, NULL);
 	ck_assert_ptr_nonnull(w);
