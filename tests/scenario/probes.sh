@@ -82,6 +82,9 @@ execve          exec  -    execve
 execveat        exec  -    execveat (dirfd, name)
 memfd-exec      exec  -    memfd_create + execveat AT_EMPTY_PATH
 io_uring        flow  -    io_uring IORING_OP_READ/WRITE
+process_vm_writev flow -   process_vm_writev into a child
+ptrace-poke     flow  -    ptrace POKEDATA into a child
+proc-mem        flow  -    pwrite of /proc/PID/mem of a child
 tcp             net   -    connect, accept, send, recv (TCP)
 tcp-accept-null net   -    accept(fd, NULL, NULL)
 tcp-sendto      net   -    sendto, recvfrom (TCP)
@@ -115,6 +118,7 @@ setresuid       cred  -    setresgid + setresuid
 # row is "not visible" (its checks are run and reported, never failed).
 DESIGN='
 record io_uring  io_uring requests bypass system calls (ptrace sees only io_uring_setup/enter); btrack record warns
+record ptrace-poke  every process of btrack record has the recorder as its tracer: another cannot attach to it (EPERM), the probe is unavailable
 '
 
 # Known failures: source:probe:check (shell patterns) and the title of the
