@@ -63,6 +63,14 @@
  *    known by its LOGIN record.)  A
  *    socket whose send/recv calls are in the log is not inferred either
  *    (per descriptor: the full rules log sendto and friends for UDP).
+ *    On a socketpair end such a call is a write or a read of its
+ *    direction (chan_io(): a receive that waited is dated after the send
+ *    it got).
+ *  - pidfd_getfd copies a descriptor of the process a pidfd_open named
+ *    (BT_FD_PIDFD): the caller reads or writes its file then, as at an
+ *    open.  A descriptor passed by SCM_RIGHTS is not in the log: reads
+ *    through it are gaps (the message that carried it is a read of what
+ *    the sender, which opened the file, wrote).
  *  - Observations through a descriptor name its object by (dev, ino),
  *    without a path: no name is resolved by a read(2), so no lookup.
  *  - A descriptor the table does not know (inherited from before the log,
@@ -191,6 +199,15 @@ struct bt_auditd {
 		uint64_t seen_ms;
 	} gone[64];
 	unsigned gone_next;
+	/* Receives on socketpair ends that waited for their data (stamped
+	 * before the send they got, which comes later in time order): held
+	 * until the send on their direction shows, or their process's next
+	 * event, which audit stamped after the receive returned (chan_io()). */
+	struct pendr {
+		uint32_t pid;
+		uint64_t start, obj, stamp, floor, bytes;
+	} pendr[16];
+	unsigned npendr;
 };
 
 static struct proc *proc_get(struct bt_auditd *a, uint32_t pid);
@@ -495,7 +512,7 @@ static bool holds_for_writing(struct bt_auditd *a, const struct proc *p,
 {
 	uint64_t id = *(const uint64_t *)arg;
 
-	return (f->access & BT_FD_WRITE) &&
+	return (f->access & BT_FD_WRITE) && !(f->access & BT_FD_IOLOG) &&
 	       (fd_is_channel(f) || fd_is_anon(f)) &&
 	       (!fd_is_channel(f) || channel_counts(a, p->pid, f, true)) &&
 	       (fd_is_channel(f) ? f->dev : f->ino) == id;
@@ -689,8 +706,8 @@ static int pull_channels(struct bt_auditd *a, const struct aev *e,
 			if ((r = flush_fifo_writers(a, f, e->time, e->pid)))
 				return r;
 		} else {
-			if (!fd_is_channel(f) || (fd_is_channel(out) &&
-						  out->dev == f->ino) ||
+			if (!fd_is_channel(f) || (f->access & BT_FD_IOLOG) ||
+			    (fd_is_channel(out) && out->dev == f->ino) ||
 			    !channel_counts(a, e->pid, f, false))
 				continue;
 			if ((r = flush_writers(a, f->ino, e->time, e->pid)))
@@ -1637,6 +1654,116 @@ static const char *bound_local(const struct bt_fd *f)
 	       !strchr(f->local, '#') ? f->local : NULL;
 }
 
+/*
+ * A send or receive logged on a socketpair end: a write of the direction
+ * it writes, a read of the one it reads, each at its time, and nothing
+ * inferred for that descriptor any more (BT_FD_IOLOG).  Audit stamps a
+ * call at its entry: a receive that waited (its exit floor, the events
+ * numbered before it, is later than its stamp) got data from a send
+ * stamped after it, which comes later in time order, so it is held back
+ * until that send shows (then dated just after it), or until its own
+ * process's next event (stamped after it returned: a send on that
+ * direction would have shown by then), or the end (dated by its floor).
+ */
+static uint64_t after_time(uint64_t t, uint64_t stamp)
+{
+	/* t or later, with the event's own serial in the low digits (as
+	 * records.c gives every event), strictly after t */
+	uint64_t u = t - t % 1000000 + stamp % 1000000;
+
+	return u > t ? u : u + 1000000;
+}
+
+static int pendr_emit(struct bt_auditd *a, unsigned i, uint64_t after)
+{
+	struct pendr p = a->pendr[i];
+	struct bt_obs o;
+	int r;
+
+	a->pendr[i] = a->pendr[--a->npendr];
+	bt_obs_init(&o);
+	o.pid = p.pid;
+	o.start = p.start;
+	o.op = BT_RAW_READ;
+	o.via_fd = true;
+	o.has_ino = true;
+	o.ino = p.obj;
+	o.file_flags = BT_FILEF_PIPE;
+	o.bytes = p.bytes;
+	o.time = p.stamp;
+	if (p.floor > o.time)
+		o.time = after_time(p.floor - 1, p.stamp);
+	if (after && o.time <= after)
+		o.time = after_time(after, p.stamp);
+	if ((r = flush_writers(a, p.obj, o.time, p.pid)))
+		return r;
+	return add(a, &o);
+}
+
+/* Emit the held receives of process pid (0: all of them). */
+static int pendr_flush(struct bt_auditd *a, uint32_t pid)
+{
+	unsigned i = 0;
+	int r;
+
+	while (i < a->npendr) {
+		if (pid && a->pendr[i].pid != pid) {
+			i++;
+			continue;
+		}
+		if ((r = pendr_emit(a, i, 0)))
+			return r;
+	}
+	return 0;
+}
+
+static int chan_io(struct bt_auditd *a, const struct aev *e,
+		   struct bt_fdtable *t, int fd, const struct bt_fd *f,
+		   bool send)
+{
+	struct proc *pr = proc_get(a, e->pid);
+	uint64_t obj = send ? f->dev : f->ino;
+	struct bt_obs o;
+	unsigned i;
+	int r;
+
+	bt_fdtable_set_access(t, fd, f->access | BT_FD_IOLOG);
+	if (!send) {
+		if (e->exit_floor > e->time) {
+			if (a->npendr == 16 && (r = pendr_emit(a, 0, 0)))
+				return r;
+			a->pendr[a->npendr++] = (struct pendr){
+				e->pid, pr ? pr->start : 0, obj, e->time,
+				e->exit_floor, e->exit > 0 ? (uint64_t)e->exit : 0
+			};
+			return 0;
+		}
+		if ((r = flush_writers(a, obj, e->time, e->pid)))
+			return r;
+	}
+	obs_base(&o, a, e);
+	o.op = send ? BT_RAW_WRITE : BT_RAW_READ;
+	o.via_fd = true;
+	o.has_ino = true;
+	o.ino = obj;
+	o.file_flags = BT_FILEF_PIPE;
+	if (e->exit > 0)
+		o.bytes = (uint64_t)e->exit;
+	if ((r = add(a, &o)))
+		return r;
+	if (!send)
+		return 0;
+	for (i = 0; i < a->npendr;) {
+		if (a->pendr[i].obj != obj) {
+			i++;
+			continue;
+		}
+		if ((r = pendr_emit(a, i, o.time)))
+			return r;
+	}
+	return 0;
+}
+
 static int do_net(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
@@ -1754,6 +1881,11 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		}
 		break;
 	}
+	/* A socketpair end: a channel of two synthetic directions. */
+	if (t && (f = bt_fdtable_get(t, (int)dirfd_arg(e->a[0]))) &&
+	    fd_is_channel(f))
+		return chan_io(a, e, t, (int)dirfd_arg(e->a[0]), f,
+			       o.op == BT_RAW_SEND);
 	/* This socket's sends and receives are in the log: nothing is
 	 * inferred for it when it goes. */
 	if (t && (f = bt_fdtable_get(t, (int)dirfd_arg(e->a[0]))))
@@ -1934,6 +2066,67 @@ static int do_pair(struct bt_auditd *a, const struct aev *e)
 	bt_fdtable_set_access(t, (int)e->fd1, BT_FD_WRITE);
 	bt_fdtable_set_stamp(t, (int)e->fd0, e->time);
 	bt_fdtable_set_stamp(t, (int)e->fd1, e->time);
+	return 0;
+}
+
+/*
+ * pidfd_open(pid): a descriptor naming process pid.  pidfd_getfd(pidfd,
+ * fd): a copy of that process's descriptor fd (close-on-exec), as if
+ * opened again: a file it can read is read now, one it can write is
+ * written (what the caller read before may go in), as at an open; a
+ * channel counts when the caller lets go of it, as any other end.
+ */
+static int do_pidfd(struct bt_auditd *a, const struct aev *e)
+{
+	struct proc *pr = proc_get(a, e->pid), *tp;
+	struct bt_fdtable *t = pr ? proc_fds(pr) : NULL;
+	const struct bt_fd *pf, *f;
+	struct bt_obs o;
+	int r;
+
+	if (!t || !e->has_exit || !fd_ok(e->exit))
+		return 0;
+	if (e->sysno == SYS_pidfd_open) {
+		if (e->a[0] == 0 || e->a[0] > UINT32_MAX)
+			return 0;
+		r = bt_fdtable_set(t, (int)e->exit, BT_FD_PIDFD, 0, e->a[0],
+				   NULL, NULL, true);
+		return r == BT_ELIMIT ? 0 : r;
+	}
+	pf = bt_fdtable_get(t, (int)dirfd_arg(e->a[0]));
+	tp = pf && pf->kind == BT_FD_PIDFD ? proc_get(a, (uint32_t)pf->ino) :
+	     NULL;
+	f = tp && tp->fds ? bt_fdtable_get(tp->fds, (int)dirfd_arg(e->a[1])) :
+	    NULL;
+	if (!f) {
+		/* a descriptor of a process, or a process, it does not know */
+		bt_fdtable_close(t, (int)e->exit);
+		a->st.gaps++;
+		return 0;
+	}
+	if (!fd_is_channel(f) && f->kind != BT_FD_SOCKET) {
+		obs_base(&o, a, e);
+		if ((f->access & BT_FD_READ)) {
+			o.op = BT_RAW_READ;
+			if (obs_fd(&o, f, false) && (r = add(a, &o)))
+				return r;
+		}
+		obs_base(&o, a, e);
+		if ((f->access & BT_FD_WRITE)) {
+			o.op = BT_RAW_WRITE;
+			if (obs_fd(&o, f, true) && (r = add(a, &o)))
+				return r;
+		}
+	}
+	r = bt_fdtable_copy_fd(t, (int)e->exit, tp->fds,
+			       (int)dirfd_arg(e->a[1]), true);
+	if (r)
+		return r == BT_ELIMIT ? 0 : r;
+	f = bt_fdtable_get(t, (int)e->exit);
+	/* not given by an exec, whatever the original was */
+	if (f)
+		bt_fdtable_set_access(t, (int)e->exit,
+				      f->access & ~(unsigned)BT_FD_EXECD);
 	return 0;
 }
 
@@ -2363,6 +2556,8 @@ static int complete(void *ctx, struct aev *e)
 
 	if (!e->has_syscall)
 		return 0;
+	if (a->npendr && (r = pendr_flush(a, e->pid)))
+		return r;
 	if (e->arch == BT_ARCH_OTHER) {
 		/* counted by the record layer (arch_other): not decoded */
 		return first_sighting(a, e);
@@ -2421,6 +2616,8 @@ static int complete(void *ctx, struct aev *e)
 	case SYS_ptrace: case SYS_process_vm_writev:
 	case SYS_process_vm_readv:
 		return do_mem(a, e);
+	case SYS_pidfd_open: case SYS_pidfd_getfd:
+		return do_pidfd(a, e);
 	case SYS_chroot:
 	case SYS_pivot_root:
 		return do_chroot(a, e);
@@ -2466,7 +2663,9 @@ int bt_auditd_feed(struct bt_auditd *a, FILE *in, const char *name,
 
 int bt_auditd_finish(struct bt_auditd *a)
 {
-	return bt_arec_finish(a->rec);
+	int r = bt_arec_finish(a->rec);
+
+	return r ? r : pendr_flush(a, 0);
 }
 
 int bt_auditd_new(struct bt_auditd **out, struct bt_obs_sink sink)

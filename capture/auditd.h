@@ -28,7 +28,9 @@
  * chown; set*id -> setid; pipe, pipe2, socketpair -> pipe objects; close,
  * dup*, fcntl, close_range -> the fd tables; mmap of an fd -> mmap;
  * connect/accept/bind -> connect/accept and socket addresses;
- * sendto/sendmsg/recvfrom/recvmsg -> send/recv.  Failed syscalls
+ * sendto/sendmsg/recvfrom/recvmsg -> send/recv (on a socketpair end:
+ * write/read of its direction); pidfd_getfd -> a copy of another
+ * process's descriptor (read, write as at an open).  Failed syscalls
  * (success=no) make nothing.  The rules that produce such a log are
  * capture/audit/btrack.rules and btrack-minimal.rules; btrack-import(1)
  * says what each gives.

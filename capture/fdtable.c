@@ -165,18 +165,16 @@ void bt_fdtable_close_range(struct bt_fdtable *t, unsigned first,
 		fd_clear(&t->fds[i]);
 }
 
-int bt_fdtable_dup(struct bt_fdtable *t, int oldfd, int newfd, bool cloexec)
+int bt_fdtable_copy_fd(struct bt_fdtable *t, int newfd,
+		       const struct bt_fdtable *from, int oldfd, bool cloexec)
 {
-	const struct bt_fd *o;
+	const struct bt_fd *o = bt_fdtable_get(from, oldfd);
 
-	if (oldfd == newfd)
-		return 0;
-	o = bt_fdtable_get(t, oldfd);
 	if (!o) {
 		bt_fdtable_close(t, newfd);
 		return 0;
 	}
-	/* set() may move t->fds: copy the source first. */
+	/* set() may move t->fds (from may be t): copy the source first. */
 	{
 		struct bt_fd c = *o;
 		char *p = NULL, *r = NULL, *l = NULL;
@@ -203,6 +201,13 @@ int bt_fdtable_dup(struct bt_fdtable *t, int oldfd, int newfd, bool cloexec)
 		}
 		return err;
 	}
+}
+
+int bt_fdtable_dup(struct bt_fdtable *t, int oldfd, int newfd, bool cloexec)
+{
+	if (oldfd == newfd)
+		return 0;
+	return bt_fdtable_copy_fd(t, newfd, t, oldfd, cloexec);
 }
 
 void bt_fdtable_set_cloexec(struct bt_fdtable *t, int fd, bool cloexec)

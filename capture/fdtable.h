@@ -30,7 +30,8 @@ enum bt_fd_kind {
 	BT_FD_FILE,         /* a regular file */
 	BT_FD_PIPE,         /* a pipe or FIFO: a file-like object (its inode) */
 	BT_FD_SOCKET,       /* a socket; `remote` if known */
-	BT_FD_OTHER         /* a directory, device, eventfd...: not recorded */
+	BT_FD_OTHER,        /* a directory, device, eventfd...: not recorded */
+	BT_FD_PIDFD         /* a pidfd (audit): the process `ino` (its pid) */
 };
 
 /* bt_fd.access: how the descriptor was opened (0 if unknown), and whether
@@ -106,6 +107,12 @@ void bt_fdtable_close_range(struct bt_fdtable *t, unsigned first,
 /* dup2(oldfd, newfd) and friends: newfd becomes what oldfd is, with its own
  * close-on-exec flag; if oldfd is unknown, newfd is forgotten. */
 int bt_fdtable_dup(struct bt_fdtable *t, int oldfd, int newfd, bool cloexec);
+
+/* pidfd_getfd(2), and SCM_RIGHTS where a source sees both ends: newfd of
+ * t becomes what oldfd of `from` (another process's table, or t) is, with
+ * its own close-on-exec flag; if oldfd is unknown, newfd is forgotten. */
+int bt_fdtable_copy_fd(struct bt_fdtable *t, int newfd,
+		       const struct bt_fdtable *from, int oldfd, bool cloexec);
 
 /* fcntl(F_SETFD): set or clear close-on-exec of a known fd. */
 void bt_fdtable_set_cloexec(struct bt_fdtable *t, int fd, bool cloexec);

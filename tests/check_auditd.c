@@ -2641,6 +2641,153 @@ static void add_mem_tests(Suite *s)
 	suite_add_tcase(s, tc);
 }
 
+/* ---- fidelity (session 10): descriptors passed and socketpairs ---------- */
+
+#define PP "ppid=1 pid=100 comm=\"p\" exe=\"/bin/p\""
+#define PC "ppid=100 pid=101 comm=\"p\" exe=\"/bin/p\""
+
+/* A parent forks, reads secret and sends it to its child over a
+ * socketpair (sendto / recvfrom, logged); the child writes out; the
+ * parent reads decoy after its send.  With `waited` the child's receive is stamped
+ * before the send (it waited in recvfrom: audit stamps at entry) and
+ * numbered after it. */
+static void socketpair_flow(bool waited)
+{
+	static char text[8192];
+	const char *rms = waited ? "110" : "125";
+
+	snprintf(text, sizeof(text), "%s",
+	SC("100", "1", "53", "exit=0 a0=1 a1=1 a2=0 a3=7ffc items=0 " PP)
+	"type=FD_PAIR msg=audit(1700000000.100:1): fd0=4 fd1=5\n"
+	EOE("100", "1")
+	SC("101", "2", "57", "exit=101 a0=0 a1=0 a2=0 a3=0 items=0 " PP)
+	EOE("101", "2")
+	SC("105", "3", "257", "exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 " PP)
+	CWD("105", "3")
+	PATHR("105", "3", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("105", "3")
+	SC("120", "5", "44", "exit=7 a0=4 a1=7ffc a2=7 a3=0 items=0 " PP)
+	EOE("120", "5"));
+	snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		 "type=SYSCALL msg=audit(1700000000.%s:6): arch=c000003e "
+		 "syscall=45 success=yes exit=7 a0=5 a1=7ffc a2=1000 a3=0 "
+		 "items=0 %s auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 "
+		 "egid=0 sgid=0 fsgid=0 tty=(none) ses=1 key=\"bt\"\n"
+		 "type=EOE msg=audit(1700000000.%s:6): \n", rms, PC, rms);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s",
+	SC("140", "7", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 " PC)
+	CWD("140", "7")
+	PATHR("140", "7", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("140", "7", "1", "out", "21", "0100644", "CREATE")
+	EOE("140", "7")
+	SC("145", "8", "257", "exit=6 a0=ffffff9c a1=1 a2=0 a3=0 items=1 " PP)
+	CWD("145", "8")
+	PATHR("145", "8", "0", "decoy", "22", "0100600", "NORMAL")
+	EOE("145", "8")
+	SC("150", "9", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " PC)
+	EOE("150", "9")
+	SC("160", "10", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 " PP)
+	EOE("160", "10")
+	SC("170", "11", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 " PC)
+	EOE("170", "11"));
+	sem_import(text);
+}
+
+START_TEST(socketpair_send_and_receive_are_a_write_and_a_read)
+{
+	socketpair_flow(false);
+	ck_assert(sem_reaches("#21", "#20"));
+	ck_assert(!sem_reaches("#21", "#22"));
+}
+END_TEST
+
+START_TEST(socketpair_waited_receive_comes_after_the_send)
+{
+	size_t k;
+	uint64_t sent = 0, got = 0;
+
+	socketpair_flow(true);
+	ck_assert(sem_reaches("#21", "#20"));
+	ck_assert(!sem_reaches("#21", "#22"));
+	for (k = 0; k < nsem; k++) {
+		if (sem[k].op == BT_RAW_WRITE && sem[k].pid == 100 &&
+		    sem[k].file_flags == BT_FILEF_PIPE)
+			sent = sem[k].time;
+		if (sem[k].op == BT_RAW_READ && sem[k].pid == 101 &&
+		    sem[k].file_flags == BT_FILEF_PIPE)
+			got = sem[k].time;
+	}
+	ck_assert_uint_gt(sent, 0);
+	ck_assert_uint_gt(got, sent);
+	ck_assert_uint_lt(got, 1700000000140000000ULL);
+}
+END_TEST
+
+/* pidfd_getfd: 100 takes 101's descriptor of secret (which 101 opened and
+ * never read) and writes out; decoy, which 101 opened after, is not had. */
+START_TEST(pidfd_getfd_copies_the_other_process_descriptor)
+{
+	static const char text[] =
+	SC("100", "1", "57", "exit=101 a0=0 a1=0 a2=0 a3=0 items=0 " PP)
+	EOE("100", "1")
+	SC("110", "2", "257", "exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 " PC)
+	CWD("110", "2")
+	PATHR("110", "2", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("110", "2")
+	SC("115", "3", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 " PC)
+	CWD("115", "3")
+	PATHR("115", "3", "0", "decoy", "22", "0100600", "NORMAL")
+	EOE("115", "3")
+	SC("120", "4", "434", "exit=5 a0=65 a1=0 a2=0 a3=0 items=0 " PP)
+	EOE("120", "4")
+	SC("130", "5", "438", "exit=6 a0=5 a1=3 a2=0 a3=0 items=0 " PP)
+	EOE("130", "5")
+	SC("140", "6", "257", "exit=7 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 " PP)
+	CWD("140", "6")
+	PATHR("140", "6", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("140", "6", "1", "out", "21", "0100644", "CREATE")
+	EOE("140", "6")
+	SC("150", "7", "3", "exit=0 a0=7 a1=0 a2=0 a3=0 items=0 " PP)
+	EOE("150", "7");
+
+	sem_import(text);
+	ck_assert(sem_at(BT_RAW_READ, 100, 20, 130));
+	ck_assert(sem_reaches("#21", "#20"));
+	ck_assert(!sem_reaches("#21", "#22"));
+}
+END_TEST
+
+/* The same with a pidfd of a process the log never showed, or a
+ * descriptor it does not know: a gap, nothing made up. */
+START_TEST(pidfd_getfd_of_an_unknown_descriptor_is_a_gap)
+{
+	static const char text[] =
+	SC("120", "4", "434", "exit=5 a0=1f4 a1=0 a2=0 a3=0 items=0 " PP)
+	EOE("120", "4")
+	SC("130", "5", "438", "exit=6 a0=5 a1=3 a2=0 a3=0 items=0 " PP)
+	EOE("130", "5")
+	SC("131", "6", "438", "exit=7 a0=9 a1=3 a2=0 a3=0 items=0 " PP)
+	EOE("131", "6");
+	size_t k;
+
+	sem_import(text);
+	for (k = 0; k < nsem; k++)
+		ck_assert_uint_ne(sem[k].op, BT_RAW_READ);
+	ck_assert_uint_eq(sem_stats.gaps, 2);
+}
+END_TEST
+
+static void add_fidelity9_tests(Suite *s)
+{
+	TCase *tc = tcase_create("fidelity9");
+
+	tcase_add_test(tc, socketpair_send_and_receive_are_a_write_and_a_read);
+	tcase_add_test(tc, socketpair_waited_receive_comes_after_the_send);
+	tcase_add_test(tc, pidfd_getfd_copies_the_other_process_descriptor);
+	tcase_add_test(tc, pidfd_getfd_of_an_unknown_descriptor_is_a_gap);
+	suite_add_tcase(s, tc);
+}
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("auditd");
@@ -2690,6 +2837,7 @@ static Suite *suite(void)
 	add_fidelity2_tests(s);
 	add_fidelity7_tests(s);
 	add_mem_tests(s);
+	add_fidelity9_tests(s);
 	return s;
 }
 

@@ -1,6 +1,7 @@
 /*
  * check_fdtable.c - the parts of capture/fdtable's API the audit importer
- * added (access mode, a socket's local address, walking the known fds);
+ * added (access mode, a socket's local address, walking the known fds,
+ * copying another table's descriptor);
  * the recorder's own fd table checks are in check_recorder.c.
  */
 #include <check.h>
@@ -83,6 +84,47 @@ START_TEST(next_walks_the_known_fds)
 }
 END_TEST
 
+/* pidfd_getfd: a descriptor of another table, all of it, close-on-exec as
+ * asked; the source keeps its own; an unknown one forgets the target fd. */
+START_TEST(copy_fd_takes_another_tables_descriptor)
+{
+	struct bt_fdtable *t, *u;
+	const struct bt_fd *f;
+
+	ck_assert_int_eq(bt_fdtable_new(&t), 0);
+	ck_assert_int_eq(bt_fdtable_new(&u), 0);
+	ck_assert_int_eq(bt_fdtable_set(t, 3, BT_FD_FILE, 8, 42, "/w/a", NULL,
+					false), 0);
+	bt_fdtable_set_access(t, 3, BT_FD_READ);
+	bt_fdtable_set_stamp(t, 3, 99);
+	ck_assert_int_eq(bt_fdtable_set(u, 6, BT_FD_FILE, 8, 7, "/w/old",
+					NULL, false), 0);
+	ck_assert_int_eq(bt_fdtable_copy_fd(u, 6, t, 3, true), 0);
+	f = bt_fdtable_get(u, 6);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->path, "/w/a");
+	ck_assert_uint_eq(f->ino, 42);
+	ck_assert_uint_eq(f->access, BT_FD_READ);
+	ck_assert_uint_eq(f->stamp, 99);
+	ck_assert(f->cloexec);
+	f = bt_fdtable_get(t, 3);
+	ck_assert_ptr_nonnull(f);
+	ck_assert(!f->cloexec);
+	/* the copy is its own: closing one leaves the other */
+	bt_fdtable_close(t, 3);
+	ck_assert_str_eq(bt_fdtable_get(u, 6)->path, "/w/a");
+	ck_assert_int_eq(bt_fdtable_copy_fd(u, 6, t, 3, false), 0);
+	ck_assert_ptr_null(bt_fdtable_get(u, 6));
+	/* within one table it is dup */
+	ck_assert_int_eq(bt_fdtable_set(u, 1, BT_FD_PIPE, 0, 5, NULL, NULL,
+					false), 0);
+	ck_assert_int_eq(bt_fdtable_copy_fd(u, 900, u, 1, false), 0);
+	ck_assert_uint_eq(bt_fdtable_get(u, 900)->ino, 5);
+	bt_fdtable_unref(t);
+	bt_fdtable_unref(u);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fdtable");
@@ -90,6 +132,7 @@ int main(void)
 
 	tcase_add_test(tc, access_and_local_follow_dup_and_fork);
 	tcase_add_test(tc, next_walks_the_known_fds);
+	tcase_add_test(tc, copy_fd_takes_another_tables_descriptor);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

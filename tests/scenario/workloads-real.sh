@@ -61,6 +61,9 @@
 #   setns      a process enters that container's mount namespace with
 #              setns (as nsenter -m and docker exec do), reads its /s and
 #              writes its /o2: the host's jail/s and jail/o2
+#   fdpass     python: a secret sent to a child over a socketpair; a file
+#              descriptor passed over it (SCM_RIGHTS), read by the child;
+#              a descriptor taken from another process (pidfd_getfd)
 set -eu
 top=${BTRACK_TOP:?}
 BT=${BTRACK:?}
@@ -116,6 +119,7 @@ devtty	script -q -c 'cat secret > /dev/tty' ts > /dev/null; cat decoy > /dev/nul
 sti	python3 -c 'import pty; pty.spawn([\"sh\", \"-c\", \"python3 ../sti.py && head -n 1 > out\"])' < /dev/null > /dev/null; cat decoy > /dev/null
 ptyrelay	(sleep 1; cat secret) | script -q -c 'cat decoy; cat > out' /dev/null > /dev/null
 ptyreuse	cat secret | script -q -c 'cat > out1' /dev/null > /dev/null; cat decoy | script -q -c 'cat > out2' /dev/null > /dev/null
+fdpass	python3 ../fdpass.py; cat decoy > /dev/null
 xargs-p	ls in | sed 's|^|in/|' | xargs -P2 -n1 sh -c 'tr a-z A-Z < \"\$1\" > \"\$1.up\"' sh
 "
 
@@ -259,6 +263,16 @@ sti	back	file:@/out	none	lacks	file:@/decoy
 ptyrelay	fwd	file:@/secret	none	reaches	file:@/out
 ptyrelay	back	file:@/out	none	lacks	file:@/decoy
 setns	fwd	file:@/secret	none	reaches	file:root/o2
+fdpass	back	file:@/out1	none	reaches	file:@/secret1
+fdpass	back	file:@/out1	none	lacks	file:@/secret2
+fdpass	back	file:@/out1	none	lacks	file:@/decoy
+fdpass	back	file:@/out2	none	reaches	file:@/secret2
+fdpass	back	file:@/out2	none	lacks	file:@/decoy
+fdpass	back	file:@/out3	none	reaches	file:@/secret3
+fdpass	back	file:@/out3	default	reaches	file:@/secret3
+fdpass	back	file:@/out3	none	lacks	file:@/decoy
+fdpass	fwd	file:@/secret1	none	reaches	file:@/out1
+fdpass	fwd	file:@/secret3	none	reaches	file:@/out3
 '
 
 DESIGN='
@@ -464,6 +478,61 @@ if len(sys.argv) > 2:  # a container that lives until told to stop
     t = time.time() + 60
     while not os.path.exists("/stop") and time.time() < t:
         time.sleep(0.05)
+PY
+	echo "the socketpair secret $$" >"$1/fdpass/secret1"
+	echo "the passed descriptor's secret $$" >"$1/fdpass/secret2"
+	echo "the taken descriptor's secret $$" >"$1/fdpass/secret3"
+	echo "decoy $$" >"$1/fdpass/decoy"
+	# descriptors and data passed between processes: over a socketpair
+	# (data, then a descriptor by SCM_RIGHTS), and by pidfd_getfd(2)
+	cat >"$1/fdpass.py" <<'PY'
+import ctypes, os, socket, time
+a, b = socket.socketpair()
+c1 = os.fork()
+if c1 == 0:
+    a.close()
+    d = b.recv(4096)
+    with open("out1", "wb") as f:
+        f.write(d)
+    b.sendall(b"k")              # out1 is written: the next may come
+    msg, fds, _, _ = socket.recv_fds(b, 16, 1)
+    d = os.read(fds[0], 4096)
+    with open("out2", "wb") as f:
+        f.write(d)
+    os._exit(0)
+b.close()
+with open("secret1", "rb") as f:
+    a.sendall(f.read())
+a.recv(1)
+fd = os.open("secret2", os.O_RDONLY)
+socket.send_fds(a, [b"x"], [fd])
+os.close(fd)
+os.waitpid(c1, 0)
+a.close()
+r, w = os.pipe()                 # made after c1: it holds none of it
+c2 = os.fork()
+if c2 == 0:
+    os.close(r)
+    fd = os.open("secret3", os.O_RDONLY)
+    os.write(w, b"%d\n" % fd)
+    os.close(w)
+    t = time.time() + 30
+    while not os.path.exists("done") and time.time() < t:
+        time.sleep(0.02)
+    os._exit(0)
+os.close(w)
+n = int(os.read(r, 64))
+os.close(r)
+libc = ctypes.CDLL(None, use_errno=True)
+pfd = os.pidfd_open(c2)
+got = libc.syscall(438, pfd, n, 0)
+if got < 0:
+    raise OSError(ctypes.get_errno(), "pidfd_getfd")
+d = os.pread(got, 4096, 0)
+with open("out3", "wb") as f:
+    f.write(d)
+open("done", "w").close()
+os.waitpid(c2, 0)
 PY
 	for w in script ptyin pyspawn ptyreuse devtty sti ptyrelay subst pyreplace copytrunc popen tee procsubst inplace \
 		dirmove symswap gitco; do
