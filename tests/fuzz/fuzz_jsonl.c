@@ -46,7 +46,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0)
 		return 0;
 	close(fd);
-	if (bt_log_writer_open(&w, path, BT_LOGW_CREATE | BT_LOGW_TRUNC) ||
+	/* INPLACE: the temporary file itself, so that the abort below
+	 * leaves it (a CREATE writer otherwise writes a file of its own and
+	 * removes it on abort: every input failed the reopen). */
+	if (bt_log_writer_open(&w, path, BT_LOGW_CREATE | BT_LOGW_TRUNC |
+			       BT_LOGW_INPLACE) ||
 	    bt_ingest_new(&ing, w) || bt_jsonl_line_new(&l))
 		abort();
 	while (p < end) {
