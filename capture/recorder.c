@@ -2186,20 +2186,27 @@ static void trunc_obs(struct rec *r, struct task *t, const char *path,
 	add(r, &ob);
 }
 
-/* The thread group of thread tid from /proc/TID/status, 0 if unknown. */
+/* The thread group of thread tid from /proc/TID/status (its first lines,
+ * read into the stack: nothing allocated), 0 if unknown. */
 static uint32_t tgid_of(uint32_t tid)
 {
-	char path[64], line[128];
+	char path[64], buf[512];
+	const char *at;
 	unsigned long v = 0;
-	FILE *f;
+	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%u/status", tid);
-	if (!(f = fopen(path, "re")))
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %lu", &v) == 1)
-			break;
-	fclose(f);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (!(at = strstr(buf, "\nTgid:")) ||
+	    sscanf(at + 6, "%lu", &v) != 1)
+		return 0;
 	return v <= UINT32_MAX ? (uint32_t)v : 0;
 }
 
