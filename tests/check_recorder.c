@@ -1106,6 +1106,34 @@ START_TEST(obs_process_vm)
 }
 END_TEST
 
+/* process_vm_writev naming a thread of the child (not its leader): the
+ * MEM_WRITE names the child's process. */
+START_TEST(obs_process_vm_thread)
+{
+	char src[4096], out[4096];
+	char *argv[] = { channels(), "vm-thread", src, out, NULL };
+	struct bt_record_stats st;
+	const struct ob *f, *w, *c;
+
+	snprintf(src, sizeof(src), "%s", tu_path("src"));
+	snprintf(out, sizeof(out), "%s", tu_path("out"));
+	make_src();
+	ck_assert_int_eq(record_obs(tu_path("vmt.btl"), argv, false, &st), 0);
+	ck_assert_int_eq(st.status, 0);
+	f = find_ob(BT_RAW_FORK, NULL);
+	w = find_ob(BT_RAW_MEM_WRITE, NULL);
+	c = find_ob(BT_RAW_CREATE, out);
+	if (!f || !w || !c)
+		dump_obs();
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(w->peer, f->child);
+	ck_assert_uint_eq(w->peer_start, f->child_start);
+	ck_assert_uint_eq(c->pid, f->child);
+}
+END_TEST
+
 /* ptrace of a process outside the recording (root): PEEKDATA is a
  * MEM_READ and POKEDATA a MEM_WRITE of it, its start unknown; attach,
  * PEEKUSER, GETREGS and detach are nothing. */
@@ -1476,6 +1504,7 @@ int main(void)
 	tcase_add_test(tc, obs_names_attrs);
 	tcase_add_test(tc, obs_setid);
 	tcase_add_test(tc, obs_process_vm);
+	tcase_add_test(tc, obs_process_vm_thread);
 	tcase_add_test(tc, obs_ptrace_poke);
 	tcase_add_test(tc, obs_preload_not_recorded);
 	tcase_add_test(tc, obs_script_exec);

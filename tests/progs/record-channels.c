@@ -50,6 +50,11 @@
  *                                      process_vm_writev (having read it
  *                                      with process_vm_readv); the child
  *                                      writes OUT from its buffer
+ *   record-channels vm-thread SRC OUT  as vm, the write naming a thread
+ *                                      of the child (not its leader): the
+ *                                      thread sends its id to the parent
+ *                                      over a pipe (a flow child ->
+ *                                      parent only)
  *   record-channels poke PID ADDR      (root) ptrace-attaches PID (a
  *                                      process outside the recording),
  *                                      PEEKDATA and POKEDATA the word at
@@ -62,6 +67,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -126,6 +132,63 @@ static int open_pty(int *sl)
 	if (tcsetattr(*sl, TCSANOW, &tio))
 		die("tcsetattr");
 	return m;
+}
+
+/* vm-thread: the child's second thread sends its id, then waits with
+ * the child's main thread for the buffer to fill. */
+static volatile char tbuf[256];
+static int tpipe;
+
+static void *tell_tid(void *arg)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	int i;
+
+	(void)arg;
+	if (write(tpipe, &tid, sizeof(tid)) != sizeof(tid))
+		die("write tid");
+	for (i = 0; i < 10000 && !tbuf[0]; i++)
+		usleep(1000);
+	return NULL;
+}
+
+static int vm_thread(const char *src, const char *out)
+{
+	struct iovec l, r;
+	pthread_t th;
+	ssize_t n;
+	pid_t c, tid;
+	int p[2], i;
+
+	if (pipe(p))
+		die("pipe");
+	if ((c = fork()) < 0)
+		die("fork");
+	if (c == 0) {
+		close(p[0]);
+		tpipe = p[1];
+		if (pthread_create(&th, NULL, tell_tid, NULL))
+			die("pthread_create");
+		for (i = 0; i < 10000 && !tbuf[0]; i++)
+			usleep(1000);
+		pthread_join(th, NULL);
+		put(out, (const char *)tbuf, strnlen((const char *)tbuf,
+						     sizeof(tbuf)));
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &tid, sizeof(tid)) != sizeof(tid) || tid == c)
+		die("thread id");
+	n = slurp(src);
+	if (n <= 0 || n >= (ssize_t)sizeof(tbuf))
+		die("source size");
+	l = (struct iovec){ buf, (size_t)n };
+	r = (struct iovec){ (void *)tbuf, (size_t)n };
+	if (syscall(SYS_process_vm_writev, tid, &l, 1, &r, 1, 0) != n)
+		die("process_vm_writev");
+	if (waitpid(c, NULL, 0) != c)
+		die("waitpid");
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -481,6 +544,8 @@ int main(int argc, char **argv)
 			die("waitpid");
 		return 0;
 	}
+	if (!strcmp(mode, "vm-thread"))
+		return vm_thread(src, out);
 	if (!strcmp(mode, "poke")) {
 		pid_t pid = (pid_t)atol(src);
 		unsigned long addr = strtoul(out, NULL, 16);
