@@ -1,0 +1,148 @@
+#!/bin/sh
+# workloads-runtimes.sh - programs written for language runtimes (Java,
+# Node.js, Go, Rust: tests/progs/runtimes/), each planting a secret that
+# flows through the runtime's own machinery, under `btrack record`,
+# `btrack record --source ebpf` and a real auditd with the shipped rules
+# (SCEN_SOURCES picks; the machinery is tests/probes/scenario-lib.sh, as
+# for workloads-real.sh).  For each runtime R (j Java, n Node.js, g Go,
+# r Rust):
+#   R-thr   a thread pool (Java executor, Node worker thread and libuv's
+#           pool, goroutines, std::thread): one thread reads secret,
+#           another writes it to out through a buffered writer that the
+#           main thread opened; then decoy is copied to dout
+#   R-proc  a child's stdout through a pipe (ProcessBuilder,
+#           child_process.spawn, os/exec, std::process::Command) into
+#           out; secret2 written into a child's stdin (sh -c 'cat > cout')
+#   R-net   TCP on loopback: client and server threads in one process
+#           (127.0.0.1, port 0) into out4; then two processes, a listener
+#           on [::1] port 0 (srv6) that sends secret2 to a client (cli6)
+#           that writes out6
+#   R-udp   a datagram from one process to another on [::1] port 0
+#   R-file  the secret through a shared mapping of a file m (FileChannel.map,
+#           syscall.Mmap, mmap(2); Node.js: a write stream) written by one
+#           process and read by another, which writes it to final.tmp and
+#           renames that into place as final
+# Every process reads decoy after its last output: no output may blame it.
+# A runtime whose toolchain is missing is left out (said so); with none,
+# the test is skipped.
+set -eu
+top=${BTRACK_TOP:?}
+BT=${BTRACK:?}
+B=${B:-build}
+T=$(mktemp -d /tmp/bt-wrt.XXXXXX)
+[ -n "${KEEP:-}" ] && echo "keeping $T"
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+command -v python3 >/dev/null 2>&1 || { echo "no python3"; exit 77; }
+[ -n "${WORK_SOURCES:-}" ] && SCEN_SOURCES=$WORK_SOURCES
+src=$top/tests/progs/runtimes
+
+# Build each runtime's program once, into $T/rt (prepare copies it into
+# each source's tree); a runtime that cannot is left out.
+mkdir -p "$T/rt"
+rts=""
+if command -v javac >/dev/null 2>&1 && command -v java >/dev/null 2>&1 &&
+	javac -d "$T/rt" "$src/W.java" 2>"$T/rt/javac.err"; then
+	rts="$rts j"
+	echo "java: $(java -version 2>&1 | head -n 1)"
+else
+	echo "java: left out (no javac/java, or it failed: $(tail -n 1 "$T/rt/javac.err" 2>/dev/null))"
+fi
+if command -v node >/dev/null 2>&1; then
+	cp "$src/w.js" "$T/rt/"
+	rts="$rts n"
+	echo "node: $(node --version)"
+else
+	echo "node: left out (no node)"
+fi
+if command -v go >/dev/null 2>&1 &&
+	(cd "$src" && GOCACHE=$T/go-cache GO111MODULE=off GOFLAGS= \
+		go build -o "$T/rt/wgo" w.go) 2>"$T/rt/go.err"; then
+	rts="$rts g"
+	echo "go: $(go version)"
+else
+	echo "go: left out (no go, or it failed: $(tail -n 1 "$T/rt/go.err" 2>/dev/null))"
+fi
+rm -rf "$T/go-cache"
+if command -v rustc >/dev/null 2>&1 &&
+	rustc -o "$T/rt/wrs" "$src/w.rs" 2>"$T/rt/rustc.err"; then
+	rts="$rts r"
+	echo "rust: $(rustc --version)"
+else
+	echo "rust: left out (no rustc, or it failed: $(tail -n 1 "$T/rt/rustc.err" 2>/dev/null))"
+fi
+[ -n "$rts" ] || { echo "no language runtime here (java, node, go, rustc)"; exit 77; }
+
+# the scenarios of one runtime: R the prefix, X how to run its program
+# from a scenario's directory, FILE the R-file steps
+scenarios() {
+	printf '%s-thr\t%s thr\n' "$1" "$2"
+	printf '%s-proc\t%s proc\n' "$1" "$2"
+	printf '%s-net\t%s tcp4; %s srv6 & s=$!; %s cli6; wait $s\n' "$1" "$2" "$2" "$2"
+	printf '%s-udp\t%s udprecv & s=$!; %s udpsend; wait $s\n' "$1" "$2" "$2"
+	printf '%s-file\t%s\n' "$1" "$3"
+}
+# the checks of one runtime: R the prefix, MAP 1 if R-file maps m
+checks() {
+	sed "s/^R-/$1-/" <<'C'
+R-thr	back	file:@/out	none	reaches	file:@/secret
+R-thr	back	file:@/out	none	lacks	file:@/decoy
+R-thr	back	file:@/dout	none	reaches	file:@/decoy
+R-thr	fwd	file:@/secret	none	reaches	file:@/out
+R-proc	back	file:@/out	none	reaches	file:@/secret	process:/cat
+R-proc	back	file:@/out	none	lacks	file:@/decoy	file:@/secret2
+R-proc	back	file:@/cout	none	reaches	file:@/secret2
+R-proc	fwd	file:@/secret2	none	reaches	file:@/cout
+R-net	back	file:@/out4	none	reaches	file:@/secret
+R-net	back	file:@/out4	none	lacks	file:@/secret2
+R-net	back	file:@/out6	none	reaches	file:@/secret2	process: srv6
+R-net	back	file:@/out6	none	lacks	file:@/decoy	file:@/secret
+R-net	fwd	file:@/secret2	none	reaches	file:@/out6
+R-udp	back	file:@/uout	none	reaches	file:@/secret	process: udpsend
+R-udp	back	file:@/uout	none	lacks	file:@/decoy
+R-udp	fwd	file:@/secret	none	reaches	file:@/uout
+R-file	back	file:@/final	none	reaches	file:@/secret
+R-file	back	file:@/final	none	lacks	file:@/decoy
+R-file	back	file:@/final	default	reaches	file:@/secret
+R-file	fwd	file:@/secret	none	reaches	file:@/final
+C
+	[ "$2" = 1 ] && printf '%s-file\tback\tfile:@/final\tnone\treaches\t*:@/m*\n' "$1"
+	return 0
+}
+
+SCENARIOS="" CHECKS=""
+for rt in $rts; do
+	case $rt in
+	j) x="java -cp .. W" f="$x mapw; $x mapr" m=1 ;;
+	n) x="node ../w.js" f="$x file" m=0 ;;
+	g) x="../wgo" f="$x mapw; $x mapr" m=1 ;;
+	r) x="../wrs" f="$x mapw; $x mapr" m=1 ;;
+	esac
+	SCENARIOS="$SCENARIOS
+$(scenarios $rt "$x" "$f")"
+	CHECKS="$CHECKS
+$(checks $rt $m)"
+done
+SCENARIOS="$SCENARIOS
+"
+CHECKS="$CHECKS
+"
+
+DESIGN='
+'
+
+KNOWN='
+'
+
+prepare() {
+	cp "$T"/rt/* "$1/"
+	for rt in $rts; do
+		for w in thr proc net udp file; do
+			echo "the $rt-$w secret $$" >"$1/$rt-$w/secret"
+			echo "the $rt-$w second secret $$" >"$1/$rt-$w/secret2"
+			echo "decoy $$" >"$1/$rt-$w/decoy"
+		done
+	done
+}
+
+SCEN_DEFAULT_SOURCES="record ebpf auditd"
+. "$top/tests/probes/scenario-lib.sh"
