@@ -170,6 +170,9 @@ struct bt_auditd {
 		char addr[64];       /* "" = free slot */
 		char local[96];      /* the client's local (conn_local()) */
 		bool uncertain;      /* an accept may have taken another */
+		bool dgram;          /* a datagram sent (sendto), no connect:
+		                        only for learn_port(), never accepted */
+		uint64_t time;       /* of the connect or send (ns) */
 	} pend[64];
 	unsigned pend_next;
 	const char *argv[AUD_MAX_ARGS];
@@ -1541,17 +1544,30 @@ static bool loopback_with_port(const char *addr)
 /* A connect to `addr` from local `local` seen: remember it if an accept
  * may need it. */
 static void pend_connect(struct bt_auditd *a, const char *addr,
-			 const char *local)
+			 const char *local, uint64_t time, bool dgram)
 {
 	struct pending *p;
 
 	if (!loopback_with_port(addr) || strlen(addr) >= sizeof(p->addr) ||
 	    (local && strlen(local) >= sizeof(p->local)))
 		return;
+	if (dgram) {
+		/* one slot per address datagrams go to (a resolver's
+		 * queries must not push the connects out) */
+		size_t k;
+
+		for (k = 0; k < BT_ARRAY_SIZE(a->pend); k++)
+			if (a->pend[k].dgram && !strcmp(a->pend[k].addr, addr)) {
+				a->pend[k].time = time;
+				return;
+			}
+	}
 	p = &a->pend[a->pend_next++ % BT_ARRAY_SIZE(a->pend)];
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
 	snprintf(p->local, sizeof(p->local), "%s", local ? local : "");
 	p->uncertain = false;
+	p->dgram = dgram;
+	p->time = time;
 }
 
 /* An IP address and port ("1.2.3.4:80", "[::1]:80"), not a unix path. */
@@ -1607,7 +1623,8 @@ static bool pend_accept(struct bt_auditd *a, const char *local,
 	for (k = 0; k < BT_ARRAY_SIZE(a->pend); k++) {
 		/* oldest first */
 		i = (a->pend_next + k) % BT_ARRAY_SIZE(a->pend);
-		if (!a->pend[i].addr[0] || strcmp(a->pend[i].addr, local))
+		if (!a->pend[i].addr[0] || a->pend[i].dgram ||
+		    strcmp(a->pend[i].addr, local))
 			continue;
 		if (!n++)
 			first = i;
@@ -1621,9 +1638,52 @@ static bool pend_accept(struct bt_auditd *a, const char *local,
 	if (n == 1)
 		return sure;
 	for (k = 0; k < BT_ARRAY_SIZE(a->pend); k++)
-		if (!strcmp(a->pend[k].addr, local))
+		if (!a->pend[k].dgram && !strcmp(a->pend[k].addr, local))
 			a->pend[k].uncertain = true;
 	return false;
+}
+
+/*
+ * A socket bound to port 0 got a port from the kernel, which audit does
+ * not log: its bound address reads "ADDR:0", which no client connected
+ * or sent to.  The connects waiting for an accept on it (a listener), or
+ * the datagrams sent to its address (dgram: a receiver; connects too, a
+ * connected UDP socket's), since it was bound (`since`: none before can
+ * be to it) name the port: when the ones to that address (a wildcard
+ * socket: to loopback) all went to one port, that is its port, written
+ * into out ("ADDR:PORT") and returned true; several ports (several such
+ * sockets at once, or a connect to another service of that address),
+ * none: false, the socket stays half-known.
+ */
+static bool learn_port(const struct bt_auditd *a, const char *bound,
+		       uint64_t since, bool dgram, char *out, size_t cap)
+{
+	const char *c = strrchr(bound, ':'), *port = NULL, *pc;
+	size_t hl = c ? (size_t)(c - bound) : 0, k;
+	bool v4any = !strcmp(bound, "0.0.0.0:0");
+	bool v6any = !strcmp(bound, "[::]:0");
+
+	if (!c || strcmp(c, ":0") || !ip_addr(bound))
+		return false;
+	for (k = 0; k < BT_ARRAY_SIZE(a->pend); k++) {
+		const char *p = a->pend[k].addr;
+
+		if (!p[0] || !(pc = strrchr(p, ':')) ||
+		    a->pend[k].time < since || (a->pend[k].dgram && !dgram))
+			continue;
+		if (!((size_t)(pc - p) == hl && !strncmp(p, bound, hl)) &&
+		    !(v4any && !strncmp(p, "127.", 4)) &&
+		    !(v6any && (!strncmp(p, "[::1]:", 6) ||
+				!strncmp(p, "127.", 4))))
+			continue;
+		if (port && strcmp(port, pc))
+			return false;
+		port = pc;
+	}
+	if (!port || hl + strlen(port) >= cap)
+		return false;
+	snprintf(out, cap, "%.*s%s", (int)hl, bound, port);
+	return true;
 }
 
 /* A socket's bound address (bind), not the half-known local a connect
@@ -1632,6 +1692,23 @@ static const char *bound_local(const struct bt_fd *f)
 {
 	return f && f->local && f->local[0] != '?' &&
 	       !strchr(f->local, '#') ? f->local : NULL;
+}
+
+/*
+ * The time of a receive, which may have waited for a send: audit stamps
+ * it at its entry, before the send; it returned no earlier than the
+ * events numbered before it were stamped (aev.exit_floor).  Keeps its own
+ * serial in the low digits, as every event (records.c): higher than the
+ * floor's.  (An accept is handed over at that time already: records.c.)
+ */
+static uint64_t exit_dated(const struct aev *e)
+{
+	uint64_t t;
+
+	if (e->exit_floor <= e->time)
+		return e->time;
+	t = e->exit_floor - e->exit_floor % 1000000 + e->time % 1000000;
+	return t < e->exit_floor ? e->exit_floor : t;  /* (wrapped) */
 }
 
 static int do_net(struct bt_auditd *a, const struct aev *e)
@@ -1654,11 +1731,13 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 	obs_base(&o, a, e);
 	switch (e->sysno) {
 	case SYS_bind:
-		if (remote && (f = sock_fd(pr, dirfd_arg(e->a[0]))))
-			return bt_fdtable_set_local(t, (int)dirfd_arg(e->a[0]),
-						    remote) == BT_ENOMEM ?
-			       BT_ENOMEM : 0;
-		return 0;
+		if (!remote || !(f = sock_fd(pr, dirfd_arg(e->a[0]))))
+			return 0;
+		/* when it was bound: learn_port() */
+		bt_fdtable_set_stamp(t, (int)dirfd_arg(e->a[0]), e->time);
+		return bt_fdtable_set_local(t, (int)dirfd_arg(e->a[0]),
+					    remote) == BT_ENOMEM ?
+		       BT_ENOMEM : 0;
 	case SYS_connect:
 		if (!remote)
 			return 0;
@@ -1668,7 +1747,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		o.local = local = conn_local(a, remote, f ? f->local : NULL);
 		if ((r = add(a, &o)))
 			return r;
-		pend_connect(a, remote, local);
+		pend_connect(a, remote, local, e->time, false);
 		if (f && (bt_fdtable_set_remote(t, (int)dirfd_arg(e->a[0]),
 						remote) == BT_ENOMEM ||
 			  (local && local != f->local &&
@@ -1682,6 +1761,16 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		if (f && f->kind != BT_FD_SOCKET)
 			f = NULL;
 		lst = bound_local(f);
+		if (lst && learn_port(a, lst, f->stamp, false, a->path2,
+				      sizeof(a->path2))) {
+			/* from now on the listener's address is the one its
+			 * clients connect to (bind to port 0) */
+			if (bt_fdtable_set_local(t, (int)dirfd_arg(e->a[0]),
+						 a->path2) == BT_ENOMEM)
+				return BT_ENOMEM;
+			f = bt_fdtable_get(t, (int)dirfd_arg(e->a[0]));
+			lst = bound_local(f);
+		}
 		if (remote) {
 			/* it takes one of the connects to its address; this
 			 * end is (listener's address, peer): its local is
@@ -1738,17 +1827,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		break;
 	default:
 		o.op = BT_RAW_RECV;
-		/* Stamped at its entry: a receive that waited got its data
-		 * by the time the events numbered before it were stamped
-		 * (aev.exit_floor), from a send stamped later than it. */
-		if (e->exit_floor > o.time) {
-			/* (with its own serial in the low digits, as every
-			 * event, records.c: higher than the floor's) */
-			o.time = e->exit_floor - e->exit_floor % 1000000 +
-				 e->time % 1000000;
-			if (o.time < e->exit_floor)
-				o.time = e->exit_floor;  /* (wrapped) */
-		}
+		o.time = exit_dated(e);
 		break;
 	}
 	/* This socket's sends and receives are in the log: nothing is
@@ -1776,6 +1855,19 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		return 0;
 	}
 	if (!o.local && (f = sock_fd(pr, dirfd_arg(e->a[0])))) {
+		/* a datagram socket bound to port 0: its port from what was
+		 * sent to its address since (learn_port()); a datagram sent
+		 * to a loopback address: what may teach a receiver its port */
+		if (o.op == BT_RAW_RECV && (lst = bound_local(f)) &&
+		    learn_port(a, lst, f->stamp, true, a->path2,
+			       sizeof(a->path2))) {
+			if (bt_fdtable_set_local(t, (int)dirfd_arg(e->a[0]),
+						 a->path2) == BT_ENOMEM)
+				return BT_ENOMEM;
+			f = bt_fdtable_get(t, (int)dirfd_arg(e->a[0]));
+		}
+		if (o.op == BT_RAW_SEND)
+			pend_connect(a, remote, NULL, e->time, true);
 		/* An address given (sendto, recvfrom: UDP): this end is
 		 * (peer, the socket's own address), as for a connection.  A
 		 * socket that sends unbound got an ephemeral port audit does
@@ -2014,6 +2106,18 @@ static int do_fork(struct bt_auditd *a, const struct aev *e)
 		return 0;
 	/* clone with CLONE_THREAD makes a thread of this process. */
 	if (e->sysno == SYS_clone && (e->a[0] & A_CLONE_THREAD))
+		return 0;
+	/*
+	 * clone3 takes its flags in a struct (a0 is its address): a thread
+	 * (pthread_create, every runtime's pool) cannot be told from a
+	 * process by this record.  But audit's pid= is the thread group's:
+	 * a thread's own events carry its creator's pid, a new process's
+	 * its own.  So a clone3 child is left to its first sighting
+	 * (first_sighting(): a pid= never seen, its ppid= the parent), and
+	 * a thread never becomes a process of its own (which would hold a
+	 * copy of the descriptors it shares and be taken as their writer).
+	 */
+	if (e->sysno == SYS_clone3)
 		return 0;
 	cpid = (uint32_t)e->exit;
 	child = proc_get(a, cpid);
@@ -2335,6 +2439,12 @@ static int complete(void *ctx, struct aev *e)
 	if ((r = first_sighting(a, e)))
 		return r;
 	switch (e->sysno) {
+	case SYS_io_uring_setup: case SYS_io_uring_enter:
+	case SYS_io_uring_register: case SYS_io_setup: case SYS_io_submit:
+		/* io_uring and Linux AIO: the reads and writes happen in
+		 * the kernel, no syscall the rules see: counted, said */
+		a->st.io_uring_calls++;
+		return 0;
 	case SYS_open: case SYS_openat: case SYS_openat2: case SYS_creat:
 		return do_open(a, e);
 	case SYS_execve: case SYS_execveat:

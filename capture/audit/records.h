@@ -159,7 +159,8 @@ int bt_arec_finish(struct bt_arec *p);
 
 void bt_arec_free(struct bt_arec *p);
 
-/* Render a SOCKADDR saddr= hex value as "a.b.c.d:port", "[v6]:port" or
+/* Render a SOCKADDR saddr= hex value as "a.b.c.d:port", "[v6]:port" (v6 in
+ * its canonical text, RFC 5952) or
  * "unix:path" into out (empty if not one of those). */
 void bt_arec_sockaddr_text(const char *hex, char *out, size_t cap);
 
