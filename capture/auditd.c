@@ -884,6 +884,8 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 		if (!pass && (r = flush_accepted_senders(a, f, e->time,
 							 e->pid)))
 			return r;
+		if (pass && !(f->access & BT_FD_WRITE))
+			return 0;  /* sent its last before (do_shutdown()) */
 		o.remote = f->remote;
 		o.local = f->local;
 		o.op = pass ? BT_RAW_SEND : BT_RAW_RECV;
@@ -1888,6 +1890,29 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 	return add(a, &o);
 }
 
+/*
+ * shutdown(fd, SHUT_WR or SHUT_RDWR): the socket sends nothing more, and
+ * its peer reads the end of the data now (Java closes a connection so,
+ * and lets go of the descriptor later): what it sent, inferred when it
+ * lets go otherwise (its writes are not logged), is sent by now.
+ */
+static int do_shutdown(struct bt_auditd *a, const struct aev *e)
+{
+	struct proc *pr = proc_get(a, e->pid);
+	struct bt_fdtable *t = pr ? proc_fds(pr) : NULL;
+	const struct bt_fd *f;
+	int fd = (int)dirfd_arg(e->a[0]), r;
+
+	if (!t || !fd_ok(dirfd_arg(e->a[0])) || e->a[1] == 0 ||
+	    !(f = bt_fdtable_get(t, fd)) || f->kind != BT_FD_SOCKET ||
+	    !(f->access & BT_FD_WRITE))
+		return 0;
+	if ((r = release_fd(a, e, f, 1)))
+		return r;
+	bt_fdtable_set_access(t, fd, f->access & ~BT_FD_WRITE);
+	return 0;
+}
+
 static int do_mmap(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
@@ -2439,6 +2464,9 @@ static int complete(void *ctx, struct aev *e)
 	if ((r = first_sighting(a, e)))
 		return r;
 	switch (e->sysno) {
+	case SYS_shutdown:
+		a->fdlife = true;  /* (logged by the full rules only) */
+		return do_shutdown(a, e);
 	case SYS_io_uring_setup: case SYS_io_uring_enter:
 	case SYS_io_uring_register: case SYS_io_setup: case SYS_io_submit:
 		/* io_uring and Linux AIO: the reads and writes happen in

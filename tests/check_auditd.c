@@ -2734,6 +2734,46 @@ START_TEST(io_uring_and_aio_setups_are_counted)
 }
 END_TEST
 
+/*
+ * Java ends a connection with shutdown(fd, SHUT_WR), and closes the
+ * descriptor later: the peer has read all it was sent by the shutdown, so
+ * the send (inferred, writes are not logged) is then, not at the close
+ * (after the peer wrote what it received); and not a second time there.
+ */
+START_TEST(shutdown_sends_before_the_close)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	SA6("100", "1", "1F90", LO6)
+	EOE("100", "1")
+	SC("105", "2", "42", "exit=0 a0=4 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=200 comm=\"java\" exe=\"/bin/java\"")
+	SA6("105", "2", "1F90", LO6)
+	EOE("105", "2")
+	SC("106", "3", "43", "exit=5 a0=3 a1=7ffc a2=7ffc a3=0 items=0 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	SA6("106", "3", "C350", LO6)
+	EOE("106", "3")
+	SC("110", "4", "257", "exit=6 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	CWD("110", "4")
+	PATHR("110", "4", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("110", "4")
+	SC("120", "5", "48", "exit=0 a0=5 a1=1 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	EOE("120", "5")
+	SC("130", "6", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	EOE("130", "6");
+	size_t k, n = 0;
+
+	sem_import(text);
+	for (k = 0; k < nsem; k++) {
+		if (sem[k].op != BT_RAW_SEND || sem[k].pid != 100)
+			continue;
+		ck_assert_str_eq(sem[k].remote, "[::1]:50000");
+		ck_assert_uint_lt(sem[k].time, 1700000000130000000ULL);
+		n++;
+	}
+	ck_assert_uint_eq(n, 1);
+}
+END_TEST
+
 static void add_runtimes_tests(Suite *s)
 {
 	TCase *tc = tcase_create("runtimes");
@@ -2744,6 +2784,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, port_zero_datagram_receiver_learns_its_port);
 	tcase_add_test(tc, blocking_accept_follows_the_connect_it_waited_for);
 	tcase_add_test(tc, io_uring_and_aio_setups_are_counted);
+	tcase_add_test(tc, shutdown_sends_before_the_close);
 	suite_add_tcase(s, tc);
 }
 
