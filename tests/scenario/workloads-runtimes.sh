@@ -22,6 +22,9 @@
 #           syscall.Mmap, mmap(2); Node.js: a write stream) written by one
 #           process and read by another, which writes it to final.tmp and
 #           renames that into place as final
+#   R-uring (Go, Rust) io_uring_setup and io_setup: the I/O of io_uring and
+#           Linux AIO is in no syscall any source traces, so each must
+#           count them (io_uring_calls in the log's drops note)
 # Every process reads decoy after its last output: no output may blame it.
 # A runtime whose toolchain is missing is left out (said so); with none,
 # the test is skipped.
@@ -40,36 +43,42 @@ src=$top/tests/progs/runtimes
 # each source's tree); a runtime that cannot is left out.
 mkdir -p "$T/rt"
 rts=""
-if command -v javac >/dev/null 2>&1 && command -v java >/dev/null 2>&1 &&
-	javac -d "$T/rt" "$src/W.java" 2>"$T/rt/javac.err"; then
+# left RUNTIME WHY: the runtime is left out, said
+left() { echo "$1: left out ($2)"; }
+if ! command -v javac >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
+	left java "no javac or java"
+elif ! javac -d "$T/rt" "$src/W.java" 2>"$T/rt/javac.err"; then
+	left java "javac failed: $(tail -n 1 "$T/rt/javac.err")"
+else
 	rts="$rts j"
 	echo "java: $(java -version 2>&1 | head -n 1)"
-else
-	echo "java: left out (no javac/java, or it failed: $(tail -n 1 "$T/rt/javac.err" 2>/dev/null))"
 fi
 if command -v node >/dev/null 2>&1; then
 	cp "$src/w.js" "$T/rt/"
 	rts="$rts n"
 	echo "node: $(node --version)"
 else
-	echo "node: left out (no node)"
+	left node "no node"
 fi
-if command -v go >/dev/null 2>&1 &&
-	(cd "$src" && GOCACHE=$T/go-cache GO111MODULE=off GOFLAGS= \
-		go build -o "$T/rt/wgo" w.go) 2>"$T/rt/go.err"; then
+if ! command -v go >/dev/null 2>&1; then
+	left go "no go (Debian: golang-go)"
+elif ! (cd "$src" && GOCACHE=$T/go-cache GO111MODULE=off GOFLAGS= \
+	go build -o "$T/rt/wgo" w.go) 2>"$T/rt/go.err"; then
+	left go "go build failed: $(tail -n 1 "$T/rt/go.err")"
+else
 	rts="$rts g"
 	echo "go: $(go version)"
-else
-	echo "go: left out (no go, or it failed: $(tail -n 1 "$T/rt/go.err" 2>/dev/null))"
 fi
 rm -rf "$T/go-cache"
-if command -v rustc >/dev/null 2>&1 &&
-	rustc -o "$T/rt/wrs" "$src/w.rs" 2>"$T/rt/rustc.err"; then
+if ! command -v rustc >/dev/null 2>&1; then
+	left rust "no rustc"
+elif ! rustc -o "$T/rt/wrs" "$src/w.rs" 2>"$T/rt/rustc.err"; then
+	left rust "rustc failed: $(tail -n 1 "$T/rt/rustc.err")"
+else
 	rts="$rts r"
 	echo "rust: $(rustc --version)"
-else
-	echo "rust: left out (no rustc, or it failed: $(tail -n 1 "$T/rt/rustc.err" 2>/dev/null))"
 fi
+rm -f "$T"/rt/*.err
 [ -n "$rts" ] || { echo "no language runtime here (java, node, go, rustc)"; exit 77; }
 
 # the scenarios of one runtime: R the prefix, X how to run its program
@@ -80,6 +89,7 @@ scenarios() {
 	printf '%s-net\t%s tcp4; %s srv6 & s=$!; %s cli6; wait $s\n' "$1" "$2" "$2" "$2"
 	printf '%s-udp\t%s udprecv & s=$!; %s udpsend; wait $s\n' "$1" "$2" "$2"
 	printf '%s-file\t%s\n' "$1" "$3"
+	case $1 in g | r) printf '%s-uring\t%s uring\n' "$1" "$2" ;; esac
 }
 # the checks of one runtime: R the prefix, MAP 1 if R-file maps m
 checks() {
@@ -152,3 +162,17 @@ prepare() {
 
 SCEN_DEFAULT_SOURCES="record ebpf auditd"
 . "$top/tests/probes/scenario-lib.sh"
+
+# io_uring and AIO: each source says it may have missed their I/O
+for s in $ran; do
+	for d in g-uring r-uring; do
+		[ -e "$T/$s/$d/set" ] || continue  # (refused here)
+		n=$("$BT" log info "$T/$s/log.btl" |
+			sed -n 's/.*drops ".*io_uring_calls=\([0-9]*\).*/\1/p' |
+			head -n 1)
+		[ "${n:-0}" -gt 0 ] ||
+			{ echo "FAIL: $s: io_uring and AIO calls not counted"; exit 1; }
+		echo "$s: io_uring and AIO calls counted: $n"
+		break
+	done
+done

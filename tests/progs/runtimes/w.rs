@@ -37,6 +37,7 @@ fn publish(f: &str, p: u16) {
 }
 
 extern "C" {
+    fn syscall(n: i64, ...) -> i64;
     fn mmap(a: *mut u8, n: usize, prot: i32, flags: i32, fd: i32, off: i64) -> *mut u8;
     fn munmap(a: *mut u8, n: usize) -> i32;
 }
@@ -133,6 +134,17 @@ fn main() {
             write("final.tmp", &d);
             fs::rename("final.tmp", "final").unwrap();
             read("decoy");
+        }
+        "uring" => {
+            // io_uring and Linux AIO set up (their I/O is in no syscall
+            // the sources trace: counted); "set" says both worked
+            let mut p = [0u8; 120];
+            let mut ctx: u64 = 0;
+            let a = unsafe { syscall(425, 4i64, p.as_mut_ptr()) }; // io_uring_setup
+            let b = unsafe { syscall(206, 8i64, &mut ctx as *mut u64) }; // io_setup
+            if a >= 0 && b == 0 {
+                write("set", b"io_uring io_setup\n");
+            }
         }
         w => panic!("{}", w),
     }
