@@ -1696,23 +1696,6 @@ static const char *bound_local(const struct bt_fd *f)
 	       !strchr(f->local, '#') ? f->local : NULL;
 }
 
-/*
- * The time of a receive, which may have waited for a send: audit stamps
- * it at its entry, before the send; it returned no earlier than the
- * events numbered before it were stamped (aev.exit_floor).  Keeps its own
- * serial in the low digits, as every event (records.c): higher than the
- * floor's.  (An accept is handed over at that time already: records.c.)
- */
-static uint64_t exit_dated(const struct aev *e)
-{
-	uint64_t t;
-
-	if (e->exit_floor <= e->time)
-		return e->time;
-	t = e->exit_floor - e->exit_floor % 1000000 + e->time % 1000000;
-	return t < e->exit_floor ? e->exit_floor : t;  /* (wrapped) */
-}
-
 static int do_net(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
@@ -1829,7 +1812,17 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		break;
 	default:
 		o.op = BT_RAW_RECV;
-		o.time = exit_dated(e);
+		/* Stamped at its entry: a receive that waited got its data
+		 * by the time the events numbered before it were stamped
+		 * (aev.exit_floor), from a send stamped later than it. */
+		if (e->exit_floor > o.time) {
+			/* (with its own serial in the low digits, as every
+			 * event, records.c: higher than the floor's) */
+			o.time = e->exit_floor - e->exit_floor % 1000000 +
+				 e->time % 1000000;
+			if (o.time < e->exit_floor)
+				o.time = e->exit_floor;  /* (wrapped) */
+		}
 		break;
 	}
 	/* This socket's sends and receives are in the log: nothing is

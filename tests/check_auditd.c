@@ -2665,7 +2665,8 @@ END_TEST
 
 /* A datagram receiver bound to port 0: its port from the datagram sent
  * to its address since it was bound, so that the receive's end, (sender,
- * [::1]:PORT), pairs with the sender's. */
+ * [::1]:PORT), pairs with the sender's.  Its receive waited: stamped
+ * before the send, it is taken after it (the order it returned in). */
 START_TEST(port_zero_datagram_receiver_learns_its_port)
 {
 	static const char text[] =
@@ -2675,9 +2676,10 @@ START_TEST(port_zero_datagram_receiver_learns_its_port)
 	SC("110", "2", "44", "exit=9 a0=3 a1=7ffc a2=9 a3=0 items=0 ppid=1 pid=200 comm=\"s\" exe=\"/bin/s\"")
 	SA6("110", "2", "A410", LO6)
 	EOE("110", "2")
-	SC("120", "3", "45", "exit=9 a0=5 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"r\" exe=\"/bin/r\"")
-	SA6("120", "3", "C350", LO6)
-	EOE("120", "3");
+	/* entered at .105 (it waited), returned with the datagram */
+	SC("105", "3", "45", "exit=9 a0=5 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"r\" exe=\"/bin/r\"")
+	SA6("105", "3", "C350", LO6)
+	EOE("105", "3");
 	const struct sem_obs *r;
 
 	sem_import(text);
@@ -2686,6 +2688,7 @@ START_TEST(port_zero_datagram_receiver_learns_its_port)
 	ck_assert_str_eq(r->remote, "[::1]:50000");
 	ck_assert_str_eq(r->local, "[::1]:42000");
 	ck_assert_str_eq(sem_find(BT_RAW_SEND, 200)->remote, "[::1]:42000");
+	ck_assert_uint_gt(r->time, sem_find(BT_RAW_SEND, 200)->time);
 }
 END_TEST
 

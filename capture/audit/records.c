@@ -309,13 +309,14 @@ static int drain(struct bt_arec *a, int all)
 }
 
 /*
- * Is e an accept?  An accept that blocked is stamped at its entry, before
- * the connect it waited for, and written at its exit, after it: it is
- * handed over in the order of its exit (aev.exit_floor), after that
- * connect, or the importer could not tell which connect it took.  (As
+ * Is e an accept or a receive?  One that blocked is stamped at its entry,
+ * before the connect or the send it waited for, and written at its exit,
+ * after it: it is handed over in the order of its exit (aev.exit_floor),
+ * after that connect or send, or the importer could not tell which
+ * connect an accept took, nor where a datagram came to.  (As
  * resolve_syscall(), without counting.)
  */
-static bool is_accept(const struct aev *e)
+static bool waits_for_peer(const struct aev *e)
 {
 	int sysno = SYS_UNKNOWN;
 
@@ -328,15 +329,16 @@ static bool is_accept(const struct aev *e)
 					strlen(aev_str(e, e->sysname)));
 	if (sysno == SYS_socketcall)
 		sysno = bt_asys_socketcall(e->a[0]);
-	return sysno == SYS_accept || sysno == SYS_accept4;
+	return sysno == SYS_accept || sysno == SYS_accept4 ||
+	       sysno == SYS_recvfrom || sysno == SYS_recvmsg;
 }
 
-/* Slot i's event is complete: dated (is_accept()), and done. */
+/* Slot i's event is complete: dated (waits_for_peer()), and done. */
 static void mark_done(struct bt_arec *a, int i)
 {
 	struct aev *e = a->ev[i];
 
-	if (e->exit_floor > e->time && is_accept(e)) {
+	if (e->exit_floor > e->time && waits_for_peer(e)) {
 		/* dated at its exit: the floor's millisecond, its own serial
 		 * in the low digits (higher than the floor's) */
 		uint64_t t = e->exit_floor - e->exit_floor % 1000000 +

@@ -75,9 +75,10 @@ struct aev {
 	 * latest stamp among its own and those of the recent events of its
 	 * node written and numbered before it, a time its syscall had not
 	 * yet returned by.  A receive that blocked is stamped before the
-	 * send it waited for; its data arrived by this time.  An accept is
-	 * handed over at this time (its `time` set to it, serial kept in the
-	 * low digits): after the connect it waited for. */
+	 * send it waited for; its data arrived by this time.  An accept and
+	 * a receive (recvfrom, recvmsg) are handed over at this time (their
+	 * `time` set to it, serial kept in the low digits): after the
+	 * connect or the send they waited for. */
 	uint64_t exit_floor;
 	uint32_t node;       /* hash of node=NAME, 0 if none: part of the key */
 	int has_syscall;     /* a SYSCALL record with a pid came */
