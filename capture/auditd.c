@@ -1876,6 +1876,16 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 			return BT_ENOMEM;
 		f = bt_fdtable_get(t, (int)dirfd_arg(e->a[0]));
 		o.local = f ? f->local : NULL;
+		/* A datagram received at a known address: each process
+		 * holding a socket connected to it (a connected UDP socket
+		 * sends by write(2), not logged: inferred when it lets go)
+		 * may have sent it by now, as a TCP server's clients
+		 * (flush_accepted_senders()). */
+		if (o.op == BT_RAW_RECV && (lst = bound_local(f)) &&
+		    ip_addr(lst) && ip_addr(remote) &&
+		    strcmp(strrchr(lst, ':'), ":0") &&
+		    (r = flush_senders(a, lst, remote, o.time, e->pid)))
+			return r;
 	}
 	o.remote = remote;
 	if (e->exit > 0)

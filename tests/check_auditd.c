@@ -2777,6 +2777,37 @@ START_TEST(shutdown_sends_before_the_close)
 }
 END_TEST
 
+/*
+ * Go's net.Dial("udp6") connects a UDP socket and sends by write(2),
+ * which audit does not log: the send is inferred when the socket is let
+ * go (at exit, maybe after the receiver got it).  A receive at the
+ * connected-to address is then a send by each holder of such a socket
+ * (as a TCP server's receive, for its clients), dated no later.
+ */
+START_TEST(connected_datagram_sender_sends_before_the_receive)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=5 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=100 comm=\"r\" exe=\"/bin/r\"")
+	SA6("100", "1", "A410", LO6)
+	EOE("100", "1")
+	SC("110", "2", "42", "exit=0 a0=3 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=200 comm=\"s\" exe=\"/bin/s\"")
+	SA6("110", "2", "A410", LO6)
+	EOE("110", "2")
+	SC("120", "3", "45", "exit=9 a0=5 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"r\" exe=\"/bin/r\"")
+	SA6("120", "3", "C350", LO6)
+	EOE("120", "3");
+	const struct sem_obs *r, *snd;
+
+	sem_import(text);
+	r = sem_find(BT_RAW_RECV, 100);
+	snd = sem_find(BT_RAW_SEND, 200);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(snd);
+	ck_assert_str_eq(snd->remote, "[::1]:42000");
+	ck_assert_uint_le(snd->time, r->time);
+}
+END_TEST
+
 static void add_runtimes_tests(Suite *s)
 {
 	TCase *tc = tcase_create("runtimes");
@@ -2788,6 +2819,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, blocking_accept_follows_the_connect_it_waited_for);
 	tcase_add_test(tc, io_uring_and_aio_setups_are_counted);
 	tcase_add_test(tc, shutdown_sends_before_the_close);
+	tcase_add_test(tc, connected_datagram_sender_sends_before_the_receive);
 	suite_add_tcase(s, tc);
 }
 
