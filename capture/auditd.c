@@ -178,6 +178,9 @@ struct bt_auditd {
 		char addr[64];       /* "" = free slot */
 		char local[96];      /* the client's local (conn_local()) */
 		bool uncertain;      /* an accept may have taken another */
+		bool dgram;          /* a datagram sent (sendto), no connect:
+		                        only for learn_port(), never accepted */
+		uint64_t time;       /* of the connect or send (ns) */
 	} pend[64];
 	unsigned pend_next;
 	const char *argv[AUD_MAX_ARGS];
@@ -901,6 +904,8 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 		if (!pass && (r = flush_accepted_senders(a, f, e->time,
 							 e->pid)))
 			return r;
+		if (pass && !(f->access & BT_FD_WRITE))
+			return 0;  /* sent its last before (do_shutdown()) */
 		o.remote = f->remote;
 		o.local = f->local;
 		o.op = pass ? BT_RAW_SEND : BT_RAW_RECV;
@@ -1561,17 +1566,30 @@ static bool loopback_with_port(const char *addr)
 /* A connect to `addr` from local `local` seen: remember it if an accept
  * may need it. */
 static void pend_connect(struct bt_auditd *a, const char *addr,
-			 const char *local)
+			 const char *local, uint64_t time, bool dgram)
 {
 	struct pending *p;
 
 	if (!loopback_with_port(addr) || strlen(addr) >= sizeof(p->addr) ||
 	    (local && strlen(local) >= sizeof(p->local)))
 		return;
+	if (dgram) {
+		/* one slot per address datagrams go to (a resolver's
+		 * queries must not push the connects out) */
+		size_t k;
+
+		for (k = 0; k < BT_ARRAY_SIZE(a->pend); k++)
+			if (a->pend[k].dgram && !strcmp(a->pend[k].addr, addr)) {
+				a->pend[k].time = time;
+				return;
+			}
+	}
 	p = &a->pend[a->pend_next++ % BT_ARRAY_SIZE(a->pend)];
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
 	snprintf(p->local, sizeof(p->local), "%s", local ? local : "");
 	p->uncertain = false;
+	p->dgram = dgram;
+	p->time = time;
 }
 
 /* An IP address and port ("1.2.3.4:80", "[::1]:80"), not a unix path. */
@@ -1627,7 +1645,8 @@ static bool pend_accept(struct bt_auditd *a, const char *local,
 	for (k = 0; k < BT_ARRAY_SIZE(a->pend); k++) {
 		/* oldest first */
 		i = (a->pend_next + k) % BT_ARRAY_SIZE(a->pend);
-		if (!a->pend[i].addr[0] || strcmp(a->pend[i].addr, local))
+		if (!a->pend[i].addr[0] || a->pend[i].dgram ||
+		    strcmp(a->pend[i].addr, local))
 			continue;
 		if (!n++)
 			first = i;
@@ -1641,9 +1660,52 @@ static bool pend_accept(struct bt_auditd *a, const char *local,
 	if (n == 1)
 		return sure;
 	for (k = 0; k < BT_ARRAY_SIZE(a->pend); k++)
-		if (!strcmp(a->pend[k].addr, local))
+		if (!a->pend[k].dgram && !strcmp(a->pend[k].addr, local))
 			a->pend[k].uncertain = true;
 	return false;
+}
+
+/*
+ * A socket bound to port 0 got a port from the kernel, which audit does
+ * not log: its bound address reads "ADDR:0", which no client connected
+ * or sent to.  The connects waiting for an accept on it (a listener), or
+ * the datagrams sent to its address (dgram: a receiver; connects too, a
+ * connected UDP socket's), since it was bound (`since`: none before can
+ * be to it) name the port: when the ones to that address (a wildcard
+ * socket: to loopback) all went to one port, that is its port, written
+ * into out ("ADDR:PORT") and returned true; several ports (several such
+ * sockets at once, or a connect to another service of that address),
+ * none: false, the socket stays half-known.
+ */
+static bool learn_port(const struct bt_auditd *a, const char *bound,
+		       uint64_t since, bool dgram, char *out, size_t cap)
+{
+	const char *c = strrchr(bound, ':'), *port = NULL, *pc;
+	size_t hl = c ? (size_t)(c - bound) : 0, k;
+	bool v4any = !strcmp(bound, "0.0.0.0:0");
+	bool v6any = !strcmp(bound, "[::]:0");
+
+	if (!c || strcmp(c, ":0") || !ip_addr(bound))
+		return false;
+	for (k = 0; k < BT_ARRAY_SIZE(a->pend); k++) {
+		const char *p = a->pend[k].addr;
+
+		if (!p[0] || !(pc = strrchr(p, ':')) ||
+		    a->pend[k].time < since || (a->pend[k].dgram && !dgram))
+			continue;
+		if (!((size_t)(pc - p) == hl && !strncmp(p, bound, hl)) &&
+		    !(v4any && !strncmp(p, "127.", 4)) &&
+		    !(v6any && (!strncmp(p, "[::1]:", 6) ||
+				!strncmp(p, "127.", 4))))
+			continue;
+		if (port && strcmp(port, pc))
+			return false;
+		port = pc;
+	}
+	if (!port || hl + strlen(port) >= cap)
+		return false;
+	snprintf(out, cap, "%.*s%s", (int)hl, bound, port);
+	return true;
 }
 
 /* A socket's bound address (bind), not the half-known local a connect
@@ -1659,11 +1721,13 @@ static const char *bound_local(const struct bt_fd *f)
  * it writes, a read of the one it reads, each at its time, and nothing
  * inferred for that descriptor any more (BT_FD_IOLOG).  Audit stamps a
  * call at its entry: a receive that waited (its exit floor, the events
- * numbered before it, is later than its stamp) got data from a send
- * stamped after it, which comes later in time order, so it is held back
- * until that send shows (then dated just after it), or until its own
- * process's next event (stamped after it returned: a send on that
- * direction would have shown by then), or the end (dated by its floor).
+ * numbered before it, is later than its stamp; the record layer dates it
+ * at that floor, aev.waited) got data from a send stamped after its
+ * entry, and the send may be numbered after it too (written after the
+ * receiver woke) and so come later in time order.  So it is held back
+ * until a send on its direction shows (then dated just after it), or
+ * until its own process's next event (stamped after it returned: such a
+ * send had begun by then, and has shown), or the end.
  */
 static uint64_t after_time(uint64_t t, uint64_t stamp)
 {
@@ -1729,7 +1793,7 @@ static int chan_io(struct bt_auditd *a, const struct aev *e,
 
 	bt_fdtable_set_access(t, fd, f->access | BT_FD_IOLOG);
 	if (!send) {
-		if (e->exit_floor > e->time) {
+		if (e->waited || e->exit_floor > e->time) {
 			if (a->npendr == 16 && (r = pendr_emit(a, 0, 0)))
 				return r;
 			a->pendr[a->npendr++] = (struct pendr){
@@ -1784,11 +1848,13 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 	obs_base(&o, a, e);
 	switch (e->sysno) {
 	case SYS_bind:
-		if (remote && (f = sock_fd(pr, dirfd_arg(e->a[0]))))
-			return bt_fdtable_set_local(t, (int)dirfd_arg(e->a[0]),
-						    remote) == BT_ENOMEM ?
-			       BT_ENOMEM : 0;
-		return 0;
+		if (!remote || !(f = sock_fd(pr, dirfd_arg(e->a[0]))))
+			return 0;
+		/* when it was bound: learn_port() */
+		bt_fdtable_set_stamp(t, (int)dirfd_arg(e->a[0]), e->time);
+		return bt_fdtable_set_local(t, (int)dirfd_arg(e->a[0]),
+					    remote) == BT_ENOMEM ?
+		       BT_ENOMEM : 0;
 	case SYS_connect:
 		if (!remote)
 			return 0;
@@ -1798,7 +1864,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		o.local = local = conn_local(a, remote, f ? f->local : NULL);
 		if ((r = add(a, &o)))
 			return r;
-		pend_connect(a, remote, local);
+		pend_connect(a, remote, local, e->time, false);
 		if (f && (bt_fdtable_set_remote(t, (int)dirfd_arg(e->a[0]),
 						remote) == BT_ENOMEM ||
 			  (local && local != f->local &&
@@ -1812,6 +1878,16 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		if (f && f->kind != BT_FD_SOCKET)
 			f = NULL;
 		lst = bound_local(f);
+		if (lst && learn_port(a, lst, f->stamp, false, a->path2,
+				      sizeof(a->path2))) {
+			/* from now on the listener's address is the one its
+			 * clients connect to (bind to port 0) */
+			if (bt_fdtable_set_local(t, (int)dirfd_arg(e->a[0]),
+						 a->path2) == BT_ENOMEM)
+				return BT_ENOMEM;
+			f = bt_fdtable_get(t, (int)dirfd_arg(e->a[0]));
+			lst = bound_local(f);
+		}
 		if (remote) {
 			/* it takes one of the connects to its address; this
 			 * end is (listener's address, peer): its local is
@@ -1911,6 +1987,19 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		return 0;
 	}
 	if (!o.local && (f = sock_fd(pr, dirfd_arg(e->a[0])))) {
+		/* a datagram socket bound to port 0: its port from what was
+		 * sent to its address since (learn_port()); a datagram sent
+		 * to a loopback address: what may teach a receiver its port */
+		if (o.op == BT_RAW_RECV && (lst = bound_local(f)) &&
+		    learn_port(a, lst, f->stamp, true, a->path2,
+			       sizeof(a->path2))) {
+			if (bt_fdtable_set_local(t, (int)dirfd_arg(e->a[0]),
+						 a->path2) == BT_ENOMEM)
+				return BT_ENOMEM;
+			f = bt_fdtable_get(t, (int)dirfd_arg(e->a[0]));
+		}
+		if (o.op == BT_RAW_SEND)
+			pend_connect(a, remote, NULL, e->time, true);
 		/* An address given (sendto, recvfrom: UDP): this end is
 		 * (peer, the socket's own address), as for a connection.  A
 		 * socket that sends unbound got an ephemeral port audit does
@@ -1924,11 +2013,44 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 			return BT_ENOMEM;
 		f = bt_fdtable_get(t, (int)dirfd_arg(e->a[0]));
 		o.local = f ? f->local : NULL;
+		/* A datagram received at a known address: each process
+		 * holding a socket connected to it (a connected UDP socket
+		 * sends by write(2), not logged: inferred when it lets go)
+		 * may have sent it by now, as a TCP server's clients
+		 * (flush_accepted_senders()). */
+		if (o.op == BT_RAW_RECV && (lst = bound_local(f)) &&
+		    ip_addr(lst) && ip_addr(remote) &&
+		    strcmp(strrchr(lst, ':'), ":0") &&
+		    (r = flush_senders(a, lst, remote, o.time, e->pid)))
+			return r;
 	}
 	o.remote = remote;
 	if (e->exit > 0)
 		o.bytes = (uint64_t)e->exit;
 	return add(a, &o);
+}
+
+/*
+ * shutdown(fd, SHUT_WR or SHUT_RDWR): the socket sends nothing more, and
+ * its peer reads the end of the data now (Java closes a connection so,
+ * and lets go of the descriptor later): what it sent, inferred when it
+ * lets go otherwise (its writes are not logged), is sent by now.
+ */
+static int do_shutdown(struct bt_auditd *a, const struct aev *e)
+{
+	struct proc *pr = proc_get(a, e->pid);
+	struct bt_fdtable *t = pr ? proc_fds(pr) : NULL;
+	const struct bt_fd *f;
+	int fd = (int)dirfd_arg(e->a[0]), r;
+
+	if (!t || !fd_ok(dirfd_arg(e->a[0])) || e->a[1] == 0 ||
+	    !(f = bt_fdtable_get(t, fd)) || f->kind != BT_FD_SOCKET ||
+	    !(f->access & BT_FD_WRITE))
+		return 0;
+	if ((r = release_fd(a, e, f, 1)))
+		return r;
+	bt_fdtable_set_access(t, fd, f->access & ~BT_FD_WRITE);
+	return 0;
 }
 
 static int do_mmap(struct bt_auditd *a, const struct aev *e)
@@ -2254,6 +2376,18 @@ static int do_fork(struct bt_auditd *a, const struct aev *e)
 	/* clone with CLONE_THREAD makes a thread of this process. */
 	if (e->sysno == SYS_clone && (e->a[0] & A_CLONE_THREAD))
 		return 0;
+	/*
+	 * clone3 takes its flags in a struct (a0 is its address): a thread
+	 * (pthread_create, every runtime's pool) cannot be told from a
+	 * process by this record.  But audit's pid= is the thread group's:
+	 * a thread's own events carry its creator's pid, a new process's
+	 * its own.  So a clone3 child is left to its first sighting
+	 * (first_sighting(): a pid= never seen, its ppid= the parent), and
+	 * a thread never becomes a process of its own (which would hold a
+	 * copy of the descriptors it shares and be taken as their writer).
+	 */
+	if (e->sysno == SYS_clone3)
+		return 0;
 	cpid = (uint32_t)e->exit;
 	child = proc_get(a, cpid);
 	if (child && child->seen_ms >= e->time / 1000000ULL &&
@@ -2576,6 +2710,15 @@ static int complete(void *ctx, struct aev *e)
 	if ((r = first_sighting(a, e)))
 		return r;
 	switch (e->sysno) {
+	case SYS_shutdown:
+		a->fdlife = true;  /* (logged by the full rules only) */
+		return do_shutdown(a, e);
+	case SYS_io_uring_setup: case SYS_io_uring_enter:
+	case SYS_io_uring_register: case SYS_io_setup: case SYS_io_submit:
+		/* io_uring and Linux AIO: the reads and writes happen in
+		 * the kernel, no syscall the rules see: counted, said */
+		a->st.io_uring_calls++;
+		return 0;
 	case SYS_open: case SYS_openat: case SYS_openat2: case SYS_creat:
 		return do_open(a, e);
 	case SYS_execve: case SYS_execveat:

@@ -72,6 +72,9 @@ struct bt_auditd_stats {
 	uint32_t arch_other_first; /* its AUDIT_ARCH_* value (first seen),
 				    * 0 if given by an unknown name */
 	uint64_t uring;       /* io_uring operations (URINGOP): not used */
+	uint64_t io_uring_calls; /* io_uring_setup/enter/register, io_setup,
+			       * io_submit: the I/O they start is in no
+			       * syscall the rules log (not seen) */
 	uint64_t bad_names;   /* PATH names malformed (hex of odd length, a
 			       * byte that is not hex, a NUL inside): not
 			       * used as names (not in bad_fields) */

@@ -550,6 +550,8 @@ size_t bt_drain_format_drops(char *buf, size_t n,
 			ADD(" op.%s=%llu", name ? name : "?",
 			    (unsigned long long)s->drops_by_op[i]);
 	}
+	if (s->io_uring)  /* I/O not seen, not records lost: said */
+		ADD(" io_uring_calls=%llu", (unsigned long long)s->io_uring);
 #undef ADD
 	return len;
 }

@@ -72,6 +72,8 @@ struct bt_drain_stats {
 	uint64_t drops_by_op[BT_RAW_OP_MAX + 1]; /* kernel, by raw op */
 	uint64_t truncated;     /* argv truncated by the kernel */
 	uint64_t faults;        /* faults on monitored mappings */
+	uint64_t io_uring;      /* io_uring and Linux AIO calls (the eBPF
+	                           source): their I/O is not seen */
 };
 
 /*

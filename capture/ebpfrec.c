@@ -373,6 +373,7 @@ stats:
 		if (!err)
 			err = e;
 	}
+	out->io_uring = ds.io_uring;  /* (processes: not counted) */
 	out->observations = ds.records - x->early;
 	out->page_events = x->pages;
 	out->lost = x->invalid;

@@ -65,7 +65,8 @@ int bt_ebpfrec_open(struct bt_ebpfrec **out, const struct bt_ebpfrec_opts *o);
  * the command could not be started (out->ran false, out->status 127 if it
  * was not found, 126 if it could not be run) or the log not written;
  * BT_ENOMEM.  The fields of out the eBPF source has no counterpart for
- * (syscalls, io_uring, compat, the page ring's) stay 0.  Once per open.
+ * (syscalls, compat, the page ring's; io_uring_procs: io_uring counts
+ * calls only) stay 0.  Once per open.
  */
 int bt_ebpfrec_run(struct bt_ebpfrec *x, struct bt_log_writer *w,
 		   struct bt_record_stats *out);

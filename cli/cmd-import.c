@@ -288,6 +288,11 @@ static void summary(const struct bt_ingest_stats *st,
 	if (c->aud.uring)
 		fprintf(stderr, "audit: %llu io_uring operations: not visible "
 			"to btrack\n", (unsigned long long)c->aud.uring);
+	if (c->aud.io_uring_calls)
+		fprintf(stderr, "audit: %llu io_uring or Linux AIO calls: the "
+			"reads and writes they make are not in the log "
+			"(io_uring_calls in its drops note)\n",
+			(unsigned long long)c->aud.io_uring_calls);
 	if (c->aud.bad_names)
 		fprintf(stderr, "audit: %llu file names malformed (hex of odd "
 			"length, not hex, a NUL byte inside): not used as "
@@ -398,6 +403,17 @@ int cmd_import(int argc, char **argv)
 	}
 	bt_ingest_free(ing);
 	ing = NULL;
+	if (c.aud.io_uring_calls) {
+		/* I/O the log cannot show: a drops note, so that a walk says
+		 * its graph may be incomplete (core/drops.h) */
+		char text[64];
+		int tl = snprintf(text, sizeof(text), "io_uring_calls=%llu",
+				  (unsigned long long)c.aud.io_uring_calls);
+
+		if ((r = bt_log_append_note(w, BT_NOTE_DROPS, bt_time_now(),
+					    text, (size_t)tl)))
+			goto fail;
+	}
 	tmp_live = 0;
 	r = bt_log_writer_close(w);
 	w = NULL;

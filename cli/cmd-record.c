@@ -343,11 +343,14 @@ int cmd_record(int argc, char **argv)
 	}
 	if (st.warning[0])
 		cli_warn("%s", st.warning);
-	if (st.io_uring)
+	if (st.io_uring && st.io_uring_procs)
 		cli_warn("%llu process(es) used io_uring or Linux AIO (%llu "
 			 "calls): their I/O is not recorded",
 			 (unsigned long long)st.io_uring_procs,
 			 (unsigned long long)st.io_uring);
+	else if (st.io_uring)  /* (the eBPF source counts calls only) */
+		cli_warn("io_uring or Linux AIO used (%llu calls): their I/O "
+			 "is not recorded", (unsigned long long)st.io_uring);
 	if (st.unconfirmed)
 		cli_warn("%llu unlink(s) or rename(s) could not be confirmed "
 			 "after the call (notes in the log)",

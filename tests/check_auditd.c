@@ -2648,13 +2648,18 @@ static void add_mem_tests(Suite *s)
 
 /* A parent forks, reads secret and sends it to its child over a
  * socketpair (sendto / recvfrom, logged); the child writes out; the
- * parent reads decoy after its send.  With `waited` the child's receive is stamped
- * before the send (it waited in recvfrom: audit stamps at entry) and
- * numbered after it. */
-static void socketpair_flow(bool waited)
+ * parent reads decoy after its send.  With `waited` the child's receive
+ * is stamped before the send (it waited in recvfrom: audit stamps at
+ * entry), numbered after it (1) or before it (2). */
+static void socketpair_flow(int waited)
 {
 	static char text[8192];
 	const char *rms = waited ? "110" : "125";
+	/* 1: the send numbered before the receive; 2: after it (the sender
+	 * was written after the receiver woke), with another process's
+	 * event numbered before the receive and stamped after its entry */
+	const char *sser = waited == 2 ? "6" : "5";
+	const char *rser = waited == 2 ? "5" : "6";
 
 	snprintf(text, sizeof(text), "%s",
 	SC("100", "1", "53", "exit=0 a0=1 a1=1 a2=0 a3=7ffc items=0 " PP)
@@ -2666,14 +2671,32 @@ static void socketpair_flow(bool waited)
 	CWD("105", "3")
 	PATHR("105", "3", "0", "secret", "20", "0100600", "NORMAL")
 	EOE("105", "3")
-	SC("120", "5", "44", "exit=7 a0=4 a1=7ffc a2=7 a3=0 items=0 " PP)
-	EOE("120", "5"));
+	SC("115", "4", "39", "exit=300 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=300 comm=\"q\" exe=\"/bin/q\"")
+	EOE("115", "4"));
+	if (waited == 2)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "type=SYSCALL msg=audit(1700000000.%s:%s): "
+			 "arch=c000003e syscall=45 success=yes exit=7 a0=5 "
+			 "a1=7ffc a2=1000 a3=0 items=0 %s auid=0 uid=0 gid=0 "
+			 "euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 "
+			 "tty=(none) ses=1 key=\"bt\"\n"
+			 "type=EOE msg=audit(1700000000.%s:%s): \n",
+			 rms, rser, PC, rms, rser);
 	snprintf(text + strlen(text), sizeof(text) - strlen(text),
-		 "type=SYSCALL msg=audit(1700000000.%s:6): arch=c000003e "
-		 "syscall=45 success=yes exit=7 a0=5 a1=7ffc a2=1000 a3=0 "
+		 "type=SYSCALL msg=audit(1700000000.120:%s): arch=c000003e "
+		 "syscall=44 success=yes exit=7 a0=4 a1=7ffc a2=7 a3=0 "
 		 "items=0 %s auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 "
 		 "egid=0 sgid=0 fsgid=0 tty=(none) ses=1 key=\"bt\"\n"
-		 "type=EOE msg=audit(1700000000.%s:6): \n", rms, PC, rms);
+		 "type=EOE msg=audit(1700000000.120:%s): \n", sser, PP, sser);
+	if (waited != 2)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "type=SYSCALL msg=audit(1700000000.%s:%s): "
+			 "arch=c000003e syscall=45 success=yes exit=7 a0=5 "
+			 "a1=7ffc a2=1000 a3=0 items=0 %s auid=0 uid=0 gid=0 "
+			 "euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 "
+			 "tty=(none) ses=1 key=\"bt\"\n"
+			 "type=EOE msg=audit(1700000000.%s:%s): \n",
+			 rms, rser, PC, rms, rser);
 	snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s",
 	SC("140", "7", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 " PC)
 	CWD("140", "7")
@@ -2695,7 +2718,7 @@ static void socketpair_flow(bool waited)
 
 START_TEST(socketpair_send_and_receive_are_a_write_and_a_read)
 {
-	socketpair_flow(false);
+	socketpair_flow(0);
 	ck_assert(sem_reaches("#21", "#20"));
 	ck_assert(!sem_reaches("#21", "#22"));
 }
@@ -2704,22 +2727,26 @@ END_TEST
 START_TEST(socketpair_waited_receive_comes_after_the_send)
 {
 	size_t k;
-	uint64_t sent = 0, got = 0;
+	uint64_t sent, got;
+	int waited;
 
-	socketpair_flow(true);
-	ck_assert(sem_reaches("#21", "#20"));
-	ck_assert(!sem_reaches("#21", "#22"));
-	for (k = 0; k < nsem; k++) {
-		if (sem[k].op == BT_RAW_WRITE && sem[k].pid == 100 &&
-		    sem[k].file_flags == BT_FILEF_PIPE)
-			sent = sem[k].time;
-		if (sem[k].op == BT_RAW_READ && sem[k].pid == 101 &&
-		    sem[k].file_flags == BT_FILEF_PIPE)
-			got = sem[k].time;
+	for (waited = 1; waited <= 2; waited++) {
+		socketpair_flow(waited);
+		ck_assert(sem_reaches("#21", "#20"));
+		ck_assert(!sem_reaches("#21", "#22"));
+		sent = got = 0;
+		for (k = 0; k < nsem; k++) {
+			if (sem[k].op == BT_RAW_WRITE && sem[k].pid == 100 &&
+			    sem[k].file_flags == BT_FILEF_PIPE)
+				sent = sem[k].time;
+			if (sem[k].op == BT_RAW_READ && sem[k].pid == 101 &&
+			    sem[k].file_flags == BT_FILEF_PIPE)
+				got = sem[k].time;
+		}
+		ck_assert_uint_gt(sent, 0);
+		ck_assert_uint_gt(got, sent);
+		ck_assert_uint_lt(got, 1700000000140000000ULL);
 	}
-	ck_assert_uint_gt(sent, 0);
-	ck_assert_uint_gt(got, sent);
-	ck_assert_uint_lt(got, 1700000000140000000ULL);
 }
 END_TEST
 
@@ -2788,6 +2815,308 @@ static void add_fidelity9_tests(Suite *s)
 	suite_add_tcase(s, tc);
 }
 
+/* ---- language runtimes (scenario/workloads-runtimes.sh) ---------------- */
+
+/* An IPv6 SOCKADDR: family 10, port (4 hex digits), flow 0, addr (32 hex
+ * digits), scope 0. */
+#define SA6(ms, ser, port, addr) \
+	"type=SOCKADDR msg=audit(1700000000." ms ":" ser "): saddr=0A00" port \
+	"00000000" addr "00000000\n"
+#define LO6 "00000000000000000000000000000001"
+
+/*
+ * clone3 takes its flags in a struct (a0 is its address): a JVM's, a Rust
+ * or C program's threads (pthread_create) are clone3 children that audit
+ * shows only as the exit value.  Their events carry the process's pid=,
+ * so they are no processes of their own; a clone3 child that is one
+ * shows its own pid= (here after its parent's clone3 record).
+ */
+START_TEST(clone3_threads_stay_in_their_process)
+{
+	static const char text[] =
+	SC("100", "1", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	CWD("100", "1")
+	PATHR("100", "1", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("100", "1", "1", "out", "21", "0100644", "CREATE")
+	EOE("100", "1")
+	/* two threads, then a process */
+	SC("101", "2", "435", "exit=101 a0=7ffc a1=58 a2=7f00 a3=8 items=0 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	EOE("101", "2")
+	SC("102", "3", "435", "exit=102 a0=7ffc a1=58 a2=7f00 a3=8 items=0 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	EOE("102", "3")
+	/* a thread reads secret: its record says pid=100 */
+	SC("110", "4", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	CWD("110", "4")
+	PATHR("110", "4", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("110", "4")
+	SC("111", "5", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	EOE("111", "5")
+	SC("115", "6", "435", "exit=103 a0=7ffc a1=58 a2=7f00 a3=8 items=0 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	EOE("115", "6")
+	SC("116", "7", "59", "exit=0 a0=7ffc a1=0 a2=0 a3=0 items=0 ppid=100 pid=103 comm=\"cat\" exe=\"/bin/cat\"")
+	EOE("116", "7")
+	/* the other thread writes out and closes it */
+	SC("120", "8", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	EOE("120", "8");
+	size_t k, forks = 0;
+
+	sem_import(text);
+	for (k = 0; k < nsem; k++) {
+		if (sem[k].op != BT_RAW_FORK || sem[k].pid != 100)
+			continue;
+		ck_assert_msg(sem[k].child == 103, "a thread (%u) is taken "
+			      "as a process", sem[k].child);
+		forks++;
+	}
+	ck_assert_uint_eq(forks, 1);
+	ck_assert(sem_reaches("#21", "#20"));
+}
+END_TEST
+
+/* IPv6 addresses in their canonical text, as the recorder and the eBPF
+ * source write them, so that the same endpoint has one name. */
+START_TEST(ipv6_addresses_are_canonical)
+{
+	static const char text[] =
+	SC("100", "1", "42", "exit=0 a0=3 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=100 comm=\"c\" exe=\"/bin/c\"")
+	SA6("100", "1", "1F90", LO6)
+	EOE("100", "1")
+	SC("110", "2", "42", "exit=0 a0=4 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=100 comm=\"c\" exe=\"/bin/c\"")
+	SA6("110", "2", "0050", "00000000000000000000FFFF7F000001")
+	EOE("110", "2")
+	SC("120", "3", "42", "exit=0 a0=5 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=100 comm=\"c\" exe=\"/bin/c\"")
+	SA6("120", "3", "01BB", "20010DB8000000000000000000000010")
+	EOE("120", "3");
+	const char *want[] = { "[::1]:8080", "[::ffff:127.0.0.1]:80",
+			       "[2001:db8::10]:443" };
+	size_t k, n = 0;
+
+	sem_import(text);
+	for (k = 0; k < nsem; k++)
+		if (sem[k].op == BT_RAW_CONNECT) {
+			ck_assert_uint_lt(n, 3);
+			ck_assert_str_eq(sem[k].remote, want[n]);
+			n++;
+		}
+	ck_assert_uint_eq(n, 3);
+}
+END_TEST
+
+/*
+ * A listener bound to port 0 (Java's ServerSocket(0), Go's ":0", Node's
+ * listen(0)): audit logs "[::1]:0", its clients connect to the port the
+ * kernel chose.  The connect waiting for the accept names it (a connect
+ * made before the bind, to another port, is no candidate), and the
+ * accept(fd, NULL, NULL) joins it; a later accept with the peer's address
+ * has the learned port as its local.
+ */
+START_TEST(port_zero_listener_joins_its_client)
+{
+	static const char text[] =
+	/* an older connect to another port of [::1], never accepted */
+	SC("050", "1", "42", "exit=0 a0=3 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=300 comm=\"u\" exe=\"/bin/u\"")
+	SA6("050", "1", "9858", LO6)
+	EOE("050", "1")
+	SC("100", "2", "49", "exit=0 a0=3 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	SA6("100", "2", "0000", LO6)
+	EOE("100", "2")
+	SC("110", "3", "42", "exit=0 a0=4 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	SA6("110", "3", "A028", LO6)
+	EOE("110", "3")
+	SC("120", "4", "288", "exit=5 a0=3 a1=0 a2=0 a3=80800 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("120", "4")
+	SC("130", "5", "42", "exit=0 a0=4 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=201 comm=\"cli\" exe=\"/bin/cli\"")
+	SA6("130", "5", "A028", LO6)
+	EOE("130", "5")
+	SC("140", "6", "43", "exit=6 a0=3 a1=7ffc a2=7ffc a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	SA6("140", "6", "C350", LO6)
+	EOE("140", "6");
+	const struct sem_obs *c = NULL;
+	size_t k, n = 0;
+
+	sem_import(text);
+	for (k = 0; k < nsem; k++)
+		if (sem[k].op == BT_RAW_CONNECT && sem[k].pid == 200)
+			c = &sem[k];
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->remote, "[::1]:41000");
+	for (k = 0; k < nsem; k++) {
+		if (sem[k].op != BT_RAW_ACCEPT)
+			continue;
+		if (n == 0) {
+			/* the client's own endpoint (graph/channel.h) */
+			ck_assert_str_eq(sem[k].remote, "[::1]:41000");
+			ck_assert_str_eq(sem[k].local, c->local);
+		} else {
+			ck_assert_str_eq(sem[k].remote, "[::1]:50000");
+			ck_assert_str_eq(sem[k].local, "[::1]:41000");
+		}
+		n++;
+	}
+	ck_assert_uint_eq(n, 2);
+}
+END_TEST
+
+/* A datagram receiver bound to port 0: its port from the datagram sent
+ * to its address since it was bound, so that the receive's end, (sender,
+ * [::1]:PORT), pairs with the sender's.  Its receive waited: stamped
+ * before the send, it is taken after it (the order it returned in). */
+START_TEST(port_zero_datagram_receiver_learns_its_port)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=5 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=100 comm=\"r\" exe=\"/bin/r\"")
+	SA6("100", "1", "0000", LO6)
+	EOE("100", "1")
+	SC("110", "2", "44", "exit=9 a0=3 a1=7ffc a2=9 a3=0 items=0 ppid=1 pid=200 comm=\"s\" exe=\"/bin/s\"")
+	SA6("110", "2", "A410", LO6)
+	EOE("110", "2")
+	/* entered at .105 (it waited), returned with the datagram */
+	SC("105", "3", "45", "exit=9 a0=5 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"r\" exe=\"/bin/r\"")
+	SA6("105", "3", "C350", LO6)
+	EOE("105", "3");
+	const struct sem_obs *r;
+
+	sem_import(text);
+	r = sem_find(BT_RAW_RECV, 100);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->remote, "[::1]:50000");
+	ck_assert_str_eq(r->local, "[::1]:42000");
+	ck_assert_str_eq(sem_find(BT_RAW_SEND, 200)->remote, "[::1]:42000");
+	ck_assert_uint_gt(r->time, sem_find(BT_RAW_SEND, 200)->time);
+}
+END_TEST
+
+/*
+ * An accept that blocked is stamped at its entry, before the connect it
+ * waited for, and written (numbered) after it: taken in the order of its
+ * exit, it joins that connect, and is dated after it.
+ */
+START_TEST(blocking_accept_follows_the_connect_it_waited_for)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F907F000001\n"
+	EOE("100", "1")
+	SC("150", "2", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.150:2): saddr=02001F907F000001\n"
+	EOE("150", "2")
+	/* entered at .110, returned once the client connected */
+	SC("110", "3", "43", "exit=5 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("110", "3");
+	const struct sem_obs *acc, *con;
+
+	sem_import(text);
+	acc = sem_find(BT_RAW_ACCEPT, 100);
+	con = sem_find(BT_RAW_CONNECT, 200);
+	ck_assert_ptr_nonnull(acc);
+	ck_assert_ptr_nonnull(con);
+	ck_assert_str_eq(acc->remote, "127.0.0.1:8080");
+	ck_assert_str_eq(acc->local, con->local);
+	ck_assert_uint_gt(acc->time, con->time);
+}
+END_TEST
+
+/* io_uring and Linux AIO make reads and writes in no logged syscall:
+ * their setup is counted (the import says so, and notes it). */
+START_TEST(io_uring_and_aio_setups_are_counted)
+{
+	static const char text[] =
+	SC("100", "1", "425", "exit=4 a0=8 a1=7ffc a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"n\" exe=\"/bin/n\"")
+	EOE("100", "1")
+	SC("110", "2", "206", "exit=0 a0=80 a1=7ffc a2=0 a3=0 items=0 ppid=1 pid=101 comm=\"a\" exe=\"/bin/a\"")
+	EOE("110", "2");
+
+	sem_import(text);
+	ck_assert_uint_eq(sem_stats.io_uring_calls, 2);
+}
+END_TEST
+
+/*
+ * Java ends a connection with shutdown(fd, SHUT_WR), and closes the
+ * descriptor later: the peer has read all it was sent by the shutdown, so
+ * the send (inferred, writes are not logged) is then, not at the close
+ * (after the peer wrote what it received); and not a second time there.
+ */
+START_TEST(shutdown_sends_before_the_close)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	SA6("100", "1", "1F90", LO6)
+	EOE("100", "1")
+	SC("105", "2", "42", "exit=0 a0=4 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=200 comm=\"java\" exe=\"/bin/java\"")
+	SA6("105", "2", "1F90", LO6)
+	EOE("105", "2")
+	SC("106", "3", "43", "exit=5 a0=3 a1=7ffc a2=7ffc a3=0 items=0 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	SA6("106", "3", "C350", LO6)
+	EOE("106", "3")
+	SC("110", "4", "257", "exit=6 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	CWD("110", "4")
+	PATHR("110", "4", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("110", "4")
+	SC("120", "5", "48", "exit=0 a0=5 a1=1 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	EOE("120", "5")
+	SC("130", "6", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"java\" exe=\"/bin/java\"")
+	EOE("130", "6");
+	size_t k, n = 0;
+
+	sem_import(text);
+	for (k = 0; k < nsem; k++) {
+		if (sem[k].op != BT_RAW_SEND || sem[k].pid != 100)
+			continue;
+		ck_assert_str_eq(sem[k].remote, "[::1]:50000");
+		ck_assert_uint_lt(sem[k].time, 1700000000130000000ULL);
+		n++;
+	}
+	ck_assert_uint_eq(n, 1);
+}
+END_TEST
+
+/*
+ * Go's net.Dial("udp6") connects a UDP socket and sends by write(2),
+ * which audit does not log: the send is inferred when the socket is let
+ * go (at exit, maybe after the receiver got it).  A receive at the
+ * connected-to address is then a send by each holder of such a socket
+ * (as a TCP server's receive, for its clients), dated no later.
+ */
+START_TEST(connected_datagram_sender_sends_before_the_receive)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=5 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=100 comm=\"r\" exe=\"/bin/r\"")
+	SA6("100", "1", "A410", LO6)
+	EOE("100", "1")
+	SC("110", "2", "42", "exit=0 a0=3 a1=7ffc a2=1c a3=0 items=0 ppid=1 pid=200 comm=\"s\" exe=\"/bin/s\"")
+	SA6("110", "2", "A410", LO6)
+	EOE("110", "2")
+	SC("120", "3", "45", "exit=9 a0=5 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"r\" exe=\"/bin/r\"")
+	SA6("120", "3", "C350", LO6)
+	EOE("120", "3");
+	const struct sem_obs *r, *snd;
+
+	sem_import(text);
+	r = sem_find(BT_RAW_RECV, 100);
+	snd = sem_find(BT_RAW_SEND, 200);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(snd);
+	ck_assert_str_eq(snd->remote, "[::1]:42000");
+	ck_assert_uint_le(snd->time, r->time);
+}
+END_TEST
+
+static void add_runtimes_tests(Suite *s)
+{
+	TCase *tc = tcase_create("runtimes");
+
+	tcase_add_test(tc, clone3_threads_stay_in_their_process);
+	tcase_add_test(tc, ipv6_addresses_are_canonical);
+	tcase_add_test(tc, port_zero_listener_joins_its_client);
+	tcase_add_test(tc, port_zero_datagram_receiver_learns_its_port);
+	tcase_add_test(tc, blocking_accept_follows_the_connect_it_waited_for);
+	tcase_add_test(tc, io_uring_and_aio_setups_are_counted);
+	tcase_add_test(tc, shutdown_sends_before_the_close);
+	tcase_add_test(tc, connected_datagram_sender_sends_before_the_receive);
+	suite_add_tcase(s, tc);
+}
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("auditd");
@@ -2838,6 +3167,7 @@ static Suite *suite(void)
 	add_fidelity7_tests(s);
 	add_mem_tests(s);
 	add_fidelity9_tests(s);
+	add_runtimes_tests(s);
 	return s;
 }
 

@@ -9,9 +9,11 @@ libbpf-dev bpftool libpq-dev ${BTRACK_DEPS_EXTRA:-}"
 # Wanted, not needed: the tests that use them say so and skip without them
 # (the PROV loader; a headless browser for the HTML report; curl for
 # scenario/record-channel.sh; a PostgreSQL server for scenario/db-pg.sh;
-# the real programs of scenario/workloads-real.sh).
+# the real programs of scenario/workloads-real.sh; the language runtimes
+# of scenario/workloads-runtimes.sh).
 want="python3-prov chromium chromium-driver python3-selenium curl postgresql
-rsync zip unzip xz-utils openssh-client openssl wget"
+rsync zip unzip xz-utils openssh-client openssl wget
+default-jdk-headless nodejs golang-go rustc"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -3,6 +3,7 @@
  * line shapes, fields, decoding of quoted and hex strings, per-event
  * storage, grouping by (time, serial) and the order events complete in.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stddef.h>
 #include <errno.h>
@@ -230,22 +231,14 @@ void bt_arec_sockaddr_text(const char *hex, char *out, size_t cap)
 		snprintf(out, cap, "%u.%u.%u.%u:%u", b[4], b[5], b[6], b[7],
 			 (unsigned)b[2] << 8 | b[3]);
 	} else if (fam == 10 && n >= 24) {
-		char *p = out;
-		size_t left = cap;
-		int w;
+		/* the canonical text (RFC 5952: [::1], [::ffff:127.0.0.1]),
+		 * as the recorder and the eBPF source name an address, so
+		 * that the same endpoint is the same name from every source */
+		char ip[INET6_ADDRSTRLEN];
 
-		w = snprintf(p, left, "[");
-		for (i = 0; i < 8 && w > 0 && (size_t)w < left; i++) {
-			p += w;
-			left -= (size_t)w;
-			w = snprintf(p, left, "%s%x", i ? ":" : "",
-				     (unsigned)b[8 + 2 * i] << 8 | b[9 + 2 * i]);
-		}
-		if (w > 0 && (size_t)w < left) {
-			p += w;
-			left -= (size_t)w;
-			snprintf(p, left, "]:%u", (unsigned)b[2] << 8 | b[3]);
-		}
+		if (inet_ntop(AF_INET6, b + 8, ip, sizeof(ip)))
+			snprintf(out, cap, "[%s]:%u", ip,
+				 (unsigned)b[2] << 8 | b[3]);
 	} else if (fam == 1 && n > 2) {
 		size_t k, m = 0;
 		int abstract = b[2] == 0;
@@ -315,10 +308,53 @@ static int drain(struct bt_arec *a, int all)
 	return 0;
 }
 
+/*
+ * Is e an accept or a receive?  One that blocked is stamped at its entry,
+ * before the connect or the send it waited for, and written at its exit,
+ * after it: it is handed over in the order of its exit (aev.exit_floor),
+ * after that connect or send, or the importer could not tell which
+ * connect an accept took, nor where a datagram came to.  (As
+ * resolve_syscall(), without counting.)
+ */
+static bool waits_for_peer(const struct aev *e)
+{
+	int sysno = SYS_UNKNOWN;
+
+	if (!e->has_syscall || e->arch == BT_ARCH_OTHER)
+		return false;
+	if (e->nr >= 0)
+		sysno = bt_asys_by_nr(e->arch, (uint64_t)e->nr);
+	else if (e->sysname)
+		sysno = bt_asys_by_name(e->arch, aev_str(e, e->sysname),
+					strlen(aev_str(e, e->sysname)));
+	if (sysno == SYS_socketcall)
+		sysno = bt_asys_socketcall(e->a[0]);
+	return sysno == SYS_accept || sysno == SYS_accept4 ||
+	       sysno == SYS_recvfrom || sysno == SYS_recvmsg;
+}
+
+/* Slot i's event is complete: dated (waits_for_peer()), and done. */
+static void mark_done(struct bt_arec *a, int i)
+{
+	struct aev *e = a->ev[i];
+
+	if (e->exit_floor > e->time && waits_for_peer(e)) {
+		/* dated at its exit: the floor's millisecond, its own serial
+		 * in the low digits (higher than the floor's) */
+		uint64_t t = e->exit_floor - e->exit_floor % 1000000 +
+			     e->time % 1000000;
+
+		e->time = t < e->exit_floor ? e->exit_floor : t;
+		e->waited = 1;
+		a->sl[i].time = e->time;
+	}
+	a->sl[i].state = SLOT_DONE;
+	a->ndone++;
+}
+
 static int close_event(struct bt_arec *a, struct aev *e)
 {
-	a->sl[e->slot].state = SLOT_DONE;
-	a->ndone++;
+	mark_done(a, e->slot);
 	return drain(a, 0);
 }
 
@@ -369,10 +405,8 @@ static struct aev *event_find(struct bt_arec *a, uint64_t time,
 	}
 	if (free_i >= 0)
 		return a->ev[free_i];
-	if (!first_done(a) && oldest) {
-		oldest->state = SLOT_DONE;
-		a->ndone++;
-	}
+	if (!first_done(a) && oldest)
+		mark_done(a, (int)(oldest - a->sl));
 	free_slot = first_done(a);
 	if (!free_slot)
 		return NULL;
@@ -1155,10 +1189,8 @@ int bt_arec_finish(struct bt_arec *a)
 	int i;
 
 	for (i = 0; i < MAX_SLOTS; i++) {
-		if (a->sl[i].state == SLOT_OPEN) {
-			a->sl[i].state = SLOT_DONE;
-			a->ndone++;
-		}
+		if (a->sl[i].state == SLOT_OPEN)
+			mark_done(a, i);
 	}
 	return drain(a, 1);
 }

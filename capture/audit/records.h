@@ -75,8 +75,12 @@ struct aev {
 	 * latest stamp among its own and those of the recent events of its
 	 * node written and numbered before it, a time its syscall had not
 	 * yet returned by.  A receive that blocked is stamped before the
-	 * send it waited for; its data arrived by this time. */
+	 * send it waited for; its data arrived by this time.  An accept and
+	 * a receive (recvfrom, recvmsg) are handed over at this time (their
+	 * `time` set to it, serial kept in the low digits): after the
+	 * connect or the send they waited for. */
 	uint64_t exit_floor;
+	int waited;          /* an accept or receive so moved to its floor */
 	uint32_t node;       /* hash of node=NAME, 0 if none: part of the key */
 	int has_syscall;     /* a SYSCALL record with a pid came */
 	int sysno;           /* enum bt_sys, whatever the architecture;
@@ -159,7 +163,8 @@ int bt_arec_finish(struct bt_arec *p);
 
 void bt_arec_free(struct bt_arec *p);
 
-/* Render a SOCKADDR saddr= hex value as "a.b.c.d:port", "[v6]:port" or
+/* Render a SOCKADDR saddr= hex value as "a.b.c.d:port", "[v6]:port" (v6 in
+ * its canonical text, RFC 5952) or
  * "unix:path" into out (empty if not one of those). */
 void bt_arec_sockaddr_text(const char *hex, char *out, size_t cap);
 

@@ -1658,6 +1658,19 @@ out:
 	return 0;
 }
 
+/* io_uring and Linux AIO: the reads and writes happen in the kernel, in
+ * no system call traced here; counted (io_uring_calls in the drops note),
+ * so that the capture says so instead of missing them silently. */
+static __always_inline bool is_async(long nr)
+{
+	switch (nr) {
+	case __NR_io_uring_setup: case __NR_io_uring_enter:
+	case __NR_io_uring_register: case __NR_io_setup: case __NR_io_submit:
+		return true;
+	}
+	return false;
+}
+
 /* munmap is recorded before the call: afterwards the mapping is gone.
  * Writes and sends take their time here (wstamp). */
 SEC("raw_tp/sys_enter")
@@ -1675,6 +1688,13 @@ int BPF_PROG(bt_sys_enter, struct pt_regs *regs, long id)
 					 BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (t)
 			*t = now_real();
+		return 0;
+	}
+	if (is_async(id)) {
+		if (in_scope(bpf_get_current_task_btf(),
+			     bpf_get_current_pid_tgid() >> 32) &&
+		    !probe_load(&c))
+			__sync_fetch_and_add(&c.st->io_uring, 1);
 		return 0;
 	}
 	if (id != __NR_munmap)

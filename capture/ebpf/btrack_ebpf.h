@@ -64,6 +64,8 @@ struct bt_ebpf_stats {
 	__u64 truncated;       /* argv truncated (event kept) */
 	__u64 faults;          /* faults seen on shared file mappings */
 	__u64 busy;            /* the CPU's scratch is in use (not a count) */
+	__u64 io_uring;        /* io_uring and Linux AIO calls in scope:
+	                          the I/O they make is not seen */
 };
 
 #endif /* BT_EBPF_H */

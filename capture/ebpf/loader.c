@@ -414,6 +414,7 @@ void bt_ebpf_stats(const struct bt_ebpf *e, struct bt_drain_stats *out)
 				out->drops_by_op[j] += v[i].drops_by_op[j];
 			out->truncated += v[i].truncated;
 			out->faults += v[i].faults;
+			out->io_uring += v[i].io_uring;
 		}
 	}
 	free(v);

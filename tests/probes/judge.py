@@ -20,7 +20,8 @@ Assertions, on the walk's result from the log:
     agree             the log and the case database give the same nodes
                       (kind, label) and edges (from, to, op)
 SPEC is KIND:TEXT, matching a node of that kind whose path, exe or label
-ends with TEXT (TEXT* : contains it; KIND *: any kind).
+ends with TEXT, or a process whose command line (argv joined by spaces)
+does (TEXT* : contains it; KIND *: any kind).
 DESIGN lines: "SOURCE:SCENARIO:CHECK REASON" (the source cannot see it:
 reported, not failed); KNOWN lines "SOURCE:SCENARIO:CHECK TITLE" (a known
 bug); both shell patterns.  Prints what is not plainly ok and a summary table;

@@ -3,7 +3,10 @@
 # capture source, make the walks of CHECKS on the log and on a case
 # database, judge them (tests/probes/judge.py) against DESIGN and KNOWN.
 # The sourcing script sets top, BT, B, T, SCENARIOS, CHECKS, DESIGN, KNOWN,
-# SCEN_DEFAULT_SOURCES and defines prepare ROOT.
+# SCEN_DEFAULT_SOURCES and defines prepare ROOT; optionally SCEN_SKIP, an
+# awk pattern of scenario names whose checks are numbered but not made (a
+# scenario left out here: the other checks keep their numbers, which
+# DESIGN and KNOWN name).
 
 # setup ROOT: a directory per scenario, prepare() fills them, and
 # ROOT/run.sh runs them all (BIN in a command: the probes' directory).
@@ -42,9 +45,12 @@ walks() {
 	"$BT" db add --db "$r/case.db" "$r/log.btl" >/dev/null 2>"$r/db.err" ||
 		{ cat "$r/db.err"; echo "FAIL: $s: db add"; exit 1; }
 	echo "$CHECKS" | sed "s|@|$r/SCEN|g" | awk -F '\t' -v OFS='\t' \
-		-v s="$s" -v lg="$r/log.btl" -v db="$r/case.db" '
+		-v s="$s" -v lg="$r/log.btl" -v db="$r/case.db" \
+		-v skip="${SCEN_SKIP:-}" '
 		NF >= 5 {
 			n++
+			if (skip != "" && $1 ~ skip)
+				next
 			gsub("SCEN", $1, $0)
 			printf "%s\t%s\t%s#%d\t%s\t%s", s, $1, $2, n, lg, db
 			for (i = 2; i <= NF; i++) printf "\t%s", $i

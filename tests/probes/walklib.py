@@ -23,12 +23,15 @@ def load(p):
 def vals(n):
     v = [str(n.get(k) or "") for k in ("path", "exe", "label")]
     v += [str(p) for p in n.get("paths") or []]
+    if n.get("argv"):  # a process by its command line too (a JVM is "java")
+        v.append(" ".join(str(x) for x in n["argv"]))
     return v
 
 
 def match(n, spec):
     """kind:text matches a node of that kind (* any) whose path, exe,
-    label or one of its paths ends with text (text* : contains text)."""
+    label, one of its paths or (a process) its command line, its argv
+    joined by spaces, ends with text (text* : contains text)."""
     kind, text = spec.split(":", 1)
     if kind != "*" and n["kind"] != kind:
         return False

@@ -504,12 +504,13 @@ class Compare:
             # record comes after its child's, so btrack may see the child first)
             cands = [ev for ev in self.bt.events if btrack_time_key(ev['t']) <= tk]
         else:
-            # and a receive btrack dates later than its stamp (audit stamps
-            # at syscall entry: one that waited is dated by the records
-            # written before it), keeping its serial
+            # and a receive or an accept btrack dates later than its stamp
+            # (audit stamps at syscall entry: one that waited is dated by
+            # the records written before it), keeping its serial
             cands = list(self.by_time.get(tk, ())) + [
                 ev for ev in self.by_serial.get(tk[1], ())
-                if btrack_time_key(ev['t'])[0] > tk[0] and ev['op'] == 'recv']
+                if btrack_time_key(ev['t'])[0] > tk[0] and
+                ev['op'] in ('recv', 'accept')]
         for ev in cands:
             if ev['op'] not in spec['ops']:
                 continue
