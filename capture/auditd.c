@@ -208,7 +208,7 @@ struct bt_auditd {
 	 * event, which audit stamped after the receive returned (chan_io()). */
 	struct pendr {
 		uint32_t pid;
-		uint64_t start, obj, stamp, floor, bytes;
+		uint64_t start, obj, time, bytes;
 	} pendr[16];
 	unsigned npendr;
 };
@@ -1754,11 +1754,9 @@ static int pendr_emit(struct bt_auditd *a, unsigned i, uint64_t after)
 	o.ino = p.obj;
 	o.file_flags = BT_FILEF_PIPE;
 	o.bytes = p.bytes;
-	o.time = p.stamp;
-	if (p.floor > o.time)
-		o.time = after_time(p.floor - 1, p.stamp);
+	o.time = p.time;
 	if (after && o.time <= after)
-		o.time = after_time(after, p.stamp);
+		o.time = after_time(after, p.time);
 	if ((r = flush_writers(a, p.obj, o.time, p.pid)))
 		return r;
 	return add(a, &o);
@@ -1793,12 +1791,13 @@ static int chan_io(struct bt_auditd *a, const struct aev *e,
 
 	bt_fdtable_set_access(t, fd, f->access | BT_FD_IOLOG);
 	if (!send) {
-		if (e->waited || e->exit_floor > e->time) {
-			if (a->npendr == 16 && (r = pendr_emit(a, 0, 0)))
+		if (e->waited) {
+			if (a->npendr == BT_ARRAY_SIZE(a->pendr) &&
+			    (r = pendr_emit(a, 0, 0)))
 				return r;
 			a->pendr[a->npendr++] = (struct pendr){
 				e->pid, pr ? pr->start : 0, obj, e->time,
-				e->exit_floor, e->exit > 0 ? (uint64_t)e->exit : 0
+				e->exit > 0 ? (uint64_t)e->exit : 0
 			};
 			return 0;
 		}
@@ -1943,18 +1942,9 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		o.op = BT_RAW_SEND;
 		break;
 	default:
+		/* (one that waited is dated by the record layer at the
+		 * events numbered before it: aev.exit_floor, aev.waited) */
 		o.op = BT_RAW_RECV;
-		/* Stamped at its entry: a receive that waited got its data
-		 * by the time the events numbered before it were stamped
-		 * (aev.exit_floor), from a send stamped later than it. */
-		if (e->exit_floor > o.time) {
-			/* (with its own serial in the low digits, as every
-			 * event, records.c: higher than the floor's) */
-			o.time = e->exit_floor - e->exit_floor % 1000000 +
-				 e->time % 1000000;
-			if (o.time < e->exit_floor)
-				o.time = e->exit_floor;  /* (wrapped) */
-		}
 		break;
 	}
 	/* A socketpair end: a channel of two synthetic directions. */
@@ -2228,13 +2218,13 @@ static int do_pidfd(struct bt_auditd *a, const struct aev *e)
 	}
 	if (!fd_is_channel(f) && f->kind != BT_FD_SOCKET) {
 		obs_base(&o, a, e);
-		if ((f->access & BT_FD_READ)) {
+		if (f->access & BT_FD_READ) {
 			o.op = BT_RAW_READ;
 			if (obs_fd(&o, f, false) && (r = add(a, &o)))
 				return r;
 		}
 		obs_base(&o, a, e);
-		if ((f->access & BT_FD_WRITE)) {
+		if (f->access & BT_FD_WRITE) {
 			o.op = BT_RAW_WRITE;
 			if (obs_fd(&o, f, true) && (r = add(a, &o)))
 				return r;
@@ -2341,7 +2331,8 @@ static int do_exit(struct bt_auditd *a, const struct aev *e)
 	o.op = BT_RAW_EXIT;
 	r = add(a, &o);
 	if (pr) {
-		struct gone *g = &a->gone[a->gone_next++ % 64];
+		struct gone *g =
+			&a->gone[a->gone_next++ % BT_ARRAY_SIZE(a->gone)];
 
 		g->pid = pr->pid;
 		g->ppid = pr->ppid;
@@ -2355,7 +2346,7 @@ static int do_exit(struct bt_auditd *a, const struct aev *e)
 static bool child_gone(const struct bt_auditd *a, uint32_t pid,
 		       uint32_t ppid, uint64_t ms)
 {
-	for (unsigned i = 0; i < 64; i++) {
+	for (size_t i = 0; i < BT_ARRAY_SIZE(a->gone); i++) {
 		const struct gone *g = &a->gone[i];
 
 		if (g->pid == pid && g->ppid == ppid && g->seen_ms >= ms)

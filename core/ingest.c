@@ -205,6 +205,9 @@ struct bt_ingest {
 	struct bt_ingest_stats st;
 	int poisoned;              /* the error that stopped ingest, or 0 */
 	char why[256];             /* its message */
+	bool mem_bound;            /* a file was ever bound to /proc/PID/mem:
+	                              else no read or write by inode alone
+	                              needs a look at its file (mem_file()) */
 
 	struct bt_u64map pids;     /* pid -> procs index + 1 */
 	struct proc *procs;
@@ -369,6 +372,43 @@ static bool digits(const char **p)
 }
 
 /*
+ * A process's directory in /proc, after "/proc/": "self/", "thread-self/"
+ * (*self), or "PID/" and maybe "task/TID/" (*pid = PID, UINT64_MAX past
+ * ten digits).  *p goes past it.
+ */
+static bool proc_pid_dir(const char **p, uint64_t *pid, bool *self)
+{
+	const char *d = *p;
+
+	*pid = 0;
+	*self = true;
+	if (!strncmp(d, "self/", 5)) {
+		*p = d + 5;
+		return true;
+	}
+	if (!strncmp(d, "thread-self/", 12)) {
+		*p = d + 12;
+		return true;
+	}
+	*self = false;
+	if (!digits(p) || **p != '/')
+		return false;
+	if (*p - d > 10)
+		*pid = UINT64_MAX;
+	else
+		for (; d < *p; d++)
+			*pid = *pid * 10 + (unsigned)(*d - '0');
+	(*p)++;
+	if (!strncmp(*p, "task/", 5)) {
+		*p += 5;
+		if (!digits(p) || **p != '/')
+			return false;
+		(*p)++;
+	}
+	return true;
+}
+
+/*
  * Whether path names a file descriptor rather than a file: /dev/fd/N,
  * /dev/stdin, /dev/stdout, /dev/stderr, /proc/{self,thread-self,PID}/fd/N
  * and /proc/PID/task/TID/fd/N (N a number; anything after it is a path
@@ -380,6 +420,9 @@ static bool digits(const char **p)
  */
 static bool is_fd_path(const char *p)
 {
+	uint64_t pid;
+	bool self;
+
 	if (!strncmp(p, "/dev/", 5)) {
 		p += 5;
 		if (!strncmp(p, "fd/", 3)) {
@@ -392,21 +435,7 @@ static bool is_fd_path(const char *p)
 	if (strncmp(p, "/proc/", 6))
 		return false;
 	p += 6;
-	if (!strncmp(p, "self/", 5))
-		p += 5;
-	else if (!strncmp(p, "thread-self/", 12))
-		p += 12;
-	else if (digits(&p) && *p == '/') {
-		p++;
-		if (!strncmp(p, "task/", 5)) {
-			p += 5;
-			if (!digits(&p) || *p != '/')
-				return false;
-			p++;
-		}
-	} else
-		return false;
-	if (strncmp(p, "fd/", 3))
+	if (!proc_pid_dir(&p, &pid, &self) || strncmp(p, "fd/", 3))
 		return false;
 	p += 3;
 	return digits(&p) && (!*p || *p == '/');
@@ -419,30 +448,15 @@ static bool is_fd_path(const char *p)
  */
 static bool is_mem_path(const char *p, uint32_t *pid)
 {
-	const char *d;
-	unsigned long long v = 0;
+	uint64_t v;
+	bool self;
 
 	*pid = 0;
 	if (strncmp(p, "/proc/", 6))
 		return false;
 	p += 6;
-	if (!strcmp(p, "self/mem") || !strcmp(p, "thread-self/mem"))
-		return true;
-	d = p;
-	if (!digits(&p) || *p != '/' || p - d > 10)
-		return false;
-	for (; d < p; d++)
-		v = v * 10 + (unsigned)(*d - '0');
-	if (v == 0 || v > UINT32_MAX)
-		return false;
-	p++;
-	if (!strncmp(p, "task/", 5)) {
-		p += 5;
-		if (!digits(&p) || *p != '/')
-			return false;
-		p++;
-	}
-	if (strcmp(p, "mem"))
+	if (!proc_pid_dir(&p, &v, &self) || strcmp(p, "mem") ||
+	    (!self && (v == 0 || v > UINT32_MAX)))
 		return false;
 	*pid = (uint32_t)v;
 	return true;
@@ -755,8 +769,8 @@ static int bind(struct bt_ingest *ing, size_t pi, uint32_t file,
 			    (r = count_bound(ing, old, -1))))
 		return r;
 	ing->paths[pi].file = file;
-	if (file && (f = finfo(ing, file)))
-		is_mem_path(path, &f->mem_pid);
+	if (file && (f = finfo(ing, file)) && is_mem_path(path, &f->mem_pid))
+		ing->mem_bound = true;
 	if (!file || pair_get(&ing->labelled, file, pi))
 		return 0;
 	if ((r = pair_put(&ing->labelled, file, pi, 1)) ||
@@ -1602,7 +1616,7 @@ static bool mem_file(struct bt_ingest *ing, struct bt_obs *o)
 {
 	struct finfo *f;
 
-	if (!o->has_ino)
+	if (!o->has_ino || !ing->mem_bound)
 		return false;
 	f = finfo(ing, pair_get(&ing->files, o->dev, o->ino));
 	if (!f || !f->mem_pid)

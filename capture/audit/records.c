@@ -308,25 +308,33 @@ static int drain(struct bt_arec *a, int all)
 	return 0;
 }
 
+/* e's call as syscall= names it (enum bt_sys; socketcall itself, not the
+ * call it makes), or `none` when the record names none. */
+static int named_syscall(const struct aev *e, int none)
+{
+	if (e->nr >= 0)
+		return bt_asys_by_nr(e->arch, (uint64_t)e->nr);
+	if (e->sysname)
+		return bt_asys_by_name(e->arch, aev_str(e, e->sysname),
+				       strlen(aev_str(e, e->sysname)));
+	return none;
+}
+
 /*
  * Is e an accept or a receive?  One that blocked is stamped at its entry,
  * before the connect or the send it waited for, and written at its exit,
  * after it: it is handed over in the order of its exit (aev.exit_floor),
  * after that connect or send, or the importer could not tell which
- * connect an accept took, nor where a datagram came to.  (As
- * resolve_syscall(), without counting.)
+ * connect an accept took, nor where a datagram came to.  (Before
+ * resolve_syscall(), which counts.)
  */
 static bool waits_for_peer(const struct aev *e)
 {
-	int sysno = SYS_UNKNOWN;
+	int sysno;
 
 	if (!e->has_syscall || e->arch == BT_ARCH_OTHER)
 		return false;
-	if (e->nr >= 0)
-		sysno = bt_asys_by_nr(e->arch, (uint64_t)e->nr);
-	else if (e->sysname)
-		sysno = bt_asys_by_name(e->arch, aev_str(e, e->sysname),
-					strlen(aev_str(e, e->sysname)));
+	sysno = named_syscall(e, SYS_UNKNOWN);
 	if (sysno == SYS_socketcall)
 		sysno = bt_asys_socketcall(e->a[0]);
 	return sysno == SYS_accept || sysno == SYS_accept4 ||
@@ -675,11 +683,7 @@ static void resolve_syscall(struct bt_arec *a, struct aev *e)
 			a->st->arch_other_first = e->arch_raw;
 		return;
 	}
-	if (e->nr >= 0)
-		e->sysno = bt_asys_by_nr(e->arch, (uint64_t)e->nr);
-	else if (e->sysname)
-		e->sysno = bt_asys_by_name(e->arch, aev_str(e, e->sysname),
-					   strlen(aev_str(e, e->sysname)));
+	e->sysno = named_syscall(e, e->sysno);
 	if (e->sysno == SYS_socketcall) {
 		e->sysno = bt_asys_socketcall(e->a[0]);
 		if (e->has_socketcall) {
