@@ -29,7 +29,10 @@
  *    connected socket it holds (a reverse shell writes files long before
  *    it lets go of its socket); when a server receives on an accepted
  *    connection, each client holding a socket connected to it may have
- *    sent before (flush_senders).  A receive in the log is dated no
+ *    sent before (flush_senders); when a client receives (or lets go),
+ *    each server holding the accepted end may have sent before
+ *    (flush_servers: a server's close wakes the client before the
+ *    close's own record is written).  A receive in the log is dated no
  *    earlier than the events numbered before it (aev.exit_floor: audit
  *    stamps at syscall entry, a receive that waited is stamped before
  *    the send it waited for).
@@ -629,6 +632,54 @@ static int flush_accepted_senders(struct bt_auditd *a, const struct bt_fd *f,
 	return flush_senders(a, f->local, f->remote, time, except);
 }
 
+/* A connection a server accepted at address `server` (the address its
+ * client connected to), not logged itself: from client `peer` (the
+ * client's own address: a joined connection's is its half-known local
+ * as conn_local() gave it; any other's only when fully known, else from
+ * any client). */
+static bool holds_accepted(struct bt_auditd *a, const struct proc *p,
+			   const struct bt_fd *f, const void *arg)
+{
+	const struct sender_want *w = arg;
+
+	(void)a;
+	(void)p;
+	if (f->kind != BT_FD_SOCKET || !f->remote || !f->local ||
+	    (f->access & BT_FD_IOLOG))
+		return false;
+	if (f->access & BT_FD_JOINED)
+		return w->peer && !strcmp(f->remote, w->server) &&
+		       !strcmp(f->local, w->peer);
+	return ip_addr(f->local) && !strchr(f->local, '#') &&
+	       same_service(w->server, f->local) &&
+	       (!w->peer || !ip_addr(w->peer) || strchr(w->peer, '#') ||
+		!ip_addr(f->remote) || !strcmp(f->remote, w->peer));
+}
+
+/*
+ * Client `except` receives now on its connection f to a server (the
+ * mirror of flush_accepted_senders()): each live server process holding
+ * the accepted end may have sent before now (its sends are otherwise
+ * inferred only when it lets go, and the client may have written what it
+ * got long before: a server's close wakes the client's read before the
+ * close's own record is written), a send by each.  Not for a socket
+ * some server accepted itself (its local is the address a client
+ * connected to).
+ */
+static int flush_servers(struct bt_auditd *a, const struct bt_fd *f,
+			 uint64_t time, uint32_t except)
+{
+	struct sender_want w;
+
+	if (!f || f->kind != BT_FD_SOCKET || !f->remote ||
+	    (f->access & BT_FD_JOINED) || !ip_addr(f->remote))
+		return 0;
+	w.server = f->remote;
+	w.peer = f->local;
+	return flush_holders(a, time, except, BT_RAW_SEND, holds_accepted,
+			     &w);
+}
+
 /* Do g and f refer to the same thing, the same way? */
 static bool same_fd(const struct bt_fd *g, const struct bt_fd *f)
 {
@@ -691,7 +742,8 @@ static int pull_channels(struct bt_auditd *a, const struct aev *e,
 					       e->pid)))
 				return r;
 			if ((r = flush_accepted_senders(a, f, e->time,
-							e->pid)))
+							e->pid)) ||
+			    (r = flush_servers(a, f, e->time, e->pid)))
 				return r;
 			obs_base(&o, a, e);
 			o.op = BT_RAW_RECV;
@@ -901,8 +953,9 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 		if (!pass && (f->access & BT_FD_JOINED) &&
 		    (r = flush_senders(a, f->remote, NULL, e->time, e->pid)))
 			return r;
-		if (!pass && (r = flush_accepted_senders(a, f, e->time,
-							 e->pid)))
+		if (!pass && ((r = flush_accepted_senders(a, f, e->time,
+							  e->pid)) ||
+			      (r = flush_servers(a, f, e->time, e->pid))))
 			return r;
 		if (pass && !(f->access & BT_FD_WRITE))
 			return 0;  /* sent its last before (do_shutdown()) */
@@ -1969,7 +2022,8 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		/* A receive on an accepted connection: what its client may
 		 * have sent by now (its sends are inferred). */
 		if (o.op == BT_RAW_RECV &&
-		    (r = flush_accepted_senders(a, f, o.time, e->pid)))
+		    ((r = flush_accepted_senders(a, f, o.time, e->pid)) ||
+		     (r = flush_servers(a, f, o.time, e->pid))))
 			return r;
 	}
 	if (!remote) {

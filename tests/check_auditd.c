@@ -3102,6 +3102,102 @@ START_TEST(connected_datagram_sender_sends_before_the_receive)
 }
 END_TEST
 
+/*
+ * The mirror of accepted_receive_follows_the_clients_send (workloads-
+ * runtimes g-net, a CI failure): a Go server writes its secret into an
+ * accepted connection and closes it (neither logged but the close); its
+ * client reads to the end and writes what it got.  The close's FIN wakes
+ * the client before the close's own record is written, so the client's
+ * write came before the server's close in the log, the server's send was
+ * dated at that close only, and out6 did not lead back to secret2.  A
+ * client's inferred receive now follows a send by each server holding
+ * the accepted end of its connection; a server of another service sends
+ * at its close only.
+ */
+START_TEST(client_write_follows_the_servers_send)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F907F000001\n"
+	EOE("100", "1")
+	SC("101", "2", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=300 comm=\"oth\" exe=\"/bin/oth\"")
+	"type=SOCKADDR msg=audit(1700000000.101:2): saddr=020023827F000001\n"
+	EOE("101", "2")
+	SC("110", "3", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.110:3): saddr=02001F907F000001\n"
+	EOE("110", "3")
+	SC("111", "4", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=400 comm=\"c2\" exe=\"/bin/c2\"")
+	"type=SOCKADDR msg=audit(1700000000.111:4): saddr=020023827F000001\n"
+	EOE("111", "4")
+	SC("120", "5", "288", "exit=5 a0=3 a1=7ffc a2=7ffc a3=80000 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.120:5): saddr=02009C407F000001\n"
+	EOE("120", "5")
+	SC("121", "6", "288", "exit=5 a0=3 a1=7ffc a2=7ffc a3=80000 items=0 ppid=1 pid=300 comm=\"oth\" exe=\"/bin/oth\"")
+	"type=SOCKADDR msg=audit(1700000000.121:6): saddr=02009C417F000001\n"
+	EOE("121", "6")
+	SC("125", "7", "257", "exit=6 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	CWD("125", "7")
+	PATHR("125", "7", "0", "secret2", "20", "0100600", "NORMAL")
+	EOE("125", "7")
+	SC("126", "8", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("126", "8")
+	SC("130", "9", "257", "exit=5 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("130", "9")
+	PATHR("130", "9", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("130", "9", "1", "out6", "21", "0100644", "CREATE")
+	EOE("130", "9")
+	SC("131", "10", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("131", "10")
+	SC("132", "11", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("132", "11")
+	SC("133", "12", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=300 comm=\"oth\" exe=\"/bin/oth\"")
+	EOE("133", "12")
+	"type=SYSCALL msg=audit(1700000000.150:13): arch=c000003e syscall=231 a0=0 items=0 ppid=1 pid=200 uid=0 comm=\"cli\" exe=\"/bin/cli\" key=\"bt\"\n"
+	EOE("150", "13");
+	const struct sem_obs *recv = NULL, *send = NULL, *w = NULL;
+	size_t k;
+
+	sem_import(text);
+	for (k = 0; k < nsem; k++) {
+		if (sem[k].pid == 200 && sem[k].op == BT_RAW_RECV && !recv)
+			recv = &sem[k];
+		if (sem[k].pid == 100 && sem[k].op == BT_RAW_SEND && !send)
+			send = &sem[k];
+		if (sem[k].pid == 200 && sem[k].op == BT_RAW_WRITE &&
+		    sem[k].has_ino && sem[k].ino == 21)
+			w = &sem[k];
+	}
+	ck_assert_ptr_nonnull(recv);
+	ck_assert_ptr_nonnull(send);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_str_eq(send->remote, "127.0.0.1:40000");
+	ck_assert_str_eq(recv->remote, "127.0.0.1:8080");
+	ck_assert_uint_gt(send->time, sem_find(BT_RAW_READ, 100)->time);
+	ck_assert_uint_le(send->time, recv->time);
+	ck_assert_uint_le(recv->time, w->time);
+	/* the server of 127.0.0.1:9090 sends at its close only */
+	for (k = 0; k < nsem; k++)
+		if (sem[k].op == BT_RAW_SEND && sem[k].pid == 300)
+			ck_assert_uint_gt(sem[k].time, w->time);
+	ck_assert_ptr_nonnull(sem_find(BT_RAW_SEND, 300));
+	/* and the walk: out6 leads back to secret2 and the server */
+	{
+		const char *log = tu_path("srvsend.btl");
+		struct bt_graph *g = NULL;
+		struct bt_result *res;
+
+		ck_assert_msg(import(log, text, 0) == 0, "%s",
+			      bt_error_msg());
+		res = backtrack(&g, log, "file:/w/out6");
+		ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 100));
+		ck_assert(has_node(res, BT_OBJ_FILE, "/w/secret2", 0));
+		ck_assert(!has_node(res, BT_OBJ_PROCESS, NULL, 300));
+		bt_result_free(res);
+		bt_graph_free(g);
+	}
+}
+END_TEST
+
 static void add_runtimes_tests(Suite *s)
 {
 	TCase *tc = tcase_create("runtimes");
@@ -3114,6 +3210,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, io_uring_and_aio_setups_are_counted);
 	tcase_add_test(tc, shutdown_sends_before_the_close);
 	tcase_add_test(tc, connected_datagram_sender_sends_before_the_receive);
+	tcase_add_test(tc, client_write_follows_the_servers_send);
 	suite_add_tcase(s, tc);
 }
 
