@@ -94,6 +94,10 @@ for t in $shells; do
 		failed=$((failed + 1))
 		failures="$failures $name"
 		printf 'FAIL %s\n' "$name"
+		# a scenario suite's failed checks (judge.py prints one FAIL:
+		# line each) come before its table: show them, then the end
+		grep -E '^FAIL' "$log" | head -n 20 | cut -c 1-400 |
+			sed 's/^/    /'
 		tail -n 25 "$log" | sed 's/^/    /'
 	fi
 done
