@@ -1597,6 +1597,26 @@ static bool is_unix_conn(const char *remote)
 }
 
 /*
+ * A unix datagram socket bound to a name, received on from an unnamed
+ * sender (recvfrom gives no address): its name is the mailbox its
+ * senders sent to ("unix:PATH", as their sendto or connect named it), so
+ * the datagram comes out of that endpoint.  0, or -1 for any other
+ * socket.
+ */
+static int unix_dgram_name(struct rec *r, struct task *t, uint64_t ino,
+			   char *out, size_t n)
+{
+	struct bt_unix_sock a;
+
+	if (unix_query(r, ino, &a) || a.type != SOCK_DGRAM || !a.name[0])
+		return -1;
+	unix_abs(r, t, a.name, sizeof(a.name));
+	if (!a.name[0] || (size_t)snprintf(out, n, "%s", a.name) >= n)
+		return -1;
+	return 0;
+}
+
+/*
  * The socket's own address ("127.0.0.1:54321"), the other half of a
  * connection's name (ingest.h `local`): learned once per socket
  * descriptor and kept in the fd table (dup and fork keep it), never per
@@ -1719,11 +1739,23 @@ static void fd_io(struct rec *r, struct task *t, int fd, bool out,
 		 * call names (recvfrom gives the peer's bound name) */
 		ob.remote = remote_override && !is_unix_conn(f->remote) ?
 			    remote_override : f->remote;
+		if (ob.remote == remote_override && ob.remote &&
+		    !strncmp(ob.remote, "unix:", 5)) {
+			/* "sock" and "./sock" are one address */
+			snprintf(ep, sizeof(ep), "%s", ob.remote);
+			unix_abs(r, t, ep, sizeof(ep));
+			ob.remote = ep[0] ? ep : remote_override;
+		}
 		if (!ob.remote) {
-			/* inherited, or accepted without an address: ask the
-			 * kernel's socket tables once, then remember */
+			/* inherited, or accepted without an address, or a
+			 * datagram from an unnamed sender to this socket's
+			 * name: ask the kernel's socket tables once, then
+			 * remember (a recvfrom that names its sender still
+			 * says who) */
 			if (unix_conn(r, t, f->ino, NULL, false, ep,
 				      sizeof(ep)) &&
+			    (out || unix_dgram_name(r, t, f->ino, ep,
+						    sizeof(ep))) &&
 			    sock_peer(r, t, f->ino, ep, sizeof(ep)))
 				snprintf(ep, sizeof(ep), "socket:[%llu]",
 					 (unsigned long long)f->ino);
