@@ -27,7 +27,8 @@
  *    process releases several at once (exit).
  *  - Before an inferred write, the process may have received on each
  *    connected socket it holds (a reverse shell writes files long before
- *    it lets go of its socket); when a server receives on an accepted
+ *    it lets go of its socket; IP, or the server's end of a unix
+ *    connection joined to the one connect it can be, pend_accept()); when a server receives on an accepted
  *    connection, each client holding a socket connected to it may have
  *    sent before (flush_senders); when a client receives (or lets go),
  *    each server holding the accepted end may have sent before
@@ -178,7 +179,8 @@ struct bt_auditd {
 	 * listener bound to that address (accept(fd, NULL, NULL): see
 	 * peer_of_null_accept()).  A fixed ring: the oldest falls out. */
 	struct pending {
-		char addr[64];       /* "" = free slot */
+		char addr[120];      /* "" = free slot (an IP address and
+		                        port, or a unix socket's name) */
 		char local[96];      /* the client's local (conn_local()) */
 		bool uncertain;      /* an accept may have taken another */
 		bool dgram;          /* a datagram sent (sendto), no connect:
@@ -564,6 +566,14 @@ struct sender_want {
 
 static bool ip_addr(const char *s);
 
+/* A unix socket's name ("unix:/run/x.sock", "unix:@abstract"): the
+ * address every client of a local service connects to. */
+static bool unix_named(const char *s)
+{
+	return s && !strncmp(s, "unix:", 5) && s[5] &&
+	       strcmp(s + 5, "unnamed");
+}
+
 /* Is a client's remote `to` the server's local `server`?  The same
  * address, or a wildcard listener's port reached through loopback. */
 static bool same_service(const char *to, const char *server)
@@ -592,11 +602,15 @@ static bool holds_connected(struct bt_auditd *a, const struct proc *p,
 
 	(void)a;
 	(void)p;
-	return f->kind == BT_FD_SOCKET && f->remote &&
-	       !(f->access & (BT_FD_IOLOG | BT_FD_JOINED)) &&
-	       same_service(f->remote, w->server) &&
-	       (!w->peer || !f->local || f->local[0] == '?' ||
-		strchr(f->local, '#') || !strcmp(f->local, w->peer));
+	if (f->kind != BT_FD_SOCKET || !f->remote ||
+	    (f->access & (BT_FD_IOLOG | BT_FD_JOINED)) ||
+	    !same_service(f->remote, w->server))
+		return false;
+	/* a unix connection's client end is known exactly (conn_local()) */
+	if (unix_named(w->server))
+		return !w->peer || (f->local && !strcmp(f->local, w->peer));
+	return !w->peer || !f->local || f->local[0] == '?' ||
+	       strchr(f->local, '#') || !strcmp(f->local, w->peer);
 }
 
 /*
@@ -730,16 +744,24 @@ static int pull_channels(struct bt_auditd *a, const struct aev *e,
 			/* A connected socket's data may have arrived by now
 			 * too (a reverse shell: bash < /dev/tcp/... runs what
 			 * the attacker sends and writes files long before it
-			 * lets go of the socket): a receive.  IP only: a
-			 * service's stdout connected to journald (unix) would
-			 * make journald a cause of each file it writes. */
-			if (!ip_addr(f->remote) || (f->access & BT_FD_IOLOG) ||
+			 * lets go of the socket): a receive.  IP, or the
+			 * server's end of a joined unix connection (a
+			 * service reading requests on its socket); not a
+			 * unix client's end: a service's stdout connected to
+			 * journald would make journald a cause of each file
+			 * it writes. */
+			bool ujoin = unix_named(f->remote) &&
+				     (f->access & BT_FD_JOINED);
+
+			if ((!ip_addr(f->remote) && !ujoin) ||
+			    (f->access & BT_FD_IOLOG) ||
 			    (out->kind == BT_FD_SOCKET && out->remote &&
 			     !strcmp(out->remote, f->remote)))
 				continue;
 			if ((f->access & BT_FD_JOINED) &&
-			    (r = flush_senders(a, f->remote, NULL, e->time,
-					       e->pid)))
+			    (r = flush_senders(a, f->remote,
+					       ujoin ? f->local : NULL,
+					       e->time, e->pid)))
 				return r;
 			if ((r = flush_accepted_senders(a, f, e->time,
 							e->pid)) ||
@@ -951,7 +973,9 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 		if (!f->remote)
 			return 0;
 		if (!pass && (f->access & BT_FD_JOINED) &&
-		    (r = flush_senders(a, f->remote, NULL, e->time, e->pid)))
+		    (r = flush_senders(a, f->remote,
+				       unix_named(f->remote) ? f->local : NULL,
+				       e->time, e->pid)))
 			return r;
 		if (!pass && ((r = flush_accepted_senders(a, f, e->time,
 							  e->pid)) ||
@@ -1623,7 +1647,8 @@ static void pend_connect(struct bt_auditd *a, const char *addr,
 {
 	struct pending *p;
 
-	if (!loopback_with_port(addr) || strlen(addr) >= sizeof(p->addr) ||
+	if ((!loopback_with_port(addr) && !unix_named(addr)) ||
+	    strlen(addr) >= sizeof(p->addr) ||
 	    (local && strlen(local) >= sizeof(p->local)))
 		return;
 	if (dgram) {
@@ -1658,13 +1683,22 @@ static bool ip_addr(const char *s)
  * half-known (graph/channel.h): "?" or the bound "ADDR:0", then "#N",
  * N this log's connect number, so that each connection is its own
  * endpoint (core/ingest.c keys one by (remote, local)).  Audit never
- * logs the ephemeral port a connect got.  NULL for a non-IP remote.
+ * logs the ephemeral port a connect got.  A connect to a unix socket's
+ * name is "?#N" (the client is unnamed; an accept that can take only
+ * that connect joins it: pend_accept()).  NULL for any other remote.
  */
 static const char *conn_local(struct bt_auditd *a, const char *remote,
 			      const char *bound)
 {
 	size_t bl = bound ? strlen(bound) : 0;
 
+	if (unix_named(remote)) {
+		/* a unix client is unnamed: each connection its own */
+		a->next_conn++;
+		snprintf(a->local, sizeof(a->local), "?#%" PRIu64,
+			 a->next_conn);
+		return a->local;
+	}
 	if (!ip_addr(remote))
 		return NULL;
 	if (bl > 2 && strcmp(bound + bl - 2, ":0") && ip_addr(bound))
@@ -1693,7 +1727,7 @@ static bool pend_accept(struct bt_auditd *a, const char *local,
 
 	if (client_size)
 		client[0] = '\0';
-	if (!local || !loopback_with_port(local))
+	if (!local || (!loopback_with_port(local) && !unix_named(local)))
 		return false;
 	for (k = 0; k < BT_ARRAY_SIZE(a->pend); k++) {
 		/* oldest first */
@@ -2050,7 +2084,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		 * not log: half-known (conn_local()), kept on the socket so
 		 * that its datagrams and the replies are one endpoint, which
 		 * the receiver's (bound) end can join (graph/channel.h). */
-		if (!f->local && o.op == BT_RAW_SEND &&
+		if (!f->local && o.op == BT_RAW_SEND && ip_addr(remote) &&
 		    (local = conn_local(a, remote, NULL)) &&
 		    bt_fdtable_set_local(t, (int)dirfd_arg(e->a[0]), local) ==
 		    BT_ENOMEM)

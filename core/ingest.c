@@ -1130,7 +1130,9 @@ static int get_page(struct bt_ingest *ing, uint32_t file, uint64_t index,
  * address: one endpoint per remote address, as ever.  With one: one per
  * (remote, local), labelled BT_LABEL_LOCAL when made; a CONNECT or ACCEPT
  * always makes a new one, since a connection starts there (the same pair
- * seen again later is a reused port pair, a new connection).  The key is
+ * seen again later is a reused port pair, a new connection), except an
+ * ACCEPT with a half-known local naming one connect of the log ("#N":
+ * graph/channel.h), which is that connect's endpoint.  The key is
  * "<len(remote)>:<remote><local>", unambiguous whatever bytes they hold.
  */
 static int get_endpoint(struct bt_ingest *ing, const struct bt_obs *o,
@@ -1153,7 +1155,12 @@ static int get_endpoint(struct bt_ingest *ing, const struct bt_obs *o,
 		snprintf(ing->kbuf, n, "%zu:%s%s", rl, addr, local);
 		key = ing->kbuf;
 	}
-	id = local && (o->op == BT_RAW_CONNECT || o->op == BT_RAW_ACCEPT) ?
+	/* (an ACCEPT whose local is half-known, "?#N" or "ADDR:0#N", is
+	 * the server's end of a connect numbered N in this log: the very
+	 * connection the CONNECT made, which the client may have sent on
+	 * before the accept) */
+	id = local && (o->op == BT_RAW_CONNECT ||
+		       (o->op == BT_RAW_ACCEPT && !strchr(local, '#'))) ?
 	     0 : bt_strmap_get(m, key);
 	if (!id) {
 		if ((r = next_id(ing, &id)) ||

@@ -3198,6 +3198,86 @@ START_TEST(client_write_follows_the_servers_send)
 }
 END_TEST
 
+/*
+ * A unix stream socket: the client connects to the server's name, sends
+ * (write(2), not logged) and lets go, all before the server's accept;
+ * the server, then, writes what it read.  The accept that only that
+ * connect can be joins it (one endpoint, the connect's), and the server's
+ * receive comes before its write.  A unix client's end receives nothing
+ * inferred: a service's stdout connected to a log daemon (pid 300 to
+ * 400) does not make the daemon, nor what it read, a cause of the
+ * service's files.
+ */
+START_TEST(unix_stream_server_joins_its_one_client)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=01002F72756E2F732E736F636B00\n"
+	EOE("100", "1")
+	SC("101", "2", "49", "exit=0 a0=3 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=400 comm=\"logd\" exe=\"/bin/logd\"")
+	"type=SOCKADDR msg=audit(1700000000.101:2): saddr=01002F72756E2F6A2E736F636B00\n"
+	EOE("101", "2")
+	SC("110", "3", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("110", "3")
+	PATHR("110", "3", "0", "/w/src", "20", "0100600", "NORMAL")
+	EOE("110", "3")
+	SC("111", "4", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("111", "4")
+	SC("112", "5", "42", "exit=0 a0=4 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.112:5): saddr=01002F72756E2F732E736F636B00\n"
+	EOE("112", "5")
+	SC("113", "6", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("113", "6")
+	"type=SYSCALL msg=audit(1700000000.114:7): arch=c000003e syscall=231 a0=0 items=0 ppid=1 pid=200 uid=0 comm=\"cli\" exe=\"/bin/cli\" key=\"bt\"\n"
+	EOE("114", "7")
+	SC("120", "8", "43", "exit=5 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("120", "8")
+	SC("121", "9", "257", "exit=6 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	CWD("121", "9")
+	PATHR("121", "9", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("121", "9", "1", "sink", "21", "0100644", "CREATE")
+	EOE("121", "9")
+	SC("122", "10", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("122", "10")
+	/* a service (300) whose stdout is a log daemon's (400) socket */
+	SC("130", "11", "42", "exit=0 a0=1 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=300 comm=\"svc\" exe=\"/bin/svc\"")
+	"type=SOCKADDR msg=audit(1700000000.130:11): saddr=01002F72756E2F6A2E736F636B00\n"
+	EOE("130", "11")
+	SC("131", "12", "43", "exit=5 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=400 comm=\"logd\" exe=\"/bin/logd\"")
+	EOE("131", "12")
+	SC("132", "13", "257", "exit=6 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=400 comm=\"logd\" exe=\"/bin/logd\"")
+	CWD("132", "13")
+	PATHR("132", "13", "0", "/w/logsecret", "22", "0100600", "NORMAL")
+	EOE("132", "13")
+	SC("133", "14", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=400 comm=\"logd\" exe=\"/bin/logd\"")
+	EOE("133", "14")
+	SC("140", "15", "257", "exit=7 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=300 comm=\"svc\" exe=\"/bin/svc\"")
+	CWD("140", "15")
+	PATHR("140", "15", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("140", "15", "1", "svcout", "23", "0100644", "CREATE")
+	EOE("140", "15")
+	SC("141", "16", "3", "exit=0 a0=7 a1=0 a2=0 a3=0 items=0 ppid=1 pid=300 comm=\"svc\" exe=\"/bin/svc\"")
+	EOE("141", "16");
+	const char *log = tu_path("unixjoin.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	res = backtrack(&g, log, "file:/w/sink");
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 200));
+	ck_assert(has_node(res, BT_OBJ_FILE, "/w/src", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+	g = NULL;
+	res = backtrack(&g, log, "file:/w/svcout");
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 300));
+	ck_assert(!has_node(res, BT_OBJ_PROCESS, NULL, 400));
+	ck_assert(!has_node(res, BT_OBJ_FILE, "/w/logsecret", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
 static void add_runtimes_tests(Suite *s)
 {
 	TCase *tc = tcase_create("runtimes");
@@ -3211,6 +3291,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, shutdown_sends_before_the_close);
 	tcase_add_test(tc, connected_datagram_sender_sends_before_the_receive);
 	tcase_add_test(tc, client_write_follows_the_servers_send);
+	tcase_add_test(tc, unix_stream_server_joins_its_one_client);
 	suite_add_tcase(s, tc);
 }
 
