@@ -1923,7 +1923,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 	const char *local = NULL, *lst;
 	const struct bt_fd *f;
 	char *addr = a->addr, client[96];
-	bool joined = false;
+	bool joined = false, mailbox = false;
 	int r;
 
 	addr[0] = '\0';
@@ -2060,11 +2060,21 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		     (r = flush_servers(a, f, o.time, e->pid))))
 			return r;
 	}
+	if (!remote && o.op == BT_RAW_RECV && f && (lst = bound_local(f)) &&
+	    unix_named(lst)) {
+		/* A datagram to this socket's unix name from an unnamed
+		 * sender (no address): out of that name, where its senders'
+		 * sendto put it.  (A sender that connected first is an
+		 * endpoint of its own, conn_local(): not joined.) */
+		remote = lst;
+		o.local = NULL;
+		mailbox = true;
+	}
 	if (!remote) {
 		a->st.gaps++;
 		return 0;
 	}
-	if (!o.local && (f = sock_fd(pr, dirfd_arg(e->a[0])))) {
+	if (!o.local && !mailbox && (f = sock_fd(pr, dirfd_arg(e->a[0])))) {
 		/* a datagram socket bound to port 0: its port from what was
 		 * sent to its address since (learn_port()); a datagram sent
 		 * to a loopback address: what may teach a receiver its port */

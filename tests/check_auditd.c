@@ -3278,6 +3278,51 @@ START_TEST(unix_stream_server_joins_its_one_client)
 }
 END_TEST
 
+/*
+ * A unix datagram from an unnamed sender: recvfrom gives an address too
+ * short to name anyone ("saddr=0100").  It comes out of the receiving
+ * socket's name, where the sender's sendto put it: the file the receiver
+ * writes leads back to the sender's source.
+ */
+START_TEST(unix_datagram_comes_out_of_the_receivers_name)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=01002F72756E2F732E736F636B00\n"
+	EOE("100", "1")
+	SC("110", "2", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	CWD("110", "2")
+	PATHR("110", "2", "0", "/w/src", "20", "0100600", "NORMAL")
+	EOE("110", "2")
+	SC("111", "3", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	EOE("111", "3")
+	SC("112", "4", "44", "exit=27 a0=4 a1=7ffc a2=1b a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	"type=SOCKADDR msg=audit(1700000000.112:4): saddr=01002F72756E2F732E736F636B00\n"
+	EOE("112", "4")
+	SC("105", "5", "45", "exit=27 a0=3 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	"type=SOCKADDR msg=audit(1700000000.105:5): saddr=0100\n"
+	EOE("105", "5")
+	SC("121", "6", "257", "exit=6 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	CWD("121", "6")
+	PATHR("121", "6", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("121", "6", "1", "sink", "21", "0100644", "CREATE")
+	EOE("121", "6")
+	SC("122", "7", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	EOE("122", "7");
+	const char *log = tu_path("unixdgram.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	res = backtrack(&g, log, "file:/w/sink");
+	ck_assert(has_node(res, BT_OBJ_ENDPOINT, "unix:/run/s.sock", 0));
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 200));
+	ck_assert(has_node(res, BT_OBJ_FILE, "/w/src", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
 static void add_runtimes_tests(Suite *s)
 {
 	TCase *tc = tcase_create("runtimes");
@@ -3292,6 +3337,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, connected_datagram_sender_sends_before_the_receive);
 	tcase_add_test(tc, client_write_follows_the_servers_send);
 	tcase_add_test(tc, unix_stream_server_joins_its_one_client);
+	tcase_add_test(tc, unix_datagram_comes_out_of_the_receivers_name);
 	suite_add_tcase(s, tc);
 }
 

@@ -124,8 +124,6 @@ record ptrace-poke  every process of btrack record has the recorder as its trace
 # Known failures: source:probe:check (shell patterns) and the title of the
 # finding in /work/notes/probe-findings.md.  Printed as "known", not failed.
 KNOWN='
-auditd:unix-dgram:back           A8 unix sockets lost
-auditd:unix-dgram:filters        A8 unix sockets lost
 '
 
 # ---------------------------------------------------------------------
