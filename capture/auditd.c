@@ -188,6 +188,16 @@ struct bt_auditd {
 		uint64_t time;       /* of the connect or send (ns) */
 	} pend[64];
 	unsigned pend_next;
+	/* Accepts without a peer that no logged connect was waiting for
+	 * (pend_accept() found none): the connect may be written after the
+	 * accept it woke (connect_joins_accept()).  A fixed ring. */
+	struct pacc {
+		char addr[120];      /* the listener's address; "" = free */
+		uint32_t pid;        /* the server and its new descriptor */
+		int fd;
+		uint64_t time;       /* the accept's return (its floor) */
+	} pacc[16];
+	unsigned pacc_next;
 	const char *argv[AUD_MAX_ARGS];
 	/* Directories processes chrooted into (absolute, never "/"), each
 	 * once: a chrooted process's names (and cwd, and exe) are relative
@@ -1752,6 +1762,74 @@ static bool pend_accept(struct bt_auditd *a, const char *local,
 	return false;
 }
 
+/* How much earlier than a connect's stamp the floor of the accept it woke
+ * may be (connect_joins_accept()). */
+#define CONNECT_SLACK_NS 20000000ULL
+
+/* An accept of `fd` by `pid` on a listener at `addr` that no logged
+ * connect was waiting for: remembered for connect_joins_accept(). */
+static void pacc_put(struct bt_auditd *a, const char *addr, uint32_t pid,
+		     int64_t fd, uint64_t time)
+{
+	struct pacc *p;
+
+	if ((!loopback_with_port(addr) && !unix_named(addr)) ||
+	    strlen(addr) >= sizeof(p->addr) || !fd_ok(fd))
+		return;
+	p = &a->pacc[a->pacc_next++ % BT_ARRAY_SIZE(a->pacc)];
+	snprintf(p->addr, sizeof(p->addr), "%s", addr);
+	p->pid = pid;
+	p->fd = (int)fd;
+	p->time = time;
+}
+
+/*
+ * A connect to `addr` from half-known `local` (conn_local()), stamped at
+ * `time`, written after the accept it woke: an accept on a listener at
+ * that address returned after the connect began (its floor, a time it
+ * had not returned by, is no more than CONNECT_SLACK_NS before `time`:
+ * the floor is only as late as the events numbered before the accept)
+ * and no other such accept is waiting.  That accepted descriptor, if still held and not joined yet,
+ * becomes the server's end of this connection (pend_accept() the other
+ * way round).  True if it was joined (the connect is then not pending).
+ */
+static bool connect_joins_accept(struct bt_auditd *a, const char *addr,
+				 const char *local, uint64_t time)
+{
+	static const char unknown[] = "unknown peer on local ";
+	size_t k, n = 0, hit = 0;
+	struct proc *pr;
+	const struct bt_fd *f;
+
+	if (!local || (!loopback_with_port(addr) && !unix_named(addr)))
+		return false;
+	for (k = 0; k < BT_ARRAY_SIZE(a->pacc); k++) {
+		const struct pacc *p = &a->pacc[k];
+
+		if (p->addr[0] && !strcmp(p->addr, addr) &&
+		    p->time + CONNECT_SLACK_NS >= time) {
+			if (!n++)
+				hit = k;
+		}
+	}
+	if (n != 1)
+		return false;
+	a->pacc[hit].addr[0] = '\0';
+	if (!(pr = proc_get(a, a->pacc[hit].pid)) || !pr->fds ||
+	    !(f = bt_fdtable_get(pr->fds, a->pacc[hit].fd)) ||
+	    f->kind != BT_FD_SOCKET || !f->remote ||
+	    strncmp(f->remote, unknown, sizeof(unknown) - 1) ||
+	    strcmp(f->remote + sizeof(unknown) - 1, addr))
+		return false;
+	if (bt_fdtable_set_remote(pr->fds, a->pacc[hit].fd, addr) ||
+	    bt_fdtable_set_local(pr->fds, a->pacc[hit].fd, local))
+		return false;
+	f = bt_fdtable_get(pr->fds, a->pacc[hit].fd);
+	bt_fdtable_set_access(pr->fds, a->pacc[hit].fd,
+			      f->access | BT_FD_JOINED);
+	return true;
+}
+
 /*
  * A socket bound to port 0 got a port from the kernel, which audit does
  * not log: its bound address reads "ADDR:0", which no client connected
@@ -1950,7 +2028,8 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		o.local = local = conn_local(a, remote, f ? f->local : NULL);
 		if ((r = add(a, &o)))
 			return r;
-		pend_connect(a, remote, local, e->time, false);
+		if (!connect_joins_accept(a, remote, local, e->time))
+			pend_connect(a, remote, local, e->time, false);
 		if (f && (bt_fdtable_set_remote(t, (int)dirfd_arg(e->a[0]),
 						remote) == BT_ENOMEM ||
 			  (local && local != f->local &&
@@ -2019,6 +2098,8 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 				   (e->a[3] & A_O_CLOEXEC));
 		if (!r && local)
 			r = bt_fdtable_set_local(t, (int)e->exit, local);
+		if (!r && remote == a->path2 && !joined && lst)
+			pacc_put(a, lst, e->pid, e->exit, e->time);
 		if (!r)
 			bt_fdtable_set_access(t, (int)e->exit,
 					      BT_FD_READ | BT_FD_WRITE |

@@ -3323,6 +3323,83 @@ START_TEST(unix_datagram_comes_out_of_the_receivers_name)
 }
 END_TEST
 
+/*
+ * The accept is written before the connect that woke it (audit numbers
+ * an event at its exit; the client may be descheduled right after its
+ * connect queued): the connect joins that accept, if its floor is not
+ * much before the connect's stamp.  An accept that returned long before
+ * a connect (its client outside the log) is not joined to it.
+ */
+START_TEST(connect_written_after_its_accept_joins_it)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=01002F72756E2F732E736F636B00\n"
+	EOE("100", "1")
+	SC("101", "2", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=300 comm=\"old\" exe=\"/bin/old\"")
+	"type=SOCKADDR msg=audit(1700000000.101:2): saddr=02001F907F000001\n"
+	EOE("101", "2")
+	SC("102", "3", "43", "exit=5 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=300 comm=\"old\" exe=\"/bin/old\"")
+	EOE("102", "3")
+	SC("110", "4", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("110", "4")
+	PATHR("110", "4", "0", "/w/src", "20", "0100600", "NORMAL")
+	EOE("110", "4")
+	SC("111", "5", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("111", "5")
+	SC("105", "6", "43", "exit=5 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("105", "6")
+	SC("112", "7", "42", "exit=0 a0=4 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.112:7): saddr=01002F72756E2F732E736F636B00\n"
+	EOE("112", "7")
+	SC("113", "8", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("113", "8")
+	SC("121", "9", "257", "exit=6 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	CWD("121", "9")
+	PATHR("121", "9", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("121", "9", "1", "sink", "21", "0100644", "CREATE")
+	EOE("121", "9")
+	SC("122", "10", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("122", "10")
+	/* 127.0.0.1:8080 accepted at 102; a connect half a second later */
+	SC("600", "11", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=400 comm=\"late\" exe=\"/bin/late\"")
+	CWD("600", "11")
+	PATHR("600", "11", "0", "/w/late", "22", "0100600", "NORMAL")
+	EOE("600", "11")
+	SC("601", "12", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=400 comm=\"late\" exe=\"/bin/late\"")
+	EOE("601", "12")
+	SC("602", "13", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=400 comm=\"late\" exe=\"/bin/late\"")
+	"type=SOCKADDR msg=audit(1700000000.602:13): saddr=02001F907F000001\n"
+	EOE("602", "13")
+	SC("603", "14", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=400 comm=\"late\" exe=\"/bin/late\"")
+	EOE("603", "14")
+	SC("610", "15", "257", "exit=6 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=300 comm=\"old\" exe=\"/bin/old\"")
+	CWD("610", "15")
+	PATHR("610", "15", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("610", "15", "1", "oldout", "23", "0100644", "CREATE")
+	EOE("610", "15")
+	SC("611", "16", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=300 comm=\"old\" exe=\"/bin/old\"")
+	EOE("611", "16");
+	const char *log = tu_path("acceptfirst.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	res = backtrack(&g, log, "file:/w/sink");
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 200));
+	ck_assert(has_node(res, BT_OBJ_FILE, "/w/src", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+	g = NULL;
+	res = backtrack(&g, log, "file:/w/oldout");
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 300));
+	ck_assert(!has_node(res, BT_OBJ_PROCESS, NULL, 400));
+	ck_assert(!has_node(res, BT_OBJ_FILE, "/w/late", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
 static void add_runtimes_tests(Suite *s)
 {
 	TCase *tc = tcase_create("runtimes");
@@ -3338,6 +3415,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, client_write_follows_the_servers_send);
 	tcase_add_test(tc, unix_stream_server_joins_its_one_client);
 	tcase_add_test(tc, unix_datagram_comes_out_of_the_receivers_name);
+	tcase_add_test(tc, connect_written_after_its_accept_joins_it);
 	suite_add_tcase(s, tc);
 }
 
