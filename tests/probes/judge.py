@@ -61,8 +61,16 @@ def reachable(out, a):
 def summary(d, limit=15):
     labels = [n["label"] for n in d["nodes"] if not n.get("detection")]
     more = "" if len(labels) <= limit else " +%d more" % (len(labels) - limit)
-    return "%d nodes: %s%s" % (len(d["nodes"]), "; ".join(labels[:limit]),
-                               more)
+    # what the capture said it lost comes first (a failure's first cause
+    # to rule out; run.sh shows the start of each FAIL: line)
+    dr = d.get("drops") or {}
+    lost = ""
+    if dr.get("records") or dr.get("causes"):
+        lost = "capture drops %s; " % ", ".join(
+            "%s=%s" % kv for kv in sorted((dr.get("causes") or {}).items())) \
+            if dr.get("causes") else "capture drops %s; " % dr["records"]
+    return "%s%d nodes: %s%s" % (lost, len(d["nodes"]),
+                                 "; ".join(labels[:limit]), more)
 
 
 def shape(d):
