@@ -1992,6 +1992,27 @@ static int chan_io(struct bt_auditd *a, const struct aev *e,
 	return 0;
 }
 
+/*
+ * A unix socket's name as the call gave it may be relative to the
+ * caller's working directory (the event's CWD record): made absolute in
+ * place, so that "sock" bound in /dir and "/dir/sock" connected to are
+ * one address, and "sock" in two directories two (the recorder does the
+ * same).  Left as logged without a CWD, or in a chroot.
+ */
+static void unix_name_abs(struct bt_auditd *a, const struct aev *e,
+			  char *addr, size_t cap)
+{
+	const char *cwd = aev_str(e, e->cwd);
+	struct proc *p = proc_get(a, e->pid);
+
+	if (strncmp(addr, "unix:", 5) || !addr[5] || addr[5] == '/' ||
+	    addr[5] == '@' || !cwd || cwd[0] != '/' || (p && p->root) ||
+	    bt_path_join(a->path2, sizeof(a->path2), cwd, addr + 5) ||
+	    strlen(a->path2) + 6 > cap)
+		return;
+	snprintf(addr, cap, "unix:%s", a->path2);
+}
+
 static int do_net(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
@@ -2007,6 +2028,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 	addr[0] = '\0';
 	if (sa)
 		bt_arec_sockaddr_text(sa, addr, sizeof(a->addr));
+	unix_name_abs(a, e, addr, sizeof(a->addr));
 	if (addr[0])
 		remote = addr;
 	obs_base(&o, a, e);

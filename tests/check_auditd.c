@@ -3400,6 +3400,52 @@ START_TEST(connect_written_after_its_accept_joins_it)
 }
 END_TEST
 
+/*
+ * A unix socket bound by a relative name ("s.sock" in /w) and connected
+ * to by its absolute one: one address (made absolute against the
+ * event's CWD), so the accept joins the connect.
+ */
+START_TEST(relative_unix_name_is_made_absolute)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	CWD("100", "1")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=0100732E736F636B00\n"
+	EOE("100", "1")
+	SC("110", "2", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("110", "2")
+	PATHR("110", "2", "0", "/w/src", "20", "0100600", "NORMAL")
+	EOE("110", "2")
+	SC("111", "3", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("111", "3")
+	SC("112", "4", "42", "exit=0 a0=4 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.112:4): saddr=01002F772F732E736F636B00\n"
+	EOE("112", "4")
+	SC("120", "5", "43", "exit=5 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("120", "5")
+	SC("121", "6", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("121", "6")
+	SC("122", "7", "257", "exit=6 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	CWD("122", "7")
+	PATHR("122", "7", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("122", "7", "1", "sink", "21", "0100644", "CREATE")
+	EOE("122", "7")
+	SC("123", "8", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("123", "8");
+	const char *log = tu_path("unixrel.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	res = backtrack(&g, log, "file:/w/sink");
+	ck_assert(has_node(res, BT_OBJ_ENDPOINT, "unix:/w/s.sock", 0));
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 200));
+	ck_assert(has_node(res, BT_OBJ_FILE, "/w/src", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
 static void add_runtimes_tests(Suite *s)
 {
 	TCase *tc = tcase_create("runtimes");
@@ -3416,6 +3462,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, unix_stream_server_joins_its_one_client);
 	tcase_add_test(tc, unix_datagram_comes_out_of_the_receivers_name);
 	tcase_add_test(tc, connect_written_after_its_accept_joins_it);
+	tcase_add_test(tc, relative_unix_name_is_made_absolute);
 	suite_add_tcase(s, tc);
 }
 
