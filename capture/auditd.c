@@ -28,12 +28,13 @@
  *  - Before an inferred write, the process may have received on each
  *    connected socket it holds (a reverse shell writes files long before
  *    it lets go of its socket; IP, or the server's end of a unix
- *    connection joined to the one connect it can be, pend_accept()); when a server receives on an accepted
- *    connection, each client holding a socket connected to it may have
- *    sent before (flush_senders); when a client receives (or lets go),
- *    each server holding the accepted end may have sent before
- *    (flush_servers: a server's close wakes the client before the
- *    close's own record is written).  A receive in the log is dated no
+ *    connection joined to the one connect it can be, pend_accept());
+ *    when a server receives on an accepted connection, each client
+ *    holding a socket connected to it may have sent before
+ *    (flush_senders); when a client receives (or lets go), each server
+ *    holding the accepted end may have sent before (flush_servers: a
+ *    server's close wakes the client before the close's own record is
+ *    written); flush_peers() does all three.  A receive in the log is dated no
  *    earlier than the events numbered before it (aev.exit_floor: audit
  *    stamps at syscall entry, a receive that waited is stamped before
  *    the send it waited for).
@@ -704,6 +705,28 @@ static int flush_servers(struct bt_auditd *a, const struct bt_fd *f,
 			     &w);
 }
 
+/*
+ * Process `except` receives now on connected socket f, or lets go of it:
+ * whoever holds its other end may have sent before now (their sends are
+ * inferred, when they let go): the client of a joined connection (of a
+ * unix one, exactly the one that connect gave f->local), the clients of
+ * an accepted one, the server of a client's.
+ */
+static int flush_peers(struct bt_auditd *a, const struct bt_fd *f,
+		       uint64_t time, uint32_t except)
+{
+	int r;
+
+	if ((f->access & BT_FD_JOINED) &&
+	    (r = flush_senders(a, f->remote,
+			       unix_named(f->remote) ? f->local : NULL,
+			       time, except)))
+		return r;
+	if ((r = flush_accepted_senders(a, f, time, except)))
+		return r;
+	return flush_servers(a, f, time, except);
+}
+
 /* Do g and f refer to the same thing, the same way? */
 static bool same_fd(const struct bt_fd *g, const struct bt_fd *f)
 {
@@ -768,14 +791,7 @@ static int pull_channels(struct bt_auditd *a, const struct aev *e,
 			    (out->kind == BT_FD_SOCKET && out->remote &&
 			     !strcmp(out->remote, f->remote)))
 				continue;
-			if ((f->access & BT_FD_JOINED) &&
-			    (r = flush_senders(a, f->remote,
-					       ujoin ? f->local : NULL,
-					       e->time, e->pid)))
-				return r;
-			if ((r = flush_accepted_senders(a, f, e->time,
-							e->pid)) ||
-			    (r = flush_servers(a, f, e->time, e->pid)))
+			if ((r = flush_peers(a, f, e->time, e->pid)))
 				return r;
 			obs_base(&o, a, e);
 			o.op = BT_RAW_RECV;
@@ -982,14 +998,7 @@ static int release_fd(struct bt_auditd *a, const struct aev *e,
 	if (f->kind == BT_FD_SOCKET) {
 		if (!f->remote)
 			return 0;
-		if (!pass && (f->access & BT_FD_JOINED) &&
-		    (r = flush_senders(a, f->remote,
-				       unix_named(f->remote) ? f->local : NULL,
-				       e->time, e->pid)))
-			return r;
-		if (!pass && ((r = flush_accepted_senders(a, f, e->time,
-							  e->pid)) ||
-			      (r = flush_servers(a, f, e->time, e->pid))))
+		if (!pass && (r = flush_peers(a, f, e->time, e->pid)))
 			return r;
 		if (pass && !(f->access & BT_FD_WRITE))
 			return 0;  /* sent its last before (do_shutdown()) */
@@ -1639,12 +1648,16 @@ static const struct bt_fd *sock_fd(struct proc *pr, int64_t fd)
 	return bt_fdtable_get(t, (int)fd);
 }
 
-/* A loopback address "127.x.y.z:port" or "[::1]:port" with a port: every
- * process that connects to it is on this host. */
-static bool loopback_with_port(const char *addr)
+/* A loopback address "127.x.y.z:port" or "[::1]:port" with a port, or a
+ * unix socket's name: every process that connects to it is on this host,
+ * so a logged connect may be the one an accept took (pend_accept(),
+ * connect_joins_accept()). */
+static bool local_service(const char *addr)
 {
 	const char *c = strrchr(addr, ':');
 
+	if (unix_named(addr))
+		return true;
 	if (!c || !strcmp(c, ":0") || !c[1])
 		return false;
 	return !strncmp(addr, "127.", 4) || !strncmp(addr, "[::1]:", 6);
@@ -1657,8 +1670,7 @@ static void pend_connect(struct bt_auditd *a, const char *addr,
 {
 	struct pending *p;
 
-	if ((!loopback_with_port(addr) && !unix_named(addr)) ||
-	    strlen(addr) >= sizeof(p->addr) ||
+	if (!local_service(addr) || strlen(addr) >= sizeof(p->addr) ||
 	    (local && strlen(local) >= sizeof(p->local)))
 		return;
 	if (dgram) {
@@ -1737,7 +1749,7 @@ static bool pend_accept(struct bt_auditd *a, const char *local,
 
 	if (client_size)
 		client[0] = '\0';
-	if (!local || (!loopback_with_port(local) && !unix_named(local)))
+	if (!local || !local_service(local))
 		return false;
 	for (k = 0; k < BT_ARRAY_SIZE(a->pend); k++) {
 		/* oldest first */
@@ -1773,8 +1785,8 @@ static void pacc_put(struct bt_auditd *a, const char *addr, uint32_t pid,
 {
 	struct pacc *p;
 
-	if ((!loopback_with_port(addr) && !unix_named(addr)) ||
-	    strlen(addr) >= sizeof(p->addr) || !fd_ok(fd))
+	if (!local_service(addr) || strlen(addr) >= sizeof(p->addr) ||
+	    !fd_ok(fd))
 		return;
 	p = &a->pacc[a->pacc_next++ % BT_ARRAY_SIZE(a->pacc)];
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
@@ -1789,9 +1801,10 @@ static void pacc_put(struct bt_auditd *a, const char *addr, uint32_t pid,
  * that address returned after the connect began (its floor, a time it
  * had not returned by, is no more than CONNECT_SLACK_NS before `time`:
  * the floor is only as late as the events numbered before the accept)
- * and no other such accept is waiting.  That accepted descriptor, if still held and not joined yet,
- * becomes the server's end of this connection (pend_accept() the other
- * way round).  True if it was joined (the connect is then not pending).
+ * and no other such accept is waiting.  That accepted descriptor, if
+ * still held and not joined yet, becomes the server's end of this
+ * connection (pend_accept() the other way round).  True if it was
+ * joined (the connect is then not pending).
  */
 static bool connect_joins_accept(struct bt_auditd *a, const char *addr,
 				 const char *local, uint64_t time)
@@ -1801,7 +1814,7 @@ static bool connect_joins_accept(struct bt_auditd *a, const char *addr,
 	struct proc *pr;
 	const struct bt_fd *f;
 
-	if (!local || (!loopback_with_port(addr) && !unix_named(addr)))
+	if (!local || !local_service(addr))
 		return false;
 	for (k = 0; k < BT_ARRAY_SIZE(a->pacc); k++) {
 		const struct pacc *p = &a->pacc[k];
@@ -2022,7 +2035,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 	const char *local = NULL, *lst;
 	const struct bt_fd *f;
 	char *addr = a->addr, client[96];
-	bool joined = false, mailbox = false;
+	bool joined = false, unknown = false, mailbox = false;
 	int r;
 
 	addr[0] = '\0';
@@ -2107,6 +2120,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 			snprintf(a->path2, sizeof(a->path2),
 				 "unknown peer on local %s", lst);
 			remote = a->path2;
+			unknown = true;
 		}
 		o.op = BT_RAW_ACCEPT;
 		o.remote = remote;
@@ -2120,7 +2134,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 				   (e->a[3] & A_O_CLOEXEC));
 		if (!r && local)
 			r = bt_fdtable_set_local(t, (int)e->exit, local);
-		if (!r && remote == a->path2 && !joined && lst)
+		if (!r && unknown)
 			pacc_put(a, lst, e->pid, e->exit, e->time);
 		if (!r)
 			bt_fdtable_set_access(t, (int)e->exit,
