@@ -116,6 +116,9 @@
 #define A_O_CREAT    0100
 #define A_O_TRUNC    01000
 #define A_O_CLOEXEC  02000000
+#define A_AF_UNIX    1           /* socket(2) a0 */
+#define A_SOCK_DGRAM 2           /* socket(2) a1, under A_SOCK_TYPE */
+#define A_SOCK_TYPE  0xf
 #define A_F_DUPFD    0
 #define A_F_SETFD    2
 #define A_F_DUPFD_CLOEXEC 1030
@@ -199,6 +202,13 @@ struct bt_auditd {
 		uint64_t time;       /* the accept's return (its floor) */
 	} pacc[16];
 	unsigned pacc_next;
+	/* Unix socket names known to be datagram sockets' (a datagram was
+	 * sent to or received at one: dgram_name_put()): a connect to one
+	 * of them sets where the socket's datagrams go, it is no
+	 * connection a server accepts (syslog(3) and /dev/log).  A fixed
+	 * ring, "" = free. */
+	char dgnames[16][112];
+	unsigned dgnames_next;
 	const char *argv[AUD_MAX_ARGS];
 	/* Directories processes chrooted into (absolute, never "/"), each
 	 * once: a chrooted process's names (and cwd, and exe) are relative
@@ -583,6 +593,39 @@ static bool unix_named(const char *s)
 {
 	return s && !strncmp(s, "unix:", 5) && s[5] &&
 	       strcmp(s + 5, "unnamed");
+}
+
+/* Names every Linux system gives datagram sockets (syslog(3)'s /dev/log,
+ * systemd's journal and notify sockets): known as such before any
+ * datagram to them is logged. */
+static const char *const well_known_dgram[] = {
+	"unix:/dev/log", "unix:/run/systemd/journal/dev-log",
+	"unix:/run/systemd/journal/socket", "unix:/run/systemd/notify",
+};
+
+/* Is unix socket name `name` a datagram socket's? */
+static bool dgram_name(const struct bt_auditd *a, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < BT_ARRAY_SIZE(well_known_dgram); k++)
+		if (!strcmp(name, well_known_dgram[k]))
+			return true;
+	for (k = 0; k < BT_ARRAY_SIZE(a->dgnames); k++)
+		if (a->dgnames[k][0] && !strcmp(a->dgnames[k], name))
+			return true;
+	return false;
+}
+
+/* Unix socket name `name` is a datagram socket's (a datagram was sent to
+ * it or received at it). */
+static void dgram_name_put(struct bt_auditd *a, const char *name)
+{
+	if (!unix_named(name) || strlen(name) >= sizeof(a->dgnames[0]) ||
+	    dgram_name(a, name))
+		return;
+	snprintf(a->dgnames[a->dgnames_next++ % BT_ARRAY_SIZE(a->dgnames)],
+		 sizeof(a->dgnames[0]), "%s", name);
 }
 
 /* Is a client's remote `to` the server's local `server`?  The same
@@ -2026,6 +2069,56 @@ static void unix_name_abs(struct bt_auditd *a, const struct aev *e,
 	snprintf(addr, cap, "unix:%s", a->path2);
 }
 
+/*
+ * A connect of datagram socket fd to unix name o->remote (its socket()
+ * was logged as one, or the name is a datagram socket's: dgram_name()):
+ * no connection, no server accepts it; the socket's datagrams go into
+ * that name, as a sendto naming it would put them, and come out where
+ * its receiver reads them (do_net(): a unix datagram's endpoint is the
+ * name it was sent to, whoever sent it).
+ */
+static int dgram_connect(struct bt_auditd *a, struct bt_obs *o,
+			 struct bt_fdtable *t, int fd)
+{
+	const struct bt_fd *f;
+	int r;
+
+	dgram_name_put(a, o->remote);
+	o->local = NULL;
+	if ((r = add(a, o)))
+		return r;
+	if (!t || !(f = bt_fdtable_get(t, fd)) || f->kind != BT_FD_SOCKET)
+		return 0;
+	bt_fdtable_set_access(t, fd, f->access | BT_FD_DGRAM);
+	return bt_fdtable_set_remote(t, fd, o->remote) == BT_ENOMEM ?
+	       BT_ENOMEM : 0;
+}
+
+/*
+ * socket(2), logged for unix datagram sockets (capture/audit/btrack.rules):
+ * a new socket at the descriptor it returned, marked BT_FD_DGRAM when it
+ * is one (dgram_connect()).
+ */
+static int do_socket(struct bt_auditd *a, const struct aev *e)
+{
+	struct proc *pr = proc_get(a, e->pid);
+	struct bt_fdtable *t = pr ? proc_fds(pr) : NULL;
+	/* (SOCK_RAW, 3, is SOCK_DGRAM for AF_UNIX) */
+	bool dgram = e->a[0] == A_AF_UNIX &&
+		     ((e->a[1] & A_SOCK_TYPE) | 1) == (A_SOCK_DGRAM | 1);
+	int r;
+
+	if (!t || !fd_ok(e->exit))
+		return 0;
+	r = bt_fdtable_set(t, (int)e->exit, BT_FD_SOCKET, 0, 0, NULL, NULL,
+			   (e->a[1] & A_O_CLOEXEC) != 0);
+	if (r)
+		return r == BT_ELIMIT ? 0 : r;
+	bt_fdtable_set_access(t, (int)e->exit, BT_FD_READ | BT_FD_WRITE |
+			      (dgram ? BT_FD_DGRAM : 0));
+	return 0;
+}
+
 static int do_net(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
@@ -2060,6 +2153,9 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		f = sock_fd(pr, dirfd_arg(e->a[0]));
 		o.op = BT_RAW_CONNECT;
 		o.remote = remote;
+		if (unix_named(remote) &&
+		    ((f && (f->access & BT_FD_DGRAM)) || dgram_name(a, remote)))
+			return dgram_connect(a, &o, t, (int)dirfd_arg(e->a[0]));
 		o.local = local = conn_local(a, remote, f ? f->local : NULL);
 		if ((r = add(a, &o)))
 			return r;
@@ -2177,13 +2273,30 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		     (r = flush_servers(a, f, o.time, e->pid))))
 			return r;
 	}
-	if (!remote && o.op == BT_RAW_RECV && f && (lst = bound_local(f)) &&
-	    unix_named(lst)) {
-		/* A datagram to this socket's unix name from an unnamed
-		 * sender (no address): out of that name, where its senders'
-		 * sendto put it.  (A sender that connected first is an
-		 * endpoint of its own, conn_local(): not joined.) */
+	f = t ? bt_fdtable_get(t, (int)dirfd_arg(e->a[0])) : NULL;
+	if (o.op == BT_RAW_RECV && f && f->kind == BT_FD_SOCKET &&
+	    (lst = bound_local(f)) && unix_named(lst)) {
+		/* A datagram received at this socket's unix name (a
+		 * connection's socket has no such name): out of that name,
+		 * where its senders put it (sendto naming it, or connect
+		 * then send), whoever sent it; the sender's own name, when
+		 * recvfrom gives one, is where replies go.  Each process
+		 * holding a socket connected to the name (and sending by
+		 * write(2), unlogged) may have sent by now. */
 		remote = lst;
+		o.local = NULL;
+		mailbox = true;
+		dgram_name_put(a, lst);
+		if ((r = flush_senders(a, lst, NULL, o.time, e->pid)))
+			return r;
+	} else if (o.op == BT_RAW_SEND && unix_named(remote) &&
+		   (!f || !f->local || !strchr(f->local, '#'))) {
+		/* A datagram to a unix name (not on a unix connection,
+		 * whose local is "?#N"): into that name, whatever the
+		 * sender's own; a sendto naming it says it is a datagram
+		 * socket's */
+		if (sa)
+			dgram_name_put(a, remote);
 		o.local = NULL;
 		mailbox = true;
 	}
@@ -2954,6 +3067,8 @@ static int complete(void *ctx, struct aev *e)
 		if (e->args_unknown)
 			return 0;  /* i386 socketcall without its arguments */
 		return do_net(a, e);
+	case SYS_socket:
+		return e->args_unknown ? 0 : do_socket(a, e);
 	case SYS_mmap:
 		return do_mmap(a, e);
 	case SYS_dup: case SYS_dup2: case SYS_dup3: case SYS_fcntl:

@@ -237,7 +237,8 @@ void bt_fdtable_set_access(struct bt_fdtable *t, int fd, unsigned access)
 							BT_FD_WRITE |
 							BT_FD_EXECD |
 							BT_FD_IOLOG |
-							BT_FD_JOINED));
+							BT_FD_JOINED |
+							BT_FD_DGRAM));
 }
 
 int bt_fdtable_set_local(struct bt_fdtable *t, int fd, const char *local)

@@ -42,6 +42,8 @@ enum bt_fd_kind {
 #define BT_FD_IOLOG 0x8   /* its I/O calls are in the log (audit) */
 #define BT_FD_JOINED 0x10 /* an accepted connection whose client is known
                              (audit: the only connect it can be) */
+#define BT_FD_DGRAM 0x20  /* a unix datagram socket (audit: its socket()
+                             was logged) */
 
 struct bt_fd {
 	uint8_t kind;       /* enum bt_fd_kind */

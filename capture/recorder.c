@@ -1617,6 +1617,31 @@ static int unix_dgram_name(struct rec *r, struct task *t, uint64_t ino,
 }
 
 /*
+ * The name of unix datagram socket fd, if it is one and bound: where the
+ * datagrams it receives were sent, whichever sender's name recvfrom
+ * gives (that is where replies go).  Asked of the kernel once per
+ * descriptor and kept as its `local` (unused otherwise for a unix
+ * socket: sock_local()), "" when it has none: a socket receives only
+ * once bound, and is never bound again.  NULL if none.
+ */
+static const char *unix_mailbox(struct rec *r, struct task *t, int fd)
+{
+	const struct bt_fd *f = bt_fdtable_get(t->p->fdt, fd);
+	char name[256];
+
+	if (!f || f->kind != BT_FD_SOCKET)
+		return NULL;
+	if (!f->local) {
+		if (unix_dgram_name(r, t, f->ino, name, sizeof(name)))
+			name[0] = '\0';
+		if (bt_fdtable_set_local(t->p->fdt, fd, name))
+			return NULL;
+		f = bt_fdtable_get(t->p->fdt, fd);
+	}
+	return f->local && f->local[0] ? f->local : NULL;
+}
+
+/*
  * The socket's own address ("127.0.0.1:54321"), the other half of a
  * connection's name (ingest.h `local`): learned once per socket
  * descriptor and kept in the fd table (dup and fork keep it), never per
@@ -1761,6 +1786,16 @@ static void fd_io(struct rec *r, struct task *t, int fd, bool out,
 					 (unsigned long long)f->ino);
 			bt_fdtable_set_remote(t->p->fdt, fd, ep);
 			ob.remote = ep;
+		} else if (!out && !strncmp(ob.remote, "unix:", 5) &&
+			   !is_unix_conn(ob.remote)) {
+			/* a datagram received at this socket's name comes
+			 * out of that name, whoever sent it */
+			const char *own = unix_mailbox(r, t, fd);
+
+			if (own) {
+				snprintf(ep, sizeof(ep), "%s", own);
+				ob.remote = ep;
+			}
 		}
 		ob.local = sock_local(r, t, fd, ob.remote);
 	} else {

@@ -3324,6 +3324,140 @@ START_TEST(unix_datagram_comes_out_of_the_receivers_name)
 END_TEST
 
 /*
+ * A datagram socket connected to a unix name, then sent on (syslog(3):
+ * connect("/dev/log"), send()): no server accepts it; the datagram goes
+ * into the name, out of which the receiver bound to it reads.  The
+ * connect is known for a datagram one by the socket's own record
+ * (btrack.rules logs socket(AF_UNIX, SOCK_DGRAM)), by the name (a
+ * well-known one, /dev/log), or by an earlier datagram received at it.
+ */
+#define DGRAM_CONNECT_LOG(sockrec, name_hex) \
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"") \
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=0100" name_hex "\n" \
+	EOE("100", "1") \
+	SC("110", "2", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"") \
+	CWD("110", "2") \
+	PATHR("110", "2", "0", "/w/src", "20", "0100600", "NORMAL") \
+	EOE("110", "2") \
+	SC("111", "3", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"") \
+	EOE("111", "3") \
+	sockrec \
+	SC("113", "5", "42", "exit=0 a0=4 a1=7ffc a2=6e a3=0 items=1 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"") \
+	"type=SOCKADDR msg=audit(1700000000.113:5): saddr=0100" name_hex "\n" \
+	EOE("113", "5") \
+	SC("114", "6", "44", "exit=27 a0=4 a1=7ffc a2=1b a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"") \
+	EOE("114", "6") \
+	SC("115", "7", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"") \
+	EOE("115", "7") \
+	SC("120", "8", "45", "exit=27 a0=3 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"") \
+	"type=SOCKADDR msg=audit(1700000000.120:8): saddr=0100\n" \
+	EOE("120", "8") \
+	SC("121", "9", "257", "exit=6 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"") \
+	CWD("121", "9") \
+	PATHR("121", "9", "0", "/w/", "10", "040755", "PARENT") \
+	PATHR("121", "9", "1", "sink", "21", "0100644", "CREATE") \
+	EOE("121", "9") \
+	SC("122", "10", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"") \
+	EOE("122", "10")
+#define DGRAM_SOCKET_REC \
+	SC("112", "4", "41", "exit=4 a0=1 a1=80002 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"") \
+	EOE("112", "4")
+#define STREAM_SOCKET_REC \
+	SC("112", "4", "41", "exit=4 a0=1 a1=80001 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"") \
+	EOE("112", "4")
+#define HEX_RUN_S_SOCK "2F72756E2F732E736F636B00"   /* /run/s.sock */
+#define HEX_DEV_LOG "2F6465762F6C6F6700"            /* /dev/log */
+
+static bool dgram_sink_reaches_src(const char *text, const char *name)
+{
+	const char *log = tu_path("dgconn.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+	bool ok;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	res = backtrack(&g, log, "file:/w/sink");
+	ck_assert(has_node(res, BT_OBJ_ENDPOINT, name, 0));
+	ok = has_node(res, BT_OBJ_PROCESS, NULL, 200) &&
+	     has_node(res, BT_OBJ_FILE, "/w/src", 0);
+	bt_result_free(res);
+	bt_graph_free(g);
+	return ok;
+}
+
+START_TEST(unix_datagram_connect_sends_into_the_name)
+{
+	static const char by_socket[] =
+		DGRAM_CONNECT_LOG(DGRAM_SOCKET_REC, HEX_RUN_S_SOCK);
+	static const char by_name[] =
+		DGRAM_CONNECT_LOG("", HEX_DEV_LOG);
+	static const char stream[] =
+		DGRAM_CONNECT_LOG(STREAM_SOCKET_REC, HEX_RUN_S_SOCK);
+
+	ck_assert(dgram_sink_reaches_src(by_socket, "unix:/run/s.sock"));
+	ck_assert(dgram_sink_reaches_src(by_name, "unix:/dev/log"));
+	/* a stream socket's connect is a connection no accept took: what
+	 * was sent on it is not what the bound socket received */
+	ck_assert(!dgram_sink_reaches_src(stream, "unix:/run/s.sock"));
+}
+END_TEST
+
+/*
+ * Two named unix datagram sockets (chronyc and chronyd): the client, bound
+ * to /run/c.sock, asks /run/s.sock; the server reads the source and
+ * replies by sendto to the client's name; the client writes the reply to
+ * the sink.  The reply is in /run/c.sock, where the client reads it, not
+ * in what the client itself sent.
+ */
+START_TEST(unix_datagram_reply_goes_to_the_clients_name)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=0100" HEX_RUN_S_SOCK "\n"
+	EOE("100", "1")
+	SC("101", "2", "49", "exit=0 a0=4 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.101:2): saddr=01002F72756E2F632E736F636B00\n"
+	EOE("101", "2")
+	SC("102", "3", "44", "exit=3 a0=4 a1=7ffc a2=3 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.102:3): saddr=0100" HEX_RUN_S_SOCK "\n"
+	EOE("102", "3")
+	SC("103", "4", "45", "exit=3 a0=3 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.103:4): saddr=01002F72756E2F632E736F636B00\n"
+	EOE("103", "4")
+	SC("104", "5", "257", "exit=5 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	CWD("104", "5")
+	PATHR("104", "5", "0", "/w/src", "20", "0100600", "NORMAL")
+	EOE("104", "5")
+	SC("105", "6", "3", "exit=0 a0=5 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("105", "6")
+	SC("106", "7", "44", "exit=27 a0=3 a1=7ffc a2=1b a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.106:7): saddr=01002F72756E2F632E736F636B00\n"
+	EOE("106", "7")
+	SC("107", "8", "45", "exit=27 a0=4 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.107:8): saddr=0100" HEX_RUN_S_SOCK "\n"
+	EOE("107", "8")
+	SC("121", "9", "257", "exit=6 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("121", "9")
+	PATHR("121", "9", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("121", "9", "1", "sink", "21", "0100644", "CREATE")
+	EOE("121", "9")
+	SC("122", "10", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("122", "10");
+	const char *log = tu_path("dgreply.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	res = backtrack(&g, log, "file:/w/sink");
+	ck_assert(has_node(res, BT_OBJ_ENDPOINT, "unix:/run/c.sock", 0));
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 100));
+	ck_assert(has_node(res, BT_OBJ_FILE, "/w/src", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
+/*
  * The accept is written before the connect that woke it (audit numbers
  * an event at its exit; the client may be descheduled right after its
  * connect queued): the connect joins that accept, if its floor is not
@@ -3462,6 +3596,8 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, unix_stream_server_joins_its_one_client);
 	tcase_add_test(tc, unix_datagram_comes_out_of_the_receivers_name);
 	tcase_add_test(tc, connect_written_after_its_accept_joins_it);
+	tcase_add_test(tc, unix_datagram_connect_sends_into_the_name);
+	tcase_add_test(tc, unix_datagram_reply_goes_to_the_clients_name);
 	tcase_add_test(tc, relative_unix_name_is_made_absolute);
 	suite_add_tcase(s, tc);
 }

@@ -95,6 +95,8 @@ udp-sendmsg     net   -    sendmsg, recvmsg (UDP)
 udp-connected   net   -    connect + send (UDP)
 unix-stream     net   -    connect, accept, write, read (AF_UNIX path)
 unix-dgram      net   -    sendto, recvfrom (AF_UNIX path)
+unix-dgram-connected net - connect + send (AF_UNIX path: syslog)
+unix-dgram-reply net  -    a named client asks, the server replies (AF_UNIX)
 symlink         name  -    symlink
 symlinkat       name  -    symlinkat
 unlink          name  file unlink
