@@ -82,10 +82,13 @@ const volatile __u32 self_mntns = 0;    /* the loader's mount namespace */
 #define SOCKFS_MAGIC 0x534F434B
 #define SOCK_DGRAM 2
 #define FMODE_CREATED 0x100000
+#define FMODE_WRITE 0x2
 #define BT_O_TRUNC 01000        /* open(2)'s O_TRUNC (x86-64) */
 #define PF_KTHREAD 0x00200000
 #define TS_COMPAT 0x0002
 #define AT_FDCWD -100
+#define AT_EMPTY_PATH 0x1000
+#define AT_SYMLINK_FOLLOW 0x400
 #define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
@@ -1241,7 +1244,7 @@ struct bt_args {
 	__u64 addr, len, prot, flags; /* K_MMAP, K_VMA */
 };
 
-enum { K_NONE, K_FD, K_PATH, K_MMAP, K_VMA };
+enum { K_NONE, K_FD, K_PATH, K_MMAP, K_VMA, K_LINKFD };
 
 __noinline int bt_ev_fd(struct bt_args *a)
 {
@@ -1275,6 +1278,95 @@ __noinline int bt_ev_path(struct bt_args *a)
 	return 0;
 }
 
+/*
+ * The descriptor whose open file linkat(olddirfd, old, ..., flags) links,
+ * or -1 when it links a name: old "" with AT_EMPTY_PATH (olddirfd), or
+ * with AT_SYMLINK_FOLLOW "/proc/self/fd/N", "/proc/thread-self/fd/N" or
+ * "/proc/PID/fd/N" of the caller's own PID (N).  How an O_TMPFILE file,
+ * which has no name, is given one.
+ */
+__noinline int bt_link_fd(__s64 dfd, __u64 upp, __u64 flags)
+{
+	__u32 i, at = 6, me = bpf_get_current_pid_tgid() >> 32;
+	char s[64];
+	__u64 v = 0;
+	long n;
+	char ch;
+
+	__builtin_memset(s, 0, sizeof(s));
+	n = bpf_probe_read_user_str(s, sizeof(s), (const void *)upp);
+	if (n == 1 && (flags & AT_EMPTY_PATH))
+		return dfd >= 0 && dfd <= 0x7fffffff ? (int)dfd : -1;
+	if (n < 10 || !(flags & AT_SYMLINK_FOLLOW) || s[0] != '/' ||
+	    s[1] != 'p' || s[2] != 'r' || s[3] != 'o' || s[4] != 'c' ||
+	    s[5] != '/')
+		return -1;
+	if (s[6] == 's' && s[7] == 'e' && s[8] == 'l' && s[9] == 'f' &&
+	    s[10] == '/') {
+		at = 11;
+	} else if (s[6] == 't' && s[7] == 'h' && s[8] == 'r' && s[9] == 'e' &&
+		   s[10] == 'a' && s[11] == 'd' && s[12] == '-' &&
+		   s[13] == 's' && s[14] == 'e' && s[15] == 'l' &&
+		   s[16] == 'f' && s[17] == '/') {
+		at = 18;
+	} else {
+		for (i = 0; i < 10; i++) {
+			ch = s[at & 63];
+			if (ch < '0' || ch > '9')
+				break;
+			v = v * 10 + (__u64)(ch - '0');
+			at++;
+		}
+		if (!i || s[at & 63] != '/' || v != me)
+			return -1;
+		at++;
+	}
+	if (s[at & 63] != 'f' || s[(at + 1) & 63] != 'd' ||
+	    s[(at + 2) & 63] != '/')
+		return -1;
+	at += 3;
+	v = 0;
+	for (i = 0; i < 10; i++) {
+		ch = s[at & 63];
+		if (ch < '0' || ch > '9')
+			break;
+		v = v * 10 + (__u64)(ch - '0');
+		at++;
+	}
+	if (!i || s[at & 63] || v > 0x7fffffff)
+		return -1;
+	return (int)v;
+}
+
+/* LINK of the open file of descriptor a->fd (bt_link_fd()) to the user
+ * path (a->dfd2, a->p2): by its inode, so that the new name is the file
+ * written through the descriptor. */
+__noinline int bt_ev_linkfd(struct bt_args *a)
+{
+	struct bt_probe c;
+	struct bt_raw *r;
+	struct file *f;
+	int n;
+
+	if (!a || probe_load(&c))
+		return 0;
+	f = fd_file(c.task, a->fd);
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFREG)
+		return 0;
+	r = rec_begin(&c, BT_RAW_LINK);
+	rec_inode(r, BPF_CORE_READ(f, f_inode));
+	n = bt_file_path((__u64)f, 0);
+	if (n) {
+		if (n > 0)
+			drop(c.st, BT_RAW_LINK, BT_DROP_TOOLONG);
+		return 0;
+	}
+	if (bt_user_path(a->dfd2, a->p2))
+		return 0;
+	rec_commit(&c);
+	return 0;
+}
+
 __noinline int bt_ev_map(struct bt_args *a)
 {
 	struct bt_probe c;
@@ -1305,7 +1397,11 @@ static __always_inline __u32 sys_op(long nr)
 	case __NR_write: case __NR_pwrite64: case __NR_writev:
 	case __NR_pwritev: case __NR_pwritev2:
 	case __NR_sendfile: case __NR_splice: case __NR_copy_file_range:
+	case __NR_tee: case __NR_vmsplice:
 		return BT_RAW_WRITE;
+	case __NR_mkdir: case __NR_mkdirat: case __NR_mknod:
+	case __NR_mknodat:
+		return BT_RAW_CREATE;
 	case __NR_truncate: case __NR_ftruncate:
 		return BT_RAW_TRUNCATE;
 	case __NR_rename: case __NR_renameat: case __NR_renameat2:
@@ -1382,6 +1478,7 @@ static __always_inline bool stamped_at_entry(long nr)
 	case __NR_pwritev: case __NR_pwritev2:
 	case __NR_sendto: case __NR_sendmsg: case __NR_sendmmsg:
 	case __NR_process_vm_writev: case __NR_ptrace:
+	case __NR_vmsplice:     /* (a read out of a pipe: at its exit) */
 		return true;
 	}
 	return false;
@@ -1405,7 +1502,6 @@ static __always_inline void msg_name(struct bt_args *x, const void *um)
 	x->ualen = m.msg_namelen > 0 ? m.msg_namelen : 0;
 }
 
-#define AT_EMPTY_PATH 0x1000
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
@@ -1509,6 +1605,32 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 		if (ret > 0)
 			x.fd = a0, x.fd2 = a2;
 		break;
+	case __NR_tee:          /* in, out: two pipes; in keeps its data */
+		x.x1 = ret;
+		x.op = BT_RAW_READ;
+		if (ret > 0)
+			x.fd = a0, x.fd2 = a1;
+		break;
+	case __NR_vmsplice:     /* fd, iov, n, flags: memory into a pipe
+				   (its write end) or out of it */
+		x.x1 = ret;
+		if (ret > 0) {
+			struct file *f = fd_file(c.task, a0);
+
+			x.fd = a0;
+			if (!f || !(BPF_CORE_READ(f, f_mode) & FMODE_WRITE)) {
+				x.op = BT_RAW_READ;
+				x.t0 = 0;
+			}
+		}
+		break;
+	case __NR_mkdir: case __NR_mknod:       /* path, mode */
+		x.up = a0;
+		break;
+	case __NR_mkdirat: case __NR_mknodat:   /* dirfd, path, mode */
+		x.dfd = a0;
+		x.up = a1;
+		break;
 	case __NR_truncate:
 		x.x1 = a1;              /* the length */
 		x.up = a0;
@@ -1524,7 +1646,17 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 		x.p2 = a1;
 		x.up = a0;
 		break;
-	case __NR_renameat: case __NR_renameat2: case __NR_linkat:
+	case __NR_linkat:       /* olddirfd, old, newdirfd, new, flags */
+		x.dfd2 = a2;
+		x.p2 = a3;
+		if ((x.fd = bt_link_fd(a0, a1, a4)) >= 0) {
+			x.kind = K_LINKFD;
+			break;
+		}
+		x.dfd = a0;
+		x.up = a1;
+		break;
+	case __NR_renameat: case __NR_renameat2:
 		x.dfd2 = a2;
 		x.p2 = a3;
 		x.dfd = a0;
@@ -1649,6 +1781,8 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 	}
 	if (x.kind == K_MMAP || x.kind == K_VMA)
 		bt_ev_map(&x);
+	else if (x.kind == K_LINKFD)
+		bt_ev_linkfd(&x);
 	else if (x.up)
 		bt_ev_path(&x);
 	else if (x.fd >= 0)

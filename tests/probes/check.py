@@ -26,7 +26,7 @@ probe but these.
 
 DESIGN lines: "SOURCE PROBE REASON" (the source cannot see it by design);
 KNOWN lines: "SOURCE:PROBE:CHECK TITLE" (shell patterns; a known bug).
-With PROBES_FAILING set, prints only the names of the probes with an
+With PROBES_FAILING set, prints only SOURCE:PROBE of the probes with an
 unexpected failure (probes.sh records those once more).
 LIST: the probe list of probes.sh (name kind precondition calls...), for
 the table's "calls" column.  Prints a line per check that is not plainly
@@ -236,7 +236,7 @@ def main():
                 print("FAIL: %s %s %s: %s" % (s, p, check, detail))
                 bad.append(check)
                 failed += 1
-                failing.add(p)
+                failing.add("%s:%s" % (s, p))
         why = design.get((s, p))
         if why is not None:
             cells[s, p] = "not visible: " + why + \

@@ -4,7 +4,8 @@
 # Each program in tests/probes/ moves data from a source file to a sink
 # through one system call or call family (read, splice, a TCP connection,
 # a rename, ...), then reads a decoy.  This script builds them, runs each
-# under every capture source (`btrack record`; a real auditd with the
+# under every capture source (`btrack record`, with ptrace and, as root,
+# with the eBPF source; a real auditd with the
 # shipped rules capture/audit/btrack.rules, through tests/audit-capture.sh)
 # and checks what an analyst would check:
 #   back     a backtrack from the sink (no filters) reaches the source; for
@@ -24,7 +25,9 @@
 # A check listed in DESIGN or KNOWN that passes is reported ("now ok").
 #
 #   PROBES="read tcp"        run only these probes
-#   PROBES_SOURCES="record"  only these sources (record, auditd)
+#   PROBES_SOURCES="record"  only these sources (record: btrack record with
+#                            ptrace; ebpf: with the eBPF source, as root;
+#                            auditd)
 #   PROBES_TABLE=FILE        also write the coverage table (markdown) there
 #   PROBES_JOBS=1            record one probe at a time (default: two)
 #   KEEP=1                   keep the temporary directory
@@ -120,6 +123,7 @@ setresuid       cred  -    setresgid + setresuid
 # row is "not visible" (its checks are run and reported, never failed).
 DESIGN='
 record io_uring  io_uring requests bypass system calls (ptrace sees only io_uring_setup/enter); btrack record warns
+ebpf io_uring  io_uring requests bypass system calls (the tracepoints see only io_uring_setup/enter); btrack record --source ebpf warns
 record ptrace-poke  every process of btrack record has the recorder as its tracer: another cannot attach to it (EPERM), the probe is unavailable
 '
 
@@ -199,7 +203,8 @@ walks() {
 		extra=""
 		# The recorder cannot see io_uring requests (no system call
 		# per request): it must say so.
-		if [ "$s.$p" = record.io_uring ] && [ "$run" = ok ]; then
+		if [ "$p" = io_uring ] && [ "$s" != auditd ] &&
+		   [ "$run" = ok ]; then
 			if sed "s|$d||g" "$d/err" | grep -qi 'io_uring'; then
 				extra="detect=ok"
 			else
@@ -212,15 +217,20 @@ walks() {
 	done
 }
 
-# record_run PROBE...: each under `btrack record`, one after the other.
+# record_run PROBE...: each under `btrack record` (source $rsrc: record
+# is ptrace, ebpf the eBPF source), one after the other.
 record_run() {
 	for p in "$@"; do
-		d=$T/record/$p
+		d=$T/$rsrc/$p
 		rc=0
-		(cd "$d" && "$BT" record -o "$d/log.btl" -- "$bin/$p" \
-			"$d/src" "$d/sink" >"$d/out" 2>"$d/err") || rc=$?
+		(cd "$d" && "$BT" record --source "$(rsource)" -o "$d/log.btl" \
+			-- "$bin/$p" "$d/src" "$d/sink" >"$d/out" 2>"$d/err") ||
+			rc=$?
 		echo $rc >"$d/rc"
 	done
+}
+rsource() {
+	case $rsrc in record) echo ptrace ;; *) echo "$rsrc" ;; esac
 }
 
 # record_probes PROBE...: each under `btrack record`, two at a time
@@ -241,38 +251,47 @@ record_probes() {
 	bg=$!
 	record_run $a
 	wait $bg
-	walks record each  # each probe has its own log
+	walks "$rsrc" each  # each probe has its own log
 }
 
-sources=${PROBES_SOURCES:-record auditd}
+# recorded SOURCE: the probes under `btrack record` with that source,
+# each failing one recorded once more.
+recorded() {
+	rsrc=$1
+	setup "$T/$rsrc"
+	record_probes $probes
+	# A probe that fails unexpectedly is recorded once more (a
+	# recorder race, R14 in the findings, can lose a flow now and
+	# then); the second run is the one judged, and it says so.
+	echo "$DESIGN" >"$T/design"
+	echo "$KNOWN" >"$T/known"
+	again=$(PROBES_FAILING=1 python3 "$top/tests/probes/check.py" \
+		"$T/jobs" "$T/design" "$T/known" /dev/null | awk -v s="$rsrc" \
+		'{ for (i = 1; i <= NF; i++) if (sub("^" s ":", "", $i)) print $i }')
+	if [ -n "$again" ]; then
+		echo "recorded again with $rsrc (failed once):" $again
+		awk -F '\t' -v s="$rsrc" -v again=" $(echo $again) " \
+			'!($1 == s && index(again, " " $2 " "))' \
+			"$T/jobs" >"$T/jobs.new"
+		mv "$T/jobs.new" "$T/jobs"
+		(probes=$(echo $again); for p in $probes; do rm -rf "$T/$rsrc/$p"; done
+		 setup "$T/$rsrc"; record_probes $probes)
+	fi
+}
+
+sources=${PROBES_SOURCES:-record ebpf auditd}
 ran=""
 for s in $sources; do
 	case $s in
-	record)
-		if ! "$BT" record --no-pages -o "$T/try.btl" -- true 2>"$T/err"; then
-			echo "record: not usable here ($(tail -n 1 "$T/err"))"
+	record|ebpf)
+		if ! "$BT" record --source "$(rsrc=$s; rsource)" --no-pages \
+			-o "$T/try-$s.btl" -- true 2>"$T/err"; then
+			echo "$s: not usable here ($(tail -n 1 "$T/err"))"
 			continue
 		fi
 		so=${BTRACK_PRELOAD:-$top/$B/libbtrack-pages.so}
 		[ -f "$so" ] && export BTRACK_PRELOAD="$so"
-		setup "$T/record"
-		record_probes $probes
-		# A probe that fails unexpectedly is recorded once more (a
-		# recorder race, R14 in the findings, can lose a flow now
-		# and then); the second run is the one judged, and it says so.
-		echo "$DESIGN" >"$T/design"
-		echo "$KNOWN" >"$T/known"
-		again=$(PROBES_FAILING=1 python3 "$top/tests/probes/check.py" \
-			"$T/jobs" "$T/design" "$T/known" /dev/null)
-		if [ -n "$again" ]; then
-			echo "recorded again (failed once): $again"
-			awk -F '\t' -v again=" $again " \
-				'!($1 == "record" && index(again, " " $2 " "))' \
-				"$T/jobs" >"$T/jobs.new"
-			mv "$T/jobs.new" "$T/jobs"
-			(probes=$again; for p in $probes; do rm -rf "$T/record/$p"; done
-			 setup "$T/record"; record_probes $again)
-		fi
+		recorded "$s"
 		;;
 	auditd)
 		setup "$T/auditd"
