@@ -1465,6 +1465,26 @@ static const char *symlink_target(const struct aev *e)
 	return NULL;
 }
 
+/*
+ * A renameat2 whose items say RENAME_EXCHANGE (audit does not log its
+ * flags, a4): two DELETE items, the first `del` (the old name), and two
+ * CREATE items, each created name one of the deleted ones with the other
+ * one's inode.  The second DELETE item, or -1 for a plain rename (one
+ * CREATE: the new name, its replaced file a DELETE).
+ */
+static int exchanged(const struct aev *e, int del)
+{
+	int k, del2 = -1, creates = 0;
+
+	for (k = del + 1; k < (int)e->nitems; k++) {
+		if (e->items[k].nt == NT_DELETE && del2 < 0)
+			del2 = k;
+		else if (e->items[k].nt == NT_CREATE)
+			creates++;
+	}
+	return creates == 2 && del2 >= 0 ? del2 : -1;
+}
+
 static int do_names(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
@@ -1508,11 +1528,23 @@ static int do_names(struct bt_auditd *a, const struct aev *e)
 		j = find_item(e, M(NT_CREATE), 1);
 		if (i < 0 || j < 0)
 			return 0;
+		o.op = BT_RAW_RENAME;
+		if (e->sysno == SYS_renameat2 && exchanged(e, i) >= 0) {
+			/* RENAME_EXCHANGE (the flags are not logged): each
+			 * name was deleted and created, the second DELETE
+			 * item is the other name */
+			o.exchange = true;
+			j = exchanged(e, i);
+			if (e->items[j].has_ino) {
+				o.has_ino2 = true;
+				o.dev2 = e->items[j].dev;
+				o.ino2 = e->items[j].ino;
+			}
+		}
 		p = item_path(a, e, i, dirfd, a->path, sizeof(a->path));
 		q = item_path(a, e, j, dirfd2, a->path2, sizeof(a->path2));
 		if (!p || !q)
 			return 0;
-		o.op = BT_RAW_RENAME;
 		o.path = p;
 		o.new_path = q;
 		obs_item(&o, e, i);

@@ -350,6 +350,8 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 			o->file_flags = BT_FILEF_ANON;
 	}
 	if (op == BT_RAW_RENAME || op == BT_RAW_LINK) {
+		o->exchange = op == BT_RAW_RENAME && ebpf &&
+			      (raw->arg32 & BT_RAWF_EXCHANGE);
 		if (raw->nstr != 2 || !o->path || memchr(str[1], 0, slen[1]) ||
 		    !bt_drain_normpath((char *)str[1]))
 			return false;

@@ -440,10 +440,18 @@ int bt_jsonl_parse(struct bt_jsonl_line *l, const char *line, size_t len,
 					 "bytes");
 		return 0;
 	case BT_RAW_RENAME:
-	case BT_RAW_LINK:
+	case BT_RAW_LINK: {
+		json_t *v = json_object_get(root, "exchange");
+
 		if ((r = get_str(root, "path", true, !anon, &o->path)))
 			return r;
+		if (v && (o->op != BT_RAW_RENAME || !json_is_boolean(v)))
+			return bad_field("exchange", o->op == BT_RAW_RENAME ?
+					 "must be true or false" :
+					 "is for a rename only");
+		o->exchange = v && json_is_true(v);
 		return get_str(root, "new_path", true, true, &o->new_path);
+	}
 	case BT_RAW_MMAP:
 		if ((r = get_str(root, "path", need_path, !anon, &o->path)))
 			return r;

@@ -2855,13 +2855,26 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		if (t->ok1 && t->ok2 &&
 		    !(t->nr == SYS_renameat2 && (a[4] & RENAME_EXCHANGE)))
 			confirm(r, t, t->path2, true);
-		if (t->ok1 && t->ok2)
+		if (t->ok1 && t->ok2 && t->nr == SYS_renameat2 &&
+		    (a[4] & RENAME_EXCHANGE)) {
+			/* the two files swapped names */
+			struct bt_obs ob;
+
+			obs_init(&ob, t, BT_RAW_RENAME);
+			ob.path = t->path1;
+			ob.new_path = t->path2;
+			ob.has_ino = t->has_ino;
+			ob.dev = t->dev;
+			ob.ino = t->ino;
+			ob.exchange = true;
+			ob.has_ino2 = t->has_ino2;
+			ob.dev2 = t->dev2;
+			ob.ino2 = t->ino2;
+			add(r, &ob);
+		} else if (t->ok1 && t->ok2) {
 			path_obs(r, t, BT_RAW_RENAME, t->path1, t->path2,
 				 t->has_ino, t->dev, t->ino);
-		/* RENAME_EXCHANGE: the other file took the first name */
-		if (t->ok1 && t->ok2 && t->has_ino2)
-			path_obs(r, t, BT_RAW_RENAME, t->path2, t->path1, true,
-				 t->dev2, t->ino2);
+		}
 		break;
 	case SYS_fallocate:
 		/* punching a hole, zeroing, collapsing or inserting a range

@@ -1345,6 +1345,43 @@ static int move_children(struct bt_ingest *ing, const char *from,
 	return 0;
 }
 
+/*
+ * renameat2(RENAME_EXCHANGE): `file`, named by path index pi, and the file
+ * new_path (index pi2) named swap names.  Neither file loses its last
+ * name on the way (two renames in a row would end the second file at the
+ * first, replaced by it).  A rename event on each name.
+ */
+static int exchange(struct bt_ingest *ing, const struct bt_obs *o,
+		    uint32_t proc, uint32_t file, size_t pi, size_t pi2)
+{
+	struct bt_obs o2 = *o;
+	uint32_t other, fn;
+	size_t p2;
+	int r;
+
+	o2.path = o->new_path;
+	o2.has_ino = o->has_ino2;
+	o2.dev = o->dev2;
+	o2.ino = o->ino2;
+	if ((r = get_file(ing, &o2, o2.path, NOFOLLOW, 0, &other, &p2)) ||
+	    (!other && (r = new_file(ing, false, 0, 0, o->file_flags, 0,
+				     &other))))
+		return r;
+	(void)p2;
+	if ((r = get_fname(ing, pi2, o->new_path, &fn)) ||
+	    (r = event(ing, BT_OP_RENAME, 0, 0, o->time, proc, fn)))
+		return r;
+	if (other == file)
+		return 0;
+	/* `other` keeps a name of its own while it moves */
+	if ((r = count_bound(ing, other, +1)) ||
+	    (r = bind(ing, pi2, file, o->time, o->new_path)) ||
+	    (r = bind(ing, pi, other, o->time, o->path)) ||
+	    (r = count_bound(ing, other, -1)))
+		return r;
+	return 0;
+}
+
 static int add_rename(struct bt_ingest *ing, const struct bt_obs *o,
 		      uint32_t proc)
 {
@@ -1370,6 +1407,8 @@ static int add_rename(struct bt_ingest *ing, const struct bt_obs *o,
 		return r;
 	if (pi2 == NOPATH)
 		return 0;       /* not a name: nothing is bound */
+	if (op == BT_OP_RENAME && o->exchange && pi != NOPATH && pi != pi2)
+		return exchange(ing, o, proc, file, pi, pi2);
 	/* rename(2) of two names of one file does nothing: both stay. */
 	same = ing->paths[pi2].file == file;
 	if ((r = get_fname(ing, pi2, o->new_path, &fn)) ||

@@ -100,6 +100,12 @@ struct bt_obs {
 	const char *new_path;   /* RENAME, LINK: the new name */
 	bool has_ino;           /* dev and ino are valid */
 	uint64_t dev, ino;
+	bool exchange;          /* RENAME: the two names swapped files
+	                           (renameat2 RENAME_EXCHANGE); the file
+	                           new_path named is (dev2, ino2) when
+	                           has_ino2, else the one bound to it */
+	bool has_ino2;
+	uint64_t dev2, ino2;
 
 	const char *const *argv;/* EXEC */
 	size_t argc;

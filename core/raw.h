@@ -96,6 +96,9 @@ struct bt_raw {
                                       (O_TRUNC: 0).  Without it the
                                       length is unknown (the module's
                                       records): no emptying is assumed */
+#define BT_RAWF_EXCHANGE 0x04000000u /* RENAME (eBPF): the two names
+                                      swapped files (renameat2
+                                      RENAME_EXCHANGE) */
 
 /* arg32 of MMAP/MUNMAP: these | BT_RAWF_INO.  The same values as the
  * log's region prot (core/record.h). */

@@ -3403,6 +3403,69 @@ START_TEST(unix_datagram_connect_sends_into_the_name)
 END_TEST
 
 /*
+ * renameat2(RENAME_EXCHANGE): audit logs no flags (a4), but the items
+ * say it: each name deleted and created, with the other's inode.  The
+ * file written as /w/b is then /w/a, and a reader of /w/a reads it.
+ */
+START_TEST(rename_exchange_swaps_the_files)
+{
+	static const char text[] =
+	SC("100", "1", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"wa\" exe=\"/bin/wa\"")
+	CWD("100", "1")
+	PATHR("100", "1", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("100", "1", "1", "/w/a", "30", "0100644", "CREATE")
+	EOE("100", "1")
+	SC("101", "2", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"wa\" exe=\"/bin/wa\"")
+	EOE("101", "2")
+	SC("102", "3", "257", "exit=3 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=200 comm=\"wb\" exe=\"/bin/wb\"")
+	CWD("102", "3")
+	PATHR("102", "3", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("102", "3", "1", "/w/b", "31", "0100644", "CREATE")
+	EOE("102", "3")
+	SC("103", "4", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"wb\" exe=\"/bin/wb\"")
+	EOE("103", "4")
+	SC("110", "5", "316", "exit=0 a0=ffffff9c a1=1 a2=ffffff9c a3=2 items=6 ppid=1 pid=250 comm=\"mv\" exe=\"/bin/mv\"")
+	CWD("110", "5")
+	PATHR("110", "5", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("110", "5", "1", "/w/", "10", "040755", "PARENT")
+	PATHR("110", "5", "2", "/w/a", "30", "0100644", "DELETE")
+	PATHR("110", "5", "3", "/w/b", "31", "0100644", "DELETE")
+	PATHR("110", "5", "4", "/w/b", "30", "0100644", "CREATE")
+	PATHR("110", "5", "5", "/w/a", "31", "0100644", "CREATE")
+	EOE("110", "5")
+	SC("120", "6", "257", "exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=300 comm=\"rd\" exe=\"/bin/rd\"")
+	CWD("120", "6")
+	PATHR("120", "6", "0", "/w/a", "31", "0100644", "NORMAL")
+	EOE("120", "6")
+	SC("121", "7", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=300 comm=\"rd\" exe=\"/bin/rd\"")
+	EOE("121", "7")
+	SC("122", "8", "257", "exit=4 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=300 comm=\"rd\" exe=\"/bin/rd\"")
+	CWD("122", "8")
+	PATHR("122", "8", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("122", "8", "1", "/w/out", "32", "0100644", "CREATE")
+	EOE("122", "8")
+	SC("123", "9", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=300 comm=\"rd\" exe=\"/bin/rd\"")
+	EOE("123", "9");
+	const char *log = tu_path("exchange.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	res = backtrack(&g, log, "file:/w/out");
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 200));
+	bt_result_free(res);
+	bt_graph_free(g);
+	g = NULL;
+	/* the file now named /w/b was written by wa alone */
+	res = backtrack(&g, log, "file:/w/b");
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 100));
+	ck_assert(!has_node(res, BT_OBJ_PROCESS, NULL, 200));
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
+/*
  * Two named unix datagram sockets (chronyc and chronyd): the client, bound
  * to /run/c.sock, asks /run/s.sock; the server reads the source and
  * replies by sendto to the client's name; the client writes the reply to
@@ -3598,6 +3661,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, connect_written_after_its_accept_joins_it);
 	tcase_add_test(tc, unix_datagram_connect_sends_into_the_name);
 	tcase_add_test(tc, unix_datagram_reply_goes_to_the_clients_name);
+	tcase_add_test(tc, rename_exchange_swaps_the_files);
 	tcase_add_test(tc, relative_unix_name_is_made_absolute);
 	suite_add_tcase(s, tc);
 }

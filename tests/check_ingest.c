@@ -932,6 +932,48 @@ START_TEST(atomic_replace)
 }
 END_TEST
 
+/* renameat2(RENAME_EXCHANGE): two files swap names; neither ends (two
+ * renames in a row would end the second at the first, replaced).  With
+ * inodes and without. */
+static const char *const exchange_logs[2] = {
+	"{\"time\":1,\"op\":\"write\",\"pid\":40,\"path\":\"/w/a\"" INO(5) "}\n"
+	"{\"time\":2,\"op\":\"write\",\"pid\":41,\"path\":\"/w/b\"" INO(6) "}\n"
+	"{\"time\":3,\"op\":\"rename\",\"pid\":42,\"path\":\"/w/a\","
+	"\"new_path\":\"/w/b\",\"exchange\":true" INO(5) "}\n"
+	"{\"time\":4,\"op\":\"read\",\"pid\":43,\"path\":\"/w/a\"" INO(6) "}\n"
+	"{\"time\":5,\"op\":\"write\",\"pid\":43,\"path\":\"/w/out\"" INO(7) "}\n"
+	"{\"time\":6,\"op\":\"read\",\"pid\":44,\"path\":\"/w/b\"" INO(5) "}\n"
+	"{\"time\":7,\"op\":\"write\",\"pid\":44,\"path\":\"/w/out2\"" INO(8) "}\n",
+
+	"{\"time\":1,\"op\":\"write\",\"pid\":40,\"path\":\"/w/a\"}\n"
+	"{\"time\":2,\"op\":\"write\",\"pid\":41,\"path\":\"/w/b\"}\n"
+	"{\"time\":3,\"op\":\"rename\",\"pid\":42,\"path\":\"/w/a\","
+	"\"new_path\":\"/w/b\",\"exchange\":true}\n"
+	"{\"time\":4,\"op\":\"read\",\"pid\":43,\"path\":\"/w/a\"}\n"
+	"{\"time\":5,\"op\":\"write\",\"pid\":43,\"path\":\"/w/out\"}\n"
+	"{\"time\":6,\"op\":\"read\",\"pid\":44,\"path\":\"/w/b\"}\n"
+	"{\"time\":7,\"op\":\"write\",\"pid\":44,\"path\":\"/w/out2\"}\n",
+};
+
+START_TEST(rename_exchange_swaps_two_files)
+{
+	struct bt_result *r;
+
+	gbuild(exchange_logs[_i]);
+	ck_assert_uint_eq(file_at("/w/a", 1), file_at("/w/b", 0));
+	ck_assert_uint_eq(file_at("/w/b", 1), file_at("/w/a", 0));
+	r = gwalk(BT_BACKWARD, "file:/w/out");
+	ck_assert(has_proc(r, 41));
+	ck_assert(!has_proc(r, 40));
+	bt_result_free(r);
+	r = gwalk(BT_BACKWARD, "file:/w/out2");
+	ck_assert(has_proc(r, 40));
+	ck_assert(!has_proc(r, 41));
+	bt_result_free(r);
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 4);
+}
+END_TEST
+
 /* Link then unlink one name: the other still names the file. */
 static const char *const link_logs[2] = {
 	"{\"time\":1,\"op\":\"create\",\"pid\":30,\"path\":\"/w/x\"" INO(7) "}\n"
@@ -1862,6 +1904,7 @@ int main(void)
 		  } while (0)
 	TL(rename_keeps_the_file, 2);
 	TL(atomic_replace, 2);
+	TL(rename_exchange_swaps_two_files, 2);
 	TL(hard_link_outlives_a_name, 2);
 	TL(directory_rename_moves_its_files, 2);
 	TL(fd_paths_are_not_names, 6);

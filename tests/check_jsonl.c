@@ -97,6 +97,10 @@ START_TEST(every_op)
 	good("{\"time\":5,\"op\":\"link\",\"pid\":1,\"path\":\"/a\","
 	     "\"new_path\":\"/c\"}");
 	ck_assert_uint_eq(O.op, BT_RAW_LINK);
+	ck_assert(!O.exchange);
+	good("{\"time\":5,\"op\":\"rename\",\"pid\":1,\"path\":\"/a\","
+	     "\"new_path\":\"/b\",\"exchange\":true}");
+	ck_assert(O.exchange);
 
 	good("{\"time\":5,\"op\":\"mmap\",\"pid\":1,\"path\":\"/dev/shm/s\","
 	     "\"shared\":true,\"prot\":\"rw\",\"offset\":8192,"
@@ -390,6 +394,10 @@ START_TEST(bad_types_and_ranges)
 	    "\"bytes\":-1}", "field 'bytes'");
 	bad("{\"time\":5,\"op\":\"rename\",\"pid\":1,\"path\":\"/a\"}",
 	    "field 'new_path' is missing");
+	bad("{\"time\":5,\"op\":\"rename\",\"pid\":1,\"path\":\"/a\","
+	    "\"new_path\":\"/b\",\"exchange\":1}", "field 'exchange'");
+	bad("{\"time\":5,\"op\":\"link\",\"pid\":1,\"path\":\"/a\","
+	    "\"new_path\":\"/b\",\"exchange\":true}", "field 'exchange'");
 	bad("{\"time\":5,\"op\":\"link\",\"pid\":1,\"path\":\"/a\","
 	    "\"new_path\":\"b\"}", "field 'new_path' must be an absolute");
 	bad("{\"time\":5,\"op\":\"page_read\",\"pid\":1,\"path\":\"/a\"}",

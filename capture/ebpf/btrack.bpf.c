@@ -89,6 +89,7 @@ const volatile __u32 self_mntns = 0;    /* the loader's mount namespace */
 #define AT_FDCWD -100
 #define AT_EMPTY_PATH 0x1000
 #define AT_SYMLINK_FOLLOW 0x400
+#define RENAME_EXCHANGE 0x2
 #define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
@@ -1085,6 +1086,10 @@ static __noinline void path_event(struct bt_probe *c, __u32 op, long dfd,
 	r->arg2 = c->x2;
 	if (op == BT_RAW_TRUNCATE)      /* arg: the length */
 		r->arg32 |= BT_RAWF_LEN;
+	if (op == BT_RAW_RENAME && c->x2 == BT_RAWF_EXCHANGE) {
+		r->arg2 = 0;            /* (a flag, not an argument) */
+		r->arg32 |= BT_RAWF_EXCHANGE;
+	}
 	if (bt_user_path(dfd, (__u64)p))
 		return;
 	if (op == BT_RAW_SYMLINK) {
@@ -1657,6 +1662,8 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 		x.up = a1;
 		break;
 	case __NR_renameat: case __NR_renameat2:
+		if (nr == __NR_renameat2 && (a4 & RENAME_EXCHANGE))
+			x.x2 = BT_RAWF_EXCHANGE;        /* (path_event) */
 		x.dfd2 = a2;
 		x.p2 = a3;
 		x.dfd = a0;

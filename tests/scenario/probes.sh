@@ -79,6 +79,7 @@ vfork           flow  -    vfork + execve
 clone           flow  -    clone (SIGCHLD)
 rename          flow  -    rename
 renameat2       flow  -    renameat2 RENAME_NOREPLACE
+rename-exchange flow file renameat2 RENAME_EXCHANGE (the sink swaps names with a copy)
 link            flow  -    link + unlink
 linkat-tmpfile  flow  -    open O_TMPFILE + linkat /proc/self/fd/N
 execve          exec  -    execve
