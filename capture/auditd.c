@@ -2271,6 +2271,7 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		return r == BT_ELIMIT ? 0 : r;
 	case SYS_sendto:
 	case SYS_sendmsg:
+	case SYS_sendmmsg:
 		o.op = BT_RAW_SEND;
 		break;
 	default:
@@ -2375,7 +2376,9 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 			return r;
 	}
 	o.remote = remote;
-	if (e->exit > 0)
+	/* (sendmmsg and recvmmsg return messages, not bytes) */
+	if (e->exit > 0 && e->sysno != SYS_sendmmsg &&
+	    e->sysno != SYS_recvmmsg)
 		o.bytes = (uint64_t)e->exit;
 	return add(a, &o);
 }
@@ -3095,7 +3098,7 @@ static int complete(void *ctx, struct aev *e)
 		return do_fd_io(a, e);
 	case SYS_connect: case SYS_accept: case SYS_accept4: case SYS_bind:
 	case SYS_sendto: case SYS_sendmsg: case SYS_recvfrom:
-	case SYS_recvmsg:
+	case SYS_recvmsg: case SYS_sendmmsg: case SYS_recvmmsg:
 		if (e->args_unknown)
 			return 0;  /* i386 socketcall without its arguments */
 		return do_net(a, e);

@@ -3403,6 +3403,49 @@ START_TEST(unix_datagram_connect_sends_into_the_name)
 END_TEST
 
 /*
+ * sendmmsg and recvmmsg (glibc's resolver): a send and a receive of UDP
+ * datagrams, each with the last message's peer in its SOCKADDR; their
+ * exit is a count of messages, not bytes.
+ */
+START_TEST(sendmmsg_and_recvmmsg_are_datagrams)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=02001F907F0000010000000000000000\n"
+	EOE("100", "1")
+	SC("110", "2", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("110", "2")
+	PATHR("110", "2", "0", "/w/src", "20", "0100600", "NORMAL")
+	EOE("110", "2")
+	SC("111", "3", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("111", "3")
+	SC("112", "4", "307", "exit=1 a0=4 a1=7ffc a2=1 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.112:4): saddr=02001F907F0000010000000000000000\n"
+	EOE("112", "4")
+	SC("113", "5", "299", "exit=1 a0=3 a1=7ffc a2=1 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.113:5): saddr=0200D4317F0000010000000000000000\n"
+	EOE("113", "5")
+	SC("121", "6", "257", "exit=6 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	CWD("121", "6")
+	PATHR("121", "6", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("121", "6", "1", "sink", "21", "0100644", "CREATE")
+	EOE("121", "6")
+	SC("122", "7", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("122", "7");
+	const char *log = tu_path("mmsg.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	res = backtrack(&g, log, "file:/w/sink");
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 200));
+	ck_assert(has_node(res, BT_OBJ_FILE, "/w/src", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
+/*
  * renameat2(RENAME_EXCHANGE): audit logs no flags (a4), but the items
  * say it: each name deleted and created, with the other's inode.  The
  * file written as /w/b is then /w/a, and a reader of /w/a reads it.
@@ -3662,6 +3705,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, unix_datagram_connect_sends_into_the_name);
 	tcase_add_test(tc, unix_datagram_reply_goes_to_the_clients_name);
 	tcase_add_test(tc, rename_exchange_swaps_the_files);
+	tcase_add_test(tc, sendmmsg_and_recvmmsg_are_datagrams);
 	tcase_add_test(tc, relative_unix_name_is_made_absolute);
 	suite_add_tcase(s, tc);
 }

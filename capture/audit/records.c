@@ -321,9 +321,9 @@ static int named_syscall(const struct aev *e, int none)
 }
 
 /*
- * Is e an accept or a receive?  One that blocked is stamped at its entry,
- * before the connect or the send it waited for, and written at its exit,
- * after it: it is handed over in the order of its exit (aev.exit_floor),
+ * Is e an accept or a receive (recvfrom, recvmsg, recvmmsg)?  One that
+ * blocked is stamped at its entry, before the connect or the send it
+ * waited for, and written at its exit, after it: it is handed over in the order of its exit (aev.exit_floor),
  * after that connect or send, or the importer could not tell which
  * connect an accept took, nor where a datagram came to.  (Before
  * resolve_syscall(), which counts.)
@@ -338,7 +338,8 @@ static bool waits_for_peer(const struct aev *e)
 	if (sysno == SYS_socketcall)
 		sysno = bt_asys_socketcall(e->a[0]);
 	return sysno == SYS_accept || sysno == SYS_accept4 ||
-	       sysno == SYS_recvfrom || sysno == SYS_recvmsg;
+	       sysno == SYS_recvfrom || sysno == SYS_recvmsg ||
+	       sysno == SYS_recvmmsg;
 }
 
 /* Slot i's event is complete: dated (waits_for_peer()), and done. */

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-enum io { IO_SENDRECV, IO_SENDTO, IO_SENDMSG, IO_RW };
+enum io { IO_SENDRECV, IO_SENDTO, IO_SENDMSG, IO_RW, IO_MMSG };
 
 struct net {
 	int family, type;   /* AF_INET/AF_UNIX, SOCK_STREAM/SOCK_DGRAM */
@@ -37,6 +37,16 @@ static ssize_t xsend(const struct net *n, int s, const char *buf, size_t len,
 		return sendmsg(s, &m, 0);
 	case IO_RW:
 		return write(s, buf, len);
+	case IO_MMSG: {
+		struct mmsghdr mm;
+
+		memset(&mm, 0, sizeof mm);
+		mm.msg_hdr.msg_name = (void *)to;
+		mm.msg_hdr.msg_namelen = to ? tolen : 0;
+		mm.msg_hdr.msg_iov = &iov;
+		mm.msg_hdr.msg_iovlen = 1;
+		return sendmmsg(s, &mm, 1, 0) == 1 ? (ssize_t)mm.msg_len : -1;
+	}
 	}
 	return -1;
 }
@@ -67,6 +77,17 @@ static ssize_t xrecv(const struct net *n, int s, char *buf, size_t len)
 		return recvmsg(s, &m, 0);
 	case IO_RW:
 		return read(s, buf, len);
+	case IO_MMSG: {
+		struct mmsghdr mm;
+
+		memset(&mm, 0, sizeof mm);
+		mm.msg_hdr.msg_name = &from;
+		mm.msg_hdr.msg_namelen = sizeof from;
+		mm.msg_hdr.msg_iov = &iov;
+		mm.msg_hdr.msg_iovlen = 1;
+		return recvmmsg(s, &mm, 1, 0, NULL) == 1 ? (ssize_t)mm.msg_len :
+		       -1;
+	}
 	}
 	return -1;
 }
