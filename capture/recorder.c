@@ -84,6 +84,11 @@
 #define SYS_fchmodat2 452
 #endif
 
+/* ioctl requests recorded (asm-generic/ioctls.h, linux/fs.h; x86-64) */
+#define BT_TIOCSTI 0x5412           /* push a byte into a terminal */
+#define BT_FICLONE 0x40049409       /* dest shares all of src's blocks */
+#define BT_FICLONERANGE 0x4020940d  /* ... a range of them */
+
 #define PAGE 4096ULL
 #define NBUCKET 1024
 #define DRAIN_EVERY_US 10000
@@ -1813,6 +1818,33 @@ static void fd_io(struct rec *r, struct task *t, int fd, bool out,
 	add(r, &ob);
 }
 
+/*
+ * ioctl(dest, FICLONE, src) and ioctl(dest, FICLONERANGE, &range): dest
+ * shares src's blocks (a reflink: cp on btrfs and XFS, where coreutils 9
+ * clones by default): a copy, as copy_file_range, with no read or write
+ * call.  A read of src and a write of dest, stamped at the call's entry.
+ */
+static void on_clone_file(struct rec *r, struct task *t)
+{
+	uint64_t *a = t->args;
+	int64_t src = (int64_t)a[2];
+	uint64_t len = 0;
+
+	if ((uint32_t)a[1] == BT_FICLONERANGE) {
+		struct { int64_t src_fd; uint64_t off, len, dest_off; } cr;
+
+		if (peek(t->tid, a[2], &cr, sizeof(cr)) != sizeof(cr))
+			return;
+		src = cr.src_fd;
+		len = cr.len;
+	}
+	if (src < 0 || src > INT32_MAX)
+		return;
+	copy_stamp(r, t, (int)src);
+	fd_io(r, t, (int)src, false, len, NULL);
+	fd_io(r, t, (int)a[0], true, len, NULL);
+}
+
 /* ---- mappings --------------------------------------------------------- */
 
 static void mm_add(struct mm *m, const struct map *x)
@@ -2972,9 +3004,11 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		free(t->p->cwd);
 		t->p->cwd = NULL;
 		break;
-	case SYS_ioctl:         /* TIOCSTI only (the filter) */
-		if (rv == 0)
+	case SYS_ioctl:         /* TIOCSTI, FICLONE, FICLONERANGE only */
+		if (rv == 0 && (uint32_t)a[1] == BT_TIOCSTI)
 			pty_inject(r, t, (int)a[0]);
+		else if (rv == 0)
+			on_clone_file(r, t);
 		break;
 	default:
 		break;
@@ -3010,7 +3044,6 @@ static const int traced[] = {
 	SYS_execve, SYS_execveat,
 	SYS_process_vm_readv, SYS_process_vm_writev, SYS_ptrace,
 };
-#define BT_TIOCSTI 0x5412       /* asm-generic/ioctls.h, x86-64 */
 
 /* i386 system calls that read, write, name or run files or talk to the
  * network (unistd_32.h numbers): not decoded, but stopped at so that a
@@ -3033,7 +3066,7 @@ static size_t build_filter(struct sock_filter *f, size_t cap)
 	size_t n = 0, i, nt = BT_ARRAY_SIZE(traced);
 	size_t n32 = BT_ARRAY_SIZE(traced_i386);
 
-	if (cap < nt + n32 + 53)
+	if (cap < nt + n32 + 55)
 		return 0;
 #define I(x) (f[n++] = (struct sock_filter)x)
 	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -3083,10 +3116,13 @@ static size_t build_filter(struct sock_filter *f, size_t cap)
 	I(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_ANONYMOUS, 0, 1));
 	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
-	/* ioctl: only TIOCSTI (input pushed into a terminal) */
-	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 4));
+	/* ioctl: only TIOCSTI (input pushed into a terminal) and the
+	 * reflink copies FICLONE, FICLONERANGE */
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 6));
 	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)));
-	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, BT_TIOCSTI, 1, 0));
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, BT_TIOCSTI, 3, 0));
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, BT_FICLONE, 2, 0));
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, BT_FICLONERANGE, 1, 0));
 	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
 	/* fcntl: only the commands that change the fd table */

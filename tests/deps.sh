@@ -10,10 +10,11 @@ libbpf-dev bpftool libpq-dev ${BTRACK_DEPS_EXTRA:-}"
 # (the PROV loader; a headless browser for the HTML report; curl for
 # scenario/record-channel.sh; a PostgreSQL server for scenario/db-pg.sh;
 # the real programs of scenario/workloads-real.sh; the language runtimes
-# of scenario/workloads-runtimes.sh).
+# of scenario/workloads-runtimes.sh; mkfs.btrfs for the reflink probes of
+# scenario/probes.sh).
 want="python3-prov chromium chromium-driver python3-selenium curl postgresql
 rsync zip unzip xz-utils openssh-client openssl wget
-default-jdk-headless nodejs golang-go rustc"
+default-jdk-headless nodejs golang-go rustc btrfs-progs"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -78,6 +78,8 @@ const volatile __u32 self_mntns = 0;    /* the loader's mount namespace */
 #define S_IFIFO  0010000
 #define S_IFCHR  0020000
 #define TIOCSTI  0x5412         /* asm-generic/ioctls.h, x86-64 */
+#define FICLONE 0x40049409      /* linux/fs.h: a reflink copy */
+#define FICLONERANGE 0x4020940d
 #define PIPEFS_MAGIC 0x50495045
 #define SOCKFS_MAGIC 0x534F434B
 #define SOCK_DGRAM 2
@@ -1441,7 +1443,7 @@ static __always_inline __u32 sys_op(long nr)
 		return BT_RAW_SETID;
 	case __NR_pipe: case __NR_pipe2: case __NR_socketpair:
 		return BT_RAW_PIPE;
-	case __NR_ioctl:        /* TIOCSTI only (bt_sys_exit) */
+	case __NR_ioctl:        /* TIOCSTI, FICLONE, FICLONERANGE only */
 		return BT_RAW_WRITE;
 	case __NR_process_vm_writev:
 	case __NR_ptrace:       /* POKE and PEEK only (bt_sys_exit) */
@@ -1521,9 +1523,14 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 
 	if (!op)
 		return 0;
-	/* ioctl: only TIOCSTI, input pushed into a terminal */
-	if (nr == __NR_ioctl && (__u32)BPF_CORE_READ(regs, si) != TIOCSTI)
-		return 0;
+	/* ioctl: only TIOCSTI, input pushed into a terminal, and the
+	 * reflink copies (cp on btrfs and XFS) */
+	if (nr == __NR_ioctl) {
+		__u32 cmd = (__u32)BPF_CORE_READ(regs, si);
+
+		if (cmd != TIOCSTI && cmd != FICLONE && cmd != FICLONERANGE)
+			return 0;
+	}
 	if (stamped_at_entry(nr)) {     /* failed or not, out of its entry */
 		__u64 *t = bpf_task_storage_get(&wstamp,
 						bpf_get_current_task_btf(), 0, 0);
@@ -1585,10 +1592,29 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 		else if (a0 == BT_PTRACE_PEEKDATA || a0 == BT_PTRACE_PEEKTEXT)
 			mem_event(&c, BT_RAW_MEM_READ, a1, 8);
 		goto out;
-	case __NR_ioctl:        /* TIOCSTI: one byte typed in (pty_event) */
-		x.x1 = 1;
-		x.x2 = TIOCSTI;
-		x.fd = a0;
+	case __NR_ioctl:
+		if ((__u32)a1 == TIOCSTI) {     /* one byte typed in */
+			x.x1 = 1;
+			x.x2 = TIOCSTI;
+			x.fd = a0;
+			break;
+		}
+		/* FICLONE (dest, src), FICLONERANGE (dest, &range): dest
+		 * shares src's blocks, a copy with no read or write call */
+		x.op = BT_RAW_READ;
+		x.fd2 = a0;
+		if ((__u32)a1 == FICLONE) {
+			x.fd = a2;
+		} else {
+			__s64 cr[4];    /* struct file_clone_range */
+
+			if (!bpf_probe_read_user(cr, sizeof(cr), (void *)a2)) {
+				x.fd = cr[0];
+				x.x1 = cr[2];
+			}
+		}
+		if (x.fd < 0 || x.fd > 0x7fffffff)
+			x.fd = x.fd2 = -1;
 		break;
 	case __NR_read: case __NR_pread64: case __NR_readv: case __NR_preadv:
 	case __NR_preadv2:

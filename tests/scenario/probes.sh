@@ -37,7 +37,12 @@ BT=${BTRACK:?}
 B=${B:-build}
 T=$(mktemp -d /tmp/bt-probes.XXXXXX)
 [ -n "${KEEP:-}" ] && echo "keeping $T"
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+mounted=""
+cleanup() {
+	for m in $mounted; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
 chmod 755 "$T"
 CC=${CC:-cc}
 command -v "$CC" >/dev/null 2>&1 || { echo "no C compiler ($CC)"; exit 77; }
@@ -62,6 +67,8 @@ writev          flow  -    writev
 write-late      flow  -    open the sink, read the source, write
 sendfile        flow  -    sendfile
 copy_file_range flow  -    copy_file_range
+ficlone         flow  -    ioctl FICLONE (a reflink: cp on btrfs, XFS)
+ficlonerange    flow  -    ioctl FICLONERANGE
 splice          flow  -    splice (file -> pipe -> file)
 tee             flow  -    tee (pipe -> pipe)
 vmsplice        flow  -    vmsplice (memory -> pipe)
@@ -168,11 +175,33 @@ for p in $probes; do
 		{ echo "FAIL: no probe $p"; exit 1; }
 done
 
+# reflink DIR: a directory of a file system with reflinks mounted on DIR
+# (the reflink probes need one; this machine's may have none): a btrfs
+# image, made once, loop-mounted on $T/reflink, a directory of it bound
+# on DIR.  As root with mkfs.btrfs only; otherwise DIR stays as it is and
+# those probes say they are unavailable.
+reflink() {
+	[ "$(id -u)" = 0 ] && command -v mkfs.btrfs >/dev/null 2>&1 || return 0
+	if [ ! -d "$T/reflink" ]; then
+		mkdir "$T/reflink"
+		truncate -s 128M "$T/reflink.img" &&
+			mkfs.btrfs -q "$T/reflink.img" >/dev/null 2>&1 &&
+			mount -o loop "$T/reflink.img" "$T/reflink" 2>/dev/null ||
+			return 0
+		mounted="$T/reflink $mounted"
+	fi
+	mountpoint -q "$T/reflink" && ! mountpoint -q "$1" || return 0
+	mkdir -p "$T/reflink/${1#$T/}" &&
+		mount --bind "$T/reflink/${1#$T/}" "$1" &&
+		mounted="$1 $mounted"
+}
+
 # setup ROOT: one directory per probe, with its source, decoy and sink.
 setup() {
 	for p in $probes; do
 		d=$1/$p
 		mkdir -p "$d"
+		case $p in ficlone*) reflink "$d" ;; esac
 		echo "secret of $p $$" >"$d/src"
 		echo "decoy of $p" >"$d/decoy"
 		echo "data of $p" >"$d/data"
@@ -277,7 +306,8 @@ recorded() {
 			'!($1 == s && index(again, " " $2 " "))' \
 			"$T/jobs" >"$T/jobs.new"
 		mv "$T/jobs.new" "$T/jobs"
-		(probes=$(echo $again); for p in $probes; do rm -rf "$T/$rsrc/$p"; done
+		# (a probe directory may be a mount point: emptied)
+		(probes=$(echo $again); for p in $probes; do rm -rf "$T/$rsrc/$p" 2>/dev/null || :; done
 		 setup "$T/$rsrc"; record_probes $probes)
 	fi
 }
