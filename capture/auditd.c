@@ -209,6 +209,15 @@ struct bt_auditd {
 	 * ring, "" = free. */
 	char dgnames[16][112];
 	unsigned dgnames_next;
+	/* Receives just logged (lrecv_put()): one that a send stamped in
+	 * the same millisecond may have fed is taken again after that send
+	 * (rerecv()).  A fixed ring, pid 0 = free. */
+	struct lrecv {
+		uint32_t pid;
+		uint64_t start, time;
+		char remote[120], local[96];
+	} lrecv[16];
+	unsigned lrecv_next;
 	const char *argv[AUD_MAX_ARGS];
 	/* Directories processes chrooted into (absolute, never "/"), each
 	 * once: a chrooted process's names (and cwd, and exe) are relative
@@ -2101,6 +2110,77 @@ static void unix_name_abs(struct bt_auditd *a, const struct aev *e,
 	snprintf(addr, cap, "unix:%s", a->path2);
 }
 
+/* A receive just logged, on endpoint (o->remote, o->local), for rerecv(). */
+static void lrecv_put(struct bt_auditd *a, const struct bt_obs *o)
+{
+	struct lrecv *l;
+
+	if (strlen(o->remote) >= sizeof(l->remote) ||
+	    (o->local && strlen(o->local) >= sizeof(l->local)))
+		return;
+	l = &a->lrecv[a->lrecv_next++ % BT_ARRAY_SIZE(a->lrecv)];
+	l->pid = o->pid;
+	l->start = o->start;
+	l->time = o->time;
+	snprintf(l->remote, sizeof(l->remote), "%s", o->remote);
+	snprintf(l->local, sizeof(l->local), "%s", o->local ? o->local : "");
+}
+
+/*
+ * Send o, logged after receives stamped in its millisecond: audit stamps
+ * a call at its entry in milliseconds and numbers it at its exit, so a
+ * receiver woken by this send can return, and be numbered, before the
+ * send is.  Each such receive by another process on this send's endpoint
+ * (one connection's, or a unix name's), or at the address it was sent to
+ * (the receiver's bound address: UDP, a connection not joined), is taken
+ * again just after the send: what the receiver does next then follows
+ * what it got.  A receive of something else in that millisecond gains
+ * this send as a cause (no finer order is in the log).
+ */
+static int rerecv(struct bt_auditd *a, const struct bt_obs *o)
+{
+	const char *local = o->local ? o->local : "";
+	struct bt_obs r;
+	size_t k;
+	int err;
+
+	for (k = 0; k < BT_ARRAY_SIZE(a->lrecv); k++) {
+		struct lrecv *l = &a->lrecv[k];
+
+		if (!l->pid || l->pid == o->pid || o->time < l->time ||
+		    o->time / 1000000 != l->time / 1000000)
+			continue;
+		bool port0 = false;
+
+		if (strcmp(l->remote, o->remote) || strcmp(l->local, local)) {
+			if (!l->local[0] || !ip_addr(l->local) ||
+			    !ip_addr(o->remote))
+				continue;
+			/* bound to port 0 (its port not learned yet): the
+			 * port this send went to on that address */
+			port0 = !strcmp(strrchr(l->local, ':'), ":0") &&
+				strrchr(l->local, ':') - l->local ==
+				strrchr(o->remote, ':') - o->remote &&
+				!strncmp(l->local, o->remote,
+					 (size_t)(strrchr(l->local, ':') -
+						  l->local));
+			if (!port0 && !same_service(o->remote, l->local))
+				continue;
+		}
+		bt_obs_init(&r);
+		r.pid = l->pid;
+		r.start = l->start;
+		r.op = BT_RAW_RECV;
+		r.remote = l->remote;
+		r.local = port0 ? o->remote : l->local[0] ? l->local : NULL;
+		r.time = o->time + 1;
+		l->pid = 0;
+		if ((err = add(a, &r)))
+			return err;
+	}
+	return 0;
+}
+
 /*
  * A connect of datagram socket fd to unix name o->remote (its socket()
  * was logged as one, or the name is a datagram socket's: dgram_name()):
@@ -2380,7 +2460,13 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 	if (e->exit > 0 && e->sysno != SYS_sendmmsg &&
 	    e->sysno != SYS_recvmmsg)
 		o.bytes = (uint64_t)e->exit;
-	return add(a, &o);
+	if ((r = add(a, &o)))
+		return r;
+	if (o.op == BT_RAW_RECV)
+		lrecv_put(a, &o);
+	else
+		r = rerecv(a, &o);
+	return r;
 }
 
 /*

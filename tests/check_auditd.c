@@ -3403,6 +3403,55 @@ START_TEST(unix_datagram_connect_sends_into_the_name)
 END_TEST
 
 /*
+ * The server's receive is numbered before the client's send that woke it,
+ * both stamped in one millisecond (audit stamps an entry in milliseconds
+ * and numbers a call at its exit): the receive is taken again just after
+ * the send, so the sink the server writes next comes from the client.
+ */
+START_TEST(receive_numbered_before_its_send_follows_it)
+{
+	static const char text[] =
+	SC("540", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.540:1): saddr=02001F907F0000010000000000000000\n"
+	EOE("540", "1")
+	SC("550", "2", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("550", "2")
+	PATHR("550", "2", "0", "/w/src", "20", "0100600", "NORMAL")
+	EOE("550", "2")
+	SC("550", "3", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("550", "3")
+	SC("551", "4", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=1 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.551:4): saddr=02001F907F0000010000000000000000\n"
+	EOE("551", "4")
+	SC("547", "5", "43", "exit=5 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("547", "5")
+	SC("551", "6", "45", "exit=32 a0=5 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("551", "6")
+	SC("551", "7", "44", "exit=32 a0=4 a1=7ffc a2=20 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("551", "7")
+	SC("551", "8", "257", "exit=6 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	CWD("551", "8")
+	PATHR("551", "8", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("551", "8", "1", "sink", "21", "0100644", "CREATE")
+	EOE("551", "8")
+	SC("551", "9", "1", "exit=32 a0=6 a1=7ffc a2=20 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("551", "9")
+	SC("551", "10", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("551", "10");
+	const char *log = tu_path("rerecv.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	res = backtrack(&g, log, "file:/w/sink");
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 200));
+	ck_assert(has_node(res, BT_OBJ_FILE, "/w/src", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
+/*
  * sendmmsg and recvmmsg (glibc's resolver): a send and a receive of UDP
  * datagrams, each with the last message's peer in its SOCKADDR; their
  * exit is a count of messages, not bytes.
@@ -3706,6 +3755,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, unix_datagram_reply_goes_to_the_clients_name);
 	tcase_add_test(tc, rename_exchange_swaps_the_files);
 	tcase_add_test(tc, sendmmsg_and_recvmmsg_are_datagrams);
+	tcase_add_test(tc, receive_numbered_before_its_send_follows_it);
 	tcase_add_test(tc, relative_unix_name_is_made_absolute);
 	suite_add_tcase(s, tc);
 }
