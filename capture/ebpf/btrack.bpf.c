@@ -1292,13 +1292,30 @@ __noinline int bt_ev_path(struct bt_args *a)
  * "/proc/PID/fd/N" of the caller's own PID (N).  How an O_TMPFILE file,
  * which has no name, is given one.
  */
+/* The decimal number at s[*at] (at most 10 digits) into *v, *at past
+ * it; the count of its digits. */
+static __always_inline __u32 dec(const char *s, __u32 *at, __u64 *v)
+{
+	__u32 i;
+	char ch;
+
+	*v = 0;
+	for (i = 0; i < 10; i++) {
+		ch = s[*at & 63];
+		if (ch < '0' || ch > '9')
+			break;
+		*v = *v * 10 + (__u64)(ch - '0');
+		(*at)++;
+	}
+	return i;
+}
+
 __noinline int bt_link_fd(__s64 dfd, __u64 upp, __u64 flags)
 {
-	__u32 i, at = 6, me = bpf_get_current_pid_tgid() >> 32;
+	__u32 at = 6, me = bpf_get_current_pid_tgid() >> 32;
 	char s[64];
 	__u64 v = 0;
 	long n;
-	char ch;
 
 	__builtin_memset(s, 0, sizeof(s));
 	n = bpf_probe_read_user_str(s, sizeof(s), (const void *)upp);
@@ -1317,14 +1334,7 @@ __noinline int bt_link_fd(__s64 dfd, __u64 upp, __u64 flags)
 		   s[16] == 'f' && s[17] == '/') {
 		at = 18;
 	} else {
-		for (i = 0; i < 10; i++) {
-			ch = s[at & 63];
-			if (ch < '0' || ch > '9')
-				break;
-			v = v * 10 + (__u64)(ch - '0');
-			at++;
-		}
-		if (!i || s[at & 63] != '/' || v != me)
+		if (!dec(s, &at, &v) || s[at & 63] != '/' || v != me)
 			return -1;
 		at++;
 	}
@@ -1332,15 +1342,7 @@ __noinline int bt_link_fd(__s64 dfd, __u64 upp, __u64 flags)
 	    s[(at + 2) & 63] != '/')
 		return -1;
 	at += 3;
-	v = 0;
-	for (i = 0; i < 10; i++) {
-		ch = s[at & 63];
-		if (ch < '0' || ch > '9')
-			break;
-		v = v * 10 + (__u64)(ch - '0');
-		at++;
-	}
-	if (!i || s[at & 63] || v > 0x7fffffff)
+	if (!dec(s, &at, &v) || s[at & 63] || v > 0x7fffffff)
 		return -1;
 	return (int)v;
 }
