@@ -218,6 +218,12 @@ struct bt_auditd {
 		char remote[120], local[96];
 	} lrecv[16];
 	unsigned lrecv_next;
+	/* System V shared memory segments attached (shmat): the segment's
+	 * id and the anonymous object (SYNTH_BASE + n) that stands for it.
+	 * A fixed ring: a segment attached again after 64 others is a new
+	 * object. */
+	struct { uint64_t id, obj; } shm[64];
+	unsigned shm_next;
 	const char *argv[AUD_MAX_ARGS];
 	/* Directories processes chrooted into (absolute, never "/"), each
 	 * once: a chrooted process's names (and cwd, and exe) are relative
@@ -2710,6 +2716,48 @@ static int do_memfd(struct bt_auditd *a, const struct aev *e)
 	return r;
 }
 
+/*
+ * shmat(shmid, addr, flags) of a System V shared memory segment: a shared
+ * mapping of an anonymous object that stands for the segment, readable,
+ * and writable unless SHM_RDONLY: what one process stores in it reaches
+ * the processes that read it, as for a shared file mapping (written and
+ * read until the process lets go of it).  The segment's key is not
+ * logged: each id is one object.
+ */
+#define A_SHM_RDONLY 010000
+static int do_shmat(struct bt_auditd *a, const struct aev *e)
+{
+	struct proc *pr = proc_get(a, e->pid);
+	bool write = !(e->a[2] & A_SHM_RDONLY);
+	uint64_t obj = 0;
+	struct bt_obs o;
+	size_t k;
+	int r;
+
+	if (!pr)
+		return 0;
+	for (k = 0; k < BT_ARRAY_SIZE(a->shm) && !obj; k++)
+		if (a->shm[k].obj && a->shm[k].id == e->a[0])
+			obj = a->shm[k].obj;
+	if (!obj) {
+		obj = SYNTH_BASE + a->next_obj++;
+		k = a->shm_next++ % BT_ARRAY_SIZE(a->shm);
+		a->shm[k].id = e->a[0];
+		a->shm[k].obj = obj;
+	}
+	obs_base(&o, a, e);
+	o.op = BT_RAW_MMAP;
+	o.via_fd = o.has_ino = true;
+	o.dev = 0;
+	o.ino = obj;
+	o.file_flags = BT_FILEF_ANON;
+	o.shared = true;
+	o.prot = BT_PROT_READ | (write ? BT_PROT_WRITE : 0);
+	if ((r = map_add(a, pr, &o, true, write)))
+		return r;
+	return add(a, &o);
+}
+
 static int do_setid(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
@@ -3192,6 +3240,8 @@ static int complete(void *ctx, struct aev *e)
 		return e->args_unknown ? 0 : do_socket(a, e);
 	case SYS_mmap:
 		return do_mmap(a, e);
+	case SYS_shmat:
+		return do_shmat(a, e);
 	case SYS_dup: case SYS_dup2: case SYS_dup3: case SYS_fcntl:
 		return do_dup(a, e);
 	case SYS_pipe: case SYS_pipe2: case SYS_socketpair:

@@ -430,6 +430,8 @@ struct map {
 	uint64_t dev, ino, pgoff;
 	unsigned prot;          /* BT_PROT_READ | BT_PROT_WRITE */
 	bool shared;
+	bool sysv;              /* a System V shared memory segment (shmat):
+	                           no page monitor; written until detached */
 };
 
 struct mm {
@@ -673,6 +675,43 @@ static void proc_free(struct rec *r, struct proc *p)
 
 static void add(struct rec *r, const struct bt_obs *ob);
 
+static const char *devino_path(struct rec *r, uint64_t dev, uint64_t ino);
+
+/*
+ * Process p lets go of its System V shared memory segments attached
+ * writable (all of them, or the one attached at `addr`): each is written
+ * by p up to now (`time`), as a mapping the page monitor cannot see.
+ */
+static void sysv_release(struct rec *r, struct proc *p, uint64_t time,
+			 uint64_t addr)
+{
+	struct bt_obs ob;
+	size_t i;
+
+	for (i = 0; i < p->mm.n; i++) {
+		const struct map *x = &p->mm.v[i];
+
+		if (!x->sysv || !(x->prot & BT_PROT_WRITE) ||
+		    (addr && x->start != addr))
+			continue;
+		bt_obs_init(&ob);
+		ob.time = time;
+		ob.op = BT_RAW_WRITE;
+		ob.pid = p->pid;
+		ob.start = p->start;
+		ob.ppid = p->ppid;
+		ob.uid = p->cred[0];
+		ob.euid = p->cred[1];
+		ob.gid = p->cred[2];
+		ob.egid = p->cred[3];
+		ob.has_ino = ob.via_fd = true;
+		ob.dev = x->dev;
+		ob.ino = x->ino;
+		ob.path = devino_path(r, x->dev, x->ino);
+		add(r, &ob);
+	}
+}
+
 /* The EXIT observation of a process gone at p->end. */
 static void exit_obs(struct rec *r, struct proc *p)
 {
@@ -707,6 +746,7 @@ static void proc_retire(struct rec *r, struct proc *p, uint64_t end)
 	uint64_t tail, head;
 
 	p->end = end;
+	sysv_release(r, p, end, 0);
 	if (!r->ring) {
 		exit_obs(r, p);
 		proc_free(r, p);
@@ -2446,12 +2486,74 @@ static void on_mmap_exit(struct rec *r, struct task *t, uint64_t addr)
 	x.prot = bt_prot(a[2]);
 	x.shared = (a[3] & MAP_TYPE) == MAP_SHARED ||
 		   (a[3] & MAP_TYPE) == MAP_SHARED_VALIDATE;
+	x.sysv = false;
 	munmap_range(r, t, x.start, x.end - x.start);  /* MAP_FIXED */
 	mm_add(&t->p->mm, &x);
 	if (x.shared)
 		mapped_add(t->p, x.dev, x.ino, x.pgoff,
 			   (x.end - x.start) / PAGE);
 	mmap_obs(r, t, &x, f->path);
+}
+
+/*
+ * shmat(2) of a System V shared memory segment at addr: a shared mapping
+ * of the segment's file in the kernel (/proc/PID/maps names it
+ * "/SYSVKEY", by its device and inode), recorded as an mmap of it, so
+ * that what one process stores in the segment reaches the processes that
+ * read it (the preload's page monitor does not see it: no mmap call).
+ */
+static void on_shmat_exit(struct rec *r, struct task *t, uint64_t addr)
+{
+	unsigned long long s, e, off, ino;
+	char path[64], line[512], perms[8], name[256];
+	unsigned maj, min;
+	struct map x;
+	FILE *f;
+	char *sp;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", t->tid);
+	if (!(f = fopen(path, "re")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		name[0] = '\0';
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %255[^\n]", &s,
+			   &e, perms, &off, &maj, &min, &ino, name) < 7 ||
+		    s != addr)
+			continue;
+		if ((sp = strstr(name, " (deleted)")))
+			*sp = '\0';
+		memset(&x, 0, sizeof(x));
+		x.start = s;
+		x.end = e;
+		x.dev = makedev(maj, min);
+		x.ino = ino;
+		x.pgoff = off / PAGE;
+		x.prot = (perms[0] == 'r' ? BT_PROT_READ : 0) |
+			 (perms[1] == 'w' ? BT_PROT_WRITE : 0);
+		x.shared = true;
+		x.sysv = true;
+		munmap_range(r, t, x.start, x.end - x.start);
+		mm_add(&t->p->mm, &x);
+		mapped_add(t->p, x.dev, x.ino, x.pgoff,
+			   (x.end - x.start) / PAGE);
+		mmap_obs(r, t, &x, name[0] == '/' ? name : NULL);
+		break;
+	}
+	fclose(f);
+}
+
+/* shmdt(2) of the segment attached at addr: its mapping ends. */
+static void on_shmdt(struct rec *r, struct task *t, uint64_t addr)
+{
+	const struct mm *m = &t->p->mm;
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->v[i].start == addr) {
+			sysv_release(r, t->p, now_ns(), addr);
+			munmap_range(r, t, addr, m->v[i].end - addr);
+			return;
+		}
 }
 
 static void on_mremap_exit(struct rec *r, struct task *t, uint64_t addr)
@@ -2954,6 +3056,12 @@ static void on_sys_exit(struct rec *r, struct task *t)
 	case SYS_munmap:
 		munmap_range(r, t, a[0], a[1]);
 		break;
+	case SYS_shmat:
+		on_shmat_exit(r, t, (uint64_t)rv);
+		break;
+	case SYS_shmdt:
+		on_shmdt(r, t, a[0]);
+		break;
 	case SYS_mremap:
 		on_mremap_exit(r, t, (uint64_t)rv);
 		break;
@@ -3026,7 +3134,7 @@ static const int traced[] = {
 	SYS_rename, SYS_renameat, SYS_renameat2,
 	SYS_link, SYS_linkat, SYS_symlink, SYS_symlinkat,
 	SYS_unlink, SYS_unlinkat,
-	SYS_munmap, SYS_mremap, SYS_mprotect,
+	SYS_munmap, SYS_mremap, SYS_mprotect, SYS_shmat, SYS_shmdt,
 	SYS_connect, SYS_accept, SYS_accept4, SYS_recvfrom, SYS_recvmsg,
 	SYS_sendto, SYS_sendmsg,
 	SYS_dup, SYS_dup2, SYS_dup3, SYS_close, SYS_close_range,
@@ -3193,6 +3301,7 @@ static void on_exec(struct rec *r, struct task *t)
 		}
 	}
 	bt_fdtable_exec(p->fdt);
+	sysv_release(r, p, now_ns(), 0);
 	p->mm.n = 0;
 
 	snprintf(path, sizeof(path), "/proc/%u/exe", t->tid);

@@ -3452,6 +3452,47 @@ START_TEST(receive_numbered_before_its_send_follows_it)
 END_TEST
 
 /*
+ * System V shared memory: a child attaches segment 5 writable, having
+ * read the source, and exits; the parent attaches it read-only (a2
+ * SHM_RDONLY) and writes the sink.  The segment is one anonymous object,
+ * written by the child until it exits.
+ */
+START_TEST(sysv_shared_memory_carries_data)
+{
+	static const char text[] =
+	SC("110", "1", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=100 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("110", "1")
+	PATHR("110", "1", "0", "/w/src", "20", "0100600", "NORMAL")
+	EOE("110", "1")
+	SC("111", "2", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=100 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("111", "2")
+	SC("112", "3", "30", "exit=140737354125312 a0=5 a1=0 a2=0 a3=0 items=0 ppid=100 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("112", "3")
+	SC("113", "4", "231", "exit=0 a0=0 a1=0 a2=0 a3=0 items=0 ppid=100 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("113", "4")
+	SC("120", "5", "30", "exit=140737354125312 a0=5 a1=0 a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("120", "5")
+	SC("121", "6", "257", "exit=6 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	CWD("121", "6")
+	PATHR("121", "6", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("121", "6", "1", "sink", "21", "0100644", "CREATE")
+	EOE("121", "6")
+	SC("122", "7", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("122", "7");
+	const char *log = tu_path("sysvshm.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	res = backtrack(&g, log, "file:/w/sink");
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 200));
+	ck_assert(has_node(res, BT_OBJ_FILE, "/w/src", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
+/*
  * sendmmsg and recvmmsg (glibc's resolver): a send and a receive of UDP
  * datagrams, each with the last message's peer in its SOCKADDR; their
  * exit is a count of messages, not bytes.
@@ -3756,6 +3797,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, rename_exchange_swaps_the_files);
 	tcase_add_test(tc, sendmmsg_and_recvmmsg_are_datagrams);
 	tcase_add_test(tc, receive_numbered_before_its_send_follows_it);
+	tcase_add_test(tc, sysv_shared_memory_carries_data);
 	tcase_add_test(tc, relative_unix_name_is_made_absolute);
 	suite_add_tcase(s, tc);
 }

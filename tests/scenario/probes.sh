@@ -74,6 +74,7 @@ tee             flow  -    tee (pipe -> pipe)
 vmsplice        flow  -    vmsplice (memory -> pipe)
 mmap-read       flow  -    mmap MAP_SHARED write, then read
 mmap-pread      flow  -    mmap MAP_SHARED write, then pread64
+sysv-shm        flow  -    shmat of a System V segment, written by a child
 pipe            flow  -    pipe
 pipe2           flow  -    pipe2
 socketpair      flow  -    socketpair (AF_UNIX)
