@@ -5,10 +5,13 @@
 #include "probe.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
-enum io { IO_SENDRECV, IO_SENDTO, IO_SENDMSG, IO_RW, IO_MMSG };
+/* IO_SENDFILE: the client sends the source file with sendfile(2) (a web
+ * server's way), the server uses recv */
+enum io { IO_SENDRECV, IO_SENDTO, IO_SENDMSG, IO_RW, IO_MMSG, IO_SENDFILE };
 
 struct net {
 	int family, type;   /* AF_INET/AF_UNIX, SOCK_STREAM/SOCK_DGRAM */
@@ -24,6 +27,7 @@ static ssize_t xsend(const struct net *n, int s, const char *buf, size_t len,
 	struct msghdr m;
 
 	switch (n->io) {
+	case IO_SENDFILE:
 	case IO_SENDRECV:
 		return send(s, buf, len, 0);
 	case IO_SENDTO:
@@ -59,6 +63,7 @@ static ssize_t xrecv(const struct net *n, int s, char *buf, size_t len)
 	struct msghdr m;
 
 	switch (n->io) {
+	case IO_SENDFILE:
 	case IO_SENDRECV:
 		/* an unconnected datagram socket's recv() names no peer:
 		 * no source could know it; recvfrom does */
@@ -137,7 +142,17 @@ static int network(const struct net *n, const char *src, const char *sink)
 		len = slurp(src, buf, sizeof buf);
 		if ((c = socket(n->family, n->type, 0)) < 0)
 			die("socket");
-		if (n->type == SOCK_STREAM || n->connect_dgram) {
+		if (n->io == IO_SENDFILE) {
+			int in = open(src, O_RDONLY);
+
+			if (in < 0)
+				die(src);
+			if (connect(c, (struct sockaddr *)&ss, sl) < 0)
+				die("connect");
+			if (sendfile(c, in, NULL, len) != (ssize_t)len)
+				die("sendfile");
+			close(in);
+		} else if (n->type == SOCK_STREAM || n->connect_dgram) {
 			if (connect(c, (struct sockaddr *)&ss, sl) < 0)
 				die("connect");
 			if (xsend(n, c, buf, len, NULL, 0) != (ssize_t)len)

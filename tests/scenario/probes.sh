@@ -78,6 +78,7 @@ sysv-shm        flow  -    shmat of a System V segment, written by a child
 pipe            flow  -    pipe
 pipe2           flow  -    pipe2
 socketpair      flow  -    socketpair (AF_UNIX)
+scm-rights      flow  -    a descriptor passed over a socketpair (SCM_RIGHTS), read there
 dup             flow  -    dup
 dup2            flow  -    dup2
 dup3            flow  -    dup3
@@ -102,6 +103,7 @@ tcp-accept-null net   -    accept(fd, NULL, NULL)
 tcp-sendto      net   -    sendto, recvfrom (TCP)
 tcp-sendmsg     net   -    sendmsg, recvmsg (TCP)
 tcp-rw          net   -    write, read on TCP sockets
+tcp-sendfile    net   -    sendfile of the source into a TCP socket
 udp             net   -    sendto, recvfrom (UDP)
 udp-sendmsg     net   -    sendmsg, recvmsg (UDP)
 udp-connected   net   -    connect + send (UDP)
