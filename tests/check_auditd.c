@@ -3599,6 +3599,42 @@ START_TEST(rename_exchange_swaps_the_files)
 END_TEST
 
 /*
+ * A connected unix datagram sender that writes with write(2), which the
+ * rules do not log: when the receiver bound to the name receives, the
+ * sender, still holding its socket, may have sent by then.
+ */
+START_TEST(unix_datagram_write_is_inferred_at_the_receive)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=0100" HEX_RUN_S_SOCK "\n"
+	EOE("100", "1")
+	SC("110", "2", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	CWD("110", "2")
+	PATHR("110", "2", "0", "/w/src", "20", "0100600", "NORMAL")
+	EOE("110", "2")
+	SC("111", "3", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	EOE("111", "3")
+	DGRAM_SOCKET_REC
+	SC("113", "5", "42", "exit=0 a0=4 a1=7ffc a2=6e a3=0 items=1 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	"type=SOCKADDR msg=audit(1700000000.113:5): saddr=0100" HEX_RUN_S_SOCK "\n"
+	EOE("113", "5")
+	SC("120", "6", "45", "exit=27 a0=3 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	"type=SOCKADDR msg=audit(1700000000.120:6): saddr=0100\n"
+	EOE("120", "6")
+	SC("121", "7", "257", "exit=6 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	CWD("121", "7")
+	PATHR("121", "7", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("121", "7", "1", "sink", "21", "0100644", "CREATE")
+	EOE("121", "7")
+	SC("122", "8", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	EOE("122", "8");
+
+	ck_assert(dgram_sink_reaches_src(text, "unix:/run/s.sock"));
+}
+END_TEST
+
+/*
  * Two named unix datagram sockets (chronyc and chronyd): the client, bound
  * to /run/c.sock, asks /run/s.sock; the server reads the source and
  * replies by sendto to the client's name; the client writes the reply to
@@ -3794,6 +3830,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, connect_written_after_its_accept_joins_it);
 	tcase_add_test(tc, unix_datagram_connect_sends_into_the_name);
 	tcase_add_test(tc, unix_datagram_reply_goes_to_the_clients_name);
+	tcase_add_test(tc, unix_datagram_write_is_inferred_at_the_receive);
 	tcase_add_test(tc, rename_exchange_swaps_the_files);
 	tcase_add_test(tc, sendmmsg_and_recvmmsg_are_datagrams);
 	tcase_add_test(tc, receive_numbered_before_its_send_follows_it);
