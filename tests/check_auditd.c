@@ -3452,6 +3452,74 @@ START_TEST(receive_numbered_before_its_send_follows_it)
 END_TEST
 
 /*
+ * auditd writes no EOE records: an event ends with its PROCTITLE.  Here
+ * a UDP client that sends with write(2) (not logged; taken to send when
+ * it lets go of the socket, at its exit) exits, and its exit is written
+ * before the server's receive, which was numbered before it, both in one
+ * millisecond; 300 events follow.  In time order the receive comes
+ * first, and is taken again after the client's send (rerecv()); in the
+ * order the events were written (events held open until the slots ran
+ * out) the send came first and the receive, dated before it, got
+ * nothing.
+ */
+#define PT(ms, ser) "type=PROCTITLE msg=audit(1700000000." ms ":" ser "): proctitle=6100\n"
+START_TEST(events_end_at_their_proctitle)
+{
+	static const char head[] =
+	SC("540", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.540:1): saddr=02001F907F0000010000000000000000\n"
+	PT("540", "1")
+	SC("550", "2", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("550", "2")
+	PATHR("550", "2", "0", "/w/src", "20", "0100600", "NORMAL")
+	PT("550", "2")
+	SC("550", "3", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	PT("550", "3")
+	SC("551", "4", "42", "exit=0 a0=5 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.551:4): saddr=02001F907F0000010000000000000000\n"
+	PT("551", "4")
+	SC("551", "6", "231", "a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	PT("551", "6")
+	SC("541", "5", "45", "exit=32 a0=3 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.541:5): saddr=02009C407F0000010000000000000000\n"
+	PT("541", "5")
+	SC("551", "7", "257", "exit=6 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	CWD("551", "7")
+	PATHR("551", "7", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("551", "7", "1", "sink", "21", "0100644", "CREATE")
+	PT("551", "7")
+	SC("551", "8", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	PT("551", "8");
+	const char *log = tu_path("proctitle.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+	size_t cap = sizeof(head) + 300 * 512, n;
+	char *text = malloc(cap);
+	int i;
+
+	ck_assert_ptr_nonnull(text);
+	n = (size_t)snprintf(text, cap, "%s", head);
+	for (i = 0; i < 300; i++)
+		n += (size_t)snprintf(text + n, cap - n,
+			"type=SYSCALL msg=audit(1700000001.%03d:%d): "
+			"arch=c000003e syscall=3 success=yes exit=0 a0=9 a1=0 "
+			"a2=0 a3=0 items=0 ppid=1 pid=300 auid=0 uid=0 gid=0 "
+			"euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 "
+			"tty=(none) ses=1 comm=\"f\" exe=\"/bin/f\" "
+			"key=\"bt\"\n"
+			"type=PROCTITLE msg=audit(1700000001.%03d:%d): "
+			"proctitle=6100\n", i, 100 + i, i, 100 + i);
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	free(text);
+	res = backtrack(&g, log, "file:/w/sink");
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 200));
+	ck_assert(has_node(res, BT_OBJ_FILE, "/w/src", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
+/*
  * System V shared memory: a child attaches segment 5 writable, having
  * read the source, and exits; the parent attaches it read-only (a2
  * SHM_RDONLY) and writes the sink.  The segment is one anonymous object,
@@ -3835,6 +3903,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, sendmmsg_and_recvmmsg_are_datagrams);
 	tcase_add_test(tc, receive_numbered_before_its_send_follows_it);
 	tcase_add_test(tc, sysv_shared_memory_carries_data);
+	tcase_add_test(tc, events_end_at_their_proctitle);
 	tcase_add_test(tc, relative_unix_name_is_made_absolute);
 	suite_add_tcase(s, tc);
 }

@@ -1049,14 +1049,23 @@ int bt_arec_line(struct bt_arec *a, const char *line, size_t len,
 		if ((strlen(rtypes[i].name) == tn &&
 		     !memcmp(rtypes[i].name, t, tn)) || num == rtypes[i].num)
 			rt = rtypes[i].t;
-	if (rt == R_OTHER || rt == R_PROCTITLE) {
-		/* PROCTITLE repeats EXECVE's argv; other types carry no
-		 * dependency btrack records. */
-		a->st->unused++;
-		return 0;
-	}
 	/* Events in one millisecond keep their serial order. */
 	time = sec * 1000000000ULL + ms * 1000000ULL + serial % 1000000ULL;
+	if (rt == R_OTHER || rt == R_PROCTITLE) {
+		/* PROCTITLE repeats EXECVE's argv; other types carry no
+		 * dependency btrack records.  But PROCTITLE is the last
+		 * record the kernel writes for a syscall event but EOE, and
+		 * auditd does not write EOE to its log: without it an event
+		 * would stay open until the slots run out, and the events
+		 * be handed over in the order they were written rather than
+		 * in time order through the window. */
+		a->st->unused++;
+		if (rt == R_PROCTITLE &&
+		    (e = event_find(a, time, serial, node, 0, &r)) &&
+		    a->sl[e->slot].state == SLOT_OPEN && e->has_syscall)
+			return close_event(a, e);
+		return r;
+	}
 	if (time > a->max_time)
 		a->max_time = time;
 	e = event_find(a, time, serial, node, rt != R_EOE, &r);
