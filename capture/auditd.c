@@ -200,6 +200,10 @@ struct bt_auditd {
 		uint32_t pid;        /* the server and its new descriptor */
 		int fd;
 		uint64_t time;       /* the accept's return (its floor) */
+		bool port0;          /* an accept with its peer's address on a
+		                        listener bound to port 0 whose port
+		                        was not known yet (addr "ADDR:0"):
+		                        connect_names_accept() */
 	} pacc[16];
 	unsigned pacc_next;
 	/* Unix socket names known to be datagram sockets' (a datagram was
@@ -1883,6 +1887,75 @@ static void pacc_put(struct bt_auditd *a, const char *addr, uint32_t pid,
 	p->pid = pid;
 	p->fd = (int)fd;
 	p->time = time;
+	p->port0 = false;
+}
+
+/* The length of an IP address's host part ("127.0.0.1" of
+ * "127.0.0.1:80"), 0 if it has no port. */
+static size_t host_len(const char *addr)
+{
+	const char *c = strrchr(addr, ':');
+
+	return c ? (size_t)(c - addr) : 0;
+}
+
+/*
+ * An accept with its peer's address on a listener bound to "ADDR:0"
+ * whose port no connect had told yet (learn_port()): the connect that
+ * woke it may be written after it.  Remembered for
+ * connect_names_accept().
+ */
+static void pacc_put_port0(struct bt_auditd *a, const char *lst,
+			   uint32_t pid, int64_t fd, uint64_t time)
+{
+	struct pacc *p;
+
+	if (!ip_addr(lst) || strcmp(lst + host_len(lst), ":0") ||
+	    strlen(lst) >= sizeof(p->addr) || !fd_ok(fd))
+		return;
+	p = &a->pacc[a->pacc_next++ % BT_ARRAY_SIZE(a->pacc)];
+	snprintf(p->addr, sizeof(p->addr), "%s", lst);
+	p->pid = pid;
+	p->fd = (int)fd;
+	p->time = time;
+	p->port0 = true;
+}
+
+/*
+ * A connect to `addr` ("ADDR:PORT"), stamped at `time`, written after an
+ * accept on a listener bound to ADDR:0 (pacc_put_port0()) that returned
+ * at most CONNECT_SLACK_NS before, and the only such accept: that
+ * accepted connection's own address is `addr`, so that its sends and
+ * receives from now on are the end a walk joins with this client's
+ * (graph/channel.h).  Its accept stays on the end named by "ADDR:0".
+ */
+static int connect_names_accept(struct bt_auditd *a, const char *addr,
+				uint64_t time)
+{
+	size_t k, n = 0, hit = 0, hl = host_len(addr);
+	struct proc *pr;
+	const struct bt_fd *f;
+
+	if (!hl || !ip_addr(addr))
+		return 0;
+	for (k = 0; k < BT_ARRAY_SIZE(a->pacc); k++) {
+		const struct pacc *p = &a->pacc[k];
+
+		if (p->port0 && p->addr[0] && host_len(p->addr) == hl &&
+		    !strncmp(p->addr, addr, hl) &&
+		    p->time + CONNECT_SLACK_NS >= time && !n++)
+			hit = k;
+	}
+	if (n != 1)
+		return 0;
+	a->pacc[hit].addr[0] = '\0';
+	if (!(pr = proc_get(a, a->pacc[hit].pid)) || !pr->fds ||
+	    !(f = bt_fdtable_get(pr->fds, a->pacc[hit].fd)) ||
+	    f->kind != BT_FD_SOCKET || !f->local ||
+	    strcmp(f->local + host_len(f->local), ":0"))
+		return 0;
+	return bt_fdtable_set_local(pr->fds, a->pacc[hit].fd, addr) ==
+	       BT_ENOMEM ? BT_ENOMEM : 0;
 }
 
 /*
@@ -1909,7 +1982,7 @@ static bool connect_joins_accept(struct bt_auditd *a, const char *addr,
 	for (k = 0; k < BT_ARRAY_SIZE(a->pacc); k++) {
 		const struct pacc *p = &a->pacc[k];
 
-		if (p->addr[0] && !strcmp(p->addr, addr) &&
+		if (p->addr[0] && !p->port0 && !strcmp(p->addr, addr) &&
 		    p->time + CONNECT_SLACK_NS >= time) {
 			if (!n++)
 				hit = k;
@@ -2277,6 +2350,8 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 		o.local = local = conn_local(a, remote, f ? f->local : NULL);
 		if ((r = add(a, &o)))
 			return r;
+		if ((r = connect_names_accept(a, remote, e->time)))
+			return r;
 		if (!connect_joins_accept(a, remote, local, e->time))
 			pend_connect(a, remote, local, e->time, false);
 		if (f && (bt_fdtable_set_remote(t, (int)dirfd_arg(e->a[0]),
@@ -2350,6 +2425,8 @@ static int do_net(struct bt_auditd *a, const struct aev *e)
 			r = bt_fdtable_set_local(t, (int)e->exit, local);
 		if (!r && unknown)
 			pacc_put(a, lst, e->pid, e->exit, e->time);
+		else if (!r && local && local == lst)
+			pacc_put_port0(a, lst, e->pid, e->exit, e->time);
 		if (!r)
 			bt_fdtable_set_access(t, (int)e->exit,
 					      BT_FD_READ | BT_FD_WRITE |

@@ -3452,6 +3452,54 @@ START_TEST(receive_numbered_before_its_send_follows_it)
 END_TEST
 
 /*
+ * A listener bound to port 0 (its port never logged) accepts, with the
+ * client's address, and the accept is written before the connect that
+ * woke it: the accepted connection's own address is the one that connect
+ * named, so that its receives are the end a walk joins with the client's.
+ */
+START_TEST(accept_written_before_its_connect_learns_the_port)
+{
+	static const char text[] =
+	SC("540", "1", "49", "exit=0 a0=3 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.540:1): saddr=020000007F0000010000000000000000\n"
+	EOE("540", "1")
+	SC("550", "2", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	CWD("550", "2")
+	PATHR("550", "2", "0", "/w/src", "20", "0100600", "NORMAL")
+	EOE("550", "2")
+	SC("550", "3", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("550", "3")
+	SC("545", "4", "43", "exit=5 a0=3 a1=7ffc a2=7ffc a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	"type=SOCKADDR msg=audit(1700000000.545:4): saddr=02009C407F0000010000000000000000\n"
+	EOE("545", "4")
+	SC("550", "5", "42", "exit=0 a0=4 a1=7ffc a2=10 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	"type=SOCKADDR msg=audit(1700000000.550:5): saddr=02001F907F0000010000000000000000\n"
+	EOE("550", "5")
+	SC("555", "6", "44", "exit=20 a0=4 a1=7ffc a2=14 a3=0 items=0 ppid=1 pid=200 comm=\"cli\" exe=\"/bin/cli\"")
+	EOE("555", "6")
+	SC("555", "7", "45", "exit=20 a0=5 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("555", "7")
+	SC("560", "8", "257", "exit=6 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	CWD("560", "8")
+	PATHR("560", "8", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("560", "8", "1", "sink", "21", "0100644", "CREATE")
+	EOE("560", "8")
+	SC("561", "9", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"srv\" exe=\"/bin/srv\"")
+	EOE("561", "9");
+	const char *log = tu_path("port0.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	res = backtrack(&g, log, "file:/w/sink");
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 200));
+	ck_assert(has_node(res, BT_OBJ_FILE, "/w/src", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
+/*
  * auditd writes no EOE records: an event ends with its PROCTITLE.  Here
  * a UDP client that sends with write(2) (not logged; taken to send when
  * it lets go of the socket, at its exit) exits, and its exit is written
@@ -3904,6 +3952,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, receive_numbered_before_its_send_follows_it);
 	tcase_add_test(tc, sysv_shared_memory_carries_data);
 	tcase_add_test(tc, events_end_at_their_proctitle);
+	tcase_add_test(tc, accept_written_before_its_connect_learns_the_port);
 	tcase_add_test(tc, relative_unix_name_is_made_absolute);
 	suite_add_tcase(s, tc);
 }
