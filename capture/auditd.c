@@ -2173,16 +2173,29 @@ static int chan_io(struct bt_auditd *a, const struct aev *e,
  * caller's working directory (the event's CWD record): made absolute in
  * place, so that "sock" bound in /dir and "/dir/sock" connected to are
  * one address, and "sock" in two directories two (the recorder does the
- * same).  Left as logged without a CWD, or in a chroot.
+ * same).  A chrooted process's absolute name is under its root, as its
+ * file names are (postfix's /dev/log is /var/spool/postfix/dev/log).
+ * Left as logged without a CWD, or relative in a chroot, or when the root
+ * is not known.
  */
 static void unix_name_abs(struct bt_auditd *a, const struct aev *e,
 			  char *addr, size_t cap)
 {
-	const char *cwd = aev_str(e, e->cwd);
+	const char *cwd = aev_str(e, e->cwd), *name;
 	struct proc *p = proc_get(a, e->pid);
 
-	if (strncmp(addr, "unix:", 5) || !addr[5] || addr[5] == '/' ||
-	    addr[5] == '@' || !cwd || cwd[0] != '/' || (p && p->root) ||
+	if (strncmp(addr, "unix:", 5) || !addr[5] || addr[5] == '@')
+		return;
+	if (addr[5] == '/' && p && p->root) {
+		if (p->root == ROOT_UNKNOWN || p->root > a->nroots ||
+		    !(name = root_path(a, p, addr + 5, a->path2,
+				       sizeof(a->path2))) ||
+		    strlen(name) + 6 > cap)
+			return;
+		snprintf(addr, cap, "unix:%s", name);
+		return;
+	}
+	if (addr[5] == '/' || !cwd || cwd[0] != '/' || (p && p->root) ||
 	    bt_path_join(a->path2, sizeof(a->path2), cwd, addr + 5) ||
 	    strlen(a->path2) + 6 > cap)
 		return;

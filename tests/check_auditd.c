@@ -3928,6 +3928,59 @@ START_TEST(relative_unix_name_is_made_absolute)
 }
 END_TEST
 
+/*
+ * A chrooted process (postfix) connects to /dev/log: the name is under
+ * its root, where the syslog daemon bound it (/w/jail/dev/log), as its
+ * file names are.
+ */
+START_TEST(chrooted_unix_name_is_under_the_root)
+{
+	static const char text[] =
+	SC("100", "1", "49", "exit=0 a0=3 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	"type=SOCKADDR msg=audit(1700000000.100:1): saddr=01002F772F6A61696C2F6465762F6C6F6700\n"
+	EOE("100", "1")
+	SC("105", "2", "161", "exit=0 a0=1 a1=0 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	CWD("105", "2")
+	PATHR("105", "2", "0", "jail", "50", "040755", "NORMAL")
+	EOE("105", "2")
+	SC("110", "3", "257", "exit=4 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	"type=CWD msg=audit(1700000000.110:3): cwd=\"/\"\n"
+	PATHR("110", "3", "0", "/src", "20", "0100600", "NORMAL")
+	EOE("110", "3")
+	SC("111", "4", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	EOE("111", "4")
+	SC("112", "5", "41", "exit=4 a0=1 a1=80002 a2=0 a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	EOE("112", "5")
+	SC("113", "6", "42", "exit=0 a0=4 a1=7ffc a2=6e a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	"type=CWD msg=audit(1700000000.113:6): cwd=\"/\"\n"
+	"type=SOCKADDR msg=audit(1700000000.113:6): saddr=0100" HEX_DEV_LOG "\n"
+	EOE("113", "6")
+	SC("114", "7", "44", "exit=27 a0=4 a1=7ffc a2=1b a3=0 items=0 ppid=1 pid=200 comm=\"snd\" exe=\"/bin/snd\"")
+	EOE("114", "7")
+	SC("120", "8", "45", "exit=27 a0=3 a1=7ffc a2=1000 a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	"type=SOCKADDR msg=audit(1700000000.120:8): saddr=0100\n"
+	EOE("120", "8")
+	SC("121", "9", "257", "exit=6 a0=ffffff9c a1=1 a2=241 a3=1b6 items=2 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	CWD("121", "9")
+	PATHR("121", "9", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("121", "9", "1", "sink", "21", "0100644", "CREATE")
+	EOE("121", "9")
+	SC("122", "10", "3", "exit=0 a0=6 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 comm=\"rcv\" exe=\"/bin/rcv\"")
+	EOE("122", "10");
+	const char *log = tu_path("unixjail.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *res;
+
+	ck_assert_msg(import(log, text, 0) == 0, "%s", bt_error_msg());
+	res = backtrack(&g, log, "file:/w/sink");
+	ck_assert(has_node(res, BT_OBJ_ENDPOINT, "unix:/w/jail/dev/log", 0));
+	ck_assert(has_node(res, BT_OBJ_PROCESS, NULL, 200));
+	ck_assert(has_node(res, BT_OBJ_FILE, "/w/jail/src", 0));
+	bt_result_free(res);
+	bt_graph_free(g);
+}
+END_TEST
+
 static void add_runtimes_tests(Suite *s)
 {
 	TCase *tc = tcase_create("runtimes");
@@ -3954,6 +4007,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, events_end_at_their_proctitle);
 	tcase_add_test(tc, accept_written_before_its_connect_learns_the_port);
 	tcase_add_test(tc, relative_unix_name_is_made_absolute);
+	tcase_add_test(tc, chrooted_unix_name_is_under_the_root);
 	suite_add_tcase(s, tc);
 }
 
