@@ -1872,22 +1872,30 @@ static bool pend_accept(struct bt_auditd *a, const char *local,
  * may be (connect_joins_accept()). */
 #define CONNECT_SLACK_NS 20000000ULL
 
-/* An accept of `fd` by `pid` on a listener at `addr` that no logged
- * connect was waiting for: remembered for connect_joins_accept(). */
-static void pacc_put(struct bt_auditd *a, const char *addr, uint32_t pid,
-		     int64_t fd, uint64_t time)
+/* An accept of `fd` by `pid` on a listener at `addr`, remembered for a
+ * connect written after it (pacc_put(), pacc_put_port0()). */
+static void pacc_store(struct bt_auditd *a, const char *addr, uint32_t pid,
+		       int64_t fd, uint64_t time, bool port0)
 {
-	struct pacc *p;
+	struct pacc *p = &a->pacc[a->pacc_next % BT_ARRAY_SIZE(a->pacc)];
 
-	if (!local_service(addr) || strlen(addr) >= sizeof(p->addr) ||
-	    !fd_ok(fd))
+	if (strlen(addr) >= sizeof(p->addr) || !fd_ok(fd))
 		return;
-	p = &a->pacc[a->pacc_next++ % BT_ARRAY_SIZE(a->pacc)];
+	a->pacc_next++;
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
 	p->pid = pid;
 	p->fd = (int)fd;
 	p->time = time;
-	p->port0 = false;
+	p->port0 = port0;
+}
+
+/* ... one that no logged connect was waiting for, without a peer:
+ * connect_joins_accept(). */
+static void pacc_put(struct bt_auditd *a, const char *addr, uint32_t pid,
+		     int64_t fd, uint64_t time)
+{
+	if (local_service(addr))
+		pacc_store(a, addr, pid, fd, time, false);
 }
 
 /* The length of an IP address's host part ("127.0.0.1" of
@@ -1908,17 +1916,8 @@ static size_t host_len(const char *addr)
 static void pacc_put_port0(struct bt_auditd *a, const char *lst,
 			   uint32_t pid, int64_t fd, uint64_t time)
 {
-	struct pacc *p;
-
-	if (!ip_addr(lst) || strcmp(lst + host_len(lst), ":0") ||
-	    strlen(lst) >= sizeof(p->addr) || !fd_ok(fd))
-		return;
-	p = &a->pacc[a->pacc_next++ % BT_ARRAY_SIZE(a->pacc)];
-	snprintf(p->addr, sizeof(p->addr), "%s", lst);
-	p->pid = pid;
-	p->fd = (int)fd;
-	p->time = time;
-	p->port0 = true;
+	if (ip_addr(lst) && !strcmp(lst + host_len(lst), ":0"))
+		pacc_store(a, lst, pid, fd, time, true);
 }
 
 /*

@@ -677,6 +677,23 @@ static void add(struct rec *r, const struct bt_obs *ob);
 
 static const char *devino_path(struct rec *r, uint64_t dev, uint64_t ino);
 
+/* An observation `op` of process p (gone, or with no task at hand) at
+ * `time`: its identity and credentials. */
+static void proc_obs_init(struct bt_obs *ob, const struct proc *p,
+			  unsigned op, uint64_t time)
+{
+	bt_obs_init(ob);
+	ob->time = time;
+	ob->op = op;
+	ob->pid = p->pid;
+	ob->start = p->start;
+	ob->ppid = p->ppid;
+	ob->uid = p->cred[0];
+	ob->euid = p->cred[1];
+	ob->gid = p->cred[2];
+	ob->egid = p->cred[3];
+}
+
 /*
  * Process p lets go of its System V shared memory segments attached
  * writable (all of them, or the one attached at `addr`): each is written
@@ -694,16 +711,7 @@ static void sysv_release(struct rec *r, struct proc *p, uint64_t time,
 		if (!x->sysv || !(x->prot & BT_PROT_WRITE) ||
 		    (addr && x->start != addr))
 			continue;
-		bt_obs_init(&ob);
-		ob.time = time;
-		ob.op = BT_RAW_WRITE;
-		ob.pid = p->pid;
-		ob.start = p->start;
-		ob.ppid = p->ppid;
-		ob.uid = p->cred[0];
-		ob.euid = p->cred[1];
-		ob.gid = p->cred[2];
-		ob.egid = p->cred[3];
+		proc_obs_init(&ob, p, BT_RAW_WRITE, time);
 		ob.has_ino = ob.via_fd = true;
 		ob.dev = x->dev;
 		ob.ino = x->ino;
@@ -717,16 +725,7 @@ static void exit_obs(struct rec *r, struct proc *p)
 {
 	struct bt_obs ob;
 
-	bt_obs_init(&ob);
-	ob.time = p->end;
-	ob.op = BT_RAW_EXIT;
-	ob.pid = p->pid;
-	ob.start = p->start;
-	ob.ppid = p->ppid;
-	ob.uid = p->cred[0];
-	ob.euid = p->cred[1];
-	ob.gid = p->cred[2];
-	ob.egid = p->cred[3];
+	proc_obs_init(&ob, p, BT_RAW_EXIT, p->end);
 	add(r, &ob);
 	if (p->exit_pending) {
 		p->exit_pending = false;
