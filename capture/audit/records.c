@@ -323,10 +323,10 @@ static int named_syscall(const struct aev *e, int none)
 /*
  * Is e an accept or a receive (recvfrom, recvmsg, recvmmsg)?  One that
  * blocked is stamped at its entry, before the connect or the send it
- * waited for, and written at its exit, after it: it is handed over in the order of its exit (aev.exit_floor),
- * after that connect or send, or the importer could not tell which
- * connect an accept took, nor where a datagram came to.  (Before
- * resolve_syscall(), which counts.)
+ * waited for, and written at its exit, after it: it is handed over in
+ * the order of its exit (aev.exit_floor), after that connect or send, or
+ * the importer could not tell which connect an accept took, nor where a
+ * datagram came to.  (Before resolve_syscall(), which counts.)
  */
 static bool waits_for_peer(const struct aev *e)
 {
