@@ -1508,7 +1508,7 @@ static int do_names(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
 	int64_t dirfd = -1, dirfd2 = -1;
-	int i, j;
+	int i, j, k;
 	const char *p, *q;
 
 	obs_base(&o, a, e);
@@ -1548,12 +1548,12 @@ static int do_names(struct bt_auditd *a, const struct aev *e)
 		if (i < 0 || j < 0)
 			return 0;
 		o.op = BT_RAW_RENAME;
-		if (e->sysno == SYS_renameat2 && exchanged(e, i) >= 0) {
+		if (e->sysno == SYS_renameat2 && (k = exchanged(e, i)) >= 0) {
 			/* RENAME_EXCHANGE (the flags are not logged): each
 			 * name was deleted and created, the second DELETE
 			 * item is the other name */
 			o.exchange = true;
-			j = exchanged(e, i);
+			j = k;
 			if (e->items[j].has_ino) {
 				o.has_ino2 = true;
 				o.dev2 = e->items[j].dev;
@@ -1907,6 +1907,18 @@ static size_t host_len(const char *addr)
 	return c ? (size_t)(c - addr) : 0;
 }
 
+/* Is IP address `bound` "HOST:0" (bound to port 0, its port not known
+ * yet), and `to` (unless NULL) an address of that host with a port? */
+static bool port0_of(const char *bound, const char *to)
+{
+	size_t hl = host_len(bound);
+
+	if (!hl || !ip_addr(bound) || strcmp(bound + hl, ":0"))
+		return false;
+	return !to || (ip_addr(to) && host_len(to) == hl &&
+		       !strncmp(bound, to, hl) && strcmp(to + hl, ":0"));
+}
+
 /*
  * An accept with its peer's address on a listener bound to "ADDR:0"
  * whose port no connect had told yet (learn_port()): the connect that
@@ -1916,7 +1928,7 @@ static size_t host_len(const char *addr)
 static void pacc_put_port0(struct bt_auditd *a, const char *lst,
 			   uint32_t pid, int64_t fd, uint64_t time)
 {
-	if (ip_addr(lst) && !strcmp(lst + host_len(lst), ":0"))
+	if (port0_of(lst, NULL))
 		pacc_store(a, lst, pid, fd, time, true);
 }
 
@@ -1931,17 +1943,14 @@ static void pacc_put_port0(struct bt_auditd *a, const char *lst,
 static int connect_names_accept(struct bt_auditd *a, const char *addr,
 				uint64_t time)
 {
-	size_t k, n = 0, hit = 0, hl = host_len(addr);
+	size_t k, n = 0, hit = 0;
 	struct proc *pr;
 	const struct bt_fd *f;
 
-	if (!hl || !ip_addr(addr))
-		return 0;
 	for (k = 0; k < BT_ARRAY_SIZE(a->pacc); k++) {
 		const struct pacc *p = &a->pacc[k];
 
-		if (p->port0 && p->addr[0] && host_len(p->addr) == hl &&
-		    !strncmp(p->addr, addr, hl) &&
+		if (p->port0 && p->addr[0] && port0_of(p->addr, addr) &&
 		    p->time + CONNECT_SLACK_NS >= time && !n++)
 			hit = k;
 	}
@@ -1950,8 +1959,7 @@ static int connect_names_accept(struct bt_auditd *a, const char *addr,
 	a->pacc[hit].addr[0] = '\0';
 	if (!(pr = proc_get(a, a->pacc[hit].pid)) || !pr->fds ||
 	    !(f = bt_fdtable_get(pr->fds, a->pacc[hit].fd)) ||
-	    f->kind != BT_FD_SOCKET || !f->local ||
-	    strcmp(f->local + host_len(f->local), ":0"))
+	    f->kind != BT_FD_SOCKET || !f->local || !port0_of(f->local, NULL))
 		return 0;
 	return bt_fdtable_set_local(pr->fds, a->pacc[hit].fd, addr) ==
 	       BT_ENOMEM ? BT_ENOMEM : 0;
@@ -2237,25 +2245,18 @@ static int rerecv(struct bt_auditd *a, const struct bt_obs *o)
 
 	for (k = 0; k < BT_ARRAY_SIZE(a->lrecv); k++) {
 		struct lrecv *l = &a->lrecv[k];
+		bool port0 = false;
 
 		if (!l->pid || l->pid == o->pid || o->time < l->time ||
 		    o->time / 1000000 != l->time / 1000000)
 			continue;
-		bool port0 = false;
-
 		if (strcmp(l->remote, o->remote) || strcmp(l->local, local)) {
-			if (!l->local[0] || !ip_addr(l->local) ||
-			    !ip_addr(o->remote))
-				continue;
 			/* bound to port 0 (its port not learned yet): the
 			 * port this send went to on that address */
-			port0 = !strcmp(strrchr(l->local, ':'), ":0") &&
-				strrchr(l->local, ':') - l->local ==
-				strrchr(o->remote, ':') - o->remote &&
-				!strncmp(l->local, o->remote,
-					 (size_t)(strrchr(l->local, ':') -
-						  l->local));
-			if (!port0 && !same_service(o->remote, l->local))
+			port0 = port0_of(l->local, o->remote);
+			if (!port0 && (!ip_addr(l->local) ||
+				       !ip_addr(o->remote) ||
+				       !same_service(o->remote, l->local)))
 				continue;
 		}
 		bt_obs_init(&r);

@@ -2988,9 +2988,7 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		if (t->ok1 && t->ok2 &&
 		    !(t->nr == SYS_renameat2 && (a[4] & RENAME_EXCHANGE)))
 			confirm(r, t, t->path2, true);
-		if (t->ok1 && t->ok2 && t->nr == SYS_renameat2 &&
-		    (a[4] & RENAME_EXCHANGE)) {
-			/* the two files swapped names */
+		if (t->ok1 && t->ok2) {
 			struct bt_obs ob;
 
 			obs_init(&ob, t, BT_RAW_RENAME);
@@ -2999,14 +2997,13 @@ static void on_sys_exit(struct rec *r, struct task *t)
 			ob.has_ino = t->has_ino;
 			ob.dev = t->dev;
 			ob.ino = t->ino;
-			ob.exchange = true;
-			ob.has_ino2 = t->has_ino2;
+			/* RENAME_EXCHANGE: the two files swapped names */
+			ob.exchange = t->nr == SYS_renameat2 &&
+				      (a[4] & RENAME_EXCHANGE);
+			ob.has_ino2 = ob.exchange && t->has_ino2;
 			ob.dev2 = t->dev2;
 			ob.ino2 = t->ino2;
 			add(r, &ob);
-		} else if (t->ok1 && t->ok2) {
-			path_obs(r, t, BT_RAW_RENAME, t->path1, t->path2,
-				 t->has_ino, t->dev, t->ino);
 		}
 		break;
 	case SYS_fallocate:

@@ -1367,7 +1367,6 @@ static int exchange(struct bt_ingest *ing, const struct bt_obs *o,
 	    (!other && (r = new_file(ing, false, 0, 0, o->file_flags, 0,
 				     &other))))
 		return r;
-	(void)p2;
 	if ((r = get_fname(ing, pi2, o->new_path, &fn)) ||
 	    (r = event(ing, BT_OP_RENAME, 0, 0, o->time, proc, fn)))
 		return r;
