@@ -253,7 +253,9 @@ struct bt_auditd {
 	 * event, which audit stamped after the receive returned (chan_io()). */
 	struct pendr {
 		uint32_t pid;
-		uint64_t start, obj, time, bytes;
+		uint64_t start, dev, obj, time, bytes;
+		bool mq;       /* a message queue's file (do_mq_io()), else
+		                  a socketpair direction's channel */
 	} pendr[16];
 	unsigned npendr;
 };
@@ -2099,15 +2101,51 @@ static int pendr_emit(struct bt_auditd *a, unsigned i, uint64_t after)
 	o.op = BT_RAW_READ;
 	o.via_fd = true;
 	o.has_ino = true;
+	o.dev = p.dev;
 	o.ino = p.obj;
-	o.file_flags = BT_FILEF_PIPE;
+	o.file_flags = p.mq ? 0 : BT_FILEF_PIPE;
 	o.bytes = p.bytes;
 	o.time = p.time;
 	if (after && o.time <= after)
 		o.time = after_time(after, p.time);
-	if ((r = flush_writers(a, p.obj, o.time, p.pid)))
+	if (!p.mq && (r = flush_writers(a, p.obj, o.time, p.pid)))
 		return r;
 	return add(a, &o);
+}
+
+/* Hold back a receive that waited (see above) until a send into the same
+ * object shows (pendr_sent()), or its process's next event. */
+static int pendr_hold(struct bt_auditd *a, const struct aev *e,
+		      uint64_t dev, uint64_t obj, bool mq)
+{
+	struct proc *pr = proc_get(a, e->pid);
+	int r;
+
+	if (a->npendr == BT_ARRAY_SIZE(a->pendr) && (r = pendr_emit(a, 0, 0)))
+		return r;
+	a->pendr[a->npendr++] = (struct pendr){
+		e->pid, pr ? pr->start : 0, dev, obj, e->time,
+		e->exit > 0 ? (uint64_t)e->exit : 0, mq
+	};
+	return 0;
+}
+
+/* A send into (dev, obj) at `time`: the receives held for it, after it. */
+static int pendr_sent(struct bt_auditd *a, uint64_t dev, uint64_t obj,
+		      uint64_t time)
+{
+	unsigned i;
+	int r;
+
+	for (i = 0; i < a->npendr;) {
+		if (a->pendr[i].obj != obj || a->pendr[i].dev != dev) {
+			i++;
+			continue;
+		}
+		if ((r = pendr_emit(a, i, time)))
+			return r;
+	}
+	return 0;
 }
 
 /* Emit the held receives of process pid (0: all of them). */
@@ -2131,24 +2169,14 @@ static int chan_io(struct bt_auditd *a, const struct aev *e,
 		   struct bt_fdtable *t, int fd, const struct bt_fd *f,
 		   bool send)
 {
-	struct proc *pr = proc_get(a, e->pid);
 	uint64_t obj = send ? f->dev : f->ino;
 	struct bt_obs o;
-	unsigned i;
 	int r;
 
 	bt_fdtable_set_access(t, fd, f->access | BT_FD_IOLOG);
 	if (!send) {
-		if (e->waited) {
-			if (a->npendr == BT_ARRAY_SIZE(a->pendr) &&
-			    (r = pendr_emit(a, 0, 0)))
-				return r;
-			a->pendr[a->npendr++] = (struct pendr){
-				e->pid, pr ? pr->start : 0, obj, e->time,
-				e->exit > 0 ? (uint64_t)e->exit : 0
-			};
-			return 0;
-		}
+		if (e->waited)
+			return pendr_hold(a, e, 0, obj, false);
 		if ((r = flush_writers(a, obj, e->time, e->pid)))
 			return r;
 	}
@@ -2162,17 +2190,108 @@ static int chan_io(struct bt_auditd *a, const struct aev *e,
 		o.bytes = (uint64_t)e->exit;
 	if ((r = add(a, &o)))
 		return r;
-	if (!send)
+	return send ? pendr_sent(a, 0, obj, o.time) : 0;
+}
+
+/*
+ * POSIX message queues (mq_overview(7)).  A queue is a file of the
+ * mqueue file system, whose conventional mount point is /dev/mqueue:
+ * mq_open("/q") names /dev/mqueue/q (audit logs the name without its
+ * slash, and it is never relative to the working directory).  What
+ * mq_timedsend puts in it, mq_timedreceive takes out: a write and a read
+ * of that file, logged call by call (btrack.rules), so nothing is
+ * inferred for its descriptor (BT_FD_IOLOG).  A receive that waited is
+ * held back until the send it waited for shows, as a socketpair's is
+ * (pendr_hold()).
+ */
+static const char *mq_path(struct bt_auditd *a, const struct aev *e, int i)
+{
+	const char *name = aev_str(e, e->items[i].name);
+
+	if (e->items[i].bad_name || !name)
+		return NULL;
+	if (*name == '/')
+		name++;
+	if (!*name || strchr(name, '/') ||
+	    snprintf(a->path, sizeof(a->path), "/dev/mqueue/%s", name) >=
+	    (int)sizeof(a->path))
+		return NULL;
+	return a->path;
+}
+
+static int do_mq_open(struct bt_auditd *a, const struct aev *e)
+{
+	struct proc *pr = proc_get(a, e->pid);
+	struct bt_fdtable *t = pr ? proc_fds(pr) : NULL;
+	int i = find_item(e, M(NT_CREATE) | M(NT_NORMAL) | M(NT_UNKNOWN), 1);
+	unsigned acc = (unsigned)(e->a[1] & A_O_ACCMODE);
+	const char *p;
+	struct bt_obs o;
+	int r;
+
+	if (i < 0)
 		return 0;
-	for (i = 0; i < a->npendr;) {
-		if (a->pendr[i].obj != obj) {
-			i++;
-			continue;
-		}
-		if ((r = pendr_emit(a, i, o.time)))
-			return r;
+	p = mq_path(a, e, i);
+	if (!p && !e->items[i].has_ino)
+		return 0;
+	obs_base(&o, a, e);
+	o.op = e->items[i].nt == NT_CREATE ? BT_RAW_CREATE : BT_RAW_OPEN;
+	o.path = p;
+	obs_item(&o, e, i);
+	if ((r = add(a, &o)) || !t || !fd_ok(e->exit))
+		return r;
+	r = bt_fdtable_set(t, (int)e->exit, BT_FD_FILE,
+			   e->items[i].has_ino ? e->items[i].dev : 0,
+			   e->items[i].has_ino ? e->items[i].ino : 0, p, NULL,
+			   (e->a[1] & A_O_CLOEXEC) != 0);
+	if (!r)
+		bt_fdtable_set_access(t, (int)e->exit, BT_FD_IOLOG |
+				      (acc == 0 || acc == 2 ? BT_FD_READ : 0) |
+				      (acc == 1 || acc == 2 ? BT_FD_WRITE : 0));
+	return r == BT_ELIMIT ? 0 : r;
+}
+
+/* mq_timedsend(mqd, msg, len, prio, timeout) (send), or
+ * mq_timedreceive(mqd, msg, len, prio, timeout), which returns the
+ * message's length. */
+static int do_mq_io(struct bt_auditd *a, const struct aev *e, bool send)
+{
+	struct proc *pr = proc_get(a, e->pid);
+	const struct bt_fd *f = pr && pr->fds ?
+		bt_fdtable_get(pr->fds, (int)dirfd_arg(e->a[0])) : NULL;
+	struct bt_obs o;
+	int r;
+
+	if (!f || f->kind != BT_FD_FILE) {
+		a->st.gaps++;
+		return 0;
 	}
-	return 0;
+	obs_base(&o, a, e);
+	if (!obs_fd(&o, f, send))
+		return 0;
+	if (!send && e->waited && o.has_ino)
+		return pendr_hold(a, e, o.dev, o.ino, true);
+	o.op = send ? BT_RAW_WRITE : BT_RAW_READ;
+	o.bytes = send ? e->a[2] : e->exit > 0 ? (uint64_t)e->exit : 0;
+	if ((r = add(a, &o)))
+		return r;
+	return send && o.has_ino ? pendr_sent(a, o.dev, o.ino, o.time) : 0;
+}
+
+/* mq_unlink(name): the queue's name goes. */
+static int do_mq_unlink(struct bt_auditd *a, const struct aev *e)
+{
+	int i = find_item(e, M(NT_DELETE), 1);
+	const char *p = i >= 0 ? mq_path(a, e, i) : NULL;
+	struct bt_obs o;
+
+	if (!p)
+		return 0;
+	obs_base(&o, a, e);
+	o.op = BT_RAW_UNLINK;
+	o.path = p;
+	obs_item(&o, e, i);
+	return add(a, &o);
 }
 
 /*
@@ -3332,6 +3451,14 @@ static int complete(void *ctx, struct aev *e)
 		return do_mmap(a, e);
 	case SYS_shmat:
 		return do_shmat(a, e);
+	case SYS_mq_open:
+		return do_mq_open(a, e);
+	case SYS_mq_timedsend: case SYS_mq_timedsend_time64:
+	case SYS_mq_timedreceive: case SYS_mq_timedreceive_time64:
+		return do_mq_io(a, e, e->sysno == SYS_mq_timedsend ||
+				e->sysno == SYS_mq_timedsend_time64);
+	case SYS_mq_unlink:
+		return do_mq_unlink(a, e);
 	case SYS_dup: case SYS_dup2: case SYS_dup3: case SYS_fcntl:
 		return do_dup(a, e);
 	case SYS_pipe: case SYS_pipe2: case SYS_socketpair:

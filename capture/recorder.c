@@ -62,6 +62,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
@@ -2073,6 +2074,46 @@ static bool link_by_fd(struct rec *r, struct task *t)
 	return true;
 }
 
+/*
+ * POSIX message queues (mq_overview(7)): a queue is a file of the mqueue
+ * file system, conventionally mounted at /dev/mqueue, and that is its
+ * name here whether mounted or not: mq_open("/q") (the C library passes
+ * "q") names /dev/mqueue/q.  mq_timedsend writes it, mq_timedreceive
+ * reads it (fd_io()).  At the entry of mq_open and mq_unlink: the name
+ * into t->path1 (ok1), and whether mq_open's O_CREAT will make the queue
+ * (t->existed false): surely with O_EXCL, else when the mounted file
+ * system shows no such name (unmounted: an open, which ends no earlier
+ * queue of that name).
+ */
+#define BT_MQUEUE_MAGIC 0x19800202
+static void mq_entry(struct task *t, uint64_t name, uint64_t flags)
+{
+	char q[NAME_MAX + 2];
+	const char *n = q;
+	struct statfs fs;
+	struct stat sb;
+
+	if (peek_str(t->tid, name, q, sizeof(q)))
+		return;
+	if (*n == '/')
+		n++;
+	if (!*n || strchr(n, '/') ||
+	    snprintf(t->path1, PATH_MAX, "/dev/mqueue/%s", n) >= PATH_MAX)
+		return;
+	t->ok1 = true;
+	if (statfs("/dev/mqueue", &fs) ||
+	    (unsigned long)fs.f_type != BT_MQUEUE_MAGIC) {
+		t->existed = !(flags & O_EXCL);
+		return;
+	}
+	if (lstat(t->path1, &sb) == 0) {
+		t->existed = true;
+		t->has_ino = true;
+		t->dev = sb.st_dev;
+		t->ino = sb.st_ino;
+	}
+}
+
 /* A ptrace request that reads or writes the tracee's memory. */
 static bool is_mem_request(uint64_t req)
 {
@@ -2174,6 +2215,12 @@ static bool on_sys_entry(struct rec *r, struct task *t)
 	case SYS_truncate:
 	case SYS_chdir:
 		t->ok1 = !resolve_at(r, t, AT_FDCWD, a[0], t->path1);
+		return true;
+	case SYS_mq_open:
+		mq_entry(t, a[0], a[1]);
+		return true;
+	case SYS_mq_unlink:
+		mq_entry(t, a[0], O_EXCL);
 		return true;
 	case SYS_unlink:
 	case SYS_unlinkat:
@@ -2395,6 +2442,22 @@ static void on_open_exit(struct rec *r, struct task *t, int fd)
 	 * whatever the access mode and with or without O_CREAT: to 0 */
 	if ((flags & O_TRUNC) && !created)
 		trunc_obs(r, t, f->path, f->dev, f->ino, true);
+}
+
+/* mq_open returned descriptor fd for t->path1: the queue's file. */
+static void on_mq_open_exit(struct rec *r, struct task *t, int fd)
+{
+	uint64_t flags = t->args[1];
+	struct stat sb;
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/%u/fd/%d", t->tid, fd);
+	if (!t->ok1 || stat(p, &sb) ||
+	    bt_fdtable_set(t->p->fdt, fd, BT_FD_FILE, sb.st_dev, sb.st_ino,
+			   t->path1, NULL, flags & O_CLOEXEC))
+		return;
+	path_obs(r, t, (flags & O_CREAT) && !t->existed ? BT_RAW_CREATE :
+		 BT_RAW_OPEN, t->path1, NULL, true, sb.st_dev, sb.st_ino);
 }
 
 static void on_connect(struct rec *r, struct task *t, int fd, uint64_t addr,
@@ -2796,8 +2859,20 @@ static void on_sys_exit(struct rec *r, struct task *t)
 	case SYS_readv:
 	case SYS_preadv:
 	case SYS_preadv2:
+	case SYS_mq_timedreceive:    /* the message's length */
 		if (rv > 0)
 			fd_io(r, t, (int)a[0], false, (uint64_t)rv, NULL);
+		break;
+	case SYS_mq_timedsend:       /* mqd, msg, len, prio, timeout */
+		fd_io(r, t, (int)a[0], true, a[2], NULL);
+		break;
+	case SYS_mq_open:
+		on_mq_open_exit(r, t, (int)rv);
+		break;
+	case SYS_mq_unlink:
+		if (t->ok1)
+			path_obs(r, t, BT_RAW_UNLINK, t->path1, NULL,
+				 t->has_ino, t->dev, t->ino);
 		break;
 	case SYS_write:
 	case SYS_pwrite64:
@@ -3131,6 +3206,7 @@ static const int traced[] = {
 	SYS_link, SYS_linkat, SYS_symlink, SYS_symlinkat,
 	SYS_unlink, SYS_unlinkat,
 	SYS_munmap, SYS_mremap, SYS_mprotect, SYS_shmat, SYS_shmdt,
+	SYS_mq_open, SYS_mq_timedsend, SYS_mq_timedreceive, SYS_mq_unlink,
 	SYS_connect, SYS_accept, SYS_accept4, SYS_recvfrom, SYS_recvmsg,
 	SYS_sendto, SYS_sendmsg,
 	SYS_dup, SYS_dup2, SYS_dup3, SYS_close, SYS_close_range,

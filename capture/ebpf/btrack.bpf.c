@@ -82,6 +82,7 @@ const volatile __u32 self_mntns = 0;    /* the loader's mount namespace */
 #define FICLONERANGE 0x4020940d
 #define PIPEFS_MAGIC 0x50495045
 #define SOCKFS_MAGIC 0x534F434B
+#define MQUEUE_MAGIC 0x19800202
 #define SOCK_DGRAM 2
 #define FMODE_CREATED 0x100000
 #define FMODE_WRITE 0x2
@@ -547,6 +548,21 @@ __noinline int bt_file_path(__u64 fp, __u32 which)
 	if (start >= PSZ) {
 		pb[PSZ - 1] = '/';
 		start = PSZ - 1;
+	}
+	/* A POSIX message queue (mq_open): a file of its IPC namespace's
+	 * mqueue mount, which no path reaches ("/q"): /dev/mqueue/q, where
+	 * the file system is conventionally mounted, as the other sources
+	 * name it.  (Opened through that mount, the walk named it so.) */
+	if (magic == MQUEUE_MAGIC) {
+		struct mount *m = container_of(vm, struct mount, mnt);
+
+		if (BPF_CORE_READ(m, mnt_parent) == m) {
+			if (start < 16)
+				return 1;
+			start -= 11;
+			__builtin_memcpy(pb + (start & (PSZ - 1)),
+					 "/dev/mqueue", 11);
+		}
 	}
 	if (rec_str(c, pb + (start & (PSZ - 1)), PSZ - start))
 		return 1;
@@ -1399,12 +1415,13 @@ static __always_inline __u32 sys_op(long nr)
 {
 	switch (nr) {
 	case __NR_open: case __NR_openat: case __NR_openat2: case __NR_creat:
+	case __NR_mq_open:
 		return BT_RAW_OPEN;
 	case __NR_read: case __NR_pread64: case __NR_readv: case __NR_preadv:
-	case __NR_preadv2:
+	case __NR_preadv2: case __NR_mq_timedreceive:
 		return BT_RAW_READ;
 	case __NR_write: case __NR_pwrite64: case __NR_writev:
-	case __NR_pwritev: case __NR_pwritev2:
+	case __NR_pwritev: case __NR_pwritev2: case __NR_mq_timedsend:
 	case __NR_sendfile: case __NR_splice: case __NR_copy_file_range:
 	case __NR_tee: case __NR_vmsplice:
 		return BT_RAW_WRITE;
@@ -1484,7 +1501,7 @@ static __always_inline bool stamped_at_entry(long nr)
 {
 	switch (nr) {
 	case __NR_write: case __NR_pwrite64: case __NR_writev:
-	case __NR_pwritev: case __NR_pwritev2:
+	case __NR_pwritev: case __NR_pwritev2: case __NR_mq_timedsend:
 	case __NR_sendto: case __NR_sendmsg: case __NR_sendmmsg:
 	case __NR_process_vm_writev: case __NR_ptrace:
 	case __NR_vmsplice:     /* (a read out of a pipe: at its exit) */
@@ -1622,9 +1639,17 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 	case __NR_preadv2:
 	case __NR_write: case __NR_pwrite64: case __NR_writev:
 	case __NR_pwritev: case __NR_pwritev2:
+	case __NR_mq_timedreceive:      /* mqd, ...: the message's length */
 		x.x1 = ret;
 		if (ret > 0)
 			x.fd = a0;
+		break;
+	case __NR_mq_timedsend:         /* mqd, msg, len, prio, timeout */
+		x.x1 = a2;
+		x.fd = a0;
+		break;
+	case __NR_mq_open:              /* a POSIX message queue's file */
+		x.fd = ret;
 		break;
 	case __NR_sendfile:     /* out_fd, in_fd */
 		x.x1 = ret;

@@ -78,6 +78,7 @@ sysv-shm        flow  -    shmat of a System V segment, written by a child
 pipe            flow  -    pipe
 pipe2           flow  -    pipe2
 socketpair      flow  -    socketpair (AF_UNIX)
+posix-mq        flow  -    mq_open, mq_timedsend, mq_timedreceive (a POSIX message queue)
 scm-rights      flow  -    a descriptor passed over a socketpair (SCM_RIGHTS), read there
 dup             flow  -    dup
 dup2            flow  -    dup2
