@@ -254,8 +254,7 @@ struct bt_auditd {
 	struct pendr {
 		uint32_t pid;
 		uint64_t start, dev, obj, time, bytes;
-		bool mq;       /* a message queue's file (do_mq_io()), else
-		                  a socketpair direction's channel */
+		unsigned kind;  /* PENDR_* */
 	} pendr[16];
 	unsigned npendr;
 };
@@ -2088,6 +2087,10 @@ static uint64_t after_time(uint64_t t, uint64_t stamp)
 	return u > t ? u : u + 1000000;
 }
 
+/* What a held receive reads (struct pendr): a socketpair direction's
+ * channel, a POSIX message queue's file, a System V message queue. */
+enum { PENDR_PAIR, PENDR_MQ, PENDR_MSG };
+
 static int pendr_emit(struct bt_auditd *a, unsigned i, uint64_t after)
 {
 	struct pendr p = a->pendr[i];
@@ -2103,12 +2106,18 @@ static int pendr_emit(struct bt_auditd *a, unsigned i, uint64_t after)
 	o.has_ino = true;
 	o.dev = p.dev;
 	o.ino = p.obj;
-	o.file_flags = p.mq ? 0 : BT_FILEF_PIPE;
+	o.file_flags = p.kind == PENDR_MQ ? 0 : BT_FILEF_PIPE;
+	if (p.kind == PENDR_MSG) {
+		snprintf(a->path, sizeof(a->path), BT_SYSV_MSG_NAME,
+			 (unsigned)(p.obj & 0xffffffffu));
+		o.path = a->path;
+	}
 	o.bytes = p.bytes;
 	o.time = p.time;
 	if (after && o.time <= after)
 		o.time = after_time(after, p.time);
-	if (!p.mq && (r = flush_writers(a, p.obj, o.time, p.pid)))
+	if (p.kind == PENDR_PAIR &&
+	    (r = flush_writers(a, p.obj, o.time, p.pid)))
 		return r;
 	return add(a, &o);
 }
@@ -2116,7 +2125,7 @@ static int pendr_emit(struct bt_auditd *a, unsigned i, uint64_t after)
 /* Hold back a receive that waited (see above) until a send into the same
  * object shows (pendr_sent()), or its process's next event. */
 static int pendr_hold(struct bt_auditd *a, const struct aev *e,
-		      uint64_t dev, uint64_t obj, bool mq)
+		      uint64_t dev, uint64_t obj, unsigned kind)
 {
 	struct proc *pr = proc_get(a, e->pid);
 	int r;
@@ -2125,7 +2134,7 @@ static int pendr_hold(struct bt_auditd *a, const struct aev *e,
 		return r;
 	a->pendr[a->npendr++] = (struct pendr){
 		e->pid, pr ? pr->start : 0, dev, obj, e->time,
-		e->exit > 0 ? (uint64_t)e->exit : 0, mq
+		e->exit > 0 ? (uint64_t)e->exit : 0, kind
 	};
 	return 0;
 }
@@ -2176,7 +2185,7 @@ static int chan_io(struct bt_auditd *a, const struct aev *e,
 	bt_fdtable_set_access(t, fd, f->access | BT_FD_IOLOG);
 	if (!send) {
 		if (e->waited)
-			return pendr_hold(a, e, 0, obj, false);
+			return pendr_hold(a, e, 0, obj, PENDR_PAIR);
 		if ((r = flush_writers(a, obj, e->time, e->pid)))
 			return r;
 	}
@@ -2270,7 +2279,7 @@ static int do_mq_io(struct bt_auditd *a, const struct aev *e, bool send)
 	if (!obs_fd(&o, f, send))
 		return 0;
 	if (!send && e->waited && o.has_ino)
-		return pendr_hold(a, e, o.dev, o.ino, true);
+		return pendr_hold(a, e, o.dev, o.ino, PENDR_MQ);
 	o.op = send ? BT_RAW_WRITE : BT_RAW_READ;
 	o.bytes = send ? e->a[2] : e->exit > 0 ? (uint64_t)e->exit : 0;
 	if ((r = add(a, &o)))
@@ -2292,6 +2301,36 @@ static int do_mq_unlink(struct bt_auditd *a, const struct aev *e)
 	o.path = p;
 	obs_item(&o, e, i);
 	return add(a, &o);
+}
+
+/*
+ * msgsnd(id, msg, len, flags) or msgrcv(id, msg, len, type, flags), which
+ * returns the bytes taken: a write or a read of the System V message
+ * queue's channel (core/raw.h BT_SYSV_MSG_INO), logged call by call; a
+ * receive that waited is held for its send as mq_timedreceive's.
+ */
+static int do_msg(struct bt_auditd *a, const struct aev *e, bool send)
+{
+	uint64_t obj = BT_SYSV_MSG_INO(e->a[0]);
+	struct bt_obs o;
+	int r;
+
+	if (e->a[0] > INT32_MAX)
+		return 0;
+	if (!send && e->waited)
+		return pendr_hold(a, e, 0, obj, PENDR_MSG);
+	obs_base(&o, a, e);
+	o.op = send ? BT_RAW_WRITE : BT_RAW_READ;
+	snprintf(a->path, sizeof(a->path), BT_SYSV_MSG_NAME,
+		 (unsigned)e->a[0]);
+	o.path = a->path;
+	o.has_ino = true;
+	o.ino = obj;
+	o.file_flags = BT_FILEF_PIPE;
+	o.bytes = send ? e->a[2] : e->exit > 0 ? (uint64_t)e->exit : 0;
+	if ((r = add(a, &o)))
+		return r;
+	return send ? pendr_sent(a, 0, obj, o.time) : 0;
 }
 
 /*
@@ -3459,6 +3498,8 @@ static int complete(void *ctx, struct aev *e)
 				e->sysno == SYS_mq_timedsend_time64);
 	case SYS_mq_unlink:
 		return do_mq_unlink(a, e);
+	case SYS_msgsnd: case SYS_msgrcv:
+		return do_msg(a, e, e->sysno == SYS_msgsnd);
 	case SYS_dup: case SYS_dup2: case SYS_dup3: case SYS_fcntl:
 		return do_dup(a, e);
 	case SYS_pipe: case SYS_pipe2: case SYS_socketpair:

@@ -340,11 +340,13 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 		o->path = str[0];
 		/* What d_path says a file is when it is in no file system:
 		 * a pipe, or a memfd ("/memfd:NAME (deleted)"); and the
-		 * eBPF source's names of a pty's two channels (core/raw.h
-		 * BT_PTY_INO). */
+		 * eBPF source's names of a pty's two channels and of a
+		 * System V message queue (core/raw.h BT_PTY_INO,
+		 * BT_SYSV_MSG_INO). */
 		if (!strncmp(o->path, "pipe:[", 6) ||
 		    !strncmp(o->path, "socket:[", 8) ||
-		    !strncmp(o->path, "pty:[", 5))
+		    !strncmp(o->path, "pty:[", 5) ||
+		    !strncmp(o->path, "sysv-msg:[", 10))
 			o->file_flags = BT_FILEF_PIPE;
 		else if (!strncmp(o->path, "/memfd:", 7))
 			o->file_flags = BT_FILEF_ANON;

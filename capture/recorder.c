@@ -2460,6 +2460,28 @@ static void on_mq_open_exit(struct rec *r, struct task *t, int fd)
 		 BT_RAW_OPEN, t->path1, NULL, true, sb.st_dev, sb.st_ino);
 }
 
+/* msgsnd(id, msg, len, flags) (a write of `len` bytes) or msgrcv(id,
+ * ...), which returns the bytes taken: of the System V message queue's
+ * channel (core/raw.h BT_SYSV_MSG_INO). */
+static void msg_obs(struct rec *r, struct task *t, bool out, uint64_t id,
+		    uint64_t bytes)
+{
+	struct bt_obs ob;
+	char name[32];
+
+	if (id > INT32_MAX)
+		return;
+	snprintf(name, sizeof(name), BT_SYSV_MSG_NAME, (unsigned)id);
+	obs_init(&ob, t, out ? BT_RAW_WRITE : BT_RAW_READ);
+	ob.path = name;
+	ob.has_ino = true;
+	ob.dev = 0;
+	ob.ino = BT_SYSV_MSG_INO(id);
+	ob.file_flags = BT_FILEF_PIPE;
+	ob.bytes = bytes;
+	add(r, &ob);
+}
+
 static void on_connect(struct rec *r, struct task *t, int fd, uint64_t addr,
 		       uint64_t len, unsigned op)
 {
@@ -2866,6 +2888,13 @@ static void on_sys_exit(struct rec *r, struct task *t)
 	case SYS_mq_timedsend:       /* mqd, msg, len, prio, timeout */
 		fd_io(r, t, (int)a[0], true, a[2], NULL);
 		break;
+	case SYS_msgsnd:
+		msg_obs(r, t, true, a[0], a[2]);
+		break;
+	case SYS_msgrcv:
+		if (rv > 0)
+			msg_obs(r, t, false, a[0], (uint64_t)rv);
+		break;
 	case SYS_mq_open:
 		on_mq_open_exit(r, t, (int)rv);
 		break;
@@ -3207,6 +3236,7 @@ static const int traced[] = {
 	SYS_unlink, SYS_unlinkat,
 	SYS_munmap, SYS_mremap, SYS_mprotect, SYS_shmat, SYS_shmdt,
 	SYS_mq_open, SYS_mq_timedsend, SYS_mq_timedreceive, SYS_mq_unlink,
+	SYS_msgsnd, SYS_msgrcv,
 	SYS_connect, SYS_accept, SYS_accept4, SYS_recvfrom, SYS_recvmsg,
 	SYS_sendto, SYS_sendmsg,
 	SYS_dup, SYS_dup2, SYS_dup3, SYS_close, SYS_close_range,

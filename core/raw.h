@@ -154,6 +154,16 @@ struct bt_raw_addr {
 #define BT_PTY_INDEX_OF(ino) \
 	((__u32)(((ino) >> 1) & ((1ULL << BT_PTY_INDEX_BITS) - 1)))
 #define BT_PTY_DIR_OF(ino) ((unsigned)((ino) & 1))
+/*
+ * A System V message queue (msgget(2)) is a channel too (a file object
+ * flagged BT_FILEF_PIPE) named "sysv-msg:[ID]", ID the queue's id: each
+ * msgsnd writes it, each msgrcv reads it.  No file system has it: its
+ * identity is (0, BT_SYSV_MSG_INO(ID)), bit 62 set (bit 63 clear: not a
+ * pty's).  Ids are per IPC namespace.
+ */
+#define BT_SYSV_MSG_INO(id) ((__u64)1 << 62 | (__u32)(id))
+#define BT_SYSV_MSG_NAME "sysv-msg:[%u]"
+
 /* Unix98 pty slaves are char devices of majors 136-143 (minor 0-255),
  * /dev/ptmx is 5:2, /dev/tty (the controlling terminal) 5:0. */
 #define BT_PTY_SLAVE_MAJOR 136

@@ -4113,6 +4113,87 @@ START_TEST(message_queue_carries_data)
 }
 END_TEST
 
+/* A System V message queue (id 65536): the child (101) reads secret and
+ * msgsnd()s it; the parent (100) msgrcv()s and writes out, then reads
+ * decoy.  `waited` as mq_flow(). */
+static void msg_flow(int waited)
+{
+	static char text[8192];
+	const char *rms = waited ? "110" : "125";
+	const char *sser = waited == 2 ? "5" : "4";
+	const char *rser = waited == 2 ? "4" : "5";
+	char rcv[1024], snd[1024];
+
+	snprintf(rcv, sizeof(rcv),
+		 "type=SYSCALL msg=audit(1700000000.%s:%s): arch=c000003e "
+		 "syscall=70 success=yes exit=7 a0=10000 a1=7ffc a2=1000 "
+		 "a3=0 items=0 " PP " auid=0 uid=0 gid=0 euid=0 suid=0 "
+		 "fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 key=\"bt\"\n"
+		 "type=EOE msg=audit(1700000000.%s:%s): \n",
+		 rms, rser, rms, rser);
+	snprintf(snd, sizeof(snd),
+		 "type=SYSCALL msg=audit(1700000000.120:%s): arch=c000003e "
+		 "syscall=69 success=yes exit=0 a0=10000 a1=7ffc a2=7 a3=0 "
+		 "items=0 " PC " auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 "
+		 "egid=0 sgid=0 fsgid=0 tty=(none) ses=1 key=\"bt\"\n"
+		 "type=EOE msg=audit(1700000000.120:%s): \n", sser, sser);
+	snprintf(text, sizeof(text), "%s",
+	SC("101", "1", "57", "exit=101 a0=0 a1=0 a2=0 a3=0 items=0 " PP)
+	EOE("101", "1")
+	SC("105", "2", "257", "exit=5 a0=ffffff9c a1=7ffc a2=0 a3=0 items=1 " PC)
+	CWD("105", "2")
+	PATHR("105", "2", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("105", "2")
+	SC("115", "3", "39", "exit=300 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=300 comm=\"q\" exe=\"/bin/q\"")
+	EOE("115", "3"));
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s%s",
+		 waited == 2 ? rcv : snd, waited == 2 ? snd : rcv);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s",
+	SC("140", "6", "257", "exit=6 a0=ffffff9c a1=7ffc a2=241 a3=1b6 items=2 " PP)
+	CWD("140", "6")
+	PATHR("140", "6", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("140", "6", "1", "out", "21", "0100644", "CREATE")
+	EOE("140", "6")
+	SC("145", "7", "257", "exit=7 a0=ffffff9c a1=7ffc a2=0 a3=0 items=1 " PP)
+	CWD("145", "7")
+	PATHR("145", "7", "0", "decoy", "22", "0100600", "NORMAL")
+	EOE("145", "7"));
+	sem_import(text);
+}
+
+START_TEST(sysv_message_queue_carries_data)
+{
+	uint64_t sent, got, q = BT_SYSV_MSG_INO(65536);
+	int waited;
+	size_t k;
+
+	for (waited = 0; waited <= 2; waited++) {
+		msg_flow(waited);
+		ck_assert_msg(sem_reaches("#21", "#20"), "waited %d", waited);
+		ck_assert(!sem_reaches("#21", "#22"));
+		sent = got = 0;
+		for (k = 0; k < nsem; k++) {
+			if (!sem[k].has_ino || sem[k].ino != q)
+				continue;
+			ck_assert_str_eq(sem[k].path, "sysv-msg:[65536]");
+			ck_assert_uint_eq(sem[k].file_flags, BT_FILEF_PIPE);
+			ck_assert_uint_eq(sem[k].bytes, 7);
+			if (sem[k].op == BT_RAW_WRITE) {
+				ck_assert_uint_eq(sem[k].pid, 101);
+				sent = sem[k].time;
+			} else {
+				ck_assert_uint_eq(sem[k].op, BT_RAW_READ);
+				ck_assert_uint_eq(sem[k].pid, 100);
+				got = sem[k].time;
+			}
+		}
+		ck_assert_uint_gt(sent, 0);
+		ck_assert_uint_gt(got, sent);
+		ck_assert_uint_lt(got, 1700000000140000000ULL);
+	}
+}
+END_TEST
+
 /* Names no queue has (a slash inside, empty, unquoted hex garbage): the
  * queue is kept by its inode, never as a file under the working
  * directory; a send on a descriptor the log never showed is a gap. */
@@ -4171,6 +4252,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, sysv_shared_memory_carries_data);
 	tcase_add_test(tc, message_queue_carries_data);
 	tcase_add_test(tc, message_queue_odd_names_keep_the_inode);
+	tcase_add_test(tc, sysv_message_queue_carries_data);
 	tcase_add_test(tc, events_end_at_their_proctitle);
 	tcase_add_test(tc, accept_written_before_its_connect_learns_the_port);
 	tcase_add_test(tc, relative_unix_name_is_made_absolute);

@@ -322,7 +322,7 @@ static int named_syscall(const struct aev *e, int none)
 
 /*
  * Is e an accept or a receive (recvfrom, recvmsg, recvmmsg,
- * mq_timedreceive)?  One that
+ * mq_timedreceive, msgrcv)?  One that
  * blocked is stamped at its entry, before the connect or the send it
  * waited for, and written at its exit, after it: it is handed over in
  * the order of its exit (aev.exit_floor), after that connect or send, or
@@ -341,7 +341,7 @@ static bool waits_for_peer(const struct aev *e)
 	return sysno == SYS_accept || sysno == SYS_accept4 ||
 	       sysno == SYS_recvfrom || sysno == SYS_recvmsg ||
 	       sysno == SYS_recvmmsg || sysno == SYS_mq_timedreceive ||
-	       sysno == SYS_mq_timedreceive_time64;
+	       sysno == SYS_mq_timedreceive_time64 || sysno == SYS_msgrcv;
 }
 
 /* Slot i's event is complete: dated (waits_for_peer()), and done. */

@@ -1418,10 +1418,11 @@ static __always_inline __u32 sys_op(long nr)
 	case __NR_mq_open:
 		return BT_RAW_OPEN;
 	case __NR_read: case __NR_pread64: case __NR_readv: case __NR_preadv:
-	case __NR_preadv2: case __NR_mq_timedreceive:
+	case __NR_preadv2: case __NR_mq_timedreceive: case __NR_msgrcv:
 		return BT_RAW_READ;
 	case __NR_write: case __NR_pwrite64: case __NR_writev:
 	case __NR_pwritev: case __NR_pwritev2: case __NR_mq_timedsend:
+	case __NR_msgsnd:
 	case __NR_sendfile: case __NR_splice: case __NR_copy_file_range:
 	case __NR_tee: case __NR_vmsplice:
 		return BT_RAW_WRITE;
@@ -1495,6 +1496,31 @@ static __always_inline void mem_event(struct bt_probe *c, __u32 op, long pid,
 	rec_commit(c);
 }
 
+/* A write (msgsnd) or read (msgrcv) of `bytes` of System V message queue
+ * `id`: its channel (core/raw.h BT_SYSV_MSG_INO). */
+static __always_inline void msg_event(struct bt_probe *c, __u32 op, long id,
+				      long bytes)
+{
+	struct bt_raw *r;
+	char *pb = c->pb + 2 * PSZ;
+	__u64 v = (__u32)id;
+	long n;
+
+	if (id < 0 || id > 0x7fffffff)
+		return;
+	r = rec_begin(c, op);
+	r->dev = 0;
+	r->ino = BT_SYSV_MSG_INO(id);
+	r->arg32 |= BT_RAWF_INO;
+	r->arg = bytes;
+	n = bpf_snprintf(pb, 32, BT_SYSV_MSG_NAME, &v, sizeof(v));
+	if (n <= 1 || n > 32 || rec_str(c, pb, n - 1)) {
+		drop(c->st, op, BT_DROP_TOOLONG);
+		return;
+	}
+	rec_commit(c);
+}
+
 /* The syscalls stamped at entry: they hand data to another process,
  * which may take it before the call returns. */
 static __always_inline bool stamped_at_entry(long nr)
@@ -1502,6 +1528,7 @@ static __always_inline bool stamped_at_entry(long nr)
 	switch (nr) {
 	case __NR_write: case __NR_pwrite64: case __NR_writev:
 	case __NR_pwritev: case __NR_pwritev2: case __NR_mq_timedsend:
+	case __NR_msgsnd:
 	case __NR_sendto: case __NR_sendmsg: case __NR_sendmmsg:
 	case __NR_process_vm_writev: case __NR_ptrace:
 	case __NR_vmsplice:     /* (a read out of a pipe: at its exit) */
@@ -1651,6 +1678,14 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 	case __NR_mq_open:              /* a POSIX message queue's file */
 		x.fd = ret;
 		break;
+	case __NR_msgsnd:               /* id, msg, len, flags */
+		c.t0 = t0;
+		msg_event(&c, op, a0, a2);
+		goto out;
+	case __NR_msgrcv:               /* id, msg, len, type, flags */
+		if (ret > 0)
+			msg_event(&c, op, a0, ret);
+		goto out;
 	case __NR_sendfile:     /* out_fd, in_fd */
 		x.x1 = ret;
 		x.op = BT_RAW_READ;

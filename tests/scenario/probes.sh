@@ -79,6 +79,7 @@ pipe            flow  -    pipe
 pipe2           flow  -    pipe2
 socketpair      flow  -    socketpair (AF_UNIX)
 posix-mq        flow  -    mq_open, mq_timedsend, mq_timedreceive (a POSIX message queue)
+sysv-msg        flow  -    msgget, msgsnd, msgrcv (a System V message queue)
 scm-rights      flow  -    a descriptor passed over a socketpair (SCM_RIGHTS), read there
 dup             flow  -    dup
 dup2            flow  -    dup2
