@@ -292,13 +292,20 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 			return false;
 		o->remote = str[0];
 		return true;
+	/* A read, a write, a page or a mapping reaches its file through a
+	 * descriptor or a mapping, which keeps the inode alive: the file it
+	 * was opened on even after its last name went (shm_unlink before the
+	 * parent reads the segment, a deleted binary still running), not a
+	 * new file of that inode (core/ingest.h, via_fd). */
 	case BT_RAW_PAGE_READ: case BT_RAW_PAGE_WRITE:
 		if (!o->has_ino)
 			return false;
 		o->page = raw->arg;
+		o->via_fd = true;
 		break;
 	case BT_RAW_READ: case BT_RAW_WRITE:
 		o->bytes = raw->arg;
+		o->via_fd = o->has_ino;
 		break;
 	case BT_RAW_TRUNCATE:
 		/* to length 0 when the source says the length (the module
@@ -307,6 +314,7 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 			     raw->arg == 0;
 		break;
 	case BT_RAW_MMAP: case BT_RAW_MUNMAP:
+		o->via_fd = o->has_ino;
 		o->prot = raw->arg32 & (BT_PROT_READ | BT_PROT_WRITE);
 		o->shared = raw->arg32 & BT_PROT_SHARED;
 		o->map_first = raw->arg;

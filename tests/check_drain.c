@@ -227,8 +227,13 @@ START_TEST(decode_ops)
 	h->ino = 9;
 	rec_str(&r, "/memfd:x (deleted)", 18);
 	ck_assert_int_eq(put(0, &r), 0);
+	h = rec_new(&r, BT_RAW_READ, 11, 108);
+	h->arg32 = BT_RAWF_INO;
+	h->ino = BT_SYSV_MSG_INO(5);
+	rec_str(&r, "sysv-msg:[5]", 12);
+	ck_assert_int_eq(put(0, &r), 0);
 
-	ck_assert_uint_eq(drain_all(d), 8);
+	ck_assert_uint_eq(drain_all(d), 9);
 	ck_assert_uint_eq(out[0].o.op, BT_RAW_FORK);
 	ck_assert_uint_eq(out[0].o.pid, 10);
 	ck_assert_uint_eq(out[0].o.child, 11);
@@ -257,6 +262,14 @@ START_TEST(decode_ops)
 	ck_assert_uint_eq(out[6].o.file_flags, BT_FILEF_PIPE);
 	ck_assert_str_eq(out[7].path, "/memfd:x");
 	ck_assert_uint_eq(out[7].o.file_flags, BT_FILEF_ANON);
+	/* a System V message queue: a channel too */
+	ck_assert_str_eq(out[8].path, "sysv-msg:[5]");
+	ck_assert_uint_eq(out[8].o.file_flags, BT_FILEF_PIPE);
+	/* through a descriptor or a mapping (the file it was opened on,
+	 * named or not any more), or by a name */
+	ck_assert(out[3].o.via_fd && out[5].o.via_fd && out[6].o.via_fd &&
+		  out[8].o.via_fd);
+	ck_assert(!out[1].o.via_fd && !out[2].o.via_fd);
 	/* every byte consumed and the tail published */
 	ck_assert_uint_eq(ctls[0].tail, heads[0]);
 	bt_drain_close(d);

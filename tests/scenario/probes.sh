@@ -75,6 +75,7 @@ vmsplice        flow  -    vmsplice (memory -> pipe)
 mmap-read       flow  -    mmap MAP_SHARED write, then read
 mmap-pread      flow  -    mmap MAP_SHARED write, then pread64
 sysv-shm        flow  -    shmat of a System V segment, written by a child
+posix-shm       flow  -    shm_open + mmap MAP_SHARED, written by a child, read through memory
 pipe            flow  -    pipe
 pipe2           flow  -    pipe2
 socketpair      flow  -    socketpair (AF_UNIX)
