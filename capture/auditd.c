@@ -2746,6 +2746,36 @@ static int do_shutdown(struct bt_auditd *a, const struct aev *e)
 	return 0;
 }
 
+/*
+ * mmap(MAP_SHARED | MAP_ANONYMOUS): memory the process shares with the
+ * children it forks after (PostgreSQL's and nginx's shared memory, a
+ * scoreboard): one anonymous object per such mapping, read and written
+ * until exit as a shared file mapping is, and inherited at fork
+ * (maps_copy()).
+ */
+#define A_MAP_ANONYMOUS 0x20
+static int anon_shared(struct bt_auditd *a, const struct aev *e,
+		       struct proc *pr, uint64_t prot)
+{
+	struct bt_obs o;
+	int r;
+
+	if (!pr || !(prot & 3))
+		return 0;
+	obs_base(&o, a, e);
+	o.op = BT_RAW_MMAP;
+	o.via_fd = o.has_ino = true;
+	o.dev = 0;
+	o.ino = SYNTH_BASE + a->next_obj++;
+	o.file_flags = BT_FILEF_ANON;
+	o.shared = true;
+	o.prot = (prot & 1 ? BT_PROT_READ : 0) | (prot & 2 ? BT_PROT_WRITE : 0);
+	o.map_count = (e->a[1] + 4095) / 4096;
+	if ((r = map_add(a, pr, &o, (prot & 1) != 0, (prot & 2) != 0)))
+		return r;
+	return add(a, &o);
+}
+
 static int do_mmap(struct bt_auditd *a, const struct aev *e)
 {
 	struct bt_obs o;
@@ -2760,8 +2790,10 @@ static int do_mmap(struct bt_auditd *a, const struct aev *e)
 	 * mmap passes a pointer). */
 	if (e->has_mmap && e->mmap_flags)
 		flags = e->mmap_flags;
+	if (fd < 0 && (flags & 0x03) == 0x01 && (flags & A_MAP_ANONYMOUS))
+		return anon_shared(a, e, pr, prot);
 	if (fd < 0)
-		return 0;  /* anonymous memory */
+		return 0;  /* private anonymous memory */
 	f = pr && pr->fds ? bt_fdtable_get(pr->fds, (int)fd) : NULL;
 	if (!f) {
 		a->st.gaps++;

@@ -312,6 +312,8 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 		 * does not: unknown, no emptying) */
 		o->empties = ebpf && (raw->arg32 & BT_RAWF_LEN) &&
 			     raw->arg == 0;
+		o->via_fd = ebpf && o->has_ino &&
+			    (raw->arg32 & BT_RAWF_VIAFD);
 		break;
 	case BT_RAW_MMAP: case BT_RAW_MUNMAP:
 		o->via_fd = o->has_ino;
@@ -358,6 +360,15 @@ static bool decode(struct bt_raw_dec *r, size_t len, unsigned max_op)
 			o->file_flags = BT_FILEF_PIPE;
 		else if (!strncmp(o->path, "/memfd:", 7))
 			o->file_flags = BT_FILEF_ANON;
+		/* Anonymous shared memory (MAP_SHARED | MAP_ANONYMOUS) is a
+		 * file of no file system that d_path calls "/dev/zero": no
+		 * name, not the device (which the sources never record) */
+		if (!strcmp(o->path, "/dev/zero") && o->has_ino &&
+		    (op == BT_RAW_MMAP || op == BT_RAW_MUNMAP ||
+		     op == BT_RAW_PAGE_READ || op == BT_RAW_PAGE_WRITE)) {
+			o->path = NULL;
+			o->file_flags = BT_FILEF_ANON;
+		}
 	}
 	if (op == BT_RAW_RENAME || op == BT_RAW_LINK) {
 		o->exchange = op == BT_RAW_RENAME && ebpf &&

@@ -2357,13 +2357,16 @@ static void path_obs(struct rec *r, struct task *t, unsigned op,
 }
 
 /* A truncate of a file; `empties`: to length 0 (BT_EVF_EMPTY). */
+/* A truncate of (dev, ino), by its name or (via_fd: ftruncate) through a
+ * descriptor, which keeps its file after its last name went. */
 static void trunc_obs(struct rec *r, struct task *t, const char *path,
-		      uint64_t dev, uint64_t ino, bool empties)
+		      uint64_t dev, uint64_t ino, bool empties, bool via_fd)
 {
 	struct bt_obs ob;
 
 	obs_init(&ob, t, BT_RAW_TRUNCATE);
 	ob.path = path;
+	ob.via_fd = via_fd;
 	ob.has_ino = true;
 	ob.dev = dev;
 	ob.ino = ino;
@@ -2441,7 +2444,7 @@ static void on_open_exit(struct rec *r, struct task *t, int fd)
 	/* Linux truncates an existing regular file opened with O_TRUNC,
 	 * whatever the access mode and with or without O_CREAT: to 0 */
 	if ((flags & O_TRUNC) && !created)
-		trunc_obs(r, t, f->path, f->dev, f->ino, true);
+		trunc_obs(r, t, f->path, f->dev, f->ino, true, false);
 }
 
 /* mq_open returned descriptor fd for t->path1: the queue's file. */
@@ -2551,12 +2554,103 @@ static void on_accept(struct rec *r, struct task *t, int fd)
 	add(r, &ob);
 }
 
+/* The mapping of t's process that starts at addr, as /proc/PID/maps
+ * shows it: into *x (shared, the kernel file's device and inode) and
+ * its name (" (deleted)" cut) into name; false if none. */
+static bool maps_at(struct task *t, uint64_t addr, struct map *x,
+		    char name[256])
+{
+	unsigned long long s, e, off, ino;
+	char path[64], line[512], perms[8];
+	unsigned maj, min;
+	bool found = false;
+	FILE *f;
+	char *sp;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", t->tid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		name[0] = '\0';
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %255[^\n]", &s,
+			   &e, perms, &off, &maj, &min, &ino, name) < 7 ||
+		    s != addr)
+			continue;
+		if ((sp = strstr(name, " (deleted)")))
+			*sp = '\0';
+		memset(x, 0, sizeof(*x));
+		x->start = s;
+		x->end = e;
+		x->dev = makedev(maj, min);
+		x->ino = ino;
+		x->pgoff = off / PAGE;
+		x->prot = (perms[0] == 'r' ? BT_PROT_READ : 0) |
+			  (perms[1] == 'w' ? BT_PROT_WRITE : 0);
+		x->shared = true;
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* A shared mapping *x that no mmap of a descriptor made: recorded as an
+ * mmap of the kernel file behind it (path, or none). */
+static void kernel_mapping(struct rec *r, struct task *t, struct map *x,
+			   const char *path)
+{
+	munmap_range(r, t, x->start, x->end - x->start);
+	mm_add(&t->p->mm, x);
+	mapped_add(t->p, x->dev, x->ino, x->pgoff, (x->end - x->start) / PAGE);
+	mmap_obs(r, t, x, path);
+}
+
+/*
+ * shmat(2) of a System V shared memory segment at addr: a shared mapping
+ * of the segment's file in the kernel (/proc/PID/maps names it
+ * "/SYSVKEY", by its device and inode), recorded as an mmap of it, so
+ * that what one process stores in the segment reaches the processes that
+ * read it (the preload's page monitor does not see it: no mmap call).
+ */
+static void on_shmat_exit(struct rec *r, struct task *t, uint64_t addr)
+{
+	char name[256];
+	struct map x;
+
+	if (!maps_at(t, addr, &x, name))
+		return;
+	x.sysv = true;
+	kernel_mapping(r, t, &x, name[0] == '/' ? name : NULL);
+}
+
+/*
+ * mmap(MAP_SHARED | MAP_ANONYMOUS) at addr: memory shared with the
+ * children forked after (PostgreSQL's, nginx's).  The kernel backs it
+ * with a file of no file system ("/dev/zero (deleted)" in
+ * /proc/PID/maps): an anonymous file (BT_FILEF_ANON) by its device and
+ * inode, whose pages the page monitor records like a file mapping's.
+ */
+static void on_anon_shared(struct rec *r, struct task *t, uint64_t addr)
+{
+	char name[256];
+	struct map x;
+
+	if (!maps_at(t, addr, &x, name))
+		return;
+	devino_put_flags(r, x.dev, x.ino, NULL, BT_FILEF_ANON);
+	kernel_mapping(r, t, &x, NULL);
+}
+
 static void on_mmap_exit(struct rec *r, struct task *t, uint64_t addr)
 {
 	uint64_t *a = t->args;
 	const struct bt_fd *f;
 	struct map x;
 
+	if ((a[3] & MAP_ANONYMOUS) && ((a[3] & MAP_TYPE) == MAP_SHARED ||
+				       (a[3] & MAP_TYPE) == MAP_SHARED_VALIDATE)) {
+		on_anon_shared(r, t, addr);
+		return;
+	}
 	if ((a[3] & MAP_ANONYMOUS) || (int)a[4] < 0)
 		return;
 	f = fd_lookup(r, t, (int)a[4], false, false);
@@ -2577,53 +2671,6 @@ static void on_mmap_exit(struct rec *r, struct task *t, uint64_t addr)
 		mapped_add(t->p, x.dev, x.ino, x.pgoff,
 			   (x.end - x.start) / PAGE);
 	mmap_obs(r, t, &x, f->path);
-}
-
-/*
- * shmat(2) of a System V shared memory segment at addr: a shared mapping
- * of the segment's file in the kernel (/proc/PID/maps names it
- * "/SYSVKEY", by its device and inode), recorded as an mmap of it, so
- * that what one process stores in the segment reaches the processes that
- * read it (the preload's page monitor does not see it: no mmap call).
- */
-static void on_shmat_exit(struct rec *r, struct task *t, uint64_t addr)
-{
-	unsigned long long s, e, off, ino;
-	char path[64], line[512], perms[8], name[256];
-	unsigned maj, min;
-	struct map x;
-	FILE *f;
-	char *sp;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", t->tid);
-	if (!(f = fopen(path, "re")))
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		name[0] = '\0';
-		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %255[^\n]", &s,
-			   &e, perms, &off, &maj, &min, &ino, name) < 7 ||
-		    s != addr)
-			continue;
-		if ((sp = strstr(name, " (deleted)")))
-			*sp = '\0';
-		memset(&x, 0, sizeof(x));
-		x.start = s;
-		x.end = e;
-		x.dev = makedev(maj, min);
-		x.ino = ino;
-		x.pgoff = off / PAGE;
-		x.prot = (perms[0] == 'r' ? BT_PROT_READ : 0) |
-			 (perms[1] == 'w' ? BT_PROT_WRITE : 0);
-		x.shared = true;
-		x.sysv = true;
-		munmap_range(r, t, x.start, x.end - x.start);
-		mm_add(&t->p->mm, &x);
-		mapped_add(t->p, x.dev, x.ino, x.pgoff,
-			   (x.end - x.start) / PAGE);
-		mmap_obs(r, t, &x, name[0] == '/' ? name : NULL);
-		break;
-	}
-	fclose(f);
 }
 
 /* shmdt(2) of the segment attached at addr: its mapping ends. */
@@ -3076,14 +3123,15 @@ static void on_sys_exit(struct rec *r, struct task *t)
 		 * the file */
 		if (t->ok1 && stat(t->path1, &sb) == 0)
 			trunc_obs(r, t, t->path1, sb.st_dev, sb.st_ino,
-				  a[1] == 0);
+				  a[1] == 0, false);
 		break;
 	case SYS_ftruncate: {
 		const struct bt_fd *f = fd_lookup(r, t, (int)a[0], false,
 						  false);
 
 		if (f && f->kind == BT_FD_FILE)
-			trunc_obs(r, t, f->path, f->dev, f->ino, a[1] == 0);
+			trunc_obs(r, t, f->path, f->dev, f->ino, a[1] == 0,
+				  true);
 		break;
 	}
 	case SYS_rename:
@@ -3320,10 +3368,12 @@ static size_t build_filter(struct sock_filter *f, size_t cap)
 		   SECCOMP_FILTER_FLAG_NEW_LISTENER, 0, 1));
 	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
 	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
-	/* mmap: only with a file (not MAP_ANONYMOUS) */
-	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 4));
+	/* mmap: only with a file (not MAP_ANONYMOUS), or anonymous memory
+	 * shared with the children (MAP_SHARED: bit 0x1 of the type) */
+	I(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 5));
 	I(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(3)));
-	I(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_ANONYMOUS, 0, 1));
+	I(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_ANONYMOUS, 0, 2));
+	I(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_SHARED, 1, 0));
 	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	I(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
 	/* ioctl: only TIOCSTI (input pushed into a terminal) and the

@@ -99,6 +99,8 @@ struct bt_raw {
 #define BT_RAWF_EXCHANGE 0x04000000u /* RENAME (eBPF): the two names
                                       swapped files (renameat2
                                       RENAME_EXCHANGE) */
+#define BT_RAWF_VIAFD  0x02000000u /* TRUNCATE (eBPF): through a
+                                       descriptor (ftruncate), not a name */
 
 /* arg32 of MMAP/MUNMAP: these | BT_RAWF_INO.  The same values as the
  * log's region prot (core/record.h). */

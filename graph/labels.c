@@ -104,6 +104,11 @@ static void file_label(struct bt_sb *b, const struct bt_graph *g, uint32_t file)
 		return;
 	if (fi.path) {
 		bt_show_str(b, fi.path);
+	} else if (fi.file_flags & BT_FILEF_ANON) {
+		/* a memfd, an O_TMPFILE file, anonymous shared memory */
+		bt_sb_addf(b, "anonymous file (%llu:%llu)",
+			   (unsigned long long)fi.dev,
+			   (unsigned long long)fi.ino);
 	} else if (!(fi.file_flags & BT_FILEF_SYNTH)) {
 		bt_sb_addf(b, "file (%llu:%llu)", (unsigned long long)fi.dev,
 			(unsigned long long)fi.ino);

@@ -4113,6 +4113,52 @@ START_TEST(message_queue_carries_data)
 }
 END_TEST
 
+/* mmap(MAP_SHARED | MAP_ANONYMOUS) by the parent before its fork: the
+ * child reads secret (and may store it there) and exits; the parent then
+ * writes out, and after it reads decoy. */
+START_TEST(anonymous_shared_memory_carries_data)
+{
+	static const char text[] =
+	SC("100", "1", "9", "exit=140737354125312 a0=0 a1=1000 a2=3 a3=21 items=0 " PP)
+	"type=MMAP msg=audit(1700000000.100:1): fd=-1 flags=0x21\n"
+	EOE("100", "1")
+	SC("101", "2", "57", "exit=101 a0=0 a1=0 a2=0 a3=0 items=0 " PP)
+	EOE("101", "2")
+	SC("105", "3", "257", "exit=3 a0=ffffff9c a1=7ffc a2=0 a3=0 items=1 " PC)
+	CWD("105", "3")
+	PATHR("105", "3", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("105", "3")
+	SC("107", "4", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " PC)
+	EOE("107", "4")
+	SC("110", "5", "231", "exit=0 a0=0 a1=0 a2=0 a3=0 items=0 " PC)
+	EOE("110", "5")
+	SC("140", "6", "257", "exit=4 a0=ffffff9c a1=7ffc a2=241 a3=1b6 items=2 " PP)
+	CWD("140", "6")
+	PATHR("140", "6", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("140", "6", "1", "out", "21", "0100644", "CREATE")
+	EOE("140", "6")
+	SC("150", "7", "3", "exit=0 a0=4 a1=0 a2=0 a3=0 items=0 " PP)
+	EOE("150", "7")
+	SC("160", "8", "257", "exit=5 a0=ffffff9c a1=7ffc a2=0 a3=0 items=1 " PP)
+	CWD("160", "8")
+	PATHR("160", "8", "0", "decoy", "22", "0100600", "NORMAL")
+	EOE("160", "8");
+	const struct sem_obs *m;
+
+	sem_import(text);
+	ck_assert(sem_reaches("#21", "#20"));
+	ck_assert(!sem_reaches("#21", "#22"));
+	/* one anonymous object, mapped shared by the parent */
+	ck_assert_ptr_nonnull(m = sem_find(BT_RAW_MMAP, 100));
+	ck_assert(m->has_ino);
+	ck_assert_uint_eq(m->file_flags, BT_FILEF_ANON);
+	/* private anonymous memory (malloc's) is nothing */
+	sem_import(SC("100", "1", "9", "exit=140737354125312 a0=0 a1=1000 a2=3 a3=22 items=0 " PP)
+		   EOE("100", "1"));
+	ck_assert_ptr_null(sem_find(BT_RAW_MMAP, 100));
+}
+END_TEST
+
 /* A System V message queue (id 65536): the child (101) reads secret and
  * msgsnd()s it; the parent (100) msgrcv()s and writes out, then reads
  * decoy.  `waited` as mq_flow(). */
@@ -4253,6 +4299,7 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, message_queue_carries_data);
 	tcase_add_test(tc, message_queue_odd_names_keep_the_inode);
 	tcase_add_test(tc, sysv_message_queue_carries_data);
+	tcase_add_test(tc, anonymous_shared_memory_carries_data);
 	tcase_add_test(tc, events_end_at_their_proctitle);
 	tcase_add_test(tc, accept_written_before_its_connect_learns_the_port);
 	tcase_add_test(tc, relative_unix_name_is_made_absolute);

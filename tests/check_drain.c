@@ -232,8 +232,14 @@ START_TEST(decode_ops)
 	h->ino = BT_SYSV_MSG_INO(5);
 	rec_str(&r, "sysv-msg:[5]", 12);
 	ck_assert_int_eq(put(0, &r), 0);
+	h = rec_new(&r, BT_RAW_PAGE_READ, 11, 109);
+	h->arg32 = BT_RAWF_INO;
+	h->dev = 1;
+	h->ino = 1234;
+	rec_str(&r, "/dev/zero", 9);
+	ck_assert_int_eq(put(0, &r), 0);
 
-	ck_assert_uint_eq(drain_all(d), 9);
+	ck_assert_uint_eq(drain_all(d), 10);
 	ck_assert_uint_eq(out[0].o.op, BT_RAW_FORK);
 	ck_assert_uint_eq(out[0].o.pid, 10);
 	ck_assert_uint_eq(out[0].o.child, 11);
@@ -270,6 +276,10 @@ START_TEST(decode_ops)
 	ck_assert(out[3].o.via_fd && out[5].o.via_fd && out[6].o.via_fd &&
 		  out[8].o.via_fd);
 	ck_assert(!out[1].o.via_fd && !out[2].o.via_fd);
+	/* anonymous shared memory, which d_path calls /dev/zero */
+	ck_assert_ptr_null(out[9].o.path);
+	ck_assert_uint_eq(out[9].o.file_flags, BT_FILEF_ANON);
+	ck_assert(out[9].o.has_ino && out[9].o.via_fd);
 	/* every byte consumed and the tail published */
 	ck_assert_uint_eq(ctls[0].tail, heads[0]);
 	bt_drain_close(d);
@@ -705,6 +715,12 @@ START_TEST(decode_ebpf_ops)
 	h->arg32 = BT_RAWF_INO;
 	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
 	ck_assert(!dec.obs.empties);
+	/* by name (truncate, O_TRUNC) unless BT_RAWF_VIAFD (ftruncate):
+	 * then the file the descriptor holds, named or not */
+	ck_assert(!dec.obs.via_fd);
+	h->arg32 = BT_RAWF_INO | BT_RAWF_LEN | BT_RAWF_VIAFD;
+	ck_assert(bt_drain_decode(&dec, r.b, len, BT_RAW_OP_MAX));
+	ck_assert(dec.obs.via_fd && dec.obs.empties);
 }
 END_TEST
 

@@ -907,7 +907,7 @@ START_TEST(test_page_labels)
 	struct bt_log_writer *w;
 	struct bt_graph *g;
 	struct bt_result r;
-	struct bt_node nd[3];
+	struct bt_node nd[4];
 	char buf[128];
 	const char *path = tu_path("pages.btl");
 
@@ -917,18 +917,20 @@ START_TEST(test_page_labels)
 					     "/dev/shm/s", 10), 0);
 	ck_assert_int_eq(bt_log_append_page(w, 2, 1, 3), 0);
 	ck_assert_int_eq(bt_log_append_file(w, 3, 0, 8, 9), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 4, BT_FILEF_ANON, 1, 77), 0);
 	ck_assert_int_eq(bt_log_writer_close(w), 0);
 	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
 	memset(&r, 0, sizeof(r));
 	memset(nd, 0, sizeof(nd));
 	r.g = g;
 	r.nodes = nd;
-	r.nnodes = 3;
+	r.nnodes = 4;
 	nd[0] = (struct bt_node){ .obj = 2, .kind = BT_OBJ_PAGE, .file = 1,
 		.page_first = 3, .page_last = 3 };
 	nd[1] = (struct bt_node){ .obj = 2, .kind = BT_OBJ_PAGE, .file = 1,
 		.page_first = 0, .page_last = 7 };
 	nd[2] = (struct bt_node){ .obj = 3, .kind = BT_OBJ_FILE };
+	nd[3] = (struct bt_node){ .obj = 4, .kind = BT_OBJ_FILE };
 	r.opts.gran = BT_GRAN_PAGE;
 	bt_node_label(&r, 0, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "/dev/shm/s #3");
@@ -940,6 +942,9 @@ START_TEST(test_page_labels)
 	ck_assert_str_eq(buf, "/dev/shm/s (pages)");
 	bt_node_label(&r, 2, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "file (8:9)");
+	/* no name in any file system (memfd, anonymous shared memory) */
+	bt_node_label(&r, 3, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "anonymous file (1:77)");
 	bt_graph_free(g);
 }
 END_TEST

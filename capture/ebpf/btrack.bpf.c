@@ -1007,6 +1007,7 @@ static __noinline void fd_event(struct bt_probe *c, __u32 op, long fd)
 	struct bt_raw *r;
 	__u64 key;
 	__u32 fmt;
+	bool viafd = false;
 	int n;
 
 	if (!f)
@@ -1052,10 +1053,12 @@ static __noinline void fd_event(struct bt_probe *c, __u32 op, long fd)
 		return;
 	if (op == BT_RAW_TRUNCATE) {
 		/* arg: the length; arg2 set: the O_TRUNC of an open, which
-		 * cut nothing of a file it created (nor of a FIFO) */
+		 * cut nothing of a file it created (nor of a FIFO); else an
+		 * ftruncate, through the descriptor */
 		if (fmt != S_IFREG || (arg2 && (BPF_CORE_READ(f, f_mode) &
 						FMODE_CREATED)))
 			return;
+		viafd = !arg2;
 		arg2 = 0;
 	}
 	if (op == BT_RAW_OPEN) {
@@ -1068,7 +1071,7 @@ static __noinline void fd_event(struct bt_probe *c, __u32 op, long fd)
 	r->arg = arg;
 	r->arg2 = arg2;
 	if (op == BT_RAW_TRUNCATE)
-		r->arg32 |= BT_RAWF_LEN;
+		r->arg32 |= BT_RAWF_LEN | (viafd ? BT_RAWF_VIAFD : 0);
 	key = (__u64)f;
 	if (op == BT_RAW_READ || op == BT_RAW_WRITE) {
 		__u64 *v = bpf_map_lookup_elem(&named, &key);

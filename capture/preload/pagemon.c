@@ -85,6 +85,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <ucontext.h>
@@ -717,6 +718,18 @@ static void atfork_prepare(void)
 
 static void atfork_parent(void)
 {
+	/* The parent starts a fresh slice too: the child now shares its
+	 * shared pages, and what it writes in them may be what the parent
+	 * reads next (a pool's results): a page granted before the fork
+	 * would let that read go unseen until the slice ends.  (Not while
+	 * a wrapped call of another thread uses granted pages: then the
+	 * helper re-arms when it returns.) */
+	if (ngrants || grant_overflow) {
+		if (__atomic_load_n(&inflight, __ATOMIC_ACQUIRE))
+			slice_end = now_ns(CLOCK_MONOTONIC);
+		else
+			rearm_locked();
+	}
 	unlock();
 	restore_mask(&fork_mask);
 }
@@ -825,6 +838,97 @@ static void track(uintptr_t a, size_t len, int prot, int fd, off_t off)
 		(uint64_t)off / psz);
 }
 
+/* Hex (base 16) or decimal digits at *p, advancing it. */
+static uint64_t digits(const char **p, unsigned base)
+{
+	uint64_t v = 0;
+
+	for (;; (*p)++) {
+		unsigned c = (unsigned char)**p, d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (base == 16 && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (c | 0x20) - 'a' + 10;
+		else
+			return v;
+		v = v * base + d;
+	}
+}
+
+/* A /proc/self/maps line ("start-end perms offset MAJ:MIN inode name") of
+ * the mapping at a: its device and inode. */
+static bool maps_line(const char *l, uintptr_t a, uint64_t *dev, uint64_t *ino)
+{
+	unsigned maj, min;
+	int f;
+
+	if (digits(&l, 16) != a || *l != '-')
+		return false;
+	for (f = 0; f < 3; f++)         /* end, perms, offset */
+		if (!(l = strchr(l, ' ')) || !*++l)
+			return false;
+	maj = (unsigned)digits(&l, 16);
+	if (*l++ != ':')
+		return false;
+	min = (unsigned)digits(&l, 16);
+	if (*l++ != ' ')
+		return false;
+	*dev = makedev(maj, min);
+	*ino = digits(&l, 10);
+	return *ino != 0;
+}
+
+/*
+ * The kernel file behind the anonymous shared mapping at a (MAP_SHARED |
+ * MAP_ANONYMOUS: memory shared with the children forked after), from
+ * /proc/self/maps, read with raw system calls into the stack (no
+ * allocation, no stdio): false if not found.
+ */
+static bool anon_ident(uintptr_t a, uint64_t *dev, uint64_t *ino)
+{
+	char buf[4096];
+	size_t have = 0;
+	bool found = false;
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/maps",
+			      O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	while (!found) {
+		long n = syscall(SYS_read, fd, buf + have,
+				 sizeof(buf) - 1 - have);
+		char *l = buf, *nl;
+
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		while (!found && (nl = memchr(l, '\n', have - (size_t)(l - buf)))) {
+			*nl = '\0';
+			found = maps_line(l, a, dev, ino);
+			l = nl + 1;
+		}
+		have -= (size_t)(l - buf);
+		memmove(buf, l, have);
+		if (have == sizeof(buf) - 1)
+			have = 0;       /* a line longer than the buffer */
+	}
+	syscall(SYS_close, fd);
+	return found;
+}
+
+/* Track an anonymous shared mapping like a file mapping of its kernel
+ * file (the recorder names it from the mmap it traced). */
+static void track_anon(uintptr_t a, size_t len, int prot)
+{
+	uint64_t dev, ino;
+
+	if (prot & PROT_EXEC || !anon_ident(a, &dev, &ino))
+		return;
+	add_map(a, len, prot, dev, ino, 0);
+}
+
 static bool overlaps_any(uintptr_t a, size_t len)
 {
 	int i;
@@ -864,9 +968,12 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
 		unlock();
 		restore_mask(&old);
 	}
-	if (is_shared(flags) && !(flags & MAP_ANONYMOUS)) {
+	if (is_shared(flags)) {
 		if (handler_ok()) {
-			track((uintptr_t)p, len, prot, fd, off);
+			if (flags & MAP_ANONYMOUS)
+				track_anon((uintptr_t)p, len, prot);
+			else
+				track((uintptr_t)p, len, prot, fd, off);
 		} else {
 			sigset_t old;
 

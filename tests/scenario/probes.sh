@@ -76,6 +76,7 @@ mmap-read       flow  -    mmap MAP_SHARED write, then read
 mmap-pread      flow  -    mmap MAP_SHARED write, then pread64
 sysv-shm        flow  -    shmat of a System V segment, written by a child
 posix-shm       flow  -    shm_open + mmap MAP_SHARED, written by a child, read through memory
+anon-shared     flow  -    mmap MAP_SHARED|MAP_ANONYMOUS before fork, written by the child
 pipe            flow  -    pipe
 pipe2           flow  -    pipe2
 socketpair      flow  -    socketpair (AF_UNIX)
@@ -96,6 +97,7 @@ link            flow  -    link + unlink
 linkat-tmpfile  flow  -    open O_TMPFILE + linkat /proc/self/fd/N
 execve          exec  -    execve
 execveat        exec  -    execveat (dirfd, name)
+exec-script     exec  -    execve of a #! script (the kernel runs /bin/sh on it)
 memfd-exec      exec  -    memfd_create + execveat AT_EMPTY_PATH
 io_uring        flow  -    io_uring IORING_OP_READ/WRITE
 process_vm_writev flow -   process_vm_writev into a child
@@ -213,6 +215,9 @@ setup() {
 		echo "data of $p" >"$d/data"
 		echo "target of $p" >"$d/target"
 		[ "$(kind_of "$p")" = exec ] && rm "$d/src" && cp /bin/cp "$d/src"
+		[ "$p" = exec-script ] &&
+			printf '#!/bin/sh\n# %s\ncat "$1" >"$2"\n' "$$" >"$d/src" &&
+			chmod 755 "$d/src"
 		case $(pre_of "$p") in
 		file) echo "old content of $p" >"$d/sink" ;;
 		dir) mkdir "$d/sink" ;;

@@ -22,6 +22,11 @@
 #   threads    a python process whose threads read and write files
 #   mp-shm     python multiprocessing: a pool worker writes a secret into
 #              multiprocessing.shared_memory (/dev/shm), the parent reads it
+#   mp-array   python multiprocessing: a forked child writes a secret into
+#              a multiprocessing.Array (a /dev/shm file unlinked at once,
+#              mapped shared, zeroed by the parent), another into an
+#              mmap.mmap(-1) (anonymous shared memory); the parent writes
+#              what they hold
 #   nsview     a bind mount in an unshare -m namespace, and chroot
 #   flock      flock -c
 #   rsync      rsync -a of a directory, twice (the second a delta: a temp
@@ -95,6 +100,7 @@ fifo	mkfifo f; dd if=secret of=f 2>/dev/null & dd if=f of=out 2>/dev/null; wait;
 keys	openssl genpkey -algorithm ed25519 -out key.pem 2>/dev/null; cat decoy > /dev/null; openssl pkey -in key.pem -pubout -out pub.pem; ssh-keygen -q -t ed25519 -N '' -C t -f id
 threads	python3 ../threads.py
 mp-shm	python3 ../mpshm.py
+mp-array	python3 ../mparray.py
 nsview	mkdir real view; cat secret > real/s; unshare -m sh -c 'mount --bind real view && cat view/s > out'; cat secret2 > jail/s; python3 ../chroot.py jail
 flock	flock lk -c 'cat secret > out'; cat decoy > /dev/null
 rsync	cat decoy > /dev/null; rsync -a src/ dst/; echo more >> src/secret; rsync -a src/ dst/
@@ -273,6 +279,10 @@ fdpass	back	file:@/out3	default	reaches	file:@/secret3
 fdpass	back	file:@/out3	none	lacks	file:@/decoy
 fdpass	fwd	file:@/secret1	none	reaches	file:@/out1
 fdpass	fwd	file:@/secret3	none	reaches	file:@/out3
+mp-array	back	file:@/out1	none	reaches	file:@/secret1
+mp-array	back	file:@/out1	none	lacks	file:@/decoy
+mp-array	back	file:@/out2	none	reaches	file:@/secret2
+mp-array	fwd	file:@/secret2	none	reaches	file:@/out2
 '
 
 DESIGN='
@@ -291,6 +301,7 @@ auditd:ptyreuse:*  data through a pseudo-terminal: the two ends of a pty cannot 
 
 KNOWN='
 record:ptyrelay:back#*  a relay of a pty (script, sshd, tmux) is one process: what it read from the output (the decoy shown) before it wrote the input (what was typed later) is taken as a cause of that input; the two channels keep the directions apart, the process does not
+ebpf:mp-array:back#150  the parent zeroed the page of the Array before the fork: a page fault is recorded only the first time a process touches a page (btrack-capture(1)), so its read of what the child wrote there later makes no fault and no event (the page monitor of record revokes the pages of the parent at the fork; auditd infers reads until exit)
 ebpf:ptyrelay:back#*  a relay of a pty (script, sshd, tmux) is one process: what it read from the output before it wrote the input is taken as a cause of that input (record:ptyrelay)
 '
 
@@ -357,6 +368,34 @@ def cp(a, b):
         f.write(d)
 t = threading.Thread(target=cp, args=("secret", "o1")); t.start(); t.join()
 t = threading.Thread(target=cp, args=("decoy", "o2")); t.start(); t.join()
+PY
+	w=$1/mp-array
+	echo "the array secret $$" >"$w/secret1"
+	echo "the anonymous secret $$" >"$w/secret2"
+	echo "decoy $$" >"$w/decoy"
+	cat >"$1/mparray.py" <<'PY'
+import mmap
+import multiprocessing as mp
+def child(arr, anon):
+    with open("secret1", "rb") as f:
+        d = f.read()
+    arr[:len(d)] = d
+    with open("secret2", "rb") as f:
+        e = f.read()
+    anon[:len(e)] = e
+if __name__ == "__main__":
+    mp.set_start_method("fork")
+    arr = mp.Array("c", 256, lock=False)
+    anon = mmap.mmap(-1, 4096)
+    p = mp.Process(target=child, args=(arr, anon))
+    p.start()
+    p.join()
+    with open("out1", "wb") as f:
+        f.write(bytes(arr[:]).rstrip(b"\0"))
+    with open("out2", "wb") as f:
+        f.write(anon[:4096].rstrip(b"\0"))
+    with open("decoy", "rb") as f:
+        f.read()
 PY
 	w=$1/mp-shm
 	echo "the shared secret $$" >"$w/secret"
