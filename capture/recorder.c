@@ -1932,6 +1932,7 @@ static void munmap_range(struct rec *r, struct task *t, uint64_t a,
 		if (a <= x->start && e >= x->end) {
 			obs_init(&ob, t, BT_RAW_MUNMAP);
 			ob.has_ino = true;
+			ob.via_fd = true;  /* the file it was mapped from */
 			ob.dev = x->dev;
 			ob.ino = x->ino;
 			ob.path = devino_path(r, x->dev, x->ino);

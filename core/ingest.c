@@ -246,7 +246,7 @@ struct bt_ingest {
 	struct bt_strmap dirs;     /* every directory above a path seen -> 1 */
 	char *dbuf;                /* a path being cut into its directories */
 	size_t dbuf_cap;
-	struct move { size_t pi; uint32_t off; } *moves;
+	struct move { size_t pi; uint32_t off; uint32_t file; } *moves;
 	size_t moves_cap;          /* paths under a renamed directory */
 	char *mbuf;                /* a path moved with its directory */
 	size_t mbuf_cap;
@@ -1320,7 +1320,8 @@ static int move_children(struct bt_ingest *ing, const char *from,
 		    bt_grow(&ing->moves, &ing->moves_cap, n + 1,
 			    sizeof(*ing->moves)))
 			return BT_ENOMEM;
-		ing->moves[n++] = (struct move){ pi, m->offs[i] - 1 };
+		ing->moves[n++] = (struct move){ pi, m->offs[i] - 1,
+					 ing->paths[pi].file };
 	}
 	for (i = 0; i < n; i++) {
 		/* path_index() may move the arena: copy before. */
@@ -1342,6 +1343,112 @@ static int move_children(struct bt_ingest *ing, const char *from,
 		     (r = unbind(ing, ing->moves[i].pi))))
 			return r;
 	}
+	return 0;
+}
+
+/* Collect into ing->moves[*n..] the bound paths under directory `dir`
+ * ("DIR/x"), with what the walks of move_children() take. */
+static int collect_children(struct bt_ingest *ing, const char *dir,
+			    size_t *n)
+{
+	const struct bt_strmap *m = &ing->pathmap;
+	size_t dl = strlen(dir), i;
+
+	if (!bt_strmap_get(&ing->dirs, dir))
+		return 0;
+	for (i = 0; i < m->cap; i++) {
+		const char *key;
+		size_t pi;
+
+		if (!m->offs[i])
+			continue;
+		key = m->arena + m->offs[i] - 1;
+		pi = m->vals[i] - 1;
+		if (strncmp(key, dir, dl) || key[dl] != '/' ||
+		    !ing->paths[pi].file)
+			continue;
+		if (*n + 1 > ing->moves_cap &&
+		    bt_grow(&ing->moves, &ing->moves_cap, *n + 1,
+			    sizeof(*ing->moves)))
+			return BT_ENOMEM;
+		ing->moves[(*n)++] = (struct move){ pi, m->offs[i] - 1,
+			ing->paths[pi].file };
+	}
+	return 0;
+}
+
+/* Whether the other side of a swap (swap_children(): moves[0, na) under
+ * a, of name length la, [na, n) under b, lb) had moves[i]'s file under
+ * the same rest of the name (hard links "A/x" and "B/x"): then that name
+ * came back to it. */
+static bool mirrored(const struct bt_ingest *ing, size_t i, size_t na,
+		     size_t n, size_t la, size_t lb, const char *rest)
+{
+	size_t j = i < na ? na : 0, end = i < na ? n : na;
+	size_t ol = i < na ? lb : la;
+
+	for (; j < end; j++)
+		if (ing->moves[j].file == ing->moves[i].file &&
+		    !strcmp(ing->pathmap.arena + ing->moves[j].off + ol, rest))
+			return true;
+	return false;
+}
+
+/*
+ * Two directories swapped by RENAME_EXCHANGE swap what is under them:
+ * "A/x" names what "B/x" named and the other way round.  Every file moved
+ * is held named (count_bound()) while the names change hands, so none
+ * ends on the way; a name left with the file it had (nothing came in its
+ * place) lets go of it.
+ */
+static int swap_children(struct bt_ingest *ing, const char *a, const char *b,
+			 uint64_t time)
+{
+	size_t na = 0, n = 0, i, k;
+	int r;
+
+	if ((r = collect_children(ing, a, &na)))
+		return r;
+	n = na;
+	if ((r = collect_children(ing, b, &n)))
+		return r;
+	for (i = 0; i < n; i++)
+		if ((r = count_bound(ing, ing->moves[i].file, +1)))
+			return r;
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < n; i++) {
+			const char *to = i < na ? b : a;
+			size_t fl = strlen(i < na ? a : b), tl = strlen(to);
+			const char *rest = ing->pathmap.arena +
+					   ing->moves[i].off + fl;
+			size_t rl = strlen(rest), npi, pi = ing->moves[i].pi;
+			uint32_t file = ing->moves[i].file;
+
+			if (k == 1) {
+				/* nothing came in its place: let go */
+				if (ing->paths[pi].file == file &&
+				    !mirrored(ing, i, na, n, strlen(a),
+					      strlen(b), rest) &&
+				    (r = unbind(ing, pi)))
+					return r;
+				continue;
+			}
+			if (tl + rl + 1 > ing->mbuf_cap &&
+			    bt_grow(&ing->mbuf, &ing->mbuf_cap, tl + rl + 1, 1))
+				return BT_ENOMEM;
+			memcpy(ing->mbuf, to, tl);
+			memcpy(ing->mbuf + tl, rest, rl + 1);
+			if ((r = path_index(ing, ing->mbuf, &npi)))
+				return r;
+			if (npi == NOPATH)
+				continue;
+			if ((r = bind(ing, npi, file, time, ing->mbuf)))
+				return r;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if ((r = count_bound(ing, ing->moves[i].file, -1)))
+			return r;
 	return 0;
 }
 
@@ -1378,7 +1485,8 @@ static int exchange(struct bt_ingest *ing, const struct bt_obs *o,
 	    (r = bind(ing, pi, other, o->time, o->path)) ||
 	    (r = count_bound(ing, other, -1)))
 		return r;
-	return 0;
+	/* two directories: what is under them too */
+	return swap_children(ing, o->path, o->new_path, o->time);
 }
 
 static int add_rename(struct bt_ingest *ing, const struct bt_obs *o,

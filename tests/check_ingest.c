@@ -974,6 +974,73 @@ START_TEST(rename_exchange_swaps_two_files)
 }
 END_TEST
 
+/* Two directories swapped by RENAME_EXCHANGE: what was under one is
+ * under the other (x under both: swapped; y only under b: now under a;
+ * h, hard-linked under both: still under both). */
+#define DX(t, op, pid, path, ino) \
+	"{\"time\":" #t ",\"op\":\"" op "\",\"pid\":" #pid ",\"path\":\"" \
+	path "\"" ino "}\n"
+static const char *const dirswap_logs[2] = {
+	DX(1, "write", 70, "/w/a/x", INO(31))
+	DX(2, "write", 71, "/w/b/x", INO(32))
+	DX(3, "write", 72, "/w/b/y", INO(33))
+	DX(4, "write", 73, "/w/a/h", INO(34))
+	"{\"time\":4,\"op\":\"link\",\"pid\":73,\"path\":\"/w/a/h\","
+	"\"new_path\":\"/w/b/h\"" INO(34) "}\n"
+	"{\"time\":5,\"op\":\"rename\",\"pid\":74,\"path\":\"/w/a\","
+	"\"new_path\":\"/w/b\",\"exchange\":true" INO(30) "}\n"
+	DX(6, "read", 80, "/w/a/x", INO(32))
+	DX(6, "write", 80, "/w/out1", INO(40))
+	DX(7, "read", 81, "/w/b/x", INO(31))
+	DX(7, "write", 81, "/w/out2", INO(41))
+	DX(8, "read", 82, "/w/a/y", INO(33))
+	DX(8, "write", 82, "/w/out3", INO(42))
+	DX(9, "read", 83, "/w/b/h", INO(34))
+	DX(9, "write", 83, "/w/out4", INO(43)),
+
+	DX(1, "write", 70, "/w/a/x", "")
+	DX(2, "write", 71, "/w/b/x", "")
+	DX(3, "write", 72, "/w/b/y", "")
+	DX(4, "write", 73, "/w/a/h", "")
+	"{\"time\":4,\"op\":\"link\",\"pid\":73,\"path\":\"/w/a/h\","
+	"\"new_path\":\"/w/b/h\"}\n"
+	"{\"time\":5,\"op\":\"rename\",\"pid\":74,\"path\":\"/w/a\","
+	"\"new_path\":\"/w/b\",\"exchange\":true}\n"
+	DX(6, "read", 80, "/w/a/x", "")
+	DX(6, "write", 80, "/w/out1", "")
+	DX(7, "read", 81, "/w/b/x", "")
+	DX(7, "write", 81, "/w/out2", "")
+	DX(8, "read", 82, "/w/a/y", "")
+	DX(8, "write", 82, "/w/out3", "")
+	DX(9, "read", 83, "/w/b/h", "")
+	DX(9, "write", 83, "/w/out4", ""),
+};
+
+START_TEST(rename_exchange_swaps_two_directories)
+{
+	static const struct { const char *out; uint32_t yes, no; } w[] = {
+		{ "file:/w/out1", 71, 70 }, { "file:/w/out2", 70, 71 },
+		{ "file:/w/out3", 72, 70 }, { "file:/w/out4", 73, 72 },
+	};
+	struct bt_result *r;
+	size_t k;
+
+	gbuild(dirswap_logs[_i]);
+	for (k = 0; k < sizeof(w) / sizeof(w[0]); k++) {
+		r = gwalk(BT_BACKWARD, w[k].out);
+		ck_assert_msg(has_proc(r, w[k].yes), "%s", w[k].out);
+		ck_assert_msg(!has_proc(r, w[k].no), "%s", w[k].out);
+		bt_result_free(r);
+	}
+	/* the files kept their identity: x, x, y, h, the two directories
+	 * (named by the rename) and the four outputs */
+	ck_assert_uint_eq(file_at("/w/a/x", 1), file_at("/w/b/x", 0));
+	ck_assert_uint_eq(file_at("/w/b/x", 1), file_at("/w/a/x", 0));
+	ck_assert_uint_eq(file_at("/w/a/y", 0), file_at("/w/b/y", 0));
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), 10);
+}
+END_TEST
+
 /* Link then unlink one name: the other still names the file. */
 static const char *const link_logs[2] = {
 	"{\"time\":1,\"op\":\"create\",\"pid\":30,\"path\":\"/w/x\"" INO(7) "}\n"
@@ -1905,6 +1972,7 @@ int main(void)
 	TL(rename_keeps_the_file, 2);
 	TL(atomic_replace, 2);
 	TL(rename_exchange_swaps_two_files, 2);
+	TL(rename_exchange_swaps_two_directories, 2);
 	TL(hard_link_outlives_a_name, 2);
 	TL(directory_rename_moves_its_files, 2);
 	TL(fd_paths_are_not_names, 6);
