@@ -261,6 +261,15 @@ struct bt_auditd {
 
 static struct proc *proc_get(struct bt_auditd *a, uint32_t pid);
 
+/* What a held receive reads (struct pendr): a channel (a pipe, a
+ * socketpair direction), a POSIX message queue's file, a System V
+ * message queue. */
+enum { PENDR_PAIR, PENDR_MQ, PENDR_MSG };
+static int pendr_hold(struct bt_auditd *a, const struct aev *e,
+		      uint64_t dev, uint64_t obj, unsigned kind);
+static int pendr_sent(struct bt_auditd *a, uint64_t dev, uint64_t obj,
+		      uint64_t time);
+
 static int add(struct bt_auditd *a, const struct bt_obs *o)
 {
 	int r = a->sink.add(a->sink.arg, o);
@@ -954,9 +963,9 @@ static int maps_copy(struct proc *child, const struct proc *parent)
 	return 0;
 }
 
-/* Every live process other than `except` (whose own I/O is not in the
- * log) mapping m's object for writing may have written it before now: a
- * write by each. */
+/* Every live process other than `except` mapping m's object for writing
+ * may have written it before now (no call shows what a process stores in
+ * memory, whatever the rules log): a write by each. */
 static int flush_map_writers(struct bt_auditd *a, const struct smap *m,
 			     uint64_t time, uint32_t except)
 {
@@ -967,7 +976,7 @@ static int flush_map_writers(struct bt_auditd *a, const struct smap *m,
 	for (i = 0; i < a->nprocs; i++) {
 		struct proc *p = &a->procs[i];
 
-		if (!p->pid || p->pid == except || p->iolog)
+		if (!p->pid || p->pid == except)
 			continue;
 		for (k = 0; k < p->nmaps; k++) {
 			if (!p->maps[k].write || p->maps[k].dev != m->dev ||
@@ -996,7 +1005,7 @@ static int pull_maps(struct bt_auditd *a, const struct aev *e,
 	size_t k;
 	int r;
 
-	if (!a->fdlife || !pr || pr->iolog)
+	if (!a->fdlife || !pr)
 		return 0;
 	for (k = 0; k < pr->nmaps; k++) {
 		const struct smap *m = &pr->maps[k];
@@ -1025,7 +1034,7 @@ static int release_maps(struct bt_auditd *a, const struct aev *e,
 
 	if (!pr || !pr->nmaps)
 		return 0;
-	if (a->fdlife && !pr->iolog) {
+	if (a->fdlife) {
 		if ((r = pull_maps(a, e, pr, 0, 0)))
 			return r;
 		for (k = 0; k < pr->nmaps; k++) {
@@ -1683,26 +1692,29 @@ static int do_attr(struct bt_auditd *a, const struct aev *e)
 }
 
 /* read/write family, ftruncate, when the rules log them: by fd. */
-static int do_fd_io(struct bt_auditd *a, const struct aev *e)
+/*
+ * One logged read (write false) or write of `bytes` through descriptor fd
+ * of process pr: a read or write of its file or channel, a receive or
+ * send on its socket; ftruncate (trunc) a truncate.  A logged write may
+ * carry what the process read through its shared mappings, which no call
+ * shows: those reads first.
+ */
+static int fd_io_one(struct bt_auditd *a, const struct aev *e,
+		     struct proc *pr, int64_t fd, bool write, bool trunc,
+		     uint64_t bytes)
 {
-	struct bt_obs o;
-	struct proc *pr = proc_get(a, e->pid);
 	const struct bt_fd *f = pr && pr->fds ?
-		bt_fdtable_get(pr->fds, (int)dirfd_arg(e->a[0])) : NULL;
-	bool write = e->sysno == SYS_write || e->sysno == SYS_pwrite64 ||
-		     e->sysno == SYS_writev || e->sysno == SYS_ftruncate;
+		bt_fdtable_get(pr->fds, (int)dirfd_arg((uint64_t)fd)) : NULL;
+	struct bt_obs o;
+	int r;
 
-	/* (The write that sets the loginuid at a login is logged whatever
-	 * the rules: it says nothing of the process's other I/O.) */
-	if (e->sysno != SYS_ftruncate && pr && !e->login)
-		pr->iolog = true;
 	if (!f) {
 		a->st.gaps++;
 		return 0;
 	}
 	obs_base(&o, a, e);
 	if (f->kind == BT_FD_SOCKET) {
-		if (e->sysno == SYS_ftruncate || !f->remote)
+		if (trunc || !f->remote)
 			return 0;
 		o.op = write ? BT_RAW_SEND : BT_RAW_RECV;
 		o.remote = f->remote;
@@ -1710,19 +1722,84 @@ static int do_fd_io(struct bt_auditd *a, const struct aev *e)
 	} else {
 		if (!obs_fd(&o, f, write))
 			return 0;
-		o.op = e->sysno == SYS_ftruncate ? BT_RAW_TRUNCATE :
+		o.op = trunc ? BT_RAW_TRUNCATE :
 		       write ? BT_RAW_WRITE : BT_RAW_READ;
-		o.empties = e->sysno == SYS_ftruncate && length_is_0(e);
-		if (!write && fd_is_channel(f)) {
-			int r = flush_writers(a, f->ino, e->time, e->pid);
-
-			if (r)
-				return r;
-		}
+		o.empties = trunc && length_is_0(e);
+		/* a read of a channel that waited: held until the write it
+		 * waited for shows (pendr_hold(), as a socketpair's) */
+		if (!write && fd_is_channel(f) && e->waited)
+			return pendr_hold(a, e, 0, f->ino, PENDR_PAIR);
+		if (!write && fd_is_channel(f) &&
+		    (r = flush_writers(a, f->ino, e->time, e->pid)))
+			return r;
 	}
-	if (e->exit > 0 && e->sysno != SYS_ftruncate)
-		o.bytes = (uint64_t)e->exit;
-	return add(a, &o);
+	if (write && !trunc && pr->nmaps &&
+	    (r = pull_maps(a, e, pr, o.dev, o.ino)))
+		return r;
+	if (!trunc)
+		o.bytes = bytes;
+	if ((r = add(a, &o)))
+		return r;
+	return write && o.op == BT_RAW_WRITE && fd_is_channel(f) ?
+	       pendr_sent(a, 0, o.ino, o.time) : 0;
+}
+
+/*
+ * The read and write calls, when the rules log them (btrack.rules does
+ * not: a log made with rules that do, SPADE's say): read, write, pread64,
+ * pwrite64, readv, writev, preadv, pwritev, preadv2, pwritev2 on their
+ * descriptor (a0); the copies in the kernel read one descriptor and write
+ * another: sendfile (out a0, in a1), splice and copy_file_range (in a0,
+ * out a2), tee (in a0, out a1); vmsplice moves memory into the pipe a0
+ * (its write end) or out of it.  Such a process's I/O is in the log:
+ * nothing is inferred for its descriptors any more (iolog).
+ */
+static int do_fd_io(struct bt_auditd *a, const struct aev *e)
+{
+	struct proc *pr = proc_get(a, e->pid);
+	uint64_t bytes = e->exit > 0 ? (uint64_t)e->exit : 0;
+	int64_t in = -1, out = -1;
+	const struct bt_fd *f;
+	int r;
+
+	/* (The write that sets the loginuid at a login is logged whatever
+	 * the rules: it says nothing of the process's other I/O.) */
+	if (e->sysno != SYS_ftruncate && pr && !e->login)
+		pr->iolog = true;
+	switch (e->sysno) {
+	case SYS_ftruncate:
+		return fd_io_one(a, e, pr, (int64_t)e->a[0], true, true, 0);
+	case SYS_write: case SYS_pwrite64: case SYS_writev:
+	case SYS_pwritev: case SYS_pwritev2:
+		out = (int64_t)e->a[0];
+		break;
+	case SYS_sendfile:
+		in = (int64_t)e->a[1];
+		out = (int64_t)e->a[0];
+		break;
+	case SYS_splice: case SYS_copy_file_range:
+		in = (int64_t)e->a[0];
+		out = (int64_t)e->a[2];
+		break;
+	case SYS_tee:
+		in = (int64_t)e->a[0];
+		out = (int64_t)e->a[1];
+		break;
+	case SYS_vmsplice:
+		f = pr && pr->fds ? bt_fdtable_get(pr->fds,
+			(int)dirfd_arg(e->a[0])) : NULL;
+		if (f && (f->access & BT_FD_WRITE))
+			out = (int64_t)e->a[0];
+		else
+			in = (int64_t)e->a[0];
+		break;
+	default:        /* the reads */
+		in = (int64_t)e->a[0];
+		break;
+	}
+	if (in >= 0 && (r = fd_io_one(a, e, pr, in, false, false, bytes)))
+		return r;
+	return out >= 0 ? fd_io_one(a, e, pr, out, true, false, bytes) : 0;
 }
 
 /* The socket fd's entry, made if unknown (a socket(2) the rules do not
@@ -2086,10 +2163,6 @@ static uint64_t after_time(uint64_t t, uint64_t stamp)
 
 	return u > t ? u : u + 1000000;
 }
-
-/* What a held receive reads (struct pendr): a socketpair direction's
- * channel, a POSIX message queue's file, a System V message queue. */
-enum { PENDR_PAIR, PENDR_MQ, PENDR_MSG };
 
 static int pendr_emit(struct bt_auditd *a, unsigned i, uint64_t after)
 {
@@ -3509,6 +3582,9 @@ static int complete(void *ctx, struct aev *e)
 		return do_setid(a, e);
 	case SYS_read: case SYS_write: case SYS_pread64: case SYS_pwrite64:
 	case SYS_readv: case SYS_writev: case SYS_ftruncate:
+	case SYS_preadv: case SYS_pwritev: case SYS_preadv2:
+	case SYS_pwritev2: case SYS_sendfile: case SYS_splice:
+	case SYS_copy_file_range: case SYS_tee: case SYS_vmsplice:
 		return do_fd_io(a, e);
 	case SYS_connect: case SYS_accept: case SYS_accept4: case SYS_bind:
 	case SYS_sendto: case SYS_sendmsg: case SYS_recvfrom:

@@ -60,7 +60,12 @@ until auditctl -s 2>/dev/null | grep -q "^pid $apid"; do
 done
 auditctl -b 8192 >/dev/null
 rules=${BTRACK_AUDIT_RULES:-$top/capture/audit/btrack.rules}
+# Rules of ours a run that died (or a load that failed half way) left in
+# the kernel would make this load fail ("Rule exists"): gone first, and
+# again when a load fails.
+auditctl -D -k btrack >/dev/null 2>&1
 auditctl -R "$rules" >/dev/null || {
+	auditctl -D -k btrack >/dev/null 2>&1
 	kill $apid; echo "cannot load the rules"; exit 1; }
 auditctl -e 1 >/dev/null
 "$@"

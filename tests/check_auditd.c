@@ -4113,6 +4113,171 @@ START_TEST(message_queue_carries_data)
 }
 END_TEST
 
+/* ---- rules that log read and write (SPADE's) ----------------------------- */
+
+/* The parent (100) opens secret (fd 3) and a pipe (4, 5), forks 101, and
+ * moves secret into the pipe with one of the copies the kernel makes
+ * (`call`, its arguments); the child reads the pipe (logged) and writes
+ * out; the parent then reads decoy.  Every read and write is logged: no
+ * descriptor is inferred. */
+static void logged_copy(const char *call)
+{
+	static char text[8192];
+
+	snprintf(text, sizeof(text), "%s%s%s",
+	SC("100", "1", "293", "exit=0 a0=7ffc a1=0 a2=0 a3=0 items=0 " PP)
+	"type=FD_PAIR msg=audit(1700000000.100:1): fd0=4 fd1=5\n"
+	EOE("100", "1")
+	SC("101", "2", "57", "exit=101 a0=0 a1=0 a2=0 a3=0 items=0 " PP)
+	EOE("101", "2")
+	SC("102", "3", "257", "exit=3 a0=ffffff9c a1=7ffc a2=0 a3=0 items=1 " PP)
+	CWD("102", "3")
+	PATHR("102", "3", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("102", "3")
+	/* a logged write to the terminal: its I/O is in the log */
+	SC("103", "4", "1", "exit=2 a0=1 a1=7ffc a2=2 a3=0 items=0 " PP)
+	EOE("103", "4"),
+	call,
+	SC("120", "6", "0", "exit=7 a0=4 a1=7ffc a2=1000 a3=0 items=0 " PC)
+	EOE("120", "6")
+	SC("130", "7", "257", "exit=6 a0=ffffff9c a1=7ffc a2=241 a3=1b6 items=2 " PC)
+	CWD("130", "7")
+	PATHR("130", "7", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("130", "7", "1", "out", "21", "0100644", "CREATE")
+	EOE("130", "7")
+	SC("131", "8", "1", "exit=7 a0=6 a1=7ffc a2=7 a3=0 items=0 " PC)
+	EOE("131", "8")
+	SC("140", "9", "257", "exit=7 a0=ffffff9c a1=7ffc a2=0 a3=0 items=1 " PP)
+	CWD("140", "9")
+	PATHR("140", "9", "0", "decoy", "22", "0100600", "NORMAL")
+	EOE("140", "9")
+	SC("141", "10", "0", "exit=5 a0=7 a1=7ffc a2=1000 a3=0 items=0 " PP)
+	EOE("141", "10"));
+	sem_import(text);
+}
+
+START_TEST(logged_kernel_copies_carry_data)
+{
+	static const char *const calls[] = {
+		/* splice(3, NULL, 5, NULL, 7, 0) */
+		SC("110", "5", "275", "exit=7 a0=3 a1=0 a2=5 a3=0 items=0 " PP)
+		EOE("110", "5"),
+		/* sendfile(5, 3, NULL, 7) */
+		SC("110", "5", "40", "exit=7 a0=5 a1=3 a2=0 a3=7 items=0 " PP)
+		EOE("110", "5"),
+		/* copy_file_range(3, NULL, 5, NULL, 7, 0) */
+		SC("110", "5", "326", "exit=7 a0=3 a1=0 a2=5 a3=0 items=0 " PP)
+		EOE("110", "5"),
+		/* preadv2(3, ...) then pwritev2(5, ...): into memory, out */
+		SC("110", "5", "327", "exit=7 a0=3 a1=7ffc a2=1 a3=0 items=0 " PP)
+		EOE("110", "5")
+		SC("111", "51", "328", "exit=7 a0=5 a1=7ffc a2=1 a3=0 items=0 " PP)
+		EOE("111", "51"),
+		/* vmsplice(5, ...) into the pipe's write end, after a read */
+		SC("110", "5", "0", "exit=7 a0=3 a1=7ffc a2=1000 a3=0 items=0 " PP)
+		EOE("110", "5")
+		SC("111", "51", "278", "exit=7 a0=5 a1=7ffc a2=1 a3=0 items=0 " PP)
+		EOE("111", "51"),
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof(calls) / sizeof(calls[0]); k++) {
+		logged_copy(calls[k]);
+		ck_assert_msg(sem_reaches("#21", "#20"), "call %zu", k);
+		ck_assert_msg(!sem_reaches("#21", "#22"), "call %zu", k);
+	}
+	/* without the copy, nothing reaches out (the parent's read and its
+	 * descriptors infer nothing once its I/O is in the log) */
+	logged_copy(SC("110", "5", "0", "exit=7 a0=3 a1=7ffc a2=1000 a3=0 items=0 " PP)
+		    EOE("110", "5"));
+	ck_assert(!sem_reaches("#21", "#20"));
+}
+END_TEST
+
+/* A read of a pipe that waited is stamped at its entry, before the write
+ * it waited for: dated after it, whether numbered after the write (1) or
+ * before it (2, with another process's event numbered before it and
+ * stamped after its entry). */
+START_TEST(logged_pipe_read_that_waited_follows_the_write)
+{
+	static char text[8192];
+	int order;
+
+	for (order = 1; order <= 2; order++) {
+		const char *wser = order == 1 ? "5" : "6";
+		const char *rser = order == 1 ? "6" : "5";
+		char w[512], r[512];
+
+		snprintf(w, sizeof(w), "type=SYSCALL msg=audit(1700000000.115:%s): "
+			 "arch=c000003e syscall=1 success=yes exit=7 a0=5 "
+			 "a1=7ffc a2=7 a3=0 items=0 " PP " auid=0 uid=0 "
+			 "gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 "
+			 "tty=(none) ses=1 key=\"bt\"\n", wser);
+		snprintf(r, sizeof(r), "type=SYSCALL msg=audit(1700000000.105:%s): "
+			 "arch=c000003e syscall=0 success=yes exit=7 a0=4 "
+			 "a1=7ffc a2=1000 a3=0 items=0 " PC " auid=0 uid=0 "
+			 "gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 "
+			 "tty=(none) ses=1 key=\"bt\"\n", rser);
+		snprintf(text, sizeof(text), "%s%s%s%s",
+		SC("100", "1", "293", "exit=0 a0=7ffc a1=0 a2=0 a3=0 items=0 " PP)
+		"type=FD_PAIR msg=audit(1700000000.100:1): fd0=4 fd1=5\n"
+		SC("101", "2", "57", "exit=101 a0=0 a1=0 a2=0 a3=0 items=0 " PP)
+		SC("110", "3", "257", "exit=3 a0=ffffff9c a1=7ffc a2=0 a3=0 items=1 " PP)
+		CWD("110", "3")
+		PATHR("110", "3", "0", "secret", "20", "0100600", "NORMAL")
+		SC("112", "4", "0", "exit=7 a0=3 a1=7ffc a2=1000 a3=0 items=0 " PP),
+		order == 1 ? w : r, order == 1 ? r : w,
+		SC("130", "7", "257", "exit=6 a0=ffffff9c a1=7ffc a2=241 a3=1b6 items=2 " PC)
+		CWD("130", "7")
+		PATHR("130", "7", "0", "/w/", "10", "040755", "PARENT")
+		PATHR("130", "7", "1", "out", "21", "0100644", "CREATE")
+		SC("131", "8", "1", "exit=7 a0=6 a1=7ffc a2=7 a3=0 items=0 " PC));
+		sem_import(text);
+		ck_assert_msg(sem_reaches("#21", "#20"), "order %d", order);
+	}
+}
+END_TEST
+
+/* Memory shared with a child is never in a call, whatever the rules log:
+ * the child stores what it read, and the parent's logged write after it
+ * carries it (a read of the mapping first). */
+START_TEST(logged_io_still_infers_shared_memory)
+{
+	static const char text[] =
+	SC("100", "1", "9", "exit=140737354125312 a0=0 a1=1000 a2=3 a3=21 items=0 " PP)
+	EOE("100", "1")
+	SC("101", "2", "57", "exit=101 a0=0 a1=0 a2=0 a3=0 items=0 " PP)
+	EOE("101", "2")
+	SC("105", "3", "257", "exit=3 a0=ffffff9c a1=7ffc a2=0 a3=0 items=1 " PC)
+	CWD("105", "3")
+	PATHR("105", "3", "0", "secret", "20", "0100600", "NORMAL")
+	EOE("105", "3")
+	SC("106", "4", "0", "exit=7 a0=3 a1=7ffc a2=1000 a3=0 items=0 " PC)
+	EOE("106", "4")
+	SC("107", "5", "3", "exit=0 a0=3 a1=0 a2=0 a3=0 items=0 " PC)
+	EOE("107", "5")
+	SC("110", "6", "231", "exit=0 a0=0 a1=0 a2=0 a3=0 items=0 " PC)
+	EOE("110", "6")
+	SC("140", "7", "257", "exit=4 a0=ffffff9c a1=7ffc a2=241 a3=1b6 items=2 " PP)
+	CWD("140", "7")
+	PATHR("140", "7", "0", "/w/", "10", "040755", "PARENT")
+	PATHR("140", "7", "1", "out", "21", "0100644", "CREATE")
+	EOE("140", "7")
+	SC("141", "8", "1", "exit=7 a0=4 a1=7ffc a2=7 a3=0 items=0 " PP)
+	EOE("141", "8")
+	SC("150", "9", "257", "exit=5 a0=ffffff9c a1=7ffc a2=0 a3=0 items=1 " PP)
+	CWD("150", "9")
+	PATHR("150", "9", "0", "decoy", "22", "0100600", "NORMAL")
+	EOE("150", "9")
+	SC("151", "10", "0", "exit=5 a0=5 a1=7ffc a2=1000 a3=0 items=0 " PP)
+	EOE("151", "10");
+
+	sem_import(text);
+	ck_assert(sem_reaches("#21", "#20"));
+	ck_assert(!sem_reaches("#21", "#22"));
+}
+END_TEST
+
 /* mmap(MAP_SHARED | MAP_ANONYMOUS) by the parent before its fork: the
  * child reads secret (and may store it there) and exits; the parent then
  * writes out, and after it reads decoy. */
@@ -4300,6 +4465,9 @@ static void add_runtimes_tests(Suite *s)
 	tcase_add_test(tc, message_queue_odd_names_keep_the_inode);
 	tcase_add_test(tc, sysv_message_queue_carries_data);
 	tcase_add_test(tc, anonymous_shared_memory_carries_data);
+	tcase_add_test(tc, logged_kernel_copies_carry_data);
+	tcase_add_test(tc, logged_pipe_read_that_waited_follows_the_write);
+	tcase_add_test(tc, logged_io_still_infers_shared_memory);
 	tcase_add_test(tc, events_end_at_their_proctitle);
 	tcase_add_test(tc, accept_written_before_its_connect_learns_the_port);
 	tcase_add_test(tc, relative_unix_name_is_made_absolute);

@@ -322,7 +322,8 @@ static int named_syscall(const struct aev *e, int none)
 
 /*
  * Is e an accept or a receive (recvfrom, recvmsg, recvmmsg,
- * mq_timedreceive, msgrcv)?  One that
+ * mq_timedreceive, msgrcv; read and readv, of a pipe or socket, when the
+ * rules log them)?  One that
  * blocked is stamped at its entry, before the connect or the send it
  * waited for, and written at its exit, after it: it is handed over in
  * the order of its exit (aev.exit_floor), after that connect or send, or
@@ -341,7 +342,8 @@ static bool waits_for_peer(const struct aev *e)
 	return sysno == SYS_accept || sysno == SYS_accept4 ||
 	       sysno == SYS_recvfrom || sysno == SYS_recvmsg ||
 	       sysno == SYS_recvmmsg || sysno == SYS_mq_timedreceive ||
-	       sysno == SYS_mq_timedreceive_time64 || sysno == SYS_msgrcv;
+	       sysno == SYS_mq_timedreceive_time64 || sysno == SYS_msgrcv ||
+	       sysno == SYS_read || sysno == SYS_readv;
 }
 
 /* Slot i's event is complete: dated (waits_for_peer()), and done. */
