@@ -1290,64 +1290,9 @@ static int check(const struct bt_obs *o)
 	return bt_error_set(BT_EINVAL, "%s: field 'path' is missing", name);
 }
 
-/*
- * A renamed directory takes the paths under it along: every bound path
- * "OLD/x" binds its file to "NEW/x" and lets go of the old one, so the
- * files keep their identity and their names' counts stay right.  Rare,
- * so a scan of every path is fine.
- */
-static int move_children(struct bt_ingest *ing, const char *from,
-			 const char *to, uint64_t time)
-{
-	const struct bt_strmap *m = &ing->pathmap;
-	size_t fl = strlen(from), tl = strlen(to), n = 0, i;
-	int r;
-
-	if (!bt_strmap_get(&ing->dirs, from))
-		return 0;
-	for (i = 0; i < m->cap; i++) {
-		const char *key;
-		size_t pi;
-
-		if (!m->offs[i])
-			continue;
-		key = m->arena + m->offs[i] - 1;
-		pi = m->vals[i] - 1;
-		if (strncmp(key, from, fl) || key[fl] != '/' ||
-		    !ing->paths[pi].file)
-			continue;
-		if (n + 1 > ing->moves_cap &&
-		    bt_grow(&ing->moves, &ing->moves_cap, n + 1,
-			    sizeof(*ing->moves)))
-			return BT_ENOMEM;
-		ing->moves[n++] = (struct move){ pi, m->offs[i] - 1,
-					 ing->paths[pi].file };
-	}
-	for (i = 0; i < n; i++) {
-		/* path_index() may move the arena: copy before. */
-		const char *rest = m->arena + ing->moves[i].off + fl;
-		size_t rl = strlen(rest), npi;
-		uint32_t file = ing->paths[ing->moves[i].pi].file;
-
-		if (tl + rl + 1 > ing->mbuf_cap &&
-		    bt_grow(&ing->mbuf, &ing->mbuf_cap, tl + rl + 1, 1))
-			return BT_ENOMEM;
-		memcpy(ing->mbuf, to, tl);
-		memcpy(ing->mbuf + tl, rest, rl + 1);
-		if ((r = path_index(ing, ing->mbuf, &npi)))
-			return r;
-		if (npi == NOPATH || npi == ing->moves[i].pi)
-			continue;
-		if ((r = bind(ing, npi, file, time, ing->mbuf)) ||
-		    (ing->paths[ing->moves[i].pi].file == file &&
-		     (r = unbind(ing, ing->moves[i].pi))))
-			return r;
-	}
-	return 0;
-}
-
 /* Collect into ing->moves[*n..] the bound paths under directory `dir`
- * ("DIR/x"), with what the walks of move_children() take. */
+ * ("DIR/x"), with the file each names (for move_children() and
+ * swap_children()). */
 static int collect_children(struct bt_ingest *ing, const char *dir,
 			    size_t *n)
 {
@@ -1373,6 +1318,44 @@ static int collect_children(struct bt_ingest *ing, const char *dir,
 			return BT_ENOMEM;
 		ing->moves[(*n)++] = (struct move){ pi, m->offs[i] - 1,
 			ing->paths[pi].file };
+	}
+	return 0;
+}
+
+/*
+ * A renamed directory takes the paths under it along: every bound path
+ * "OLD/x" binds its file to "NEW/x" and lets go of the old one, so the
+ * files keep their identity and their names' counts stay right.  Rare,
+ * so a scan of every path is fine.
+ */
+static int move_children(struct bt_ingest *ing, const char *from,
+			 const char *to, uint64_t time)
+{
+	const struct bt_strmap *m = &ing->pathmap;
+	size_t fl = strlen(from), tl = strlen(to), n = 0, i;
+	int r;
+
+	if ((r = collect_children(ing, from, &n)))
+		return r;
+	for (i = 0; i < n; i++) {
+		/* path_index() may move the arena: copy before. */
+		const char *rest = m->arena + ing->moves[i].off + fl;
+		size_t rl = strlen(rest), npi;
+		uint32_t file = ing->paths[ing->moves[i].pi].file;
+
+		if (tl + rl + 1 > ing->mbuf_cap &&
+		    bt_grow(&ing->mbuf, &ing->mbuf_cap, tl + rl + 1, 1))
+			return BT_ENOMEM;
+		memcpy(ing->mbuf, to, tl);
+		memcpy(ing->mbuf + tl, rest, rl + 1);
+		if ((r = path_index(ing, ing->mbuf, &npi)))
+			return r;
+		if (npi == NOPATH || npi == ing->moves[i].pi)
+			continue;
+		if ((r = bind(ing, npi, file, time, ing->mbuf)) ||
+		    (ing->paths[ing->moves[i].pi].file == file &&
+		     (r = unbind(ing, ing->moves[i].pi))))
+			return r;
 	}
 	return 0;
 }
