@@ -1034,7 +1034,10 @@ static int release_maps(struct bt_auditd *a, const struct aev *e,
 
 	if (!pr || !pr->nmaps)
 		return 0;
-	if (a->fdlife) {
+	for (k = 0; k < pr->nmaps && !pr->maps[k].write; k++)
+		;
+	/* (what it read matters only for what it wrote: none, nothing) */
+	if (a->fdlife && k < pr->nmaps) {
 		if ((r = pull_maps(a, e, pr, 0, 0)))
 			return r;
 		for (k = 0; k < pr->nmaps; k++) {

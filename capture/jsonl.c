@@ -313,6 +313,32 @@ static int get_mmap(json_t *root, struct bt_obs *o)
 	return 0;
 }
 
+/* "via_fd": true when the operation on a file's content went through a
+ * descriptor or a mapping, not a name: the file it was opened on, even
+ * after its last name went (needs "inode"). */
+static int get_via_fd(json_t *root, struct bt_obs *o)
+{
+	json_t *v = json_object_get(root, "via_fd");
+
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v))
+		return bad_field("via_fd", "must be true or false");
+	switch (o->op) {
+	case BT_RAW_READ: case BT_RAW_WRITE: case BT_RAW_TRUNCATE:
+	case BT_RAW_MMAP: case BT_RAW_MUNMAP: case BT_RAW_PAGE_READ:
+	case BT_RAW_PAGE_WRITE: case BT_RAW_CHMOD: case BT_RAW_CHOWN:
+		break;
+	default:
+		return bad_field("via_fd", "is for an operation on a file "
+				 "through a descriptor or mapping");
+	}
+	if (json_is_true(v) && !o->has_ino)
+		return bad_field("via_fd", "needs 'inode' too");
+	o->via_fd = json_is_true(v);
+	return 0;
+}
+
 /* ---- one line --------------------------------------------------------- */
 
 int bt_jsonl_parse(struct bt_jsonl_line *l, const char *line, size_t len,
@@ -359,6 +385,8 @@ int bt_jsonl_parse(struct bt_jsonl_line *l, const char *line, size_t len,
 	o->has_ino = has_ino;
 	o->dev = dev;
 	o->ino = ino;
+	if ((r = get_via_fd(root, o)))
+		return r;
 
 	/* A channel or an anonymous file has a name that is not a path
 	 * ("pipe:[1234]", "memfd:x"), and may be known by its inode only. */

@@ -1041,6 +1041,34 @@ START_TEST(rename_exchange_swaps_two_directories)
 }
 END_TEST
 
+/* A file read through a descriptor after its last name went is the file
+ * it was opened on ("via_fd"); by name, the same inode is a new file. */
+static const char *const unlinked_logs[2] = {
+	DX(1, "write", 90, "/w/t", INO(50))
+	DX(2, "unlink", 90, "/w/t", INO(50))
+	"{\"time\":3,\"op\":\"read\",\"pid\":91,\"path\":\"/w/t\""
+	INO(50) ",\"via_fd\":true}\n"
+	DX(4, "write", 91, "/w/out", INO(51)),
+
+	DX(1, "write", 90, "/w/t", INO(50))
+	DX(2, "unlink", 90, "/w/t", INO(50))
+	DX(3, "read", 91, "/w/t", INO(50))
+	DX(4, "write", 91, "/w/out", INO(51)),
+};
+
+START_TEST(read_through_a_descriptor_after_unlink)
+{
+	struct bt_result *r;
+
+	gbuild(unlinked_logs[_i]);
+	r = gwalk(BT_BACKWARD, "file:/w/out");
+	ck_assert(has_proc(r, 90));   /* (by name: the unlink's lookup) */
+	bt_result_free(r);
+	/* t and out; by name, the inode again is a third file */
+	ck_assert_uint_eq(count_kind(BT_REC_FILE), _i == 0 ? 2 : 3);
+}
+END_TEST
+
 /* Link then unlink one name: the other still names the file. */
 static const char *const link_logs[2] = {
 	"{\"time\":1,\"op\":\"create\",\"pid\":30,\"path\":\"/w/x\"" INO(7) "}\n"
@@ -1973,6 +2001,7 @@ int main(void)
 	TL(atomic_replace, 2);
 	TL(rename_exchange_swaps_two_files, 2);
 	TL(rename_exchange_swaps_two_directories, 2);
+	TL(read_through_a_descriptor_after_unlink, 2);
 	TL(hard_link_outlives_a_name, 2);
 	TL(directory_rename_moves_its_files, 2);
 	TL(fd_paths_are_not_names, 6);

@@ -101,6 +101,12 @@ START_TEST(every_op)
 	good("{\"time\":5,\"op\":\"rename\",\"pid\":1,\"path\":\"/a\","
 	     "\"new_path\":\"/b\",\"exchange\":true}");
 	ck_assert(O.exchange);
+	/* through a descriptor: the file it was opened on, named or not */
+	good("{\"time\":5,\"op\":\"read\",\"pid\":1,\"path\":\"/a\","
+	     "\"inode\":7,\"via_fd\":true}");
+	ck_assert(O.via_fd && O.has_ino);
+	good("{\"time\":5,\"op\":\"read\",\"pid\":1,\"path\":\"/a\"}");
+	ck_assert(!O.via_fd);
 
 	good("{\"time\":5,\"op\":\"mmap\",\"pid\":1,\"path\":\"/dev/shm/s\","
 	     "\"shared\":true,\"prot\":\"rw\",\"offset\":8192,"
@@ -398,6 +404,12 @@ START_TEST(bad_types_and_ranges)
 	    "\"new_path\":\"/b\",\"exchange\":1}", "field 'exchange'");
 	bad("{\"time\":5,\"op\":\"link\",\"pid\":1,\"path\":\"/a\","
 	    "\"new_path\":\"/b\",\"exchange\":true}", "field 'exchange'");
+	bad("{\"time\":5,\"op\":\"read\",\"pid\":1,\"path\":\"/a\","
+	    "\"inode\":7,\"via_fd\":1}", "field 'via_fd'");
+	bad("{\"time\":5,\"op\":\"read\",\"pid\":1,\"path\":\"/a\","
+	    "\"via_fd\":true}", "field 'via_fd' needs 'inode'");
+	bad("{\"time\":5,\"op\":\"unlink\",\"pid\":1,\"path\":\"/a\","
+	    "\"inode\":7,\"via_fd\":true}", "field 'via_fd' is for");
 	bad("{\"time\":5,\"op\":\"link\",\"pid\":1,\"path\":\"/a\","
 	    "\"new_path\":\"b\"}", "field 'new_path' must be an absolute");
 	bad("{\"time\":5,\"op\":\"page_read\",\"pid\":1,\"path\":\"/a\"}",
