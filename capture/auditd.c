@@ -1694,7 +1694,6 @@ static int do_attr(struct bt_auditd *a, const struct aev *e)
 	return add(a, &o);
 }
 
-/* read/write family, ftruncate, when the rules log them: by fd. */
 /*
  * One logged read (write false) or write of `bytes` through descriptor fd
  * of process pr: a read or write of its file or channel, a receive or
