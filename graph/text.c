@@ -96,9 +96,11 @@ static void text_label(struct bt_sb *b, const struct bt_result *r,
 		return;
 	}
 	if (is_pipe(r, nd)) {
-		/* a pty's direction by its name ("pty 0.in"), else "pipe" */
+		/* a pty's direction by its name ("pty 0.in"), a System V
+		 * message queue by its ("sysv-msg 32768"), else "pipe" */
 		if (!bt_graph_object(r->g, nd->obj, &in) && in.path &&
-		    !strncmp(in.path, "pty:[", 5)) {
+		    (!strncmp(in.path, "pty:[", 5) ||
+		     !strncmp(in.path, "sysv-msg:[", 10))) {
 			label_of(b, r, nd);
 			bt_sb_adds(b, " ");
 		} else {

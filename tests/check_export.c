@@ -620,6 +620,40 @@ START_TEST(test_mem_ops)
 }
 END_TEST
 
+/* A System V message queue is a channel named by its id in text
+ * ("sysv-msg 65536", then its writer | reader), as a pty is by its
+ * direction; a plain pipe stays "pipe". */
+START_TEST(test_sysv_msg_label)
+{
+	const char *path = tu_path("msg.btl");
+	struct bt_graph *g = NULL;
+	struct bt_result *r = NULL;
+	struct bt_walk_opts o;
+	char *text;
+	uint32_t id;
+
+	ck_assert_int_eq(tu_log_from_jsonl(path,
+		"{\"time\":1,\"op\":\"read\",\"pid\":3,\"path\":\"/s\"}\n"
+		"{\"time\":2,\"op\":\"write\",\"pid\":3,"
+		"\"path\":\"sysv-msg:[65536]\",\"kind\":\"pipe\","
+		"\"inode\":4611686018427453440}\n"
+		"{\"time\":3,\"op\":\"read\",\"pid\":4,"
+		"\"path\":\"sysv-msg:[65536]\",\"kind\":\"pipe\","
+		"\"inode\":4611686018427453440}\n"
+		"{\"time\":4,\"op\":\"write\",\"pid\":4,\"path\":\"/l\"}\n"), 0);
+	ck_assert_int_eq(bt_graph_load(&g, path, NULL, NULL), 0);
+	ck_assert_int_eq(bt_graph_find_file(g, "/l", &id), 0);
+	bt_walk_opts_init(&o);
+	ck_assert_int_eq(bt_backtrack(&r, g, id, &o), 0);
+	text = export_mem(r, BT_FMT_TEXT, NULL);
+	ck_assert_msg(strstr(text, "sysv-msg 65536 ") != NULL, "%s", text);
+	ck_assert(strstr(text, "pipe ") == NULL);
+	free(text);
+	bt_result_free(r);
+	bt_graph_free(g);
+}
+END_TEST
+
 START_TEST(test_json_hostile)
 {
 	const struct hostile *h = &hostile[_i];
@@ -1463,6 +1497,7 @@ static Suite *export_suite(void)
 	TC("dot 10 KB name", test_dot_long_name);
 	TC("json schema", test_json_schema);
 	TC("memory ops", test_mem_ops);
+	TC("message queue label", test_sysv_msg_label);
 	TCL("json hostile names", test_json_hostile);
 	TC("json truncated", test_json_truncated);
 	TC("single node", test_single_node);
