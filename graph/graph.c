@@ -1054,6 +1054,11 @@ struct worker {
 	uint32_t *inc, *outc;   /* pass 1: counts; pass 2: cursors */
 	uint32_t *sc_cause, *sc_effect, *sc_aux;  /* [maxbev] */
 	uint8_t *sc_op, *sc_auxop;
+	/* Kept from pass 1 for pass 2, or NULL (then pass 2 decodes each
+	 * block again): every event's cause, effect and op, by event
+	 * number (load_v2(), keep_events()). */
+	uint32_t *kc, *ke;
+	uint8_t *ko;
 	struct auxent *aux;
 	size_t naux, aux_cap;
 	const struct lpass *lp; /* pass 2 */
@@ -1151,9 +1156,9 @@ static int block_events(struct worker *w, uint32_t b, const uint8_t *kinds,
 	int r;
 
 	memset(ev, 0, sizeof(*ev));
-	ev->cause = w->sc_cause;
-	ev->effect = w->sc_effect;
-	ev->op = w->sc_op;
+	ev->cause = w->kc ? w->kc + first : w->sc_cause;
+	ev->effect = w->ke ? w->ke + first : w->sc_effect;
+	ev->op = w->ko ? w->ko + first : w->sc_op;
 	ev->aux = w->sc_aux;
 	ev->auxop = w->sc_auxop;
 	ev->cap = want;
@@ -1260,6 +1265,8 @@ static inline bool ev0_any(uint32_t min, uint32_t max, uint32_t lo,
 /* An index build's list pass over block b: the entries of this pass's
  * ranges, at the worker's cursors.  The kind table is complete: the
  * decoder checks everything. */
+static int block_error(struct bt_graph *g, uint32_t b, const char *what);
+
 static int pass2_block(struct worker *w, uint32_t b)
 {
 	struct bt_graph *g = w->g;
@@ -1277,8 +1284,27 @@ static int pass2_block(struct worker *w, uint32_t b)
 	if (w->br && (!ev0_any(w->br[b].emin, w->br[b].emax, ilo, ispan) &&
 		      !ev0_any(w->br[b].cmin, w->br[b].cmax, olo, ospan)))
 		return 0;
-	if ((r = block_events(w, b, g->kind, &ev, &len)))
+	if (w->kc) {
+		/* Kept from pass 1, which checked all but the kinds of the
+		 * objects other blocks define: those now, and the decoder
+		 * says what is wrong if one does not fit. */
+		const uint8_t *kind = g->kind;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.n = g->bfirst[b + 1] - ev0;
+		ev.cause = w->kc + ev0;
+		ev.effect = w->ke + ev0;
+		ev.op = w->ko + ev0;
+		for (k = 0; k < ev.n; k++)
+			if (__builtin_expect(!bt_op_kinds_ok(ev.op[k],
+						kind[ev.cause[k]],
+						kind[ev.effect[k]]), 0))
+				return block_error(g, b, "an event joins "
+						   "objects of kinds its op "
+						   "cannot join");
+	} else if ((r = block_events(w, b, g->kind, &ev, &len))) {
 		return r;
+	}
 	for (k = 0; k < ev.n; k++) {
 		uint32_t c = ev.cause[k], f = ev.effect[k], pos;
 
@@ -1683,13 +1709,35 @@ out:
 	return r;
 }
 
+/*
+ * Whether pass 2 takes the events pass 1 decoded (9 bytes an event, freed
+ * when the load ends) rather than decode every block again: for a graph
+ * for questions, when they take at most an eighth of the memory.  (An
+ * index build keeps its memory bounded: its passes decode.)  Fresh
+ * memory costs faults, but on this machine a decode costs several times
+ * more.  BTRACK_LOAD_DECODE=twice decodes twice anyway (the tests use
+ * both ways).
+ */
+static bool keep_events(const struct bt_graph *g,
+			const struct bt_listsink *sink)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	const char *env = getenv("BTRACK_LOAD_DECODE");
+
+	if (sink || !g->nev || (env && !strcmp(env, "twice")))
+		return false;
+	return pages > 0 && psz > 0 &&
+	       g->nev * 9 <= (uint64_t)pages * (uint64_t)psz / 8;
+}
+
 static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg,
 		   const struct bt_listsink *sink)
 {
 	struct worker ws[2];
 	unsigned nw = threads_wanted(), i;
 	uint32_t n, done = 0, split, maxbev = 1, b;
-	uint32_t *b_in = NULL, *b_out = NULL;
+	uint32_t *b_in = NULL, *b_out = NULL, *kc = NULL, *ke = NULL;
+	uint8_t *ko = NULL;
 	struct brange *br = NULL;
 	int r;
 
@@ -1754,6 +1802,16 @@ static int load_v2(struct bt_graph *g, bt_progress_fn progress, void *arg,
 		ws[1].inc = b_in;
 		ws[1].outc = b_out;
 	}
+	if (keep_events(g, sink)) {
+		kc = bt_alloc_huge((size_t)g->nev * sizeof(uint32_t));
+		ke = bt_alloc_huge((size_t)g->nev * sizeof(uint32_t));
+		ko = bt_alloc_huge((size_t)g->nev);
+		for (i = 0; kc && ke && ko && i < nw; i++) {
+			ws[i].kc = kc;
+			ws[i].ke = ke;
+			ws[i].ko = ko;
+		}
+	}
 	if ((r = run_pass(ws, nw, 1)))
 		goto out;
 	if ((r = merge_objects(g, ws, nw, split, !sink)))
@@ -1779,6 +1837,9 @@ out:
 	free(b_in);
 	free(b_out);
 	free(br);
+	free(kc);
+	free(ke);
+	free(ko);
 	return r;
 }
 struct bt_graph *bt_graph_alloc(void)

@@ -16,6 +16,7 @@
 
 #include "../core/error.h"
 #include "../graph/graph.h"
+#include "../core/crc32c.h"
 #include "../core/log.h"
 #include "testutil.h"
 
@@ -422,6 +423,71 @@ START_TEST(corrupt_log)
 }
 END_TEST
 
+/* An event whose objects another block defined, of kinds its op cannot
+ * join: the load fails with the decoder's word for it, whether the list
+ * pass decodes the blocks again or takes pass 1's events. */
+START_TEST(cross_block_kinds)
+{
+	static const char *const ways[] = { "twice", "" };
+	struct bt_log_writer *w = wopen("xk.btl");
+	struct bt_graph *g = NULL;
+	uint32_t i;
+	size_t k;
+
+	struct bt_log_blockinfo bi;
+	struct bt_log *log;
+	uint64_t word;
+	uint32_t nb;
+	uint8_t *blk;
+	int fd;
+
+	ck_assert_int_eq(bt_log_append_process(w, 1, 10, 1, 0, 0), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 2, 0, 1, 1), 0);
+	ck_assert_int_eq(bt_log_append_file(w, 3, 0, 1, 2), 0);
+	for (i = 0; i < 20001; i++)
+		ck_assert_int_eq(bt_log_append_event(w, BT_OP_WRITE, 0, 0,
+						     10 + i, 1, 2), 0);
+	ck_assert_int_eq(bt_log_writer_close(w), 0);
+	/* The last record of the last block is the last write: tag, time
+	 * delta, cause delta (0), effect delta (0), a byte each.  Its cause
+	 * becomes file 3 (zigzag +2), and the block's checksum is made to
+	 * match: a write from a file to a file, which no op joins, whose
+	 * objects the first block defined. */
+	ck_assert_int_eq(bt_log_open(&log, tu_path("xk.btl")), 0);
+	nb = bt_log_blocks(log);
+	ck_assert_uint_gt(nb, 1);
+	ck_assert_int_eq(bt_log_block_info(log, nb - 1, &bi), 0);
+	bt_log_close(log);
+	fd = open(tu_path("xk.btl"), O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	blk = malloc(BT_LOG_BLOCK_HEADER + bi.used);
+	ck_assert_ptr_nonnull(blk);
+	ck_assert_int_eq(pread(fd, blk, BT_LOG_BLOCK_HEADER + bi.used,
+			       (off_t)bi.file_off),
+			 (ssize_t)(BT_LOG_BLOCK_HEADER + bi.used));
+	ck_assert_uint_eq(blk[BT_LOG_BLOCK_HEADER + bi.used - 2], 0);
+	blk[BT_LOG_BLOCK_HEADER + bi.used - 2] = 4;
+	word = (uint64_t)bt_crc32c(0, blk + 8, BT_LOG_BLOCK_HEADER - 8 +
+				   bi.used) << 32 | bi.used;
+	memcpy(blk, &word, 8);
+	ck_assert_int_eq(pwrite(fd, blk, BT_LOG_BLOCK_HEADER + bi.used,
+				(off_t)bi.file_off),
+			 (ssize_t)(BT_LOG_BLOCK_HEADER + bi.used));
+	close(fd);
+	free(blk);
+	for (k = 0; k < sizeof(ways) / sizeof(ways[0]); k++) {
+		setenv("BTRACK_LOAD_DECODE", ways[k], 1);
+		ck_assert_int_eq(bt_graph_load(&g, tu_path("xk.btl"), NULL,
+					       NULL), BT_ECORRUPT);
+		ck_assert_ptr_null(g);
+		ck_assert_msg(strstr(bt_error_msg(), "cannot join a file to "
+				     "a file"), "%s: %s", ways[k],
+			      bt_error_msg());
+	}
+	unsetenv("BTRACK_LOAD_DECODE");
+}
+END_TEST
+
 /* A log whose records pass 32 GiB cannot be indexed with u32 references:
  * a sparse file claims 33 GiB of committed records (format version 1,
  * read in place: its header has no checksum to fix). */
@@ -611,6 +677,7 @@ int main(void)
 		{ "progress_and_memory", progress_and_memory },
 		{ "torn_tail_warning", torn_tail_warning },
 		{ "corrupt_log", corrupt_log },
+		{ "cross_block_kinds", cross_block_kinds },
 		{ "too_large", too_large },
 		{ "labels_over_time", labels_over_time },
 		{ "forked_child_inherits_image", forked_child_inherits_image },

@@ -13,7 +13,8 @@
  * bt_log_block_events()) against the whole log decoded at once
  * (bt_log_data()), and a follower that opened the log at a block boundary
  * or in the middle of a block and took in the rest with bt_log_refresh()
- * (a memfd, as a writer's file).  The reader must never read outside the
+ * (a memfd, as a writer's file); and the graph both ways its list pass
+ * can go (graph_both_ways()).  The reader must never read outside the
  * buffer; a refused log is an error with an offset.  Build with `make
  * fuzz`; run e.g. `build/fuzz/fuzz_log_v2 -max_total_time=60`.
  * tests/check_log.c runs mutated version 2 logs in CI.
@@ -28,6 +29,7 @@
 #include "../../core/crc32c.h"
 #include "../../core/error.h"
 #include "../../core/log.h"
+#include "../../graph/graph.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -99,6 +101,30 @@ static void next_chain(uint8_t *buf, size_t end, struct bt_log_block *nb)
 }
 
 /* Sum and count of the records an iterator returns from where it is. */
+/* The graph loaded twice, its list pass taking pass 1's events and
+ * decoding every block again (graph.c, keep_events()): the same answer,
+ * and the same objects and events when it loads. */
+static void graph_both_ways(const uint8_t *buf, size_t len)
+{
+	struct bt_graph *g[2] = { NULL, NULL };
+	struct bt_log *log;
+	int r[2], k;
+
+	for (k = 0; k < 2; k++) {
+		setenv("BTRACK_LOAD_DECODE", k ? "twice" : "", 1);
+		if (bt_log_open_mem(&log, buf, len))
+			return;
+		r[k] = bt_graph_from_log(&g[k], log, NULL, NULL);
+	}
+	unsetenv("BTRACK_LOAD_DECODE");
+	if (r[0] != r[1] ||
+	    (!r[0] && (bt_graph_nobjects(g[0]) != bt_graph_nobjects(g[1]) ||
+		       bt_graph_nevents(g[0]) != bt_graph_nevents(g[1]))))
+		abort();
+	bt_graph_free(g[0]);
+	bt_graph_free(g[1]);
+}
+
 static int drain(struct bt_log_iter *it, uint64_t *n, uint64_t *sum)
 {
 	const struct bt_rec_head *h;
@@ -381,6 +407,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	bt_log_close(log);
 	blocks_vs_image(buf, off);
+	graph_both_ways(buf, off);
 	if (nblocks) {
 		size_t k = cutsel % (nblocks < 64 ? nblocks : 64);
 		size_t bend = blk_end[k];
