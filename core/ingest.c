@@ -1322,6 +1322,23 @@ static int collect_children(struct bt_ingest *ing, const char *dir,
 	return 0;
 }
 
+/* The path index of `to` followed by moves[i]'s name after its first
+ * `fl` bytes (its directory), the path itself in ing->mbuf. */
+static int moved_path(struct bt_ingest *ing, size_t i, size_t fl,
+		      const char *to, size_t *npi)
+{
+	/* path_index() may move the arena: copy before. */
+	const char *rest = ing->pathmap.arena + ing->moves[i].off + fl;
+	size_t tl = strlen(to), rl = strlen(rest);
+
+	if (tl + rl + 1 > ing->mbuf_cap &&
+	    bt_grow(&ing->mbuf, &ing->mbuf_cap, tl + rl + 1, 1))
+		return BT_ENOMEM;
+	memcpy(ing->mbuf, to, tl);
+	memcpy(ing->mbuf + tl, rest, rl + 1);
+	return path_index(ing, ing->mbuf, npi);
+}
+
 /*
  * A renamed directory takes the paths under it along: every bound path
  * "OLD/x" binds its file to "NEW/x" and lets go of the old one, so the
@@ -1331,24 +1348,16 @@ static int collect_children(struct bt_ingest *ing, const char *dir,
 static int move_children(struct bt_ingest *ing, const char *from,
 			 const char *to, uint64_t time)
 {
-	const struct bt_strmap *m = &ing->pathmap;
-	size_t fl = strlen(from), tl = strlen(to), n = 0, i;
+	size_t fl = strlen(from), n = 0, i;
 	int r;
 
 	if ((r = collect_children(ing, from, &n)))
 		return r;
 	for (i = 0; i < n; i++) {
-		/* path_index() may move the arena: copy before. */
-		const char *rest = m->arena + ing->moves[i].off + fl;
-		size_t rl = strlen(rest), npi;
 		uint32_t file = ing->paths[ing->moves[i].pi].file;
+		size_t npi;
 
-		if (tl + rl + 1 > ing->mbuf_cap &&
-		    bt_grow(&ing->mbuf, &ing->mbuf_cap, tl + rl + 1, 1))
-			return BT_ENOMEM;
-		memcpy(ing->mbuf, to, tl);
-		memcpy(ing->mbuf + tl, rest, rl + 1);
-		if ((r = path_index(ing, ing->mbuf, &npi)))
+		if ((r = moved_path(ing, i, fl, to, &npi)))
 			return r;
 		if (npi == NOPATH || npi == ing->moves[i].pi)
 			continue;
@@ -1401,10 +1410,10 @@ static int swap_children(struct bt_ingest *ing, const char *a, const char *b,
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < n; i++) {
 			const char *to = i < na ? b : a;
-			size_t fl = strlen(i < na ? a : b), tl = strlen(to);
+			size_t fl = strlen(i < na ? a : b);
 			const char *rest = ing->pathmap.arena +
 					   ing->moves[i].off + fl;
-			size_t rl = strlen(rest), npi, pi = ing->moves[i].pi;
+			size_t npi, pi = ing->moves[i].pi;
 			uint32_t file = ing->moves[i].file;
 
 			if (k == 1) {
@@ -1416,12 +1425,7 @@ static int swap_children(struct bt_ingest *ing, const char *a, const char *b,
 					return r;
 				continue;
 			}
-			if (tl + rl + 1 > ing->mbuf_cap &&
-			    bt_grow(&ing->mbuf, &ing->mbuf_cap, tl + rl + 1, 1))
-				return BT_ENOMEM;
-			memcpy(ing->mbuf, to, tl);
-			memcpy(ing->mbuf + tl, rest, rl + 1);
-			if ((r = path_index(ing, ing->mbuf, &npi)))
+			if ((r = moved_path(ing, i, fl, to, &npi)))
 				return r;
 			if (npi == NOPATH)
 				continue;
