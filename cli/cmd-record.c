@@ -349,8 +349,10 @@ int cmd_record(int argc, char **argv)
 			 (unsigned long long)st.io_uring_procs,
 			 (unsigned long long)st.io_uring);
 	else if (st.io_uring)  /* (the eBPF source counts calls only) */
-		cli_warn("io_uring or Linux AIO used (%llu calls): their I/O "
-			 "is not recorded", (unsigned long long)st.io_uring);
+		cli_warn("io_uring or Linux AIO used (%llu calls): Linux AIO, "
+			 "and io_uring operations but read, write, send, "
+			 "receive, open, accept and connect, are not "
+			 "recorded", (unsigned long long)st.io_uring);
 	if (st.unconfirmed)
 		cli_warn("%llu unlink(s) or rename(s) could not be confirmed "
 			 "after the call (notes in the log)",

@@ -998,11 +998,11 @@ static __noinline void pty_event(struct bt_probe *c, __u32 op, __u64 fp)
  * OPEN (CREATE when the open created the file), PIPE; sockets make RECV,
  * SEND, CONNECT, ACCEPT.  c->x1 and c->x2 go into the record's arg and
  * arg2, c->ua is the user sockaddr of a socket op. */
-static __noinline void fd_event(struct bt_probe *c, __u32 op, long fd)
+static __noinline void file_event(struct bt_probe *c, __u32 op, __u64 fp)
 {
 	__u64 arg = c->x1, arg2 = c->x2;
 	const void *ua = c->ua;
-	struct file *f = fd_file(c->task, fd);
+	struct file *f = (struct file *)fp;
 	struct inode *ino;
 	struct bt_raw *r;
 	__u64 key;
@@ -1089,6 +1089,12 @@ static __noinline void fd_event(struct bt_probe *c, __u32 op, long fd)
 	if (!n)
 		bpf_map_update_elem(&named, &key, &r->ino, BPF_ANY);
 	rec_commit(c);
+}
+
+/* The file op on descriptor fd of the current task (file_event()). */
+static __always_inline void fd_event(struct bt_probe *c, __u32 op, long fd)
+{
+	file_event(c, op, (__u64)fd_file(c->task, fd));
 }
 
 /* An event on one or two user paths: TRUNCATE, UNLINK, CHMOD, CHOWN;
@@ -1268,6 +1274,8 @@ struct bt_args {
 	__u64 ua, ualen;        /* a user sockaddr and its length */
 	__u64 t0;               /* the records' time (0: now) */
 	__u64 addr, len, prot, flags; /* K_MMAP, K_VMA */
+	__u64 fp;               /* K_FD: op on this struct file instead of
+	                           fd (io_uring), or 0 */
 };
 
 enum { K_NONE, K_FD, K_PATH, K_MMAP, K_VMA, K_LINKFD };
@@ -1283,6 +1291,8 @@ __noinline int bt_ev_fd(struct bt_args *a)
 	c.ua = (const void *)a->ua;
 	c.ualen = a->ualen;
 	c.t0 = a->t0;
+	if (a->fp)
+		file_event(&c, a->op, a->fp);
 	if (a->fd >= 0)
 		fd_event(&c, a->op, a->fd);
 	if (a->fd2 >= 0)
@@ -1942,6 +1952,80 @@ int BPF_PROG(bt_sys_enter, struct pt_regs *regs, long id)
 
 		bt_ev_map(&x);
 	}
+	leave(&c);
+	return 0;
+}
+
+/* ---- io_uring --------------------------------------------------------- */
+
+/*
+ * io_uring requests move data with no system call of their own (a ring
+ * shared with the kernel, io_uring_enter at most, or none with SQPOLL):
+ * the syscall tracepoints never see them.  Each one's completion does:
+ * io_uring:io_uring_complete, in the submitting process (its task work,
+ * or one of its io-wq or SQPOLL threads), with the request (its opcode and
+ * file, a registered one too) and the result.  A read, write, send or
+ * receive is recorded on its file with the bytes the result says; an
+ * open or accept by the descriptor it made; a connect on its socket.
+ * Other opcodes (splice, tee, renameat, ...) are not yet.
+ */
+SEC("raw_tp/io_uring_complete")
+int BPF_PROG(bt_uring_complete, struct io_ring_ctx *ring, void *req,
+	     struct io_uring_cqe *cqe)
+{
+	struct io_kiocb *rq = req;
+	struct bt_probe c;
+	struct bt_args x;
+	__u32 op = 0;
+	__s32 res;
+	__u8 code;
+
+	if (!rq || !cqe)
+		return 0;
+	code = BPF_CORE_READ(rq, opcode);
+	res = BPF_CORE_READ(cqe, res);
+	switch (code) {
+	case IORING_OP_READV: case IORING_OP_READ_FIXED: case IORING_OP_READ:
+	case IORING_OP_RECVMSG: case IORING_OP_RECV:
+		op = BT_RAW_READ;
+		break;
+	case IORING_OP_WRITEV: case IORING_OP_WRITE_FIXED:
+	case IORING_OP_WRITE: case IORING_OP_SENDMSG: case IORING_OP_SEND:
+		op = BT_RAW_WRITE;
+		break;
+	case IORING_OP_OPENAT: case IORING_OP_OPENAT2:
+		op = BT_RAW_OPEN;
+		break;
+	case IORING_OP_ACCEPT:
+		op = BT_RAW_ACCEPT;
+		break;
+	case IORING_OP_CONNECT:
+		op = BT_RAW_CONNECT;
+		break;
+	default:
+		return 0;
+	}
+	if (res < 0 || (res == 0 && op != BT_RAW_CONNECT))
+		return 0;
+	if (enter(&c, op))
+		return 0;
+	if (is_compat(c.task))
+		goto out;
+	__builtin_memset(&x, 0, sizeof(x));
+	x.op = op;
+	x.op2 = BT_RAW_WRITE;
+	x.fd = x.fd2 = -1;
+	x.dfd = x.dfd2 = AT_FDCWD;
+	if (op == BT_RAW_OPEN || op == BT_RAW_ACCEPT)
+		x.fd = res;             /* the descriptor it made */
+	else {
+		x.fp = (__u64)BPF_CORE_READ(rq, file);
+		x.x1 = op == BT_RAW_CONNECT ? 0 : res;
+		if (!x.fp)
+			goto out;
+	}
+	bt_ev_fd(&x);
+out:
 	leave(&c);
 	return 0;
 }

@@ -77,6 +77,7 @@ void bt_ebpf_close(struct bt_ebpf *e)
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "btrack_ebpf.h"
@@ -115,6 +116,22 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 /* CLOCK_REALTIME - CLOCK_MONOTONIC, the programs' time offset: fixed for
  * the capture, so that a process's start time is one value throughout
  * (it is half of its identity). */
+/* Whether the running kernel has raw tracepoint `name` (the type
+ * btf_trace_NAME in its BTF). */
+static bool has_tracepoint(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	char type[128];
+	bool ok;
+
+	if (!btf)
+		return false;
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	ok = btf__find_by_name_kind(btf, type, BTF_KIND_TYPEDEF) > 0;
+	btf__free(btf);
+	return ok;
+}
+
 static uint64_t rt_offset(void)
 {
 	struct timespec r, m, r2;
@@ -313,6 +330,11 @@ int bt_ebpf_open(struct bt_ebpf **out, const struct bt_ebpf_opts *o)
 				   (unsigned long long)ring);
 		goto fail;
 	}
+	/* io_uring's completions, where the kernel has io_uring (its
+	 * tracepoint in the kernel's BTF); without it nothing is lost */
+	if (!has_tracepoint("io_uring_complete"))
+		bpf_program__set_autoload(e->skel->progs.bt_uring_complete,
+					  false);
 	if (btrack_bpf__load(e->skel)) {
 		if (errno == EPERM || errno == EACCES)
 			err = bt_error_set_os(BT_EIO, "cannot load the eBPF "

@@ -77,6 +77,7 @@ mmap-pread      flow  -    mmap MAP_SHARED write, then pread64
 sysv-shm        flow  -    shmat of a System V segment, written by a child
 posix-shm       flow  -    shm_open + mmap MAP_SHARED, written by a child, read through memory
 anon-shared     flow  -    mmap MAP_SHARED|MAP_ANONYMOUS before fork, written by the child
+memfd-shared    flow  -    memfd_create + mmap MAP_SHARED before fork, written by the child
 pipe            flow  -    pipe
 pipe2           flow  -    pipe2
 socketpair      flow  -    socketpair (AF_UNIX)
@@ -100,6 +101,7 @@ execveat        exec  -    execveat (dirfd, name)
 exec-script     exec  -    execve of a #! script (the kernel runs /bin/sh on it)
 memfd-exec      exec  -    memfd_create + execveat AT_EMPTY_PATH
 io_uring        flow  -    io_uring IORING_OP_READ/WRITE
+io_uring-net    flow  -    io_uring IORING_OP_SEND, OPENAT, RECV, WRITE over a socketpair
 process_vm_writev flow -   process_vm_writev into a child
 ptrace-poke     flow  -    ptrace POKEDATA into a child
 proc-mem        flow  -    pwrite of /proc/PID/mem of a child
@@ -140,7 +142,8 @@ setresuid       cred  -    setresgid + setresuid
 # row is "not visible" (its checks are run and reported, never failed).
 DESIGN='
 record io_uring  io_uring requests bypass system calls (ptrace sees only io_uring_setup/enter); btrack record warns
-ebpf io_uring  io_uring requests bypass system calls (the tracepoints see only io_uring_setup/enter); btrack record --source ebpf warns
+record io_uring-net  io_uring requests bypass system calls (ptrace sees only io_uring_setup/enter); btrack record warns
+auditd io_uring-net  io_uring requests bypass system calls: no audit rule logs them (the open of the sink too is one)
 record ptrace-poke  every process of btrack record has the recorder as its tracer: another cannot attach to it (EPERM), the probe is unavailable
 '
 
