@@ -1967,13 +1967,48 @@ int BPF_PROG(bt_sys_enter, struct pt_regs *regs, long id)
  * file, a registered one too) and the result.  A read, write, send or
  * receive is recorded on its file with the bytes the result says; an
  * open or accept by the descriptor it made; a connect on its socket.
- * Other opcodes (splice, tee, renameat, ...) are not yet.
+ * A write or send is stamped when it was submitted (uring_t0).  Other
+ * opcodes (splice, tee, renameat, ...) are not yet.
  */
+/* The write-type requests (writes and sends: what they hand over may be
+ * taken before their completion is posted). */
+static __always_inline bool uring_write(__u8 code)
+{
+	return code == IORING_OP_WRITEV || code == IORING_OP_WRITE_FIXED ||
+	       code == IORING_OP_WRITE || code == IORING_OP_SENDMSG ||
+	       code == IORING_OP_SEND;
+}
+
+/* When each write-type request was submitted, by request: its completion
+ * is stamped then, as a write(2) at its entry (a reader on another CPU
+ * may take the data before the writer's completion is posted). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} uring_t0 SEC(".maps");
+
+SEC("raw_tp/io_uring_submit_req")
+int BPF_PROG(bt_uring_submit, struct io_kiocb *rq)
+{
+	__u64 key = (__u64)rq, t;
+
+	if (!rq || !uring_write(BPF_CORE_READ(rq, opcode)) ||
+	    !in_scope(bpf_get_current_task_btf(),
+		      bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	t = now_real();
+	bpf_map_update_elem(&uring_t0, &key, &t, BPF_ANY);
+	return 0;
+}
+
 SEC("raw_tp/io_uring_complete")
 int BPF_PROG(bt_uring_complete, struct io_ring_ctx *ring, void *req,
 	     struct io_uring_cqe *cqe)
 {
 	struct io_kiocb *rq = req;
+	__u64 key = (__u64)req, t0 = 0, *t;
 	struct bt_probe c;
 	struct bt_args x;
 	__u32 op = 0;
@@ -1984,6 +2019,10 @@ int BPF_PROG(bt_uring_complete, struct io_ring_ctx *ring, void *req,
 		return 0;
 	code = BPF_CORE_READ(rq, opcode);
 	res = BPF_CORE_READ(cqe, res);
+	if (uring_write(code) && (t = bpf_map_lookup_elem(&uring_t0, &key))) {
+		t0 = *t;
+		bpf_map_delete_elem(&uring_t0, &key);
+	}
 	switch (code) {
 	case IORING_OP_READV: case IORING_OP_READ_FIXED: case IORING_OP_READ:
 	case IORING_OP_RECVMSG: case IORING_OP_RECV:
@@ -2016,6 +2055,7 @@ int BPF_PROG(bt_uring_complete, struct io_ring_ctx *ring, void *req,
 	x.op2 = BT_RAW_WRITE;
 	x.fd = x.fd2 = -1;
 	x.dfd = x.dfd2 = AT_FDCWD;
+	x.t0 = t0;
 	if (op == BT_RAW_OPEN || op == BT_RAW_ACCEPT)
 		x.fd = res;             /* the descriptor it made */
 	else {

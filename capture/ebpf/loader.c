@@ -332,9 +332,13 @@ int bt_ebpf_open(struct bt_ebpf **out, const struct bt_ebpf_opts *o)
 	}
 	/* io_uring's completions, where the kernel has io_uring (its
 	 * tracepoint in the kernel's BTF); without it nothing is lost */
-	if (!has_tracepoint("io_uring_complete"))
+	if (!has_tracepoint("io_uring_complete") ||
+	    !has_tracepoint("io_uring_submit_req")) {
 		bpf_program__set_autoload(e->skel->progs.bt_uring_complete,
 					  false);
+		bpf_program__set_autoload(e->skel->progs.bt_uring_submit,
+					  false);
+	}
 	if (btrack_bpf__load(e->skel)) {
 		if (errno == EPERM || errno == EACCES)
 			err = bt_error_set_os(BT_EIO, "cannot load the eBPF "
