@@ -1280,6 +1280,17 @@ struct bt_args {
 
 enum { K_NONE, K_FD, K_PATH, K_MMAP, K_VMA, K_LINKFD };
 
+/* x for an op with no descriptor or path yet, at time t0 (0: now). */
+static __always_inline void args_init(struct bt_args *x, __u32 op, __u64 t0)
+{
+	__builtin_memset(x, 0, sizeof(*x));
+	x->op = op;
+	x->op2 = BT_RAW_WRITE;
+	x->fd = x->fd2 = -1;
+	x->dfd = x->dfd2 = AT_FDCWD;
+	x->t0 = t0;
+}
+
 __noinline int bt_ev_fd(struct bt_args *a)
 {
 	struct bt_probe c;
@@ -1605,8 +1616,7 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	if (is_compat(c.task))
 		goto out;
-	__builtin_memset(&x, 0, sizeof(x));
-	x.t0 = t0;
+	args_init(&x, op, t0);
 	/* The arguments, in one read of the saved registers. */
 	if (bpf_core_read(&rg, sizeof(rg), regs))
 		goto out;
@@ -1616,10 +1626,6 @@ int BPF_PROG(bt_sys_exit, struct pt_regs *regs, long ret)
 	a3 = rg.r10;
 	a4 = rg.r8;
 	a5 = rg.r9;
-	x.op = op;
-	x.op2 = BT_RAW_WRITE;
-	x.fd = x.fd2 = -1;
-	x.dfd = x.dfd2 = AT_FDCWD;
 	switch (nr) {
 	case __NR_open: case __NR_openat: case __NR_openat2: case __NR_creat:
 		x.fd = ret;
@@ -2050,12 +2056,7 @@ int BPF_PROG(bt_uring_complete, struct io_ring_ctx *ring, void *req,
 		return 0;
 	if (is_compat(c.task))
 		goto out;
-	__builtin_memset(&x, 0, sizeof(x));
-	x.op = op;
-	x.op2 = BT_RAW_WRITE;
-	x.fd = x.fd2 = -1;
-	x.dfd = x.dfd2 = AT_FDCWD;
-	x.t0 = t0;
+	args_init(&x, op, t0);
 	if (op == BT_RAW_OPEN || op == BT_RAW_ACCEPT)
 		x.fd = res;             /* the descriptor it made */
 	else {

@@ -1,14 +1,10 @@
 /* Anonymous shared memory (mmap MAP_SHARED | MAP_ANONYMOUS) made before a
- * fork: the child stores the source in it and exits; the parent writes
- * what it holds to the sink.  No file, no read or write call. */
-#include "probe.h"
+ * fork, written by the child, read by the parent (shmio.h). */
+#include "shmio.h"
 #include <sys/mman.h>
 
 int main(int argc, char **argv)
 {
-	char buf[PROBE_BUF];
-	size_t n;
-	pid_t pid;
 	char *m;
 
 	usage(argc, argv);
@@ -16,16 +12,5 @@ int main(int argc, char **argv)
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		die("mmap");
-	if ((pid = fork()) < 0)
-		die("fork");
-	if (pid == 0) {
-		n = slurp(argv[1], buf, sizeof buf - 1);
-		memcpy(m, buf, n);
-		m[n] = '\0';
-		_exit(0);
-	}
-	reap(pid);
-	spill(argv[2], m, strlen(m));
-	decoy();
-	return 0;
+	return shared(m, argv[1], argv[2]);
 }

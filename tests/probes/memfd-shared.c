@@ -1,14 +1,10 @@
 /* A memfd mapped shared before a fork (as browsers and Wayland clients
- * share buffers): the child stores the source in it and exits; the parent
- * writes what it holds to the sink.  No read or write call. */
-#include "probe.h"
+ * share buffers), written by the child, read by the parent (shmio.h). */
+#include "shmio.h"
 #include <sys/mman.h>
 
 int main(int argc, char **argv)
 {
-	char buf[PROBE_BUF];
-	size_t n;
-	pid_t pid;
 	char *m;
 	int fd;
 
@@ -21,16 +17,5 @@ int main(int argc, char **argv)
 	if (m == MAP_FAILED)
 		die("mmap");
 	close(fd);
-	if ((pid = fork()) < 0)
-		die("fork");
-	if (pid == 0) {
-		n = slurp(argv[1], buf, sizeof buf - 1);
-		memcpy(m, buf, n);
-		m[n] = '\0';
-		_exit(0);
-	}
-	reap(pid);
-	spill(argv[2], m, strlen(m));
-	decoy();
-	return 0;
+	return shared(m, argv[1], argv[2]);
 }
