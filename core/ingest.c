@@ -1411,13 +1411,15 @@ static int swap_children(struct bt_ingest *ing, const char *a, const char *b,
 		for (i = 0; i < n; i++) {
 			const char *to = i < na ? b : a;
 			size_t fl = strlen(i < na ? a : b);
-			const char *rest = ing->pathmap.arena +
-					   ing->moves[i].off + fl;
 			size_t npi, pi = ing->moves[i].pi;
 			uint32_t file = ing->moves[i].file;
 
 			if (k == 1) {
-				/* nothing came in its place: let go */
+				/* nothing came in its place: let go (no
+				 * path_index() here: the arena stays) */
+				const char *rest = ing->pathmap.arena +
+						   ing->moves[i].off + fl;
+
 				if (ing->paths[pi].file == file &&
 				    !mirrored(ing, i, na, n, strlen(a),
 					      strlen(b), rest) &&
